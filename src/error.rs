@@ -1,0 +1,11 @@
+//! `crate::Error`: every layer's error in one enum, so the CLI and the wasm API convert once.
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Onnx(#[from] crate::onnx::OnnxError),
+    #[error(transparent)]
+    Tensor(#[from] crate::ir::TensorError),
+    #[error(transparent)]
+    Run(#[from] crate::runtime::RunError),
+}

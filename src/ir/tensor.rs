@@ -1,0 +1,322 @@
+//! `Tensor`: an n-dimensional array of one element type, the value every op consumes and produces.
+//!
+//! One enum variant per [`DType`], each an `ndarray::ArrayD` (row-major, owned). Ops match on
+//! the variant they support, usually through the `dispatch_*` macros below, and report the
+//! dtype they got otherwise. Element types ONNX defines but pare does not compute with
+//! (complex, float8, 4-bit) live in [`Tensor::Opaque`]: kept byte-exact for round trips,
+//! refused by ops.
+
+use half::{bf16, f16};
+use ndarray::{ArrayD, IxDyn};
+
+use super::dtype::DType;
+
+/// String tensors hold raw bytes: ONNX strings are not guaranteed to be UTF-8.
+pub type Bytes = Vec<u8>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tensor {
+    F32(ArrayD<f32>),
+    F64(ArrayD<f64>),
+    F16(ArrayD<f16>),
+    BF16(ArrayD<bf16>),
+    I8(ArrayD<i8>),
+    I16(ArrayD<i16>),
+    I32(ArrayD<i32>),
+    I64(ArrayD<i64>),
+    U8(ArrayD<u8>),
+    U16(ArrayD<u16>),
+    U32(ArrayD<u32>),
+    U64(ArrayD<u64>),
+    Bool(ArrayD<bool>),
+    String(ArrayD<Bytes>),
+    /// An element type pare does not compute with: the encoded `TensorProto` without its name.
+    Opaque(OpaqueTensor),
+}
+
+/// A tensor of an element type without a `DType` (complex, float8, int4…), kept as encoded bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpaqueTensor {
+    /// ONNX `TensorProto.DataType` code.
+    pub data_type: i32,
+    pub dims: Vec<i64>,
+    /// The encoded `TensorProto` (name cleared), re-emitted unchanged on save.
+    pub encoded: Vec<u8>,
+}
+
+/// Applies `$body` to the array inside any numeric or bool variant, binding it as `$a`.
+/// Evaluates `$other` for `String` and `Opaque`.
+#[macro_export]
+macro_rules! dispatch_tensor {
+    ($t:expr, $a:ident => $body:expr, _ => $other:expr) => {
+        match $t {
+            $crate::ir::Tensor::F32($a) => $body,
+            $crate::ir::Tensor::F64($a) => $body,
+            $crate::ir::Tensor::F16($a) => $body,
+            $crate::ir::Tensor::BF16($a) => $body,
+            $crate::ir::Tensor::I8($a) => $body,
+            $crate::ir::Tensor::I16($a) => $body,
+            $crate::ir::Tensor::I32($a) => $body,
+            $crate::ir::Tensor::I64($a) => $body,
+            $crate::ir::Tensor::U8($a) => $body,
+            $crate::ir::Tensor::U16($a) => $body,
+            $crate::ir::Tensor::U32($a) => $body,
+            $crate::ir::Tensor::U64($a) => $body,
+            $crate::ir::Tensor::Bool($a) => $body,
+            #[allow(unreachable_patterns)]
+            _ => $other,
+        }
+    };
+}
+
+/// Like `dispatch_tensor!` but rebuilds a tensor of the same variant from `$body`'s array.
+/// Covers every variant including `String`; `Opaque` evaluates `$other`.
+#[macro_export]
+macro_rules! map_tensor {
+    ($t:expr, $a:ident => $body:expr, _ => $other:expr) => {
+        match $t {
+            $crate::ir::Tensor::F32($a) => Ok($crate::ir::Tensor::F32($body)),
+            $crate::ir::Tensor::F64($a) => Ok($crate::ir::Tensor::F64($body)),
+            $crate::ir::Tensor::F16($a) => Ok($crate::ir::Tensor::F16($body)),
+            $crate::ir::Tensor::BF16($a) => Ok($crate::ir::Tensor::BF16($body)),
+            $crate::ir::Tensor::I8($a) => Ok($crate::ir::Tensor::I8($body)),
+            $crate::ir::Tensor::I16($a) => Ok($crate::ir::Tensor::I16($body)),
+            $crate::ir::Tensor::I32($a) => Ok($crate::ir::Tensor::I32($body)),
+            $crate::ir::Tensor::I64($a) => Ok($crate::ir::Tensor::I64($body)),
+            $crate::ir::Tensor::U8($a) => Ok($crate::ir::Tensor::U8($body)),
+            $crate::ir::Tensor::U16($a) => Ok($crate::ir::Tensor::U16($body)),
+            $crate::ir::Tensor::U32($a) => Ok($crate::ir::Tensor::U32($body)),
+            $crate::ir::Tensor::U64($a) => Ok($crate::ir::Tensor::U64($body)),
+            $crate::ir::Tensor::Bool($a) => Ok($crate::ir::Tensor::Bool($body)),
+            $crate::ir::Tensor::String($a) => Ok($crate::ir::Tensor::String($body)),
+            #[allow(unreachable_patterns)]
+            _ => $other,
+        }
+    };
+}
+
+/// Rust element types that have a `Tensor` variant; lets generic code build and borrow tensors.
+pub trait Element: Clone + Default + std::fmt::Debug + PartialEq + 'static {
+    const DTYPE: DType;
+    fn wrap(a: ArrayD<Self>) -> Tensor;
+    fn view(t: &Tensor) -> Option<&ArrayD<Self>>;
+    fn unwrap(t: Tensor) -> Result<ArrayD<Self>, Tensor>;
+}
+
+macro_rules! impl_element {
+    ($ty:ty, $variant:ident) => {
+        impl Element for $ty {
+            const DTYPE: DType = DType::$variant;
+            fn wrap(a: ArrayD<Self>) -> Tensor {
+                Tensor::$variant(a)
+            }
+            fn view(t: &Tensor) -> Option<&ArrayD<Self>> {
+                match t {
+                    Tensor::$variant(a) => Some(a),
+                    _ => None,
+                }
+            }
+            fn unwrap(t: Tensor) -> Result<ArrayD<Self>, Tensor> {
+                match t {
+                    Tensor::$variant(a) => Ok(a),
+                    other => Err(other),
+                }
+            }
+        }
+    };
+}
+impl_element!(f32, F32);
+impl_element!(f64, F64);
+impl_element!(f16, F16);
+impl_element!(bf16, BF16);
+impl_element!(i8, I8);
+impl_element!(i16, I16);
+impl_element!(i32, I32);
+impl_element!(i64, I64);
+impl_element!(u8, U8);
+impl_element!(u16, U16);
+impl_element!(u32, U32);
+impl_element!(u64, U64);
+impl_element!(bool, Bool);
+impl_element!(Bytes, String);
+
+/// Why a tensor could not be built or read as asked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TensorError {
+    #[error("shape {shape:?} holds {expected} elements but {got} were given")]
+    ElementCount { shape: Vec<usize>, expected: usize, got: usize },
+    #[error("expected a {want} tensor, got {got}")]
+    DType { want: String, got: String },
+    #[error("shape {0:?} is too large")]
+    TooLarge(Vec<usize>),
+}
+
+impl Tensor {
+    /// Builds a tensor from a shape and row-major data, checking the element count.
+    pub fn from_vec<T: Element>(shape: &[usize], data: Vec<T>) -> Result<Tensor, TensorError> {
+        let expected = checked_numel(shape)?;
+        if expected != data.len() {
+            return Err(TensorError::ElementCount { shape: shape.to_vec(), expected, got: data.len() });
+        }
+        ArrayD::from_shape_vec(IxDyn(shape), data)
+            .map(T::wrap)
+            .map_err(|_| TensorError::TooLarge(shape.to_vec()))
+    }
+
+    /// A 0-d tensor holding one value.
+    pub fn scalar<T: Element>(value: T) -> Tensor {
+        T::wrap(ArrayD::from_elem(IxDyn(&[]), value))
+    }
+
+    /// A tensor of `shape` filled with `T::default()` (zeros, `false`, empty strings).
+    pub fn zeros<T: Element>(shape: &[usize]) -> Result<Tensor, TensorError> {
+        checked_numel(shape)?;
+        Ok(T::wrap(ArrayD::from_elem(IxDyn(shape), T::default())))
+    }
+
+    /// The element type, or `None` for an opaque tensor.
+    pub fn dtype(&self) -> Option<DType> {
+        Some(match self {
+            Tensor::F32(_) => DType::F32,
+            Tensor::F64(_) => DType::F64,
+            Tensor::F16(_) => DType::F16,
+            Tensor::BF16(_) => DType::BF16,
+            Tensor::I8(_) => DType::I8,
+            Tensor::I16(_) => DType::I16,
+            Tensor::I32(_) => DType::I32,
+            Tensor::I64(_) => DType::I64,
+            Tensor::U8(_) => DType::U8,
+            Tensor::U16(_) => DType::U16,
+            Tensor::U32(_) => DType::U32,
+            Tensor::U64(_) => DType::U64,
+            Tensor::Bool(_) => DType::Bool,
+            Tensor::String(_) => DType::String,
+            Tensor::Opaque(_) => return None,
+        })
+    }
+
+    /// The ONNX element-type code (also for opaque tensors).
+    pub fn onnx_type(&self) -> i32 {
+        match self {
+            Tensor::Opaque(o) => o.data_type,
+            t => t.dtype().map(DType::onnx_code).unwrap_or(0),
+        }
+    }
+
+    /// Name of the element type for messages (`"float32"`, `"int4"`…).
+    pub fn type_name(&self) -> String {
+        super::dtype::onnx_type_name(self.onnx_type())
+    }
+
+    /// Dimensions. Opaque tensors with a negative or overflowing dim report 0 there.
+    pub fn shape(&self) -> Vec<usize> {
+        match self {
+            Tensor::String(a) => a.shape().to_vec(),
+            Tensor::Opaque(o) => o.dims.iter().map(|&d| usize::try_from(d).unwrap_or(0)).collect(),
+            t => dispatch_tensor!(t, a => a.shape().to_vec(), _ => Vec::new()),
+        }
+    }
+
+    pub fn rank(&self) -> usize {
+        self.shape().len()
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes of the dense data (strings: sum of their lengths; opaque: encoded size).
+    pub fn byte_size(&self) -> usize {
+        match self {
+            Tensor::String(a) => a.iter().map(Vec::len).sum(),
+            Tensor::Opaque(o) => o.encoded.len(),
+            t => t.len() * t.dtype().map(DType::size_bytes).unwrap_or(0),
+        }
+    }
+
+    /// Borrows the array if the tensor has element type `T`.
+    pub fn as_array<T: Element>(&self) -> Result<&ArrayD<T>, TensorError> {
+        T::view(self).ok_or_else(|| TensorError::DType { want: T::DTYPE.name().into(), got: self.type_name() })
+    }
+
+    /// Takes the array if the tensor has element type `T`.
+    pub fn into_array<T: Element>(self) -> Result<ArrayD<T>, TensorError> {
+        T::unwrap(self).map_err(|t| TensorError::DType { want: T::DTYPE.name().into(), got: t.type_name() })
+    }
+
+    /// Values of an integer tensor as i64 (for shape-like inputs: axes, pads, sizes…).
+    pub fn to_i64_vec(&self) -> Result<Vec<i64>, TensorError> {
+        Ok(match self {
+            Tensor::I64(a) => a.iter().copied().collect(),
+            Tensor::I32(a) => a.iter().map(|&v| i64::from(v)).collect(),
+            Tensor::I16(a) => a.iter().map(|&v| i64::from(v)).collect(),
+            Tensor::I8(a) => a.iter().map(|&v| i64::from(v)).collect(),
+            Tensor::U8(a) => a.iter().map(|&v| i64::from(v)).collect(),
+            Tensor::U16(a) => a.iter().map(|&v| i64::from(v)).collect(),
+            Tensor::U32(a) => a.iter().map(|&v| i64::from(v)).collect(),
+            Tensor::U64(a) => a.iter().map(|&v| v as i64).collect(),
+            other => return Err(TensorError::DType { want: "an integer type".into(), got: other.type_name() }),
+        })
+    }
+
+    /// Values of any numeric or bool tensor converted to f64 (for scalars such as Clip bounds).
+    pub fn to_f64_vec(&self) -> Result<Vec<f64>, TensorError> {
+        Ok(match self {
+            Tensor::F32(a) => a.iter().map(|&v| f64::from(v)).collect(),
+            Tensor::F64(a) => a.iter().copied().collect(),
+            Tensor::F16(a) => a.iter().map(|&v| f64::from(v)).collect(),
+            Tensor::BF16(a) => a.iter().map(|&v| f64::from(v)).collect(),
+            Tensor::Bool(a) => a.iter().map(|&v| if v { 1.0 } else { 0.0 }).collect(),
+            Tensor::String(_) | Tensor::Opaque(_) => {
+                return Err(TensorError::DType { want: "a numeric type".into(), got: self.type_name() });
+            }
+            int => int.to_i64_vec()?.into_iter().map(|v| v as f64).collect(),
+        })
+    }
+}
+
+/// Product of dims, refusing overflow and anything above 2^40 elements
+/// (a bound no browser or 24 GiB machine can hold; it stops size bombs early).
+pub fn checked_numel(shape: &[usize]) -> Result<usize, TensorError> {
+    const MAX_ELEMENTS: usize = 1 << 40;
+    let mut n: usize = 1;
+    for &d in shape {
+        n = n.checked_mul(d).ok_or_else(|| TensorError::TooLarge(shape.to_vec()))?;
+    }
+    if n > MAX_ELEMENTS {
+        return Err(TensorError::TooLarge(shape.to_vec()));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_vec_checks_the_element_count() {
+        assert!(Tensor::from_vec(&[2, 3], vec![0f32; 6]).is_ok());
+        let err = Tensor::from_vec(&[2, 3], vec![0f32; 5]).unwrap_err();
+        assert_eq!(err, TensorError::ElementCount { shape: vec![2, 3], expected: 6, got: 5 });
+    }
+
+    #[test]
+    fn overflowing_shapes_are_refused() {
+        assert!(matches!(Tensor::zeros::<f32>(&[usize::MAX, 2]), Err(TensorError::TooLarge(_))));
+        assert!(matches!(Tensor::zeros::<u8>(&[1 << 21, 1 << 21]), Err(TensorError::TooLarge(_))));
+    }
+
+    #[test]
+    fn typed_access_reports_the_actual_type() {
+        let t = Tensor::scalar(3i64);
+        assert_eq!(t.dtype(), Some(DType::I64));
+        assert_eq!(t.to_i64_vec().unwrap(), vec![3]);
+        let err = t.as_array::<f32>().unwrap_err();
+        assert_eq!(err.to_string(), "expected a float32 tensor, got int64");
+    }
+}

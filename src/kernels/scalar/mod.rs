@@ -1,0 +1,1 @@
+//! Portable scalar kernels: the reference every SIMD kernel is tested against.

@@ -1,0 +1,14 @@
+//! pare: compress ONNX models (prune, quantize) and measure what it cost, natively and in wasm.
+//!
+//! Layers, each pointing only at those after it:
+//! `wasm`/CLI → `compress`, `analysis`, `compare` → `runtime` → `ops` → `kernels`;
+//! `onnx` maps files to and from the `ir`. See `docs/architecture.md`.
+
+pub mod error;
+pub mod ir;
+pub mod kernels;
+pub mod onnx;
+pub mod ops;
+pub mod runtime;
+
+pub use error::Error;

@@ -1,0 +1,8 @@
+//! Recurrent layers: LSTM, GRU (and RNN).
+
+use super::Registry;
+
+
+pub fn register(r: &mut Registry) {
+    let _ = r;
+}

@@ -1,0 +1,10 @@
+//! Helpers shared by op implementations: input access, broadcasting, axis handling.
+
+pub mod axes;
+pub mod broadcast;
+pub mod float;
+pub mod inputs;
+
+pub use axes::{normalize_axes, normalize_axis};
+pub use broadcast::{binary_map, broadcast_all, broadcast_shapes};
+pub use inputs::{optional, required};

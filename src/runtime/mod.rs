@@ -1,0 +1,10 @@
+//! Executes a model: compiles the graph into a `Plan` (sorted steps, numbered value slots,
+//! buffer lifetimes) and runs it, optionally reporting every intermediate value.
+
+mod error;
+mod plan;
+mod session;
+
+pub use error::RunError;
+pub use plan::{Observer, Opsets, Plan};
+pub use session::{InputSpec, Session};

@@ -1,0 +1,163 @@
+//! `Session`: a model ready to run — inputs checked by name, dtype and declared shape,
+//! outputs returned by name, and optionally every intermediate value observed.
+
+use std::collections::HashMap;
+
+use super::error::RunError;
+use super::plan::{Observer, Opsets, Plan};
+use crate::ir::{DType, Dim, DimValue, Model, Tensor, ValueInfo, dtype::onnx_type_name, format_shape, normalize_domain};
+use crate::ops::{EmptyScope, Registry, standard_registry};
+
+pub struct Session {
+    plan: Plan,
+    /// Declared graph inputs that a caller must (or may, if an initializer backs them) feed.
+    inputs: Vec<InputSpec>,
+}
+
+/// A graph input as declared in the model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputSpec {
+    pub name: String,
+    /// ONNX element-type code, if declared.
+    pub elem_type: Option<i32>,
+    /// Declared dims, if declared.
+    pub shape: Option<Vec<Dim>>,
+    /// True when an initializer of the same name provides a default.
+    pub has_default: bool,
+}
+
+impl InputSpec {
+    fn from_value_info(v: &ValueInfo, has_default: bool) -> Self {
+        let (elem_type, shape) = match v.tensor_type() {
+            Some((e, s)) => (Some(e), s.map(<[Dim]>::to_vec)),
+            None => (None, None),
+        };
+        InputSpec { name: v.name.clone(), elem_type, shape, has_default }
+    }
+
+    /// `float32 [batch, 3, 224, 224]` for messages.
+    pub fn describe(&self) -> String {
+        let ty = self.elem_type.map(onnx_type_name).unwrap_or_else(|| "a tensor".into());
+        match &self.shape {
+            Some(dims) => format!("{ty} {}", format_shape(dims)),
+            None => ty,
+        }
+    }
+
+    pub fn dtype(&self) -> Option<DType> {
+        self.elem_type.and_then(DType::from_onnx_code)
+    }
+}
+
+impl Session {
+    /// Prepares `model` with every operator pare implements.
+    pub fn new(model: &Model) -> Result<Session, RunError> {
+        Session::with_registry(model, &standard_registry())
+    }
+
+    pub fn with_registry(model: &Model, registry: &Registry) -> Result<Session, RunError> {
+        let opsets: Opsets =
+            model.opset_import.iter().map(|o| (normalize_domain(&o.domain).to_string(), o.version)).collect();
+        let plan = Plan::compile(&model.graph, registry, &opsets)?;
+        let inputs = model
+            .graph
+            .inputs
+            .iter()
+            .map(|v| InputSpec::from_value_info(v, model.graph.initializer(&v.name).is_some()))
+            .collect();
+        Ok(Session { plan, inputs })
+    }
+
+    /// Declared inputs, including initializer-backed ones (`has_default`).
+    pub fn inputs(&self) -> &[InputSpec] {
+        &self.inputs
+    }
+
+    /// Inputs a caller must feed.
+    pub fn required_inputs(&self) -> impl Iterator<Item = &InputSpec> {
+        self.inputs.iter().filter(|i| !i.has_default)
+    }
+
+    pub fn output_names(&self) -> &[String] {
+        self.plan.output_names()
+    }
+
+    /// Runs the model on named inputs and returns the named outputs in declared order.
+    pub fn run(&self, inputs: Vec<(String, Tensor)>) -> Result<Vec<(String, Tensor)>, RunError> {
+        self.run_observed(inputs, None)
+    }
+
+    /// Like `run`, and calls `observer` with every value a node produces (calibration and
+    /// per-layer comparison stream through this instead of keeping all activations).
+    pub fn run_observed(
+        &self,
+        inputs: Vec<(String, Tensor)>,
+        observer: Option<Observer>,
+    ) -> Result<Vec<(String, Tensor)>, RunError> {
+        let feeds = self.check_inputs(inputs)?;
+        let outputs = self.plan.execute(feeds, &EmptyScope, observer)?;
+        Ok(self.plan.output_names().iter().cloned().zip(outputs).collect())
+    }
+
+    /// Runs the model and also returns a copy of every intermediate value, by name.
+    pub fn run_capture(
+        &self,
+        inputs: Vec<(String, Tensor)>,
+    ) -> Result<(Vec<(String, Tensor)>, Vec<(String, Tensor)>), RunError> {
+        let mut captured = Vec::new();
+        let mut keep = |name: &str, t: &Tensor| captured.push((name.to_string(), t.clone()));
+        let outputs = self.run_observed(inputs, Some(&mut keep))?;
+        Ok((outputs, captured))
+    }
+
+    fn check_inputs(&self, inputs: Vec<(String, Tensor)>) -> Result<Vec<Option<Tensor>>, RunError> {
+        let mut by_name: HashMap<String, Tensor> = HashMap::new();
+        for (name, t) in inputs {
+            if !self.inputs.iter().any(|i| i.name == name) {
+                let expected: Vec<String> = self.inputs.iter().map(|i| format!("`{}`", i.name)).collect();
+                return Err(RunError::UnknownInput { name, expected: expected.join(", ") });
+            }
+            by_name.insert(name, t);
+        }
+        let mut symbols: HashMap<String, usize> = HashMap::new();
+        let mut feeds = Vec::with_capacity(self.inputs.len());
+        for spec in &self.inputs {
+            match by_name.remove(&spec.name) {
+                Some(t) => {
+                    check_input(spec, &t, &mut symbols)?;
+                    feeds.push(Some(t));
+                }
+                None if spec.has_default => feeds.push(None),
+                None => return Err(RunError::MissingInput { name: spec.name.clone(), want: spec.describe() }),
+            }
+        }
+        Ok(feeds)
+    }
+}
+
+/// Checks dtype, rank and known dims; a symbolic dim must take one value across all inputs.
+fn check_input(spec: &InputSpec, t: &Tensor, symbols: &mut HashMap<String, usize>) -> Result<(), RunError> {
+    if let Some(want) = spec.elem_type {
+        if want != 0 && t.onnx_type() != want {
+            return Err(RunError::InputType { name: spec.name.clone(), got: t.type_name(), want: spec.describe() });
+        }
+    }
+    let Some(dims) = &spec.shape else { return Ok(()) };
+    let got = t.shape();
+    let shape_error = || RunError::InputShape { name: spec.name.clone(), got: got.clone(), want: spec.describe() };
+    if dims.len() != got.len() {
+        return Err(shape_error());
+    }
+    for (d, &g) in dims.iter().zip(&got) {
+        match &d.value {
+            DimValue::Known(v) if *v >= 0 && *v as usize != g => return Err(shape_error()),
+            DimValue::Symbol(s) => {
+                if *symbols.entry(s.clone()).or_insert(g) != g {
+                    return Err(shape_error());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

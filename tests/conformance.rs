@@ -1,0 +1,185 @@
+//! Replays the ONNX operator conformance suite (`onnx/backend/test/data/node/*` from the PyPI
+//! wheel onnx==1.22.0) for every test whose ops pare claims, and writes the support table.
+//!
+//! Env: `PARE_CONFORMANCE_FILTER=substr` runs only matching tests and skips the table;
+//! `PARE_CONFORMANCE_VERBOSE=1` prints every failure.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use common::{Tolerance, compare, read, venv_path};
+use pare::ir::{Graph, Model, Tensor};
+use pare::onnx::{decode_model, decode_tensor};
+use pare::ops::standard_registry;
+use pare::runtime::Session;
+
+fn op_types(graph: &Graph, out: &mut BTreeSet<String>) {
+    for n in &graph.nodes {
+        let key = if n.domain.is_empty() || n.domain == "ai.onnx" { n.op_type.clone() } else { format!("{}:{}", n.domain, n.op_type) };
+        out.insert(key);
+        for g in n.subgraphs() {
+            op_types(g, out);
+        }
+    }
+}
+
+enum Outcome {
+    Pass,
+    Fail(String),
+}
+
+fn run_case(dir: &Path, model: &Model) -> Outcome {
+    let session = match Session::new(model) {
+        Ok(s) => s,
+        Err(e) => return Outcome::Fail(format!("prepare: {e}")),
+    };
+    let feed_names: Vec<String> = model.graph.feed_inputs().map(|v| v.name.clone()).collect();
+    let mut sets: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    sets.sort();
+    for set in sets {
+        let mut inputs = Vec::new();
+        for (i, name) in feed_names.iter().enumerate() {
+            let path = set.join(format!("input_{i}.pb"));
+            if !path.exists() {
+                continue; // an omitted optional input
+            }
+            match decode_tensor(&read(&path)) {
+                Ok((_, t)) => inputs.push((name.clone(), t)),
+                Err(e) => return Outcome::Fail(format!("input {i} not a tensor: {e}")),
+            }
+        }
+        let outputs = match session.run(inputs) {
+            Ok(o) => o,
+            Err(e) => return Outcome::Fail(format!("run: {e}")),
+        };
+        for (i, (name, got)) in outputs.iter().enumerate() {
+            let path = set.join(format!("output_{i}.pb"));
+            let want: Tensor = match decode_tensor(&read(&path)) {
+                Ok((_, t)) => t,
+                Err(e) => return Outcome::Fail(format!("expected output {i} not a tensor: {e}")),
+            };
+            if let Err(msg) = compare(got, &want, Tolerance::OnnxBackend) {
+                return Outcome::Fail(format!("output `{name}`: {msg}"));
+            }
+        }
+    }
+    Outcome::Pass
+}
+
+fn load_exceptions() -> HashMap<String, String> {
+    let text = std::fs::read_to_string(common::repo_root().join("tests/conformance/exceptions.txt")).unwrap();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once(char::is_whitespace) {
+            Some((name, reason)) => (name.to_string(), reason.trim().to_string()),
+            None => (l.to_string(), String::new()),
+        })
+        .collect()
+}
+
+#[test]
+fn onnx_node_tests_pass_for_every_claimed_op() {
+    let root = venv_path("onnx/backend/test/data/node");
+    let filter = std::env::var("PARE_CONFORMANCE_FILTER").ok();
+    let verbose = std::env::var("PARE_CONFORMANCE_VERBOSE").is_ok();
+    let registry = standard_registry();
+    let exceptions = load_exceptions();
+
+    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
+    dirs.sort();
+    // op → (passed, total, failing test names)
+    let mut per_op: BTreeMap<String, (usize, usize, Vec<String>)> = BTreeMap::new();
+    let mut unexpected = Vec::new();
+    let mut stale = Vec::new();
+    let mut ran = 0;
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        let model = match decode_model(&read(&dir.join("model.onnx"))) {
+            Ok(m) => m,
+            Err(e) => {
+                unexpected.push(format!("{name}: decode: {e}"));
+                continue;
+            }
+        };
+        let mut ops = BTreeSet::new();
+        op_types(&model.graph, &mut ops);
+        let claimed = ops.iter().all(|op| match op.split_once(':') {
+            Some((domain, op_type)) => registry.contains(domain, op_type),
+            None => registry.contains("", op),
+        });
+        if !claimed {
+            continue;
+        }
+        ran += 1;
+        let outcome = run_case(&dir, &model);
+        let passed = matches!(outcome, Outcome::Pass);
+        for op in &ops {
+            let e = per_op.entry(op.clone()).or_default();
+            e.1 += 1;
+            if passed {
+                e.0 += 1;
+            } else {
+                e.2.push(name.clone());
+            }
+        }
+        match (outcome, exceptions.contains_key(&name)) {
+            (Outcome::Pass, true) => stale.push(name),
+            (Outcome::Fail(msg), false) => {
+                if verbose {
+                    eprintln!("FAIL {name}: {msg}");
+                }
+                unexpected.push(format!("{name}: {msg}"));
+            }
+            _ => {}
+        }
+    }
+    println!("conformance: ran {ran} node tests, {} unexpected failures, {} stale exceptions", unexpected.len(), stale.len());
+    if filter.is_none() {
+        write_table(&registry, &per_op, &exceptions);
+    }
+    assert!(ran > 0, "no node test ran");
+    assert!(
+        unexpected.is_empty() && stale.is_empty(),
+        "unexpected failures ({}):\n{}\n\nexceptions that now pass (remove them from tests/conformance/exceptions.txt): {stale:?}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
+}
+
+/// Writes `target/conformance.md`: op, opsets, tests passed/total, known exceptions.
+fn write_table(
+    registry: &pare::ops::Registry,
+    per_op: &BTreeMap<String, (usize, usize, Vec<String>)>,
+    exceptions: &HashMap<String, String>,
+) {
+    let mut md = String::from("| op | opsets | node tests passed | known exceptions |\n|---|---|---|---|\n");
+    let mut seen = BTreeSet::new();
+    for e in registry.entries() {
+        let op = if e.domain.is_empty() { e.op_type.to_string() } else { format!("{}:{}", e.domain, e.op_type) };
+        if !seen.insert(op.clone()) {
+            continue;
+        }
+        let opsets: Vec<String> = registry
+            .entries()
+            .iter()
+            .filter(|x| x.op_type == e.op_type && x.domain == e.domain)
+            .map(|x| format!("{}–{}", x.opsets.start(), x.opsets.end()))
+            .collect();
+        let (passed, total, failing) = per_op.get(&op).cloned().unwrap_or_default();
+        let notes: Vec<String> = failing
+            .iter()
+            .map(|t| format!("`{t}`: {}", exceptions.get(t).map(String::as_str).unwrap_or("failing")))
+            .collect();
+        let _ = writeln!(md, "| {op} | {} | {passed}/{total} | {} |", opsets.join(", "), notes.join("; "));
+    }
+    let out = common::repo_root().join("target/conformance.md");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    std::fs::write(&out, md).unwrap();
+}
