@@ -4,6 +4,7 @@
 //! `wasm`/CLI → `compress`, `analysis`, `compare` → `runtime` → `ops` → `kernels`;
 //! `onnx` maps files to and from the `ir`. See `docs/architecture.md`.
 
+pub mod analysis;
 pub mod error;
 pub mod ir;
 pub mod kernels;
