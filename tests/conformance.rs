@@ -8,13 +8,11 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::path::Path;
 
-use common::{Tolerance, compare, read, venv_path};
-use pare::ir::{Graph, Model, Tensor};
-use pare::onnx::{decode_model, decode_tensor};
+use common::{Tolerance, read, run_data_sets, venv_path};
+use pare::ir::Graph;
+use pare::onnx::decode_model;
 use pare::ops::standard_registry;
-use pare::runtime::Session;
 
 fn op_types(graph: &Graph, out: &mut BTreeSet<String>) {
     for n in &graph.nodes {
@@ -24,49 +22,6 @@ fn op_types(graph: &Graph, out: &mut BTreeSet<String>) {
             op_types(g, out);
         }
     }
-}
-
-enum Outcome {
-    Pass,
-    Fail(String),
-}
-
-fn run_case(dir: &Path, model: &Model) -> Outcome {
-    let session = match Session::new(model) {
-        Ok(s) => s,
-        Err(e) => return Outcome::Fail(format!("prepare: {e}")),
-    };
-    let feed_names: Vec<String> = model.graph.feed_inputs().map(|v| v.name.clone()).collect();
-    let mut sets: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-    sets.sort();
-    for set in sets {
-        let mut inputs = Vec::new();
-        for (i, name) in feed_names.iter().enumerate() {
-            let path = set.join(format!("input_{i}.pb"));
-            if !path.exists() {
-                continue; // an omitted optional input
-            }
-            match decode_tensor(&read(&path)) {
-                Ok((_, t)) => inputs.push((name.clone(), t)),
-                Err(e) => return Outcome::Fail(format!("input {i} not a tensor: {e}")),
-            }
-        }
-        let outputs = match session.run(inputs) {
-            Ok(o) => o,
-            Err(e) => return Outcome::Fail(format!("run: {e}")),
-        };
-        for (i, (name, got)) in outputs.iter().enumerate() {
-            let path = set.join(format!("output_{i}.pb"));
-            let want: Tensor = match decode_tensor(&read(&path)) {
-                Ok((_, t)) => t,
-                Err(e) => return Outcome::Fail(format!("expected output {i} not a tensor: {e}")),
-            };
-            if let Err(msg) = compare(got, &want, Tolerance::OnnxBackend) {
-                return Outcome::Fail(format!("output `{name}`: {msg}"));
-            }
-        }
-    }
-    Outcome::Pass
 }
 
 fn load_exceptions() -> HashMap<String, String> {
@@ -118,8 +73,8 @@ fn onnx_node_tests_pass_for_every_claimed_op() {
             continue;
         }
         ran += 1;
-        let outcome = run_case(&dir, &model);
-        let passed = matches!(outcome, Outcome::Pass);
+        let outcome = run_data_sets(&model, &dir, Tolerance::OnnxBackend);
+        let passed = outcome.is_ok();
         for op in &ops {
             let e = per_op.entry(op.clone()).or_default();
             e.1 += 1;
@@ -130,8 +85,8 @@ fn onnx_node_tests_pass_for_every_claimed_op() {
             }
         }
         match (outcome, exceptions.contains_key(&name)) {
-            (Outcome::Pass, true) => stale.push(name),
-            (Outcome::Fail(msg), false) => {
+            (Ok(_), true) => stale.push(name),
+            (Err(msg), false) => {
                 if verbose {
                     eprintln!("FAIL {name}: {msg}");
                 }

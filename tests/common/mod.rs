@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use pare::ir::Tensor;
+use pare::ir::{Model, Tensor};
+use pare::onnx::decode_tensor;
+use pare::runtime::Session;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -87,4 +89,44 @@ pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
 
 pub fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Runs every `test_data_set_*` folder in `dir` (ONNX backend-test layout: input_N.pb follow the
+/// model's feed inputs in order, output_N.pb its outputs) and compares with `tol`.
+/// Returns the largest absolute difference seen over all float outputs.
+pub fn run_data_sets(model: &Model, dir: &Path, tol: Tolerance) -> Result<f64, String> {
+    let session = Session::new(model).map_err(|e| format!("prepare: {e}"))?;
+    let feed_names: Vec<String> = model.graph.feed_inputs().map(|v| v.name.clone()).collect();
+    let mut sets: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("test_data_set")))
+        .collect();
+    sets.sort();
+    if sets.is_empty() {
+        return Err(format!("no test_data_set_* in {}", dir.display()));
+    }
+    let mut worst: f64 = 0.0;
+    for set in sets {
+        let mut inputs = Vec::new();
+        for (i, name) in feed_names.iter().enumerate() {
+            let path = set.join(format!("input_{i}.pb"));
+            if !path.exists() {
+                continue; // an omitted optional input
+            }
+            let (_, t) = decode_tensor(&read(&path)).map_err(|e| format!("input {i} not a tensor: {e}"))?;
+            inputs.push((name.clone(), t));
+        }
+        let outputs = session.run(inputs).map_err(|e| format!("run: {e}"))?;
+        for (i, (name, got)) in outputs.iter().enumerate() {
+            let path = set.join(format!("output_{i}.pb"));
+            let (_, want) = decode_tensor(&read(&path)).map_err(|e| format!("expected output {i} not a tensor: {e}"))?;
+            compare(got, &want, tol).map_err(|msg| format!("{}: output `{name}`: {msg}", set.display()))?;
+            if let (Ok(a), Ok(b)) = (got.to_f64_vec(), want.to_f64_vec()) {
+                worst = worst.max(max_abs_diff(&a, &b));
+            }
+        }
+    }
+    Ok(worst)
 }
