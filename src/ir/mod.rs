@@ -6,6 +6,7 @@
 pub mod attribute;
 pub mod dtype;
 pub mod graph;
+pub mod rewrite;
 pub mod tensor;
 
 pub use attribute::{AttrTensor, AttrTypeError, AttrValue, Attribute};

@@ -8,3 +8,6 @@ mod session;
 pub use error::RunError;
 pub use plan::{Observer, Opsets, Plan};
 pub use session::{InputSpec, Session};
+
+#[cfg(test)]
+mod tests;
