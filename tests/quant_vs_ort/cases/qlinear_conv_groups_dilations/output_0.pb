@@ -1,0 +1,1 @@
+ByJpCC_lqi]VaFo}h[Xh€wporW‰‡ˆeuh`VS^eQqrsY€wwpvz„nzutw}qLrlP|zN^gYneŠzb~]ˆ‚jrunˆ{`kfsbWV^abfkUeutitdi‡vttjy

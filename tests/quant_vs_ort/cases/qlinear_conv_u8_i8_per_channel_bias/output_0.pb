@@ -1,0 +1,1 @@
+ByJl€iYxobeHIakg\OdybcO_D’|œmltYf}~†wxƒwpksHdBUQ}Šž‡wqrsdzt…f~O^dn]kal„wQC¡U‘\dsgd„}wnp`pJr\}NiRUe^škX”rc

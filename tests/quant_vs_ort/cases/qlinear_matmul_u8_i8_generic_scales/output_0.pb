@@ -1,0 +1,1 @@
+	ByJ™b»oƒYV`koB33.•R]ˆ_š†x’6QƒebemYKIv«[\–&‡ˆq^)p_gLx[¥xŒkœžŠ#j|ck,•¸ao6s~¿^!4e{CPZi¢s€lIOˆ|h9QYh4a™­Gk¬JT°{k0Fln[M{WÄMŠppbt0Yc{o5s§qhX3‰l›[&;HlXˆ
