@@ -225,6 +225,23 @@ def dequantize_cases():
     )
 
 
+    # Opset 23: `output_dtype`, and the output type sets the precision of the product.
+    x = RNG.integers(-32768, 32768, 300).astype(np.int16)
+    for suffix, scale, attrs, out in [
+        ("float16_scale", scalar(0.0137, np.float16), {}, TP.FLOAT16),
+        ("float32_scale_to_float16", scalar(0.0137, np.float32), {"output_dtype": TP.FLOAT16}, TP.FLOAT16),
+        ("float16_scale_to_float32", scalar(0.0137, np.float16), {"output_dtype": TP.FLOAT}, TP.FLOAT),
+    ]:
+        case(
+            f"dequantize_opset23_{suffix}",
+            "DequantizeLinear",
+            [("x", x), ("x_scale", scale), ("x_zero_point", scalar(-9, np.int16))],
+            [("y", out)],
+            attrs=attrs,
+            opset=23,
+        )
+
+
 # ---------------------------------------------------------- DynamicQuantizeLinear
 def dynamic_cases():
     outs = [("y", TP.UINT8), ("y_scale", TP.FLOAT), ("y_zero_point", TP.UINT8)]

@@ -53,3 +53,24 @@ fn run(inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>, OpError> {
     };
     Ok(vec![Tensor::from_vec(&shape.output, y)?])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_row_and_per_column_zero_points_follow_the_spec() {
+        // A [2, 3] with zero points per row [2]; B [3, 2] with zero points per column [2].
+        let a = Tensor::from_vec(&[2, 3], vec![1u8, 2, 3, 4, 5, 6]).unwrap();
+        let b = Tensor::from_vec(&[3, 2], vec![1i8, -1, 2, -2, 3, -3]).unwrap();
+        let a_zero = Tensor::from_vec(&[2], vec![1u8, 4]).unwrap();
+        let b_zero = Tensor::from_vec(&[2], vec![0i8, -1]).unwrap();
+        let y = run(&[Some(&a), Some(&b), Some(&a_zero), Some(&b_zero)]).unwrap();
+        // Row 0: [0, 1, 2]; row 1: [0, 1, 2]. Column 0: [1, 2, 3]; column 1: [0, -1, -2].
+        assert_eq!(y[0], Tensor::from_vec(&[2, 2], vec![8i32, -5, 8, -5]).unwrap());
+        // The [M, 1] / [1, N] forms give the same.
+        let a_zero = Tensor::from_vec(&[2, 1], vec![1u8, 4]).unwrap();
+        let b_zero = Tensor::from_vec(&[1, 2], vec![0i8, -1]).unwrap();
+        assert_eq!(run(&[Some(&a), Some(&b), Some(&a_zero), Some(&b_zero)]).unwrap(), y);
+    }
+}

@@ -1,1 +1,1 @@
-By_scaleJ	Nž:
+By_scaleJ|9ž:

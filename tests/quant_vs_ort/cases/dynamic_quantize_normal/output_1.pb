@@ -1,1 +1,1 @@
-By_scaleJq7”=
+By_scaleJ¯q=

@@ -1,1 +1,2 @@
-Bb_zero_pointJâZ×±ë£
+Bb_zero_pointJEÀ»
+ö

@@ -1,1 +1,1 @@
-ByJpCC_lqi]VaFo}h[Xh€wporW‰‡ˆeuh`VS^eQqrsY€wwpvz„nzutw}qLrlP|zN^gYneŠzb~]ˆ‚jrunˆ{`kfsbWV^abfkUeutitdi‡vttjy
+ByJpˆt|…‹}|~b‰nnxlm\€bebCv|Zd}˜w‡up•u}zx–~js…eŠet€ƒwvswŒƒk{bt„yej|ppx€}bjTmlf|uul’„„vs“‹g„vulg‡wl†hdŒzcz

@@ -1,1 +1,1 @@
-ByJl€iYxobeHIakg\OdybcO_D’|œmltYf}~†wxƒwpksHdBUQ}Šž‡wqrsdzt…f~O^dn]kal„wQC¡U‘\dsgd„}wnp`pJr\}NiRUe^škX”rc
+ByJl^xsvƒgqqrtkŸƒ|\€0Pqvbcl5aQ\p‚y{VWTZi~r[Šmr“uzx|4jjH<v…fyhc„…ƒft1¦1„krl6gT~&t+©gwjnX|^oqts`€k]Š‚s˜½nxPqdnJ

@@ -1,1 +1,1 @@
-	ByJ™b»oƒYV`koB33.•R]ˆ_š†x’6QƒebemYKIv«[\–&‡ˆq^)p_gLx[¥xŒkœžŠ#j|ck,•¸ao6s~¿^!4e{CPZi¢s€lIOˆ|h9QYh4a™­Gk¬JT°{k0Fln[M{WÄMŠppbt0Yc{o5s§qhX3‰l›[&;HlXˆ
+	ByJ™SCvZeŒ|K¸Mg„‹7`_jA§>‘˜¢_Â\HoTŒ4,YO¢Xs‚g`ÒTN€e¨'9/eX†nx¯ou¾u?bVu0%QDC`Xk±{W‡RWVL4NhS[•p–x‹@µ^v}`ƒ'`fUqJa‹‹†vD/g›,t<VBfhs­”z—AAjto>:DHNwN…´©:«_“gT\2NL

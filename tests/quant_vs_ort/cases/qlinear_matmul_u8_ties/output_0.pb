@@ -1,1 +1,1 @@
-ByJ@fb€tPšvš®}ƒxv£VR†º°6§‹\špj\~˜|Ž˜€xBŠ¢hžª”xr¤Rt•“.›Ÿ\“ˆ:Gªrx”
+ByJ@ujj~Xg€„teuN´¸žQt†vOÍ®”P wh~Nœc‹a•¨}˜^žšXˆ”H‚bŠ{‡X˜IjXxtŠjˆ
