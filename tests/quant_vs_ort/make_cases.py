@@ -20,6 +20,7 @@ cases/versions.txt):
 from __future__ import annotations
 
 import shutil
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,14 @@ from onnx import TensorProto as TP
 from onnx import helper, numpy_helper
 
 OUT = Path(__file__).resolve().parent / "cases"
-RNG = np.random.default_rng(20240611)
+RNG = np.random.default_rng(0)
+
+
+def reseed(group: str) -> None:
+    """Each group of cases draws from its own seeded generator, so adding a case to one group
+    leaves the data of the others unchanged."""
+    global RNG
+    RNG = np.random.default_rng(zlib.crc32(group.encode()))
 
 NP_TO_ONNX = {
     np.dtype(np.float32): TP.FLOAT,
@@ -91,6 +99,7 @@ def scalar(v, dtype):
 
 # ---------------------------------------------------------------- QuantizeLinear
 def quantize_cases():
+    reseed("quantize_cases")
     # Exact ties: multiples of 0.5·scale with a power-of-two scale, plus saturation, NaN, ±inf.
     ties = (np.arange(-300, 300, dtype=np.float32) * 0.5 + 0.0).astype(np.float32) * np.float32(0.25)
     extremes = f32(np.nan, np.inf, -np.inf, 1e30, -1e30, 3.4e38, -0.0, 1e-45)
@@ -180,6 +189,7 @@ def quantize_cases():
 
 # -------------------------------------------------------------- DequantizeLinear
 def dequantize_cases():
+    reseed("dequantize_cases")
     case(
         "dequantize_uint8_per_tensor",
         "DequantizeLinear",
@@ -244,6 +254,7 @@ def dequantize_cases():
 
 # ---------------------------------------------------------- DynamicQuantizeLinear
 def dynamic_cases():
+    reseed("dynamic_cases")
     outs = [("y", TP.UINT8), ("y_scale", TP.FLOAT), ("y_zero_point", TP.UINT8)]
     for name, x in [
         ("normal", RNG.normal(0, 3, (4, 50)).astype(np.float32)),
@@ -258,6 +269,7 @@ def dynamic_cases():
 
 # ------------------------------------------------------------------ MatMulInteger
 def matmul_integer_cases():
+    reseed("matmul_integer_cases")
     case(
         "matmul_integer_u8_u8_scalar_zero_points",
         "MatMulInteger",
@@ -353,6 +365,7 @@ def float16_multiplier_targets():
 
 
 def accumulator_rounding_cases():
+    reseed("accumulator_rounding_cases")
     # float16 scales (opset 21): onnxruntime widens them and computes the multiplier in float32.
     (a_s, b_s, y_s), targets = float16_multiplier_targets()
     b = np.array([divmod(t, 127) for t in targets], np.int8).T  # acc = 127·q + r
@@ -390,6 +403,7 @@ def accumulator_rounding_cases():
 
 # ------------------------------------------------------------------ QLinearMatMul
 def qlinear_matmul_cases():
+    reseed("qlinear_matmul_cases")
     names = ["a", "a_scale", "a_zero_point", "b", "b_scale", "b_zero_point", "y_scale", "y_zero_point"]
 
     def qmm(name, a, az, b, bz, yz, scales, opset=10, initializers=(), sdtype=np.float32):
@@ -424,6 +438,7 @@ def qlinear_matmul_cases():
 
 # ------------------------------------------------------------------- ConvInteger
 def conv_integer_cases():
+    reseed("conv_integer_cases")
     case(
         "conv_integer_pads_strides",
         "ConvInteger",
@@ -460,6 +475,7 @@ def conv_integer_cases():
 
 # ------------------------------------------------------------------- QLinearConv
 def qlinear_conv_cases():
+    reseed("qlinear_conv_cases")
     names = ["x", "x_scale", "x_zero_point", "w", "w_scale", "w_zero_point", "y_scale", "y_zero_point", "B"]
     params = ("x_scale", "x_zero_point", "w", "w_scale", "w_zero_point", "y_scale", "y_zero_point", "B")
 

@@ -1,1 +1,1 @@
-By_scaleJ|9û:
+By_scaleJt_ù:

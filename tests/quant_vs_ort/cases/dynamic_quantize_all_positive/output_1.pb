@@ -1,1 +1,1 @@
-By_scaleJm–ÿ<
+By_scaleJצמû<

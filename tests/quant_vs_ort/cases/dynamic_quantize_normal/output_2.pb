@@ -1,1 +1,1 @@
-By_zero_pointJÄ
+By_zero_pointJç

@@ -1,2 +1,1 @@
-Bb_zero_pointJEА»
-цќ
+Bb_zero_pointJp.Бо™^5Ш

@@ -1,1 +1,1 @@
-ByJpˆt|…‹}|~b‰nnxlm\€bebCv|Zd}˜w‡up•u}zx–~js…eŠet€ƒwvswŒƒk{bt„yej|ppx€}bjTmlf|uul’„„vs“‹g„vulg‡wl†hdŒzcz
+ByJpstvz‡‰s‚w‘…‚tifvl…‘wonzypv}tpo„|{€mpvtvƒjfc`t|t‚acrTmpoj„zpŠsr{nrikrh}vepogyz†‰qt„qv‚xzznbjovq`qhqng\cX

@@ -1,1 +1,1 @@
-ByJ@ujj~Xg€„teuN´¸žQt†vOÍ®”P wh~Nœc‹a•¨}˜^žšXˆ”H‚bŠ{‡X˜IjXxtŠjˆ
+ByJ@Y„^\ ˆP¢®b‚€vwœcu´ˆzuz¨j€¢Šjˆ“~Æ¢Š›fk¤wj:sv–‹v^§t€~t}”^|ˆšˆŠvt
