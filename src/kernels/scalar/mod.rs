@@ -1,1 +1,3 @@
 //! Portable scalar kernels: the reference every SIMD kernel is tested against.
+
+pub mod gemm_integer;

@@ -1,0 +1,1 @@
+Bb_zero_pointJp.Бо™^5Ш

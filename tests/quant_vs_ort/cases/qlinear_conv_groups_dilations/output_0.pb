@@ -1,0 +1,1 @@
+ByJpstvz‡‰s‚w‘…‚tifvl…‘wonzypv}tpo„|{€mpvtvƒjfc`t|t‚acrTmpoj„zpŠsr{nrikrh}vepogyz†‰qt„qv‚xzznbjovq`qhqng\cX
