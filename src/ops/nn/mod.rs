@@ -2,7 +2,18 @@
 
 use super::Registry;
 
+mod float;
+mod linalg;
+mod window;
+
+mod conv;
+mod conv_transpose;
+mod gemm;
+mod matmul;
 
 pub fn register(r: &mut Registry) {
-    let _ = r;
+    conv::register(r);
+    conv_transpose::register(r);
+    gemm::register(r);
+    matmul::register(r);
 }
