@@ -61,8 +61,12 @@ pub trait NnFloat:
     fn write(a: ArrayD<Self>, dtype: Option<DType>) -> Tensor;
     /// `c = alpha·A·B + beta·c` (`beta == 0` ignores c's old values).
     fn gemm(alpha: Self, a: MatRef<Self>, b: MatRef<Self>, beta: Self, c: &mut [Self], ldc: usize);
-    fn from_f32(v: f32) -> Self;
-    fn to_f64(self) -> f64;
+    /// `v` rounded to the compute type.
+    fn of_f64(v: f64) -> Self;
+    /// A count as the compute type.
+    fn of_usize(n: usize) -> Self {
+        Self::of_f64(n as f64)
+    }
 }
 
 impl NnFloat for f32 {
@@ -86,11 +90,8 @@ impl NnFloat for f32 {
     fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
         gemm_f32::gemm(alpha, a, b, beta, c, ldc);
     }
-    fn from_f32(v: f32) -> f32 {
-        v
-    }
-    fn to_f64(self) -> f64 {
-        f64::from(self)
+    fn of_f64(v: f64) -> f32 {
+        v as f32
     }
 }
 
@@ -115,11 +116,8 @@ impl NnFloat for f64 {
     fn gemm(alpha: f64, a: MatRef<f64>, b: MatRef<f64>, beta: f64, c: &mut [f64], ldc: usize) {
         generic_gemm(alpha, a, b, beta, c, ldc);
     }
-    fn from_f32(v: f32) -> f64 {
-        f64::from(v)
-    }
-    fn to_f64(self) -> f64 {
-        self
+    fn of_f64(v: f64) -> f64 {
+        v
     }
 }
 
