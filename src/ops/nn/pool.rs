@@ -148,7 +148,8 @@ mod tests {
         });
         assert_eq!(seen[0], (0, vec![0], 4));
         assert_eq!(seen[1], (1, vec![1, 2], 4));
-        assert_eq!(seen[3], (3, vec![3, 6], 4));
-        assert_eq!(seen[4], (4, vec![4, 5, 7, 8], 4));
+        assert_eq!(seen[2], (2, vec![3, 6], 4));
+        assert_eq!(seen[3], (3, vec![4, 5, 7, 8], 4));
+        assert_eq!(seen.len(), 4);
     }
 }
