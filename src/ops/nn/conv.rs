@@ -178,7 +178,12 @@ pub(super) fn conv_into<T: NnFloat>(
                 block_pads[0] -= (row0 * geo.strides[0]) as isize;
                 let block = Window { output: &block_output, pads_begin: &block_pads, ..window };
                 let block_positions = rows * row_positions;
-                col.resize(filter_len * block_positions, T::zero());
+                let col_len = filter_len.checked_mul(block_positions).ok_or_else(|| OpError::invalid("im2col buffer too large"))?;
+                if col.len() < col_len {
+                    col.try_reserve_exact(col_len - col.len())
+                        .map_err(|_| OpError::invalid(format!("cannot allocate {col_len} elements for im2col")))?;
+                }
+                col.resize(col_len, T::zero());
                 im2col(x_group, group_in, &block, &mut col);
                 let patches = MatRef::row_major(&col, filter_len, block_positions);
                 let start = row0 * row_positions;

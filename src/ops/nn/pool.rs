@@ -2,8 +2,8 @@
 //! every `(n, c)` plane, the flat input indices its window covers (padding excluded) and the
 //! size of the window clipped to the padded input (for `count_include_pad`).
 //!
-//! Per axis and output index the in-range input offsets are tabulated once, so a window is
-//! the cartesian product of one short list per axis.
+//! Per axis and output index the in-range taps are tabulated once (first position and
+//! count), so a window is the cartesian product of one arithmetic run per axis.
 
 use crate::ir::checked_numel;
 use crate::ops::OpError;
@@ -13,13 +13,30 @@ use super::window::Geometry;
 /// Tabulated windows for one geometry.
 pub struct PoolPlan {
     pub geometry: Geometry,
-    /// `offsets[axis][o]`: `position·input_stride(axis)` for each in-range tap of output index `o`.
-    offsets: Vec<Vec<Vec<usize>>>,
-    /// `padded_taps[axis][o]`: taps of output index `o` inside `[−pad_begin, input + pad_end)`.
-    padded_taps: Vec<Vec<usize>>,
+    /// `axes[axis][o]`: where the window of output index `o` reads along `axis`.
+    axes: Vec<Vec<AxisSpan>>,
+    /// Row-major element strides of the input plane.
+    input_strides: Vec<usize>,
     /// Elements per plane of the input and of the output.
     pub input_len: usize,
     pub output_len: usize,
+}
+
+/// The in-range taps of one window along one axis: input positions `first + j·dilation`
+/// for `j < valid`, plus the number of taps inside the padded input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct AxisSpan {
+    first: usize,
+    valid: usize,
+    padded: usize,
+}
+
+/// Taps `j < kernel` with `lo <= start + j·step < hi` (all in padded coordinates), as `(first j, count)`.
+fn tap_range(start: usize, step: usize, kernel: usize, lo: usize, hi: usize) -> (usize, usize) {
+    let first = if start >= lo { 0 } else { (lo - start).div_ceil(step) };
+    let end = if start >= hi { 0 } else { (hi - start).div_ceil(step) };
+    let end = end.min(kernel);
+    (first.min(end), end - first.min(end))
 }
 
 impl PoolPlan {
@@ -27,41 +44,27 @@ impl PoolPlan {
         let rank = geometry.input.len();
         let input_len = checked_numel(&geometry.input)?;
         let output_len = checked_numel(&geometry.output)?;
-        // Guard the tables' size (outputs × kernel taps along each axis).
+        let mut axes = Vec::with_capacity(rank);
         for axis in 0..rank {
-            geometry.output[axis]
-                .checked_mul(geometry.kernel[axis])
-                .filter(|&n| n <= 1 << 32)
-                .ok_or_else(|| OpError::invalid("pooling window too large"))?;
-        }
-        let mut offsets = Vec::with_capacity(rank);
-        let mut padded_taps = Vec::with_capacity(rank);
-        for axis in 0..rank {
-            let stride_in: usize = geometry.input[axis + 1..].iter().product();
             let (len, k, s, d) = (geometry.input[axis], geometry.kernel[axis], geometry.strides[axis], geometry.dilations[axis]);
             let (pb, pe) = (geometry.pads_begin[axis], geometry.pads_end[axis]);
-            let mut axis_offsets = Vec::with_capacity(geometry.output[axis]);
-            let mut axis_padded = Vec::with_capacity(geometry.output[axis]);
+            let mut spans = Vec::new();
+            spans.try_reserve_exact(geometry.output[axis]).map_err(|_| OpError::invalid("pooling output too large"))?;
             for o in 0..geometry.output[axis] {
-                let mut list = Vec::with_capacity(k);
-                let mut padded = 0;
-                for tap in 0..k {
-                    // Position in padded coordinates, then in input coordinates.
-                    let padded_pos = o * s + tap * d;
-                    if padded_pos < len + pb + pe {
-                        padded += 1;
-                    }
-                    if padded_pos >= pb && padded_pos - pb < len {
-                        list.push((padded_pos - pb) * stride_in);
-                    }
-                }
-                axis_offsets.push(list);
-                axis_padded.push(padded);
+                // Tap j sits at padded coordinate o·s + j·d; the input occupies [pb, pb + len).
+                let start = o * s;
+                let (first_tap, valid) = tap_range(start, d, k, pb, pb + len);
+                let (_, padded) = tap_range(start, d, k, 0, pb + len + pe);
+                let first = (start + first_tap * d).saturating_sub(pb);
+                spans.push(AxisSpan { first, valid, padded });
             }
-            offsets.push(axis_offsets);
-            padded_taps.push(axis_padded);
+            axes.push(spans);
         }
-        Ok(PoolPlan { geometry, offsets, padded_taps, input_len, output_len })
+        let mut input_strides = vec![1usize; rank];
+        for axis in (0..rank.saturating_sub(1)).rev() {
+            input_strides[axis] = input_strides[axis + 1] * geometry.input[axis + 1];
+        }
+        Ok(PoolPlan { geometry, axes, input_strides, input_len, output_len })
     }
 
     /// Calls `f(output_index, window)` for every output position of one plane, in row-major
@@ -72,12 +75,17 @@ impl PoolPlan {
             return;
         }
         let mut index = vec![0usize; rank];
-        let mut lists: Vec<&[usize]> = Vec::with_capacity(rank);
+        let mut runs: Vec<Run> = Vec::with_capacity(rank);
         for out in 0..self.output_len {
-            lists.clear();
-            lists.extend((0..rank).map(|a| self.offsets[a][index[a]].as_slice()));
-            let padded: usize = (0..rank).map(|a| self.padded_taps[a][index[a]]).product();
-            f(out, &Window { lists: &lists, padded });
+            runs.clear();
+            let mut padded = 1;
+            for axis in 0..rank {
+                let span = self.axes[axis][index[axis]];
+                let stride = self.input_strides[axis];
+                runs.push(Run { offset: span.first * stride, step: self.geometry.dilations[axis] * stride, count: span.valid });
+                padded *= span.padded;
+            }
+            f(out, &Window { runs: &runs, padded });
             for axis in (0..rank).rev() {
                 index[axis] += 1;
                 if index[axis] < self.geometry.output[axis] {
@@ -89,9 +97,17 @@ impl PoolPlan {
     }
 }
 
-/// One window: per-axis offset lists whose sums are the covered input indices.
+/// The covered input offsets along one axis: `offset + j·step` for `j < count`.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    offset: usize,
+    step: usize,
+    count: usize,
+}
+
+/// One window: the covered input indices are the sums of one offset per axis.
 pub struct Window<'a> {
-    lists: &'a [&'a [usize]],
+    runs: &'a [Run],
     /// Taps inside the padded input (the divisor of AveragePool with `count_include_pad`).
     pub padded: usize,
 }
@@ -99,20 +115,20 @@ pub struct Window<'a> {
 impl Window<'_> {
     /// Number of taps that read the input (not padding).
     pub fn valid(&self) -> usize {
-        self.lists.iter().map(|l| l.len()).product()
+        self.runs.iter().map(|r| r.count).product()
     }
 
     /// Calls `f` with every covered input index, in row-major tap order.
     pub fn for_each(&self, mut f: impl FnMut(usize)) {
-        visit(self.lists, 0, &mut f);
+        visit(self.runs, 0, &mut f);
     }
 }
 
-fn visit(lists: &[&[usize]], base: usize, f: &mut impl FnMut(usize)) {
-    match lists {
+fn visit(runs: &[Run], base: usize, f: &mut impl FnMut(usize)) {
+    match runs {
         [] => f(base),
-        [only] => only.iter().for_each(|&o| f(base + o)),
-        [first, rest @ ..] => first.iter().for_each(|&o| visit(rest, base + o, f)),
+        [only] => (0..only.count).for_each(|j| f(base + only.offset + j * only.step)),
+        [first, rest @ ..] => (0..first.count).for_each(|j| visit(rest, base + first.offset + j * first.step, f)),
     }
 }
 
@@ -128,6 +144,20 @@ pub fn planes_and_spatial(shape: &[usize]) -> Result<(usize, &[usize]), OpError>
 mod tests {
     use super::super::window::{AutoPad, WindowAttrs};
     use super::*;
+
+    #[test]
+    fn tap_ranges_match_a_scan() {
+        for start in 0..8 {
+            for step in 1..4 {
+                for kernel in 1..5 {
+                    let (lo, hi) = (3, 7);
+                    let taps: Vec<usize> = (0..kernel).filter(|j| (lo..hi).contains(&(start + j * step))).collect();
+                    let (first, count) = tap_range(start, step, kernel, lo, hi);
+                    assert_eq!((first..first + count).collect::<Vec<_>>(), taps, "start {start} step {step} k {kernel}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn windows_skip_padding_and_count_it_separately() {
