@@ -52,9 +52,17 @@ mod tests {
 
     #[test]
     fn equals_im2col_times_weights() {
-        let (input, kernel, strides, dilations, pads) = ([6usize, 7], [3usize, 3], [2usize, 1], [1usize, 2], [1isize, 2]);
+        let (input, kernel, strides, dilations, pads) =
+            ([6usize, 7], [3usize, 3], [2usize, 1], [1usize, 2], [1isize, 2]);
         let output = [3usize, 7];
-        let w = Window { input: &input, output: &output, kernel: &kernel, strides: &strides, dilations: &dilations, pads_begin: &pads };
+        let w = Window {
+            input: &input,
+            output: &output,
+            kernel: &kernel,
+            strides: &strides,
+            dilations: &dilations,
+            pads_begin: &pads,
+        };
         let x: Vec<f32> = (0..42).map(|v| (v % 5) as f32 - 2.0).collect();
         let k: Vec<f32> = (0..9).map(|v| v as f32 * 0.5).collect();
         let mut got = vec![0f32; 21];

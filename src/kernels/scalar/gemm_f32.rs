@@ -372,7 +372,13 @@ mod tests {
             let a = values(size * size, 1);
             let b = values(size * size, 2);
             let mut c = vec![0f32; size * size];
-            let reps = if size <= 256 { 200 } else if size <= 512 { 20 } else { 4 };
+            let reps = if size <= 256 {
+                200
+            } else if size <= 512 {
+                20
+            } else {
+                4
+            };
             gemm(1.0, MatRef::row_major(&a, size, size), MatRef::row_major(&b, size, size), 0.0, &mut c, size);
             let cpu_start = cpu_seconds();
             let start = std::time::Instant::now();

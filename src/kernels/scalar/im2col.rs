@@ -52,7 +52,10 @@ fn gather_row<T: Copy>(src: &[T], dst: &mut [T], span: RowSpan, row_len: usize, 
 /// transpose of [`im2col`]. Entries that fall in the padding are dropped.
 pub fn col2im_add<T: Copy + AddAssign>(col: &[T], channels: usize, window: &Window, image: &mut [T]) {
     let (taps, positions, image_len) = (window.taps(), window.positions(), window.input_len());
-    assert!(image.len() >= channels * image_len && col.len() >= channels * taps * positions, "col2im: slices too short");
+    assert!(
+        image.len() >= channels * image_len && col.len() >= channels * taps * positions,
+        "col2im: slices too short"
+    );
     for c in 0..channels {
         let dst = &mut image[c * image_len..(c + 1) * image_len];
         window.for_each_tap(|t, tap| {
@@ -107,7 +110,8 @@ mod tests {
 
     #[test]
     fn im2col_matches_direct_indexing_in_1d_2d_3d() {
-        let cases: Vec<(Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>, Vec<isize>)> = vec![
+        type Case = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>, Vec<isize>);
+        let cases: Vec<Case> = vec![
             (vec![7], vec![3], vec![2], vec![1], vec![1]),
             (vec![5, 6], vec![3, 2], vec![1, 2], vec![2, 1], vec![1, 0]),
             (vec![4, 5, 3], vec![2, 3, 2], vec![2, 1, 1], vec![1, 1, 2], vec![0, 1, 1]),
@@ -119,7 +123,14 @@ mod tests {
                     (input[a] + 2 * pads[a] as usize - span) / strides[a] + 1
                 })
                 .collect();
-            let w = Window { input: &input, output: &output, kernel: &kernel, strides: &strides, dilations: &dilations, pads_begin: &pads };
+            let w = Window {
+                input: &input,
+                output: &output,
+                kernel: &kernel,
+                strides: &strides,
+                dilations: &dilations,
+                pads_begin: &pads,
+            };
             let channels = 2;
             let data: Vec<f32> = (0..channels * w.input_len()).map(|v| v as f32 + 1.0).collect();
             let mut col = vec![f32::NAN; channels * w.taps() * w.positions()];

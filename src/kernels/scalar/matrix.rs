@@ -20,7 +20,13 @@ impl<'a, T: Copy> MatRef<'a, T> {
 
     /// The transpose (a view; nothing moves).
     pub fn t(self) -> Self {
-        MatRef { data: self.data, rows: self.cols, cols: self.rows, row_stride: self.col_stride, col_stride: self.row_stride }
+        MatRef {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+        }
     }
 
     /// Whether every element index is inside `data` (callers check before handing it to a kernel).

@@ -68,7 +68,11 @@ impl Conv {
             return Err(OpError::input(0, "X", format!("expected shape [N, C, D1, …], got {x_shape:?}")));
         }
         if w_shape.len() != x_shape.len() {
-            return Err(OpError::input(1, "W", format!("rank {} differs from X's rank {}", w_shape.len(), x_shape.len())));
+            return Err(OpError::input(
+                1,
+                "W",
+                format!("rank {} differs from X's rank {}", w_shape.len(), x_shape.len()),
+            ));
         }
         let (batch, channels) = (x_shape[0], x_shape[1]);
         let (out_channels, group_channels) = (w_shape[0], w_shape[1]);
@@ -81,7 +85,11 @@ impl Conv {
             ));
         }
         if out_channels % group != 0 {
-            return Err(OpError::input(1, "W", format!("{out_channels} output channels are not divisible by group {group}")));
+            return Err(OpError::input(
+                1,
+                "W",
+                format!("{out_channels} output channels are not divisible by group {group}"),
+            ));
         }
         let kernel = self.window.kernel_or(Some(&w_shape[2..]))?;
         let geo = self.window.resolve(&x_shape[2..], &kernel)?;
@@ -89,7 +97,11 @@ impl Conv {
             Some(b) => {
                 let ba = float_input::<T>(b, 2, "B")?;
                 if ba.shape() != [out_channels] {
-                    return Err(OpError::input(2, "B", format!("expected shape [{out_channels}], got {:?}", ba.shape())));
+                    return Err(OpError::input(
+                        2,
+                        "B",
+                        format!("expected shape [{out_channels}], got {:?}", ba.shape()),
+                    ));
                 }
                 row_major(&ba).into_owned()
             }
@@ -102,7 +114,10 @@ impl Conv {
         let x_data = row_major(&xa);
         let w_data = row_major(&wa);
         conv_into(&x_data, &w_data, &bias, batch, channels, out_channels, group, &geo, &mut out)?;
-        Ok(T::write(ndarray::ArrayD::from_shape_vec(out_shape, out).map_err(|e| OpError::invalid(e.to_string()))?, x.dtype()))
+        Ok(T::write(
+            ndarray::ArrayD::from_shape_vec(out_shape, out).map_err(|e| OpError::invalid(e.to_string()))?,
+            x.dtype(),
+        ))
     }
 }
 
@@ -153,7 +168,8 @@ pub(super) fn conv_into<T: NnFloat>(
         for g in 0..group {
             let x_group = &x[(n * channels + g * group_in) * image..(n * channels + (g + 1) * group_in) * image];
             let w_group = &w[g * group_out * filter_len..(g + 1) * group_out * filter_len];
-            let out_group = &mut out[(n * out_channels + g * group_out) * positions..(n * out_channels + (g + 1) * group_out) * positions];
+            let out_group = &mut out
+                [(n * out_channels + g * group_out) * positions..(n * out_channels + (g + 1) * group_out) * positions];
             if group_in == 1 && group > 1 {
                 for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
                     let filter = &w_group[m * taps..(m + 1) * taps];
@@ -178,7 +194,9 @@ pub(super) fn conv_into<T: NnFloat>(
                 block_pads[0] -= (row0 * geo.strides[0]) as isize;
                 let block = Window { output: &block_output, pads_begin: &block_pads, ..window };
                 let block_positions = rows * row_positions;
-                let col_len = filter_len.checked_mul(block_positions).ok_or_else(|| OpError::invalid("im2col buffer too large"))?;
+                let col_len = filter_len
+                    .checked_mul(block_positions)
+                    .ok_or_else(|| OpError::invalid("im2col buffer too large"))?;
                 if col.len() < col_len {
                     col.try_reserve_exact(col_len - col.len())
                         .map_err(|_| OpError::invalid(format!("cannot allocate {col_len} elements for im2col")))?;

@@ -71,17 +71,27 @@ struct Layout {
 }
 
 impl ConvTranspose {
-    fn layout(&self, input: &[usize], kernel: &[usize], strides: &[usize], dilations: &[usize]) -> Result<Layout, OpError> {
+    fn layout(
+        &self,
+        input: &[usize],
+        kernel: &[usize],
+        strides: &[usize],
+        dilations: &[usize],
+    ) -> Result<Layout, OpError> {
         let rank = input.len();
         let output_padding = match &self.output_padding {
             None => vec![0; rank],
             Some(v) if v.len() == rank => v.clone(),
-            Some(v) => return Err(OpError::attribute("output_padding", format!("has {} values, expected {rank}", v.len()))),
+            Some(v) => {
+                return Err(OpError::attribute("output_padding", format!("has {} values, expected {rank}", v.len())));
+            }
         };
         let requested: Option<Vec<i64>> = match (&self.output_shape, self.window.auto_pad) {
             (Some(v), _) if v.len() == rank => Some(v.clone()),
             (Some(v), _) if v.len() == rank + 2 => Some(v[2..].to_vec()),
-            (Some(v), _) => return Err(OpError::attribute("output_shape", format!("has {} values, expected {rank}", v.len()))),
+            (Some(v), _) => {
+                return Err(OpError::attribute("output_shape", format!("has {} values, expected {rank}", v.len())));
+            }
             (None, AutoPad::SameUpper | AutoPad::SameLower) => {
                 Some(input.iter().zip(strides).map(|(&i, &s)| i as i64 * s as i64).collect())
             }
@@ -100,7 +110,10 @@ impl ConvTranspose {
             if output_padding[axis] >= s.max(d) {
                 return Err(OpError::attribute(
                     "output_padding",
-                    format!("value {} on axis {axis} must be smaller than the stride or the dilation", output_padding[axis]),
+                    format!(
+                        "value {} on axis {axis} must be smaller than the stride or the dilation",
+                        output_padding[axis]
+                    ),
                 ));
             }
             let natural = s * (i - 1).max(0) + output_padding[axis] + (k - 1) * d + 1;
@@ -116,7 +129,7 @@ impl ConvTranspose {
                 }
                 None => (natural - pads[axis] - pads[rank + axis], pads[axis]),
             };
-            if out < 0 || out > MAX_SIZE {
+            if !(0..=MAX_SIZE).contains(&out) {
                 return Err(OpError::invalid(format!("axis {axis}: output size {out} is out of range")));
             }
             layout.output.push(out as usize);
@@ -133,12 +146,20 @@ impl ConvTranspose {
             return Err(OpError::input(0, "X", format!("expected shape [N, C, D1, …], got {x_shape:?}")));
         }
         if w_shape.len() != x_shape.len() {
-            return Err(OpError::input(1, "W", format!("rank {} differs from X's rank {}", w_shape.len(), x_shape.len())));
+            return Err(OpError::input(
+                1,
+                "W",
+                format!("rank {} differs from X's rank {}", w_shape.len(), x_shape.len()),
+            ));
         }
         let (batch, channels) = (x_shape[0], x_shape[1]);
         let group = self.group;
         if w_shape[0] != channels || channels % group != 0 {
-            return Err(OpError::input(1, "W", format!("shape {w_shape:?} does not fit {channels} input channels in {group} groups")));
+            return Err(OpError::input(
+                1,
+                "W",
+                format!("shape {w_shape:?} does not fit {channels} input channels in {group} groups"),
+            ));
         }
         let (group_in, group_out) = (channels / group, w_shape[1]);
         let out_channels = group_out.checked_mul(group).ok_or_else(|| OpError::invalid("too many output channels"))?;
@@ -161,7 +182,11 @@ impl ConvTranspose {
             Some(b) => {
                 let ba = float_input::<T>(b, 2, "B")?;
                 if ba.shape() != [out_channels] {
-                    return Err(OpError::input(2, "B", format!("expected shape [{out_channels}], got {:?}", ba.shape())));
+                    return Err(OpError::input(
+                        2,
+                        "B",
+                        format!("expected shape [{out_channels}], got {:?}", ba.shape()),
+                    ));
                 }
                 row_major(&ba).into_owned()
             }
@@ -188,7 +213,8 @@ impl ConvTranspose {
         let w_data = row_major(&wa);
         for n in 0..batch {
             for g in 0..group {
-                let x_group = &x_data[(n * channels + g * group_in) * image_in..(n * channels + (g + 1) * group_in) * image_in];
+                let x_group =
+                    &x_data[(n * channels + g * group_in) * image_in..(n * channels + (g + 1) * group_in) * image_in];
                 let w_group = &w_data[g * group_in * col_rows..(g + 1) * group_in * col_rows];
                 let filters_t = MatRef::row_major(w_group, group_in, col_rows).t();
                 let input_m = MatRef::row_major(x_group, group_in, image_in);

@@ -28,7 +28,11 @@ pub fn compute_type(t: &Tensor, index: usize, what: &'static str) -> Result<Comp
     match t.dtype() {
         Some(DType::F64) => Ok(ComputeType::F64),
         Some(DType::F32 | DType::F16 | DType::BF16) => Ok(ComputeType::F32),
-        _ => Err(OpError::input(index, what, format!("element type {} is not supported (float types only)", t.type_name()))),
+        _ => Err(OpError::input(
+            index,
+            what,
+            format!("element type {} is not supported (float types only)", t.type_name()),
+        )),
     }
 }
 
@@ -122,7 +126,14 @@ impl NnFloat for f64 {
 }
 
 /// `c = alpha·A·B + beta·c` on top of the accumulate-only generic kernel.
-pub fn generic_gemm<T: MacElement + num_traits::Num>(alpha: T, a: MatRef<T>, b: MatRef<T>, beta: T, c: &mut [T], ldc: usize) {
+pub fn generic_gemm<T: MacElement + num_traits::Num>(
+    alpha: T,
+    a: MatRef<T>,
+    b: MatRef<T>,
+    beta: T,
+    c: &mut [T],
+    ldc: usize,
+) {
     let (m, n) = (a.rows, b.cols);
     if alpha == T::one() {
         scale_rows(beta, m, n, c, ldc);
@@ -150,8 +161,14 @@ fn scale_rows<T: Copy + num_traits::Num>(beta: T, m: usize, n: usize, c: &mut [T
 }
 
 /// Input `index` as `T` (see [`NnFloat::read`]), or an error naming it.
-pub fn float_input<'a, T: NnFloat>(t: &'a Tensor, index: usize, what: &'static str) -> Result<Cow<'a, ArrayD<T>>, OpError> {
-    T::read(t).ok_or_else(|| OpError::input(index, what, format!("element type {} is not supported (float types only)", t.type_name())))
+pub fn float_input<'a, T: NnFloat>(
+    t: &'a Tensor,
+    index: usize,
+    what: &'static str,
+) -> Result<Cow<'a, ArrayD<T>>, OpError> {
+    T::read(t).ok_or_else(|| {
+        OpError::input(index, what, format!("element type {} is not supported (float types only)", t.type_name()))
+    })
 }
 
 /// The elements of `a` in row-major order, borrowed when `a` is already laid out that way.
@@ -165,7 +182,11 @@ pub fn row_major<T: Clone>(a: &ArrayD<T>) -> Cow<'_, [T]> {
 /// Checks that an input's element type equals the first input's (the spec's shared `T`).
 pub fn same_dtype(first: &Tensor, other: &Tensor, index: usize, what: &'static str) -> Result<(), OpError> {
     if first.onnx_type() != other.onnx_type() {
-        return Err(OpError::input(index, what, format!("element type {} differs from input 0's {}", other.type_name(), first.type_name())));
+        return Err(OpError::input(
+            index,
+            what,
+            format!("element type {} differs from input 0's {}", other.type_name(), first.type_name()),
+        ));
     }
     Ok(())
 }
@@ -173,8 +194,7 @@ pub fn same_dtype(first: &Tensor, other: &Tensor, index: usize, what: &'static s
 /// `len` copies of `value`, or an error (instead of an abort) when memory cannot be reserved.
 pub fn filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>, OpError> {
     let mut v = Vec::new();
-    v.try_reserve_exact(len)
-        .map_err(|_| OpError::invalid(format!("cannot allocate {len} elements for the result")))?;
+    v.try_reserve_exact(len).map_err(|_| OpError::invalid(format!("cannot allocate {len} elements for the result")))?;
     v.resize(len, value);
     Ok(v)
 }

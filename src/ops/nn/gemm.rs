@@ -56,7 +56,11 @@ impl Gemm {
         let aa = gemm_input::<T>(a, a, 0, "A")?;
         let ba = gemm_input::<T>(a, b, 1, "B")?;
         if aa.ndim() != 2 || ba.ndim() != 2 {
-            return Err(OpError::invalid(format!("A and B must be matrices, got shapes {:?} and {:?}", aa.shape(), ba.shape())));
+            return Err(OpError::invalid(format!(
+                "A and B must be matrices, got shapes {:?} and {:?}",
+                aa.shape(),
+                ba.shape()
+            )));
         }
         let a_data = row_major(&aa);
         let b_data = row_major(&ba);
@@ -94,7 +98,12 @@ impl Gemm {
 }
 
 /// Copies `c` broadcast (unidirectionally) to `[m, n]` into `out`.
-fn broadcast_into<T: GemmElement>(c: &ndarray::ArrayD<T>, m: usize, n: usize, out: &mut [T]) -> Result<(), crate::ops::OpError> {
+fn broadcast_into<T: GemmElement>(
+    c: &ndarray::ArrayD<T>,
+    m: usize,
+    n: usize,
+    out: &mut [T],
+) -> Result<(), crate::ops::OpError> {
     let shape = c.shape();
     let fits = shape.len() <= 2 && shape.iter().rev().zip([n, m]).all(|(&d, want)| d == want || d == 1);
     if !fits {

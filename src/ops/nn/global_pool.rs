@@ -72,7 +72,13 @@ fn build_global_max_pool(_: &BuildContext) -> Result<Box<dyn Operator>, OpError>
             Tensor::F64(a) => max_of(a)?,
             Tensor::F16(a) => max_of(a)?,
             Tensor::BF16(a) => max_of(a)?,
-            other => return Err(OpError::input(0, "X", format!("element type {} is not supported (float types only)", other.type_name()))),
+            other => {
+                return Err(OpError::input(
+                    0,
+                    "X",
+                    format!("element type {} is not supported (float types only)", other.type_name()),
+                ));
+            }
         };
         Ok(vec![y])
     }))

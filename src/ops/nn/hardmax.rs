@@ -26,7 +26,13 @@ fn build_hardmax(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
             Tensor::F64(a) => hardmax(a, rule, 0.0, 1.0)?,
             Tensor::F16(a) => hardmax(a, rule, half::f16::ZERO, half::f16::ONE)?,
             Tensor::BF16(a) => hardmax(a, rule, half::bf16::ZERO, half::bf16::ONE)?,
-            other => return Err(OpError::input(0, "input", format!("element type {} is not supported (float types only)", other.type_name()))),
+            other => {
+                return Err(OpError::input(
+                    0,
+                    "input",
+                    format!("element type {} is not supported (float types only)", other.type_name()),
+                ));
+            }
         };
         Ok(vec![y])
     }))

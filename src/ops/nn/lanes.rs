@@ -17,11 +17,7 @@ impl Lanes {
     /// Lanes along `axis` (negative counts from the end).
     pub fn along(shape: &[usize], axis: i64) -> Result<Lanes, OpError> {
         let axis = normalize_axis(axis, shape.len())?;
-        Ok(Lanes {
-            outer: checked_numel(&shape[..axis])?,
-            len: shape[axis],
-            inner: checked_numel(&shape[axis + 1..])?,
-        })
+        Ok(Lanes { outer: checked_numel(&shape[..axis])?, len: shape[axis], inner: checked_numel(&shape[axis + 1..])? })
     }
 
     /// The pre-opset-13 Softmax view: the tensor coerced to 2-D `[∏ shape[..axis], ∏ shape[axis..]]`,

@@ -32,9 +32,15 @@ fn build_layer_norm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let stash = match node.attr_int("stash_type")?.unwrap_or(1) {
         1 => DType::F32,
         16 => DType::BF16,
-        v => return Err(OpError::attribute("stash_type", format!("{v} is not supported (1 = float32, 16 = bfloat16)"))),
+        v => {
+            return Err(OpError::attribute("stash_type", format!("{v} is not supported (1 = float32, 16 = bfloat16)")));
+        }
     };
-    let op = LayerNorm { axis: node.attr_int("axis")?.unwrap_or(-1), epsilon: node.attr_float("epsilon")?.unwrap_or(1e-5), stash };
+    let op = LayerNorm {
+        axis: node.attr_int("axis")?.unwrap_or(-1),
+        epsilon: node.attr_float("epsilon")?.unwrap_or(1e-5),
+        stash,
+    };
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let x = required(inputs, 0, "X")?;
         with_float!(x, 0, "X", T => op.run::<T>(inputs, x))
@@ -42,7 +48,12 @@ fn build_layer_norm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 }
 
 /// `t` (shape broadcastable to `normalized`) expanded to `normalized` in row-major order.
-fn expand<T: NnFloat>(t: &ArrayD<T>, normalized: &[usize], index: usize, what: &'static str) -> Result<Vec<T>, OpError> {
+fn expand<T: NnFloat>(
+    t: &ArrayD<T>,
+    normalized: &[usize],
+    index: usize,
+    what: &'static str,
+) -> Result<Vec<T>, OpError> {
     let fits = t.ndim() <= normalized.len()
         && t.shape().iter().rev().zip(normalized.iter().rev()).all(|(&d, &n)| d == n || d == 1);
     if !fits {

@@ -117,9 +117,18 @@ macro_rules! with_gemm_type {
 pub(crate) use with_gemm_type;
 
 /// Input `index` as `T`, or an error naming it (inputs must share the first input's type).
-pub fn gemm_input<'a, T: GemmElement>(first: &Tensor, t: &'a Tensor, index: usize, what: &'static str) -> Result<Cow<'a, ArrayD<T>>, OpError> {
+pub fn gemm_input<'a, T: GemmElement>(
+    first: &Tensor,
+    t: &'a Tensor,
+    index: usize,
+    what: &'static str,
+) -> Result<Cow<'a, ArrayD<T>>, OpError> {
     if t.onnx_type() != first.onnx_type() {
-        return Err(OpError::input(index, what, format!("element type {} differs from input 0's {}", t.type_name(), first.type_name())));
+        return Err(OpError::input(
+            index,
+            what,
+            format!("element type {} differs from input 0's {}", t.type_name(), first.type_name()),
+        ));
     }
     T::read(t).ok_or_else(|| OpError::input(index, what, format!("element type {} is not supported", t.type_name())))
 }
@@ -240,6 +249,6 @@ mod tests {
         let c = matmul(&a, &b).unwrap();
         assert_eq!(c.shape(), &[2, 3, 2]);
         let got: Vec<i64> = c.slice(ndarray::s![1, 2, ..]).iter().copied().collect();
-        assert_eq!(got, vec![10 * 0 + 11 * 2, 10 * 1 + 11 * 3]);
+        assert_eq!(got, vec![11 * 2, 10 + 11 * 3]);
     }
 }

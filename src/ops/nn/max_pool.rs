@@ -72,9 +72,13 @@ impl MaxPool {
                 let mut best: Option<(T, usize)> = None;
                 window.for_each(|i| {
                     let v = input[i];
-                    match best {
-                        Some((b, _)) if !(v > b) => {}
-                        _ => best = Some((v, i)),
+                    // Replace only on a strict increase: the first maximum wins and a later NaN never does.
+                    let better = match best {
+                        None => true,
+                        Some((b, _)) => v.partial_cmp(&b) == Some(std::cmp::Ordering::Greater),
+                    };
+                    if better {
+                        best = Some((v, i));
                     }
                 });
                 if let Some((v, i)) = best {

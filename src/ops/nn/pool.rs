@@ -46,7 +46,8 @@ impl PoolPlan {
         let output_len = checked_numel(&geometry.output)?;
         let mut axes = Vec::with_capacity(rank);
         for axis in 0..rank {
-            let (len, k, s, d) = (geometry.input[axis], geometry.kernel[axis], geometry.strides[axis], geometry.dilations[axis]);
+            let (len, k, s, d) =
+                (geometry.input[axis], geometry.kernel[axis], geometry.strides[axis], geometry.dilations[axis]);
             let (pb, pe) = (geometry.pads_begin[axis], geometry.pads_end[axis]);
             let mut spans = Vec::new();
             spans.try_reserve_exact(geometry.output[axis]).map_err(|_| OpError::invalid("pooling output too large"))?;
@@ -79,10 +80,14 @@ impl PoolPlan {
         for out in 0..self.output_len {
             runs.clear();
             let mut padded = 1;
-            for axis in 0..rank {
-                let span = self.axes[axis][index[axis]];
+            for (axis, &i) in index.iter().enumerate() {
+                let span = self.axes[axis][i];
                 let stride = self.input_strides[axis];
-                runs.push(Run { offset: span.first * stride, step: self.geometry.dilations[axis] * stride, count: span.valid });
+                runs.push(Run {
+                    offset: span.first * stride,
+                    step: self.geometry.dilations[axis] * stride,
+                    count: span.valid,
+                });
                 padded *= span.padded;
             }
             f(out, &Window { runs: &runs, padded });
@@ -153,7 +158,11 @@ mod tests {
                     let (lo, hi) = (3, 7);
                     let taps: Vec<usize> = (0..kernel).filter(|j| (lo..hi).contains(&(start + j * step))).collect();
                     let (first, count) = tap_range(start, step, kernel, lo, hi);
-                    assert_eq!((first..first + count).collect::<Vec<_>>(), taps, "start {start} step {step} k {kernel}");
+                    assert_eq!(
+                        (first..first + count).collect::<Vec<_>>(),
+                        taps,
+                        "start {start} step {step} k {kernel}"
+                    );
                 }
             }
         }

@@ -77,7 +77,10 @@ fn list(node: &Node, name: &str, min: i64) -> Result<Option<Vec<usize>>, OpError
         .iter()
         .map(|&v| {
             if v < min || v > MAX_WINDOW_VALUE {
-                Err(OpError::attribute(name, format!("value {v} is out of range (expected {min}..={MAX_WINDOW_VALUE})")))
+                Err(OpError::attribute(
+                    name,
+                    format!("value {v} is out of range (expected {min}..={MAX_WINDOW_VALUE})"),
+                ))
             } else {
                 Ok(v as usize)
             }
@@ -143,7 +146,11 @@ impl WindowAttrs {
                     let out = (i + s - 1) / s;
                     let total = ((out - 1).max(0) * s + span - i).max(0);
                     let small = total / 2;
-                    if self.auto_pad == AutoPad::SameUpper { (small, total - small, out) } else { (total - small, small, out) }
+                    if self.auto_pad == AutoPad::SameUpper {
+                        (small, total - small, out)
+                    } else {
+                        (total - small, small, out)
+                    }
                 }
                 AutoPad::NotSet | AutoPad::Valid => {
                     let (b, a) = if self.auto_pad == AutoPad::Valid {
@@ -177,9 +184,10 @@ impl WindowAttrs {
     /// if both exist), else the weights' shape.
     pub fn kernel_or(&self, from_weights: Option<&[usize]>) -> Result<Vec<usize>, OpError> {
         match (&self.kernel_shape, from_weights) {
-            (Some(k), Some(w)) if k.as_slice() != w => {
-                Err(OpError::attribute("kernel_shape", format!("{k:?} does not match the weights' spatial shape {w:?}")))
-            }
+            (Some(k), Some(w)) if k.as_slice() != w => Err(OpError::attribute(
+                "kernel_shape",
+                format!("{k:?} does not match the weights' spatial shape {w:?}"),
+            )),
             (Some(k), _) => Ok(k.clone()),
             (None, Some(w)) => Ok(w.to_vec()),
             (None, None) => Err(OpError::attribute("kernel_shape", "is required")),
