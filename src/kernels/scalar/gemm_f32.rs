@@ -14,8 +14,8 @@
 //! ```
 //!
 //! Packing makes the micro-tile read both operands contiguously whatever the input strides,
-//! so transposes cost nothing extra. A SIMD twin keeps the packing and block loops and
-//! replaces only [`micro_tile`] (MR×NR with NR a multiple of the vector width).
+//! so transposes cost nothing extra. A SIMD twin keeps the packing and block loops (through
+//! [`gemm_with_tile`]) and replaces only [`micro_tile`] (MR×NR, NR a multiple of the vector width).
 //!
 //! `beta` is applied to C once, up front; `beta == 0` overwrites C (NaNs in C do not leak),
 //! as BLAS does. Row and column vectors (m == 1 or n == 1) take a GEMV path without packing.
@@ -38,6 +38,23 @@ pub const NC: usize = 2048;
 /// Panics if the operands do not describe an `m×k` times `k×n` product inside their slices
 /// (callers validate shapes first; this is a programming error, not a data error).
 pub fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
+    gemm_with_tile(alpha, a, b, beta, c, ldc, micro_tile);
+}
+
+/// The register tile's result type.
+pub type Tile = [[f32; NR]; MR];
+
+/// [`gemm`] with the register tile supplied by the caller: a SIMD twin passes its own
+/// `micro_tile` (same packed layouts, same MR×NR) and reuses the blocking and packing here.
+pub fn gemm_with_tile(
+    alpha: f32,
+    a: MatRef<f32>,
+    b: MatRef<f32>,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+    tile: impl Fn(&[f32], &[f32]) -> Tile + Copy,
+) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(b.rows == k, "gemm: inner dimensions differ ({} vs {})", k, b.rows);
     assert!(a.fits() && b.fits(), "gemm: operand strides run past their slices");
@@ -70,7 +87,7 @@ pub fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32]
                 let mc = MC.min(m - ic);
                 pack_a(&a, ic, mc, pc, kc, &mut a_pack);
                 let c_block = &mut c[ic * ldc + jc..];
-                macro_block(alpha, mc, nc, kc, &a_pack, &b_pack, c_block, ldc);
+                macro_block(alpha, mc, nc, kc, &a_pack, &b_pack, c_block, ldc, tile);
             }
         }
     }
@@ -149,14 +166,24 @@ fn pack_a(a: &MatRef<f32>, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut
 /// Runs the micro-tiles of one packed A block against one packed B block and adds
 /// `alpha·acc` into C (whose top-left corner is `c[0]`).
 #[allow(clippy::too_many_arguments)]
-fn macro_block(alpha: f32, mc: usize, nc: usize, kc: usize, a_pack: &[f32], b_pack: &[f32], c: &mut [f32], ldc: usize) {
+fn macro_block(
+    alpha: f32,
+    mc: usize,
+    nc: usize,
+    kc: usize,
+    a_pack: &[f32],
+    b_pack: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    tile: impl Fn(&[f32], &[f32]) -> Tile,
+) {
     for (q, b_panel) in b_pack.chunks_exact(kc * NR).take(nc.div_ceil(NR)).enumerate() {
         let col0 = q * NR;
         let width = NR.min(nc - col0);
         for (r, a_panel) in a_pack.chunks_exact(kc * MR).take(mc.div_ceil(MR)).enumerate() {
             let row0 = r * MR;
             let height = MR.min(mc - row0);
-            let acc = micro_tile(a_panel, b_panel);
+            let acc = tile(a_panel, b_panel);
             for (i, acc_row) in acc.iter().enumerate().take(height) {
                 let start = (row0 + i) * ldc + col0;
                 let c_row = &mut c[start..start + width];
@@ -183,7 +210,7 @@ fn lanes_mul_add(acc: Lanes, a: f32, b: Lanes) -> Lanes {
 /// (opt-level 3, i.e. release builds) keeps all of them in vector registers; the loop over
 /// `p` then does 2 vector loads, MR broadcasts and MR·NR/4 multiply-adds per step.
 #[inline(always)]
-pub fn micro_tile(a_panel: &[f32], b_panel: &[f32]) -> [[f32; NR]; MR] {
+pub fn micro_tile(a_panel: &[f32], b_panel: &[f32]) -> Tile {
     let mut acc = [[[0f32; 4]; LANE_GROUPS]; MR];
     for (a, b) in a_panel.chunks_exact(MR).zip(b_panel.chunks_exact(NR)) {
         let mut b_lanes = [[0f32; 4]; LANE_GROUPS];
