@@ -1,0 +1,281 @@
+//! Conv — N-d convolution (1-D, 2-D, 3-D, …) with groups. ONNX opsets 1, 11, 22 (one
+//! semantics throughout; opset 11 only relaxed the default of `kernel_shape`).
+//!
+//! Inputs `X [N, C, D1…]`, `W [M, C/group, k1…]`, optional `B [M]`; output `[N, M, O1…]`.
+//! Attributes: `auto_pad` (NOTSET, SAME_UPPER, SAME_LOWER, VALID), `dilations`, `group`,
+//! `kernel_shape` (inferred from W), `pads`, `strides`. Types: f32, f64, f16, bf16 (f16 and
+//! bf16 accumulate in f32).
+//!
+//! Strategy per image and group: a direct loop when each group has one input channel
+//! (depthwise), otherwise im2col + GEMM (skipping im2col for 1×1 kernels with unit strides
+//! and no padding). The im2col buffer is bounded by splitting the output along its first
+//! spatial axis.
+
+use crate::ir::{Tensor, checked_numel};
+use crate::kernels::scalar::conv_window::Window;
+use crate::kernels::scalar::depthwise_conv::depthwise_channel;
+use crate::kernels::scalar::im2col::im2col;
+use crate::kernels::scalar::matrix::MatRef;
+use crate::ops::util::{optional, required};
+use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
+
+use super::float::{NnFloat, filled, float_input, row_major, same_dtype, with_float};
+use super::window::{Geometry, WindowAttrs};
+
+pub fn register(r: &mut Registry) {
+    r.add("", "Conv", 1..=crate::ops::MAX_OPSET, build_conv);
+}
+
+/// Largest im2col buffer (elements) built at once; larger outputs are done in row blocks.
+const COL_BUDGET: usize = 1 << 22;
+
+struct Conv {
+    window: WindowAttrs,
+    group: usize,
+}
+
+fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
+    let node = ctx.node;
+    let group = parse_group(node.attr_int("group")?)?;
+    let conv = Conv { window: WindowAttrs::parse(node)?, group };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        let w = required(inputs, 1, "W")?;
+        let b = optional(inputs, 2);
+        same_dtype(x, w, 1, "W")?;
+        if let Some(b) = b {
+            same_dtype(x, b, 2, "B")?;
+        }
+        let y = with_float!(x, 0, "X", T => conv.run::<T>(x, w, b)?);
+        Ok(vec![y])
+    }))
+}
+
+pub(super) fn parse_group(group: Option<i64>) -> Result<usize, OpError> {
+    match group {
+        None => Ok(1),
+        Some(g) if (1..=1 << 31).contains(&g) => Ok(g as usize),
+        Some(g) => Err(OpError::attribute("group", format!("must be >= 1, got {g}"))),
+    }
+}
+
+impl Conv {
+    fn run<T: NnFloat>(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor, OpError> {
+        let xa = float_input::<T>(x, 0, "X")?;
+        let wa = float_input::<T>(w, 1, "W")?;
+        let (x_shape, w_shape) = (xa.shape(), wa.shape());
+        if x_shape.len() < 3 {
+            return Err(OpError::input(0, "X", format!("expected shape [N, C, D1, …], got {x_shape:?}")));
+        }
+        if w_shape.len() != x_shape.len() {
+            return Err(OpError::input(
+                1,
+                "W",
+                format!("rank {} differs from X's rank {}", w_shape.len(), x_shape.len()),
+            ));
+        }
+        let (batch, channels) = (x_shape[0], x_shape[1]);
+        let (out_channels, group_channels) = (w_shape[0], w_shape[1]);
+        let group = self.group;
+        if channels % group != 0 || channels / group != group_channels {
+            return Err(OpError::input(
+                1,
+                "W",
+                format!("shape {w_shape:?} does not fit {channels} input channels in {group} groups"),
+            ));
+        }
+        if out_channels % group != 0 {
+            return Err(OpError::input(
+                1,
+                "W",
+                format!("{out_channels} output channels are not divisible by group {group}"),
+            ));
+        }
+        let kernel = self.window.kernel_or(Some(&w_shape[2..]))?;
+        let geo = self.window.resolve(&x_shape[2..], &kernel)?;
+        let bias = match b {
+            Some(b) => {
+                let ba = float_input::<T>(b, 2, "B")?;
+                if ba.shape() != [out_channels] {
+                    return Err(OpError::input(
+                        2,
+                        "B",
+                        format!("expected shape [{out_channels}], got {:?}", ba.shape()),
+                    ));
+                }
+                row_major(&ba).into_owned()
+            }
+            None => vec![T::zero(); out_channels],
+        };
+        let mut out_shape = vec![batch, out_channels];
+        out_shape.extend_from_slice(&geo.output);
+        let out_len = checked_numel(&out_shape)?;
+        let mut out = filled(out_len, T::zero())?;
+        let x_data = row_major(&xa);
+        let w_data = row_major(&wa);
+        conv_into(&x_data, &w_data, &bias, batch, channels, out_channels, group, &geo, &mut out, COL_BUDGET)?;
+        Ok(T::write(
+            ndarray::ArrayD::from_shape_vec(out_shape, out).map_err(|e| OpError::invalid(e.to_string()))?,
+            x.dtype(),
+        ))
+    }
+}
+
+/// The convolution on row-major buffers: `x [batch, channels, input…]`, `w [out_channels,
+/// channels/group, kernel…]`, `out [batch, out_channels, output…]` (fully overwritten).
+/// `col_budget` bounds the im2col buffer (elements); the output is done in row blocks to fit.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn conv_into<T: NnFloat>(
+    x: &[T],
+    w: &[T],
+    bias: &[T],
+    batch: usize,
+    channels: usize,
+    out_channels: usize,
+    group: usize,
+    geo: &Geometry,
+    out: &mut [T],
+    col_budget: usize,
+) -> Result<(), OpError> {
+    let image: usize = checked_numel(&geo.input)?;
+    let positions: usize = checked_numel(&geo.output)?;
+    let taps: usize = checked_numel(&geo.kernel)?;
+    let (group_in, group_out) = (channels / group, out_channels / group);
+    let pads_begin = geo.pads_begin_signed();
+    let window = Window {
+        input: &geo.input,
+        output: &geo.output,
+        kernel: &geo.kernel,
+        strides: &geo.strides,
+        dilations: &geo.dilations,
+        pads_begin: &pads_begin,
+    };
+    let filter_len = group_in.checked_mul(taps).ok_or_else(|| OpError::invalid("kernel too large"))?;
+    if positions == 0 || out.is_empty() {
+        return Ok(());
+    }
+    let pointwise = taps == 1
+        && geo.strides.iter().all(|&s| s == 1)
+        && geo.pads_begin.iter().chain(&geo.pads_end).all(|&p| p == 0)
+        && geo.input == geo.output;
+    // Rows of the first output axis handled per im2col block.
+    let row_positions = positions / geo.output[0];
+    let rows_per_block = if pointwise || group_in == 1 && group > 1 {
+        geo.output[0]
+    } else {
+        (col_budget / filter_len.max(1) / row_positions.max(1)).clamp(1, geo.output[0])
+    };
+    let mut col = Vec::new();
+    for n in 0..batch {
+        for g in 0..group {
+            let x_group = &x[(n * channels + g * group_in) * image..(n * channels + (g + 1) * group_in) * image];
+            let w_group = &w[g * group_out * filter_len..(g + 1) * group_out * filter_len];
+            let out_group = &mut out
+                [(n * out_channels + g * group_out) * positions..(n * out_channels + (g + 1) * group_out) * positions];
+            if group_in == 1 && group > 1 {
+                for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
+                    let filter = &w_group[m * taps..(m + 1) * taps];
+                    depthwise_channel(x_group, filter, bias[g * group_out + m], &window, out_channel);
+                }
+                continue;
+            }
+            for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
+                out_channel.fill(bias[g * group_out + m]);
+            }
+            let filters = MatRef::row_major(w_group, group_out, filter_len);
+            if pointwise {
+                let input = MatRef::row_major(x_group, group_in, positions);
+                T::gemm(T::one(), filters, input, T::one(), out_group, positions);
+                continue;
+            }
+            for row0 in (0..geo.output[0]).step_by(rows_per_block) {
+                let rows = rows_per_block.min(geo.output[0] - row0);
+                let mut block_output = geo.output.clone();
+                block_output[0] = rows;
+                let mut block_pads = pads_begin.clone();
+                block_pads[0] -= (row0 * geo.strides[0]) as isize;
+                let block = Window { output: &block_output, pads_begin: &block_pads, ..window };
+                let block_positions = rows * row_positions;
+                let col_len = filter_len
+                    .checked_mul(block_positions)
+                    .ok_or_else(|| OpError::invalid("im2col buffer too large"))?;
+                if col.len() < col_len {
+                    col.try_reserve_exact(col_len - col.len())
+                        .map_err(|_| OpError::invalid(format!("cannot allocate {col_len} elements for im2col")))?;
+                }
+                col.resize(col_len, T::zero());
+                im2col(x_group, group_in, &block, &mut col);
+                let patches = MatRef::row_major(&col, filter_len, block_positions);
+                let start = row0 * row_positions;
+                T::gemm(T::one(), filters, patches, T::one(), &mut out_group[start..], positions);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::nn::window::{AutoPad, WindowAttrs};
+
+    fn values(n: usize, seed: usize) -> Vec<f32> {
+        (0..n).map(|i| (((i * 7919 + seed * 104729) % 2003) as f32 / 1001.0) - 1.0).collect()
+    }
+
+    /// Direct 2-D convolution (one group) for comparison.
+    fn direct(x: &[f32], w: &[f32], c: usize, m: usize, geo: &Geometry) -> Vec<f32> {
+        let (h, wd) = (geo.input[0], geo.input[1]);
+        let (kh, kw) = (geo.kernel[0], geo.kernel[1]);
+        let (oh, ow) = (geo.output[0], geo.output[1]);
+        let mut out = vec![0f32; m * oh * ow];
+        for mo in 0..m {
+            for y in 0..oh {
+                for xo in 0..ow {
+                    let mut s = 0f32;
+                    for ci in 0..c {
+                        for i in 0..kh {
+                            for j in 0..kw {
+                                let iy =
+                                    (y * geo.strides[0] + i * geo.dilations[0]) as isize - geo.pads_begin[0] as isize;
+                                let ix =
+                                    (xo * geo.strides[1] + j * geo.dilations[1]) as isize - geo.pads_begin[1] as isize;
+                                if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd {
+                                    s += x[(ci * h + iy as usize) * wd + ix as usize]
+                                        * w[((mo * c + ci) * kh + i) * kw + j];
+                                }
+                            }
+                        }
+                    }
+                    out[(mo * oh + y) * ow + xo] = s;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn row_blocks_and_direct_loops_agree() {
+        let attrs = WindowAttrs {
+            auto_pad: AutoPad::NotSet,
+            kernel_shape: None,
+            strides: Some(vec![2, 1]),
+            dilations: Some(vec![1, 2]),
+            pads: Some(vec![1, 2, 0, 1]),
+            ceil_mode: false,
+        };
+        let (c, m) = (3, 4);
+        let geo = attrs.resolve(&[9, 8], &[3, 2]).unwrap();
+        let x = values(c * 72, 1);
+        let w = values(m * c * 6, 2);
+        let want = direct(&x, &w, c, m, &geo);
+        let bias = vec![0f32; m];
+        for budget in [1, 40, 1 << 22] {
+            let mut got = vec![f32::NAN; want.len()];
+            conv_into(&x, &w, &bias, 1, c, m, 1, &geo, &mut got, budget).unwrap();
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-4, "budget {budget}: {g} vs {w}");
+            }
+        }
+    }
+}

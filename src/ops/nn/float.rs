@@ -1,0 +1,200 @@
+//! Float plumbing shared by the nn ops: which type to compute in, reading inputs in that
+//! type, writing results back in the input's type, and the GEMM for each compute type.
+//!
+//! f16 and bf16 are computed in f32 and rounded once at the end (as onnxruntime does on
+//! CPU); f32 uses the blocked kernel, f64 the generic one.
+
+use std::borrow::Cow;
+use std::ops::{AddAssign, MulAssign};
+
+use half::{bf16, f16};
+use ndarray::ArrayD;
+
+use crate::ir::{DType, Element, Tensor};
+use crate::kernels::scalar::gemm_f32;
+use crate::kernels::scalar::gemm_generic::{MacElement, gemm_acc};
+use crate::kernels::scalar::matrix::MatRef;
+use crate::ops::OpError;
+
+/// The type an op computes in for a given input dtype.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ComputeType {
+    F32,
+    F64,
+}
+
+/// f32 for F32/F16/BF16, f64 for F64; an error naming input `index` otherwise.
+pub fn compute_type(t: &Tensor, index: usize, what: &'static str) -> Result<ComputeType, OpError> {
+    match t.dtype() {
+        Some(DType::F64) => Ok(ComputeType::F64),
+        Some(DType::F32 | DType::F16 | DType::BF16) => Ok(ComputeType::F32),
+        _ => Err(OpError::input(
+            index,
+            what,
+            format!("element type {} is not supported (float types only)", t.type_name()),
+        )),
+    }
+}
+
+/// `with_float!(tensor, index, "X", T => body)`: runs `body` with `T` = f32 or f64 as the
+/// compute type of `tensor` (see [`compute_type`]); evaluates to the body's value.
+macro_rules! with_float {
+    ($t:expr, $index:expr, $what:expr, $T:ident => $body:expr) => {
+        match $crate::ops::nn::float::compute_type($t, $index, $what)? {
+            $crate::ops::nn::float::ComputeType::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::ops::nn::float::ComputeType::F64 => {
+                type $T = f64;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_float;
+
+/// A compute type of the nn ops (f32 or f64).
+pub trait NnFloat:
+    num_traits::Float + Element + MacElement + AddAssign + MulAssign + std::iter::Sum + Send + Sync + 'static
+{
+    /// The input as an array of `Self`: borrowed when the dtype matches, converted otherwise.
+    /// `None` for non-float tensors.
+    fn read(t: &Tensor) -> Option<Cow<'_, ArrayD<Self>>>;
+    /// Wraps a result as a tensor of `dtype` (rounding f32 to f16/bf16 when asked).
+    fn write(a: ArrayD<Self>, dtype: Option<DType>) -> Tensor;
+    /// `c = alpha·A·B + beta·c` (`beta == 0` ignores c's old values).
+    fn gemm(alpha: Self, a: MatRef<Self>, b: MatRef<Self>, beta: Self, c: &mut [Self], ldc: usize);
+    /// `v` rounded to the compute type.
+    fn of_f64(v: f64) -> Self;
+    /// A count as the compute type.
+    fn of_usize(n: usize) -> Self {
+        Self::of_f64(n as f64)
+    }
+}
+
+impl NnFloat for f32 {
+    fn read(t: &Tensor) -> Option<Cow<'_, ArrayD<f32>>> {
+        Some(match t {
+            Tensor::F32(a) => Cow::Borrowed(a),
+            Tensor::F16(a) => Cow::Owned(a.mapv(f16::to_f32)),
+            Tensor::BF16(a) => Cow::Owned(a.mapv(bf16::to_f32)),
+            Tensor::F64(a) => Cow::Owned(a.mapv(|v| v as f32)),
+            _ => return None,
+        })
+    }
+    fn write(a: ArrayD<f32>, dtype: Option<DType>) -> Tensor {
+        match dtype {
+            Some(DType::F16) => Tensor::F16(a.mapv(f16::from_f32)),
+            Some(DType::BF16) => Tensor::BF16(a.mapv(bf16::from_f32)),
+            Some(DType::F64) => Tensor::F64(a.mapv(f64::from)),
+            _ => Tensor::F32(a),
+        }
+    }
+    fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
+        gemm_f32::gemm(alpha, a, b, beta, c, ldc);
+    }
+    fn of_f64(v: f64) -> f32 {
+        v as f32
+    }
+}
+
+impl NnFloat for f64 {
+    fn read(t: &Tensor) -> Option<Cow<'_, ArrayD<f64>>> {
+        Some(match t {
+            Tensor::F64(a) => Cow::Borrowed(a),
+            Tensor::F32(a) => Cow::Owned(a.mapv(f64::from)),
+            Tensor::F16(a) => Cow::Owned(a.mapv(f64::from)),
+            Tensor::BF16(a) => Cow::Owned(a.mapv(f64::from)),
+            _ => return None,
+        })
+    }
+    fn write(a: ArrayD<f64>, dtype: Option<DType>) -> Tensor {
+        match dtype {
+            Some(DType::F32) => Tensor::F32(a.mapv(|v| v as f32)),
+            Some(DType::F16) => Tensor::F16(a.mapv(f16::from_f64)),
+            Some(DType::BF16) => Tensor::BF16(a.mapv(bf16::from_f64)),
+            _ => Tensor::F64(a),
+        }
+    }
+    fn gemm(alpha: f64, a: MatRef<f64>, b: MatRef<f64>, beta: f64, c: &mut [f64], ldc: usize) {
+        generic_gemm(alpha, a, b, beta, c, ldc);
+    }
+    fn of_f64(v: f64) -> f64 {
+        v
+    }
+}
+
+/// `c = alpha·A·B + beta·c` on top of the accumulate-only generic kernel.
+pub fn generic_gemm<T: MacElement + num_traits::Num>(
+    alpha: T,
+    a: MatRef<T>,
+    b: MatRef<T>,
+    beta: T,
+    c: &mut [T],
+    ldc: usize,
+) {
+    let (m, n) = (a.rows, b.cols);
+    if alpha == T::one() {
+        scale_rows(beta, m, n, c, ldc);
+        gemm_acc(a, b, c, ldc);
+        return;
+    }
+    let mut product = vec![T::zero(); m * n];
+    gemm_acc(a, b, &mut product, n);
+    for i in 0..m {
+        for (cv, &pv) in c[i * ldc..i * ldc + n].iter_mut().zip(&product[i * n..(i + 1) * n]) {
+            *cv = if beta == T::zero() { alpha * pv } else { alpha * pv + beta * *cv };
+        }
+    }
+}
+
+fn scale_rows<T: Copy + num_traits::Num>(beta: T, m: usize, n: usize, c: &mut [T], ldc: usize) {
+    if beta == T::one() {
+        return;
+    }
+    for i in 0..m {
+        for v in &mut c[i * ldc..i * ldc + n] {
+            *v = if beta == T::zero() { T::zero() } else { beta * *v };
+        }
+    }
+}
+
+/// Input `index` as `T` (see [`NnFloat::read`]), or an error naming it.
+pub fn float_input<'a, T: NnFloat>(
+    t: &'a Tensor,
+    index: usize,
+    what: &'static str,
+) -> Result<Cow<'a, ArrayD<T>>, OpError> {
+    T::read(t).ok_or_else(|| {
+        OpError::input(index, what, format!("element type {} is not supported (float types only)", t.type_name()))
+    })
+}
+
+/// The elements of `a` in row-major order, borrowed when `a` is already laid out that way.
+pub fn row_major<T: Clone>(a: &ArrayD<T>) -> Cow<'_, [T]> {
+    match a.as_slice() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(a.iter().cloned().collect()),
+    }
+}
+
+/// Checks that an input's element type equals the first input's (the spec's shared `T`).
+pub fn same_dtype(first: &Tensor, other: &Tensor, index: usize, what: &'static str) -> Result<(), OpError> {
+    if first.onnx_type() != other.onnx_type() {
+        return Err(OpError::input(
+            index,
+            what,
+            format!("element type {} differs from input 0's {}", other.type_name(), first.type_name()),
+        ));
+    }
+    Ok(())
+}
+
+/// `len` copies of `value`, or an error (instead of an abort) when memory cannot be reserved.
+pub fn filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>, OpError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| OpError::invalid(format!("cannot allocate {len} elements for the result")))?;
+    v.resize(len, value);
+    Ok(v)
+}

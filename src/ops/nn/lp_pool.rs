@@ -1,0 +1,101 @@
+//! LpPool — `(Σ |x|^p)^(1/p)` over sliding windows. ONNX opsets 1, 2, 11, 18, 22.
+//!
+//! Input `X [N, C, D1…]`. Attributes: `auto_pad`, `ceil_mode` and `dilations` (opset 18),
+//! `kernel_shape` (required), `p` (default 2; a float in opset 1, an int later — both read),
+//! `pads`, `strides`. Types: f32, f64, f16, bf16. Padding contributes zero.
+
+use ndarray::ArrayD;
+
+use crate::ir::Tensor;
+use crate::ops::util::required;
+use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
+
+use super::float::{NnFloat, filled, float_input, row_major, with_float};
+use super::linalg::to_array;
+use super::pool::{PoolPlan, planes_and_spatial};
+use super::window::WindowAttrs;
+
+pub fn register(r: &mut Registry) {
+    r.add("", "LpPool", 1..=crate::ops::MAX_OPSET, build_lp_pool);
+}
+
+struct LpPool {
+    window: WindowAttrs,
+    p: f64,
+}
+
+/// The `p` attribute: an int from opset 2, a float in opset 1; default 2.
+pub(super) fn parse_p(node: &crate::ir::Node) -> Result<f64, OpError> {
+    let p = match node.attr_int("p") {
+        Ok(v) => v.map(|v| v as f64),
+        Err(_) => node.attr_float("p")?.map(f64::from),
+    }
+    .unwrap_or(2.0);
+    if !(p > 0.0 && p.is_finite()) {
+        return Err(OpError::attribute("p", format!("must be positive, got {p}")));
+    }
+    Ok(p)
+}
+
+fn build_lp_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
+    let node = ctx.node;
+    let window = WindowAttrs::parse(node)?;
+    if window.kernel_shape.is_none() {
+        return Err(OpError::attribute("kernel_shape", "is required"));
+    }
+    let op = LpPool { window, p: parse_p(node)? };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        let y = with_float!(x, 0, "X", T => {
+            let xa = float_input::<T>(x, 0, "X")?;
+            T::write(op.run::<T>(&xa)?, x.dtype())
+        });
+        Ok(vec![y])
+    }))
+}
+
+/// `Σ |v|^p` accumulated by `add`, finished by [`lp_finish`]; p = 1 and 2 avoid `powf`.
+pub(super) fn lp_term<T: NnFloat>(v: T, p: T) -> T {
+    let a = v.abs();
+    if p == T::one() {
+        a
+    } else if p == T::one() + T::one() {
+        a * a
+    } else {
+        a.powf(p)
+    }
+}
+
+pub(super) fn lp_finish<T: NnFloat>(sum: T, p: T) -> T {
+    if p == T::one() {
+        sum
+    } else if p == T::one() + T::one() {
+        sum.sqrt()
+    } else {
+        sum.powf(T::one() / p)
+    }
+}
+
+impl LpPool {
+    fn run<T: NnFloat>(&self, x: &ArrayD<T>) -> Result<ArrayD<T>, OpError> {
+        let (planes, spatial) = planes_and_spatial(x.shape())?;
+        let kernel = self.window.kernel_or(None)?;
+        let plan = PoolPlan::new(self.window.resolve(spatial, &kernel)?)?;
+        let total = planes.checked_mul(plan.output_len).ok_or_else(|| OpError::invalid("output too large"))?;
+        let mut y = filled(total, T::zero())?;
+        let data = row_major(x);
+        let p = T::of_f64(self.p);
+        for plane in 0..planes {
+            let input = &data[plane * plan.input_len..(plane + 1) * plan.input_len];
+            let out = &mut y[plane * plan.output_len..(plane + 1) * plan.output_len];
+            plan.for_each_output(|o, window| {
+                let mut sum = T::zero();
+                window.for_each(|i| sum += lp_term(input[i], p));
+                out[o] = lp_finish(sum, p);
+            });
+        }
+        let mut shape = x.shape()[..2].to_vec();
+        shape.extend_from_slice(&plan.geometry.output);
+        to_array(shape, y)
+    }
+}
