@@ -46,9 +46,22 @@ fn build_cast(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 /// Opset 1 wrote `to` as a `TensorProto.DataType` name ("FLOAT", "INT64"…).
 fn type_code_from_name(name: &[u8]) -> Result<i64, OpError> {
     const NAMES: [(&str, i64); 16] = [
-        ("FLOAT", 1), ("UINT8", 2), ("INT8", 3), ("UINT16", 4), ("INT16", 5), ("INT32", 6), ("INT64", 7),
-        ("STRING", 8), ("BOOL", 9), ("FLOAT16", 10), ("DOUBLE", 11), ("UINT32", 12), ("UINT64", 13),
-        ("COMPLEX64", 14), ("COMPLEX128", 15), ("BFLOAT16", 16),
+        ("FLOAT", 1),
+        ("UINT8", 2),
+        ("INT8", 3),
+        ("UINT16", 4),
+        ("INT16", 5),
+        ("INT32", 6),
+        ("INT64", 7),
+        ("STRING", 8),
+        ("BOOL", 9),
+        ("FLOAT16", 10),
+        ("DOUBLE", 11),
+        ("UINT32", 12),
+        ("UINT64", 13),
+        ("COMPLEX64", 14),
+        ("COMPLEX128", 15),
+        ("BFLOAT16", 16),
     ];
     let name = String::from_utf8_lossy(name).to_ascii_uppercase();
     NAMES
@@ -59,7 +72,10 @@ fn type_code_from_name(name: &[u8]) -> Result<i64, OpError> {
 }
 
 fn unsupported_type(code: i32) -> OpError {
-    OpError::unsupported(format!("Cast to or from {} is not supported: pare has no such element type", onnx_type_name(code)))
+    OpError::unsupported(format!(
+        "Cast to or from {} is not supported: pare has no such element type",
+        onnx_type_name(code)
+    ))
 }
 
 /// `x` converted to element type `to`.
@@ -243,7 +259,10 @@ mod tests {
     #[test]
     fn integers_keep_low_bits_and_bools_are_nonzero() {
         assert_eq!(cast(&t(vec![200i16, -1]), DType::I8).unwrap(), t(vec![-56i8, -1]));
-        assert_eq!(cast(&t(vec![0.0f32, -0.0, 0.5, f32::NAN]), DType::Bool).unwrap(), t(vec![false, false, true, true]));
+        assert_eq!(
+            cast(&t(vec![0.0f32, -0.0, 0.5, f32::NAN]), DType::Bool).unwrap(),
+            t(vec![false, false, true, true])
+        );
         assert_eq!(cast(&t(vec![true, false]), DType::F16).unwrap(), t(vec![f16::ONE, f16::ZERO]));
     }
 

@@ -2,6 +2,7 @@
 //! - Opsets 1–10: bounds are the float attributes `min` and `max` (float types).
 //! - Opsets 11+: bounds are the optional scalar inputs 1 (`min`) and 2 (`max`), of X's type;
 //!   12+ also integer types (pare accepts every numeric type at 11 too).
+//!
 //! Absent bounds do not clip. A NaN in X stays NaN.
 
 use super::common::unsupported_type;
@@ -53,7 +54,12 @@ fn clip<T: Number>(v: T, lo: Option<T>, hi: Option<T>) -> T {
 }
 
 /// The value of bound input `index` (a one-element tensor of X's type), if given.
-fn scalar_bound<T: Number>(inputs: &[Option<&Tensor>], index: usize, what: &'static str, x: &Tensor) -> Result<Option<T>, OpError> {
+fn scalar_bound<T: Number>(
+    inputs: &[Option<&Tensor>],
+    index: usize,
+    what: &'static str,
+    x: &Tensor,
+) -> Result<Option<T>, OpError> {
     let Some(t) = optional(inputs, index) else { return Ok(None) };
     let a = T::view(t).ok_or_else(|| {
         OpError::input(index, what, format!("has element type {} but the input is {}", t.type_name(), x.type_name()))

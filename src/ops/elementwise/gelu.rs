@@ -46,7 +46,9 @@ fn build_gelu(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let approximation = match ctx.node.attr_string("approximate")?.as_deref() {
         None | Some("none") => GeluApproximation::None,
         Some("tanh") => GeluApproximation::Tanh,
-        Some(other) => return Err(OpError::attribute("approximate", format!("must be \"none\" or \"tanh\", got {other:?}"))),
+        Some(other) => {
+            return Err(OpError::attribute("approximate", format!("must be \"none\" or \"tanh\", got {other:?}")));
+        }
     };
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let x = required(inputs, 0, "X")?;

@@ -33,7 +33,10 @@ impl LegacyBroadcast {
 pub fn align_for_legacy_broadcast(b: &Tensor, a_rank: usize, axis: i64) -> Result<Tensor, OpError> {
     let b_shape = b.shape();
     if b_shape.len() > a_rank {
-        return Err(OpError::invalid(format!("legacy broadcast: B has rank {} above A's rank {a_rank}", b_shape.len())));
+        return Err(OpError::invalid(format!(
+            "legacy broadcast: B has rank {} above A's rank {a_rank}",
+            b_shape.len()
+        )));
     }
     if b_shape.is_empty() || a_rank == 0 {
         return Ok(b.clone());

@@ -29,7 +29,9 @@ fn variadic_op(op: &'static str, combine: BinaryFn, average: bool) -> Box<dyn Op
         };
         let mut acc = match rest.split_first() {
             Some((second, others)) => others.iter().try_fold(combine(first, second)?, |acc, t| combine(&acc, t))?,
-            None => number_match!(*first, a => Element::wrap(a.clone()), _ => return Err(unsupported_type(op, 0, "data_0", first))),
+            None => {
+                number_match!(*first, a => Element::wrap(a.clone()), _ => return Err(unsupported_type(op, 0, "data_0", first)))
+            }
         };
         if average {
             acc = divide_by_count(&acc, operands.len())?;
@@ -73,7 +75,10 @@ mod tests {
         let b = Tensor::from_vec(&[1], vec![3f32]).unwrap();
         let c = Tensor::from_vec(&[2, 1], vec![5f32, 8.0]).unwrap();
         let mean = variadic_op("Mean", sum_of, true);
-        assert_eq!(run(&*mean, &[&a, &b, &c]), Tensor::from_vec(&[2, 2], vec![3f32, 10.0 / 3.0, 4.0, 13.0 / 3.0]).unwrap());
+        assert_eq!(
+            run(&*mean, &[&a, &b, &c]),
+            Tensor::from_vec(&[2, 2], vec![3f32, 10.0 / 3.0, 4.0, 13.0 / 3.0]).unwrap()
+        );
         let max = variadic_op("Max", max_of, false);
         assert_eq!(run(&*max, &[&a]), a);
     }
