@@ -40,6 +40,7 @@ where
         return Ok(Zip::from(a).and(b).map_collect(|x, y| f(x, y)));
     }
     let shape = broadcast_shapes(a.shape(), b.shape())?;
+    crate::ir::checked_numel(&shape)?;
     let av = a.broadcast(IxDyn(&shape)).ok_or_else(|| OpError::invalid("broadcast failed"))?;
     let bv = b.broadcast(IxDyn(&shape)).ok_or_else(|| OpError::invalid("broadcast failed"))?;
     Ok(Zip::from(&av).and(&bv).map_collect(|x, y| f(x, y)))
@@ -56,6 +57,13 @@ mod tests {
         assert_eq!(broadcast_shapes(&[], &[5]).unwrap(), vec![5]);
         assert_eq!(broadcast_shapes(&[0, 1], &[1, 3]).unwrap(), vec![0, 3]);
         assert!(broadcast_shapes(&[2, 3], &[4]).is_err());
+    }
+
+    #[test]
+    fn binary_map_refuses_a_giant_broadcast_result() {
+        let a = ArrayD::<u8>::zeros(IxDyn(&[1 << 21, 1]));
+        let b = ArrayD::<u8>::zeros(IxDyn(&[1, 1 << 21]));
+        assert!(binary_map(&a, &b, |x, y| x + y).is_err());
     }
 
     #[test]
