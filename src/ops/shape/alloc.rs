@@ -28,10 +28,7 @@ pub fn output_vec<T>(n: usize) -> Result<Vec<T>, OpError> {
     }
     let mut v = Vec::new();
     v.try_reserve_exact(n).map_err(|_| {
-        OpError::invalid(format!(
-            "cannot allocate an output of {n} elements ({} bytes each)",
-            std::mem::size_of::<T>()
-        ))
+        OpError::invalid(format!("cannot allocate an output of {n} elements ({} bytes each)", std::mem::size_of::<T>()))
     })?;
     Ok(v)
 }

@@ -25,7 +25,9 @@ pub fn int_scalar(t: &Tensor, index: usize, what: &'static str) -> Result<i64, O
 pub fn to_dims(values: &[i64], what: &str) -> Result<Vec<usize>, OpError> {
     values
         .iter()
-        .map(|&v| usize::try_from(v).map_err(|_| OpError::invalid(format!("{what} {values:?} has a negative value {v}"))))
+        .map(|&v| {
+            usize::try_from(v).map_err(|_| OpError::invalid(format!("{what} {values:?} has a negative value {v}")))
+        })
         .collect()
 }
 

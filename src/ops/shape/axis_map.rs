@@ -99,15 +99,28 @@ impl AxisMap {
 
 /// Builds the output described by `maps` (one per input axis). `fill` is needed by
 /// constant padding.
-pub fn gather_by_axis_maps<T: Clone>(input: &ArrayD<T>, maps: &[AxisMap], fill: Option<&T>) -> Result<ArrayD<T>, OpError> {
+pub fn gather_by_axis_maps<T: Clone>(
+    input: &ArrayD<T>,
+    maps: &[AxisMap],
+    fill: Option<&T>,
+) -> Result<ArrayD<T>, OpError> {
     gather_with_shape(&row_major(input), input.shape(), maps, fill)
 }
 
 /// Like [`gather_by_axis_maps`] for row-major `data` read as an array of shape `in_shape`
 /// (e.g. the input with leading 1s added, for broadcasting).
-pub fn gather_with_shape<T: Clone>(data: &[T], in_shape: &[usize], maps: &[AxisMap], fill: Option<&T>) -> Result<ArrayD<T>, OpError> {
+pub fn gather_with_shape<T: Clone>(
+    data: &[T],
+    in_shape: &[usize],
+    maps: &[AxisMap],
+    fill: Option<&T>,
+) -> Result<ArrayD<T>, OpError> {
     if in_shape.iter().product::<usize>() != data.len() || maps.len() != in_shape.len() {
-        return Err(OpError::invalid(format!("internal: {} maps over {} elements read as {in_shape:?}", maps.len(), data.len())));
+        return Err(OpError::invalid(format!(
+            "internal: {} maps over {} elements read as {in_shape:?}",
+            maps.len(),
+            data.len()
+        )));
     }
     let out_shape: Vec<usize> = maps.iter().map(AxisMap::len).collect();
     let n = alloc::numel(&out_shape)?;
@@ -116,7 +129,8 @@ pub fn gather_with_shape<T: Clone>(data: &[T], in_shape: &[usize], maps: &[AxisM
         return alloc::from_vec(&out_shape, out);
     }
     for (axis, map) in maps.iter().enumerate() {
-        map.validate(in_shape[axis], fill.is_some()).map_err(|e| OpError::invalid(format!("internal: axis {axis}: {e}")))?;
+        map.validate(in_shape[axis], fill.is_some())
+            .map_err(|e| OpError::invalid(format!("internal: axis {axis}: {e}")))?;
     }
     let strides = strides_of(in_shape);
     match maps.split_last() {

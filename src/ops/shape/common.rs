@@ -36,7 +36,11 @@ pub fn unsupported_type(index: usize, what: &'static str, t: &Tensor) -> OpError
 /// Input `t` (at `index`) as an array of the same element type `T` as the op's main input.
 pub fn same_type<'a, T: Element>(t: &'a Tensor, index: usize, what: &'static str) -> Result<&'a ArrayD<T>, OpError> {
     T::view(t).ok_or_else(|| {
-        OpError::input(index, what, format!("element type {} differs from the data's {}", t.type_name(), T::DTYPE.name()))
+        OpError::input(
+            index,
+            what,
+            format!("element type {} differs from the data's {}", t.type_name(), T::DTYPE.name()),
+        )
     })
 }
 

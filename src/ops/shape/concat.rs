@@ -42,10 +42,16 @@ fn concat_typed<T: Element>(_first: &ArrayD<T>, all: &[&Tensor], axis: usize) ->
         let compatible =
             s.len() == reference.len() && s.iter().zip(reference).enumerate().all(|(d, (x, y))| d == axis || x == y);
         if !compatible {
-            return Err(OpError::input(i, "inputs", format!("shape {s:?} does not match {reference:?} outside axis {axis}")));
+            return Err(OpError::input(
+                i,
+                "inputs",
+                format!("shape {s:?} does not match {reference:?} outside axis {axis}"),
+            ));
         }
     }
-    let total: usize = shapes.iter().try_fold(0usize, |acc, s| acc.checked_add(s[axis]))
+    let total: usize = shapes
+        .iter()
+        .try_fold(0usize, |acc, s| acc.checked_add(s[axis]))
         .ok_or_else(|| OpError::invalid("concatenated dimension overflows"))?;
     let mut out_shape = reference.clone();
     out_shape[axis] = total;

@@ -10,8 +10,16 @@ pub fn register(r: &mut Registry) {
     r.add("", "Constant", 1..=crate::ops::MAX_OPSET, build_constant);
 }
 
-const VALUE_ATTRIBUTES: [&str; 8] =
-    ["value", "sparse_value", "value_float", "value_floats", "value_int", "value_ints", "value_string", "value_strings"];
+const VALUE_ATTRIBUTES: [&str; 8] = [
+    "value",
+    "sparse_value",
+    "value_float",
+    "value_floats",
+    "value_int",
+    "value_ints",
+    "value_string",
+    "value_strings",
+];
 
 fn build_constant(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let present: Vec<&str> = VALUE_ATTRIBUTES.into_iter().filter(|n| ctx.node.attribute(n).is_some()).collect();
@@ -25,10 +33,14 @@ fn build_constant(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 /// The tensor described by attribute `name` (which is present).
 fn constant_value(ctx: &BuildContext, name: &str) -> Result<Tensor, OpError> {
     let attr = ctx.node.attribute(name).map(|a| &a.value);
-    let wrong = |want: &str| OpError::attribute(name, format!("should be {want}, but is {}", attr.map_or("absent", AttrValue::kind)));
+    let wrong = |want: &str| {
+        OpError::attribute(name, format!("should be {want}, but is {}", attr.map_or("absent", AttrValue::kind)))
+    };
     let tensor = match (name, attr) {
         ("value", Some(AttrValue::Tensor(t))) => t.tensor.clone(),
-        ("sparse_value", _) => return Err(OpError::unsupported("Constant with `sparse_value` is not supported (no sparse tensors)")),
+        ("sparse_value", _) => {
+            return Err(OpError::unsupported("Constant with `sparse_value` is not supported (no sparse tensors)"));
+        }
         ("value_float", Some(AttrValue::Float(v))) => Tensor::scalar(*v),
         ("value_floats", Some(AttrValue::Floats(v))) => Tensor::from_vec(&[v.len()], v.clone())?,
         ("value_int", Some(AttrValue::Int(v))) => Tensor::scalar(*v),

@@ -21,7 +21,8 @@ fn build_cumsum(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let x = required(inputs, 0, "x")?;
         let axis = int_scalar(required(inputs, 1, "axis")?, 1, "axis")?;
         let axis = normalize_axis(axis, x.rank())?;
-        let out = map_numeric!(x, a => cumulative_sum(a, axis, exclusive, reverse), _ => Err(unsupported_type(0, "x", x)))?;
+        let out =
+            map_numeric!(x, a => cumulative_sum(a, axis, exclusive, reverse), _ => Err(unsupported_type(0, "x", x)))?;
         Ok(vec![out])
     }))
 }

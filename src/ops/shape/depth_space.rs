@@ -17,7 +17,10 @@ pub fn register(r: &mut Registry) {
 
 fn blocksize(ctx: &BuildContext) -> Result<usize, OpError> {
     let b = ctx.node.attr_int("blocksize")?.ok_or_else(|| OpError::attribute("blocksize", "is required"))?;
-    usize::try_from(b).ok().filter(|&b| b > 0).ok_or_else(|| OpError::attribute("blocksize", format!("{b} must be positive")))
+    usize::try_from(b)
+        .ok()
+        .filter(|&b| b > 0)
+        .ok_or_else(|| OpError::attribute("blocksize", format!("{b} must be positive")))
 }
 
 /// The three steps of a rearrangement: 6-D shape, permutation, 4-D output shape.
@@ -47,7 +50,8 @@ fn build_depth_to_space(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError
         let bb = b.checked_mul(b).filter(|&bb| c % bb == 0).ok_or_else(|| {
             OpError::input(0, "input", format!("{c} channels are not divisible by blocksize² ({b}²)"))
         })?;
-        let (hb, wb) = h.checked_mul(b).zip(w.checked_mul(b)).ok_or_else(|| OpError::invalid("output size overflows"))?;
+        let (hb, wb) =
+            h.checked_mul(b).zip(w.checked_mul(b)).ok_or_else(|| OpError::invalid("output size overflows"))?;
         let out = [n, c / bb, hb, wb];
         let plan = if crd {
             Rearrangement { split: [n, c / bb, b, b, h, w], perm: [0, 1, 4, 2, 5, 3], out }
@@ -64,10 +68,21 @@ fn build_space_to_depth(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError
         let input = required(inputs, 0, "input")?;
         let [n, c, h, w] = nchw(input)?;
         if h % b != 0 || w % b != 0 {
-            return Err(OpError::input(0, "input", format!("height {h} and width {w} must be divisible by blocksize {b}")));
+            return Err(OpError::input(
+                0,
+                "input",
+                format!("height {h} and width {w} must be divisible by blocksize {b}"),
+            ));
         }
-        let channels = b.checked_mul(b).and_then(|bb| c.checked_mul(bb)).ok_or_else(|| OpError::invalid("channel count overflows"))?;
-        let plan = Rearrangement { split: [n, c, h / b, b, w / b, b], perm: [0, 3, 5, 1, 2, 4], out: [n, channels, h / b, w / b] };
+        let channels = b
+            .checked_mul(b)
+            .and_then(|bb| c.checked_mul(bb))
+            .ok_or_else(|| OpError::invalid("channel count overflows"))?;
+        let plan = Rearrangement {
+            split: [n, c, h / b, b, w / b, b],
+            perm: [0, 3, 5, 1, 2, 4],
+            out: [n, channels, h / b, w / b],
+        };
         Ok(vec![rearrange(input, &plan)?])
     }))
 }

@@ -40,11 +40,21 @@ impl Operator for DropoutOp {
     fn run(&self, inputs: &[Option<&Tensor>], _: &ExecContext) -> Result<Vec<Tensor>, OpError> {
         let data = required(inputs, 0, "data")?;
         let training = match optional(inputs, 2).filter(|_| self.trainable) {
-            Some(t) => t.as_array::<bool>().map_err(|e| OpError::input(2, "training_mode", e.to_string()))?.iter().next().copied().unwrap_or(false),
+            Some(t) => t
+                .as_array::<bool>()
+                .map_err(|e| OpError::input(2, "training_mode", e.to_string()))?
+                .iter()
+                .next()
+                .copied()
+                .unwrap_or(false),
             None => false,
         };
         let ratio = match optional(inputs, 1).filter(|_| self.trainable) {
-            Some(t) => *t.to_f64_vec().map_err(|e| OpError::input(1, "ratio", e.to_string()))?.first().ok_or_else(|| OpError::input(1, "ratio", "is empty"))?,
+            Some(t) => *t
+                .to_f64_vec()
+                .map_err(|e| OpError::input(1, "ratio", e.to_string()))?
+                .first()
+                .ok_or_else(|| OpError::input(1, "ratio", "is empty"))?,
             None => 0.5,
         };
         if !training || ratio == 0.0 {

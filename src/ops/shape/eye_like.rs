@@ -29,7 +29,9 @@ fn build_eye_like(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let [rows, cols] = input.shape()[..] else {
             return Err(OpError::input(0, "input", format!("must be 2-D, got shape {:?}", input.shape())));
         };
-        let dtype = dtype.or(input.dtype()).ok_or_else(|| OpError::input(0, "input", format!("type {} is not supported", input.type_name())))?;
+        let dtype = dtype
+            .or(input.dtype())
+            .ok_or_else(|| OpError::input(0, "input", format!("type {} is not supported", input.type_name())))?;
         Ok(vec![eye_of(dtype, rows, cols, k)?])
     }))
 }

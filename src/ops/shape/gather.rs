@@ -38,7 +38,12 @@ fn build_gather(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 }
 
 /// Copies block `[outer, pick, ..]` of `a` for every outer position and pick (validated).
-fn gather_axis<T: Clone>(a: &ArrayD<T>, axis: usize, picks: &[usize], out_shape: &[usize]) -> Result<ArrayD<T>, OpError> {
+fn gather_axis<T: Clone>(
+    a: &ArrayD<T>,
+    axis: usize,
+    picks: &[usize],
+    out_shape: &[usize],
+) -> Result<ArrayD<T>, OpError> {
     let shape = a.shape();
     let outer: usize = shape[..axis].iter().product();
     let inner: usize = shape[axis + 1..].iter().product();

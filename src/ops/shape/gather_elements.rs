@@ -31,22 +31,37 @@ fn build_gather_elements(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpErro
 /// The values of an int32/int64 index tensor.
 pub fn index_values(indices: &Tensor) -> Result<Vec<i64>, OpError> {
     match indices {
-        Tensor::I32(_) | Tensor::I64(_) => indices.to_i64_vec().map_err(|e| OpError::input(1, "indices", e.to_string())),
+        Tensor::I32(_) | Tensor::I64(_) => {
+            indices.to_i64_vec().map_err(|e| OpError::input(1, "indices", e.to_string()))
+        }
         other => Err(unsupported_type(1, "indices", other)),
     }
 }
 
 /// For every position of `indices` (row-major), the row-major offset into `data` it names:
 /// the position itself with coordinate `axis` replaced by the index value.
-pub fn element_offsets(data_shape: &[usize], index_shape: &[usize], values: &[i64], axis: i64) -> Result<Vec<usize>, OpError> {
+pub fn element_offsets(
+    data_shape: &[usize],
+    index_shape: &[usize],
+    values: &[i64],
+    axis: i64,
+) -> Result<Vec<usize>, OpError> {
     let rank = data_shape.len();
     let axis = normalize_axis(axis, rank)?;
     if index_shape.len() != rank {
-        return Err(OpError::input(1, "indices", format!("rank {} differs from the data's rank {rank}", index_shape.len())));
+        return Err(OpError::input(
+            1,
+            "indices",
+            format!("rank {} differs from the data's rank {rank}", index_shape.len()),
+        ));
     }
     for (d, (&i, &s)) in index_shape.iter().zip(data_shape).enumerate() {
         if d != axis && i > s {
-            return Err(OpError::input(1, "indices", format!("shape {index_shape:?} exceeds the data's {data_shape:?} on axis {d}")));
+            return Err(OpError::input(
+                1,
+                "indices",
+                format!("shape {index_shape:?} exceeds the data's {data_shape:?} on axis {d}"),
+            ));
         }
     }
     let strides = strides_of(data_shape);
@@ -54,7 +69,8 @@ pub fn element_offsets(data_shape: &[usize], index_shape: &[usize], values: &[i6
     let mut offsets = Vec::with_capacity(values.len());
     for &v in values {
         let i = resolve_index(v, data_shape[axis], "index")?;
-        let offset: usize = position.iter().zip(&strides).enumerate().map(|(d, (&p, &s))| if d == axis { i * s } else { p * s }).sum();
+        let offset: usize =
+            position.iter().zip(&strides).enumerate().map(|(d, (&p, &s))| if d == axis { i * s } else { p * s }).sum();
         offsets.push(offset);
         for d in (0..rank).rev() {
             position[d] += 1;

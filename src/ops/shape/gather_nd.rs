@@ -20,7 +20,8 @@ pub fn register(r: &mut Registry) {
 
 fn build_gather_nd(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let batch_dims = ctx.node.attr_int("batch_dims")?.unwrap_or(0);
-    let batch_dims = usize::try_from(batch_dims).map_err(|_| OpError::attribute("batch_dims", "must be non-negative"))?;
+    let batch_dims =
+        usize::try_from(batch_dims).map_err(|_| OpError::attribute("batch_dims", "must be non-negative"))?;
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let data = required(inputs, 0, "data")?;
         let indices = required(inputs, 1, "indices")?;
@@ -41,10 +42,14 @@ pub struct NdPlan {
 
 impl NdPlan {
     /// Resolves every index tuple of `indices` (values in row-major order) against `data_shape`.
-    pub fn new(data_shape: &[usize], index_shape: &[usize], values: &[i64], batch_dims: usize) -> Result<NdPlan, OpError> {
-        let (&k, tuple_shape) = index_shape
-            .split_last()
-            .ok_or_else(|| OpError::input(1, "indices", "must have rank at least 1"))?;
+    pub fn new(
+        data_shape: &[usize],
+        index_shape: &[usize],
+        values: &[i64],
+        batch_dims: usize,
+    ) -> Result<NdPlan, OpError> {
+        let (&k, tuple_shape) =
+            index_shape.split_last().ok_or_else(|| OpError::input(1, "indices", "must have rank at least 1"))?;
         let b = batch_dims;
         if b >= data_shape.len().min(index_shape.len()) {
             return Err(OpError::invalid(format!(
@@ -54,10 +59,16 @@ impl NdPlan {
             )));
         }
         if data_shape[..b] != index_shape[..b] {
-            return Err(OpError::invalid(format!("batch dimensions of data {data_shape:?} and indices {index_shape:?} differ")));
+            return Err(OpError::invalid(format!(
+                "batch dimensions of data {data_shape:?} and indices {index_shape:?} differ"
+            )));
         }
         if k < 1 || b + k > data_shape.len() {
-            return Err(OpError::input(1, "indices", format!("last dimension {k} does not fit data of rank {} after {b} batch dims", data_shape.len())));
+            return Err(OpError::input(
+                1,
+                "indices",
+                format!("last dimension {k} does not fit data of rank {} after {b} batch dims", data_shape.len()),
+            ));
         }
         let block_shape = &data_shape[b + k..];
         let block: usize = block_shape.iter().product();
@@ -66,7 +77,7 @@ impl NdPlan {
         let per_batch: usize = tuple_shape[b..].iter().product();
         let mut offsets = Vec::with_capacity(values.len() / k);
         for (t, tuple) in values.chunks_exact(k).enumerate() {
-            let batch = if per_batch == 0 { 0 } else { t / per_batch };
+            let batch = t.checked_div(per_batch).unwrap_or(0);
             let mut offset = batch * batch_stride;
             for (j, &v) in tuple.iter().enumerate() {
                 offset += resolve_index(v, data_shape[b + j], "index")? * strides[b + j];

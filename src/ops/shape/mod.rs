@@ -72,3 +72,6 @@ pub fn register(r: &mut Registry) {
     transpose::register(r);
     trilu::register(r);
 }
+
+#[cfg(test)]
+mod limits_tests;

@@ -18,7 +18,9 @@ fn build_nonzero(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let x = required(inputs, 0, "X")?;
         let flat_positions = match x {
             Tensor::String(a) => nonzero_positions(a),
-            other => crate::dispatch_tensor!(other, a => nonzero_positions(a), _ => return Err(unsupported_type(0, "X", x))),
+            other => {
+                crate::dispatch_tensor!(other, a => nonzero_positions(a), _ => return Err(unsupported_type(0, "X", x)))
+            }
         };
         Ok(vec![coordinates(&x.shape(), &flat_positions)?])
     }))

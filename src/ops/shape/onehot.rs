@@ -51,7 +51,13 @@ fn hot_position(index: f64, depth: usize, negative_indices: bool) -> Option<usiz
     (i >= 0.0 && i < d).then_some(i as usize)
 }
 
-fn one_hot<T: Clone>(values: &ArrayD<T>, positions: &[Option<usize>], index_shape: &[usize], depth: usize, axis: usize) -> Result<ArrayD<T>, OpError> {
+fn one_hot<T: Clone>(
+    values: &ArrayD<T>,
+    positions: &[Option<usize>],
+    index_shape: &[usize],
+    depth: usize,
+    axis: usize,
+) -> Result<ArrayD<T>, OpError> {
     let pair = row_major(values);
     let (off, on) = (&pair[0], &pair[1]);
     let mut out_shape = index_shape.to_vec();

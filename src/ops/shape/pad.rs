@@ -68,7 +68,11 @@ fn pad_tensor(data: &Tensor, maps: &[AxisMap], fill: Option<&Tensor>) -> Result<
 fn fill_value<T: Element>(_data: &ndarray::ArrayD<T>, fill: Option<&Tensor>) -> Result<T, OpError> {
     match fill {
         None => Ok(T::default()),
-        Some(t) => same_type::<T>(t, 2, "constant_value")?.iter().next().cloned().ok_or_else(|| OpError::input(2, "constant_value", "is empty")),
+        Some(t) => same_type::<T>(t, 2, "constant_value")?
+            .iter()
+            .next()
+            .cloned()
+            .ok_or_else(|| OpError::input(2, "constant_value", "is empty")),
     }
 }
 
@@ -100,7 +104,10 @@ pub fn pad_maps(shape: &[usize], pads: &[i64], axes: Option<&[i64]>, fold: Fold)
     let all_axes: Vec<i64> = (0..rank as i64).collect();
     let axes = normalize_axes(axes.unwrap_or(&all_axes), rank)?;
     if pads.len() != 2 * axes.len() {
-        return Err(OpError::invalid(format!("pads {pads:?} should have 2 values per padded axis ({} axes)", axes.len())));
+        return Err(OpError::invalid(format!(
+            "pads {pads:?} should have 2 values per padded axis ({} axes)",
+            axes.len()
+        )));
     }
     let mut maps: Vec<AxisMap> = shape.iter().map(|&d| AxisMap::identity(d)).collect();
     for (i, &axis) in axes.iter().enumerate() {
@@ -108,10 +115,9 @@ pub fn pad_maps(shape: &[usize], pads: &[i64], axes: Option<&[i64]>, fold: Fold)
         let dim = shape[axis];
         let crop_begin = usize::try_from(-begin.min(0)).unwrap_or(usize::MAX);
         let crop_end = usize::try_from(-end.min(0)).unwrap_or(usize::MAX);
-        let kept = crop_begin
-            .checked_add(crop_end)
-            .and_then(|c| dim.checked_sub(c))
-            .ok_or_else(|| OpError::invalid(format!("pads {pads:?} remove more than the {dim} elements of axis {axis}")))?;
+        let kept = crop_begin.checked_add(crop_end).and_then(|c| dim.checked_sub(c)).ok_or_else(|| {
+            OpError::invalid(format!("pads {pads:?} remove more than the {dim} elements of axis {axis}"))
+        })?;
         let before = usize::try_from(begin.max(0)).unwrap_or(usize::MAX);
         let after = usize::try_from(end.max(0)).unwrap_or(usize::MAX);
         let len = kept

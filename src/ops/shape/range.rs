@@ -39,7 +39,11 @@ fn build_range(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let delta = required(inputs, 2, "delta")?;
         for (i, (t, what)) in [(limit, "limit"), (delta, "delta")].into_iter().enumerate() {
             if t.dtype() != start.dtype() {
-                return Err(OpError::input(i + 1, what, format!("type {} differs from start's {}", t.type_name(), start.type_name())));
+                return Err(OpError::input(
+                    i + 1,
+                    what,
+                    format!("type {} differs from start's {}", t.type_name(), start.type_name()),
+                ));
             }
         }
         for (i, (t, what)) in [(start, "start"), (limit, "limit"), (delta, "delta")].into_iter().enumerate() {
@@ -66,7 +70,11 @@ fn range(start: &Tensor, limit: &Tensor, delta: &Tensor, stash: Stash) -> Result
                     let (s, l, d) = (f(start)? as f32, f(limit)? as f32, f(delta)? as f32);
                     let n = float_count(f64::from(s), f64::from(l), f64::from(d))?;
                     let values = (0..n).map(|k| s + k as f32 * d);
-                    if is_f16 { collect(n, values.map(f16::from_f32))? } else { collect(n, values.map(bf16::from_f32))? }
+                    if is_f16 {
+                        collect(n, values.map(f16::from_f32))?
+                    } else {
+                        collect(n, values.map(bf16::from_f32))?
+                    }
                 }
             }
         }
@@ -99,21 +107,32 @@ fn float_count(start: f64, limit: f64, delta: f64) -> Result<usize, OpError> {
     Ok(count.max(0.0) as usize)
 }
 
-fn float_range<T: crate::ir::Element>(start: f64, limit: f64, delta: f64, cast: impl Fn(f64) -> T) -> Result<Tensor, OpError> {
+fn float_range<T: crate::ir::Element>(
+    start: f64,
+    limit: f64,
+    delta: f64,
+    cast: impl Fn(f64) -> T,
+) -> Result<Tensor, OpError> {
     let n = float_count(start, limit, delta)?;
     collect(n, (0..n).map(|k| cast(start + k as f64 * delta)))
 }
 
 /// Exact integer range; every value lies between start and limit, so the cast is lossless.
-fn int_range<T: crate::ir::Element>(start: i128, limit: i128, delta: i128, cast: impl Fn(i128) -> T) -> Result<Tensor, OpError> {
+fn int_range<T: crate::ir::Element>(
+    start: i128,
+    limit: i128,
+    delta: i128,
+    cast: impl Fn(i128) -> T,
+) -> Result<Tensor, OpError> {
     if delta == 0 {
         return Err(OpError::input(2, "delta", "cannot be 0"));
     }
     let (diff, step) = if delta > 0 { (limit - start, delta) } else { (start - limit, -delta) };
     let count = (diff + step - 1).div_euclid(step).max(0);
-    let n = usize::try_from(count).ok().filter(|&n| n <= 1 << 40).ok_or_else(|| {
-        OpError::invalid(format!("range({start}, {limit}, {delta}) has too many elements"))
-    })?;
+    let n = usize::try_from(count)
+        .ok()
+        .filter(|&n| n <= 1 << 40)
+        .ok_or_else(|| OpError::invalid(format!("range({start}, {limit}, {delta}) has too many elements")))?;
     collect(n, (0..n).map(|k| cast(start + k as i128 * delta)))
 }
 
@@ -125,7 +144,10 @@ mod tests {
     fn ranges_count_like_the_spec() {
         let t = |v: i64| Tensor::scalar(v);
         assert_eq!(range(&t(3), &t(9), &t(3), Stash::F64).unwrap(), Tensor::from_vec(&[2], vec![3i64, 6]).unwrap());
-        assert_eq!(range(&t(10), &t(4), &t(-2), Stash::F64).unwrap(), Tensor::from_vec(&[3], vec![10i64, 8, 6]).unwrap());
+        assert_eq!(
+            range(&t(10), &t(4), &t(-2), Stash::F64).unwrap(),
+            Tensor::from_vec(&[3], vec![10i64, 8, 6]).unwrap()
+        );
         assert_eq!(range(&t(10), &t(4), &t(2), Stash::F64).unwrap().len(), 0);
         assert!(range(&t(0), &t(1), &t(0), Stash::F64).is_err());
         assert!(range(&t(0), &t(i64::MAX), &t(1), Stash::F64).is_err());

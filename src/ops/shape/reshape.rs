@@ -47,7 +47,10 @@ pub fn reshape_target(input: &[usize], requested: &[i64], allow_zero: bool) -> R
                 1
             }
             0 if !allow_zero => *input.get(i).ok_or_else(|| {
-                OpError::invalid(format!("shape {requested:?} copies dimension {i} (0) but the input {input:?} has rank {}", input.len()))
+                OpError::invalid(format!(
+                    "shape {requested:?} copies dimension {i} (0) but the input {input:?} has rank {}",
+                    input.len()
+                ))
             })?,
             d if d < 0 => return Err(OpError::invalid(format!("shape {requested:?} has an invalid value {d}"))),
             d => usize::try_from(d).map_err(|_| OpError::invalid(format!("shape value {d} is too large")))?,

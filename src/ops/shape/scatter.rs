@@ -32,7 +32,10 @@ impl Reduction {
             other => return Err(OpError::attribute("reduction", format!("unknown value `{other}`"))),
         };
         if ctx.opset < since {
-            return Err(OpError::attribute("reduction", format!("`{name}` needs opset {since} (model uses {})", ctx.opset)));
+            return Err(OpError::attribute(
+                "reduction",
+                format!("`{name}` needs opset {since} (model uses {})", ctx.opset),
+            ));
         }
         Ok(reduction)
     }
@@ -40,19 +43,39 @@ impl Reduction {
 
 /// `data` with every block of `updates` combined in at its offset (offsets validated by the caller
 /// to leave room for a whole block).
-pub fn scatter(data: &Tensor, updates: &Tensor, offsets: &[usize], block: usize, reduction: Reduction) -> Result<Tensor, OpError> {
+pub fn scatter(
+    data: &Tensor,
+    updates: &Tensor,
+    offsets: &[usize],
+    block: usize,
+    reduction: Reduction,
+) -> Result<Tensor, OpError> {
     let expected = offsets.len().checked_mul(block);
     if expected != Some(updates.len()) {
         return Err(OpError::input(2, "updates", format!("has {} elements, expected {:?}", updates.len(), expected)));
     }
     let unsupported = || Err(unsupported_type(0, "data", data));
     match reduction {
-        Reduction::None => crate::map_tensor!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = u.clone())?, _ => unsupported()),
-        Reduction::Add => map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::add(*d, *u))?, _ => unsupported()),
-        Reduction::Mul => map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::mul(*d, *u))?, _ => unsupported()),
-        Reduction::Max => map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::max_of(*d, *u))?, _ => unsupported()),
-        Reduction::Min => map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::min_of(*d, *u))?, _ => unsupported()),
+        Reduction::None => {
+            crate::map_tensor!(data, a => scatter_typed(a, updates, offsets, block, replace)?, _ => unsupported())
+        }
+        Reduction::Add => {
+            map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::add(*d, *u))?, _ => unsupported())
+        }
+        Reduction::Mul => {
+            map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::mul(*d, *u))?, _ => unsupported())
+        }
+        Reduction::Max => {
+            map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::max_of(*d, *u))?, _ => unsupported())
+        }
+        Reduction::Min => {
+            map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::min_of(*d, *u))?, _ => unsupported())
+        }
     }
+}
+
+fn replace<T: Clone>(target: &mut T, update: &T) {
+    target.clone_from(update);
 }
 
 fn scatter_typed<T: Element>(

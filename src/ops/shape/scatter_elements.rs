@@ -23,7 +23,11 @@ fn build_scatter_elements(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpErr
         let indices = required(inputs, 1, "indices")?;
         let updates = required(inputs, 2, "updates")?;
         if updates.shape() != indices.shape() {
-            return Err(OpError::input(2, "updates", format!("shape {:?} differs from the indices' {:?}", updates.shape(), indices.shape())));
+            return Err(OpError::input(
+                2,
+                "updates",
+                format!("shape {:?} differs from the indices' {:?}", updates.shape(), indices.shape()),
+            ));
         }
         let offsets = element_offsets(&data.shape(), &indices.shape(), &index_values(indices)?, axis)?;
         Ok(vec![scatter(data, updates, &offsets, 1, reduction)?])

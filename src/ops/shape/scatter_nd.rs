@@ -23,7 +23,11 @@ fn build_scatter_nd(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let updates = required(inputs, 2, "updates")?;
         let plan = NdPlan::new(&data.shape(), &indices.shape(), &index_values(indices)?, 0)?;
         if updates.shape() != plan.out_shape {
-            return Err(OpError::input(2, "updates", format!("shape {:?} should be {:?}", updates.shape(), plan.out_shape)));
+            return Err(OpError::input(
+                2,
+                "updates",
+                format!("shape {:?} should be {:?}", updates.shape(), plan.out_shape),
+            ));
         }
         Ok(vec![scatter(data, updates, &plan.offsets, plan.block, reduction)?])
     }))

@@ -39,13 +39,25 @@ fn build_slice_with_inputs(_: &BuildContext) -> Result<Box<dyn Operator>, OpErro
     }))
 }
 
-fn slice_tensor(data: &Tensor, starts: &[i64], ends: &[i64], axes: Option<&[i64]>, steps: Option<&[i64]>) -> Result<Tensor, OpError> {
+fn slice_tensor(
+    data: &Tensor,
+    starts: &[i64],
+    ends: &[i64],
+    axes: Option<&[i64]>,
+    steps: Option<&[i64]>,
+) -> Result<Tensor, OpError> {
     let maps = slice_maps(&data.shape(), starts, ends, axes, steps)?;
     crate::map_tensor!(data, a => gather_by_axis_maps(a, &maps, None)?, _ => Err(unsupported_type(0, "data", data)))
 }
 
 /// One axis map per input axis: identity for axes not sliced, the selected range otherwise.
-pub fn slice_maps(shape: &[usize], starts: &[i64], ends: &[i64], axes: Option<&[i64]>, steps: Option<&[i64]>) -> Result<Vec<AxisMap>, OpError> {
+pub fn slice_maps(
+    shape: &[usize],
+    starts: &[i64],
+    ends: &[i64],
+    axes: Option<&[i64]>,
+    steps: Option<&[i64]>,
+) -> Result<Vec<AxisMap>, OpError> {
     let n = starts.len();
     if ends.len() != n || axes.is_some_and(|a| a.len() != n) || steps.is_some_and(|s| s.len() != n) {
         return Err(OpError::invalid(format!(

@@ -31,7 +31,10 @@ fn build_split(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let attr_sizes = if ctx.opset < 13 { ctx.node.attr_ints("split")? } else { None };
     let num_outputs = match ctx.node.attr_int("num_outputs")? {
         Some(n) if ctx.opset >= 18 => Some(
-            usize::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| OpError::attribute("num_outputs", format!("{n} must be positive")))?,
+            usize::try_from(n)
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| OpError::attribute("num_outputs", format!("{n} must be positive")))?,
         ),
         _ => None,
     };
@@ -59,7 +62,7 @@ impl Operator for SplitOp {
         let sizes = match requested {
             Some(s) => explicit_sizes(&s, dim, self.node_outputs)?,
             None => match self.num_outputs {
-                Some(n) => ceil_sizes(dim, n),
+                Some(n) => ceil_sizes(dim, n)?,
                 None => equal_sizes(dim, self.node_outputs)?,
             },
         };
@@ -82,7 +85,10 @@ fn part<T: Clone>(a: &ArrayD<T>, axis: usize, start: usize, end: usize) -> Array
 fn explicit_sizes(sizes: &[i64], dim: usize, outputs: usize) -> Result<Vec<usize>, OpError> {
     let parts = super::args::to_dims(sizes, "split")?;
     if parts.len() != outputs {
-        return Err(OpError::invalid(format!("split {sizes:?} has {} parts but the node has {outputs} outputs", parts.len())));
+        return Err(OpError::invalid(format!(
+            "split {sizes:?} has {} parts but the node has {outputs} outputs",
+            parts.len()
+        )));
     }
     let total = parts.iter().try_fold(0usize, |acc, &p| acc.checked_add(p));
     if total != Some(dim) {
@@ -99,17 +105,19 @@ fn equal_sizes(dim: usize, outputs: usize) -> Result<Vec<usize>, OpError> {
     Ok(vec![dim / outputs; outputs])
 }
 
-/// `n` parts of size ceil(dim / n); the last ones take what is left (possibly less, or 0).
-fn ceil_sizes(dim: usize, n: usize) -> Vec<usize> {
+/// `n` parts of size ceil(dim / n), the last one taking what is left. Like onnxruntime,
+/// refuses counts that would leave a negative size for the last part (e.g. 5 into 4).
+fn ceil_sizes(dim: usize, n: usize) -> Result<Vec<usize>, OpError> {
     let chunk = dim.div_ceil(n);
-    let mut left = dim;
-    (0..n)
-        .map(|_| {
-            let s = chunk.min(left);
-            left -= s;
-            s
-        })
-        .collect()
+    let others = chunk.saturating_mul(n - 1);
+    if others > dim {
+        return Err(OpError::invalid(format!(
+            "dimension {dim} cannot be split into {n} parts of {chunk} with a smaller last one"
+        )));
+    }
+    let mut sizes = vec![chunk; n];
+    sizes[n - 1] = dim - others;
+    Ok(sizes)
 }
 
 #[cfg(test)]
@@ -118,8 +126,10 @@ mod tests {
 
     #[test]
     fn part_sizes() {
-        assert_eq!(ceil_sizes(7, 4), vec![2, 2, 2, 1]);
-        assert_eq!(ceil_sizes(6, 3), vec![2, 2, 2]);
+        assert_eq!(ceil_sizes(7, 4).unwrap(), vec![2, 2, 2, 1]);
+        assert_eq!(ceil_sizes(6, 3).unwrap(), vec![2, 2, 2]);
+        assert_eq!(ceil_sizes(0, 2).unwrap(), vec![0, 0]);
+        assert!(ceil_sizes(5, 4).is_err());
         assert_eq!(equal_sizes(6, 3).unwrap(), vec![2, 2, 2]);
         assert!(equal_sizes(7, 3).is_err());
         assert_eq!(explicit_sizes(&[2, 0, 4], 6, 3).unwrap(), vec![2, 0, 4]);

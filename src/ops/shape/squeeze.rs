@@ -1,5 +1,5 @@
 //! Squeeze and Unsqueeze — ONNX opsets 1–12 (`axes` attribute) and 13+ (`axes` input).
-//! Squeeze removes the listed size-1 axes (all size-1 axes when `axes` is absent);
+//! Squeeze removes the listed size-1 axes (all size-1 axes when `axes` is absent or empty);
 //! Unsqueeze inserts size-1 axes at the listed positions of the output. Negative axes count
 //! from the end (of the input for Squeeze, of the output for Unsqueeze); repeats are errors.
 
@@ -31,7 +31,8 @@ fn build_squeeze(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let attr_axes = axes_source(ctx)?;
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let data = required(inputs, 0, "data")?;
-        let axes = axes_at_run(&attr_axes, inputs)?;
+        // An empty list squeezes every size-1 axis, like an absent one (as onnxruntime does).
+        let axes = axes_at_run(&attr_axes, inputs)?.filter(|a| !a.is_empty());
         let shape = squeezed_shape(&data.shape(), axes.as_deref())?;
         Ok(vec![reshape_tensor(data, &shape)?])
     }))
@@ -58,7 +59,9 @@ pub fn squeezed_shape(shape: &[usize], axes: Option<&[i64]>) -> Result<Vec<usize
             let axes = normalize_axes(axes, shape.len())?;
             for &a in &axes {
                 if shape[a] != 1 {
-                    return Err(OpError::invalid(format!("cannot squeeze axis {a} of shape {shape:?}: its size is not 1")));
+                    return Err(OpError::invalid(format!(
+                        "cannot squeeze axis {a} of shape {shape:?}: its size is not 1"
+                    )));
                 }
             }
             Ok(shape.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).collect())
