@@ -174,6 +174,17 @@ fn copy_row<T: Clone>(data: &[T], base: Option<usize>, map: &AxisMap, fill: Opti
     match *map {
         AxisMap::Strided { start, step: 1, len } => out.extend_from_slice(&data[b + start..b + start + len]),
         AxisMap::Strided { start, step: 0, len } => out.extend(std::iter::repeat_n(data[b + start].clone(), len)),
+        AxisMap::Padded { origin, n, before, len, .. } => {
+            let pad_of = |o: usize| match map.at(o) {
+                Some(i) => Some(data[b + i].clone()),
+                None => fill.cloned(),
+            };
+            let kept_start = before.min(len);
+            let kept_end = before.saturating_add(n).min(len);
+            out.extend((0..kept_start).filter_map(pad_of));
+            out.extend_from_slice(&data[b + origin..b + origin + (kept_end - kept_start)]);
+            out.extend((kept_end..len).filter_map(pad_of));
+        }
         AxisMap::Cyclic { n, len } => {
             for _ in 0..len / n {
                 out.extend_from_slice(&data[b..b + n]);

@@ -1,9 +1,10 @@
 //! Concat — ONNX opsets 1+ (`axis`; optional with default 1 before opset 4, required after).
 //! All inputs share the element type and every dimension but `axis`.
 
-use ndarray::{ArrayD, ArrayViewD, Axis};
+use ndarray::{ArrayD, ArrayViewD};
 
-use super::common::{same_type, standard, unsupported_type};
+use super::alloc;
+use super::common::{same_type, unsupported_type};
 use crate::ir::{Element, Tensor};
 use crate::ops::util::{normalize_axis, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -55,7 +56,19 @@ fn concat_typed<T: Element>(_first: &ArrayD<T>, all: &[&Tensor], axis: usize) ->
         .ok_or_else(|| OpError::invalid("concatenated dimension overflows"))?;
     let mut out_shape = reference.clone();
     out_shape[axis] = total;
-    super::alloc::numel(&out_shape)?;
-    let out = ndarray::concatenate(Axis(axis), &views).map_err(|e| OpError::invalid(format!("concat: {e}")))?;
-    Ok(standard(out))
+    let n = alloc::numel(&out_shape)?;
+    let mut out = alloc::output_vec(n)?;
+    // Every input is a sequence of `outer` chunks of `dim_i * inner` elements; interleave them.
+    let outer: usize = reference[..axis].iter().product();
+    let inner: usize = reference[axis + 1..].iter().product();
+    let sources: Vec<_> = views.iter().map(|v| v.as_standard_layout()).collect();
+    for o in 0..outer {
+        for (source, shape) in sources.iter().zip(&shapes) {
+            let chunk = shape[axis] * inner;
+            if let Some(s) = source.as_slice() {
+                out.extend_from_slice(&s[o * chunk..(o + 1) * chunk]);
+            }
+        }
+    }
+    alloc::from_vec(&out_shape, out)
 }

@@ -91,7 +91,7 @@ fn rearrange(input: &Tensor, plan: &Rearrangement) -> Result<Tensor, OpError> {
     crate::map_tensor!(input, a => rearrange_array(a, plan)?, _ => Err(unsupported_type(0, "input", input)))
 }
 
-fn rearrange_array<T: Clone>(a: &ArrayD<T>, plan: &Rearrangement) -> Result<ArrayD<T>, OpError> {
+fn rearrange_array<T: Clone + Default>(a: &ArrayD<T>, plan: &Rearrangement) -> Result<ArrayD<T>, OpError> {
     let six = reshaped(a, &plan.split)?;
-    reshaped(&transposed(&six, &plan.perm), &plan.out)
+    reshaped(&transposed(&six, &plan.perm)?, &plan.out)
 }

@@ -13,6 +13,7 @@ mod axis_map;
 mod common;
 mod mt19937;
 mod numeric;
+mod permute;
 mod scatter;
 
 mod concat;

@@ -1,9 +1,11 @@
 //! Transpose — ONNX opsets 1+ (`perm`, default: the axes reversed). `perm` must be a
 //! permutation of `0..rank`.
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 
-use super::common::unsupported_type;
+use super::alloc;
+use super::common::{row_major, unsupported_type};
+use super::permute::permute;
 use crate::ir::Tensor;
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -21,7 +23,7 @@ fn build_transpose(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
             Some(p) => checked_permutation(p, rank)?,
             None => (0..rank).rev().collect(),
         };
-        let out = crate::map_tensor!(data, a => transposed(a, &axes), _ => Err(unsupported_type(0, "data", data)))?;
+        let out = crate::map_tensor!(data, a => transposed(a, &axes)?, _ => Err(unsupported_type(0, "data", data)))?;
         Ok(vec![out])
     }))
 }
@@ -42,14 +44,18 @@ pub fn checked_permutation(perm: &[i64], rank: usize) -> Result<Vec<usize>, OpEr
     Ok(axes)
 }
 
-/// `a` with its axes permuted (`axes` is a validated permutation), in standard layout.
-pub fn transposed<T: Clone>(a: &ArrayD<T>, axes: &[usize]) -> ArrayD<T> {
-    a.view().permuted_axes(IxDyn(axes)).as_standard_layout().into_owned()
+/// `a` with its axes permuted (`axes` is a permutation of its axes), in standard layout.
+pub fn transposed<T: Clone + Default>(a: &ArrayD<T>, axes: &[usize]) -> Result<ArrayD<T>, OpError> {
+    let shape = a.shape();
+    let data = permute(&row_major(a), shape, axes)?;
+    let out_shape: Vec<usize> = axes.iter().filter_map(|&p| shape.get(p).copied()).collect();
+    alloc::from_vec(&out_shape, data)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::IxDyn;
 
     #[test]
     fn permutations_are_validated() {
@@ -63,7 +69,7 @@ mod tests {
     #[test]
     fn transposes_to_standard_layout() {
         let a = ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1, 2, 3, 4, 5, 6]).unwrap();
-        let t = transposed(&a, &[1, 0]);
+        let t = transposed(&a, &[1, 0]).unwrap();
         assert_eq!(t.shape(), &[3, 2]);
         assert_eq!(t.as_slice().unwrap(), &[1, 4, 2, 5, 3, 6]);
     }
