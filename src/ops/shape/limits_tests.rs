@@ -112,3 +112,79 @@ fn strings_and_bools_move_like_numbers() {
         Tensor::from_vec(&[2, 2], vec![b"b".to_vec(), b"a".to_vec(), b"d".to_vec(), b"c".to_vec()]).unwrap()
     );
 }
+
+/// A tiny deterministic generator (64-bit LCG) for the fuzz test below.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
+    /// Small values most of the time, sometimes an extreme one.
+    fn int(&mut self) -> i64 {
+        const EXTREMES: [i64; 6] = [i64::MIN, i64::MAX, 1 << 40, -(1 << 40), i64::MIN + 1, 1 << 62];
+        if self.next(8) == 0 { EXTREMES[self.next(EXTREMES.len())] } else { self.next(11) as i64 - 5 }
+    }
+    fn ints(&mut self) -> Option<Tensor> {
+        let n = self.next(6);
+        let values: Vec<i64> = (0..n).map(|_| self.int()).collect();
+        if self.next(6) == 0 { Some(Tensor::scalar(self.int())) } else { ints(&values) }
+    }
+    fn data(&mut self) -> Option<Tensor> {
+        let shape: Vec<usize> = (0..self.next(5)).map(|_| self.next(4)).collect();
+        let n: usize = shape.iter().product();
+        Some(Tensor::from_vec(&shape, (0..n).map(|v| v as f32).collect()).unwrap())
+    }
+}
+
+#[test]
+fn random_hostile_arguments_never_panic() {
+    let mut g = Lcg(7);
+    let int_attr = |g: &mut Lcg| AttrValue::Int(g.int());
+    for round in 0..3000 {
+        let (op, opset, attrs, inputs): (&str, i64, Vec<(&str, AttrValue)>, Vec<Option<Tensor>>) = match round % 24 {
+            0 => ("Reshape", 14, vec![("allowzero", AttrValue::Int(g.next(2) as i64))], vec![g.data(), g.ints()]),
+            1 => ("Expand", 13, vec![], vec![g.data(), g.ints()]),
+            2 => ("Tile", 13, vec![], vec![g.data(), g.ints()]),
+            3 => ("Slice", 13, vec![], vec![g.data(), g.ints(), g.ints(), g.ints(), g.ints()]),
+            4 => {
+                let mode = ["constant", "reflect", "edge", "wrap"][g.next(4)];
+                ("Pad", 19, vec![("mode", AttrValue::String(mode.into()))], vec![g.data(), g.ints(), None, g.ints()])
+            }
+            5 => ("Gather", 13, vec![("axis", int_attr(&mut g))], vec![g.data(), g.ints()]),
+            6 => ("GatherElements", 13, vec![("axis", int_attr(&mut g))], vec![g.data(), g.ints()]),
+            7 => ("GatherND", 13, vec![("batch_dims", int_attr(&mut g))], vec![g.data(), g.ints()]),
+            8 => ("ScatterElements", 18, vec![("axis", int_attr(&mut g))], vec![g.data(), g.ints(), g.data()]),
+            9 => (
+                "ScatterND",
+                18,
+                vec![("reduction", AttrValue::String(b"add".to_vec()))],
+                vec![g.data(), g.ints(), g.data()],
+            ),
+            10 => ("Squeeze", 13, vec![], vec![g.data(), g.ints()]),
+            11 => ("Unsqueeze", 13, vec![], vec![g.data(), g.ints()]),
+            12 => ("Split", 18, vec![("axis", int_attr(&mut g))], vec![g.data(), g.ints()]),
+            13 => ("ConstantOfShape", 20, vec![], vec![g.ints()]),
+            14 => (
+                "Range",
+                11,
+                vec![],
+                vec![Some(Tensor::scalar(g.int())), Some(Tensor::scalar(g.int())), Some(Tensor::scalar(g.int()))],
+            ),
+            15 => ("OneHot", 11, vec![("axis", int_attr(&mut g))], vec![g.ints(), g.ints(), ints(&[0, 1])]),
+            16 => ("Trilu", 14, vec![], vec![g.data(), g.ints()]),
+            17 => ("CumSum", 14, vec![], vec![g.data(), g.ints()]),
+            18 => ("EyeLike", 22, vec![("k", int_attr(&mut g))], vec![g.data()]),
+            19 => {
+                let perm: Vec<i64> = (0..g.next(5)).map(|_| g.int()).collect();
+                ("Transpose", 13, vec![("perm", AttrValue::Ints(perm))], vec![g.data()])
+            }
+            20 => ("Flatten", 13, vec![("axis", int_attr(&mut g))], vec![g.data()]),
+            21 => ("DepthToSpace", 13, vec![("blocksize", int_attr(&mut g))], vec![g.data()]),
+            22 => ("SpaceToDepth", 13, vec![("blocksize", int_attr(&mut g))], vec![g.data()]),
+            _ => ("Shape", 21, vec![("start", int_attr(&mut g)), ("end", int_attr(&mut g))], vec![g.data()]),
+        };
+        let outcome = std::panic::catch_unwind(|| run(op, opset, &attrs, &inputs));
+        assert!(outcome.is_ok(), "{op} panicked on attrs {attrs:?} inputs {inputs:?}");
+    }
+}

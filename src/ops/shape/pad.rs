@@ -113,8 +113,8 @@ pub fn pad_maps(shape: &[usize], pads: &[i64], axes: Option<&[i64]>, fold: Fold)
     for (i, &axis) in axes.iter().enumerate() {
         let (begin, end) = (pads[i], pads[i + axes.len()]);
         let dim = shape[axis];
-        let crop_begin = usize::try_from(-begin.min(0)).unwrap_or(usize::MAX);
-        let crop_end = usize::try_from(-end.min(0)).unwrap_or(usize::MAX);
+        let crop_begin = usize::try_from(begin.min(0).unsigned_abs()).unwrap_or(usize::MAX);
+        let crop_end = usize::try_from(end.min(0).unsigned_abs()).unwrap_or(usize::MAX);
         let kept = crop_begin.checked_add(crop_end).and_then(|c| dim.checked_sub(c)).ok_or_else(|| {
             OpError::invalid(format!("pads {pads:?} remove more than the {dim} elements of axis {axis}"))
         })?;
@@ -147,5 +147,6 @@ mod tests {
         assert!(pad_maps(&[4, 3], &[1, 1], None, Fold::Edge).is_err());
         assert_eq!(pad_maps(&[4, 3], &[1, 1], Some(&[-1]), Fold::Edge).unwrap()[1].len(), 5);
         assert!(pad_maps(&[1], &[1 << 50, 1 << 50], None, Fold::Constant).is_err());
+        assert!(pad_maps(&[1], &[i64::MIN, i64::MAX], None, Fold::Constant).is_err());
     }
 }

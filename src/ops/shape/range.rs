@@ -56,8 +56,9 @@ fn build_range(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 }
 
 fn range(start: &Tensor, limit: &Tensor, delta: &Tensor, stash: Stash) -> Result<Tensor, OpError> {
-    let f = |t: &Tensor| t.to_f64_vec().map(|v| v[0]);
-    let i = |t: &Tensor| t.to_i64_vec().map(|v| i128::from(v[0]));
+    let scalar_error = || OpError::invalid("range bounds must be scalars");
+    let f = |t: &Tensor| t.to_f64_vec()?.first().copied().ok_or_else(scalar_error);
+    let i = |t: &Tensor| t.to_i64_vec()?.first().map(|&v| i128::from(v)).ok_or_else(scalar_error);
     Ok(match start {
         Tensor::F32(_) => float_range(f(start)?, f(limit)?, f(delta)?, |v| v as f32)?,
         Tensor::F64(_) => float_range(f(start)?, f(limit)?, f(delta)?, |v| v)?,
