@@ -137,12 +137,15 @@ impl Lcg {
     }
 }
 
+/// One fuzz case: op type, opset, attributes, inputs.
+type Case = (&'static str, i64, Vec<(&'static str, AttrValue)>, Vec<Option<Tensor>>);
+
 #[test]
 fn random_hostile_arguments_never_panic() {
     let mut g = Lcg(7);
     let int_attr = |g: &mut Lcg| AttrValue::Int(g.int());
     for round in 0..3000 {
-        let (op, opset, attrs, inputs): (&str, i64, Vec<(&str, AttrValue)>, Vec<Option<Tensor>>) = match round % 24 {
+        let (op, opset, attrs, inputs): Case = match round % 24 {
             0 => ("Reshape", 14, vec![("allowzero", AttrValue::Int(g.next(2) as i64))], vec![g.data(), g.ints()]),
             1 => ("Expand", 13, vec![], vec![g.data(), g.ints()]),
             2 => ("Tile", 13, vec![], vec![g.data(), g.ints()]),
