@@ -1,0 +1,161 @@
+//! Where the analysis gets concrete shapes: by running the model once on seeded random inputs
+//! and recording the shape of every value (not the values), or, when the model cannot run,
+//! from the shapes the file declares. The report says which, and why.
+//!
+//! Subgraph bodies run inside their control-flow op without reporting their values, so their
+//! shapes always come from declarations.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::values::{ShapeMap, ValueShape, constant_value};
+use super::walk::all_graphs;
+use crate::ir::{DType, DimValue, Graph, Model, Tensor};
+use crate::runtime::{RandomInputs, Session};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShapeSource {
+    /// The model ran to the end on random inputs: every main-graph value has its real shape.
+    Observed,
+    /// The run stopped at a node: values before it are observed, the rest declared.
+    Partial,
+    /// The model could not run: shapes are those declared in the file (often only inputs and outputs).
+    Declared,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ShapeReport {
+    pub source: ShapeSource,
+    /// Why the shapes are not all observed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The input shapes the analysis assumed.
+    pub inputs: Vec<InputUsed>,
+    /// Node outputs (all graphs) with a known shape, out of `total_values`.
+    pub known_values: usize,
+    pub total_values: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InputUsed {
+    pub name: String,
+    pub dtype: String,
+    pub shape: Vec<usize>,
+}
+
+/// Shapes declared by the file (graph inputs, `value_info`, outputs of every graph) whose dims
+/// can be made concrete: symbols from `dims` (default 1); an unnamed dim makes the value unknown,
+/// except on a graph input, where it is 1 as for random inputs.
+pub fn declared_shapes(main: &Graph, dims: &HashMap<String, usize>) -> ShapeMap {
+    let mut map = ShapeMap::new();
+    for at in all_graphs(main) {
+        let g = at.graph;
+        let declared = g.inputs.iter().map(|v| (v, true)).chain(g.value_info.iter().chain(&g.outputs).map(|v| (v, false)));
+        for (value, is_input) in declared {
+            let Some((elem_type, Some(declared_dims))) = value.tensor_type() else { continue };
+            let shape: Option<Vec<usize>> = declared_dims
+                .iter()
+                .map(|d| match &d.value {
+                    DimValue::Known(v) => usize::try_from(*v).ok().or(is_input.then_some(1)),
+                    DimValue::Symbol(s) => Some(dims.get(s).copied().unwrap_or(1)),
+                    DimValue::Unknown => is_input.then_some(1),
+                })
+                .collect();
+            if let Some(shape) = shape {
+                map.entry(value.name.clone()).or_insert(ValueShape::new(DType::from_onnx_code(elem_type), shape));
+            }
+        }
+    }
+    map
+}
+
+/// Runs `model` once on random inputs and returns the shape of every value it saw, completed
+/// with declared shapes; falls back to declared shapes alone when the model cannot run.
+pub fn observe_shapes(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeReport) {
+    let mut shapes = declared_shapes(&model.graph, &random.dims);
+    let mut report = ShapeReport {
+        source: ShapeSource::Declared,
+        note: None,
+        inputs: Vec::new(),
+        known_values: 0,
+        total_values: 0,
+    };
+    let session = match Session::new(model) {
+        Ok(s) => s,
+        Err(e) => {
+            report.note = Some(format!("the model cannot run in pare ({e}); shapes are the declared ones"));
+            report.inputs = declared_inputs(model, &shapes);
+            return finish(model, shapes, report);
+        }
+    };
+    let inputs = match random.generate(session.inputs()) {
+        Ok(i) => i,
+        Err(e) => {
+            report.note = Some(format!("no random inputs for a run ({e}); shapes are the declared ones"));
+            report.inputs = declared_inputs(model, &shapes);
+            return finish(model, shapes, report);
+        }
+    };
+    for (name, tensor) in &inputs {
+        let shape = ValueShape::of(tensor);
+        report.inputs.push(input_used(name, &shape));
+        shapes.insert(name.clone(), shape);
+    }
+    let mut seen: Vec<(String, ValueShape)> = Vec::new();
+    let mut record = |name: &str, t: &Tensor| seen.push((name.to_string(), ValueShape::of(t)));
+    let outcome = session.run_observed(inputs, Some(&mut record));
+    let observed_any = !seen.is_empty();
+    shapes.extend(seen);
+    match outcome {
+        Ok(outputs) => {
+            shapes.extend(outputs.iter().map(|(name, t)| (name.clone(), ValueShape::of(t))));
+            report.source = ShapeSource::Observed;
+        }
+        Err(e) => {
+            report.source = if observed_any { ShapeSource::Partial } else { ShapeSource::Declared };
+            report.note = Some(format!("the run on random inputs stopped ({e}); later shapes are the declared ones"));
+        }
+    }
+    finish(model, shapes, report)
+}
+
+/// Declared shapes only, without running the model.
+pub fn declared_only(model: &Model, dims: &HashMap<String, usize>) -> (ShapeMap, ShapeReport) {
+    let shapes = declared_shapes(&model.graph, dims);
+    let report = ShapeReport {
+        source: ShapeSource::Declared,
+        note: Some("the model was not run (declared shapes asked for)".into()),
+        inputs: declared_inputs(model, &shapes),
+        known_values: 0,
+        total_values: 0,
+    };
+    finish(model, shapes, report)
+}
+
+fn declared_inputs(model: &Model, shapes: &ShapeMap) -> Vec<InputUsed> {
+    model.graph.feed_inputs().filter_map(|v| shapes.get(&v.name).map(|s| input_used(&v.name, s))).collect()
+}
+
+fn input_used(name: &str, shape: &ValueShape) -> InputUsed {
+    InputUsed {
+        name: name.to_string(),
+        dtype: shape.dtype.map_or("unknown", DType::name).to_string(),
+        shape: shape.shape.clone(),
+    }
+}
+
+fn finish(model: &Model, shapes: ShapeMap, mut report: ShapeReport) -> (ShapeMap, ShapeReport) {
+    for at in all_graphs(&model.graph) {
+        for node in &at.graph.nodes {
+            for o in node.outputs.iter().filter(|o| !o.is_empty()) {
+                report.total_values += 1;
+                if shapes.contains_key(o) || constant_value(node).is_some() {
+                    report.known_values += 1;
+                }
+            }
+        }
+    }
+    (shapes, report)
+}
