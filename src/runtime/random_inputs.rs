@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use half::{bf16, f16};
 
 use super::session::InputSpec;
-use crate::ir::{DType, DimValue, Tensor, checked_numel, dtype::onnx_type_name};
+use crate::ir::{DType, DimValue, Graph, Tensor, checked_numel, dtype::onnx_type_name};
 
 /// Refuse to invent inputs above this many elements (1 GiB of float32): a symbolic dim was
 /// probably meant to be smaller.
@@ -109,6 +109,21 @@ impl RandomInputs {
         }
         Ok(out)
     }
+}
+
+/// The inputs `graph` declares, as a `Session` would see them (without preparing one).
+pub fn declared_inputs(graph: &Graph) -> Vec<InputSpec> {
+    graph
+        .inputs
+        .iter()
+        .map(|v| {
+            let (elem_type, shape) = match v.tensor_type() {
+                Some((e, s)) => (Some(e), s.map(<[_]>::to_vec)),
+                None => (None, None),
+            };
+            InputSpec { name: v.name.clone(), elem_type, shape, has_default: graph.initializer(&v.name).is_some() }
+        })
+        .collect()
 }
 
 /// Symbolic dim names declared by the inputs, in first-use order.
