@@ -50,9 +50,7 @@ pub fn read_npy(bytes: &[u8]) -> Result<Tensor, NpyError> {
     let (header, data) = split_header(bytes)?;
     let header = parse_header(header)?;
     let numel = checked_numel(&header.shape).map_err(|_| NpyError::TooLarge(header.shape.clone()))?;
-    let want = numel
-        .checked_mul(header.element.size())
-        .ok_or_else(|| NpyError::TooLarge(header.shape.clone()))?;
+    let want = numel.checked_mul(header.element.size()).ok_or_else(|| NpyError::TooLarge(header.shape.clone()))?;
     if data.len() != want {
         return Err(NpyError::DataSize {
             shape: header.shape,
@@ -114,7 +112,8 @@ fn header_bytes(descr: &str, shape: &[usize]) -> Vec<u8> {
     };
     let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape_text}, }}");
     // Version 1.0 has a u16 length; switch to 2.0 only when the header does not fit.
-    let (version, length_bytes) = if dict.len() + 1 + 10 + ALIGNMENT <= u16::MAX as usize { (1u8, 2) } else { (2u8, 4) };
+    let (version, length_bytes) =
+        if dict.len() + 1 + 10 + ALIGNMENT <= u16::MAX as usize { (1u8, 2) } else { (2u8, 4) };
     let prefix = MAGIC.len() + 2 + length_bytes;
     let padded = (prefix + dict.len() + 1).div_ceil(ALIGNMENT) * ALIGNMENT - prefix;
     let mut header = dict.into_bytes();
@@ -482,7 +481,9 @@ mod tests {
 
     #[test]
     fn writes_byte_identical_files_to_numpy() {
-        for name in ["f32_2x3.npy", "f64_scalar.npy", "f16_4.npy", "i8_3.npy", "i64_5.npy", "u8_2x2.npy", "bool_2x3.npy"] {
+        for name in
+            ["f32_2x3.npy", "f64_scalar.npy", "f16_4.npy", "i8_3.npy", "i64_5.npy", "u8_2x2.npy", "bool_2x3.npy"]
+        {
             let bytes = fixture(name);
             assert_eq!(write_npy(&read_npy(&bytes).unwrap()).unwrap(), bytes, "{name}");
         }
@@ -524,7 +525,9 @@ mod tests {
 
     #[test]
     fn huge_claimed_shapes_fail_without_allocating() {
-        for shape in ["(1000000, 1000000, 1000)", "(4294967296, 4294967296)", "(99999999999999999999,)", "(1099511627776,)"] {
+        for shape in
+            ["(1000000, 1000000, 1000)", "(4294967296, 4294967296)", "(99999999999999999999,)", "(1099511627776,)"]
+        {
             let header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
             let mut bytes = header_bytes_raw(&header);
             bytes.extend_from_slice(&[0; 16]);

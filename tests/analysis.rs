@@ -1,9 +1,7 @@
 //! The analysis on hand-built graphs whose answers are known: each expected number is computed
 //! here from the textbook formula, independently of pare's code.
 
-use pare::analysis::{
-    AnalysisOptions, OpCategory, ShapeMap, ShapeSource, ValueShape, analyze_graph, analyze_model,
-};
+use pare::analysis::{AnalysisOptions, OpCategory, ShapeMap, ShapeSource, ValueShape, analyze_graph, analyze_model};
 use pare::ir::{
     AttrTensor, AttrValue, DType, Dim, Graph, Initializer, Model, Node, OpsetImport, Tensor, ValueInfo,
     dtype::onnx_code,
@@ -27,7 +25,12 @@ fn node(op: &str, name: &str, inputs: &[&str], outputs: &[&str], attributes: &[(
 }
 
 fn model(graph: Graph) -> Model {
-    Model { ir_version: 8, opset_import: vec![OpsetImport { domain: String::new(), version: 17 }], graph, ..Model::default() }
+    Model {
+        ir_version: 8,
+        opset_import: vec![OpsetImport { domain: String::new(), version: 17 }],
+        graph,
+        ..Model::default()
+    }
 }
 
 fn float_value(name: &str, dims: &[i64]) -> ValueInfo {
@@ -83,7 +86,8 @@ fn gemm_and_matmul_count_two_m_n_k() {
     g.initializers.push(weight("fc", &[10, 64]));
     g.nodes.push(node("Gemm", "fc", &["x", "fc"], &["y"], &[("transB", AttrValue::Int(1))]));
     g.nodes.push(node("MatMul", "mm", &["q", "k"], &["s"], &[]));
-    let map = shapes(&[("x", &[4, 64]), ("y", &[4, 10]), ("q", &[2, 8, 5, 16]), ("k", &[2, 8, 16, 7]), ("s", &[2, 8, 5, 7])]);
+    let map =
+        shapes(&[("x", &[4, 64]), ("y", &[4, 10]), ("q", &[2, 8, 5, 16]), ("k", &[2, 8, 16, 7]), ("s", &[2, 8, 5, 7])]);
     let a = analyze_graph(&g, &map);
     assert_eq!(a.nodes[0].flops, 2 * 4 * 10 * 64);
     assert_eq!(a.nodes[1].flops, 2 * (2 * 8) * 5 * 7 * 16);
@@ -114,7 +118,13 @@ fn elementwise_pooling_and_data_movement() {
     g.nodes.push(node("MaxPool", "pool", &["s"], &["p"], &[("kernel_shape", AttrValue::Ints(vec![2, 2]))]));
     g.nodes.push(node("Reshape", "flat", &["p", "shape"], &["f"], &[]));
     g.initializers.push(Initializer::new("shape", Tensor::from_vec(&[2], vec![1i64, -1]).unwrap()));
-    let map = shapes(&[("a", &[1, 8, 6, 6]), ("b", &[1, 8, 1, 1]), ("s", &[1, 8, 6, 6]), ("p", &[1, 8, 3, 3]), ("f", &[1, 72])]);
+    let map = shapes(&[
+        ("a", &[1, 8, 6, 6]),
+        ("b", &[1, 8, 1, 1]),
+        ("s", &[1, 8, 6, 6]),
+        ("p", &[1, 8, 3, 3]),
+        ("f", &[1, 72]),
+    ]);
     let a = analyze_graph(&g, &map);
     assert_eq!(a.nodes[0].flops, 8 * 6 * 6);
     assert_eq!(a.nodes[0].macs, 0);

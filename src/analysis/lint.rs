@@ -234,12 +234,18 @@ fn node_rules(node: &Node, values: &ValueTable, task_fixed: &HashSet<&str>) -> V
     }
     let pointwise = conv.kernel.iter().all(|&k| k == 1);
     if pointwise && conv.group == 1 {
-        let (low, high) = (conv.input_channels.min(conv.output_channels), conv.input_channels.max(conv.output_channels));
+        let (low, high) =
+            (conv.input_channels.min(conv.output_channels), conv.input_channels.max(conv.output_channels));
         if low > 0 && high >= G1_RATIO * low {
             out.push((
                 G1_CHANNEL_RATIO,
                 Severity::Info,
-                format!("1×1 conv {} → {} channels (ratio 1:{})", conv.input_channels, conv.output_channels, high / low),
+                format!(
+                    "1×1 conv {} → {} channels (ratio 1:{})",
+                    conv.input_channels,
+                    conv.output_channels,
+                    high / low
+                ),
             ));
         }
     }
@@ -302,8 +308,7 @@ fn fragmentation(all_nodes: &[&Node], reports: &[NodeReport], values: &ValueTabl
             readers.entry(a).or_default().push(index);
         }
     }
-    let mut blocks: Vec<(&str, Vec<usize>)> =
-        readers.into_iter().filter(|(_, r)| r.len() >= G3_MIN_BRANCHES).collect();
+    let mut blocks: Vec<(&str, Vec<usize>)> = readers.into_iter().filter(|(_, r)| r.len() >= G3_MIN_BRANCHES).collect();
     blocks.sort_by_key(|(_, r)| r[0]);
     blocks
         .into_iter()

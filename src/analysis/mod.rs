@@ -82,7 +82,14 @@ pub fn analyze_graph(graph: &Graph, shapes: &ShapeMap) -> GraphAnalysis {
     }
     let structure = structure::structure(graph, &nodes, &values);
     let lint = lint::lint(graph, &mut nodes, &values, &structure);
-    GraphAnalysis { params: params::count_params(graph), ops: op_stats(&nodes, totals.flops), totals, structure, nodes, lint }
+    GraphAnalysis {
+        params: params::count_params(graph),
+        ops: op_stats(&nodes, totals.flops),
+        totals,
+        structure,
+        nodes,
+        lint,
+    }
 }
 
 fn op_stats(nodes: &[NodeReport], total_flops: u64) -> Vec<OpStats> {

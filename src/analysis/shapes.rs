@@ -52,7 +52,8 @@ pub fn declared_shapes(main: &Graph, dims: &HashMap<String, usize>) -> ShapeMap 
     let mut map = ShapeMap::new();
     for at in all_graphs(main) {
         let g = at.graph;
-        let declared = g.inputs.iter().map(|v| (v, true)).chain(g.value_info.iter().chain(&g.outputs).map(|v| (v, false)));
+        let declared =
+            g.inputs.iter().map(|v| (v, true)).chain(g.value_info.iter().chain(&g.outputs).map(|v| (v, false)));
         for (value, is_input) in declared {
             let Some((elem_type, Some(declared_dims))) = value.tensor_type() else { continue };
             let shape: Option<Vec<usize>> = declared_dims
@@ -75,13 +76,8 @@ pub fn declared_shapes(main: &Graph, dims: &HashMap<String, usize>) -> ShapeMap 
 /// with declared shapes; falls back to declared shapes alone when the model cannot run.
 pub fn observe_shapes(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeReport) {
     let mut shapes = declared_shapes(&model.graph, &random.dims);
-    let mut report = ShapeReport {
-        source: ShapeSource::Declared,
-        note: None,
-        inputs: Vec::new(),
-        known_values: 0,
-        total_values: 0,
-    };
+    let mut report =
+        ShapeReport { source: ShapeSource::Declared, note: None, inputs: Vec::new(), known_values: 0, total_values: 0 };
     let session = match Session::new(model) {
         Ok(s) => s,
         Err(e) => {

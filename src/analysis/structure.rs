@@ -40,7 +40,12 @@ pub fn structure(main: &Graph, nodes: &[NodeReport], values: &ValueTable) -> Str
     let mut report = StructureReport {
         node_count: nodes.len(),
         main_graph_nodes: main.nodes.len(),
-        subgraph_count: nodes.iter().map(|n| n.graph.as_str()).filter(|g| !g.is_empty()).collect::<std::collections::HashSet<_>>().len(),
+        subgraph_count: nodes
+            .iter()
+            .map(|n| n.graph.as_str())
+            .filter(|g| !g.is_empty())
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
         ..StructureReport::default()
     };
     for n in nodes {

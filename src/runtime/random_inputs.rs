@@ -158,16 +158,12 @@ pub fn resolve_shape(spec: &InputSpec, dims: &HashMap<String, usize>) -> Result<
     }
 }
 
-fn random_tensor_for(
-    spec: &InputSpec,
-    dims: &HashMap<String, usize>,
-    seed: u64,
-) -> Result<Tensor, RandomInputError> {
+fn random_tensor_for(spec: &InputSpec, dims: &HashMap<String, usize>, seed: u64) -> Result<Tensor, RandomInputError> {
     let dtype = match spec.elem_type {
         None | Some(0) => return Err(RandomInputError::NoType { name: spec.name.clone() }),
-        Some(code) => DType::from_onnx_code(code)
-            .filter(|d| *d != DType::String)
-            .ok_or_else(|| RandomInputError::UnsupportedType { name: spec.name.clone(), type_name: onnx_type_name(code) })?,
+        Some(code) => DType::from_onnx_code(code).filter(|d| *d != DType::String).ok_or_else(|| {
+            RandomInputError::UnsupportedType { name: spec.name.clone(), type_name: onnx_type_name(code) }
+        })?,
     };
     let shape = resolve_shape(spec, dims)?;
     let mut rng = SplitMix64::new(seed ^ fnv1a(spec.name.as_bytes()));
@@ -307,7 +303,10 @@ mod tests {
 
     #[test]
     fn an_input_keeps_its_values_when_another_is_provided() {
-        let specs = [spec("a", onnx_code::FLOAT, Some(vec![Dim::known(4)])), spec("b", onnx_code::FLOAT, Some(vec![Dim::known(4)]))];
+        let specs = [
+            spec("a", onnx_code::FLOAT, Some(vec![Dim::known(4)])),
+            spec("b", onnx_code::FLOAT, Some(vec![Dim::known(4)])),
+        ];
         let both = RandomInputs::new(9).generate(&specs).unwrap();
         let only_b = RandomInputs::new(9).complete(&specs, vec![both[0].clone()]).unwrap();
         assert_eq!(only_b[1], both[1]);
@@ -324,8 +323,12 @@ mod tests {
         let huge = spec("big", onnx_code::FLOAT, Some(vec![Dim::symbol("n"), Dim::known(1 << 20)]));
         let err = RandomInputs::new(0).with_dim("n", 1 << 20).generate(&[huge]).unwrap_err();
         assert!(matches!(err, RandomInputError::TooLarge { ref name, .. } if name == "big"), "{err}");
-        let err = RandomInputs::new(0).with_dim("batchh", 2).check_dims(&[spec("x", 1, Some(vec![Dim::symbol("batch")]))]);
-        assert_eq!(err.unwrap_err().to_string(), "dim `batchh` is set but no input declares it (declared symbolic dims: batch)");
+        let err =
+            RandomInputs::new(0).with_dim("batchh", 2).check_dims(&[spec("x", 1, Some(vec![Dim::symbol("batch")]))]);
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "dim `batchh` is set but no input declares it (declared symbolic dims: batch)"
+        );
     }
 
     #[test]

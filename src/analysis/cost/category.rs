@@ -40,11 +40,13 @@ impl OpCategory {
     }
 }
 
+#[rustfmt::skip]
 const COMPUTE: &[&str] = &[
     "Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "DeformConv", "Gemm", "MatMul", "MatMulInteger",
     "QLinearMatMul", "Einsum", "LSTM", "GRU", "RNN", "Attention",
 ];
 
+#[rustfmt::skip]
 const ELEMENTWISE: &[&str] = &[
     // arithmetic and math
     "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Neg", "Abs", "Reciprocal", "Sqrt", "Exp", "Log", "Floor", "Ceil",
@@ -76,16 +78,19 @@ const NORMALIZATION: &[(&str, u64)] = &[
     ("Hardmax", 1),
 ];
 
+#[rustfmt::skip]
 const POOLING: &[&str] = &[
     "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool", "MaxRoiPool",
     "RoiAlign", "MaxUnpool", "LRN",
 ];
 
+#[rustfmt::skip]
 const REDUCTION: &[&str] = &[
     "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
     "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin", "CumSum", "TopK",
 ];
 
+#[rustfmt::skip]
 const DATA_MOVEMENT: &[&str] = &[
     "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Gather",
     "GatherElements", "GatherND", "Scatter", "ScatterElements", "ScatterND", "Pad", "Tile", "Expand", "Identity",
@@ -94,8 +99,11 @@ const DATA_MOVEMENT: &[&str] = &[
     "SequenceInsert", "SequenceErase", "SequenceEmpty", "SequenceLength", "CenterCropPad", "Col2Im", "EyeLike",
 ];
 
-const SHAPE: &[&str] = &["Shape", "Size", "Constant", "ConstantOfShape", "Range", "RandomNormal", "RandomUniform",
-    "RandomNormalLike", "RandomUniformLike", "Bernoulli", "Multinomial"];
+#[rustfmt::skip]
+const SHAPE: &[&str] = &[
+    "Shape", "Size", "Constant", "ConstantOfShape", "Range", "RandomNormal", "RandomUniform", "RandomNormalLike",
+    "RandomUniformLike", "Bernoulli", "Multinomial",
+];
 
 const CONTROL: &[&str] = &["If", "Loop", "Scan"];
 
