@@ -218,3 +218,20 @@ fn inspect_prints_tables_and_json() {
     assert_eq!(json["nodes"][0]["op_type"], "Relu");
     assert_eq!(json["summary"]["inputs"][0]["name"], "x");
 }
+
+#[test]
+fn whole_input_shapes_can_be_given() {
+    let dir = workdir("shape_option");
+    let model = write_model(&dir, &relu_model(&[("x", "y")]));
+    let out = dir.join("out");
+    let o = pare(&[&"run", &model, &"--random", &"--shape", &"x=5,4", &"--out", &out]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&std::fs::read(out.join("y.npy")).unwrap()).unwrap().shape(), vec![5, 4]);
+    let o = pare(&[&"inspect", &model, &"--shape", &"x=6x4"]);
+    assert!(stdout(&o).contains("(analysed as [6, 4])"), "{}", stdout(&o));
+    let err = assert_fails(&pare(&[&"inspect", &model, &"--shape", &"x=6,5"]), 2);
+    assert!(err.contains("does not fit its declared shape [batch, 4]"), "{err}");
+    let err = assert_fails(&pare(&[&"run", &model, &"--shape", &"x=6,4"]), 2);
+    assert!(err.contains("--shape applies to random inputs"), "{err}");
+    assert_fails(&pare(&[&"inspect", &model, &"--shape", &"x=six"]), 2);
+}

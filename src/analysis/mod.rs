@@ -137,7 +137,7 @@ pub struct AnalysisOptions {
 /// Summary, shapes (observed by a run when possible) and the full analysis of `model`.
 pub fn analyze_model(model: &Model, options: &AnalysisOptions) -> ModelAnalysis {
     let (shapes, report) = if options.skip_run {
-        declared_only(model, &options.random.dims)
+        declared_only(model, &options.random)
     } else {
         observe_shapes(model, &options.random)
     };

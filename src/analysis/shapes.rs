@@ -75,7 +75,7 @@ pub fn declared_shapes(main: &Graph, dims: &HashMap<String, usize>) -> ShapeMap 
 /// Runs `model` once on random inputs and returns the shape of every value it saw, completed
 /// with declared shapes; falls back to declared shapes alone when the model cannot run.
 pub fn observe_shapes(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeReport) {
-    let mut shapes = declared_shapes(&model.graph, &random.dims);
+    let mut shapes = declared_with_overrides(model, random);
     let mut report =
         ShapeReport { source: ShapeSource::Declared, note: None, inputs: Vec::new(), known_values: 0, total_values: 0 };
     let session = match Session::new(model) {
@@ -118,8 +118,8 @@ pub fn observe_shapes(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeR
 }
 
 /// Declared shapes only, without running the model.
-pub fn declared_only(model: &Model, dims: &HashMap<String, usize>) -> (ShapeMap, ShapeReport) {
-    let shapes = declared_shapes(&model.graph, dims);
+pub fn declared_only(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeReport) {
+    let shapes = declared_with_overrides(model, random);
     let report = ShapeReport {
         source: ShapeSource::Declared,
         note: Some("the model was not run (declared shapes asked for)".into()),
@@ -128,6 +128,16 @@ pub fn declared_only(model: &Model, dims: &HashMap<String, usize>) -> (ShapeMap,
         total_values: 0,
     };
     finish(model, shapes, report)
+}
+
+/// Declared shapes with the caller's symbolic dims, and whole input shapes put over them.
+fn declared_with_overrides(model: &Model, random: &RandomInputs) -> ShapeMap {
+    let mut shapes = declared_shapes(&model.graph, &random.dims);
+    for (name, shape) in &random.shapes {
+        let dtype = model.graph.input(name).and_then(|v| v.tensor_type()).and_then(|(e, _)| DType::from_onnx_code(e));
+        shapes.insert(name.clone(), ValueShape::new(dtype, shape.clone()));
+    }
+    shapes
 }
 
 fn declared_inputs(model: &Model, shapes: &ShapeMap) -> Vec<InputUsed> {

@@ -2,9 +2,11 @@
 //! how `analysis` runs a model once to learn the real shape of every value.
 //!
 //! Shapes come from the declared inputs. A symbolic dim (`batch`) takes the value the caller
-//! sets for that name, else the value a caller-provided tensor shows for it, else 1; an unnamed
-//! dim (`?`, or a negative number some exporters write) is 1. An input with no declared shape
-//! at all cannot be guessed: the error names it.
+//! sets for that name, else the value a caller-provided tensor (or whole-shape override) shows
+//! for it, else 1; an unnamed dim (`?`, or a negative number some exporters write) is 1. The
+//! caller may also give an input's whole shape, which must agree with the declared rank and
+//! known dims. An input with no declared shape and no override cannot be guessed: the error
+//! names it.
 //!
 //! Values, by element type (chosen so that most models run without a domain-specific input):
 //! - floats: uniform in [-1, 1) (the range of normalised images and embeddings);
@@ -42,6 +44,10 @@ pub enum RandomInputError {
     TooLarge { name: String, shape: Vec<usize> },
     #[error("dim `{name}` is set but no input declares it (declared symbolic dims: {declared})")]
     UnknownDim { name: String, declared: String },
+    #[error("a shape is given for `{name}`, but the model has no such input (its inputs: {inputs})")]
+    UnknownInput { name: String, inputs: String },
+    #[error("shape {given:?} given for input `{name}` does not fit its declared shape {declared}")]
+    ShapeMismatch { name: String, given: Vec<usize>, declared: String },
 }
 
 /// How to make random inputs: a seed and values for symbolic dims.
@@ -50,11 +56,14 @@ pub struct RandomInputs {
     pub seed: u64,
     /// Symbolic dim name → size (`--dim batch=4`).
     pub dims: HashMap<String, usize>,
+    /// Input name → whole shape (`--shape x=1,3,48,192`), for inputs whose dims are unnamed or
+    /// share one symbol.
+    pub shapes: HashMap<String, Vec<usize>>,
 }
 
 impl RandomInputs {
     pub fn new(seed: u64) -> Self {
-        RandomInputs { seed, dims: HashMap::new() }
+        RandomInputs { seed, dims: HashMap::new(), shapes: HashMap::new() }
     }
 
     pub fn with_dim(mut self, name: impl Into<String>, size: usize) -> Self {
@@ -62,8 +71,26 @@ impl RandomInputs {
         self
     }
 
-    /// Checks that every dim set by the caller is a symbolic dim some input declares.
+    pub fn with_shape(mut self, input: impl Into<String>, shape: Vec<usize>) -> Self {
+        self.shapes.insert(input.into(), shape);
+        self
+    }
+
+    /// Checks that every dim set by the caller is a symbolic dim some input declares, and that
+    /// every whole shape names an input and fits its declaration.
     pub fn check_dims(&self, specs: &[InputSpec]) -> Result<(), RandomInputError> {
+        let mut named: Vec<(&String, &Vec<usize>)> = self.shapes.iter().collect();
+        named.sort();
+        for (name, given) in named {
+            let Some(spec) = specs.iter().find(|s| &s.name == name) else {
+                let inputs: Vec<String> = specs.iter().map(|s| format!("`{}`", s.name)).collect();
+                return Err(RandomInputError::UnknownInput { name: name.clone(), inputs: inputs.join(", ") });
+            };
+            if !fits_declaration(given, spec) {
+                let declared = spec.shape.as_deref().map(crate::ir::format_shape).unwrap_or_default();
+                return Err(RandomInputError::ShapeMismatch { name: name.clone(), given: given.clone(), declared });
+            }
+        }
         let declared = symbolic_dims(specs);
         let mut names: Vec<&String> = self.dims.keys().collect();
         names.sort();
@@ -89,11 +116,14 @@ impl RandomInputs {
         provided: Vec<(String, Tensor)>,
     ) -> Result<Vec<(String, Tensor)>, RandomInputError> {
         let mut dims = self.dims.clone();
-        for (name, tensor) in &provided {
-            let Some(declared) = specs.iter().find(|s| &s.name == name).and_then(|s| s.shape.as_ref()) else {
+        let provided_shapes = provided.iter().map(|(name, t)| (name, t.shape()));
+        let known_shapes: Vec<(&String, Vec<usize>)> =
+            provided_shapes.chain(self.shapes.iter().map(|(n, s)| (n, s.clone()))).collect();
+        for (name, shape) in &known_shapes {
+            let Some(declared) = specs.iter().find(|s| &s.name == *name).and_then(|s| s.shape.as_ref()) else {
                 continue;
             };
-            for (dim, &size) in declared.iter().zip(&tensor.shape()) {
+            for (dim, &size) in declared.iter().zip(shape) {
                 if let DimValue::Symbol(symbol) = &dim.value {
                     dims.entry(symbol.clone()).or_insert(size);
                 }
@@ -104,7 +134,7 @@ impl RandomInputs {
             if out.iter().any(|(name, _)| name == &spec.name) {
                 continue;
             }
-            let tensor = random_tensor_for(spec, &dims, self.seed)?;
+            let tensor = random_tensor_for(spec, self.shapes.get(&spec.name), &dims, self.seed)?;
             out.push((spec.name.clone(), tensor));
         }
         Ok(out)
@@ -158,14 +188,35 @@ pub fn resolve_shape(spec: &InputSpec, dims: &HashMap<String, usize>) -> Result<
     }
 }
 
-fn random_tensor_for(spec: &InputSpec, dims: &HashMap<String, usize>, seed: u64) -> Result<Tensor, RandomInputError> {
+/// True when `given` has the declared rank and agrees with every known (non-negative) dim.
+fn fits_declaration(given: &[usize], spec: &InputSpec) -> bool {
+    let Some(declared) = &spec.shape else { return true };
+    declared.len() == given.len()
+        && declared.iter().zip(given).all(|(d, &g)| match d.value {
+            DimValue::Known(v) if v >= 0 => v as usize == g,
+            _ => true,
+        })
+}
+
+fn random_tensor_for(
+    spec: &InputSpec,
+    whole_shape: Option<&Vec<usize>>,
+    dims: &HashMap<String, usize>,
+    seed: u64,
+) -> Result<Tensor, RandomInputError> {
     let dtype = match spec.elem_type {
         None | Some(0) => return Err(RandomInputError::NoType { name: spec.name.clone() }),
         Some(code) => DType::from_onnx_code(code).filter(|d| *d != DType::String).ok_or_else(|| {
             RandomInputError::UnsupportedType { name: spec.name.clone(), type_name: onnx_type_name(code) }
         })?,
     };
-    let shape = resolve_shape(spec, dims)?;
+    let shape = match whole_shape {
+        Some(shape) => match checked_numel(shape) {
+            Ok(n) if n <= MAX_RANDOM_ELEMENTS => shape.clone(),
+            _ => return Err(RandomInputError::TooLarge { name: spec.name.clone(), shape: shape.clone() }),
+        },
+        None => resolve_shape(spec, dims)?,
+    };
     let mut rng = SplitMix64::new(seed ^ fnv1a(spec.name.as_bytes()));
     random_tensor(dtype, &shape, &mut rng)
         .ok_or_else(|| RandomInputError::TooLarge { name: spec.name.clone(), shape: shape.clone() })
@@ -329,6 +380,27 @@ mod tests {
             err.unwrap_err().to_string(),
             "dim `batchh` is set but no input declares it (declared symbolic dims: batch)"
         );
+    }
+
+    #[test]
+    fn whole_shapes_override_unnamed_dims_and_are_checked() {
+        let x =
+            spec("x", onnx_code::FLOAT, Some(vec![Dim::known(-1), Dim::known(3), Dim::symbol("?"), Dim::symbol("?")]));
+        let y = spec("y", onnx_code::FLOAT, Some(vec![Dim::symbol("?")]));
+        let generator = RandomInputs::new(0).with_shape("x", vec![2, 3, 48, 192]);
+        generator.check_dims(&[x.clone(), y.clone()]).unwrap();
+        let inputs = generator.generate(&[x.clone(), y]).unwrap();
+        assert_eq!(inputs[0].1.shape(), vec![2, 3, 48, 192]);
+        let wrong = RandomInputs::new(0).with_shape("x", vec![2, 4, 48, 192]).check_dims(&[x.clone()]).unwrap_err();
+        assert_eq!(
+            wrong.to_string(),
+            "shape [2, 4, 48, 192] given for input `x` does not fit its declared shape [-1, 3, ?, ?]"
+        );
+        let unknown = RandomInputs::new(0).with_shape("z", vec![1]).check_dims(&[x]).unwrap_err();
+        assert!(unknown.to_string().contains("no such input"), "{unknown}");
+        let undeclared = spec("u", onnx_code::FLOAT, None);
+        let made = RandomInputs::new(0).with_shape("u", vec![5]).generate(&[undeclared]).unwrap();
+        assert_eq!(made[0].1.shape(), vec![5]);
     }
 
     #[test]

@@ -20,9 +20,10 @@ const USAGE: &str = "\
 pare — inspect, run and (soon) compress ONNX models
 
 Usage:
-  pare inspect MODEL [--json] [--dim NAME=SIZE]... [--seed N] [--no-run] [--top N]
+  pare inspect MODEL [--json] [--dim NAME=SIZE]... [--shape INPUT=D0,D1,...]... [--seed N]
+               [--no-run] [--top N]
   pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]...
-           [--out DIR] [--repeat N]
+           [--shape INPUT=D0,D1,...]... [--out DIR] [--repeat N]
   pare help [COMMAND]
 
 Commands:
@@ -161,6 +162,21 @@ pub fn parse_dims(values: &[&str]) -> Result<Vec<(String, usize)>, CliError> {
                 CliError::Usage(format!("--dim {name}: `{size}` is not a size (a non-negative integer)"))
             })?;
             Ok((name.to_string(), size))
+        })
+        .collect()
+}
+
+/// `--shape NAME=D0,D1,...` values (`x` also separates dims: `1x3x224x224`).
+pub fn parse_shapes(values: &[&str]) -> Result<Vec<(String, Vec<usize>)>, CliError> {
+    values
+        .iter()
+        .map(|text| {
+            let (name, dims) = args::name_value("shape", text, "NAME=D0,D1,...")?;
+            let shape: Result<Vec<usize>, _> = dims.split([',', 'x']).map(|d| d.trim().parse::<usize>()).collect();
+            let shape = shape.map_err(|_| {
+                CliError::Usage(format!("--shape {name}: `{dims}` is not a list of sizes like 1,3,224,224"))
+            })?;
+            Ok((name.to_string(), shape))
         })
         .collect()
 }

@@ -53,19 +53,19 @@ fn totals(out: &mut String, a: &ModelAnalysis) {
     let p = &g.params;
     let _ = writeln!(
         out,
-        "\nparams     {} ({}) in {} tensors",
+        "\nparams     {} ({}) in {}",
         count(p.total_params),
         bytes(p.total_bytes),
-        p.tensor_count
+        plural(p.tensor_count, "tensor")
     );
     for d in &p.by_dtype {
         let _ = writeln!(
             out,
-            "           {:<10} {:>9}  {:>10}  {} tensors",
+            "           {:<10} {:>9}  {:>10}  {}",
             d.dtype,
             count(d.params),
             bytes(d.bytes),
-            d.tensors
+            plural(d.tensors, "tensor")
         );
     }
     let t = &g.totals;
@@ -88,8 +88,8 @@ fn totals(out: &mut String, a: &ModelAnalysis) {
             .collect();
         let _ = writeln!(
             out,
-            "           FLOPs not estimated for {} nodes, e.g. {}",
-            t.nodes_without_flops,
+            "           FLOPs not estimated for {}, e.g. {}",
+            plural(t.nodes_without_flops, "node"),
             examples.join("; ")
         );
     }
@@ -179,7 +179,7 @@ fn lint(out: &mut String, a: &ModelAnalysis) {
         let counted = if findings.iter().all(|f| f.nodes.is_empty()) {
             String::new()
         } else {
-            format!(" ({} finding{})", findings.len(), if findings.len() == 1 { "" } else { "s" })
+            format!(" ({})", plural(findings.len(), "finding"))
         };
         let _ = writeln!(out, "  [{severity}] {}: {}{counted}", rule.id, rule.title);
         for f in findings.iter().take(FINDINGS_PER_RULE) {
@@ -194,6 +194,11 @@ fn lint(out: &mut String, a: &ModelAnalysis) {
         }
         let _ = writeln!(out, "      why: {}", rule.reason);
     }
+}
+
+/// `1 tensor`, `3 tensors`.
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 /// Columns padded to their widest cell; `right[i]` right-aligns column i.

@@ -8,13 +8,14 @@ use pare::ir::Tensor;
 use pare::runtime::{RandomInputs, Session};
 
 use crate::args::{self, OptionSpec};
-use crate::{CliError, command_help, human, load_model, output_files, parse_dims, read_file};
+use crate::{CliError, command_help, human, load_model, output_files, parse_dims, parse_shapes, read_file};
 
 const OPTIONS: &[OptionSpec] = &[
     OptionSpec::repeated("input", "NAME=FILE.npy"),
     OptionSpec::flag("random"),
     OptionSpec::value("seed", "N"),
     OptionSpec::repeated("dim", "NAME=SIZE"),
+    OptionSpec::repeated("shape", "INPUT=D0,D1,..."),
     OptionSpec::value("out", "DIR"),
     OptionSpec::value("repeat", "N"),
 ];
@@ -26,7 +27,7 @@ fn help() -> String {
         output_files::RULE
     );
     command_help(
-        "pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]... [--out DIR] [--repeat N]",
+        "pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]...\n                [--shape INPUT=D0,D1,...]... [--out DIR] [--repeat N]",
         &description,
         &[
             (
@@ -39,6 +40,10 @@ fn help() -> String {
             ),
             ("--seed N", "seed of the random inputs (default 0)"),
             ("--dim NAME=SIZE", "size of symbolic dim NAME for random inputs (default 1; repeatable)"),
+            (
+                "--shape INPUT=D0,D1,...",
+                "whole shape of random input INPUT, e.g. --shape x=1,3,48,192\n(for unnamed dims, which are 1 otherwise)",
+            ),
             ("--out DIR", "write each output as DIR/<name>.npy (DIR is created if needed)"),
             ("--repeat N", "run N times and report min/median/mean time (outputs of the last run)"),
             ("-h, --help", "this help"),
@@ -56,8 +61,15 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let random = parsed.flag("random");
     let seed = parsed.parsed::<u64>("seed", "a non-negative integer")?;
     let dims = parse_dims(&parsed.values("dim"))?;
-    if !random && (seed.is_some() || !dims.is_empty()) {
-        let option = if seed.is_some() { "--seed" } else { "--dim" };
+    let shapes = parse_shapes(&parsed.values("shape"))?;
+    if !random && (seed.is_some() || !dims.is_empty() || !shapes.is_empty()) {
+        let option = if seed.is_some() {
+            "--seed"
+        } else if dims.is_empty() {
+            "--shape"
+        } else {
+            "--dim"
+        };
         return Err(CliError::Usage(format!("{option} applies to random inputs: add --random")));
     }
     let repeat = parsed.parsed::<usize>("repeat", "a positive integer")?.unwrap_or(1);
@@ -76,7 +88,8 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     if random {
         let mut generator = RandomInputs::new(seed.unwrap_or(0));
         generator.dims.extend(dims);
-        generator.check_dims(session.inputs()).map_err(|e| CliError::Usage(format!("--dim: {e}")))?;
+        generator.shapes.extend(shapes);
+        generator.check_dims(session.inputs()).map_err(|e| CliError::Usage(e.to_string()))?;
         inputs = generator.complete(session.inputs(), inputs).map_err(pare::Error::from)?;
     }
     if let Some(missing) = session.required_inputs().find(|spec| !inputs.iter().any(|(n, _)| n == &spec.name)) {
