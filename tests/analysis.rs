@@ -287,11 +287,44 @@ fn shapes_fall_back_to_declarations_and_say_why() {
     assert_eq!(a.shapes.source, ShapeSource::Declared);
     let note = a.shapes.note.as_deref().unwrap();
     assert!(note.contains("Mystery"), "{note}");
-    assert_eq!(a.analysis.nodes[0].output_shapes, vec![None]);
+    // Relu's output is inferred from the input; the custom op's output is declared.
+    assert_eq!(a.analysis.nodes[0].output_shapes, vec![Some(vec![1, 4])]);
+    assert_eq!(a.shapes.inferred_values, 1);
     assert_eq!(a.analysis.nodes[1].output_shapes, vec![Some(vec![1, 4])]);
+    assert_eq!(a.shapes.defaulted_dims, vec!["batch"]);
     // --no-run: declared only, by request.
     let options = AnalysisOptions { skip_run: true, ..AnalysisOptions::default() };
     let a = analyze_model(&relu_model(false), &options);
     assert_eq!(a.shapes.source, ShapeSource::Declared);
     assert_eq!(a.analysis.nodes[0].output_shapes, vec![Some(vec![1, 4])]);
+}
+
+#[test]
+fn a_conv_model_gets_its_flops_whether_it_runs_or_not() {
+    // Declares only the input; intermediate shapes come from the run (when pare has Conv and
+    // MaxPool) or from shape inference (when it does not): the answer must not change.
+    let mut g = Graph::default();
+    g.inputs.push(ValueInfo::tensor(
+        "x",
+        onnx_code::FLOAT,
+        Some(vec![Dim::symbol("batch"), Dim::known(3), Dim::symbol("side"), Dim::symbol("side")]),
+    ));
+    g.initializers.push(weight("w", &[16, 3, 3, 3]));
+    let conv_attrs = [("pads", AttrValue::Ints(vec![1, 1, 1, 1])), ("strides", AttrValue::Ints(vec![2, 2]))];
+    g.nodes.push(node("Conv", "conv", &["x", "w"], &["c"], &conv_attrs));
+    g.nodes.push(node("Relu", "relu", &["c"], &["r"], &[]));
+    let pool_attrs = [("kernel_shape", AttrValue::Ints(vec![2, 2])), ("strides", AttrValue::Ints(vec![2, 2]))];
+    g.nodes.push(node("MaxPool", "pool", &["r"], &["y"], &pool_attrs));
+    g.outputs.push(ValueInfo::tensor("y", onnx_code::FLOAT, None));
+    let mut options = AnalysisOptions::default();
+    options.random.dims.insert("batch".into(), 2);
+    options.random.dims.insert("side".into(), 32);
+    let a = analyze_model(&model(g), &options);
+    // 32×32 with pads 1, stride 2 → 16×16; pooling 2×2 stride 2 → 8×8.
+    let conv_flops = 2 * 2 * 16 * 16 * 16 * 3 * 9;
+    let relu_flops = 2 * 16 * 16 * 16;
+    let pool_flops = 2 * 16 * 8 * 8 * 4;
+    assert_eq!(a.analysis.totals.flops, conv_flops + relu_flops + pool_flops, "{:?}", a.shapes);
+    assert_eq!(a.shapes.known_values, a.shapes.total_values);
+    assert!(a.shapes.defaulted_dims.is_empty());
 }

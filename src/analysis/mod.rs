@@ -4,10 +4,11 @@
 //!
 //! The analysis proper ([`analyze_graph`]) is a pure function of a graph and a map from value
 //! names to concrete shapes. [`analyze_model`] obtains that map by running the model once on
-//! random inputs ([`observe_shapes`]), falling back to declared shapes, and says which in
-//! [`ShapeReport`]. Everything serialises (JSON for the CLI and the wasm API).
+//! random inputs ([`observe_shapes`]), falling back to declared shapes, completes it with shape
+//! inference where the run did not reach, and says which in [`ShapeReport`]. Everything serialises (JSON for the CLI and the wasm API).
 
 mod cost;
+mod infer;
 mod lint;
 mod memory;
 mod nodes;
@@ -136,10 +137,7 @@ pub struct AnalysisOptions {
 
 /// Summary, shapes (observed by a run when possible) and the full analysis of `model`.
 pub fn analyze_model(model: &Model, options: &AnalysisOptions) -> ModelAnalysis {
-    let (shapes, report) = if options.skip_run {
-        declared_only(model, &options.random)
-    } else {
-        observe_shapes(model, &options.random)
-    };
+    let (shapes, report) =
+        if options.skip_run { declared_only(model, &options.random) } else { observe_shapes(model, &options.random) };
     ModelAnalysis { summary: summarize(model), shapes: report, analysis: analyze_graph(&model.graph, &shapes) }
 }

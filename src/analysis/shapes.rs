@@ -2,10 +2,10 @@
 //! and recording the shape of every value (not the values), or, when the model cannot run,
 //! from the shapes the file declares. The report says which, and why.
 //!
-//! Subgraph bodies run inside their control-flow op without reporting their values, so their
-//! shapes always come from declarations.
+//! Values the run did not reach (after a failing node, or inside subgraph bodies, which run
+//! inside their control-flow op without reporting values) get shapes from op rules (`infer`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -19,9 +19,10 @@ use crate::runtime::{RandomInputs, Session};
 pub enum ShapeSource {
     /// The model ran to the end on random inputs: every main-graph value has its real shape.
     Observed,
-    /// The run stopped at a node: values before it are observed, the rest declared.
+    /// The run stopped at a node: values before it are observed, the rest declared or inferred.
     Partial,
-    /// The model could not run: shapes are those declared in the file (often only inputs and outputs).
+    /// The model could not run: shapes are those declared in the file (often only inputs and
+    /// outputs), completed by shape inference.
     Declared,
 }
 
@@ -33,8 +34,13 @@ pub struct ShapeReport {
     pub note: Option<String>,
     /// The input shapes the analysis assumed.
     pub inputs: Vec<InputUsed>,
+    /// Input dims nobody gave a size, which were taken as 1 (symbols by name, unnamed dims as
+    /// `input[axis]`): FLOPs of an image model analysed at 1×1 mean little.
+    pub defaulted_dims: Vec<String>,
     /// Node outputs (all graphs) with a known shape, out of `total_values`.
     pub known_values: usize,
+    /// How many of the known ones come from shape inference rather than the run or the file.
+    pub inferred_values: usize,
     pub total_values: usize,
 }
 
@@ -46,9 +52,21 @@ pub struct InputUsed {
 }
 
 /// Shapes declared by the file (graph inputs, `value_info`, outputs of every graph) whose dims
-/// can be made concrete: symbols from `dims` (default 1); an unnamed dim makes the value unknown,
-/// except on a graph input, where it is 1 as for random inputs.
+/// can be made concrete. Symbols take their value from `dims`; a symbol that a main-graph input
+/// declares defaults to 1 as for random inputs. Any other symbol or unnamed dim (an exporter's
+/// placeholder such as `Resize_output_dim_2`) leaves the value unknown, for shape inference to
+/// fill, except on a graph input, where it is 1.
 pub fn declared_shapes(main: &Graph, dims: &HashMap<String, usize>) -> ShapeMap {
+    let input_symbols: HashSet<&str> = main
+        .inputs
+        .iter()
+        .filter_map(|v| v.tensor_type()?.1)
+        .flatten()
+        .filter_map(|d| match &d.value {
+            DimValue::Symbol(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect();
     let mut map = ShapeMap::new();
     for at in all_graphs(main) {
         let g = at.graph;
@@ -60,7 +78,9 @@ pub fn declared_shapes(main: &Graph, dims: &HashMap<String, usize>) -> ShapeMap 
                 .iter()
                 .map(|d| match &d.value {
                     DimValue::Known(v) => usize::try_from(*v).ok().or(is_input.then_some(1)),
-                    DimValue::Symbol(s) => Some(dims.get(s).copied().unwrap_or(1)),
+                    DimValue::Symbol(s) => {
+                        dims.get(s).copied().or((is_input || input_symbols.contains(s.as_str())).then_some(1))
+                    }
                     DimValue::Unknown => is_input.then_some(1),
                 })
                 .collect();
@@ -76,12 +96,20 @@ pub fn declared_shapes(main: &Graph, dims: &HashMap<String, usize>) -> ShapeMap 
 /// with declared shapes; falls back to declared shapes alone when the model cannot run.
 pub fn observe_shapes(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeReport) {
     let mut shapes = declared_with_overrides(model, random);
-    let mut report =
-        ShapeReport { source: ShapeSource::Declared, note: None, inputs: Vec::new(), known_values: 0, total_values: 0 };
+    let mut report = ShapeReport {
+        source: ShapeSource::Declared,
+        note: None,
+        inputs: Vec::new(),
+        defaulted_dims: defaulted_dims(model, random),
+        known_values: 0,
+        inferred_values: 0,
+        total_values: 0,
+    };
     let session = match Session::new(model) {
         Ok(s) => s,
         Err(e) => {
-            report.note = Some(format!("the model cannot run in pare ({e}); shapes are the declared ones"));
+            report.note =
+                Some(format!("the model cannot run in pare ({e}); shapes come from the file and shape inference"));
             report.inputs = declared_inputs(model, &shapes);
             return finish(model, shapes, report);
         }
@@ -89,7 +117,8 @@ pub fn observe_shapes(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeR
     let inputs = match random.generate(session.inputs()) {
         Ok(i) => i,
         Err(e) => {
-            report.note = Some(format!("no random inputs for a run ({e}); shapes are the declared ones"));
+            report.note =
+                Some(format!("no random inputs for a run ({e}); shapes come from the file and shape inference"));
             report.inputs = declared_inputs(model, &shapes);
             return finish(model, shapes, report);
         }
@@ -111,7 +140,9 @@ pub fn observe_shapes(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeR
         }
         Err(e) => {
             report.source = if observed_any { ShapeSource::Partial } else { ShapeSource::Declared };
-            report.note = Some(format!("the run on random inputs stopped ({e}); later shapes are the declared ones"));
+            report.note = Some(format!(
+                "the run on random inputs stopped ({e}); later shapes come from the file and shape inference"
+            ));
         }
     }
     finish(model, shapes, report)
@@ -124,7 +155,9 @@ pub fn declared_only(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeRe
         source: ShapeSource::Declared,
         note: Some("the model was not run (declared shapes asked for)".into()),
         inputs: declared_inputs(model, &shapes),
+        defaulted_dims: defaulted_dims(model, random),
         known_values: 0,
+        inferred_values: 0,
         total_values: 0,
     };
     finish(model, shapes, report)
@@ -132,12 +165,47 @@ pub fn declared_only(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeRe
 
 /// Declared shapes with the caller's symbolic dims, and whole input shapes put over them.
 fn declared_with_overrides(model: &Model, random: &RandomInputs) -> ShapeMap {
-    let mut shapes = declared_shapes(&model.graph, &random.dims);
+    let mut shapes = declared_shapes(&model.graph, &resolved_dims(model, random));
     for (name, shape) in &random.shapes {
         let dtype = model.graph.input(name).and_then(|v| v.tensor_type()).and_then(|(e, _)| DType::from_onnx_code(e));
         shapes.insert(name.clone(), ValueShape::new(dtype, shape.clone()));
     }
     shapes
+}
+
+/// The caller's symbolic dims plus those fixed by whole input shapes.
+fn resolved_dims(model: &Model, random: &RandomInputs) -> HashMap<String, usize> {
+    let mut dims = random.dims.clone();
+    for (name, shape) in &random.shapes {
+        let Some((_, Some(declared))) = model.graph.input(name).and_then(|v| v.tensor_type()) else { continue };
+        for (d, &size) in declared.iter().zip(shape) {
+            if let DimValue::Symbol(s) = &d.value {
+                dims.entry(s.clone()).or_insert(size);
+            }
+        }
+    }
+    dims
+}
+
+/// Input dims that took the default size 1: symbols by name, unnamed dims as `input[axis]`.
+fn defaulted_dims(model: &Model, random: &RandomInputs) -> Vec<String> {
+    let dims = resolved_dims(model, random);
+    let mut out: Vec<String> = Vec::new();
+    for input in model.graph.feed_inputs().filter(|v| !random.shapes.contains_key(&v.name)) {
+        let Some((_, Some(declared))) = input.tensor_type() else { continue };
+        for (axis, d) in declared.iter().enumerate() {
+            let label = match &d.value {
+                DimValue::Symbol(s) if !dims.contains_key(s) => s.clone(),
+                DimValue::Unknown => format!("{}[{axis}]", input.name),
+                DimValue::Known(v) if *v < 0 => format!("{}[{axis}]", input.name),
+                _ => continue,
+            };
+            if !out.contains(&label) {
+                out.push(label);
+            }
+        }
+    }
+    out
 }
 
 fn declared_inputs(model: &Model, shapes: &ShapeMap) -> Vec<InputUsed> {
@@ -152,7 +220,8 @@ fn input_used(name: &str, shape: &ValueShape) -> InputUsed {
     }
 }
 
-fn finish(model: &Model, shapes: ShapeMap, mut report: ShapeReport) -> (ShapeMap, ShapeReport) {
+fn finish(model: &Model, mut shapes: ShapeMap, mut report: ShapeReport) -> (ShapeMap, ShapeReport) {
+    report.inferred_values = super::infer::infer_missing(&model.graph, &mut shapes);
     for at in all_graphs(&model.graph) {
         for node in &at.graph.nodes {
             for o in node.outputs.iter().filter(|o| !o.is_empty()) {

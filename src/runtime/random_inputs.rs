@@ -391,7 +391,8 @@ mod tests {
         generator.check_dims(&[x.clone(), y.clone()]).unwrap();
         let inputs = generator.generate(&[x.clone(), y]).unwrap();
         assert_eq!(inputs[0].1.shape(), vec![2, 3, 48, 192]);
-        let wrong = RandomInputs::new(0).with_shape("x", vec![2, 4, 48, 192]).check_dims(&[x.clone()]).unwrap_err();
+        let wrong =
+            RandomInputs::new(0).with_shape("x", vec![2, 4, 48, 192]).check_dims(std::slice::from_ref(&x)).unwrap_err();
         assert_eq!(
             wrong.to_string(),
             "shape [2, 4, 48, 192] given for input `x` does not fit its declared shape [-1, 3, ?, ?]"

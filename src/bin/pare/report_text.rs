@@ -40,9 +40,24 @@ fn header(out: &mut String, model_path: &str, a: &ModelAnalysis) {
     let source = match a.shapes.source {
         ShapeSource::Observed => "observed by running the model once on random inputs".to_string(),
         ShapeSource::Partial => "partly observed (the run stopped), the rest declared".to_string(),
-        ShapeSource::Declared => "declared in the file only".to_string(),
+        ShapeSource::Declared => "declared in the file (the model did not run)".to_string(),
     };
-    let _ = writeln!(out, "shapes     {source}; {} of {} values known", a.shapes.known_values, a.shapes.total_values);
+    let inferred = match a.shapes.inferred_values {
+        0 => String::new(),
+        n => format!(" ({n} by shape inference)"),
+    };
+    let _ = writeln!(
+        out,
+        "shapes     {source}; {} of {} values known{inferred}",
+        a.shapes.known_values, a.shapes.total_values
+    );
+    if !a.shapes.defaulted_dims.is_empty() {
+        let _ = writeln!(
+            out,
+            "           input dims taken as 1: {} (set them with --dim NAME=SIZE or --shape INPUT=D0,D1,...)",
+            a.shapes.defaulted_dims.join(", ")
+        );
+    }
     if let Some(note) = &a.shapes.note {
         let _ = writeln!(out, "           {note}");
     }
