@@ -39,8 +39,8 @@ fn header(out: &mut String, model_path: &str, a: &ModelAnalysis) {
     }
     let source = match a.shapes.source {
         ShapeSource::Observed => "observed by running the model once on random inputs".to_string(),
-        ShapeSource::Partial => "partly observed (the run stopped), the rest declared".to_string(),
-        ShapeSource::Declared => "declared in the file (the model did not run)".to_string(),
+        ShapeSource::Partial => "partly observed (the run stopped), the rest declared or inferred".to_string(),
+        ShapeSource::Declared => "declared in the file or inferred (the model did not run)".to_string(),
     };
     let inferred = match a.shapes.inferred_values {
         0 => String::new(),
