@@ -8,4 +8,8 @@ pub enum Error {
     Tensor(#[from] crate::ir::TensorError),
     #[error(transparent)]
     Run(#[from] crate::runtime::RunError),
+    #[error(transparent)]
+    Npy(#[from] crate::npy::NpyError),
+    #[error(transparent)]
+    RandomInput(#[from] crate::runtime::RandomInputError),
 }

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod error;
 pub mod ir;
 pub mod kernels;
+pub mod npy;
 pub mod onnx;
 pub mod ops;
 pub mod runtime;

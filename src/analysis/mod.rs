@@ -1,64 +1,143 @@
-//! Model analysis: what a model holds and costs before any compression (params and bytes per
-//! dtype, FLOPs/MACs, memory access cost, op histogram, architecture lint).
+//! Model analysis: what a model holds and costs before any compression — params and bytes per
+//! dtype, FLOPs/MACs and memory access cost per node and in total, parallelism and
+//! fragmentation, an op table, and the architecture lint of `COMPRESSION.md` §1.
 //!
-//! STUB: only the summary fields the API layers need first; the analysis issue fills it in.
+//! The analysis proper ([`analyze_graph`]) is a pure function of a graph and a map from value
+//! names to concrete shapes. [`analyze_model`] obtains that map by running the model once on
+//! random inputs ([`observe_shapes`]), falling back to declared shapes, completes it with shape
+//! inference where the run did not reach, and says which in [`ShapeReport`]. Everything serialises (JSON for the CLI and the wasm API).
 
-use std::collections::BTreeMap;
+mod cost;
+mod infer;
+mod lint;
+mod memory;
+mod nodes;
+mod params;
+mod shapes;
+mod structure;
+mod summary;
+mod values;
+mod walk;
 
 use serde::Serialize;
 
-use crate::ir::{Graph, Model, format_shape};
+pub use cost::OpCategory;
+pub use lint::{LintFinding, LintReport, LintRule, RULES as LINT_RULES, Severity};
+pub use memory::MemoryAccess;
+pub use nodes::NodeReport;
+pub use params::{DTypeParams, ParamsReport};
+pub use shapes::{InputUsed, ShapeReport, ShapeSource, declared_only, declared_shapes, observe_shapes};
+pub use structure::StructureReport;
+pub use summary::{ModelSummary, ValueSummary, summarize};
+pub use values::{ShapeMap, ValueShape};
 
-/// What `pare inspect` and the wasm `inspect` report.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ModelSummary {
-    pub producer: String,
-    pub ir_version: i64,
-    pub opsets: Vec<(String, i64)>,
-    pub inputs: Vec<ValueSummary>,
-    pub outputs: Vec<ValueSummary>,
-    pub node_count: usize,
-    /// Op type → count, subgraphs included.
-    pub op_histogram: BTreeMap<String, usize>,
+use crate::ir::{Graph, Model};
+use crate::runtime::RandomInputs;
+
+/// The analysis of a graph (and its subgraphs) for given shapes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GraphAnalysis {
+    pub params: ParamsReport,
+    pub totals: Totals,
+    pub structure: StructureReport,
+    /// Per op type, most FLOPs first.
+    pub ops: Vec<OpStats>,
+    /// Every node, main graph first, in file order.
+    pub nodes: Vec<NodeReport>,
+    pub lint: LintReport,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ValueSummary {
-    pub name: String,
-    /// `float32 [batch, 3, 224, 224]`.
-    pub r#type: String,
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub flops: u64,
+    pub macs: u64,
+    pub memory: MemoryAccess,
+    /// Nodes whose FLOPs could not be estimated (counted as 0 above).
+    pub nodes_without_flops: usize,
+    /// Nodes that touch a value of unknown shape (memory undercounted).
+    pub nodes_with_unknown_shapes: usize,
 }
 
-pub fn summarize(model: &Model) -> ModelSummary {
-    let mut op_histogram = BTreeMap::new();
-    let node_count = count_ops(&model.graph, &mut op_histogram);
-    let describe = |v: &crate::ir::ValueInfo| ValueSummary {
-        name: v.name.clone(),
-        r#type: match v.tensor_type() {
-            Some((e, Some(dims))) => format!("{} {}", crate::ir::dtype::onnx_type_name(e), format_shape(dims)),
-            Some((e, None)) => crate::ir::dtype::onnx_type_name(e),
-            None => "non-tensor".into(),
-        },
-    };
-    ModelSummary {
-        producer: format!("{} {}", model.producer_name, model.producer_version).trim().to_string(),
-        ir_version: model.ir_version,
-        opsets: model.opset_import.iter().map(|o| (o.domain.clone(), o.version)).collect(),
-        inputs: model.graph.feed_inputs().map(describe).collect(),
-        outputs: model.graph.outputs.iter().map(describe).collect(),
-        node_count,
-        op_histogram,
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OpStats {
+    pub op_type: String,
+    pub count: usize,
+    pub flops: u64,
+    pub macs: u64,
+    pub memory_bytes: u64,
+    /// This op type's share of all FLOPs.
+    pub flops_share: f64,
+}
+
+/// Analyses `graph` given concrete shapes for its values (weights' shapes come from the graph).
+pub fn analyze_graph(graph: &Graph, shapes: &ShapeMap) -> GraphAnalysis {
+    let values = values::ValueTable::new(graph, shapes);
+    let mut nodes = nodes::node_reports(graph, &values);
+    let mut totals = Totals::default();
+    for n in &nodes {
+        totals.flops = totals.flops.saturating_add(n.flops);
+        totals.macs = totals.macs.saturating_add(n.macs);
+        totals.memory.add(&n.memory);
+        totals.nodes_without_flops += usize::from(!n.flops_counted);
+        totals.nodes_with_unknown_shapes += usize::from(!n.memory_complete);
+    }
+    let structure = structure::structure(graph, &nodes, &values);
+    let lint = lint::lint(graph, &mut nodes, &values, &structure);
+    GraphAnalysis {
+        params: params::count_params(graph),
+        ops: op_stats(&nodes, totals.flops),
+        totals,
+        structure,
+        nodes,
+        lint,
     }
 }
 
-fn count_ops(g: &Graph, hist: &mut BTreeMap<String, usize>) -> usize {
-    let mut n = 0;
-    for node in &g.nodes {
-        *hist.entry(node.op_type.clone()).or_insert(0) += 1;
-        n += 1;
-        for sub in node.subgraphs() {
-            n += count_ops(sub, hist);
-        }
+fn op_stats(nodes: &[NodeReport], total_flops: u64) -> Vec<OpStats> {
+    let mut by_op: Vec<OpStats> = Vec::new();
+    for n in nodes {
+        let label = if n.domain.is_empty() { n.op_type.clone() } else { format!("{}::{}", n.domain, n.op_type) };
+        let index = match by_op.iter().position(|s| s.op_type == label) {
+            Some(i) => i,
+            None => {
+                by_op.push(OpStats { op_type: label, count: 0, flops: 0, macs: 0, memory_bytes: 0, flops_share: 0.0 });
+                by_op.len() - 1
+            }
+        };
+        let stats = &mut by_op[index];
+        stats.count += 1;
+        stats.flops = stats.flops.saturating_add(n.flops);
+        stats.macs = stats.macs.saturating_add(n.macs);
+        stats.memory_bytes = stats.memory_bytes.saturating_add(n.memory.total_bytes);
     }
-    n
+    for s in &mut by_op {
+        s.flops_share = if total_flops == 0 { 0.0 } else { s.flops as f64 / total_flops as f64 };
+    }
+    by_op.sort_by(|a, b| b.flops.cmp(&a.flops).then(b.count.cmp(&a.count)).then(a.op_type.cmp(&b.op_type)));
+    by_op
+}
+
+/// Everything `pare inspect` and the wasm `inspect` report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelAnalysis {
+    pub summary: ModelSummary,
+    pub shapes: ShapeReport,
+    #[serde(flatten)]
+    pub analysis: GraphAnalysis,
+}
+
+/// How [`analyze_model`] obtains shapes.
+#[derive(Clone, Debug, Default)]
+pub struct AnalysisOptions {
+    /// Seed and symbolic dims for the shape-observing run (and for declared shapes).
+    pub random: RandomInputs,
+    /// False: do not run the model, use declared shapes only.
+    pub skip_run: bool,
+}
+
+/// Summary, shapes (observed by a run when possible) and the full analysis of `model`.
+pub fn analyze_model(model: &Model, options: &AnalysisOptions) -> ModelAnalysis {
+    let (shapes, report) =
+        if options.skip_run { declared_only(model, &options.random) } else { observe_shapes(model, &options.random) };
+    ModelAnalysis { summary: summarize(model), shapes: report, analysis: analyze_graph(&model.graph, &shapes) }
 }

@@ -3,10 +3,12 @@
 
 mod error;
 mod plan;
+pub mod random_inputs;
 mod session;
 
 pub use error::RunError;
 pub use plan::{Observer, Opsets, Plan};
+pub use random_inputs::{RandomInputError, RandomInputs};
 pub use session::{InputSpec, Session};
 
 #[cfg(test)]

@@ -1,0 +1,197 @@
+//! `pare`, the command line: inspect a model (size, FLOPs, memory access, lint) and run it on
+//! .npy inputs. A thin layer: parse arguments, call the library, turn errors into one line.
+//!
+//! Exit codes: 0 success, 1 the command failed (bad model, bad input file…), 2 the command
+//! line is wrong.
+
+mod args;
+mod human;
+mod inspect;
+mod output_files;
+mod report_text;
+mod run;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use pare::ir::Model;
+
+const USAGE: &str = "\
+pare — inspect, run and (soon) compress ONNX models
+
+Usage:
+  pare inspect MODEL [--json] [--dim NAME=SIZE]... [--shape INPUT=D0,D1,...]... [--seed N]
+               [--no-run] [--top N]
+  pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]...
+           [--shape INPUT=D0,D1,...]... [--out DIR] [--repeat N]
+  pare help [COMMAND]
+
+Commands:
+  inspect   parameters, FLOPs/MACs, memory access, structure and architecture lint
+  run       run the model on .npy inputs (or random ones) and write the outputs as .npy
+
+Options for every command:
+  -h, --help     help for the command
+  -V, --version  pare's version
+
+Run `pare COMMAND --help` for a command's options.";
+
+/// Why a command did not succeed.
+#[derive(Debug)]
+pub enum CliError {
+    /// The command line is wrong (exit code 2).
+    Usage(String),
+    /// The command could not be carried out (exit code 1).
+    Failed(String),
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::Usage(m) | CliError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<pare::Error> for CliError {
+    fn from(e: pare::Error) -> Self {
+        CliError::Failed(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    // A panic is a bug in pare: say so in one line instead of Rust's multi-line report.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("pare: internal error (a bug in pare, please report it): {}{location}", one_line(&message));
+    }));
+    let args: Result<Vec<String>, _> = std::env::args_os().skip(1).map(|a| a.into_string()).collect();
+    let outcome = match args {
+        Ok(args) => dispatch(&args),
+        Err(bad) => Err(CliError::Usage(format!("argument `{}` is not valid UTF-8", bad.to_string_lossy()))),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Usage(message)) => {
+            eprintln!("pare: {}", one_line(&message));
+            ExitCode::from(2)
+        }
+        Err(CliError::Failed(message)) => {
+            eprintln!("pare: error: {}", one_line(&message));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn dispatch(args: &[String]) -> Result<(), CliError> {
+    let Some((command, rest)) = args.split_first() else {
+        println!("{USAGE}");
+        return Ok(());
+    };
+    match command.as_str() {
+        "inspect" => inspect::main(rest),
+        "run" => run::main(rest),
+        "help" | "-h" | "--help" => match rest.first().map(String::as_str) {
+            None => {
+                println!("{USAGE}");
+                Ok(())
+            }
+            Some("inspect") => inspect::main(&["--help".to_string()]),
+            Some("run") => run::main(&["--help".to_string()]),
+            Some(other) => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run"))),
+        },
+        "-V" | "--version" => {
+            println!("pare {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        other if other.starts_with('-') => {
+            Err(CliError::Usage(format!("unknown option `{other}`; a command comes first (see `pare --help`)")))
+        }
+        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run (see `pare --help`)"))),
+    }
+}
+
+/// Messages end up on one line: nested errors sometimes carry newlines.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Reads and decodes an ONNX file.
+pub fn load_model(path: &str) -> Result<Model, CliError> {
+    let bytes = read_file(Path::new(path))?;
+    pare::onnx::decode_model(&bytes).map_err(|e| CliError::Failed(format!("`{path}`: {e}")))
+}
+
+pub fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::Failed(format!("cannot read `{}`: {}", path.display(), io_reason(&e))))
+}
+
+/// An io::Error without the "(os error 2)" suffix.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+/// The single MODEL positional of a command.
+pub fn model_argument<'a>(command: &str, positionals: &'a [String]) -> Result<&'a str, CliError> {
+    match positionals {
+        [model] => Ok(model),
+        [] => Err(CliError::Usage(format!("`pare {command}` needs a MODEL file (see `pare {command} --help`)"))),
+        [_, extra, ..] => Err(CliError::Usage(format!(
+            "unexpected argument `{extra}`: `pare {command}` takes one MODEL (see `pare {command} --help`)"
+        ))),
+    }
+}
+
+/// `--dim NAME=SIZE` values.
+pub fn parse_dims(values: &[&str]) -> Result<Vec<(String, usize)>, CliError> {
+    values
+        .iter()
+        .map(|text| {
+            let (name, size) = args::name_value("dim", text, "NAME=SIZE")?;
+            let size: usize = size.parse().map_err(|_| {
+                CliError::Usage(format!("--dim {name}: `{size}` is not a size (a non-negative integer)"))
+            })?;
+            Ok((name.to_string(), size))
+        })
+        .collect()
+}
+
+/// `--shape NAME=D0,D1,...` values (`x` also separates dims: `1x3x224x224`).
+pub fn parse_shapes(values: &[&str]) -> Result<Vec<(String, Vec<usize>)>, CliError> {
+    values
+        .iter()
+        .map(|text| {
+            let (name, dims) = args::name_value("shape", text, "NAME=D0,D1,...")?;
+            let shape: Result<Vec<usize>, _> = dims.split([',', 'x']).map(|d| d.trim().parse::<usize>()).collect();
+            let shape = shape.map_err(|_| {
+                CliError::Usage(format!("--shape {name}: `{dims}` is not a list of sizes like 1,3,224,224"))
+            })?;
+            Ok((name.to_string(), shape))
+        })
+        .collect()
+}
+
+/// The help of one command, from its usage line, description and options.
+pub fn command_help(usage: &str, description: &str, options: &[(&str, &str)]) -> String {
+    let width = options.iter().map(|(o, _)| o.chars().count()).max().unwrap_or(0);
+    let mut out = format!("Usage: {usage}\n\n{description}\n\nOptions:\n");
+    for (option, text) in options {
+        let pad = width - option.chars().count();
+        let mut lines = text.lines();
+        out.push_str(&format!("  {option}{}  {}\n", " ".repeat(pad), lines.next().unwrap_or("")));
+        for line in lines {
+            out.push_str(&format!("  {}  {line}\n", " ".repeat(width)));
+        }
+    }
+    out.trim_end().to_string()
+}
