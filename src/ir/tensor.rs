@@ -280,10 +280,12 @@ impl Tensor {
     }
 }
 
-/// Product of dims, refusing overflow and anything above 2^40 elements
-/// (a bound no browser or 24 GiB machine can hold; it stops size bombs early).
+/// Most elements one tensor may hold: 2^40 on 64-bit targets (no 24 GiB machine holds that
+/// many), 2^31 on wasm32 (a wasm memory is at most 4 GiB). Stops size bombs before allocation.
+pub const MAX_ELEMENTS: usize = if usize::BITS > 40 { 1 << 40 } else { 1 << 31 };
+
+/// Product of dims, refusing overflow and anything above [`MAX_ELEMENTS`].
 pub fn checked_numel(shape: &[usize]) -> Result<usize, TensorError> {
-    const MAX_ELEMENTS: usize = 1 << 40;
     let mut n: usize = 1;
     for &d in shape {
         n = n.checked_mul(d).ok_or_else(|| TensorError::TooLarge(shape.to_vec()))?;

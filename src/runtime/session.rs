@@ -151,6 +151,8 @@ fn check_input(spec: &InputSpec, t: &Tensor, symbols: &mut HashMap<String, usize
     for (d, &g) in dims.iter().zip(&got) {
         match &d.value {
             DimValue::Known(v) if *v >= 0 && *v as usize != g => return Err(shape_error()),
+            // PaddlePaddle and others write "?" (or "-1") for "unknown": not one shared symbol.
+            DimValue::Symbol(s) if s == "?" || s.parse::<i64>().is_ok() => {}
             DimValue::Symbol(s) => {
                 if *symbols.entry(s.clone()).or_insert(g) != g {
                     return Err(shape_error());

@@ -14,9 +14,9 @@ pub fn numel(shape: &[usize]) -> Result<usize, OpError> {
     Ok(checked_numel(shape)?)
 }
 
-/// The largest output one of these ops will build (16 GiB): beyond any model pare targets,
-/// and well above what a browser (4 GiB of wasm memory) can hold.
-pub const MAX_OUTPUT_BYTES: usize = 1 << 34;
+/// The largest output one of these ops will build: 16 GiB on 64-bit targets (beyond any model
+/// pare targets), 2 GiB on wasm32 (half of the 4 GiB a wasm memory can ever have).
+pub const MAX_OUTPUT_BYTES: usize = if usize::BITS > 40 { 1 << 34 } else { 1 << 31 };
 
 /// An empty vector with room for `n` elements, or an error if the memory is not available.
 pub fn output_vec<T>(n: usize) -> Result<Vec<T>, OpError> {
