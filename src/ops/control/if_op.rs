@@ -23,7 +23,10 @@ struct If {
 fn branch<'g>(node: &'g Node, name: &str) -> Result<&'g Graph, OpError> {
     let graph = node.attr_graph(name)?.ok_or_else(|| OpError::attribute(name, "is required"))?;
     if !graph.inputs.is_empty() {
-        return Err(OpError::attribute(name, format!("a branch takes no inputs, this one declares {}", graph.inputs.len())));
+        return Err(OpError::attribute(
+            name,
+            format!("a branch takes no inputs, this one declares {}", graph.inputs.len()),
+        ));
     }
     if graph.outputs.len() < node.outputs.len() {
         return Err(OpError::attribute(

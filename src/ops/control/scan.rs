@@ -35,7 +35,8 @@ impl ScanBody {
     pub fn build(ctx: &BuildContext, given: usize) -> Result<ScanBody, OpError> {
         let node: &Node = ctx.node;
         let graph: &Graph = node.attr_graph("body")?.ok_or_else(|| OpError::attribute("body", "is required"))?;
-        let inputs = node.attr_int("num_scan_inputs")?.ok_or_else(|| OpError::attribute("num_scan_inputs", "is required"))?;
+        let inputs =
+            node.attr_int("num_scan_inputs")?.ok_or_else(|| OpError::attribute("num_scan_inputs", "is required"))?;
         let inputs = usize::try_from(inputs)
             .ok()
             .filter(|&m| m >= 1 && m <= given)
@@ -44,7 +45,11 @@ impl ScanBody {
         if graph.inputs.len() != states + inputs {
             return Err(OpError::attribute(
                 "body",
-                format!("must take {} inputs ({states} state(s), {inputs} scan input(s)), declares {}", given, graph.inputs.len()),
+                format!(
+                    "must take {} inputs ({states} state(s), {inputs} scan input(s)), declares {}",
+                    given,
+                    graph.inputs.len()
+                ),
             ));
         }
         let Some(scan_outputs) = graph.outputs.len().checked_sub(states) else {

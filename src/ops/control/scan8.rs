@@ -30,7 +30,10 @@ fn build_scan8(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         None => vec![false; body.inputs],
         Some(d) if d.len() == body.inputs && d.iter().all(|&v| v == 0 || v == 1) => d.iter().map(|&v| v == 1).collect(),
         Some(d) => {
-            return Err(OpError::attribute("directions", format!("must be {} flags of 0 or 1, got {d:?}", body.inputs)));
+            return Err(OpError::attribute(
+                "directions",
+                format!("must be {} flags of 0 or 1, got {d:?}", body.inputs),
+            ));
         }
     };
     Ok(Box::new(Scan8 { body, reverse }))
@@ -39,23 +42,31 @@ fn build_scan8(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 impl Operator for Scan8 {
     fn run(&self, inputs: &[Option<&Tensor>], ctx: &ExecContext) -> Result<Vec<Tensor>, OpError> {
         let n = self.body.states;
-        let values: Vec<&Tensor> =
-            (1..=n + self.body.inputs).map(|i| required(inputs, i, "initial_state_and_scan_inputs")).collect::<Result<_, _>>()?;
+        let values: Vec<&Tensor> = (1..=n + self.body.inputs)
+            .map(|i| required(inputs, i, "initial_state_and_scan_inputs"))
+            .collect::<Result<_, _>>()?;
         let first_scan = values[n].shape();
         let (batch, max_len) = match first_scan.as_slice() {
             [b, s, ..] => (*b, *s),
             other => {
-                return Err(OpError::input(n + 1, "scan_input", format!("needs [batch, sequence, …], got shape {other:?}")));
+                return Err(OpError::input(
+                    n + 1,
+                    "scan_input",
+                    format!("needs [batch, sequence, …], got shape {other:?}"),
+                ));
             }
         };
         for (i, v) in values.iter().enumerate() {
             let shape = v.shape();
-            let ok = if i < n { shape.first() == Some(&batch) } else { shape.len() >= 2 && shape[..2] == [batch, max_len] };
+            let ok =
+                if i < n { shape.first() == Some(&batch) } else { shape.len() >= 2 && shape[..2] == [batch, max_len] };
             if !ok {
                 return Err(OpError::input(
                     i + 1,
                     "initial_state_and_scan_inputs",
-                    format!("shape {shape:?} does not start with batch {batch} (and sequence {max_len} for scan inputs)"),
+                    format!(
+                        "shape {shape:?} does not start with batch {batch} (and sequence {max_len} for scan inputs)"
+                    ),
                 ));
             }
         }
@@ -79,7 +90,11 @@ impl Operator for Scan8 {
 
         let mut results = Vec::with_capacity(n + scan_outputs.len());
         for (i, list) in final_states.iter().enumerate() {
-            results.push(if list.is_empty() { zeros_like(values[i], &values[i].shape())? } else { stack(list, 0, "final state")? });
+            results.push(if list.is_empty() {
+                zeros_like(values[i], &values[i].shape())?
+            } else {
+                stack(list, 0, "final state")?
+            });
         }
         for (k, list) in scan_outputs.iter().enumerate() {
             let declared = &self.body.outputs[k];

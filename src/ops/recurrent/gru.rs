@@ -18,7 +18,7 @@ use super::float::RnnFloat;
 use super::inputs::{RnnInputs, time_index};
 use super::layer::{RecurrentLayer, run_layer};
 use super::outputs::RnnOutputs;
-use super::projection::{input_projection, matmul_transposed};
+use super::projection::{Transposed, input_projection};
 use crate::ir::{DType, Tensor};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -72,8 +72,8 @@ impl RecurrentLayer for Gru {
             let recurrent_bias_h = &r_bias[update_rows..];
             let projected = input_projection(read.x.view(), read.w_of(d), &bias)?;
             let r = read.r_of(d);
-            let r_update = r.slice(s![..update_rows, ..]);
-            let r_candidate = r.slice(s![update_rows.., ..]);
+            let r_update = Transposed::new(r.slice(s![..update_rows, ..]));
+            let r_candidate = Transposed::new(r.slice(s![update_rows.., ..]));
             let reverse = attrs.direction.is_reverse(d);
             let mut h = RnnInputs::initial_state_of(&read.initial_h, d, dims);
             let mut update = vec![T::zero(); batch * update_rows];
@@ -81,9 +81,9 @@ impl RecurrentLayer for Gru {
             let mut candidate_in = vec![T::zero(); hidden];
             let steps = read.lens.iter().copied().max().unwrap_or(0);
             for step in 0..steps {
-                matmul_transposed(&h, batch, r_update, T::zero(), &mut update)?;
+                r_update.multiply(&h, batch, T::zero(), &mut update)?;
                 if self.linear_before_reset {
-                    matmul_transposed(&h, batch, r_candidate, T::zero(), &mut recurrent_h)?;
+                    r_candidate.multiply(&h, batch, T::zero(), &mut recurrent_h)?;
                 }
                 for (b, &len) in read.lens.iter().enumerate() {
                     let Some(t) = time_index(reverse, step, len) else { continue };
@@ -103,7 +103,7 @@ impl RecurrentLayer for Gru {
                     } else {
                         let reset_h: Vec<T> = reset.iter().zip(h_prev.iter()).map(|(&r, &h)| r * h).collect();
                         candidate_in.copy_from_slice(&xw[update_rows..]);
-                        matmul_transposed(&reset_h, 1, r_candidate, T::one(), &mut candidate_in)?;
+                        r_candidate.multiply(&reset_h, 1, T::one(), &mut candidate_in)?;
                     }
                     clip_in_place(clip, &mut candidate_in);
                     candidate.apply(&mut candidate_in);

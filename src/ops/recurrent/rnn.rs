@@ -10,7 +10,7 @@ use super::float::RnnFloat;
 use super::inputs::{RnnInputs, time_index};
 use super::layer::{RecurrentLayer, run_layer};
 use super::outputs::RnnOutputs;
-use super::projection::{input_projection, matmul_transposed};
+use super::projection::{Transposed, input_projection};
 use crate::ir::{DType, Tensor};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -43,13 +43,13 @@ impl RecurrentLayer for Rnn {
             let (w_bias, r_bias) = read.biases_of(d);
             let bias: Vec<T> = w_bias.iter().zip(&r_bias).map(|(&w, &r)| w + r).collect();
             let projected = input_projection(read.x.view(), read.w_of(d), &bias)?;
-            let r = read.r_of(d);
+            let recurrent = Transposed::new(read.r_of(d));
             let reverse = attrs.direction.is_reverse(d);
             let mut h = RnnInputs::initial_state_of(&read.initial_h, d, dims);
             let mut pre = vec![T::zero(); batch * hidden];
             let steps = read.lens.iter().copied().max().unwrap_or(0);
             for step in 0..steps {
-                matmul_transposed(&h, batch, r, T::zero(), &mut pre)?;
+                recurrent.multiply(&h, batch, T::zero(), &mut pre)?;
                 for (b, &len) in read.lens.iter().enumerate() {
                     let Some(t) = time_index(reverse, step, len) else { continue };
                     let row = (t * batch + b) * hidden;
