@@ -18,7 +18,7 @@ use super::float::RnnFloat;
 use super::inputs::{RnnInputs, time_index};
 use super::layer::{RecurrentLayer, run_layer};
 use super::outputs::RnnOutputs;
-use super::projection::{Transposed, input_projection};
+use super::projection::{Weights, input_projection};
 use crate::ir::{DType, Tensor};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -72,8 +72,8 @@ impl RecurrentLayer for Gru {
             let recurrent_bias_h = &r_bias[update_rows..];
             let projected = input_projection(read.x.view(), read.w_of(d), &bias)?;
             let r = read.r_of(d);
-            let r_update = Transposed::new(r.slice(s![..update_rows, ..]));
-            let r_candidate = Transposed::new(r.slice(s![update_rows.., ..]));
+            let r_update = Weights::new(r.slice(s![..update_rows, ..]));
+            let r_candidate = Weights::new(r.slice(s![update_rows.., ..]));
             let reverse = attrs.direction.is_reverse(d);
             let mut h = RnnInputs::initial_state_of(&read.initial_h, d, dims);
             let mut update = vec![T::zero(); batch * update_rows];

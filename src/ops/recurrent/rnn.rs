@@ -10,7 +10,7 @@ use super::float::RnnFloat;
 use super::inputs::{RnnInputs, time_index};
 use super::layer::{RecurrentLayer, run_layer};
 use super::outputs::RnnOutputs;
-use super::projection::{Transposed, input_projection};
+use super::projection::{Weights, input_projection};
 use crate::ir::{DType, Tensor};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -43,7 +43,7 @@ impl RecurrentLayer for Rnn {
             let (w_bias, r_bias) = read.biases_of(d);
             let bias: Vec<T> = w_bias.iter().zip(&r_bias).map(|(&w, &r)| w + r).collect();
             let projected = input_projection(read.x.view(), read.w_of(d), &bias)?;
-            let recurrent = Transposed::new(read.r_of(d));
+            let recurrent = Weights::new(read.r_of(d));
             let reverse = attrs.direction.is_reverse(d);
             let mut h = RnnInputs::initial_state_of(&read.initial_h, d, dims);
             let mut pre = vec![T::zero(); batch * hidden];
