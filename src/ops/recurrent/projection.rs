@@ -76,26 +76,31 @@ impl<'a, T: RnnFloat> Weights<'a, T> {
 
 /// Four dot products of `rows[i]` with `x` (all of `x`'s length), sharing the loads of `x`.
 fn dot4<T: RnnFloat>(rows: [&[T]; 4], x: &[T]) -> [T; 4] {
-    let mut acc = [[T::zero(); LANES]; 4];
+    let [r0, r1, r2, r3] = rows;
+    let (mut a0, mut a1, mut a2, mut a3) = ([T::zero(); LANES], [T::zero(); LANES], [T::zero(); LANES], [T::zero(); LANES]);
+    let lanes = x
+        .chunks_exact(LANES)
+        .zip(r0.chunks_exact(LANES))
+        .zip(r1.chunks_exact(LANES))
+        .zip(r2.chunks_exact(LANES))
+        .zip(r3.chunks_exact(LANES));
+    for ((((xs, w0), w1), w2), w3) in lanes {
+        for l in 0..LANES {
+            a0[l] = a0[l] + w0[l] * xs[l];
+            a1[l] = a1[l] + w1[l] * xs[l];
+            a2[l] = a2[l] + w2[l] * xs[l];
+            a3[l] = a3[l] + w3[l] * xs[l];
+        }
+    }
     let whole = x.len() - x.len() % LANES;
-    for start in (0..whole).step_by(LANES) {
-        let xs = &x[start..start + LANES];
-        for (acc, row) in acc.iter_mut().zip(rows) {
-            let ws = &row[start..start + LANES];
-            for l in 0..LANES {
-                acc[l] = acc[l] + ws[l] * xs[l];
-            }
-        }
-    }
-    let mut sums = [T::zero(); 4];
-    for ((sum, acc), row) in sums.iter_mut().zip(acc).zip(rows) {
+    let finish = |acc: [T; LANES], row: &[T]| {
         let mut s = acc.iter().fold(T::zero(), |s, &v| s + v);
-        for j in whole..x.len() {
-            s = s + row[j] * x[j];
+        for (&w, &v) in row[whole..].iter().zip(&x[whole..]) {
+            s = s + w * v;
         }
-        *sum = s;
-    }
-    sums
+        s
+    };
+    [finish(a0, r0), finish(a1, r1), finish(a2, r2), finish(a3, r3)]
 }
 
 /// `x·wᵀ + bias` for every row of `x` (`[rows, input]`); `w` is `[n, input]`, `bias` has `n` values.
