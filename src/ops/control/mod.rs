@@ -14,3 +14,6 @@ pub fn register(r: &mut Registry) {
     loop_op::register(r);
     scan::register(r);
 }
+
+#[cfg(test)]
+mod tests;
