@@ -77,7 +77,8 @@ impl<'a, T: RnnFloat> Weights<'a, T> {
 /// Four dot products of `rows[i]` with `x` (all of `x`'s length), sharing the loads of `x`.
 fn dot4<T: RnnFloat>(rows: [&[T]; 4], x: &[T]) -> [T; 4] {
     let [r0, r1, r2, r3] = rows;
-    let (mut a0, mut a1, mut a2, mut a3) = ([T::zero(); LANES], [T::zero(); LANES], [T::zero(); LANES], [T::zero(); LANES]);
+    let (mut a0, mut a1, mut a2, mut a3) =
+        ([T::zero(); LANES], [T::zero(); LANES], [T::zero(); LANES], [T::zero(); LANES]);
     let lanes = x
         .chunks_exact(LANES)
         .zip(r0.chunks_exact(LANES))
