@@ -1,0 +1,52 @@
+//! The element types the recurrent layers compute in: f32 (also for float16 and bfloat16
+//! tensors, widened on the way in and rounded on the way out, as onnxruntime does) and f64.
+
+use half::{bf16, f16};
+use ndarray::{ArrayD, CowArray, IxDyn};
+
+use crate::ir::{DType, Tensor};
+
+pub trait RnnFloat: num_traits::Float + ndarray::LinalgScalar + Default + std::fmt::Debug + Send + Sync {
+    fn from_f32(v: f32) -> Self;
+    /// The tensor's values in this type: borrowed when it already is, widened when it is a
+    /// narrower float this type computes for, `None` otherwise.
+    fn borrow_or_widen(t: &Tensor) -> Option<CowArray<'_, Self, IxDyn>>;
+    /// Wraps a result as a tensor of `dtype` (one of the types `borrow_or_widen` accepts).
+    fn into_tensor(a: ArrayD<Self>, dtype: DType) -> Tensor;
+}
+
+impl RnnFloat for f32 {
+    fn from_f32(v: f32) -> Self {
+        v
+    }
+    fn borrow_or_widen(t: &Tensor) -> Option<CowArray<'_, f32, IxDyn>> {
+        match t {
+            Tensor::F32(a) => Some(a.view().into()),
+            Tensor::F16(a) => Some(a.mapv(f32::from).into()),
+            Tensor::BF16(a) => Some(a.mapv(f32::from).into()),
+            _ => None,
+        }
+    }
+    fn into_tensor(a: ArrayD<f32>, dtype: DType) -> Tensor {
+        match dtype {
+            DType::F16 => Tensor::F16(a.mapv(f16::from_f32)),
+            DType::BF16 => Tensor::BF16(a.mapv(bf16::from_f32)),
+            _ => Tensor::F32(a),
+        }
+    }
+}
+
+impl RnnFloat for f64 {
+    fn from_f32(v: f32) -> Self {
+        f64::from(v)
+    }
+    fn borrow_or_widen(t: &Tensor) -> Option<CowArray<'_, f64, IxDyn>> {
+        match t {
+            Tensor::F64(a) => Some(a.view().into()),
+            _ => None,
+        }
+    }
+    fn into_tensor(a: ArrayD<f64>, _dtype: DType) -> Tensor {
+        Tensor::F64(a)
+    }
+}
