@@ -281,14 +281,17 @@ impl Tensor {
 }
 
 /// Product of dims, refusing overflow and anything above 2^40 elements
-/// (a bound no browser or 24 GiB machine can hold; it stops size bombs early).
+/// (a bound no browser or 24 GiB machine can hold; it stops size bombs early). On 32-bit targets
+/// (wasm32) the bound is what the address space can hold at 16 bytes an element, so a buffer
+/// of any checked size never overflows `isize` (which would panic instead of erroring).
 pub fn checked_numel(shape: &[usize]) -> Result<usize, TensorError> {
-    const MAX_ELEMENTS: usize = 1 << 40;
+    const MAX_ELEMENTS: u64 = 1 << 40;
+    let limit = MAX_ELEMENTS.min(isize::MAX as u64 / 16);
     let mut n: usize = 1;
     for &d in shape {
         n = n.checked_mul(d).ok_or_else(|| TensorError::TooLarge(shape.to_vec()))?;
     }
-    if n > MAX_ELEMENTS {
+    if n as u64 > limit {
         return Err(TensorError::TooLarge(shape.to_vec()));
     }
     Ok(n)
