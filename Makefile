@@ -7,7 +7,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8080
-export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
+# node_modules/.bin first: wasm-pack must find the wasm-opt of the npm package binaryen, not
+# Debian's older one (see scripts/setup.sh).
+export PATH := $(CURDIR)/node_modules/.bin:$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
 # The wasm test targets (tests/wasm_*.rs); the other test targets read files and run natively.
 WASM_TESTS := --test 'wasm_*'
@@ -48,8 +50,13 @@ test-python: setup
 		echo "test-python: no Python checks (tests/python/test_*.py)"; \
 	fi
 
-# The wasm package for the page: pkg/ (wasm-pack's output), copied into www/pkg (both git-ignored).
-build-wasm: setup
+# The wasm package for the page: pkg/ (wasm-pack's output), copied into www/pkg (both
+# git-ignored). Rebuilt only when a source changed: wasm-pack itself always re-runs wasm-opt.
+WASM_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
+
+build-wasm: setup www/pkg/pare_bg.wasm
+
+www/pkg/pare_bg.wasm: $(WASM_SOURCES) | setup
 	wasm-pack --log-level warn build --mode no-install --release --target web --out-dir pkg
 	rm -rf www/pkg
 	cp -r pkg www/pkg

@@ -3,20 +3,23 @@
 # second run takes a second or two and prints one line. Run by `make setup` (and by `make test`
 # and `make serve`). Expects Debian 12 with rustup, Python 3.11 + pip and Node 20 + npm, and
 # reaches only crates.io, PyPI, npm and Debian's archive:
-#   - Debian packages: chromium, chromium-driver (browser tests), binaryen (wasm-opt);
+#   - Debian packages: chromium and chromium-driver (browser tests);
 #   - the Rust target wasm32-unknown-unknown;
 #   - wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock (wasm-pack
 #     uses an installed one only on an exact match, and cannot download one here);
 #   - wasm-pack;
 #   - .venv with scripts/requirements.txt (+ scripts/requirements-nodeps.txt without deps);
-#   - node_modules from package-lock.json (npm ci).
+#   - node_modules from package-lock.json (npm ci), which brings wasm-opt: the npm package
+#     binaryen (version 132). Debian 12's binaryen (wasm-opt 108) is not used: it rewrites the
+#     module so that wasm-bindgen's externref table is exported as the funcref table, and the
+#     page then fails to start ("WebAssembly.Table.set(): Argument 1 is invalid for table").
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 WASM_PACK_VERSION=0.15.1
-APT_PACKAGES=(chromium chromium-driver binaryen)
+APT_PACKAGES=(chromium chromium-driver)
 PYTHON=${PYTHON:-python3}
 
 started=$SECONDS
