@@ -18,7 +18,9 @@
 //! | `bool`                | `Uint8Array` of 0/1          | any non-zero byte is true; `Array` of booleans |
 //! | `string`              | `Array` of strings (a `Uint8Array` for an element that is not UTF-8) | same |
 //!
-//! Model bytes may be a `Uint8Array` (a Node `Buffer` is one) or an `ArrayBuffer`.
+//! Inputs are an object (or a `Map`) from input name to tensor; outputs an object from output
+//! name to tensor, in the model's order. Model bytes may be a `Uint8Array` (a Node `Buffer` is
+//! one) or an `ArrayBuffer`. TypeScript declarations: `Tensor`, `Tensors`, `ModelSummary`.
 
 use std::borrow::Cow;
 use std::fmt::Display;
@@ -27,7 +29,7 @@ use std::sync::Once;
 use half::{bf16, f16};
 use js_sys::{
     Array, ArrayBuffer, BigInt64Array, BigUint64Array, Float32Array, Float64Array, Int8Array, Int16Array, Int32Array,
-    Object, Reflect, Uint8Array, Uint16Array, Uint32Array,
+    Map, Object, Reflect, Uint8Array, Uint16Array, Uint32Array,
 };
 use ndarray::ArrayD;
 use serde::Serialize as _;
@@ -49,9 +51,33 @@ fn fail(message: impl Display) -> JsError {
 // Exports
 // ---------------------------------------------------------------------------------------------
 
+#[wasm_bindgen(typescript_custom_section)]
+const TYPESCRIPT_TYPES: &str = r#"
+/** A tensor as it crosses the JS boundary; `data` is row-major (dtype table: src/wasm.rs). */
+export interface Tensor {
+    dtype: string;
+    shape: number[];
+    data: Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array
+        | Uint8Array | Uint16Array | Uint32Array | BigUint64Array | Array<number | bigint | boolean | string | Uint8Array>;
+}
+/** Tensors by input or output name (a `Map` is accepted for inputs too). */
+export type Tensors = Record<string, Tensor>;
+/** What `inspect` reports (pare::analysis::ModelSummary; more fields may appear). */
+export interface ModelSummary {
+    producer: string;
+    ir_version: number;
+    opsets: [string, number][];
+    inputs: { name: string; type: string }[];
+    outputs: { name: string; type: string }[];
+    node_count: number;
+    op_histogram: Record<string, number>;
+    [field: string]: unknown;
+}
+"#;
+
 /// Summarizes a model: producer, opsets, inputs and outputs with their types, node count and
 /// op histogram (`pare::analysis::summarize`).
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "ModelSummary")]
 pub fn inspect(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue) -> JsResult<JsValue> {
     install_panic_hook();
     let model = decode_model(&model_bytes(&bytes)?)?;
@@ -60,11 +86,10 @@ pub fn inspect(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")
 
 /// Runs a model once: `inputs` maps input names to `{ dtype, shape, data }`; returns the outputs
 /// the same way, in the model's declared order.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "Tensors")]
 pub fn run(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Record<string, {dtype: string, shape: number[], data: any}>")]
-    inputs: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Tensors | Map<string, Tensor>")] inputs: JsValue,
 ) -> JsResult<Object> {
     install_panic_hook();
     let model = decode_model(&model_bytes(&bytes)?)?;
@@ -83,9 +108,7 @@ pub struct JsModel {
 impl JsModel {
     /// Parses and prepares the model; fails if it is not ONNX or uses an op pare lacks.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
-    ) -> JsResult<JsModel> {
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue) -> JsResult<JsModel> {
         install_panic_hook();
         let model = decode_model(&model_bytes(&bytes)?)?;
         let session = Session::new(&model)?;
@@ -93,15 +116,16 @@ impl JsModel {
     }
 
     /// The same summary as the free function `inspect`.
+    #[wasm_bindgen(unchecked_return_type = "ModelSummary")]
     pub fn inspect(&self) -> JsResult<JsValue> {
         summary_to_js(&self.summary)
     }
 
     /// Runs the model; see the free function `run`.
+    #[wasm_bindgen(unchecked_return_type = "Tensors")]
     pub fn run(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Record<string, {dtype: string, shape: number[], data: any}>")]
-        inputs: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Tensors | Map<string, Tensor>")] inputs: JsValue,
     ) -> JsResult<Object> {
         run_session(&self.session, &inputs)
     }
@@ -165,20 +189,29 @@ fn run_session(session: &Session, inputs: &JsValue) -> JsResult<Object> {
     Ok(result)
 }
 
-/// `{ name: { dtype, shape, data } }` → named tensors. The session then checks names, dtypes and
-/// shapes against the model.
+/// `{ name: { dtype, shape, data } }` (or a `Map` of the same) → named tensors. The session then
+/// checks names, dtypes and shapes against the model.
 fn read_inputs(inputs: &JsValue) -> JsResult<Vec<(String, Tensor)>> {
-    if !is_plain_object(inputs) {
+    let mut entries: Vec<(JsValue, JsValue)> = Vec::new();
+    if let Some(map) = inputs.dyn_ref::<Map>() {
+        map.for_each(&mut |value, key| entries.push((key, value)));
+    } else if is_plain_object(inputs) {
+        let keys = Reflect::own_keys(inputs).map_err(|_| fail("cannot list the properties of the inputs object"))?;
+        for key in keys.iter() {
+            let value = Reflect::get(inputs, &key).map_err(|_| fail("reading a property of the inputs threw"))?;
+            entries.push((key, value));
+        }
+    } else {
         return Err(fail(format_args!(
             "inputs must be an object mapping input names to {{ dtype, shape, data }}, got {}",
             describe(inputs)
         )));
     }
-    let keys = Reflect::own_keys(inputs).map_err(|_| fail("cannot list the properties of the inputs object"))?;
-    let mut feeds = Vec::new();
-    for key in keys.iter() {
-        let Some(name) = key.as_string() else { continue }; // symbol keys are not input names
-        let value = get(inputs, &name).map_err(|e| fail(format_args!("input `{name}`: {e}")))?;
+    let mut feeds = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        let Some(name) = key.as_string() else {
+            return Err(fail(format_args!("input names must be strings, got {}", describe(&key))));
+        };
         let tensor = tensor_from_js(&value).map_err(|e| fail(format_args!("input `{name}`: {e}")))?;
         feeds.push((name, tensor));
     }
@@ -246,6 +279,7 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 trait TypedArray: JsCast {
     type Item;
     const NAME: &'static str;
+    fn len(&self) -> usize;
     fn copy_out(&self) -> Vec<Self::Item>;
 }
 
@@ -254,6 +288,9 @@ macro_rules! typed_array {
         impl TypedArray for $array {
             type Item = $item;
             const NAME: &'static str = stringify!($array);
+            fn len(&self) -> usize {
+                self.length() as usize
+            }
             fn copy_out(&self) -> Vec<$item> {
                 self.to_vec()
             }
@@ -266,42 +303,36 @@ typed_array!(
 );
 
 /// `data` as the typed array `A`, or as a plain `Array` whose items `item` converts.
-fn read_data<T, A: TypedArray<Item = T>>(
+fn read_data<T: Element, A: TypedArray<Item = T>>(
     data: &JsValue,
     count: usize,
     item: fn(&JsValue) -> Option<T>,
 ) -> Result<Vec<T>, Why> {
-    let values = if let Some(typed) = data.dyn_ref::<A>() {
-        typed.copy_out()
+    if let Some(typed) = data.dyn_ref::<A>() {
+        check_length(typed.len(), count)?;
+        Ok(typed.copy_out())
     } else if Array::is_array(data) {
-        read_items(data.unchecked_ref(), count, std::any::type_name::<T>(), item)?
+        read_items(data.unchecked_ref(), count, T::DTYPE.name(), item)
     } else {
-        return Err(format!("`data` must be a {} (or an Array), got {}", A::NAME, describe(data)));
-    };
-    check_count(values, count)
+        Err(format!("`data` must be a {} (or an Array), got {}", A::NAME, describe(data)))
+    }
 }
 
 fn read_items<T>(array: &Array, count: usize, what: &str, item: fn(&JsValue) -> Option<T>) -> Result<Vec<T>, Why> {
-    let length = array.length() as usize;
-    if length != count {
-        return Err(length_error(length, count));
-    }
-    let mut values = Vec::with_capacity(length);
+    check_length(array.length() as usize, count)?;
+    let mut values = Vec::with_capacity(count);
     for (i, v) in array.iter().enumerate() {
         values.push(item(&v).ok_or_else(|| format!("`data[{i}]` is {}, not a valid {what}", describe(&v)))?);
     }
     Ok(values)
 }
 
-fn check_count<T>(values: Vec<T>, count: usize) -> Result<Vec<T>, Why> {
-    if values.len() != count {
-        return Err(length_error(values.len(), count));
+/// Checked before copying anything, so a wrong length never costs an allocation.
+fn check_length(got: usize, want: usize) -> Result<(), Why> {
+    if got != want {
+        return Err(format!("`data` has {got} elements but the shape holds {want}"));
     }
-    Ok(values)
-}
-
-fn length_error(got: usize, want: usize) -> Why {
-    format!("`data` has {got} elements but the shape holds {want}")
+    Ok(())
 }
 
 fn float_item<T: FromF64>(v: &JsValue) -> Option<T> {
@@ -335,32 +366,33 @@ impl FromF64 for f64 {
 
 /// float16/bfloat16: raw bits in a `Uint16Array`, or values in a `Float32Array` or an `Array`.
 fn read_half<T>(data: &JsValue, count: usize, from_bits: fn(u16) -> T, from_f32: fn(f32) -> T) -> Result<Vec<T>, Why> {
-    let values: Vec<T> = if let Some(bits) = data.dyn_ref::<Uint16Array>() {
-        bits.to_vec().into_iter().map(from_bits).collect()
+    if let Some(bits) = data.dyn_ref::<Uint16Array>() {
+        check_length(bits.length() as usize, count)?;
+        Ok(bits.to_vec().into_iter().map(from_bits).collect())
     } else if let Some(floats) = data.dyn_ref::<Float32Array>() {
-        floats.to_vec().into_iter().map(from_f32).collect()
+        check_length(floats.length() as usize, count)?;
+        Ok(floats.to_vec().into_iter().map(from_f32).collect())
     } else if Array::is_array(data) {
-        read_items(data.unchecked_ref(), count, "number", float_item::<f32>)?.into_iter().map(from_f32).collect()
+        Ok(read_items(data.unchecked_ref(), count, "number", float_item::<f32>)?.into_iter().map(from_f32).collect())
     } else {
-        return Err(format!(
+        Err(format!(
             "`data` must be a Uint16Array of raw bits, a Float32Array or an Array of numbers, got {}",
             describe(data)
-        ));
-    };
-    check_count(values, count)
+        ))
+    }
 }
 
 fn read_bool(data: &JsValue, count: usize) -> Result<Vec<bool>, Why> {
-    let values: Vec<bool> = if let Some(bytes) = data.dyn_ref::<Uint8Array>() {
-        bytes.to_vec().into_iter().map(|b| b != 0).collect()
+    if let Some(bytes) = data.dyn_ref::<Uint8Array>() {
+        check_length(bytes.length() as usize, count)?;
+        Ok(bytes.to_vec().into_iter().map(|b| b != 0).collect())
     } else if Array::is_array(data) {
         read_items(data.unchecked_ref(), count, "boolean", |v| {
             v.as_bool().or_else(|| v.as_f64().filter(|n| *n == 0.0 || *n == 1.0).map(|n| n == 1.0))
-        })?
+        })
     } else {
-        return Err(format!("`data` must be a Uint8Array (0/1) or an Array of booleans, got {}", describe(data)));
-    };
-    check_count(values, count)
+        Err(format!("`data` must be a Uint8Array (0/1) or an Array of booleans, got {}", describe(data)))
+    }
 }
 
 fn read_strings(data: &JsValue, count: usize) -> Result<Vec<Bytes>, Why> {
@@ -432,10 +464,20 @@ fn get(object: &JsValue, key: &str) -> Result<JsValue, Why> {
     Reflect::get(object, &JsValue::from_str(key)).map_err(|_| format!("reading `{key}` threw an exception"))
 }
 
+/// Defines an own, enumerable property (unlike assignment, also for a name like `__proto__`,
+/// which a model may use for an output).
 fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), Why> {
-    Reflect::set(object, &JsValue::from_str(key), value)
-        .map(|_| ())
-        .map_err(|_| format!("cannot set `{key}` on the result object"))
+    let descriptor = Object::new();
+    let defined = [
+        ("value", value.clone()),
+        ("enumerable", JsValue::TRUE),
+        ("writable", JsValue::TRUE),
+        ("configurable", JsValue::TRUE),
+    ]
+    .iter()
+    .all(|(k, v)| Reflect::set(&descriptor, &JsValue::from_str(k), v).unwrap_or(false))
+        && Reflect::define_property(object, &JsValue::from_str(key), &descriptor).unwrap_or(false);
+    if defined { Ok(()) } else { Err(format!("cannot set `{key}` on the result object")) }
 }
 
 /// A non-null object that is not an array (typed arrays and class instances count: `data` is

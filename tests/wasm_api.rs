@@ -67,11 +67,16 @@ fn relu_inputs() -> JsValue {
     object(&[("x", tensor("float32", &[3.0, 4.0, 5.0], Float32Array::from(&relu_x()[..])))])
 }
 
-/// A model without nodes whose outputs are its inputs, one per dtype, each of shape [n].
+/// A model without nodes whose outputs are its inputs, one per dtype (named after it), of shape [n].
 fn passthrough_model(dtypes: &[DType], n: i64) -> JsValue {
+    let named: Vec<(&str, DType)> = dtypes.iter().map(|d| (d.name(), *d)).collect();
+    passthrough_model_named(&named, n)
+}
+
+fn passthrough_model_named(values: &[(&str, DType)], n: i64) -> JsValue {
     let mut graph = Graph::default();
-    for d in dtypes {
-        let value = ValueInfo::tensor(d.name(), d.onnx_code(), Some(vec![Dim::known(n)]));
+    for (name, d) in values {
+        let value = ValueInfo::tensor(*name, d.onnx_code(), Some(vec![Dim::known(n)]));
         graph.inputs.push(value.clone());
         graph.outputs.push(value);
     }
@@ -120,6 +125,32 @@ fn a_model_is_parsed_once_and_runs_many_times() {
         let y = get(&model.run(relu_inputs()).unwrap(), "y");
         assert_eq!(get(&y, "data").dyn_into::<Float32Array>().unwrap().length(), 60);
     }
+}
+
+#[wasm_bindgen_test]
+fn inputs_may_be_a_map() {
+    let map = js_sys::Map::new();
+    map.set(&"x".into(), &get(&relu_inputs(), "x"));
+    let y = get(&run(relu_model(), map.into()).unwrap(), "y");
+    assert_eq!(get(&y, "data").dyn_into::<Float32Array>().unwrap().length(), 60);
+
+    let numbered = js_sys::Map::new();
+    numbered.set(&JsValue::from_f64(0.0), &get(&relu_inputs(), "x"));
+    assert_mentions(&message(run(relu_model(), numbered.into())), &["input names must be strings"]);
+}
+
+#[wasm_bindgen_test]
+fn an_output_named_like_an_object_builtin_is_an_own_property() {
+    let model = passthrough_model_named(&[("__proto__", DType::F32), ("constructor", DType::I32)], 1);
+    let inputs = js_sys::Map::new();
+    inputs.set(&"__proto__".into(), &tensor("float32", &[1.0], Float32Array::from(&[2.5f32][..])));
+    inputs.set(&"constructor".into(), &tensor("int32", &[1.0], Int32Array::from(&[7][..])));
+    let out: Object = run(model, inputs.into()).unwrap();
+    let keys: Vec<String> = Object::keys(&out).iter().map(|k| k.as_string().unwrap()).collect();
+    assert_eq!(keys, ["__proto__", "constructor"]);
+    let proto = Reflect::get_own_property_descriptor(&out, &"__proto__".into()).unwrap();
+    let data = get(&get(&proto, "value"), "data").dyn_into::<Float32Array>().unwrap();
+    assert_eq!(data.to_vec(), [2.5]);
 }
 
 #[wasm_bindgen_test]
@@ -179,7 +210,10 @@ fn plain_arrays_are_accepted_for_inputs() {
     let numbers = |v: &[f64]| v.iter().map(|&x| JsValue::from_f64(x)).collect::<Array>();
     let inputs = object(&[
         ("float32", tensor("float32", &[2.0], numbers(&[0.5, -1.0]))),
-        ("int64", tensor("int64", &[2.0], [JsValue::from(-(1i64 << 60)), JsValue::from_f64(42.0)].iter().collect::<Array>())),
+        (
+            "int64",
+            tensor("int64", &[2.0], [JsValue::from(-(1i64 << 60)), JsValue::from_f64(42.0)].iter().collect::<Array>()),
+        ),
         ("uint8", tensor("uint8", &[2.0], numbers(&[0.0, 255.0]))),
         ("bool", tensor("bool", &[2.0], [JsValue::TRUE, JsValue::FALSE].iter().collect::<Array>())),
         ("float16", tensor("float16", &[2.0], Float32Array::from(&[1.0f32, -2.0][..]))),
@@ -215,7 +249,8 @@ fn model_errors_carry_pares_message() {
 #[wasm_bindgen_test]
 fn inputs_that_are_not_an_object_are_a_js_error() {
     let model = JsModel::new(relu_model()).unwrap();
-    for bad in [JsValue::NULL, JsValue::UNDEFINED, JsValue::from_f64(1.0), JsValue::from_str("x"), Array::new().into()] {
+    for bad in [JsValue::NULL, JsValue::UNDEFINED, JsValue::from_f64(1.0), JsValue::from_str("x"), Array::new().into()]
+    {
         assert_mentions(&message(model.run(bad)), &["inputs must be an object"]);
     }
 }
@@ -228,13 +263,25 @@ fn every_bad_input_value_gives_an_error_naming_the_input() {
         // Missing and unknown inputs.
         (object(&[]), &["`x`", "missing", "float32 [3, 4, 5]"]),
         (
-            object(&[("x", tensor("float32", &[3.0, 4.0, 5.0], x60())), ("z", tensor("float32", &[1.0], Float32Array::new_with_length(1)))]),
+            object(&[
+                ("x", tensor("float32", &[3.0, 4.0, 5.0], x60())),
+                ("z", tensor("float32", &[1.0], Float32Array::new_with_length(1))),
+            ]),
             &["`z`", "`x`"],
         ),
         // Wrong dtype for the model, and data that does not match the dtype.
-        (object(&[("x", tensor("int32", &[3.0, 4.0, 5.0], Int32Array::new_with_length(60)))]), &["`x`", "int32", "float32"]),
-        (object(&[("x", tensor("float32", &[3.0, 4.0, 5.0], Int32Array::new_with_length(60)))]), &["`x`", "Float32Array", "Int32Array"]),
-        (object(&[("x", tensor("float32", &[3.0, 4.0, 5.0], JsValue::from_str("data")))]), &["`x`", "Float32Array", "string"]),
+        (
+            object(&[("x", tensor("int32", &[3.0, 4.0, 5.0], Int32Array::new_with_length(60)))]),
+            &["`x`", "int32", "float32"],
+        ),
+        (
+            object(&[("x", tensor("float32", &[3.0, 4.0, 5.0], Int32Array::new_with_length(60)))]),
+            &["`x`", "Float32Array", "Int32Array"],
+        ),
+        (
+            object(&[("x", tensor("float32", &[3.0, 4.0, 5.0], JsValue::from_str("data")))]),
+            &["`x`", "Float32Array", "string"],
+        ),
         (object(&[("x", tensor("float8", &[3.0, 4.0, 5.0], x60()))]), &["`x`", "unknown dtype", "float8"]),
         (object(&[("x", object(&[("shape", shape(&[3.0, 4.0, 5.0])), ("data", x60().into())]))]), &["`x`", "dtype"]),
         // Wrong shape for the model, and shapes that are not shapes.
@@ -243,13 +290,25 @@ fn every_bad_input_value_gives_an_error_naming_the_input() {
         (object(&[("x", tensor("float32", &[-3.0, 4.0, 5.0], x60()))]), &["`x`", "shape"]),
         (object(&[("x", tensor("float32", &[1.5, 4.0, 5.0], x60()))]), &["`x`", "shape"]),
         (object(&[("x", tensor("float32", &[f64::NAN], x60()))]), &["`x`", "shape"]),
-        (object(&[("x", object(&[("dtype", "float32".into()), ("shape", JsValue::from_str("3,4,5")), ("data", x60().into())]))]), &["`x`", "shape"]),
+        (
+            object(&[(
+                "x",
+                object(&[("dtype", "float32".into()), ("shape", JsValue::from_str("3,4,5")), ("data", x60().into())]),
+            )]),
+            &["`x`", "shape"],
+        ),
         (object(&[("x", tensor("float32", &[4294967296.0, 4294967296.0, 4294967296.0], x60()))]), &["`x`"]),
         // Data length that does not match the shape.
-        (object(&[("x", tensor("float32", &[3.0, 4.0, 5.0], Float32Array::new_with_length(59)))]), &["`x`", "59", "60"]),
+        (
+            object(&[("x", tensor("float32", &[3.0, 4.0, 5.0], Float32Array::new_with_length(59)))]),
+            &["`x`", "59", "60"],
+        ),
         (object(&[("x", tensor("float32", &[3.0, 4.0, 5.0], Array::new()))]), &["`x`", "0", "60"]),
         // Plain arrays with items of the wrong kind.
-        (object(&[("x", tensor("float32", &[1.0], [JsValue::from_str("1")].iter().collect::<Array>()))]), &["`x`", "data[0]"]),
+        (
+            object(&[("x", tensor("float32", &[1.0], [JsValue::from_str("1")].iter().collect::<Array>()))]),
+            &["`x`", "data[0]"],
+        ),
         (object(&[("x", JsValue::from_f64(1.0))]), &["`x`", "object"]),
         (object(&[("x", JsValue::NULL)]), &["`x`", "null"]),
     ];
