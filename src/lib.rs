@@ -14,3 +14,7 @@ pub mod ops;
 pub mod runtime;
 
 pub use error::Error;
+
+/// The JavaScript API (wasm-bindgen); only compiled for WebAssembly.
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

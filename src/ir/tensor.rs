@@ -280,9 +280,10 @@ impl Tensor {
     }
 }
 
-/// Most elements one tensor may hold: 2^40 on 64-bit targets (no 24 GiB machine holds that
-/// many), 2^31 on wasm32 (a wasm memory is at most 4 GiB). Stops size bombs before allocation.
-pub const MAX_ELEMENTS: usize = if usize::BITS > 40 { 1 << 40 } else { 1 << 31 };
+/// Most elements one tensor may hold. 64-bit targets: 2^40 (no 24 GiB machine holds that many).
+/// 32-bit targets (wasm32): what the address space can hold at 16 bytes an element, so a buffer of
+/// any checked size never overflows `isize` (which would panic instead of erroring).
+pub const MAX_ELEMENTS: usize = if usize::BITS > 40 { 1 << 40 } else { isize::MAX as usize / 16 };
 
 /// Product of dims, refusing overflow and anything above [`MAX_ELEMENTS`].
 pub fn checked_numel(shape: &[usize]) -> Result<usize, TensorError> {

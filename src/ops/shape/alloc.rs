@@ -16,7 +16,7 @@ pub fn numel(shape: &[usize]) -> Result<usize, OpError> {
 
 /// The largest output one of these ops will build: 16 GiB on 64-bit targets (beyond any model
 /// pare targets), 2 GiB on wasm32 (half of the 4 GiB a wasm memory can ever have).
-pub const MAX_OUTPUT_BYTES: usize = if usize::BITS > 40 { 1 << 34 } else { 1 << 31 };
+pub const MAX_OUTPUT_BYTES: usize = if usize::BITS > 40 { 1 << 34 } else { isize::MAX as usize };
 
 /// An empty vector with room for `n` elements, or an error if the memory is not available.
 pub fn output_vec<T>(n: usize) -> Result<Vec<T>, OpError> {

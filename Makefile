@@ -1,0 +1,69 @@
+# pare's commands. On a fresh machine only two are needed (README.md): `make serve` and
+# `make test`; both first run `make setup`, which installs whatever is missing and is quick
+# once everything is there.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PORT ?= 8080
+# node_modules/.bin first: wasm-pack must find the wasm-opt of the npm package binaryen, not
+# Debian's older one (see scripts/setup.sh).
+export PATH := $(CURDIR)/node_modules/.bin:$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
+
+# The wasm test targets (tests/wasm_*.rs); the other test targets read files and run natively.
+WASM_TESTS := --test 'wasm_*'
+# The browser tests run as root on a closed network: see webdriver.json for Chromium's flags.
+# WASM_BINDGEN_USE_BROWSER makes the same test binaries run in the browser (they are not tied
+# to one with wasm_bindgen_test_configure!).
+WASM_PACK_TEST := wasm-pack --log-level warn test --mode no-install
+
+.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python serve build-wasm bench
+
+help:
+	@echo "make serve   build the wasm package and serve www/ on http://localhost:$(PORT)/"
+	@echo "make test    every test: native (cargo test), wasm in Node and headless Chromium, Python checks"
+	@echo "make setup   install what is missing (run by both of the above)"
+	@echo "make bench   benchmarks"
+
+setup:
+	@scripts/setup.sh
+
+test: test-native test-wasm test-python
+
+test-native: setup
+	cargo test
+
+test-wasm: test-wasm-node test-wasm-chrome
+
+test-wasm-node: setup
+	$(WASM_PACK_TEST) --node -- $(WASM_TESTS)
+
+test-wasm-chrome: setup
+	WASM_BINDGEN_USE_BROWSER=1 $(WASM_PACK_TEST) --headless --chrome --chromedriver "$$(command -v chromedriver)" -- $(WASM_TESTS)
+
+# Python checks: any tests/python/test_*.py, run with the venv's unittest (pytest is not installed).
+test-python: setup
+	@if compgen -G 'tests/python/test_*.py' >/dev/null; then \
+		.venv/bin/python -m unittest discover -s tests/python -p 'test_*.py'; \
+	else \
+		echo "test-python: no Python checks (tests/python/test_*.py)"; \
+	fi
+
+# The wasm package for the page: pkg/ (wasm-pack's output), copied into www/pkg (both
+# git-ignored). Rebuilt only when a source changed: wasm-pack itself always re-runs wasm-opt.
+WASM_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
+
+build-wasm: setup www/pkg/pare_bg.wasm
+
+www/pkg/pare_bg.wasm: $(WASM_SOURCES) | setup
+	wasm-pack --log-level warn build --mode no-install --release --target web --out-dir pkg
+	rm -rf www/pkg
+	cp -r pkg www/pkg
+
+serve: build-wasm
+	@echo "serving www/ at http://localhost:$(PORT)/ (Ctrl-C stops)"
+	python3 -m http.server --bind 127.0.0.1 --directory www $(PORT)
+
+bench:
+	@echo "no benchmarks yet"
