@@ -29,27 +29,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 /// Cases allowed to be skipped because some op of theirs has not landed on main yet.
 /// Empty this list after merging the op branches (a case that is supported runs regardless).
-const AWAITING_OPS: &[&str] = &[
-    "test_conv_with_strides_padding",
-    "test_gemm_default_no_bias",
-    "test_maxpool_2d_default",
-    "test_averagepool_2d_default",
-    "test_softmax_axis_1",
-    "test_add_bcast",
-    "test_concat_2d_axis_0",
-    "test_reshape_reordered_all_dims",
-    "test_transpose_default",
-    "test_slice",
-    "test_gather_0",
-    "test_lstm_defaults",
-    "test_if",
-    "test_quantizelinear",
-    "test_dequantizelinear",
-    "test_qlinearconv",
-    "test_resize_upsample_scales_linear",
-    "test_reduce_mean_default_axes_keepdims_example",
-    "test_batchnorm_example",
-];
+const AWAITING_OPS: &[&str] = &[];
 
 /// Test output: stdout natively, the console under wasm (shown with `-- --nocapture` or on failure).
 macro_rules! say {
