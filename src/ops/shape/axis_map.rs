@@ -247,6 +247,6 @@ mod tests {
         assert!(gather_by_axis_maps(&a, &[constant], None).is_err());
         let edge_of_nothing = AxisMap::Padded { origin: 0, n: 0, before: 1, len: 4, fold: Fold::Edge };
         assert!(gather_by_axis_maps(&a, &[edge_of_nothing], None).is_err());
-        assert!(gather_by_axis_maps(&a, &[AxisMap::Strided { start: 0, step: 0, len: 1 << 45 }], None).is_err());
+        assert!(gather_by_axis_maps(&a, &[AxisMap::Strided { start: 0, step: 0, len: usize::MAX / 2 }], None).is_err());
     }
 }

@@ -132,7 +132,7 @@ fn int_range<T: crate::ir::Element>(
     let count = (diff + step - 1).div_euclid(step).max(0);
     let n = usize::try_from(count)
         .ok()
-        .filter(|&n| n <= 1 << 40)
+        .filter(|&n| n <= crate::ir::tensor::MAX_ELEMENTS)
         .ok_or_else(|| OpError::invalid(format!("range({start}, {limit}, {delta}) has too many elements")))?;
     collect(n, (0..n).map(|k| cast(start + k as i128 * delta)))
 }
