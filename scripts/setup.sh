@@ -109,6 +109,18 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$venv_stamp" 2>/dev/null)" != "$venv_w
     echo "$venv_want" >"$venv_stamp"
 fi
 
+# --- model files the wasm tests embed --------------------------------------------------------------
+# tests/wasm_real_models.rs include_bytes!-es the Silero VAD models (wasm has no file system);
+# they come from the pinned silero-vad package, copied (not committed) into a git-ignored folder.
+silero_models=tests/fixtures/silero_vad/models
+silero_source=$(echo .venv/lib/python*/site-packages/silero_vad/data)
+if [ ! -f "$silero_models/.pare-setup" ] || [ "$(cat "$silero_models/.pare-setup")" != "$venv_want" ]; then
+    step "copying the Silero VAD models for the wasm tests"
+    mkdir -p "$silero_models"
+    cp "$silero_source"/*.onnx "$silero_models"/
+    echo "$venv_want" >"$silero_models/.pare-setup"
+fi
+
 # --- node packages -------------------------------------------------------------------------------
 npm_stamp=node_modules/.pare-setup
 if [ -f package-lock.json ]; then
