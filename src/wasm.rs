@@ -36,7 +36,7 @@ use serde::Serialize as _;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::analysis::{ModelSummary, summarize};
+use crate::analysis::{AnalysisOptions, ModelSummary, analyze_model, summarize};
 use crate::ir::{Bytes, DType, Element, Tensor, checked_numel};
 use crate::onnx::decode_model;
 use crate::runtime::Session;
@@ -73,6 +73,18 @@ export interface ModelSummary {
     op_histogram: Record<string, number>;
     [field: string]: unknown;
 }
+/** What `analyze` reports (pare::analysis::ModelAnalysis, the JSON of `pare inspect --json`). */
+export interface ModelAnalysis {
+    summary: ModelSummary;
+    shapes: Record<string, unknown>;
+    params: Record<string, unknown>;
+    totals: Record<string, unknown>;
+    structure: Record<string, unknown>;
+    ops: unknown[];
+    nodes: unknown[];
+    lint: { findings: unknown[]; rules: unknown[] };
+    [field: string]: unknown;
+}
 "#;
 
 /// Summarizes a model: producer, opsets, inputs and outputs with their types, node count and
@@ -82,6 +94,16 @@ pub fn inspect(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")
     install_panic_hook();
     let model = decode_model(&model_bytes(&bytes)?)?;
     summary_to_js(&summarize(&model))
+}
+
+/// The full analysis `pare inspect --json` prints: summary, shapes (observed by running the model
+/// once on seeded random inputs, symbolic dims = 1), params and bytes per dtype, FLOPs/MACs and
+/// memory access per node and in total, structure, and the architecture lint.
+#[wasm_bindgen(unchecked_return_type = "ModelAnalysis")]
+pub fn analyze(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue) -> JsResult<JsValue> {
+    install_panic_hook();
+    let model = decode_model(&model_bytes(&bytes)?)?;
+    serialize_to_js(&analyze_model(&model, &AnalysisOptions::default()))
 }
 
 /// Runs a model once: `inputs` maps input names to `{ dtype, shape, data }`; returns the outputs
@@ -409,8 +431,12 @@ fn read_strings(data: &JsValue, count: usize) -> Result<Vec<Bytes>, Why> {
 // ---------------------------------------------------------------------------------------------
 
 fn summary_to_js(summary: &ModelSummary) -> JsResult<JsValue> {
+    serialize_to_js(summary)
+}
+
+fn serialize_to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    summary.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the summary: {e}")))
+    value.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the report: {e}")))
 }
 
 fn tensor_to_js(tensor: &Tensor) -> Result<JsValue, Why> {

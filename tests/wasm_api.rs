@@ -12,7 +12,7 @@ use js_sys::{
 };
 use pare::ir::{DType, Dim, Graph, Model, OpsetImport, ValueInfo};
 use pare::onnx::encode_model;
-use pare::wasm::{JsModel, inspect, run};
+use pare::wasm::{JsModel, analyze, inspect, run};
 use wasm_bindgen::{JsCast, JsError, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -113,6 +113,16 @@ fn inspect_reports_inputs_outputs_and_op_histogram() {
     assert_eq!(get(&inputs.get(0), "type").as_string().unwrap(), "float32 [3, 4, 5]");
     let outputs = Array::from(&get(&summary, "outputs"));
     assert_eq!(get(&outputs.get(0), "name").as_string().unwrap(), "y");
+}
+
+#[wasm_bindgen_test]
+fn analyze_reports_observed_shapes_costs_and_lint() {
+    let report = analyze(relu_model()).unwrap();
+    assert_eq!(get(&get(&report, "summary"), "node_count").as_f64(), Some(1.0));
+    assert_eq!(get(&get(&report, "shapes"), "source").as_string().unwrap(), "observed", "the model ran in wasm");
+    let totals = get(&report, "totals");
+    assert_eq!(get(&get(&totals, "memory"), "written_bytes").as_f64(), Some(240.0), "Relu writes 3·4·5 floats");
+    assert!(Array::is_array(&get(&get(&report, "lint"), "findings")));
 }
 
 #[wasm_bindgen_test]
