@@ -65,5 +65,8 @@ serve: build-wasm
 	@echo "serving www/ at http://localhost:$(PORT)/ (Ctrl-C stops)"
 	python3 -m http.server --bind 127.0.0.1 --directory www $(PORT)
 
-bench:
-	@echo "no benchmarks yet"
+# pare's native CLI against onnxruntime on the real models of tests/wild_models.rs (ratios;
+# one run on a shared machine is noisy, compare ratios from the same run only).
+bench: setup
+	cargo build --release --bin pare
+	.venv/bin/python bench/pare_vs_ort.py 10

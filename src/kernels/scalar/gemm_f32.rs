@@ -209,7 +209,11 @@ fn lanes_mul_add(acc: Lanes, a: f32, b: Lanes) -> Lanes {
 /// Written as MR×(NR/4) groups of four lanes held in locals so that LLVM's SLP vectorizer
 /// (opt-level 3, i.e. release builds) keeps all of them in vector registers; the loop over
 /// `p` then does 2 vector loads, MR broadcasts and MR·NR/4 multiply-adds per step.
-#[inline(always)]
+///
+/// Never inlined: inlined into its callers under full LTO with one codegen unit (our release
+/// profile, also used for wasm), the SLP vectorizer gave up on it and Conv on the 20 MB ddddocr
+/// detector took 928 ms instead of 264 ms (bench/pare_vs_ort.py's model, one run each).
+#[inline(never)]
 pub fn micro_tile(a_panel: &[f32], b_panel: &[f32]) -> Tile {
     let mut acc = [[[0f32; 4]; LANE_GROUPS]; MR];
     for (a, b) in a_panel.chunks_exact(MR).zip(b_panel.chunks_exact(NR)) {
