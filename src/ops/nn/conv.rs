@@ -19,7 +19,7 @@ use crate::kernels::scalar::matrix::MatRef;
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
-use super::float::{NnFloat, filled, float_input, row_major, same_dtype, with_float};
+use super::float::{NnFloat, channel_bias, filled, float_input, row_major, same_dtype, with_float};
 use super::window::{Geometry, WindowAttrs};
 
 pub fn register(r: &mut Registry) {
@@ -93,20 +93,7 @@ impl Conv {
         }
         let kernel = self.window.kernel_or(Some(&w_shape[2..]))?;
         let geo = self.window.resolve(&x_shape[2..], &kernel)?;
-        let bias = match b {
-            Some(b) => {
-                let ba = float_input::<T>(b, 2, "B")?;
-                if ba.shape() != [out_channels] {
-                    return Err(OpError::input(
-                        2,
-                        "B",
-                        format!("expected shape [{out_channels}], got {:?}", ba.shape()),
-                    ));
-                }
-                row_major(&ba).into_owned()
-            }
-            None => vec![T::zero(); out_channels],
-        };
+        let bias = channel_bias::<T>(b, out_channels)?;
         let mut out_shape = vec![batch, out_channels];
         out_shape.extend_from_slice(&geo.output);
         let out_len = checked_numel(&out_shape)?;

@@ -20,7 +20,7 @@ use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 use super::conv::parse_group;
-use super::float::{NnFloat, filled, float_input, row_major, same_dtype, with_float};
+use super::float::{NnFloat, channel_bias, filled, float_input, row_major, same_dtype, with_float};
 use super::window::{AutoPad, WindowAttrs};
 
 pub fn register(r: &mut Registry) {
@@ -178,20 +178,7 @@ impl ConvTranspose {
         let input = &x_shape[2..];
         let layout = self.layout(input, &kernel, &strides, &dilations)?;
 
-        let bias = match b {
-            Some(b) => {
-                let ba = float_input::<T>(b, 2, "B")?;
-                if ba.shape() != [out_channels] {
-                    return Err(OpError::input(
-                        2,
-                        "B",
-                        format!("expected shape [{out_channels}], got {:?}", ba.shape()),
-                    ));
-                }
-                row_major(&ba).into_owned()
-            }
-            None => vec![T::zero(); out_channels],
-        };
+        let bias = channel_bias::<T>(b, out_channels)?;
         let mut out_shape = vec![batch, out_channels];
         out_shape.extend_from_slice(&layout.output);
         let image_out = checked_numel(&layout.output)?;

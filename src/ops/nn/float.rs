@@ -172,6 +172,17 @@ pub fn float_input<'a, T: NnFloat>(
 }
 
 /// The elements of `a` in row-major order, borrowed when `a` is already laid out that way.
+/// The per-output-channel bias of Conv/ConvTranspose (input 2, `B`): its values, or zeros when
+/// omitted; a shape other than `[out_channels]` is an error.
+pub fn channel_bias<T: NnFloat>(b: Option<&Tensor>, out_channels: usize) -> Result<Vec<T>, OpError> {
+    let Some(b) = b else { return Ok(vec![T::zero(); out_channels]) };
+    let ba = float_input::<T>(b, 2, "B")?;
+    if ba.shape() != [out_channels] {
+        return Err(OpError::input(2, "B", format!("expected shape [{out_channels}], got {:?}", ba.shape())));
+    }
+    Ok(row_major(&ba).into_owned())
+}
+
 pub fn row_major<T: Clone>(a: &ArrayD<T>) -> Cow<'_, [T]> {
     match a.as_slice() {
         Some(s) => Cow::Borrowed(s),
