@@ -1,11 +1,13 @@
 //! Executes a model: compiles the graph into a `Plan` (sorted steps, numbered value slots,
 //! buffer lifetimes) and runs it, optionally reporting every intermediate value.
 
+pub mod dataset;
 mod error;
 mod plan;
 pub mod random_inputs;
 mod session;
 
+pub use dataset::{Dataset, DatasetError, InputSet};
 pub use error::RunError;
 pub use plan::{Observer, Opsets, Plan};
 pub use random_inputs::{RandomInputError, RandomInputs};
