@@ -1,0 +1,14 @@
+//! `CompressError`: what can stop a recipe, each naming the problem.
+
+use super::prune::PruneError;
+use super::quantize::QuantizeError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompressError {
+    #[error("invalid recipe: {0}")]
+    Recipe(String),
+    #[error(transparent)]
+    Quantize(#[from] QuantizeError),
+    #[error(transparent)]
+    Prune(#[from] PruneError),
+}

@@ -1,0 +1,75 @@
+//! Compression passes (pruning, quantization) driven by one serializable [`Recipe`]: the same
+//! JSON the CLI (`pare compress --recipe`), the npm API and the web app take.
+//!
+//! `compress` runs the recipe's steps in order on a copy of the model; each step returns what
+//! it did (a [`StepReport`]), and the whole run reports sizes before and after.
+
+pub mod error;
+pub mod prune;
+pub mod quantize;
+pub mod recipe;
+pub mod report;
+pub mod weights;
+
+pub use error::CompressError;
+pub use recipe::{Recipe, Step};
+pub use report::{CompressReport, SizeReport, StepReport};
+
+use crate::ir::Model;
+use crate::runtime::Dataset;
+
+/// Where a long job stands, for progress bars: `stage` names the work ("calibrate", "quantize",
+/// "prune"), `done` of `total` units of it are finished.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Progress {
+    pub step: usize,
+    pub steps: usize,
+    pub stage: String,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Receives progress; passes call it often enough for a progress bar (per sample, per layer).
+pub type ProgressFn<'p> = &'p mut dyn FnMut(&Progress);
+
+/// What every pass gets besides the model and its own spec.
+pub struct PassContext<'a, 'p> {
+    /// Calibration samples, when the caller gave some.
+    pub calibration: Option<&'a Dataset>,
+    step: usize,
+    steps: usize,
+    progress: ProgressFn<'p>,
+}
+
+impl PassContext<'_, '_> {
+    /// Reports `done` of `total` for `stage` of the current step.
+    pub fn progress(&mut self, stage: &str, done: usize, total: usize) {
+        let p = Progress { step: self.step, steps: self.steps, stage: stage.to_string(), done, total };
+        (self.progress)(&p);
+    }
+}
+
+/// Runs `recipe` on a copy of `model`. Calibration samples are used by the passes that need
+/// them (static quantization, pruning corrections); a pass that needs them and gets none fails
+/// with an error saying so.
+pub fn compress(
+    model: &Model,
+    recipe: &Recipe,
+    calibration: Option<&Dataset>,
+    progress: ProgressFn,
+) -> Result<(Model, CompressReport), CompressError> {
+    recipe.validate()?;
+    let before = SizeReport::of(model);
+    let mut out = model.clone();
+    let mut steps = Vec::with_capacity(recipe.steps.len());
+    for (index, step) in recipe.steps.iter().enumerate() {
+        let mut ctx = PassContext { calibration, step: index, steps: recipe.steps.len(), progress: &mut *progress };
+        let report = match step {
+            Step::Quantize(spec) => StepReport::Quantize(quantize::apply(&mut out, spec, &mut ctx)?),
+            Step::Prune(spec) => StepReport::Prune(prune::apply(&mut out, spec, &mut ctx)?),
+        };
+        steps.push(report);
+    }
+    let after = SizeReport::of(&out);
+    Ok((out, CompressReport { before, after, steps }))
+}

@@ -1,0 +1,198 @@
+//! `QuantizeSpec`: the `{"quantize": {…}}` step of a recipe. Defaults follow what onnxruntime's
+//! quantization tool users expect (int8 symmetric weights, uint8 asymmetric activations), except
+//! that weights are per-channel by default (per-tensor collapses depthwise layers).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuantizeSpec {
+    /// `weights` (int8 weights + DequantizeLinear, float compute), `static` (weights and
+    /// activations in QDQ form, ranges from calibration) or `dynamic` (activations quantized at
+    /// run time by DynamicQuantizeLinear, MatMulInteger).
+    pub mode: Mode,
+    #[serde(default = "default_weight_type")]
+    pub weight_type: IntType,
+    #[serde(default = "default_activation_type")]
+    pub activation_type: IntType,
+    /// One scale per output channel of each weight (true) or one per tensor.
+    #[serde(default = "default_true")]
+    pub per_channel: bool,
+    /// Zero point 0 for weights (range ±max|w|); false: affine range [min, max].
+    #[serde(default = "default_true")]
+    pub symmetric_weights: bool,
+    /// Zero point 0 for activations; false (default): affine range [min, max].
+    #[serde(default)]
+    pub symmetric_activations: bool,
+    /// 7-bit weights, as onnxruntime's `reduce_range` (avoids int16 saturation on CPUs
+    /// without VNNI).
+    #[serde(default)]
+    pub reduce_range: bool,
+    /// How activation ranges are chosen (static mode only).
+    #[serde(default)]
+    pub calibration: CalibrationSpec,
+    /// Quantize only nodes of these op types (default: every op type the mode supports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op_types: Option<Vec<String>>,
+    /// Node names or op types kept in float.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Weights,
+    Static,
+    Dynamic,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntType {
+    Int8,
+    Uint8,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalibrationSpec {
+    #[serde(default = "default_method")]
+    pub method: CalibrationMethod,
+    /// For `percentile`: the share of values (in %) inside the range, e.g. 99.99.
+    #[serde(default = "default_percentile")]
+    pub percentile: f64,
+    /// Histogram bins for percentile, entropy and MSE.
+    #[serde(default = "default_bins")]
+    pub bins: usize,
+    /// Use at most this many calibration samples (default: all given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_samples: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CalibrationMethod {
+    Minmax,
+    Percentile,
+    Entropy,
+    Mse,
+}
+
+impl Default for CalibrationSpec {
+    fn default() -> Self {
+        CalibrationSpec {
+            method: default_method(),
+            percentile: default_percentile(),
+            bins: default_bins(),
+            max_samples: None,
+        }
+    }
+}
+
+fn default_weight_type() -> IntType {
+    IntType::Int8
+}
+fn default_activation_type() -> IntType {
+    IntType::Uint8
+}
+fn default_true() -> bool {
+    true
+}
+fn default_method() -> CalibrationMethod {
+    CalibrationMethod::Minmax
+}
+fn default_percentile() -> f64 {
+    99.999
+}
+fn default_bins() -> usize {
+    2048
+}
+
+impl QuantizeSpec {
+    /// A spec with every default for `mode`.
+    pub fn new(mode: Mode) -> QuantizeSpec {
+        QuantizeSpec {
+            mode,
+            weight_type: default_weight_type(),
+            activation_type: default_activation_type(),
+            per_channel: true,
+            symmetric_weights: true,
+            symmetric_activations: false,
+            reduce_range: false,
+            calibration: CalibrationSpec::default(),
+            op_types: None,
+            exclude: Vec::new(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        let c = &self.calibration;
+        if !(c.percentile > 50.0 && c.percentile <= 100.0) {
+            return Err(format!("calibration.percentile must be in (50, 100], got {}", c.percentile));
+        }
+        if !(128..=65536).contains(&c.bins) {
+            return Err(format!("calibration.bins must be in [128, 65536], got {}", c.bins));
+        }
+        if c.max_samples == Some(0) {
+            return Err("calibration.max_samples must be at least 1".into());
+        }
+        if self.mode == Mode::Dynamic && self.activation_type != IntType::Uint8 {
+            return Err("dynamic mode quantizes activations with DynamicQuantizeLinear, which only makes uint8: set activation_type to uint8".into());
+        }
+        if let Some(types) = &self.op_types {
+            if types.is_empty() {
+                return Err("op_types is empty: nothing would be quantized (omit it to quantize every supported op)".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl IntType {
+    /// ONNX element type code.
+    pub fn onnx_code(self) -> i32 {
+        match self {
+            IntType::Int8 => 3,
+            IntType::Uint8 => 2,
+        }
+    }
+
+    /// (qmin, qmax) for this type; `symmetric` int8 uses the restricted range [-127, 127] so
+    /// that the range is symmetric, `reduced` keeps 7 bits as onnxruntime's `reduce_range`.
+    pub fn range(self, symmetric: bool, reduced: bool) -> (i32, i32) {
+        match (self, reduced, symmetric) {
+            (IntType::Int8, false, true) => (-127, 127),
+            (IntType::Int8, false, false) => (-128, 127),
+            (IntType::Int8, true, true) => (-63, 63),
+            (IntType::Int8, true, false) => (-64, 63),
+            (IntType::Uint8, false, _) => (0, 255),
+            (IntType::Uint8, true, _) => (0, 127),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_fill_a_minimal_spec_and_typos_are_errors() {
+        let spec: QuantizeSpec = serde_json::from_str(r#"{"mode": "static"}"#).unwrap();
+        assert_eq!(spec, QuantizeSpec::new(Mode::Static));
+        let err = serde_json::from_str::<QuantizeSpec>(r#"{"mode": "static", "per_chanel": true}"#).unwrap_err();
+        assert!(err.to_string().contains("per_chanel"), "{err}");
+        let err = serde_json::from_str::<QuantizeSpec>(r#"{"mode": "int4"}"#).unwrap_err();
+        assert!(err.to_string().contains("int4"), "{err}");
+    }
+
+    #[test]
+    fn validate_names_the_bad_field() {
+        let mut spec = QuantizeSpec::new(Mode::Static);
+        spec.calibration.percentile = 101.0;
+        assert!(spec.validate().unwrap_err().contains("percentile"));
+        let mut spec = QuantizeSpec::new(Mode::Dynamic);
+        spec.activation_type = IntType::Int8;
+        assert!(spec.validate().unwrap_err().contains("uint8"));
+    }
+}

@@ -1,0 +1,49 @@
+//! What a `compress` run reports: file sizes before and after (raw and gzip, since unstructured
+//! zeros only shrink the compressed download), and each step's own report.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::prune::PruneReport;
+use super::quantize::QuantizeReport;
+use crate::ir::Model;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CompressReport {
+    pub before: SizeReport,
+    pub after: SizeReport,
+    pub steps: Vec<StepReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepReport {
+    Prune(PruneReport),
+    Quantize(QuantizeReport),
+}
+
+/// Bytes of the encoded ONNX file, and of the same file gzip-compressed (level 9).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SizeReport {
+    pub bytes: usize,
+    pub gzip_bytes: usize,
+}
+
+impl SizeReport {
+    pub fn of(model: &Model) -> SizeReport {
+        SizeReport::of_bytes(&crate::onnx::encode_model(model))
+    }
+
+    pub fn of_bytes(bytes: &[u8]) -> SizeReport {
+        SizeReport { bytes: bytes.len(), gzip_bytes: gzip_len(bytes) }
+    }
+}
+
+/// Length of `bytes` after gzip at the best compression level.
+pub fn gzip_len(bytes: &[u8]) -> usize {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().map(|v| v.len()).unwrap_or(0)
+}

@@ -1,0 +1,143 @@
+//! Finding and replacing weights wherever exporters put them: a graph initializer, or the
+//! `value` tensor of a `Constant` node (PyTorch exports many weights that way), in the main graph
+//! or in any subgraph. Passes work graph by graph through [`for_each_graph_mut`].
+
+use crate::ir::{AttrValue, Graph, Node, Tensor};
+
+/// Where a weight's tensor is stored in one graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightSource {
+    /// Index into `graph.initializers`.
+    Initializer(usize),
+    /// Index into `graph.nodes` of a `Constant` node with a `value` tensor.
+    Constant(usize),
+}
+
+/// The constant tensor named `value` in `graph` (not looking into enclosing graphs), if any.
+/// A graph input of the same name makes an initializer overridable, so it is not a constant.
+pub fn find_weight<'g>(graph: &'g Graph, value: &str) -> Option<(WeightSource, &'g Tensor)> {
+    if graph.inputs.iter().any(|i| i.name == value) {
+        return None;
+    }
+    if let Some(i) = graph.initializers.iter().position(|i| i.name == value) {
+        return Some((WeightSource::Initializer(i), &graph.initializers[i].tensor));
+    }
+    let index = graph.nodes.iter().position(|n| n.outputs.first().is_some_and(|o| o == value))?;
+    constant_tensor(&graph.nodes[index]).map(|t| (WeightSource::Constant(index), t))
+}
+
+/// The tensor of a `Constant` node given as `value` (the other `value_*` forms hold scalars and
+/// lists, never layer weights).
+fn constant_tensor(node: &Node) -> Option<&Tensor> {
+    if node.op_type != "Constant" || !node.domain.is_empty() && node.domain != "ai.onnx" {
+        return None;
+    }
+    match &node.attribute("value")?.value {
+        AttrValue::Tensor(t) => Some(&t.tensor),
+        _ => None,
+    }
+}
+
+/// Replaces the tensor stored at `source`. Returns false if `source` no longer points at a weight.
+pub fn replace_weight(graph: &mut Graph, source: WeightSource, tensor: Tensor) -> bool {
+    match source {
+        WeightSource::Initializer(i) => match graph.initializers.get_mut(i) {
+            Some(init) => {
+                init.tensor = tensor;
+                true
+            }
+            None => false,
+        },
+        WeightSource::Constant(i) => {
+            let Some(node) = graph.nodes.get_mut(i) else { return false };
+            match node.attributes.iter_mut().find(|a| a.name == "value").map(|a| &mut a.value) {
+                Some(AttrValue::Tensor(t)) => {
+                    t.tensor = tensor;
+                    true
+                }
+                _ => false,
+            }
+        }
+    }
+}
+
+/// Calls `f(path, graph)` for the main graph (path `""`) and every subgraph, depth first; a
+/// subgraph's path is `node/attribute`, nested paths joined by `/` (as in `analysis::walk`).
+/// Subgraphs are visited after their enclosing graph's callback returns, so `f` may rewrite the
+/// enclosing graph's nodes; errors stop the walk.
+pub fn for_each_graph_mut<E>(graph: &mut Graph, f: &mut dyn FnMut(&str, &mut Graph) -> Result<(), E>) -> Result<(), E> {
+    walk(graph, String::new(), f)
+}
+
+fn walk<E>(graph: &mut Graph, path: String, f: &mut dyn FnMut(&str, &mut Graph) -> Result<(), E>) -> Result<(), E> {
+    f(&path, graph)?;
+    for node in &mut graph.nodes {
+        let label = node.label();
+        for attribute in &mut node.attributes {
+            let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
+            match &mut attribute.value {
+                AttrValue::Graph(g) => walk(g, format!("{prefix}{label}/{}", attribute.name), f)?,
+                AttrValue::Graphs(gs) => {
+                    for (i, g) in gs.iter_mut().enumerate() {
+                        walk(g, format!("{prefix}{label}/{}[{i}]", attribute.name), f)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{AttrTensor, Attribute, Initializer, ValueInfo};
+
+    fn graph_with_both() -> Graph {
+        let mut constant = Node::new("Constant", &[], &["w_const"]);
+        let t = Tensor::from_vec(&[2], vec![1.0f32, 2.0]).unwrap();
+        constant.attributes.push(Attribute::new("value", AttrValue::Tensor(AttrTensor::new(t))));
+        Graph {
+            nodes: vec![constant, Node::new("MatMul", &["x", "w_init"], &["y"])],
+            initializers: vec![Initializer::new("w_init", Tensor::from_vec(&[1], vec![3.0f32]).unwrap())],
+            ..Graph::default()
+        }
+    }
+
+    #[test]
+    fn finds_initializers_and_constant_nodes_and_replaces_them() {
+        let mut g = graph_with_both();
+        let (src, t) = find_weight(&g, "w_const").unwrap();
+        assert_eq!(src, WeightSource::Constant(0));
+        assert_eq!(t.len(), 2);
+        assert_eq!(find_weight(&g, "w_init").unwrap().0, WeightSource::Initializer(0));
+        assert!(find_weight(&g, "y").is_none());
+        assert!(replace_weight(&mut g, src, Tensor::scalar(5.0f32)));
+        assert_eq!(find_weight(&g, "w_const").unwrap().1.len(), 1);
+    }
+
+    #[test]
+    fn an_initializer_that_is_also_an_input_is_not_a_weight() {
+        let mut g = graph_with_both();
+        g.inputs.push(ValueInfo::tensor("w_init", 1, None));
+        assert!(find_weight(&g, "w_init").is_none());
+    }
+
+    #[test]
+    fn walks_subgraphs_with_paths() {
+        let mut inner = graph_with_both();
+        inner.name = "body".into();
+        let mut node = Node::new("If", &["c"], &["o"]);
+        node.name = "if_1".into();
+        node.attributes.push(Attribute::new("then_branch", AttrValue::Graph(Box::new(inner))));
+        let mut main = Graph { nodes: vec![node], ..Graph::default() };
+        let mut seen = Vec::new();
+        for_each_graph_mut::<()>(&mut main, &mut |path, g| {
+            seen.push((path.to_string(), g.nodes.len()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, vec![(String::new(), 1), ("if_1/then_branch".to_string(), 2)]);
+    }
+}
