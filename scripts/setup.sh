@@ -127,7 +127,9 @@ if [ -f package-lock.json ]; then
     npm_want=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
     if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_want" ]; then
         step "installing node packages (npm ci)"
-        npm ci --no-audit --no-fund --loglevel=error >/dev/null
+        # onnxruntime-node bundles its CPU binaries; its install script would only fetch the
+        # optional CUDA ones from nuget.org, which this network does not reach.
+        ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error >/dev/null
         mkdir -p node_modules
         echo "$npm_want" >"$npm_stamp"
     fi

@@ -4,6 +4,7 @@
 //! `compress` runs the recipe's steps in order on a copy of the model; each step returns what
 //! it did (a [`StepReport`]), and the whole run reports sizes before and after.
 
+pub mod calibrate;
 pub mod error;
 pub mod prune;
 pub mod quantize;

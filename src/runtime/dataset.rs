@@ -7,6 +7,7 @@
 
 use ndarray::Axis;
 
+use super::random_inputs::{RandomInputError, RandomInputs};
 use super::session::InputSpec;
 use crate::ir::Tensor;
 
@@ -35,6 +36,18 @@ pub enum DatasetError {
 }
 
 impl Dataset {
+    /// `samples` sets of seeded random inputs (see `RandomInputs`): sample `i` uses seed
+    /// `generator.seed + i`, so a data set is reproducible from its first seed.
+    pub fn random(specs: &[InputSpec], samples: usize, generator: &RandomInputs) -> Result<Dataset, RandomInputError> {
+        let mut out = Vec::with_capacity(samples);
+        for i in 0..samples {
+            let mut g = generator.clone();
+            g.seed = generator.seed.wrapping_add(i as u64);
+            out.push(g.generate(specs)?);
+        }
+        Ok(Dataset { samples: out })
+    }
+
     pub fn len(&self) -> usize {
         self.samples.len()
     }
@@ -114,6 +127,15 @@ mod tests {
         let unbatched = spec("x", Some(vec![Dim::known(1), Dim::known(2), Dim::known(2)]));
         let d = Dataset::from_stacked(vec![("x".into(), images)], &[unbatched]).unwrap();
         assert_eq!(d.samples[0][0].1.shape(), vec![1, 2, 2]);
+    }
+
+    #[test]
+    fn random_data_sets_are_reproducible_and_samples_differ() {
+        let x = spec("x", Some(vec![Dim::known(2), Dim::known(3)]));
+        let d = Dataset::random(std::slice::from_ref(&x), 2, &RandomInputs::new(7)).unwrap();
+        assert_eq!(d.len(), 2);
+        assert_ne!(d.samples[0], d.samples[1]);
+        assert_eq!(d, Dataset::random(&[x], 2, &RandomInputs::new(7)).unwrap());
     }
 
     #[test]

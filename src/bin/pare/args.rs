@@ -50,6 +50,12 @@ impl Parsed {
         self.values.iter().filter(|(n, _)| *n == name).map(|(_, v)| v.as_str()).collect()
     }
 
+    /// Values of several options in command-line order, as (option, value): lets flags such as
+    /// `--prune` and `--quantize` compose in the order given.
+    pub fn ordered(&self, names: &[&str]) -> Vec<(&'static str, &str)> {
+        self.values.iter().filter(|(n, _)| names.contains(n)).map(|(n, v)| (*n, v.as_str())).collect()
+    }
+
     /// The value of `--name` parsed as `T`, with an error saying what was expected.
     pub fn parsed<T: FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>, CliError> {
         match self.value(name) {
@@ -165,6 +171,7 @@ mod tests {
         assert!(p.flag("json"));
         assert_eq!(p.parsed::<u64>("seed", "a number").unwrap(), Some(3));
         assert_eq!(p.values("dim"), vec!["a=1", "b=2"]);
+        assert_eq!(p.ordered(&["dim", "seed"]), vec![("seed", "3"), ("dim", "a=1"), ("dim", "b=2")]);
         let p = parse("inspect", SPECS, &args(&["--", "--json"])).unwrap();
         assert_eq!(p.positionals, vec!["--json"]);
     }

@@ -1,10 +1,11 @@
-//! `pare`, the command line: inspect a model (size, FLOPs, memory access, lint) and run it on
-//! .npy inputs. A thin layer: parse arguments, call the library, turn errors into one line.
+//! `pare`, the command line: inspect a model (size, FLOPs, memory access, lint), run it on
+//! .npy inputs, compress it with a recipe. A thin layer: parse arguments, call the library, turn errors into one line.
 //!
 //! Exit codes: 0 success, 1 the command failed (bad model, bad input file…), 2 the command
 //! line is wrong.
 
 mod args;
+mod compress;
 mod human;
 mod inspect;
 mod output_files;
@@ -17,18 +18,21 @@ use std::process::ExitCode;
 use pare::ir::Model;
 
 const USAGE: &str = "\
-pare — inspect, run and (soon) compress ONNX models
+pare — inspect, run and compress ONNX models
 
 Usage:
   pare inspect MODEL [--json] [--dim NAME=SIZE]... [--shape INPUT=D0,D1,...]... [--seed N]
                [--no-run] [--top N]
   pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]...
            [--shape INPUT=D0,D1,...]... [--out DIR] [--repeat N]
+  pare compress MODEL -o OUT.onnx (--recipe RECIPE.json | --quantize KIND | --prune M:R)...
+                [--calib FILE.npz | --calib-random N] [--report FILE.json]
   pare help [COMMAND]
 
 Commands:
   inspect   parameters, FLOPs/MACs, memory access, structure and architecture lint
   run       run the model on .npy inputs (or random ones) and write the outputs as .npy
+  compress  prune and quantize with a recipe; writes standard ONNX and a report
 
 Options for every command:
   -h, --help     help for the command
@@ -97,6 +101,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
     match command.as_str() {
         "inspect" => inspect::main(rest),
         "run" => run::main(rest),
+        "compress" => compress::main(rest),
         "help" | "-h" | "--help" => match rest.first().map(String::as_str) {
             None => {
                 println!("{USAGE}");
@@ -104,7 +109,8 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
             }
             Some("inspect") => inspect::main(&["--help".to_string()]),
             Some("run") => run::main(&["--help".to_string()]),
-            Some(other) => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run"))),
+            Some("compress") => compress::main(&["--help".to_string()]),
+            Some(other) => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress"))),
         },
         "-V" | "--version" => {
             println!("pare {}", env!("CARGO_PKG_VERSION"));
@@ -113,7 +119,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         other if other.starts_with('-') => {
             Err(CliError::Usage(format!("unknown option `{other}`; a command comes first (see `pare --help`)")))
         }
-        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run (see `pare --help`)"))),
+        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress (see `pare --help`)"))),
     }
 }
 

@@ -1,24 +1,89 @@
 //! INT8 quantization passes: weight-only, static QDQ with calibration, dynamic.
-//! See `../shared/COMPRESSION.md` §3 for the definitions.
+//! Definitions: `../shared/COMPRESSION.md` §3. The output is standard ONNX (QDQ or
+//! MatMulInteger form) that onnxruntime loads and fuses into integer kernels.
 
+pub mod dynamic;
+pub mod layers;
+pub mod params;
+pub mod qdq;
+pub mod report;
 pub mod spec;
+pub mod static_qdq;
+pub mod weight;
+pub mod weight_only;
 
-use serde::Serialize;
-
+pub use report::QuantizeReport;
 pub use spec::{CalibrationMethod, CalibrationSpec, IntType, Mode, QuantizeSpec};
 
 use super::PassContext;
+use super::calibrate::CalibrateError;
 use crate::ir::Model;
-
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct QuantizeReport {}
 
 #[derive(Debug, thiserror::Error)]
 pub enum QuantizeError {
-    #[error("quantization is not implemented yet")]
-    NotYet,
+    #[error("static quantization needs calibration samples: give a calibration set (CLI: --calib FILE.npz or --calib-random N)")]
+    NeedsCalibration,
+    #[error("nothing to quantize: {0}")]
+    NothingToQuantize(String),
+    #[error("{what} needs opset {need} or later of the default domain; the model imports opset {have}")]
+    Opset { what: String, need: i64, have: i64 },
+    #[error("the graph cannot be ordered: {0}")]
+    Graph(String),
+    #[error("calibration failed: {0}")]
+    Calibrate(#[from] CalibrateError),
 }
 
-pub fn apply(_model: &mut Model, _spec: &QuantizeSpec, _ctx: &mut PassContext) -> Result<QuantizeReport, QuantizeError> {
-    Err(QuantizeError::NotYet)
+pub fn apply(model: &mut Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Result<QuantizeReport, QuantizeError> {
+    check_opset(model, spec)?;
+    let mut report = QuantizeReport {
+        mode: spec.mode,
+        weight_type: spec.weight_type,
+        activation_type: (spec.mode != Mode::Weights).then_some(spec.activation_type),
+        per_channel: spec.per_channel,
+        symmetric_weights: spec.symmetric_weights,
+        reduce_range: spec.reduce_range,
+        layers: Vec::new(),
+        activations: Vec::new(),
+        calibration: None,
+        folded_activations: Vec::new(),
+        skipped: Vec::new(),
+        notes: Vec::new(),
+    };
+    match spec.mode {
+        Mode::Weights => {
+            ctx.progress("quantize", 0, 1);
+            weight_only::quantize_weights(model, spec, &mut report)?;
+            report.notes.push("weight-only: weights are stored as integers and dequantized at load; compute stays float32".into());
+        }
+        Mode::Static => static_qdq::quantize_static(model, spec, ctx, &mut report)?,
+        Mode::Dynamic => {
+            ctx.progress("quantize", 0, 1);
+            dynamic::quantize_dynamic(model, spec, &mut report)?;
+        }
+    }
+    if report.layers.is_empty() && report.activations.is_empty() {
+        let why = match report.skipped.first() {
+            Some(s) => format!("no layer could be quantized (first reason: {} `{}`: {})", s.op_type, s.node, s.reason),
+            None => "the model has no Conv, ConvTranspose, Gemm or MatMul with a constant float32 weight".into(),
+        };
+        return Err(QuantizeError::NothingToQuantize(why));
+    }
+    ctx.progress("quantize", 1, 1);
+    Ok(report)
+}
+
+/// QuantizeLinear/DequantizeLinear exist from opset 10, their `axis` (per-channel) from 13,
+/// DynamicQuantizeLinear from 11.
+fn check_opset(model: &Model, spec: &QuantizeSpec) -> Result<(), QuantizeError> {
+    let have = model.opset_version("").unwrap_or(0);
+    let (what, need) = match spec.mode {
+        Mode::Dynamic => ("dynamic quantization (DynamicQuantizeLinear)", 11),
+        _ if spec.per_channel => ("per-channel quantization (DequantizeLinear with axis)", 13),
+        _ => ("quantization (QuantizeLinear/DequantizeLinear)", 10),
+    };
+    if have < need {
+        let hint = if need == 13 { "; use per-tensor quantization or convert the model to a newer opset" } else { "" };
+        return Err(QuantizeError::Opset { what: format!("{what}{hint}"), need, have });
+    }
+    Ok(())
 }

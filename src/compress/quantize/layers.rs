@@ -1,0 +1,127 @@
+//! Which nodes carry a weight pare can quantize, where the weight and bias are, and along which
+//! axis a weight's output channels run (the per-channel quantization axis):
+//!
+//! | op            | weight input | layout                 | channel axis        | bias    |
+//! |---------------|--------------|------------------------|---------------------|---------|
+//! | Conv          | 1            | [Cout, Cin/g, k…]      | 0                   | input 2 |
+//! | ConvTranspose | 1            | [Cin, Cout/g, k…]      | 1 (per-tensor if g>1) | input 2 |
+//! | Gemm          | 1 (B)        | [K, N], transB: [N, K] | 1, transB: 0        | input 2 (C) if 1-D, alpha = beta = 1 |
+//! | MatMul        | 1 (B)        | [K, N] (rank 2 only per-channel) | rank − 1  | none    |
+//!
+//! The first input must not be constant itself (a constant-folded subgraph is not a layer).
+
+use super::super::weights::{WeightSource, find_weight};
+use crate::ir::{Graph, Node, Tensor};
+
+/// A node with a constant float weight, found in one graph.
+#[derive(Clone, Debug)]
+pub struct WeightedLayer {
+    pub node: usize,
+    pub weight_input: usize,
+    pub weight_source: WeightSource,
+    /// The output-channel axis of the weight, if per-channel quantization applies to it.
+    pub channel_axis: Option<usize>,
+    /// The bias input index, when the bias is a constant 1-D float tensor with one value per
+    /// output channel.
+    pub bias_input: Option<usize>,
+}
+
+/// Op types with a weight input, in the order of the table above.
+pub const WEIGHTED_OPS: [&str; 4] = ["Conv", "ConvTranspose", "Gemm", "MatMul"];
+
+/// The weighted layer at `index`, or why the node is not one (`Err(reason)`), or `Ok(None)`
+/// when the op type has no weight at all.
+pub fn weighted_layer(graph: &Graph, index: usize) -> Result<Option<WeightedLayer>, String> {
+    let node = &graph.nodes[index];
+    if !node.domain.is_empty() && node.domain != "ai.onnx" || !WEIGHTED_OPS.contains(&node.op_type.as_str()) {
+        return Ok(None);
+    }
+    let Some(weight_name) = node.input(1) else { return Err("no weight input".into()) };
+    let Some((weight_source, weight)) = find_weight(graph, weight_name) else {
+        return Err(format!("weight `{weight_name}` is not a constant (computed at run time or fed as an input)"));
+    };
+    let Tensor::F32(w) = weight else {
+        return Err(format!("weight `{weight_name}` is {}, only float32 weights are quantized", weight.type_name()));
+    };
+    if node.input(0).is_some_and(|a| find_weight(graph, a).is_some()) {
+        return Err("both operands are constant (fold them first)".into());
+    }
+    let rank = w.ndim();
+    let int_attr = |name: &str, default: i64| node.attr_int(name).ok().flatten().unwrap_or(default);
+    let float_attr = |name: &str| node.attr_float(name).ok().flatten().unwrap_or(1.0);
+    let channel_axis = match node.op_type.as_str() {
+        "Conv" if rank >= 3 => Some(0),
+        "ConvTranspose" if rank >= 3 && int_attr("group", 1) == 1 => Some(1),
+        "ConvTranspose" if rank >= 3 => None,
+        "Gemm" if rank == 2 => Some(if int_attr("transB", 0) != 0 { 0 } else { 1 }),
+        "MatMul" if rank == 2 => Some(1),
+        "MatMul" if rank > 2 => None,
+        _ => return Err(format!("weight `{weight_name}` has rank {rank}, unexpected for {}", node.op_type)),
+    };
+    let out_channels = channel_axis.map(|a| w.shape()[a]).unwrap_or_else(|| match node.op_type.as_str() {
+        "ConvTranspose" => w.shape()[1] * int_attr("group", 1).max(1) as usize,
+        _ => 0,
+    });
+    let bias_ok = node.op_type != "Gemm" || float_attr("alpha") == 1.0 && float_attr("beta") == 1.0;
+    let bias_input = (node.op_type != "MatMul" && bias_ok)
+        .then(|| node.input(2))
+        .flatten()
+        .and_then(|b| find_weight(graph, b))
+        .filter(|(_, b)| matches!(b, Tensor::F32(a) if a.ndim() == 1 && a.len() == out_channels))
+        .map(|_| 2);
+    Ok(Some(WeightedLayer { node: index, weight_input: 1, weight_source, channel_axis, bias_input }))
+}
+
+/// True when `node` is listed in `names_or_types` by name or op type.
+pub fn listed(node: &Node, names_or_types: &[String]) -> bool {
+    names_or_types.iter().any(|s| *s == node.name || *s == node.op_type)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{AttrValue, Attribute, Initializer};
+
+    fn graph(node: Node, weight_shape: &[usize], bias: usize) -> Graph {
+        let n: usize = weight_shape.iter().product();
+        Graph {
+            nodes: vec![node],
+            initializers: vec![
+                Initializer::new("w", Tensor::from_vec(weight_shape, vec![0.5f32; n]).unwrap()),
+                Initializer::new("b", Tensor::from_vec(&[bias], vec![0.0f32; bias]).unwrap()),
+            ],
+            ..Graph::default()
+        }
+    }
+
+    #[test]
+    fn channel_axes_follow_each_layout() {
+        let g = graph(Node::new("Conv", &["x", "w", "b"], &["y"]), &[8, 3, 3, 3], 8);
+        let l = weighted_layer(&g, 0).unwrap().unwrap();
+        assert_eq!((l.channel_axis, l.bias_input), (Some(0), Some(2)));
+
+        let mut gemm = Node::new("Gemm", &["x", "w", "b"], &["y"]);
+        let g = graph(gemm.clone(), &[16, 4], 4);
+        assert_eq!(weighted_layer(&g, 0).unwrap().unwrap().channel_axis, Some(1));
+        gemm.attributes.push(Attribute::new("transB", AttrValue::Int(1)));
+        let g = graph(gemm.clone(), &[4, 16], 4);
+        let l = weighted_layer(&g, 0).unwrap().unwrap();
+        assert_eq!((l.channel_axis, l.bias_input), (Some(0), Some(2)));
+        gemm.attributes.push(Attribute::new("beta", AttrValue::Float(0.5)));
+        let g = graph(gemm, &[4, 16], 4);
+        assert_eq!(weighted_layer(&g, 0).unwrap().unwrap().bias_input, None, "beta ≠ 1 keeps the bias in float");
+
+        let g = graph(Node::new("ConvTranspose", &["x", "w", "b"], &["y"]), &[3, 8, 2, 2], 8);
+        assert_eq!(weighted_layer(&g, 0).unwrap().unwrap().channel_axis, Some(1));
+        let g = graph(Node::new("MatMul", &["x", "w"], &["y"]), &[16, 4], 4);
+        assert_eq!(weighted_layer(&g, 0).unwrap().unwrap().channel_axis, Some(1));
+    }
+
+    #[test]
+    fn non_constant_or_non_float_weights_are_reasons_not_layers() {
+        let g = graph(Node::new("MatMul", &["x", "y"], &["z"]), &[2, 2], 2);
+        assert!(weighted_layer(&g, 0).unwrap_err().contains("not a constant"));
+        let g = graph(Node::new("Relu", &["x"], &["z"]), &[2, 2], 2);
+        assert!(weighted_layer(&g, 0).unwrap().is_none());
+    }
+}

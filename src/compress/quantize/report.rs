@@ -1,0 +1,75 @@
+//! What a quantization step reports: every layer quantized (weight shape, granularity, bias
+//! form, the weight's own quantization error), every activation range chosen by calibration,
+//! what was folded or skipped and why.
+
+use serde::Serialize;
+
+use super::spec::{CalibrationMethod, IntType, Mode};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QuantizeReport {
+    pub mode: Mode,
+    pub weight_type: IntType,
+    pub activation_type: Option<IntType>,
+    pub per_channel: bool,
+    pub symmetric_weights: bool,
+    pub reduce_range: bool,
+    pub layers: Vec<LayerReport>,
+    /// Activation tensors quantized (static mode) with their ranges.
+    pub activations: Vec<ActivationRange>,
+    pub calibration: Option<CalibrationSummary>,
+    /// `Relu`/`Clip` nodes removed because the quantized range of the tensor before them does the
+    /// same clamping (zero point at the range minimum).
+    pub folded_activations: Vec<String>,
+    pub skipped: Vec<Skipped>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerReport {
+    pub node: String,
+    pub op_type: String,
+    /// `""` for the main graph, else the subgraph path (`loop_1/body`).
+    pub graph: String,
+    pub weight: String,
+    pub weight_shape: Vec<usize>,
+    /// The channel axis, for per-channel weights.
+    pub channel_axis: Option<usize>,
+    /// `int32` (static), `float` (kept) or `none`.
+    pub bias: &'static str,
+    /// Largest |w − dequantize(quantize(w))| of the weight.
+    pub weight_max_abs_error: f32,
+    /// Signal-to-quantization-noise ratio of the weight, in dB (null when exact).
+    pub weight_sqnr_db: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ActivationRange {
+    pub tensor: String,
+    pub observed_min: f32,
+    pub observed_max: f32,
+    /// The range calibration chose (inside or equal to the observed one).
+    pub min: f32,
+    pub max: f32,
+    pub scale: f32,
+    pub zero_point: i32,
+    /// Set when the parameters are copied from another tensor (MaxPool, Reshape… keep their
+    /// input's scale so onnxruntime can drop the Q/DQ pair around them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared_with: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CalibrationSummary {
+    pub method: CalibrationMethod,
+    pub samples: usize,
+    pub tensors: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Skipped {
+    pub node: String,
+    pub op_type: String,
+    pub graph: String,
+    pub reason: String,
+}

@@ -1,0 +1,339 @@
+//! Static quantization in QDQ form: weights int8 (per channel), biases int32 with scale
+//! `s_in · s_w`, and every activation entering or leaving a quantized node wrapped in
+//! `QuantizeLinear → DequantizeLinear` with a range from calibration. This is the layout
+//! onnxruntime's QDQ transformers fuse into integer kernels (QLinearConv, QLinearMatMul,
+//! QGemm, QLinearAdd, …); pare's own runtime executes it as written.
+//!
+//! Placement follows onnxruntime's quantization tool:
+//! - a `Relu` (or `Clip` with min 0) right after a quantized node is removed when activations
+//!   are asymmetric: its input's quantized range starts at 0, so the QuantizeLinear clamps
+//!   exactly as the activation did;
+//! - ops that only move values (MaxPool, Reshape, Transpose, Resize…) give their output the
+//!   input's scale and zero point, so the runtime can drop the Q/DQ pair around them;
+//! - a graph output keeps its name and float type (the last DequantizeLinear writes it), and
+//!   its whole observed range: calibration methods that clip (percentile, entropy, MSE) only
+//!   clip inside the network.
+//! Only the main graph's activations are calibrated; weights inside subgraphs are quantized
+//! weight-only (reported as such).
+
+use std::collections::{HashMap, HashSet};
+
+use super::layers::{WeightedLayer, listed, weighted_layer};
+use super::params::{QuantParams, Scheme, quantize_bias};
+use super::qdq::{add_activation_qdq, add_dequantized_bias, add_dequantized_constant, insert_prefix, remove_orphaned};
+use super::report::{ActivationRange, CalibrationSummary, QuantizeReport};
+use super::spec::QuantizeSpec;
+use super::weight::{WeightCache, quantize_weight};
+use super::weight_only::{not_selected, quantize_weights_in_graph, skip};
+use super::QuantizeError;
+use crate::compress::PassContext;
+use crate::compress::calibrate::calibrate;
+use crate::compress::weights::{find_weight, for_each_graph_mut};
+use crate::ir::{Graph, Model, Node, Tensor, topological_order};
+
+/// Op types static mode quantizes (the ones onnxruntime has QDQ fusions for).
+const STATIC_OPS: &[&str] = &[
+    "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul", "Concat", "MaxPool", "AveragePool",
+    "GlobalAveragePool", "GlobalMaxPool", "Resize", "Reshape", "Flatten", "Transpose", "Squeeze",
+    "Unsqueeze", "Sigmoid", "LeakyRelu", "Gather", "Split", "Slice", "Relu", "Clip", "Where",
+];
+
+/// Ops whose output values are a selection of their input's: the output shares the input's
+/// quantization parameters.
+const SHARED_PARAMS: &[&str] =
+    &["MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Gather", "Split", "Slice"];
+
+/// The node plan: what to quantize in the main graph, decided before anything changes.
+struct Plan {
+    /// Selected nodes, in dependency order.
+    selected: Vec<usize>,
+    layers: HashMap<usize, WeightedLayer>,
+    /// (Relu/Clip node, its producer): the activation is removed.
+    folds: Vec<(usize, usize)>,
+    /// Activation tensors to wrap in Q/DQ, in order of first appearance.
+    tensors: Vec<String>,
+    /// (node, input index) of constant float data inputs (e.g. an Add's constant operand).
+    constant_inputs: Vec<(usize, usize)>,
+}
+
+pub fn quantize_static(
+    model: &mut Model,
+    spec: &QuantizeSpec,
+    ctx: &mut PassContext,
+    report: &mut QuantizeReport,
+) -> Result<(), QuantizeError> {
+    let data = ctx.calibration.ok_or(QuantizeError::NeedsCalibration)?;
+    if data.is_empty() {
+        return Err(QuantizeError::NeedsCalibration);
+    }
+    let scheme = Scheme { ty: spec.activation_type, symmetric: spec.symmetric_activations, reduced: false };
+    let plan = plan(&model.graph, spec, scheme, report)?;
+
+    let (ranges, samples) = {
+        let mut progress = |done, total| ctx.progress("calibrate", done, total);
+        calibrate(model, &plan.tensors, data, &spec.calibration, scheme, &mut progress)?
+    };
+    report.calibration = Some(CalibrationSummary { method: spec.calibration.method, samples, tensors: ranges.len() });
+
+    // Parameters per activation; pass-through ops share their input's.
+    // Model outputs keep their whole observed range whatever the method: clipping the logits
+    // makes the top classes tie at the range's end and changes the argmax.
+    let mut ranges = ranges;
+    let mut unclipped = Vec::new();
+    for (name, r) in ranges.iter_mut() {
+        if model.graph.is_output(name) && (r.min, r.max) != (r.observed_min, r.observed_max) {
+            (r.min, r.max) = (r.observed_min, r.observed_max);
+            unclipped.push(name.clone());
+        }
+    }
+    if !unclipped.is_empty() {
+        unclipped.sort();
+        report.notes.push(format!("model output(s) {} keep their observed min/max (not clipped by calibration)", unclipped.join(", ")));
+    }
+    let mut params: HashMap<String, (f32, i32)> = HashMap::new();
+    let mut shared_with: HashMap<String, String> = HashMap::new();
+    for t in &plan.tensors {
+        if let Some(r) = ranges.get(t) {
+            params.insert(t.clone(), scheme.params_for_range(r.min, r.max));
+        }
+    }
+    for &i in &plan.selected {
+        let node = &model.graph.nodes[i];
+        if !SHARED_PARAMS.contains(&node.op_type.as_str()) {
+            continue;
+        }
+        let Some(p) = node.input(0).and_then(|x| params.get(x).copied()) else { continue };
+        let source_range = ranges.get(&node.inputs[0]).copied();
+        for out in folded_outputs(&model.graph, i, &plan.folds) {
+            if let Some(slot) = params.get_mut(&out) {
+                *slot = p;
+                shared_with.insert(out.clone(), node.inputs[0].clone());
+                if let (Some(src), Some(own)) = (source_range, ranges.get_mut(&out)) {
+                    (own.min, own.max) = (src.min, src.max);
+                }
+            }
+        }
+    }
+
+    let graph = &mut model.graph;
+    let mut prefix = Vec::new();
+    let mut originals = HashSet::new();
+    let mut cache = WeightCache::new();
+    let total = plan.selected.len();
+    for (done, &i) in plan.selected.iter().enumerate() {
+        ctx.progress("quantize", done, total);
+        if let Some(layer) = plan.layers.get(&i) {
+            originals.insert(graph.nodes[i].inputs[layer.weight_input].clone());
+            let Some((weight_params, mut layer_report)) = quantize_weight(graph, &mut prefix, layer, spec, "", &mut cache) else {
+                continue;
+            };
+            let input_scale = graph.nodes[i].input(0).and_then(|x| params.get(x)).map(|p| p.0);
+            if let (Some(b), Some(s_in)) = (layer.bias_input, input_scale) {
+                let bias_name = graph.nodes[i].inputs[b].clone();
+                if let Some((_, Tensor::F32(bias))) = find_weight(graph, &bias_name) {
+                    let values: Vec<f32> = bias.iter().copied().collect();
+                    let (q, scales, saturated) = quantize_bias(&values, s_in, &weight_params);
+                    let dq = add_dequantized_bias(graph, &mut prefix, &bias_name, q, &scales);
+                    graph.nodes[i].inputs[b] = dq;
+                    originals.insert(bias_name.clone());
+                    layer_report.bias = "int32";
+                    if saturated > 0 {
+                        report.notes.push(format!(
+                            "{}: {saturated} bias value(s) of `{bias_name}` saturated int32 (input scale × weight scale is tiny)",
+                            layer_report.node
+                        ));
+                    }
+                }
+            }
+            report.layers.push(layer_report);
+        }
+    }
+    for &(i, j) in &plan.constant_inputs {
+        let name = graph.nodes[i].inputs[j].clone();
+        let Some((_, Tensor::F32(w))) = find_weight(graph, &name) else { continue };
+        let w = w.clone();
+        let p = QuantParams::for_weight(&w, scheme, None);
+        let q = p.quantize(&w, scheme);
+        let dq = add_dequantized_constant(graph, &mut prefix, &name, q, &p);
+        graph.nodes[i].inputs[j] = dq;
+        originals.insert(name);
+    }
+    // Folds: the producer writes the activation's output; the activation goes.
+    let mut removed: Vec<usize> = Vec::new();
+    for &(act, producer) in &plan.folds {
+        let out = graph.nodes[act].outputs[0].clone();
+        report.folded_activations.push(graph.nodes[act].label());
+        graph.nodes[producer].outputs[0] = out;
+        removed.push(act);
+    }
+    removed.sort_unstable();
+    for i in removed.into_iter().rev() {
+        graph.nodes.remove(i);
+    }
+    insert_prefix(graph, prefix);
+
+    for t in &plan.tensors {
+        let Some(&(scale, zero_point)) = params.get(t) else { continue };
+        if graph.is_output(t) && graph.input(t).is_some() {
+            continue;
+        }
+        let qp = QuantParams { ty: scheme.ty, scales: vec![scale], zero_points: vec![zero_point], axis: None };
+        add_activation_qdq(graph, t, &qp);
+        let r = ranges[t];
+        report.activations.push(ActivationRange {
+            tensor: t.clone(),
+            observed_min: r.observed_min,
+            observed_max: r.observed_max,
+            min: r.min,
+            max: r.max,
+            scale,
+            zero_point,
+            shared_with: shared_with.get(t).cloned(),
+        });
+    }
+    remove_orphaned(graph, &originals);
+
+    // Subgraphs: weights only.
+    let mut in_subgraphs = 0;
+    for node in &mut model.graph.nodes {
+        let label = node.label();
+        for sub in node.subgraphs_mut() {
+            let name = sub.name.clone();
+            for_each_graph_mut::<QuantizeError>(sub, &mut |path, g| {
+                let before = report.layers.len();
+                let full = if path.is_empty() { format!("{label}/{name}") } else { format!("{label}/{name}/{path}") };
+                quantize_weights_in_graph(g, &full, spec, report);
+                in_subgraphs += report.layers.len() - before;
+                Ok(())
+            })?;
+        }
+    }
+    if in_subgraphs > 0 {
+        report.notes.push(format!(
+            "{in_subgraphs} layer(s) inside If/Loop/Scan bodies were quantized weight-only: their activations are not calibrated"
+        ));
+    }
+    Ok(())
+}
+
+/// Decides everything on the unchanged main graph.
+fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut QuantizeReport) -> Result<Plan, QuantizeError> {
+    let order = topological_order(graph).map_err(|e| QuantizeError::Graph(e.to_string()))?;
+    let mut plan = Plan { selected: Vec::new(), layers: HashMap::new(), folds: Vec::new(), tensors: Vec::new(), constant_inputs: Vec::new() };
+    for &i in &order {
+        let node = &graph.nodes[i];
+        if !node.domain.is_empty() && node.domain != "ai.onnx" || !STATIC_OPS.contains(&node.op_type.as_str()) {
+            continue;
+        }
+        if let Some(reason) = not_selected(spec, node) {
+            report.skipped.push(skip(node, "", reason));
+            continue;
+        }
+        match weighted_layer(graph, i) {
+            Ok(Some(layer)) => {
+                plan.layers.insert(i, layer);
+            }
+            Ok(None) => {}
+            // A MatMul of two activations quantizes both as activations.
+            Err(reason) if reason.contains("not a constant") => {}
+            Err(reason) => {
+                report.skipped.push(skip(node, "", reason));
+                continue;
+            }
+        }
+        plan.selected.push(i);
+    }
+    if plan.selected.is_empty() {
+        return Err(QuantizeError::NothingToQuantize(
+            "no node of a type static quantization handles (Conv, Gemm, MatMul, Add, …) is selected".into(),
+        ));
+    }
+    let selected: HashSet<usize> = plan.selected.iter().copied().collect();
+    if !scheme.symmetric {
+        for &i in &plan.selected {
+            if let Some(producer) = foldable(graph, i, &selected, spec) {
+                plan.folds.push((i, producer));
+            }
+        }
+    }
+    // Folded activations are not quantized nodes of their own.
+    let folded: HashSet<usize> = plan.folds.iter().map(|f| f.0).collect();
+    plan.selected.retain(|i| !folded.contains(i));
+
+    let mut seen = HashSet::new();
+    for &i in &plan.selected {
+        let node = &graph.nodes[i];
+        let weight_slots: Vec<usize> = match plan.layers.get(&i) {
+            Some(l) => [Some(l.weight_input), l.bias_input].into_iter().flatten().collect(),
+            None => Vec::new(),
+        };
+        for j in data_inputs(node) {
+            if weight_slots.contains(&j) {
+                continue;
+            }
+            let Some(name) = node.input(j) else { continue };
+            if find_weight(graph, name).is_some() {
+                plan.constant_inputs.push((i, j));
+            } else if seen.insert(name.to_string()) {
+                plan.tensors.push(name.to_string());
+            }
+        }
+        for out in folded_outputs(graph, i, &plan.folds) {
+            if seen.insert(out.clone()) {
+                plan.tensors.push(out);
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// The node's outputs, with a folded activation's output in place of the node's own.
+fn folded_outputs(graph: &Graph, i: usize, folds: &[(usize, usize)]) -> Vec<String> {
+    let node = &graph.nodes[i];
+    let mut outs: Vec<String> = node.outputs.iter().filter(|o| !o.is_empty()).cloned().collect();
+    if let Some(&(act, _)) = folds.iter().find(|f| f.1 == i) {
+        if let Some(first) = outs.first_mut() {
+            *first = graph.nodes[act].outputs[0].clone();
+        }
+    }
+    outs
+}
+
+/// For a Relu (or Clip with lower bound 0 and no upper bound below it being relevant) at `i`
+/// whose input comes only from a selected node: that producer's index.
+fn foldable(graph: &Graph, i: usize, selected: &HashSet<usize>, spec: &QuantizeSpec) -> Option<usize> {
+    let node = &graph.nodes[i];
+    let is_relu = node.op_type == "Relu";
+    let is_clip_at_zero = node.op_type == "Clip" && clip_min(graph, node) == Some(0.0);
+    if !(is_relu || is_clip_at_zero) || listed(node, &spec.exclude) || node.outputs.len() != 1 {
+        return None;
+    }
+    let input = node.input(0)?;
+    let producer = graph.producer(input)?;
+    let p = &graph.nodes[producer];
+    let single_use = graph.consumers(input).len() == 1 && !graph.is_output(input);
+    (selected.contains(&producer) && single_use && p.outputs.first().is_some_and(|o| o == input)).then_some(producer)
+}
+
+/// Clip's lower bound: the `min` attribute (opset < 11) or a constant second input.
+fn clip_min(graph: &Graph, node: &Node) -> Option<f32> {
+    if let Ok(Some(v)) = node.attr_float("min") {
+        return Some(v);
+    }
+    let name = node.input(1)?;
+    match find_weight(graph, name)?.1 {
+        Tensor::F32(a) if a.len() == 1 => a.iter().next().copied(),
+        _ => None,
+    }
+}
+
+/// The inputs of a quantized node that carry activations (not shapes, indices or scales).
+fn data_inputs(node: &Node) -> Vec<usize> {
+    match node.op_type.as_str() {
+        "Concat" | "Add" | "Mul" => (0..node.inputs.len()).collect(),
+        "Where" => vec![1, 2],
+        "MatMul" => vec![0, 1],
+        "Gemm" => vec![0, 1],
+        _ => vec![0],
+    }
+}

@@ -1,0 +1,93 @@
+//! Quantizing one layer's weight in place: int8/uint8 initializer + DequantizeLinear feeding the
+//! layer, the same tensor shared by several layers quantized once, and the weight's own error
+//! measured for the report.
+
+use std::collections::HashMap;
+
+use super::layers::WeightedLayer;
+use super::params::{QuantParams, Scheme};
+use super::qdq::add_dequantized_constant;
+use super::report::LayerReport;
+use super::spec::QuantizeSpec;
+use crate::ir::{Graph, Node, Tensor};
+
+/// Weights already quantized in one graph: original name → (DQ output, parameters).
+pub type WeightCache = HashMap<String, (String, QuantParams)>;
+
+pub fn weight_scheme(spec: &QuantizeSpec) -> Scheme {
+    Scheme { ty: spec.weight_type, symmetric: spec.symmetric_weights, reduced: spec.reduce_range }
+}
+
+/// Replaces `layer`'s weight input with a dequantized int8 copy (its DQ node goes to `prefix`).
+/// Returns the parameters used and the layer's report (bias left as `none`/`float`; callers
+/// that quantize it update the field), or `None` if the weight is not a float32 constant.
+pub fn quantize_weight(
+    graph: &mut Graph,
+    prefix: &mut Vec<Node>,
+    layer: &WeightedLayer,
+    spec: &QuantizeSpec,
+    graph_path: &str,
+    cache: &mut WeightCache,
+) -> Option<(QuantParams, LayerReport)> {
+    let node = &graph.nodes[layer.node];
+    let (label, op_type) = (node.label(), node.op_type.clone());
+    let weight_name = node.inputs[layer.weight_input].clone();
+    let scheme = weight_scheme(spec);
+    let Some((_, Tensor::F32(w))) = super::super::weights::find_weight(graph, &weight_name) else { return None };
+    let w = w.clone();
+    let axis = if spec.per_channel { layer.channel_axis } else { None };
+    let (dq_name, params) = match cache.get(&weight_name) {
+        Some(hit) => hit.clone(),
+        None => {
+            let params = QuantParams::for_weight(&w, scheme, axis);
+            let q = params.quantize(&w, scheme);
+            let dq = add_dequantized_constant(graph, prefix, &weight_name, q, &params);
+            cache.insert(weight_name.clone(), (dq.clone(), params.clone()));
+            (dq, params)
+        }
+    };
+    let node_index = layer.node;
+    graph.nodes[node_index].inputs[layer.weight_input] = dq_name;
+    let (max_abs, sqnr) = weight_error(&w, &params, scheme);
+    let has_bias = graph.nodes[node_index].input(2).is_some() && op_type != "MatMul";
+    let report = LayerReport {
+        node: label,
+        op_type,
+        graph: graph_path.to_string(),
+        weight: weight_name,
+        weight_shape: w.shape().to_vec(),
+        channel_axis: params.axis,
+        bias: if has_bias { "float" } else { "none" },
+        weight_max_abs_error: max_abs,
+        weight_sqnr_db: sqnr,
+    };
+    Some((params, report))
+}
+
+/// (max |w − ŵ|, SQNR in dB) of a weight against its quantize–dequantize round trip.
+pub fn weight_error(w: &ndarray::ArrayD<f32>, params: &QuantParams, scheme: Scheme) -> (f32, Option<f64>) {
+    let (qmin, qmax) = scheme.ty.range(scheme.symmetric, scheme.reduced);
+    let mut max_abs = 0f32;
+    let (mut signal, mut noise) = (0f64, 0f64);
+    let channels = params.axis.map(|a| w.shape()[a]).unwrap_or(1);
+    for (c, slice) in match params.axis {
+        Some(a) => w.axis_iter(ndarray::Axis(a)).collect::<Vec<_>>(),
+        None => vec![w.view()],
+    }
+    .into_iter()
+    .enumerate()
+    .take(channels)
+    {
+        let (s, z) = (params.scales[c], params.zero_points[c]);
+        for &x in slice.iter() {
+            let q = super::params::quantize_value(x, s, z, qmin, qmax);
+            let back = s * (q - z) as f32;
+            let e = (x - back).abs();
+            max_abs = max_abs.max(e);
+            signal += f64::from(x) * f64::from(x);
+            noise += f64::from(e) * f64::from(e);
+        }
+    }
+    let sqnr = (noise > 0.0).then(|| 10.0 * (signal / noise).log10());
+    (max_abs, sqnr)
+}

@@ -1,0 +1,66 @@
+//! Weight-only quantization: every selected Conv/ConvTranspose/Gemm/MatMul weight becomes an
+//! int8 initializer with a DequantizeLinear in front of the layer; compute stays float. Runs in
+//! every graph, subgraphs included (static mode reuses it for subgraphs, whose activations it
+//! cannot calibrate).
+
+use std::collections::HashSet;
+
+use super::layers::{WEIGHTED_OPS, listed, weighted_layer};
+use super::qdq::{insert_prefix, remove_orphaned};
+use super::report::{QuantizeReport, Skipped};
+use super::spec::QuantizeSpec;
+use super::weight::{WeightCache, quantize_weight};
+use super::QuantizeError;
+use crate::compress::weights::for_each_graph_mut;
+use crate::ir::{Graph, Model};
+
+pub fn quantize_weights(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
+    for_each_graph_mut::<QuantizeError>(&mut model.graph, &mut |path, graph| {
+        quantize_weights_in_graph(graph, path, spec, report);
+        Ok(())
+    })
+}
+
+/// Quantizes the selected layers' weights of one graph (not its subgraphs).
+pub fn quantize_weights_in_graph(graph: &mut Graph, path: &str, spec: &QuantizeSpec, report: &mut QuantizeReport) {
+    let mut cache = WeightCache::new();
+    let mut prefix = Vec::new();
+    let mut originals = HashSet::new();
+    for index in 0..graph.nodes.len() {
+        let node = &graph.nodes[index];
+        if !WEIGHTED_OPS.contains(&node.op_type.as_str()) {
+            continue;
+        }
+        if let Some(reason) = not_selected(spec, node) {
+            report.skipped.push(skip(node, path, reason));
+            continue;
+        }
+        match weighted_layer(graph, index) {
+            Ok(Some(layer)) => {
+                originals.insert(graph.nodes[index].inputs[layer.weight_input].clone());
+                if let Some((_, layer_report)) = quantize_weight(graph, &mut prefix, &layer, spec, path, &mut cache) {
+                    report.layers.push(layer_report);
+                }
+            }
+            Ok(None) => {}
+            Err(reason) => report.skipped.push(skip(&graph.nodes[index], path, reason)),
+        }
+    }
+    insert_prefix(graph, prefix);
+    remove_orphaned(graph, &originals);
+}
+
+/// Why the recipe leaves `node` alone, if it does.
+pub fn not_selected(spec: &QuantizeSpec, node: &crate::ir::Node) -> Option<String> {
+    if listed(node, &spec.exclude) {
+        return Some("excluded by the recipe".into());
+    }
+    match &spec.op_types {
+        Some(types) if !types.iter().any(|t| *t == node.op_type) => Some("op type not in the recipe's op_types".into()),
+        _ => None,
+    }
+}
+
+pub fn skip(node: &crate::ir::Node, path: &str, reason: String) -> Skipped {
+    Skipped { node: node.label(), op_type: node.op_type.clone(), graph: path.to_string(), reason }
+}

@@ -1,0 +1,216 @@
+//! INT8 quantization end to end on real data: the MNIST CNN of tests/fixtures/mnist_cnn
+//! (trained on real digits by the script there), calibrated with its 200 calibration digits
+//! and evaluated on the 1,000 held-out digits.
+//!
+//! - accuracy and size per scheme against the issue's targets (static per-channel INT8 loses
+//!   ≤ 0.3 pp, weight-only ≤ 0.1 pp, the file is ≤ 0.27× the float one);
+//! - every quantized model passes `onnx.checker`, runs in onnxruntime (Python) and
+//!   onnxruntime-node, and pare's outputs match onnxruntime's within one quantization step of
+//!   the output scale (static) or 1e-4 relative (weight-only, dynamic); onnxruntime fuses the
+//!   static models' QDQ into integer kernels (QLinearConv, QGemm…).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{read, repo_root, site_packages};
+use pare::compress::quantize::{CalibrationMethod, IntType, Mode, QuantizeSpec};
+use pare::compress::{CompressReport, Recipe, Step, compress};
+use pare::ir::{Model, Tensor};
+use pare::npy::{read_npy, write_npy};
+use pare::onnx::{decode_model, encode_model};
+use pare::runtime::{Dataset, Session};
+
+fn fixture(name: &str) -> PathBuf {
+    repo_root().join("tests/fixtures/mnist_cnn").join(name)
+}
+
+/// uint8 pixels [N, 1, 28, 28] (or [N, 28, 28]) → the model's float input (÷ 255).
+fn pixels(name: &str) -> Tensor {
+    let t = read_npy(&read(&fixture(name))).unwrap();
+    let shape = t.shape();
+    let Tensor::U8(a) = t else { panic!("{name}: uint8 expected") };
+    let n = shape[0];
+    let data: Vec<f32> = a.iter().map(|&p| f32::from(p) / 255.0).collect();
+    Tensor::from_vec(&[n, 1, 28, 28], data).unwrap()
+}
+
+fn calibration() -> Dataset {
+    let inputs = Session::new(&mnist()).unwrap().inputs().to_vec();
+    Dataset::from_stacked(vec![("image".into(), pixels("calib_pixels.npy"))], &inputs).unwrap()
+}
+
+fn mnist() -> Model {
+    decode_model(&read(&fixture("model.onnx"))).unwrap()
+}
+
+fn accuracy(model: &Model, images: &Tensor, labels: &[i64]) -> f64 {
+    let out = Session::new(model).unwrap().run(vec![("image".into(), images.clone())]).unwrap();
+    let Tensor::F32(logits) = &out[0].1 else { panic!("float logits expected") };
+    let correct = logits
+        .outer_iter()
+        .zip(labels)
+        .filter(|(row, label)| {
+            let best = row.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
+            best.0 as i64 == **label
+        })
+        .count();
+    correct as f64 / labels.len() as f64
+}
+
+fn quantize(model: &Model, spec: QuantizeSpec, calib: Option<&Dataset>) -> (Model, CompressReport) {
+    let recipe = Recipe { steps: vec![Step::Quantize(spec)] };
+    compress(model, &recipe, calib, &mut |_| {}).unwrap()
+}
+
+/// The schemes every test covers, by name.
+fn schemes() -> Vec<(&'static str, QuantizeSpec)> {
+    let spec = |mode, f: &dyn Fn(&mut QuantizeSpec)| {
+        let mut s = QuantizeSpec::new(mode);
+        f(&mut s);
+        s
+    };
+    vec![
+        ("weights_per_channel", spec(Mode::Weights, &|_| {})),
+        ("weights_per_tensor_asymmetric", spec(Mode::Weights, &|s| {
+            s.per_channel = false;
+            s.symmetric_weights = false;
+        })),
+        ("weights_uint8_reduce_range", spec(Mode::Weights, &|s| {
+            s.weight_type = IntType::Uint8;
+            s.symmetric_weights = false;
+            s.reduce_range = true;
+        })),
+        ("static_per_channel_minmax", spec(Mode::Static, &|_| {})),
+        ("static_per_tensor", spec(Mode::Static, &|s| s.per_channel = false)),
+        ("static_int8_symmetric_activations", spec(Mode::Static, &|s| {
+            s.activation_type = IntType::Int8;
+            s.symmetric_activations = true;
+        })),
+        ("static_percentile", spec(Mode::Static, &|s| {
+            s.calibration.method = CalibrationMethod::Percentile;
+            s.calibration.percentile = 99.99;
+        })),
+        ("static_entropy", spec(Mode::Static, &|s| s.calibration.method = CalibrationMethod::Entropy)),
+        ("static_mse", spec(Mode::Static, &|s| s.calibration.method = CalibrationMethod::Mse)),
+        ("static_reduce_range", spec(Mode::Static, &|s| s.reduce_range = true)),
+        ("dynamic_per_channel", spec(Mode::Dynamic, &|_| {})),
+        ("dynamic_per_tensor", spec(Mode::Dynamic, &|s| s.per_channel = false)),
+    ]
+}
+
+#[test]
+fn mnist_accuracy_and_size_per_scheme() {
+    let model = mnist();
+    let images = pixels("heldout_pixels.npy");
+    let labels = read_npy(&read(&fixture("heldout_labels.npy"))).unwrap().to_i64_vec().unwrap();
+    assert_eq!(labels.len(), 1000);
+    let calib = calibration();
+    let float_acc = accuracy(&model, &images, &labels);
+    assert!((float_acc - 0.98).abs() < 1e-9, "float accuracy {float_acc} (the fixture's accuracy.txt says 0.98)");
+    let float_bytes = encode_model(&model).len();
+    println!("float: top-1 {:.2}%, {float_bytes} bytes", float_acc * 100.0);
+    let mut failures = Vec::new();
+    for (name, spec) in schemes() {
+        let mode = spec.mode;
+        let (q, report) = quantize(&model, spec, Some(&calib));
+        let acc = accuracy(&q, &images, &labels);
+        let drop_pp = (float_acc - acc) * 100.0;
+        let ratio = report.after.bytes as f64 / float_bytes as f64;
+        println!(
+            "{name:34} top-1 {:.2}% (drop {drop_pp:+.2} pp)  size {:.3}× raw, {:.3}× gzip",
+            acc * 100.0,
+            ratio,
+            report.after.gzip_bytes as f64 / report.before.gzip_bytes as f64
+        );
+        // The issue's targets for the defaults; other variants must stay within 1 pp.
+        let allowed = match name {
+            "weights_per_channel" => 0.1,
+            "static_per_channel_minmax" => 0.3,
+            _ => 1.0,
+        };
+        if drop_pp > allowed + 1e-9 {
+            failures.push(format!("{name}: accuracy drop {drop_pp:.2} pp > {allowed} pp"));
+        }
+        if mode != Mode::Dynamic && ratio > 0.27 {
+            failures.push(format!("{name}: file is {ratio:.3}× the float file (> 0.27×)"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn quantized_models_pass_the_checker_and_match_onnxruntime_python_and_node() {
+    let model = mnist();
+    let calib = calibration();
+    let images = pixels("heldout_pixels.npy");
+    let Tensor::F32(all) = &images else { unreachable!() };
+    let batch = Tensor::F32(all.slice(ndarray::s![..32, .., .., ..]).to_owned().into_dyn());
+    let root = repo_root().join("target/quantize_cases");
+    let _ = std::fs::remove_dir_all(&root);
+    let mut cases = Vec::new();
+    for (name, spec) in schemes() {
+        let mode = spec.mode;
+        let (q, _) = quantize(&model, spec, Some(&calib));
+        let dir = root.join(name);
+        let tolerance = match mode {
+            Mode::Static => r#"{"kind": "output_step", "value": 1.001}"#,
+            _ => r#"{"kind": "relative", "value": 1e-4}"#,
+        };
+        write_case(&dir, &q, &[("image", &batch)], tolerance);
+        cases.push(dir);
+    }
+    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
+    let out = run(Command::new(&python).arg(repo_root().join("tests/python/check_quantized.py")).args(&cases));
+    let node_out = run(Command::new("node").arg(repo_root().join("tests/node/run_onnxruntime_node.mjs")).args(&cases));
+    let mut failures = Vec::new();
+    let node_lines: Vec<serde_json::Value> = node_out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let case = v["case"].as_str().unwrap();
+        let node = node_lines.iter().find(|n| n["case"] == case).unwrap_or_else(|| panic!("{case}: no onnxruntime-node result"));
+        for (i, o) in v["outputs"].as_array().unwrap().iter().enumerate() {
+            let (diff, allowed) = (o["max_abs_diff"].as_f64().unwrap(), o["allowed"].as_f64().unwrap());
+            let node_diff = node["outputs"][i]["max_abs_diff_vs_pare"].as_f64().unwrap();
+            println!("{case:34} pare vs onnxruntime {diff:.3e}, vs onnxruntime-node {node_diff:.3e} (allowed {allowed:.3e})");
+            if diff > allowed || node_diff > allowed {
+                failures.push(format!("{case}: output {i}: pare differs from onnxruntime by {diff:e} / node {node_diff:e} (allowed {allowed:e})"));
+            }
+        }
+        let ops = &v["ort_optimized_ops"];
+        println!("{case:34} onnxruntime optimized graph: {ops}");
+        if case.starts_with("static") {
+            let fused = |op: &str| ops[op].as_u64().unwrap_or(0);
+            if fused("QLinearConv") != 2 || fused("Conv") != 0 {
+                failures.push(format!("{case}: onnxruntime did not fuse both convolutions into QLinearConv: {ops}"));
+            }
+        }
+        if case.starts_with("dynamic") && ops["DynamicQuantizeMatMul"].as_u64().unwrap_or(0) + ops["MatMulIntegerToFloat"].as_u64().unwrap_or(0) < 2 {
+            failures.push(format!("{case}: onnxruntime did not fuse the dynamic MatMuls: {ops}"));
+        }
+    }
+    assert_eq!(out.lines().count(), cases.len(), "one result per case");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn write_case(dir: &Path, model: &Model, inputs: &[(&str, &Tensor)], tolerance: &str) {
+    std::fs::create_dir_all(dir.join("inputs")).unwrap();
+    std::fs::create_dir_all(dir.join("pare")).unwrap();
+    std::fs::write(dir.join("model.onnx"), encode_model(model)).unwrap();
+    std::fs::write(dir.join("tolerance.json"), tolerance).unwrap();
+    let feeds: Vec<(String, Tensor)> = inputs.iter().map(|(n, t)| (n.to_string(), (*t).clone())).collect();
+    for (name, t) in &feeds {
+        std::fs::write(dir.join("inputs").join(format!("{name}.npy")), write_npy(t).unwrap()).unwrap();
+    }
+    let outputs = Session::new(model).unwrap().run(feeds).unwrap();
+    for (i, (_, t)) in outputs.iter().enumerate() {
+        std::fs::write(dir.join("pare").join(format!("{i}.npy")), write_npy(t).unwrap()).unwrap();
+    }
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
