@@ -93,7 +93,7 @@ fn unstructured_per_layer_and_global_sparsity_is_exact() {
 /// contiguous runs in its [Cout, Cin, kh, kw] layout).
 fn zero_runs(w: &[f32], size: usize) -> (usize, usize) {
     let all = w.chunks(size).filter(|c| c.iter().all(|&v| v == 0.0)).count();
-    let partial = w.chunks(size).filter(|c| c.iter().any(|&v| v == 0.0) && !c.iter().all(|&v| v == 0.0)).count();
+    let partial = w.chunks(size).filter(|c| c.contains(&0.0) && !c.iter().all(|&v| v == 0.0)).count();
     (all, partial)
 }
 
@@ -183,9 +183,10 @@ fn pruned_matches_masked(spec: &str) -> (Model, PruneReport) {
     let (original, from_pruned, from_masked) = (run(&model, &x), run(&pruned, &x), run(&masked, &x));
     for ((o, p), m) in original.iter().zip(&from_pruned).zip(&from_masked) {
         assert_eq!(p.shape(), o.shape(), "output shapes must not change");
-        // Removing a channel and zeroing it give the same sums, up to the order the kernels add
-        // them in (K shrinks): float rounding only.
-        compare(p, m, Tolerance::RelativeToMax(1e-5)).unwrap_or_else(|e| panic!("{spec}: pruned vs masked: {e}"));
+        // Removing a channel and zeroing it give the same sums: pare's kernels add the remaining
+        // terms in the same order (zeros add nothing), so the outputs are bit-identical. A kernel
+        // change that reorders the K loop with K could make this differ in the last bits.
+        assert_eq!(p, m, "{spec}: pruned vs masked differ by up to {:.3e}", max_diff(p, m));
         println!("{spec}: |pruned − masked| max {:.2e}, |pruned − original| max {:.2e}", max_diff(p, m), max_diff(p, o));
         assert!(max_diff(p, o) > 1e-3, "pruning changed nothing: the comparison would not see a wrong surgery");
     }

@@ -69,9 +69,12 @@ pub fn find_layers(model: &mut Model) -> (Vec<Layer>, Vec<NotPrunable>) {
     (layers, skipped)
 }
 
+/// A layer's weight name, layout, weight shape and `group`.
+type Classified = (String, Layout, Vec<usize>, usize);
+
 /// `None`: not a layer op (or no constant weight: an activation × activation MatMul);
 /// `Some(Err)`: a layer op with a constant weight pare cannot prune.
-fn classify(graph: &Graph, node: &Node) -> Option<Result<(String, Layout, Vec<usize>, usize), String>> {
+fn classify(graph: &Graph, node: &Node) -> Option<Result<Classified, String>> {
     if !node.domain.is_empty() && node.domain != "ai.onnx" {
         return None;
     }
@@ -96,7 +99,7 @@ fn check_weight(
     weight: &str,
     tensor: &Tensor,
     layout: Layout,
-) -> Result<(String, Layout, Vec<usize>, usize), String> {
+) -> Result<Classified, String> {
     if !matches!(tensor, Tensor::F32(_)) {
         return Err(format!("weight `{weight}` is {}, pruning handles float32 weights", tensor.type_name()));
     }

@@ -241,8 +241,8 @@ fn visit_layer(graph: &Graph, index: usize, node: &Node, l: usize, layer: &Layer
         let (fits, block) = if is_conv {
             (x.at_axis_1() && !x.blocked && x.rank == Some(rank) && x.total() == k, 1)
         } else if x.blocked {
-            let t = x.total();
-            (x.from_end == 0 && t > 0 && k % t == 0, if t > 0 { k / t } else { 1 })
+            let block = k.checked_div(x.total());
+            (x.from_end == 0 && block.is_some_and(|b| b * x.total() == k), block.unwrap_or(1))
         } else {
             (x.from_end == 0 && x.total() == k && (node.op_type != "Gemm" || x.rank == Some(2)), 1)
         };

@@ -71,7 +71,7 @@ pub fn filter_norms(graph: &Graph, layer: &Layer, criterion: Criterion) -> Resul
         return Err(fail(format!("weight `{}` is not a float32 constant", layer.weight)));
     };
     let data: Vec<f32> = w.iter().copied().collect();
-    let view = WeightView::new(layer.layout, &w.shape().to_vec()).map_err(fail)?;
+    let view = WeightView::new(layer.layout, w.shape()).map_err(fail)?;
     let mut norms = vec![0.0f64; view.out];
     for (o, norm) in norms.iter_mut().enumerate() {
         let mut acc = 0.0f64;

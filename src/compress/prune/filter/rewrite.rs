@@ -33,6 +33,9 @@ pub enum Mode {
     Mask,
 }
 
+/// One removal from a constant: (axis, entries along it, role of the constant).
+type SliceEdit = (usize, Vec<usize>, Role);
+
 /// Positions along `channels`' axis (channel level, before blocks) that are removed.
 pub fn removed_positions(channels: &Channels, removal: &Removal, a: &Analysis) -> Vec<usize> {
     let mut out = Vec::new();
@@ -57,7 +60,7 @@ pub fn rewrite(graph: &mut Graph, a: &Analysis, removal: &Removal, mode: Mode) -
     // output of Constant nodes) is stale too.
     let mut rewritten: HashSet<String> = HashSet::new();
     // (node, input) → slices to apply to that constant, in edit order.
-    let mut slices: BTreeMap<(usize, usize), Vec<(usize, Vec<usize>, Role)>> = BTreeMap::new();
+    let mut slices: BTreeMap<(usize, usize), Vec<SliceEdit>> = BTreeMap::new();
     for edit in &a.edits {
         let gone = removed_positions(&edit.channels, removal, a);
         if gone.is_empty() {
