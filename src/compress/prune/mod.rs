@@ -1,33 +1,60 @@
-//! Pruning passes (fine-grained, vector, kernel, N:M, filter with graph surgery).
-//! Placeholder until the pruning work lands: the recipe format reserves `{"prune": {…}}`.
+//! Pruning passes, recipe step `{"prune": {…}}`: fine-grained (unstructured, per layer or one
+//! global threshold), vector-level, kernel-level and N:M masks (`methods/`, `mask.rs`), and
+//! filter pruning with graph surgery that removes channels for real (`filter/`).
+//! Definitions: `../shared/COMPRESSION.md` §2.
+//!
+//! Not here yet: the sensitivity scan, the auto mode, and post-pruning correction (bias
+//! correction, least-squares reconstruction).
 
-use serde::{Deserialize, Serialize};
+pub mod filter;
+pub mod layers;
+pub mod layout;
+pub mod mask;
+pub mod methods;
+pub mod report;
+pub mod select;
+pub mod spec;
+
+pub use report::{FlopsReport, LayerReport, PruneReport, SkippedLayer, Totals};
+pub use spec::{Criterion, Method, PruneSpec, Scope};
 
 use super::PassContext;
 use crate::ir::Model;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PruneSpec {
-    pub method: String,
-    pub ratio: f64,
-}
-
-impl PruneSpec {
-    pub fn validate(&self) -> Result<(), PruneError> {
-        Err(PruneError::NotYet)
-    }
-}
-
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct PruneReport {}
-
 #[derive(Debug, thiserror::Error)]
 pub enum PruneError {
-    #[error("pruning is not implemented yet")]
-    NotYet,
+    #[error("invalid prune spec: {0}")]
+    Spec(String),
+    #[error("prune: {0}")]
+    Selection(String),
+    #[error("prune: layer `{layer}`: {reason}")]
+    Weight { layer: String, reason: String },
+    #[error("prune: filter pruning would remove every output channel of {what}")]
+    EveryChannel { what: String },
+    #[error("prune: filter surgery: {0}")]
+    Surgery(String),
 }
 
-pub fn apply(_model: &mut Model, _spec: &PruneSpec, _ctx: &mut PassContext) -> Result<PruneReport, PruneError> {
-    Err(PruneError::NotYet)
+/// Prunes `model` in place as `spec` says and reports what changed and what was skipped.
+pub fn apply(model: &mut Model, spec: &PruneSpec, ctx: &mut PassContext) -> Result<PruneReport, PruneError> {
+    spec.validate().map_err(PruneError::Spec)?;
+    let (found, not_prunable) = layers::find_layers(model);
+    let selection = layers::select(&found, spec).map_err(PruneError::Selection)?;
+    let mut report = PruneReport { method: spec.method.name().to_string(), ..PruneReport::default() };
+    report.totals.model_params_before = report::model_params(model);
+    for s in not_prunable {
+        report.skipped.push(SkippedLayer { name: s.name, op_type: s.op_type, graph: s.graph, reason: s.reason });
+    }
+    for (i, reason) in &selection.left_out {
+        report.skipped.push(SkippedLayer::new(&found[*i], reason.clone()));
+    }
+    if spec.method == Method::Filter {
+        filter::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
+    } else {
+        mask::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
+    }
+    report.totals.model_params_after = report::model_params(model);
+    report.finish_totals();
+    report.notes.push(report::SIZE_NOTE.to_string());
+    Ok(report)
 }

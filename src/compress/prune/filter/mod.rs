@@ -1,0 +1,138 @@
+//! Filter pruning with graph surgery: whole output channels are removed, with everything that
+//! depends on them, so the model really gets smaller and faster on any runtime.
+//!
+//! Per graph (main graph and subgraphs): `deps` finds which tensors carry which channels and
+//! which channel axes are tied (residual Adds, depthwise convs, SE gates, Concat segments);
+//! groups that reach something the surgery cannot rewrite, or that contain a layer the spec
+//! leaves alone, are pinned and reported as skipped; `plan` picks the least important channels of
+//! every other group; `rewrite` removes them (or, for tests, masks them). Graph outputs never
+//! change shape: a layer whose channels reach an output is pinned.
+
+pub mod channels;
+pub mod deps;
+pub mod fold;
+pub mod ops;
+pub mod plan;
+pub mod rewrite;
+
+use std::collections::{HashMap, HashSet};
+
+pub use rewrite::Mode;
+
+use super::PruneError;
+use super::layers::{self, Layer};
+use super::mask::read_weight;
+use super::report::{FlopsReport, LayerReport, PruneReport, SkippedLayer};
+use super::spec::{Method, PruneSpec};
+use crate::analysis::{AnalysisOptions, analyze_model};
+use crate::compress::PassContext;
+use crate::compress::weights::for_each_graph_mut;
+use crate::ir::{Model, Tensor};
+
+/// Removes channels of `layers[chosen]` as `spec` says; fills `report`.
+pub fn apply(
+    model: &mut Model,
+    layers: &[Layer],
+    chosen: &[usize],
+    spec: &PruneSpec,
+    ctx: &mut PassContext,
+    report: &mut PruneReport,
+) -> Result<(), PruneError> {
+    let flops_before = total_flops(model);
+    let before: Vec<Option<Tensor>> =
+        layers.iter().enumerate().map(|(i, l)| chosen.contains(&i).then(|| read_weight(model, l).ok()).flatten()).collect();
+    let outcome = run(model, layers, chosen, spec, Mode::Remove, ctx)?;
+    for (l, reason) in &outcome.skipped {
+        report.skipped.push(SkippedLayer::new(&layers[*l], reason.clone()));
+    }
+    for (l, channels_before, channels_after) in &outcome.pruned {
+        let layer = &layers[*l];
+        let (Some(Some(old)), Ok(new)) = (before.get(*l), read_weight(model, layer)) else { continue };
+        let mut r = LayerReport::new(layer, Method::Filter.name(), old, &new);
+        r.out_channels_before = Some(*channels_before);
+        r.out_channels_after = Some(*channels_after);
+        report.layers.push(r);
+    }
+    report.flops = Some(FlopsReport { before: flops_before, after: total_flops(model) });
+    Ok(())
+}
+
+/// The masked-but-unsurgered twin of filter pruning: the same channels are chosen, but instead of
+/// being removed they are made to output exactly zero (see `rewrite.rs` for what that takes).
+/// Tests compare a pruned model against this.
+pub fn mask(model: &mut Model, spec: &PruneSpec) -> Result<(), PruneError> {
+    spec.validate().map_err(PruneError::Spec)?;
+    let (found, _) = layers::find_layers(model);
+    let selection = layers::select(&found, spec).map_err(PruneError::Selection)?;
+    let mut progress = |_: &crate::compress::Progress| {};
+    let mut ctx = PassContext { calibration: None, step: 0, steps: 1, progress: &mut progress };
+    run(model, &found, &selection.chosen, spec, Mode::Mask, &mut ctx).map(|_| ())
+}
+
+struct Outcome {
+    /// (layer, channels before, after) for every producer of a pruned or prunable group.
+    pruned: Vec<(usize, usize, usize)>,
+    /// Chosen layers left alone, with the reason.
+    skipped: Vec<(usize, String)>,
+}
+
+fn run(
+    model: &mut Model,
+    layers: &[Layer],
+    chosen: &[usize],
+    spec: &PruneSpec,
+    mode: Mode,
+    ctx: &mut PassContext,
+) -> Result<Outcome, PruneError> {
+    let chosen: HashSet<usize> = chosen.iter().copied().collect();
+    let mut outcome = Outcome { pruned: Vec::new(), skipped: Vec::new() };
+    let graph_count = layers.iter().map(|l| l.graph.as_str()).collect::<HashSet<_>>().len();
+    let mut done = 0;
+    for_each_graph_mut(&mut model.graph, &mut |path, graph| {
+        let here: HashMap<usize, usize> =
+            layers.iter().enumerate().filter(|(_, l)| l.graph == path).map(|(i, l)| (l.node_index, i)).collect();
+        if here.is_empty() {
+            return Ok(());
+        }
+        let folded = fold::fold_constant_reshapes(graph);
+        let mut analysis = deps::analyze(graph, &here, layers);
+        // A group with a layer the spec leaves alone is left alone as a whole.
+        for p in &analysis.producers {
+            if !chosen.contains(&p.layer) {
+                let reason = format!("tied to layer `{}`, which the spec leaves alone", layers[p.layer].name);
+                analysis.spaces.pin(p.space, &reason);
+            }
+        }
+        let removal = plan::plan(graph, &analysis, layers, spec)?;
+        for &(l, ref reason) in &analysis.not_producers {
+            if chosen.contains(&l) {
+                outcome.skipped.push((l, reason.clone()));
+            }
+        }
+        for p in &analysis.producers {
+            if !chosen.contains(&p.layer) {
+                continue;
+            }
+            let root = analysis.spaces.find(p.space);
+            match analysis.spaces.pinned(root) {
+                Some(reason) => outcome.skipped.push((p.layer, format!("not filter-pruned: {reason}"))),
+                None => {
+                    let channels = analysis.spaces.len_of(root);
+                    let gone = removal.get(&root).map_or(0, Vec::len);
+                    outcome.pruned.push((p.layer, channels, channels - gone));
+                }
+            }
+        }
+        rewrite::rewrite(graph, &analysis, &removal, mode)?;
+        fold::drop_dead_constants(graph, &folded);
+        done += 1;
+        ctx.progress("prune", done, graph_count);
+        Ok(())
+    })?;
+    Ok(outcome)
+}
+
+/// FLOPs of the whole model by `analysis` (shapes from one run on random inputs).
+fn total_flops(model: &Model) -> u64 {
+    analyze_model(model, &AnalysisOptions::default()).analysis.totals.flops
+}

@@ -1,0 +1,204 @@
+//! `PruneSpec`: the `{"prune": {…}}` step of a recipe — which granularity, how much, which
+//! layers. Definitions of the granularities: `../shared/COMPRESSION.md` §2 and the `methods/`
+//! files. Unknown fields are errors; `validate` checks ranges and combinations and names the
+//! field that is wrong.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PruneSpec {
+    pub method: Method,
+    /// Share of the layer's units (weights, vectors, kernels, filters) to set to zero or remove,
+    /// in [0, 1). Required for every method but `nm`, whose sparsity is 1 − n/m.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    /// `nm`: keep at most `n` nonzeros in every group of `m` consecutive weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub m: Option<usize>,
+    /// `layer`: every layer to `ratio`; `global` (unstructured only): one magnitude threshold
+    /// across all selected layers, so that `ratio` of all their weights become zero.
+    #[serde(default)]
+    pub scope: Scope,
+    /// Importance of a group of weights (vector, kernel, filter): its L1 or L2 norm.
+    #[serde(default)]
+    pub criterion: Criterion,
+    /// Prune only these layers (node names or op types); default: every prunable layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include: Option<Vec<String>>,
+    /// Never prune these layers (node names or op types).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// Leave the first and the last prunable layer (in graph order) alone: they are the most
+    /// sensitive. A layer named explicitly in `include` is pruned anyway.
+    #[serde(default = "default_true")]
+    pub keep_first_last: bool,
+    /// `filter`: round the kept channel count of each layer up to a multiple of this (1, 8 or
+    /// 16: SIMD lanes and NPU MAC arrays prefer multiples of 8 or 16).
+    #[serde(default = "default_round_to")]
+    pub round_to: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Individual weights by magnitude.
+    Unstructured,
+    /// Rows inside one convolution kernel (see `methods/groups.rs`).
+    Vector,
+    /// Whole kh×kw kernels: one input channel of one filter.
+    Kernel,
+    /// N:M semi-structured along the input dimension.
+    Nm,
+    /// Whole output channels, removed from the graph.
+    Filter,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    #[default]
+    Layer,
+    Global,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    #[default]
+    L1,
+    L2,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_round_to() -> usize {
+    1
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Unstructured => "unstructured",
+            Method::Vector => "vector",
+            Method::Kernel => "kernel",
+            Method::Nm => "nm",
+            Method::Filter => "filter",
+        }
+    }
+}
+
+impl PruneSpec {
+    /// A spec for `method` at `ratio` with every default.
+    pub fn new(method: Method, ratio: f64) -> PruneSpec {
+        PruneSpec {
+            method,
+            ratio: Some(ratio),
+            n: None,
+            m: None,
+            scope: Scope::Layer,
+            criterion: Criterion::L1,
+            include: None,
+            exclude: Vec::new(),
+            keep_first_last: true,
+            round_to: 1,
+        }
+    }
+
+    /// An N:M spec (`n` nonzeros kept in every `m`).
+    pub fn nm(n: usize, m: usize) -> PruneSpec {
+        PruneSpec { n: Some(n), m: Some(m), ratio: None, ..PruneSpec::new(Method::Nm, 0.0) }
+    }
+
+    /// The ratio for methods that take one (validated: present and in [0, 1)).
+    pub fn ratio_or_zero(&self) -> f64 {
+        self.ratio.unwrap_or(0.0)
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.method == Method::Nm {
+            let (Some(n), Some(m)) = (self.n, self.m) else {
+                return Err("method nm needs both `n` and `m` (e.g. n 2, m 4 for 2:4)".into());
+            };
+            if m == 0 {
+                return Err("`m` must be at least 1".into());
+            }
+            if n >= m {
+                return Err(format!("`n` must be smaller than `m` (n {n}, m {m} would prune nothing)"));
+            }
+            if m > 1024 {
+                return Err(format!("`m` must be at most 1024, got {m}"));
+            }
+            if self.ratio.is_some() {
+                return Err("`ratio` does not apply to method nm (its sparsity is 1 - n/m)".into());
+            }
+        } else {
+            if self.n.is_some() || self.m.is_some() {
+                return Err(format!("`n` and `m` apply only to method nm, not {}", self.method.name()));
+            }
+            let Some(ratio) = self.ratio else {
+                return Err(format!("method {} needs a `ratio` in [0, 1)", self.method.name()));
+            };
+            if !(0.0..1.0).contains(&ratio) {
+                return Err(format!("`ratio` must be in [0, 1), got {ratio}"));
+            }
+        }
+        if self.scope == Scope::Global && self.method != Method::Unstructured {
+            return Err(format!("`scope` global applies only to method unstructured, not {}", self.method.name()));
+        }
+        if ![1, 8, 16].contains(&self.round_to) {
+            return Err(format!("`round_to` must be 1, 8 or 16, got {}", self.round_to));
+        }
+        if self.round_to != 1 && self.method != Method::Filter {
+            return Err("`round_to` applies only to method filter".into());
+        }
+        if self.include.as_ref().is_some_and(Vec::is_empty) {
+            return Err("`include` is empty: nothing would be pruned (omit it to prune every prunable layer)".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<PruneSpec, String> {
+        let spec: PruneSpec = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    #[test]
+    fn minimal_specs_fill_defaults() {
+        assert_eq!(parse(r#"{"method": "unstructured", "ratio": 0.5}"#).unwrap(), PruneSpec::new(Method::Unstructured, 0.5));
+        assert_eq!(parse(r#"{"method": "nm", "n": 2, "m": 4}"#).unwrap(), PruneSpec::nm(2, 4));
+        let f = parse(r#"{"method": "filter", "ratio": 0.25, "round_to": 8, "criterion": "l2"}"#).unwrap();
+        assert_eq!((f.round_to, f.criterion, f.keep_first_last), (8, Criterion::L2, true));
+    }
+
+    #[test]
+    fn bad_values_name_the_field() {
+        let cases = [
+            (r#"{"method": "unstructured", "ratio": 1.0}"#, "ratio"),
+            (r#"{"method": "unstructured", "ratio": -0.1}"#, "ratio"),
+            (r#"{"method": "kernel"}"#, "ratio"),
+            (r#"{"method": "nm", "n": 4, "m": 4}"#, "`n` must be smaller"),
+            (r#"{"method": "nm", "n": 0, "m": 0}"#, "`m`"),
+            (r#"{"method": "nm", "n": 2}"#, "`m`"),
+            (r#"{"method": "nm", "n": 2, "m": 4, "ratio": 0.5}"#, "ratio"),
+            (r#"{"method": "filter", "ratio": 0.5, "scope": "global"}"#, "scope"),
+            (r#"{"method": "filter", "ratio": 0.5, "round_to": 4}"#, "round_to"),
+            (r#"{"method": "vector", "ratio": 0.5, "include": []}"#, "include"),
+            (r#"{"method": "vector", "ratio": 0.5, "ratoi": 1}"#, "ratoi"),
+            (r#"{"method": "blocks", "ratio": 0.5}"#, "blocks"),
+        ];
+        for (json, field) in cases {
+            let err = parse(json).unwrap_err();
+            assert!(err.contains(field), "{json}: {err}");
+        }
+    }
+}
