@@ -58,7 +58,7 @@ fn help() -> String {
                  default: symmetric int8 weights, affine uint8 activations",
             ),
             ("--calib-method METHOD", "minmax (default), percentile:99.99, entropy or mse"),
-            ("--exclude NODE_OR_OPTYPE", "keep this node (or every node of this op type) in float; repeatable"),
+            ("--exclude NODE_OR_OPTYPE", "leave this node (or every node of this op type) alone in every step; repeatable"),
             ("--calib FILE.npz", "calibration samples: keys are input names, the first axis indexes samples"),
             ("--calib-random N", "N seeded random samples instead (a data-free try; real data is better)"),
             ("--seed N", "first seed of --calib-random (default 0)"),
@@ -150,7 +150,7 @@ fn recipe_from_arguments(parsed: &Parsed) -> Result<Recipe, CliError> {
     for (flag, value) in step_flags {
         steps.push(match flag {
             "quantize" => Step::Quantize(quantize_spec(value, parsed)?),
-            _ => Step::Prune(prune_spec(value, parsed.flag("prune-global"))?),
+            _ => Step::Prune(prune_spec(value, parsed.flag("prune-global"), &parsed.values("exclude"))?),
         });
     }
     let recipe = Recipe { steps };
@@ -207,7 +207,7 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, CliError> 
 }
 
 /// `unstructured:0.5`, `filter:0.25`, `nm:2:4` → the prune step's JSON, checked by its spec.
-fn prune_spec(text: &str, global: bool) -> Result<pare::compress::prune::PruneSpec, CliError> {
+fn prune_spec(text: &str, global: bool, exclude: &[&str]) -> Result<pare::compress::prune::PruneSpec, CliError> {
     let parts: Vec<&str> = text.split(':').collect();
     let bad = || CliError::Usage(format!("--prune `{text}`: expected METHOD:RATIO (unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25) or nm:N:M"));
     let mut json = serde_json::Map::new();
@@ -225,6 +225,9 @@ fn prune_spec(text: &str, global: bool) -> Result<pare::compress::prune::PruneSp
             }
         }
         _ => return Err(bad()),
+    }
+    if !exclude.is_empty() {
+        json.insert("exclude".into(), exclude.iter().map(|e| serde_json::Value::from(*e)).collect());
     }
     serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| CliError::Usage(format!("--prune `{text}`: {e}")))
 }
@@ -286,7 +289,29 @@ fn print_summary(report: &CompressReport, out: &str) {
                     println!("  note: {n}");
                 }
             }
-            StepReport::Prune(p) => println!("step {}: prune: {}", i + 1, serde_json::to_string(p).unwrap_or_default()),
+            StepReport::Prune(p) => {
+                let t = &p.totals;
+                println!(
+                    "step {}: prune {}: {} layers, {} → {} nonzero weights ({:.1}% sparsity in pruned layers), model params {} → {}",
+                    i + 1,
+                    p.method,
+                    t.layers_pruned,
+                    human::count(t.nonzeros_before as u64),
+                    human::count(t.nonzeros_after as u64),
+                    t.sparsity * 100.0,
+                    human::count(t.model_params_before as u64),
+                    human::count(t.model_params_after as u64)
+                );
+                if let Some(f) = &p.flops {
+                    println!("  FLOPs {} → {}", human::count(f.before), human::count(f.after));
+                }
+                for s in &p.skipped {
+                    println!("  not pruned: {} ({}): {}", s.name, s.op_type, s.reason);
+                }
+                for n in &p.notes {
+                    println!("  note: {n}");
+                }
+            }
         }
     }
 }

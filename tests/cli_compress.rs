@@ -1,0 +1,107 @@
+//! `pare compress` end to end on the MNIST fixture: short flags and recipe files, steps in the
+//! order given, the JSON report, and command-line mistakes named in one line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workdir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_compress").join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn mnist() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn/model.onnx")
+}
+
+fn pare(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pare")).args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn prune_then_quantize_in_the_order_given_with_a_json_report() {
+    let dir = workdir("prune_then_quantize");
+    let out = dir.join("small.onnx");
+    let report = dir.join("report.json");
+    let model = mnist();
+    let o = pare(&[
+        "compress",
+        model.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--prune",
+        "unstructured:0.5",
+        "--quantize",
+        "int8",
+        "--calib-random",
+        "4",
+        "--calib-method",
+        "percentile:99.9",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("step 1: prune unstructured"), "{stdout}");
+    assert!(stdout.contains("step 2: quantize Static: 4 layers"), "{stdout}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["recipe"]["steps"][0]["prune"]["method"], "unstructured");
+    assert_eq!(r["recipe"]["steps"][1]["quantize"]["calibration"]["method"], "percentile");
+    assert_eq!(r["recipe"]["steps"][1]["quantize"]["calibration"]["percentile"], 99.9);
+    assert_eq!(r["calibration_samples"], 4);
+    let after = r["report"]["after"]["bytes"].as_u64().unwrap();
+    assert_eq!(after, std::fs::metadata(&out).unwrap().len());
+    assert!(after * 4 < r["report"]["before"]["bytes"].as_u64().unwrap() + 64 * 1024, "INT8 should be about 4x smaller");
+    // The written model runs.
+    let o = pare(&["run", out.to_str().unwrap(), "--random"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_recipe_file_gives_the_same_model_as_the_short_flags() {
+    let dir = workdir("recipe_file");
+    let model = mnist();
+    let recipe = dir.join("recipe.json");
+    std::fs::write(&recipe, r#"{"steps": [{"quantize": {"mode": "weights", "per_channel": false}}]}"#).unwrap();
+    let (a, b) = (dir.join("a.onnx"), dir.join("b.onnx"));
+    let o = pare(&["compress", model.to_str().unwrap(), "-o", a.to_str().unwrap(), "--recipe", recipe.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = pare(&["compress", model.to_str().unwrap(), "--out", b.to_str().unwrap(), "--quantize", "int8-weights", "--per-tensor"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+#[test]
+fn mistakes_are_named() {
+    let dir = workdir("mistakes");
+    let model = mnist();
+    let m = model.to_str().unwrap();
+    let out = dir.join("x.onnx");
+    let o = out.to_str().unwrap();
+    let recipe = dir.join("typo.json");
+    std::fs::write(&recipe, r#"{"steps": [{"quantize": {"mode": "static", "per_chanel": true}}]}"#).unwrap();
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["compress", m, "-o", o, "--quantize", "int4"], 2, "--quantize `int4`: expected int8-weights, int8 or int8-dynamic"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8"], 1, "static quantization needs calibration samples"),
+        (vec!["compress", m, "-o", o], 2, "nothing to do"),
+        (vec!["compress", m, "--quantize", "int8-weights"], 2, "needs -o OUT.onnx"),
+        (vec!["compress", m, "-o", o, "--recipe", recipe.to_str().unwrap()], 1, "unknown field `per_chanel`"),
+        (vec!["compress", m, "-o", o, "--prune", "nm:4:4"], 2, "n"),
+        (vec!["compress", m, "-o", o, "--prune", "unstructured:1.5"], 2, "ratio"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8", "--calib-random", "2", "--calib-method", "kl"], 2, "--calib-method `kl`"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--per-channel", "--per-tensor"], 2, "contradict"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8", "--exclude", "Conv", "--exclude", "Gemm", "--exclude", "MaxPool", "--exclude", "Flatten", "--exclude", "Relu", "--calib-random", "1"], 1, "nothing to quantize"),
+    ];
+    for (args, code, needle) in cases {
+        let out = pare(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: expected `{needle}` in: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: one line expected: {stderr}");
+    }
+}
