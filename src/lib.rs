@@ -10,6 +10,7 @@ pub mod error;
 pub mod ir;
 pub mod kernels;
 pub mod npy;
+pub mod npz;
 pub mod onnx;
 pub mod ops;
 pub mod runtime;
