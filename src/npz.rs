@@ -170,7 +170,8 @@ fn parse_central_entry(directory: &[u8], at: &mut usize) -> Result<Result<Entry,
     let name_len = usize::from(u16_at(record, 28));
     let variable_len = name_len + usize::from(u16_at(record, 30)) + usize::from(u16_at(record, 32));
     let local_header_offset = u32_at(record, 42);
-    let name_bytes = record.get(CENTRAL_HEADER_LEN..CENTRAL_HEADER_LEN + name_len).ok_or("the name runs past the directory")?;
+    let name_bytes =
+        record.get(CENTRAL_HEADER_LEN..CENTRAL_HEADER_LEN + name_len).ok_or("the name runs past the directory")?;
     if record.len() < CENTRAL_HEADER_LEN + variable_len {
         return Err("the extra field or comment runs past the directory".into());
     }
@@ -304,8 +305,7 @@ fn write_archive(arrays: &[(String, Tensor)], method: u16) -> Result<Vec<u8>, Np
         let member = format!("{name}.npy");
         let name_len = u16::try_from(member.len())
             .map_err(|_| NpzError::Unwritable(format!("array name `{name}` is longer than a zip name may be")))?;
-        let npy_bytes =
-            npy::write_npy(tensor).map_err(|source| NpzError::Member { name: member.clone(), source })?;
+        let npy_bytes = npy::write_npy(tensor).map_err(|source| NpzError::Member { name: member.clone(), source })?;
         let mut crc = Crc::new();
         crc.update(&npy_bytes);
         let data = match method {
