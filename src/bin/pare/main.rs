@@ -5,6 +5,7 @@
 //! line is wrong.
 
 mod args;
+mod compare;
 mod human;
 mod inspect;
 mod output_files;
@@ -24,11 +25,14 @@ Usage:
                [--no-run] [--top N]
   pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]...
            [--shape INPUT=D0,D1,...]... [--out DIR] [--repeat N]
+  pare compare REFERENCE CANDIDATE [--inputs FILE.npz | --random [--seed N]] [--samples N]
+               [--dim NAME=SIZE]... [--json] [--all-intermediates]
   pare help [COMMAND]
 
 Commands:
   inspect   parameters, FLOPs/MACs, memory access, structure and architecture lint
   run       run the model on .npy inputs (or random ones) and write the outputs as .npy
+  compare   error of one model against another (outputs and intermediates) on the same inputs
 
 Options for every command:
   -h, --help     help for the command
@@ -97,6 +101,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
     match command.as_str() {
         "inspect" => inspect::main(rest),
         "run" => run::main(rest),
+        "compare" => compare::main(rest),
         "help" | "-h" | "--help" => match rest.first().map(String::as_str) {
             None => {
                 println!("{USAGE}");
@@ -104,7 +109,8 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
             }
             Some("inspect") => inspect::main(&["--help".to_string()]),
             Some("run") => run::main(&["--help".to_string()]),
-            Some(other) => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run"))),
+            Some("compare") => compare::main(&["--help".to_string()]),
+            Some(other) => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compare"))),
         },
         "-V" | "--version" => {
             println!("pare {}", env!("CARGO_PKG_VERSION"));
@@ -113,7 +119,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         other if other.starts_with('-') => {
             Err(CliError::Usage(format!("unknown option `{other}`; a command comes first (see `pare --help`)")))
         }
-        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run (see `pare --help`)"))),
+        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compare (see `pare --help`)"))),
     }
 }
 
