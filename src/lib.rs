@@ -5,11 +5,13 @@
 //! `onnx` maps files to and from the `ir`. See `docs/architecture.md`.
 
 pub mod analysis;
+pub mod compare;
 pub mod compress;
 pub mod error;
 pub mod ir;
 pub mod kernels;
 pub mod npy;
+pub mod npz;
 pub mod onnx;
 pub mod ops;
 pub mod runtime;

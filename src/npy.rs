@@ -131,8 +131,8 @@ fn header_bytes(descr: &str, shape: &[usize]) -> Vec<u8> {
     out
 }
 
-/// Splits the file into the header text and the data bytes.
-fn split_header(bytes: &[u8]) -> Result<(&str, &[u8]), NpyError> {
+/// Where the header starts and how long it claims to be: `(prefix, header_len)`.
+fn header_bounds(bytes: &[u8]) -> Result<(usize, usize), NpyError> {
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
         return Err(NpyError::NotNpy("it does not start with the \\x93NUMPY magic".into()));
     }
@@ -150,6 +150,30 @@ fn split_header(bytes: &[u8]) -> Result<(&str, &[u8]), NpyError> {
     if header_len > MAX_HEADER_LEN {
         return Err(NpyError::Header(format!("it claims {header_len} bytes, more than any real header")));
     }
+    Ok((prefix, header_len))
+}
+
+/// How many leading bytes of a `.npy` file hold its header, from its first 12 bytes (10 for
+/// version 1.0); `.npz` reading uses it to inflate only the header before trusting a size.
+pub(crate) fn header_end(start: &[u8]) -> Result<usize, NpyError> {
+    let (prefix, header_len) = header_bounds(start)?;
+    Ok(prefix + header_len)
+}
+
+/// The whole file's length as its header declares it (`start` holds at least the header), so a
+/// reader can cap how much it inflates before it allocates.
+pub(crate) fn declared_len(start: &[u8]) -> Result<usize, NpyError> {
+    let (text, _) = split_header(start)?;
+    let header = parse_header(text)?;
+    let numel = checked_numel(&header.shape).map_err(|_| NpyError::TooLarge(header.shape.clone()))?;
+    let data = numel.checked_mul(header.element.size()).ok_or_else(|| NpyError::TooLarge(header.shape.clone()))?;
+    header_end(start)?.checked_add(data).ok_or(NpyError::TooLarge(header.shape))
+}
+
+/// Splits the file into the header text and the data bytes.
+fn split_header(bytes: &[u8]) -> Result<(&str, &[u8]), NpyError> {
+    let (prefix, header_len) = header_bounds(bytes)?;
+    let major = bytes[6];
     let Some(header) = bytes.get(prefix..prefix + header_len) else {
         return Err(NpyError::Header(format!("it claims {header_len} bytes but the file ends first")));
     };

@@ -105,3 +105,50 @@ fn mistakes_are_named() {
         assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: one line expected: {stderr}");
     }
 }
+
+/// uint8 MNIST pixels from the fixture as the model's float input, stacked along axis 0.
+fn digits(file: &str, count: usize) -> pare::ir::Tensor {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn").join(file);
+    let t = pare::npy::read_npy(&std::fs::read(path).unwrap()).unwrap();
+    let pare::ir::Tensor::U8(a) = t else { panic!("uint8 pixels expected") };
+    let data: Vec<f32> = a.iter().take(count * 784).map(|&p| f32::from(p) / 255.0).collect();
+    pare::ir::Tensor::from_vec(&[count, 1, 28, 28], data).unwrap()
+}
+
+#[test]
+fn static_int8_with_real_calibration_reports_the_comparison_on_held_out_digits() {
+    let dir = workdir("calib_npz");
+    let calib = dir.join("calib.npz");
+    let heldout = dir.join("heldout.npz");
+    std::fs::write(&calib, pare::npz::write_npz(&[("image".into(), digits("calib_pixels.npy", 200))]).unwrap()).unwrap();
+    std::fs::write(&heldout, pare::npz::write_npz_compressed(&[("image".into(), digits("heldout_pixels.npy", 300))]).unwrap())
+        .unwrap();
+    let (out, report) = (dir.join("int8.onnx"), dir.join("report.json"));
+    let model = mnist();
+    let o = pare(&[
+        "compress",
+        model.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--quantize",
+        "int8",
+        "--calib",
+        calib.to_str().unwrap(),
+        "--compare-inputs",
+        heldout.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("calibrated on 200 samples"), "{stdout}");
+    assert!(stdout.contains("logits"), "the comparison table names the output: {stdout}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let cmp = &r["compare"];
+    assert_eq!(cmp["samples"], 300, "{cmp}");
+    let logits = &cmp["outputs"][0];
+    let top1 = logits["agreement"]["top1_rate"].as_f64().unwrap();
+    assert!(top1 >= 0.98, "INT8 should agree with float on ≥ 98% of held-out digits, got {top1}: {logits}");
+    let sqnr = logits["metrics"]["sqnr_db"].as_f64().unwrap();
+    assert!(sqnr > 20.0 && sqnr < 80.0, "SQNR of INT8 logits should be finite and reasonable: {sqnr}");
+}

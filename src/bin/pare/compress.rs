@@ -6,7 +6,10 @@ use std::time::Instant;
 
 use pare::compress::quantize::{CalibrationMethod, Mode, QuantizeSpec};
 use pare::compress::{CompressReport, Progress, Recipe, Step, StepReport, compress};
-use pare::runtime::{Dataset, RandomInputs, Session};
+use pare::compare::{CompareOptions, TextOptions, compare_models, render_text};
+use pare::ir::Model;
+use pare::runtime::random_inputs::declared_inputs;
+use pare::runtime::{Dataset, InputSet, RandomInputs, Session};
 
 use crate::args::{self, OptionSpec, Parsed};
 use crate::{CliError, command_help, human, load_model, parse_dims, parse_shapes, read_file};
@@ -31,7 +34,13 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::repeated("shape", "INPUT=D0,D1,..."),
     OptionSpec::value("report", "FILE.json"),
     OptionSpec::flag("print-recipe"),
+    OptionSpec::value("compare-inputs", "FILE.npz"),
+    OptionSpec::flag("no-compare"),
 ];
+
+/// Samples the comparison uses when neither --compare-inputs nor calibration data is given, and
+/// at most how many calibration samples it reuses.
+const COMPARE_SAMPLES: usize = 16;
 
 fn help() -> String {
     command_help(
@@ -61,10 +70,16 @@ fn help() -> String {
             ("--exclude NODE_OR_OPTYPE", "leave this node (or every node of this op type) alone in every step; repeatable"),
             ("--calib FILE.npz", "calibration samples: keys are input names, the first axis indexes samples"),
             ("--calib-random N", "N seeded random samples instead (a data-free try; real data is better)"),
-            ("--seed N", "first seed of --calib-random (default 0)"),
+            ("--seed N", "first seed of random samples (--calib-random, comparison; default 0)"),
             ("--dim NAME=SIZE", "size of a symbolic dim for random samples (default 1; repeatable)"),
             ("--shape INPUT=D0,D1,...", "whole shape of a random input"),
-            ("--report FILE.json", "write the full report as JSON"),
+            (
+                "--compare-inputs FILE.npz",
+                "compare the compressed model with the original on these samples\n\
+                 (default: up to 16 calibration samples, else 16 seeded random ones)",
+            ),
+            ("--no-compare", "skip the comparison"),
+            ("--report FILE.json", "write the full report as JSON (with the comparison)"),
             ("--print-recipe", "print the recipe as JSON (e.g. to save the short flags as a file)"),
             ("-h, --help", "this help"),
         ],
@@ -104,6 +119,15 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     std::fs::write(out, &bytes)
         .map_err(|e| CliError::Failed(format!("cannot write `{out}`: {}", crate::io_reason(&e))))?;
     print_summary(&report, out);
+    let comparison = if parsed.flag("no-compare") {
+        None
+    } else {
+        let (samples, input_source) = comparison_samples(&parsed, &model, calibration.as_ref())?;
+        let options = CompareOptions { intermediates: true, input_source };
+        let cmp = compare_models(&model, &compressed, &samples, &options).map_err(|e| CliError::Failed(e.to_string()))?;
+        print!("{}", render_text(&cmp, &TextOptions { worst_intermediates: Some(5) }));
+        Some(cmp)
+    };
     if let Some(path) = parsed.value("report") {
         let json = serde_json::json!({
             "model": model_path,
@@ -111,6 +135,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
             "recipe": recipe,
             "calibration_samples": calibration.as_ref().map(Dataset::len),
             "report": report,
+            "compare": comparison,
         });
         let text = serde_json::to_string_pretty(&json).map_err(|e| CliError::Failed(e.to_string()))?;
         std::fs::write(path, text)
@@ -233,7 +258,7 @@ fn prune_spec(text: &str, global: bool, exclude: &[&str]) -> Result<pare::compre
 }
 
 /// Calibration samples from --calib FILE.npz or --calib-random N.
-fn calibration_data(parsed: &Parsed, model: &pare::ir::Model) -> Result<Option<Dataset>, CliError> {
+fn calibration_data(parsed: &Parsed, model: &Model) -> Result<Option<Dataset>, CliError> {
     let random = parsed.parsed::<usize>("calib-random", "a number of samples")?;
     let seed = parsed.parsed::<u64>("seed", "a non-negative integer")?;
     let dims = parse_dims(&parsed.values("dim"))?;
@@ -243,7 +268,7 @@ fn calibration_data(parsed: &Parsed, model: &pare::ir::Model) -> Result<Option<D
         (Some(_), Some(_)) => Err(CliError::Usage("give --calib or --calib-random, not both".into())),
         (Some(path), None) => {
             let bytes = read_file(Path::new(path))?;
-            let arrays = read_arrays(&bytes).map_err(|e| CliError::Failed(format!("`{path}`: {e}")))?;
+            let arrays = pare::npz::read_npz(&bytes).map_err(|e| CliError::Failed(format!("`{path}`: {e}")))?;
             Dataset::from_stacked(arrays, session.inputs()).map(Some).map_err(|e| CliError::Failed(format!("`{path}`: {e}")))
         }
         (None, Some(0)) => Err(CliError::Usage("--calib-random needs at least 1 sample".into())),
@@ -254,13 +279,30 @@ fn calibration_data(parsed: &Parsed, model: &pare::ir::Model) -> Result<Option<D
             generator.check_dims(session.inputs()).map_err(|e| CliError::Usage(e.to_string()))?;
             Dataset::random(session.inputs(), n, &generator).map(Some).map_err(|e| CliError::Failed(e.to_string()))
         }
-        (None, None) => {
-            if seed.is_some() || !dims.is_empty() || !shapes.is_empty() {
-                return Err(CliError::Usage("--seed, --dim and --shape apply to --calib-random".into()));
-            }
-            Ok(None)
-        }
+        (None, None) => Ok(None),
     }
+}
+
+/// What the original and the compressed model are compared on: --compare-inputs, else the
+/// first calibration samples (said so, since they are not held-out data), else random ones.
+fn comparison_samples(parsed: &Parsed, model: &Model, calibration: Option<&Dataset>) -> Result<(Vec<InputSet>, String), CliError> {
+    if let Some(path) = parsed.value("compare-inputs") {
+        let bytes = read_file(Path::new(path))?;
+        let arrays = pare::npz::read_npz(&bytes).map_err(|e| CliError::Failed(format!("`{path}`: {e}")))?;
+        let data = Dataset::from_stacked(arrays, &declared_inputs(&model.graph))
+            .map_err(|e| CliError::Failed(format!("`{path}`: {e}")))?;
+        return Ok((data.samples, format!("from {path}")));
+    }
+    if let Some(c) = calibration {
+        let n = c.len().min(COMPARE_SAMPLES);
+        return Ok((c.samples[..n].to_vec(), format!("{n} of the calibration samples (not held-out data)")));
+    }
+    let seed = parsed.parsed::<u64>("seed", "a non-negative integer")?.unwrap_or(0);
+    let mut generator = RandomInputs::new(seed);
+    generator.dims.extend(parse_dims(&parsed.values("dim"))?);
+    generator.shapes.extend(parse_shapes(&parsed.values("shape"))?);
+    let data = Dataset::random(&declared_inputs(&model.graph), COMPARE_SAMPLES, &generator).map_err(pare::Error::from)?;
+    Ok((data.samples, format!("{COMPARE_SAMPLES} random samples, seed {seed}")))
 }
 
 fn print_summary(report: &CompressReport, out: &str) {
@@ -316,7 +358,3 @@ fn print_summary(report: &CompressReport, out: &str) {
     }
 }
 
-/// TEMPORARY until the .npz reader lands: a single .npy for a one-input model.
-fn read_arrays(bytes: &[u8]) -> Result<Vec<(String, pare::ir::Tensor)>, String> {
-    Err(format!(".npz reading is not available yet ({} bytes given)", bytes.len()))
-}

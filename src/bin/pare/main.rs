@@ -6,6 +6,7 @@
 
 mod args;
 mod compress;
+mod compare;
 mod human;
 mod inspect;
 mod output_files;
@@ -27,12 +28,15 @@ Usage:
            [--shape INPUT=D0,D1,...]... [--out DIR] [--repeat N]
   pare compress MODEL -o OUT.onnx (--recipe RECIPE.json | --quantize KIND | --prune M:R)...
                 [--calib FILE.npz | --calib-random N] [--report FILE.json]
+  pare compare REFERENCE CANDIDATE [--inputs FILE.npz | --random [--seed N]] [--samples N]
+               [--dim NAME=SIZE]... [--json] [--all-intermediates]
   pare help [COMMAND]
 
 Commands:
   inspect   parameters, FLOPs/MACs, memory access, structure and architecture lint
   run       run the model on .npy inputs (or random ones) and write the outputs as .npy
   compress  prune and quantize with a recipe; writes standard ONNX and a report
+  compare   error of one model against another (outputs and intermediates) on the same inputs
 
 Options for every command:
   -h, --help     help for the command
@@ -102,6 +106,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         "inspect" => inspect::main(rest),
         "run" => run::main(rest),
         "compress" => compress::main(rest),
+        "compare" => compare::main(rest),
         "help" | "-h" | "--help" => match rest.first().map(String::as_str) {
             None => {
                 println!("{USAGE}");
@@ -110,7 +115,8 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
             Some("inspect") => inspect::main(&["--help".to_string()]),
             Some("run") => run::main(&["--help".to_string()]),
             Some("compress") => compress::main(&["--help".to_string()]),
-            Some(other) => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress"))),
+            Some("compare") => compare::main(&["--help".to_string()]),
+            Some(other) => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare"))),
         },
         "-V" | "--version" => {
             println!("pare {}", env!("CARGO_PKG_VERSION"));
@@ -119,7 +125,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         other if other.starts_with('-') => {
             Err(CliError::Usage(format!("unknown option `{other}`; a command comes first (see `pare --help`)")))
         }
-        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress (see `pare --help`)"))),
+        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare (see `pare --help`)"))),
     }
 }
 
