@@ -32,18 +32,21 @@ use js_sys::{
     Map, Object, Reflect, Uint8Array, Uint16Array, Uint32Array,
 };
 use ndarray::ArrayD;
-use serde::Serialize as _;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::analysis::{AnalysisOptions, ModelSummary, analyze_model, summarize};
-use crate::compare::{CompareOptions, compare_models_with_progress, random_input_sets};
 use crate::ir::{Bytes, DType, Element, Tensor, checked_numel};
 use crate::onnx::decode_model;
-use crate::runtime::random_inputs::declared_inputs;
-use crate::runtime::{Dataset, InputSet, RandomInputs, Session};
+use crate::runtime::Session;
 
 type JsResult<T> = Result<T, JsError>;
+
+mod compare;
+mod compress;
+
+pub use compare::compare;
+pub use compress::compress;
 
 fn fail(message: impl Display) -> JsError {
     JsError::new(&message.to_string())
@@ -165,145 +168,6 @@ impl JsModel {
     pub fn output_names(&self) -> Vec<String> {
         self.session.output_names().to_vec()
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// compare(reference, candidate, options)
-// ---------------------------------------------------------------------------------------------
-
-#[wasm_bindgen(typescript_custom_section)]
-const COMPARE_TYPES: &str = r#"
-/** Options of `compare`: samples from `inputs` (stacked along the first axis, keyed by input
- * name) or seeded `random` ones (the default: seed 0, 8 samples), not both. */
-export interface CompareOptions {
-    inputs?: Tensors | Map<string, Tensor>;
-    random?: { seed?: number; samples?: number };
-    /** Compare the intermediate tensors both models name (default true). */
-    intermediates?: boolean;
-    /** Describes the samples in the report. */
-    inputSource?: string;
-    /** Called after each sample. */
-    onProgress?: (progress: { done: number; total: number }) => void;
-}
-/** What `compare` reports (pare::compare::CompareReport, the JSON of `pare compare --json`). */
-export interface CompareReport {
-    input_source: string;
-    samples: number;
-    outputs: TensorComparison[];
-    intermediates_compared: boolean;
-    intermediates: TensorComparison[];
-    intermediates_skipped: { name: string; reason: string }[];
-}
-export interface TensorComparison {
-    name: string;
-    dtype: string;
-    shape: number[];
-    metrics: { elements: number; max_abs: number; mean_abs: number; cosine: number | null;
-               sqnr_db: number | null; exact: boolean; nonfinite_mismatches: number };
-    agreement?: { classes: number; rows: number; top1_matches: number; top1_rate: number;
-                  top5_matches: number | null; top5_rate: number | null };
-}
-"#;
-
-/// Runs both models on the same samples and reports how far the candidate's outputs and shared
-/// intermediate tensors are from the reference's (`pare::compare`; see `CompareOptions`).
-#[wasm_bindgen(unchecked_return_type = "CompareReport")]
-pub fn compare(
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] reference: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] candidate: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CompareOptions | undefined")] options: JsValue,
-) -> JsResult<JsValue> {
-    install_panic_hook();
-    let reference = decode_model(&model_bytes(&reference)?).map_err(|e| fail(format_args!("reference: {e}")))?;
-    let candidate = decode_model(&model_bytes(&candidate)?).map_err(|e| fail(format_args!("candidate: {e}")))?;
-    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
-    if !is_plain_object(&options) {
-        return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
-    }
-    let (inputs, default_source) = compare_samples(&reference, &options)?;
-    let intermediates = match get(&options, "intermediates").map_err(fail)? {
-        v if v.is_undefined() => true,
-        v => {
-            v.as_bool().ok_or_else(|| fail(format_args!("`intermediates` must be a boolean, got {}", describe(&v))))?
-        }
-    };
-    let input_source = match get(&options, "inputSource").map_err(fail)? {
-        v if v.is_undefined() => default_source,
-        v => v.as_string().ok_or_else(|| fail(format_args!("`inputSource` must be a string, got {}", describe(&v))))?,
-    };
-    let on_progress = match get(&options, "onProgress").map_err(fail)? {
-        v if v.is_undefined() => None,
-        v => Some(
-            v.dyn_into::<js_sys::Function>()
-                .map_err(|v| fail(format_args!("`onProgress` must be a function, got {}", describe(&v))))?,
-        ),
-    };
-    let mut thrown: Option<JsValue> = None;
-    let mut progress = |done: usize, total: usize| {
-        let (Some(callback), None) = (&on_progress, &thrown) else { return };
-        let report = Object::new();
-        let _ = set(&report, "done", &JsValue::from_f64(done as f64));
-        let _ = set(&report, "total", &JsValue::from_f64(total as f64));
-        if let Err(e) = callback.call1(&JsValue::UNDEFINED, &report) {
-            thrown = Some(e);
-        }
-    };
-    let options = CompareOptions { intermediates, input_source };
-    let report = compare_models_with_progress(&reference, &candidate, &inputs, &options, &mut progress)?;
-    if let Some(e) = thrown {
-        return Err(fail(format_args!("`onProgress` threw: {}", describe_error(&e))));
-    }
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    report.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the report: {e}")))
-}
-
-/// The samples `options` asks for, and how to describe them.
-fn compare_samples(reference: &crate::ir::Model, options: &JsValue) -> JsResult<(Vec<InputSet>, String)> {
-    let inputs = get(options, "inputs").map_err(fail)?;
-    let random = get(options, "random").map_err(fail)?;
-    if !inputs.is_undefined() {
-        if !random.is_undefined() {
-            return Err(fail("give `inputs` or `random`, not both"));
-        }
-        let arrays = read_inputs(&inputs)?;
-        let dataset = Dataset::from_stacked(arrays, &declared_inputs(&reference.graph))?;
-        return Ok((dataset.samples, "inputs from JavaScript".into()));
-    }
-    let (seed, count) = if random.is_undefined() {
-        (0, DEFAULT_RANDOM_SAMPLES)
-    } else if is_plain_object(&random) {
-        let seed = optional_integer(&random, "seed", 0.0)?.unwrap_or(0) as u64;
-        let count = optional_integer(&random, "samples", 1.0)?.unwrap_or(DEFAULT_RANDOM_SAMPLES as u64) as usize;
-        (seed, count)
-    } else {
-        return Err(fail(format_args!("`random` must be an object {{ seed, samples }}, got {}", describe(&random))));
-    };
-    if count > MAX_RANDOM_SAMPLES {
-        return Err(fail(format_args!("`random.samples` is {count}; pare makes at most {MAX_RANDOM_SAMPLES}")));
-    }
-    let sets = random_input_sets(reference, &RandomInputs::new(seed), count)?;
-    Ok((sets, format!("random inputs, seed {seed}")))
-}
-
-const DEFAULT_RANDOM_SAMPLES: usize = 8;
-/// Random samples are all made up front; more than this is surely a mistake.
-const MAX_RANDOM_SAMPLES: usize = 100_000;
-
-/// `object[key]` as a safe integer ≥ `min`, or `None` when absent.
-fn optional_integer(object: &JsValue, key: &str, min: f64) -> JsResult<Option<u64>> {
-    let value = get(object, key).map_err(fail)?;
-    if value.is_undefined() {
-        return Ok(None);
-    }
-    match value.as_f64() {
-        Some(n) if n.fract() == 0.0 && n >= min && n <= MAX_SAFE_INTEGER => Ok(Some(n as u64)),
-        _ => Err(fail(format_args!("`random.{key}` must be an integer ≥ {min}, got {}", describe(&value)))),
-    }
-}
-
-/// The message of a thrown JS value.
-fn describe_error(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>().and_then(|err| err.message().as_string()).unwrap_or_else(|| describe(e))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,163 @@
+//! `compare(reference, candidate, options)`: two models on the same samples (from JS arrays or
+//! seeded random ones), the error of the candidate against the reference as a report object.
+
+use js_sys::Object;
+use serde::Serialize as _;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use super::{JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, read_inputs, set};
+use crate::compare::{CompareOptions, compare_models_with_progress, random_input_sets};
+use crate::onnx::decode_model;
+use crate::runtime::random_inputs::declared_inputs;
+use crate::runtime::{Dataset, InputSet, RandomInputs};
+
+#[wasm_bindgen(typescript_custom_section)]
+const COMPARE_TYPES: &str = r#"
+/** Options of `compare`: samples from `inputs` (stacked along the first axis, keyed by input
+ * name) or seeded `random` ones (the default: seed 0, 8 samples), not both. */
+export interface CompareOptions {
+    inputs?: Tensors | Map<string, Tensor>;
+    random?: { seed?: number; samples?: number };
+    /** Compare the intermediate tensors both models name (default true). */
+    intermediates?: boolean;
+    /** Describes the samples in the report. */
+    inputSource?: string;
+    /** Called after each sample. */
+    onProgress?: (progress: { done: number; total: number }) => void;
+}
+/** What `compare` reports (pare::compare::CompareReport, the JSON of `pare compare --json`). */
+export interface CompareReport {
+    input_source: string;
+    samples: number;
+    outputs: TensorComparison[];
+    intermediates_compared: boolean;
+    intermediates: TensorComparison[];
+    intermediates_skipped: { name: string; reason: string }[];
+}
+export interface TensorComparison {
+    name: string;
+    dtype: string;
+    shape: number[];
+    metrics: { elements: number; max_abs: number; mean_abs: number; cosine: number | null;
+               sqnr_db: number | null; exact: boolean; nonfinite_mismatches: number };
+    agreement?: { classes: number; rows: number; top1_matches: number; top1_rate: number;
+                  top5_matches: number | null; top5_rate: number | null };
+}
+"#;
+
+/// Runs both models on the same samples and reports how far the candidate's outputs and shared
+/// intermediate tensors are from the reference's (`pare::compare`; see `CompareOptions`).
+#[wasm_bindgen(unchecked_return_type = "CompareReport")]
+pub fn compare(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] reference: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] candidate: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CompareOptions | undefined")] options: JsValue,
+) -> JsResult<JsValue> {
+    install_panic_hook();
+    let reference = decode_model(&model_bytes(&reference)?).map_err(|e| fail(format_args!("reference: {e}")))?;
+    let candidate = decode_model(&model_bytes(&candidate)?).map_err(|e| fail(format_args!("candidate: {e}")))?;
+    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
+    if !is_plain_object(&options) {
+        return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
+    }
+    let (inputs, default_source) = match samples_from(&reference, &options, "inputs", "random")? {
+        Some(found) => found,
+        None => random_samples(&reference, 0, DEFAULT_RANDOM_SAMPLES)?,
+    };
+    let intermediates = match get(&options, "intermediates").map_err(fail)? {
+        v if v.is_undefined() => true,
+        v => {
+            v.as_bool().ok_or_else(|| fail(format_args!("`intermediates` must be a boolean, got {}", describe(&v))))?
+        }
+    };
+    let input_source = match get(&options, "inputSource").map_err(fail)? {
+        v if v.is_undefined() => default_source,
+        v => v.as_string().ok_or_else(|| fail(format_args!("`inputSource` must be a string, got {}", describe(&v))))?,
+    };
+    let on_progress = match get(&options, "onProgress").map_err(fail)? {
+        v if v.is_undefined() => None,
+        v => Some(
+            v.dyn_into::<js_sys::Function>()
+                .map_err(|v| fail(format_args!("`onProgress` must be a function, got {}", describe(&v))))?,
+        ),
+    };
+    let mut thrown: Option<JsValue> = None;
+    let mut progress = |done: usize, total: usize| {
+        let (Some(callback), None) = (&on_progress, &thrown) else { return };
+        let report = Object::new();
+        let _ = set(&report, "done", &JsValue::from_f64(done as f64));
+        let _ = set(&report, "total", &JsValue::from_f64(total as f64));
+        if let Err(e) = callback.call1(&JsValue::UNDEFINED, &report) {
+            thrown = Some(e);
+        }
+    };
+    let options = CompareOptions { intermediates, input_source };
+    let report = compare_models_with_progress(&reference, &candidate, &inputs, &options, &mut progress)?;
+    if let Some(e) = thrown {
+        return Err(fail(format_args!("`onProgress` threw: {}", describe_error(&e))));
+    }
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    report.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the report: {e}")))
+}
+
+/// The samples `options[inputs_key]` (stacked arrays) or `options[random_key]` (`{ seed,
+/// samples }`) ask for, and how to describe them; `None` when neither is given.
+pub(super) fn samples_from(
+    model: &crate::ir::Model,
+    options: &JsValue,
+    inputs_key: &str,
+    random_key: &str,
+) -> JsResult<Option<(Vec<InputSet>, String)>> {
+    let inputs = get(options, inputs_key).map_err(fail)?;
+    let random = get(options, random_key).map_err(fail)?;
+    if !inputs.is_undefined() {
+        if !random.is_undefined() {
+            return Err(fail(format_args!("give `{inputs_key}` or `{random_key}`, not both")));
+        }
+        let arrays = read_inputs(&inputs)?;
+        let dataset = Dataset::from_stacked(arrays, &declared_inputs(&model.graph))?;
+        return Ok(Some((dataset.samples, "inputs from JavaScript".into())));
+    }
+    if random.is_undefined() {
+        return Ok(None);
+    }
+    if !is_plain_object(&random) {
+        return Err(fail(format_args!("`{random_key}` must be an object {{ seed, samples }}, got {}", describe(&random))));
+    }
+    let seed = optional_integer(&random, random_key, "seed", 0.0)?.unwrap_or(0);
+    let count = optional_integer(&random, random_key, "samples", 1.0)?.unwrap_or(DEFAULT_RANDOM_SAMPLES as u64) as usize;
+    Ok(Some(random_samples(model, seed, count)?))
+}
+
+/// `count` seeded random samples for `model`.
+fn random_samples(model: &crate::ir::Model, seed: u64, count: usize) -> JsResult<(Vec<InputSet>, String)> {
+    if count > MAX_RANDOM_SAMPLES {
+        return Err(fail(format_args!("{count} random samples asked; pare makes at most {MAX_RANDOM_SAMPLES}")));
+    }
+    let sets = random_input_sets(model, &RandomInputs::new(seed), count)?;
+    Ok((sets, format!("random inputs, seed {seed}")))
+}
+
+const DEFAULT_RANDOM_SAMPLES: usize = 8;
+/// Random samples are all made up front; more than this is surely a mistake.
+const MAX_RANDOM_SAMPLES: usize = 100_000;
+
+/// `object[key]` as a safe integer ≥ `min`, or `None` when absent (`owner` names the object in
+/// messages).
+fn optional_integer(object: &JsValue, owner: &str, key: &str, min: f64) -> JsResult<Option<u64>> {
+    let value = get(object, key).map_err(fail)?;
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(n) if n.fract() == 0.0 && n >= min && n <= super::MAX_SAFE_INTEGER => Ok(Some(n as u64)),
+        _ => Err(fail(format_args!("`{owner}.{key}` must be an integer ≥ {min}, got {}", describe(&value)))),
+    }
+}
+
+/// The message of a thrown JS value.
+pub(super) fn describe_error(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().and_then(|err| err.message().as_string()).unwrap_or_else(|| describe(e))
+}
+

@@ -1,0 +1,102 @@
+//! `compress(model, recipe, options)`: the recipe of the CLI and the web app (an object or its
+//! JSON text) applied in the page, with calibration samples from JS arrays or seeded random ones,
+//! and progress reported per stage. Returns the compressed ONNX bytes and the report.
+
+use js_sys::{Object, Uint8Array};
+use serde::Serialize as _;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use super::compare::{describe_error, samples_from};
+use super::{JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, set};
+use crate::compress::{Progress, Recipe, compress as compress_model};
+use crate::onnx::{decode_model, encode_model};
+use crate::runtime::Dataset;
+
+#[wasm_bindgen(typescript_custom_section)]
+const COMPRESS_TYPES: &str = r#"
+/** A recipe: steps applied in order, e.g. `{ steps: [{ prune: { method: "unstructured", ratio: 0.5 } },
+ * { quantize: { mode: "static" } }] }`. The same JSON as `pare compress --recipe` (see README). */
+export interface Recipe {
+    steps: Array<{ quantize: Record<string, unknown> } | { prune: Record<string, unknown> }>;
+}
+/** Options of `compress`: calibration samples stacked along the first axis and keyed by input
+ * name, or seeded random ones (a data-free try), not both. Static quantization needs one. */
+export interface CompressOptions {
+    calibration?: Tensors | Map<string, Tensor>;
+    calibrationRandom?: { seed?: number; samples?: number };
+    /** Called as work advances: step (from 0) of steps, stage ("calibrate", "quantize", "prune"), done of total. */
+    onProgress?: (progress: { step: number; steps: number; stage: string; done: number; total: number }) => void;
+}
+/** What `compress` returns: the compressed ONNX file, the report (sizes raw and gzip, each step's
+ * layers, ranges, skips and notes) and the recipe as applied (defaults filled in). */
+export interface CompressResult {
+    model: Uint8Array;
+    report: Record<string, unknown>;
+    recipe: Recipe;
+}
+"#;
+
+/// Compresses a model with a recipe (`pare::compress`).
+#[wasm_bindgen(unchecked_return_type = "CompressResult")]
+pub fn compress(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Recipe | string")] recipe: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CompressOptions | undefined")] options: JsValue,
+) -> JsResult<JsValue> {
+    install_panic_hook();
+    let model = decode_model(&model_bytes(&bytes)?).map_err(fail)?;
+    let recipe = read_recipe(&recipe)?;
+    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
+    if !is_plain_object(&options) {
+        return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
+    }
+    let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
+        .map(|(samples, _)| Dataset { samples });
+    let on_progress = match get(&options, "onProgress").map_err(fail)? {
+        v if v.is_undefined() => None,
+        v => Some(
+            v.dyn_into::<js_sys::Function>()
+                .map_err(|v| fail(format_args!("`onProgress` must be a function, got {}", describe(&v))))?,
+        ),
+    };
+    let mut thrown: Option<JsValue> = None;
+    let mut progress = |p: &Progress| {
+        let (Some(callback), None) = (&on_progress, &thrown) else { return };
+        let report = Object::new();
+        let _ = set(&report, "step", &JsValue::from_f64(p.step as f64));
+        let _ = set(&report, "steps", &JsValue::from_f64(p.steps as f64));
+        let _ = set(&report, "stage", &JsValue::from_str(&p.stage));
+        let _ = set(&report, "done", &JsValue::from_f64(p.done as f64));
+        let _ = set(&report, "total", &JsValue::from_f64(p.total as f64));
+        if let Err(e) = callback.call1(&JsValue::UNDEFINED, &report) {
+            thrown = Some(e);
+        }
+    };
+    let (compressed, report) = compress_model(&model, &recipe, calibration.as_ref(), &mut progress).map_err(fail)?;
+    if let Some(e) = thrown {
+        return Err(fail(format_args!("`onProgress` threw: {}", describe_error(&e))));
+    }
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let result = Object::new();
+    let model_out = Uint8Array::from(&encode_model(&compressed)[..]);
+    set(&result, "model", &model_out).map_err(fail)?;
+    let report = report.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the report: {e}")))?;
+    set(&result, "report", &report).map_err(fail)?;
+    let recipe = recipe.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the recipe: {e}")))?;
+    set(&result, "recipe", &recipe).map_err(fail)?;
+    Ok(result.into())
+}
+
+/// A recipe object or its JSON text, parsed as the CLI parses a recipe file (same messages).
+fn read_recipe(value: &JsValue) -> JsResult<Recipe> {
+    let text = match value.as_string() {
+        Some(text) => text,
+        None if is_plain_object(value) => js_sys::JSON::stringify(value)
+            .map_err(|e| fail(format_args!("the recipe cannot be written as JSON: {}", describe_error(&e))))?
+            .as_string()
+            .unwrap_or_default(),
+        None => return Err(fail(format_args!("the recipe must be an object or a JSON string, got {}", describe(value)))),
+    };
+    Recipe::from_json(&text).map_err(fail)
+}
