@@ -14,12 +14,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{read, repo_root, site_packages};
+use common::{read, repo_root, site_packages, venv_path};
 use pare::compress::quantize::{CalibrationMethod, IntType, Mode, QuantizeSpec};
-use pare::compress::{CompressReport, Recipe, Step, compress};
+use pare::compress::{CompressReport, Recipe, Step, StepReport, compress};
 use pare::ir::{Model, Tensor};
 use pare::npy::{read_npy, write_npy};
-use pare::onnx::{decode_model, encode_model};
+use pare::onnx::{decode_model, decode_tensor, encode_model};
 use pare::runtime::{Dataset, Session};
 
 fn fixture(name: &str) -> PathBuf {
@@ -213,4 +213,52 @@ fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(out.status.success(), "{cmd:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// The pretrained Silero VAD (PyPI silero-vad): its Conv weights are `Constant` nodes inside the
+/// `If` bodies that pick the 16 kHz or 8 kHz branch. Weight-only and static quantization must
+/// reach them, and the result must still pass the checker and match onnxruntime.
+#[test]
+fn silero_vad_weights_in_constant_nodes_inside_if_bodies_are_quantized() {
+    let model = decode_model(&read(&venv_path("silero_vad/data/silero_vad.onnx"))).unwrap();
+    let set = repo_root().join("tests/fixtures/silero_vad/silero_vad/test_data_set_0");
+    let feeds: Vec<(String, Tensor)> = model
+        .graph
+        .feed_inputs()
+        .enumerate()
+        .map(|(i, v)| (v.name.clone(), decode_tensor(&read(&set.join(format!("input_{i}.pb")))).unwrap().1))
+        .collect();
+    let calib = Dataset { samples: vec![feeds.clone()] };
+    let root = repo_root().join("target/quantize_cases_silero");
+    let _ = std::fs::remove_dir_all(&root);
+    let mut cases = Vec::new();
+    for (name, mode) in [("silero_weights", Mode::Weights), ("silero_static", Mode::Static)] {
+        let (q, report) = quantize(&model, QuantizeSpec::new(mode), Some(&calib));
+        let StepReport::Quantize(r) = &report.steps[0] else { panic!("a quantize step report") };
+        let in_bodies = r.layers.iter().filter(|l| !l.graph.is_empty()).count();
+        println!("{name}: {} layers quantized, {in_bodies} inside If bodies; {} → {} bytes", r.layers.len(), report.before.bytes, report.after.bytes);
+        assert!(in_bodies >= 8, "{name}: the Conv weights inside the If bodies should be quantized, got {in_bodies}");
+        // The LSTM's weights stay float (LSTM is not a quantized layer type yet): ~0.64×.
+        assert!(report.after.bytes * 10 < report.before.bytes * 8, "{name}: INT8 conv weights should shrink the file");
+        let tolerance = match mode {
+            Mode::Static => r#"{"kind": "output_step", "value": 1.001}"#,
+            _ => r#"{"kind": "relative", "value": 1e-4}"#,
+        };
+        let refs: Vec<(&str, &Tensor)> = feeds.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        let dir = root.join(name);
+        write_case(&dir, &q, &refs, tolerance);
+        cases.push(dir);
+    }
+    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
+    let out = run(Command::new(&python).arg(repo_root().join("tests/python/check_quantized.py")).args(&cases));
+    let node_out = run(Command::new("node").arg(repo_root().join("tests/node/run_onnxruntime_node.mjs")).args(&cases));
+    assert_eq!(out.lines().count(), 2);
+    assert_eq!(node_out.lines().count(), 2, "onnxruntime-node runs both: {node_out}");
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for o in v["outputs"].as_array().unwrap() {
+            println!("{}: {} pare vs onnxruntime {:.3e} (allowed {:.3e})", v["case"], o["output"], o["max_abs_diff"].as_f64().unwrap(), o["allowed"].as_f64().unwrap());
+            assert_eq!(o["ok"], true, "{v}");
+        }
+    }
 }

@@ -68,6 +68,11 @@ pub fn quantize_static(
     }
     let scheme = Scheme { ty: spec.activation_type, symmetric: spec.symmetric_activations, reduced: false };
     let plan = plan(&model.graph, spec, scheme, report)?;
+    if plan.selected.is_empty() {
+        // `apply` fails with "nothing to quantize" if the bodies have no layer either.
+        report.notes.push("no node of the main graph is one static quantization handles; only weights inside subgraphs were considered".into());
+        return quantize_subgraph_weights(model, spec, report);
+    }
 
     let (ranges, samples) = {
         let mut progress = |done, total| ctx.progress("calibrate", done, total);
@@ -193,7 +198,11 @@ pub fn quantize_static(
     }
     remove_orphaned(graph, &originals);
 
-    // Subgraphs: weights only.
+    quantize_subgraph_weights(model, spec, report)
+}
+
+/// Weights inside If/Loop/Scan bodies, which calibration does not reach: weight-only.
+fn quantize_subgraph_weights(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
     let mut in_subgraphs = 0;
     for node in &mut model.graph.nodes {
         let label = node.label();
@@ -242,11 +251,6 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
             }
         }
         plan.selected.push(i);
-    }
-    if plan.selected.is_empty() {
-        return Err(QuantizeError::NothingToQuantize(
-            "no node of a type static quantization handles (Conv, Gemm, MatMul, Add, …) is selected".into(),
-        ));
     }
     let selected: HashSet<usize> = plan.selected.iter().copied().collect();
     if !scheme.symmetric {
