@@ -262,3 +262,28 @@ fn silero_vad_weights_in_constant_nodes_inside_if_bodies_are_quantized() {
         }
     }
 }
+
+/// Prune, then quantize: every weight the pruning zeroed is still exactly zero as an integer
+/// (symmetric and asymmetric schemes map 0.0 to the zero point exactly).
+#[test]
+fn prune_then_quantize_keeps_every_pruned_zero() {
+    let model = mnist();
+    let calib = calibration();
+    let prune: pare::compress::prune::PruneSpec =
+        serde_json::from_str(r#"{"method": "unstructured", "ratio": 0.5, "keep_first_last": false}"#).unwrap();
+    for symmetric in [true, false] {
+        let mut spec = QuantizeSpec::new(Mode::Static);
+        spec.symmetric_weights = symmetric;
+        let recipe = Recipe { steps: vec![Step::Prune(prune.clone()), Step::Quantize(spec)] };
+        let (q, _) = compress(&model, &recipe, Some(&calib), &mut |_| {}).unwrap();
+        for weight in ["w1", "w2", "w3", "w4"] {
+            let quantized = q.graph.initializer(&format!("{weight}_quantized")).expect("quantized weight");
+            let zero_point = q.graph.initializer(&format!("{weight}_zero_point")).expect("zero point").tensor.to_i64_vec().unwrap();
+            let values = quantized.tensor.to_i64_vec().unwrap();
+            let per_channel = values.len() / zero_point.len();
+            let at_zero = values.iter().enumerate().filter(|(i, v)| **v == zero_point[i / per_channel]).count();
+            let share = at_zero as f64 / values.len() as f64;
+            assert!(share >= 0.5, "{weight} (symmetric {symmetric}): only {share:.3} of the weights are exactly zero after prune 50% + INT8");
+        }
+    }
+}
