@@ -161,6 +161,9 @@ fn job(graph: &Graph, i: usize) -> Result<Option<Job>, String> {
         Err(reason) => return Err(reason),
     };
     let node = &graph.nodes[i];
+    if node.outputs.first().is_none_or(String::is_empty) {
+        return Err("the node has no output".into());
+    }
     let weight_name = node.inputs[1].clone();
     let Some((_, Tensor::F32(w))) = find_weight(graph, &weight_name) else { return Ok(None) };
     let w2 = w.view().into_dimensionality::<Ix2>().map_err(|_| format!("weight `{weight_name}` has rank {}: dynamic mode needs a 2-D weight", w.ndim()))?;
