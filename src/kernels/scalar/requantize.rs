@@ -14,6 +14,8 @@ pub trait Int8Output: Copy + Default + Send + Sync + 'static {
     const MAX: i32;
     /// `v`, already inside `[MIN, MAX]`, as the type.
     fn from_clamped(v: i32) -> Self;
+    /// The values' bytes (two's complement for i8), for kernels that store whole vectors.
+    fn bytes_mut(values: &mut [Self]) -> &mut [u8];
 }
 
 impl Int8Output for u8 {
@@ -23,6 +25,9 @@ impl Int8Output for u8 {
     fn from_clamped(v: i32) -> Self {
         v as u8
     }
+    fn bytes_mut(values: &mut [Self]) -> &mut [u8] {
+        values
+    }
 }
 
 impl Int8Output for i8 {
@@ -31,6 +36,11 @@ impl Int8Output for i8 {
     #[inline(always)]
     fn from_clamped(v: i32) -> Self {
         v as i8
+    }
+    fn bytes_mut(values: &mut [Self]) -> &mut [u8] {
+        // SAFETY: i8 and u8 have the same size, alignment and validity (every bit pattern),
+        // and the returned slice borrows `values` mutably for its whole life.
+        unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<u8>(), values.len()) }
     }
 }
 

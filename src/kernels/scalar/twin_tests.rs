@@ -23,6 +23,7 @@ impl Lcg {
 
 type Gemm<A, B> = fn(usize, usize, usize, Operand<A>, Operand<B>, &mut [i32]) -> Result<(), GemmShapeError>;
 
+#[allow(clippy::too_many_arguments)]
 fn agree<A: Int8Operand, B: Int8Operand>(gemm: Gemm<A, B>, m: usize, n: usize, k: usize, a: &[A], za: &[i32], b: &[B], zb: &[i32]) {
     let (a, b) = (Operand { values: a, zero_points: za }, Operand { values: b, zero_points: zb });
     let mut want = vec![0; m * n];
