@@ -109,6 +109,7 @@ fn int8_gemm_twins_are_bit_identical_on_random_and_blocked_shapes() {
     int8_agree(2, 3, k, &vec![255u8; 2 * k], &[0, 255], &vec![0u8; 3 * k], &[255, 0, 128]);
 }
 
+#[allow(clippy::too_many_arguments)]
 fn f32_agree(rng: &mut Lcg, m: usize, n: usize, k: usize, trans_a: bool, trans_b: bool, alpha: f32, beta: f32) {
     let (a_data, b_data) = (rng.floats(m * k), rng.floats(k * n));
     let a = if trans_a { MatRef::row_major(&a_data, k, m).t() } else { MatRef::row_major(&a_data, m, k) };
