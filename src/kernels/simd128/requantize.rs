@@ -2,11 +2,12 @@
 //! rounding like `as f32`), multiply, clamp with `pmax`/`pmin` (a NaN product becomes the
 //! lower bound, as in the scalar rule), round half to even (`f32x4.nearest`), convert back
 //! (exact: the value is integral and in range), add the zero point, narrow to bytes. Every
-//! step rounds exactly as the scalar `requantize`, so outputs are bit-identical to it.
+//! step rounds exactly as the scalar `requantize`, so outputs are bit-identical to it. NaN
+//! products are replaced by the lower bound before the clamp (see `four`).
 
 use core::arch::wasm32::{
-    f32x4_convert_i32x4, f32x4_mul, f32x4_nearest, f32x4_pmax, f32x4_pmin, f32x4_splat, i8x16_narrow_i16x8, i16x8_narrow_i32x4,
-    i32x4_add, i32x4_splat, i32x4_trunc_sat_f32x4, u8x16_narrow_i16x8, v128, v128_load, v128_store,
+    f32x4_convert_i32x4, f32x4_eq, f32x4_mul, f32x4_nearest, f32x4_pmax, f32x4_pmin, f32x4_splat, i8x16_narrow_i16x8, i16x8_narrow_i32x4,
+    i32x4_add, i32x4_splat, i32x4_trunc_sat_f32x4, u8x16_narrow_i16x8, v128, v128_bitselect, v128_load, v128_store,
 };
 
 use crate::kernels::scalar::requantize::{self as scalar, Int8Output};
@@ -21,7 +22,10 @@ fn bounds<Q: Int8Output>(zero_point: i32) -> (v128, v128) {
 /// Four accumulators (bias already added) to four clamped, rounded, shifted i32s.
 #[inline(always)]
 fn four(acc: v128, multiplier: v128, low: v128, high: v128, zero: v128) -> v128 {
-    let scaled = f32x4_mul(f32x4_convert_i32x4(acc), multiplier);
+    let product = f32x4_mul(f32x4_convert_i32x4(acc), multiplier);
+    // NaN lanes become `low` explicitly: in the relaxed-SIMD build, pmax/pmin alone let NaN
+    // through (tests saw 0 instead of `low`; LLVM may pick relaxed min/max, NaN-unspecified).
+    let scaled = v128_bitselect(product, low, f32x4_eq(product, product));
     let clamped = f32x4_pmin(high, f32x4_pmax(low, scaled));
     i32x4_add(i32x4_trunc_sat_f32x4(f32x4_nearest(clamped)), zero)
 }
