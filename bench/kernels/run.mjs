@@ -19,6 +19,33 @@ function load(dir) {
   }
 }
 
+// Whether this engine's i32x4.relaxed_dot_i8x16_i7x16_add_s gives the spec's result: a hand-
+// assembled module computes one dot product of known bytes. Node 20 (V8 11.3, behind
+// --experimental-wasm-relaxed-simd) returns twice the dot product; Chromium 156 is right.
+function relaxedDotStatus() {
+  try {
+    const body = [0x00, 0x41, 0x30, 0x41, 0x00, 0xfd, 0x00, 0x00, 0x00, 0x41, 0x10, 0xfd, 0x00, 0x00, 0x00,
+      0x41, 0x20, 0xfd, 0x00, 0x00, 0x00, 0xfd, 0x93, 0x02, 0xfd, 0x0b, 0x00, 0x00, 0x0b];
+    const code = [0x01, body.length, ...body];
+    const bytes = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 5, 3, 1, 0, 1,
+      7, 9, 2, 1, 0x66, 0, 0, 1, 0x6d, 2, 0, 10, code.length, ...code]);
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+    const mem = new Int8Array(exports.m.buffer);
+    const a = [-1, -2, 3, 4, -128, 127, 5, -6, 1, 1, 1, 1, 0, 0, 0, 0];
+    const b = [1, 2, 3, 4, 100, 100, 127, 0, 10, 20, 30, 40, 7, 7, 7, 7];
+    mem.set(a, 0);
+    mem.set(b, 16);
+    mem.set([1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0], 32);
+    exports.f();
+    const got = Array.from(new Int32Array(exports.m.buffer, 48, 4));
+    const want = [0, 1, 2, 3].map((l) => l + 1 + [0, 1, 2, 3].reduce((s, u) => s + a[4 * l + u] * b[4 * l + u], 0));
+    return got.every((v, i) => v === want[i]) ? 'correct' : `WRONG (got ${got}, spec ${want})`;
+  } catch (e) {
+    return `unavailable (${String(e.message).split('\n')[0]})`;
+  }
+}
+console.log(`relaxed dot-add in this engine: ${relaxedDotStatus()}`);
+
 const builds = { scalar: load('pkg-scalar'), simd: load('pkg-simd'), relaxed: load('pkg-relaxed') };
 
 // [label, build, kernel]: which build runs which kernel.
