@@ -18,7 +18,7 @@ WASM_TESTS := --test 'wasm_*'
 # to one with wasm_bindgen_test_configure!).
 WASM_PACK_TEST := wasm-pack --log-level warn test --mode no-install
 
-.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python serve build-wasm bench
+.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python serve build-wasm bench bench-kernels
 
 help:
 	@echo "make serve   build the wasm package and serve www/ on http://localhost:$(PORT)/"
@@ -70,3 +70,8 @@ serve: build-wasm
 bench: setup
 	cargo build --release --bin pare
 	.venv/bin/python bench/pare_vs_ort.py 10
+
+# pare's GEMM kernels under wasm in Node, single thread (bench/kernels: scalar, SIMD128 and
+# relaxed-SIMD builds; GMAC/s table, last line one JSON object of ratios).
+bench-kernels: setup
+	bench/kernels/run.sh

@@ -14,10 +14,13 @@ use std::fmt;
 
 /// An 8-bit GEMM operand, widened exactly to i32.
 pub trait Int8Operand: Copy + Send + Sync + 'static {
+    /// The smallest value of the type, widened (0 for u8, −128 for i8).
+    const MIN: i32;
     fn widen(self) -> i32;
 }
 
 impl Int8Operand for u8 {
+    const MIN: i32 = 0;
     #[inline(always)]
     fn widen(self) -> i32 {
         i32::from(self)
@@ -25,6 +28,7 @@ impl Int8Operand for u8 {
 }
 
 impl Int8Operand for i8 {
+    const MIN: i32 = -128;
     #[inline(always)]
     fn widen(self) -> i32 {
         i32::from(self)
@@ -60,7 +64,7 @@ impl fmt::Display for GemmShapeError {
 
 impl std::error::Error for GemmShapeError {}
 
-fn check_len(what: &'static str, got: usize, needed: Option<usize>) -> Result<(), GemmShapeError> {
+pub(super) fn check_len(what: &'static str, got: usize, needed: Option<usize>) -> Result<(), GemmShapeError> {
     match needed {
         Some(needed) if got >= needed => Ok(()),
         Some(needed) => Err(GemmShapeError { what, needed, got }),

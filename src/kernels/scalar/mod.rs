@@ -10,3 +10,12 @@ pub mod matrix;
 
 // Integer GEMM (used by ops/quant).
 pub mod gemm_integer;
+
+// Packed INT8, requantization and binary kernels: the oracles of the SIMD twins (kernels/mod.rs).
+pub mod gemm_binary;
+pub mod gemm_i8;
+pub mod gemm_i8_split;
+pub mod requantize;
+
+#[cfg(test)]
+mod twin_tests;

@@ -11,7 +11,7 @@ use half::{bf16, f16};
 use ndarray::ArrayD;
 
 use crate::ir::{DType, Element, Tensor};
-use crate::kernels::scalar::gemm_f32;
+use crate::kernels;
 use crate::kernels::scalar::gemm_generic::{MacElement, gemm_acc};
 use crate::kernels::scalar::matrix::MatRef;
 use crate::ops::OpError;
@@ -92,7 +92,7 @@ impl NnFloat for f32 {
         }
     }
     fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
-        gemm_f32::gemm(alpha, a, b, beta, c, ldc);
+        kernels::gemm_f32(alpha, a, b, beta, c, ldc);
     }
     fn of_f64(v: f64) -> f32 {
         v as f32
