@@ -124,6 +124,9 @@ fn support_table(
     let mut rows = String::new();
     let mut seen = BTreeSet::new();
     for e in registry.entries() {
+        if e.domain == pare::ops::RUNTIME_DOMAIN {
+            continue; // runtime-internal ops (integer execution), never in a model file
+        }
         let op = if e.domain.is_empty() { e.op_type.to_string() } else { format!("{}:{}", e.domain, e.op_type) };
         if !seen.insert(op.clone()) {
             continue;

@@ -19,6 +19,7 @@ mod shape;
 
 pub use context::{BuildContext, EmptyScope, ExecContext, Operator, Scope, Subgraph, SubgraphCompiler};
 pub use error::OpError;
+pub use quant::RUNTIME_DOMAIN;
 pub use registry::{BuildFn, OpEntry, Registry};
 
 /// The newest ONNX opset pare knows (ONNX 1.22 defines opsets up to this one).

@@ -3,6 +3,7 @@
 
 pub mod dataset;
 mod error;
+pub mod integer;
 mod plan;
 pub mod random_inputs;
 mod session;
@@ -11,7 +12,7 @@ pub use dataset::{Dataset, DatasetError, InputSet};
 pub use error::RunError;
 pub use plan::{Observer, Opsets, Plan};
 pub use random_inputs::{RandomInputError, RandomInputs};
-pub use session::{InputSpec, Session};
+pub use session::{InputSpec, Session, SessionOptions};
 
 #[cfg(test)]
 mod tests;

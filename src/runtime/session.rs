@@ -1,17 +1,39 @@
 //! `Session`: a model ready to run — inputs checked by name, dtype and declared shape,
 //! outputs returned by name, and optionally every intermediate value observed.
+//!
+//! By default a quantized (QDQ) model runs its quantized layers on integer kernels
+//! (`super::integer`); `SessionOptions { integer: false }` runs it exactly as written, in
+//! float arithmetic between the Q/DQ nodes.
 
 use std::collections::HashMap;
 
 use super::error::RunError;
+use super::integer::{DequantizedAlias, IntegerLayer, lower_qdq};
 use super::plan::{Observer, Opsets, Plan};
 use crate::ir::{DType, Dim, DimValue, Model, Tensor, ValueInfo, dtype::onnx_type_name, format_shape, normalize_domain};
-use crate::ops::{EmptyScope, Registry, standard_registry};
+use crate::ops::{EmptyScope, RUNTIME_DOMAIN, Registry, standard_registry};
 
 pub struct Session {
     plan: Plan,
     /// Declared graph inputs that a caller must (or may, if an initializer backs them) feed.
     inputs: Vec<InputSpec>,
+    /// Layers running on integer kernels (empty for float models or `integer: false`).
+    integer_layers: Vec<IntegerLayer>,
+    /// Float values the integer graph only has quantized, by quantized name.
+    aliases: HashMap<String, DequantizedAlias>,
+}
+
+/// How a session runs a model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Run QDQ patterns on integer kernels (default), as onnxruntime does.
+    pub integer: bool,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions { integer: true }
+    }
 }
 
 /// A graph input as declared in the model.
@@ -52,20 +74,42 @@ impl InputSpec {
 impl Session {
     /// Prepares `model` with every operator pare implements.
     pub fn new(model: &Model) -> Result<Session, RunError> {
-        Session::with_registry(model, &standard_registry())
+        Session::with_options(model, SessionOptions::default())
+    }
+
+    pub fn with_options(model: &Model, options: SessionOptions) -> Result<Session, RunError> {
+        Session::build(model, &standard_registry(), options)
     }
 
     pub fn with_registry(model: &Model, registry: &Registry) -> Result<Session, RunError> {
-        let opsets: Opsets =
+        Session::build(model, registry, SessionOptions::default())
+    }
+
+    fn build(model: &Model, registry: &Registry, options: SessionOptions) -> Result<Session, RunError> {
+        let mut opsets: Opsets =
             model.opset_import.iter().map(|o| (normalize_domain(&o.domain).to_string(), o.version)).collect();
-        let plan = Plan::compile(&model.graph, registry, &opsets)?;
+        let lowered = options.integer.then(|| lower_qdq(&model.graph)).filter(|l| !l.layers.is_empty());
+        let (plan, integer_layers, aliases) = match lowered {
+            Some(lowered) => {
+                opsets.entry(RUNTIME_DOMAIN.to_string()).or_insert(1);
+                let plan = Plan::compile(&lowered.graph, registry, &opsets)?;
+                let aliases = lowered.aliases.into_iter().map(|a| (a.quantized_name.clone(), a)).collect();
+                (plan, lowered.layers, aliases)
+            }
+            None => (Plan::compile(&model.graph, registry, &opsets)?, Vec::new(), HashMap::new()),
+        };
         let inputs = model
             .graph
             .inputs
             .iter()
             .map(|v| InputSpec::from_value_info(v, model.graph.initializer(&v.name).is_some()))
             .collect();
-        Ok(Session { plan, inputs })
+        Ok(Session { plan, inputs, integer_layers, aliases })
+    }
+
+    /// The layers that run on integer kernels, in graph order.
+    pub fn integer_layers(&self) -> &[IntegerLayer] {
+        &self.integer_layers
     }
 
     /// Declared inputs, including initializer-backed ones (`has_default`).
@@ -95,7 +139,19 @@ impl Session {
         observer: Option<Observer>,
     ) -> Result<Vec<(String, Tensor)>, RunError> {
         let feeds = self.check_inputs(inputs)?;
-        let outputs = self.plan.execute(feeds, &EmptyScope, observer)?;
+        let outputs = match observer {
+            Some(observe) if !self.aliases.is_empty() => {
+                // Observers also see the float values integer layers no longer produce.
+                let mut with_aliases = |name: &str, t: &Tensor| {
+                    observe(name, t);
+                    if let Some(dequantized) = self.aliases.get(name).and_then(|a| a.dequantize(t)) {
+                        observe(&self.aliases[name].float_name, &dequantized);
+                    }
+                };
+                self.plan.execute(feeds, &EmptyScope, Some(&mut with_aliases))?
+            }
+            observer => self.plan.execute(feeds, &EmptyScope, observer)?,
+        };
         Ok(self.plan.output_names().iter().cloned().zip(outputs).collect())
     }
 

@@ -1,13 +1,15 @@
 //! The integer convolution shared by ConvInteger and QLinearConv (ONNX opset 10):
 //! `acc[n, m, p] = Σ (x − x_zero) · (w[m] − w_zero[m])` as int32, computed per image and group
-//! as an im2col transform followed by the integer GEMM of `kernels::scalar::gemm_integer`.
+//! as an im2col transform followed by the integer GEMM of the kernel table (`kernels::gemm_i8`:
+//! the packed dot_i16x8 / relaxed-SIMD kernels in wasm, their scalar twin natively).
 //!
 //! Padding positions of the column matrix hold the input zero point, so they contribute
 //! nothing, exactly as padding the real-valued input with 0 would.
 
 use super::conv_geometry::ConvGeometry;
 use crate::ir::checked_numel;
-use crate::kernels::scalar::gemm_integer::{Int8Operand, Operand, gemm_integer};
+use crate::kernels::gemm_i8;
+use crate::kernels::scalar::gemm_integer::{Int8Operand, Operand};
 use crate::ops::OpError;
 
 /// Upper bound on the elements of one column-matrix chunk: output positions are processed in
@@ -70,7 +72,7 @@ fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
                 im2col.fill(channels, x_zero, first_run, chunk_columns);
                 let chunk_columns = Operand { values: &chunk_columns[..], zero_points: &column_zero[..width] };
                 let chunk_block = &mut block[..group_out * width];
-                gemm_integer(group_out, width, rows, weights, chunk_columns, chunk_block)
+                gemm_i8(group_out, width, rows, weights, chunk_columns, chunk_block)
                     .map_err(|e| OpError::invalid(e.to_string()))?;
                 let position = first_run * run_len;
                 for (channel, values) in chunk_block.chunks(width).enumerate() {

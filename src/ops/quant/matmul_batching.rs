@@ -9,7 +9,8 @@
 //! or `[D…, 1, N]`.
 
 use crate::ir::checked_numel;
-use crate::kernels::scalar::gemm_integer::{Int8Operand, Operand, gemm_integer};
+use crate::kernels::gemm_i8;
+use crate::kernels::scalar::gemm_integer::{Int8Operand, Operand};
 use crate::ops::OpError;
 use crate::ops::util::broadcast_shapes;
 
@@ -196,7 +197,7 @@ pub fn batched_gemm<A: Int8Operand, B: Int8Operand>(
     let mut out = vec![0i32; checked_numel(&shape.output)?];
     for_each_product(shape, a, b, a_zero, b_zero, &mut out, |a, b, za, zb, c| {
         let (a, b) = (Operand { values: a, zero_points: za }, Operand { values: b, zero_points: zb });
-        gemm_integer(shape.m, shape.n, shape.k, a, b, c).map_err(|e| OpError::invalid(e.to_string()))
+        gemm_i8(shape.m, shape.n, shape.k, a, b, c).map_err(|e| OpError::invalid(e.to_string()))
     })?;
     Ok(out)
 }

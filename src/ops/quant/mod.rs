@@ -1,7 +1,9 @@
 //! Quantization ops: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger,
-//! ConvInteger, QLinearConv, QLinearMatMul.
+//! ConvInteger, QLinearConv, QLinearMatMul, and the runtime-internal QLinearGemm
+//! (`qlinear_gemm.rs`: integer execution of fully-connected layers, never written to a file).
 //!
-//! Integer products run on `kernels::scalar::gemm_integer`; QLinearConv and QLinearMatMul
+//! Integer products run on the kernel table's `kernels::gemm_i8` (its oracle is
+//! `kernels::scalar::gemm_integer`); QLinearConv and QLinearMatMul
 //! requantize exactly as onnxruntime's CPU kernels (float32 multiplier, round half to even).
 
 mod conv_geometry;
@@ -15,8 +17,11 @@ mod dequantize_linear;
 mod dynamic_quantize_linear;
 mod matmul_integer;
 mod qlinear_conv;
+mod qlinear_gemm;
 mod qlinear_matmul;
 mod quantize_linear;
+
+pub use qlinear_gemm::RUNTIME_DOMAIN;
 
 use super::Registry;
 
@@ -28,6 +33,7 @@ pub fn register(r: &mut Registry) {
     qlinear_matmul::register(r);
     conv_integer::register(r);
     qlinear_conv::register(r);
+    qlinear_gemm::register(r);
 }
 
 #[cfg(test)]

@@ -9,14 +9,16 @@
 //! Requantization follows onnxruntime's CPU kernel bit for bit: the per-channel multiplier is
 //! `(x_scale · w_scale[m]) / y_scale` in float32, the bias is added to the int32 accumulator,
 //! which is then converted to float32, multiplied, clamped, rounded half to even and shifted by
-//! y_zero_point (`kernels::scalar::gemm_integer::requantize`).
+//! y_zero_point (`kernels::requantize_channel`, whose oracle is
+//! `kernels::scalar::gemm_integer::requantize`).
 
 use super::conv_geometry::{ConvAttributes, ConvGeometry};
 use super::conv_integer::per_channel_zero_points;
 use super::integer_conv::accumulate;
-use super::qtypes::{QuantInt, row_major, scale_values_f32, single, unsupported_type, zero_point_values};
+use super::qtypes::{row_major, scale_values_f32, single, unsupported_type, zero_point_values};
 use crate::ir::{DType, Tensor};
-use crate::kernels::scalar::gemm_integer::requantize;
+use crate::kernels::requantize_channel;
+use crate::kernels::scalar::requantize::Int8Output;
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -107,19 +109,16 @@ struct Requantization<'a> {
 }
 
 impl Requantization<'_> {
-    fn apply<Q: QuantInt>(&self, acc: &[i32]) -> Vec<Q> {
+    /// One `kernels::requantize_channel` call per output plane (SIMD twin in wasm).
+    fn apply<Q: Int8Output>(&self, acc: &[i32]) -> Vec<Q> {
         let mut y = vec![Q::default(); acc.len()];
         if self.out_size == 0 {
             return y;
         }
         let channels = self.multipliers.len();
-        let (min, max) = (Q::MIN as i32, Q::MAX as i32);
         for (plane, (a, out)) in acc.chunks(self.out_size).zip(y.chunks_mut(self.out_size)).enumerate() {
             let m = plane % channels;
-            for (value, result) in a.iter().zip(out.iter_mut()) {
-                let with_bias = value.wrapping_add(self.bias[m]);
-                *result = Q::saturate(i64::from(requantize(with_bias, self.multipliers[m], self.zero_point, min, max)));
-            }
+            requantize_channel(a, self.bias[m], self.multipliers[m], self.zero_point, out);
         }
         y
     }

@@ -1,0 +1,208 @@
+//! The rewrite itself: finds each QDQ pattern of `super` and replaces the float node and its
+//! output `QuantizeLinear` by one integer node. Matching is strict (see `super`'s docs); a node
+//! that does not match is left as it was.
+
+use std::collections::BTreeSet;
+
+use super::constants::{GraphIndex, QParams};
+use super::{DequantizedAlias, IntegerLayer, Lowered};
+use crate::ir::{DType, Graph, Initializer, Node, Tensor};
+use crate::ops::RUNTIME_DOMAIN;
+
+/// Ops that commute with per-tensor quantization exactly (they only move or select values).
+const PASS_THROUGH: [&str; 6] = ["MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze"];
+
+/// Rewrites the QDQ patterns of `graph` (not of its subgraphs) into integer nodes.
+pub fn lower_qdq(graph: &Graph) -> Lowered {
+    let index = GraphIndex::new(graph);
+    let mut lowered = graph.clone();
+    let mut layers = Vec::new();
+    let mut aliases = Vec::new();
+    let mut removed = BTreeSet::new();
+    for (i, node) in graph.nodes.iter().enumerate() {
+        if !node.domain.is_empty() {
+            continue;
+        }
+        let fusion = match node.op_type.as_str() {
+            "Conv" => conv(&index, node),
+            "MatMul" => matmul(&index, node),
+            "Gemm" => gemm(&index, node, &lowered),
+            op if PASS_THROUGH.contains(&op) => pass_through(&index, node),
+            _ => None,
+        };
+        let Some(fusion) = fusion else { continue };
+        layers.push(IntegerLayer {
+            node: node.label(),
+            op_type: node.op_type.clone(),
+            runs_as: fusion.node.op_type.clone(),
+        });
+        aliases.push(DequantizedAlias {
+            quantized_name: fusion.node.outputs[0].clone(),
+            float_name: node.outputs[0].clone(),
+            scale: fusion.output.scales[0],
+            zero_point: fusion.output.zero_points[0],
+        });
+        lowered.initializers.extend(fusion.initializers);
+        lowered.nodes[i] = fusion.node;
+        removed.insert(fusion.quantize_node);
+    }
+    for &i in removed.iter().rev() {
+        lowered.nodes.remove(i);
+    }
+    if !layers.is_empty() {
+        // DequantizeLinear nodes whose only reader was a fused layer, and their constants.
+        lowered.remove_unused();
+    }
+    Lowered { graph: lowered, layers, aliases }
+}
+
+/// One match: the integer node replacing the float one, the QuantizeLinear it absorbs.
+struct Fusion {
+    node: Node,
+    quantize_node: usize,
+    output: QParams,
+    initializers: Vec<Initializer>,
+}
+
+/// The QuantizeLinear that alone reads `node`'s first output, with per-tensor 8-bit params.
+fn output_quantizer(index: &GraphIndex, node: &Node) -> Option<(usize, String, QParams)> {
+    let (q_index, q) = index.sole_reader_of_type(node.outputs.first()?, "QuantizeLinear")?;
+    let params = index.qparams(q)?;
+    (params.is_per_tensor() && params.is_8bit() && q.outputs.len() == 1).then(|| (q_index, q.outputs[0].clone(), params))
+}
+
+/// `input` comes from a DequantizeLinear: its quantized input and parameters.
+fn dequantized<'g>(index: &GraphIndex<'g>, input: &str) -> Option<(String, QParams)> {
+    let (_, dq) = index.producer_of_type(input, "DequantizeLinear")?;
+    let params = index.qparams(dq)?;
+    params.is_8bit().then(|| (dq.inputs[0].clone(), params))
+}
+
+/// A dequantized activation: per-tensor.
+fn activation(index: &GraphIndex, input: &str) -> Option<(String, QParams)> {
+    dequantized(index, input).filter(|(_, p)| p.is_per_tensor())
+}
+
+/// A dequantized constant weight: its quantized tensor and parameters.
+fn weight<'g>(index: &GraphIndex<'g>, input: &str) -> Option<(String, &'g Tensor, QParams)> {
+    let (name, params) = dequantized(index, input)?;
+    let tensor = index.constant(&name)?;
+    matches!(tensor.dtype(), Some(DType::U8 | DType::I8)).then_some((name, tensor, params))
+}
+
+/// A dequantized int32 bias of `channels` values whose scale is `s_x · s_w[c]` for every channel.
+fn bias(index: &GraphIndex, input: &str, x: &QParams, w: &QParams, channels: usize) -> Option<String> {
+    let (_, dq) = index.producer_of_type(input, "DequantizeLinear")?;
+    let values = index.constant(dq.input(0)?)?;
+    if values.dtype() != Some(DType::I32) || values.shape() != [channels] {
+        return None;
+    }
+    let scales = index.bias_scales(dq)?;
+    let same_scale = (0..channels).all(|c| {
+        let want = x.scales[0] * w.scales[if w.scales.len() == 1 { 0 } else { c }];
+        let got = scales[if scales.len() == 1 { 0 } else { c }];
+        (scales.len() == 1 || scales.len() == channels) && (got - want).abs() <= 1e-6 * want.abs()
+    });
+    same_scale.then(|| dq.inputs[0].clone())
+}
+
+fn conv(index: &GraphIndex, node: &Node) -> Option<Fusion> {
+    let (quantize_node, y_name, y) = output_quantizer(index, node)?;
+    let (x_name, x) = activation(index, node.input(0)?)?;
+    let (w_name, w_tensor, w) = weight(index, node.input(1)?)?;
+    let w_shape = w_tensor.shape();
+    let channels = *w_shape.first()?;
+    if w_shape.len() < 3 || !w.fits_channels(0, w_shape.len(), channels) {
+        return None;
+    }
+    let bias_name = match node.input(2) {
+        Some(b) => bias(index, b, &x, &w, channels)?,
+        None => String::new(),
+    };
+    let mut inputs = vec![x_name, x.scale_name, x.zero_point_name, w_name, w.scale_name, w.zero_point_name];
+    inputs.extend([y.scale_name.clone(), y.zero_point_name.clone()]);
+    if !bias_name.is_empty() {
+        inputs.push(bias_name);
+    }
+    let fused = Node { name: node.name.clone(), op_type: "QLinearConv".into(), inputs, outputs: vec![y_name], attributes: node.attributes.clone(), ..Node::default() };
+    Some(Fusion { node: fused, quantize_node, output: y, initializers: Vec::new() })
+}
+
+fn matmul(index: &GraphIndex, node: &Node) -> Option<Fusion> {
+    let (quantize_node, y_name, y) = output_quantizer(index, node)?;
+    let (a_name, a) = activation(index, node.input(0)?)?;
+    let (b_name, b_tensor, b) = weight(index, node.input(1)?)?;
+    let b_shape = b_tensor.shape();
+    if b_shape.len() != 2 || !b.fits_channels(1, 2, b_shape[1]) {
+        return None;
+    }
+    let inputs = vec![a_name, a.scale_name, a.zero_point_name, b_name, b.scale_name, b.zero_point_name, y.scale_name.clone(), y.zero_point_name.clone()];
+    let fused = Node { name: node.name.clone(), op_type: "QLinearMatMul".into(), inputs, outputs: vec![y_name], ..Node::default() };
+    Some(Fusion { node: fused, quantize_node, output: y, initializers: Vec::new() })
+}
+
+fn gemm(index: &GraphIndex, node: &Node, graph: &Graph) -> Option<Fusion> {
+    let float_attr = |name: &str| node.attr_float(name).ok().map(|v| v.unwrap_or(1.0));
+    let int_attr = |name: &str| node.attr_int(name).ok().map(|v| v.unwrap_or(0));
+    let has_bias = node.input(2).is_some();
+    if float_attr("alpha")? != 1.0 || (has_bias && float_attr("beta")? != 1.0) || int_attr("transA")? != 0 {
+        return None;
+    }
+    let trans_b = int_attr("transB")? != 0;
+    let (quantize_node, y_name, y) = output_quantizer(index, node)?;
+    let (a_name, a) = activation(index, node.input(0)?)?;
+    let (b_name, b_tensor, b) = weight(index, node.input(1)?)?;
+    let b_shape = b_tensor.shape();
+    let [rows, cols] = b_shape[..] else { return None };
+    let (channels, channel_axis) = if trans_b { (rows, 0) } else { (cols, 1) };
+    if !b.fits_channels(channel_axis, 2, channels) {
+        return None;
+    }
+    let bias_name = match node.input(2) {
+        Some(c) => bias(index, c, &a, &b, channels)?,
+        None => String::new(),
+    };
+    // QLinearGemm takes the weight as [N, K] rows (Gemm's transB = 1 layout).
+    let mut initializers = Vec::new();
+    let rows_name = if trans_b {
+        b_name
+    } else {
+        let name = graph.fresh_name(&format!("{b_name}_rows"));
+        initializers.push(Initializer::new(name.clone(), transpose_2d(b_tensor)?));
+        name
+    };
+    let inputs = vec![a_name, a.scale_name, a.zero_point_name, rows_name, b.scale_name, b.zero_point_name, bias_name, y.scale_name.clone(), y.zero_point_name.clone()];
+    let fused = Node {
+        name: node.name.clone(),
+        op_type: "QLinearGemm".into(),
+        domain: RUNTIME_DOMAIN.into(),
+        inputs,
+        outputs: vec![y_name],
+        ..Node::default()
+    };
+    Some(Fusion { node: fused, quantize_node, output: y, initializers })
+}
+
+fn pass_through(index: &GraphIndex, node: &Node) -> Option<Fusion> {
+    if node.outputs.iter().skip(1).any(|o| !o.is_empty()) {
+        return None; // MaxPool's indices
+    }
+    let (quantize_node, y_name, y) = output_quantizer(index, node)?;
+    let (x_name, x) = activation(index, node.input(0)?)?;
+    if !x.same_as(&y) {
+        return None;
+    }
+    let mut fused = node.clone();
+    fused.inputs[0] = x_name;
+    fused.outputs = vec![y_name];
+    Some(Fusion { node: fused, quantize_node, output: y, initializers: Vec::new() })
+}
+
+/// The transpose of a 2-D 8-bit tensor.
+fn transpose_2d(t: &Tensor) -> Option<Tensor> {
+    match t {
+        Tensor::U8(a) => Some(Tensor::U8(a.t().as_standard_layout().into_owned())),
+        Tensor::I8(a) => Some(Tensor::I8(a.t().as_standard_layout().into_owned())),
+        _ => None,
+    }
+}
