@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use pare::ir::Tensor;
-use pare::runtime::{RandomInputs, Session};
+use pare::runtime::{RandomInputs, Session, SessionOptions};
 
 use crate::args::{self, OptionSpec};
 use crate::{CliError, command_help, human, load_model, output_files, parse_dims, parse_shapes, read_file};
@@ -18,16 +18,19 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::repeated("shape", "INPUT=D0,D1,..."),
     OptionSpec::value("out", "DIR"),
     OptionSpec::value("repeat", "N"),
+    OptionSpec::flag("float-qdq"),
 ];
 
 fn help() -> String {
     let description = format!(
         "Runs MODEL with pare's interpreter. Prints one line per output (dtype, shape, min/max/mean),\n\
-         and the wall time of the run on stderr (model loading and preparation shown apart).\n\n{}",
+         and the wall time of the run on stderr (model loading and preparation shown apart).\n\n\
+         A quantized (QDQ) model runs its quantized Conv/MatMul/Gemm layers on integer kernels, as\n\
+         onnxruntime does; stderr says how many. --float-qdq runs the graph exactly as written instead.\n\n{}",
         output_files::RULE
     );
     command_help(
-        "pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]...\n                [--shape INPUT=D0,D1,...]... [--out DIR] [--repeat N]",
+        "pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]...\n                [--shape INPUT=D0,D1,...]... [--out DIR] [--repeat N] [--float-qdq]",
         &description,
         &[
             (
@@ -46,6 +49,7 @@ fn help() -> String {
             ),
             ("--out DIR", "write each output as DIR/<name>.npy (DIR is created if needed)"),
             ("--repeat N", "run N times and report min/median/mean time (outputs of the last run)"),
+            ("--float-qdq", "run QuantizeLinear/DequantizeLinear and the layers between them in float,\nas written (no integer execution)"),
             ("-h, --help", "this help"),
         ],
     )
@@ -81,8 +85,12 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let model = load_model(model_path)?;
     let loaded = started.elapsed();
     let started = Instant::now();
-    let session = Session::new(&model).map_err(pare::Error::from)?;
+    let options = SessionOptions { integer: !parsed.flag("float-qdq") };
+    let session = Session::with_options(&model, options).map_err(pare::Error::from)?;
     let prepared = started.elapsed();
+    if !session.integer_layers().is_empty() {
+        eprintln!("pare: {} layers run on integer kernels", session.integer_layers().len());
+    }
 
     let mut inputs = read_inputs(&parsed.values("input"), &session)?;
     if random {
