@@ -25,8 +25,8 @@ pub enum QuantizeError {
     NeedsCalibration,
     #[error("nothing to quantize: {0}")]
     NothingToQuantize(String),
-    #[error("{what} needs opset {need} or later of the default domain; the model imports opset {have}")]
-    Opset { what: String, need: i64, have: i64 },
+    #[error("{what} needs opset {need} or later of the default domain; the model imports opset {have}{hint}")]
+    Opset { what: String, need: i64, have: i64, hint: &'static str },
     #[error("the graph cannot be ordered: {0}")]
     Graph(String),
     #[error("calibration failed: {0}")]
@@ -82,8 +82,8 @@ fn check_opset(model: &Model, spec: &QuantizeSpec) -> Result<(), QuantizeError> 
         _ => ("quantization (QuantizeLinear/DequantizeLinear)", 10),
     };
     if have < need {
-        let hint = if need == 13 { "; use per-tensor quantization or convert the model to a newer opset" } else { "" };
-        return Err(QuantizeError::Opset { what: format!("{what}{hint}"), need, have });
+        let hint = if need == 13 { " (use per-tensor quantization: `--per-tensor`, `\"per_channel\": false`)" } else { "" };
+        return Err(QuantizeError::Opset { what: what.to_string(), need, have, hint });
     }
     Ok(())
 }

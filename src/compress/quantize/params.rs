@@ -144,8 +144,9 @@ pub fn quantize_bias(bias: &[f32], input_scale: f32, weight: &QuantParams) -> (T
     let scales: Vec<f32> = (0..bias.len()).map(|c| input_scale * weight.scale_of(c)).collect();
     let values: Vec<i32> = bias
         .iter()
-        .zip(&scales)
-        .map(|(&b, &s)| {
+        .enumerate()
+        .map(|(c, &b)| {
+            let s = scales[c];
             let q = if s > 0.0 { (b as f64 / s as f64).round_ties_even() } else { 0.0 };
             if q > i32::MAX as f64 || q < i32::MIN as f64 {
                 saturated += 1;
@@ -153,6 +154,9 @@ pub fn quantize_bias(bias: &[f32], input_scale: f32, weight: &QuantParams) -> (T
             q.clamp(i32::MIN as f64, i32::MAX as f64) as i32
         })
         .collect();
+    // Per-tensor weights give one bias scale: a per-axis DequantizeLinear needs opset 13, and
+    // per-tensor models are what users of older opsets quantize.
+    let scales = if weight.scales.len() == 1 { vec![input_scale * weight.scales[0]] } else { scales };
     (Tensor::I32(ndarray::Array1::from(values).into_dyn()), scales, saturated)
 }
 
@@ -186,6 +190,18 @@ mod tests {
         assert_eq!(INT8_SYM.params_for_range(0.0, 0.0), (1.0, 0));
         // reduce_range keeps 7 bits.
         assert_eq!(Scheme { reduced: true, ..INT8_SYM }.params_for_range(-1.0, 1.0).0, 1.0 / 63.0);
+    }
+
+    #[test]
+    fn a_per_tensor_weight_gives_its_bias_one_scale() {
+        // A per-axis DequantizeLinear needs opset 13: per-tensor models must not get one.
+        let w = ArrayD::from_shape_vec(vec![2, 3], vec![1.0f32, -2.0, 0.5, 0.0, 0.5, 0.25]).unwrap();
+        let per_tensor = QuantParams::for_weight(&w, INT8_SYM, None);
+        let (q, scales, _) = quantize_bias(&[0.5, -1.0], 0.1, &per_tensor);
+        assert_eq!(scales, vec![0.1 * per_tensor.scales[0]]);
+        assert_eq!(q.shape(), vec![2]);
+        let per_channel = QuantParams::for_weight(&w, INT8_SYM, Some(0));
+        assert_eq!(quantize_bias(&[0.5, -1.0], 0.1, &per_channel).1.len(), 2);
     }
 
     #[test]
