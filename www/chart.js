@@ -11,8 +11,11 @@ function el(name, attributes = {}, text) {
   return node;
 }
 
-/** Draws `layers` ([{ name, metrics: { sqnr_db, cosine, max_abs, exact } }]) into `container`. */
-export function drawLayerChart(container, layers) {
+/** Draws `layers` ([{ name, metrics: { sqnr_db, cosine, max_abs, exact } }]) into `container`.
+ * `folded` names the ReLU/Clip activations static quantization removed: the compressed model
+ * gives their name to the output of the layer before (the quantized range does the clamping), so
+ * those tensors compare values before the activation with values after it; they are drawn apart. */
+export function drawLayerChart(container, layers, folded = new Set()) {
   container.replaceChildren();
   if (!layers.length) {
     container.textContent = "No intermediate tensors in common (the models name their tensors differently).";
@@ -43,8 +46,8 @@ export function drawLayerChart(container, layers) {
     const m = layer.metrics;
     const exact = m.sqnr_db == null && m.exact;
     const value = exact ? top : (m.sqnr_db ?? bottom);
-    const x = left + i * slot + Math.min(1, slot * 0.15);
-    const barWidth = Math.max(1, slot - Math.min(2, slot * 0.3));
+    const barWidth = Math.max(1, Math.min(48, slot - Math.min(2, slot * 0.3)));
+    const x = left + i * slot + (slot - barWidth) / 2;
     const y0 = y(Math.max(0, bottom));
     const y1 = y(value);
     const bar = el("rect", {
@@ -52,13 +55,14 @@ export function drawLayerChart(container, layers) {
       y: Math.min(y0, y1),
       width: barWidth,
       height: Math.max(1, Math.abs(y0 - y1)),
-      class: exact ? "bar exact" : "bar",
+      class: folded.has(layer.name) ? "bar folded" : exact ? "bar exact" : "bar",
       tabindex: 0,
       "data-name": layer.name,
     });
     const sqnr = exact ? "exact" : m.sqnr_db == null ? "n/a" : `${m.sqnr_db.toFixed(1)} dB`;
     const cosine = m.cosine == null ? "n/a" : m.cosine.toFixed(5);
-    bar.append(el("title", {}, `${layer.name}: SQNR ${sqnr}, cosine ${cosine}, max abs ${m.max_abs.toPrecision(3)}`));
+    const note = folded.has(layer.name) ? " (activation folded into quantization: compares before/after it)" : "";
+    bar.append(el("title", {}, `${layer.name}: SQNR ${sqnr}, cosine ${cosine}, max abs ${m.max_abs.toPrecision(3)}${note}`));
     svg.append(bar);
   });
   if (named) {

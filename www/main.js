@@ -387,7 +387,14 @@ function showResults(result, seconds) {
   );
 
   const layers = comparison.intermediates ?? [];
-  drawLayerChart($("layer-chart"), layers);
+  const folded = new Set(report.steps.flatMap((step) => step.quantize?.folded_activations ?? []));
+  drawLayerChart($("layer-chart"), layers, folded);
+  const foldedShown = layers.filter((l) => folded.has(l.name)).map((l) => l.name);
+  $("folded-note").textContent = foldedShown.length
+    ? `Grey: ${foldedShown.join(", ")} — activations folded into quantization; the compressed model gives their ` +
+      "name to the layer before, so these bars compare values before the activation with values after it."
+    : "";
+  $("folded-note").hidden = !foldedShown.length;
   fillRows(
     $("layer-metrics"),
     layers.map((l) => [
@@ -406,6 +413,7 @@ function showResults(result, seconds) {
     }),
   );
   $("results").hidden = false;
+  $("results").scrollIntoView({ block: "start" });
 }
 
 function describeStep(step) {

@@ -32,6 +32,7 @@ const screenshots = path.join(root, "target/web-screenshots");
 const python = path.join(root, ".venv/bin/python");
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pare-web-"));
 fs.mkdirSync(screenshots, { recursive: true });
+fs.rmSync(path.join(screenshots, "failure.png"), { force: true });
 
 const TIMEOUT = 180_000;
 
@@ -224,6 +225,9 @@ try {
   assert.ok(bars > 0, "the per-layer chart has bars");
   assert.equal(bars, await page.locator("#layer-metrics tr").count(), "one bar per compared tensor");
   assert.match(await text("#steps"), /quantize \(static\): 4 layers/);
+  // The ReLUs static quantization folds are told apart (their names now hold pre-ReLU values).
+  assert.equal(await page.locator("#layer-chart rect.bar.folded").count(), 3);
+  assert.match(await text("#folded-note"), /relu1, relu2, relu3/);
 
   step("compress again: calibrated on 64 real digits (.npz), compared on 200 held-out digits (deflated .npz)");
   await page.setInputFiles("#samples-file", path.join(scratch, "calib.npz"));
