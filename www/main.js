@@ -426,7 +426,8 @@ function describeStep(step) {
   if (step.prune) {
     const p = step.prune;
     const t = p.totals ?? {};
-    const sparsity = t.sparsity != null ? `, ${(t.sparsity * 100).toFixed(1)}% zeros` : "";
+    // Filter pruning removes channels instead of zeroing weights.
+    const sparsity = t.sparsity != null && p.method !== "filter" ? `, ${(t.sparsity * 100).toFixed(1)}% zeros` : "";
     const flops = p.flops ? `, FLOPs ${fmtCount(p.flops.before)} → ${fmtCount(p.flops.after)}` : "";
     return `prune (${p.method}): ${p.layers.length} layers${sparsity}${flops}${p.skipped?.length ? `, ${p.skipped.length} skipped` : ""}`;
   }

@@ -146,6 +146,12 @@ try {
   await page.waitForSelector("body[data-ready=true]", { timeout: TIMEOUT });
   assert.match(await text("#status"), /Ready/);
 
+  step("keyboard: the drop zone is the first stop and Enter opens the file picker");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "drop");
+  const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Enter")]);
+  assert.equal(await chooser.element().getAttribute("id"), "file");
+
   step("open the MNIST CNN");
   await page.setInputFiles("#file", modelPath);
   await page.waitForSelector("#summary:not([hidden])", { timeout: TIMEOUT });
@@ -315,6 +321,48 @@ try {
   assert.ok(Math.abs(ortSqnr - sqnr) < 1, `onnxruntime's SQNR ${ortSqnr} dB is within 1 dB of the ${sqnr} dB the page showed`);
   assert.ok(Math.abs(maxAbs - shownMaxAbs) <= 0.05 * shownMaxAbs, `onnxruntime's max abs ${maxAbs} vs the page's ${shownMaxAbs}`);
   assert.ok(agree >= 0.97 * digits, `top-1 agreement ${agree}/${digits}`);
+
+  step("the other presets");
+  const outcomes = {};
+  for (const preset of ["int8-weights", "prune50-int8", "filter25"]) {
+    await page.check(`input[name="preset"][value="${preset}"]`);
+    await page.click("#compress");
+    await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
+    assert.equal(await page.locator("#error").isHidden(), true, await text("#error"));
+    outcomes[preset] = {
+      bytes: await value('[data-key="bytes-after"]'),
+      gzip: await value('[data-key="gzip-after"]'),
+      params: await value('[data-key="params-after"]'),
+      flops: await value('[data-key="flops-after"]'),
+      cosine: await value('#output-metrics [data-key="cosine"]'),
+      steps: await text("#steps"),
+    };
+    console.log(`${preset}: ${JSON.stringify(outcomes[preset])}`);
+  }
+  const gzipBefore = await value('[data-key="gzip-before"]');
+  const flopsBefore = await value('[data-key="flops-before"]');
+  assert.ok(outcomes["int8-weights"].bytes * 3 < originalBytes, "INT8 weights shrink the file");
+  assert.ok(outcomes["int8-weights"].cosine > 0.999, "weight-only INT8 stays close");
+  assert.ok(outcomes["prune50-int8"].gzip < 0.8 * outcomes["int8-weights"].gzip, "half the weights at zero compress better");
+  assert.match(outcomes["prune50-int8"].steps, /prune \(unstructured\).*50\.0% zeros[\s\S]*quantize \(static\)/);
+  assert.ok(outcomes.filter25.params < 0.8 * expected.params, "filter pruning removes parameters");
+  assert.ok(outcomes.filter25.flops < 0.8 * flopsBefore, "and FLOPs");
+  assert.ok(outcomes.filter25.gzip < gzipBefore);
+
+  step("recipe JSON: export, import, and pare's message for a bad one");
+  await page.click("#advanced summary");
+  const exported = JSON.parse(fs.readFileSync(await download("#recipe-export"), "utf8"));
+  assert.deepEqual(exported, { steps: [{ prune: { method: "filter", ratio: 0.25 } }] });
+  const imported = path.join(scratch, "imported.json");
+  fs.writeFileSync(imported, JSON.stringify({ steps: [{ quantize: { mode: "int4" } }] }));
+  await page.setInputFiles("#recipe-file", imported);
+  await page.waitForFunction(() => document.getElementById("recipe-json").value.includes("int4"));
+  assert.equal(await page.isChecked('input[name="preset"][value="custom"]'), true);
+  await page.click("#compress");
+  await page.waitForSelector("#error:not([hidden])", { timeout: TIMEOUT });
+  assert.match(await text("#error"), /unknown variant `int4`/);
+  await page.check('input[name="preset"][value="int8-static"]');
+  assert.deepEqual(JSON.parse(await page.inputValue("#recipe-json")), { steps: [{ quantize: { mode: "static" } }] });
 
   step("files pare cannot use");
   await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("these are my notes, not a model\n") });
