@@ -365,7 +365,12 @@ try {
   assert.deepEqual(JSON.parse(await page.inputValue("#recipe-json")), { steps: [{ quantize: { mode: "static" } }] });
 
   step("files pare cannot use");
-  await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("these are my notes, not a model\n") });
+  // Dropped on the drop zone this time (a drop event carrying the file), not picked.
+  await page.evaluate(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(["these are my notes, not a model\n"], "notes.txt", { type: "text/plain" }));
+    document.getElementById("drop").dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
   await page.waitForSelector("#error:not([hidden])");
   const notOnnx = await text("#error");
   console.log(`shown for notes.txt: ${notOnnx}`);
