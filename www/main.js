@@ -4,6 +4,7 @@
 // terminate the worker at any point.
 
 import { readArrays } from "./npz.js";
+import { imageLayout, perChannel } from "./images.js";
 import { drawLayerChart } from "./chart.js";
 import { PRESETS, presetText } from "./presets.js";
 import { bytes as fmtBytes, count as fmtCount, number as fmtNumber, ratio as fmtRatio, ms as fmtMs } from "./format.js";
@@ -16,8 +17,8 @@ const state = {
   fileName: "",
   bytes: null, // the original model, Uint8Array
   opened: null, // { summary, analysis, analysisError, runError }
-  samples: null, // arrays from the calibration file
-  compareInputs: null, // arrays from the comparison file
+  samples: null, // calibration samples from files: { arrays } or { images, layout }
+  compareInputs: null, // comparison inputs, the same way
   result: null, // the last compress result
 };
 
@@ -142,6 +143,13 @@ async function openModel(file) {
   $("results").hidden = true;
   state.bytes = null;
   state.result = null;
+  // Samples chosen for another model would not fit this one.
+  state.samples = null;
+  state.compareInputs = null;
+  $("samples-info").textContent = "";
+  $("compare-info").textContent = "";
+  $("compare-clear").disabled = true;
+  document.querySelector('input[name="samples"][value="random"]').checked = true;
   setStatus(`Reading ${file.name}…`);
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
@@ -249,12 +257,51 @@ function defaultInputName() {
   return state.opened?.summary.inputs[0]?.name ?? "input";
 }
 
+/** How the model takes images (its only input must be a float32 image), or an Error. */
+function modelImageLayout() {
+  const inputs = state.opened?.analysis?.shapes?.inputs;
+  if (!inputs) throw new Error("Images need the model's input shape, and the analysis of this model failed.");
+  if (inputs.length !== 1) throw new Error(`Images fill a model with one input; this one has ${inputs.length}.`);
+  return imageLayout(inputs[0]);
+}
+
+/** Picked image files as a sample source; the worker decodes them when compressing. */
+function loadImages(files, infoId) {
+  try {
+    const layout = modelImageLayout();
+    const shape =
+      layout.layout === "NCHW"
+        ? [files.length, layout.channels, layout.height, layout.width]
+        : [files.length, layout.height, layout.width, layout.channels];
+    $(infoId).textContent = `${files.length} image${files.length === 1 ? "" : "s"} → ${layout.name}: float32 [${shape.join(", ")}]`;
+    return { images: files, layout };
+  } catch (e) {
+    $(infoId).textContent = "";
+    showError(errorText(e));
+    return null;
+  }
+}
+
+/** The image preprocessing the page's fields ask for. */
+function imageOptions(layout) {
+  return {
+    mean: perChannel($("image-mean").value, layout.channels, 0, "The image mean"),
+    std: perChannel($("image-std").value, layout.channels, 1, "The image std"),
+  };
+}
+
+/** A sample source as the worker takes it: { arrays } or { images, layout, mean, std }. */
+function forWorker(source) {
+  if (!source || source.arrays) return source;
+  return { ...source, ...imageOptions(source.layout) };
+}
+
 async function loadArrays(file, infoId) {
   $(infoId).textContent = `Reading ${file.name}…`;
   try {
     const arrays = await readArrays(new Uint8Array(await file.arrayBuffer()), file.name, defaultInputName());
     $(infoId).textContent = `${file.name}: ${describeArrays(arrays)}`;
-    return arrays;
+    return { arrays };
   } catch (e) {
     $(infoId).textContent = "";
     showError(errorText(e));
@@ -264,8 +311,8 @@ async function loadArrays(file, infoId) {
 
 function samplesChoice() {
   if (document.querySelector('input[name="samples"]:checked').value === "file") {
-    if (!state.samples) throw new Error("Choose a calibration .npz file, or pick random samples.");
-    return { arrays: state.samples };
+    if (!state.samples) throw new Error("Choose a calibration .npz file or images, or pick random samples.");
+    return forWorker(state.samples);
   }
   const seed = Number($("seed").value);
   const samples = Number($("sample-count").value);
@@ -283,7 +330,7 @@ function setBusy(busy) {
   $("progress-box").hidden = !busy;
 }
 
-const PHASES = { compress: "Compressing", compare: "Comparing with the original", analyze: "Analysing the result", latency: "Timing both models" };
+const PHASES = { prepare: "Preparing", compress: "Compressing", compare: "Comparing with the original", analyze: "Analysing the result", latency: "Timing both models" };
 
 function showProgress(p) {
   const bar = $("progress");
@@ -321,7 +368,7 @@ async function runCompress(event) {
       bytes: state.bytes,
       recipe,
       samples,
-      compareInputs: state.compareInputs,
+      compareInputs: forWorker(state.compareInputs),
       analysis: state.opened.analysis,
     };
     const result = await request("compress", payload, showProgress);
@@ -503,11 +550,25 @@ function wireUp() {
     state.samples = await loadArrays(file, "samples-info");
     if (state.samples) document.querySelector('input[name="samples"][value="file"]').checked = true;
   });
+  $("samples-images").addEventListener("change", (event) => {
+    const files = [...event.target.files];
+    event.target.value = "";
+    if (!files.length) return;
+    state.samples = loadImages(files, "samples-info");
+    if (state.samples) document.querySelector('input[name="samples"][value="file"]').checked = true;
+  });
   $("compare-file").addEventListener("change", async (event) => {
     const file = event.target.files[0];
     event.target.value = "";
     if (!file) return;
     state.compareInputs = await loadArrays(file, "compare-info");
+    $("compare-clear").disabled = !state.compareInputs;
+  });
+  $("compare-images").addEventListener("change", (event) => {
+    const files = [...event.target.files];
+    event.target.value = "";
+    if (!files.length) return;
+    state.compareInputs = loadImages(files, "compare-info");
     $("compare-clear").disabled = !state.compareInputs;
   });
   $("compare-clear").addEventListener("click", () => {

@@ -2,15 +2,18 @@
 // terminating this worker). A module worker: it loads ./pkg/pare.js itself.
 //
 // Messages in:  { id, kind: "open", bytes }
-//               { id, kind: "compress", bytes, recipe, samples, compareInputs }
+//               { id, kind: "compress", bytes, recipe, samples, compareInputs, analysis }
 //                 samples: { random: { seed, samples } } | { arrays: { name: tensor } }
-//                 compareInputs: { name: tensor } | null (then the first samples are compared)
+//                          | { images: File[], layout, mean, std } (images.js)
+//                 compareInputs: like samples but not random, or null (then the first samples
+//                 are compared)
 // Messages out: { ready: true } once the wasm module is loaded (or { ready: false, error }),
 //               { id, progress: { phase, stage, done, total, step, steps } } while working,
 //               { id, ok: true, result } or { id, ok: false, error } at the end.
 
 import init, { inspect, analyze, compress, compare, Model } from "./pkg/pare.js";
 import { firstSamples } from "./npz.js";
+import { imagesToTensor } from "./images.js";
 
 /** Samples the comparison uses at most, as the CLI does when it reuses calibration samples. */
 const COMPARE_SAMPLES = 16;
@@ -114,7 +117,17 @@ function needsCalibration(recipeText) {
   }
 }
 
-function runCompress(id, { bytes, recipe, samples, compareInputs, analysis }) {
+/** A sample source as stacked arrays: { arrays } as is, { images, layout, mean, std } decoded. */
+async function arraysOf(id, source, what) {
+  if (!source) return null;
+  if (source.arrays) return source.arrays;
+  post(id, { phase: "prepare", stage: `decoding ${source.images.length} ${what} images`, done: 0, total: 0 });
+  return imagesToTensor(source.images, source.layout, source);
+}
+
+async function runCompress(id, { bytes, recipe, samples: samplesSource, compareInputs: compareSource, analysis }) {
+  const samples = samplesSource.random ? samplesSource : { arrays: await arraysOf(id, samplesSource, "calibration") };
+  const compareInputs = await arraysOf(id, compareSource, "comparison");
   const started = performance.now();
   const compressOptions = {
     onProgress: (p) => post(id, { phase: "compress", ...p }),
@@ -172,7 +185,7 @@ self.onmessage = async ({ data }) => {
     if (kind === "open") {
       self.postMessage({ id, ok: true, result: open(data.bytes) });
     } else if (kind === "compress") {
-      const { result, transfer } = runCompress(id, data);
+      const { result, transfer } = await runCompress(id, data);
       self.postMessage({ id, ok: true, result }, transfer);
     } else {
       throw new Error(`unknown request ${kind}`);

@@ -40,42 +40,17 @@ function step(text) {
   console.log(`\n== ${text}`);
 }
 
-// --- data made with numpy/onnx (independent of pare) --------------------------------------------
+// --- inputs made with numpy/onnx, independently of pare (make_inputs.py) --------------------------
 
 const expected = JSON.parse(
   execFileSync(
     python,
     [
-      "-c",
-      `
-import json, sys, numpy as np, onnx
-from onnx import helper, TensorProto
-m = onnx.load(sys.argv[1])
-ops = {}
-for n in m.graph.node:
-    ops[n.op_type] = ops.get(n.op_type, 0) + 1
-params = sum(int(np.prod(t.dims)) for t in m.graph.initializer)
-# 200 held-out digits as the model takes them, saved deflated (np.savez_compressed), and 64
-# calibration digits (a separate set) saved stored (np.savez).
-pixels = np.load(sys.argv[2])[:200].astype(np.float32) / 255
-np.savez_compressed(sys.argv[3] + "/heldout.npz", image=pixels)
-calib = np.load(sys.argv[4])[:64].astype(np.float32) / 255
-np.savez(sys.argv[3] + "/calib.npz", image=calib)
-# The same model with its weights in an external file.
-onnx.save_model(m, sys.argv[3] + "/external.onnx", save_as_external_data=True,
-                all_tensors_to_one_file=True, location="external.bin", size_threshold=0)
-# A model with an op pare does not know.
-node = helper.make_node("Frobnicate", ["x"], ["y"], domain="com.example")
-graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
-custom = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)])
-onnx.save_model(custom, sys.argv[3] + "/custom_op.onnx")
-print(json.dumps({"ops": ops, "params": params, "nodes": len(m.graph.node)}))
-`,
+      path.join(root, "tests/web/make_inputs.py"),
       modelPath,
       path.join(fixture, "heldout_pixels.npy"),
-      scratch,
       path.join(fixture, "calib_pixels.npy"),
+      scratch,
     ],
     { encoding: "utf8" },
   ),
@@ -321,6 +296,24 @@ try {
   assert.ok(Math.abs(ortSqnr - sqnr) < 1, `onnxruntime's SQNR ${ortSqnr} dB is within 1 dB of the ${sqnr} dB the page showed`);
   assert.ok(Math.abs(maxAbs - shownMaxAbs) <= 0.05 * shownMaxAbs, `onnxruntime's max abs ${maxAbs} vs the page's ${shownMaxAbs}`);
   assert.ok(agree >= 0.97 * digits, `top-1 agreement ${agree}/${digits}`);
+
+  step("calibrate on the same 64 digits as PNG images: the same model as from the .npz");
+  const fromNpz = { bytes: afterBytes, cosine, sqnr };
+  const pngs = fs.readdirSync(path.join(scratch, "digits")).sort().map((f) => path.join(scratch, "digits", f));
+  await page.setInputFiles("#samples-images", pngs);
+  assert.equal(await text("#samples-info"), "64 images → image: float32 [64, 1, 28, 28]");
+  await page.click("#compress");
+  await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
+  assert.equal(await page.locator("#error").isHidden(), true, await text("#error"));
+  const fromImages = {
+    bytes: await value('[data-key="bytes-after"]'),
+    cosine: await value('#output-metrics [data-key="cosine"]'),
+    sqnr: await value('#output-metrics [data-key="sqnr"]'),
+  };
+  console.log(`calibrated on PNG images: ${JSON.stringify(fromImages)}; on the .npz: ${JSON.stringify(fromNpz)}`);
+  assert.deepEqual(fromImages, fromNpz, "PNG digits ÷ 255 calibrate exactly like the float32 .npz of the same digits");
+  const imagesModel = await download("#download-model");
+  assert.ok(fs.readFileSync(imagesModel).equals(fs.readFileSync(downloadedModel)), "byte-identical models");
 
   step("the other presets");
   const outcomes = {};
