@@ -20,6 +20,7 @@ const state = {
   samples: null, // calibration samples from files: { arrays } or { images, layout }
   compareInputs: null, // comparison inputs, the same way
   result: null, // the last compress result
+  openWarning: "", // what the page says about the model since it was opened
 };
 
 // --- the worker --------------------------------------------------------------------------------
@@ -143,6 +144,7 @@ async function openModel(file) {
   $("results").hidden = true;
   state.bytes = null;
   state.result = null;
+  state.openWarning = "";
   // Samples chosen for another model would not fit this one.
   state.samples = null;
   state.compareInputs = null;
@@ -161,10 +163,11 @@ async function openModel(file) {
     showSummary(file.name, bytes, opened);
     setStatus(`${file.name}: ${fmtBytes(bytes.length)}, analysed in ${fmtMs(performance.now() - started)}.`);
     if (opened.runError) {
-      showWarning(`pare cannot run this model, so it cannot calibrate or compare it: ${opened.runError}`);
+      state.openWarning = `pare cannot run this model, so it cannot calibrate or compare it: ${opened.runError}`;
     } else if (opened.analysisError) {
-      showWarning(`The analysis failed: ${opened.analysisError}`);
+      state.openWarning = `The analysis failed: ${opened.analysisError}`;
     }
+    showWarning(state.openWarning);
     $("compress-panel").hidden = false;
   } catch (e) {
     if (e instanceof Cancelled) return;
@@ -389,7 +392,7 @@ async function runCompress(event) {
 }
 
 function showResults(result, seconds) {
-  const { report, comparison, analysisAfter, latency, latencyError } = result;
+  const { report, comparison, compareError, analysisAfter, latency, latencyError } = result;
   const before = state.opened.analysis;
   $("results-note").textContent = `Done in ${seconds.toFixed(2)} s (compression itself ${fmtMs(result.compressMs)}).`;
   $("results-note").dataset.seconds = seconds.toFixed(3);
@@ -412,8 +415,25 @@ function showResults(result, seconds) {
     rows.push(row(`latency (median of ${latency.timings} × ${latency.runs_per_timing} runs)`, "latency", latency.original_ms, latency.compressed_ms, fmtMs));
   }
   fillRows($("sizes"), rows);
-  if (latencyError) showWarning(`Latency was not measured: ${latencyError}`);
+  const problems = [state.openWarning];
+  if (compareError) problems.push(`The comparison with the original failed: ${compareError}`);
+  if (latencyError) problems.push(`Latency was not measured: ${latencyError}`);
+  showWarning(problems.filter(Boolean).join("\n"));
 
+  $("steps").replaceChildren(
+    ...report.steps.map((step) => {
+      const li = document.createElement("li");
+      li.textContent = describeStep(step);
+      return li;
+    }),
+  );
+  $("results").hidden = false;
+  $("comparison-block").hidden = !comparison;
+  if (comparison) showComparison(comparison, report);
+  $("results").scrollIntoView({ block: "start" });
+}
+
+function showComparison(comparison, report) {
   $("compare-source").textContent = `On ${comparison.samples} samples: ${comparison.input_source}.`;
   fillRows(
     $("output-metrics"),
@@ -451,24 +471,16 @@ function showResults(result, seconds) {
       l.metrics.sqnr_db == null ? "exact" : l.metrics.sqnr_db.toFixed(1),
     ]),
   );
-
-  $("steps").replaceChildren(
-    ...report.steps.map((step) => {
-      const li = document.createElement("li");
-      li.textContent = describeStep(step);
-      return li;
-    }),
-  );
-  $("results").hidden = false;
-  $("results").scrollIntoView({ block: "start" });
 }
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function describeStep(step) {
   if (step.quantize) {
     const q = step.quantize;
     const skipped = q.skipped?.length ? `, ${q.skipped.length} skipped` : "";
     const activations = q.activations?.length ? `, ${q.activations.length} activations` : "";
-    return `quantize (${q.mode}): ${q.layers.length} layers${activations}${skipped}, ${q.per_channel ? "per channel" : "per tensor"}`;
+    return `quantize (${q.mode}): ${plural(q.layers.length, "layer")}${activations}${skipped}, ${q.per_channel ? "per channel" : "per tensor"}`;
   }
   if (step.prune) {
     const p = step.prune;
@@ -476,7 +488,7 @@ function describeStep(step) {
     // Filter pruning removes channels instead of zeroing weights.
     const sparsity = t.sparsity != null && p.method !== "filter" ? `, ${(t.sparsity * 100).toFixed(1)}% zeros` : "";
     const flops = p.flops ? `, FLOPs ${fmtCount(p.flops.before)} → ${fmtCount(p.flops.after)}` : "";
-    return `prune (${p.method}): ${p.layers.length} layers${sparsity}${flops}${p.skipped?.length ? `, ${p.skipped.length} skipped` : ""}`;
+    return `prune (${p.method}): ${plural(p.layers.length, "layer")}${sparsity}${flops}${p.skipped?.length ? `, ${p.skipped.length} skipped` : ""}`;
   }
   return JSON.stringify(step);
 }

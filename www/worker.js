@@ -154,7 +154,14 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
     const n = Math.min(samples.random.samples ?? 8, COMPARE_SAMPLES);
     compareOptions.random = { seed: samples.random.seed ?? 0, samples: n };
   }
-  const comparison = compare(bytes, model, compareOptions);
+  // A model pare compresses but cannot run (an op it lacks) still gets its file and sizes.
+  let comparison = null;
+  let compareError = null;
+  try {
+    comparison = compare(bytes, model, compareOptions);
+  } catch (e) {
+    compareError = message(e);
+  }
 
   post(id, { phase: "analyze", stage: "analyze", done: 0, total: 1 });
   let analysisAfter = null;
@@ -171,7 +178,7 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
     latencyError = message(e);
   }
   return {
-    result: { model, report, recipe: applied, comparison, analysisAfter, latency, latencyError, compressMs },
+    result: { model, report, recipe: applied, comparison, compareError, analysisAfter, latency, latencyError, compressMs },
     transfer: [model.buffer],
   };
 }

@@ -386,6 +386,15 @@ try {
   assert.match(warning, /pare cannot run this model/);
   assert.match(warning, /Frobnicate/);
   assert.equal(await page.locator("#error").isHidden(), true);
+  // Weight-only INT8 needs no run: the file is still compressed and offered, the comparison is not.
+  await page.check('input[name="preset"][value="int8-weights"]');
+  await page.click("#compress");
+  await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
+  assert.equal(await page.locator("#error").isHidden(), true, await text("#error"));
+  assert.equal(await page.locator("#comparison-block").isHidden(), true);
+  assert.match(await text("#warning"), /The comparison with the original failed: .*Frobnicate/);
+  assert.match(await text("#steps"), /quantize \(weights\): 1 layer,/);
+  assert.equal(fs.statSync(await download("#download-model")).size, await value('[data-key="bytes-after"]'));
 
   step("requests");
   const foreign = [...requested].filter((url) => !url.startsWith(origin + "/") && !url.startsWith("blob:") && !url.startsWith("data:"));

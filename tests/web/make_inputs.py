@@ -9,7 +9,7 @@ Writes:
   calib.npz        64 calibration digits the same way, stored (np.savez)
   digits/NN.png    the same 64 calibration digits as 8-bit grayscale PNGs (encoded here: no PIL)
   external.onnx    the model with its weights in external.bin
-  custom_op.onnx   one node of an op pare does not know (com.example Frobnicate)
+  custom_op.onnx   a Conv feeding an op pare does not know (com.example Frobnicate)
 """
 import json
 import os
@@ -52,9 +52,12 @@ def main(model_path, heldout_path, calib_path, out):
     onnx.save_model(model, os.path.join(out, "external.onnx"), save_as_external_data=True,
                     all_tensors_to_one_file=True, location="external.bin", size_threshold=0)
 
-    node = helper.make_node("Frobnicate", ["x"], ["y"], domain="com.example")
-    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    # A Conv (something to quantize) feeding an op pare lacks.
+    weight = helper.make_tensor("w", TensorProto.FLOAT, [4, 1, 3, 3], np.linspace(-1, 1, 36, dtype=np.float32))
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+             helper.make_node("Frobnicate", ["c"], ["y"], name="frob", domain="com.example")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])], [weight])
     opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)]
     onnx.save_model(helper.make_model(graph, opset_imports=opsets), os.path.join(out, "custom_op.onnx"))
 
