@@ -500,6 +500,7 @@ function reportJson() {
       model: state.fileName,
       output: `${baseName(state.fileName)}.pare.onnx`,
       recipe: r.recipe,
+      calibration_samples: r.calibrationSamples,
       report: r.report,
       compare: r.comparison,
       latency: r.latency,

@@ -135,9 +135,14 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
   if (samples.arrays) compressOptions.calibration = samples.arrays;
   else compressOptions.calibrationRandom = samples.random;
   // Only static quantization reads calibration samples: skip making them for other recipes.
+  let calibrationSamples = null; // as `pare compress --report` says it
   if (!needsCalibration(recipe)) {
     delete compressOptions.calibration;
     delete compressOptions.calibrationRandom;
+  } else if (samples.random) {
+    calibrationSamples = samples.random.samples;
+  } else {
+    calibrationSamples = Object.values(samples.arrays)[0]?.shape[0] ?? null;
   }
   const { model, report, recipe: applied } = compress(bytes, recipe, compressOptions);
   const compressMs = performance.now() - started;
@@ -178,7 +183,7 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
     latencyError = message(e);
   }
   return {
-    result: { model, report, recipe: applied, comparison, compareError, analysisAfter, latency, latencyError, compressMs },
+    result: { model, report, recipe: applied, calibrationSamples, comparison, compareError, analysisAfter, latency, latencyError, compressMs },
     transfer: [model.buffer],
   };
 }

@@ -251,6 +251,8 @@ try {
   const report = JSON.parse(fs.readFileSync(await download("#download-report"), "utf8"));
   assert.equal(report.report.after.bytes, afterBytes);
   assert.equal(report.compare.samples, 200);
+  assert.equal(report.calibration_samples, 64);
+  assert.equal(report.model, "model.onnx");
   assert.equal(report.recipe.steps[0].quantize.mode, "static");
   const recipeFile = JSON.parse(fs.readFileSync(await download("#download-recipe"), "utf8"));
   assert.equal(recipeFile.steps[0].quantize.per_channel, true, "the applied recipe has its defaults filled in");
