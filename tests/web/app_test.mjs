@@ -144,6 +144,14 @@ try {
   assert.equal(await page.locator("#warning").isHidden(), true, "pare runs this model: no warning");
   await page.screenshot({ path: path.join(screenshots, "summary.png"), fullPage: true });
 
+  step("every control has a label");
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll("input, textarea, select, button")]
+      .filter((el) => (el.labels?.length ?? 0) === 0 && !(el.tagName === "BUTTON" && el.textContent.trim()))
+      .map((el) => el.id || el.outerHTML),
+  );
+  assert.deepEqual(unlabelled, []);
+
   step("cancel a long run (5,000 calibration samples) while it calibrates");
   await page.check('input[name="preset"][value="int8-static"]');
   await page.fill("#sample-count", "5000");
