@@ -64,7 +64,7 @@ function latencyInputs(analysis, arrays) {
     const data = new Ctor(count);
     if (data instanceof Float32Array || data instanceof Float64Array) {
       for (let i = 0; i < count; i++) {
-        state = (state * 1103515245 + 12345) >>> 0;
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
         data[i] = state / 2 ** 31 - 1;
       }
     }
