@@ -50,11 +50,12 @@ test-python: setup
 		echo "test-python: no Python checks (tests/python/test_*.py)"; \
 	fi
 
-# The web app: its .npz reader in Node, then the page end to end (tests/web/app_test.mjs):
+# The web app: its .npz reader and image layouts in Node, then the page end to end (tests/web/app_test.mjs):
 # headless Chromium through playwright-core opens, compresses and downloads in the page;
 # screenshots in target/web-screenshots/. (www/*.js are ES modules without a package.json.)
 test-web: build-wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/npz_test.mjs
+	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/images_test.mjs
 	node tests/web/app_test.mjs
 
 # The wasm package for the page: pkg/ (wasm-pack's output), copied into www/pkg (both
