@@ -18,18 +18,18 @@ WASM_TESTS := --test 'wasm_*'
 # to one with wasm_bindgen_test_configure!).
 WASM_PACK_TEST := wasm-pack --log-level warn test --mode no-install
 
-.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python serve build-wasm bench bench-kernels
+.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python test-web serve build-wasm bench bench-kernels
 
 help:
 	@echo "make serve   build the wasm package and serve www/ on http://localhost:$(PORT)/"
-	@echo "make test    every test: native (cargo test), wasm in Node and headless Chromium, Python checks"
+	@echo "make test    every test: native (cargo test), wasm in Node and headless Chromium, Python checks, the web app"
 	@echo "make setup   install what is missing (run by both of the above)"
 	@echo "make bench   benchmarks"
 
 setup:
 	@scripts/setup.sh
 
-test: test-native test-wasm test-python
+test: test-native test-wasm test-python test-web
 
 test-native: setup
 	cargo test
@@ -49,6 +49,14 @@ test-python: setup
 	else \
 		echo "test-python: no Python checks (tests/python/test_*.py)"; \
 	fi
+
+# The web app: its .npz reader and image layouts in Node, then the page end to end (tests/web/app_test.mjs):
+# headless Chromium through playwright-core opens, compresses and downloads in the page;
+# screenshots in target/web-screenshots/. (www/*.js are ES modules without a package.json.)
+test-web: build-wasm
+	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/npz_test.mjs
+	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/images_test.mjs
+	node tests/web/app_test.mjs
 
 # The wasm package for the page: pkg/ (wasm-pack's output), copied into www/pkg (both
 # git-ignored). Rebuilt only when a source changed: wasm-pack itself always re-runs wasm-opt.

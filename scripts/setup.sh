@@ -9,10 +9,12 @@
 #     uses an installed one only on an exact match, and cannot download one here);
 #   - wasm-pack;
 #   - .venv with scripts/requirements.txt (+ scripts/requirements-nodeps.txt without deps);
-#   - node_modules from package-lock.json (npm ci), which brings wasm-opt: the npm package
-#     binaryen (version 132). Debian 12's binaryen (wasm-opt 108) is not used: it rewrites the
-#     module so that wasm-bindgen's externref table is exported as the funcref table, and the
-#     page then fails to start ("WebAssembly.Table.set(): Argument 1 is invalid for table").
+#   - node_modules from package-lock.json (npm ci, re-run whenever package.json or the lock
+#     changes), which brings wasm-opt: the npm package binaryen (version 132), and playwright-core,
+#     which drives Debian's chromium in the web app test (it downloads no browser). Debian 12's
+#     binaryen (wasm-opt 108) is not used: it rewrites the module so that wasm-bindgen's externref
+#     table is exported as the funcref table, and the page then fails to start
+#     ("WebAssembly.Table.set(): Argument 1 is invalid for table").
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

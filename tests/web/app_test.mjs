@@ -1,0 +1,434 @@
+// End-to-end test of the web app (www/) in headless Chromium, driven by playwright-core.
+//
+// Serves www/ (with the wasm package `make build-wasm` copies into www/pkg) from a local HTTP
+// server that logs every request, then, in the page: opens the MNIST CNN fixture and checks the
+// summary against onnx in Python; cancels a run; compresses with the INT8 static preset on random
+// calibration, compared on 200 real held-out digits uploaded as a deflated .npz; checks the
+// metrics shown, downloads the model, report and recipe, and runs the downloaded model in
+// onnxruntime-node against the original; opens a non-ONNX file, a model with external data and a
+// model with an op pare lacks and checks the messages; and asserts that every request the page and
+// its worker made went to the local server. Screenshots go to target/web-screenshots/.
+//
+// Run: node tests/web/app_test.mjs   (make test-web builds the wasm package first)
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+const { chromium } = require("playwright-core");
+const ort = require("onnxruntime-node");
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const www = path.join(root, "www");
+const fixture = path.join(root, "tests/fixtures/mnist_cnn");
+const modelPath = path.join(fixture, "model.onnx");
+const screenshots = path.join(root, "target/web-screenshots");
+const python = path.join(root, ".venv/bin/python");
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pare-web-"));
+fs.mkdirSync(screenshots, { recursive: true });
+fs.rmSync(path.join(screenshots, "failure.png"), { force: true });
+
+const TIMEOUT = 180_000;
+
+function step(text) {
+  console.log(`\n== ${text}`);
+}
+
+// --- inputs made with numpy/onnx, independently of pare (make_inputs.py) --------------------------
+
+const expected = JSON.parse(
+  execFileSync(
+    python,
+    [
+      path.join(root, "tests/web/make_inputs.py"),
+      modelPath,
+      path.join(fixture, "heldout_pixels.npy"),
+      path.join(fixture, "calib_pixels.npy"),
+      scratch,
+    ],
+    { encoding: "utf8" },
+  ),
+);
+
+// --- the server ----------------------------------------------------------------------------------
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".png": "image/png",
+  ".ts": "text/plain",
+};
+const served = [];
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, "http://localhost");
+  const relative = decodeURIComponent(url.pathname === "/" ? "/index.html" : url.pathname);
+  const file = path.join(www, relative);
+  let status = 200;
+  if (!file.startsWith(www + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    status = 404;
+    res.writeHead(404).end("not found");
+  } else {
+    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+    res.end(fs.readFileSync(file));
+  }
+  served.push({ path: url.pathname, status });
+  console.log(`server: ${req.method} ${url.pathname} ${status}`);
+});
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+// --- the browser ---------------------------------------------------------------------------------
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+const page = await context.newPage();
+const requested = new Set();
+const pageErrors = [];
+// The page's own requests, and through the context those of its worker too.
+page.on("request", (r) => requested.add(r.url()));
+context.on("request", (r) => requested.add(r.url()));
+page.on("worker", (w) => console.log(`page: worker ${w.url()}`));
+page.on("console", (m) => console.log(`page console.${m.type()}: ${m.text()}`));
+page.on("pageerror", (e) => pageErrors.push(e.message));
+page.on("requestfailed", (r) => console.log(`page: request failed ${r.url()} ${r.failure()?.errorText}`));
+
+const text = (selector) => page.locator(selector).innerText();
+const value = async (selector) => Number(await page.locator(selector).first().getAttribute("data-value"));
+
+async function download(buttonSelector) {
+  const [file] = await Promise.all([page.waitForEvent("download"), page.click(buttonSelector)]);
+  const saved = path.join(scratch, file.suggestedFilename());
+  await file.saveAs(saved);
+  return saved;
+}
+
+try {
+  step("load the page");
+  await page.goto(origin + "/");
+  await page.waitForSelector("body[data-ready=true]", { timeout: TIMEOUT });
+  assert.match(await text("#status"), /Ready/);
+
+  step("keyboard: the drop zone is the first stop and Enter opens the file picker");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "drop");
+  // Record (and stop) the click Enter gives the file input, instead of opening a file dialog.
+  await page.evaluate(() =>
+    document.getElementById("file").addEventListener("click", (event) => {
+      window.filePickerOpened = true;
+      event.preventDefault();
+    }, { once: true }),
+  );
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => window.filePickerOpened === true, null, { timeout: 5000 });
+
+  step("open the MNIST CNN");
+  await page.setInputFiles("#file", modelPath);
+  await page.waitForSelector("#summary:not([hidden])", { timeout: TIMEOUT });
+  assert.equal(await text("#model-name"), "model.onnx");
+  assert.match(await text("#inputs"), /image\s+float32 \[N, 1, 28, 28\]/);
+  assert.match(await text("#outputs"), /logits\s+float32 \[N, 10\]/);
+  assert.equal(await text("#node-count"), String(expected.nodes));
+  assert.equal(await value("#params"), expected.params, "parameters = numpy's count of the initializers");
+  assert.ok((await value("#flops")) > 1e6, "FLOPs of the MNIST CNN are in the millions");
+  const opRows = await page.locator("#ops tr").allInnerTexts();
+  for (const [op, n] of Object.entries(expected.ops)) {
+    assert.ok(opRows.some((row) => row.split("\t")[0] === op && row.split("\t")[1] === String(n)), `${op} × ${n} in ${opRows}`);
+  }
+  assert.ok((await page.locator("#lint li").count()) > 0, "the lint list is filled");
+  assert.equal(await page.locator("#warning").isHidden(), true, "pare runs this model: no warning");
+  await page.screenshot({ path: path.join(screenshots, "summary.png"), fullPage: true });
+
+  step("every control has a label");
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll("input, textarea, select, button")]
+      .filter((el) => (el.labels?.length ?? 0) === 0 && !(el.tagName === "BUTTON" && el.textContent.trim()))
+      .map((el) => el.id || el.outerHTML),
+  );
+  assert.deepEqual(unlabelled, []);
+
+  step("cancel a long run (5,000 calibration samples) while it calibrates");
+  await page.check('input[name="preset"][value="int8-static"]');
+  await page.fill("#sample-count", "5000");
+  await page.click("#compress");
+  await page.waitForFunction(() => /calibrate .* \d+\/\d+$/.test(document.getElementById("progress-label").textContent), null, {
+    timeout: TIMEOUT,
+  });
+  assert.equal(await page.locator("#compress").isDisabled(), true, "Compress is disabled while it runs");
+  await page.click("#cancel");
+  await page.waitForFunction(() => document.getElementById("status").textContent === "Cancelled.");
+  assert.equal(await page.locator("#compress").isEnabled(), true);
+  assert.equal(await page.locator("#results").isHidden(), true);
+
+  step("compress: INT8 static preset, 32 random calibration samples (seed 3), compared on random samples");
+  const recipe = JSON.parse(await page.inputValue("#recipe-json"));
+  assert.deepEqual(recipe, { steps: [{ quantize: { mode: "static" } }] });
+  await page.fill("#seed", "3");
+  await page.fill("#sample-count", "32");
+  // Record every progress label the page shows.
+  await page.evaluate(() => {
+    window.progressSeen = [];
+    new MutationObserver(() => window.progressSeen.push(document.getElementById("progress-label").textContent)).observe(
+      document.getElementById("progress-label"),
+      { childList: true, characterData: true, subtree: true },
+    );
+  });
+  let started = Date.now();
+  await page.click("#compress");
+  await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
+  let wallSeconds = (Date.now() - started) / 1000;
+  let pageSeconds = Number(await page.locator("#results-note").getAttribute("data-seconds"));
+  let compressMs = Number(await page.locator("#results-note").getAttribute("data-compress-ms"));
+  console.log(
+    `MNIST CNN, INT8 static (32 random calibration samples) in the page: ${pageSeconds.toFixed(2)} s in all ` +
+      `(compress ${compressMs.toFixed(0)} ms; then compare on 16 random samples, analysis, latency), ${wallSeconds.toFixed(2)} s seen by the test`,
+  );
+  assert.equal(await page.locator("#error").isHidden(), true, await text("#error"));
+  const progress = await page.evaluate(() => window.progressSeen);
+  assert.ok(progress.some((p) => p.includes("calibrate")), `a calibrate stage in ${progress}`);
+  assert.ok(progress.some((p) => p.includes("quantize")), `a quantize stage in ${progress}`);
+  assert.ok(progress.some((p) => p.startsWith("Comparing")), `a compare stage in ${progress}`);
+
+  const originalBytes = fs.statSync(modelPath).size;
+  assert.equal(await value('[data-key="bytes-before"]'), originalBytes);
+  let afterBytes = await value('[data-key="bytes-after"]');
+  assert.ok(afterBytes * 3 < originalBytes, `INT8 file ${afterBytes} < 1/3 of ${originalBytes}`);
+  assert.ok((await value('[data-key="gzip-after"]')) < (await value('[data-key="gzip-before"]')));
+  assert.equal(await value('[data-key="params-before"]'), expected.params);
+  assert.ok((await value('[data-key="weight-bytes-after"]')) * 3 < (await value('[data-key="weight-bytes-before"]')));
+  let cosine = await value('#output-metrics [data-key="cosine"]');
+  let sqnr = await value('#output-metrics [data-key="sqnr"]');
+  console.log(`shown (random samples): cosine ${cosine}, SQNR ${sqnr} dB`);
+  assert.ok(cosine > 0.99, `cosine ${cosine}`);
+  assert.match(await text("#compare-source"), /On 16 samples: random inputs, seed 3/);
+  const latencyOriginal = await value('[data-key="latency-before"]');
+  const latencyCompressed = await value('[data-key="latency-after"]');
+  console.log(`latency in the worker (median): original ${latencyOriginal.toFixed(3)} ms, compressed ${latencyCompressed.toFixed(3)} ms`);
+  assert.ok(latencyOriginal > 0 && latencyCompressed > 0);
+  const bars = await page.locator("#layer-chart rect.bar").count();
+  assert.ok(bars > 0, "the per-layer chart has bars");
+  assert.equal(bars, await page.locator("#layer-metrics tr").count(), "one bar per compared tensor");
+  assert.match(await text("#steps"), /quantize \(static\): 4 layers/);
+  // The ReLUs static quantization folds are told apart (their names now hold pre-ReLU values).
+  assert.equal(await page.locator("#layer-chart rect.bar.folded").count(), 3);
+  assert.match(await text("#folded-note"), /relu1, relu2, relu3/);
+
+  step("compress again: calibrated on 64 real digits (.npz), compared on 200 held-out digits (deflated .npz)");
+  await page.setInputFiles("#samples-file", path.join(scratch, "calib.npz"));
+  await page.waitForFunction(() => document.getElementById("samples-info").textContent.includes("image"));
+  assert.match(await text("#samples-info"), /image: float32 \[64, 1, 28, 28\]/);
+  assert.equal(await page.isChecked('input[name="samples"][value="file"]'), true);
+  await page.setInputFiles("#compare-file", path.join(scratch, "heldout.npz"));
+  await page.waitForFunction(() => document.getElementById("compare-info").textContent.includes("image"));
+  assert.match(await text("#compare-info"), /image: float32 \[200, 1, 28, 28\]/);
+  started = Date.now();
+  await page.click("#compress");
+  await page.waitForFunction(() => document.getElementById("compare-source").textContent.includes("200"), null, { timeout: TIMEOUT });
+  await page.waitForSelector("#compress:enabled");
+  wallSeconds = (Date.now() - started) / 1000;
+  pageSeconds = Number(await page.locator("#results-note").getAttribute("data-seconds"));
+  compressMs = Number(await page.locator("#results-note").getAttribute("data-compress-ms"));
+  console.log(
+    `MNIST CNN, INT8 static (64 real calibration digits) in the page: ${pageSeconds.toFixed(2)} s in all ` +
+      `(compress ${compressMs.toFixed(0)} ms; then compare on 200 digits, analysis, latency), ${wallSeconds.toFixed(2)} s seen by the test`,
+  );
+  assert.equal(await page.locator("#error").isHidden(), true, await text("#error"));
+  afterBytes = await value('[data-key="bytes-after"]');
+  cosine = await value('#output-metrics [data-key="cosine"]');
+  sqnr = await value('#output-metrics [data-key="sqnr"]');
+  const top1 = await value('#output-metrics [data-key="top1"]');
+  console.log(`shown (held-out digits): cosine ${cosine}, SQNR ${sqnr} dB, top-1 agreement ${top1}`);
+  assert.ok(cosine > 0.99, `cosine ${cosine}`);
+  assert.ok(sqnr > 15, `SQNR ${sqnr} dB`);
+  assert.ok(top1 >= 0.97, `top-1 agreement ${top1} on real digits`);
+  assert.match(await text("#compare-source"), /On 200 samples: the uploaded comparison inputs/);
+  await page.screenshot({ path: path.join(screenshots, "results.png"), fullPage: true });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: path.join(screenshots, "results-dark.png"), fullPage: true });
+  await page.emulateMedia({ colorScheme: "light" });
+
+  step("downloads");
+  const downloadedModel = await download("#download-model");
+  assert.equal(path.basename(downloadedModel), "model.pare.onnx");
+  assert.equal(fs.statSync(downloadedModel).size, afterBytes, "the download is the model the page measured");
+  const report = JSON.parse(fs.readFileSync(await download("#download-report"), "utf8"));
+  assert.equal(report.report.after.bytes, afterBytes);
+  assert.equal(report.compare.samples, 200);
+  assert.equal(report.calibration_samples, 64);
+  assert.equal(report.model, "model.onnx");
+  assert.equal(report.recipe.steps[0].quantize.mode, "static");
+  const recipeFile = JSON.parse(fs.readFileSync(await download("#download-recipe"), "utf8"));
+  assert.equal(recipeFile.steps[0].quantize.per_channel, true, "the applied recipe has its defaults filled in");
+
+  step("the downloaded model in onnxruntime-node, on the 200 held-out digits the page compared on");
+  const shownMaxAbs = await value('#output-metrics [data-key="max-abs"]');
+  const pixels = fs.readFileSync(path.join(fixture, "heldout_pixels.npy"));
+  const headerLength = pixels.readUInt16LE(8);
+  const digits = 200;
+  const images = Float32Array.from(pixels.subarray(10 + headerLength, 10 + headerLength + digits * 784), (p) => p / 255);
+  const feeds = { image: new ort.Tensor("float32", images, [digits, 1, 28, 28]) };
+  const original = await ort.InferenceSession.create(modelPath);
+  const compressed = await ort.InferenceSession.create(downloadedModel);
+  const a = (await original.run(feeds)).logits.data;
+  const b = (await compressed.run(feeds)).logits.data;
+  let maxAbs = 0;
+  let signal = 0;
+  let noise = 0;
+  let dot = 0;
+  let normB = 0;
+  let agree = 0;
+  for (let d = 0; d < digits; d++) {
+    const ra = Array.from(a.subarray(d * 10, d * 10 + 10));
+    const rb = Array.from(b.subarray(d * 10, d * 10 + 10));
+    if (ra.indexOf(Math.max(...ra)) === rb.indexOf(Math.max(...rb))) agree++;
+    for (let k = 0; k < 10; k++) {
+      maxAbs = Math.max(maxAbs, Math.abs(ra[k] - rb[k]));
+      signal += ra[k] ** 2;
+      noise += (ra[k] - rb[k]) ** 2;
+      dot += ra[k] * rb[k];
+      normB += rb[k] ** 2;
+    }
+  }
+  const ortSqnr = 10 * Math.log10(signal / noise);
+  const ortCosine = dot / Math.sqrt(signal * normB);
+  console.log(
+    `onnxruntime-node, compressed vs original on ${digits} held-out digits: cosine ${ortCosine.toFixed(6)}, ` +
+      `SQNR ${ortSqnr.toFixed(2)} dB, max abs ${maxAbs.toFixed(4)}, top-1 agreement ${agree}/${digits} ` +
+      `(the page showed cosine ${cosine.toFixed(6)}, SQNR ${sqnr.toFixed(2)} dB, max abs ${shownMaxAbs.toFixed(4)}, top-1 ${top1})`,
+  );
+  assert.ok(ortCosine > 0.99, `onnxruntime cosine ${ortCosine}`);
+  // pare runs the QDQ model in float and matches onnxruntime's integer kernels (README).
+  assert.ok(Math.abs(ortSqnr - sqnr) < 1, `onnxruntime's SQNR ${ortSqnr} dB is within 1 dB of the ${sqnr} dB the page showed`);
+  assert.ok(Math.abs(maxAbs - shownMaxAbs) <= 0.05 * shownMaxAbs, `onnxruntime's max abs ${maxAbs} vs the page's ${shownMaxAbs}`);
+  assert.ok(agree >= 0.97 * digits, `top-1 agreement ${agree}/${digits}`);
+
+  step("calibrate on the same 64 digits as PNG images: the same model as from the .npz");
+  const fromNpz = { bytes: afterBytes, cosine, sqnr };
+  const pngs = fs.readdirSync(path.join(scratch, "digits")).sort().map((f) => path.join(scratch, "digits", f));
+  await page.setInputFiles("#samples-images", pngs);
+  assert.equal(await text("#samples-info"), "64 images → image: float32 [64, 1, 28, 28]");
+  await page.click("#compress");
+  await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
+  assert.equal(await page.locator("#error").isHidden(), true, await text("#error"));
+  const fromImages = {
+    bytes: await value('[data-key="bytes-after"]'),
+    cosine: await value('#output-metrics [data-key="cosine"]'),
+    sqnr: await value('#output-metrics [data-key="sqnr"]'),
+  };
+  console.log(`calibrated on PNG images: ${JSON.stringify(fromImages)}; on the .npz: ${JSON.stringify(fromNpz)}`);
+  assert.deepEqual(fromImages, fromNpz, "PNG digits ÷ 255 calibrate exactly like the float32 .npz of the same digits");
+  const imagesModel = await download("#download-model");
+  assert.ok(fs.readFileSync(imagesModel).equals(fs.readFileSync(downloadedModel)), "byte-identical models");
+
+  step("the other presets");
+  const outcomes = {};
+  for (const preset of ["int8-weights", "prune50-int8", "filter25"]) {
+    await page.check(`input[name="preset"][value="${preset}"]`);
+    await page.click("#compress");
+    await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
+    assert.equal(await page.locator("#error").isHidden(), true, await text("#error"));
+    outcomes[preset] = {
+      bytes: await value('[data-key="bytes-after"]'),
+      gzip: await value('[data-key="gzip-after"]'),
+      params: await value('[data-key="params-after"]'),
+      flops: await value('[data-key="flops-after"]'),
+      cosine: await value('#output-metrics [data-key="cosine"]'),
+      steps: await text("#steps"),
+    };
+    console.log(`${preset}: ${JSON.stringify(outcomes[preset])}`);
+  }
+  const gzipBefore = await value('[data-key="gzip-before"]');
+  const flopsBefore = await value('[data-key="flops-before"]');
+  assert.ok(outcomes["int8-weights"].bytes * 3 < originalBytes, "INT8 weights shrink the file");
+  assert.ok(outcomes["int8-weights"].cosine > 0.999, "weight-only INT8 stays close");
+  assert.ok(outcomes["prune50-int8"].gzip < 0.8 * outcomes["int8-weights"].gzip, "half the weights at zero compress better");
+  assert.match(outcomes["prune50-int8"].steps, /prune \(unstructured\).*50\.0% zeros[\s\S]*quantize \(static\)/);
+  assert.ok(outcomes.filter25.params < 0.8 * expected.params, "filter pruning removes parameters");
+  assert.ok(outcomes.filter25.flops < 0.8 * flopsBefore, "and FLOPs");
+  assert.ok(outcomes.filter25.gzip < gzipBefore);
+
+  step("recipe JSON: export, import, and pare's message for a bad one");
+  await page.click("#advanced summary");
+  const exported = JSON.parse(fs.readFileSync(await download("#recipe-export"), "utf8"));
+  assert.deepEqual(exported, { steps: [{ prune: { method: "filter", ratio: 0.25 } }] });
+  const imported = path.join(scratch, "imported.json");
+  fs.writeFileSync(imported, JSON.stringify({ steps: [{ quantize: { mode: "int4" } }] }));
+  await page.setInputFiles("#recipe-file", imported);
+  await page.waitForFunction(() => document.getElementById("recipe-json").value.includes("int4"));
+  assert.equal(await page.isChecked('input[name="preset"][value="custom"]'), true);
+  await page.click("#compress");
+  await page.waitForSelector("#error:not([hidden])", { timeout: TIMEOUT });
+  assert.match(await text("#error"), /unknown variant `int4`/);
+  await page.check('input[name="preset"][value="int8-static"]');
+  assert.deepEqual(JSON.parse(await page.inputValue("#recipe-json")), { steps: [{ quantize: { mode: "static" } }] });
+
+  step("files pare cannot use");
+  // Dropped on the drop zone this time (a drop event carrying the file), not picked.
+  await page.evaluate(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(["these are my notes, not a model\n"], "notes.txt", { type: "text/plain" }));
+    document.getElementById("drop").dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
+  await page.waitForSelector("#error:not([hidden])");
+  const notOnnx = await text("#error");
+  console.log(`shown for notes.txt: ${notOnnx}`);
+  assert.match(notOnnx, /^notes\.txt: not an ONNX model/);
+  assert.equal(await page.locator("#summary").isHidden(), true);
+  assert.equal(await page.locator("#results").isHidden(), true);
+  await page.screenshot({ path: path.join(screenshots, "not-onnx.png"), fullPage: true });
+
+  await page.setInputFiles("#file", path.join(scratch, "external.onnx"));
+  await page.waitForFunction(() => document.getElementById("error").textContent.startsWith("external.onnx"));
+  const external = await text("#error");
+  console.log(`shown for external.onnx: ${external}`);
+  assert.match(external, /external file \(external\.bin\).*save_as_external_data=False/);
+
+  await page.setInputFiles("#file", path.join(scratch, "custom_op.onnx"));
+  await page.waitForSelector("#summary:not([hidden])");
+  await page.waitForSelector("#warning:not([hidden])");
+  const warning = await text("#warning");
+  console.log(`shown for custom_op.onnx: ${warning}`);
+  assert.match(warning, /pare cannot run this model/);
+  assert.match(warning, /Frobnicate/);
+  assert.equal(await page.locator("#error").isHidden(), true);
+  // Weight-only INT8 needs no run: the file is still compressed and offered, the comparison is not.
+  await page.check('input[name="preset"][value="int8-weights"]');
+  await page.click("#compress");
+  await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
+  assert.equal(await page.locator("#error").isHidden(), true, await text("#error"));
+  assert.equal(await page.locator("#comparison-block").isHidden(), true);
+  assert.match(await text("#warning"), /The comparison with the original failed: .*Frobnicate/);
+  assert.match(await text("#steps"), /quantize \(weights\): 1 layer,/);
+  assert.equal(fs.statSync(await download("#download-model")).size, await value('[data-key="bytes-after"]'));
+
+  step("requests");
+  const foreign = [...requested].filter((url) => !url.startsWith(origin + "/") && !url.startsWith("blob:") && !url.startsWith("data:"));
+  assert.deepEqual(foreign, [], "every request went to the local server");
+  const paths = new Set(served.map((s) => s.path));
+  for (const p of ["/", "/main.js", "/worker.js", "/pkg/pare.js", "/pkg/pare_bg.wasm", "/style.css"]) {
+    assert.ok(paths.has(p), `the server was asked for ${p}`);
+  }
+  assert.deepEqual(served.filter((s) => s.status !== 200), [], "no request failed");
+  console.log(`${requested.size} distinct URLs requested by the page and its worker, ${served.length} requests served, all local`);
+  assert.deepEqual(pageErrors, [], "no uncaught errors in the page");
+  console.log("\nweb app test: all checks passed");
+} catch (e) {
+  await page.screenshot({ path: path.join(screenshots, "failure.png"), fullPage: true }).catch(() => {});
+  throw e;
+} finally {
+  await browser.close();
+  server.close();
+  fs.rmSync(scratch, { recursive: true, force: true });
+}

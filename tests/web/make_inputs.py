@@ -1,0 +1,68 @@
+"""Writes the inputs of the web app test (tests/web/app_test.mjs) into OUT_DIR from the MNIST
+fixture, with numpy and onnx (independently of pare), and prints what onnx counts in the model as
+JSON: the numbers the page's summary must show.
+
+Usage: python make_inputs.py MODEL.onnx HELDOUT_PIXELS.npy CALIB_PIXELS.npy OUT_DIR
+Writes:
+  heldout.npz      200 held-out digits as the model takes them (float32 / 255), deflated
+                   (np.savez_compressed)
+  calib.npz        64 calibration digits the same way, stored (np.savez)
+  digits/NN.png    the same 64 calibration digits as 8-bit grayscale PNGs (encoded here: no PIL)
+  external.onnx    the model with its weights in external.bin
+  custom_op.onnx   a Conv feeding an op pare does not know (com.example Frobnicate)
+"""
+import json
+import os
+import struct
+import sys
+import zlib
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+
+def png_gray8(pixels):
+    """An 8-bit grayscale PNG of a 2-D uint8 array (no filtering)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    height, width = pixels.shape
+    rows = b"".join(b"\x00" + pixels[y].tobytes() for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def main(model_path, heldout_path, calib_path, out):
+    model = onnx.load(model_path)
+    ops = {}
+    for node in model.graph.node:
+        ops[node.op_type] = ops.get(node.op_type, 0) + 1
+    params = sum(int(np.prod(t.dims)) for t in model.graph.initializer)
+
+    heldout = np.load(heldout_path)[:200]
+    np.savez_compressed(os.path.join(out, "heldout.npz"), image=heldout.astype(np.float32) / 255)
+    calib = np.load(calib_path)[:64]
+    np.savez(os.path.join(out, "calib.npz"), image=calib.astype(np.float32) / 255)
+    os.makedirs(os.path.join(out, "digits"))
+    for i, digit in enumerate(calib):
+        with open(os.path.join(out, "digits", f"{i:02d}.png"), "wb") as f:
+            f.write(png_gray8(digit[0]))
+
+    onnx.save_model(model, os.path.join(out, "external.onnx"), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="external.bin", size_threshold=0)
+
+    # A Conv (something to quantize) feeding an op pare lacks.
+    weight = helper.make_tensor("w", TensorProto.FLOAT, [4, 1, 3, 3], np.linspace(-1, 1, 36, dtype=np.float32))
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+             helper.make_node("Frobnicate", ["c"], ["y"], name="frob", domain="com.example")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])], [weight])
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)]
+    onnx.save_model(helper.make_model(graph, opset_imports=opsets), os.path.join(out, "custom_op.onnx"))
+
+    print(json.dumps({"ops": ops, "params": params, "nodes": len(model.graph.node)}))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

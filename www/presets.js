@@ -1,0 +1,15 @@
+// The recipe presets the page offers, as the JSON `pare compress --recipe` reads (README, Recipes).
+
+export const PRESETS = {
+  "int8-weights": { steps: [{ quantize: { mode: "weights" } }] },
+  "int8-static": { steps: [{ quantize: { mode: "static" } }] },
+  "prune50-int8": {
+    steps: [{ prune: { method: "unstructured", ratio: 0.5 } }, { quantize: { mode: "static" } }],
+  },
+  filter25: { steps: [{ prune: { method: "filter", ratio: 0.25 } }] },
+};
+
+/** The preset as the text the recipe editor shows. */
+export function presetText(name) {
+  return JSON.stringify(PRESETS[name], null, 2);
+}

@@ -1,0 +1,215 @@
+// The page's wasm work, off the main thread so the page stays responsive (and can be cancelled by
+// terminating this worker). A module worker: it loads ./pkg/pare.js itself.
+//
+// Messages in:  { id, kind: "open", bytes }
+//               { id, kind: "compress", bytes, recipe, samples, compareInputs, analysis }
+//                 samples: { random: { seed, samples } } | { arrays: { name: tensor } }
+//                          | { images: File[], layout, mean, std } (images.js)
+//                 compareInputs: like samples but not random, or null (then the first samples
+//                 are compared)
+// Messages out: { ready: true } once the wasm module is loaded (or { ready: false, error }),
+//               { id, progress: { phase, stage, done, total, step, steps } } while working,
+//               { id, ok: true, result } or { id, ok: false, error } at the end.
+
+import init, { inspect, analyze, compress, compare, Model } from "./pkg/pare.js";
+import { firstSamples } from "./npz.js";
+import { imagesToTensor } from "./images.js";
+
+/** Samples the comparison uses at most, as the CLI does when it reuses calibration samples. */
+const COMPARE_SAMPLES = 16;
+
+const message = (e) => (e instanceof Error ? e.message : String(e));
+
+function post(id, progress) {
+  self.postMessage({ id, progress });
+}
+
+/** What the page shows for a freshly opened model: summary, full analysis, whether pare runs it. */
+function open(bytes) {
+  const summary = inspect(bytes);
+  let analysis = null;
+  let analysisError = null;
+  try {
+    analysis = analyze(bytes);
+  } catch (e) {
+    analysisError = message(e);
+  }
+  let runError = null;
+  try {
+    new Model(bytes).free();
+  } catch (e) {
+    runError = message(e);
+  }
+  return { summary, analysis, analysisError, runError };
+}
+
+const TYPED = {
+  float32: Float32Array, float64: Float64Array, float16: Uint16Array, bfloat16: Uint16Array,
+  int8: Int8Array, int16: Int16Array, int32: Int32Array, int64: BigInt64Array,
+  uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, uint64: BigUint64Array, bool: Uint8Array,
+};
+
+/** One input set for timing: the first sample of `arrays`, else values in [-1, 1) (zeros for
+ * integer inputs) shaped as the analysis ran the model (symbolic dims = 1). */
+function latencyInputs(analysis, arrays) {
+  if (arrays) return firstSamples(arrays, 1);
+  const inputs = analysis?.shapes?.inputs;
+  if (!inputs) throw new Error("no input shapes to time the model with");
+  const out = {};
+  let state = 12345;
+  for (const { name, dtype, shape } of inputs) {
+    const Ctor = TYPED[dtype];
+    if (!Ctor) throw new Error(`cannot make a ${dtype} input \`${name}\` for timing`);
+    const count = shape.reduce((a, b) => a * b, 1);
+    const data = new Ctor(count);
+    if (data instanceof Float32Array || data instanceof Float64Array) {
+      for (let i = 0; i < count; i++) {
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+        data[i] = state / 2 ** 31 - 1;
+      }
+    }
+    out[name] = { dtype, shape, data };
+  }
+  return out;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Median wall time (ms) of one `run` of the original and the compressed model. Each timing
+ * covers enough back-to-back runs to last about 20 ms (a worker's clock is coarse, 0.1 ms in
+ * Chromium), and the two models alternate so a busy machine slows both alike. */
+function measureLatency(id, originalBytes, compressedBytes, inputs) {
+  const models = [new Model(originalBytes), new Model(compressedBytes)];
+  try {
+    const time = (i, reps) => {
+      const started = performance.now();
+      for (let r = 0; r < reps; r++) models[i].run(inputs);
+      return (performance.now() - started) / reps;
+    };
+    post(id, { phase: "latency", stage: "warm-up", done: 0, total: 0 });
+    const first = Math.max(time(0, 1), time(1, 1), 0.05);
+    const reps = Math.max(1, Math.min(1000, Math.round(20 / first)));
+    const timings = Math.max(3, Math.min(9, Math.floor(2000 / (first * reps * 2))));
+    const times = [[], []];
+    for (let t = 0; t < timings; t++) {
+      post(id, { phase: "latency", stage: "latency", done: t, total: timings });
+      times[0].push(time(0, reps));
+      times[1].push(time(1, reps));
+    }
+    return { runs: timings * reps, timings, runs_per_timing: reps, original_ms: median(times[0]), compressed_ms: median(times[1]) };
+  } finally {
+    for (const m of models) m.free();
+  }
+}
+
+/** Whether a recipe (JSON text) has a static quantization step; true when unsure (a recipe that
+ * does not parse is left for pare to explain). */
+function needsCalibration(recipeText) {
+  try {
+    const steps = JSON.parse(recipeText).steps;
+    return !Array.isArray(steps) || steps.some((s) => s?.quantize?.mode === "static");
+  } catch {
+    return true;
+  }
+}
+
+/** A sample source as stacked arrays: { arrays } as is, { images, layout, mean, std } decoded. */
+async function arraysOf(id, source, what) {
+  if (!source) return null;
+  if (source.arrays) return source.arrays;
+  post(id, { phase: "prepare", stage: `decoding ${source.images.length} ${what} images`, done: 0, total: 0 });
+  return imagesToTensor(source.images, source.layout, source);
+}
+
+async function runCompress(id, { bytes, recipe, samples: samplesSource, compareInputs: compareSource, analysis }) {
+  const samples = samplesSource.random ? samplesSource : { arrays: await arraysOf(id, samplesSource, "calibration") };
+  const compareInputs = await arraysOf(id, compareSource, "comparison");
+  const started = performance.now();
+  const compressOptions = {
+    onProgress: (p) => post(id, { phase: "compress", ...p }),
+  };
+  if (samples.arrays) compressOptions.calibration = samples.arrays;
+  else compressOptions.calibrationRandom = samples.random;
+  // Only static quantization reads calibration samples: skip making them for other recipes.
+  let calibrationSamples = null; // as `pare compress --report` says it
+  if (!needsCalibration(recipe)) {
+    delete compressOptions.calibration;
+    delete compressOptions.calibrationRandom;
+  } else if (samples.random) {
+    calibrationSamples = samples.random.samples;
+  } else {
+    calibrationSamples = Object.values(samples.arrays)[0]?.shape[0] ?? null;
+  }
+  const { model, report, recipe: applied } = compress(bytes, recipe, compressOptions);
+  const compressMs = performance.now() - started;
+
+  post(id, { phase: "compare", stage: "compare", done: 0, total: 1 });
+  const compareOptions = { onProgress: (p) => post(id, { phase: "compare", stage: "compare", ...p }) };
+  if (compareInputs) {
+    compareOptions.inputs = compareInputs;
+    compareOptions.inputSource = "the uploaded comparison inputs";
+  } else if (samples.arrays) {
+    compareOptions.inputs = firstSamples(samples.arrays, COMPARE_SAMPLES);
+    compareOptions.inputSource = `up to ${COMPARE_SAMPLES} of the calibration samples (not held-out data)`;
+  } else {
+    const n = Math.min(samples.random.samples ?? 8, COMPARE_SAMPLES);
+    compareOptions.random = { seed: samples.random.seed ?? 0, samples: n };
+  }
+  // A model pare compresses but cannot run (an op it lacks) still gets its file and sizes.
+  let comparison = null;
+  let compareError = null;
+  try {
+    comparison = compare(bytes, model, compareOptions);
+  } catch (e) {
+    compareError = message(e);
+  }
+
+  post(id, { phase: "analyze", stage: "analyze", done: 0, total: 1 });
+  let analysisAfter = null;
+  try {
+    analysisAfter = analyze(model);
+  } catch {
+    // The summary then shows sizes only.
+  }
+  let latency = null;
+  let latencyError = null;
+  try {
+    latency = measureLatency(id, bytes, model, latencyInputs(analysis, compareInputs ?? samples.arrays));
+  } catch (e) {
+    latencyError = message(e);
+  }
+  return {
+    result: { model, report, recipe: applied, calibrationSamples, comparison, compareError, analysisAfter, latency, latencyError, compressMs },
+    transfer: [model.buffer],
+  };
+}
+
+const ready = init();
+
+self.onmessage = async ({ data }) => {
+  const { id, kind } = data;
+  try {
+    await ready;
+    if (kind === "open") {
+      self.postMessage({ id, ok: true, result: open(data.bytes) });
+    } else if (kind === "compress") {
+      const { result, transfer } = await runCompress(id, data);
+      self.postMessage({ id, ok: true, result }, transfer);
+    } else {
+      throw new Error(`unknown request ${kind}`);
+    }
+  } catch (e) {
+    self.postMessage({ id, ok: false, error: message(e) });
+  }
+};
+
+try {
+  await ready;
+  self.postMessage({ ready: true });
+} catch (e) {
+  self.postMessage({ ready: false, error: message(e) });
+}
