@@ -17,6 +17,7 @@
 //! | (relaxed layout)       | `scalar::gemm_i8_split::gemm_i8_split`   | —                                    | `simd128::gemm_i8_relaxed::gemm_i8`       |
 //! | [`requantize_channel`] | `scalar::requantize::requantize_channel` | `simd128::requantize::requantize_channel` | (simd128)                            |
 //! | [`requantize_row`]     | `scalar::requantize::requantize_row`     | `simd128::requantize::requantize_row` | (simd128)                                |
+//! | [`quantize_f32`]       | `scalar::quantize::quantize_f32`         | (scalar, auto-vectorized)            | (scalar)                                  |
 //! | [`gemm_binary`]        | `scalar::gemm_binary::gemm_binary`       | `simd128::gemm_binary::gemm_binary`  | (simd128)                                 |
 //!
 //! Packing is shared and lives with the scalar kernel: `scalar::gemm_i8::{pack_a, pack_b}`,
@@ -81,6 +82,12 @@ pub fn requantize_row<Q: Int8Output>(acc: &[i32], multipliers: &[f32], zero_poin
     simd128::requantize::requantize_row(acc, multipliers, zero_point, out);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     scalar::requantize::requantize_row(acc, multipliers, zero_point, out);
+}
+
+/// Per-tensor f32 → 8-bit quantization (contract of `scalar::quantize::quantize_f32`).
+#[inline]
+pub fn quantize_f32<Q: Int8Output>(x: &[f32], scale: f32, zero_point: i32, out: &mut [Q]) {
+    scalar::quantize::quantize_f32(x, scale, zero_point, out);
 }
 
 /// ±1 GEMM on packed bits (contract of `scalar::gemm_binary::gemm_binary`).

@@ -15,6 +15,7 @@ pub mod gemm_integer;
 pub mod gemm_binary;
 pub mod gemm_i8;
 pub mod gemm_i8_split;
+pub mod quantize;
 pub mod requantize;
 
 #[cfg(test)]

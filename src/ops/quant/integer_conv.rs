@@ -56,6 +56,10 @@ fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
     let column_zero = vec![x_zero.widen(); chunk_width];
     let mut block = vec![0i32; checked_numel(&[group_out, chunk_width])?];
     let im2col = Im2col::new(g);
+    let pointwise = g.kernel.iter().all(|&k| k == 1)
+        && g.strides.iter().all(|&s| s == 1)
+        && g.pads_begin.iter().all(|&p| p == 0)
+        && g.out_spatial == g.in_spatial;
     for image in 0..g.batch {
         for group in 0..g.group {
             let first_channel = image * g.in_channels + group * group_in;
@@ -68,9 +72,15 @@ fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
             let out_start = (image * g.out_channels + first_out) * out_size;
             for first_run in (0..runs).step_by(runs_per_chunk) {
                 let width = runs_per_chunk.min(runs - first_run) * run_len;
-                let chunk_columns = &mut columns[..rows * width];
-                im2col.fill(channels, x_zero, first_run, chunk_columns);
-                let chunk_columns = Operand { values: &chunk_columns[..], zero_points: &column_zero[..width] };
+                let chunk_columns = if pointwise && width == out_size {
+                    // A 1×1 convolution's column matrix is its input: no copy.
+                    channels
+                } else {
+                    let chunk_columns = &mut columns[..rows * width];
+                    im2col.fill(channels, x_zero, first_run, chunk_columns);
+                    &chunk_columns[..]
+                };
+                let chunk_columns = Operand { values: chunk_columns, zero_points: &column_zero[..width] };
                 let chunk_block = &mut block[..group_out * width];
                 gemm_i8(group_out, width, rows, weights, chunk_columns, chunk_block)
                     .map_err(|e| OpError::invalid(e.to_string()))?;
@@ -147,6 +157,20 @@ impl<'a> Im2col<'a> {
                     .try_fold(0, |acc, d| Some(acc + self.input_coordinate(d, outer[d], tap[d])? * self.in_strides[d]));
                 match base {
                     None => run.fill(pad),
+                    Some(base) if g.strides[last] == 1 => {
+                        // Stride 1: one slice copy, with padding at either end.
+                        let line = &channel[base..base + g.in_spatial[last]];
+                        let (offset, pad_begin) = (tap[last] * g.dilations[last], g.pads_begin[last]);
+                        let lo = pad_begin.saturating_sub(offset).min(run_len);
+                        let hi = (line.len() + pad_begin).saturating_sub(offset).min(run_len).max(lo);
+                        run[..lo].fill(pad);
+                        run[hi..].fill(pad);
+                        if hi > lo {
+                            // lo ≥ pad_begin − offset whenever some position reads the line.
+                            let start = lo + offset - pad_begin;
+                            run[lo..hi].copy_from_slice(&line[start..start + (hi - lo)]);
+                        }
+                    }
                     Some(base) => {
                         for (o, value) in run.iter_mut().enumerate() {
                             *value = match self.input_coordinate(last, o, tap[last]) {
@@ -236,6 +260,11 @@ mod tests {
             (vec![("group", Int(2)), ("auto_pad", Str(b"SAME_LOWER".to_vec()))], vec![1, 4, 5, 5], vec![4, 2, 2, 2]),
             (vec![("auto_pad", Str(b"SAME_UPPER".to_vec())), ("strides", Ints(vec![2]))], vec![2, 1, 9], vec![2, 1, 4]),
             (vec![("pads", Ints(vec![1, 0, 1, 0, 1, 1]))], vec![1, 2, 3, 4, 3], vec![2, 2, 2, 3, 2]),
+            // 1×1 (the column matrix is the input itself), grouped 1×1, and stride-1 rows whose
+            // padding exceeds the input (dilated taps fully outside the line).
+            (vec![], vec![2, 3, 4, 5], vec![4, 3, 1, 1]),
+            (vec![("group", Int(3))], vec![1, 6, 2, 3], vec![3, 2, 1, 1]),
+            (vec![("pads", Ints(vec![0, 4, 0, 3])), ("dilations", Ints(vec![1, 3]))], vec![1, 2, 3, 2], vec![2, 2, 2, 3]),
         ];
         for (attrs, xs, ws) in cases {
             let g = geometry(&attrs, &xs, &ws);

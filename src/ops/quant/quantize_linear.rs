@@ -158,6 +158,9 @@ impl QuantizeLinear {
                 zero_point_values(zp, 2, "y_zero_point", Some(out_type.dtype()))?
             }
         };
+        if let Some(y) = per_tensor_f32_to_8bit(x, &scales, &zero_points, precision, out_type) {
+            return Ok(vec![y.into_tensor(&x_shape)?]);
+        }
         let params = Params { layout: &layout, scales: &scales, zero_points: &zero_points, precision };
         let y = match x {
             Tensor::F32(a) => params.quantize_to(&row_major(a), out_type),
@@ -169,6 +172,32 @@ impl QuantizeLinear {
         };
         Ok(vec![y.into_tensor(&x_shape)?])
     }
+}
+
+/// The common case of a QDQ model's activations — f32 values, one f32 scale, an 8-bit output —
+/// on the kernel table's `quantize_f32` (same result as the general path, checked by a test).
+fn per_tensor_f32_to_8bit(x: &Tensor, scales: &[f64], zero_points: &[i64], precision: Precision, out: QuantType) -> Option<Quantized> {
+    let (Tensor::F32(a), [scale], [zero_point], Precision::F32) = (x, scales, zero_points, precision) else {
+        return None;
+    };
+    let scale32 = *scale as f32;
+    if f64::from(scale32) != *scale || !matches!(out, QuantType::U8 | QuantType::I8) {
+        return None;
+    }
+    let x = row_major(a);
+    let zero_point = *zero_point as i32; // checked against the output type already
+    Some(match out {
+        QuantType::U8 => {
+            let mut y = vec![0u8; x.len()];
+            crate::kernels::quantize_f32(&x, scale32, zero_point, &mut y);
+            Quantized::U8(y)
+        }
+        _ => {
+            let mut y = vec![0i8; x.len()];
+            crate::kernels::quantize_f32(&x, scale32, zero_point, &mut y);
+            Quantized::I8(y)
+        }
+    })
 }
 
 /// Scales and zero points laid out over x.
@@ -248,6 +277,24 @@ mod tests {
         assert_eq!(q(f64::NAN), 0);
         assert_eq!(quantize_one::<i16>(-1e9, 1.0, 0, Precision::F32), i16::MIN);
         assert_eq!(quantize_one::<u16>(f64::INFINITY, 1.0, 0, Precision::F32), u16::MAX);
+    }
+
+    #[test]
+    fn the_f32_per_tensor_kernel_equals_the_general_path() {
+        let layout = ParamLayout::resolve(&[4096], &[], 1, 0, "y_scale").unwrap();
+        let mut x: Vec<f32> = (0..4096).map(|i| ((i as f32) * 0.731).sin() * 40.0).collect();
+        x[7] = f32::NAN;
+        x[9] = 1e30;
+        for (scale, zero_point) in [(0.1f32, 0i64), (0.0371, -17), (0.25, 100), (3.0e-3, 5)] {
+            let (scales, zps) = (vec![f64::from(scale)], vec![zero_point]);
+            let params = Params { layout: &layout, scales: &scales, zero_points: &zps, precision: Precision::F32 };
+            let general: Vec<i8> = params.quantize(&x);
+            let t = Tensor::from_vec(&[4096], x.clone()).unwrap();
+            let Some(Quantized::I8(fast)) = per_tensor_f32_to_8bit(&t, &scales, &zps, Precision::F32, QuantType::I8) else {
+                panic!("fast path not taken")
+            };
+            assert_eq!(fast, general, "scale {scale}, zero point {zero_point}");
+        }
     }
 
     #[test]
