@@ -73,13 +73,18 @@ serve: build-wasm
 	@echo "serving www/ at http://localhost:$(PORT)/ (Ctrl-C stops)"
 	python3 -m http.server --bind 127.0.0.1 --directory www $(PORT)
 
-# pare's native CLI against onnxruntime on the real models of tests/wild_models.rs (ratios;
-# one run on a shared machine is noisy, compare ratios from the same run only).
-bench: setup
+# Benchmarks, single thread, ratios from one run (a shared machine is noisy: compare ratios from
+# the same run only). Native CLI vs onnxruntime on real models; the GEMM kernels under wasm
+# (bench/kernels: scalar, SIMD128, relaxed SIMD); whole models f32 and INT8 in pare's wasm vs
+# onnxruntime-web (bench/models). The last line is one JSON object with every ratio.
+bench: setup build-wasm
 	cargo build --release --bin pare
 	.venv/bin/python bench/pare_vs_ort.py 10
+	bench/kernels/run.sh
+	.venv/bin/python bench/models/prepare.py
+	node bench/models/run.mjs 5
+	node bench/summary.mjs
 
-# pare's GEMM kernels under wasm in Node, single thread (bench/kernels: scalar, SIMD128 and
-# relaxed-SIMD builds; GMAC/s table, last line one JSON object of ratios).
+# The kernel benchmark alone (three wasm builds of bench/kernels, then Node).
 bench-kernels: setup
 	bench/kernels/run.sh

@@ -122,4 +122,6 @@ const result = {
   int8_relaxed_vs_f32: ratio('i8_relaxed@relaxed', 'f32_simd@simd'),
   binary_vs_f32: ratio('binary_simd@simd', 'f32_simd@simd'),
 };
+fs.mkdirSync('../../target/bench', { recursive: true });
+fs.writeFileSync('../../target/bench/kernels.json', JSON.stringify(result));
 console.log(JSON.stringify(result));
