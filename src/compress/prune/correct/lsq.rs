@@ -70,12 +70,22 @@ pub fn ridge(g: &Array2<f64>, damping: f64) -> f64 {
     (damping * mean_diag).max(1e-12)
 }
 
-/// The refit row: `w_orig` (length `k`) with the positions in `keep` re-solved and every other
-/// position zero. `None` if the system is not positive definite (cannot happen with λ > 0 unless
-/// the inputs hold NaN or infinities).
+/// The refit row: `w_orig` (length `k`) with the positions in `keep` re-solved so that the row
+/// reproduces `X w_orig` (its own original output on the same inputs), every other position
+/// zero. `None` if the system is not positive definite (only with NaN or infinite inputs).
 pub fn refit_row(g: &Array2<f64>, w_orig: &[f64], keep: &[usize], lambda: f64) -> Option<Vec<f64>> {
-    let k = w_orig.len();
-    if g.nrows() != k || g.ncols() != k || keep.iter().any(|&i| i >= k) {
+    if g.ncols() != w_orig.len() {
+        return None;
+    }
+    let xty: Vec<f64> = g.rows().into_iter().map(|row| row.iter().zip(w_orig).map(|(a, b)| a * b).sum()).collect();
+    refit(g, &xty, w_orig, keep, lambda)
+}
+
+/// The general form: minimise `‖X w − y‖² + λ ‖w_S − w_ridge,S‖²` over `w` supported on `keep`,
+/// given `G = XᵀX` and `xty = Xᵀy`: `(G_SS + λI) w_S = xty_S + λ w_ridge,S`.
+pub fn refit(g: &Array2<f64>, xty: &[f64], w_ridge: &[f64], keep: &[usize], lambda: f64) -> Option<Vec<f64>> {
+    let k = xty.len();
+    if g.nrows() != k || g.ncols() != k || w_ridge.len() != k || keep.iter().any(|&i| i >= k) {
         return None;
     }
     let n = keep.len();
@@ -87,7 +97,7 @@ pub fn refit_row(g: &Array2<f64>, w_orig: &[f64], keep: &[usize], lambda: f64) -
             a[r * n + c] = row[j];
         }
         a[r * n + r] += lambda;
-        b[r] = row.iter().zip(w_orig).map(|(gij, wj)| gij * wj).sum::<f64>() + lambda * w_orig[i];
+        b[r] = xty[i] + lambda * w_ridge[i];
     }
     if !cholesky_solve(&mut a, n, &mut b) {
         return None;

@@ -6,7 +6,7 @@
 //! corrected** (one run of the model over the calibration samples per layer), so each layer also
 //! compensates what the layers before it still get wrong. The targets are the original float
 //! model's outputs: its mean per channel for the bias shift, and for least squares the layer's
-//! original weights applied to the same (pruned-model) inputs.
+//! output in the original model on the same sample (so drift from earlier layers is fitted too).
 //!
 //! Reported per layer: the relative MSE of the layer's output against the original model's, on
 //! the calibration samples, before and after correction (`measure.rs`).
@@ -97,7 +97,7 @@ pub fn apply(
     for (step, ((_, _, target), stats)) in targets.iter().zip(&before).enumerate() {
         let w_orig = original_weight(original, &target.weight).map_err(fail)?;
         let offset = samples.len() * (step + 1);
-        let outcome = layer::correct(model, target, &w_orig, &stats.reference_mean, lsq, samples, &mut |s| {
+        let outcome = layer::correct(model, &original_session, target, &w_orig, &stats.reference_mean, lsq, samples, &mut |s| {
             ctx.progress("correct", offset + s, total)
         })
         .map_err(|e| fail(format!("layer `{}`: {e}", target.output)))?;

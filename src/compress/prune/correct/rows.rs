@@ -135,16 +135,16 @@ fn window(g: &ConvGeometry, shape: &[usize]) -> Result<Window, String> {
     Ok(Window { n, c, h, w, out_h: out[0], out_w: out[1], pad_top: begin[0], pad_left: begin[1] })
 }
 
-/// Calls `visit(group, row)` for every row of `input` (shape `shape`, row-major data). For a
-/// Matrix layer, `k` is the feature count the weight expects. `keep(row_index)` decides which rows
-/// are visited (sub-sampling); row indices count from 0 over this input.
+/// Calls `visit(index, group, row)` for every row of `input` (shape `shape`, row-major data).
+/// For a Matrix layer, `k` is the feature count the weight expects. Row indices count from 0
+/// over this input: Matrix rows in order (row `r` makes output row `r`), Conv rows in
+/// (sample, output y, output x, group) order.
 pub fn for_each_row(
     geometry: &Geometry,
     input: &[f32],
     shape: &[usize],
     k: usize,
-    keep: &mut dyn FnMut(usize) -> bool,
-    visit: &mut dyn FnMut(usize, &[f32]),
+    visit: &mut dyn FnMut(usize, usize, &[f32]),
 ) -> Result<(), String> {
     match geometry {
         Geometry::Matrix { trans_a } => {
@@ -157,12 +157,10 @@ pub fn for_each_row(
                 }
                 let mut row = vec![0.0f32; k];
                 for col in 0..*m {
-                    if keep(col) {
-                        for (f, slot) in row.iter_mut().enumerate() {
-                            *slot = input[f * m + col];
-                        }
-                        visit(0, &row);
+                    for (f, slot) in row.iter_mut().enumerate() {
+                        *slot = input[f * m + col];
                     }
+                    visit(col, 0, &row);
                 }
                 return Ok(());
             }
@@ -170,9 +168,7 @@ pub fn for_each_row(
                 return Err(format!("the layer input has {last} features, the weight expects {k}"));
             }
             for (r, row) in input.chunks_exact(k.max(1)).enumerate() {
-                if keep(r) {
-                    visit(0, row);
-                }
+                visit(r, 0, row);
             }
             Ok(())
         }
@@ -188,13 +184,9 @@ pub fn for_each_row(
                 for oy in 0..win.out_h {
                     for ox in 0..win.out_w {
                         for group in 0..g.group {
-                            let visit_row = keep(index);
-                            index += 1;
-                            if !visit_row {
-                                continue;
-                            }
                             fill_row(g, &win, input, n, group, oy, ox, &mut row);
-                            visit(group, &row);
+                            visit(index, group, &row);
+                            index += 1;
                         }
                     }
                 }
@@ -238,6 +230,30 @@ fn fill_row(g: &ConvGeometry, win: &Window, input: &[f32], n: usize, group: usiz
     }
 }
 
+/// The layer output values of channels `group·per_group ..` for row `index` (see
+/// `for_each_row`), given the output `y` of shape `y_shape`; `None` if out of range.
+pub fn output_row(geometry: &Geometry, y: &[f32], y_shape: &[usize], index: usize, group: usize, per_group: usize, out: &mut [f64]) -> Option<()> {
+    match geometry {
+        Geometry::Matrix { .. } => {
+            let n = *y_shape.last()?;
+            let start = index.checked_mul(n)?;
+            for (c, slot) in out.iter_mut().enumerate().take(per_group) {
+                *slot = f64::from(*y.get(start + c)?);
+            }
+        }
+        Geometry::Conv(g) => {
+            let cout = *y_shape.get(1)?;
+            let plane: usize = y_shape.get(2..)?.iter().product();
+            let pos = index / g.group.max(1);
+            let (n, rem) = (pos / plane.max(1), pos % plane.max(1));
+            for (c, slot) in out.iter_mut().enumerate().take(per_group) {
+                *slot = f64::from(*y.get((n * cout + group * per_group + c) * plane + rem)?);
+            }
+        }
+    }
+    Some(())
+}
+
 /// The layer node in `graph` whose weight input (input 1) is `weight`.
 pub fn node_of_weight(graph: &Graph, weight: &str) -> Option<usize> {
     graph.nodes.iter().position(|n| n.input(1) == Some(weight))
@@ -255,14 +271,14 @@ mod tests {
         node.attributes.push(crate::ir::Attribute::new("pads", crate::ir::AttrValue::Ints(vec![1, 1, 1, 1])));
         let g = Geometry::of(&node, &[1, 1, 3, 3]).unwrap();
         let mut rows = Vec::new();
-        for_each_row(&g, &[1.0, 2.0, 3.0, 4.0], &[1, 1, 2, 2], 9, &mut |_| true, &mut |_, r| rows.push(r.to_vec())).unwrap();
+        for_each_row(&g, &[1.0, 2.0, 3.0, 4.0], &[1, 1, 2, 2], 9, &mut |_, _, r| rows.push(r.to_vec())).unwrap();
         assert_eq!(rows.len(), 4);
         assert_eq!(rows[0], vec![0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 3.0, 4.0]);
         assert_eq!(row_count(&g, &[1, 1, 2, 2], 9).unwrap(), 4);
         // Gemm transA: input [K 2, M 3] gives 3 rows of 2.
         let mut rows = Vec::new();
         let g = Geometry::Matrix { trans_a: true };
-        for_each_row(&g, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3], 2, &mut |_| true, &mut |_, r| rows.push(r.to_vec()))
+        for_each_row(&g, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3], 2, &mut |_, _, r| rows.push(r.to_vec()))
             .unwrap();
         assert_eq!(rows, vec![vec![1.0, 4.0], vec![2.0, 5.0], vec![3.0, 6.0]]);
     }
