@@ -4,7 +4,8 @@
 //! Definitions: `../shared/COMPRESSION.md` §2.
 //!
 //! Post-pruning correction (bias correction, least-squares reconstruction) from calibration
-//! data: `correct/`. Not here yet: the auto mode.
+//! data: `correct/`. The sensitivity scan (one layer at a time): `sensitivity.rs`. Not here
+//! yet: the auto mode.
 
 pub mod correct;
 pub mod filter;
@@ -14,6 +15,7 @@ pub mod mask;
 pub mod methods;
 pub mod report;
 pub mod select;
+pub mod sensitivity;
 pub mod spec;
 
 pub use report::{CorrectionSummary, FlopsReport, LayerCorrection, LayerReport, PruneReport, SkippedLayer, Totals};
