@@ -1,6 +1,7 @@
 //! `pare compress --prune … --prune-correct bias|lsq` on the MNIST fixture: the recipe it builds,
 //! the per-layer error it prints and reports as JSON, `--prune-global`, and mistakes named in one
-//! line (no calibration data, unknown correction, correction of filter pruning).
+//! line (no calibration data, unknown correction, correction of filter pruning); and
+//! `pare sensitivity` (one layer at a time at several ratios) as a table and as JSON.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -94,5 +95,39 @@ fn prune_correct_mistakes_are_named() {
         assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
         assert!(stderr.contains(needle), "{args:?}: expected `{needle}` in: {stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: one line expected: {stderr}");
+    }
+}
+
+#[test]
+fn sensitivity_scans_every_layer_at_every_ratio() {
+    let dir = workdir("sensitivity");
+    let calib = calib_npz(&dir);
+    let m = mnist();
+    let o = pare(&["sensitivity", m.to_str().unwrap(), "--calib", calib.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let layers = r["report"]["layers"].as_array().unwrap();
+    let names: Vec<&str> = layers.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["conv1", "conv2", "fc1", "fc2"]);
+    assert_eq!(r["report"]["samples"], 200);
+    for l in layers {
+        let points = l["points"].as_array().unwrap();
+        assert_eq!(points.len(), 4);
+        let first = points[0]["cosine"].as_f64().unwrap();
+        let last = points[3]["cosine"].as_f64().unwrap();
+        assert!(last < first, "{}: pruning 90% must hurt more than 25% ({first} vs {last})", l["name"]);
+        assert!(points[3]["top1_agreement"].as_f64().unwrap() <= 1.0);
+    }
+    let o = pare(&["sensitivity", m.to_str().unwrap(), "--calib-random", "2", "--ratios", "0.5,0.9"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("fc1") && stdout.contains("90%") && stdout.contains("2 random samples"), "{stdout}");
+    for (args, needle) in [
+        (vec!["sensitivity", m.to_str().unwrap(), "--method", "nm"], "--method `nm`"),
+        (vec!["sensitivity", m.to_str().unwrap(), "--ratios", "0.5,1.2"], "`1.2` is not a ratio"),
+    ] {
+        let o = pare(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(text(&o.stderr).contains(needle), "{args:?}: {}", text(&o.stderr));
     }
 }

@@ -279,7 +279,7 @@ fn prune_spec(
 }
 
 /// Calibration samples from --calib FILE.npz or --calib-random N.
-fn calibration_data(parsed: &Parsed, model: &Model) -> Result<Option<Dataset>, CliError> {
+pub(crate) fn calibration_data(parsed: &Parsed, model: &Model) -> Result<Option<Dataset>, CliError> {
     let random = parsed.parsed::<usize>("calib-random", "a number of samples")?;
     let seed = parsed.parsed::<u64>("seed", "a non-negative integer")?;
     let dims = parse_dims(&parsed.values("dim"))?;
