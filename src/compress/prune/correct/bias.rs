@@ -31,8 +31,11 @@ pub fn add_to_bias(graph: &mut Graph, node_index: usize, delta: &[f32]) -> Resul
     }
 }
 
-/// The current constant of input 2 of the node, as (shape, values), or `None` when absent.
-fn current_bias(graph: &Graph, node_index: usize, channels: usize) -> Result<Option<(Vec<usize>, Vec<f32>)>, String> {
+/// A bias constant: its shape and values.
+type BiasValues = (Vec<usize>, Vec<f32>);
+
+/// The current constant of input 2 of the node, or `None` when absent.
+fn current_bias(graph: &Graph, node_index: usize, channels: usize) -> Result<Option<BiasValues>, String> {
     let node = &graph.nodes[node_index];
     let Some(name) = node.input(2) else { return Ok(None) };
     let (_, tensor) = find_weight(graph, name).ok_or_else(|| format!("bias `{name}` is not a constant"))?;

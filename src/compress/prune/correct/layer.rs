@@ -176,7 +176,7 @@ pub fn correct(
             return Err(p);
         }
     }
-    if inputs.rows.iter().any(|&r| r == 0) || out_count == 0 {
+    if inputs.rows.contains(&0) || out_count == 0 {
         return Err(format!("input `{}` or output `{}` was never seen while running the model", target.input, target.output));
     }
 

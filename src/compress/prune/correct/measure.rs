@@ -125,6 +125,6 @@ mod tests {
         let mut sums = vec![0.0; 2];
         assert_eq!(channel_sums(&[1.0, 2.0, 3.0, 4.0], &[2, 2], ChannelAxis::Last, &mut sums), Some(2));
         assert_eq!(sums, vec![4.0, 6.0]);
-        assert_eq!(channel_sums(&[1.0], &[1, 1], ChannelAxis::Last, &mut vec![0.0; 2]), None);
+        assert_eq!(channel_sums(&[1.0], &[1, 1], ChannelAxis::Last, &mut [0.0; 2]), None);
     }
 }
