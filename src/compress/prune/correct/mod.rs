@@ -275,4 +275,136 @@ mod tests {
         }
         assert!(run("median", None).unwrap_err().contains("median"));
     }
+
+    /// A one-layer model `y = op(x, w)` with the given node and weight.
+    fn one_layer(node: Node, weight: Tensor, input_shape: &[usize]) -> Model {
+        let dims = input_shape.iter().map(|&d| crate::ir::Dim::known(d as i64)).collect();
+        Model {
+            ir_version: 8,
+            opset_import: vec![OpsetImport { domain: String::new(), version: 13 }],
+            graph: Graph {
+                nodes: vec![node],
+                inputs: vec![ValueInfo::tensor("x", 1, Some(dims))],
+                outputs: vec![ValueInfo::tensor("y", 1, None)],
+                initializers: vec![Initializer::new("w", weight)],
+                ..Graph::default()
+            },
+            ..Model::default()
+        }
+    }
+
+    fn pseudo_random(n: usize, seed: u64) -> Vec<f32> {
+        let mut rng = crate::runtime::random_inputs::SplitMix64::new(seed);
+        (0..n).map(|_| rng.next_f32() * 2.0 - 1.0).collect()
+    }
+
+    /// Per-channel means of output `y` over `data` (channel axis `axis`).
+    fn output_means(model: &Model, data: &Dataset, axis: super::ChannelAxis, channels: usize) -> Vec<f64> {
+        let session = crate::runtime::Session::new(model).unwrap();
+        let mut sums = vec![0.0; channels];
+        let mut count = 0;
+        for sample in &data.samples {
+            let out = session.run(sample.clone()).unwrap();
+            let Tensor::F32(a) = &out[0].1 else { panic!() };
+            let values: Vec<f32> = a.iter().copied().collect();
+            count += super::measure::channel_sums(&values, a.shape(), axis, &mut sums).unwrap();
+        }
+        sums.iter().map(|s| s / count as f64).collect()
+    }
+
+    /// lsq on one layer: pruned zeros kept, the mean output per channel equals the original's
+    /// (which checks the im2col geometry: the bias step predicts the refit layer's mean from
+    /// the mean input row), the output error does not grow (with iid random inputs the pruned
+    /// features cannot be explained by the kept ones, so it barely drops). Returns the errors.
+    fn check_lsq_on(model: Model, axis: super::ChannelAxis, channels: usize, data: &Dataset) -> (f64, f64) {
+        let recipe = Recipe::from_json(
+            r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 0.5, "keep_first_last": false, "correct": "lsq"}}]}"#,
+        )
+        .unwrap();
+        let (corrected, report) = compress(&model, &recipe, Some(data), &mut |_| {}).unwrap();
+        let StepReport::Prune(report) = &report.steps[0] else { panic!() };
+        let c = report.layers[0].correction.as_ref().unwrap();
+        assert_eq!(c.applied, "lsq+bias", "{c:?}");
+        let (before_error, after_error) = (c.output_rel_mse_before.unwrap(), c.output_rel_mse_after.unwrap());
+        assert!(after_error <= before_error, "{c:?}");
+        let before = values(&model, "w");
+        let after = values(&corrected, "w");
+        let zeros = after.iter().filter(|v| **v == 0.0).count();
+        assert_eq!(zeros, before.len() / 2, "exactly the pruned half is zero");
+        let want = output_means(&model, data, axis, channels);
+        let got = output_means(&corrected, data, axis, channels);
+        for (w, g) in want.iter().zip(&got) {
+            assert!((w - g).abs() < 1e-4 * (1.0 + w.abs()), "mean output {g} vs original {w}");
+        }
+        (before_error, after_error)
+    }
+
+    fn random_data(model: &Model, samples: usize) -> Dataset {
+        let inputs = crate::runtime::Session::new(model).unwrap().inputs().to_vec();
+        Dataset::random(&inputs, samples, &crate::runtime::RandomInputs::new(7)).unwrap()
+    }
+
+    #[test]
+    fn lsq_on_a_grouped_strided_padded_conv_matches_the_original_means() {
+        let mut conv = Node::new("Conv", &["x", "w"], &["y"]);
+        conv.attributes.push(crate::ir::Attribute::new("group", crate::ir::AttrValue::Int(2)));
+        conv.attributes.push(crate::ir::Attribute::new("strides", crate::ir::AttrValue::Ints(vec![2, 1])));
+        conv.attributes.push(crate::ir::Attribute::new("pads", crate::ir::AttrValue::Ints(vec![1, 0, 0, 2])));
+        conv.attributes.push(crate::ir::Attribute::new("dilations", crate::ir::AttrValue::Ints(vec![1, 2])));
+        let w = Tensor::from_vec(&[4, 2, 3, 2], pseudo_random(48, 1)).unwrap();
+        let model = one_layer(conv, w, &[1, 4, 7, 6]);
+        check_lsq_on(model.clone(), super::ChannelAxis::Second, 4, &random_data(&model, 8));
+        // Smooth inputs around 1 (im2col features correlated, padding zeros unlike the data):
+        // least squares moves the kept weights a lot, and the bias step must then predict the
+        // mean of the refit layer from the mean im2col row — padding, strides, dilations and
+        // groups included — to land on the original means.
+        let coefficients = pseudo_random(8 * 4 * 2, 5);
+        let samples = (0..8)
+            .map(|s| {
+                let mut x = Vec::with_capacity(4 * 7 * 6);
+                for c in 0..4 {
+                    let (p, q) = (coefficients[(s * 4 + c) * 2], coefficients[(s * 4 + c) * 2 + 1]);
+                    for h in 0..7 {
+                        for w in 0..6 {
+                            x.push(1.0 + p * (h as f32 * 0.7 + s as f32).sin() + q * (w as f32 * 0.5 + s as f32).cos());
+                        }
+                    }
+                }
+                vec![("x".to_string(), Tensor::from_vec(&[1, 4, 7, 6], x).unwrap())]
+            })
+            .collect();
+        let (before, after) = check_lsq_on(model, super::ChannelAxis::Second, 4, &Dataset { samples });
+        assert!(after < 0.25 * before, "smooth inputs: {before} → {after}");
+    }
+
+    #[test]
+    fn lsq_on_a_matmul_inserts_a_bias_add_and_matches_the_original_means() {
+        let w = Tensor::from_vec(&[6, 3], pseudo_random(18, 2)).unwrap();
+        let model = one_layer(Node::new("MatMul", &["x", "w"], &["y"]), w, &[1, 5, 6]);
+        check_lsq_on(model.clone(), super::ChannelAxis::Last, 3, &random_data(&model, 6));
+        // Correlated features (two latent values a, b per row, plus an offset): the kept
+        // weights can take over what the pruned ones did, and the error nearly vanishes.
+        let latent = pseudo_random(2 * 5 * 6, 9);
+        let samples = (0..6)
+            .map(|s| {
+                let rows: Vec<f32> = (0..5)
+                    .flat_map(|r| {
+                        let (a, b) = (latent[(s * 5 + r) * 2], latent[(s * 5 + r) * 2 + 1]);
+                        [a, b, a + b, a - b, 2.0 * a + 0.5, 0.5 - b]
+                    })
+                    .collect();
+                vec![("x".to_string(), Tensor::from_vec(&[1, 5, 6], rows).unwrap())]
+            })
+            .collect();
+        let (before, after) = check_lsq_on(model.clone(), super::ChannelAxis::Last, 3, &Dataset { samples });
+        assert!(after < 1e-3 * before, "correlated inputs: {before} → {after}");
+        let (corrected, _) = compress(
+            &model,
+            &Recipe::from_json(r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 0.5, "keep_first_last": false, "correct": "bias"}}]}"#).unwrap(),
+            Some(&random_data(&model, 2)),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(corrected.graph.nodes.iter().map(|n| n.op_type.as_str()).collect::<Vec<_>>(), vec!["MatMul", "Add"]);
+    }
 }
