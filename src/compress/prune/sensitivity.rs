@@ -96,7 +96,7 @@ pub fn scan(
     let total = samples.len() * (1 + layers.len() * ratios.len());
     let mut done = samples.len();
     progress(done, total);
-    for (index, layer) in layers.iter().enumerate() {
+    for layer in &layers {
         if matches!(method, Method::Vector | Method::Kernel) && layer.layout.is_matrix() {
             report.skipped.push((layer.name.clone(), format!("{} pruning needs convolution kernels", method.name())));
             done += samples.len() * ratios.len();
@@ -110,7 +110,9 @@ pub fn scan(
             let mut ctx = PassContext { calibration: None, step: 0, steps: 1, progress: &mut no_progress };
             let mut unused = super::PruneReport::default();
             let (found, _) = find_layers(&mut pruned);
-            let same = found.iter().position(|l| l.graph == layer.graph && l.weight == layer.weight).unwrap_or(index);
+            let Some(same) = found.iter().position(|l| l.graph == layer.graph && l.weight == layer.weight) else {
+                return Err(PruneError::Selection(format!("sensitivity scan: layer `{}` not found again", layer.name)));
+            };
             mask::apply(&mut pruned, &found, &[same], &spec, &mut ctx, &mut unused)?;
             let session = Session::new(&pruned).map_err(|e| run_error("the pruned model cannot run", e))?;
             let mut errors = ErrorAccumulator::default();

@@ -75,6 +75,9 @@ fn conv(node: &Node, weight: &[usize]) -> Result<ConvGeometry, String> {
         return Err("strides and dilations must be ≥ 1".into());
     }
     let kernel = to2(weight[2..].to_vec(), 1);
+    if kernel.contains(&0) || weight[1] == 0 {
+        return Err(format!("a conv weight of shape {weight:?} has an empty kernel"));
+    }
     let auto_pad = node.attr_string("auto_pad").map_err(|e| e.to_string())?.unwrap_or_default();
     let (pads, same_upper) = match auto_pad.as_str() {
         "" | "NOTSET" => {
