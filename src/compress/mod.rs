@@ -20,7 +20,7 @@ use crate::ir::Model;
 use crate::runtime::Dataset;
 
 /// Where a long job stands, for progress bars: `stage` names the work ("calibrate", "quantize",
-/// "prune"), `done` of `total` units of it are finished.
+/// "prune", "correct"), `done` of `total` units of it are finished.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Progress {
     pub step: usize,

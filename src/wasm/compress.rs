@@ -25,7 +25,7 @@ export interface Recipe {
 export interface CompressOptions {
     calibration?: Tensors | Map<string, Tensor>;
     calibrationRandom?: { seed?: number; samples?: number };
-    /** Called as work advances: step (from 0) of steps, stage ("calibrate", "quantize", "prune"), done of total. */
+    /** Called as work advances: step (from 0) of steps, stage ("calibrate", "quantize", "prune", "correct"), done of total. */
     onProgress?: (progress: { step: number; steps: number; stage: string; done: number; total: number }) => void;
 }
 /** What `compress` returns: the compressed ONNX file, the report (sizes raw and gzip, each step's

@@ -21,6 +21,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::repeated("quantize", "KIND"),
     OptionSpec::repeated("prune", "METHOD:RATIO"),
     OptionSpec::flag("prune-global"),
+    OptionSpec::value("prune-correct", "bias|lsq"),
     OptionSpec::flag("per-channel"),
     OptionSpec::flag("per-tensor"),
     OptionSpec::flag("symmetric"),
@@ -60,6 +61,12 @@ fn help() -> String {
             ),
             ("--prune METHOD:RATIO", "unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25, nm:2:4"),
             ("--prune-global", "unstructured pruning with one threshold across layers"),
+            (
+                "--prune-correct bias|lsq",
+                "after each masking --prune step, correct from calibration data: bias shifts\n\
+                 biases to the original mean outputs; lsq also refits the kept weights by\n\
+                 least squares (needs --calib or --calib-random)",
+            ),
             ("--per-channel, --per-tensor", "weight scale granularity (default per-channel)"),
             (
                 "--symmetric, --asymmetric",
@@ -150,7 +157,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
 fn recipe_from_arguments(parsed: &Parsed) -> Result<Recipe, CliError> {
     let step_flags = parsed.ordered(&["quantize", "prune"]);
     let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global"];
-    let valued_modifiers = ["calib-method", "exclude"];
+    let valued_modifiers = ["calib-method", "exclude", "prune-correct"];
     if let Some(path) = parsed.value("recipe") {
         if let Some((flag, _)) = step_flags.first() {
             return Err(CliError::Usage(format!("--{flag} and --recipe both describe steps: give one or the other")));
@@ -171,11 +178,14 @@ fn recipe_from_arguments(parsed: &Parsed) -> Result<Recipe, CliError> {
     if parsed.flag("symmetric") && parsed.flag("asymmetric") {
         return Err(CliError::Usage("--symmetric and --asymmetric contradict each other".into()));
     }
+    if parsed.value("prune-correct").is_some() && !step_flags.iter().any(|(f, _)| *f == "prune") {
+        return Err(CliError::Usage("--prune-correct corrects --prune steps, but there is none".into()));
+    }
     let mut steps = Vec::new();
     for (flag, value) in step_flags {
         steps.push(match flag {
             "quantize" => Step::Quantize(quantize_spec(value, parsed)?),
-            _ => Step::Prune(prune_spec(value, parsed.flag("prune-global"), &parsed.values("exclude"))?),
+            _ => Step::Prune(prune_spec(value, parsed.flag("prune-global"), parsed.value("prune-correct"), &parsed.values("exclude"))?),
         });
     }
     let recipe = Recipe { steps };
@@ -232,7 +242,12 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, CliError> 
 }
 
 /// `unstructured:0.5`, `filter:0.25`, `nm:2:4` → the prune step's JSON, checked by its spec.
-fn prune_spec(text: &str, global: bool, exclude: &[&str]) -> Result<pare::compress::prune::PruneSpec, CliError> {
+fn prune_spec(
+    text: &str,
+    global: bool,
+    correct: Option<&str>,
+    exclude: &[&str],
+) -> Result<pare::compress::prune::PruneSpec, CliError> {
     let parts: Vec<&str> = text.split(':').collect();
     let bad = || CliError::Usage(format!("--prune `{text}`: expected METHOD:RATIO (unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25) or nm:N:M"));
     let mut json = serde_json::Map::new();
@@ -251,6 +266,12 @@ fn prune_spec(text: &str, global: bool, exclude: &[&str]) -> Result<pare::compre
         }
         _ => return Err(bad()),
     }
+    if let Some(c) = correct {
+        if !["bias", "lsq"].contains(&c) {
+            return Err(CliError::Usage(format!("--prune-correct `{c}`: expected bias or lsq")));
+        }
+        json.insert("correct".into(), c.into());
+    }
     if !exclude.is_empty() {
         json.insert("exclude".into(), exclude.iter().map(|e| serde_json::Value::from(*e)).collect());
     }
@@ -258,7 +279,7 @@ fn prune_spec(text: &str, global: bool, exclude: &[&str]) -> Result<pare::compre
 }
 
 /// Calibration samples from --calib FILE.npz or --calib-random N.
-fn calibration_data(parsed: &Parsed, model: &Model) -> Result<Option<Dataset>, CliError> {
+pub(crate) fn calibration_data(parsed: &Parsed, model: &Model) -> Result<Option<Dataset>, CliError> {
     let random = parsed.parsed::<usize>("calib-random", "a number of samples")?;
     let seed = parsed.parsed::<u64>("seed", "a non-negative integer")?;
     let dims = parse_dims(&parsed.values("dim"))?;
@@ -349,6 +370,19 @@ fn print_summary(report: &CompressReport, out: &str) {
                 }
                 for s in &p.skipped {
                     println!("  not pruned: {} ({}): {}", s.name, s.op_type, s.reason);
+                }
+                if let Some(c) = &p.correction {
+                    println!("  correction {} on {} calibration samples ({} layers):", c.method, c.samples, c.layers_corrected);
+                }
+                for l in &p.layers {
+                    let Some(c) = &l.correction else { continue };
+                    match (c.output_rel_mse_before, c.output_rel_mse_after) {
+                        (Some(b), Some(a)) => println!("    {}: {}: output relative MSE {b:.3e} → {a:.3e}", l.name, c.applied),
+                        _ => println!("    {}: {}", l.name, c.applied),
+                    }
+                    if !c.note.is_empty() {
+                        println!("      {}", c.note);
+                    }
                 }
                 for n in &p.notes {
                     println!("  note: {n}");

@@ -12,6 +12,7 @@ mod inspect;
 mod output_files;
 mod report_text;
 mod run;
+mod sensitivity;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -30,6 +31,7 @@ Usage:
                 [--calib FILE.npz | --calib-random N] [--report FILE.json]
   pare compare REFERENCE CANDIDATE [--inputs FILE.npz | --random [--seed N]] [--samples N]
                [--dim NAME=SIZE]... [--json] [--all-intermediates]
+  pare sensitivity MODEL [--method unstructured] [--calib FILE.npz | --calib-random N] [--json]
   pare help [COMMAND]
 
 Commands:
@@ -37,6 +39,7 @@ Commands:
   run       run the model on .npy inputs (or random ones) and write the outputs as .npy
   compress  prune and quantize with a recipe; writes standard ONNX and a report
   compare   error of one model against another (outputs and intermediates) on the same inputs
+  sensitivity  prune one layer at a time at several ratios and measure the output error
 
 Options for every command:
   -h, --help     help for the command
@@ -107,6 +110,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         "run" => run::main(rest),
         "compress" => compress::main(rest),
         "compare" => compare::main(rest),
+        "sensitivity" => sensitivity::main(rest),
         "help" | "-h" | "--help" => match rest.first().map(String::as_str) {
             None => {
                 println!("{USAGE}");
@@ -116,7 +120,10 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
             Some("run") => run::main(&["--help".to_string()]),
             Some("compress") => compress::main(&["--help".to_string()]),
             Some("compare") => compare::main(&["--help".to_string()]),
-            Some(other) => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare"))),
+            Some("sensitivity") => sensitivity::main(&["--help".to_string()]),
+            Some(other) => {
+                Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity")))
+            }
         },
         "-V" | "--version" => {
             println!("pare {}", env!("CARGO_PKG_VERSION"));
@@ -125,7 +132,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         other if other.starts_with('-') => {
             Err(CliError::Usage(format!("unknown option `{other}`; a command comes first (see `pare --help`)")))
         }
-        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare (see `pare --help`)"))),
+        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity (see `pare --help`)"))),
     }
 }
 

@@ -3,9 +3,11 @@
 //! filter pruning with graph surgery that removes channels for real (`filter/`).
 //! Definitions: `../shared/COMPRESSION.md` §2.
 //!
-//! Not here yet: the sensitivity scan, the auto mode, and post-pruning correction (bias
-//! correction, least-squares reconstruction).
+//! Post-pruning correction (bias correction, least-squares reconstruction) from calibration
+//! data: `correct/`. The sensitivity scan (one layer at a time): `sensitivity.rs`. Not here
+//! yet: the auto mode.
 
+pub mod correct;
 pub mod filter;
 pub mod layers;
 pub mod layout;
@@ -13,10 +15,11 @@ pub mod mask;
 pub mod methods;
 pub mod report;
 pub mod select;
+pub mod sensitivity;
 pub mod spec;
 
-pub use report::{FlopsReport, LayerReport, PruneReport, SkippedLayer, Totals};
-pub use spec::{Criterion, Method, PruneSpec, Scope};
+pub use report::{CorrectionSummary, FlopsReport, LayerCorrection, LayerReport, PruneReport, SkippedLayer, Totals};
+pub use spec::{Correction, Criterion, Method, PruneSpec, Scope};
 
 use super::PassContext;
 use crate::ir::Model;
@@ -33,11 +36,21 @@ pub enum PruneError {
     EveryChannel { what: String },
     #[error("prune: filter surgery: {0}")]
     Surgery(String),
+    #[error("prune: {0}")]
+    Calibration(String),
+    #[error("prune: correction: {0}")]
+    Correction(String),
 }
 
 /// Prunes `model` in place as `spec` says and reports what changed and what was skipped.
 pub fn apply(model: &mut Model, spec: &PruneSpec, ctx: &mut PassContext) -> Result<PruneReport, PruneError> {
     spec.validate().map_err(PruneError::Spec)?;
+    if let Some(correction) = spec.correct {
+        if ctx.calibration.is_none_or(|d| d.is_empty()) {
+            return Err(correct::needs_calibration(correction));
+        }
+    }
+    let original = spec.correct.map(|_| model.clone());
     let (found, not_prunable) = layers::find_layers(model);
     let selection = layers::select(&found, spec).map_err(PruneError::Selection)?;
     let mut report = PruneReport { method: spec.method.name().to_string(), ..PruneReport::default() };
@@ -52,6 +65,9 @@ pub fn apply(model: &mut Model, spec: &PruneSpec, ctx: &mut PassContext) -> Resu
         filter::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
     } else {
         mask::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
+        if let (Some(correction), Some(original)) = (spec.correct, original.as_ref()) {
+            correct::apply(original, model, &found, correction, ctx, &mut report)?;
+        }
     }
     report.totals.model_params_after = report::model_params(model);
     report.finish_totals();

@@ -20,7 +20,46 @@ pub struct PruneReport {
     /// `analysis::analyze_model`. Present for filter pruning; masking does not change dense FLOPs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flops: Option<FlopsReport>,
+    /// Post-pruning correction (`"correct"` in the spec), when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction: Option<CorrectionSummary>,
     pub notes: Vec<String>,
+}
+
+/// How a correction was run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CorrectionSummary {
+    /// `bias` or `lsq`.
+    pub method: String,
+    /// Calibration samples used.
+    pub samples: usize,
+    pub layers_corrected: usize,
+    /// Where each layer's calibration inputs came from.
+    pub inputs: String,
+    /// What `output_rel_mse_*` measures.
+    pub error_metric: String,
+}
+
+/// The correction of one layer and the error of its output before and after.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LayerCorrection {
+    /// `bias`, `lsq+bias`, or `none` (see `note`).
+    pub applied: String,
+    /// Relative MSE `Σ(y − y_orig)² / Σ y_orig²` of the layer's output in the pruned model
+    /// against the original model, on the calibration samples, before correction…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_rel_mse_before: Option<f64>,
+    /// … and after every layer was corrected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_rel_mse_after: Option<f64>,
+    /// Largest shift added to one output channel's bias.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_abs_bias_shift: Option<f64>,
+    /// Input rows the least-squares fit used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lsq_rows: Option<usize>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -43,6 +82,9 @@ pub struct LayerReport {
     pub out_channels_before: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out_channels_after: Option<usize>,
+    /// Post-pruning correction of this layer, when the step asked for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction: Option<LayerCorrection>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -91,6 +133,7 @@ impl LayerReport {
             sparsity: sparsity(params_after, nonzeros_after),
             out_channels_before: None,
             out_channels_after: None,
+            correction: None,
         }
     }
 }

@@ -39,6 +39,27 @@ pub struct PruneSpec {
     /// 16: SIMD lanes and NPU MAC arrays prefer multiples of 8 or 16).
     #[serde(default = "default_round_to")]
     pub round_to: usize,
+    /// Post-pruning correction from calibration data (masking methods only): `bias` shifts each
+    /// pruned layer's bias so its mean output per channel matches the original model's; `lsq`
+    /// first refits the kept weights by least squares, then does the bias shift. See `correct/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correct: Option<Correction>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Correction {
+    Bias,
+    Lsq,
+}
+
+impl Correction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Correction::Bias => "bias",
+            Correction::Lsq => "lsq",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +126,7 @@ impl PruneSpec {
             exclude: Vec::new(),
             keep_first_last: true,
             round_to: 1,
+            correct: None,
         }
     }
 
@@ -155,6 +177,9 @@ impl PruneSpec {
         if self.round_to != 1 && self.method != Method::Filter {
             return Err("`round_to` applies only to method filter".into());
         }
+        if self.correct.is_some() && self.method == Method::Filter {
+            return Err("`correct` applies to the masking methods (unstructured, vector, kernel, nm), not filter".into());
+        }
         if self.include.as_ref().is_some_and(Vec::is_empty) {
             return Err("`include` is empty: nothing would be pruned (omit it to prune every prunable layer)".into());
         }
@@ -178,6 +203,8 @@ mod tests {
         assert_eq!(parse(r#"{"method": "nm", "n": 2, "m": 4}"#).unwrap(), PruneSpec::nm(2, 4));
         let f = parse(r#"{"method": "filter", "ratio": 0.25, "round_to": 8, "criterion": "l2"}"#).unwrap();
         assert_eq!((f.round_to, f.criterion, f.keep_first_last), (8, Criterion::L2, true));
+        let c = parse(r#"{"method": "unstructured", "ratio": 0.5, "correct": "lsq"}"#).unwrap();
+        assert_eq!(c.correct, Some(Correction::Lsq));
     }
 
     #[test]
@@ -195,6 +222,8 @@ mod tests {
             (r#"{"method": "vector", "ratio": 0.5, "include": []}"#, "include"),
             (r#"{"method": "vector", "ratio": 0.5, "ratoi": 1}"#, "ratoi"),
             (r#"{"method": "blocks", "ratio": 0.5}"#, "blocks"),
+            (r#"{"method": "unstructured", "ratio": 0.5, "correct": "mean"}"#, "mean"),
+            (r#"{"method": "filter", "ratio": 0.5, "correct": "bias"}"#, "correct"),
         ];
         for (json, field) in cases {
             let err = parse(json).unwrap_err();

@@ -1,0 +1,318 @@
+//! Correcting one pruned layer from its calibration inputs.
+//!
+//! The current model (pruned, earlier layers already corrected) runs over the samples; the
+//! layer's input `X'` is cut into rows (`rows.rs`) and summarised — the mean row per group, and
+//! for `lsq` the Gram matrix `X'ᵀX'` and `X'ᵀY` where `Y` is the ORIGINAL model's output of this
+//! layer on the same sample (run alongside) — and its output's mean per channel is measured. Then:
+//!
+//! 1. `lsq`: each output channel's kept weights are refit (`lsq.rs`) to
+//!    `min ‖X' w + b − y_orig‖² + λ‖w − w_orig‖²` with a free intercept `b` (done by centring
+//!    `X'` and `y`), so the layer reproduces the original model's output — including what earlier
+//!    layers still get wrong — from the pruned model's inputs; pruned weights stay zero.
+//! 2. bias: `shift[o] = mean_original[o] − (mean_current[o] + α · (w_new − w_current)[o] · mean_row)`
+//!    — the original model's mean output of this channel minus the corrected layer's, which is
+//!    linear in the weights, so no second pass is needed (after `lsq` this is the intercept).
+
+use super::bias::add_to_bias;
+use ndarray::Array2;
+
+use super::lsq::{Gram, refit, ridge};
+use super::measure::{ChannelAxis, channel_sums};
+use super::rows::{Geometry, for_each_row, node_of_weight, output_row, row_count};
+use crate::compress::prune::layout::{Layout, WeightView};
+use crate::compress::weights::{find_weight, replace_weight};
+use crate::ir::{Model, Tensor};
+use crate::runtime::{InputSet, Session};
+
+/// Rows × K² multiply-adds allowed for one layer's Gram matrix; rows beyond are sub-sampled
+/// evenly (every s-th row).
+const GRAM_BUDGET: f64 = 4e9;
+/// Widest row (`Cin/g · kh · kw` or `K`) least squares takes: its Gram matrix is K² f64.
+pub const LSQ_MAX_K: usize = 4096;
+/// Multiply-adds allowed for the per-channel Cholesky solves of one layer (Σ |kept|³ / 3).
+const SOLVE_BUDGET: f64 = 5e10;
+/// Ridge as a share of the mean diagonal of XᵀX.
+const DAMPING: f64 = 0.01;
+
+/// A pruned layer to correct, as found in the main graph.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub weight: String,
+    pub layout: Layout,
+    pub shape: Vec<usize>,
+    pub geometry: Geometry,
+    pub input: String,
+    pub output: String,
+    pub axis: ChannelAxis,
+    pub channels: usize,
+    /// Gemm `alpha` (1 otherwise).
+    pub alpha: f64,
+}
+
+/// What correcting one layer did.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub refit: bool,
+    /// Why least squares was not done (when it was asked for).
+    pub note: String,
+    /// Input rows the Gram matrix was built from (lsq).
+    pub rows_used: usize,
+    pub max_abs_shift: f64,
+}
+
+/// Per-group input statistics of one pass.
+struct Inputs {
+    k: usize,
+    /// Output channels per group.
+    per_group: usize,
+    col_sum: Vec<Vec<f64>>,
+    rows: Vec<usize>,
+    fits: Option<Vec<Fit>>,
+    stride: usize,
+    seen: usize,
+}
+
+/// Least-squares sums of one group over the (sub-sampled) rows.
+struct Fit {
+    gram: Gram,
+    /// `X'ᵀY`: `k × per_group`.
+    xty: Array2<f64>,
+    sum_x: Vec<f64>,
+    sum_y: Vec<f64>,
+    rows: usize,
+}
+
+/// Corrects `target` in `model` in place. `w_orig` is its weight before pruning,
+/// `reference_mean` the original model's mean output per channel.
+#[allow(clippy::too_many_arguments)]
+pub fn correct(
+    model: &mut Model,
+    original: &Session,
+    target: &Target,
+    w_orig: &[f32],
+    reference_mean: &[f64],
+    lsq: bool,
+    samples: &[InputSet],
+    progress: &mut dyn FnMut(usize),
+) -> Result<Outcome, String> {
+    let view = WeightView::new(target.layout, &target.shape)?;
+    let k = view.inp * view.kernel;
+    let mut outcome = Outcome::default();
+    let mut want_lsq = lsq;
+    if lsq && k > LSQ_MAX_K {
+        want_lsq = false;
+        outcome.note = format!("least squares skipped: rows of {k} features exceed {LSQ_MAX_K}; bias correction only");
+    }
+    let (w_cur, _) = weight(model, &target.weight)?;
+    if w_cur.len() != view.len() || w_orig.len() != view.len() {
+        return Err("the weight changed size".into());
+    }
+    let solve_cost: f64 = (0..view.out)
+        .map(|o| (0..k).filter(|&j| w_cur[flat_index(&view, o, j)] != 0.0).count() as f64)
+        .map(|s| s * s * s / 3.0)
+        .sum();
+    if want_lsq && solve_cost > SOLVE_BUDGET {
+        want_lsq = false;
+        outcome.note = format!("least squares skipped: solving would take ~{solve_cost:.1e} multiply-adds; bias correction only");
+    }
+
+    let groups = target.geometry.groups();
+    let per_group = (view.out / groups.max(1)).max(1);
+    let mut inputs = Inputs {
+        k,
+        per_group,
+        col_sum: vec![vec![0.0; k]; groups],
+        rows: vec![0; groups],
+        fits: want_lsq.then(|| {
+            (0..groups)
+                .map(|_| Fit { gram: Gram::new(k), xty: Array2::zeros((k, per_group)), sum_x: vec![0.0; k], sum_y: vec![0.0; per_group], rows: 0 })
+                .collect()
+        }),
+        stride: 0,
+        seen: 0,
+    };
+    let mut out_sum = vec![0.0f64; target.channels];
+    let mut out_count = 0usize;
+    let session = Session::new(model).map_err(|e| format!("the pruned model cannot run: {e}"))?;
+    for (s, sample) in samples.iter().enumerate() {
+        progress(s);
+        let mut problem: Option<String> = None;
+        // The original model's output of this layer on this sample (least-squares target).
+        let mut y_orig: Option<(Vec<f32>, Vec<usize>)> = None;
+        if inputs.fits.is_some() {
+            let mut keep = |name: &str, t: &Tensor| {
+                if let (true, Tensor::F32(a)) = (name == target.output, t) {
+                    y_orig = Some((a.iter().copied().collect(), a.shape().to_vec()));
+                }
+            };
+            original.run_observed(sample.clone(), Some(&mut keep)).map_err(|e| format!("sample {s}: original model: {e}"))?;
+            if y_orig.is_none() {
+                return Err(format!("the original model never produced `{}`", target.output));
+            }
+        }
+        let y_orig = y_orig.as_ref().map(|(v, shape)| (v.as_slice(), shape.as_slice()));
+        if let Some((_, t)) = sample.iter().find(|(n, _)| *n == target.input) {
+            add_input(&mut inputs, target, t, samples.len(), y_orig).unwrap_or_else(|e| problem = Some(e));
+        }
+        let mut observe = |name: &str, t: &Tensor| {
+            if problem.is_some() {
+                return;
+            }
+            if name == target.input {
+                if let Err(e) = add_input(&mut inputs, target, t, samples.len(), y_orig) {
+                    problem = Some(e);
+                }
+            } else if name == target.output {
+                let Tensor::F32(a) = t else { return };
+                let values: Vec<f32> = a.iter().copied().collect();
+                match channel_sums(&values, a.shape(), target.axis, &mut out_sum) {
+                    Some(n) => out_count += n,
+                    None => problem = Some(format!("output `{name}` does not have {} channels", target.channels)),
+                }
+            }
+        };
+        session.run_observed(sample.clone(), Some(&mut observe)).map_err(|e| format!("sample {s}: {e}"))?;
+        if let Some(p) = problem {
+            return Err(p);
+        }
+    }
+    if inputs.rows.contains(&0) || out_count == 0 {
+        return Err(format!("input `{}` or output `{}` was never seen while running the model", target.input, target.output));
+    }
+
+    // 1. Least squares on the kept weights, toward the original model's output.
+    let mut w_new = w_cur.clone();
+    if let Some(fits) = inputs.fits.take() {
+        let alpha = if target.alpha == 0.0 { 1.0 } else { target.alpha };
+        for (g, fit) in fits.into_iter().enumerate() {
+            outcome.rows_used += fit.rows;
+            let n = fit.rows.max(1) as f64;
+            let mean_x: Vec<f64> = fit.sum_x.iter().map(|v| v / n).collect();
+            // Centred: the intercept is free (the bias step below sets it).
+            let mut gram = fit.gram.finish();
+            for ((i, j), v) in gram.indexed_iter_mut() {
+                *v -= n * mean_x[i] * mean_x[j];
+            }
+            let lambda = ridge(&gram, DAMPING);
+            for c in 0..per_group {
+                let o = g * per_group + c;
+                let orig: Vec<f64> = (0..k).map(|j| f64::from(w_orig[flat_index(&view, o, j)])).collect();
+                let keep: Vec<usize> = (0..k).filter(|&j| w_cur[flat_index(&view, o, j)] != 0.0).collect();
+                if keep.is_empty() {
+                    continue;
+                }
+                let mean_y = fit.sum_y[c] / n;
+                let xty: Vec<f64> = (0..k).map(|j| (fit.xty[[j, c]] - n * mean_x[j] * mean_y) / alpha).collect();
+                let Some(row) = refit(&gram, &xty, &orig, &keep, lambda) else {
+                    return Err(format!("least squares for output channel {o} is not solvable (non-finite inputs?)"));
+                };
+                for &j in &keep {
+                    w_new[flat_index(&view, o, j)] = row[j] as f32;
+                }
+            }
+        }
+        outcome.refit = true;
+    }
+
+    // 2. Bias shift toward the original mean output.
+    let mut shift = vec![0.0f32; view.out];
+    for (o, slot) in shift.iter_mut().enumerate() {
+        let g = (o / per_group.max(1)).min(groups - 1);
+        let rows = inputs.rows[g].max(1) as f64;
+        let linear: f64 = (0..k)
+            .map(|j| {
+                let at = flat_index(&view, o, j);
+                f64::from(w_new[at] - w_cur[at]) * inputs.col_sum[g][j] / rows
+            })
+            .sum();
+        let current = out_sum[o] / out_count as f64 + target.alpha * linear;
+        let s = reference_mean.get(o).copied().unwrap_or(current) - current;
+        outcome.max_abs_shift = outcome.max_abs_shift.max(s.abs());
+        *slot = s as f32;
+    }
+    if shift.iter().any(|s| !s.is_finite()) || w_new.iter().any(|w| !w.is_finite()) {
+        return Err("the correction is not finite (the calibration data holds NaN or infinities?)".into());
+    }
+    if outcome.refit {
+        let tensor = Tensor::from_vec(&target.shape, w_new).map_err(|e| e.to_string())?;
+        let (_, source) = weight(model, &target.weight)?;
+        if !replace_weight(&mut model.graph, source, tensor) {
+            return Err(format!("weight `{}` could not be replaced", target.weight));
+        }
+    }
+    let node = node_of_weight(&model.graph, &target.weight).ok_or("the layer node vanished")?;
+    add_to_bias(&mut model.graph, node, &shift)?;
+    Ok(outcome)
+}
+
+/// Flat weight index of output `o`, row feature `j` (= input channel · kernel + position).
+fn flat_index(view: &WeightView, o: usize, j: usize) -> usize {
+    let kernel = view.kernel.max(1);
+    view.offset(0, o, j / kernel, j % kernel)
+}
+
+fn weight(model: &Model, name: &str) -> Result<(Vec<f32>, crate::compress::weights::WeightSource), String> {
+    let (source, tensor) = find_weight(&model.graph, name).ok_or_else(|| format!("weight `{name}` vanished"))?;
+    let Tensor::F32(a) = tensor else { return Err(format!("weight `{name}` is no longer float32")) };
+    Ok((a.iter().copied().collect(), source))
+}
+
+fn add_input(
+    inputs: &mut Inputs,
+    target: &Target,
+    t: &Tensor,
+    samples: usize,
+    y_orig: Option<(&[f32], &[usize])>,
+) -> Result<(), String> {
+    let Tensor::F32(a) = t else { return Err(format!("layer input `{}` is {}, not float32", target.input, t.type_name())) };
+    let shape = a.shape().to_vec();
+    let owned;
+    let data: &[f32] = match a.as_slice() {
+        Some(s) => s,
+        None => {
+            owned = a.iter().copied().collect::<Vec<_>>();
+            &owned
+        }
+    };
+    let per_sample = row_count(&target.geometry, &shape, inputs.k)?;
+    if inputs.stride == 0 {
+        // Even sub-sampling so that the Gram matrix stays within its budget.
+        let cap = (GRAM_BUDGET / (inputs.k.max(1) as f64).powi(2)).max(4.0 * inputs.k as f64);
+        let total = (per_sample.max(1) * samples) as f64;
+        inputs.stride = if inputs.fits.is_some() && total > cap { (total / cap).ceil() as usize } else { 1 };
+    }
+    if let (Some(_), Some((y, y_shape))) = (&inputs.fits, y_orig) {
+        let groups = target.geometry.groups().max(1);
+        if y.len() != per_sample / groups * inputs.per_group * groups {
+            return Err(format!("the original output of shape {y_shape:?} does not match {per_sample} input rows"));
+        }
+    }
+    let Inputs { k, per_group, col_sum, rows, fits, stride, seen } = inputs;
+    let mut y_row = vec![0.0f64; *per_group];
+    for_each_row(&target.geometry, data, &shape, *k, &mut |index, group, row| {
+        for (sum, v) in col_sum[group].iter_mut().zip(row) {
+            *sum += f64::from(*v);
+        }
+        rows[group] += 1;
+        if let (Some(fits), Some((y, y_shape))) = (fits.as_mut(), y_orig) {
+            if *seen % *stride == 0 && output_row(&target.geometry, y, y_shape, index, group, *per_group, &mut y_row).is_some() {
+                let fit = &mut fits[group];
+                fit.gram.add_row(row);
+                fit.rows += 1;
+                for (j, &x) in row.iter().enumerate() {
+                    let x = f64::from(x);
+                    fit.sum_x[j] += x;
+                    if x != 0.0 {
+                        for (slot, yc) in fit.xty.row_mut(j).iter_mut().zip(&y_row) {
+                            *slot += x * yc;
+                        }
+                    }
+                }
+                for (slot, yc) in fit.sum_y.iter_mut().zip(&y_row) {
+                    *slot += yc;
+                }
+            }
+        }
+        *seen += 1;
+    })
+}

@@ -1,0 +1,204 @@
+//! Least-squares reconstruction of one pruned weight row: with the layer's input rows `X`
+//! (calibration activations, im2col rows for a Conv) summarised by the Gram matrix `G = XᵀX`,
+//! the kept weights `w_S` of an output channel are refit to
+//!
+//! ```text
+//! minimise ‖X (w − w_orig)‖² + λ ‖w_S − w_orig,S‖²   with w_i = 0 for every pruned i ∉ S
+//! ```
+//!
+//! whose normal equations are `(G_SS + λI) w_S = (G w_orig)_S + λ w_orig,S`, solved by
+//! Cholesky. The ridge pulls toward the original weights (not toward zero), so directions the
+//! calibration data never excites keep their magnitude-pruned values; `λ` is a small share of the
+//! mean diagonal of `G`. Pruned positions are never written: they stay exactly zero.
+
+use ndarray::{Array2, ArrayView2};
+
+/// Running `XᵀX` over rows of length `k`, in f64 (sums of many f32 products).
+pub struct Gram {
+    pub k: usize,
+    /// Row-major `k × k`.
+    pub g: Array2<f64>,
+    pub rows: usize,
+    block: Vec<f64>,
+    block_rows: usize,
+}
+
+/// Rows gathered before one `XᵀX` block product.
+const BLOCK_ROWS: usize = 256;
+
+impl Gram {
+    pub fn new(k: usize) -> Gram {
+        Gram { k, g: Array2::zeros((k, k)), rows: 0, block: Vec::with_capacity(BLOCK_ROWS * k), block_rows: 0 }
+    }
+
+    /// Adds one row `x` (length `k`; other lengths are ignored).
+    pub fn add_row(&mut self, x: &[f32]) {
+        if x.len() != self.k {
+            return;
+        }
+        self.block.extend(x.iter().map(|&v| f64::from(v)));
+        self.block_rows += 1;
+        self.rows += 1;
+        if self.block_rows == BLOCK_ROWS {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.block_rows == 0 {
+            return;
+        }
+        if let Ok(x) = ArrayView2::from_shape((self.block_rows, self.k), &self.block) {
+            ndarray::linalg::general_mat_mul(1.0, &x.t(), &x, 1.0, &mut self.g);
+        }
+        self.block.clear();
+        self.block_rows = 0;
+    }
+
+    /// The finished `XᵀX`.
+    pub fn finish(mut self) -> Array2<f64> {
+        self.flush();
+        self.g
+    }
+}
+
+/// Ridge strength: `damping` × the mean diagonal of `g` (a tiny floor keeps an all-zero input
+/// solvable).
+pub fn ridge(g: &Array2<f64>, damping: f64) -> f64 {
+    let k = g.nrows().max(1);
+    let mean_diag = g.diag().iter().sum::<f64>() / k as f64;
+    (damping * mean_diag).max(1e-12)
+}
+
+/// The refit row: `w_orig` (length `k`) with the positions in `keep` re-solved so that the row
+/// reproduces `X w_orig` (its own original output on the same inputs), every other position
+/// zero. `None` if the system is not positive definite (only with NaN or infinite inputs).
+pub fn refit_row(g: &Array2<f64>, w_orig: &[f64], keep: &[usize], lambda: f64) -> Option<Vec<f64>> {
+    if g.ncols() != w_orig.len() {
+        return None;
+    }
+    let xty: Vec<f64> = g.rows().into_iter().map(|row| row.iter().zip(w_orig).map(|(a, b)| a * b).sum()).collect();
+    refit(g, &xty, w_orig, keep, lambda)
+}
+
+/// The general form: minimise `‖X w − y‖² + λ ‖w_S − w_ridge,S‖²` over `w` supported on `keep`,
+/// given `G = XᵀX` and `xty = Xᵀy`: `(G_SS + λI) w_S = xty_S + λ w_ridge,S`.
+pub fn refit(g: &Array2<f64>, xty: &[f64], w_ridge: &[f64], keep: &[usize], lambda: f64) -> Option<Vec<f64>> {
+    let k = xty.len();
+    if g.nrows() != k || g.ncols() != k || w_ridge.len() != k || keep.iter().any(|&i| i >= k) {
+        return None;
+    }
+    let n = keep.len();
+    let mut a = vec![0.0; n * n];
+    let mut b = vec![0.0; n];
+    for (r, &i) in keep.iter().enumerate() {
+        let row = g.row(i);
+        for (c, &j) in keep.iter().enumerate() {
+            a[r * n + c] = row[j];
+        }
+        a[r * n + r] += lambda;
+        b[r] = xty[i] + lambda * w_ridge[i];
+    }
+    if !cholesky_solve(&mut a, n, &mut b) {
+        return None;
+    }
+    let mut out = vec![0.0; k];
+    for (r, &i) in keep.iter().enumerate() {
+        out[i] = b[r];
+    }
+    Some(out)
+}
+
+/// Solves `A x = b` in place for a symmetric positive definite `n × n` row-major `A` (only its
+/// lower triangle is read; it is overwritten by the Cholesky factor). `b` becomes `x`. Returns
+/// false if `A` is not positive definite or the result is not finite.
+pub fn cholesky_solve(a: &mut [f64], n: usize, b: &mut [f64]) -> bool {
+    if a.len() != n * n || b.len() != n {
+        return false;
+    }
+    for j in 0..n {
+        let mut d = a[j * n + j];
+        for p in 0..j {
+            d -= a[j * n + p] * a[j * n + p];
+        }
+        if d.is_nan() || d <= 0.0 {
+            return false;
+        }
+        let d = d.sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..n {
+            let mut s = a[i * n + j];
+            for p in 0..j {
+                s -= a[i * n + p] * a[j * n + p];
+            }
+            a[i * n + j] = s / d;
+        }
+    }
+    // L y = b, then Lᵀ x = y.
+    for i in 0..n {
+        let mut s = b[i];
+        for p in 0..i {
+            s -= a[i * n + p] * b[p];
+        }
+        b[i] = s / a[i * n + i];
+    }
+    for i in (0..n).rev() {
+        let mut s = b[i];
+        for p in i + 1..n {
+            s -= a[p * n + i] * b[p];
+        }
+        b[i] = s / a[i * n + i];
+    }
+    b.iter().all(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_solves_a_known_system() {
+        // A = [[4, 2], [2, 3]], x = [1, -2] → b = [0, -4].
+        let mut a = vec![4.0, 2.0, 2.0, 3.0];
+        let mut b = vec![0.0, -4.0];
+        assert!(cholesky_solve(&mut a, 2, &mut b));
+        assert!((b[0] - 1.0).abs() < 1e-12 && (b[1] + 2.0).abs() < 1e-12, "{b:?}");
+        let mut not_pd = vec![1.0, 2.0, 2.0, 1.0];
+        assert!(!cholesky_solve(&mut not_pd, 2, &mut [1.0, 1.0]));
+    }
+
+    #[test]
+    fn the_refit_recovers_the_best_kept_weights() {
+        // Inputs x = (x0, x1, x2) with x2 = x0 + x1 exactly; original weights (1, 1, 0) give
+        // y = x0 + x1. Pruning w0 and w1 (keeping only w2) loses everything unless w2 is refit:
+        // then w2 = 1 reproduces y exactly.
+        let rows: Vec<[f32; 3]> = (0..50)
+            .map(|i| {
+                let (a, b) = ((i as f32 * 0.37).sin(), (i as f32 * 0.11).cos());
+                [a, b, a + b]
+            })
+            .collect();
+        let mut gram = Gram::new(3);
+        for r in &rows {
+            gram.add_row(r);
+        }
+        let g = gram.finish();
+        let w = refit_row(&g, &[1.0, 1.0, 0.0], &[2], 1e-9).unwrap();
+        assert_eq!((w[0], w[1]), (0.0, 0.0), "pruned positions stay exactly zero");
+        assert!((w[2] - 1.0).abs() < 1e-6, "{w:?}");
+        // The Gram matrix equals XᵀX (block and tail rows both counted).
+        let x01: f64 = rows.iter().map(|r| f64::from(r[0]) * f64::from(r[1])).sum();
+        assert!((g[[0, 1]] - x01).abs() < 1e-9 && (g[[1, 0]] - x01).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_strong_ridge_keeps_the_original_weights() {
+        let mut gram = Gram::new(2);
+        gram.add_row(&[1.0, 0.0]);
+        let g = gram.finish();
+        // x1 is never excited: its weight stays at the original value 3 whatever the ridge.
+        let w = refit_row(&g, &[2.0, 3.0], &[0, 1], 1e-6).unwrap();
+        assert!((w[0] - 2.0).abs() < 1e-9 && (w[1] - 3.0).abs() < 1e-9, "{w:?}");
+        assert!(ridge(&g, 0.01) > 0.0);
+    }
+}

@@ -1,0 +1,410 @@
+//! Post-pruning correction from calibration data, `"correct": "bias"` or `"lsq"` on a masking
+//! prune step — the browser's stand-in for retraining (`../shared/COMPRESSION.md` §2).
+//!
+//! Order: pruned layers of the main graph are corrected one at a time in topological order, and
+//! each layer's input is captured from the pruned model **with the earlier layers already
+//! corrected** (one run of the model over the calibration samples per layer), so each layer also
+//! compensates what the layers before it still get wrong. The targets are the original float
+//! model's outputs: its mean per channel for the bias shift, and for least squares the layer's
+//! output in the original model on the same sample (so drift from earlier layers is fitted too).
+//!
+//! Reported per layer: the relative MSE of the layer's output against the original model's, on
+//! the calibration samples, before and after correction (`measure.rs`).
+//!
+//! Not corrected (reported with the reason): layers inside subgraphs, ConvTranspose, 3-D
+//! convolutions, batched MatMul weights, biases that are not constants.
+
+pub mod bias;
+pub mod layer;
+pub mod lsq;
+pub mod measure;
+pub mod rows;
+
+use super::PruneError;
+use super::layers::Layer;
+use super::layout::{Layout, WeightView};
+use super::report::{CorrectionSummary, LayerCorrection, PruneReport};
+use super::spec::Correction;
+use crate::compress::PassContext;
+use crate::compress::weights::find_weight;
+use crate::ir::{Model, Tensor, topological_order};
+use crate::runtime::{Dataset, Session};
+use layer::Target;
+use measure::{ChannelAxis, Watched, compare_outputs};
+use rows::{Geometry, node_of_weight};
+
+/// The error when a correction is asked for without calibration samples.
+pub fn needs_calibration(correction: Correction) -> PruneError {
+    PruneError::Calibration(format!(
+        "`correct: {}` needs calibration samples (real inputs of the model): on the CLI give --calib FILE.npz \
+         (best) or --calib-random N; in the API pass a calibration data set",
+        correction.name()
+    ))
+}
+
+/// Corrects the layers `report.layers` lists (pruned from `original` into `model`) and fills
+/// their `correction` entries.
+pub fn apply(
+    original: &Model,
+    model: &mut Model,
+    layers: &[Layer],
+    correction: Correction,
+    ctx: &mut PassContext,
+    report: &mut PruneReport,
+) -> Result<(), PruneError> {
+    let data: &Dataset = match ctx.calibration {
+        Some(d) if !d.is_empty() => d,
+        _ => return Err(needs_calibration(correction)),
+    };
+    let samples = &data.samples[..];
+    let fail = |reason: String| PruneError::Correction(reason);
+
+    // Which reported layers can be corrected, in topological order.
+    let order = topological_order(&model.graph).map_err(|e| fail(e.to_string()))?;
+    let position = |node: usize| order.iter().position(|&n| n == node).unwrap_or(usize::MAX);
+    let mut targets: Vec<(usize, usize, Target)> = Vec::new(); // (topo position, report index, target)
+    for (ri, entry) in report.layers.iter_mut().enumerate() {
+        let found = layers.iter().find(|l| l.name == entry.name && l.graph == entry.graph);
+        let target = match found {
+            None => Err("layer not found again after pruning".to_string()),
+            Some(l) if !l.graph.is_empty() => Err("layers inside subgraphs are not corrected".to_string()),
+            Some(l) => target_of(model, l),
+        };
+        match target {
+            Ok((node, t)) => targets.push((position(node), ri, t)),
+            Err(reason) => {
+                entry.correction = Some(LayerCorrection { applied: "none".into(), note: reason, ..LayerCorrection::default() })
+            }
+        }
+    }
+    targets.sort_by_key(|(p, _, _)| *p);
+    let watched: Vec<Watched> = targets
+        .iter()
+        .map(|(_, _, t)| Watched { output: t.output.clone(), axis: t.axis, channels: t.channels })
+        .collect();
+
+    let steps = targets.len() + 2;
+    let total = samples.len() * steps;
+    let original_session = Session::new(original).map_err(|e| fail(format!("the original model cannot run: {e}")))?;
+    let before = {
+        let pruned = Session::new(model).map_err(|e| fail(format!("the pruned model cannot run: {e}")))?;
+        compare_outputs(&original_session, &pruned, samples, &watched, &mut |s| ctx.progress("correct", s, total))
+            .map_err(fail)?
+    };
+
+    let lsq = correction == Correction::Lsq;
+    let mut outcomes = Vec::with_capacity(targets.len());
+    for (step, ((_, _, target), stats)) in targets.iter().zip(&before).enumerate() {
+        let w_orig = original_weight(original, &target.weight).map_err(fail)?;
+        let offset = samples.len() * (step + 1);
+        let outcome = layer::correct(model, &original_session, target, &w_orig, &stats.reference_mean, lsq, samples, &mut |s| {
+            ctx.progress("correct", offset + s, total)
+        })
+        .map_err(|e| fail(format!("layer `{}`: {e}", target.output)))?;
+        outcomes.push(outcome);
+    }
+
+    let after = {
+        let corrected = Session::new(model).map_err(|e| fail(format!("the corrected model cannot run: {e}")))?;
+        let offset = samples.len() * (steps - 1);
+        compare_outputs(&original_session, &corrected, samples, &watched, &mut |s| ctx.progress("correct", offset + s, total))
+            .map_err(fail)?
+    };
+    ctx.progress("correct", total, total);
+
+    for (i, (_, ri, _)) in targets.iter().enumerate() {
+        let outcome = &outcomes[i];
+        report.layers[*ri].correction = Some(LayerCorrection {
+            applied: if outcome.refit { "lsq+bias" } else { "bias" }.into(),
+            output_rel_mse_before: Some(before[i].rel_mse),
+            output_rel_mse_after: Some(after[i].rel_mse),
+            max_abs_bias_shift: Some(outcome.max_abs_shift),
+            lsq_rows: outcome.refit.then_some(outcome.rows_used),
+            note: outcome.note.clone(),
+        });
+    }
+    report.correction = Some(CorrectionSummary {
+        method: correction.name().into(),
+        samples: samples.len(),
+        layers_corrected: targets.len(),
+        inputs: "sequential: each layer's input comes from the pruned model with the earlier layers already corrected; \
+                 targets come from the original model"
+            .into(),
+        error_metric: "relative MSE of the layer output vs the original model on the calibration samples".into(),
+    });
+    Ok(())
+}
+
+/// The node index and correction target of a main-graph layer, or why it is not corrected.
+fn target_of(model: &Model, layer: &Layer) -> Result<(usize, Target), String> {
+    let graph = &model.graph;
+    let node_index = node_of_weight(graph, &layer.weight).ok_or("the layer node vanished")?;
+    let node = &graph.nodes[node_index];
+    if layer.layout == Layout::ConvTranspose {
+        return Err("ConvTranspose layers are not corrected".into());
+    }
+    let geometry = Geometry::of(node, &layer.shape)?;
+    let view = WeightView::new(layer.layout, &layer.shape)?;
+    if let Some(b) = node.input(2) {
+        if find_weight(graph, b).is_none() {
+            return Err(format!("bias `{b}` is not a constant"));
+        }
+    }
+    let input = node.input(0).ok_or("the layer has no input")?.to_string();
+    if find_weight(graph, &input).is_some() {
+        return Err(format!("input `{input}` is a constant"));
+    }
+    let output = node.outputs.first().filter(|o| !o.is_empty()).ok_or("the layer has no output")?.clone();
+    let (axis, alpha) = match layer.layout {
+        Layout::Conv => (ChannelAxis::Second, 1.0),
+        Layout::Gemm { .. } => {
+            let alpha = node.attr_float("alpha").map_err(|e| e.to_string())?.unwrap_or(1.0);
+            (ChannelAxis::Last, f64::from(alpha))
+        }
+        _ => (ChannelAxis::Last, 1.0),
+    };
+    let target = Target {
+        weight: layer.weight.clone(),
+        layout: layer.layout,
+        shape: layer.shape.clone(),
+        geometry,
+        input,
+        output,
+        axis,
+        channels: view.out,
+        alpha,
+    };
+    Ok((node_index, target))
+}
+
+fn original_weight(original: &Model, name: &str) -> Result<Vec<f32>, String> {
+    match find_weight(&original.graph, name) {
+        Some((_, Tensor::F32(a))) => Ok(a.iter().copied().collect()),
+        _ => Err(format!("weight `{name}` not found in the original model")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compress::{Recipe, StepReport, compress};
+    use crate::ir::{Graph, Initializer, Model, Node, OpsetImport, Tensor, ValueInfo};
+    use crate::runtime::Dataset;
+
+    /// `y = Gemm(x [1, 2], W [2, 2] transB, b)` with W = [[1, 0.1], [0.2, 1]], b = [0.5, -0.5].
+    fn tiny_gemm() -> Model {
+        let mut gemm = Node::new("Gemm", &["x", "w", "b"], &["y"]);
+        gemm.name = "fc".into();
+        gemm.attributes.push(crate::ir::Attribute::new("transB", crate::ir::AttrValue::Int(1)));
+        Model {
+            ir_version: 8,
+            opset_import: vec![OpsetImport { domain: String::new(), version: 13 }],
+            graph: Graph {
+                nodes: vec![gemm],
+                inputs: vec![ValueInfo::tensor("x", 1, None)],
+                outputs: vec![ValueInfo::tensor("y", 1, None)],
+                initializers: vec![
+                    Initializer::new("w", Tensor::from_vec(&[2, 2], vec![1.0f32, 0.1, 0.2, 1.0]).unwrap()),
+                    Initializer::new("b", Tensor::from_vec(&[2], vec![0.5f32, -0.5]).unwrap()),
+                ],
+                ..Graph::default()
+            },
+            ..Model::default()
+        }
+    }
+
+    fn samples(rows: &[[f32; 2]]) -> Dataset {
+        Dataset {
+            samples: rows.iter().map(|r| vec![("x".to_string(), Tensor::from_vec(&[1, 2], r.to_vec()).unwrap())]).collect(),
+        }
+    }
+
+    fn run(correct: &str, data: Option<&Dataset>) -> Result<(Model, crate::compress::prune::PruneReport), String> {
+        let recipe = Recipe::from_json(&format!(
+            r#"{{"steps": [{{"prune": {{"method": "unstructured", "ratio": 0.5, "keep_first_last": false, "correct": "{correct}"}}}}]}}"#
+        ))
+        .map_err(|e| e.to_string())?;
+        let (model, report) = compress(&tiny_gemm(), &recipe, data, &mut |_| {}).map_err(|e| e.to_string())?;
+        match report.steps.into_iter().next() {
+            Some(StepReport::Prune(r)) => Ok((model, r)),
+            _ => Err("no prune report".into()),
+        }
+    }
+
+    fn values(model: &Model, name: &str) -> Vec<f32> {
+        model.graph.initializer(name).unwrap().tensor.as_array::<f32>().unwrap().iter().copied().collect()
+    }
+
+    #[test]
+    fn bias_correction_of_a_tiny_gemm_matches_the_hand_computation() {
+        // Pruning 50 % zeroes 0.1 and 0.2. Mean input over the samples (1, 2) and (3, 4) is
+        // (2, 3): original mean outputs 1·2 + 0.1·3 = 2.3 and 0.2·2 + 1·3 = 3.4, pruned ones 2
+        // and 3, so the biases move by 0.3 and 0.4: (0.8, −0.1).
+        let data = samples(&[[1.0, 2.0], [3.0, 4.0]]);
+        let (model, report) = run("bias", Some(&data)).unwrap();
+        assert_eq!(values(&model, "w"), vec![1.0, 0.0, 0.0, 1.0]);
+        let b = values(&model, "b");
+        assert!((b[0] - 0.8).abs() < 1e-6 && (b[1] + 0.1).abs() < 1e-6, "{b:?}");
+        let c = report.layers[0].correction.as_ref().unwrap();
+        assert_eq!(c.applied, "bias");
+        assert!(c.output_rel_mse_after.unwrap() < c.output_rel_mse_before.unwrap(), "{c:?}");
+        assert!((c.max_abs_bias_shift.unwrap() - 0.4).abs() < 1e-6);
+        assert_eq!(report.correction.as_ref().unwrap().samples, 2);
+    }
+
+    #[test]
+    fn lsq_keeps_pruned_weights_zero_and_fits_the_kept_ones() {
+        // Inputs with x1 = 2·x0: the original outputs are x0·(1 + 0.2) and x0·(0.2 + 2); the
+        // kept weights alone can reproduce them exactly: w00 = 1.2, w11 = 1.1.
+        let data = samples(&[[1.0, 2.0], [-2.0, -4.0], [0.5, 1.0]]);
+        let (model, report) = run("lsq", Some(&data)).unwrap();
+        let w = values(&model, "w");
+        assert_eq!((w[1], w[2]), (0.0, 0.0), "pruned positions stay exactly zero: {w:?}");
+        assert!((w[0] - 1.2).abs() < 0.02 && (w[3] - 1.1).abs() < 0.02, "{w:?}");
+        let c = report.layers[0].correction.as_ref().unwrap();
+        assert_eq!(c.applied, "lsq+bias");
+        assert!(c.output_rel_mse_after.unwrap() < 1e-3 * c.output_rel_mse_before.unwrap(), "{c:?}");
+    }
+
+    #[test]
+    fn correction_without_calibration_names_the_fix() {
+        for correct in ["bias", "lsq"] {
+            let err = run(correct, None).unwrap_err();
+            assert!(err.contains("--calib FILE.npz") && err.contains("--calib-random N"), "{err}");
+            let err = run(correct, Some(&Dataset::default())).unwrap_err();
+            assert!(err.contains("calibration samples"), "{err}");
+        }
+        assert!(run("median", None).unwrap_err().contains("median"));
+    }
+
+    /// A one-layer model `y = op(x, w)` with the given node and weight.
+    fn one_layer(node: Node, weight: Tensor, input_shape: &[usize]) -> Model {
+        let dims = input_shape.iter().map(|&d| crate::ir::Dim::known(d as i64)).collect();
+        Model {
+            ir_version: 8,
+            opset_import: vec![OpsetImport { domain: String::new(), version: 13 }],
+            graph: Graph {
+                nodes: vec![node],
+                inputs: vec![ValueInfo::tensor("x", 1, Some(dims))],
+                outputs: vec![ValueInfo::tensor("y", 1, None)],
+                initializers: vec![Initializer::new("w", weight)],
+                ..Graph::default()
+            },
+            ..Model::default()
+        }
+    }
+
+    fn pseudo_random(n: usize, seed: u64) -> Vec<f32> {
+        let mut rng = crate::runtime::random_inputs::SplitMix64::new(seed);
+        (0..n).map(|_| rng.next_f32() * 2.0 - 1.0).collect()
+    }
+
+    /// Per-channel means of output `y` over `data` (channel axis `axis`).
+    fn output_means(model: &Model, data: &Dataset, axis: super::ChannelAxis, channels: usize) -> Vec<f64> {
+        let session = crate::runtime::Session::new(model).unwrap();
+        let mut sums = vec![0.0; channels];
+        let mut count = 0;
+        for sample in &data.samples {
+            let out = session.run(sample.clone()).unwrap();
+            let Tensor::F32(a) = &out[0].1 else { panic!() };
+            let values: Vec<f32> = a.iter().copied().collect();
+            count += super::measure::channel_sums(&values, a.shape(), axis, &mut sums).unwrap();
+        }
+        sums.iter().map(|s| s / count as f64).collect()
+    }
+
+    /// lsq on one layer: pruned zeros kept, the mean output per channel equals the original's
+    /// (which checks the im2col geometry: the bias step predicts the refit layer's mean from
+    /// the mean input row), the output error does not grow (with iid random inputs the pruned
+    /// features cannot be explained by the kept ones, so it barely drops). Returns the errors.
+    fn check_lsq_on(model: Model, axis: super::ChannelAxis, channels: usize, data: &Dataset) -> (f64, f64) {
+        let recipe = Recipe::from_json(
+            r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 0.5, "keep_first_last": false, "correct": "lsq"}}]}"#,
+        )
+        .unwrap();
+        let (corrected, report) = compress(&model, &recipe, Some(data), &mut |_| {}).unwrap();
+        let StepReport::Prune(report) = &report.steps[0] else { panic!() };
+        let c = report.layers[0].correction.as_ref().unwrap();
+        assert_eq!(c.applied, "lsq+bias", "{c:?}");
+        let (before_error, after_error) = (c.output_rel_mse_before.unwrap(), c.output_rel_mse_after.unwrap());
+        assert!(after_error <= before_error, "{c:?}");
+        let before = values(&model, "w");
+        let after = values(&corrected, "w");
+        let zeros = after.iter().filter(|v| **v == 0.0).count();
+        assert_eq!(zeros, before.len() / 2, "exactly the pruned half is zero");
+        let want = output_means(&model, data, axis, channels);
+        let got = output_means(&corrected, data, axis, channels);
+        for (w, g) in want.iter().zip(&got) {
+            assert!((w - g).abs() < 1e-4 * (1.0 + w.abs()), "mean output {g} vs original {w}");
+        }
+        (before_error, after_error)
+    }
+
+    fn random_data(model: &Model, samples: usize) -> Dataset {
+        let inputs = crate::runtime::Session::new(model).unwrap().inputs().to_vec();
+        Dataset::random(&inputs, samples, &crate::runtime::RandomInputs::new(7)).unwrap()
+    }
+
+    #[test]
+    fn lsq_on_a_grouped_strided_padded_conv_matches_the_original_means() {
+        let mut conv = Node::new("Conv", &["x", "w"], &["y"]);
+        conv.attributes.push(crate::ir::Attribute::new("group", crate::ir::AttrValue::Int(2)));
+        conv.attributes.push(crate::ir::Attribute::new("strides", crate::ir::AttrValue::Ints(vec![2, 1])));
+        conv.attributes.push(crate::ir::Attribute::new("pads", crate::ir::AttrValue::Ints(vec![1, 0, 0, 2])));
+        conv.attributes.push(crate::ir::Attribute::new("dilations", crate::ir::AttrValue::Ints(vec![1, 2])));
+        let w = Tensor::from_vec(&[4, 2, 3, 2], pseudo_random(48, 1)).unwrap();
+        let model = one_layer(conv, w, &[1, 4, 7, 6]);
+        check_lsq_on(model.clone(), super::ChannelAxis::Second, 4, &random_data(&model, 8));
+        // Smooth inputs around 1 (im2col features correlated, padding zeros unlike the data):
+        // least squares moves the kept weights a lot, and the bias step must then predict the
+        // mean of the refit layer from the mean im2col row — padding, strides, dilations and
+        // groups included — to land on the original means.
+        let coefficients = pseudo_random(8 * 4 * 2, 5);
+        let samples = (0..8)
+            .map(|s| {
+                let mut x = Vec::with_capacity(4 * 7 * 6);
+                for c in 0..4 {
+                    let (p, q) = (coefficients[(s * 4 + c) * 2], coefficients[(s * 4 + c) * 2 + 1]);
+                    for h in 0..7 {
+                        for w in 0..6 {
+                            x.push(1.0 + p * (h as f32 * 0.7 + s as f32).sin() + q * (w as f32 * 0.5 + s as f32).cos());
+                        }
+                    }
+                }
+                vec![("x".to_string(), Tensor::from_vec(&[1, 4, 7, 6], x).unwrap())]
+            })
+            .collect();
+        let (before, after) = check_lsq_on(model, super::ChannelAxis::Second, 4, &Dataset { samples });
+        assert!(after < 0.25 * before, "smooth inputs: {before} → {after}");
+    }
+
+    #[test]
+    fn lsq_on_a_matmul_inserts_a_bias_add_and_matches_the_original_means() {
+        let w = Tensor::from_vec(&[6, 3], pseudo_random(18, 2)).unwrap();
+        let model = one_layer(Node::new("MatMul", &["x", "w"], &["y"]), w, &[1, 5, 6]);
+        check_lsq_on(model.clone(), super::ChannelAxis::Last, 3, &random_data(&model, 6));
+        // Correlated features (two latent values a, b per row, plus an offset): the kept
+        // weights can take over what the pruned ones did, and the error nearly vanishes.
+        let latent = pseudo_random(2 * 5 * 6, 9);
+        let samples = (0..6)
+            .map(|s| {
+                let rows: Vec<f32> = (0..5)
+                    .flat_map(|r| {
+                        let (a, b) = (latent[(s * 5 + r) * 2], latent[(s * 5 + r) * 2 + 1]);
+                        [a, b, a + b, a - b, 2.0 * a + 0.5, 0.5 - b]
+                    })
+                    .collect();
+                vec![("x".to_string(), Tensor::from_vec(&[1, 5, 6], rows).unwrap())]
+            })
+            .collect();
+        let (before, after) = check_lsq_on(model.clone(), super::ChannelAxis::Last, 3, &Dataset { samples });
+        assert!(after < 1e-3 * before, "correlated inputs: {before} → {after}");
+        let (corrected, _) = compress(
+            &model,
+            &Recipe::from_json(r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 0.5, "keep_first_last": false, "correct": "bias"}}]}"#).unwrap(),
+            Some(&random_data(&model, 2)),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(corrected.graph.nodes.iter().map(|n| n.op_type.as_str()).collect::<Vec<_>>(), vec!["MatMul", "Add"]);
+    }
+}
