@@ -139,3 +139,83 @@ fn a_float_model_and_weight_only_quantization_stay_in_float() {
     let weights_only = quantized(QuantizeSpec::new(Mode::Weights));
     assert!(Session::new(&weights_only).unwrap().integer_layers().is_empty());
 }
+
+/// `x_q [4, 256] (every byte in each row) → DQ → Sigmoid → Q → DQ;  DQ(x_q)·DQ(sigmoid) → Q`:
+/// SiLU as static quantization writes it, plus a HardSwish, a Clip with constant bounds and
+/// a broadcast Add of a [256] constant.
+fn silu_graph() -> Model {
+    use pare::ir::{Dim, Graph, Initializer, Node, OpsetImport, ValueInfo, dtype::onnx_code};
+    let scalar = |name: &str, v: f32| Initializer::new(name, Tensor::scalar(v));
+    let zp = |name: &str, v: i8| Initializer::new(name, Tensor::scalar(v));
+    let dq = |x: &str, s: &str, z: &str, y: &str| Node::new("DequantizeLinear", &[x, s, z], &[y]);
+    let q = |x: &str, s: &str, z: &str, y: &str| Node::new("QuantizeLinear", &[x, s, z], &[y]);
+    let bias: Vec<i8> = (0..256).map(|i| (i as i32 - 128) as i8).collect();
+    let mut leaky = Node::new("LeakyRelu", &["x"], &["leaky"]);
+    leaky.set_attribute("alpha", pare::ir::AttrValue::Float(0.3));
+    let graph = Graph {
+        name: "silu".into(),
+        nodes: vec![
+            dq("x_q", "sx", "zx", "x"),
+            Node::new("Sigmoid", &["x"], &["sig"]),
+            q("sig", "ss", "zs", "sig_q"),
+            dq("sig_q", "ss", "zs", "sig_dq"),
+            Node::new("Mul", &["x", "sig_dq"], &["silu"]),
+            q("silu", "sy", "zy", "silu_q"),
+            dq("silu_q", "sy", "zy", "silu_dq"),
+            Node::new("HardSwish", &["silu_dq"], &["hs"]),
+            q("hs", "sy", "zy", "hs_q"),
+            dq("hs_q", "sy", "zy", "hs_dq"),
+            Node::new("Clip", &["hs_dq", "lo", "hi"], &["clip"]),
+            q("clip", "sy", "zy", "clip_q"),
+            dq("clip_q", "sy", "zy", "clip_dq"),
+            dq("bias_q", "sb", "zb", "bias"),
+            Node::new("Add", &["clip_dq", "bias"], &["sum"]),
+            q("sum", "sy", "zy", "sum_q"),
+            dq("sum_q", "sy", "zy", "sum_dq"),
+            leaky,
+            q("leaky", "sy", "zy", "leaky_q"),
+            dq("leaky_q", "sy", "zy", "leaky_dq"),
+        ],
+        initializers: vec![
+            scalar("sx", 0.05),
+            zp("zx", 3),
+            scalar("ss", 1.0 / 255.0),
+            zp("zs", -128),
+            scalar("sy", 0.04),
+            zp("zy", -20),
+            scalar("lo", -0.5),
+            scalar("hi", 2.0),
+            Initializer::new("bias_q", Tensor::from_vec(&[256], bias).unwrap()),
+            scalar("sb", 0.01),
+            zp("zb", 0),
+        ],
+        inputs: vec![ValueInfo::tensor("x_q", onnx_code::INT8, Some(vec![Dim::known(4), Dim::known(256)]))],
+        outputs: ["sum_dq", "leaky_dq"]
+            .iter()
+            .map(|n| ValueInfo::tensor(*n, onnx_code::FLOAT, None))
+            .collect(),
+        ..Graph::default()
+    };
+    Model { opset_import: vec![OpsetImport { domain: String::new(), version: 17 }], graph, ..Model::default() }
+}
+
+#[test]
+fn elementwise_ops_between_quantized_values_become_tables_equal_to_float_simulation() {
+    let model = silu_graph();
+    let integer = Session::new(&model).unwrap();
+    let simulated = Session::with_options(&model, SessionOptions { integer: false }).unwrap();
+    let kinds: Vec<&str> = integer.integer_layers().iter().map(|l| l.runs_as.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["QLinearLookup", "QLinearLookup2", "QLinearLookup", "QLinearLookup", "QLinearLookup2", "QLinearLookup"],
+        "Sigmoid, Mul, HardSwish, Clip, Add (broadcast constant), LeakyRelu"
+    );
+    // Every byte, in rows shifted so the broadcast Add sees each pair of values.
+    let bytes: Vec<i8> = (0..4 * 256).map(|i| ((i * 7 + i / 256 * 61) % 256) as u8 as i8).collect();
+    let x = Tensor::from_vec(&[4, 256], bytes).unwrap();
+    let a = integer.run(vec![("x_q".into(), x.clone())]).unwrap();
+    let b = simulated.run(vec![("x_q".into(), x)]).unwrap();
+    for ((name, got), (_, want)) in a.iter().zip(&b) {
+        assert_eq!(got.to_f64_vec().unwrap(), want.to_f64_vec().unwrap(), "{name}: tables differ from float simulation");
+    }
+}

@@ -88,7 +88,7 @@ impl Session {
     fn build(model: &Model, registry: &Registry, options: SessionOptions) -> Result<Session, RunError> {
         let mut opsets: Opsets =
             model.opset_import.iter().map(|o| (normalize_domain(&o.domain).to_string(), o.version)).collect();
-        let lowered = options.integer.then(|| lower_qdq(&model.graph)).filter(|l| !l.layers.is_empty());
+        let lowered = options.integer.then(|| lower_qdq(&model.graph, registry, &opsets)).filter(|l| !l.layers.is_empty());
         let (plan, integer_layers, aliases) = match lowered {
             Some(lowered) => {
                 opsets.entry(RUNTIME_DOMAIN.to_string()).or_insert(1);

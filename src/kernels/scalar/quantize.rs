@@ -11,7 +11,7 @@ pub fn quantize_f32<Q: Int8Output>(x: &[f32], scale: f32, zero_point: i32, out: 
     let (lo, hi) = ((Q::MIN - zero_point) as f32, (Q::MAX - zero_point) as f32);
     for (o, &v) in out.iter_mut().zip(x) {
         let r = (v / scale).round_ties_even();
-        let clamped = if r >= lo { r.min(hi) } else { lo };
+        let clamped = if r >= lo { if r <= hi { r } else { hi } } else { lo };
         *o = Q::from_clamped(clamped as i32 + zero_point);
     }
 }

@@ -1,6 +1,7 @@
 //! Quantization ops: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger,
 //! ConvInteger, QLinearConv, QLinearMatMul, and the runtime-internal QLinearGemm
-//! (`qlinear_gemm.rs`: integer execution of fully-connected layers, never written to a file).
+//! (`qlinear_gemm.rs`: integer execution of fully-connected layers) and QLinearLookup/QLinearLookup2
+//! (`qlinear_lookup.rs`: elementwise ops on quantized values as tables), never written to a file.
 //!
 //! Integer products run on the kernel table's `kernels::gemm_i8` (its oracle is
 //! `kernels::scalar::gemm_integer`); QLinearConv and QLinearMatMul
@@ -18,6 +19,7 @@ mod dynamic_quantize_linear;
 mod matmul_integer;
 mod qlinear_conv;
 mod qlinear_gemm;
+mod qlinear_lookup;
 mod qlinear_matmul;
 mod quantize_linear;
 
@@ -34,6 +36,7 @@ pub fn register(r: &mut Registry) {
     conv_integer::register(r);
     qlinear_conv::register(r);
     qlinear_gemm::register(r);
+    qlinear_lookup::register(r);
 }
 
 #[cfg(test)]

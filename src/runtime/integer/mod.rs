@@ -11,7 +11,10 @@
 //!   runtime-internal `QLinearGemm` (weights kept as `[N, K]` rows);
 //! - `DQ(x) → MaxPool | Flatten | Reshape | Transpose | Squeeze | Unsqueeze → Q` with the same
 //!   scale and zero point on both sides runs on the 8-bit values (these ops commute with
-//!   quantization exactly).
+//!   quantization exactly);
+//! - `DQ(x) → Sigmoid | Tanh | HardSwish | … → Q` becomes a 256-entry lookup and
+//!   `DQ(a), DQ(b) → Add | Sub | Mul | Div → Q` a 65,536-entry one (`tables.rs`): the tables
+//!   are computed by the graph's own nodes, so they equal float simulation bit for bit.
 //!
 //! The conditions are those under which the integer result equals onnxruntime's fused
 //! kernels: per-tensor activation parameters, weights per tensor or per output channel,
@@ -22,6 +25,7 @@
 
 mod constants;
 mod rewrite;
+mod tables;
 
 pub use rewrite::lower_qdq;
 

@@ -5,16 +5,29 @@
 use std::collections::BTreeSet;
 
 use super::constants::{GraphIndex, QParams};
+use super::tables::{Evaluator, binary_table, unary_table};
 use super::{DequantizedAlias, IntegerLayer, Lowered};
 use crate::ir::{DType, Graph, Initializer, Node, Tensor};
-use crate::ops::RUNTIME_DOMAIN;
+use crate::ops::{RUNTIME_DOMAIN, Registry};
+use crate::runtime::Opsets;
 
 /// Ops that commute with per-tensor quantization exactly (they only move or select values).
 const PASS_THROUGH: [&str; 6] = ["MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze"];
 
-/// Rewrites the QDQ patterns of `graph` (not of its subgraphs) into integer nodes.
-pub fn lower_qdq(graph: &Graph) -> Lowered {
+/// Elementwise ops of one value (other inputs constant) that become a 256-entry table.
+const UNARY: [&str; 21] = [
+    "Sigmoid", "Tanh", "Relu", "LeakyRelu", "HardSigmoid", "HardSwish", "Elu", "Selu", "Celu", "Softplus",
+    "Softsign", "Mish", "Gelu", "Erf", "Exp", "Log", "Sqrt", "Neg", "Abs", "Clip", "ThresholdedRelu",
+];
+
+/// Elementwise ops of two quantized values that become a 65,536-entry table.
+const BINARY: [&str; 4] = ["Add", "Sub", "Mul", "Div"];
+
+/// Rewrites the QDQ patterns of `graph` (not of its subgraphs) into integer nodes; `registry`
+/// and `opsets` build the nodes whose lookup tables are computed here.
+pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets) -> Lowered {
     let index = GraphIndex::new(graph);
+    let eval = Evaluator { registry, opsets };
     let mut lowered = graph.clone();
     let mut layers = Vec::new();
     let mut aliases = Vec::new();
@@ -28,6 +41,8 @@ pub fn lower_qdq(graph: &Graph) -> Lowered {
             "MatMul" => matmul(&index, node),
             "Gemm" => gemm(&index, node, &lowered),
             op if PASS_THROUGH.contains(&op) => pass_through(&index, node),
+            op if UNARY.contains(&op) => unary(&index, &eval, node, &lowered),
+            op if BINARY.contains(&op) => binary(&index, &eval, node, &lowered),
             _ => None,
         };
         let Some(fusion) = fusion else { continue };
@@ -196,6 +211,52 @@ fn pass_through(index: &GraphIndex, node: &Node) -> Option<Fusion> {
     fused.inputs[0] = x_name;
     fused.outputs = vec![y_name];
     Some(Fusion { node: fused, quantize_node, output: y, initializers: Vec::new() })
+}
+
+/// `DQ → op → Q` of one quantized value: a byte lookup.
+fn unary(index: &GraphIndex, eval: &Evaluator, node: &Node, graph: &Graph) -> Option<Fusion> {
+    if node.outputs.len() != 1 {
+        return None;
+    }
+    let (quantize_node, y_name, y) = output_quantizer(index, node)?;
+    let (x_name, x) = activation(index, node.input(0)?)?;
+    let (_, dq) = index.producer_of_type(node.input(0)?, "DequantizeLinear")?;
+    let (_, q) = index.sole_reader_of_type(&node.outputs[0], "QuantizeLinear")?;
+    let table = unary_table(eval, index, dq, x.dtype, node, q)?;
+    let table_name = graph.fresh_name(&format!("{}_table", node.outputs[0]));
+    let fused = Node {
+        name: node.name.clone(),
+        op_type: "QLinearLookup".into(),
+        domain: RUNTIME_DOMAIN.into(),
+        inputs: vec![x_name, table_name.clone()],
+        outputs: vec![y_name],
+        ..Node::default()
+    };
+    Some(Fusion { node: fused, quantize_node, output: y, initializers: vec![Initializer::new(table_name, table)] })
+}
+
+/// `DQ(a), DQ(b) → op → Q`: a lookup in a table of every pair.
+fn binary(index: &GraphIndex, eval: &Evaluator, node: &Node, graph: &Graph) -> Option<Fusion> {
+    if node.outputs.len() != 1 || node.inputs.len() != 2 {
+        return None;
+    }
+    let (quantize_node, y_name, y) = output_quantizer(index, node)?;
+    let (a_name, a) = activation(index, node.input(0)?)?;
+    let (b_name, b) = activation(index, node.input(1)?)?;
+    let (_, dq_a) = index.producer_of_type(node.input(0)?, "DequantizeLinear")?;
+    let (_, dq_b) = index.producer_of_type(node.input(1)?, "DequantizeLinear")?;
+    let (_, q) = index.sole_reader_of_type(&node.outputs[0], "QuantizeLinear")?;
+    let table = binary_table(eval, index, (dq_a, a.dtype), (dq_b, b.dtype), node, q)?;
+    let table_name = graph.fresh_name(&format!("{}_table", node.outputs[0]));
+    let fused = Node {
+        name: node.name.clone(),
+        op_type: "QLinearLookup2".into(),
+        domain: RUNTIME_DOMAIN.into(),
+        inputs: vec![a_name, b_name, table_name.clone()],
+        outputs: vec![y_name],
+        ..Node::default()
+    };
+    Some(Fusion { node: fused, quantize_node, output: y, initializers: vec![Initializer::new(table_name, table)] })
 }
 
 /// The transpose of a 2-D 8-bit tensor.
