@@ -4,6 +4,7 @@
 //
 // Time is the process's CPU time (process.cpuUsage, user + system), not wall-clock: the machine
 // is shared, and CPU time is what the kernel used. Each case runs until it has used MIN_SECONDS.
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
