@@ -309,7 +309,7 @@ try {
       `(the page showed cosine ${cosine.toFixed(6)}, SQNR ${sqnr.toFixed(2)} dB, max abs ${shownMaxAbs.toFixed(4)}, top-1 ${top1})`,
   );
   assert.ok(ortCosine > 0.99, `onnxruntime cosine ${ortCosine}`);
-  // pare runs the QDQ model in float and matches onnxruntime's integer kernels (README).
+  // pare runs the QDQ model on its integer layers, within one output step of onnxruntime's integer kernels.
   assert.ok(Math.abs(ortSqnr - sqnr) < 1, `onnxruntime's SQNR ${ortSqnr} dB is within 1 dB of the ${sqnr} dB the page showed`);
   assert.ok(Math.abs(maxAbs - shownMaxAbs) <= 0.05 * shownMaxAbs, `onnxruntime's max abs ${maxAbs} vs the page's ${shownMaxAbs}`);
   assert.ok(agree >= 0.97 * digits, `top-1 agreement ${agree}/${digits}`);
