@@ -219,3 +219,39 @@ fn elementwise_ops_between_quantized_values_become_tables_equal_to_float_simulat
         assert_eq!(got.to_f64_vec().unwrap(), want.to_f64_vec().unwrap(), "{name}: tables differ from float simulation");
     }
 }
+
+/// A QDQ Conv whose int32 bias has a scale list of the wrong length (an empty one for 4 output
+/// channels), as a broken or hostile file may hold: the session must not panic; the layer stays
+/// in float and runs as written (DequantizeLinear itself then reports the bad scale).
+#[test]
+fn an_empty_bias_scale_is_not_fused_and_does_not_panic() {
+    use pare::ir::{Dim, Graph, Initializer, Node, OpsetImport, ValueInfo, dtype::onnx_code};
+    let f32s = |name: &str, shape: &[usize], v: Vec<f32>| Initializer::new(name, Tensor::from_vec(shape, v).unwrap());
+    let graph = Graph {
+        name: "bad_bias".into(),
+        nodes: vec![
+            Node::new("DequantizeLinear", &["x_q", "sx", "zx"], &["x"]),
+            Node::new("DequantizeLinear", &["w_q", "sw", "zw"], &["w"]),
+            Node::new("DequantizeLinear", &["b_q", "sb"], &["b"]),
+            Node::new("Conv", &["x", "w", "b"], &["y"]),
+            Node::new("QuantizeLinear", &["y", "sy", "zy"], &["y_q"]),
+        ],
+        initializers: vec![
+            f32s("sx", &[], vec![0.1]),
+            Initializer::new("zx", Tensor::scalar(0u8)),
+            Initializer::new("w_q", Tensor::from_vec(&[4, 1, 1, 1], vec![1i8, 2, 3, 4]).unwrap()),
+            f32s("sw", &[], vec![0.5]),
+            Initializer::new("zw", Tensor::scalar(0i8)),
+            Initializer::new("b_q", Tensor::from_vec(&[4], vec![1i32, 2, 3, 4]).unwrap()),
+            f32s("sb", &[0], vec![]),
+            f32s("sy", &[], vec![0.2]),
+            Initializer::new("zy", Tensor::scalar(0u8)),
+        ],
+        inputs: vec![ValueInfo::tensor("x_q", onnx_code::UINT8, Some(vec![Dim::known(1), Dim::known(1), Dim::known(2), Dim::known(2)]))],
+        outputs: vec![ValueInfo::tensor("y_q", onnx_code::UINT8, None)],
+        ..Graph::default()
+    };
+    let model = Model { opset_import: vec![OpsetImport { domain: String::new(), version: 17 }], graph, ..Model::default() };
+    let session = Session::new(&model).unwrap();
+    assert!(session.integer_layers().is_empty(), "{:?}", session.integer_layers());
+}

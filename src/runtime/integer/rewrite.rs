@@ -105,6 +105,16 @@ fn weight<'g>(index: &GraphIndex<'g>, input: &str) -> Option<(String, &'g Tensor
     matches!(tensor.dtype(), Some(DType::U8 | DType::I8)).then_some((name, tensor, params))
 }
 
+/// Channel `c`'s entry of a per-tensor (one value) or per-channel (`channels` values) list;
+/// None for any other length.
+fn channel_value(values: &[f32], c: usize, channels: usize) -> Option<f32> {
+    match values {
+        [single] => Some(*single),
+        _ if values.len() == channels => values.get(c).copied(),
+        _ => None,
+    }
+}
+
 /// A dequantized int32 bias of `channels` values whose scale is `s_x · s_w[c]` for every channel.
 fn bias(index: &GraphIndex, input: &str, x: &QParams, w: &QParams, channels: usize) -> Option<String> {
     let (_, dq) = index.producer_of_type(input, "DequantizeLinear")?;
@@ -113,10 +123,11 @@ fn bias(index: &GraphIndex, input: &str, x: &QParams, w: &QParams, channels: usi
         return None;
     }
     let scales = index.bias_scales(dq)?;
-    let same_scale = (0..channels).all(|c| {
-        let want = x.scales[0] * w.scales[if w.scales.len() == 1 { 0 } else { c }];
-        let got = scales[if scales.len() == 1 { 0 } else { c }];
-        (scales.len() == 1 || scales.len() == channels) && (got - want).abs() <= 1e-6 * want.abs()
+    // Lengths come from the file: a scale list that is neither one value nor one per channel
+    // does not match (and is never indexed past its end).
+    let same_scale = (0..channels).all(|c| match (channel_value(&x.scales, 0, 1), channel_value(&w.scales, c, channels), channel_value(&scales, c, channels)) {
+        (Some(s_x), Some(s_w), Some(got)) => (got - s_x * s_w).abs() <= 1e-6 * (s_x * s_w).abs(),
+        _ => false,
     });
     same_scale.then(|| dq.inputs[0].clone())
 }
@@ -265,5 +276,20 @@ fn transpose_2d(t: &Tensor) -> Option<Tensor> {
         Tensor::U8(a) => Some(Tensor::U8(a.t().as_standard_layout().into_owned())),
         Tensor::I8(a) => Some(Tensor::I8(a.t().as_standard_layout().into_owned())),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::channel_value;
+
+    #[test]
+    fn per_channel_lists_of_the_wrong_length_do_not_match_and_are_not_indexed() {
+        assert_eq!(channel_value(&[0.5], 3, 4), Some(0.5));
+        assert_eq!(channel_value(&[1.0, 2.0, 3.0, 4.0], 3, 4), Some(4.0));
+        // A bias scale with 2 values for 4 channels (a hostile or broken file): no match.
+        assert_eq!(channel_value(&[1.0, 2.0], 3, 4), None);
+        assert_eq!(channel_value(&[1.0, 2.0, 3.0, 4.0, 5.0], 0, 4), None);
+        assert_eq!(channel_value(&[], 0, 4), None);
     }
 }
