@@ -204,8 +204,9 @@ function renderAnalysis(path, a) {
   lines.push(`nodes      ${s.node_count}: ${Object.entries(s.op_histogram ?? {}).map(([op, n]) => `${op} ×${n}`).join(", ")}`);
   const t = a.totals ?? {};
   const p = a.params ?? {};
-  if (p.total !== undefined) lines.push(`params     ${human(p.total)}${p.bytes !== undefined ? ` (${bytesText(p.bytes)})` : ""}`);
+  if (p.total_params !== undefined) lines.push(`params     ${human(p.total_params)} (${bytesText(p.total_bytes)}) in ${p.tensor_count} tensors`);
   if (t.flops !== undefined) lines.push(`compute    ${human(t.flops)} FLOPs, ${human(t.macs)} MACs`);
+  if (t.memory) lines.push(`memory     ${bytesText(t.memory.total_bytes)} accessed: ${bytesText(t.memory.activation_read_bytes)} activations read, ${bytesText(t.memory.weight_read_bytes)} weights read, ${bytesText(t.memory.written_bytes)} written`);
   const findings = a.lint?.findings ?? [];
   for (const f of findings) lines.push(`lint       ${f.message ?? f.rule ?? JSON.stringify(f)}`);
   lines.push("(the full analysis, every node: --json)");

@@ -1,7 +1,9 @@
 // Types of the npm package `pare` (index.js, the loader): ready() and the SIMD level it picked,
 // plus wasm-bindgen's API and types (pare.d.ts, generated from src/wasm/), re-exported.
 
-export { inspect, analyze, run, compress, compare, Model } from "./pare.js";
+import type { CompareOptions, CompareReport, CompressOptions, CompressResult, Recipe } from "./pare.js";
+
+export { inspect, analyze, run, Model } from "./pare.js";
 export type {
     Tensor,
     Tensors,
@@ -14,6 +16,15 @@ export type {
     CompareReport,
     TensorComparison,
 } from "./pare.js";
+
+// compress and compare as pare.d.ts has them, with the options optional (wasm-bindgen types a
+// trailing `X | undefined` parameter as required; the functions accept it left out).
+
+/** Compresses a model with a recipe (`pare::compress`); see `CompressOptions`. */
+export function compress(bytes: Uint8Array | ArrayBuffer, recipe: Recipe | string, options?: CompressOptions): CompressResult;
+
+/** Runs both models on the same samples and reports how far the candidate is from the reference. */
+export function compare(reference: Uint8Array | ArrayBuffer, candidate: Uint8Array | ArrayBuffer, options?: CompareOptions): CompareReport;
 
 /** The wasm build in use: SIMD128 + relaxed SIMD, or SIMD128 alone. Results are bit-identical. */
 export type SimdLevel = "relaxed" | "simd128";

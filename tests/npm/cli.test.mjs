@@ -56,7 +56,8 @@ test("inspect: text and --json", () => {
   const text = pare("inspect", modelPath);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /input {6}image: float32/);
-  assert.match(text.stdout, /compute {4}2\.2\d M FLOPs/);
+  assert.match(text.stdout, /compute {4}2\.27 M FLOPs, 1\.12 M MACs/);
+  assert.match(text.stdout, /params {5}106 k \(414 KiB\) in 8 tensors/);
   const json = pare("inspect", modelPath, "--json");
   assert.equal(json.code, 0, json.stderr);
   const analysis = JSON.parse(json.stdout);

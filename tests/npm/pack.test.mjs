@@ -69,7 +69,7 @@ console.log(JSON.stringify({ level: simdLevel(), nodes: inspect(fs.readFileSync(
 });
 
 test("TypeScript checks a consumer against the packed types, and rejects a wrong one", () => {
-  const tsconfig = { compilerOptions: { strict: true, noEmit: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", lib: ["ES2022", "DOM"], skipLibCheck: false, types: [] } };
+  const tsconfig = { compilerOptions: { strict: true, noEmit: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", lib: ["ES2022", "DOM", "ESNext.Disposable"], skipLibCheck: false, types: [] } };
   fs.writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify(tsconfig));
   fs.writeFileSync(
     path.join(app, "good.mts"),
