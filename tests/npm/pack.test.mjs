@@ -45,7 +45,7 @@ test("the tarball holds both wasm builds, the loader, its types and the CLI", ()
 });
 
 test("npx pare runs the installed CLI offline", () => {
-  const run = (...args) => spawnSync("npx", ["--offline", "--no-install", "pare", ...args], { cwd: app, env: npmEnv, encoding: "utf8" });
+  const run = (...args) => spawnSync("npx", ["--offline", "--no", "pare", ...args], { cwd: app, env: npmEnv, encoding: "utf8" });
   const inspect = run("inspect", modelPath);
   assert.equal(inspect.status, 0, inspect.stderr);
   assert.match(inspect.stdout, /output {5}logits: float32/);

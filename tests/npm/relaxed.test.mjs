@@ -2,9 +2,9 @@
 // chromium), where relaxed SIMD is on by default and its dot-add is right; Node 20 has it only
 // behind a flag and computes the dot-add wrong (js/simd.js). One page per build, forced through
 // ready({ simd }): INT8 static compression of the MNIST CNN on 100 calibration digits must give
-// the same bytes, and the quantized model's logits on 200 held-out digits must be bit-identical.
+// the same bytes, and the quantized model's logits on 1000 held-out digits must be bit-identical.
 // A third page with the default ("auto") must pick relaxed. The INT8 run time of each build is
-// printed. Then the same in Node with --experimental-wasm-relaxed-simd, reported, not asserted.
+// printed (min of alternating runs). Then the same in Node with --experimental-wasm-relaxed-simd, reported, not asserted.
 // Run: node --test tests/npm/ (make test-npm).
 
 import assert from "node:assert/strict";
@@ -35,23 +35,22 @@ try {
   const bytes = async (name) => new Uint8Array(await (await fetch("/fixture/" + name)).arrayBuffer());
   const model = await bytes("model.onnx");
   const calibration = imageTensor(parseNpy(await bytes("calib_pixels.npy")), 100);
-  const heldout = imageTensor(parseNpy(await bytes("heldout_pixels.npy")), 200);
+  const heldout = imageTensor(parseNpy(await bytes("heldout_pixels.npy")), 1000);
   const int8 = compress(model, INT8_STATIC, { calibration }).model;
   const session = new Model(int8);
   const logits = session.run(heldout).logits;
-  const times = [];
-  for (let i = 0; i < 7; i++) {
+  // One timed run of the quantized model on the 1000 digits; the test alternates the pages.
+  window.timeRun = () => {
     const t0 = performance.now();
     session.run(heldout);
-    times.push(performance.now() - t0);
-  }
+    return performance.now() - t0;
+  };
   const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
   window.result = {
     info: simdInfo(),
     modelSha256: hex(await crypto.subtle.digest("SHA-256", int8)),
     logitsSha256: hex(await crypto.subtle.digest("SHA-256", logits.data)),
     firstLogits: Array.from(logits.data.slice(0, 10)),
-    runMs: Math.min(...times),
   };
 } catch (e) {
   window.result = { error: String(e && e.stack || e) };
@@ -82,6 +81,7 @@ after(async () => {
   server?.close();
 });
 
+/** Opens the page with ready({ simd }) and waits for its result; the page stays open. */
 async function inPage(simd) {
   const page = await browser.newPage();
   const wasmRequests = [];
@@ -89,9 +89,21 @@ async function inPage(simd) {
   await page.goto(`${origin}/page.html?simd=${simd}`);
   await page.waitForFunction(() => window.result, null, { timeout: 180_000 });
   const result = await page.evaluate(() => window.result);
-  await page.close();
   assert.equal(result.error, undefined, result.error);
-  return { ...result, wasmRequests };
+  return { ...result, wasmRequests, page };
+}
+
+/** Min run time of each page's quantized model, the pages taking turns (a shared machine drifts). */
+async function alternateTimes(pages, rounds) {
+  const times = pages.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? [...pages.entries()] : [...pages.entries()].reverse();
+    for (const [i, page] of order) {
+      await page.bringToFront(); // a background page's renderer runs at a lower priority
+      times[i].push(await page.evaluate(() => window.timeRun()));
+    }
+  }
+  return times.map((t) => Math.min(...t));
 }
 
 test("Chromium: relaxed and SIMD128 builds give bit-identical compress and run results", async () => {
@@ -107,8 +119,9 @@ test("Chromium: relaxed and SIMD128 builds give bit-identical compress and run r
 
   assert.equal(relaxed.modelSha256, simd128.modelSha256, "INT8 static compress output");
   assert.deepEqual(relaxed.firstLogits, simd128.firstLogits);
-  assert.equal(relaxed.logitsSha256, simd128.logitsSha256, "quantized model logits on 200 digits");
-  console.log(`INT8 MNIST CNN, 200 digits in one run, Chromium, min of 7: relaxed ${relaxed.runMs.toFixed(1)} ms, simd128 ${simd128.runMs.toFixed(1)} ms`);
+  assert.equal(relaxed.logitsSha256, simd128.logitsSha256, "quantized model logits on 1000 digits");
+  const [relaxedMs, simd128Ms] = await alternateTimes([relaxed.page, simd128.page], 20);
+  console.log(`INT8 MNIST CNN on 1000 digits in one run, Chromium, min of 20 alternating runs: relaxed ${relaxedMs.toFixed(1)} ms, simd128 ${simd128Ms.toFixed(1)} ms`);
 });
 
 test("Node 20 with --experimental-wasm-relaxed-simd: reported, not asserted", () => {
