@@ -8,7 +8,8 @@
 // The builds: pare_bg.wasm (SIMD128) and pare_relaxed_bg.wasm (SIMD128 + relaxed SIMD, whose INT8
 // GEMM uses i32x4.relaxed_dot_i8x16_i7x16_add_s). Both are the same Rust code with the same
 // wasm-bindgen glue (pare.js; the build step checks the two glues are identical) and give
-// bit-identical results; relaxed is faster on INT8 layers. `ready()` picks:
+// bit-identical results (tests/npm/relaxed.test.mjs); relaxed is meant to speed up INT8 layers,
+// though on the INT8 MNIST CNN in Chromium it measured slower (README, "npm package"). ready() picks:
 //   - relaxed when the engine validates relaxed SIMD and its dot-add passes a known-answer check
 //     (simd.js), except in Node;
 //   - in Node, SIMD128 unless asked: Node 20 has relaxed SIMD only behind
