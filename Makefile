@@ -18,7 +18,7 @@ WASM_TESTS := --test 'wasm_*'
 # to one with wasm_bindgen_test_configure!).
 WASM_PACK_TEST := wasm-pack --log-level warn test --mode no-install
 
-.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python test-web serve build-wasm bench bench-kernels
+.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python test-web test-npm serve build-wasm bench bench-kernels
 
 help:
 	@echo "make serve   build the wasm package and serve www/ on http://localhost:$(PORT)/"
@@ -29,7 +29,7 @@ help:
 setup:
 	@scripts/setup.sh
 
-test: test-native test-wasm test-python test-web
+test: test-native test-wasm test-python test-web test-npm
 
 test-native: setup
 	cargo test
@@ -58,16 +58,27 @@ test-web: build-wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/images_test.mjs
 	node tests/web/app_test.mjs
 
-# The wasm package for the page: pkg/ (wasm-pack's output), copied into www/pkg (both
-# git-ignored). Rebuilt only when a source changed: wasm-pack itself always re-runs wasm-opt.
+# The npm package pkg/ (scripts/build_pkg.sh: two wasm builds, SIMD128 and relaxed SIMD, the
+# loader, types and CLI from js/), copied into www/pkg for the page (both git-ignored). The wasm
+# builds re-run only when a Rust source changed; a change in js/ only re-copies the JS files.
 WASM_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
+PKG_JS_SOURCES := $(wildcard js/*) www/npz.js
 
-build-wasm: setup www/pkg/pare_bg.wasm
+build-wasm: setup www/pkg/index.js
 
-www/pkg/pare_bg.wasm: $(WASM_SOURCES) | setup
-	wasm-pack --log-level warn build --mode no-install --release --target web --out-dir pkg
+pkg/pare_relaxed_bg.wasm: $(WASM_SOURCES) scripts/build_pkg.sh | setup
+	scripts/build_pkg.sh
+
+www/pkg/index.js: pkg/pare_relaxed_bg.wasm $(PKG_JS_SOURCES)
+	scripts/build_pkg.sh js
 	rm -rf www/pkg
 	cp -r pkg www/pkg
+
+# The npm package in Node (tests/npm/*.test.mjs): the API, the CLI (also from `npm pack` installed
+# into a temporary directory, offline), TypeScript against the packed types, and the relaxed build
+# against the SIMD128 one in headless Chromium.
+test-npm: build-wasm
+	node --test tests/npm/
 
 serve: build-wasm
 	@echo "serving www/ at http://localhost:$(PORT)/ (Ctrl-C stops)"

@@ -1,5 +1,6 @@
 // The page's wasm work, off the main thread so the page stays responsive (and can be cancelled by
-// terminating this worker). A module worker: it loads ./pkg/pare.js itself.
+// terminating this worker). A module worker: it loads pare through the npm package's loader,
+// ./pkg/index.js, which picks the relaxed-SIMD build where the browser runs it correctly.
 //
 // Messages in:  { id, kind: "open", bytes }
 //               { id, kind: "compress", bytes, recipe, samples, compareInputs, analysis }
@@ -11,7 +12,7 @@
 //               { id, progress: { phase, stage, done, total, step, steps } } while working,
 //               { id, ok: true, result } or { id, ok: false, error } at the end.
 
-import init, { inspect, analyze, compress, compare, Model } from "./pkg/pare.js";
+import init, { inspect, analyze, compress, compare, Model } from "./pkg/index.js";
 import { firstSamples } from "./npz.js";
 import { imagesToTensor } from "./images.js";
 

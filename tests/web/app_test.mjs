@@ -417,7 +417,8 @@ try {
   const foreign = [...requested].filter((url) => !url.startsWith(origin + "/") && !url.startsWith("blob:") && !url.startsWith("data:"));
   assert.deepEqual(foreign, [], "every request went to the local server");
   const paths = new Set(served.map((s) => s.path));
-  for (const p of ["/", "/main.js", "/worker.js", "/pkg/pare.js", "/pkg/pare_bg.wasm", "/style.css"]) {
+  // The worker loads through the package's loader, which gives Chromium the relaxed-SIMD build.
+  for (const p of ["/", "/main.js", "/worker.js", "/pkg/index.js", "/pkg/pare.js", "/pkg/pare_relaxed_bg.wasm", "/style.css"]) {
     assert.ok(paths.has(p), `the server was asked for ${p}`);
   }
   assert.deepEqual(served.filter((s) => s.status !== 200), [], "no request failed");
