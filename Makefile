@@ -56,18 +56,25 @@ test-python: setup
 test-web: build-wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/npz_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/images_test.mjs
+	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/dims_test.mjs
 	node tests/web/app_test.mjs
+	node tests/web/embed_test.mjs
 
 # The wasm package for the page: pkg/ (wasm-pack's output), copied into www/pkg (both
 # git-ignored). Rebuilt only when a source changed: wasm-pack itself always re-runs wasm-opt.
 WASM_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
 
-build-wasm: setup www/pkg/pare_bg.wasm
+build-wasm: setup www/pkg/pare_bg.wasm www/sw-version.js
 
 www/pkg/pare_bg.wasm: $(WASM_SOURCES) | setup
 	wasm-pack --log-level warn build --mode no-install --release --target web --out-dir pkg
 	rm -rf www/pkg
 	cp -r pkg www/pkg
+
+# The service worker's build stamp (www/sw.js): a hash of every file it may cache, so a new build
+# replaces the cache of an installed app.
+www/sw-version.js: www/pkg/pare_bg.wasm $(filter-out www/sw-version.js,$(wildcard www/*.html www/*.js www/*.css))
+	echo "self.PARE_BUILD = \"$$(find www -type f ! -name sw-version.js | sort | xargs cat | sha256sum | cut -c1-16)\";" > $@
 
 serve: build-wasm
 	@echo "serving www/ at http://localhost:$(PORT)/ (Ctrl-C stops)"
