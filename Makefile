@@ -64,12 +64,17 @@ test-web: build-wasm
 # git-ignored). Rebuilt only when a source changed: wasm-pack itself always re-runs wasm-opt.
 WASM_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
 
-build-wasm: setup www/pkg/pare_bg.wasm www/sw-version.js
+build-wasm: setup www/pkg/pare_bg.wasm www/sw-version.js www/models/mnist_cnn.onnx
 
 www/pkg/pare_bg.wasm: $(WASM_SOURCES) | setup
 	wasm-pack --log-level warn build --mode no-install --release --target web --out-dir pkg
 	rm -rf www/pkg
 	cp -r pkg www/pkg
+
+# The model of the docs embed demo (www/embed.html): the MNIST CNN fixture.
+www/models/mnist_cnn.onnx: tests/fixtures/mnist_cnn/model.onnx
+	mkdir -p www/models
+	cp $< $@
 
 # The service worker's build stamp (www/sw.js): a hash of every file it may cache, so a new build
 # replaces the cache of an installed app.
