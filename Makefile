@@ -50,15 +50,17 @@ test-python: setup
 		echo "test-python: no Python checks (tests/python/test_*.py)"; \
 	fi
 
-# The web app: its .npz reader and image layouts in Node, then the page end to end (tests/web/app_test.mjs):
-# headless Chromium through playwright-core opens, compresses and downloads in the page;
-# screenshots in target/web-screenshots/. (www/*.js are ES modules without a package.json.)
+# The web app: its .npz reader, image layouts and Dimensions field in Node, then the page end to end
+# (tests/web/app_test.mjs): headless Chromium through playwright-core opens, compresses and downloads
+# in the page; then the docs embed (embed_test.mjs) and offline use (offline_test.mjs); screenshots
+# in target/web-screenshots/. (www/*.js are ES modules without a package.json.)
 test-web: build-wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/npz_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/images_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/dims_test.mjs
 	node tests/web/app_test.mjs
 	node tests/web/embed_test.mjs
+	node tests/web/offline_test.mjs
 
 # The wasm package for the page: pkg/ (wasm-pack's output), copied into www/pkg (both
 # git-ignored). Rebuilt only when a source changed: wasm-pack itself always re-runs wasm-opt.

@@ -29,15 +29,20 @@ export function step(text) {
   console.log(`\n== ${text}`);
 }
 
-/** Serves www/ on 127.0.0.1; `served` lists { path, status } of every request. */
+/** Serves www/ on 127.0.0.1; `served` lists { path, status } of every request, and `overrides`
+ * (path → text) replaces a file's content (a test's stand-in for a new build). */
 export async function serve() {
   const served = [];
+  const overrides = new Map();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://localhost");
     const relative = decodeURIComponent(url.pathname === "/" ? "/index.html" : url.pathname);
     const file = path.join(www, relative);
     let status = 200;
-    if (!file.startsWith(www + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    if (overrides.has(url.pathname)) {
+      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+      res.end(overrides.get(url.pathname));
+    } else if (!file.startsWith(www + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       status = 404;
       res.writeHead(404).end("not found");
     } else {
@@ -47,7 +52,7 @@ export async function serve() {
     served.push({ path: url.pathname, status });
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, served, origin: `http://127.0.0.1:${server.address().port}` };
+  return { server, served, overrides, origin: `http://127.0.0.1:${server.address().port}` };
 }
 
 /** Headless Chromium with one context and page; `requested` collects every URL asked for. */
