@@ -96,9 +96,10 @@ fn describe_source(generator: &RandomInputs) -> String {
         .collect();
     shapes.sort();
     set.extend(shapes);
-    match set.is_empty() {
-        true => format!("random inputs, seed {}", generator.seed),
-        false => format!("random inputs, seed {}, {}", generator.seed, set.join(", ")),
+    if set.is_empty() {
+        format!("random inputs, seed {}", generator.seed)
+    } else {
+        format!("random inputs, seed {}, {}", generator.seed, set.join(", "))
     }
 }
 
