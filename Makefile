@@ -78,10 +78,15 @@ www/models/mnist_cnn.onnx: tests/fixtures/mnist_cnn/model.onnx
 	mkdir -p www/models
 	cp $< $@
 
-# The service worker's build stamp (www/sw.js): a hash of every file it may cache, so a new build
-# replaces the cache of an installed app.
+# The service worker's build stamp (www/sw.js): a hash of every file under www/, so a new build
+# replaces the cache of an installed app, and the files it caches on install (whatever the page
+# may load, every build of the wasm package included; not the demo models, cached when used).
 www/sw-version.js: www/pkg/pare_bg.wasm $(filter-out www/sw-version.js,$(wildcard www/*.html www/*.js www/*.css))
-	echo "self.PARE_BUILD = \"$$(find www -type f ! -name sw-version.js | sort | xargs cat | sha256sum | cut -c1-16)\";" > $@
+	{ echo "self.PARE_BUILD = \"$$(find www -type f ! -name sw-version.js | sort | xargs cat | sha256sum | cut -c1-16)\";"; \
+	  echo "self.PARE_FILES = ["; \
+	  cd www && find . -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.html' -o -name '*.css' \) \
+	    ! -name sw.js ! -name sw-version.js ! -path './models/*' | sort | sed 's|^\./\(.*\)|  "\1",|'; \
+	  echo "];"; } > $@
 
 serve: build-wasm
 	@echo "serving www/ at http://localhost:$(PORT)/ (Ctrl-C stops)"

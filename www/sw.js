@@ -3,35 +3,18 @@
 // the page opens and compresses without a network afterwards. Models and results never pass
 // through it (they are read from disk and made in the page).
 //
-// Versioned: sw-version.js (written by `make build-wasm` from a hash of every file under www/)
-// names the cache. A new build changes it, the browser sees the changed import on its next
+// Versioned: sw-version.js (written by `make build-wasm`: a hash of every file under www/, and
+// the list of files to cache) names the cache. A new build changes it, the browser sees the changed import on its next
 // update check (the page registers with updateViaCache "none"), installs this worker again into
 // a new cache, and the old cache is deleted on activation.
 
-importScripts("./sw-version.js"); // self.PARE_BUILD
+importScripts("./sw-version.js"); // self.PARE_BUILD, self.PARE_FILES
 
 const CACHE = `pare-${self.PARE_BUILD}`;
 
-/** Fetched on install. Anything else same-origin (e.g. another build of the wasm package a
- * loader picks) is cached the first time it is fetched. */
-const FILES = [
-  "./",
-  "index.html",
-  "style.css",
-  "main.js",
-  "client.js",
-  "dims.js",
-  "worker.js",
-  "npz.js",
-  "images.js",
-  "chart.js",
-  "presets.js",
-  "format.js",
-  "embed.js",
-  "embed.html",
-  "pkg/pare.js",
-  "pkg/pare_bg.wasm",
-];
+/** Fetched on install: the page and every file sw-version.js lists. Anything else same-origin
+ * (the demo model of embed.html) is cached the first time it is fetched. */
+const FILES = ["./", ...(self.PARE_FILES ?? [])];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
