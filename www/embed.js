@@ -16,7 +16,7 @@
 import { Cancelled, PareWorker } from "./client.js";
 import { parseDims } from "./dims.js";
 import { presetText } from "./presets.js";
-import { bytes as fmtBytes, count as fmtCount, number as fmtNumber, ratio as fmtRatio } from "./format.js";
+import { bytes as fmtBytes, count as fmtCount, ratio as fmtRatio } from "./format.js";
 
 const PRESET_LABELS = {
   "int8-weights": "INT8 weights only",
@@ -274,7 +274,7 @@ class PareCompressor extends HTMLElement {
       }),
     );
     this.$(".note").textContent = comparison
-      ? `Compared with the original on ${comparison.samples} ${comparison.input_source}; ${fmtNumber(seconds)} s in this browser.`
+      ? `Compared with the original on ${comparison.samples} ${comparison.input_source}; ${seconds.toFixed(2)} s in this browser.`
       : `Not compared with the original: ${compareError}`;
     const url = URL.createObjectURL(new Blob([result.model], { type: "application/octet-stream" }));
     this.setDownload(url);
