@@ -1,7 +1,8 @@
 // The docs embed (www/embed.js, shown in www/embed.html) in headless Chromium: the element
 // fetches the MNIST CNN from its model-src, shows its summary, compresses it with the INT8
 // static preset, shows the sizes and the error against the original, and its download link gives
-// the compressed model (run here in onnxruntime-node against the original). Its shadow DOM is
+// the compressed model (run here in onnxruntime-node against the original); a long run is
+// cancelled and the element compresses again in its fresh worker. Its shadow DOM is
 // checked both ways: the docs page's loud CSS (red buttons, serif text) does not change the
 // element, and the element's CSS does not change the page. Every request stays on the local
 // server.
@@ -122,6 +123,26 @@ try {
   const ortCosine = dot / Math.sqrt(na * nb);
   console.log(`onnxruntime-node: downloaded vs original cosine ${ortCosine.toFixed(5)} on 4 inputs`);
   assert.ok(ortCosine > 0.99);
+
+  step("cancel a long run (5,000 calibration samples), then compress again");
+  await page.evaluate(() => document.querySelector("pare-compressor").setAttribute("samples", "5000"));
+  await inside('button[name="compress"]').click();
+  await page.waitForFunction(
+    () => /calibrate \d+\/\d+$/.test(document.querySelector("pare-compressor").shadowRoot.querySelector(".status").textContent),
+    null,
+    { timeout: TIMEOUT },
+  );
+  assert.equal(await inside('button[name="compress"]').isDisabled(), true);
+  await inside('button[name="cancel"]').click();
+  await page.waitForFunction(() => document.querySelector("pare-compressor").shadowRoot.querySelector(".status").textContent === "Cancelled.");
+  assert.equal(await inside(".results").isHidden(), true);
+  assert.equal(await inside('button[name="cancel"]').isHidden(), true);
+  await page.evaluate(() => document.querySelector("pare-compressor").setAttribute("samples", "4"));
+  await inside("select").selectOption("int8-weights");
+  await inside('button[name="compress"]').click();
+  await inside(".results:not([hidden])").waitFor({ timeout: TIMEOUT });
+  assert.match(await inside(".status").innerText(), /Compressed with INT8 weights only/);
+  assert.match(await inside(".note").innerText(), /on 4 random inputs/);
 
   step("requests");
   const foreign = [...requested].filter((url) => !url.startsWith(origin + "/") && !url.startsWith("blob:") && !url.startsWith("data:"));
