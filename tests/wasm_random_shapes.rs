@@ -61,7 +61,9 @@ fn symbolic_height_and_width_need_their_sizes() {
     let report = compare(model.clone(), model.clone(), random(&[("samples", 2.into()), ("dims", dims)])).unwrap();
     assert_eq!(get(&report, "samples").as_f64(), Some(2.0));
     assert_eq!(get(&report, "input_source").as_string().unwrap(), "random inputs, seed 0, height=28, width=28");
-    assert_eq!(get(&report, "outputs.0.shape").dyn_into::<Array>().unwrap().to_vec(), vec![JsValue::from(1), 10.into()]); // per sample, batch N = 1
+    // One sample's output: batch N = 1.
+    let output_shape = get(&report, "outputs.0.shape").dyn_into::<Array>().unwrap().to_vec();
+    assert_eq!(output_shape, vec![JsValue::from(1), 10.into()]);
     assert_eq!(get(&report, "outputs.0.metrics.exact"), JsValue::TRUE);
 
     let shapes = object(&[("image", shape(&[3, 1, 28, 28]))]);
