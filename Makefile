@@ -50,13 +50,17 @@ test-python: setup
 		echo "test-python: no Python checks (tests/python/test_*.py)"; \
 	fi
 
-# The web app: its .npz reader and image layouts in Node, then the page end to end (tests/web/app_test.mjs):
-# headless Chromium through playwright-core opens, compresses and downloads in the page;
-# screenshots in target/web-screenshots/. (www/*.js are ES modules without a package.json.)
+# The web app: its .npz reader, image layouts and Dimensions field in Node, then the page end to end
+# (tests/web/app_test.mjs): headless Chromium through playwright-core opens, compresses and downloads
+# in the page; then the docs embed (embed_test.mjs) and offline use (offline_test.mjs); screenshots
+# in target/web-screenshots/. (www/*.js are ES modules without a package.json.)
 test-web: build-wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/npz_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/images_test.mjs
+	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/dims_test.mjs
 	node tests/web/app_test.mjs
+	node tests/web/embed_test.mjs
+	node tests/web/offline_test.mjs
 
 # The npm package pkg/ (scripts/build_pkg.sh: two wasm builds, SIMD128 and relaxed SIMD, the
 # loader, types and CLI from js/), copied into www/pkg for the page (both git-ignored). The wasm
@@ -64,7 +68,7 @@ test-web: build-wasm
 WASM_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
 PKG_JS_SOURCES := $(wildcard js/*) www/npz.js
 
-build-wasm: setup www/pkg/index.js
+build-wasm: setup www/pkg/index.js www/sw-version.js www/models/mnist_cnn.onnx
 
 pkg/pare_relaxed_bg.wasm: $(WASM_SOURCES) scripts/build_pkg.sh | setup
 	scripts/build_pkg.sh
@@ -79,6 +83,21 @@ www/pkg/index.js: pkg/pare_relaxed_bg.wasm $(PKG_JS_SOURCES)
 # against the SIMD128 one in headless Chromium.
 test-npm: build-wasm
 	node --test tests/npm/
+
+# The model of the docs embed demo (www/embed.html): the MNIST CNN fixture.
+www/models/mnist_cnn.onnx: tests/fixtures/mnist_cnn/model.onnx
+	mkdir -p www/models
+	cp $< $@
+
+# The service worker's build stamp (www/sw.js): a hash of every file under www/, so a new build
+# replaces the cache of an installed app, and the files it caches on install (whatever the page
+# may load, every build of the wasm package included; not the demo models, cached when used).
+www/sw-version.js: www/pkg/index.js $(filter-out www/sw-version.js,$(wildcard www/*.html www/*.js www/*.css))
+	{ echo "self.PARE_BUILD = \"$$(find www -type f ! -name sw-version.js | sort | xargs cat | sha256sum | cut -c1-16)\";"; \
+	  echo "self.PARE_FILES = ["; \
+	  cd www && find . -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.html' -o -name '*.css' \) \
+	    ! -name sw.js ! -name sw-version.js ! -path './models/*' | sort | sed 's|^\./\(.*\)|  "\1",|'; \
+	  echo "];"; } > $@
 
 serve: build-wasm
 	@echo "serving www/ at http://localhost:$(PORT)/ (Ctrl-C stops)"

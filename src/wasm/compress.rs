@@ -24,7 +24,7 @@ export interface Recipe {
  * name, or seeded random ones (a data-free try), not both. Static quantization needs one. */
 export interface CompressOptions {
     calibration?: Tensors | Map<string, Tensor>;
-    calibrationRandom?: { seed?: number; samples?: number };
+    calibrationRandom?: RandomSamples;
     /** Called as work advances: step (from 0) of steps, stage ("calibrate", "quantize", "prune", "correct", "binarize"), done of total. */
     onProgress?: (progress: { step: number; steps: number; stage: string; done: number; total: number }) => void;
 }
