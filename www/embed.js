@@ -4,7 +4,7 @@
 // the error against the original, with a download link for the compressed file.
 //
 // Attributes: model-src (required), model-name (shown instead of the file name), preset (the one
-// selected first: int8-weights, int8-static, prune50-int8 or filter25), samples (random
+// selected first: int8-weights, int8-static, prune50-int8, filter25 or binary-weights), samples (random
 // calibration samples, default 16), dims (sizes of symbolic input dims, `height=640; width=640`,
 // as the app's Dimensions field).
 //
@@ -23,6 +23,7 @@ const PRESET_LABELS = {
   "int8-static": "INT8 static (weights and activations)",
   "prune50-int8": "Prune 50% + INT8 static",
   filter25: "Filter prune 25%",
+  "binary-weights": "Binary weights",
 };
 
 const CSS = `

@@ -441,6 +441,11 @@ function showComparison(comparison, report) {
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function describeStep(step) {
+  if (step.binarize) {
+    const b = step.binarize;
+    const what = b.activations ? "weights and inputs" : "weights";
+    return `binarize (${what}): ${plural(b.layers.length, "layer")}${b.skipped?.length ? `, ${b.skipped.length} kept in float` : ""}`;
+  }
   if (step.quantize) {
     const q = step.quantize;
     const skipped = q.skipped?.length ? `, ${q.skipped.length} skipped` : "";

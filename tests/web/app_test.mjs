@@ -335,7 +335,7 @@ try {
 
   step("the other presets");
   const outcomes = {};
-  for (const preset of ["int8-weights", "prune50-int8", "filter25"]) {
+  for (const preset of ["int8-weights", "prune50-int8", "binary-weights", "filter25"]) {
     await page.check(`input[name="preset"][value="${preset}"]`);
     await page.click("#compress");
     await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
@@ -356,6 +356,8 @@ try {
   assert.ok(outcomes["int8-weights"].cosine > 0.999, "weight-only INT8 stays close");
   assert.ok(outcomes["prune50-int8"].gzip < 0.8 * outcomes["int8-weights"].gzip, "half the weights at zero compress better");
   assert.match(outcomes["prune50-int8"].steps, /prune \(unstructured\).*50\.0% zeros[\s\S]*quantize \(static\)/);
+  assert.match(outcomes["binary-weights"].steps, /binarize \(weights\): 2 layers, 2 kept in float/);
+  assert.ok(outcomes["binary-weights"].gzip < 0.5 * outcomes["int8-weights"].gzip, "±1 weights gzip far below INT8 ones");
   assert.ok(outcomes.filter25.params < 0.8 * expected.params, "filter pruning removes parameters");
   assert.ok(outcomes.filter25.flops < 0.8 * flopsBefore, "and FLOPs");
   assert.ok(outcomes.filter25.gzip < gzipBefore);
