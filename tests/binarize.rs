@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{read, repo_root, run, site_packages, write_case};
+use common::{argmax, logits, read, repo_root, run, site_packages, write_case};
 use pare::compress::binarize::BinarizeSpec;
 use pare::compress::{CompressError, Recipe, Step, StepReport, compress};
 use pare::ir::{AttrValue, Dim, Graph, Initializer, Model, Node, OpsetImport, Tensor, ValueInfo, dtype::onnx_code};
@@ -37,16 +37,6 @@ fn binarized(model: &Model, spec: BinarizeSpec) -> (Model, pare::compress::binar
     let (out, report) = compress(model, &Recipe { steps: vec![Step::Binarize(spec)] }, None, &mut |_| {}).unwrap();
     let Some(StepReport::Binarize(r)) = report.steps.into_iter().next() else { panic!("a binarize report expected") };
     (out, r)
-}
-
-fn logits(session: &Session, images: &Tensor) -> Vec<Vec<f32>> {
-    let out = session.run(vec![("image".into(), images.clone())]).unwrap();
-    let Tensor::F32(a) = &out[0].1 else { panic!("float logits expected") };
-    a.outer_iter().map(|row| row.iter().copied().collect()).collect()
-}
-
-fn argmax(row: &[f32]) -> usize {
-    row.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
 }
 
 fn accuracy(rows: &[Vec<f32>]) -> usize {

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{read, repo_root};
+use common::{argmax, logits, read, repo_root};
 use pare::compress::quantize::{Mode, QuantizeSpec};
 use pare::compress::{Recipe, Step, compress};
 use pare::ir::{Model, Tensor};
@@ -43,16 +43,6 @@ fn quantized(spec: QuantizeSpec) -> Model {
     let specs = Session::new(&model).unwrap().inputs().to_vec();
     let calib = Dataset::from_stacked(vec![("image".into(), images("calib_pixels.npy"))], &specs).unwrap();
     compress(&model, &Recipe { steps: vec![Step::Quantize(spec)] }, Some(&calib), &mut |_| {}).unwrap().0
-}
-
-fn logits(session: &Session, images: &Tensor) -> Vec<Vec<f32>> {
-    let out = session.run(vec![("image".into(), images.clone())]).unwrap();
-    let Tensor::F32(a) = &out[0].1 else { panic!("float logits expected") };
-    a.outer_iter().map(|row| row.iter().copied().collect()).collect()
-}
-
-fn argmax(row: &[f32]) -> usize {
-    row.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
 }
 
 /// The scale of the DequantizeLinear writing the model output `logits`.

@@ -163,3 +163,15 @@ pub fn run(cmd: &mut Command) -> String {
     assert!(out.status.success(), "{cmd:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// The rows of a model's first output (`[N, classes]` float logits) for one batch of `image`.
+pub fn logits(session: &Session, images: &Tensor) -> Vec<Vec<f32>> {
+    let out = session.run(vec![("image".into(), images.clone())]).unwrap();
+    let Tensor::F32(a) = &out[0].1 else { panic!("float logits expected") };
+    a.outer_iter().map(|row| row.iter().copied().collect()).collect()
+}
+
+/// Index of the largest value (the first one on ties).
+pub fn argmax(row: &[f32]) -> usize {
+    row.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
+}

@@ -101,7 +101,7 @@ impl Window<'_> {
 }
 
 /// Odometer step over `sizes` (row-major: the last axis moves fastest).
-fn advance(index: &mut [usize], sizes: &[usize]) {
+pub fn advance(index: &mut [usize], sizes: &[usize]) {
     for axis in (0..index.len()).rev() {
         index[axis] += 1;
         if index[axis] < sizes[axis] {

@@ -19,6 +19,7 @@ use super::conv_geometry::{ConvAttributes, ConvGeometry};
 use super::qlinear_gemm::RUNTIME_DOMAIN;
 use crate::ir::{Tensor, checked_numel};
 use crate::kernels::gemm_binary;
+use crate::kernels::scalar::conv_window::advance;
 use crate::kernels::scalar::gemm_binary::{PackedBits, VECTOR_BITS, pack_rows};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -246,16 +247,5 @@ impl TapOffsets {
     fn padded_taps(&self, p: usize) -> impl Iterator<Item = usize> + '_ {
         let taps = if self.bordered[p] { &self.offsets[p * self.taps..(p + 1) * self.taps] } else { &[][..] };
         taps.iter().enumerate().filter(|(_, o)| o.is_none()).map(|(t, _)| t)
-    }
-}
-
-/// Row-major increment of a multi-index within `sizes`.
-fn advance(index: &mut [usize], sizes: &[usize]) {
-    for axis in (0..index.len()).rev() {
-        index[axis] += 1;
-        if index[axis] < sizes[axis] {
-            return;
-        }
-        index[axis] = 0;
     }
 }
