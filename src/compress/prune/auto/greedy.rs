@@ -6,11 +6,14 @@
 //! still move. Pure arithmetic on the scan table, no model runs.
 
 use super::spec::Metric;
+use crate::compress::prune::select::count_for_ratio;
 
-/// The scan: layer `l` has `params[l]` weights; `errors[l][g]` is the model's error with only
-/// layer `l` pruned at `grid[g]`.
+/// The scan: layer `l` has `params[l]` weights in `units[l]` equal units (weights, vectors or
+/// kernels; a ratio prunes `round(ratio · units)` of them); `errors[l][g]` is the model's error
+/// with only layer `l` pruned at `grid[g]`.
 pub struct Table {
     pub params: Vec<usize>,
+    pub units: Vec<usize>,
     pub grid: Vec<f64>,
     pub errors: Vec<Vec<f64>>,
 }
@@ -58,23 +61,28 @@ impl Plan {
         metric.combine(self.levels.iter().enumerate().map(|(l, g)| g.map_or(0.0, |g| metric.cost(table.errors[l][g]))).sum())
     }
 
-    /// Share of all weights pruned (ratio × weights, summed).
+    /// Share of all weights pruned.
     pub fn sparsity(&self, table: &Table) -> f64 {
-        share(&self.ratios, &table.params)
+        let total = table.params.iter().sum::<usize>();
+        if total == 0 { 0.0 } else { table.pruned(&self.ratios) / total as f64 }
     }
 }
 
-fn share(ratios: &[f64], params: &[usize]) -> f64 {
-    let total: usize = params.iter().sum();
-    if total == 0 {
-        return 0.0;
+impl Table {
+    /// Weights of layer `l` a ratio prunes (whole units, as the methods round).
+    fn weights_at(&self, l: usize, ratio: f64) -> f64 {
+        let units = self.units[l].max(1);
+        count_for_ratio(ratio, units) as f64 * self.params[l] as f64 / units as f64
     }
-    ratios.iter().zip(params).map(|(r, &p)| r * p as f64).sum::<f64>() / total as f64
+
+    fn pruned(&self, ratios: &[f64]) -> f64 {
+        ratios.iter().enumerate().map(|(l, &r)| self.weights_at(l, r)).sum()
+    }
 }
 
 /// Chooses ratios for `target` (share of all weights) under `budget`. With `exact`, the last
-/// raise stops between two grid ratios where the target is met (for unstructured pruning,
-/// whose sparsity is exactly the ratio); otherwise it takes the whole grid step.
+/// raise stops between two grid ratios, at the fewest whole units that meet the target;
+/// otherwise it takes the whole grid step.
 pub fn allocate(table: &Table, target: f64, budget: Option<f64>, metric: Metric, exact: bool) -> Plan {
     let layers = table.params.len();
     let total: f64 = table.params.iter().sum::<usize>() as f64;
@@ -83,7 +91,7 @@ pub fn allocate(table: &Table, target: f64, budget: Option<f64>, metric: Metric,
     let cost_at = |l: usize, g: Option<usize>| g.map_or(0.0, |g| metric.cost(table.errors[l][g]));
     let mut budget_hit = false;
     loop {
-        let pruned: f64 = plan.ratios.iter().zip(&table.params).map(|(r, &p)| r * p as f64).sum();
+        let pruned = table.pruned(&plan.ratios);
         let need = target * total;
         if pruned >= need - 1e-9 {
             plan.stop = Stop::Target;
@@ -118,12 +126,12 @@ pub fn allocate(table: &Table, target: f64, budget: Option<f64>, metric: Metric,
             budget_hit = true;
             continue;
         }
-        let after = pruned + (table.grid[next] - plan.ratios[l]) * table.params[l] as f64;
-        if exact && after > need {
-            let p = table.params[l] as f64;
-            let exact_ratio = plan.ratios[l] + (need - pruned) / p;
-            // Whole weights: round the count up so the target is met, never past the grid ratio.
-            trial.ratios[l] = ((exact_ratio * p).ceil() / p).min(table.grid[next]);
+        if exact && table.pruned(&trial.ratios) > need {
+            // The fewest whole units of this layer that meet the target, never past the grid ratio.
+            let others = pruned - table.weights_at(l, plan.ratios[l]);
+            let (units, weights) = (table.units[l].max(1) as f64, table.params[l] as f64);
+            let k = ((need - others) * units / weights - 1e-9).ceil().max(0.0);
+            trial.ratios[l] = (k / units).min(table.grid[next]);
         }
         plan = trial;
         plan.history.push(raise);
@@ -136,7 +144,7 @@ mod tests {
 
     fn table() -> Table {
         // Layer 0 is sensitive and small, layer 1 robust and large.
-        Table { params: vec![100, 900], grid: vec![0.25, 0.5, 0.75], errors: vec![vec![0.2, 0.5, 0.9], vec![0.01, 0.02, 0.1]] }
+        Table { params: vec![100, 900], units: vec![100, 900], grid: vec![0.25, 0.5, 0.75], errors: vec![vec![0.2, 0.5, 0.9], vec![0.01, 0.02, 0.1]] }
     }
 
     #[test]
@@ -148,6 +156,12 @@ mod tests {
         assert!(plan.ratios[1] > 0.5 && plan.ratios[1] <= 0.75);
         let whole = allocate(&table(), 0.5, None, Metric::RelL2, false);
         assert_eq!(whole.ratios, vec![0.0, 0.75]);
+        // Whole units: 90 kernels of 10 weights; 500 of 1000 weights need 40 kernels of layer 1
+        // beside none of layer 0.
+        let kernels = Table { units: vec![10, 90], ..table() };
+        let plan = allocate(&kernels, 0.5, None, Metric::RelL2, true);
+        assert_eq!(plan.ratios, vec![0.0, 50.0 / 90.0]);
+        assert!(plan.sparsity(&kernels) >= 0.5);
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub use spec::{AutoSpec, DEFAULT_MAX_SAMPLES, Metric};
 
 use super::PruneError;
 use super::layers::Layer;
+use super::layout::WeightView;
+use super::methods::groups;
 use super::sensitivity::{Reference, prune_one};
 use super::spec::{Method, PruneSpec};
 use crate::compress::PassContext;
@@ -62,7 +64,7 @@ pub fn choose(
     let total_runs = samples.len() * (1 + candidates.len() * grid.len() + checks_guess);
     let mut runs = samples.len();
 
-    let mut table = Table { params: Vec::new(), grid: grid.clone(), errors: Vec::new() };
+    let mut table = Table { params: Vec::new(), units: Vec::new(), grid: grid.clone(), errors: Vec::new() };
     for &i in &candidates {
         let mut errors = Vec::with_capacity(grid.len());
         for &ratio in &grid {
@@ -74,10 +76,11 @@ pub fn choose(
             errors.push(metric.of(&m));
         }
         table.params.push(layers[i].shape.iter().product());
+        table.units.push(units(&layers[i], spec.method)?);
         table.errors.push(errors);
     }
 
-    let mut plan = greedy::allocate(&table, auto.target, auto.max_error, metric, spec.method == Method::Unstructured);
+    let mut plan = greedy::allocate(&table, auto.target, auto.max_error, metric, true);
     let mut backoffs = 0;
     let measured = loop {
         let pruned = apply_plan(model, layers, &candidates, spec, &plan)?;
@@ -126,6 +129,16 @@ pub fn choose(
         outcome: outcome(auto, &plan, reached_target, sparsity, measured, backoffs, metric),
     };
     Ok(Choice { ratios, report })
+}
+
+/// How many units `method` ranks in `layer` (weights, vectors or kernels).
+fn units(layer: &Layer, method: Method) -> Result<usize, PruneError> {
+    let view = WeightView::new(layer.layout, &layer.shape).map_err(|reason| PruneError::Weight { layer: layer.name.clone(), reason })?;
+    Ok(match method {
+        Method::Vector => groups::count(&view, groups::Granularity::Vector),
+        Method::Kernel => groups::count(&view, groups::Granularity::Kernel),
+        _ => layer.shape.iter().product(),
+    })
 }
 
 /// `spec` at one ratio for every layer (for pruning one layer alone).
