@@ -108,7 +108,10 @@ pub fn allocate(table: &Table, target: f64, budget: Option<f64>, metric: Metric,
             if gained <= 0.0 {
                 continue;
             }
-            let score = (cost_at(l, Some(next)) - cost_at(l, plan.levels[l])).max(0.0) / gained;
+            // Errors can dip with noise (never below zero cost); an unmeasurable (infinite) error
+            // goes last.
+            let grows = cost_at(l, Some(next)) - cost_at(l, plan.levels[l]);
+            let score = if grows.is_nan() || grows.is_infinite() { f64::INFINITY } else { grows.max(0.0) / gained };
             if best.is_none_or(|(_, _, s)| score < s) {
                 best = Some((l, next, score));
             }
@@ -173,6 +176,8 @@ mod tests {
         assert!(plan.undo_last());
         assert_eq!(plan.ratios, vec![0.0, 0.25]);
         assert!(plan.undo_last() && !plan.undo_last());
+        let broken = Table { errors: vec![vec![f64::INFINITY; 3], vec![0.01, 0.02, 0.1]], ..table() };
+        assert_eq!(allocate(&broken, 0.5, None, Metric::RelL2, false).ratios, vec![0.0, 0.75], "infinite errors go last");
         let unbounded = allocate(&table(), 0.95, None, Metric::CosineDistance, true);
         assert_eq!((unbounded.stop, unbounded.ratios.clone()), (Stop::Grid, vec![0.75, 0.75]));
     }
