@@ -18,7 +18,7 @@ WASM_TESTS := --test 'wasm_*'
 # to one with wasm_bindgen_test_configure!).
 WASM_PACK_TEST := wasm-pack --log-level warn test --mode no-install
 
-.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python test-web serve build-wasm bench bench-kernels
+.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python test-web test-npm serve build-wasm bench bench-kernels
 
 help:
 	@echo "make serve   build the wasm package and serve www/ on http://localhost:$(PORT)/"
@@ -29,7 +29,7 @@ help:
 setup:
 	@scripts/setup.sh
 
-test: test-native test-wasm test-python test-web
+test: test-native test-wasm test-python test-web test-npm
 
 test-native: setup
 	cargo test
@@ -50,24 +50,54 @@ test-python: setup
 		echo "test-python: no Python checks (tests/python/test_*.py)"; \
 	fi
 
-# The web app: its .npz reader and image layouts in Node, then the page end to end (tests/web/app_test.mjs):
-# headless Chromium through playwright-core opens, compresses and downloads in the page;
-# screenshots in target/web-screenshots/. (www/*.js are ES modules without a package.json.)
+# The web app: its .npz reader, image layouts and Dimensions field in Node, then the page end to end
+# (tests/web/app_test.mjs): headless Chromium through playwright-core opens, compresses and downloads
+# in the page; then the docs embed (embed_test.mjs) and offline use (offline_test.mjs); screenshots
+# in target/web-screenshots/. (www/*.js are ES modules without a package.json.)
 test-web: build-wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/npz_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/images_test.mjs
+	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/dims_test.mjs
 	node tests/web/app_test.mjs
+	node tests/web/embed_test.mjs
+	node tests/web/offline_test.mjs
 
-# The wasm package for the page: pkg/ (wasm-pack's output), copied into www/pkg (both
-# git-ignored). Rebuilt only when a source changed: wasm-pack itself always re-runs wasm-opt.
+# The npm package pkg/ (scripts/build_pkg.sh: two wasm builds, SIMD128 and relaxed SIMD, the
+# loader, types and CLI from js/), copied into www/pkg for the page (both git-ignored). The wasm
+# builds re-run only when a Rust source changed; a change in js/ only re-copies the JS files.
 WASM_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
+PKG_JS_SOURCES := $(wildcard js/*) www/npz.js
 
-build-wasm: setup www/pkg/pare_bg.wasm
+build-wasm: setup www/pkg/index.js www/sw-version.js www/models/mnist_cnn.onnx
 
-www/pkg/pare_bg.wasm: $(WASM_SOURCES) | setup
-	wasm-pack --log-level warn build --mode no-install --release --target web --out-dir pkg
+pkg/pare_relaxed_bg.wasm: $(WASM_SOURCES) scripts/build_pkg.sh | setup
+	scripts/build_pkg.sh
+
+www/pkg/index.js: pkg/pare_relaxed_bg.wasm $(PKG_JS_SOURCES)
+	scripts/build_pkg.sh js
 	rm -rf www/pkg
 	cp -r pkg www/pkg
+
+# The npm package in Node (tests/npm/*.test.mjs): the API, the CLI (also from `npm pack` installed
+# into a temporary directory, offline), TypeScript against the packed types, and the relaxed build
+# against the SIMD128 one in headless Chromium.
+test-npm: build-wasm
+	node --test tests/npm/
+
+# The model of the docs embed demo (www/embed.html): the MNIST CNN fixture.
+www/models/mnist_cnn.onnx: tests/fixtures/mnist_cnn/model.onnx
+	mkdir -p www/models
+	cp $< $@
+
+# The service worker's build stamp (www/sw.js): a hash of every file under www/, so a new build
+# replaces the cache of an installed app, and the files it caches on install (whatever the page
+# may load, every build of the wasm package included; not the demo models, cached when used).
+www/sw-version.js: www/pkg/index.js $(filter-out www/sw-version.js,$(wildcard www/*.html www/*.js www/*.css))
+	{ echo "self.PARE_BUILD = \"$$(find www -type f ! -name sw-version.js | sort | xargs cat | sha256sum | cut -c1-16)\";"; \
+	  echo "self.PARE_FILES = ["; \
+	  cd www && find . -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.html' -o -name '*.css' \) \
+	    ! -name sw.js ! -name sw-version.js ! -path './models/*' | sort | sed 's|^\./\(.*\)|  "\1",|'; \
+	  echo "];"; } > $@
 
 serve: build-wasm
 	@echo "serving www/ at http://localhost:$(PORT)/ (Ctrl-C stops)"
@@ -76,13 +106,15 @@ serve: build-wasm
 # Benchmarks, single thread, ratios from one run (a shared machine is noisy: compare ratios from
 # the same run only). Native CLI vs onnxruntime on real models; the GEMM kernels under wasm
 # (bench/kernels: scalar, SIMD128, relaxed SIMD); whole models f32 and INT8 in pare's wasm vs
-# onnxruntime-web (bench/models). The last line is one JSON object with every ratio.
+# onnxruntime-web (bench/models); both again in headless Chromium (bench/chromium). The last
+# line is one JSON object with every ratio.
 bench: setup build-wasm
 	cargo build --release --bin pare
 	.venv/bin/python bench/pare_vs_ort.py 10
 	bench/kernels/run.sh
 	.venv/bin/python bench/models/prepare.py
 	node bench/models/run.mjs 5
+	node bench/chromium/run.mjs 5
 	node bench/summary.mjs
 
 # The kernel benchmark alone (three wasm builds of bench/kernels, then Node).

@@ -152,3 +152,21 @@ fn static_int8_with_real_calibration_reports_the_comparison_on_held_out_digits()
     let sqnr = logits["metrics"]["sqnr_db"].as_f64().unwrap();
     assert!(sqnr > 20.0 && sqnr < 80.0, "SQNR of INT8 logits should be finite and reasonable: {sqnr}");
 }
+
+#[test]
+fn binarize_flags_write_a_runnable_model_and_say_what_stayed_float() {
+    let dir = workdir("binarize");
+    let model = mnist();
+    for (kind, header) in [("weights", "binarize (weights): 2 layers"), ("xnor", "binarize (weights and inputs): 2 layers")] {
+        let out = dir.join(format!("{kind}.onnx"));
+        let o = pare(&["compress", model.to_str().unwrap(), "-o", out.to_str().unwrap(), "--binarize", kind, "--no-compare"]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let stdout = text(&o.stdout);
+        assert!(stdout.contains(header), "{stdout}");
+        assert!(stdout.contains("kept in float: conv1") && stdout.contains("first"), "{stdout}");
+        let o = pare(&["run", out.to_str().unwrap(), "--random"]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let o = pare(&["compress", model.to_str().unwrap(), "-o", dir.join("x.onnx").to_str().unwrap(), "--binarize", "ternary"]);
+    assert!(!o.status.success() && text(&o.stderr).contains("expected weights or xnor"), "{}", text(&o.stderr));
+}

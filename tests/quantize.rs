@@ -11,14 +11,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-use common::{read, repo_root, site_packages, venv_path};
+use common::{read, repo_root, run, site_packages, venv_path, write_case};
 use pare::compress::quantize::{CalibrationMethod, IntType, Mode, QuantizeSpec};
 use pare::compress::{CompressReport, Recipe, Step, StepReport, compress};
 use pare::ir::{Model, Tensor};
-use pare::npy::{read_npy, write_npy};
+use pare::npy::read_npy;
 use pare::onnx::{decode_model, decode_tensor, encode_model};
 use pare::runtime::{Dataset, Session};
 
@@ -192,27 +192,6 @@ fn quantized_models_pass_the_checker_and_match_onnxruntime_python_and_node() {
     }
     assert_eq!(out.lines().count(), cases.len(), "one result per case");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-fn write_case(dir: &Path, model: &Model, inputs: &[(&str, &Tensor)], tolerance: &str) {
-    std::fs::create_dir_all(dir.join("inputs")).unwrap();
-    std::fs::create_dir_all(dir.join("pare")).unwrap();
-    std::fs::write(dir.join("model.onnx"), encode_model(model)).unwrap();
-    std::fs::write(dir.join("tolerance.json"), tolerance).unwrap();
-    let feeds: Vec<(String, Tensor)> = inputs.iter().map(|(n, t)| (n.to_string(), (*t).clone())).collect();
-    for (name, t) in &feeds {
-        std::fs::write(dir.join("inputs").join(format!("{name}.npy")), write_npy(t).unwrap()).unwrap();
-    }
-    let outputs = Session::new(model).unwrap().run(feeds).unwrap();
-    for (i, (_, t)) in outputs.iter().enumerate() {
-        std::fs::write(dir.join("pare").join(format!("{i}.npy")), write_npy(t).unwrap()).unwrap();
-    }
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The pretrained Silero VAD (PyPI silero-vad): its Conv weights are `Constant` nodes inside the

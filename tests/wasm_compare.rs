@@ -112,7 +112,7 @@ fn bad_options_are_named() {
             "`random.samples` must be an integer ≥ 1, got the number 0",
         ),
         (object(&[("random", object(&[("seed", (-1).into())]))]), "`random.seed` must be an integer ≥ 0"),
-        (object(&[("random", 5.into())]), "`random` must be an object { seed, samples }"),
+        (object(&[("random", 5.into())]), "`random` must be an object { seed, samples, dims, shapes }"),
         (object(&[("onProgress", "yes".into())]), "`onProgress` must be a function, got the string \"yes\""),
         (object(&[("intermediates", 1.into())]), "`intermediates` must be a boolean"),
         (object(&[("inputs", object(&[("pixels", image.clone())]))]), "array `pixels` does not match any model input"),

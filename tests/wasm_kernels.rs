@@ -219,3 +219,31 @@ fn requantize_twins_are_bit_identical() {
         assert_eq!(got, want, "row i8 len={len}");
     }
 }
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn sigmoid_twin_agrees_with_libm_over_the_whole_range() {
+    use pare::kernels::scalar::activation;
+    // Every 997th float bit pattern (both signs, subnormals, huge, inf, NaN), plus a dense sweep
+    // of [−20, 20] where SiLU values live, at lengths that leave a tail after the 4-lane body.
+    let mut x: Vec<f32> = (0..=u32::MAX / 997).map(|i| f32::from_bits(i * 997)).collect();
+    x.extend((0..40_001).map(|i| -20.0 + i as f32 * 1e-3));
+    x.extend([0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 87.5, -87.5, 88.8, -88.8, 1e-30, -1e-30]);
+    for len in [x.len(), x.len() - 1, x.len() - 2, x.len() - 3, 3, 0] {
+        let (mut want, mut got) = (vec![0f32; len], vec![7f32; len]);
+        activation::sigmoid_f32(&x[..len], &mut want);
+        kernels::sigmoid_f32(&x[..len], &mut got);
+        for i in 0..len {
+            let (w, g) = (want[i], got[i]);
+            if w.is_nan() {
+                assert!(g.is_nan(), "sigmoid({}) = {g}, want NaN", x[i]);
+                continue;
+            }
+            // Absolute error 1e-7 near 1 and relative 4e-7 elsewhere (a few ulp); far in the
+            // negative tail (x < −87) only the absolute error counts.
+            let err = (g - w).abs();
+            let ok = err <= 1e-7 || err <= 4e-7 * w.abs() || (x[i] < -87.0 && g.abs() < 1e-37);
+            assert!(ok, "sigmoid({:e}) = {g:e}, libm-based {w:e} (len {len})", x[i]);
+        }
+    }
+}

@@ -7,6 +7,8 @@ import { readArrays } from "./npz.js";
 import { imageLayout, perChannel } from "./images.js";
 import { drawLayerChart } from "./chart.js";
 import { PRESETS, presetText } from "./presets.js";
+import { Cancelled, PareWorker } from "./client.js";
+import { parseDims, prefill, resolvedShapes } from "./dims.js";
 import { bytes as fmtBytes, count as fmtCount, number as fmtNumber, ratio as fmtRatio, ms as fmtMs } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
@@ -25,61 +27,9 @@ const state = {
 
 // --- the worker --------------------------------------------------------------------------------
 
-let worker;
-let workerReady;
-let nextId = 1;
-const pending = new Map(); // id → { resolve, reject, onProgress }
-
-function startWorker() {
-  worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-  workerReady = new Promise((resolve, reject) => {
-    worker.onmessage = ({ data }) => {
-      if ("ready" in data) {
-        if (data.ready) resolve();
-        else reject(new Error(`Loading the wasm package failed: ${data.error}. Run \`make serve\` to build it.`));
-        return;
-      }
-      const job = pending.get(data.id);
-      if (!job) return;
-      if (data.progress) {
-        job.onProgress?.(data.progress);
-        return;
-      }
-      pending.delete(data.id);
-      if (data.ok) job.resolve(data.result);
-      else job.reject(new Error(data.error));
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      const error = new Error(`The worker failed: ${event.message || "it could not start"}`);
-      reject(error);
-      for (const job of pending.values()) job.reject(error);
-      pending.clear();
-    };
-  });
-  workerReady.catch(() => {});
-}
-
-function request(kind, payload, onProgress) {
-  const id = nextId++;
-  return workerReady.then(
-    () =>
-      new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject, onProgress });
-        worker.postMessage({ id, kind, ...payload });
-      }),
-  );
-}
-
-class Cancelled extends Error {}
-
-/** Stops whatever the worker does: terminate it, fail its jobs, start a fresh one. */
-function cancelWork() {
-  worker.terminate();
-  for (const job of pending.values()) job.reject(new Cancelled("Cancelled."));
-  pending.clear();
-  startWorker();
-}
+const pare = new PareWorker();
+const request = (kind, payload, onProgress) => pare.request(kind, payload, onProgress);
+const cancelWork = () => pare.cancel();
 
 // --- messages ------------------------------------------------------------------------------------
 
@@ -153,6 +103,8 @@ async function openModel(file) {
   $("compare-clear").disabled = true;
   document.querySelector('input[name="samples"][value="random"]').checked = true;
   setStatus(`Reading ${file.name}…`);
+  $("open-cancel").hidden = false;
+  $("file").disabled = true;
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const started = performance.now();
@@ -161,6 +113,7 @@ async function openModel(file) {
     state.bytes = bytes;
     state.opened = opened;
     showSummary(file.name, bytes, opened);
+    $("dims").value = prefill(opened.summary.inputs, opened.analysis?.shapes?.inputs);
     setStatus(`${file.name}: ${fmtBytes(bytes.length)}, analysed in ${fmtMs(performance.now() - started)}.`);
     if (opened.runError) {
       state.openWarning = `pare cannot run this model, so it cannot calibrate or compare it: ${opened.runError}`;
@@ -170,9 +123,15 @@ async function openModel(file) {
     showWarning(state.openWarning);
     $("compress-panel").hidden = false;
   } catch (e) {
-    if (e instanceof Cancelled) return;
+    if (e instanceof Cancelled) {
+      setStatus(`Opening ${file.name} cancelled.`);
+      return;
+    }
     setStatus(`${file.name} could not be opened.`);
     showError(`${file.name}: ${errorText(e)}`);
+  } finally {
+    $("open-cancel").hidden = true;
+    $("file").disabled = false;
   }
 }
 
@@ -321,7 +280,11 @@ function samplesChoice() {
   const samples = Number($("sample-count").value);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error("The seed must be a whole number ≥ 0.");
   if (!Number.isSafeInteger(samples) || samples < 1) throw new Error("The number of samples must be a whole number ≥ 1.");
-  return { random: { seed, samples } };
+  const sizes = parseDims($("dims").value, state.opened.summary.inputs.map((i) => i.name));
+  const random = { seed, samples };
+  if (Object.keys(sizes.dims).length) random.dims = sizes.dims;
+  if (Object.keys(sizes.shapes).length) random.shapes = sizes.shapes;
+  return { random };
 }
 
 // --- compressing -------------------------------------------------------------------------------
@@ -373,6 +336,8 @@ async function runCompress(event) {
       samples,
       compareInputs: forWorker(state.compareInputs),
       analysis: state.opened.analysis,
+      // Random samples are timed at the dims they were made with.
+      inputShapes: samples.random ? resolvedShapes(state.opened.summary.inputs, { dims: {}, shapes: {}, ...samples.random }) : null,
     };
     const result = await request("compress", payload, showProgress);
     const seconds = (performance.now() - started) / 1000;
@@ -476,6 +441,11 @@ function showComparison(comparison, report) {
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function describeStep(step) {
+  if (step.binarize) {
+    const b = step.binarize;
+    const what = b.activations ? "weights and inputs" : "weights";
+    return `binarize (${what}): ${plural(b.layers.length, "layer")}${b.skipped?.length ? `, ${b.skipped.length} kept in float` : ""}`;
+  }
   if (step.quantize) {
     const q = step.quantize;
     const skipped = q.skipped?.length ? `, ${q.skipped.length} skipped` : "";
@@ -592,6 +562,7 @@ function wireUp() {
 
   $("compress-form").addEventListener("submit", runCompress);
   $("cancel").addEventListener("click", cancelWork);
+  $("open-cancel").addEventListener("click", cancelWork);
 
   $("download-model").addEventListener("click", () =>
     download(state.result.model, `${baseName(state.fileName)}.pare.onnx`, "application/octet-stream"),
@@ -604,11 +575,19 @@ function wireUp() {
   );
 }
 
+/** Offline once loaded (sw.js). Not fatal: the page works online without it. */
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker
+    .register("sw.js", { updateViaCache: "none" })
+    .catch((e) => console.warn(`pare will not work offline: ${errorText(e)}`));
+}
+
 applyPreset();
 wireUp();
-startWorker();
+registerServiceWorker();
 try {
-  await workerReady;
+  await pare.ready;
   setStatus("Ready: open a model.");
   document.body.dataset.ready = "true";
 } catch (e) {

@@ -7,6 +7,7 @@ export const PRESETS = {
     steps: [{ prune: { method: "unstructured", ratio: 0.5 } }, { quantize: { mode: "static" } }],
   },
   filter25: { steps: [{ prune: { method: "filter", ratio: 0.25 } }] },
+  "binary-weights": { steps: [{ binarize: { activations: false } }] },
 };
 
 /** The preset as the text the recipe editor shows. */

@@ -1,17 +1,20 @@
 // The page's wasm work, off the main thread so the page stays responsive (and can be cancelled by
-// terminating this worker). A module worker: it loads ./pkg/pare.js itself.
+// terminating this worker). A module worker: it loads pare through the npm package's loader,
+// ./pkg/index.js, which picks the relaxed-SIMD build where the browser runs it correctly.
 //
 // Messages in:  { id, kind: "open", bytes }
 //               { id, kind: "compress", bytes, recipe, samples, compareInputs, analysis }
-//                 samples: { random: { seed, samples } } | { arrays: { name: tensor } }
+//                 samples: { random: { seed, samples, dims?, shapes? } } | { arrays: { name: tensor } }
 //                          | { images: File[], layout, mean, std } (images.js)
 //                 compareInputs: like samples but not random, or null (then the first samples
 //                 are compared)
+//                 inputShapes: { name: shape } to time random inputs at, or null (the
+//                 analysis's shapes)
 // Messages out: { ready: true } once the wasm module is loaded (or { ready: false, error }),
 //               { id, progress: { phase, stage, done, total, step, steps } } while working,
 //               { id, ok: true, result } or { id, ok: false, error } at the end.
 
-import init, { inspect, analyze, compress, compare, Model } from "./pkg/pare.js";
+import init, { inspect, analyze, compress, compare, Model } from "./pkg/index.js";
 import { firstSamples } from "./npz.js";
 import { imagesToTensor } from "./images.js";
 
@@ -50,10 +53,10 @@ const TYPED = {
 };
 
 /** One input set for timing: the first sample of `arrays`, else values in [-1, 1) (zeros for
- * integer inputs) shaped as the analysis ran the model (symbolic dims = 1). */
-function latencyInputs(analysis, arrays) {
+ * integer inputs) shaped as `inputShapes` says or as the analysis ran the model (symbolic dims = 1). */
+function latencyInputs(analysis, arrays, inputShapes) {
   if (arrays) return firstSamples(arrays, 1);
-  const inputs = analysis?.shapes?.inputs;
+  const inputs = analysis?.shapes?.inputs?.map((i) => ({ ...i, shape: inputShapes?.[i.name] ?? i.shape }));
   if (!inputs) throw new Error("no input shapes to time the model with");
   const out = {};
   let state = 12345;
@@ -125,7 +128,7 @@ async function arraysOf(id, source, what) {
   return imagesToTensor(source.images, source.layout, source);
 }
 
-async function runCompress(id, { bytes, recipe, samples: samplesSource, compareInputs: compareSource, analysis }) {
+async function runCompress(id, { bytes, recipe, samples: samplesSource, compareInputs: compareSource, analysis, inputShapes }) {
   const samples = samplesSource.random ? samplesSource : { arrays: await arraysOf(id, samplesSource, "calibration") };
   const compareInputs = await arraysOf(id, compareSource, "comparison");
   const started = performance.now();
@@ -157,7 +160,7 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
     compareOptions.inputSource = `up to ${COMPARE_SAMPLES} of the calibration samples (not held-out data)`;
   } else {
     const n = Math.min(samples.random.samples ?? 8, COMPARE_SAMPLES);
-    compareOptions.random = { seed: samples.random.seed ?? 0, samples: n };
+    compareOptions.random = { ...samples.random, seed: samples.random.seed ?? 0, samples: n };
   }
   // A model pare compresses but cannot run (an op it lacks) still gets its file and sizes.
   let comparison = null;
@@ -178,7 +181,7 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
   let latency = null;
   let latencyError = null;
   try {
-    latency = measureLatency(id, bytes, model, latencyInputs(analysis, compareInputs ?? samples.arrays));
+    latency = measureLatency(id, bytes, model, latencyInputs(analysis, compareInputs ?? samples.arrays, inputShapes));
   } catch (e) {
     latencyError = message(e);
   }

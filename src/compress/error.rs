@@ -1,5 +1,6 @@
 //! `CompressError`: what can stop a recipe, each naming the problem.
 
+use super::binarize::BinarizeError;
 use super::prune::PruneError;
 use super::quantize::QuantizeError;
 
@@ -11,4 +12,6 @@ pub enum CompressError {
     Quantize(#[from] QuantizeError),
     #[error(transparent)]
     Prune(#[from] PruneError),
+    #[error(transparent)]
+    Binarize(#[from] BinarizeError),
 }

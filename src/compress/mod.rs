@@ -1,9 +1,10 @@
-//! Compression passes (pruning, quantization) driven by one serializable [`Recipe`]: the same
+//! Compression passes (pruning, quantization, binarization) driven by one serializable [`Recipe`]: the same
 //! JSON the CLI (`pare compress --recipe`), the npm API and the web app take.
 //!
 //! `compress` runs the recipe's steps in order on a copy of the model; each step returns what
 //! it did (a [`StepReport`]), and the whole run reports sizes before and after.
 
+pub mod binarize;
 pub mod calibrate;
 pub mod error;
 pub mod prune;
@@ -68,6 +69,7 @@ pub fn compress(
         let report = match step {
             Step::Quantize(spec) => StepReport::Quantize(quantize::apply(&mut out, spec, &mut ctx)?),
             Step::Prune(spec) => StepReport::Prune(prune::apply(&mut out, spec, &mut ctx)?),
+            Step::Binarize(spec) => StepReport::Binarize(binarize::apply(&mut out, spec, &mut ctx)?),
         };
         steps.push(report);
     }

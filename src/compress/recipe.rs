@@ -1,9 +1,10 @@
 //! The recipe: an ordered list of steps, serialized as JSON
-//! `{"steps": [{"prune": {…}}, {"quantize": {…}}]}`. Unknown fields and values are errors (a
+//! `{"steps": [{"prune": {…}}, {"quantize": {…}}, {"binarize": {…}}]}`. Unknown fields and values are errors (a
 //! typo in a recipe must not silently fall back to a default).
 
 use serde::{Deserialize, Serialize};
 
+use super::binarize::BinarizeSpec;
 use super::error::CompressError;
 use super::prune::PruneSpec;
 use super::quantize::QuantizeSpec;
@@ -19,6 +20,7 @@ pub struct Recipe {
 pub enum Step {
     Prune(PruneSpec),
     Quantize(QuantizeSpec),
+    Binarize(BinarizeSpec),
 }
 
 impl Recipe {
@@ -42,6 +44,7 @@ impl Recipe {
             let checked = match step {
                 Step::Prune(spec) => spec.validate().map_err(|e| e.to_string()),
                 Step::Quantize(spec) => spec.validate(),
+                Step::Binarize(spec) => spec.validate(),
             };
             checked.map_err(|e| CompressError::Recipe(format!("step {} ({}): {e}", i + 1, step.kind())))?;
         }
@@ -54,6 +57,7 @@ impl Step {
         match self {
             Step::Prune(_) => "prune",
             Step::Quantize(_) => "quantize",
+            Step::Binarize(_) => "binarize",
         }
     }
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use super::binarize::report::BinarizeReport;
 use super::prune::PruneReport;
 use super::quantize::QuantizeReport;
 use crate::ir::Model;
@@ -21,6 +22,7 @@ pub struct CompressReport {
 pub enum StepReport {
     Prune(PruneReport),
     Quantize(QuantizeReport),
+    Binarize(BinarizeReport),
 }
 
 /// Bytes of the encoded ONNX file, and of the same file gzip-compressed (level 9).

@@ -19,6 +19,7 @@
 //! | [`requantize_row`]     | `scalar::requantize::requantize_row`     | `simd128::requantize::requantize_row` | (simd128)                                |
 //! | [`quantize_f32`]       | `scalar::quantize::quantize_f32`         | (scalar, auto-vectorized)            | (scalar)                                  |
 //! | [`gemm_binary`]        | `scalar::gemm_binary::gemm_binary`       | `simd128::gemm_binary::gemm_binary`  | (simd128)                                 |
+//! | [`sigmoid_f32`]        | `scalar::activation::sigmoid_f32`        | `simd128::activation::sigmoid_f32`   | (simd128)                                 |
 //!
 //! Packing is shared and lives with the scalar kernel: `scalar::gemm_i8::{pack_a, pack_b}`,
 //! `scalar::gemm_i8_split::{pack_a, pack_b}` (called by the GEMMs themselves) and
@@ -43,6 +44,16 @@ pub fn gemm_f32(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [
     simd128::gemm_f32::gemm(alpha, a, b, beta, c, ldc);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     scalar::gemm_f32::gemm(alpha, a, b, beta, c, ldc);
+}
+
+/// `out = 1 / (1 + e^(−x))` elementwise (contract of `scalar::activation::sigmoid_f32`; the
+/// SIMD twin's `exp` is a polynomial, within a few units in the last place of libm's).
+#[inline]
+pub fn sigmoid_f32(x: &[f32], out: &mut [f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd128::activation::sigmoid_f32(x, out);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    scalar::activation::sigmoid_f32(x, out);
 }
 
 /// `C = (A − a_zero)·(B − b_zero)` with 8-bit operands, wrapping i32 accumulation

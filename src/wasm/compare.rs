@@ -6,19 +6,29 @@ use serde::Serialize as _;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use super::random_options::{RandomRequest, random_samples, read_random};
 use super::{JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, read_inputs, set};
-use crate::compare::{CompareOptions, compare_models_with_progress, random_input_sets};
+use crate::compare::{CompareOptions, compare_models_with_progress};
 use crate::onnx::decode_model;
 use crate::runtime::random_inputs::declared_inputs;
-use crate::runtime::{Dataset, InputSet, RandomInputs};
+use crate::runtime::{Dataset, InputSet};
 
 #[wasm_bindgen(typescript_custom_section)]
 const COMPARE_TYPES: &str = r#"
+/** Seeded random samples: `seed` (default 0), `samples` (default 8), sizes of symbolic dims by
+ * name (`dims: { height: 640 }`; unset ones are 1) and whole input shapes (`shapes: { images:
+ * [1, 3, 640, 640] }`), as `pare compare --random --dim … --shape …`. Sizes are whole numbers ≥ 1. */
+export interface RandomSamples {
+    seed?: number;
+    samples?: number;
+    dims?: Record<string, number>;
+    shapes?: Record<string, number[]>;
+}
 /** Options of `compare`: samples from `inputs` (stacked along the first axis, keyed by input
  * name) or seeded `random` ones (the default: seed 0, 8 samples), not both. */
 export interface CompareOptions {
     inputs?: Tensors | Map<string, Tensor>;
-    random?: { seed?: number; samples?: number };
+    random?: RandomSamples;
     /** Compare the intermediate tensors both models name (default true). */
     intermediates?: boolean;
     /** Describes the samples in the report. */
@@ -63,7 +73,7 @@ pub fn compare(
     }
     let (inputs, default_source) = match samples_from(&reference, &options, "inputs", "random")? {
         Some(found) => found,
-        None => random_samples(&reference, 0, DEFAULT_RANDOM_SAMPLES)?,
+        None => random_samples(&reference, &RandomRequest::default_for_compare())?,
     };
     let intermediates = match get(&options, "intermediates").map_err(fail)? {
         v if v.is_undefined() => true,
@@ -102,7 +112,8 @@ pub fn compare(
 }
 
 /// The samples `options[inputs_key]` (stacked arrays) or `options[random_key]` (`{ seed,
-/// samples }`) ask for, and how to describe them; `None` when neither is given.
+/// samples, dims, shapes }`, see `random_options`) ask for, and how to describe them; `None`
+/// when neither is given.
 pub(super) fn samples_from(
     model: &crate::ir::Model,
     options: &JsValue,
@@ -122,38 +133,8 @@ pub(super) fn samples_from(
     if random.is_undefined() {
         return Ok(None);
     }
-    if !is_plain_object(&random) {
-        return Err(fail(format_args!("`{random_key}` must be an object {{ seed, samples }}, got {}", describe(&random))));
-    }
-    let seed = optional_integer(&random, random_key, "seed", 0.0)?.unwrap_or(0);
-    let count = optional_integer(&random, random_key, "samples", 1.0)?.unwrap_or(DEFAULT_RANDOM_SAMPLES as u64) as usize;
-    Ok(Some(random_samples(model, seed, count)?))
-}
-
-/// `count` seeded random samples for `model`.
-fn random_samples(model: &crate::ir::Model, seed: u64, count: usize) -> JsResult<(Vec<InputSet>, String)> {
-    if count > MAX_RANDOM_SAMPLES {
-        return Err(fail(format_args!("{count} random samples asked; pare makes at most {MAX_RANDOM_SAMPLES}")));
-    }
-    let sets = random_input_sets(model, &RandomInputs::new(seed), count)?;
-    Ok((sets, format!("random inputs, seed {seed}")))
-}
-
-const DEFAULT_RANDOM_SAMPLES: usize = 8;
-/// Random samples are all made up front; more than this is surely a mistake.
-const MAX_RANDOM_SAMPLES: usize = 100_000;
-
-/// `object[key]` as a safe integer ≥ `min`, or `None` when absent (`owner` names the object in
-/// messages).
-fn optional_integer(object: &JsValue, owner: &str, key: &str, min: f64) -> JsResult<Option<u64>> {
-    let value = get(object, key).map_err(fail)?;
-    if value.is_undefined() {
-        return Ok(None);
-    }
-    match value.as_f64() {
-        Some(n) if n.fract() == 0.0 && n >= min && n <= super::MAX_SAFE_INTEGER => Ok(Some(n as u64)),
-        _ => Err(fail(format_args!("`{owner}.{key}` must be an integer ≥ {min}, got {}", describe(&value)))),
-    }
+    let request = read_random(&random, random_key)?;
+    Ok(Some(random_samples(model, &request)?))
 }
 
 /// The message of a thrown JS value.

@@ -18,14 +18,14 @@ const COMPRESS_TYPES: &str = r#"
 /** A recipe: steps applied in order, e.g. `{ steps: [{ prune: { method: "unstructured", ratio: 0.5 } },
  * { quantize: { mode: "static" } }] }`. The same JSON as `pare compress --recipe` (see README). */
 export interface Recipe {
-    steps: Array<{ quantize: Record<string, unknown> } | { prune: Record<string, unknown> }>;
+    steps: Array<{ quantize: Record<string, unknown> } | { prune: Record<string, unknown> } | { binarize: Record<string, unknown> }>;
 }
 /** Options of `compress`: calibration samples stacked along the first axis and keyed by input
  * name, or seeded random ones (a data-free try), not both. Static quantization needs one. */
 export interface CompressOptions {
     calibration?: Tensors | Map<string, Tensor>;
-    calibrationRandom?: { seed?: number; samples?: number };
-    /** Called as work advances: step (from 0) of steps, stage ("calibrate", "quantize", "prune", "correct"), done of total. */
+    calibrationRandom?: RandomSamples;
+    /** Called as work advances: step (from 0) of steps, stage ("calibrate", "quantize", "prune", "correct", "binarize"), done of total. */
     onProgress?: (progress: { step: number; steps: number; stage: string; done: number; total: number }) => void;
 }
 /** What `compress` returns: the compressed ONNX file, the report (sizes raw and gzip, each step's

@@ -44,6 +44,7 @@ type JsResult<T> = Result<T, JsError>;
 
 mod compare;
 mod compress;
+mod random_options;
 
 pub use compare::compare;
 pub use compress::compress;

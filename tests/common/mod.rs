@@ -2,9 +2,11 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use pare::ir::{Model, Tensor};
-use pare::onnx::decode_tensor;
+use pare::npy::write_npy;
+use pare::onnx::{decode_tensor, encode_model};
 use pare::runtime::Session;
 
 /// The repository root.
@@ -136,4 +138,28 @@ pub fn run_data_sets(model: &Model, dir: &Path, tol: Tolerance) -> Result<f64, S
         }
     }
     Ok(worst)
+}
+
+/// Writes one case for tests/python/check_quantized.py: model.onnx, inputs/<name>.npy, pare's
+/// outputs pare/<i>.npy and tolerance.json.
+pub fn write_case(dir: &Path, model: &Model, inputs: &[(&str, &Tensor)], tolerance: &str) {
+    std::fs::create_dir_all(dir.join("inputs")).unwrap();
+    std::fs::create_dir_all(dir.join("pare")).unwrap();
+    std::fs::write(dir.join("model.onnx"), encode_model(model)).unwrap();
+    std::fs::write(dir.join("tolerance.json"), tolerance).unwrap();
+    let feeds: Vec<(String, Tensor)> = inputs.iter().map(|(n, t)| (n.to_string(), (*t).clone())).collect();
+    for (name, t) in &feeds {
+        std::fs::write(dir.join("inputs").join(format!("{name}.npy")), write_npy(t).unwrap()).unwrap();
+    }
+    let outputs = Session::new(model).unwrap().run(feeds).unwrap();
+    for (i, (_, t)) in outputs.iter().enumerate() {
+        std::fs::write(dir.join("pare").join(format!("{i}.npy")), write_npy(t).unwrap()).unwrap();
+    }
+}
+
+/// Runs `cmd`, fails the test on a non-zero exit, returns stdout.
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
 }

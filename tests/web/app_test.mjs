@@ -6,8 +6,9 @@
 // calibration, compared on 200 real held-out digits uploaded as a deflated .npz; checks the
 // metrics shown, downloads the model, report and recipe, and runs the downloaded model in
 // onnxruntime-node against the original; opens a non-ONNX file, a model with external data and a
-// model with an op pare lacks and checks the messages; and asserts that every request the page and
-// its worker made went to the local server. Screenshots go to target/web-screenshots/.
+// model with an op pare lacks and checks the messages; cancels a model while it opens; sets the
+// symbolic dims of a model's random samples in the Dimensions field; and asserts that every
+// request the page, its worker and its service worker made went to the local server. Screenshots go to target/web-screenshots/.
 //
 // Run: node tests/web/app_test.mjs   (make test-web builds the wasm package first)
 
@@ -334,7 +335,7 @@ try {
 
   step("the other presets");
   const outcomes = {};
-  for (const preset of ["int8-weights", "prune50-int8", "filter25"]) {
+  for (const preset of ["int8-weights", "prune50-int8", "binary-weights", "filter25"]) {
     await page.check(`input[name="preset"][value="${preset}"]`);
     await page.click("#compress");
     await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
@@ -355,6 +356,8 @@ try {
   assert.ok(outcomes["int8-weights"].cosine > 0.999, "weight-only INT8 stays close");
   assert.ok(outcomes["prune50-int8"].gzip < 0.8 * outcomes["int8-weights"].gzip, "half the weights at zero compress better");
   assert.match(outcomes["prune50-int8"].steps, /prune \(unstructured\).*50\.0% zeros[\s\S]*quantize \(static\)/);
+  assert.match(outcomes["binary-weights"].steps, /binarize \(weights\): 2 layers, 2 kept in float/);
+  assert.ok(outcomes["binary-weights"].gzip < 0.5 * outcomes["int8-weights"].gzip, "±1 weights gzip far below INT8 ones");
   assert.ok(outcomes.filter25.params < 0.8 * expected.params, "filter pruning removes parameters");
   assert.ok(outcomes.filter25.flops < 0.8 * flopsBefore, "and FLOPs");
   assert.ok(outcomes.filter25.gzip < gzipBefore);
@@ -413,11 +416,58 @@ try {
   assert.match(await text("#steps"), /quantize \(weights\): 1 layer,/);
   assert.equal(fs.statSync(await download("#download-model")).size, await value('[data-key="bytes-after"]'));
 
+  step("cancel while a model opens: the worker is replaced and the next model opens");
+  await page.setInputFiles("#file", path.join(scratch, "slow.onnx"));
+  await page.waitForSelector("#open-cancel:not([hidden])");
+  assert.equal(await page.isDisabled("#file"), true, "no second model while one opens");
+  await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("Reading slow.onnx"));
+  await page.waitForTimeout(300); // well into the analysis, which runs four big convolutions
+  const cancelClicked = Date.now();
+  await page.click("#open-cancel");
+  await page.waitForFunction(() => document.getElementById("status").textContent === "Opening slow.onnx cancelled.", null, { timeout: 5000 });
+  console.log(`opening slow.onnx cancelled ${Date.now() - cancelClicked} ms after the click`);
+  assert.equal(await page.locator("#summary").isHidden(), true);
+  assert.equal(await page.locator("#compress-panel").isHidden(), true);
+  assert.equal(await page.locator("#open-cancel").isHidden(), true);
+  assert.equal(await page.locator("#error").isHidden(), true, await text("#error"));
+  assert.equal(await page.isDisabled("#file"), false);
+
+  step("a model with symbolic height and width: the Dimensions field");
+  await page.setInputFiles("#file", path.join(scratch, "symbolic.onnx"));
+  await page.waitForSelector("#compress-panel:not([hidden])", { timeout: TIMEOUT });
+  assert.equal(await text("#model-name"), "symbolic.onnx", "the fresh worker opened it");
+  assert.equal(await page.inputValue("#dims"), "N=1; height=1; width=1", "prefilled with the symbolic dims");
+  await page.check('input[name="preset"][value="int8-static"]');
+  await page.check('input[name="samples"][value="random"]');
+  await page.fill("#seed", "0");
+  await page.fill("#sample-count", "4");
+  await page.click("#compress");
+  await page.waitForSelector("#error:not([hidden])", { timeout: TIMEOUT });
+  console.log(`symbolic.onnx at 1×1: ${await text("#error")}`);
+  assert.equal(await page.locator("#results").isHidden(), true, "random 1×1 digits cannot be calibrated");
+  await page.fill("#dims", "height=0");
+  await page.click("#compress");
+  await page.waitForFunction(() => document.getElementById("error").textContent.includes("height=0"));
+  assert.match(await text("#error"), /`height=0`: sizes must be whole numbers ≥ 1/);
+  await page.fill("#dims", "N=1; height=28; width=28");
+  await page.click("#compress");
+  await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
+  assert.equal(await page.locator("#error").isHidden(), true, await text("#error"));
+  assert.match(await text("#compare-source"), /On 4 samples: random inputs, seed 0, N=1, height=28, width=28/);
+  assert.ok((await value('#output-metrics [data-key="cosine"]')) > 0.99);
+  assert.ok((await value('[data-key="latency-after"]')) > 0, "timed at 28×28 too");
+  await page.fill("#dims", "image=2x1x28x28");
+  await page.click("#compress");
+  await page.waitForFunction(() => document.getElementById("compare-source").textContent.includes("image=[2, 1, 28, 28]"), null, { timeout: TIMEOUT });
+  assert.match(await text("#compare-source"), /On 4 samples: random inputs, seed 0, image=\[2, 1, 28, 28\]/);
+  assert.match(await text("#outputs"), /logits\s+float32 \[N, 10\]/);
+
   step("requests");
   const foreign = [...requested].filter((url) => !url.startsWith(origin + "/") && !url.startsWith("blob:") && !url.startsWith("data:"));
   assert.deepEqual(foreign, [], "every request went to the local server");
   const paths = new Set(served.map((s) => s.path));
-  for (const p of ["/", "/main.js", "/worker.js", "/pkg/pare.js", "/pkg/pare_bg.wasm", "/style.css"]) {
+  // The worker loads through the package's loader, which gives Chromium the relaxed-SIMD build.
+  for (const p of ["/", "/main.js", "/worker.js", "/pkg/index.js", "/pkg/pare.js", "/pkg/pare_relaxed_bg.wasm", "/style.css", "/sw.js", "/sw-version.js"]) {
     assert.ok(paths.has(p), `the server was asked for ${p}`);
   }
   assert.deepEqual(served.filter((s) => s.status !== 200), [], "no request failed");

@@ -10,6 +10,10 @@ Writes:
   digits/NN.png    the same 64 calibration digits as 8-bit grayscale PNGs (encoded here: no PIL)
   external.onnx    the model with its weights in external.bin
   custom_op.onnx   a Conv feeding an op pare does not know (com.example Frobnicate)
+  symbolic.onnx    the MNIST CNN with its input declared [N, 1, height, width]: random samples at
+                   the default size 1 cannot run it, height=28 and width=28 can
+  slow.onnx        four 3×3 Convs over a 32×384×384 input (about 11 GFLOPs): opening it (the
+                   analysis runs it once) takes long enough to cancel
 """
 import json
 import os
@@ -60,6 +64,23 @@ def main(model_path, heldout_path, calib_path, out):
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])], [weight])
     opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)]
     onnx.save_model(helper.make_model(graph, opset_imports=opsets), os.path.join(out, "custom_op.onnx"))
+
+    symbolic = onnx.load(model_path)
+    dims = symbolic.graph.input[0].type.tensor_type.shape.dim
+    dims[2].dim_param = "height"
+    dims[3].dim_param = "width"
+    onnx.save_model(symbolic, os.path.join(out, "symbolic.onnx"))
+
+    rng = np.random.default_rng(0)
+    channels, size = 32, 384
+    weights, nodes = [], []
+    for i in range(4):
+        w = rng.normal(0, 0.05, (channels, channels, 3, 3)).astype(np.float32)
+        weights.append(helper.make_tensor(f"w{i}", TensorProto.FLOAT, w.shape, w.flatten()))
+        nodes.append(helper.make_node("Conv", [f"a{i}", f"w{i}"], [f"a{i + 1}"], pads=[1, 1, 1, 1], name=f"conv{i}"))
+    graph = helper.make_graph(nodes, "slow", [helper.make_tensor_value_info("a0", TensorProto.FLOAT, [1, channels, size, size])],
+                              [helper.make_tensor_value_info("a4", TensorProto.FLOAT, [1, channels, size, size])], weights)
+    onnx.save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), os.path.join(out, "slow.onnx"))
 
     print(json.dumps({"ops": ops, "params": params, "nodes": len(model.graph.node)}))
 

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use pare::compress::binarize::BinarizeSpec;
 use pare::compress::quantize::{CalibrationMethod, Mode, QuantizeSpec};
 use pare::compress::{CompressReport, Progress, Recipe, Step, StepReport, compress};
 use pare::compare::{CompareOptions, TextOptions, compare_models, render_text};
@@ -22,6 +23,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::repeated("prune", "METHOD:RATIO"),
     OptionSpec::repeated("prune-auto", "[METHOD:]TARGET[:MAX_ERROR]"),
     OptionSpec::flag("prune-global"),
+    OptionSpec::repeated("binarize", "weights|xnor"),
     OptionSpec::value("prune-correct", "bias|lsq"),
     OptionSpec::flag("per-channel"),
     OptionSpec::flag("per-tensor"),
@@ -69,6 +71,11 @@ fn help() -> String {
                  calibration samples (random ones without --calib); the report lists the ratios",
             ),
             ("--prune-global", "unstructured pruning with one threshold across layers"),
+            (
+                "--binarize weights|xnor",
+                "XNOR-Net: weights α·sign(w), α per output channel (first and last layers stay\n\
+                 float); xnor also binarizes the layers' inputs, which pare runs on XOR + popcount",
+            ),
             (
                 "--prune-correct bias|lsq",
                 "after each masking --prune step, correct from calibration data: bias shifts\n\
@@ -163,7 +170,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
 
 /// The recipe from --recipe, or from the short flags in command-line order.
 fn recipe_from_arguments(parsed: &Parsed) -> Result<Recipe, CliError> {
-    let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto"]);
+    let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
     let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global"];
     let valued_modifiers = ["calib-method", "exclude", "prune-correct"];
     if let Some(path) = parsed.value("recipe") {
@@ -178,7 +185,7 @@ fn recipe_from_arguments(parsed: &Parsed) -> Result<Recipe, CliError> {
         return Recipe::from_json(&text).map_err(|e| CliError::Failed(format!("`{path}`: {e}")));
     }
     if step_flags.is_empty() {
-        return Err(CliError::Usage("nothing to do: give --quantize, --prune or --recipe (see `pare compress --help`)".into()));
+        return Err(CliError::Usage("nothing to do: give --quantize, --prune, --binarize or --recipe (see `pare compress --help`)".into()));
     }
     if parsed.flag("per-channel") && parsed.flag("per-tensor") {
         return Err(CliError::Usage("--per-channel and --per-tensor contradict each other".into()));
@@ -194,12 +201,24 @@ fn recipe_from_arguments(parsed: &Parsed) -> Result<Recipe, CliError> {
         steps.push(match flag {
             "quantize" => Step::Quantize(quantize_spec(value, parsed)?),
             "prune-auto" => Step::Prune(prune_auto_spec(value, parsed.value("prune-correct"), &parsed.values("exclude"))?),
+            "binarize" => Step::Binarize(binarize_spec(value, &parsed.values("exclude"))?),
             _ => Step::Prune(prune_spec(value, parsed.flag("prune-global"), parsed.value("prune-correct"), &parsed.values("exclude"))?),
         });
     }
     let recipe = Recipe { steps };
     recipe.validate().map_err(|e| CliError::Usage(e.to_string()))?;
     Ok(recipe)
+}
+
+/// `--binarize weights` (binary weights, float compute) or `--binarize xnor` (binary weights and
+/// inputs: XOR + popcount in pare's runtime).
+fn binarize_spec(kind: &str, exclude: &[&str]) -> Result<BinarizeSpec, CliError> {
+    let activations = match kind {
+        "weights" => false,
+        "xnor" => true,
+        other => return Err(CliError::Usage(format!("--binarize `{other}`: expected weights or xnor"))),
+    };
+    Ok(BinarizeSpec { activations, exclude: exclude.iter().map(|e| e.to_string()).collect(), ..BinarizeSpec::default() })
 }
 
 fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, CliError> {
@@ -435,6 +454,19 @@ fn print_summary(report: &CompressReport, out: &str) {
                     }
                 }
                 for n in &p.notes {
+                    println!("  note: {n}");
+                }
+            }
+            StepReport::Binarize(b) => {
+                println!("step {}: binarize{}: {} layers", i + 1, if b.activations { " (weights and inputs)" } else { " (weights)" }, b.layers.len());
+                for l in &b.layers {
+                    let sqnr = l.weight_sqnr_db.map(|d| format!("{d:.1} dB")).unwrap_or_else(|| "exact".into());
+                    println!("  {} ({}): α {:.3e}…{:.3e}, weight SQNR {sqnr}", l.node, l.op_type, l.alpha_min, l.alpha_max);
+                }
+                for s in &b.skipped {
+                    println!("  kept in float: {} ({}): {}", s.node, s.op_type, s.reason);
+                }
+                for n in &b.notes {
                     println!("  note: {n}");
                 }
             }

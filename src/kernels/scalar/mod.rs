@@ -18,5 +18,8 @@ pub mod gemm_i8_split;
 pub mod quantize;
 pub mod requantize;
 
+// Elementwise activations (used by ops/elementwise).
+pub mod activation;
+
 #[cfg(test)]
 mod twin_tests;

@@ -4,6 +4,7 @@
 //! only where the instructions do. `gemm_i8_relaxed` needs `relaxed-simd` too: it exists only
 //! in the second wasm build (`-C target-feature=+simd128,+relaxed-simd`).
 
+pub mod activation;
 pub mod gemm_binary;
 pub mod gemm_f32;
 pub mod gemm_i8;

@@ -29,6 +29,14 @@ pub fn register(r: &mut Registry) {
 }
 
 fn sigmoid(x: &Tensor) -> Result<Tensor, OpError> {
+    if let Tensor::F32(a) = x {
+        // float32 (the common case, SiLU in YOLO-style detectors) through the kernel table.
+        if let Some(values) = a.as_slice() {
+            let mut out = vec![0f32; values.len()];
+            crate::kernels::sigmoid_f32(values, &mut out);
+            return Ok(Tensor::F32(ndarray::ArrayD::from_shape_vec(a.raw_dim(), out).map_err(|e| OpError::invalid(e.to_string()))?));
+        }
+    }
     float_map!(x, "X", T, v => if v >= 0.0 {
         1.0 / (1.0 + (-v).exp())
     } else {

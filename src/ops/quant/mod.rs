@@ -1,7 +1,8 @@
 //! Quantization ops: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger,
 //! ConvInteger, QLinearConv, QLinearMatMul, and the runtime-internal QLinearGemm
 //! (`qlinear_gemm.rs`: integer execution of fully-connected layers) and QLinearLookup/QLinearLookup2
-//! (`qlinear_lookup.rs`: elementwise ops on quantized values as tables), never written to a file.
+//! (`qlinear_lookup.rs`: elementwise ops on quantized values as tables), BinaryConv/BinaryGemm
+//! (`binary_layers.rs`: binarized layers on XOR + popcount), never written to a file.
 //!
 //! Integer products run on the kernel table's `kernels::gemm_i8` (its oracle is
 //! `kernels::scalar::gemm_integer`); QLinearConv and QLinearMatMul
@@ -13,6 +14,7 @@ mod integer_conv;
 mod matmul_batching;
 mod qtypes;
 
+mod binary_layers;
 mod conv_integer;
 mod dequantize_linear;
 mod dynamic_quantize_linear;
@@ -37,6 +39,7 @@ pub fn register(r: &mut Registry) {
     qlinear_conv::register(r);
     qlinear_gemm::register(r);
     qlinear_lookup::register(r);
+    binary_layers::register(r);
 }
 
 #[cfg(test)]

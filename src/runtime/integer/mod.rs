@@ -22,7 +22,12 @@
 //! in float. A float value that disappears (a Conv's output, now produced requantized) is
 //! reported to observers dequantized under its old name, so calibration and per-layer
 //! comparison still see every layer: [`DequantizedAlias`].
+//!
+//! Binarized layers (`compress::binarize` with binary activations: `Where(Less(x, 0), −1, +1)`
+//! feeding a Conv/Gemm/MatMul with a ±1 int8 weight) become BinaryConv/BinaryGemm on the
+//! XOR + popcount kernels first (`binary.rs`).
 
+mod binary;
 mod constants;
 mod rewrite;
 mod tables;

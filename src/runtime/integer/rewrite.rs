@@ -26,10 +26,12 @@ const BINARY: [&str; 4] = ["Add", "Sub", "Mul", "Div"];
 /// Rewrites the QDQ patterns of `graph` (not of its subgraphs) into integer nodes; `registry`
 /// and `opsets` build the nodes whose lookup tables are computed here.
 pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets) -> Lowered {
+    let (binary_lowered, binary_layers) = super::binary::lower_binary(graph);
+    let graph = &binary_lowered;
     let index = GraphIndex::new(graph);
     let eval = Evaluator { registry, opsets };
     let mut lowered = graph.clone();
-    let mut layers = Vec::new();
+    let mut layers = binary_layers;
     let mut aliases = Vec::new();
     let mut removed = BTreeSet::new();
     for (i, node) in graph.nodes.iter().enumerate() {
@@ -64,7 +66,7 @@ pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets) -> Lowered
     for &i in removed.iter().rev() {
         lowered.nodes.remove(i);
     }
-    if !layers.is_empty() {
+    if !removed.is_empty() {
         // DequantizeLinear nodes whose only reader was a fused layer, and their constants.
         lowered.remove_unused();
     }

@@ -1,0 +1,104 @@
+// The kernel benchmark's cases and ratios, shared by Node (run.mjs) and Chromium
+// (bench/chromium): which build runs which kernel, the GEMM shapes, the timing loop and the
+// ratios ("A vs B" is B's time divided by A's: above 1 means A is faster).
+
+// Whether this engine's i32x4.relaxed_dot_i8x16_i7x16_add_s gives the spec's result: a hand-
+// assembled module computes one dot product of known bytes. Node 20 (V8 11.3, behind
+// --experimental-wasm-relaxed-simd) returns twice the dot product; Chromium 156 is right.
+export function relaxedDotStatus() {
+  try {
+    const body = [0x00, 0x41, 0x30, 0x41, 0x00, 0xfd, 0x00, 0x00, 0x00, 0x41, 0x10, 0xfd, 0x00, 0x00, 0x00,
+      0x41, 0x20, 0xfd, 0x00, 0x00, 0x00, 0xfd, 0x93, 0x02, 0xfd, 0x0b, 0x00, 0x00, 0x0b];
+    const code = [0x01, body.length, ...body];
+    const bytes = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 5, 3, 1, 0, 1,
+      7, 9, 2, 1, 0x66, 0, 0, 1, 0x6d, 2, 0, 10, code.length, ...code]);
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+    const mem = new Int8Array(exports.m.buffer);
+    const a = [-1, -2, 3, 4, -128, 127, 5, -6, 1, 1, 1, 1, 0, 0, 0, 0];
+    const b = [1, 2, 3, 4, 100, 100, 127, 0, 10, 20, 30, 40, 7, 7, 7, 7];
+    mem.set(a, 0);
+    mem.set(b, 16);
+    mem.set([1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0], 32);
+    exports.f();
+    const got = Array.from(new Int32Array(exports.m.buffer, 48, 4));
+    const want = [0, 1, 2, 3].map((l) => l + 1 + [0, 1, 2, 3].reduce((s, u) => s + a[4 * l + u] * b[4 * l + u], 0));
+    return got.every((v, i) => v === want[i]) ? 'correct' : `WRONG (got ${got}, spec ${want})`;
+  } catch (e) {
+    return `unavailable (${String(e.message).split('\n')[0]})`;
+  }
+}
+
+// [label, build, kernel]: which build runs which kernel.
+export const KERNELS = [
+  ['f32 scalar (no SIMD build)', 'scalar', 'f32_scalar'],
+  ['f32 scalar kernel, simd128 build (auto-vectorized)', 'simd', 'f32_scalar'],
+  ['f32 SIMD128', 'simd', 'f32_simd'],
+  ['int8 reference gemm_integer, simd128 build', 'simd', 'i8_scalar_reference'],
+  ['int8 SIMD128 dot_i16x8', 'simd', 'i8_simd'],
+  ['int8 relaxed dot_i8x16_i7x16_add', 'relaxed', 'i8_relaxed'],
+  ['binary scalar (u64 popcount), no SIMD build', 'scalar', 'binary_scalar'],
+  ['binary SIMD128 xor+popcnt', 'simd', 'binary_simd'],
+];
+
+export const SHAPES = [
+  [64, 64, 64],
+  [256, 256, 256],
+  [1024, 1024, 1024],
+  [64, 3136, 576], // ResNet-style 3×3 conv, 64 channels at 56×56 (im2col: K = 64·9)
+  [256, 196, 2304], // 3×3 conv, 256 channels at 14×14
+];
+
+/**
+ * Times every kernel on every shape and returns the ratios.
+ * builds: { scalar, simd, relaxed } wasm-bindgen modules (null when not loadable);
+ * seconds(): a clock in seconds (CPU time in Node, wall-clock in a browser);
+ * minSeconds: how long each case runs at least; log(line): where the table goes.
+ */
+export function runKernelSuite({ builds, seconds, minSeconds, log }) {
+  const measure = (build, kernel, [m, n, k]) => {
+    const mod = builds[build];
+    if (!mod || !mod.available().split(',').includes(kernel)) return null;
+    const c = new mod.Case(kernel, m, n, k);
+    if (!c.run()) throw new Error(`${kernel} failed on ${m}x${n}x${k}`);
+    let reps = 0;
+    const start = seconds();
+    let elapsed = 0;
+    do {
+      c.run();
+      reps += 1;
+      elapsed = seconds() - start;
+    } while (elapsed < minSeconds || reps < 2);
+    c.free();
+    return elapsed / reps;
+  };
+  const pad = (s, w) => String(s).padEnd(w);
+  const times = {}; // kernel@build -> shape key -> seconds
+  log(pad('kernel', 52) + SHAPES.map((s) => pad(s.join('x'), 14)).join('') + '(GMAC/s)');
+  for (const [label, build, kernel] of KERNELS) {
+    times[kernel + '@' + build] = {};
+    const cells = SHAPES.map((shape) => {
+      const t = measure(build, kernel, shape);
+      times[kernel + '@' + build][shape.join('x')] = t;
+      if (t === null) return pad('n/a', 14);
+      const macs = shape[0] * shape[1] * shape[2];
+      return pad((macs / t / 1e9).toFixed(2), 14);
+    });
+    log(pad(label, 52) + cells.join(''));
+  }
+  // Ratios: geometric mean over the compute-bound shapes (all but 64³), per-shape values logged.
+  const computeBound = SHAPES.filter(([m, n, k]) => m * n * k > 64 ** 3).map((s) => s.join('x'));
+  const ratio = (fast, slow) => {
+    const values = computeBound.map((s) => times[slow][s] / times[fast][s]);
+    if (values.some((v) => !Number.isFinite(v))) return null;
+    log(`${pad(`${fast} vs ${slow}`, 52)}${values.map((v) => pad(v.toFixed(2) + 'x', 14)).join('')}`);
+    return Number(Math.exp(values.reduce((a, v) => a + Math.log(v), 0) / values.length).toFixed(3));
+  };
+  log(`\nratios (B's time / A's time) on ${computeBound.join(', ')}:`);
+  return {
+    f32_simd_vs_scalar: ratio('f32_simd@simd', 'f32_scalar@scalar'),
+    f32_simd_vs_autovectorized_scalar: ratio('f32_simd@simd', 'f32_scalar@simd'),
+    int8_vs_f32: ratio('i8_simd@simd', 'f32_simd@simd'),
+    int8_relaxed_vs_f32: ratio('i8_relaxed@relaxed', 'f32_simd@simd'),
+    binary_vs_f32: ratio('binary_simd@simd', 'f32_simd@simd'),
+  };
+}

@@ -1,0 +1,462 @@
+#!/usr/bin/env node
+// `pare` from npm (`npx pare …`): the common subset of the native CLI (src/bin/pare) on the wasm
+// build: inspect, compress (a recipe file or the short flags) and compare. Same flags, same exit
+// codes: 0 success, 1 the command failed (bad model, bad file…), 2 the command line is wrong.
+// Runs the SIMD128 build (see index.js: Node 20's relaxed SIMD is opt-in via PARE_SIMD=relaxed).
+// Not here (use the native CLI): `run`, `sensitivity`, --dim/--shape, inspect --no-run/--top.
+
+import fs from "node:fs";
+import { parseArgs } from "node:util";
+
+import { analyze, compare, compress, ready, simdLevel } from "./index.js";
+import { firstSamples, readArrays } from "./npz.js";
+
+const USAGE = `pare — inspect, compress and compare ONNX models (npm package, WebAssembly)
+
+Usage:
+  pare inspect MODEL [--json]
+  pare compress MODEL -o OUT.onnx (--recipe RECIPE.json | --quantize KIND | --prune M:R)...
+                [--calib FILE.npz | --calib-random N [--seed N]] [--report FILE.json]
+  pare compare REFERENCE CANDIDATE [--inputs FILE.npz | --random [--seed N]] [--samples N] [--json]
+  pare help [COMMAND]
+
+Commands:
+  inspect   parameters, FLOPs/MACs, memory access, structure and architecture lint
+  compress  prune and quantize with a recipe; writes standard ONNX and a report
+  compare   error of one model against another (outputs and intermediates) on the same inputs
+
+Options for every command:
+  -h, --help     help for the command
+  -V, --version  pare's version
+
+\`run\` and \`sensitivity\` are in the native CLI (cargo build --release --bin pare).
+Environment: PARE_SIMD=relaxed|simd128 picks the wasm build (default simd128 in Node).`;
+
+const HELP = {
+  inspect: `Usage: pare inspect MODEL [--json]
+
+Reports what MODEL holds and costs: parameters, FLOPs/MACs, memory access, structure and the
+architecture lint (shapes from one run on seeded random inputs, symbolic dims = 1).
+
+Options:
+  --json      print the full analysis as JSON (every node, every finding)
+  -h, --help  this help`,
+  compress: `Usage: pare compress MODEL -o OUT.onnx (--recipe RECIPE.json | --quantize KIND | --prune M:R)...
+                     [--calib FILE.npz | --calib-random N [--seed N]] [--report FILE.json]
+
+Compresses MODEL with a recipe: an ordered list of steps (prune, quantize) given as a JSON file,
+or built from the short flags below in the order they are given. Writes standard ONNX and prints
+sizes and what each step did, then compares the result with the original.
+
+Options:
+  -o, --out OUT.onnx           where to write the compressed model (required)
+  --recipe RECIPE.json         the recipe: {"steps": [{"quantize": {"mode": "static"}}]} (see README)
+  --quantize KIND              int8-weights | int8 (static, needs calibration) | int8-dynamic
+  --prune METHOD:RATIO         unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25, nm:2:4
+  --prune-global               unstructured pruning with one threshold across layers
+  --prune-correct bias|lsq     correct each --prune step from calibration data
+  --per-channel, --per-tensor  weight scale granularity (default per-channel)
+  --symmetric, --asymmetric    weights and activations symmetric or affine
+  --calib-method METHOD        minmax (default), percentile:99.99, entropy or mse
+  --exclude NODE_OR_OPTYPE     leave this node (or op type) alone in every step; repeatable
+  --calib FILE.npz             calibration samples: keys are input names, first axis = samples
+  --calib-random N             N seeded random samples instead (a data-free try)
+  --seed N                     first seed of the random samples (default 0)
+  --compare-inputs FILE.npz    compare on these samples (default: up to 16 calibration samples,
+                               else 16 seeded random ones)
+  --no-compare                 skip the comparison
+  --report FILE.json           write the full report as JSON (with the comparison)
+  --print-recipe               print the recipe as JSON
+  -h, --help                   this help`,
+  compare: `Usage: pare compare REFERENCE.onnx CANDIDATE.onnx [--inputs FILE.npz | --random [--seed N]] [--samples N] [--json]
+
+Runs both models on the same samples and reports the error of CANDIDATE against REFERENCE for
+every output and shared intermediate tensor: max/mean abs error, cosine, SQNR in dB, top-1/top-5.
+
+Options:
+  --inputs FILE.npz  samples from an .npz named after the model inputs (first axis = samples)
+  --random           seeded random samples (the default)
+  --seed N           seed of the random samples (default 0)
+  --samples N        how many samples: random ones (default 8), or the first N of the .npz
+  --json             print the full report as JSON
+  -h, --help         this help`,
+};
+
+/** The command line is wrong: exit 2. */
+class UsageError extends Error {}
+
+const COMPARE_SAMPLES = 16;
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  if (command === undefined) return print(USAGE);
+  switch (command) {
+    case "inspect":
+      return inspectCommand(rest);
+    case "compress":
+      return compressCommand(rest);
+    case "compare":
+      return compareCommand(rest);
+    case "run":
+    case "sensitivity":
+      throw new UsageError(`\`pare ${command}\` is only in the native CLI (cargo build --release --bin pare)`);
+    case "help":
+    case "-h":
+    case "--help": {
+      const topic = rest[0];
+      if (topic === undefined) return print(USAGE);
+      if (HELP[topic]) return print(HELP[topic]);
+      throw new UsageError(`no command \`${topic}\`; commands: inspect, compress, compare`);
+    }
+    case "-V":
+    case "--version":
+      return print(`pare ${version()}`);
+    default:
+      if (command.startsWith("-")) throw new UsageError(`unknown option \`${command}\`; a command comes first (see \`pare --help\`)`);
+      throw new UsageError(`no command \`${command}\`; commands: inspect, compress, compare (see \`pare --help\`)`);
+  }
+}
+
+function print(text) {
+  process.stdout.write(text + "\n");
+}
+
+function version() {
+  const pkg = JSON.parse(fs.readFileSync(new URL("./package.json", import.meta.url), "utf8"));
+  return pkg.version;
+}
+
+/** node:util parseArgs with the native CLI's messages for what goes wrong (exit 2). */
+function parse(command, argv, options) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, tokens: true });
+  } catch (e) {
+    throw new UsageError(`${e.message.replace(/\. To specify a positional.*$/s, "")} (see \`pare ${command} --help\`)`);
+  }
+}
+
+function oneModel(command, positionals) {
+  if (positionals.length === 0) throw new UsageError(`\`pare ${command}\` needs a MODEL file (see \`pare ${command} --help\`)`);
+  if (positionals.length > 1) {
+    throw new UsageError(`unexpected argument \`${positionals[1]}\`: \`pare ${command}\` takes one MODEL (see \`pare ${command} --help\`)`);
+  }
+  return positionals[0];
+}
+
+function readFile(path) {
+  try {
+    return fs.readFileSync(path);
+  } catch (e) {
+    const reason = { ENOENT: "No such file or directory", EACCES: "Permission denied", EISDIR: "Is a directory" }[e.code] ?? e.message;
+    throw new Error(`cannot read \`${path}\`: ${reason}`);
+  }
+}
+
+function writeFile(path, data) {
+  try {
+    fs.writeFileSync(path, data);
+  } catch (e) {
+    throw new Error(`cannot write \`${path}\`: ${e.code ?? e.message}`);
+  }
+}
+
+/** A wasm call whose error names the file it was about. */
+function about(path, call) {
+  try {
+    return call();
+  } catch (e) {
+    throw new Error(`\`${path}\`: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function count(text, name, min) {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`--${name} expects ${min > 0 ? "a positive" : "a non-negative"} integer, got \`${text}\``);
+  }
+  return Number(text);
+}
+
+async function npzArrays(path) {
+  return readArrays(new Uint8Array(readFile(path)), path);
+}
+
+// --- inspect -------------------------------------------------------------------------------------
+
+async function inspectCommand(argv) {
+  const { values, positionals } = parse("inspect", argv, { json: { type: "boolean" } });
+  if (values.help) return print(HELP.inspect);
+  const path = oneModel("inspect", positionals);
+  const bytes = readFile(path);
+  await ready();
+  const analysis = about(path, () => analyze(bytes));
+  if (values.json) return print(JSON.stringify(analysis, null, 2));
+  print(renderAnalysis(path, analysis));
+}
+
+function renderAnalysis(path, a) {
+  const s = a.summary ?? {};
+  const lines = [];
+  const opsets = (s.opsets ?? []).map(([d, v]) => `${d || "ai.onnx"} ${v}`).join(", ");
+  lines.push(`model      ${path} (${s.producer || "unknown producer"}, IR ${s.ir_version}, opsets ${opsets})`);
+  for (const i of s.inputs ?? []) lines.push(`input      ${i.name}: ${i.type}`);
+  for (const o of s.outputs ?? []) lines.push(`output     ${o.name}: ${o.type}`);
+  lines.push(`nodes      ${s.node_count}: ${Object.entries(s.op_histogram ?? {}).map(([op, n]) => `${op} ×${n}`).join(", ")}`);
+  const t = a.totals ?? {};
+  const p = a.params ?? {};
+  if (p.total_params !== undefined) lines.push(`params     ${human(p.total_params)} (${bytesText(p.total_bytes)}) in ${p.tensor_count} tensors`);
+  if (t.flops !== undefined) lines.push(`compute    ${human(t.flops)} FLOPs, ${human(t.macs)} MACs`);
+  if (t.memory) lines.push(`memory     ${bytesText(t.memory.total_bytes)} accessed: ${bytesText(t.memory.activation_read_bytes)} activations read, ${bytesText(t.memory.weight_read_bytes)} weights read, ${bytesText(t.memory.written_bytes)} written`);
+  const findings = a.lint?.findings ?? [];
+  for (const f of findings) lines.push(`lint       ${f.message ?? f.rule ?? JSON.stringify(f)}`);
+  lines.push("(the full analysis, every node: --json)");
+  return lines.join("\n");
+}
+
+function human(n) {
+  if (typeof n !== "number") return String(n);
+  for (const [limit, suffix] of [[1e9, " G"], [1e6, " M"], [1e3, " k"]]) {
+    if (Math.abs(n) >= limit) return `${(n / limit).toPrecision(3)}${suffix}`;
+  }
+  return String(n);
+}
+
+function bytesText(n) {
+  if (typeof n !== "number") return String(n);
+  for (const [limit, suffix] of [[2 ** 30, "GiB"], [2 ** 20, "MiB"], [2 ** 10, "KiB"]]) {
+    if (n >= limit) return `${(n / limit).toPrecision(3)} ${suffix}`;
+  }
+  return `${n} B`;
+}
+
+// --- compress ------------------------------------------------------------------------------------
+
+const COMPRESS_OPTIONS = {
+  o: { type: "string" },
+  out: { type: "string" },
+  recipe: { type: "string" },
+  quantize: { type: "string", multiple: true },
+  prune: { type: "string", multiple: true },
+  "prune-global": { type: "boolean" },
+  "prune-correct": { type: "string" },
+  "per-channel": { type: "boolean" },
+  "per-tensor": { type: "boolean" },
+  symmetric: { type: "boolean" },
+  asymmetric: { type: "boolean" },
+  "calib-method": { type: "string" },
+  exclude: { type: "string", multiple: true },
+  calib: { type: "string" },
+  "calib-random": { type: "string" },
+  seed: { type: "string" },
+  report: { type: "string" },
+  "print-recipe": { type: "boolean" },
+  "compare-inputs": { type: "string" },
+  "no-compare": { type: "boolean" },
+};
+
+async function compressCommand(argv) {
+  const { values, positionals, tokens } = parse("compress", argv, COMPRESS_OPTIONS);
+  if (values.help) return print(HELP.compress);
+  const path = oneModel("compress", positionals);
+  if (values.o !== undefined && values.out !== undefined) throw new UsageError("give the output once: -o or --out");
+  const out = values.o ?? values.out;
+  if (out === undefined) throw new UsageError("`pare compress` needs -o OUT.onnx");
+  const recipe = recipeFromArguments(values, tokens);
+  if (values["print-recipe"]) print(JSON.stringify(recipe));
+  if (values.calib !== undefined && values["calib-random"] !== undefined) throw new UsageError("give --calib or --calib-random, not both");
+  const randomCount = count(values["calib-random"], "calib-random", 1);
+  const seed = count(values.seed, "seed", 0) ?? 0;
+
+  const started = performance.now();
+  const bytes = readFile(path);
+  const options = {};
+  if (values.calib !== undefined) options.calibration = await npzArrays(values.calib);
+  if (randomCount !== undefined) options.calibrationRandom = { seed, samples: randomCount };
+  let lastStage = "";
+  options.onProgress = ({ step, steps, stage }) => {
+    if (stage !== lastStage) process.stderr.write(`pare: step ${step + 1}/${steps}: ${stage}…\n`);
+    lastStage = stage;
+  };
+  await ready();
+  const result = about(path, () => compress(bytes, recipe, options));
+  writeFile(out, result.model);
+  printCompressSummary(result.report, out);
+
+  let comparison = null;
+  if (!values["no-compare"]) {
+    const compareOptions = { intermediates: true };
+    if (values["compare-inputs"] !== undefined) {
+      compareOptions.inputs = await npzArrays(values["compare-inputs"]);
+      compareOptions.inputSource = `from ${values["compare-inputs"]}`;
+    } else if (options.calibration) {
+      compareOptions.inputs = firstSamples(options.calibration, COMPARE_SAMPLES);
+      compareOptions.inputSource = "the first calibration samples (not held-out data)";
+    } else {
+      compareOptions.random = { seed, samples: COMPARE_SAMPLES };
+    }
+    comparison = about(path, () => compare(bytes, result.model, compareOptions));
+    print(renderComparison(comparison));
+  }
+  if (values.report !== undefined) {
+    const json = { model: path, output: out, recipe: result.recipe, report: result.report, compare: comparison };
+    writeFile(values.report, JSON.stringify(json, null, 2));
+    print(`report: ${values.report}`);
+  }
+  process.stderr.write(`pare: done in ${((performance.now() - started) / 1000).toFixed(2)} s (wasm ${simdLevel()})\n`);
+}
+
+/** The recipe from --recipe, or from the short flags in command-line order (as src/bin/pare). */
+function recipeFromArguments(values, tokens) {
+  const stepFlags = tokens.filter((t) => t.kind === "option" && (t.name === "quantize" || t.name === "prune"));
+  const modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global", "calib-method", "exclude", "prune-correct"];
+  if (values.recipe !== undefined) {
+    if (stepFlags.length > 0) throw new UsageError(`--${stepFlags[0].name} and --recipe both describe steps: give one or the other`);
+    const modifier = modifiers.find((m) => values[m] !== undefined);
+    if (modifier) throw new UsageError(`--${modifier} modifies the short flags; with --recipe, set it in the recipe file`);
+    const text = readFile(values.recipe).toString("utf8");
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new Error(`\`${values.recipe}\`: not JSON: ${e.message}`);
+    }
+  }
+  if (stepFlags.length === 0) throw new UsageError("nothing to do: give --quantize, --prune or --recipe (see `pare compress --help`)");
+  if (values["per-channel"] && values["per-tensor"]) throw new UsageError("--per-channel and --per-tensor contradict each other");
+  if (values.symmetric && values.asymmetric) throw new UsageError("--symmetric and --asymmetric contradict each other");
+  if (values["prune-correct"] !== undefined && !stepFlags.some((t) => t.name === "prune")) {
+    throw new UsageError("--prune-correct corrects --prune steps, but there is none");
+  }
+  const steps = stepFlags.map((t) => (t.name === "quantize" ? { quantize: quantizeSpec(t.value, values) } : { prune: pruneSpec(t.value, values) }));
+  return { steps };
+}
+
+function quantizeSpec(kind, values) {
+  const mode = { "int8-weights": "weights", int8: "static", "int8-dynamic": "dynamic" }[kind];
+  if (!mode) throw new UsageError(`--quantize \`${kind}\`: expected int8-weights, int8 or int8-dynamic`);
+  const spec = { mode };
+  if (values["per-tensor"]) spec.per_channel = false;
+  if (values.symmetric) Object.assign(spec, { symmetric_weights: true, symmetric_activations: true });
+  if (values.asymmetric) Object.assign(spec, { symmetric_weights: false, symmetric_activations: false });
+  const method = values["calib-method"];
+  if (method !== undefined) {
+    const [name, arg, ...extra] = method.split(":");
+    if (!["minmax", "percentile", "entropy", "mse"].includes(name) || extra.length > 0) {
+      throw new UsageError(`--calib-method \`${method}\`: expected minmax, percentile:P (e.g. percentile:99.99), entropy or mse`);
+    }
+    spec.calibration = { method: name };
+    if (arg !== undefined) {
+      if (name !== "percentile") throw new UsageError(`--calib-method ${name} takes no \`:\` argument`);
+      const p = Number(arg);
+      if (arg.trim() === "" || !Number.isFinite(p)) throw new UsageError(`--calib-method percentile:${arg}: \`${arg}\` is not a number`);
+      spec.calibration.percentile = p;
+    }
+  }
+  if (values.exclude) spec.exclude = values.exclude;
+  return spec;
+}
+
+function pruneSpec(text, values) {
+  const bad = () => new UsageError(`--prune \`${text}\`: expected METHOD:RATIO (unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25) or nm:N:M`);
+  const parts = text.split(":");
+  const spec = {};
+  const isNumber = (s) => s.trim() !== "" && Number.isFinite(Number(s));
+  if (parts.length === 3 && parts[0] === "nm") {
+    if (!/^\d+$/.test(parts[1]) || !/^\d+$/.test(parts[2])) throw bad();
+    Object.assign(spec, { method: "nm", n: Number(parts[1]), m: Number(parts[2]) });
+  } else if (parts.length === 2 && isNumber(parts[1])) {
+    Object.assign(spec, { method: parts[0], ratio: Number(parts[1]) });
+    if (values["prune-global"]) spec.scope = "global";
+  } else {
+    throw bad();
+  }
+  const correct = values["prune-correct"];
+  if (correct !== undefined) {
+    if (!["bias", "lsq"].includes(correct)) throw new UsageError(`--prune-correct \`${correct}\`: expected bias or lsq`);
+    spec.correct = correct;
+  }
+  if (values.exclude) spec.exclude = values.exclude;
+  return spec;
+}
+
+function printCompressSummary(report, out) {
+  const { before: b, after: a } = report;
+  const ratio = (x, y) => (x / Math.max(y, 1)).toFixed(3);
+  print(
+    `wrote ${out}: ${bytesText(b.bytes)} → ${bytesText(a.bytes)} (${ratio(a.bytes, b.bytes)}×), ` +
+      `gzip ${bytesText(b.gzip_bytes)} → ${bytesText(a.gzip_bytes)} (${ratio(a.gzip_bytes, b.gzip_bytes)}×)`,
+  );
+  report.steps.forEach((step, i) => {
+    const [kind, s] = Object.entries(step)[0];
+    if (kind === "quantize") {
+      print(`step ${i + 1}: quantize ${s.mode}: ${s.layers?.length ?? 0} layers`);
+      for (const k of s.skipped ?? []) print(`  kept in float: ${k.node} (${k.op_type}): ${k.reason}`);
+    } else {
+      const t = s.totals ?? {};
+      print(`step ${i + 1}: prune ${s.method}: ${t.layers_pruned} layers, ${(100 * (t.sparsity ?? 0)).toFixed(1)}% sparsity in pruned layers`);
+      for (const k of s.skipped ?? []) print(`  not pruned: ${k.name} (${k.op_type}): ${k.reason}`);
+    }
+    for (const n of s.notes ?? []) print(`  note: ${n}`);
+  });
+}
+
+// --- compare -------------------------------------------------------------------------------------
+
+async function compareCommand(argv) {
+  const options = { inputs: { type: "string" }, random: { type: "boolean" }, seed: { type: "string" }, samples: { type: "string" }, json: { type: "boolean" } };
+  const { values, positionals } = parse("compare", argv, options);
+  if (values.help) return print(HELP.compare);
+  if (positionals.length !== 2) {
+    throw new UsageError(`\`pare compare\` takes two models, REFERENCE.onnx and CANDIDATE.onnx; got ${positionals.length} (see \`pare compare --help\`)`);
+  }
+  if (values.inputs !== undefined && (values.random || values.seed !== undefined)) {
+    throw new UsageError("give --inputs or --random/--seed, not both");
+  }
+  const samples = count(values.samples, "samples", 1);
+  const seed = count(values.seed, "seed", 0) ?? 0;
+  const [refPath, candPath] = positionals;
+  const reference = readFile(refPath);
+  const candidate = readFile(candPath);
+  const compareOptions = {};
+  if (values.inputs !== undefined) {
+    const arrays = await npzArrays(values.inputs);
+    compareOptions.inputs = samples === undefined ? arrays : firstSamples(arrays, samples);
+    compareOptions.inputSource = `from ${values.inputs}`;
+  } else {
+    compareOptions.random = { seed, samples: samples ?? 8 };
+  }
+  await ready();
+  const report = compare(reference, candidate, compareOptions);
+  print(values.json ? JSON.stringify(report, null, 2) : renderComparison(report));
+}
+
+function renderComparison(report) {
+  const lines = [`compared on ${report.samples} samples (${report.input_source})`];
+  const row = (c) => {
+    const m = c.metrics;
+    const sqnr = m.exact ? "exact" : m.sqnr_db === null ? "—" : `${m.sqnr_db.toFixed(1)} dB`;
+    const top1 = c.agreement ? `  top-1 ${(100 * c.agreement.top1_rate).toFixed(1)}%` : "";
+    return `  ${c.name}: max abs ${m.max_abs.toPrecision(3)}  mean abs ${m.mean_abs.toPrecision(3)}  cosine ${m.cosine === null ? "—" : m.cosine.toFixed(6)}  SQNR ${sqnr}${top1}`;
+  };
+  lines.push("outputs:", ...report.outputs.map(row));
+  if (report.intermediates?.length) {
+    const worst = [...report.intermediates].sort((x, y) => (x.metrics.sqnr_db ?? Infinity) - (y.metrics.sqnr_db ?? Infinity)).slice(0, 5);
+    lines.push(`intermediates (${report.intermediates.length}; lowest SQNR first):`, ...worst.map(row));
+  }
+  return lines.join("\n");
+}
+
+// --- exit codes ----------------------------------------------------------------------------------
+
+const oneLine = (text) => String(text).split(/\s+/).filter(Boolean).join(" ");
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (e) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`pare: ${oneLine(e.message)}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`pare: error: ${oneLine(e instanceof Error ? e.message : e)}\n`);
+    process.exit(1);
+  },
+);

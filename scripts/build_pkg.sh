@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the npm package in pkg/ (git-ignored, never edited by hand). Run by `make build-wasm`.
+#
+#   scripts/build_pkg.sh        both wasm builds, then the JS files and package.json
+#   scripts/build_pkg.sh js     only the JS files and package.json (the wasm builds are current)
+#
+# 1. wasm-pack builds the SIMD128 package into pkg/ (pare.js glue, pare_bg.wasm, pare.d.ts);
+# 2. a second build with relaxed SIMD (RUSTFLAGS +simd128,+relaxed-simd) in its own target dir,
+#    target/relaxed, so neither build invalidates the other; its .wasm ships as
+#    pkg/pare_relaxed_bg.wasm. Both builds must produce the same glue (pare.js), since one glue
+#    drives either module: the script stops if they differ;
+# 3. the hand-written loader, types and CLI from js/ (and www/npz.js, the .npz reader the CLI
+#    shares with the web page) are copied in, and wasm-pack's package.json is patched so that
+#    `main`/`exports`/`types` point at the loader and `bin` at the CLI (js/package_json.mjs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_wasm() {
+    wasm-pack --log-level warn build --mode no-install --release --target web --out-dir pkg
+    RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR=target/relaxed \
+        wasm-pack --log-level warn build --mode no-install --release --target web --out-dir target/relaxed/pkg
+    if ! cmp -s pkg/pare.js target/relaxed/pkg/pare.js; then
+        echo "build_pkg: the relaxed build's glue differs from the SIMD128 one; the loader needs one glue:" >&2
+        diff pkg/pare.js target/relaxed/pkg/pare.js | head -20 >&2
+        exit 1
+    fi
+    cp target/relaxed/pkg/pare_bg.wasm pkg/pare_relaxed_bg.wasm
+}
+
+add_js() {
+    if [ ! -f pkg/pare_bg.wasm ] || [ ! -f pkg/pare_relaxed_bg.wasm ]; then
+        echo "build_pkg: pkg/ lacks a wasm build; run scripts/build_pkg.sh without arguments" >&2
+        exit 1
+    fi
+    cp js/index.js js/index.d.ts js/simd.js js/cli.mjs pkg/
+    cp www/npz.js pkg/npz.js
+    chmod +x pkg/cli.mjs
+    node js/package_json.mjs pkg/package.json
+}
+
+case "${1:-all}" in
+    all) build_wasm; add_js ;;
+    js) add_js ;;
+    *) echo "usage: scripts/build_pkg.sh [js]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,147 @@
+// The npm package's CLI (pkg/cli.mjs, `npx pare`) run as a process: help, inspect (text and
+// JSON), compress from short flags and from a recipe file (bytes equal to the API's output for
+// the same recipe and calibration digits), compare, and the exit codes of its errors (1: the
+// command failed, 2: the command line is wrong). Calibration and comparison digits go in as
+// .npz files written by numpy. Run: node --test tests/npm/ (make test-npm).
+
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { INT8_STATIC, imageTensor } from "./mnist.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const fixture = path.join(root, "tests/fixtures/mnist_cnn");
+const modelPath = path.join(fixture, "model.onnx");
+const cli = path.join(root, "pkg/cli.mjs");
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pare-npm-cli-"));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+// Digits as .npz, written by numpy (the CLI's .npz reader is the page's, www/npz.js).
+const calibNpz = path.join(scratch, "calib.npz");
+const heldoutNpz = path.join(scratch, "heldout.npz");
+execFileSync(path.join(root, ".venv/bin/python"), [
+  "-c",
+  `import numpy as np, sys
+f = sys.argv[1]
+np.savez(sys.argv[2], image=(np.load(f + "/calib_pixels.npy")[:100] / 255).astype(np.float32))
+np.savez_compressed(sys.argv[3], image=(np.load(f + "/heldout_pixels.npy")[:200] / 255).astype(np.float32))`,
+  fixture,
+  calibNpz,
+  heldoutNpz,
+]);
+
+function pare(...args) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd: scratch });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("--help, help COMMAND and --version", () => {
+  const top = pare("--help");
+  assert.equal(top.code, 0);
+  assert.match(top.stdout, /pare compress MODEL -o OUT.onnx/);
+  const help = pare("help", "compress");
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--calib-random N/);
+  assert.match(pare("compare", "-h").stdout, /--inputs FILE.npz/);
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "pkg/package.json"), "utf8"));
+  assert.equal(pare("--version").stdout.trim(), `pare ${pkg.version}`);
+});
+
+test("inspect: text and --json", () => {
+  const text = pare("inspect", modelPath);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /input {6}image: float32/);
+  assert.match(text.stdout, /compute {4}2\.27 M FLOPs, 1\.12 M MACs/);
+  assert.match(text.stdout, /params {5}106 k \(414 KiB\) in 8 tensors/);
+  const json = pare("inspect", modelPath, "--json");
+  assert.equal(json.code, 0, json.stderr);
+  const analysis = JSON.parse(json.stdout);
+  assert.deepEqual(analysis.summary.outputs.map((o) => o.name), ["logits"]);
+});
+
+test("compress from short flags and from a recipe file gives the API's bytes", async () => {
+  const pareApi = await import(path.join(root, "pkg/index.js"));
+  const { parseNpy } = await import(path.join(root, "pkg/npz.js"));
+  await pareApi.ready();
+  const pixels = parseNpy(new Uint8Array(fs.readFileSync(path.join(fixture, "calib_pixels.npy"))));
+  const expected = pareApi.compress(fs.readFileSync(modelPath), INT8_STATIC, { calibration: imageTensor(pixels, 100) }).model;
+
+  const out = path.join(scratch, "flags.onnx");
+  const report = path.join(scratch, "report.json");
+  const flags = pare("compress", modelPath, "-o", out, "--quantize", "int8", "--calib", calibNpz, "--compare-inputs", heldoutNpz, "--report", report);
+  assert.equal(flags.code, 0, flags.stderr);
+  assert.match(flags.stdout, /^wrote .*flags\.onnx: .*gzip/m);
+  assert.match(flags.stdout, /step 1: quantize static: \d+ layers/);
+  assert.match(flags.stdout, /compared on 200 samples/);
+  assert.match(flags.stderr, /step 1\/1: calibrate/);
+  assert.deepEqual(new Uint8Array(fs.readFileSync(out)), expected);
+  const full = JSON.parse(fs.readFileSync(report, "utf8"));
+  assert.ok(full.compare.outputs[0].agreement.top1_rate >= 0.97, `top-1 ${full.compare.outputs[0].agreement.top1_rate}`);
+
+  const recipeFile = path.join(scratch, "recipe.json");
+  fs.writeFileSync(recipeFile, JSON.stringify(INT8_STATIC));
+  const fromRecipe = path.join(scratch, "recipe.onnx");
+  const r = pare("compress", modelPath, "--out", fromRecipe, "--recipe", recipeFile, "--calib", calibNpz, "--no-compare");
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /compared on/);
+  assert.deepEqual(new Uint8Array(fs.readFileSync(fromRecipe)), expected);
+
+  // Short flags map onto the recipe JSON the native CLI builds.
+  const printed = pare("compress", modelPath, "-o", path.join(scratch, "p.onnx"), "--prune", "unstructured:0.5", "--prune-global",
+    "--quantize", "int8-weights", "--per-tensor", "--exclude", "fc2", "--calib-random", "4", "--no-compare", "--print-recipe");
+  assert.equal(printed.code, 0, printed.stderr);
+  assert.deepEqual(JSON.parse(printed.stdout.split("\n")[0]), {
+    steps: [
+      { prune: { method: "unstructured", ratio: 0.5, scope: "global", exclude: ["fc2"] } },
+      { quantize: { mode: "weights", per_channel: false, exclude: ["fc2"] } },
+    ],
+  });
+});
+
+test("compare two models on an .npz, as JSON", () => {
+  const out = path.join(scratch, "dyn.onnx");
+  assert.equal(pare("compress", modelPath, "-o", out, "--quantize", "int8-weights", "--no-compare").code, 0);
+  const r = pare("compare", modelPath, out, "--inputs", heldoutNpz, "--samples", "50", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.samples, 50);
+  assert.ok(report.outputs[0].metrics.cosine > 0.99);
+  const same = pare("compare", modelPath, modelPath);
+  assert.equal(same.code, 0, same.stderr);
+  assert.match(same.stdout, /logits: .*SQNR exact/);
+});
+
+test("errors: exit 1 when the command fails, 2 when the command line is wrong", () => {
+  const notOnnx = pare("inspect", path.join(root, "README.md"));
+  assert.equal(notOnnx.code, 1);
+  assert.match(notOnnx.stderr, /^pare: error: `.*README\.md`: /);
+  assert.equal(notOnnx.stderr.trim().split("\n").length, 1, "one line");
+  const missing = pare("inspect", path.join(scratch, "nope.onnx"));
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /cannot read `.*nope\.onnx`: No such file/);
+  const noCalib = pare("compress", modelPath, "-o", path.join(scratch, "x.onnx"), "--quantize", "int8");
+  assert.equal(noCalib.code, 1);
+  assert.match(noCalib.stderr, /calibration/);
+
+  for (const [args, message] of [
+    [["frobnicate"], /no command `frobnicate`/],
+    [["inspect"], /needs a MODEL/],
+    [["inspect", modelPath, "--colour"], /--colour/],
+    [["compress", modelPath, "--quantize", "int8"], /needs -o OUT\.onnx/],
+    [["compress", modelPath, "-o", "x.onnx"], /nothing to do/],
+    [["compress", modelPath, "-o", "x.onnx", "--quantize", "int4"], /--quantize `int4`/],
+    [["compress", modelPath, "-o", "x.onnx", "--prune", "unstructured"], /--prune `unstructured`/],
+    [["compress", modelPath, "-o", "x.onnx", "--recipe", "r.json", "--quantize", "int8"], /give one or the other/],
+    [["compress", modelPath, "-o", "x.onnx", "--quantize", "int8", "--calib-random", "0"], /--calib-random expects a positive integer/],
+    [["compare", modelPath], /takes two models/],
+  ]) {
+    const r = pare(...args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
