@@ -167,7 +167,7 @@ pub fn select(layers: &[Layer], spec: &PruneSpec) -> Result<Selection, String> {
             Some("not in `include`".to_string())
         } else if spec.keep_first_last && (i == 0 || i == last) && !named_in_include(layer) && !named_in_ratios(layer) {
             Some(format!("{} prunable layer, kept by `keep_first_last`", if i == 0 { "first" } else { "last" }))
-        } else if spec.ratio.is_none() && spec.auto.is_none() && !named_in_ratios(layer) {
+        } else if spec.ratio.is_none() && !spec.ratios.is_empty() && !named_in_ratios(layer) {
             Some("no ratio: not named in `ratios` and the spec has no `ratio`".to_string())
         } else {
             None
