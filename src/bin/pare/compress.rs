@@ -21,6 +21,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::value("recipe", "RECIPE.json"),
     OptionSpec::repeated("quantize", "KIND"),
     OptionSpec::repeated("prune", "METHOD:RATIO"),
+    OptionSpec::repeated("prune-auto", "[METHOD:]TARGET[:MAX_ERROR]"),
     OptionSpec::flag("prune-global"),
     OptionSpec::repeated("binarize", "weights|xnor"),
     OptionSpec::value("prune-correct", "bias|lsq"),
@@ -62,6 +63,13 @@ fn help() -> String {
                  int8-dynamic: MatMul/Gemm with activations quantized at run time",
             ),
             ("--prune METHOD:RATIO", "unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25, nm:2:4"),
+            (
+                "--prune-auto [METHOD:]TARGET[:MAX_ERROR]",
+                "choose per-layer ratios: TARGET share of the weights pruned (e.g. 0.5), keeping\n\
+                 the output's relative L2 error under MAX_ERROR (e.g. 0.1 ≈ 20 dB SQNR);\n\
+                 METHOD unstructured (default), vector or kernel. Scans each layer on up to 32\n\
+                 calibration samples (random ones without --calib); the report lists the ratios",
+            ),
             ("--prune-global", "unstructured pruning with one threshold across layers"),
             (
                 "--binarize weights|xnor",
@@ -162,7 +170,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
 
 /// The recipe from --recipe, or from the short flags in command-line order.
 fn recipe_from_arguments(parsed: &Parsed) -> Result<Recipe, CliError> {
-    let step_flags = parsed.ordered(&["quantize", "prune", "binarize"]);
+    let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
     let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global"];
     let valued_modifiers = ["calib-method", "exclude", "prune-correct"];
     if let Some(path) = parsed.value("recipe") {
@@ -185,13 +193,14 @@ fn recipe_from_arguments(parsed: &Parsed) -> Result<Recipe, CliError> {
     if parsed.flag("symmetric") && parsed.flag("asymmetric") {
         return Err(CliError::Usage("--symmetric and --asymmetric contradict each other".into()));
     }
-    if parsed.value("prune-correct").is_some() && !step_flags.iter().any(|(f, _)| *f == "prune") {
+    if parsed.value("prune-correct").is_some() && !step_flags.iter().any(|(f, _)| f.starts_with("prune")) {
         return Err(CliError::Usage("--prune-correct corrects --prune steps, but there is none".into()));
     }
     let mut steps = Vec::new();
     for (flag, value) in step_flags {
         steps.push(match flag {
             "quantize" => Step::Quantize(quantize_spec(value, parsed)?),
+            "prune-auto" => Step::Prune(prune_auto_spec(value, parsed.value("prune-correct"), &parsed.values("exclude"))?),
             "binarize" => Step::Binarize(binarize_spec(value, &parsed.values("exclude"))?),
             _ => Step::Prune(prune_spec(value, parsed.flag("prune-global"), parsed.value("prune-correct"), &parsed.values("exclude"))?),
         });
@@ -297,6 +306,44 @@ fn prune_spec(
     serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| CliError::Usage(format!("--prune `{text}`: {e}")))
 }
 
+/// `0.5`, `0.5:0.1`, `kernel:0.6:0.05` → an auto prune step, checked by its spec.
+fn prune_auto_spec(text: &str, correct: Option<&str>, exclude: &[&str]) -> Result<pare::compress::prune::PruneSpec, CliError> {
+    let bad = |why: &str| CliError::Usage(format!("--prune-auto `{text}`: {why} (expected [METHOD:]TARGET[:MAX_ERROR], e.g. 0.5 or 0.5:0.1)"));
+    let mut parts: Vec<&str> = text.split(':').collect();
+    let method = match parts.first() {
+        Some(first) if first.parse::<f64>().is_err() => parts.remove(0),
+        _ => "unstructured",
+    };
+    let number = |s: &str, what: &str| s.parse::<f64>().map_err(|_| bad(&format!("{what} `{s}` is not a number")));
+    let mut auto = serde_json::Map::new();
+    match parts.as_slice() {
+        [target] => {
+            auto.insert("target".into(), number(target, "TARGET")?.into());
+        }
+        [target, max_error] => {
+            auto.insert("target".into(), number(target, "TARGET")?.into());
+            auto.insert("max_error".into(), number(max_error, "MAX_ERROR")?.into());
+        }
+        _ => return Err(bad("wrong number of `:` parts")),
+    }
+    let mut json = serde_json::Map::new();
+    json.insert("method".into(), method.into());
+    json.insert("auto".into(), serde_json::Value::Object(auto));
+    if let Some(c) = correct {
+        if !["bias", "lsq"].contains(&c) {
+            return Err(CliError::Usage(format!("--prune-correct `{c}`: expected bias or lsq")));
+        }
+        json.insert("correct".into(), c.into());
+    }
+    if !exclude.is_empty() {
+        json.insert("exclude".into(), exclude.iter().map(|e| serde_json::Value::from(*e)).collect());
+    }
+    let spec: pare::compress::prune::PruneSpec =
+        serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| bad(&e.to_string()))?;
+    spec.validate().map_err(|e| bad(&e))?;
+    Ok(spec)
+}
+
 /// Calibration samples from --calib FILE.npz or --calib-random N.
 pub(crate) fn calibration_data(parsed: &Parsed, model: &Model) -> Result<Option<Dataset>, CliError> {
     let random = parsed.parsed::<usize>("calib-random", "a number of samples")?;
@@ -390,6 +437,9 @@ fn print_summary(report: &CompressReport, out: &str) {
                 for s in &p.skipped {
                     println!("  not pruned: {} ({}): {}", s.name, s.op_type, s.reason);
                 }
+                if let Some(a) = &p.auto {
+                    print_auto(a);
+                }
                 if let Some(c) = &p.correction {
                     println!("  correction {} on {} calibration samples ({} layers):", c.method, c.samples, c.layers_corrected);
                 }
@@ -424,3 +474,16 @@ fn print_summary(report: &CompressReport, out: &str) {
     }
 }
 
+
+/// The auto mode's per-layer table: chosen ratio and the single-layer scan.
+fn print_auto(a: &pare::compress::prune::auto::AutoReport) {
+    println!("  auto: target {:.1}%, metric {} on {} ({} samples, {})", a.target * 100.0, a.metric, a.output, a.samples, a.inputs);
+    let grid: Vec<String> = a.grid.iter().map(|r| format!("{:>7}", format!("@{r}"))).collect();
+    println!("    {:24} {:>10} {:>6}  error alone {}", "layer", "params", "ratio", grid.join(" "));
+    for l in &a.layers {
+        let scan: Vec<String> = l.scan.iter().map(|e| format!("{e:>7.4}")).collect();
+        println!("    {:24} {:>10} {:>6.3}              {}", l.name, human::count(l.params as u64), l.ratio, scan.join(" "));
+    }
+    println!("    predicted error {:.4}, measured {:.4}; {}", a.predicted_error, a.measured_error, a.outcome);
+    println!("    reuse as: \"ratios\": {}", serde_json::to_string(&a.ratios).unwrap_or_default());
+}

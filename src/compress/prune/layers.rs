@@ -127,8 +127,10 @@ pub struct Selection {
     pub left_out: Vec<(usize, String)>,
 }
 
-/// Applies `include`, `exclude` and `keep_first_last`. An `include` entry that names neither a
-/// prunable layer nor an op type of one is an error (a typo must not prune the wrong layers).
+/// Applies `include`, `exclude`, `keep_first_last` and `ratios` (a layer named there is chosen
+/// even if first or last; without a `ratio`, only the layers named there are). An `include`
+/// entry that names neither a prunable layer nor an op type of one, or a `ratios` entry that
+/// names no prunable layer, is an error (a typo must not prune the wrong layers).
 pub fn select(layers: &[Layer], spec: &PruneSpec) -> Result<Selection, String> {
     let matches = |entry: &str, l: &Layer| entry == l.node_name || entry == l.op_type || entry == l.name;
     if let Some(include) = &spec.include {
@@ -142,8 +144,19 @@ pub fn select(layers: &[Layer], spec: &PruneSpec) -> Result<Selection, String> {
             }
         }
     }
+    for name in spec.ratios.keys() {
+        if !layers.iter().any(|l| *name == l.node_name || *name == l.name) {
+            let known: Vec<&str> = layers.iter().map(|l| l.name.as_str()).take(24).collect();
+            let more = if layers.len() > known.len() { ", …" } else { "" };
+            return Err(format!(
+                "`ratios` names `{name}`, which is not a prunable layer (prunable layers: {}{more})",
+                known.join(", ")
+            ));
+        }
+    }
     let named_in_include =
         |l: &Layer| spec.include.as_ref().is_some_and(|inc| inc.iter().any(|e| *e == l.node_name || *e == l.name));
+    let named_in_ratios = |l: &Layer| spec.ratio_entry(l).is_some();
     let mut chosen = Vec::new();
     let mut left_out = Vec::new();
     let last = layers.len().saturating_sub(1);
@@ -152,8 +165,10 @@ pub fn select(layers: &[Layer], spec: &PruneSpec) -> Result<Selection, String> {
             Some("excluded by `exclude`".to_string())
         } else if spec.include.as_ref().is_some_and(|inc| !inc.iter().any(|e| matches(e, layer))) {
             Some("not in `include`".to_string())
-        } else if spec.keep_first_last && (i == 0 || i == last) && !named_in_include(layer) {
+        } else if spec.keep_first_last && (i == 0 || i == last) && !named_in_include(layer) && !named_in_ratios(layer) {
             Some(format!("{} prunable layer, kept by `keep_first_last`", if i == 0 { "first" } else { "last" }))
+        } else if spec.ratio.is_none() && !spec.ratios.is_empty() && !named_in_ratios(layer) {
+            Some("no ratio: not named in `ratios` and the spec has no `ratio`".to_string())
         } else {
             None
         };
@@ -191,6 +206,15 @@ mod tests {
         assert_eq!(select(&layers, &spec).unwrap().chosen, vec![0, 2], "named in include beats keep_first_last");
         let spec = PruneSpec { include: Some(vec!["conv9".into()]), ..spec };
         assert!(select(&layers, &spec).err().unwrap().contains("conv9"));
+
+        let mut spec = PruneSpec::new(Method::Unstructured, 0.5);
+        spec.ratios.insert("fc2".into(), 0.3);
+        assert_eq!(select(&layers, &spec).unwrap().chosen, vec![1, 2, 3], "named in ratios beats keep_first_last");
+        spec.ratio = None;
+        assert_eq!(select(&layers, &spec).unwrap().chosen, vec![3], "no `ratio`: only the named layers");
+        spec.ratios.insert("fc9".into(), 0.3);
+        let err = select(&layers, &spec).err().unwrap();
+        assert!(err.contains("`fc9`") && err.contains("conv1, conv2, fc1, fc2"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Runs a masking method (unstructured, vector, kernel, N:M) on the selected layers: reads each
-//! weight, zeroes what the method chooses, writes it back in place (same name, same shape).
+//! weight, zeroes what the method chooses (at the layer's own ratio: `PruneSpec::ratio_for`),
+//! writes it back in place (same name, same shape).
 
 use super::PruneError;
 use super::layers::Layer;
@@ -49,12 +50,12 @@ pub fn apply(
             let view = WeightView::new(layer.layout, &layer.shape)
                 .map_err(|reason| PruneError::Weight { layer: layer.name.clone(), reason })?;
             match spec.method {
-                Method::Unstructured => unstructured::prune_layer(data, spec.ratio_or_zero()),
+                Method::Unstructured => unstructured::prune_layer(data, spec.ratio_for(layer)),
                 Method::Kernel => {
-                    groups::prune(data, &view, groups::Granularity::Kernel, spec.ratio_or_zero(), spec.criterion);
+                    groups::prune(data, &view, groups::Granularity::Kernel, spec.ratio_for(layer), spec.criterion);
                 }
                 Method::Vector => {
-                    groups::prune(data, &view, groups::Granularity::Vector, spec.ratio_or_zero(), spec.criterion);
+                    groups::prune(data, &view, groups::Granularity::Vector, spec.ratio_for(layer), spec.criterion);
                 }
                 Method::Nm => nm::prune(data, &view, spec.n.unwrap_or(0), spec.m.unwrap_or(1)),
                 Method::Filter => {}

@@ -4,9 +4,10 @@
 //! Definitions: `../shared/COMPRESSION.md` §2.
 //!
 //! Post-pruning correction (bias correction, least-squares reconstruction) from calibration
-//! data: `correct/`. The sensitivity scan (one layer at a time): `sensitivity.rs`. Not here
-//! yet: the auto mode.
+//! data: `correct/`. The sensitivity scan (one layer at a time): `sensitivity.rs`. Per-layer
+//! ratios (`"ratios"`) and the auto mode that chooses them from a scan (`"auto"`): `auto/`.
 
+pub mod auto;
 pub mod correct;
 pub mod filter;
 pub mod layers;
@@ -61,6 +62,17 @@ pub fn apply(model: &mut Model, spec: &PruneSpec, ctx: &mut PassContext) -> Resu
     for (i, reason) in &selection.left_out {
         report.skipped.push(SkippedLayer::new(&found[*i], reason.clone()));
     }
+    let resolved;
+    let spec = match &spec.auto {
+        Some(auto_spec) => {
+            let choice = auto::choose(model, &found, &selection.chosen, spec, auto_spec, ctx)?;
+            report.notes.push(format!("auto: {}", choice.report.outcome));
+            report.auto = Some(choice.report);
+            resolved = PruneSpec { ratio: Some(0.0), ratios: choice.ratios, auto: None, ..spec.clone() };
+            &resolved
+        }
+        None => spec,
+    };
     if spec.method == Method::Filter {
         filter::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
     } else {

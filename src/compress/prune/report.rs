@@ -23,6 +23,9 @@ pub struct PruneReport {
     /// Post-pruning correction (`"correct"` in the spec), when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correction: Option<CorrectionSummary>,
+    /// What the auto mode chose and measured (`"auto"` in the spec).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto: Option<super::auto::AutoReport>,
     pub notes: Vec<String>,
 }
 

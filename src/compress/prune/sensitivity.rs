@@ -9,10 +9,10 @@
 
 use serde::Serialize;
 
-use super::layers::find_layers;
+use super::layers::{Layer, find_layers};
 use super::spec::{Method, PruneSpec};
 use super::{PruneError, mask};
-use crate::compare::{AgreementAccumulator, ErrorAccumulator};
+use crate::compare::{AgreementAccumulator, ErrorAccumulator, TensorMetrics};
 use crate::compress::PassContext;
 use crate::ir::{Model, Tensor};
 use crate::runtime::{InputSet, Session};
@@ -74,29 +74,21 @@ pub fn scan(
     for &r in ratios {
         PruneSpec::new(method, r).validate().map_err(PruneError::Spec)?;
     }
-    let run_error = |what: &str, e: crate::runtime::RunError| PruneError::Selection(format!("sensitivity scan: {what}: {e}"));
-    let reference_session = Session::new(model).map_err(|e| run_error("the model cannot run", e))?;
-    let output = reference_session.output_names().first().cloned().ok_or_else(|| PruneError::Selection("the model has no output".into()))?;
-    let mut reference = Vec::with_capacity(samples.len());
-    for (i, s) in samples.iter().enumerate() {
-        let out = reference_session.run(s.clone()).map_err(|e| run_error(&format!("sample {i}"), e))?;
-        reference.push(out.into_iter().next().map(|(_, t)| t).ok_or_else(|| PruneError::Selection("no output".into()))?);
-    }
-
+    let reference = Reference::new(model, samples)?;
     let mut scratch = model.clone();
     let (layers, not_prunable) = find_layers(&mut scratch);
     let mut report = SensitivityReport {
         method: method.name().into(),
         ratios: ratios.to_vec(),
         samples: samples.len(),
-        output,
+        output: reference.output.clone(),
         layers: Vec::new(),
         skipped: not_prunable.into_iter().map(|s| (s.name, s.reason)).collect(),
     };
     let total = samples.len() * (1 + layers.len() * ratios.len());
     let mut done = samples.len();
     progress(done, total);
-    for layer in &layers {
+    for (index, layer) in layers.iter().enumerate() {
         if matches!(method, Method::Vector | Method::Kernel) && layer.layout.is_matrix() {
             report.skipped.push((layer.name.clone(), format!("{} pruning needs convolution kernels", method.name())));
             done += samples.len() * ratios.len();
@@ -104,37 +96,12 @@ pub fn scan(
         }
         let mut points = Vec::with_capacity(ratios.len());
         for &ratio in ratios {
-            let mut pruned = model.clone();
-            let spec = PruneSpec { keep_first_last: false, ..PruneSpec::new(method, ratio) };
-            let mut no_progress = |_: &crate::compress::Progress| {};
-            let mut ctx = PassContext { calibration: None, step: 0, steps: 1, progress: &mut no_progress };
-            let mut unused = super::PruneReport::default();
-            let (found, _) = find_layers(&mut pruned);
-            let Some(same) = found.iter().position(|l| l.graph == layer.graph && l.weight == layer.weight) else {
-                return Err(PruneError::Selection(format!("sensitivity scan: layer `{}` not found again", layer.name)));
-            };
-            mask::apply(&mut pruned, &found, &[same], &spec, &mut ctx, &mut unused)?;
-            let session = Session::new(&pruned).map_err(|e| run_error("the pruned model cannot run", e))?;
-            let mut errors = ErrorAccumulator::default();
-            let mut agreement = reference.first().and_then(AgreementAccumulator::for_output);
-            for (i, (sample, want)) in samples.iter().zip(&reference).enumerate() {
-                let out = session.run(sample.clone()).map_err(|e| run_error(&format!("sample {i}"), e))?;
-                let got: &Tensor = &out.first().ok_or_else(|| PruneError::Selection("no output".into()))?.1;
-                errors.add_tensors(want, got).map_err(|e| PruneError::Selection(format!("sensitivity scan: {e}")))?;
-                if let Some(a) = agreement.as_mut() {
-                    let _ = a.add_tensors(want, got);
-                }
+            let pruned = prune_one(model, &layers, index, &PruneSpec::new(method, ratio))?;
+            let (m, top1) = reference.measure(&pruned, &mut |_| {
                 done += 1;
                 progress(done, total);
-            }
-            let m = errors.finish();
-            points.push(SensitivityPoint {
-                ratio,
-                cosine: m.cosine,
-                max_abs: m.max_abs,
-                sqnr_db: m.sqnr_db,
-                top1_agreement: agreement.map(|a| a.finish().top1_rate),
-            });
+            })?;
+            points.push(SensitivityPoint { ratio, cosine: m.cosine, max_abs: m.max_abs, sqnr_db: m.sqnr_db, top1_agreement: top1 });
         }
         report.layers.push(LayerSensitivity {
             name: layer.name.clone(),
@@ -144,6 +111,62 @@ pub fn scan(
         });
     }
     Ok(report)
+}
+
+/// The original model's first output on each sample, to measure pruned models against.
+pub struct Reference<'s> {
+    /// Name of the output compared.
+    pub output: String,
+    samples: &'s [InputSet],
+    outputs: Vec<Tensor>,
+}
+
+fn run_error(what: &str, e: crate::runtime::RunError) -> PruneError {
+    PruneError::Selection(format!("sensitivity scan: {what}: {e}"))
+}
+
+impl<'s> Reference<'s> {
+    /// Runs `model` on every sample (one run each).
+    pub fn new(model: &Model, samples: &'s [InputSet]) -> Result<Reference<'s>, PruneError> {
+        let session = Session::new(model).map_err(|e| run_error("the model cannot run", e))?;
+        let output = session.output_names().first().cloned().ok_or_else(|| PruneError::Selection("the model has no output".into()))?;
+        let mut outputs = Vec::with_capacity(samples.len());
+        for (i, s) in samples.iter().enumerate() {
+            let out = session.run(s.clone()).map_err(|e| run_error(&format!("sample {i}"), e))?;
+            outputs.push(out.into_iter().next().map(|(_, t)| t).ok_or_else(|| PruneError::Selection("no output".into()))?);
+        }
+        Ok(Reference { output, samples, outputs })
+    }
+
+    /// The error metrics of `candidate`'s first output against the reference over all samples,
+    /// and the top-1 agreement for classifier outputs. `ran(i)` is called after sample `i`.
+    pub fn measure(&self, candidate: &Model, ran: &mut dyn FnMut(usize)) -> Result<(TensorMetrics, Option<f64>), PruneError> {
+        let session = Session::new(candidate).map_err(|e| run_error("the pruned model cannot run", e))?;
+        let mut errors = ErrorAccumulator::default();
+        let mut agreement = self.outputs.first().and_then(AgreementAccumulator::for_output);
+        for (i, (sample, want)) in self.samples.iter().zip(&self.outputs).enumerate() {
+            let out = session.run(sample.clone()).map_err(|e| run_error(&format!("sample {i}"), e))?;
+            let got: &Tensor = &out.first().ok_or_else(|| PruneError::Selection("no output".into()))?.1;
+            errors.add_tensors(want, got).map_err(|e| PruneError::Selection(format!("sensitivity scan: {e}")))?;
+            if let Some(a) = agreement.as_mut() {
+                let _ = a.add_tensors(want, got);
+            }
+            ran(i);
+        }
+        Ok((errors.finish(), agreement.map(|a| a.finish().top1_rate)))
+    }
+}
+
+/// A copy of `model` with only `layers[index]` pruned as `spec` says (its ratio, method and
+/// criterion; `keep_first_last` and the selection fields are ignored). `layers` must be
+/// `find_layers` of `model`.
+pub fn prune_one(model: &Model, layers: &[Layer], index: usize, spec: &PruneSpec) -> Result<Model, PruneError> {
+    let mut pruned = model.clone();
+    let mut no_progress = |_: &crate::compress::Progress| {};
+    let mut ctx = PassContext { calibration: None, step: 0, steps: 1, progress: &mut no_progress };
+    let mut unused = super::PruneReport::default();
+    mask::apply(&mut pruned, layers, &[index], spec, &mut ctx, &mut unused)?;
+    Ok(pruned)
 }
 
 #[cfg(test)]

@@ -3,16 +3,32 @@
 //! files. Unknown fields are errors; `validate` checks ranges and combinations and names the
 //! field that is wrong.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use super::auto::AutoSpec;
+use super::layers::Layer;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PruneSpec {
     pub method: Method,
     /// Share of the layer's units (weights, vectors, kernels, filters) to set to zero or remove,
-    /// in [0, 1). Required for every method but `nm`, whose sparsity is 1 − n/m.
+    /// in [0, 1). Required for every method but `nm`, whose sparsity is 1 − n/m, and `auto`,
+    /// which chooses one per layer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio: Option<f64>,
+    /// Per-layer ratios, keyed by node name (or node label), overriding `ratio` for those layers
+    /// (every method with a ratio, layer scope). A layer named here is pruned even when
+    /// `keep_first_last` would keep it; `exclude` still wins. A name that is not a prunable layer
+    /// is an error. With no `ratio`, layers not named here are left alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ratios: BTreeMap<String, f64>,
+    /// Choose the per-layer ratios automatically for a global sparsity target under an output
+    /// error budget (`auto/`). Replaces `ratio` and `ratios`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto: Option<AutoSpec>,
     /// `nm`: keep at most `n` nonzeros in every group of `m` consecutive weights.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<usize>,
@@ -118,6 +134,8 @@ impl PruneSpec {
         PruneSpec {
             method,
             ratio: Some(ratio),
+            ratios: BTreeMap::new(),
+            auto: None,
             n: None,
             m: None,
             scope: Scope::Layer,
@@ -140,6 +158,16 @@ impl PruneSpec {
         self.ratio.unwrap_or(0.0)
     }
 
+    /// The ratio for `layer`: its entry in `ratios` (by node name, then label), else `ratio`.
+    pub fn ratio_for(&self, layer: &Layer) -> f64 {
+        self.ratio_entry(layer).unwrap_or_else(|| self.ratio_or_zero())
+    }
+
+    /// The entry of `ratios` that names `layer`, if any.
+    pub fn ratio_entry(&self, layer: &Layer) -> Option<f64> {
+        self.ratios.get(&layer.node_name).or_else(|| self.ratios.get(&layer.name)).copied()
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         if self.method == Method::Nm {
             let (Some(n), Some(m)) = (self.n, self.m) else {
@@ -157,16 +185,20 @@ impl PruneSpec {
             if self.ratio.is_some() {
                 return Err("`ratio` does not apply to method nm (its sparsity is 1 - n/m)".into());
             }
+            if !self.ratios.is_empty() {
+                return Err("`ratios` does not apply to method nm (its sparsity is 1 - n/m)".into());
+            }
+            if self.auto.is_some() {
+                return Err("`auto` does not apply to method nm (its sparsity is fixed at 1 - n/m)".into());
+            }
         } else {
             if self.n.is_some() || self.m.is_some() {
                 return Err(format!("`n` and `m` apply only to method nm, not {}", self.method.name()));
             }
-            let Some(ratio) = self.ratio else {
-                return Err(format!("method {} needs a `ratio` in [0, 1)", self.method.name()));
-            };
-            if !(0.0..1.0).contains(&ratio) {
-                return Err(format!("`ratio` must be in [0, 1), got {ratio}"));
-            }
+            self.validate_ratios()?;
+        }
+        if self.scope == Scope::Global && !self.ratios.is_empty() {
+            return Err("`ratios` (per-layer ratios) and `scope` global (one threshold across layers) contradict each other".into());
         }
         if self.scope == Scope::Global && self.method != Method::Unstructured {
             return Err(format!("`scope` global applies only to method unstructured, not {}", self.method.name()));
@@ -182,6 +214,38 @@ impl PruneSpec {
         }
         if self.include.as_ref().is_some_and(Vec::is_empty) {
             return Err("`include` is empty: nothing would be pruned (omit it to prune every prunable layer)".into());
+        }
+        Ok(())
+    }
+}
+
+impl PruneSpec {
+    /// `ratio`, `ratios` and `auto` of a method that takes a ratio.
+    fn validate_ratios(&self) -> Result<(), String> {
+        if let Some(auto) = &self.auto {
+            if self.ratio.is_some() || !self.ratios.is_empty() {
+                return Err("`auto` chooses the ratios itself: give `auto` or `ratio`/`ratios`, not both".into());
+            }
+            if self.scope == Scope::Global {
+                return Err("`auto` chooses per-layer ratios; `scope` global does not apply".into());
+            }
+            return auto.validate(self.method);
+        }
+        if self.ratio.is_none() && self.ratios.is_empty() {
+            return Err(format!("method {} needs a `ratio` in [0, 1) (or per-layer `ratios`, or `auto`)", self.method.name()));
+        }
+        if let Some(ratio) = self.ratio {
+            if !(0.0..1.0).contains(&ratio) {
+                return Err(format!("`ratio` must be in [0, 1), got {ratio}"));
+            }
+        }
+        for (name, &ratio) in &self.ratios {
+            if name.is_empty() {
+                return Err("`ratios` has an empty layer name".into());
+            }
+            if !(0.0..1.0).contains(&ratio) {
+                return Err(format!("`ratios`: layer `{name}`: the ratio must be in [0, 1), got {ratio}"));
+            }
         }
         Ok(())
     }
@@ -205,6 +269,11 @@ mod tests {
         assert_eq!((f.round_to, f.criterion, f.keep_first_last), (8, Criterion::L2, true));
         let c = parse(r#"{"method": "unstructured", "ratio": 0.5, "correct": "lsq"}"#).unwrap();
         assert_eq!(c.correct, Some(Correction::Lsq));
+        let r = parse(r#"{"method": "kernel", "ratios": {"conv2": 0.7}}"#).unwrap();
+        assert_eq!((r.ratio, r.ratios.get("conv2")), (None, Some(&0.7)));
+        let a = parse(r#"{"method": "unstructured", "auto": {"target": 0.5}}"#).unwrap();
+        let auto = a.auto.unwrap();
+        assert_eq!((auto.target, auto.max_error, auto.max_samples), (0.5, None, super::super::auto::DEFAULT_MAX_SAMPLES));
     }
 
     #[test]
@@ -224,6 +293,17 @@ mod tests {
             (r#"{"method": "blocks", "ratio": 0.5}"#, "blocks"),
             (r#"{"method": "unstructured", "ratio": 0.5, "correct": "mean"}"#, "mean"),
             (r#"{"method": "filter", "ratio": 0.5, "correct": "bias"}"#, "correct"),
+            (r#"{"method": "unstructured", "ratios": {"conv2": 1.2}}"#, "conv2"),
+            (r#"{"method": "unstructured", "ratios": {"conv2": -0.5}}"#, "[0, 1)"),
+            (r#"{"method": "unstructured", "ratio": 0.5, "ratios": {"conv2": 0.5}, "scope": "global"}"#, "global"),
+            (r#"{"method": "nm", "n": 2, "m": 4, "ratios": {"conv2": 0.5}}"#, "ratios"),
+            (r#"{"method": "unstructured", "ratio": 0.5, "auto": {"target": 0.5}}"#, "not both"),
+            (r#"{"method": "unstructured", "auto": {"target": 1.0}}"#, "target"),
+            (r#"{"method": "unstructured", "auto": {"target": 0.5, "max_error": -1}}"#, "max_error"),
+            (r#"{"method": "unstructured", "auto": {"target": 0.5, "max_samples": 0}}"#, "max_samples"),
+            (r#"{"method": "unstructured", "auto": {"target": 0.5, "grid": [0.5, 0.3]}}"#, "grid"),
+            (r#"{"method": "unstructured", "auto": {"target": 0.5, "metric": "mse"}}"#, "mse"),
+            (r#"{"method": "filter", "auto": {"target": 0.5}}"#, "filter"),
         ];
         for (json, field) in cases {
             let err = parse(json).unwrap_err();

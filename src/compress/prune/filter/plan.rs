@@ -1,7 +1,8 @@
 //! Which channels each prunable group loses: per group, the producers' filter norms (L1 or L2 of
 //! all weights of output channel *c*) are summed — for a residual group, channel *c* of the sum
 //! is the sum of every producer's channel *c*, so its norms add up — and the `round(ratio · C)`
-//! channels with the smallest sum go (ties: the lower index). With `round_to`, the kept count is
+//! channels with the smallest sum go (ties: the lower index). The ratio is the producers' own
+//! (`ratios`), the smallest of them when tied producers differ. With `round_to`, the kept count is
 //! rounded up to a multiple of it (never above C).
 
 use std::collections::HashMap;
@@ -46,11 +47,12 @@ pub fn plan(graph: &Graph, a: &Analysis, layers: &[Layer], spec: &PruneSpec) -> 
                 *sum += n;
             }
         }
-        let mut remove = count_for_ratio(spec.ratio_or_zero(), channels);
+        let ratio = group_ratio(spec, layers, &producer_layers);
+        let mut remove = count_for_ratio(ratio, channels);
         if remove >= channels && channels > 0 {
             let names: Vec<&str> = producer_layers.iter().map(|&l| layers[l].name.as_str()).collect();
             return Err(PruneError::EveryChannel {
-                what: format!("{} ({channels} channel(s), ratio {})", names.join(" + "), spec.ratio_or_zero()),
+                what: format!("{} ({channels} channel(s), ratio {ratio})", names.join(" + ")),
             });
         }
         let kept = (channels - remove).div_ceil(spec.round_to) * spec.round_to;
@@ -62,6 +64,12 @@ pub fn plan(graph: &Graph, a: &Analysis, layers: &[Layer], spec: &PruneSpec) -> 
         }
     }
     Ok(removal)
+}
+
+/// The ratio of a group of tied producers: each producer's own (`ratios` entry, else `ratio`);
+/// when they differ, the smallest — the most sensitive layer of the group decides.
+fn group_ratio(spec: &PruneSpec, layers: &[Layer], producers: &[usize]) -> f64 {
+    producers.iter().map(|&l| spec.ratio_for(&layers[l])).reduce(f64::min).unwrap_or_else(|| spec.ratio_or_zero())
 }
 
 /// Norm of each output channel's weights of `layer`.

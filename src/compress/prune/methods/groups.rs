@@ -21,6 +21,15 @@ pub enum Granularity {
     Vector,
 }
 
+/// How many groups `view` has (the length of `groups(view, granularity)`).
+pub fn count(view: &WeightView, granularity: Granularity) -> usize {
+    let len = match granularity {
+        Granularity::Kernel => view.kernel,
+        Granularity::Vector => view.row.max(1),
+    };
+    view.batch * view.out * view.inp * (view.kernel / len.max(1))
+}
+
 /// The flat indices of every group of `view`, in (batch, output, input, row) order.
 pub fn groups(view: &WeightView, granularity: Granularity) -> Vec<Vec<usize>> {
     let len = match granularity {
