@@ -55,8 +55,18 @@ try {
   await context.setOffline(false);
   overrides.set("/sw-version.js", stamp.replace(build, "0000000000000000"));
   await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
-  await page.waitForFunction(async () => (await caches.keys()).join() === "pare-0000000000000000", null, { timeout: TIMEOUT });
-  assert.ok(served.slice(servedBefore).some((s) => s.path === "/pkg/pare_bg.wasm"), "the new build fetched the wasm again");
+  // Polled from here: waitForFunction does not wait for an async predicate's result (its promise
+  // is truthy), which let this check pass while the new worker was still installing.
+  const deadline = Date.now() + TIMEOUT;
+  while ((await cacheNames()).join() !== "pare-0000000000000000") {
+    assert.ok(Date.now() < deadline, `the new build's cache did not replace the old one: ${(await cacheNames()).join()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  // The new cache holds the app again, both wasm builds included (fetched with cache: "reload").
+  const recached = await page.evaluate(async () => (await (await caches.open("pare-0000000000000000")).keys()).map((r) => new URL(r.url).pathname));
+  for (const p of ["/", "/worker.js", "/pkg/index.js", "/pkg/pare_bg.wasm", "/pkg/pare_relaxed_bg.wasm"]) {
+    assert.ok(recached.includes(p), `the new build's cache holds ${p} (it holds: ${recached.join(" ")})`);
+  }
   assert.deepEqual(pageErrors, [], "no uncaught errors in the page");
   console.log("\noffline test: all checks passed");
 } catch (e) {
