@@ -247,3 +247,29 @@ fn sigmoid_twin_agrees_with_libm_over_the_whole_range() {
         }
     }
 }
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn depthwise_twin_is_bit_identical_over_strides_dilations_and_pads() {
+    use pare::kernels::scalar::conv_window::Window;
+    use pare::kernels::scalar::depthwise_conv::depthwise_channel;
+    let mut rng = Lcg(21);
+    // (input, kernel, strides, dilations, pads_begin, output): rows shorter than, equal to and
+    // longer than one vector, stride 1 (the SIMD path) and 2, padded and dilated windows.
+    let cases: [([usize; 2], [usize; 2], [usize; 2], [usize; 2], [isize; 2], [usize; 2]); 5] = [
+        ([7, 3], [3, 3], [1, 1], [1, 1], [1, 1], [7, 3]),
+        ([12, 37], [3, 3], [1, 1], [1, 1], [1, 1], [12, 37]),
+        ([20, 20], [5, 5], [1, 1], [2, 1], [4, 2], [20, 20]),
+        ([15, 33], [3, 3], [2, 2], [1, 1], [1, 1], [8, 17]),
+        ([9, 64], [1, 7], [1, 1], [1, 1], [0, 3], [9, 64]),
+    ];
+    for (input, kernel, strides, dilations, pads, output) in cases {
+        let window = Window { input: &input, output: &output, kernel: &kernel, strides: &strides, dilations: &dilations, pads_begin: &pads };
+        let x = rng.floats(input[0] * input[1]);
+        let w = rng.floats(kernel[0] * kernel[1]);
+        let (mut want, mut got) = (vec![0f32; output[0] * output[1]], vec![9f32; output[0] * output[1]]);
+        depthwise_channel(&x, &w, 0.25, &window, &mut want);
+        kernels::depthwise_channel_f32(&x, &w, 0.25, &window, &mut got);
+        assert_eq!(got, want, "input {input:?} kernel {kernel:?} strides {strides:?}");
+    }
+}

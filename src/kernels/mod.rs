@@ -19,6 +19,7 @@
 //! | [`requantize_row`]     | `scalar::requantize::requantize_row`     | `simd128::requantize::requantize_row` | (simd128)                                |
 //! | [`quantize_f32`]       | `scalar::quantize::quantize_f32`         | (scalar, auto-vectorized)            | (scalar)                                  |
 //! | [`gemm_binary`]        | `scalar::gemm_binary::gemm_binary`       | `simd128::gemm_binary::gemm_binary`  | (simd128)                                 |
+//! | [`depthwise_channel_f32`] | `scalar::depthwise_conv::depthwise_channel` | `simd128::depthwise_conv::depthwise_channel` | (simd128)                   |
 //! | [`sigmoid_f32`]        | `scalar::activation::sigmoid_f32`        | `simd128::activation::sigmoid_f32`   | (simd128)                                 |
 //!
 //! Packing is shared and lives with the scalar kernel: `scalar::gemm_i8::{pack_a, pack_b}`,
@@ -44,6 +45,16 @@ pub fn gemm_f32(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [
     simd128::gemm_f32::gemm(alpha, a, b, beta, c, ldc);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     scalar::gemm_f32::gemm(alpha, a, b, beta, c, ldc);
+}
+
+/// One depthwise convolution channel, walked directly (contract of
+/// `scalar::depthwise_conv::depthwise_channel`; the SIMD twin is bit-identical).
+#[inline]
+pub fn depthwise_channel_f32(input: &[f32], weights: &[f32], bias: f32, window: &scalar::conv_window::Window, out: &mut [f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd128::depthwise_conv::depthwise_channel(input, weights, bias, window, out);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    scalar::depthwise_conv::depthwise_channel(input, weights, bias, window, out);
 }
 
 /// `out = 1 / (1 + e^(−x))` elementwise (contract of `scalar::activation::sigmoid_f32`; the

@@ -18,6 +18,28 @@ pub fn depthwise_channel<T>(input: &[T], weights: &[T], bias: T, window: &Window
 where
     T: Copy + Mul<Output = T> + AddAssign,
 {
+    depthwise_channel_with(input, weights, bias, window, out, axpy);
+}
+
+/// `dst[i] += w · x[i]`: the stride-1 inner loop, which SIMD twins replace.
+pub fn axpy<T: Copy + Mul<Output = T> + AddAssign>(dst: &mut [T], x: &[T], w: T) {
+    for (o, &v) in dst.iter_mut().zip(x) {
+        *o += w * v;
+    }
+}
+
+/// [`depthwise_channel`] with the stride-1 row update `unit_stride_axpy(dst, x, w)` given
+/// (`kernels::simd128::depthwise_conv` passes its SIMD one; strided rows stay scalar).
+pub fn depthwise_channel_with<T>(
+    input: &[T],
+    weights: &[T],
+    bias: T,
+    window: &Window,
+    out: &mut [T],
+    unit_stride_axpy: impl Fn(&mut [T], &[T], T),
+) where
+    T: Copy + Mul<Output = T> + AddAssign,
+{
     assert!(
         input.len() >= window.input_len() && weights.len() >= window.taps() && out.len() >= window.positions(),
         "depthwise_channel: slices too short"
@@ -33,9 +55,7 @@ where
             let dst = &mut out[span.out_row + span.lo..span.out_row + span.hi];
             let first = (in_row as isize + (span.lo * span.stride) as isize + span.shift) as usize;
             if span.stride == 1 {
-                for (o, &x) in dst.iter_mut().zip(&input[first..first + (span.hi - span.lo)]) {
-                    *o += w * x;
-                }
+                unit_stride_axpy(dst, &input[first..first + (span.hi - span.lo)], w);
             } else {
                 for (k, o) in dst.iter_mut().enumerate() {
                     *o += w * input[first + k * span.stride];

@@ -5,6 +5,7 @@
 //! in the second wasm build (`-C target-feature=+simd128,+relaxed-simd`).
 
 pub mod activation;
+pub mod depthwise_conv;
 pub mod gemm_binary;
 pub mod gemm_f32;
 pub mod gemm_i8;

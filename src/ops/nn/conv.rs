@@ -13,7 +13,6 @@
 
 use crate::ir::{Tensor, checked_numel};
 use crate::kernels::scalar::conv_window::Window;
-use crate::kernels::scalar::depthwise_conv::depthwise_channel;
 use crate::kernels::scalar::im2col::im2col;
 use crate::kernels::scalar::matrix::MatRef;
 use crate::ops::util::{optional, required};
@@ -162,7 +161,7 @@ pub(super) fn conv_into<T: NnFloat>(
             if group_in == 1 && group > 1 {
                 for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
                     let filter = &w_group[m * taps..(m + 1) * taps];
-                    depthwise_channel(x_group, filter, bias[g * group_out + m], &window, out_channel);
+                    T::depthwise(x_group, filter, bias[g * group_out + m], &window, out_channel);
                 }
                 continue;
             }

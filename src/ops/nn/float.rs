@@ -12,6 +12,8 @@ use ndarray::ArrayD;
 
 use crate::ir::{DType, Element, Tensor};
 use crate::kernels;
+use crate::kernels::scalar::conv_window::Window;
+use crate::kernels::scalar::depthwise_conv::depthwise_channel;
 use crate::kernels::scalar::gemm_generic::{MacElement, gemm_acc};
 use crate::kernels::scalar::matrix::MatRef;
 use crate::ops::OpError;
@@ -65,6 +67,11 @@ pub trait NnFloat:
     fn write(a: ArrayD<Self>, dtype: Option<DType>) -> Tensor;
     /// `c = alpha·A·B + beta·c` (`beta == 0` ignores c's old values).
     fn gemm(alpha: Self, a: MatRef<Self>, b: MatRef<Self>, beta: Self, c: &mut [Self], ldc: usize);
+    /// One depthwise channel (`kernels::scalar::depthwise_conv::depthwise_channel`); f32 goes
+    /// through the kernel table's SIMD twin.
+    fn depthwise(input: &[Self], weights: &[Self], bias: Self, window: &Window, out: &mut [Self]) {
+        depthwise_channel(input, weights, bias, window, out);
+    }
     /// `v` rounded to the compute type.
     fn of_f64(v: f64) -> Self;
     /// A count as the compute type.
@@ -90,6 +97,9 @@ impl NnFloat for f32 {
             Some(DType::F64) => Tensor::F64(a.mapv(f64::from)),
             _ => Tensor::F32(a),
         }
+    }
+    fn depthwise(input: &[f32], weights: &[f32], bias: f32, window: &Window, out: &mut [f32]) {
+        kernels::depthwise_channel_f32(input, weights, bias, window, out);
     }
     fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
         kernels::gemm_f32(alpha, a, b, beta, c, ldc);
