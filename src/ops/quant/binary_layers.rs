@@ -127,8 +127,11 @@ fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     if group == 0 || m % group != 0 {
         return Err(OpError::attribute("group", format!("{group} does not divide the {m} output channels")));
     }
-    let taps: usize = shape[2..].iter().product();
-    let rows = c * taps;
+    // A weight with a zero dimension holds no values, so its other dimensions are not bounded by
+    // its size: check the products before allocating by them.
+    let taps = checked_numel(&shape[2..])?;
+    checked_numel(&[m, taps])?;
+    let rows = checked_numel(&[c, taps])?;
     let per_group = m / group;
     let groups = (0..group)
         .map(|g| pack_rows(&w[g * per_group * rows..(g + 1) * per_group * rows], per_group, rows))
@@ -158,6 +161,9 @@ impl BinaryConv {
         };
         let (in_size, out_size, taps) = (g.in_size(), g.out_size(), g.kernel_size());
         let (group_in, group_out, rows) = (g.group_in_channels(), g.group_out_channels(), g.column_rows());
+        // One offset per output position and tap (bounded separately: with zero input channels
+        // the geometry's column-matrix check does not bound it).
+        checked_numel(&[out_size, taps])?;
         let offsets = TapOffsets::new(&g);
         let mut y = vec![0f32; checked_numel(&g.output_shape())?];
         let mut dots = vec![0i32; checked_numel(&[group_out, out_size])?];
@@ -230,7 +236,8 @@ impl TapOffsets {
         for (p, row) in columns.words.chunks_mut(words_per_row).enumerate() {
             let offsets = &self.offsets[p * self.taps..(p + 1) * self.taps];
             let mut bit = 0usize;
-            for channel in channels.chunks(in_size) {
+            // An empty input (in_size 0) has no channel values and every tap is padding.
+            for channel in channels.chunks(in_size.max(1)) {
                 for offset in offsets {
                     if let Some(o) = *offset {
                         if channel[o] < 0.0 {
@@ -247,5 +254,29 @@ impl TapOffsets {
     fn padded_taps(&self, p: usize) -> impl Iterator<Item = usize> + '_ {
         let taps = if self.bordered[p] { &self.offsets[p * self.taps..(p + 1) * self.taps] } else { &[][..] };
         taps.iter().enumerate().filter(|(_, o)| o.is_none()).map(|(t, _)| t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{AttrTensor, AttrValue, Node};
+
+    struct NoSubgraphs;
+    impl crate::ops::SubgraphCompiler for NoSubgraphs {
+        fn compile(&self, _: &crate::ir::Graph) -> Result<Box<dyn crate::ops::Subgraph>, OpError> {
+            Err(OpError::invalid("no subgraphs here"))
+        }
+    }
+
+    /// BinaryConv is registered, so a file importing pare's runtime domain can name it: a weight
+    /// with a zero dimension and huge others must be an error, not a giant allocation.
+    #[test]
+    fn a_weight_with_an_empty_dimension_and_huge_others_is_an_error() {
+        let huge = Tensor::from_vec(&[4096, 0, 1 << 16, 1 << 16], Vec::<i8>::new()).unwrap();
+        let mut node = Node::new("BinaryConv", &["x", "alpha"], &["y"]);
+        node.set_attribute("weight", AttrValue::Tensor(AttrTensor::new(huge)));
+        let ctx = BuildContext { node: &node, opset: 1, subgraphs: &NoSubgraphs };
+        assert!(build_conv(&ctx).is_err());
     }
 }
