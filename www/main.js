@@ -6,6 +6,7 @@
 import { readArrays } from "./npz.js";
 import { imageLayout, perChannel } from "./images.js";
 import { drawLayerChart } from "./chart.js";
+import { showPredictions } from "./predictions.js";
 import { PRESETS, presetText } from "./presets.js";
 import { Cancelled, PareWorker } from "./client.js";
 import { parseDims, prefill, resolvedShapes } from "./dims.js";
@@ -343,6 +344,7 @@ async function runCompress(event) {
     const seconds = (performance.now() - started) / 1000;
     state.result = result;
     showResults(result, seconds);
+    showPredictions(result.predictions, payload);
     setStatus(`Compressed ${state.fileName} in ${seconds.toFixed(2)} s.`);
   } catch (e) {
     if (e instanceof Cancelled) {

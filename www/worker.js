@@ -12,11 +12,13 @@
 //                 analysis's shapes)
 // Messages out: { ready: true } once the wasm module is loaded (or { ready: false, error }),
 //               { id, progress: { phase, stage, done, total, step, steps } } while working,
-//               { id, ok: true, result } or { id, ok: false, error } at the end.
+//               { id, ok: true, result } or { id, ok: false, error } at the end; with image
+//               inputs, result.predictions holds both models' top classes per image (predict.js).
 
 import init, { inspect, analyze, compress, compare, Model } from "./pkg/index.js";
 import { firstSamples } from "./npz.js";
 import { imagesToTensor } from "./images.js";
+import { imagePredictions } from "./predict.js";
 
 /** Samples the comparison uses at most, as the CLI does when it reuses calibration samples. */
 const COMPARE_SAMPLES = 16;
@@ -185,8 +187,15 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
   } catch (e) {
     latencyError = message(e);
   }
+  // Both models' top classes per image when the inputs were images (predict.js), for the page.
+  const predictions = imagePredictions(
+    bytes,
+    model,
+    { compare: compareSource, compareArrays: compareInputs, calibration: samplesSource, calibrationArrays: samples.arrays },
+    (done, total) => post(id, { phase: "compare", stage: "predictions", done, total }),
+  );
   return {
-    result: { model, report, recipe: applied, calibrationSamples, comparison, compareError, analysisAfter, latency, latencyError, compressMs },
+    result: { model, report, recipe: applied, calibrationSamples, comparison, compareError, analysisAfter, latency, latencyError, compressMs, predictions },
     transfer: [model.buffer],
   };
 }
