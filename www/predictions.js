@@ -8,6 +8,9 @@ import { MAX_LABEL_BYTES, parseLabels } from "./labels.js";
 
 const $ = (id) => document.getElementById(id);
 
+/** What the labels line says before a labels file is loaded (index.html). */
+const LABELS_HINT = $("labels-info").textContent;
+
 /** Thumbnail width in CSS pixels; the height follows the model's input aspect. */
 const THUMB_WIDTH = 48;
 
@@ -43,7 +46,7 @@ function render() {
   const p = current.predictions;
   $("labels-info").textContent = current.labels
     ? `${current.labelsName}: ${plural(current.labels.length, "label")}${countNote(current.labels.length)}`
-    : "";
+    : LABELS_HINT;
   $("predictions-block").hidden = !p;
   if (!p) return;
 
@@ -55,6 +58,7 @@ function render() {
   const problem = p.note ?? (p.error ? `The predictions could not be computed: ${p.error}` : "");
   $("predictions-note").textContent = problem;
   $("predictions-note").hidden = !problem;
+  $("predictions-source").hidden = Boolean(p.note); // a model that is no classifier gets the note alone
   $("predictions-body").hidden = Boolean(problem);
   if (problem) {
     $("predictions-rows").replaceChildren();
@@ -111,7 +115,15 @@ function rowElement(row) {
   return tr;
 }
 
-/** An ordered list of [class, score]: "7 seven 97.1%". */
+/** A score as a percentage that does not round a near-certainty to 100% or a small one to 0%. */
+function percent(score) {
+  if (!Number.isFinite(score)) return "NaN";
+  if (score > 0.999 && score < 1) return ">99.9%";
+  if (score > 0 && score < 0.001) return "<0.1%";
+  return `${(score * 100).toFixed(1)}%`;
+}
+
+/** An ordered list of [class, score]: "seven (7) 97.1%". */
 function classesCell(top, who) {
   const td = document.createElement("td");
   td.dataset.model = who;
@@ -124,10 +136,10 @@ function classesCell(top, who) {
     const label = current.labels?.[index];
     const classText = document.createElement("span");
     classText.className = "class";
-    classText.textContent = label ? `${index} ${label}` : String(index);
+    classText.textContent = label ? `${label} (${index})` : String(index);
     const scoreText = document.createElement("span");
     scoreText.className = "score";
-    scoreText.textContent = Number.isFinite(score) ? `${(score * 100).toFixed(1)}%` : "NaN";
+    scoreText.textContent = percent(score);
     li.append(classText, " ", scoreText);
     list.append(li);
   }

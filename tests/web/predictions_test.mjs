@@ -75,7 +75,8 @@ const text = (selector) => page.locator(selector).innerText();
  * the agreement cell; plus the summary's numbers. */
 async function shownTable() {
   return page.evaluate(() => {
-    const classes = (td) => [...td.querySelectorAll("li")].map((li) => [Number(li.dataset.class), Number(li.dataset.score), li.querySelector(".class").textContent]);
+    const classes = (td) =>
+      [...td.querySelectorAll("li")].map((li) => [Number(li.dataset.class), Number(li.dataset.score), li.querySelector(".class").textContent, li.querySelector(".score").textContent]);
     const rows = [...document.querySelectorAll("#predictions-rows tr")].map((tr) => ({
       name: tr.querySelector("th").textContent,
       original: classes(tr.querySelector('td[data-model="original"]')),
@@ -130,6 +131,10 @@ async function checkAgainstOrt(originalFile, rows) {
     assert.equal(row.compressed.length, 3);
     for (const list of [row.original, row.compressed]) {
       assert.ok(list[0][1] >= list[1][1] && list[1][1] >= list[2][1], `scores in falling order: ${JSON.stringify(list)}`);
+      for (const [, score, , shown] of list) {
+        const expected = score > 0.999 && score < 1 ? ">99.9%" : score > 0 && score < 0.001 ? "<0.1%" : `${(score * 100).toFixed(1)}%`;
+        assert.equal(shown, expected, "the score shown is the score");
+      }
     }
     if (agree) agreeing++;
   }
@@ -191,10 +196,10 @@ try {
   assert.equal(await text("#labels-info"), "digits.txt: 10 labels");
   const named = await shownTable();
   for (const row of named.rows) {
-    for (const [c, , shown] of [...row.original, ...row.compressed]) assert.equal(shown, `${c} ${NAMES[c]}`);
+    for (const [c, , shown] of [...row.original, ...row.compressed]) assert.equal(shown, `${NAMES[c]} (${c})`);
   }
   assert.equal(named.agreeing, table.agreeing, "labels change no prediction");
-  await page.screenshot({ path: path.join(screenshots, "predictions.png"), fullPage: true });
+  await page.locator("#predictions-block").screenshot({ path: path.join(screenshots, "predictions.png") });
   await page.emulateMedia({ colorScheme: "dark" });
   await page.locator("#predictions-block").screenshot({ path: path.join(screenshots, "predictions-dark.png") });
   const colours = await page.evaluate(() => {
@@ -219,7 +224,8 @@ try {
   await page.setInputFiles("#labels-file", path.join(scratch, "digits.txt"));
   await page.waitForSelector("#labels-error", { state: "hidden" });
   await page.click("#labels-clear");
-  assert.equal(await text("#labels-info"), "");
+  assert.match(await text("#labels-info"), /^Optional: a text file with one class name per line/);
+  assert.equal((await shownTable()).rows[0].original[0][2], String(table.rows[0].original[0][0]), "cleared: indices again");
 
   step("keyboard: the labels button and the table are reachable, Enter opens the picker");
   await page.evaluate(() =>
@@ -277,6 +283,7 @@ try {
   console.log(`shown for features.onnx: ${note}`);
   assert.equal(note, "Side-by-side predictions need a classification output ([N, C] or [N, C, 1, 1] float, C ≥ 2); for one image this model gives pool2 float32 [1, 32, 7, 7].");
   assert.equal(await page.locator("#predictions-body").isHidden(), true);
+  assert.equal(await page.locator("#predictions-source").isHidden(), true, "the note alone");
   assert.equal(await page.locator("#predictions-rows tr").count(), 0);
   await page.locator("#predictions-block").screenshot({ path: path.join(screenshots, "predictions-not-classifier.png") });
 
