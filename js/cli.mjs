@@ -1,27 +1,31 @@
 #!/usr/bin/env node
 // `pare` from npm (`npx pare …`): the common subset of the native CLI (src/bin/pare) on the wasm
-// build: inspect, compress (a recipe file or the short flags) and compare. Same flags, same exit
-// codes: 0 success, 1 the command failed (bad model, bad file…), 2 the command line is wrong.
+// build: inspect, run, compress (a recipe file or the short flags) and compare. Same flags, same
+// exit codes: 0 success, 1 the command failed (bad model, bad file…), 2 the command line is wrong.
 // Runs the SIMD128 build (see index.js: Node 20's relaxed SIMD is opt-in via PARE_SIMD=relaxed).
-// Not here (use the native CLI): `run`, `sensitivity`, --dim/--shape, inspect --no-run/--top.
+// Not here (use the native CLI): `sensitivity`, run --float-qdq, inspect --no-run/--top.
 
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 
-import { analyze, compare, compress, ready, simdLevel } from "./index.js";
-import { firstSamples, readArrays } from "./npz.js";
+import { Model, analyze, compare, compress, randomInputs, ready, simdLevel } from "./index.js";
+import { npyBytes, outputFileNames } from "./npy_write.mjs";
+import { firstSamples, parseNpy, readArrays } from "./npz.js";
 
 const USAGE = `pare — inspect, compress and compare ONNX models (npm package, WebAssembly)
 
 Usage:
   pare inspect MODEL [--json]
+  pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]... [--shape INPUT=D0,D1,...]...
+               [--out DIR] [--repeat N]
   pare compress MODEL -o OUT.onnx (--recipe RECIPE.json | --quantize KIND | --prune M:R)...
-                [--calib FILE.npz | --calib-random N [--seed N]] [--report FILE.json]
-  pare compare REFERENCE CANDIDATE [--inputs FILE.npz | --random [--seed N]] [--samples N] [--json]
+                [--calib FILE.npz | --calib-random N [--seed N]] [--dim NAME=SIZE]... [--report FILE.json]
+  pare compare REFERENCE CANDIDATE [--inputs FILE.npz | --random [--seed N]] [--samples N] [--dim NAME=SIZE]... [--json]
   pare help [COMMAND]
 
 Commands:
   inspect   parameters, FLOPs/MACs, memory access, structure and architecture lint
+  run       run a model on .npy inputs or seeded random ones; print and save the outputs
   compress  prune and quantize with a recipe; writes standard ONNX and a report
   compare   error of one model against another (outputs and intermediates) on the same inputs
 
@@ -29,10 +33,34 @@ Options for every command:
   -h, --help     help for the command
   -V, --version  pare's version
 
-\`run\` and \`sensitivity\` are in the native CLI (cargo build --release --bin pare).
+\`sensitivity\` is in the native CLI (cargo build --release --bin pare).
 Environment: PARE_SIMD=relaxed|simd128 picks the wasm build (default simd128 in Node).`;
 
 const HELP = {
+  run: `Usage: pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]...
+                [--shape INPUT=D0,D1,...]... [--out DIR] [--repeat N]
+
+Runs MODEL with pare's interpreter (WebAssembly). Prints one line per output (dtype, shape,
+min/max/mean), and the wall time of the run on stderr (model preparation shown apart). A
+quantized (QDQ) model runs its quantized layers on integer kernels, as the native CLI does.
+
+Each output is written as DIR/<name>.npy, where <name> is the output name with every
+character other than A-Z a-z 0-9 . _ - replaced by _ (an empty name becomes \`output\`,
+long names are cut to 200 characters). Names that collide (ignoring case) get _1, _2, …
+in output order.
+
+Options:
+  --input NAME=FILE.npy    feed input NAME from a NumPy .npy file (repeat per input);
+                           a model with one input also takes --input FILE.npy
+  --random                 make seeded random data for every input not given with --input:
+                           floats uniform in [-1, 1), integers in [0, 4), bools 50/50
+  --seed N                 seed of the random inputs (default 0)
+  --dim NAME=SIZE          size of symbolic dim NAME for random inputs (default 1; repeatable)
+  --shape INPUT=D0,D1,...  whole shape of random input INPUT, e.g. --shape x=1,3,48,192
+                           (for unnamed dims, which are 1 otherwise)
+  --out DIR                write each output as DIR/<name>.npy (DIR is created if needed)
+  --repeat N               run N times and report min/median/mean time (outputs of the last run)
+  -h, --help               this help`,
   inspect: `Usage: pare inspect MODEL [--json]
 
 Reports what MODEL holds and costs: parameters, FLOPs/MACs, memory access, structure and the
@@ -62,6 +90,8 @@ Options:
   --calib FILE.npz             calibration samples: keys are input names, first axis = samples
   --calib-random N             N seeded random samples instead (a data-free try)
   --seed N                     first seed of the random samples (default 0)
+  --dim NAME=SIZE              size of symbolic dim NAME in random samples (default 1; repeatable)
+  --shape INPUT=D0,D1,...      whole shape of random input INPUT in random samples; repeatable
   --compare-inputs FILE.npz    compare on these samples (default: up to 16 calibration samples,
                                else 16 seeded random ones)
   --no-compare                 skip the comparison
@@ -78,6 +108,8 @@ Options:
   --random           seeded random samples (the default)
   --seed N           seed of the random samples (default 0)
   --samples N        how many samples: random ones (default 8), or the first N of the .npz
+  --dim NAME=SIZE    size of symbolic dim NAME in random samples (default 1; repeatable)
+  --shape IN=D0,...  whole shape of random input IN, e.g. --shape x=1,3,48,192; repeatable
   --json             print the full report as JSON
   -h, --help         this help`,
 };
@@ -98,6 +130,7 @@ async function main(argv) {
     case "compare":
       return compareCommand(rest);
     case "run":
+      return runCommand(rest);
     case "sensitivity":
       throw new UsageError(`\`pare ${command}\` is only in the native CLI (cargo build --release --bin pare)`);
     case "help":
@@ -106,14 +139,14 @@ async function main(argv) {
       const topic = rest[0];
       if (topic === undefined) return print(USAGE);
       if (HELP[topic]) return print(HELP[topic]);
-      throw new UsageError(`no command \`${topic}\`; commands: inspect, compress, compare`);
+      throw new UsageError(`no command \`${topic}\`; commands: inspect, run, compress, compare`);
     }
     case "-V":
     case "--version":
       return print(`pare ${version()}`);
     default:
       if (command.startsWith("-")) throw new UsageError(`unknown option \`${command}\`; a command comes first (see \`pare --help\`)`);
-      throw new UsageError(`no command \`${command}\`; commands: inspect, compress, compare (see \`pare --help\`)`);
+      throw new UsageError(`no command \`${command}\`; commands: inspect, run, compress, compare (see \`pare --help\`)`);
   }
 }
 
@@ -177,6 +210,38 @@ function count(text, name, min) {
   return Number(text);
 }
 
+const RANDOM_SHAPE_OPTIONS = { dim: { type: "string", multiple: true }, shape: { type: "string", multiple: true } };
+
+/** --dim NAME=SIZE and --shape INPUT=D0,D1,... as the wasm API's random-sample options
+ * ({ dims, shapes }, empty when none is given), checked as the native CLI checks them. */
+function randomShapes(values) {
+  const out = {};
+  const pair = (flag, text) => {
+    const at = text.indexOf("=");
+    if (at <= 0) throw new UsageError(`--${flag} \`${text}\`: expected ${flag === "dim" ? "NAME=SIZE" : "INPUT=D0,D1,..."}`);
+    return [text.slice(0, at), text.slice(at + 1)];
+  };
+  const size = (flag, text, whole) => {
+    if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+      throw new UsageError(`--${flag} \`${whole}\`: \`${text}\` is not a whole number ≥ 1`);
+    }
+    return Number(text);
+  };
+  for (const text of values.dim ?? []) {
+    const [name, value] = pair("dim", text);
+    out.dims ??= {};
+    if (name in out.dims) throw new UsageError(`--dim ${name} is given twice`);
+    out.dims[name] = size("dim", value, text);
+  }
+  for (const text of values.shape ?? []) {
+    const [name, value] = pair("shape", text);
+    out.shapes ??= {};
+    if (name in out.shapes) throw new UsageError(`--shape ${name} is given twice`);
+    out.shapes[name] = value.split(",").map((d) => size("shape", d.trim(), text));
+  }
+  return out;
+}
+
 async function npzArrays(path) {
   return readArrays(new Uint8Array(readFile(path)), path);
 }
@@ -229,6 +294,127 @@ function bytesText(n) {
   return `${n} B`;
 }
 
+// --- run -----------------------------------------------------------------------------------------
+
+async function runCommand(argv) {
+  const options = {
+    input: { type: "string", multiple: true },
+    random: { type: "boolean" },
+    seed: { type: "string" },
+    out: { type: "string" },
+    repeat: { type: "string" },
+    ...RANDOM_SHAPE_OPTIONS,
+  };
+  const { values, positionals } = parse("run", argv, options);
+  if (values.help) return print(HELP.run);
+  const path = oneModel("run", positionals);
+  const seed = count(values.seed, "seed", 0) ?? 0;
+  const repeat = count(values.repeat, "repeat", 1) ?? 1;
+  const shapes = randomShapes(values);
+  if (!values.random && (values.seed !== undefined || values.dim || values.shape)) {
+    throw new UsageError("--seed, --dim and --shape shape random inputs: add --random");
+  }
+  const bytes = readFile(path);
+  await ready();
+  const loadStarted = performance.now();
+  const model = about(path, () => new Model(bytes));
+  const prepareMs = performance.now() - loadStarted;
+  try {
+    const inputs = {};
+    for (const text of values.input ?? []) {
+      const at = text.indexOf("=");
+      let name;
+      let file;
+      if (at > 0) {
+        [name, file] = [text.slice(0, at), text.slice(at + 1)];
+      } else if (model.inputNames.length === 1) {
+        [name, file] = [model.inputNames[0], text];
+      } else {
+        throw new UsageError(`--input \`${text}\`: the model has ${model.inputNames.length} inputs, so name one: --input NAME=FILE.npy (inputs: ${model.inputNames.join(", ")})`);
+      }
+      if (name in inputs) throw new UsageError(`--input ${name} is given twice`);
+      inputs[name] = parseNpy(new Uint8Array(readFile(file)), file);
+    }
+    const missing = model.inputNames.filter((n) => !(n in inputs));
+    if (missing.length > 0) {
+      if (!values.random) {
+        throw new UsageError(`no data for input${missing.length > 1 ? "s" : ""} ${missing.map((n) => `\`${n}\``).join(", ")}: give --input NAME=FILE.npy or --random`);
+      }
+      const random = about(path, () => randomInputs(bytes, { seed, ...shapes }));
+      for (const name of missing) inputs[name] = random[name];
+    }
+    const times = [];
+    let outputs = null;
+    for (let r = 0; r < repeat; r++) {
+      const started = performance.now();
+      outputs = about(path, () => model.run(inputs));
+      times.push(performance.now() - started);
+    }
+    const names = Object.keys(outputs);
+    const files = values.out === undefined ? null : outputFileNames(names);
+    if (files) fs.mkdirSync(values.out, { recursive: true });
+    names.forEach((name, i) => {
+      let line = `${name}  ${describeTensor(outputs[name])}`;
+      if (files) {
+        const file = `${values.out.replace(/\/+$/, "")}/${files[i]}`;
+        writeFile(file, npyBytes(outputs[name]));
+        line += `  → ${file}`;
+      }
+      print(line);
+    });
+    process.stderr.write(`pare: ${timing(times, prepareMs)} (wasm ${simdLevel()})\n`);
+  } finally {
+    model.free();
+  }
+}
+
+/** `float32 [1, 16]  min -0.5  max 0.75  mean 0.125` (NaNs counted apart), as the native CLI. */
+function describeTensor(t) {
+  const head = `${t.dtype} [${t.shape.join(", ")}]`;
+  if (!ArrayBuffer.isView(t.data) || t.dtype === "float16" || t.dtype === "bfloat16") return head;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let finite = 0;
+  let nan = 0;
+  for (const raw of t.data) {
+    const v = Number(raw);
+    if (Number.isNaN(v)) {
+      nan++;
+      continue;
+    }
+    if (!Number.isFinite(v)) continue;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+    finite++;
+  }
+  if (finite === 0) return `${head}${nan ? `  (${nan} NaN)` : ""}`;
+  const nanNote = nan ? `  (${nan} NaN)` : "";
+  return `${head}  min ${sixDigits(min)}  max ${sixDigits(max)}  mean ${sixDigits(sum / finite)}${nanNote}`;
+}
+
+/** Six significant digits without trailing zeros, as the native CLI prints them
+ * (src/bin/pare/run.rs `number`): fixed-point within [1e-4, 1e6), else 1.23457e-5. */
+function sixDigits(v) {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const magnitude = Math.abs(v);
+  if (magnitude < 1e-4 || magnitude >= 1e6) return v.toExponential(5);
+  const decimals = Math.max(0, 5 - Math.floor(Math.log10(magnitude)));
+  const text = v.toFixed(decimals);
+  return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
+}
+
+function timing(times, prepareMs) {
+  const ms = (t) => (t >= 1000 ? `${(t / 1000).toFixed(3)} s` : `${t.toFixed(3)} ms`);
+  if (times.length === 1) return `ran in ${ms(times[0])} (prepare ${ms(prepareMs)})`;
+  const sorted = [...times].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  return `ran ${times.length} times: min ${ms(sorted[0])}, median ${ms(median)}, mean ${ms(mean)} (prepare ${ms(prepareMs)})`;
+}
+
 // --- compress ------------------------------------------------------------------------------------
 
 const COMPRESS_OPTIONS = {
@@ -252,6 +438,7 @@ const COMPRESS_OPTIONS = {
   "print-recipe": { type: "boolean" },
   "compare-inputs": { type: "string" },
   "no-compare": { type: "boolean" },
+  ...RANDOM_SHAPE_OPTIONS,
 };
 
 async function compressCommand(argv) {
@@ -266,12 +453,13 @@ async function compressCommand(argv) {
   if (values.calib !== undefined && values["calib-random"] !== undefined) throw new UsageError("give --calib or --calib-random, not both");
   const randomCount = count(values["calib-random"], "calib-random", 1);
   const seed = count(values.seed, "seed", 0) ?? 0;
+  const shapes = randomShapes(values);
 
   const started = performance.now();
   const bytes = readFile(path);
   const options = {};
   if (values.calib !== undefined) options.calibration = await npzArrays(values.calib);
-  if (randomCount !== undefined) options.calibrationRandom = { seed, samples: randomCount };
+  if (randomCount !== undefined) options.calibrationRandom = { seed, samples: randomCount, ...shapes };
   let lastStage = "";
   options.onProgress = ({ step, steps, stage }) => {
     if (stage !== lastStage) process.stderr.write(`pare: step ${step + 1}/${steps}: ${stage}…\n`);
@@ -292,7 +480,7 @@ async function compressCommand(argv) {
       compareOptions.inputs = firstSamples(options.calibration, COMPARE_SAMPLES);
       compareOptions.inputSource = "the first calibration samples (not held-out data)";
     } else {
-      compareOptions.random = { seed, samples: COMPARE_SAMPLES };
+      compareOptions.random = { seed, samples: COMPARE_SAMPLES, ...shapes };
     }
     comparison = about(path, () => compare(bytes, result.model, compareOptions));
     print(renderComparison(comparison));
@@ -402,15 +590,23 @@ function printCompressSummary(report, out) {
 // --- compare -------------------------------------------------------------------------------------
 
 async function compareCommand(argv) {
-  const options = { inputs: { type: "string" }, random: { type: "boolean" }, seed: { type: "string" }, samples: { type: "string" }, json: { type: "boolean" } };
+  const options = {
+    inputs: { type: "string" },
+    random: { type: "boolean" },
+    seed: { type: "string" },
+    samples: { type: "string" },
+    json: { type: "boolean" },
+    ...RANDOM_SHAPE_OPTIONS,
+  };
   const { values, positionals } = parse("compare", argv, options);
   if (values.help) return print(HELP.compare);
   if (positionals.length !== 2) {
     throw new UsageError(`\`pare compare\` takes two models, REFERENCE.onnx and CANDIDATE.onnx; got ${positionals.length} (see \`pare compare --help\`)`);
   }
-  if (values.inputs !== undefined && (values.random || values.seed !== undefined)) {
-    throw new UsageError("give --inputs or --random/--seed, not both");
+  if (values.inputs !== undefined && (values.random || values.seed !== undefined || values.dim || values.shape)) {
+    throw new UsageError("give --inputs or --random/--seed/--dim/--shape, not both");
   }
+  const shapes = randomShapes(values);
   const samples = count(values.samples, "samples", 1);
   const seed = count(values.seed, "seed", 0) ?? 0;
   const [refPath, candPath] = positionals;
@@ -422,10 +618,10 @@ async function compareCommand(argv) {
     compareOptions.inputs = samples === undefined ? arrays : firstSamples(arrays, samples);
     compareOptions.inputSource = `from ${values.inputs}`;
   } else {
-    compareOptions.random = { seed, samples: samples ?? 8 };
+    compareOptions.random = { seed, samples: samples ?? 8, ...shapes };
   }
   await ready();
-  const report = compare(reference, candidate, compareOptions);
+  const report = about(candPath, () => compare(reference, candidate, compareOptions));
   print(values.json ? JSON.stringify(report, null, 2) : renderComparison(report));
 }
 

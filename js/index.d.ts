@@ -3,7 +3,7 @@
 
 import type { CompareOptions, CompareReport, CompressOptions, CompressResult, Recipe } from "./pare.js";
 
-export { inspect, analyze, run, Model } from "./pare.js";
+export { inspect, analyze, run, randomInputs, Model } from "./pare.js";
 export type {
     Tensor,
     Tensors,
@@ -25,6 +25,48 @@ export function compress(bytes: Uint8Array | ArrayBuffer, recipe: Recipe | strin
 
 /** Runs both models on the same samples and reports how far the candidate is from the reference. */
 export function compare(reference: Uint8Array | ArrayBuffer, candidate: Uint8Array | ArrayBuffer, options?: CompareOptions): CompareReport;
+
+/** What class of failure a PareError reports (src/error.rs ErrorKind, plus the loader's own
+ * "not-ready" and "wasm-trap"):
+ * - "not-onnx": the bytes are not an ONNX model;
+ * - "external-data": the model keeps tensors in external files (pare reads single-file models);
+ * - "invalid-model": ONNX but malformed (bad tensor or attribute, undefined value, cycle);
+ * - "unsupported-op": an operator, or an opset of one, pare does not implement;
+ * - "bad-input": tensors or samples that do not fit the model (name, dtype, shape);
+ * - "bad-argument": an argument or option of the wrong type or value;
+ * - "invalid-recipe": the recipe is not valid;
+ * - "cannot-compress": a valid recipe that cannot apply to this model (nothing to quantize, old opset);
+ * - "run-failed": a node failed while the model ran;
+ * - "models-differ": compare was given models with different inputs or outputs;
+ * - "too-large": a tensor or sample larger than pare allows;
+ * - "not-ready": called before ready() resolved;
+ * - "wasm-trap": the WebAssembly module stopped (most often out of memory); every later call
+ *   fails the same way, so load pare afresh (a new page, Worker or process). */
+export type PareErrorKind =
+    | "not-onnx"
+    | "external-data"
+    | "invalid-model"
+    | "unsupported-op"
+    | "bad-input"
+    | "bad-argument"
+    | "invalid-recipe"
+    | "cannot-compress"
+    | "run-failed"
+    | "models-differ"
+    | "too-large"
+    | "not-ready"
+    | "wasm-trap";
+
+/** Every PareErrorKind, in the order above. */
+export const PARE_ERROR_KINDS: readonly PareErrorKind[];
+
+/** What every function and Model method of this package throws for pare's own failures (an
+ * exception thrown by your onProgress callback passes through unchanged). */
+export class PareError extends Error {
+    constructor(message: string, kind: PareErrorKind, options?: { cause?: unknown });
+    readonly name: "PareError";
+    readonly kind: PareErrorKind;
+}
 
 /** The wasm build in use: SIMD128 + relaxed SIMD, or SIMD128 alone. Results are bit-identical. */
 export type SimdLevel = "relaxed" | "simd128";

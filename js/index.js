@@ -19,11 +19,58 @@
 // a failed known-answer check (simdInfo() reports it), so a test can look at a broken engine.
 // Wasm bytes come from fetch(URL relative to this module) in browsers and workers, and from the
 // file system in Node (Node's fetch cannot read file: URLs).
+//
+// Errors: every API call throws a PareError (errors.js) with a `kind` a program can branch on:
+// the kinds pare's Rust side reports (not-onnx, unsupported-op, …), plus "not-ready" before
+// ready() resolved and "wasm-trap" when the WebAssembly module stopped (out of memory, or a bug),
+// after which every call fails with "wasm-trap" too: the module must be loaded afresh (a new
+// page, Worker or process). An exception thrown by the caller's own onProgress passes through.
 
-import initGlue from "./pare.js";
+import initGlue, * as glue from "./pare.js";
+import { PareError, PARE_ERROR_KINDS, checkUsable, guard, isTrapped, toPareError } from "./errors.js";
 import { relaxedDotAddCorrect, relaxedSimdAvailable } from "./simd.js";
 
-export { inspect, analyze, run, compress, compare, Model } from "./pare.js";
+export { PareError, PARE_ERROR_KINDS };
+
+const isLoaded = () => loaded !== null;
+
+/** Summarizes a model (pare.d.ts). */
+export const inspect = guard(glue.inspect, isLoaded);
+/** The full analysis `pare inspect --json` prints (pare.d.ts). */
+export const analyze = guard(glue.analyze, isLoaded);
+/** Runs a model once (pare.d.ts). */
+export const run = guard(glue.run, isLoaded);
+/** Seeded random inputs for one run, as `pare run --random` makes them (pare.d.ts). */
+export const randomInputs = guard(glue.randomInputs, isLoaded);
+/** Compresses a model with a recipe (pare.d.ts). */
+export const compress = guard(glue.compress, isLoaded);
+/** Compares two models on the same samples (pare.d.ts). */
+export const compare = guard(glue.compare, isLoaded);
+
+/** A model parsed and prepared once, to run many times (pare.d.ts); its errors are PareErrors. */
+export class Model extends glue.Model {
+  constructor(bytes) {
+    checkUsable(isLoaded);
+    try {
+      super(bytes);
+    } catch (e) {
+      throw toPareError(e);
+    }
+  }
+
+  /** Frees the model's memory; does nothing once the module trapped (its memory is gone). */
+  free() {
+    if (!isTrapped()) super.free();
+  }
+}
+// Every method and getter that enters the module (run, inspect, inputNames, …) goes through the
+// guard; free is above, the constructor and wasm-bindgen internals (__…) are left alone.
+for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(glue.Model.prototype))) {
+  if (name === "constructor" || name === "free" || name.startsWith("__")) continue;
+  if (typeof descriptor.value === "function") descriptor.value = guard(descriptor.value, isLoaded);
+  if (descriptor.get) descriptor.get = guard(descriptor.get, isLoaded);
+  Object.defineProperty(Model.prototype, name, descriptor);
+}
 
 const WASM_FILES = { simd128: "pare_bg.wasm", relaxed: "pare_relaxed_bg.wasm" };
 const CHOICES = ["auto", "relaxed", "simd128"];

@@ -25,8 +25,10 @@ pkg.bin = { pare: "cli.mjs" };
 pkg.files = [
   "index.js",
   "index.d.ts",
+  "errors.js",
   "simd.js",
   "cli.mjs",
+  "npy_write.mjs",
   "npz.js",
   "pare.js",
   "pare.d.ts",

@@ -32,7 +32,7 @@ add_js() {
         echo "build_pkg: pkg/ lacks a wasm build; run scripts/build_pkg.sh without arguments" >&2
         exit 1
     fi
-    cp js/index.js js/index.d.ts js/simd.js js/cli.mjs pkg/
+    cp js/index.js js/index.d.ts js/errors.js js/simd.js js/cli.mjs js/npy_write.mjs pkg/
     cp www/npz.js pkg/npz.js
     chmod +x pkg/cli.mjs
     node js/package_json.mjs pkg/package.json

@@ -45,6 +45,15 @@ pub enum NpyError {
     Unwritable(String, &'static str),
 }
 
+impl NpyError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            NpyError::TooLarge(_) => crate::error::ErrorKind::TooLarge,
+            _ => crate::error::ErrorKind::BadInput,
+        }
+    }
+}
+
 /// Reads a whole `.npy` file.
 pub fn read_npy(bytes: &[u8]) -> Result<Tensor, NpyError> {
     let (header, data) = split_header(bytes)?;

@@ -35,3 +35,17 @@ pub enum CompareError {
     #[error("the {model} model failed on sample {sample} (counting from 0): {source}")]
     Run { model: Role, sample: usize, source: RunError },
 }
+
+impl CompareError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            CompareError::NoInputs => ErrorKind::BadArgument,
+            CompareError::InputsDiffer(_)
+            | CompareError::OutputsDiffer(_)
+            | CompareError::OutputShape { .. }
+            | CompareError::NotNumeric { .. } => ErrorKind::ModelsDiffer,
+            CompareError::Prepare { source, .. } | CompareError::Run { source, .. } => source.kind(),
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! `CompressError`: what can stop a recipe, each naming the problem.
 
 use super::binarize::BinarizeError;
+use crate::error::ErrorKind;
 use super::prune::PruneError;
 use super::quantize::QuantizeError;
 
@@ -14,4 +15,15 @@ pub enum CompressError {
     Prune(#[from] PruneError),
     #[error(transparent)]
     Binarize(#[from] BinarizeError),
+}
+
+impl CompressError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            CompressError::Recipe(_) => ErrorKind::InvalidRecipe,
+            CompressError::Quantize(e) => e.kind(),
+            CompressError::Prune(e) => e.kind(),
+            CompressError::Binarize(e) => e.kind(),
+        }
+    }
 }

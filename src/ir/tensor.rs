@@ -151,6 +151,16 @@ pub enum TensorError {
     TooLarge(Vec<usize>),
 }
 
+impl TensorError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            TensorError::ElementCount { .. } | TensorError::DType { .. } => ErrorKind::BadInput,
+            TensorError::TooLarge(_) => ErrorKind::TooLarge,
+        }
+    }
+}
+
 impl Tensor {
     /// Builds a tensor from a shape and row-major data, checking the element count.
     pub fn from_vec<T: Element>(shape: &[usize], data: Vec<T>) -> Result<Tensor, TensorError> {

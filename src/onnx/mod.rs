@@ -33,6 +33,18 @@ pub enum OnnxError {
 }
 
 impl OnnxError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            OnnxError::NotOnnx(_) | OnnxError::Protobuf(_) => ErrorKind::NotOnnx,
+            OnnxError::ExternalData { .. } => ErrorKind::ExternalData,
+            OnnxError::InvalidTensor { .. } | OnnxError::InvalidAttribute { .. } => ErrorKind::InvalidModel,
+            OnnxError::InNode { source, .. } => source.kind(),
+        }
+    }
+}
+
+impl OnnxError {
     fn in_node(self, node: &str, op_type: &str) -> OnnxError {
         OnnxError::InNode { node: node.to_string(), op_type: op_type.to_string(), source: Box::new(self) }
     }

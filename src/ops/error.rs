@@ -15,6 +15,9 @@ pub enum OpError {
     Unsupported(String),
     #[error("{0}")]
     Invalid(String),
+    /// The memory for a result could not be had (or the result is over a size cap).
+    #[error("{0}")]
+    TooLarge(String),
     #[error(transparent)]
     Tensor(#[from] TensorError),
     #[error(transparent)]
@@ -33,6 +36,9 @@ impl OpError {
     }
     pub fn invalid(reason: impl Into<String>) -> OpError {
         OpError::Invalid(reason.into())
+    }
+    pub fn too_large(reason: impl Into<String>) -> OpError {
+        OpError::TooLarge(reason.into())
     }
     pub fn unsupported(reason: impl Into<String>) -> OpError {
         OpError::Unsupported(reason.into())

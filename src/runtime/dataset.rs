@@ -35,6 +35,13 @@ pub enum DatasetError {
     Tensor { name: String, reason: String },
 }
 
+impl DatasetError {
+    /// Every dataset error is about the arrays given, so it is a bad input.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::BadInput
+    }
+}
+
 impl Dataset {
     /// `samples` sets of seeded random inputs (see `RandomInputs`): sample `i` uses seed
     /// `generator.seed + i`, so a data set is reproducible from its first seed.

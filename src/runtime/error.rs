@@ -1,6 +1,7 @@
 //! `RunError`: why a model could not be prepared or run, naming the node or input concerned.
 
-use crate::ir::TopoError;
+use crate::error::ErrorKind;
+use crate::ir::{TensorError, TopoError};
 use crate::ops::OpError;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -29,4 +30,30 @@ pub enum RunError {
     InputShape { name: String, got: Vec<usize>, want: String },
     #[error("subgraph expects {want} inputs, got {got}")]
     SubgraphArity { want: usize, got: usize },
+}
+
+impl RunError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            RunError::Build { source, .. } => match source {
+                OpError::Unsupported(_) => ErrorKind::UnsupportedOp,
+                OpError::Tensor(TensorError::TooLarge(_)) | OpError::TooLarge(_) => ErrorKind::TooLarge,
+                _ => ErrorKind::InvalidModel,
+            },
+            RunError::Node { source, .. } => match source {
+                OpError::Unsupported(_) => ErrorKind::UnsupportedOp,
+                OpError::Tensor(TensorError::TooLarge(_)) | OpError::TooLarge(_) => ErrorKind::TooLarge,
+                _ => ErrorKind::RunFailed,
+            },
+            RunError::OutputCount { .. } | RunError::SubgraphArity { .. } => ErrorKind::RunFailed,
+            RunError::UndefinedValue { .. }
+            | RunError::MissingOpset { .. }
+            | RunError::Topology(_)
+            | RunError::MissingOutput(_) => ErrorKind::InvalidModel,
+            RunError::MissingInput { .. }
+            | RunError::UnknownInput { .. }
+            | RunError::InputType { .. }
+            | RunError::InputShape { .. } => ErrorKind::BadInput,
+        }
+    }
 }

@@ -50,6 +50,19 @@ pub enum RandomInputError {
     ShapeMismatch { name: String, given: Vec<usize>, declared: String },
 }
 
+impl RandomInputError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            RandomInputError::TooLarge { .. } => ErrorKind::TooLarge,
+            RandomInputError::NoShape { .. } | RandomInputError::NoType { .. } | RandomInputError::UnsupportedType { .. } => {
+                ErrorKind::BadInput
+            }
+            _ => ErrorKind::BadArgument,
+        }
+    }
+}
+
 /// How to make random inputs: a seed and values for symbolic dims.
 #[derive(Clone, Debug, Default)]
 pub struct RandomInputs {

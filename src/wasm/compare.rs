@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::random_options::{RandomRequest, random_samples, read_random};
-use super::{JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, read_inputs, set};
+use super::{ApiError, JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, read_inputs, set};
 use crate::compare::{CompareOptions, compare_models_with_progress};
 use crate::onnx::decode_model;
 use crate::runtime::random_inputs::declared_inputs;
@@ -65,8 +65,8 @@ pub fn compare(
     #[wasm_bindgen(unchecked_param_type = "CompareOptions | undefined")] options: JsValue,
 ) -> JsResult<JsValue> {
     install_panic_hook();
-    let reference = decode_model(&model_bytes(&reference)?).map_err(|e| fail(format_args!("reference: {e}")))?;
-    let candidate = decode_model(&model_bytes(&candidate)?).map_err(|e| fail(format_args!("candidate: {e}")))?;
+    let reference = decode_model(&model_bytes(&reference)?).map_err(|e| ApiError::from(e).context("reference"))?;
+    let candidate = decode_model(&model_bytes(&candidate)?).map_err(|e| ApiError::from(e).context("candidate"))?;
     let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
     if !is_plain_object(&options) {
         return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
@@ -105,7 +105,7 @@ pub fn compare(
     let options = CompareOptions { intermediates, input_source };
     let report = compare_models_with_progress(&reference, &candidate, &inputs, &options, &mut progress)?;
     if let Some(e) = thrown {
-        return Err(fail(format_args!("`onProgress` threw: {}", describe_error(&e))));
+        return Err(ApiError::Thrown(e));
     }
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     report.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the report: {e}")))

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::compare::{describe_error, samples_from};
-use super::{JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, set};
+use super::{ApiError, JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, set};
 use crate::compress::{Progress, Recipe, compress as compress_model};
 use crate::onnx::{decode_model, encode_model};
 use crate::runtime::Dataset;
@@ -45,7 +45,7 @@ pub fn compress(
     #[wasm_bindgen(unchecked_param_type = "CompressOptions | undefined")] options: JsValue,
 ) -> JsResult<JsValue> {
     install_panic_hook();
-    let model = decode_model(&model_bytes(&bytes)?).map_err(fail)?;
+    let model = decode_model(&model_bytes(&bytes)?)?;
     let recipe = read_recipe(&recipe)?;
     let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
     if !is_plain_object(&options) {
@@ -73,9 +73,9 @@ pub fn compress(
             thrown = Some(e);
         }
     };
-    let (compressed, report) = compress_model(&model, &recipe, calibration.as_ref(), &mut progress).map_err(fail)?;
+    let (compressed, report) = compress_model(&model, &recipe, calibration.as_ref(), &mut progress)?;
     if let Some(e) = thrown {
-        return Err(fail(format_args!("`onProgress` threw: {}", describe_error(&e))));
+        return Err(ApiError::Thrown(e));
     }
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     let result = Object::new();
@@ -98,5 +98,5 @@ fn read_recipe(value: &JsValue) -> JsResult<Recipe> {
             .unwrap_or_default(),
         None => return Err(fail(format_args!("the recipe must be an object or a JSON string, got {}", describe(value)))),
     };
-    Recipe::from_json(&text).map_err(fail)
+    Ok(Recipe::from_json(&text)?)
 }

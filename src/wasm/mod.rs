@@ -36,21 +36,28 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::analysis::{AnalysisOptions, ModelSummary, analyze_model, summarize};
+use crate::error::ErrorKind;
 use crate::ir::{Bytes, DType, Element, Tensor, checked_numel};
 use crate::onnx::decode_model;
 use crate::runtime::Session;
 
-type JsResult<T> = Result<T, JsError>;
+type JsResult<T> = Result<T, ApiError>;
 
 mod compare;
 mod compress;
+mod error;
 mod random_options;
+
+pub use error::ApiError;
 
 pub use compare::compare;
 pub use compress::compress;
+pub use random_options::random_inputs;
 
-fn fail(message: impl Display) -> JsError {
-    JsError::new(&message.to_string())
+/// An argument of the wrong type or value (`PareError` of kind "bad-argument"). Errors of the
+/// core keep their own kind: convert them with `?` or `ApiError::from`, not with this.
+fn fail(message: impl Display) -> ApiError {
+    ApiError::bad_argument(message)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,9 +216,14 @@ fn model_bytes(value: &JsValue) -> JsResult<Vec<u8>> {
 fn run_session(session: &Session, inputs: &JsValue) -> JsResult<Object> {
     let feeds = read_inputs(inputs)?;
     let outputs = session.run(feeds)?;
+    tensors_to_js(&outputs)
+}
+
+/// Named tensors → `{ name: { dtype, shape, data } }`, in order.
+fn tensors_to_js(tensors: &[(String, Tensor)]) -> JsResult<Object> {
     let result = Object::new();
-    for (name, tensor) in &outputs {
-        let value = tensor_to_js(tensor).map_err(|e| fail(format_args!("output `{name}`: {e}")))?;
+    for (name, tensor) in tensors {
+        let value = tensor_to_js(tensor).map_err(|e| fail(format_args!("`{name}`: {e}")))?;
         set(&result, name, &value).map_err(fail)?;
     }
     Ok(result)
@@ -240,7 +252,7 @@ fn read_inputs(inputs: &JsValue) -> JsResult<Vec<(String, Tensor)>> {
         let Some(name) = key.as_string() else {
             return Err(fail(format_args!("input names must be strings, got {}", describe(&key))));
         };
-        let tensor = tensor_from_js(&value).map_err(|e| fail(format_args!("input `{name}`: {e}")))?;
+        let tensor = tensor_from_js(&value).map_err(|e| ApiError::new(ErrorKind::BadInput, format_args!("input `{name}`: {e}")))?;
         feeds.push((name, tensor));
     }
     Ok(feeds)

@@ -14,7 +14,12 @@ use std::collections::HashMap;
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
-use super::{JsResult, MAX_SAFE_INTEGER, describe, fail, get, is_plain_object};
+use super::{
+    ApiError, JsResult, MAX_SAFE_INTEGER, describe, fail, get, install_panic_hook, is_plain_object, model_bytes,
+    tensors_to_js,
+};
+use crate::error::ErrorKind;
+use crate::onnx::decode_model;
 use crate::compare::random_input_sets;
 use crate::ir::{DimValue, Model, checked_numel};
 use crate::runtime::random_inputs::{declared_inputs, resolve_shape};
@@ -31,6 +36,30 @@ const MAX_RANK: usize = 32;
 /// Elements of all random samples together (512 MiB of float32): wasm32 has 4 GiB at most,
 /// and the models run on these samples need room too.
 const MAX_TOTAL_ELEMENTS: usize = 1 << 27;
+
+/// Seeded random inputs for one run of a model, keyed by input name: what `pare run --random
+/// --seed N --dim NAME=SIZE --shape INPUT=D0,…` feeds (floats uniform in [-1, 1), integers in
+/// [0, 4), bools 50/50). `options`: `{ seed, dims, shapes }` as in `RandomSamples`.
+#[wasm_bindgen(js_name = randomInputs, unchecked_return_type = "Tensors")]
+pub fn random_inputs(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "{ seed?: number; dims?: Record<string, number>; shapes?: Record<string, number[]> } | undefined")]
+    options: JsValue,
+) -> JsResult<Object> {
+    install_panic_hook();
+    let model = decode_model(&model_bytes(&bytes)?)?;
+    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
+    let mut request = read_random(&options, "options")?;
+    if !get(&options, "samples").map_err(fail)?.is_undefined() {
+        return Err(fail("randomInputs makes the inputs of one run: `samples` does not apply"));
+    }
+    request.count = 1;
+    let (sets, _) = random_samples(&model, &request)?;
+    match sets.first() {
+        Some(set) => tensors_to_js(set),
+        None => Err(fail("no random sample was made")),
+    }
+}
 
 /// What a random-sample option object asks for.
 pub(super) struct RandomRequest {
@@ -69,17 +98,17 @@ pub(super) fn read_random(value: &JsValue, key: &str) -> JsResult<RandomRequest>
 /// that the dims and shapes fit the model and that the samples stay under the size cap.
 pub(super) fn random_samples(model: &Model, request: &RandomRequest) -> JsResult<(Vec<InputSet>, String)> {
     let specs = declared_inputs(&model.graph);
-    request.generator.check_dims(&specs).map_err(fail)?;
+    request.generator.check_dims(&specs)?;
     let per_sample = elements_per_sample(&specs, &request.generator)?;
     let total = per_sample.checked_mul(request.count).filter(|&n| n <= MAX_TOTAL_ELEMENTS);
     if total.is_none() {
-        return Err(fail(format_args!(
+        return Err(ApiError::new(ErrorKind::TooLarge, format_args!(
             "{} random samples of {per_sample} elements each are too many (pare makes at most {MAX_TOTAL_ELEMENTS} \
              elements of random samples): ask for fewer samples or smaller dims",
             request.count
         )));
     }
-    let sets = random_input_sets(model, &request.generator, request.count).map_err(fail)?;
+    let sets = random_input_sets(model, &request.generator, request.count)?;
     Ok((sets, describe_source(&request.generator)))
 }
 
@@ -121,7 +150,7 @@ fn elements_per_sample(specs: &[crate::runtime::InputSpec], generator: &RandomIn
         let shape = match generator.shapes.get(&spec.name) {
             Some(shape) => shape.clone(),
             None if spec.shape.is_none() => continue,
-            None => resolve_shape(spec, &dims).map_err(fail)?,
+            None => resolve_shape(spec, &dims)?,
         };
         let elements = checked_numel(&shape).ok().and_then(|n| total.checked_add(n));
         total = elements.ok_or_else(|| fail(format_args!("input `{}` would have shape {shape:?}, too large", spec.name)))?;

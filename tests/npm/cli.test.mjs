@@ -145,3 +145,112 @@ test("errors: exit 1 when the command fails, 2 when the command line is wrong", 
     assert.match(r.stderr, message);
   }
 });
+
+// --- run, --dim and --shape ----------------------------------------------------------------------
+
+// A model with a symbolic batch dim (onnx's helpers), for --dim/--shape: y = Relu(x), x [batch, 3].
+const dynPath = path.join(scratch, "symbolic_batch.onnx");
+execFileSync(path.join(root, ".venv/bin/python"), [
+  "-c",
+  `import onnx, sys
+from onnx import TensorProto, helper
+x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3])
+y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])
+g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "dyn", [x], [y])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), sys.argv[1])`,
+  dynPath,
+]);
+
+/** Runs `python -c code args…` in the venv and parses its last stdout line as JSON. */
+function python(code, ...args) {
+  const out = execFileSync(path.join(root, ".venv/bin/python"), ["-c", code, ...args], { encoding: "utf8" });
+  return JSON.parse(out.trim().split("\n").at(-1));
+}
+
+test("run on real digits from .npy: the logits file numpy reads equals onnxruntime's", () => {
+  const digits = path.join(scratch, "digits.npy");
+  execFileSync(path.join(root, ".venv/bin/python"), [
+    "-c",
+    `import numpy as np, sys; np.save(sys.argv[2], (np.load(sys.argv[1] + "/heldout_pixels.npy")[:5] / 255).astype(np.float32))`,
+    fixture,
+    digits,
+  ]);
+  const out = path.join(scratch, "run-digits");
+  const r = pare("run", modelPath, "--input", `image=${digits}`, "--out", out, "--repeat", "3");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^logits {2}float32 \[5, 10\] {2}min -?[\d.]+ {2}max [\d.]+ {2}mean -?[\d.]+ {2}→ .*logits\.npy$/m);
+  assert.match(r.stderr, /ran 3 times: min .* median .* mean .*prepare/);
+  const check = python(
+    `import json, sys, numpy as np, onnxruntime as ort
+got = np.load(sys.argv[3] + "/logits.npy")
+x = np.load(sys.argv[2])
+want = ort.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"]).run(None, {"image": x})[0]
+print(json.dumps({"dtype": str(got.dtype), "shape": list(got.shape), "diff": float(np.abs(got - want).max()),
+  "argmax": (got.argmax(1) == want.argmax(1)).all().item(), "min": float(got.min())}))`,
+    modelPath,
+    digits,
+    out,
+  );
+  assert.equal(check.dtype, "float32");
+  assert.deepEqual(check.shape, [5, 10]);
+  assert.ok(check.diff < 1e-4, `max |pare - onnxruntime| = ${check.diff}`);
+  assert.ok(check.argmax);
+  // The printed min is the file's min with six significant digits.
+  const printedMin = Number(/min (-?[\d.e-]+)/.exec(r.stdout)[1]);
+  assert.ok(Math.abs(printedMin - check.min) <= Math.abs(check.min) * 1e-5, `${printedMin} vs ${check.min}`);
+
+  // A model with one input also takes --input FILE.npy.
+  const bare = pare("run", modelPath, "--input", digits);
+  assert.equal(bare.code, 0, bare.stderr);
+  assert.equal(bare.stdout.split("  →")[0].trim(), r.stdout.split("  →")[0].trim());
+});
+
+test("run --random: the API's randomInputs for the seed, and --dim/--shape size symbolic dims", async () => {
+  const pareApi = await import(path.join(root, "pkg/index.js"));
+  await pareApi.ready();
+  const out = path.join(scratch, "run-random");
+  const r = pare("run", modelPath, "--random", "--seed", "3", "--out", out);
+  assert.equal(r.code, 0, r.stderr);
+  const inputs = pareApi.randomInputs(fs.readFileSync(modelPath), { seed: 3 });
+  assert.deepEqual(inputs.image.shape, [1, 1, 28, 28]);
+  assert.ok(inputs.image.data.every((v) => v >= -1 && v < 1), "floats in [-1, 1)");
+  const want = pareApi.run(fs.readFileSync(modelPath), inputs).logits.data;
+  const file = fs.readFileSync(path.join(out, "logits.npy"));
+  const got = new Float32Array(file.buffer.slice(file.byteOffset + file.length - 40, file.byteOffset + file.length));
+  assert.deepEqual(Array.from(got), Array.from(want), "the CLI ran the API's random inputs for seed 3");
+  const other = pare("run", modelPath, "--random", "--seed", "4");
+  assert.equal(other.code, 0, other.stderr);
+  assert.match(other.stdout, /^logits {2}float32 \[1, 10\]/);
+  assert.notEqual(other.stdout.trim(), r.stdout.split("  →")[0].trim(), "another seed, other outputs");
+
+  const dims = pare("run", dynPath, "--random", "--dim", "batch=5");
+  assert.equal(dims.code, 0, dims.stderr);
+  assert.match(dims.stdout, /^y {2}float32 \[5, 3\] {2}min 0 /m);
+  const shape = pare("run", dynPath, "--random", "--shape", "x=2,3");
+  assert.match(shape.stdout, /^y {2}float32 \[2, 3\]/m);
+  const unknownDim = pare("run", dynPath, "--random", "--dim", "nope=2");
+  assert.equal(unknownDim.code, 1);
+  assert.match(unknownDim.stderr, /dim `nope` is set but no input declares it/);
+
+  const compared = pare("compare", dynPath, dynPath, "--dim", "batch=7", "--samples", "2", "--json");
+  assert.equal(compared.code, 0, compared.stderr);
+  const report = JSON.parse(compared.stdout);
+  assert.equal(report.samples, 2);
+  assert.match(report.input_source, /batch=7/);
+  const compressed = pare("compress", modelPath, "-o", path.join(scratch, "d.onnx"), "--quantize", "int8", "--calib-random", "2", "--dim", "nope=2");
+  assert.equal(compressed.code, 1);
+  assert.match(compressed.stderr, /dim `nope`/);
+
+  for (const [args, message] of [
+    [["run", modelPath], /no data for input `image`: give --input NAME=FILE\.npy or --random/],
+    [["run", modelPath, "--seed", "2"], /add --random/],
+    [["run", dynPath, "--random", "--dim", "batch=0"], /`0` is not a whole number ≥ 1/],
+    [["run", dynPath, "--random", "--dim", "batch"], /expected NAME=SIZE/],
+    [["run", dynPath, "--random", "--shape", "x=2,a"], /`a` is not a whole number/],
+    [["compare", modelPath, modelPath, "--inputs", heldoutNpz, "--dim", "batch=2"], /not both/],
+  ]) {
+    const e = pare(...args);
+    assert.equal(e.code, 2, `${args.join(" ")}: ${e.stderr}`);
+    assert.match(e.stderr, message);
+  }
+});

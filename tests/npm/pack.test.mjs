@@ -33,7 +33,7 @@ before(() => {
 
 test("the tarball holds both wasm builds, the loader, its types and the CLI", () => {
   const files = packed.files.map((f) => f.path).sort();
-  for (const f of ["package.json", "index.js", "index.d.ts", "simd.js", "cli.mjs", "npz.js", "pare.js", "pare.d.ts", "pare_bg.wasm", "pare_relaxed_bg.wasm"]) {
+  for (const f of ["package.json", "index.js", "index.d.ts", "errors.js", "simd.js", "cli.mjs", "npy_write.mjs", "npz.js", "pare.js", "pare.d.ts", "pare_bg.wasm", "pare_relaxed_bg.wasm"]) {
     assert.ok(files.includes(f), `${f} missing from ${files.join(", ")}`);
   }
   const size = (name) => packed.files.find((f) => f.path === name).size;
@@ -73,8 +73,8 @@ test("TypeScript checks a consumer against the packed types, and rejects a wrong
   fs.writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify(tsconfig));
   fs.writeFileSync(
     path.join(app, "good.mts"),
-    `import init, { ready, inspect, compress, compare, Model, simdLevel, simdInfo } from "pare";
-import type { CompressResult, Recipe, SimdLevel, Tensor } from "pare";
+    `import init, { ready, inspect, compress, compare, Model, simdLevel, simdInfo, PareError, PARE_ERROR_KINDS } from "pare";
+import type { CompressResult, PareErrorKind, Recipe, SimdLevel, Tensor } from "pare";
 declare const bytes: Uint8Array;
 const info = await ready({ simd: "auto" });
 const level: SimdLevel | null = simdLevel();
@@ -86,6 +86,14 @@ const model = new Model(result.model);
 const input: Tensor = { dtype: "float32", shape: [1, 1, 28, 28], data: new Float32Array(784) };
 const outputs = model.run({ image: input });
 console.log(inspect(bytes).node_count, outputs.logits.shape, model.inputNames, compare(bytes, result.model).outputs[0].metrics.cosine);
+try {
+  inspect(new Uint8Array([1, 2, 3]));
+} catch (e) {
+  if (e instanceof PareError) {
+    const kind: PareErrorKind = e.kind;
+    console.log(kind === "not-onnx", e.message, PARE_ERROR_KINDS.length);
+  }
+}
 `,
   );
   const good = spawnSync(process.execPath, [tsc, "-p", "."], { cwd: app, encoding: "utf8" });
@@ -96,11 +104,13 @@ console.log(inspect(bytes).node_count, outputs.logits.shape, model.inputNames, c
     `import { ready, compress } from "pare";
 await ready({ simd: "avx512" });
 compress(42, "recipe");
+const kind: import("pare").PareErrorKind = "no-such-kind";
 `,
   );
   const bad = spawnSync(process.execPath, [tsc, "-p", "."], { cwd: app, encoding: "utf8" });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stdout, /bad\.mts.*"avx512"/);
   assert.match(bad.stdout, /bad\.mts.*42|number.*not assignable/);
+  assert.match(bad.stdout, /bad\.mts.*"no-such-kind"/);
   assert.doesNotMatch(bad.stdout, /good\.mts/);
 });

@@ -39,6 +39,16 @@ pub enum BinarizeError {
     Selection(String),
 }
 
+impl BinarizeError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            BinarizeError::Opset(_) | BinarizeError::NothingToBinarize(_) => ErrorKind::CannotCompress,
+            BinarizeError::Selection(_) => ErrorKind::InvalidRecipe,
+        }
+    }
+}
+
 /// A layer binarize may change, in main-graph order.
 struct Candidate {
     layer: WeightedLayer,

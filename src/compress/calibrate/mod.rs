@@ -36,6 +36,15 @@ pub enum CalibrateError {
     Prepare(RunError),
 }
 
+impl CalibrateError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            CalibrateError::Empty => crate::error::ErrorKind::BadArgument,
+            CalibrateError::Run { source, .. } | CalibrateError::Prepare(source) => source.kind(),
+        }
+    }
+}
+
 /// Ranges for the float32 tensors among `wanted` (graph inputs or values produced by the
 /// main graph's nodes) over the first `spec.max_samples` samples of `data`. Tensors that never
 /// appear as float32 get no range. `scheme` is the activation scheme (MSE measures its error).

@@ -43,6 +43,18 @@ pub enum PruneError {
     Correction(String),
 }
 
+impl PruneError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            PruneError::Spec(_) | PruneError::Selection(_) => ErrorKind::InvalidRecipe,
+            PruneError::Weight { .. } | PruneError::EveryChannel { .. } | PruneError::Surgery(_) => ErrorKind::CannotCompress,
+            PruneError::Calibration(_) => ErrorKind::BadArgument,
+            PruneError::Correction(_) => ErrorKind::RunFailed,
+        }
+    }
+}
+
 /// Prunes `model` in place as `spec` says and reports what changed and what was skipped.
 pub fn apply(model: &mut Model, spec: &PruneSpec, ctx: &mut PassContext) -> Result<PruneReport, PruneError> {
     spec.validate().map_err(PruneError::Spec)?;

@@ -33,6 +33,18 @@ pub enum QuantizeError {
     Calibrate(#[from] CalibrateError),
 }
 
+impl QuantizeError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            QuantizeError::NeedsCalibration => ErrorKind::BadArgument,
+            QuantizeError::NothingToQuantize(_) | QuantizeError::Opset { .. } => ErrorKind::CannotCompress,
+            QuantizeError::Graph(_) => ErrorKind::InvalidModel,
+            QuantizeError::Calibrate(e) => e.kind(),
+        }
+    }
+}
+
 pub fn apply(model: &mut Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Result<QuantizeReport, QuantizeError> {
     check_opset(model, spec)?;
     let mut report = QuantizeReport {

@@ -187,7 +187,7 @@ pub(super) fn conv_into<T: NnFloat>(
                     .ok_or_else(|| OpError::invalid("im2col buffer too large"))?;
                 if col.len() < col_len {
                     col.try_reserve_exact(col_len - col.len())
-                        .map_err(|_| OpError::invalid(format!("cannot allocate {col_len} elements for im2col")))?;
+                        .map_err(|_| OpError::too_large(format!("cannot allocate {col_len} elements for im2col")))?;
                 }
                 col.resize(col_len, T::zero());
                 im2col(x_group, group_in, &block, &mut col);

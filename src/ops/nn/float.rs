@@ -215,7 +215,7 @@ pub fn same_dtype(first: &Tensor, other: &Tensor, index: usize, what: &'static s
 /// `len` copies of `value`, or an error (instead of an abort) when memory cannot be reserved.
 pub fn filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>, OpError> {
     let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| OpError::invalid(format!("cannot allocate {len} elements for the result")))?;
+    v.try_reserve_exact(len).map_err(|_| OpError::too_large(format!("cannot allocate {len} elements for the result")))?;
     v.resize(len, value);
     Ok(v)
 }

@@ -50,7 +50,7 @@ impl PoolPlan {
                 (geometry.input[axis], geometry.kernel[axis], geometry.strides[axis], geometry.dilations[axis]);
             let (pb, pe) = (geometry.pads_begin[axis], geometry.pads_end[axis]);
             let mut spans = Vec::new();
-            spans.try_reserve_exact(geometry.output[axis]).map_err(|_| OpError::invalid("pooling output too large"))?;
+            spans.try_reserve_exact(geometry.output[axis]).map_err(|_| OpError::too_large("pooling output too large"))?;
             for o in 0..geometry.output[axis] {
                 // Tap j sits at padded coordinate o·s + j·d; the input occupies [pb, pb + len).
                 let start = o * s;

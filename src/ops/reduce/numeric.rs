@@ -106,7 +106,7 @@ pub(crate) use numeric_dispatch;
 pub fn try_filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>, crate::ops::OpError> {
     let mut v = Vec::new();
     v.try_reserve_exact(len)
-        .map_err(|_| crate::ops::OpError::invalid(format!("cannot allocate {len} elements for the result")))?;
+        .map_err(|_| crate::ops::OpError::too_large(format!("cannot allocate {len} elements for the result")))?;
     v.resize(len, value);
     Ok(v)
 }
@@ -115,7 +115,7 @@ pub fn try_filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>, crate::ops::
 pub fn try_with_capacity<T>(len: usize) -> Result<Vec<T>, crate::ops::OpError> {
     let mut v = Vec::new();
     v.try_reserve_exact(len)
-        .map_err(|_| crate::ops::OpError::invalid(format!("cannot allocate {len} elements for the result")))?;
+        .map_err(|_| crate::ops::OpError::too_large(format!("cannot allocate {len} elements for the result")))?;
     Ok(v)
 }
 

@@ -22,13 +22,13 @@ pub const MAX_OUTPUT_BYTES: usize = if usize::BITS > 40 { 1 << 34 } else { isize
 pub fn output_vec<T>(n: usize) -> Result<Vec<T>, OpError> {
     let bytes = n.saturating_mul(std::mem::size_of::<T>());
     if bytes > MAX_OUTPUT_BYTES {
-        return Err(OpError::invalid(format!(
+        return Err(OpError::too_large(format!(
             "output of {n} elements ({bytes} bytes) exceeds the {MAX_OUTPUT_BYTES}-byte limit"
         )));
     }
     let mut v = Vec::new();
     v.try_reserve_exact(n).map_err(|_| {
-        OpError::invalid(format!("cannot allocate an output of {n} elements ({} bytes each)", std::mem::size_of::<T>()))
+        OpError::too_large(format!("cannot allocate an output of {n} elements ({} bytes each)", std::mem::size_of::<T>()))
     })?;
     Ok(v)
 }
