@@ -1,6 +1,7 @@
 //! Model analysis: what a model holds and costs before any compression — params and bytes per
 //! dtype, FLOPs/MACs and memory access cost per node and in total, parallelism and
-//! fragmentation, an op table, and the architecture lint of `COMPRESSION.md` §1.
+//! fragmentation, an op table, the architecture lint of `COMPRESSION.md` §1, and the
+//! distribution of every layer's weights (histograms, sparsity, levels).
 //!
 //! The analysis proper ([`analyze_graph`]) is a pure function of a graph and a map from value
 //! names to concrete shapes. [`analyze_model`] obtains that map by running the model once on
@@ -18,6 +19,7 @@ mod structure;
 mod summary;
 mod values;
 mod walk;
+mod weights;
 
 use serde::Serialize;
 
@@ -30,6 +32,7 @@ pub use shapes::{InputUsed, ShapeReport, ShapeSource, declared_only, declared_sh
 pub use structure::StructureReport;
 pub use summary::{ModelSummary, ValueSummary, summarize};
 pub use values::{ShapeMap, ValueShape};
+pub use weights::{DEFAULT_BINS, Histogram, LEVELS_CAP, LayerWeights, MAX_BINS, ValueKind, WeightStats, weight_report};
 
 use crate::ir::{Graph, Model};
 use crate::runtime::RandomInputs;
@@ -45,6 +48,8 @@ pub struct GraphAnalysis {
     /// Every node, main graph first, in file order.
     pub nodes: Vec<NodeReport>,
     pub lint: LintReport,
+    /// Per layer: the distribution of its weights (min, max, std, zeros, levels, histogram).
+    pub weights: Vec<LayerWeights>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -90,6 +95,7 @@ pub fn analyze_graph(graph: &Graph, shapes: &ShapeMap) -> GraphAnalysis {
         structure,
         nodes,
         lint,
+        weights: weight_report(graph, DEFAULT_BINS),
     }
 }
 

@@ -27,7 +27,7 @@ fn collect<'g>(graph: &'g Graph, path: String, out: &mut Vec<GraphAt<'g>>) {
 }
 
 /// A node's subgraphs with their attribute names (`then_branch`, `body`, `branches[2]`…).
-fn named_subgraphs(node: &Node) -> Vec<(String, &Graph)> {
+pub(super) fn named_subgraphs(node: &Node) -> Vec<(String, &Graph)> {
     let mut out = Vec::new();
     for a in &node.attributes {
         match &a.value {

@@ -96,7 +96,49 @@ export interface ModelAnalysis {
     ops: unknown[];
     nodes: unknown[];
     lint: { findings: unknown[]; rules: unknown[] };
+    /** Per layer with weights (Conv, Gemm, MatMul, their quantized forms), main graph first. */
+    weights: LayerWeights[];
     [field: string]: unknown;
+}
+/** The weights of one layer (pare::analysis::LayerWeights). */
+export interface LayerWeights {
+    name: string;
+    op_type: string;
+    /** Where the node sits; absent for the main graph. */
+    graph?: string;
+    /** The stored tensor (the integer tensor of a dequantized weight). */
+    weight: string;
+    shape: number[];
+    count: number;
+    /** As stored: `float32`, `int8`… */
+    dtype: string;
+    /** What `stats` summarizes: stored values, `(q − zero_point) · scale`, or `q − zero_point`. */
+    values: "stored" | "dequantized" | "integer";
+    /** `per-tensor` or `per-axis 0 (16 channels)` for quantized weights. */
+    quantization?: string;
+    /** Distinct stored integers of a quantized weight, counted up to 257. */
+    stored_levels?: number;
+    /** Absent when `error` says why (or no value is finite). */
+    stats?: WeightStats;
+    error?: string;
+}
+/** Statistics of one layer's weight values (pare::analysis::WeightStats). */
+export interface WeightStats {
+    min: number;
+    max: number;
+    mean: number;
+    /** Population standard deviation. */
+    std: number;
+    /** Exact zeros (pruned weights) and their share of all values. */
+    zeros: number;
+    zero_fraction: number;
+    /** NaN and ±Infinity, left out of everything else. */
+    non_finite: number;
+    /** Distinct values, counted up to 257 (257: more than 256). */
+    levels: number;
+    /** numpy.histogram's bins over [min, max]: `edges` has one more entry than `counts`, and the
+     * last bin includes its upper edge. */
+    histogram: { edges: number[]; counts: number[] };
 }
 "#;
 
@@ -111,7 +153,8 @@ pub fn inspect(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")
 
 /// The full analysis `pare inspect --json` prints: summary, shapes (observed by running the model
 /// once on seeded random inputs, symbolic dims = 1), params and bytes per dtype, FLOPs/MACs and
-/// memory access per node and in total, structure, and the architecture lint.
+/// memory access per node and in total, structure, the architecture lint, and per layer the
+/// distribution of its weights (`weights`).
 #[wasm_bindgen(unchecked_return_type = "ModelAnalysis")]
 pub fn analyze(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue) -> JsResult<JsValue> {
     install_panic_hook();

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use pare::analysis::{LintFinding, ModelAnalysis, NodeReport, ShapeSource};
+use pare::analysis::{LEVELS_CAP, LintFinding, ModelAnalysis, NodeReport, ShapeSource};
 
 use crate::human::{bytes, count, percent, shape};
 
@@ -16,6 +16,7 @@ pub fn render(model_path: &str, a: &ModelAnalysis, top: usize) -> String {
     totals(&mut out, a);
     ops(&mut out, a);
     nodes(&mut out, a, top);
+    weights(&mut out, a, top);
     lint(&mut out, a);
     out
 }
@@ -176,6 +177,44 @@ fn nodes(out: &mut String, a: &ModelAnalysis, top: usize) {
         .collect();
     out.push_str(&table(
         &["node", "op", "output", "FLOPs", "params", "memory", "FLOP/B", "lint"],
+        &rows,
+        &[false, false, false, true, true, true, true, false],
+    ));
+}
+
+/// One line per layer with weights, in graph order: range, spread, zeros and levels (the
+/// histograms are in the JSON).
+fn weights(out: &mut String, a: &ModelAnalysis, top: usize) {
+    let layers = &a.analysis.weights;
+    if layers.is_empty() {
+        return;
+    }
+    let shown = if top == 0 { layers.len() } else { top.min(layers.len()) };
+    let more = if shown == layers.len() { String::new() } else { format!(", {shown} of {}; --top N for more", layers.len()) };
+    let _ = writeln!(out, "\nweights per layer (histograms in --json{more})");
+    let levels = |n: u32| if n as usize >= LEVELS_CAP { format!(">{}", LEVELS_CAP - 1) } else { n.to_string() };
+    let rows: Vec<Vec<String>> = layers[..shown]
+        .iter()
+        .map(|l| {
+            let name = if l.graph.is_empty() { l.name.clone() } else { format!("{}/{}", l.graph, l.name) };
+            let Some(s) = &l.stats else {
+                return vec![name, l.op_type.clone(), l.dtype.clone(), l.error.clone().unwrap_or_default()];
+            };
+            let stored = l.stored_levels.map_or(String::new(), |n| format!(" ({} {} levels)", levels(n), l.dtype));
+            vec![
+                name,
+                l.op_type.clone(),
+                l.dtype.clone(),
+                format!("{:.4}", s.min),
+                format!("{:.4}", s.max),
+                format!("{:.4}", s.std),
+                percent(s.zero_fraction),
+                format!("{}{stored}", levels(s.levels)),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &["layer", "op", "dtype", "min", "max", "std", "zeros", "distinct values"],
         &rows,
         &[false, false, false, true, true, true, true, false],
     ));
