@@ -53,7 +53,8 @@ test-python: setup
 # The web app: its .npz reader, image layouts and Dimensions field in Node, then the page end to end
 # (tests/web/app_test.mjs): headless Chromium through playwright-core opens, compresses and downloads
 # in the page; the per-image predictions table against onnxruntime-node (predictions_test.mjs, with
-# its top-k and labels logic first in Node, topk_test.mjs); then the docs embed (embed_test.mjs)
+# its top-k and labels logic first in Node, topk_test.mjs); the per-layer overrides of the recipe
+# panel (overrides_test.mjs in Node, layers_test.mjs in the page); then the docs embed (embed_test.mjs)
 # and offline use (offline_test.mjs); screenshots
 # in target/web-screenshots/. (www/*.js are ES modules without a package.json.)
 test-web: build-wasm
@@ -61,8 +62,10 @@ test-web: build-wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/images_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/dims_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/topk_test.mjs
+	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/overrides_test.mjs
 	node tests/web/app_test.mjs
 	node tests/web/predictions_test.mjs
+	node tests/web/layers_test.mjs
 	node tests/web/embed_test.mjs
 	node tests/web/offline_test.mjs
 

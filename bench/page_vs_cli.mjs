@@ -3,8 +3,10 @@
 // times and their ratio (the page's "compress" time is the worker's, without the comparison,
 // analysis and latency runs that follow it; the CLI's is the whole process with --no-compare).
 // Needs `make build-wasm` and `cargo build --release --bin pare` first.
-// Usage: node bench/page_vs_cli.mjs MODEL.onnx RECIPE_JSON SAMPLES
+// Usage: node bench/page_vs_cli.mjs MODEL.onnx RECIPE_JSON SAMPLES [DIMS]
 //   e.g. node bench/page_vs_cli.mjs common_det.onnx '{"steps":[{"quantize":{"mode":"static","per_channel":false}}]}' 8
+//   DIMS sizes symbolic dims of the random samples, as the page's Dimensions field takes them
+//   ("image_width=256; batch=1"); the CLI gets the same as --dim NAME=SIZE.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -12,7 +14,8 @@ import path from "node:path";
 import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
-const [modelPath, recipeJson, samples] = process.argv.slice(2);
+const [modelPath, recipeJson, samples, dims = ""] = process.argv.slice(2);
+const dimArgs = dims.split(";").map((d) => d.trim()).filter(Boolean).flatMap((d) => ["--dim", d]);
 const www = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../www");
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm" };
 const server = http.createServer((req, res) => {
@@ -33,6 +36,7 @@ await page.check('input[name="preset"][value="custom"]').catch(() => {});
 await page.fill("#recipe-json", recipeJson);
 await page.fill("#seed", "3");
 await page.fill("#sample-count", samples);
+if (dims) await page.fill("#dims", dims);
 const t = Date.now();
 await page.click("#compress");
 await page.waitForSelector("#results:not([hidden]), #error:not([hidden])", { timeout: 1800000 });
@@ -45,6 +49,6 @@ server.close();
 const out = "/tmp/pare_page_vs_cli.onnx";
 fs.writeFileSync("/tmp/pare_page_vs_cli_recipe.json", recipeJson);
 const t2 = process.hrtime.bigint();
-execFileSync(path.resolve(path.dirname(new URL(import.meta.url).pathname), "../target/release/pare"), ["compress", modelPath, "-o", out, "--recipe", "/tmp/pare_page_vs_cli_recipe.json", "--calib-random", samples, "--seed", "3", "--no-compare"]);
+execFileSync(path.resolve(path.dirname(new URL(import.meta.url).pathname), "../target/release/pare"), ["compress", modelPath, "-o", out, "--recipe", "/tmp/pare_page_vs_cli_recipe.json", "--calib-random", samples, "--seed", "3", "--no-compare", ...dimArgs]);
 const cliMs = Number(process.hrtime.bigint() - t2) / 1e6;
 console.log(`cli: compress ${cliMs.toFixed(0)} ms (whole process, no compare); page/cli ${(compressMs / cliMs).toFixed(2)}`);

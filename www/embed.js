@@ -13,7 +13,7 @@
 // `:host { all: initial }` stops inherited fonts and colours, and nothing leaks out. Parts
 // (`::part(button)`, `::part(results)` …) are the deliberate way for a page to restyle it.
 
-import { Cancelled, PareWorker } from "./client.js";
+import { Cancelled, PareWorker, explain } from "./client.js";
 import { parseDims } from "./dims.js";
 import { presetText } from "./presets.js";
 import { bytes as fmtBytes, count as fmtCount, ratio as fmtRatio } from "./format.js";
@@ -109,7 +109,6 @@ function styles() {
 }
 
 const baseName = (name) => name.replace(/\.onnx$/i, "");
-const errorText = (e) => (e instanceof Error ? e.message : String(e));
 
 class PareCompressor extends HTMLElement {
   static observedAttributes = ["model-src"];
@@ -195,7 +194,7 @@ class PareCompressor extends HTMLElement {
     } catch (e) {
       if (loading !== this.loading) return;
       this.$(".summary").textContent = "";
-      this.setStatus(e instanceof Cancelled ? "Cancelled." : `${name}: ${errorText(e)}`, !(e instanceof Cancelled));
+      this.setStatus(e instanceof Cancelled ? "Cancelled." : `${name}: ${explain(e)}`, !(e instanceof Cancelled));
     } finally {
       if (loading === this.loading) this.setBusy(false);
     }
@@ -222,7 +221,7 @@ class PareCompressor extends HTMLElement {
       );
       this.showResults(result, preset, (performance.now() - started) / 1000);
     } catch (e) {
-      this.setStatus(e instanceof Cancelled ? "Cancelled." : `Compression failed: ${errorText(e)}`, !(e instanceof Cancelled));
+      this.setStatus(e instanceof Cancelled ? "Cancelled." : `Compression failed: ${explain(e)}`, !(e instanceof Cancelled));
     } finally {
       this.setBusy(false);
     }

@@ -1,7 +1,8 @@
 // Image files (PNG, JPEG, WebP… whatever the browser decodes) → one stacked float32 tensor for a
 // model with a single image input, as calibration or comparison samples. Each image is resized
 // (stretched) to the input's height and width, laid out NCHW or NHWC as the input's shape says,
-// with 1 channel (luma) or 3 (RGB), scaled to [0, 1] and then normalized by mean/std per channel.
+// with 1 channel (luma) or 3 (RGB, or BGR for models trained on OpenCV images), scaled to [0, 1]
+// or kept in [0, 255], and then normalized by mean/std per channel.
 
 const LUMA = [0.299, 0.587, 0.114];
 
@@ -29,8 +30,29 @@ export function perChannel(text, channels, fallback, what) {
   return parts;
 }
 
-/** Decodes `files` and stacks them as { [layout.name]: { dtype: "float32", shape, data } }. */
-export async function imagesToTensor(files, layout, { mean, std }) {
+/** Writes one decoded image (RGBA bytes, height × width) into `data` from `base` on: channel c
+ * of pixel p becomes (v / divide − mean[c]) / std[c], where v is the pixel's luma for one
+ * channel, else its R, G, B (`bgr`: B, G, R), and divide is 255 for `range` "0-1", 1 for "0-255". */
+export function writePixels(rgba, data, base, layout, { mean, std, bgr = false, range = "0-1" }) {
+  const { channels, height, width } = layout;
+  const plane = height * width;
+  const divide = range === "0-255" ? 1 : 255;
+  for (let p = 0; p < plane; p++) {
+    const rgb = [rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2]];
+    const gray = rgb[0] === rgb[1] && rgb[1] === rgb[2];
+    const luma = gray ? rgb[0] : LUMA[0] * rgb[0] + LUMA[1] * rgb[1] + LUMA[2] * rgb[2];
+    for (let c = 0; c < channels; c++) {
+      const raw = channels === 1 ? luma : rgb[bgr ? 2 - c : c];
+      const at = layout.layout === "NCHW" ? base + c * plane + p : base + p * channels + c;
+      data[at] = (raw / divide - mean[c]) / std[c];
+    }
+  }
+}
+
+/** Decodes `files` and stacks them as { [layout.name]: { dtype: "float32", shape, data } };
+ * `options` as writePixels takes them. */
+export async function imagesToTensor(files, layout, options) {
+  const { std } = options;
   const { name, channels, height, width } = layout;
   if (!(height > 0 && width > 0) || height * width > 4096 * 4096) {
     throw new Error(`input \`${name}\` would take ${height}×${width} images; give the model a fixed image size`);
@@ -50,19 +72,7 @@ export async function imagesToTensor(files, layout, { mean, std }) {
     context.clearRect(0, 0, width, height);
     context.drawImage(bitmap, 0, 0, width, height);
     bitmap.close();
-    const rgba = context.getImageData(0, 0, width, height).data;
-    const base = n * channels * plane;
-    for (let p = 0; p < plane; p++) {
-      const rgb = [rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2]];
-      const gray = rgb[0] === rgb[1] && rgb[1] === rgb[2];
-      const luma = gray ? rgb[0] : LUMA[0] * rgb[0] + LUMA[1] * rgb[1] + LUMA[2] * rgb[2];
-      for (let c = 0; c < channels; c++) {
-        const raw = channels === 1 ? luma : rgb[c];
-        const value = (raw / 255 - mean[c]) / std[c];
-        const at = layout.layout === "NCHW" ? base + c * plane + p : base + p * channels + c;
-        data[at] = value;
-      }
-    }
+    writePixels(context.getImageData(0, 0, width, height).data, data, n * channels * plane, layout, options);
   }
   const shape =
     layout.layout === "NCHW" ? [files.length, channels, height, width] : [files.length, height, width, channels];

@@ -8,7 +8,8 @@ import { imageLayout, perChannel } from "./images.js";
 import { drawLayerChart } from "./chart.js";
 import { showPredictions } from "./predictions.js";
 import { PRESETS, presetText } from "./presets.js";
-import { Cancelled, PareWorker } from "./client.js";
+import { Cancelled, PareWorker, explain } from "./client.js";
+import { LayersTable } from "./layers.js";
 import { parseDims, prefill, resolvedShapes } from "./dims.js";
 import { bytes as fmtBytes, count as fmtCount, number as fmtNumber, ratio as fmtRatio, ms as fmtMs } from "./format.js";
 
@@ -38,9 +39,12 @@ function setStatus(text) {
   $("status").textContent = text;
 }
 
-function showError(text) {
+/** Shows `text` as the page's error; `kind` (a PareError kind, or none) goes to data-kind. */
+function showError(text, kind = null) {
   $("error").textContent = text;
   $("error").hidden = !text;
+  if (kind) $("error").dataset.kind = kind;
+  else delete $("error").dataset.kind;
 }
 
 function showWarning(text) {
@@ -114,6 +118,8 @@ async function openModel(file) {
     state.bytes = bytes;
     state.opened = opened;
     showSummary(file.name, bytes, opened);
+    layersTable.show(opened.analysis);
+    applyPreset(); // the chosen preset again, without another model's overrides
     $("dims").value = prefill(opened.summary.inputs, opened.analysis?.shapes?.inputs);
     setStatus(`${file.name}: ${fmtBytes(bytes.length)}, analysed in ${fmtMs(performance.now() - started)}.`);
     if (opened.runError) {
@@ -129,7 +135,7 @@ async function openModel(file) {
       return;
     }
     setStatus(`${file.name} could not be opened.`);
-    showError(`${file.name}: ${errorText(e)}`);
+    showError(`${file.name}: ${explain(e)}`, e?.kind);
   } finally {
     $("open-cancel").hidden = true;
     $("file").disabled = false;
@@ -184,15 +190,27 @@ function selectedPreset() {
   return document.querySelector('input[name="preset"]:checked')?.value ?? "custom";
 }
 
+const layersTable = new LayersTable(
+  $("layers"),
+  $("layers-note"),
+  (text) => (text === undefined ? $("recipe-json").value : ($("recipe-json").value = text)),
+  () => markCustom(),
+);
+
 function applyPreset() {
   const preset = selectedPreset();
-  if (preset !== "custom") $("recipe-json").value = presetText(preset);
-  else $("advanced").open = true;
+  if (preset !== "custom") {
+    $("recipe-json").value = presetText(preset);
+    layersTable.apply(); // the preset with the per-layer overrides set
+  } else {
+    $("advanced").open = true;
+  }
 }
 
 function markCustom() {
   const text = $("recipe-json").value;
-  const match = Object.keys(PRESETS).find((name) => presetText(name) === text);
+  // A preset with the per-layer overrides set is still that preset.
+  const match = Object.keys(PRESETS).find((name) => presetText(name) === text || layersTable.withOverrides(presetText(name)) === text);
   document.querySelector(`input[name="preset"][value="${match ?? "custom"}"]`).checked = true;
 }
 
@@ -250,6 +268,8 @@ function imageOptions(layout) {
   return {
     mean: perChannel($("image-mean").value, layout.channels, 0, "The image mean"),
     std: perChannel($("image-std").value, layout.channels, 1, "The image std"),
+    bgr: $("image-order").value === "bgr",
+    range: $("image-range").value,
   };
 }
 
@@ -351,7 +371,7 @@ async function runCompress(event) {
       setStatus("Cancelled.");
     } else {
       setStatus("Compression failed.");
-      showError(errorText(e));
+      showError(explain(e), e?.kind);
     }
   } finally {
     setBusy(false);

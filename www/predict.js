@@ -91,6 +91,7 @@ export function imagePredictions(originalBytes, compressedBytes, sources, onProg
       agreeing: table.filter((row) => row.agree).length,
     };
   } catch (e) {
+    if (e?.kind === "wasm-trap") throw e; // the module is gone: the job fails (worker.js)
     return { ...base, error: e instanceof Error ? e.message : String(e) };
   } finally {
     for (const model of models) model.free();

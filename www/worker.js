@@ -12,7 +12,8 @@
 //                 analysis's shapes)
 // Messages out: { ready: true } once the wasm module is loaded (or { ready: false, error }),
 //               { id, progress: { phase, stage, done, total, step, steps } } while working,
-//               { id, ok: true, result } or { id, ok: false, error } at the end; with image
+//               { id, ok: true, result } or { id, ok: false, error, kind } at the end (kind: the
+//               PareError's, see pkg/index.d.ts PareErrorKind, or null); with image
 //               inputs, result.predictions holds both models' top classes per image (predict.js).
 
 import init, { inspect, analyze, compress, compare, Model } from "./pkg/index.js";
@@ -24,6 +25,13 @@ import { imagePredictions } from "./predict.js";
 const COMPARE_SAMPLES = 16;
 
 const message = (e) => (e instanceof Error ? e.message : String(e));
+
+/** The message of a failure the job may go on after (the analysis, the comparison, latency);
+ * a trapped wasm module is not one: every later call would fail too, so the job fails. */
+function survivable(e) {
+  if (e?.kind === "wasm-trap") throw e;
+  return message(e);
+}
 
 function post(id, progress) {
   self.postMessage({ id, progress });
@@ -37,13 +45,13 @@ function open(bytes) {
   try {
     analysis = analyze(bytes);
   } catch (e) {
-    analysisError = message(e);
+    analysisError = survivable(e);
   }
   let runError = null;
   try {
     new Model(bytes).free();
   } catch (e) {
-    runError = message(e);
+    runError = survivable(e);
   }
   return { summary, analysis, analysisError, runError };
 }
@@ -170,22 +178,22 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
   try {
     comparison = compare(bytes, model, compareOptions);
   } catch (e) {
-    compareError = message(e);
+    compareError = survivable(e);
   }
 
   post(id, { phase: "analyze", stage: "analyze", done: 0, total: 1 });
   let analysisAfter = null;
   try {
     analysisAfter = analyze(model);
-  } catch {
-    // The summary then shows sizes only.
+  } catch (e) {
+    survivable(e); // the summary then shows sizes only
   }
   let latency = null;
   let latencyError = null;
   try {
     latency = measureLatency(id, bytes, model, latencyInputs(analysis, compareInputs ?? samples.arrays, inputShapes));
   } catch (e) {
-    latencyError = message(e);
+    latencyError = survivable(e);
   }
   // Both models' top classes per image when the inputs were images (predict.js), for the page.
   const predictions = imagePredictions(
@@ -215,7 +223,7 @@ self.onmessage = async ({ data }) => {
       throw new Error(`unknown request ${kind}`);
     }
   } catch (e) {
-    self.postMessage({ id, ok: false, error: message(e) });
+    self.postMessage({ id, ok: false, error: message(e), kind: typeof e?.kind === "string" ? e.kind : null });
   }
 };
 

@@ -5,8 +5,9 @@
 // summary against onnx in Python; cancels a run; compresses with the INT8 static preset on random
 // calibration, compared on 200 real held-out digits uploaded as a deflated .npz; checks the
 // metrics shown, downloads the model, report and recipe, and runs the downloaded model in
-// onnxruntime-node against the original; opens a non-ONNX file, a model with external data and a
-// model with an op pare lacks and checks the messages; cancels a model while it opens; sets the
+// onnxruntime-node against the original; opens a non-ONNX file, a model with external data, a
+// model too large for wasm memory and a model with an op pare lacks and checks the messages and
+// error kinds (the trap gets a fresh worker); cancels a model while it opens; sets the
 // symbolic dims of a model's random samples in the Dimensions field; and asserts that every
 // request the page, its worker and its service worker made went to the local server. Screenshots go to target/web-screenshots/.
 //
@@ -388,6 +389,7 @@ try {
   const notOnnx = await text("#error");
   console.log(`shown for notes.txt: ${notOnnx}`);
   assert.match(notOnnx, /^notes\.txt: not an ONNX model/);
+  assert.equal(await page.getAttribute("#error", "data-kind"), "not-onnx");
   assert.equal(await page.locator("#summary").isHidden(), true);
   assert.equal(await page.locator("#results").isHidden(), true);
   await page.screenshot({ path: path.join(screenshots, "not-onnx.png"), fullPage: true });
@@ -397,6 +399,20 @@ try {
   const external = await text("#error");
   console.log(`shown for external.onnx: ${external}`);
   assert.match(external, /external file \(external\.bin\).*save_as_external_data=False/);
+  assert.equal(await page.getAttribute("#error", "data-kind"), "external-data");
+
+  step("a model larger than wasm memory: a clear message, and a fresh worker opens the next model");
+  // huge.onnx (tests/npm/make_error_models.py) needs 5.2 GB at once, more than a wasm32 module
+  // holds, so opening it (the analysis runs it) traps the module.
+  execFileSync(python, [path.join(root, "tests/npm/make_error_models.py"), path.join(scratch, "errors")]);
+  await page.setInputFiles("#file", path.join(scratch, "errors/huge.onnx"));
+  await page.waitForFunction(() => document.getElementById("error").textContent.startsWith("huge.onnx"), null, { timeout: TIMEOUT });
+  const oom = await text("#error");
+  console.log(`shown for huge.onnx: ${oom}`);
+  assert.match(oom, /^huge\.onnx: pare ran out of memory on this model .* and was restarted/);
+  assert.match(oom, /at most 4 GiB/);
+  assert.equal(await page.getAttribute("#error", "data-kind"), "wasm-trap");
+  assert.equal(await page.locator("#summary").isHidden(), true);
 
   await page.setInputFiles("#file", path.join(scratch, "custom_op.onnx"));
   await page.waitForSelector("#summary:not([hidden])");
@@ -405,7 +421,7 @@ try {
   console.log(`shown for custom_op.onnx: ${warning}`);
   assert.match(warning, /pare cannot run this model/);
   assert.match(warning, /Frobnicate/);
-  assert.equal(await page.locator("#error").isHidden(), true);
+  assert.equal(await page.locator("#error").isHidden(), true, "the fresh worker after the trap opened it");
   // Weight-only INT8 needs no run: the file is still compressed and offered, the comparison is not.
   await page.check('input[name="preset"][value="int8-weights"]');
   await page.click("#compress");
