@@ -7,6 +7,7 @@ import { readArrays } from "./npz.js";
 import { imageLayout, perChannel } from "./images.js";
 import { drawLayerChart } from "./chart.js";
 import { showPredictions } from "./predictions.js";
+import { showWeights, showWeightsAfter } from "./weights.js";
 import { PRESETS, presetText } from "./presets.js";
 import { Cancelled, PareWorker, explain } from "./client.js";
 import { LayersTable } from "./layers.js";
@@ -181,6 +182,7 @@ function showSummary(fileName, bytes, { summary, analysis }) {
     for (const id of ["params", "flops", "shapes-note"]) $(id).textContent = "(analysis failed)";
     $("lint").replaceChildren();
   }
+  showWeights($("weights-summary"), analysis?.weights);
   $("summary").hidden = false;
 }
 
@@ -402,6 +404,7 @@ function showResults(result, seconds) {
     rows.push(row(`latency (median of ${latency.timings} × ${latency.runs_per_timing} runs)`, "latency", latency.original_ms, latency.compressed_ms, fmtMs));
   }
   fillRows($("sizes"), rows);
+  showWeightsAfter($("weights-results"), before?.weights, analysisAfter?.weights);
   const problems = [state.openWarning];
   if (compareError) problems.push(`The comparison with the original failed: ${compareError}`);
   if (latencyError) problems.push(`Latency was not measured: ${latencyError}`);

@@ -8,7 +8,8 @@
 // onnxruntime-node against the original; opens a non-ONNX file, a model with external data, a
 // model too large for wasm memory and a model with an op pare lacks and checks the messages and
 // error kinds (the trap gets a fresh worker); cancels a model while it opens; sets the
-// symbolic dims of a model's random samples in the Dimensions field; and asserts that every
+// symbolic dims of a model's random samples in the Dimensions field; checks the Weights section
+// (per-layer statistics and histograms) against numpy before and after compression; and asserts that every
 // request the page, its worker and its service worker made went to the local server. Screenshots go to target/web-screenshots/.
 //
 // Run: node tests/web/app_test.mjs   (make test-web builds the wasm package first)
@@ -110,11 +111,76 @@ page.on("requestfailed", (r) => console.log(`page: request failed ${r.url()} ${r
 const text = (selector) => page.locator(selector).innerText();
 const value = async (selector) => Number(await page.locator(selector).first().getAttribute("data-value"));
 
+/** numpy's per-layer weight statistics of a model file (tests/python/weight_stats.py). */
+function numpyWeights(modelFile) {
+  const out = execFileSync(python, [path.join(root, "tests/python/weight_stats.py"), "64", modelFile], { encoding: "utf8" });
+  return JSON.parse(out).layers;
+}
+
+/** The data-value of cell `key` in the row of `layer` in `table`. */
+async function weightCell(table, layer, key) {
+  const raw = await page.locator(`${table} tr[data-layer="${layer}"] [data-key="${key}"]`).getAttribute("data-value");
+  return raw === null ? null : Number(raw);
+}
+
+let downloads = 0;
+/** Saves the download the button starts under its suggested name, in a folder of its own (two
+ * downloads of the same name must not overwrite each other: tests compare them). */
 async function download(buttonSelector) {
   const [file] = await Promise.all([page.waitForEvent("download"), page.click(buttonSelector)]);
-  const saved = path.join(scratch, file.suggestedFilename());
+  const folder = path.join(scratch, `download-${++downloads}`);
+  fs.mkdirSync(folder);
+  const saved = path.join(folder, file.suggestedFilename());
   await file.saveAs(saved);
   return saved;
+}
+
+/** After compressing with `preset`: the results' weights table and chart against numpy's
+ * statistics of the downloaded compressed model. */
+async function checkWeightsAfter(preset) {
+  const compressedModel = await download("#download-model");
+  const numpy = numpyWeights(compressedModel);
+  assert.deepEqual(numpy.map((l) => l.name), expected.weights.map((l) => l.name), `${preset}: the same layers`);
+  for (const l of numpy) {
+    const cellOf = (key) => weightCell("#weights-after-table", l.name, key);
+    assert.equal(l.dtype, "int8", `${preset}: ${l.name} is stored as int8`);
+    assert.ok(l.stored_levels <= 256, `${preset}: numpy counts ${l.stored_levels} int8 levels in ${l.name}`);
+    assert.equal(await cellOf("levels-after"), l.stored_levels, `${preset}: ${l.name} levels shown = numpy's unique int8 values`);
+    assert.equal(await cellOf("zeros-after"), l.zeros / l.count, `${preset}: ${l.name} zero fraction shown = numpy's`);
+    assert.equal(await cellOf("zeros-before"), 0, `${preset}: the original ${l.name} has no zeros`);
+  }
+  // (textContent: the table sits in a closed <details>.)
+  const fc1Stored = await page.locator('#weights-after-table tr[data-layer="fc1"] [data-key="dtype-after"]').textContent();
+  assert.match(fc1Stored, /int8, per-axis 0 \(64 channels\)/);
+  if (preset === "prune50-int8") {
+    // keep_first_last: conv1 and fc2 stay dense, the others are half zeros.
+    for (const name of ["conv2", "fc1"]) {
+      const zeros = await weightCell("#weights-after-table", name, "zeros-after");
+      assert.ok(zeros >= 0.5, `${preset}: ${name} has ${zeros} zeros, at least the 0.5 pruned`);
+    }
+  }
+  // The chart: the biggest layer (fc1) first, its compressed histogram = numpy's of the dequantized int8 weights.
+  assert.equal(await page.inputValue("#weights-layer"), "fc1");
+  const chartCounts = async (kind) => JSON.parse(await page.locator(`#weights-chart g.${kind}`).getAttribute("data-counts"));
+  const fc1 = numpy.find((l) => l.name === "fc1");
+  assert.deepEqual(await chartCounts("after"), fc1.counts, `${preset}: fc1's compressed histogram`);
+  assert.deepEqual(await chartCounts("before"), expected.weights.find((l) => l.name === "fc1").counts, `${preset}: fc1's original histogram`);
+  // Another layer, picked with the keyboard: focus the select and move down from conv1.
+  await page.selectOption("#weights-layer", "conv1");
+  await page.focus("#weights-layer");
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.inputValue("#weights-layer"), "conv2", "the keyboard picks the next layer");
+  const conv2 = numpy.find((l) => l.name === "conv2");
+  assert.deepEqual(await chartCounts("after"), conv2.counts, `${preset}: conv2's compressed histogram after the keyboard change`);
+  const chartText = await text("#weights-chart-text");
+  console.log(`${preset}, weights chart text: ${chartText}`);
+  assert.match(chartText, new RegExp(`compressed: conv2: dequantized int8 \\[32, 16, 3, 3\\].*${conv2.stored_levels} int8 levels`));
+  if (preset === "prune50-int8") {
+    await page.screenshot({ path: path.join(screenshots, "weights-pruned.png"), fullPage: true });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.locator("#weights-chart").screenshot({ path: path.join(screenshots, "weights-pruned-dark.png") });
+    await page.emulateMedia({ colorScheme: "light" });
+  }
 }
 
 try {
@@ -152,6 +218,29 @@ try {
   assert.ok((await page.locator("#lint li").count()) > 0, "the lint list is filled");
   assert.equal(await page.locator("#warning").isHidden(), true, "pare runs this model: no warning");
   await page.screenshot({ path: path.join(screenshots, "summary.png"), fullPage: true });
+
+  step("the Weights section: every layer's numbers and histogram as numpy computes them");
+  assert.deepEqual(
+    await page.locator("#weights-table tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.layer)),
+    expected.weights.map((l) => l.name),
+    "one row per layer numpy finds, in graph order",
+  );
+  for (const l of expected.weights) {
+    const cellOf = (key) => weightCell("#weights-table", l.name, key);
+    assert.equal(await cellOf("weight"), l.count, `${l.name}: count`);
+    assert.equal(await cellOf("min"), Number(l.min), `${l.name}: min`);
+    assert.equal(await cellOf("max"), Number(l.max), `${l.name}: max`);
+    const std = await cellOf("std");
+    assert.ok(Math.abs(std - Number(l.std)) <= 1e-12 * Number(l.std), `${l.name}: std ${std} vs numpy ${l.std}`);
+    assert.equal(await cellOf("zeros"), l.zeros / l.count, `${l.name}: zero fraction`);
+    assert.equal(await cellOf("levels"), l.levels, `${l.name}: levels`);
+    const svg = page.locator(`#weights-table tr[data-layer="${l.name}"] svg.weights-mini`);
+    assert.deepEqual(JSON.parse(await svg.getAttribute("data-counts")), l.counts, `${l.name}: histogram counts = numpy.histogram's`);
+    assert.equal(await svg.locator("rect.bin").count(), l.counts.filter((n) => n > 0).length, `${l.name}: one bar per non-empty bin`);
+  }
+  const fc1Text = await page.locator('#weights-table tr[data-layer="fc1"]').innerText();
+  console.log(`weights row shown for fc1: ${fc1Text.replace(/\s+/g, " ")}`);
+  assert.match(fc1Text, />256 values/, "float weights have more than 256 distinct values");
 
   step("every control has a label");
   const unlabelled = await page.evaluate(() =>
@@ -350,6 +439,7 @@ try {
       steps: await text("#steps"),
     };
     console.log(`${preset}: ${JSON.stringify(outcomes[preset])}`);
+    if (preset === "int8-weights" || preset === "prune50-int8") await checkWeightsAfter(preset);
   }
   const gzipBefore = await value('[data-key="gzip-before"]');
   const flopsBefore = await value('[data-key="flops-before"]');

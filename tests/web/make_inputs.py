@@ -1,6 +1,7 @@
 """Writes the inputs of the web app test (tests/web/app_test.mjs) into OUT_DIR from the MNIST
 fixture, with numpy and onnx (independently of pare), and prints what onnx counts in the model as
-JSON: the numbers the page's summary must show.
+JSON: the numbers the page's summary must show, among them each layer's weight statistics and
+histogram (`weights`, computed by tests/python/weight_stats.py with numpy).
 
 Usage: python make_inputs.py MODEL.onnx HELDOUT_PIXELS.npy CALIB_PIXELS.npy OUT_DIR
 Writes:
@@ -25,6 +26,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from weight_stats import layers as weight_layers  # noqa: E402
+
 
 def png_gray8(pixels):
     """An 8-bit grayscale PNG of a 2-D uint8 array (no filtering)."""
@@ -43,6 +47,7 @@ def main(model_path, heldout_path, calib_path, out):
     for node in model.graph.node:
         ops[node.op_type] = ops.get(node.op_type, 0) + 1
     params = sum(int(np.prod(t.dims)) for t in model.graph.initializer)
+    layer_weights = weight_layers(model, 64)  # before saving with external data, which moves the weights out
 
     heldout = np.load(heldout_path)[:200]
     np.savez_compressed(os.path.join(out, "heldout.npz"), image=heldout.astype(np.float32) / 255)
@@ -82,7 +87,7 @@ def main(model_path, heldout_path, calib_path, out):
                               [helper.make_tensor_value_info("a4", TensorProto.FLOAT, [1, channels, size, size])], weights)
     onnx.save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), os.path.join(out, "slow.onnx"))
 
-    print(json.dumps({"ops": ops, "params": params, "nodes": len(model.graph.node)}))
+    print(json.dumps({"ops": ops, "params": params, "nodes": len(model.graph.node), "weights": layer_weights}))
 
 
 if __name__ == "__main__":

@@ -166,7 +166,7 @@ pub struct Weight<'g> {
 pub enum Found<'g> {
     /// Not a weight-bearing node.
     NotALayer,
-    Weight(Weight<'g>),
+    Weight(Box<Weight<'g>>),
     /// A layer whose weight cannot be summarized: the weight's name (if known) and why.
     Problem(String, String),
 }
@@ -221,7 +221,7 @@ pub fn find_weight<'g>(node: &'g Node, scopes: &Scopes<'_, 'g>) -> Found<'g> {
 
 fn into_found(result: Result<Weight<'_>, (String, String)>) -> Found<'_> {
     match result {
-        Ok(w) => Found::Weight(w),
+        Ok(w) => Found::Weight(Box::new(w)),
         Err((name, reason)) => Found::Problem(name, reason),
     }
 }
