@@ -244,16 +244,7 @@ fn the_masked_twin_detects_a_wrong_channel_choice() {
 /// Runs tests/python/prune_check.py on `models` and compares pare with onnxruntime on the same
 /// inputs; returns onnxruntime's output shapes per model.
 fn check_with_onnx_tools(models: &[(String, Model)]) -> Vec<Vec<Vec<usize>>> {
-    let dir = repo_root().join("target/prune_check");
-    std::fs::create_dir_all(&dir).unwrap();
-    let paths: Vec<PathBuf> = models
-        .iter()
-        .map(|(name, model)| {
-            let path = dir.join(format!("{name}.onnx"));
-            std::fs::write(&path, encode_model(model)).unwrap();
-            path
-        })
-        .collect();
+    let paths = common::write_models(&repo_root().join("target/prune_check"), models);
     let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
     let output = std::process::Command::new(&python)
         .arg(repo_root().join("tests/python/prune_check.py"))

@@ -13,7 +13,7 @@ use js_sys::{
 use pare::ir::{DType, Dim, Graph, Model, OpsetImport, ValueInfo};
 use pare::onnx::encode_model;
 use pare::wasm::{JsModel, analyze, inspect, run};
-use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 // ---- helpers ------------------------------------------------------------------------------------
@@ -38,7 +38,15 @@ fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(key)).unwrap()
 }
 
-fn message<T>(result: Result<T, JsError>) -> String {
+/// The `kind` of the PareError a call threw (src/error.rs ErrorKind names).
+fn kind<T>(result: Result<T, pare::wasm::ApiError>) -> String {
+    let Err(err) = result else { panic!("expected a PareError, got a result") };
+    let value = JsValue::from(err);
+    assert_eq!(get(&value, "name").as_string().as_deref(), Some("PareError"));
+    get(&value, "kind").as_string().expect("a string kind")
+}
+
+fn message<T>(result: Result<T, pare::wasm::ApiError>) -> String {
     let Err(err) = result else { panic!("expected a JsError, got a result") };
     let value = JsValue::from(err);
     value.dyn_ref::<js_sys::Error>().expect("a JS Error").message().as_string().unwrap()
@@ -254,6 +262,11 @@ fn model_bytes_of_the_wrong_type_are_a_js_error() {
 fn model_errors_carry_pares_message() {
     assert_mentions(&message(inspect(bytes(b""))), &["empty"]);
     assert_mentions(&message(inspect(bytes(b"PK\x03\x04 a zip file"))), &["zip"]);
+    // And a kind to branch on: the file's, the argument's, the input's.
+    assert_eq!(kind(inspect(bytes(b""))), "not-onnx");
+    assert_eq!(kind(inspect(Float32Array::new_with_length(4).into())), "bad-argument");
+    let model = JsModel::new(relu_model()).unwrap();
+    assert_eq!(kind(model.run(object(&[]))), "bad-input");
 }
 
 #[wasm_bindgen_test]

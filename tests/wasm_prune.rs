@@ -7,7 +7,7 @@
 use js_sys::{Array, Float32Array, Function, Object, Reflect, Uint8Array};
 use pare::ir::{Model, Tensor};
 use pare::wasm::compress;
-use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const MNIST: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx"));
@@ -32,7 +32,7 @@ fn number(v: &JsValue, path: &str) -> f64 {
     get(v, path).as_f64().unwrap_or_else(|| panic!("{path} is not a number"))
 }
 
-fn message<T>(result: Result<T, JsError>) -> String {
+fn message<T>(result: Result<T, pare::wasm::ApiError>) -> String {
     let Err(err) = result else { panic!("expected a JsError, got a result") };
     JsValue::from(err).dyn_ref::<js_sys::Error>().expect("a JS Error").message().as_string().unwrap()
 }

@@ -8,7 +8,7 @@
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use pare::ir::{Dim, TypeInfo};
 use pare::wasm::{compare, compress};
-use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const MNIST: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx"));
@@ -28,7 +28,7 @@ fn get(v: &JsValue, path: &str) -> JsValue {
     })
 }
 
-fn message<T>(result: Result<T, JsError>) -> String {
+fn message<T>(result: Result<T, pare::wasm::ApiError>) -> String {
     let Err(err) = result else { panic!("expected a JsError, got a result") };
     JsValue::from(err).dyn_ref::<js_sys::Error>().expect("a JS Error").message().as_string().unwrap()
 }

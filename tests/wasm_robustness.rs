@@ -52,7 +52,7 @@ mod api {
 
     use super::{Outcome, SliceCase};
 
-    fn message(e: wasm_bindgen::JsError) -> String {
+    fn message(e: pare::wasm::ApiError) -> String {
         let value = JsValue::from(e);
         value.dyn_ref::<js_sys::Error>().and_then(|e| e.message().as_string()).unwrap_or_default()
     }

@@ -12,7 +12,7 @@ use common::{repo_root, site_packages};
 use pare::analysis::{AnalysisOptions, DEFAULT_BINS, LayerWeights, ValueKind, analyze_model, weight_report};
 use pare::compress::{Recipe, compress};
 use pare::ir::Model;
-use pare::onnx::{decode_model, encode_model};
+use pare::onnx::decode_model;
 use serde_json::Value;
 
 fn mnist() -> Model {
@@ -83,14 +83,7 @@ fn mnist_weights_match_numpy_before_and_after_compression() {
         ("int8", compressed(r#"{"steps": [{"quantize": {"mode": "weights"}}]}"#)),
         ("pruned", compressed(r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 0.5}}]}"#)),
     ];
-    let paths: Vec<_> = models
-        .iter()
-        .map(|(name, model)| {
-            let path = dir.join(format!("{name}.onnx"));
-            std::fs::write(&path, encode_model(model)).unwrap();
-            path
-        })
-        .collect();
+    let paths = common::write_models(&dir, &models);
     let numpy = numpy_layers(&paths);
     let reports: Vec<Vec<LayerWeights>> = models.iter().map(|(_, m)| weight_report(&m.graph, DEFAULT_BINS)).collect();
     for (((label, _), ours), theirs) in models.iter().zip(&reports).zip(&numpy) {

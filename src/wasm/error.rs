@@ -11,6 +11,7 @@ use wasm_bindgen::JsValue;
 
 use crate::error::ErrorKind;
 
+#[derive(Debug)]
 pub enum ApiError {
     Pare { kind: ErrorKind, message: String },
     /// A value the caller's code threw, passed back as it was.

@@ -175,3 +175,17 @@ pub fn logits(session: &Session, images: &Tensor) -> Vec<Vec<f32>> {
 pub fn argmax(row: &[f32]) -> usize {
     row.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
 }
+
+/// Writes each `(name, model)` to `dir/<name>.onnx` (creating `dir`) and returns the paths, in
+/// order, for a Python check to read.
+pub fn write_models<S: AsRef<str>>(dir: &Path, models: &[(S, Model)]) -> Vec<PathBuf> {
+    std::fs::create_dir_all(dir).unwrap();
+    models
+        .iter()
+        .map(|(name, model)| {
+            let path = dir.join(format!("{}.onnx", name.as_ref()));
+            std::fs::write(&path, encode_model(model)).unwrap();
+            path
+        })
+        .collect()
+}
