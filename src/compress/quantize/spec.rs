@@ -39,11 +39,16 @@ pub struct QuantizeSpec {
     pub exclude: Vec<String>,
 }
 
+/// Each mode also answers to the CLI's name for it (`--quantize int8-weights | int8 |
+/// int8-dynamic`), so a recipe may use either spelling; it is written back with the first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
+    #[serde(alias = "int8-weights")]
     Weights,
+    #[serde(alias = "int8")]
     Static,
+    #[serde(alias = "int8-dynamic")]
     Dynamic,
 }
 
@@ -184,6 +189,16 @@ mod tests {
         assert!(err.to_string().contains("per_chanel"), "{err}");
         let err = serde_json::from_str::<QuantizeSpec>(r#"{"mode": "int4"}"#).unwrap_err();
         assert!(err.to_string().contains("int4"), "{err}");
+    }
+
+    #[test]
+    fn modes_take_the_cli_names_too() {
+        for (cli, mode, api) in [("int8-weights", Mode::Weights, "weights"), ("int8", Mode::Static, "static"), ("int8-dynamic", Mode::Dynamic, "dynamic")] {
+            let spec: QuantizeSpec = serde_json::from_str(&format!(r#"{{"mode": "{cli}"}}"#)).unwrap();
+            assert_eq!(spec.mode, mode);
+            let written = serde_json::to_string(&spec).unwrap();
+            assert!(written.contains(&format!(r#""mode":"{api}""#)), "written back with the API name: {written}");
+        }
     }
 
     #[test]
