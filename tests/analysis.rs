@@ -59,6 +59,7 @@ fn conv_flops_params_and_memory_match_the_formulas() {
     assert_eq!(conv.memory.weight_read_bytes, 4 * (c_out * c_in * k * k + c_out));
     assert_eq!(conv.memory.written_bytes, 4 * n * c_out * h * w);
     assert_eq!(conv.output_shapes, vec![Some(vec![1, 16, 32, 32])]);
+    assert_eq!(conv.outputs, vec!["y".to_string()], "the tensors the node writes, by name");
 }
 
 #[test]

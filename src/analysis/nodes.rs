@@ -23,6 +23,9 @@ pub struct NodeReport {
     /// One entry per input (`None`: omitted or unknown).
     pub input_shapes: Vec<Option<Vec<usize>>>,
     pub output_shapes: Vec<Option<Vec<usize>>>,
+    /// The names of the tensors the node writes (what `compare` reports per intermediate tensor),
+    /// so a tool can tell which node made a tensor.
+    pub outputs: Vec<String>,
     pub flops: u64,
     pub macs: u64,
     /// Elements of the weights (initializers, constants) the node reads.
@@ -77,6 +80,7 @@ fn node_report(node: &Node, graph_path: &str, values: &ValueTable) -> NodeReport
         category,
         input_shapes: shapes(&node.inputs),
         output_shapes: shapes(&node.outputs),
+        outputs: node.outputs.clone(),
         flops,
         macs,
         params,
