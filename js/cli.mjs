@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 
-import { Model, analyze, compare, compress, randomInputs, ready, simdLevel } from "./index.js";
+import { Model, analyze, compare, compress, randomInputs, ready, simdLevel } from "./sync.node.js";
 import { npyBytes, outputFileNames } from "./npy_write.mjs";
 import { firstSamples, parseNpy, readArrays } from "./npz.js";
 

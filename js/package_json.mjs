@@ -11,29 +11,57 @@ if (!file) {
   console.error("usage: node js/package_json.mjs PKG/package.json");
   process.exit(2);
 }
+/** The JS modules of the package at run time (scripts/build_pkg.sh copies them from js/). */
+const RUNTIME_FILES = [
+  "index.js",
+  "index.node.js",
+  "sync.js",
+  "sync.node.js",
+  "worker.js",
+  "worker.node.js",
+  "api.js",
+  "client.js",
+  "core.js",
+  "errors.js",
+  "options.js",
+  "platform.node.js",
+  "simd.js",
+  "worker_core.js",
+  "pare.js",
+];
+
 const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
 
 pkg.type = "module";
-pkg.main = "index.js";
+pkg.main = "index.node.js";
 pkg.module = "index.js";
+pkg.browser = "index.js";
 pkg.types = "index.d.ts";
+// Conditions in the order a resolver tries them: types for TypeScript; "node" (Node, esbuild's
+// and webpack's node targets) gets the entry that reads the wasm from the file system; "browser"
+// (Vite, webpack's web target, esbuild's browser platform), "import" and "default" get the
+// fetch-based entry, which imports no Node module. The wasm files are exported so that bundlers
+// can import their URL (`import url from "pare/wasm/simd128?url"` in Vite).
 pkg.exports = {
-  ".": { types: "./index.d.ts", default: "./index.js" },
+  ".": { types: "./index.d.ts", node: "./index.node.js", browser: "./index.js", import: "./index.js", default: "./index.js" },
+  "./sync": { types: "./sync.d.ts", node: "./sync.node.js", browser: "./sync.js", import: "./sync.js", default: "./sync.js" },
+  "./worker": { types: "./worker.d.ts", node: "./worker.node.js", default: "./worker.js" },
+  "./wasm/simd128": "./pare_bg.wasm",
+  "./wasm/relaxed": "./pare_relaxed_bg.wasm",
   "./package.json": "./package.json",
 };
+pkg.sideEffects = ["./worker.js", "./worker.node.js"];
 pkg.bin = { pare: "cli.mjs" };
 pkg.files = [
-  "index.js",
+  ...RUNTIME_FILES,
   "index.d.ts",
-  "errors.js",
-  "simd.js",
+  "types.d.ts",
+  "sync.d.ts",
+  "worker.d.ts",
   "cli.mjs",
   "npy_write.mjs",
   "npz.js",
-  "pare.js",
-  "pare.d.ts",
   "pare_bg.wasm",
-  "pare_bg.wasm.d.ts",
   "pare_relaxed_bg.wasm",
   "README.md",
 ];

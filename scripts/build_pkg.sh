@@ -32,7 +32,12 @@ add_js() {
         echo "build_pkg: pkg/ lacks a wasm build; run scripts/build_pkg.sh without arguments" >&2
         exit 1
     fi
-    cp js/index.js js/index.d.ts js/errors.js js/simd.js js/cli.mjs js/npy_write.mjs pkg/
+    cp js/index.js js/index.node.js js/sync.js js/sync.node.js js/worker.js js/worker.node.js js/api.js \
+        js/client.js js/core.js js/errors.js js/options.js js/platform.node.js js/simd.js js/worker_core.js \
+        js/index.d.ts js/types.d.ts js/sync.d.ts js/worker.d.ts js/cli.mjs js/npy_write.mjs pkg/
+    # The glue's type file names DOM types (RequestInfo, WebAssembly…); index.d.ts is self-contained
+    # and is what the package's types are, so the glue's is not shipped.
+    rm -f pkg/pare.d.ts pkg/pare_bg.wasm.d.ts
     cp www/npz.js pkg/npz.js
     chmod +x pkg/cli.mjs
     node js/package_json.mjs pkg/package.json

@@ -65,11 +65,11 @@ test("inspect: text and --json", () => {
 });
 
 test("compress from short flags and from a recipe file gives the API's bytes", async () => {
-  const pareApi = await import(path.join(root, "pkg/index.js"));
+  const pareApi = await import(path.join(root, "pkg/index.node.js"));
   const { parseNpy } = await import(path.join(root, "pkg/npz.js"));
   await pareApi.ready();
   const pixels = parseNpy(new Uint8Array(fs.readFileSync(path.join(fixture, "calib_pixels.npy"))));
-  const expected = pareApi.compress(fs.readFileSync(modelPath), INT8_STATIC, { calibration: imageTensor(pixels, 100) }).model;
+  const expected = (await pareApi.compress(fs.readFileSync(modelPath), INT8_STATIC, { calibration: imageTensor(pixels, 100) })).model;
 
   const out = path.join(scratch, "flags.onnx");
   const report = path.join(scratch, "report.json");
@@ -206,7 +206,7 @@ print(json.dumps({"dtype": str(got.dtype), "shape": list(got.shape), "diff": flo
 });
 
 test("run --random: the API's randomInputs for the seed, and --dim/--shape size symbolic dims", async () => {
-  const pareApi = await import(path.join(root, "pkg/index.js"));
+  const pareApi = await import(path.join(root, "pkg/index.node.js"));
   await pareApi.ready();
   const out = path.join(scratch, "run-random");
   const r = pare("run", modelPath, "--random", "--seed", "3", "--out", out);
@@ -214,7 +214,7 @@ test("run --random: the API's randomInputs for the seed, and --dim/--shape size 
   const inputs = pareApi.randomInputs(fs.readFileSync(modelPath), { seed: 3 });
   assert.deepEqual(inputs.image.shape, [1, 1, 28, 28]);
   assert.ok(inputs.image.data.every((v) => v >= -1 && v < 1), "floats in [-1, 1)");
-  const want = pareApi.run(fs.readFileSync(modelPath), inputs).logits.data;
+  const want = (await pareApi.run(fs.readFileSync(modelPath), inputs)).logits.data;
   const file = fs.readFileSync(path.join(out, "logits.npy"));
   const got = new Float32Array(file.buffer.slice(file.byteOffset + file.length - 40, file.byteOffset + file.length));
   assert.deepEqual(Array.from(got), Array.from(want), "the CLI ran the API's random inputs for seed 3");

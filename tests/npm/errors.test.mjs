@@ -1,10 +1,12 @@
-// PareError from JS: every API call throws an instance of the package's PareError class with the
-// `kind` of the failure, on the paths a user hits: a call before ready(), a file that is not
-// ONNX, external data, an op pare lacks, inputs that do not fit, bad options, a bad recipe, a
-// model with nothing to quantize, models that differ, a node that fails, the caller's own
-// onProgress exception (passed through as thrown), and last, a model that exhausts the wasm
-// module's 4 GiB: "wasm-trap", after which every call fails the same way without entering the
-// module. The models come from make_error_models.py (onnx's helpers). Run: node --test tests/npm/.
+// PareError from JS: every API call throws (or its Promise rejects with) an instance of the
+// package's PareError class with the `kind` of the failure, on the paths a user hits: a call
+// before ready(), a file that is not ONNX, external data, an op pare lacks, inputs that do not
+// fit, bad options, a bad recipe, a model with nothing to quantize, models that differ, a node
+// that fails, a Model used after free(), wasm that cannot be loaded, the caller's own onProgress
+// exception (passed through as thrown), and last, a model that exhausts the wasm module's 4 GiB:
+// "wasm-trap" — in the package's worker the next call gets a fresh worker; inline every later
+// call fails the same way without entering the module. The models come from
+// make_error_models.py (onnx's helpers). Run: node --test tests/npm/.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -15,7 +17,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const pare = await import(path.join(root, "pkg/index.js"));
+const pare = await import(path.join(root, "pkg/index.node.js"));
 const { PareError, PARE_ERROR_KINDS } = pare;
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pare-errors-"));
@@ -24,12 +26,13 @@ const model = (name) => fs.readFileSync(path.join(scratch, name));
 const mnist = fs.readFileSync(path.join(root, "tests/fixtures/mnist_cnn/model.onnx"));
 const x = (shape) => ({ dtype: "float32", shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5) });
 
-/** Asserts that `call` throws a PareError of `kind` whose message matches `message`. */
-function throwsKind(call, kind, message) {
+/** Asserts that `call` throws, or returns a Promise that rejects with, a PareError of `kind`
+ * whose message matches `message`. */
+async function throwsKind(call, kind, message) {
   assert.ok(PARE_ERROR_KINDS.includes(kind), `${kind} is a listed kind`);
   let thrown = null;
   try {
-    call();
+    await call();
   } catch (e) {
     thrown = e;
   }
@@ -42,18 +45,18 @@ function throwsKind(call, kind, message) {
   return thrown;
 }
 
-test("before ready(): not-ready, for functions and the Model constructor", () => {
-  throwsKind(() => pare.inspect(mnist), "not-ready", /await ready\(\)/);
-  throwsKind(() => new pare.Model(mnist), "not-ready", /await ready\(\)/);
+test("before ready(): not-ready, for functions and the Model constructor", async () => {
+  await throwsKind(() => pare.inspect(mnist), "not-ready", /await ready\(\)/);
+  await throwsKind(() => new pare.Model(mnist), "not-ready", /await ready\(\)/);
 });
 
 test("the model files a user may drop", async () => {
   await pare.ready();
-  throwsKind(() => pare.inspect(new TextEncoder().encode("GIF89a not a model")), "not-onnx", /not an ONNX model/);
-  throwsKind(() => new pare.Model(new Uint8Array(0)), "not-onnx", /empty/);
-  throwsKind(() => pare.analyze(model("external.onnx")), "external-data", /external file \(external\.bin\)/);
-  throwsKind(() => new pare.Model(model("unsupported.onnx")), "unsupported-op", /NoSuchOp/);
-  throwsKind(() => pare.compare(model("relu.onnx"), model("unsupported.onnx")), "unsupported-op", /candidate.*NoSuchOp/);
+  await throwsKind(() => pare.inspect(new TextEncoder().encode("GIF89a not a model")), "not-onnx", /not an ONNX model/);
+  await throwsKind(() => new pare.Model(new Uint8Array(0)), "not-onnx", /empty/);
+  await throwsKind(() => pare.analyze(model("external.onnx")), "external-data", /external file \(external\.bin\)/);
+  await throwsKind(() => new pare.Model(model("unsupported.onnx")), "unsupported-op", /NoSuchOp/);
+  await throwsKind(() => pare.compare(model("relu.onnx"), model("unsupported.onnx")), "unsupported-op", /candidate.*NoSuchOp/);
   const ok = new pare.Model(mnist);
   assert.ok(ok instanceof pare.Model);
   assert.deepEqual(ok.inputNames, ["image"]);
@@ -63,41 +66,87 @@ test("the model files a user may drop", async () => {
 test("inputs, arguments, recipes and runs", async () => {
   await pare.ready();
   const relu = model("relu.onnx");
-  throwsKind(() => pare.run(relu, { nope: x([1, 4]) }), "bad-input", /no input `nope`/);
+  await throwsKind(() => pare.run(relu, { nope: x([1, 4]) }), "bad-input", /no input `nope`/);
   const m = new pare.Model(relu);
-  throwsKind(() => m.run({ x: x([2, 3]) }), "bad-input", /shape/);
-  throwsKind(() => m.run({ x: { dtype: "float32", shape: [1, 4], data: new Float32Array(3) } }), "bad-input", /input `x`/);
+  await throwsKind(() => m.run({ x: x([2, 3]) }), "bad-input", /shape/);
+  await throwsKind(() => m.run({ x: { dtype: "float32", shape: [1, 4], data: new Float32Array(3) } }), "bad-input", /input `x`/);
   assert.deepEqual(Array.from(m.run({ x: x([1, 4]) }).y.data), [0.5, 0.5, 0.5, 0.5], "the Model still works after its errors");
   m.free();
-  throwsKind(() => pare.compress(mnist, { steps: [{ quantize: { mode: "weights" } }] }, { onProgress: 5 }), "bad-argument", /onProgress/);
-  throwsKind(() => pare.compress(mnist, { steps: [{ no_such_step: {} }] }), "invalid-recipe", /no_such_step/);
-  throwsKind(() => pare.compress(relu, { steps: [{ quantize: { mode: "weights" } }] }), "cannot-compress", /nothing to quantize/);
-  throwsKind(() => pare.compress(mnist, { steps: [{ quantize: { mode: "static" } }] }), "bad-argument", /calibration/);
-  throwsKind(() => pare.compare(relu, mnist), "models-differ", /different inputs/);
-  throwsKind(() => pare.run(model("reshape_fail.onnx"), { x: x([1, 4]) }), "run-failed", /Reshape/);
+  await throwsKind(() => pare.compress(mnist, { steps: [{ quantize: { mode: "weights" } }] }, { onProgress: 5 }), "bad-argument", /onProgress/);
+  await throwsKind(() => pare.compress(mnist, { steps: [{ no_such_step: {} }] }), "invalid-recipe", /no_such_step/);
+  await throwsKind(() => pare.compress(relu, { steps: [{ quantize: { mode: "weights" } }] }), "cannot-compress", /nothing to quantize/);
+  await throwsKind(() => pare.compress(mnist, { steps: [{ quantize: { mode: "static" } }] }), "bad-argument", /calibration/);
+  await throwsKind(() => pare.compare(relu, mnist), "models-differ", /different inputs/);
+  await throwsKind(() => pare.run(model("reshape_fail.onnx"), { x: x([1, 4]) }), "run-failed", /Reshape/);
 });
 
 test("an exception from the caller's onProgress passes through as thrown", async () => {
   await pare.ready();
   const mine = new RangeError("stop from my callback");
   let thrown = null;
-  try {
-    pare.compress(mnist, { steps: [{ quantize: { mode: "weights" } }] }, {
-      onProgress: () => {
-        throw mine;
-      },
-    });
-  } catch (e) {
-    thrown = e;
+  for (const worker of [false, true]) {
+    try {
+      await pare.compress(mnist, { steps: [{ quantize: { mode: "weights" } }] }, {
+        worker,
+        onProgress: () => {
+          throw mine;
+        },
+      });
+    } catch (e) {
+      thrown = e;
+    }
+    assert.equal(thrown, mine, `worker: ${worker}`);
   }
-  assert.equal(thrown, mine);
+  pare.terminateWorker();
 });
 
-test("a model larger than wasm memory: wasm-trap, then every call fails without entering the module", async () => {
+test("a Model used after free(): model-freed, for methods and getters", async () => {
   await pare.ready();
-  const trap = throwsKind(() => pare.run(model("huge.onnx"), { x: x([1]) }), "wasm-trap", /out of memory/);
+  const m = new pare.Model(model("relu.onnx"));
+  m.free();
+  m.free(); // a second free does nothing
+  await throwsKind(() => m.run({ x: x([1, 4]) }), "model-freed", /freed/);
+  await throwsKind(() => m.inputNames, "model-freed", /freed/);
+  await throwsKind(() => m.inspect(), "model-freed", /freed/);
+});
+
+test("wasm that cannot be loaded: load-failed, naming where it looked", async () => {
+  const script = (options) => `import { ready } from ${JSON.stringify(path.join(root, "pkg/index.node.js"))};
+try { await ready(${options}); console.log("loaded"); } catch (e) { console.log(JSON.stringify({ kind: e.kind, message: e.message })); }`;
+  const { execFileSync: exec } = await import("node:child_process");
+  const attempt = (options) => JSON.parse(exec(process.execPath, ["--input-type=module", "-e", script(options)], { encoding: "utf8" }));
+  const missing = attempt(`{ wasmUrl: ${JSON.stringify(path.join(scratch, "none.wasm"))} }`);
+  assert.equal(missing.kind, "load-failed");
+  assert.match(missing.message, /none\.wasm/);
+  const notWasm = attempt(`{ wasmPaths: ${JSON.stringify(scratch + "/")} }`);
+  assert.equal(notWasm.kind, "load-failed", notWasm.message);
+  const html = path.join(scratch, "page.wasm");
+  fs.writeFileSync(html, "<!doctype html><title>index</title>");
+  const page = attempt(`{ wasmUrl: ${JSON.stringify(html)} }`);
+  assert.equal(page.kind, "load-failed");
+  assert.match(page.message, /not WebAssembly.*HTML page/);
+  const bad = attempt(`{ wasmUrl: 42 }`);
+  assert.equal(bad.kind, "bad-argument");
+  const both = attempt(`{ wasmUrl: "a.wasm", wasmPaths: "b/" }`);
+  assert.match(both.message, /one of wasmUrl, wasmPaths, wasmModule/);
+  const typo = attempt(`{ wasmPath: "b/" }`);
+  assert.match(typo.message, /"wasmPath".*did you mean "wasmPaths"/);
+});
+
+test("a model larger than wasm memory in the package's worker: wasm-trap, then a fresh worker", async () => {
+  await pare.ready();
+  await throwsKind(() => pare.run(model("huge.onnx"), { x: x([1]) }, { worker: true }), "wasm-trap", /next call starts afresh/);
+  const summary = await pare.analyze(mnist, { worker: true });
+  assert.ok(summary.totals.flops > 0, "the next call in a worker works");
+  assert.ok(pare.inspect(mnist).node_count > 0, "this thread's module is untouched");
+  pare.terminateWorker();
+});
+
+test("a model larger than wasm memory inline: wasm-trap, then every call fails without entering the module", async () => {
+  await pare.ready();
+  const trap = await throwsKind(() => pare.run(model("huge.onnx"), { x: x([1]) }), "wasm-trap", /out of memory/);
   assert.ok(trap.cause instanceof WebAssembly.RuntimeError, `cause: ${trap.cause}`);
-  throwsKind(() => pare.inspect(mnist), "wasm-trap", /stopped earlier.*load pare afresh/);
-  throwsKind(() => new pare.Model(mnist), "wasm-trap", /stopped earlier/);
+  await throwsKind(() => pare.inspect(mnist), "wasm-trap", /stopped earlier.*load pare afresh/);
+  await throwsKind(() => new pare.Model(mnist), "wasm-trap", /stopped earlier/);
   fs.rmSync(scratch, { recursive: true, force: true });
 });

@@ -1,8 +1,10 @@
 // The npm package as a user gets it: `npm pack` of pkg/ (the tarball must hold both wasm builds,
-// the loader, its types and the CLI), installed offline into a fresh directory; then `npx pare`,
-// a plain `import … from "pare"` in Node, and TypeScript (`tsc --noEmit`, strict, NodeNext
-// resolution) type-checking a small consumer against the installed package, plus a consumer with
-// type errors that tsc must reject. Run: node --test tests/npm/ (make test-npm).
+// the entry points, their types and the CLI; its size is printed), installed offline into a
+// fresh directory; then `npx pare`, a plain `import … from "pare"` and "pare/sync" in Node, and
+// TypeScript (`tsc --noEmit`, strict, NodeNext resolution, `lib: ["ES2022"]` without the DOM)
+// type-checking a small consumer against the installed package, consumers with type errors that
+// tsc must reject (a misspelt mode, two steps in one, an unknown option…), and an onnxruntime-web
+// `ort.Tensor` passed as an input. Run: node --test tests/npm/ (make test-npm).
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -14,7 +16,7 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const modelPath = path.join(root, "tests/fixtures/mnist_cnn/model.onnx");
-const tsc = path.join(root, "node_modules/typescript/bin/tsc");
+const tscPath = path.join(root, "node_modules/typescript/bin/tsc");
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pare-npm-pack-"));
 const app = path.join(scratch, "app");
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -31,17 +33,34 @@ before(() => {
   npm(["install", path.join(scratch, packed.filename)], app);
 });
 
-test("the tarball holds both wasm builds, the loader, its types and the CLI", () => {
+/** The files the tarball must hold: the entry points, their modules, types, CLI, both builds. */
+const PACKAGE_FILES = [
+  "package.json", "index.js", "index.node.js", "sync.js", "sync.node.js", "worker.js", "worker.node.js", "api.js", "client.js",
+  "core.js", "errors.js", "options.js", "platform.node.js", "simd.js", "worker_core.js", "pare.js", "index.d.ts", "types.d.ts",
+  "sync.d.ts", "worker.d.ts", "cli.mjs", "npy_write.mjs", "npz.js", "pare_bg.wasm", "pare_relaxed_bg.wasm",
+];
+
+test("the tarball holds both wasm builds, the entry points, their types and the CLI", () => {
   const files = packed.files.map((f) => f.path).sort();
-  for (const f of ["package.json", "index.js", "index.d.ts", "errors.js", "simd.js", "cli.mjs", "npy_write.mjs", "npz.js", "pare.js", "pare.d.ts", "pare_bg.wasm", "pare_relaxed_bg.wasm"]) {
-    assert.ok(files.includes(f), `${f} missing from ${files.join(", ")}`);
-  }
+  for (const f of PACKAGE_FILES) assert.ok(files.includes(f), `${f} missing from ${files.join(", ")}`);
+  assert.ok(!files.includes("pare.d.ts"), "the glue's DOM-typed declarations are not shipped");
   const size = (name) => packed.files.find((f) => f.path === name).size;
   assert.ok(Math.abs(size("pare_relaxed_bg.wasm") - size("pare_bg.wasm")) < size("pare_bg.wasm") / 10, "two builds of the same code");
   const manifest = JSON.parse(fs.readFileSync(path.join(app, "node_modules/pare/package.json"), "utf8"));
   assert.equal(manifest.bin.pare, "cli.mjs");
-  assert.equal(manifest.exports["."].default, "./index.js");
+  assert.deepEqual(manifest.exports["."], { types: "./index.d.ts", node: "./index.node.js", browser: "./index.js", import: "./index.js", default: "./index.js" });
+  assert.equal(manifest.exports["./wasm/simd128"], "./pare_bg.wasm");
+  assert.equal(manifest.exports["./wasm/relaxed"], "./pare_relaxed_bg.wasm");
+  assert.equal(manifest.exports["./worker"].default, "./worker.js");
   assert.equal(manifest.types, "index.d.ts");
+  // Nothing a browser loads names a Node module (the node: ones live in *.node.js and cli.mjs).
+  for (const f of files.filter((f) => f.endsWith(".js") && !f.endsWith(".node.js"))) {
+    assert.doesNotMatch(fs.readFileSync(path.join(app, "node_modules/pare", f), "utf8"), /from "node:|import\("node:/, `${f} imports a Node module`);
+  }
+  console.log(
+    `package size: tarball ${packed.size} bytes (${(packed.size / 1e6).toFixed(2)} MB), unpacked ${packed.unpackedSize} bytes in ${packed.entryCount} files; ` +
+      `pare_bg.wasm ${size("pare_bg.wasm")}, pare_relaxed_bg.wasm ${size("pare_relaxed_bg.wasm")}`,
+  );
 });
 
 test("npx pare runs the installed CLI offline", () => {
@@ -57,60 +76,108 @@ test("npx pare runs the installed CLI offline", () => {
   assert.equal(bad.status, 2);
 });
 
-test("import from \"pare\" in Node, as installed", () => {
-  const script = `import { ready, inspect, simdLevel } from "pare";
+test("import from \"pare\" and \"pare/sync\" in Node, as installed", () => {
+  const script = `import { ready, inspect, compress, simdLevel } from "pare";
+import * as sync from "pare/sync";
 import fs from "node:fs";
 await ready();
-console.log(JSON.stringify({ level: simdLevel(), nodes: inspect(fs.readFileSync(${JSON.stringify(modelPath)})).node_count }));`;
+await sync.ready();
+const bytes = fs.readFileSync(${JSON.stringify(modelPath)});
+const { report } = await compress(bytes, { steps: [{ quantize: { mode: "weights" } }] });
+console.log(JSON.stringify({ level: simdLevel(), nodes: inspect(bytes).node_count, after: report.after.bytes, sync: sync.compress(bytes, { steps: [{ quantize: { mode: "weights" } }] }).report.after.bytes }));`;
   fs.writeFileSync(path.join(app, "use.mjs"), script);
   const result = JSON.parse(execFileSync(process.execPath, ["use.mjs"], { cwd: app, encoding: "utf8" }));
   assert.equal(result.level, "simd128");
   assert.ok(result.nodes > 5);
+  assert.equal(result.after, result.sync);
 });
 
-test("TypeScript checks a consumer against the packed types, and rejects a wrong one", () => {
-  const tsconfig = { compilerOptions: { strict: true, noEmit: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", lib: ["ES2022", "DOM", "ESNext.Disposable"], skipLibCheck: false, types: [] } };
-  fs.writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify(tsconfig));
-  fs.writeFileSync(
-    path.join(app, "good.mts"),
-    `import init, { ready, inspect, compress, compare, Model, simdLevel, simdInfo, PareError, PARE_ERROR_KINDS } from "pare";
-import type { CompressResult, PareErrorKind, Recipe, SimdLevel, Tensor } from "pare";
+/** tsc over the app with `compilerOptions` (strict, NodeNext); resolves to { status, output }. */
+function tsc(name, compilerOptions, files) {
+  const tsconfig = { compilerOptions: { strict: true, noEmit: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", skipLibCheck: false, types: [], ...compilerOptions }, files };
+  fs.writeFileSync(path.join(app, name), JSON.stringify(tsconfig));
+  const r = spawnSync(process.execPath, [tscPath, "-p", name], { cwd: app, encoding: "utf8" });
+  return { status: r.status, output: r.stdout + r.stderr };
+}
+
+const GOOD = `import init, { ready, inspect, analyze, run, compress, compare, Model, simdLevel, simdInfo, PareError, PARE_ERROR_KINDS } from "pare";
+import type { CompressResult, CompressReport, PareErrorKind, Recipe, SimdLevel, Tensor, TensorsInput } from "pare";
+import * as sync from "pare/sync";
 declare const bytes: Uint8Array;
-const info = await ready({ simd: "auto" });
+const info = await ready({ simd: "auto", worker: true });
 const level: SimdLevel | null = simdLevel();
 const again: Promise<unknown> = init();
-console.log(info.level, info.reason, level, simdInfo()?.relaxedAvailable, again);
-const recipe: Recipe = { steps: [{ quantize: { mode: "static" } }] };
-const result: CompressResult = compress(bytes, recipe, { calibrationRandom: { samples: 4 }, onProgress: (p) => console.log(p.stage) });
+console.log(info.level, info.reason, info.source, level, simdInfo()?.relaxedAvailable, again);
+const recipe: Recipe = { steps: [{ prune: { method: "nm", n: 2, m: 4 } }, { quantize: { mode: "int8", calibration: { method: "percentile", percentile: 99.9 } } }] };
+const result: CompressResult = await compress(bytes, recipe, { calibrationRandom: { samples: 4 }, onProgress: (p) => console.log(p.stage, p.done) });
+const report: CompressReport = result.report;
+for (const step of report.steps) {
+  if ("quantize" in step) console.log(step.quantize.layers.length, step.quantize.folded_activations);
+  else if ("prune" in step) console.log(step.prune.totals.sparsity);
+}
 const model = new Model(result.model);
 const input: Tensor = { dtype: "float32", shape: [1, 1, 28, 28], data: new Float32Array(784) };
+const ortForm: TensorsInput = { image: { type: "float32", dims: [1, 1, 28, 28], data: new Float32Array(784) } };
 const outputs = model.run({ image: input });
-console.log(inspect(bytes).node_count, outputs.logits.shape, model.inputNames, compare(bytes, result.model).outputs[0].metrics.cosine);
+const viaPromise = await run(bytes, ortForm, { worker: false });
+console.log(inspect(bytes).node_count, outputs.logits.shape, viaPromise.logits.dtype, model.inputNames, (await compare(bytes, result.model)).outputs[0].metrics.cosine);
+console.log((await analyze(bytes)).weights[0]?.stats?.histogram.counts, sync.compress(bytes, recipe, { calibrationRandom: { samples: 2 } }).model.length);
 try {
   inspect(new Uint8Array([1, 2, 3]));
 } catch (e) {
   if (e instanceof PareError) {
     const kind: PareErrorKind = e.kind;
-    console.log(kind === "not-onnx", e.message, PARE_ERROR_KINDS.length);
+    console.log(kind === "not-onnx", kind === "model-freed", e.message, PARE_ERROR_KINDS.length);
   }
 }
-`,
-  );
-  const good = spawnSync(process.execPath, [tsc, "-p", "."], { cwd: app, encoding: "utf8" });
-  assert.equal(good.status, 0, good.stdout + good.stderr);
+`;
 
+test("TypeScript checks a consumer against the packed types with lib ES2022 alone, and rejects wrong ones", () => {
+  fs.writeFileSync(path.join(app, "good.mts"), GOOD);
+  // No DOM, no @types/node: the package's types must stand on ES2022 alone.
+  const good = tsc("tsconfig.json", { lib: ["ES2022"] }, ["good.mts"]);
+  assert.equal(good.status, 0, good.output);
+  const withDom = tsc("tsconfig.dom.json", { lib: ["ES2022", "DOM", "DOM.Iterable"] }, ["good.mts"]);
+  assert.equal(withDom.status, 0, `with the DOM lib too: ${withDom.output}`);
+
+  const bad = [
+    ['await ready({ simd: "avx512" });', /"avx512"/],
+    ['await compress(new Uint8Array(), { steps: [{ quantize: { mode: "statik" } }] });', /"statik"/],
+    ['await compress(new Uint8Array(), { steps: [{ quantize: { mode: "static" }, prune: { method: "filter", ratio: 0.5 } }] });', /not assignable/],
+    ['await compress(new Uint8Array(), { steps: [{ prune: { method: "nm", ratio: 0.5 } }] });', /ratio|'n'/],
+    ['await compress(new Uint8Array(), { steps: [{ prune: { method: "filter", ratio: 0.5, round_to: 4 } }] });', /round_to|4/],
+    ['await compress(new Uint8Array(), { steps: [] }, { calibrationRandm: { samples: 4 } });', /calibrationRandm/],
+    ['await compress(new Uint8Array(), { steps: [] }, { calibration: {}, calibrationRandom: {} });', /not assignable/],
+    ['await compress(42, "recipe");', /number.*not assignable|42/],
+    ['const kind: import("pare").PareErrorKind = "no-such-kind";', /"no-such-kind"/],
+    ['const t: import("pare").Tensor = { dtype: "float33", shape: [1], data: new Float32Array(1) };', /"float33"/],
+    ['const r: import("pare").CompressResult = await compress(new Uint8Array(), { steps: [] }); r.report.steps[0].quantize;', /quantize/],
+  ];
+  for (const [i, [line, message]] of bad.entries()) {
+    fs.writeFileSync(path.join(app, `bad${i}.mts`), `import { ready, compress } from "pare";\n${line}\nexport {};\n`);
+    const r = tsc("tsconfig.bad.json", { lib: ["ES2022"] }, [`bad${i}.mts`]);
+    assert.notEqual(r.status, 0, `tsc accepted: ${line}`);
+    assert.match(r.output, message, `${line}: ${r.output}`);
+  }
+});
+
+test("TypeScript: an onnxruntime-web ort.Tensor is a TensorInput", () => {
+  // onnxruntime-web's types, linked from the workspace (they need the DOM lib).
+  for (const name of ["onnxruntime-web", "onnxruntime-common"]) {
+    const link = path.join(app, "node_modules", name);
+    if (!fs.existsSync(link)) fs.symlinkSync(path.join(root, "node_modules", name), link, "dir");
+  }
   fs.writeFileSync(
-    path.join(app, "bad.mts"),
-    `import { ready, compress } from "pare";
-await ready({ simd: "avx512" });
-compress(42, "recipe");
-const kind: import("pare").PareErrorKind = "no-such-kind";
+    path.join(app, "ort.mts"),
+    `import * as ort from "onnxruntime-web";
+import { run, compress, Model } from "pare";
+declare const bytes: Uint8Array;
+const x = new ort.Tensor("float32", new Float32Array(784), [1, 1, 28, 28]);
+await run(bytes, { image: x });
+await compress(bytes, { steps: [{ quantize: { mode: "static" } }] }, { calibration: new Map([["image", x]]) });
+new Model(bytes).run({ image: x });
 `,
   );
-  const bad = spawnSync(process.execPath, [tsc, "-p", "."], { cwd: app, encoding: "utf8" });
-  assert.notEqual(bad.status, 0);
-  assert.match(bad.stdout, /bad\.mts.*"avx512"/);
-  assert.match(bad.stdout, /bad\.mts.*42|number.*not assignable/);
-  assert.match(bad.stdout, /bad\.mts.*"no-such-kind"/);
-  assert.doesNotMatch(bad.stdout, /good\.mts/);
+  const r = tsc("tsconfig.ort.json", { lib: ["ES2022", "DOM", "DOM.Iterable"], skipLibCheck: true }, ["ort.mts"]);
+  assert.equal(r.status, 0, r.output);
 });

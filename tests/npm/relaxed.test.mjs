@@ -1,7 +1,7 @@
 // The relaxed-SIMD build against the SIMD128 one, in headless Chromium (playwright-core, Debian's
 // chromium), where relaxed SIMD is on by default and its dot-add is right; Node 20 has it only
-// behind a flag and computes the dot-add wrong (js/simd.js). One page per build, forced through
-// ready({ simd }): INT8 static compression of the MNIST CNN on 100 calibration digits must give
+// behind a flag and computes the dot-add wrong (js/simd.js). One page per build (pare/sync, the
+// synchronous API), forced through ready({ simd }): INT8 static compression of the MNIST CNN on 100 calibration digits must give
 // the same bytes, and the quantized model's logits on 1000 held-out digits must be bit-identical.
 // A third page with the default ("auto") must pick relaxed. The INT8 run time of each build is
 // printed (min of alternating runs). Then the same in Node with --experimental-wasm-relaxed-simd, reported, not asserted.
@@ -26,7 +26,7 @@ const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "a
 // The page: loads the package through its loader and does the work; the result lands in window.result.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>pare relaxed check</title>
 <script type="module">
-import { ready, compress, Model, simdInfo } from "/pkg/index.js";
+import { ready, compress, Model, simdInfo } from "/pkg/sync.js";
 import { parseNpy } from "/pkg/npz.js";
 import { INT8_STATIC, imageTensor } from "/tests/npm/mnist.mjs";
 try {
@@ -125,7 +125,7 @@ test("Chromium: relaxed and SIMD128 builds give bit-identical compress and run r
 });
 
 test("Node 20 with --experimental-wasm-relaxed-simd: reported, not asserted", () => {
-  const script = `import { ready, compress, Model, simdInfo } from ${JSON.stringify(path.join(root, "pkg/index.js"))};
+  const script = `import { ready, compress, Model, simdInfo } from ${JSON.stringify(path.join(root, "pkg/sync.node.js"))};
 import { parseNpy } from ${JSON.stringify(path.join(root, "pkg/npz.js"))};
 import { INT8_STATIC, imageTensor } from ${JSON.stringify(path.join(root, "tests/npm/mnist.mjs"))};
 import fs from "node:fs";

@@ -1,0 +1,13 @@
+// `pare/sync` in Node: sync.js with the wasm read from the file system (platform.node.js).
+
+import { loadCore } from "./core.js";
+import * as platform from "./platform.node.js";
+
+export { inspect, analyze, run, randomInputs, compress, compare, Model, simdLevel, simdInfo } from "./core.js";
+export { PareError, PARE_ERROR_KINDS } from "./errors.js";
+
+/** Loads pare into this thread; call (and await) once. Resolves to simdInfo(). */
+export function ready(options) {
+  return loadCore(options, platform);
+}
+export default ready;

@@ -1,0 +1,712 @@
+// The types of the npm package `pare`, shared by index.d.ts ("pare") and sync.d.ts ("pare/sync").
+// Self-contained: they compile with `lib: ["ES2022"]` alone (no DOM, no @types/node), so nothing
+// here names a DOM type; the few host objects pare takes (an AbortSignal, a URL, a compiled
+// WebAssembly.Module) are described by the members pare uses. The recipe types mirror the Rust
+// specs (src/compress/*/spec.rs) field for field: tests/npm/types.test.mjs checks them against
+// what the wasm build accepts, and the report types against what it returns.
+
+declare global {
+    // A compiled module (WebAssembly.Module): the DOM and Node declare it; this adds nothing to
+    // theirs and gives the name to a program compiled without them.
+    namespace WebAssembly {
+        interface Module {}
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tensors
+// ---------------------------------------------------------------------------------------------
+
+/** pare's dtype names (onnxruntime-web uses the same names for the same types). */
+export type DType =
+    | "float32" | "float64" | "float16" | "bfloat16"
+    | "int8" | "int16" | "int32" | "int64"
+    | "uint8" | "uint16" | "uint32" | "uint64"
+    | "bool" | "string";
+
+/** Row-major values: the typed array of the dtype (int64 → BigInt64Array, float16/bfloat16 →
+ * Uint16Array of raw bits, bool → Uint8Array of 0/1), or a plain Array of values. */
+export type TensorData =
+    | Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array
+    | Uint8Array | Uint16Array | Uint32Array | BigUint64Array
+    | ReadonlyArray<number | bigint | boolean | string | Uint8Array>;
+
+/** A tensor as pare returns it, and as it takes it. */
+export interface Tensor {
+    dtype: DType;
+    shape: readonly number[];
+    data: TensorData;
+}
+
+/** A tensor in onnxruntime-web's form, `{ type, dims, data }`, which an `ort.Tensor` also is:
+ * pare takes both wherever it takes tensors (CPU tensors only). */
+export interface OrtTensorLike {
+    readonly type: string;
+    readonly dims: readonly number[];
+    readonly data: unknown;
+    readonly location?: string;
+}
+
+/** A tensor pare takes as input: its own form or onnxruntime-web's. */
+export type TensorInput = Tensor | OrtTensorLike;
+
+/** Input tensors by input name (an object or a Map). Samples for calibration and comparison are
+ * stacked along the first axis. */
+export type TensorsInput = { readonly [name: string]: TensorInput } | ReadonlyMap<string, TensorInput>;
+
+/** Output tensors by name, in the model's order. */
+export type Tensors = Record<string, Tensor>;
+
+/** Model bytes: a Uint8Array (a Node Buffer is one) or an ArrayBuffer. */
+export type ModelBytes = Uint8Array | ArrayBuffer;
+
+// ---------------------------------------------------------------------------------------------
+// Recipes (src/compress/recipe.rs and the step specs)
+// ---------------------------------------------------------------------------------------------
+
+/** Quantization modes. Each has the CLI's name too (`pare compress --quantize …`):
+ *
+ * | API / recipe | CLI / also accepted | what                                                  |
+ * |--------------|---------------------|-------------------------------------------------------|
+ * | `weights`    | `int8-weights`      | int8 weights + DequantizeLinear, float compute        |
+ * | `static`     | `int8`              | QDQ weights and activations, needs calibration        |
+ * | `dynamic`    | `int8-dynamic`      | MatMul/Gemm via DynamicQuantizeLinear + MatMulInteger |
+ *
+ * A recipe pare returns uses the first column. */
+export type QuantizeMode = "weights" | "static" | "dynamic" | "int8-weights" | "int8" | "int8-dynamic";
+
+export type IntType = "int8" | "uint8";
+
+export type CalibrationMethod = "minmax" | "percentile" | "entropy" | "mse";
+
+/** How static quantization picks activation ranges (src/compress/quantize/spec.rs). */
+export interface CalibrationSpec {
+    /** Default "minmax". */
+    method?: CalibrationMethod;
+    /** For `percentile`: share of values (in %) inside the range; default 99.999. */
+    percentile?: number;
+    /** Histogram bins for percentile, entropy and MSE; default 2048. */
+    bins?: number;
+    /** Use at most this many calibration samples (default: all given). */
+    max_samples?: number;
+}
+
+/** The `{ quantize: … }` step. */
+export interface QuantizeStep {
+    mode: QuantizeMode;
+    /** Default "int8". */
+    weight_type?: IntType;
+    /** Default "uint8". */
+    activation_type?: IntType;
+    /** One scale per output channel (default true) or one per tensor. */
+    per_channel?: boolean;
+    /** Default true (zero point 0, range ±127). */
+    symmetric_weights?: boolean;
+    /** Default false (affine range). */
+    symmetric_activations?: boolean;
+    /** 7-bit weights (default false). */
+    reduce_range?: boolean;
+    calibration?: CalibrationSpec;
+    /** Quantize only nodes of these op types. */
+    op_types?: string[];
+    /** Node names or op types kept in float. */
+    exclude?: string[];
+}
+
+export type PruneMethod = "unstructured" | "vector" | "kernel" | "nm" | "filter";
+export type PruneCriterion = "l1" | "l2";
+export type PruneCorrection = "bias" | "lsq";
+export type AutoMetric = "rel_l2" | "cosine_distance";
+
+/** `prune.auto`: per-layer ratios chosen for a global sparsity target under an error budget. */
+export interface AutoSpec {
+    /** Global sparsity target in (0, 1). */
+    target: number;
+    /** Largest output error allowed (by `metric`). */
+    max_error?: number;
+    /** Default "rel_l2". */
+    metric?: AutoMetric;
+    /** Default 32. */
+    max_samples?: number;
+    /** Ratios tried per layer, increasing. */
+    grid?: number[];
+}
+
+/** What every prune step takes. */
+interface PruneCommon {
+    /** Prune only these layers (node names or op types). */
+    include?: string[];
+    /** Never prune these layers. */
+    exclude?: string[];
+    /** Leave the first and last prunable layers alone (default true). */
+    keep_first_last?: boolean;
+    /** Importance of a group of weights (default "l1"). */
+    criterion?: PruneCriterion;
+}
+
+/** Methods with a ratio: `ratio`, per-layer `ratios` by node name, or `auto`. */
+interface WithRatio {
+    /** Share of the layer's units to remove, in [0, 1). */
+    ratio?: number;
+    ratios?: Record<string, number>;
+}
+
+/** The `{ prune: … }` step, by method. */
+export type PruneStep =
+    | (PruneCommon & WithRatio & {
+          method: "unstructured";
+          auto?: AutoSpec;
+          /** "layer" (default): each layer to `ratio`; "global": one threshold across layers. */
+          scope?: "layer" | "global";
+          correct?: PruneCorrection;
+      })
+    | (PruneCommon & WithRatio & { method: "vector" | "kernel"; auto?: AutoSpec; scope?: "layer"; correct?: PruneCorrection })
+    | (PruneCommon & {
+          method: "nm";
+          /** Keep at most `n` nonzeros in every `m` consecutive weights. */
+          n: number;
+          m: number;
+          scope?: "layer";
+          correct?: PruneCorrection;
+      })
+    | (PruneCommon & WithRatio & {
+          method: "filter";
+          scope?: "layer";
+          /** Round each layer's kept channels up to a multiple of 1 (default), 8 or 16. */
+          round_to?: 1 | 8 | 16;
+      });
+
+/** The `{ binarize: … }` step (XNOR-Net). */
+export interface BinarizeStep {
+    /** Binarize the layers' inputs too (default false). */
+    activations?: boolean;
+    include?: string[];
+    exclude?: string[];
+    /** Default true. */
+    keep_first_last?: boolean;
+}
+
+/** One step of a recipe: exactly one of quantize, prune, binarize. */
+export type RecipeStep =
+    | { quantize: QuantizeStep; prune?: never; binarize?: never }
+    | { prune: PruneStep; quantize?: never; binarize?: never }
+    | { binarize: BinarizeStep; quantize?: never; prune?: never };
+
+/** A recipe: steps applied in order; the same JSON as `pare compress --recipe`. */
+export interface Recipe {
+    steps: RecipeStep[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------------------------
+
+/** What pare reads of an AbortSignal (the DOM's and Node's are both one). */
+export interface AbortSignalLike {
+    readonly aborted: boolean;
+    readonly reason?: unknown;
+    addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+    removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/** A URL object or anything with an `href` (the DOM's and Node's URL). */
+export interface UrlLike {
+    readonly href: string;
+}
+
+/** Seeded random samples: `seed` (default 0), `samples` (default 8), sizes of symbolic dims by
+ * name (unset ones are 1) and whole input shapes, as `pare compare --random --dim … --shape …`. */
+export interface RandomSamples {
+    seed?: number;
+    samples?: number;
+    dims?: Record<string, number>;
+    shapes?: Record<string, readonly number[]>;
+}
+
+/** How a Promise-returning call runs. */
+export interface CallOptions {
+    /** Stops the call: a queued one is dropped, a running one's worker is terminated (inline,
+     * the signal is checked before and after). Rejects with a PareError of kind "aborted". */
+    signal?: AbortSignalLike;
+    /** Run in the package's worker (true) or on this thread (false); default from ready(). */
+    worker?: boolean;
+    /** Move the input buffers to the worker instead of copying them (they become unusable here). */
+    transfer?: boolean;
+}
+
+export type CompressStage = "calibrate" | "quantize" | "prune" | "correct" | "binarize";
+
+export interface CompressProgress {
+    /** The step (from 0) of `steps`. */
+    step: number;
+    steps: number;
+    stage: CompressStage;
+    done: number;
+    total: number;
+}
+
+/** Calibration samples (stacked along the first axis, keyed by input name) or seeded random
+ * ones, not both; static quantization and pruning with `correct` need one. */
+export type CalibrationChoice =
+    | { calibration: TensorsInput; calibrationRandom?: never }
+    | { calibrationRandom: RandomSamples; calibration?: never }
+    | { calibration?: never; calibrationRandom?: never };
+
+export type CompressOptions = CalibrationChoice & {
+    /** Called as work advances (in the calling thread, also when the work runs in a worker). */
+    onProgress?: (progress: CompressProgress) => void;
+};
+
+/** Samples from `inputs` or seeded `random` ones (the default: seed 0, 8 samples), not both. */
+export type CompareSamples =
+    | { inputs: TensorsInput; random?: never }
+    | { random: RandomSamples; inputs?: never }
+    | { inputs?: never; random?: never };
+
+export type CompareOptions = CompareSamples & {
+    /** Compare the intermediate tensors both models name (default true). */
+    intermediates?: boolean;
+    /** Describes the samples in the report. */
+    inputSource?: string;
+    /** Called after each sample. */
+    onProgress?: (progress: { done: number; total: number }) => void;
+};
+
+/** `randomInputs`' options: one run's inputs (no `samples`). */
+export interface RandomInputOptions {
+    seed?: number;
+    dims?: Record<string, number>;
+    shapes?: Record<string, readonly number[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports
+// ---------------------------------------------------------------------------------------------
+
+export interface SizeReport {
+    bytes: number;
+    gzip_bytes: number;
+}
+
+/** A layer a step left alone, and why. */
+export interface SkippedNode {
+    node: string;
+    op_type: string;
+    graph: string;
+    reason: string;
+}
+
+export interface QuantizedLayer {
+    node: string;
+    op_type: string;
+    graph: string;
+    weight: string;
+    weight_shape: number[];
+    channel_axis: number | null;
+    /** How the bias was stored ("int32", "none"…). */
+    bias: string;
+    weight_max_abs_error: number;
+    weight_sqnr_db: number | null;
+}
+
+export interface ActivationRange {
+    tensor: string;
+    observed_min: number;
+    observed_max: number;
+    min: number;
+    max: number;
+    scale: number;
+    zero_point: number;
+    shared_with?: string;
+}
+
+export interface QuantizeReport {
+    mode: "weights" | "static" | "dynamic";
+    weight_type: IntType;
+    activation_type: IntType | null;
+    per_channel: boolean;
+    symmetric_weights: boolean;
+    reduce_range: boolean;
+    layers: QuantizedLayer[];
+    activations: ActivationRange[];
+    calibration: { method: CalibrationMethod; samples: number; tensors: number } | null;
+    /** ReLU/Clip activations removed (the quantized range clamps the same way). */
+    folded_activations: string[];
+    skipped: SkippedNode[];
+    notes: string[];
+}
+
+export interface LayerCorrection {
+    applied: string;
+    output_rel_mse_before?: number;
+    output_rel_mse_after?: number;
+    max_abs_bias_shift?: number;
+    lsq_rows?: number;
+    note?: string;
+}
+
+export interface PrunedLayer {
+    name: string;
+    op_type: string;
+    graph?: string;
+    method: string;
+    params_before: number;
+    params_after: number;
+    nonzeros_before: number;
+    nonzeros_after: number;
+    sparsity: number;
+    out_channels_before?: number;
+    out_channels_after?: number;
+    correction?: LayerCorrection;
+}
+
+export interface AutoReport {
+    target: number;
+    max_error?: number;
+    metric: string;
+    output: string;
+    samples: number;
+    inputs: string;
+    grid: number[];
+    reached_target: boolean;
+    sparsity: number;
+    predicted_error: number;
+    measured_error: number;
+    backoffs: number;
+    model_runs: number;
+    ratios: Record<string, number>;
+    layers: { name: string; op_type: string; params: number; ratio: number; scan: number[] }[];
+    outcome: string;
+}
+
+export interface PruneReport {
+    method: string;
+    layers: PrunedLayer[];
+    skipped: { name: string; op_type: string; graph?: string; reason: string }[];
+    totals: {
+        layers_pruned: number;
+        params_before: number;
+        params_after: number;
+        nonzeros_before: number;
+        nonzeros_after: number;
+        sparsity: number;
+        model_params_before: number;
+        model_params_after: number;
+    };
+    flops?: { before: number; after: number };
+    correction?: { method: string; samples: number; layers_corrected: number; inputs: string; error_metric: string };
+    auto?: AutoReport;
+    notes: string[];
+}
+
+export interface BinarizeReport {
+    activations: boolean;
+    layers: {
+        node: string;
+        op_type: string;
+        weight: string;
+        weight_shape: number[];
+        channel_axis: number;
+        alpha_min: number;
+        alpha_max: number;
+        weight_sqnr_db: number | null;
+        binary_input?: string;
+    }[];
+    skipped: SkippedNode[];
+    notes: string[];
+}
+
+/** One step's report: the same key as the step. */
+export type StepReport = { quantize: QuantizeReport } | { prune: PruneReport } | { binarize: BinarizeReport };
+
+/** What `compress` reports (`pare compress --report` writes it under "report"). */
+export interface CompressReport {
+    before: SizeReport;
+    after: SizeReport;
+    steps: StepReport[];
+}
+
+/** What `compress` returns: the compressed ONNX file, the report and the recipe as applied
+ * (defaults filled in, modes with their API names). */
+export interface CompressResult {
+    model: Uint8Array;
+    report: CompressReport;
+    recipe: Recipe;
+}
+
+export interface TensorMetrics {
+    elements: number;
+    max_abs: number;
+    mean_abs: number;
+    cosine: number | null;
+    sqnr_db: number | null;
+    exact: boolean;
+    nonfinite_mismatches: number;
+}
+
+export interface TensorComparison {
+    name: string;
+    dtype: string;
+    shape: number[];
+    metrics: TensorMetrics;
+    /** For classifier-like outputs. */
+    agreement?: {
+        classes: number;
+        rows: number;
+        top1_matches: number;
+        top1_rate: number;
+        top5_matches: number | null;
+        top5_rate: number | null;
+    };
+}
+
+/** What `compare` reports (the JSON of `pare compare --json`). */
+export interface CompareReport {
+    input_source: string;
+    samples: number;
+    outputs: TensorComparison[];
+    intermediates_compared: boolean;
+    intermediates: TensorComparison[];
+    intermediates_skipped: { name: string; reason: string }[];
+}
+
+/** What `inspect` reports. */
+export interface ModelSummary {
+    producer: string;
+    ir_version: number;
+    /** [domain ("" is ai.onnx), version]. */
+    opsets: [string, number][];
+    inputs: { name: string; type: string }[];
+    outputs: { name: string; type: string }[];
+    node_count: number;
+    op_histogram: Record<string, number>;
+}
+
+export interface MemoryAccess {
+    activation_read_bytes: number;
+    weight_read_bytes: number;
+    written_bytes: number;
+    total_bytes: number;
+}
+
+/** Statistics of one layer's weight values. */
+export interface WeightStats {
+    min: number;
+    max: number;
+    mean: number;
+    /** Population standard deviation. */
+    std: number;
+    /** Exact zeros (pruned weights) and their share of all values. */
+    zeros: number;
+    zero_fraction: number;
+    /** NaN and ±Infinity, left out of everything else. */
+    non_finite: number;
+    /** Distinct values, counted up to 257 (257: more than 256). */
+    levels: number;
+    /** numpy.histogram's bins over [min, max]: `edges` has one more entry than `counts`. */
+    histogram: { edges: number[]; counts: number[] };
+}
+
+/** The weights of one layer (Conv, Gemm, MatMul or their quantized forms). */
+export interface LayerWeights {
+    name: string;
+    op_type: string;
+    /** Where the node sits; absent for the main graph. */
+    graph?: string;
+    /** The stored tensor (the integer tensor of a dequantized weight). */
+    weight: string;
+    shape: number[];
+    count: number;
+    /** As stored: "float32", "int8"… */
+    dtype: string;
+    /** What `stats` summarizes. */
+    values: "stored" | "dequantized" | "integer";
+    /** "per-tensor" or "per-axis 0 (16 channels)" for quantized weights. */
+    quantization?: string;
+    /** Distinct stored integers of a quantized weight, counted up to 257. */
+    stored_levels?: number;
+    /** Absent when `error` says why (or no value is finite). */
+    stats?: WeightStats;
+    error?: string;
+}
+
+export interface LintFinding {
+    rule: string;
+    severity: "info" | "warning";
+    nodes: string[];
+    message: string;
+}
+
+/** What `analyze` reports (the JSON of `pare inspect --json`). */
+export interface ModelAnalysis {
+    summary: ModelSummary;
+    shapes: {
+        /** How the shapes were found (observed by running the model, or inferred). */
+        source: string;
+        note?: string;
+        inputs: { name: string; dtype: string; shape: number[] }[];
+        defaulted_dims: string[];
+        known_values: number;
+        inferred_values: number;
+        total_values: number;
+    };
+    params: {
+        total_params: number;
+        total_bytes: number;
+        tensor_count: number;
+        initializer_params: number;
+        constant_params: number;
+        by_dtype: { dtype: string; params: number; bytes: number; tensors: number }[];
+    };
+    totals: { flops: number; macs: number; memory: MemoryAccess; nodes_without_flops: number; nodes_with_unknown_shapes: number };
+    structure: Record<string, number | Record<string, number>>;
+    ops: { op_type: string; count: number; flops: number; macs: number; memory_bytes: number; flops_share: number }[];
+    nodes: {
+        /** The node name, or `OpType → first output` when unnamed. */
+        name: string;
+        op_type: string;
+        domain?: string;
+        /** Where the node sits; absent for the main graph. */
+        graph?: string;
+        category: string;
+        input_shapes: (number[] | null)[];
+        output_shapes: (number[] | null)[];
+        /** The tensors the node writes (the names `compare` reports). */
+        outputs: string[];
+        flops: number;
+        macs: number;
+        params: number;
+        memory: MemoryAccess;
+        arithmetic_intensity: number | null;
+        flops_counted: boolean;
+        memory_complete: boolean;
+        note?: string;
+        /** Ids of the lint rules that fired on this node. */
+        lint?: string[];
+    }[];
+    lint: { findings: LintFinding[]; rules: { id: string; title: string; reason: string }[] };
+    /** Per layer with weights, main graph first. */
+    weights: LayerWeights[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors, loading
+// ---------------------------------------------------------------------------------------------
+
+/** What class of failure a PareError reports (src/error.rs ErrorKind, plus the loader's own):
+ * - "not-onnx": the bytes are not an ONNX model;
+ * - "external-data": the model keeps tensors in external files (pare reads single-file models);
+ * - "invalid-model": ONNX but malformed (bad tensor or attribute, undefined value, cycle);
+ * - "unsupported-op": an operator, or an opset of one, pare does not implement;
+ * - "bad-input": tensors or samples that do not fit the model (name, dtype, shape);
+ * - "bad-argument": an argument or option of the wrong type or value, or an unknown option key;
+ * - "invalid-recipe": the recipe is not valid;
+ * - "cannot-compress": a valid recipe that cannot apply to this model (nothing to quantize, old opset);
+ * - "run-failed": a node failed while the model ran;
+ * - "models-differ": compare was given models with different inputs or outputs;
+ * - "too-large": a tensor or sample larger than pare allows;
+ * - "not-ready": called before ready() resolved;
+ * - "load-failed": the wasm or the worker could not be loaded (the message says where from);
+ * - "wasm-trap": the WebAssembly module stopped (most often out of memory): inline, every later
+ *   call fails the same way, so load pare afresh; in the package's worker, the next call gets a
+ *   fresh worker;
+ * - "aborted": an AbortSignal stopped the call;
+ * - "model-freed": a Model used after free(). */
+export type PareErrorKind =
+    | "not-onnx"
+    | "external-data"
+    | "invalid-model"
+    | "unsupported-op"
+    | "bad-input"
+    | "bad-argument"
+    | "invalid-recipe"
+    | "cannot-compress"
+    | "run-failed"
+    | "models-differ"
+    | "too-large"
+    | "not-ready"
+    | "load-failed"
+    | "wasm-trap"
+    | "aborted"
+    | "model-freed";
+
+/** Every PareErrorKind, in the order above. */
+export const PARE_ERROR_KINDS: readonly PareErrorKind[];
+
+/** What every function and Model method of this package throws or rejects with (an exception
+ * thrown by your onProgress callback passes through unchanged). */
+export class PareError extends Error {
+    constructor(message: string, kind: PareErrorKind, options?: { cause?: unknown });
+    readonly name: "PareError";
+    readonly kind: PareErrorKind;
+}
+
+/** The wasm build in use: SIMD128 + relaxed SIMD, or SIMD128 alone. Results are bit-identical. */
+export type SimdLevel = "relaxed" | "simd128";
+
+/** A wasm URL: a string (a path in Node) or a URL object. */
+export type WasmUrl = string | UrlLike;
+
+/** Where the wasm comes from: one of these, or none (the file next to the package's module). */
+export type WasmSource =
+    | { wasmUrl?: undefined; wasmPaths?: undefined; wasmModule?: undefined }
+    /** One build's URL (`import wasmUrl from "pare/wasm/simd128?url"`); which build it is, is read from the file. */
+    | { wasmUrl: WasmUrl; wasmPaths?: undefined; wasmModule?: undefined }
+    /** A folder URL holding pare_bg.wasm and pare_relaxed_bg.wasm, or each build's URL; ready()
+     * picks one and fetches only that one. */
+    | { wasmPaths: WasmUrl | { simd128?: WasmUrl; relaxed?: WasmUrl }; wasmUrl?: undefined; wasmModule?: undefined }
+    /** A compiled module or the .wasm bytes. */
+    | { wasmModule: WebAssembly.Module | ArrayBuffer | ArrayBufferView; wasmUrl?: undefined; wasmPaths?: undefined };
+
+export type ReadyOptions = WasmSource & {
+    /** "auto" (default): relaxed where the engine has it and its dot-add passes a known-answer
+     * check, never in Node; "relaxed" forces it (fails if the engine lacks relaxed SIMD);
+     * "simd128" forces the plain build. In Node the env var PARE_SIMD sets the default. */
+    simd?: "auto" | SimdLevel;
+    /** Whether compress, compare, run and analyze run in a worker pare manages: default true on
+     * a page's main thread, false inside a worker and in Node (worker_threads when true). */
+    worker?: boolean;
+    /** The worker script to start instead of the package's own (a bundle of `pare/worker`). */
+    workerUrl?: WasmUrl;
+};
+
+/** What ready() found and chose. */
+export interface SimdInfo {
+    level: SimdLevel;
+    /** Why this build was chosen. */
+    reason: string;
+    /** The engine validates relaxed-SIMD code. */
+    relaxedAvailable: boolean;
+    /** The engine's i32x4.relaxed_dot_i8x16_i7x16_add_s gives the spec's result. */
+    relaxedDotAddCorrect: boolean;
+    /** Where the wasm came from (a URL, or what was given). */
+    source: string;
+}
+
+/** A model parsed and prepared once, to run many times, synchronously on the calling thread. */
+export class Model {
+    /** Parses and prepares the model; throws a PareError if it is not ONNX or uses an op pare lacks. */
+    constructor(bytes: ModelBytes);
+    /** The same summary as `inspect`. */
+    inspect(): ModelSummary;
+    /** Runs the model once. */
+    run(inputs: TensorsInput): Tensors;
+    /** Names of the inputs a caller must feed. */
+    readonly inputNames: string[];
+    /** Names of the outputs `run` returns, in order. */
+    readonly outputNames: string[];
+    /** Frees the model's memory; using it afterwards throws a PareError of kind "model-freed". */
+    free(): void;
+}
+
+/** Summarizes a model: producer, opsets, inputs and outputs with their types, op histogram. */
+export function inspect(bytes: ModelBytes): ModelSummary;
+
+/** Seeded random inputs for one run, as `pare run --random` makes them. */
+export function randomInputs(bytes: ModelBytes, options?: RandomInputOptions): Tensors;
+
+/** The build ready() loaded, or null before it resolved. */
+export function simdLevel(): SimdLevel | null;
+
+/** What ready() found and chose, or null before it resolved. */
+export function simdInfo(): SimdInfo | null;
