@@ -1,6 +1,10 @@
-// The per-layer error chart: one SVG bar per intermediate tensor (graph order), its height the
-// SQNR in dB of the compressed model's tensor against the original's. Plain SVG, styled by
-// style.css (so it follows the light/dark scheme); each bar has a <title> and is focusable.
+// The results' pictures, plain SVG styled by style.css (so they follow the light/dark scheme):
+//  - the per-layer error chart: one bar per intermediate tensor (graph order), its height the
+//    SQNR in dB of the compressed model's tensor against the original's, its colour the
+//    precision of the layer that made it (int8, binary, float, no weights); each bar has a
+//    <title> and is focusable;
+//  - the size chart: for each measure (file, gzip, weights) a bar for the original and one for
+//    the compressed model on a common scale, with the sizes and the ratio written beside them.
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -15,7 +19,7 @@ function el(name, attributes = {}, text) {
  * `folded` names the ReLU/Clip activations static quantization removed: the compressed model
  * gives their name to the output of the layer before (the quantized range does the clamping), so
  * those tensors compare values before the activation with values after it; they are drawn apart. */
-export function drawLayerChart(container, layers, folded = new Set()) {
+export function drawLayerChart(container, layers, folded = new Set(), precisionOf = () => null) {
   container.replaceChildren();
   if (!layers.length) {
     container.textContent = "No intermediate tensors in common (the models name their tensors differently).";
@@ -50,19 +54,22 @@ export function drawLayerChart(container, layers, folded = new Set()) {
     const x = left + i * slot + (slot - barWidth) / 2;
     const y0 = y(Math.max(0, bottom));
     const y1 = y(value);
+    const precision = precisionOf(layer.name);
     const bar = el("rect", {
       x,
       y: Math.min(y0, y1),
       width: barWidth,
       height: Math.max(1, Math.abs(y0 - y1)),
-      class: folded.has(layer.name) ? "bar folded" : exact ? "bar exact" : "bar",
+      class: `bar ${folded.has(layer.name) ? "folded" : `p-${precision?.kind ?? "none"}`}${exact ? " exact" : ""}`,
       tabindex: 0,
       "data-name": layer.name,
+      "data-precision": precision?.kind ?? "none",
     });
     const sqnr = exact ? "exact" : m.sqnr_db == null ? "n/a" : `${m.sqnr_db.toFixed(1)} dB`;
     const cosine = m.cosine == null ? "n/a" : m.cosine.toFixed(5);
     const note = folded.has(layer.name) ? " (activation folded into quantization: compares before/after it)" : "";
-    bar.append(el("title", {}, `${layer.name}: SQNR ${sqnr}, cosine ${cosine}, max abs ${m.max_abs.toPrecision(3)}${note}`));
+    const made = precision ? `, made by ${precision.node} (${precision.text})` : "";
+    bar.append(el("title", {}, `${layer.name}: SQNR ${sqnr}, cosine ${cosine}, max abs ${m.max_abs.toPrecision(3)}${made}${note}`));
     svg.append(bar);
   });
   if (named) {
@@ -75,5 +82,58 @@ export function drawLayerChart(container, layers, folded = new Set()) {
     svg.append(el("text", { x: left, y: height - 6, class: "tick" }, "input side"));
     svg.append(el("text", { x: width - right, y: height - 6, "text-anchor": "end", class: "tick" }, "output side"));
   }
+  container.append(svg);
+}
+
+/** The precisions the layer chart colours, in legend order: [kind, text]. */
+export const PRECISIONS = [
+  ["int8", "int8 weights"],
+  ["binary", "binary weights"],
+  ["float", "float weights"],
+  ["none", "no weights"],
+];
+
+/** A legend for the layer chart (HTML, so it wraps on a phone). */
+export function layerLegend(kinds) {
+  const list = document.createElement("ul");
+  list.className = "legend";
+  for (const [kind, text] of PRECISIONS.filter(([k]) => kinds.has(k))) {
+    const item = document.createElement("li");
+    const swatch = document.createElement("span");
+    swatch.className = `swatch p-${kind}`;
+    swatch.setAttribute("aria-hidden", "true");
+    item.append(swatch, text);
+    list.append(item);
+  }
+  return list;
+}
+
+/** Draws the size bars: `rows` = [{ key, label, before, after, format }] (missing values are
+ * left out). Each bar carries data-key (`bytes-before`…) and data-value. */
+export function drawSizeChart(container, rows) {
+  container.replaceChildren();
+  const shown = rows.filter((r) => r.before != null && r.after != null && r.before > 0);
+  if (!shown.length) return;
+  const width = 720;
+  const rowHeight = 46;
+  const left = 96;
+  const right = 200;
+  const height = shown.length * rowHeight + 8;
+  const top = Math.max(...shown.map((r) => Math.max(r.before, r.after)));
+  const scale = (v) => ((width - left - right) * v) / top;
+  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "size-chart", "aria-labelledby": "size-title size-desc" });
+  const description = shown.map((r) => `${r.label}: ${r.format(r.before)} → ${r.format(r.after)} (${(r.after / r.before).toFixed(3)}×)`).join("; ");
+  svg.append(el("desc", { id: "size-desc" }, description));
+  shown.forEach((r, i) => {
+    const y = 4 + i * rowHeight;
+    svg.append(el("text", { x: left - 8, y: y + 24, "text-anchor": "end", class: "label" }, r.label));
+    for (const [j, which] of ["before", "after"].entries()) {
+      const value = r[which];
+      const barY = y + j * 19;
+      svg.append(el("rect", { x: left, y: barY, width: Math.max(1, scale(value)), height: 16, class: `size-bar ${which}`, "data-key": `${r.key}-${which}`, "data-value": value }));
+      svg.append(el("text", { x: left + Math.max(1, scale(value)) + 6, y: barY + 12, class: "tick" }, `${which === "before" ? "original" : "compressed"} ${r.format(value)}`));
+    }
+    svg.append(el("text", { x: width - 4, y: y + 24, "text-anchor": "end", class: "ratio" }, `${(r.after / r.before).toFixed(3)}×`));
+  });
   container.append(svg);
 }

@@ -8,6 +8,14 @@
 // calibration samples, default 16), dims (sizes of symbolic input dims, `height=640; width=640`,
 // as the app's Dimensions field).
 //
+// Real data instead of random samples, so a docs page shows the result on its own examples:
+//   calibration-src  the calibration samples: an .npz/.npy URL (arrays named after the model's
+//                    inputs, samples along the first axis) or image URLs separated by spaces or
+//                    commas (for a model with one image input);
+//   compare-src      the same for the comparison (default: up to 16 calibration samples);
+//   image-order (rgb | bgr), image-range (0-1 | 0-255), image-mean, image-std (one number or
+//                    one per channel): how images become the input, as the app's image options.
+//
 // Everything lives in an open shadow root whose styles are constructed stylesheets (allowed under
 // the app's Content-Security-Policy, unlike inline <style>): the page's CSS does not reach inside,
 // `:host { all: initial }` stops inherited fonts and colours, and nothing leaks out. Parts
@@ -15,6 +23,8 @@
 
 import { Cancelled, PareWorker, explain } from "./client.js";
 import { parseDims } from "./dims.js";
+import { imageLayout, perChannel } from "./images.js";
+import { readArrays } from "./npz.js";
 import { presetText } from "./presets.js";
 import { bytes as fmtBytes, count as fmtCount, ratio as fmtRatio } from "./format.js";
 
@@ -213,10 +223,12 @@ class PareCompressor extends HTMLElement {
       const sizes = parseDims(this.getAttribute("dims") ?? "", opened.summary.inputs.map((i) => i.name));
       if (Object.keys(sizes.dims).length) random.dims = sizes.dims;
       if (Object.keys(sizes.shapes).length) random.shapes = sizes.shapes;
+      const calibration = await this.sampleSource("calibration-src");
+      const compareInputs = await this.sampleSource("compare-src");
       const started = performance.now();
       const result = await this.pare.request(
         "compress",
-        { bytes, recipe: presetText(preset), samples: { random }, compareInputs: null, analysis: opened.analysis, inputShapes: null },
+        { bytes, recipe: presetText(preset), samples: calibration ?? { random }, compareInputs, analysis: opened.analysis, inputShapes: null },
         (p) => this.progress(p),
       );
       this.showResults(result, preset, (performance.now() - started) / 1000);
@@ -225,6 +237,40 @@ class PareCompressor extends HTMLElement {
     } finally {
       this.setBusy(false);
     }
+  }
+
+  /** The samples an attribute names, as the worker takes them: an .npz/.npy URL → { arrays };
+   * image URLs → { images, layout, mean, std, bgr, range } (the worker decodes them); null when
+   * the attribute is absent. */
+  async sampleSource(attribute) {
+    const urls = (this.getAttribute(attribute) ?? "").split(/[\s,]+/).filter(Boolean);
+    if (!urls.length) return null;
+    const { opened } = this.model;
+    const get = async (url) => {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${attribute}: fetching ${url} failed: HTTP ${response.status}`);
+      return response;
+    };
+    const nameOf = (url) => decodeURIComponent(new URL(url, document.baseURI).pathname.split("/").pop());
+    this.setStatus(`Fetching ${attribute === "compare-src" ? "comparison" : "calibration"} data…`);
+    if (urls.length === 1 && /\.(npz|npy)$/i.test(new URL(urls[0], document.baseURI).pathname)) {
+      const bytes = new Uint8Array(await (await get(urls[0])).arrayBuffer());
+      return { arrays: await readArrays(bytes, nameOf(urls[0]), opened.summary.inputs[0]?.name ?? "input") };
+    }
+    const inputs = opened.analysis?.shapes?.inputs;
+    if (!inputs || inputs.length !== 1) throw new Error(`${attribute}: images fill a model with one input; give an .npz instead`);
+    const layout = imageLayout(inputs[0]);
+    const images = await Promise.all(urls.map(async (url) => new File([await (await get(url)).blob()], nameOf(url))));
+    const range = this.getAttribute("image-range") ?? "0-1";
+    if (!["0-1", "0-255"].includes(range)) throw new Error(`image-range must be 0-1 or 0-255, got "${range}"`);
+    return {
+      images,
+      layout,
+      mean: perChannel(this.getAttribute("image-mean") ?? "0", layout.channels, 0, "image-mean"),
+      std: perChannel(this.getAttribute("image-std") ?? "1", layout.channels, 1, "image-std"),
+      bgr: (this.getAttribute("image-order") ?? "rgb").toLowerCase() === "bgr",
+      range,
+    };
   }
 
   progress(p) {
@@ -274,8 +320,9 @@ class PareCompressor extends HTMLElement {
       }),
     );
     this.$(".note").textContent = comparison
-      ? `Compared with the original on ${comparison.samples} ${comparison.input_source}; ${seconds.toFixed(2)} s in this browser.`
+      ? `Compared with the original on ${comparison.samples} samples (${comparison.input_source}); ${seconds.toFixed(2)} s in this browser.`
       : `Not compared with the original: ${compareError}`;
+    this.$(".note").dataset.samples = String(comparison?.samples ?? "");
     const url = URL.createObjectURL(new Blob([result.model], { type: "application/octet-stream" }));
     this.setDownload(url);
     const link = this.$(".download");

@@ -2,10 +2,17 @@
 // sizes, the error against the original and the latency, and offer the results as downloads.
 // No wasm runs here; this thread only handles the UI, so it stays responsive and Cancel can
 // terminate the worker at any point.
+//
+// Layout, action first: after a drop, one line about the model and the Compress panel (preset,
+// calibration, Compress) fill the first screen; results come as pictures (size bars, per-layer
+// error coloured by precision, weight histograms) with the numbers below; everything else about
+// the model (facts, operators, the lint grouped by rule, weights) is folded into <details>.
+// A problem is shown next to the control that caused it (the Dimensions field, the recipe, the
+// calibration files…), with what to do about it.
 
 import { readArrays } from "./npz.js";
 import { imageLayout, perChannel } from "./images.js";
-import { drawLayerChart } from "./chart.js";
+import { drawLayerChart, drawSizeChart, layerLegend } from "./chart.js";
 import { showPredictions } from "./predictions.js";
 import { showWeights, showWeightsAfter } from "./weights.js";
 import { PRESETS, presetText } from "./presets.js";
@@ -46,6 +53,28 @@ function showError(text, kind = null) {
   $("error").hidden = !text;
   if (kind) $("error").dataset.kind = kind;
   else delete $("error").dataset.kind;
+}
+
+/** The places a problem can be shown, next to the control that caused it. */
+const FIELD_ERRORS = ["recipe-error", "samples-error", "dims-error", "compress-error", "images-error", "compare-error"];
+
+/** Shows `text` under the control `id` names (one of FIELD_ERRORS); "" hides it. The kind of a
+ * PareError goes to data-kind. The message is announced (role=alert) and scrolled into view. */
+function showFieldError(id, text, kind = null) {
+  const box = $(id);
+  box.textContent = text;
+  box.hidden = !text;
+  if (kind) box.dataset.kind = kind;
+  else delete box.dataset.kind;
+  if (!text) return;
+  // A problem inside the folded options opens them, so it is seen.
+  const folded = box.closest("details");
+  if (folded) folded.open = true;
+  box.scrollIntoView({ block: "nearest" });
+}
+
+function clearFieldErrors() {
+  for (const id of FIELD_ERRORS) showFieldError(id, "");
 }
 
 function showWarning(text) {
@@ -95,9 +124,11 @@ const baseName = (name) => name.replace(/\.onnx$/i, "");
 async function openModel(file) {
   showError("");
   showWarning("");
+  clearFieldErrors();
   $("summary").hidden = true;
   $("compress-panel").hidden = true;
   $("results").hidden = true;
+  $("details").hidden = true;
   state.bytes = null;
   state.result = null;
   state.openWarning = "";
@@ -130,6 +161,11 @@ async function openModel(file) {
     }
     showWarning(state.openWarning);
     $("compress-panel").hidden = false;
+    $("details").hidden = false;
+    $("drop").classList.add("compact");
+    $("drop-text").textContent = "Open another .onnx file (drop it here, or click)";
+    // Keyboard users land on the action: Enter compresses with the preset shown.
+    $("compress").focus({ preventScroll: true });
   } catch (e) {
     if (e instanceof Cancelled) {
       setStatus(`Opening ${file.name} cancelled.`);
@@ -156,6 +192,16 @@ function showSummary(fileName, bytes, { summary, analysis }) {
   const flopsByOp = new Map((analysis?.ops ?? []).map((o) => [o.op_type, o.flops]));
   const ops = Object.entries(summary.op_histogram).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   fillRows($("ops"), ops.map(([op, n]) => [op, n, flopsByOp.has(op) ? fmtCount(flopsByOp.get(op)) : "–"]));
+  $("ops-title").textContent = `Operators (${summary.node_count.toLocaleString("en")} nodes, ${ops.length} types)`;
+
+  // The one line: size, parameters, compute, inputs → outputs.
+  const io = (list) => list.map((v) => `${v.name} ${v.type}`).join(", ");
+  const facts = [fmtBytes(bytes.length)];
+  if (analysis) {
+    facts.push(`${fmtCount(analysis.params.total_params)} params`, `${fmtCount(analysis.totals.flops)} FLOPs`);
+  }
+  facts.push(`${io(summary.inputs)} → ${io(summary.outputs)}`);
+  $("model-line").textContent = facts.join(" · ");
 
   if (analysis) {
     const p = analysis.params;
@@ -167,23 +213,55 @@ function showSummary(fileName, bytes, { summary, analysis }) {
     const s = analysis.shapes;
     const assumed = s.inputs.map((i) => `${i.name} [${i.shape.join(", ")}]`).join(", ");
     $("shapes-note").textContent = `${s.source}${assumed ? `, analysed as ${assumed}` : ""}${s.note ? ` (${s.note})` : ""}`;
-    const findings = analysis.lint?.findings ?? [];
-    $("lint").replaceChildren(
-      ...(findings.length
-        ? findings.map((f) => {
-            const li = document.createElement("li");
-            li.className = `lint-${f.severity}`;
-            li.textContent = `${f.severity}: ${f.message}`;
-            return li;
-          })
-        : [Object.assign(document.createElement("li"), { textContent: "No findings." })]),
-    );
+    showLint(analysis.lint);
   } else {
     for (const id of ["params", "flops", "shapes-note"]) $(id).textContent = "(analysis failed)";
     $("lint").replaceChildren();
+    $("lint-title").textContent = "Architecture lint (the analysis failed)";
   }
   showWeights($("weights-summary"), analysis?.weights);
+  $("weights-details-title").textContent = analysis?.weights ? `Weights (${plural(analysis.weights.length, "layer")})` : "Weights";
   $("summary").hidden = false;
+}
+
+/** The lint grouped by rule: one item per rule with its count, title and reason, the findings
+ * folded under it (a model can have a hundred findings of one rule). */
+function showLint(lint) {
+  const findings = lint?.findings ?? [];
+  const rules = new Map((lint?.rules ?? []).map((r) => [r.id, r]));
+  const groups = new Map();
+  for (const f of findings) {
+    if (!groups.has(f.rule)) groups.set(f.rule, []);
+    groups.get(f.rule).push(f);
+  }
+  const severityRank = (list) => (list.some((f) => f.severity === "warning") ? 0 : 1);
+  const ordered = [...groups].sort((a, b) => severityRank(a[1]) - severityRank(b[1]) || b[1].length - a[1].length);
+  $("lint").replaceChildren(
+    ...(ordered.length
+      ? ordered.map(([rule, list]) => {
+          const li = document.createElement("li");
+          const severity = list.some((f) => f.severity === "warning") ? "warning" : list[0].severity;
+          li.className = `lint-${severity}`;
+          li.dataset.rule = rule;
+          li.dataset.count = String(list.length);
+          const details = document.createElement("details");
+          const summary = document.createElement("summary");
+          const title = rules.get(rule)?.title ?? rule;
+          summary.textContent = `${severity}: ${title} (${list.length})`;
+          details.append(summary);
+          const reason = rules.get(rule)?.reason;
+          if (reason) details.append(Object.assign(document.createElement("p"), { className: "hint", textContent: reason }));
+          const items = document.createElement("ul");
+          items.append(...list.map((f) => Object.assign(document.createElement("li"), { textContent: f.message })));
+          details.append(items);
+          li.append(details);
+          return li;
+        })
+      : [Object.assign(document.createElement("li"), { textContent: "No findings." })]),
+  );
+  const warnings = findings.filter((f) => f.severity === "warning").length;
+  $("lint-title").textContent =
+    `Architecture lint (${plural(findings.length, "finding")} of ${plural(groups.size, "rule")}` + (warnings ? `, ${plural(warnings, "warning")})` : ")");
 }
 
 // --- recipe ------------------------------------------------------------------------------------
@@ -199,12 +277,24 @@ const layersTable = new LayersTable(
   () => markCustom(),
 );
 
+/** What each preset does, in a line under the presets. */
+const PRESET_HINTS = {
+  "int8-weights": "int8 weights with a DequantizeLinear each; float compute. No calibration needed.",
+  "int8-static": "int8 weights and uint8 activations in QDQ form, ranges from the calibration samples; onnxruntime runs it on integer kernels.",
+  "prune50-int8": "Half the weights of each layer set to zero (first and last layers kept), then INT8 static.",
+  filter25: "A quarter of the output channels of each layer removed from the graph: fewer parameters and FLOPs.",
+  "binary-weights": "XNOR-Net: weights α·sign(w) per output channel, first and last layers in float.",
+  custom: "Your recipe JSON, under More options.",
+};
+
 function applyPreset() {
   const preset = selectedPreset();
+  $("preset-hint").textContent = PRESET_HINTS[preset] ?? "";
   if (preset !== "custom") {
     $("recipe-json").value = presetText(preset);
     layersTable.apply(); // the preset with the per-layer overrides set
   } else {
+    $("more-options").open = true;
     $("advanced").open = true;
   }
 }
@@ -214,6 +304,7 @@ function markCustom() {
   // A preset with the per-layer overrides set is still that preset.
   const match = Object.keys(PRESETS).find((name) => presetText(name) === text || layersTable.withOverrides(presetText(name)) === text);
   document.querySelector(`input[name="preset"][value="${match ?? "custom"}"]`).checked = true;
+  $("preset-hint").textContent = PRESET_HINTS[match ?? "custom"] ?? "";
 }
 
 async function importRecipe(file) {
@@ -223,9 +314,9 @@ async function importRecipe(file) {
     $("recipe-json").value = text.trim();
     markCustom();
     $("advanced").open = true;
-    showError("");
+    showFieldError("recipe-error", "");
   } catch (e) {
-    showError(`${file.name} is not JSON: ${errorText(e)}`);
+    showFieldError("recipe-error", `${file.name} is not JSON: ${errorText(e)}. Fix the file, or pick a preset.`);
   }
 }
 
@@ -249,7 +340,7 @@ function modelImageLayout() {
 }
 
 /** Picked image files as a sample source; the worker decodes them when compressing. */
-function loadImages(files, infoId) {
+function loadImages(files, infoId, errorId) {
   try {
     const layout = modelImageLayout();
     const shape =
@@ -260,7 +351,7 @@ function loadImages(files, infoId) {
     return { images: files, layout };
   } catch (e) {
     $(infoId).textContent = "";
-    showError(errorText(e));
+    showFieldError(errorId, errorText(e));
     return null;
   }
 }
@@ -281,7 +372,7 @@ function forWorker(source) {
   return { ...source, ...imageOptions(source.layout) };
 }
 
-async function loadArrays(file, infoId) {
+async function loadArrays(file, infoId, errorId) {
   $(infoId).textContent = `Reading ${file.name}…`;
   try {
     const arrays = await readArrays(new Uint8Array(await file.arrayBuffer()), file.name, defaultInputName());
@@ -289,21 +380,38 @@ async function loadArrays(file, infoId) {
     return { arrays };
   } catch (e) {
     $(infoId).textContent = "";
-    showError(errorText(e));
+    showFieldError(errorId, `${errorText(e)} Save one array per model input, named after it, samples along the first axis: np.savez("calib.npz", ${defaultInputName()}=x).`);
     return null;
+  }
+}
+
+/** An error of the page's own checks, tagged with the control it is about. */
+class FieldError extends Error {
+  constructor(field, message) {
+    super(message);
+    this.field = field;
   }
 }
 
 function samplesChoice() {
   if (document.querySelector('input[name="samples"]:checked').value === "file") {
-    if (!state.samples) throw new Error("Choose a calibration .npz file or images, or pick random samples.");
-    return forWorker(state.samples);
+    if (!state.samples) throw new FieldError("samples-error", "Choose a calibration .npz file or images, or pick Random.");
+    try {
+      return forWorker(state.samples);
+    } catch (e) {
+      throw new FieldError("images-error", errorText(e));
+    }
   }
   const seed = Number($("seed").value);
   const samples = Number($("sample-count").value);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error("The seed must be a whole number ≥ 0.");
-  if (!Number.isSafeInteger(samples) || samples < 1) throw new Error("The number of samples must be a whole number ≥ 1.");
-  const sizes = parseDims($("dims").value, state.opened.summary.inputs.map((i) => i.name));
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new FieldError("samples-error", "The seed must be a whole number ≥ 0.");
+  if (!Number.isSafeInteger(samples) || samples < 1) throw new FieldError("samples-error", "The number of samples must be a whole number ≥ 1.");
+  let sizes;
+  try {
+    sizes = parseDims($("dims").value, state.opened.summary.inputs.map((i) => i.name));
+  } catch (e) {
+    throw new FieldError("dims-error", `${errorText(e)} Example: height=224; width=224.`);
+  }
   const random = { seed, samples };
   if (Object.keys(sizes.dims).length) random.dims = sizes.dims;
   if (Object.keys(sizes.shapes).length) random.shapes = sizes.shapes;
@@ -314,6 +422,7 @@ function samplesChoice() {
 
 function setBusy(busy) {
   $("compress").disabled = busy;
+  $("compress").setAttribute("aria-busy", String(busy));
   $("cancel").disabled = !busy;
   $("file").disabled = busy;
   $("progress-box").hidden = !busy;
@@ -338,11 +447,12 @@ async function runCompress(event) {
   event.preventDefault();
   if (!state.bytes) return;
   showError("");
+  clearFieldErrors();
   let samples;
   try {
     samples = samplesChoice();
   } catch (e) {
-    showError(errorText(e));
+    showFieldError(e.field ?? "compress-error", errorText(e));
     return;
   }
   const recipe = $("recipe-json").value;
@@ -373,11 +483,31 @@ async function runCompress(event) {
       setStatus("Cancelled.");
     } else {
       setStatus("Compression failed.");
-      showError(explain(e), e?.kind);
+      const [field, text] = placeError(e, samples);
+      showFieldError(field, text, e?.kind);
     }
   } finally {
     setBusy(false);
   }
+}
+
+/** Which control a failed compression is about, and the message with what to do: a recipe
+ * pare refuses goes to the presets, calibration that fails on random samples of a model with
+ * symbolic dims to the Dimensions field, bad calibration files to theirs; the rest under the
+ * Compress button. */
+function placeError(e, samples) {
+  const text = explain(e);
+  const kind = e?.kind;
+  if (kind === "invalid-recipe") return ["recipe-error", `${text} Fix the recipe JSON under More options, or pick a preset.`];
+  if (kind === "cannot-compress") return ["recipe-error", `${text} Try another preset.`];
+  const symbolic = /\w=/.test($("dims").value);
+  if (samples?.random && symbolic && ["run-failed", "bad-input", "bad-argument", "too-large"].includes(kind)) {
+    return ["dims-error", `${text} The random samples are made at the sizes in Dimensions (unset dims are 1): set the sizes the model expects, e.g. height=224; width=224.`];
+  }
+  if (samples && !samples.random && ["bad-input", "run-failed"].includes(kind)) {
+    return ["samples-error", `${text} Check that the calibration files fit the model's inputs (names, dtypes, shapes).`];
+  }
+  return ["compress-error", text];
 }
 
 function showResults(result, seconds) {
@@ -404,6 +534,11 @@ function showResults(result, seconds) {
     rows.push(row(`latency (median of ${latency.timings} × ${latency.runs_per_timing} runs)`, "latency", latency.original_ms, latency.compressed_ms, fmtMs));
   }
   fillRows($("sizes"), rows);
+  drawSizeChart($("size-chart"), [
+    { key: "bytes", label: "file", before: report.before.bytes, after: report.after.bytes, format: fmtBytes },
+    { key: "gzip", label: "gzip", before: report.before.gzip_bytes, after: report.after.gzip_bytes, format: fmtBytes },
+    { key: "weight-bytes", label: "weights", before: before?.params.total_bytes, after: analysisAfter?.params.total_bytes, format: fmtBytes },
+  ]);
   showWeightsAfter($("weights-results"), before?.weights, analysisAfter?.weights);
   const problems = [state.openWarning];
   if (compareError) problems.push(`The comparison with the original failed: ${compareError}`);
@@ -419,11 +554,34 @@ function showResults(result, seconds) {
   );
   $("results").hidden = false;
   $("comparison-block").hidden = !comparison;
-  if (comparison) showComparison(comparison, report);
+  if (comparison) showComparison(comparison, report, analysisAfter);
+  $("layer-figure").hidden = !comparison;
   $("results").scrollIntoView({ block: "start" });
 }
 
-function showComparison(comparison, report) {
+/** The precision of the layer that made each tensor of the compressed model: its node (from the
+ * analysis, which names each node's outputs) and that node's weights (int8, binary: two levels,
+ * float), or "no weights". */
+function precisionMap(analysisAfter) {
+  const map = new Map();
+  if (!analysisAfter) return map;
+  const weights = new Map(analysisAfter.weights.map((w) => [`${w.graph ?? ""}/${w.name}`, w]));
+  for (const node of analysisAfter.nodes) {
+    const w = weights.get(`${node.graph ?? ""}/${node.name}`);
+    let precision = { kind: "none", text: "no weights", node: node.name };
+    if (w) {
+      const levels = w.stored_levels ?? w.stats?.levels;
+      const zeros = w.stats?.zero_fraction ? `, ${(w.stats.zero_fraction * 100).toFixed(0)}% zeros` : "";
+      if (/^u?int/.test(w.dtype) && levels != null && levels <= 2) precision = { kind: "binary", text: `binary weights${zeros}`, node: node.name };
+      else if (/^u?int/.test(w.dtype)) precision = { kind: "int8", text: `${w.dtype} weights${zeros}`, node: node.name };
+      else precision = { kind: "float", text: `${w.dtype} weights${zeros}`, node: node.name };
+    }
+    for (const output of node.outputs ?? []) if (output) map.set(output, precision);
+  }
+  return map;
+}
+
+function showComparison(comparison, report, analysisAfter) {
   $("compare-source").textContent = `On ${comparison.samples} samples: ${comparison.input_source}.`;
   fillRows(
     $("output-metrics"),
@@ -445,7 +603,10 @@ function showComparison(comparison, report) {
 
   const layers = comparison.intermediates ?? [];
   const folded = new Set(report.steps.flatMap((step) => step.quantize?.folded_activations ?? []));
-  drawLayerChart($("layer-chart"), layers, folded);
+  const precisions = precisionMap(analysisAfter);
+  drawLayerChart($("layer-chart"), layers, folded, (name) => precisions.get(name) ?? null);
+  const kinds = new Set(layers.filter((l) => !folded.has(l.name)).map((l) => precisions.get(l.name)?.kind ?? "none"));
+  if (layers.length) $("layer-chart").append(layerLegend(kinds));
   const foldedShown = layers.filter((l) => folded.has(l.name)).map((l) => l.name);
   $("folded-note").textContent = foldedShown.length
     ? `Grey: ${foldedShown.join(", ")} — activations folded into quantization; the compressed model gives their ` +
@@ -456,6 +617,7 @@ function showComparison(comparison, report) {
     $("layer-metrics"),
     layers.map((l) => [
       l.name,
+      { text: folded.has(l.name) ? "folded activation" : (precisions.get(l.name)?.text ?? "–"), key: "precision" },
       fmtNumber(l.metrics.max_abs),
       l.metrics.cosine == null ? "–" : l.metrics.cosine.toFixed(6),
       l.metrics.sqnr_db == null ? "exact" : l.metrics.sqnr_db.toFixed(1),
@@ -555,28 +717,32 @@ function wireUp() {
     const file = event.target.files[0];
     event.target.value = "";
     if (!file) return;
-    state.samples = await loadArrays(file, "samples-info");
+    showFieldError("samples-error", "");
+    state.samples = await loadArrays(file, "samples-info", "samples-error");
     if (state.samples) document.querySelector('input[name="samples"][value="file"]').checked = true;
   });
   $("samples-images").addEventListener("change", (event) => {
     const files = [...event.target.files];
     event.target.value = "";
     if (!files.length) return;
-    state.samples = loadImages(files, "samples-info");
+    showFieldError("samples-error", "");
+    state.samples = loadImages(files, "samples-info", "samples-error");
     if (state.samples) document.querySelector('input[name="samples"][value="file"]').checked = true;
   });
   $("compare-file").addEventListener("change", async (event) => {
     const file = event.target.files[0];
     event.target.value = "";
     if (!file) return;
-    state.compareInputs = await loadArrays(file, "compare-info");
+    showFieldError("compare-error", "");
+    state.compareInputs = await loadArrays(file, "compare-info", "compare-error");
     $("compare-clear").disabled = !state.compareInputs;
   });
   $("compare-images").addEventListener("change", (event) => {
     const files = [...event.target.files];
     event.target.value = "";
     if (!files.length) return;
-    state.compareInputs = loadImages(files, "compare-info");
+    showFieldError("compare-error", "");
+    state.compareInputs = loadImages(files, "compare-info", "compare-error");
     $("compare-clear").disabled = !state.compareInputs;
   });
   $("compare-clear").addEventListener("click", () => {
@@ -600,6 +766,33 @@ function wireUp() {
   );
 }
 
+/** The colour scheme: follows the system ("auto"), or light or dark as chosen (kept across visits). */
+const THEMES = ["auto", "light", "dark"];
+function applyTheme(theme) {
+  if (theme === "auto") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+  $("theme").textContent = `Theme: ${theme}`;
+  $("theme").setAttribute("aria-label", `Colour scheme: ${theme === "auto" ? "follows the system" : theme}. Change it`);
+}
+function wireTheme() {
+  let theme = "auto";
+  try {
+    theme = THEMES.includes(localStorage.getItem("pare-theme")) ? localStorage.getItem("pare-theme") : "auto";
+  } catch {
+    // storage unavailable: the choice lasts for this visit
+  }
+  applyTheme(theme);
+  $("theme").addEventListener("click", () => {
+    theme = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length];
+    applyTheme(theme);
+    try {
+      localStorage.setItem("pare-theme", theme);
+    } catch {
+      // as above
+    }
+  });
+}
+
 /** Offline once loaded (sw.js). Not fatal: the page works online without it. */
 function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
@@ -610,6 +803,7 @@ function registerServiceWorker() {
 
 applyPreset();
 wireUp();
+wireTheme();
 registerServiceWorker();
 try {
   await pare.ready;

@@ -4,7 +4,7 @@
 // one image at a time (so a model with a fixed batch of 1 works too), and keep each model's
 // top-k classes with scores (topk.js). Only for a classification output; otherwise a note says why.
 
-import { Model } from "./pkg/index.js";
+import { Model } from "./pkg/sync.js";
 import { TOP_K, classCount, classificationOutput, describeOutputs, predictRows } from "./topk.js";
 
 /** Images shown at most (each is two model runs). */

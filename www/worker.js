@@ -1,6 +1,7 @@
 // The page's wasm work, off the main thread so the page stays responsive (and can be cancelled by
-// terminating this worker). A module worker: it loads pare through the npm package's loader,
-// ./pkg/index.js, which picks the relaxed-SIMD build where the browser runs it correctly.
+// terminating this worker). A module worker: it loads pare through the npm package's
+// synchronous entry, ./pkg/sync.js (`pare/sync`: this worker is the page's own, so it needs no
+// worker of the package's), which picks the relaxed-SIMD build where the browser runs it correctly.
 //
 // Messages in:  { id, kind: "open", bytes }
 //               { id, kind: "compress", bytes, recipe, samples, compareInputs, analysis }
@@ -16,7 +17,7 @@
 //               PareError's, see pkg/index.d.ts PareErrorKind, or null); with image
 //               inputs, result.predictions holds both models' top classes per image (predict.js).
 
-import init, { inspect, analyze, compress, compare, Model } from "./pkg/index.js";
+import init, { inspect, analyze, compress, compare, Model } from "./pkg/sync.js";
 import { firstSamples } from "./npz.js";
 import { imagesToTensor } from "./images.js";
 import { imagePredictions } from "./predict.js";

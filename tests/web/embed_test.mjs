@@ -2,7 +2,9 @@
 // fetches the MNIST CNN from its model-src, shows its summary, compresses it with the INT8
 // static preset, shows the sizes and the error against the original, and its download link gives
 // the compressed model (run here in onnxruntime-node against the original); a long run is
-// cancelled and the element compresses again in its fresh worker. Its shadow DOM is
+// cancelled and the element compresses again in its fresh worker; with calibration-src (an .npz
+// of 64 real digits) and compare-src (20 digit PNGs) it calibrates and compares on that data, and
+// its download is byte for byte what the npm package makes from the same .npz. Its shadow DOM is
 // checked both ways: the docs page's loud CSS (red buttons, serif text) does not change the
 // element, and the element's CSS does not change the page. Every request stays on the local
 // server.
@@ -10,6 +12,7 @@
 // Run: node tests/web/embed_test.mjs   (after make build-wasm; make test-web runs it)
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -21,7 +24,7 @@ const ort = require("onnxruntime-node");
 
 const modelPath = path.join(root, "tests/fixtures/mnist_cnn/model.onnx");
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pare-embed-"));
-const { server, served, origin } = await serve();
+const { server, served, origin, overrides } = await serve();
 const { browser, page, requested, pageErrors } = await launch();
 
 const inside = (selector) => page.locator(`pare-compressor ${selector}`);
@@ -144,16 +147,49 @@ try {
   assert.match(await inside(".status").innerText(), /Compressed with INT8 weights only/);
   assert.match(await inside(".note").innerText(), /on 4 random inputs/);
 
+  step("calibration-src (.npz of 64 real digits) and compare-src (20 digit PNGs)");
+  const fixture = path.join(root, "tests/fixtures/mnist_cnn");
+  execFileSync(path.join(root, ".venv/bin/python"), [path.join(root, "tests/web/make_inputs.py"), modelPath, path.join(fixture, "heldout_pixels.npy"), path.join(fixture, "calib_pixels.npy"), scratch]);
+  overrides.set("/models/calib.npz", fs.readFileSync(path.join(scratch, "calib.npz")));
+  const pngs = fs.readdirSync(path.join(scratch, "digits")).sort().slice(0, 20);
+  for (const png of pngs) overrides.set(`/models/digits/${png}`, fs.readFileSync(path.join(scratch, "digits", png)));
+  await page.evaluate((urls) => {
+    const element = document.querySelector("pare-compressor");
+    element.setAttribute("calibration-src", "models/calib.npz");
+    element.setAttribute("compare-src", urls.join(" "));
+    element.setAttribute("image-range", "0-1");
+  }, pngs.map((p) => `models/digits/${p}`));
+  await inside("select").selectOption("int8-static");
+  await inside('button[name="compress"]').click();
+  await inside(".results:not([hidden])").waitFor({ timeout: TIMEOUT });
+  const realNote = await inside(".note").innerText();
+  console.log(`embed on real data: ${realNote}; top-1 ${await value('[data-key="top1"]')}, cosine ${await value('[data-key="cosine"]')}`);
+  assert.match(realNote, /on 20 samples \(the uploaded comparison inputs\)/);
+  assert.ok((await value('[data-key="top1"]')) >= 0.9, "the compressed model agrees with the original on the real digits");
+  const [realFile] = await Promise.all([page.waitForEvent("download"), inside("a.download").click()]);
+  const realSaved = path.join(scratch, "real.onnx");
+  await realFile.saveAs(realSaved);
+  const sync = await import(path.join(root, "pkg/sync.node.js"));
+  const { readArrays } = await import(path.join(root, "pkg/npz.js"));
+  await sync.ready();
+  const calibration = await readArrays(new Uint8Array(fs.readFileSync(path.join(scratch, "calib.npz"))), "calib.npz", "image");
+  const expected = sync.compress(fs.readFileSync(modelPath), { steps: [{ quantize: { mode: "static" } }] }, { calibration }).model;
+  assert.ok(fs.readFileSync(realSaved).equals(Buffer.from(expected)), "calibrated on calibration-src: the npm package's bytes for the same .npz");
+  // A source that cannot be fetched says which attribute and URL.
+  await page.evaluate(() => document.querySelector("pare-compressor").setAttribute("compare-src", "models/missing.npz"));
+  await inside('button[name="compress"]').click();
+  await page.waitForFunction(() => /compare-src: fetching .*missing\.npz failed: HTTP 404/.test(document.querySelector("pare-compressor").shadowRoot.querySelector(".status").textContent), null, { timeout: TIMEOUT });
+
   step("requests");
   const foreign = [...requested].filter((url) => !url.startsWith(origin + "/") && !url.startsWith("blob:") && !url.startsWith("data:"));
   assert.deepEqual(foreign, [], "every request went to the local server");
   const paths = new Set(served.map((s) => s.path));
-  for (const p of ["/embed.html", "/embed.js", "/worker.js", "/pkg/index.js", "/models/mnist_cnn.onnx"]) {
+  for (const p of ["/embed.html", "/embed.js", "/worker.js", "/pkg/sync.js", "/models/mnist_cnn.onnx", "/models/calib.npz"]) {
     assert.ok(paths.has(p), `the server was asked for ${p}`);
   }
   // The loader fetches one of the two wasm builds (relaxed SIMD where Chromium supports it).
   assert.ok(paths.has("/pkg/pare_relaxed_bg.wasm") || paths.has("/pkg/pare_bg.wasm"), "the server was asked for a wasm build");
-  assert.deepEqual(served.filter((s) => s.status !== 200), [], "no request failed");
+  assert.deepEqual(served.filter((s) => s.status !== 200).map((s) => s.path), ["/models/missing.npz"], "no request failed but the missing one");
   assert.deepEqual(pageErrors, [], "no uncaught errors in the page");
   console.log("\nembed test: all checks passed");
 } catch (e) {

@@ -23,6 +23,8 @@ const TYPES = {
   ".wasm": "application/wasm",
   ".json": "application/json",
   ".onnx": "application/octet-stream",
+  ".png": "image/png",
+  ".npz": "application/octet-stream",
 };
 
 export function step(text) {
@@ -30,7 +32,8 @@ export function step(text) {
 }
 
 /** Serves www/ on 127.0.0.1; `served` lists { path, status } of every request, and `overrides`
- * (path → text) replaces a file's content (a test's stand-in for a new build). */
+ * (path → text or bytes) replaces a file's content or adds one (a test's stand-in for a new
+ * build, or data only a test serves). */
 export async function serve() {
   const served = [];
   const overrides = new Map();
