@@ -85,9 +85,11 @@ www/pkg/index.js: pkg/pare_relaxed_bg.wasm $(PKG_JS_SOURCES)
 	rm -rf www/pkg
 	cp -r pkg www/pkg
 
-# The npm package in Node (tests/npm/*.test.mjs): the API, the CLI (also from `npm pack` installed
-# into a temporary directory, offline), TypeScript against the packed types, and the relaxed build
-# against the SIMD128 one in headless Chromium.
+# The npm package (tests/npm/*.test.mjs): the API inline and in a worker, its errors, the CLI (also
+# from `npm pack` installed into a temporary directory, offline), TypeScript against the packed
+# types and the types against the Rust specs, production builds with Vite, esbuild and webpack
+# (and vite dev, and a Node bundle) opened in headless Chromium, and the relaxed build against the
+# SIMD128 one in Chromium.
 test-npm: build-wasm
 	node --test tests/npm/
 

@@ -159,8 +159,10 @@ export type PruneStep =
           /** "layer" (default): each layer to `ratio`; "global": one threshold across layers. */
           scope?: "layer" | "global";
           correct?: PruneCorrection;
+          /** Filter pruning's; 1 (the default, written back in applied recipes) elsewhere. */
+          round_to?: 1;
       })
-    | (PruneCommon & WithRatio & { method: "vector" | "kernel"; auto?: AutoSpec; scope?: "layer"; correct?: PruneCorrection })
+    | (PruneCommon & WithRatio & { method: "vector" | "kernel"; auto?: AutoSpec; scope?: "layer"; correct?: PruneCorrection; round_to?: 1 })
     | (PruneCommon & {
           method: "nm";
           /** Keep at most `n` nonzeros in every `m` consecutive weights. */
@@ -168,6 +170,7 @@ export type PruneStep =
           m: number;
           scope?: "layer";
           correct?: PruneCorrection;
+          round_to?: 1;
       })
     | (PruneCommon & WithRatio & {
           method: "filter";
@@ -532,7 +535,9 @@ export interface LayerWeights {
 
 export interface LintFinding {
     rule: string;
-    severity: "info" | "warning";
+    /** "note": worth knowing, nothing to change; "info": an inefficiency on some hardware;
+     * "warning": on most hardware. */
+    severity: "note" | "info" | "warning";
     nodes: string[];
     message: string;
 }

@@ -60,7 +60,7 @@ export function drawLayerChart(container, layers, folded = new Set(), precisionO
       y: Math.min(y0, y1),
       width: barWidth,
       height: Math.max(1, Math.abs(y0 - y1)),
-      class: `bar ${folded.has(layer.name) ? "folded" : `p-${precision?.kind ?? "none"}`}${exact ? " exact" : ""}`,
+      class: `bar p-${precision?.kind ?? "none"}${folded.has(layer.name) ? " folded" : ""}${exact ? " exact" : ""}`,
       tabindex: 0,
       "data-name": layer.name,
       "data-precision": precision?.kind ?? "none",
@@ -93,8 +93,9 @@ export const PRECISIONS = [
   ["none", "no weights"],
 ];
 
-/** A legend for the layer chart (HTML, so it wraps on a phone). */
-export function layerLegend(kinds) {
+/** A legend for the layer chart (HTML, so it wraps on a phone); `folded`: some bars are folded
+ * activations (drawn faded). */
+export function layerLegend(kinds, folded = false) {
   const list = document.createElement("ul");
   list.className = "legend";
   for (const [kind, text] of PRECISIONS.filter(([k]) => kinds.has(k))) {
@@ -105,11 +106,19 @@ export function layerLegend(kinds) {
     item.append(swatch, text);
     list.append(item);
   }
+  if (folded) {
+    const item = document.createElement("li");
+    const swatch = document.createElement("span");
+    swatch.className = "swatch folded";
+    swatch.setAttribute("aria-hidden", "true");
+    item.append(swatch, "faded: activation folded into quantization");
+    list.append(item);
+  }
   return list;
 }
 
 /** Draws the size bars: `rows` = [{ key, label, before, after, format }] (missing values are
- * left out). Each bar carries data-key (`bytes-before`…) and data-value. */
+ * left out). Each bar carries data-bar (`bytes-before`…) and data-value. */
 export function drawSizeChart(container, rows) {
   container.replaceChildren();
   const shown = rows.filter((r) => r.before != null && r.after != null && r.before > 0);
@@ -130,7 +139,7 @@ export function drawSizeChart(container, rows) {
     for (const [j, which] of ["before", "after"].entries()) {
       const value = r[which];
       const barY = y + j * 19;
-      svg.append(el("rect", { x: left, y: barY, width: Math.max(1, scale(value)), height: 16, class: `size-bar ${which}`, "data-key": `${r.key}-${which}`, "data-value": value }));
+      svg.append(el("rect", { x: left, y: barY, width: Math.max(1, scale(value)), height: 16, class: `size-bar ${which}`, "data-bar": `${r.key}-${which}`, "data-value": value }));
       svg.append(el("text", { x: left + Math.max(1, scale(value)) + 6, y: barY + 12, class: "tick" }, `${which === "before" ? "original" : "compressed"} ${r.format(value)}`));
     }
     svg.append(el("text", { x: width - 4, y: y + 24, "text-anchor": "end", class: "ratio" }, `${(r.after / r.before).toFixed(3)}×`));

@@ -313,6 +313,7 @@ async function importRecipe(file) {
     JSON.parse(text); // a syntax error is reported now; pare checks the rest when compressing
     $("recipe-json").value = text.trim();
     markCustom();
+    $("more-options").open = true;
     $("advanced").open = true;
     showFieldError("recipe-error", "");
   } catch (e) {
@@ -605,11 +606,11 @@ function showComparison(comparison, report, analysisAfter) {
   const folded = new Set(report.steps.flatMap((step) => step.quantize?.folded_activations ?? []));
   const precisions = precisionMap(analysisAfter);
   drawLayerChart($("layer-chart"), layers, folded, (name) => precisions.get(name) ?? null);
-  const kinds = new Set(layers.filter((l) => !folded.has(l.name)).map((l) => precisions.get(l.name)?.kind ?? "none"));
-  if (layers.length) $("layer-chart").append(layerLegend(kinds));
+  const kinds = new Set(layers.map((l) => precisions.get(l.name)?.kind ?? "none"));
+  if (layers.length) $("layer-chart").append(layerLegend(kinds, layers.some((l) => folded.has(l.name))));
   const foldedShown = layers.filter((l) => folded.has(l.name)).map((l) => l.name);
   $("folded-note").textContent = foldedShown.length
-    ? `Grey: ${foldedShown.join(", ")} — activations folded into quantization; the compressed model gives their ` +
+    ? `Faded: ${foldedShown.join(", ")} — activations folded into quantization; the compressed model gives their ` +
       "name to the layer before, so these bars compare values before the activation with values after it."
     : "";
   $("folded-note").hidden = !foldedShown.length;
@@ -617,7 +618,7 @@ function showComparison(comparison, report, analysisAfter) {
     $("layer-metrics"),
     layers.map((l) => [
       l.name,
-      { text: folded.has(l.name) ? "folded activation" : (precisions.get(l.name)?.text ?? "–"), key: "precision" },
+      { text: `${precisions.get(l.name)?.text ?? "–"}${folded.has(l.name) ? " (folded activation)" : ""}`, key: "precision" },
       fmtNumber(l.metrics.max_abs),
       l.metrics.cosine == null ? "–" : l.metrics.cosine.toFixed(6),
       l.metrics.sqnr_db == null ? "exact" : l.metrics.sqnr_db.toFixed(1),
@@ -772,7 +773,7 @@ function applyTheme(theme) {
   if (theme === "auto") delete document.documentElement.dataset.theme;
   else document.documentElement.dataset.theme = theme;
   $("theme").textContent = `Theme: ${theme}`;
-  $("theme").setAttribute("aria-label", `Colour scheme: ${theme === "auto" ? "follows the system" : theme}. Change it`);
+  $("theme").title = `Colour scheme: ${theme === "auto" ? "follows the system" : theme}; click to change`;
 }
 function wireTheme() {
   let theme = "auto";
@@ -797,7 +798,7 @@ function wireTheme() {
 function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker
-    .register("sw.js", { updateViaCache: "none" })
+    .register("sw.js", { type: "module", updateViaCache: "none" })
     .catch((e) => console.warn(`pare will not work offline: ${errorText(e)}`));
 }
 

@@ -3,18 +3,26 @@
 // the page opens and compresses without a network afterwards. Models and results never pass
 // through it (they are read from disk and made in the page).
 //
+// One wasm build: of the package's two builds it caches the one this browser runs, chosen by the
+// same checks as the package's loader (pkg/simd.js), so a browser downloads one. A module
+// service worker, for that import (registered with type "module" by main.js).
+//
 // Versioned: sw-version.js (written by `make build-wasm`: a hash of every file under www/, and
 // the list of files to cache) names the cache. A new build changes it, the browser sees the changed import on its next
 // update check (the page registers with updateViaCache "none"), installs this worker again into
 // a new cache, and the old cache is deleted on activation.
 
-importScripts("./sw-version.js"); // self.PARE_BUILD, self.PARE_FILES
+import "./sw-version.js"; // self.PARE_BUILD, self.PARE_FILES
+import { relaxedDotAddCorrect, relaxedSimdAvailable } from "./pkg/simd.js";
 
 const CACHE = `pare-${self.PARE_BUILD}`;
 
-/** Fetched on install: the page and every file sw-version.js lists. Anything else same-origin
- * (the demo model of embed.html) is cached the first time it is fetched. */
-const FILES = ["./", ...(self.PARE_FILES ?? [])];
+/** The wasm build the package's loader picks in this browser (pkg/core.js). */
+const WASM = relaxedSimdAvailable() && relaxedDotAddCorrect() ? "pkg/pare_relaxed_bg.wasm" : "pkg/pare_bg.wasm";
+
+/** Fetched on install: the page and every file sw-version.js lists but the other wasm build.
+ * Anything else same-origin (the demo model of embed.html) is cached the first time it is fetched. */
+const FILES = ["./", ...(self.PARE_FILES ?? []).filter((file) => !file.endsWith(".wasm") || file === WASM)];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(

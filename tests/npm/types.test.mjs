@@ -158,7 +158,10 @@ function typecheck(name, declarations) {
   const file = path.join(scratch, `${name}.mts`);
   const lines = declarations.map(([type, value], i) => `export const v${i}: ${type} = ${JSON.stringify(value)};`);
   fs.writeFileSync(file, `import type { CompressResult, CompareReport, ModelAnalysis, ModelSummary, Recipe } from ${JSON.stringify(path.join(root, "pkg/types.js"))};\n${lines.join("\n")}\n`);
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--target", "ES2022", "--module", "NodeNext", "--moduleResolution", "NodeNext", "--lib", "ES2022", "--types", "", file], { encoding: "utf8" });
+  const config = path.join(scratch, `${name}.tsconfig.json`);
+  const compilerOptions = { noEmit: true, strict: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", lib: ["ES2022"], types: [] };
+  fs.writeFileSync(config, JSON.stringify({ compilerOptions, files: [file] }));
+  const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", config], { encoding: "utf8" });
   return { status: r.status, output: r.stdout + r.stderr };
 }
 

@@ -250,7 +250,7 @@ try {
   await page.waitForSelector("#summary:not([hidden])", { timeout: TIMEOUT });
   assert.equal(await text("#model-name"), "model.onnx");
   assert.equal(await page.evaluate(() => document.activeElement.id), "compress", "keyboard focus lands on Compress");
-  assert.match(await text("#model-line"), /414\.\d KiB · 106\.\d k params · 2\.\d+ M FLOPs · image float32 \[N, 1, 28, 28\] → logits float32 \[N, 10\]/);
+  assert.match(await text("#model-line"), /414\.\d KiB · 10\d\.\d k params · 2\.\d+ M FLOPs · image float32 \[N, 1, 28, 28\] → logits float32 \[N, 10\]/);
   await actionFirst(1280, 800, "first-screen-1280.png");
   await actionFirst(390, 844, "first-screen-390.png");
   await accessible("phone, model open");
@@ -388,7 +388,7 @@ try {
   assert.match(await text("#folded-note"), /relu1, relu2, relu3/);
   // Pictures first: the size bars, and each layer's bar coloured by its precision.
   assert.equal(await page.locator("#size-chart rect.size-bar").count(), 6, "file, gzip and weights, before and after");
-  assert.equal(Number(await page.locator('#size-chart [data-key="bytes-after"]').getAttribute("data-value")), afterBytes);
+  assert.equal(Number(await page.locator('#size-chart [data-bar="bytes-after"]').getAttribute("data-value")), afterBytes);
   const precisions = await page.$$eval("#layer-chart rect.bar", (bars) => Object.fromEntries(bars.map((b) => [b.dataset.name, b.dataset.precision])));
   console.log(`layer precisions: ${JSON.stringify(precisions)}`);
   for (const conv of ["conv1", "conv2"]) {
@@ -404,6 +404,7 @@ try {
   await page.waitForFunction(() => document.getElementById("samples-info").textContent.includes("image"));
   assert.match(await text("#samples-info"), /image: float32 \[64, 1, 28, 28\]/);
   assert.equal(await page.isChecked('input[name="samples"][value="file"]'), true);
+  await page.click("#more-options > summary"); // the held-out comparison inputs are under More options
   await page.setInputFiles("#compare-file", path.join(scratch, "heldout.npz"));
   await page.waitForFunction(() => document.getElementById("compare-info").textContent.includes("image"));
   assert.match(await text("#compare-info"), /image: float32 \[200, 1, 28, 28\]/);
@@ -553,7 +554,7 @@ try {
   assert.ok(outcomes.filter25.gzip < gzipBefore);
 
   step("recipe JSON: export, import, and pare's message for a bad one, next to the presets");
-  await page.click("#more-options > summary");
+  assert.equal(await page.evaluate(() => document.getElementById("more-options").open), true, "More options stayed open");
   await page.click("#advanced summary");
   const exported = JSON.parse(fs.readFileSync(await download("#recipe-export"), "utf8"));
   assert.deepEqual(exported, { steps: [{ prune: { method: "filter", ratio: 0.25 } }] });

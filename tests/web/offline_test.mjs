@@ -25,9 +25,12 @@ try {
   await page.waitForFunction(() => navigator.serviceWorker.controller?.state === "activated", null, { timeout: TIMEOUT });
   assert.deepEqual(await cacheNames(), [`pare-${build}`]);
   const cached = await page.evaluate(async (name) => (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname), `pare-${build}`);
-  for (const p of ["/", "/main.js", "/worker.js", "/pkg/index.js", "/pkg/pare.js", "/pkg/pare_bg.wasm", "/pkg/pare_relaxed_bg.wasm", "/embed.js"]) {
+  for (const p of ["/", "/main.js", "/worker.js", "/pkg/index.js", "/pkg/sync.js", "/pkg/pare.js", "/pkg/pare_relaxed_bg.wasm", "/embed.js"]) {
     assert.ok(cached.includes(p), `${p} is cached (cached: ${cached.join(" ")})`);
   }
+  // One wasm build: the relaxed one Chromium runs, not the SIMD128 one.
+  assert.ok(!cached.includes("/pkg/pare_bg.wasm"), "the build Chromium does not run is not cached");
+  assert.ok(!served.some((s) => s.path === "/pkg/pare_bg.wasm"), "nor downloaded");
 
   step("offline: reload, open and compress the MNIST CNN");
   await context.setOffline(true);
@@ -46,7 +49,7 @@ try {
   assert.ok(after * 3 < fs.statSync(modelPath).size && cosine > 0.99);
   // The browser's own update check of the service worker scripts is not covered by Playwright's
   // offline emulation (it may or may not run on a reload); the app's files must all come from the cache.
-  const updateCheck = new Set(["/sw.js", "/sw-version.js"]);
+  const updateCheck = new Set(["/sw.js", "/sw-version.js", "/pkg/simd.js"]); // the module worker and its imports
   const reached = served.slice(servedBefore).filter((s) => !updateCheck.has(s.path));
   assert.deepEqual(reached, [], "no file of the app reached the server while offline");
   await page.screenshot({ path: path.join(screenshots, "offline.png"), fullPage: true });
@@ -62,9 +65,9 @@ try {
     assert.ok(Date.now() < deadline, `the new build's cache did not replace the old one: ${(await cacheNames()).join()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  // The new cache holds the app again, both wasm builds included (fetched with cache: "reload").
+  // The new cache holds the app again, its wasm build included (fetched with cache: "reload").
   const recached = await page.evaluate(async () => (await (await caches.open("pare-0000000000000000")).keys()).map((r) => new URL(r.url).pathname));
-  for (const p of ["/", "/worker.js", "/pkg/index.js", "/pkg/pare_bg.wasm", "/pkg/pare_relaxed_bg.wasm"]) {
+  for (const p of ["/", "/worker.js", "/pkg/sync.js", "/pkg/pare_relaxed_bg.wasm"]) {
     assert.ok(recached.includes(p), `the new build's cache holds ${p} (it holds: ${recached.join(" ")})`);
   }
   assert.deepEqual(pageErrors, [], "no uncaught errors in the page");
