@@ -123,10 +123,10 @@ export function drawSizeChart(container, rows) {
   container.replaceChildren();
   const shown = rows.filter((r) => r.before != null && r.after != null && r.before > 0);
   if (!shown.length) return;
-  const width = 720;
-  const rowHeight = 46;
-  const left = 96;
-  const right = 200;
+  const width = 560;
+  const rowHeight = 64;
+  const left = 80;
+  const right = 70;
   const height = shown.length * rowHeight + 8;
   const top = Math.max(...shown.map((r) => Math.max(r.before, r.after)));
   const scale = (v) => ((width - left - right) * v) / top;
@@ -135,14 +135,17 @@ export function drawSizeChart(container, rows) {
   svg.append(el("desc", { id: "size-desc" }, description));
   shown.forEach((r, i) => {
     const y = 4 + i * rowHeight;
-    svg.append(el("text", { x: left - 8, y: y + 24, "text-anchor": "end", class: "label" }, r.label));
+    svg.append(el("text", { x: left - 8, y: y + 32, "text-anchor": "end", class: "label" }, r.label));
     for (const [j, which] of ["before", "after"].entries()) {
       const value = r[which];
-      const barY = y + j * 19;
-      svg.append(el("rect", { x: left, y: barY, width: Math.max(1, scale(value)), height: 16, class: `size-bar ${which}`, "data-bar": `${r.key}-${which}`, "data-value": value }));
-      svg.append(el("text", { x: left + Math.max(1, scale(value)) + 6, y: barY + 12, class: "tick" }, `${which === "before" ? "original" : "compressed"} ${r.format(value)}`));
+      const barY = y + j * 28;
+      const barWidth = Math.max(1, scale(value));
+      svg.append(el("rect", { x: left, y: barY, width: barWidth, height: 24, class: `size-bar ${which}`, "data-bar": `${r.key}-${which}`, "data-value": value }));
+      // The size inside a long bar, after a short one.
+      const inside = barWidth > 150;
+      svg.append(el("text", { x: inside ? left + 6 : left + barWidth + 6, y: barY + 17, class: inside ? `tick on-bar ${which}` : "tick" }, `${which === "before" ? "original" : "compressed"} ${r.format(value)}`));
     }
-    svg.append(el("text", { x: width - 4, y: y + 24, "text-anchor": "end", class: "ratio" }, `${(r.after / r.before).toFixed(3)}×`));
+    svg.append(el("text", { x: width - 4, y: y + 32, "text-anchor": "end", class: "ratio" }, `${(r.after / r.before).toFixed(3)}×`));
   });
   container.append(svg);
 }

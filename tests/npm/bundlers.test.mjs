@@ -196,9 +196,10 @@ export default { page: { wasmPaths, workerUrl: new URL("./pare-worker.js", impor
     platform: "browser",
     outdir,
     loader: { ".wasm": "file" },
+    minify: true,
     logLevel: "warning",
   });
-  fs.writeFileSync(path.join(outdir, "index.html"), fs.readFileSync(path.join(src, "index.html"), "utf8").replace("./main.js", "./main.js"));
+  fs.copyFileSync(path.join(src, "index.html"), path.join(outdir, "index.html"));
   sizes.esbuild = measure(outdir);
   const { origin, served } = await serveStatic(outdir);
   checkApp("esbuild", await openApp(origin, "esbuild"), served, outdir);
@@ -221,7 +222,7 @@ test("webpack production build, zero config", { timeout: TIMEOUT }, async () => 
 test("esbuild Node bundle: inside the project, and moved out with the wasm from the file loader", { timeout: TIMEOUT }, async () => {
   writeOptions(ZERO_CONFIG);
   const inside = path.join(app, "dist-node");
-  await esbuild.build({ absWorkingDir: app, entryPoints: ["src/node-app.js"], bundle: true, platform: "node", format: "esm", outfile: path.join(inside, "app.mjs"), logLevel: "warning" });
+  await esbuild.build({ absWorkingDir: app, entryPoints: ["src/node-app.js"], bundle: true, platform: "node", format: "esm", minify: true, outfile: path.join(inside, "app.mjs"), logLevel: "warning" });
   const plain = JSON.parse(execFileSync(process.execPath, [path.join(inside, "app.mjs"), modelPath], { cwd: app, encoding: "utf8" }));
   assert.ok(plain.after < plain.before / 3);
   assert.equal(plain.info.level, "simd128");
@@ -230,7 +231,7 @@ test("esbuild Node bundle: inside the project, and moved out with the wasm from 
 export default { page: {}, worker: {}, node: { wasmUrl: new URL(simd128, import.meta.url) } };
 `);
   const built = path.join(app, "dist-node-file");
-  await esbuild.build({ absWorkingDir: app, entryPoints: ["src/node-app.js"], bundle: true, platform: "node", format: "esm", outdir: built, loader: { ".wasm": "file" }, logLevel: "warning" });
+  await esbuild.build({ absWorkingDir: app, entryPoints: ["src/node-app.js"], bundle: true, platform: "node", format: "esm", outdir: built, loader: { ".wasm": "file" }, minify: true, logLevel: "warning" });
   const moved = fs.mkdtempSync(path.join(os.tmpdir(), "pare-node-bundle-"));
   try {
     fs.cpSync(built, moved, { recursive: true });

@@ -104,6 +104,7 @@ const GOOD = `import init, { ready, inspect, analyze, run, compress, compare, Mo
 import type { CompressResult, CompressReport, PareErrorKind, Recipe, SimdLevel, Tensor, TensorsInput } from "pare";
 import * as sync from "pare/sync";
 declare const bytes: Uint8Array;
+declare const console: { log(...values: unknown[]): void }; // ES2022 alone has no console
 const info = await ready({ simd: "auto", worker: true });
 const level: SimdLevel | null = simdLevel();
 const again: Promise<unknown> = init();

@@ -104,7 +104,7 @@ try {
   console.log(`embed shows: ${before} → ${after} bytes, cosine ${cosine}, SQNR ${sqnr} dB`);
   assert.ok(cosine > 0.99, `cosine ${cosine}`);
   assert.ok(sqnr > 10, `SQNR ${sqnr}`);
-  assert.match(await inside(".note").innerText(), /on 16 random inputs, seed 0/);
+  assert.match(await inside(".note").innerText(), /on 16 samples \(random inputs, seed 0\)/);
   await page.screenshot({ path: path.join(screenshots, "embed.png"), fullPage: true });
 
   step("the download link gives the compressed model, which onnxruntime runs");
@@ -145,7 +145,7 @@ try {
   await inside('button[name="compress"]').click();
   await inside(".results:not([hidden])").waitFor({ timeout: TIMEOUT });
   assert.match(await inside(".status").innerText(), /Compressed with INT8 weights only/);
-  assert.match(await inside(".note").innerText(), /on 4 random inputs/);
+  assert.match(await inside(".note").innerText(), /on 4 samples \(random inputs/);
 
   step("calibration-src (.npz of 64 real digits) and compare-src (20 digit PNGs)");
   const fixture = path.join(root, "tests/fixtures/mnist_cnn");

@@ -243,7 +243,7 @@ try {
       const el = document.activeElement;
       return el.classList.contains("table-scroll") ? "table" : el.getAttribute("for") ?? el.id ?? el.tagName;
     });
-  await page.focus("#comparison-block details summary"); // the stop before the block
+  await page.focus("#weights-results details > summary"); // the stop before the block
   await page.keyboard.press("Tab");
   assert.equal(await focused(), "labels-file", "Tab reaches the labels button");
   await page.keyboard.press("Tab"); // Clear is disabled: skipped
