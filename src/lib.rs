@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod compare;
 pub mod compress;
+pub mod convert;
 pub mod error;
 pub mod ir;
 pub mod kernels;

@@ -15,6 +15,8 @@ pub enum CompressError {
     Prune(#[from] PruneError),
     #[error(transparent)]
     Binarize(#[from] BinarizeError),
+    #[error("opset conversion: {0}")]
+    Convert(#[from] crate::convert::ConvertError),
 }
 
 impl CompressError {
@@ -24,6 +26,7 @@ impl CompressError {
             CompressError::Quantize(e) => e.kind(),
             CompressError::Prune(e) => e.kind(),
             CompressError::Binarize(e) => e.kind(),
+            CompressError::Convert(e) => e.kind(),
         }
     }
 }

@@ -15,7 +15,7 @@ pub mod weights;
 
 pub use error::CompressError;
 pub use recipe::{Recipe, Step};
-pub use report::{CompressReport, SizeReport, StepReport};
+pub use report::{AutomaticUpgrade, CompressReport, SizeReport, StepReport};
 
 use crate::ir::Model;
 use crate::runtime::Dataset;
@@ -53,7 +53,8 @@ impl PassContext<'_, '_> {
 
 /// Runs `recipe` on a copy of `model`. Calibration samples are used by the passes that need
 /// them (static quantization, pruning corrections); a pass that needs them and gets none fails
-/// with an error saying so.
+/// with an error saying so. A step that needs a newer opset than the model's (per-channel
+/// quantization: 13) upgrades the model first (`convert`) and the report says so.
 pub fn compress(
     model: &Model,
     recipe: &Recipe,
@@ -64,15 +65,27 @@ pub fn compress(
     let before = SizeReport::of(model);
     let mut out = model.clone();
     let mut steps = Vec::with_capacity(recipe.steps.len());
+    let mut upgrades = Vec::new();
     for (index, step) in recipe.steps.iter().enumerate() {
+        if let Some((need, why)) = step.needed_opset() {
+            if out.opset_version("").is_some_and(|have| have < need) {
+                let mut report = crate::convert::upgrade(&mut out, need).map_err(CompressError::Convert)?;
+                report.reason = Some(why.to_string());
+                upgrades.push(AutomaticUpgrade { step: index, report });
+            }
+        }
         let mut ctx = PassContext { calibration, step: index, steps: recipe.steps.len(), progress: &mut *progress };
         let report = match step {
             Step::Quantize(spec) => StepReport::Quantize(quantize::apply(&mut out, spec, &mut ctx)?),
             Step::Prune(spec) => StepReport::Prune(prune::apply(&mut out, spec, &mut ctx)?),
             Step::Binarize(spec) => StepReport::Binarize(binarize::apply(&mut out, spec, &mut ctx)?),
+            Step::Opset(version) => {
+                ctx.progress("convert", 0, 1);
+                StepReport::Opset(crate::convert::upgrade(&mut out, *version).map_err(CompressError::Convert)?)
+            }
         };
         steps.push(report);
     }
     let after = SizeReport::of(&out);
-    Ok((out, CompressReport { before, after, steps }))
+    Ok((out, CompressReport { before, after, steps, upgrades }))
 }

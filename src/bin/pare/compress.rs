@@ -457,6 +457,9 @@ fn print_summary(report: &CompressReport, out: &str) {
                     println!("  note: {n}");
                 }
             }
+            StepReport::Opset(c) => {
+                println!("step {}: opset: {}", i + 1, c.summary());
+            }
             StepReport::Binarize(b) => {
                 println!("step {}: binarize{}: {} layers", i + 1, if b.activations { " (weights and inputs)" } else { " (weights)" }, b.layers.len());
                 for l in &b.layers {

@@ -7,6 +7,7 @@
 mod args;
 mod compress;
 mod compare;
+mod convert;
 mod human;
 mod inspect;
 mod output_files;
@@ -32,6 +33,7 @@ Usage:
   pare compare REFERENCE CANDIDATE [--inputs FILE.npz | --random [--seed N]] [--samples N]
                [--dim NAME=SIZE]... [--json] [--all-intermediates]
   pare sensitivity MODEL [--method unstructured] [--calib FILE.npz | --calib-random N] [--json]
+  pare convert MODEL -o OUT.onnx --opset N [--json]
   pare help [COMMAND]
 
 Commands:
@@ -40,6 +42,7 @@ Commands:
   compress  prune and quantize with a recipe; writes standard ONNX and a report
   compare   error of one model against another (outputs and intermediates) on the same inputs
   sensitivity  prune one layer at a time at several ratios and measure the output error
+  convert   rewrite the model to a newer opset (7–22) with the same outputs
 
 Options for every command:
   -h, --help     help for the command
@@ -111,6 +114,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         "compress" => compress::main(rest),
         "compare" => compare::main(rest),
         "sensitivity" => sensitivity::main(rest),
+        "convert" => convert::main(rest),
         "help" | "-h" | "--help" => match rest.first().map(String::as_str) {
             None => {
                 println!("{USAGE}");
@@ -121,8 +125,9 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
             Some("compress") => compress::main(&["--help".to_string()]),
             Some("compare") => compare::main(&["--help".to_string()]),
             Some("sensitivity") => sensitivity::main(&["--help".to_string()]),
+            Some("convert") => convert::main(&["--help".to_string()]),
             Some(other) => {
-                Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity")))
+                Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert")))
             }
         },
         "-V" | "--version" => {
@@ -132,7 +137,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         other if other.starts_with('-') => {
             Err(CliError::Usage(format!("unknown option `{other}`; a command comes first (see `pare --help`)")))
         }
-        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity (see `pare --help`)"))),
+        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert (see `pare --help`)"))),
     }
 }
 
@@ -158,6 +163,31 @@ pub fn io_reason(e: &std::io::Error) -> String {
         Some(i) => text[..i].to_string(),
         None => text,
     }
+}
+
+/// The output path given as -o or --out (exactly once).
+pub fn output_argument<'a>(parsed: &'a args::Parsed, command: &str) -> Result<&'a str, CliError> {
+    match (parsed.value("o"), parsed.value("out")) {
+        (Some(_), Some(_)) => Err(CliError::Usage("give the output once: -o or --out".into())),
+        (Some(o), None) | (None, Some(o)) => Ok(o),
+        (None, None) => Err(CliError::Usage(format!("`pare {command}` needs -o OUT.onnx"))),
+    }
+}
+
+/// Writes `bytes` to `path` (the whole file or nothing: a temporary file renamed into place).
+pub fn write_file(path: &str, bytes: &[u8]) -> Result<(), CliError> {
+    let target = Path::new(path);
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = target.with_file_name(format!(".{name}.pare-{}.tmp", std::process::id()));
+    let fail = |e: std::io::Error| CliError::Failed(format!("cannot write `{path}`: {}", io_reason(&e)));
+    std::fs::write(&temporary, bytes).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        fail(e)
+    })?;
+    std::fs::rename(&temporary, target).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        fail(e)
+    })
 }
 
 /// The single MODEL positional of a command.
