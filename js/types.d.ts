@@ -189,11 +189,14 @@ export interface BinarizeStep {
     keep_first_last?: boolean;
 }
 
-/** One step of a recipe: exactly one of quantize, prune, binarize. */
+/** One step of a recipe: exactly one of quantize, prune, binarize, opset. `{ opset: 13 }`
+ * converts the model to that opset of the default domain (a step that needs a newer opset than
+ * the model's, such as per-channel quantization, upgrades it by itself; the report says so). */
 export type RecipeStep =
-    | { quantize: QuantizeStep; prune?: never; binarize?: never }
-    | { prune: PruneStep; quantize?: never; binarize?: never }
-    | { binarize: BinarizeStep; quantize?: never; prune?: never };
+    | { quantize: QuantizeStep; prune?: never; binarize?: never; opset?: never }
+    | { prune: PruneStep; quantize?: never; binarize?: never; opset?: never }
+    | { binarize: BinarizeStep; quantize?: never; prune?: never; opset?: never }
+    | { opset: number; quantize?: never; prune?: never; binarize?: never };
 
 /** A recipe: steps applied in order; the same JSON as `pare compress --recipe`. */
 export interface Recipe {
@@ -237,7 +240,7 @@ export interface CallOptions {
     transfer?: boolean;
 }
 
-export type CompressStage = "calibrate" | "quantize" | "prune" | "correct" | "binarize";
+export type CompressStage = "calibrate" | "quantize" | "prune" | "correct" | "binarize" | "convert";
 
 export interface CompressProgress {
     /** The step (from 0) of `steps`. */
@@ -419,14 +422,30 @@ export interface BinarizeReport {
     notes: string[];
 }
 
+/** What an opset conversion did (src/convert/report.rs). */
+export interface ConvertReport {
+    /** Opset of the default domain before and after. */
+    from: number;
+    to: number;
+    ir_version_from: number;
+    ir_version_to: number;
+    /** Nodes changed, in graph order. */
+    changes: { node: string; op_type: string; at_opset: number; change: string }[];
+    nodes_added: number;
+    /** Why the conversion ran, when a step asked for it. */
+    reason?: string;
+}
+
 /** One step's report: the same key as the step. */
-export type StepReport = { quantize: QuantizeReport } | { prune: PruneReport } | { binarize: BinarizeReport };
+export type StepReport = { quantize: QuantizeReport } | { prune: PruneReport } | { binarize: BinarizeReport } | { opset: ConvertReport };
 
 /** What `compress` reports (`pare compress --report` writes it under "report"). */
 export interface CompressReport {
     before: SizeReport;
     after: SizeReport;
     steps: StepReport[];
+    /** Opset upgrades compress made by itself before the step (index) that needed them. */
+    upgrades?: { step: number; report: ConvertReport }[];
 }
 
 /** What `compress` returns: the compressed ONNX file, the report and the recipe as applied

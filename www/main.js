@@ -546,11 +546,13 @@ function showResults(result, seconds) {
   if (latencyError) problems.push(`Latency was not measured: ${latencyError}`);
   showWarning(problems.filter(Boolean).join("\n"));
 
+  // Opset upgrades compress made by itself come before the step that needed them.
+  const upgrades = new Map((report.upgrades ?? []).map((u) => [u.step, u.report]));
   $("steps").replaceChildren(
-    ...report.steps.map((step) => {
-      const li = document.createElement("li");
-      li.textContent = describeStep(step);
-      return li;
+    ...report.steps.flatMap((step, i) => {
+      const lines = upgrades.has(i) ? [`before step ${i + 1}: ${describeConversion(upgrades.get(i))}`] : [];
+      lines.push(describeStep(step));
+      return lines.map((text) => Object.assign(document.createElement("li"), { textContent: text }));
     }),
   );
   $("results").hidden = false;
@@ -648,7 +650,15 @@ function describeStep(step) {
     const flops = p.flops ? `, FLOPs ${fmtCount(p.flops.before)} → ${fmtCount(p.flops.after)}` : "";
     return `prune (${p.method}): ${plural(p.layers.length, "layer")}${sparsity}${flops}${p.skipped?.length ? `, ${p.skipped.length} skipped` : ""}`;
   }
+  if (step.opset) return `opset: ${describeConversion(step.opset)}`;
   return JSON.stringify(step);
+}
+
+/** "upgraded ai.onnx 11 → 13 (4 nodes changed, 1 added): why", as the CLI says it. */
+function describeConversion(c) {
+  if (c.from === c.to) return `ai.onnx opset ${c.to} already`;
+  const added = c.nodes_added ? `, ${c.nodes_added} added` : "";
+  return `upgraded ai.onnx ${c.from} → ${c.to} (${plural(c.changes.length, "node")} changed${added})${c.reason ? `: ${c.reason}` : ""}`;
 }
 
 function reportJson() {

@@ -149,6 +149,7 @@ function reports() {
     [{ prune: { method: "nm", n: 2, m: 4 } }],
     [{ prune: { method: "unstructured", auto: { target: 0.4, max_samples: 2, grid: [0.2, 0.4, 0.6] } } }],
     [{ binarize: { activations: true } }],
+    [{ opset: 17 }, { quantize: { mode: "weights" } }],
   ];
   return recipes.map((steps) => pare.compress(mnist, { steps }, { calibrationRandom }));
 }
@@ -177,7 +178,7 @@ test("report types: what compress, compare, analyze and inspect return type-chec
     ["ModelSummary", pare.inspect(mnist)],
   ];
   const kinds = new Set(results.flatMap((r) => r.report.steps.map((s) => Object.keys(s)[0])));
-  assert.deepEqual([...kinds].sort(), ["binarize", "prune", "quantize"]);
+  assert.deepEqual([...kinds].sort(), ["binarize", "opset", "prune", "quantize"]);
   const good = typecheck("reports", declarations);
   assert.equal(good.status, 0, good.output);
 
