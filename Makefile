@@ -54,8 +54,9 @@ test-python: setup
 # (tests/web/app_test.mjs): headless Chromium through playwright-core opens, compresses and downloads
 # in the page; the per-image predictions table against onnxruntime-node (predictions_test.mjs, with
 # its top-k and labels logic first in Node, topk_test.mjs); the per-layer overrides of the recipe
-# panel (overrides_test.mjs in Node, layers_test.mjs in the page); then the docs embed (embed_test.mjs)
-# and offline use (offline_test.mjs); screenshots
+# panel (overrides_test.mjs in Node, layers_test.mjs in the page); then the docs embed (embed_test.mjs,
+# with calibration-src/compare-src) and offline use (offline_test.mjs). app_test.mjs also checks the
+# first screen at 1280×800 and 390×844 and runs axe-core (pinned in package.json) over the page; screenshots
 # in target/web-screenshots/. (www/*.js are ES modules without a package.json.)
 test-web: build-wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/npz_test.mjs
