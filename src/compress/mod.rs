@@ -17,7 +17,7 @@ pub use error::CompressError;
 pub use recipe::{Recipe, Step};
 pub use report::{AutomaticUpgrade, CompressReport, SizeReport, StepReport};
 
-use crate::ir::Model;
+use crate::ir::{DuplicateName, Model, duplicate_names};
 use crate::runtime::Dataset;
 
 /// Where a long job stands, for progress bars: `stage` names the work ("calibrate", "quantize",
@@ -74,6 +74,7 @@ pub fn compress(
                 upgrades.push(AutomaticUpgrade { step: index, report });
             }
         }
+        let duplicates_before = duplicate_names(&out);
         let mut ctx = PassContext { calibration, step: index, steps: recipe.steps.len(), progress: &mut *progress };
         let report = match step {
             Step::Quantize(spec) => StepReport::Quantize(quantize::apply(&mut out, spec, &mut ctx)?),
@@ -84,8 +85,38 @@ pub fn compress(
                 StepReport::Opset(crate::convert::upgrade(&mut out, *version).map_err(CompressError::Convert)?)
             }
         };
+        if let Some(problem) = created_duplicates(&duplicates_before, &duplicate_names(&out)) {
+            return Err(CompressError::InvalidResult { step: index + 1, what: step.kind(), problem });
+        }
         steps.push(report);
     }
     let after = SizeReport::of(&out);
     Ok((out, CompressReport { before, after, steps, upgrades }))
+}
+
+/// The names a step made non-unique (`after` minus what the input already repeated), described
+/// for the error; `None` when the step created no duplicate.
+fn created_duplicates(before: &[DuplicateName], after: &[DuplicateName]) -> Option<String> {
+    let new: Vec<String> = after.iter().filter(|d| !before.contains(d)).map(|d| format!("{} `{}` defined twice", d.what, d.name)).collect();
+    match new.len() {
+        0 => None,
+        n if n <= 3 => Some(new.join(", ")),
+        n => Some(format!("{} and {} more", new[..3].join(", "), n - 3)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_duplicates_a_step_created_are_blamed() {
+        let d = |name: &str, what| DuplicateName { name: name.into(), what };
+        let input = vec![d("x", "value")];
+        assert_eq!(created_duplicates(&input, &input), None, "the user's own duplicate is not the step's fault");
+        let after = vec![d("x", "value"), d("w_DequantizeLinear", "node")];
+        assert_eq!(created_duplicates(&input, &after).as_deref(), Some("node `w_DequantizeLinear` defined twice"));
+        let many: Vec<_> = (0..5).map(|i| d(&format!("n{i}"), "node")).collect();
+        assert!(created_duplicates(&[], &many).unwrap().ends_with("and 2 more"));
+    }
 }
