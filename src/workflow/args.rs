@@ -1,10 +1,21 @@
-//! A small command-line parser (pare keeps its dependencies lean: no clap). Each command
+//! A small command-line parser, shared by the native CLI and the npm CLI (which calls it through
+//! the wasm API) (pare keeps its dependencies lean: no clap). Each command
 //! declares its options; `--name value` and `--name=value` both work, `--` ends the options,
 //! and an unknown option is reported with the closest known one.
 
 use std::str::FromStr;
 
-use crate::CliError;
+/// A command line that does not parse: the message says what is wrong and what was expected
+/// (exit code 2 in both CLIs).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+impl UsageError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::BadArgument
+    }
+}
 
 /// One option a command accepts.
 pub struct OptionSpec {
@@ -57,19 +68,19 @@ impl Parsed {
     }
 
     /// The value of `--name` parsed as `T`, with an error saying what was expected.
-    pub fn parsed<T: FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>, CliError> {
+    pub fn parsed<T: FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>, UsageError> {
         match self.value(name) {
             None => Ok(None),
             Some(text) => text
                 .parse()
                 .map(Some)
-                .map_err(|_| CliError::Usage(format!("--{name} expects {expected}, got `{text}`"))),
+                .map_err(|_| UsageError(format!("--{name} expects {expected}, got `{text}`"))),
         }
     }
 }
 
 /// Parses `args` (after the command name) against `specs`.
-pub fn parse(command: &str, specs: &[OptionSpec], args: &[String]) -> Result<Parsed, CliError> {
+pub fn parse(command: &str, specs: &[OptionSpec], args: &[String]) -> Result<Parsed, UsageError> {
     let mut parsed = Parsed::default();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -95,7 +106,7 @@ pub fn parse(command: &str, specs: &[OptionSpec], args: &[String]) -> Result<Par
         match spec.value {
             None => {
                 if inline_value.is_some() {
-                    return Err(CliError::Usage(format!("--{name} takes no value (`pare {command} --help`)")));
+                    return Err(UsageError(format!("--{name} takes no value (`pare {command} --help`)")));
                 }
                 if !parsed.flags.contains(&spec.name) {
                     parsed.flags.push(spec.name);
@@ -107,10 +118,10 @@ pub fn parse(command: &str, specs: &[OptionSpec], args: &[String]) -> Result<Par
                     None => rest
                         .next()
                         .cloned()
-                        .ok_or_else(|| CliError::Usage(format!("--{name} needs a value: --{name} {placeholder}")))?,
+                        .ok_or_else(|| UsageError(format!("--{name} needs a value: --{name} {placeholder}")))?,
                 };
                 if !spec.repeatable && parsed.value(spec.name).is_some() {
-                    return Err(CliError::Usage(format!("--{name} is given twice")));
+                    return Err(UsageError(format!("--{name} is given twice")));
                 }
                 parsed.values.push((spec.name, value));
             }
@@ -119,7 +130,7 @@ pub fn parse(command: &str, specs: &[OptionSpec], args: &[String]) -> Result<Par
     Ok(parsed)
 }
 
-fn unknown_option(command: &str, arg: &str, name: &str, specs: &[OptionSpec]) -> CliError {
+fn unknown_option(command: &str, arg: &str, name: &str, specs: &[OptionSpec]) -> UsageError {
     let closest = specs
         .iter()
         .map(|s| (edit_distance(name, s.name), s.name))
@@ -127,7 +138,7 @@ fn unknown_option(command: &str, arg: &str, name: &str, specs: &[OptionSpec]) ->
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| format!("; did you mean --{n}?"))
         .unwrap_or_default();
-    CliError::Usage(format!("unknown option `{arg}` for `pare {command}`{closest} (see `pare {command} --help`)"))
+    UsageError(format!("unknown option `{arg}` for `pare {command}`{closest} (see `pare {command} --help`)"))
 }
 
 /// Levenshtein distance, for "did you mean".
@@ -146,11 +157,55 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Splits `NAME=VALUE` at the first `=`.
-pub fn name_value<'a>(option: &str, text: &'a str, placeholder: &str) -> Result<(&'a str, &'a str), CliError> {
+pub fn name_value<'a>(option: &str, text: &'a str, placeholder: &str) -> Result<(&'a str, &'a str), UsageError> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() && !value.is_empty() => Ok((name, value)),
-        _ => Err(CliError::Usage(format!("--{option} expects {placeholder}, got `{text}`"))),
+        _ => Err(UsageError(format!("--{option} expects {placeholder}, got `{text}`"))),
     }
+}
+
+/// `--dim NAME=SIZE` values.
+pub fn parse_dims(values: &[&str]) -> Result<Vec<(String, usize)>, UsageError> {
+    values
+        .iter()
+        .map(|text| {
+            let (name, size) = name_value("dim", text, "NAME=SIZE")?;
+            let size: usize = size.parse().map_err(|_| {
+                UsageError(format!("--dim {name}: `{size}` is not a size (a non-negative integer)"))
+            })?;
+            Ok((name.to_string(), size))
+        })
+        .collect()
+}
+
+/// `--shape NAME=D0,D1,...` values (`x` also separates dims: `1x3x224x224`).
+pub fn parse_shapes(values: &[&str]) -> Result<Vec<(String, Vec<usize>)>, UsageError> {
+    values
+        .iter()
+        .map(|text| {
+            let (name, dims) = name_value("shape", text, "NAME=D0,D1,...")?;
+            let shape: Result<Vec<usize>, _> = dims.split([',', 'x']).map(|d| d.trim().parse::<usize>()).collect();
+            let shape = shape.map_err(|_| {
+                UsageError(format!("--shape {name}: `{dims}` is not a list of sizes like 1,3,224,224"))
+            })?;
+            Ok((name.to_string(), shape))
+        })
+        .collect()
+}
+
+/// The help of one command, from its usage line, description and options.
+pub fn command_help(usage: &str, description: &str, options: &[(&str, &str)]) -> String {
+    let width = options.iter().map(|(o, _)| o.chars().count()).max().unwrap_or(0);
+    let mut out = format!("Usage: {usage}\n\n{description}\n\nOptions:\n");
+    for (option, text) in options {
+        let pad = width - option.chars().count();
+        let mut lines = text.lines();
+        out.push_str(&format!("  {option}{}  {}\n", " ".repeat(pad), lines.next().unwrap_or("")));
+        for line in lines {
+            out.push_str(&format!("  {}  {line}\n", " ".repeat(width)));
+        }
+    }
+    out.trim_end().to_string()
 }
 
 #[cfg(test)]

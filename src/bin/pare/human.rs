@@ -1,0 +1,3 @@
+//! Numbers for people live in the library (`pare::workflow::human`), shared with the npm CLI.
+
+pub use pare::workflow::human::*;
