@@ -66,6 +66,14 @@ pub fn compress(
     recipe.validate()?;
     let before = SizeReport::of(model);
     let mut out = model.clone();
+    let mut notes = Vec::new();
+    let freed = weights::free_initializers_from_inputs(&mut out.graph);
+    if freed > 0 {
+        notes.push(format!(
+            "{freed} weight(s) were also listed as graph inputs (an exporter's keep_initializers_as_inputs): \
+             they are weights now, no longer inputs a caller could override, as onnxruntime recommends"
+        ));
+    }
     let mut steps = Vec::with_capacity(recipe.steps.len());
     let mut upgrades = Vec::new();
     for (index, step) in recipe.steps.iter().enumerate() {
@@ -104,7 +112,7 @@ pub fn compress(
     let after = SizeReport::of(&out);
     let bytes_before = ByteBreakdown::of(model, before.bytes);
     let bytes_after = ByteBreakdown::of(&out, after.bytes);
-    Ok((out, CompressReport { before, after, steps, bytes_before, bytes_after, upgrades }))
+    Ok((out, CompressReport { before, after, steps, bytes_before, bytes_after, upgrades, notes }))
 }
 
 /// The names a step made non-unique (`after` minus what the input already repeated), described

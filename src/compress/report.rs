@@ -23,6 +23,9 @@ pub struct CompressReport {
     /// Opset upgrades `compress` made by itself before a step that needed a newer opset.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub upgrades: Vec<AutomaticUpgrade>,
+    /// What `compress` changed by itself besides the steps (e.g. weights freed from the inputs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// An opset upgrade made for a step (`reason` says why), with the converter's report.

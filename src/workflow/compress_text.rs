@@ -31,6 +31,9 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
         outln!(o, "  before: {}", breakdown(&report.bytes_before));
         outln!(o, "  after:  {}", breakdown(&report.bytes_after));
     }
+    for note in &report.notes {
+        outln!(o, "note: {note}");
+    }
     for upgrade in &report.upgrades {
         outln!(o, "before step {}: {}", upgrade.step + 1, upgrade.report.summary());
     }
