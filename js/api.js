@@ -4,13 +4,14 @@
 // and inside a worker of the caller's own; `{ worker: true | false }` on a call or in ready()
 // overrides it. Each call takes `signal` (an AbortSignal: a queued call is dropped, a running one
 // stops by terminating its worker; inline, the signal is checked before and after), `transfer`
-// (move the input buffers to the worker instead of copying them) and, for compress and compare,
-// `onProgress`. inspect, randomInputs and Model stay synchronous and run on the calling thread.
+// (move the input buffers to the worker instead of copying them) and, for compress, compressJob
+// and compare, `onProgress`; compressJob and inputSizes run the same way. inspect, randomInputs,
+// compressCommand and Model stay synchronous and run on the calling thread.
 
 import * as core from "./core.js";
 import { WorkerClient } from "./client.js";
 import { PareError, checkUsable } from "./errors.js";
-import { ASYNC_OPTIONS, OPTIONS, checkOptions, compareOptions, compressOptions, describeValue, normalizeTensors } from "./options.js";
+import { ASYNC_OPTIONS, OPTIONS, checkOptions, compareOptions, compressJobOptions, compressOptions, describeValue, normalizeTensors } from "./options.js";
 
 const abortError = (signal) =>
   new PareError(`aborted${signal?.reason instanceof Error ? `: ${signal.reason.message}` : ""}`, "aborted", { cause: signal?.reason });
@@ -94,6 +95,17 @@ export function createApi({ platform, spawn, workerByDefault, describeWorker }) 
     async compress(bytes, recipe, options) {
       const [own, how] = split(options, OPTIONS.compress, "compress options");
       return call("compress", [bytes, recipe, compressOptions(recipe, own)], 2, how);
+    },
+    /** Compresses, then compares on held-back samples; resolves to { model, report, recipe,
+     * compare?, compareError?, inputSizes?, warnings }. */
+    async compressJob(bytes, recipe, options) {
+      const [own, how] = split(options, OPTIONS.compressJob, "compressJob options");
+      return call("compressJob", [bytes, recipe, compressJobOptions(recipe, own)], 2, how);
+    },
+    /** The sizes random samples get for the model's inputs (a few trial runs), and why. */
+    async inputSizes(bytes, options) {
+      const [own, how] = split(options, OPTIONS.inputSizes, "inputSizes options");
+      return call("inputSizes", [bytes, own], undefined, how);
     },
     /** Compares two models on the same samples; resolves to the CompareReport. */
     async compare(reference, candidate, options) {

@@ -23,7 +23,7 @@
 
 import initGlue, * as glue from "./pare.js";
 import { PareError, checkUsable, guard, isTrapped, toPareError, thrownByCallback } from "./errors.js";
-import { OPTIONS, checkOptions, compareOptions, compressOptions, describeValue, normalizeTensors } from "./options.js";
+import { OPTIONS, checkOptions, compareOptions, compressJobOptions, compressOptions, describeValue, normalizeTensors } from "./options.js";
 import { relaxedDotAddCorrect, relaxedSimdAvailable } from "./simd.js";
 
 export const LEVELS = ["simd128", "relaxed"];
@@ -299,6 +299,20 @@ export const compress = guard(
   (bytes, recipe, options) => glue.compress(bytes, recipe, withCallback(compressOptions(recipe, options))),
   isLoaded,
 );
+/** Compresses, then compares on held-back samples (the page's whole job, decided in Rust:
+ * pare::workflow). A comparison that fails leaves the model in the result, with `warnings` and
+ * `compareError`. */
+export const compressJob = guard(
+  (bytes, recipe, options) => glue.compressJob(bytes, recipe, withCallback(compressJobOptions(recipe, options))),
+  isLoaded,
+);
+/** The sizes random samples get for a model's inputs, and how they were chosen. */
+export const inputSizes = guard(
+  (bytes, options) => glue.inputSizes(bytes, checkOptions(options, OPTIONS.inputSizes, "inputSizes options")),
+  isLoaded,
+);
+/** `pare compress` from a command line (the npm CLI's whole compress job, in Rust). */
+export const compressCommand = guard((argv, readFile, onLine) => glue.compressCommand(argv, readFile, onLine), isLoaded);
 /** Compares two models on the same samples. */
 export const compare = guard(
   (reference, candidate, options) => glue.compare(reference, candidate, withCallback(compareOptions(options))),

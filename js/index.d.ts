@@ -6,8 +6,12 @@ import type {
     CallOptions,
     CompareOptions,
     CompareReport,
+    CompressJobOptions,
+    CompressJobResult,
     CompressOptions,
     CompressResult,
+    InputSizes,
+    InputSizesOptions,
     ModelAnalysis,
     ModelBytes,
     ReadyOptions,
@@ -28,6 +32,15 @@ export default ready;
 /** Compresses a model with a recipe (an object or its JSON text). On a page it runs in pare's
  * worker; see CallOptions. */
 export function compress(bytes: ModelBytes, recipe: Recipe | string, options?: CompressOptions & CallOptions): Promise<CompressResult>;
+
+/** Compresses, then compares the result with the original on held-back samples (the page's and
+ * the CLI's whole job). A comparison that fails does not reject: `compareError` and `warnings`
+ * say why and `model` is the compressed model. */
+export function compressJob(bytes: ModelBytes, recipe: Recipe | string, options?: CompressJobOptions & CallOptions): Promise<CompressJobResult>;
+
+/** The sizes random samples get for the model's inputs (dims the options leave open are chosen
+ * with a few trial runs), and why. */
+export function inputSizes(bytes: ModelBytes, options?: InputSizesOptions & CallOptions): Promise<InputSizes>;
 
 /** Runs both models on the same samples and reports how far the candidate is from the reference. */
 export function compare(reference: ModelBytes, candidate: ModelBytes, options?: CompareOptions & CallOptions): Promise<CompareReport>;

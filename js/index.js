@@ -7,16 +7,16 @@
 //   const { model, report } = await compress(bytes, { steps: [{ quantize: { mode: "static" } }] },
 //     { calibrationRandom: { samples: 16 }, onProgress: console.log, signal });
 //
-// compress, compare, run and analyze return Promises and run in a worker the package starts (on
-// a page's main thread; inside a worker of your own they run inline); inspect, randomInputs and
-// Model are synchronous. `pare/sync` has the synchronous versions of everything, for code that
+// compress, compressJob, inputSizes, compare, run and analyze return Promises and run in a worker
+// the package starts (on a page's main thread; inside a worker of your own they run inline);
+// inspect, randomInputs, compressCommand and Model are synchronous. `pare/sync` has the synchronous versions of everything, for code that
 // already runs in a worker of its own. Loading options, errors and the worker: core.js, api.js,
 // client.js; the README's "Using pare with a bundler" has the bundler configurations.
 
 import { createApi } from "./api.js";
 import { fetchAndCompile } from "./core.js";
 
-export { inspect, randomInputs, Model, simdLevel, simdInfo } from "./core.js";
+export { inspect, randomInputs, compressCommand, Model, simdLevel, simdInfo } from "./core.js";
 export { PareError, PARE_ERROR_KINDS } from "./errors.js";
 
 /** The worker: the package's own worker.js (bundlers see this literal form and emit it as a
@@ -55,4 +55,4 @@ const api = createApi({
 /** Loads pare; call (and await) once before anything else. Resolves to simdInfo(). */
 export const ready = api.ready;
 export default ready;
-export const { compress, compare, run, analyze, terminateWorker } = api;
+export const { compress, compressJob, inputSizes, compare, run, analyze, terminateWorker } = api;

@@ -9,7 +9,7 @@ import { Worker } from "node:worker_threads";
 import { createApi } from "./api.js";
 import * as platform from "./platform.node.js";
 
-export { inspect, randomInputs, Model, simdLevel, simdInfo } from "./core.js";
+export { inspect, randomInputs, compressCommand, Model, simdLevel, simdInfo } from "./core.js";
 export { PareError, PARE_ERROR_KINDS } from "./errors.js";
 
 function spawn(workerUrl) {
@@ -39,4 +39,4 @@ const api = createApi({
 /** Loads pare; call (and await) once before anything else. Resolves to simdInfo(). */
 export const ready = api.ready;
 export default ready;
-export const { compress, compare, run, analyze, terminateWorker } = api;
+export const { compress, compressJob, inputSizes, compare, run, analyze, terminateWorker } = api;

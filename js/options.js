@@ -10,10 +10,12 @@ import { badArgument } from "./errors.js";
 /** The options each function takes (the async ones add ASYNC_OPTIONS). */
 export const OPTIONS = {
   compress: ["calibration", "calibrationRandom", "onProgress"],
+  compressJob: ["calibration", "calibrationRandom", "onProgress", "compareInputs", "compareSource", "random", "noCompare"],
   compare: ["inputs", "random", "intermediates", "inputSource", "onProgress"],
   run: [],
   analyze: [],
   randomInputs: ["seed", "dims", "shapes"],
+  inputSizes: ["dims", "shapes"],
   random: ["seed", "samples", "dims", "shapes"],
   ready: ["simd", "wasmUrl", "wasmPaths", "wasmModule", "worker", "workerUrl"],
 };
@@ -123,6 +125,15 @@ export function compressOptions(recipe, options, valid = OPTIONS.compress) {
   checkRandom(o.calibrationRandom, "calibrationRandom");
   if (o.calibration !== undefined) o.calibration = normalizeTensors(o.calibration);
   checkCalibration(recipe, o);
+  return o;
+}
+
+/** The options of a compressJob call: compress's plus what to compare on, checked and with
+ * tensors normalized. */
+export function compressJobOptions(recipe, options, valid = OPTIONS.compressJob) {
+  const o = compressOptions(recipe, options, valid);
+  checkRandom(o.random, "random", ["seed", "dims", "shapes"]);
+  if (o.compareInputs !== undefined) o.compareInputs = normalizeTensors(o.compareInputs);
   return o;
 }
 

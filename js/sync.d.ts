@@ -4,8 +4,12 @@
 import type {
     CompareOptions,
     CompareReport,
+    CompressJobOptions,
+    CompressJobResult,
     CompressOptions,
     CompressResult,
+    InputSizes,
+    InputSizesOptions,
     ModelAnalysis,
     ModelBytes,
     ReadyOptions,
@@ -23,6 +27,12 @@ export default ready;
 
 /** Compresses a model with a recipe, on this thread. */
 export function compress(bytes: ModelBytes, recipe: Recipe | string, options?: CompressOptions): CompressResult;
+
+/** Compresses, then compares on held-back samples, on this thread (see "pare"'s compressJob). */
+export function compressJob(bytes: ModelBytes, recipe: Recipe | string, options?: CompressJobOptions): CompressJobResult;
+
+/** The sizes random samples get for the model's inputs, and why, on this thread. */
+export function inputSizes(bytes: ModelBytes, options?: InputSizesOptions): InputSizes;
 
 /** Compares two models on the same samples, on this thread. */
 export function compare(reference: ModelBytes, candidate: ModelBytes, options?: CompareOptions): CompareReport;

@@ -278,6 +278,26 @@ export type CompareOptions = CompareSamples & {
     onProgress?: (progress: { done: number; total: number }) => void;
 };
 
+/** Options of `compressJob`: compress's, plus what to compare the result on. */
+export type CompressJobOptions = CompressOptions & {
+    /** Held-out samples to compare on (stacked, keyed by input name); default: the first 16
+     * calibration samples (said to be not held-out), else 16 seeded random ones at sizes the
+     * model runs on. */
+    compareInputs?: TensorsInput;
+    /** Describes `compareInputs` in the report. */
+    compareSource?: string;
+    /** Seed and sizes of random comparison samples. */
+    random?: RandomInputOptions;
+    /** Skip the comparison. */
+    noCompare?: boolean;
+};
+
+/** `inputSizes`' options: sizes the caller fixes (the rest are chosen). */
+export interface InputSizesOptions {
+    dims?: Record<string, number>;
+    shapes?: Record<string, readonly number[]>;
+}
+
 /** `randomInputs`' options: one run's inputs (no `samples`). */
 export interface RandomInputOptions {
     seed?: number;
@@ -439,13 +459,27 @@ export interface ConvertReport {
 /** One step's report: the same key as the step. */
 export type StepReport = { quantize: QuantizeReport } | { prune: PruneReport } | { binarize: BinarizeReport } | { opset: ConvertReport };
 
+/** Where the bytes of one encoded model go. */
+export interface ByteBreakdown {
+    /** Weights per element type, largest first. */
+    weights: { dtype: string; bytes: number; tensors: number }[];
+    /** Scales and zero points read by QuantizeLinear/DequantizeLinear. */
+    quantization_parameters: number;
+    /** Nodes, names, shapes, metadata, protobuf framing. */
+    graph: number;
+}
+
 /** What `compress` reports (`pare compress --report` writes it under "report"). */
 export interface CompressReport {
     before: SizeReport;
     after: SizeReport;
     steps: StepReport[];
+    bytes_before: ByteBreakdown;
+    bytes_after: ByteBreakdown;
     /** Opset upgrades compress made by itself before the step (index) that needed them. */
     upgrades?: { step: number; report: ConvertReport }[];
+    /** What compress changed by itself besides the steps (e.g. weights freed from the inputs). */
+    notes?: string[];
 }
 
 /** What `compress` returns: the compressed ONNX file, the report and the recipe as applied
@@ -454,6 +488,45 @@ export interface CompressResult {
     model: Uint8Array;
     report: CompressReport;
     recipe: Recipe;
+}
+
+/** The sizes random samples get for a model's inputs, and how they were chosen
+ * (pare::runtime::input_sizes): fixed by the model or the caller, stated in its metadata, or
+ * searched with trial runs. */
+export interface InputSizes {
+    source: "fixed" | "model" | "searched" | "unresolved";
+    /** [input name, shape] for every input a caller feeds. */
+    inputs: [string, number[]][];
+    /** Open dims and the size each got: `height=320`, `x[2]=320`. */
+    chosen: string[];
+    /** Candidates that did not run, with the first line of their error. */
+    tried: string[];
+    /** Why no candidate ran, when none did. */
+    failure?: string;
+    /** One line: each input's full shape and how the sizes were chosen. */
+    summary: string;
+}
+
+/** What `compressJob` returns: compress's result, the comparison (or why it failed: the
+ * compressed model is there either way), the sizes random samples got, and warnings. */
+export interface CompressJobResult extends CompressResult {
+    compare?: CompareReport;
+    /** Why the comparison failed; `model` is still the compressed model. */
+    compareError?: string;
+    /** Sizes of the random samples, when any were made. */
+    inputSizes?: InputSizes;
+    /** Things to tell the user (a failed comparison, a file that grew, …). */
+    warnings: string[];
+}
+
+/** What `compressCommand` returns: files to write (only when the command succeeded), the text
+ * for stdout, warnings for stderr, and the error when it failed (`usage`: the command line is
+ * wrong, exit code 2; else exit code 1). */
+export interface CommandOutput {
+    files: [string, Uint8Array][];
+    stdout: string;
+    warnings: string[];
+    error?: { usage: boolean; kind: PareErrorKind; message: string };
 }
 
 export interface TensorMetrics {
@@ -728,6 +801,11 @@ export function inspect(bytes: ModelBytes): ModelSummary;
 
 /** Seeded random inputs for one run, as `pare run --random` makes them. */
 export function randomInputs(bytes: ModelBytes, options?: RandomInputOptions): Tensors;
+
+/** `pare compress ARGS…` (the arguments after `compress`), as the native CLI runs it: files are
+ * read through `readFile`, progress lines go to `onLine`; nothing is written. The npm CLI's
+ * whole compress command. */
+export function compressCommand(argv: readonly string[], readFile: (path: string) => Uint8Array, onLine?: (line: string) => void): CommandOutput;
 
 /** The build ready() loaded, or null before it resolved. */
 export function simdLevel(): SimdLevel | null;

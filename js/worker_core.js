@@ -3,13 +3,13 @@
 // posts progress while it works and the result with its buffers transferred. Used by worker.js
 // (browsers, `pare/worker`) and worker.node.js (Node's worker_threads).
 
-import { analyze, compare, compress, inspect, loadCompiled, randomInputs, run } from "./core.js";
+import { analyze, compare, compress, compressJob, inputSizes, inspect, loadCompiled, randomInputs, run } from "./core.js";
 import { errorToMessage } from "./errors.js";
 import { transferables } from "./client.js";
 
-const FUNCTIONS = { analyze, compare, compress, inspect, randomInputs, run };
+const FUNCTIONS = { analyze, compare, compress, compressJob, inputSizes, inspect, randomInputs, run };
 /** Which argument holds the options that take onProgress. */
-const OPTIONS_ARGUMENT = { compress: 2, compare: 2 };
+const OPTIONS_ARGUMENT = { compress: 2, compressJob: 2, compare: 2 };
 
 /** Serves calls on `port`: { post(message, transfer), set onmessage(handler(data)) }. */
 export function serve(port) {

@@ -16,6 +16,7 @@ pub mod npz;
 pub mod onnx;
 pub mod ops;
 pub mod runtime;
+pub mod workflow;
 
 pub use error::Error;
 

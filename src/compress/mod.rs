@@ -5,6 +5,7 @@
 //! it did (a [`StepReport`]), and the whole run reports sizes before and after.
 
 pub mod binarize;
+pub mod bytes;
 pub mod calibrate;
 pub mod error;
 pub mod prune;
@@ -15,9 +16,10 @@ pub mod weights;
 
 pub use error::CompressError;
 pub use recipe::{Recipe, Step};
+pub use bytes::ByteBreakdown;
 pub use report::{AutomaticUpgrade, CompressReport, SizeReport, StepReport};
 
-use crate::ir::Model;
+use crate::ir::{DuplicateName, Model, duplicate_names};
 use crate::runtime::Dataset;
 
 /// Where a long job stands, for progress bars: `stage` names the work ("calibrate", "quantize",
@@ -64,16 +66,34 @@ pub fn compress(
     recipe.validate()?;
     let before = SizeReport::of(model);
     let mut out = model.clone();
+    let mut notes = Vec::new();
+    let freed = weights::free_initializers_from_inputs(&mut out.graph);
+    if freed > 0 {
+        notes.push(format!(
+            "{freed} weight(s) were also listed as graph inputs (an exporter's keep_initializers_as_inputs): \
+             they are weights now, no longer inputs a caller could override, as onnxruntime recommends"
+        ));
+    }
     let mut steps = Vec::with_capacity(recipe.steps.len());
     let mut upgrades = Vec::new();
     for (index, step) in recipe.steps.iter().enumerate() {
         if let Some((need, why)) = step.needed_opset() {
-            if out.opset_version("").is_some_and(|have| have < need) {
-                let mut report = crate::convert::upgrade(&mut out, need).map_err(CompressError::Convert)?;
-                report.reason = Some(why.to_string());
-                upgrades.push(AutomaticUpgrade { step: index, report });
+            match out.opset_version("") {
+                Some(have) if have < need => {
+                    let mut report = crate::convert::upgrade(&mut out, need).map_err(CompressError::Convert)?;
+                    report.reason = Some(why.to_string());
+                    upgrades.push(AutomaticUpgrade { step: index, report });
+                }
+                // No node of the default domain yet (an sklearn model of ai.onnx.ml ops): the
+                // nodes a step adds come with their import, which changes nothing else.
+                None => {
+                    out.opset_import.push(crate::ir::OpsetImport { domain: String::new(), version: need });
+                    out.ir_version = out.ir_version.max(crate::convert::required_ir_version(need));
+                }
+                Some(_) => {}
             }
         }
+        let duplicates_before = duplicate_names(&out);
         let mut ctx = PassContext { calibration, step: index, steps: recipe.steps.len(), progress: &mut *progress };
         let report = match step {
             Step::Quantize(spec) => StepReport::Quantize(quantize::apply(&mut out, spec, &mut ctx)?),
@@ -84,8 +104,40 @@ pub fn compress(
                 StepReport::Opset(crate::convert::upgrade(&mut out, *version).map_err(CompressError::Convert)?)
             }
         };
+        if let Some(problem) = created_duplicates(&duplicates_before, &duplicate_names(&out)) {
+            return Err(CompressError::InvalidResult { step: index + 1, what: step.kind(), problem });
+        }
         steps.push(report);
     }
     let after = SizeReport::of(&out);
-    Ok((out, CompressReport { before, after, steps, upgrades }))
+    let bytes_before = ByteBreakdown::of(model, before.bytes);
+    let bytes_after = ByteBreakdown::of(&out, after.bytes);
+    Ok((out, CompressReport { before, after, steps, bytes_before, bytes_after, upgrades, notes }))
+}
+
+/// The names a step made non-unique (`after` minus what the input already repeated), described
+/// for the error; `None` when the step created no duplicate.
+fn created_duplicates(before: &[DuplicateName], after: &[DuplicateName]) -> Option<String> {
+    let new: Vec<String> = after.iter().filter(|d| !before.contains(d)).map(|d| format!("{} `{}` defined twice", d.what, d.name)).collect();
+    match new.len() {
+        0 => None,
+        n if n <= 3 => Some(new.join(", ")),
+        n => Some(format!("{} and {} more", new[..3].join(", "), n - 3)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_duplicates_a_step_created_are_blamed() {
+        let d = |name: &str, what| DuplicateName { name: name.into(), what };
+        let input = vec![d("x", "value")];
+        assert_eq!(created_duplicates(&input, &input), None, "the user's own duplicate is not the step's fault");
+        let after = vec![d("x", "value"), d("w_DequantizeLinear", "node")];
+        assert_eq!(created_duplicates(&input, &after).as_deref(), Some("node `w_DequantizeLinear` defined twice"));
+        let many: Vec<_> = (0..5).map(|i| d(&format!("n{i}"), "node")).collect();
+        assert!(created_duplicates(&[], &many).unwrap().ends_with("and 2 more"));
+    }
 }

@@ -67,6 +67,12 @@ impl std::fmt::Display for CliError {
     }
 }
 
+impl From<args::UsageError> for CliError {
+    fn from(e: args::UsageError) -> Self {
+        CliError::Usage(e.0)
+    }
+}
+
 impl From<pare::Error> for CliError {
     fn from(e: pare::Error) -> Self {
         CliError::Failed(e.to_string())
@@ -190,6 +196,34 @@ pub fn write_file(path: &str, bytes: &[u8]) -> Result<(), CliError> {
     })
 }
 
+/// Refuses to write `path` when it is the same file as one of the command line's arguments
+/// (through a symlink, `..` or a hard link too): the input must survive any command.
+pub fn refuse_input_overwrite(path: &str, argv: &[String]) -> Result<(), CliError> {
+    let Ok(target) = std::fs::metadata(path) else { return Ok(()) };
+    for arg in argv.iter().flat_map(|a| [a.as_str(), a.split_once('=').map_or("", |(_, v)| v)]) {
+        if arg.is_empty() || arg == path {
+            continue;
+        }
+        if let Ok(input) = std::fs::metadata(arg) {
+            if same_file(&target, &input) {
+                return Err(CliError::Usage(format!("`{path}` is the same file as the input `{arg}`: write elsewhere")));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
 /// The single MODEL positional of a command.
 pub fn model_argument<'a>(command: &str, positionals: &'a [String]) -> Result<&'a str, CliError> {
     match positionals {
@@ -201,46 +235,4 @@ pub fn model_argument<'a>(command: &str, positionals: &'a [String]) -> Result<&'
     }
 }
 
-/// `--dim NAME=SIZE` values.
-pub fn parse_dims(values: &[&str]) -> Result<Vec<(String, usize)>, CliError> {
-    values
-        .iter()
-        .map(|text| {
-            let (name, size) = args::name_value("dim", text, "NAME=SIZE")?;
-            let size: usize = size.parse().map_err(|_| {
-                CliError::Usage(format!("--dim {name}: `{size}` is not a size (a non-negative integer)"))
-            })?;
-            Ok((name.to_string(), size))
-        })
-        .collect()
-}
-
-/// `--shape NAME=D0,D1,...` values (`x` also separates dims: `1x3x224x224`).
-pub fn parse_shapes(values: &[&str]) -> Result<Vec<(String, Vec<usize>)>, CliError> {
-    values
-        .iter()
-        .map(|text| {
-            let (name, dims) = args::name_value("shape", text, "NAME=D0,D1,...")?;
-            let shape: Result<Vec<usize>, _> = dims.split([',', 'x']).map(|d| d.trim().parse::<usize>()).collect();
-            let shape = shape.map_err(|_| {
-                CliError::Usage(format!("--shape {name}: `{dims}` is not a list of sizes like 1,3,224,224"))
-            })?;
-            Ok((name.to_string(), shape))
-        })
-        .collect()
-}
-
-/// The help of one command, from its usage line, description and options.
-pub fn command_help(usage: &str, description: &str, options: &[(&str, &str)]) -> String {
-    let width = options.iter().map(|(o, _)| o.chars().count()).max().unwrap_or(0);
-    let mut out = format!("Usage: {usage}\n\n{description}\n\nOptions:\n");
-    for (option, text) in options {
-        let pad = width - option.chars().count();
-        let mut lines = text.lines();
-        out.push_str(&format!("  {option}{}  {}\n", " ".repeat(pad), lines.next().unwrap_or("")));
-        for line in lines {
-            out.push_str(&format!("  {}  {line}\n", " ".repeat(width)));
-        }
-    }
-    out.trim_end().to_string()
-}
+pub use args::{command_help, parse_dims, parse_shapes};

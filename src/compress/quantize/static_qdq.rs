@@ -24,12 +24,12 @@ use super::qdq::{add_activation_qdq, add_dequantized_bias, add_dequantized_const
 use super::report::{ActivationRange, CalibrationSummary, QuantizeReport};
 use super::spec::QuantizeSpec;
 use super::weight::{WeightCache, quantize_weight};
-use super::weight_only::{not_selected, quantize_weights_in_graph, skip};
+use super::weight_only::{not_selected, quantize_recurrent_weights, quantize_weights_in_graph, skip};
 use super::QuantizeError;
 use crate::compress::PassContext;
 use crate::compress::calibrate::calibrate;
 use crate::compress::weights::{find_weight, for_each_graph_mut};
-use crate::ir::{Graph, Model, Node, Tensor, topological_order};
+use crate::ir::{Graph, Model, Names, Node, Tensor, topological_order};
 
 /// Op types static mode quantizes (the ones onnxruntime has QDQ fusions for).
 const STATIC_OPS: &[&str] = &[
@@ -71,6 +71,12 @@ pub fn quantize_static(
     if plan.selected.is_empty() {
         // `apply` fails with "nothing to quantize" if the bodies have no layer either.
         report.notes.push("no node of the main graph is one static quantization handles; only weights inside subgraphs were considered".into());
+        let mut names = Names::of_model(model);
+        let (mut prefix, mut originals) = (Vec::new(), HashSet::new());
+        let graph = &mut model.graph;
+        quantize_recurrent_weights(graph, &mut names, &mut prefix, "", spec, report, &mut WeightCache::new(), &mut originals, true);
+        insert_prefix(graph, prefix);
+        remove_orphaned(graph, &originals);
         return quantize_subgraph_weights(model, spec, report);
     }
 
@@ -120,6 +126,7 @@ pub fn quantize_static(
         }
     }
 
+    let mut names = Names::of_model(model);
     let graph = &mut model.graph;
     let mut prefix = Vec::new();
     let mut originals = HashSet::new();
@@ -129,7 +136,7 @@ pub fn quantize_static(
         ctx.progress("quantize", done, total);
         if let Some(layer) = plan.layers.get(&i) {
             originals.insert(graph.nodes[i].inputs[layer.weight_input].clone());
-            let Some((weight_params, mut layer_report)) = quantize_weight(graph, &mut prefix, layer, spec, "", &mut cache) else {
+            let Some((weight_params, mut layer_report)) = quantize_weight(graph, &mut names, &mut prefix, layer, spec, "", &mut cache) else {
                 continue;
             };
             let input_scale = graph.nodes[i].input(0).and_then(|x| params.get(x)).map(|p| p.0);
@@ -138,7 +145,7 @@ pub fn quantize_static(
                 if let Some((_, Tensor::F32(bias))) = find_weight(graph, &bias_name) {
                     let values: Vec<f32> = bias.iter().copied().collect();
                     let (q, scales, saturated) = quantize_bias(&values, s_in, &weight_params);
-                    let dq = add_dequantized_bias(graph, &mut prefix, &bias_name, q, &scales);
+                    let dq = add_dequantized_bias(graph, &mut names, &mut prefix, &bias_name, q, &scales);
                     graph.nodes[i].inputs[b] = dq;
                     originals.insert(bias_name.clone());
                     layer_report.bias = "int32";
@@ -159,7 +166,7 @@ pub fn quantize_static(
         let w = w.clone();
         let p = QuantParams::for_weight(&w, scheme, None);
         let q = p.quantize(&w, scheme);
-        let dq = add_dequantized_constant(graph, &mut prefix, &name, q, &p);
+        let dq = add_dequantized_constant(graph, &mut names, &mut prefix, &name, q, &p);
         graph.nodes[i].inputs[j] = dq;
         originals.insert(name);
     }
@@ -175,6 +182,8 @@ pub fn quantize_static(
     for i in removed.into_iter().rev() {
         graph.nodes.remove(i);
     }
+    // Recurrent layers have no QDQ form: their weights are stored weight-only.
+    quantize_recurrent_weights(graph, &mut names, &mut prefix, "", spec, report, &mut cache, &mut originals, true);
     insert_prefix(graph, prefix);
 
     for t in &plan.tensors {
@@ -183,7 +192,7 @@ pub fn quantize_static(
             continue;
         }
         let qp = QuantParams { ty: scheme.ty, scales: vec![scale], zero_points: vec![zero_point], axis: None };
-        add_activation_qdq(graph, t, &qp);
+        add_activation_qdq(graph, &mut names, t, &qp);
         let r = ranges[t];
         report.activations.push(ActivationRange {
             tensor: t.clone(),
@@ -204,6 +213,7 @@ pub fn quantize_static(
 /// Weights inside If/Loop/Scan bodies, which calibration does not reach: weight-only.
 fn quantize_subgraph_weights(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
     let mut in_subgraphs = 0;
+    let mut names = Names::of_model(model);
     for node in &mut model.graph.nodes {
         let label = node.label();
         for sub in node.subgraphs_mut() {
@@ -211,7 +221,7 @@ fn quantize_subgraph_weights(model: &mut Model, spec: &QuantizeSpec, report: &mu
             for_each_graph_mut::<QuantizeError>(sub, &mut |path, g| {
                 let before = report.layers.len();
                 let full = if path.is_empty() { format!("{label}/{name}") } else { format!("{label}/{name}/{path}") };
-                quantize_weights_in_graph(g, &full, spec, report);
+                quantize_weights_in_graph(g, &mut names, &full, spec, report);
                 in_subgraphs += report.layers.len() - before;
                 Ok(())
             })?;
@@ -252,6 +262,7 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
         }
         plan.selected.push(i);
     }
+    drop_lone_pass_through(graph, &mut plan.selected);
     let selected: HashSet<usize> = plan.selected.iter().copied().collect();
     if !scheme.symmetric {
         for &i in &plan.selected {
@@ -289,6 +300,23 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
         }
     }
     Ok(plan)
+}
+
+/// Keeps a value-moving op (Reshape, Transpose, Squeeze…, `SHARED_PARAMS`) only when one of its
+/// readers is a quantized op that computes (Conv, MatMul, Add…): that reader needs a
+/// DequantizeLinear input to become an integer kernel, and the moving op then runs on int8 too.
+/// A chain of moving ops (TF exports: ExpandDims → Reshape → Transpose → Conv) keeps only its
+/// last link; the others stay float between the pairs around them. This is exact (their values
+/// are already on the quantization grid) and saves a Q/DQ pair per link: on a TF audio model
+/// (basic-pitch) static INT8 was larger than the float file because of them.
+fn drop_lone_pass_through(graph: &Graph, selected: &mut Vec<usize>) {
+    let chosen: HashSet<usize> = selected.iter().copied().collect();
+    let computes = |i: usize| chosen.contains(&i) && !SHARED_PARAMS.contains(&graph.nodes[i].op_type.as_str());
+    selected.retain(|&i| {
+        let node = &graph.nodes[i];
+        !SHARED_PARAMS.contains(&node.op_type.as_str())
+            || node.outputs.iter().filter(|o| !o.is_empty()).any(|o| graph.consumers(o).into_iter().any(|c| computes(c)))
+    });
 }
 
 /// The node's outputs, with a folded activation's output in place of the node's own.

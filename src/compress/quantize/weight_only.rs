@@ -5,24 +5,26 @@
 
 use std::collections::HashSet;
 
-use super::layers::{WEIGHTED_OPS, listed, weighted_layer};
+use super::layers::{RECURRENT_OPS, WEIGHTED_OPS, listed, recurrent_weights, weighted_layer};
 use super::qdq::{insert_prefix, remove_orphaned};
 use super::report::{QuantizeReport, Skipped};
 use super::spec::QuantizeSpec;
 use super::weight::{WeightCache, quantize_weight};
 use super::QuantizeError;
 use crate::compress::weights::for_each_graph_mut;
-use crate::ir::{Graph, Model};
+use crate::ir::{Graph, Model, Names};
 
 pub fn quantize_weights(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
+    let mut names = Names::of_model(model);
     for_each_graph_mut::<QuantizeError>(&mut model.graph, &mut |path, graph| {
-        quantize_weights_in_graph(graph, path, spec, report);
+        quantize_weights_in_graph(graph, &mut names, path, spec, report);
         Ok(())
     })
 }
 
-/// Quantizes the selected layers' weights of one graph (not its subgraphs).
-pub fn quantize_weights_in_graph(graph: &mut Graph, path: &str, spec: &QuantizeSpec, report: &mut QuantizeReport) {
+/// Quantizes the selected layers' weights of one graph (not its subgraphs). `names` knows
+/// every name of the whole model.
+pub fn quantize_weights_in_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &QuantizeSpec, report: &mut QuantizeReport) {
     let mut cache = WeightCache::new();
     let mut prefix = Vec::new();
     let mut originals = HashSet::new();
@@ -38,7 +40,7 @@ pub fn quantize_weights_in_graph(graph: &mut Graph, path: &str, spec: &QuantizeS
         match weighted_layer(graph, index) {
             Ok(Some(layer)) => {
                 originals.insert(graph.nodes[index].inputs[layer.weight_input].clone());
-                if let Some((_, layer_report)) = quantize_weight(graph, &mut prefix, &layer, spec, path, &mut cache) {
+                if let Some((_, layer_report)) = quantize_weight(graph, names, &mut prefix, &layer, spec, path, &mut cache) {
                     report.layers.push(layer_report);
                 }
             }
@@ -46,8 +48,44 @@ pub fn quantize_weights_in_graph(graph: &mut Graph, path: &str, spec: &QuantizeS
             Err(reason) => report.skipped.push(skip(&graph.nodes[index], path, reason)),
         }
     }
+    quantize_recurrent_weights(graph, names, &mut prefix, path, spec, report, &mut cache, &mut originals, true);
     insert_prefix(graph, prefix);
     remove_orphaned(graph, &originals);
+}
+
+/// Stores the `W`/`R` weights of the graph's LSTM/GRU/RNN nodes weight-only (every mode does:
+/// in OCR recognizers, VADs and wake-word models they are most of the file). Per channel when
+/// `per_channel_ok` (opset ≥ 13) and the spec asks for it. The DQ nodes go to `prefix`; the
+/// replaced float weights to `originals`.
+#[allow(clippy::too_many_arguments)]
+pub fn quantize_recurrent_weights(
+    graph: &mut Graph,
+    names: &mut Names,
+    prefix: &mut Vec<crate::ir::Node>,
+    path: &str,
+    spec: &QuantizeSpec,
+    report: &mut QuantizeReport,
+    cache: &mut WeightCache,
+    originals: &mut HashSet<String>,
+    per_channel_ok: bool,
+) {
+    let spec = &QuantizeSpec { per_channel: spec.per_channel && per_channel_ok, ..spec.clone() };
+    for index in 0..graph.nodes.len() {
+        let node = &graph.nodes[index];
+        if !RECURRENT_OPS.contains(&node.op_type.as_str()) {
+            continue;
+        }
+        if let Some(reason) = not_selected(spec, node) {
+            report.skipped.push(skip(node, path, reason));
+            continue;
+        }
+        for layer in recurrent_weights(graph, index) {
+            originals.insert(graph.nodes[index].inputs[layer.weight_input].clone());
+            if let Some((_, layer_report)) = quantize_weight(graph, names, prefix, &layer, spec, path, cache) {
+                report.layers.push(layer_report);
+            }
+        }
+    }
 }
 
 /// Why the recipe leaves `node` alone, if it does.
