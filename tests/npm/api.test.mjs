@@ -3,7 +3,7 @@
 // Promise-returning compress (INT8 static on real calibration digits, mode named either way),
 // compare on 200 held-out digits and run on the quantized model, inline and in a worker_threads
 // worker (progress, abort, transferred buffers, the same bytes); tensors in onnxruntime's form;
-// unknown option keys; pare/sync; and the errors a non-ONNX file and bad options give.
+// compressJob (compress + compare in one call) and inputSizes; unknown option keys; pare/sync; and the errors a non-ONNX file and bad options give.
 // Run: node --test tests/npm/ (make test-npm).
 
 import assert from "node:assert/strict";
@@ -124,6 +124,43 @@ test("in a worker_threads worker: same bytes, progress, abort, transferred buffe
   // A view into a larger buffer (a pooled Node Buffer) is copied, not transferred.
   const pooled = Buffer.from(new Uint8Array(modelBytes));
   await pare.analyze(pooled, { worker: true, transfer: true });
+  pare.terminateWorker();
+});
+
+test("compressJob: compress, then compare on held-back samples, in one call (inline and in a worker); inputSizes", async () => {
+  await pare.ready();
+  const stages = new Set();
+  const job = await pare.compressJob(modelBytes, INT8_STATIC, { calibration, compareInputs: heldout, compareSource: "200 held-out digits", onProgress: (p) => stages.add(p.stage) });
+  assert.deepEqual(job.model, (await pare.compress(modelBytes, INT8_STATIC, { calibration })).model, "compress's bytes");
+  assert.ok(stages.has("quantize"));
+  assert.equal(job.compare.samples, 200);
+  assert.equal(job.compare.input_source, "200 held-out digits");
+  assert.ok(job.compare.outputs[0].agreement.top1_rate >= 0.97);
+  assert.deepEqual(job.warnings, []);
+  assert.equal(job.compareError, undefined);
+  // Without comparison inputs: the first 16 calibration samples, said to be not held-out.
+  const reused = await pare.compressJob(modelBytes, INT8_STATIC, { calibration, worker: true });
+  assert.deepEqual(reused.model, job.model, "the worker gives the inline bytes");
+  assert.equal(reused.compare.samples, 16);
+  assert.match(reused.compare.input_source, /calibration samples \(not held-out/);
+  // Neither: 16 random samples, and the sizes they got.
+  const weights = await pare.compressJob(modelBytes, { steps: [{ quantize: { mode: "weights" } }] }, { random: { seed: 3 } });
+  assert.equal(weights.compare.samples, 16);
+  assert.match(weights.compare.input_source, /16 random samples, seed 3/);
+  assert.deepEqual(weights.inputSizes.inputs, [["image", [1, 1, 28, 28]]]);
+  assert.equal(weights.inputSizes.source, "fixed");
+  const skipped = await pare.compressJob(modelBytes, { steps: [{ quantize: { mode: "weights" } }] }, { noCompare: true });
+  assert.equal(skipped.compare, undefined);
+  await assert.rejects(pare.compressJob(modelBytes, INT8_STATIC, { calibration, compareInput: heldout }), (e) => e.kind === "bad-argument" && /did you mean "compareInputs"/.test(e.message));
+  await assert.rejects(pare.compressJob(modelBytes, INT8_STATIC, { calibration, random: { samples: 4 } }), (e) => e.kind === "bad-argument" && /"samples" in `random`/.test(e.message));
+
+  // inputSizes: fixed dims as declared; a given size wins and is checked against the model.
+  const sizes = await pare.inputSizes(modelBytes);
+  assert.equal(sizes.source, "fixed");
+  assert.deepEqual(sizes.inputs, [["image", [1, 1, 28, 28]]]);
+  assert.match(sizes.summary, /^image 1×1×28×28 \(fixed/);
+  assert.deepEqual((await pare.inputSizes(modelBytes, { worker: true })).inputs, sizes.inputs);
+  await assert.rejects(pare.inputSizes(modelBytes, { dim: {} }), { kind: "bad-argument" });
   pare.terminateWorker();
 });
 

@@ -5,7 +5,7 @@
 //    the same step types from types.d.ts; the field sets must be equal, every value serde names
 //    must be in the TypeScript union, and every value of the union must be accepted by the wasm
 //    (so an alias such as "int8" is typed only if pare takes it);
-//  - the reports: what compress (every step kind), compare and analyze return for the MNIST CNN
+//  - the reports: what compress (every step kind), compressJob, inputSizes, compare and analyze return for the MNIST CNN
 //    is written as object literals of the declared types and type-checked with tsc, whose excess
 //    property checks reject a key the types lack and whose assignability rejects a missing one or
 //    a wrong type; a report with a key added must fail (the check can fail).
@@ -154,11 +154,22 @@ function reports() {
   return recipes.map((steps) => pare.compress(mnist, { steps }, { calibrationRandom }));
 }
 
+/** compressJob's results: compared on random samples (with their sizes), and on calibration. */
+function jobs() {
+  const weights = { steps: [{ quantize: { mode: "weights" } }] };
+  const results = [
+    pare.compressJob(mnist, weights, { random: { seed: 1 } }),
+    pare.compressJob(mnist, { steps: [{ quantize: { mode: "static" } }] }, { calibrationRandom: { samples: 4 } }),
+  ];
+  assert.ok(results[0].inputSizes && results[0].compare, "random comparison samples: their sizes are reported");
+  return results;
+}
+
 /** tsc over one file of `const` declarations of the package's types; resolves to its output. */
 function typecheck(name, declarations) {
   const file = path.join(scratch, `${name}.mts`);
   const lines = declarations.map(([type, value], i) => `export const v${i}: ${type} = ${JSON.stringify(value)};`);
-  fs.writeFileSync(file, `import type { CompressResult, CompareReport, ModelAnalysis, ModelSummary, Recipe } from ${JSON.stringify(path.join(root, "pkg/types.js"))};\n${lines.join("\n")}\n`);
+  fs.writeFileSync(file, `import type { CompressJobResult, CompressResult, CompareReport, InputSizes, ModelAnalysis, ModelSummary, Recipe } from ${JSON.stringify(path.join(root, "pkg/types.js"))};\n${lines.join("\n")}\n`);
   const config = path.join(scratch, `${name}.tsconfig.json`);
   const compilerOptions = { noEmit: true, strict: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", lib: ["ES2022"], types: [] };
   fs.writeFileSync(config, JSON.stringify({ compilerOptions, files: [file] }));
@@ -176,6 +187,9 @@ test("report types: what compress, compare, analyze and inspect return type-chec
     ["ModelAnalysis", pare.analyze(mnist)],
     ["ModelAnalysis", pare.analyze(results[0].model)],
     ["ModelSummary", pare.inspect(mnist)],
+    // compressJob (its model bytes aside: JSON cannot hold a Uint8Array) and inputSizes.
+    ...jobs().map(({ model, ...rest }) => ['Omit<CompressJobResult, "model">', rest]),
+    ["InputSizes", pare.inputSizes(mnist)],
   ];
   const kinds = new Set(results.flatMap((r) => r.report.steps.map((s) => Object.keys(s)[0])));
   assert.deepEqual([...kinds].sort(), ["binarize", "opset", "prune", "quantize"]);
