@@ -17,25 +17,27 @@ export function declaredDims(type) {
   });
 }
 
-/** The field's starting text for a model: each symbolic dim at the size the analysis ran it
- * with (1), and the whole shape of an input with unnamed dims; "" when every dim is known. */
-export function prefill(summaryInputs, analysedInputs) {
+/** The field's starting text for a model: each symbolic dim, and the whole shape of an input
+ * with unnamed dims, at the size `resolvedInputs` ([{ name, shape }]: pare's `inputSizes`, the
+ * sizes the model runs on) gives it, else 1; "" when every dim is known. */
+export function prefill(summaryInputs, resolvedInputs) {
   const entries = [];
   const seen = new Set();
   for (const { name, type } of summaryInputs ?? []) {
     const dims = declaredDims(type);
     if (!dims) continue;
+    const resolved = resolvedInputs?.find((i) => i.name === name)?.shape;
+    const sizeAt = (axis) => (resolved?.length === dims.length ? resolved[axis] : 1);
     if (dims.includes(null)) {
-      const analysed = analysedInputs?.find((i) => i.name === name)?.shape;
-      entries.push(`${name}=${(analysed ?? dims.map((d) => (typeof d === "number" ? d : 1))).join(",")}`);
+      entries.push(`${name}=${dims.map((d, axis) => (typeof d === "number" ? d : sizeAt(axis))).join(",")}`);
       continue;
     }
-    for (const d of dims) {
+    dims.forEach((d, axis) => {
       if (typeof d === "string" && !seen.has(d)) {
         seen.add(d);
-        entries.push(`${d}=1`);
+        entries.push(`${d}=${sizeAt(axis)}`);
       }
-    }
+    });
   }
   return entries.join("; ");
 }
@@ -62,20 +64,4 @@ export function parseDims(text, inputNames) {
     }
   }
   return { dims, shapes };
-}
-
-/** Concrete input shapes for the given dims and shapes (unset symbols 1), keyed by input name;
- * an input without a declared shape is left out. */
-export function resolvedShapes(summaryInputs, { dims, shapes }) {
-  const out = {};
-  for (const { name, type } of summaryInputs ?? []) {
-    if (shapes[name]) {
-      out[name] = shapes[name];
-      continue;
-    }
-    const declared = declaredDims(type);
-    if (!declared) continue;
-    out[name] = declared.map((d) => (typeof d === "number" ? d : (dims[d] ?? 1)));
-  }
-  return out;
 }

@@ -228,7 +228,7 @@ class PareCompressor extends HTMLElement {
       const started = performance.now();
       const result = await this.pare.request(
         "compress",
-        { bytes, recipe: presetText(preset), samples: calibration ?? { random }, compareInputs, analysis: opened.analysis, inputShapes: null },
+        { bytes, recipe: presetText(preset), samples: calibration ?? { random }, compareInputs, analysis: opened.analysis },
         (p) => this.progress(p),
       );
       this.showResults(result, preset, (performance.now() - started) / 1000);

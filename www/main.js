@@ -18,7 +18,7 @@ import { showWeights, showWeightsAfter } from "./weights.js";
 import { PRESETS, presetText } from "./presets.js";
 import { Cancelled, PareWorker, explain } from "./client.js";
 import { LayersTable } from "./layers.js";
-import { parseDims, prefill, resolvedShapes } from "./dims.js";
+import { parseDims, prefill } from "./dims.js";
 import { bytes as fmtBytes, count as fmtCount, number as fmtNumber, ratio as fmtRatio, ms as fmtMs } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
@@ -83,6 +83,8 @@ function showWarning(text) {
 }
 
 const errorText = (e) => (e instanceof Error ? e.message : String(e));
+/** "the comparison failed: x" → "The comparison failed: x." */
+const sentence = (text) => `${text[0]?.toUpperCase() ?? ""}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`;
 
 // --- helpers -----------------------------------------------------------------------------------
 
@@ -152,7 +154,7 @@ async function openModel(file) {
     showSummary(file.name, bytes, opened);
     layersTable.show(opened.analysis);
     applyPreset(); // the chosen preset again, without another model's overrides
-    $("dims").value = prefill(opened.summary.inputs, opened.analysis?.shapes?.inputs);
+    showSizes(opened);
     setStatus(`${file.name}: ${fmtBytes(bytes.length)}, analysed in ${fmtMs(performance.now() - started)}.`);
     if (opened.runError) {
       state.openWarning = `pare cannot run this model, so it cannot calibrate or compare it: ${opened.runError}`;
@@ -177,6 +179,24 @@ async function openModel(file) {
     $("open-cancel").hidden = true;
     $("file").disabled = false;
   }
+}
+
+/** The Dimensions field at the sizes pare's resolver chose (inputSizes: the model's own, else
+ * the first that ran), and the line under it saying which and why; sizes that did not run are
+ * not offered (the field then holds 1s and the line says what failed). */
+function showSizes({ summary, sizes, sizesError }) {
+  const resolved = sizes && sizes.source !== "unresolved" ? sizes.inputs.map(([name, shape]) => ({ name, shape })) : null;
+  $("dims").value = prefill(summary.inputs, resolved);
+  let text = "";
+  if (sizesError) {
+    text = `pare could not choose sizes for random samples: ${sizesError}`;
+  } else if (sizes?.source === "unresolved") {
+    text = `No size pare tried ran this model (${sizes.failure ?? "see the error"}): set the sizes it expects.`;
+  } else if (sizes && sizes.source !== "fixed") {
+    text = `Random samples: ${sizes.summary}.`;
+  }
+  $("dims-info").textContent = text;
+  $("dims-info").hidden = !text;
 }
 
 function showSummary(fileName, bytes, { summary, analysis }) {
@@ -470,8 +490,6 @@ async function runCompress(event) {
       samples,
       compareInputs: forWorker(state.compareInputs),
       analysis: state.opened.analysis,
-      // Random samples are timed at the dims they were made with.
-      inputShapes: samples.random ? resolvedShapes(state.opened.summary.inputs, { dims: {}, shapes: {}, ...samples.random }) : null,
     };
     const result = await request("compress", payload, showProgress);
     const seconds = (performance.now() - started) / 1000;
@@ -512,10 +530,12 @@ function placeError(e, samples) {
 }
 
 function showResults(result, seconds) {
-  const { report, comparison, compareError, analysisAfter, latency, latencyError } = result;
+  const { report, comparison, compareError, warnings, inputSizes, analysisAfter, latency, latencyError } = result;
   const before = state.opened.analysis;
   $("results-note").textContent = `Done in ${seconds.toFixed(2)} s (compression itself ${fmtMs(result.compressMs)}).`;
   $("results-note").dataset.seconds = seconds.toFixed(3);
+  $("sizes-used").textContent = inputSizes ? `Random samples: ${inputSizes.summary}.` : "";
+  $("sizes-used").hidden = !inputSizes;
   $("results-note").dataset.compressMs = result.compressMs.toFixed(1);
 
   const row = (label, key, a, b, fmt) => [
@@ -541,8 +561,11 @@ function showResults(result, seconds) {
     { key: "weight-bytes", label: "weights", before: before?.params.total_bytes, after: analysisAfter?.params.total_bytes, format: fmtBytes },
   ]);
   showWeightsAfter($("weights-results"), before?.weights, analysisAfter?.weights);
-  const problems = [state.openWarning];
-  if (compareError) problems.push(`The comparison with the original failed: ${compareError}`);
+  // pare's warnings (a failed comparison among them: the compressed model is still offered).
+  const problems = [state.openWarning, ...(warnings ?? []).map(sentence)];
+  if (compareError && !(warnings ?? []).some((w) => w.includes(compareError))) {
+    problems.push(`The comparison with the original failed: ${compareError}`);
+  }
   if (latencyError) problems.push(`Latency was not measured: ${latencyError}`);
   showWarning(problems.filter(Boolean).join("\n"));
 
@@ -661,6 +684,7 @@ function describeConversion(c) {
   return `upgraded ai.onnx ${c.from} → ${c.to} (${plural(c.changes.length, "node")} changed${added})${c.reason ? `: ${c.reason}` : ""}`;
 }
 
+/** The report as `pare compress --report` writes it (same keys), plus the page's latency. */
 function reportJson() {
   const r = state.result;
   return JSON.stringify(
@@ -671,6 +695,9 @@ function reportJson() {
       calibration_samples: r.calibrationSamples,
       report: r.report,
       compare: r.comparison,
+      compare_error: r.compareError,
+      input_sizes: r.inputSizes,
+      warnings: r.warnings,
       latency: r.latency,
     },
     null,

@@ -7,23 +7,21 @@
 //               { id, kind: "compress", bytes, recipe, samples, compareInputs, analysis }
 //                 samples: { random: { seed, samples, dims?, shapes? } } | { arrays: { name: tensor } }
 //                          | { images: File[], layout, mean, std } (images.js)
-//                 compareInputs: like samples but not random, or null (then the first samples
-//                 are compared)
-//                 inputShapes: { name: shape } to time random inputs at, or null (the
-//                 analysis's shapes)
+//                 compareInputs: like samples but not random, or null (then pare's compressJob
+//                 compares on the first 16 calibration samples, else on 16 random ones)
+// Results: "open" → { summary, analysis, analysisError, runError, sizes (inputSizes), sizesError };
+//   "compress" → compressJob's { model, report, recipe, warnings }, with comparison/compareError,
+//   inputSizes (the sizes random samples got) and the page's own analysis, latency, predictions.
 // Messages out: { ready: true } once the wasm module is loaded (or { ready: false, error }),
 //               { id, progress: { phase, stage, done, total, step, steps } } while working,
 //               { id, ok: true, result } or { id, ok: false, error, kind } at the end (kind: the
 //               PareError's, see pkg/index.d.ts PareErrorKind, or null); with image
 //               inputs, result.predictions holds both models' top classes per image (predict.js).
 
-import init, { inspect, analyze, compress, compare, Model } from "./pkg/sync.js";
+import init, { inspect, analyze, compressJob, inputSizes, Model } from "./pkg/sync.js";
 import { firstSamples } from "./npz.js";
 import { imagesToTensor } from "./images.js";
 import { imagePredictions } from "./predict.js";
-
-/** Samples the comparison uses at most, as the CLI does when it reuses calibration samples. */
-const COMPARE_SAMPLES = 16;
 
 const message = (e) => (e instanceof Error ? e.message : String(e));
 
@@ -54,7 +52,18 @@ function open(bytes) {
   } catch (e) {
     runError = survivable(e);
   }
-  return { summary, analysis, analysisError, runError };
+  // The sizes random samples get (symbolic dims resolved with a few trial runs), which prefill
+  // the Dimensions field.
+  let sizes = null;
+  let sizesError = null;
+  if (!runError) {
+    try {
+      sizes = inputSizes(bytes);
+    } catch (e) {
+      sizesError = survivable(e);
+    }
+  }
+  return { summary, analysis, analysisError, runError, sizes, sizesError };
 }
 
 const TYPED = {
@@ -64,7 +73,8 @@ const TYPED = {
 };
 
 /** One input set for timing: the first sample of `arrays`, else values in [-1, 1) (zeros for
- * integer inputs) shaped as `inputShapes` says or as the analysis ran the model (symbolic dims = 1). */
+ * integer inputs) shaped as `inputShapes` says (the sizes the random samples got, pare's
+ * inputSizes) or as the analysis ran the model. */
 function latencyInputs(analysis, arrays, inputShapes) {
   if (arrays) return firstSamples(arrays, 1);
   const inputs = analysis?.shapes?.inputs?.map((i) => ({ ...i, shape: inputShapes?.[i.name] ?? i.shape }));
@@ -139,47 +149,47 @@ async function arraysOf(id, source, what) {
   return imagesToTensor(source.images, source.layout, source);
 }
 
-async function runCompress(id, { bytes, recipe, samples: samplesSource, compareInputs: compareSource, analysis, inputShapes }) {
+/** The shapes random samples get (pare's input-size resolver, `inputSizes`) as { name: shape }. */
+const shapesOf = (sizes) => (sizes ? Object.fromEntries(sizes.inputs) : null);
+
+async function runCompress(id, { bytes, recipe, samples: samplesSource, compareInputs: compareSource, analysis }) {
   const samples = samplesSource.random ? samplesSource : { arrays: await arraysOf(id, samplesSource, "calibration") };
   const compareInputs = await arraysOf(id, compareSource, "comparison");
   const started = performance.now();
-  const compressOptions = {
-    onProgress: (p) => post(id, { phase: "compress", ...p }),
-  };
-  if (samples.arrays) compressOptions.calibration = samples.arrays;
-  else compressOptions.calibrationRandom = samples.random;
-  // Only static quantization reads calibration samples: skip making them for other recipes.
+  // Compress, then compare on held-back samples: one call, decided in Rust (pare::workflow), as
+  // in both CLIs. Comparison samples: the uploaded comparison inputs, else the first 16
+  // calibration samples, else 16 seeded random ones at sizes the model runs on.
+  const options = { onProgress: (p) => post(id, { phase: "compress", ...p }) };
+  const { seed = 0, dims, shapes } = samples.random ?? {};
+  options.random = { seed, ...(dims && { dims }), ...(shapes && { shapes }) };
   let calibrationSamples = null; // as `pare compress --report` says it
-  if (!needsCalibration(recipe)) {
-    delete compressOptions.calibration;
-    delete compressOptions.calibrationRandom;
-  } else if (samples.random) {
-    calibrationSamples = samples.random.samples;
-  } else {
+  if (samples.arrays) {
+    options.calibration = samples.arrays;
     calibrationSamples = Object.values(samples.arrays)[0]?.shape[0] ?? null;
+  } else if (needsCalibration(recipe)) {
+    // Only static quantization reads calibration samples: random ones are made only for it.
+    options.calibrationRandom = samples.random;
+    calibrationSamples = samples.random.samples;
   }
-  const { model, report, recipe: applied } = compress(bytes, recipe, compressOptions);
-  const compressMs = performance.now() - started;
-
-  post(id, { phase: "compare", stage: "compare", done: 0, total: 1 });
-  const compareOptions = { onProgress: (p) => post(id, { phase: "compare", stage: "compare", ...p }) };
   if (compareInputs) {
-    compareOptions.inputs = compareInputs;
-    compareOptions.inputSource = "the uploaded comparison inputs";
-  } else if (samples.arrays) {
-    compareOptions.inputs = firstSamples(samples.arrays, COMPARE_SAMPLES);
-    compareOptions.inputSource = `up to ${COMPARE_SAMPLES} of the calibration samples (not held-out data)`;
-  } else {
-    const n = Math.min(samples.random.samples ?? 8, COMPARE_SAMPLES);
-    compareOptions.random = { ...samples.random, seed: samples.random.seed ?? 0, samples: n };
+    options.compareInputs = compareInputs;
+    options.compareSource = "the uploaded comparison inputs";
   }
-  // A model pare compresses but cannot run (an op it lacks) still gets its file and sizes.
-  let comparison = null;
-  let compareError = null;
-  try {
-    comparison = compare(bytes, model, compareOptions);
-  } catch (e) {
-    compareError = survivable(e);
+  const job = compressJob(bytes, recipe, options);
+  const { model, report, recipe: applied, warnings } = job;
+  const comparison = job.compare ?? null;
+  const compareError = job.compareError ?? null;
+  const compressMs = performance.now() - started;
+  // The sizes the random samples got: the comparison's (compressJob reports them), else those
+  // random calibration samples were made at (the same resolver, the same dims).
+  let sizes = job.inputSizes ?? null;
+  let sizesError = null;
+  if (!sizes && !samples.arrays) {
+    try {
+      sizes = inputSizes(bytes, { ...(dims && { dims }), ...(shapes && { shapes }) });
+    } catch (e) {
+      sizesError = survivable(e);
+    }
   }
 
   post(id, { phase: "analyze", stage: "analyze", done: 0, total: 1 });
@@ -192,7 +202,7 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
   let latency = null;
   let latencyError = null;
   try {
-    latency = measureLatency(id, bytes, model, latencyInputs(analysis, compareInputs ?? samples.arrays, inputShapes));
+    latency = measureLatency(id, bytes, model, latencyInputs(analysis, compareInputs ?? samples.arrays, shapesOf(sizes)));
   } catch (e) {
     latencyError = survivable(e);
   }
@@ -204,7 +214,10 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
     (done, total) => post(id, { phase: "compare", stage: "predictions", done, total }),
   );
   return {
-    result: { model, report, recipe: applied, calibrationSamples, comparison, compareError, analysisAfter, latency, latencyError, compressMs, predictions },
+    result: {
+      model, report, recipe: applied, calibrationSamples, comparison, compareError, warnings, inputSizes: sizes, sizesError,
+      analysisAfter, latency, latencyError, compressMs, predictions,
+    },
     transfer: [model.buffer],
   };
 }

@@ -621,7 +621,8 @@ try {
   await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
   await noErrors();
   assert.equal(await page.locator("#comparison-block").isHidden(), true);
-  assert.match(await text("#warning"), /The comparison with the original failed: .*Frobnicate/);
+  // pare's warning (compressJob's), the model still offered for download.
+  assert.match(await text("#warning"), /The comparison failed, so the error of the compressed model is not measured: .*Frobnicate/);
   assert.match(await text("#steps"), /quantize \(weights\): 1 layer,/);
   assert.equal(fs.statSync(await download("#download-model")).size, await value('[data-key="bytes-after"]'));
 
