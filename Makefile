@@ -55,7 +55,9 @@ test-python: setup
 # in the page; the per-image predictions table against onnxruntime-node (predictions_test.mjs, with
 # its top-k and labels logic first in Node, topk_test.mjs); the per-layer overrides of the recipe
 # panel (overrides_test.mjs in Node, layers_test.mjs in the page); then the docs embed (embed_test.mjs,
-# with calibration-src/compare-src) and offline use (offline_test.mjs). app_test.mjs also checks the
+# with calibration-src/compare-src), offline use (offline_test.mjs), and a real PaddleOCR model
+# of the corpus (opset 11, [-1,3,?,?]; scripts/corpus/fetch.py) dropped in, compressed with the
+# default preset and its download run in onnxruntime-node (corpus_test.mjs). app_test.mjs also checks the
 # first screen at 1280×800 and 390×844 and runs axe-core (pinned in package.json) over the page; screenshots
 # in target/web-screenshots/. (www/*.js are ES modules without a package.json.)
 test-web: build-wasm
@@ -69,6 +71,7 @@ test-web: build-wasm
 	node tests/web/layers_test.mjs
 	node tests/web/embed_test.mjs
 	node tests/web/offline_test.mjs
+	node tests/web/corpus_test.mjs
 
 # The npm package pkg/ (scripts/build_pkg.sh: two wasm builds, SIMD128 and relaxed SIMD, the
 # loader, types and CLI from js/), copied into www/pkg for the page (both git-ignored). The wasm

@@ -4,7 +4,8 @@
 // TypeScript (`tsc --noEmit`, strict, NodeNext resolution, `lib: ["ES2022"]` without the DOM)
 // type-checking a small consumer against the installed package, consumers with type errors that
 // tsc must reject (a misspelt mode, two steps in one, an unknown option…), and an onnxruntime-web
-// `ort.Tensor` passed as an input. Run: node --test tests/npm/ (make test-npm).
+// `ort.Tensor` passed as an input; `npx pare compress` on a real PaddleOCR model of the corpus
+// (scripts/corpus/fetch.py), its output run in onnxruntime-node. Run: node --test tests/npm/ (make test-npm).
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -12,7 +13,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+
+import { corpusModel } from "./corpus.mjs";
+
+const require = createRequire(import.meta.url);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const modelPath = path.join(root, "tests/fixtures/mnist_cnn/model.onnx");
@@ -76,6 +82,28 @@ test("npx pare runs the installed CLI offline", () => {
   assert.equal(bad.status, 2);
 });
 
+test("npx pare compresses a real PaddleOCR model (opset 11, [-1, 3, ?, ?]) with the native flags, and onnxruntime-node runs the output", async () => {
+  const model = corpusModel("ppocr_mobile_cls");
+  const out = path.join(scratch, "ppocr_cls.int8.onnx");
+  const r = spawnSync("npx", ["--offline", "--no", "pare", "compress", model, "-o", out, "--quantize", "int8", "--calib-random", "8"], { cwd: app, env: npmEnv, encoding: "utf8" });
+  console.log(r.stdout);
+  assert.equal(r.status, 0, r.stderr);
+  // The text is the workflow's: the sizes the random samples got, chosen by the resolver.
+  assert.match(r.stdout, /random inputs: x 1×3×\d+×\d+ \(searched/);
+  assert.ok(fs.statSync(out).size < fs.statSync(model).size * 0.7, "smaller than the input");
+  const ort = require("onnxruntime-node");
+  const quiet = { logSeverityLevel: 3 }; // onnxruntime's warnings about unused initializers
+  const original = await ort.InferenceSession.create(model, quiet);
+  const compressed = await ort.InferenceSession.create(out, quiet);
+  const data = Float32Array.from({ length: 3 * 48 * 192 }, (_, i) => Math.sin(i) * 0.8);
+  const feeds = { [original.inputNames[0]]: new ort.Tensor("float32", data, [1, 3, 48, 192]) };
+  const a = (await original.run(feeds))[original.outputNames[0]];
+  const b = (await compressed.run(feeds))[compressed.outputNames[0]];
+  assert.deepEqual(b.dims, a.dims);
+  assert.ok(b.data.every(Number.isFinite));
+  assert.ok(Math.max(...a.data.map((v, i) => Math.abs(v - b.data[i]))) < 0.5);
+});
+
 test("import from \"pare\" and \"pare/sync\" in Node, as installed", () => {
   const script = `import { ready, inspect, compress, simdLevel } from "pare";
 import * as sync from "pare/sync";
@@ -100,8 +128,8 @@ function tsc(name, compilerOptions, files) {
   return { status: r.status, output: r.stdout + r.stderr };
 }
 
-const GOOD = `import init, { ready, inspect, analyze, run, compress, compare, Model, simdLevel, simdInfo, PareError, PARE_ERROR_KINDS } from "pare";
-import type { CompressResult, CompressReport, PareErrorKind, Recipe, SimdLevel, Tensor, TensorsInput } from "pare";
+const GOOD = `import init, { ready, inspect, analyze, run, compress, compressJob, compressCommand, inputSizes, compare, Model, simdLevel, simdInfo, PareError, PARE_ERROR_KINDS } from "pare";
+import type { CommandOutput, CompressJobResult, CompressResult, CompressReport, InputSizes, PareErrorKind, Recipe, SimdLevel, Tensor, TensorsInput } from "pare";
 import * as sync from "pare/sync";
 declare const bytes: Uint8Array;
 declare const console: { log(...values: unknown[]): void }; // ES2022 alone has no console
@@ -123,6 +151,12 @@ const outputs = model.run({ image: input });
 const viaPromise = await run(bytes, ortForm, { worker: false });
 console.log(inspect(bytes).node_count, outputs.logits.shape, viaPromise.logits.dtype, model.inputNames, (await compare(bytes, result.model)).outputs[0].metrics.cosine);
 console.log((await analyze(bytes)).weights[0]?.stats?.histogram.counts, sync.compress(bytes, recipe, { calibrationRandom: { samples: 2 } }).model.length);
+const job: CompressJobResult = await compressJob(bytes, recipe, { calibrationRandom: { samples: 4 }, random: { seed: 1, dims: { height: 28 } }, worker: true });
+console.log(job.compare?.outputs[0].metrics.sqnr_db, job.compareError, job.warnings.join(" "), job.inputSizes?.summary, job.report.bytes_after.graph);
+const sizes: InputSizes = await inputSizes(bytes, { dims: { N: 1 } });
+console.log(sizes.source === "searched", sizes.inputs[0][1].length, sync.inputSizes(bytes).chosen);
+const cli: CommandOutput = compressCommand(["m.onnx", "-o", "o.onnx", "--quantize", "int8-weights"], () => bytes, (line) => console.log(line));
+console.log(cli.error?.usage, cli.files.map(([name, data]) => name + data.length));
 try {
   inspect(new Uint8Array([1, 2, 3]));
 } catch (e) {
@@ -153,9 +187,11 @@ test("TypeScript checks a consumer against the packed types with lib ES2022 alon
     ['const kind: import("pare").PareErrorKind = "no-such-kind";', /"no-such-kind"/],
     ['const t: import("pare").Tensor = { dtype: "float33", shape: [1], data: new Float32Array(1) };', /"float33"/],
     ['const r: import("pare").CompressResult = await compress(new Uint8Array(), { steps: [] }); r.report.steps[0].quantize;', /quantize/],
+    ['await compressJob(new Uint8Array(), { steps: [] }, { compareInput: {} });', /compareInput/],
+    ['const s: import("pare").InputSizes = await compressJob(new Uint8Array(), { steps: [] }).then((j) => j.inputSizes);', /undefined/],
   ];
   for (const [i, [line, message]] of bad.entries()) {
-    fs.writeFileSync(path.join(app, `bad${i}.mts`), `import { ready, compress } from "pare";\n${line}\nexport {};\n`);
+    fs.writeFileSync(path.join(app, `bad${i}.mts`), `import { ready, compress, compressJob } from "pare";\n${line}\nexport {};\n`);
     const r = tsc("tsconfig.bad.json", { lib: ["ES2022"] }, [`bad${i}.mts`]);
     assert.notEqual(r.status, 0, `tsc accepted: ${line}`);
     assert.match(r.output, message, `${line}: ${r.output}`);
