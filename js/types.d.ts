@@ -493,7 +493,7 @@ export interface CompressResult {
 /** The sizes random samples get for a model's inputs, and how they were chosen
  * (pare::runtime::input_sizes): fixed by the model or the caller, stated in its metadata, or
  * searched with trial runs. */
-export interface InputSizes {
+export interface SizeChoice {
     source: "fixed" | "model" | "searched" | "unresolved";
     /** [input name, shape] for every input a caller feeds. */
     inputs: [string, number[]][];
@@ -503,7 +503,11 @@ export interface InputSizes {
     tried: string[];
     /** Why no candidate ran, when none did. */
     failure?: string;
-    /** One line: each input's full shape and how the sizes were chosen. */
+}
+
+/** What `inputSizes` returns (and compressJob's `inputSizes`): the SizeChoice and one line
+ * saying it: each input's full shape and how the sizes were chosen. */
+export interface InputSizes extends SizeChoice {
     summary: string;
 }
 
@@ -642,6 +646,8 @@ export interface ModelAnalysis {
         source: string;
         note?: string;
         inputs: { name: string; dtype: string; shape: number[] }[];
+        /** How the sizes of open input dims were chosen, when any was open. */
+        sizes?: SizeChoice;
         defaulted_dims: string[];
         known_values: number;
         inferred_values: number;
