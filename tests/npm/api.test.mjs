@@ -148,18 +148,21 @@ test("compressJob: compress, then compare on held-back samples, in one call (inl
   assert.equal(weights.compare.samples, 16);
   assert.match(weights.compare.input_source, /16 random samples, seed 3/);
   assert.deepEqual(weights.inputSizes.inputs, [["image", [1, 1, 28, 28]]]);
-  assert.equal(weights.inputSizes.source, "fixed");
+  assert.deepEqual(weights.inputSizes.chosen, ["N=1"], "the symbolic batch: 1");
   const skipped = await pare.compressJob(modelBytes, { steps: [{ quantize: { mode: "weights" } }] }, { noCompare: true });
   assert.equal(skipped.compare, undefined);
   await assert.rejects(pare.compressJob(modelBytes, INT8_STATIC, { calibration, compareInput: heldout }), (e) => e.kind === "bad-argument" && /did you mean "compareInputs"/.test(e.message));
   await assert.rejects(pare.compressJob(modelBytes, INT8_STATIC, { calibration, random: { samples: 4 } }), (e) => e.kind === "bad-argument" && /"samples" in `random`/.test(e.message));
 
-  // inputSizes: fixed dims as declared; a given size wins and is checked against the model.
+  // inputSizes: the image is [N, 1, 28, 28]: N is searched (batch: 1); a given size wins.
   const sizes = await pare.inputSizes(modelBytes);
-  assert.equal(sizes.source, "fixed");
+  assert.equal(sizes.source, "searched");
   assert.deepEqual(sizes.inputs, [["image", [1, 1, 28, 28]]]);
-  assert.match(sizes.summary, /^image 1×1×28×28 \(fixed/);
-  assert.deepEqual((await pare.inputSizes(modelBytes, { worker: true })).inputs, sizes.inputs);
+  assert.match(sizes.summary, /^image 1×1×28×28 \(searched.*N=1\)$/);
+  assert.deepEqual(await pare.inputSizes(modelBytes, { worker: true }), sizes, "the worker's answer");
+  const given = await pare.inputSizes(modelBytes, { dims: { N: 3 } });
+  assert.deepEqual([given.source, given.inputs], ["fixed", [["image", [3, 1, 28, 28]]]]);
+  await assert.rejects(pare.inputSizes(modelBytes, { dims: { batch: 3 } }), (e) => e.kind === "bad-input" || e.kind === "bad-argument");
   await assert.rejects(pare.inputSizes(modelBytes, { dim: {} }), { kind: "bad-argument" });
   pare.terminateWorker();
 });
