@@ -532,7 +532,7 @@ function placeError(e, samples) {
 function showResults(result, seconds) {
   const { report, comparison, compareError, warnings, inputSizes, analysisAfter, latency, latencyError } = result;
   const before = state.opened.analysis;
-  $("results-note").textContent = `Done in ${seconds.toFixed(2)} s (compression itself ${fmtMs(result.compressMs)}).`;
+  $("results-note").textContent = `Done in ${seconds.toFixed(2)} s (compression and comparison ${fmtMs(result.compressMs)}).`;
   $("results-note").dataset.seconds = seconds.toFixed(3);
   $("sizes-used").textContent = inputSizes ? `Random samples: ${inputSizes.summary}.` : "";
   $("sizes-used").hidden = !inputSizes;

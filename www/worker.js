@@ -179,7 +179,7 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
   const { model, report, recipe: applied, warnings } = job;
   const comparison = job.compare ?? null;
   const compareError = job.compareError ?? null;
-  const compressMs = performance.now() - started;
+  const compressMs = performance.now() - started; // compressJob: compress, then compare
   // The sizes the random samples got: the comparison's (compressJob reports them), else those
   // random calibration samples were made at (the same resolver, the same dims).
   let sizes = job.inputSizes ?? null;

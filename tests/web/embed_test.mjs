@@ -104,7 +104,7 @@ try {
   console.log(`embed shows: ${before} → ${after} bytes, cosine ${cosine}, SQNR ${sqnr} dB`);
   assert.ok(cosine > 0.99, `cosine ${cosine}`);
   assert.ok(sqnr > 10, `SQNR ${sqnr}`);
-  assert.match(await inside(".note").innerText(), /on 16 samples \(random inputs, seed 0\)/);
+  assert.match(await inside(".note").innerText(), /on 16 samples \(16 of the calibration samples \(not held-out data\)\)/);
   await page.screenshot({ path: path.join(screenshots, "embed.png"), fullPage: true });
 
   step("the download link gives the compressed model, which onnxruntime runs");
