@@ -145,7 +145,9 @@ try {
   await inside('button[name="compress"]').click();
   await inside(".results:not([hidden])").waitFor({ timeout: TIMEOUT });
   assert.match(await inside(".status").innerText(), /Compressed with INT8 weights only/);
-  assert.match(await inside(".note").innerText(), /on 4 samples \(random inputs/);
+  // INT8 weights needs no calibration, so none is made: compressJob compares on its own 16
+  // random samples (the `samples` attribute sizes the calibration).
+  assert.match(await inside(".note").innerText(), /on 16 samples \(16 random samples, seed 0\)/);
 
   step("calibration-src (.npz of 64 real digits) and compare-src (20 digit PNGs)");
   const fixture = path.join(root, "tests/fixtures/mnist_cnn");
