@@ -130,12 +130,13 @@ function measureLatency(id, originalBytes, compressedBytes, inputs) {
   }
 }
 
-/** Whether a recipe (JSON text) has a static quantization step; true when unsure (a recipe that
- * does not parse is left for pare to explain). */
+/** Whether a recipe (JSON text) reads calibration samples: static quantization (either mode
+ * name) or pruning with a correction; true when unsure (a recipe that does not parse is left
+ * for pare to explain). */
 function needsCalibration(recipeText) {
   try {
     const steps = JSON.parse(recipeText).steps;
-    return !Array.isArray(steps) || steps.some((s) => s?.quantize?.mode === "static");
+    return !Array.isArray(steps) || steps.some((s) => ["static", "int8"].includes(s?.quantize?.mode) || s?.prune?.correct !== undefined);
   } catch {
     return true;
   }
@@ -167,7 +168,7 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
     options.calibration = samples.arrays;
     calibrationSamples = Object.values(samples.arrays)[0]?.shape[0] ?? null;
   } else if (needsCalibration(recipe)) {
-    // Only static quantization reads calibration samples: random ones are made only for it.
+    // Random calibration samples are made only for the steps that read them.
     options.calibrationRandom = samples.random;
     calibrationSamples = samples.random.samples;
   }

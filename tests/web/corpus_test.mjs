@@ -4,7 +4,8 @@
 // line saying how they were chosen, compresses with the default preset (INT8 static on random
 // calibration samples) with no error, is compared with the original, and the downloaded model
 // passes onnx.checker's full check and runs in onnxruntime-node at the prefilled size and at
-// PaddleOCR's own 48×192, with outputs close to the original's.
+// PaddleOCR's own 48×192, with outputs close to the original's. A recipe with bias correction
+// then gets random calibration samples too.
 //
 // Run: node tests/web/corpus_test.mjs   (after make build-wasm; make test-web runs it; the model
 // is fetched by scripts/corpus/fetch.py into $PARE_CORPUS_CACHE or .cache/corpus)
@@ -102,6 +103,22 @@ try {
     console.log(`2×3×${h}×${w}: output ${b.dims.join("×")}, max |original − compressed| ${maxAbs.toFixed(4)}`);
     assert.ok(maxAbs < 0.5, "the compressed classifier's probabilities stay near the original's");
   }
+
+  step("a recipe with bias correction: random calibration samples are made for it too");
+  const recipeFile = path.join(scratch, "correct.json");
+  fs.writeFileSync(recipeFile, JSON.stringify({ steps: [{ prune: { method: "unstructured", ratio: 0.3, correct: "bias" } }] }));
+  await page.setInputFiles("#recipe-file", recipeFile);
+  await page.waitForFunction(() => document.getElementById("recipe-json").value.includes("bias"));
+  await page.fill("#sample-count", "4");
+  await page.click("#compress");
+  await page.waitForFunction(
+    () => /prune/.test(document.getElementById("steps").textContent) || [...document.querySelectorAll(".field-error")].some((e) => !e.hidden),
+    null,
+    { timeout: TIMEOUT },
+  );
+  assert.deepEqual(await page.$$eval(".field-error:not([hidden])", (list) => list.map((e) => `${e.id}: ${e.textContent}`)), []);
+  console.log(`${await text("#steps")}\n${await text("#compare-source")}`);
+  assert.match(await text("#compare-source"), /On 4 samples: 4 of the calibration samples/);
 
   step("requests");
   const foreign = [...requested].filter((url) => !url.startsWith(origin + "/") && !url.startsWith("blob:") && !url.startsWith("data:"));
