@@ -69,16 +69,21 @@ def ensure(entry: dict, target: pathlib.Path) -> str:
     """Makes `target` hold entry's file with the pinned sha256; returns what it did."""
     if target.exists() and sha256_of(target) == entry["sha256"]:
         return "cached"
-    archive = download(entry)
-    try:
-        data = read_member(archive, entry["path"])
-    except KeyError:
-        raise SystemExit(f"fetch: {archive.name} has no {entry['path']} (entry {entry['id']})")
+    if "derived" in entry:  # made from another corpus model by scripts/corpus/derive.py
+        from derive import derive
+
+        data = derive(model_path(entry["derived"]["from"]).read_bytes(), entry["derived"]["transform"])
+    else:
+        archive = download(entry)
+        try:
+            data = read_member(archive, entry["path"])
+        except KeyError:
+            raise SystemExit(f"fetch: {archive.name} has no {entry['path']} (entry {entry['id']})")
     import hashlib
 
     got = hashlib.sha256(data).hexdigest()
     if got != entry["sha256"]:
-        raise SystemExit(f"fetch: sha256 mismatch for {entry['id']} ({entry['path']} in {archive.name}): "
+        raise SystemExit(f"fetch: sha256 mismatch for {entry['id']} ({entry['path']}): "
                          f"expected {entry['sha256']}, got {got}")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".part")
@@ -96,8 +101,9 @@ def main() -> None:
     corpus = load_corpus()
     models = select(corpus["models"], args.only, corpus["ci_subset"] if args.ci else None)
     # Models whose inputs are made with other corpus models (openWakeWord's feature chain).
-    needed = {n for m in models for n in m["recipe"].get("needs", [])} - {m["id"] for m in models}
-    models += [m for m in corpus["models"] if m["id"] in needed]
+    needed = {n for m in models for n in m["recipe"].get("needs", [])}
+    needed |= {m["derived"]["from"] for m in models if "derived" in m}  # fetched before what derives from them
+    models = [m for m in corpus["models"] if m["id"] in needed - {x["id"] for x in models}] + models
     counts: dict[str, int] = {}
     for asset in corpus["assets"]:
         what = ensure(asset, asset_path(asset))
