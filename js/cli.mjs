@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 
-import { Model, analyze, compare, compress, randomInputs, ready, simdLevel } from "./index.js";
+import { Model, analyze, compare, compressCommand as wasmCompressCommand, randomInputs, ready, simdLevel } from "./index.js";
 import { npyBytes, outputFileNames } from "./npy_write.mjs";
 import { firstSamples, parseNpy, readArrays } from "./npz.js";
 
@@ -69,35 +69,6 @@ architecture lint (shapes from one run on seeded random inputs, symbolic dims = 
 Options:
   --json      print the full analysis as JSON (every node, every finding)
   -h, --help  this help`,
-  compress: `Usage: pare compress MODEL -o OUT.onnx (--recipe RECIPE.json | --quantize KIND | --prune M:R)...
-                     [--calib FILE.npz | --calib-random N [--seed N]] [--report FILE.json]
-
-Compresses MODEL with a recipe: an ordered list of steps (prune, quantize) given as a JSON file,
-or built from the short flags below in the order they are given. Writes standard ONNX and prints
-sizes and what each step did, then compares the result with the original.
-
-Options:
-  -o, --out OUT.onnx           where to write the compressed model (required)
-  --recipe RECIPE.json         the recipe: {"steps": [{"quantize": {"mode": "static"}}]} (see README)
-  --quantize KIND              int8-weights | int8 (static, needs calibration) | int8-dynamic
-  --prune METHOD:RATIO         unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25, nm:2:4
-  --prune-global               unstructured pruning with one threshold across layers
-  --prune-correct bias|lsq     correct each --prune step from calibration data
-  --per-channel, --per-tensor  weight scale granularity (default per-channel)
-  --symmetric, --asymmetric    weights and activations symmetric or affine
-  --calib-method METHOD        minmax (default), percentile:99.99, entropy or mse
-  --exclude NODE_OR_OPTYPE     leave this node (or op type) alone in every step; repeatable
-  --calib FILE.npz             calibration samples: keys are input names, first axis = samples
-  --calib-random N             N seeded random samples instead (a data-free try)
-  --seed N                     first seed of the random samples (default 0)
-  --dim NAME=SIZE              size of symbolic dim NAME in random samples (default 1; repeatable)
-  --shape INPUT=D0,D1,...      whole shape of random input INPUT in random samples; repeatable
-  --compare-inputs FILE.npz    compare on these samples (default: up to 16 calibration samples,
-                               else 16 seeded random ones)
-  --no-compare                 skip the comparison
-  --report FILE.json           write the full report as JSON (with the comparison)
-  --print-recipe               print the recipe as JSON
-  -h, --help                   this help`,
   compare: `Usage: pare compare REFERENCE.onnx CANDIDATE.onnx [--inputs FILE.npz | --random [--seed N]] [--samples N] [--json]
 
 Runs both models on the same samples and reports the error of CANDIDATE against REFERENCE for
@@ -116,8 +87,6 @@ Options:
 
 /** The command line is wrong: exit 2. */
 class UsageError extends Error {}
-
-const COMPARE_SAMPLES = 16;
 
 async function main(argv) {
   const [command, ...rest] = argv;
@@ -138,6 +107,7 @@ async function main(argv) {
     case "--help": {
       const topic = rest[0];
       if (topic === undefined) return print(USAGE);
+      if (topic === "compress") return compressCommand(["--help"]);
       if (HELP[topic]) return print(HELP[topic]);
       throw new UsageError(`no command \`${topic}\`; commands: inspect, run, compress, compare`);
     }
@@ -417,174 +387,23 @@ function timing(times, prepareMs) {
 
 // --- compress ------------------------------------------------------------------------------------
 
-const COMPRESS_OPTIONS = {
-  o: { type: "string" },
-  out: { type: "string" },
-  recipe: { type: "string" },
-  quantize: { type: "string", multiple: true },
-  prune: { type: "string", multiple: true },
-  "prune-global": { type: "boolean" },
-  "prune-correct": { type: "string" },
-  "per-channel": { type: "boolean" },
-  "per-tensor": { type: "boolean" },
-  symmetric: { type: "boolean" },
-  asymmetric: { type: "boolean" },
-  "calib-method": { type: "string" },
-  exclude: { type: "string", multiple: true },
-  calib: { type: "string" },
-  "calib-random": { type: "string" },
-  seed: { type: "string" },
-  report: { type: "string" },
-  "print-recipe": { type: "boolean" },
-  "compare-inputs": { type: "string" },
-  "no-compare": { type: "boolean" },
-  ...RANDOM_SHAPE_OPTIONS,
-};
-
+/** `pare compress`: parsing, the job and the text all come from the library
+ * (`compressCommand`, src/wasm/command.rs → pare::workflow), as in the native CLI; this reads
+ * the files it asks for and writes the files it returns — only when the whole job succeeded. */
 async function compressCommand(argv) {
-  const { values, positionals, tokens } = parse("compress", argv, COMPRESS_OPTIONS);
-  if (values.help) return print(HELP.compress);
-  const path = oneModel("compress", positionals);
-  if (values.o !== undefined && values.out !== undefined) throw new UsageError("give the output once: -o or --out");
-  const out = values.o ?? values.out;
-  if (out === undefined) throw new UsageError("`pare compress` needs -o OUT.onnx");
-  const recipe = recipeFromArguments(values, tokens);
-  if (values["print-recipe"]) print(JSON.stringify(recipe));
-  if (values.calib !== undefined && values["calib-random"] !== undefined) throw new UsageError("give --calib or --calib-random, not both");
-  const randomCount = count(values["calib-random"], "calib-random", 1);
-  const seed = count(values.seed, "seed", 0) ?? 0;
-  const shapes = randomShapes(values);
-
   const started = performance.now();
-  const bytes = readFile(path);
-  const options = {};
-  if (values.calib !== undefined) options.calibration = await npzArrays(values.calib);
-  if (randomCount !== undefined) options.calibrationRandom = { seed, samples: randomCount, ...shapes };
-  let lastStage = "";
-  options.onProgress = ({ step, steps, stage }) => {
-    if (stage !== lastStage) process.stderr.write(`pare: step ${step + 1}/${steps}: ${stage}…\n`);
-    lastStage = stage;
-  };
   await ready();
-  const result = about(path, () => compress(bytes, recipe, options));
-  writeFile(out, result.model);
-  printCompressSummary(result.report, out);
-
-  let comparison = null;
-  if (!values["no-compare"]) {
-    const compareOptions = { intermediates: true };
-    if (values["compare-inputs"] !== undefined) {
-      compareOptions.inputs = await npzArrays(values["compare-inputs"]);
-      compareOptions.inputSource = `from ${values["compare-inputs"]}`;
-    } else if (options.calibration) {
-      compareOptions.inputs = firstSamples(options.calibration, COMPARE_SAMPLES);
-      compareOptions.inputSource = "the first calibration samples (not held-out data)";
-    } else {
-      compareOptions.random = { seed, samples: COMPARE_SAMPLES, ...shapes };
-    }
-    comparison = about(path, () => compare(bytes, result.model, compareOptions));
-    print(renderComparison(comparison));
+  const result = wasmCompressCommand(argv, (path) => readFile(path), (line) => process.stderr.write(line + "\n"));
+  if (result.error) {
+    if (result.error.usage) throw new UsageError(result.error.message);
+    throw new Error(result.error.message);
   }
-  if (values.report !== undefined) {
-    const json = { model: path, output: out, recipe: result.recipe, report: result.report, compare: comparison };
-    writeFile(values.report, JSON.stringify(json, null, 2));
-    print(`report: ${values.report}`);
+  for (const [path, bytes] of result.files) writeFile(path, bytes);
+  process.stdout.write(result.stdout);
+  for (const warning of result.warnings) process.stderr.write(`pare: warning: ${warning}\n`);
+  if (result.files.length > 0) {
+    process.stderr.write(`pare: done in ${((performance.now() - started) / 1000).toFixed(2)} s (wasm ${simdLevel()})\n`);
   }
-  process.stderr.write(`pare: done in ${((performance.now() - started) / 1000).toFixed(2)} s (wasm ${simdLevel()})\n`);
-}
-
-/** The recipe from --recipe, or from the short flags in command-line order (as src/bin/pare). */
-function recipeFromArguments(values, tokens) {
-  const stepFlags = tokens.filter((t) => t.kind === "option" && (t.name === "quantize" || t.name === "prune"));
-  const modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global", "calib-method", "exclude", "prune-correct"];
-  if (values.recipe !== undefined) {
-    if (stepFlags.length > 0) throw new UsageError(`--${stepFlags[0].name} and --recipe both describe steps: give one or the other`);
-    const modifier = modifiers.find((m) => values[m] !== undefined);
-    if (modifier) throw new UsageError(`--${modifier} modifies the short flags; with --recipe, set it in the recipe file`);
-    const text = readFile(values.recipe).toString("utf8");
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      throw new Error(`\`${values.recipe}\`: not JSON: ${e.message}`);
-    }
-  }
-  if (stepFlags.length === 0) throw new UsageError("nothing to do: give --quantize, --prune or --recipe (see `pare compress --help`)");
-  if (values["per-channel"] && values["per-tensor"]) throw new UsageError("--per-channel and --per-tensor contradict each other");
-  if (values.symmetric && values.asymmetric) throw new UsageError("--symmetric and --asymmetric contradict each other");
-  if (values["prune-correct"] !== undefined && !stepFlags.some((t) => t.name === "prune")) {
-    throw new UsageError("--prune-correct corrects --prune steps, but there is none");
-  }
-  const steps = stepFlags.map((t) => (t.name === "quantize" ? { quantize: quantizeSpec(t.value, values) } : { prune: pruneSpec(t.value, values) }));
-  return { steps };
-}
-
-function quantizeSpec(kind, values) {
-  const mode = { "int8-weights": "weights", int8: "static", "int8-dynamic": "dynamic" }[kind];
-  if (!mode) throw new UsageError(`--quantize \`${kind}\`: expected int8-weights, int8 or int8-dynamic`);
-  const spec = { mode };
-  if (values["per-tensor"]) spec.per_channel = false;
-  if (values.symmetric) Object.assign(spec, { symmetric_weights: true, symmetric_activations: true });
-  if (values.asymmetric) Object.assign(spec, { symmetric_weights: false, symmetric_activations: false });
-  const method = values["calib-method"];
-  if (method !== undefined) {
-    const [name, arg, ...extra] = method.split(":");
-    if (!["minmax", "percentile", "entropy", "mse"].includes(name) || extra.length > 0) {
-      throw new UsageError(`--calib-method \`${method}\`: expected minmax, percentile:P (e.g. percentile:99.99), entropy or mse`);
-    }
-    spec.calibration = { method: name };
-    if (arg !== undefined) {
-      if (name !== "percentile") throw new UsageError(`--calib-method ${name} takes no \`:\` argument`);
-      const p = Number(arg);
-      if (arg.trim() === "" || !Number.isFinite(p)) throw new UsageError(`--calib-method percentile:${arg}: \`${arg}\` is not a number`);
-      spec.calibration.percentile = p;
-    }
-  }
-  if (values.exclude) spec.exclude = values.exclude;
-  return spec;
-}
-
-function pruneSpec(text, values) {
-  const bad = () => new UsageError(`--prune \`${text}\`: expected METHOD:RATIO (unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25) or nm:N:M`);
-  const parts = text.split(":");
-  const spec = {};
-  const isNumber = (s) => s.trim() !== "" && Number.isFinite(Number(s));
-  if (parts.length === 3 && parts[0] === "nm") {
-    if (!/^\d+$/.test(parts[1]) || !/^\d+$/.test(parts[2])) throw bad();
-    Object.assign(spec, { method: "nm", n: Number(parts[1]), m: Number(parts[2]) });
-  } else if (parts.length === 2 && isNumber(parts[1])) {
-    Object.assign(spec, { method: parts[0], ratio: Number(parts[1]) });
-    if (values["prune-global"]) spec.scope = "global";
-  } else {
-    throw bad();
-  }
-  const correct = values["prune-correct"];
-  if (correct !== undefined) {
-    if (!["bias", "lsq"].includes(correct)) throw new UsageError(`--prune-correct \`${correct}\`: expected bias or lsq`);
-    spec.correct = correct;
-  }
-  if (values.exclude) spec.exclude = values.exclude;
-  return spec;
-}
-
-function printCompressSummary(report, out) {
-  const { before: b, after: a } = report;
-  const ratio = (x, y) => (x / Math.max(y, 1)).toFixed(3);
-  print(
-    `wrote ${out}: ${bytesText(b.bytes)} → ${bytesText(a.bytes)} (${ratio(a.bytes, b.bytes)}×), ` +
-      `gzip ${bytesText(b.gzip_bytes)} → ${bytesText(a.gzip_bytes)} (${ratio(a.gzip_bytes, b.gzip_bytes)}×)`,
-  );
-  report.steps.forEach((step, i) => {
-    const [kind, s] = Object.entries(step)[0];
-    if (kind === "quantize") {
-      print(`step ${i + 1}: quantize ${s.mode}: ${s.layers?.length ?? 0} layers`);
-      for (const k of s.skipped ?? []) print(`  kept in float: ${k.node} (${k.op_type}): ${k.reason}`);
-    } else {
-      const t = s.totals ?? {};
-      print(`step ${i + 1}: prune ${s.method}: ${t.layers_pruned} layers, ${(100 * (t.sparsity ?? 0)).toFixed(1)}% sparsity in pruned layers`);
-      for (const k of s.skipped ?? []) print(`  not pruned: ${k.name} (${k.op_type}): ${k.reason}`);
-    }
-    for (const n of s.notes ?? []) print(`  note: ${n}`);
-  });
 }
 
 // --- compare -------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 
 import type { CompareOptions, CompareReport, CompressOptions, CompressResult, Recipe } from "./pare.js";
 
-export { inspect, analyze, run, randomInputs, Model } from "./pare.js";
+export { inspect, analyze, run, randomInputs, compressCommand, Model } from "./pare.js";
 export type {
     Tensor,
     Tensors,
@@ -15,6 +15,7 @@ export type {
     CompareOptions,
     CompareReport,
     TensorComparison,
+    CommandOutput,
 } from "./pare.js";
 
 // compress and compare as pare.d.ts has them, with the options optional (wasm-bindgen types a

@@ -44,6 +44,8 @@ export const run = guard(glue.run, isLoaded);
 export const randomInputs = guard(glue.randomInputs, isLoaded);
 /** Compresses a model with a recipe (pare.d.ts). */
 export const compress = guard(glue.compress, isLoaded);
+/** `pare compress` from a command line: the npm CLI's whole compress job (pare.d.ts). */
+export const compressCommand = guard(glue.compressCommand, isLoaded);
 /** Compares two models on the same samples (pare.d.ts). */
 export const compare = guard(glue.compare, isLoaded);
 

@@ -17,6 +17,8 @@ pub enum Error {
     Npy(#[from] crate::npy::NpyError),
     #[error(transparent)]
     RandomInput(#[from] crate::runtime::RandomInputError),
+    #[error(transparent)]
+    Convert(#[from] crate::convert::ConvertError),
 }
 
 impl Error {
@@ -27,6 +29,7 @@ impl Error {
             Error::Run(e) => e.kind(),
             Error::Npy(e) => e.kind(),
             Error::RandomInput(e) => e.kind(),
+            Error::Convert(e) => e.kind(),
         }
     }
 }

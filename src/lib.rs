@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod compare;
 pub mod compress;
+pub mod convert;
 pub mod error;
 pub mod ir;
 pub mod kernels;
@@ -15,6 +16,7 @@ pub mod npz;
 pub mod onnx;
 pub mod ops;
 pub mod runtime;
+pub mod workflow;
 
 pub use error::Error;
 

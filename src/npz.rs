@@ -61,6 +61,15 @@ pub enum NpzError {
     Unwritable(String),
 }
 
+impl NpzError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            NpzError::Member { source, .. } => source.kind(),
+            _ => crate::error::ErrorKind::BadInput,
+        }
+    }
+}
+
 /// Reads every array of an `.npz`, in archive order, named without the `.npy` suffix.
 pub fn read_npz(bytes: &[u8]) -> Result<Vec<(String, Tensor)>, NpzError> {
     let entries = central_directory(bytes)?;

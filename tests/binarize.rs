@@ -277,8 +277,9 @@ fn bad_requests_are_clear_errors() {
     assert!(err.to_string().contains("nothing to binarize"), "{err}");
     let mut old = model.clone();
     old.opset_import.iter_mut().for_each(|o| o.version = 11);
-    let err = compress(&old, &recipe(BinarizeSpec::default()), None, &mut |_| {}).err().unwrap();
-    assert!(err.to_string().contains("opset 13"), "{err}");
+    let (upgraded, report) = compress(&old, &recipe(BinarizeSpec::default()), None, &mut |_| {}).unwrap();
+    assert_eq!(report.upgrades.len(), 1, "an opset-11 model is upgraded to 13 first, not refused");
+    assert!(upgraded.opset_import.iter().any(|o| o.domain.is_empty() && o.version == 13));
     assert!(Recipe::from_json(r#"{"steps": [{"binarize": {"activation": true}}]}"#).is_err(), "typo in a field");
     let parsed = Recipe::from_json(r#"{"steps": [{"binarize": {"activations": true, "include": ["conv1"]}}]}"#).unwrap();
     let (out, _) = binarized(&model, match &parsed.steps[0] { Step::Binarize(s) => s.clone(), _ => unreachable!() });

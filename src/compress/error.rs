@@ -15,6 +15,12 @@ pub enum CompressError {
     Prune(#[from] PruneError),
     #[error(transparent)]
     Binarize(#[from] BinarizeError),
+    #[error("opset conversion: {0}")]
+    Convert(#[from] crate::convert::ConvertError),
+    /// A pass produced a model ONNX would reject (checked before anything is returned): a bug
+    /// in pare, reported instead of writing an invalid file.
+    #[error("step {step} ({what}) would write an invalid model: {problem} — this is a bug in pare, please report it; nothing was written")]
+    InvalidResult { step: usize, what: &'static str, problem: String },
 }
 
 impl CompressError {
@@ -24,6 +30,8 @@ impl CompressError {
             CompressError::Quantize(e) => e.kind(),
             CompressError::Prune(e) => e.kind(),
             CompressError::Binarize(e) => e.kind(),
+            CompressError::Convert(e) => e.kind(),
+            CompressError::InvalidResult { .. } => ErrorKind::CannotCompress,
         }
     }
 }

@@ -15,9 +15,9 @@ pub mod weights;
 
 pub use error::CompressError;
 pub use recipe::{Recipe, Step};
-pub use report::{CompressReport, SizeReport, StepReport};
+pub use report::{AutomaticUpgrade, CompressReport, SizeReport, StepReport};
 
-use crate::ir::Model;
+use crate::ir::{DuplicateName, Model, duplicate_names};
 use crate::runtime::Dataset;
 
 /// Where a long job stands, for progress bars: `stage` names the work ("calibrate", "quantize",
@@ -53,7 +53,8 @@ impl PassContext<'_, '_> {
 
 /// Runs `recipe` on a copy of `model`. Calibration samples are used by the passes that need
 /// them (static quantization, pruning corrections); a pass that needs them and gets none fails
-/// with an error saying so.
+/// with an error saying so. A step that needs a newer opset than the model's (per-channel
+/// quantization: 13) upgrades the model first (`convert`) and the report says so.
 pub fn compress(
     model: &Model,
     recipe: &Recipe,
@@ -64,15 +65,58 @@ pub fn compress(
     let before = SizeReport::of(model);
     let mut out = model.clone();
     let mut steps = Vec::with_capacity(recipe.steps.len());
+    let mut upgrades = Vec::new();
     for (index, step) in recipe.steps.iter().enumerate() {
+        if let Some((need, why)) = step.needed_opset() {
+            if out.opset_version("").is_some_and(|have| have < need) {
+                let mut report = crate::convert::upgrade(&mut out, need).map_err(CompressError::Convert)?;
+                report.reason = Some(why.to_string());
+                upgrades.push(AutomaticUpgrade { step: index, report });
+            }
+        }
+        let duplicates_before = duplicate_names(&out);
         let mut ctx = PassContext { calibration, step: index, steps: recipe.steps.len(), progress: &mut *progress };
         let report = match step {
             Step::Quantize(spec) => StepReport::Quantize(quantize::apply(&mut out, spec, &mut ctx)?),
             Step::Prune(spec) => StepReport::Prune(prune::apply(&mut out, spec, &mut ctx)?),
             Step::Binarize(spec) => StepReport::Binarize(binarize::apply(&mut out, spec, &mut ctx)?),
+            Step::Opset(version) => {
+                ctx.progress("convert", 0, 1);
+                StepReport::Opset(crate::convert::upgrade(&mut out, *version).map_err(CompressError::Convert)?)
+            }
         };
+        if let Some(problem) = created_duplicates(&duplicates_before, &duplicate_names(&out)) {
+            return Err(CompressError::InvalidResult { step: index + 1, what: step.kind(), problem });
+        }
         steps.push(report);
     }
     let after = SizeReport::of(&out);
-    Ok((out, CompressReport { before, after, steps }))
+    Ok((out, CompressReport { before, after, steps, upgrades }))
+}
+
+/// The names a step made non-unique (`after` minus what the input already repeated), described
+/// for the error; `None` when the step created no duplicate.
+fn created_duplicates(before: &[DuplicateName], after: &[DuplicateName]) -> Option<String> {
+    let new: Vec<String> = after.iter().filter(|d| !before.contains(d)).map(|d| format!("{} `{}` defined twice", d.what, d.name)).collect();
+    match new.len() {
+        0 => None,
+        n if n <= 3 => Some(new.join(", ")),
+        n => Some(format!("{} and {} more", new[..3].join(", "), n - 3)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_duplicates_a_step_created_are_blamed() {
+        let d = |name: &str, what| DuplicateName { name: name.into(), what };
+        let input = vec![d("x", "value")];
+        assert_eq!(created_duplicates(&input, &input), None, "the user's own duplicate is not the step's fault");
+        let after = vec![d("x", "value"), d("w_DequantizeLinear", "node")];
+        assert_eq!(created_duplicates(&input, &after).as_deref(), Some("node `w_DequantizeLinear` defined twice"));
+        let many: Vec<_> = (0..5).map(|i| d(&format!("n{i}"), "node")).collect();
+        assert!(created_duplicates(&[], &many).unwrap().ends_with("and 2 more"));
+    }
 }

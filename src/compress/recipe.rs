@@ -21,6 +21,8 @@ pub enum Step {
     Prune(PruneSpec),
     Quantize(QuantizeSpec),
     Binarize(BinarizeSpec),
+    /// Convert the model to this opset of the default domain (`{"opset": 13}`); see `convert`.
+    Opset(i64),
 }
 
 impl Recipe {
@@ -45,6 +47,14 @@ impl Recipe {
                 Step::Prune(spec) => spec.validate().map_err(|e| e.to_string()),
                 Step::Quantize(spec) => spec.validate(),
                 Step::Binarize(spec) => spec.validate(),
+                Step::Opset(version) => {
+                    let range = crate::convert::OLDEST_TARGET..=crate::convert::NEWEST_TARGET;
+                    if range.contains(version) {
+                        Ok(())
+                    } else {
+                        Err(format!("opset {version} is outside {}–{}", range.start(), range.end()))
+                    }
+                }
             };
             checked.map_err(|e| CompressError::Recipe(format!("step {} ({}): {e}", i + 1, step.kind())))?;
         }
@@ -58,6 +68,17 @@ impl Step {
             Step::Prune(_) => "prune",
             Step::Quantize(_) => "quantize",
             Step::Binarize(_) => "binarize",
+            Step::Opset(_) => "opset",
+        }
+    }
+
+    /// The opset of the default domain this step's output needs, and why: a step that writes
+    /// per-channel DequantizeLinear needs 13. `compress` upgrades an older model first.
+    pub fn needed_opset(&self) -> Option<(i64, &'static str)> {
+        match self {
+            Step::Quantize(spec) => Some(spec.needed_opset()),
+            Step::Binarize(_) => Some((13, "binary weights use a per-channel DequantizeLinear, which needs opset 13")),
+            Step::Prune(_) | Step::Opset(_) => None,
         }
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::binarize::report::BinarizeReport;
 use super::prune::PruneReport;
 use super::quantize::QuantizeReport;
+use crate::convert::ConvertReport;
 use crate::ir::Model;
 
 #[derive(Clone, Debug, Serialize)]
@@ -15,6 +16,17 @@ pub struct CompressReport {
     pub before: SizeReport,
     pub after: SizeReport,
     pub steps: Vec<StepReport>,
+    /// Opset upgrades `compress` made by itself before a step that needed a newer opset.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upgrades: Vec<AutomaticUpgrade>,
+}
+
+/// An opset upgrade made for a step (`reason` says why), with the converter's report.
+#[derive(Clone, Debug, Serialize)]
+pub struct AutomaticUpgrade {
+    /// Index of the step that needed it.
+    pub step: usize,
+    pub report: ConvertReport,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -23,6 +35,7 @@ pub enum StepReport {
     Prune(PruneReport),
     Quantize(QuantizeReport),
     Binarize(BinarizeReport),
+    Opset(ConvertReport),
 }
 
 /// Bytes of the encoded ONNX file, and of the same file gzip-compressed (level 9).

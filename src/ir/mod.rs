@@ -6,9 +6,11 @@
 pub mod attribute;
 pub mod dtype;
 pub mod graph;
+pub mod names;
 pub mod rewrite;
 pub mod tensor;
 
+pub use names::{DuplicateName, Names, duplicate_names};
 pub use attribute::{AttrTensor, AttrTypeError, AttrValue, Attribute};
 pub use dtype::DType;
 pub use graph::{

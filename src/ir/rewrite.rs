@@ -94,22 +94,6 @@ impl Graph {
         self.redirect_uses(old, new);
     }
 
-    /// Every name used anywhere (values and node names, subgraphs included).
-    pub fn all_names(&self) -> HashSet<String> {
-        let mut names = HashSet::new();
-        collect_names(self, &mut names);
-        names
-    }
-
-    /// A name starting with `base` that is not used anywhere in this graph or its subgraphs.
-    pub fn fresh_name(&self, base: &str) -> String {
-        let taken = self.all_names();
-        if !taken.contains(base) {
-            return base.to_string();
-        }
-        (1..).map(|i| format!("{base}_{i}")).find(|n| !taken.contains(n)).unwrap_or_else(|| base.to_string())
-    }
-
     /// Removes nodes none of whose outputs are read (transitively) and initializers nothing
     /// reads. Graph outputs and graph inputs are kept. Returns (nodes removed, initializers removed).
     pub fn remove_unused(&mut self) -> (usize, usize) {
@@ -156,23 +140,6 @@ fn redirect_in_node(node: &mut Node, old: &str, new: &str) -> usize {
         }
     }
     changed
-}
-
-fn collect_names(g: &Graph, names: &mut HashSet<String>) {
-    names.extend(g.inputs.iter().map(|v| v.name.clone()));
-    names.extend(g.outputs.iter().map(|v| v.name.clone()));
-    names.extend(g.value_info.iter().map(|v| v.name.clone()));
-    names.extend(g.initializers.iter().map(|i| i.name.clone()));
-    for n in &g.nodes {
-        if !n.name.is_empty() {
-            names.insert(n.name.clone());
-        }
-        names.extend(n.inputs.iter().filter(|s| !s.is_empty()).cloned());
-        names.extend(n.outputs.iter().filter(|s| !s.is_empty()).cloned());
-        for sub in n.subgraphs() {
-            collect_names(sub, names);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -230,7 +197,7 @@ mod tests {
     fn redirect_changes_readers_not_the_producer() {
         let mut g = sample();
         let mut scale = Node::new("Mul", &["a", "s"], &["a_scaled"]);
-        scale.name = g.fresh_name("scale");
+        scale.name = "scale".into();
         let at = g.insert_after_producer("a", scale);
         assert_eq!(at, 1);
         let changed = g.redirect_uses("a", "a_scaled");
@@ -239,14 +206,6 @@ mod tests {
         g.nodes[1].inputs[0] = "a".into();
         assert_eq!(g.consumers("a"), vec![1]);
         assert_eq!(g.consumers("a_scaled"), vec![2, 3]);
-    }
-
-    #[test]
-    fn fresh_names_avoid_every_existing_name() {
-        let g = sample();
-        assert_eq!(g.fresh_name("new"), "new");
-        assert_eq!(g.fresh_name("a"), "a_1");
-        assert_eq!(g.fresh_name("c"), "c_1", "names inside subgraphs count too");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod dataset;
 mod error;
+pub mod input_sizes;
 pub mod integer;
 mod plan;
 pub mod random_inputs;
@@ -11,6 +12,7 @@ mod session;
 pub use dataset::{Dataset, DatasetError, InputSet};
 pub use error::RunError;
 pub use plan::{Observer, Opsets, Plan};
+pub use input_sizes::{SizeChoice, SizeSource, resolve_sizes};
 pub use random_inputs::{RandomInputError, RandomInputs};
 pub use session::{InputSpec, Session, SessionOptions};
 

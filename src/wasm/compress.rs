@@ -100,3 +100,116 @@ fn read_recipe(value: &JsValue) -> JsResult<Recipe> {
     };
     Ok(Recipe::from_json(&text)?)
 }
+
+#[wasm_bindgen(typescript_custom_section)]
+const COMPRESS_JOB_TYPES: &str = r#"
+/** Options of `compressJob`: `compress`'s, plus what to compare on. */
+export interface CompressJobOptions extends CompressOptions {
+    /** Held-out samples to compare on (stacked, keyed by input name); default: the first 16
+     * calibration samples, else 16 random ones at sizes the model runs on. */
+    compareInputs?: Tensors | Map<string, Tensor>;
+    /** How to describe `compareInputs` in the report. */
+    compareSource?: string;
+    /** Seed, dims and shapes of random comparison samples. */
+    random?: { seed?: number; dims?: Record<string, number>; shapes?: Record<string, number[]> };
+    /** Skip the comparison. */
+    noCompare?: boolean;
+}
+/** What `compressJob` returns: `compress`'s result, the comparison (or why it failed: the
+ * compressed model is there either way), the sizes random samples got, and warnings. */
+export interface CompressJobResult extends CompressResult {
+    compare?: CompareReport;
+    compareError?: string;
+    inputSizes?: InputSizes;
+    warnings: string[];
+}
+"#;
+
+/// Compresses, then compares on held-back samples: the page's whole job, decided by the library
+/// (`pare::workflow::run_job`) as in both CLIs.
+#[wasm_bindgen(js_name = compressJob, unchecked_return_type = "CompressJobResult")]
+pub fn compress_job(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Recipe | string")] recipe: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CompressJobOptions | undefined")] options: JsValue,
+) -> JsResult<JsValue> {
+    use crate::runtime::random_inputs::declared_inputs;
+    use crate::workflow::{CompareSamples, Job, run_job};
+
+    install_panic_hook();
+    let model = decode_model(&model_bytes(&bytes)?)?;
+    let recipe = read_recipe(&recipe)?;
+    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
+    if !is_plain_object(&options) {
+        return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
+    }
+    let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
+        .map(|(samples, _)| Dataset { samples });
+    let compare_inputs = get(&options, "compareInputs").map_err(fail)?;
+    let no_compare = get(&options, "noCompare").map_err(fail)?.as_bool().unwrap_or(false);
+    let compare = if no_compare {
+        CompareSamples::None
+    } else if compare_inputs.is_undefined() || compare_inputs.is_null() {
+        CompareSamples::Default
+    } else {
+        let arrays = super::read_inputs(&compare_inputs)?;
+        let data = Dataset::from_stacked(arrays, &declared_inputs(&model.graph))?;
+        let source = get(&options, "compareSource").map_err(fail)?.as_string().unwrap_or_else(|| "the given comparison inputs".into());
+        CompareSamples::Given(data, source)
+    };
+    let random = match get(&options, "random").map_err(fail)? {
+        v if v.is_undefined() => crate::runtime::RandomInputs::new(0),
+        v => super::random_options::read_random(&v, "random")?.generator,
+    };
+    let on_progress = match get(&options, "onProgress").map_err(fail)? {
+        v if v.is_undefined() => None,
+        v => Some(
+            v.dyn_into::<js_sys::Function>()
+                .map_err(|v| fail(format_args!("`onProgress` must be a function, got {}", describe(&v))))?,
+        ),
+    };
+    let mut thrown: Option<JsValue> = None;
+    let mut progress = |p: &Progress| {
+        let (Some(callback), None) = (&on_progress, &thrown) else { return };
+        let report = Object::new();
+        let _ = set(&report, "step", &JsValue::from_f64(p.step as f64));
+        let _ = set(&report, "steps", &JsValue::from_f64(p.steps as f64));
+        let _ = set(&report, "stage", &JsValue::from_str(&p.stage));
+        let _ = set(&report, "done", &JsValue::from_f64(p.done as f64));
+        let _ = set(&report, "total", &JsValue::from_f64(p.total as f64));
+        if let Err(e) = callback.call1(&JsValue::UNDEFINED, &report) {
+            thrown = Some(e);
+        }
+    };
+    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random };
+    let outcome = run_job(job, &mut progress);
+    if let Some(e) = thrown {
+        return Err(ApiError::Thrown(e));
+    }
+    let result = outcome.map_err(|e| ApiError::new(e.kind(), e))?;
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let object = Object::new();
+    set(&object, "model", &Uint8Array::from(&result.bytes[..])).map_err(fail)?;
+    let json = |v: Result<JsValue, serde_wasm_bindgen::Error>| v.map_err(|e| fail(format_args!("cannot convert the result: {e}")));
+    set(&object, "report", &json(result.report.serialize(&serializer))?).map_err(fail)?;
+    set(&object, "recipe", &json(recipe.serialize(&serializer))?).map_err(fail)?;
+    if let Some(c) = &result.compare {
+        set(&object, "compare", &json(c.serialize(&serializer))?).map_err(fail)?;
+    }
+    if let Some(e) = &result.compare_error {
+        set(&object, "compareError", &JsValue::from_str(e)).map_err(fail)?;
+    }
+    if let Some(sizes) = &result.input_sizes {
+        let value = json(sizes.serialize(&serializer))?;
+        if let Some(o) = value.dyn_ref::<Object>() {
+            set(o, "summary", &JsValue::from_str(&sizes.summary())).map_err(fail)?;
+        }
+        set(&object, "inputSizes", &value).map_err(fail)?;
+    }
+    let warnings = js_sys::Array::new();
+    for w in &result.warnings {
+        warnings.push(&JsValue::from_str(w));
+    }
+    set(&object, "warnings", &warnings).map_err(fail)?;
+    Ok(object.into())
+}

@@ -43,6 +43,7 @@ use crate::runtime::Session;
 
 type JsResult<T> = Result<T, ApiError>;
 
+mod command;
 mod compare;
 mod compress;
 mod error;
@@ -50,9 +51,10 @@ mod random_options;
 
 pub use error::ApiError;
 
+pub use command::compress_command;
 pub use compare::compare;
 pub use compress::compress;
-pub use random_options::random_inputs;
+pub use random_options::{input_sizes, random_inputs};
 
 /// An argument of the wrong type or value (`PareError` of kind "bad-argument"). Errors of the
 /// core keep their own kind: convert them with `?` or `ApiError::from`, not with this.

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use js_sys::{Array, Object};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::{
@@ -23,7 +24,7 @@ use crate::onnx::decode_model;
 use crate::compare::random_input_sets;
 use crate::ir::{DimValue, Model, checked_numel};
 use crate::runtime::random_inputs::{declared_inputs, resolve_shape};
-use crate::runtime::{InputSet, RandomInputs};
+use crate::runtime::{InputSet, RandomInputs, Session, resolve_sizes};
 
 /// Samples made when the options do not say.
 pub(super) const DEFAULT_RANDOM_SAMPLES: usize = 8;
@@ -60,6 +61,41 @@ pub fn random_inputs(
         None => Err(fail("no random sample was made")),
     }
 }
+
+/// The sizes random samples get for `bytes`' inputs: the dims and shapes given in `options`
+/// (`{ dims, shapes }`), the rest chosen so the model runs (a few trial runs;
+/// `pare::runtime::input_sizes`). The page prefills its Dimensions field with them.
+#[wasm_bindgen(js_name = inputSizes, unchecked_return_type = "InputSizes")]
+pub fn input_sizes(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "{ dims?: Record<string, number>; shapes?: Record<string, number[]> } | undefined")]
+    options: JsValue,
+) -> JsResult<JsValue> {
+    install_panic_hook();
+    let model = decode_model(&model_bytes(&bytes)?)?;
+    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
+    let mut request = read_random(&options, "options")?;
+    request.generator.check_dims(&declared_inputs(&model.graph))?;
+    let choice = resolve_sizes(&Session::new(&model)?, &mut request.generator, &[], &model.metadata_props);
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let value = serde::Serialize::serialize(&choice, &serializer).map_err(|e| fail(format_args!("cannot convert the sizes: {e}")))?;
+    let object: Object = value.dyn_into().map_err(|_| fail("cannot convert the sizes"))?;
+    super::set(&object, "summary", &JsValue::from_str(&choice.summary())).map_err(fail)?;
+    Ok(object.into())
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const INPUT_SIZES_TYPES: &str = r#"
+/** What `inputSizes` returns: each input's shape for random samples, and how it was chosen. */
+export interface InputSizes {
+    source: "fixed" | "model" | "searched" | "unresolved";
+    inputs: [string, number[]][];
+    chosen: string[];
+    tried: string[];
+    failure?: string;
+    summary: string;
+}
+"#;
 
 /// What a random-sample option object asks for.
 pub(super) struct RandomRequest {
@@ -99,6 +135,13 @@ pub(super) fn read_random(value: &JsValue, key: &str) -> JsResult<RandomRequest>
 pub(super) fn random_samples(model: &Model, request: &RandomRequest) -> JsResult<(Vec<InputSet>, String)> {
     let specs = declared_inputs(&model.graph);
     request.generator.check_dims(&specs)?;
+    // Dims nobody set get sizes the model runs on (pare::runtime::input_sizes), as in the CLI.
+    let mut generator = request.generator.clone();
+    let choice = resolve_sizes(&Session::new(model)?, &mut generator, &[], &model.metadata_props);
+    if let Some(failure) = choice.failure {
+        return Err(ApiError::new(ErrorKind::BadInput, failure));
+    }
+    let request = &RandomRequest { generator, count: request.count };
     let per_sample = elements_per_sample(&specs, &request.generator)?;
     let total = per_sample.checked_mul(request.count).filter(|&n| n <= MAX_TOTAL_ELEMENTS);
     if total.is_none() {

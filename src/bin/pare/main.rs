@@ -7,6 +7,7 @@
 mod args;
 mod compress;
 mod compare;
+mod convert;
 mod human;
 mod inspect;
 mod output_files;
@@ -32,6 +33,7 @@ Usage:
   pare compare REFERENCE CANDIDATE [--inputs FILE.npz | --random [--seed N]] [--samples N]
                [--dim NAME=SIZE]... [--json] [--all-intermediates]
   pare sensitivity MODEL [--method unstructured] [--calib FILE.npz | --calib-random N] [--json]
+  pare convert MODEL -o OUT.onnx --opset N [--json]
   pare help [COMMAND]
 
 Commands:
@@ -40,6 +42,7 @@ Commands:
   compress  prune and quantize with a recipe; writes standard ONNX and a report
   compare   error of one model against another (outputs and intermediates) on the same inputs
   sensitivity  prune one layer at a time at several ratios and measure the output error
+  convert   rewrite the model to a newer opset (7–22) with the same outputs
 
 Options for every command:
   -h, --help     help for the command
@@ -61,6 +64,12 @@ impl std::fmt::Display for CliError {
         match self {
             CliError::Usage(m) | CliError::Failed(m) => f.write_str(m),
         }
+    }
+}
+
+impl From<args::UsageError> for CliError {
+    fn from(e: args::UsageError) -> Self {
+        CliError::Usage(e.0)
     }
 }
 
@@ -111,6 +120,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         "compress" => compress::main(rest),
         "compare" => compare::main(rest),
         "sensitivity" => sensitivity::main(rest),
+        "convert" => convert::main(rest),
         "help" | "-h" | "--help" => match rest.first().map(String::as_str) {
             None => {
                 println!("{USAGE}");
@@ -121,8 +131,9 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
             Some("compress") => compress::main(&["--help".to_string()]),
             Some("compare") => compare::main(&["--help".to_string()]),
             Some("sensitivity") => sensitivity::main(&["--help".to_string()]),
+            Some("convert") => convert::main(&["--help".to_string()]),
             Some(other) => {
-                Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity")))
+                Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert")))
             }
         },
         "-V" | "--version" => {
@@ -132,7 +143,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         other if other.starts_with('-') => {
             Err(CliError::Usage(format!("unknown option `{other}`; a command comes first (see `pare --help`)")))
         }
-        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity (see `pare --help`)"))),
+        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert (see `pare --help`)"))),
     }
 }
 
@@ -160,6 +171,59 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// The output path given as -o or --out (exactly once).
+pub fn output_argument<'a>(parsed: &'a args::Parsed, command: &str) -> Result<&'a str, CliError> {
+    match (parsed.value("o"), parsed.value("out")) {
+        (Some(_), Some(_)) => Err(CliError::Usage("give the output once: -o or --out".into())),
+        (Some(o), None) | (None, Some(o)) => Ok(o),
+        (None, None) => Err(CliError::Usage(format!("`pare {command}` needs -o OUT.onnx"))),
+    }
+}
+
+/// Writes `bytes` to `path` (the whole file or nothing: a temporary file renamed into place).
+pub fn write_file(path: &str, bytes: &[u8]) -> Result<(), CliError> {
+    let target = Path::new(path);
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = target.with_file_name(format!(".{name}.pare-{}.tmp", std::process::id()));
+    let fail = |e: std::io::Error| CliError::Failed(format!("cannot write `{path}`: {}", io_reason(&e)));
+    std::fs::write(&temporary, bytes).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        fail(e)
+    })?;
+    std::fs::rename(&temporary, target).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        fail(e)
+    })
+}
+
+/// Refuses to write `path` when it is the same file as one of the command line's arguments
+/// (through a symlink, `..` or a hard link too): the input must survive any command.
+pub fn refuse_input_overwrite(path: &str, argv: &[String]) -> Result<(), CliError> {
+    let Ok(target) = std::fs::metadata(path) else { return Ok(()) };
+    for arg in argv.iter().flat_map(|a| [a.as_str(), a.split_once('=').map_or("", |(_, v)| v)]) {
+        if arg.is_empty() || arg == path {
+            continue;
+        }
+        if let Ok(input) = std::fs::metadata(arg) {
+            if same_file(&target, &input) {
+                return Err(CliError::Usage(format!("`{path}` is the same file as the input `{arg}`: write elsewhere")));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
 /// The single MODEL positional of a command.
 pub fn model_argument<'a>(command: &str, positionals: &'a [String]) -> Result<&'a str, CliError> {
     match positionals {
@@ -171,46 +235,4 @@ pub fn model_argument<'a>(command: &str, positionals: &'a [String]) -> Result<&'
     }
 }
 
-/// `--dim NAME=SIZE` values.
-pub fn parse_dims(values: &[&str]) -> Result<Vec<(String, usize)>, CliError> {
-    values
-        .iter()
-        .map(|text| {
-            let (name, size) = args::name_value("dim", text, "NAME=SIZE")?;
-            let size: usize = size.parse().map_err(|_| {
-                CliError::Usage(format!("--dim {name}: `{size}` is not a size (a non-negative integer)"))
-            })?;
-            Ok((name.to_string(), size))
-        })
-        .collect()
-}
-
-/// `--shape NAME=D0,D1,...` values (`x` also separates dims: `1x3x224x224`).
-pub fn parse_shapes(values: &[&str]) -> Result<Vec<(String, Vec<usize>)>, CliError> {
-    values
-        .iter()
-        .map(|text| {
-            let (name, dims) = args::name_value("shape", text, "NAME=D0,D1,...")?;
-            let shape: Result<Vec<usize>, _> = dims.split([',', 'x']).map(|d| d.trim().parse::<usize>()).collect();
-            let shape = shape.map_err(|_| {
-                CliError::Usage(format!("--shape {name}: `{dims}` is not a list of sizes like 1,3,224,224"))
-            })?;
-            Ok((name.to_string(), shape))
-        })
-        .collect()
-}
-
-/// The help of one command, from its usage line, description and options.
-pub fn command_help(usage: &str, description: &str, options: &[(&str, &str)]) -> String {
-    let width = options.iter().map(|(o, _)| o.chars().count()).max().unwrap_or(0);
-    let mut out = format!("Usage: {usage}\n\n{description}\n\nOptions:\n");
-    for (option, text) in options {
-        let pad = width - option.chars().count();
-        let mut lines = text.lines();
-        out.push_str(&format!("  {option}{}  {}\n", " ".repeat(pad), lines.next().unwrap_or("")));
-        for line in lines {
-            out.push_str(&format!("  {}  {line}\n", " ".repeat(width)));
-        }
-    }
-    out.trim_end().to_string()
-}
+pub use args::{command_help, parse_dims, parse_shapes};

@@ -70,21 +70,26 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
             .collect::<Result<_, _>>()?,
     };
     let model = load_model(model_path)?;
-    let (samples, source) = match crate::compress::calibration_data(&parsed, &model)? {
-        Some(data) => {
-            let source = match parsed.value("calib") {
-                Some(path) => format!("{} samples from {path}", data.len()),
-                None => format!("{} random samples", data.len()),
-            };
+    let seed = parsed.parsed::<u64>("seed", "a non-negative integer")?.unwrap_or(0);
+    let mut random = RandomInputs::new(seed);
+    random.dims.extend(parse_dims(&parsed.values("dim"))?);
+    random.shapes.extend(parse_shapes(&parsed.values("shape"))?);
+    let count = parsed.parsed::<usize>("calib-random", "a number of samples")?;
+    let (samples, source) = match (parsed.value("calib"), count) {
+        (Some(_), Some(_)) => return Err(CliError::Usage("give --calib or --calib-random, not both".into())),
+        (Some(path), None) => {
+            let bytes = crate::read_file(std::path::Path::new(path))?;
+            let arrays = pare::npz::read_npz(&bytes).map_err(|e| CliError::Failed(format!("`{path}`: {e}")))?;
+            let data = Dataset::from_stacked(arrays, &declared_inputs(&model.graph))
+                .map_err(|e| CliError::Failed(format!("`{path}`: {e}")))?;
+            let source = format!("{} samples from {path}", data.len());
             (data.samples, source)
         }
-        None => {
-            let seed = parsed.parsed::<u64>("seed", "a non-negative integer")?.unwrap_or(0);
-            let mut generator = RandomInputs::new(seed);
-            generator.dims.extend(parse_dims(&parsed.values("dim"))?);
-            generator.shapes.extend(parse_shapes(&parsed.values("shape"))?);
-            let data = Dataset::random(&declared_inputs(&model.graph), DEFAULT_SAMPLES, &generator).map_err(pare::Error::from)?;
-            (data.samples, format!("{DEFAULT_SAMPLES} random samples, seed {seed}"))
+        (None, Some(0)) => return Err(CliError::Usage("--calib-random needs at least 1 sample".into())),
+        (None, n) => {
+            let n = n.unwrap_or(DEFAULT_SAMPLES);
+            let (data, sizes) = pare::workflow::random_dataset(&model, &mut random, n).map_err(|e| CliError::Failed(e.to_string()))?;
+            (data.samples, format!("{n} random samples, seed {seed}, {}", sizes.summary()))
         }
     };
     let report = scan(&model, method, &ratios, &samples, &mut |_, _| {}).map_err(|e| CliError::Failed(e.to_string()))?;

@@ -23,7 +23,7 @@ use super::quantize::params::QuantParams;
 use super::quantize::qdq::{add_dequantized_constant, insert_prefix, remove_orphaned};
 use super::quantize::report::Skipped;
 use super::quantize::spec::IntType;
-use crate::ir::{Graph, Initializer, Model, Node, Tensor};
+use crate::ir::{Graph, Initializer, Model, Names, Node, Tensor};
 
 /// Op types binarize can handle (ConvTranspose is left out: its weight is [Cin, Cout, …] and
 /// pare has no binary kernel for it).
@@ -64,6 +64,7 @@ pub fn apply(model: &mut Model, spec: &BinarizeSpec, ctx: &mut PassContext) -> R
         return Err(BinarizeError::Opset(opset));
     }
     let mut report = BinarizeReport { activations: spec.activations, layers: Vec::new(), skipped: Vec::new(), notes: Vec::new() };
+    let mut names = Names::of_model(model);
     let graph = &mut model.graph;
     let candidates = candidates(graph, &mut report.skipped);
     let chosen = select(&candidates, spec, &mut report.skipped)?;
@@ -72,7 +73,7 @@ pub fn apply(model: &mut Model, spec: &BinarizeSpec, ctx: &mut PassContext) -> R
     let mut originals = HashSet::new();
     let mut binary_inputs: HashMap<String, String> = HashMap::new();
     let mut inserted_before: HashMap<usize, Vec<Node>> = HashMap::new();
-    let constants = spec.activations.then(|| SignConstants::add(graph));
+    let constants = spec.activations.then(|| SignConstants::add(graph, &mut names));
     for (done, &c) in chosen.iter().enumerate() {
         ctx.progress("binarize", done, chosen.len());
         let candidate = &candidates[c];
@@ -93,7 +94,7 @@ pub fn apply(model: &mut Model, spec: &BinarizeSpec, ctx: &mut PassContext) -> R
             zero_points: vec![0; binary.alphas.len()],
             axis: Some(candidate.axis),
         };
-        let dq = add_dequantized_constant(graph, &mut prefix, &weight_name, Tensor::I8(binary.signs), &params);
+        let dq = add_dequantized_constant(graph, &mut names, &mut prefix, &weight_name, Tensor::I8(binary.signs), &params);
         graph.nodes[node_index].inputs[candidate.layer.weight_input] = dq;
         originals.insert(weight_name.clone());
         let binary_input = match &constants {
@@ -109,7 +110,7 @@ pub fn apply(model: &mut Model, spec: &BinarizeSpec, ctx: &mut PassContext) -> R
                 let name = match binary_inputs.get(&x) {
                     Some(name) => name.clone(),
                     None => {
-                        let (nodes, name) = constants.binarize_value(graph, &x);
+                        let (nodes, name) = constants.binarize_value(&mut names, &x);
                         inserted_before.entry(node_index).or_default().extend(nodes);
                         binary_inputs.insert(x, name.clone());
                         name
@@ -262,9 +263,9 @@ struct SignConstants {
 }
 
 impl SignConstants {
-    fn add(graph: &mut Graph) -> SignConstants {
+    fn add(graph: &mut Graph, names: &mut Names) -> SignConstants {
         let mut add = |base: &str, value: f32| {
-            let name = graph.fresh_name(base);
+            let name = names.fresh(base);
             graph.initializers.push(Initializer::new(name.clone(), Tensor::scalar(value)));
             name
         };
@@ -272,14 +273,14 @@ impl SignConstants {
     }
 
     /// `Less(x, 0) → Where(·, −1, +1)`: the nodes and the binarized value's name.
-    fn binarize_value(&self, graph: &Graph, x: &str) -> (Vec<Node>, String) {
+    fn binarize_value(&self, names: &mut Names, x: &str) -> (Vec<Node>, String) {
         let base = if x.is_empty() { "input" } else { x };
-        let negative = graph.fresh_name(&format!("{base}_negative"));
-        let binary = graph.fresh_name(&format!("{base}_binary"));
+        let negative = names.fresh(&format!("{base}_negative"));
+        let binary = names.fresh(&format!("{base}_binary"));
         let mut less = Node::new("Less", &[x, &self.zero], &[&negative]);
-        less.name = graph.fresh_name(&format!("{base}_Less"));
+        less.name = names.fresh(&format!("{base}_Less"));
         let mut select = Node::new("Where", &[&negative, &self.minus_one, &self.plus_one], &[&binary]);
-        select.name = graph.fresh_name(&format!("{base}_Binarize"));
+        select.name = names.fresh(&format!("{base}_Binarize"));
         (vec![less, select], binary)
     }
 

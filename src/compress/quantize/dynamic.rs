@@ -22,11 +22,12 @@ use super::weight::{weight_error, weight_scheme};
 use super::weight_only::{not_selected, skip};
 use super::QuantizeError;
 use crate::compress::weights::{find_weight, for_each_graph_mut};
-use crate::ir::{AttrValue, Graph, Initializer, Model, Node, Tensor};
+use crate::ir::{AttrValue, Graph, Initializer, Model, Names, Node, Tensor};
 
 pub fn quantize_dynamic(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
+    let mut names = Names::of_model(model);
     for_each_graph_mut::<QuantizeError>(&mut model.graph, &mut |path, graph| {
-        quantize_graph(graph, path, spec, report);
+        quantize_graph(graph, &mut names, path, spec, report);
         Ok(())
     })
 }
@@ -40,7 +41,7 @@ struct Job {
     bias: Option<Tensor>,
 }
 
-fn quantize_graph(graph: &mut Graph, path: &str, spec: &QuantizeSpec, report: &mut QuantizeReport) {
+fn quantize_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &QuantizeSpec, report: &mut QuantizeReport) {
     let mut jobs = Vec::new();
     for i in 0..graph.nodes.len() {
         let node = &graph.nodes[i];
@@ -76,52 +77,52 @@ fn quantize_graph(graph: &mut Graph, path: &str, spec: &QuantizeSpec, report: &m
         let [a_q, a_scale, a_zp] = quantized_inputs
             .entry(a.clone())
             .or_insert_with(|| {
-                let names = [
-                    graph.fresh_name(&format!("{a}_quantized")),
-                    graph.fresh_name(&format!("{a}_scale")),
-                    graph.fresh_name(&format!("{a}_zero_point")),
+                let outputs = [
+                    names.fresh(&format!("{a}_quantized")),
+                    names.fresh(&format!("{a}_scale")),
+                    names.fresh(&format!("{a}_zero_point")),
                 ];
-                let mut dql = Node::new("DynamicQuantizeLinear", &[&a], &[&names[0], &names[1], &names[2]]);
-                dql.name = graph.fresh_name(&format!("{a}_DynamicQuantizeLinear"));
+                let mut dql = Node::new("DynamicQuantizeLinear", &[&a], &[&outputs[0], &outputs[1], &outputs[2]]);
+                dql.name = names.fresh(&format!("{a}_DynamicQuantizeLinear"));
                 dql_nodes.push((a.clone(), dql));
-                names
+                outputs
             })
             .clone();
 
         let axis = if spec.per_channel { Some(1) } else { None };
         let params = QuantParams::for_weight(&job.weight_kn, scheme, axis);
         let q = params.quantize(&job.weight_kn, scheme);
-        let b_q = graph.fresh_name(&format!("{}_quantized", job.weight_name));
+        let b_q = names.fresh(&format!("{}_quantized", job.weight_name));
         graph.initializers.push(Initializer::new(b_q.clone(), q));
         let mut mmi_inputs = vec![a_q, b_q, a_zp];
         if params.zero_points.iter().any(|&z| z != 0) {
-            let zp = graph.fresh_name(&format!("{}_zero_point", job.weight_name));
+            let zp = names.fresh(&format!("{}_zero_point", job.weight_name));
             graph.initializers.push(Initializer::new(zp.clone(), params.zero_point_tensor()));
             mmi_inputs.push(zp);
         }
         let scaled: Vec<f32> = params.scales.iter().map(|s| s * job.alpha).collect();
-        let b_scale = graph.fresh_name(&format!("{}_scale", job.weight_name));
+        let b_scale = names.fresh(&format!("{}_scale", job.weight_name));
         let scale_tensor = if axis.is_some() { Tensor::F32(ndarray::Array1::from(scaled).into_dyn()) } else { Tensor::scalar(scaled[0]) };
         graph.initializers.push(Initializer::new(b_scale.clone(), scale_tensor));
 
-        let int_out = graph.fresh_name(&format!("{out}_int32"));
-        let float_out = graph.fresh_name(&format!("{out}_cast"));
-        let scale_out = graph.fresh_name(&format!("{base}_output_scale"));
-        let product = if job.bias.is_some() { graph.fresh_name(&format!("{out}_scaled")) } else { out.clone() };
+        let int_out = names.fresh(&format!("{out}_int32"));
+        let float_out = names.fresh(&format!("{out}_cast"));
+        let scale_out = names.fresh(&format!("{base}_output_scale"));
+        let product = if job.bias.is_some() { names.fresh(&format!("{out}_scaled")) } else { out.clone() };
         let mut new_nodes = vec![
-            named(graph, Node::new("MatMulInteger", &mmi_inputs.iter().map(String::as_str).collect::<Vec<_>>(), &[&int_out]), &format!("{base}_MatMulInteger")),
+            named(names, Node::new("MatMulInteger", &mmi_inputs.iter().map(String::as_str).collect::<Vec<_>>(), &[&int_out]), &format!("{base}_MatMulInteger")),
             {
-                let mut cast = named(graph, Node::new("Cast", &[&int_out], &[&float_out]), &format!("{base}_Cast"));
+                let mut cast = named(names, Node::new("Cast", &[&int_out], &[&float_out]), &format!("{base}_Cast"));
                 cast.set_attribute("to", AttrValue::Int(1));
                 cast
             },
-            named(graph, Node::new("Mul", &[&a_scale, &b_scale], &[&scale_out]), &format!("{base}_scale_Mul")),
-            named(graph, Node::new("Mul", &[&float_out, &scale_out], &[&product]), &format!("{base}_Mul")),
+            named(names, Node::new("Mul", &[&a_scale, &b_scale], &[&scale_out]), &format!("{base}_scale_Mul")),
+            named(names, Node::new("Mul", &[&float_out, &scale_out], &[&product]), &format!("{base}_Mul")),
         ];
         if let Some(bias) = job.bias {
-            let c = graph.fresh_name(&format!("{base}_bias"));
+            let c = names.fresh(&format!("{base}_bias"));
             graph.initializers.push(Initializer::new(c.clone(), bias));
-            new_nodes.push(named(graph, Node::new("Add", &[&product, &c], &[&out]), &format!("{base}_bias_Add")));
+            new_nodes.push(named(names, Node::new("Add", &[&product, &c], &[&out]), &format!("{base}_bias_Add")));
         }
         graph.nodes.splice(job.node..=job.node, new_nodes);
         originals.insert(job.weight_name.clone());
@@ -147,8 +148,8 @@ fn quantize_graph(graph: &mut Graph, path: &str, spec: &QuantizeSpec, report: &m
     remove_orphaned(graph, &originals);
 }
 
-fn named(graph: &Graph, mut node: Node, name: &str) -> Node {
-    node.name = graph.fresh_name(name);
+fn named(names: &mut Names, mut node: Node, name: &str) -> Node {
+    node.name = names.fresh(name);
     node
 }
 

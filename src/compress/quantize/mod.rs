@@ -84,14 +84,26 @@ pub fn apply(model: &mut Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> R
     Ok(report)
 }
 
-/// QuantizeLinear/DequantizeLinear exist from opset 10, their `axis` (per-channel) from 13,
-/// DynamicQuantizeLinear from 11.
+impl QuantizeSpec {
+    /// The opset the quantized model needs and why: QuantizeLinear/DequantizeLinear exist from
+    /// opset 10, their `axis` (per-channel) from 13, DynamicQuantizeLinear from 11.
+    pub fn needed_opset(&self) -> (i64, &'static str) {
+        match self.mode {
+            Mode::Dynamic => (11, "dynamic quantization (DynamicQuantizeLinear) needs opset 11"),
+            _ if self.per_channel => (13, "per-channel quantization (DequantizeLinear with axis) needs opset 13"),
+            _ => (10, "quantization (QuantizeLinear/DequantizeLinear) needs opset 10"),
+        }
+    }
+}
+
+/// The safety net behind `compress`'s automatic upgrade (see `QuantizeSpec::needed_opset`).
 fn check_opset(model: &Model, spec: &QuantizeSpec) -> Result<(), QuantizeError> {
     let have = model.opset_version("").unwrap_or(0);
-    let (what, need) = match spec.mode {
-        Mode::Dynamic => ("dynamic quantization (DynamicQuantizeLinear)", 11),
-        _ if spec.per_channel => ("per-channel quantization (DequantizeLinear with axis)", 13),
-        _ => ("quantization (QuantizeLinear/DequantizeLinear)", 10),
+    let (need, _) = spec.needed_opset();
+    let what = match spec.mode {
+        Mode::Dynamic => "dynamic quantization (DynamicQuantizeLinear)",
+        _ if spec.per_channel => "per-channel quantization (DequantizeLinear with axis)",
+        _ => "quantization (QuantizeLinear/DequantizeLinear)",
     };
     if have < need {
         let hint = if need == 13 { " (use per-tensor quantization: `--per-tensor`, `\"per_channel\": false`)" } else { "" };

@@ -1,12 +1,12 @@
 //! Building the QDQ form: integer initializers with their scale and zero point, and the
 //! `QuantizeLinear`/`DequantizeLinear` nodes onnxruntime recognises and fuses into integer
 //! kernels. Names follow onnxruntime's tool (`W_quantized`, `W_scale`, `W_zero_point`,
-//! `…_DequantizeLinear`), made unique with `Graph::fresh_name`.
+//! `…_DequantizeLinear`), made unique in the whole model by the pass's `Names`.
 
 use std::collections::HashSet;
 
 use super::params::QuantParams;
-use crate::ir::{AttrValue, Graph, Initializer, Node, Tensor, node_reads};
+use crate::ir::{AttrValue, Graph, Initializer, Names, Node, Tensor, node_reads};
 
 /// Adds `quantized` (an integer tensor) with `params` as initializers and a DequantizeLinear
 /// node that restores it. The node goes to `prefix` (nodes reading only initializers, which the
@@ -14,23 +14,24 @@ use crate::ir::{AttrValue, Graph, Initializer, Node, Tensor, node_reads};
 /// the DQ output's name.
 pub fn add_dequantized_constant(
     graph: &mut Graph,
+    names: &mut Names,
     prefix: &mut Vec<Node>,
     base: &str,
     quantized: Tensor,
     params: &QuantParams,
 ) -> String {
-    let q_name = graph.fresh_name(&format!("{base}_quantized"));
+    let q_name = names.fresh(&format!("{base}_quantized"));
     graph.initializers.push(Initializer::new(q_name.clone(), quantized));
-    let (scale, zero_point) = add_params(graph, base, params.scale_tensor(), Some(params.zero_point_tensor()));
-    let out = graph.fresh_name(&format!("{base}_dequantized"));
-    prefix.push(dq_node(graph, base, &q_name, &scale, zero_point.as_deref(), &out, params.axis));
+    let (scale, zero_point) = add_params(graph, names, base, params.scale_tensor(), Some(params.zero_point_tensor()));
+    let out = names.fresh(&format!("{base}_dequantized"));
+    prefix.push(dq_node(names, base, &q_name, &scale, zero_point.as_deref(), &out, params.axis));
     out
 }
 
 /// Adds an int32 bias (zero point 0, omitted) dequantized along axis 0 with `scales`.
 /// Like `add_dequantized_constant`, the node goes to `prefix`.
-pub fn add_dequantized_bias(graph: &mut Graph, prefix: &mut Vec<Node>, base: &str, quantized: Tensor, scales: &[f32]) -> String {
-    let q_name = graph.fresh_name(&format!("{base}_quantized"));
+pub fn add_dequantized_bias(graph: &mut Graph, names: &mut Names, prefix: &mut Vec<Node>, base: &str, quantized: Tensor, scales: &[f32]) -> String {
+    let q_name = names.fresh(&format!("{base}_quantized"));
     graph.initializers.push(Initializer::new(q_name.clone(), quantized));
     let per_channel = scales.len() > 1;
     let scale_tensor = if per_channel {
@@ -38,9 +39,9 @@ pub fn add_dequantized_bias(graph: &mut Graph, prefix: &mut Vec<Node>, base: &st
     } else {
         Tensor::scalar(scales.first().copied().unwrap_or(1.0))
     };
-    let (scale, _) = add_params(graph, base, scale_tensor, None);
-    let out = graph.fresh_name(&format!("{base}_dequantized"));
-    prefix.push(dq_node(graph, base, &q_name, &scale, None, &out, per_channel.then_some(0)));
+    let (scale, _) = add_params(graph, names, base, scale_tensor, None);
+    let out = names.fresh(&format!("{base}_dequantized"));
+    prefix.push(dq_node(names, base, &q_name, &scale, None, &out, per_channel.then_some(0)));
     out
 }
 
@@ -48,22 +49,22 @@ pub fn add_dequantized_bias(graph: &mut Graph, prefix: &mut Vec<Node>, base: &st
 /// reads the dequantized copy instead. A graph output keeps its name: its producer is renamed
 /// and the DQ writes the output (callers never pass a graph input that is also an output).
 /// Returns the name readers now see.
-pub fn add_activation_qdq(graph: &mut Graph, value: &str, params: &QuantParams) -> String {
-    let (scale, zero_point) = add_params(graph, value, params.scale_tensor(), Some(params.zero_point_tensor()));
+pub fn add_activation_qdq(graph: &mut Graph, names: &mut Names, value: &str, params: &QuantParams) -> String {
+    let (scale, zero_point) = add_params(graph, names, value, params.scale_tensor(), Some(params.zero_point_tensor()));
     let zero_point = zero_point.unwrap_or_default();
-    let quantized = graph.fresh_name(&format!("{value}_quantized"));
+    let quantized = names.fresh(&format!("{value}_quantized"));
     let (float_in, dequantized) = if graph.is_output(value) {
-        let renamed = graph.fresh_name(&format!("{value}_float"));
+        let renamed = names.fresh(&format!("{value}_float"));
         rename_definition(graph, value, &renamed);
         (renamed, value.to_string())
     } else {
-        let dq = graph.fresh_name(&format!("{value}_dequantized"));
+        let dq = names.fresh(&format!("{value}_dequantized"));
         graph.redirect_uses(value, &dq);
         (value.to_string(), dq)
     };
     let mut q = Node::new("QuantizeLinear", &[&float_in, &scale, &zero_point], &[&quantized]);
-    q.name = graph.fresh_name(&format!("{value}_QuantizeLinear"));
-    let dq = dq_node(graph, value, &quantized, &scale, Some(&zero_point), &dequantized, None);
+    q.name = names.fresh(&format!("{value}_QuantizeLinear"));
+    let dq = dq_node(names, value, &quantized, &scale, Some(&zero_point), &dequantized, None);
     let at = graph.insert_after_producer(&float_in, q);
     graph.insert_node(at + 1, dq);
     dequantized
@@ -84,11 +85,11 @@ fn rename_definition(graph: &mut Graph, old: &str, new: &str) {
     graph.outputs = outputs;
 }
 
-fn add_params(graph: &mut Graph, base: &str, scale: Tensor, zero_point: Option<Tensor>) -> (String, Option<String>) {
-    let scale_name = graph.fresh_name(&format!("{base}_scale"));
+fn add_params(graph: &mut Graph, names: &mut Names, base: &str, scale: Tensor, zero_point: Option<Tensor>) -> (String, Option<String>) {
+    let scale_name = names.fresh(&format!("{base}_scale"));
     graph.initializers.push(Initializer::new(scale_name.clone(), scale));
     let zp_name = zero_point.map(|zp| {
-        let name = graph.fresh_name(&format!("{base}_zero_point"));
+        let name = names.fresh(&format!("{base}_zero_point"));
         graph.initializers.push(Initializer::new(name.clone(), zp));
         name
     });
@@ -100,13 +101,13 @@ pub fn insert_prefix(graph: &mut Graph, prefix: Vec<Node>) {
     graph.nodes.splice(0..0, prefix);
 }
 
-fn dq_node(graph: &Graph, base: &str, input: &str, scale: &str, zero_point: Option<&str>, out: &str, axis: Option<usize>) -> Node {
+fn dq_node(names: &mut Names, base: &str, input: &str, scale: &str, zero_point: Option<&str>, out: &str, axis: Option<usize>) -> Node {
     let mut inputs = vec![input, scale];
     if let Some(zp) = zero_point {
         inputs.push(zp);
     }
     let mut node = Node::new("DequantizeLinear", &inputs, &[out]);
-    node.name = graph.fresh_name(&format!("{base}_DequantizeLinear"));
+    node.name = names.fresh(&format!("{base}_DequantizeLinear"));
     if let Some(axis) = axis {
         node.set_attribute("axis", AttrValue::Int(axis as i64));
     }

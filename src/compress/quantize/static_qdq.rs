@@ -29,7 +29,7 @@ use super::QuantizeError;
 use crate::compress::PassContext;
 use crate::compress::calibrate::calibrate;
 use crate::compress::weights::{find_weight, for_each_graph_mut};
-use crate::ir::{Graph, Model, Node, Tensor, topological_order};
+use crate::ir::{Graph, Model, Names, Node, Tensor, topological_order};
 
 /// Op types static mode quantizes (the ones onnxruntime has QDQ fusions for).
 const STATIC_OPS: &[&str] = &[
@@ -120,6 +120,7 @@ pub fn quantize_static(
         }
     }
 
+    let mut names = Names::of_model(model);
     let graph = &mut model.graph;
     let mut prefix = Vec::new();
     let mut originals = HashSet::new();
@@ -129,7 +130,7 @@ pub fn quantize_static(
         ctx.progress("quantize", done, total);
         if let Some(layer) = plan.layers.get(&i) {
             originals.insert(graph.nodes[i].inputs[layer.weight_input].clone());
-            let Some((weight_params, mut layer_report)) = quantize_weight(graph, &mut prefix, layer, spec, "", &mut cache) else {
+            let Some((weight_params, mut layer_report)) = quantize_weight(graph, &mut names, &mut prefix, layer, spec, "", &mut cache) else {
                 continue;
             };
             let input_scale = graph.nodes[i].input(0).and_then(|x| params.get(x)).map(|p| p.0);
@@ -138,7 +139,7 @@ pub fn quantize_static(
                 if let Some((_, Tensor::F32(bias))) = find_weight(graph, &bias_name) {
                     let values: Vec<f32> = bias.iter().copied().collect();
                     let (q, scales, saturated) = quantize_bias(&values, s_in, &weight_params);
-                    let dq = add_dequantized_bias(graph, &mut prefix, &bias_name, q, &scales);
+                    let dq = add_dequantized_bias(graph, &mut names, &mut prefix, &bias_name, q, &scales);
                     graph.nodes[i].inputs[b] = dq;
                     originals.insert(bias_name.clone());
                     layer_report.bias = "int32";
@@ -159,7 +160,7 @@ pub fn quantize_static(
         let w = w.clone();
         let p = QuantParams::for_weight(&w, scheme, None);
         let q = p.quantize(&w, scheme);
-        let dq = add_dequantized_constant(graph, &mut prefix, &name, q, &p);
+        let dq = add_dequantized_constant(graph, &mut names, &mut prefix, &name, q, &p);
         graph.nodes[i].inputs[j] = dq;
         originals.insert(name);
     }
@@ -183,7 +184,7 @@ pub fn quantize_static(
             continue;
         }
         let qp = QuantParams { ty: scheme.ty, scales: vec![scale], zero_points: vec![zero_point], axis: None };
-        add_activation_qdq(graph, t, &qp);
+        add_activation_qdq(graph, &mut names, t, &qp);
         let r = ranges[t];
         report.activations.push(ActivationRange {
             tensor: t.clone(),
@@ -204,6 +205,7 @@ pub fn quantize_static(
 /// Weights inside If/Loop/Scan bodies, which calibration does not reach: weight-only.
 fn quantize_subgraph_weights(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
     let mut in_subgraphs = 0;
+    let mut names = Names::of_model(model);
     for node in &mut model.graph.nodes {
         let label = node.label();
         for sub in node.subgraphs_mut() {
@@ -211,7 +213,7 @@ fn quantize_subgraph_weights(model: &mut Model, spec: &QuantizeSpec, report: &mu
             for_each_graph_mut::<QuantizeError>(sub, &mut |path, g| {
                 let before = report.layers.len();
                 let full = if path.is_empty() { format!("{label}/{name}") } else { format!("{label}/{name}/{path}") };
-                quantize_weights_in_graph(g, &full, spec, report);
+                quantize_weights_in_graph(g, &mut names, &full, spec, report);
                 in_subgraphs += report.layers.len() - before;
                 Ok(())
             })?;

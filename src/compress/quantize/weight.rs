@@ -9,7 +9,7 @@ use super::params::{QuantParams, Scheme};
 use super::qdq::add_dequantized_constant;
 use super::report::LayerReport;
 use super::spec::QuantizeSpec;
-use crate::ir::{Graph, Node, Tensor};
+use crate::ir::{Graph, Names, Node, Tensor};
 
 /// Weights already quantized in one graph: original name → (DQ output, parameters).
 pub type WeightCache = HashMap<String, (String, QuantParams)>;
@@ -23,6 +23,7 @@ pub fn weight_scheme(spec: &QuantizeSpec) -> Scheme {
 /// that quantize it update the field), or `None` if the weight is not a float32 constant.
 pub fn quantize_weight(
     graph: &mut Graph,
+    names: &mut Names,
     prefix: &mut Vec<Node>,
     layer: &WeightedLayer,
     spec: &QuantizeSpec,
@@ -41,7 +42,7 @@ pub fn quantize_weight(
         None => {
             let params = QuantParams::for_weight(&w, scheme, axis);
             let q = params.quantize(&w, scheme);
-            let dq = add_dequantized_constant(graph, prefix, &weight_name, q, &params);
+            let dq = add_dequantized_constant(graph, names, prefix, &weight_name, q, &params);
             cache.insert(weight_name.clone(), (dq.clone(), params.clone()));
             (dq, params)
         }

@@ -12,17 +12,19 @@ use super::spec::QuantizeSpec;
 use super::weight::{WeightCache, quantize_weight};
 use super::QuantizeError;
 use crate::compress::weights::for_each_graph_mut;
-use crate::ir::{Graph, Model};
+use crate::ir::{Graph, Model, Names};
 
 pub fn quantize_weights(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
+    let mut names = Names::of_model(model);
     for_each_graph_mut::<QuantizeError>(&mut model.graph, &mut |path, graph| {
-        quantize_weights_in_graph(graph, path, spec, report);
+        quantize_weights_in_graph(graph, &mut names, path, spec, report);
         Ok(())
     })
 }
 
-/// Quantizes the selected layers' weights of one graph (not its subgraphs).
-pub fn quantize_weights_in_graph(graph: &mut Graph, path: &str, spec: &QuantizeSpec, report: &mut QuantizeReport) {
+/// Quantizes the selected layers' weights of one graph (not its subgraphs). `names` knows
+/// every name of the whole model.
+pub fn quantize_weights_in_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &QuantizeSpec, report: &mut QuantizeReport) {
     let mut cache = WeightCache::new();
     let mut prefix = Vec::new();
     let mut originals = HashSet::new();
@@ -38,7 +40,7 @@ pub fn quantize_weights_in_graph(graph: &mut Graph, path: &str, spec: &QuantizeS
         match weighted_layer(graph, index) {
             Ok(Some(layer)) => {
                 originals.insert(graph.nodes[index].inputs[layer.weight_input].clone());
-                if let Some((_, layer_report)) = quantize_weight(graph, &mut prefix, &layer, spec, path, &mut cache) {
+                if let Some((_, layer_report)) = quantize_weight(graph, names, &mut prefix, &layer, spec, path, &mut cache) {
                     report.layers.push(layer_report);
                 }
             }

@@ -12,7 +12,7 @@
 
 use super::IntegerLayer;
 use super::constants::GraphIndex;
-use crate::ir::{AttrTensor, AttrValue, DType, Graph, Initializer, Node, Tensor};
+use crate::ir::{AttrTensor, AttrValue, DType, Graph, Initializer, Names, Node, Tensor};
 use crate::ops::RUNTIME_DOMAIN;
 
 /// Rewrites the binarized layers of `graph` (not its subgraphs).
@@ -80,7 +80,7 @@ fn fuse(index: &GraphIndex, node: &Node, graph: &mut Graph) -> Option<Node> {
             b.to_string()
         }
     };
-    let alpha_name = graph.fresh_name(&format!("{}_binary_alpha", node.outputs.first()?));
+    let alpha_name = Names::of_graph(graph).fresh(&format!("{}_binary_alpha", node.outputs.first()?));
     graph.initializers.push(Initializer::new(alpha_name.clone(), Tensor::from_vec(&[outputs], alphas).ok()?));
     let mut binary = Node::new(op_type, &[x.as_str(), alpha_name.as_str(), bias.as_str()], &[node.outputs.first()?.as_str()]);
     binary.domain = RUNTIME_DOMAIN.to_string();

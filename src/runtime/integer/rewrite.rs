@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::constants::{GraphIndex, QParams};
 use super::tables::{Evaluator, binary_table, unary_table};
 use super::{DequantizedAlias, IntegerLayer, Lowered};
-use crate::ir::{DType, Graph, Initializer, Node, Tensor};
+use crate::ir::{DType, Graph, Initializer, Names, Node, Tensor};
 use crate::ops::{RUNTIME_DOMAIN, Registry};
 use crate::runtime::Opsets;
 
@@ -195,7 +195,7 @@ fn gemm(index: &GraphIndex, node: &Node, graph: &Graph) -> Option<Fusion> {
     let rows_name = if trans_b {
         b_name
     } else {
-        let name = graph.fresh_name(&format!("{b_name}_rows"));
+        let name = Names::of_graph(graph).fresh(&format!("{b_name}_rows"));
         initializers.push(Initializer::new(name.clone(), transpose_2d(b_tensor)?));
         name
     };
@@ -236,7 +236,7 @@ fn unary(index: &GraphIndex, eval: &Evaluator, node: &Node, graph: &Graph) -> Op
     let (_, dq) = index.producer_of_type(node.input(0)?, "DequantizeLinear")?;
     let (_, q) = index.sole_reader_of_type(&node.outputs[0], "QuantizeLinear")?;
     let table = unary_table(eval, index, dq, x.dtype, node, q)?;
-    let table_name = graph.fresh_name(&format!("{}_table", node.outputs[0]));
+    let table_name = Names::of_graph(graph).fresh(&format!("{}_table", node.outputs[0]));
     let fused = Node {
         name: node.name.clone(),
         op_type: "QLinearLookup".into(),
@@ -260,7 +260,7 @@ fn binary(index: &GraphIndex, eval: &Evaluator, node: &Node, graph: &Graph) -> O
     let (_, dq_b) = index.producer_of_type(node.input(1)?, "DequantizeLinear")?;
     let (_, q) = index.sole_reader_of_type(&node.outputs[0], "QuantizeLinear")?;
     let table = binary_table(eval, index, (dq_a, a.dtype), (dq_b, b.dtype), node, q)?;
-    let table_name = graph.fresh_name(&format!("{}_table", node.outputs[0]));
+    let table_name = Names::of_graph(graph).fresh(&format!("{}_table", node.outputs[0]));
     let fused = Node {
         name: node.name.clone(),
         op_type: "QLinearLookup2".into(),

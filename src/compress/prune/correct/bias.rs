@@ -10,7 +10,7 @@
 //! A bias constant read by other nodes too is not changed in place: this node gets its own copy.
 
 use crate::compress::weights::{find_weight, replace_weight};
-use crate::ir::{AttrValue, Attribute, Graph, Initializer, Node, Tensor};
+use crate::ir::{AttrValue, Attribute, Graph, Initializer, Names, Node, Tensor};
 
 /// Adds `delta[o]` to the output of channel `o` of the layer node `node_index` of `graph`.
 pub fn add_to_bias(graph: &mut Graph, node_index: usize, delta: &[f32]) -> Result<(), String> {
@@ -67,7 +67,7 @@ fn set_input_constant(graph: &mut Graph, node_index: usize, slot: usize, tensor:
         "" => format!("{}_{suffix}_corrected", node.outputs.first().map_or("layer", String::as_str)),
         n => format!("{n}_{suffix}_corrected"),
     };
-    let fresh = graph.fresh_name(&base);
+    let fresh = Names::of_graph(graph).fresh(&base);
     graph.initializers.push(Initializer::new(fresh.clone(), tensor));
     let node = &mut graph.nodes[node_index];
     while node.inputs.len() <= slot {
@@ -122,13 +122,14 @@ fn gemm(graph: &mut Graph, node_index: usize, delta: &[f32]) -> Result<(), Strin
 fn matmul(graph: &mut Graph, node_index: usize, delta: &[f32]) -> Result<(), String> {
     let output = graph.nodes[node_index].outputs.first().cloned().ok_or("the MatMul has no output")?;
     let label = graph.nodes[node_index].label();
-    let raw = graph.fresh_name(&format!("{output}_before_bias"));
-    let bias = graph.fresh_name(&format!("{output}_bias_corrected"));
+    let mut names = Names::of_graph(graph);
+    let raw = names.fresh(&format!("{output}_before_bias"));
+    let bias = names.fresh(&format!("{output}_bias_corrected"));
     let tensor = Tensor::from_vec(&[delta.len()], delta.to_vec()).map_err(|e| e.to_string())?;
     graph.initializers.push(Initializer::new(bias.clone(), tensor));
     graph.nodes[node_index].outputs[0] = raw.clone();
     let mut add = Node::new("Add", &[&raw, &bias], &[&output]);
-    add.name = graph.fresh_name(&format!("{label}_bias_add"));
+    add.name = names.fresh(&format!("{label}_bias_add"));
     graph.insert_node(node_index + 1, add);
     Ok(())
 }

@@ -24,7 +24,7 @@ use super::ops::Role;
 use super::plan::Removal;
 use crate::compress::prune::PruneError;
 use crate::compress::weights::{find_weight, replace_weight};
-use crate::ir::{AttrValue, Graph, Initializer, Tensor};
+use crate::ir::{AttrValue, Graph, Initializer, Names, Tensor};
 use crate::map_tensor;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,7 +150,7 @@ fn write_const(graph: &mut Graph, node: usize, input: usize, tensor: Tensor) -> 
         }
         return Err(PruneError::Surgery(format!("constant `{name}` could not be replaced")));
     }
-    let fresh = graph.fresh_name(&format!("{name}_pruned"));
+    let fresh = Names::of_graph(graph).fresh(&format!("{name}_pruned"));
     graph.initializers.push(Initializer::new(fresh.clone(), tensor));
     if let Some(slot) = graph.nodes[node].inputs.get_mut(input) {
         *slot = fresh.clone();

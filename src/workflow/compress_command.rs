@@ -1,0 +1,364 @@
+//! `pare compress`'s command line, parsed once for both CLIs: the options, the help, and the
+//! short flags (`--quantize int8 --prune filter:0.25 --per-tensor …`) made into a recipe. The
+//! native CLI and `npx pare` (through the wasm API) both call [`parse_compress_command`].
+
+use super::args::{self, OptionSpec, Parsed, UsageError, command_help, parse_dims, parse_shapes};
+use crate::compress::binarize::BinarizeSpec;
+use crate::compress::prune::PruneSpec;
+use crate::compress::quantize::{CalibrationMethod, Mode, QuantizeSpec};
+use crate::compress::{Recipe, Step};
+
+/// Where the recipe comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecipeSource {
+    /// A JSON file to read (`--recipe`).
+    File(String),
+    /// Built from the short flags.
+    Flags(Recipe),
+}
+
+/// Where calibration samples come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CalibrationSource {
+    None,
+    /// An `.npz` file of stacked samples keyed by input name (`--calib`).
+    File(String),
+    /// This many seeded random samples (`--calib-random N`).
+    Random(usize),
+}
+
+/// A parsed `pare compress` command line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompressCommand {
+    pub model: String,
+    pub out: String,
+    pub recipe: RecipeSource,
+    pub calibration: CalibrationSource,
+    pub seed: u64,
+    pub dims: Vec<(String, usize)>,
+    pub shapes: Vec<(String, Vec<usize>)>,
+    pub compare_inputs: Option<String>,
+    pub no_compare: bool,
+    pub report: Option<String>,
+    pub print_recipe: bool,
+}
+
+/// `None` when the command line asks for help (print [`compress_help`]).
+pub fn parse_compress_command(argv: &[String]) -> Result<Option<CompressCommand>, UsageError> {
+    let parsed = args::parse("compress", OPTIONS, argv)?;
+    if parsed.help {
+        return Ok(None);
+    }
+    let model = match parsed.positionals.as_slice() {
+        [model] => model.clone(),
+        [] => return Err(UsageError("`pare compress` needs a MODEL file (see `pare compress --help`)".into())),
+        [_, extra, ..] => {
+            return Err(UsageError(format!(
+                "unexpected argument `{extra}`: `pare compress` takes one MODEL (see `pare compress --help`)"
+            )));
+        }
+    };
+    let out = match (parsed.value("o"), parsed.value("out")) {
+        (Some(_), Some(_)) => return Err(UsageError("give the output once: -o or --out".into())),
+        (Some(o), None) | (None, Some(o)) => o.to_string(),
+        (None, None) => return Err(UsageError("`pare compress` needs -o OUT.onnx".into())),
+    };
+    let recipe = recipe_from_flags(&parsed)?;
+    let random = parsed.parsed::<usize>("calib-random", "a number of samples")?;
+    let calibration = match (parsed.value("calib"), random) {
+        (Some(_), Some(_)) => return Err(UsageError("give --calib or --calib-random, not both".into())),
+        (Some(path), None) => CalibrationSource::File(path.to_string()),
+        (None, Some(0)) => return Err(UsageError("--calib-random needs at least 1 sample".into())),
+        (None, Some(n)) => CalibrationSource::Random(n),
+        (None, None) => CalibrationSource::None,
+    };
+    let paths = [Some(model.as_str()), parsed.value("calib"), parsed.value("compare-inputs"), parsed.value("recipe")];
+    if paths.iter().flatten().any(|p| *p == out) {
+        return Err(UsageError(format!("-o `{out}` is one of the input files: write the compressed model elsewhere")));
+    }
+    if let Some(report) = parsed.value("report") {
+        if paths.iter().flatten().any(|p| *p == report) || report == out {
+            return Err(UsageError(format!("--report `{report}` is one of the input or output files")));
+        }
+    }
+    Ok(Some(CompressCommand {
+        model,
+        out,
+        recipe,
+        calibration,
+        seed: parsed.parsed::<u64>("seed", "a non-negative integer")?.unwrap_or(0),
+        dims: parse_dims(&parsed.values("dim"))?,
+        shapes: parse_shapes(&parsed.values("shape"))?,
+        compare_inputs: parsed.value("compare-inputs").map(str::to_string),
+        no_compare: parsed.flag("no-compare"),
+        report: parsed.value("report").map(str::to_string),
+        print_recipe: parsed.flag("print-recipe"),
+    }))
+}
+
+const OPTIONS: &[OptionSpec] = &[
+    OptionSpec::value("o", "OUT.onnx"),
+    OptionSpec::value("out", "OUT.onnx"),
+    OptionSpec::value("recipe", "RECIPE.json"),
+    OptionSpec::repeated("quantize", "KIND"),
+    OptionSpec::repeated("prune", "METHOD:RATIO"),
+    OptionSpec::repeated("prune-auto", "[METHOD:]TARGET[:MAX_ERROR]"),
+    OptionSpec::flag("prune-global"),
+    OptionSpec::repeated("binarize", "weights|xnor"),
+    OptionSpec::value("prune-correct", "bias|lsq"),
+    OptionSpec::flag("per-channel"),
+    OptionSpec::flag("per-tensor"),
+    OptionSpec::flag("symmetric"),
+    OptionSpec::flag("asymmetric"),
+    OptionSpec::value("calib-method", "METHOD"),
+    OptionSpec::repeated("exclude", "NODE_OR_OPTYPE"),
+    OptionSpec::value("calib", "FILE.npz"),
+    OptionSpec::value("calib-random", "N"),
+    OptionSpec::value("seed", "N"),
+    OptionSpec::repeated("dim", "NAME=SIZE"),
+    OptionSpec::repeated("shape", "INPUT=D0,D1,..."),
+    OptionSpec::value("report", "FILE.json"),
+    OptionSpec::flag("print-recipe"),
+    OptionSpec::value("compare-inputs", "FILE.npz"),
+    OptionSpec::flag("no-compare"),
+];
+
+
+/// `pare compress --help` (both CLIs).
+pub fn compress_help() -> String {
+    command_help(
+        "pare compress MODEL -o OUT.onnx (--recipe RECIPE.json | --quantize KIND | --prune M:R)...\n                     [--calib FILE.npz | --calib-random N [--seed N]] [--report FILE.json]",
+        "Compresses MODEL with a recipe: an ordered list of steps (prune, quantize) given as a JSON\n\
+         file, or built from the short flags below in the order they are given. Writes standard\n\
+         ONNX (QDQ form for quantization) that onnxruntime runs, and prints sizes and what each\n\
+         step did. --report writes everything as JSON (recipe, sizes raw and gzip, layers, ranges).",
+        &[
+            ("-o, --out OUT.onnx", "where to write the compressed model (required)"),
+            ("--recipe RECIPE.json", "the recipe: {\"steps\": [{\"quantize\": {\"mode\": \"static\"}}]} (see README)"),
+            (
+                "--quantize KIND",
+                "int8-weights: int8 weights + DequantizeLinear, float compute\n\
+                 int8: static QDQ, weights and activations (needs --calib or --calib-random)\n\
+                 int8-dynamic: MatMul/Gemm with activations quantized at run time",
+            ),
+            ("--prune METHOD:RATIO", "unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25, nm:2:4"),
+            (
+                "--prune-auto [METHOD:]TARGET[:MAX_ERROR]",
+                "choose per-layer ratios: TARGET share of the weights pruned (e.g. 0.5), keeping\n\
+                 the output's relative L2 error under MAX_ERROR (e.g. 0.1 ≈ 20 dB SQNR);\n\
+                 METHOD unstructured (default), vector or kernel. Scans each layer on up to 32\n\
+                 calibration samples (random ones without --calib); the report lists the ratios",
+            ),
+            ("--prune-global", "unstructured pruning with one threshold across layers"),
+            (
+                "--binarize weights|xnor",
+                "XNOR-Net: weights α·sign(w), α per output channel (first and last layers stay\n\
+                 float); xnor also binarizes the layers' inputs, which pare runs on XOR + popcount",
+            ),
+            (
+                "--prune-correct bias|lsq",
+                "after each masking --prune step, correct from calibration data: bias shifts\n\
+                 biases to the original mean outputs; lsq also refits the kept weights by\n\
+                 least squares (needs --calib or --calib-random)",
+            ),
+            ("--per-channel, --per-tensor", "weight scale granularity (default per-channel)"),
+            (
+                "--symmetric, --asymmetric",
+                "both weights and activations symmetric (zero point 0) or affine;\n\
+                 default: symmetric int8 weights, affine uint8 activations",
+            ),
+            ("--calib-method METHOD", "minmax (default), percentile:99.99, entropy or mse"),
+            ("--exclude NODE_OR_OPTYPE", "leave this node (or every node of this op type) alone in every step; repeatable"),
+            ("--calib FILE.npz", "calibration samples: keys are input names, the first axis indexes samples"),
+            ("--calib-random N", "N seeded random samples instead (a data-free try; real data is better)"),
+            ("--seed N", "first seed of random samples (--calib-random, comparison; default 0)"),
+            ("--dim NAME=SIZE", "size of a symbolic dim for random samples (default 1; repeatable)"),
+            ("--shape INPUT=D0,D1,...", "whole shape of a random input"),
+            (
+                "--compare-inputs FILE.npz",
+                "compare the compressed model with the original on these samples\n\
+                 (default: up to 16 calibration samples, else 16 seeded random ones)",
+            ),
+            ("--no-compare", "skip the comparison"),
+            ("--report FILE.json", "write the full report as JSON (with the comparison)"),
+            ("--print-recipe", "print the recipe as JSON (e.g. to save the short flags as a file)"),
+            ("-h, --help", "this help"),
+        ],
+    )
+}
+
+/// The recipe: the --recipe file to read, or the short flags in command-line order made into
+/// steps (`Recipe::from_flags` in the issue's words).
+pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
+    let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
+    let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global"];
+    let valued_modifiers = ["calib-method", "exclude", "prune-correct"];
+    if let Some(path) = parsed.value("recipe") {
+        if let Some((flag, _)) = step_flags.first() {
+            return Err(UsageError(format!("--{flag} and --recipe both describe steps: give one or the other")));
+        }
+        if let Some(m) = modifiers.iter().find(|m| parsed.flag(m)).or(valued_modifiers.iter().find(|m| parsed.value(m).is_some())) {
+            return Err(UsageError(format!("--{m} modifies the short flags; with --recipe, set it in the recipe file")));
+        }
+        return Ok(RecipeSource::File(path.to_string()));
+    }
+    if step_flags.is_empty() {
+        return Err(UsageError("nothing to do: give --quantize, --prune, --binarize or --recipe (see `pare compress --help`)".into()));
+    }
+    if parsed.flag("per-channel") && parsed.flag("per-tensor") {
+        return Err(UsageError("--per-channel and --per-tensor contradict each other".into()));
+    }
+    if parsed.flag("symmetric") && parsed.flag("asymmetric") {
+        return Err(UsageError("--symmetric and --asymmetric contradict each other".into()));
+    }
+    if parsed.value("prune-correct").is_some() && !step_flags.iter().any(|(f, _)| f.starts_with("prune")) {
+        return Err(UsageError("--prune-correct corrects --prune steps, but there is none".into()));
+    }
+    let mut steps = Vec::new();
+    for (flag, value) in step_flags {
+        steps.push(match flag {
+            "quantize" => Step::Quantize(quantize_spec(value, parsed)?),
+            "prune-auto" => Step::Prune(prune_auto_spec(value, parsed.value("prune-correct"), &parsed.values("exclude"))?),
+            "binarize" => Step::Binarize(binarize_spec(value, &parsed.values("exclude"))?),
+            _ => Step::Prune(prune_spec(value, parsed.flag("prune-global"), parsed.value("prune-correct"), &parsed.values("exclude"))?),
+        });
+    }
+    let recipe = Recipe { steps };
+    recipe.validate().map_err(|e| UsageError(e.to_string()))?;
+    Ok(RecipeSource::Flags(recipe))
+}
+
+/// `--binarize weights` (binary weights, float compute) or `--binarize xnor` (binary weights and
+/// inputs: XOR + popcount in pare's runtime).
+fn binarize_spec(kind: &str, exclude: &[&str]) -> Result<BinarizeSpec, UsageError> {
+    let activations = match kind {
+        "weights" => false,
+        "xnor" => true,
+        other => return Err(UsageError(format!("--binarize `{other}`: expected weights or xnor"))),
+    };
+    Ok(BinarizeSpec { activations, exclude: exclude.iter().map(|e| e.to_string()).collect(), ..BinarizeSpec::default() })
+}
+
+fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError> {
+    let mode = match kind {
+        "int8-weights" => Mode::Weights,
+        "int8" => Mode::Static,
+        "int8-dynamic" => Mode::Dynamic,
+        other => {
+            return Err(UsageError(format!("--quantize `{other}`: expected int8-weights, int8 or int8-dynamic")));
+        }
+    };
+    let mut spec = QuantizeSpec::new(mode);
+    if parsed.flag("per-tensor") {
+        spec.per_channel = false;
+    }
+    if parsed.flag("symmetric") {
+        spec.symmetric_weights = true;
+        spec.symmetric_activations = true;
+    }
+    if parsed.flag("asymmetric") {
+        spec.symmetric_weights = false;
+        spec.symmetric_activations = false;
+    }
+    if let Some(method) = parsed.value("calib-method") {
+        let (name, arg) = method.split_once(':').map_or((method, None), |(n, a)| (n, Some(a)));
+        spec.calibration.method = match name {
+            "minmax" => CalibrationMethod::Minmax,
+            "percentile" => CalibrationMethod::Percentile,
+            "entropy" => CalibrationMethod::Entropy,
+            "mse" => CalibrationMethod::Mse,
+            _ => {
+                return Err(UsageError(format!(
+                    "--calib-method `{method}`: expected minmax, percentile:P (e.g. percentile:99.99), entropy or mse"
+                )));
+            }
+        };
+        match (name, arg) {
+            ("percentile", Some(p)) => {
+                spec.calibration.percentile =
+                    p.parse().map_err(|_| UsageError(format!("--calib-method percentile:{p}: `{p}` is not a number")))?;
+            }
+            ("percentile", None) => {}
+            (_, Some(_)) => return Err(UsageError(format!("--calib-method {name} takes no `:` argument"))),
+            _ => {}
+        }
+    }
+    spec.exclude = parsed.values("exclude").iter().map(|s| s.to_string()).collect();
+    Ok(spec)
+}
+
+/// `unstructured:0.5`, `filter:0.25`, `nm:2:4` → the prune step's JSON, checked by its spec.
+fn prune_spec(
+    text: &str,
+    global: bool,
+    correct: Option<&str>,
+    exclude: &[&str],
+) -> Result<PruneSpec, UsageError> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let bad = || UsageError(format!("--prune `{text}`: expected METHOD:RATIO (unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25) or nm:N:M"));
+    let mut json = serde_json::Map::new();
+    match parts.as_slice() {
+        ["nm", n, m] => {
+            json.insert("method".into(), "nm".into());
+            json.insert("n".into(), n.parse::<u64>().map_err(|_| bad())?.into());
+            json.insert("m".into(), m.parse::<u64>().map_err(|_| bad())?.into());
+        }
+        [method, ratio] => {
+            json.insert("method".into(), (*method).into());
+            json.insert("ratio".into(), ratio.parse::<f64>().map_err(|_| bad())?.into());
+            if global {
+                json.insert("scope".into(), "global".into());
+            }
+        }
+        _ => return Err(bad()),
+    }
+    if let Some(c) = correct {
+        if !["bias", "lsq"].contains(&c) {
+            return Err(UsageError(format!("--prune-correct `{c}`: expected bias or lsq")));
+        }
+        json.insert("correct".into(), c.into());
+    }
+    if !exclude.is_empty() {
+        json.insert("exclude".into(), exclude.iter().map(|e| serde_json::Value::from(*e)).collect());
+    }
+    serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| UsageError(format!("--prune `{text}`: {e}")))
+}
+
+/// `0.5`, `0.5:0.1`, `kernel:0.6:0.05` → an auto prune step, checked by its spec.
+fn prune_auto_spec(text: &str, correct: Option<&str>, exclude: &[&str]) -> Result<PruneSpec, UsageError> {
+    let bad = |why: &str| UsageError(format!("--prune-auto `{text}`: {why} (expected [METHOD:]TARGET[:MAX_ERROR], e.g. 0.5 or 0.5:0.1)"));
+    let mut parts: Vec<&str> = text.split(':').collect();
+    let method = match parts.first() {
+        Some(first) if first.parse::<f64>().is_err() => parts.remove(0),
+        _ => "unstructured",
+    };
+    let number = |s: &str, what: &str| s.parse::<f64>().map_err(|_| bad(&format!("{what} `{s}` is not a number")));
+    let mut auto = serde_json::Map::new();
+    match parts.as_slice() {
+        [target] => {
+            auto.insert("target".into(), number(target, "TARGET")?.into());
+        }
+        [target, max_error] => {
+            auto.insert("target".into(), number(target, "TARGET")?.into());
+            auto.insert("max_error".into(), number(max_error, "MAX_ERROR")?.into());
+        }
+        _ => return Err(bad("wrong number of `:` parts")),
+    }
+    let mut json = serde_json::Map::new();
+    json.insert("method".into(), method.into());
+    json.insert("auto".into(), serde_json::Value::Object(auto));
+    if let Some(c) = correct {
+        if !["bias", "lsq"].contains(&c) {
+            return Err(UsageError(format!("--prune-correct `{c}`: expected bias or lsq")));
+        }
+        json.insert("correct".into(), c.into());
+    }
+    if !exclude.is_empty() {
+        json.insert("exclude".into(), exclude.iter().map(|e| serde_json::Value::from(*e)).collect());
+    }
+    let spec: PruneSpec =
+        serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| bad(&e.to_string()))?;
+    spec.validate().map_err(|e| bad(&e))?;
+    Ok(spec)
+}
+

@@ -1,0 +1,265 @@
+//! One compress job, the same for every interface: compress a model with a recipe, then compare
+//! the result with the original on held-back samples, and say what it cost. The native CLI and
+//! `npx pare` run [`run_compress_command`] (command line → files to write + text to print); the
+//! page and the wasm API run [`run_job`] with samples they already have.
+//!
+//! Rules that hold everywhere:
+//! - Bad user input (an unreadable `--compare-inputs`, a recipe that does not parse, sizes that
+//!   do not fit) is checked before any work starts.
+//! - Comparison samples: `--compare-inputs`, else the first 16 calibration samples (said to be
+//!   not held-out), else 16 seeded random ones at sizes the model runs on
+//!   (`runtime::input_sizes`).
+//! - A failed comparison never loses the work: the compressed model is still returned (and
+//!   written), the command succeeds with a warning, and the report carries the error.
+
+use serde::Serialize;
+
+use super::args::UsageError;
+use super::compress_command::{CalibrationSource, CompressCommand, RecipeSource, compress_help, parse_compress_command};
+use super::compress_text::render_compress_summary;
+use crate::compare::{CompareOptions, CompareReport, TextOptions, compare_models, render_text};
+use crate::compress::{CompressError, CompressReport, ProgressFn, Recipe, compress};
+use crate::error::ErrorKind;
+use crate::ir::Model;
+use crate::runtime::random_inputs::declared_inputs;
+use crate::runtime::{Dataset, InputSet, InputSpec, RandomInputs, SizeChoice};
+
+/// Samples the comparison uses when neither compare inputs nor calibration data are given, and
+/// at most how many calibration samples it reuses.
+pub const COMPARE_SAMPLES: usize = 16;
+
+/// Reads the files a command line names (the CLI from disk, `npx pare` through Node's fs).
+pub trait Files {
+    fn read(&mut self, path: &str) -> Result<Vec<u8>, String>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    #[error("cannot read `{path}`: {reason}")]
+    Read { path: String, reason: String },
+    #[error("`{path}`: {message}")]
+    File { path: String, message: String, kind: ErrorKind },
+    #[error(transparent)]
+    Compress(#[from] CompressError),
+    #[error(transparent)]
+    Pare(#[from] crate::Error),
+    #[error("{0}")]
+    Sizes(String),
+}
+
+impl WorkflowError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            WorkflowError::Usage(e) => e.kind(),
+            WorkflowError::Read { .. } => ErrorKind::BadArgument,
+            WorkflowError::File { kind, .. } => *kind,
+            WorkflowError::Compress(e) => e.kind(),
+            WorkflowError::Pare(e) => e.kind(),
+            WorkflowError::Sizes(_) => ErrorKind::BadInput,
+        }
+    }
+
+    /// True for a command line that does not parse (exit code 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, WorkflowError::Usage(_))
+    }
+}
+
+/// What a command produced: files to write (all of them, and only if the command succeeded),
+/// text for stdout, warnings for stderr.
+#[derive(Clone, Debug, Default)]
+pub struct CommandOutput {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub stdout: String,
+    pub warnings: Vec<String>,
+}
+
+/// Where the comparison's samples come from.
+#[derive(Clone, Debug)]
+pub enum CompareSamples {
+    /// Skip the comparison.
+    None,
+    /// Held-out samples, described (`from heldout.npz`).
+    Given(Dataset, String),
+    /// The first calibration samples, else random ones.
+    Default,
+}
+
+/// A compress job: the model, the recipe, calibration samples, what to compare on, and how to
+/// make random samples (seed, sizes the caller fixed).
+pub struct Job<'a> {
+    pub model: &'a Model,
+    pub recipe: &'a Recipe,
+    pub calibration: Option<&'a Dataset>,
+    pub compare: CompareSamples,
+    pub random: RandomInputs,
+}
+
+/// What a job produced.
+#[derive(Clone, Debug, Serialize)]
+pub struct JobResult {
+    #[serde(skip)]
+    pub model: Model,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    pub report: CompressReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare: Option<CompareReport>,
+    /// Why the comparison failed (the compressed model is still there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare_error: Option<String>,
+    /// Sizes of random samples, when any were made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_sizes: Option<SizeChoice>,
+    pub warnings: Vec<String>,
+}
+
+/// Compresses, then compares (see the module docs for the rules).
+pub fn run_job(job: Job, progress: ProgressFn) -> Result<JobResult, WorkflowError> {
+    let (compressed, report) = compress(job.model, job.recipe, job.calibration, progress)?;
+    let bytes = crate::onnx::encode_model(&compressed);
+    let mut result = JobResult {
+        model: compressed,
+        bytes,
+        report,
+        compare: None,
+        compare_error: None,
+        input_sizes: None,
+        warnings: Vec::new(),
+    };
+    let samples = match job.compare {
+        CompareSamples::None => return Ok(result),
+        CompareSamples::Given(data, source) => Ok((data.samples, source)),
+        CompareSamples::Default => match job.calibration {
+            Some(c) => {
+                let n = c.len().min(COMPARE_SAMPLES);
+                Ok((c.samples[..n].to_vec(), format!("{n} of the calibration samples (not held-out data)")))
+            }
+            None => random_samples(job.model, job.random, COMPARE_SAMPLES, &mut result.input_sizes),
+        },
+    };
+    let outcome = samples.and_then(|(samples, input_source)| {
+        let options = CompareOptions { intermediates: true, input_source };
+        compare_models(job.model, &result.model, &samples, &options).map_err(|e| e.to_string())
+    });
+    match outcome {
+        Ok(c) => result.compare = Some(c),
+        Err(e) => {
+            result.warnings.push(format!("the comparison failed, so the error of the compressed model is not measured: {e}"));
+            result.compare_error = Some(e);
+        }
+    }
+    Ok(result)
+}
+
+/// `count` random samples at sizes the model runs on; the sizes go to `sizes`.
+fn random_samples(
+    model: &Model,
+    mut random: RandomInputs,
+    count: usize,
+    sizes: &mut Option<SizeChoice>,
+) -> Result<(Vec<InputSet>, String), String> {
+    let seed = random.seed;
+    let (data, choice) = super::samples::random_dataset(model, &mut random, count).map_err(|e| e.to_string())?;
+    *sizes = Some(choice);
+    Ok((data.samples, format!("{count} random samples, seed {seed}")))
+}
+
+/// Runs `pare compress ARGV…`: parses, reads what the command line names, runs the job, and
+/// returns the files to write and the text to print. Progress goes to `progress`.
+pub fn run_compress_command(argv: &[String], files: &mut dyn Files, progress: ProgressFn) -> Result<CommandOutput, WorkflowError> {
+    let Some(command) = parse_compress_command(argv)? else {
+        return Ok(CommandOutput { stdout: format!("{}\n", compress_help()), ..CommandOutput::default() });
+    };
+    let mut stdout = String::new();
+    let recipe = match &command.recipe {
+        RecipeSource::Flags(recipe) => recipe.clone(),
+        RecipeSource::File(path) => {
+            let bytes = read(files, path)?;
+            let text = String::from_utf8(bytes).map_err(|_| file_error(path, "it is not UTF-8 text", ErrorKind::InvalidRecipe))?;
+            Recipe::from_json(&text).map_err(|e| file_error(path, &e.to_string(), e.kind()))?
+        }
+    };
+    if command.print_recipe {
+        stdout.push_str(&recipe.to_json());
+        stdout.push('\n');
+    }
+    let model_bytes = read(files, &command.model)?;
+    let model = crate::onnx::decode_model(&model_bytes).map_err(|e| file_error(&command.model, &e.to_string(), e.kind()))?;
+    let specs = declared_inputs(&model.graph);
+    let mut random = random_inputs(&command, &specs)?;
+    // Everything the user named is read and checked before the work starts.
+    let compare = match (&command.compare_inputs, command.no_compare) {
+        (_, true) => CompareSamples::None,
+        (Some(path), false) => CompareSamples::Given(read_dataset(files, path, &specs)?, format!("from {path}")),
+        (None, false) => CompareSamples::Default,
+    };
+    let mut input_sizes = None;
+    let calibration = match &command.calibration {
+        CalibrationSource::None => None,
+        CalibrationSource::File(path) => Some(read_dataset(files, path, &specs)?),
+        CalibrationSource::Random(n) => {
+            let (data, choice) = super::samples::random_dataset(&model, &mut random, *n)?;
+            input_sizes = Some(choice);
+            Some(data)
+        }
+    };
+    if let Some(choice) = &input_sizes {
+        stdout.push_str(&format!("random inputs: {}\n", choice.summary()));
+    }
+    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random };
+    let mut result = run_job(job, progress)?;
+    if result.input_sizes.is_none() {
+        result.input_sizes = input_sizes;
+    } else if let Some(choice) = &result.input_sizes {
+        stdout.push_str(&format!("random inputs for the comparison: {}\n", choice.summary()));
+    }
+    stdout.push_str(&render_compress_summary(&result.report, &command.out));
+    if let Some(c) = &result.compare {
+        stdout.push_str(&render_text(c, &TextOptions { worst_intermediates: Some(5) }));
+    }
+    let mut output = CommandOutput { files: vec![(command.out.clone(), std::mem::take(&mut result.bytes))], stdout, warnings: result.warnings.clone() };
+    if let Some(path) = &command.report {
+        let json = serde_json::json!({
+            "model": command.model,
+            "output": command.out,
+            "recipe": recipe,
+            "calibration_samples": calibration.as_ref().map(Dataset::len),
+            "report": result.report,
+            "compare": result.compare,
+            "compare_error": result.compare_error,
+            "input_sizes": result.input_sizes,
+            "warnings": result.warnings,
+        });
+        let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+        output.files.push((path.clone(), text.into_bytes()));
+        output.stdout.push_str(&format!("report: {path}\n"));
+    }
+    Ok(output)
+}
+
+fn read(files: &mut dyn Files, path: &str) -> Result<Vec<u8>, WorkflowError> {
+    files.read(path).map_err(|reason| WorkflowError::Read { path: path.to_string(), reason })
+}
+
+fn file_error(path: &str, message: &str, kind: ErrorKind) -> WorkflowError {
+    WorkflowError::File { path: path.to_string(), message: message.to_string(), kind }
+}
+
+/// Stacked samples from an `.npz` file, checked against the model's inputs.
+pub fn read_dataset(files: &mut dyn Files, path: &str, specs: &[InputSpec]) -> Result<Dataset, WorkflowError> {
+    let bytes = read(files, path)?;
+    let arrays = crate::npz::read_npz(&bytes).map_err(|e| file_error(path, &e.to_string(), e.kind()))?;
+    Dataset::from_stacked(arrays, specs).map_err(|e| file_error(path, &e.to_string(), e.kind()))
+}
+
+/// The seed and the sizes the command line fixes, checked against the model's inputs.
+fn random_inputs(command: &CompressCommand, specs: &[InputSpec]) -> Result<RandomInputs, WorkflowError> {
+    let mut random = RandomInputs::new(command.seed);
+    random.dims.extend(command.dims.iter().cloned());
+    random.shapes.extend(command.shapes.iter().cloned());
+    random.check_dims(specs).map_err(|e| UsageError(e.to_string()))?;
+    Ok(random)
+}
