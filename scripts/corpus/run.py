@@ -399,6 +399,8 @@ def main():
         for col, cell in cells.items():
             exp = expected.get((mid, col))
             cell["outcome"] = judge(cell, exp)
+            if exp is None:
+                cell["detail"] = "not recorded in tests/corpus/expected.json" + (f": {cell['detail']}" if cell.get("detail") else "")
             if exp is not None and exp.get("reason"):
                 cell["reason"] = exp["reason"]
             if cell["outcome"] == "REGRESSED":
