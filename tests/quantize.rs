@@ -266,3 +266,92 @@ fn prune_then_quantize_keeps_every_pruned_zero() {
         }
     }
 }
+
+/// A float model from nodes and initializers: input `x` of `x_shape`, output `y`, opset 17.
+fn small_model(nodes: Vec<pare::ir::Node>, initializers: Vec<pare::ir::Initializer>, x_shape: &[usize]) -> Model {
+    use pare::ir::{Dim, Graph, OpsetImport, ValueInfo, dtype::onnx_code};
+    let graph = Graph {
+        name: "small".into(),
+        nodes,
+        initializers,
+        inputs: vec![ValueInfo::tensor("x", onnx_code::FLOAT, Some(x_shape.iter().map(|&d| Dim::known(d as i64)).collect()))],
+        outputs: vec![ValueInfo::tensor("y", onnx_code::FLOAT, None)],
+        ..Graph::default()
+    };
+    Model { opset_import: vec![OpsetImport { domain: String::new(), version: 17 }], graph, ..Model::default() }
+}
+
+fn values(n: usize, seed: usize) -> Vec<f32> {
+    (0..n).map(|i| (((i * 7919 + seed * 104_729) % 2001) as f32 / 1000.0 - 1.0) * 0.5).collect()
+}
+
+fn max_relative_error(a: &Model, b: &Model, x: &Tensor) -> f32 {
+    let run = |m: &Model| match &Session::new(m).unwrap().run(vec![("x".into(), x.clone())]).unwrap()[0].1 {
+        Tensor::F32(t) => t.iter().copied().collect::<Vec<f32>>(),
+        other => panic!("float output expected, got {}", other.type_name()),
+    };
+    let (ra, rb) = (run(a), run(b));
+    let scale = ra.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
+    ra.iter().zip(&rb).fold(0f32, |m, (p, q)| m.max((p - q).abs())) / scale
+}
+
+/// Found on a TF-exported audio model (basic-pitch, tests/corpus): every link of a chain of
+/// value-moving ops got its own Q/DQ pair and static INT8 wrote a file 1.9× the float one.
+/// Only the link that feeds a computing layer keeps one.
+#[test]
+fn chains_of_value_moving_ops_keep_one_qdq_pair_in_front_of_the_layer() {
+    use pare::ir::{Initializer, Node};
+    let model = small_model(
+        vec![
+            Node::new("Reshape", &["x", "shape"], &["r1"]),
+            Node::new("Reshape", &["r1", "shape"], &["r2"]),
+            Node::new("MatMul", &["r2", "w"], &["y"]),
+        ],
+        vec![
+            Initializer::new("shape", Tensor::from_vec(&[2], vec![1i64, 8]).unwrap()),
+            Initializer::new("w", Tensor::from_vec(&[8, 4], values(32, 1)).unwrap()),
+        ],
+        &[1, 8],
+    );
+    let x = Tensor::from_vec(&[1, 8], values(8, 2)).unwrap();
+    let calib = Dataset { samples: (0..4).map(|s| vec![("x".to_string(), Tensor::from_vec(&[1, 8], values(8, s + 3)).unwrap())]).collect() };
+    let spec = QuantizeSpec::new(Mode::Static);
+    let (q, _) = quantize(&model, spec, Some(&calib));
+    let quantized: Vec<&str> =
+        q.graph.nodes.iter().filter(|n| n.op_type == "QuantizeLinear").map(|n| n.inputs[0].as_str()).collect();
+    assert!(!quantized.contains(&"x"), "the first Reshape stays float, so its input needs no pair: {quantized:?}");
+    assert!(quantized.contains(&"r1"), "the Reshape feeding the MatMul reads a dequantized input: {quantized:?}");
+    assert!(max_relative_error(&model, &q, &x) < 0.05);
+}
+
+/// LSTM weights (most of an OCR recognizer's or a wake-word model's file) are stored int8
+/// weight-only in every mode, per gate row, and the model still computes the same.
+#[test]
+fn lstm_weights_are_stored_int8_in_every_mode() {
+    use pare::ir::{AttrValue, Initializer, Node};
+    let (input, hidden) = (8usize, 16usize);
+    let mut lstm = Node::new("LSTM", &["x", "W", "R"], &["y"]);
+    lstm.set_attribute("hidden_size", AttrValue::Int(hidden as i64));
+    let model = small_model(
+        vec![lstm],
+        vec![
+            Initializer::new("W", Tensor::from_vec(&[1, 4 * hidden, input], values(4 * hidden * input, 5)).unwrap()),
+            Initializer::new("R", Tensor::from_vec(&[1, 4 * hidden, hidden], values(4 * hidden * hidden, 6)).unwrap()),
+        ],
+        &[5, 1, input],
+    );
+    let x = Tensor::from_vec(&[5, 1, input], values(5 * input, 7)).unwrap();
+    let calib = Dataset { samples: vec![vec![("x".to_string(), x.clone())]] };
+    for mode in [Mode::Weights, Mode::Static, Mode::Dynamic] {
+        let (q, report) = quantize(&model, QuantizeSpec::new(mode), Some(&calib));
+        let lstm = q.graph.nodes.iter().find(|n| n.op_type == "LSTM").unwrap();
+        for slot in [1, 2] {
+            let dq = q.graph.nodes.iter().find(|n| n.outputs[0] == lstm.inputs[slot]).unwrap_or_else(|| panic!("{mode:?}: input {slot} has no producer"));
+            assert_eq!(dq.op_type, "DequantizeLinear", "{mode:?}");
+            assert_eq!(dq.attr_int("axis").unwrap(), Some(1), "{mode:?}: one scale per gate row");
+        }
+        assert!(q.graph.initializers.iter().all(|i| i.name != "W" && i.name != "R"), "{mode:?}: the float copies are gone");
+        assert!(report.after.bytes < report.before.bytes / 2, "{mode:?}: {} → {}", report.before.bytes, report.after.bytes);
+        assert!(max_relative_error(&model, &q, &x) < 0.05, "{mode:?}");
+    }
+}

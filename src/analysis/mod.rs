@@ -17,7 +17,7 @@ mod params;
 mod shapes;
 mod structure;
 mod summary;
-mod values;
+pub(crate) mod values;
 mod walk;
 mod weights;
 

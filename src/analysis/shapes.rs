@@ -34,6 +34,9 @@ pub struct ShapeReport {
     pub note: Option<String>,
     /// The input shapes the analysis assumed.
     pub inputs: Vec<InputUsed>,
+    /// How the sizes of open input dims were chosen (`runtime::input_sizes`), when any was open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<crate::runtime::SizeChoice>,
     /// Input dims nobody gave a size, which were taken as 1 (symbols by name, unnamed dims as
     /// `input[axis]`): FLOPs of an image model analysed at 1×1 mean little.
     pub defaulted_dims: Vec<String>,
@@ -95,10 +98,15 @@ pub fn declared_shapes(main: &Graph, dims: &HashMap<String, usize>) -> ShapeMap 
 /// Runs `model` once on random inputs and returns the shape of every value it saw, completed
 /// with declared shapes; falls back to declared shapes alone when the model cannot run.
 pub fn observe_shapes(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeReport) {
+    // Open dims get sizes the model runs on, not 1 (a 1×1 image fails pooling and says nothing).
+    let mut resolved = random.clone();
+    let sizes = crate::runtime::resolve_model_sizes(model, &mut resolved, &[]);
+    let random = &resolved;
     let mut shapes = declared_with_overrides(model, random);
     let mut report = ShapeReport {
         source: ShapeSource::Declared,
         note: None,
+        sizes,
         inputs: Vec::new(),
         defaulted_dims: defaulted_dims(model, random),
         known_values: 0,
@@ -154,6 +162,7 @@ pub fn declared_only(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeRe
     let report = ShapeReport {
         source: ShapeSource::Declared,
         note: Some("the model was not run (declared shapes asked for)".into()),
+        sizes: None,
         inputs: declared_inputs(model, &shapes),
         defaulted_dims: defaulted_dims(model, random),
         known_values: 0,

@@ -5,6 +5,7 @@
 //! it did (a [`StepReport`]), and the whole run reports sizes before and after.
 
 pub mod binarize;
+pub mod bytes;
 pub mod calibrate;
 pub mod error;
 pub mod prune;
@@ -15,6 +16,7 @@ pub mod weights;
 
 pub use error::CompressError;
 pub use recipe::{Recipe, Step};
+pub use bytes::ByteBreakdown;
 pub use report::{AutomaticUpgrade, CompressReport, SizeReport, StepReport};
 
 use crate::ir::{DuplicateName, Model, duplicate_names};
@@ -64,14 +66,31 @@ pub fn compress(
     recipe.validate()?;
     let before = SizeReport::of(model);
     let mut out = model.clone();
+    let mut notes = Vec::new();
+    let freed = weights::free_initializers_from_inputs(&mut out.graph);
+    if freed > 0 {
+        notes.push(format!(
+            "{freed} weight(s) were also listed as graph inputs (an exporter's keep_initializers_as_inputs): \
+             they are weights now, no longer inputs a caller could override, as onnxruntime recommends"
+        ));
+    }
     let mut steps = Vec::with_capacity(recipe.steps.len());
     let mut upgrades = Vec::new();
     for (index, step) in recipe.steps.iter().enumerate() {
         if let Some((need, why)) = step.needed_opset() {
-            if out.opset_version("").is_some_and(|have| have < need) {
-                let mut report = crate::convert::upgrade(&mut out, need).map_err(CompressError::Convert)?;
-                report.reason = Some(why.to_string());
-                upgrades.push(AutomaticUpgrade { step: index, report });
+            match out.opset_version("") {
+                Some(have) if have < need => {
+                    let mut report = crate::convert::upgrade(&mut out, need).map_err(CompressError::Convert)?;
+                    report.reason = Some(why.to_string());
+                    upgrades.push(AutomaticUpgrade { step: index, report });
+                }
+                // No node of the default domain yet (an sklearn model of ai.onnx.ml ops): the
+                // nodes a step adds come with their import, which changes nothing else.
+                None => {
+                    out.opset_import.push(crate::ir::OpsetImport { domain: String::new(), version: need });
+                    out.ir_version = out.ir_version.max(crate::convert::required_ir_version(need));
+                }
+                Some(_) => {}
             }
         }
         let duplicates_before = duplicate_names(&out);
@@ -91,7 +110,9 @@ pub fn compress(
         steps.push(report);
     }
     let after = SizeReport::of(&out);
-    Ok((out, CompressReport { before, after, steps, upgrades }))
+    let bytes_before = ByteBreakdown::of(model, before.bytes);
+    let bytes_after = ByteBreakdown::of(&out, after.bytes);
+    Ok((out, CompressReport { before, after, steps, bytes_before, bytes_after, upgrades, notes }))
 }
 
 /// The names a step made non-unique (`after` minus what the input already repeated), described

@@ -6,6 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::binarize::report::BinarizeReport;
+use super::bytes::ByteBreakdown;
 use super::prune::PruneReport;
 use super::quantize::QuantizeReport;
 use crate::convert::ConvertReport;
@@ -16,9 +17,15 @@ pub struct CompressReport {
     pub before: SizeReport,
     pub after: SizeReport,
     pub steps: Vec<StepReport>,
+    /// Where the bytes of the input and of the output go.
+    pub bytes_before: ByteBreakdown,
+    pub bytes_after: ByteBreakdown,
     /// Opset upgrades `compress` made by itself before a step that needed a newer opset.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub upgrades: Vec<AutomaticUpgrade>,
+    /// What `compress` changed by itself besides the steps (e.g. weights freed from the inputs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// An opset upgrade made for a step (`reason` says why), with the converter's report.

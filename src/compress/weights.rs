@@ -26,6 +26,19 @@ pub fn find_weight<'g>(graph: &'g Graph, value: &str) -> Option<(WeightSource, &
     constant_tensor(&graph.nodes[index]).map(|t| (WeightSource::Constant(index), t))
 }
 
+/// Removes the main graph's input entries that name an initializer (models exported with
+/// `keep_initializers_as_inputs`, the rule before IR 4): each such weight is overridable, so no
+/// pass could touch it. Returns how many were freed.
+pub fn free_initializers_from_inputs(graph: &mut Graph) -> usize {
+    let initializers: std::collections::HashSet<&str> = graph.initializers.iter().map(|i| i.name.as_str()).collect();
+    let (freed, kept): (Vec<_>, Vec<_>) = graph.inputs.iter().cloned().partition(|i| initializers.contains(i.name.as_str()));
+    graph.inputs = kept;
+    // Those nothing reads (BatchNorm's num_batches_tracked) were only there as inputs: drop them.
+    let freed_names: std::collections::HashSet<String> = freed.iter().map(|i| i.name.clone()).collect();
+    super::quantize::qdq::remove_orphaned(graph, &freed_names);
+    freed.len()
+}
+
 /// The tensor of a `Constant` node given as `value` (the other `value_*` forms hold scalars and
 /// lists, never layer weights).
 fn constant_tensor(node: &Node) -> Option<&Tensor> {
@@ -103,6 +116,19 @@ mod tests {
             initializers: vec![Initializer::new("w_init", Tensor::from_vec(&[1], vec![3.0f32]).unwrap())],
             ..Graph::default()
         }
+    }
+
+    #[test]
+    fn initializers_listed_as_inputs_become_weights() {
+        let mut g = graph_with_both();
+        g.inputs = vec![ValueInfo { name: "x".into(), ..Default::default() }, ValueInfo { name: "w_init".into(), ..Default::default() }];
+        assert!(find_weight(&g, "w_init").is_none(), "overridable: not a constant");
+        g.initializers.push(Initializer::new("unread", Tensor::scalar(1i64)));
+        g.inputs.push(ValueInfo { name: "unread".into(), ..Default::default() });
+        assert_eq!(free_initializers_from_inputs(&mut g), 2);
+        assert!(g.initializers.iter().all(|i| i.name != "unread"), "a freed weight nothing reads is dropped");
+        assert_eq!(g.inputs.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), vec!["x"], "real inputs stay");
+        assert!(find_weight(&g, "w_init").is_some());
     }
 
     #[test]

@@ -39,7 +39,8 @@ impl Names {
     /// A name that starts with `base` and is used nowhere in the model, reserved from now on.
     /// `base` itself when it is free, else `base_1`, `base_2`, …
     pub fn fresh(&mut self, base: &str) -> String {
-        let base = if base.is_empty() { "pare" } else { base };
+        let base = compact(if base.is_empty() { "pare" } else { base });
+        let base = base.as_str();
         if self.taken.insert(base.to_string()) {
             return base.to_string();
         }
@@ -62,6 +63,34 @@ impl Names {
     /// True if `name` is used in the model or was handed out.
     pub fn contains(&self, name: &str) -> bool {
         self.taken.contains(name)
+    }
+}
+
+/// Bases longer than this are shortened (see [`compact`]).
+const LONG_NAME: usize = 48;
+/// What a long base is shortened to, at most.
+const SHORT_NAME: usize = 40;
+
+/// `base` itself when short; else its trailing path segments (split at `/`, `;`, `:`) that fit
+/// in `SHORT_NAME` characters, or its last `SHORT_NAME` characters. TF and Paddle exports name
+/// values by their full scope path (`model_1/cq_t2010v2_1/conv1d_1;model_1/…/BiasAdd`, up to
+/// hundreds of characters); every QDQ pair repeats such a name eight times, which made a
+/// quantized file larger than the float one. The allocator keeps the result unique.
+fn compact(base: &str) -> String {
+    let chars = base.chars().count();
+    if chars <= LONG_NAME {
+        return base.to_string();
+    }
+    let mut start = None;
+    for (i, c) in base.char_indices() {
+        if matches!(c, '/' | ';' | ':') && base[i + 1..].chars().count() <= SHORT_NAME && i + 1 < base.len() {
+            start = Some(i + 1);
+            break;
+        }
+    }
+    match start {
+        Some(i) => base[i..].to_string(),
+        None => base.chars().skip(chars - SHORT_NAME).collect(),
     }
 }
 
@@ -169,6 +198,20 @@ mod tests {
         assert_eq!(names.fresh("new"), "new");
         assert_eq!(names.fresh("new"), "new_1");
         assert_eq!(names.fresh(""), "pare");
+    }
+
+    #[test]
+    fn long_scope_paths_are_cut_to_their_last_segments() {
+        let mut names = Names::default();
+        let long = "model_1/cq_t2010v2_1/conv1d_1;model_1/cq_t2010v2_1/conv1d_1/BiasAdd_dequantized";
+        assert_eq!(names.fresh(long), "conv1d_1/BiasAdd_dequantized");
+        assert_eq!(names.fresh(long), "conv1d_1/BiasAdd_dequantized_1", "still unique");
+        let no_separator = "x".repeat(60) + "_scale";
+        assert_eq!(names.fresh(&no_separator).chars().count(), 40);
+        assert!(names.fresh(&no_separator).ends_with("_scale_1"), "the second one gets a suffix");
+        assert_eq!(names.fresh("short/name_scale"), "short/name_scale", "short names are kept as they are");
+        let unicode = "é".repeat(50);
+        assert_eq!(names.fresh(&unicode), "é".repeat(40));
     }
 
     #[test]

@@ -109,10 +109,19 @@ pub fn resolve_sizes(
     data_shapes: &[(String, Vec<usize>)],
     metadata: &[(String, String)],
 ) -> SizeChoice {
+    let specs: Vec<InputSpec> = session.inputs().iter().filter(|s| !s.has_default).cloned().collect();
     for (name, shape) in data_shapes {
         random.shapes.entry(name.clone()).or_insert_with(|| shape.clone());
+        // A symbol the data fixes (`batch` = 2 in `a`) has that size in every other input too.
+        let declared = specs.iter().find(|s| &s.name == name).and_then(|s| s.shape.as_ref());
+        for (dim, &size) in declared.into_iter().flatten().zip(shape) {
+            if let DimValue::Symbol(symbol) = &dim.value {
+                if symbol != "?" && symbol.parse::<i64>().is_err() {
+                    random.dims.entry(symbol.clone()).or_insert(size);
+                }
+            }
+        }
     }
-    let specs: Vec<InputSpec> = session.inputs().iter().filter(|s| !s.has_default).cloned().collect();
     let open = open_dims(&specs, random);
     if open.is_empty() {
         return SizeChoice {
@@ -169,6 +178,19 @@ pub fn resolve_sizes(
         tried.last().map(String::as_str).unwrap_or("none")
     );
     SizeChoice { source: SizeSource::Unresolved, inputs: shapes_of(&specs, random), chosen: Vec::new(), tried, failure: Some(failure) }
+}
+
+/// [`resolve_sizes`] for a model not yet loaded into a session: `None` when no session can be
+/// built (the caller then falls back to declared sizes and reports why elsewhere) or when every
+/// dim is already fixed.
+pub fn resolve_model_sizes(
+    model: &crate::ir::Model,
+    random: &mut RandomInputs,
+    data_shapes: &[(String, Vec<usize>)],
+) -> Option<SizeChoice> {
+    let session = Session::new(model).ok()?;
+    let choice = resolve_sizes(&session, random, data_shapes, &model.metadata_props);
+    (choice.source != SizeSource::Fixed).then_some(choice)
 }
 
 fn dim_label(d: &OpenDim) -> String {

@@ -53,30 +53,11 @@ pub fn compress(
     }
     let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
         .map(|(samples, _)| Dataset { samples });
-    let on_progress = match get(&options, "onProgress").map_err(fail)? {
-        v if v.is_undefined() => None,
-        v => Some(
-            v.dyn_into::<js_sys::Function>()
-                .map_err(|v| fail(format_args!("`onProgress` must be a function, got {}", describe(&v))))?,
-        ),
-    };
-    let mut thrown: Option<JsValue> = None;
-    let mut progress = |p: &Progress| {
-        let (Some(callback), None) = (&on_progress, &thrown) else { return };
-        let report = Object::new();
-        let _ = set(&report, "step", &JsValue::from_f64(p.step as f64));
-        let _ = set(&report, "steps", &JsValue::from_f64(p.steps as f64));
-        let _ = set(&report, "stage", &JsValue::from_str(&p.stage));
-        let _ = set(&report, "done", &JsValue::from_f64(p.done as f64));
-        let _ = set(&report, "total", &JsValue::from_f64(p.total as f64));
-        if let Err(e) = callback.call1(&JsValue::UNDEFINED, &report) {
-            thrown = Some(e);
-        }
-    };
-    let (compressed, report) = compress_model(&model, &recipe, calibration.as_ref(), &mut progress)?;
-    if let Some(e) = thrown {
-        return Err(ApiError::Thrown(e));
-    }
+    let mut forwarder = ProgressForwarder::from_options(&options)?;
+    let mut progress = |p: &Progress| forwarder.report(p);
+    let outcome = compress_model(&model, &recipe, calibration.as_ref(), &mut progress);
+    forwarder.finish()?;
+    let (compressed, report) = outcome?;
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     let result = Object::new();
     let model_out = Uint8Array::from(&encode_model(&compressed)[..]);
@@ -86,6 +67,47 @@ pub fn compress(
     let recipe = recipe.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the recipe: {e}")))?;
     set(&result, "recipe", &recipe).map_err(fail)?;
     Ok(result.into())
+}
+
+/// `options.onProgress`, called with `{step, steps, stage, done, total}`. The first exception it
+/// throws stops the calls and is rethrown once the work returns.
+struct ProgressForwarder {
+    callback: Option<js_sys::Function>,
+    thrown: Option<JsValue>,
+}
+
+impl ProgressForwarder {
+    fn from_options(options: &JsValue) -> JsResult<ProgressForwarder> {
+        let callback = match get(options, "onProgress").map_err(fail)? {
+            v if v.is_undefined() => None,
+            v => Some(
+                v.dyn_into::<js_sys::Function>()
+                    .map_err(|v| fail(format_args!("`onProgress` must be a function, got {}", describe(&v))))?,
+            ),
+        };
+        Ok(ProgressForwarder { callback, thrown: None })
+    }
+
+    fn report(&mut self, p: &Progress) {
+        let (Some(callback), None) = (&self.callback, &self.thrown) else { return };
+        let report = Object::new();
+        let _ = set(&report, "step", &JsValue::from_f64(p.step as f64));
+        let _ = set(&report, "steps", &JsValue::from_f64(p.steps as f64));
+        let _ = set(&report, "stage", &JsValue::from_str(&p.stage));
+        let _ = set(&report, "done", &JsValue::from_f64(p.done as f64));
+        let _ = set(&report, "total", &JsValue::from_f64(p.total as f64));
+        if let Err(e) = callback.call1(&JsValue::UNDEFINED, &report) {
+            self.thrown = Some(e);
+        }
+    }
+
+    /// The callback's exception, if it threw.
+    fn finish(self) -> JsResult<()> {
+        match self.thrown {
+            Some(e) => Err(ApiError::Thrown(e)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A recipe object or its JSON text, parsed as the CLI parses a recipe file (same messages).
@@ -161,31 +183,11 @@ pub fn compress_job(
         v if v.is_undefined() => crate::runtime::RandomInputs::new(0),
         v => super::random_options::read_random(&v, "random")?.generator,
     };
-    let on_progress = match get(&options, "onProgress").map_err(fail)? {
-        v if v.is_undefined() => None,
-        v => Some(
-            v.dyn_into::<js_sys::Function>()
-                .map_err(|v| fail(format_args!("`onProgress` must be a function, got {}", describe(&v))))?,
-        ),
-    };
-    let mut thrown: Option<JsValue> = None;
-    let mut progress = |p: &Progress| {
-        let (Some(callback), None) = (&on_progress, &thrown) else { return };
-        let report = Object::new();
-        let _ = set(&report, "step", &JsValue::from_f64(p.step as f64));
-        let _ = set(&report, "steps", &JsValue::from_f64(p.steps as f64));
-        let _ = set(&report, "stage", &JsValue::from_str(&p.stage));
-        let _ = set(&report, "done", &JsValue::from_f64(p.done as f64));
-        let _ = set(&report, "total", &JsValue::from_f64(p.total as f64));
-        if let Err(e) = callback.call1(&JsValue::UNDEFINED, &report) {
-            thrown = Some(e);
-        }
-    };
+    let mut forwarder = ProgressForwarder::from_options(&options)?;
+    let mut progress = |p: &Progress| forwarder.report(p);
     let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random };
     let outcome = run_job(job, &mut progress);
-    if let Some(e) = thrown {
-        return Err(ApiError::Thrown(e));
-    }
+    forwarder.finish()?;
     let result = outcome.map_err(|e| ApiError::new(e.kind(), e))?;
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     let object = Object::new();

@@ -141,6 +141,8 @@ pub(super) fn random_samples(model: &Model, request: &RandomRequest) -> JsResult
     if let Some(failure) = choice.failure {
         return Err(ApiError::new(ErrorKind::BadInput, failure));
     }
+    // The source names what the caller asked for, as the CLI does; the sizes chosen are in the samples.
+    let source = describe_source(&request.generator);
     let request = &RandomRequest { generator, count: request.count };
     let per_sample = elements_per_sample(&specs, &request.generator)?;
     let total = per_sample.checked_mul(request.count).filter(|&n| n <= MAX_TOTAL_ELEMENTS);
@@ -152,7 +154,7 @@ pub(super) fn random_samples(model: &Model, request: &RandomRequest) -> JsResult
         )));
     }
     let sets = random_input_sets(model, &request.generator, request.count)?;
-    Ok((sets, describe_source(&request.generator)))
+    Ok((sets, source))
 }
 
 /// "random inputs, seed 3" plus the dims and shapes set (sorted, so the text is stable).

@@ -172,7 +172,7 @@ pub fn compress_help() -> String {
             ("--calib FILE.npz", "calibration samples: keys are input names, the first axis indexes samples"),
             ("--calib-random N", "N seeded random samples instead (a data-free try; real data is better)"),
             ("--seed N", "first seed of random samples (--calib-random, comparison; default 0)"),
-            ("--dim NAME=SIZE", "size of a symbolic dim for random samples (default 1; repeatable)"),
+            ("--dim NAME=SIZE", "size of a symbolic dim for random samples (default: sizes the model runs on; repeatable)"),
             ("--shape INPUT=D0,D1,...", "whole shape of a random input"),
             (
                 "--compare-inputs FILE.npz",

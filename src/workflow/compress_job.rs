@@ -129,6 +129,14 @@ pub fn run_job(job: Job, progress: ProgressFn) -> Result<JobResult, WorkflowErro
         input_sizes: None,
         warnings: Vec::new(),
     };
+    if result.report.after.bytes > result.report.before.bytes {
+        result.warnings.push(format!(
+            "the compressed file ({} bytes) is larger than the input ({} bytes); where the bytes go: {}",
+            result.report.after.bytes,
+            result.report.before.bytes,
+            super::compress_text::breakdown(&result.report.bytes_after)
+        ));
+    }
     let samples = match job.compare {
         CompareSamples::None => return Ok(result),
         CompareSamples::Given(data, source) => Ok((data.samples, source)),

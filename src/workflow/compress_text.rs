@@ -1,7 +1,7 @@
 //! The text `pare compress` prints (both CLIs print this very string): sizes before and after,
 //! automatic opset upgrades, and what each step did, kept in float or skipped, and why.
 
-use crate::compress::{CompressReport, StepReport};
+use crate::compress::{ByteBreakdown, CompressReport, StepReport};
 
 /// `writeln!` into a String (writing to a String cannot fail).
 macro_rules! outln {
@@ -26,6 +26,14 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
         super::human::bytes(a.gzip_bytes as u64),
         a.gzip_bytes as f64 / b.gzip_bytes.max(1) as f64
     );
+    if a.bytes > b.bytes {
+        outln!(o, "the file is larger than the input; where the bytes go:");
+        outln!(o, "  before: {}", breakdown(&report.bytes_before));
+        outln!(o, "  after:  {}", breakdown(&report.bytes_after));
+    }
+    for note in &report.notes {
+        outln!(o, "note: {note}");
+    }
     for upgrade in &report.upgrades {
         outln!(o, "before step {}: {}", upgrade.step + 1, upgrade.report.summary());
     }
@@ -117,4 +125,15 @@ fn print_auto(o: &mut String, a: &crate::compress::prune::auto::AutoReport) {
     }
     outln!(o, "    predicted error {:.4}, measured {:.4}; {}", a.predicted_error, a.measured_error, a.outcome);
     outln!(o, "    reuse as: \"ratios\": {}", serde_json::to_string(&a.ratios).unwrap_or_default());
+}
+
+/// `weights float32 1.2 MiB, int8 300 KiB; quantization parameters 2 KiB; graph and names 40 KiB`.
+pub fn breakdown(b: &ByteBreakdown) -> String {
+    let weights: Vec<String> = b.weights.iter().map(|w| format!("{} {}", w.dtype, super::human::bytes(w.bytes as u64))).collect();
+    let weights = if weights.is_empty() { "none".to_string() } else { weights.join(", ") };
+    format!(
+        "weights {weights}; quantization parameters {}; graph and names {}",
+        super::human::bytes(b.quantization_parameters as u64),
+        super::human::bytes(b.graph as u64)
+    )
 }

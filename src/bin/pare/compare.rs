@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use pare::compare::{CompareOptions, CompareReport, TextOptions, compare_models, random_input_sets, render_text};
+use pare::compare::{CompareOptions, CompareReport, TextOptions, compare_models, render_text};
 use pare::ir::Model;
 use pare::runtime::random_inputs::declared_inputs;
 use pare::runtime::{Dataset, InputSet, RandomInputs};
@@ -46,7 +46,7 @@ fn help() -> String {
             ("--random", "seeded random samples: floats uniform in [-1, 1), integers in [0, 4)"),
             ("--seed N", "seed of the random samples (default 0; sample 0 is what `pare run --random` feeds)"),
             ("--samples N", "how many samples: random ones (default 8), or the first N of the .npz"),
-            ("--dim NAME=SIZE", "size of symbolic dim NAME for random samples (default 1; repeatable)"),
+            ("--dim NAME=SIZE", "size of symbolic dim NAME for random samples (default: sizes the model runs on)"),
             ("--shape INPUT=D0,D1,...", "whole shape of random input INPUT (for unnamed dims)"),
             ("--json", "print the full report as JSON (every intermediate; SQNR null when exact)"),
             (
@@ -79,11 +79,16 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let candidate = load_model(candidate_path)?;
     let (inputs, input_source) = match (parsed.value("inputs"), random) {
         (Some(file), _) => npz_samples(file, &reference, samples)?,
-        (None, random) => {
+        (None, mut random) => {
             let count = samples.unwrap_or(DEFAULT_RANDOM_SAMPLES);
             random.check_dims(&declared_inputs(&reference.graph)).map_err(|e| CliError::Usage(e.to_string()))?;
-            let sets = random_input_sets(&reference, &random, count).map_err(pare::Error::from)?;
-            (sets, format!("random inputs, seed {}", random.seed))
+            // Open dims get sizes the reference runs on (pare::runtime::input_sizes), said on stderr.
+            let (data, sizes) =
+                pare::workflow::random_dataset(&reference, &mut random, count).map_err(|e| CliError::Failed(e.to_string()))?;
+            if sizes.source != pare::runtime::SizeSource::Fixed {
+                eprintln!("pare: input sizes: {}", sizes.summary());
+            }
+            (data.samples, format!("random inputs, seed {}", random.seed))
         }
     };
     let options = CompareOptions { intermediates: true, input_source };

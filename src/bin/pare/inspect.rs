@@ -26,10 +26,10 @@ fn help() -> String {
          says so. FLOPs = 2 × MACs for convolutions and matrix products; see the JSON for every node.",
         &[
             ("--json", "print the full analysis as JSON (every node, every finding)"),
-            ("--dim NAME=SIZE", "size of symbolic input dim NAME, e.g. --dim batch=8 (default 1)"),
+            ("--dim NAME=SIZE", "size of symbolic input dim NAME, e.g. --dim batch=8 (default: sizes the model runs on)"),
             (
                 "--shape INPUT=D0,D1,...",
-                "whole shape of input INPUT, e.g. --shape x=1,3,48,192\n(for unnamed dims, which are 1 otherwise)",
+                "whole shape of input INPUT, e.g. --shape x=1,3,48,192\n(for unnamed dims, which are searched otherwise)",
             ),
             ("--seed N", "seed of the random inputs of the shape run (default 0)"),
             ("--no-run", "do not run the model: use declared shapes only"),

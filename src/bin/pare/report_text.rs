@@ -52,6 +52,9 @@ fn header(out: &mut String, model_path: &str, a: &ModelAnalysis) {
         "shapes     {source}; {} of {} values known{inferred}",
         a.shapes.known_values, a.shapes.total_values
     );
+    if let Some(sizes) = &a.shapes.sizes {
+        let _ = writeln!(out, "           input sizes: {}", sizes.summary());
+    }
     if !a.shapes.defaulted_dims.is_empty() {
         let _ = writeln!(
             out,

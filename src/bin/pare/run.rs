@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use pare::ir::Tensor;
-use pare::runtime::{RandomInputs, Session, SessionOptions};
+use pare::runtime::{RandomInputs, Session, SessionOptions, SizeSource, resolve_sizes};
 
 use crate::args::{self, OptionSpec};
 use crate::{CliError, command_help, human, load_model, output_files, parse_dims, parse_shapes, read_file};
@@ -42,10 +42,10 @@ fn help() -> String {
                 "make seeded random data for every input not given with --input:\nfloats uniform in [-1, 1), integers in [0, 4), bools 50/50",
             ),
             ("--seed N", "seed of the random inputs (default 0)"),
-            ("--dim NAME=SIZE", "size of symbolic dim NAME for random inputs (default 1; repeatable)"),
+            ("--dim NAME=SIZE", "size of symbolic dim NAME for random inputs (default: sizes the model runs on)"),
             (
                 "--shape INPUT=D0,D1,...",
-                "whole shape of random input INPUT, e.g. --shape x=1,3,48,192\n(for unnamed dims, which are 1 otherwise)",
+                "whole shape of random input INPUT, e.g. --shape x=1,3,48,192\n(for unnamed dims, which are searched otherwise)",
             ),
             ("--out DIR", "write each output as DIR/<name>.npy (DIR is created if needed)"),
             ("--repeat N", "run N times and report min/median/mean time (outputs of the last run)"),
@@ -98,6 +98,15 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         generator.dims.extend(dims);
         generator.shapes.extend(shapes);
         generator.check_dims(session.inputs()).map_err(|e| CliError::Usage(e.to_string()))?;
+        // Open dims get sizes the model runs on (pare::runtime::input_sizes); given inputs fix theirs.
+        let given: Vec<(String, Vec<usize>)> = inputs.iter().map(|(n, t)| (n.clone(), t.shape().to_vec())).collect();
+        let sizes = resolve_sizes(&session, &mut generator, &given, &model.metadata_props);
+        if let Some(failure) = sizes.failure {
+            return Err(CliError::Failed(failure));
+        }
+        if sizes.source != SizeSource::Fixed {
+            eprintln!("pare: input sizes: {}", sizes.summary());
+        }
         inputs = generator.complete(session.inputs(), inputs).map_err(pare::Error::from)?;
     }
     if let Some(missing) = session.required_inputs().find(|spec| !inputs.iter().any(|(n, _)| n == &spec.name)) {

@@ -35,7 +35,7 @@ fn help() -> String {
             ("--calib FILE.npz", "samples: keys are input names, the first axis indexes samples"),
             ("--calib-random N", "N seeded random samples (default: 16; real data is better)"),
             ("--seed N", "first seed of random samples (default 0)"),
-            ("--dim NAME=SIZE", "size of a symbolic dim for random samples (default 1; repeatable)"),
+            ("--dim NAME=SIZE", "size of a symbolic dim for random samples (default: sizes the model runs on)"),
             ("--shape INPUT=D0,D1,...", "whole shape of a random input"),
             ("--json", "print the report as JSON"),
             ("-h, --help", "this help"),

@@ -15,19 +15,21 @@ use ndarray::{ArrayD, Ix2};
 
 use super::layers::weighted_layer;
 use super::params::QuantParams;
-use super::qdq::remove_orphaned;
+use super::qdq::{insert_prefix, remove_orphaned};
 use super::report::{LayerReport, QuantizeReport};
 use super::spec::QuantizeSpec;
-use super::weight::{weight_error, weight_scheme};
-use super::weight_only::{not_selected, skip};
+use super::weight::{WeightCache, weight_error, weight_scheme};
+use super::weight_only::{not_selected, quantize_recurrent_weights, skip};
 use super::QuantizeError;
 use crate::compress::weights::{find_weight, for_each_graph_mut};
 use crate::ir::{AttrValue, Graph, Initializer, Model, Names, Node, Tensor};
 
 pub fn quantize_dynamic(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
     let mut names = Names::of_model(model);
+    // Recurrent weights get a per-channel DequantizeLinear only where it exists (opset 13).
+    let per_channel_ok = model.opset_version("").unwrap_or(0) >= 13;
     for_each_graph_mut::<QuantizeError>(&mut model.graph, &mut |path, graph| {
-        quantize_graph(graph, &mut names, path, spec, report);
+        quantize_graph(graph, &mut names, path, spec, report, per_channel_ok);
         Ok(())
     })
 }
@@ -41,7 +43,7 @@ struct Job {
     bias: Option<Tensor>,
 }
 
-fn quantize_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &QuantizeSpec, report: &mut QuantizeReport) {
+fn quantize_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &QuantizeSpec, report: &mut QuantizeReport, per_channel_ok: bool) {
     let mut jobs = Vec::new();
     for i in 0..graph.nodes.len() {
         let node = &graph.nodes[i];
@@ -145,6 +147,10 @@ fn quantize_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &Quant
     for (a, dql) in dql_nodes {
         graph.insert_after_producer(&a, dql);
     }
+    // LSTM/GRU/RNN have no integer form in ONNX: their weights are stored weight-only.
+    let mut prefix = Vec::new();
+    quantize_recurrent_weights(graph, names, &mut prefix, path, spec, report, &mut WeightCache::new(), &mut originals, per_channel_ok);
+    insert_prefix(graph, prefix);
     remove_orphaned(graph, &originals);
 }
 

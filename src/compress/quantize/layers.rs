@@ -72,6 +72,34 @@ pub fn weighted_layer(graph: &Graph, index: usize) -> Result<Option<WeightedLaye
     Ok(Some(WeightedLayer { node: index, weight_input: 1, weight_source, channel_axis, bias_input }))
 }
 
+/// Recurrent ops whose weight `W` (input 1) and recurrence `R` (input 2), both
+/// `[directions, gates·hidden, size]`, are stored weight-only (DequantizeLinear in front, per
+/// channel along axis 1: one scale per gate row). Their compute stays float: ONNX has no
+/// integer LSTM, and onnxruntime's DynamicQuantizeLSTM is a contrib op.
+pub const RECURRENT_OPS: [&str; 3] = ["LSTM", "GRU", "RNN"];
+
+/// The constant float32 rank-3 `W` and `R` of a recurrent node as layers (bias left alone: it
+/// is small and LSTM adds it twice).
+pub fn recurrent_weights(graph: &Graph, index: usize) -> Vec<WeightedLayer> {
+    let node = &graph.nodes[index];
+    if !node.domain.is_empty() && node.domain != "ai.onnx" || !RECURRENT_OPS.contains(&node.op_type.as_str()) {
+        return Vec::new();
+    }
+    [1, 2]
+        .into_iter()
+        .filter_map(|slot| {
+            let (weight_source, weight) = find_weight(graph, node.input(slot)?)?;
+            matches!(weight, Tensor::F32(w) if w.ndim() == 3).then(|| WeightedLayer {
+                node: index,
+                weight_input: slot,
+                weight_source,
+                channel_axis: Some(1),
+                bias_input: None,
+            })
+        })
+        .collect()
+}
+
 /// True when `node` is listed in `names_or_types` by name or op type.
 pub fn listed(node: &Node, names_or_types: &[String]) -> bool {
     names_or_types.iter().any(|s| *s == node.name || *s == node.op_type)

@@ -76,7 +76,7 @@ pub fn apply(model: &mut Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> R
     if report.layers.is_empty() && report.activations.is_empty() {
         let why = match report.skipped.first() {
             Some(s) => format!("no layer could be quantized (first reason: {} `{}`: {})", s.op_type, s.node, s.reason),
-            None => "the model has no Conv, ConvTranspose, Gemm or MatMul with a constant float32 weight".into(),
+            None => "the model has no Conv, ConvTranspose, Gemm, MatMul, LSTM, GRU or RNN with a constant float32 weight".into(),
         };
         return Err(QuantizeError::NothingToQuantize(why));
     }

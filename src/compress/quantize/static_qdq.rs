@@ -24,7 +24,7 @@ use super::qdq::{add_activation_qdq, add_dequantized_bias, add_dequantized_const
 use super::report::{ActivationRange, CalibrationSummary, QuantizeReport};
 use super::spec::QuantizeSpec;
 use super::weight::{WeightCache, quantize_weight};
-use super::weight_only::{not_selected, quantize_weights_in_graph, skip};
+use super::weight_only::{not_selected, quantize_recurrent_weights, quantize_weights_in_graph, skip};
 use super::QuantizeError;
 use crate::compress::PassContext;
 use crate::compress::calibrate::calibrate;
@@ -71,6 +71,12 @@ pub fn quantize_static(
     if plan.selected.is_empty() {
         // `apply` fails with "nothing to quantize" if the bodies have no layer either.
         report.notes.push("no node of the main graph is one static quantization handles; only weights inside subgraphs were considered".into());
+        let mut names = Names::of_model(model);
+        let (mut prefix, mut originals) = (Vec::new(), HashSet::new());
+        let graph = &mut model.graph;
+        quantize_recurrent_weights(graph, &mut names, &mut prefix, "", spec, report, &mut WeightCache::new(), &mut originals, true);
+        insert_prefix(graph, prefix);
+        remove_orphaned(graph, &originals);
         return quantize_subgraph_weights(model, spec, report);
     }
 
@@ -176,6 +182,8 @@ pub fn quantize_static(
     for i in removed.into_iter().rev() {
         graph.nodes.remove(i);
     }
+    // Recurrent layers have no QDQ form: their weights are stored weight-only.
+    quantize_recurrent_weights(graph, &mut names, &mut prefix, "", spec, report, &mut cache, &mut originals, true);
     insert_prefix(graph, prefix);
 
     for t in &plan.tensors {
@@ -254,6 +262,7 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
         }
         plan.selected.push(i);
     }
+    drop_lone_pass_through(graph, &mut plan.selected);
     let selected: HashSet<usize> = plan.selected.iter().copied().collect();
     if !scheme.symmetric {
         for &i in &plan.selected {
@@ -291,6 +300,23 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
         }
     }
     Ok(plan)
+}
+
+/// Keeps a value-moving op (Reshape, Transpose, Squeeze…, `SHARED_PARAMS`) only when one of its
+/// readers is a quantized op that computes (Conv, MatMul, Add…): that reader needs a
+/// DequantizeLinear input to become an integer kernel, and the moving op then runs on int8 too.
+/// A chain of moving ops (TF exports: ExpandDims → Reshape → Transpose → Conv) keeps only its
+/// last link; the others stay float between the pairs around them. This is exact (their values
+/// are already on the quantization grid) and saves a Q/DQ pair per link: on a TF audio model
+/// (basic-pitch) static INT8 was larger than the float file because of them.
+fn drop_lone_pass_through(graph: &Graph, selected: &mut Vec<usize>) {
+    let chosen: HashSet<usize> = selected.iter().copied().collect();
+    let computes = |i: usize| chosen.contains(&i) && !SHARED_PARAMS.contains(&graph.nodes[i].op_type.as_str());
+    selected.retain(|&i| {
+        let node = &graph.nodes[i];
+        !SHARED_PARAMS.contains(&node.op_type.as_str())
+            || node.outputs.iter().filter(|o| !o.is_empty()).any(|o| graph.consumers(o).into_iter().any(|c| computes(c)))
+    });
 }
 
 /// The node's outputs, with a folded activation's output in place of the node's own.

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use super::layers::{WEIGHTED_OPS, listed, weighted_layer};
+use super::layers::{RECURRENT_OPS, WEIGHTED_OPS, listed, recurrent_weights, weighted_layer};
 use super::qdq::{insert_prefix, remove_orphaned};
 use super::report::{QuantizeReport, Skipped};
 use super::spec::QuantizeSpec;
@@ -48,8 +48,44 @@ pub fn quantize_weights_in_graph(graph: &mut Graph, names: &mut Names, path: &st
             Err(reason) => report.skipped.push(skip(&graph.nodes[index], path, reason)),
         }
     }
+    quantize_recurrent_weights(graph, names, &mut prefix, path, spec, report, &mut cache, &mut originals, true);
     insert_prefix(graph, prefix);
     remove_orphaned(graph, &originals);
+}
+
+/// Stores the `W`/`R` weights of the graph's LSTM/GRU/RNN nodes weight-only (every mode does:
+/// in OCR recognizers, VADs and wake-word models they are most of the file). Per channel when
+/// `per_channel_ok` (opset ≥ 13) and the spec asks for it. The DQ nodes go to `prefix`; the
+/// replaced float weights to `originals`.
+#[allow(clippy::too_many_arguments)]
+pub fn quantize_recurrent_weights(
+    graph: &mut Graph,
+    names: &mut Names,
+    prefix: &mut Vec<crate::ir::Node>,
+    path: &str,
+    spec: &QuantizeSpec,
+    report: &mut QuantizeReport,
+    cache: &mut WeightCache,
+    originals: &mut HashSet<String>,
+    per_channel_ok: bool,
+) {
+    let spec = &QuantizeSpec { per_channel: spec.per_channel && per_channel_ok, ..spec.clone() };
+    for index in 0..graph.nodes.len() {
+        let node = &graph.nodes[index];
+        if !RECURRENT_OPS.contains(&node.op_type.as_str()) {
+            continue;
+        }
+        if let Some(reason) = not_selected(spec, node) {
+            report.skipped.push(skip(node, path, reason));
+            continue;
+        }
+        for layer in recurrent_weights(graph, index) {
+            originals.insert(graph.nodes[index].inputs[layer.weight_input].clone());
+            if let Some((_, layer_report)) = quantize_weight(graph, names, prefix, &layer, spec, path, cache) {
+                report.layers.push(layer_report);
+            }
+        }
+    }
 }
 
 /// Why the recipe leaves `node` alone, if it does.

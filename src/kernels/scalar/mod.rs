@@ -1,25 +1,15 @@
-//! Portable scalar kernels: the reference every SIMD kernel is tested against.
+//! Portable scalar kernels: the reference every SIMD twin is tested against, and what native
+//! builds run (LLVM vectorizes them for the host). Private to `kernels`: callers go through
+//! the entry points of `kernels/mod.rs`. File and function names say op, dtype, tile and ISA
+//! (`gemm_i8_4x16c2_scalar`), the same as the twin's but for the ISA.
 
-// Dense linear algebra and convolution helpers (used by ops/nn).
-pub mod conv_window;
-pub mod depthwise_conv;
-pub mod gemm_f32;
-pub mod gemm_generic;
-pub mod im2col;
-pub mod matrix;
-
-// Integer GEMM (used by ops/quant).
-pub mod gemm_integer;
-
-// Packed INT8, requantization and binary kernels: the oracles of the SIMD twins (kernels/mod.rs).
-pub mod gemm_binary;
-pub mod gemm_i8;
-pub mod gemm_i8_split;
-pub mod quantize;
-pub mod requantize;
-
-// Elementwise activations (used by ops/elementwise).
-pub mod activation;
-
-#[cfg(test)]
-mod twin_tests;
+pub(super) mod dwconv_f32_scalar;
+pub(super) mod gemm_binary_2x4_scalar;
+pub(super) mod gemm_f32_6x8_scalar;
+pub(super) mod gemm_generic_scalar;
+pub(super) mod gemm_i8_4x16c2_scalar;
+pub(super) mod gemm_i8_4x8c4_split_scalar;
+pub(super) mod gemm_i8_reference;
+pub(super) mod quantize_f32_q8_scalar;
+pub(super) mod requantize_q8_scalar;
+pub(super) mod sigmoid_f32_scalar;

@@ -1,14 +1,15 @@
 //! WebAssembly SIMD128 twins of the scalar kernels (compiled only for wasm32 with `simd128`,
 //! which .cargo/config.toml enables for every wasm build). Each file replaces the inner loop
-//! of its scalar namesake and reuses its packing, blocking and validation, so the two differ
-//! only where the instructions do. `gemm_i8_relaxed` needs `relaxed-simd` too: it exists only
-//! in the second wasm build (`-C target-feature=+simd128,+relaxed-simd`).
+//! of its scalar namesake (same name but the ISA) and shares its packing, blocking and
+//! validation (`kernels::gemm`, `kernels::pack`), so the two differ only where the
+//! instructions do. `gemm_i8_4x8c4_split_relaxed` needs `relaxed-simd` too: it exists only in
+//! the second wasm build (`-C target-feature=+simd128,+relaxed-simd`).
 
-pub mod activation;
-pub mod depthwise_conv;
-pub mod gemm_binary;
-pub mod gemm_f32;
-pub mod gemm_i8;
+pub(super) mod dwconv_f32_simd128;
+pub(super) mod gemm_binary_2x4_simd128;
+pub(super) mod gemm_f32_6x8_simd128;
+pub(super) mod gemm_i8_4x16c2_simd128;
 #[cfg(target_feature = "relaxed-simd")]
-pub mod gemm_i8_relaxed;
-pub mod requantize;
+pub(super) mod gemm_i8_4x8c4_split_relaxed;
+pub(super) mod requantize_q8_simd128;
+pub(super) mod sigmoid_f32_simd128;

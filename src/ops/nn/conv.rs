@@ -12,9 +12,8 @@
 //! spatial axis.
 
 use crate::ir::{Tensor, checked_numel};
-use crate::kernels::scalar::conv_window::Window;
-use crate::kernels::scalar::im2col::im2col;
-use crate::kernels::scalar::matrix::MatRef;
+use crate::kernels::im2col;
+use crate::kernels::types::{MatRef, Window};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 

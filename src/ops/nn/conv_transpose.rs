@@ -13,9 +13,8 @@
 //! Computed per image and group as `col = W_gᵀ · X_g` (a GEMM) followed by col2im.
 
 use crate::ir::{Tensor, checked_numel};
-use crate::kernels::scalar::conv_window::Window;
-use crate::kernels::scalar::im2col::col2im_add;
-use crate::kernels::scalar::matrix::MatRef;
+use crate::kernels::col2im_add;
+use crate::kernels::types::{MatRef, Window};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 

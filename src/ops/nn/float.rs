@@ -12,10 +12,7 @@ use ndarray::ArrayD;
 
 use crate::ir::{DType, Element, Tensor};
 use crate::kernels;
-use crate::kernels::scalar::conv_window::Window;
-use crate::kernels::scalar::depthwise_conv::depthwise_channel;
-use crate::kernels::scalar::gemm_generic::{MacElement, gemm_acc};
-use crate::kernels::scalar::matrix::MatRef;
+use crate::kernels::types::{MacElement, MatRef, Window};
 use crate::ops::OpError;
 
 /// The type an op computes in for a given input dtype.
@@ -67,10 +64,10 @@ pub trait NnFloat:
     fn write(a: ArrayD<Self>, dtype: Option<DType>) -> Tensor;
     /// `c = alpha·A·B + beta·c` (`beta == 0` ignores c's old values).
     fn gemm(alpha: Self, a: MatRef<Self>, b: MatRef<Self>, beta: Self, c: &mut [Self], ldc: usize);
-    /// One depthwise channel (`kernels::scalar::depthwise_conv::depthwise_channel`); f32 goes
-    /// through the kernel table's SIMD twin.
+    /// One depthwise channel (`kernels::depthwise_channel`); f32 goes through the kernel
+    /// table's SIMD twin.
     fn depthwise(input: &[Self], weights: &[Self], bias: Self, window: &Window, out: &mut [Self]) {
-        depthwise_channel(input, weights, bias, window, out);
+        kernels::depthwise_channel(input, weights, bias, window, out);
     }
     /// `v` rounded to the compute type.
     fn of_f64(v: f64) -> Self;
@@ -128,45 +125,10 @@ impl NnFloat for f64 {
         }
     }
     fn gemm(alpha: f64, a: MatRef<f64>, b: MatRef<f64>, beta: f64, c: &mut [f64], ldc: usize) {
-        generic_gemm(alpha, a, b, beta, c, ldc);
+        kernels::gemm_generic(alpha, a, b, beta, c, ldc);
     }
     fn of_f64(v: f64) -> f64 {
         v
-    }
-}
-
-/// `c = alpha·A·B + beta·c` on top of the accumulate-only generic kernel.
-pub fn generic_gemm<T: MacElement + num_traits::Num>(
-    alpha: T,
-    a: MatRef<T>,
-    b: MatRef<T>,
-    beta: T,
-    c: &mut [T],
-    ldc: usize,
-) {
-    let (m, n) = (a.rows, b.cols);
-    if alpha == T::one() {
-        scale_rows(beta, m, n, c, ldc);
-        gemm_acc(a, b, c, ldc);
-        return;
-    }
-    let mut product = vec![T::zero(); m * n];
-    gemm_acc(a, b, &mut product, n);
-    for i in 0..m {
-        for (cv, &pv) in c[i * ldc..i * ldc + n].iter_mut().zip(&product[i * n..(i + 1) * n]) {
-            *cv = if beta == T::zero() { alpha * pv } else { alpha * pv + beta * *cv };
-        }
-    }
-}
-
-fn scale_rows<T: Copy + num_traits::Num>(beta: T, m: usize, n: usize, c: &mut [T], ldc: usize) {
-    if beta == T::one() {
-        return;
-    }
-    for i in 0..m {
-        for v in &mut c[i * ldc..i * ldc + n] {
-            *v = if beta == T::zero() { T::zero() } else { beta * *v };
-        }
     }
 }
 

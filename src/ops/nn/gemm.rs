@@ -7,7 +7,7 @@
 //! bf16 (accumulated in f32), int32, int64, uint32, uint64 (alpha and beta truncated).
 
 use crate::ir::{Tensor, checked_numel};
-use crate::kernels::scalar::matrix::MatRef;
+use crate::kernels::types::MatRef;
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 

@@ -9,12 +9,12 @@ use std::borrow::Cow;
 use ndarray::ArrayD;
 
 use crate::ir::{DType, Element, Tensor, checked_numel};
-use crate::kernels::scalar::gemm_generic::MacElement;
-use crate::kernels::scalar::matrix::MatRef;
+use crate::kernels;
+use crate::kernels::types::{MacElement, MatRef};
 use crate::ops::OpError;
 use crate::ops::util::broadcast_shapes;
 
-use super::float::{NnFloat, filled, generic_gemm, row_major};
+use super::float::{NnFloat, filled, row_major};
 
 /// An element type MatMul and Gemm compute with.
 pub trait GemmElement: Element + MacElement + num_traits::Num + Copy + Send + Sync {
@@ -59,7 +59,7 @@ macro_rules! exact_gemm_element {
                 Tensor::$variant(a)
             }
             fn gemm(alpha: $t, a: MatRef<$t>, b: MatRef<$t>, beta: $t, c: &mut [$t], ldc: usize) {
-                generic_gemm(alpha, a, b, beta, c, ldc);
+                kernels::gemm_generic(alpha, a, b, beta, c, ldc);
             }
             fn from_attr(v: f32) -> $t {
                 $from(v)

@@ -18,9 +18,8 @@
 use super::conv_geometry::{ConvAttributes, ConvGeometry};
 use super::qlinear_gemm::RUNTIME_DOMAIN;
 use crate::ir::{Tensor, checked_numel};
-use crate::kernels::gemm_binary;
-use crate::kernels::scalar::conv_window::advance;
-use crate::kernels::scalar::gemm_binary::{PackedBits, VECTOR_BITS, pack_rows};
+use crate::kernels::types::{PackedBits, advance};
+use crate::kernels::{gemm_binary, pack_bits_rows};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -75,7 +74,7 @@ fn build_gemm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let &[n, k] = &shape[..] else {
         return Err(OpError::attribute("weight", format!("has shape {shape:?}; BinaryGemm needs [N, K]")));
     };
-    let weight = pack_rows(&w, n, k).map_err(|e| OpError::invalid(e.to_string()))?;
+    let weight = pack_bits_rows(&w, n, k).map_err(|e| OpError::invalid(e.to_string()))?;
     let op = BinaryGemm { weight };
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| op.run(inputs)))
 }
@@ -94,7 +93,7 @@ impl BinaryGemm {
             Some(s) => s.into(),
             None => x.iter().copied().collect::<Vec<_>>().into(),
         };
-        let packed = pack_rows(&values, rows, k).map_err(|e| OpError::invalid(e.to_string()))?;
+        let packed = pack_bits_rows(&values, rows, k).map_err(|e| OpError::invalid(e.to_string()))?;
         let mut dots = vec![0i32; checked_numel(&[rows, n])?];
         gemm_binary(&packed, &self.weight, &mut dots).map_err(|e| OpError::invalid(e.to_string()))?;
         let y: Vec<f32> = dots.chunks(n.max(1)).flat_map(|row| row.iter().zip(&alpha).zip(&bias).map(|((&d, &a), &b)| a * d as f32 + b)).collect();
@@ -134,7 +133,7 @@ fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let rows = checked_numel(&[c, taps])?;
     let per_group = m / group;
     let groups = (0..group)
-        .map(|g| pack_rows(&w[g * per_group * rows..(g + 1) * per_group * rows], per_group, rows))
+        .map(|g| pack_bits_rows(&w[g * per_group * rows..(g + 1) * per_group * rows], per_group, rows))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| OpError::invalid(e.to_string()))?;
     let mut tap_sums = vec![0i32; m * taps];
@@ -167,7 +166,7 @@ impl BinaryConv {
         let offsets = TapOffsets::new(&g);
         let mut y = vec![0f32; checked_numel(&g.output_shape())?];
         let mut dots = vec![0i32; checked_numel(&[group_out, out_size])?];
-        let words_per_row = rows.div_ceil(VECTOR_BITS) * (VECTOR_BITS / 64);
+        let words_per_row = PackedBits::words_for(rows);
         let mut columns = PackedBits { rows: out_size, k: rows, words_per_row, words: vec![0; checked_numel(&[out_size, words_per_row])?] };
         for image in 0..g.batch {
             for (group, weights) in self.groups.iter().enumerate() {

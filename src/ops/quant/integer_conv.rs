@@ -9,7 +9,7 @@
 use super::conv_geometry::ConvGeometry;
 use crate::ir::checked_numel;
 use crate::kernels::gemm_i8;
-use crate::kernels::scalar::gemm_integer::{Int8Operand, Operand};
+use crate::kernels::types::{Int8Operand, Operand};
 use crate::ops::OpError;
 
 /// Upper bound on the elements of one column-matrix chunk: output positions are processed in

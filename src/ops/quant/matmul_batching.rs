@@ -10,7 +10,7 @@
 
 use crate::ir::checked_numel;
 use crate::kernels::gemm_i8;
-use crate::kernels::scalar::gemm_integer::{Int8Operand, Operand};
+use crate::kernels::types::{Int8Operand, Operand};
 use crate::ops::OpError;
 use crate::ops::util::broadcast_shapes;
 

@@ -5,7 +5,7 @@
 //! (`binary_layers.rs`: binarized layers on XOR + popcount), never written to a file.
 //!
 //! Integer products run on the kernel table's `kernels::gemm_i8` (its oracle is
-//! `kernels::scalar::gemm_integer`); QLinearConv and QLinearMatMul
+//! `gemm_i8_reference`); QLinearConv and QLinearMatMul
 //! requantize exactly as onnxruntime's CPU kernels (float32 multiplier, round half to even).
 
 mod conv_geometry;

@@ -9,8 +9,8 @@
 //! Requantization follows onnxruntime's CPU kernel bit for bit: the per-channel multiplier is
 //! `(x_scale · w_scale[m]) / y_scale` in float32, the bias is added to the int32 accumulator,
 //! which is then converted to float32, multiplied, clamped, rounded half to even and shifted by
-//! y_zero_point (`kernels::requantize_channel`, whose oracle is
-//! `kernels::scalar::gemm_integer::requantize`).
+//! y_zero_point (`kernels::requantize_channel`, whose oracle is the per-value
+//! `kernels::requantize`).
 
 use super::conv_geometry::{ConvAttributes, ConvGeometry};
 use super::conv_integer::per_channel_zero_points;
@@ -18,7 +18,7 @@ use super::integer_conv::accumulate;
 use super::qtypes::{row_major, scale_values_f32, single, unsupported_type, zero_point_values};
 use crate::ir::{DType, Tensor};
 use crate::kernels::requantize_channel;
-use crate::kernels::scalar::requantize::Int8Output;
+use crate::kernels::types::Int8Output;
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 

@@ -17,8 +17,7 @@
 use super::conv_integer::per_channel_zero_points;
 use super::qtypes::{row_major, scale_values_f32, single, unsupported_type, zero_point_values};
 use crate::ir::{DType, Tensor, checked_numel};
-use crate::kernels::scalar::gemm_integer::{Int8Operand, Operand};
-use crate::kernels::scalar::requantize::Int8Output;
+use crate::kernels::types::{Int8Operand, Int8Output, Operand};
 use crate::kernels::{gemm_i8, requantize_channel};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -140,7 +139,7 @@ fn requantize_transposed<Q: Int8Output>(acc: &[i32], m: usize, out: &Requantizat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::scalar::gemm_integer::requantize;
+    use crate::kernels::requantize;
 
     fn scalar_f32(v: f32) -> Tensor {
         Tensor::scalar(v)

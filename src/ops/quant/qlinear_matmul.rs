@@ -11,12 +11,12 @@
 //! `(a_scale · b_scale) / y_scale` is computed in float32 (also for float16 / bfloat16 scales,
 //! which are widened first; numpy's reference would compute in float16), the int32 accumulator is
 //! converted to float32 and multiplied by it, then clamped, rounded half to even and shifted
-//! by y_zero_point (`kernels::scalar::gemm_integer::requantize`).
+//! by y_zero_point (`kernels::requantize`).
 
 use super::matmul_batching::{MatMulShape, Side, VectorParams, batched_gemm};
 use super::qtypes::{QuantInt, row_major, scale_values_f32, single, unsupported_type, zero_point_values};
 use crate::ir::{DType, Tensor};
-use crate::kernels::scalar::gemm_integer::requantize;
+use crate::kernels::requantize;
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 

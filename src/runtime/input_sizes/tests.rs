@@ -88,3 +88,21 @@ fn a_model_no_size_fits_says_what_to_pass() {
     assert!(failure.contains("batch, height, width") && failure.contains("--dim NAME=SIZE"), "{failure}");
     assert_eq!(choice.tried.len(), SPATIAL_CANDIDATES.len());
 }
+
+#[test]
+fn a_symbol_fixed_by_given_data_holds_for_the_other_inputs() {
+    // `a` and `b` share `batch`; `a` is given with batch 2, so random `b` gets batch 2 too.
+    let mut g = Graph::default();
+    for name in ["a", "b"] {
+        g.inputs.push(ValueInfo::tensor(name, DType::F32.onnx_code(), Some(vec![Dim::symbol("batch"), Dim::known(4)])));
+    }
+    g.nodes.push(Node::new("Add", &["a", "b"], &["y"]));
+    g.outputs.push(ValueInfo { name: "y".into(), ..Default::default() });
+    let model = Model { ir_version: 8, opset_import: vec![OpsetImport { domain: String::new(), version: 13 }], graph: g, ..Model::default() };
+    let session = Session::new(&model).unwrap();
+    let mut random = RandomInputs::new(0);
+    let choice = resolve_sizes(&session, &mut random, &[("a".to_string(), vec![2, 4])], &[]);
+    assert_eq!(choice.failure, None);
+    assert_eq!(random.dims.get("batch"), Some(&2));
+    assert!(choice.inputs.contains(&("b".to_string(), vec![2, 4])), "{:?}", choice.inputs);
+}

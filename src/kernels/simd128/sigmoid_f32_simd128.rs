@@ -1,4 +1,4 @@
-//! Sigmoid in SIMD128, four values per step: `1 / (1 + e^(−x))` with `e^t` evaluated as
+//! Sigmoid in SIMD128, four values per step (twin of `sigmoid_f32_scalar`): `1 / (1 + e^(−x))` with `e^t` evaluated as
 //! `2^n · p(r)`, `t = n·ln2 + r`, |r| ≤ ln2/2, `p` the degree-7 Cephes `expf` polynomial
 //! (relative error ≈ 1e-7), `2^n` built in the exponent bits. `t` is clamped to [−87, 88] so
 //! `2^n` stays a normal float: sigmoid is then exactly 1 above x = 87 and about 6e-39 below
@@ -10,7 +10,7 @@ use core::arch::wasm32::{
     i32x4_add, i32x4_shl, i32x4_splat, i32x4_trunc_sat_f32x4, v128, v128_load, v128_store,
 };
 
-use crate::kernels::scalar::activation as scalar;
+use crate::kernels::scalar::sigmoid_f32_scalar::sigmoid_f32_scalar;
 
 /// `e^t` for four lanes (see the module header for the range).
 #[inline(always)]
@@ -28,8 +28,8 @@ fn exp4(t: v128) -> v128 {
     f32x4_mul(p, scale)
 }
 
-/// Same contract as `scalar::activation::sigmoid_f32`.
-pub fn sigmoid_f32(x: &[f32], out: &mut [f32]) {
+/// Same contract as `sigmoid_f32_scalar`.
+pub(crate) fn sigmoid_f32_simd128(x: &[f32], out: &mut [f32]) {
     let len = x.len().min(out.len());
     let whole = len / 4 * 4;
     let one = f32x4_splat(1.0);
@@ -41,5 +41,5 @@ pub fn sigmoid_f32(x: &[f32], out: &mut [f32]) {
             v128_store(out.as_mut_ptr().add(i) as *mut v128, s);
         }
     }
-    scalar::sigmoid_f32(&x[whole..len], &mut out[whole..len]);
+    sigmoid_f32_scalar(&x[whole..len], &mut out[whole..len]);
 }

@@ -1,4 +1,6 @@
-//! Direct convolution of one channel with its own kernel (depthwise Conv, `group == channels`).
+//! Depthwise convolution of one channel with its own kernel (Conv with `group == channels`),
+//! walked directly: the oracle of `dwconv_f32_simd128` (generic over the float type, so f64
+//! Conv uses it too).
 //!
 //! A per-channel im2col would build a `taps × positions` matrix to multiply by a single row
 //! of weights; walking the window directly does the same arithmetic without the copy: for
@@ -7,30 +9,30 @@
 
 use std::ops::{AddAssign, Mul};
 
-use super::conv_window::Window;
+use crate::kernels::types::Window;
 
 /// `out[p] = bias + Σ_tap weights[tap] · input[position(p, tap)]`, padding reading as zero.
 /// `input` holds one channel (`window.input_len()` values), `weights` one kernel
 /// (`window.taps()` values), `out` one output channel (`window.positions()` values).
 ///
 /// Panics if the slices are shorter than the window says (callers validate shapes first).
-pub fn depthwise_channel<T>(input: &[T], weights: &[T], bias: T, window: &Window, out: &mut [T])
+pub(crate) fn dwconv_f32_scalar<T>(input: &[T], weights: &[T], bias: T, window: &Window, out: &mut [T])
 where
     T: Copy + Mul<Output = T> + AddAssign,
 {
-    depthwise_channel_with(input, weights, bias, window, out, axpy);
+    dwconv_channel_with(input, weights, bias, window, out, axpy);
 }
 
 /// `dst[i] += w · x[i]`: the stride-1 inner loop, which SIMD twins replace.
-pub fn axpy<T: Copy + Mul<Output = T> + AddAssign>(dst: &mut [T], x: &[T], w: T) {
+pub(crate) fn axpy<T: Copy + Mul<Output = T> + AddAssign>(dst: &mut [T], x: &[T], w: T) {
     for (o, &v) in dst.iter_mut().zip(x) {
         *o += w * v;
     }
 }
 
-/// [`depthwise_channel`] with the stride-1 row update `unit_stride_axpy(dst, x, w)` given
-/// (`kernels::simd128::depthwise_conv` passes its SIMD one; strided rows stay scalar).
-pub fn depthwise_channel_with<T>(
+/// [`dwconv_f32_scalar`] with the stride-1 row update `unit_stride_axpy(dst, x, w)` given
+/// (`dwconv_f32_simd128` passes its SIMD one; strided rows stay scalar).
+pub(crate) fn dwconv_channel_with<T>(
     input: &[T],
     weights: &[T],
     bias: T,
@@ -53,7 +55,7 @@ pub fn depthwise_channel_with<T>(
                 return;
             }
             let dst = &mut out[span.out_row + span.lo..span.out_row + span.hi];
-            let first = (in_row as isize + (span.lo * span.stride) as isize + span.shift) as usize;
+            let first = span.first_input(in_row);
             if span.stride == 1 {
                 unit_stride_axpy(dst, &input[first..first + (span.hi - span.lo)], w);
             } else {
@@ -68,7 +70,7 @@ pub fn depthwise_channel_with<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::scalar::im2col::im2col;
+    use crate::kernels::pack::im2col::im2col;
 
     #[test]
     fn equals_im2col_times_weights() {
@@ -86,7 +88,7 @@ mod tests {
         let x: Vec<f32> = (0..42).map(|v| (v % 5) as f32 - 2.0).collect();
         let k: Vec<f32> = (0..9).map(|v| v as f32 * 0.5).collect();
         let mut got = vec![0f32; 21];
-        depthwise_channel(&x, &k, 1.0, &w, &mut got);
+        dwconv_f32_scalar(&x, &k, 1.0, &w, &mut got);
         let mut col = vec![0f32; 9 * 21];
         im2col(&x, 1, &w, &mut col);
         for p in 0..21 {

@@ -1,82 +1,26 @@
-//! Integer GEMM for quantized matrix products (MatMulInteger, QLinearMatMul, ConvInteger,
-//! QLinearConv): `C = (A − a_zero) · (B − b_zero)` with 8-bit operands (u8 or i8) widened to
-//! i32, a zero point per row of A and per column of B, and i32 accumulation; plus the
-//! requantization that turns an i32 accumulator back into an 8-bit value.
-//!
-//! This is the scalar oracle: a SIMD twin must give bit-identical results.
+//! The reference INT8 GEMM, the oracle of every packed INT8 GEMM (`gemm_i8_4x16c2_*`,
+//! `gemm_i8_4x8c4_split_*`): `C = (A − a_zero) · (B − b_zero)` with 8-bit operands (u8 or
+//! i8) widened to i32, a zero point per row of A and per column of B, and i32 accumulation,
+//! in a plain loop over 4×8 blocks of C. Checked against an i64 loop below; every packed
+//! twin must give bit-identical results.
 //!
 //! Ranges: with zero points inside the operand's own range, every widened difference lies in
 //! [−255, 255], so each product fits in ±65,025 and never overflows. The sum wraps in i32 when
 //! it leaves the i32 range, as ONNX allows ("the accumulation may overflow if and only if in
 //! 32 bits"); that needs K > 33,025 with extreme values.
 
-use std::fmt;
+use crate::kernels::types::{GemmShapeError, Int8Operand, Operand, check_int8_gemm};
 
-/// An 8-bit GEMM operand, widened exactly to i32.
-pub trait Int8Operand: Copy + Send + Sync + 'static {
-    /// The smallest value of the type, widened (0 for u8, −128 for i8).
-    const MIN: i32;
-    fn widen(self) -> i32;
-}
-
-impl Int8Operand for u8 {
-    const MIN: i32 = 0;
-    #[inline(always)]
-    fn widen(self) -> i32 {
-        i32::from(self)
-    }
-}
-
-impl Int8Operand for i8 {
-    const MIN: i32 = -128;
-    #[inline(always)]
-    fn widen(self) -> i32 {
-        i32::from(self)
-    }
-}
-
-/// Rows of C computed together by the micro-kernel.
-pub const TILE_ROWS: usize = 4;
-/// Columns of C computed together by the micro-kernel.
-pub const TILE_COLS: usize = 8;
-
-/// An 8-bit matrix operand (row-major, contiguous) with its zero points: one per row for A,
-/// one per column for B.
-#[derive(Clone, Copy, Debug)]
-pub struct Operand<'a, T> {
-    pub values: &'a [T],
-    pub zero_points: &'a [i32],
-}
-
-/// A slice passed to [`gemm_integer`] is shorter than `m`, `n` and `k` require.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GemmShapeError {
-    pub what: &'static str,
-    pub needed: usize,
-    pub got: usize,
-}
-
-impl fmt::Display for GemmShapeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "integer GEMM: `{}` holds {} values but {} are needed", self.what, self.got, self.needed)
-    }
-}
-
-impl std::error::Error for GemmShapeError {}
-
-pub(super) fn check_len(what: &'static str, got: usize, needed: Option<usize>) -> Result<(), GemmShapeError> {
-    match needed {
-        Some(needed) if got >= needed => Ok(()),
-        Some(needed) => Err(GemmShapeError { what, needed, got }),
-        None => Err(GemmShapeError { what, needed: usize::MAX, got }),
-    }
-}
+/// Rows of C computed together.
+const TILE_ROWS: usize = 4;
+/// Columns of C computed together.
+const TILE_COLS: usize = 8;
 
 /// `c[i·n + j] = Σ_p (a[i·k + p] − a_zero[i]) · (b[p·n + j] − b_zero[j])` for `i < m`,
 /// `j < n`: A is `m×k` with a zero point per row, B is `k×n` with a zero point per column,
 /// C is `m×n`, all row-major and contiguous. C is overwritten. Arithmetic wraps in i32 (see
 /// the module docs for when that can happen).
-pub fn gemm_integer<A: Int8Operand, B: Int8Operand>(
+pub(crate) fn gemm_i8_reference<A: Int8Operand, B: Int8Operand>(
     m: usize,
     n: usize,
     k: usize,
@@ -84,13 +28,9 @@ pub fn gemm_integer<A: Int8Operand, B: Int8Operand>(
     b: Operand<B>,
     c: &mut [i32],
 ) -> Result<(), GemmShapeError> {
+    check_int8_gemm(m, n, k, &a, &b, c)?;
     let (a_zero_per_row, b_zero_per_col) = (a.zero_points, b.zero_points);
     let (a, b) = (a.values, b.values);
-    check_len("a", a.len(), m.checked_mul(k))?;
-    check_len("b", b.len(), k.checked_mul(n))?;
-    check_len("c", c.len(), m.checked_mul(n))?;
-    check_len("a zero points", a_zero_per_row.len(), Some(m))?;
-    check_len("b zero points", b_zero_per_col.len(), Some(n))?;
 
     for row0 in (0..m).step_by(TILE_ROWS) {
         let rows = TILE_ROWS.min(m - row0);
@@ -121,39 +61,13 @@ pub fn gemm_integer<A: Int8Operand, B: Int8Operand>(
     Ok(())
 }
 
-/// The requantization step shared by QLinearConv and QLinearMatMul, as onnxruntime's CPU
-/// kernels do it (MLAS `MlasRequantizeOutput`): the i32 accumulator is converted to f32,
-/// multiplied by the f32 `multiplier` (x_scale·w_scale/y_scale), clamped to the output range
-/// shifted by the zero point, rounded half to even, then shifted by the zero point.
-/// A NaN product gives `min` (what onnxruntime's SIMD path and numpy's reference produce).
-#[inline]
-pub fn requantize(accumulator: i32, multiplier: f32, zero_point: i32, min: i32, max: i32) -> i32 {
-    let scaled = accumulator as f32 * multiplier;
-    if scaled.is_nan() {
-        return min;
-    }
-    let low = (i64::from(min) - i64::from(zero_point)) as f32;
-    let high = (i64::from(max) - i64::from(zero_point)) as f32;
-    let clamped = scaled.max(low).min(high);
-    // After clamping, the rounded value plus the zero point lies in [min, max].
-    (clamped.round_ties_even() as i64 + i64::from(zero_point)) as i32
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::testing::Rng;
 
     fn op<'a, T>(values: &'a [T], zero_points: &'a [i32]) -> Operand<'a, T> {
         Operand { values, zero_points }
-    }
-
-    /// A small deterministic generator (no external crates in kernels).
-    struct Lcg(u64);
-    impl Lcg {
-        fn next_u8(&mut self) -> u8 {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (self.0 >> 56) as u8
-        }
     }
 
     fn naive<A: Int8Operand, B: Int8Operand>(
@@ -180,7 +94,7 @@ mod tests {
 
     fn run<A: Int8Operand, B: Int8Operand>(m: usize, n: usize, k: usize, a: &[A], za: &[i32], b: &[B], zb: &[i32]) {
         let mut c = vec![7i32; m * n];
-        gemm_integer(m, n, k, Operand { values: a, zero_points: za }, Operand { values: b, zero_points: zb }, &mut c).unwrap();
+        gemm_i8_reference(m, n, k, Operand { values: a, zero_points: za }, Operand { values: b, zero_points: zb }, &mut c).unwrap();
         let want = naive(m, n, k, a, za, b, zb);
         for (idx, (&got, &w)) in c.iter().zip(&want).enumerate() {
             assert_eq!(i64::from(got), w, "m={m} n={n} k={k} element {idx}");
@@ -191,16 +105,16 @@ mod tests {
 
     #[test]
     fn matches_the_naive_loop_around_the_tile_sizes_for_all_operand_signs() {
-        let mut rng = Lcg(42);
+        let mut rng = Rng::new(42);
         for &m in &SIZES_AROUND_TILES {
             for &n in &[1, 7, 8, 9, 16, 17] {
                 for &k in &[1, 2, 15, 16, 33] {
-                    let au: Vec<u8> = (0..m * k).map(|_| rng.next_u8()).collect();
-                    let bu: Vec<u8> = (0..k * n).map(|_| rng.next_u8()).collect();
+                    let au: Vec<u8> = (0..m * k).map(|_| rng.byte()).collect();
+                    let bu: Vec<u8> = (0..k * n).map(|_| rng.byte()).collect();
                     let ai: Vec<i8> = au.iter().map(|&v| v as i8).collect();
                     let bi: Vec<i8> = bu.iter().map(|&v| v as i8).collect();
-                    let za_u: Vec<i32> = (0..m).map(|_| i32::from(rng.next_u8())).collect();
-                    let zb_u: Vec<i32> = (0..n).map(|_| i32::from(rng.next_u8())).collect();
+                    let za_u: Vec<i32> = (0..m).map(|_| i32::from(rng.byte())).collect();
+                    let zb_u: Vec<i32> = (0..n).map(|_| i32::from(rng.byte())).collect();
                     let za_i: Vec<i32> = za_u.iter().map(|&z| z - 128).collect();
                     let zb_i: Vec<i32> = zb_u.iter().map(|&z| z - 128).collect();
                     run(m, n, k, &au, &za_u, &bu, &zb_u);
@@ -239,7 +153,7 @@ mod tests {
         let a = vec![255u8; k];
         let b = vec![255u8; k];
         let mut c = [0i32; 1];
-        gemm_integer(1, 1, k, op(&a, &[0]), op(&b, &[0]), &mut c).unwrap();
+        gemm_i8_reference(1, 1, k, op(&a, &[0]), op(&b, &[0]), &mut c).unwrap();
         let exact = 255i64 * 255 * k as i64;
         assert_eq!(c[0], exact as i32);
     }
@@ -247,27 +161,15 @@ mod tests {
     #[test]
     fn short_slices_are_reported_not_indexed() {
         let mut c = [0i32; 4];
-        let err = gemm_integer(2, 2, 3, op(&[0u8; 5], &[0; 2]), op(&[0u8; 6], &[0; 2]), &mut c).unwrap_err();
+        let err = gemm_i8_reference(2, 2, 3, op(&[0u8; 5], &[0; 2]), op(&[0u8; 6], &[0; 2]), &mut c).unwrap_err();
         assert_eq!(err.what, "a");
-        let err = gemm_integer(2, 2, 3, op(&[0u8; 6], &[0; 1]), op(&[0u8; 6], &[0; 2]), &mut c).unwrap_err();
+        let err = gemm_i8_reference(2, 2, 3, op(&[0u8; 6], &[0; 1]), op(&[0u8; 6], &[0; 2]), &mut c).unwrap_err();
         assert_eq!(err.what, "a zero points");
-        assert!(gemm_integer(usize::MAX, 2, 3, op(&[0u8; 6], &[0; 2]), op(&[0u8; 6], &[0; 2]), &mut c).is_err());
+        assert!(gemm_i8_reference(usize::MAX, 2, 3, op(&[0u8; 6], &[0; 2]), op(&[0u8; 6], &[0; 2]), &mut c).is_err());
         // Empty products are fine.
-        gemm_integer(0, 0, 0, op(&[0u8; 0], &[]), op(&[0u8; 0], &[]), &mut []).unwrap();
+        gemm_i8_reference(0, 0, 0, op(&[0u8; 0], &[]), op(&[0u8; 0], &[]), &mut []).unwrap();
         let mut c = [9i32; 4];
-        gemm_integer(2, 2, 0, op(&[0u8; 0], &[0; 2]), op(&[0u8; 0], &[0; 2]), &mut c).unwrap();
+        gemm_i8_reference(2, 2, 0, op(&[0u8; 0], &[0; 2]), op(&[0u8; 0], &[0; 2]), &mut c).unwrap();
         assert_eq!(c, [0; 4]);
-    }
-
-    #[test]
-    fn requantize_rounds_half_to_even_and_saturates() {
-        // 5 · 0.5 = 2.5 → 2; 7 · 0.5 = 3.5 → 4; −5 · 0.5 = −2.5 → −2.
-        assert_eq!(requantize(5, 0.5, 0, 0, 255), 2);
-        assert_eq!(requantize(7, 0.5, 0, 0, 255), 4);
-        assert_eq!(requantize(-5, 0.5, 10, 0, 255), 8);
-        assert_eq!(requantize(1000, 1.0, 10, 0, 255), 255);
-        assert_eq!(requantize(-1000, 1.0, -3, -128, 127), -128);
-        assert_eq!(requantize(i32::MAX, f32::INFINITY, 0, -128, 127), 127);
-        assert_eq!(requantize(1, f32::NAN, 5, 0, 255), 0);
     }
 }

@@ -8,12 +8,12 @@
 
 use std::ops::AddAssign;
 
-use super::conv_window::{RowSpan, Window};
+use crate::kernels::types::{RowSpan, Window};
 
 /// Fills `col` (`channels·taps × positions`, row-major) from `input` (`channels × input_len`).
 ///
 /// Panics if the slices are shorter than the window says (callers validate shapes first).
-pub fn im2col<T: Copy + Default>(input: &[T], channels: usize, window: &Window, col: &mut [T]) {
+pub(crate) fn im2col<T: Copy + Default>(input: &[T], channels: usize, window: &Window, col: &mut [T]) {
     let (taps, positions, image) = (window.taps(), window.positions(), window.input_len());
     assert!(input.len() >= channels * image && col.len() >= channels * taps * positions, "im2col: slices too short");
     let zero = T::default();
@@ -50,7 +50,7 @@ fn gather_row<T: Copy>(src: &[T], dst: &mut [T], span: RowSpan, row_len: usize, 
 
 /// Adds `col` (`channels·taps × positions`) into `image` (`channels × input_len`): the
 /// transpose of [`im2col`]. Entries that fall in the padding are dropped.
-pub fn col2im_add<T: Copy + AddAssign>(col: &[T], channels: usize, window: &Window, image: &mut [T]) {
+pub(crate) fn col2im_add<T: Copy + AddAssign>(col: &[T], channels: usize, window: &Window, image: &mut [T]) {
     let (taps, positions, image_len) = (window.taps(), window.positions(), window.input_len());
     assert!(
         image.len() >= channels * image_len && col.len() >= channels * taps * positions,

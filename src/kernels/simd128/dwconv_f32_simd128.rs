@@ -1,15 +1,15 @@
-//! Depthwise (direct, one channel per kernel) convolution in SIMD128: the scalar kernel's
-//! window walk with its stride-1 row update done four lanes at a time (`f32x4.mul` then
+//! Depthwise (direct, one channel per kernel) convolution in SIMD128, twin of
+//! `dwconv_f32_scalar`: the scalar kernel's window walk with its stride-1 row update done four lanes at a time (`f32x4.mul` then
 //! `f32x4.add`, each rounded like the scalar `*o += w * x`, so results are bit-identical).
 
 use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
 
-use crate::kernels::scalar::conv_window::Window;
-use crate::kernels::scalar::depthwise_conv::{axpy, depthwise_channel_with};
+use crate::kernels::scalar::dwconv_f32_scalar::{axpy, dwconv_channel_with};
+use crate::kernels::types::Window;
 
-/// Same contract as `scalar::depthwise_conv::depthwise_channel` for f32.
-pub fn depthwise_channel(input: &[f32], weights: &[f32], bias: f32, window: &Window, out: &mut [f32]) {
-    depthwise_channel_with(input, weights, bias, window, out, axpy_f32x4);
+/// Same contract as `dwconv_f32_scalar` for f32.
+pub(crate) fn dwconv_f32_simd128(input: &[f32], weights: &[f32], bias: f32, window: &Window, out: &mut [f32]) {
+    dwconv_channel_with(input, weights, bias, window, out, axpy_f32x4);
 }
 
 fn axpy_f32x4(dst: &mut [f32], x: &[f32], w: f32) {

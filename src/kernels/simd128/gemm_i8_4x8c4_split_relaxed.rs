@@ -1,6 +1,7 @@
-//! INT8 GEMM on relaxed SIMD's `i32x4.relaxed_dot_i8x16_i7x16_add_s` (second wasm build only):
-//! the scalar `gemm_i8_split`'s packing (K in quads, A as i8, B split into a 7-bit low part
-//! and a 1-bit high part) and zero-point corrections, with a 4×8 register tile.
+//! INT8 GEMM, 4×8 tile over split K quads, on relaxed SIMD's
+//! `i32x4.relaxed_dot_i8x16_i7x16_add_s` (second wasm build only; twin of
+//! `gemm_i8_4x8c4_split_scalar`): the shared packing (`pack::i8_c4_split`: K in quads, A as
+//! i8, B split into a 7-bit low part and a 1-bit high part) and zero-point corrections.
 //!
 //! Deterministic on every engine: the instruction's second operand may be read as signed or
 //! unsigned, and both parts of B are below 128, so both readings agree; pair sums stay within
@@ -11,13 +12,15 @@
 
 use core::arch::wasm32::{i32x4_add, i32x4_relaxed_dot_i8x16_i7x16_add, i32x4_shl, i32x4_splat, v128, v128_load, v128_store};
 
-use crate::kernels::scalar::gemm_i8_split::{MR, NR, Tile, gemm_i8_split_with_tile};
-use crate::kernels::scalar::gemm_integer::{GemmShapeError, Int8Operand, Operand};
+use crate::kernels::gemm::gemm_i8_4x8c4_split;
+use crate::kernels::types::{GemmShapeError, Int8Operand, Operand};
 
+const MR: usize = 4;
+const NR: usize = 8;
 const GROUPS: usize = NR / 4;
 
-/// Same contract as `scalar::gemm_i8_split::gemm_i8_split` (and `gemm_integer`).
-pub fn gemm_i8<A: Int8Operand, B: Int8Operand>(
+/// Same contract as `gemm_i8_4x8c4_split_scalar` (and `gemm_i8_reference`).
+pub(crate) fn gemm_i8_4x8c4_split_relaxed<A: Int8Operand, B: Int8Operand>(
     m: usize,
     n: usize,
     k: usize,
@@ -25,12 +28,12 @@ pub fn gemm_i8<A: Int8Operand, B: Int8Operand>(
     b: Operand<B>,
     c: &mut [i32],
 ) -> Result<(), GemmShapeError> {
-    gemm_i8_split_with_tile(m, n, k, a, b, c, micro_tile)
+    gemm_i8_4x8c4_split(m, n, k, a, b, c, tile_4x8c4_split)
 }
 
-/// The scalar `gemm_i8_split::micro_tile`'s contract on the same packed panels.
+/// The scalar `tile_4x8c4_split`'s contract on the same packed panels.
 #[inline(never)]
-pub fn micro_tile(a_panel: &[i8], b_panel: &[u8]) -> Tile {
+fn tile_4x8c4_split(a_panel: &[i8], b_panel: &[u8]) -> [[i32; NR]; MR] {
     let quads = (a_panel.len() / (4 * MR)).min(b_panel.len() / (8 * NR));
     let mut low = [[i32x4_splat(0); GROUPS]; MR];
     let mut high = [[i32x4_splat(0); GROUPS]; MR];

@@ -1,6 +1,7 @@
-//! Binary GEMM in SIMD128: the scalar `gemm_binary`'s packing (128-bit vectors of signs along
-//! K, padding zero in both operands) and `dot = K − 2·popcount(a XOR b)`, with `v128.xor`,
-//! `i8x16.popcnt` and byte-wise accumulation. A byte gains at most 8 per vector, so byte sums
+//! Binary GEMM, 2×4 tile, in SIMD128 (twin of `gemm_binary_2x4_scalar`): the shared sign-bit
+//! packing (`pack::bits`: 128-bit vectors of signs along K, padding zero in both operands)
+//! and `dot = K − 2·popcount(a XOR b)`, with `v128.xor`, `i8x16.popcnt` and byte-wise
+//! accumulation. A byte gains at most 8 per vector, so byte sums
 //! are widened (u8 → u16 → u32 pairwise) every 31 vectors, before they can pass 255.
 //! Register tile: 2 rows of A × 4 columns of B (eight byte accumulators).
 
@@ -9,52 +10,21 @@ use core::arch::wasm32::{
     u8x16_add, v128, v128_load, v128_xor,
 };
 
-use crate::kernels::scalar::gemm_binary::{PackedBits, check_shapes, dot_from_differing};
-use crate::kernels::scalar::gemm_integer::GemmShapeError;
+use crate::kernels::gemm::gemm_binary_2x4;
+use crate::kernels::types::{GemmShapeError, PackedBits};
 
-/// Rows of A per register tile.
-const TR: usize = 2;
-/// Columns of B per register tile.
-const TC: usize = 4;
 /// Vectors accumulated in bytes before widening (31·8 = 248 ≤ 255).
 const FLUSH: usize = 31;
 
-/// Same contract as `scalar::gemm_binary::gemm_binary`.
-pub fn gemm_binary(a: &PackedBits, b: &PackedBits, c: &mut [i32]) -> Result<(), GemmShapeError> {
-    let (m, n) = check_shapes(a, b, c)?;
-    let vectors = a.words_per_row / 2;
-    let k = a.k;
-    let mut i = 0;
-    while i < m {
-        let rows = TR.min(m - i);
-        let mut j = 0;
-        while j < n {
-            let cols = TC.min(n - j);
-            if rows == TR && cols == TC {
-                let counts = tile::<TR, TC>(a, b, i, j, vectors);
-                for (r, row) in counts.iter().enumerate() {
-                    for (s, &differing) in row.iter().enumerate() {
-                        c[(i + r) * n + j + s] = dot_from_differing(k, differing);
-                    }
-                }
-            } else {
-                for r in 0..rows {
-                    for s in 0..cols {
-                        let [[differing]] = tile::<1, 1>(a, b, i + r, j + s, vectors);
-                        c[(i + r) * n + j + s] = dot_from_differing(k, differing);
-                    }
-                }
-            }
-            j += cols;
-        }
-        i += rows;
-    }
-    Ok(())
+/// Same contract as `gemm_binary_2x4_scalar`.
+pub(crate) fn gemm_binary_2x4_simd128(a: &PackedBits, b: &PackedBits, c: &mut [i32]) -> Result<(), GemmShapeError> {
+    gemm_binary_2x4(a, b, c, |a, b, i, j| tile::<2, 4>(a, b, i, j), |a, b, i, j| tile::<1, 1>(a, b, i, j)[0][0])
 }
 
 /// `popcount(a_row(i0+r) XOR b_row(j0+s))` for an R×C block (callers keep it inside both).
 #[inline(always)]
-fn tile<const R: usize, const C: usize>(a: &PackedBits, b: &PackedBits, i0: usize, j0: usize, vectors: usize) -> [[u64; C]; R] {
+fn tile<const R: usize, const C: usize>(a: &PackedBits, b: &PackedBits, i0: usize, j0: usize) -> [[u64; C]; R] {
+    let vectors = a.words_per_row / 2;
     let a_rows: [&[u64]; R] = core::array::from_fn(|r| a.row(i0 + r));
     let b_rows: [&[u64]; C] = core::array::from_fn(|s| b.row(j0 + s));
     let mut wide = [[i32x4_splat(0); C]; R];
@@ -64,7 +34,7 @@ fn tile<const R: usize, const C: usize>(a: &PackedBits, b: &PackedBits, i0: usiz
         let mut bytes = [[i32x4_splat(0); C]; R];
         for v in start..end {
             // SAFETY: v < vectors = words_per_row / 2, so words 2v and 2v+1 are inside each row
-            // (check_shapes verified the rows' lengths).
+            // (gemm_binary_2x4 checked the rows' lengths and that words_per_row is even).
             let av: [v128; R] = core::array::from_fn(|r| unsafe { v128_load(a_rows[r].as_ptr().add(2 * v).cast::<v128>()) });
             let bv: [v128; C] = core::array::from_fn(|s| unsafe { v128_load(b_rows[s].as_ptr().add(2 * v).cast::<v128>()) });
             for r in 0..R {

@@ -1,4 +1,4 @@
-//! Requantization in SIMD128, sixteen values per step: i32 → f32 (`f32x4.convert_i32x4_s`,
+//! Requantization in SIMD128, sixteen values per step (twins of `requantize_*_q8_scalar`): i32 → f32 (`f32x4.convert_i32x4_s`,
 //! rounding like `as f32`), multiply, clamp with `pmax`/`pmin` (a NaN product becomes the
 //! lower bound, as in the scalar rule), round half to even (`f32x4.nearest`), convert back
 //! (exact: the value is integral and in range), add the zero point, narrow to bytes. Every
@@ -10,7 +10,8 @@ use core::arch::wasm32::{
     i32x4_add, i32x4_splat, i32x4_trunc_sat_f32x4, u8x16_narrow_i16x8, v128, v128_bitselect, v128_load, v128_store,
 };
 
-use crate::kernels::scalar::requantize::{self as scalar, Int8Output};
+use crate::kernels::scalar::requantize_q8_scalar::{requantize_channel_q8_scalar, requantize_row_q8_scalar};
+use crate::kernels::types::Int8Output;
 
 /// The clamp bounds of the scalar rule, `[min − zero, max − zero]` as f32.
 fn bounds<Q: Int8Output>(zero_point: i32) -> (v128, v128) {
@@ -37,8 +38,8 @@ fn narrow<Q: Int8Output>(v: [v128; 4]) -> v128 {
     if Q::MIN < 0 { i8x16_narrow_i16x8(first, second) } else { u8x16_narrow_i16x8(first, second) }
 }
 
-/// Same contract as `scalar::requantize::requantize_channel`.
-pub fn requantize_channel<Q: Int8Output>(acc: &[i32], bias: i32, multiplier: f32, zero_point: i32, out: &mut [Q]) {
+/// Same contract as `requantize_channel_q8_scalar`.
+pub(crate) fn requantize_channel_q8_simd128<Q: Int8Output>(acc: &[i32], bias: i32, multiplier: f32, zero_point: i32, out: &mut [Q]) {
     let len = acc.len().min(out.len());
     let (low, high) = bounds::<Q>(zero_point);
     let (mul, zero, bias_v) = (f32x4_splat(multiplier), i32x4_splat(zero_point), i32x4_splat(bias));
@@ -53,11 +54,11 @@ pub fn requantize_channel<Q: Int8Output>(acc: &[i32], bias: i32, multiplier: f32
         // SAFETY: start + 16 ≤ whole ≤ bytes.len().
         unsafe { v128_store(bytes.as_mut_ptr().add(start).cast::<v128>(), narrow::<Q>(v)) };
     }
-    scalar::requantize_channel(&acc[whole..len], bias, multiplier, zero_point, &mut out[whole..len]);
+    requantize_channel_q8_scalar(&acc[whole..len], bias, multiplier, zero_point, &mut out[whole..len]);
 }
 
-/// Same contract as `scalar::requantize::requantize_row`.
-pub fn requantize_row<Q: Int8Output>(acc: &[i32], multipliers: &[f32], zero_point: i32, out: &mut [Q]) {
+/// Same contract as `requantize_row_q8_scalar`.
+pub(crate) fn requantize_row_q8_simd128<Q: Int8Output>(acc: &[i32], multipliers: &[f32], zero_point: i32, out: &mut [Q]) {
     let len = acc.len().min(out.len()).min(multipliers.len());
     let (low, high) = bounds::<Q>(zero_point);
     let zero = i32x4_splat(zero_point);
@@ -77,5 +78,5 @@ pub fn requantize_row<Q: Int8Output>(acc: &[i32], multipliers: &[f32], zero_poin
         // SAFETY: start + 16 ≤ whole ≤ bytes.len().
         unsafe { v128_store(bytes.as_mut_ptr().add(start).cast::<v128>(), narrow::<Q>(v)) };
     }
-    scalar::requantize_row(&acc[whole..len], &multipliers[whole..len], zero_point, &mut out[whole..len]);
+    requantize_row_q8_scalar(&acc[whole..len], &multipliers[whole..len], zero_point, &mut out[whole..len]);
 }

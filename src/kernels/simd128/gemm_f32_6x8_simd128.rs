@@ -1,5 +1,5 @@
-//! f32 GEMM with an explicit SIMD128 register tile: the scalar kernel's packing and cache
-//! blocking (`gemm_with_tile`), and a 6×8 tile of twelve f32x4 accumulators (one `f32x4.mul`
+//! f32 GEMM, 6×8 register tile in SIMD128 (twin of `gemm_f32_6x8_scalar`): the shared
+//! packing and blocking (`kernels::gemm`), and a 6×8 tile of twelve f32x4 accumulators (one `f32x4.mul`
 //! and one `f32x4.add` per four multiply-adds; wasm has no fused multiply-add outside relaxed
 //! SIMD). Per K step: two vector loads of B, six broadcasts of A, twelve mul+add pairs; the
 //! twelve accumulators, two B vectors and one broadcast fit in the 16 vector registers of x86-64.
@@ -9,19 +9,20 @@
 
 use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
 
-use crate::kernels::scalar::gemm_f32::{MR, NR, Tile, gemm_with_tile};
-use crate::kernels::scalar::matrix::MatRef;
+use crate::kernels::gemm::gemm_f32_6x8;
+use crate::kernels::types::MatRef;
 
-/// Same contract as `scalar::gemm_f32::gemm`.
-pub fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
-    gemm_with_tile(alpha, a, b, beta, c, ldc, micro_tile);
+const MR: usize = 6;
+const NR: usize = 8;
+
+/// Same contract as `gemm_f32_6x8_scalar`.
+pub(crate) fn gemm_f32_6x8_simd128(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
+    gemm_f32_6x8(alpha, a, b, beta, c, ldc, tile_6x8);
 }
 
-const _: () = assert!(NR == 8, "the tile below holds two f32x4 per row");
-
-/// `acc[i][j] = Σ_p a_panel[p*MR+i]·b_panel[p*NR+j]` (the scalar `micro_tile`'s contract).
+/// `acc[i][j] = Σ_p a_panel[p*MR+i]·b_panel[p*NR+j]` (the scalar `tile_6x8`'s contract).
 #[inline(never)]
-pub fn micro_tile(a_panel: &[f32], b_panel: &[f32]) -> Tile {
+fn tile_6x8(a_panel: &[f32], b_panel: &[f32]) -> [[f32; NR]; MR] {
     let steps = (a_panel.len() / MR).min(b_panel.len() / NR);
     let mut acc = [[f32x4_splat(0.0); 2]; MR];
     let (a_ptr, b_ptr) = (a_panel.as_ptr(), b_panel.as_ptr());

@@ -1,45 +1,15 @@
-//! `C += A·B` for element types without a tuned kernel (f64 and the integer MatMul/Gemm types).
-//!
-//! A plain i-p-j loop (row of A times rows of B, so the inner loop walks B and C contiguously
+//! GEMM for element types without a tuned kernel (f64 and the integer MatMul/Gemm types):
+//! `C = alpha·A·B + beta·C` on top of an accumulate-only loop, a plain i-p-j loop (row of A times rows of B, so the inner loop walks B and C contiguously
 //! when they are row-major). Integers wrap on overflow, as ONNX runtimes do; f32 has its own
-//! blocked kernel in `gemm_f32`.
+//! blocked kernels (`gemm_f32_6x8_*`).
 
-use super::matrix::MatRef;
-
-/// An element that can accumulate products.
-pub trait MacElement: Copy + Default {
-    /// `self + a·b` (wrapping for integers).
-    fn mul_add_to(self, a: Self, b: Self) -> Self;
-}
-
-macro_rules! float_mac {
-    ($($t:ty),*) => {$(
-        impl MacElement for $t {
-            #[inline(always)]
-            fn mul_add_to(self, a: Self, b: Self) -> Self {
-                self + a * b
-            }
-        }
-    )*};
-}
-macro_rules! int_mac {
-    ($($t:ty),*) => {$(
-        impl MacElement for $t {
-            #[inline(always)]
-            fn mul_add_to(self, a: Self, b: Self) -> Self {
-                self.wrapping_add(a.wrapping_mul(b))
-            }
-        }
-    )*};
-}
-float_mac!(f32, f64);
-int_mac!(i8, i16, i32, i64, u8, u16, u32, u64);
+use crate::kernels::types::{MacElement, MatRef};
 
 /// `c[i*ldc + j] += Σ_p a(i,p)·b(p,j)`.
 ///
 /// Panics if the operands do not describe an `m×k` times `k×n` product inside their slices
 /// (callers validate shapes first).
-pub fn gemm_acc<T: MacElement>(a: MatRef<T>, b: MatRef<T>, c: &mut [T], ldc: usize) {
+fn gemm_acc<T: MacElement>(a: MatRef<T>, b: MatRef<T>, c: &mut [T], ldc: usize) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(b.rows == k, "gemm_acc: inner dimensions differ ({} vs {})", k, b.rows);
     assert!(a.fits() && b.fits(), "gemm_acc: operand strides run past their slices");
@@ -61,6 +31,34 @@ pub fn gemm_acc<T: MacElement>(a: MatRef<T>, b: MatRef<T>, c: &mut [T], ldc: usi
                     *cv = cv.mul_add_to(av, b.at(p, j));
                 }
             }
+        }
+    }
+}
+
+/// `c = alpha·A·B + beta·c` (`beta == 0` ignores c's old values).
+pub(crate) fn gemm_generic_scalar<T: MacElement + num_traits::Num>(alpha: T, a: MatRef<T>, b: MatRef<T>, beta: T, c: &mut [T], ldc: usize) {
+    let (m, n) = (a.rows, b.cols);
+    if alpha == T::one() {
+        scale_rows(beta, m, n, c, ldc);
+        gemm_acc(a, b, c, ldc);
+        return;
+    }
+    let mut product = vec![T::zero(); m * n];
+    gemm_acc(a, b, &mut product, n);
+    for i in 0..m {
+        for (cv, &pv) in c[i * ldc..i * ldc + n].iter_mut().zip(&product[i * n..(i + 1) * n]) {
+            *cv = if beta == T::zero() { alpha * pv } else { alpha * pv + beta * *cv };
+        }
+    }
+}
+
+fn scale_rows<T: Copy + num_traits::Num>(beta: T, m: usize, n: usize, c: &mut [T], ldc: usize) {
+    if beta == T::one() {
+        return;
+    }
+    for i in 0..m {
+        for v in &mut c[i * ldc..i * ldc + n] {
+            *v = if beta == T::zero() { T::zero() } else { beta * *v };
         }
     }
 }

@@ -1,5 +1,6 @@
-//! INT8 GEMM on `i32x4.dot_i16x8_s`: the scalar `gemm_i8`'s packing (K in pairs, zero points
-//! subtracted, i16) and blocking, with a 4×16 register tile of sixteen i32x4 accumulators.
+//! INT8 GEMM, 4×16 tile over K pairs, on `i32x4.dot_i16x8_s` (twin of
+//! `gemm_i8_4x16c2_scalar`): the shared pair packing (`pack::i8_c2`: zero points subtracted,
+//! i16) and blocking, with a 4×16 register tile of sixteen i32x4 accumulators.
 //! Per K pair: four B vectors (16 columns × 2 values), four broadcasts of an A pair (one i32
 //! splat each), sixteen `dot` + `add`: 128 multiply-adds in 32 arithmetic instructions.
 //! Integer results are bit-identical to the scalar tile (each pair sum is exact, the running
@@ -7,13 +8,15 @@
 
 use core::arch::wasm32::{i32x4_add, i32x4_dot_i16x8, i32x4_splat, v128, v128_load, v128_store};
 
-use crate::kernels::scalar::gemm_i8::{MR, NR, Tile, gemm_i8_with_tile};
-use crate::kernels::scalar::gemm_integer::{GemmShapeError, Int8Operand, Operand};
+use crate::kernels::gemm::gemm_i8_4x16c2;
+use crate::kernels::types::{GemmShapeError, Int8Operand, Operand};
 
+const MR: usize = 4;
+const NR: usize = 16;
 const GROUPS: usize = NR / 4;
 
-/// Same contract as `scalar::gemm_i8::gemm_i8` (and `gemm_integer`).
-pub fn gemm_i8<A: Int8Operand, B: Int8Operand>(
+/// Same contract as `gemm_i8_4x16c2_scalar` (and `gemm_i8_reference`).
+pub(crate) fn gemm_i8_4x16c2_simd128<A: Int8Operand, B: Int8Operand>(
     m: usize,
     n: usize,
     k: usize,
@@ -21,12 +24,12 @@ pub fn gemm_i8<A: Int8Operand, B: Int8Operand>(
     b: Operand<B>,
     c: &mut [i32],
 ) -> Result<(), GemmShapeError> {
-    gemm_i8_with_tile(m, n, k, a, b, c, micro_tile)
+    gemm_i8_4x16c2(m, n, k, a, b, c, tile_4x16c2)
 }
 
-/// The scalar `gemm_i8::micro_tile`'s contract on the same packed panels.
+/// The scalar `tile_4x16c2`'s contract on the same packed panels.
 #[inline(never)]
-pub fn micro_tile(a_panel: &[i16], b_panel: &[i16]) -> Tile {
+fn tile_4x16c2(a_panel: &[i16], b_panel: &[i16]) -> [[i32; NR]; MR] {
     let pairs = (a_panel.len() / (2 * MR)).min(b_panel.len() / (2 * NR));
     let mut acc = [[i32x4_splat(0); GROUPS]; MR];
     let (a_ptr, b_ptr) = (a_panel.as_ptr(), b_panel.as_ptr());

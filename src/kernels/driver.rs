@@ -1,0 +1,145 @@
+//! The one cache-blocking loop nest of every packed GEMM (f32, INT8 in pairs, INT8 in split
+//! quads), parameterised by the packed layout and the register tile — the BLIS arrangement:
+//!
+//! ```text
+//! for jc in steps of NC over columns of B/C        (B block: KC×NC, stays in L2/L3)
+//!   for pc in steps of KC over the inner dimension
+//!     pack B[pc.., jc..] into NR-wide column panels        (or take the prepacked block)
+//!     for ic in steps of MC over rows of A/C       (A block: MC×KC, stays in L2)
+//!       pack A[ic.., pc..] into MR-tall row panels         (or take the prepacked block)
+//!       for each NR panel of B, for each MR panel of A:
+//!         tile: MR×NR accumulators over kc steps (registers), then `store` puts them in C
+//! ```
+//!
+//! A [`Layout`] says how operands are packed (tile sizes, K grouping, blocking); a
+//! [`PanelSource`] packs one operand in it (or hands out blocks packed ahead of time, like
+//! weights packed once per session); the tile function is the micro-kernel, the only thing
+//! that differs between the scalar twin and its SIMD twins; `store` receives each tile with
+//! where it goes and whether it is the first K block, so callers decide how it lands in C
+//! (scaled add, wrapping add).
+
+/// A packed GEMM layout, shared by the twins of one micro-kernel.
+pub(crate) trait Layout {
+    /// Packed element of A, of B, and the accumulator.
+    type A: Copy + Default;
+    type B: Copy + Default;
+    type Acc: Copy;
+    /// The register tile's result, `MR` rows of `NR` accumulators.
+    type Tile: TileRows<Self::Acc>;
+    /// Rows and columns of the register tile.
+    const MR: usize;
+    const NR: usize;
+    /// K values per packed group (1 for f32, 2 for pairs, 4 for quads); a KC block holds
+    /// whole groups, padding packs as zero.
+    const KR: usize;
+    /// Packed values of A per row and K group, of B per column and K group.
+    const A_PER_GROUP: usize;
+    const B_PER_GROUP: usize;
+    /// Cache blocks: depth, rows of A, columns of B (KC a multiple of KR, MC of MR, NC of NR).
+    const KC: usize;
+    const MC: usize;
+    const NC: usize;
+
+    /// Length of one packed MR-row panel of depth `kc`.
+    fn a_panel_len(kc: usize) -> usize {
+        kc.div_ceil(Self::KR) * Self::MR * Self::A_PER_GROUP
+    }
+    /// Length of one packed NR-column panel of depth `kc`.
+    fn b_panel_len(kc: usize) -> usize {
+        kc.div_ceil(Self::KR) * Self::NR * Self::B_PER_GROUP
+    }
+}
+
+/// Rows of a register tile's result.
+pub(crate) trait TileRows<T> {
+    fn row(&self, i: usize) -> &[T];
+}
+
+impl<T, const R: usize, const C: usize> TileRows<T> for [[T; C]; R] {
+    #[inline(always)]
+    fn row(&self, i: usize) -> &[T] {
+        &self[i]
+    }
+}
+
+/// One operand of a packed GEMM: A by rows (MR-tall panels) or B by columns (NR-wide panels).
+pub(crate) trait PanelSource<T> {
+    /// Packs rows (A) or columns (B) `start..start + len` over K `p0..p0 + depth` as
+    /// consecutive panels (zero-padded past `len` and past `depth`) into `out`.
+    fn pack(&self, start: usize, len: usize, p0: usize, depth: usize, out: &mut [T]);
+    /// The block at (`start`, `p0`) already packed, when the source keeps packed blocks.
+    fn packed_block(&self, _start: usize, _p0: usize) -> Option<&[T]> {
+        None
+    }
+}
+
+/// Where a finished tile goes: rows `row0..row0 + rows` and columns `col0..col0 + cols` of C
+/// (the tile's other rows/columns are padding), and which K block it summed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TileSpot {
+    pub row0: usize,
+    pub col0: usize,
+    pub rows: usize,
+    pub cols: usize,
+    /// The first K block (C holds nothing of this product yet).
+    pub first_k: bool,
+}
+
+/// Runs the blocked product of an `m×k` A and a `k×n` B: every tile of every K block is
+/// computed by `tile` and handed to `store`. Nothing happens when a size is 0.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_blocked<L: Layout>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &impl PanelSource<L::A>,
+    b: &impl PanelSource<L::B>,
+    tile: impl Fn(&[L::A], &[L::B]) -> L::Tile,
+    mut store: impl FnMut(&TileSpot, &L::Tile),
+) {
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    let kc_max = L::KC.min(k);
+    let mut b_buf = Vec::new();
+    let mut a_buf = Vec::new();
+    for jc in (0..n).step_by(L::NC) {
+        let nc = L::NC.min(n - jc);
+        for pc in (0..k).step_by(L::KC) {
+            let kc = L::KC.min(k - pc);
+            let (a_len, b_len) = (L::a_panel_len(kc), L::b_panel_len(kc));
+            let b_block: &[L::B] = match b.packed_block(jc, pc) {
+                Some(block) => block,
+                None => {
+                    if b_buf.is_empty() {
+                        b_buf = vec![L::B::default(); L::b_panel_len(kc_max) * L::NC.min(n).div_ceil(L::NR)];
+                    }
+                    b.pack(jc, nc, pc, kc, &mut b_buf);
+                    &b_buf
+                }
+            };
+            for ic in (0..m).step_by(L::MC) {
+                let mc = L::MC.min(m - ic);
+                let a_block: &[L::A] = match a.packed_block(ic, pc) {
+                    Some(block) => block,
+                    None => {
+                        if a_buf.is_empty() {
+                            a_buf = vec![L::A::default(); L::a_panel_len(kc_max) * L::MC.min(m).div_ceil(L::MR)];
+                        }
+                        a.pack(ic, mc, pc, kc, &mut a_buf);
+                        &a_buf
+                    }
+                };
+                for (q, b_panel) in b_block.chunks_exact(b_len).take(nc.div_ceil(L::NR)).enumerate() {
+                    let col0 = jc + q * L::NR;
+                    let cols = L::NR.min(n - col0);
+                    for (r, a_panel) in a_block.chunks_exact(a_len).take(mc.div_ceil(L::MR)).enumerate() {
+                        let row0 = ic + r * L::MR;
+                        let spot = TileSpot { row0, col0, rows: L::MR.min(m - row0), cols, first_k: pc == 0 };
+                        store(&spot, &tile(a_panel, b_panel));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! INT8 GEMM, 4×8 register tile over K quads with B split into 7-bit and 1-bit parts
+//! (`c4_split`, see `pack::i8_c4_split`), portable scalar code: the oracle of
+//! `gemm_i8_4x8c4_split_relaxed` (relaxed SIMD's `i32x4.relaxed_dot_i8x16_i7x16_add_s`).
+//! Same product as `gemm_i8_reference`, bit for bit.
+
+use crate::kernels::gemm::gemm_i8_4x8c4_split;
+use crate::kernels::types::{GemmShapeError, Int8Operand, Operand};
+
+const MR: usize = 4;
+const NR: usize = 8;
+
+/// Contract of `gemm_i8_reference`.
+pub(crate) fn gemm_i8_4x8c4_split_scalar<A: Int8Operand, B: Int8Operand>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Operand<A>,
+    b: Operand<B>,
+    c: &mut [i32],
+) -> Result<(), GemmShapeError> {
+    gemm_i8_4x8c4_split(m, n, k, a, b, c, tile_4x8c4_split)
+}
+
+/// The register tile: `acc[i][j] = Σ_p a(i,p)·(lo(p,j) + 128·hi(p,j))`, wrapping.
+pub(crate) fn tile_4x8c4_split(a_panel: &[i8], b_panel: &[u8]) -> [[i32; NR]; MR] {
+    let mut acc = [[0i32; NR]; MR];
+    for (a, b) in a_panel.chunks_exact(4 * MR).zip(b_panel.chunks_exact(8 * NR)) {
+        let (lo, hi) = b.split_at(4 * NR);
+        for (i, acc_row) in acc.iter_mut().enumerate() {
+            for (j, sum) in acc_row.iter_mut().enumerate() {
+                let mut low = 0i32;
+                let mut high = 0i32;
+                for u in 0..4 {
+                    let av = i32::from(a[4 * i + u]);
+                    low += av * i32::from(lo[4 * j + u]);
+                    high += av * i32::from(hi[4 * j + u]);
+                }
+                *sum = sum.wrapping_add(low).wrapping_add(high.wrapping_mul(128));
+            }
+        }
+    }
+    acc
+}
