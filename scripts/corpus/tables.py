@@ -28,8 +28,8 @@ CAUSES = [
     (r"operator `\w+` \(domain `(ai\.onnx\.ml|com\.microsoft)`\) is not supported by pare", "refused",
      "the model uses operators of another domain that pare does not implement (ai.onnx.ml / com.microsoft contrib ops)",
      "is not supported by pare"),
-    (r"has no Conv, ConvTranspose, Gemm or MatMul with a constant float32 weight", "refused",
-     "the model is quantized already (ConvInteger, MatMulInteger, DynamicQuantizeLSTM): no float weight left to quantize",
+    (r"nothing to quantize: the model has no Conv, .* with a constant float32 weight", "refused",
+     "no float layer weight to quantize: the model is quantized already (ConvInteger, MatMulInteger, DynamicQuantizeLSTM) or has only ai.onnx.ml operators",
      "with a constant float32 weight"),
     (r"_DequantizeLinear_Output` is not a constant", "refused",
      "the model is quantized already (QDQ: every weight comes out of a DequantizeLinear), so no float weight is left to quantize",
@@ -164,6 +164,21 @@ def readme_section(full, ci):
             reasons.append((kind, reason))
         return f"{kind} [{reasons.index((kind, reason)) + 1}]"
 
+    import run  # noqa: PLC0415 - the judge of run.py, against the current expected.json
+    expected = run.load_expected()
+
+    def judged(model_id, column, cell):
+        """The cell's outcome against today's expected.json (the run may predate the recording)."""
+        cell = dict(cell)
+        if "sqnr_db" in cell:
+            cell["sqnr_db"] = {k: as_float(v) for k, v in cell["sqnr_db"].items()}
+        cell["detail"] = cell.get("detail", "").removeprefix("not recorded in tests/corpus/expected.json").removeprefix(": ")
+        exp = expected.get((model_id, column))
+        cell["outcome"] = run.judge(cell, exp)
+        if exp is not None and exp.get("reason"):
+            cell["reason"] = exp["reason"]
+        return cell
+
     def text(cell):
         outcome = cell["outcome"]
         if outcome == "ok":
@@ -181,13 +196,15 @@ def readme_section(full, ci):
     counts = {}
     rows = ["| model | package (registry) | exporter | opset | " + " | ".join(columns) + " |",
             "|---|---|---|---|" + "---|" * len(columns)]
+    newer = {r["id"]: r for r in ci["models"]} if ci and ci.get("newer") else {}
     for r in full["models"]:
+        r = newer.get(r["id"], r)  # a CI run made after the full one has the current rows of its models
         m = meta.get(r["id"], r)
         opset = m.get("opset") if m.get("opset") is not None else ", ".join(f"{k} {v}" for k, v in m.get("opsets", {}).items())
         ci_mark = " (CI)" if r["id"] in corpus["ci_subset"] else ""
         cells = []
         for c in columns:
-            cell = r["cells"][c]
+            cell = judged(r["id"], c, r["cells"][c])
             counts[cell["outcome"]] = counts.get(cell["outcome"], 0) + 1
             cells.append(text(cell))
         rows.append(f"| {r['id']}{ci_mark} | {m['package']}@{m['version']} ({m['registry']}) | {m['framework']} | {opset} | " + " | ".join(cells) + " |")
@@ -225,6 +242,8 @@ def readme_section(full, ci):
 def write_readme(full_path, ci_path):
     full = json.loads(pathlib.Path(full_path).read_text())
     ci = json.loads(pathlib.Path(ci_path).read_text()) if ci_path and pathlib.Path(ci_path).exists() else None
+    if ci is not None:
+        ci["newer"] = pathlib.Path(ci_path).stat().st_mtime > pathlib.Path(full_path).stat().st_mtime
     readme = ROOT / "README.md"
     text = readme.read_text()
     section = readme_section(full, ci)
