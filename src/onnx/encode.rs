@@ -21,7 +21,7 @@ pub(crate) fn model_to_proto(m: &Model) -> ModelProto {
         opset_import: m
             .opset_import
             .iter()
-            .map(|o| OperatorSetIdProto { domain: Some(o.domain.clone()), version: Some(o.version) })
+            .map(|o| OperatorSetIdProto { domain: non_empty(o.domain.clone()), version: Some(o.version) })
             .collect(),
         producer_name: non_empty(m.producer_name.clone()),
         producer_version: non_empty(m.producer_version.clone()),

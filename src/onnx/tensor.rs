@@ -1,8 +1,10 @@
 //! `TensorProto` ⇄ `ir::Tensor`.
 //!
 //! Reading accepts every storage ONNX allows (typed repeated fields or little-endian
-//! `raw_data`) and checks the byte count against the dims before allocating. Writing always
-//! uses `raw_data` (strings: `string_data`), which every reader accepts. Element types
+//! `raw_data`) and checks the byte count against the dims before allocating. Writing uses
+//! `raw_data` (strings: `string_data`), which every reader accepts, except for int32/int64
+//! tensors whose typed field (varints) is smaller: exporters store shapes and axes that way, and
+//! rewriting them as 8-byte raw values made compressed files larger than their input. Element types
 //! without a `DType` are kept as the encoded proto (`Tensor::Opaque`) and written back as is.
 
 use half::{bf16, f16};
@@ -169,7 +171,9 @@ pub fn tensor_to_proto(labels: TensorLabels, t: &Tensor) -> TensorProto {
         Tensor::BF16(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
         Tensor::I8(a) => p.raw_data = Some(a.iter().map(|&v| v as u8).collect()),
         Tensor::I16(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
+        Tensor::I32(a) if varints_are_smaller(a.iter().map(|&v| i64::from(v)), 4) => p.int32_data = a.iter().copied().collect(),
         Tensor::I32(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
+        Tensor::I64(a) if varints_are_smaller(a.iter().copied(), 8) => p.int64_data = a.iter().copied().collect(),
         Tensor::I64(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
         Tensor::U8(a) => p.raw_data = Some(a.iter().copied().collect()),
         Tensor::U16(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
@@ -177,10 +181,25 @@ pub fn tensor_to_proto(labels: TensorLabels, t: &Tensor) -> TensorProto {
         Tensor::U64(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
         Tensor::Bool(a) => p.raw_data = Some(a.iter().map(|&v| v as u8).collect()),
     }
+    if !matches!(t, Tensor::Opaque(_)) && p.raw_data.as_ref().is_some_and(Vec::is_empty) {
+        p.raw_data = None; // an empty tensor needs no data field (exporters write none: 2 bytes each)
+    }
     p.name = non_empty(labels.name);
     p.doc_string = non_empty(labels.doc_string);
     p.metadata_props = super::encode::string_pairs(&labels.metadata_props);
     p
+}
+
+/// Whether storing `values` as a typed repeated field (one varint each, as prost writes it:
+/// with its tag byte, a negative value takes 10 bytes) is smaller than `width` raw bytes each.
+fn varints_are_smaller(values: impl Iterator<Item = i64>, width: usize) -> bool {
+    let mut varint_bytes = 0usize;
+    let mut raw_bytes = 0usize;
+    for v in values {
+        varint_bytes += 1 + prost::encoding::encoded_len_varint(v as u64);
+        raw_bytes += width;
+    }
+    varint_bytes < raw_bytes
 }
 
 pub(crate) fn non_empty(s: String) -> Option<String> {
@@ -228,12 +247,28 @@ mod tests {
             Tensor::from_vec(&[2], vec![true, false]).unwrap(),
             Tensor::from_vec(&[2], vec![b"a".to_vec(), vec![0xff]]).unwrap(),
             Tensor::scalar(7i64),
+            Tensor::from_vec(&[3], vec![1i64, -1, 1 << 40]).unwrap(),
+            Tensor::from_vec(&[2], vec![i32::MIN, 3]).unwrap(),
         ];
         for t in tensors {
             let (name, back) = decode_tensor(&encode_tensor("x", &t)).unwrap();
             assert_eq!(name, "x");
             assert_eq!(back, t);
         }
+    }
+
+    #[test]
+    fn small_integers_are_written_as_varints_when_that_is_smaller_and_empty_tensors_without_data() {
+        let labels = || TensorLabels { name: String::new(), doc_string: String::new(), metadata_props: Vec::new() };
+        let small = tensor_to_proto(labels(), &Tensor::from_vec(&[4], vec![1i64, 0, -1, 20]).unwrap());
+        assert_eq!((small.int64_data.as_slice(), small.raw_data.as_ref()), (&[1i64, 0, -1, 20][..], None));
+        let large = tensor_to_proto(labels(), &Tensor::from_vec(&[2], vec![-1i64, -2]).unwrap());
+        assert!(large.int64_data.is_empty() && large.raw_data.as_ref().map(Vec::len) == Some(16));
+        let ints = tensor_to_proto(labels(), &Tensor::from_vec(&[2], vec![3i32, 4]).unwrap());
+        assert_eq!(ints.int32_data, vec![3, 4]);
+        let empty = tensor_to_proto(labels(), &Tensor::from_vec(&[0], Vec::<f32>::new()).unwrap());
+        assert_eq!(empty.raw_data, None);
+        assert_eq!(decode_tensor(&empty.encode_to_vec()).unwrap().1, Tensor::from_vec(&[0], Vec::<f32>::new()).unwrap());
     }
 
     #[test]

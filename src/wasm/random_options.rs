@@ -135,24 +135,31 @@ pub(super) fn read_random(value: &JsValue, key: &str) -> JsResult<RandomRequest>
 pub(super) fn random_samples(model: &Model, request: &RandomRequest) -> JsResult<(Vec<InputSet>, String)> {
     let specs = declared_inputs(&model.graph);
     request.generator.check_dims(&specs)?;
-    // Dims nobody set get sizes the model runs on (pare::runtime::input_sizes), as in the CLI.
+    // What the caller fixed must fit before any trial run (open dims count as 1 here)…
+    check_total(&specs, &request.generator, request.count)?;
+    // …then dims nobody set get sizes the model runs on (pare::runtime::input_sizes), as in the CLI.
     let mut generator = request.generator.clone();
     let choice = resolve_sizes(&Session::new(model)?, &mut generator, &[], &model.metadata_props);
     if let Some(failure) = choice.failure {
         return Err(ApiError::new(ErrorKind::BadInput, failure));
     }
-    let request = &RandomRequest { generator, count: request.count };
-    let per_sample = elements_per_sample(&specs, &request.generator)?;
-    let total = per_sample.checked_mul(request.count).filter(|&n| n <= MAX_TOTAL_ELEMENTS);
-    if total.is_none() {
-        return Err(ApiError::new(ErrorKind::TooLarge, format_args!(
-            "{} random samples of {per_sample} elements each are too many (pare makes at most {MAX_TOTAL_ELEMENTS} \
-             elements of random samples): ask for fewer samples or smaller dims",
-            request.count
-        )));
+    check_total(&specs, &generator, request.count)?;
+    // The source names what the caller asked for, as the CLI does; the sizes chosen are in the samples.
+    let source = describe_source(&request.generator);
+    let sets = random_input_sets(model, &generator, request.count)?;
+    Ok((sets, source))
+}
+
+/// `count` samples shaped by `generator` stay under `MAX_TOTAL_ELEMENTS`.
+fn check_total(specs: &[crate::runtime::InputSpec], generator: &RandomInputs, count: usize) -> JsResult<()> {
+    let per_sample = elements_per_sample(specs, generator)?;
+    match per_sample.checked_mul(count).filter(|&n| n <= MAX_TOTAL_ELEMENTS) {
+        Some(_) => Ok(()),
+        None => Err(ApiError::new(ErrorKind::TooLarge, format_args!(
+            "{count} random samples of {per_sample} elements each are too many (pare makes at most {MAX_TOTAL_ELEMENTS} \
+             elements of random samples): ask for fewer samples or smaller dims"
+        ))),
     }
-    let sets = random_input_sets(model, &request.generator, request.count)?;
-    Ok((sets, describe_source(&request.generator)))
 }
 
 /// "random inputs, seed 3" plus the dims and shapes set (sorted, so the text is stable).
