@@ -231,7 +231,7 @@ class PareCompressor extends HTMLElement {
         { bytes, recipe: presetText(preset), samples: calibration ?? { random }, compareInputs, analysis: opened.analysis },
         (p) => this.progress(p),
       );
-      this.showResults(result, preset, (performance.now() - started) / 1000);
+      this.showResults(result, preset, (performance.now() - started) / 1000, bytes.length);
     } catch (e) {
       this.setStatus(e instanceof Cancelled ? "Cancelled." : `Compression failed: ${explain(e)}`, !(e instanceof Cancelled));
     } finally {
@@ -284,7 +284,8 @@ class PareCompressor extends HTMLElement {
     this.setStatus(`${p.phase}: ${p.stage}${p.total ? ` ${p.done}/${p.total}` : ""}`);
   }
 
-  showResults(result, preset, seconds) {
+  /** `fileBytes`: the model file's size (the report's `before` is pare's re-encoding of it). */
+  showResults(result, preset, seconds, fileBytes) {
     const { report, comparison, compareError } = result;
     const row = (label, key, before, after) => {
       const tr = document.createElement("tr");
@@ -297,7 +298,7 @@ class PareCompressor extends HTMLElement {
       return tr;
     };
     this.$(".sizes").replaceChildren(
-      row("file size", "bytes", report.before.bytes, report.after.bytes),
+      row("file size", "bytes", fileBytes, report.after.bytes),
       row("gzip size", "gzip", report.before.gzip_bytes, report.after.gzip_bytes),
     );
     this.$(".metrics").replaceChildren(
