@@ -24,19 +24,8 @@ impl<const NR: usize> PanelSource<f32> for ColumnPanels<'_, NR> {
 }
 
 /// Packs `A[ic..ic+mc, pc..pc+kc]` as row panels of height MR.
-pub(crate) fn pack_a<const MR: usize>(
-    a: &MatRef<f32>,
-    ic: usize,
-    mc: usize,
-    pc: usize,
-    kc: usize,
-    out: &mut [f32],
-) {
-    for (r, panel) in out
-        .chunks_exact_mut(kc * MR)
-        .take(mc.div_ceil(MR))
-        .enumerate()
-    {
+pub(crate) fn pack_a<const MR: usize>(a: &MatRef<f32>, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
+    for (r, panel) in out.chunks_exact_mut(kc * MR).take(mc.div_ceil(MR)).enumerate() {
         let row0 = ic + r * MR;
         let height = MR.min(ic + mc - row0);
         if a.col_stride == 1 {
@@ -57,11 +46,7 @@ pub(crate) fn pack_a<const MR: usize>(
         } else {
             for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
                 for (i, d) in dst.iter_mut().enumerate() {
-                    *d = if i < height {
-                        a.at(row0 + i, pc + p)
-                    } else {
-                        0.0
-                    };
+                    *d = if i < height { a.at(row0 + i, pc + p) } else { 0.0 };
                 }
             }
         }
@@ -69,19 +54,8 @@ pub(crate) fn pack_a<const MR: usize>(
 }
 
 /// Packs `B[pc..pc+kc, jc..jc+nc]` as column panels of width NR.
-pub(crate) fn pack_b<const NR: usize>(
-    b: &MatRef<f32>,
-    jc: usize,
-    nc: usize,
-    pc: usize,
-    kc: usize,
-    out: &mut [f32],
-) {
-    for (q, panel) in out
-        .chunks_exact_mut(kc * NR)
-        .take(nc.div_ceil(NR))
-        .enumerate()
-    {
+pub(crate) fn pack_b<const NR: usize>(b: &MatRef<f32>, jc: usize, nc: usize, pc: usize, kc: usize, out: &mut [f32]) {
+    for (q, panel) in out.chunks_exact_mut(kc * NR).take(nc.div_ceil(NR)).enumerate() {
         let col0 = jc + q * NR;
         let width = NR.min(jc + nc - col0);
         for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {

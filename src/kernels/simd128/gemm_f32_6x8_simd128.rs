@@ -16,14 +16,7 @@ const MR: usize = 6;
 const NR: usize = 8;
 
 /// Same contract as `gemm_f32_6x8_scalar`.
-pub(crate) fn gemm_f32_6x8_simd128(
-    alpha: f32,
-    a: MatRef<f32>,
-    b: MatRef<f32>,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-) {
+pub(crate) fn gemm_f32_6x8_simd128(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
     gemm_f32_6x8(alpha, a, b, beta, c, ldc, tile_6x8);
 }
 
@@ -38,11 +31,7 @@ fn tile_6x8(a_panel: &[f32], b_panel: &[f32]) -> [[f32; NR]; MR] {
         // v128_load has no alignment requirement.
         let (b0, b1, a) = unsafe {
             let b = b_ptr.add(p * NR);
-            (
-                v128_load(b.cast::<v128>()),
-                v128_load(b.add(4).cast::<v128>()),
-                a_ptr.add(p * MR),
-            )
+            (v128_load(b.cast::<v128>()), v128_load(b.add(4).cast::<v128>()), a_ptr.add(p * MR))
         };
         for (i, acc_row) in acc.iter_mut().enumerate() {
             // SAFETY: i < MR, see above.

@@ -42,24 +42,17 @@ fn build_gemm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         trans_a: flag(node, "transA")?,
         trans_b: flag(node, "transB")?,
     };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let a = required(inputs, 0, "A")?;
-            let b = required(inputs, 1, "B")?;
-            let c = optional(inputs, 2);
-            let y = with_gemm_type!(a, 0, "A", T => gemm.run::<T>(a, b, c)?);
-            Ok(vec![y])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let a = required(inputs, 0, "A")?;
+        let b = required(inputs, 1, "B")?;
+        let c = optional(inputs, 2);
+        let y = with_gemm_type!(a, 0, "A", T => gemm.run::<T>(a, b, c)?);
+        Ok(vec![y])
+    }))
 }
 
 impl Gemm {
-    fn run<T: GemmElement>(
-        &self,
-        a: &Tensor,
-        b: &Tensor,
-        c: Option<&Tensor>,
-    ) -> Result<Tensor, OpError> {
+    fn run<T: GemmElement>(&self, a: &Tensor, b: &Tensor, c: Option<&Tensor>) -> Result<Tensor, OpError> {
         let aa = gemm_input::<T>(a, a, 0, "A")?;
         let ba = gemm_input::<T>(a, b, 1, "B")?;
         if aa.ndim() != 2 || ba.ndim() != 2 {
@@ -112,22 +105,11 @@ fn broadcast_into<T: GemmElement>(
     out: &mut [T],
 ) -> Result<(), crate::ops::OpError> {
     let shape = c.shape();
-    let fits = shape.len() <= 2
-        && shape
-            .iter()
-            .rev()
-            .zip([n, m])
-            .all(|(&d, want)| d == want || d == 1);
+    let fits = shape.len() <= 2 && shape.iter().rev().zip([n, m]).all(|(&d, want)| d == want || d == 1);
     if !fits {
-        return Err(OpError::input(
-            2,
-            "C",
-            format!("shape {shape:?} does not broadcast to [{m}, {n}]"),
-        ));
+        return Err(OpError::input(2, "C", format!("shape {shape:?} does not broadcast to [{m}, {n}]")));
     }
-    let view = c
-        .broadcast(ndarray::IxDyn(&[m, n]))
-        .ok_or_else(|| OpError::input(2, "C", "cannot broadcast"))?;
+    let view = c.broadcast(ndarray::IxDyn(&[m, n])).ok_or_else(|| OpError::input(2, "C", "cannot broadcast"))?;
     for (o, &v) in out.iter_mut().zip(view.iter()) {
         *o = v;
     }

@@ -108,10 +108,7 @@ macro_rules! with_gemm_type {
                 return Err($crate::ops::OpError::input(
                     $index,
                     $what,
-                    format!(
-                        "element type {} is not supported (float, int32, int64, uint32, uint64)",
-                        $t.type_name()
-                    ),
+                    format!("element type {} is not supported (float, int32, int64, uint32, uint64)", $t.type_name()),
                 ))
             }
         }
@@ -130,20 +127,10 @@ pub fn gemm_input<'a, T: GemmElement>(
         return Err(OpError::input(
             index,
             what,
-            format!(
-                "element type {} differs from input 0's {}",
-                t.type_name(),
-                first.type_name()
-            ),
+            format!("element type {} differs from input 0's {}", t.type_name(), first.type_name()),
         ));
     }
-    T::read(t).ok_or_else(|| {
-        OpError::input(
-            index,
-            what,
-            format!("element type {} is not supported", t.type_name()),
-        )
-    })
+    T::read(t).ok_or_else(|| OpError::input(index, what, format!("element type {} is not supported", t.type_name())))
 }
 
 /// Numpy `matmul`: 1-D operands are promoted (and the added axis removed from the result),
@@ -155,22 +142,12 @@ pub fn matmul<T: GemmElement>(a: &ArrayD<T>, b: &ArrayD<T>) -> Result<ArrayD<T>,
     }
     let a_vector = a_shape.len() == 1;
     let b_vector = b_shape.len() == 1;
-    let a_mat: Vec<usize> = if a_vector {
-        vec![1, a_shape[0]]
-    } else {
-        a_shape.to_vec()
-    };
-    let b_mat: Vec<usize> = if b_vector {
-        vec![b_shape[0], 1]
-    } else {
-        b_shape.to_vec()
-    };
+    let a_mat: Vec<usize> = if a_vector { vec![1, a_shape[0]] } else { a_shape.to_vec() };
+    let b_mat: Vec<usize> = if b_vector { vec![b_shape[0], 1] } else { b_shape.to_vec() };
     let (m, k) = (a_mat[a_mat.len() - 2], a_mat[a_mat.len() - 1]);
     let (k2, n) = (b_mat[b_mat.len() - 2], b_mat[b_mat.len() - 1]);
     if k != k2 {
-        return Err(OpError::invalid(format!(
-            "MatMul shapes {a_shape:?} and {b_shape:?} do not align ({k} vs {k2})"
-        )));
+        return Err(OpError::invalid(format!("MatMul shapes {a_shape:?} and {b_shape:?} do not align ({k} vs {k2})")));
     }
     let a_batch = &a_mat[..a_mat.len() - 2];
     let b_batch = &b_mat[..b_mat.len() - 2];
@@ -207,14 +184,7 @@ pub fn matmul<T: GemmElement>(a: &ArrayD<T>, b: &ArrayD<T>) -> Result<ArrayD<T>,
         let b_off: usize = index.iter().zip(&b_strides).map(|(i, s)| i * s).sum();
         let lhs = MatRef::row_major(&a_data[a_off..a_off + a_size], m, k);
         let rhs = MatRef::row_major(&b_data[b_off..b_off + b_size], k, n);
-        T::gemm(
-            T::one(),
-            lhs,
-            rhs,
-            T::zero(),
-            &mut out[batch * c_size..(batch + 1) * c_size],
-            n,
-        );
+        T::gemm(T::one(), lhs, rhs, T::zero(), &mut out[batch * c_size..(batch + 1) * c_size], n);
         for axis in (0..index.len()).rev() {
             index[axis] += 1;
             if index[axis] < batch_shape[axis] {
@@ -257,24 +227,10 @@ mod tests {
 
     #[test]
     fn shapes_follow_numpy() {
-        assert_eq!(
-            matmul(&arr(&[3]), &arr(&[3])).unwrap().shape(),
-            &[] as &[usize]
-        );
-        assert_eq!(
-            matmul(&arr(&[3]), &arr(&[2, 3, 4])).unwrap().shape(),
-            &[2, 4]
-        );
-        assert_eq!(
-            matmul(&arr(&[2, 1, 5, 3]), &arr(&[3])).unwrap().shape(),
-            &[2, 1, 5]
-        );
-        assert_eq!(
-            matmul(&arr(&[2, 1, 5, 3]), &arr(&[4, 3, 2]))
-                .unwrap()
-                .shape(),
-            &[2, 4, 5, 2]
-        );
+        assert_eq!(matmul(&arr(&[3]), &arr(&[3])).unwrap().shape(), &[] as &[usize]);
+        assert_eq!(matmul(&arr(&[3]), &arr(&[2, 3, 4])).unwrap().shape(), &[2, 4]);
+        assert_eq!(matmul(&arr(&[2, 1, 5, 3]), &arr(&[3])).unwrap().shape(), &[2, 1, 5]);
+        assert_eq!(matmul(&arr(&[2, 1, 5, 3]), &arr(&[4, 3, 2])).unwrap().shape(), &[2, 4, 5, 2]);
         assert!(matmul(&arr(&[2, 3]), &arr(&[2, 3])).is_err());
     }
 
@@ -286,15 +242,7 @@ mod tests {
         let c = matmul(&a, &b).unwrap();
         // batch (1, 2): a[1,0] = [[4,5],[6,7]], b[2] = [[8,9],[10,11]]
         let got: Vec<i64> = c.slice(ndarray::s![1, 2, .., ..]).iter().copied().collect();
-        assert_eq!(
-            got,
-            vec![
-                4 * 8 + 5 * 10,
-                4 * 9 + 5 * 11,
-                6 * 8 + 7 * 10,
-                6 * 9 + 7 * 11
-            ]
-        );
+        assert_eq!(got, vec![4 * 8 + 5 * 10, 4 * 9 + 5 * 11, 6 * 8 + 7 * 10, 6 * 9 + 7 * 11]);
         // folded path: a [2,3,2] with b [2,2]
         let a = arr(&[2, 3, 2]);
         let b = arr(&[2, 2]);
