@@ -22,10 +22,7 @@ pub fn find_weight<'g>(graph: &'g Graph, value: &str) -> Option<(WeightSource, &
     if let Some(i) = graph.initializers.iter().position(|i| i.name == value) {
         return Some((WeightSource::Initializer(i), &graph.initializers[i].tensor));
     }
-    let index = graph
-        .nodes
-        .iter()
-        .position(|n| n.outputs.first().is_some_and(|o| o == value))?;
+    let index = graph.nodes.iter().position(|n| n.outputs.first().is_some_and(|o| o == value))?;
     constant_tensor(&graph.nodes[index]).map(|t| (WeightSource::Constant(index), t))
 }
 
@@ -33,17 +30,11 @@ pub fn find_weight<'g>(graph: &'g Graph, value: &str) -> Option<(WeightSource, &
 /// `keep_initializers_as_inputs`, the rule before IR 4): each such weight is overridable, so no
 /// pass could touch it. Returns how many were freed.
 pub fn free_initializers_from_inputs(graph: &mut Graph) -> usize {
-    let initializers: std::collections::HashSet<&str> =
-        graph.initializers.iter().map(|i| i.name.as_str()).collect();
-    let (freed, kept): (Vec<_>, Vec<_>) = graph
-        .inputs
-        .iter()
-        .cloned()
-        .partition(|i| initializers.contains(i.name.as_str()));
+    let initializers: std::collections::HashSet<&str> = graph.initializers.iter().map(|i| i.name.as_str()).collect();
+    let (freed, kept): (Vec<_>, Vec<_>) = graph.inputs.iter().cloned().partition(|i| initializers.contains(i.name.as_str()));
     graph.inputs = kept;
     // Those nothing reads (BatchNorm's num_batches_tracked) were only there as inputs: drop them.
-    let freed_names: std::collections::HashSet<String> =
-        freed.iter().map(|i| i.name.clone()).collect();
+    let freed_names: std::collections::HashSet<String> = freed.iter().map(|i| i.name.clone()).collect();
     super::quantize::qdq::remove_orphaned(graph, &freed_names);
     freed.len()
 }
@@ -237,15 +228,8 @@ pub fn replace_weight(graph: &mut Graph, source: WeightSource, tensor: Tensor) -
             None => false,
         },
         WeightSource::Constant(i) => {
-            let Some(node) = graph.nodes.get_mut(i) else {
-                return false;
-            };
-            match node
-                .attributes
-                .iter_mut()
-                .find(|a| a.name == "value")
-                .map(|a| &mut a.value)
-            {
+            let Some(node) = graph.nodes.get_mut(i) else { return false };
+            match node.attributes.iter_mut().find(|a| a.name == "value").map(|a| &mut a.value) {
                 Some(AttrValue::Tensor(t)) => {
                     t.tensor = tensor;
                     true
@@ -260,27 +244,16 @@ pub fn replace_weight(graph: &mut Graph, source: WeightSource, tensor: Tensor) -
 /// subgraph's path is `node/attribute`, nested paths joined by `/` (as in `analysis::walk`).
 /// Subgraphs are visited after their enclosing graph's callback returns, so `f` may rewrite the
 /// enclosing graph's nodes; errors stop the walk.
-pub fn for_each_graph_mut<E>(
-    graph: &mut Graph,
-    f: &mut dyn FnMut(&str, &mut Graph) -> Result<(), E>,
-) -> Result<(), E> {
+pub fn for_each_graph_mut<E>(graph: &mut Graph, f: &mut dyn FnMut(&str, &mut Graph) -> Result<(), E>) -> Result<(), E> {
     walk(graph, String::new(), f)
 }
 
-fn walk<E>(
-    graph: &mut Graph,
-    path: String,
-    f: &mut dyn FnMut(&str, &mut Graph) -> Result<(), E>,
-) -> Result<(), E> {
+fn walk<E>(graph: &mut Graph, path: String, f: &mut dyn FnMut(&str, &mut Graph) -> Result<(), E>) -> Result<(), E> {
     f(&path, graph)?;
     for node in &mut graph.nodes {
         let label = node.label();
         for attribute in &mut node.attributes {
-            let prefix = if path.is_empty() {
-                String::new()
-            } else {
-                format!("{path}/")
-            };
+            let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
             match &mut attribute.value {
                 AttrValue::Graph(g) => walk(g, format!("{prefix}{label}/{}", attribute.name), f)?,
                 AttrValue::Graphs(gs) => {
@@ -303,16 +276,10 @@ mod tests {
     fn graph_with_both() -> Graph {
         let mut constant = Node::new("Constant", &[], &["w_const"]);
         let t = Tensor::from_vec(&[2], vec![1.0f32, 2.0]).unwrap();
-        constant.attributes.push(Attribute::new(
-            "value",
-            AttrValue::Tensor(AttrTensor::new(t)),
-        ));
+        constant.attributes.push(Attribute::new("value", AttrValue::Tensor(AttrTensor::new(t))));
         Graph {
             nodes: vec![constant, Node::new("MatMul", &["x", "w_init"], &["y"])],
-            initializers: vec![Initializer::new(
-                "w_init",
-                Tensor::from_vec(&[1], vec![3.0f32]).unwrap(),
-            )],
+            initializers: vec![Initializer::new("w_init", Tensor::from_vec(&[1], vec![3.0f32]).unwrap())],
             ..Graph::default()
         }
     }
@@ -320,36 +287,13 @@ mod tests {
     #[test]
     fn initializers_listed_as_inputs_become_weights() {
         let mut g = graph_with_both();
-        g.inputs = vec![
-            ValueInfo {
-                name: "x".into(),
-                ..Default::default()
-            },
-            ValueInfo {
-                name: "w_init".into(),
-                ..Default::default()
-            },
-        ];
-        assert!(
-            find_weight(&g, "w_init").is_none(),
-            "overridable: not a constant"
-        );
-        g.initializers
-            .push(Initializer::new("unread", Tensor::scalar(1i64)));
-        g.inputs.push(ValueInfo {
-            name: "unread".into(),
-            ..Default::default()
-        });
+        g.inputs = vec![ValueInfo { name: "x".into(), ..Default::default() }, ValueInfo { name: "w_init".into(), ..Default::default() }];
+        assert!(find_weight(&g, "w_init").is_none(), "overridable: not a constant");
+        g.initializers.push(Initializer::new("unread", Tensor::scalar(1i64)));
+        g.inputs.push(ValueInfo { name: "unread".into(), ..Default::default() });
         assert_eq!(free_initializers_from_inputs(&mut g), 2);
-        assert!(
-            g.initializers.iter().all(|i| i.name != "unread"),
-            "a freed weight nothing reads is dropped"
-        );
-        assert_eq!(
-            g.inputs.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
-            vec!["x"],
-            "real inputs stay"
-        );
+        assert!(g.initializers.iter().all(|i| i.name != "unread"), "a freed weight nothing reads is dropped");
+        assert_eq!(g.inputs.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), vec!["x"], "real inputs stay");
         assert!(find_weight(&g, "w_init").is_some());
     }
 
@@ -359,10 +303,7 @@ mod tests {
         let (src, t) = find_weight(&g, "w_const").unwrap();
         assert_eq!(src, WeightSource::Constant(0));
         assert_eq!(t.len(), 2);
-        assert_eq!(
-            find_weight(&g, "w_init").unwrap().0,
-            WeightSource::Initializer(0)
-        );
+        assert_eq!(find_weight(&g, "w_init").unwrap().0, WeightSource::Initializer(0));
         assert!(find_weight(&g, "y").is_none());
         assert!(replace_weight(&mut g, src, Tensor::scalar(5.0f32)));
         assert_eq!(find_weight(&g, "w_const").unwrap().1.len(), 1);
@@ -439,23 +380,14 @@ mod tests {
         inner.name = "body".into();
         let mut node = Node::new("If", &["c"], &["o"]);
         node.name = "if_1".into();
-        node.attributes.push(Attribute::new(
-            "then_branch",
-            AttrValue::Graph(Box::new(inner)),
-        ));
-        let mut main = Graph {
-            nodes: vec![node],
-            ..Graph::default()
-        };
+        node.attributes.push(Attribute::new("then_branch", AttrValue::Graph(Box::new(inner))));
+        let mut main = Graph { nodes: vec![node], ..Graph::default() };
         let mut seen = Vec::new();
         for_each_graph_mut::<()>(&mut main, &mut |path, g| {
             seen.push((path.to_string(), g.nodes.len()));
             Ok(())
         })
         .unwrap();
-        assert_eq!(
-            seen,
-            vec![(String::new(), 1), ("if_1/then_branch".to_string(), 2)]
-        );
+        assert_eq!(seen, vec![(String::new(), 1), ("if_1/then_branch".to_string(), 2)]);
     }
 }

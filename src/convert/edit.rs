@@ -49,16 +49,7 @@ impl<'a> Edit<'a> {
         target: i64,
         made: &'a mut Vec<(Tensor, String)>,
     ) -> Self {
-        Edit {
-            facts,
-            names,
-            used,
-            target,
-            before: Vec::new(),
-            after: Vec::new(),
-            initializers: Vec::new(),
-            made,
-        }
+        Edit { facts, names, used, target, before: Vec::new(), after: Vec::new(), initializers: Vec::new(), made }
     }
 
     /// Nodes to put before and after the converted node, and new initializers.
@@ -118,15 +109,13 @@ impl<'a> Edit<'a> {
         }
         let name = self.names.fresh(base);
         self.made.push((tensor.clone(), name.clone()));
-        self.initializers
-            .push(Initializer::new(name.clone(), tensor));
+        self.initializers.push(Initializer::new(name.clone(), tensor));
         name
     }
 
     /// An int64 vector constant (axes, pads, starts, split sizes…).
     pub fn int64s(&mut self, base: &str, values: &[i64]) -> String {
-        let tensor = Tensor::from_vec(&[values.len()], values.to_vec())
-            .unwrap_or_else(|_| Tensor::scalar(0i64));
+        let tensor = Tensor::from_vec(&[values.len()], values.to_vec()).unwrap_or_else(|_| Tensor::scalar(0i64));
         self.constant(base, tensor)
     }
 
@@ -182,10 +171,7 @@ pub fn take_ints(node: &mut Node, name: &str) -> Result<Option<Vec<i64>>, String
         None => Ok(None),
         Some(AttrValue::Ints(v)) => Ok(Some(v)),
         Some(AttrValue::Int(v)) => Ok(Some(vec![v])),
-        Some(other) => Err(format!(
-            "attribute `{name}` should be a list of ints, but is {}",
-            other.kind()
-        )),
+        Some(other) => Err(format!("attribute `{name}` should be a list of ints, but is {}", other.kind())),
     }
 }
 
@@ -195,10 +181,7 @@ pub fn take_float(node: &mut Node, name: &str) -> Result<Option<f32>, String> {
         None => Ok(None),
         Some(AttrValue::Float(v)) => Ok(Some(v)),
         Some(AttrValue::Int(v)) => Ok(Some(v as f32)),
-        Some(other) => Err(format!(
-            "attribute `{name}` should be a float, but is {}",
-            other.kind()
-        )),
+        Some(other) => Err(format!("attribute `{name}` should be a float, but is {}", other.kind())),
     }
 }
 
@@ -207,10 +190,7 @@ pub fn take_int(node: &mut Node, name: &str) -> Result<Option<i64>, String> {
     match take_attribute(node, name) {
         None => Ok(None),
         Some(AttrValue::Int(v)) => Ok(Some(v)),
-        Some(other) => Err(format!(
-            "attribute `{name}` should be an int, but is {}",
-            other.kind()
-        )),
+        Some(other) => Err(format!("attribute `{name}` should be an int, but is {}", other.kind())),
     }
 }
 
