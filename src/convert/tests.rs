@@ -111,6 +111,21 @@ fn clip_bounds_take_the_input_type_and_absent_bounds_stay_absent() {
 }
 
 #[test]
+fn equal_constants_the_conversion_adds_are_shared() {
+    // A MobileNet's ReLU6 chain at opset 9: every Clip gets min 0 and max 6 as inputs at 11.
+    let clip = |x: &str, y: &str| {
+        let mut c = Node::new("Clip", &[x], &[y]);
+        c.set_attribute("min", AttrValue::Float(0.0));
+        c.set_attribute("max", AttrValue::Float(6.0));
+        c
+    };
+    let mut m = model(9, vec![clip("x", "a"), clip("a", "b"), clip("b", "y")], vec![input("x", &[4])], &["y"]);
+    upgrade(&mut m, 13).unwrap();
+    assert_eq!(m.graph.initializers.len(), 2, "one min and one max for the three Clips");
+    assert!(m.graph.nodes.iter().all(|n| n.inputs[1..] == m.graph.nodes[0].inputs[1..]));
+}
+
+#[test]
 fn legacy_broadcast_lines_the_second_input_up_at_axis() {
     let mut add = Node::new("Add", &["x", "b"], &["y"]);
     add.set_attribute("broadcast", AttrValue::Int(1));
