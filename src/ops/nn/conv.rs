@@ -55,14 +55,16 @@ fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 
 /// Constant weights `[M, C/group, k…]` as the f32 GEMM's packed A, one matrix of
 /// `M/group × (C/group)·taps` per group; `None` when they are not f32-computed (f64), the
-/// convolution is depthwise (no GEMM) or the shape is one `run` will reject.
+/// convolution is depthwise (no GEMM), has one output channel per group (a GEMV) or the
+/// shape is one `run` will reject.
 fn pack_weights(w: &Tensor, group: usize) -> Option<Vec<PackedF32>> {
     if crate::ops::nn::float::compute_type(w, 1, "W").ok()? != crate::ops::nn::float::ComputeType::F32 {
         return None;
     }
     let wa = float_input::<f32>(w, 1, "W").ok()?;
     let shape = wa.shape();
-    if shape.len() < 3 || group == 0 || shape[0] % group != 0 || (shape[1] == 1 && group > 1) {
+    // One output channel per group is a GEMV, which reads the weights as they are.
+    if shape.len() < 3 || group == 0 || shape[0] % group != 0 || shape[0] / group < 2 || (shape[1] == 1 && group > 1) {
         return None;
     }
     let (group_out, filter_len) = (shape[0] / group, shape[1..].iter().product::<usize>());

@@ -148,13 +148,17 @@ pub fn gemm_input<'a, T: GemmElement>(
 }
 
 /// A constant right-hand matrix `[k, n]` (MatMul's B, Gemm's op(B) after `transpose`)
-/// packed once for the f32 GEMM; `None` for other types or ranks.
+/// packed once for the f32 GEMM; `None` for other types or ranks, and for one column.
 pub fn pack_constant_b(b: &Tensor, transpose: bool) -> Option<PackedF32> {
     if !matches!(b.dtype(), Some(DType::F32 | DType::F16 | DType::BF16)) {
         return None;
     }
     let ba = <f32 as GemmElement>::read(b)?;
     let &[rows, cols] = ba.shape() else { return None };
+    // A single output column is a GEMV, which reads B as it is.
+    if (if transpose { rows } else { cols }) < 2 {
+        return None;
+    }
     let data = row_major(&ba);
     let mat = MatRef::row_major(&data, rows, cols);
     Some(kernels::pack_f32_b(if transpose { mat.t() } else { mat }))
