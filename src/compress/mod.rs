@@ -7,6 +7,7 @@
 pub mod binarize;
 pub mod bytes;
 pub mod calibrate;
+pub mod cast_weights;
 pub mod error;
 pub mod prune;
 pub mod quantize;
@@ -14,9 +15,9 @@ pub mod recipe;
 pub mod report;
 pub mod weights;
 
+pub use bytes::ByteBreakdown;
 pub use error::CompressError;
 pub use recipe::{Recipe, Step};
-pub use bytes::ByteBreakdown;
 pub use report::{AutomaticUpgrade, CompressReport, SizeReport, StepReport};
 
 use crate::ir::{DuplicateName, Model, duplicate_names};
@@ -48,7 +49,13 @@ pub struct PassContext<'a, 'p> {
 impl PassContext<'_, '_> {
     /// Reports `done` of `total` for `stage` of the current step.
     pub fn progress(&mut self, stage: &str, done: usize, total: usize) {
-        let p = Progress { step: self.step, steps: self.steps, stage: stage.to_string(), done, total };
+        let p = Progress {
+            step: self.step,
+            steps: self.steps,
+            stage: stage.to_string(),
+            done,
+            total,
+        };
         (self.progress)(&p);
     }
 }
@@ -74,51 +81,107 @@ pub fn compress(
              they are weights now, no longer inputs a caller could override, as onnxruntime recommends"
         ));
     }
+    let folded = cast_weights::fold(&mut out);
+    let localized = weights::localize_body_weights(&mut out.graph);
+    if !localized.is_empty() {
+        notes.push(format!(
+            "{} weight(s) stored in the main graph are read by a single If/Loop/Scan body: the steps compressed them there",
+            localized.len()
+        ));
+    }
     let mut steps = Vec::with_capacity(recipe.steps.len());
     let mut upgrades = Vec::new();
     for (index, step) in recipe.steps.iter().enumerate() {
         if let Some((need, why)) = step.needed_opset() {
             match out.opset_version("") {
                 Some(have) if have < need => {
-                    let mut report = crate::convert::upgrade(&mut out, need).map_err(CompressError::Convert)?;
+                    let mut report =
+                        crate::convert::upgrade(&mut out, need).map_err(CompressError::Convert)?;
                     report.reason = Some(why.to_string());
-                    upgrades.push(AutomaticUpgrade { step: index, report });
+                    upgrades.push(AutomaticUpgrade {
+                        step: index,
+                        report,
+                    });
                 }
                 // No node of the default domain yet (an sklearn model of ai.onnx.ml ops): the
                 // nodes a step adds come with their import, which changes nothing else.
                 None => {
-                    out.opset_import.push(crate::ir::OpsetImport { domain: String::new(), version: need });
-                    out.ir_version = out.ir_version.max(crate::convert::required_ir_version(need));
+                    out.opset_import.push(crate::ir::OpsetImport {
+                        domain: String::new(),
+                        version: need,
+                    });
+                    out.ir_version = out
+                        .ir_version
+                        .max(crate::convert::required_ir_version(need));
                 }
                 Some(_) => {}
             }
         }
         let duplicates_before = duplicate_names(&out);
-        let mut ctx = PassContext { calibration, step: index, steps: recipe.steps.len(), progress: &mut *progress };
+        let mut ctx = PassContext {
+            calibration,
+            step: index,
+            steps: recipe.steps.len(),
+            progress: &mut *progress,
+        };
         let report = match step {
-            Step::Quantize(spec) => StepReport::Quantize(quantize::apply(&mut out, spec, &mut ctx)?),
+            Step::Quantize(spec) => {
+                StepReport::Quantize(quantize::apply(&mut out, spec, &mut ctx)?)
+            }
             Step::Prune(spec) => StepReport::Prune(prune::apply(&mut out, spec, &mut ctx)?),
-            Step::Binarize(spec) => StepReport::Binarize(binarize::apply(&mut out, spec, &mut ctx)?),
+            Step::Binarize(spec) => {
+                StepReport::Binarize(binarize::apply(&mut out, spec, &mut ctx)?)
+            }
             Step::Opset(version) => {
                 ctx.progress("convert", 0, 1);
-                StepReport::Opset(crate::convert::upgrade(&mut out, *version).map_err(CompressError::Convert)?)
+                StepReport::Opset(
+                    crate::convert::upgrade(&mut out, *version).map_err(CompressError::Convert)?,
+                )
             }
         };
         if let Some(problem) = created_duplicates(&duplicates_before, &duplicate_names(&out)) {
-            return Err(CompressError::InvalidResult { step: index + 1, what: step.kind(), problem });
+            return Err(CompressError::InvalidResult {
+                step: index + 1,
+                what: step.kind(),
+                problem,
+            });
         }
         steps.push(report);
+    }
+    weights::return_localized(&mut out.graph, &localized);
+    let restored = cast_weights::restore(&mut out, &folded);
+    if !folded.is_empty() {
+        notes.push(format!(
+            "{} weight(s) stored in half precision behind a Cast to float32 were compressed as float32; \
+             the {restored} the steps left in float32 are stored in half precision again",
+            folded.len()
+        ));
     }
     let after = SizeReport::of(&out);
     let bytes_before = ByteBreakdown::of(model, before.bytes);
     let bytes_after = ByteBreakdown::of(&out, after.bytes);
-    Ok((out, CompressReport { before, after, steps, bytes_before, bytes_after, upgrades, notes }))
+    Ok((
+        out,
+        CompressReport {
+            before,
+            after,
+            steps,
+            bytes_before,
+            bytes_after,
+            upgrades,
+            notes,
+        },
+    ))
 }
 
 /// The names a step made non-unique (`after` minus what the input already repeated), described
 /// for the error; `None` when the step created no duplicate.
 fn created_duplicates(before: &[DuplicateName], after: &[DuplicateName]) -> Option<String> {
-    let new: Vec<String> = after.iter().filter(|d| !before.contains(d)).map(|d| format!("{} `{}` defined twice", d.what, d.name)).collect();
+    let new: Vec<String> = after
+        .iter()
+        .filter(|d| !before.contains(d))
+        .map(|d| format!("{} `{}` defined twice", d.what, d.name))
+        .collect();
     match new.len() {
         0 => None,
         n if n <= 3 => Some(new.join(", ")),
@@ -132,12 +195,26 @@ mod tests {
 
     #[test]
     fn only_duplicates_a_step_created_are_blamed() {
-        let d = |name: &str, what| DuplicateName { name: name.into(), what };
+        let d = |name: &str, what| DuplicateName {
+            name: name.into(),
+            what,
+        };
         let input = vec![d("x", "value")];
-        assert_eq!(created_duplicates(&input, &input), None, "the user's own duplicate is not the step's fault");
+        assert_eq!(
+            created_duplicates(&input, &input),
+            None,
+            "the user's own duplicate is not the step's fault"
+        );
         let after = vec![d("x", "value"), d("w_DequantizeLinear", "node")];
-        assert_eq!(created_duplicates(&input, &after).as_deref(), Some("node `w_DequantizeLinear` defined twice"));
+        assert_eq!(
+            created_duplicates(&input, &after).as_deref(),
+            Some("node `w_DequantizeLinear` defined twice")
+        );
         let many: Vec<_> = (0..5).map(|i| d(&format!("n{i}"), "node")).collect();
-        assert!(created_duplicates(&[], &many).unwrap().ends_with("and 2 more"));
+        assert!(
+            created_duplicates(&[], &many)
+                .unwrap()
+                .ends_with("and 2 more")
+        );
     }
 }

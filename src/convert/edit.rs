@@ -39,8 +39,21 @@ pub struct Edit<'a> {
 }
 
 impl<'a> Edit<'a> {
-    pub fn new(facts: &'a Facts<'a>, names: &'a mut Names, used: &'a HashSet<String>, target: i64) -> Self {
-        Edit { facts, names, used, target, before: Vec::new(), after: Vec::new(), initializers: Vec::new() }
+    pub fn new(
+        facts: &'a Facts<'a>,
+        names: &'a mut Names,
+        used: &'a HashSet<String>,
+        target: i64,
+    ) -> Self {
+        Edit {
+            facts,
+            names,
+            used,
+            target,
+            before: Vec::new(),
+            after: Vec::new(),
+            initializers: Vec::new(),
+        }
     }
 
     /// Nodes to put before and after the converted node, and new initializers.
@@ -95,13 +108,15 @@ impl<'a> Edit<'a> {
     /// Adds an initializer named after `base` and returns its name.
     pub fn constant(&mut self, base: &str, tensor: Tensor) -> String {
         let name = self.names.fresh(base);
-        self.initializers.push(Initializer::new(name.clone(), tensor));
+        self.initializers
+            .push(Initializer::new(name.clone(), tensor));
         name
     }
 
     /// An int64 vector constant (axes, pads, starts, split sizes…).
     pub fn int64s(&mut self, base: &str, values: &[i64]) -> String {
-        let tensor = Tensor::from_vec(&[values.len()], values.to_vec()).unwrap_or_else(|_| Tensor::scalar(0i64));
+        let tensor = Tensor::from_vec(&[values.len()], values.to_vec())
+            .unwrap_or_else(|_| Tensor::scalar(0i64));
         self.constant(base, tensor)
     }
 
@@ -157,7 +172,10 @@ pub fn take_ints(node: &mut Node, name: &str) -> Result<Option<Vec<i64>>, String
         None => Ok(None),
         Some(AttrValue::Ints(v)) => Ok(Some(v)),
         Some(AttrValue::Int(v)) => Ok(Some(vec![v])),
-        Some(other) => Err(format!("attribute `{name}` should be a list of ints, but is {}", other.kind())),
+        Some(other) => Err(format!(
+            "attribute `{name}` should be a list of ints, but is {}",
+            other.kind()
+        )),
     }
 }
 
@@ -167,7 +185,10 @@ pub fn take_float(node: &mut Node, name: &str) -> Result<Option<f32>, String> {
         None => Ok(None),
         Some(AttrValue::Float(v)) => Ok(Some(v)),
         Some(AttrValue::Int(v)) => Ok(Some(v as f32)),
-        Some(other) => Err(format!("attribute `{name}` should be a float, but is {}", other.kind())),
+        Some(other) => Err(format!(
+            "attribute `{name}` should be a float, but is {}",
+            other.kind()
+        )),
     }
 }
 
@@ -176,7 +197,10 @@ pub fn take_int(node: &mut Node, name: &str) -> Result<Option<i64>, String> {
     match take_attribute(node, name) {
         None => Ok(None),
         Some(AttrValue::Int(v)) => Ok(Some(v)),
-        Some(other) => Err(format!("attribute `{name}` should be an int, but is {}", other.kind())),
+        Some(other) => Err(format!(
+            "attribute `{name}` should be an int, but is {}",
+            other.kind()
+        )),
     }
 }
 

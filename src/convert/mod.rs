@@ -57,9 +57,15 @@ pub fn required_ir_version(opset: i64) -> i64 {
 /// Converts `model` to opset `to` of the default domain. Nothing changes when it already is at
 /// `to`; a newer model is an error (pare converts upwards only).
 pub fn upgrade(model: &mut Model, to: i64) -> Result<ConvertReport, ConvertError> {
-    let from = model.opset_version("").ok_or(ConvertError::NoDefaultOpset)?;
+    let from = model
+        .opset_version("")
+        .ok_or(ConvertError::NoDefaultOpset)?;
     if !(OLDEST_TARGET..=NEWEST_TARGET).contains(&to) {
-        return Err(ConvertError::TargetOutOfRange { to, min: OLDEST_TARGET, max: NEWEST_TARGET });
+        return Err(ConvertError::TargetOutOfRange {
+            to,
+            min: OLDEST_TARGET,
+            max: NEWEST_TARGET,
+        });
     }
     if to < from {
         return Err(ConvertError::Downgrade { from, to });
@@ -77,7 +83,10 @@ pub fn upgrade(model: &mut Model, to: i64) -> Result<ConvertReport, ConvertError
     let shapes: ShapeMap = declared_only(model, &RandomInputs::new(0)).0;
     let mut constants = HashMap::new();
     collect_constants(&model.graph, &mut constants);
-    let facts = Facts { shapes: &shapes, constants: &constants };
+    let facts = Facts {
+        shapes: &shapes,
+        constants: &constants,
+    };
     let mut names = Names::of_model(model);
     let mut graph = model.graph.clone();
     convert_graph(&mut graph, &facts, &mut names, from, to, &mut report)?;
@@ -87,8 +96,15 @@ pub fn upgrade(model: &mut Model, to: i64) -> Result<ConvertReport, ConvertError
             import.version = to;
         }
     }
-    if !model.opset_import.iter().any(|o| normalize_domain(&o.domain).is_empty()) {
-        model.opset_import.push(OpsetImport { domain: String::new(), version: to });
+    if !model
+        .opset_import
+        .iter()
+        .any(|o| normalize_domain(&o.domain).is_empty())
+    {
+        model.opset_import.push(OpsetImport {
+            domain: String::new(),
+            version: to,
+        });
     }
     model.ir_version = model.ir_version.max(required_ir_version(to));
     report.ir_version_to = model.ir_version;
@@ -131,10 +147,21 @@ fn convert_graph(
             if from < adapter.opset && adapter.opset <= to && adapter.applies_to(&node.op_type) {
                 let label = node.label();
                 let op_type = node.op_type.clone();
-                if let Some(change) = (adapter.apply)(&mut node, &mut edit)
-                    .map_err(|why| ConvertError::Unconvertible { node: label.clone(), op_type: op_type.clone(), from, to, why })?
-                {
-                    report.changes.push(NodeChange { node: label, op_type, at_opset: adapter.opset, change });
+                if let Some(change) = (adapter.apply)(&mut node, &mut edit).map_err(|why| {
+                    ConvertError::Unconvertible {
+                        node: label.clone(),
+                        op_type: op_type.clone(),
+                        from,
+                        to,
+                        why,
+                    }
+                })? {
+                    report.changes.push(NodeChange {
+                        node: label,
+                        op_type,
+                        at_opset: adapter.opset,
+                        change,
+                    });
                 }
             }
         }
@@ -160,7 +187,11 @@ fn drop_stale_value_info(graph: &mut Graph) {
         .chain(graph.inputs.iter().map(|v| v.name.as_str()))
         .chain(graph.initializers.iter().map(|i| i.name.as_str()))
         .collect();
-    let stale: Vec<bool> = graph.value_info.iter().map(|v| !defined.contains(v.name.as_str())).collect();
+    let stale: Vec<bool> = graph
+        .value_info
+        .iter()
+        .map(|v| !defined.contains(v.name.as_str()))
+        .collect();
     if stale.iter().any(|s| *s) {
         let mut stale = stale.into_iter();
         graph.value_info.retain(|_| !stale.next().unwrap_or(false));

@@ -19,7 +19,9 @@ pub mod select;
 pub mod sensitivity;
 pub mod spec;
 
-pub use report::{CorrectionSummary, FlopsReport, LayerCorrection, LayerReport, PruneReport, SkippedLayer, Totals};
+pub use report::{
+    CorrectionSummary, FlopsReport, LayerCorrection, LayerReport, PruneReport, SkippedLayer, Totals,
+};
 pub use spec::{Correction, Criterion, Method, PruneSpec, Scope};
 
 use super::PassContext;
@@ -31,6 +33,8 @@ pub enum PruneError {
     Spec(String),
     #[error("prune: {0}")]
     Selection(String),
+    #[error("nothing to prune: {0}")]
+    NothingToPrune(String),
     #[error("prune: layer `{layer}`: {reason}")]
     Weight { layer: String, reason: String },
     #[error("prune: filter pruning would remove every output channel of {what}")]
@@ -48,7 +52,10 @@ impl PruneError {
         use crate::error::ErrorKind;
         match self {
             PruneError::Spec(_) | PruneError::Selection(_) => ErrorKind::InvalidRecipe,
-            PruneError::Weight { .. } | PruneError::EveryChannel { .. } | PruneError::Surgery(_) => ErrorKind::CannotCompress,
+            PruneError::Weight { .. }
+            | PruneError::EveryChannel { .. }
+            | PruneError::Surgery(_)
+            | PruneError::NothingToPrune(_) => ErrorKind::CannotCompress,
             PruneError::Calibration(_) => ErrorKind::BadArgument,
             PruneError::Correction(_) => ErrorKind::RunFailed,
         }
@@ -56,7 +63,11 @@ impl PruneError {
 }
 
 /// Prunes `model` in place as `spec` says and reports what changed and what was skipped.
-pub fn apply(model: &mut Model, spec: &PruneSpec, ctx: &mut PassContext) -> Result<PruneReport, PruneError> {
+pub fn apply(
+    model: &mut Model,
+    spec: &PruneSpec,
+    ctx: &mut PassContext,
+) -> Result<PruneReport, PruneError> {
     spec.validate().map_err(PruneError::Spec)?;
     if let Some(correction) = spec.correct {
         if ctx.calibration.is_none_or(|d| d.is_empty()) {
@@ -66,21 +77,57 @@ pub fn apply(model: &mut Model, spec: &PruneSpec, ctx: &mut PassContext) -> Resu
     let original = spec.correct.map(|_| model.clone());
     let (found, not_prunable) = layers::find_layers(model);
     let selection = layers::select(&found, spec).map_err(PruneError::Selection)?;
-    let mut report = PruneReport { method: spec.method.name().to_string(), ..PruneReport::default() };
+    if selection.chosen.is_empty() {
+        let edge_only = !found.is_empty()
+            && selection
+                .left_out
+                .iter()
+                .all(|(_, r)| r.contains("keep_first_last"));
+        let why = match (not_prunable.first(), selection.left_out.first()) {
+            _ if edge_only => format!(
+                "the model's {} prunable layer(s) are its first and last, which pruning keeps by default; to prune them anyway, \
+                 give a recipe step with \"keep_first_last\": false, e.g. {{\"prune\": {{\"method\": \"{}\", \"ratio\": 0.5, \"keep_first_last\": false}}}}",
+                found.len(),
+                spec.method.name()
+            ),
+            (_, Some((i, reason))) if !found.is_empty() => format!("no layer selected (first: {} `{}`: {reason})", found[*i].op_type, found[*i].name),
+            (Some(s), _) => format!("no layer can be pruned (first reason: {} `{}`: {})", s.op_type, s.name, s.reason),
+            _ => "the model has no Conv, ConvTranspose, Gemm or MatMul with a constant float32 weight".to_string(),
+        };
+        return Err(PruneError::NothingToPrune(why));
+    }
+    let mut report = PruneReport {
+        method: spec.method.name().to_string(),
+        ..PruneReport::default()
+    };
     report.totals.model_params_before = report::model_params(model);
     for s in not_prunable {
-        report.skipped.push(SkippedLayer { name: s.name, op_type: s.op_type, graph: s.graph, reason: s.reason });
+        report.skipped.push(SkippedLayer {
+            name: s.name,
+            op_type: s.op_type,
+            graph: s.graph,
+            reason: s.reason,
+        });
     }
     for (i, reason) in &selection.left_out {
-        report.skipped.push(SkippedLayer::new(&found[*i], reason.clone()));
+        report
+            .skipped
+            .push(SkippedLayer::new(&found[*i], reason.clone()));
     }
     let resolved;
     let spec = match &spec.auto {
         Some(auto_spec) => {
             let choice = auto::choose(model, &found, &selection.chosen, spec, auto_spec, ctx)?;
-            report.notes.push(format!("auto: {}", choice.report.outcome));
+            report
+                .notes
+                .push(format!("auto: {}", choice.report.outcome));
             report.auto = Some(choice.report);
-            resolved = PruneSpec { ratio: Some(0.0), ratios: choice.ratios, auto: None, ..spec.clone() };
+            resolved = PruneSpec {
+                ratio: Some(0.0),
+                ratios: choice.ratios,
+                auto: None,
+                ..spec.clone()
+            };
             &resolved
         }
         None => spec,

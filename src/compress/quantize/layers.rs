@@ -33,35 +33,47 @@ pub const WEIGHTED_OPS: [&str; 4] = ["Conv", "ConvTranspose", "Gemm", "MatMul"];
 /// when the op type has no weight at all.
 pub fn weighted_layer(graph: &Graph, index: usize) -> Result<Option<WeightedLayer>, String> {
     let node = &graph.nodes[index];
-    if !node.domain.is_empty() && node.domain != "ai.onnx" || !WEIGHTED_OPS.contains(&node.op_type.as_str()) {
+    if !node.domain.is_empty() && node.domain != "ai.onnx"
+        || !WEIGHTED_OPS.contains(&node.op_type.as_str())
+    {
         return Ok(None);
     }
-    let Some(weight_name) = node.input(1) else { return Err("no weight input".into()) };
+    let Some(weight_name) = node.input(1) else {
+        return Err("no weight input".into());
+    };
     let Some((weight_source, weight)) = find_weight(graph, weight_name) else {
-        return Err(format!("weight `{weight_name}` is not a constant (computed at run time or fed as an input)"));
+        return Err(format!(
+            "weight `{weight_name}` is not a constant (computed at run time or fed as an input)"
+        ));
     };
     let Tensor::F32(w) = weight else {
-        return Err(format!("weight `{weight_name}` is {}, only float32 weights are quantized", weight.type_name()));
+        return Err(format!(
+            "weight `{weight_name}` is {}, only float32 weights are quantized",
+            weight.type_name()
+        ));
     };
-    if node.input(0).is_some_and(|a| find_weight(graph, a).is_some()) {
+    if node
+        .input(0)
+        .is_some_and(|a| find_weight(graph, a).is_some())
+    {
         return Err("both operands are constant (fold them first)".into());
     }
-    let rank = w.ndim();
     let int_attr = |name: &str, default: i64| node.attr_int(name).ok().flatten().unwrap_or(default);
     let float_attr = |name: &str| node.attr_float(name).ok().flatten().unwrap_or(1.0);
-    let channel_axis = match node.op_type.as_str() {
-        "Conv" if rank >= 3 => Some(0),
-        "ConvTranspose" if rank >= 3 && int_attr("group", 1) == 1 => Some(1),
-        "ConvTranspose" if rank >= 3 => None,
-        "Gemm" if rank == 2 => Some(if int_attr("transB", 0) != 0 { 0 } else { 1 }),
-        "MatMul" if rank == 2 => Some(1),
-        "MatMul" if rank > 2 => None,
-        _ => return Err(format!("weight `{weight_name}` has rank {rank}, unexpected for {}", node.op_type)),
-    };
-    let out_channels = channel_axis.map(|a| w.shape()[a]).unwrap_or_else(|| match node.op_type.as_str() {
-        "ConvTranspose" => w.shape()[1] * int_attr("group", 1).max(1) as usize,
-        _ => 0,
-    });
+    let channel_axis = weight_channel_axis(node, 1, w.ndim()).ok_or_else(|| {
+        format!(
+            "weight `{weight_name}` has rank {}, unexpected for {}",
+            w.ndim(),
+            node.op_type
+        )
+    })?;
+    let out_channels =
+        channel_axis
+            .map(|a| w.shape()[a])
+            .unwrap_or_else(|| match node.op_type.as_str() {
+                "ConvTranspose" => w.shape()[1] * int_attr("group", 1).max(1) as usize,
+                _ => 0,
+            });
     let bias_ok = node.op_type != "Gemm" || float_attr("alpha") == 1.0 && float_attr("beta") == 1.0;
     let bias_input = (node.op_type != "MatMul" && bias_ok)
         .then(|| node.input(2))
@@ -69,7 +81,30 @@ pub fn weighted_layer(graph: &Graph, index: usize) -> Result<Option<WeightedLaye
         .and_then(|b| find_weight(graph, b))
         .filter(|(_, b)| matches!(b, Tensor::F32(a) if a.ndim() == 1 && a.len() == out_channels))
         .map(|_| 2);
-    Ok(Some(WeightedLayer { node: index, weight_input: 1, weight_source, channel_axis, bias_input }))
+    Ok(Some(WeightedLayer {
+        node: index,
+        weight_input: 1,
+        weight_source,
+        channel_axis,
+        bias_input,
+    }))
+}
+
+/// The per-channel axis of a weight of rank `rank` read by `node` at input `slot` (the tables
+/// above): `Some(None)` when only per-tensor applies, `None` when `node` does not take such a
+/// weight there.
+pub fn weight_channel_axis(node: &Node, slot: usize, rank: usize) -> Option<Option<usize>> {
+    let int_attr = |name: &str, default: i64| node.attr_int(name).ok().flatten().unwrap_or(default);
+    match (node.op_type.as_str(), slot) {
+        ("Conv", 1) if rank >= 3 => Some(Some(0)),
+        ("ConvTranspose", 1) if rank >= 3 && int_attr("group", 1) == 1 => Some(Some(1)),
+        ("ConvTranspose", 1) if rank >= 3 => Some(None),
+        ("Gemm", 1) if rank == 2 => Some(Some(if int_attr("transB", 0) != 0 { 0 } else { 1 })),
+        ("MatMul", 1) if rank == 2 => Some(Some(1)),
+        ("MatMul", 1) if rank > 2 => Some(None),
+        ("LSTM" | "GRU" | "RNN", 1 | 2) if rank == 3 => Some(Some(1)),
+        _ => None,
+    }
 }
 
 /// Recurrent ops whose weight `W` (input 1) and recurrence `R` (input 2), both
@@ -82,7 +117,9 @@ pub const RECURRENT_OPS: [&str; 3] = ["LSTM", "GRU", "RNN"];
 /// is small and LSTM adds it twice).
 pub fn recurrent_weights(graph: &Graph, index: usize) -> Vec<WeightedLayer> {
     let node = &graph.nodes[index];
-    if !node.domain.is_empty() && node.domain != "ai.onnx" || !RECURRENT_OPS.contains(&node.op_type.as_str()) {
+    if !node.domain.is_empty() && node.domain != "ai.onnx"
+        || !RECURRENT_OPS.contains(&node.op_type.as_str())
+    {
         return Vec::new();
     }
     [1, 2]
@@ -102,7 +139,9 @@ pub fn recurrent_weights(graph: &Graph, index: usize) -> Vec<WeightedLayer> {
 
 /// True when `node` is listed in `names_or_types` by name or op type.
 pub fn listed(node: &Node, names_or_types: &[String]) -> bool {
-    names_or_types.iter().any(|s| *s == node.name || *s == node.op_type)
+    names_or_types
+        .iter()
+        .any(|s| *s == node.name || *s == node.op_type)
 }
 
 #[cfg(test)]
@@ -115,7 +154,10 @@ mod tests {
         Graph {
             nodes: vec![node],
             initializers: vec![
-                Initializer::new("w", Tensor::from_vec(weight_shape, vec![0.5f32; n]).unwrap()),
+                Initializer::new(
+                    "w",
+                    Tensor::from_vec(weight_shape, vec![0.5f32; n]).unwrap(),
+                ),
                 Initializer::new("b", Tensor::from_vec(&[bias], vec![0.0f32; bias]).unwrap()),
             ],
             ..Graph::default()
@@ -124,31 +166,58 @@ mod tests {
 
     #[test]
     fn channel_axes_follow_each_layout() {
-        let g = graph(Node::new("Conv", &["x", "w", "b"], &["y"]), &[8, 3, 3, 3], 8);
+        let g = graph(
+            Node::new("Conv", &["x", "w", "b"], &["y"]),
+            &[8, 3, 3, 3],
+            8,
+        );
         let l = weighted_layer(&g, 0).unwrap().unwrap();
         assert_eq!((l.channel_axis, l.bias_input), (Some(0), Some(2)));
 
         let mut gemm = Node::new("Gemm", &["x", "w", "b"], &["y"]);
         let g = graph(gemm.clone(), &[16, 4], 4);
-        assert_eq!(weighted_layer(&g, 0).unwrap().unwrap().channel_axis, Some(1));
-        gemm.attributes.push(Attribute::new("transB", AttrValue::Int(1)));
+        assert_eq!(
+            weighted_layer(&g, 0).unwrap().unwrap().channel_axis,
+            Some(1)
+        );
+        gemm.attributes
+            .push(Attribute::new("transB", AttrValue::Int(1)));
         let g = graph(gemm.clone(), &[4, 16], 4);
         let l = weighted_layer(&g, 0).unwrap().unwrap();
         assert_eq!((l.channel_axis, l.bias_input), (Some(0), Some(2)));
-        gemm.attributes.push(Attribute::new("beta", AttrValue::Float(0.5)));
+        gemm.attributes
+            .push(Attribute::new("beta", AttrValue::Float(0.5)));
         let g = graph(gemm, &[4, 16], 4);
-        assert_eq!(weighted_layer(&g, 0).unwrap().unwrap().bias_input, None, "beta ≠ 1 keeps the bias in float");
+        assert_eq!(
+            weighted_layer(&g, 0).unwrap().unwrap().bias_input,
+            None,
+            "beta ≠ 1 keeps the bias in float"
+        );
 
-        let g = graph(Node::new("ConvTranspose", &["x", "w", "b"], &["y"]), &[3, 8, 2, 2], 8);
-        assert_eq!(weighted_layer(&g, 0).unwrap().unwrap().channel_axis, Some(1));
+        let g = graph(
+            Node::new("ConvTranspose", &["x", "w", "b"], &["y"]),
+            &[3, 8, 2, 2],
+            8,
+        );
+        assert_eq!(
+            weighted_layer(&g, 0).unwrap().unwrap().channel_axis,
+            Some(1)
+        );
         let g = graph(Node::new("MatMul", &["x", "w"], &["y"]), &[16, 4], 4);
-        assert_eq!(weighted_layer(&g, 0).unwrap().unwrap().channel_axis, Some(1));
+        assert_eq!(
+            weighted_layer(&g, 0).unwrap().unwrap().channel_axis,
+            Some(1)
+        );
     }
 
     #[test]
     fn non_constant_or_non_float_weights_are_reasons_not_layers() {
         let g = graph(Node::new("MatMul", &["x", "y"], &["z"]), &[2, 2], 2);
-        assert!(weighted_layer(&g, 0).unwrap_err().contains("not a constant"));
+        assert!(
+            weighted_layer(&g, 0)
+                .unwrap_err()
+                .contains("not a constant")
+        );
         let g = graph(Node::new("Relu", &["x"], &["z"]), &[2, 2], 2);
         assert!(weighted_layer(&g, 0).unwrap().is_none());
     }

@@ -4,6 +4,7 @@
 
 pub mod dynamic;
 pub mod layers;
+pub mod outer_weights;
 pub mod params;
 pub mod qdq;
 pub mod report;
@@ -21,12 +22,21 @@ use crate::ir::Model;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QuantizeError {
-    #[error("static quantization needs calibration samples: give a calibration set (CLI: --calib FILE.npz or --calib-random N)")]
+    #[error(
+        "static quantization needs calibration samples: give a calibration set (CLI: --calib FILE.npz or --calib-random N)"
+    )]
     NeedsCalibration,
     #[error("nothing to quantize: {0}")]
     NothingToQuantize(String),
-    #[error("{what} needs opset {need} or later of the default domain; the model imports opset {have}{hint}")]
-    Opset { what: String, need: i64, have: i64, hint: &'static str },
+    #[error(
+        "{what} needs opset {need} or later of the default domain; the model imports opset {have}{hint}"
+    )]
+    Opset {
+        what: String,
+        need: i64,
+        have: i64,
+        hint: &'static str,
+    },
     #[error("the graph cannot be ordered: {0}")]
     Graph(String),
     #[error("calibration failed: {0}")]
@@ -38,14 +48,20 @@ impl QuantizeError {
         use crate::error::ErrorKind;
         match self {
             QuantizeError::NeedsCalibration => ErrorKind::BadArgument,
-            QuantizeError::NothingToQuantize(_) | QuantizeError::Opset { .. } => ErrorKind::CannotCompress,
+            QuantizeError::NothingToQuantize(_) | QuantizeError::Opset { .. } => {
+                ErrorKind::CannotCompress
+            }
             QuantizeError::Graph(_) => ErrorKind::InvalidModel,
             QuantizeError::Calibrate(e) => e.kind(),
         }
     }
 }
 
-pub fn apply(model: &mut Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Result<QuantizeReport, QuantizeError> {
+pub fn apply(
+    model: &mut Model,
+    spec: &QuantizeSpec,
+    ctx: &mut PassContext,
+) -> Result<QuantizeReport, QuantizeError> {
     check_opset(model, spec)?;
     let mut report = QuantizeReport {
         mode: spec.mode,
@@ -89,9 +105,18 @@ impl QuantizeSpec {
     /// opset 10, their `axis` (per-channel) from 13, DynamicQuantizeLinear from 11.
     pub fn needed_opset(&self) -> (i64, &'static str) {
         match self.mode {
-            Mode::Dynamic => (11, "dynamic quantization (DynamicQuantizeLinear) needs opset 11"),
-            _ if self.per_channel => (13, "per-channel quantization (DequantizeLinear with axis) needs opset 13"),
-            _ => (10, "quantization (QuantizeLinear/DequantizeLinear) needs opset 10"),
+            Mode::Dynamic => (
+                11,
+                "dynamic quantization (DynamicQuantizeLinear) needs opset 11",
+            ),
+            _ if self.per_channel => (
+                13,
+                "per-channel quantization (DequantizeLinear with axis) needs opset 13",
+            ),
+            _ => (
+                10,
+                "quantization (QuantizeLinear/DequantizeLinear) needs opset 10",
+            ),
         }
     }
 }
@@ -106,8 +131,17 @@ fn check_opset(model: &Model, spec: &QuantizeSpec) -> Result<(), QuantizeError> 
         _ => "quantization (QuantizeLinear/DequantizeLinear)",
     };
     if have < need {
-        let hint = if need == 13 { " (use per-tensor quantization: `--per-tensor`, `\"per_channel\": false`)" } else { "" };
-        return Err(QuantizeError::Opset { what: what.to_string(), need, have, hint });
+        let hint = if need == 13 {
+            " (use per-tensor quantization: `--per-tensor`, `\"per_channel\": false`)"
+        } else {
+            ""
+        };
+        return Err(QuantizeError::Opset {
+            what: what.to_string(),
+            need,
+            have,
+            hint,
+        });
     }
     Ok(())
 }

@@ -18,14 +18,20 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::QuantizeError;
 use super::layers::{WeightedLayer, listed, weighted_layer};
+use super::outer_weights::quantize_outer_weights;
 use super::params::{QuantParams, Scheme, quantize_bias};
-use super::qdq::{add_activation_qdq, add_dequantized_bias, add_dequantized_constant, insert_prefix, remove_orphaned};
+use super::qdq::{
+    add_activation_qdq, add_dequantized_bias, add_dequantized_constant, insert_prefix,
+    remove_orphaned,
+};
 use super::report::{ActivationRange, CalibrationSummary, QuantizeReport};
 use super::spec::QuantizeSpec;
 use super::weight::{WeightCache, quantize_weight};
-use super::weight_only::{not_selected, quantize_recurrent_weights, quantize_weights_in_graph, skip};
-use super::QuantizeError;
+use super::weight_only::{
+    not_selected, quantize_recurrent_weights, quantize_weights_in_graph, skip,
+};
 use crate::compress::PassContext;
 use crate::compress::calibrate::calibrate;
 use crate::compress::weights::{find_weight, for_each_graph_mut};
@@ -33,15 +39,48 @@ use crate::ir::{Graph, Model, Names, Node, Tensor, topological_order};
 
 /// Op types static mode quantizes (the ones onnxruntime has QDQ fusions for).
 const STATIC_OPS: &[&str] = &[
-    "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul", "Concat", "MaxPool", "AveragePool",
-    "GlobalAveragePool", "GlobalMaxPool", "Resize", "Reshape", "Flatten", "Transpose", "Squeeze",
-    "Unsqueeze", "Sigmoid", "LeakyRelu", "Gather", "Split", "Slice", "Relu", "Clip", "Where",
+    "Conv",
+    "ConvTranspose",
+    "Gemm",
+    "MatMul",
+    "Add",
+    "Mul",
+    "Concat",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "GlobalMaxPool",
+    "Resize",
+    "Reshape",
+    "Flatten",
+    "Transpose",
+    "Squeeze",
+    "Unsqueeze",
+    "Sigmoid",
+    "LeakyRelu",
+    "Gather",
+    "Split",
+    "Slice",
+    "Relu",
+    "Clip",
+    "Where",
 ];
 
 /// Ops whose output values are a selection of their input's: the output shares the input's
 /// quantization parameters.
-const SHARED_PARAMS: &[&str] =
-    &["MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Gather", "Split", "Slice"];
+const SHARED_PARAMS: &[&str] = &[
+    "MaxPool",
+    "GlobalMaxPool",
+    "Reshape",
+    "Flatten",
+    "Transpose",
+    "Squeeze",
+    "Unsqueeze",
+    "Resize",
+    "Gather",
+    "Split",
+    "Slice",
+];
 
 /// The node plan: what to quantize in the main graph, decided before anything changes.
 struct Plan {
@@ -66,7 +105,11 @@ pub fn quantize_static(
     if data.is_empty() {
         return Err(QuantizeError::NeedsCalibration);
     }
-    let scheme = Scheme { ty: spec.activation_type, symmetric: spec.symmetric_activations, reduced: false };
+    let scheme = Scheme {
+        ty: spec.activation_type,
+        symmetric: spec.symmetric_activations,
+        reduced: false,
+    };
     let plan = plan(&model.graph, spec, scheme, report)?;
     if plan.selected.is_empty() {
         // `apply` fails with "nothing to quantize" if the bodies have no layer either.
@@ -74,7 +117,17 @@ pub fn quantize_static(
         let mut names = Names::of_model(model);
         let (mut prefix, mut originals) = (Vec::new(), HashSet::new());
         let graph = &mut model.graph;
-        quantize_recurrent_weights(graph, &mut names, &mut prefix, "", spec, report, &mut WeightCache::new(), &mut originals, true);
+        quantize_recurrent_weights(
+            graph,
+            &mut names,
+            &mut prefix,
+            "",
+            spec,
+            report,
+            &mut WeightCache::new(),
+            &mut originals,
+            true,
+        );
         insert_prefix(graph, prefix);
         remove_orphaned(graph, &originals);
         return quantize_subgraph_weights(model, spec, report);
@@ -82,9 +135,20 @@ pub fn quantize_static(
 
     let (ranges, samples) = {
         let mut progress = |done, total| ctx.progress("calibrate", done, total);
-        calibrate(model, &plan.tensors, data, &spec.calibration, scheme, &mut progress)?
+        calibrate(
+            model,
+            &plan.tensors,
+            data,
+            &spec.calibration,
+            scheme,
+            &mut progress,
+        )?
     };
-    report.calibration = Some(CalibrationSummary { method: spec.calibration.method, samples, tensors: ranges.len() });
+    report.calibration = Some(CalibrationSummary {
+        method: spec.calibration.method,
+        samples,
+        tensors: ranges.len(),
+    });
 
     // Parameters per activation; pass-through ops share their input's.
     // Model outputs keep their whole observed range whatever the method: clipping the logits
@@ -99,7 +163,10 @@ pub fn quantize_static(
     }
     if !unclipped.is_empty() {
         unclipped.sort();
-        report.notes.push(format!("model output(s) {} keep their observed min/max (not clipped by calibration)", unclipped.join(", ")));
+        report.notes.push(format!(
+            "model output(s) {} keep their observed min/max (not clipped by calibration)",
+            unclipped.join(", ")
+        ));
     }
     let mut params: HashMap<String, (f32, i32)> = HashMap::new();
     let mut shared_with: HashMap<String, String> = HashMap::new();
@@ -113,7 +180,9 @@ pub fn quantize_static(
         if !SHARED_PARAMS.contains(&node.op_type.as_str()) {
             continue;
         }
-        let Some(p) = node.input(0).and_then(|x| params.get(x).copied()) else { continue };
+        let Some(p) = node.input(0).and_then(|x| params.get(x).copied()) else {
+            continue;
+        };
         let source_range = ranges.get(&node.inputs[0]).copied();
         for out in folded_outputs(&model.graph, i, &plan.folds) {
             if let Some(slot) = params.get_mut(&out) {
@@ -136,16 +205,28 @@ pub fn quantize_static(
         ctx.progress("quantize", done, total);
         if let Some(layer) = plan.layers.get(&i) {
             originals.insert(graph.nodes[i].inputs[layer.weight_input].clone());
-            let Some((weight_params, mut layer_report)) = quantize_weight(graph, &mut names, &mut prefix, layer, spec, "", &mut cache) else {
+            let Some((weight_params, mut layer_report)) =
+                quantize_weight(graph, &mut names, &mut prefix, layer, spec, "", &mut cache)
+            else {
                 continue;
             };
-            let input_scale = graph.nodes[i].input(0).and_then(|x| params.get(x)).map(|p| p.0);
+            let input_scale = graph.nodes[i]
+                .input(0)
+                .and_then(|x| params.get(x))
+                .map(|p| p.0);
             if let (Some(b), Some(s_in)) = (layer.bias_input, input_scale) {
                 let bias_name = graph.nodes[i].inputs[b].clone();
                 if let Some((_, Tensor::F32(bias))) = find_weight(graph, &bias_name) {
                     let values: Vec<f32> = bias.iter().copied().collect();
                     let (q, scales, saturated) = quantize_bias(&values, s_in, &weight_params);
-                    let dq = add_dequantized_bias(graph, &mut names, &mut prefix, &bias_name, q, &scales);
+                    let dq = add_dequantized_bias(
+                        graph,
+                        &mut names,
+                        &mut prefix,
+                        &bias_name,
+                        q,
+                        &scales,
+                    );
                     graph.nodes[i].inputs[b] = dq;
                     originals.insert(bias_name.clone());
                     layer_report.bias = "int32";
@@ -162,7 +243,9 @@ pub fn quantize_static(
     }
     for &(i, j) in &plan.constant_inputs {
         let name = graph.nodes[i].inputs[j].clone();
-        let Some((_, Tensor::F32(w))) = find_weight(graph, &name) else { continue };
+        let Some((_, Tensor::F32(w))) = find_weight(graph, &name) else {
+            continue;
+        };
         let w = w.clone();
         let p = QuantParams::for_weight(&w, scheme, None);
         let q = p.quantize(&w, scheme);
@@ -183,15 +266,32 @@ pub fn quantize_static(
         graph.nodes.remove(i);
     }
     // Recurrent layers have no QDQ form: their weights are stored weight-only.
-    quantize_recurrent_weights(graph, &mut names, &mut prefix, "", spec, report, &mut cache, &mut originals, true);
+    quantize_recurrent_weights(
+        graph,
+        &mut names,
+        &mut prefix,
+        "",
+        spec,
+        report,
+        &mut cache,
+        &mut originals,
+        true,
+    );
     insert_prefix(graph, prefix);
 
     for t in &plan.tensors {
-        let Some(&(scale, zero_point)) = params.get(t) else { continue };
+        let Some(&(scale, zero_point)) = params.get(t) else {
+            continue;
+        };
         if graph.is_output(t) && graph.input(t).is_some() {
             continue;
         }
-        let qp = QuantParams { ty: scheme.ty, scales: vec![scale], zero_points: vec![zero_point], axis: None };
+        let qp = QuantParams {
+            ty: scheme.ty,
+            scales: vec![scale],
+            zero_points: vec![zero_point],
+            axis: None,
+        };
         add_activation_qdq(graph, &mut names, t, &qp);
         let r = ranges[t];
         report.activations.push(ActivationRange {
@@ -211,17 +311,27 @@ pub fn quantize_static(
 }
 
 /// Weights inside If/Loop/Scan bodies, which calibration does not reach: weight-only.
-fn quantize_subgraph_weights(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
-    let mut in_subgraphs = 0;
+fn quantize_subgraph_weights(
+    model: &mut Model,
+    spec: &QuantizeSpec,
+    report: &mut QuantizeReport,
+) -> Result<(), QuantizeError> {
     let mut names = Names::of_model(model);
+    let before = report.layers.len();
+    let outer = quantize_outer_weights(&mut model.graph, "", &mut names, spec, report);
+    let mut in_subgraphs = report.layers.len() - before;
     for node in &mut model.graph.nodes {
         let label = node.label();
         for sub in node.subgraphs_mut() {
             let name = sub.name.clone();
             for_each_graph_mut::<QuantizeError>(sub, &mut |path, g| {
                 let before = report.layers.len();
-                let full = if path.is_empty() { format!("{label}/{name}") } else { format!("{label}/{name}/{path}") };
-                quantize_weights_in_graph(g, &mut names, &full, spec, report);
+                let full = if path.is_empty() {
+                    format!("{label}/{name}")
+                } else {
+                    format!("{label}/{name}/{path}")
+                };
+                quantize_weights_in_graph(g, &mut names, &full, spec, report, &outer);
                 in_subgraphs += report.layers.len() - before;
                 Ok(())
             })?;
@@ -236,12 +346,25 @@ fn quantize_subgraph_weights(model: &mut Model, spec: &QuantizeSpec, report: &mu
 }
 
 /// Decides everything on the unchanged main graph.
-fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut QuantizeReport) -> Result<Plan, QuantizeError> {
+fn plan(
+    graph: &Graph,
+    spec: &QuantizeSpec,
+    scheme: Scheme,
+    report: &mut QuantizeReport,
+) -> Result<Plan, QuantizeError> {
     let order = topological_order(graph).map_err(|e| QuantizeError::Graph(e.to_string()))?;
-    let mut plan = Plan { selected: Vec::new(), layers: HashMap::new(), folds: Vec::new(), tensors: Vec::new(), constant_inputs: Vec::new() };
+    let mut plan = Plan {
+        selected: Vec::new(),
+        layers: HashMap::new(),
+        folds: Vec::new(),
+        tensors: Vec::new(),
+        constant_inputs: Vec::new(),
+    };
     for &i in &order {
         let node = &graph.nodes[i];
-        if !node.domain.is_empty() && node.domain != "ai.onnx" || !STATIC_OPS.contains(&node.op_type.as_str()) {
+        if !node.domain.is_empty() && node.domain != "ai.onnx"
+            || !STATIC_OPS.contains(&node.op_type.as_str())
+        {
             continue;
         }
         if let Some(reason) = not_selected(spec, node) {
@@ -279,7 +402,10 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
     for &i in &plan.selected {
         let node = &graph.nodes[i];
         let weight_slots: Vec<usize> = match plan.layers.get(&i) {
-            Some(l) => [Some(l.weight_input), l.bias_input].into_iter().flatten().collect(),
+            Some(l) => [Some(l.weight_input), l.bias_input]
+                .into_iter()
+                .flatten()
+                .collect(),
             None => Vec::new(),
         };
         for j in data_inputs(node) {
@@ -311,18 +437,28 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
 /// (basic-pitch) static INT8 was larger than the float file because of them.
 fn drop_lone_pass_through(graph: &Graph, selected: &mut Vec<usize>) {
     let chosen: HashSet<usize> = selected.iter().copied().collect();
-    let computes = |i: usize| chosen.contains(&i) && !SHARED_PARAMS.contains(&graph.nodes[i].op_type.as_str());
+    let computes =
+        |i: usize| chosen.contains(&i) && !SHARED_PARAMS.contains(&graph.nodes[i].op_type.as_str());
     selected.retain(|&i| {
         let node = &graph.nodes[i];
         !SHARED_PARAMS.contains(&node.op_type.as_str())
-            || node.outputs.iter().filter(|o| !o.is_empty()).any(|o| graph.consumers(o).into_iter().any(|c| computes(c)))
+            || node
+                .outputs
+                .iter()
+                .filter(|o| !o.is_empty())
+                .any(|o| graph.consumers(o).into_iter().any(|c| computes(c)))
     });
 }
 
 /// The node's outputs, with a folded activation's output in place of the node's own.
 fn folded_outputs(graph: &Graph, i: usize, folds: &[(usize, usize)]) -> Vec<String> {
     let node = &graph.nodes[i];
-    let mut outs: Vec<String> = node.outputs.iter().filter(|o| !o.is_empty()).cloned().collect();
+    let mut outs: Vec<String> = node
+        .outputs
+        .iter()
+        .filter(|o| !o.is_empty())
+        .cloned()
+        .collect();
     if let Some(&(act, _)) = folds.iter().find(|f| f.1 == i) {
         if let Some(first) = outs.first_mut() {
             *first = graph.nodes[act].outputs[0].clone();
@@ -333,7 +469,12 @@ fn folded_outputs(graph: &Graph, i: usize, folds: &[(usize, usize)]) -> Vec<Stri
 
 /// For a Relu (or Clip with lower bound 0 and no upper bound below it being relevant) at `i`
 /// whose input comes only from a selected node: that producer's index.
-fn foldable(graph: &Graph, i: usize, selected: &HashSet<usize>, spec: &QuantizeSpec) -> Option<usize> {
+fn foldable(
+    graph: &Graph,
+    i: usize,
+    selected: &HashSet<usize>,
+    spec: &QuantizeSpec,
+) -> Option<usize> {
     let node = &graph.nodes[i];
     let is_relu = node.op_type == "Relu";
     let is_clip_at_zero = node.op_type == "Clip" && clip_min(graph, node) == Some(0.0);
@@ -344,7 +485,8 @@ fn foldable(graph: &Graph, i: usize, selected: &HashSet<usize>, spec: &QuantizeS
     let producer = graph.producer(input)?;
     let p = &graph.nodes[producer];
     let single_use = graph.consumers(input).len() == 1 && !graph.is_output(input);
-    (selected.contains(&producer) && single_use && p.outputs.first().is_some_and(|o| o == input)).then_some(producer)
+    (selected.contains(&producer) && single_use && p.outputs.first().is_some_and(|o| o == input))
+        .then_some(producer)
 }
 
 /// Clip's lower bound: the `min` attribute (opset < 11) or a constant second input.

@@ -5,32 +5,48 @@
 
 use std::collections::HashSet;
 
+use super::QuantizeError;
 use super::layers::{RECURRENT_OPS, WEIGHTED_OPS, listed, recurrent_weights, weighted_layer};
+use super::outer_weights::quantize_outer_weights;
 use super::qdq::{insert_prefix, remove_orphaned};
 use super::report::{QuantizeReport, Skipped};
 use super::spec::QuantizeSpec;
 use super::weight::{WeightCache, quantize_weight};
-use super::QuantizeError;
 use crate::compress::weights::for_each_graph_mut;
 use crate::ir::{Graph, Model, Names};
 
-pub fn quantize_weights(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
+pub fn quantize_weights(
+    model: &mut Model,
+    spec: &QuantizeSpec,
+    report: &mut QuantizeReport,
+) -> Result<(), QuantizeError> {
     let mut names = Names::of_model(model);
+    let outer = quantize_outer_weights(&mut model.graph, "", &mut names, spec, report);
     for_each_graph_mut::<QuantizeError>(&mut model.graph, &mut |path, graph| {
-        quantize_weights_in_graph(graph, &mut names, path, spec, report);
+        quantize_weights_in_graph(graph, &mut names, path, spec, report, &outer);
         Ok(())
     })
 }
 
 /// Quantizes the selected layers' weights of one graph (not its subgraphs). `names` knows
-/// every name of the whole model.
-pub fn quantize_weights_in_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &QuantizeSpec, report: &mut QuantizeReport) {
+/// every name of the whole model; layers reading a value of `outer` (weights of an enclosing
+/// graph, quantized by [`quantize_outer_weights`]) are done already.
+pub fn quantize_weights_in_graph(
+    graph: &mut Graph,
+    names: &mut Names,
+    path: &str,
+    spec: &QuantizeSpec,
+    report: &mut QuantizeReport,
+    outer: &HashSet<String>,
+) {
     let mut cache = WeightCache::new();
     let mut prefix = Vec::new();
     let mut originals = HashSet::new();
     for index in 0..graph.nodes.len() {
         let node = &graph.nodes[index];
-        if !WEIGHTED_OPS.contains(&node.op_type.as_str()) {
+        if !WEIGHTED_OPS.contains(&node.op_type.as_str())
+            || node.input(1).is_some_and(|w| outer.contains(w))
+        {
             continue;
         }
         if let Some(reason) = not_selected(spec, node) {
@@ -40,7 +56,9 @@ pub fn quantize_weights_in_graph(graph: &mut Graph, names: &mut Names, path: &st
         match weighted_layer(graph, index) {
             Ok(Some(layer)) => {
                 originals.insert(graph.nodes[index].inputs[layer.weight_input].clone());
-                if let Some((_, layer_report)) = quantize_weight(graph, names, &mut prefix, &layer, spec, path, &mut cache) {
+                if let Some((_, layer_report)) =
+                    quantize_weight(graph, names, &mut prefix, &layer, spec, path, &mut cache)
+                {
                     report.layers.push(layer_report);
                 }
             }
@@ -48,7 +66,17 @@ pub fn quantize_weights_in_graph(graph: &mut Graph, names: &mut Names, path: &st
             Err(reason) => report.skipped.push(skip(&graph.nodes[index], path, reason)),
         }
     }
-    quantize_recurrent_weights(graph, names, &mut prefix, path, spec, report, &mut cache, &mut originals, true);
+    quantize_recurrent_weights(
+        graph,
+        names,
+        &mut prefix,
+        path,
+        spec,
+        report,
+        &mut cache,
+        &mut originals,
+        true,
+    );
     insert_prefix(graph, prefix);
     remove_orphaned(graph, &originals);
 }
@@ -69,7 +97,10 @@ pub fn quantize_recurrent_weights(
     originals: &mut HashSet<String>,
     per_channel_ok: bool,
 ) {
-    let spec = &QuantizeSpec { per_channel: spec.per_channel && per_channel_ok, ..spec.clone() };
+    let spec = &QuantizeSpec {
+        per_channel: spec.per_channel && per_channel_ok,
+        ..spec.clone()
+    };
     for index in 0..graph.nodes.len() {
         let node = &graph.nodes[index];
         if !RECURRENT_OPS.contains(&node.op_type.as_str()) {
@@ -81,7 +112,9 @@ pub fn quantize_recurrent_weights(
         }
         for layer in recurrent_weights(graph, index) {
             originals.insert(graph.nodes[index].inputs[layer.weight_input].clone());
-            if let Some((_, layer_report)) = quantize_weight(graph, names, prefix, &layer, spec, path, cache) {
+            if let Some((_, layer_report)) =
+                quantize_weight(graph, names, prefix, &layer, spec, path, cache)
+            {
                 report.layers.push(layer_report);
             }
         }
@@ -94,11 +127,18 @@ pub fn not_selected(spec: &QuantizeSpec, node: &crate::ir::Node) -> Option<Strin
         return Some("excluded by the recipe".into());
     }
     match &spec.op_types {
-        Some(types) if !types.iter().any(|t| *t == node.op_type) => Some("op type not in the recipe's op_types".into()),
+        Some(types) if !types.iter().any(|t| *t == node.op_type) => {
+            Some("op type not in the recipe's op_types".into())
+        }
         _ => None,
     }
 }
 
 pub fn skip(node: &crate::ir::Node, path: &str, reason: String) -> Skipped {
-    Skipped { node: node.label(), op_type: node.op_type.clone(), graph: path.to_string(), reason }
+    Skipped {
+        node: node.label(),
+        op_type: node.op_type.clone(),
+        graph: path.to_string(),
+        reason,
+    }
 }

@@ -10,8 +10,19 @@ use crate::kernels::driver::{Layout, PanelSource};
 use crate::kernels::types::{F32Operand, MatRef, PackedF32, PackedSide};
 
 /// Packs `A[ic..ic+mc, pc..pc+kc]` as row panels of height MR.
-pub(crate) fn pack_a<const MR: usize>(a: &MatRef<f32>, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
-    for (r, panel) in out.chunks_exact_mut(kc * MR).take(mc.div_ceil(MR)).enumerate() {
+pub(crate) fn pack_a<const MR: usize>(
+    a: &MatRef<f32>,
+    ic: usize,
+    mc: usize,
+    pc: usize,
+    kc: usize,
+    out: &mut [f32],
+) {
+    for (r, panel) in out
+        .chunks_exact_mut(kc * MR)
+        .take(mc.div_ceil(MR))
+        .enumerate()
+    {
         let row0 = ic + r * MR;
         let height = MR.min(ic + mc - row0);
         if a.col_stride == 1 {
@@ -32,7 +43,11 @@ pub(crate) fn pack_a<const MR: usize>(a: &MatRef<f32>, ic: usize, mc: usize, pc:
         } else {
             for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
                 for (i, d) in dst.iter_mut().enumerate() {
-                    *d = if i < height { a.at(row0 + i, pc + p) } else { 0.0 };
+                    *d = if i < height {
+                        a.at(row0 + i, pc + p)
+                    } else {
+                        0.0
+                    };
                 }
             }
         }
@@ -40,8 +55,19 @@ pub(crate) fn pack_a<const MR: usize>(a: &MatRef<f32>, ic: usize, mc: usize, pc:
 }
 
 /// Packs `B[pc..pc+kc, jc..jc+nc]` as column panels of width NR.
-pub(crate) fn pack_b<const NR: usize>(b: &MatRef<f32>, jc: usize, nc: usize, pc: usize, kc: usize, out: &mut [f32]) {
-    for (q, panel) in out.chunks_exact_mut(kc * NR).take(nc.div_ceil(NR)).enumerate() {
+pub(crate) fn pack_b<const NR: usize>(
+    b: &MatRef<f32>,
+    jc: usize,
+    nc: usize,
+    pc: usize,
+    kc: usize,
+    out: &mut [f32],
+) {
+    for (q, panel) in out
+        .chunks_exact_mut(kc * NR)
+        .take(nc.div_ceil(NR))
+        .enumerate()
+    {
         let col0 = jc + q * NR;
         let width = NR.min(jc + nc - col0);
         for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
@@ -60,8 +86,14 @@ pub(crate) fn pack_b<const NR: usize>(b: &MatRef<f32>, jc: usize, nc: usize, pc:
 
 /// Every cache block of `m` as the layout `L` packs it (A: blocks of MC rows, B: of NC
 /// columns, both by KC along K), in the order [`PackedF32`] indexes them.
-pub(crate) fn pack_whole<L: Layout<A = f32, B = f32>>(m: MatRef<f32>, side: PackedSide) -> PackedF32 {
-    assert!(L::MR == 6 && L::NR == 8, "the f32 packing is written for the 6×8 tile");
+pub(crate) fn pack_whole<L: Layout<A = f32, B = f32>>(
+    m: MatRef<f32>,
+    side: PackedSide,
+) -> PackedF32 {
+    assert!(
+        L::MR == 6 && L::NR == 8,
+        "the f32 packing is written for the 6×8 tile"
+    );
     let (outer, depth) = match side {
         PackedSide::A => (m.rows, m.cols),
         PackedSide::B => (m.cols, m.rows),
@@ -86,7 +118,14 @@ pub(crate) fn pack_whole<L: Layout<A = f32, B = f32>>(m: MatRef<f32>, side: Pack
             offsets.push(data.len());
         }
     }
-    PackedF32 { side, rows: m.rows, cols: m.cols, k_blocks, offsets, data }
+    PackedF32 {
+        side,
+        rows: m.rows,
+        cols: m.cols,
+        k_blocks,
+        offsets,
+        data,
+    }
 }
 
 /// The block at (`start`, `p0`) of a packed matrix whose blocks are `step` long.

@@ -42,7 +42,10 @@ macro_rules! float_map {
             other => Err($crate::ops::OpError::input(
                 0,
                 $what,
-                format!("element type {} is not supported (float types only)", other.type_name()),
+                format!(
+                    "element type {} is not supported (float types only)",
+                    other.type_name()
+                ),
             )),
         }
     };
@@ -65,7 +68,10 @@ macro_rules! float_test {
             other => Err($crate::ops::OpError::input(
                 0,
                 $what,
-                format!("element type {} is not supported (float types only)", other.type_name()),
+                format!(
+                    "element type {} is not supported (float types only)",
+                    other.type_name()
+                ),
             )),
         }
     };
