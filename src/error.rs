@@ -112,10 +112,7 @@ mod tests {
         for kind in ErrorKind::ALL {
             let name = kind.as_str();
             assert!(seen.insert(name), "{name} twice");
-            assert!(
-                name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
-                "{name}"
-            );
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{name}");
             assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{name}\""));
         }
     }

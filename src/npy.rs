@@ -38,12 +38,7 @@ pub enum NpyError {
     #[error(".npy element type `{descr}` is not supported: {reason}")]
     ElementType { descr: String, reason: String },
     #[error(".npy data holds {got} bytes but shape {shape:?} of {dtype} needs {want}")]
-    DataSize {
-        shape: Vec<usize>,
-        dtype: &'static str,
-        want: usize,
-        got: usize,
-    },
+    DataSize { shape: Vec<usize>, dtype: &'static str, want: usize, got: usize },
     #[error(".npy shape {0:?} is too large")]
     TooLarge(Vec<usize>),
     #[error("a {0} tensor cannot be written as .npy: {1}")]
@@ -63,11 +58,8 @@ impl NpyError {
 pub fn read_npy(bytes: &[u8]) -> Result<Tensor, NpyError> {
     let (header, data) = split_header(bytes)?;
     let header = parse_header(header)?;
-    let numel =
-        checked_numel(&header.shape).map_err(|_| NpyError::TooLarge(header.shape.clone()))?;
-    let want = numel
-        .checked_mul(header.element.size())
-        .ok_or_else(|| NpyError::TooLarge(header.shape.clone()))?;
+    let numel = checked_numel(&header.shape).map_err(|_| NpyError::TooLarge(header.shape.clone()))?;
+    let want = numel.checked_mul(header.element.size()).ok_or_else(|| NpyError::TooLarge(header.shape.clone()))?;
     if data.len() != want {
         return Err(NpyError::DataSize {
             shape: header.shape,
@@ -94,59 +86,26 @@ pub fn write_npy(tensor: &Tensor) -> Result<Vec<u8>, NpyError> {
         Some(DType::U32) => "<u4",
         Some(DType::U64) => "<u8",
         Some(DType::Bool) => "|b1",
-        Some(DType::BF16) => {
-            return Err(NpyError::Unwritable(
-                "bfloat16".into(),
-                "numpy has no bfloat16 type",
-            ));
-        }
+        Some(DType::BF16) => return Err(NpyError::Unwritable("bfloat16".into(), "numpy has no bfloat16 type")),
         Some(DType::String) => {
-            return Err(NpyError::Unwritable(
-                "string".into(),
-                "pare writes numeric and bool tensors only",
-            ));
+            return Err(NpyError::Unwritable("string".into(), "pare writes numeric and bool tensors only"));
         }
-        None => {
-            return Err(NpyError::Unwritable(
-                tensor.type_name(),
-                "numpy has no such element type",
-            ));
-        }
+        None => return Err(NpyError::Unwritable(tensor.type_name(), "numpy has no such element type")),
     };
     let mut out = header_bytes(descr, &tensor.shape());
     out.reserve(tensor.byte_size());
     match tensor {
-        Tensor::F32(a) => a
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
-        Tensor::F64(a) => a
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
-        Tensor::F16(a) => a
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
-        Tensor::I8(a) => a
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
-        Tensor::I16(a) => a
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
-        Tensor::I32(a) => a
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
-        Tensor::I64(a) => a
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+        Tensor::F32(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+        Tensor::F64(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+        Tensor::F16(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+        Tensor::I8(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+        Tensor::I16(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+        Tensor::I32(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+        Tensor::I64(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
         Tensor::U8(a) => out.extend(a.iter().copied()),
-        Tensor::U16(a) => a
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
-        Tensor::U32(a) => a
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
-        Tensor::U64(a) => a
-            .iter()
-            .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+        Tensor::U16(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+        Tensor::U32(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+        Tensor::U64(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
         Tensor::Bool(a) => out.extend(a.iter().map(|&v| u8::from(v))),
         _ => unreachable!("every other variant returned above"),
     }
@@ -158,21 +117,12 @@ fn header_bytes(descr: &str, shape: &[usize]) -> Vec<u8> {
     let shape_text = match shape {
         [] => "()".to_string(),
         [one] => format!("({one},)"),
-        dims => format!(
-            "({})",
-            dims.iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        dims => format!("({})", dims.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")),
     };
     let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape_text}, }}");
     // Version 1.0 has a u16 length; switch to 2.0 only when the header does not fit.
-    let (version, length_bytes) = if dict.len() + 1 + 10 + ALIGNMENT <= u16::MAX as usize {
-        (1u8, 2)
-    } else {
-        (2u8, 4)
-    };
+    let (version, length_bytes) =
+        if dict.len() + 1 + 10 + ALIGNMENT <= u16::MAX as usize { (1u8, 2) } else { (2u8, 4) };
     let prefix = MAGIC.len() + 2 + length_bytes;
     let padded = (prefix + dict.len() + 1).div_ceil(ALIGNMENT) * ALIGNMENT - prefix;
     let mut header = dict.into_bytes();
@@ -193,30 +143,21 @@ fn header_bytes(descr: &str, shape: &[usize]) -> Vec<u8> {
 /// Where the header starts and how long it claims to be: `(prefix, header_len)`.
 fn header_bounds(bytes: &[u8]) -> Result<(usize, usize), NpyError> {
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
-        return Err(NpyError::NotNpy(
-            "it does not start with the \\x93NUMPY magic".into(),
-        ));
+        return Err(NpyError::NotNpy("it does not start with the \\x93NUMPY magic".into()));
     }
     let (major, minor) = (bytes[6], bytes[7]);
     let (header_len, prefix) = match (major, minor) {
         (1, 0) => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
         (2 | 3, 0) => {
             let Some(len) = bytes.get(8..12) else {
-                return Err(NpyError::NotNpy(
-                    "the file ends inside the header length".into(),
-                ));
+                return Err(NpyError::NotNpy("the file ends inside the header length".into()));
             };
-            (
-                u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize,
-                12,
-            )
+            (u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize, 12)
         }
         _ => return Err(NpyError::Version { major, minor }),
     };
     if header_len > MAX_HEADER_LEN {
-        return Err(NpyError::Header(format!(
-            "it claims {header_len} bytes, more than any real header"
-        )));
+        return Err(NpyError::Header(format!("it claims {header_len} bytes, more than any real header")));
     }
     Ok((prefix, header_len))
 }
@@ -233,14 +174,9 @@ pub(crate) fn header_end(start: &[u8]) -> Result<usize, NpyError> {
 pub(crate) fn declared_len(start: &[u8]) -> Result<usize, NpyError> {
     let (text, _) = split_header(start)?;
     let header = parse_header(text)?;
-    let numel =
-        checked_numel(&header.shape).map_err(|_| NpyError::TooLarge(header.shape.clone()))?;
-    let data = numel
-        .checked_mul(header.element.size())
-        .ok_or_else(|| NpyError::TooLarge(header.shape.clone()))?;
-    header_end(start)?
-        .checked_add(data)
-        .ok_or(NpyError::TooLarge(header.shape))
+    let numel = checked_numel(&header.shape).map_err(|_| NpyError::TooLarge(header.shape.clone()))?;
+    let data = numel.checked_mul(header.element.size()).ok_or_else(|| NpyError::TooLarge(header.shape.clone()))?;
+    header_end(start)?.checked_add(data).ok_or(NpyError::TooLarge(header.shape))
 }
 
 /// Splits the file into the header text and the data bytes.
@@ -248,16 +184,12 @@ fn split_header(bytes: &[u8]) -> Result<(&str, &[u8]), NpyError> {
     let (prefix, header_len) = header_bounds(bytes)?;
     let major = bytes[6];
     let Some(header) = bytes.get(prefix..prefix + header_len) else {
-        return Err(NpyError::Header(format!(
-            "it claims {header_len} bytes but the file ends first"
-        )));
+        return Err(NpyError::Header(format!("it claims {header_len} bytes but the file ends first")));
     };
     let text = match major {
-        3 => std::str::from_utf8(header)
-            .map_err(|_| NpyError::Header("a 3.0 header must be UTF-8".into()))?,
+        3 => std::str::from_utf8(header).map_err(|_| NpyError::Header("a 3.0 header must be UTF-8".into()))?,
         // 1.0 and 2.0 headers are latin-1; every valid one is ASCII.
-        _ => std::str::from_utf8(header)
-            .map_err(|_| NpyError::Header("it is not ASCII text".into()))?,
+        _ => std::str::from_utf8(header).map_err(|_| NpyError::Header("it is not ASCII text".into()))?,
     };
     Ok((text, &bytes[prefix + header_len..]))
 }
@@ -296,10 +228,7 @@ enum Literal {
 }
 
 fn parse_header(text: &str) -> Result<Header, NpyError> {
-    let entries = DictParser {
-        rest: text.trim_end(),
-    }
-    .parse()?;
+    let entries = DictParser { rest: text.trim_end() }.parse()?;
     let get = |key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v);
     let descr = match get("descr") {
         Some(Literal::Str(s)) => s.as_str(),
@@ -313,36 +242,21 @@ fn parse_header(text: &str) -> Result<Header, NpyError> {
     };
     let fortran_order = match get("fortran_order") {
         Some(Literal::Bool(b)) => *b,
-        _ => {
-            return Err(NpyError::Header(
-                "'fortran_order' is missing or not True/False".into(),
-            ));
-        }
+        _ => return Err(NpyError::Header("'fortran_order' is missing or not True/False".into())),
     };
     let shape = match get("shape") {
         Some(Literal::Ints(dims)) => dims
             .iter()
             .map(|&d| usize::try_from(d).map_err(|_| NpyError::TooLarge(vec![usize::MAX])))
             .collect::<Result<Vec<usize>, _>>()?,
-        _ => {
-            return Err(NpyError::Header(
-                "'shape' is missing or not a tuple of integers".into(),
-            ));
-        }
+        _ => return Err(NpyError::Header("'shape' is missing or not a tuple of integers".into())),
     };
-    Ok(Header {
-        element: parse_descr(descr)?,
-        fortran_order,
-        shape,
-    })
+    Ok(Header { element: parse_descr(descr)?, fortran_order, shape })
 }
 
 /// `'<f4'` → float32, little-endian.
 fn parse_descr(descr: &str) -> Result<ElementFormat, NpyError> {
-    let unsupported = |reason: &str| NpyError::ElementType {
-        descr: descr.to_string(),
-        reason: reason.to_string(),
-    };
+    let unsupported = |reason: &str| NpyError::ElementType { descr: descr.to_string(), reason: reason.to_string() };
     let (order, code) = match descr.as_bytes().first() {
         Some(b'<') => (ByteOrder::Little, &descr[1..]),
         Some(b'>') => (ByteOrder::Big, &descr[1..]),
@@ -364,9 +278,7 @@ fn parse_descr(descr: &str) -> Result<ElementFormat, NpyError> {
         "b1" | "?" => DType::Bool,
         _ => {
             let reason = match code.as_bytes().first() {
-                Some(b'U' | b'S' | b'a') => {
-                    "string arrays cannot be model inputs here; pare reads numbers and bools"
-                }
+                Some(b'U' | b'S' | b'a') => "string arrays cannot be model inputs here; pare reads numbers and bools",
                 Some(b'O') => "object arrays need Python to read",
                 Some(b'c') => "complex numbers are not supported",
                 Some(b'M' | b'm') => "datetimes are not supported",
@@ -380,11 +292,7 @@ fn parse_descr(descr: &str) -> Result<ElementFormat, NpyError> {
 }
 
 fn native_order() -> ByteOrder {
-    if cfg!(target_endian = "big") {
-        ByteOrder::Big
-    } else {
-        ByteOrder::Little
-    }
+    if cfg!(target_endian = "big") { ByteOrder::Big } else { ByteOrder::Little }
 }
 
 /// A recursive-descent reader for the header's Python dict literal.
@@ -431,11 +339,7 @@ impl DictParser<'_> {
     }
 
     fn expect(&mut self, c: char) -> Result<(), NpyError> {
-        if self.eat(c) {
-            Ok(())
-        } else {
-            Err(self.error(&format!("expected `{c}`")))
-        }
+        if self.eat(c) { Ok(()) } else { Err(self.error(&format!("expected `{c}`"))) }
     }
 
     fn error(&self, what: &str) -> NpyError {
@@ -450,9 +354,7 @@ impl DictParser<'_> {
             _ => return Err(self.error("expected a quoted string")),
         };
         let body = &self.rest[1..];
-        let end = body
-            .find(quote)
-            .ok_or_else(|| self.error("unterminated string"))?;
+        let end = body.find(quote).ok_or_else(|| self.error("unterminated string"))?;
         let s = body[..end].to_string();
         self.rest = &body[end + 1..];
         Ok(s)
@@ -541,25 +443,16 @@ fn decode_data(header: &Header, data: &[u8]) -> Result<Tensor, NpyError> {
         DType::U16 => numbers!(u16),
         DType::U32 => numbers!(u32),
         DType::U64 => numbers!(u64),
-        DType::Bool => build(
-            &header.shape,
-            header.fortran_order,
-            data.iter().map(|&b| b != 0).collect(),
-        ),
+        DType::Bool => build(&header.shape, header.fortran_order, data.iter().map(|&b| b != 0).collect()),
         DType::BF16 | DType::String => unreachable!("parse_descr never yields these"),
     }
 }
 
 /// Wraps row-major (or column-major when `fortran_order`) values as a C-order tensor.
-fn build<T: Element>(
-    shape: &[usize],
-    fortran_order: bool,
-    values: Vec<T>,
-) -> Result<Tensor, NpyError> {
+fn build<T: Element>(shape: &[usize], fortran_order: bool, values: Vec<T>) -> Result<Tensor, NpyError> {
     let too_large = || NpyError::TooLarge(shape.to_vec());
     let array = if fortran_order {
-        let column_major =
-            ArrayD::from_shape_vec(IxDyn(shape).f(), values).map_err(|_| too_large())?;
+        let column_major = ArrayD::from_shape_vec(IxDyn(shape).f(), values).map_err(|_| too_large())?;
         column_major.as_standard_layout().into_owned()
     } else {
         ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|_| too_large())?
@@ -574,9 +467,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/npy")
-            .join(name);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npy").join(name);
         std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
@@ -593,68 +484,29 @@ mod tests {
         assert_eq!(read_fixture("f32_2x3.npy"), f32_2x3());
         assert_eq!(read_fixture("f64_scalar.npy"), Tensor::scalar(3.25f64));
         let halves = [0.5f32, -1.0, 65504.0, 0.0].map(f16::from_f32).to_vec();
-        assert_eq!(
-            read_fixture("f16_4.npy"),
-            Tensor::from_vec(&[4], halves).unwrap()
-        );
-        assert_eq!(
-            read_fixture("i8_3.npy"),
-            Tensor::from_vec(&[3], vec![-128i8, 0, 127]).unwrap()
-        );
-        assert_eq!(
-            read_fixture("i16_2x2.npy"),
-            Tensor::from_vec(&[2, 2], vec![-300i16, 1, 2, 300]).unwrap()
-        );
+        assert_eq!(read_fixture("f16_4.npy"), Tensor::from_vec(&[4], halves).unwrap());
+        assert_eq!(read_fixture("i8_3.npy"), Tensor::from_vec(&[3], vec![-128i8, 0, 127]).unwrap());
+        assert_eq!(read_fixture("i16_2x2.npy"), Tensor::from_vec(&[2, 2], vec![-300i16, 1, 2, 300]).unwrap());
         let i32s: Vec<i32> = (0..8).map(|v| v - 4).collect();
-        assert_eq!(
-            read_fixture("i32_2x2x2.npy"),
-            Tensor::from_vec(&[2, 2, 2], i32s).unwrap()
-        );
+        assert_eq!(read_fixture("i32_2x2x2.npy"), Tensor::from_vec(&[2, 2, 2], i32s).unwrap());
         let i64s = vec![-(1i64 << 40), -1, 0, 1, 1 << 40];
-        assert_eq!(
-            read_fixture("i64_5.npy"),
-            Tensor::from_vec(&[5], i64s).unwrap()
-        );
-        assert_eq!(
-            read_fixture("u8_2x2.npy"),
-            Tensor::from_vec(&[2, 2], vec![0u8, 1, 254, 255]).unwrap()
-        );
-        assert_eq!(
-            read_fixture("u16_3.npy"),
-            Tensor::from_vec(&[3], vec![0u16, 1, 65535]).unwrap()
-        );
-        assert_eq!(
-            read_fixture("u32_3.npy"),
-            Tensor::from_vec(&[3], vec![0u32, 1, u32::MAX]).unwrap()
-        );
-        assert_eq!(
-            read_fixture("u64_2.npy"),
-            Tensor::from_vec(&[2], vec![0u64, u64::MAX]).unwrap()
-        );
+        assert_eq!(read_fixture("i64_5.npy"), Tensor::from_vec(&[5], i64s).unwrap());
+        assert_eq!(read_fixture("u8_2x2.npy"), Tensor::from_vec(&[2, 2], vec![0u8, 1, 254, 255]).unwrap());
+        assert_eq!(read_fixture("u16_3.npy"), Tensor::from_vec(&[3], vec![0u16, 1, 65535]).unwrap());
+        assert_eq!(read_fixture("u32_3.npy"), Tensor::from_vec(&[3], vec![0u32, 1, u32::MAX]).unwrap());
+        assert_eq!(read_fixture("u64_2.npy"), Tensor::from_vec(&[2], vec![0u64, u64::MAX]).unwrap());
         let bools = vec![true, false, true, false, false, true];
-        assert_eq!(
-            read_fixture("bool_2x3.npy"),
-            Tensor::from_vec(&[2, 3], bools).unwrap()
-        );
-        assert_eq!(
-            read_fixture("f32_empty_0x3.npy"),
-            Tensor::from_vec::<f32>(&[0, 3], vec![]).unwrap()
-        );
+        assert_eq!(read_fixture("bool_2x3.npy"), Tensor::from_vec(&[2, 3], bools).unwrap());
+        assert_eq!(read_fixture("f32_empty_0x3.npy"), Tensor::from_vec::<f32>(&[0, 3], vec![]).unwrap());
     }
 
     #[test]
     fn reads_big_endian_fortran_order_and_newer_versions() {
         assert_eq!(read_fixture("f32_be_2x3.npy"), f32_2x3());
-        assert_eq!(
-            read_fixture("i32_be_4.npy"),
-            Tensor::from_vec(&[4], vec![1i32, -2, 3, -4]).unwrap()
-        );
+        assert_eq!(read_fixture("i32_be_4.npy"), Tensor::from_vec(&[4], vec![1i32, -2, 3, -4]).unwrap());
         assert_eq!(read_fixture("f32_fortran_2x3.npy"), f32_2x3());
         let fortran = read_fixture("i16_fortran_2x3x2.npy");
-        assert_eq!(
-            fortran,
-            Tensor::from_vec(&[2, 3, 2], (0..12).collect::<Vec<i16>>()).unwrap()
-        );
+        assert_eq!(fortran, Tensor::from_vec(&[2, 3, 2], (0..12).collect::<Vec<i16>>()).unwrap());
         assert!(fortran.as_array::<i16>().unwrap().is_standard_layout());
         assert_eq!(read_fixture("f32_v2_2x3.npy"), f32_2x3());
         assert_eq!(read_fixture("f32_v3_2x3.npy"), f32_2x3());
@@ -662,27 +514,14 @@ mod tests {
 
     #[test]
     fn writes_byte_identical_files_to_numpy() {
-        for name in [
-            "f32_2x3.npy",
-            "f64_scalar.npy",
-            "f16_4.npy",
-            "i8_3.npy",
-            "i64_5.npy",
-            "u8_2x2.npy",
-            "bool_2x3.npy",
-        ] {
+        for name in
+            ["f32_2x3.npy", "f64_scalar.npy", "f16_4.npy", "i8_3.npy", "i64_5.npy", "u8_2x2.npy", "bool_2x3.npy"]
+        {
             let bytes = fixture(name);
-            assert_eq!(
-                write_npy(&read_npy(&bytes).unwrap()).unwrap(),
-                bytes,
-                "{name}"
-            );
+            assert_eq!(write_npy(&read_npy(&bytes).unwrap()).unwrap(), bytes, "{name}");
         }
         // Fortran and big-endian files come back as plain little-endian C order.
-        assert_eq!(
-            write_npy(&read_fixture("f32_fortran_2x3.npy")).unwrap(),
-            fixture("f32_2x3.npy")
-        );
+        assert_eq!(write_npy(&read_fixture("f32_fortran_2x3.npy")).unwrap(), fixture("f32_2x3.npy"));
     }
 
     #[test]
@@ -698,10 +537,7 @@ mod tests {
         ];
         for t in tensors {
             let bytes = write_npy(&t).unwrap();
-            assert_eq!(
-                (10 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize) % ALIGNMENT,
-                0
-            );
+            assert_eq!((10 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize) % ALIGNMENT, 0);
             assert_eq!(read_npy(&bytes).unwrap(), t);
         }
     }
@@ -712,9 +548,7 @@ mod tests {
             let err = read_npy(&fixture(name)).unwrap_err().to_string();
             assert!(err.contains("string arrays"), "{name}: {err}");
         }
-        let err = read_npy(&fixture("complex64_2.npy"))
-            .unwrap_err()
-            .to_string();
+        let err = read_npy(&fixture("complex64_2.npy")).unwrap_err().to_string();
         assert!(err.contains("complex"), "{err}");
         let bf = Tensor::from_vec(&[1], vec![half::bf16::ONE]).unwrap();
         assert!(write_npy(&bf).unwrap_err().to_string().contains("bfloat16"));
@@ -724,12 +558,9 @@ mod tests {
 
     #[test]
     fn huge_claimed_shapes_fail_without_allocating() {
-        for shape in [
-            "(1000000, 1000000, 1000)",
-            "(4294967296, 4294967296)",
-            "(99999999999999999999,)",
-            "(1099511627776,)",
-        ] {
+        for shape in
+            ["(1000000, 1000000, 1000)", "(4294967296, 4294967296)", "(99999999999999999999,)", "(1099511627776,)"]
+        {
             let header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
             let mut bytes = header_bytes_raw(&header);
             bytes.extend_from_slice(&[0; 16]);
@@ -742,27 +573,10 @@ mod tests {
         let mut bytes = fixture("f32_2x3.npy");
         bytes.truncate(bytes.len() - 1);
         let err = read_npy(&bytes).unwrap_err();
-        assert_eq!(
-            err,
-            NpyError::DataSize {
-                shape: vec![2, 3],
-                dtype: "float32",
-                want: 24,
-                got: 23
-            }
-        );
-        assert!(matches!(
-            read_npy(b"PK\x03\x04 not npy"),
-            Err(NpyError::NotNpy(_))
-        ));
-        assert!(matches!(
-            read_npy(b"\x93NUMPY\x04\x00\x10\x00"),
-            Err(NpyError::Version { major: 4, minor: 0 })
-        ));
-        assert!(matches!(
-            read_npy(b"\x93NUMPY\x01\x00\xff\x00{"),
-            Err(NpyError::Header(_))
-        ));
+        assert_eq!(err, NpyError::DataSize { shape: vec![2, 3], dtype: "float32", want: 24, got: 23 });
+        assert!(matches!(read_npy(b"PK\x03\x04 not npy"), Err(NpyError::NotNpy(_))));
+        assert!(matches!(read_npy(b"\x93NUMPY\x04\x00\x10\x00"), Err(NpyError::Version { major: 4, minor: 0 })));
+        assert!(matches!(read_npy(b"\x93NUMPY\x01\x00\xff\x00{"), Err(NpyError::Header(_))));
         for header in [
             "{'descr': '<f4', 'shape': (2,), }",
             "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }",
@@ -780,10 +594,7 @@ mod tests {
     fn accepts_python2_longs_and_minimal_spacing() {
         let mut bytes = header_bytes_raw("{'descr':'<i4','fortran_order':False,'shape':(2L,)}");
         bytes.extend_from_slice(&[1, 0, 0, 0, 2, 0, 0, 0]);
-        assert_eq!(
-            read_npy(&bytes).unwrap(),
-            Tensor::from_vec(&[2], vec![1i32, 2]).unwrap()
-        );
+        assert_eq!(read_npy(&bytes).unwrap(), Tensor::from_vec(&[2], vec![1i32, 2]).unwrap());
     }
 
     /// A version 1.0 file prefix around an arbitrary header text.

@@ -76,12 +76,8 @@ pub fn read_npz(bytes: &[u8]) -> Result<Vec<(String, Tensor)>, NpzError> {
     let mut arrays: Vec<(String, Tensor)> = Vec::with_capacity(entries.len());
     for entry in entries {
         let Some(name) = entry.name.strip_suffix(".npy") else {
-            let reason =
-                "it is not a .npy array (pare reads .npz archives of .npy members only)".into();
-            return Err(NpzError::Unsupported {
-                name: entry.name,
-                reason,
-            });
+            let reason = "it is not a .npy array (pare reads .npz archives of .npy members only)".into();
+            return Err(NpzError::Unsupported { name: entry.name, reason });
         };
         if arrays.iter().any(|(n, _)| n == name) {
             return Err(NpzError::Duplicate(name.to_string()));
@@ -129,10 +125,7 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
 /// The end-of-central-directory record: the last signature whose comment reaches the file's end.
 fn find_end_record(bytes: &[u8]) -> Result<usize, NpzError> {
     let Some(last) = bytes.len().checked_sub(END_OF_DIRECTORY_LEN) else {
-        return Err(NpzError::NotZip(format!(
-            "{} bytes is too short for a zip archive",
-            bytes.len()
-        )));
+        return Err(NpzError::NotZip(format!("{} bytes is too short for a zip archive", bytes.len())));
     };
     let first = last.saturating_sub(MAX_COMMENT_LEN);
     (first..=last)
@@ -141,9 +134,7 @@ fn find_end_record(bytes: &[u8]) -> Result<usize, NpzError> {
             u32_at(bytes, at) == END_OF_DIRECTORY
                 && usize::from(u16_at(bytes, at + 20)) == bytes.len() - at - END_OF_DIRECTORY_LEN
         })
-        .ok_or_else(|| {
-            NpzError::NotZip("no zip end-of-directory record (is it a zip archive?)".into())
-        })
+        .ok_or_else(|| NpzError::NotZip("no zip end-of-directory record (is it a zip archive?)".into()))
 }
 
 fn central_directory(bytes: &[u8]) -> Result<Vec<Entry>, NpzError> {
@@ -158,27 +149,19 @@ fn central_directory(bytes: &[u8]) -> Result<Vec<Entry>, NpzError> {
         return Err(NpzError::Zip64);
     }
     if disk != 0 || directory_disk != 0 || count_here != count {
-        return Err(NpzError::NotZip(
-            "it is one part of a multi-disk zip archive".into(),
-        ));
+        return Err(NpzError::NotZip("it is one part of a multi-disk zip archive".into()));
     }
     let (size, offset) = (size as usize, offset as usize);
-    let Some(directory) = offset
-        .checked_add(size)
-        .filter(|&stop| stop <= end)
-        .map(|stop| &bytes[offset..stop])
-    else {
+    let Some(directory) = offset.checked_add(size).filter(|&stop| stop <= end).map(|stop| &bytes[offset..stop]) else {
         return Err(NpzError::Corrupt(format!(
             "the central directory ({size} bytes at offset {offset}) lies outside the file"
         )));
     };
-    let mut entries =
-        Vec::with_capacity(usize::from(count).min(directory.len() / CENTRAL_HEADER_LEN));
+    let mut entries = Vec::with_capacity(usize::from(count).min(directory.len() / CENTRAL_HEADER_LEN));
     let mut at = 0;
     for index in 0..count {
-        let entry = parse_central_entry(directory, &mut at).map_err(|reason| {
-            NpzError::Corrupt(format!("central directory entry {index}: {reason}"))
-        })?;
+        let entry = parse_central_entry(directory, &mut at)
+            .map_err(|reason| NpzError::Corrupt(format!("central directory entry {index}: {reason}")))?;
         entries.push(entry?);
     }
     Ok(entries)
@@ -186,14 +169,8 @@ fn central_directory(bytes: &[u8]) -> Result<Vec<Entry>, NpzError> {
 
 /// Parses the entry at `*at` and advances past it. The outer error is a broken directory; the
 /// inner one a well-formed entry pare does not read.
-fn parse_central_entry(
-    directory: &[u8],
-    at: &mut usize,
-) -> Result<Result<Entry, NpzError>, String> {
-    let record = directory
-        .get(*at..)
-        .filter(|r| r.len() >= CENTRAL_HEADER_LEN)
-        .ok_or("the directory ends early")?;
+fn parse_central_entry(directory: &[u8], at: &mut usize) -> Result<Result<Entry, NpzError>, String> {
+    let record = directory.get(*at..).filter(|r| r.len() >= CENTRAL_HEADER_LEN).ok_or("the directory ends early")?;
     if u32_at(record, 0) != CENTRAL_HEADER {
         return Err("bad signature".into());
     }
@@ -202,33 +179,25 @@ fn parse_central_entry(
     let name_len = usize::from(u16_at(record, 28));
     let variable_len = name_len + usize::from(u16_at(record, 30)) + usize::from(u16_at(record, 32));
     let local_header_offset = u32_at(record, 42);
-    let name_bytes = record
-        .get(CENTRAL_HEADER_LEN..CENTRAL_HEADER_LEN + name_len)
-        .ok_or("the name runs past the directory")?;
+    let name_bytes =
+        record.get(CENTRAL_HEADER_LEN..CENTRAL_HEADER_LEN + name_len).ok_or("the name runs past the directory")?;
     if record.len() < CENTRAL_HEADER_LEN + variable_len {
         return Err("the extra field or comment runs past the directory".into());
     }
     *at += CENTRAL_HEADER_LEN + variable_len;
     let Ok(name) = std::str::from_utf8(name_bytes) else {
         let shown = String::from_utf8_lossy(name_bytes).into_owned();
-        return Ok(Err(NpzError::Unsupported {
-            name: shown,
-            reason: "its name is not UTF-8".into(),
-        }));
+        return Ok(Err(NpzError::Unsupported { name: shown, reason: "its name is not UTF-8".into() }));
     };
     let name = name.to_string();
     if [compressed_size, size, local_header_offset].contains(&u32::MAX) {
         return Ok(Err(NpzError::Zip64));
     }
     if flags & FLAG_ENCRYPTED != 0 {
-        return Ok(Err(NpzError::Unsupported {
-            name,
-            reason: "it is encrypted".into(),
-        }));
+        return Ok(Err(NpzError::Unsupported { name, reason: "it is encrypted".into() }));
     }
     if method != STORED && method != DEFLATED {
-        let reason =
-            format!("compression method {method} is not supported (pare reads stored and deflate)");
+        let reason = format!("compression method {method} is not supported (pare reads stored and deflate)");
         return Ok(Err(NpzError::Unsupported { name, reason }));
     }
     Ok(Ok(Entry {
@@ -257,12 +226,7 @@ fn member_data<'b>(bytes: &'b [u8], entry: &Entry) -> Result<&'b [u8], NpzError>
     start
         .checked_add(entry.compressed_size)
         .and_then(|stop| header.get(start..stop))
-        .ok_or_else(|| {
-            corrupt(&format!(
-                "its {} bytes of data run past the end of the file",
-                entry.compressed_size
-            ))
-        })
+        .ok_or_else(|| corrupt(&format!("its {} bytes of data run past the end of the file", entry.compressed_size)))
 }
 
 fn read_member(bytes: &[u8], entry: &Entry) -> Result<Tensor, NpzError> {
@@ -286,24 +250,15 @@ fn read_member(bytes: &[u8], entry: &Entry) -> Result<Tensor, NpzError> {
     let mut crc = Crc::new();
     crc.update(npy_bytes);
     if crc.sum() != entry.crc {
-        return Err(NpzError::Corrupt(format!(
-            "member `{}` fails its CRC-32 check",
-            entry.name
-        )));
+        return Err(NpzError::Corrupt(format!("member `{}` fails its CRC-32 check", entry.name)));
     }
-    npy::read_npy(npy_bytes).map_err(|source| NpzError::Member {
-        name: entry.name.clone(),
-        source,
-    })
+    npy::read_npy(npy_bytes).map_err(|source| NpzError::Member { name: entry.name.clone(), source })
 }
 
 /// Inflates a deflated `.npy` member: its header first, then exactly the bytes the header
 /// declares (which must equal the directory's `declared_size`), never more.
 fn inflate_npy(name: &str, compressed: &[u8], declared_size: usize) -> Result<Vec<u8>, NpzError> {
-    let member_error = |source| NpzError::Member {
-        name: name.to_string(),
-        source,
-    };
+    let member_error = |source| NpzError::Member { name: name.to_string(), source };
     let mut decoder = DeflateDecoder::new(compressed);
     let mut out = Vec::new();
     // The magic, version and header length fit in 12 bytes.
@@ -326,22 +281,13 @@ fn inflate_npy(name: &str, compressed: &[u8], declared_size: usize) -> Result<Ve
     let mut one_more = [0u8; 1];
     match decoder.read(&mut one_more) {
         Ok(0) => Ok(out),
-        Ok(_) => Err(NpzError::Corrupt(format!(
-            "member `{name}` inflates to more than its {total} bytes"
-        ))),
-        Err(e) => Err(NpzError::Corrupt(format!(
-            "member `{name}`: bad deflate data ({e})"
-        ))),
+        Ok(_) => Err(NpzError::Corrupt(format!("member `{name}` inflates to more than its {total} bytes"))),
+        Err(e) => Err(NpzError::Corrupt(format!("member `{name}`: bad deflate data ({e})"))),
     }
 }
 
 /// Inflates until `out` holds `target` bytes or the stream ends.
-fn inflate_up_to(
-    name: &str,
-    decoder: &mut impl Read,
-    out: &mut Vec<u8>,
-    target: usize,
-) -> Result<(), NpzError> {
+fn inflate_up_to(name: &str, decoder: &mut impl Read, out: &mut Vec<u8>, target: usize) -> Result<(), NpzError> {
     let wanted = target.saturating_sub(out.len()) as u64;
     decoder
         .take(wanted)
@@ -356,13 +302,9 @@ fn inflate_up_to(
 
 fn write_archive(arrays: &[(String, Tensor)], method: u16) -> Result<Vec<u8>, NpzError> {
     if arrays.len() >= usize::from(u16::MAX) {
-        return Err(NpzError::Unwritable(format!(
-            "{} arrays is more than a zip without zip64 holds",
-            arrays.len()
-        )));
+        return Err(NpzError::Unwritable(format!("{} arrays is more than a zip without zip64 holds", arrays.len())));
     }
-    let too_large =
-        |what: String| NpzError::Unwritable(format!("{what} exceeds 4 GiB, which needs zip64"));
+    let too_large = |what: String| NpzError::Unwritable(format!("{what} exceeds 4 GiB, which needs zip64"));
     let mut out = Vec::new();
     let mut directory = Vec::new();
     for (index, (name, tensor)) in arrays.iter().enumerate() {
@@ -370,26 +312,17 @@ fn write_archive(arrays: &[(String, Tensor)], method: u16) -> Result<Vec<u8>, Np
             return Err(NpzError::Duplicate(name.clone()));
         }
         let member = format!("{name}.npy");
-        let name_len = u16::try_from(member.len()).map_err(|_| {
-            NpzError::Unwritable(format!(
-                "array name `{name}` is longer than a zip name may be"
-            ))
-        })?;
-        let npy_bytes = npy::write_npy(tensor).map_err(|source| NpzError::Member {
-            name: member.clone(),
-            source,
-        })?;
+        let name_len = u16::try_from(member.len())
+            .map_err(|_| NpzError::Unwritable(format!("array name `{name}` is longer than a zip name may be")))?;
+        let npy_bytes = npy::write_npy(tensor).map_err(|source| NpzError::Member { name: member.clone(), source })?;
         let mut crc = Crc::new();
         crc.update(&npy_bytes);
         let data = match method {
             STORED => npy_bytes.clone(),
-            _ => deflate(&npy_bytes)
-                .map_err(|e| NpzError::Unwritable(format!("deflating `{member}`: {e}")))?,
+            _ => deflate(&npy_bytes).map_err(|e| NpzError::Unwritable(format!("deflating `{member}`: {e}")))?,
         };
-        let size =
-            u32::try_from(npy_bytes.len()).map_err(|_| too_large(format!("array `{name}`")))?;
-        let compressed_size =
-            u32::try_from(data.len()).map_err(|_| too_large(format!("array `{name}`")))?;
+        let size = u32::try_from(npy_bytes.len()).map_err(|_| too_large(format!("array `{name}`")))?;
+        let compressed_size = u32::try_from(data.len()).map_err(|_| too_large(format!("array `{name}`")))?;
         let offset = u32::try_from(out.len()).map_err(|_| too_large("the archive".into()))?;
         let flags = if member.is_ascii() { 0 } else { FLAG_UTF8_NAME };
         // Fields shared by the local and central headers, from "version needed" to the name length.
@@ -417,8 +350,7 @@ fn write_archive(arrays: &[(String, Tensor)], method: u16) -> Result<Vec<u8>, Np
         directory.extend_from_slice(member.as_bytes());
     }
     let directory_offset = u32::try_from(out.len()).map_err(|_| too_large("the archive".into()))?;
-    let directory_size =
-        u32::try_from(directory.len()).map_err(|_| too_large("the directory".into()))?;
+    let directory_size = u32::try_from(directory.len()).map_err(|_| too_large("the directory".into()))?;
     out.extend_from_slice(&directory);
     out.extend_from_slice(&END_OF_DIRECTORY.to_le_bytes());
     let count = arrays.len() as u16; // checked above

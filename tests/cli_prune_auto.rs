@@ -6,26 +6,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn workdir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli_prune_auto")
-        .join(test);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_prune_auto").join(test);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 fn mnist() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/mnist_cnn/model.onnx")
-        .to_string_lossy()
-        .into_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn/model.onnx").to_string_lossy().into_owned()
 }
 
 fn pare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pare"))
-        .args(args)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_pare")).args(args).output().unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -37,58 +29,21 @@ fn prune_auto_prints_the_table_and_reports_the_ratios() {
     let dir = workdir("auto");
     let (out, report) = (dir.join("pruned.onnx"), dir.join("report.json"));
     let (out, report) = (out.to_str().unwrap(), report.to_str().unwrap());
-    let o = pare(&[
-        "compress",
-        &mnist(),
-        "-o",
-        out,
-        "--prune-auto",
-        "0.5",
-        "--calib-random",
-        "8",
-        "--report",
-        report,
-        "--print-recipe",
-        "--no-compare",
-    ]);
+    let o = pare(&["compress", &mnist(), "-o", out, "--prune-auto", "0.5", "--calib-random", "8", "--report", report, "--print-recipe", "--no-compare"]);
     let stdout = text(&o.stdout);
     assert!(o.status.success(), "{}{}", stdout, text(&o.stderr));
-    assert!(
-        stdout.contains(r#""auto": {"#) && stdout.contains(r#""target": 0.5"#),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("auto: target 50.0%") && stdout.contains("reuse as: \"ratios\""),
-        "{stdout}"
-    );
+    assert!(stdout.contains(r#""auto": {"#) && stdout.contains(r#""target": 0.5"#), "{stdout}");
+    assert!(stdout.contains("auto: target 50.0%") && stdout.contains("reuse as: \"ratios\""), "{stdout}");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap();
     let prune = &json["report"]["steps"][0]["prune"];
-    assert!(
-        prune["totals"]["sparsity"].as_f64().unwrap() >= 0.5,
-        "{prune}"
-    );
+    assert!(prune["totals"]["sparsity"].as_f64().unwrap() >= 0.5, "{prune}");
     let auto = &prune["auto"];
     assert_eq!(auto["reached_target"], true);
-    assert_eq!(
-        auto["ratios"].as_object().unwrap().len(),
-        2,
-        "conv2 and fc1 (keep_first_last): {auto}"
-    );
-    assert!(
-        auto["inputs"].as_str().unwrap().contains("calibration"),
-        "{auto}"
-    );
+    assert_eq!(auto["ratios"].as_object().unwrap().len(), 2, "conv2 and fc1 (keep_first_last): {auto}");
+    assert!(auto["inputs"].as_str().unwrap().contains("calibration"), "{auto}");
 
     // A budget no layer can meet at its first grid ratio: nothing pruned, said, not an error.
-    let o = pare(&[
-        "compress",
-        &mnist(),
-        "-o",
-        out,
-        "--prune-auto",
-        "kernel:0.5:0.000001",
-        "--no-compare",
-    ]);
+    let o = pare(&["compress", &mnist(), "-o", out, "--prune-auto", "kernel:0.5:0.000001", "--no-compare"]);
     let stdout = text(&o.stdout);
     assert!(o.status.success(), "{}{}", stdout, text(&o.stderr));
     assert!(stdout.contains("NOT reached"), "{stdout}");

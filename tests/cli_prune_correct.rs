@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn workdir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli_prune_correct")
-        .join(test);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_prune_correct").join(test);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -20,10 +18,7 @@ fn mnist() -> PathBuf {
 }
 
 fn pare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pare"))
-        .args(args)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_pare")).args(args).output().unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -32,26 +27,13 @@ fn text(bytes: &[u8]) -> String {
 
 /// The fixture's 200 calibration digits as `calib.npz` (key `image`, float in [0, 1]).
 fn calib_npz(dir: &Path) -> PathBuf {
-    let bytes = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn/calib_pixels.npy"),
-    )
-    .unwrap();
+    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn/calib_pixels.npy")).unwrap();
     let t = pare::npy::read_npy(&bytes).unwrap();
-    let pare::ir::Tensor::U8(a) = t else {
-        panic!("uint8 pixels expected")
-    };
+    let pare::ir::Tensor::U8(a) = t else { panic!("uint8 pixels expected") };
     let n = a.shape()[0];
-    let floats = pare::ir::Tensor::from_vec(
-        &[n, 1, 28, 28],
-        a.iter().map(|&p| f32::from(p) / 255.0).collect(),
-    )
-    .unwrap();
+    let floats = pare::ir::Tensor::from_vec(&[n, 1, 28, 28], a.iter().map(|&p| f32::from(p) / 255.0).collect()).unwrap();
     let path = dir.join("calib.npz");
-    std::fs::write(
-        &path,
-        pare::npz::write_npz(&[("image".into(), floats)]).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(&path, pare::npz::write_npz(&[("image".into(), floats)]).unwrap()).unwrap();
     path
 }
 
@@ -78,29 +60,16 @@ fn prune_correct_lsq_with_real_calibration_reports_each_layer() {
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
-    assert!(
-        stdout.contains("correction lsq on 200 calibration samples (2 layers)"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("conv2: lsq+bias: output relative MSE"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("correction lsq on 200 calibration samples (2 layers)"), "{stdout}");
+    assert!(stdout.contains("conv2: lsq+bias: output relative MSE"), "{stdout}");
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let prune = &r["recipe"]["steps"][0]["prune"];
-    assert_eq!(
-        (prune["correct"].as_str(), prune["scope"].as_str()),
-        (Some("lsq"), Some("global")),
-        "{prune}"
-    );
+    assert_eq!((prune["correct"].as_str(), prune["scope"].as_str()), (Some("lsq"), Some("global")), "{prune}");
     let step = &r["report"]["steps"][0]["prune"];
     assert_eq!(step["correction"]["samples"], 200);
     for layer in step["layers"].as_array().unwrap() {
         let c = &layer["correction"];
-        let (before, after) = (
-            c["output_rel_mse_before"].as_f64().unwrap(),
-            c["output_rel_mse_after"].as_f64().unwrap(),
-        );
+        let (before, after) = (c["output_rel_mse_before"].as_f64().unwrap(), c["output_rel_mse_after"].as_f64().unwrap());
         assert!(after < before, "{}: {before} → {after}", layer["name"]);
     }
     let o = pare(&["run", out.to_str().unwrap(), "--random"]);
@@ -115,78 +84,17 @@ fn prune_correct_mistakes_are_named() {
     let out = dir.join("x.onnx");
     let o = out.to_str().unwrap();
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
-        (
-            vec![
-                "compress",
-                m,
-                "-o",
-                o,
-                "--prune",
-                "unstructured:0.5",
-                "--prune-correct",
-                "bias",
-            ],
-            1,
-            "--calib FILE.npz",
-        ),
-        (
-            vec![
-                "compress",
-                m,
-                "-o",
-                o,
-                "--prune",
-                "unstructured:0.5",
-                "--prune-correct",
-                "mean",
-            ],
-            2,
-            "--prune-correct `mean`: expected bias or lsq",
-        ),
-        (
-            vec![
-                "compress",
-                m,
-                "-o",
-                o,
-                "--quantize",
-                "int8-weights",
-                "--prune-correct",
-                "bias",
-            ],
-            2,
-            "there is none",
-        ),
-        (
-            vec![
-                "compress",
-                m,
-                "-o",
-                o,
-                "--prune",
-                "filter:0.5",
-                "--prune-correct",
-                "lsq",
-                "--calib-random",
-                "2",
-            ],
-            2,
-            "not filter",
-        ),
+        (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-correct", "bias"], 1, "--calib FILE.npz"),
+        (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-correct", "mean"], 2, "--prune-correct `mean`: expected bias or lsq"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--prune-correct", "bias"], 2, "there is none"),
+        (vec!["compress", m, "-o", o, "--prune", "filter:0.5", "--prune-correct", "lsq", "--calib-random", "2"], 2, "not filter"),
     ];
     for (args, code, needle) in cases {
         let out = pare(&args);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-        assert!(
-            stderr.contains(needle),
-            "{args:?}: expected `{needle}` in: {stderr}"
-        );
-        assert_eq!(
-            stderr.trim().lines().count(),
-            1,
-            "{args:?}: one line expected: {stderr}"
-        );
+        assert!(stderr.contains(needle), "{args:?}: expected `{needle}` in: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: one line expected: {stderr}");
     }
 }
 
@@ -195,13 +103,7 @@ fn sensitivity_scans_every_layer_at_every_ratio() {
     let dir = workdir("sensitivity");
     let calib = calib_npz(&dir);
     let m = mnist();
-    let o = pare(&[
-        "sensitivity",
-        m.to_str().unwrap(),
-        "--calib",
-        calib.to_str().unwrap(),
-        "--json",
-    ]);
+    let o = pare(&["sensitivity", m.to_str().unwrap(), "--calib", calib.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let layers = r["report"]["layers"].as_array().unwrap();
@@ -213,43 +115,19 @@ fn sensitivity_scans_every_layer_at_every_ratio() {
         assert_eq!(points.len(), 4);
         let first = points[0]["cosine"].as_f64().unwrap();
         let last = points[3]["cosine"].as_f64().unwrap();
-        assert!(
-            last < first,
-            "{}: pruning 90% must hurt more than 25% ({first} vs {last})",
-            l["name"]
-        );
+        assert!(last < first, "{}: pruning 90% must hurt more than 25% ({first} vs {last})", l["name"]);
         assert!(points[3]["top1_agreement"].as_f64().unwrap() <= 1.0);
     }
-    let o = pare(&[
-        "sensitivity",
-        m.to_str().unwrap(),
-        "--calib-random",
-        "2",
-        "--ratios",
-        "0.5,0.9",
-    ]);
+    let o = pare(&["sensitivity", m.to_str().unwrap(), "--calib-random", "2", "--ratios", "0.5,0.9"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
-    assert!(
-        stdout.contains("fc1") && stdout.contains("90%") && stdout.contains("2 random samples"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("fc1") && stdout.contains("90%") && stdout.contains("2 random samples"), "{stdout}");
     for (args, needle) in [
-        (
-            vec!["sensitivity", m.to_str().unwrap(), "--method", "nm"],
-            "--method `nm`",
-        ),
-        (
-            vec!["sensitivity", m.to_str().unwrap(), "--ratios", "0.5,1.2"],
-            "`1.2` is not a ratio",
-        ),
+        (vec!["sensitivity", m.to_str().unwrap(), "--method", "nm"], "--method `nm`"),
+        (vec!["sensitivity", m.to_str().unwrap(), "--ratios", "0.5,1.2"], "`1.2` is not a ratio"),
     ] {
         let o = pare(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
-        assert!(
-            text(&o.stderr).contains(needle),
-            "{args:?}: {}",
-            text(&o.stderr)
-        );
+        assert!(text(&o.stderr).contains(needle), "{args:?}: {}", text(&o.stderr));
     }
 }

@@ -16,11 +16,7 @@ use pare::ops::standard_registry;
 
 fn op_types(graph: &Graph, out: &mut BTreeSet<String>) {
     for n in &graph.nodes {
-        let key = if n.domain.is_empty() || n.domain == "ai.onnx" {
-            n.op_type.clone()
-        } else {
-            format!("{}:{}", n.domain, n.op_type)
-        };
+        let key = if n.domain.is_empty() || n.domain == "ai.onnx" { n.op_type.clone() } else { format!("{}:{}", n.domain, n.op_type) };
         out.insert(key);
         for g in n.subgraphs() {
             op_types(g, out);
@@ -29,9 +25,7 @@ fn op_types(graph: &Graph, out: &mut BTreeSet<String>) {
 }
 
 fn load_exceptions() -> HashMap<String, String> {
-    let text =
-        std::fs::read_to_string(common::repo_root().join("tests/conformance/exceptions.txt"))
-            .unwrap();
+    let text = std::fs::read_to_string(common::repo_root().join("tests/conformance/exceptions.txt")).unwrap();
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -50,11 +44,7 @@ fn onnx_node_tests_pass_for_every_claimed_op() {
     let registry = standard_registry();
     let exceptions = load_exceptions();
 
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
     dirs.sort();
     // op → (passed, total, failing test names)
     let mut per_op: BTreeMap<String, (usize, usize, Vec<String>)> = BTreeMap::new();
@@ -108,19 +98,9 @@ fn onnx_node_tests_pass_for_every_claimed_op() {
             _ => {}
         }
     }
-    println!(
-        "conformance: ran {ran} node tests, {} unexpected failures, {} stale exceptions",
-        unexpected.len(),
-        stale.len()
-    );
+    println!("conformance: ran {ran} node tests, {} unexpected failures, {} stale exceptions", unexpected.len(), stale.len());
     if filter.is_none() {
-        let table = support_table(
-            &registry,
-            &per_op,
-            &exceptions,
-            (ran, passed_total),
-            total_tests,
-        );
+        let table = support_table(&registry, &per_op, &exceptions, (ran, passed_total), total_tests);
         check_readme(&table);
     }
     assert!(ran > 0, "no node test ran");
@@ -147,11 +127,7 @@ fn support_table(
         if e.domain == pare::ops::RUNTIME_DOMAIN {
             continue; // runtime-internal ops (integer execution), never in a model file
         }
-        let op = if e.domain.is_empty() {
-            e.op_type.to_string()
-        } else {
-            format!("{}:{}", e.domain, e.op_type)
-        };
+        let op = if e.domain.is_empty() { e.op_type.to_string() } else { format!("{}:{}", e.domain, e.op_type) };
         if !seen.insert(op.clone()) {
             continue;
         }
@@ -164,31 +140,16 @@ fn support_table(
         let (passed, total, failing) = per_op.get(&op).cloned().unwrap_or_default();
         let mut by_reason: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for t in &failing {
-            by_reason
-                .entry(exceptions.get(t).map(String::as_str).unwrap_or("failing"))
-                .or_default()
-                .push(t);
+            by_reason.entry(exceptions.get(t).map(String::as_str).unwrap_or("failing")).or_default().push(t);
         }
         let notes: Vec<String> = by_reason
             .iter()
             .map(|(reason, tests)| match tests.len() {
-                1..=3 => format!(
-                    "{} ({reason})",
-                    tests
-                        .iter()
-                        .map(|t| format!("`{t}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                1..=3 => format!("{} ({reason})", tests.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")),
                 n => format!("{n} tests ({reason})"),
             })
             .collect();
-        let _ = writeln!(
-            rows,
-            "| {op} | {} | {passed}/{total} | {} |",
-            opsets.join(", "),
-            notes.join("; ")
-        );
+        let _ = writeln!(rows, "| {op} | {} | {passed}/{total} | {} |", opsets.join(", "), notes.join("; "));
     }
     let mut md = format!(
         "pare implements {} operators. Of the {total_tests} node tests in the onnx 1.22.0 wheel, {ran} use only \
@@ -225,7 +186,5 @@ fn check_readme(table: &str) {
         std::fs::write(&path, updated).unwrap();
         return;
     }
-    panic!(
-        "README.md's conformance table is out of date: rerun with PARE_UPDATE_README=1 (new table in target/conformance.md)"
-    );
+    panic!("README.md's conformance table is out of date: rerun with PARE_UPDATE_README=1 (new table in target/conformance.md)");
 }

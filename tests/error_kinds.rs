@@ -7,74 +7,36 @@
 use pare::compare::{CompareOptions, compare_models};
 use pare::compress::{Recipe, compress};
 use pare::error::ErrorKind;
-use pare::ir::{
-    Dim, Graph, Initializer, Model, Node, OpsetImport, Tensor, ValueInfo, checked_numel,
-    dtype::onnx_code,
-};
+use pare::ir::{Dim, Graph, Initializer, Model, Node, OpsetImport, Tensor, ValueInfo, checked_numel, dtype::onnx_code};
 use pare::onnx::{decode_model, encode_model, proto::ModelProto};
 use pare::runtime::Session;
 use prost::Message;
 
-fn model(
-    nodes: Vec<Node>,
-    initializers: Vec<Initializer>,
-    inputs: &[(&str, &[i64])],
-    outputs: &[&str],
-) -> Model {
+fn model(nodes: Vec<Node>, initializers: Vec<Initializer>, inputs: &[(&str, &[i64])], outputs: &[&str]) -> Model {
     let value = |name: &str, dims: &[i64]| {
-        ValueInfo::tensor(
-            name,
-            onnx_code::FLOAT,
-            Some(dims.iter().map(|&d| Dim::known(d)).collect()),
-        )
+        ValueInfo::tensor(name, onnx_code::FLOAT, Some(dims.iter().map(|&d| Dim::known(d)).collect()))
     };
     let graph = Graph {
         nodes,
         initializers,
-        inputs: inputs
-            .iter()
-            .map(|(name, dims)| value(name, dims))
-            .collect(),
-        outputs: outputs
-            .iter()
-            .map(|&name| ValueInfo::tensor(name, onnx_code::FLOAT, None))
-            .collect(),
+        inputs: inputs.iter().map(|(name, dims)| value(name, dims)).collect(),
+        outputs: outputs.iter().map(|&name| ValueInfo::tensor(name, onnx_code::FLOAT, None)).collect(),
         ..Graph::default()
     };
-    Model {
-        ir_version: 8,
-        opset_import: vec![OpsetImport {
-            domain: String::new(),
-            version: 17,
-        }],
-        graph,
-        ..Model::default()
-    }
+    Model { ir_version: 8, opset_import: vec![OpsetImport { domain: String::new(), version: 17 }], graph, ..Model::default() }
 }
 
 fn relu() -> Model {
-    model(
-        vec![Node::new("Relu", &["x"], &["y"])],
-        vec![],
-        &[("x", &[1, 4])],
-        &["y"],
-    )
+    model(vec![Node::new("Relu", &["x"], &["y"])], vec![], &[("x", &[1, 4])], &["y"])
 }
 
 fn x(shape: &[usize]) -> Vec<(String, Tensor)> {
-    vec![(
-        "x".to_string(),
-        Tensor::from_vec(shape, vec![0.5f32; shape.iter().product()]).unwrap(),
-    )]
+    vec![("x".to_string(), Tensor::from_vec(shape, vec![0.5f32; shape.iter().product()]).unwrap())]
 }
 
 #[test]
 fn files_that_are_not_onnx() {
-    for bytes in [
-        &b""[..],
-        b"GIF89a\x01\x00\x01\x00",
-        b"\xff\xff\xff\xff not protobuf",
-    ] {
+    for bytes in [&b""[..], b"GIF89a\x01\x00\x01\x00", b"\xff\xff\xff\xff not protobuf"] {
         let e = decode_model(bytes).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotOnnx, "{e}");
         assert_eq!(pare::Error::from(e).kind(), ErrorKind::NotOnnx);
@@ -85,10 +47,7 @@ fn files_that_are_not_onnx() {
 fn external_data() {
     let m = model(
         vec![Node::new("Add", &["x", "w"], &["y"])],
-        vec![Initializer::new(
-            "w",
-            Tensor::from_vec(&[4], vec![1f32; 4]).unwrap(),
-        )],
+        vec![Initializer::new("w", Tensor::from_vec(&[4], vec![1f32; 4]).unwrap())],
         &[("x", &[1, 4])],
         &["y"],
     );
@@ -103,39 +62,22 @@ fn external_data() {
 
 #[test]
 fn ops_pare_lacks() {
-    let m = model(
-        vec![Node::new("NoSuchOp", &["x"], &["y"])],
-        vec![],
-        &[("x", &[1, 4])],
-        &["y"],
-    );
+    let m = model(vec![Node::new("NoSuchOp", &["x"], &["y"])], vec![], &[("x", &[1, 4])], &["y"]);
     let e = Session::new(&m).err().unwrap();
     assert_eq!(e.kind(), ErrorKind::UnsupportedOp, "{e}");
 }
 
 #[test]
 fn malformed_graphs() {
-    let m = model(
-        vec![Node::new("Relu", &["nowhere"], &["y"])],
-        vec![],
-        &[("x", &[1, 4])],
-        &["y"],
-    );
-    let e = Session::new(&m)
-        .and_then(|s| s.run(x(&[1, 4])))
-        .unwrap_err();
+    let m = model(vec![Node::new("Relu", &["nowhere"], &["y"])], vec![], &[("x", &[1, 4])], &["y"]);
+    let e = Session::new(&m).and_then(|s| s.run(x(&[1, 4]))).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidModel, "{e}");
 }
 
 #[test]
 fn inputs_that_do_not_fit() {
     let session = Session::new(&relu()).unwrap();
-    let e = session
-        .run(vec![(
-            "z".to_string(),
-            Tensor::from_vec(&[1, 4], vec![0f32; 4]).unwrap(),
-        )])
-        .unwrap_err();
+    let e = session.run(vec![("z".to_string(), Tensor::from_vec(&[1, 4], vec![0f32; 4]).unwrap())]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BadInput, "{e}");
     let e = session.run(x(&[2, 3])).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BadInput, "{e}");
@@ -148,10 +90,7 @@ fn nodes_that_fail_while_running() {
     // Reshape to 3 elements from 4: valid model, fails on this data.
     let m = model(
         vec![Node::new("Reshape", &["x", "shape"], &["y"])],
-        vec![Initializer::new(
-            "shape",
-            Tensor::from_vec(&[1], vec![3i64]).unwrap(),
-        )],
+        vec![Initializer::new("shape", Tensor::from_vec(&[1], vec![3i64]).unwrap())],
         &[("x", &[1, 4])],
         &["y"],
     );
@@ -163,9 +102,7 @@ fn nodes_that_fail_while_running() {
 fn recipes() {
     let e = Recipe::from_json(r#"{"steps": [{"no_such_step": {}}]}"#).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidRecipe, "{e}");
-    let e =
-        Recipe::from_json(r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 1.5}}]}"#)
-            .unwrap_err();
+    let e = Recipe::from_json(r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 1.5}}]}"#).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidRecipe, "{e}");
 
     // A valid recipe on a model without weights: nothing to quantize.
@@ -176,10 +113,7 @@ fn recipes() {
     // Static quantization of a MatMul without calibration samples: an argument is missing.
     let matmul = model(
         vec![Node::new("MatMul", &["x", "w"], &["y"])],
-        vec![Initializer::new(
-            "w",
-            Tensor::from_vec(&[4, 2], vec![0.25f32; 8]).unwrap(),
-        )],
+        vec![Initializer::new("w", Tensor::from_vec(&[4, 2], vec![0.25f32; 8]).unwrap())],
         &[("x", &[1, 4])],
         &["y"],
     );
@@ -190,12 +124,7 @@ fn recipes() {
 
 #[test]
 fn models_that_differ() {
-    let other = model(
-        vec![Node::new("Relu", &["x2"], &["y"])],
-        vec![],
-        &[("x2", &[1, 4])],
-        &["y"],
-    );
+    let other = model(vec![Node::new("Relu", &["x2"], &["y"])], vec![], &[("x2", &[1, 4])], &["y"]);
     let e = compare_models(&relu(), &other, &[x(&[1, 4])], &CompareOptions::default()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ModelsDiffer, "{e}");
     let e = compare_models(&relu(), &relu(), &[], &CompareOptions::default()).unwrap_err();
@@ -209,10 +138,7 @@ fn sizes_too_large() {
     // Expand of one float to 2^33 elements: 32 GiB, over the 16 GiB cap of one output.
     let m = model(
         vec![Node::new("Expand", &["x", "shape"], &["y"])],
-        vec![Initializer::new(
-            "shape",
-            Tensor::from_vec(&[1], vec![1i64 << 33]).unwrap(),
-        )],
+        vec![Initializer::new("shape", Tensor::from_vec(&[1], vec![1i64 << 33]).unwrap())],
         &[("x", &[1])],
         &["y"],
     );

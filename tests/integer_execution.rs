@@ -23,24 +23,15 @@ use pare::onnx::decode_model;
 use pare::runtime::{Dataset, Session, SessionOptions};
 
 fn fixture(name: &str) -> Tensor {
-    read_npy(&read(
-        &repo_root().join("tests/fixtures/mnist_cnn").join(name),
-    ))
-    .unwrap()
+    read_npy(&read(&repo_root().join("tests/fixtures/mnist_cnn").join(name))).unwrap()
 }
 
 /// uint8 pixels [N, 28, 28] or [N, 1, 28, 28] → float [N, 1, 28, 28] in [0, 1].
 fn images(name: &str) -> Tensor {
     let t = fixture(name);
     let n = t.shape()[0];
-    let Tensor::U8(a) = t else {
-        panic!("uint8 pixels expected")
-    };
-    Tensor::from_vec(
-        &[n, 1, 28, 28],
-        a.iter().map(|&p| f32::from(p) / 255.0).collect(),
-    )
-    .unwrap()
+    let Tensor::U8(a) = t else { panic!("uint8 pixels expected") };
+    Tensor::from_vec(&[n, 1, 28, 28], a.iter().map(|&p| f32::from(p) / 255.0).collect()).unwrap()
 }
 
 fn labels() -> Vec<i64> {
@@ -48,33 +39,15 @@ fn labels() -> Vec<i64> {
 }
 
 fn quantized(spec: QuantizeSpec) -> Model {
-    let model = decode_model(&read(
-        &repo_root().join("tests/fixtures/mnist_cnn/model.onnx"),
-    ))
-    .unwrap();
+    let model = decode_model(&read(&repo_root().join("tests/fixtures/mnist_cnn/model.onnx"))).unwrap();
     let specs = Session::new(&model).unwrap().inputs().to_vec();
-    let calib =
-        Dataset::from_stacked(vec![("image".into(), images("calib_pixels.npy"))], &specs).unwrap();
-    compress(
-        &model,
-        &Recipe {
-            steps: vec![Step::Quantize(spec)],
-        },
-        Some(&calib),
-        &mut |_| {},
-    )
-    .unwrap()
-    .0
+    let calib = Dataset::from_stacked(vec![("image".into(), images("calib_pixels.npy"))], &specs).unwrap();
+    compress(&model, &Recipe { steps: vec![Step::Quantize(spec)] }, Some(&calib), &mut |_| {}).unwrap().0
 }
 
 /// The scale of the DequantizeLinear writing the model output `logits`.
 fn output_step(model: &Model) -> f32 {
-    let dq = model
-        .graph
-        .nodes
-        .iter()
-        .find(|n| n.outputs[0] == "logits")
-        .unwrap();
+    let dq = model.graph.nodes.iter().find(|n| n.outputs[0] == "logits").unwrap();
     assert_eq!(dq.op_type, "DequantizeLinear");
     let scale = model.graph.initializer(&dq.inputs[1]).unwrap();
     scale.tensor.to_f64_vec().unwrap()[0] as f32
@@ -84,11 +57,9 @@ fn output_step(model: &Model) -> f32 {
 fn static_int8_mnist_runs_on_integer_layers_and_agrees_with_float_simulation() {
     let held_out = images("heldout_pixels.npy");
     let labels = labels();
-    for (name, per_channel, symmetric_activations) in [
-        ("per-channel", true, false),
-        ("per-tensor", false, false),
-        ("symmetric activations", true, true),
-    ] {
+    for (name, per_channel, symmetric_activations) in
+        [("per-channel", true, false), ("per-tensor", false, false), ("symmetric activations", true, true)]
+    {
         let mut spec = QuantizeSpec::new(Mode::Static);
         spec.per_channel = per_channel;
         spec.symmetric_activations = symmetric_activations;
@@ -96,60 +67,29 @@ fn static_int8_mnist_runs_on_integer_layers_and_agrees_with_float_simulation() {
         let integer = Session::new(&model).unwrap();
         let simulated = Session::with_options(&model, SessionOptions { integer: false }).unwrap();
         assert!(simulated.integer_layers().is_empty());
-        let runs_as: Vec<(String, String)> = integer
-            .integer_layers()
-            .iter()
-            .map(|l| (l.op_type.clone(), l.runs_as.clone()))
-            .collect();
-        let count = |op: &str, as_op: &str| {
-            runs_as
-                .iter()
-                .filter(|(o, a)| o == op && a == as_op)
-                .count()
-        };
+        let runs_as: Vec<(String, String)> =
+            integer.integer_layers().iter().map(|l| (l.op_type.clone(), l.runs_as.clone())).collect();
+        let count = |op: &str, as_op: &str| runs_as.iter().filter(|(o, a)| o == op && a == as_op).count();
         assert_eq!(count("Conv", "QLinearConv"), 2, "{name}: {runs_as:?}");
         assert_eq!(count("Gemm", "QLinearGemm"), 2, "{name}: {runs_as:?}");
         assert_eq!(count("MaxPool", "MaxPool"), 2, "{name}: {runs_as:?}");
 
         let (a, b) = (logits(&integer, &held_out), logits(&simulated, &held_out));
         let step = output_step(&model);
-        let worst_steps = a
-            .iter()
-            .flatten()
-            .zip(b.iter().flatten())
-            .map(|(x, y)| (x - y).abs() / step)
-            .fold(0f32, f32::max);
-        let agree = a
-            .iter()
-            .zip(&b)
-            .filter(|(x, y)| argmax(x) == argmax(y))
-            .count();
-        let correct = |l: &[Vec<f32>]| {
-            l.iter()
-                .zip(&labels)
-                .filter(|(row, label)| argmax(row) as i64 == **label)
-                .count()
-        };
+        let worst_steps = a.iter().flatten().zip(b.iter().flatten()).map(|(x, y)| (x - y).abs() / step).fold(0f32, f32::max);
+        let agree = a.iter().zip(&b).filter(|(x, y)| argmax(x) == argmax(y)).count();
+        let correct = |l: &[Vec<f32>]| l.iter().zip(&labels).filter(|(row, label)| argmax(row) as i64 == **label).count();
         let (acc_int, acc_sim) = (correct(&a), correct(&b));
         println!(
             "{name:22} integer layers {}: top-1 {acc_int}/1000 vs float-simulated {acc_sim}/1000, agreement {agree}/1000, \
              max diff {worst_steps:.1} output steps",
             runs_as.len()
         );
-        assert!(
-            agree >= 995,
-            "{name}: integer and simulated top-1 agree on only {agree}/1000"
-        );
-        assert!(
-            acc_int + 3 >= acc_sim,
-            "{name}: integer execution loses accuracy: {acc_int} vs {acc_sim}"
-        );
+        assert!(agree >= 995, "{name}: integer and simulated top-1 agree on only {agree}/1000");
+        assert!(acc_int + 3 >= acc_sim, "{name}: integer execution loses accuracy: {acc_int} vs {acc_sim}");
         // Float and integer accumulation may round a value to neighbouring steps in a layer;
         // measured: at most one step at the output.
-        assert!(
-            worst_steps <= 2.0,
-            "{name}: integer vs simulated differ by {worst_steps} output steps"
-        );
+        assert!(worst_steps <= 2.0, "{name}: integer vs simulated differ by {worst_steps} output steps");
     }
 }
 
@@ -158,90 +98,36 @@ fn observers_see_every_float_layer_output_of_an_integer_session() {
     let model = quantized(QuantizeSpec::new(Mode::Static));
     let integer = Session::new(&model).unwrap();
     let simulated = Session::with_options(&model, SessionOptions { integer: false }).unwrap();
-    let Tensor::F32(all) = images("heldout_pixels.npy") else {
-        unreachable!()
-    };
-    let one = Tensor::F32(
-        all.slice(ndarray::s![..1, .., .., ..])
-            .to_owned()
-            .into_dyn(),
-    );
-    let (_, seen_int) = integer
-        .run_capture(vec![("image".into(), one.clone())])
-        .unwrap();
+    let Tensor::F32(all) = images("heldout_pixels.npy") else { unreachable!() };
+    let one = Tensor::F32(all.slice(ndarray::s![..1, .., .., ..]).to_owned().into_dyn());
+    let (_, seen_int) = integer.run_capture(vec![("image".into(), one.clone())]).unwrap();
     let (_, seen_sim) = simulated.run_capture(vec![("image".into(), one)]).unwrap();
     // Integer layers requantize their output (and so apply a folded Relu); the simulated
     // session's counterpart is the same value after its QuantizeLinear → DequantizeLinear.
     let after_qdq = |layer: &str| {
-        let q = model
-            .graph
-            .nodes
-            .iter()
-            .find(|n| n.op_type == "QuantizeLinear" && n.inputs[0] == layer)
-            .unwrap();
-        let dq = model
-            .graph
-            .nodes
-            .iter()
-            .find(|n| n.op_type == "DequantizeLinear" && n.inputs[0] == q.outputs[0])
-            .unwrap();
-        let step = model
-            .graph
-            .initializer(&q.inputs[1])
-            .unwrap()
-            .tensor
-            .to_f64_vec()
-            .unwrap()[0];
+        let q = model.graph.nodes.iter().find(|n| n.op_type == "QuantizeLinear" && n.inputs[0] == layer).unwrap();
+        let dq = model.graph.nodes.iter().find(|n| n.op_type == "DequantizeLinear" && n.inputs[0] == q.outputs[0]).unwrap();
+        let step = model.graph.initializer(&q.inputs[1]).unwrap().tensor.to_f64_vec().unwrap()[0];
         (dq.outputs[0].clone(), step)
     };
-    for layer in [
-        "relu1",
-        "pool1",
-        "relu2",
-        "pool2",
-        "flat",
-        "relu3",
-        "logits_float",
-    ] {
+    for layer in ["relu1", "pool1", "relu2", "pool2", "flat", "relu3", "logits_float"] {
         let (reference, step) = after_qdq(layer);
-        let find = |seen: &[(String, Tensor)], name: &str| {
-            seen.iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, t)| t.to_f64_vec().unwrap())
-        };
+        let find = |seen: &[(String, Tensor)], name: &str| seen.iter().find(|(n, _)| n == name).map(|(_, t)| t.to_f64_vec().unwrap());
         let (Some(int), Some(sim)) = (find(&seen_int, layer), find(&seen_sim, &reference)) else {
-            panic!(
-                "{layer} not observed in the integer session or {reference} in the simulated one"
-            )
+            panic!("{layer} not observed in the integer session or {reference} in the simulated one")
         };
         assert_eq!(int.len(), sim.len(), "{layer}");
-        let worst = int
-            .iter()
-            .zip(&sim)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0f64, f64::max)
-            / step;
-        assert!(
-            worst <= 1.001,
-            "{layer}: integer is {worst} steps away from the simulated {reference}"
-        );
+        let worst = int.iter().zip(&sim).map(|(a, b)| (a - b).abs()).fold(0f64, f64::max) / step;
+        assert!(worst <= 1.001, "{layer}: integer is {worst} steps away from the simulated {reference}");
     }
 }
 
 #[test]
 fn a_float_model_and_weight_only_quantization_stay_in_float() {
-    let model = decode_model(&read(
-        &repo_root().join("tests/fixtures/mnist_cnn/model.onnx"),
-    ))
-    .unwrap();
+    let model = decode_model(&read(&repo_root().join("tests/fixtures/mnist_cnn/model.onnx"))).unwrap();
     assert!(Session::new(&model).unwrap().integer_layers().is_empty());
     let weights_only = quantized(QuantizeSpec::new(Mode::Weights));
-    assert!(
-        Session::new(&weights_only)
-            .unwrap()
-            .integer_layers()
-            .is_empty()
-    );
+    assert!(Session::new(&weights_only).unwrap().integer_layers().is_empty());
 }
 
 /// `x_q [4, 256] (every byte in each row) → DQ → Sigmoid → Q → DQ;  DQ(x_q)·DQ(sigmoid) → Q`:
@@ -293,25 +179,14 @@ fn silu_graph() -> Model {
             scalar("sb", 0.01),
             zp("zb", 0),
         ],
-        inputs: vec![ValueInfo::tensor(
-            "x_q",
-            onnx_code::INT8,
-            Some(vec![Dim::known(4), Dim::known(256)]),
-        )],
+        inputs: vec![ValueInfo::tensor("x_q", onnx_code::INT8, Some(vec![Dim::known(4), Dim::known(256)]))],
         outputs: ["sum_dq", "leaky_dq"]
             .iter()
             .map(|n| ValueInfo::tensor(*n, onnx_code::FLOAT, None))
             .collect(),
         ..Graph::default()
     };
-    Model {
-        opset_import: vec![OpsetImport {
-            domain: String::new(),
-            version: 17,
-        }],
-        graph,
-        ..Model::default()
-    }
+    Model { opset_import: vec![OpsetImport { domain: String::new(), version: 17 }], graph, ..Model::default() }
 }
 
 #[test]
@@ -319,36 +194,19 @@ fn elementwise_ops_between_quantized_values_become_tables_equal_to_float_simulat
     let model = silu_graph();
     let integer = Session::new(&model).unwrap();
     let simulated = Session::with_options(&model, SessionOptions { integer: false }).unwrap();
-    let kinds: Vec<&str> = integer
-        .integer_layers()
-        .iter()
-        .map(|l| l.runs_as.as_str())
-        .collect();
+    let kinds: Vec<&str> = integer.integer_layers().iter().map(|l| l.runs_as.as_str()).collect();
     assert_eq!(
         kinds,
-        [
-            "QLinearLookup",
-            "QLinearLookup2",
-            "QLinearLookup",
-            "QLinearLookup",
-            "QLinearLookup2",
-            "QLinearLookup"
-        ],
+        ["QLinearLookup", "QLinearLookup2", "QLinearLookup", "QLinearLookup", "QLinearLookup2", "QLinearLookup"],
         "Sigmoid, Mul, HardSwish, Clip, Add (broadcast constant), LeakyRelu"
     );
     // Every byte, in rows shifted so the broadcast Add sees each pair of values.
-    let bytes: Vec<i8> = (0..4 * 256)
-        .map(|i| ((i * 7 + i / 256 * 61) % 256) as u8 as i8)
-        .collect();
+    let bytes: Vec<i8> = (0..4 * 256).map(|i| ((i * 7 + i / 256 * 61) % 256) as u8 as i8).collect();
     let x = Tensor::from_vec(&[4, 256], bytes).unwrap();
     let a = integer.run(vec![("x_q".into(), x.clone())]).unwrap();
     let b = simulated.run(vec![("x_q".into(), x)]).unwrap();
     for ((name, got), (_, want)) in a.iter().zip(&b) {
-        assert_eq!(
-            got.to_f64_vec().unwrap(),
-            want.to_f64_vec().unwrap(),
-            "{name}: tables differ from float simulation"
-        );
+        assert_eq!(got.to_f64_vec().unwrap(), want.to_f64_vec().unwrap(), "{name}: tables differ from float simulation");
     }
 }
 
@@ -358,9 +216,7 @@ fn elementwise_ops_between_quantized_values_become_tables_equal_to_float_simulat
 #[test]
 fn an_empty_bias_scale_is_not_fused_and_does_not_panic() {
     use pare::ir::{Dim, Graph, Initializer, Node, OpsetImport, ValueInfo, dtype::onnx_code};
-    let f32s = |name: &str, shape: &[usize], v: Vec<f32>| {
-        Initializer::new(name, Tensor::from_vec(shape, v).unwrap())
-    };
+    let f32s = |name: &str, shape: &[usize], v: Vec<f32>| Initializer::new(name, Tensor::from_vec(shape, v).unwrap());
     let graph = Graph {
         name: "bad_bias".into(),
         nodes: vec![
@@ -373,10 +229,7 @@ fn an_empty_bias_scale_is_not_fused_and_does_not_panic() {
         initializers: vec![
             f32s("sx", &[], vec![0.1]),
             Initializer::new("zx", Tensor::scalar(0u8)),
-            Initializer::new(
-                "w_q",
-                Tensor::from_vec(&[4, 1, 1, 1], vec![1i8, 2, 3, 4]).unwrap(),
-            ),
+            Initializer::new("w_q", Tensor::from_vec(&[4, 1, 1, 1], vec![1i8, 2, 3, 4]).unwrap()),
             f32s("sw", &[], vec![0.5]),
             Initializer::new("zw", Tensor::scalar(0i8)),
             Initializer::new("b_q", Tensor::from_vec(&[4], vec![1i32, 2, 3, 4]).unwrap()),
@@ -384,31 +237,11 @@ fn an_empty_bias_scale_is_not_fused_and_does_not_panic() {
             f32s("sy", &[], vec![0.2]),
             Initializer::new("zy", Tensor::scalar(0u8)),
         ],
-        inputs: vec![ValueInfo::tensor(
-            "x_q",
-            onnx_code::UINT8,
-            Some(vec![
-                Dim::known(1),
-                Dim::known(1),
-                Dim::known(2),
-                Dim::known(2),
-            ]),
-        )],
+        inputs: vec![ValueInfo::tensor("x_q", onnx_code::UINT8, Some(vec![Dim::known(1), Dim::known(1), Dim::known(2), Dim::known(2)]))],
         outputs: vec![ValueInfo::tensor("y_q", onnx_code::UINT8, None)],
         ..Graph::default()
     };
-    let model = Model {
-        opset_import: vec![OpsetImport {
-            domain: String::new(),
-            version: 17,
-        }],
-        graph,
-        ..Model::default()
-    };
+    let model = Model { opset_import: vec![OpsetImport { domain: String::new(), version: 17 }], graph, ..Model::default() };
     let session = Session::new(&model).unwrap();
-    assert!(
-        session.integer_layers().is_empty(),
-        "{:?}",
-        session.integer_layers()
-    );
+    assert!(session.integer_layers().is_empty(), "{:?}", session.integer_layers());
 }

@@ -27,16 +27,9 @@ fn numpy_loads_what_pare_writes() {
     let arrays = vec![
         (
             "images".to_string(),
-            Tensor::from_vec(
-                &[2, 1, 3, 3],
-                (0..18).map(|v| (v as f32 - 8.0) / 4.0).collect(),
-            )
-            .unwrap(),
+            Tensor::from_vec(&[2, 1, 3, 3], (0..18).map(|v| (v as f32 - 8.0) / 4.0).collect()).unwrap(),
         ),
-        (
-            "labels".to_string(),
-            Tensor::from_vec(&[2], vec![3i64, 7]).unwrap(),
-        ),
+        ("labels".to_string(), Tensor::from_vec(&[2], vec![3i64, 7]).unwrap()),
         ("höhe".to_string(), Tensor::scalar(2.5f64)),
         ("empty".to_string(), Tensor::zeros::<u8>(&[0, 4]).unwrap()),
     ];
@@ -45,9 +38,7 @@ fn numpy_loads_what_pare_writes() {
     let (stored, deflated) = (dir.join("stored.npz"), dir.join("deflated.npz"));
     std::fs::write(&stored, write_npz(&arrays).unwrap()).unwrap();
     std::fs::write(&deflated, write_npz_compressed(&arrays).unwrap()).unwrap();
-    let python = site_packages()
-        .expect("no .venv: run `make setup`")
-        .join("../../../bin/python");
+    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
     let out = std::process::Command::new(&python)
         .current_dir(repo_root())
         .args(["-c", CHECK])
@@ -56,9 +47,6 @@ fn numpy_loads_what_pare_writes() {
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "numpy could not read pare's .npz: {stderr}"
-    );
+    assert!(out.status.success(), "numpy could not read pare's .npz: {stderr}");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
 }

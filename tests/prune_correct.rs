@@ -37,14 +37,8 @@ fn mnist() -> Model {
 fn pixels(name: &str) -> Tensor {
     let t = read_npy(&read(&fixture(name))).unwrap();
     let shape = t.shape();
-    let Tensor::U8(a) = t else {
-        panic!("{name}: uint8 expected")
-    };
-    Tensor::from_vec(
-        &[shape[0], 1, 28, 28],
-        a.iter().map(|&p| f32::from(p) / 255.0).collect(),
-    )
-    .unwrap()
+    let Tensor::U8(a) = t else { panic!("{name}: uint8 expected") };
+    Tensor::from_vec(&[shape[0], 1, 28, 28], a.iter().map(|&p| f32::from(p) / 255.0).collect()).unwrap()
 }
 
 fn calibration() -> Dataset {
@@ -53,24 +47,13 @@ fn calibration() -> Dataset {
 }
 
 fn accuracy(model: &Model, images: &Tensor, labels: &[i64]) -> f64 {
-    let out = Session::new(model)
-        .unwrap()
-        .run(vec![("image".into(), images.clone())])
-        .unwrap();
-    let Tensor::F32(logits) = &out[0].1 else {
-        panic!("float logits expected")
-    };
+    let out = Session::new(model).unwrap().run(vec![("image".into(), images.clone())]).unwrap();
+    let Tensor::F32(logits) = &out[0].1 else { panic!("float logits expected") };
     let correct = logits
         .outer_iter()
         .zip(labels)
         .filter(|(row, label)| {
-            let best = row
-                .iter()
-                .enumerate()
-                .fold(
-                    (0, f32::NEG_INFINITY),
-                    |b, (i, &v)| if v > b.1 { (i, v) } else { b },
-                );
+            let best = row.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
             best.0 as i64 == **label
         })
         .count();
@@ -83,13 +66,8 @@ fn prune_spec(correct: Option<&str>) -> PruneSpec {
 
 /// An unstructured spec with `fields` (JSON members) and an optional correction.
 fn prune_spec_with(fields: &str, correct: Option<&str>) -> PruneSpec {
-    let correct = correct
-        .map(|c| format!(r#", "correct": "{c}""#))
-        .unwrap_or_default();
-    serde_json::from_str(&format!(
-        r#"{{"method": "unstructured", {fields}{correct}}}"#
-    ))
-    .unwrap()
+    let correct = correct.map(|c| format!(r#", "correct": "{c}""#)).unwrap_or_default();
+    serde_json::from_str(&format!(r#"{{"method": "unstructured", {fields}{correct}}}"#)).unwrap()
 }
 
 /// Runs prune (optionally corrected), optionally followed by static INT8.
@@ -97,12 +75,7 @@ fn compress_mnist(correct: Option<&str>, int8: bool, calib: &Dataset) -> (Model,
     compress_mnist_with(r#""ratio": 0.5"#, correct, int8, calib)
 }
 
-fn compress_mnist_with(
-    fields: &str,
-    correct: Option<&str>,
-    int8: bool,
-    calib: &Dataset,
-) -> (Model, PruneReport) {
+fn compress_mnist_with(fields: &str, correct: Option<&str>, int8: bool, calib: &Dataset) -> (Model, PruneReport) {
     let mut steps = vec![Step::Prune(prune_spec_with(fields, correct))];
     if int8 {
         steps.push(Step::Quantize(QuantizeSpec::new(Mode::Static)));
@@ -115,42 +88,22 @@ fn compress_mnist_with(
 }
 
 fn weight(model: &Model, name: &str) -> Vec<f32> {
-    model
-        .graph
-        .initializer(name)
-        .unwrap()
-        .tensor
-        .as_array::<f32>()
-        .unwrap()
-        .iter()
-        .copied()
-        .collect()
+    model.graph.initializer(name).unwrap().tensor.as_array::<f32>().unwrap().iter().copied().collect()
 }
 
 #[test]
 fn mnist_accuracy_with_and_without_correction() {
     let images = pixels("heldout_pixels.npy");
-    let labels = read_npy(&read(&fixture("heldout_labels.npy")))
-        .unwrap()
-        .to_i64_vec()
-        .unwrap();
+    let labels = read_npy(&read(&fixture("heldout_labels.npy"))).unwrap().to_i64_vec().unwrap();
     assert_eq!(labels.len(), 1000);
     let calib = calibration();
     assert_eq!(calib.len(), 200);
     let float_acc = accuracy(&mnist(), &images, &labels);
-    assert!(
-        (float_acc - 0.98).abs() < 1e-9,
-        "float accuracy {float_acc} (accuracy.txt says 0.98)"
-    );
+    assert!((float_acc - 0.98).abs() < 1e-9, "float accuracy {float_acc} (accuracy.txt says 0.98)");
 
-    println!(
-        "MNIST CNN, 1,000 held-out digits; correction calibrated on 200 other (training) digits"
-    );
+    println!("MNIST CNN, 1,000 held-out digits; correction calibrated on 200 other (training) digits");
     println!("50 % unstructured, layer scope, default keep_first_last (conv2 and fc1 pruned)");
-    println!(
-        "{:34} {:>8} {:>10}   per-layer output rel. MSE before → after",
-        "variant", "top-1", "vs float"
-    );
+    println!("{:34} {:>8} {:>10}   per-layer output rel. MSE before → after", "variant", "top-1", "vs float");
     println!("{:34} {:>7.2}% {:>+9.2}pp", "float", float_acc * 100.0, 0.0);
     let mut failures = Vec::new();
     let mut results = Vec::new();
@@ -170,41 +123,22 @@ fn mnist_accuracy_with_and_without_correction() {
             .iter()
             .filter_map(|l| {
                 let c = l.correction.as_ref()?;
-                Some(format!(
-                    "{} {:.2e} → {:.2e}",
-                    l.name, c.output_rel_mse_before?, c.output_rel_mse_after?
-                ))
+                Some(format!("{} {:.2e} → {:.2e}", l.name, c.output_rel_mse_before?, c.output_rel_mse_after?))
             })
             .collect();
-        println!(
-            "{name:34} {:>7.2}% {:>+9.2}pp   {}",
-            acc * 100.0,
-            -drop_pp,
-            errors.join(", ")
-        );
+        println!("{name:34} {:>7.2}% {:>+9.2}pp   {}", acc * 100.0, -drop_pp, errors.join(", "));
         if let Some(allowed) = allowed_pp {
             if drop_pp > allowed + 1e-9 {
-                failures.push(format!(
-                    "{name}: loses {drop_pp:.2} pp vs float (allowed {allowed} pp)"
-                ));
+                failures.push(format!("{name}: loses {drop_pp:.2} pp vs float (allowed {allowed} pp)"));
             }
         }
         if correct.is_some() {
             assert_eq!(report.layers.len(), 2);
             for l in &report.layers {
-                let c = l
-                    .correction
-                    .as_ref()
-                    .unwrap_or_else(|| panic!("{name}: {} has no correction entry", l.name));
-                let (before, after) = (
-                    c.output_rel_mse_before.unwrap(),
-                    c.output_rel_mse_after.unwrap(),
-                );
+                let c = l.correction.as_ref().unwrap_or_else(|| panic!("{name}: {} has no correction entry", l.name));
+                let (before, after) = (c.output_rel_mse_before.unwrap(), c.output_rel_mse_after.unwrap());
                 if after >= before {
-                    failures.push(format!(
-                        "{name}: {} output error did not drop ({before:.3e} → {after:.3e})",
-                        l.name
-                    ));
+                    failures.push(format!("{name}: {} output error did not drop ({before:.3e} → {after:.3e})", l.name));
                 }
             }
         }
@@ -212,9 +146,7 @@ fn mnist_accuracy_with_and_without_correction() {
     }
     // The corrections must actually help over plain pruning.
     let acc = |n: &str| results.iter().find(|(name, _)| *name == n).unwrap().1;
-    println!(
-        "(assertions: corrected variants within 1 pp of float, corrected + INT8 within 1.5 pp)"
-    );
+    println!("(assertions: corrected variants within 1 pp of float, corrected + INT8 within 1.5 pp)");
     if acc("prune 50% + lsq") < acc("prune 50%") {
         failures.push("prune 50%: lsq should not be worse than plain pruning".into());
     }
@@ -226,46 +158,28 @@ fn mnist_accuracy_with_and_without_correction() {
     println!("{:34} {:>8} {:>10}", "harder settings", "top-1", "vs float");
     for (tag, fields, min_gain_pp, max_drop_pp) in [
         ("90% (conv2, fc1)", r#""ratio": 0.9"#, 5.0, Some(1.5)),
-        (
-            "90% all four layers",
-            r#""ratio": 0.9, "keep_first_last": false"#,
-            20.0,
-            None,
-        ),
+        ("90% all four layers", r#""ratio": 0.9, "keep_first_last": false"#, 20.0, None),
     ] {
         let mut row = Vec::new();
         for correct in [None, Some("bias"), Some("lsq")] {
             let (model, _) = compress_mnist_with(fields, correct, false, &calib);
             let acc = accuracy(&model, &images, &labels);
-            let name = format!(
-                "prune {tag}{}",
-                correct.map(|c| format!(" + {c}")).unwrap_or_default()
-            );
-            println!(
-                "{name:34} {:>7.2}% {:>+9.2}pp",
-                acc * 100.0,
-                (acc - float_acc) * 100.0
-            );
+            let name = format!("prune {tag}{}", correct.map(|c| format!(" + {c}")).unwrap_or_default());
+            println!("{name:34} {:>7.2}% {:>+9.2}pp", acc * 100.0, (acc - float_acc) * 100.0);
             row.push(acc);
         }
         let gain_pp = (row[2] - row[0]) * 100.0;
         if gain_pp < min_gain_pp {
-            failures.push(format!(
-                "prune {tag}: lsq gains {gain_pp:.2} pp over plain pruning (want ≥ {min_gain_pp})"
-            ));
+            failures.push(format!("prune {tag}: lsq gains {gain_pp:.2} pp over plain pruning (want ≥ {min_gain_pp})"));
         }
         if let Some(max) = max_drop_pp {
             let drop_pp = (float_acc - row[2]) * 100.0;
             if drop_pp > max {
-                failures.push(format!(
-                    "prune {tag} + lsq: loses {drop_pp:.2} pp vs float (allowed {max})"
-                ));
+                failures.push(format!("prune {tag} + lsq: loses {drop_pp:.2} pp vs float (allowed {max})"));
             }
         }
     }
-    println!(
-        "(assertions: lsq gains ≥ 5 pp at 90% (conv2, fc1) and stays within 1.5 pp of float; ≥ 20 pp at 90% all layers)"
-    );
+    println!("(assertions: lsq gains ≥ 5 pp at 90% (conv2, fc1) and stays within 1.5 pp of float; ≥ 20 pp at 90% all layers)");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -278,49 +192,19 @@ fn lsq_leaves_every_pruned_weight_exactly_zero_and_refits_the_rest() {
     for w in ["w2", "w3"] {
         let (p, l, o) = (weight(&plain, w), weight(&lsq, w), weight(&original, w));
         let pruned: Vec<usize> = (0..p.len()).filter(|&i| p[i] == 0.0).collect();
-        assert!(
-            pruned.len() * 2 >= p.len(),
-            "{w}: half the weights should be pruned"
-        );
-        assert!(
-            pruned.iter().all(|&i| l[i] == 0.0),
-            "{w}: lsq wrote a pruned position"
-        );
-        let refit = (0..p.len())
-            .filter(|&i| p[i] != 0.0 && l[i] != o[i])
-            .count();
-        assert!(
-            refit * 2 > p.len() - pruned.len(),
-            "{w}: lsq should refit most kept weights, changed {refit}"
-        );
+        assert!(pruned.len() * 2 >= p.len(), "{w}: half the weights should be pruned");
+        assert!(pruned.iter().all(|&i| l[i] == 0.0), "{w}: lsq wrote a pruned position");
+        let refit = (0..p.len()).filter(|&i| p[i] != 0.0 && l[i] != o[i]).count();
+        assert!(refit * 2 > p.len() - pruned.len(), "{w}: lsq should refit most kept weights, changed {refit}");
     }
     for w in ["w1", "w4"] {
-        assert_eq!(
-            weight(&lsq, w),
-            weight(&original, w),
-            "{w}: first/last layers are not pruned nor corrected"
-        );
+        assert_eq!(weight(&lsq, w), weight(&original, w), "{w}: first/last layers are not pruned nor corrected");
     }
     let summary = report.correction.as_ref().unwrap();
-    assert_eq!(
-        (
-            summary.method.as_str(),
-            summary.samples,
-            summary.layers_corrected
-        ),
-        ("lsq", 200, 2)
-    );
-    assert!(
-        report
-            .layers
-            .iter()
-            .all(|l| l.correction.as_ref().unwrap().applied == "lsq+bias")
-    );
+    assert_eq!((summary.method.as_str(), summary.samples, summary.layers_corrected), ("lsq", 200, 2));
+    assert!(report.layers.iter().all(|l| l.correction.as_ref().unwrap().applied == "lsq+bias"));
     let json = serde_json::to_value(&report).unwrap();
-    assert!(
-        json["layers"][0]["correction"]["output_rel_mse_after"].is_f64(),
-        "{json}"
-    );
+    assert!(json["layers"][0]["correction"]["output_rel_mse_after"].is_f64(), "{json}");
 }
 
 #[test]
@@ -336,49 +220,28 @@ fn corrected_models_pass_the_checker_and_match_onnxruntime() {
                 spec.scope = pare::compress::prune::Scope::Global;
                 spec.keep_first_last = false;
             }
-            let recipe = Recipe {
-                steps: vec![Step::Prune(spec)],
-            };
+            let recipe = Recipe { steps: vec![Step::Prune(spec)] };
             let (model, _) = compress(&mnist(), &recipe, Some(&calib), &mut |_| {}).unwrap();
-            let path = dir.join(format!(
-                "mnist_{correct}{}.onnx",
-                if global { "_global" } else { "" }
-            ));
+            let path = dir.join(format!("mnist_{correct}{}.onnx", if global { "_global" } else { "" }));
             std::fs::write(&path, encode_model(&model)).unwrap();
             models.push((path, model));
         }
     }
-    let python = site_packages()
-        .expect("no .venv: run `make setup`")
-        .join("../../../bin/python");
+    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
     let output = std::process::Command::new(&python)
         .arg(repo_root().join("tests/python/prune_check.py"))
         .args(models.iter().map(|(p, _)| p))
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    assert!(
-        output.status.success(),
-        "prune_check.py failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    assert!(output.status.success(), "prune_check.py failed: {}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), models.len());
     for ((path, model), line) in models.iter().zip(&lines) {
-        assert!(
-            line["ok"].as_bool().unwrap(),
-            "{}: onnx checker / onnxruntime: {}",
-            path.display(),
-            line["error"]
-        );
+        assert!(line["ok"].as_bool().unwrap(), "{}: onnx checker / onnxruntime: {}", path.display(), line["error"]);
         let input = npy(&PathBuf::from(format!("{}.input_0.npy", path.display())));
         let want = npy(&PathBuf::from(format!("{}.output_0.npy", path.display())));
-        let got = Session::new(model)
-            .unwrap()
-            .run(vec![("image".into(), input)])
-            .unwrap();
+        let got = Session::new(model).unwrap().run(vec![("image".into(), input)]).unwrap();
         compare(&got[0].1, &want, Tolerance::RelativeToMax(1e-4))
             .unwrap_or_else(|e| panic!("{}: pare vs onnxruntime: {e}", path.display()));
     }

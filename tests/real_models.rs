@@ -21,18 +21,9 @@ fn mnist_cnn_matches_onnxruntime() {
 #[test]
 fn silero_vad_models_match_onnxruntime() {
     let fixtures = repo_root().join("tests/fixtures/silero_vad");
-    let mut dirs: Vec<_> = std::fs::read_dir(&fixtures)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("test_data_set_0").is_dir())
-        .collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&fixtures).unwrap().flatten().map(|e| e.path()).filter(|p| p.join("test_data_set_0").is_dir()).collect();
     dirs.sort();
-    assert_eq!(
-        dirs.len(),
-        6,
-        "expected the six Silero VAD variants of silero-vad 6.2.3"
-    );
+    assert_eq!(dirs.len(), 6, "expected the six Silero VAD variants of silero-vad 6.2.3");
     let mut failures = Vec::new();
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();

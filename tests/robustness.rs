@@ -60,27 +60,12 @@ fn exercise(bytes: &[u8], inputs: &[(String, pare::ir::Tensor)]) -> Result<(), S
             }
         }
     }))
-    .map_err(|p| {
-        p.downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default()
-    })
+    .map_err(|p| p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default())
 }
 
-fn check_corpus(
-    label: &str,
-    original: &[u8],
-    inputs: &[(String, pare::ir::Tensor)],
-    every_offset: bool,
-    flips: usize,
-) {
+fn check_corpus(label: &str, original: &[u8], inputs: &[(String, pare::ir::Tensor)], every_offset: bool, flips: usize) {
     let mut failures = Vec::new();
-    let step = if every_offset {
-        1
-    } else {
-        (original.len() / 1500).max(1)
-    };
+    let step = if every_offset { 1 } else { (original.len() / 1500).max(1) };
     for cut in (0..original.len()).step_by(step) {
         if let Err(p) = exercise(&original[..cut], inputs) {
             failures.push(format!("truncated at {cut}: panic {p}"));
@@ -101,30 +86,15 @@ fn check_corpus(
         }
     }
     let largest = LARGEST.load(Ordering::Relaxed);
-    assert!(
-        failures.is_empty(),
-        "{label}: {} panics, first: {:?}",
-        failures.len(),
-        &failures[..failures.len().min(5)]
-    );
-    assert!(
-        largest < ALLOCATION_LIMIT,
-        "{label}: an allocation of {largest} bytes happened"
-    );
+    assert!(failures.is_empty(), "{label}: {} panics, first: {:?}", failures.len(), &failures[..failures.len().min(5)]);
+    assert!(largest < ALLOCATION_LIMIT, "{label}: an allocation of {largest} bytes happened");
 }
 
 fn inputs_of(dir: &std::path::Path, names: &[&str]) -> Vec<(String, pare::ir::Tensor)> {
     names
         .iter()
         .enumerate()
-        .map(|(i, n)| {
-            (
-                n.to_string(),
-                decode_tensor(&read(&dir.join(format!("test_data_set_0/input_{i}.pb"))))
-                    .unwrap()
-                    .1,
-            )
-        })
+        .map(|(i, n)| (n.to_string(), decode_tensor(&read(&dir.join(format!("test_data_set_0/input_{i}.pb")))).unwrap().1))
         .collect()
 }
 
@@ -139,10 +109,7 @@ fn non_onnx_and_empty_files_are_clear_errors() {
     ];
     for (bytes, want) in cases {
         let err = decode_model(bytes).unwrap_err().to_string();
-        assert!(
-            err.starts_with("not an ONNX model") && err.contains(want),
-            "{err}"
-        );
+        assert!(err.starts_with("not an ONNX model") && err.contains(want), "{err}");
     }
 }
 
@@ -159,23 +126,12 @@ fn huge_claimed_sizes_fail_without_allocating() {
     };
     let model = ModelProto {
         ir_version: Some(8),
-        opset_import: vec![OperatorSetIdProto {
-            domain: None,
-            version: Some(13),
-        }],
-        graph: Some(GraphProto {
-            initializer: vec![huge],
-            ..Default::default()
-        }),
+        opset_import: vec![OperatorSetIdProto { domain: None, version: Some(13) }],
+        graph: Some(GraphProto { initializer: vec![huge], ..Default::default() }),
         ..Default::default()
     };
-    let err = decode_model(&model.encode_to_vec())
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("too large") || err.contains("raw_data has 16 bytes"),
-        "{err}"
-    );
+    let err = decode_model(&model.encode_to_vec()).unwrap_err().to_string();
+    assert!(err.contains("too large") || err.contains("raw_data has 16 bytes"), "{err}");
     // A length prefix claiming 2 GB inside a 20-byte file.
     let mut bytes = vec![0x3a, 0xff, 0xff, 0xff, 0xff, 0x07];
     bytes.extend_from_slice(&[0u8; 14]);
@@ -185,12 +141,7 @@ fn huge_claimed_sizes_fail_without_allocating() {
 
 #[test]
 fn small_models_with_subgraphs_survive_truncation_at_every_offset_and_flips() {
-    for test in [
-        "test_if",
-        "test_loop11",
-        "test_conv_with_strides_padding",
-        "test_lstm_defaults",
-    ] {
+    for test in ["test_if", "test_loop11", "test_conv_with_strides_padding", "test_lstm_defaults"] {
         let dir = venv_path(&format!("onnx/backend/test/data/node/{test}"));
         let bytes = read(&dir.join("model.onnx"));
         let model = decode_model(&bytes).unwrap();

@@ -19,17 +19,10 @@ fn corpus() -> Vec<PathBuf> {
         .collect();
     files.sort();
     files.push(repo_root().join("tests/fixtures/mnist_cnn/model.onnx"));
-    let mut silero: Vec<PathBuf> = std::fs::read_dir(venv_path("silero_vad/data"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let mut silero: Vec<PathBuf> =
+        std::fs::read_dir(venv_path("silero_vad/data")).unwrap().flatten().map(|e| e.path()).collect();
     silero.sort();
-    files.extend(
-        silero
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "onnx")),
-    );
+    files.extend(silero.into_iter().filter(|p| p.extension().is_some_and(|e| e == "onnx")));
     files
 }
 
@@ -39,23 +32,15 @@ fn every_model_round_trips_losslessly() {
     std::fs::create_dir_all(&out_dir).unwrap();
     let mut manifest = String::new();
     let files = corpus();
-    assert!(
-        files.len() > 1700,
-        "expected the conformance models, the MNIST fixture and Silero VAD"
-    );
+    assert!(files.len() > 1700, "expected the conformance models, the MNIST fixture and Silero VAD");
     for (i, path) in files.iter().enumerate() {
         let original = read(path);
         let model = decode_model(&original).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let encoded = encode_model(&model);
-        let again =
-            decode_model(&encoded).unwrap_or_else(|e| panic!("{}: re-decode: {e}", path.display()));
+        let again = decode_model(&encoded).unwrap_or_else(|e| panic!("{}: re-decode: {e}", path.display()));
         // IR equality, bit for bit (`==` on the IR would call NaN attributes unequal): the second
         // decode must encode to the very same bytes.
-        assert!(
-            encode_model(&again) == encoded,
-            "{}: IR differs after decode → encode → decode",
-            path.display()
-        );
+        assert!(encode_model(&again) == encoded, "{}: IR differs after decode → encode → decode", path.display());
         let target = out_dir.join(format!("{i:04}.onnx"));
         std::fs::write(&target, &encoded).unwrap();
         manifest.push_str(&format!("{}\t{}\n", path.display(), target.display()));
@@ -71,9 +56,5 @@ fn every_model_round_trips_losslessly() {
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
 }

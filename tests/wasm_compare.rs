@@ -9,10 +9,7 @@ use pare::wasm::compare;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const MNIST: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/mnist_cnn/model.onnx"
-));
+const MNIST: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx"));
 
 fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
@@ -23,29 +20,19 @@ fn object(pairs: &[(&str, JsValue)]) -> JsValue {
 }
 
 fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.')
-        .fold(v.clone(), |v, key| match key.parse::<u32>() {
-            Ok(i) => Reflect::get_u32(&v, i).unwrap(),
-            Err(_) => Reflect::get(&v, &JsValue::from_str(key)).unwrap(),
-        })
+    path.split('.').fold(v.clone(), |v, key| match key.parse::<u32>() {
+        Ok(i) => Reflect::get_u32(&v, i).unwrap(),
+        Err(_) => Reflect::get(&v, &JsValue::from_str(key)).unwrap(),
+    })
 }
 
 fn number(v: &JsValue, path: &str) -> f64 {
-    get(v, path)
-        .as_f64()
-        .unwrap_or_else(|| panic!("{path} is not a number"))
+    get(v, path).as_f64().unwrap_or_else(|| panic!("{path} is not a number"))
 }
 
 fn message<T>(result: Result<T, pare::wasm::ApiError>) -> String {
-    let Err(err) = result else {
-        panic!("expected a JsError, got a result")
-    };
-    JsValue::from(err)
-        .dyn_ref::<js_sys::Error>()
-        .expect("a JS Error")
-        .message()
-        .as_string()
-        .unwrap()
+    let Err(err) = result else { panic!("expected a JsError, got a result") };
+    JsValue::from(err).dyn_ref::<js_sys::Error>().expect("a JS Error").message().as_string().unwrap()
 }
 
 fn mnist() -> JsValue {
@@ -66,10 +53,7 @@ fn perturbed() -> JsValue {
 /// A JS function that appends `[done, total]` to `calls` on each call.
 fn recorder(calls: &Array) -> Function {
     let make = Function::new_with_args("calls", "return p => { calls.push([p.done, p.total]); }");
-    make.call1(&JsValue::NULL, calls)
-        .unwrap()
-        .dyn_into()
-        .unwrap()
+    make.call1(&JsValue::NULL, calls).unwrap().dyn_into().unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -79,32 +63,17 @@ fn random_samples_report_the_perturbation_with_progress() {
     let options = object(&[("random", random), ("onProgress", recorder(&calls).into())]);
     let report = compare(mnist(), perturbed(), options).unwrap();
     assert_eq!(number(&report, "samples"), 3.0);
-    assert_eq!(
-        get(&report, "input_source").as_string().unwrap(),
-        "random inputs, seed 3"
-    );
-    assert_eq!(
-        get(&report, "outputs.0.name").as_string().unwrap(),
-        "logits"
-    );
+    assert_eq!(get(&report, "input_source").as_string().unwrap(), "random inputs, seed 3");
+    assert_eq!(get(&report, "outputs.0.name").as_string().unwrap(), "logits");
     let db = number(&report, "outputs.0.metrics.sqnr_db");
     assert!(db > 20.0 && db < 40.0, "{db}");
     assert_eq!(get(&report, "outputs.0.metrics.exact"), JsValue::FALSE);
     assert_eq!(number(&report, "outputs.0.agreement.rows"), 3.0);
-    assert_eq!(
-        get(&report, "intermediates.0.name").as_string().unwrap(),
-        "conv1"
-    );
+    assert_eq!(get(&report, "intermediates.0.name").as_string().unwrap(), "conv1");
     assert!((number(&report, "intermediates.0.metrics.sqnr_db") - 40.0).abs() < 0.01);
-    let calls: Vec<String> = calls
-        .iter()
-        .map(|c| format!("{:?}", Array::from(&c).to_vec()))
-        .collect();
+    let calls: Vec<String> = calls.iter().map(|c| format!("{:?}", Array::from(&c).to_vec())).collect();
     assert_eq!(calls.len(), 3);
-    assert_eq!(
-        calls[2],
-        format!("{:?}", vec![JsValue::from(3), JsValue::from(3)])
-    );
+    assert_eq!(calls[2], format!("{:?}", vec![JsValue::from(3), JsValue::from(3)]));
 }
 
 #[wasm_bindgen_test]
@@ -116,16 +85,10 @@ fn stacked_inputs_against_itself_are_exact_with_null_sqnr() {
         ("shape", shape.into()),
         ("data", Float32Array::from(&images[..]).into()),
     ]);
-    let options = object(&[
-        ("inputs", object(&[("image", image)])),
-        ("intermediates", JsValue::FALSE),
-    ]);
+    let options = object(&[("inputs", object(&[("image", image)])), ("intermediates", JsValue::FALSE)]);
     let report = compare(mnist(), mnist(), options).unwrap();
     assert_eq!(number(&report, "samples"), 2.0);
-    assert_eq!(
-        get(&report, "input_source").as_string().unwrap(),
-        "inputs from JavaScript"
-    );
+    assert_eq!(get(&report, "input_source").as_string().unwrap(), "inputs from JavaScript");
     assert_eq!(get(&report, "outputs.0.metrics.sqnr_db"), JsValue::NULL);
     assert_eq!(get(&report, "outputs.0.metrics.exact"), JsValue::TRUE);
     assert_eq!(Array::from(&get(&report, "intermediates")).length(), 0);
@@ -139,65 +102,30 @@ fn stacked_inputs_against_itself_are_exact_with_null_sqnr() {
 #[wasm_bindgen_test]
 fn bad_options_are_named() {
     let random = || object(&[("seed", 1.into())]);
-    let image = object(&[
-        ("dtype", "float32".into()),
-        ("shape", Array::of1(&0.into()).into()),
-        ("data", Array::new().into()),
-    ]);
+    let image =
+        object(&[("dtype", "float32".into()), ("shape", Array::of1(&0.into()).into()), ("data", Array::new().into())]);
     let cases: Vec<(JsValue, &str)> = vec![
-        (
-            JsValue::from(3),
-            "options must be an object, got the number 3",
-        ),
-        (
-            object(&[("random", random()), ("inputs", object(&[]))]),
-            "give `inputs` or `random`, not both",
-        ),
+        (JsValue::from(3), "options must be an object, got the number 3"),
+        (object(&[("random", random()), ("inputs", object(&[]))]), "give `inputs` or `random`, not both"),
         (
             object(&[("random", object(&[("samples", 0.into())]))]),
             "`random.samples` must be an integer ≥ 1, got the number 0",
         ),
-        (
-            object(&[("random", object(&[("seed", (-1).into())]))]),
-            "`random.seed` must be an integer ≥ 0",
-        ),
-        (
-            object(&[("random", 5.into())]),
-            "`random` must be an object { seed, samples, dims, shapes }",
-        ),
-        (
-            object(&[("onProgress", "yes".into())]),
-            "`onProgress` must be a function, got the string \"yes\"",
-        ),
-        (
-            object(&[("intermediates", 1.into())]),
-            "`intermediates` must be a boolean",
-        ),
-        (
-            object(&[("inputs", object(&[("pixels", image.clone())]))]),
-            "array `pixels` does not match any model input",
-        ),
-        (
-            object(&[("inputs", object(&[("image", image)]))]),
-            "the data set is empty",
-        ),
+        (object(&[("random", object(&[("seed", (-1).into())]))]), "`random.seed` must be an integer ≥ 0"),
+        (object(&[("random", 5.into())]), "`random` must be an object { seed, samples, dims, shapes }"),
+        (object(&[("onProgress", "yes".into())]), "`onProgress` must be a function, got the string \"yes\""),
+        (object(&[("intermediates", 1.into())]), "`intermediates` must be a boolean"),
+        (object(&[("inputs", object(&[("pixels", image.clone())]))]), "array `pixels` does not match any model input"),
+        (object(&[("inputs", object(&[("image", image)]))]), "the data set is empty"),
     ];
     for (options, want) in cases {
         let msg = message(compare(mnist(), mnist(), options));
         assert!(msg.contains(want), "{msg:?} does not contain {want:?}");
     }
-    let msg = message(compare(
-        mnist(),
-        Uint8Array::from(&b"not onnx"[..]).into(),
-        JsValue::UNDEFINED,
-    ));
+    let msg = message(compare(mnist(), Uint8Array::from(&b"not onnx"[..]).into(), JsValue::UNDEFINED));
     assert!(msg.starts_with("candidate: "), "{msg}");
     let throwing = Function::new_with_args("p", "throw new Error('stop ' + p.done)");
     // The callback's own exception comes back as it was thrown, not wrapped in a PareError.
-    let msg = message(compare(
-        mnist(),
-        mnist(),
-        object(&[("onProgress", throwing.into())]),
-    ));
+    let msg = message(compare(mnist(), mnist(), object(&[("onProgress", throwing.into())])));
     assert_eq!(msg, "stop 1");
 }

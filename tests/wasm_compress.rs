@@ -9,14 +9,8 @@ use pare::wasm::{compare, compress};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const MNIST: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/mnist_cnn/model.onnx"
-));
-const CALIB: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/mnist_cnn/calib_pixels.npy"
-));
+const MNIST: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx"));
+const CALIB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/calib_pixels.npy"));
 
 fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
@@ -27,23 +21,15 @@ fn object(pairs: &[(&str, JsValue)]) -> JsValue {
 }
 
 fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.')
-        .fold(v.clone(), |v, key| match key.parse::<u32>() {
-            Ok(i) => Reflect::get_u32(&v, i).unwrap(),
-            Err(_) => Reflect::get(&v, &JsValue::from_str(key)).unwrap(),
-        })
+    path.split('.').fold(v.clone(), |v, key| match key.parse::<u32>() {
+        Ok(i) => Reflect::get_u32(&v, i).unwrap(),
+        Err(_) => Reflect::get(&v, &JsValue::from_str(key)).unwrap(),
+    })
 }
 
 fn message<T>(result: Result<T, pare::wasm::ApiError>) -> String {
-    let Err(err) = result else {
-        panic!("expected a JsError, got a result")
-    };
-    JsValue::from(err)
-        .dyn_ref::<js_sys::Error>()
-        .expect("a JS Error")
-        .message()
-        .as_string()
-        .unwrap()
+    let Err(err) = result else { panic!("expected a JsError, got a result") };
+    JsValue::from(err).dyn_ref::<js_sys::Error>().expect("a JS Error").message().as_string().unwrap()
 }
 
 fn mnist() -> JsValue {
@@ -52,20 +38,10 @@ fn mnist() -> JsValue {
 
 /// The first `n` calibration digits as `{ image: { dtype, shape, data } }`, pixels ÷ 255.
 fn digits(n: usize) -> JsValue {
-    let Tensor::U8(a) = pare::npy::read_npy(CALIB).unwrap() else {
-        panic!("uint8 pixels expected")
-    };
-    let data: Vec<f32> = a
-        .iter()
-        .take(n * 784)
-        .map(|&p| f32::from(p) / 255.0)
-        .collect();
+    let Tensor::U8(a) = pare::npy::read_npy(CALIB).unwrap() else { panic!("uint8 pixels expected") };
+    let data: Vec<f32> = a.iter().take(n * 784).map(|&p| f32::from(p) / 255.0).collect();
     let shape = Array::of4(&(n as u32).into(), &1.into(), &28.into(), &28.into());
-    let tensor = object(&[
-        ("dtype", "float32".into()),
-        ("shape", shape.into()),
-        ("data", Float32Array::from(&data[..]).into()),
-    ]);
+    let tensor = object(&[("dtype", "float32".into()), ("shape", shape.into()), ("data", Float32Array::from(&data[..]).into())]);
     object(&[("image", tensor)])
 }
 
@@ -76,60 +52,25 @@ fn recipe(json: &str) -> JsValue {
 #[wasm_bindgen_test]
 fn static_int8_with_js_calibration_digits_reports_progress_and_agrees_with_float() {
     let stages = Array::new();
-    let record = Function::new_with_args(
-        "stages",
-        "return p => { stages.push(p.stage + ' ' + p.done + '/' + p.total); }",
-    )
-    .call1(&JsValue::NULL, &stages)
-    .unwrap();
+    let record = Function::new_with_args("stages", "return p => { stages.push(p.stage + ' ' + p.done + '/' + p.total); }")
+        .call1(&JsValue::NULL, &stages)
+        .unwrap();
     let options = object(&[("calibration", digits(32)), ("onProgress", record)]);
-    let result = compress(
-        mnist(),
-        recipe(r#"{"steps": [{"quantize": {"mode": "static"}}]}"#),
-        options,
-    )
-    .unwrap();
+    let result = compress(mnist(), recipe(r#"{"steps": [{"quantize": {"mode": "static"}}]}"#), options).unwrap();
     let bytes: Uint8Array = get(&result, "model").dyn_into().unwrap();
-    assert!(
-        (bytes.length() as usize) * 3 < MNIST.len(),
-        "INT8 model should be < 1/3 of the float one"
-    );
+    assert!((bytes.length() as usize) * 3 < MNIST.len(), "INT8 model should be < 1/3 of the float one");
     let model = pare::onnx::decode_model(&bytes.to_vec()).expect("the compressed bytes decode");
-    assert!(
-        model
-            .graph
-            .nodes
-            .iter()
-            .any(|n| n.op_type == "QuantizeLinear")
-    );
-    assert_eq!(
-        get(&result, "report.steps.0.quantize.layers.length").as_f64(),
-        Some(4.0)
-    );
-    assert_eq!(
-        get(&result, "report.steps.0.quantize.calibration.samples").as_f64(),
-        Some(32.0)
-    );
-    assert_eq!(
-        get(&result, "recipe.steps.0.quantize.per_channel"),
-        JsValue::TRUE,
-        "defaults are filled in"
-    );
+    assert!(model.graph.nodes.iter().any(|n| n.op_type == "QuantizeLinear"));
+    assert_eq!(get(&result, "report.steps.0.quantize.layers.length").as_f64(), Some(4.0));
+    assert_eq!(get(&result, "report.steps.0.quantize.calibration.samples").as_f64(), Some(32.0));
+    assert_eq!(get(&result, "recipe.steps.0.quantize.per_channel"), JsValue::TRUE, "defaults are filled in");
     let stages: Vec<String> = stages.iter().map(|s| s.as_string().unwrap()).collect();
-    assert!(
-        stages.iter().any(|s| s.starts_with("calibrate")),
-        "{stages:?}"
-    );
+    assert!(stages.iter().any(|s| s.starts_with("calibrate")), "{stages:?}");
     assert!(stages.iter().any(|s| s == "quantize 1/1"), "{stages:?}");
 
     let report = compare(mnist(), bytes.into(), object(&[("inputs", digits(64))])).unwrap();
-    let top1 = get(&report, "outputs.0.agreement.top1_rate")
-        .as_f64()
-        .unwrap();
-    assert!(
-        top1 >= 0.95,
-        "INT8 agrees with float on {top1} of 64 digits"
-    );
+    let top1 = get(&report, "outputs.0.agreement.top1_rate").as_f64().unwrap();
+    assert!(top1 >= 0.95, "INT8 agrees with float on {top1} of 64 digits");
 }
 
 #[wasm_bindgen_test]
@@ -137,19 +78,11 @@ fn a_json_recipe_with_random_calibration_prunes_then_quantizes() {
     let text = r#"{"steps": [{"prune": {"method": "nm", "n": 2, "m": 4}}, {"quantize": {"mode": "weights"}}]}"#;
     let options = object(&[("calibrationRandom", object(&[("samples", 2.into())]))]);
     let result = compress(mnist(), JsValue::from_str(text), options).unwrap();
-    assert_eq!(
-        get(&result, "report.steps.0.prune.method")
-            .as_string()
-            .as_deref(),
-        Some("nm")
-    );
+    assert_eq!(get(&result, "report.steps.0.prune.method").as_string().as_deref(), Some("nm"));
     assert!(get(&result, "report.steps.1.quantize").is_object());
     let bytes: Uint8Array = get(&result, "model").dyn_into().unwrap();
     let model = pare::onnx::decode_model(&bytes.to_vec()).unwrap();
-    let out = pare::runtime::Session::new(&model).unwrap().run(vec![(
-        "image".into(),
-        Tensor::zeros::<f32>(&[1, 1, 28, 28]).unwrap(),
-    )]);
+    let out = pare::runtime::Session::new(&model).unwrap().run(vec![("image".into(), Tensor::zeros::<f32>(&[1, 1, 28, 28]).unwrap())]);
     assert!(out.is_ok(), "the compressed model runs: {out:?}");
 }
 
@@ -157,63 +90,15 @@ fn a_json_recipe_with_random_calibration_prunes_then_quantizes() {
 fn bad_arguments_are_named() {
     let static_recipe = || recipe(r#"{"steps": [{"quantize": {"mode": "static"}}]}"#);
     let cases: Vec<(JsValue, JsValue, JsValue, &str)> = vec![
-        (
-            mnist(),
-            static_recipe(),
-            JsValue::UNDEFINED,
-            "static quantization needs calibration samples",
-        ),
-        (
-            mnist(),
-            recipe(r#"{"steps": [{"quantize": {"mode": "int4"}}]}"#),
-            JsValue::UNDEFINED,
-            "unknown variant `int4`",
-        ),
-        (
-            mnist(),
-            recipe(r#"{"steps": []}"#),
-            JsValue::UNDEFINED,
-            "the recipe has no steps",
-        ),
-        (
-            mnist(),
-            JsValue::from_f64(3.0),
-            JsValue::UNDEFINED,
-            "the recipe must be an object or a JSON string",
-        ),
-        (
-            mnist(),
-            JsValue::from_str("{"),
-            JsValue::UNDEFINED,
-            "invalid recipe",
-        ),
-        (
-            Uint8Array::from(&b"not onnx"[..]).into(),
-            static_recipe(),
-            JsValue::UNDEFINED,
-            "ONNX",
-        ),
-        (
-            mnist(),
-            static_recipe(),
-            object(&[
-                ("calibration", digits(2)),
-                ("calibrationRandom", object(&[])),
-            ]),
-            "not both",
-        ),
-        (
-            mnist(),
-            static_recipe(),
-            object(&[("calibrationRandom", object(&[("samples", 0.into())]))]),
-            "`calibrationRandom.samples` must be an integer ≥ 1",
-        ),
-        (
-            mnist(),
-            static_recipe(),
-            object(&[("onProgress", 5.into())]),
-            "`onProgress` must be a function",
-        ),
+        (mnist(), static_recipe(), JsValue::UNDEFINED, "static quantization needs calibration samples"),
+        (mnist(), recipe(r#"{"steps": [{"quantize": {"mode": "int4"}}]}"#), JsValue::UNDEFINED, "unknown variant `int4`"),
+        (mnist(), recipe(r#"{"steps": []}"#), JsValue::UNDEFINED, "the recipe has no steps"),
+        (mnist(), JsValue::from_f64(3.0), JsValue::UNDEFINED, "the recipe must be an object or a JSON string"),
+        (mnist(), JsValue::from_str("{"), JsValue::UNDEFINED, "invalid recipe"),
+        (Uint8Array::from(&b"not onnx"[..]).into(), static_recipe(), JsValue::UNDEFINED, "ONNX"),
+        (mnist(), static_recipe(), object(&[("calibration", digits(2)), ("calibrationRandom", object(&[]))]), "not both"),
+        (mnist(), static_recipe(), object(&[("calibrationRandom", object(&[("samples", 0.into())]))]), "`calibrationRandom.samples` must be an integer ≥ 1"),
+        (mnist(), static_recipe(), object(&[("onProgress", 5.into())]), "`onProgress` must be a function"),
     ];
     for (model, recipe, options, needle) in cases {
         let text = message(compress(model, recipe, options));

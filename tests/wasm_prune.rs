@@ -10,14 +10,8 @@ use pare::wasm::compress;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const MNIST: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/mnist_cnn/model.onnx"
-));
-const CALIB: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/mnist_cnn/calib_pixels.npy"
-));
+const MNIST: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx"));
+const CALIB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/calib_pixels.npy"));
 
 fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
@@ -28,29 +22,19 @@ fn object(pairs: &[(&str, JsValue)]) -> JsValue {
 }
 
 fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.')
-        .fold(v.clone(), |v, key| match key.parse::<u32>() {
-            Ok(i) => Reflect::get_u32(&v, i).unwrap(),
-            Err(_) => Reflect::get(&v, &JsValue::from_str(key)).unwrap(),
-        })
+    path.split('.').fold(v.clone(), |v, key| match key.parse::<u32>() {
+        Ok(i) => Reflect::get_u32(&v, i).unwrap(),
+        Err(_) => Reflect::get(&v, &JsValue::from_str(key)).unwrap(),
+    })
 }
 
 fn number(v: &JsValue, path: &str) -> f64 {
-    get(v, path)
-        .as_f64()
-        .unwrap_or_else(|| panic!("{path} is not a number"))
+    get(v, path).as_f64().unwrap_or_else(|| panic!("{path} is not a number"))
 }
 
 fn message<T>(result: Result<T, pare::wasm::ApiError>) -> String {
-    let Err(err) = result else {
-        panic!("expected a JsError, got a result")
-    };
-    JsValue::from(err)
-        .dyn_ref::<js_sys::Error>()
-        .expect("a JS Error")
-        .message()
-        .as_string()
-        .unwrap()
+    let Err(err) = result else { panic!("expected a JsError, got a result") };
+    JsValue::from(err).dyn_ref::<js_sys::Error>().expect("a JS Error").message().as_string().unwrap()
 }
 
 fn mnist() -> JsValue {
@@ -59,20 +43,10 @@ fn mnist() -> JsValue {
 
 /// The first `n` calibration digits as `{ image: { dtype, shape, data } }`, pixels ÷ 255.
 fn digits(n: usize) -> JsValue {
-    let Tensor::U8(a) = pare::npy::read_npy(CALIB).unwrap() else {
-        panic!("uint8 pixels expected")
-    };
-    let data: Vec<f32> = a
-        .iter()
-        .take(n * 784)
-        .map(|&p| f32::from(p) / 255.0)
-        .collect();
+    let Tensor::U8(a) = pare::npy::read_npy(CALIB).unwrap() else { panic!("uint8 pixels expected") };
+    let data: Vec<f32> = a.iter().take(n * 784).map(|&p| f32::from(p) / 255.0).collect();
     let shape = Array::of4(&(n as u32).into(), &1.into(), &28.into(), &28.into());
-    let tensor = object(&[
-        ("dtype", "float32".into()),
-        ("shape", shape.into()),
-        ("data", Float32Array::from(&data[..]).into()),
-    ]);
+    let tensor = object(&[("dtype", "float32".into()), ("shape", shape.into()), ("data", Float32Array::from(&data[..]).into())]);
     object(&[("image", tensor)])
 }
 
@@ -80,10 +54,7 @@ fn digits(n: usize) -> JsValue {
 fn model_of(result: &JsValue) -> Model {
     let bytes: Uint8Array = get(result, "model").dyn_into().unwrap();
     let model = pare::onnx::decode_model(&bytes.to_vec()).unwrap();
-    let out = pare::runtime::Session::new(&model).unwrap().run(vec![(
-        "image".into(),
-        Tensor::zeros::<f32>(&[1, 1, 28, 28]).unwrap(),
-    )]);
+    let out = pare::runtime::Session::new(&model).unwrap().run(vec![("image".into(), Tensor::zeros::<f32>(&[1, 1, 28, 28]).unwrap())]);
     assert!(out.is_ok(), "the compressed model runs: {out:?}");
     model
 }
@@ -96,108 +67,48 @@ fn zero_share(model: &Model, weight: &str) -> f64 {
 
 #[wasm_bindgen_test]
 fn prune_with_bias_correction_from_js_digits() {
-    let recipe =
-        r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 0.5, "correct": "bias"}}]}"#;
-    let result = compress(
-        mnist(),
-        JsValue::from_str(recipe),
-        object(&[("calibration", digits(32))]),
-    )
-    .unwrap();
+    let recipe = r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 0.5, "correct": "bias"}}]}"#;
+    let result = compress(mnist(), JsValue::from_str(recipe), object(&[("calibration", digits(32))])).unwrap();
     let prune = get(&result, "report.steps.0.prune");
     assert_eq!(number(&prune, "totals.sparsity"), 0.5);
-    assert_eq!(
-        get(&prune, "correction.method").as_string().as_deref(),
-        Some("bias")
-    );
-    assert_eq!(
-        (
-            number(&prune, "correction.samples"),
-            number(&prune, "correction.layers_corrected")
-        ),
-        (32.0, 2.0)
-    );
+    assert_eq!(get(&prune, "correction.method").as_string().as_deref(), Some("bias"));
+    assert_eq!((number(&prune, "correction.samples"), number(&prune, "correction.layers_corrected")), (32.0, 2.0));
     for i in 0..2 {
         let layer = get(&prune, &format!("layers.{i}"));
-        let (before, after) = (
-            number(&layer, "correction.output_rel_mse_before"),
-            number(&layer, "correction.output_rel_mse_after"),
-        );
-        assert!(
-            after < before,
-            "layer {i}: corrected error {after} not below {before}"
-        );
+        let (before, after) = (number(&layer, "correction.output_rel_mse_before"), number(&layer, "correction.output_rel_mse_after"));
+        assert!(after < before, "layer {i}: corrected error {after} not below {before}");
     }
     let model = model_of(&result);
-    assert_eq!(
-        (zero_share(&model, "w2"), zero_share(&model, "w3")),
-        (0.5, 0.5)
-    );
+    assert_eq!((zero_share(&model, "w2"), zero_share(&model, "w3")), (0.5, 0.5));
     assert_eq!(zero_share(&model, "w1"), 0.0, "first layer kept");
 }
 
 #[wasm_bindgen_test]
 fn per_layer_ratios_and_auto_mode() {
     let recipe = r#"{"steps": [{"prune": {"method": "unstructured", "ratios": {"conv2": 0.25, "fc1": 0.75}}}]}"#;
-    let model =
-        model_of(&compress(mnist(), JsValue::from_str(recipe), JsValue::UNDEFINED).unwrap());
-    assert_eq!(
-        (zero_share(&model, "w2"), zero_share(&model, "w3")),
-        (0.25, 0.75)
-    );
+    let model = model_of(&compress(mnist(), JsValue::from_str(recipe), JsValue::UNDEFINED).unwrap());
+    assert_eq!((zero_share(&model, "w2"), zero_share(&model, "w3")), (0.25, 0.75));
 
     let stages = Array::new();
-    let record = Function::new_with_args("stages", "return p => { stages.push(p.stage); }")
-        .call1(&JsValue::NULL, &stages)
-        .unwrap();
+    let record = Function::new_with_args("stages", "return p => { stages.push(p.stage); }").call1(&JsValue::NULL, &stages).unwrap();
     let recipe = r#"{"steps": [{"prune": {"method": "unstructured", "keep_first_last": false,
         "auto": {"target": 0.6, "max_samples": 8, "grid": [0.3, 0.6, 0.9]}}}]}"#;
-    let result = compress(
-        mnist(),
-        JsValue::from_str(recipe),
-        object(&[("calibration", digits(8)), ("onProgress", record)]),
-    )
-    .unwrap();
+    let result = compress(mnist(), JsValue::from_str(recipe), object(&[("calibration", digits(8)), ("onProgress", record)])).unwrap();
     let prune = get(&result, "report.steps.0.prune");
     assert!(number(&prune, "totals.sparsity") >= 0.6);
     let auto = get(&prune, "auto");
     assert_eq!(get(&auto, "reached_target").as_bool(), Some(true));
-    assert_eq!(
-        (number(&auto, "samples"), number(&auto, "layers.length")),
-        (8.0, 4.0)
-    );
+    assert_eq!((number(&auto, "samples"), number(&auto, "layers.length")), (8.0, 4.0));
     assert!(number(&auto, "measured_error") > 0.0);
-    let ratios: Vec<f64> = (0..4)
-        .map(|i| number(&auto, &format!("layers.{i}.ratio")))
-        .collect();
-    assert!(
-        ratios.iter().any(|&r| r != ratios[0]),
-        "one ratio for all: {ratios:?}"
-    );
+    let ratios: Vec<f64> = (0..4).map(|i| number(&auto, &format!("layers.{i}.ratio"))).collect();
+    assert!(ratios.iter().any(|&r| r != ratios[0]), "one ratio for all: {ratios:?}");
     let fc1 = number(&auto, "ratios.fc1");
     assert!((zero_share(&model_of(&result), "w3") - fc1).abs() < 1e-4);
-    assert!(
-        stages.includes(&"auto".into(), 0),
-        "progress reports the auto stage"
-    );
+    assert!(stages.includes(&"auto".into(), 0), "progress reports the auto stage");
     assert!(get(&result, "recipe.steps.0.prune.auto.target").as_f64() == Some(0.6));
 
     let bad = r#"{"steps": [{"prune": {"method": "unstructured", "auto": {"target": 2}}}]}"#;
-    assert!(
-        message(compress(
-            mnist(),
-            JsValue::from_str(bad),
-            JsValue::UNDEFINED
-        ))
-        .contains("`auto.target` must be in (0, 1)")
-    );
+    assert!(message(compress(mnist(), JsValue::from_str(bad), JsValue::UNDEFINED)).contains("`auto.target` must be in (0, 1)"));
     let bad = r#"{"steps": [{"prune": {"method": "unstructured", "ratios": {"conv7": 0.5}}}]}"#;
-    assert!(
-        message(compress(
-            mnist(),
-            JsValue::from_str(bad),
-            JsValue::UNDEFINED
-        ))
-        .contains("`conv7`")
-    );
+    assert!(message(compress(mnist(), JsValue::from_str(bad), JsValue::UNDEFINED)).contains("`conv7`"));
 }

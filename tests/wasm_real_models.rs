@@ -71,40 +71,22 @@ const MODELS: &[RealModel] = &[
 fn run(model: &RealModel) -> Result<(), String> {
     let decoded = decode_model(model.model).map_err(|e| format!("decode: {e}"))?;
     let session = Session::new(&decoded).map_err(|e| format!("prepare: {e}"))?;
-    let names: Vec<String> = decoded
-        .graph
-        .feed_inputs()
-        .map(|v| v.name.clone())
-        .collect();
+    let names: Vec<String> = decoded.graph.feed_inputs().map(|v| v.name.clone()).collect();
     for (k, set) in model.sets.iter().enumerate() {
         if set.inputs.len() != names.len() {
-            return Err(format!(
-                "data set {k} has {} inputs, the model {}",
-                set.inputs.len(),
-                names.len()
-            ));
+            return Err(format!("data set {k} has {} inputs, the model {}", set.inputs.len(), names.len()));
         }
         let mut inputs = Vec::new();
         for (name, bytes) in names.iter().zip(set.inputs) {
-            inputs.push((
-                name.clone(),
-                decode_tensor(bytes).map_err(|e| e.to_string())?.1,
-            ));
+            inputs.push((name.clone(), decode_tensor(bytes).map_err(|e| e.to_string())?.1));
         }
-        let outputs = session
-            .run(inputs)
-            .map_err(|e| format!("data set {k}: {e}"))?;
+        let outputs = session.run(inputs).map_err(|e| format!("data set {k}: {e}"))?;
         if outputs.len() != set.outputs.len() {
-            return Err(format!(
-                "data set {k}: {} outputs, expected {}",
-                outputs.len(),
-                set.outputs.len()
-            ));
+            return Err(format!("data set {k}: {} outputs, expected {}", outputs.len(), set.outputs.len()));
         }
         for ((name, got), bytes) in outputs.iter().zip(set.outputs) {
             let want = decode_tensor(bytes).map_err(|e| e.to_string())?.1;
-            compare(got, &want, Tolerance::MaxAbs(MAX_ABS))
-                .map_err(|e| format!("data set {k}: `{name}`: {e}"))?;
+            compare(got, &want, Tolerance::MaxAbs(MAX_ABS)).map_err(|e| format!("data set {k}: `{name}`: {e}"))?;
         }
     }
     Ok(())
@@ -113,10 +95,7 @@ fn run(model: &RealModel) -> Result<(), String> {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn mnist_cnn_and_silero_vad_match_onnxruntime_within_1e_4() {
-    let failures: Vec<String> = MODELS
-        .iter()
-        .filter_map(|m| run(m).err().map(|e| format!("{}: {e}", m.name)))
-        .collect();
+    let failures: Vec<String> = MODELS.iter().filter_map(|m| run(m).err().map(|e| format!("{}: {e}", m.name))).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(MODELS.len(), 7);
 }

@@ -54,10 +54,7 @@ mod api {
 
     fn message(e: pare::wasm::ApiError) -> String {
         let value = JsValue::from(e);
-        value
-            .dyn_ref::<js_sys::Error>()
-            .and_then(|e| e.message().as_string())
-            .unwrap_or_default()
+        value.dyn_ref::<js_sys::Error>().and_then(|e| e.message().as_string()).unwrap_or_default()
     }
 
     /// The case's first data set as a JS inputs object (tensors converted on the Rust side).
@@ -65,13 +62,8 @@ mod api {
         let object = Object::new();
         if let Some(set) = case.sets.first() {
             for &(index, bytes) in set.inputs {
-                let (Some(name), Ok((_, tensor))) = (feed_names.get(index), decode_tensor(bytes))
-                else {
-                    continue;
-                };
-                let Some(value) = tensor_object(&tensor) else {
-                    continue;
-                };
+                let (Some(name), Ok((_, tensor))) = (feed_names.get(index), decode_tensor(bytes)) else { continue };
+                let Some(value) = tensor_object(&tensor) else { continue };
                 Reflect::set(&object, &JsValue::from_str(name), &value).unwrap();
             }
         }
@@ -80,32 +72,15 @@ mod api {
 
     fn tensor_object(t: &Tensor) -> Option<JsValue> {
         let data: JsValue = match t {
-            Tensor::F32(a) => {
-                js_sys::Float32Array::from(&a.iter().copied().collect::<Vec<_>>()[..]).into()
-            }
-            Tensor::I64(a) => {
-                js_sys::BigInt64Array::from(&a.iter().copied().collect::<Vec<_>>()[..]).into()
-            }
-            Tensor::I32(a) => {
-                js_sys::Int32Array::from(&a.iter().copied().collect::<Vec<_>>()[..]).into()
-            }
-            Tensor::U8(a) => {
-                js_sys::Uint8Array::from(&a.iter().copied().collect::<Vec<_>>()[..]).into()
-            }
-            Tensor::I8(a) => {
-                js_sys::Int8Array::from(&a.iter().copied().collect::<Vec<_>>()[..]).into()
-            }
-            Tensor::Bool(a) => {
-                js_sys::Uint8Array::from(&a.iter().map(|&b| u8::from(b)).collect::<Vec<_>>()[..])
-                    .into()
-            }
+            Tensor::F32(a) => js_sys::Float32Array::from(&a.iter().copied().collect::<Vec<_>>()[..]).into(),
+            Tensor::I64(a) => js_sys::BigInt64Array::from(&a.iter().copied().collect::<Vec<_>>()[..]).into(),
+            Tensor::I32(a) => js_sys::Int32Array::from(&a.iter().copied().collect::<Vec<_>>()[..]).into(),
+            Tensor::U8(a) => js_sys::Uint8Array::from(&a.iter().copied().collect::<Vec<_>>()[..]).into(),
+            Tensor::I8(a) => js_sys::Int8Array::from(&a.iter().copied().collect::<Vec<_>>()[..]).into(),
+            Tensor::Bool(a) => js_sys::Uint8Array::from(&a.iter().map(|&b| u8::from(b)).collect::<Vec<_>>()[..]).into(),
             _ => return None,
         };
-        let shape: js_sys::Array = t
-            .shape()
-            .into_iter()
-            .map(|d| JsValue::from_f64(d as f64))
-            .collect();
+        let shape: js_sys::Array = t.shape().into_iter().map(|d| JsValue::from_f64(d as f64)).collect();
         let object = Object::new();
         Reflect::set(&object, &"dtype".into(), &JsValue::from_str(&t.type_name())).unwrap();
         Reflect::set(&object, &"shape".into(), &shape).unwrap();

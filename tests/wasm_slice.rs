@@ -43,11 +43,7 @@ macro_rules! say {
 
 fn op_types(graph: &Graph, out: &mut BTreeSet<(String, String)>) {
     for node in &graph.nodes {
-        let domain = if node.domain == "ai.onnx" {
-            String::new()
-        } else {
-            node.domain.clone()
-        };
+        let domain = if node.domain == "ai.onnx" { String::new() } else { node.domain.clone() };
         out.insert((domain, node.op_type.clone()));
         for sub in node.subgraphs() {
             op_types(sub, out);
@@ -60,11 +56,7 @@ fn missing_ops(case: &SliceCase, registry: &Registry) -> Result<Vec<String>, Str
     let model = decode_model(case.model).map_err(|e| format!("decode: {e}"))?;
     let mut ops = BTreeSet::new();
     op_types(&model.graph, &mut ops);
-    Ok(ops
-        .into_iter()
-        .filter(|(d, op)| !registry.contains(d, op))
-        .map(|(_, op)| op)
-        .collect())
+    Ok(ops.into_iter().filter(|(d, op)| !registry.contains(d, op)).map(|(_, op)| op).collect())
 }
 
 fn run_case(case: &SliceCase) -> Result<(), String> {
@@ -74,25 +66,16 @@ fn run_case(case: &SliceCase) -> Result<(), String> {
     for (set_index, set) in case.sets.iter().enumerate() {
         let mut inputs = Vec::new();
         for &(index, bytes) in set.inputs {
-            let name = feed_names
-                .get(index)
-                .ok_or_else(|| format!("input_{index}.pb has no graph input"))?;
+            let name = feed_names.get(index).ok_or_else(|| format!("input_{index}.pb has no graph input"))?;
             let (_, tensor) = decode_tensor(bytes).map_err(|e| format!("input {index}: {e}"))?;
             inputs.push((name.clone(), tensor));
         }
-        let outputs = session
-            .run(inputs)
-            .map_err(|e| format!("data set {set_index}: run: {e}"))?;
+        let outputs = session.run(inputs).map_err(|e| format!("data set {set_index}: run: {e}"))?;
         if outputs.len() < set.outputs.len() {
-            return Err(format!(
-                "{} outputs but the data set has {}",
-                outputs.len(),
-                set.outputs.len()
-            ));
+            return Err(format!("{} outputs but the data set has {}", outputs.len(), set.outputs.len()));
         }
         for ((name, got), bytes) in outputs.iter().zip(set.outputs) {
-            let (_, want): (String, Tensor) =
-                decode_tensor(bytes).map_err(|e| format!("expected `{name}`: {e}"))?;
+            let (_, want): (String, Tensor) = decode_tensor(bytes).map_err(|e| format!("expected `{name}`: {e}"))?;
             compare(got, &want, Tolerance::OnnxBackend)
                 .map_err(|msg| format!("data set {set_index}: output `{name}`: {msg}"))?;
         }
@@ -114,11 +97,7 @@ fn onnx_conformance_slice_passes() {
                 if AWAITING_OPS.contains(&case.name) {
                     skipped.push(format!("{} (needs {})", case.name, missing.join(", ")));
                 } else {
-                    failures.push(format!(
-                        "{}: the registry lacks {}",
-                        case.name,
-                        missing.join(", ")
-                    ));
+                    failures.push(format!("{}: the registry lacks {}", case.name, missing.join(", ")));
                 }
             }
             Ok(_) => match run_case(case) {
@@ -127,35 +106,19 @@ fn onnx_conformance_slice_passes() {
             },
         }
     }
-    say!(
-        "wasm slice: {} passed, {} failed, {} skipped awaiting ops",
-        passed.len(),
-        failures.len(),
-        skipped.len()
-    );
+    say!("wasm slice: {} passed, {} failed, {} skipped awaiting ops", passed.len(), failures.len(), skipped.len());
     for s in &skipped {
         say!("  skipped {s}");
     }
-    assert!(
-        failures.is_empty(),
-        "conformance slice failures:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "conformance slice failures:\n{}", failures.join("\n"));
     assert!(!passed.is_empty(), "no case of the slice ran");
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn every_case_is_in_the_fixture_list_and_awaiting_names_exist() {
-    assert!(
-        CASES.len() >= 20,
-        "the slice should hold about 20 cases, has {}",
-        CASES.len()
-    );
+    assert!(CASES.len() >= 20, "the slice should hold about 20 cases, has {}", CASES.len());
     for name in AWAITING_OPS {
-        assert!(
-            CASES.iter().any(|c| c.name == *name),
-            "AWAITING_OPS names `{name}`, which is not a slice case"
-        );
+        assert!(CASES.iter().any(|c| c.name == *name), "AWAITING_OPS names `{name}`, which is not a slice case");
     }
 }

@@ -18,9 +18,7 @@ fn get(v: &JsValue, key: &str) -> JsValue {
 }
 
 fn number(v: &JsValue, key: &str) -> f64 {
-    get(v, key)
-        .as_f64()
-        .unwrap_or_else(|| panic!("`{key}` is not a number"))
+    get(v, key).as_f64().unwrap_or_else(|| panic!("`{key}` is not a number"))
 }
 
 fn numbers(v: &JsValue) -> Vec<f64> {
@@ -37,22 +35,12 @@ fn weights_of(bytes: &[u8]) -> Vec<JsValue> {
 #[wasm_bindgen_test]
 fn analyze_returns_the_mnist_layers_weights() {
     let layers = weights_of(MNIST);
-    let names: Vec<String> = layers
-        .iter()
-        .map(|l| get(l, "name").as_string().unwrap())
-        .collect();
+    let names: Vec<String> = layers.iter().map(|l| get(l, "name").as_string().unwrap()).collect();
     assert_eq!(names, ["conv1", "conv2", "fc1", "fc2"]);
     let model = decode_model(MNIST).unwrap();
     for (layer, weight) in layers.iter().zip(["w1", "w2", "w3", "w4"]) {
-        let init = model
-            .graph
-            .initializers
-            .iter()
-            .find(|i| i.name == weight)
-            .unwrap();
-        let Tensor::F32(values) = &init.tensor else {
-            panic!("float weights")
-        };
+        let init = model.graph.initializers.iter().find(|i| i.name == weight).unwrap();
+        let Tensor::F32(values) = &init.tensor else { panic!("float weights") };
         let min = values.iter().fold(f32::INFINITY, |m, &v| m.min(v));
         let max = values.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
         assert_eq!(get(layer, "weight").as_string().unwrap(), weight);
@@ -66,11 +54,7 @@ fn analyze_returns_the_mnist_layers_weights() {
         let counts = numbers(&get(&histogram, "counts"));
         let edges = numbers(&get(&histogram, "edges"));
         assert_eq!((counts.len(), edges.len()), (64, 65));
-        assert_eq!(
-            counts.iter().sum::<f64>(),
-            values.len() as f64,
-            "{weight}: every value in a bin"
-        );
+        assert_eq!(counts.iter().sum::<f64>(), values.len() as f64, "{weight}: every value in a bin");
         assert_eq!((edges[0], edges[64]), (f64::from(min), f64::from(max)));
     }
 }
@@ -85,10 +69,7 @@ fn dequantized_model(scale: Vec<f32>) -> Vec<u8> {
     let graph = Graph {
         nodes: vec![dq, matmul],
         initializers: vec![
-            Initializer::new(
-                "q",
-                Tensor::from_vec(&[2, 3], vec![-128i8, 0, 5, 127, 3, -5]).unwrap(),
-            ),
+            Initializer::new("q", Tensor::from_vec(&[2, 3], vec![-128i8, 0, 5, 127, 3, -5]).unwrap()),
             Initializer::new("scale", Tensor::from_vec(&[n], scale).unwrap()),
             Initializer::new("zp", Tensor::from_vec(&[n], vec![0i8; n]).unwrap()),
         ],
@@ -98,10 +79,7 @@ fn dequantized_model(scale: Vec<f32>) -> Vec<u8> {
     };
     let model = Model {
         ir_version: 8,
-        opset_import: vec![OpsetImport {
-            domain: String::new(),
-            version: 17,
-        }],
+        opset_import: vec![OpsetImport { domain: String::new(), version: 17 }],
         graph,
         ..Model::default()
     };
@@ -115,28 +93,15 @@ fn a_per_channel_int8_weight_is_dequantized_and_a_bad_one_is_an_error_entry() {
     let l = &layers[0];
     assert_eq!(get(l, "values").as_string().unwrap(), "dequantized");
     assert_eq!(get(l, "dtype").as_string().unwrap(), "int8");
-    assert_eq!(
-        get(l, "quantization").as_string().unwrap(),
-        "per-axis 1 (3 channels)"
-    );
+    assert_eq!(get(l, "quantization").as_string().unwrap(), "per-axis 1 (3 channels)");
     assert_eq!(number(l, "stored_levels"), 6.0);
     // Columns scaled by 0.5, 1, 0.25: [-64, 0, 1.25, 63.5, 3, -1.25].
     let stats = get(l, "stats");
-    assert_eq!(
-        (
-            number(&stats, "min"),
-            number(&stats, "max"),
-            number(&stats, "zeros")
-        ),
-        (-64.0, 63.5, 1.0)
-    );
+    assert_eq!((number(&stats, "min"), number(&stats, "max"), number(&stats, "zeros")), (-64.0, 63.5, 1.0));
     assert_eq!(number(&stats, "mean"), 2.5 / 6.0);
 
     let layers = weights_of(&dequantized_model(vec![0.5, 1.0]));
     let error = get(&layers[0], "error").as_string().unwrap();
-    assert!(
-        error.contains("2 scale/zero point values for axis 1 of length 3"),
-        "{error}"
-    );
+    assert!(error.contains("2 scale/zero point values for axis 1 of length 3"), "{error}");
     assert!(get(&layers[0], "stats").is_undefined());
 }

@@ -13,9 +13,7 @@ use pare::onnx::decode_model;
 #[test]
 fn pretrained_models_from_pypi_packages_match_onnxruntime() {
     let out = repo_root().join("target/wild");
-    let python = site_packages()
-        .expect("no .venv: run `make setup`")
-        .join("../../../bin/python");
+    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
     let status = std::process::Command::new(&python)
         .arg(repo_root().join("tests/python/wild_reference.py"))
         .arg(&out)
@@ -23,18 +21,9 @@ fn pretrained_models_from_pypi_packages_match_onnxruntime() {
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
     assert!(status.success(), "wild_reference.py failed");
 
-    let mut dirs: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
-    assert!(
-        dirs.len() >= 7,
-        "expected 7 models from ddddocr, rapidocr-onnxruntime and nudenet; found {}",
-        dirs.len()
-    );
+    assert!(dirs.len() >= 7, "expected 7 models from ddddocr, rapidocr-onnxruntime and nudenet; found {}", dirs.len());
     let mut failures = Vec::new();
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
@@ -55,16 +44,12 @@ fn pretrained_models_from_pypi_packages_match_onnxruntime() {
                 Err(e) if e.contains("DynamicQuantizeLSTM") && e.contains("not supported") => {
                     println!("{name}: refused as expected: {e}")
                 }
-                other => failures.push(format!(
-                    "{name}: expected a clear refusal naming DynamicQuantizeLSTM, got {other:?}"
-                )),
+                other => failures.push(format!("{name}: expected a clear refusal naming DynamicQuantizeLSTM, got {other:?}")),
             }
             continue;
         }
         match outcome {
-            Ok(worst) => println!(
-                "{name}: max abs diff vs onnxruntime {worst:.3e} ({seconds:.2} s incl. load, debug-or-release build)"
-            ),
+            Ok(worst) => println!("{name}: max abs diff vs onnxruntime {worst:.3e} ({seconds:.2} s incl. load, debug-or-release build)"),
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }

@@ -64,16 +64,8 @@ const CHANNEL_REASON: &str = "SIMD lanes and NPU multiply-accumulate arrays proc
      a remainder leaves lanes idle. When pruning filters, round the kept count to a multiple of 16 (8 at least).";
 
 pub const RULES: &[LintRule] = &[
-    LintRule {
-        id: CHANNELS_8,
-        title: "Channel count not a multiple of 8",
-        reason: CHANNEL_REASON,
-    },
-    LintRule {
-        id: CHANNELS_16,
-        title: "Channel count a multiple of 8 but not of 16",
-        reason: CHANNEL_REASON,
-    },
+    LintRule { id: CHANNELS_8, title: "Channel count not a multiple of 8", reason: CHANNEL_REASON },
+    LintRule { id: CHANNELS_16, title: "Channel count a multiple of 8 but not of 16", reason: CHANNEL_REASON },
     LintRule {
         id: DEPTHWISE,
         title: "Depthwise convolution",
@@ -140,30 +132,14 @@ const G3_MIN_BRANCHES: usize = 3;
 const LOW_CHANNELS: usize = 32;
 
 /// Runs every rule; records the rule ids on the node reports concerned.
-pub fn lint(
-    main: &Graph,
-    nodes: &mut [NodeReport],
-    values: &ValueTable,
-    structure: &StructureReport,
-) -> LintReport {
-    let all_nodes: Vec<&Node> = all_graphs(main)
-        .into_iter()
-        .flat_map(|at| at.graph.nodes.iter())
-        .collect();
+pub fn lint(main: &Graph, nodes: &mut [NodeReport], values: &ValueTable, structure: &StructureReport) -> LintReport {
+    let all_nodes: Vec<&Node> = all_graphs(main).into_iter().flat_map(|at| at.graph.nodes.iter()).collect();
     let mut findings: Vec<(LintFinding, Vec<usize>)> = Vec::new();
     let task_fixed = task_fixed_values(main);
     for (index, node) in all_nodes.iter().enumerate() {
         let label = &nodes[index].name;
         for (rule, severity, message) in node_rules(node, values, &task_fixed) {
-            findings.push((
-                LintFinding {
-                    rule,
-                    severity,
-                    nodes: vec![label.clone()],
-                    message,
-                },
-                vec![index],
-            ));
+            findings.push((LintFinding { rule, severity, nodes: vec![label.clone()], message }, vec![index]));
         }
     }
     findings.extend(fragmentation(&all_nodes, nodes, values));
@@ -190,11 +166,7 @@ pub fn lint(
     let fired: HashSet<&str> = findings.iter().map(|(f, _)| f.rule).collect();
     LintReport {
         findings: findings.into_iter().map(|(f, _)| f).collect(),
-        rules: RULES
-            .iter()
-            .filter(|r| fired.contains(r.id))
-            .cloned()
-            .collect(),
+        rules: RULES.iter().filter(|r| fired.contains(r.id)).cloned().collect(),
     }
 }
 
@@ -216,94 +188,54 @@ fn conv_geometry(node: &Node, values: &ValueTable) -> Option<ConvGeometry> {
     if w.len() < 3 {
         return None;
     }
-    let group = usize::try_from(node.attr_int("group").ok().flatten().unwrap_or(1))
-        .ok()?
-        .max(1);
+    let group = usize::try_from(node.attr_int("group").ok().flatten().unwrap_or(1)).ok()?.max(1);
     let (input_channels, output_channels) = if node.op_type == "ConvTranspose" {
         (w[0], w[1].saturating_mul(group))
     } else {
         (w[1].saturating_mul(group), w[0])
     };
-    Some(ConvGeometry {
-        input_channels,
-        output_channels,
-        group,
-        kernel: w[2..].to_vec(),
-    })
+    Some(ConvGeometry { input_channels, output_channels, group, kernel: w[2..].to_vec() })
 }
 
 fn kernel_text(kernel: &[usize]) -> String {
-    kernel
-        .iter()
-        .map(usize::to_string)
-        .collect::<Vec<_>>()
-        .join("×")
+    kernel.iter().map(usize::to_string).collect::<Vec<_>>().join("×")
 }
 
 /// Rules that look at one node: channel alignment, depthwise, kernel size, G1, G2.
-fn node_rules(
-    node: &Node,
-    values: &ValueTable,
-    task_fixed: &HashSet<&str>,
-) -> Vec<(&'static str, Severity, String)> {
+fn node_rules(node: &Node, values: &ValueTable, task_fixed: &HashSet<&str>) -> Vec<(&'static str, Severity, String)> {
     let mut out = Vec::new();
     let fixed_by_task = node.outputs.iter().any(|o| task_fixed.contains(o.as_str()));
     if !fixed_by_task {
         if let Some((channels, what)) = output_width(node, values) {
             if channels % 8 != 0 {
-                out.push((
-                    CHANNELS_8,
-                    Severity::Warning,
-                    format!("{channels} {what} (not a multiple of 8)"),
-                ));
+                out.push((CHANNELS_8, Severity::Warning, format!("{channels} {what} (not a multiple of 8)")));
             } else if channels % 16 != 0 {
-                out.push((
-                    CHANNELS_16,
-                    Severity::Info,
-                    format!("{channels} {what} (a multiple of 8 but not of 16)"),
-                ));
+                out.push((CHANNELS_16, Severity::Info, format!("{channels} {what} (a multiple of 8 but not of 16)")));
             }
         }
     }
-    let Some(conv) = conv_geometry(node, values) else {
-        return out;
-    };
+    let Some(conv) = conv_geometry(node, values) else { return out };
     let depthwise = conv.group > 1 && conv.group == conv.input_channels;
     if depthwise {
-        let mut message = format!(
-            "depthwise {} conv on {} channels",
-            kernel_text(&conv.kernel),
-            conv.input_channels
-        );
+        let mut message = format!("depthwise {} conv on {} channels", kernel_text(&conv.kernel), conv.input_channels);
         if conv.input_channels <= LOW_CHANNELS {
-            message.push_str(
-                "; on GPUs/NPUs a plain conv is often faster in such an early, low-channel layer",
-            );
+            message.push_str("; on GPUs/NPUs a plain conv is often faster in such an early, low-channel layer");
         }
         out.push((DEPTHWISE, Severity::Info, message));
     } else if conv.group > 1 {
         out.push((
             G2_GROUP_CONV,
             Severity::Info,
-            format!(
-                "{} groups over {} input channels",
-                conv.group, conv.input_channels
-            ),
+            format!("{} groups over {} input channels", conv.group, conv.input_channels),
         ));
     }
     if conv.kernel.iter().any(|&k| k != 1 && k != 3) {
-        out.push((
-            KERNEL_SIZE,
-            Severity::Info,
-            format!("{} kernel", kernel_text(&conv.kernel)),
-        ));
+        out.push((KERNEL_SIZE, Severity::Info, format!("{} kernel", kernel_text(&conv.kernel))));
     }
     let pointwise = conv.kernel.iter().all(|&k| k == 1);
     if pointwise && conv.group == 1 {
-        let (low, high) = (
-            conv.input_channels.min(conv.output_channels),
-            conv.input_channels.max(conv.output_channels),
-        );
+        let (low, high) =
+            (conv.input_channels.min(conv.output_channels), conv.input_channels.max(conv.output_channels));
         if low > 0 && high >= G1_RATIO * low {
             out.push((
                 G1_CHANNEL_RATIO,
@@ -335,8 +267,7 @@ fn output_width(node: &Node, values: &ValueTable) -> Option<(usize, &'static str
         return None;
     }
     let b = values.dims(b_name)?;
-    let trans_b =
-        node.op_type == "Gemm" && node.attr_int("transB").ok().flatten().unwrap_or(0) != 0;
+    let trans_b = node.op_type == "Gemm" && node.attr_int("transB").ok().flatten().unwrap_or(0) != 0;
     let features = if trans_b { b.first() } else { b.last() };
     features.map(|&n| (n, "output features"))
 }
@@ -346,16 +277,11 @@ fn output_width(node: &Node, values: &ValueTable) -> Option<(usize, &'static str
 /// asked to round their channel counts.
 fn task_fixed_values(main: &Graph) -> HashSet<&str> {
     let mut fixed: HashSet<&str> = main.outputs.iter().map(|o| o.name.as_str()).collect();
-    let producers: HashMap<&str, &Node> = main
-        .nodes
-        .iter()
-        .flat_map(|n| n.outputs.iter().map(move |o| (o.as_str(), n)))
-        .collect();
+    let producers: HashMap<&str, &Node> =
+        main.nodes.iter().flat_map(|n| n.outputs.iter().map(move |o| (o.as_str(), n))).collect();
     let mut frontier: Vec<&str> = fixed.iter().copied().collect();
     while let Some(value) = frontier.pop() {
-        let Some(node) = producers.get(value) else {
-            continue;
-        };
+        let Some(node) = producers.get(value) else { continue };
         if super::cost::categorize(&node.domain, &node.op_type) == OpCategory::Compute {
             continue;
         }
@@ -369,31 +295,20 @@ fn task_fixed_values(main: &Graph) -> HashSet<&str> {
 }
 
 /// G3: one activation read by several convolutions or matmuls (Inception-style blocks).
-fn fragmentation(
-    all_nodes: &[&Node],
-    reports: &[NodeReport],
-    values: &ValueTable,
-) -> Vec<(LintFinding, Vec<usize>)> {
+fn fragmentation(all_nodes: &[&Node], reports: &[NodeReport], values: &ValueTable) -> Vec<(LintFinding, Vec<usize>)> {
     let mut readers: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, node) in all_nodes.iter().enumerate() {
         if reports[index].category != OpCategory::Compute {
             continue;
         }
-        let mut activations: Vec<&str> = node
-            .inputs
-            .iter()
-            .map(String::as_str)
-            .filter(|n| !n.is_empty() && !values.is_weight(n))
-            .collect();
+        let mut activations: Vec<&str> =
+            node.inputs.iter().map(String::as_str).filter(|n| !n.is_empty() && !values.is_weight(n)).collect();
         activations.dedup();
         for a in activations {
             readers.entry(a).or_default().push(index);
         }
     }
-    let mut blocks: Vec<(&str, Vec<usize>)> = readers
-        .into_iter()
-        .filter(|(_, r)| r.len() >= G3_MIN_BRANCHES)
-        .collect();
+    let mut blocks: Vec<(&str, Vec<usize>)> = readers.into_iter().filter(|(_, r)| r.len() >= G3_MIN_BRANCHES).collect();
     blocks.sort_by_key(|(_, r)| r[0]);
     blocks
         .into_iter()
@@ -410,10 +325,7 @@ fn fragmentation(
 }
 
 /// BatchNormalization whose input comes straight from a conv or Gemm that nothing else reads.
-fn foldable_batchnorm(
-    all_nodes: &[&Node],
-    reports: &[NodeReport],
-) -> Vec<(LintFinding, Vec<usize>)> {
+fn foldable_batchnorm(all_nodes: &[&Node], reports: &[NodeReport]) -> Vec<(LintFinding, Vec<usize>)> {
     let mut producer: HashMap<&str, usize> = HashMap::new();
     let mut reader_count: HashMap<&str, usize> = HashMap::new();
     for (index, node) in all_nodes.iter().enumerate() {
@@ -430,12 +342,9 @@ fn foldable_batchnorm(
             continue;
         }
         let Some(x) = node.input(0) else { continue };
-        let Some(&source) = producer.get(x) else {
-            continue;
-        };
+        let Some(&source) = producer.get(x) else { continue };
         let source_op = all_nodes[source].op_type.as_str();
-        if matches!(source_op, "Conv" | "ConvTranspose" | "Gemm") && reader_count.get(x) == Some(&1)
-        {
+        if matches!(source_op, "Conv" | "ConvTranspose" | "Gemm") && reader_count.get(x) == Some(&1) {
             out.push((
                 LintFinding {
                     rule: FOLDABLE_BATCHNORM,
@@ -451,24 +360,13 @@ fn foldable_batchnorm(
 }
 
 /// G4: element-wise nodes take a large share of nodes or of memory traffic.
-fn elementwise_share(
-    reports: &[NodeReport],
-    structure: &StructureReport,
-) -> Option<(LintFinding, Vec<usize>)> {
-    if structure.elementwise_memory_share < G4_MEMORY_SHARE
-        && structure.elementwise_share < G4_NODE_SHARE
-    {
+fn elementwise_share(reports: &[NodeReport], structure: &StructureReport) -> Option<(LintFinding, Vec<usize>)> {
+    if structure.elementwise_memory_share < G4_MEMORY_SHARE && structure.elementwise_share < G4_NODE_SHARE {
         return None;
     }
-    let mut heaviest: Vec<usize> = (0..reports.len())
-        .filter(|&i| reports[i].category == OpCategory::Elementwise)
-        .collect();
-    heaviest.sort_by(|&a, &b| {
-        reports[b]
-            .memory
-            .total_bytes
-            .cmp(&reports[a].memory.total_bytes)
-    });
+    let mut heaviest: Vec<usize> =
+        (0..reports.len()).filter(|&i| reports[i].category == OpCategory::Elementwise).collect();
+    heaviest.sort_by(|&a, &b| reports[b].memory.total_bytes.cmp(&reports[a].memory.total_bytes));
     heaviest.truncate(5);
     let message = format!(
         "element-wise nodes are {:.0}% of nodes and {:.0}% of memory access; the heaviest are listed",
@@ -476,13 +374,5 @@ fn elementwise_share(
         structure.elementwise_memory_share * 100.0
     );
     let nodes = heaviest.iter().map(|&i| reports[i].name.clone()).collect();
-    Some((
-        LintFinding {
-            rule: G4_ELEMENTWISE,
-            severity: Severity::Info,
-            nodes,
-            message,
-        },
-        heaviest,
-    ))
+    Some((LintFinding { rule: G4_ELEMENTWISE, severity: Severity::Info, nodes, message }, heaviest))
 }

@@ -24,23 +24,15 @@ pub struct MemoryAccess {
 
 impl MemoryAccess {
     pub fn add(&mut self, other: &MemoryAccess) {
-        self.activation_read_bytes = self
-            .activation_read_bytes
-            .saturating_add(other.activation_read_bytes);
-        self.weight_read_bytes = self
-            .weight_read_bytes
-            .saturating_add(other.weight_read_bytes);
+        self.activation_read_bytes = self.activation_read_bytes.saturating_add(other.activation_read_bytes);
+        self.weight_read_bytes = self.weight_read_bytes.saturating_add(other.weight_read_bytes);
         self.written_bytes = self.written_bytes.saturating_add(other.written_bytes);
         self.total_bytes = self.total_bytes.saturating_add(other.total_bytes);
     }
 }
 
 /// The node's memory access and whether every value it touches had a known shape.
-pub fn memory_access(
-    node: &Node,
-    category: OpCategory,
-    values: &ValueTable,
-) -> (MemoryAccess, bool) {
+pub fn memory_access(node: &Node, category: OpCategory, values: &ValueTable) -> (MemoryAccess, bool) {
     let mut access = MemoryAccess::default();
     let mut complete = true;
     if node.op_type == "Constant" || category == OpCategory::Control {
@@ -65,7 +57,6 @@ pub fn memory_access(
             None => complete = false,
         }
     }
-    access.total_bytes =
-        access.activation_read_bytes + access.weight_read_bytes + access.written_bytes;
+    access.total_bytes = access.activation_read_bytes + access.weight_read_bytes + access.written_bytes;
     (access, complete)
 }

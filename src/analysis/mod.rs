@@ -28,16 +28,11 @@ pub use lint::{LintFinding, LintReport, LintRule, RULES as LINT_RULES, Severity}
 pub use memory::MemoryAccess;
 pub use nodes::NodeReport;
 pub use params::{DTypeParams, ParamsReport};
-pub use shapes::{
-    InputUsed, ShapeReport, ShapeSource, declared_only, declared_shapes, observe_shapes,
-};
+pub use shapes::{InputUsed, ShapeReport, ShapeSource, declared_only, declared_shapes, observe_shapes};
 pub use structure::StructureReport;
 pub use summary::{ModelSummary, ValueSummary, summarize};
 pub use values::{ShapeMap, ValueShape};
-pub use weights::{
-    DEFAULT_BINS, Histogram, LEVELS_CAP, LayerWeights, MAX_BINS, ValueKind, WeightStats,
-    weight_report,
-};
+pub use weights::{DEFAULT_BINS, Histogram, LEVELS_CAP, LayerWeights, MAX_BINS, ValueKind, WeightStats, weight_report};
 
 use crate::ir::{Graph, Model};
 use crate::runtime::RandomInputs;
@@ -107,22 +102,11 @@ pub fn analyze_graph(graph: &Graph, shapes: &ShapeMap) -> GraphAnalysis {
 fn op_stats(nodes: &[NodeReport], total_flops: u64) -> Vec<OpStats> {
     let mut by_op: Vec<OpStats> = Vec::new();
     for n in nodes {
-        let label = if n.domain.is_empty() {
-            n.op_type.clone()
-        } else {
-            format!("{}::{}", n.domain, n.op_type)
-        };
+        let label = if n.domain.is_empty() { n.op_type.clone() } else { format!("{}::{}", n.domain, n.op_type) };
         let index = match by_op.iter().position(|s| s.op_type == label) {
             Some(i) => i,
             None => {
-                by_op.push(OpStats {
-                    op_type: label,
-                    count: 0,
-                    flops: 0,
-                    macs: 0,
-                    memory_bytes: 0,
-                    flops_share: 0.0,
-                });
+                by_op.push(OpStats { op_type: label, count: 0, flops: 0, macs: 0, memory_bytes: 0, flops_share: 0.0 });
                 by_op.len() - 1
             }
         };
@@ -133,18 +117,9 @@ fn op_stats(nodes: &[NodeReport], total_flops: u64) -> Vec<OpStats> {
         stats.memory_bytes = stats.memory_bytes.saturating_add(n.memory.total_bytes);
     }
     for s in &mut by_op {
-        s.flops_share = if total_flops == 0 {
-            0.0
-        } else {
-            s.flops as f64 / total_flops as f64
-        };
+        s.flops_share = if total_flops == 0 { 0.0 } else { s.flops as f64 / total_flops as f64 };
     }
-    by_op.sort_by(|a, b| {
-        b.flops
-            .cmp(&a.flops)
-            .then(b.count.cmp(&a.count))
-            .then(a.op_type.cmp(&b.op_type))
-    });
+    by_op.sort_by(|a, b| b.flops.cmp(&a.flops).then(b.count.cmp(&a.count)).then(a.op_type.cmp(&b.op_type)));
     by_op
 }
 
@@ -168,14 +143,7 @@ pub struct AnalysisOptions {
 
 /// Summary, shapes (observed by a run when possible) and the full analysis of `model`.
 pub fn analyze_model(model: &Model, options: &AnalysisOptions) -> ModelAnalysis {
-    let (shapes, report) = if options.skip_run {
-        declared_only(model, &options.random)
-    } else {
-        observe_shapes(model, &options.random)
-    };
-    ModelAnalysis {
-        summary: summarize(model),
-        shapes: report,
-        analysis: analyze_graph(&model.graph, &shapes),
-    }
+    let (shapes, report) =
+        if options.skip_run { declared_only(model, &options.random) } else { observe_shapes(model, &options.random) };
+    ModelAnalysis { summary: summarize(model), shapes: report, analysis: analyze_graph(&model.graph, &shapes) }
 }

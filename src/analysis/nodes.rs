@@ -70,10 +70,7 @@ fn node_report(node: &Node, graph_path: &str, values: &ValueTable) -> NodeReport
         .filter_map(|n| values.shape(n))
         .fold(0u64, |sum, s| sum.saturating_add(s.elements()));
     let shapes = |names: &[String]| -> Vec<Option<Vec<usize>>> {
-        names
-            .iter()
-            .map(|n| values.dims(n).map(<[usize]>::to_vec))
-            .collect()
+        names.iter().map(|n| values.dims(n).map(<[usize]>::to_vec)).collect()
     };
     NodeReport {
         name: node.label(),

@@ -36,10 +36,7 @@ pub fn count_params(main: &Graph) -> ParamsReport {
     let mut report = ParamsReport::default();
     let mut by_dtype: BTreeMap<String, DTypeParams> = BTreeMap::new();
     let mut add = |tensor: &Tensor, from_initializer: bool, report: &mut ParamsReport| {
-        let elements = tensor
-            .shape()
-            .iter()
-            .fold(1u64, |n, &d| n.saturating_mul(d as u64));
+        let elements = tensor.shape().iter().fold(1u64, |n, &d| n.saturating_mul(d as u64));
         let bytes = tensor.byte_size() as u64;
         report.total_params += elements;
         report.total_bytes += bytes;
@@ -50,12 +47,7 @@ pub fn count_params(main: &Graph) -> ParamsReport {
             report.constant_params += elements;
         }
         let dtype = tensor.type_name();
-        let entry = by_dtype.entry(dtype.clone()).or_insert(DTypeParams {
-            dtype,
-            params: 0,
-            bytes: 0,
-            tensors: 0,
-        });
+        let entry = by_dtype.entry(dtype.clone()).or_insert(DTypeParams { dtype, params: 0, bytes: 0, tensors: 0 });
         entry.params += elements;
         entry.bytes += bytes;
         entry.tensors += 1;
@@ -71,8 +63,6 @@ pub fn count_params(main: &Graph) -> ParamsReport {
         }
     }
     report.by_dtype = by_dtype.into_values().collect();
-    report
-        .by_dtype
-        .sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.dtype.cmp(&b.dtype)));
+    report.by_dtype.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.dtype.cmp(&b.dtype)));
     report
 }

@@ -73,29 +73,22 @@ pub fn declared_shapes(main: &Graph, dims: &HashMap<String, usize>) -> ShapeMap 
     let mut map = ShapeMap::new();
     for at in all_graphs(main) {
         let g = at.graph;
-        let declared = g
-            .inputs
-            .iter()
-            .map(|v| (v, true))
-            .chain(g.value_info.iter().chain(&g.outputs).map(|v| (v, false)));
+        let declared =
+            g.inputs.iter().map(|v| (v, true)).chain(g.value_info.iter().chain(&g.outputs).map(|v| (v, false)));
         for (value, is_input) in declared {
-            let Some((elem_type, Some(declared_dims))) = value.tensor_type() else {
-                continue;
-            };
+            let Some((elem_type, Some(declared_dims))) = value.tensor_type() else { continue };
             let shape: Option<Vec<usize>> = declared_dims
                 .iter()
                 .map(|d| match &d.value {
                     DimValue::Known(v) => usize::try_from(*v).ok().or(is_input.then_some(1)),
-                    DimValue::Symbol(s) => dims
-                        .get(s)
-                        .copied()
-                        .or((is_input || input_symbols.contains(s.as_str())).then_some(1)),
+                    DimValue::Symbol(s) => {
+                        dims.get(s).copied().or((is_input || input_symbols.contains(s.as_str())).then_some(1))
+                    }
                     DimValue::Unknown => is_input.then_some(1),
                 })
                 .collect();
             if let Some(shape) = shape {
-                map.entry(value.name.clone())
-                    .or_insert(ValueShape::new(DType::from_onnx_code(elem_type), shape));
+                map.entry(value.name.clone()).or_insert(ValueShape::new(DType::from_onnx_code(elem_type), shape));
             }
         }
     }
@@ -123,9 +116,8 @@ pub fn observe_shapes(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeR
     let session = match Session::new(model) {
         Ok(s) => s,
         Err(e) => {
-            report.note = Some(format!(
-                "the model cannot run in pare ({e}); shapes come from the file and shape inference"
-            ));
+            report.note =
+                Some(format!("the model cannot run in pare ({e}); shapes come from the file and shape inference"));
             report.inputs = declared_inputs(model, &shapes);
             return finish(model, shapes, report);
         }
@@ -133,9 +125,8 @@ pub fn observe_shapes(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeR
     let inputs = match random.generate(session.inputs()) {
         Ok(i) => i,
         Err(e) => {
-            report.note = Some(format!(
-                "no random inputs for a run ({e}); shapes come from the file and shape inference"
-            ));
+            report.note =
+                Some(format!("no random inputs for a run ({e}); shapes come from the file and shape inference"));
             report.inputs = declared_inputs(model, &shapes);
             return finish(model, shapes, report);
         }
@@ -152,19 +143,11 @@ pub fn observe_shapes(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeR
     shapes.extend(seen);
     match outcome {
         Ok(outputs) => {
-            shapes.extend(
-                outputs
-                    .iter()
-                    .map(|(name, t)| (name.clone(), ValueShape::of(t))),
-            );
+            shapes.extend(outputs.iter().map(|(name, t)| (name.clone(), ValueShape::of(t))));
             report.source = ShapeSource::Observed;
         }
         Err(e) => {
-            report.source = if observed_any {
-                ShapeSource::Partial
-            } else {
-                ShapeSource::Declared
-            };
+            report.source = if observed_any { ShapeSource::Partial } else { ShapeSource::Declared };
             report.note = Some(format!(
                 "the run on random inputs stopped ({e}); later shapes come from the file and shape inference"
             ));
@@ -193,11 +176,7 @@ pub fn declared_only(model: &Model, random: &RandomInputs) -> (ShapeMap, ShapeRe
 fn declared_with_overrides(model: &Model, random: &RandomInputs) -> ShapeMap {
     let mut shapes = declared_shapes(&model.graph, &resolved_dims(model, random));
     for (name, shape) in &random.shapes {
-        let dtype = model
-            .graph
-            .input(name)
-            .and_then(|v| v.tensor_type())
-            .and_then(|(e, _)| DType::from_onnx_code(e));
+        let dtype = model.graph.input(name).and_then(|v| v.tensor_type()).and_then(|(e, _)| DType::from_onnx_code(e));
         shapes.insert(name.clone(), ValueShape::new(dtype, shape.clone()));
     }
     shapes
@@ -207,10 +186,7 @@ fn declared_with_overrides(model: &Model, random: &RandomInputs) -> ShapeMap {
 fn resolved_dims(model: &Model, random: &RandomInputs) -> HashMap<String, usize> {
     let mut dims = random.dims.clone();
     for (name, shape) in &random.shapes {
-        let Some((_, Some(declared))) = model.graph.input(name).and_then(|v| v.tensor_type())
-        else {
-            continue;
-        };
+        let Some((_, Some(declared))) = model.graph.input(name).and_then(|v| v.tensor_type()) else { continue };
         for (d, &size) in declared.iter().zip(shape) {
             if let DimValue::Symbol(s) = &d.value {
                 dims.entry(s.clone()).or_insert(size);
@@ -224,14 +200,8 @@ fn resolved_dims(model: &Model, random: &RandomInputs) -> HashMap<String, usize>
 fn defaulted_dims(model: &Model, random: &RandomInputs) -> Vec<String> {
     let dims = resolved_dims(model, random);
     let mut out: Vec<String> = Vec::new();
-    for input in model
-        .graph
-        .feed_inputs()
-        .filter(|v| !random.shapes.contains_key(&v.name))
-    {
-        let Some((_, Some(declared))) = input.tensor_type() else {
-            continue;
-        };
+    for input in model.graph.feed_inputs().filter(|v| !random.shapes.contains_key(&v.name)) {
+        let Some((_, Some(declared))) = input.tensor_type() else { continue };
         for (axis, d) in declared.iter().enumerate() {
             let label = match &d.value {
                 DimValue::Symbol(s) if !dims.contains_key(s) => s.clone(),
@@ -248,11 +218,7 @@ fn defaulted_dims(model: &Model, random: &RandomInputs) -> Vec<String> {
 }
 
 fn declared_inputs(model: &Model, shapes: &ShapeMap) -> Vec<InputUsed> {
-    model
-        .graph
-        .feed_inputs()
-        .filter_map(|v| shapes.get(&v.name).map(|s| input_used(&v.name, s)))
-        .collect()
+    model.graph.feed_inputs().filter_map(|v| shapes.get(&v.name).map(|s| input_used(&v.name, s))).collect()
 }
 
 fn input_used(name: &str, shape: &ValueShape) -> InputUsed {

@@ -49,15 +49,9 @@ pub fn structure(main: &Graph, nodes: &[NodeReport], values: &ValueTable) -> Str
         ..StructureReport::default()
     };
     for n in nodes {
-        *report
-            .nodes_by_category
-            .entry(n.category.name().to_string())
-            .or_insert(0) += 1;
+        *report.nodes_by_category.entry(n.category.name().to_string()).or_insert(0) += 1;
     }
-    let elementwise: Vec<&NodeReport> = nodes
-        .iter()
-        .filter(|n| n.category == OpCategory::Elementwise)
-        .collect();
+    let elementwise: Vec<&NodeReport> = nodes.iter().filter(|n| n.category == OpCategory::Elementwise).collect();
     report.elementwise_share = ratio(elementwise.len() as u64, nodes.len() as u64);
     let total_memory: u64 = nodes.iter().map(|n| n.memory.total_bytes).sum();
     let elementwise_memory: u64 = elementwise.iter().map(|n| n.memory.total_bytes).sum();
@@ -66,21 +60,13 @@ pub fn structure(main: &Graph, nodes: &[NodeReport], values: &ValueTable) -> Str
     let (depth, max_width) = depth_and_width(main);
     report.depth = depth;
     report.max_width = max_width;
-    let non_constant = main
-        .nodes
-        .iter()
-        .filter(|n| n.op_type != "Constant")
-        .count();
+    let non_constant = main.nodes.iter().filter(|n| n.op_type != "Constant").count();
     report.average_width = ratio(non_constant as u64, depth as u64);
 
     let mut readers: HashMap<&str, usize> = HashMap::new();
     for node in &main.nodes {
-        let mut activations: Vec<&str> = node
-            .inputs
-            .iter()
-            .map(String::as_str)
-            .filter(|n| !n.is_empty() && !values.is_weight(n))
-            .collect();
+        let mut activations: Vec<&str> =
+            node.inputs.iter().map(String::as_str).filter(|n| !n.is_empty() && !values.is_weight(n)).collect();
         activations.sort();
         activations.dedup();
         if activations.len() >= 2 {
@@ -95,19 +81,13 @@ pub fn structure(main: &Graph, nodes: &[NodeReport], values: &ValueTable) -> Str
 }
 
 fn ratio(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 / whole as f64
-    }
+    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
 }
 
 /// Longest path (in nodes) and the largest number of nodes sharing one level, where a node's
 /// level is one more than the deepest producer it reads. `Constant` nodes are weights, not steps.
 fn depth_and_width(graph: &Graph) -> (usize, usize) {
-    let Ok(order) = topological_order(graph) else {
-        return (0, 0);
-    };
+    let Ok(order) = topological_order(graph) else { return (0, 0) };
     let mut level_of_value: HashMap<&str, usize> = HashMap::new();
     let mut per_level: Vec<usize> = Vec::new();
     let reads: Vec<Vec<String>> = graph.nodes.iter().map(node_reads).collect();
@@ -116,11 +96,7 @@ fn depth_and_width(graph: &Graph) -> (usize, usize) {
         if node.op_type == "Constant" {
             continue;
         }
-        let level = reads[i]
-            .iter()
-            .filter_map(|r| level_of_value.get(r.as_str()))
-            .max()
-            .map_or(0, |l| l + 1);
+        let level = reads[i].iter().filter_map(|r| level_of_value.get(r.as_str())).max().map_or(0, |l| l + 1);
         for o in node.outputs.iter().filter(|o| !o.is_empty()) {
             level_of_value.insert(o, level);
         }

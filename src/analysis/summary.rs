@@ -32,25 +32,15 @@ pub fn summarize(model: &Model) -> ModelSummary {
     let describe = |v: &crate::ir::ValueInfo| ValueSummary {
         name: v.name.clone(),
         r#type: match v.tensor_type() {
-            Some((e, Some(dims))) => format!(
-                "{} {}",
-                crate::ir::dtype::onnx_type_name(e),
-                format_shape(dims)
-            ),
+            Some((e, Some(dims))) => format!("{} {}", crate::ir::dtype::onnx_type_name(e), format_shape(dims)),
             Some((e, None)) => crate::ir::dtype::onnx_type_name(e),
             None => "non-tensor".into(),
         },
     };
     ModelSummary {
-        producer: format!("{} {}", model.producer_name, model.producer_version)
-            .trim()
-            .to_string(),
+        producer: format!("{} {}", model.producer_name, model.producer_version).trim().to_string(),
         ir_version: model.ir_version,
-        opsets: model
-            .opset_import
-            .iter()
-            .map(|o| (o.domain.clone(), o.version))
-            .collect(),
+        opsets: model.opset_import.iter().map(|o| (o.domain.clone(), o.version)).collect(),
         inputs: model.graph.feed_inputs().map(describe).collect(),
         outputs: model.graph.outputs.iter().map(describe).collect(),
         node_count,

@@ -21,17 +21,12 @@ impl ValueShape {
     }
 
     pub fn of(tensor: &Tensor) -> Self {
-        ValueShape {
-            shape: tensor.shape(),
-            dtype: tensor.dtype(),
-        }
+        ValueShape { shape: tensor.shape(), dtype: tensor.dtype() }
     }
 
     /// Number of elements, saturating (the analysis never allocates from it).
     pub fn elements(&self) -> u64 {
-        self.shape
-            .iter()
-            .fold(1u64, |n, &d| n.saturating_mul(d as u64))
+        self.shape.iter().fold(1u64, |n, &d| n.saturating_mul(d as u64))
     }
 
     /// Dense size in bytes; unknown element types count as 4 bytes, strings as 0.
@@ -53,10 +48,7 @@ pub struct ValueTable {
 impl ValueTable {
     /// The caller's shapes plus the shapes of every weight in `graph` and its subgraphs.
     pub fn new(graph: &Graph, shapes: &ShapeMap) -> Self {
-        let mut table = ValueTable {
-            shapes: shapes.clone(),
-            weights: HashSet::new(),
-        };
+        let mut table = ValueTable { shapes: shapes.clone(), weights: HashSet::new() };
         table.collect_weights(graph);
         table
     }
@@ -81,11 +73,7 @@ impl ValueTable {
     }
 
     pub fn shape(&self, name: &str) -> Option<&ValueShape> {
-        if name.is_empty() {
-            None
-        } else {
-            self.shapes.get(name)
-        }
+        if name.is_empty() { None } else { self.shapes.get(name) }
     }
 
     /// Dims of `name`, if known.
@@ -130,19 +118,13 @@ mod tests {
         c.set_attribute("value_ints", AttrValue::Ints(vec![1, 2, 3]));
         body.nodes.push(c);
         let mut main = Graph::default();
-        main.initializers.push(Initializer::new(
-            "w",
-            Tensor::zeros::<f32>(&[4, 2]).unwrap(),
-        ));
+        main.initializers.push(Initializer::new("w", Tensor::zeros::<f32>(&[4, 2]).unwrap()));
         let mut if_node = Node::new("If", &["cond"], &["y"]);
         if_node.set_attribute("then_branch", AttrValue::Graph(Box::new(body)));
         main.nodes.push(if_node);
         let table = ValueTable::new(&main, &ShapeMap::new());
         assert_eq!(table.dims("w"), Some(&[4, 2][..]));
-        assert_eq!(
-            table.shape("k"),
-            Some(&ValueShape::new(Some(DType::I64), vec![3]))
-        );
+        assert_eq!(table.shape("k"), Some(&ValueShape::new(Some(DType::I64), vec![3])));
         assert!(table.is_weight("k") && !table.is_weight("y"));
         assert_eq!(table.shape("w").unwrap().bytes(), 32);
     }

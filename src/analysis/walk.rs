@@ -17,17 +17,10 @@ pub fn all_graphs(main: &Graph) -> Vec<GraphAt<'_>> {
 }
 
 fn collect<'g>(graph: &'g Graph, path: String, out: &mut Vec<GraphAt<'g>>) {
-    out.push(GraphAt {
-        path: path.clone(),
-        graph,
-    });
+    out.push(GraphAt { path: path.clone(), graph });
     for node in &graph.nodes {
         for (attribute, sub) in named_subgraphs(node) {
-            let prefix = if path.is_empty() {
-                String::new()
-            } else {
-                format!("{path}/")
-            };
+            let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
             collect(sub, format!("{prefix}{}/{attribute}", node.label()), out);
         }
     }
@@ -40,11 +33,7 @@ pub(super) fn named_subgraphs(node: &Node) -> Vec<(String, &Graph)> {
         match &a.value {
             AttrValue::Graph(g) => out.push((a.name.clone(), g.as_ref())),
             AttrValue::Graphs(gs) => {
-                out.extend(
-                    gs.iter()
-                        .enumerate()
-                        .map(|(i, g)| (format!("{}[{i}]", a.name), g)),
-                );
+                out.extend(gs.iter().enumerate().map(|(i, g)| (format!("{}[{i}]", a.name), g)));
             }
             _ => {}
         }

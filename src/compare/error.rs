@@ -26,29 +26,14 @@ pub enum CompareError {
     InputsDiffer(String),
     #[error("the models have different outputs: {0}")]
     OutputsDiffer(String),
-    #[error(
-        "output `{name}` has shape {reference} in the reference but {candidate} in the candidate{at}"
-    )]
-    OutputShape {
-        name: String,
-        reference: String,
-        candidate: String,
-        at: String,
-    },
+    #[error("output `{name}` has shape {reference} in the reference but {candidate} in the candidate{at}")]
+    OutputShape { name: String, reference: String, candidate: String, at: String },
     #[error("output `{name}` is {dtype} in the {model} model, which cannot be compared as numbers")]
-    NotNumeric {
-        name: String,
-        model: Role,
-        dtype: String,
-    },
+    NotNumeric { name: String, model: Role, dtype: String },
     #[error("cannot prepare the {model} model: {source}")]
     Prepare { model: Role, source: RunError },
     #[error("the {model} model failed on sample {sample} (counting from 0): {source}")]
-    Run {
-        model: Role,
-        sample: usize,
-        source: RunError,
-    },
+    Run { model: Role, sample: usize, source: RunError },
 }
 
 impl CompareError {
@@ -60,9 +45,7 @@ impl CompareError {
             | CompareError::OutputsDiffer(_)
             | CompareError::OutputShape { .. }
             | CompareError::NotNumeric { .. } => ErrorKind::ModelsDiffer,
-            CompareError::Prepare { source, .. } | CompareError::Run { source, .. } => {
-                source.kind()
-            }
+            CompareError::Prepare { source, .. } | CompareError::Run { source, .. } => source.kind(),
         }
     }
 }

@@ -16,12 +16,7 @@ pub fn check_interfaces(reference: &Graph, candidate: &Graph) -> Result<(), Comp
 }
 
 fn check_inputs(reference: &Graph, candidate: &Graph) -> Result<(), CompareError> {
-    let required = |g: &Graph| {
-        declared_inputs(g)
-            .into_iter()
-            .filter(|i| !i.has_default)
-            .collect::<Vec<_>>()
-    };
+    let required = |g: &Graph| declared_inputs(g).into_iter().filter(|i| !i.has_default).collect::<Vec<_>>();
     let (ours, theirs) = (required(reference), required(candidate));
     for spec in &ours {
         let Some(other) = theirs.iter().find(|o| o.name == spec.name) else {
@@ -42,10 +37,7 @@ fn check_inputs(reference: &Graph, candidate: &Graph) -> Result<(), CompareError
             }
         }
     }
-    if let Some(extra) = theirs
-        .iter()
-        .find(|t| !ours.iter().any(|o| o.name == t.name))
-    {
+    if let Some(extra) = theirs.iter().find(|t| !ours.iter().any(|o| o.name == t.name)) {
         return Err(CompareError::InputsDiffer(format!(
             "the candidate takes `{}` ({}) but the reference has no such input",
             extra.name,
@@ -63,10 +55,7 @@ fn check_outputs(reference: &Graph, candidate: &Graph) -> Result<(), CompareErro
                 output.name
             )));
         };
-        let declared = |v: &crate::ir::ValueInfo| {
-            v.tensor_type()
-                .and_then(|(_, shape)| shape.map(<[_]>::to_vec))
-        };
+        let declared = |v: &crate::ir::ValueInfo| v.tensor_type().and_then(|(_, shape)| shape.map(<[_]>::to_vec));
         if let (Some(a), Some(b)) = (declared(output), declared(other)) {
             let conflict = a.len() != b.len()
                 || a.iter().zip(&b).any(|(x, y)| match (&x.value, &y.value) {
@@ -83,11 +72,7 @@ fn check_outputs(reference: &Graph, candidate: &Graph) -> Result<(), CompareErro
             }
         }
     }
-    if let Some(extra) = candidate
-        .outputs
-        .iter()
-        .find(|c| !reference.outputs.iter().any(|r| r.name == c.name))
-    {
+    if let Some(extra) = candidate.outputs.iter().find(|c| !reference.outputs.iter().any(|r| r.name == c.name)) {
         return Err(CompareError::OutputsDiffer(format!(
             "the candidate gives `{}` but the reference has no such output",
             extra.name
@@ -100,16 +85,10 @@ fn check_outputs(reference: &Graph, candidate: &Graph) -> Result<(), CompareErro
 /// as outputs). Whether each one is a float tensor of the same shape is seen when the models run.
 pub fn shared_intermediates(reference: &Graph, candidate: &Graph) -> HashSet<String> {
     let produced = |g: &Graph| -> HashSet<String> {
-        g.nodes
-            .iter()
-            .flat_map(|n| n.outputs.iter())
-            .filter(|name| !name.is_empty())
-            .cloned()
-            .collect()
+        g.nodes.iter().flat_map(|n| n.outputs.iter()).filter(|name| !name.is_empty()).cloned().collect()
     };
     let theirs = produced(candidate);
     let mut shared = produced(reference);
-    shared
-        .retain(|name| theirs.contains(name) && !reference.outputs.iter().any(|o| &o.name == name));
+    shared.retain(|name| theirs.contains(name) && !reference.outputs.iter().any(|o| &o.name == name));
     shared
 }

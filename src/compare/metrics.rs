@@ -72,9 +72,7 @@ impl ErrorAccumulator {
     /// numeric dtypes; `Err` names a dtype that is not numeric.
     pub fn add_tensors(&mut self, reference: &Tensor, candidate: &Tensor) -> Result<(), String> {
         if let (Tensor::F32(r), Tensor::F32(c)) = (reference, candidate) {
-            r.iter()
-                .zip(c.iter())
-                .for_each(|(&r, &c)| self.add_pair(f64::from(r), f64::from(c)));
+            r.iter().zip(c.iter()).for_each(|(&r, &c)| self.add_pair(f64::from(r), f64::from(c)));
             return Ok(());
         }
         let r = reference.to_f64_vec().map_err(|_| reference.type_name())?;
@@ -91,13 +89,8 @@ impl ErrorAccumulator {
             (false, false) => Some((self.sum_product / (rr.sqrt() * cc.sqrt())).clamp(-1.0, 1.0)),
             _ => None,
         };
-        let sqnr_db =
-            Some(10.0 * (rr / self.sum_squared_error).log10()).filter(|v| v.is_finite() && !exact);
-        let mean_abs = if self.finite_pairs == 0 {
-            0.0
-        } else {
-            self.sum_abs_error / self.finite_pairs as f64
-        };
+        let sqnr_db = Some(10.0 * (rr / self.sum_squared_error).log10()).filter(|v| v.is_finite() && !exact);
+        let mean_abs = if self.finite_pairs == 0 { 0.0 } else { self.sum_abs_error / self.finite_pairs as f64 };
         TensorMetrics {
             elements: self.elements,
             max_abs: self.max_abs_error,
@@ -154,10 +147,7 @@ impl AgreementAccumulator {
     pub fn add_tensors(&mut self, reference: &Tensor, candidate: &Tensor) -> Result<(), String> {
         let r = reference.to_f64_vec().map_err(|_| reference.type_name())?;
         let c = candidate.to_f64_vec().map_err(|_| candidate.type_name())?;
-        for (r_row, c_row) in r
-            .chunks_exact(self.classes)
-            .zip(c.chunks_exact(self.classes))
-        {
+        for (r_row, c_row) in r.chunks_exact(self.classes).zip(c.chunks_exact(self.classes)) {
             self.add_row(r_row, c_row);
         }
         Ok(())
@@ -168,27 +158,17 @@ impl AgreementAccumulator {
         self.rows += 1;
         self.top1_matches += u64::from(argmax(candidate) == chosen);
         // The reference's class is in the candidate's top k when fewer than k classes outrank it.
-        let Some(&score) = candidate.get(chosen) else {
-            return;
-        };
+        let Some(&score) = candidate.get(chosen) else { return };
         let outranking = candidate
             .iter()
             .enumerate()
-            .filter(|&(j, &v)| {
-                rank_key(v) > rank_key(score) || (rank_key(v) == rank_key(score) && j < chosen)
-            })
+            .filter(|&(j, &v)| rank_key(v) > rank_key(score) || (rank_key(v) == rank_key(score) && j < chosen))
             .count();
         self.top5_matches += u64::from(outranking < TOP_K);
     }
 
     pub fn finish(&self) -> Agreement {
-        let rate = |matches: u64| {
-            if self.rows == 0 {
-                0.0
-            } else {
-                matches as f64 / self.rows as f64
-            }
-        };
+        let rate = |matches: u64| if self.rows == 0 { 0.0 } else { matches as f64 / self.rows as f64 };
         let has_top5 = self.classes > TOP_K;
         Agreement {
             classes: self.classes,
@@ -239,17 +219,9 @@ mod tests {
         assert_eq!(m.max_abs, 1.0);
         assert_eq!(m.mean_abs, 0.5);
         // Σr² = 25, Σe² = 1: 10·log10(25) = 13.9794…
-        assert!(
-            close(m.sqnr_db.unwrap(), 13.979_400_086_720_377),
-            "{:?}",
-            m.sqnr_db
-        );
+        assert!(close(m.sqnr_db.unwrap(), 13.979_400_086_720_377), "{:?}", m.sqnr_db);
         // r·c = 29, |r| = 5, |c| = √34: 29 / (5·√34) = 0.99469…
-        assert!(
-            close(m.cosine.unwrap(), 29.0 / (5.0 * 34f64.sqrt())),
-            "{:?}",
-            m.cosine
-        );
+        assert!(close(m.cosine.unwrap(), 29.0 / (5.0 * 34f64.sqrt())), "{:?}", m.cosine);
         assert!(!m.exact);
     }
 
@@ -268,47 +240,27 @@ mod tests {
 
     #[test]
     fn identical_tensors_are_exact_with_no_finite_sqnr() {
-        let m = metrics(&[
-            (1.5, 1.5),
-            (-2.0, -2.0),
-            (f64::NAN, f64::NAN),
-            (f64::INFINITY, f64::INFINITY),
-        ]);
+        let m = metrics(&[(1.5, 1.5), (-2.0, -2.0), (f64::NAN, f64::NAN), (f64::INFINITY, f64::INFINITY)]);
         assert!(m.exact);
-        assert_eq!(
-            (m.sqnr_db, m.cosine, m.max_abs, m.nonfinite_mismatches),
-            (None, Some(1.0), 0.0, 0)
-        );
+        assert_eq!((m.sqnr_db, m.cosine, m.max_abs, m.nonfinite_mismatches), (None, Some(1.0), 0.0, 0));
         let json = serde_json::to_string(&m).unwrap();
-        assert!(
-            json.contains("\"sqnr_db\":null") && json.contains("\"exact\":true"),
-            "{json}"
-        );
+        assert!(json.contains("\"sqnr_db\":null") && json.contains("\"exact\":true"), "{json}");
     }
 
     #[test]
     fn zero_reference_and_nonfinite_mismatches() {
         // Reference all zeros, candidate not: SQNR is −∞ (None, not exact), cosine undefined.
         let m = metrics(&[(0.0, 0.0), (0.0, 2.0)]);
-        assert_eq!(
-            (m.sqnr_db, m.cosine, m.exact, m.max_abs, m.mean_abs),
-            (None, None, false, 2.0, 1.0)
-        );
+        assert_eq!((m.sqnr_db, m.cosine, m.exact, m.max_abs, m.mean_abs), (None, None, false, 2.0, 1.0));
         // Both all zeros: identical.
         let m = metrics(&[(0.0, 0.0)]);
         assert_eq!((m.cosine, m.exact), (Some(1.0), true));
         // A NaN against a number is counted apart and kept out of the sums.
         let m = metrics(&[(1.0, f64::NAN), (2.0, 2.0), (f64::INFINITY, 1.0)]);
-        assert_eq!(
-            (m.nonfinite_mismatches, m.max_abs, m.exact, m.elements),
-            (2, 0.0, false, 3)
-        );
+        assert_eq!((m.nonfinite_mismatches, m.max_abs, m.exact, m.elements), (2, 0.0, false, 3));
         assert_eq!(m.sqnr_db, None);
         // Opposite vectors: cosine −1.
-        assert!(close(
-            metrics(&[(1.0, -1.0), (2.0, -2.0)]).cosine.unwrap(),
-            -1.0
-        ));
+        assert!(close(metrics(&[(1.0, -1.0), (2.0, -2.0)]).cosine.unwrap(), -1.0));
     }
 
     fn rows(agree: &mut AgreementAccumulator, pairs: &[(&[f64], &[f64])]) {
@@ -323,33 +275,18 @@ mod tests {
             &mut agree,
             &[
                 // Same argmax (index 0).
-                (
-                    &[9.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-                    &[9.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-                ),
+                (&[9.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[9.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
                 // Reference picks 0; the candidate ranks it 5th (4 scores above it): top-5 only.
-                (
-                    &[9.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-                    &[5.0, 1.0, 6.0, 7.0, 8.0, 9.0, 0.0],
-                ),
+                (&[9.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], &[5.0, 1.0, 6.0, 7.0, 8.0, 9.0, 0.0]),
                 // Reference picks 0; the candidate ranks it 6th: neither.
-                (
-                    &[9.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-                    &[5.0, 6.0, 6.0, 7.0, 8.0, 9.0, 0.0],
-                ),
+                (&[9.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], &[5.0, 6.0, 6.0, 7.0, 8.0, 9.0, 0.0]),
                 // Ties: reference argmax is index 1 (first of the tie); the candidate's tie at 1
                 // and 2 also picks 1.
-                (
-                    &[0.0, 3.0, 3.0, 0.0, 0.0, 0.0, 0.0],
-                    &[0.0, 4.0, 4.0, 0.0, 0.0, 0.0, 0.0],
-                ),
+                (&[0.0, 3.0, 3.0, 0.0, 0.0, 0.0, 0.0], &[0.0, 4.0, 4.0, 0.0, 0.0, 0.0, 0.0]),
             ],
         );
         let a = agree.finish();
-        assert_eq!(
-            (a.classes, a.rows, a.top1_matches, a.top5_matches),
-            (7, 4, 2, Some(3))
-        );
+        assert_eq!((a.classes, a.rows, a.top1_matches, a.top5_matches), (7, 4, 2, Some(3)));
         assert_eq!((a.top1_rate, a.top5_rate), (0.5, Some(0.75)));
     }
 
@@ -357,23 +294,11 @@ mod tests {
     fn few_classes_have_no_top5_and_non_classifiers_none() {
         let t = Tensor::zeros::<f32>(&[2, 3]).unwrap();
         let mut agree = AgreementAccumulator::for_output(&t).unwrap();
-        agree
-            .add_tensors(
-                &t,
-                &Tensor::from_vec(&[2, 3], vec![0.0f32, 1.0, 0.0, 0.0, 0.0, 0.0]).unwrap(),
-            )
-            .unwrap();
+        agree.add_tensors(&t, &Tensor::from_vec(&[2, 3], vec![0.0f32, 1.0, 0.0, 0.0, 0.0, 0.0]).unwrap()).unwrap();
         let a = agree.finish();
-        assert_eq!(
-            (a.rows, a.top1_matches, a.top5_matches, a.top5_rate),
-            (2, 1, None, None)
-        );
-        assert!(
-            AgreementAccumulator::for_output(&Tensor::zeros::<f32>(&[4, 1]).unwrap()).is_none()
-        );
-        assert!(
-            AgreementAccumulator::for_output(&Tensor::zeros::<i64>(&[4, 10]).unwrap()).is_none()
-        );
+        assert_eq!((a.rows, a.top1_matches, a.top5_matches, a.top5_rate), (2, 1, None, None));
+        assert!(AgreementAccumulator::for_output(&Tensor::zeros::<f32>(&[4, 1]).unwrap()).is_none());
+        assert!(AgreementAccumulator::for_output(&Tensor::zeros::<i64>(&[4, 10]).unwrap()).is_none());
         assert!(AgreementAccumulator::for_output(&Tensor::scalar(1.0f32)).is_none());
     }
 

@@ -35,10 +35,7 @@ pub struct CompareOptions {
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        CompareOptions {
-            intermediates: true,
-            input_source: String::new(),
-        }
+        CompareOptions { intermediates: true, input_source: String::new() }
     }
 }
 

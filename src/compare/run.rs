@@ -23,19 +23,12 @@ pub(super) fn compare(
         return Err(CompareError::NoInputs);
     }
     check_interfaces(&reference.graph, &candidate.graph)?;
-    let prepare = |model: &Model, role| {
-        Session::new(model).map_err(|source| CompareError::Prepare {
-            model: role,
-            source,
-        })
-    };
+    let prepare =
+        |model: &Model, role| Session::new(model).map_err(|source| CompareError::Prepare { model: role, source });
     let reference_session = prepare(reference, Role::Reference)?;
     let candidate_session = prepare(candidate, Role::Candidate)?;
-    let shared = if options.intermediates {
-        shared_intermediates(&reference.graph, &candidate.graph)
-    } else {
-        HashSet::new()
-    };
+    let shared =
+        if options.intermediates { shared_intermediates(&reference.graph, &candidate.graph) } else { HashSet::new() };
 
     let mut outputs: Vec<OutputState> = Vec::new();
     let mut intermediates = Intermediates::default();
@@ -49,11 +42,7 @@ pub(super) fn compare(
         };
         let reference_outputs = reference_session
             .run_observed(feeds.clone(), Some(&mut keep))
-            .map_err(|source| CompareError::Run {
-                model: Role::Reference,
-                sample,
-                source,
-            })?;
+            .map_err(|source| CompareError::Run { model: Role::Reference, sample, source })?;
         let mut check = |name: &str, t: &Tensor| {
             if let Some(r) = captured.remove(name) {
                 intermediates.compare(name, &r, t, sample);
@@ -61,11 +50,7 @@ pub(super) fn compare(
         };
         let candidate_outputs = candidate_session
             .run_observed(feeds.clone(), Some(&mut check))
-            .map_err(|source| CompareError::Run {
-                model: Role::Candidate,
-                sample,
-                source,
-            })?;
+            .map_err(|source| CompareError::Run { model: Role::Candidate, sample, source })?;
         compare_outputs(&mut outputs, &reference_outputs, &candidate_outputs, sample)?;
         progress(sample + 1, inputs.len());
     }
@@ -117,17 +102,11 @@ fn compare_outputs(
 ) -> Result<(), CompareError> {
     for (index, (name, r)) in reference.iter().enumerate() {
         let Some((_, c)) = candidate.iter().find(|(n, _)| n == name) else {
-            return Err(CompareError::OutputsDiffer(format!(
-                "the candidate did not return `{name}`"
-            )));
+            return Err(CompareError::OutputsDiffer(format!("the candidate did not return `{name}`")));
         };
         for (t, model) in [(r, Role::Reference), (c, Role::Candidate)] {
             if !is_numeric(t) {
-                return Err(CompareError::NotNumeric {
-                    name: name.clone(),
-                    model,
-                    dtype: t.type_name(),
-                });
+                return Err(CompareError::NotNumeric { name: name.clone(), model, dtype: t.type_name() });
             }
         }
         if r.shape() != c.shape() {
@@ -148,11 +127,7 @@ fn compare_outputs(
             });
         }
         let state = &mut states[index];
-        let not_numeric = |dtype| CompareError::NotNumeric {
-            name: name.clone(),
-            model: Role::Reference,
-            dtype,
-        };
+        let not_numeric = |dtype| CompareError::NotNumeric { name: name.clone(), model: Role::Reference, dtype };
         state.errors.add_tensors(r, c).map_err(not_numeric)?;
         if let Some(agreement) = &mut state.agreement {
             // A dynamic class count (different last dim on another sample) ends the agreement count.
@@ -194,19 +169,14 @@ impl Intermediates {
     }
 
     fn compare(&mut self, name: &str, r: &Tensor, c: &Tensor, sample: usize) {
-        let Some(&i) = self.index.get(name) else {
-            return;
-        };
+        let Some(&i) = self.index.get(name) else { return };
         let state = &mut self.order[i].1;
         if matches!(state, Tracked::Skipped(_)) {
             return;
         }
         if !is_float(c) {
-            *state = Tracked::Skipped(format!(
-                "{} in the reference but {} in the candidate",
-                r.type_name(),
-                c.type_name()
-            ));
+            *state =
+                Tracked::Skipped(format!("{} in the reference but {} in the candidate", r.type_name(), c.type_name()));
             return;
         }
         if r.shape() != c.shape() {
@@ -218,11 +188,7 @@ impl Intermediates {
             return;
         }
         if matches!(state, Tracked::Pending) {
-            *state = Tracked::Comparing {
-                dtype: r.type_name(),
-                shape: r.shape(),
-                errors: ErrorAccumulator::default(),
-            };
+            *state = Tracked::Comparing { dtype: r.type_name(), shape: r.shape(), errors: ErrorAccumulator::default() };
         }
         if let Tracked::Comparing { errors, .. } = state {
             if let Err(dtype) = errors.add_tensors(r, c) {
@@ -236,24 +202,13 @@ impl Intermediates {
         let mut skipped = Vec::new();
         for (name, state) in self.order {
             match state {
-                Tracked::Comparing {
-                    dtype,
-                    shape,
-                    errors,
-                } => {
-                    compared.push(TensorComparison {
-                        name,
-                        dtype,
-                        shape,
-                        metrics: errors.finish(),
-                        agreement: None,
-                    });
+                Tracked::Comparing { dtype, shape, errors } => {
+                    compared.push(TensorComparison { name, dtype, shape, metrics: errors.finish(), agreement: None });
                 }
                 Tracked::Skipped(reason) => skipped.push(SkippedTensor { name, reason }),
-                Tracked::Pending => skipped.push(SkippedTensor {
-                    name,
-                    reason: "the candidate did not compute it".into(),
-                }),
+                Tracked::Pending => {
+                    skipped.push(SkippedTensor { name, reason: "the candidate did not compute it".into() })
+                }
             }
         }
         (compared, skipped)

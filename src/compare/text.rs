@@ -11,24 +11,15 @@ pub struct TextOptions {
 
 impl Default for TextOptions {
     fn default() -> Self {
-        TextOptions {
-            worst_intermediates: Some(10),
-        }
+        TextOptions { worst_intermediates: Some(10) }
     }
 }
 
 pub fn render_text(report: &CompareReport, options: &TextOptions) -> String {
     let plural = if report.samples == 1 { "" } else { "s" };
-    let mut out = format!(
-        "{} sample{plural}: {}\n\n",
-        report.samples, report.input_source
-    );
+    let mut out = format!("{} sample{plural}: {}\n\n", report.samples, report.input_source);
     let with_agreement = report.outputs.iter().any(|o| o.agreement.is_some());
-    out.push_str(&table(
-        "output",
-        &report.outputs.iter().collect::<Vec<_>>(),
-        with_agreement,
-    ));
+    out.push_str(&table("output", &report.outputs.iter().collect::<Vec<_>>(), with_agreement));
     if !report.intermediates_compared {
         out.push_str("\nintermediate tensors: not compared\n");
     } else if report.intermediates.is_empty() {
@@ -36,33 +27,21 @@ pub fn render_text(report: &CompareReport, options: &TextOptions) -> String {
     } else {
         let count = report.intermediates.len();
         let (shown, title): (Vec<&TensorComparison>, String) = match options.worst_intermediates {
-            Some(n) if n < count => (
-                report.worst_intermediates().into_iter().take(n).collect(),
-                format!("the {n} with the lowest SQNR"),
-            ),
-            _ => (
-                report.intermediates.iter().collect(),
-                "in execution order".to_string(),
-            ),
+            Some(n) if n < count => {
+                (report.worst_intermediates().into_iter().take(n).collect(), format!("the {n} with the lowest SQNR"))
+            }
+            _ => (report.intermediates.iter().collect(), "in execution order".to_string()),
         };
-        out.push_str(&format!(
-            "\n{count} intermediate tensors compared; {title}:\n"
-        ));
+        out.push_str(&format!("\n{count} intermediate tensors compared; {title}:\n"));
         out.push_str(&table("tensor", &shown, false));
     }
     if !report.intermediates_skipped.is_empty() {
-        out.push_str(&format!(
-            "\n{} named in both models but not compared:\n",
-            report.intermediates_skipped.len()
-        ));
+        out.push_str(&format!("\n{} named in both models but not compared:\n", report.intermediates_skipped.len()));
         for skipped in report.intermediates_skipped.iter().take(10) {
             out.push_str(&format!("  {}: {}\n", skipped.name, skipped.reason));
         }
         if report.intermediates_skipped.len() > 10 {
-            out.push_str(&format!(
-                "  … and {} more\n",
-                report.intermediates_skipped.len() - 10
-            ));
+            out.push_str(&format!("  … and {} more\n", report.intermediates_skipped.len() - 10));
         }
     }
     let nonfinite: Vec<String> = report
@@ -73,10 +52,7 @@ pub fn render_text(report: &CompareReport, options: &TextOptions) -> String {
         .map(|t| format!("{} ({})", t.name, t.metrics.nonfinite_mismatches))
         .collect();
     if !nonfinite.is_empty() {
-        out.push_str(&format!(
-            "\nNaN/infinity where the other model has another value: {}\n",
-            nonfinite.join(", ")
-        ));
+        out.push_str(&format!("\nNaN/infinity where the other model has another value: {}\n", nonfinite.join(", ")));
     }
     out
 }
@@ -116,15 +92,8 @@ fn table(first: &str, rows: &[&TensorComparison], with_agreement: bool) -> Strin
         cells.push(row);
     }
     let columns = cells[0].len();
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            cells
-                .iter()
-                .map(|r| r[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths: Vec<usize> =
+        (0..columns).map(|c| cells.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for row in &cells {
         let mut line = String::new();
@@ -143,11 +112,7 @@ fn table(first: &str, rows: &[&TensorComparison], with_agreement: bool) -> Strin
 
 /// Three decimals in scientific notation (`1.234e-3`), or `0`.
 fn abs_value(v: f64) -> String {
-    if v == 0.0 {
-        "0".into()
-    } else {
-        format!("{v:.3e}")
-    }
+    if v == 0.0 { "0".into() } else { format!("{v:.3e}") }
 }
 
 #[cfg(test)]
@@ -195,17 +160,9 @@ mod tests {
                 comparison("relu1", None, true),
                 comparison("fc1", Some(30.5), false),
             ],
-            intermediates_skipped: vec![SkippedTensor {
-                name: "x".into(),
-                reason: "why".into(),
-            }],
+            intermediates_skipped: vec![SkippedTensor { name: "x".into(), reason: "why".into() }],
         };
-        let text = render_text(
-            &report,
-            &TextOptions {
-                worst_intermediates: Some(2),
-            },
-        );
+        let text = render_text(&report, &TextOptions { worst_intermediates: Some(2) });
         let want = "\
 8 samples: random inputs (seed 0)
 
@@ -221,17 +178,9 @@ conv1   1.250e-2  3.000e-3  0.999998    40.00
   x: why
 ";
         assert_eq!(text, want);
-        let all = render_text(
-            &report,
-            &TextOptions {
-                worst_intermediates: None,
-            },
-        );
+        let all = render_text(&report, &TextOptions { worst_intermediates: None });
         assert!(all.contains("in execution order:\ntensor"), "{all}");
-        let order: Vec<usize> = ["conv1 ", "relu1 ", "fc1 "]
-            .iter()
-            .map(|n| all.find(n).unwrap())
-            .collect();
+        let order: Vec<usize> = ["conv1 ", "relu1 ", "fc1 "].iter().map(|n| all.find(n).unwrap()).collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]), "{all}");
         assert!(all.contains("exact"), "{all}");
     }

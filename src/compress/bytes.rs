@@ -36,10 +36,8 @@ impl ByteBreakdown {
         let mut by_dtype: BTreeMap<String, DTypeBytes> = BTreeMap::new();
         visit(&model.graph, &mut out, &mut by_dtype);
         out.weights = by_dtype.into_values().collect();
-        out.weights
-            .sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.dtype.cmp(&b.dtype)));
-        let data: usize =
-            out.weights.iter().map(|w| w.bytes).sum::<usize>() + out.quantization_parameters;
+        out.weights.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.dtype.cmp(&b.dtype)));
+        let data: usize = out.weights.iter().map(|w| w.bytes).sum::<usize>() + out.quantization_parameters;
         out.graph = file_bytes.saturating_sub(data);
         out
     }
@@ -49,10 +47,7 @@ fn visit(graph: &Graph, out: &mut ByteBreakdown, by_dtype: &mut BTreeMap<String,
     let parameters: HashSet<&str> = graph
         .nodes
         .iter()
-        .filter(|n| {
-            matches!(n.op_type.as_str(), "QuantizeLinear" | "DequantizeLinear")
-                && n.domain.is_empty()
-        })
+        .filter(|n| matches!(n.op_type.as_str(), "QuantizeLinear" | "DequantizeLinear") && n.domain.is_empty())
         .flat_map(|n| n.inputs.iter().skip(1).map(String::as_str))
         .collect();
     let mut add = |name: &str, tensor: &crate::ir::Tensor, out: &mut ByteBreakdown| {
@@ -61,11 +56,7 @@ fn visit(graph: &Graph, out: &mut ByteBreakdown, by_dtype: &mut BTreeMap<String,
             return;
         }
         let dtype = tensor.type_name();
-        let entry = by_dtype.entry(dtype.clone()).or_insert(DTypeBytes {
-            dtype,
-            bytes: 0,
-            tensors: 0,
-        });
+        let entry = by_dtype.entry(dtype.clone()).or_insert(DTypeBytes { dtype, bytes: 0, tensors: 0 });
         entry.bytes += tensor.byte_size();
         entry.tensors += 1;
     };
@@ -92,42 +83,16 @@ mod tests {
     #[test]
     fn weights_parameters_and_graph_add_up_to_the_file() {
         let mut g = Graph::default();
-        g.initializers.push(Initializer::new(
-            "w_q",
-            Tensor::from_vec(&[4, 4], vec![1i8; 16]).unwrap(),
-        ));
-        g.initializers
-            .push(Initializer::new("w_scale", Tensor::scalar(0.5f32)));
-        g.initializers
-            .push(Initializer::new("w_zero", Tensor::scalar(0i8)));
-        g.initializers.push(Initializer::new(
-            "b",
-            Tensor::from_vec(&[4], vec![0f32; 4]).unwrap(),
-        ));
-        g.nodes.push(Node::new(
-            "DequantizeLinear",
-            &["w_q", "w_scale", "w_zero"],
-            &["w"],
-        ));
-        let model = Model {
-            graph: g,
-            ..Model::default()
-        };
+        g.initializers.push(Initializer::new("w_q", Tensor::from_vec(&[4, 4], vec![1i8; 16]).unwrap()));
+        g.initializers.push(Initializer::new("w_scale", Tensor::scalar(0.5f32)));
+        g.initializers.push(Initializer::new("w_zero", Tensor::scalar(0i8)));
+        g.initializers.push(Initializer::new("b", Tensor::from_vec(&[4], vec![0f32; 4]).unwrap()));
+        g.nodes.push(Node::new("DequantizeLinear", &["w_q", "w_scale", "w_zero"], &["w"]));
+        let model = Model { graph: g, ..Model::default() };
         let b = ByteBreakdown::of(&model, 100);
-        assert_eq!(
-            b.quantization_parameters, 5,
-            "a float scale and an int8 zero point"
-        );
-        let weights: Vec<(&str, usize)> = b
-            .weights
-            .iter()
-            .map(|w| (w.dtype.as_str(), w.bytes))
-            .collect();
-        assert_eq!(
-            weights,
-            vec![("float32", 16), ("int8", 16)],
-            "equal sizes in name order"
-        );
+        assert_eq!(b.quantization_parameters, 5, "a float scale and an int8 zero point");
+        let weights: Vec<(&str, usize)> = b.weights.iter().map(|w| (w.dtype.as_str(), w.bytes)).collect();
+        assert_eq!(weights, vec![("float32", 16), ("int8", 16)], "equal sizes in name order");
         assert_eq!(b.graph, 100 - 37);
     }
 }

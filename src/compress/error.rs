@@ -1,9 +1,9 @@
 //! `CompressError`: what can stop a recipe, each naming the problem.
 
 use super::binarize::BinarizeError;
+use crate::error::ErrorKind;
 use super::prune::PruneError;
 use super::quantize::QuantizeError;
-use crate::error::ErrorKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CompressError {
@@ -19,14 +19,8 @@ pub enum CompressError {
     Convert(#[from] crate::convert::ConvertError),
     /// A pass produced a model ONNX would reject (checked before anything is returned): a bug
     /// in pare, reported instead of writing an invalid file.
-    #[error(
-        "step {step} ({what}) would write an invalid model: {problem} — this is a bug in pare, please report it; nothing was written"
-    )]
-    InvalidResult {
-        step: usize,
-        what: &'static str,
-        problem: String,
-    },
+    #[error("step {step} ({what}) would write an invalid model: {problem} — this is a bug in pare, please report it; nothing was written")]
+    InvalidResult { step: usize, what: &'static str, problem: String },
 }
 
 impl CompressError {

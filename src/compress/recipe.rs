@@ -28,8 +28,7 @@ pub enum Step {
 impl Recipe {
     /// Parses a recipe from JSON; the error names the field or value that is wrong.
     pub fn from_json(text: &str) -> Result<Recipe, CompressError> {
-        let recipe: Recipe =
-            serde_json::from_str(text).map_err(|e| CompressError::Recipe(e.to_string()))?;
+        let recipe: Recipe = serde_json::from_str(text).map_err(|e| CompressError::Recipe(e.to_string()))?;
         recipe.validate()?;
         Ok(recipe)
     }
@@ -53,17 +52,11 @@ impl Recipe {
                     if range.contains(version) {
                         Ok(())
                     } else {
-                        Err(format!(
-                            "opset {version} is outside {}–{}",
-                            range.start(),
-                            range.end()
-                        ))
+                        Err(format!("opset {version} is outside {}–{}", range.start(), range.end()))
                     }
                 }
             };
-            checked.map_err(|e| {
-                CompressError::Recipe(format!("step {} ({}): {e}", i + 1, step.kind()))
-            })?;
+            checked.map_err(|e| CompressError::Recipe(format!("step {} ({}): {e}", i + 1, step.kind())))?;
         }
         Ok(())
     }
@@ -84,10 +77,7 @@ impl Step {
     pub fn needed_opset(&self) -> Option<(i64, &'static str)> {
         match self {
             Step::Quantize(spec) => Some(spec.needed_opset()),
-            Step::Binarize(_) => Some((
-                13,
-                "binary weights use a per-channel DequantizeLinear, which needs opset 13",
-            )),
+            Step::Binarize(_) => Some((13, "binary weights use a per-channel DequantizeLinear, which needs opset 13")),
             Step::Prune(_) | Step::Opset(_) => None,
         }
     }

@@ -58,10 +58,7 @@ impl SizeReport {
     }
 
     pub fn of_bytes(bytes: &[u8]) -> SizeReport {
-        SizeReport {
-            bytes: bytes.len(),
-            gzip_bytes: gzip_len(bytes),
-        }
+        SizeReport { bytes: bytes.len(), gzip_bytes: gzip_len(bytes) }
     }
 }
 

@@ -36,6 +36,9 @@ pub struct Edit<'a> {
     before: Vec<Node>,
     after: Vec<Node>,
     initializers: Vec<Initializer>,
+    /// Constants made earlier in the same graph, reused when equal (every Clip(0, 6) of a
+    /// MobileNet shares one min and one max instead of adding two tensors per node).
+    made: &'a mut Vec<(Tensor, String)>,
 }
 
 impl<'a> Edit<'a> {
@@ -44,6 +47,7 @@ impl<'a> Edit<'a> {
         names: &'a mut Names,
         used: &'a HashSet<String>,
         target: i64,
+        made: &'a mut Vec<(Tensor, String)>,
     ) -> Self {
         Edit {
             facts,
@@ -53,6 +57,7 @@ impl<'a> Edit<'a> {
             before: Vec::new(),
             after: Vec::new(),
             initializers: Vec::new(),
+            made,
         }
     }
 
@@ -105,9 +110,14 @@ impl<'a> Edit<'a> {
         self.names.fresh(base)
     }
 
-    /// Adds an initializer named after `base` and returns its name.
+    /// Adds an initializer named after `base` and returns its name; an equal constant made
+    /// before in the same graph is reused.
     pub fn constant(&mut self, base: &str, tensor: Tensor) -> String {
+        if let Some((_, name)) = self.made.iter().find(|(t, _)| *t == tensor) {
+            return name.clone();
+        }
         let name = self.names.fresh(base);
+        self.made.push((tensor.clone(), name.clone()));
         self.initializers
             .push(Initializer::new(name.clone(), tensor));
         name

@@ -132,6 +132,7 @@ fn convert_graph(
     report: &mut ConvertReport,
 ) -> Result<(), ConvertError> {
     let used = edit::used_values(graph);
+    let mut made = Vec::new();
     let old_nodes = std::mem::take(&mut graph.nodes);
     let mut nodes = Vec::with_capacity(old_nodes.len());
     for mut node in old_nodes {
@@ -142,7 +143,7 @@ fn convert_graph(
             nodes.push(node);
             continue;
         }
-        let mut edit = Edit::new(facts, names, &used, to);
+        let mut edit = Edit::new(facts, names, &used, to, &mut made);
         for adapter in adapters::TABLE {
             if from < adapter.opset && adapter.opset <= to && adapter.applies_to(&node.op_type) {
                 let label = node.label();

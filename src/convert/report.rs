@@ -36,12 +36,7 @@ impl ConvertReport {
         if self.from == self.to {
             return format!("ai.onnx opset {} already", self.to);
         }
-        let mut text = format!(
-            "upgraded ai.onnx {} → {} ({} nodes changed",
-            self.from,
-            self.to,
-            self.changes.len()
-        );
+        let mut text = format!("upgraded ai.onnx {} → {} ({} nodes changed", self.from, self.to, self.changes.len());
         if self.nodes_added > 0 {
             text.push_str(&format!(", {} added", self.nodes_added));
         }

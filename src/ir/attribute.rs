@@ -18,12 +18,7 @@ pub struct Attribute {
 
 impl Attribute {
     pub fn new(name: impl Into<String>, value: AttrValue) -> Self {
-        Attribute {
-            name: name.into(),
-            value,
-            doc_string: String::new(),
-            ref_attr_name: String::new(),
-        }
+        Attribute { name: name.into(), value, doc_string: String::new(), ref_attr_name: String::new() }
     }
 }
 
@@ -38,12 +33,7 @@ pub struct AttrTensor {
 
 impl AttrTensor {
     pub fn new(tensor: Tensor) -> Self {
-        AttrTensor {
-            name: String::new(),
-            tensor,
-            doc_string: String::new(),
-            metadata_props: Vec::new(),
-        }
+        AttrTensor { name: String::new(), tensor, doc_string: String::new(), metadata_props: Vec::new() }
     }
 }
 
@@ -138,11 +128,7 @@ impl Node {
         match self.attribute(name).map(|a| &a.value) {
             None => Ok(None),
             Some(AttrValue::Tensor(t)) => Ok(Some(&t.tensor)),
-            Some(other) => Err(AttrTypeError {
-                name: name.into(),
-                want: "a tensor",
-                got: other.kind(),
-            }),
+            Some(other) => Err(AttrTypeError { name: name.into(), want: "a tensor", got: other.kind() }),
         }
     }
 
@@ -151,11 +137,7 @@ impl Node {
         match self.attribute(name).map(|a| &a.value) {
             None => Ok(None),
             Some(AttrValue::Graph(g)) => Ok(Some(g.as_ref())),
-            Some(other) => Err(AttrTypeError {
-                name: name.into(),
-                want: "a graph",
-                got: other.kind(),
-            }),
+            Some(other) => Err(AttrTypeError { name: name.into(), want: "a graph", got: other.kind() }),
         }
     }
 
@@ -207,9 +189,6 @@ mod tests {
         assert_eq!(n.attr_int("missing").unwrap(), None);
         assert_eq!(n.attr_ints("pads").unwrap(), Some(vec![1, 1, 1, 1]));
         let err = n.attr_float("group").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "attribute `group` should be a float, but is int"
-        );
+        assert_eq!(err.to_string(), "attribute `group` should be a float, but is int");
     }
 }

@@ -46,10 +46,7 @@ impl Model {
     /// The opset version imported for `domain` (`""` and `"ai.onnx"` are the same domain).
     pub fn opset_version(&self, domain: &str) -> Option<i64> {
         let wanted = normalize_domain(domain);
-        self.opset_import
-            .iter()
-            .find(|o| normalize_domain(&o.domain) == wanted)
-            .map(|o| o.version)
+        self.opset_import.iter().find(|o| normalize_domain(&o.domain) == wanted).map(|o| o.version)
     }
 }
 
@@ -91,9 +88,7 @@ impl Graph {
 
     /// Graph inputs that are not also initializers: what a caller must feed.
     pub fn feed_inputs(&self) -> impl Iterator<Item = &ValueInfo> {
-        self.inputs
-            .iter()
-            .filter(|v| self.initializer(&v.name).is_none())
+        self.inputs.iter().filter(|v| self.initializer(&v.name).is_none())
     }
 }
 
@@ -108,12 +103,7 @@ pub struct Initializer {
 
 impl Initializer {
     pub fn new(name: impl Into<String>, tensor: Tensor) -> Self {
-        Initializer {
-            name: name.into(),
-            tensor,
-            doc_string: String::new(),
-            metadata_props: Vec::new(),
-        }
+        Initializer { name: name.into(), tensor, doc_string: String::new(), metadata_props: Vec::new() }
     }
 }
 
@@ -151,10 +141,7 @@ impl Node {
 
     /// The `i`-th input name if present and not omitted.
     pub fn input(&self, i: usize) -> Option<&str> {
-        self.inputs
-            .get(i)
-            .map(String::as_str)
-            .filter(|s| !s.is_empty())
+        self.inputs.get(i).map(String::as_str).filter(|s| !s.is_empty())
     }
 
     /// A label for messages: the node name, or its op type and first output when unnamed.
@@ -162,11 +149,7 @@ impl Node {
         if !self.name.is_empty() {
             self.name.clone()
         } else {
-            format!(
-                "{} → {}",
-                self.op_type,
-                self.outputs.first().map(String::as_str).unwrap_or("?")
-            )
+            format!("{} → {}", self.op_type, self.outputs.first().map(String::as_str).unwrap_or("?"))
         }
     }
 }
@@ -185,11 +168,7 @@ impl ValueInfo {
     pub fn tensor(name: impl Into<String>, elem_type: i32, shape: Option<Vec<Dim>>) -> Self {
         ValueInfo {
             name: name.into(),
-            ty: Some(TypeInfo::Tensor {
-                elem_type,
-                shape,
-                denotation: String::new(),
-            }),
+            ty: Some(TypeInfo::Tensor { elem_type, shape, denotation: String::new() }),
             ..ValueInfo::default()
         }
     }
@@ -197,9 +176,7 @@ impl ValueInfo {
     /// Element type and shape if this is a tensor value.
     pub fn tensor_type(&self) -> Option<(i32, Option<&[Dim]>)> {
         match &self.ty {
-            Some(TypeInfo::Tensor {
-                elem_type, shape, ..
-            }) => Some((*elem_type, shape.as_deref())),
+            Some(TypeInfo::Tensor { elem_type, shape, .. }) => Some((*elem_type, shape.as_deref())),
             _ => None,
         }
     }
@@ -236,16 +213,10 @@ pub enum DimValue {
 
 impl Dim {
     pub fn known(v: i64) -> Self {
-        Dim {
-            value: DimValue::Known(v),
-            denotation: String::new(),
-        }
+        Dim { value: DimValue::Known(v), denotation: String::new() }
     }
     pub fn symbol(s: impl Into<String>) -> Self {
-        Dim {
-            value: DimValue::Symbol(s.into()),
-            denotation: String::new(),
-        }
+        Dim { value: DimValue::Symbol(s.into()), denotation: String::new() }
     }
 }
 

@@ -10,13 +10,13 @@ pub mod names;
 pub mod rewrite;
 pub mod tensor;
 
+pub use names::{DuplicateName, Names, duplicate_names};
 pub use attribute::{AttrTensor, AttrTypeError, AttrValue, Attribute};
 pub use dtype::DType;
 pub use graph::{
-    Dim, DimValue, Graph, Initializer, MetadataProp, Model, Node, OpaqueProto, OpsetImport,
-    TypeInfo, ValueInfo, format_shape, normalize_domain,
+    Dim, DimValue, Graph, Initializer, MetadataProp, Model, Node, OpaqueProto, OpsetImport, TypeInfo, ValueInfo,
+    format_shape, normalize_domain,
 };
-pub use names::{DuplicateName, Names, duplicate_names};
 pub use tensor::{Bytes, Element, OpaqueTensor, Tensor, TensorError, checked_numel};
 pub mod topo;
 pub use topo::{TopoError, free_variables, node_reads, topological_order};

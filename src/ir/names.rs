@@ -33,10 +33,7 @@ impl Names {
     pub fn of_graph(graph: &Graph) -> Names {
         let mut taken = HashSet::new();
         collect(graph, &mut taken);
-        Names {
-            taken,
-            next_suffix: HashMap::new(),
-        }
+        Names { taken, next_suffix: HashMap::new() }
     }
 
     /// A name that starts with `base` and is used nowhere in the model, reserved from now on.
@@ -86,10 +83,7 @@ fn compact(base: &str) -> String {
     }
     let mut start = None;
     for (i, c) in base.char_indices() {
-        if matches!(c, '/' | ';' | ':')
-            && base[i + 1..].chars().count() <= SHORT_NAME
-            && i + 1 < base.len()
-        {
+        if matches!(c, '/' | ';' | ':') && base[i + 1..].chars().count() <= SHORT_NAME && i + 1 < base.len() {
             start = Some(i + 1);
             break;
         }
@@ -141,10 +135,7 @@ fn check_graph(g: &Graph, defined: &mut HashSet<String>, out: &mut Vec<Duplicate
     let mut node_names = HashSet::new();
     let define = |name: &str, defined: &mut HashSet<String>, out: &mut Vec<DuplicateName>| {
         if !name.is_empty() && !defined.insert(name.to_string()) {
-            out.push(DuplicateName {
-                name: name.to_string(),
-                what: "value",
-            });
+            out.push(DuplicateName { name: name.to_string(), what: "value" });
         }
     };
     // Initializers that are also declared inputs (IR < 4 style) are one value.
@@ -159,10 +150,7 @@ fn check_graph(g: &Graph, defined: &mut HashSet<String>, out: &mut Vec<Duplicate
     }
     for node in &g.nodes {
         if !node.name.is_empty() && !node_names.insert(node.name.as_str()) {
-            out.push(DuplicateName {
-                name: node.name.clone(),
-                what: "node",
-            });
+            out.push(DuplicateName { name: node.name.clone(), what: "node" });
         }
         for output in &node.outputs {
             define(output, defined, out);
@@ -180,10 +168,7 @@ mod tests {
     use crate::ir::{AttrValue, Node, ValueInfo};
 
     fn value(name: &str) -> ValueInfo {
-        ValueInfo {
-            name: name.into(),
-            ..Default::default()
-        }
+        ValueInfo { name: name.into(), ..Default::default() }
     }
 
     fn model_with_body() -> Model {
@@ -200,10 +185,7 @@ mod tests {
         g.inputs = vec![value("x"), value("cond")];
         g.outputs = vec![value("y")];
         g.nodes.push(if_node);
-        Model {
-            graph: g,
-            ..Model::default()
-        }
+        Model { graph: g, ..Model::default() }
     }
 
     #[test]
@@ -211,14 +193,8 @@ mod tests {
         let mut names = Names::of_model(&model_with_body());
         let a = names.fresh("w_DequantizeLinear");
         let b = names.fresh("w_DequantizeLinear");
-        assert_eq!(
-            a, "w_DequantizeLinear_1",
-            "the name inside the subgraph counts"
-        );
-        assert_eq!(
-            b, "w_DequantizeLinear_2",
-            "a name handed out is taken even if no node uses it yet"
-        );
+        assert_eq!(a, "w_DequantizeLinear_1", "the name inside the subgraph counts");
+        assert_eq!(b, "w_DequantizeLinear_2", "a name handed out is taken even if no node uses it yet");
         assert_eq!(names.fresh("new"), "new");
         assert_eq!(names.fresh("new"), "new_1");
         assert_eq!(names.fresh(""), "pare");
@@ -227,25 +203,13 @@ mod tests {
     #[test]
     fn long_scope_paths_are_cut_to_their_last_segments() {
         let mut names = Names::default();
-        let long =
-            "model_1/cq_t2010v2_1/conv1d_1;model_1/cq_t2010v2_1/conv1d_1/BiasAdd_dequantized";
+        let long = "model_1/cq_t2010v2_1/conv1d_1;model_1/cq_t2010v2_1/conv1d_1/BiasAdd_dequantized";
         assert_eq!(names.fresh(long), "conv1d_1/BiasAdd_dequantized");
-        assert_eq!(
-            names.fresh(long),
-            "conv1d_1/BiasAdd_dequantized_1",
-            "still unique"
-        );
+        assert_eq!(names.fresh(long), "conv1d_1/BiasAdd_dequantized_1", "still unique");
         let no_separator = "x".repeat(60) + "_scale";
         assert_eq!(names.fresh(&no_separator).chars().count(), 40);
-        assert!(
-            names.fresh(&no_separator).ends_with("_scale_1"),
-            "the second one gets a suffix"
-        );
-        assert_eq!(
-            names.fresh("short/name_scale"),
-            "short/name_scale",
-            "short names are kept as they are"
-        );
+        assert!(names.fresh(&no_separator).ends_with("_scale_1"), "the second one gets a suffix");
+        assert_eq!(names.fresh("short/name_scale"), "short/name_scale", "short names are kept as they are");
         let unicode = "é".repeat(50);
         assert_eq!(names.fresh(&unicode), "é".repeat(40));
     }
@@ -266,18 +230,10 @@ mod tests {
         // The same node name and output name in the two sibling branches is fine.
         assert_eq!(duplicate_names(&m), vec![]);
         let mut m2 = model_with_body();
-        m2.graph
-            .nodes
-            .insert(0, Node::new("Relu", &["x"], &["inner_out"]));
+        m2.graph.nodes.insert(0, Node::new("Relu", &["x"], &["inner_out"]));
         assert_eq!(
             duplicate_names(&m2),
-            vec![
-                DuplicateName {
-                    name: "inner_out".into(),
-                    what: "value"
-                };
-                2
-            ],
+            vec![DuplicateName { name: "inner_out".into(), what: "value" }; 2],
             "each branch redefines the outer value"
         );
 
@@ -287,9 +243,6 @@ mod tests {
         let mut b = Node::new("Relu", &["x"], &["b"]);
         b.name = "same".into();
         m.graph.nodes.extend([a, b]);
-        assert!(duplicate_names(&m).contains(&DuplicateName {
-            name: "same".into(),
-            what: "node"
-        }));
+        assert!(duplicate_names(&m).contains(&DuplicateName { name: "same".into(), what: "node" }));
     }
 }

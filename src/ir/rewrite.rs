@@ -13,19 +13,12 @@ use super::topo::{free_variables, node_reads};
 impl Graph {
     /// Index of the node producing `value`, if a node does.
     pub fn producer(&self, value: &str) -> Option<usize> {
-        self.nodes
-            .iter()
-            .position(|n| n.outputs.iter().any(|o| o == value))
+        self.nodes.iter().position(|n| n.outputs.iter().any(|o| o == value))
     }
 
     /// Indices of nodes that read `value`, directly or from inside one of their subgraphs.
     pub fn consumers(&self, value: &str) -> Vec<usize> {
-        self.nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| node_reads(n).iter().any(|r| r == value))
-            .map(|(i, _)| i)
-            .collect()
+        self.nodes.iter().enumerate().filter(|(_, n)| node_reads(n).iter().any(|r| r == value)).map(|(i, _)| i).collect()
     }
 
     /// True if `value` is a graph output.
@@ -54,9 +47,7 @@ impl Graph {
 
     /// Replaces the node at `index`, returning the old one.
     pub fn replace_node(&mut self, index: usize, node: Node) -> Option<Node> {
-        self.nodes
-            .get_mut(index)
-            .map(|slot| std::mem::replace(slot, node))
+        self.nodes.get_mut(index).map(|slot| std::mem::replace(slot, node))
     }
 
     /// Makes every reader of `old` read `new` instead (node inputs, subgraph references and
@@ -113,11 +104,7 @@ impl Graph {
                 needed.extend(node_reads(n));
             }
             let before = self.nodes.len();
-            self.nodes.retain(|n| {
-                n.outputs
-                    .iter()
-                    .any(|o| !o.is_empty() && needed.contains(o))
-            });
+            self.nodes.retain(|n| n.outputs.iter().any(|o| !o.is_empty() && needed.contains(o)));
             let gone = before - self.nodes.len();
             removed_nodes += gone;
             if gone == 0 {
@@ -130,11 +117,8 @@ impl Graph {
         }
         let declared_inputs: HashSet<&str> = self.inputs.iter().map(|i| i.name.as_str()).collect();
         let before = self.initializers.len();
-        let keep: Vec<bool> = self
-            .initializers
-            .iter()
-            .map(|i| needed.contains(&i.name) || declared_inputs.contains(i.name.as_str()))
-            .collect();
+        let keep: Vec<bool> =
+            self.initializers.iter().map(|i| needed.contains(&i.name) || declared_inputs.contains(i.name.as_str())).collect();
         let mut keep = keep.into_iter();
         self.initializers.retain(|_| keep.next().unwrap_or(true));
         (removed_nodes, before - self.initializers.len())
@@ -164,10 +148,7 @@ mod tests {
     use crate::ir::{AttrValue, Initializer, Tensor, ValueInfo};
 
     fn value(name: &str) -> ValueInfo {
-        ValueInfo {
-            name: name.into(),
-            ..Default::default()
-        }
+        ValueInfo { name: name.into(), ..Default::default() }
     }
 
     /// x → Relu → a → Neg → y, with an If whose branch reads `a` from outside.
@@ -189,8 +170,7 @@ mod tests {
         g.nodes.push(Node::new("Relu", &["x"], &["a"]));
         g.nodes.push(Node::new("Neg", &["a"], &["y"]));
         g.nodes.push(if_node);
-        g.initializers
-            .push(Initializer::new("unused_weight", Tensor::scalar(1.0f32)));
+        g.initializers.push(Initializer::new("unused_weight", Tensor::scalar(1.0f32)));
         g
     }
 
@@ -209,16 +189,8 @@ mod tests {
         assert_eq!(g.nodes[0].outputs, vec!["activation"]);
         assert_eq!(g.nodes[1].inputs, vec!["activation"]);
         let subs = g.nodes[2].subgraphs();
-        assert_eq!(
-            subs[0].nodes[0].inputs,
-            vec!["activation"],
-            "then-branch reads the outer value"
-        );
-        assert_eq!(
-            subs[1].nodes[1].inputs,
-            vec!["a"],
-            "else-branch defines its own `a`"
-        );
+        assert_eq!(subs[0].nodes[0].inputs, vec!["activation"], "then-branch reads the outer value");
+        assert_eq!(subs[1].nodes[1].inputs, vec!["a"], "else-branch defines its own `a`");
     }
 
     #[test]

@@ -144,11 +144,7 @@ impl_element!(Bytes, String);
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TensorError {
     #[error("shape {shape:?} holds {expected} elements but {got} were given")]
-    ElementCount {
-        shape: Vec<usize>,
-        expected: usize,
-        got: usize,
-    },
+    ElementCount { shape: Vec<usize>, expected: usize, got: usize },
     #[error("expected a {want} tensor, got {got}")]
     DType { want: String, got: String },
     #[error("shape {0:?} is too large")]
@@ -170,11 +166,7 @@ impl Tensor {
     pub fn from_vec<T: Element>(shape: &[usize], data: Vec<T>) -> Result<Tensor, TensorError> {
         let expected = checked_numel(shape)?;
         if expected != data.len() {
-            return Err(TensorError::ElementCount {
-                shape: shape.to_vec(),
-                expected,
-                got: data.len(),
-            });
+            return Err(TensorError::ElementCount { shape: shape.to_vec(), expected, got: data.len() });
         }
         ArrayD::from_shape_vec(IxDyn(shape), data)
             .map(T::wrap)
@@ -230,11 +222,7 @@ impl Tensor {
     pub fn shape(&self) -> Vec<usize> {
         match self {
             Tensor::String(a) => a.shape().to_vec(),
-            Tensor::Opaque(o) => o
-                .dims
-                .iter()
-                .map(|&d| usize::try_from(d).unwrap_or(0))
-                .collect(),
+            Tensor::Opaque(o) => o.dims.iter().map(|&d| usize::try_from(d).unwrap_or(0)).collect(),
             t => dispatch_tensor!(t, a => a.shape().to_vec(), _ => Vec::new()),
         }
     }
@@ -263,18 +251,12 @@ impl Tensor {
 
     /// Borrows the array if the tensor has element type `T`.
     pub fn as_array<T: Element>(&self) -> Result<&ArrayD<T>, TensorError> {
-        T::view(self).ok_or_else(|| TensorError::DType {
-            want: T::DTYPE.name().into(),
-            got: self.type_name(),
-        })
+        T::view(self).ok_or_else(|| TensorError::DType { want: T::DTYPE.name().into(), got: self.type_name() })
     }
 
     /// Takes the array if the tensor has element type `T`.
     pub fn into_array<T: Element>(self) -> Result<ArrayD<T>, TensorError> {
-        T::unwrap(self).map_err(|t| TensorError::DType {
-            want: T::DTYPE.name().into(),
-            got: t.type_name(),
-        })
+        T::unwrap(self).map_err(|t| TensorError::DType { want: T::DTYPE.name().into(), got: t.type_name() })
     }
 
     /// Values of an integer tensor as i64 (for shape-like inputs: axes, pads, sizes…).
@@ -288,12 +270,7 @@ impl Tensor {
             Tensor::U16(a) => a.iter().map(|&v| i64::from(v)).collect(),
             Tensor::U32(a) => a.iter().map(|&v| i64::from(v)).collect(),
             Tensor::U64(a) => a.iter().map(|&v| v as i64).collect(),
-            other => {
-                return Err(TensorError::DType {
-                    want: "an integer type".into(),
-                    got: other.type_name(),
-                });
-            }
+            other => return Err(TensorError::DType { want: "an integer type".into(), got: other.type_name() }),
         })
     }
 
@@ -306,10 +283,7 @@ impl Tensor {
             Tensor::BF16(a) => a.iter().map(|&v| f64::from(v)).collect(),
             Tensor::Bool(a) => a.iter().map(|&v| if v { 1.0 } else { 0.0 }).collect(),
             Tensor::String(_) | Tensor::Opaque(_) => {
-                return Err(TensorError::DType {
-                    want: "a numeric type".into(),
-                    got: self.type_name(),
-                });
+                return Err(TensorError::DType { want: "a numeric type".into(), got: self.type_name() });
             }
             int => int.to_i64_vec()?.into_iter().map(|v| v as f64).collect(),
         })
@@ -319,19 +293,13 @@ impl Tensor {
 /// Most elements one tensor may hold. 64-bit targets: 2^40 (no 24 GiB machine holds that many).
 /// 32-bit targets (wasm32): what the address space can hold at 16 bytes an element, so a buffer of
 /// any checked size never overflows `isize` (which would panic instead of erroring).
-pub const MAX_ELEMENTS: usize = if usize::BITS > 40 {
-    1 << 40
-} else {
-    isize::MAX as usize / 16
-};
+pub const MAX_ELEMENTS: usize = if usize::BITS > 40 { 1 << 40 } else { isize::MAX as usize / 16 };
 
 /// Product of dims, refusing overflow and anything above [`MAX_ELEMENTS`].
 pub fn checked_numel(shape: &[usize]) -> Result<usize, TensorError> {
     let mut n: usize = 1;
     for &d in shape {
-        n = n
-            .checked_mul(d)
-            .ok_or_else(|| TensorError::TooLarge(shape.to_vec()))?;
+        n = n.checked_mul(d).ok_or_else(|| TensorError::TooLarge(shape.to_vec()))?;
     }
     if n > MAX_ELEMENTS {
         return Err(TensorError::TooLarge(shape.to_vec()));
@@ -347,26 +315,13 @@ mod tests {
     fn from_vec_checks_the_element_count() {
         assert!(Tensor::from_vec(&[2, 3], vec![0f32; 6]).is_ok());
         let err = Tensor::from_vec(&[2, 3], vec![0f32; 5]).unwrap_err();
-        assert_eq!(
-            err,
-            TensorError::ElementCount {
-                shape: vec![2, 3],
-                expected: 6,
-                got: 5
-            }
-        );
+        assert_eq!(err, TensorError::ElementCount { shape: vec![2, 3], expected: 6, got: 5 });
     }
 
     #[test]
     fn overflowing_shapes_are_refused() {
-        assert!(matches!(
-            Tensor::zeros::<f32>(&[usize::MAX, 2]),
-            Err(TensorError::TooLarge(_))
-        ));
-        assert!(matches!(
-            Tensor::zeros::<u8>(&[1 << 21, 1 << 21]),
-            Err(TensorError::TooLarge(_))
-        ));
+        assert!(matches!(Tensor::zeros::<f32>(&[usize::MAX, 2]), Err(TensorError::TooLarge(_))));
+        assert!(matches!(Tensor::zeros::<u8>(&[1 << 21, 1 << 21]), Err(TensorError::TooLarge(_))));
     }
 
     #[test]

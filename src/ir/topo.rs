@@ -13,11 +13,7 @@ pub enum TopoError {
     #[error("the graph has a cycle through node(s) {0:?}")]
     Cycle(Vec<String>),
     #[error("value `{value}` is produced by two nodes: {first} and {second}")]
-    DuplicateProducer {
-        value: String,
-        first: String,
-        second: String,
-    },
+    DuplicateProducer { value: String, first: String, second: String },
 }
 
 /// Names a graph reads but does not define (inputs, initializers, node outputs), including
@@ -49,12 +45,7 @@ pub fn free_variables(graph: &Graph) -> Vec<String> {
 
 /// Everything a node reads: its explicit inputs and its subgraphs' free variables.
 pub fn node_reads(node: &Node) -> Vec<String> {
-    let mut reads: Vec<String> = node
-        .inputs
-        .iter()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect();
+    let mut reads: Vec<String> = node.inputs.iter().filter(|s| !s.is_empty()).cloned().collect();
     for g in node.subgraphs() {
         for v in free_variables(g) {
             if !reads.contains(&v) {
@@ -86,10 +77,7 @@ pub fn topological_order(graph: &Graph) -> Result<Vec<usize>, TopoError> {
     let mut pending = vec![0usize; count];
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); count];
     for (i, n) in graph.nodes.iter().enumerate() {
-        let mut deps: Vec<usize> = node_reads(n)
-            .iter()
-            .filter_map(|r| producer.get(r.as_str()).copied())
-            .collect();
+        let mut deps: Vec<usize> = node_reads(n).iter().filter_map(|r| producer.get(r.as_str()).copied()).collect();
         deps.sort_unstable();
         deps.dedup();
         pending[i] = deps.len();
@@ -98,10 +86,8 @@ pub fn topological_order(graph: &Graph) -> Result<Vec<usize>, TopoError> {
         }
     }
     // A min-heap on the index keeps file order among ready nodes.
-    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..count)
-        .filter(|&i| pending[i] == 0)
-        .map(std::cmp::Reverse)
-        .collect();
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> =
+        (0..count).filter(|&i| pending[i] == 0).map(std::cmp::Reverse).collect();
     let mut order = Vec::with_capacity(count);
     while let Some(std::cmp::Reverse(i)) = ready.pop() {
         order.push(i);
@@ -113,11 +99,7 @@ pub fn topological_order(graph: &Graph) -> Result<Vec<usize>, TopoError> {
         }
     }
     if order.len() != count {
-        let stuck = (0..count)
-            .filter(|i| pending[*i] > 0)
-            .map(|i| graph.nodes[i].label())
-            .take(8)
-            .collect();
+        let stuck = (0..count).filter(|i| pending[*i] > 0).map(|i| graph.nodes[i].label()).take(8).collect();
         return Err(TopoError::Cycle(stuck));
     }
     Ok(order)
@@ -131,10 +113,7 @@ mod tests {
     #[test]
     fn out_of_order_nodes_are_sorted_and_cycles_reported() {
         let mut g = Graph::default();
-        g.inputs.push(ValueInfo {
-            name: "x".into(),
-            ..Default::default()
-        });
+        g.inputs.push(ValueInfo { name: "x".into(), ..Default::default() });
         g.nodes.push(Node::new("Relu", &["a"], &["b"]));
         g.nodes.push(Node::new("Neg", &["x"], &["a"]));
         assert_eq!(topological_order(&g).unwrap(), vec![1, 0]);
@@ -146,10 +125,7 @@ mod tests {
     fn subgraph_reads_count_as_dependencies() {
         let mut body = Graph::default();
         body.nodes.push(Node::new("Identity", &["outer"], &["y"]));
-        body.outputs.push(ValueInfo {
-            name: "y".into(),
-            ..Default::default()
-        });
+        body.outputs.push(ValueInfo { name: "y".into(), ..Default::default() });
         assert_eq!(free_variables(&body), vec!["outer".to_string()]);
 
         let mut g = Graph::default();

@@ -112,10 +112,7 @@ pub(crate) fn gemm_blocked<L: Layout>(
                 Some(block) => block,
                 None => {
                     if b_buf.is_empty() {
-                        b_buf = vec![
-                            L::B::default();
-                            L::b_panel_len(kc_max) * L::NC.min(n).div_ceil(L::NR)
-                        ];
+                        b_buf = vec![L::B::default(); L::b_panel_len(kc_max) * L::NC.min(n).div_ceil(L::NR)];
                     }
                     b.pack(jc, nc, pc, kc, &mut b_buf);
                     &b_buf
@@ -127,35 +124,18 @@ pub(crate) fn gemm_blocked<L: Layout>(
                     Some(block) => block,
                     None => {
                         if a_buf.is_empty() {
-                            a_buf = vec![
-                                L::A::default();
-                                L::a_panel_len(kc_max) * L::MC.min(m).div_ceil(L::MR)
-                            ];
+                            a_buf = vec![L::A::default(); L::a_panel_len(kc_max) * L::MC.min(m).div_ceil(L::MR)];
                         }
                         a.pack(ic, mc, pc, kc, &mut a_buf);
                         &a_buf
                     }
                 };
-                for (q, b_panel) in b_block
-                    .chunks_exact(b_len)
-                    .take(nc.div_ceil(L::NR))
-                    .enumerate()
-                {
+                for (q, b_panel) in b_block.chunks_exact(b_len).take(nc.div_ceil(L::NR)).enumerate() {
                     let col0 = jc + q * L::NR;
                     let cols = L::NR.min(n - col0);
-                    for (r, a_panel) in a_block
-                        .chunks_exact(a_len)
-                        .take(mc.div_ceil(L::MR))
-                        .enumerate()
-                    {
+                    for (r, a_panel) in a_block.chunks_exact(a_len).take(mc.div_ceil(L::MR)).enumerate() {
                         let row0 = ic + r * L::MR;
-                        let spot = TileSpot {
-                            row0,
-                            col0,
-                            rows: L::MR.min(m - row0),
-                            cols,
-                            first_k: pc == 0,
-                        };
+                        let spot = TileSpot { row0, col0, rows: L::MR.min(m - row0), cols, first_k: pc == 0 };
                         store(&spot, &tile(a_panel, b_panel));
                     }
                 }

@@ -11,10 +11,7 @@
 
 use crate::kernels::driver::{Layout, TileRows, gemm_blocked};
 use crate::kernels::pack;
-use crate::kernels::types::{
-    F32Operand, GemmShapeError, Int8Operand, MatRef, Operand, PackedBits, PackedF32, PackedSide,
-    check_int8_gemm, check_len,
-};
+use crate::kernels::types::{F32Operand, GemmShapeError, Int8Operand, MatRef, Operand, PackedBits, PackedF32, PackedSide, check_int8_gemm, check_len};
 
 // ------------------------------------------------------------------------------------ f32 6×8
 
@@ -62,28 +59,14 @@ pub(crate) fn gemm_f32_6x8(
     tile: impl Fn(&[f32], &[f32]) -> [[f32; 8]; 6],
 ) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    assert!(
-        b.rows() == k,
-        "gemm: inner dimensions differ ({} vs {})",
-        k,
-        b.rows()
-    );
+    assert!(b.rows() == k, "gemm: inner dimensions differ ({} vs {})", k, b.rows());
     for (operand, side) in [(&a, PackedSide::A), (&b, PackedSide::B)] {
         match operand {
-            F32Operand::Mat(mat) => {
-                assert!(mat.fits(), "gemm: operand strides run past their slices")
-            }
-            F32Operand::Packed(p) => assert!(
-                p.side == side,
-                "gemm: operand packed as {:?} used as {side:?}",
-                p.side
-            ),
+            F32Operand::Mat(mat) => assert!(mat.fits(), "gemm: operand strides run past their slices"),
+            F32Operand::Packed(p) => assert!(p.side == side, "gemm: operand packed as {:?} used as {side:?}", p.side),
         }
     }
-    assert!(
-        m == 0 || n == 0 || (ldc >= n && (m - 1) * ldc + n <= c.len()),
-        "gemm: C is too small"
-    );
+    assert!(m == 0 || n == 0 || (ldc >= n && (m - 1) * ldc + n <= c.len()), "gemm: C is too small");
     if m == 0 || n == 0 {
         return;
     }
@@ -154,10 +137,7 @@ fn gemv(alpha: f32, x: MatRef<f32>, mat: MatRef<f32>, out: &mut [f32], out_strid
     } else {
         let mut column = vec![0f32; k];
         for j in 0..n {
-            column
-                .iter_mut()
-                .enumerate()
-                .for_each(|(p, v)| *v = mat.at(p, j));
+            column.iter_mut().enumerate().for_each(|(p, v)| *v = mat.at(p, j));
             out[j * out_stride] += alpha * dot(&x_row, &column);
         }
     }
@@ -168,23 +148,13 @@ fn dot(x: &[f32], y: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let xc = x.chunks_exact(8);
     let yc = y.chunks_exact(8);
-    let tail: f32 = xc
-        .remainder()
-        .iter()
-        .zip(yc.remainder())
-        .map(|(a, b)| a * b)
-        .sum();
+    let tail: f32 = xc.remainder().iter().zip(yc.remainder()).map(|(a, b)| a * b).sum();
     for (a, b) in xc.zip(yc) {
         for l in 0..8 {
             lanes[l] += a[l] * b[l];
         }
     }
-    let pairs = [
-        lanes[0] + lanes[4],
-        lanes[1] + lanes[5],
-        lanes[2] + lanes[6],
-        lanes[3] + lanes[7],
-    ];
+    let pairs = [lanes[0] + lanes[4], lanes[1] + lanes[5], lanes[2] + lanes[6], lanes[3] + lanes[7]];
     (pairs[0] + pairs[2]) + (pairs[1] + pairs[3]) + tail
 }
 
@@ -227,20 +197,13 @@ pub(crate) fn gemm_i8_4x16c2<A: Int8Operand, B: Int8Operand>(
     }
     let rows = pack::i8_c2::RowPairs::<A, 4> { a, k };
     let cols = pack::i8_c2::ColumnPairs::<B, 16> { b, n, k };
-    gemm_blocked::<I8x4x16c2>(m, n, k, &rows, &cols, tile, |spot, acc| {
-        store_wrapping(c, n, spot, acc)
-    });
+    gemm_blocked::<I8x4x16c2>(m, n, k, &rows, &cols, tile, |spot, acc| store_wrapping(c, n, spot, acc));
     Ok(())
 }
 
 /// Puts an integer tile into C (`n` columns): written on the first K block, added (wrapping)
 /// on the others.
-fn store_wrapping(
-    c: &mut [i32],
-    n: usize,
-    spot: &crate::kernels::driver::TileSpot,
-    acc: &impl TileRows<i32>,
-) {
+fn store_wrapping(c: &mut [i32], n: usize, spot: &crate::kernels::driver::TileSpot, acc: &impl TileRows<i32>) {
     for i in 0..spot.rows {
         let start = (spot.row0 + i) * n + spot.col0;
         let row = &mut c[start..start + spot.cols];
@@ -293,9 +256,7 @@ pub(crate) fn gemm_i8_4x8c4_split<A: Int8Operand, B: Int8Operand>(
     }
     let rows = pack::i8_c4_split::RowQuads::<A, 4> { a, k };
     let cols = pack::i8_c4_split::ColumnSplitQuads::<B, 8> { b, n };
-    gemm_blocked::<I8x4x8c4Split>(m, n, k, &rows, &cols, tile, |spot, acc| {
-        store_wrapping(c, n, spot, acc)
-    });
+    gemm_blocked::<I8x4x8c4Split>(m, n, k, &rows, &cols, tile, |spot, acc| store_wrapping(c, n, spot, acc));
     pack::i8_c4_split::correct_zero_points(m, n, k, &a, &b, c);
     Ok(())
 }
@@ -304,31 +265,15 @@ pub(crate) fn gemm_i8_4x8c4_split<A: Int8Operand, B: Int8Operand>(
 
 /// Checks that A (`m` rows) and B (`n` columns) share K and that C holds `m×n` dots, and
 /// returns `(m, n)`.
-fn check_binary(
-    a: &PackedBits,
-    b: &PackedBits,
-    c: &[i32],
-) -> Result<(usize, usize), GemmShapeError> {
+fn check_binary(a: &PackedBits, b: &PackedBits, c: &[i32]) -> Result<(usize, usize), GemmShapeError> {
     if a.k != b.k || a.words_per_row != b.words_per_row {
-        return Err(GemmShapeError {
-            what: "b (its K must equal a's)",
-            needed: a.k,
-            got: b.k,
-        });
+        return Err(GemmShapeError { what: "b (its K must equal a's)", needed: a.k, got: b.k });
     }
     if i32::try_from(a.k).is_err() {
-        return Err(GemmShapeError {
-            what: "k (a dot product must fit in i32)",
-            needed: i32::MAX as usize,
-            got: a.k,
-        });
+        return Err(GemmShapeError { what: "k (a dot product must fit in i32)", needed: i32::MAX as usize, got: a.k });
     }
     if a.words_per_row != PackedBits::words_for(a.k) {
-        return Err(GemmShapeError {
-            what: "a (words per row)",
-            needed: PackedBits::words_for(a.k),
-            got: a.words_per_row,
-        });
+        return Err(GemmShapeError { what: "a (words per row)", needed: PackedBits::words_for(a.k), got: a.words_per_row });
     }
     for (what, p) in [("a", a), ("b", b)] {
         check_len(what, p.words.len(), p.rows.checked_mul(p.words_per_row))?;

@@ -52,8 +52,7 @@
 use std::ops::{AddAssign, Mul};
 
 use types::{
-    F32Operand, GemmShapeError, Int8Operand, Int8Output, MacElement, MatRef, Operand, PackedBits,
-    PackedF32, PackedSide, SignBit, Window,
+    F32Operand, GemmShapeError, Int8Operand, Int8Output, MacElement, MatRef, Operand, PackedBits, PackedF32, PackedSide, SignBit, Window,
 };
 
 mod driver;
@@ -79,15 +78,11 @@ use scalar::requantize_q8_scalar::{requantize_channel_q8_scalar, requantize_row_
 use scalar::sigmoid_f32_scalar::sigmoid_f32_scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use simd128::{
-    dwconv_f32_simd128::dwconv_f32_simd128, gemm_binary_2x4_simd128::gemm_binary_2x4_simd128,
-    requantize_q8_simd128::requantize_channel_q8_simd128,
+    dwconv_f32_simd128::dwconv_f32_simd128, gemm_binary_2x4_simd128::gemm_binary_2x4_simd128, requantize_q8_simd128::requantize_channel_q8_simd128,
     requantize_q8_simd128::requantize_row_q8_simd128, sigmoid_f32_simd128::sigmoid_f32_simd128,
 };
 #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-use simd128::{
-    gemm_f32_6x8_relaxed::gemm_f32_6x8_relaxed,
-    gemm_i8_4x8c4_split_relaxed::gemm_i8_4x8c4_split_relaxed,
-};
+use simd128::{gemm_f32_6x8_relaxed::gemm_f32_6x8_relaxed, gemm_i8_4x8c4_split_relaxed::gemm_i8_4x8c4_split_relaxed};
 
 /// Picks the twin of this build: `simd!(simd128_expr, scalar_expr)`.
 macro_rules! simd {
@@ -118,21 +113,11 @@ pub fn gemm_f32(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [
 /// [`pack_f32_b`]): the same result, bit for bit, without packing them again. Panics as
 /// [`gemm_f32`] does, and if a packed operand was packed as the other side.
 #[inline]
-pub fn gemm_f32_operands(
-    alpha: f32,
-    a: F32Operand,
-    b: F32Operand,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-) {
+pub fn gemm_f32_operands(alpha: f32, a: F32Operand, b: F32Operand, beta: f32, c: &mut [f32], ldc: usize) {
     #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
     return gemm_f32_6x8_relaxed(alpha, a, b, beta, c, ldc);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
-    simd!(
-        simd128::gemm_f32_6x8_simd128::gemm_f32_6x8_simd128(alpha, a, b, beta, c, ldc),
-        gemm_f32_6x8_scalar(alpha, a, b, beta, c, ldc)
-    )
+    simd!(simd128::gemm_f32_6x8_simd128::gemm_f32_6x8_simd128(alpha, a, b, beta, c, ldc), gemm_f32_6x8_scalar(alpha, a, b, beta, c, ldc))
 }
 
 /// `a` (the `m×k` left operand) packed once for [`gemm_f32_operands`] (weights of Conv).
@@ -148,14 +133,7 @@ pub fn pack_f32_b(b: MatRef<f32>) -> PackedF32 {
 
 /// [`gemm_f32`]'s contract for f64 and the integer MatMul/Gemm types (integers wrap).
 #[inline]
-pub fn gemm_generic<T: MacElement + num_traits::Num>(
-    alpha: T,
-    a: MatRef<T>,
-    b: MatRef<T>,
-    beta: T,
-    c: &mut [T],
-    ldc: usize,
-) {
+pub fn gemm_generic<T: MacElement + num_traits::Num>(alpha: T, a: MatRef<T>, b: MatRef<T>, beta: T, c: &mut [T], ldc: usize) {
     gemm_generic_scalar(alpha, a, b, beta, c, ldc);
 }
 
@@ -174,37 +152,23 @@ pub fn gemm_i8<A: Int8Operand, B: Int8Operand>(
     #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
     return gemm_i8_4x8c4_split_relaxed(m, n, k, a, b, c);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
-    simd!(
-        simd128::gemm_i8_4x16c2_simd128::gemm_i8_4x16c2_simd128(m, n, k, a, b, c),
-        gemm_i8_4x16c2_scalar(m, n, k, a, b, c)
-    )
+    simd!(simd128::gemm_i8_4x16c2_simd128::gemm_i8_4x16c2_simd128(m, n, k, a, b, c), gemm_i8_4x16c2_scalar(m, n, k, a, b, c))
 }
 
 /// ±1 GEMM on sign bits: `c[i·n + j] = Σ_p a(i,p)·b(p,j)` for `a` of m rows and `b` of n
 /// columns with the same K (packed by [`pack_bits_rows`] / [`pack_bits_columns`]).
 #[inline]
 pub fn gemm_binary(a: &PackedBits, b: &PackedBits, c: &mut [i32]) -> Result<(), GemmShapeError> {
-    simd!(
-        gemm_binary_2x4_simd128(a, b, c),
-        gemm_binary_2x4_scalar(a, b, c)
-    )
+    simd!(gemm_binary_2x4_simd128(a, b, c), gemm_binary_2x4_scalar(a, b, c))
 }
 
 /// A row-major `rows×k` matrix as sign bits by rows (the A operand of [`gemm_binary`]).
-pub fn pack_bits_rows<T: SignBit>(
-    values: &[T],
-    rows: usize,
-    k: usize,
-) -> Result<PackedBits, GemmShapeError> {
+pub fn pack_bits_rows<T: SignBit>(values: &[T], rows: usize, k: usize) -> Result<PackedBits, GemmShapeError> {
     pack::bits::pack_rows(values, rows, k)
 }
 
 /// A row-major `k×cols` matrix as sign bits by columns (the B operand of [`gemm_binary`]).
-pub fn pack_bits_columns<T: SignBit>(
-    values: &[T],
-    k: usize,
-    cols: usize,
-) -> Result<PackedBits, GemmShapeError> {
+pub fn pack_bits_columns<T: SignBit>(values: &[T], k: usize, cols: usize) -> Result<PackedBits, GemmShapeError> {
     pack::bits::pack_columns(values, k, cols)
 }
 
@@ -213,28 +177,13 @@ pub fn pack_bits_columns<T: SignBit>(
 /// values, `weights` `window.taps()`, `out` `window.positions()` (panics if shorter). The
 /// SIMD twin is bit-identical.
 #[inline]
-pub fn depthwise_channel_f32(
-    input: &[f32],
-    weights: &[f32],
-    bias: f32,
-    window: &Window,
-    out: &mut [f32],
-) {
-    simd!(
-        dwconv_f32_simd128(input, weights, bias, window, out),
-        dwconv_f32_scalar(input, weights, bias, window, out)
-    )
+pub fn depthwise_channel_f32(input: &[f32], weights: &[f32], bias: f32, window: &Window, out: &mut [f32]) {
+    simd!(dwconv_f32_simd128(input, weights, bias, window, out), dwconv_f32_scalar(input, weights, bias, window, out))
 }
 
 /// [`depthwise_channel_f32`] for any float type (f64 Conv).
 #[inline]
-pub fn depthwise_channel<T: Copy + Mul<Output = T> + AddAssign>(
-    input: &[T],
-    weights: &[T],
-    bias: T,
-    window: &Window,
-    out: &mut [T],
-) {
+pub fn depthwise_channel<T: Copy + Mul<Output = T> + AddAssign>(input: &[T], weights: &[T], bias: T, window: &Window, out: &mut [T]) {
     dwconv_f32_scalar(input, weights, bias, window, out);
 }
 
@@ -246,12 +195,7 @@ pub fn im2col<T: Copy + Default>(input: &[T], channels: usize, window: &Window, 
 
 /// Adds `col` (`channels·taps × positions`) into `image` (`channels × window.input_len()`):
 /// the transpose of [`im2col`] (ConvTranspose). Entries in the padding are dropped.
-pub fn col2im_add<T: Copy + AddAssign>(
-    col: &[T],
-    channels: usize,
-    window: &Window,
-    image: &mut [T],
-) {
+pub fn col2im_add<T: Copy + AddAssign>(col: &[T], channels: usize, window: &Window, image: &mut [T]) {
     pack::im2col::col2im_add(col, channels, window, image);
 }
 
@@ -266,13 +210,7 @@ pub fn requantize(accumulator: i32, multiplier: f32, zero_point: i32, min: i32, 
 /// One output channel: `out[t] = requantize(acc[t] + bias, multiplier, zero_point)` (the bias
 /// added with i32 wrap) for `t < min(acc.len(), out.len())`; `zero_point` in Q's range.
 #[inline]
-pub fn requantize_channel<Q: Int8Output>(
-    acc: &[i32],
-    bias: i32,
-    multiplier: f32,
-    zero_point: i32,
-    out: &mut [Q],
-) {
+pub fn requantize_channel<Q: Int8Output>(acc: &[i32], bias: i32, multiplier: f32, zero_point: i32, out: &mut [Q]) {
     simd!(
         requantize_channel_q8_simd128(acc, bias, multiplier, zero_point, out),
         requantize_channel_q8_scalar(acc, bias, multiplier, zero_point, out)
@@ -282,16 +220,8 @@ pub fn requantize_channel<Q: Int8Output>(
 /// One output row with a multiplier per value: `out[t] = requantize(acc[t], multipliers[t],
 /// zero_point)` for `t` below the shortest length.
 #[inline]
-pub fn requantize_row<Q: Int8Output>(
-    acc: &[i32],
-    multipliers: &[f32],
-    zero_point: i32,
-    out: &mut [Q],
-) {
-    simd!(
-        requantize_row_q8_simd128(acc, multipliers, zero_point, out),
-        requantize_row_q8_scalar(acc, multipliers, zero_point, out)
-    )
+pub fn requantize_row<Q: Int8Output>(acc: &[i32], multipliers: &[f32], zero_point: i32, out: &mut [Q]) {
+    simd!(requantize_row_q8_simd128(acc, multipliers, zero_point, out), requantize_row_q8_scalar(acc, multipliers, zero_point, out))
 }
 
 /// Per-tensor f32 → 8-bit quantization, `saturate(round_half_even(x / scale) + zero_point)`
@@ -318,8 +248,7 @@ pub struct Twin<F> {
 }
 
 pub type GemmF32Fn = fn(f32, F32Operand, F32Operand, f32, &mut [f32], usize);
-pub type GemmI8Fn<A, B> =
-    fn(usize, usize, usize, Operand<A>, Operand<B>, &mut [i32]) -> Result<(), GemmShapeError>;
+pub type GemmI8Fn<A, B> = fn(usize, usize, usize, Operand<A>, Operand<B>, &mut [i32]) -> Result<(), GemmShapeError>;
 pub type GemmBinaryFn = fn(&PackedBits, &PackedBits, &mut [i32]) -> Result<(), GemmShapeError>;
 pub type DwconvF32Fn = fn(&[f32], &[f32], f32, &Window, &mut [f32]);
 pub type RequantizeChannelFn<Q> = fn(&[i32], i32, f32, i32, &mut [Q]);
@@ -335,128 +264,71 @@ pub mod twins {
     use super::*;
 
     fn with_dispatch<F>(mut list: Vec<Twin<F>>, dispatch: F) -> Vec<Twin<F>> {
-        list.push(Twin {
-            name: "dispatch",
-            run: dispatch,
-        });
+        list.push(Twin { name: "dispatch", run: dispatch });
         list
     }
 
     pub fn gemm_f32() -> Vec<Twin<GemmF32Fn>> {
         #[allow(unused_mut)]
-        let mut list: Vec<Twin<GemmF32Fn>> = vec![Twin {
-            name: "gemm_f32_6x8_scalar",
-            run: gemm_f32_6x8_scalar,
-        }];
+        let mut list: Vec<Twin<GemmF32Fn>> = vec![Twin { name: "gemm_f32_6x8_scalar", run: gemm_f32_6x8_scalar }];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        list.push(Twin {
-            name: "gemm_f32_6x8_simd128",
-            run: simd128::gemm_f32_6x8_simd128::gemm_f32_6x8_simd128,
-        });
+        list.push(Twin { name: "gemm_f32_6x8_simd128", run: simd128::gemm_f32_6x8_simd128::gemm_f32_6x8_simd128 });
         #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-        list.push(Twin {
-            name: "gemm_f32_6x8_relaxed",
-            run: simd128::gemm_f32_6x8_relaxed::gemm_f32_6x8_relaxed,
-        });
+        list.push(Twin { name: "gemm_f32_6x8_relaxed", run: simd128::gemm_f32_6x8_relaxed::gemm_f32_6x8_relaxed });
         with_dispatch(list, super::gemm_f32_operands)
     }
 
     pub fn gemm_i8<A: Int8Operand, B: Int8Operand>() -> Vec<Twin<GemmI8Fn<A, B>>> {
         #[allow(unused_mut)]
         let mut list: Vec<Twin<GemmI8Fn<A, B>>> = vec![
-            Twin {
-                name: "gemm_i8_reference",
-                run: gemm_i8_reference,
-            },
-            Twin {
-                name: "gemm_i8_4x16c2_scalar",
-                run: gemm_i8_4x16c2_scalar,
-            },
-            Twin {
-                name: "gemm_i8_4x8c4_split_scalar",
-                run: gemm_i8_4x8c4_split_scalar,
-            },
+            Twin { name: "gemm_i8_reference", run: gemm_i8_reference },
+            Twin { name: "gemm_i8_4x16c2_scalar", run: gemm_i8_4x16c2_scalar },
+            Twin { name: "gemm_i8_4x8c4_split_scalar", run: gemm_i8_4x8c4_split_scalar },
         ];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        list.push(Twin {
-            name: "gemm_i8_4x16c2_simd128",
-            run: simd128::gemm_i8_4x16c2_simd128::gemm_i8_4x16c2_simd128,
-        });
+        list.push(Twin { name: "gemm_i8_4x16c2_simd128", run: simd128::gemm_i8_4x16c2_simd128::gemm_i8_4x16c2_simd128 });
         #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-        list.push(Twin {
-            name: "gemm_i8_4x8c4_split_relaxed",
-            run: simd128::gemm_i8_4x8c4_split_relaxed::gemm_i8_4x8c4_split_relaxed,
-        });
+        list.push(Twin { name: "gemm_i8_4x8c4_split_relaxed", run: simd128::gemm_i8_4x8c4_split_relaxed::gemm_i8_4x8c4_split_relaxed });
         with_dispatch(list, super::gemm_i8)
     }
 
     pub fn gemm_binary() -> Vec<Twin<GemmBinaryFn>> {
         #[allow(unused_mut)]
-        let mut list: Vec<Twin<GemmBinaryFn>> = vec![Twin {
-            name: "gemm_binary_2x4_scalar",
-            run: gemm_binary_2x4_scalar,
-        }];
+        let mut list: Vec<Twin<GemmBinaryFn>> = vec![Twin { name: "gemm_binary_2x4_scalar", run: gemm_binary_2x4_scalar }];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        list.push(Twin {
-            name: "gemm_binary_2x4_simd128",
-            run: simd128::gemm_binary_2x4_simd128::gemm_binary_2x4_simd128,
-        });
+        list.push(Twin { name: "gemm_binary_2x4_simd128", run: simd128::gemm_binary_2x4_simd128::gemm_binary_2x4_simd128 });
         with_dispatch(list, super::gemm_binary)
     }
 
     pub fn dwconv_f32() -> Vec<Twin<DwconvF32Fn>> {
         #[allow(unused_mut)]
-        let mut list: Vec<Twin<DwconvF32Fn>> = vec![Twin {
-            name: "dwconv_f32_scalar",
-            run: dwconv_f32_scalar::<f32>,
-        }];
+        let mut list: Vec<Twin<DwconvF32Fn>> = vec![Twin { name: "dwconv_f32_scalar", run: dwconv_f32_scalar::<f32> }];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        list.push(Twin {
-            name: "dwconv_f32_simd128",
-            run: simd128::dwconv_f32_simd128::dwconv_f32_simd128,
-        });
+        list.push(Twin { name: "dwconv_f32_simd128", run: simd128::dwconv_f32_simd128::dwconv_f32_simd128 });
         with_dispatch(list, super::depthwise_channel_f32)
     }
 
     pub fn requantize_channel<Q: Int8Output>() -> Vec<Twin<RequantizeChannelFn<Q>>> {
         #[allow(unused_mut)]
-        let mut list: Vec<Twin<RequantizeChannelFn<Q>>> = vec![Twin {
-            name: "requantize_channel_q8_scalar",
-            run: requantize_channel_q8_scalar,
-        }];
+        let mut list: Vec<Twin<RequantizeChannelFn<Q>>> = vec![Twin { name: "requantize_channel_q8_scalar", run: requantize_channel_q8_scalar }];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        list.push(Twin {
-            name: "requantize_channel_q8_simd128",
-            run: simd128::requantize_q8_simd128::requantize_channel_q8_simd128,
-        });
+        list.push(Twin { name: "requantize_channel_q8_simd128", run: simd128::requantize_q8_simd128::requantize_channel_q8_simd128 });
         with_dispatch(list, super::requantize_channel)
     }
 
     pub fn requantize_row<Q: Int8Output>() -> Vec<Twin<RequantizeRowFn<Q>>> {
         #[allow(unused_mut)]
-        let mut list: Vec<Twin<RequantizeRowFn<Q>>> = vec![Twin {
-            name: "requantize_row_q8_scalar",
-            run: requantize_row_q8_scalar,
-        }];
+        let mut list: Vec<Twin<RequantizeRowFn<Q>>> = vec![Twin { name: "requantize_row_q8_scalar", run: requantize_row_q8_scalar }];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        list.push(Twin {
-            name: "requantize_row_q8_simd128",
-            run: simd128::requantize_q8_simd128::requantize_row_q8_simd128,
-        });
+        list.push(Twin { name: "requantize_row_q8_simd128", run: simd128::requantize_q8_simd128::requantize_row_q8_simd128 });
         with_dispatch(list, super::requantize_row)
     }
 
     pub fn sigmoid_f32() -> Vec<Twin<SigmoidFn>> {
         #[allow(unused_mut)]
-        let mut list: Vec<Twin<SigmoidFn>> = vec![Twin {
-            name: "sigmoid_f32_scalar",
-            run: sigmoid_f32_scalar,
-        }];
+        let mut list: Vec<Twin<SigmoidFn>> = vec![Twin { name: "sigmoid_f32_scalar", run: sigmoid_f32_scalar }];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        list.push(Twin {
-            name: "sigmoid_f32_simd128",
-            run: simd128::sigmoid_f32_simd128::sigmoid_f32_simd128,
-        });
+        list.push(Twin { name: "sigmoid_f32_simd128", run: simd128::sigmoid_f32_simd128::sigmoid_f32_simd128 });
         with_dispatch(list, super::sigmoid_f32)
     }
 }

@@ -18,10 +18,7 @@ impl Rng {
     }
 
     pub fn next_u32(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 32) as u32
     }
 
@@ -40,23 +37,17 @@ impl Rng {
 
     /// Uniform in [−1, 1).
     pub fn floats(&mut self, len: usize) -> Vec<f32> {
-        (0..len)
-            .map(|_| (self.next_u32() >> 8) as f32 / (1u32 << 23) as f32 - 1.0)
-            .collect()
+        (0..len).map(|_| (self.next_u32() >> 8) as f32 / (1u32 << 23) as f32 - 1.0).collect()
     }
 
     /// ±1.0 with equal odds.
     pub fn signs_f32(&mut self, len: usize) -> Vec<f32> {
-        (0..len)
-            .map(|_| if self.next_u32() & 1 == 1 { -1.0 } else { 1.0 })
-            .collect()
+        (0..len).map(|_| if self.next_u32() & 1 == 1 { -1.0 } else { 1.0 }).collect()
     }
 
     /// ±1 with equal odds.
     pub fn signs_i8(&mut self, len: usize) -> Vec<i8> {
-        (0..len)
-            .map(|_| if self.next_u32() & 1 == 1 { -1 } else { 1 })
-            .collect()
+        (0..len).map(|_| if self.next_u32() & 1 == 1 { -1 } else { 1 }).collect()
     }
 }
 
@@ -87,25 +78,8 @@ pub fn i8_blocks() -> (usize, usize, usize) {
 
 /// Every INT8 GEMM twin equals `gemm_i8_reference` on these operands, bit for bit.
 #[allow(clippy::too_many_arguments)]
-pub fn check_gemm_i8<A: Int8Operand, B: Int8Operand>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: &[A],
-    za: &[i32],
-    b: &[B],
-    zb: &[i32],
-) {
-    let (a, b) = (
-        Operand {
-            values: a,
-            zero_points: za,
-        },
-        Operand {
-            values: b,
-            zero_points: zb,
-        },
-    );
+pub fn check_gemm_i8<A: Int8Operand, B: Int8Operand>(m: usize, n: usize, k: usize, a: &[A], za: &[i32], b: &[B], zb: &[i32]) {
+    let (a, b) = (Operand { values: a, zero_points: za }, Operand { values: b, zero_points: zb });
     let gemms = twins::gemm_i8::<A, B>();
     let mut want = vec![0; m * n];
     (gemms[0].run)(m, n, k, a, b, &mut want).unwrap();
@@ -134,27 +108,10 @@ pub fn check_gemm_i8_all_signs(rng: &mut Rng, m: usize, n: usize, k: usize) {
 /// Every f32 GEMM twin agrees with the scalar one within 1e-6 relative (they add in the same
 /// order, so in practice they are equal), and none touches C past column `n`.
 #[allow(clippy::too_many_arguments)]
-pub fn check_gemm_f32(
-    rng: &mut Rng,
-    m: usize,
-    n: usize,
-    k: usize,
-    trans_a: bool,
-    trans_b: bool,
-    alpha: f32,
-    beta: f32,
-) {
+pub fn check_gemm_f32(rng: &mut Rng, m: usize, n: usize, k: usize, trans_a: bool, trans_b: bool, alpha: f32, beta: f32) {
     let (a_data, b_data) = (rng.floats(m * k), rng.floats(k * n));
-    let a = if trans_a {
-        MatRef::row_major(&a_data, k, m).t()
-    } else {
-        MatRef::row_major(&a_data, m, k)
-    };
-    let b = if trans_b {
-        MatRef::row_major(&b_data, n, k).t()
-    } else {
-        MatRef::row_major(&b_data, k, n)
-    };
+    let a = if trans_a { MatRef::row_major(&a_data, k, m).t() } else { MatRef::row_major(&a_data, m, k) };
+    let b = if trans_b { MatRef::row_major(&b_data, n, k).t() } else { MatRef::row_major(&b_data, k, n) };
     let ldc = n + 2;
     let c0 = rng.floats(m * ldc);
     let gemms = twins::gemm_f32();
@@ -167,34 +124,15 @@ pub fn check_gemm_f32(
         check_f32_close(twin.name, "", &got, &want, &c0, n, ldc, k);
         // Operands packed ahead of time give the twin's own result, bit for bit.
         for (what, pa, pb) in [
-            (
-                "packed A",
-                F32Operand::Packed(&packed_a),
-                F32Operand::Mat(b),
-            ),
-            (
-                "packed B",
-                F32Operand::Mat(a),
-                F32Operand::Packed(&packed_b),
-            ),
-            (
-                "packed A and B",
-                F32Operand::Packed(&packed_a),
-                F32Operand::Packed(&packed_b),
-            ),
+            ("packed A", F32Operand::Packed(&packed_a), F32Operand::Mat(b)),
+            ("packed B", F32Operand::Mat(a), F32Operand::Packed(&packed_b)),
+            ("packed A and B", F32Operand::Packed(&packed_a), F32Operand::Packed(&packed_b)),
         ] {
             let mut packed = c0.clone();
             (twin.run)(alpha, pa, pb, beta, &mut packed, ldc);
             if m > 1 && n > 1 {
-                let same = packed
-                    .iter()
-                    .zip(&got)
-                    .all(|(p, g)| p.to_bits() == g.to_bits());
-                assert!(
-                    same,
-                    "{} with {what}: m={m} n={n} k={k} tA={trans_a} tB={trans_b} differs from unpacked",
-                    twin.name
-                );
+                let same = packed.iter().zip(&got).all(|(p, g)| p.to_bits() == g.to_bits());
+                assert!(same, "{} with {what}: m={m} n={n} k={k} tA={trans_a} tB={trans_b} differs from unpacked", twin.name);
             } else {
                 // Unpacked vectors take the GEMV path (another summation order).
                 check_f32_close(twin.name, what, &packed, &want, &c0, n, ldc, k);
@@ -205,29 +143,13 @@ pub fn check_gemm_f32(
 
 /// `got` agrees with `want` within 1e-6 relative (scaled by √k) and equals `c0` past column `n`.
 #[allow(clippy::too_many_arguments)]
-fn check_f32_close(
-    name: &str,
-    what: &str,
-    got: &[f32],
-    want: &[f32],
-    c0: &[f32],
-    n: usize,
-    ldc: usize,
-    k: usize,
-) {
+fn check_f32_close(name: &str, what: &str, got: &[f32], want: &[f32], c0: &[f32], n: usize, ldc: usize, k: usize) {
     for (idx, (&g, &w)) in got.iter().zip(want).enumerate() {
         if idx % ldc >= n {
-            assert_eq!(
-                g.to_bits(),
-                c0[idx].to_bits(),
-                "{name} {what}: padding touched at {idx}"
-            );
+            assert_eq!(g.to_bits(), c0[idx].to_bits(), "{name} {what}: padding touched at {idx}");
         } else {
             let scale = (k as f32).sqrt().max(1.0) * w.abs().max(1.0);
-            assert!(
-                (g - w).abs() <= 1e-6 * scale,
-                "{name} {what} n={n} k={k} at {idx}: {g} vs {w}"
-            );
+            assert!((g - w).abs() <= 1e-6 * scale, "{name} {what} n={n} k={k} at {idx}: {g} vs {w}");
         }
     }
 }
@@ -236,19 +158,12 @@ fn check_f32_close(
 pub fn check_gemm_binary(rng: &mut Rng, m: usize, n: usize, k: usize) {
     let a = rng.signs_f32(m * k);
     let b = rng.signs_i8(k * n);
-    let (pa, pb) = (
-        super::pack_bits_rows(&a, m, k).unwrap(),
-        super::pack_bits_columns(&b, k, n).unwrap(),
-    );
+    let (pa, pb) = (super::pack_bits_rows(&a, m, k).unwrap(), super::pack_bits_columns(&b, k, n).unwrap());
     let gemms = twins::gemm_binary();
     let mut want = vec![0; m * n];
     (gemms[0].run)(&pa, &pb, &mut want).unwrap();
     let dot: i32 = (0..k).map(|p| a[p] as i32 * i32::from(b[p * n])).sum();
-    assert_eq!(
-        want[0], dot,
-        "m={m} n={n} k={k}: {} vs the sum of sign products",
-        gemms[0].name
-    );
+    assert_eq!(want[0], dot, "m={m} n={n} k={k}: {} vs the sum of sign products", gemms[0].name);
     for twin in &gemms[1..] {
         let mut got = vec![i32::MIN; m * n];
         (twin.run)(&pa, &pb, &mut got).unwrap();
@@ -266,19 +181,8 @@ pub fn check_requantize(rng: &mut Rng, len: usize) {
             _ => (rng.next_u32() as i32) >> (rng.next_u32() % 31),
         })
         .collect();
-    let per_value: Vec<f32> = (0..len)
-        .map(|_| f32::from_bits(0x3000_0000 + (rng.next_u32() >> 6)))
-        .collect();
-    for &mul in &[
-        0.5f32,
-        1.0 / 3.0,
-        2.5e-4,
-        7.25,
-        f32::NAN,
-        f32::INFINITY,
-        -0.75,
-        0.0,
-    ] {
+    let per_value: Vec<f32> = (0..len).map(|_| f32::from_bits(0x3000_0000 + (rng.next_u32() >> 6))).collect();
+    for &mul in &[0.5f32, 1.0 / 3.0, 2.5e-4, 7.25, f32::NAN, f32::INFINITY, -0.75, 0.0] {
         for &(zero, bias) in &[(0, 0), (-128, 5), (127, -100_000), (255, i32::MAX), (3, -7)] {
             check_requantize_channel::<i8>(&acc, bias, mul, zero.clamp(-128, 127));
             check_requantize_channel::<u8>(&acc, bias, mul, zero.clamp(0, 255));
@@ -288,51 +192,26 @@ pub fn check_requantize(rng: &mut Rng, len: usize) {
     check_requantize_row::<i8>(&acc, &per_value, -9);
 }
 
-fn check_requantize_channel<Q: Int8Output + PartialEq + std::fmt::Debug + Into<i32>>(
-    acc: &[i32],
-    bias: i32,
-    mul: f32,
-    zero: i32,
-) {
+fn check_requantize_channel<Q: Int8Output + PartialEq + std::fmt::Debug + Into<i32>>(acc: &[i32], bias: i32, mul: f32, zero: i32) {
     let list = twins::requantize_channel::<Q>();
     let mut want = vec![Q::default(); acc.len()];
     (list[0].run)(acc, bias, mul, zero, &mut want);
     for (t, (&v, &w)) in acc.iter().zip(&want).enumerate() {
-        assert_eq!(
-            w.into(),
-            super::requantize(v.wrapping_add(bias), mul, zero, Q::MIN, Q::MAX),
-            "{} at {t}",
-            list[0].name
-        );
+        assert_eq!(w.into(), super::requantize(v.wrapping_add(bias), mul, zero, Q::MIN, Q::MAX), "{} at {t}", list[0].name);
     }
     for twin in &list[1..] {
         let mut got = vec![Q::from_clamped(1); acc.len()];
         (twin.run)(acc, bias, mul, zero, &mut got);
-        assert_eq!(
-            got,
-            want,
-            "{} len={} mul={mul} zero={zero} bias={bias}",
-            twin.name,
-            acc.len()
-        );
+        assert_eq!(got, want, "{} len={} mul={mul} zero={zero} bias={bias}", twin.name, acc.len());
     }
 }
 
-fn check_requantize_row<Q: Int8Output + PartialEq + std::fmt::Debug + Into<i32>>(
-    acc: &[i32],
-    multipliers: &[f32],
-    zero: i32,
-) {
+fn check_requantize_row<Q: Int8Output + PartialEq + std::fmt::Debug + Into<i32>>(acc: &[i32], multipliers: &[f32], zero: i32) {
     let list = twins::requantize_row::<Q>();
     let mut want = vec![Q::default(); acc.len()];
     (list[0].run)(acc, multipliers, zero, &mut want);
     for (t, (&v, &w)) in acc.iter().zip(&want).enumerate() {
-        assert_eq!(
-            w.into(),
-            super::requantize(v, multipliers[t], zero, Q::MIN, Q::MAX),
-            "{} at {t}",
-            list[0].name
-        );
+        assert_eq!(w.into(), super::requantize(v, multipliers[t], zero, Q::MIN, Q::MAX), "{} at {t}", list[0].name);
     }
     for twin in &list[1..] {
         let mut got = vec![Q::from_clamped(1); acc.len()];
@@ -352,25 +231,14 @@ pub fn check_sigmoid(x: &[f32]) {
         for i in 0..x.len() {
             let (w, g) = (want[i], got[i]);
             if w.is_nan() {
-                assert!(
-                    g.is_nan(),
-                    "{}: sigmoid({}) = {g}, want NaN",
-                    twin.name,
-                    x[i]
-                );
+                assert!(g.is_nan(), "{}: sigmoid({}) = {g}, want NaN", twin.name, x[i]);
                 continue;
             }
             // Absolute error 1e-7 near 1 and relative 4e-7 elsewhere (a few ulp); far in the
             // negative tail (x < −87) only the absolute error counts.
             let err = (g - w).abs();
             let ok = err <= 1e-7 || err <= 4e-7 * w.abs() || (x[i] < -87.0 && g.abs() < 1e-37);
-            assert!(
-                ok,
-                "{}: sigmoid({:e}) = {g:e}, libm-based {w:e} (len {})",
-                twin.name,
-                x[i],
-                x.len()
-            );
+            assert!(ok, "{}: sigmoid({:e}) = {g:e}, libm-based {w:e} (len {})", twin.name, x[i], x.len());
         }
     }
 }
@@ -385,11 +253,7 @@ pub fn check_dwconv(rng: &mut Rng, window: &Window) {
     for twin in &list[1..] {
         let mut got = vec![9f32; window.positions()];
         (twin.run)(&x, &w, 0.25, window, &mut got);
-        assert_eq!(
-            got, want,
-            "{}: input {:?} kernel {:?} strides {:?}",
-            twin.name, window.input, window.kernel, window.strides
-        );
+        assert_eq!(got, want, "{}: input {:?} kernel {:?} strides {:?}", twin.name, window.input, window.kernel, window.strides);
     }
 }
 
@@ -417,99 +281,32 @@ pub mod suite {
             check_gemm_i8_all_signs(&mut rng, m, n, k);
         }
         let (kc, mc, nc) = i8_blocks();
-        for &(m, n, k) in &[
-            (5, 9, kc - 1),
-            (5, 9, kc + 1),
-            (mc + 3, 17, 2 * kc + 5),
-            (3, nc + 9, 13),
-            (mc - 1, nc + 17, kc + 2),
-        ] {
+        for &(m, n, k) in &[(5, 9, kc - 1), (5, 9, kc + 1), (mc + 3, 17, 2 * kc + 5), (3, nc + 9, 13), (mc - 1, nc + 17, kc + 2)] {
             check_gemm_i8_all_signs(&mut rng, m, n, k);
         }
         // Extremes against opposite zero points, K large enough for the i32 sum to wrap (the
         // worst case that must be exact is 255²·33,025 ≤ i32::MAX).
         for k in [33_025, 33_027] {
-            check_gemm_i8(
-                2,
-                3,
-                k,
-                &vec![-128i8; 2 * k],
-                &[127, -128],
-                &vec![127i8; 3 * k],
-                &[-128, 127, 0],
-            );
-            check_gemm_i8(
-                2,
-                3,
-                k,
-                &vec![255u8; 2 * k],
-                &[0, 255],
-                &vec![0u8; 3 * k],
-                &[255, 0, 128],
-            );
-            check_gemm_i8(
-                2,
-                3,
-                k,
-                &vec![0u8; 2 * k],
-                &[255, 0],
-                &vec![-128i8; 3 * k],
-                &[127, 127, -128],
-            );
+            check_gemm_i8(2, 3, k, &vec![-128i8; 2 * k], &[127, -128], &vec![127i8; 3 * k], &[-128, 127, 0]);
+            check_gemm_i8(2, 3, k, &vec![255u8; 2 * k], &[0, 255], &vec![0u8; 3 * k], &[255, 0, 128]);
+            check_gemm_i8(2, 3, k, &vec![0u8; 2 * k], &[255, 0], &vec![-128i8; 3 * k], &[127, 127, -128]);
         }
     }
 
     pub fn int8_gemm_twins_report_short_slices() {
         for twin in twins::gemm_i8::<u8, u8>() {
             let mut c = [0i32; 4];
-            let a = Operand {
-                values: &[0u8; 5][..],
-                zero_points: &[0; 2][..],
-            };
-            let b = Operand {
-                values: &[0u8; 6][..],
-                zero_points: &[0; 2][..],
-            };
-            assert_eq!(
-                (twin.run)(2, 2, 3, a, b, &mut c).unwrap_err().what,
-                "a",
-                "{}",
-                twin.name
-            );
-            assert!(
-                (twin.run)(usize::MAX, 2, 3, a, b, &mut c).is_err(),
-                "{}",
-                twin.name
-            );
-            let a = Operand {
-                values: &[0u8; 6][..],
-                zero_points: &[0; 1][..],
-            };
-            assert_eq!(
-                (twin.run)(2, 2, 3, a, b, &mut c).unwrap_err().what,
-                "a zero points",
-                "{}",
-                twin.name
-            );
-            let empty = Operand {
-                values: &[0u8; 0][..],
-                zero_points: &[0; 2][..],
-            };
+            let a = Operand { values: &[0u8; 5][..], zero_points: &[0; 2][..] };
+            let b = Operand { values: &[0u8; 6][..], zero_points: &[0; 2][..] };
+            assert_eq!((twin.run)(2, 2, 3, a, b, &mut c).unwrap_err().what, "a", "{}", twin.name);
+            assert!((twin.run)(usize::MAX, 2, 3, a, b, &mut c).is_err(), "{}", twin.name);
+            let a = Operand { values: &[0u8; 6][..], zero_points: &[0; 1][..] };
+            assert_eq!((twin.run)(2, 2, 3, a, b, &mut c).unwrap_err().what, "a zero points", "{}", twin.name);
+            let empty = Operand { values: &[0u8; 0][..], zero_points: &[0; 2][..] };
             let mut c = [9i32; 4];
             (twin.run)(2, 2, 0, empty, empty, &mut c).unwrap();
             assert_eq!(c, [0; 4], "{}", twin.name);
-            (twin.run)(
-                0,
-                0,
-                0,
-                Operand {
-                    values: &[0u8; 0][..],
-                    zero_points: &[][..],
-                },
-                empty,
-                &mut [],
-            )
-            .unwrap();
+            (twin.run)(0, 0, 0, Operand { values: &[0u8; 0][..], zero_points: &[][..] }, empty, &mut []).unwrap();
         }
     }
 
@@ -528,11 +325,7 @@ pub mod suite {
             check_gemm_f32(&mut rng, m, n, k, ta, tb, 0.5, 0.25);
         }
         let (kc, mc, nc) = f32_blocks();
-        for &(m, n, k) in &[
-            (mc + 1, 19, kc + 1),
-            (2 * mc + 5, 9, 2 * kc + 3),
-            (7, nc + 3, 5),
-        ] {
+        for &(m, n, k) in &[(mc + 1, 19, kc + 1), (2 * mc + 5, 9, 2 * kc + 3), (7, nc + 3, 5)] {
             check_gemm_f32(&mut rng, m, n, k, false, false, 1.0, 0.0);
         }
     }
@@ -563,23 +356,9 @@ pub mod suite {
         // Every 997th float bit pattern (both signs, subnormals, huge, inf, NaN), plus a dense
         // sweep of [−20, 20] where SiLU values live, at lengths that leave a tail after the
         // 4-lane body.
-        let mut x: Vec<f32> = (0..=u32::MAX / 997)
-            .map(|i| f32::from_bits(i * 997))
-            .collect();
+        let mut x: Vec<f32> = (0..=u32::MAX / 997).map(|i| f32::from_bits(i * 997)).collect();
         x.extend((0..40_001).map(|i| -20.0 + i as f32 * 1e-3));
-        x.extend([
-            0.0,
-            -0.0,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-            f32::NAN,
-            87.5,
-            -87.5,
-            88.8,
-            -88.8,
-            1e-30,
-            -1e-30,
-        ]);
+        x.extend([0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 87.5, -87.5, 88.8, -88.8, 1e-30, -1e-30]);
         for len in [x.len(), x.len() - 1, x.len() - 2, x.len() - 3, 3, 0] {
             check_sigmoid(&x[..len]);
         }
@@ -589,14 +368,7 @@ pub mod suite {
         let mut rng = Rng::new(21);
         // (input, kernel, strides, dilations, pads_begin, output): rows shorter than, equal to
         // and longer than one vector, stride 1 (the SIMD path) and 2, padded and dilated.
-        type Case = (
-            [usize; 2],
-            [usize; 2],
-            [usize; 2],
-            [usize; 2],
-            [isize; 2],
-            [usize; 2],
-        );
+        type Case = ([usize; 2], [usize; 2], [usize; 2], [usize; 2], [isize; 2], [usize; 2]);
         let cases: [Case; 5] = [
             ([7, 3], [3, 3], [1, 1], [1, 1], [1, 1], [7, 3]),
             ([12, 37], [3, 3], [1, 1], [1, 1], [1, 1], [12, 37]),
@@ -605,14 +377,7 @@ pub mod suite {
             ([9, 64], [1, 7], [1, 1], [1, 1], [0, 3], [9, 64]),
         ];
         for (input, kernel, strides, dilations, pads, output) in cases {
-            let window = Window {
-                input: &input,
-                output: &output,
-                kernel: &kernel,
-                strides: &strides,
-                dilations: &dilations,
-                pads_begin: &pads,
-            };
+            let window = Window { input: &input, output: &output, kernel: &kernel, strides: &strides, dilations: &dilations, pads_begin: &pads };
             check_dwconv(&mut rng, &window);
         }
     }

@@ -24,24 +24,12 @@ pub struct MatRef<'a, T> {
 impl<'a, T: Copy> MatRef<'a, T> {
     /// A dense row-major `rows × cols` matrix starting at `data[0]`.
     pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Self {
-        MatRef {
-            data,
-            rows,
-            cols,
-            row_stride: cols,
-            col_stride: 1,
-        }
+        MatRef { data, rows, cols, row_stride: cols, col_stride: 1 }
     }
 
     /// The transpose (a view; nothing moves).
     pub fn t(self) -> Self {
-        MatRef {
-            data: self.data,
-            rows: self.cols,
-            cols: self.rows,
-            row_stride: self.col_stride,
-            col_stride: self.row_stride,
-        }
+        MatRef { data: self.data, rows: self.cols, cols: self.rows, row_stride: self.col_stride, col_stride: self.row_stride }
     }
 
     /// Whether every element index is inside `data` (callers check before handing it to a kernel).
@@ -49,11 +37,9 @@ impl<'a, T: Copy> MatRef<'a, T> {
         if self.rows == 0 || self.cols == 0 {
             return true;
         }
-        let last = (self.rows - 1).checked_mul(self.row_stride).and_then(|r| {
-            (self.cols - 1)
-                .checked_mul(self.col_stride)
-                .and_then(|c| r.checked_add(c))
-        });
+        let last = (self.rows - 1)
+            .checked_mul(self.row_stride)
+            .and_then(|r| (self.cols - 1).checked_mul(self.col_stride).and_then(|c| r.checked_add(c)));
         matches!(last, Some(i) if i < self.data.len())
     }
 
@@ -283,12 +269,7 @@ impl PackedBits {
     /// `rows` rows of `k` signs, all +1 (every bit zero).
     pub fn zeroed(rows: usize, k: usize) -> Self {
         let words_per_row = Self::words_for(k);
-        PackedBits {
-            rows,
-            k,
-            words_per_row,
-            words: vec![0; rows * words_per_row],
-        }
+        PackedBits { rows, k, words_per_row, words: vec![0; rows * words_per_row] }
     }
 }
 
@@ -304,42 +285,23 @@ pub struct GemmShapeError {
 
 impl fmt::Display for GemmShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "integer GEMM: `{}` holds {} values but {} are needed",
-            self.what, self.got, self.needed
-        )
+        write!(f, "integer GEMM: `{}` holds {} values but {} are needed", self.what, self.got, self.needed)
     }
 }
 
 impl std::error::Error for GemmShapeError {}
 
 /// `Ok` when `got ≥ needed`; `needed == None` stands for a size that overflowed.
-pub(crate) fn check_len(
-    what: &'static str,
-    got: usize,
-    needed: Option<usize>,
-) -> Result<(), GemmShapeError> {
+pub(crate) fn check_len(what: &'static str, got: usize, needed: Option<usize>) -> Result<(), GemmShapeError> {
     match needed {
         Some(needed) if got >= needed => Ok(()),
         Some(needed) => Err(GemmShapeError { what, needed, got }),
-        None => Err(GemmShapeError {
-            what,
-            needed: usize::MAX,
-            got,
-        }),
+        None => Err(GemmShapeError { what, needed: usize::MAX, got }),
     }
 }
 
 /// Checks the slices of an `m×k` by `k×n` 8-bit product into `c` (`m×n`).
-pub(crate) fn check_int8_gemm<A, B>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: &Operand<A>,
-    b: &Operand<B>,
-    c: &[i32],
-) -> Result<(), GemmShapeError> {
+pub(crate) fn check_int8_gemm<A, B>(m: usize, n: usize, k: usize, a: &Operand<A>, b: &Operand<B>, c: &[i32]) -> Result<(), GemmShapeError> {
     check_len("a", a.values.len(), m.checked_mul(k))?;
     check_len("b", b.values.len(), k.checked_mul(n))?;
     check_len("c", c.len(), m.checked_mul(n))?;
@@ -441,9 +403,7 @@ impl Window<'_> {
         for row in 0..rows {
             let mut in_row = Some(0usize);
             for axis in 0..last {
-                let pos = (index[axis] * self.strides[axis] + tap[axis] * self.dilations[axis])
-                    as isize
-                    - self.pads_begin[axis];
+                let pos = (index[axis] * self.strides[axis] + tap[axis] * self.dilations[axis]) as isize - self.pads_begin[axis];
                 if pos < 0 || pos as usize >= self.input[axis] {
                     in_row = None;
                     break;
@@ -451,14 +411,7 @@ impl Window<'_> {
                 in_row = in_row.map(|r| r * self.input[axis] + pos as usize);
             }
             let in_row = in_row.map(|r| r * self.input[last]);
-            f(RowSpan {
-                out_row: row * self.output[last],
-                in_row,
-                lo,
-                hi,
-                stride,
-                shift,
-            });
+            f(RowSpan { out_row: row * self.output[last], in_row, lo, hi, stride, shift });
             advance(&mut index, outer);
         }
     }
@@ -478,11 +431,7 @@ pub fn advance(index: &mut [usize], sizes: &[usize]) {
 /// The positions `ow < out_len` with `0 <= ow·stride + shift < in_len`, as `lo..hi`.
 pub fn valid_range(shift: isize, stride: usize, in_len: usize, out_len: usize) -> (usize, usize) {
     let s = stride.max(1) as isize;
-    let lo = if shift >= 0 {
-        0
-    } else {
-        ((-shift) + s - 1) / s
-    };
+    let lo = if shift >= 0 { 0 } else { ((-shift) + s - 1) / s };
     let room = in_len as isize - shift;
     let hi = if room <= 0 { 0 } else { (room + s - 1) / s };
     let hi = (hi as usize).min(out_len);
@@ -507,11 +456,7 @@ mod tests {
                         })
                         .collect();
                     let (lo, hi) = valid_range(shift, stride, in_len, out_len);
-                    assert_eq!(
-                        (lo..hi).collect::<Vec<_>>(),
-                        want,
-                        "shift {shift} stride {stride} in {in_len}"
-                    );
+                    assert_eq!((lo..hi).collect::<Vec<_>>(), want, "shift {shift} stride {stride} in {in_len}");
                 }
             }
         }
@@ -523,12 +468,6 @@ mod tests {
         let m = MatRef::row_major(&data, 2, 3);
         assert_eq!(m.t().at(2, 1), 6);
         assert!(m.fits());
-        assert!(
-            !MatRef {
-                data: &data[..5],
-                ..m
-            }
-            .fits()
-        );
+        assert!(!MatRef { data: &data[..5], ..m }.fits());
     }
 }

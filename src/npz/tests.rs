@@ -6,31 +6,19 @@ use std::path::PathBuf;
 use super::*;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/npz")
-        .join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npz").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn images() -> Tensor {
-    Tensor::from_vec(
-        &[2, 1, 3, 3],
-        (0..18).map(|v| (v as f32 - 8.0) / 4.0).collect(),
-    )
-    .unwrap()
+    Tensor::from_vec(&[2, 1, 3, 3], (0..18).map(|v| (v as f32 - 8.0) / 4.0).collect()).unwrap()
 }
 
 fn fixture_arrays() -> Vec<(String, Tensor)> {
     vec![
         ("images".into(), images()),
-        (
-            "labels".into(),
-            Tensor::from_vec(&[2], vec![3i64, 7]).unwrap(),
-        ),
-        (
-            "mask".into(),
-            Tensor::from_vec(&[2, 2], vec![true, false, false, true]).unwrap(),
-        ),
+        ("labels".into(), Tensor::from_vec(&[2], vec![3i64, 7]).unwrap()),
+        ("mask".into(), Tensor::from_vec(&[2, 2], vec![true, false, false, true]).unwrap()),
     ]
 }
 
@@ -49,23 +37,14 @@ fn reads_numpy_savez_compressed() {
 #[test]
 fn reads_utf8_member_names() {
     let arrays = read_npz(&fixture("unicode_name.npz")).unwrap();
-    assert_eq!(
-        arrays,
-        vec![(
-            "höhe".to_string(),
-            Tensor::from_vec(&[2], vec![1.5f64, 2.5]).unwrap()
-        )]
-    );
+    assert_eq!(arrays, vec![("höhe".to_string(), Tensor::from_vec(&[2], vec![1.5f64, 2.5]).unwrap())]);
 }
 
 #[test]
 fn round_trips_stored_and_compressed() {
     let mut arrays = fixture_arrays();
     arrays.push(("ünïcode".into(), Tensor::scalar(2.5f64)));
-    for bytes in [
-        write_npz(&arrays).unwrap(),
-        write_npz_compressed(&arrays).unwrap(),
-    ] {
+    for bytes in [write_npz(&arrays).unwrap(), write_npz_compressed(&arrays).unwrap()] {
         assert_eq!(read_npz(&bytes).unwrap(), arrays);
     }
     assert_eq!(read_npz(&write_npz(&[]).unwrap()).unwrap(), vec![]);
@@ -77,12 +56,7 @@ fn writer_refuses_duplicates_and_unwritable_tensors() {
     let err = write_npz(&[("a".into(), t.clone()), ("a".into(), t)]).unwrap_err();
     assert_eq!(err, NpzError::Duplicate("a".into()));
     let bf = Tensor::from_vec(&[1], vec![half::bf16::ONE]).unwrap();
-    assert!(
-        write_npz(&[("w".into(), bf)])
-            .unwrap_err()
-            .to_string()
-            .contains("bfloat16")
-    );
+    assert!(write_npz(&[("w".into(), bf)]).unwrap_err().to_string().contains("bfloat16"));
 }
 
 /// Every prefix of a valid archive is an error, never a panic (the end record is missing or
@@ -111,11 +85,7 @@ fn corrupted_bytes_never_panic_and_data_flips_are_caught() {
                 errors += 1;
             }
         }
-        assert!(
-            errors > bytes.len() / 2,
-            "{name}: only {errors} of {} flips detected",
-            bytes.len()
-        );
+        assert!(errors > bytes.len() / 2, "{name}: only {errors} of {} flips detected", bytes.len());
     }
     let mut bytes = fixture("stored.npz");
     let data_byte = bytes.windows(4).position(|w| w == [0, 0, 0, 0xc0]).unwrap() + 3; // images[0] = -2.0
@@ -128,20 +98,12 @@ fn duplicate_member_names_are_an_error() {
     let t = Tensor::scalar(1.0f32);
     let mut bytes = write_npz(&[("a".into(), t.clone()), ("b".into(), t)]).unwrap();
     // Rename every `b.npy` (local header and directory) to `a.npy`.
-    let hits: Vec<usize> = bytes
-        .windows(5)
-        .enumerate()
-        .filter(|(_, w)| w == b"b.npy")
-        .map(|(i, _)| i)
-        .collect();
+    let hits: Vec<usize> = bytes.windows(5).enumerate().filter(|(_, w)| w == b"b.npy").map(|(i, _)| i).collect();
     assert_eq!(hits.len(), 2);
     for i in hits {
         bytes[i] = b'a';
     }
-    assert_eq!(
-        read_npz(&bytes).unwrap_err(),
-        NpzError::Duplicate("a".into())
-    );
+    assert_eq!(read_npz(&bytes).unwrap_err(), NpzError::Duplicate("a".into()));
 }
 
 #[test]
@@ -158,14 +120,8 @@ fn zip64_and_non_npy_members_are_refused_clearly() {
         }
     }
     let err = read_npz(&bytes).unwrap_err().to_string();
-    assert!(
-        err.contains("`a.txt`") && err.contains("not a .npy array"),
-        "{err}"
-    );
-    assert!(matches!(
-        read_npz(b"\x93NUMPY not a zip at all, just text"),
-        Err(NpzError::NotZip(_))
-    ));
+    assert!(err.contains("`a.txt`") && err.contains("not a .npy array"), "{err}");
+    assert!(matches!(read_npz(b"\x93NUMPY not a zip at all, just text"), Err(NpzError::NotZip(_))));
 }
 
 /// A one-member archive whose member is `raw` (arbitrary bytes claiming to be a .npy), deflated,
@@ -196,8 +152,7 @@ fn deflated_archive(raw: &[u8], declared_size: u32) -> Vec<u8> {
 
 /// A version 1.0 .npy header of 128 bytes for float32 data of `shape` (a Python tuple).
 fn npy_header(shape: &str) -> Vec<u8> {
-    let mut dict =
-        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}").into_bytes();
+    let mut dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}").into_bytes();
     dict.resize(117, b' ');
     dict.push(b'\n');
     let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
@@ -211,10 +166,7 @@ fn the_test_archive_builder_makes_readable_archives() {
     let mut raw = npy_header("(2,)");
     raw.extend_from_slice(&[0; 8]);
     let arrays = read_npz(&deflated_archive(&raw, raw.len() as u32)).unwrap();
-    assert_eq!(
-        arrays,
-        vec![("x".to_string(), Tensor::zeros::<f32>(&[2]).unwrap())]
-    );
+    assert_eq!(arrays, vec![("x".to_string(), Tensor::zeros::<f32>(&[2]).unwrap())]);
 }
 
 #[test]
@@ -223,9 +175,7 @@ fn decompression_bombs_stop_at_the_declared_shape() {
     let mut raw = npy_header("(2,)");
     let declared = (raw.len() + 8) as u32;
     raw.resize(raw.len() + 10_000_000, 0);
-    let err = read_npz(&deflated_archive(&raw, declared))
-        .unwrap_err()
-        .to_string();
+    let err = read_npz(&deflated_archive(&raw, declared)).unwrap_err().to_string();
     assert!(err.contains("inflates to more than"), "{err}");
 
     // The header claims a 1 GB array (the directory agrees) but the stream holds a few bytes:
@@ -233,19 +183,12 @@ fn decompression_bombs_stop_at_the_declared_shape() {
     let mut raw = npy_header("(250000000,)");
     let declared = (raw.len() + 1_000_000_000) as u32;
     raw.extend_from_slice(&[0; 16]);
-    let err = read_npz(&deflated_archive(&raw, declared))
-        .unwrap_err()
-        .to_string();
+    let err = read_npz(&deflated_archive(&raw, declared)).unwrap_err().to_string();
     assert!(err.contains("ends after 144 of"), "{err}");
 
     // The directory and the header disagree.
     let mut raw = npy_header("(2,)");
     raw.extend_from_slice(&[0; 8]);
-    let err = read_npz(&deflated_archive(&raw, 4096))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("gives 4096 bytes but its .npy header describes 136"),
-        "{err}"
-    );
+    let err = read_npz(&deflated_archive(&raw, 4096)).unwrap_err().to_string();
+    assert!(err.contains("gives 4096 bytes but its .npy header describes 136"), "{err}");
 }

@@ -6,13 +6,13 @@ use prost::Message;
 
 use super::OnnxError;
 use super::proto::{
-    self, AttributeProto, GraphProto, ModelProto, NodeProto, StringStringEntryProto, TypeProto,
-    ValueInfoProto, attribute_proto::AttributeType, tensor_shape_proto::dimension, type_proto,
+    self, AttributeProto, GraphProto, ModelProto, NodeProto, StringStringEntryProto, TypeProto, ValueInfoProto,
+    attribute_proto::AttributeType, tensor_shape_proto::dimension, type_proto,
 };
 use super::tensor::tensor_from_proto;
 use crate::ir::{
-    AttrTensor, AttrValue, Attribute, Dim, DimValue, Graph, Initializer, MetadataProp, Model, Node,
-    OpaqueProto, OpsetImport, TypeInfo, ValueInfo,
+    AttrTensor, AttrValue, Attribute, Dim, DimValue, Graph, Initializer, MetadataProp, Model, Node, OpaqueProto,
+    OpsetImport, TypeInfo, ValueInfo,
 };
 
 /// Bytes → `Model`. Refuses files that decode as protobuf but are not a model (no graph).
@@ -23,27 +23,19 @@ pub fn decode_model(bytes: &[u8]) -> Result<Model, OnnxError> {
     if let Some(kind) = sniff_other_format(bytes) {
         return Err(OnnxError::NotOnnx(format!("it looks like {kind}")));
     }
-    let p = ModelProto::decode(bytes)
-        .map_err(|e| OnnxError::NotOnnx(format!("protobuf decoding failed: {e}")))?;
+    let p = ModelProto::decode(bytes).map_err(|e| OnnxError::NotOnnx(format!("protobuf decoding failed: {e}")))?;
     let Some(graph) = &p.graph else {
-        return Err(OnnxError::NotOnnx(
-            "it decodes as protobuf but holds no graph".into(),
-        ));
+        return Err(OnnxError::NotOnnx("it decodes as protobuf but holds no graph".into()));
     };
     if p.opset_import.is_empty() && p.ir_version.is_none() {
-        return Err(OnnxError::NotOnnx(
-            "it has neither an IR version nor opset imports".into(),
-        ));
+        return Err(OnnxError::NotOnnx("it has neither an IR version nor opset imports".into()));
     }
     Ok(Model {
         ir_version: p.ir_version.unwrap_or(0),
         opset_import: p
             .opset_import
             .iter()
-            .map(|o| OpsetImport {
-                domain: o.domain.clone().unwrap_or_default(),
-                version: o.version.unwrap_or(0),
-            })
+            .map(|o| OpsetImport { domain: o.domain.clone().unwrap_or_default(), version: o.version.unwrap_or(0) })
             .collect(),
         producer_name: p.producer_name.clone().unwrap_or_default(),
         producer_version: p.producer_version.clone().unwrap_or_default(),
@@ -109,14 +101,7 @@ fn decode_node(n: &NodeProto) -> Result<Node, OnnxError> {
     let attributes = n
         .attribute
         .iter()
-        .map(|a| {
-            decode_attribute(a).map_err(|e| {
-                e.in_node(
-                    n.name.as_deref().unwrap_or(""),
-                    n.op_type.as_deref().unwrap_or(""),
-                )
-            })
-        })
+        .map(|a| decode_attribute(a).map_err(|e| e.in_node(n.name.as_deref().unwrap_or(""), n.op_type.as_deref().unwrap_or(""))))
         .collect::<Result<_, _>>()?;
     Ok(Node {
         name: n.name.clone().unwrap_or_default(),
@@ -134,59 +119,31 @@ fn decode_node(n: &NodeProto) -> Result<Node, OnnxError> {
 
 fn decode_attr_tensor(t: &proto::TensorProto) -> Result<AttrTensor, OnnxError> {
     let (labels, tensor) = tensor_from_proto(t)?;
-    Ok(AttrTensor {
-        name: labels.name,
-        tensor,
-        doc_string: labels.doc_string,
-        metadata_props: labels.metadata_props,
-    })
+    Ok(AttrTensor { name: labels.name, tensor, doc_string: labels.doc_string, metadata_props: labels.metadata_props })
 }
 
 fn decode_attribute(a: &AttributeProto) -> Result<Attribute, OnnxError> {
     let name = a.name.clone().unwrap_or_default();
     let kind = match a.r#type {
-        Some(code) => AttributeType::try_from(code).map_err(|_| OnnxError::InvalidAttribute {
-            name: name.clone(),
-            reason: format!("unknown attribute type {code}"),
-        })?,
+        Some(code) => AttributeType::try_from(code)
+            .map_err(|_| OnnxError::InvalidAttribute { name: name.clone(), reason: format!("unknown attribute type {code}") })?,
         None => infer_attribute_type(a),
     };
-    let missing = || OnnxError::InvalidAttribute {
-        name: name.clone(),
-        reason: format!("declared {kind:?} but holds no such value"),
-    };
+    let missing = || OnnxError::InvalidAttribute { name: name.clone(), reason: format!("declared {kind:?} but holds no such value") };
     let value = match kind {
         AttributeType::Undefined => AttrValue::Undefined,
         AttributeType::Float => AttrValue::Float(a.f.ok_or_else(missing)?),
         AttributeType::Int => AttrValue::Int(a.i.ok_or_else(missing)?),
         AttributeType::String => AttrValue::String(a.s.clone().ok_or_else(missing)?),
-        AttributeType::Tensor => {
-            AttrValue::Tensor(decode_attr_tensor(a.t.as_ref().ok_or_else(missing)?)?)
-        }
-        AttributeType::Graph => {
-            AttrValue::Graph(Box::new(decode_graph(a.g.as_ref().ok_or_else(missing)?)?))
-        }
-        AttributeType::SparseTensor => {
-            AttrValue::SparseTensor(opaque(a.sparse_tensor.as_ref().ok_or_else(missing)?))
-        }
-        AttributeType::TypeProto => {
-            AttrValue::TypeProto(opaque(a.tp.as_ref().ok_or_else(missing)?))
-        }
+        AttributeType::Tensor => AttrValue::Tensor(decode_attr_tensor(a.t.as_ref().ok_or_else(missing)?)?),
+        AttributeType::Graph => AttrValue::Graph(Box::new(decode_graph(a.g.as_ref().ok_or_else(missing)?)?)),
+        AttributeType::SparseTensor => AttrValue::SparseTensor(opaque(a.sparse_tensor.as_ref().ok_or_else(missing)?)),
+        AttributeType::TypeProto => AttrValue::TypeProto(opaque(a.tp.as_ref().ok_or_else(missing)?)),
         AttributeType::Floats => AttrValue::Floats(a.floats.clone()),
         AttributeType::Ints => AttrValue::Ints(a.ints.clone()),
         AttributeType::Strings => AttrValue::Strings(a.strings.clone()),
-        AttributeType::Tensors => AttrValue::Tensors(
-            a.tensors
-                .iter()
-                .map(decode_attr_tensor)
-                .collect::<Result<_, _>>()?,
-        ),
-        AttributeType::Graphs => AttrValue::Graphs(
-            a.graphs
-                .iter()
-                .map(decode_graph)
-                .collect::<Result<_, _>>()?,
-        ),
+        AttributeType::Tensors => AttrValue::Tensors(a.tensors.iter().map(decode_attr_tensor).collect::<Result<_, _>>()?),
+        AttributeType::Graphs => AttrValue::Graphs(a.graphs.iter().map(decode_graph).collect::<Result<_, _>>()?),
         AttributeType::SparseTensors => AttrValue::SparseTensors(opaque_all(&a.sparse_tensors)),
         AttributeType::TypeProtos => AttrValue::TypeProtos(opaque_all(&a.type_protos)),
     };
@@ -266,14 +223,7 @@ fn decode_type(t: &TypeProto) -> TypeInfo {
 }
 
 fn pairs(list: &[StringStringEntryProto]) -> Vec<MetadataProp> {
-    list.iter()
-        .map(|e| {
-            (
-                e.key.clone().unwrap_or_default(),
-                e.value.clone().unwrap_or_default(),
-            )
-        })
-        .collect()
+    list.iter().map(|e| (e.key.clone().unwrap_or_default(), e.value.clone().unwrap_or_default())).collect()
 }
 
 fn opaque<M: Message>(m: &M) -> OpaqueProto {

@@ -4,15 +4,11 @@
 use prost::Message;
 
 use super::proto::{
-    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto,
-    TensorShapeProto, TypeProto, ValueInfoProto, attribute_proto::AttributeType,
-    tensor_shape_proto, type_proto,
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorShapeProto,
+    TypeProto, ValueInfoProto, attribute_proto::AttributeType, tensor_shape_proto, type_proto,
 };
 use super::tensor::{TensorLabels, non_empty, tensor_to_proto};
-use crate::ir::{
-    AttrTensor, AttrValue, Attribute, DimValue, Graph, MetadataProp, Model, Node, OpaqueProto,
-    TypeInfo, ValueInfo,
-};
+use crate::ir::{AttrTensor, AttrValue, Attribute, DimValue, Graph, MetadataProp, Model, Node, OpaqueProto, TypeInfo, ValueInfo};
 
 /// `Model` → bytes.
 pub fn encode_model(m: &Model) -> Vec<u8> {
@@ -25,10 +21,7 @@ pub(crate) fn model_to_proto(m: &Model) -> ModelProto {
         opset_import: m
             .opset_import
             .iter()
-            .map(|o| OperatorSetIdProto {
-                domain: non_empty(o.domain.clone()),
-                version: Some(o.version),
-            })
+            .map(|o| OperatorSetIdProto { domain: non_empty(o.domain.clone()), version: Some(o.version) })
             .collect(),
         producer_name: non_empty(m.producer_name.clone()),
         producer_version: non_empty(m.producer_version.clone()),
@@ -85,11 +78,8 @@ fn node_to_proto(n: &Node) -> NodeProto {
 }
 
 fn attr_tensor_to_proto(t: &AttrTensor) -> super::proto::TensorProto {
-    let labels = TensorLabels {
-        name: t.name.clone(),
-        doc_string: t.doc_string.clone(),
-        metadata_props: t.metadata_props.clone(),
-    };
+    let labels =
+        TensorLabels { name: t.name.clone(), doc_string: t.doc_string.clone(), metadata_props: t.metadata_props.clone() };
     tensor_to_proto(labels, &t.tensor)
 }
 
@@ -175,11 +165,7 @@ fn value_info_to_proto(v: &ValueInfo) -> ValueInfoProto {
 fn type_to_proto(t: &TypeInfo) -> TypeProto {
     match t {
         TypeInfo::Other(o) => reopen(o),
-        TypeInfo::Tensor {
-            elem_type,
-            shape,
-            denotation,
-        } => TypeProto {
+        TypeInfo::Tensor { elem_type, shape, denotation } => TypeProto {
             denotation: non_empty(denotation.clone()),
             value: Some(type_proto::Value::TensorType(type_proto::Tensor {
                 elem_type: Some(*elem_type),
@@ -189,12 +175,8 @@ fn type_to_proto(t: &TypeInfo) -> TypeProto {
                         .map(|d| tensor_shape_proto::Dimension {
                             denotation: non_empty(d.denotation.clone()),
                             value: match &d.value {
-                                DimValue::Known(v) => {
-                                    Some(tensor_shape_proto::dimension::Value::DimValue(*v))
-                                }
-                                DimValue::Symbol(s) => {
-                                    Some(tensor_shape_proto::dimension::Value::DimParam(s.clone()))
-                                }
+                                DimValue::Known(v) => Some(tensor_shape_proto::dimension::Value::DimValue(*v)),
+                                DimValue::Symbol(s) => Some(tensor_shape_proto::dimension::Value::DimParam(s.clone())),
                                 DimValue::Unknown => None,
                             },
                         })
@@ -206,12 +188,7 @@ fn type_to_proto(t: &TypeInfo) -> TypeProto {
 }
 
 pub(crate) fn string_pairs(list: &[MetadataProp]) -> Vec<StringStringEntryProto> {
-    list.iter()
-        .map(|(k, v)| StringStringEntryProto {
-            key: Some(k.clone()),
-            value: Some(v.clone()),
-        })
-        .collect()
+    list.iter().map(|(k, v)| StringStringEntryProto { key: Some(k.clone()), value: Some(v.clone()) }).collect()
 }
 
 /// Decodes a kept message. It was produced by encoding the same message type, so this cannot

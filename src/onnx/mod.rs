@@ -29,11 +29,7 @@ pub enum OnnxError {
     #[error("attribute `{name}`: {reason}")]
     InvalidAttribute { name: String, reason: String },
     #[error("node `{node}` ({op_type}): {source}")]
-    InNode {
-        node: String,
-        op_type: String,
-        source: Box<OnnxError>,
-    },
+    InNode { node: String, op_type: String, source: Box<OnnxError> },
 }
 
 impl OnnxError {
@@ -42,9 +38,7 @@ impl OnnxError {
         match self {
             OnnxError::NotOnnx(_) | OnnxError::Protobuf(_) => ErrorKind::NotOnnx,
             OnnxError::ExternalData { .. } => ErrorKind::ExternalData,
-            OnnxError::InvalidTensor { .. } | OnnxError::InvalidAttribute { .. } => {
-                ErrorKind::InvalidModel
-            }
+            OnnxError::InvalidTensor { .. } | OnnxError::InvalidAttribute { .. } => ErrorKind::InvalidModel,
             OnnxError::InNode { source, .. } => source.kind(),
         }
     }
@@ -52,10 +46,6 @@ impl OnnxError {
 
 impl OnnxError {
     fn in_node(self, node: &str, op_type: &str) -> OnnxError {
-        OnnxError::InNode {
-            node: node.to_string(),
-            op_type: op_type.to_string(),
-            source: Box::new(self),
-        }
+        OnnxError::InNode { node: node.to_string(), op_type: op_type.to_string(), source: Box::new(self) }
     }
 }

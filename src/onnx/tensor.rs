@@ -31,16 +31,10 @@ pub fn tensor_from_proto(p: &TensorProto) -> Result<(TensorLabels, Tensor), Onnx
             .find(|e| e.key.as_deref() == Some("location"))
             .and_then(|e| e.value.clone())
             .unwrap_or_default();
-        return Err(OnnxError::ExternalData {
-            tensor: name,
-            location,
-        });
+        return Err(OnnxError::ExternalData { tensor: name, location });
     }
     if p.segment.is_some() {
-        return Err(OnnxError::InvalidTensor {
-            tensor: name,
-            reason: "segmented tensors are not supported".into(),
-        });
+        return Err(OnnxError::InvalidTensor { tensor: name, reason: "segmented tensors are not supported".into() });
     }
     let labels = TensorLabels {
         name: name.clone(),
@@ -48,140 +42,47 @@ pub fn tensor_from_proto(p: &TensorProto) -> Result<(TensorLabels, Tensor), Onnx
         metadata_props: p
             .metadata_props
             .iter()
-            .map(|e| {
-                (
-                    e.key.clone().unwrap_or_default(),
-                    e.value.clone().unwrap_or_default(),
-                )
-            })
+            .map(|e| (e.key.clone().unwrap_or_default(), e.value.clone().unwrap_or_default()))
             .collect(),
     };
     let mut shape = Vec::with_capacity(p.dims.len());
     for &d in &p.dims {
-        let d = usize::try_from(d).map_err(|_| OnnxError::InvalidTensor {
-            tensor: name.clone(),
-            reason: format!("negative dim {d} in {:?}", p.dims),
-        })?;
+        let d = usize::try_from(d)
+            .map_err(|_| OnnxError::InvalidTensor { tensor: name.clone(), reason: format!("negative dim {d} in {:?}", p.dims) })?;
         shape.push(d);
     }
-    let numel = checked_numel(&shape).map_err(|_| OnnxError::InvalidTensor {
-        tensor: name.clone(),
-        reason: format!("dims {:?} are too large", p.dims),
-    })?;
+    let numel = checked_numel(&shape)
+        .map_err(|_| OnnxError::InvalidTensor { tensor: name.clone(), reason: format!("dims {:?} are too large", p.dims) })?;
     let code = p.data_type.unwrap_or(0);
     let Some(dtype) = DType::from_onnx_code(code) else {
         let mut unnamed = p.clone();
         unnamed.name = None;
         unnamed.doc_string = None;
         unnamed.metadata_props.clear();
-        let opaque = OpaqueTensor {
-            data_type: code,
-            dims: p.dims.clone(),
-            encoded: unnamed.encode_to_vec(),
-        };
+        let opaque = OpaqueTensor { data_type: code, dims: p.dims.clone(), encoded: unnamed.encode_to_vec() };
         return Ok((labels, Tensor::Opaque(opaque)));
     };
-    let reader = DataReader {
-        p,
-        name: &name,
-        numel,
-        dtype,
-    };
+    let reader = DataReader { p, name: &name, numel, dtype };
     let tensor = match dtype {
-        DType::F32 => build(
-            &shape,
-            reader.read(4, |b| f32::from_le_bytes(arr(b)), || p.float_data.clone())?,
-        ),
-        DType::F64 => build(
-            &shape,
-            reader.read(8, |b| f64::from_le_bytes(arr(b)), || p.double_data.clone())?,
-        ),
+        DType::F32 => build(&shape, reader.read(4, |b| f32::from_le_bytes(arr(b)), || p.float_data.clone())?),
+        DType::F64 => build(&shape, reader.read(8, |b| f64::from_le_bytes(arr(b)), || p.double_data.clone())?),
         DType::F16 => build(
             &shape,
-            reader.read(
-                2,
-                |b| f16::from_le_bytes(arr(b)),
-                || {
-                    p.int32_data
-                        .iter()
-                        .map(|&v| f16::from_bits(v as u16))
-                        .collect()
-                },
-            )?,
+            reader.read(2, |b| f16::from_le_bytes(arr(b)), || p.int32_data.iter().map(|&v| f16::from_bits(v as u16)).collect())?,
         ),
         DType::BF16 => build(
             &shape,
-            reader.read(
-                2,
-                |b| bf16::from_le_bytes(arr(b)),
-                || {
-                    p.int32_data
-                        .iter()
-                        .map(|&v| bf16::from_bits(v as u16))
-                        .collect()
-                },
-            )?,
+            reader.read(2, |b| bf16::from_le_bytes(arr(b)), || p.int32_data.iter().map(|&v| bf16::from_bits(v as u16)).collect())?,
         ),
-        DType::I8 => build(
-            &shape,
-            reader.read(
-                1,
-                |b| b[0] as i8,
-                || p.int32_data.iter().map(|&v| v as i8).collect(),
-            )?,
-        ),
-        DType::I16 => build(
-            &shape,
-            reader.read(
-                2,
-                |b| i16::from_le_bytes(arr(b)),
-                || p.int32_data.iter().map(|&v| v as i16).collect(),
-            )?,
-        ),
-        DType::I32 => build(
-            &shape,
-            reader.read(4, |b| i32::from_le_bytes(arr(b)), || p.int32_data.clone())?,
-        ),
-        DType::I64 => build(
-            &shape,
-            reader.read(8, |b| i64::from_le_bytes(arr(b)), || p.int64_data.clone())?,
-        ),
-        DType::U8 => build(
-            &shape,
-            reader.read(
-                1,
-                |b| b[0],
-                || p.int32_data.iter().map(|&v| v as u8).collect(),
-            )?,
-        ),
-        DType::U16 => build(
-            &shape,
-            reader.read(
-                2,
-                |b| u16::from_le_bytes(arr(b)),
-                || p.int32_data.iter().map(|&v| v as u16).collect(),
-            )?,
-        ),
-        DType::U32 => build(
-            &shape,
-            reader.read(
-                4,
-                |b| u32::from_le_bytes(arr(b)),
-                || p.uint64_data.iter().map(|&v| v as u32).collect(),
-            )?,
-        ),
-        DType::U64 => build(
-            &shape,
-            reader.read(8, |b| u64::from_le_bytes(arr(b)), || p.uint64_data.clone())?,
-        ),
-        DType::Bool => build(
-            &shape,
-            reader.read(
-                1,
-                |b| b[0] != 0,
-                || p.int32_data.iter().map(|&v| v != 0).collect(),
-            )?,
-        ),
+        DType::I8 => build(&shape, reader.read(1, |b| b[0] as i8, || p.int32_data.iter().map(|&v| v as i8).collect())?),
+        DType::I16 => build(&shape, reader.read(2, |b| i16::from_le_bytes(arr(b)), || p.int32_data.iter().map(|&v| v as i16).collect())?),
+        DType::I32 => build(&shape, reader.read(4, |b| i32::from_le_bytes(arr(b)), || p.int32_data.clone())?),
+        DType::I64 => build(&shape, reader.read(8, |b| i64::from_le_bytes(arr(b)), || p.int64_data.clone())?),
+        DType::U8 => build(&shape, reader.read(1, |b| b[0], || p.int32_data.iter().map(|&v| v as u8).collect())?),
+        DType::U16 => build(&shape, reader.read(2, |b| u16::from_le_bytes(arr(b)), || p.int32_data.iter().map(|&v| v as u16).collect())?),
+        DType::U32 => build(&shape, reader.read(4, |b| u32::from_le_bytes(arr(b)), || p.uint64_data.iter().map(|&v| v as u32).collect())?),
+        DType::U64 => build(&shape, reader.read(8, |b| u64::from_le_bytes(arr(b)), || p.uint64_data.clone())?),
+        DType::Bool => build(&shape, reader.read(1, |b| b[0] != 0, || p.int32_data.iter().map(|&v| v != 0).collect())?),
         DType::String => {
             if p.string_data.len() != numel {
                 return Err(reader.count_error(p.string_data.len()));
@@ -189,12 +90,7 @@ pub fn tensor_from_proto(p: &TensorProto) -> Result<(TensorLabels, Tensor), Onnx
             build(&shape, p.string_data.clone())
         }
     };
-    tensor
-        .map(|t| (labels, t))
-        .map_err(|e| OnnxError::InvalidTensor {
-            tensor: name,
-            reason: e.to_string(),
-        })
+    tensor.map(|t| (labels, t)).map_err(|e| OnnxError::InvalidTensor { tensor: name, reason: e.to_string() })
 }
 
 struct DataReader<'a> {
@@ -207,12 +103,7 @@ struct DataReader<'a> {
 impl DataReader<'_> {
     /// Reads `numel` values from `raw_data` (little-endian, `width` bytes each) or, when there
     /// is no raw data, from the typed field via `typed`. Counts are checked before allocating.
-    fn read<T>(
-        &self,
-        width: usize,
-        from_le: impl Fn(&[u8]) -> T,
-        typed: impl FnOnce() -> Vec<T>,
-    ) -> Result<Vec<T>, OnnxError> {
+    fn read<T>(&self, width: usize, from_le: impl Fn(&[u8]) -> T, typed: impl FnOnce() -> Vec<T>) -> Result<Vec<T>, OnnxError> {
         match &self.p.raw_data {
             Some(raw) if !raw.is_empty() || self.numel == 0 => {
                 let want = self.numel.checked_mul(width).unwrap_or(usize::MAX);
@@ -242,10 +133,7 @@ impl DataReader<'_> {
     fn count_error(&self, got: usize) -> OnnxError {
         OnnxError::InvalidTensor {
             tensor: self.name.to_string(),
-            reason: format!(
-                "holds {got} values, dims {:?} need {}",
-                self.p.dims, self.numel
-            ),
+            reason: format!("holds {got} values, dims {:?} need {}", self.p.dims, self.numel),
         }
     }
 }
@@ -256,23 +144,18 @@ fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
     out
 }
 
-fn build<T: crate::ir::Element>(
-    shape: &[usize],
-    data: Vec<T>,
-) -> Result<Tensor, crate::ir::TensorError> {
+fn build<T: crate::ir::Element>(shape: &[usize], data: Vec<T>) -> Result<Tensor, crate::ir::TensorError> {
     Tensor::from_vec(shape, data)
 }
 
 /// Encodes a tensor with the given labels.
 pub fn tensor_to_proto(labels: TensorLabels, t: &Tensor) -> TensorProto {
     let mut p = match t {
-        Tensor::Opaque(o) => {
-            TensorProto::decode(o.encoded.as_slice()).unwrap_or_else(|_| TensorProto {
-                dims: o.dims.clone(),
-                data_type: Some(o.data_type),
-                ..TensorProto::default()
-            })
-        }
+        Tensor::Opaque(o) => TensorProto::decode(o.encoded.as_slice()).unwrap_or_else(|_| TensorProto {
+            dims: o.dims.clone(),
+            data_type: Some(o.data_type),
+            ..TensorProto::default()
+        }),
         _ => TensorProto {
             dims: t.shape().iter().map(|&d| d as i64).collect(),
             data_type: Some(t.onnx_type()),
@@ -288,13 +171,9 @@ pub fn tensor_to_proto(labels: TensorLabels, t: &Tensor) -> TensorProto {
         Tensor::BF16(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
         Tensor::I8(a) => p.raw_data = Some(a.iter().map(|&v| v as u8).collect()),
         Tensor::I16(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
-        Tensor::I32(a) if varints_are_smaller(a.iter().map(|&v| i64::from(v)), 4) => {
-            p.int32_data = a.iter().copied().collect()
-        }
+        Tensor::I32(a) if varints_are_smaller(a.iter().map(|&v| i64::from(v)), 4) => p.int32_data = a.iter().copied().collect(),
         Tensor::I32(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
-        Tensor::I64(a) if varints_are_smaller(a.iter().copied(), 8) => {
-            p.int64_data = a.iter().copied().collect()
-        }
+        Tensor::I64(a) if varints_are_smaller(a.iter().copied(), 8) => p.int64_data = a.iter().copied().collect(),
         Tensor::I64(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
         Tensor::U8(a) => p.raw_data = Some(a.iter().copied().collect()),
         Tensor::U16(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
@@ -336,11 +215,7 @@ pub fn decode_tensor(bytes: &[u8]) -> Result<(String, Tensor), OnnxError> {
 
 /// Encodes one tensor as a serialized `TensorProto` named `name`.
 pub fn encode_tensor(name: &str, t: &Tensor) -> Vec<u8> {
-    let labels = TensorLabels {
-        name: name.to_string(),
-        doc_string: String::new(),
-        metadata_props: Vec::new(),
-    };
+    let labels = TensorLabels { name: name.to_string(), doc_string: String::new(), metadata_props: Vec::new() };
     tensor_to_proto(labels, t).encode_to_vec()
 }
 
@@ -350,12 +225,7 @@ mod tests {
     use crate::ir::dtype::onnx_code;
 
     fn proto(dtype: i32, dims: Vec<i64>) -> TensorProto {
-        TensorProto {
-            dims,
-            data_type: Some(dtype),
-            name: Some("t".into()),
-            ..TensorProto::default()
-        }
+        TensorProto { dims, data_type: Some(dtype), name: Some("t".into()), ..TensorProto::default() }
     }
 
     #[test]
@@ -364,10 +234,7 @@ mod tests {
         typed.float_data = vec![1.5, -2.0];
         let mut raw = proto(onnx_code::FLOAT, vec![2]);
         raw.raw_data = Some([1.5f32.to_le_bytes(), (-2.0f32).to_le_bytes()].concat());
-        assert_eq!(
-            tensor_from_proto(&typed).unwrap().1,
-            tensor_from_proto(&raw).unwrap().1
-        );
+        assert_eq!(tensor_from_proto(&typed).unwrap().1, tensor_from_proto(&raw).unwrap().1);
     }
 
     #[test]
@@ -392,32 +259,16 @@ mod tests {
 
     #[test]
     fn small_integers_are_written_as_varints_when_that_is_smaller_and_empty_tensors_without_data() {
-        let labels = || TensorLabels {
-            name: String::new(),
-            doc_string: String::new(),
-            metadata_props: Vec::new(),
-        };
-        let small = tensor_to_proto(
-            labels(),
-            &Tensor::from_vec(&[4], vec![1i64, 0, -1, 20]).unwrap(),
-        );
-        assert_eq!(
-            (small.int64_data.as_slice(), small.raw_data.as_ref()),
-            (&[1i64, 0, -1, 20][..], None)
-        );
+        let labels = || TensorLabels { name: String::new(), doc_string: String::new(), metadata_props: Vec::new() };
+        let small = tensor_to_proto(labels(), &Tensor::from_vec(&[4], vec![1i64, 0, -1, 20]).unwrap());
+        assert_eq!((small.int64_data.as_slice(), small.raw_data.as_ref()), (&[1i64, 0, -1, 20][..], None));
         let large = tensor_to_proto(labels(), &Tensor::from_vec(&[2], vec![-1i64, -2]).unwrap());
         assert!(large.int64_data.is_empty() && large.raw_data.as_ref().map(Vec::len) == Some(16));
         let ints = tensor_to_proto(labels(), &Tensor::from_vec(&[2], vec![3i32, 4]).unwrap());
         assert_eq!(ints.int32_data, vec![3, 4]);
-        let empty = tensor_to_proto(
-            labels(),
-            &Tensor::from_vec(&[0], Vec::<f32>::new()).unwrap(),
-        );
+        let empty = tensor_to_proto(labels(), &Tensor::from_vec(&[0], Vec::<f32>::new()).unwrap());
         assert_eq!(empty.raw_data, None);
-        assert_eq!(
-            decode_tensor(&empty.encode_to_vec()).unwrap().1,
-            Tensor::from_vec(&[0], Vec::<f32>::new()).unwrap()
-        );
+        assert_eq!(decode_tensor(&empty.encode_to_vec()).unwrap().1, Tensor::from_vec(&[0], Vec::<f32>::new()).unwrap());
     }
 
     #[test]
@@ -439,14 +290,7 @@ mod tests {
         p.raw_data = Some(vec![0x21, 0x03]);
         let (_, t) = tensor_from_proto(&p).unwrap();
         assert!(matches!(t, Tensor::Opaque(_)));
-        let back = tensor_to_proto(
-            TensorLabels {
-                name: "t".into(),
-                doc_string: String::new(),
-                metadata_props: vec![],
-            },
-            &t,
-        );
+        let back = tensor_to_proto(TensorLabels { name: "t".into(), doc_string: String::new(), metadata_props: vec![] }, &t);
         assert_eq!(back, p);
     }
 }

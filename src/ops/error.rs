@@ -8,11 +8,7 @@ pub enum OpError {
     #[error("required input {index} ({what}) is missing")]
     MissingInput { index: usize, what: &'static str },
     #[error("input {index} ({what}): {reason}")]
-    Input {
-        index: usize,
-        what: &'static str,
-        reason: String,
-    },
+    Input { index: usize, what: &'static str, reason: String },
     #[error("attribute `{name}`: {reason}")]
     Attribute { name: String, reason: String },
     #[error("{0}")]
@@ -33,17 +29,10 @@ pub enum OpError {
 
 impl OpError {
     pub fn attribute(name: &str, reason: impl Into<String>) -> OpError {
-        OpError::Attribute {
-            name: name.to_string(),
-            reason: reason.into(),
-        }
+        OpError::Attribute { name: name.to_string(), reason: reason.into() }
     }
     pub fn input(index: usize, what: &'static str, reason: impl Into<String>) -> OpError {
-        OpError::Input {
-            index,
-            what,
-            reason: reason.into(),
-        }
+        OpError::Input { index, what, reason: reason.into() }
     }
     pub fn invalid(reason: impl Into<String>) -> OpError {
         OpError::Invalid(reason.into())

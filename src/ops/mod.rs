@@ -17,9 +17,7 @@ mod recurrent;
 mod reduce;
 mod shape;
 
-pub use context::{
-    BuildContext, EmptyScope, ExecContext, Operator, Scope, Subgraph, SubgraphCompiler,
-};
+pub use context::{BuildContext, EmptyScope, ExecContext, Operator, Scope, Subgraph, SubgraphCompiler};
 pub use error::OpError;
 pub use quant::RUNTIME_DOMAIN;
 pub use registry::{BuildFn, OpEntry, Registry};

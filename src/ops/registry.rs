@@ -29,63 +29,31 @@ impl Registry {
     }
 
     /// Registers `build` for `op_type` in `domain` over the given opset versions.
-    pub fn add(
-        &mut self,
-        domain: &'static str,
-        op_type: &'static str,
-        opsets: RangeInclusive<i64>,
-        build: BuildFn,
-    ) {
-        self.entries
-            .entry((domain, op_type))
-            .or_default()
-            .push(OpEntry {
-                domain,
-                op_type,
-                opsets,
-                build,
-            });
+    pub fn add(&mut self, domain: &'static str, op_type: &'static str, opsets: RangeInclusive<i64>, build: BuildFn) {
+        self.entries.entry((domain, op_type)).or_default().push(OpEntry { domain, op_type, opsets, build });
     }
 
     /// The builder for `op_type` at `opset`, or an error saying what is unsupported.
     pub fn lookup(&self, domain: &str, op_type: &str, opset: i64) -> Result<BuildFn, OpError> {
         let domain = crate::ir::normalize_domain(domain);
         let Some(list) = self.entries.get(&(domain, op_type)) else {
-            let shown = if domain.is_empty() {
-                String::new()
-            } else {
-                format!(" (domain `{domain}`)")
-            };
-            return Err(OpError::unsupported(format!(
-                "operator `{op_type}`{shown} is not supported by pare"
-            )));
+            let shown = if domain.is_empty() { String::new() } else { format!(" (domain `{domain}`)") };
+            return Err(OpError::unsupported(format!("operator `{op_type}`{shown} is not supported by pare")));
         };
-        list.iter()
-            .find(|e| e.opsets.contains(&opset))
-            .map(|e| e.build)
-            .ok_or_else(|| {
-                let ranges: Vec<String> = list
-                    .iter()
-                    .map(|e| format!("{}–{}", e.opsets.start(), e.opsets.end()))
-                    .collect();
-                OpError::unsupported(format!(
-                    "`{op_type}` at opset {opset} is not supported (pare supports opsets {})",
-                    ranges.join(", ")
-                ))
-            })
+        list.iter().find(|e| e.opsets.contains(&opset)).map(|e| e.build).ok_or_else(|| {
+            let ranges: Vec<String> = list.iter().map(|e| format!("{}–{}", e.opsets.start(), e.opsets.end())).collect();
+            OpError::unsupported(format!("`{op_type}` at opset {opset} is not supported (pare supports opsets {})", ranges.join(", ")))
+        })
     }
 
     pub fn contains(&self, domain: &str, op_type: &str) -> bool {
-        self.entries
-            .contains_key(&(crate::ir::normalize_domain(domain), op_type))
+        self.entries.contains_key(&(crate::ir::normalize_domain(domain), op_type))
     }
 
     /// All entries, sorted by domain and op type (for the support table).
     pub fn entries(&self) -> Vec<&OpEntry> {
         let mut all: Vec<&OpEntry> = self.entries.values().flatten().collect();
-        all.sort_by(|a, b| {
-            (a.domain, a.op_type, a.opsets.start()).cmp(&(b.domain, b.op_type, b.opsets.start()))
-        });
+        all.sort_by(|a, b| (a.domain, a.op_type, a.opsets.start()).cmp(&(b.domain, b.op_type, b.opsets.start())));
         all
     }
 }

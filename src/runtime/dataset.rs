@@ -28,12 +28,7 @@ pub enum DatasetError {
     #[error("array `{name}` does not match any model input (inputs: {inputs})")]
     UnknownArray { name: String, inputs: String },
     #[error("array `{name}` has {got} samples along its first axis, but `{first}` has {want}")]
-    SampleCount {
-        name: String,
-        got: usize,
-        first: String,
-        want: usize,
-    },
+    SampleCount { name: String, got: usize, first: String, want: usize },
     #[error("array `{name}` is a scalar: its first axis must index samples")]
     Scalar { name: String },
     #[error("array `{name}`: {reason}")]
@@ -50,11 +45,7 @@ impl DatasetError {
 impl Dataset {
     /// `samples` sets of seeded random inputs (see `RandomInputs`): sample `i` uses seed
     /// `generator.seed + i`, so a data set is reproducible from its first seed.
-    pub fn random(
-        specs: &[InputSpec],
-        samples: usize,
-        generator: &RandomInputs,
-    ) -> Result<Dataset, RandomInputError> {
+    pub fn random(specs: &[InputSpec], samples: usize, generator: &RandomInputs) -> Result<Dataset, RandomInputError> {
         let mut out = Vec::with_capacity(samples);
         for i in 0..samples {
             let mut g = generator.clone();
@@ -76,78 +67,36 @@ impl Dataset {
     /// Every input without a default must have an array; every array must name an input; all
     /// arrays must hold the same number of samples. Dtypes and shapes are checked when the model
     /// runs (the session names the input and the shape it expects).
-    pub fn from_stacked(
-        arrays: Vec<(String, Tensor)>,
-        inputs: &[InputSpec],
-    ) -> Result<Dataset, DatasetError> {
-        let names = || {
-            inputs
-                .iter()
-                .map(|i| format!("`{}`", i.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+    pub fn from_stacked(arrays: Vec<(String, Tensor)>, inputs: &[InputSpec]) -> Result<Dataset, DatasetError> {
+        let names = || inputs.iter().map(|i| format!("`{}`", i.name)).collect::<Vec<_>>().join(", ");
         for (name, _) in &arrays {
             if !inputs.iter().any(|i| &i.name == name) {
-                return Err(DatasetError::UnknownArray {
-                    name: name.clone(),
-                    inputs: names(),
-                });
+                return Err(DatasetError::UnknownArray { name: name.clone(), inputs: names() });
             }
         }
         for spec in inputs.iter().filter(|i| !i.has_default) {
             if !arrays.iter().any(|(n, _)| n == &spec.name) {
-                let have = arrays
-                    .iter()
-                    .map(|(n, _)| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                return Err(DatasetError::MissingInput {
-                    input: spec.name.clone(),
-                    have,
-                });
+                let have = arrays.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                return Err(DatasetError::MissingInput { input: spec.name.clone(), have });
             }
         }
-        let Some((first, first_tensor)) = arrays.first() else {
-            return Err(DatasetError::Empty);
-        };
-        let count = first_tensor
-            .shape()
-            .first()
-            .copied()
-            .ok_or_else(|| DatasetError::Scalar {
-                name: first.clone(),
-            })?;
+        let Some((first, first_tensor)) = arrays.first() else { return Err(DatasetError::Empty) };
+        let count = first_tensor.shape().first().copied().ok_or_else(|| DatasetError::Scalar { name: first.clone() })?;
         if count == 0 {
             return Err(DatasetError::Empty);
         }
         let mut samples: Vec<InputSet> = vec![Vec::with_capacity(arrays.len()); count];
         for (name, tensor) in &arrays {
             let shape = tensor.shape();
-            let got = *shape
-                .first()
-                .ok_or_else(|| DatasetError::Scalar { name: name.clone() })?;
+            let got = *shape.first().ok_or_else(|| DatasetError::Scalar { name: name.clone() })?;
             if got != count {
-                return Err(DatasetError::SampleCount {
-                    name: name.clone(),
-                    got,
-                    first: first.clone(),
-                    want: count,
-                });
+                return Err(DatasetError::SampleCount { name: name.clone(), got, first: first.clone(), want: count });
             }
-            let declared_rank = inputs
-                .iter()
-                .find(|i| &i.name == name)
-                .and_then(|i| i.shape.as_ref())
-                .map(Vec::len);
+            let declared_rank = inputs.iter().find(|i| &i.name == name).and_then(|i| i.shape.as_ref()).map(Vec::len);
             let keep_batch_axis = declared_rank == Some(shape.len());
             for (i, sample) in samples.iter_mut().enumerate() {
-                let one = sample_of(tensor, i, keep_batch_axis).map_err(|reason| {
-                    DatasetError::Tensor {
-                        name: name.clone(),
-                        reason,
-                    }
-                })?;
+                let one = sample_of(tensor, i, keep_batch_axis)
+                    .map_err(|reason| DatasetError::Tensor { name: name.clone(), reason })?;
                 sample.push((name.clone(), one));
             }
         }
@@ -170,33 +119,17 @@ mod tests {
     use crate::ir::{Dim, dtype::onnx_code};
 
     fn spec(name: &str, dims: Option<Vec<Dim>>) -> InputSpec {
-        InputSpec {
-            name: name.into(),
-            elem_type: Some(onnx_code::FLOAT),
-            shape: dims,
-            has_default: false,
-        }
+        InputSpec { name: name.into(), elem_type: Some(onnx_code::FLOAT), shape: dims, has_default: false }
     }
 
     #[test]
     fn stacked_arrays_become_samples_with_a_batch_axis_when_the_model_has_one() {
         let images = Tensor::from_vec(&[3, 1, 2, 2], (0..12).map(|v| v as f32).collect()).unwrap();
-        let batched = spec(
-            "x",
-            Some(vec![
-                Dim::symbol("N"),
-                Dim::known(1),
-                Dim::known(2),
-                Dim::known(2),
-            ]),
-        );
+        let batched = spec("x", Some(vec![Dim::symbol("N"), Dim::known(1), Dim::known(2), Dim::known(2)]));
         let d = Dataset::from_stacked(vec![("x".into(), images.clone())], &[batched]).unwrap();
         assert_eq!(d.len(), 3);
         assert_eq!(d.samples[2][0].1.shape(), vec![1, 1, 2, 2]);
-        assert_eq!(
-            d.samples[2][0].1.to_f64_vec().unwrap(),
-            vec![8.0, 9.0, 10.0, 11.0]
-        );
+        assert_eq!(d.samples[2][0].1.to_f64_vec().unwrap(), vec![8.0, 9.0, 10.0, 11.0]);
 
         let unbatched = spec("x", Some(vec![Dim::known(1), Dim::known(2), Dim::known(2)]));
         let d = Dataset::from_stacked(vec![("x".into(), images)], &[unbatched]).unwrap();
@@ -217,29 +150,13 @@ mod tests {
         let a = Tensor::zeros::<f32>(&[3, 2]).unwrap();
         let b = Tensor::zeros::<f32>(&[4, 2]).unwrap();
         let inputs = [spec("a", None), spec("b", None)];
-        let err = Dataset::from_stacked(vec![("a".into(), a.clone()), ("b".into(), b)], &inputs)
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "array `b` has 4 samples along its first axis, but `a` has 3"
-        );
+        let err = Dataset::from_stacked(vec![("a".into(), a.clone()), ("b".into(), b)], &inputs).unwrap_err();
+        assert_eq!(err.to_string(), "array `b` has 4 samples along its first axis, but `a` has 3");
         let err = Dataset::from_stacked(vec![("a".into(), a.clone())], &inputs).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("the data has no array for input `b`"),
-            "{err}"
-        );
-        let err = Dataset::from_stacked(vec![("a".into(), a.clone()), ("c".into(), a)], &inputs)
-            .unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("array `c` does not match any model input"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("the data has no array for input `b`"), "{err}");
+        let err = Dataset::from_stacked(vec![("a".into(), a.clone()), ("c".into(), a)], &inputs).unwrap_err();
+        assert!(err.to_string().starts_with("array `c` does not match any model input"), "{err}");
         let empty = Tensor::zeros::<f32>(&[0, 2]).unwrap();
-        assert_eq!(
-            Dataset::from_stacked(vec![("a".into(), empty)], &inputs[..1]).unwrap_err(),
-            DatasetError::Empty
-        );
+        assert_eq!(Dataset::from_stacked(vec![("a".into(), empty)], &inputs[..1]).unwrap_err(), DatasetError::Empty);
     }
 }

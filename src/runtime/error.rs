@@ -7,24 +7,11 @@ use crate::ops::OpError;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RunError {
     #[error("cannot prepare node `{node}` ({op_type}): {source}")]
-    Build {
-        node: String,
-        op_type: String,
-        source: OpError,
-    },
+    Build { node: String, op_type: String, source: OpError },
     #[error("node `{node}` ({op_type}) failed: {source}")]
-    Node {
-        node: String,
-        op_type: String,
-        source: OpError,
-    },
+    Node { node: String, op_type: String, source: OpError },
     #[error("node `{node}` ({op_type}) returned {got} outputs but the model names {want}")]
-    OutputCount {
-        node: String,
-        op_type: String,
-        got: usize,
-        want: usize,
-    },
+    OutputCount { node: String, op_type: String, got: usize, want: usize },
     #[error("node `{node}` reads `{value}`, which no node, graph input or initializer defines")]
     UndefinedValue { node: String, value: String },
     #[error("the model imports no opset for domain `{domain}` used by node `{node}`")]
@@ -38,17 +25,9 @@ pub enum RunError {
     #[error("the model has no input `{name}`; its inputs are: {expected}")]
     UnknownInput { name: String, expected: String },
     #[error("input `{name}` is {got}, the model expects {want}")]
-    InputType {
-        name: String,
-        got: String,
-        want: String,
-    },
+    InputType { name: String, got: String, want: String },
     #[error("input `{name}` has shape {got:?}, the model expects {want}")]
-    InputShape {
-        name: String,
-        got: Vec<usize>,
-        want: String,
-    },
+    InputShape { name: String, got: Vec<usize>, want: String },
     #[error("subgraph expects {want} inputs, got {got}")]
     SubgraphArity { want: usize, got: usize },
 }
@@ -58,16 +37,12 @@ impl RunError {
         match self {
             RunError::Build { source, .. } => match source {
                 OpError::Unsupported(_) => ErrorKind::UnsupportedOp,
-                OpError::Tensor(TensorError::TooLarge(_)) | OpError::TooLarge(_) => {
-                    ErrorKind::TooLarge
-                }
+                OpError::Tensor(TensorError::TooLarge(_)) | OpError::TooLarge(_) => ErrorKind::TooLarge,
                 _ => ErrorKind::InvalidModel,
             },
             RunError::Node { source, .. } => match source {
                 OpError::Unsupported(_) => ErrorKind::UnsupportedOp,
-                OpError::Tensor(TensorError::TooLarge(_)) | OpError::TooLarge(_) => {
-                    ErrorKind::TooLarge
-                }
+                OpError::Tensor(TensorError::TooLarge(_)) | OpError::TooLarge(_) => ErrorKind::TooLarge,
                 _ => ErrorKind::RunFailed,
             },
             RunError::OutputCount { .. } | RunError::SubgraphArity { .. } => ErrorKind::RunFailed,

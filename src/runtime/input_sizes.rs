@@ -70,15 +70,7 @@ impl SizeChoice {
         let shapes: Vec<String> = self
             .inputs
             .iter()
-            .map(|(n, s)| {
-                format!(
-                    "{n} {}",
-                    s.iter()
-                        .map(|d| d.to_string())
-                        .collect::<Vec<_>>()
-                        .join("×")
-                )
-            })
+            .map(|(n, s)| format!("{n} {}", s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")))
             .collect();
         let how = match self.source {
             SizeSource::Fixed => "fixed by the model or given",
@@ -117,22 +109,11 @@ pub fn resolve_sizes(
     data_shapes: &[(String, Vec<usize>)],
     metadata: &[(String, String)],
 ) -> SizeChoice {
-    let specs: Vec<InputSpec> = session
-        .inputs()
-        .iter()
-        .filter(|s| !s.has_default)
-        .cloned()
-        .collect();
+    let specs: Vec<InputSpec> = session.inputs().iter().filter(|s| !s.has_default).cloned().collect();
     for (name, shape) in data_shapes {
-        random
-            .shapes
-            .entry(name.clone())
-            .or_insert_with(|| shape.clone());
+        random.shapes.entry(name.clone()).or_insert_with(|| shape.clone());
         // A symbol the data fixes (`batch` = 2 in `a`) has that size in every other input too.
-        let declared = specs
-            .iter()
-            .find(|s| &s.name == name)
-            .and_then(|s| s.shape.as_ref());
+        let declared = specs.iter().find(|s| &s.name == name).and_then(|s| s.shape.as_ref());
         for (dim, &size) in declared.into_iter().flatten().zip(shape) {
             if let DimValue::Symbol(symbol) = &dim.value {
                 if symbol != "?" && symbol.parse::<i64>().is_err() {
@@ -161,11 +142,7 @@ pub fn resolve_sizes(
     if !has(Class::Spatial) {
         spatial = vec![(1, 1)];
     }
-    let sequences: Vec<usize> = if has(Class::Sequence) {
-        SEQUENCE_CANDIDATES.to_vec()
-    } else {
-        vec![1]
-    };
+    let sequences: Vec<usize> = if has(Class::Sequence) { SEQUENCE_CANDIDATES.to_vec() } else { vec![1] };
     let mut candidates = Vec::new();
     // Interleave so both kinds of dims move early when a model has both.
     for (i, &hw) in spatial.iter().enumerate() {
@@ -182,26 +159,12 @@ pub fn resolve_sizes(
         let chosen = assign(&open, &specs, &mut trial, height, width, sequence);
         match try_run(session, &trial) {
             Ok(()) => {
-                let source = if index == 0 && stated.is_some() {
-                    SizeSource::Model
-                } else {
-                    SizeSource::Searched
-                };
+                let source = if index == 0 && stated.is_some() { SizeSource::Model } else { SizeSource::Searched };
                 *random = trial;
-                return SizeChoice {
-                    source,
-                    inputs: shapes_of(&specs, random),
-                    chosen,
-                    tried,
-                    failure: None,
-                };
+                return SizeChoice { source, inputs: shapes_of(&specs, random), chosen, tried, failure: None };
             }
             Err(e) => {
-                tried.push(format!(
-                    "{}: {}",
-                    chosen.join(", "),
-                    e.lines().next().unwrap_or_default()
-                ));
+                tried.push(format!("{}: {}", chosen.join(", "), e.lines().next().unwrap_or_default()));
                 last = trial;
             }
         }
@@ -214,13 +177,7 @@ pub fn resolve_sizes(
         names.join(", "),
         tried.last().map(String::as_str).unwrap_or("none")
     );
-    SizeChoice {
-        source: SizeSource::Unresolved,
-        inputs: shapes_of(&specs, random),
-        chosen: Vec::new(),
-        tried,
-        failure: Some(failure),
-    }
+    SizeChoice { source: SizeSource::Unresolved, inputs: shapes_of(&specs, random), chosen: Vec::new(), tried, failure: Some(failure) }
 }
 
 /// [`resolve_sizes`] for a model not yet loaded into a session: `None` when no session can be
@@ -237,15 +194,11 @@ pub fn resolve_model_sizes(
 }
 
 fn dim_label(d: &OpenDim) -> String {
-    d.symbol
-        .clone()
-        .unwrap_or_else(|| format!("{}[{}]", d.input, d.axis))
+    d.symbol.clone().unwrap_or_else(|| format!("{}[{}]", d.input, d.axis))
 }
 
 fn try_run(session: &Session, random: &RandomInputs) -> Result<(), String> {
-    let inputs = random
-        .generate(session.inputs())
-        .map_err(|e| e.to_string())?;
+    let inputs = random.generate(session.inputs()).map_err(|e| e.to_string())?;
     session.run(inputs).map(|_| ()).map_err(|e| e.to_string())
 }
 
@@ -263,9 +216,7 @@ fn open_dims(specs: &[InputSpec], random: &RandomInputs) -> Vec<OpenDim> {
                 DimValue::Known(v) if *v >= 0 => continue,
                 DimValue::Symbol(s) if s == "?" || s.parse::<i64>().is_ok() => None,
                 DimValue::Symbol(s) => {
-                    if random.dims.contains_key(s)
-                        || open.iter().any(|o| o.symbol.as_deref() == Some(s))
-                    {
+                    if random.dims.contains_key(s) || open.iter().any(|o| o.symbol.as_deref() == Some(s)) {
                         continue;
                     }
                     Some(s.clone())
@@ -273,12 +224,7 @@ fn open_dims(specs: &[InputSpec], random: &RandomInputs) -> Vec<OpenDim> {
                 _ => None,
             };
             let class = classify(shape, rank, axis);
-            open.push(OpenDim {
-                symbol,
-                input: spec.name.clone(),
-                axis,
-                class,
-            });
+            open.push(OpenDim { symbol, input: spec.name.clone(), axis, class });
         }
     }
     open
@@ -306,14 +252,7 @@ fn classify(shape: &[crate::ir::Dim], rank: usize, axis: usize) -> Class {
 
 /// Puts the candidate sizes into `random` (symbols into `dims`, unnamed dims as whole shapes of
 /// their input) and returns `name=size` for each open dim.
-fn assign(
-    open: &[OpenDim],
-    specs: &[InputSpec],
-    random: &mut RandomInputs,
-    height: usize,
-    width: usize,
-    sequence: usize,
-) -> Vec<String> {
+fn assign(open: &[OpenDim], specs: &[InputSpec], random: &mut RandomInputs, height: usize, width: usize, sequence: usize) -> Vec<String> {
     let mut chosen = Vec::new();
     let mut whole: HashMap<String, Vec<usize>> = HashMap::new();
     let mut spatial_seen: HashMap<&str, usize> = HashMap::new();
@@ -357,11 +296,7 @@ fn assign(
     }
     // Unnamed dims travel as whole shapes: fill the input's symbolic dims from `dims` too.
     for (input, mut shape) in whole {
-        if let Some(declared) = specs
-            .iter()
-            .find(|s| s.name == input)
-            .and_then(|s| s.shape.as_ref())
-        {
+        if let Some(declared) = specs.iter().find(|s| s.name == input).and_then(|s| s.shape.as_ref()) {
             for (slot, dim) in shape.iter_mut().zip(declared) {
                 if let DimValue::Symbol(s) = &dim.value {
                     if let Some(size) = random.dims.get(s) {
@@ -392,11 +327,8 @@ fn shapes_of(specs: &[InputSpec], random: &RandomInputs) -> Vec<(String, Vec<usi
 /// Ultralytics writes `imgsz` (`[640, 640]`) into the metadata of its exports.
 fn metadata_image_size(metadata: &[(String, String)]) -> Option<(usize, usize)> {
     let (_, value) = metadata.iter().find(|(k, _)| k == "imgsz")?;
-    let numbers: Vec<usize> = value
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .filter_map(|s| s.parse().ok())
-        .collect();
+    let numbers: Vec<usize> =
+        value.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
     match numbers.as_slice() {
         [h, w] => Some((*h, *w)),
         [s] => Some((*s, *s)),

@@ -11,8 +11,8 @@ mod session;
 
 pub use dataset::{Dataset, DatasetError, InputSet};
 pub use error::RunError;
-pub use input_sizes::{SizeChoice, SizeSource, resolve_model_sizes, resolve_sizes};
 pub use plan::{Observer, Opsets, Plan};
+pub use input_sizes::{SizeChoice, SizeSource, resolve_model_sizes, resolve_sizes};
 pub use random_inputs::{RandomInputError, RandomInputs};
 pub use session::{InputSpec, Session, SessionOptions};
 

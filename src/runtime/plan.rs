@@ -8,9 +8,7 @@ use std::collections::HashMap;
 
 use super::error::RunError;
 use crate::ir::{Graph, Tensor, free_variables, node_reads, normalize_domain, topological_order};
-use crate::ops::{
-    BuildContext, ExecContext, OpError, Operator, Registry, Scope, Subgraph, SubgraphCompiler,
-};
+use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry, Scope, Subgraph, SubgraphCompiler};
 
 /// Opset version per domain (`""` is the default ONNX domain).
 pub type Opsets = HashMap<String, i64>;
@@ -65,8 +63,7 @@ struct Compiler<'r> {
 
 impl SubgraphCompiler for Compiler<'_> {
     fn compile(&self, graph: &Graph) -> Result<Box<dyn Subgraph>, OpError> {
-        let plan = Plan::compile_inner(graph, self.registry, self.opsets, true)
-            .map_err(|e| OpError::Subgraph(e.to_string()))?;
+        let plan = Plan::compile_inner(graph, self.registry, self.opsets, true).map_err(|e| OpError::Subgraph(e.to_string()))?;
         Ok(Box::new(plan))
     }
 }
@@ -77,12 +74,7 @@ impl Plan {
         Plan::compile_inner(graph, registry, opsets, false)
     }
 
-    fn compile_inner(
-        graph: &Graph,
-        registry: &Registry,
-        opsets: &Opsets,
-        allow_captures: bool,
-    ) -> Result<Plan, RunError> {
+    fn compile_inner(graph: &Graph, registry: &Registry, opsets: &Opsets, allow_captures: bool) -> Result<Plan, RunError> {
         let order = topological_order(graph)?;
         let mut plan = Plan {
             names: Vec::new(),
@@ -115,24 +107,15 @@ impl Plan {
         }
         let compiler = Compiler { registry, opsets };
         // Initializers no feed can replace (ONNX IR < 4 lets a graph input override one).
-        let fed: std::collections::HashSet<&str> =
-            graph.inputs.iter().map(|i| i.name.as_str()).collect();
-        let constant_values: HashMap<&str, &Tensor> = graph
-            .initializers
-            .iter()
-            .filter(|i| !fed.contains(i.name.as_str()))
-            .map(|i| (i.name.as_str(), &i.tensor))
-            .collect();
+        let fed: std::collections::HashSet<&str> = graph.inputs.iter().map(|i| i.name.as_str()).collect();
+        let constant_values: HashMap<&str, &Tensor> =
+            graph.initializers.iter().filter(|i| !fed.contains(i.name.as_str())).map(|i| (i.name.as_str(), &i.tensor)).collect();
         let mut last_read: HashMap<usize, usize> = HashMap::new();
         for (step_index, &node_index) in order.iter().enumerate() {
             let node = &graph.nodes[node_index];
             let mut inputs = Vec::with_capacity(node.inputs.len());
             for name in &node.inputs {
-                inputs.push(if name.is_empty() {
-                    None
-                } else {
-                    plan.lookup_defined(name, &produced, node)?
-                });
+                inputs.push(if name.is_empty() { None } else { plan.lookup_defined(name, &produced, node)? });
             }
             for name in node_reads(node) {
                 if let Some(slot) = plan.lookup_defined(&name, &produced, node)? {
@@ -140,30 +123,13 @@ impl Plan {
                 }
             }
             let domain = normalize_domain(&node.domain);
-            let opset = *opsets.get(domain).ok_or_else(|| RunError::MissingOpset {
-                node: node.label(),
-                domain: domain.to_string(),
-            })?;
-            let build_error = |source| RunError::Build {
-                node: node.label(),
-                op_type: node.op_type.clone(),
-                source,
-            };
-            let build = registry
-                .lookup(domain, &node.op_type, opset)
-                .map_err(build_error)?;
-            let constants: Vec<Option<&Tensor>> = node
-                .inputs
-                .iter()
-                .map(|name| constant_values.get(name.as_str()).copied())
-                .collect();
-            let op = build(&BuildContext {
-                node,
-                opset,
-                subgraphs: &compiler,
-                constants: &constants,
-            })
-            .map_err(build_error)?;
+            let opset = *opsets
+                .get(domain)
+                .ok_or_else(|| RunError::MissingOpset { node: node.label(), domain: domain.to_string() })?;
+            let build_error = |source| RunError::Build { node: node.label(), op_type: node.op_type.clone(), source };
+            let build = registry.lookup(domain, &node.op_type, opset).map_err(build_error)?;
+            let constants: Vec<Option<&Tensor>> = node.inputs.iter().map(|name| constant_values.get(name.as_str()).copied()).collect();
+            let op = build(&BuildContext { node, opset, subgraphs: &compiler, constants: &constants }).map_err(build_error)?;
             let mut outputs = Vec::with_capacity(node.outputs.len());
             for name in &node.outputs {
                 if name.is_empty() {
@@ -175,14 +141,7 @@ impl Plan {
                     outputs.push(Some(slot));
                 }
             }
-            plan.steps.push(Step {
-                op,
-                label: node.label(),
-                op_type: node.op_type.clone(),
-                inputs,
-                outputs,
-                frees: Vec::new(),
-            });
+            plan.steps.push(Step { op, label: node.label(), op_type: node.op_type.clone(), inputs, outputs, frees: Vec::new() });
         }
         for output in &graph.outputs {
             let slot = plan.slot(&output.name);
@@ -208,18 +167,10 @@ impl Plan {
         s
     }
 
-    fn lookup_defined(
-        &self,
-        name: &str,
-        produced: &[bool],
-        node: &crate::ir::Node,
-    ) -> Result<Option<usize>, RunError> {
+    fn lookup_defined(&self, name: &str, produced: &[bool], node: &crate::ir::Node) -> Result<Option<usize>, RunError> {
         match self.slot_of.get(name) {
             Some(&s) if produced.get(s).copied().unwrap_or(false) => Ok(Some(s)),
-            _ => Err(RunError::UndefinedValue {
-                node: node.label(),
-                value: name.to_string(),
-            }),
+            _ => Err(RunError::UndefinedValue { node: node.label(), value: name.to_string() }),
         }
     }
 
@@ -240,10 +191,7 @@ impl Plan {
         mut observer: Option<Observer>,
     ) -> Result<Vec<Tensor>, RunError> {
         if feeds.len() != self.input_slots.len() {
-            return Err(RunError::SubgraphArity {
-                want: self.input_slots.len(),
-                got: feeds.len(),
-            });
+            return Err(RunError::SubgraphArity { want: self.input_slots.len(), got: feeds.len() });
         }
         let mut env: Vec<Option<Value>> = Vec::with_capacity(self.names.len());
         env.resize_with(self.names.len(), || None);
@@ -252,52 +200,28 @@ impl Plan {
         }
         for &slot in &self.captures {
             let name = &self.names[slot];
-            let t = outer.lookup(name).ok_or_else(|| RunError::UndefinedValue {
-                node: "(subgraph)".into(),
-                value: name.clone(),
-            })?;
+            let t = outer
+                .lookup(name)
+                .ok_or_else(|| RunError::UndefinedValue { node: "(subgraph)".into(), value: name.clone() })?;
             env[slot] = Some(Value::Borrowed(t));
         }
-        for (feed, (&slot, name)) in feeds
-            .into_iter()
-            .zip(self.input_slots.iter().zip(&self.input_names))
-        {
+        for (feed, (&slot, name)) in feeds.into_iter().zip(self.input_slots.iter().zip(&self.input_names)) {
             match feed {
                 Some(t) => env[slot] = Some(Value::Owned(t)),
                 None if env[slot].is_some() => {}
-                None => {
-                    return Err(RunError::MissingInput {
-                        name: name.clone(),
-                        want: "a value".into(),
-                    });
-                }
+                None => return Err(RunError::MissingInput { name: name.clone(), want: "a value".into() }),
             }
         }
         for step in &self.steps {
             let outputs = {
-                let inputs: Vec<Option<&Tensor>> = step
-                    .inputs
-                    .iter()
-                    .map(|s| s.and_then(|s| env[s].as_ref().map(Value::get)))
-                    .collect();
-                let scope = EnvScope {
-                    plan: self,
-                    env: &env,
-                    outer,
-                };
+                let inputs: Vec<Option<&Tensor>> =
+                    step.inputs.iter().map(|s| s.and_then(|s| env[s].as_ref().map(Value::get))).collect();
+                let scope = EnvScope { plan: self, env: &env, outer };
                 step.op
                     .run(&inputs, &ExecContext { scope: &scope })
-                    .map_err(|source| RunError::Node {
-                        node: step.label.clone(),
-                        op_type: step.op_type.clone(),
-                        source,
-                    })?
+                    .map_err(|source| RunError::Node { node: step.label.clone(), op_type: step.op_type.clone(), source })?
             };
-            let wanted = step
-                .outputs
-                .iter()
-                .rposition(Option::is_some)
-                .map_or(0, |i| i + 1);
+            let wanted = step.outputs.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
             if outputs.len() < wanted {
                 return Err(RunError::OutputCount {
                     node: step.label.clone(),
@@ -330,10 +254,7 @@ impl Plan {
                     _ => unreachable!("checked just above"),
                 },
                 (Some(v), _) => v.get().clone(),
-                (None, _) => outer
-                    .lookup(name)
-                    .cloned()
-                    .ok_or_else(|| RunError::MissingOutput(name.clone()))?,
+                (None, _) => outer.lookup(name).cloned().ok_or_else(|| RunError::MissingOutput(name.clone()))?,
             };
             results.push(tensor);
         }
@@ -349,8 +270,7 @@ impl Subgraph for Plan {
         &self.output_names
     }
     fn run(&self, inputs: Vec<Tensor>, outer: &dyn Scope) -> Result<Vec<Tensor>, OpError> {
-        self.execute(inputs.into_iter().map(Some).collect(), outer, None)
-            .map_err(|e| OpError::Subgraph(e.to_string()))
+        self.execute(inputs.into_iter().map(Some).collect(), outer, None).map_err(|e| OpError::Subgraph(e.to_string()))
     }
 }
 
@@ -363,13 +283,7 @@ struct EnvScope<'a, 'v> {
 
 impl Scope for EnvScope<'_, '_> {
     fn lookup(&self, name: &str) -> Option<&Tensor> {
-        match self
-            .plan
-            .slot_of
-            .get(name)
-            .and_then(|&s| self.env.get(s))
-            .and_then(Option::as_ref)
-        {
+        match self.plan.slot_of.get(name).and_then(|&s| self.env.get(s)).and_then(Option::as_ref) {
             Some(v) => Some(v.get()),
             None => self.outer.lookup(name),
         }

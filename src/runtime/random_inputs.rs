@@ -34,32 +34,20 @@ const INTEGER_BOUND: u64 = 4;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RandomInputError {
-    #[error(
-        "input `{name}` declares no shape, so random data cannot be made for it; provide a tensor"
-    )]
+    #[error("input `{name}` declares no shape, so random data cannot be made for it; provide a tensor")]
     NoShape { name: String },
-    #[error(
-        "input `{name}` declares no tensor element type, so random data cannot be made for it; provide a tensor"
-    )]
+    #[error("input `{name}` declares no tensor element type, so random data cannot be made for it; provide a tensor")]
     NoType { name: String },
     #[error("input `{name}` is {type_name}; random data is made for numeric and bool inputs only")]
     UnsupportedType { name: String, type_name: String },
-    #[error(
-        "input `{name}` would have shape {shape:?}, too large for random data; set smaller symbolic dims"
-    )]
+    #[error("input `{name}` would have shape {shape:?}, too large for random data; set smaller symbolic dims")]
     TooLarge { name: String, shape: Vec<usize> },
     #[error("dim `{name}` is set but no input declares it (declared symbolic dims: {declared})")]
     UnknownDim { name: String, declared: String },
-    #[error(
-        "a shape is given for `{name}`, but the model has no such input (its inputs: {inputs})"
-    )]
+    #[error("a shape is given for `{name}`, but the model has no such input (its inputs: {inputs})")]
     UnknownInput { name: String, inputs: String },
     #[error("shape {given:?} given for input `{name}` does not fit its declared shape {declared}")]
-    ShapeMismatch {
-        name: String,
-        given: Vec<usize>,
-        declared: String,
-    },
+    ShapeMismatch { name: String, given: Vec<usize>, declared: String },
 }
 
 impl RandomInputError {
@@ -67,9 +55,9 @@ impl RandomInputError {
         use crate::error::ErrorKind;
         match self {
             RandomInputError::TooLarge { .. } => ErrorKind::TooLarge,
-            RandomInputError::NoShape { .. }
-            | RandomInputError::NoType { .. }
-            | RandomInputError::UnsupportedType { .. } => ErrorKind::BadInput,
+            RandomInputError::NoShape { .. } | RandomInputError::NoType { .. } | RandomInputError::UnsupportedType { .. } => {
+                ErrorKind::BadInput
+            }
             _ => ErrorKind::BadArgument,
         }
     }
@@ -88,11 +76,7 @@ pub struct RandomInputs {
 
 impl RandomInputs {
     pub fn new(seed: u64) -> Self {
-        RandomInputs {
-            seed,
-            dims: HashMap::new(),
-            shapes: HashMap::new(),
-        }
+        RandomInputs { seed, dims: HashMap::new(), shapes: HashMap::new() }
     }
 
     pub fn with_dim(mut self, name: impl Into<String>, size: usize) -> Self {
@@ -113,22 +97,11 @@ impl RandomInputs {
         for (name, given) in named {
             let Some(spec) = specs.iter().find(|s| &s.name == name) else {
                 let inputs: Vec<String> = specs.iter().map(|s| format!("`{}`", s.name)).collect();
-                return Err(RandomInputError::UnknownInput {
-                    name: name.clone(),
-                    inputs: inputs.join(", "),
-                });
+                return Err(RandomInputError::UnknownInput { name: name.clone(), inputs: inputs.join(", ") });
             };
             if !fits_declaration(given, spec) {
-                let declared = spec
-                    .shape
-                    .as_deref()
-                    .map(crate::ir::format_shape)
-                    .unwrap_or_default();
-                return Err(RandomInputError::ShapeMismatch {
-                    name: name.clone(),
-                    given: given.clone(),
-                    declared,
-                });
+                let declared = spec.shape.as_deref().map(crate::ir::format_shape).unwrap_or_default();
+                return Err(RandomInputError::ShapeMismatch { name: name.clone(), given: given.clone(), declared });
             }
         }
         let declared = symbolic_dims(specs);
@@ -137,11 +110,7 @@ impl RandomInputs {
         match names.into_iter().find(|n| !declared.contains(n)) {
             Some(name) => Err(RandomInputError::UnknownDim {
                 name: name.clone(),
-                declared: if declared.is_empty() {
-                    "none".into()
-                } else {
-                    declared.join(", ")
-                },
+                declared: if declared.is_empty() { "none".into() } else { declared.join(", ") },
             }),
             None => Ok(()),
         }
@@ -161,15 +130,10 @@ impl RandomInputs {
     ) -> Result<Vec<(String, Tensor)>, RandomInputError> {
         let mut dims = self.dims.clone();
         let provided_shapes = provided.iter().map(|(name, t)| (name, t.shape()));
-        let known_shapes: Vec<(&String, Vec<usize>)> = provided_shapes
-            .chain(self.shapes.iter().map(|(n, s)| (n, s.clone())))
-            .collect();
+        let known_shapes: Vec<(&String, Vec<usize>)> =
+            provided_shapes.chain(self.shapes.iter().map(|(n, s)| (n, s.clone()))).collect();
         for (name, shape) in &known_shapes {
-            let Some(declared) = specs
-                .iter()
-                .find(|s| &s.name == *name)
-                .and_then(|s| s.shape.as_ref())
-            else {
+            let Some(declared) = specs.iter().find(|s| &s.name == *name).and_then(|s| s.shape.as_ref()) else {
                 continue;
             };
             for (dim, &size) in declared.iter().zip(shape) {
@@ -200,12 +164,7 @@ pub fn declared_inputs(graph: &Graph) -> Vec<InputSpec> {
                 Some((e, s)) => (Some(e), s.map(<[_]>::to_vec)),
                 None => (None, None),
             };
-            InputSpec {
-                name: v.name.clone(),
-                elem_type,
-                shape,
-                has_default: graph.initializer(&v.name).is_some(),
-            }
+            InputSpec { name: v.name.clone(), elem_type, shape, has_default: graph.initializer(&v.name).is_some() }
         })
         .collect()
 }
@@ -224,14 +183,9 @@ pub fn symbolic_dims(specs: &[InputSpec]) -> Vec<String> {
 }
 
 /// The concrete shape for `spec`: known dims as declared, symbols from `dims` (default 1).
-pub fn resolve_shape(
-    spec: &InputSpec,
-    dims: &HashMap<String, usize>,
-) -> Result<Vec<usize>, RandomInputError> {
+pub fn resolve_shape(spec: &InputSpec, dims: &HashMap<String, usize>) -> Result<Vec<usize>, RandomInputError> {
     let Some(declared) = &spec.shape else {
-        return Err(RandomInputError::NoShape {
-            name: spec.name.clone(),
-        });
+        return Err(RandomInputError::NoShape { name: spec.name.clone() });
     };
     let shape: Vec<usize> = declared
         .iter()
@@ -243,18 +197,13 @@ pub fn resolve_shape(
         .collect();
     match checked_numel(&shape) {
         Ok(n) if n <= MAX_RANDOM_ELEMENTS => Ok(shape),
-        _ => Err(RandomInputError::TooLarge {
-            name: spec.name.clone(),
-            shape,
-        }),
+        _ => Err(RandomInputError::TooLarge { name: spec.name.clone(), shape }),
     }
 }
 
 /// True when `given` has the declared rank and agrees with every known (non-negative) dim.
 fn fits_declaration(given: &[usize], spec: &InputSpec) -> bool {
-    let Some(declared) = &spec.shape else {
-        return true;
-    };
+    let Some(declared) = &spec.shape else { return true };
     declared.len() == given.len()
         && declared.iter().zip(given).all(|(d, &g)| match d.value {
             DimValue::Known(v) if v >= 0 => v as usize == g,
@@ -269,35 +218,21 @@ fn random_tensor_for(
     seed: u64,
 ) -> Result<Tensor, RandomInputError> {
     let dtype = match spec.elem_type {
-        None | Some(0) => {
-            return Err(RandomInputError::NoType {
-                name: spec.name.clone(),
-            });
-        }
-        Some(code) => DType::from_onnx_code(code)
-            .filter(|d| *d != DType::String)
-            .ok_or_else(|| RandomInputError::UnsupportedType {
-                name: spec.name.clone(),
-                type_name: onnx_type_name(code),
-            })?,
+        None | Some(0) => return Err(RandomInputError::NoType { name: spec.name.clone() }),
+        Some(code) => DType::from_onnx_code(code).filter(|d| *d != DType::String).ok_or_else(|| {
+            RandomInputError::UnsupportedType { name: spec.name.clone(), type_name: onnx_type_name(code) }
+        })?,
     };
     let shape = match whole_shape {
         Some(shape) => match checked_numel(shape) {
             Ok(n) if n <= MAX_RANDOM_ELEMENTS => shape.clone(),
-            _ => {
-                return Err(RandomInputError::TooLarge {
-                    name: spec.name.clone(),
-                    shape: shape.clone(),
-                });
-            }
+            _ => return Err(RandomInputError::TooLarge { name: spec.name.clone(), shape: shape.clone() }),
         },
         None => resolve_shape(spec, dims)?,
     };
     let mut rng = SplitMix64::new(seed ^ fnv1a(spec.name.as_bytes()));
-    random_tensor(dtype, &shape, &mut rng).ok_or_else(|| RandomInputError::TooLarge {
-        name: spec.name.clone(),
-        shape: shape.clone(),
-    })
+    random_tensor(dtype, &shape, &mut rng)
+        .ok_or_else(|| RandomInputError::TooLarge { name: spec.name.clone(), shape: shape.clone() })
 }
 
 /// A tensor of `dtype` and `shape` with the value distribution in the module docs; `None` for
@@ -365,9 +300,7 @@ impl SplitMix64 {
 
 /// FNV-1a: a stable hash of an input name, to give each input its own stream.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3))
 }
 
 #[cfg(test)]
@@ -376,12 +309,7 @@ mod tests {
     use crate::ir::{Dim, dtype::onnx_code};
 
     fn spec(name: &str, elem_type: i32, shape: Option<Vec<Dim>>) -> InputSpec {
-        InputSpec {
-            name: name.into(),
-            elem_type: Some(elem_type),
-            shape,
-            has_default: false,
-        }
+        InputSpec { name: name.into(), elem_type: Some(elem_type), shape, has_default: false }
     }
 
     #[test]
@@ -395,11 +323,7 @@ mod tests {
 
     #[test]
     fn symbolic_dims_come_from_the_caller_then_default_to_one() {
-        let x = spec(
-            "x",
-            onnx_code::FLOAT,
-            Some(vec![Dim::symbol("batch"), Dim::known(3), Dim::default()]),
-        );
+        let x = spec("x", onnx_code::FLOAT, Some(vec![Dim::symbol("batch"), Dim::known(3), Dim::default()]));
         let generator = RandomInputs::new(7).with_dim("batch", 5);
         let inputs = generator.generate(std::slice::from_ref(&x)).unwrap();
         assert_eq!(inputs[0].1.shape(), vec![5, 3, 1]);
@@ -410,17 +334,11 @@ mod tests {
     #[test]
     fn provided_tensors_fix_the_symbols_they_show() {
         let specs = [
-            spec(
-                "a",
-                onnx_code::FLOAT,
-                Some(vec![Dim::symbol("n"), Dim::known(2)]),
-            ),
+            spec("a", onnx_code::FLOAT, Some(vec![Dim::symbol("n"), Dim::known(2)])),
             spec("b", onnx_code::INT64, Some(vec![Dim::symbol("n")])),
         ];
         let a = Tensor::zeros::<f32>(&[6, 2]).unwrap();
-        let all = RandomInputs::new(1)
-            .complete(&specs, vec![("a".into(), a)])
-            .unwrap();
+        let all = RandomInputs::new(1).complete(&specs, vec![("a".into(), a)]).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].0, "b");
         assert_eq!(all[1].1.shape(), vec![6]);
@@ -443,13 +361,7 @@ mod tests {
         let ints = first[1].1.to_i64_vec().unwrap();
         assert!(ints.iter().all(|v| (0..4).contains(v)));
         assert!((0..4).all(|k| ints.contains(&k)));
-        let trues = first[2]
-            .1
-            .as_array::<bool>()
-            .unwrap()
-            .iter()
-            .filter(|&&b| b)
-            .count();
+        let trues = first[2].1.as_array::<bool>().unwrap().iter().filter(|&&b| b).count();
         assert!((400..600).contains(&trues));
     }
 
@@ -460,9 +372,7 @@ mod tests {
             spec("b", onnx_code::FLOAT, Some(vec![Dim::known(4)])),
         ];
         let both = RandomInputs::new(9).generate(&specs).unwrap();
-        let only_b = RandomInputs::new(9)
-            .complete(&specs, vec![both[0].clone()])
-            .unwrap();
+        let only_b = RandomInputs::new(9).complete(&specs, vec![both[0].clone()]).unwrap();
         assert_eq!(only_b[1], both[1]);
         assert_ne!(both[0].1, both[1].1);
     }
@@ -470,30 +380,15 @@ mod tests {
     #[test]
     fn errors_name_the_input() {
         let generator = RandomInputs::new(0);
-        let err = generator
-            .generate(&[spec("img", onnx_code::FLOAT, None)])
-            .unwrap_err();
+        let err = generator.generate(&[spec("img", onnx_code::FLOAT, None)]).unwrap_err();
         assert!(err.to_string().contains("`img` declares no shape"), "{err}");
-        let err = generator
-            .generate(&[spec("txt", onnx_code::STRING, Some(vec![]))])
-            .unwrap_err();
+        let err = generator.generate(&[spec("txt", onnx_code::STRING, Some(vec![]))]).unwrap_err();
         assert!(err.to_string().contains("`txt` is string"), "{err}");
-        let huge = spec(
-            "big",
-            onnx_code::FLOAT,
-            Some(vec![Dim::symbol("n"), Dim::known(1 << 20)]),
-        );
-        let err = RandomInputs::new(0)
-            .with_dim("n", 1 << 20)
-            .generate(&[huge])
-            .unwrap_err();
-        assert!(
-            matches!(err, RandomInputError::TooLarge { ref name, .. } if name == "big"),
-            "{err}"
-        );
-        let err = RandomInputs::new(0)
-            .with_dim("batchh", 2)
-            .check_dims(&[spec("x", 1, Some(vec![Dim::symbol("batch")]))]);
+        let huge = spec("big", onnx_code::FLOAT, Some(vec![Dim::symbol("n"), Dim::known(1 << 20)]));
+        let err = RandomInputs::new(0).with_dim("n", 1 << 20).generate(&[huge]).unwrap_err();
+        assert!(matches!(err, RandomInputError::TooLarge { ref name, .. } if name == "big"), "{err}");
+        let err =
+            RandomInputs::new(0).with_dim("batchh", 2).check_dims(&[spec("x", 1, Some(vec![Dim::symbol("batch")]))]);
         assert_eq!(
             err.unwrap_err().to_string(),
             "dim `batchh` is set but no input declares it (declared symbolic dims: batch)"
@@ -502,39 +397,23 @@ mod tests {
 
     #[test]
     fn whole_shapes_override_unnamed_dims_and_are_checked() {
-        let x = spec(
-            "x",
-            onnx_code::FLOAT,
-            Some(vec![
-                Dim::known(-1),
-                Dim::known(3),
-                Dim::symbol("?"),
-                Dim::symbol("?"),
-            ]),
-        );
+        let x =
+            spec("x", onnx_code::FLOAT, Some(vec![Dim::known(-1), Dim::known(3), Dim::symbol("?"), Dim::symbol("?")]));
         let y = spec("y", onnx_code::FLOAT, Some(vec![Dim::symbol("?")]));
         let generator = RandomInputs::new(0).with_shape("x", vec![2, 3, 48, 192]);
         generator.check_dims(&[x.clone(), y.clone()]).unwrap();
         let inputs = generator.generate(&[x.clone(), y]).unwrap();
         assert_eq!(inputs[0].1.shape(), vec![2, 3, 48, 192]);
-        let wrong = RandomInputs::new(0)
-            .with_shape("x", vec![2, 4, 48, 192])
-            .check_dims(std::slice::from_ref(&x))
-            .unwrap_err();
+        let wrong =
+            RandomInputs::new(0).with_shape("x", vec![2, 4, 48, 192]).check_dims(std::slice::from_ref(&x)).unwrap_err();
         assert_eq!(
             wrong.to_string(),
             "shape [2, 4, 48, 192] given for input `x` does not fit its declared shape [-1, 3, ?, ?]"
         );
-        let unknown = RandomInputs::new(0)
-            .with_shape("z", vec![1])
-            .check_dims(&[x])
-            .unwrap_err();
+        let unknown = RandomInputs::new(0).with_shape("z", vec![1]).check_dims(&[x]).unwrap_err();
         assert!(unknown.to_string().contains("no such input"), "{unknown}");
         let undeclared = spec("u", onnx_code::FLOAT, None);
-        let made = RandomInputs::new(0)
-            .with_shape("u", vec![5])
-            .generate(&[undeclared])
-            .unwrap();
+        let made = RandomInputs::new(0).with_shape("u", vec![5]).generate(&[undeclared]).unwrap();
         assert_eq!(made[0].1.shape(), vec![5]);
     }
 

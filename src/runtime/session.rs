@@ -10,10 +10,7 @@ use std::collections::HashMap;
 use super::error::RunError;
 use super::integer::{DequantizedAlias, IntegerLayer, lower_qdq};
 use super::plan::{Observer, Opsets, Plan};
-use crate::ir::{
-    DType, Dim, DimValue, Model, Tensor, ValueInfo, dtype::onnx_type_name, format_shape,
-    normalize_domain,
-};
+use crate::ir::{DType, Dim, DimValue, Model, Tensor, ValueInfo, dtype::onnx_type_name, format_shape, normalize_domain};
 use crate::ops::{EmptyScope, RUNTIME_DOMAIN, Registry, standard_registry};
 
 pub struct Session {
@@ -57,20 +54,12 @@ impl InputSpec {
             Some((e, s)) => (Some(e), s.map(<[Dim]>::to_vec)),
             None => (None, None),
         };
-        InputSpec {
-            name: v.name.clone(),
-            elem_type,
-            shape,
-            has_default,
-        }
+        InputSpec { name: v.name.clone(), elem_type, shape, has_default }
     }
 
     /// `float32 [batch, 3, 224, 224]` for messages.
     pub fn describe(&self) -> String {
-        let ty = self
-            .elem_type
-            .map(onnx_type_name)
-            .unwrap_or_else(|| "a tensor".into());
+        let ty = self.elem_type.map(onnx_type_name).unwrap_or_else(|| "a tensor".into());
         match &self.shape {
             Some(dims) => format!("{ty} {}", format_shape(dims)),
             None => ty,
@@ -96,36 +85,18 @@ impl Session {
         Session::build(model, registry, SessionOptions::default())
     }
 
-    fn build(
-        model: &Model,
-        registry: &Registry,
-        options: SessionOptions,
-    ) -> Result<Session, RunError> {
-        let mut opsets: Opsets = model
-            .opset_import
-            .iter()
-            .map(|o| (normalize_domain(&o.domain).to_string(), o.version))
-            .collect();
-        let lowered = options
-            .integer
-            .then(|| lower_qdq(&model.graph, registry, &opsets))
-            .filter(|l| !l.layers.is_empty());
+    fn build(model: &Model, registry: &Registry, options: SessionOptions) -> Result<Session, RunError> {
+        let mut opsets: Opsets =
+            model.opset_import.iter().map(|o| (normalize_domain(&o.domain).to_string(), o.version)).collect();
+        let lowered = options.integer.then(|| lower_qdq(&model.graph, registry, &opsets)).filter(|l| !l.layers.is_empty());
         let (plan, integer_layers, aliases) = match lowered {
             Some(lowered) => {
                 opsets.entry(RUNTIME_DOMAIN.to_string()).or_insert(1);
                 let plan = Plan::compile(&lowered.graph, registry, &opsets)?;
-                let aliases = lowered
-                    .aliases
-                    .into_iter()
-                    .map(|a| (a.quantized_name.clone(), a))
-                    .collect();
+                let aliases = lowered.aliases.into_iter().map(|a| (a.quantized_name.clone(), a)).collect();
                 (plan, lowered.layers, aliases)
             }
-            None => (
-                Plan::compile(&model.graph, registry, &opsets)?,
-                Vec::new(),
-                HashMap::new(),
-            ),
+            None => (Plan::compile(&model.graph, registry, &opsets)?, Vec::new(), HashMap::new()),
         };
         let inputs = model
             .graph
@@ -133,12 +104,7 @@ impl Session {
             .iter()
             .map(|v| InputSpec::from_value_info(v, model.graph.initializer(&v.name).is_some()))
             .collect();
-        Ok(Session {
-            plan,
-            inputs,
-            integer_layers,
-            aliases,
-        })
+        Ok(Session { plan, inputs, integer_layers, aliases })
     }
 
     /// The layers that run on integer kernels, in graph order.
@@ -178,23 +144,15 @@ impl Session {
                 // Observers also see the float values integer layers no longer produce.
                 let mut with_aliases = |name: &str, t: &Tensor| {
                     observe(name, t);
-                    if let Some(dequantized) = self.aliases.get(name).and_then(|a| a.dequantize(t))
-                    {
+                    if let Some(dequantized) = self.aliases.get(name).and_then(|a| a.dequantize(t)) {
                         observe(&self.aliases[name].float_name, &dequantized);
                     }
                 };
-                self.plan
-                    .execute(feeds, &EmptyScope, Some(&mut with_aliases))?
+                self.plan.execute(feeds, &EmptyScope, Some(&mut with_aliases))?
             }
             observer => self.plan.execute(feeds, &EmptyScope, observer)?,
         };
-        Ok(self
-            .plan
-            .output_names()
-            .iter()
-            .cloned()
-            .zip(outputs)
-            .collect())
+        Ok(self.plan.output_names().iter().cloned().zip(outputs).collect())
     }
 
     /// Runs the model and also returns a copy of every intermediate value, by name.
@@ -212,15 +170,8 @@ impl Session {
         let mut by_name: HashMap<String, Tensor> = HashMap::new();
         for (name, t) in inputs {
             if !self.inputs.iter().any(|i| i.name == name) {
-                let expected: Vec<String> = self
-                    .inputs
-                    .iter()
-                    .map(|i| format!("`{}`", i.name))
-                    .collect();
-                return Err(RunError::UnknownInput {
-                    name,
-                    expected: expected.join(", "),
-                });
+                let expected: Vec<String> = self.inputs.iter().map(|i| format!("`{}`", i.name)).collect();
+                return Err(RunError::UnknownInput { name, expected: expected.join(", ") });
             }
             by_name.insert(name, t);
         }
@@ -233,12 +184,7 @@ impl Session {
                     feeds.push(Some(t));
                 }
                 None if spec.has_default => feeds.push(None),
-                None => {
-                    return Err(RunError::MissingInput {
-                        name: spec.name.clone(),
-                        want: spec.describe(),
-                    });
-                }
+                None => return Err(RunError::MissingInput { name: spec.name.clone(), want: spec.describe() }),
             }
         }
         Ok(feeds)
@@ -246,29 +192,15 @@ impl Session {
 }
 
 /// Checks dtype, rank and known dims; a symbolic dim must take one value across all inputs.
-fn check_input(
-    spec: &InputSpec,
-    t: &Tensor,
-    symbols: &mut HashMap<String, usize>,
-) -> Result<(), RunError> {
+fn check_input(spec: &InputSpec, t: &Tensor, symbols: &mut HashMap<String, usize>) -> Result<(), RunError> {
     if let Some(want) = spec.elem_type {
         if want != 0 && t.onnx_type() != want {
-            return Err(RunError::InputType {
-                name: spec.name.clone(),
-                got: t.type_name(),
-                want: spec.describe(),
-            });
+            return Err(RunError::InputType { name: spec.name.clone(), got: t.type_name(), want: spec.describe() });
         }
     }
-    let Some(dims) = &spec.shape else {
-        return Ok(());
-    };
+    let Some(dims) = &spec.shape else { return Ok(()) };
     let got = t.shape();
-    let shape_error = || RunError::InputShape {
-        name: spec.name.clone(),
-        got: got.clone(),
-        want: spec.describe(),
-    };
+    let shape_error = || RunError::InputShape { name: spec.name.clone(), got: got.clone(), want: spec.describe() };
     if dims.len() != got.len() {
         return Err(shape_error());
     }

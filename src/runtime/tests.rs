@@ -1,9 +1,7 @@
 //! Runtime behaviour on hand-built graphs with a small test registry: ordering, lifetimes,
 //! outer-scope captures in subgraphs, and the input checks users see.
 
-use crate::ir::{
-    AttrValue, Dim, DimValue, Graph, Model, Node, OpsetImport, Tensor, ValueInfo, dtype::onnx_code,
-};
+use crate::ir::{AttrValue, Dim, DimValue, Graph, Model, Node, OpsetImport, Tensor, ValueInfo, dtype::onnx_code};
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -16,32 +14,17 @@ fn f32_value(name: &str, dims: &[Dim]) -> ValueInfo {
 /// `AddOne`: y = x + 1. `RunBody`: runs its `body` subgraph with no inputs, returns its outputs.
 fn test_registry() -> Registry {
     let mut r = crate::ops::standard_registry();
-    r.add(
-        "test",
-        "AddOne",
-        1..=1,
-        |_: &BuildContext| -> Result<Box<dyn Operator>, OpError> {
-            Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
-                let x = required(inputs, 0, "X")?.as_array::<f32>()?;
-                Ok(vec![Tensor::F32(x.mapv(|v| v + 1.0))])
-            }))
-        },
-    );
-    r.add(
-        "test",
-        "RunBody",
-        1..=1,
-        |ctx: &BuildContext| -> Result<Box<dyn Operator>, OpError> {
-            let body = ctx
-                .node
-                .attr_graph("body")?
-                .ok_or_else(|| OpError::attribute("body", "missing"))?;
-            let compiled = ctx.compile_subgraph(body)?;
-            Ok(Box::new(move |_: &[Option<&Tensor>], ctx: &ExecContext| {
-                compiled.run(Vec::new(), ctx.scope)
-            }))
-        },
-    );
+    r.add("test", "AddOne", 1..=1, |_: &BuildContext| -> Result<Box<dyn Operator>, OpError> {
+        Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
+            let x = required(inputs, 0, "X")?.as_array::<f32>()?;
+            Ok(vec![Tensor::F32(x.mapv(|v| v + 1.0))])
+        }))
+    });
+    r.add("test", "RunBody", 1..=1, |ctx: &BuildContext| -> Result<Box<dyn Operator>, OpError> {
+        let body = ctx.node.attr_graph("body")?.ok_or_else(|| OpError::attribute("body", "missing"))?;
+        let compiled = ctx.compile_subgraph(body)?;
+        Ok(Box::new(move |_: &[Option<&Tensor>], ctx: &ExecContext| compiled.run(Vec::new(), ctx.scope)))
+    });
     r
 }
 
@@ -49,14 +32,8 @@ fn model(graph: Graph) -> Model {
     Model {
         ir_version: 8,
         opset_import: vec![
-            OpsetImport {
-                domain: String::new(),
-                version: 13,
-            },
-            OpsetImport {
-                domain: "test".into(),
-                version: 1,
-            },
+            OpsetImport { domain: String::new(), version: 13 },
+            OpsetImport { domain: "test".into(), version: 1 },
         ],
         graph,
         ..Model::default()
@@ -65,11 +42,7 @@ fn model(graph: Graph) -> Model {
 
 fn node(op: &str, inputs: &[&str], outputs: &[&str]) -> Node {
     let mut n = Node::new(op, inputs, outputs);
-    n.domain = if op == "Relu" {
-        String::new()
-    } else {
-        "test".into()
-    };
+    n.domain = if op == "Relu" { String::new() } else { "test".into() };
     n
 }
 
@@ -85,9 +58,7 @@ fn nodes_out_of_file_order_run_in_dependency_order() {
     g.nodes.push(node("AddOne", &["a"], &["y"]));
     g.nodes.push(node("Relu", &["x"], &["a"]));
     let session = Session::with_registry(&model(g), &test_registry()).unwrap();
-    let out = session
-        .run(vec![("x".into(), vector(&[-3.0, 2.0]))])
-        .unwrap();
+    let out = session.run(vec![("x".into(), vector(&[-3.0, 2.0]))]).unwrap();
     assert_eq!(out[0].1, vector(&[1.0, 3.0]));
 }
 
@@ -123,15 +94,10 @@ fn observer_sees_every_intermediate_and_outputs_may_repeat() {
     g.nodes.push(node("AddOne", &["x"], &["a"]));
     g.nodes.push(node("AddOne", &["a"], &["b"]));
     let session = Session::with_registry(&model(g), &test_registry()).unwrap();
-    let (outputs, captured) = session
-        .run_capture(vec![("x".into(), vector(&[0.0]))])
-        .unwrap();
+    let (outputs, captured) = session.run_capture(vec![("x".into(), vector(&[0.0]))]).unwrap();
     let names: Vec<&str> = captured.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, vec!["a", "b"]);
-    assert_eq!(
-        outputs.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>(),
-        vec![vector(&[2.0]), vector(&[2.0]), vector(&[0.0])]
-    );
+    assert_eq!(outputs.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>(), vec![vector(&[2.0]), vector(&[2.0]), vector(&[0.0])]);
 }
 
 #[test]
@@ -139,34 +105,19 @@ fn undefined_values_and_unknown_ops_are_reported_at_prepare_time() {
     let mut g = Graph::default();
     g.outputs.push(f32_value("y", &[]));
     g.nodes.push(node("AddOne", &["nowhere"], &["y"]));
-    let err = Session::with_registry(&model(g.clone()), &test_registry())
-        .err()
-        .unwrap();
-    assert_eq!(
-        err.to_string(),
-        "node `AddOne → y` reads `nowhere`, which no node, graph input or initializer defines"
-    );
+    let err = Session::with_registry(&model(g.clone()), &test_registry()).err().unwrap();
+    assert_eq!(err.to_string(), "node `AddOne → y` reads `nowhere`, which no node, graph input or initializer defines");
 
     g.nodes[0] = Node::new("FancyOp", &[], &["y"]);
-    let err = Session::with_registry(&model(g), &test_registry())
-        .err()
-        .unwrap();
-    assert!(
-        err.to_string()
-            .contains("operator `FancyOp` is not supported"),
-        "{err}"
-    );
+    let err = Session::with_registry(&model(g), &test_registry()).err().unwrap();
+    assert!(err.to_string().contains("operator `FancyOp` is not supported"), "{err}");
 }
 
 #[test]
 fn inputs_are_checked_by_name_type_and_shape() {
     let mut g = Graph::default();
-    let batch = Dim {
-        value: DimValue::Symbol("batch".into()),
-        denotation: String::new(),
-    };
-    g.inputs
-        .push(f32_value("x", &[batch.clone(), Dim::known(3)]));
+    let batch = Dim { value: DimValue::Symbol("batch".into()), denotation: String::new() };
+    g.inputs.push(f32_value("x", &[batch.clone(), Dim::known(3)]));
     g.inputs.push(f32_value("z", &[batch]));
     g.outputs.push(f32_value("y", &[]));
     g.nodes.push(node("Relu", &["x"], &["y"]));
@@ -174,44 +125,20 @@ fn inputs_are_checked_by_name_type_and_shape() {
     let x = || Tensor::zeros::<f32>(&[2, 3]).unwrap();
 
     let err = session.run(vec![("x".into(), x())]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "input `z` is missing; the model expects float32 [batch]"
-    );
+    assert_eq!(err.to_string(), "input `z` is missing; the model expects float32 [batch]");
 
-    let err = session
-        .run(vec![
-            ("x".into(), x()),
-            ("z".into(), Tensor::zeros::<f32>(&[5]).unwrap()),
-        ])
-        .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "input `z` has shape [5], the model expects float32 [batch]"
-    );
+    let err = session.run(vec![("x".into(), x()), ("z".into(), Tensor::zeros::<f32>(&[5]).unwrap())]).unwrap_err();
+    assert_eq!(err.to_string(), "input `z` has shape [5], the model expects float32 [batch]");
 
-    let err = session
-        .run(vec![("x".into(), Tensor::zeros::<f32>(&[2, 4]).unwrap())])
-        .unwrap_err();
+    let err = session.run(vec![("x".into(), Tensor::zeros::<f32>(&[2, 4]).unwrap())]).unwrap_err();
     assert!(matches!(err, RunError::InputShape { .. }), "{err}");
 
-    let err = session
-        .run(vec![("x".into(), Tensor::zeros::<i64>(&[2, 3]).unwrap())])
-        .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "input `x` is int64, the model expects float32 [batch, 3]"
-    );
+    let err = session.run(vec![("x".into(), Tensor::zeros::<i64>(&[2, 3]).unwrap())]).unwrap_err();
+    assert_eq!(err.to_string(), "input `x` is int64, the model expects float32 [batch, 3]");
 
     let err = session.run(vec![("w".into(), x())]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "the model has no input `w`; its inputs are: `x`, `z`"
-    );
+    assert_eq!(err.to_string(), "the model has no input `w`; its inputs are: `x`, `z`");
 
-    let ok = session.run(vec![
-        ("x".into(), x()),
-        ("z".into(), Tensor::zeros::<f32>(&[2]).unwrap()),
-    ]);
+    let ok = session.run(vec![("x".into(), x()), ("z".into(), Tensor::zeros::<f32>(&[2]).unwrap())]);
     assert!(ok.is_ok());
 }

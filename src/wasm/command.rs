@@ -34,14 +34,8 @@ struct JsFiles<'a> {
 
 impl Files for JsFiles<'_> {
     fn read(&mut self, path: &str) -> Result<Vec<u8>, String> {
-        let value = self
-            .read_file
-            .call1(&JsValue::NULL, &JsValue::from_str(path))
-            .map_err(|e| describe_error(&e))?;
-        value
-            .dyn_into::<Uint8Array>()
-            .map(|bytes| bytes.to_vec())
-            .map_err(|v| format!("readFile returned {}", describe(&v)))
+        let value = self.read_file.call1(&JsValue::NULL, &JsValue::from_str(path)).map_err(|e| describe_error(&e))?;
+        value.dyn_into::<Uint8Array>().map(|bytes| bytes.to_vec()).map_err(|v| format!("readFile returned {}", describe(&v)))
     }
 }
 
@@ -55,24 +49,11 @@ pub fn compress_command(
     install_panic_hook();
     let argv: Vec<String> = argv
         .dyn_into::<Array>()
-        .map_err(|v| {
-            fail(format_args!(
-                "argv must be an array of strings, got {}",
-                describe(&v)
-            ))
-        })?
+        .map_err(|v| fail(format_args!("argv must be an array of strings, got {}", describe(&v))))?
         .iter()
-        .map(|a| {
-            a.as_string()
-                .ok_or_else(|| fail("argv must be an array of strings"))
-        })
+        .map(|a| a.as_string().ok_or_else(|| fail("argv must be an array of strings")))
         .collect::<Result<_, _>>()?;
-    let read_file = read_file.dyn_into::<Function>().map_err(|v| {
-        fail(format_args!(
-            "readFile must be a function, got {}",
-            describe(&v)
-        ))
-    })?;
+    let read_file = read_file.dyn_into::<Function>().map_err(|v| fail(format_args!("readFile must be a function, got {}", describe(&v))))?;
     let on_line = on_line.dyn_into::<Function>().ok();
     let mut thrown: Option<JsValue> = None;
     let mut last_stage = String::new();
@@ -88,13 +69,7 @@ pub fn compress_command(
             }
         }
     };
-    let outcome = run_compress_command(
-        &argv,
-        &mut JsFiles {
-            read_file: &read_file,
-        },
-        &mut progress,
-    );
+    let outcome = run_compress_command(&argv, &mut JsFiles { read_file: &read_file }, &mut progress);
     if let Some(e) = thrown {
         return Err(ApiError::Thrown(e));
     }

@@ -7,10 +7,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::random_options::{RandomRequest, random_samples, read_random};
-use super::{
-    ApiError, JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes,
-    read_inputs, set,
-};
+use super::{ApiError, JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, read_inputs, set};
 use crate::compare::{CompareOptions, compare_models_with_progress};
 use crate::onnx::decode_model;
 use crate::runtime::random_inputs::declared_inputs;
@@ -68,20 +65,11 @@ pub fn compare(
     #[wasm_bindgen(unchecked_param_type = "CompareOptions | undefined")] options: JsValue,
 ) -> JsResult<JsValue> {
     install_panic_hook();
-    let reference = decode_model(&model_bytes(&reference)?)
-        .map_err(|e| ApiError::from(e).context("reference"))?;
-    let candidate = decode_model(&model_bytes(&candidate)?)
-        .map_err(|e| ApiError::from(e).context("candidate"))?;
-    let options = if options.is_undefined() || options.is_null() {
-        Object::new().into()
-    } else {
-        options
-    };
+    let reference = decode_model(&model_bytes(&reference)?).map_err(|e| ApiError::from(e).context("reference"))?;
+    let candidate = decode_model(&model_bytes(&candidate)?).map_err(|e| ApiError::from(e).context("candidate"))?;
+    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
     if !is_plain_object(&options) {
-        return Err(fail(format_args!(
-            "options must be an object, got {}",
-            describe(&options)
-        )));
+        return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
     }
     let (inputs, default_source) = match samples_from(&reference, &options, "inputs", "random")? {
         Some(found) => found,
@@ -89,36 +77,24 @@ pub fn compare(
     };
     let intermediates = match get(&options, "intermediates").map_err(fail)? {
         v if v.is_undefined() => true,
-        v => v.as_bool().ok_or_else(|| {
-            fail(format_args!(
-                "`intermediates` must be a boolean, got {}",
-                describe(&v)
-            ))
-        })?,
+        v => {
+            v.as_bool().ok_or_else(|| fail(format_args!("`intermediates` must be a boolean, got {}", describe(&v))))?
+        }
     };
     let input_source = match get(&options, "inputSource").map_err(fail)? {
         v if v.is_undefined() => default_source,
-        v => v.as_string().ok_or_else(|| {
-            fail(format_args!(
-                "`inputSource` must be a string, got {}",
-                describe(&v)
-            ))
-        })?,
+        v => v.as_string().ok_or_else(|| fail(format_args!("`inputSource` must be a string, got {}", describe(&v))))?,
     };
     let on_progress = match get(&options, "onProgress").map_err(fail)? {
         v if v.is_undefined() => None,
-        v => Some(v.dyn_into::<js_sys::Function>().map_err(|v| {
-            fail(format_args!(
-                "`onProgress` must be a function, got {}",
-                describe(&v)
-            ))
-        })?),
+        v => Some(
+            v.dyn_into::<js_sys::Function>()
+                .map_err(|v| fail(format_args!("`onProgress` must be a function, got {}", describe(&v))))?,
+        ),
     };
     let mut thrown: Option<JsValue> = None;
     let mut progress = |done: usize, total: usize| {
-        let (Some(callback), None) = (&on_progress, &thrown) else {
-            return;
-        };
+        let (Some(callback), None) = (&on_progress, &thrown) else { return };
         let report = Object::new();
         let _ = set(&report, "done", &JsValue::from_f64(done as f64));
         let _ = set(&report, "total", &JsValue::from_f64(total as f64));
@@ -126,19 +102,13 @@ pub fn compare(
             thrown = Some(e);
         }
     };
-    let options = CompareOptions {
-        intermediates,
-        input_source,
-    };
-    let report =
-        compare_models_with_progress(&reference, &candidate, &inputs, &options, &mut progress)?;
+    let options = CompareOptions { intermediates, input_source };
+    let report = compare_models_with_progress(&reference, &candidate, &inputs, &options, &mut progress)?;
     if let Some(e) = thrown {
         return Err(ApiError::Thrown(e));
     }
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    report
-        .serialize(&serializer)
-        .map_err(|e| fail(format_args!("cannot convert the report: {e}")))
+    report.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the report: {e}")))
 }
 
 /// The samples `options[inputs_key]` (stacked arrays) or `options[random_key]` (`{ seed,
@@ -154,9 +124,7 @@ pub(super) fn samples_from(
     let random = get(options, random_key).map_err(fail)?;
     if !inputs.is_undefined() {
         if !random.is_undefined() {
-            return Err(fail(format_args!(
-                "give `{inputs_key}` or `{random_key}`, not both"
-            )));
+            return Err(fail(format_args!("give `{inputs_key}` or `{random_key}`, not both")));
         }
         let arrays = read_inputs(&inputs)?;
         let dataset = Dataset::from_stacked(arrays, &declared_inputs(&model.graph))?;
@@ -171,7 +139,6 @@ pub(super) fn samples_from(
 
 /// The message of a thrown JS value.
 pub(super) fn describe_error(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .and_then(|err| err.message().as_string())
-        .unwrap_or_else(|| describe(e))
+    e.dyn_ref::<js_sys::Error>().and_then(|err| err.message().as_string()).unwrap_or_else(|| describe(e))
 }
+

@@ -8,9 +8,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::compare::{describe_error, samples_from};
-use super::{
-    ApiError, JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, set,
-};
+use super::{ApiError, JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, set};
 use crate::compress::{Progress, Recipe, compress as compress_model};
 use crate::onnx::{decode_model, encode_model};
 use crate::runtime::Dataset;
@@ -49,16 +47,9 @@ pub fn compress(
     install_panic_hook();
     let model = decode_model(&model_bytes(&bytes)?)?;
     let recipe = read_recipe(&recipe)?;
-    let options = if options.is_undefined() || options.is_null() {
-        Object::new().into()
-    } else {
-        options
-    };
+    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
     if !is_plain_object(&options) {
-        return Err(fail(format_args!(
-            "options must be an object, got {}",
-            describe(&options)
-        )));
+        return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
     }
     let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
         .map(|(samples, _)| Dataset { samples });
@@ -71,13 +62,9 @@ pub fn compress(
     let result = Object::new();
     let model_out = Uint8Array::from(&encode_model(&compressed)[..]);
     set(&result, "model", &model_out).map_err(fail)?;
-    let report = report
-        .serialize(&serializer)
-        .map_err(|e| fail(format_args!("cannot convert the report: {e}")))?;
+    let report = report.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the report: {e}")))?;
     set(&result, "report", &report).map_err(fail)?;
-    let recipe = recipe
-        .serialize(&serializer)
-        .map_err(|e| fail(format_args!("cannot convert the recipe: {e}")))?;
+    let recipe = recipe.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the recipe: {e}")))?;
     set(&result, "recipe", &recipe).map_err(fail)?;
     Ok(result.into())
 }
@@ -93,23 +80,16 @@ impl ProgressForwarder {
     fn from_options(options: &JsValue) -> JsResult<ProgressForwarder> {
         let callback = match get(options, "onProgress").map_err(fail)? {
             v if v.is_undefined() => None,
-            v => Some(v.dyn_into::<js_sys::Function>().map_err(|v| {
-                fail(format_args!(
-                    "`onProgress` must be a function, got {}",
-                    describe(&v)
-                ))
-            })?),
+            v => Some(
+                v.dyn_into::<js_sys::Function>()
+                    .map_err(|v| fail(format_args!("`onProgress` must be a function, got {}", describe(&v))))?,
+            ),
         };
-        Ok(ProgressForwarder {
-            callback,
-            thrown: None,
-        })
+        Ok(ProgressForwarder { callback, thrown: None })
     }
 
     fn report(&mut self, p: &Progress) {
-        let (Some(callback), None) = (&self.callback, &self.thrown) else {
-            return;
-        };
+        let (Some(callback), None) = (&self.callback, &self.thrown) else { return };
         let report = Object::new();
         let _ = set(&report, "step", &JsValue::from_f64(p.step as f64));
         let _ = set(&report, "steps", &JsValue::from_f64(p.steps as f64));
@@ -135,20 +115,10 @@ fn read_recipe(value: &JsValue) -> JsResult<Recipe> {
     let text = match value.as_string() {
         Some(text) => text,
         None if is_plain_object(value) => js_sys::JSON::stringify(value)
-            .map_err(|e| {
-                fail(format_args!(
-                    "the recipe cannot be written as JSON: {}",
-                    describe_error(&e)
-                ))
-            })?
+            .map_err(|e| fail(format_args!("the recipe cannot be written as JSON: {}", describe_error(&e))))?
             .as_string()
             .unwrap_or_default(),
-        None => {
-            return Err(fail(format_args!(
-                "the recipe must be an object or a JSON string, got {}",
-                describe(value)
-            )));
-        }
+        None => return Err(fail(format_args!("the recipe must be an object or a JSON string, got {}", describe(value)))),
     };
     Ok(Recipe::from_json(&text)?)
 }
@@ -191,24 +161,14 @@ pub fn compress_job(
     install_panic_hook();
     let model = decode_model(&model_bytes(&bytes)?)?;
     let recipe = read_recipe(&recipe)?;
-    let options = if options.is_undefined() || options.is_null() {
-        Object::new().into()
-    } else {
-        options
-    };
+    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
     if !is_plain_object(&options) {
-        return Err(fail(format_args!(
-            "options must be an object, got {}",
-            describe(&options)
-        )));
+        return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
     }
     let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
         .map(|(samples, _)| Dataset { samples });
     let compare_inputs = get(&options, "compareInputs").map_err(fail)?;
-    let no_compare = get(&options, "noCompare")
-        .map_err(fail)?
-        .as_bool()
-        .unwrap_or(false);
+    let no_compare = get(&options, "noCompare").map_err(fail)?.as_bool().unwrap_or(false);
     let compare = if no_compare {
         CompareSamples::None
     } else if compare_inputs.is_undefined() || compare_inputs.is_null() {
@@ -216,10 +176,7 @@ pub fn compress_job(
     } else {
         let arrays = super::read_inputs(&compare_inputs)?;
         let data = Dataset::from_stacked(arrays, &declared_inputs(&model.graph))?;
-        let source = get(&options, "compareSource")
-            .map_err(fail)?
-            .as_string()
-            .unwrap_or_else(|| "the given comparison inputs".into());
+        let source = get(&options, "compareSource").map_err(fail)?.as_string().unwrap_or_else(|| "the given comparison inputs".into());
         CompareSamples::Given(data, source)
     };
     let random = match get(&options, "random").map_err(fail)? {
@@ -228,28 +185,15 @@ pub fn compress_job(
     };
     let mut forwarder = ProgressForwarder::from_options(&options)?;
     let mut progress = |p: &Progress| forwarder.report(p);
-    let job = Job {
-        model: &model,
-        recipe: &recipe,
-        calibration: calibration.as_ref(),
-        compare,
-        random,
-    };
+    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random };
     let outcome = run_job(job, &mut progress);
     forwarder.finish()?;
     let result = outcome.map_err(|e| ApiError::new(e.kind(), e))?;
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     let object = Object::new();
     set(&object, "model", &Uint8Array::from(&result.bytes[..])).map_err(fail)?;
-    let json = |v: Result<JsValue, serde_wasm_bindgen::Error>| {
-        v.map_err(|e| fail(format_args!("cannot convert the result: {e}")))
-    };
-    set(
-        &object,
-        "report",
-        &json(result.report.serialize(&serializer))?,
-    )
-    .map_err(fail)?;
+    let json = |v: Result<JsValue, serde_wasm_bindgen::Error>| v.map_err(|e| fail(format_args!("cannot convert the result: {e}")));
+    set(&object, "report", &json(result.report.serialize(&serializer))?).map_err(fail)?;
     set(&object, "recipe", &json(recipe.serialize(&serializer))?).map_err(fail)?;
     if let Some(c) = &result.compare {
         set(&object, "compare", &json(c.serialize(&serializer))?).map_err(fail)?;

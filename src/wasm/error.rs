@@ -13,20 +13,14 @@ use crate::error::ErrorKind;
 
 #[derive(Debug)]
 pub enum ApiError {
-    Pare {
-        kind: ErrorKind,
-        message: String,
-    },
+    Pare { kind: ErrorKind, message: String },
     /// A value the caller's code threw, passed back as it was.
     Thrown(JsValue),
 }
 
 impl ApiError {
     pub(super) fn new(kind: ErrorKind, message: impl Display) -> ApiError {
-        ApiError::Pare {
-            kind,
-            message: message.to_string(),
-        }
+        ApiError::Pare { kind, message: message.to_string() }
     }
 
     /// A JS value of the wrong type or out of range.
@@ -37,10 +31,7 @@ impl ApiError {
     /// The same error with `what: ` before its message ("reference: not an ONNX model: …").
     pub(super) fn context(self, what: impl Display) -> ApiError {
         match self {
-            ApiError::Pare { kind, message } => ApiError::Pare {
-                kind,
-                message: format!("{what}: {message}"),
-            },
+            ApiError::Pare { kind, message } => ApiError::Pare { kind, message: format!("{what}: {message}") },
             thrown => thrown,
         }
     }
@@ -87,11 +78,7 @@ impl From<ApiError> for JsValue {
                 let js = js_sys::Error::new(&message);
                 js.set_name("PareError");
                 // Setting a property on a fresh Error object cannot throw.
-                let _ = Reflect::set(
-                    &js,
-                    &JsValue::from_str("kind"),
-                    &JsValue::from_str(kind.as_str()),
-                );
+                let _ = Reflect::set(&js, &JsValue::from_str("kind"), &JsValue::from_str(kind.as_str()));
                 js.into()
             }
         }

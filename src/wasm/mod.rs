@@ -28,8 +28,8 @@ use std::sync::Once;
 
 use half::{bf16, f16};
 use js_sys::{
-    Array, ArrayBuffer, BigInt64Array, BigUint64Array, Float32Array, Float64Array, Int8Array,
-    Int16Array, Int32Array, Map, Object, Reflect, Uint8Array, Uint16Array, Uint32Array,
+    Array, ArrayBuffer, BigInt64Array, BigUint64Array, Float32Array, Float64Array, Int8Array, Int16Array, Int32Array,
+    Map, Object, Reflect, Uint8Array, Uint16Array, Uint32Array,
 };
 use ndarray::ArrayD;
 use wasm_bindgen::JsCast;
@@ -147,9 +147,7 @@ export interface WeightStats {
 /// Summarizes a model: producer, opsets, inputs and outputs with their types, node count and
 /// op histogram (`pare::analysis::summarize`).
 #[wasm_bindgen(unchecked_return_type = "ModelSummary")]
-pub fn inspect(
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
-) -> JsResult<JsValue> {
+pub fn inspect(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue) -> JsResult<JsValue> {
     install_panic_hook();
     let model = decode_model(&model_bytes(&bytes)?)?;
     summary_to_js(&summarize(&model))
@@ -160,9 +158,7 @@ pub fn inspect(
 /// memory access per node and in total, structure, the architecture lint, and per layer the
 /// distribution of its weights (`weights`).
 #[wasm_bindgen(unchecked_return_type = "ModelAnalysis")]
-pub fn analyze(
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
-) -> JsResult<JsValue> {
+pub fn analyze(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue) -> JsResult<JsValue> {
     install_panic_hook();
     let model = decode_model(&model_bytes(&bytes)?)?;
     serialize_to_js(&analyze_model(&model, &AnalysisOptions::default()))
@@ -192,16 +188,11 @@ pub struct JsModel {
 impl JsModel {
     /// Parses and prepares the model; fails if it is not ONNX or uses an op pare lacks.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
-    ) -> JsResult<JsModel> {
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue) -> JsResult<JsModel> {
         install_panic_hook();
         let model = decode_model(&model_bytes(&bytes)?)?;
         let session = Session::new(&model)?;
-        Ok(JsModel {
-            session,
-            summary: summarize(&model),
-        })
+        Ok(JsModel { session, summary: summarize(&model) })
     }
 
     /// The same summary as the free function `inspect`.
@@ -222,10 +213,7 @@ impl JsModel {
     /// Names of the inputs a caller must feed (initializer-backed inputs are left out).
     #[wasm_bindgen(getter, js_name = inputNames)]
     pub fn input_names(&self) -> Vec<String> {
-        self.session
-            .required_inputs()
-            .map(|i| i.name.clone())
-            .collect()
+        self.session.required_inputs().map(|i| i.name.clone()).collect()
     }
 
     /// Names of the outputs `run` returns, in order.
@@ -267,10 +255,7 @@ fn model_bytes(value: &JsValue) -> JsResult<Vec<u8>> {
     if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
         return Ok(Uint8Array::new(buffer).to_vec());
     }
-    Err(fail(format_args!(
-        "the model must be a Uint8Array or an ArrayBuffer, got {}",
-        describe(value)
-    )))
+    Err(fail(format_args!("the model must be a Uint8Array or an ArrayBuffer, got {}", describe(value))))
 }
 
 fn run_session(session: &Session, inputs: &JsValue) -> JsResult<Object> {
@@ -296,11 +281,9 @@ fn read_inputs(inputs: &JsValue) -> JsResult<Vec<(String, Tensor)>> {
     if let Some(map) = inputs.dyn_ref::<Map>() {
         map.for_each(&mut |value, key| entries.push((key, value)));
     } else if is_plain_object(inputs) {
-        let keys = Reflect::own_keys(inputs)
-            .map_err(|_| fail("cannot list the properties of the inputs object"))?;
+        let keys = Reflect::own_keys(inputs).map_err(|_| fail("cannot list the properties of the inputs object"))?;
         for key in keys.iter() {
-            let value = Reflect::get(inputs, &key)
-                .map_err(|_| fail("reading a property of the inputs threw"))?;
+            let value = Reflect::get(inputs, &key).map_err(|_| fail("reading a property of the inputs threw"))?;
             entries.push((key, value));
         }
     } else {
@@ -312,13 +295,9 @@ fn read_inputs(inputs: &JsValue) -> JsResult<Vec<(String, Tensor)>> {
     let mut feeds = Vec::with_capacity(entries.len());
     for (key, value) in entries {
         let Some(name) = key.as_string() else {
-            return Err(fail(format_args!(
-                "input names must be strings, got {}",
-                describe(&key)
-            )));
+            return Err(fail(format_args!("input names must be strings, got {}", describe(&key))));
         };
-        let tensor = tensor_from_js(&value)
-            .map_err(|e| ApiError::new(ErrorKind::BadInput, format_args!("input `{name}`: {e}")))?;
+        let tensor = tensor_from_js(&value).map_err(|e| ApiError::new(ErrorKind::BadInput, format_args!("input `{name}`: {e}")))?;
         feeds.push((name, tensor));
     }
     Ok(feeds)
@@ -329,71 +308,32 @@ type Why = String;
 
 fn tensor_from_js(value: &JsValue) -> Result<Tensor, Why> {
     if !is_plain_object(value) {
-        return Err(format!(
-            "expected an object {{ dtype, shape, data }}, got {}",
-            describe(value)
-        ));
+        return Err(format!("expected an object {{ dtype, shape, data }}, got {}", describe(value)));
     }
     let dtype_value = get(value, "dtype")?;
-    let dtype_name = dtype_value.as_string().ok_or_else(|| {
-        format!(
-            "`dtype` must be a string such as \"float32\", got {}",
-            describe(&dtype_value)
-        )
-    })?;
+    let dtype_name = dtype_value
+        .as_string()
+        .ok_or_else(|| format!("`dtype` must be a string such as \"float32\", got {}", describe(&dtype_value)))?;
     let dtype = DType::from_name(&dtype_name).ok_or_else(|| {
         let known: Vec<&str> = DType::ALL.iter().map(|d| d.name()).collect();
-        format!(
-            "unknown dtype \"{dtype_name}\"; pare knows {}",
-            known.join(", ")
-        )
+        format!("unknown dtype \"{dtype_name}\"; pare knows {}", known.join(", "))
     })?;
     let shape = read_shape(&get(value, "shape")?)?;
     let data = get(value, "data")?;
     let count = checked_numel(&shape).map_err(|e| e.to_string())?;
     let tensor = match dtype {
-        DType::F32 => build::<f32>(
-            &shape,
-            read_data::<f32, Float32Array>(&data, count, float_item)?,
-        ),
-        DType::F64 => build::<f64>(
-            &shape,
-            read_data::<f64, Float64Array>(&data, count, float_item)?,
-        ),
+        DType::F32 => build::<f32>(&shape, read_data::<f32, Float32Array>(&data, count, float_item)?),
+        DType::F64 => build::<f64>(&shape, read_data::<f64, Float64Array>(&data, count, float_item)?),
         DType::I8 => build::<i8>(&shape, read_data::<i8, Int8Array>(&data, count, int_item)?),
-        DType::I16 => build::<i16>(
-            &shape,
-            read_data::<i16, Int16Array>(&data, count, int_item)?,
-        ),
-        DType::I32 => build::<i32>(
-            &shape,
-            read_data::<i32, Int32Array>(&data, count, int_item)?,
-        ),
+        DType::I16 => build::<i16>(&shape, read_data::<i16, Int16Array>(&data, count, int_item)?),
+        DType::I32 => build::<i32>(&shape, read_data::<i32, Int32Array>(&data, count, int_item)?),
         DType::U8 => build::<u8>(&shape, read_data::<u8, Uint8Array>(&data, count, int_item)?),
-        DType::U16 => build::<u16>(
-            &shape,
-            read_data::<u16, Uint16Array>(&data, count, int_item)?,
-        ),
-        DType::U32 => build::<u32>(
-            &shape,
-            read_data::<u32, Uint32Array>(&data, count, int_item)?,
-        ),
-        DType::I64 => build::<i64>(
-            &shape,
-            read_data::<i64, BigInt64Array>(&data, count, big_int_item)?,
-        ),
-        DType::U64 => build::<u64>(
-            &shape,
-            read_data::<u64, BigUint64Array>(&data, count, big_int_item)?,
-        ),
-        DType::F16 => build::<f16>(
-            &shape,
-            read_half(&data, count, f16::from_bits, f16::from_f32)?,
-        ),
-        DType::BF16 => build::<bf16>(
-            &shape,
-            read_half(&data, count, bf16::from_bits, bf16::from_f32)?,
-        ),
+        DType::U16 => build::<u16>(&shape, read_data::<u16, Uint16Array>(&data, count, int_item)?),
+        DType::U32 => build::<u32>(&shape, read_data::<u32, Uint32Array>(&data, count, int_item)?),
+        DType::I64 => build::<i64>(&shape, read_data::<i64, BigInt64Array>(&data, count, big_int_item)?),
+        DType::U64 => build::<u64>(&shape, read_data::<u64, BigUint64Array>(&data, count, big_int_item)?),
+        DType::F16 => build::<f16>(&shape, read_half(&data, count, f16::from_bits, f16::from_f32)?),
+        DType::BF16 => build::<bf16>(&shape, read_half(&data, count, bf16::from_bits, bf16::from_f32)?),
         DType::Bool => build::<bool>(&shape, read_bool(&data, count)?),
         DType::String => build::<Bytes>(&shape, read_strings(&data, count)?),
     };
@@ -405,22 +345,14 @@ fn build<T: Element>(shape: &[usize], data: Vec<T>) -> Result<Tensor, crate::ir:
 }
 
 fn read_shape(value: &JsValue) -> Result<Vec<usize>, Why> {
-    let bad = || {
-        format!(
-            "`shape` must be an array of non-negative integers, got {}",
-            describe(value)
-        )
-    };
+    let bad = || format!("`shape` must be an array of non-negative integers, got {}", describe(value));
     if !Array::is_array(value) {
         return Err(bad());
     }
     let array: &Array = value.unchecked_ref();
     let mut shape = Vec::with_capacity(array.length().min(64) as usize);
     for dim in array.iter() {
-        let d = dim
-            .as_f64()
-            .filter(|d| d.fract() == 0.0 && *d >= 0.0 && *d <= MAX_SAFE_INTEGER)
-            .ok_or_else(bad)?;
+        let d = dim.as_f64().filter(|d| d.fract() == 0.0 && *d >= 0.0 && *d <= MAX_SAFE_INTEGER).ok_or_else(bad)?;
         shape.push(usize::try_from(d as u64).map_err(|_| bad())?);
     }
     Ok(shape)
@@ -467,27 +399,15 @@ fn read_data<T: Element, A: TypedArray<Item = T>>(
     } else if Array::is_array(data) {
         read_items(data.unchecked_ref(), count, T::DTYPE.name(), item)
     } else {
-        Err(format!(
-            "`data` must be a {} (or an Array), got {}",
-            A::NAME,
-            describe(data)
-        ))
+        Err(format!("`data` must be a {} (or an Array), got {}", A::NAME, describe(data)))
     }
 }
 
-fn read_items<T>(
-    array: &Array,
-    count: usize,
-    what: &str,
-    item: fn(&JsValue) -> Option<T>,
-) -> Result<Vec<T>, Why> {
+fn read_items<T>(array: &Array, count: usize, what: &str, item: fn(&JsValue) -> Option<T>) -> Result<Vec<T>, Why> {
     check_length(array.length() as usize, count)?;
     let mut values = Vec::with_capacity(count);
     for (i, v) in array.iter().enumerate() {
-        values.push(
-            item(&v)
-                .ok_or_else(|| format!("`data[{i}]` is {}, not a valid {what}", describe(&v)))?,
-        );
+        values.push(item(&v).ok_or_else(|| format!("`data[{i}]` is {}, not a valid {what}", describe(&v)))?);
     }
     Ok(values)
 }
@@ -495,9 +415,7 @@ fn read_items<T>(
 /// Checked before copying anything, so a wrong length never costs an allocation.
 fn check_length(got: usize, want: usize) -> Result<(), Why> {
     if got != want {
-        return Err(format!(
-            "`data` has {got} elements but the shape holds {want}"
-        ));
+        return Err(format!("`data` has {got} elements but the shape holds {want}"));
     }
     Ok(())
 }
@@ -508,19 +426,13 @@ fn float_item<T: FromF64>(v: &JsValue) -> Option<T> {
 
 /// An integer item: a JS number with no fraction that fits `T`.
 fn int_item<T: TryFrom<i64>>(v: &JsValue) -> Option<T> {
-    let n = v
-        .as_f64()
-        .filter(|n| n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER)?;
+    let n = v.as_f64().filter(|n| n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER)?;
     T::try_from(n as i64).ok()
 }
 
 /// A 64-bit integer item: a BigInt that fits, or a safe-integer number.
 fn big_int_item<T: TryFrom<i64> + TryFrom<JsValue>>(v: &JsValue) -> Option<T> {
-    if v.is_bigint() {
-        T::try_from(v.clone()).ok()
-    } else {
-        int_item(v)
-    }
+    if v.is_bigint() { T::try_from(v.clone()).ok() } else { int_item(v) }
 }
 
 trait FromF64 {
@@ -538,12 +450,7 @@ impl FromF64 for f64 {
 }
 
 /// float16/bfloat16: raw bits in a `Uint16Array`, or values in a `Float32Array` or an `Array`.
-fn read_half<T>(
-    data: &JsValue,
-    count: usize,
-    from_bits: fn(u16) -> T,
-    from_f32: fn(f32) -> T,
-) -> Result<Vec<T>, Why> {
+fn read_half<T>(data: &JsValue, count: usize, from_bits: fn(u16) -> T, from_f32: fn(f32) -> T) -> Result<Vec<T>, Why> {
     if let Some(bits) = data.dyn_ref::<Uint16Array>() {
         check_length(bits.length() as usize, count)?;
         Ok(bits.to_vec().into_iter().map(from_bits).collect())
@@ -551,12 +458,7 @@ fn read_half<T>(
         check_length(floats.length() as usize, count)?;
         Ok(floats.to_vec().into_iter().map(from_f32).collect())
     } else if Array::is_array(data) {
-        Ok(
-            read_items(data.unchecked_ref(), count, "number", float_item::<f32>)?
-                .into_iter()
-                .map(from_f32)
-                .collect(),
-        )
+        Ok(read_items(data.unchecked_ref(), count, "number", float_item::<f32>)?.into_iter().map(from_f32).collect())
     } else {
         Err(format!(
             "`data` must be a Uint16Array of raw bits, a Float32Array or an Array of numbers, got {}",
@@ -571,31 +473,19 @@ fn read_bool(data: &JsValue, count: usize) -> Result<Vec<bool>, Why> {
         Ok(bytes.to_vec().into_iter().map(|b| b != 0).collect())
     } else if Array::is_array(data) {
         read_items(data.unchecked_ref(), count, "boolean", |v| {
-            v.as_bool().or_else(|| {
-                v.as_f64()
-                    .filter(|n| *n == 0.0 || *n == 1.0)
-                    .map(|n| n == 1.0)
-            })
+            v.as_bool().or_else(|| v.as_f64().filter(|n| *n == 0.0 || *n == 1.0).map(|n| n == 1.0))
         })
     } else {
-        Err(format!(
-            "`data` must be a Uint8Array (0/1) or an Array of booleans, got {}",
-            describe(data)
-        ))
+        Err(format!("`data` must be a Uint8Array (0/1) or an Array of booleans, got {}", describe(data)))
     }
 }
 
 fn read_strings(data: &JsValue, count: usize) -> Result<Vec<Bytes>, Why> {
     if !Array::is_array(data) {
-        return Err(format!(
-            "`data` must be an Array of strings, got {}",
-            describe(data)
-        ));
+        return Err(format!("`data` must be an Array of strings, got {}", describe(data)));
     }
     read_items(data.unchecked_ref(), count, "string or Uint8Array", |v| {
-        v.as_string()
-            .map(String::into_bytes)
-            .or_else(|| v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec))
+        v.as_string().map(String::into_bytes).or_else(|| v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec))
     })
 }
 
@@ -609,9 +499,7 @@ fn summary_to_js(summary: &ModelSummary) -> JsResult<JsValue> {
 
 fn serialize_to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    value
-        .serialize(&serializer)
-        .map_err(|e| fail(format_args!("cannot convert the report: {e}")))
+    value.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the report: {e}")))
 }
 
 fn tensor_to_js(tensor: &Tensor) -> Result<JsValue, Why> {
@@ -626,15 +514,9 @@ fn tensor_to_js(tensor: &Tensor) -> Result<JsValue, Why> {
         Tensor::U16(a) => Uint16Array::from(&*row_major(a)).into(),
         Tensor::U32(a) => Uint32Array::from(&*row_major(a)).into(),
         Tensor::U64(a) => BigUint64Array::from(&*row_major(a)).into(),
-        Tensor::F16(a) => {
-            Uint16Array::from(&a.iter().map(|v| v.to_bits()).collect::<Vec<u16>>()[..]).into()
-        }
-        Tensor::BF16(a) => {
-            Uint16Array::from(&a.iter().map(|v| v.to_bits()).collect::<Vec<u16>>()[..]).into()
-        }
-        Tensor::Bool(a) => {
-            Uint8Array::from(&a.iter().map(|&v| u8::from(v)).collect::<Vec<u8>>()[..]).into()
-        }
+        Tensor::F16(a) => Uint16Array::from(&a.iter().map(|v| v.to_bits()).collect::<Vec<u16>>()[..]).into(),
+        Tensor::BF16(a) => Uint16Array::from(&a.iter().map(|v| v.to_bits()).collect::<Vec<u16>>()[..]).into(),
+        Tensor::Bool(a) => Uint8Array::from(&a.iter().map(|&v| u8::from(v)).collect::<Vec<u8>>()[..]).into(),
         Tensor::String(a) => a
             .iter()
             .map(|bytes| match std::str::from_utf8(bytes) {
@@ -644,17 +526,10 @@ fn tensor_to_js(tensor: &Tensor) -> Result<JsValue, Why> {
             .collect::<Array>()
             .into(),
         Tensor::Opaque(_) => {
-            return Err(format!(
-                "its element type {} cannot be handed to JavaScript",
-                tensor.type_name()
-            ));
+            return Err(format!("its element type {} cannot be handed to JavaScript", tensor.type_name()));
         }
     };
-    let shape: Array = tensor
-        .shape()
-        .into_iter()
-        .map(|d| JsValue::from_f64(d as f64))
-        .collect();
+    let shape: Array = tensor.shape().into_iter().map(|d| JsValue::from_f64(d as f64)).collect();
     let object = Object::new();
     set(&object, "dtype", &JsValue::from_str(&tensor.type_name()))?;
     set(&object, "shape", &shape)?;
@@ -675,8 +550,7 @@ fn row_major<T: Clone>(a: &ArrayD<T>) -> Cow<'_, [T]> {
 // ---------------------------------------------------------------------------------------------
 
 fn get(object: &JsValue, key: &str) -> Result<JsValue, Why> {
-    Reflect::get(object, &JsValue::from_str(key))
-        .map_err(|_| format!("reading `{key}` threw an exception"))
+    Reflect::get(object, &JsValue::from_str(key)).map_err(|_| format!("reading `{key}` threw an exception"))
 }
 
 /// Defines an own, enumerable property (unlike assignment, also for a name like `__proto__`,
@@ -692,11 +566,7 @@ fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), Why> {
     .iter()
     .all(|(k, v)| Reflect::set(&descriptor, &JsValue::from_str(k), v).unwrap_or(false))
         && Reflect::define_property(object, &JsValue::from_str(key), &descriptor).unwrap_or(false);
-    if defined {
-        Ok(())
-    } else {
-        Err(format!("cannot set `{key}` on the result object"))
-    }
+    if defined { Ok(()) } else { Err(format!("cannot set `{key}` on the result object")) }
 }
 
 /// A non-null object that is not an array (typed arrays and class instances count: `data` is
@@ -741,8 +611,5 @@ fn describe(value: &JsValue) -> String {
             None => "an object".into(),
         };
     }
-    value
-        .js_typeof()
-        .as_string()
-        .unwrap_or_else(|| "a value of unknown type".into())
+    value.js_typeof().as_string().unwrap_or_else(|| "a value of unknown type".into())
 }

@@ -16,13 +16,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::{
-    ApiError, JsResult, MAX_SAFE_INTEGER, describe, fail, get, install_panic_hook, is_plain_object,
-    model_bytes, tensors_to_js,
+    ApiError, JsResult, MAX_SAFE_INTEGER, describe, fail, get, install_panic_hook, is_plain_object, model_bytes,
+    tensors_to_js,
 };
-use crate::compare::random_input_sets;
 use crate::error::ErrorKind;
-use crate::ir::{DimValue, Model, checked_numel};
 use crate::onnx::decode_model;
+use crate::compare::random_input_sets;
+use crate::ir::{DimValue, Model, checked_numel};
 use crate::runtime::random_inputs::{declared_inputs, resolve_shape};
 use crate::runtime::{InputSet, RandomInputs, Session, resolve_sizes};
 
@@ -44,23 +44,15 @@ const MAX_TOTAL_ELEMENTS: usize = 1 << 27;
 #[wasm_bindgen(js_name = randomInputs, unchecked_return_type = "Tensors")]
 pub fn random_inputs(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
-    #[wasm_bindgen(
-        unchecked_param_type = "{ seed?: number; dims?: Record<string, number>; shapes?: Record<string, number[]> } | undefined"
-    )]
+    #[wasm_bindgen(unchecked_param_type = "{ seed?: number; dims?: Record<string, number>; shapes?: Record<string, number[]> } | undefined")]
     options: JsValue,
 ) -> JsResult<Object> {
     install_panic_hook();
     let model = decode_model(&model_bytes(&bytes)?)?;
-    let options = if options.is_undefined() || options.is_null() {
-        Object::new().into()
-    } else {
-        options
-    };
+    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
     let mut request = read_random(&options, "options")?;
     if !get(&options, "samples").map_err(fail)?.is_undefined() {
-        return Err(fail(
-            "randomInputs makes the inputs of one run: `samples` does not apply",
-        ));
+        return Err(fail("randomInputs makes the inputs of one run: `samples` does not apply"));
     }
     request.count = 1;
     let (sets, _) = random_samples(&model, &request)?;
@@ -76,34 +68,18 @@ pub fn random_inputs(
 #[wasm_bindgen(js_name = inputSizes, unchecked_return_type = "InputSizes")]
 pub fn input_sizes(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
-    #[wasm_bindgen(
-        unchecked_param_type = "{ dims?: Record<string, number>; shapes?: Record<string, number[]> } | undefined"
-    )]
+    #[wasm_bindgen(unchecked_param_type = "{ dims?: Record<string, number>; shapes?: Record<string, number[]> } | undefined")]
     options: JsValue,
 ) -> JsResult<JsValue> {
     install_panic_hook();
     let model = decode_model(&model_bytes(&bytes)?)?;
-    let options = if options.is_undefined() || options.is_null() {
-        Object::new().into()
-    } else {
-        options
-    };
+    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
     let mut request = read_random(&options, "options")?;
-    request
-        .generator
-        .check_dims(&declared_inputs(&model.graph))?;
-    let choice = resolve_sizes(
-        &Session::new(&model)?,
-        &mut request.generator,
-        &[],
-        &model.metadata_props,
-    );
+    request.generator.check_dims(&declared_inputs(&model.graph))?;
+    let choice = resolve_sizes(&Session::new(&model)?, &mut request.generator, &[], &model.metadata_props);
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let value = serde::Serialize::serialize(&choice, &serializer)
-        .map_err(|e| fail(format_args!("cannot convert the sizes: {e}")))?;
-    let object: Object = value
-        .dyn_into()
-        .map_err(|_| fail("cannot convert the sizes"))?;
+    let value = serde::Serialize::serialize(&choice, &serializer).map_err(|e| fail(format_args!("cannot convert the sizes: {e}")))?;
+    let object: Object = value.dyn_into().map_err(|_| fail("cannot convert the sizes"))?;
     super::set(&object, "summary", &JsValue::from_str(&choice.summary())).map_err(fail)?;
     Ok(object.into())
 }
@@ -130,10 +106,7 @@ pub(super) struct RandomRequest {
 impl RandomRequest {
     /// Seed 0, the default sample count, symbolic dims 1.
     pub fn default_for_compare() -> Self {
-        RandomRequest {
-            generator: RandomInputs::new(0),
-            count: DEFAULT_RANDOM_SAMPLES,
-        }
+        RandomRequest { generator: RandomInputs::new(0), count: DEFAULT_RANDOM_SAMPLES }
     }
 }
 
@@ -149,11 +122,7 @@ pub(super) fn read_random(value: &JsValue, key: &str) -> JsResult<RandomRequest>
     let count = match optional_integer(value, key, "samples", 1.0)? {
         None => DEFAULT_RANDOM_SAMPLES,
         Some(n) if n <= MAX_RANDOM_SAMPLES as u64 => n as usize,
-        Some(n) => {
-            return Err(fail(format_args!(
-                "{n} random samples asked; pare makes at most {MAX_RANDOM_SAMPLES}"
-            )));
-        }
+        Some(n) => return Err(fail(format_args!("{n} random samples asked; pare makes at most {MAX_RANDOM_SAMPLES}"))),
     };
     let mut generator = RandomInputs::new(seed);
     generator.dims = read_dims(value, key)?;
@@ -163,22 +132,14 @@ pub(super) fn read_random(value: &JsValue, key: &str) -> JsResult<RandomRequest>
 
 /// `request.count` seeded random samples for `model` and how to describe them, after checking
 /// that the dims and shapes fit the model and that the samples stay under the size cap.
-pub(super) fn random_samples(
-    model: &Model,
-    request: &RandomRequest,
-) -> JsResult<(Vec<InputSet>, String)> {
+pub(super) fn random_samples(model: &Model, request: &RandomRequest) -> JsResult<(Vec<InputSet>, String)> {
     let specs = declared_inputs(&model.graph);
     request.generator.check_dims(&specs)?;
     // What the caller fixed must fit before any trial run (open dims count as 1 here)…
     check_total(&specs, &request.generator, request.count)?;
     // …then dims nobody set get sizes the model runs on (pare::runtime::input_sizes), as in the CLI.
     let mut generator = request.generator.clone();
-    let choice = resolve_sizes(
-        &Session::new(model)?,
-        &mut generator,
-        &[],
-        &model.metadata_props,
-    );
+    let choice = resolve_sizes(&Session::new(model)?, &mut generator, &[], &model.metadata_props);
     if let Some(failure) = choice.failure {
         return Err(ApiError::new(ErrorKind::BadInput, failure));
     }
@@ -190,47 +151,26 @@ pub(super) fn random_samples(
 }
 
 /// `count` samples shaped by `generator` stay under `MAX_TOTAL_ELEMENTS`.
-fn check_total(
-    specs: &[crate::runtime::InputSpec],
-    generator: &RandomInputs,
-    count: usize,
-) -> JsResult<()> {
+fn check_total(specs: &[crate::runtime::InputSpec], generator: &RandomInputs, count: usize) -> JsResult<()> {
     let per_sample = elements_per_sample(specs, generator)?;
-    match per_sample
-        .checked_mul(count)
-        .filter(|&n| n <= MAX_TOTAL_ELEMENTS)
-    {
+    match per_sample.checked_mul(count).filter(|&n| n <= MAX_TOTAL_ELEMENTS) {
         Some(_) => Ok(()),
-        None => Err(ApiError::new(
-            ErrorKind::TooLarge,
-            format_args!(
-                "{count} random samples of {per_sample} elements each are too many (pare makes at most {MAX_TOTAL_ELEMENTS} \
+        None => Err(ApiError::new(ErrorKind::TooLarge, format_args!(
+            "{count} random samples of {per_sample} elements each are too many (pare makes at most {MAX_TOTAL_ELEMENTS} \
              elements of random samples): ask for fewer samples or smaller dims"
-            ),
-        )),
+        ))),
     }
 }
 
 /// "random inputs, seed 3" plus the dims and shapes set (sorted, so the text is stable).
 fn describe_source(generator: &RandomInputs) -> String {
-    let mut set: Vec<String> = generator
-        .dims
-        .iter()
-        .map(|(name, size)| format!("{name}={size}"))
-        .collect();
+    let mut set: Vec<String> = generator.dims.iter().map(|(name, size)| format!("{name}={size}")).collect();
     set.sort();
     let mut shapes: Vec<String> = generator
         .shapes
         .iter()
         .map(|(name, shape)| {
-            format!(
-                "{name}=[{}]",
-                shape
-                    .iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            format!("{name}=[{}]", shape.iter().map(usize::to_string).collect::<Vec<_>>().join(", "))
         })
         .collect();
     shapes.sort();
@@ -245,16 +185,10 @@ fn describe_source(generator: &RandomInputs) -> String {
 /// Elements of one sample: every input a caller must feed, shaped as `RandomInputs` would
 /// (whole shapes first, symbols from `dims` or from a whole shape that names them, else 1). An
 /// input without a declared shape counts 0 here; generating it then gives pare's own error.
-fn elements_per_sample(
-    specs: &[crate::runtime::InputSpec],
-    generator: &RandomInputs,
-) -> JsResult<usize> {
+fn elements_per_sample(specs: &[crate::runtime::InputSpec], generator: &RandomInputs) -> JsResult<usize> {
     let mut dims = generator.dims.clone();
     for (name, shape) in &generator.shapes {
-        let declared = specs
-            .iter()
-            .find(|s| &s.name == name)
-            .and_then(|s| s.shape.as_ref());
+        let declared = specs.iter().find(|s| &s.name == name).and_then(|s| s.shape.as_ref());
         for (dim, &size) in declared.into_iter().flatten().zip(shape) {
             if let DimValue::Symbol(symbol) = &dim.value {
                 dims.entry(symbol.clone()).or_insert(size);
@@ -268,15 +202,8 @@ fn elements_per_sample(
             None if spec.shape.is_none() => continue,
             None => resolve_shape(spec, &dims)?,
         };
-        let elements = checked_numel(&shape)
-            .ok()
-            .and_then(|n| total.checked_add(n));
-        total = elements.ok_or_else(|| {
-            fail(format_args!(
-                "input `{}` would have shape {shape:?}, too large",
-                spec.name
-            ))
-        })?;
+        let elements = checked_numel(&shape).ok().and_then(|n| total.checked_add(n));
+        total = elements.ok_or_else(|| fail(format_args!("input `{}` would have shape {shape:?}, too large", spec.name)))?;
     }
     Ok(total)
 }
@@ -289,17 +216,11 @@ fn read_dims(options: &JsValue, key: &str) -> JsResult<HashMap<String, usize>> {
         return Ok(dims);
     }
     if !is_plain_object(&value) {
-        return Err(fail(format_args!(
-            "`{key}.dims` must be an object {{ dimName: size }}, got {}",
-            describe(&value)
-        )));
+        return Err(fail(format_args!("`{key}.dims` must be an object {{ dimName: size }}, got {}", describe(&value))));
     }
     for (name, size) in entries(&value) {
         let size = dim_size(&size).ok_or_else(|| {
-            fail(format_args!(
-                "`{key}.dims.{name}` must be a whole number from 1 to {MAX_DIM}, got {}",
-                describe(&size)
-            ))
+            fail(format_args!("`{key}.dims.{name}` must be a whole number from 1 to {MAX_DIM}, got {}", describe(&size)))
         })?;
         dims.insert(name, size);
     }
@@ -322,21 +243,14 @@ fn read_shapes(options: &JsValue, key: &str) -> JsResult<HashMap<String, Vec<usi
     for (name, shape) in entries(&value) {
         let bad = |why: String| fail(format_args!("`{key}.shapes.{name}` {why}"));
         if !Array::is_array(&shape) {
-            return Err(bad(format!(
-                "must be an array of sizes like [1, 3, 224, 224], got {}",
-                describe(&shape)
-            )));
+            return Err(bad(format!("must be an array of sizes like [1, 3, 224, 224], got {}", describe(&shape))));
         }
         let shape = Array::from(&shape);
         if shape.length() as usize > MAX_RANK {
-            return Err(bad(format!(
-                "has {} dims; pare takes at most {MAX_RANK}",
-                shape.length()
-            )));
+            return Err(bad(format!("has {} dims; pare takes at most {MAX_RANK}", shape.length())));
         }
         let sizes: Option<Vec<usize>> = shape.iter().map(|d| dim_size(&d)).collect();
-        let sizes =
-            sizes.ok_or_else(|| bad(format!("must hold whole numbers from 1 to {MAX_DIM}")))?;
+        let sizes = sizes.ok_or_else(|| bad(format!("must hold whole numbers from 1 to {MAX_DIM}")))?;
         shapes.insert(name, sizes);
     }
     Ok(shapes)
@@ -350,9 +264,7 @@ fn dim_size(value: &JsValue) -> Option<usize> {
 
 /// The own enumerable string-keyed properties of `object`.
 fn entries(object: &JsValue) -> Vec<(String, JsValue)> {
-    let Some(object) = wasm_bindgen::JsCast::dyn_ref::<Object>(object) else {
-        return Vec::new();
-    };
+    let Some(object) = wasm_bindgen::JsCast::dyn_ref::<Object>(object) else { return Vec::new() };
     Object::entries(object)
         .iter()
         .filter_map(|pair| {
@@ -371,9 +283,6 @@ fn optional_integer(object: &JsValue, owner: &str, key: &str, min: f64) -> JsRes
     }
     match value.as_f64() {
         Some(n) if n.fract() == 0.0 && n >= min && n <= MAX_SAFE_INTEGER => Ok(Some(n as u64)),
-        _ => Err(fail(format_args!(
-            "`{owner}.{key}` must be an integer ≥ {min}, got {}",
-            describe(&value)
-        ))),
+        _ => Err(fail(format_args!("`{owner}.{key}` must be an integer ≥ {min}, got {}", describe(&value)))),
     }
 }

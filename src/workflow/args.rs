@@ -29,25 +29,13 @@ pub struct OptionSpec {
 
 impl OptionSpec {
     pub const fn flag(name: &'static str) -> Self {
-        OptionSpec {
-            name,
-            value: None,
-            repeatable: false,
-        }
+        OptionSpec { name, value: None, repeatable: false }
     }
     pub const fn value(name: &'static str, placeholder: &'static str) -> Self {
-        OptionSpec {
-            name,
-            value: Some(placeholder),
-            repeatable: false,
-        }
+        OptionSpec { name, value: Some(placeholder), repeatable: false }
     }
     pub const fn repeated(name: &'static str, placeholder: &'static str) -> Self {
-        OptionSpec {
-            name,
-            value: Some(placeholder),
-            repeatable: true,
-        }
+        OptionSpec { name, value: Some(placeholder), repeatable: true }
     }
 }
 
@@ -66,28 +54,17 @@ impl Parsed {
     }
 
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.values
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
     }
 
     pub fn values(&self, name: &str) -> Vec<&str> {
-        self.values
-            .iter()
-            .filter(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.values.iter().filter(|(n, _)| *n == name).map(|(_, v)| v.as_str()).collect()
     }
 
     /// Values of several options in command-line order, as (option, value): lets flags such as
     /// `--prune` and `--quantize` compose in the order given.
     pub fn ordered(&self, names: &[&str]) -> Vec<(&'static str, &str)> {
-        self.values
-            .iter()
-            .filter(|(n, _)| names.contains(n))
-            .map(|(n, v)| (*n, v.as_str()))
-            .collect()
+        self.values.iter().filter(|(n, _)| names.contains(n)).map(|(n, v)| (*n, v.as_str())).collect()
     }
 
     /// The value of `--name` parsed as `T`, with an error saying what was expected.
@@ -115,10 +92,7 @@ pub fn parse(command: &str, specs: &[OptionSpec], args: &[String]) -> Result<Par
             parsed.help = true;
             continue;
         }
-        let Some(option) = arg
-            .strip_prefix("--")
-            .or_else(|| arg.strip_prefix('-').filter(|s| !s.is_empty()))
-        else {
+        let Some(option) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-').filter(|s| !s.is_empty())) else {
             parsed.positionals.push(arg.clone());
             continue;
         };
@@ -132,9 +106,7 @@ pub fn parse(command: &str, specs: &[OptionSpec], args: &[String]) -> Result<Par
         match spec.value {
             None => {
                 if inline_value.is_some() {
-                    return Err(UsageError(format!(
-                        "--{name} takes no value (`pare {command} --help`)"
-                    )));
+                    return Err(UsageError(format!("--{name} takes no value (`pare {command} --help`)")));
                 }
                 if !parsed.flags.contains(&spec.name) {
                     parsed.flags.push(spec.name);
@@ -143,9 +115,10 @@ pub fn parse(command: &str, specs: &[OptionSpec], args: &[String]) -> Result<Par
             Some(placeholder) => {
                 let value = match inline_value {
                     Some(v) => v,
-                    None => rest.next().cloned().ok_or_else(|| {
-                        UsageError(format!("--{name} needs a value: --{name} {placeholder}"))
-                    })?,
+                    None => rest
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| UsageError(format!("--{name} needs a value: --{name} {placeholder}")))?,
                 };
                 if !spec.repeatable && parsed.value(spec.name).is_some() {
                     return Err(UsageError(format!("--{name} is given twice")));
@@ -165,9 +138,7 @@ fn unknown_option(command: &str, arg: &str, name: &str, specs: &[OptionSpec]) ->
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| format!("; did you mean --{n}?"))
         .unwrap_or_default();
-    UsageError(format!(
-        "unknown option `{arg}` for `pare {command}`{closest} (see `pare {command} --help`)"
-    ))
+    UsageError(format!("unknown option `{arg}` for `pare {command}`{closest} (see `pare {command} --help`)"))
 }
 
 /// Levenshtein distance, for "did you mean".
@@ -186,16 +157,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Splits `NAME=VALUE` at the first `=`.
-pub fn name_value<'a>(
-    option: &str,
-    text: &'a str,
-    placeholder: &str,
-) -> Result<(&'a str, &'a str), UsageError> {
+pub fn name_value<'a>(option: &str, text: &'a str, placeholder: &str) -> Result<(&'a str, &'a str), UsageError> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() && !value.is_empty() => Ok((name, value)),
-        _ => Err(UsageError(format!(
-            "--{option} expects {placeholder}, got `{text}`"
-        ))),
+        _ => Err(UsageError(format!("--{option} expects {placeholder}, got `{text}`"))),
     }
 }
 
@@ -206,9 +171,7 @@ pub fn parse_dims(values: &[&str]) -> Result<Vec<(String, usize)>, UsageError> {
         .map(|text| {
             let (name, size) = name_value("dim", text, "NAME=SIZE")?;
             let size: usize = size.parse().map_err(|_| {
-                UsageError(format!(
-                    "--dim {name}: `{size}` is not a size (a non-negative integer)"
-                ))
+                UsageError(format!("--dim {name}: `{size}` is not a size (a non-negative integer)"))
             })?;
             Ok((name.to_string(), size))
         })
@@ -221,14 +184,9 @@ pub fn parse_shapes(values: &[&str]) -> Result<Vec<(String, Vec<usize>)>, UsageE
         .iter()
         .map(|text| {
             let (name, dims) = name_value("shape", text, "NAME=D0,D1,...")?;
-            let shape: Result<Vec<usize>, _> = dims
-                .split([',', 'x'])
-                .map(|d| d.trim().parse::<usize>())
-                .collect();
+            let shape: Result<Vec<usize>, _> = dims.split([',', 'x']).map(|d| d.trim().parse::<usize>()).collect();
             let shape = shape.map_err(|_| {
-                UsageError(format!(
-                    "--shape {name}: `{dims}` is not a list of sizes like 1,3,224,224"
-                ))
+                UsageError(format!("--shape {name}: `{dims}` is not a list of sizes like 1,3,224,224"))
             })?;
             Ok((name.to_string(), shape))
         })
@@ -237,20 +195,12 @@ pub fn parse_shapes(values: &[&str]) -> Result<Vec<(String, Vec<usize>)>, UsageE
 
 /// The help of one command, from its usage line, description and options.
 pub fn command_help(usage: &str, description: &str, options: &[(&str, &str)]) -> String {
-    let width = options
-        .iter()
-        .map(|(o, _)| o.chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = options.iter().map(|(o, _)| o.chars().count()).max().unwrap_or(0);
     let mut out = format!("Usage: {usage}\n\n{description}\n\nOptions:\n");
     for (option, text) in options {
         let pad = width - option.chars().count();
         let mut lines = text.lines();
-        out.push_str(&format!(
-            "  {option}{}  {}\n",
-            " ".repeat(pad),
-            lines.next().unwrap_or("")
-        ));
+        out.push_str(&format!("  {option}{}  {}\n", " ".repeat(pad), lines.next().unwrap_or("")));
         for line in lines {
             out.push_str(&format!("  {}  {line}\n", " ".repeat(width)));
         }
@@ -262,11 +212,8 @@ pub fn command_help(usage: &str, description: &str, options: &[(&str, &str)]) ->
 mod tests {
     use super::*;
 
-    const SPECS: &[OptionSpec] = &[
-        OptionSpec::flag("json"),
-        OptionSpec::value("seed", "N"),
-        OptionSpec::repeated("dim", "NAME=SIZE"),
-    ];
+    const SPECS: &[OptionSpec] =
+        &[OptionSpec::flag("json"), OptionSpec::value("seed", "N"), OptionSpec::repeated("dim", "NAME=SIZE")];
 
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
@@ -274,45 +221,25 @@ mod tests {
 
     #[test]
     fn parses_flags_values_and_positionals() {
-        let p = parse(
-            "inspect",
-            SPECS,
-            &args(&["m.onnx", "--json", "--seed=3", "--dim", "a=1", "--dim=b=2"]),
-        )
-        .unwrap();
+        let p = parse("inspect", SPECS, &args(&["m.onnx", "--json", "--seed=3", "--dim", "a=1", "--dim=b=2"])).unwrap();
         assert_eq!(p.positionals, vec!["m.onnx"]);
         assert!(p.flag("json"));
         assert_eq!(p.parsed::<u64>("seed", "a number").unwrap(), Some(3));
         assert_eq!(p.values("dim"), vec!["a=1", "b=2"]);
-        assert_eq!(
-            p.ordered(&["dim", "seed"]),
-            vec![("seed", "3"), ("dim", "a=1"), ("dim", "b=2")]
-        );
+        assert_eq!(p.ordered(&["dim", "seed"]), vec![("seed", "3"), ("dim", "a=1"), ("dim", "b=2")]);
         let p = parse("inspect", SPECS, &args(&["--", "--json"])).unwrap();
         assert_eq!(p.positionals, vec!["--json"]);
     }
 
     #[test]
     fn reports_mistakes_in_one_line() {
-        let err = parse("inspect", SPECS, &args(&["--jsn"]))
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            err,
-            "unknown option `--jsn` for `pare inspect`; did you mean --json? (see `pare inspect --help`)"
-        );
-        let err = parse("inspect", SPECS, &args(&["--seed"]))
-            .unwrap_err()
-            .to_string();
+        let err = parse("inspect", SPECS, &args(&["--jsn"])).unwrap_err().to_string();
+        assert_eq!(err, "unknown option `--jsn` for `pare inspect`; did you mean --json? (see `pare inspect --help`)");
+        let err = parse("inspect", SPECS, &args(&["--seed"])).unwrap_err().to_string();
         assert_eq!(err, "--seed needs a value: --seed N");
-        let err = parse("inspect", SPECS, &args(&["--seed", "1", "--seed", "2"]))
-            .unwrap_err()
-            .to_string();
+        let err = parse("inspect", SPECS, &args(&["--seed", "1", "--seed", "2"])).unwrap_err().to_string();
         assert_eq!(err, "--seed is given twice");
         let p = parse("inspect", SPECS, &args(&["--seed", "x"])).unwrap();
-        assert_eq!(
-            p.parsed::<u64>("seed", "a number").unwrap_err().to_string(),
-            "--seed expects a number, got `x`"
-        );
+        assert_eq!(p.parsed::<u64>("seed", "a number").unwrap_err().to_string(), "--seed expects a number, got `x`");
     }
 }

@@ -51,11 +51,7 @@ pub fn parse_compress_command(argv: &[String]) -> Result<Option<CompressCommand>
     }
     let model = match parsed.positionals.as_slice() {
         [model] => model.clone(),
-        [] => {
-            return Err(UsageError(
-                "`pare compress` needs a MODEL file (see `pare compress --help`)".into(),
-            ));
-        }
+        [] => return Err(UsageError("`pare compress` needs a MODEL file (see `pare compress --help`)".into())),
         [_, extra, ..] => {
             return Err(UsageError(format!(
                 "unexpected argument `{extra}`: `pare compress` takes one MODEL (see `pare compress --help`)"
@@ -70,32 +66,19 @@ pub fn parse_compress_command(argv: &[String]) -> Result<Option<CompressCommand>
     let recipe = recipe_from_flags(&parsed)?;
     let random = parsed.parsed::<usize>("calib-random", "a number of samples")?;
     let calibration = match (parsed.value("calib"), random) {
-        (Some(_), Some(_)) => {
-            return Err(UsageError(
-                "give --calib or --calib-random, not both".into(),
-            ));
-        }
+        (Some(_), Some(_)) => return Err(UsageError("give --calib or --calib-random, not both".into())),
         (Some(path), None) => CalibrationSource::File(path.to_string()),
         (None, Some(0)) => return Err(UsageError("--calib-random needs at least 1 sample".into())),
         (None, Some(n)) => CalibrationSource::Random(n),
         (None, None) => CalibrationSource::None,
     };
-    let paths = [
-        Some(model.as_str()),
-        parsed.value("calib"),
-        parsed.value("compare-inputs"),
-        parsed.value("recipe"),
-    ];
+    let paths = [Some(model.as_str()), parsed.value("calib"), parsed.value("compare-inputs"), parsed.value("recipe")];
     if paths.iter().flatten().any(|p| *p == out) {
-        return Err(UsageError(format!(
-            "-o `{out}` is one of the input files: write the compressed model elsewhere"
-        )));
+        return Err(UsageError(format!("-o `{out}` is one of the input files: write the compressed model elsewhere")));
     }
     if let Some(report) = parsed.value("report") {
         if paths.iter().flatten().any(|p| *p == report) || report == out {
-            return Err(UsageError(format!(
-                "--report `{report}` is one of the input or output files"
-            )));
+            return Err(UsageError(format!("--report `{report}` is one of the input or output files")));
         }
     }
     Ok(Some(CompressCommand {
@@ -103,9 +86,7 @@ pub fn parse_compress_command(argv: &[String]) -> Result<Option<CompressCommand>
         out,
         recipe,
         calibration,
-        seed: parsed
-            .parsed::<u64>("seed", "a non-negative integer")?
-            .unwrap_or(0),
+        seed: parsed.parsed::<u64>("seed", "a non-negative integer")?.unwrap_or(0),
         dims: parse_dims(&parsed.values("dim"))?,
         shapes: parse_shapes(&parsed.values("shape"))?,
         compare_inputs: parsed.value("compare-inputs").map(str::to_string),
@@ -142,6 +123,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::flag("no-compare"),
 ];
 
+
 /// `pare compress --help` (both CLIs).
 pub fn compress_help() -> String {
     command_help(
@@ -151,24 +133,15 @@ pub fn compress_help() -> String {
          ONNX (QDQ form for quantization) that onnxruntime runs, and prints sizes and what each\n\
          step did. --report writes everything as JSON (recipe, sizes raw and gzip, layers, ranges).",
         &[
-            (
-                "-o, --out OUT.onnx",
-                "where to write the compressed model (required)",
-            ),
-            (
-                "--recipe RECIPE.json",
-                "the recipe: {\"steps\": [{\"quantize\": {\"mode\": \"static\"}}]} (see README)",
-            ),
+            ("-o, --out OUT.onnx", "where to write the compressed model (required)"),
+            ("--recipe RECIPE.json", "the recipe: {\"steps\": [{\"quantize\": {\"mode\": \"static\"}}]} (see README)"),
             (
                 "--quantize KIND",
                 "int8-weights: int8 weights + DequantizeLinear, float compute\n\
                  int8: static QDQ, weights and activations (needs --calib or --calib-random)\n\
                  int8-dynamic: MatMul/Gemm with activations quantized at run time",
             ),
-            (
-                "--prune METHOD:RATIO",
-                "unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25, nm:2:4",
-            ),
+            ("--prune METHOD:RATIO", "unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25, nm:2:4"),
             (
                 "--prune-auto [METHOD:]TARGET[:MAX_ERROR]",
                 "choose per-layer ratios: TARGET share of the weights pruned (e.g. 0.5), keeping\n\
@@ -176,10 +149,7 @@ pub fn compress_help() -> String {
                  METHOD unstructured (default), vector or kernel. Scans each layer on up to 32\n\
                  calibration samples (random ones without --calib); the report lists the ratios",
             ),
-            (
-                "--prune-global",
-                "unstructured pruning with one threshold across layers",
-            ),
+            ("--prune-global", "unstructured pruning with one threshold across layers"),
             (
                 "--binarize weights|xnor",
                 "XNOR-Net: weights α·sign(w), α per output channel (first and last layers stay\n\
@@ -191,39 +161,18 @@ pub fn compress_help() -> String {
                  biases to the original mean outputs; lsq also refits the kept weights by\n\
                  least squares (needs --calib or --calib-random)",
             ),
-            (
-                "--per-channel, --per-tensor",
-                "weight scale granularity (default per-channel)",
-            ),
+            ("--per-channel, --per-tensor", "weight scale granularity (default per-channel)"),
             (
                 "--symmetric, --asymmetric",
                 "both weights and activations symmetric (zero point 0) or affine;\n\
                  default: symmetric int8 weights, affine uint8 activations",
             ),
-            (
-                "--calib-method METHOD",
-                "minmax (default), percentile:99.99, entropy or mse",
-            ),
-            (
-                "--exclude NODE_OR_OPTYPE",
-                "leave this node (or every node of this op type) alone in every step; repeatable",
-            ),
-            (
-                "--calib FILE.npz",
-                "calibration samples: keys are input names, the first axis indexes samples",
-            ),
-            (
-                "--calib-random N",
-                "N seeded random samples instead (a data-free try; real data is better)",
-            ),
-            (
-                "--seed N",
-                "first seed of random samples (--calib-random, comparison; default 0)",
-            ),
-            (
-                "--dim NAME=SIZE",
-                "size of a symbolic dim for random samples (default: sizes the model runs on; repeatable)",
-            ),
+            ("--calib-method METHOD", "minmax (default), percentile:99.99, entropy or mse"),
+            ("--exclude NODE_OR_OPTYPE", "leave this node (or every node of this op type) alone in every step; repeatable"),
+            ("--calib FILE.npz", "calibration samples: keys are input names, the first axis indexes samples"),
+            ("--calib-random N", "N seeded random samples instead (a data-free try; real data is better)"),
+            ("--seed N", "first seed of random samples (--calib-random, comparison; default 0)"),
+            ("--dim NAME=SIZE", "size of a symbolic dim for random samples (default: sizes the model runs on; repeatable)"),
             ("--shape INPUT=D0,D1,...", "whole shape of a random input"),
             (
                 "--compare-inputs FILE.npz",
@@ -231,14 +180,8 @@ pub fn compress_help() -> String {
                  (default: up to 16 calibration samples, else 16 seeded random ones)",
             ),
             ("--no-compare", "skip the comparison"),
-            (
-                "--report FILE.json",
-                "write the full report as JSON (with the comparison)",
-            ),
-            (
-                "--print-recipe",
-                "print the recipe as JSON (e.g. to save the short flags as a file)",
-            ),
+            ("--report FILE.json", "write the full report as JSON (with the comparison)"),
+            ("--print-recipe", "print the recipe as JSON (e.g. to save the short flags as a file)"),
             ("-h, --help", "this help"),
         ],
     )
@@ -248,28 +191,14 @@ pub fn compress_help() -> String {
 /// steps (`Recipe::from_flags` in the issue's words).
 pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
-    let modifiers = [
-        "per-channel",
-        "per-tensor",
-        "symmetric",
-        "asymmetric",
-        "prune-global",
-    ];
+    let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global"];
     let valued_modifiers = ["calib-method", "exclude", "prune-correct"];
     if let Some(path) = parsed.value("recipe") {
         if let Some((flag, _)) = step_flags.first() {
-            return Err(UsageError(format!(
-                "--{flag} and --recipe both describe steps: give one or the other"
-            )));
+            return Err(UsageError(format!("--{flag} and --recipe both describe steps: give one or the other")));
         }
-        if let Some(m) = modifiers
-            .iter()
-            .find(|m| parsed.flag(m))
-            .or(valued_modifiers.iter().find(|m| parsed.value(m).is_some()))
-        {
-            return Err(UsageError(format!(
-                "--{m} modifies the short flags; with --recipe, set it in the recipe file"
-            )));
+        if let Some(m) = modifiers.iter().find(|m| parsed.flag(m)).or(valued_modifiers.iter().find(|m| parsed.value(m).is_some())) {
+            return Err(UsageError(format!("--{m} modifies the short flags; with --recipe, set it in the recipe file")));
         }
         return Ok(RecipeSource::File(path.to_string()));
     }
@@ -277,38 +206,21 @@ pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
         return Err(UsageError("nothing to do: give --quantize, --prune, --binarize or --recipe (see `pare compress --help`)".into()));
     }
     if parsed.flag("per-channel") && parsed.flag("per-tensor") {
-        return Err(UsageError(
-            "--per-channel and --per-tensor contradict each other".into(),
-        ));
+        return Err(UsageError("--per-channel and --per-tensor contradict each other".into()));
     }
     if parsed.flag("symmetric") && parsed.flag("asymmetric") {
-        return Err(UsageError(
-            "--symmetric and --asymmetric contradict each other".into(),
-        ));
+        return Err(UsageError("--symmetric and --asymmetric contradict each other".into()));
     }
-    if parsed.value("prune-correct").is_some()
-        && !step_flags.iter().any(|(f, _)| f.starts_with("prune"))
-    {
-        return Err(UsageError(
-            "--prune-correct corrects --prune steps, but there is none".into(),
-        ));
+    if parsed.value("prune-correct").is_some() && !step_flags.iter().any(|(f, _)| f.starts_with("prune")) {
+        return Err(UsageError("--prune-correct corrects --prune steps, but there is none".into()));
     }
     let mut steps = Vec::new();
     for (flag, value) in step_flags {
         steps.push(match flag {
             "quantize" => Step::Quantize(quantize_spec(value, parsed)?),
-            "prune-auto" => Step::Prune(prune_auto_spec(
-                value,
-                parsed.value("prune-correct"),
-                &parsed.values("exclude"),
-            )?),
+            "prune-auto" => Step::Prune(prune_auto_spec(value, parsed.value("prune-correct"), &parsed.values("exclude"))?),
             "binarize" => Step::Binarize(binarize_spec(value, &parsed.values("exclude"))?),
-            _ => Step::Prune(prune_spec(
-                value,
-                parsed.flag("prune-global"),
-                parsed.value("prune-correct"),
-                &parsed.values("exclude"),
-            )?),
+            _ => Step::Prune(prune_spec(value, parsed.flag("prune-global"), parsed.value("prune-correct"), &parsed.values("exclude"))?),
         });
     }
     let recipe = Recipe { steps };
@@ -322,17 +234,9 @@ fn binarize_spec(kind: &str, exclude: &[&str]) -> Result<BinarizeSpec, UsageErro
     let activations = match kind {
         "weights" => false,
         "xnor" => true,
-        other => {
-            return Err(UsageError(format!(
-                "--binarize `{other}`: expected weights or xnor"
-            )));
-        }
+        other => return Err(UsageError(format!("--binarize `{other}`: expected weights or xnor"))),
     };
-    Ok(BinarizeSpec {
-        activations,
-        exclude: exclude.iter().map(|e| e.to_string()).collect(),
-        ..BinarizeSpec::default()
-    })
+    Ok(BinarizeSpec { activations, exclude: exclude.iter().map(|e| e.to_string()).collect(), ..BinarizeSpec::default() })
 }
 
 fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError> {
@@ -341,9 +245,7 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
         "int8" => Mode::Static,
         "int8-dynamic" => Mode::Dynamic,
         other => {
-            return Err(UsageError(format!(
-                "--quantize `{other}`: expected int8-weights, int8 or int8-dynamic"
-            )));
+            return Err(UsageError(format!("--quantize `{other}`: expected int8-weights, int8 or int8-dynamic")));
         }
     };
     let mut spec = QuantizeSpec::new(mode);
@@ -359,9 +261,7 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
         spec.symmetric_activations = false;
     }
     if let Some(method) = parsed.value("calib-method") {
-        let (name, arg) = method
-            .split_once(':')
-            .map_or((method, None), |(n, a)| (n, Some(a)));
+        let (name, arg) = method.split_once(':').map_or((method, None), |(n, a)| (n, Some(a)));
         spec.calibration.method = match name {
             "minmax" => CalibrationMethod::Minmax,
             "percentile" => CalibrationMethod::Percentile,
@@ -375,26 +275,15 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
         };
         match (name, arg) {
             ("percentile", Some(p)) => {
-                spec.calibration.percentile = p.parse().map_err(|_| {
-                    UsageError(format!(
-                        "--calib-method percentile:{p}: `{p}` is not a number"
-                    ))
-                })?;
+                spec.calibration.percentile =
+                    p.parse().map_err(|_| UsageError(format!("--calib-method percentile:{p}: `{p}` is not a number")))?;
             }
             ("percentile", None) => {}
-            (_, Some(_)) => {
-                return Err(UsageError(format!(
-                    "--calib-method {name} takes no `:` argument"
-                )));
-            }
+            (_, Some(_)) => return Err(UsageError(format!("--calib-method {name} takes no `:` argument"))),
             _ => {}
         }
     }
-    spec.exclude = parsed
-        .values("exclude")
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    spec.exclude = parsed.values("exclude").iter().map(|s| s.to_string()).collect();
     Ok(spec)
 }
 
@@ -406,11 +295,7 @@ fn prune_spec(
     exclude: &[&str],
 ) -> Result<PruneSpec, UsageError> {
     let parts: Vec<&str> = text.split(':').collect();
-    let bad = || {
-        UsageError(format!(
-            "--prune `{text}`: expected METHOD:RATIO (unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25) or nm:N:M"
-        ))
-    };
+    let bad = || UsageError(format!("--prune `{text}`: expected METHOD:RATIO (unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25) or nm:N:M"));
     let mut json = serde_json::Map::new();
     match parts.as_slice() {
         ["nm", n, m] => {
@@ -420,10 +305,7 @@ fn prune_spec(
         }
         [method, ratio] => {
             json.insert("method".into(), (*method).into());
-            json.insert(
-                "ratio".into(),
-                ratio.parse::<f64>().map_err(|_| bad())?.into(),
-            );
+            json.insert("ratio".into(), ratio.parse::<f64>().map_err(|_| bad())?.into());
             if global {
                 json.insert("scope".into(), "global".into());
             }
@@ -432,45 +314,25 @@ fn prune_spec(
     }
     if let Some(c) = correct {
         if !["bias", "lsq"].contains(&c) {
-            return Err(UsageError(format!(
-                "--prune-correct `{c}`: expected bias or lsq"
-            )));
+            return Err(UsageError(format!("--prune-correct `{c}`: expected bias or lsq")));
         }
         json.insert("correct".into(), c.into());
     }
     if !exclude.is_empty() {
-        json.insert(
-            "exclude".into(),
-            exclude
-                .iter()
-                .map(|e| serde_json::Value::from(*e))
-                .collect(),
-        );
+        json.insert("exclude".into(), exclude.iter().map(|e| serde_json::Value::from(*e)).collect());
     }
-    serde_json::from_value(serde_json::Value::Object(json))
-        .map_err(|e| UsageError(format!("--prune `{text}`: {e}")))
+    serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| UsageError(format!("--prune `{text}`: {e}")))
 }
 
 /// `0.5`, `0.5:0.1`, `kernel:0.6:0.05` → an auto prune step, checked by its spec.
-fn prune_auto_spec(
-    text: &str,
-    correct: Option<&str>,
-    exclude: &[&str],
-) -> Result<PruneSpec, UsageError> {
-    let bad = |why: &str| {
-        UsageError(format!(
-            "--prune-auto `{text}`: {why} (expected [METHOD:]TARGET[:MAX_ERROR], e.g. 0.5 or 0.5:0.1)"
-        ))
-    };
+fn prune_auto_spec(text: &str, correct: Option<&str>, exclude: &[&str]) -> Result<PruneSpec, UsageError> {
+    let bad = |why: &str| UsageError(format!("--prune-auto `{text}`: {why} (expected [METHOD:]TARGET[:MAX_ERROR], e.g. 0.5 or 0.5:0.1)"));
     let mut parts: Vec<&str> = text.split(':').collect();
     let method = match parts.first() {
         Some(first) if first.parse::<f64>().is_err() => parts.remove(0),
         _ => "unstructured",
     };
-    let number = |s: &str, what: &str| {
-        s.parse::<f64>()
-            .map_err(|_| bad(&format!("{what} `{s}` is not a number")))
-    };
+    let number = |s: &str, what: &str| s.parse::<f64>().map_err(|_| bad(&format!("{what} `{s}` is not a number")));
     let mut auto = serde_json::Map::new();
     match parts.as_slice() {
         [target] => {
@@ -487,23 +349,16 @@ fn prune_auto_spec(
     json.insert("auto".into(), serde_json::Value::Object(auto));
     if let Some(c) = correct {
         if !["bias", "lsq"].contains(&c) {
-            return Err(UsageError(format!(
-                "--prune-correct `{c}`: expected bias or lsq"
-            )));
+            return Err(UsageError(format!("--prune-correct `{c}`: expected bias or lsq")));
         }
         json.insert("correct".into(), c.into());
     }
     if !exclude.is_empty() {
-        json.insert(
-            "exclude".into(),
-            exclude
-                .iter()
-                .map(|e| serde_json::Value::from(*e))
-                .collect(),
-        );
+        json.insert("exclude".into(), exclude.iter().map(|e| serde_json::Value::from(*e)).collect());
     }
     let spec: PruneSpec =
         serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| bad(&e.to_string()))?;
     spec.validate().map_err(|e| bad(&e))?;
     Ok(spec)
 }
+

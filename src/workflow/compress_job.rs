@@ -15,9 +15,7 @@
 use serde::Serialize;
 
 use super::args::UsageError;
-use super::compress_command::{
-    CalibrationSource, CompressCommand, RecipeSource, compress_help, parse_compress_command,
-};
+use super::compress_command::{CalibrationSource, CompressCommand, RecipeSource, compress_help, parse_compress_command};
 use super::compress_text::render_compress_summary;
 use crate::compare::{CompareOptions, CompareReport, TextOptions, compare_models, render_text};
 use crate::compress::{CompressError, CompressReport, ProgressFn, Recipe, compress};
@@ -42,11 +40,7 @@ pub enum WorkflowError {
     #[error("cannot read `{path}`: {reason}")]
     Read { path: String, reason: String },
     #[error("`{path}`: {message}")]
-    File {
-        path: String,
-        message: String,
-        kind: ErrorKind,
-    },
+    File { path: String, message: String, kind: ErrorKind },
     #[error(transparent)]
     Compress(#[from] CompressError),
     #[error(transparent)]
@@ -149,32 +143,19 @@ pub fn run_job(job: Job, progress: ProgressFn) -> Result<JobResult, WorkflowErro
         CompareSamples::Default => match job.calibration {
             Some(c) => {
                 let n = c.len().min(COMPARE_SAMPLES);
-                Ok((
-                    c.samples[..n].to_vec(),
-                    format!("{n} of the calibration samples (not held-out data)"),
-                ))
+                Ok((c.samples[..n].to_vec(), format!("{n} of the calibration samples (not held-out data)")))
             }
-            None => random_samples(
-                job.model,
-                job.random,
-                COMPARE_SAMPLES,
-                &mut result.input_sizes,
-            ),
+            None => random_samples(job.model, job.random, COMPARE_SAMPLES, &mut result.input_sizes),
         },
     };
     let outcome = samples.and_then(|(samples, input_source)| {
-        let options = CompareOptions {
-            intermediates: true,
-            input_source,
-        };
+        let options = CompareOptions { intermediates: true, input_source };
         compare_models(job.model, &result.model, &samples, &options).map_err(|e| e.to_string())
     });
     match outcome {
         Ok(c) => result.compare = Some(c),
         Err(e) => {
-            result.warnings.push(format!(
-                "the comparison failed, so the error of the compressed model is not measured: {e}"
-            ));
+            result.warnings.push(format!("the comparison failed, so the error of the compressed model is not measured: {e}"));
             result.compare_error = Some(e);
         }
     }
@@ -189,32 +170,23 @@ fn random_samples(
     sizes: &mut Option<SizeChoice>,
 ) -> Result<(Vec<InputSet>, String), String> {
     let seed = random.seed;
-    let (data, choice) =
-        super::samples::random_dataset(model, &mut random, count).map_err(|e| e.to_string())?;
+    let (data, choice) = super::samples::random_dataset(model, &mut random, count).map_err(|e| e.to_string())?;
     *sizes = Some(choice);
     Ok((data.samples, format!("{count} random samples, seed {seed}")))
 }
 
 /// Runs `pare compress ARGV…`: parses, reads what the command line names, runs the job, and
 /// returns the files to write and the text to print. Progress goes to `progress`.
-pub fn run_compress_command(
-    argv: &[String],
-    files: &mut dyn Files,
-    progress: ProgressFn,
-) -> Result<CommandOutput, WorkflowError> {
+pub fn run_compress_command(argv: &[String], files: &mut dyn Files, progress: ProgressFn) -> Result<CommandOutput, WorkflowError> {
     let Some(command) = parse_compress_command(argv)? else {
-        return Ok(CommandOutput {
-            stdout: format!("{}\n", compress_help()),
-            ..CommandOutput::default()
-        });
+        return Ok(CommandOutput { stdout: format!("{}\n", compress_help()), ..CommandOutput::default() });
     };
     let mut stdout = String::new();
     let recipe = match &command.recipe {
         RecipeSource::Flags(recipe) => recipe.clone(),
         RecipeSource::File(path) => {
             let bytes = read(files, path)?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| file_error(path, "it is not UTF-8 text", ErrorKind::InvalidRecipe))?;
+            let text = String::from_utf8(bytes).map_err(|_| file_error(path, "it is not UTF-8 text", ErrorKind::InvalidRecipe))?;
             Recipe::from_json(&text).map_err(|e| file_error(path, &e.to_string(), e.kind()))?
         }
     };
@@ -223,16 +195,13 @@ pub fn run_compress_command(
         stdout.push('\n');
     }
     let model_bytes = read(files, &command.model)?;
-    let model = crate::onnx::decode_model(&model_bytes)
-        .map_err(|e| file_error(&command.model, &e.to_string(), e.kind()))?;
+    let model = crate::onnx::decode_model(&model_bytes).map_err(|e| file_error(&command.model, &e.to_string(), e.kind()))?;
     let specs = declared_inputs(&model.graph);
     let mut random = random_inputs(&command, &specs)?;
     // Everything the user named is read and checked before the work starts.
     let compare = match (&command.compare_inputs, command.no_compare) {
         (_, true) => CompareSamples::None,
-        (Some(path), false) => {
-            CompareSamples::Given(read_dataset(files, path, &specs)?, format!("from {path}"))
-        }
+        (Some(path), false) => CompareSamples::Given(read_dataset(files, path, &specs)?, format!("from {path}")),
         (None, false) => CompareSamples::Default,
     };
     let mut input_sizes = None;
@@ -248,36 +217,18 @@ pub fn run_compress_command(
     if let Some(choice) = &input_sizes {
         stdout.push_str(&format!("random inputs: {}\n", choice.summary()));
     }
-    let job = Job {
-        model: &model,
-        recipe: &recipe,
-        calibration: calibration.as_ref(),
-        compare,
-        random,
-    };
+    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random };
     let mut result = run_job(job, progress)?;
     if result.input_sizes.is_none() {
         result.input_sizes = input_sizes;
     } else if let Some(choice) = &result.input_sizes {
-        stdout.push_str(&format!(
-            "random inputs for the comparison: {}\n",
-            choice.summary()
-        ));
+        stdout.push_str(&format!("random inputs for the comparison: {}\n", choice.summary()));
     }
     stdout.push_str(&render_compress_summary(&result.report, &command.out));
     if let Some(c) = &result.compare {
-        stdout.push_str(&render_text(
-            c,
-            &TextOptions {
-                worst_intermediates: Some(5),
-            },
-        ));
+        stdout.push_str(&render_text(c, &TextOptions { worst_intermediates: Some(5) }));
     }
-    let mut output = CommandOutput {
-        files: vec![(command.out.clone(), std::mem::take(&mut result.bytes))],
-        stdout,
-        warnings: result.warnings.clone(),
-    };
+    let mut output = CommandOutput { files: vec![(command.out.clone(), std::mem::take(&mut result.bytes))], stdout, warnings: result.warnings.clone() };
     if let Some(path) = &command.report {
         let json = serde_json::json!({
             "model": command.model,
@@ -298,42 +249,25 @@ pub fn run_compress_command(
 }
 
 fn read(files: &mut dyn Files, path: &str) -> Result<Vec<u8>, WorkflowError> {
-    files.read(path).map_err(|reason| WorkflowError::Read {
-        path: path.to_string(),
-        reason,
-    })
+    files.read(path).map_err(|reason| WorkflowError::Read { path: path.to_string(), reason })
 }
 
 fn file_error(path: &str, message: &str, kind: ErrorKind) -> WorkflowError {
-    WorkflowError::File {
-        path: path.to_string(),
-        message: message.to_string(),
-        kind,
-    }
+    WorkflowError::File { path: path.to_string(), message: message.to_string(), kind }
 }
 
 /// Stacked samples from an `.npz` file, checked against the model's inputs.
-pub fn read_dataset(
-    files: &mut dyn Files,
-    path: &str,
-    specs: &[InputSpec],
-) -> Result<Dataset, WorkflowError> {
+pub fn read_dataset(files: &mut dyn Files, path: &str, specs: &[InputSpec]) -> Result<Dataset, WorkflowError> {
     let bytes = read(files, path)?;
-    let arrays =
-        crate::npz::read_npz(&bytes).map_err(|e| file_error(path, &e.to_string(), e.kind()))?;
+    let arrays = crate::npz::read_npz(&bytes).map_err(|e| file_error(path, &e.to_string(), e.kind()))?;
     Dataset::from_stacked(arrays, specs).map_err(|e| file_error(path, &e.to_string(), e.kind()))
 }
 
 /// The seed and the sizes the command line fixes, checked against the model's inputs.
-fn random_inputs(
-    command: &CompressCommand,
-    specs: &[InputSpec],
-) -> Result<RandomInputs, WorkflowError> {
+fn random_inputs(command: &CompressCommand, specs: &[InputSpec]) -> Result<RandomInputs, WorkflowError> {
     let mut random = RandomInputs::new(command.seed);
     random.dims.extend(command.dims.iter().cloned());
     random.shapes.extend(command.shapes.iter().cloned());
-    random
-        .check_dims(specs)
-        .map_err(|e| UsageError(e.to_string()))?;
+    random.check_dims(specs).map_err(|e| UsageError(e.to_string()))?;
     Ok(random)
 }

@@ -35,48 +35,18 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
         outln!(o, "note: {note}");
     }
     for upgrade in &report.upgrades {
-        outln!(
-            o,
-            "before step {}: {}",
-            upgrade.step + 1,
-            upgrade.report.summary()
-        );
+        outln!(o, "before step {}: {}", upgrade.step + 1, upgrade.report.summary());
     }
     for (i, step) in report.steps.iter().enumerate() {
         match step {
             StepReport::Quantize(q) => {
-                let calib = q
-                    .calibration
-                    .as_ref()
-                    .map(|c| {
-                        format!(
-                            ", {} activations calibrated on {} samples ({:?})",
-                            c.tensors, c.samples, c.method
-                        )
-                    })
-                    .unwrap_or_default();
-                outln!(
-                    o,
-                    "step {}: quantize {:?}: {} layers{calib}",
-                    i + 1,
-                    q.mode,
-                    q.layers.len()
-                );
+                let calib = q.calibration.as_ref().map(|c| format!(", {} activations calibrated on {} samples ({:?})", c.tensors, c.samples, c.method)).unwrap_or_default();
+                outln!(o, "step {}: quantize {:?}: {} layers{calib}", i + 1, q.mode, q.layers.len());
                 if !q.folded_activations.is_empty() {
-                    outln!(
-                        o,
-                        "  folded into the quantized range: {}",
-                        q.folded_activations.join(", ")
-                    );
+                    outln!(o, "  folded into the quantized range: {}", q.folded_activations.join(", "));
                 }
                 for s in &q.skipped {
-                    outln!(
-                        o,
-                        "  kept in float: {} ({}): {}",
-                        s.node,
-                        s.op_type,
-                        s.reason
-                    );
+                    outln!(o, "  kept in float: {} ({}): {}", s.node, s.op_type, s.reason);
                 }
                 for n in &q.notes {
                     outln!(o, "  note: {n}");
@@ -85,7 +55,7 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
             StepReport::Prune(p) => {
                 let t = &p.totals;
                 outln!(
-                    o,
+        o,
                     "step {}: prune {}: {} layers, {} → {} nonzero weights ({:.1}% sparsity in pruned layers), model params {} → {}",
                     i + 1,
                     p.method,
@@ -97,12 +67,7 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
                     super::human::count(t.model_params_after as u64)
                 );
                 if let Some(f) = &p.flops {
-                    outln!(
-                        o,
-                        "  FLOPs {} → {}",
-                        super::human::count(f.before),
-                        super::human::count(f.after)
-                    );
+                    outln!(o, "  FLOPs {} → {}", super::human::count(f.before), super::human::count(f.after));
                 }
                 for s in &p.skipped {
                     outln!(o, "  not pruned: {} ({}): {}", s.name, s.op_type, s.reason);
@@ -111,23 +76,12 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
                     print_auto(o, a);
                 }
                 if let Some(c) = &p.correction {
-                    outln!(
-                        o,
-                        "  correction {} on {} calibration samples ({} layers):",
-                        c.method,
-                        c.samples,
-                        c.layers_corrected
-                    );
+                    outln!(o, "  correction {} on {} calibration samples ({} layers):", c.method, c.samples, c.layers_corrected);
                 }
                 for l in &p.layers {
                     let Some(c) = &l.correction else { continue };
                     match (c.output_rel_mse_before, c.output_rel_mse_after) {
-                        (Some(b), Some(a)) => outln!(
-                            o,
-                            "    {}: {}: output relative MSE {b:.3e} → {a:.3e}",
-                            l.name,
-                            c.applied
-                        ),
+                        (Some(b), Some(a)) => outln!(o, "    {}: {}: output relative MSE {b:.3e} → {a:.3e}", l.name, c.applied),
                         _ => outln!(o, "    {}: {}", l.name, c.applied),
                     }
                     if !c.note.is_empty() {
@@ -142,39 +96,13 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
                 outln!(o, "step {}: opset: {}", i + 1, c.summary());
             }
             StepReport::Binarize(b) => {
-                outln!(
-                    o,
-                    "step {}: binarize{}: {} layers",
-                    i + 1,
-                    if b.activations {
-                        " (weights and inputs)"
-                    } else {
-                        " (weights)"
-                    },
-                    b.layers.len()
-                );
+                outln!(o, "step {}: binarize{}: {} layers", i + 1, if b.activations { " (weights and inputs)" } else { " (weights)" }, b.layers.len());
                 for l in &b.layers {
-                    let sqnr = l
-                        .weight_sqnr_db
-                        .map(|d| format!("{d:.1} dB"))
-                        .unwrap_or_else(|| "exact".into());
-                    outln!(
-                        o,
-                        "  {} ({}): α {:.3e}…{:.3e}, weight SQNR {sqnr}",
-                        l.node,
-                        l.op_type,
-                        l.alpha_min,
-                        l.alpha_max
-                    );
+                    let sqnr = l.weight_sqnr_db.map(|d| format!("{d:.1} dB")).unwrap_or_else(|| "exact".into());
+                    outln!(o, "  {} ({}): α {:.3e}…{:.3e}, weight SQNR {sqnr}", l.node, l.op_type, l.alpha_min, l.alpha_max);
                 }
                 for s in &b.skipped {
-                    outln!(
-                        o,
-                        "  kept in float: {} ({}): {}",
-                        s.node,
-                        s.op_type,
-                        s.reason
-                    );
+                    outln!(o, "  kept in float: {} ({}): {}", s.node, s.op_type, s.reason);
                 }
                 for n in &b.notes {
                     outln!(o, "  note: {n}");
@@ -185,67 +113,24 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
     text
 }
 
+
 /// The auto mode's per-layer table: chosen ratio and the single-layer scan.
 fn print_auto(o: &mut String, a: &crate::compress::prune::auto::AutoReport) {
-    outln!(
-        o,
-        "  auto: target {:.1}%, metric {} on {} ({} samples, {})",
-        a.target * 100.0,
-        a.metric,
-        a.output,
-        a.samples,
-        a.inputs
-    );
-    let grid: Vec<String> = a
-        .grid
-        .iter()
-        .map(|r| format!("{:>7}", format!("@{r}")))
-        .collect();
-    outln!(
-        o,
-        "    {:24} {:>10} {:>6}  error alone {}",
-        "layer",
-        "params",
-        "ratio",
-        grid.join(" ")
-    );
+    outln!(o, "  auto: target {:.1}%, metric {} on {} ({} samples, {})", a.target * 100.0, a.metric, a.output, a.samples, a.inputs);
+    let grid: Vec<String> = a.grid.iter().map(|r| format!("{:>7}", format!("@{r}"))).collect();
+    outln!(o, "    {:24} {:>10} {:>6}  error alone {}", "layer", "params", "ratio", grid.join(" "));
     for l in &a.layers {
         let scan: Vec<String> = l.scan.iter().map(|e| format!("{e:>7.4}")).collect();
-        outln!(
-            o,
-            "    {:24} {:>10} {:>6.3}              {}",
-            l.name,
-            super::human::count(l.params as u64),
-            l.ratio,
-            scan.join(" ")
-        );
+        outln!(o, "    {:24} {:>10} {:>6.3}              {}", l.name, super::human::count(l.params as u64), l.ratio, scan.join(" "));
     }
-    outln!(
-        o,
-        "    predicted error {:.4}, measured {:.4}; {}",
-        a.predicted_error,
-        a.measured_error,
-        a.outcome
-    );
-    outln!(
-        o,
-        "    reuse as: \"ratios\": {}",
-        serde_json::to_string(&a.ratios).unwrap_or_default()
-    );
+    outln!(o, "    predicted error {:.4}, measured {:.4}; {}", a.predicted_error, a.measured_error, a.outcome);
+    outln!(o, "    reuse as: \"ratios\": {}", serde_json::to_string(&a.ratios).unwrap_or_default());
 }
 
 /// `weights float32 1.2 MiB, int8 300 KiB; quantization parameters 2 KiB; graph and names 40 KiB`.
 pub fn breakdown(b: &ByteBreakdown) -> String {
-    let weights: Vec<String> = b
-        .weights
-        .iter()
-        .map(|w| format!("{} {}", w.dtype, super::human::bytes(w.bytes as u64)))
-        .collect();
-    let weights = if weights.is_empty() {
-        "none".to_string()
-    } else {
-        weights.join(", ")
-    };
+    let weights: Vec<String> = b.weights.iter().map(|w| format!("{} {}", w.dtype, super::human::bytes(w.bytes as u64))).collect();
+    let weights = if weights.is_empty() { "none".to_string() } else { weights.join(", ") };
     format!(
         "weights {weights}; quantization parameters {}; graph and names {}",
         super::human::bytes(b.quantization_parameters as u64),

@@ -14,12 +14,7 @@ pub fn count(n: u64) -> String {
 
 /// Binary prefixes: `512 B`, `1.50 KiB`, `44.6 MiB`.
 pub fn bytes(n: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [
-        (1 << 40, "TiB"),
-        (1 << 30, "GiB"),
-        (1 << 20, "MiB"),
-        (1 << 10, "KiB"),
-    ];
+    const UNITS: [(u64, &str); 4] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (scale, unit) in UNITS {
         if n >= scale {
             return format!("{} {unit}", three_digits(n as f64 / scale as f64));
@@ -56,13 +51,7 @@ fn three_digits(x: f64) -> String {
 
 /// `[1, 3, 224, 224]`.
 pub fn shape(dims: &[usize]) -> String {
-    format!(
-        "[{}]",
-        dims.iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+    format!("[{}]", dims.iter().map(usize::to_string).collect::<Vec<_>>().join(", "))
 }
 
 #[cfg(test)]

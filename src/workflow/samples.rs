@@ -8,11 +8,7 @@ use crate::runtime::{Dataset, RandomInputs, Session, SizeChoice, resolve_sizes};
 /// `count` seeded random samples for `model` at sizes it runs on, and how the sizes were
 /// chosen. Sizes the caller fixed in `random` (dims, whole shapes) are kept; the chosen ones are
 /// added to it. An error when no size tried runs (it says what to pass).
-pub fn random_dataset(
-    model: &Model,
-    random: &mut RandomInputs,
-    count: usize,
-) -> Result<(Dataset, SizeChoice), WorkflowError> {
+pub fn random_dataset(model: &Model, random: &mut RandomInputs, count: usize) -> Result<(Dataset, SizeChoice), WorkflowError> {
     let session = Session::new(model).map_err(crate::Error::from)?;
     let choice = resolve_sizes(&session, random, &[], &model.metadata_props);
     if let Some(failure) = &choice.failure {

@@ -36,11 +36,7 @@ pub fn venv_path(relative: &str) -> PathBuf {
         panic!("no Python venv at .venv: run `make test` (it creates the venv) or set PARE_SITE_PACKAGES")
     });
     let p = base.join(relative);
-    assert!(
-        p.exists(),
-        "{} is missing: run `make setup` to install the pinned Python packages",
-        p.display()
-    );
+    assert!(p.exists(), "{} is missing: run `make setup` to install the pinned Python packages", p.display());
     p
 }
 
@@ -61,39 +57,19 @@ pub enum Tolerance {
 /// Compares two tensors; returns a message describing the first difference, if any.
 pub fn compare(got: &Tensor, want: &Tensor, tol: Tolerance) -> Result<(), String> {
     if got.onnx_type() != want.onnx_type() {
-        return Err(format!(
-            "type {} but expected {}",
-            got.type_name(),
-            want.type_name()
-        ));
+        return Err(format!("type {} but expected {}", got.type_name(), want.type_name()));
     }
     if got.shape() != want.shape() {
-        return Err(format!(
-            "shape {:?} but expected {:?}",
-            got.shape(),
-            want.shape()
-        ));
+        return Err(format!("shape {:?} but expected {:?}", got.shape(), want.shape()));
     }
     if let (Tensor::String(a), Tensor::String(b)) = (got, want) {
-        return if a == b {
-            Ok(())
-        } else {
-            Err("strings differ".into())
-        };
+        return if a == b { Ok(()) } else { Err("strings differ".into()) };
     }
     let (Ok(a), Ok(b)) = (got.to_f64_vec(), want.to_f64_vec()) else {
-        return if got == want {
-            Ok(())
-        } else {
-            Err("values differ".into())
-        };
+        return if got == want { Ok(()) } else { Err("values differ".into()) };
     };
     let exact = !got.dtype().map(|d| d.is_float()).unwrap_or(false);
-    let scale = b
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f64, |m, v| m.max(v.abs()))
-        .max(0.01);
+    let scale = b.iter().filter(|v| v.is_finite()).fold(0.0f64, |m, v| m.max(v.abs())).max(0.01);
     for (i, (&x, &y)) in a.iter().zip(&b).enumerate() {
         if x.is_nan() && y.is_nan() {
             continue;
@@ -110,21 +86,14 @@ pub fn compare(got: &Tensor, want: &Tensor, tol: Tolerance) -> Result<(), String
             }
         };
         if !ok {
-            return Err(format!(
-                "element {i}: got {x}, expected {y} (max abs diff over all: {})",
-                max_abs_diff(&a, &b)
-            ));
+            return Err(format!("element {i}: got {x}, expected {y} (max abs diff over all: {})", max_abs_diff(&a, &b)));
         }
     }
     Ok(())
 }
 
 pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .filter(|d| !d.is_nan())
-        .fold(0.0, f64::max)
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).filter(|d| !d.is_nan()).fold(0.0, f64::max)
 }
 
 pub fn read(path: &Path) -> Vec<u8> {
@@ -141,11 +110,7 @@ pub fn run_data_sets(model: &Model, dir: &Path, tol: Tolerance) -> Result<f64, S
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            p.is_dir()
-                && p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("test_data_set"))
-        })
+        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("test_data_set")))
         .collect();
     sets.sort();
     if sets.is_empty() {
@@ -159,17 +124,14 @@ pub fn run_data_sets(model: &Model, dir: &Path, tol: Tolerance) -> Result<f64, S
             if !path.exists() {
                 continue; // an omitted optional input
             }
-            let (_, t) =
-                decode_tensor(&read(&path)).map_err(|e| format!("input {i} not a tensor: {e}"))?;
+            let (_, t) = decode_tensor(&read(&path)).map_err(|e| format!("input {i} not a tensor: {e}"))?;
             inputs.push((name.clone(), t));
         }
         let outputs = session.run(inputs).map_err(|e| format!("run: {e}"))?;
         for (i, (name, got)) in outputs.iter().enumerate() {
             let path = set.join(format!("output_{i}.pb"));
-            let (_, want) = decode_tensor(&read(&path))
-                .map_err(|e| format!("expected output {i} not a tensor: {e}"))?;
-            compare(got, &want, tol)
-                .map_err(|msg| format!("{}: output `{name}`: {msg}", set.display()))?;
+            let (_, want) = decode_tensor(&read(&path)).map_err(|e| format!("expected output {i} not a tensor: {e}"))?;
+            compare(got, &want, tol).map_err(|msg| format!("{}: output `{name}`: {msg}", set.display()))?;
             if let (Ok(a), Ok(b)) = (got.to_f64_vec(), want.to_f64_vec()) {
                 worst = worst.max(max_abs_diff(&a, &b));
             }
@@ -185,59 +147,33 @@ pub fn write_case(dir: &Path, model: &Model, inputs: &[(&str, &Tensor)], toleran
     std::fs::create_dir_all(dir.join("pare")).unwrap();
     std::fs::write(dir.join("model.onnx"), encode_model(model)).unwrap();
     std::fs::write(dir.join("tolerance.json"), tolerance).unwrap();
-    let feeds: Vec<(String, Tensor)> = inputs
-        .iter()
-        .map(|(n, t)| (n.to_string(), (*t).clone()))
-        .collect();
+    let feeds: Vec<(String, Tensor)> = inputs.iter().map(|(n, t)| (n.to_string(), (*t).clone())).collect();
     for (name, t) in &feeds {
-        std::fs::write(
-            dir.join("inputs").join(format!("{name}.npy")),
-            write_npy(t).unwrap(),
-        )
-        .unwrap();
+        std::fs::write(dir.join("inputs").join(format!("{name}.npy")), write_npy(t).unwrap()).unwrap();
     }
     let outputs = Session::new(model).unwrap().run(feeds).unwrap();
     for (i, (_, t)) in outputs.iter().enumerate() {
-        std::fs::write(
-            dir.join("pare").join(format!("{i}.npy")),
-            write_npy(t).unwrap(),
-        )
-        .unwrap();
+        std::fs::write(dir.join("pare").join(format!("{i}.npy")), write_npy(t).unwrap()).unwrap();
     }
 }
 
 /// Runs `cmd`, fails the test on a non-zero exit, returns stdout.
 pub fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
 /// The rows of a model's first output (`[N, classes]` float logits) for one batch of `image`.
 pub fn logits(session: &Session, images: &Tensor) -> Vec<Vec<f32>> {
     let out = session.run(vec![("image".into(), images.clone())]).unwrap();
-    let Tensor::F32(a) = &out[0].1 else {
-        panic!("float logits expected")
-    };
-    a.outer_iter()
-        .map(|row| row.iter().copied().collect())
-        .collect()
+    let Tensor::F32(a) = &out[0].1 else { panic!("float logits expected") };
+    a.outer_iter().map(|row| row.iter().copied().collect()).collect()
 }
 
 /// Index of the largest value (the first one on ties).
 pub fn argmax(row: &[f32]) -> usize {
-    row.iter()
-        .enumerate()
-        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
-            if v > best.1 { (i, v) } else { best }
-        })
-        .0
+    row.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
 }
 
 /// Writes each `(name, model)` to `dir/<name>.onnx` (creating `dir`) and returns the paths, in

@@ -17,9 +17,7 @@ fn cases_dir() -> PathBuf {
 
 fn read_tensor(path: &Path) -> Tensor {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    decode_tensor(&bytes)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .1
+    decode_tensor(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display())).1
 }
 
 /// Bits of every element, so floats compare exactly (NaN payloads included).
@@ -29,29 +27,18 @@ fn bits(t: &Tensor) -> Vec<u64> {
         Tensor::F16(a) => a.iter().map(|v| u64::from(v.to_bits())).collect(),
         Tensor::BF16(a) => a.iter().map(|v| u64::from(v.to_bits())).collect(),
         Tensor::F64(a) => a.iter().map(|v| v.to_bits()).collect(),
-        other => other
-            .to_i64_vec()
-            .expect("integer output")
-            .into_iter()
-            .map(|v| v as u64)
-            .collect(),
+        other => other.to_i64_vec().expect("integer output").into_iter().map(|v| v as u64).collect(),
     }
 }
 
 fn run_case(dir: &Path) -> Result<(), String> {
-    let model = decode_model(&std::fs::read(dir.join("model.onnx")).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
+    let model = decode_model(&std::fs::read(dir.join("model.onnx")).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let session = Session::new(&model).map_err(|e| format!("prepare: {e}"))?;
     let feeds: Vec<(String, Tensor)> = model
         .graph
         .feed_inputs()
         .enumerate()
-        .map(|(i, v)| {
-            (
-                v.name.clone(),
-                read_tensor(&dir.join(format!("input_{i}.pb"))),
-            )
-        })
+        .map(|(i, v)| (v.name.clone(), read_tensor(&dir.join(format!("input_{i}.pb")))))
         .collect();
     let outputs = session.run(feeds).map_err(|e| format!("run: {e}"))?;
     for (i, (name, got)) in outputs.iter().enumerate() {
@@ -92,21 +79,10 @@ fn quantization_ops_match_onnxruntime_bit_for_bit() {
     let mut failures = Vec::new();
     for dir in &dirs {
         if let Err(msg) = run_case(dir) {
-            failures.push(format!(
-                "{}: {msg}",
-                dir.file_name().unwrap_or_default().to_string_lossy()
-            ));
+            failures.push(format!("{}: {msg}", dir.file_name().unwrap_or_default().to_string_lossy()));
         }
     }
-    println!(
-        "quant_vs_ort: {} cases, {} differ from onnxruntime",
-        dirs.len(),
-        failures.len()
-    );
+    println!("quant_vs_ort: {} cases, {} differ from onnxruntime", dirs.len(), failures.len());
     assert!(!dirs.is_empty(), "no cases found");
-    assert!(
-        failures.is_empty(),
-        "cases that differ from onnxruntime:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "cases that differ from onnxruntime:\n{}", failures.join("\n"));
 }

@@ -136,10 +136,7 @@ pub fn categorize(domain: &str, op_type: &str) -> OpCategory {
 
 /// FLOPs per element for a normalisation op.
 pub fn normalization_flops_per_element(op_type: &str) -> u64 {
-    NORMALIZATION
-        .iter()
-        .find(|(op, _)| *op == op_type)
-        .map_or(5, |(_, f)| *f)
+    NORMALIZATION.iter().find(|(op, _)| *op == op_type).map_or(5, |(_, f)| *f)
 }
 
 #[cfg(test)]
@@ -148,16 +145,7 @@ mod tests {
 
     #[test]
     fn no_op_is_in_two_lists() {
-        let mut all: Vec<&str> = [
-            COMPUTE,
-            ELEMENTWISE,
-            POOLING,
-            REDUCTION,
-            DATA_MOVEMENT,
-            SHAPE,
-            CONTROL,
-        ]
-        .concat();
+        let mut all: Vec<&str> = [COMPUTE, ELEMENTWISE, POOLING, REDUCTION, DATA_MOVEMENT, SHAPE, CONTROL].concat();
         all.extend(NORMALIZATION.iter().map(|(op, _)| *op));
         let count = all.len();
         all.sort();

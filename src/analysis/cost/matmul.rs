@@ -23,11 +23,7 @@ pub fn gemm(node: &Node, values: &ValueTable) -> Result<Cost, String> {
 }
 
 pub fn matmul(node: &Node, values: &ValueTable) -> Result<Cost, String> {
-    let b_index = if node.op_type == "QLinearMatMul" {
-        3
-    } else {
-        1
-    };
+    let b_index = if node.op_type == "QLinearMatMul" { 3 } else { 1 };
     let a = input_dims(node, 0, values)?;
     let k = *a.last().ok_or("MatMul input A is a scalar")?;
     let output_elements = match output_dims(node, 0, values) {
@@ -55,14 +51,8 @@ fn matmul_output_elements(a: &[usize], b: &[usize]) -> Option<u64> {
     let rank = a_batch.len().max(b_batch.len());
     let mut batch = 1u64;
     for i in 0..rank {
-        let da = a_batch
-            .len()
-            .checked_sub(rank - i)
-            .map_or(1, |j| a_batch[j]);
-        let db = b_batch
-            .len()
-            .checked_sub(rank - i)
-            .map_or(1, |j| b_batch[j]);
+        let da = a_batch.len().checked_sub(rank - i).map_or(1, |j| a_batch[j]);
+        let db = b_batch.len().checked_sub(rank - i).map_or(1, |j| b_batch[j]);
         let d = match (da, db) {
             (x, y) if x == y => x,
             (1, y) => y,
@@ -75,11 +65,7 @@ fn matmul_output_elements(a: &[usize], b: &[usize]) -> Option<u64> {
 }
 
 pub fn einsum(node: &Node, values: &ValueTable) -> Result<Cost, String> {
-    let equation = node
-        .attr_string("equation")
-        .ok()
-        .flatten()
-        .ok_or("Einsum has no equation")?;
+    let equation = node.attr_string("equation").ok().flatten().ok_or("Einsum has no equation")?;
     let equation: String = equation.chars().filter(|c| !c.is_whitespace()).collect();
     let operands = equation.split("->").next().unwrap_or("");
     let mut sizes: HashMap<char, usize> = HashMap::new();
@@ -88,27 +74,17 @@ pub fn einsum(node: &Node, values: &ValueTable) -> Result<Cost, String> {
         let dims = input_dims(node, index, values)?;
         let letters: Vec<char> = term.replace("...", "").chars().collect();
         if term.contains("...") {
-            let covered = dims
-                .len()
-                .checked_sub(letters.len())
-                .ok_or("Einsum term longer than its operand")?;
+            let covered = dims.len().checked_sub(letters.len()).ok_or("Einsum term longer than its operand")?;
             let start = term.find("...").unwrap_or(0);
             let ellipsis = &dims[start..start + covered];
             ellipsis_elements = ellipsis_elements.max(product(ellipsis));
-            let after: Vec<usize> = dims[..start]
-                .iter()
-                .chain(&dims[start + covered..])
-                .copied()
-                .collect();
+            let after: Vec<usize> = dims[..start].iter().chain(&dims[start + covered..]).copied().collect();
             for (c, d) in letters.iter().zip(after) {
                 sizes.insert(*c, d.max(sizes.get(c).copied().unwrap_or(1)));
             }
         } else {
             if letters.len() != dims.len() {
-                return Err(format!(
-                    "Einsum term `{term}` does not match rank {}",
-                    dims.len()
-                ));
+                return Err(format!("Einsum term `{term}` does not match rank {}", dims.len()));
             }
             for (c, &d) in letters.iter().zip(dims) {
                 sizes.insert(*c, d.max(sizes.get(c).copied().unwrap_or(1)));
@@ -116,9 +92,7 @@ pub fn einsum(node: &Node, values: &ValueTable) -> Result<Cost, String> {
         }
     }
     let loop_nest: Vec<usize> = sizes.into_values().collect();
-    Ok(Cost::from_macs(
-        product(&loop_nest).saturating_mul(ellipsis_elements),
-    ))
+    Ok(Cost::from_macs(product(&loop_nest).saturating_mul(ellipsis_elements)))
 }
 
 #[cfg(test)]
@@ -127,10 +101,7 @@ mod tests {
 
     #[test]
     fn matmul_broadcasts_batch_dims_like_numpy() {
-        assert_eq!(
-            matmul_output_elements(&[2, 1, 3, 4], &[5, 4, 6]),
-            Some(2 * 5 * 3 * 6)
-        );
+        assert_eq!(matmul_output_elements(&[2, 1, 3, 4], &[5, 4, 6]), Some(2 * 5 * 3 * 6));
         assert_eq!(matmul_output_elements(&[4], &[4, 6]), Some(6));
         assert_eq!(matmul_output_elements(&[3, 4], &[4]), Some(3));
         assert_eq!(matmul_output_elements(&[2, 3, 4], &[3, 4, 5]), None);

@@ -34,10 +34,7 @@ impl Cost {
 
     /// `macs` multiply-accumulates, each 2 FLOPs.
     pub fn from_macs(macs: u64) -> Cost {
-        Cost {
-            flops: macs.saturating_mul(2),
-            macs,
-        }
+        Cost { flops: macs.saturating_mul(2), macs }
     }
 
     pub fn flops_only(flops: u64) -> Cost {
@@ -72,41 +69,19 @@ pub fn node_cost(node: &Node, category: OpCategory, values: &ValueTable) -> Resu
 }
 
 fn qualified(node: &Node) -> String {
-    if node.domain.is_empty() {
-        node.op_type.clone()
-    } else {
-        format!("{}::{}", node.domain, node.op_type)
-    }
+    if node.domain.is_empty() { node.op_type.clone() } else { format!("{}::{}", node.domain, node.op_type) }
 }
 
 /// Dims of input `index` of `node`, or a reason naming it.
-fn input_dims<'t>(
-    node: &Node,
-    index: usize,
-    values: &'t ValueTable,
-) -> Result<&'t [usize], String> {
-    let name = node
-        .input(index)
-        .ok_or_else(|| format!("input {index} is missing"))?;
-    values
-        .dims(name)
-        .ok_or_else(|| format!("shape of `{name}` unknown"))
+fn input_dims<'t>(node: &Node, index: usize, values: &'t ValueTable) -> Result<&'t [usize], String> {
+    let name = node.input(index).ok_or_else(|| format!("input {index} is missing"))?;
+    values.dims(name).ok_or_else(|| format!("shape of `{name}` unknown"))
 }
 
 /// Dims of output `index` of `node`, or a reason naming it.
-fn output_dims<'t>(
-    node: &Node,
-    index: usize,
-    values: &'t ValueTable,
-) -> Result<&'t [usize], String> {
-    let name = node
-        .outputs
-        .get(index)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| format!("output {index} is missing"))?;
-    values
-        .dims(name)
-        .ok_or_else(|| format!("shape of `{name}` unknown"))
+fn output_dims<'t>(node: &Node, index: usize, values: &'t ValueTable) -> Result<&'t [usize], String> {
+    let name = node.outputs.get(index).filter(|s| !s.is_empty()).ok_or_else(|| format!("output {index} is missing"))?;
+    values.dims(name).ok_or_else(|| format!("shape of `{name}` unknown"))
 }
 
 /// Product of dims, saturating.

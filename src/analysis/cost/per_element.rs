@@ -15,8 +15,7 @@ pub fn elementwise(node: &Node, values: &ValueTable) -> Result<Cost, String> {
             let mut largest = None;
             for i in 0..node.inputs.len() {
                 if node.input(i).is_some() {
-                    let elements =
-                        product(input_dims(node, i, values).map_err(|_| reason.clone())?);
+                    let elements = product(input_dims(node, i, values).map_err(|_| reason.clone())?);
                     largest = Some(largest.map_or(elements, |l: u64| l.max(elements)));
                 }
             }
@@ -27,28 +26,16 @@ pub fn elementwise(node: &Node, values: &ValueTable) -> Result<Cost, String> {
 
 pub fn normalization(node: &Node, values: &ValueTable) -> Result<Cost, String> {
     let elements = product(input_dims(node, 0, values)?);
-    Ok(Cost::flops_only(elements.saturating_mul(
-        normalization_flops_per_element(&node.op_type),
-    )))
+    Ok(Cost::flops_only(elements.saturating_mul(normalization_flops_per_element(&node.op_type))))
 }
 
 pub fn reduction(node: &Node, values: &ValueTable) -> Result<Cost, String> {
-    let per_element = if node.op_type == "ReduceLogSumExp" {
-        2
-    } else {
-        1
-    };
-    Ok(Cost::flops_only(
-        product(input_dims(node, 0, values)?).saturating_mul(per_element),
-    ))
+    let per_element = if node.op_type == "ReduceLogSumExp" { 2 } else { 1 };
+    Ok(Cost::flops_only(product(input_dims(node, 0, values)?).saturating_mul(per_element)))
 }
 
 pub fn resize(node: &Node, values: &ValueTable) -> Result<Cost, String> {
-    let mode = node
-        .attr_string("mode")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "nearest".into());
+    let mode = node.attr_string("mode").ok().flatten().unwrap_or_else(|| "nearest".into());
     let taps_per_axis: u64 = match mode.as_str() {
         "linear" | "bilinear" | "trilinear" => 2,
         "cubic" | "bicubic" => 4,
@@ -57,7 +44,5 @@ pub fn resize(node: &Node, values: &ValueTable) -> Result<Cost, String> {
     let x = input_dims(node, 0, values)?;
     let y = output_dims(node, 0, values)?;
     let resized_axes = x.iter().zip(y).filter(|(a, b)| a != b).count() as u32;
-    Ok(Cost::from_macs(product(y).saturating_mul(
-        taps_per_axis.saturating_pow(resized_axes),
-    )))
+    Ok(Cost::from_macs(product(y).saturating_mul(taps_per_axis.saturating_pow(resized_axes))))
 }

@@ -15,21 +15,12 @@ pub fn pooling(node: &Node, values: &ValueTable) -> Result<Cost, String> {
         "MaxUnpool" => Ok(Cost::ZERO),
         "LRN" => {
             let size = node.attr_int("size").ok().flatten().unwrap_or(1).max(1) as u64;
-            Ok(Cost::flops_only(
-                product(output_dims(node, 0, values)?).saturating_mul(size + 2),
-            ))
+            Ok(Cost::flops_only(product(output_dims(node, 0, values)?).saturating_mul(size + 2)))
         }
         "RoiAlign" => {
-            let ratio = node
-                .attr_int("sampling_ratio")
-                .ok()
-                .flatten()
-                .filter(|&r| r > 0)
-                .unwrap_or(2) as u64;
+            let ratio = node.attr_int("sampling_ratio").ok().flatten().filter(|&r| r > 0).unwrap_or(2) as u64;
             let taps = 4 * ratio * ratio;
-            Ok(Cost::flops_only(
-                product(output_dims(node, 0, values)?).saturating_mul(taps),
-            ))
+            Ok(Cost::flops_only(product(output_dims(node, 0, values)?).saturating_mul(taps)))
         }
         "MaxRoiPool" => Err("no cost model for MaxRoiPool (depends on the boxes)".into()),
         _ => {
@@ -38,12 +29,8 @@ pub fn pooling(node: &Node, values: &ValueTable) -> Result<Cost, String> {
                 .ok()
                 .flatten()
                 .ok_or_else(|| format!("{} has no kernel_shape", node.op_type))?;
-            let window = kernel
-                .iter()
-                .fold(1u64, |n, &k| n.saturating_mul(k.max(0) as u64));
-            Ok(Cost::flops_only(
-                product(output_dims(node, 0, values)?).saturating_mul(window),
-            ))
+            let window = kernel.iter().fold(1u64, |n, &k| n.saturating_mul(k.max(0) as u64));
+            Ok(Cost::flops_only(product(output_dims(node, 0, values)?).saturating_mul(window)))
         }
     }
 }

@@ -23,23 +23,10 @@ pub fn recurrent(node: &Node, values: &ValueTable) -> Result<Cost, String> {
     let (seq, batch) = if batch_first { (x1, x0) } else { (x0, x1) };
     let hidden = match node.attr_int("hidden_size").ok().flatten() {
         Some(h) if h > 0 => h as u64,
-        _ => input_dims(node, 2, values)?
-            .get(2)
-            .copied()
-            .ok_or("R must have rank 3")? as u64,
+        _ => input_dims(node, 2, values)?.get(2).copied().ok_or("R must have rank 3")? as u64,
     };
-    let steps = (directions as u64)
-        .saturating_mul(seq as u64)
-        .saturating_mul(batch as u64);
-    let macs = steps
-        .saturating_mul(gates)
-        .saturating_mul(hidden)
-        .saturating_mul(input_size as u64 + hidden);
-    let elementwise = steps
-        .saturating_mul(hidden)
-        .saturating_mul(elementwise_per_unit);
-    Ok(Cost {
-        flops: macs.saturating_mul(2).saturating_add(elementwise),
-        macs,
-    })
+    let steps = (directions as u64).saturating_mul(seq as u64).saturating_mul(batch as u64);
+    let macs = steps.saturating_mul(gates).saturating_mul(hidden).saturating_mul(input_size as u64 + hidden);
+    let elementwise = steps.saturating_mul(hidden).saturating_mul(elementwise_per_unit);
+    Ok(Cost { flops: macs.saturating_mul(2).saturating_add(elementwise), macs })
 }

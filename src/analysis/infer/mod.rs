@@ -54,9 +54,7 @@ impl<'g> Constants<'g> {
 pub fn infer_missing(main: &Graph, shapes: &mut ShapeMap) -> usize {
     let constants = Constants::new(main);
     for (name, tensor) in &constants.tensors {
-        shapes
-            .entry(name.clone())
-            .or_insert_with(|| ValueShape::of(tensor));
+        shapes.entry(name.clone()).or_insert_with(|| ValueShape::of(tensor));
     }
     let mut added = 0;
     for at in all_graphs(main) {
@@ -64,21 +62,11 @@ pub fn infer_missing(main: &Graph, shapes: &mut ShapeMap) -> usize {
         let order = topological_order(graph).unwrap_or_else(|_| (0..graph.nodes.len()).collect());
         for index in order {
             let node = &graph.nodes[index];
-            let missing = node
-                .outputs
-                .iter()
-                .any(|o| !o.is_empty() && !shapes.contains_key(o));
+            let missing = node.outputs.iter().any(|o| !o.is_empty() && !shapes.contains_key(o));
             if !missing {
                 continue;
             }
-            let Some(outputs) = rules::infer(
-                node,
-                &Inputs {
-                    node,
-                    shapes,
-                    constants: &constants,
-                },
-            ) else {
+            let Some(outputs) = rules::infer(node, &Inputs { node, shapes, constants: &constants }) else {
                 continue;
             };
             for (name, shape) in node.outputs.iter().zip(outputs) {
@@ -131,18 +119,9 @@ mod tests {
     #[test]
     fn a_small_cnn_is_inferred_end_to_end() {
         let mut g = Graph::default();
-        g.initializers.push(Initializer::new(
-            "w",
-            Tensor::zeros::<f32>(&[16, 3, 3, 3]).unwrap(),
-        ));
-        g.initializers.push(Initializer::new(
-            "fc",
-            Tensor::zeros::<f32>(&[10, 16]).unwrap(),
-        ));
-        g.initializers.push(Initializer::new(
-            "shape",
-            Tensor::from_vec(&[2], vec![0i64, -1]).unwrap(),
-        ));
+        g.initializers.push(Initializer::new("w", Tensor::zeros::<f32>(&[16, 3, 3, 3]).unwrap()));
+        g.initializers.push(Initializer::new("fc", Tensor::zeros::<f32>(&[10, 16]).unwrap()));
+        g.initializers.push(Initializer::new("shape", Tensor::from_vec(&[2], vec![0i64, -1]).unwrap()));
         let mut conv = Node::new("Conv", &["x", "w"], &["c"]);
         conv.set_attribute("pads", AttrValue::Ints(vec![1, 1, 1, 1]));
         g.nodes.push(conv);
@@ -154,10 +133,7 @@ mod tests {
         g.nodes.push(gemm);
         g.nodes.push(Node::new("Greater", &["y", "y"], &["mask"]));
         let mut shapes = ShapeMap::new();
-        shapes.insert(
-            "x".into(),
-            ValueShape::new(Some(DType::F32), vec![2, 3, 8, 8]),
-        );
+        shapes.insert("x".into(), ValueShape::new(Some(DType::F32), vec![2, 3, 8, 8]));
         assert_eq!(infer_missing(&g, &mut shapes), 6);
         let dims = |n: &str| shapes[n].shape.clone();
         assert_eq!(dims("c"), vec![2, 16, 8, 8]);

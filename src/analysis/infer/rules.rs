@@ -16,22 +16,15 @@ pub fn infer(node: &Node, inputs: &Inputs) -> Option<Outputs> {
     }
     let op = node.op_type.as_str();
     let x = || inputs.shape(0);
-    let one =
-        |dtype: Option<DType>, shape: Vec<usize>| Some(vec![Some(ValueShape::new(dtype, shape))]);
+    let one = |dtype: Option<DType>, shape: Vec<usize>| Some(vec![Some(ValueShape::new(dtype, shape))]);
     match op {
         "Identity" | "Dropout" => {
             let x = x()?;
-            Some(vec![
-                Some(x.clone()),
-                Some(ValueShape::new(Some(DType::Bool), x.shape.clone())),
-            ])
+            Some(vec![Some(x.clone()), Some(ValueShape::new(Some(DType::Bool), x.shape.clone()))])
         }
         "Cast" => {
             let to = node.attr_int("to").ok()??;
-            one(
-                DType::from_onnx_code(i32::try_from(to).ok()?),
-                x()?.shape.clone(),
-            )
+            one(DType::from_onnx_code(i32::try_from(to).ok()?), x()?.shape.clone())
         }
         "CastLike" => one(inputs.shape(1)?.dtype, x()?.shape.clone()),
         "QuantizeLinear" => {
@@ -54,36 +47,21 @@ pub fn infer(node: &Node, inputs: &Inputs) -> Option<Outputs> {
                 "QLinearConv" => inputs.shape(7).and_then(|z| z.dtype).or(Some(DType::U8)),
                 _ => x()?.dtype,
             };
-            one(
-                dtype,
-                spatial::conv(node, inputs.dims(0)?, inputs.dims(w_index)?)?,
-            )
+            one(dtype, spatial::conv(node, inputs.dims(0)?, inputs.dims(w_index)?)?)
         }
-        "ConvTranspose" => one(
-            x()?.dtype,
-            spatial::conv_transpose(node, inputs.dims(0)?, inputs.dims(1)?)?,
-        ),
+        "ConvTranspose" => one(x()?.dtype, spatial::conv_transpose(node, inputs.dims(0)?, inputs.dims(1)?)?),
         "MaxPool" | "AveragePool" | "LpPool" => {
             let shape = spatial::pool(node, inputs.dims(0)?)?;
-            Some(vec![
-                Some(ValueShape::new(x()?.dtype, shape.clone())),
-                Some(ValueShape::new(Some(DType::I64), shape)),
-            ])
+            Some(vec![Some(ValueShape::new(x()?.dtype, shape.clone())), Some(ValueShape::new(Some(DType::I64), shape))])
         }
         "GlobalAveragePool" | "GlobalMaxPool" | "GlobalLpPool" => {
             let d = inputs.dims(0)?;
-            let shape: Vec<usize> = d
-                .iter()
-                .enumerate()
-                .map(|(i, &v)| if i < 2 { v } else { 1 })
-                .collect();
+            let shape: Vec<usize> = d.iter().enumerate().map(|(i, &v)| if i < 2 { v } else { 1 }).collect();
             one(x()?.dtype, shape)
         }
         "Gemm" => {
             let (a, b) = (inputs.dims(0)?, inputs.dims(1)?);
-            let (&[a0, a1], &[b0, b1]) = (a, b) else {
-                return None;
-            };
+            let (&[a0, a1], &[b0, b1]) = (a, b) else { return None };
             let m = if attr(node, "transA") != 0 { a1 } else { a0 };
             let n = if attr(node, "transB") != 0 { b0 } else { b1 };
             one(x()?.dtype, vec![m, n])
@@ -102,26 +80,14 @@ pub fn infer(node: &Node, inputs: &Inputs) -> Option<Outputs> {
             let axis = axis(attr_or(node, "axis", 1), d.len() + 1)?;
             one(x()?.dtype, vec![product(&d[..axis])?, product(&d[axis..])?])
         }
-        "Reshape" => one(
-            x()?.dtype,
-            reshape(
-                inputs.dims(0)?,
-                &inputs.ints(1)?,
-                attr(node, "allowzero") != 0,
-            )?,
-        ),
+        "Reshape" => one(x()?.dtype, reshape(inputs.dims(0)?, &inputs.ints(1)?, attr(node, "allowzero") != 0)?),
         "Transpose" => {
             let d = inputs.dims(0)?;
             let perm: Vec<usize> = match node.attr_ints("perm").ok()? {
                 Some(p) => p.iter().map(|&a| axis(a, d.len())).collect::<Option<_>>()?,
                 None => (0..d.len()).rev().collect(),
             };
-            one(
-                x()?.dtype,
-                perm.iter()
-                    .map(|&p| d.get(p).copied())
-                    .collect::<Option<_>>()?,
-            )
+            one(x()?.dtype, perm.iter().map(|&p| d.get(p).copied()).collect::<Option<_>>()?)
         }
         "Concat" => {
             let first = inputs.dims(0)?;
@@ -134,20 +100,11 @@ pub fn infer(node: &Node, inputs: &Inputs) -> Option<Outputs> {
         }
         "Squeeze" => {
             let d = inputs.dims(0)?;
-            let axes = inputs
-                .ints(1)
-                .or_else(|| node.attr_ints("axes").ok().flatten());
+            let axes = inputs.ints(1).or_else(|| node.attr_ints("axes").ok().flatten());
             let shape = match axes {
                 Some(axes) => {
-                    let axes: Vec<usize> = axes
-                        .iter()
-                        .map(|&a| axis(a, d.len()))
-                        .collect::<Option<_>>()?;
-                    d.iter()
-                        .enumerate()
-                        .filter(|(i, _)| !axes.contains(i))
-                        .map(|(_, &v)| v)
-                        .collect()
+                    let axes: Vec<usize> = axes.iter().map(|&a| axis(a, d.len())).collect::<Option<_>>()?;
+                    d.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &v)| v).collect()
                 }
                 None => d.iter().copied().filter(|&v| v != 1).collect(),
             };
@@ -155,23 +112,13 @@ pub fn infer(node: &Node, inputs: &Inputs) -> Option<Outputs> {
         }
         "Unsqueeze" => {
             let d = inputs.dims(0)?;
-            let axes = inputs
-                .ints(1)
-                .or_else(|| node.attr_ints("axes").ok().flatten())?;
+            let axes = inputs.ints(1).or_else(|| node.attr_ints("axes").ok().flatten())?;
             let rank = d.len() + axes.len();
-            let mut axes: Vec<usize> =
-                axes.iter().map(|&a| axis(a, rank)).collect::<Option<_>>()?;
+            let mut axes: Vec<usize> = axes.iter().map(|&a| axis(a, rank)).collect::<Option<_>>()?;
             axes.sort_unstable();
             let mut rest = d.iter();
-            let shape: Option<Vec<usize>> = (0..rank)
-                .map(|i| {
-                    if axes.contains(&i) {
-                        Some(1)
-                    } else {
-                        rest.next().copied()
-                    }
-                })
-                .collect();
+            let shape: Option<Vec<usize>> =
+                (0..rank).map(|i| if axes.contains(&i) { Some(1) } else { rest.next().copied() }).collect();
             one(x()?.dtype, shape?)
         }
         "Shape" => {
@@ -185,18 +132,13 @@ pub fn infer(node: &Node, inputs: &Inputs) -> Option<Outputs> {
         "Gather" => {
             let (data, indices) = (inputs.dims(0)?, inputs.dims(1)?);
             let axis = axis(attr_or(node, "axis", 0), data.len())?;
-            one(
-                x()?.dtype,
-                [&data[..axis], indices, &data[axis + 1..]].concat(),
-            )
+            one(x()?.dtype, [&data[..axis], indices, &data[axis + 1..]].concat())
         }
         "Split" => split(node, inputs),
         "Slice" => one(x()?.dtype, slice(node, inputs)?),
         "Pad" => {
             let d = inputs.dims(0)?;
-            let pads = inputs
-                .ints(1)
-                .or_else(|| node.attr_ints("pads").ok().flatten())?;
+            let pads = inputs.ints(1).or_else(|| node.attr_ints("pads").ok().flatten())?;
             let axes: Vec<usize> = match inputs.ints(3) {
                 Some(a) => a.iter().map(|&v| axis(v, d.len())).collect::<Option<_>>()?,
                 None => (0..d.len()).collect(),
@@ -212,46 +154,27 @@ pub fn infer(node: &Node, inputs: &Inputs) -> Option<Outputs> {
             one(x()?.dtype, shape)
         }
         "Resize" | "Upsample" => one(x()?.dtype, resize(node, inputs)?),
-        "Expand" => one(
-            x()?.dtype,
-            broadcast(&[inputs.dims(0)?, &to_sizes(&inputs.ints(1)?)?])?,
-        ),
+        "Expand" => one(x()?.dtype, broadcast(&[inputs.dims(0)?, &to_sizes(&inputs.ints(1)?)?])?),
         "Tile" => {
             let d = inputs.dims(0)?;
             let repeats = to_sizes(&inputs.ints(1)?)?;
             if repeats.len() != d.len() {
                 return None;
             }
-            one(
-                x()?.dtype,
-                d.iter()
-                    .zip(&repeats)
-                    .map(|(a, b)| a.checked_mul(*b))
-                    .collect::<Option<_>>()?,
-            )
+            one(x()?.dtype, d.iter().zip(&repeats).map(|(a, b)| a.checked_mul(*b)).collect::<Option<_>>()?)
         }
         "ConstantOfShape" => {
-            let dtype = node
-                .attr_tensor("value")
-                .ok()
-                .flatten()
-                .and_then(|t| t.dtype())
-                .or(Some(DType::F32));
+            let dtype = node.attr_tensor("value").ok().flatten().and_then(|t| t.dtype()).or(Some(DType::F32));
             one(dtype, to_sizes(&inputs.ints(0)?)?)
         }
         "ArgMax" | "ArgMin" => {
             let d = inputs.dims(0)?;
             let a = axis(attr_or(node, "axis", 0), d.len())?;
-            one(
-                Some(DType::I64),
-                reduce(d, &[a], attr_or(node, "keepdims", 1) != 0),
-            )
+            one(Some(DType::I64), reduce(d, &[a], attr_or(node, "keepdims", 1) != 0))
         }
         "DepthToSpace" | "SpaceToDepth" => {
             let d = inputs.dims(0)?;
-            let block = usize::try_from(node.attr_int("blocksize").ok()??)
-                .ok()
-                .filter(|&b| b > 0)?;
+            let block = usize::try_from(node.attr_int("blocksize").ok()??).ok().filter(|&b| b > 0)?;
             let &[n, c, h, w] = d else { return None };
             let shape = if op == "DepthToSpace" {
                 vec![n, c / (block * block), h * block, w * block]
@@ -266,24 +189,16 @@ pub fn infer(node: &Node, inputs: &Inputs) -> Option<Outputs> {
             OpCategory::Normalization => one(x()?.dtype, x()?.shape.clone()),
             OpCategory::Reduction if op.starts_with("Reduce") => {
                 let d = inputs.dims(0)?;
-                let axes = inputs
-                    .ints(1)
-                    .or_else(|| node.attr_ints("axes").ok().flatten())
-                    .unwrap_or_default();
+                let axes = inputs.ints(1).or_else(|| node.attr_ints("axes").ok().flatten()).unwrap_or_default();
                 let axes: Vec<usize> = if axes.is_empty() {
                     if attr(node, "noop_with_empty_axes") != 0 {
                         return one(x()?.dtype, d.to_vec());
                     }
                     (0..d.len()).collect()
                 } else {
-                    axes.iter()
-                        .map(|&a| axis(a, d.len()))
-                        .collect::<Option<_>>()?
+                    axes.iter().map(|&a| axis(a, d.len())).collect::<Option<_>>()?
                 };
-                one(
-                    x()?.dtype,
-                    reduce(d, &axes, attr_or(node, "keepdims", 1) != 0),
-                )
+                one(x()?.dtype, reduce(d, &axes, attr_or(node, "keepdims", 1) != 0))
             }
             _ => None,
         },
@@ -334,17 +249,12 @@ fn broadcast(shapes: &[&[usize]]) -> Option<Vec<usize>> {
 }
 
 fn elementwise(node: &Node, inputs: &Inputs) -> Option<Outputs> {
-    let present: Vec<usize> = (0..node.inputs.len())
-        .filter(|&i| inputs.present(i))
-        .collect();
-    let dims: Vec<&[usize]> = present
-        .iter()
-        .map(|&i| inputs.dims(i))
-        .collect::<Option<_>>()?;
+    let present: Vec<usize> = (0..node.inputs.len()).filter(|&i| inputs.present(i)).collect();
+    let dims: Vec<&[usize]> = present.iter().map(|&i| inputs.dims(i)).collect::<Option<_>>()?;
     let shape = broadcast(&dims)?;
     let dtype = match node.op_type.as_str() {
-        "Equal" | "Greater" | "Less" | "GreaterOrEqual" | "LessOrEqual" | "Not" | "And" | "Or"
-        | "Xor" | "IsNaN" | "IsInf" => Some(DType::Bool),
+        "Equal" | "Greater" | "Less" | "GreaterOrEqual" | "LessOrEqual" | "Not" | "And" | "Or" | "Xor" | "IsNaN"
+        | "IsInf" => Some(DType::Bool),
         "Where" => inputs.shape(1)?.dtype,
         _ => inputs.shape(*present.first()?)?.dtype,
     };
@@ -353,16 +263,8 @@ fn elementwise(node: &Node, inputs: &Inputs) -> Option<Outputs> {
 
 /// Numpy matmul: 1-D operands are promoted and the promoted dims dropped again.
 fn matmul(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
-    let (a2, drop_m) = if a.len() == 1 {
-        (vec![1, a[0]], true)
-    } else {
-        (a.to_vec(), false)
-    };
-    let (b2, drop_n) = if b.len() == 1 {
-        (vec![b[0], 1], true)
-    } else {
-        (b.to_vec(), false)
-    };
+    let (a2, drop_m) = if a.len() == 1 { (vec![1, a[0]], true) } else { (a.to_vec(), false) };
+    let (b2, drop_n) = if b.len() == 1 { (vec![b[0], 1], true) } else { (b.to_vec(), false) };
     if a2.len() < 2 || b2.len() < 2 || a2[a2.len() - 1] != b2[b2.len() - 2] {
         return None;
     }
@@ -417,16 +319,11 @@ fn split(node: &Node, inputs: &Inputs) -> Option<Outputs> {
     let d = &x.shape;
     let a = axis(attr_or(node, "axis", 0), d.len())?;
     let count = node.outputs.len();
-    let parts: Vec<usize> = match inputs
-        .ints(1)
-        .or_else(|| node.attr_ints("split").ok().flatten())
-    {
+    let parts: Vec<usize> = match inputs.ints(1).or_else(|| node.attr_ints("split").ok().flatten()) {
         Some(sizes) => to_sizes(&sizes)?,
         None if count > 0 => {
             let chunk = d[a].div_ceil(count);
-            (0..count)
-                .map(|i| chunk.min(d[a].saturating_sub(i * chunk)))
-                .collect()
+            (0..count).map(|i| chunk.min(d[a].saturating_sub(i * chunk))).collect()
         }
         None => return None,
     };
@@ -447,11 +344,7 @@ fn slice(node: &Node, inputs: &Inputs) -> Option<Vec<usize>> {
     let d = inputs.dims(0)?;
     let from_inputs = inputs.present(1);
     let get = |index: usize, name: &str| {
-        if from_inputs {
-            inputs.ints(index)
-        } else {
-            node.attr_ints(name).ok().flatten()
-        }
+        if from_inputs { inputs.ints(index) } else { node.attr_ints(name).ok().flatten() }
     };
     let starts = get(1, "starts")?;
     let ends = get(2, "ends")?;
@@ -460,11 +353,7 @@ fn slice(node: &Node, inputs: &Inputs) -> Option<Vec<usize>> {
         None if from_inputs && inputs.present(3) => return None,
         None => (0..starts.len() as i64).collect(),
     };
-    let steps = if from_inputs && inputs.present(4) {
-        inputs.ints(4)?
-    } else {
-        vec![1; starts.len()]
-    };
+    let steps = if from_inputs && inputs.present(4) { inputs.ints(4)? } else { vec![1; starts.len()] };
     if ends.len() != starts.len() || axes.len() != starts.len() || steps.len() != starts.len() {
         return None;
     }
@@ -476,8 +365,7 @@ fn slice(node: &Node, inputs: &Inputs) -> Option<Vec<usize>> {
         if step == 0 {
             return None;
         }
-        let clamp =
-            |v: i64, low: i64, high: i64| (if v < 0 { v + size } else { v }).clamp(low, high);
+        let clamp = |v: i64, low: i64, high: i64| (if v < 0 { v + size } else { v }).clamp(low, high);
         let count = if step > 0 {
             let (s, e) = (clamp(starts[k], 0, size), clamp(ends[k], 0, size));
             (e - s + step - 1).div_euclid(step).max(0)
@@ -510,28 +398,20 @@ fn resize(node: &Node, inputs: &Inputs) -> Option<Vec<usize>> {
             None => (sizes.len() == d.len()).then_some(sizes),
         };
     }
-    let scales = inputs.floats(scales_index).or_else(|| {
-        node.attr_floats("scales")
-            .ok()
-            .flatten()
-            .map(|v| v.iter().map(|&f| f64::from(f)).collect())
-    })?;
+    let scales = inputs
+        .floats(scales_index)
+        .or_else(|| node.attr_floats("scales").ok().flatten().map(|v| v.iter().map(|&f| f64::from(f)).collect()))?;
     if scales.len() != d.len() {
         return None;
     }
-    d.iter()
-        .zip(&scales)
-        .map(|(&v, &s)| (s >= 0.0).then(|| (v as f64 * s).floor() as usize))
-        .collect()
+    d.iter().zip(&scales).map(|(&v, &s)| (s >= 0.0).then(|| (v as f64 * s).floor() as usize)).collect()
 }
 
 /// LSTM/GRU/RNN outputs: Y `[seq, dirs, batch, H]` (layout 0) and the final states
 /// `[dirs, batch, H]`; batch first when `layout` is 1.
 fn recurrent(node: &Node, inputs: &Inputs) -> Option<Outputs> {
     let x = inputs.shape(0)?;
-    let &[x0, x1, _] = x.shape.as_slice() else {
-        return None;
-    };
+    let &[x0, x1, _] = x.shape.as_slice() else { return None };
     let directions = *inputs.dims(1)?.first()?;
     let hidden = match node.attr_int("hidden_size").ok().flatten() {
         Some(h) if h > 0 => h as usize,
@@ -540,15 +420,9 @@ fn recurrent(node: &Node, inputs: &Inputs) -> Option<Outputs> {
     let batch_first = attr(node, "layout") == 1;
     let (seq, batch) = if batch_first { (x1, x0) } else { (x0, x1) };
     let (y, state) = if batch_first {
-        (
-            vec![batch, seq, directions, hidden],
-            vec![batch, directions, hidden],
-        )
+        (vec![batch, seq, directions, hidden], vec![batch, directions, hidden])
     } else {
-        (
-            vec![seq, directions, batch, hidden],
-            vec![directions, batch, hidden],
-        )
+        (vec![seq, directions, batch, hidden], vec![directions, batch, hidden])
     };
     let with = |shape: Vec<usize>| Some(ValueShape::new(x.dtype, shape));
     Some(vec![with(y), with(state.clone()), with(state)])
@@ -566,10 +440,7 @@ mod tests {
         assert_eq!(matmul(&[2, 1, 3, 4], &[5, 4, 6]), Some(vec![2, 5, 3, 6]));
         assert_eq!(matmul(&[4], &[4, 6]), Some(vec![6]));
         assert_eq!(matmul(&[3, 4], &[4]), Some(vec![3]));
-        assert_eq!(
-            broadcast(&[&[8, 1, 6, 1], &[7, 1, 5]]),
-            Some(vec![8, 7, 6, 5])
-        );
+        assert_eq!(broadcast(&[&[8, 1, 6, 1], &[7, 1, 5]]), Some(vec![8, 7, 6, 5]));
         assert_eq!(reduce(&[2, 3, 4], &[1], false), vec![2, 4]);
     }
 }

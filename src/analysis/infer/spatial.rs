@@ -28,10 +28,7 @@ fn window(node: &Node, kernel: Vec<usize>) -> Option<Window> {
         strides: ints_or(node, "strides", n, 1)?,
         dilations: ints_or(node, "dilations", n, 1)?,
         pads: ints_or(node, "pads", 2 * n, 0)?,
-        auto_pad: node
-            .attr_string("auto_pad")
-            .ok()?
-            .unwrap_or_else(|| "NOTSET".into()),
+        auto_pad: node.attr_string("auto_pad").ok()?.unwrap_or_else(|| "NOTSET".into()),
         ceil_mode: node.attr_int("ceil_mode").ok()?.unwrap_or(0) != 0,
         kernel,
     })
@@ -46,22 +43,14 @@ fn forward(input: &[usize], w: &Window) -> Option<Vec<usize>> {
     (0..n)
         .map(|i| {
             let stride = w.strides[i];
-            let effective_kernel = w.dilations[i]
-                .checked_mul(w.kernel[i].checked_sub(1)?)?
-                .checked_add(1)?;
+            let effective_kernel = w.dilations[i].checked_mul(w.kernel[i].checked_sub(1)?)?.checked_add(1)?;
             match w.auto_pad.as_str() {
                 "SAME_UPPER" | "SAME_LOWER" => Some(input[i].div_ceil(stride)),
                 "VALID" => Some(input[i].checked_sub(effective_kernel)? / stride + 1),
                 _ => {
-                    let padded = input[i]
-                        .checked_add(w.pads[i])?
-                        .checked_add(w.pads[i + n])?;
+                    let padded = input[i].checked_add(w.pads[i])?.checked_add(w.pads[i + n])?;
                     let span = padded.checked_sub(effective_kernel)?;
-                    Some(if w.ceil_mode {
-                        span.div_ceil(stride) + 1
-                    } else {
-                        span / stride + 1
-                    })
+                    Some(if w.ceil_mode { span.div_ceil(stride) + 1 } else { span / stride + 1 })
                 }
             }
         })
@@ -74,10 +63,7 @@ pub fn conv(node: &Node, x: &[usize], w: &[usize]) -> Option<Vec<usize>> {
         return None;
     }
     let kernel = match node.attr_ints("kernel_shape").ok()? {
-        Some(k) => k
-            .iter()
-            .map(|&v| usize::try_from(v).ok())
-            .collect::<Option<Vec<_>>>()?,
+        Some(k) => k.iter().map(|&v| usize::try_from(v).ok()).collect::<Option<Vec<_>>>()?,
         None => w[2..].to_vec(),
     };
     let spatial = forward(&x[2..], &window(node, kernel)?)?;
@@ -86,12 +72,8 @@ pub fn conv(node: &Node, x: &[usize], w: &[usize]) -> Option<Vec<usize>> {
 
 /// MaxPool, AveragePool, LpPool: `[N, C, spatial…]` with the `kernel_shape` window.
 pub fn pool(node: &Node, x: &[usize]) -> Option<Vec<usize>> {
-    let kernel: Vec<usize> = node
-        .attr_ints("kernel_shape")
-        .ok()??
-        .iter()
-        .map(|&v| usize::try_from(v).ok())
-        .collect::<Option<_>>()?;
+    let kernel: Vec<usize> =
+        node.attr_ints("kernel_shape").ok()??.iter().map(|&v| usize::try_from(v).ok()).collect::<Option<_>>()?;
     if x.len() != kernel.len() + 2 {
         return None;
     }
@@ -109,10 +91,7 @@ pub fn conv_transpose(node: &Node, x: &[usize], w: &[usize]) -> Option<Vec<usize
     let group = usize::try_from(node.attr_int("group").ok()?.unwrap_or(1)).ok()?;
     let channels = w[1].checked_mul(group)?;
     if let Some(shape) = node.attr_ints("output_shape").ok()? {
-        let spatial: Vec<usize> = shape
-            .iter()
-            .map(|&v| usize::try_from(v).ok())
-            .collect::<Option<_>>()?;
+        let spatial: Vec<usize> = shape.iter().map(|&v| usize::try_from(v).ok()).collect::<Option<_>>()?;
         let spatial = spatial.get(spatial.len().checked_sub(n)?..)?.to_vec();
         return Some([vec![x[0], channels], spatial].concat());
     }
@@ -120,12 +99,8 @@ pub fn conv_transpose(node: &Node, x: &[usize], w: &[usize]) -> Option<Vec<usize
     let output_padding = ints_or(node, "output_padding", n, 0)?;
     let spatial = (0..n)
         .map(|i| {
-            let effective_kernel = win.dilations[i]
-                .checked_mul(win.kernel[i].checked_sub(1)?)?
-                .checked_add(1)?;
-            let full = win.strides[i]
-                .checked_mul(x[2 + i].checked_sub(1)?)?
-                .checked_add(output_padding[i])?;
+            let effective_kernel = win.dilations[i].checked_mul(win.kernel[i].checked_sub(1)?)?.checked_add(1)?;
+            let full = win.strides[i].checked_mul(x[2 + i].checked_sub(1)?)?.checked_add(output_padding[i])?;
             let full = full.checked_add(effective_kernel)?;
             match win.auto_pad.as_str() {
                 "SAME_UPPER" | "SAME_LOWER" => x[2 + i].checked_mul(win.strides[i]),
@@ -151,32 +126,14 @@ mod tests {
 
     #[test]
     fn conv_sizes_follow_the_spec_formula() {
-        let padded = node(&[
-            ("pads", AttrValue::Ints(vec![1, 1, 1, 1])),
-            ("strides", AttrValue::Ints(vec![2, 2])),
-        ]);
-        assert_eq!(
-            conv(&padded, &[1, 3, 224, 224], &[32, 3, 3, 3]),
-            Some(vec![1, 32, 112, 112])
-        );
-        let same = node(&[
-            ("auto_pad", AttrValue::String(b"SAME_UPPER".to_vec())),
-            ("strides", AttrValue::Ints(vec![2, 2])),
-        ]);
-        assert_eq!(
-            conv(&same, &[1, 3, 7, 7], &[8, 3, 3, 3]),
-            Some(vec![1, 8, 4, 4])
-        );
+        let padded = node(&[("pads", AttrValue::Ints(vec![1, 1, 1, 1])), ("strides", AttrValue::Ints(vec![2, 2]))]);
+        assert_eq!(conv(&padded, &[1, 3, 224, 224], &[32, 3, 3, 3]), Some(vec![1, 32, 112, 112]));
+        let same =
+            node(&[("auto_pad", AttrValue::String(b"SAME_UPPER".to_vec())), ("strides", AttrValue::Ints(vec![2, 2]))]);
+        assert_eq!(conv(&same, &[1, 3, 7, 7], &[8, 3, 3, 3]), Some(vec![1, 8, 4, 4]));
         let dilated = node(&[("dilations", AttrValue::Ints(vec![2, 2]))]);
-        assert_eq!(
-            conv(&dilated, &[1, 3, 10, 10], &[8, 3, 3, 3]),
-            Some(vec![1, 8, 6, 6])
-        );
-        assert_eq!(
-            conv(&node(&[]), &[1, 3, 2, 2], &[8, 3, 3, 3]),
-            None,
-            "kernel larger than input"
-        );
+        assert_eq!(conv(&dilated, &[1, 3, 10, 10], &[8, 3, 3, 3]), Some(vec![1, 8, 6, 6]));
+        assert_eq!(conv(&node(&[]), &[1, 3, 2, 2], &[8, 3, 3, 3]), None, "kernel larger than input");
     }
 
     #[test]
@@ -186,18 +143,9 @@ mod tests {
             ("strides", AttrValue::Ints(vec![2, 2])),
             ("ceil_mode", AttrValue::Int(1)),
         ]);
-        assert_eq!(
-            pool(&pool_node, &[1, 64, 112, 112]),
-            Some(vec![1, 64, 56, 56])
-        );
-        let up = node(&[
-            ("strides", AttrValue::Ints(vec![2, 2])),
-            ("pads", AttrValue::Ints(vec![1, 1, 1, 1])),
-        ]);
+        assert_eq!(pool(&pool_node, &[1, 64, 112, 112]), Some(vec![1, 64, 56, 56]));
+        let up = node(&[("strides", AttrValue::Ints(vec![2, 2])), ("pads", AttrValue::Ints(vec![1, 1, 1, 1]))]);
         // 2·(8−1) + 4 − 2 = 16
-        assert_eq!(
-            conv_transpose(&up, &[1, 16, 8, 8], &[16, 4, 4, 4]),
-            Some(vec![1, 4, 16, 16])
-        );
+        assert_eq!(conv_transpose(&up, &[1, 16, 8, 8], &[16, 4, 4, 4]), Some(vec![1, 4, 16, 16]));
     }
 }

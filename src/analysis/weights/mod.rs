@@ -59,11 +59,7 @@ pub struct LayerWeights {
 /// Weight statistics of every layer of `main` and its subgraphs (main graph first, file order),
 /// with histograms of `bins` bins (clamped to 1..=[`MAX_BINS`]).
 pub fn weight_report(main: &Graph, bins: usize) -> Vec<LayerWeights> {
-    let mut walk = Walk {
-        bins,
-        out: Vec::new(),
-        cache: HashMap::new(),
-    };
+    let mut walk = Walk { bins, out: Vec::new(), cache: HashMap::new() };
     let mut scopes = Vec::new();
     walk.graph(main, String::new(), &mut scopes);
     walk.out
@@ -97,34 +93,21 @@ impl Walk {
             };
             match find_weight(node, &Scopes { levels: scopes }) {
                 Found::NotALayer => {}
-                Found::Problem(weight, reason) => {
-                    self.out
-                        .push(entry(weight, ValueKind::Stored, Some(reason)))
-                }
+                Found::Problem(weight, reason) => self.out.push(entry(weight, ValueKind::Stored, Some(reason))),
                 Found::Weight(w) => {
                     let shape = w.tensor.shape();
-                    let count = if w.tensor.dtype().is_some() {
-                        w.tensor.len() as u64
-                    } else {
-                        0
-                    };
+                    let count = if w.tensor.dtype().is_some() { w.tensor.len() as u64 } else { 0 };
                     let key = (graph as *const Graph as usize, w.key.clone());
                     let (stats, stored_levels) = match self.cache.get(&key) {
                         Some(cached) => cached.clone(),
                         None => {
-                            let computed = (
-                                stats::weight_stats(self.bins, |f| w.visit(f)),
-                                w.stored_levels(LEVELS_CAP),
-                            );
+                            let computed =
+                                (stats::weight_stats(self.bins, |f| w.visit(f)), w.stored_levels(LEVELS_CAP));
                             self.cache.insert(key, computed.clone());
                             computed
                         }
                     };
-                    let error = if stats.is_none() {
-                        Some("the weight holds no finite value".to_string())
-                    } else {
-                        None
-                    };
+                    let error = if stats.is_none() { Some("the weight holds no finite value".to_string()) } else { None };
                     self.out.push(LayerWeights {
                         shape,
                         count,
@@ -139,11 +122,7 @@ impl Walk {
         }
         for node in &graph.nodes {
             for (attribute, sub) in named_subgraphs(node) {
-                let prefix = if path.is_empty() {
-                    String::new()
-                } else {
-                    format!("{path}/")
-                };
+                let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
                 self.graph(sub, format!("{prefix}{}/{attribute}", node.label()), scopes);
             }
         }

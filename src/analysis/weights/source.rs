@@ -39,9 +39,7 @@ impl<'g> ScopeIndex<'g> {
     pub fn new(graph: &'g Graph) -> Self {
         let mut initializers = HashMap::new();
         for init in &graph.initializers {
-            initializers
-                .entry(init.name.as_str())
-                .or_insert(&init.tensor);
+            initializers.entry(init.name.as_str()).or_insert(&init.tensor);
         }
         let mut producers = HashMap::new();
         for node in &graph.nodes {
@@ -49,11 +47,7 @@ impl<'g> ScopeIndex<'g> {
                 producers.entry(output.as_str()).or_insert(node);
             }
         }
-        ScopeIndex {
-            inputs: graph.inputs.iter().map(|i| i.name.as_str()).collect(),
-            initializers,
-            producers,
-        }
+        ScopeIndex { inputs: graph.inputs.iter().map(|i| i.name.as_str()).collect(), initializers, producers }
     }
 }
 
@@ -125,17 +119,9 @@ enum Role {
     /// A float weight at the first of `candidates` that is stored or dequantized from a stored
     /// tensor; `required`: a node without one gets an entry saying so (a MatMul of two
     /// activations is not a layer and is skipped).
-    Float {
-        candidates: &'static [usize],
-        required: bool,
-    },
+    Float { candidates: &'static [usize], required: bool },
     /// An integer weight with its scale (None for the `*Integer` ops) and zero point inputs.
-    Quantized {
-        weight: usize,
-        scale: Option<usize>,
-        zero_point: usize,
-        axis: Axis,
-    },
+    Quantized { weight: usize, scale: Option<usize>, zero_point: usize, axis: Axis },
 }
 
 /// The axis a 1-D scale or zero point runs along.
@@ -151,42 +137,13 @@ fn role(node: &Node) -> Option<Role> {
         return None;
     }
     Some(match node.op_type.as_str() {
-        "Conv" | "ConvTranspose" => Role::Float {
-            candidates: &[1],
-            required: true,
-        },
-        "Gemm" => Role::Float {
-            candidates: &[1, 0],
-            required: true,
-        },
-        "MatMul" => Role::Float {
-            candidates: &[1, 0],
-            required: false,
-        },
-        "QLinearConv" => Role::Quantized {
-            weight: 3,
-            scale: Some(4),
-            zero_point: 5,
-            axis: Axis::Fixed(0),
-        },
-        "QLinearMatMul" => Role::Quantized {
-            weight: 3,
-            scale: Some(4),
-            zero_point: 5,
-            axis: Axis::Last,
-        },
-        "ConvInteger" => Role::Quantized {
-            weight: 1,
-            scale: None,
-            zero_point: 3,
-            axis: Axis::Fixed(0),
-        },
-        "MatMulInteger" => Role::Quantized {
-            weight: 1,
-            scale: None,
-            zero_point: 3,
-            axis: Axis::Last,
-        },
+        "Conv" | "ConvTranspose" => Role::Float { candidates: &[1], required: true },
+        "Gemm" => Role::Float { candidates: &[1, 0], required: true },
+        "MatMul" => Role::Float { candidates: &[1, 0], required: false },
+        "QLinearConv" => Role::Quantized { weight: 3, scale: Some(4), zero_point: 5, axis: Axis::Fixed(0) },
+        "QLinearMatMul" => Role::Quantized { weight: 3, scale: Some(4), zero_point: 5, axis: Axis::Last },
+        "ConvInteger" => Role::Quantized { weight: 1, scale: None, zero_point: 3, axis: Axis::Fixed(0) },
+        "MatMulInteger" => Role::Quantized { weight: 1, scale: None, zero_point: 3, axis: Axis::Last },
         _ => return None,
     })
 }
@@ -218,14 +175,8 @@ pub enum Found<'g> {
 pub fn find_weight<'g>(node: &'g Node, scopes: &Scopes<'_, 'g>) -> Found<'g> {
     match role(node) {
         None => Found::NotALayer,
-        Some(Role::Float {
-            candidates,
-            required,
-        }) => {
-            let found = candidates
-                .iter()
-                .filter_map(|&i| node.input(i))
-                .find(|name| scopes.is_weight(name));
+        Some(Role::Float { candidates, required }) => {
+            let found = candidates.iter().filter_map(|&i| node.input(i)).find(|name| scopes.is_weight(name));
             match found {
                 Some(name) => {
                     let weight = match scopes.dequantize_of_stored(name) {
@@ -235,68 +186,35 @@ pub fn find_weight<'g>(node: &'g Node, scopes: &Scopes<'_, 'g>) -> Found<'g> {
                             None => return Found::NotALayer,
                         },
                     };
-                    into_found(weight.map(|w| Weight {
-                        key: name.to_string(),
-                        ..w
-                    }))
+                    into_found(weight.map(|w| Weight { key: name.to_string(), ..w }))
                 }
                 None if required => {
-                    let name = candidates
-                        .first()
-                        .and_then(|&i| node.input(i))
-                        .unwrap_or_default()
-                        .to_string();
-                    Found::Problem(
-                        name,
-                        "the weight is computed when the model runs, not stored in the file".into(),
-                    )
+                    let name = candidates.first().and_then(|&i| node.input(i)).unwrap_or_default().to_string();
+                    Found::Problem(name, "the weight is computed when the model runs, not stored in the file".into())
                 }
                 None => Found::NotALayer,
             }
         }
-        Some(Role::Quantized {
-            weight,
-            scale,
-            zero_point,
-            axis,
-        }) => {
+        Some(Role::Quantized { weight, scale, zero_point, axis }) => {
             let (scale_index, zero_point_index) = (scale, zero_point);
             let name = node.input(weight).unwrap_or_default();
             let Some(tensor) = scopes.stored(name) else {
-                return Found::Problem(
-                    name.into(),
-                    "the weight is computed when the model runs, not stored in the file".into(),
-                );
+                return Found::Problem(name.into(), "the weight is computed when the model runs, not stored in the file".into());
             };
             let scale = match scale.map(|i| node.input(i).map(|n| scopes.stored(n))) {
                 None => None,
                 Some(Some(Some(t))) => Some(t),
-                Some(_) => {
-                    return Found::Problem(
-                        name.into(),
-                        "the weight's scale is not stored in the file".into(),
-                    );
-                }
+                Some(_) => return Found::Problem(name.into(), "the weight's scale is not stored in the file".into()),
             };
             let zero_point = match node.input(zero_point) {
                 None => None,
                 Some(n) => match scopes.stored(n) {
                     Some(t) => Some(t),
-                    None => {
-                        return Found::Problem(
-                            name.into(),
-                            "the weight's zero point is not stored in the file".into(),
-                        );
-                    }
+                    None => return Found::Problem(name.into(), "the weight's zero point is not stored in the file".into()),
                 },
             };
-            let key = [weight, scale_index.unwrap_or(weight), zero_point_index]
-                .map(|i| node.input(i).unwrap_or_default())
-                .join("|");
-            into_found(
-                quantized(name, tensor, scale.as_deref(), zero_point.as_deref(), axis)
-                    .map(|w| Weight { key, ..w }),
-            )
+            let key = [weight, scale_index.unwrap_or(weight), zero_point_index].map(|i| node.input(i).unwrap_or_default()).join("|");
+            into_found(quantized(name, tensor, scale.as_deref(), zero_point.as_deref(), axis).map(|w| Weight { key, ..w }))
         }
     }
 }
@@ -309,73 +227,30 @@ fn into_found(result: Result<Weight<'_>, (String, String)>) -> Found<'_> {
 }
 
 fn stored<'g>(name: &str, tensor: Cow<'g, Tensor>) -> Result<Weight<'g>, (String, String)> {
-    let numeric = !matches!(
-        &*tensor,
-        Tensor::Bool(_) | Tensor::String(_) | Tensor::Opaque(_)
-    );
+    let numeric = !matches!(&*tensor, Tensor::Bool(_) | Tensor::String(_) | Tensor::Opaque(_));
     if !numeric {
-        return Err((
-            name.into(),
-            format!(
-                "element type {} is not summarized (not a number pare decodes)",
-                tensor.type_name()
-            ),
-        ));
+        return Err((name.into(), format!("element type {} is not summarized (not a number pare decodes)", tensor.type_name())));
     }
-    Ok(Weight {
-        name: name.into(),
-        tensor,
-        kind: ValueKind::Stored,
-        quantization: None,
-        key: String::new(),
-        params: None,
-    })
+    Ok(Weight { name: name.into(), tensor, kind: ValueKind::Stored, quantization: None, key: String::new(), params: None })
 }
 
 fn dequantized<'g>(dq: &'g Node, scopes: &Scopes<'_, 'g>) -> Result<Weight<'g>, (String, String)> {
     let name = dq.input(0).unwrap_or_default();
-    let fail = |reason: String| {
-        (
-            name.to_string(),
-            format!("DequantizeLinear `{}`: {reason}", dq.label()),
-        )
-    };
-    let tensor = scopes
-        .stored(name)
-        .ok_or_else(|| fail("its input is not stored".into()))?;
-    let scale = dq
-        .input(1)
-        .and_then(|n| scopes.stored(n))
-        .ok_or_else(|| fail("its scale is not stored".into()))?;
+    let fail = |reason: String| (name.to_string(), format!("DequantizeLinear `{}`: {reason}", dq.label()));
+    let tensor = scopes.stored(name).ok_or_else(|| fail("its input is not stored".into()))?;
+    let scale = dq.input(1).and_then(|n| scopes.stored(n)).ok_or_else(|| fail("its scale is not stored".into()))?;
     let zero_point = match dq.input(2) {
         None => None,
-        Some(n) => Some(
-            scopes
-                .stored(n)
-                .ok_or_else(|| fail("its zero point is not stored".into()))?,
-        ),
+        Some(n) => Some(scopes.stored(n).ok_or_else(|| fail("its zero point is not stored".into()))?),
     };
     match dq.attr_int("block_size") {
         Ok(None | Some(0)) => {}
-        Ok(Some(_)) => {
-            return Err(fail(
-                "blocked quantization (block_size) is not summarized".into(),
-            ));
-        }
+        Ok(Some(_)) => return Err(fail("blocked quantization (block_size) is not summarized".into())),
         Err(e) => return Err(fail(e.to_string())),
     }
-    let axis = dq
-        .attr_int("axis")
-        .map_err(|e| fail(e.to_string()))?
-        .unwrap_or(1);
-    quantized(
-        name,
-        tensor,
-        Some(&scale),
-        zero_point.as_deref(),
-        Axis::Fixed(axis),
-    )
-    .map_err(|(n, reason)| (n, format!("DequantizeLinear `{}`: {reason}", dq.label())))
+    let axis = dq.attr_int("axis").map_err(|e| fail(e.to_string()))?.unwrap_or(1);
+    quantized(name, tensor, Some(&scale), zero_point.as_deref(), Axis::Fixed(axis))
+        .map_err(|(n, reason)| (n, format!("DequantizeLinear `{}`: {reason}", dq.label())))
 }
 
 /// Scale, zero point and channel layout of a quantized weight.
@@ -396,10 +271,7 @@ fn quantized<'g>(
     axis: Axis,
 ) -> Result<Weight<'g>, (String, String)> {
     let fail = |reason: String| (name.to_string(), reason);
-    if !matches!(
-        &*tensor,
-        Tensor::I8(_) | Tensor::U8(_) | Tensor::I16(_) | Tensor::U16(_) | Tensor::I32(_)
-    ) {
+    if !matches!(&*tensor, Tensor::I8(_) | Tensor::U8(_) | Tensor::I16(_) | Tensor::U16(_) | Tensor::I32(_)) {
         return Err(fail(format!(
             "quantized element type {} is not summarized (int8, uint8, int16, uint16 and int32 are)",
             tensor.type_name()
@@ -410,34 +282,18 @@ fn quantized<'g>(
         Some(Tensor::F32(a)) => Some(a.iter().copied().collect::<Vec<f32>>()),
         Some(Tensor::F16(a)) => Some(a.iter().map(|v| v.to_f32()).collect()),
         Some(Tensor::BF16(a)) => Some(a.iter().map(|v| v.to_f32()).collect()),
-        Some(other) => {
-            return Err(fail(format!(
-                "the scale has element type {}, not a float type",
-                other.type_name()
-            )));
-        }
+        Some(other) => return Err(fail(format!("the scale has element type {}, not a float type", other.type_name()))),
     };
     let zero_points = match zero_point {
         None => None,
         Some(zp) if zp.dtype() != tensor.dtype() => {
-            return Err(fail(format!(
-                "the zero point is {} but the weight is {}",
-                zp.type_name(),
-                tensor.type_name()
-            )));
+            return Err(fail(format!("the zero point is {} but the weight is {}", zp.type_name(), tensor.type_name())));
         }
-        Some(zp) => Some(
-            zp.to_i64_vec()
-                .map_err(|e| fail(format!("the zero point: {e}")))?,
-        ),
+        Some(zp) => Some(zp.to_i64_vec().map_err(|e| fail(format!("the zero point: {e}")))?),
     };
     let params_len = match (&scales, &zero_points) {
         (Some(s), Some(z)) if s.len() != z.len() => {
-            return Err(fail(format!(
-                "the scale has {} values but the zero point {}",
-                s.len(),
-                z.len()
-            )));
+            return Err(fail(format!("the scale has {} values but the zero point {}", s.len(), z.len())));
         }
         (Some(s), _) => s.len(),
         (None, Some(z)) => z.len(),
@@ -456,49 +312,20 @@ fn quantized<'g>(
         let axis = usize::try_from(normalized)
             .ok()
             .filter(|&a| a < shape.len())
-            .ok_or_else(|| {
-                fail(format!(
-                    "axis {axis} is out of range for a weight of rank {rank}"
-                ))
-            })?;
+            .ok_or_else(|| fail(format!("axis {axis} is out of range for a weight of rank {rank}")))?;
         let length = shape.get(axis).copied().unwrap_or(0);
         if params_len != length {
             return Err(fail(format!(
                 "{params_len} scale/zero point values for axis {axis} of length {length} (weight shape {shape:?})"
             )));
         }
-        let inner = shape
-            .get(axis + 1..)
-            .unwrap_or_default()
-            .iter()
-            .product::<usize>()
-            .max(1);
-        (
-            length,
-            inner,
-            format!("per-axis {axis} ({length} channels)"),
-        )
+        let inner = shape.get(axis + 1..).unwrap_or_default().iter().product::<usize>().max(1);
+        (length, inner, format!("per-axis {axis} ({length} channels)"))
     };
     let zero_points = zero_points.unwrap_or_else(|| vec![0; params_len]);
-    let kind = if scales.is_some() {
-        ValueKind::Dequantized
-    } else {
-        ValueKind::Integer
-    };
-    let params = QuantParams {
-        scales,
-        zero_points,
-        channels,
-        inner,
-    };
-    Ok(Weight {
-        name: name.into(),
-        tensor,
-        kind,
-        quantization: Some(quantization),
-        key: String::new(),
-        params: Some(params),
-    })
+    let kind = if scales.is_some() { ValueKind::Dequantized } else { ValueKind::Integer };
+    let params = QuantParams { scales, zero_points, channels, inner };
+    Ok(Weight { name: name.into(), tensor, kind, quantization: Some(quantization), key: String::new(), params: Some(params) })
 }
 
 impl Weight<'_> {

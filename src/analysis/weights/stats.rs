@@ -134,11 +134,7 @@ impl FirstPass {
 /// numpy's edges: `linspace(min, max, bins + 1)`, i.e. `min + i·step` with the last set to `max`;
 /// a zero-width range is widened by 0.5 on each side first.
 fn edges(min: f64, max: f64, bins: usize) -> Vec<f64> {
-    let (first, last) = if min == max {
-        (min - 0.5, max + 0.5)
-    } else {
-        (min, max)
-    };
+    let (first, last) = if min == max { (min - 0.5, max + 0.5) } else { (min, max) };
     let step = (last - first) / bins as f64;
     let mut edges: Vec<f64> = (0..=bins).map(|i| i as f64 * step + first).collect();
     if let Some(end) = edges.last_mut() {
@@ -161,12 +157,7 @@ impl<'e> Binner<'e> {
         let bins = edges.len().saturating_sub(1).max(1);
         let first = edges.first().copied().unwrap_or(0.0);
         let last = edges.last().copied().unwrap_or(1.0);
-        Binner {
-            edges,
-            first,
-            norm: bins as f64 / (last - first),
-            bins,
-        }
+        Binner { edges, first, norm: bins as f64 / (last - first), bins }
     }
 
     fn bin(&self, v: f64) -> usize {
@@ -227,14 +218,7 @@ mod tests {
         assert!(stats_of(&[f64::INFINITY, f64::NAN], 8).is_none());
         let s = stats_of(&[1.0, 2.0], 0).unwrap();
         assert_eq!(s.histogram.counts, vec![2]);
-        assert_eq!(
-            stats_of(&[1.0, 2.0], usize::MAX)
-                .unwrap()
-                .histogram
-                .counts
-                .len(),
-            MAX_BINS
-        );
+        assert_eq!(stats_of(&[1.0, 2.0], usize::MAX).unwrap().histogram.counts.len(), MAX_BINS);
     }
 
     #[test]
@@ -244,9 +228,7 @@ mod tests {
         let e = &s.histogram.edges;
         let mut expected = vec![0u64; 10];
         for v in [0.0, 0.1, 0.2, 0.3, 0.7, 0.9, 1.0f64] {
-            let i = (0..10)
-                .find(|&i| v >= e[i] && (v < e[i + 1] || i == 9))
-                .unwrap();
+            let i = (0..10).find(|&i| v >= e[i] && (v < e[i + 1] || i == 9)).unwrap();
             expected[i] += 1;
         }
         assert_eq!(s.histogram.counts, expected);

@@ -43,30 +43,12 @@ fn help() -> String {
                 "--inputs FILE.npz",
                 "samples from an .npz whose arrays are named after the model inputs and\nwhose first axis indexes samples (np.savez(\"x.npz\", image=images))",
             ),
-            (
-                "--random",
-                "seeded random samples: floats uniform in [-1, 1), integers in [0, 4)",
-            ),
-            (
-                "--seed N",
-                "seed of the random samples (default 0; sample 0 is what `pare run --random` feeds)",
-            ),
-            (
-                "--samples N",
-                "how many samples: random ones (default 8), or the first N of the .npz",
-            ),
-            (
-                "--dim NAME=SIZE",
-                "size of symbolic dim NAME for random samples (default: sizes the model runs on)",
-            ),
-            (
-                "--shape INPUT=D0,D1,...",
-                "whole shape of random input INPUT (for unnamed dims)",
-            ),
-            (
-                "--json",
-                "print the full report as JSON (every intermediate; SQNR null when exact)",
-            ),
+            ("--random", "seeded random samples: floats uniform in [-1, 1), integers in [0, 4)"),
+            ("--seed N", "seed of the random samples (default 0; sample 0 is what `pare run --random` feeds)"),
+            ("--samples N", "how many samples: random ones (default 8), or the first N of the .npz"),
+            ("--dim NAME=SIZE", "size of symbolic dim NAME for random samples (default: sizes the model runs on)"),
+            ("--shape INPUT=D0,D1,...", "whole shape of random input INPUT (for unnamed dims)"),
+            ("--json", "print the full report as JSON (every intermediate; SQNR null when exact)"),
             (
                 "--all-intermediates",
                 "list every intermediate in execution order (default: the 10 with the lowest SQNR)",
@@ -90,9 +72,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     };
     let samples = parsed.parsed::<usize>("samples", "a positive integer")?;
     if samples == Some(0) {
-        return Err(CliError::Usage(
-            "--samples expects a positive integer, got `0`".into(),
-        ));
+        return Err(CliError::Usage("--samples expects a positive integer, got `0`".into()));
     }
     let random = random_options(&parsed)?;
     let reference = load_model(reference_path)?;
@@ -101,42 +81,25 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         (Some(file), _) => npz_samples(file, &reference, samples)?,
         (None, mut random) => {
             let count = samples.unwrap_or(DEFAULT_RANDOM_SAMPLES);
-            random
-                .check_dims(&declared_inputs(&reference.graph))
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            random.check_dims(&declared_inputs(&reference.graph)).map_err(|e| CliError::Usage(e.to_string()))?;
             // Open dims get sizes the reference runs on (pare::runtime::input_sizes), said on stderr.
-            let (data, sizes) = pare::workflow::random_dataset(&reference, &mut random, count)
-                .map_err(|e| CliError::Failed(e.to_string()))?;
+            let (data, sizes) =
+                pare::workflow::random_dataset(&reference, &mut random, count).map_err(|e| CliError::Failed(e.to_string()))?;
             if sizes.source != pare::runtime::SizeSource::Fixed {
                 eprintln!("pare: input sizes: {}", sizes.summary());
             }
             (data.samples, format!("random inputs, seed {}", random.seed))
         }
     };
-    let options = CompareOptions {
-        intermediates: true,
-        input_source,
-    };
-    let report = compare_models(&reference, &candidate, &inputs, &options)
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let options = CompareOptions { intermediates: true, input_source };
+    let report =
+        compare_models(&reference, &candidate, &inputs, &options).map_err(|e| CliError::Failed(e.to_string()))?;
     if parsed.flag("json") {
         print_json(reference_path, candidate_path, &report)
     } else {
-        let worst_intermediates = if parsed.flag("all-intermediates") {
-            None
-        } else {
-            Some(WORST_SHOWN)
-        };
+        let worst_intermediates = if parsed.flag("all-intermediates") { None } else { Some(WORST_SHOWN) };
         println!("reference  {reference_path}\ncandidate  {candidate_path}");
-        print!(
-            "{}",
-            render_text(
-                &report,
-                &TextOptions {
-                    worst_intermediates
-                }
-            )
-        );
+        print!("{}", render_text(&report, &TextOptions { worst_intermediates }));
         Ok(())
     }
 }
@@ -157,23 +120,16 @@ fn random_options(parsed: &Parsed) -> Result<RandomInputs, CliError> {
         .into_iter()
         .find_map(|(name, given)| given.then_some(name));
         if let Some(option) = random_option {
-            return Err(CliError::Usage(format!(
-                "{option} is for random samples; it cannot go with --inputs"
-            )));
+            return Err(CliError::Usage(format!("{option} is for random samples; it cannot go with --inputs")));
         }
     }
     Ok(random)
 }
 
 /// The samples of an .npz (the first `limit`, if given), cut for the reference's inputs.
-fn npz_samples(
-    file: &str,
-    reference: &Model,
-    limit: Option<usize>,
-) -> Result<(Vec<InputSet>, String), CliError> {
+fn npz_samples(file: &str, reference: &Model, limit: Option<usize>) -> Result<(Vec<InputSet>, String), CliError> {
     let bytes = read_file(Path::new(file))?;
-    let arrays =
-        pare::npz::read_npz(&bytes).map_err(|e| CliError::Failed(format!("`{file}`: {e}")))?;
+    let arrays = pare::npz::read_npz(&bytes).map_err(|e| CliError::Failed(format!("`{file}`: {e}")))?;
     let dataset = Dataset::from_stacked(arrays, &declared_inputs(&reference.graph))
         .map_err(|e| CliError::Failed(format!("`{file}`: {e}")))?;
     let available = dataset.len();
@@ -197,12 +153,8 @@ fn print_json(reference: &str, candidate: &str, report: &CompareReport) -> Resul
         #[serde(flatten)]
         report: &'a CompareReport,
     }
-    let json = serde_json::to_string_pretty(&Output {
-        reference,
-        candidate,
-        report,
-    })
-    .map_err(|e| CliError::Failed(format!("cannot encode the report as JSON: {e}")))?;
+    let json = serde_json::to_string_pretty(&Output { reference, candidate, report })
+        .map_err(|e| CliError::Failed(format!("cannot encode the report as JSON: {e}")))?;
     println!("{json}");
     Ok(())
 }

@@ -22,14 +22,8 @@ fn help() -> String {
          semantics before 13, legacy broadcasting, …) so the outputs stay the same. Prints each\n\
          change; --json prints the report as JSON instead.",
         &[
-            (
-                "-o, --out OUT.onnx",
-                "where to write the converted model (required)",
-            ),
-            (
-                "--opset N",
-                "the target opset (7–22; at least the model's own)",
-            ),
+            ("-o, --out OUT.onnx", "where to write the converted model (required)"),
+            ("--opset N", "the target opset (7–22; at least the model's own)"),
             ("--json", "print the report as JSON"),
             ("-h, --help", "this help"),
         ],
@@ -45,31 +39,18 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let model_path = crate::model_argument("convert", &parsed.positionals)?;
     let out = crate::output_argument(&parsed, "convert")?;
     let Some(opset) = parsed.parsed::<i64>("opset", "an opset number")? else {
-        return Err(CliError::Usage(format!(
-            "`pare convert` needs --opset N ({OLDEST_TARGET}–{NEWEST_TARGET})"
-        )));
+        return Err(CliError::Usage(format!("`pare convert` needs --opset N ({OLDEST_TARGET}–{NEWEST_TARGET})")));
     };
     let mut model = load_model(model_path)?;
     let report = upgrade(&mut model, opset).map_err(|e| CliError::Failed(e.to_string()))?;
     crate::write_file(out, &pare::onnx::encode_model(&model))?;
     if parsed.flag("json") {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| CliError::Failed(e.to_string()))?
-        );
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::Failed(e.to_string()))?);
         return Ok(());
     }
-    println!(
-        "wrote {out}: {}; IR version {} → {}",
-        report.summary(),
-        report.ir_version_from,
-        report.ir_version_to
-    );
+    println!("wrote {out}: {}; IR version {} → {}", report.summary(), report.ir_version_from, report.ir_version_to);
     for change in &report.changes {
-        println!(
-            "  {} ({}, opset {}): {}",
-            change.node, change.op_type, change.at_opset, change.change
-        );
+        println!("  {} ({}, opset {}): {}", change.node, change.op_type, change.at_opset, change.change);
     }
     Ok(())
 }

@@ -25,27 +25,15 @@ fn help() -> String {
          when the model cannot run in pare, from the shapes the file declares, and the report\n\
          says so. FLOPs = 2 × MACs for convolutions and matrix products; see the JSON for every node.",
         &[
-            (
-                "--json",
-                "print the full analysis as JSON (every node, every finding)",
-            ),
-            (
-                "--dim NAME=SIZE",
-                "size of symbolic input dim NAME, e.g. --dim batch=8 (default: sizes the model runs on)",
-            ),
+            ("--json", "print the full analysis as JSON (every node, every finding)"),
+            ("--dim NAME=SIZE", "size of symbolic input dim NAME, e.g. --dim batch=8 (default: sizes the model runs on)"),
             (
                 "--shape INPUT=D0,D1,...",
                 "whole shape of input INPUT, e.g. --shape x=1,3,48,192\n(for unnamed dims, which are searched otherwise)",
             ),
-            (
-                "--seed N",
-                "seed of the random inputs of the shape run (default 0)",
-            ),
+            ("--seed N", "seed of the random inputs of the shape run (default 0)"),
             ("--no-run", "do not run the model: use declared shapes only"),
-            (
-                "--top N",
-                "show the N nodes with the most FLOPs (default 15, 0 = all)",
-            ),
+            ("--top N", "show the N nodes with the most FLOPs (default 15, 0 = all)"),
             ("-h, --help", "this help"),
         ],
     )
@@ -58,25 +46,14 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         return Ok(());
     }
     let model_path = crate::model_argument("inspect", &parsed.positionals)?;
-    let top = parsed
-        .parsed::<usize>("top", "a non-negative integer")?
-        .unwrap_or(15);
-    let mut random = RandomInputs::new(
-        parsed
-            .parsed::<u64>("seed", "a non-negative integer")?
-            .unwrap_or(0),
-    );
+    let top = parsed.parsed::<usize>("top", "a non-negative integer")?.unwrap_or(15);
+    let mut random = RandomInputs::new(parsed.parsed::<u64>("seed", "a non-negative integer")?.unwrap_or(0));
     random.dims.extend(parse_dims(&parsed.values("dim"))?);
     random.shapes.extend(parse_shapes(&parsed.values("shape"))?);
     let model = load_model(model_path)?;
     let specs = pare::runtime::random_inputs::declared_inputs(&model.graph);
-    random
-        .check_dims(&specs)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    let options = AnalysisOptions {
-        random,
-        skip_run: parsed.flag("no-run"),
-    };
+    random.check_dims(&specs).map_err(|e| CliError::Usage(e.to_string()))?;
+    let options = AnalysisOptions { random, skip_run: parsed.flag("no-run") };
     let analysis = analyze_model(&model, &options);
     if parsed.flag("json") {
         let json = serde_json::to_string_pretty(&analysis)

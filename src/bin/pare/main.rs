@@ -5,8 +5,8 @@
 //! line is wrong.
 
 mod args;
-mod compare;
 mod compress;
+mod compare;
 mod convert;
 mod human;
 mod inspect;
@@ -88,25 +88,13 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        let location = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        eprintln!(
-            "pare: internal error (a bug in pare, please report it): {}{location}",
-            one_line(&message)
-        );
+        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("pare: internal error (a bug in pare, please report it): {}{location}", one_line(&message));
     }));
-    let args: Result<Vec<String>, _> = std::env::args_os()
-        .skip(1)
-        .map(|a| a.into_string())
-        .collect();
+    let args: Result<Vec<String>, _> = std::env::args_os().skip(1).map(|a| a.into_string()).collect();
     let outcome = match args {
         Ok(args) => dispatch(&args),
-        Err(bad) => Err(CliError::Usage(format!(
-            "argument `{}` is not valid UTF-8",
-            bad.to_string_lossy()
-        ))),
+        Err(bad) => Err(CliError::Usage(format!("argument `{}` is not valid UTF-8", bad.to_string_lossy()))),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -144,20 +132,18 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
             Some("compare") => compare::main(&["--help".to_string()]),
             Some("sensitivity") => sensitivity::main(&["--help".to_string()]),
             Some("convert") => convert::main(&["--help".to_string()]),
-            Some(other) => Err(CliError::Usage(format!(
-                "no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert"
-            ))),
+            Some(other) => {
+                Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert")))
+            }
         },
         "-V" | "--version" => {
             println!("pare {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
-        other if other.starts_with('-') => Err(CliError::Usage(format!(
-            "unknown option `{other}`; a command comes first (see `pare --help`)"
-        ))),
-        other => Err(CliError::Usage(format!(
-            "no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert (see `pare --help`)"
-        ))),
+        other if other.starts_with('-') => {
+            Err(CliError::Usage(format!("unknown option `{other}`; a command comes first (see `pare --help`)")))
+        }
+        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert (see `pare --help`)"))),
     }
 }
 
@@ -173,13 +159,7 @@ pub fn load_model(path: &str) -> Result<Model, CliError> {
 }
 
 pub fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| {
-        CliError::Failed(format!(
-            "cannot read `{}`: {}",
-            path.display(),
-            io_reason(&e)
-        ))
-    })
+    std::fs::read(path).map_err(|e| CliError::Failed(format!("cannot read `{}`: {}", path.display(), io_reason(&e))))
 }
 
 /// An io::Error without the "(os error 2)" suffix.
@@ -196,22 +176,16 @@ pub fn output_argument<'a>(parsed: &'a args::Parsed, command: &str) -> Result<&'
     match (parsed.value("o"), parsed.value("out")) {
         (Some(_), Some(_)) => Err(CliError::Usage("give the output once: -o or --out".into())),
         (Some(o), None) | (None, Some(o)) => Ok(o),
-        (None, None) => Err(CliError::Usage(format!(
-            "`pare {command}` needs -o OUT.onnx"
-        ))),
+        (None, None) => Err(CliError::Usage(format!("`pare {command}` needs -o OUT.onnx"))),
     }
 }
 
 /// Writes `bytes` to `path` (the whole file or nothing: a temporary file renamed into place).
 pub fn write_file(path: &str, bytes: &[u8]) -> Result<(), CliError> {
     let target = Path::new(path);
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = target.with_file_name(format!(".{name}.pare-{}.tmp", std::process::id()));
-    let fail =
-        |e: std::io::Error| CliError::Failed(format!("cannot write `{path}`: {}", io_reason(&e)));
+    let fail = |e: std::io::Error| CliError::Failed(format!("cannot write `{path}`: {}", io_reason(&e)));
     std::fs::write(&temporary, bytes).map_err(|e| {
         let _ = std::fs::remove_file(&temporary);
         fail(e)
@@ -225,21 +199,14 @@ pub fn write_file(path: &str, bytes: &[u8]) -> Result<(), CliError> {
 /// Refuses to write `path` when it is the same file as one of the command line's arguments
 /// (through a symlink, `..` or a hard link too): the input must survive any command.
 pub fn refuse_input_overwrite(path: &str, argv: &[String]) -> Result<(), CliError> {
-    let Ok(target) = std::fs::metadata(path) else {
-        return Ok(());
-    };
-    for arg in argv
-        .iter()
-        .flat_map(|a| [a.as_str(), a.split_once('=').map_or("", |(_, v)| v)])
-    {
+    let Ok(target) = std::fs::metadata(path) else { return Ok(()) };
+    for arg in argv.iter().flat_map(|a| [a.as_str(), a.split_once('=').map_or("", |(_, v)| v)]) {
         if arg.is_empty() || arg == path {
             continue;
         }
         if let Ok(input) = std::fs::metadata(arg) {
             if same_file(&target, &input) {
-                return Err(CliError::Usage(format!(
-                    "`{path}` is the same file as the input `{arg}`: write elsewhere"
-                )));
+                return Err(CliError::Usage(format!("`{path}` is the same file as the input `{arg}`: write elsewhere")));
             }
         }
     }
@@ -261,9 +228,7 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 pub fn model_argument<'a>(command: &str, positionals: &'a [String]) -> Result<&'a str, CliError> {
     match positionals {
         [model] => Ok(model),
-        [] => Err(CliError::Usage(format!(
-            "`pare {command}` needs a MODEL file (see `pare {command} --help`)"
-        ))),
+        [] => Err(CliError::Usage(format!("`pare {command}` needs a MODEL file (see `pare {command} --help`)"))),
         [_, extra, ..] => Err(CliError::Usage(format!(
             "unexpected argument `{extra}`: `pare {command}` takes one MODEL (see `pare {command} --help`)"
         ))),

@@ -35,20 +35,10 @@ pub fn file_names(outputs: &[&str]) -> Vec<String> {
 fn sanitize(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
         .take(MAX_STEM)
         .collect();
-    if cleaned.is_empty() {
-        "output".to_string()
-    } else {
-        cleaned
-    }
+    if cleaned.is_empty() { "output".to_string() } else { cleaned }
 }
 
 #[cfg(test)]
@@ -59,15 +49,7 @@ mod tests {
     fn names_are_sanitized_and_collisions_numbered() {
         assert_eq!(
             file_names(&["y", "a/b", "a:b", "A_B", "", "ünï", "a_b_1"]),
-            vec![
-                "y.npy",
-                "a_b.npy",
-                "a_b_1.npy",
-                "A_B_2.npy",
-                "output.npy",
-                "_n_.npy",
-                "a_b_1_1.npy"
-            ]
+            vec!["y.npy", "a_b.npy", "a_b_1.npy", "A_B_2.npy", "output.npy", "_n_.npy", "a_b_1_1.npy"]
         );
         assert_eq!(file_names(&[&"x".repeat(300)])[0].len(), 204);
     }

@@ -26,29 +26,13 @@ fn header(out: &mut String, model_path: &str, a: &ModelAnalysis) {
     let opsets: Vec<String> = s
         .opsets
         .iter()
-        .map(|(domain, version)| {
-            format!(
-                "{} {version}",
-                if domain.is_empty() { "ai.onnx" } else { domain }
-            )
-        })
+        .map(|(domain, version)| format!("{} {version}", if domain.is_empty() { "ai.onnx" } else { domain }))
         .collect();
-    let producer = if s.producer.is_empty() {
-        String::new()
-    } else {
-        format!("{}, ", s.producer)
-    };
-    let _ = writeln!(
-        out,
-        "model      {model_path} ({producer}IR {}, opsets {})",
-        s.ir_version,
-        opsets.join(", ")
-    );
+    let producer = if s.producer.is_empty() { String::new() } else { format!("{}, ", s.producer) };
+    let _ = writeln!(out, "model      {model_path} ({producer}IR {}, opsets {})", s.ir_version, opsets.join(", "));
     for input in &s.inputs {
         let used = a.shapes.inputs.iter().find(|u| u.name == input.name);
-        let analysed = used
-            .map(|u| format!("  (analysed as {})", shape(&u.shape)))
-            .unwrap_or_default();
+        let analysed = used.map(|u| format!("  (analysed as {})", shape(&u.shape))).unwrap_or_default();
         let _ = writeln!(out, "input      {}: {}{analysed}", input.name, input.r#type);
     }
     for output in &s.outputs {
@@ -56,12 +40,8 @@ fn header(out: &mut String, model_path: &str, a: &ModelAnalysis) {
     }
     let source = match a.shapes.source {
         ShapeSource::Observed => "observed by running the model once on random inputs".to_string(),
-        ShapeSource::Partial => {
-            "partly observed (the run stopped), the rest declared or inferred".to_string()
-        }
-        ShapeSource::Declared => {
-            "declared in the file or inferred (the model did not run)".to_string()
-        }
+        ShapeSource::Partial => "partly observed (the run stopped), the rest declared or inferred".to_string(),
+        ShapeSource::Declared => "declared in the file or inferred (the model did not run)".to_string(),
     };
     let inferred = match a.shapes.inferred_values {
         0 => String::new(),
@@ -108,12 +88,7 @@ fn totals(out: &mut String, a: &ModelAnalysis) {
         );
     }
     let t = &g.totals;
-    let _ = writeln!(
-        out,
-        "compute    {} FLOPs, {} MACs",
-        count(t.flops),
-        count(t.macs)
-    );
+    let _ = writeln!(out, "compute    {} FLOPs, {} MACs", count(t.flops), count(t.macs));
     let _ = writeln!(
         out,
         "memory     {} accessed: {} activations read, {} weights read, {} written",
@@ -138,25 +113,13 @@ fn totals(out: &mut String, a: &ModelAnalysis) {
         );
     }
     let s = &g.structure;
-    let categories: Vec<String> = s
-        .nodes_by_category
-        .iter()
-        .map(|(c, n)| format!("{c} {n}"))
-        .collect();
+    let categories: Vec<String> = s.nodes_by_category.iter().map(|(c, n)| format!("{c} {n}")).collect();
     let subgraphs = if s.subgraph_count > 0 {
-        format!(
-            " ({} in the main graph, {} subgraphs)",
-            s.main_graph_nodes, s.subgraph_count
-        )
+        format!(" ({} in the main graph, {} subgraphs)", s.main_graph_nodes, s.subgraph_count)
     } else {
         String::new()
     };
-    let _ = writeln!(
-        out,
-        "structure  {} nodes{subgraphs}: {}",
-        s.node_count,
-        categories.join(", ")
-    );
+    let _ = writeln!(out, "structure  {} nodes{subgraphs}: {}", s.node_count, categories.join(", "));
     let _ = writeln!(
         out,
         "           depth {}, widest level {}, average width {:.2}; {} branch points, {} merge points",
@@ -176,42 +139,21 @@ fn ops(out: &mut String, a: &ModelAnalysis) {
         .ops
         .iter()
         .map(|o| {
-            vec![
-                o.op_type.clone(),
-                o.count.to_string(),
-                count(o.flops),
-                percent(o.flops_share),
-                bytes(o.memory_bytes),
-            ]
+            vec![o.op_type.clone(), o.count.to_string(), count(o.flops), percent(o.flops_share), bytes(o.memory_bytes)]
         })
         .collect();
     let _ = writeln!(out, "\nops by FLOPs");
-    out.push_str(&table(
-        &["op", "count", "FLOPs", "share", "memory"],
-        &rows,
-        &[false, true, true, true, true],
-    ));
+    out.push_str(&table(&["op", "count", "FLOPs", "share", "memory"], &rows, &[false, true, true, true, true]));
 }
 
 fn nodes(out: &mut String, a: &ModelAnalysis, top: usize) {
     let mut order: Vec<&NodeReport> = a.analysis.nodes.iter().collect();
-    order.sort_by(|x, y| {
-        y.flops
-            .cmp(&x.flops)
-            .then(y.memory.total_bytes.cmp(&x.memory.total_bytes))
-    });
-    let shown = if top == 0 {
-        order.len()
-    } else {
-        top.min(order.len())
-    };
+    order.sort_by(|x, y| y.flops.cmp(&x.flops).then(y.memory.total_bytes.cmp(&x.memory.total_bytes)));
+    let shown = if top == 0 { order.len() } else { top.min(order.len()) };
     let title = if shown == order.len() {
         format!("\nnodes by FLOPs (all {})", order.len())
     } else {
-        format!(
-            "\nnodes by FLOPs ({shown} of {}; --top N for more, --top 0 for all)",
-            order.len()
-        )
+        format!("\nnodes by FLOPs ({shown} of {}; --top N for more, --top 0 for all)", order.len())
     };
     let _ = writeln!(out, "{title}");
     let rows: Vec<Vec<String>> = order[..shown]
@@ -221,19 +163,9 @@ fn nodes(out: &mut String, a: &ModelAnalysis, top: usize) {
                 Some(Some(dims)) => shape(dims),
                 _ => "?".into(),
             };
-            let flops = if n.flops_counted {
-                count(n.flops)
-            } else {
-                "?".into()
-            };
-            let intensity = n
-                .arithmetic_intensity
-                .map_or(String::new(), |i| format!("{i:.1}"));
-            let name = if n.graph.is_empty() {
-                n.name.clone()
-            } else {
-                format!("{}/{}", n.graph, n.name)
-            };
+            let flops = if n.flops_counted { count(n.flops) } else { "?".into() };
+            let intensity = n.arithmetic_intensity.map_or(String::new(), |i| format!("{i:.1}"));
+            let name = if n.graph.is_empty() { n.name.clone() } else { format!("{}/{}", n.graph, n.name) };
             vec![
                 name,
                 n.op_type.clone(),
@@ -247,9 +179,7 @@ fn nodes(out: &mut String, a: &ModelAnalysis, top: usize) {
         })
         .collect();
     out.push_str(&table(
-        &[
-            "node", "op", "output", "FLOPs", "params", "memory", "FLOP/B", "lint",
-        ],
+        &["node", "op", "output", "FLOPs", "params", "memory", "FLOP/B", "lint"],
         &rows,
         &[false, false, false, true, true, true, true, false],
     ));
@@ -262,43 +192,18 @@ fn weights(out: &mut String, a: &ModelAnalysis, top: usize) {
     if layers.is_empty() {
         return;
     }
-    let shown = if top == 0 {
-        layers.len()
-    } else {
-        top.min(layers.len())
-    };
-    let more = if shown == layers.len() {
-        String::new()
-    } else {
-        format!(", {shown} of {}; --top N for more", layers.len())
-    };
+    let shown = if top == 0 { layers.len() } else { top.min(layers.len()) };
+    let more = if shown == layers.len() { String::new() } else { format!(", {shown} of {}; --top N for more", layers.len()) };
     let _ = writeln!(out, "\nweights per layer (histograms in --json{more})");
-    let levels = |n: u32| {
-        if n as usize >= LEVELS_CAP {
-            format!(">{}", LEVELS_CAP - 1)
-        } else {
-            n.to_string()
-        }
-    };
+    let levels = |n: u32| if n as usize >= LEVELS_CAP { format!(">{}", LEVELS_CAP - 1) } else { n.to_string() };
     let rows: Vec<Vec<String>> = layers[..shown]
         .iter()
         .map(|l| {
-            let name = if l.graph.is_empty() {
-                l.name.clone()
-            } else {
-                format!("{}/{}", l.graph, l.name)
-            };
+            let name = if l.graph.is_empty() { l.name.clone() } else { format!("{}/{}", l.graph, l.name) };
             let Some(s) = &l.stats else {
-                return vec![
-                    name,
-                    l.op_type.clone(),
-                    l.dtype.clone(),
-                    l.error.clone().unwrap_or_default(),
-                ];
+                return vec![name, l.op_type.clone(), l.dtype.clone(), l.error.clone().unwrap_or_default()];
             };
-            let stored = l.stored_levels.map_or(String::new(), |n| {
-                format!(" ({} {} levels)", levels(n), l.dtype)
-            });
+            let stored = l.stored_levels.map_or(String::new(), |n| format!(" ({} {} levels)", levels(n), l.dtype));
             vec![
                 name,
                 l.op_type.clone(),
@@ -312,16 +217,7 @@ fn weights(out: &mut String, a: &ModelAnalysis, top: usize) {
         })
         .collect();
     out.push_str(&table(
-        &[
-            "layer",
-            "op",
-            "dtype",
-            "min",
-            "max",
-            "std",
-            "zeros",
-            "distinct values",
-        ],
+        &["layer", "op", "dtype", "min", "max", "std", "zeros", "distinct values"],
         &rows,
         &[false, false, false, true, true, true, true, false],
     ));
@@ -331,20 +227,12 @@ fn lint(out: &mut String, a: &ModelAnalysis) {
     let report = &a.analysis.lint;
     let _ = writeln!(out, "\nlint");
     for rule in &report.rules {
-        let findings: Vec<&LintFinding> = report
-            .findings
-            .iter()
-            .filter(|f| f.rule == rule.id)
-            .collect();
-        let severity = findings
-            .iter()
-            .map(|f| f.severity)
-            .max()
-            .map_or("note", |s| match s {
-                pare::analysis::Severity::Note => "note",
-                pare::analysis::Severity::Info => "info",
-                pare::analysis::Severity::Warning => "warning",
-            });
+        let findings: Vec<&LintFinding> = report.findings.iter().filter(|f| f.rule == rule.id).collect();
+        let severity = findings.iter().map(|f| f.severity).max().map_or("note", |s| match s {
+            pare::analysis::Severity::Note => "note",
+            pare::analysis::Severity::Info => "info",
+            pare::analysis::Severity::Warning => "warning",
+        });
         let counted = if findings.iter().all(|f| f.nodes.is_empty()) {
             String::new()
         } else {
@@ -359,11 +247,7 @@ fn lint(out: &mut String, a: &ModelAnalysis) {
             }
         }
         if findings.len() > FINDINGS_PER_RULE {
-            let _ = writeln!(
-                out,
-                "      … and {} more (--json lists all)",
-                findings.len() - FINDINGS_PER_RULE
-            );
+            let _ = writeln!(out, "      … and {} more (--json lists all)", findings.len() - FINDINGS_PER_RULE);
         }
         let _ = writeln!(out, "      why: {}", rule.reason);
     }
@@ -371,11 +255,7 @@ fn lint(out: &mut String, a: &ModelAnalysis) {
 
 /// `1 tensor`, `3 tensors`.
 fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 /// Columns padded to their widest cell; `right[i]` right-aligns column i.
@@ -392,11 +272,7 @@ fn table(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
             .enumerate()
             .map(|(i, cell)| {
                 let pad = " ".repeat(widths[i] - cell.chars().count());
-                if right.get(i).copied().unwrap_or(false) {
-                    format!("{pad}{cell}")
-                } else {
-                    format!("{cell}{pad}")
-                }
+                if right.get(i).copied().unwrap_or(false) { format!("{pad}{cell}") } else { format!("{cell}{pad}") }
             })
             .collect();
         format!("  {}\n", parts.join("  ").trim_end())

@@ -8,9 +8,7 @@ use pare::ir::Tensor;
 use pare::runtime::{RandomInputs, Session, SessionOptions, SizeSource, resolve_sizes};
 
 use crate::args::{self, OptionSpec};
-use crate::{
-    CliError, command_help, human, load_model, output_files, parse_dims, parse_shapes, read_file,
-};
+use crate::{CliError, command_help, human, load_model, output_files, parse_dims, parse_shapes, read_file};
 
 const OPTIONS: &[OptionSpec] = &[
     OptionSpec::repeated("input", "NAME=FILE.npy"),
@@ -44,26 +42,14 @@ fn help() -> String {
                 "make seeded random data for every input not given with --input:\nfloats uniform in [-1, 1), integers in [0, 4), bools 50/50",
             ),
             ("--seed N", "seed of the random inputs (default 0)"),
-            (
-                "--dim NAME=SIZE",
-                "size of symbolic dim NAME for random inputs (default: sizes the model runs on)",
-            ),
+            ("--dim NAME=SIZE", "size of symbolic dim NAME for random inputs (default: sizes the model runs on)"),
             (
                 "--shape INPUT=D0,D1,...",
                 "whole shape of random input INPUT, e.g. --shape x=1,3,48,192\n(for unnamed dims, which are searched otherwise)",
             ),
-            (
-                "--out DIR",
-                "write each output as DIR/<name>.npy (DIR is created if needed)",
-            ),
-            (
-                "--repeat N",
-                "run N times and report min/median/mean time (outputs of the last run)",
-            ),
-            (
-                "--float-qdq",
-                "run QuantizeLinear/DequantizeLinear and the layers between them in float,\nas written (no integer execution)",
-            ),
+            ("--out DIR", "write each output as DIR/<name>.npy (DIR is created if needed)"),
+            ("--repeat N", "run N times and report min/median/mean time (outputs of the last run)"),
+            ("--float-qdq", "run QuantizeLinear/DequantizeLinear and the layers between them in float,\nas written (no integer execution)"),
             ("-h, --help", "this help"),
         ],
     )
@@ -88,33 +74,22 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         } else {
             "--dim"
         };
-        return Err(CliError::Usage(format!(
-            "{option} applies to random inputs: add --random"
-        )));
+        return Err(CliError::Usage(format!("{option} applies to random inputs: add --random")));
     }
-    let repeat = parsed
-        .parsed::<usize>("repeat", "a positive integer")?
-        .unwrap_or(1);
+    let repeat = parsed.parsed::<usize>("repeat", "a positive integer")?.unwrap_or(1);
     if repeat == 0 {
-        return Err(CliError::Usage(
-            "--repeat expects a positive integer, got `0`".into(),
-        ));
+        return Err(CliError::Usage("--repeat expects a positive integer, got `0`".into()));
     }
 
     let started = Instant::now();
     let model = load_model(model_path)?;
     let loaded = started.elapsed();
     let started = Instant::now();
-    let options = SessionOptions {
-        integer: !parsed.flag("float-qdq"),
-    };
+    let options = SessionOptions { integer: !parsed.flag("float-qdq") };
     let session = Session::with_options(&model, options).map_err(pare::Error::from)?;
     let prepared = started.elapsed();
     if !session.integer_layers().is_empty() {
-        eprintln!(
-            "pare: {} layers run on integer kernels",
-            session.integer_layers().len()
-        );
+        eprintln!("pare: {} layers run on integer kernels", session.integer_layers().len());
     }
 
     let mut inputs = read_inputs(&parsed.values("input"), &session)?;
@@ -122,14 +97,9 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         let mut generator = RandomInputs::new(seed.unwrap_or(0));
         generator.dims.extend(dims);
         generator.shapes.extend(shapes);
-        generator
-            .check_dims(session.inputs())
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+        generator.check_dims(session.inputs()).map_err(|e| CliError::Usage(e.to_string()))?;
         // Open dims get sizes the model runs on (pare::runtime::input_sizes); given inputs fix theirs.
-        let given: Vec<(String, Vec<usize>)> = inputs
-            .iter()
-            .map(|(n, t)| (n.clone(), t.shape().to_vec()))
-            .collect();
+        let given: Vec<(String, Vec<usize>)> = inputs.iter().map(|(n, t)| (n.clone(), t.shape().to_vec())).collect();
         let sizes = resolve_sizes(&session, &mut generator, &given, &model.metadata_props);
         if let Some(failure) = sizes.failure {
             return Err(CliError::Failed(failure));
@@ -137,14 +107,9 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         if sizes.source != SizeSource::Fixed {
             eprintln!("pare: input sizes: {}", sizes.summary());
         }
-        inputs = generator
-            .complete(session.inputs(), inputs)
-            .map_err(pare::Error::from)?;
+        inputs = generator.complete(session.inputs(), inputs).map_err(pare::Error::from)?;
     }
-    if let Some(missing) = session
-        .required_inputs()
-        .find(|spec| !inputs.iter().any(|(n, _)| n == &spec.name))
-    {
+    if let Some(missing) = session.required_inputs().find(|spec| !inputs.iter().any(|(n, _)| n == &spec.name)) {
         return Err(CliError::Failed(format!(
             "input `{}` is missing; the model expects {} (give it with --input {}=FILE.npy, or use --random)",
             missing.name,
@@ -156,11 +121,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let mut times: Vec<Duration> = Vec::with_capacity(repeat);
     let mut outputs = Vec::new();
     for run in 0..repeat {
-        let feed = if run + 1 == repeat {
-            std::mem::take(&mut inputs)
-        } else {
-            inputs.clone()
-        };
+        let feed = if run + 1 == repeat { std::mem::take(&mut inputs) } else { inputs.clone() };
         let started = Instant::now();
         outputs = session.run(feed).map_err(pare::Error::from)?;
         times.push(started.elapsed());
@@ -193,8 +154,8 @@ fn read_inputs(values: &[&str], session: &Session) -> Result<Vec<(String, Tensor
             return Err(CliError::Usage(format!("input `{name}` is given twice")));
         }
         let bytes = read_file(Path::new(file))?;
-        let tensor = pare::npy::read_npy(&bytes)
-            .map_err(|e| CliError::Failed(format!("input `{name}`: `{file}`: {e}")))?;
+        let tensor =
+            pare::npy::read_npy(&bytes).map_err(|e| CliError::Failed(format!("input `{name}`: `{file}`: {e}")))?;
         inputs.push((name.to_string(), tensor));
     }
     Ok(inputs)
@@ -211,50 +172,25 @@ fn input_argument<'a>(text: &'a str, session: &'a Session) -> Result<(&'a str, &
     if let ([only], false) = (required.as_slice(), text.contains('=')) {
         return Ok((only, text));
     }
-    let list: Vec<String> = session
-        .inputs()
-        .iter()
-        .map(|i| format!("`{}`", i.name))
-        .collect();
+    let list: Vec<String> = session.inputs().iter().map(|i| format!("`{}`", i.name)).collect();
     let name = text.split_once('=').map_or(text, |(n, _)| n);
     Err(CliError::Usage(format!(
         "--input `{text}`: the model has no input `{name}`; its inputs are {} (use --input NAME=FILE.npy)",
-        if list.is_empty() {
-            "none".to_string()
-        } else {
-            list.join(", ")
-        }
+        if list.is_empty() { "none".to_string() } else { list.join(", ") }
     )))
 }
 
-fn write_outputs(
-    dir: &Path,
-    outputs: &[(String, Tensor)],
-    files: &[String],
-) -> Result<(), CliError> {
+fn write_outputs(dir: &Path, outputs: &[(String, Tensor)], files: &[String]) -> Result<(), CliError> {
     let mut encoded = Vec::with_capacity(outputs.len());
     for (name, tensor) in outputs {
-        encoded.push(
-            pare::npy::write_npy(tensor)
-                .map_err(|e| CliError::Failed(format!("output `{name}`: {e}")))?,
-        );
+        encoded.push(pare::npy::write_npy(tensor).map_err(|e| CliError::Failed(format!("output `{name}`: {e}")))?);
     }
-    std::fs::create_dir_all(dir).map_err(|e| {
-        CliError::Failed(format!(
-            "cannot create `{}`: {}",
-            dir.display(),
-            crate::io_reason(&e)
-        ))
-    })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::Failed(format!("cannot create `{}`: {}", dir.display(), crate::io_reason(&e))))?;
     for (bytes, file) in encoded.iter().zip(files) {
         let path = dir.join(file);
-        std::fs::write(&path, bytes).map_err(|e| {
-            CliError::Failed(format!(
-                "cannot write `{}`: {}",
-                path.display(),
-                crate::io_reason(&e)
-            ))
-        })?;
+        std::fs::write(&path, bytes)
+            .map_err(|e| CliError::Failed(format!("cannot write `{}`: {}", path.display(), crate::io_reason(&e))))?;
     }
     Ok(())
 }
@@ -262,32 +198,17 @@ fn write_outputs(
 /// `float32 [1, 16]  min -0.5  max 0.75  mean 0.125` (NaNs counted apart).
 fn describe(tensor: &Tensor) -> String {
     let head = format!("{} {}", tensor.type_name(), human::shape(&tensor.shape()));
-    let Ok(values) = tensor.to_f64_vec() else {
-        return head;
-    };
+    let Ok(values) = tensor.to_f64_vec() else { return head };
     let finite: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     if finite.is_empty() {
-        return if values.is_empty() {
-            format!("{head}  (empty)")
-        } else {
-            format!("{head}  all NaN")
-        };
+        return if values.is_empty() { format!("{head}  (empty)") } else { format!("{head}  all NaN") };
     }
     let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
     let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mean = finite.iter().sum::<f64>() / finite.len() as f64;
     let nans = values.len() - finite.len();
-    let nan_note = if nans > 0 {
-        format!("  ({nans} NaN)")
-    } else {
-        String::new()
-    };
-    format!(
-        "{head}  min {}  max {}  mean {}{nan_note}",
-        number(min),
-        number(max),
-        number(mean)
-    )
+    let nan_note = if nans > 0 { format!("  ({nans} NaN)") } else { String::new() };
+    format!("{head}  min {}  max {}  mean {}{nan_note}", number(min), number(max), number(mean))
 }
 
 /// Six significant digits, without trailing zeros.
@@ -301,19 +222,11 @@ fn number(v: f64) -> String {
     }
     let decimals = (5 - magnitude.log10().floor() as i32).max(0) as usize;
     let text = format!("{v:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
 }
 
 fn timing(times: &[Duration], loaded: Duration, prepared: Duration) -> String {
-    let setup = format!(
-        "(load {}, prepare {})",
-        human::duration(loaded),
-        human::duration(prepared)
-    );
+    let setup = format!("(load {}, prepare {})", human::duration(loaded), human::duration(prepared));
     if let [single] = times {
         return format!("ran in {} {setup}", human::duration(*single));
     }
@@ -346,10 +259,7 @@ mod tests {
     #[test]
     fn describe_summarises_values() {
         let t = Tensor::from_vec(&[2, 2], vec![-0.5f32, 0.75, f32::NAN, 0.25]).unwrap();
-        assert_eq!(
-            describe(&t),
-            "float32 [2, 2]  min -0.5  max 0.75  mean 0.166667  (1 NaN)"
-        );
+        assert_eq!(describe(&t), "float32 [2, 2]  min -0.5  max 0.75  mean 0.166667  (1 NaN)");
         let b = Tensor::from_vec(&[2], vec![true, false]).unwrap();
         assert_eq!(describe(&b), "bool [2]  min 0  max 1  mean 0.5");
     }

@@ -30,27 +30,12 @@ fn help() -> String {
          against the original on the samples: cosine similarity, max |difference| and, for\n\
          classifiers, top-1 agreement. Layers that barely move can take higher ratios.",
         &[
-            (
-                "--method METHOD",
-                "unstructured (default), vector or kernel",
-            ),
-            (
-                "--ratios R1,R2,...",
-                "ratios in [0, 1) (default 0.25,0.5,0.75,0.9)",
-            ),
-            (
-                "--calib FILE.npz",
-                "samples: keys are input names, the first axis indexes samples",
-            ),
-            (
-                "--calib-random N",
-                "N seeded random samples (default: 16; real data is better)",
-            ),
+            ("--method METHOD", "unstructured (default), vector or kernel"),
+            ("--ratios R1,R2,...", "ratios in [0, 1) (default 0.25,0.5,0.75,0.9)"),
+            ("--calib FILE.npz", "samples: keys are input names, the first axis indexes samples"),
+            ("--calib-random N", "N seeded random samples (default: 16; real data is better)"),
             ("--seed N", "first seed of random samples (default 0)"),
-            (
-                "--dim NAME=SIZE",
-                "size of a symbolic dim for random samples (default: sizes the model runs on)",
-            ),
+            ("--dim NAME=SIZE", "size of a symbolic dim for random samples (default: sizes the model runs on)"),
             ("--shape INPUT=D0,D1,...", "whole shape of a random input"),
             ("--json", "print the report as JSON"),
             ("-h, --help", "this help"),
@@ -69,11 +54,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         "unstructured" => Method::Unstructured,
         "vector" => Method::Vector,
         "kernel" => Method::Kernel,
-        other => {
-            return Err(CliError::Usage(format!(
-                "--method `{other}`: expected unstructured, vector or kernel"
-            )));
-        }
+        other => return Err(CliError::Usage(format!("--method `{other}`: expected unstructured, vector or kernel"))),
     };
     let ratios: Vec<f64> = match parsed.value("ratios") {
         None => DEFAULT_RATIOS.to_vec(),
@@ -84,60 +65,37 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
                     .parse::<f64>()
                     .ok()
                     .filter(|v| (0.0..1.0).contains(v))
-                    .ok_or_else(|| {
-                        CliError::Usage(format!(
-                            "--ratios `{text}`: `{r}` is not a ratio in [0, 1)"
-                        ))
-                    })
+                    .ok_or_else(|| CliError::Usage(format!("--ratios `{text}`: `{r}` is not a ratio in [0, 1)")))
             })
             .collect::<Result<_, _>>()?,
     };
     let model = load_model(model_path)?;
-    let seed = parsed
-        .parsed::<u64>("seed", "a non-negative integer")?
-        .unwrap_or(0);
+    let seed = parsed.parsed::<u64>("seed", "a non-negative integer")?.unwrap_or(0);
     let mut random = RandomInputs::new(seed);
     random.dims.extend(parse_dims(&parsed.values("dim"))?);
     random.shapes.extend(parse_shapes(&parsed.values("shape"))?);
     let count = parsed.parsed::<usize>("calib-random", "a number of samples")?;
     let (samples, source) = match (parsed.value("calib"), count) {
-        (Some(_), Some(_)) => {
-            return Err(CliError::Usage(
-                "give --calib or --calib-random, not both".into(),
-            ));
-        }
+        (Some(_), Some(_)) => return Err(CliError::Usage("give --calib or --calib-random, not both".into())),
         (Some(path), None) => {
             let bytes = crate::read_file(std::path::Path::new(path))?;
-            let arrays = pare::npz::read_npz(&bytes)
-                .map_err(|e| CliError::Failed(format!("`{path}`: {e}")))?;
+            let arrays = pare::npz::read_npz(&bytes).map_err(|e| CliError::Failed(format!("`{path}`: {e}")))?;
             let data = Dataset::from_stacked(arrays, &declared_inputs(&model.graph))
                 .map_err(|e| CliError::Failed(format!("`{path}`: {e}")))?;
             let source = format!("{} samples from {path}", data.len());
             (data.samples, source)
         }
-        (None, Some(0)) => {
-            return Err(CliError::Usage(
-                "--calib-random needs at least 1 sample".into(),
-            ));
-        }
+        (None, Some(0)) => return Err(CliError::Usage("--calib-random needs at least 1 sample".into())),
         (None, n) => {
             let n = n.unwrap_or(DEFAULT_SAMPLES);
-            let (data, sizes) = pare::workflow::random_dataset(&model, &mut random, n)
-                .map_err(|e| CliError::Failed(e.to_string()))?;
-            (
-                data.samples,
-                format!("{n} random samples, seed {seed}, {}", sizes.summary()),
-            )
+            let (data, sizes) = pare::workflow::random_dataset(&model, &mut random, n).map_err(|e| CliError::Failed(e.to_string()))?;
+            (data.samples, format!("{n} random samples, seed {seed}, {}", sizes.summary()))
         }
     };
-    let report = scan(&model, method, &ratios, &samples, &mut |_, _| {})
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let report = scan(&model, method, &ratios, &samples, &mut |_, _| {}).map_err(|e| CliError::Failed(e.to_string()))?;
     if parsed.flag("json") {
         let json = serde_json::json!({ "model": model_path, "inputs": source, "report": report });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).map_err(|e| CliError::Failed(e.to_string()))?
-        );
+        println!("{}", serde_json::to_string_pretty(&json).map_err(|e| CliError::Failed(e.to_string()))?);
     } else {
         print_table(&report, &source);
     }
@@ -149,16 +107,9 @@ fn print_table(report: &SensitivityReport, source: &str) {
         "sensitivity of output `{}` to {} pruning of one layer at a time ({source})",
         report.output, report.method
     );
-    let header: Vec<String> = report
-        .ratios
-        .iter()
-        .map(|r| format!("{:>17}", format!("{:.0}%", r * 100.0)))
-        .collect();
+    let header: Vec<String> = report.ratios.iter().map(|r| format!("{:>17}", format!("{:.0}%", r * 100.0))).collect();
     println!("{:24} {:>10} {}", "layer", "params", header.join(""));
-    let has_top1 = report
-        .layers
-        .iter()
-        .any(|l| l.points.iter().any(|p| p.top1_agreement.is_some()));
+    let has_top1 = report.layers.iter().any(|l| l.points.iter().any(|p| p.top1_agreement.is_some()));
     for layer in &report.layers {
         let cells: Vec<String> = layer
             .points
@@ -174,10 +125,7 @@ fn print_table(report: &SensitivityReport, source: &str) {
             .collect();
         println!("{:24} {:>10} {}", layer.name, layer.params, cells.join(""));
     }
-    println!(
-        "cells: cosine similarity of the output{}",
-        if has_top1 { " and top-1 agreement" } else { "" }
-    );
+    println!("cells: cosine similarity of the output{}", if has_top1 { " and top-1 agreement" } else { "" });
     for (name, reason) in &report.skipped {
         println!("  not scanned: {name}: {reason}");
     }

@@ -31,9 +31,7 @@ const BINARIZABLE: [&str; 3] = ["Conv", "Gemm", "MatMul"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum BinarizeError {
-    #[error(
-        "binarization writes a per-channel DequantizeLinear, which needs opset 13 or later of the default domain; the model imports opset {0}"
-    )]
+    #[error("binarization writes a per-channel DequantizeLinear, which needs opset 13 or later of the default domain; the model imports opset {0}")]
     Opset(i64),
     #[error("nothing to binarize: {0}")]
     NothingToBinarize(String),
@@ -45,9 +43,7 @@ impl BinarizeError {
     pub fn kind(&self) -> crate::error::ErrorKind {
         use crate::error::ErrorKind;
         match self {
-            BinarizeError::Opset(_) | BinarizeError::NothingToBinarize(_) => {
-                ErrorKind::CannotCompress
-            }
+            BinarizeError::Opset(_) | BinarizeError::NothingToBinarize(_) => ErrorKind::CannotCompress,
             BinarizeError::Selection(_) => ErrorKind::InvalidRecipe,
         }
     }
@@ -62,21 +58,12 @@ struct Candidate {
     op_type: String,
 }
 
-pub fn apply(
-    model: &mut Model,
-    spec: &BinarizeSpec,
-    ctx: &mut PassContext,
-) -> Result<BinarizeReport, BinarizeError> {
+pub fn apply(model: &mut Model, spec: &BinarizeSpec, ctx: &mut PassContext) -> Result<BinarizeReport, BinarizeError> {
     let opset = model.opset_version("").unwrap_or(0);
     if opset < 13 {
         return Err(BinarizeError::Opset(opset));
     }
-    let mut report = BinarizeReport {
-        activations: spec.activations,
-        layers: Vec::new(),
-        skipped: Vec::new(),
-        notes: Vec::new(),
-    };
+    let mut report = BinarizeReport { activations: spec.activations, layers: Vec::new(), skipped: Vec::new(), notes: Vec::new() };
     let mut names = Names::of_model(model);
     let graph = &mut model.graph;
     let candidates = candidates(graph, &mut report.skipped);
@@ -86,17 +73,13 @@ pub fn apply(
     let mut originals = HashSet::new();
     let mut binary_inputs: HashMap<String, String> = HashMap::new();
     let mut inserted_before: HashMap<usize, Vec<Node>> = HashMap::new();
-    let constants = spec
-        .activations
-        .then(|| SignConstants::add(graph, &mut names));
+    let constants = spec.activations.then(|| SignConstants::add(graph, &mut names));
     for (done, &c) in chosen.iter().enumerate() {
         ctx.progress("binarize", done, chosen.len());
         let candidate = &candidates[c];
         let node_index = candidate.layer.node;
         let weight_name = graph.nodes[node_index].inputs[candidate.layer.weight_input].clone();
-        let Some((_, Tensor::F32(w))) = super::weights::find_weight(graph, &weight_name) else {
-            continue;
-        };
+        let Some((_, Tensor::F32(w))) = super::weights::find_weight(graph, &weight_name) else { continue };
         let w = w.clone();
         let binary = match weights::binarize(&w, candidate.axis) {
             Ok(b) => b,
@@ -111,14 +94,7 @@ pub fn apply(
             zero_points: vec![0; binary.alphas.len()],
             axis: Some(candidate.axis),
         };
-        let dq = add_dequantized_constant(
-            graph,
-            &mut names,
-            &mut prefix,
-            &weight_name,
-            Tensor::I8(binary.signs),
-            &params,
-        );
+        let dq = add_dequantized_constant(graph, &mut names, &mut prefix, &weight_name, Tensor::I8(binary.signs), &params);
         graph.nodes[node_index].inputs[candidate.layer.weight_input] = dq;
         originals.insert(weight_name.clone());
         let binary_input = match &constants {
@@ -159,10 +135,7 @@ pub fn apply(
     }
     if report.layers.is_empty() {
         let why = match report.skipped.first() {
-            Some(s) => format!(
-                "no layer was binarized (first reason: {} `{}`: {})",
-                s.op_type, s.node, s.reason
-            ),
+            Some(s) => format!("no layer was binarized (first reason: {} `{}`: {})", s.op_type, s.node, s.reason),
             None => "the model has no Conv, Gemm or MatMul with a constant float32 weight".into(),
         };
         return Err(BinarizeError::NothingToBinarize(why));
@@ -170,9 +143,7 @@ pub fn apply(
     if !inserted_before.is_empty() {
         let nodes = std::mem::take(&mut graph.nodes);
         for (i, node) in nodes.into_iter().enumerate() {
-            graph
-                .nodes
-                .extend(inserted_before.remove(&i).unwrap_or_default());
+            graph.nodes.extend(inserted_before.remove(&i).unwrap_or_default());
             graph.nodes.push(node);
         }
     }
@@ -197,28 +168,13 @@ pub fn apply(
 /// True when `value` is a Relu output, possibly through ops that keep it non-negative
 /// (pooling, reshaping): binarizing it gives +1 everywhere.
 fn never_negative(graph: &Graph, value: &str) -> bool {
-    const KEEPS_SIGN: [&str; 6] = [
-        "MaxPool",
-        "AveragePool",
-        "Flatten",
-        "Reshape",
-        "Transpose",
-        "GlobalAveragePool",
-    ];
+    const KEEPS_SIGN: [&str; 6] = ["MaxPool", "AveragePool", "Flatten", "Reshape", "Transpose", "GlobalAveragePool"];
     let mut current = value.to_string();
     for _ in 0..8 {
-        let Some(node) = graph
-            .nodes
-            .iter()
-            .find(|n| n.outputs.iter().any(|o| *o == current))
-        else {
-            return false;
-        };
+        let Some(node) = graph.nodes.iter().find(|n| n.outputs.iter().any(|o| *o == current)) else { return false };
         match node.op_type.as_str() {
             "Relu" => return true,
-            op if KEEPS_SIGN.contains(&op) => {
-                current = node.inputs.first().cloned().unwrap_or_default()
-            }
+            op if KEEPS_SIGN.contains(&op) => current = node.inputs.first().cloned().unwrap_or_default(),
             _ => return false,
         }
     }
@@ -229,12 +185,7 @@ fn never_negative(graph: &Graph, value: &str) -> bool {
 fn candidates(graph: &Graph, skipped_out: &mut Vec<Skipped>) -> Vec<Candidate> {
     let mut found = Vec::new();
     for (index, node) in graph.nodes.iter().enumerate() {
-        let skip = |reason: String| Skipped {
-            node: node.label(),
-            op_type: node.op_type.clone(),
-            graph: String::new(),
-            reason,
-        };
+        let skip = |reason: String| Skipped { node: node.label(), op_type: node.op_type.clone(), graph: String::new(), reason };
         if node.op_type == "ConvTranspose" && node.domain.is_empty() {
             skipped_out.push(skip("ConvTranspose is not binarized".into()));
             continue;
@@ -247,9 +198,7 @@ fn candidates(graph: &Graph, skipped_out: &mut Vec<Skipped>) -> Vec<Candidate> {
                 let weight = &node.inputs[layer.weight_input];
                 let reads = graph.consumers(weight).len() + usize::from(graph.is_output(weight));
                 match layer.channel_axis {
-                    _ if reads != 1 => skipped_out.push(skip(format!(
-                        "weight `{weight}` is shared with other nodes"
-                    ))),
+                    _ if reads != 1 => skipped_out.push(skip(format!("weight `{weight}` is shared with other nodes"))),
                     Some(axis) => found.push(Candidate {
                         axis,
                         name: node.name.clone(),
@@ -257,9 +206,7 @@ fn candidates(graph: &Graph, skipped_out: &mut Vec<Skipped>) -> Vec<Candidate> {
                         op_type: node.op_type.clone(),
                         layer,
                     }),
-                    None => skipped_out.push(skip(
-                        "the weight has no single output-channel axis (a batched MatMul)".into(),
-                    )),
+                    None => skipped_out.push(skip("the weight has no single output-channel axis (a batched MatMul)".into())),
                 }
             }
             Ok(None) => {}
@@ -270,21 +217,12 @@ fn candidates(graph: &Graph, skipped_out: &mut Vec<Skipped>) -> Vec<Candidate> {
 }
 
 /// Applies `include`, `exclude` and `keep_first_last`; returns indices into `candidates`.
-fn select(
-    candidates: &[Candidate],
-    spec: &BinarizeSpec,
-    skipped_out: &mut Vec<Skipped>,
-) -> Result<Vec<usize>, BinarizeError> {
-    let matches =
-        |entry: &str, c: &Candidate| entry == c.name || entry == c.label || entry == c.op_type;
+fn select(candidates: &[Candidate], spec: &BinarizeSpec, skipped_out: &mut Vec<Skipped>) -> Result<Vec<usize>, BinarizeError> {
+    let matches = |entry: &str, c: &Candidate| entry == c.name || entry == c.label || entry == c.op_type;
     if let Some(include) = &spec.include {
         for entry in include {
             if !candidates.iter().any(|c| matches(entry, c)) {
-                let known: Vec<&str> = candidates
-                    .iter()
-                    .map(|c| c.label.as_str())
-                    .take(12)
-                    .collect();
+                let known: Vec<&str> = candidates.iter().map(|c| c.label.as_str()).take(12).collect();
                 return Err(BinarizeError::Selection(format!(
                     "`include` names `{entry}`, which is neither a binarizable layer nor the op type of one (binarizable layers: {})",
                     known.join(", ")
@@ -292,27 +230,16 @@ fn select(
             }
         }
     }
-    let named = |c: &Candidate| {
-        spec.include
-            .as_ref()
-            .is_some_and(|inc| inc.iter().any(|e| *e == c.name || *e == c.label))
-    };
+    let named = |c: &Candidate| spec.include.as_ref().is_some_and(|inc| inc.iter().any(|e| *e == c.name || *e == c.label));
     let last = candidates.len().saturating_sub(1);
     let mut chosen = Vec::new();
     for (i, c) in candidates.iter().enumerate() {
         let reason = if spec.exclude.iter().any(|e| matches(e, c)) {
             Some("excluded by `exclude`".to_string())
-        } else if spec
-            .include
-            .as_ref()
-            .is_some_and(|inc| !inc.iter().any(|e| matches(e, c)))
-        {
+        } else if spec.include.as_ref().is_some_and(|inc| !inc.iter().any(|e| matches(e, c))) {
             Some("not in `include`".to_string())
         } else if spec.keep_first_last && (i == 0 || i == last) && !named(c) {
-            Some(format!(
-                "{} layer, kept in float by `keep_first_last`",
-                if i == 0 { "first" } else { "last" }
-            ))
+            Some(format!("{} layer, kept in float by `keep_first_last`", if i == 0 { "first" } else { "last" }))
         } else {
             None
         };
@@ -325,12 +252,7 @@ fn select(
 }
 
 fn skipped(c: &Candidate, reason: String) -> Skipped {
-    Skipped {
-        node: c.label.clone(),
-        op_type: c.op_type.clone(),
-        graph: String::new(),
-        reason,
-    }
+    Skipped { node: c.label.clone(), op_type: c.op_type.clone(), graph: String::new(), reason }
 }
 
 /// The scalar initializers `0`, `−1` and `+1` the binary-activation nodes read.
@@ -344,16 +266,10 @@ impl SignConstants {
     fn add(graph: &mut Graph, names: &mut Names) -> SignConstants {
         let mut add = |base: &str, value: f32| {
             let name = names.fresh(base);
-            graph
-                .initializers
-                .push(Initializer::new(name.clone(), Tensor::scalar(value)));
+            graph.initializers.push(Initializer::new(name.clone(), Tensor::scalar(value)));
             name
         };
-        SignConstants {
-            zero: add("binarize_zero", 0.0),
-            minus_one: add("binarize_minus_one", -1.0),
-            plus_one: add("binarize_plus_one", 1.0),
-        }
+        SignConstants { zero: add("binarize_zero", 0.0), minus_one: add("binarize_minus_one", -1.0), plus_one: add("binarize_plus_one", 1.0) }
     }
 
     /// `Less(x, 0) → Where(·, −1, +1)`: the nodes and the binarized value's name.
@@ -363,20 +279,13 @@ impl SignConstants {
         let binary = names.fresh(&format!("{base}_binary"));
         let mut less = Node::new("Less", &[x, &self.zero], &[&negative]);
         less.name = names.fresh(&format!("{base}_Less"));
-        let mut select = Node::new(
-            "Where",
-            &[&negative, &self.minus_one, &self.plus_one],
-            &[&binary],
-        );
+        let mut select = Node::new("Where", &[&negative, &self.minus_one, &self.plus_one], &[&binary]);
         select.name = names.fresh(&format!("{base}_Binarize"));
         (vec![less, select], binary)
     }
 
     fn remove_if_unused(&self, graph: &mut Graph) {
-        let candidates: HashSet<String> = [&self.zero, &self.minus_one, &self.plus_one]
-            .into_iter()
-            .cloned()
-            .collect();
+        let candidates: HashSet<String> = [&self.zero, &self.minus_one, &self.plus_one].into_iter().cloned().collect();
         remove_orphaned(graph, &candidates);
     }
 }

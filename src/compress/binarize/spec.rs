@@ -30,21 +30,14 @@ fn default_true() -> bool {
 
 impl Default for BinarizeSpec {
     fn default() -> Self {
-        BinarizeSpec {
-            activations: false,
-            include: None,
-            exclude: Vec::new(),
-            keep_first_last: true,
-        }
+        BinarizeSpec { activations: false, include: None, exclude: Vec::new(), keep_first_last: true }
     }
 }
 
 impl BinarizeSpec {
     pub fn validate(&self) -> Result<(), String> {
         if self.include.as_ref().is_some_and(|i| i.is_empty()) {
-            return Err(
-                "`include` is empty: name at least one layer or op type, or leave it out".into(),
-            );
+            return Err("`include` is empty: name at least one layer or op type, or leave it out".into());
         }
         Ok(())
     }

@@ -18,10 +18,7 @@ const SMALLEST_ALPHA: f32 = f32::MIN_POSITIVE;
 /// Binarizes `w` per channel along `axis`. Fails (with the reason) on non-finite values.
 pub fn binarize(w: &ArrayD<f32>, axis: usize) -> Result<BinaryWeight, String> {
     if axis >= w.ndim() {
-        return Err(format!(
-            "channel axis {axis} is outside the weight's rank {}",
-            w.ndim()
-        ));
+        return Err(format!("channel axis {axis} is outside the weight's rank {}", w.ndim()));
     }
     if w.iter().any(|v| !v.is_finite()) {
         return Err("the weight holds NaN or infinite values".into());
@@ -36,11 +33,7 @@ pub fn binarize(w: &ArrayD<f32>, axis: usize) -> Result<BinaryWeight, String> {
         })
         .collect();
     let (mut signal, mut noise) = (0f64, 0f64);
-    for ((channel, signs), &alpha) in w
-        .axis_iter(Axis(axis))
-        .zip(signs.axis_iter(Axis(axis)))
-        .zip(&alphas)
-    {
+    for ((channel, signs), &alpha) in w.axis_iter(Axis(axis)).zip(signs.axis_iter(Axis(axis))).zip(&alphas) {
         for (&v, &s) in channel.iter().zip(signs.iter()) {
             let e = f64::from(v) - f64::from(alpha) * f64::from(s);
             signal += f64::from(v) * f64::from(v);
@@ -48,11 +41,7 @@ pub fn binarize(w: &ArrayD<f32>, axis: usize) -> Result<BinaryWeight, String> {
         }
     }
     let sqnr_db = (noise > 0.0).then(|| 10.0 * (signal / noise).log10());
-    Ok(BinaryWeight {
-        signs,
-        alphas,
-        sqnr_db,
-    })
+    Ok(BinaryWeight { signs, alphas, sqnr_db })
 }
 
 #[cfg(test)]
@@ -63,15 +52,9 @@ mod tests {
     fn alpha_is_the_mean_magnitude_per_channel_and_zero_is_plus_one() {
         let w = ArrayD::from_shape_vec(vec![2, 3], vec![1.0f32, -2.0, 0.0, 0.0, 0.0, 0.0]).unwrap();
         let b = binarize(&w, 0).unwrap();
-        assert_eq!(
-            b.signs.iter().copied().collect::<Vec<_>>(),
-            vec![1, -1, 1, 1, 1, 1]
-        );
+        assert_eq!(b.signs.iter().copied().collect::<Vec<_>>(), vec![1, -1, 1, 1, 1, 1]);
         assert_eq!(b.alphas[0], 1.0);
-        assert_eq!(
-            b.alphas[1], SMALLEST_ALPHA,
-            "an all-zero channel keeps a valid scale"
-        );
+        assert_eq!(b.alphas[1], SMALLEST_ALPHA, "an all-zero channel keeps a valid scale");
         // Along axis 1 (a Gemm weight [K, N]): columns.
         let b = binarize(&w, 1).unwrap();
         assert_eq!(b.alphas, vec![0.5, 1.0, SMALLEST_ALPHA]);

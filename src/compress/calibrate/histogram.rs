@@ -12,11 +12,7 @@ pub struct Histogram {
 
 impl Histogram {
     pub fn new(lo: f32, hi: f32, bins: usize) -> Histogram {
-        Histogram {
-            lo,
-            hi,
-            counts: vec![0; bins.max(1)],
-        }
+        Histogram { lo, hi, counts: vec![0; bins.max(1)] }
     }
 
     pub fn bins(&self) -> usize {
@@ -37,11 +33,7 @@ impl Histogram {
         let width = self.width();
         let lo = f64::from(self.lo);
         for v in values.filter(|v| v.is_finite()) {
-            let i = if width > 0.0 {
-                ((f64::from(v) - lo) / width).floor()
-            } else {
-                0.0
-            };
+            let i = if width > 0.0 { ((f64::from(v) - lo) / width).floor() } else { 0.0 };
             let i = if i < 0.0 { 0 } else { (i as usize).min(n - 1) };
             self.counts[i] += 1;
         }
@@ -96,11 +88,7 @@ impl Histogram {
             let j = if i >= half { i - half } else { half - 1 - i };
             counts[j.min(half.saturating_sub(1))] += c;
         }
-        Histogram {
-            lo: 0.0,
-            hi: self.hi,
-            counts,
-        }
+        Histogram { lo: 0.0, hi: self.hi, counts }
     }
 }
 

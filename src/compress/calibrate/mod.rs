@@ -56,49 +56,26 @@ pub fn calibrate(
     scheme: Scheme,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(HashMap<String, CalibratedRange>, usize), CalibrateError> {
-    let samples = &data.samples[..spec
-        .max_samples
-        .unwrap_or(usize::MAX)
-        .min(data.samples.len())];
+    let samples = &data.samples[..spec.max_samples.unwrap_or(usize::MAX).min(data.samples.len())];
     if samples.is_empty() {
         return Err(CalibrateError::Empty);
     }
     let session = Session::new(model).map_err(CalibrateError::Prepare)?;
     let wanted: HashSet<&str> = wanted.iter().map(String::as_str).collect();
-    let passes = if spec.method == CalibrationMethod::Minmax {
-        1
-    } else {
-        2
-    };
+    let passes = if spec.method == CalibrationMethod::Minmax { 1 } else { 2 };
     let total = samples.len() * passes;
 
     let mut min_max: HashMap<String, (f32, f32)> = HashMap::new();
-    for_each_value(
-        &session,
-        samples,
-        &wanted,
-        &mut |i| progress(i, total),
-        &mut |name, values| {
-            let (lo, hi) = crate::compress::quantize::params::min_max(values.iter().copied());
-            let e = min_max.entry(name.to_string()).or_insert((lo, hi));
-            *e = (e.0.min(lo), e.1.max(hi));
-        },
-    )?;
+    for_each_value(&session, samples, &wanted, &mut |i| progress(i, total), &mut |name, values| {
+        let (lo, hi) = crate::compress::quantize::params::min_max(values.iter().copied());
+        let e = min_max.entry(name.to_string()).or_insert((lo, hi));
+        *e = (e.0.min(lo), e.1.max(hi));
+    })?;
 
     if passes == 1 {
         let ranges = min_max
             .into_iter()
-            .map(|(n, (lo, hi))| {
-                (
-                    n,
-                    CalibratedRange {
-                        observed_min: lo,
-                        observed_max: hi,
-                        min: lo,
-                        max: hi,
-                    },
-                )
-            })
+            .map(|(n, (lo, hi))| (n, CalibratedRange { observed_min: lo, observed_max: hi, min: lo, max: hi }))
             .collect();
         return Ok((ranges, samples.len()));
     }
@@ -109,26 +86,16 @@ pub fn calibrate(
     let mut histograms: HashMap<String, Histogram> = min_max
         .iter()
         .map(|(n, &(lo, hi))| {
-            let h = if lo >= 0.0 {
-                Histogram::new(0.0, hi, bins)
-            } else {
-                Histogram::new(-lo.abs().max(hi.abs()), lo.abs().max(hi.abs()), bins)
-            };
+            let h = if lo >= 0.0 { Histogram::new(0.0, hi, bins) } else { Histogram::new(-lo.abs().max(hi.abs()), lo.abs().max(hi.abs()), bins) };
             (n.clone(), h)
         })
         .collect();
     let offset = samples.len();
-    for_each_value(
-        &session,
-        samples,
-        &wanted,
-        &mut |i| progress(offset + i, total),
-        &mut |name, values| {
-            if let Some(h) = histograms.get_mut(name) {
-                h.add(values.iter().copied());
-            }
-        },
-    )?;
+    for_each_value(&session, samples, &wanted, &mut |i| progress(offset + i, total), &mut |name, values| {
+        if let Some(h) = histograms.get_mut(name) {
+            h.add(values.iter().copied());
+        }
+    })?;
 
     let mut ranges = HashMap::new();
     for (name, h) in histograms {
@@ -147,15 +114,7 @@ pub fn calibrate(
         };
         // A chosen range never exceeds the observed one.
         let (min, max) = (min.max(lo), max.min(hi));
-        ranges.insert(
-            name,
-            CalibratedRange {
-                observed_min: lo,
-                observed_max: hi,
-                min,
-                max,
-            },
-        );
+        ranges.insert(name, CalibratedRange { observed_min: lo, observed_max: hi, min, max });
     }
     Ok((ranges, samples.len()))
 }
@@ -184,9 +143,7 @@ fn for_each_value(
                 }
             }
         };
-        session
-            .run_observed(sample.clone(), Some(&mut observer))
-            .map_err(|source| CalibrateError::Run { sample: i, source })?;
+        session.run_observed(sample.clone(), Some(&mut observer)).map_err(|source| CalibrateError::Run { sample: i, source })?;
     }
     progress(samples.len());
     Ok(())

@@ -11,10 +11,7 @@ pub fn percentile_range(h: &Histogram, percentile: f64) -> (f32, f32) {
     if h.lo >= 0.0 {
         (h.lo, h.quantile(1.0 - outside))
     } else {
-        (
-            h.quantile_from_top(1.0 - outside / 2.0).min(0.0),
-            h.quantile(1.0 - outside / 2.0).max(0.0),
-        )
+        (h.quantile_from_top(1.0 - outside / 2.0).min(0.0), h.quantile(1.0 - outside / 2.0).max(0.0))
     }
 }
 
@@ -93,8 +90,7 @@ pub fn mse_range(h: &Histogram, min: f32, max: f32, scheme: Scheme) -> (f32, f32
                 continue;
             }
             let x = h.centre(i) as f32;
-            let back =
-                scale * (quantize_value(x, scale, zero_point, qmin, qmax) - zero_point) as f32;
+            let back = scale * (quantize_value(x, scale, zero_point, qmin, qmax) - zero_point) as f32;
             err += c as f64 * f64::from(x - back).powi(2);
         }
         if err < best.0 {
@@ -134,24 +130,14 @@ mod tests {
         let mut h = Histogram::new(0.0, 12.3, 2048);
         h.add((0..n).map(|i| -(1.0 - (i as f64 + 0.5) / n as f64).ln() as f32));
         let t = entropy_threshold(&h, 128);
-        assert!(
-            t > 3.0 && t < 11.0,
-            "entropy threshold {t} should keep the bulk and drop the far tail"
-        );
+        assert!(t > 3.0 && t < 11.0, "entropy threshold {t} should keep the bulk and drop the far tail");
         let uniform = {
             let mut u = Histogram::new(0.0, 1.0, 2048);
             u.add((0..10_000).map(|i| i as f32 / 10_000.0));
             u
         };
-        assert!(
-            entropy_threshold(&uniform, 255) > 0.9,
-            "a uniform distribution keeps its range"
-        );
-        let scheme = Scheme {
-            ty: IntType::Uint8,
-            symmetric: false,
-            reduced: false,
-        };
+        assert!(entropy_threshold(&uniform, 255) > 0.9, "a uniform distribution keeps its range");
+        let scheme = Scheme { ty: IntType::Uint8, symmetric: false, reduced: false };
         // Squared error clips only when the outliers are very rare: 2 million values below 1
         // and one at 100 (rounding error over [0, 100] costs more than clipping that one value).
         let mut rare = Histogram::new(0.0, 100.0, 2048);

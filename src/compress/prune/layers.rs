@@ -82,9 +82,7 @@ fn classify(graph: &Graph, node: &Node) -> Option<Result<Classified, String>> {
         "Conv" => Layout::Conv,
         "ConvTranspose" => Layout::ConvTranspose,
         "Gemm" => match node.attr_int("transB") {
-            Ok(t) => Layout::Gemm {
-                trans_b: t.unwrap_or(0) != 0,
-            },
+            Ok(t) => Layout::Gemm { trans_b: t.unwrap_or(0) != 0 },
             Err(e) => return Some(Err(e.to_string())),
         },
         "MatMul" => Layout::MatMul,
@@ -103,10 +101,7 @@ fn check_weight(
     layout: Layout,
 ) -> Result<Classified, String> {
     if !matches!(tensor, Tensor::F32(_)) {
-        return Err(format!(
-            "weight `{weight}` is {}, pruning handles float32 weights",
-            tensor.type_name()
-        ));
+        return Err(format!("weight `{weight}` is {}, pruning handles float32 weights", tensor.type_name()));
     }
     let shape = tensor.shape();
     WeightView::new(layout, &shape)?;
@@ -117,10 +112,7 @@ fn check_weight(
     }
     let group = match layout {
         Layout::Conv | Layout::ConvTranspose => match node.attr_int("group") {
-            Ok(g) => usize::try_from(g.unwrap_or(1))
-                .ok()
-                .filter(|g| *g >= 1)
-                .ok_or("group must be ≥ 1")?,
+            Ok(g) => usize::try_from(g.unwrap_or(1)).ok().filter(|g| *g >= 1).ok_or("group must be ≥ 1")?,
             Err(e) => return Err(e.to_string()),
         },
         _ => 1,
@@ -140,8 +132,7 @@ pub struct Selection {
 /// entry that names neither a prunable layer nor an op type of one, or a `ratios` entry that
 /// names no prunable layer, is an error (a typo must not prune the wrong layers).
 pub fn select(layers: &[Layer], spec: &PruneSpec) -> Result<Selection, String> {
-    let matches =
-        |entry: &str, l: &Layer| entry == l.node_name || entry == l.op_type || entry == l.name;
+    let matches = |entry: &str, l: &Layer| entry == l.node_name || entry == l.op_type || entry == l.name;
     if let Some(include) = &spec.include {
         for entry in include {
             if !layers.iter().any(|l| matches(entry, l)) {
@@ -154,27 +145,17 @@ pub fn select(layers: &[Layer], spec: &PruneSpec) -> Result<Selection, String> {
         }
     }
     for name in spec.ratios.keys() {
-        if !layers
-            .iter()
-            .any(|l| *name == l.node_name || *name == l.name)
-        {
+        if !layers.iter().any(|l| *name == l.node_name || *name == l.name) {
             let known: Vec<&str> = layers.iter().map(|l| l.name.as_str()).take(24).collect();
-            let more = if layers.len() > known.len() {
-                ", …"
-            } else {
-                ""
-            };
+            let more = if layers.len() > known.len() { ", …" } else { "" };
             return Err(format!(
                 "`ratios` names `{name}`, which is not a prunable layer (prunable layers: {}{more})",
                 known.join(", ")
             ));
         }
     }
-    let named_in_include = |l: &Layer| {
-        spec.include
-            .as_ref()
-            .is_some_and(|inc| inc.iter().any(|e| *e == l.node_name || *e == l.name))
-    };
+    let named_in_include =
+        |l: &Layer| spec.include.as_ref().is_some_and(|inc| inc.iter().any(|e| *e == l.node_name || *e == l.name));
     let named_in_ratios = |l: &Layer| spec.ratio_entry(l).is_some();
     let mut chosen = Vec::new();
     let mut left_out = Vec::new();
@@ -182,21 +163,10 @@ pub fn select(layers: &[Layer], spec: &PruneSpec) -> Result<Selection, String> {
     for (i, layer) in layers.iter().enumerate() {
         let reason = if spec.exclude.iter().any(|e| matches(e, layer)) {
             Some("excluded by `exclude`".to_string())
-        } else if spec
-            .include
-            .as_ref()
-            .is_some_and(|inc| !inc.iter().any(|e| matches(e, layer)))
-        {
+        } else if spec.include.as_ref().is_some_and(|inc| !inc.iter().any(|e| matches(e, layer))) {
             Some("not in `include`".to_string())
-        } else if spec.keep_first_last
-            && (i == 0 || i == last)
-            && !named_in_include(layer)
-            && !named_in_ratios(layer)
-        {
-            Some(format!(
-                "{} prunable layer, kept by `keep_first_last`",
-                if i == 0 { "first" } else { "last" }
-            ))
+        } else if spec.keep_first_last && (i == 0 || i == last) && !named_in_include(layer) && !named_in_ratios(layer) {
+            Some(format!("{} prunable layer, kept by `keep_first_last`", if i == 0 { "first" } else { "last" }))
         } else if spec.ratio.is_none() && !spec.ratios.is_empty() && !named_in_ratios(layer) {
             Some("no ratio: not named in `ratios` and the spec has no `ratio`".to_string())
         } else {
@@ -216,11 +186,7 @@ mod tests {
     use crate::compress::prune::spec::Method;
 
     fn mnist() -> Model {
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/mnist_cnn/model.onnx"
-        ))
-        .unwrap();
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx")).unwrap();
         crate::onnx::decode_model(&bytes).unwrap()
     }
 
@@ -234,46 +200,21 @@ mod tests {
 
         let spec = PruneSpec::new(Method::Unstructured, 0.5);
         assert_eq!(select(&layers, &spec).unwrap().chosen, vec![1, 2]);
-        let spec = PruneSpec {
-            keep_first_last: false,
-            exclude: vec!["Gemm".into()],
-            ..spec
-        };
+        let spec = PruneSpec { keep_first_last: false, exclude: vec!["Gemm".into()], ..spec };
         assert_eq!(select(&layers, &spec).unwrap().chosen, vec![0, 1]);
-        let spec = PruneSpec {
-            include: Some(vec!["conv1".into(), "fc1".into()]),
-            ..PruneSpec::new(Method::Kernel, 0.5)
-        };
-        assert_eq!(
-            select(&layers, &spec).unwrap().chosen,
-            vec![0, 2],
-            "named in include beats keep_first_last"
-        );
-        let spec = PruneSpec {
-            include: Some(vec!["conv9".into()]),
-            ..spec
-        };
+        let spec = PruneSpec { include: Some(vec!["conv1".into(), "fc1".into()]), ..PruneSpec::new(Method::Kernel, 0.5) };
+        assert_eq!(select(&layers, &spec).unwrap().chosen, vec![0, 2], "named in include beats keep_first_last");
+        let spec = PruneSpec { include: Some(vec!["conv9".into()]), ..spec };
         assert!(select(&layers, &spec).err().unwrap().contains("conv9"));
 
         let mut spec = PruneSpec::new(Method::Unstructured, 0.5);
         spec.ratios.insert("fc2".into(), 0.3);
-        assert_eq!(
-            select(&layers, &spec).unwrap().chosen,
-            vec![1, 2, 3],
-            "named in ratios beats keep_first_last"
-        );
+        assert_eq!(select(&layers, &spec).unwrap().chosen, vec![1, 2, 3], "named in ratios beats keep_first_last");
         spec.ratio = None;
-        assert_eq!(
-            select(&layers, &spec).unwrap().chosen,
-            vec![3],
-            "no `ratio`: only the named layers"
-        );
+        assert_eq!(select(&layers, &spec).unwrap().chosen, vec![3], "no `ratio`: only the named layers");
         spec.ratios.insert("fc9".into(), 0.3);
         let err = select(&layers, &spec).err().unwrap();
-        assert!(
-            err.contains("`fc9`") && err.contains("conv1, conv2, fc1, fc2"),
-            "{err}"
-        );
+        assert!(err.contains("`fc9`") && err.contains("conv1, conv2, fc1, fc2"), "{err}");
     }
 
     #[test]
@@ -283,9 +224,6 @@ mod tests {
         model.graph.nodes.push(extra);
         let (layers, skipped) = find_layers(&mut model);
         assert_eq!(layers.len(), 3);
-        assert!(
-            skipped.iter().any(|s| s.reason.contains("shared")),
-            "{skipped:?}"
-        );
+        assert!(skipped.iter().any(|s| s.reason.contains("shared")), "{skipped:?}");
     }
 }

@@ -31,9 +31,7 @@ pub enum Layout {
     Conv,
     ConvTranspose,
     /// Gemm B; `trans_b` true means stored `[N, K]`.
-    Gemm {
-        trans_b: bool,
-    },
+    Gemm { trans_b: bool },
     MatMul,
 }
 
@@ -50,9 +48,7 @@ impl WeightView {
         match layout {
             Layout::Conv | Layout::ConvTranspose => {
                 if shape.len() < 3 {
-                    return Err(format!(
-                        "a convolution weight has rank ≥ 3, got shape {shape:?}"
-                    ));
+                    return Err(format!("a convolution weight has rank ≥ 3, got shape {shape:?}"));
                 }
                 let kernel: usize = shape[2..].iter().product();
                 let row = *shape.last().unwrap_or(&1);
@@ -61,36 +57,14 @@ impl WeightView {
                 } else {
                     (shape[1], shape[0], kernel, shape[1] * kernel)
                 };
-                Ok(WeightView {
-                    batch: 1,
-                    out,
-                    inp,
-                    kernel,
-                    row,
-                    batch_stride: 0,
-                    out_stride,
-                    inp_stride,
-                })
+                Ok(WeightView { batch: 1, out, inp, kernel, row, batch_stride: 0, out_stride, inp_stride })
             }
             Layout::Gemm { trans_b } => {
                 let [a, b] = shape else {
                     return Err(format!("a Gemm weight has rank 2, got shape {shape:?}"));
                 };
-                let (out, inp, out_stride, inp_stride) = if trans_b {
-                    (*a, *b, *b, 1)
-                } else {
-                    (*b, *a, 1, *b)
-                };
-                Ok(WeightView {
-                    batch: 1,
-                    out,
-                    inp,
-                    kernel: 1,
-                    row: 1,
-                    batch_stride: 0,
-                    out_stride,
-                    inp_stride,
-                })
+                let (out, inp, out_stride, inp_stride) = if trans_b { (*a, *b, *b, 1) } else { (*b, *a, 1, *b) };
+                Ok(WeightView { batch: 1, out, inp, kernel: 1, row: 1, batch_stride: 0, out_stride, inp_stride })
             }
             Layout::MatMul => {
                 if shape.len() < 2 {
@@ -98,16 +72,7 @@ impl WeightView {
                 }
                 let (k, n) = (shape[shape.len() - 2], shape[shape.len() - 1]);
                 let batch: usize = shape[..shape.len() - 2].iter().product();
-                Ok(WeightView {
-                    batch,
-                    out: n,
-                    inp: k,
-                    kernel: 1,
-                    row: 1,
-                    batch_stride: k * n,
-                    out_stride: 1,
-                    inp_stride: n,
-                })
+                Ok(WeightView { batch, out: n, inp: k, kernel: 1, row: 1, batch_stride: k * n, out_stride: 1, inp_stride: n })
             }
         }
     }
@@ -161,18 +126,8 @@ mod tests {
         assert_eq!((v.out, v.inp), (2, 3));
         assert_eq!(v.offset(0, 1, 2, 3), 23);
         // Gemm [K 4, N 3]: (o=2, i=1) at 1*3 + 2; transposed [N 3, K 4]: at 2*4 + 1.
-        assert_eq!(
-            WeightView::new(Layout::Gemm { trans_b: false }, &[4, 3])
-                .unwrap()
-                .offset(0, 2, 1, 0),
-            5
-        );
-        assert_eq!(
-            WeightView::new(Layout::Gemm { trans_b: true }, &[3, 4])
-                .unwrap()
-                .offset(0, 2, 1, 0),
-            9
-        );
+        assert_eq!(WeightView::new(Layout::Gemm { trans_b: false }, &[4, 3]).unwrap().offset(0, 2, 1, 0), 5);
+        assert_eq!(WeightView::new(Layout::Gemm { trans_b: true }, &[3, 4]).unwrap().offset(0, 2, 1, 0), 9);
         // MatMul [2, K 4, N 3]: (b=1, o=2, i=1) at 12 + 3 + 2.
         let v = WeightView::new(Layout::MatMul, &[2, 4, 3]).unwrap();
         assert_eq!((v.batch, v.out, v.inp), (2, 3, 4));

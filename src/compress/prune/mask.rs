@@ -25,60 +25,37 @@ pub fn apply(
     for &i in chosen {
         let layer = &layers[i];
         if matches!(spec.method, Method::Vector | Method::Kernel) && layer.layout.is_matrix() {
-            report.skipped.push(SkippedLayer::new(
-                layer,
-                format!(
-                    "{} pruning works on convolution kernels; a {} weight has none",
-                    spec.method.name(),
-                    layer.op_type
-                ),
-            ));
+            report.skipped.push(SkippedLayer::new(layer, format!(
+                "{} pruning works on convolution kernels; a {} weight has none",
+                spec.method.name(),
+                layer.op_type
+            )));
             continue;
         }
         let before = read_weight(model, layer)?;
-        let data = before
-            .as_array::<f32>()
-            .map(|a| a.iter().copied().collect())
-            .map_err(|e| PruneError::Weight {
-                layer: layer.name.clone(),
-                reason: e.to_string(),
-            })?;
+        let data = before.as_array::<f32>().map(|a| a.iter().copied().collect()).map_err(|e| PruneError::Weight {
+            layer: layer.name.clone(),
+            reason: e.to_string(),
+        })?;
         work.push((i, before, data));
     }
 
     let total = work.len();
     if spec.method == Method::Unstructured && spec.scope == Scope::Global {
-        let mut slices: Vec<&mut [f32]> =
-            work.iter_mut().map(|(_, _, d)| d.as_mut_slice()).collect();
+        let mut slices: Vec<&mut [f32]> = work.iter_mut().map(|(_, _, d)| d.as_mut_slice()).collect();
         unstructured::prune_global(&mut slices, spec.ratio_or_zero());
     } else {
         for (done, (i, _, data)) in work.iter_mut().enumerate() {
             let layer = &layers[*i];
-            let view = WeightView::new(layer.layout, &layer.shape).map_err(|reason| {
-                PruneError::Weight {
-                    layer: layer.name.clone(),
-                    reason,
-                }
-            })?;
+            let view = WeightView::new(layer.layout, &layer.shape)
+                .map_err(|reason| PruneError::Weight { layer: layer.name.clone(), reason })?;
             match spec.method {
                 Method::Unstructured => unstructured::prune_layer(data, spec.ratio_for(layer)),
                 Method::Kernel => {
-                    groups::prune(
-                        data,
-                        &view,
-                        groups::Granularity::Kernel,
-                        spec.ratio_for(layer),
-                        spec.criterion,
-                    );
+                    groups::prune(data, &view, groups::Granularity::Kernel, spec.ratio_for(layer), spec.criterion);
                 }
                 Method::Vector => {
-                    groups::prune(
-                        data,
-                        &view,
-                        groups::Granularity::Vector,
-                        spec.ratio_for(layer),
-                        spec.criterion,
-                    );
+                    groups::prune(data, &view, groups::Granularity::Vector, spec.ratio_for(layer), spec.criterion);
                 }
                 Method::Nm => nm::prune(data, &view, spec.n.unwrap_or(0), spec.m.unwrap_or(1)),
                 Method::Filter => {}
@@ -89,13 +66,9 @@ pub fn apply(
 
     for (i, before, data) in work {
         let layer = &layers[i];
-        let after = Tensor::from_vec(&layer.shape, data).map_err(|e| PruneError::Weight {
-            layer: layer.name.clone(),
-            reason: e.to_string(),
-        })?;
-        report
-            .layers
-            .push(LayerReport::new(layer, spec.method.name(), &before, &after));
+        let after = Tensor::from_vec(&layer.shape, data)
+            .map_err(|e| PruneError::Weight { layer: layer.name.clone(), reason: e.to_string() })?;
+        report.layers.push(LayerReport::new(layer, spec.method.name(), &before, &after));
         write_weight(model, layer, after)?;
     }
     Ok(())
@@ -110,10 +83,7 @@ pub fn read_weight(model: &mut Model, layer: &Layer) -> Result<Tensor, PruneErro
         }
         Ok(())
     });
-    found.ok_or_else(|| PruneError::Weight {
-        layer: layer.name.clone(),
-        reason: format!("weight `{}` vanished", layer.weight),
-    })
+    found.ok_or_else(|| PruneError::Weight { layer: layer.name.clone(), reason: format!("weight `{}` vanished", layer.weight) })
 }
 
 /// Replaces the weight tensor of `layer` in place.
@@ -131,9 +101,6 @@ pub fn write_weight(model: &mut Model, layer: &Layer, tensor: Tensor) -> Result<
     if written {
         Ok(())
     } else {
-        Err(PruneError::Weight {
-            layer: layer.name.clone(),
-            reason: format!("weight `{}` could not be replaced", layer.weight),
-        })
+        Err(PruneError::Weight { layer: layer.name.clone(), reason: format!("weight `{}` could not be replaced", layer.weight) })
     }
 }

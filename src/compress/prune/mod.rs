@@ -92,7 +92,10 @@ pub fn apply(
             ),
             (_, Some((i, reason))) if !found.is_empty() => format!("no layer selected (first: {} `{}`: {reason})", found[*i].op_type, found[*i].name),
             (Some(s), _) => format!("no layer can be pruned (first reason: {} `{}`: {})", s.op_type, s.name, s.reason),
-            _ => "the model has no Conv, ConvTranspose, Gemm or MatMul with a constant float32 weight".to_string(),
+            _ => match super::quantize::quantized_op_types(&model.graph) {
+                q if !q.is_empty() => format!("the model is quantized already (it has {}): no float32 weight is left to prune", q.join(", ")),
+                _ => "the model has no Conv, ConvTranspose, Gemm or MatMul with a constant float32 weight".to_string(),
+            },
         };
         return Err(PruneError::NothingToPrune(why));
     }

@@ -143,12 +143,7 @@ impl LayerReport {
 
 impl SkippedLayer {
     pub fn new(layer: &Layer, reason: impl Into<String>) -> SkippedLayer {
-        SkippedLayer {
-            name: layer.name.clone(),
-            op_type: layer.op_type.clone(),
-            graph: layer.graph.clone(),
-            reason: reason.into(),
-        }
+        SkippedLayer { name: layer.name.clone(), op_type: layer.op_type.clone(), graph: layer.graph.clone(), reason: reason.into() }
     }
 }
 
@@ -166,21 +161,14 @@ impl PruneReport {
 }
 
 fn sparsity(params: usize, nonzeros: usize) -> f64 {
-    if params == 0 {
-        0.0
-    } else {
-        1.0 - nonzeros as f64 / params as f64
-    }
+    if params == 0 { 0.0 } else { 1.0 - nonzeros as f64 / params as f64 }
 }
 
 /// Elements that are not exactly zero (NaN counts as nonzero).
 pub fn nonzeros(t: &Tensor) -> usize {
     match t {
         Tensor::F32(a) => a.iter().filter(|&&v| v != 0.0).count(),
-        other => other
-            .to_f64_vec()
-            .map(|v| v.iter().filter(|&&x| x != 0.0).count())
-            .unwrap_or(0),
+        other => other.to_f64_vec().map(|v| v.iter().filter(|&&x| x != 0.0).count()).unwrap_or(0),
     }
 }
 
@@ -198,11 +186,7 @@ fn graph_params(g: &Graph) -> usize {
                 total += t.tensor.len();
             }
         }
-        total += node
-            .subgraphs()
-            .into_iter()
-            .map(graph_params)
-            .sum::<usize>();
+        total += node.subgraphs().into_iter().map(graph_params).sum::<usize>();
     }
     total
 }

@@ -69,14 +69,10 @@ pub fn scan(
         )));
     }
     if samples.is_empty() {
-        return Err(PruneError::Spec(
-            "the sensitivity scan needs at least one sample".into(),
-        ));
+        return Err(PruneError::Spec("the sensitivity scan needs at least one sample".into()));
     }
     for &r in ratios {
-        PruneSpec::new(method, r)
-            .validate()
-            .map_err(PruneError::Spec)?;
+        PruneSpec::new(method, r).validate().map_err(PruneError::Spec)?;
     }
     let reference = Reference::new(model, samples)?;
     let mut scratch = model.clone();
@@ -87,20 +83,14 @@ pub fn scan(
         samples: samples.len(),
         output: reference.output.clone(),
         layers: Vec::new(),
-        skipped: not_prunable
-            .into_iter()
-            .map(|s| (s.name, s.reason))
-            .collect(),
+        skipped: not_prunable.into_iter().map(|s| (s.name, s.reason)).collect(),
     };
     let total = samples.len() * (1 + layers.len() * ratios.len());
     let mut done = samples.len();
     progress(done, total);
     for (index, layer) in layers.iter().enumerate() {
         if matches!(method, Method::Vector | Method::Kernel) && layer.layout.is_matrix() {
-            report.skipped.push((
-                layer.name.clone(),
-                format!("{} pruning needs convolution kernels", method.name()),
-            ));
+            report.skipped.push((layer.name.clone(), format!("{} pruning needs convolution kernels", method.name())));
             done += samples.len() * ratios.len();
             continue;
         }
@@ -111,13 +101,7 @@ pub fn scan(
                 done += 1;
                 progress(done, total);
             })?;
-            points.push(SensitivityPoint {
-                ratio,
-                cosine: m.cosine,
-                max_abs: m.max_abs,
-                sqnr_db: m.sqnr_db,
-                top1_agreement: top1,
-            });
+            points.push(SensitivityPoint { ratio, cosine: m.cosine, max_abs: m.max_abs, sqnr_db: m.sqnr_db, top1_agreement: top1 });
         }
         report.layers.push(LayerSensitivity {
             name: layer.name.clone(),
@@ -145,55 +129,25 @@ impl<'s> Reference<'s> {
     /// Runs `model` on every sample (one run each).
     pub fn new(model: &Model, samples: &'s [InputSet]) -> Result<Reference<'s>, PruneError> {
         let session = Session::new(model).map_err(|e| run_error("the model cannot run", e))?;
-        let output = session
-            .output_names()
-            .first()
-            .cloned()
-            .ok_or_else(|| PruneError::Selection("the model has no output".into()))?;
+        let output = session.output_names().first().cloned().ok_or_else(|| PruneError::Selection("the model has no output".into()))?;
         let mut outputs = Vec::with_capacity(samples.len());
         for (i, s) in samples.iter().enumerate() {
-            let out = session
-                .run(s.clone())
-                .map_err(|e| run_error(&format!("sample {i}"), e))?;
-            outputs.push(
-                out.into_iter()
-                    .next()
-                    .map(|(_, t)| t)
-                    .ok_or_else(|| PruneError::Selection("no output".into()))?,
-            );
+            let out = session.run(s.clone()).map_err(|e| run_error(&format!("sample {i}"), e))?;
+            outputs.push(out.into_iter().next().map(|(_, t)| t).ok_or_else(|| PruneError::Selection("no output".into()))?);
         }
-        Ok(Reference {
-            output,
-            samples,
-            outputs,
-        })
+        Ok(Reference { output, samples, outputs })
     }
 
     /// The error metrics of `candidate`'s first output against the reference over all samples,
     /// and the top-1 agreement for classifier outputs. `ran(i)` is called after sample `i`.
-    pub fn measure(
-        &self,
-        candidate: &Model,
-        ran: &mut dyn FnMut(usize),
-    ) -> Result<(TensorMetrics, Option<f64>), PruneError> {
-        let session =
-            Session::new(candidate).map_err(|e| run_error("the pruned model cannot run", e))?;
+    pub fn measure(&self, candidate: &Model, ran: &mut dyn FnMut(usize)) -> Result<(TensorMetrics, Option<f64>), PruneError> {
+        let session = Session::new(candidate).map_err(|e| run_error("the pruned model cannot run", e))?;
         let mut errors = ErrorAccumulator::default();
-        let mut agreement = self
-            .outputs
-            .first()
-            .and_then(AgreementAccumulator::for_output);
+        let mut agreement = self.outputs.first().and_then(AgreementAccumulator::for_output);
         for (i, (sample, want)) in self.samples.iter().zip(&self.outputs).enumerate() {
-            let out = session
-                .run(sample.clone())
-                .map_err(|e| run_error(&format!("sample {i}"), e))?;
-            let got: &Tensor = &out
-                .first()
-                .ok_or_else(|| PruneError::Selection("no output".into()))?
-                .1;
-            errors
-                .add_tensors(want, got)
-                .map_err(|e| PruneError::Selection(format!("sensitivity scan: {e}")))?;
+            let out = session.run(sample.clone()).map_err(|e| run_error(&format!("sample {i}"), e))?;
+            let got: &Tensor = &out.first().ok_or_else(|| PruneError::Selection("no output".into()))?.1;
+            errors.add_tensors(want, got).map_err(|e| PruneError::Selection(format!("sensitivity scan: {e}")))?;
             if let Some(a) = agreement.as_mut() {
                 let _ = a.add_tensors(want, got);
             }
@@ -206,20 +160,10 @@ impl<'s> Reference<'s> {
 /// A copy of `model` with only `layers[index]` pruned as `spec` says (its ratio, method and
 /// criterion; `keep_first_last` and the selection fields are ignored). `layers` must be
 /// `find_layers` of `model`.
-pub fn prune_one(
-    model: &Model,
-    layers: &[Layer],
-    index: usize,
-    spec: &PruneSpec,
-) -> Result<Model, PruneError> {
+pub fn prune_one(model: &Model, layers: &[Layer], index: usize, spec: &PruneSpec) -> Result<Model, PruneError> {
     let mut pruned = model.clone();
     let mut no_progress = |_: &crate::compress::Progress| {};
-    let mut ctx = PassContext {
-        calibration: None,
-        step: 0,
-        steps: 1,
-        progress: &mut no_progress,
-    };
+    let mut ctx = PassContext { calibration: None, step: 0, steps: 1, progress: &mut no_progress };
     let mut unused = super::PruneReport::default();
     mask::apply(&mut pruned, layers, &[index], spec, &mut ctx, &mut unused)?;
     Ok(pruned)
@@ -231,11 +175,7 @@ mod tests {
     use crate::runtime::Dataset;
 
     fn mnist() -> Model {
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/mnist_cnn/model.onnx"
-        ))
-        .unwrap();
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx")).unwrap();
         crate::onnx::decode_model(&bytes).unwrap()
     }
 
@@ -244,39 +184,17 @@ mod tests {
         let model = mnist();
         let inputs = Session::new(&model).unwrap().inputs().to_vec();
         let data = Dataset::random(&inputs, 4, &crate::runtime::RandomInputs::new(3)).unwrap();
-        let report = scan(
-            &model,
-            Method::Unstructured,
-            &DEFAULT_RATIOS,
-            &data.samples,
-            &mut |_, _| {},
-        )
-        .unwrap();
+        let report = scan(&model, Method::Unstructured, &DEFAULT_RATIOS, &data.samples, &mut |_, _| {}).unwrap();
         let names: Vec<&str> = report.layers.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, vec!["conv1", "conv2", "fc1", "fc2"]);
         for layer in &report.layers {
             let cos: Vec<f64> = layer.points.iter().map(|p| p.cosine.unwrap()).collect();
-            assert!(
-                cos.windows(2).all(|w| w[1] <= w[0] + 1e-9),
-                "{}: cosine should fall as the ratio grows: {cos:?}",
-                layer.name
-            );
-            assert!(
-                cos[3] < 1.0 - 1e-6,
-                "{}: 90 % pruning must move the output",
-                layer.name
-            );
+            assert!(cos.windows(2).all(|w| w[1] <= w[0] + 1e-9), "{}: cosine should fall as the ratio grows: {cos:?}", layer.name);
+            assert!(cos[3] < 1.0 - 1e-6, "{}: 90 % pruning must move the output", layer.name);
             assert!(layer.points[0].top1_agreement.is_some());
         }
         assert!(scan(&model, Method::Nm, &[0.5], &data.samples, &mut |_, _| {}).is_err());
-        let err = scan(
-            &model,
-            Method::Unstructured,
-            &[1.5],
-            &data.samples,
-            &mut |_, _| {},
-        )
-        .unwrap_err();
+        let err = scan(&model, Method::Unstructured, &[1.5], &data.samples, &mut |_, _| {}).unwrap_err();
         assert!(err.to_string().contains("ratio"), "{err}");
         assert!(scan(&model, Method::Unstructured, &[0.5], &[], &mut |_, _| {}).is_err());
     }

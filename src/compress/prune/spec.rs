@@ -150,12 +150,7 @@ impl PruneSpec {
 
     /// An N:M spec (`n` nonzeros kept in every `m`).
     pub fn nm(n: usize, m: usize) -> PruneSpec {
-        PruneSpec {
-            n: Some(n),
-            m: Some(m),
-            ratio: None,
-            ..PruneSpec::new(Method::Nm, 0.0)
-        }
+        PruneSpec { n: Some(n), m: Some(m), ratio: None, ..PruneSpec::new(Method::Nm, 0.0) }
     }
 
     /// The ratio for methods that take one (validated: present and in [0, 1)).
@@ -165,16 +160,12 @@ impl PruneSpec {
 
     /// The ratio for `layer`: its entry in `ratios` (by node name, then label), else `ratio`.
     pub fn ratio_for(&self, layer: &Layer) -> f64 {
-        self.ratio_entry(layer)
-            .unwrap_or_else(|| self.ratio_or_zero())
+        self.ratio_entry(layer).unwrap_or_else(|| self.ratio_or_zero())
     }
 
     /// The entry of `ratios` that names `layer`, if any.
     pub fn ratio_entry(&self, layer: &Layer) -> Option<f64> {
-        self.ratios
-            .get(&layer.node_name)
-            .or_else(|| self.ratios.get(&layer.name))
-            .copied()
+        self.ratios.get(&layer.node_name).or_else(|| self.ratios.get(&layer.name)).copied()
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -186,9 +177,7 @@ impl PruneSpec {
                 return Err("`m` must be at least 1".into());
             }
             if n >= m {
-                return Err(format!(
-                    "`n` must be smaller than `m` (n {n}, m {m} would prune nothing)"
-                ));
+                return Err(format!("`n` must be smaller than `m` (n {n}, m {m} would prune nothing)"));
             }
             if m > 1024 {
                 return Err(format!("`m` must be at most 1024, got {m}"));
@@ -197,21 +186,14 @@ impl PruneSpec {
                 return Err("`ratio` does not apply to method nm (its sparsity is 1 - n/m)".into());
             }
             if !self.ratios.is_empty() {
-                return Err(
-                    "`ratios` does not apply to method nm (its sparsity is 1 - n/m)".into(),
-                );
+                return Err("`ratios` does not apply to method nm (its sparsity is 1 - n/m)".into());
             }
             if self.auto.is_some() {
-                return Err(
-                    "`auto` does not apply to method nm (its sparsity is fixed at 1 - n/m)".into(),
-                );
+                return Err("`auto` does not apply to method nm (its sparsity is fixed at 1 - n/m)".into());
             }
         } else {
             if self.n.is_some() || self.m.is_some() {
-                return Err(format!(
-                    "`n` and `m` apply only to method nm, not {}",
-                    self.method.name()
-                ));
+                return Err(format!("`n` and `m` apply only to method nm, not {}", self.method.name()));
             }
             self.validate_ratios()?;
         }
@@ -219,16 +201,10 @@ impl PruneSpec {
             return Err("`ratios` (per-layer ratios) and `scope` global (one threshold across layers) contradict each other".into());
         }
         if self.scope == Scope::Global && self.method != Method::Unstructured {
-            return Err(format!(
-                "`scope` global applies only to method unstructured, not {}",
-                self.method.name()
-            ));
+            return Err(format!("`scope` global applies only to method unstructured, not {}", self.method.name()));
         }
         if ![1, 8, 16].contains(&self.round_to) {
-            return Err(format!(
-                "`round_to` must be 1, 8 or 16, got {}",
-                self.round_to
-            ));
+            return Err(format!("`round_to` must be 1, 8 or 16, got {}", self.round_to));
         }
         if self.round_to != 1 && self.method != Method::Filter {
             return Err("`round_to` applies only to method filter".into());
@@ -248,23 +224,15 @@ impl PruneSpec {
     fn validate_ratios(&self) -> Result<(), String> {
         if let Some(auto) = &self.auto {
             if self.ratio.is_some() || !self.ratios.is_empty() {
-                return Err(
-                    "`auto` chooses the ratios itself: give `auto` or `ratio`/`ratios`, not both"
-                        .into(),
-                );
+                return Err("`auto` chooses the ratios itself: give `auto` or `ratio`/`ratios`, not both".into());
             }
             if self.scope == Scope::Global {
-                return Err(
-                    "`auto` chooses per-layer ratios; `scope` global does not apply".into(),
-                );
+                return Err("`auto` chooses per-layer ratios; `scope` global does not apply".into());
             }
             return auto.validate(self.method);
         }
         if self.ratio.is_none() && self.ratios.is_empty() {
-            return Err(format!(
-                "method {} needs a `ratio` in [0, 1) (or per-layer `ratios`, or `auto`)",
-                self.method.name()
-            ));
+            return Err(format!("method {} needs a `ratio` in [0, 1) (or per-layer `ratios`, or `auto`)", self.method.name()));
         }
         if let Some(ratio) = self.ratio {
             if !(0.0..1.0).contains(&ratio) {
@@ -276,9 +244,7 @@ impl PruneSpec {
                 return Err("`ratios` has an empty layer name".into());
             }
             if !(0.0..1.0).contains(&ratio) {
-                return Err(format!(
-                    "`ratios`: layer `{name}`: the ratio must be in [0, 1), got {ratio}"
-                ));
+                return Err(format!("`ratios`: layer `{name}`: the ratio must be in [0, 1), got {ratio}"));
             }
         }
         Ok(())
@@ -297,30 +263,17 @@ mod tests {
 
     #[test]
     fn minimal_specs_fill_defaults() {
-        assert_eq!(
-            parse(r#"{"method": "unstructured", "ratio": 0.5}"#).unwrap(),
-            PruneSpec::new(Method::Unstructured, 0.5)
-        );
-        assert_eq!(
-            parse(r#"{"method": "nm", "n": 2, "m": 4}"#).unwrap(),
-            PruneSpec::nm(2, 4)
-        );
-        let f = parse(r#"{"method": "filter", "ratio": 0.25, "round_to": 8, "criterion": "l2"}"#)
-            .unwrap();
-        assert_eq!(
-            (f.round_to, f.criterion, f.keep_first_last),
-            (8, Criterion::L2, true)
-        );
+        assert_eq!(parse(r#"{"method": "unstructured", "ratio": 0.5}"#).unwrap(), PruneSpec::new(Method::Unstructured, 0.5));
+        assert_eq!(parse(r#"{"method": "nm", "n": 2, "m": 4}"#).unwrap(), PruneSpec::nm(2, 4));
+        let f = parse(r#"{"method": "filter", "ratio": 0.25, "round_to": 8, "criterion": "l2"}"#).unwrap();
+        assert_eq!((f.round_to, f.criterion, f.keep_first_last), (8, Criterion::L2, true));
         let c = parse(r#"{"method": "unstructured", "ratio": 0.5, "correct": "lsq"}"#).unwrap();
         assert_eq!(c.correct, Some(Correction::Lsq));
         let r = parse(r#"{"method": "kernel", "ratios": {"conv2": 0.7}}"#).unwrap();
         assert_eq!((r.ratio, r.ratios.get("conv2")), (None, Some(&0.7)));
         let a = parse(r#"{"method": "unstructured", "auto": {"target": 0.5}}"#).unwrap();
         let auto = a.auto.unwrap();
-        assert_eq!(
-            (auto.target, auto.max_error, auto.max_samples),
-            (0.5, None, super::super::auto::DEFAULT_MAX_SAMPLES)
-        );
+        assert_eq!((auto.target, auto.max_error, auto.max_samples), (0.5, None, super::super::auto::DEFAULT_MAX_SAMPLES));
     }
 
     #[test]
@@ -333,68 +286,23 @@ mod tests {
             (r#"{"method": "nm", "n": 0, "m": 0}"#, "`m`"),
             (r#"{"method": "nm", "n": 2}"#, "`m`"),
             (r#"{"method": "nm", "n": 2, "m": 4, "ratio": 0.5}"#, "ratio"),
-            (
-                r#"{"method": "filter", "ratio": 0.5, "scope": "global"}"#,
-                "scope",
-            ),
-            (
-                r#"{"method": "filter", "ratio": 0.5, "round_to": 4}"#,
-                "round_to",
-            ),
-            (
-                r#"{"method": "vector", "ratio": 0.5, "include": []}"#,
-                "include",
-            ),
+            (r#"{"method": "filter", "ratio": 0.5, "scope": "global"}"#, "scope"),
+            (r#"{"method": "filter", "ratio": 0.5, "round_to": 4}"#, "round_to"),
+            (r#"{"method": "vector", "ratio": 0.5, "include": []}"#, "include"),
             (r#"{"method": "vector", "ratio": 0.5, "ratoi": 1}"#, "ratoi"),
             (r#"{"method": "blocks", "ratio": 0.5}"#, "blocks"),
-            (
-                r#"{"method": "unstructured", "ratio": 0.5, "correct": "mean"}"#,
-                "mean",
-            ),
-            (
-                r#"{"method": "filter", "ratio": 0.5, "correct": "bias"}"#,
-                "correct",
-            ),
-            (
-                r#"{"method": "unstructured", "ratios": {"conv2": 1.2}}"#,
-                "conv2",
-            ),
-            (
-                r#"{"method": "unstructured", "ratios": {"conv2": -0.5}}"#,
-                "[0, 1)",
-            ),
-            (
-                r#"{"method": "unstructured", "ratio": 0.5, "ratios": {"conv2": 0.5}, "scope": "global"}"#,
-                "global",
-            ),
-            (
-                r#"{"method": "nm", "n": 2, "m": 4, "ratios": {"conv2": 0.5}}"#,
-                "ratios",
-            ),
-            (
-                r#"{"method": "unstructured", "ratio": 0.5, "auto": {"target": 0.5}}"#,
-                "not both",
-            ),
-            (
-                r#"{"method": "unstructured", "auto": {"target": 1.0}}"#,
-                "target",
-            ),
-            (
-                r#"{"method": "unstructured", "auto": {"target": 0.5, "max_error": -1}}"#,
-                "max_error",
-            ),
-            (
-                r#"{"method": "unstructured", "auto": {"target": 0.5, "max_samples": 0}}"#,
-                "max_samples",
-            ),
-            (
-                r#"{"method": "unstructured", "auto": {"target": 0.5, "grid": [0.5, 0.3]}}"#,
-                "grid",
-            ),
-            (
-                r#"{"method": "unstructured", "auto": {"target": 0.5, "metric": "mse"}}"#,
-                "mse",
-            ),
+            (r#"{"method": "unstructured", "ratio": 0.5, "correct": "mean"}"#, "mean"),
+            (r#"{"method": "filter", "ratio": 0.5, "correct": "bias"}"#, "correct"),
+            (r#"{"method": "unstructured", "ratios": {"conv2": 1.2}}"#, "conv2"),
+            (r#"{"method": "unstructured", "ratios": {"conv2": -0.5}}"#, "[0, 1)"),
+            (r#"{"method": "unstructured", "ratio": 0.5, "ratios": {"conv2": 0.5}, "scope": "global"}"#, "global"),
+            (r#"{"method": "nm", "n": 2, "m": 4, "ratios": {"conv2": 0.5}}"#, "ratios"),
+            (r#"{"method": "unstructured", "ratio": 0.5, "auto": {"target": 0.5}}"#, "not both"),
+            (r#"{"method": "unstructured", "auto": {"target": 1.0}}"#, "target"),
+            (r#"{"method": "unstructured", "auto": {"target": 0.5, "max_error": -1}}"#, "max_error"),
+            (r#"{"method": "unstructured", "auto": {"target": 0.5, "max_samples": 0}}"#, "max_samples"),
+            (r#"{"method": "unstructured", "auto": {"target": 0.5, "grid": [0.5, 0.3]}}"#, "grid"),
+            (r#"{"method": "unstructured", "auto": {"target": 0.5, "metric": "mse"}}"#, "mse"),
             (r#"{"method": "filter", "auto": {"target": 0.5}}"#, "filter"),
         ];
         for (json, field) in cases {

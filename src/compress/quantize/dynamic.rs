@@ -13,7 +13,6 @@ use std::collections::{HashMap, HashSet};
 
 use ndarray::{ArrayD, Ix2};
 
-use super::QuantizeError;
 use super::layers::weighted_layer;
 use super::params::QuantParams;
 use super::qdq::{insert_prefix, remove_orphaned};
@@ -21,14 +20,11 @@ use super::report::{LayerReport, QuantizeReport};
 use super::spec::QuantizeSpec;
 use super::weight::{WeightCache, weight_error, weight_scheme};
 use super::weight_only::{not_selected, quantize_recurrent_weights, skip};
+use super::QuantizeError;
 use crate::compress::weights::{find_weight, for_each_graph_mut};
 use crate::ir::{AttrValue, Graph, Initializer, Model, Names, Node, Tensor};
 
-pub fn quantize_dynamic(
-    model: &mut Model,
-    spec: &QuantizeSpec,
-    report: &mut QuantizeReport,
-) -> Result<(), QuantizeError> {
+pub fn quantize_dynamic(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
     let mut names = Names::of_model(model);
     // Recurrent weights get a per-channel DequantizeLinear only where it exists (opset 13).
     let per_channel_ok = model.opset_version("").unwrap_or(0) >= 13;
@@ -47,14 +43,7 @@ struct Job {
     bias: Option<Tensor>,
 }
 
-fn quantize_graph(
-    graph: &mut Graph,
-    names: &mut Names,
-    path: &str,
-    spec: &QuantizeSpec,
-    report: &mut QuantizeReport,
-    per_channel_ok: bool,
-) {
+fn quantize_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &QuantizeSpec, report: &mut QuantizeReport, per_channel_ok: bool) {
     let mut jobs = Vec::new();
     for i in 0..graph.nodes.len() {
         let node = &graph.nodes[i];
@@ -86,11 +75,7 @@ fn quantize_graph(
         let node = graph.nodes[job.node].clone();
         let a = node.inputs[0].clone();
         let out = node.outputs[0].clone();
-        let base = if node.name.is_empty() {
-            out.clone()
-        } else {
-            node.name.clone()
-        };
+        let base = if node.name.is_empty() { out.clone() } else { node.name.clone() };
         let [a_q, a_scale, a_zp] = quantized_inputs
             .entry(a.clone())
             .or_insert_with(|| {
@@ -99,11 +84,7 @@ fn quantize_graph(
                     names.fresh(&format!("{a}_scale")),
                     names.fresh(&format!("{a}_zero_point")),
                 ];
-                let mut dql = Node::new(
-                    "DynamicQuantizeLinear",
-                    &[&a],
-                    &[&outputs[0], &outputs[1], &outputs[2]],
-                );
+                let mut dql = Node::new("DynamicQuantizeLinear", &[&a], &[&outputs[0], &outputs[1], &outputs[2]]);
                 dql.name = names.fresh(&format!("{a}_DynamicQuantizeLinear"));
                 dql_nodes.push((a.clone(), dql));
                 outputs
@@ -118,68 +99,32 @@ fn quantize_graph(
         let mut mmi_inputs = vec![a_q, b_q, a_zp];
         if params.zero_points.iter().any(|&z| z != 0) {
             let zp = names.fresh(&format!("{}_zero_point", job.weight_name));
-            graph
-                .initializers
-                .push(Initializer::new(zp.clone(), params.zero_point_tensor()));
+            graph.initializers.push(Initializer::new(zp.clone(), params.zero_point_tensor()));
             mmi_inputs.push(zp);
         }
         let scaled: Vec<f32> = params.scales.iter().map(|s| s * job.alpha).collect();
         let b_scale = names.fresh(&format!("{}_scale", job.weight_name));
-        let scale_tensor = if axis.is_some() {
-            Tensor::F32(ndarray::Array1::from(scaled).into_dyn())
-        } else {
-            Tensor::scalar(scaled[0])
-        };
-        graph
-            .initializers
-            .push(Initializer::new(b_scale.clone(), scale_tensor));
+        let scale_tensor = if axis.is_some() { Tensor::F32(ndarray::Array1::from(scaled).into_dyn()) } else { Tensor::scalar(scaled[0]) };
+        graph.initializers.push(Initializer::new(b_scale.clone(), scale_tensor));
 
         let int_out = names.fresh(&format!("{out}_int32"));
         let float_out = names.fresh(&format!("{out}_cast"));
         let scale_out = names.fresh(&format!("{base}_output_scale"));
-        let product = if job.bias.is_some() {
-            names.fresh(&format!("{out}_scaled"))
-        } else {
-            out.clone()
-        };
+        let product = if job.bias.is_some() { names.fresh(&format!("{out}_scaled")) } else { out.clone() };
         let mut new_nodes = vec![
-            named(
-                names,
-                Node::new(
-                    "MatMulInteger",
-                    &mmi_inputs.iter().map(String::as_str).collect::<Vec<_>>(),
-                    &[&int_out],
-                ),
-                &format!("{base}_MatMulInteger"),
-            ),
+            named(names, Node::new("MatMulInteger", &mmi_inputs.iter().map(String::as_str).collect::<Vec<_>>(), &[&int_out]), &format!("{base}_MatMulInteger")),
             {
-                let mut cast = named(
-                    names,
-                    Node::new("Cast", &[&int_out], &[&float_out]),
-                    &format!("{base}_Cast"),
-                );
+                let mut cast = named(names, Node::new("Cast", &[&int_out], &[&float_out]), &format!("{base}_Cast"));
                 cast.set_attribute("to", AttrValue::Int(1));
                 cast
             },
-            named(
-                names,
-                Node::new("Mul", &[&a_scale, &b_scale], &[&scale_out]),
-                &format!("{base}_scale_Mul"),
-            ),
-            named(
-                names,
-                Node::new("Mul", &[&float_out, &scale_out], &[&product]),
-                &format!("{base}_Mul"),
-            ),
+            named(names, Node::new("Mul", &[&a_scale, &b_scale], &[&scale_out]), &format!("{base}_scale_Mul")),
+            named(names, Node::new("Mul", &[&float_out, &scale_out], &[&product]), &format!("{base}_Mul")),
         ];
         if let Some(bias) = job.bias {
             let c = names.fresh(&format!("{base}_bias"));
             graph.initializers.push(Initializer::new(c.clone(), bias));
-            new_nodes.push(named(
-                names,
-                Node::new("Add", &[&product, &c], &[&out]),
-                &format!("{base}_bias_Add"),
-            ));
+            new_nodes.push(named(names, Node::new("Add", &[&product, &c], &[&out]), &format!("{base}_bias_Add")));
         }
         graph.nodes.splice(job.node..=job.node, new_nodes);
         originals.insert(job.weight_name.clone());
@@ -194,11 +139,7 @@ fn quantize_graph(
             weight: job.weight_name,
             weight_shape: job.weight_kn.shape().to_vec(),
             channel_axis: axis,
-            bias: if node.input(2).is_some() {
-                "float"
-            } else {
-                "none"
-            },
+            bias: if node.input(2).is_some() { "float" } else { "none" },
             weight_max_abs_error,
             weight_sqnr_db,
         });
@@ -208,17 +149,7 @@ fn quantize_graph(
     }
     // LSTM/GRU/RNN have no integer form in ONNX: their weights are stored weight-only.
     let mut prefix = Vec::new();
-    quantize_recurrent_weights(
-        graph,
-        names,
-        &mut prefix,
-        path,
-        spec,
-        report,
-        &mut WeightCache::new(),
-        &mut originals,
-        per_channel_ok,
-    );
+    quantize_recurrent_weights(graph, names, &mut prefix, path, spec, report, &mut WeightCache::new(), &mut originals, per_channel_ok);
     insert_prefix(graph, prefix);
     remove_orphaned(graph, &originals);
 }
@@ -241,26 +172,15 @@ fn job(graph: &Graph, i: usize) -> Result<Option<Job>, String> {
         return Err("the node has no output".into());
     }
     let weight_name = node.inputs[1].clone();
-    let Some((_, Tensor::F32(w))) = find_weight(graph, &weight_name) else {
-        return Ok(None);
-    };
-    let w2 = w.view().into_dimensionality::<Ix2>().map_err(|_| {
-        format!(
-            "weight `{weight_name}` has rank {}: dynamic mode needs a 2-D weight",
-            w.ndim()
-        )
-    })?;
+    let Some((_, Tensor::F32(w))) = find_weight(graph, &weight_name) else { return Ok(None) };
+    let w2 = w.view().into_dimensionality::<Ix2>().map_err(|_| format!("weight `{weight_name}` has rank {}: dynamic mode needs a 2-D weight", w.ndim()))?;
     let int_attr = |name: &str| node.attr_int(name).ok().flatten().unwrap_or(0);
     let float_attr = |name: &str| node.attr_float(name).ok().flatten().unwrap_or(1.0);
     let (weight_kn, alpha, bias) = if node.op_type == "Gemm" {
         if int_attr("transA") != 0 {
             return Err("Gemm with transA stays float in dynamic mode".into());
         }
-        let kn = if int_attr("transB") != 0 {
-            w2.t().to_owned()
-        } else {
-            w2.to_owned()
-        };
+        let kn = if int_attr("transB") != 0 { w2.t().to_owned() } else { w2.to_owned() };
         let beta = float_attr("beta");
         let bias = match node.input(2) {
             None => None,
@@ -274,11 +194,5 @@ fn job(graph: &Graph, i: usize) -> Result<Option<Job>, String> {
         (w2.to_owned(), 1.0, None)
     };
     let _ = layer;
-    Ok(Some(Job {
-        node: i,
-        weight_name,
-        weight_kn: weight_kn.into_dyn(),
-        alpha,
-        bias,
-    }))
+    Ok(Some(Job { node: i, weight_name, weight_kn: weight_kn.into_dyn(), alpha, bias }))
 }

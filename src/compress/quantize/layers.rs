@@ -42,6 +42,10 @@ pub fn weighted_layer(graph: &Graph, index: usize) -> Result<Option<WeightedLaye
         return Err("no weight input".into());
     };
     let Some((weight_source, weight)) = find_weight(graph, weight_name) else {
+        let producer = graph.nodes.iter().find(|n| n.outputs.iter().any(|o| o == weight_name));
+        if producer.is_some_and(|p| p.op_type == "DequantizeLinear") {
+            return Err(format!("weight `{weight_name}` is quantized already (it comes out of a DequantizeLinear)"));
+        }
         return Err(format!(
             "weight `{weight_name}` is not a constant (computed at run time or fed as an input)"
         ));

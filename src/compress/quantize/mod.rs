@@ -90,7 +90,12 @@ pub fn apply(
         }
     }
     if report.layers.is_empty() && report.activations.is_empty() {
+        let integer_ops = quantized_op_types(&model.graph);
         let why = match report.skipped.first() {
+            _ if !integer_ops.is_empty() && report.skipped.iter().all(|s| !s.reason.contains("not a constant")) => format!(
+                "the model is quantized already (it has {}): no float32 weight is left to quantize",
+                integer_ops.join(", ")
+            ),
             Some(s) => format!("no layer could be quantized (first reason: {} `{}`: {})", s.op_type, s.node, s.reason),
             None => "the model has no Conv, ConvTranspose, Gemm, MatMul, LSTM, GRU or RNN with a constant float32 weight".into(),
         };
@@ -98,6 +103,33 @@ pub fn apply(
     }
     ctx.progress("quantize", 1, 1);
     Ok(report)
+}
+
+/// The op types of quantized compute or storage in `graph` and its subgraphs, sorted.
+pub fn quantized_op_types(graph: &crate::ir::Graph) -> Vec<String> {
+    const QUANTIZED: [&str; 10] = [
+        "DequantizeLinear",
+        "ConvInteger",
+        "MatMulInteger",
+        "QLinearConv",
+        "QLinearMatMul",
+        "DynamicQuantizeLSTM",
+        "DynamicQuantizeMatMul",
+        "MatMulNBits",
+        "QGemm",
+        "QAttention",
+    ];
+    let mut found = std::collections::BTreeSet::new();
+    let mut stack = vec![graph];
+    while let Some(g) = stack.pop() {
+        for node in &g.nodes {
+            if QUANTIZED.contains(&node.op_type.as_str()) {
+                found.insert(node.op_type.clone());
+            }
+            stack.extend(node.subgraphs());
+        }
+    }
+    found.into_iter().collect()
 }
 
 impl QuantizeSpec {

@@ -21,43 +21,18 @@ pub fn add_dequantized_constant(
     params: &QuantParams,
 ) -> String {
     let q_name = names.fresh(&format!("{base}_quantized"));
-    graph
-        .initializers
-        .push(Initializer::new(q_name.clone(), quantized));
-    let (scale, zero_point) = add_params(
-        graph,
-        names,
-        base,
-        params.scale_tensor(),
-        Some(params.zero_point_tensor()),
-    );
+    graph.initializers.push(Initializer::new(q_name.clone(), quantized));
+    let (scale, zero_point) = add_params(graph, names, base, params.scale_tensor(), Some(params.zero_point_tensor()));
     let out = names.fresh(&format!("{base}_dequantized"));
-    prefix.push(dq_node(
-        names,
-        base,
-        &q_name,
-        &scale,
-        zero_point.as_deref(),
-        &out,
-        params.axis,
-    ));
+    prefix.push(dq_node(names, base, &q_name, &scale, zero_point.as_deref(), &out, params.axis));
     out
 }
 
 /// Adds an int32 bias (zero point 0, omitted) dequantized along axis 0 with `scales`.
 /// Like `add_dequantized_constant`, the node goes to `prefix`.
-pub fn add_dequantized_bias(
-    graph: &mut Graph,
-    names: &mut Names,
-    prefix: &mut Vec<Node>,
-    base: &str,
-    quantized: Tensor,
-    scales: &[f32],
-) -> String {
+pub fn add_dequantized_bias(graph: &mut Graph, names: &mut Names, prefix: &mut Vec<Node>, base: &str, quantized: Tensor, scales: &[f32]) -> String {
     let q_name = names.fresh(&format!("{base}_quantized"));
-    graph
-        .initializers
-        .push(Initializer::new(q_name.clone(), quantized));
+    graph.initializers.push(Initializer::new(q_name.clone(), quantized));
     let per_channel = scales.len() > 1;
     let scale_tensor = if per_channel {
         Tensor::F32(ndarray::Array1::from(scales.to_vec()).into_dyn())
@@ -66,15 +41,7 @@ pub fn add_dequantized_bias(
     };
     let (scale, _) = add_params(graph, names, base, scale_tensor, None);
     let out = names.fresh(&format!("{base}_dequantized"));
-    prefix.push(dq_node(
-        names,
-        base,
-        &q_name,
-        &scale,
-        None,
-        &out,
-        per_channel.then_some(0),
-    ));
+    prefix.push(dq_node(names, base, &q_name, &scale, None, &out, per_channel.then_some(0)));
     out
 }
 
@@ -82,19 +49,8 @@ pub fn add_dequantized_bias(
 /// reads the dequantized copy instead. A graph output keeps its name: its producer is renamed
 /// and the DQ writes the output (callers never pass a graph input that is also an output).
 /// Returns the name readers now see.
-pub fn add_activation_qdq(
-    graph: &mut Graph,
-    names: &mut Names,
-    value: &str,
-    params: &QuantParams,
-) -> String {
-    let (scale, zero_point) = add_params(
-        graph,
-        names,
-        value,
-        params.scale_tensor(),
-        Some(params.zero_point_tensor()),
-    );
+pub fn add_activation_qdq(graph: &mut Graph, names: &mut Names, value: &str, params: &QuantParams) -> String {
+    let (scale, zero_point) = add_params(graph, names, value, params.scale_tensor(), Some(params.zero_point_tensor()));
     let zero_point = zero_point.unwrap_or_default();
     let quantized = names.fresh(&format!("{value}_quantized"));
     let (float_in, dequantized) = if graph.is_output(value) {
@@ -106,21 +62,9 @@ pub fn add_activation_qdq(
         graph.redirect_uses(value, &dq);
         (value.to_string(), dq)
     };
-    let mut q = Node::new(
-        "QuantizeLinear",
-        &[&float_in, &scale, &zero_point],
-        &[&quantized],
-    );
+    let mut q = Node::new("QuantizeLinear", &[&float_in, &scale, &zero_point], &[&quantized]);
     q.name = names.fresh(&format!("{value}_QuantizeLinear"));
-    let dq = dq_node(
-        names,
-        value,
-        &quantized,
-        &scale,
-        Some(&zero_point),
-        &dequantized,
-        None,
-    );
+    let dq = dq_node(names, value, &quantized, &scale, Some(&zero_point), &dequantized, None);
     let at = graph.insert_after_producer(&float_in, q);
     graph.insert_node(at + 1, dq);
     dequantized
@@ -141,17 +85,9 @@ fn rename_definition(graph: &mut Graph, old: &str, new: &str) {
     graph.outputs = outputs;
 }
 
-fn add_params(
-    graph: &mut Graph,
-    names: &mut Names,
-    base: &str,
-    scale: Tensor,
-    zero_point: Option<Tensor>,
-) -> (String, Option<String>) {
+fn add_params(graph: &mut Graph, names: &mut Names, base: &str, scale: Tensor, zero_point: Option<Tensor>) -> (String, Option<String>) {
     let scale_name = names.fresh(&format!("{base}_scale"));
-    graph
-        .initializers
-        .push(Initializer::new(scale_name.clone(), scale));
+    graph.initializers.push(Initializer::new(scale_name.clone(), scale));
     let zp_name = zero_point.map(|zp| {
         let name = names.fresh(&format!("{base}_zero_point"));
         graph.initializers.push(Initializer::new(name.clone(), zp));
@@ -165,15 +101,7 @@ pub fn insert_prefix(graph: &mut Graph, prefix: Vec<Node>) {
     graph.nodes.splice(0..0, prefix);
 }
 
-fn dq_node(
-    names: &mut Names,
-    base: &str,
-    input: &str,
-    scale: &str,
-    zero_point: Option<&str>,
-    out: &str,
-    axis: Option<usize>,
-) -> Node {
+fn dq_node(names: &mut Names, base: &str, input: &str, scale: &str, zero_point: Option<&str>, out: &str, axis: Option<usize>) -> Node {
     let mut inputs = vec![input, scale];
     if let Some(zp) = zero_point {
         inputs.push(zp);
@@ -195,10 +123,7 @@ pub fn remove_orphaned(graph: &mut Graph, candidates: &HashSet<String>) {
         read.extend(node_reads(node));
     }
     let inputs: HashSet<&str> = graph.inputs.iter().map(|i| i.name.as_str()).collect();
-    let orphan =
-        |name: &str| candidates.contains(name) && !read.contains(name) && !inputs.contains(name);
+    let orphan = |name: &str| candidates.contains(name) && !read.contains(name) && !inputs.contains(name);
     graph.initializers.retain(|i| !orphan(&i.name));
-    graph
-        .nodes
-        .retain(|n| !(n.op_type == "Constant" && n.outputs.len() == 1 && orphan(&n.outputs[0])));
+    graph.nodes.retain(|n| !(n.op_type == "Constant" && n.outputs.len() == 1 && orphan(&n.outputs[0])));
 }

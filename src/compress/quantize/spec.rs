@@ -134,16 +134,10 @@ impl QuantizeSpec {
     pub fn validate(&self) -> Result<(), String> {
         let c = &self.calibration;
         if !(c.percentile > 50.0 && c.percentile <= 100.0) {
-            return Err(format!(
-                "calibration.percentile must be in (50, 100], got {}",
-                c.percentile
-            ));
+            return Err(format!("calibration.percentile must be in (50, 100], got {}", c.percentile));
         }
         if !(128..=65536).contains(&c.bins) {
-            return Err(format!(
-                "calibration.bins must be in [128, 65536], got {}",
-                c.bins
-            ));
+            return Err(format!("calibration.bins must be in [128, 65536], got {}", c.bins));
         }
         if c.max_samples == Some(0) {
             return Err("calibration.max_samples must be at least 1".into());
@@ -191,8 +185,7 @@ mod tests {
     fn defaults_fill_a_minimal_spec_and_typos_are_errors() {
         let spec: QuantizeSpec = serde_json::from_str(r#"{"mode": "static"}"#).unwrap();
         assert_eq!(spec, QuantizeSpec::new(Mode::Static));
-        let err = serde_json::from_str::<QuantizeSpec>(r#"{"mode": "static", "per_chanel": true}"#)
-            .unwrap_err();
+        let err = serde_json::from_str::<QuantizeSpec>(r#"{"mode": "static", "per_chanel": true}"#).unwrap_err();
         assert!(err.to_string().contains("per_chanel"), "{err}");
         let err = serde_json::from_str::<QuantizeSpec>(r#"{"mode": "int4"}"#).unwrap_err();
         assert!(err.to_string().contains("int4"), "{err}");
@@ -200,19 +193,11 @@ mod tests {
 
     #[test]
     fn modes_take_the_cli_names_too() {
-        for (cli, mode, api) in [
-            ("int8-weights", Mode::Weights, "weights"),
-            ("int8", Mode::Static, "static"),
-            ("int8-dynamic", Mode::Dynamic, "dynamic"),
-        ] {
-            let spec: QuantizeSpec =
-                serde_json::from_str(&format!(r#"{{"mode": "{cli}"}}"#)).unwrap();
+        for (cli, mode, api) in [("int8-weights", Mode::Weights, "weights"), ("int8", Mode::Static, "static"), ("int8-dynamic", Mode::Dynamic, "dynamic")] {
+            let spec: QuantizeSpec = serde_json::from_str(&format!(r#"{{"mode": "{cli}"}}"#)).unwrap();
             assert_eq!(spec.mode, mode);
             let written = serde_json::to_string(&spec).unwrap();
-            assert!(
-                written.contains(&format!(r#""mode":"{api}""#)),
-                "written back with the API name: {written}"
-            );
+            assert!(written.contains(&format!(r#""mode":"{api}""#)), "written back with the API name: {written}");
         }
     }
 

@@ -15,11 +15,7 @@ use crate::ir::{Graph, Names, Node, Tensor};
 pub type WeightCache = HashMap<String, (String, QuantParams)>;
 
 pub fn weight_scheme(spec: &QuantizeSpec) -> Scheme {
-    Scheme {
-        ty: spec.weight_type,
-        symmetric: spec.symmetric_weights,
-        reduced: spec.reduce_range,
-    }
+    Scheme { ty: spec.weight_type, symmetric: spec.symmetric_weights, reduced: spec.reduce_range }
 }
 
 /// Replaces `layer`'s weight input with a dequantized int8 copy (its DQ node goes to `prefix`).
@@ -38,15 +34,9 @@ pub fn quantize_weight(
     let (label, op_type) = (node.label(), node.op_type.clone());
     let weight_name = node.inputs[layer.weight_input].clone();
     let scheme = weight_scheme(spec);
-    let Some((_, Tensor::F32(w))) = super::super::weights::find_weight(graph, &weight_name) else {
-        return None;
-    };
+    let Some((_, Tensor::F32(w))) = super::super::weights::find_weight(graph, &weight_name) else { return None };
     let w = w.clone();
-    let axis = if spec.per_channel {
-        layer.channel_axis
-    } else {
-        None
-    };
+    let axis = if spec.per_channel { layer.channel_axis } else { None };
     let (dq_name, params) = match cache.get(&weight_name) {
         Some(hit) => hit.clone(),
         None => {
@@ -60,8 +50,7 @@ pub fn quantize_weight(
     let node_index = layer.node;
     graph.nodes[node_index].inputs[layer.weight_input] = dq_name;
     let (max_abs, sqnr) = weight_error(&w, &params, scheme);
-    let has_bias = graph.nodes[node_index].input(2).is_some()
-        && matches!(op_type.as_str(), "Conv" | "ConvTranspose" | "Gemm");
+    let has_bias = graph.nodes[node_index].input(2).is_some() && matches!(op_type.as_str(), "Conv" | "ConvTranspose" | "Gemm");
     let report = LayerReport {
         node: label,
         op_type,
@@ -77,11 +66,7 @@ pub fn quantize_weight(
 }
 
 /// (max |w − ŵ|, SQNR in dB) of a weight against its quantize–dequantize round trip.
-pub fn weight_error(
-    w: &ndarray::ArrayD<f32>,
-    params: &QuantParams,
-    scheme: Scheme,
-) -> (f32, Option<f64>) {
+pub fn weight_error(w: &ndarray::ArrayD<f32>, params: &QuantParams, scheme: Scheme) -> (f32, Option<f64>) {
     let (qmin, qmax) = scheme.ty.range(scheme.symmetric, scheme.reduced);
     let mut max_abs = 0f32;
     let (mut signal, mut noise) = (0f64, 0f64);

@@ -10,11 +10,7 @@ pub fn slice(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, String>
     let ends = take_ints(node, "ends")?;
     let axes = take_ints(node, "axes")?;
     let (Some(starts), Some(ends)) = (starts, ends) else {
-        return if node.inputs.len() >= 3 {
-            Ok(None)
-        } else {
-            Err("Slice-1 needs `starts` and `ends` attributes".into())
-        };
+        return if node.inputs.len() >= 3 { Ok(None) } else { Err("Slice-1 needs `starts` and `ends` attributes".into()) };
     };
     let base = node.outputs.first().cloned().unwrap_or_default();
     let starts = edit.int64s(&format!("{base}_starts"), &starts);
@@ -32,11 +28,7 @@ pub fn slice(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, String>
 /// TopK-1 → 10: `k` attribute → input 1 (int64 [1]).
 pub fn top_k(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, String> {
     let Some(k) = take_int(node, "k")? else {
-        return if node.inputs.len() >= 2 {
-            Ok(None)
-        } else {
-            Err("TopK-1 needs a `k` attribute".into())
-        };
+        return if node.inputs.len() >= 2 { Ok(None) } else { Err("TopK-1 needs a `k` attribute".into()) };
     };
     let base = node.outputs.first().cloned().unwrap_or_default();
     let k = edit.int64s(&format!("{base}_k"), &[k]);
@@ -77,11 +69,7 @@ pub fn pad(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, String> {
     };
     let value = take_float(node, "value")?;
     let Some(pads) = pads else {
-        return if node.inputs.len() >= 2 {
-            Ok(None)
-        } else {
-            Err("Pad-2 needs a `pads` attribute".into())
-        };
+        return if node.inputs.len() >= 2 { Ok(None) } else { Err("Pad-2 needs a `pads` attribute".into()) };
     };
     let base = node.outputs.first().cloned().unwrap_or_default();
     let pads = edit.int64s(&format!("{base}_pads"), &pads);
@@ -99,15 +87,9 @@ pub fn pad(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, String> {
 /// Dropout-7/10 → 12: `ratio` attribute → input 1 (a float scalar). Inference ignores it, but
 /// the attribute is not allowed any more.
 pub fn dropout_ratio(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, String> {
-    let Some(ratio) = take_float(node, "ratio")? else {
-        return Ok(None);
-    };
+    let Some(ratio) = take_float(node, "ratio")? else { return Ok(None) };
     let base = node.outputs.first().cloned().unwrap_or_default();
-    let name = edit.float_scalar(
-        &format!("{base}_ratio"),
-        crate::ir::DType::F32,
-        f64::from(ratio),
-    );
+    let name = edit.float_scalar(&format!("{base}_ratio"), crate::ir::DType::F32, f64::from(ratio));
     node.inputs.truncate(1);
     set_input(node, 1, &name);
     Ok(Some("ratio attribute → input".into()))
@@ -115,9 +97,7 @@ pub fn dropout_ratio(node: &mut Node, edit: &mut Edit) -> Result<Option<String>,
 
 /// Split-2 → 13: `split` attribute → input 1 (int64). Without it, equal parts as before.
 pub fn split(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, String> {
-    let Some(split) = take_ints(node, "split")? else {
-        return Ok(None);
-    };
+    let Some(split) = take_ints(node, "split")? else { return Ok(None) };
     let base = node.outputs.first().cloned().unwrap_or_default();
     let name = edit.int64s(&format!("{base}_split"), &split);
     node.inputs.truncate(1);
@@ -145,9 +125,7 @@ pub fn squeeze_axes(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, 
 /// ReduceSum-1/11 → 13 and the other reductions → 18: `axes` attribute → input 1 (int64).
 /// Without axes, every axis is reduced as before (`noop_with_empty_axes` defaults to 0).
 pub fn reduce_axes(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, String> {
-    let Some(axes) = take_ints(node, "axes")? else {
-        return Ok(None);
-    };
+    let Some(axes) = take_ints(node, "axes")? else { return Ok(None) };
     let base = node.outputs.first().cloned().unwrap_or_default();
     let name = edit.int64s(&format!("{base}_axes"), &axes);
     node.inputs.truncate(1);

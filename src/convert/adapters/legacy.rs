@@ -19,36 +19,26 @@ pub fn legacy_broadcast(node: &mut Node, edit: &mut Edit) -> Result<Option<Strin
         return Ok((axis.is_some()).then(|| "axis attribute dropped (no broadcast)".into()));
     }
     let Some(axis) = axis else {
-        return Ok(Some(
-            "broadcast attribute dropped (trailing alignment is numpy's)".into(),
-        ));
+        return Ok(Some("broadcast attribute dropped (trailing alignment is numpy's)".into()));
     };
     let a = node.inputs.first().cloned().unwrap_or_default();
     let b = node.inputs.get(1).cloned().ok_or("no second input")?;
     let (Some(rank_a), Some(rank_b)) = (edit.rank(&a), edit.rank(&b)) else {
-        return Err(format!(
-            "legacy broadcast with axis {axis} needs the ranks of `{a}` and `{b}`, which are not declared"
-        ));
+        return Err(format!("legacy broadcast with axis {axis} needs the ranks of `{a}` and `{b}`, which are not declared"));
     };
     let axis = if axis < 0 { axis + rank_a as i64 } else { axis };
     let trailing = rank_a as i64 - axis - rank_b as i64;
     if trailing < 0 {
-        return Err(format!(
-            "legacy broadcast: `{b}` (rank {rank_b}) does not fit `{a}` (rank {rank_a}) at axis {axis}"
-        ));
+        return Err(format!("legacy broadcast: `{b}` (rank {rank_b}) does not fit `{a}` (rank {rank_a}) at axis {axis}"));
     }
     if trailing == 0 {
-        return Ok(Some(
-            "broadcast/axis attributes dropped (same alignment)".into(),
-        ));
+        return Ok(Some("broadcast/axis attributes dropped (same alignment)".into()));
     }
     let axes: Vec<i64> = (rank_b as i64..rank_b as i64 + trailing).collect();
     let base = node.outputs.first().cloned().unwrap_or_default();
     let unsqueezed = edit.unsqueeze_before(&b, &axes, &base);
     node.inputs[1] = unsqueezed;
-    Ok(Some(format!(
-        "legacy broadcast at axis {axis}: second input unsqueezed by {trailing} trailing dims"
-    )))
+    Ok(Some(format!("legacy broadcast at axis {axis}: second input unsqueezed by {trailing} trailing dims")))
 }
 
 /// Gemm-6 → 7: `broadcast` dropped (C broadcasts unidirectionally from 7).
@@ -66,16 +56,12 @@ pub fn drop_is_test(node: &mut Node, _edit: &mut Edit) -> Result<Option<String>,
 pub fn prelu_slope(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, String> {
     let x = node.inputs.first().cloned().unwrap_or_default();
     let slope = node.inputs.get(1).cloned().ok_or("no slope input")?;
-    let Some(slope_shape) = edit.shape(&slope) else {
-        return Ok(None);
-    };
+    let Some(slope_shape) = edit.shape(&slope) else { return Ok(None) };
     if slope_shape.len() != 1 || slope_shape[0] <= 1 {
         return Ok(None);
     }
     let Some(rank) = edit.rank(&x) else {
-        return Err(format!(
-            "PRelu-6 with a per-channel slope needs the rank of `{x}`, which is not declared"
-        ));
+        return Err(format!("PRelu-6 with a per-channel slope needs the rank of `{x}`, which is not declared"));
     };
     if rank < 3 {
         return Ok(None);
@@ -83,10 +69,7 @@ pub fn prelu_slope(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, S
     let axes: Vec<i64> = (1..rank as i64 - 1).collect();
     let base = node.outputs.first().cloned().unwrap_or_default();
     node.inputs[1] = edit.unsqueeze_before(&slope, &axes, &format!("{base}_slope"));
-    Ok(Some(format!(
-        "per-channel slope reshaped to [C{}] for numpy broadcasting",
-        ", 1".repeat(rank - 2)
-    )))
+    Ok(Some(format!("per-channel slope reshaped to [C{}] for numpy broadcasting", ", 1".repeat(rank - 2))))
 }
 
 /// BatchNormalization-9 dropped `spatial` (1, the default, is the only behaviour left).
@@ -94,9 +77,7 @@ pub fn batch_norm_spatial(node: &mut Node, _edit: &mut Edit) -> Result<Option<St
     match take_int(node, "spatial")? {
         None => Ok(None),
         Some(1) => Ok(Some("spatial attribute dropped".into())),
-        Some(other) => Err(format!(
-            "spatial = {other} (per-activation statistics) has no equivalent from opset 9"
-        )),
+        Some(other) => Err(format!("spatial = {other} (per-activation statistics) has no equivalent from opset 9")),
     }
 }
 
@@ -111,12 +92,7 @@ pub fn image_scaler(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, 
     let bias = match take_attribute(node, "bias") {
         None => Vec::new(),
         Some(AttrValue::Floats(b)) => b,
-        Some(other) => {
-            return Err(format!(
-                "attribute `bias` should be a list of floats, but is {}",
-                other.kind()
-            ));
-        }
+        Some(other) => return Err(format!("attribute `bias` should be a list of floats, but is {}", other.kind())),
     };
     let x = node.inputs.first().cloned().ok_or("no input")?;
     if edit.float_dtype(&x) != crate::ir::DType::F32 {
@@ -125,19 +101,14 @@ pub fn image_scaler(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, 
     let base = node.outputs.first().cloned().unwrap_or_default();
     let scale_name = edit.constant(&format!("{base}_scale"), Tensor::scalar(scale));
     let scaled = edit.fresh(&format!("{base}_scaled"));
-    edit.insert_before(
-        Node::new("Mul", &[&x, &scale_name], &[&scaled]),
-        &format!("{base}_ImageScaler_Mul"),
-    );
+    edit.insert_before(Node::new("Mul", &[&x, &scale_name], &[&scaled]), &format!("{base}_ImageScaler_Mul"));
     let channels = bias.len();
     let bias_tensor = Tensor::from_vec(&[1, channels, 1, 1], bias).map_err(|e| e.to_string())?;
     let bias_name = edit.constant(&format!("{base}_bias"), bias_tensor);
     node.op_type = "Add".into();
     node.attributes.clear();
     node.inputs = vec![scaled, bias_name];
-    Ok(Some(format!(
-        "ImageScaler → Mul(scale {scale}) + Add(bias per channel, {channels} channels)"
-    )))
+    Ok(Some(format!("ImageScaler → Mul(scale {scale}) + Add(bias per channel, {channels} channels)")))
 }
 
 /// Scatter (deprecated at 11) is ScatterElements under its old name.

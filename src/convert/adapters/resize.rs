@@ -14,12 +14,7 @@ pub fn upsample_scales_input(node: &mut Node, edit: &mut Edit) -> Result<Option<
     let scales = match take_attribute(node, "scales") {
         None => return Ok(None),
         Some(AttrValue::Floats(s)) => s,
-        Some(other) => {
-            return Err(format!(
-                "attribute `scales` should be a list of floats, but is {}",
-                other.kind()
-            ));
-        }
+        Some(other) => return Err(format!("attribute `scales` should be a list of floats, but is {}", other.kind())),
     };
     let base = node.outputs.first().cloned().unwrap_or_default();
     let tensor = Tensor::from_vec(&[scales.len()], scales).map_err(|e| e.to_string())?;
@@ -36,10 +31,7 @@ pub fn upsample_to_resize(node: &mut Node, edit: &mut Edit) -> Result<Option<Str
     if node.input(1).is_none() {
         return Err("Upsample has no scales".into());
     }
-    let mode = node
-        .attr_string("mode")
-        .map_err(|e| e.to_string())?
-        .unwrap_or_else(|| "nearest".into());
+    let mode = node.attr_string("mode").map_err(|e| e.to_string())?.unwrap_or_else(|| "nearest".into());
     let mode = match mode.as_str() {
         "nearest" => "nearest",
         "linear" | "bilinear" => "linear",
@@ -54,26 +46,14 @@ pub fn upsample_to_resize(node: &mut Node, edit: &mut Edit) -> Result<Option<Str
 /// coordinate mapping made explicit.
 pub fn resize_10_to_11(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, String> {
     if node.inputs.len() != 2 {
-        return Err(format!(
-            "Resize-10 takes 2 inputs (X, scales), this one has {}",
-            node.inputs.len()
-        ));
+        return Err(format!("Resize-10 takes 2 inputs (X, scales), this one has {}", node.inputs.len()));
     }
     let base = node.outputs.first().cloned().unwrap_or_default();
-    let roi = edit.constant(
-        &format!("{base}_roi"),
-        Tensor::zeros::<f32>(&[0]).map_err(|e| e.to_string())?,
-    );
+    let roi = edit.constant(&format!("{base}_roi"), Tensor::zeros::<f32>(&[0]).map_err(|e| e.to_string())?);
     let scales = node.inputs[1].clone();
     node.inputs = vec![node.inputs[0].clone(), roi, scales];
-    node.set_attribute(
-        "coordinate_transformation_mode",
-        AttrValue::String(b"asymmetric".to_vec()),
-    );
-    let mode = node
-        .attr_string("mode")
-        .map_err(|e| e.to_string())?
-        .unwrap_or_else(|| "nearest".into());
+    node.set_attribute("coordinate_transformation_mode", AttrValue::String(b"asymmetric".to_vec()));
+    let mode = node.attr_string("mode").map_err(|e| e.to_string())?.unwrap_or_else(|| "nearest".into());
     if mode == "nearest" {
         node.set_attribute("nearest_mode", AttrValue::String(b"floor".to_vec()));
     }
@@ -82,14 +62,9 @@ pub fn resize_10_to_11(node: &mut Node, edit: &mut Edit) -> Result<Option<String
 
 /// Resize-11/12 → 13: `tf_half_pixel_for_nn` was removed.
 pub fn resize_13(node: &mut Node, _edit: &mut Edit) -> Result<Option<String>, String> {
-    let mode = node
-        .attr_string("coordinate_transformation_mode")
-        .map_err(|e| e.to_string())?;
+    let mode = node.attr_string("coordinate_transformation_mode").map_err(|e| e.to_string())?;
     if mode.as_deref() == Some("tf_half_pixel_for_nn") {
-        return Err(
-            "coordinate_transformation_mode `tf_half_pixel_for_nn` does not exist from opset 13"
-                .into(),
-        );
+        return Err("coordinate_transformation_mode `tf_half_pixel_for_nn` does not exist from opset 13".into());
     }
     Ok(None)
 }

@@ -20,17 +20,12 @@ pub fn softmax_13(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, St
     };
     node.set_attribute("axis", AttrValue::Int(-1));
     if is_last {
-        return Ok(Some(format!(
-            "axis {axis} is the last axis: same meaning, written as -1"
-        )));
+        return Ok(Some(format!("axis {axis} is the last axis: same meaning, written as -1")));
     }
     let op = node.op_type.clone();
     let output = node.outputs.first().cloned().ok_or("no output")?;
     let shape = edit.fresh(&format!("{input}_shape"));
-    edit.insert_before(
-        Node::new("Shape", &[&input], &[&shape]),
-        &format!("{op}_Shape"),
-    );
+    edit.insert_before(Node::new("Shape", &[&input], &[&shape]), &format!("{op}_Shape"));
     let flat = edit.fresh(&format!("{input}_flattened"));
     let mut flatten = Node::new("Flatten", &[&input], &[&flat]);
     flatten.set_attribute("axis", AttrValue::Int(axis));
@@ -38,12 +33,7 @@ pub fn softmax_13(node: &mut Node, edit: &mut Edit) -> Result<Option<String>, St
     let inner = edit.fresh(&format!("{output}_2d"));
     node.inputs[0] = flat;
     node.outputs[0] = inner.clone();
-    edit.insert_after(
-        Node::new("Reshape", &[&inner, &shape], &[&output]),
-        &format!("{op}_Reshape"),
-    );
+    edit.insert_after(Node::new("Reshape", &[&inner, &shape], &[&output]), &format!("{op}_Reshape"));
     let rank_text = rank.map_or("unknown rank".to_string(), |r| format!("rank {r}"));
-    Ok(Some(format!(
-        "axis {axis} ({rank_text}): Flatten → {op}(axis=-1) → Reshape keeps the 2-D meaning"
-    )))
+    Ok(Some(format!("axis {axis} ({rank_text}): Flatten → {op}(axis=-1) → Reshape keeps the 2-D meaning")))
 }

@@ -7,20 +7,13 @@
 use crate::kernels::types::{GemmShapeError, PackedBits, SignBit, check_len};
 
 /// Packs a row-major `rows×k` matrix (the A operand) row by row.
-pub(crate) fn pack_rows<T: SignBit>(
-    values: &[T],
-    rows: usize,
-    k: usize,
-) -> Result<PackedBits, GemmShapeError> {
+pub(crate) fn pack_rows<T: SignBit>(values: &[T], rows: usize, k: usize) -> Result<PackedBits, GemmShapeError> {
     check_len("values to pack", values.len(), rows.checked_mul(k))?;
     let mut packed = PackedBits::zeroed(rows, k);
     if k == 0 {
         return Ok(packed);
     }
-    for (row, dst) in values
-        .chunks_exact(k)
-        .zip(packed.words.chunks_exact_mut(packed.words_per_row))
-    {
+    for (row, dst) in values.chunks_exact(k).zip(packed.words.chunks_exact_mut(packed.words_per_row)) {
         for (word, bits) in dst.iter_mut().zip(row.chunks(64)) {
             *word = bits_of(bits.iter().copied());
         }
@@ -29,19 +22,12 @@ pub(crate) fn pack_rows<T: SignBit>(
 }
 
 /// Packs a row-major `k×cols` matrix (the B operand) column by column.
-pub(crate) fn pack_columns<T: SignBit>(
-    values: &[T],
-    k: usize,
-    cols: usize,
-) -> Result<PackedBits, GemmShapeError> {
+pub(crate) fn pack_columns<T: SignBit>(values: &[T], k: usize, cols: usize) -> Result<PackedBits, GemmShapeError> {
     check_len("values to pack", values.len(), k.checked_mul(cols))?;
     let mut packed = PackedBits::zeroed(cols, k);
     for j in 0..cols {
         let start = j * packed.words_per_row;
-        for (w, word) in packed.words[start..start + k.div_ceil(64)]
-            .iter_mut()
-            .enumerate()
-        {
+        for (w, word) in packed.words[start..start + k.div_ceil(64)].iter_mut().enumerate() {
             let rows = w * 64..(w * 64 + 64).min(k);
             *word = bits_of(rows.map(|p| values[p * cols + j]));
         }
@@ -51,9 +37,7 @@ pub(crate) fn pack_columns<T: SignBit>(
 
 /// Up to 64 signs as a word, the first value in bit 0.
 fn bits_of<T: SignBit>(values: impl Iterator<Item = T>) -> u64 {
-    values.enumerate().fold(0u64, |word, (bit, v)| {
-        word | (u64::from(v.is_minus()) << bit)
-    })
+    values.enumerate().fold(0u64, |word, (bit, v)| word | (u64::from(v.is_minus()) << bit))
 }
 
 #[cfg(test)]

@@ -10,19 +10,8 @@ use crate::kernels::driver::{Layout, PanelSource};
 use crate::kernels::types::{F32Operand, MatRef, PackedF32, PackedSide};
 
 /// Packs `A[ic..ic+mc, pc..pc+kc]` as row panels of height MR.
-pub(crate) fn pack_a<const MR: usize>(
-    a: &MatRef<f32>,
-    ic: usize,
-    mc: usize,
-    pc: usize,
-    kc: usize,
-    out: &mut [f32],
-) {
-    for (r, panel) in out
-        .chunks_exact_mut(kc * MR)
-        .take(mc.div_ceil(MR))
-        .enumerate()
-    {
+pub(crate) fn pack_a<const MR: usize>(a: &MatRef<f32>, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
+    for (r, panel) in out.chunks_exact_mut(kc * MR).take(mc.div_ceil(MR)).enumerate() {
         let row0 = ic + r * MR;
         let height = MR.min(ic + mc - row0);
         if a.col_stride == 1 {
@@ -43,11 +32,7 @@ pub(crate) fn pack_a<const MR: usize>(
         } else {
             for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
                 for (i, d) in dst.iter_mut().enumerate() {
-                    *d = if i < height {
-                        a.at(row0 + i, pc + p)
-                    } else {
-                        0.0
-                    };
+                    *d = if i < height { a.at(row0 + i, pc + p) } else { 0.0 };
                 }
             }
         }
@@ -55,19 +40,8 @@ pub(crate) fn pack_a<const MR: usize>(
 }
 
 /// Packs `B[pc..pc+kc, jc..jc+nc]` as column panels of width NR.
-pub(crate) fn pack_b<const NR: usize>(
-    b: &MatRef<f32>,
-    jc: usize,
-    nc: usize,
-    pc: usize,
-    kc: usize,
-    out: &mut [f32],
-) {
-    for (q, panel) in out
-        .chunks_exact_mut(kc * NR)
-        .take(nc.div_ceil(NR))
-        .enumerate()
-    {
+pub(crate) fn pack_b<const NR: usize>(b: &MatRef<f32>, jc: usize, nc: usize, pc: usize, kc: usize, out: &mut [f32]) {
+    for (q, panel) in out.chunks_exact_mut(kc * NR).take(nc.div_ceil(NR)).enumerate() {
         let col0 = jc + q * NR;
         let width = NR.min(jc + nc - col0);
         for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {

@@ -43,22 +43,9 @@ fn centered<T: Int8Operand>(v: T, zero: i32) -> i16 {
 
 /// Packs `B[pc..pc+kc, jc..jc+nc]` (B is `k×n` row-major) into NR-wide panels of pairs.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn pack_b<B: Int8Operand, const NR: usize>(
-    b: &Operand<B>,
-    n: usize,
-    k: usize,
-    jc: usize,
-    nc: usize,
-    pc: usize,
-    kc: usize,
-    out: &mut [i16],
-) {
+pub(crate) fn pack_b<B: Int8Operand, const NR: usize>(b: &Operand<B>, n: usize, k: usize, jc: usize, nc: usize, pc: usize, kc: usize, out: &mut [i16]) {
     let pairs = kc.div_ceil(2);
-    for (q, panel) in out
-        .chunks_exact_mut(pairs * 2 * NR)
-        .take(nc.div_ceil(NR))
-        .enumerate()
-    {
+    for (q, panel) in out.chunks_exact_mut(pairs * 2 * NR).take(nc.div_ceil(NR)).enumerate() {
         let col0 = jc + q * NR;
         let width = NR.min(jc + nc - col0);
         for (t, dst) in panel.chunks_exact_mut(2 * NR).enumerate() {
@@ -68,11 +55,7 @@ pub(crate) fn pack_b<B: Int8Operand, const NR: usize>(
                     let col = col0 + j;
                     let zero = b.zero_points[col];
                     let first = centered(b.values[p * n + col], zero);
-                    let second = if p + 1 < pc + kc && p + 1 < k {
-                        centered(b.values[(p + 1) * n + col], zero)
-                    } else {
-                        0
-                    };
+                    let second = if p + 1 < pc + kc && p + 1 < k { centered(b.values[(p + 1) * n + col], zero) } else { 0 };
                     (first, second)
                 } else {
                     (0, 0)
@@ -85,21 +68,9 @@ pub(crate) fn pack_b<B: Int8Operand, const NR: usize>(
 }
 
 /// Packs `A[ic..ic+mc, pc..pc+kc]` (A is `m×k` row-major) into MR-tall panels of pairs.
-pub(crate) fn pack_a<A: Int8Operand, const MR: usize>(
-    a: &Operand<A>,
-    k: usize,
-    ic: usize,
-    mc: usize,
-    pc: usize,
-    kc: usize,
-    out: &mut [i16],
-) {
+pub(crate) fn pack_a<A: Int8Operand, const MR: usize>(a: &Operand<A>, k: usize, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [i16]) {
     let pairs = kc.div_ceil(2);
-    for (r, panel) in out
-        .chunks_exact_mut(pairs * 2 * MR)
-        .take(mc.div_ceil(MR))
-        .enumerate()
-    {
+    for (r, panel) in out.chunks_exact_mut(pairs * 2 * MR).take(mc.div_ceil(MR)).enumerate() {
         let row0 = ic + r * MR;
         let height = MR.min(ic + mc - row0);
         for i in 0..MR {

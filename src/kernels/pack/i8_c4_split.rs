@@ -55,21 +55,9 @@ fn b_byte<B: Int8Operand>(v: B) -> u8 {
 }
 
 /// Packs `B[pc..pc+kc, jc..jc+nc]` into NR-wide panels of split quads.
-pub(crate) fn pack_b<B: Int8Operand, const NR: usize>(
-    b: &Operand<B>,
-    n: usize,
-    jc: usize,
-    nc: usize,
-    pc: usize,
-    kc: usize,
-    out: &mut [u8],
-) {
+pub(crate) fn pack_b<B: Int8Operand, const NR: usize>(b: &Operand<B>, n: usize, jc: usize, nc: usize, pc: usize, kc: usize, out: &mut [u8]) {
     let quads = kc.div_ceil(4);
-    for (q, panel) in out
-        .chunks_exact_mut(quads * 8 * NR)
-        .take(nc.div_ceil(NR))
-        .enumerate()
-    {
+    for (q, panel) in out.chunks_exact_mut(quads * 8 * NR).take(nc.div_ceil(NR)).enumerate() {
         let col0 = jc + q * NR;
         let width = NR.min(jc + nc - col0);
         for (t, dst) in panel.chunks_exact_mut(8 * NR).enumerate() {
@@ -77,11 +65,7 @@ pub(crate) fn pack_b<B: Int8Operand, const NR: usize>(
             for j in 0..NR {
                 for u in 0..4 {
                     let p = pc + 4 * t + u;
-                    let byte = if j < width && p < pc + kc {
-                        b_byte(b.values[p * n + col0 + j])
-                    } else {
-                        0
-                    };
+                    let byte = if j < width && p < pc + kc { b_byte(b.values[p * n + col0 + j]) } else { 0 };
                     lo[4 * j + u] = byte & 127;
                     hi[4 * j + u] = byte >> 7;
                 }
@@ -91,32 +75,16 @@ pub(crate) fn pack_b<B: Int8Operand, const NR: usize>(
 }
 
 /// Packs `A[ic..ic+mc, pc..pc+kc]` into MR-tall panels of signed-byte quads.
-pub(crate) fn pack_a<A: Int8Operand, const MR: usize>(
-    a: &Operand<A>,
-    k: usize,
-    ic: usize,
-    mc: usize,
-    pc: usize,
-    kc: usize,
-    out: &mut [i8],
-) {
+pub(crate) fn pack_a<A: Int8Operand, const MR: usize>(a: &Operand<A>, k: usize, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [i8]) {
     let quads = kc.div_ceil(4);
-    for (r, panel) in out
-        .chunks_exact_mut(quads * 4 * MR)
-        .take(mc.div_ceil(MR))
-        .enumerate()
-    {
+    for (r, panel) in out.chunks_exact_mut(quads * 4 * MR).take(mc.div_ceil(MR)).enumerate() {
         let row0 = ic + r * MR;
         let height = MR.min(ic + mc - row0);
         for i in 0..MR {
             for t in 0..quads {
                 for u in 0..4 {
                     let p = 4 * t + u;
-                    panel[t * 4 * MR + 4 * i + u] = if i < height && p < kc {
-                        a_byte(a.values[(row0 + i) * k + pc + p])
-                    } else {
-                        0
-                    };
+                    panel[t * 4 * MR + 4 * i + u] = if i < height && p < kc { a_byte(a.values[(row0 + i) * k + pc + p]) } else { 0 };
                 }
             }
         }
@@ -125,14 +93,7 @@ pub(crate) fn pack_a<A: Int8Operand, const MR: usize>(
 
 /// Adds `−zb·Σa − za·Σb + k·za·zb` (shifted operands and zero points) to every element of C
 /// (`m×n`), turning `Σ a·b` of the shifted bytes into `Σ (a − za)(b − zb)`.
-pub(crate) fn correct_zero_points<A: Int8Operand, B: Int8Operand>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: &Operand<A>,
-    b: &Operand<B>,
-    c: &mut [i32],
-) {
+pub(crate) fn correct_zero_points<A: Int8Operand, B: Int8Operand>(m: usize, n: usize, k: usize, a: &Operand<A>, b: &Operand<B>, c: &mut [i32]) {
     let k32 = k as i32; // wraps for k ≥ 2³¹, like every other term here
     let mut col_sums = vec![0i32; n];
     for row in b.values.chunks_exact(n).take(k) {
@@ -141,17 +102,11 @@ pub(crate) fn correct_zero_points<A: Int8Operand, B: Int8Operand>(
         }
     }
     for i in 0..m {
-        let row_sum = a.values[i * k..(i + 1) * k]
-            .iter()
-            .fold(0i32, |s, &v| s.wrapping_add(i32::from(a_byte(v))));
+        let row_sum = a.values[i * k..(i + 1) * k].iter().fold(0i32, |s, &v| s.wrapping_add(i32::from(a_byte(v))));
         let za = a.zero_points[i].wrapping_sub(A::MIN + 128);
         for (j, cv) in c[i * n..(i + 1) * n].iter_mut().enumerate() {
             let zb = b.zero_points[j].wrapping_sub(B::MIN);
-            let correction = k32
-                .wrapping_mul(za)
-                .wrapping_mul(zb)
-                .wrapping_sub(zb.wrapping_mul(row_sum))
-                .wrapping_sub(za.wrapping_mul(col_sums[j]));
+            let correction = k32.wrapping_mul(za).wrapping_mul(zb).wrapping_sub(zb.wrapping_mul(row_sum)).wrapping_sub(za.wrapping_mul(col_sums[j]));
             *cv = cv.wrapping_add(correction);
         }
     }

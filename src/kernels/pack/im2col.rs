@@ -13,26 +13,16 @@ use crate::kernels::types::{RowSpan, Window};
 /// Fills `col` (`channels·taps × positions`, row-major) from `input` (`channels × input_len`).
 ///
 /// Panics if the slices are shorter than the window says (callers validate shapes first).
-pub(crate) fn im2col<T: Copy + Default>(
-    input: &[T],
-    channels: usize,
-    window: &Window,
-    col: &mut [T],
-) {
+pub(crate) fn im2col<T: Copy + Default>(input: &[T], channels: usize, window: &Window, col: &mut [T]) {
     let (taps, positions, image) = (window.taps(), window.positions(), window.input_len());
-    assert!(
-        input.len() >= channels * image && col.len() >= channels * taps * positions,
-        "im2col: slices too short"
-    );
+    assert!(input.len() >= channels * image && col.len() >= channels * taps * positions, "im2col: slices too short");
     let zero = T::default();
     for c in 0..channels {
         let src = &input[c * image..(c + 1) * image];
         window.for_each_tap(|t, tap| {
             let row = (c * taps + t) * positions;
             let dst = &mut col[row..row + positions];
-            window.for_each_row(tap, |span| {
-                gather_row(src, dst, span, window.output[window.rank() - 1], zero)
-            });
+            window.for_each_row(tap, |span| gather_row(src, dst, span, window.output[window.rank() - 1], zero));
         });
     }
 }
@@ -60,12 +50,7 @@ fn gather_row<T: Copy>(src: &[T], dst: &mut [T], span: RowSpan, row_len: usize, 
 
 /// Adds `col` (`channels·taps × positions`) into `image` (`channels × input_len`): the
 /// transpose of [`im2col`]. Entries that fall in the padding are dropped.
-pub(crate) fn col2im_add<T: Copy + AddAssign>(
-    col: &[T],
-    channels: usize,
-    window: &Window,
-    image: &mut [T],
-) {
+pub(crate) fn col2im_add<T: Copy + AddAssign>(col: &[T], channels: usize, window: &Window, image: &mut [T]) {
     let (taps, positions, image_len) = (window.taps(), window.positions(), window.input_len());
     assert!(
         image.len() >= channels * image_len && col.len() >= channels * taps * positions,
@@ -82,8 +67,7 @@ pub(crate) fn col2im_add<T: Copy + AddAssign>(
                     return;
                 }
                 let values = &src[span.out_row + span.lo..span.out_row + span.hi];
-                let first =
-                    (in_row as isize + (span.lo * span.stride) as isize + span.shift) as usize;
+                let first = (in_row as isize + (span.lo * span.stride) as isize + span.shift) as usize;
                 if span.stride == 1 {
                     for (d, &v) in dst[first..first + values.len()].iter_mut().zip(values) {
                         *d += v;
@@ -106,8 +90,7 @@ mod tests {
     fn patch_value(input: &[f32], w: &Window, c: usize, tap: &[usize], out_pos: &[usize]) -> f32 {
         let mut flat = 0usize;
         for axis in 0..w.rank() {
-            let p = (out_pos[axis] * w.strides[axis] + tap[axis] * w.dilations[axis]) as isize
-                - w.pads_begin[axis];
+            let p = (out_pos[axis] * w.strides[axis] + tap[axis] * w.dilations[axis]) as isize - w.pads_begin[axis];
             if p < 0 || p as usize >= w.input[axis] {
                 return 0.0;
             }
@@ -131,13 +114,7 @@ mod tests {
         let cases: Vec<Case> = vec![
             (vec![7], vec![3], vec![2], vec![1], vec![1]),
             (vec![5, 6], vec![3, 2], vec![1, 2], vec![2, 1], vec![1, 0]),
-            (
-                vec![4, 5, 3],
-                vec![2, 3, 2],
-                vec![2, 1, 1],
-                vec![1, 1, 2],
-                vec![0, 1, 1],
-            ),
+            (vec![4, 5, 3], vec![2, 3, 2], vec![2, 1, 1], vec![1, 1, 2], vec![0, 1, 1]),
         ];
         for (input, kernel, strides, dilations, pads) in cases {
             let output: Vec<usize> = (0..input.len())
@@ -155,9 +132,7 @@ mod tests {
                 pads_begin: &pads,
             };
             let channels = 2;
-            let data: Vec<f32> = (0..channels * w.input_len())
-                .map(|v| v as f32 + 1.0)
-                .collect();
+            let data: Vec<f32> = (0..channels * w.input_len()).map(|v| v as f32 + 1.0).collect();
             let mut col = vec![f32::NAN; channels * w.taps() * w.positions()];
             im2col(&data, channels, &w, &mut col);
             for c in 0..channels {

@@ -16,13 +16,8 @@ use crate::kernels::types::Window;
 /// (`window.taps()` values), `out` one output channel (`window.positions()` values).
 ///
 /// Panics if the slices are shorter than the window says (callers validate shapes first).
-pub(crate) fn dwconv_f32_scalar<T>(
-    input: &[T],
-    weights: &[T],
-    bias: T,
-    window: &Window,
-    out: &mut [T],
-) where
+pub(crate) fn dwconv_f32_scalar<T>(input: &[T], weights: &[T], bias: T, window: &Window, out: &mut [T])
+where
     T: Copy + Mul<Output = T> + AddAssign,
 {
     dwconv_channel_with(input, weights, bias, window, out, axpy);
@@ -48,9 +43,7 @@ pub(crate) fn dwconv_channel_with<T>(
     T: Copy + Mul<Output = T> + AddAssign,
 {
     assert!(
-        input.len() >= window.input_len()
-            && weights.len() >= window.taps()
-            && out.len() >= window.positions(),
+        input.len() >= window.input_len() && weights.len() >= window.taps() && out.len() >= window.positions(),
         "depthwise_channel: slices too short"
     );
     out[..window.positions()].fill(bias);
@@ -81,13 +74,8 @@ mod tests {
 
     #[test]
     fn equals_im2col_times_weights() {
-        let (input, kernel, strides, dilations, pads) = (
-            [6usize, 7],
-            [3usize, 3],
-            [2usize, 1],
-            [1usize, 2],
-            [1isize, 2],
-        );
+        let (input, kernel, strides, dilations, pads) =
+            ([6usize, 7], [3usize, 3], [2usize, 1], [1usize, 2], [1isize, 2]);
         let output = [3usize, 7];
         let w = Window {
             input: &input,

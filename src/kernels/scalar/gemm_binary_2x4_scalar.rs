@@ -6,11 +6,7 @@ use crate::kernels::gemm::gemm_binary_2x4;
 use crate::kernels::types::{GemmShapeError, PackedBits};
 
 /// `c[i·n + j] = Σ_p a(i,p)·b(p,j)` over ±1 values (`a`: m rows, `b`: n columns, same K).
-pub(crate) fn gemm_binary_2x4_scalar(
-    a: &PackedBits,
-    b: &PackedBits,
-    c: &mut [i32],
-) -> Result<(), GemmShapeError> {
+pub(crate) fn gemm_binary_2x4_scalar(a: &PackedBits, b: &PackedBits, c: &mut [i32]) -> Result<(), GemmShapeError> {
     gemm_binary_2x4(a, b, c, tile_2x4, differing_bits)
 }
 
@@ -31,11 +27,7 @@ fn tile_2x4(a: &PackedBits, b: &PackedBits, i: usize, j: usize) -> [[u64; 4]; 2]
 
 /// Differing bits of row `i` of A and row `j` of B.
 fn differing_bits(a: &PackedBits, b: &PackedBits, i: usize, j: usize) -> u64 {
-    a.row(i)
-        .iter()
-        .zip(b.row(j))
-        .map(|(x, y)| u64::from((x ^ y).count_ones()))
-        .sum()
+    a.row(i).iter().zip(b.row(j)).map(|(x, y)| u64::from((x ^ y).count_ones())).sum()
 }
 
 #[cfg(test)]
@@ -51,10 +43,7 @@ mod tests {
             for &(m, n) in &[(1, 1), (3, 5), (4, 8), (7, 9)] {
                 let a = rng.signs_f32(m * k);
                 let b = rng.signs_f32(k * n);
-                let (pa, pb) = (
-                    pack_rows(&a, m, k).unwrap(),
-                    pack_columns(&b, k, n).unwrap(),
-                );
+                let (pa, pb) = (pack_rows(&a, m, k).unwrap(), pack_columns(&b, k, n).unwrap());
                 let mut c = vec![99; m * n];
                 gemm_binary_2x4_scalar(&pa, &pb, &mut c).unwrap();
                 for i in 0..m {

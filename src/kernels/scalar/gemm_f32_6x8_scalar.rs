@@ -16,14 +16,7 @@ const MR: usize = 6;
 const NR: usize = 8;
 
 /// `C = alpha·A·B + beta·C` (contract of [`gemm_f32_6x8`](crate::kernels::gemm::gemm_f32_6x8)).
-pub(crate) fn gemm_f32_6x8_scalar(
-    alpha: f32,
-    a: F32Operand,
-    b: F32Operand,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-) {
+pub(crate) fn gemm_f32_6x8_scalar(alpha: f32, a: F32Operand, b: F32Operand, beta: f32, c: &mut [f32], ldc: usize) {
     gemm_f32_6x8(alpha, a, b, beta, c, ldc, tile_6x8);
 }
 
@@ -33,12 +26,7 @@ const LANE_GROUPS: usize = NR / 4;
 
 #[inline(always)]
 fn lanes_mul_add(acc: Lanes, a: f32, b: Lanes) -> Lanes {
-    [
-        acc[0] + a * b[0],
-        acc[1] + a * b[1],
-        acc[2] + a * b[2],
-        acc[3] + a * b[3],
-    ]
+    [acc[0] + a * b[0], acc[1] + a * b[1], acc[2] + a * b[2], acc[3] + a * b[3]]
 }
 
 /// The register tile: `acc[i][j] = Σ_p a_panel[p*MR+i]·b_panel[p*NR+j]`.
@@ -103,11 +91,7 @@ mod tests {
                 for p in 0..a.cols {
                     s += f64::from(a.at(i, p)) * f64::from(b.at(p, j));
                 }
-                let old = if beta == 0.0 {
-                    0.0
-                } else {
-                    f64::from(beta) * f64::from(c[i * ldc + j])
-                };
+                let old = if beta == 0.0 { 0.0 } else { f64::from(beta) * f64::from(c[i * ldc + j]) };
                 c[i * ldc + j] = (f64::from(alpha) * s + old) as f32;
             }
         }
@@ -116,16 +100,8 @@ mod tests {
     fn check(m: usize, n: usize, k: usize, trans_a: bool, trans_b: bool, alpha: f32, beta: f32) {
         let a_data = values(m * k, (m * 31 + k) as u32);
         let b_data = values(k * n, (n * 17 + k) as u32);
-        let a = if trans_a {
-            MatRef::row_major(&a_data, k, m).t()
-        } else {
-            MatRef::row_major(&a_data, m, k)
-        };
-        let b = if trans_b {
-            MatRef::row_major(&b_data, n, k).t()
-        } else {
-            MatRef::row_major(&b_data, k, n)
-        };
+        let a = if trans_a { MatRef::row_major(&a_data, k, m).t() } else { MatRef::row_major(&a_data, m, k) };
+        let b = if trans_b { MatRef::row_major(&b_data, n, k).t() } else { MatRef::row_major(&b_data, k, n) };
         let ldc = n + 3;
         let c0 = values(m * ldc, 7);
         let mut got = c0.clone();
@@ -139,10 +115,7 @@ mod tests {
                     assert_eq!(g, c0[i * ldc + j], "padding column touched at ({i},{j})");
                 } else {
                     let tol = 1e-5 * (k as f32 + 1.0) * 4.0;
-                    assert!(
-                        (g - w).abs() <= tol,
-                        "m={m} n={n} k={k} tA={trans_a} tB={trans_b}: ({i},{j}) {g} vs {w}"
-                    );
+                    assert!((g - w).abs() <= tol, "m={m} n={n} k={k} tA={trans_a} tB={trans_b}: ({i},{j}) {g} vs {w}");
                 }
             }
         }
@@ -179,12 +152,7 @@ mod tests {
     #[test]
     fn transposes_alpha_and_beta() {
         for &(ta, tb) in &[(false, true), (true, false), (true, true)] {
-            for &(m, n, k) in &[
-                (1, 9, 5),
-                (7, 1, 5),
-                (13, 17, 11),
-                (MC + 5, 2 * NR + 1, KC + 2),
-            ] {
+            for &(m, n, k) in &[(1, 9, 5), (7, 1, 5), (13, 17, 11), (MC + 5, 2 * NR + 1, KC + 2)] {
                 check(m, n, k, ta, tb, 0.5, 0.25);
                 check(m, n, k, ta, tb, -1.5, 1.0);
             }
@@ -196,24 +164,10 @@ mod tests {
         let a = vec![1f32; 6];
         let b = vec![2f32; 6];
         let mut c = vec![f32::NAN; 4];
-        gemm(
-            1.0,
-            MatRef::row_major(&a, 2, 3),
-            MatRef::row_major(&b, 3, 2),
-            0.0,
-            &mut c,
-            2,
-        );
+        gemm(1.0, MatRef::row_major(&a, 2, 3), MatRef::row_major(&b, 3, 2), 0.0, &mut c, 2);
         assert_eq!(c, vec![6.0; 4]);
         let mut c = vec![3f32; 4];
-        gemm(
-            1.0,
-            MatRef::row_major(&a[..0], 2, 0),
-            MatRef::row_major(&b[..0], 0, 2),
-            2.0,
-            &mut c,
-            2,
-        );
+        gemm(1.0, MatRef::row_major(&a[..0], 2, 0), MatRef::row_major(&b[..0], 0, 2), 2.0, &mut c, 2);
         assert_eq!(c, vec![6.0; 4]);
     }
 
@@ -221,18 +175,8 @@ mod tests {
     /// The machine may be shared, so wall-clock time alone understates the kernel.
     fn cpu_seconds() -> f64 {
         let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-        let fields: Vec<&str> = stat
-            .rsplit(')')
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
+        let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
         (ticks(11) + ticks(12)) / 100.0
     }
 
@@ -251,25 +195,11 @@ mod tests {
             } else {
                 4
             };
-            gemm(
-                1.0,
-                MatRef::row_major(&a, size, size),
-                MatRef::row_major(&b, size, size),
-                0.0,
-                &mut c,
-                size,
-            );
+            gemm(1.0, MatRef::row_major(&a, size, size), MatRef::row_major(&b, size, size), 0.0, &mut c, size);
             let cpu_start = cpu_seconds();
             let start = std::time::Instant::now();
             for _ in 0..reps {
-                gemm(
-                    1.0,
-                    MatRef::row_major(&a, size, size),
-                    MatRef::row_major(&b, size, size),
-                    0.0,
-                    &mut c,
-                    size,
-                );
+                gemm(1.0, MatRef::row_major(&a, size, size), MatRef::row_major(&b, size, size), 0.0, &mut c, size);
             }
             let secs = start.elapsed().as_secs_f64() / reps as f64;
             let cpu = (cpu_seconds() - cpu_start) / reps as f64;

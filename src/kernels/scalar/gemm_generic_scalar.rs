@@ -11,20 +11,9 @@ use crate::kernels::types::{MacElement, MatRef};
 /// (callers validate shapes first).
 fn gemm_acc<T: MacElement>(a: MatRef<T>, b: MatRef<T>, c: &mut [T], ldc: usize) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert!(
-        b.rows == k,
-        "gemm_acc: inner dimensions differ ({} vs {})",
-        k,
-        b.rows
-    );
-    assert!(
-        a.fits() && b.fits(),
-        "gemm_acc: operand strides run past their slices"
-    );
-    assert!(
-        m == 0 || n == 0 || (ldc >= n && (m - 1) * ldc + n <= c.len()),
-        "gemm_acc: C is too small"
-    );
+    assert!(b.rows == k, "gemm_acc: inner dimensions differ ({} vs {})", k, b.rows);
+    assert!(a.fits() && b.fits(), "gemm_acc: operand strides run past their slices");
+    assert!(m == 0 || n == 0 || (ldc >= n && (m - 1) * ldc + n <= c.len()), "gemm_acc: C is too small");
     if m == 0 || n == 0 {
         return;
     }
@@ -47,14 +36,7 @@ fn gemm_acc<T: MacElement>(a: MatRef<T>, b: MatRef<T>, c: &mut [T], ldc: usize) 
 }
 
 /// `c = alpha·A·B + beta·c` (`beta == 0` ignores c's old values).
-pub(crate) fn gemm_generic_scalar<T: MacElement + num_traits::Num>(
-    alpha: T,
-    a: MatRef<T>,
-    b: MatRef<T>,
-    beta: T,
-    c: &mut [T],
-    ldc: usize,
-) {
+pub(crate) fn gemm_generic_scalar<T: MacElement + num_traits::Num>(alpha: T, a: MatRef<T>, b: MatRef<T>, beta: T, c: &mut [T], ldc: usize) {
     let (m, n) = (a.rows, b.cols);
     if alpha == T::one() {
         scale_rows(beta, m, n, c, ldc);
@@ -64,15 +46,8 @@ pub(crate) fn gemm_generic_scalar<T: MacElement + num_traits::Num>(
     let mut product = vec![T::zero(); m * n];
     gemm_acc(a, b, &mut product, n);
     for i in 0..m {
-        for (cv, &pv) in c[i * ldc..i * ldc + n]
-            .iter_mut()
-            .zip(&product[i * n..(i + 1) * n])
-        {
-            *cv = if beta == T::zero() {
-                alpha * pv
-            } else {
-                alpha * pv + beta * *cv
-            };
+        for (cv, &pv) in c[i * ldc..i * ldc + n].iter_mut().zip(&product[i * n..(i + 1) * n]) {
+            *cv = if beta == T::zero() { alpha * pv } else { alpha * pv + beta * *cv };
         }
     }
 }
@@ -83,11 +58,7 @@ fn scale_rows<T: Copy + num_traits::Num>(beta: T, m: usize, n: usize, c: &mut [T
     }
     for i in 0..m {
         for v in &mut c[i * ldc..i * ldc + n] {
-            *v = if beta == T::zero() {
-                T::zero()
-            } else {
-                beta * *v
-            };
+            *v = if beta == T::zero() { T::zero() } else { beta * *v };
         }
     }
 }
@@ -101,21 +72,11 @@ mod tests {
         let a = [1i32, 2, 3, 4]; // 2×2
         let b = [5i32, 6, 7, 8];
         let mut c = [0i32; 4];
-        gemm_acc(
-            MatRef::row_major(&a, 2, 2),
-            MatRef::row_major(&b, 2, 2).t(),
-            &mut c,
-            2,
-        );
+        gemm_acc(MatRef::row_major(&a, 2, 2), MatRef::row_major(&b, 2, 2).t(), &mut c, 2);
         assert_eq!(c, [17, 23, 39, 53]);
         let big = [i32::MAX];
         let mut c = [0i32];
-        gemm_acc(
-            MatRef::row_major(&big, 1, 1),
-            MatRef::row_major(&[2], 1, 1),
-            &mut c,
-            1,
-        );
+        gemm_acc(MatRef::row_major(&big, 1, 1), MatRef::row_major(&[2], 1, 1), &mut c, 1);
         assert_eq!(c, [-2]);
     }
 }

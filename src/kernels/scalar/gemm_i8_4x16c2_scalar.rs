@@ -25,10 +25,7 @@ pub(crate) fn gemm_i8_4x16c2_scalar<A: Int8Operand, B: Int8Operand>(
 /// panels, each pair sum exact in i32 and the running sum wrapping (what `i32x4.add` does).
 pub(crate) fn tile_4x16c2(a_panel: &[i16], b_panel: &[i16]) -> [[i32; NR]; MR] {
     let mut acc = [[0i32; NR]; MR];
-    for (a, b) in a_panel
-        .chunks_exact(2 * MR)
-        .zip(b_panel.chunks_exact(2 * NR))
-    {
+    for (a, b) in a_panel.chunks_exact(2 * MR).zip(b_panel.chunks_exact(2 * NR)) {
         for (i, acc_row) in acc.iter_mut().enumerate() {
             let (a0, a1) = (i32::from(a[2 * i]), i32::from(a[2 * i + 1]));
             for (j, sum) in acc_row.iter_mut().enumerate() {

@@ -24,10 +24,7 @@ pub(crate) fn gemm_i8_4x8c4_split_scalar<A: Int8Operand, B: Int8Operand>(
 /// The register tile: `acc[i][j] = Σ_p a(i,p)·(lo(p,j) + 128·hi(p,j))`, wrapping.
 pub(crate) fn tile_4x8c4_split(a_panel: &[i8], b_panel: &[u8]) -> [[i32; NR]; MR] {
     let mut acc = [[0i32; NR]; MR];
-    for (a, b) in a_panel
-        .chunks_exact(4 * MR)
-        .zip(b_panel.chunks_exact(8 * NR))
-    {
+    for (a, b) in a_panel.chunks_exact(4 * MR).zip(b_panel.chunks_exact(8 * NR)) {
         let (lo, hi) = b.split_at(4 * NR);
         for (i, acc_row) in acc.iter_mut().enumerate() {
             for (j, sum) in acc_row.iter_mut().enumerate() {

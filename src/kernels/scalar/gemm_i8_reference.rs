@@ -67,10 +67,7 @@ mod tests {
     use crate::kernels::testing::Rng;
 
     fn op<'a, T>(values: &'a [T], zero_points: &'a [i32]) -> Operand<'a, T> {
-        Operand {
-            values,
-            zero_points,
-        }
+        Operand { values, zero_points }
     }
 
     fn naive<A: Int8Operand, B: Int8Operand>(
@@ -87,8 +84,7 @@ mod tests {
             for j in 0..n {
                 let mut s = 0i64;
                 for p in 0..k {
-                    s += i64::from(a[i * k + p].widen() - za[i])
-                        * i64::from(b[p * n + j].widen() - zb[j]);
+                    s += i64::from(a[i * k + p].widen() - za[i]) * i64::from(b[p * n + j].widen() - zb[j]);
                 }
                 c[i * n + j] = s;
             }
@@ -96,31 +92,9 @@ mod tests {
         c
     }
 
-    fn run<A: Int8Operand, B: Int8Operand>(
-        m: usize,
-        n: usize,
-        k: usize,
-        a: &[A],
-        za: &[i32],
-        b: &[B],
-        zb: &[i32],
-    ) {
+    fn run<A: Int8Operand, B: Int8Operand>(m: usize, n: usize, k: usize, a: &[A], za: &[i32], b: &[B], zb: &[i32]) {
         let mut c = vec![7i32; m * n];
-        gemm_i8_reference(
-            m,
-            n,
-            k,
-            Operand {
-                values: a,
-                zero_points: za,
-            },
-            Operand {
-                values: b,
-                zero_points: zb,
-            },
-            &mut c,
-        )
-        .unwrap();
+        gemm_i8_reference(m, n, k, Operand { values: a, zero_points: za }, Operand { values: b, zero_points: zb }, &mut c).unwrap();
         let want = naive(m, n, k, a, za, b, zb);
         for (idx, (&got, &w)) in c.iter().zip(&want).enumerate() {
             assert_eq!(i64::from(got), w, "m={m} n={n} k={k} element {idx}");
@@ -187,49 +161,15 @@ mod tests {
     #[test]
     fn short_slices_are_reported_not_indexed() {
         let mut c = [0i32; 4];
-        let err = gemm_i8_reference(
-            2,
-            2,
-            3,
-            op(&[0u8; 5], &[0; 2]),
-            op(&[0u8; 6], &[0; 2]),
-            &mut c,
-        )
-        .unwrap_err();
+        let err = gemm_i8_reference(2, 2, 3, op(&[0u8; 5], &[0; 2]), op(&[0u8; 6], &[0; 2]), &mut c).unwrap_err();
         assert_eq!(err.what, "a");
-        let err = gemm_i8_reference(
-            2,
-            2,
-            3,
-            op(&[0u8; 6], &[0; 1]),
-            op(&[0u8; 6], &[0; 2]),
-            &mut c,
-        )
-        .unwrap_err();
+        let err = gemm_i8_reference(2, 2, 3, op(&[0u8; 6], &[0; 1]), op(&[0u8; 6], &[0; 2]), &mut c).unwrap_err();
         assert_eq!(err.what, "a zero points");
-        assert!(
-            gemm_i8_reference(
-                usize::MAX,
-                2,
-                3,
-                op(&[0u8; 6], &[0; 2]),
-                op(&[0u8; 6], &[0; 2]),
-                &mut c
-            )
-            .is_err()
-        );
+        assert!(gemm_i8_reference(usize::MAX, 2, 3, op(&[0u8; 6], &[0; 2]), op(&[0u8; 6], &[0; 2]), &mut c).is_err());
         // Empty products are fine.
         gemm_i8_reference(0, 0, 0, op(&[0u8; 0], &[]), op(&[0u8; 0], &[]), &mut []).unwrap();
         let mut c = [9i32; 4];
-        gemm_i8_reference(
-            2,
-            2,
-            0,
-            op(&[0u8; 0], &[0; 2]),
-            op(&[0u8; 0], &[0; 2]),
-            &mut c,
-        )
-        .unwrap();
+        gemm_i8_reference(2, 2, 0, op(&[0u8; 0], &[0; 2]), op(&[0u8; 0], &[0; 2]), &mut c).unwrap();
         assert_eq!(c, [0; 4]);
     }
 }

@@ -6,21 +6,12 @@
 use crate::kernels::types::Int8Output;
 
 /// Quantizes `min(x.len(), out.len())` values. `zero_point` must lie in Q's range.
-pub(crate) fn quantize_f32_q8_scalar<Q: Int8Output>(
-    x: &[f32],
-    scale: f32,
-    zero_point: i32,
-    out: &mut [Q],
-) {
+pub(crate) fn quantize_f32_q8_scalar<Q: Int8Output>(x: &[f32], scale: f32, zero_point: i32, out: &mut [Q]) {
     // Clamp before converting: the bounds are exact in f32 and a NaN takes the lower one.
     let (lo, hi) = ((Q::MIN - zero_point) as f32, (Q::MAX - zero_point) as f32);
     for (o, &v) in out.iter_mut().zip(x) {
         let r = (v / scale).round_ties_even();
-        let clamped = if r >= lo {
-            if r <= hi { r } else { hi }
-        } else {
-            lo
-        };
+        let clamped = if r >= lo { if r <= hi { r } else { hi } } else { lo };
         *o = Q::from_clamped(clamped as i32 + zero_point);
     }
 }
@@ -31,18 +22,7 @@ mod tests {
 
     #[test]
     fn rounds_half_to_even_saturates_and_sends_nan_to_the_minimum() {
-        let x = [
-            0.5f32,
-            1.5,
-            -0.5,
-            -1.5,
-            2.5,
-            1e30,
-            -1e30,
-            f32::NAN,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-        ];
+        let x = [0.5f32, 1.5, -0.5, -1.5, 2.5, 1e30, -1e30, f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
         let mut u = [0u8; 10];
         quantize_f32_q8_scalar(&x, 1.0, 128, &mut u);
         assert_eq!(u, [128, 130, 128, 126, 130, 255, 0, 0, 255, 0]);

@@ -14,13 +14,7 @@ use crate::kernels::types::Int8Output;
 /// shifted by the zero point, rounded half to even, then shifted by the zero point.
 /// A NaN product gives `min` (what onnxruntime's SIMD path and numpy's reference produce).
 #[inline]
-pub(crate) fn requantize(
-    accumulator: i32,
-    multiplier: f32,
-    zero_point: i32,
-    min: i32,
-    max: i32,
-) -> i32 {
+pub(crate) fn requantize(accumulator: i32, multiplier: f32, zero_point: i32, min: i32, max: i32) -> i32 {
     let scaled = accumulator as f32 * multiplier;
     if scaled.is_nan() {
         return min;
@@ -35,32 +29,15 @@ pub(crate) fn requantize(
 /// One output channel: `out[t] = requantize(acc[t] + bias, multiplier, zero_point)` (the bias
 /// added with i32 wrap, as QLinearConv's reference does). `zero_point` must lie in Q's range
 /// (callers read it from a tensor of type Q). Processes `min(acc.len(), out.len())` values.
-pub(crate) fn requantize_channel_q8_scalar<Q: Int8Output>(
-    acc: &[i32],
-    bias: i32,
-    multiplier: f32,
-    zero_point: i32,
-    out: &mut [Q],
-) {
+pub(crate) fn requantize_channel_q8_scalar<Q: Int8Output>(acc: &[i32], bias: i32, multiplier: f32, zero_point: i32, out: &mut [Q]) {
     for (o, &v) in out.iter_mut().zip(acc) {
-        *o = Q::from_clamped(requantize(
-            v.wrapping_add(bias),
-            multiplier,
-            zero_point,
-            Q::MIN,
-            Q::MAX,
-        ));
+        *o = Q::from_clamped(requantize(v.wrapping_add(bias), multiplier, zero_point, Q::MIN, Q::MAX));
     }
 }
 
 /// One output row with a multiplier per value (QLinearMatMul's per-column scales):
 /// `out[t] = requantize(acc[t], multipliers[t], zero_point)` for `t < min(len of the three)`.
-pub(crate) fn requantize_row_q8_scalar<Q: Int8Output>(
-    acc: &[i32],
-    multipliers: &[f32],
-    zero_point: i32,
-    out: &mut [Q],
-) {
+pub(crate) fn requantize_row_q8_scalar<Q: Int8Output>(acc: &[i32], multipliers: &[f32], zero_point: i32, out: &mut [Q]) {
     for ((o, &v), &mul) in out.iter_mut().zip(acc).zip(multipliers) {
         *o = Q::from_clamped(requantize(v, mul, zero_point, Q::MIN, Q::MAX));
     }

@@ -8,13 +8,7 @@ use crate::kernels::scalar::dwconv_f32_scalar::{axpy, dwconv_channel_with};
 use crate::kernels::types::Window;
 
 /// Same contract as `dwconv_f32_scalar` for f32.
-pub(crate) fn dwconv_f32_simd128(
-    input: &[f32],
-    weights: &[f32],
-    bias: f32,
-    window: &Window,
-    out: &mut [f32],
-) {
+pub(crate) fn dwconv_f32_simd128(input: &[f32], weights: &[f32], bias: f32, window: &Window, out: &mut [f32]) {
     dwconv_channel_with(input, weights, bias, window, out, axpy_f32x4);
 }
 

@@ -6,8 +6,8 @@
 //! Register tile: 2 rows of A × 4 columns of B (eight byte accumulators).
 
 use core::arch::wasm32::{
-    i8x16_popcnt, i16x8_extadd_pairwise_u8x16, i32x4_add, i32x4_extadd_pairwise_u16x8,
-    i32x4_extract_lane, i32x4_splat, u8x16_add, v128, v128_load, v128_xor,
+    i8x16_popcnt, i32x4_add, i32x4_extadd_pairwise_u16x8, i32x4_extract_lane, i32x4_splat, i16x8_extadd_pairwise_u8x16,
+    u8x16_add, v128, v128_load, v128_xor,
 };
 
 use crate::kernels::gemm::gemm_binary_2x4;
@@ -17,28 +17,13 @@ use crate::kernels::types::{GemmShapeError, PackedBits};
 const FLUSH: usize = 31;
 
 /// Same contract as `gemm_binary_2x4_scalar`.
-pub(crate) fn gemm_binary_2x4_simd128(
-    a: &PackedBits,
-    b: &PackedBits,
-    c: &mut [i32],
-) -> Result<(), GemmShapeError> {
-    gemm_binary_2x4(
-        a,
-        b,
-        c,
-        |a, b, i, j| tile::<2, 4>(a, b, i, j),
-        |a, b, i, j| tile::<1, 1>(a, b, i, j)[0][0],
-    )
+pub(crate) fn gemm_binary_2x4_simd128(a: &PackedBits, b: &PackedBits, c: &mut [i32]) -> Result<(), GemmShapeError> {
+    gemm_binary_2x4(a, b, c, |a, b, i, j| tile::<2, 4>(a, b, i, j), |a, b, i, j| tile::<1, 1>(a, b, i, j)[0][0])
 }
 
 /// `popcount(a_row(i0+r) XOR b_row(j0+s))` for an R×C block (callers keep it inside both).
 #[inline(always)]
-fn tile<const R: usize, const C: usize>(
-    a: &PackedBits,
-    b: &PackedBits,
-    i0: usize,
-    j0: usize,
-) -> [[u64; C]; R] {
+fn tile<const R: usize, const C: usize>(a: &PackedBits, b: &PackedBits, i0: usize, j0: usize) -> [[u64; C]; R] {
     let vectors = a.words_per_row / 2;
     let a_rows: [&[u64]; R] = core::array::from_fn(|r| a.row(i0 + r));
     let b_rows: [&[u64]; C] = core::array::from_fn(|s| b.row(j0 + s));
@@ -50,12 +35,8 @@ fn tile<const R: usize, const C: usize>(
         for v in start..end {
             // SAFETY: v < vectors = words_per_row / 2, so words 2v and 2v+1 are inside each row
             // (gemm_binary_2x4 checked the rows' lengths and that words_per_row is even).
-            let av: [v128; R] = core::array::from_fn(|r| unsafe {
-                v128_load(a_rows[r].as_ptr().add(2 * v).cast::<v128>())
-            });
-            let bv: [v128; C] = core::array::from_fn(|s| unsafe {
-                v128_load(b_rows[s].as_ptr().add(2 * v).cast::<v128>())
-            });
+            let av: [v128; R] = core::array::from_fn(|r| unsafe { v128_load(a_rows[r].as_ptr().add(2 * v).cast::<v128>()) });
+            let bv: [v128; C] = core::array::from_fn(|s| unsafe { v128_load(b_rows[s].as_ptr().add(2 * v).cast::<v128>()) });
             for r in 0..R {
                 for s in 0..C {
                     bytes[r][s] = u8x16_add(bytes[r][s], i8x16_popcnt(v128_xor(av[r], bv[s])));

@@ -9,9 +9,7 @@
 //! Each lane adds its products in the same order as the scalar tile, so results equal the
 //! scalar kernel's (tests allow a tight tolerance all the same).
 
-use core::arch::wasm32::{
-    f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_load32_splat, v128_store,
-};
+use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_load32_splat, v128_store};
 
 use crate::kernels::gemm::gemm_f32_6x8;
 use crate::kernels::types::F32Operand;
@@ -20,14 +18,7 @@ const MR: usize = 6;
 const NR: usize = 8;
 
 /// Same contract as `gemm_f32_6x8_scalar`.
-pub(crate) fn gemm_f32_6x8_simd128(
-    alpha: f32,
-    a: F32Operand,
-    b: F32Operand,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-) {
+pub(crate) fn gemm_f32_6x8_simd128(alpha: f32, a: F32Operand, b: F32Operand, beta: f32, c: &mut [f32], ldc: usize) {
     gemm_f32_6x8(alpha, a, b, beta, c, ldc, tile_6x8);
 }
 
@@ -36,10 +27,8 @@ pub(crate) fn gemm_f32_6x8_simd128(
 fn tile_6x8(a_panel: &[f32], b_panel: &[f32]) -> [[f32; NR]; MR] {
     let steps = (a_panel.len() / MR).min(b_panel.len() / NR);
     let zero = f32x4_splat(0.0);
-    let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21) =
-        (zero, zero, zero, zero, zero, zero);
-    let (mut c30, mut c31, mut c40, mut c41, mut c50, mut c51) =
-        (zero, zero, zero, zero, zero, zero);
+    let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21) = (zero, zero, zero, zero, zero, zero);
+    let (mut c30, mut c31, mut c40, mut c41, mut c50, mut c51) = (zero, zero, zero, zero, zero, zero);
     let (mut a, mut b) = (a_panel.as_ptr(), b_panel.as_ptr());
     for _ in 0..steps {
         // SAFETY: `steps` K steps of MR values of A and NR values of B lie inside the panels;
@@ -69,14 +58,7 @@ fn tile_6x8(a_panel: &[f32], b_panel: &[f32]) -> [[f32; NR]; MR] {
             b = b.add(NR);
         }
     }
-    store_tile([
-        [c00, c01],
-        [c10, c11],
-        [c20, c21],
-        [c30, c31],
-        [c40, c41],
-        [c50, c51],
-    ])
+    store_tile([[c00, c01], [c10, c11], [c20, c21], [c30, c31], [c40, c41], [c50, c51]])
 }
 
 /// The twelve accumulators as the tile's rows.

@@ -42,9 +42,7 @@ fn tile_4x16c2(a_panel: &[i16], b_panel: &[i16]) -> [[i32; NR]; MR] {
         for (i, acc_row) in acc.iter_mut().enumerate() {
             // SAFETY: the pair (a(i,2t), a(i,2t+1)) is the i32 at i16 offset t·2·MR + 2i,
             // inside a_panel; read_unaligned because i16 data is only 2-byte aligned.
-            let pair = i32x4_splat(unsafe {
-                a_ptr.add(t * 2 * MR + 2 * i).cast::<i32>().read_unaligned()
-            });
+            let pair = i32x4_splat(unsafe { a_ptr.add(t * 2 * MR + 2 * i).cast::<i32>().read_unaligned() });
             for (g, sum) in acc_row.iter_mut().enumerate() {
                 *sum = i32x4_add(*sum, i32x4_dot_i16x8(pair, b[g]));
             }

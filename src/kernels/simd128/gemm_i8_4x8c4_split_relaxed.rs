@@ -10,10 +10,7 @@
 //! scalar tile. Per K quad: four A broadcasts, two low and two high B vectors, sixteen
 //! dot-adds: 128 multiply-adds (two instructions per sixteen products).
 
-use core::arch::wasm32::{
-    i32x4_add, i32x4_relaxed_dot_i8x16_i7x16_add, i32x4_shl, i32x4_splat, v128, v128_load,
-    v128_store,
-};
+use core::arch::wasm32::{i32x4_add, i32x4_relaxed_dot_i8x16_i7x16_add, i32x4_shl, i32x4_splat, v128, v128_load, v128_store};
 
 use crate::kernels::gemm::gemm_i8_4x8c4_split;
 use crate::kernels::types::{GemmShapeError, Int8Operand, Operand};
@@ -54,9 +51,7 @@ fn tile_4x8c4_split(a_panel: &[i8], b_panel: &[u8]) -> [[i32; NR]; MR] {
         }
         for i in 0..MR {
             // SAFETY: the four bytes a(i, 4t..4t+4) sit at t·4·MR + 4i, inside a_panel.
-            let a_i = i32x4_splat(unsafe {
-                a_ptr.add(t * 4 * MR + 4 * i).cast::<i32>().read_unaligned()
-            });
+            let a_i = i32x4_splat(unsafe { a_ptr.add(t * 4 * MR + 4 * i).cast::<i32>().read_unaligned() });
             for g in 0..GROUPS {
                 low[i][g] = i32x4_relaxed_dot_i8x16_i7x16_add(a_i, lo[g], low[i][g]);
                 high[i][g] = i32x4_relaxed_dot_i8x16_i7x16_add(a_i, hi[g], high[i][g]);

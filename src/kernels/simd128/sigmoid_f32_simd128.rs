@@ -6,9 +6,8 @@
 //! with the scalar twin (libm `exp`) to a few units in the last place.
 
 use core::arch::wasm32::{
-    f32x4_add, f32x4_div, f32x4_max, f32x4_min, f32x4_mul, f32x4_nearest, f32x4_neg, f32x4_splat,
-    f32x4_sub, i32x4_add, i32x4_shl, i32x4_splat, i32x4_trunc_sat_f32x4, v128, v128_load,
-    v128_store,
+    f32x4_add, f32x4_div, f32x4_max, f32x4_min, f32x4_mul, f32x4_nearest, f32x4_neg, f32x4_splat, f32x4_sub,
+    i32x4_add, i32x4_shl, i32x4_splat, i32x4_trunc_sat_f32x4, v128, v128_load, v128_store,
 };
 
 use crate::kernels::scalar::sigmoid_f32_scalar::sigmoid_f32_scalar;
@@ -19,24 +18,12 @@ fn exp4(t: v128) -> v128 {
     let t = f32x4_min(f32x4_max(t, f32x4_splat(-87.0)), f32x4_splat(88.0));
     let n = f32x4_nearest(f32x4_mul(t, f32x4_splat(core::f32::consts::LOG2_E)));
     // r = t − n·ln2, with ln2 split in two so the product is exact enough.
-    let r = f32x4_sub(
-        f32x4_sub(t, f32x4_mul(n, f32x4_splat(0.693_359_4))),
-        f32x4_mul(n, f32x4_splat(-2.121_944_4e-4)),
-    );
+    let r = f32x4_sub(f32x4_sub(t, f32x4_mul(n, f32x4_splat(0.693_359_4))), f32x4_mul(n, f32x4_splat(-2.121_944_4e-4)));
     let mut p = f32x4_splat(1.987_569_1e-4);
-    for c in [
-        1.398_199_9e-3,
-        8.333_452e-3,
-        4.166_579_6e-2,
-        1.666_666_5e-1,
-        5.000_000_1e-1,
-    ] {
+    for c in [1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1] {
         p = f32x4_add(f32x4_mul(p, r), f32x4_splat(c));
     }
-    let p = f32x4_add(
-        f32x4_add(f32x4_mul(f32x4_mul(p, r), r), r),
-        f32x4_splat(1.0),
-    );
+    let p = f32x4_add(f32x4_add(f32x4_mul(f32x4_mul(p, r), r), r), f32x4_splat(1.0));
     let scale = i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(n), i32x4_splat(127)), 23);
     f32x4_mul(p, scale)
 }

@@ -21,26 +21,17 @@ struct If {
 }
 
 fn branch<'g>(node: &'g Node, name: &str) -> Result<&'g Graph, OpError> {
-    let graph = node
-        .attr_graph(name)?
-        .ok_or_else(|| OpError::attribute(name, "is required"))?;
+    let graph = node.attr_graph(name)?.ok_or_else(|| OpError::attribute(name, "is required"))?;
     if !graph.inputs.is_empty() {
         return Err(OpError::attribute(
             name,
-            format!(
-                "a branch takes no inputs, this one declares {}",
-                graph.inputs.len()
-            ),
+            format!("a branch takes no inputs, this one declares {}", graph.inputs.len()),
         ));
     }
     if graph.outputs.len() < node.outputs.len() {
         return Err(OpError::attribute(
             name,
-            format!(
-                "has {} output(s) but the If node has {}",
-                graph.outputs.len(),
-                node.outputs.len()
-            ),
+            format!("has {} output(s) but the If node has {}", graph.outputs.len(), node.outputs.len()),
         ));
     }
     Ok(graph)
@@ -56,23 +47,14 @@ fn build_if(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
             else_graph.outputs.len()
         )));
     }
-    let op = If {
-        then_branch: ctx.compile_subgraph(then_graph)?,
-        else_branch: ctx.compile_subgraph(else_graph)?,
-    };
+    let op = If { then_branch: ctx.compile_subgraph(then_graph)?, else_branch: ctx.compile_subgraph(else_graph)? };
     Ok(Box::new(op))
 }
 
 impl Operator for If {
     fn run(&self, inputs: &[Option<&Tensor>], ctx: &ExecContext) -> Result<Vec<Tensor>, OpError> {
         let cond = read_condition(required(inputs, 0, "cond")?, "cond")?;
-        let (branch, name) = if cond {
-            (&self.then_branch, "then_branch")
-        } else {
-            (&self.else_branch, "else_branch")
-        };
-        branch
-            .run(Vec::new(), ctx.scope)
-            .map_err(|e| OpError::Subgraph(format!("{name}: {e}")))
+        let (branch, name) = if cond { (&self.then_branch, "then_branch") } else { (&self.else_branch, "else_branch") };
+        branch.run(Vec::new(), ctx.scope).map_err(|e| OpError::Subgraph(format!("{name}: {e}")))
     }
 }

@@ -29,9 +29,7 @@ struct Loop {
 
 fn build_loop(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
-    let graph = node
-        .attr_graph("body")?
-        .ok_or_else(|| OpError::attribute("body", "is required"))?;
+    let graph = node.attr_graph("body")?.ok_or_else(|| OpError::attribute("body", "is required"))?;
     let Some(carried) = node.inputs.len().checked_sub(2) else {
         return Err(OpError::invalid(format!(
             "Loop takes at least 2 inputs (M and cond, either may be \"\"), got {}",
@@ -65,30 +63,17 @@ fn build_loop(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         )));
     }
     let scan_outputs = graph.outputs[carried + 1..].to_vec();
-    Ok(Box::new(Loop {
-        body: ctx.compile_subgraph(graph)?,
-        carried,
-        scan_outputs,
-    }))
+    Ok(Box::new(Loop { body: ctx.compile_subgraph(graph)?, carried, scan_outputs }))
 }
 
 impl Operator for Loop {
     fn run(&self, inputs: &[Option<&Tensor>], ctx: &ExecContext) -> Result<Vec<Tensor>, OpError> {
-        let max_trips = optional(inputs, 0)
-            .map(|m| read_count(m, "M (trip count)"))
-            .transpose()?;
-        let mut cond = optional(inputs, 1)
-            .map(|c| read_condition(c, "cond"))
-            .transpose()?;
+        let max_trips = optional(inputs, 0).map(|m| read_count(m, "M (trip count)")).transpose()?;
+        let mut cond = optional(inputs, 1).map(|c| read_condition(c, "cond")).transpose()?;
         let mut carried: Vec<Tensor> = Vec::with_capacity(self.carried);
         for index in 2..2 + self.carried {
-            let value = optional(inputs, index).ok_or_else(|| {
-                OpError::input(
-                    index,
-                    "v_initial",
-                    "loop-carried initial values are required",
-                )
-            })?;
+            let value = optional(inputs, index)
+                .ok_or_else(|| OpError::input(index, "v_initial", "loop-carried initial values are required"))?;
             carried.push(value.clone());
         }
         let mut scans: Vec<Vec<Tensor>> = vec![Vec::new(); self.scan_outputs.len()];
@@ -112,17 +97,14 @@ impl Operator for Loop {
             let mut outputs = outputs.into_iter();
             let body_cond = outputs.next();
             if cond.is_some() {
-                let body_cond =
-                    body_cond.ok_or_else(|| OpError::invalid("Loop body returned no cond"))?;
+                let body_cond = body_cond.ok_or_else(|| OpError::invalid("Loop body returned no cond"))?;
                 cond = Some(read_condition(&body_cond, "the body's cond output")?);
             }
             carried.extend(outputs.by_ref().take(self.carried));
             for (list, value) in scans.iter_mut().zip(outputs) {
                 list.push(value);
             }
-            iteration = iteration
-                .checked_add(1)
-                .ok_or_else(|| OpError::invalid("Loop iteration count overflowed"))?;
+            iteration = iteration.checked_add(1).ok_or_else(|| OpError::invalid("Loop iteration count overflowed"))?;
         }
         let mut results = carried;
         for (k, (list, declared)) in scans.iter().zip(&self.scan_outputs).enumerate() {

@@ -34,21 +34,13 @@ impl ScanBody {
     /// node passes.
     pub fn build(ctx: &BuildContext, given: usize) -> Result<ScanBody, OpError> {
         let node: &Node = ctx.node;
-        let graph: &Graph = node
-            .attr_graph("body")?
-            .ok_or_else(|| OpError::attribute("body", "is required"))?;
-        let inputs = node
-            .attr_int("num_scan_inputs")?
-            .ok_or_else(|| OpError::attribute("num_scan_inputs", "is required"))?;
+        let graph: &Graph = node.attr_graph("body")?.ok_or_else(|| OpError::attribute("body", "is required"))?;
+        let inputs =
+            node.attr_int("num_scan_inputs")?.ok_or_else(|| OpError::attribute("num_scan_inputs", "is required"))?;
         let inputs = usize::try_from(inputs)
             .ok()
             .filter(|&m| m >= 1 && m <= given)
-            .ok_or_else(|| {
-                OpError::attribute(
-                    "num_scan_inputs",
-                    format!("must be in [1, {given}], got {inputs}"),
-                )
-            })?;
+            .ok_or_else(|| OpError::attribute("num_scan_inputs", format!("must be in [1, {given}], got {inputs}")))?;
         let states = given - inputs;
         if graph.inputs.len() != states + inputs {
             return Err(OpError::attribute(
@@ -63,10 +55,7 @@ impl ScanBody {
         let Some(scan_outputs) = graph.outputs.len().checked_sub(states) else {
             return Err(OpError::attribute(
                 "body",
-                format!(
-                    "must return at least {states} state value(s), declares {} outputs",
-                    graph.outputs.len()
-                ),
+                format!("must return at least {states} state value(s), declares {} outputs", graph.outputs.len()),
             ));
         };
         if node.outputs.len() > states + scan_outputs {
@@ -76,12 +65,7 @@ impl ScanBody {
             )));
         }
         let outputs = graph.outputs[states..].to_vec();
-        Ok(ScanBody {
-            body: ctx.compile_subgraph(graph)?,
-            states,
-            inputs,
-            outputs,
-        })
+        Ok(ScanBody { body: ctx.compile_subgraph(graph)?, states, inputs, outputs })
     }
 }
 
@@ -100,16 +84,10 @@ pub fn scan_loop(
         let mut feeds = Vec::with_capacity(states.len() + scan_inputs.len());
         feeds.append(&mut states);
         for &(input, axis, reverse) in scan_inputs {
-            feeds.push(slice_at(
-                input,
-                axis,
-                if reverse { length - 1 - t } else { t },
-            )?);
+            feeds.push(slice_at(input, axis, if reverse { length - 1 - t } else { t })?);
         }
-        let outputs = body
-            .body
-            .run(feeds, scope)
-            .map_err(|e| OpError::Subgraph(format!("Scan body, iteration {t}: {e}")))?;
+        let outputs =
+            body.body.run(feeds, scope).map_err(|e| OpError::Subgraph(format!("Scan body, iteration {t}: {e}")))?;
         if outputs.len() != body.states + scans.len() {
             return Err(OpError::invalid(format!(
                 "Scan body returned {} values, expected {}",
@@ -131,10 +109,7 @@ fn per_value_attr(node: &Node, name: &str, count: usize) -> Result<Vec<i64>, OpE
     match node.attr_ints(name)? {
         None => Ok(vec![0; count]),
         Some(v) if v.len() == count => Ok(v),
-        Some(v) => Err(OpError::attribute(
-            name,
-            format!("must have {count} values, got {}", v.len()),
-        )),
+        Some(v) => Err(OpError::attribute(name, format!("must have {count} values, got {}", v.len()))),
     }
 }
 
@@ -144,10 +119,7 @@ fn directions(node: &Node, name: &str, count: usize) -> Result<Vec<bool>, OpErro
         .map(|d| match d {
             0 => Ok(false),
             1 => Ok(true),
-            other => Err(OpError::attribute(
-                name,
-                format!("directions are 0 or 1, got {other}"),
-            )),
+            other => Err(OpError::attribute(name, format!("directions are 0 or 1, got {other}"))),
         })
         .collect()
 }
@@ -185,49 +157,34 @@ impl Operator for Scan {
         for (j, (&axis, &reverse)) in self.input_axes.iter().zip(&self.input_reverse).enumerate() {
             let input = required(inputs, n + j, "scan_input")?;
             let shape = input.shape();
-            let axis = normalize_axis(axis, shape.len()).map_err(|e| {
-                OpError::attribute("scan_input_axes", format!("scan input {j}: {e}"))
-            })?;
+            let axis = normalize_axis(axis, shape.len())
+                .map_err(|e| OpError::attribute("scan_input_axes", format!("scan input {j}: {e}")))?;
             match length {
                 None => length = Some(shape[axis]),
                 Some(l) if l != shape[axis] => {
                     return Err(OpError::input(
                         n + j,
                         "scan_input",
-                        format!(
-                            "scans {} steps along axis {axis} but scan input 0 scans {l}",
-                            shape[axis]
-                        ),
+                        format!("scans {} steps along axis {axis} but scan input 0 scans {l}", shape[axis]),
                     ));
                 }
                 Some(_) => {}
             }
             scan_inputs.push((input, axis, reverse));
         }
-        let (mut results, scans) = scan_loop(
-            &self.body,
-            states,
-            &scan_inputs,
-            length.unwrap_or(0),
-            ctx.scope,
-        )?;
+        let (mut results, scans) = scan_loop(&self.body, states, &scan_inputs, length.unwrap_or(0), ctx.scope)?;
         for (k, mut values) in scans.into_iter().enumerate() {
             let declared = &self.body.outputs[k];
             let rank = values.first().map(Tensor::rank).unwrap_or(0);
-            let axis = normalize_axis(self.output_axes[k], rank + 1).map_err(|e| {
-                OpError::attribute("scan_output_axes", format!("scan output {k}: {e}"))
-            })?;
+            let axis = normalize_axis(self.output_axes[k], rank + 1)
+                .map_err(|e| OpError::attribute("scan_output_axes", format!("scan output {k}: {e}")))?;
             if self.output_reverse[k] {
                 values.reverse();
             }
             results.push(if values.is_empty() {
                 empty_stack(Some(declared), axis)?
             } else {
-                stack(
-                    &values,
-                    axis,
-                    &format!("scan output {k} (`{}`)", declared.name),
-                )?
+                stack(&values, axis, &format!("scan output {k} (`{}`)", declared.name))?
             });
         }
         Ok(results)

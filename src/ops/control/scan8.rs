@@ -28,9 +28,7 @@ fn build_scan8(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let body = ScanBody::build(ctx, given)?;
     let reverse = match ctx.node.attr_ints("directions")? {
         None => vec![false; body.inputs],
-        Some(d) if d.len() == body.inputs && d.iter().all(|&v| v == 0 || v == 1) => {
-            d.iter().map(|&v| v == 1).collect()
-        }
+        Some(d) if d.len() == body.inputs && d.iter().all(|&v| v == 0 || v == 1) => d.iter().map(|&v| v == 1).collect(),
         Some(d) => {
             return Err(OpError::attribute(
                 "directions",
@@ -60,11 +58,8 @@ impl Operator for Scan8 {
         };
         for (i, v) in values.iter().enumerate() {
             let shape = v.shape();
-            let ok = if i < n {
-                shape.first() == Some(&batch)
-            } else {
-                shape.len() >= 2 && shape[..2] == [batch, max_len]
-            };
+            let ok =
+                if i < n { shape.first() == Some(&batch) } else { shape.len() >= 2 && shape[..2] == [batch, max_len] };
             if !ok {
                 return Err(OpError::input(
                     i + 1,
@@ -78,22 +73,12 @@ impl Operator for Scan8 {
         let lens = read_lens(optional(inputs, 0), batch, max_len)?;
 
         let mut final_states: Vec<Vec<Tensor>> = vec![Vec::with_capacity(batch); n];
-        let mut scan_outputs: Vec<Vec<Tensor>> =
-            vec![Vec::with_capacity(batch); self.body.outputs.len()];
+        let mut scan_outputs: Vec<Vec<Tensor>> = vec![Vec::with_capacity(batch); self.body.outputs.len()];
         for (b, &len) in lens.iter().enumerate() {
-            let states = values[..n]
-                .iter()
-                .map(|s| slice_at(s, 0, b))
-                .collect::<Result<Vec<_>, _>>()?;
-            let entries = values[n..]
-                .iter()
-                .map(|x| slice_at(x, 0, b))
-                .collect::<Result<Vec<_>, _>>()?;
-            let scan_inputs: Vec<(&Tensor, usize, bool)> = entries
-                .iter()
-                .zip(&self.reverse)
-                .map(|(x, &reverse)| (x, 0, reverse))
-                .collect();
+            let states = values[..n].iter().map(|s| slice_at(s, 0, b)).collect::<Result<Vec<_>, _>>()?;
+            let entries = values[n..].iter().map(|x| slice_at(x, 0, b)).collect::<Result<Vec<_>, _>>()?;
+            let scan_inputs: Vec<(&Tensor, usize, bool)> =
+                entries.iter().zip(&self.reverse).map(|(x, &reverse)| (x, 0, reverse)).collect();
             let (states, scans) = scan_loop(&self.body, states, &scan_inputs, len, ctx.scope)?;
             for (list, s) in final_states.iter_mut().zip(states) {
                 list.push(s);
@@ -127,9 +112,7 @@ impl Operator for Scan8 {
 fn pad_steps(mut steps: Vec<Tensor>, max_len: usize, name: &str) -> Result<Tensor, OpError> {
     let what = format!("scan output `{name}`");
     let Some(first) = steps.first() else {
-        return Err(OpError::unsupported(format!(
-            "{what}: a sequence of length 0 leaves its element shape unknown"
-        )));
+        return Err(OpError::unsupported(format!("{what}: a sequence of length 0 leaves its element shape unknown")));
     };
     let padding = zeros_like(first, &first.shape())?;
     steps.resize(max_len, padding);
@@ -137,18 +120,10 @@ fn pad_steps(mut steps: Vec<Tensor>, max_len: usize, name: &str) -> Result<Tenso
 }
 
 fn read_lens(t: Option<&Tensor>, batch: usize, max_len: usize) -> Result<Vec<usize>, OpError> {
-    let Some(t) = t else {
-        return Ok(vec![max_len; batch]);
-    };
-    let values = t
-        .to_i64_vec()
-        .map_err(|e| OpError::input(0, "sequence_lens", e.to_string()))?;
+    let Some(t) = t else { return Ok(vec![max_len; batch]) };
+    let values = t.to_i64_vec().map_err(|e| OpError::input(0, "sequence_lens", e.to_string()))?;
     if values.len() != batch {
-        return Err(OpError::input(
-            0,
-            "sequence_lens",
-            format!("has {} values for batch {batch}", values.len()),
-        ));
+        return Err(OpError::input(0, "sequence_lens", format!("has {} values for batch {batch}", values.len())));
     }
     values
         .into_iter()
@@ -156,13 +131,7 @@ fn read_lens(t: Option<&Tensor>, batch: usize, max_len: usize) -> Result<Vec<usi
             usize::try_from(l)
                 .ok()
                 .filter(|&l| l <= max_len)
-                .ok_or_else(|| {
-                    OpError::input(
-                        0,
-                        "sequence_lens",
-                        format!("length {l} is outside [0, {max_len}]"),
-                    )
-                })
+                .ok_or_else(|| OpError::input(0, "sequence_lens", format!("length {l} is outside [0, {max_len}]")))
         })
         .collect()
 }

@@ -72,40 +72,24 @@ macro_rules! with_element_type {
 }
 
 fn dtype_of(t: &Tensor, what: &str) -> Result<DType, OpError> {
-    t.dtype().ok_or_else(|| {
-        OpError::unsupported(format!(
-            "{what}: element type {} is not supported",
-            t.type_name()
-        ))
-    })
+    t.dtype().ok_or_else(|| OpError::unsupported(format!("{what}: element type {} is not supported", t.type_name())))
 }
 
 /// The value of a one-element boolean tensor (`If` and `Loop` conditions).
 pub fn read_condition(t: &Tensor, what: &str) -> Result<bool, OpError> {
     match t {
         Tensor::Bool(a) if a.len() == 1 => Ok(a.iter().next().copied().unwrap_or(false)),
-        Tensor::Bool(a) => Err(OpError::invalid(format!(
-            "{what} must hold one value, got shape {:?}",
-            a.shape()
-        ))),
-        other => Err(OpError::invalid(format!(
-            "{what} must be a bool tensor, got {}",
-            other.type_name()
-        ))),
+        Tensor::Bool(a) => Err(OpError::invalid(format!("{what} must hold one value, got shape {:?}", a.shape()))),
+        other => Err(OpError::invalid(format!("{what} must be a bool tensor, got {}", other.type_name()))),
     }
 }
 
 /// The value of a one-element integer tensor (`Loop`'s trip count).
 pub fn read_count(t: &Tensor, what: &str) -> Result<i64, OpError> {
-    let values = t
-        .to_i64_vec()
-        .map_err(|e| OpError::invalid(format!("{what}: {e}")))?;
+    let values = t.to_i64_vec().map_err(|e| OpError::invalid(format!("{what}: {e}")))?;
     match values.as_slice() {
         [v] => Ok(*v),
-        _ => Err(OpError::invalid(format!(
-            "{what} must hold one value, got shape {:?}",
-            t.shape()
-        ))),
+        _ => Err(OpError::invalid(format!("{what} must hold one value, got shape {:?}", t.shape()))),
     }
 }
 
@@ -124,9 +108,7 @@ pub fn slice_at(t: &Tensor, axis: usize, index: usize) -> Result<Tensor, OpError
 /// Stacks same-shaped, same-typed tensors along a new axis `axis` (0 ≤ axis ≤ their rank).
 /// `what` names the value in errors. At least one tensor is required.
 pub fn stack(parts: &[Tensor], axis: usize, what: &str) -> Result<Tensor, OpError> {
-    let first = parts
-        .first()
-        .ok_or_else(|| OpError::invalid(format!("{what}: nothing to stack")))?;
+    let first = parts.first().ok_or_else(|| OpError::invalid(format!("{what}: nothing to stack")))?;
     let dtype = dtype_of(first, what)?;
     with_element_type!(dtype, T => stack_typed::<T>(parts, axis, what))
 }
@@ -134,9 +116,7 @@ pub fn stack(parts: &[Tensor], axis: usize, what: &str) -> Result<Tensor, OpErro
 fn stack_typed<T: Element>(parts: &[Tensor], axis: usize, what: &str) -> Result<Tensor, OpError> {
     let mut views: Vec<ArrayViewD<T>> = Vec::with_capacity(parts.len());
     for (i, p) in parts.iter().enumerate() {
-        let a = p
-            .as_array::<T>()
-            .map_err(|e| OpError::invalid(format!("{what}, iteration {i}: {e}")))?;
+        let a = p.as_array::<T>().map_err(|e| OpError::invalid(format!("{what}, iteration {i}: {e}")))?;
         if a.shape() != parts[0].shape().as_slice() {
             return Err(OpError::invalid(format!(
                 "{what}: iteration {i} has shape {:?} but iteration 0 had {:?}; they must match to be stacked",
@@ -148,12 +128,9 @@ fn stack_typed<T: Element>(parts: &[Tensor], axis: usize, what: &str) -> Result<
     }
     let rank = views.first().map_or(0, |v| v.ndim());
     if axis > rank {
-        return Err(OpError::invalid(format!(
-            "{what}: axis {axis} is out of range for stacking rank-{rank} values"
-        )));
+        return Err(OpError::invalid(format!("{what}: axis {axis} is out of range for stacking rank-{rank} values")));
     }
-    let stacked =
-        ndarray::stack(Axis(axis), &views).map_err(|e| OpError::invalid(format!("{what}: {e}")))?;
+    let stacked = ndarray::stack(Axis(axis), &views).map_err(|e| OpError::invalid(format!("{what}: {e}")))?;
     Ok(T::wrap(stacked))
 }
 
@@ -167,9 +144,7 @@ pub fn zeros_like(like: &Tensor, shape: &[usize]) -> Result<Tensor, OpError> {
 /// undeclared), with a 0-length axis at `axis` among its declared dims (just `[0]` if the
 /// dims are not all known).
 pub fn empty_stack(declared: Option<&ValueInfo>, axis: usize) -> Result<Tensor, OpError> {
-    let (elem_type, dims) = declared
-        .and_then(ValueInfo::tensor_type)
-        .unwrap_or((0, None));
+    let (elem_type, dims) = declared.and_then(ValueInfo::tensor_type).unwrap_or((0, None));
     let dtype = DType::from_onnx_code(elem_type).unwrap_or(DType::F32);
     let known: Option<Vec<usize>> = dims.and_then(|dims| {
         dims.iter()
@@ -214,12 +189,7 @@ mod tests {
     fn conditions_must_be_single_booleans() {
         assert!(read_condition(&Tensor::scalar(true), "cond").unwrap());
         assert!(read_condition(&Tensor::scalar(1i64), "cond").is_err());
-        assert!(
-            read_condition(&Tensor::from_vec(&[2], vec![true, false]).unwrap(), "cond").is_err()
-        );
-        assert_eq!(
-            read_count(&Tensor::from_vec(&[1], vec![7i64]).unwrap(), "M").unwrap(),
-            7
-        );
+        assert!(read_condition(&Tensor::from_vec(&[2], vec![true, false]).unwrap(), "cond").is_err());
+        assert_eq!(read_count(&Tensor::from_vec(&[1], vec![7i64]).unwrap(), "M").unwrap(), 7);
     }
 }

@@ -10,29 +10,18 @@ fn registry() -> Registry {
     let mut r = Registry::new();
     super::register(&mut r);
     r.add("", "Identity", 1..=99, |_| {
-        Ok(Box::new(|i: &[Option<&Tensor>], _: &ExecContext| {
-            Ok(vec![required(i, 0, "x")?.clone()])
-        }))
+        Ok(Box::new(|i: &[Option<&Tensor>], _: &ExecContext| Ok(vec![required(i, 0, "x")?.clone()])))
     });
     r.add("", "Add", 1..=99, |_| {
-        Ok(Box::new(|i: &[Option<&Tensor>], _: &ExecContext| {
-            match (required(i, 0, "a")?, required(i, 1, "b")?) {
-                (Tensor::I64(a), Tensor::I64(b)) => {
-                    Ok(vec![Tensor::I64(binary_map(a, b, |x, y| x + y)?)])
-                }
-                (Tensor::F32(a), Tensor::F32(b)) => {
-                    Ok(vec![Tensor::F32(binary_map(a, b, |x, y| x + y)?)])
-                }
-                _ => Err(OpError::invalid("test Add: int64 or float32 pairs only")),
-            }
+        Ok(Box::new(|i: &[Option<&Tensor>], _: &ExecContext| match (required(i, 0, "a")?, required(i, 1, "b")?) {
+            (Tensor::I64(a), Tensor::I64(b)) => Ok(vec![Tensor::I64(binary_map(a, b, |x, y| x + y)?)]),
+            (Tensor::F32(a), Tensor::F32(b)) => Ok(vec![Tensor::F32(binary_map(a, b, |x, y| x + y)?)]),
+            _ => Err(OpError::invalid("test Add: int64 or float32 pairs only")),
         }))
     });
     r.add("", "Less", 1..=99, |_| {
         Ok(Box::new(|i: &[Option<&Tensor>], _: &ExecContext| {
-            let (a, b) = (
-                required(i, 0, "a")?.as_array::<i64>()?,
-                required(i, 1, "b")?.as_array::<i64>()?,
-            );
+            let (a, b) = (required(i, 0, "a")?.as_array::<i64>()?, required(i, 1, "b")?.as_array::<i64>()?);
             Ok(vec![Tensor::Bool(binary_map(a, b, |x, y| x < y)?)])
         }))
     });
@@ -83,8 +72,7 @@ fn run(g: &Graph, feeds: Vec<Tensor>) -> Result<Vec<Tensor>, String> {
 
 fn run_at(g: &Graph, opset: i64, feeds: Vec<Tensor>) -> Result<Vec<Tensor>, String> {
     let plan = compile(g, opset)?;
-    plan.execute(feeds.into_iter().map(Some).collect(), &EmptyScope, None)
-        .map_err(|e| e.to_string())
+    plan.execute(feeds.into_iter().map(Some).collect(), &EmptyScope, None).map_err(|e| e.to_string())
 }
 
 fn ints(shape: &[usize], v: Vec<i64>) -> Tensor {
@@ -93,21 +81,10 @@ fn ints(shape: &[usize], v: Vec<i64>) -> Tensor {
 
 /// `If(cond)`: then adds the outer `x` to itself, else returns the outer `y` untouched.
 fn if_graph() -> Graph {
-    let then_branch = graph(
-        &[],
-        vec![node("Add", &["x", "x"], &["doubled"], vec![])],
-        &["doubled"],
-    );
+    let then_branch = graph(&[], vec![node("Add", &["x", "x"], &["doubled"], vec![])], &["doubled"]);
     let else_branch = graph(&[], vec![], &["y"]);
-    let if_node = node(
-        "If",
-        &["cond"],
-        &["out"],
-        vec![
-            ("then_branch", body(then_branch)),
-            ("else_branch", body(else_branch)),
-        ],
-    );
+    let if_node =
+        node("If", &["cond"], &["out"], vec![("then_branch", body(then_branch)), ("else_branch", body(else_branch))]);
     graph(&["cond", "x", "y"], vec![if_node], &["out"])
 }
 
@@ -115,14 +92,8 @@ fn if_graph() -> Graph {
 fn if_runs_the_chosen_branch_with_outer_values() {
     let g = if_graph();
     let (x, y) = (ints(&[2], vec![1, 2]), ints(&[1], vec![7]));
-    assert_eq!(
-        run(&g, vec![Tensor::scalar(true), x.clone(), y.clone()]).unwrap(),
-        vec![ints(&[2], vec![2, 4])]
-    );
-    assert_eq!(
-        run(&g, vec![Tensor::scalar(false), x.clone(), y.clone()]).unwrap(),
-        vec![y.clone()]
-    );
+    assert_eq!(run(&g, vec![Tensor::scalar(true), x.clone(), y.clone()]).unwrap(), vec![ints(&[2], vec![2, 4])]);
+    assert_eq!(run(&g, vec![Tensor::scalar(false), x.clone(), y.clone()]).unwrap(), vec![y.clone()]);
     let one_element = Tensor::from_vec(&[1], vec![true]).unwrap();
     assert!(run(&g, vec![one_element, x.clone(), y.clone()]).is_ok());
     let err = run(&g, vec![Tensor::scalar(1i64), x, y]).unwrap_err();
@@ -133,27 +104,11 @@ fn if_runs_the_chosen_branch_with_outer_values() {
 fn if_branches_must_agree_and_take_no_inputs() {
     let two = graph(&[], vec![], &["x", "y"]);
     let one = graph(&[], vec![], &["x"]);
-    let n = node(
-        "If",
-        &["cond"],
-        &["out"],
-        vec![
-            ("then_branch", body(two)),
-            ("else_branch", body(one.clone())),
-        ],
-    );
+    let n = node("If", &["cond"], &["out"], vec![("then_branch", body(two)), ("else_branch", body(one.clone()))]);
     let err = compile_error(&graph(&["cond", "x", "y"], vec![n], &["out"]));
     assert!(err.contains("must match"), "{err}");
     let with_input = graph(&["z"], vec![], &["z"]);
-    let n = node(
-        "If",
-        &["cond"],
-        &["out"],
-        vec![
-            ("then_branch", body(with_input)),
-            ("else_branch", body(one)),
-        ],
-    );
+    let n = node("If", &["cond"], &["out"], vec![("then_branch", body(with_input)), ("else_branch", body(one))]);
     let err = compile_error(&graph(&["cond", "x"], vec![n], &["out"]));
     assert!(err.contains("no inputs"), "{err}");
     let n = node("If", &["cond"], &["out"], vec![]);
@@ -175,19 +130,10 @@ fn loop_graph(inputs: [&str; 2]) -> Graph {
     );
     let mut g = graph(
         &["M", "cond", "sum0", "step", "one", "limit"],
-        vec![node(
-            "Loop",
-            &[inputs[0], inputs[1], "sum0"],
-            &["sum", "sums"],
-            vec![("body", body(body_graph))],
-        )],
+        vec![node("Loop", &[inputs[0], inputs[1], "sum0"], &["sum", "sums"], vec![("body", body(body_graph))])],
         &["sum", "sums"],
     );
-    g.outputs[1] = ValueInfo::tensor(
-        "sums",
-        onnx_code::INT64,
-        Some(vec![Dim::symbol("n"), Dim::known(2)]),
-    );
+    g.outputs[1] = ValueInfo::tensor("sums", onnx_code::INT64, Some(vec![Dim::symbol("n"), Dim::known(2)]));
     // Declare the body's scan output (what a zero-iteration loop reports).
     if let Some(AttrValue::Graph(b)) = g.nodes[0].attributes.first_mut().map(|a| &mut a.value) {
         b.outputs[2] = ValueInfo::tensor("scan_out", onnx_code::INT64, Some(vec![Dim::known(2)]));
@@ -221,23 +167,13 @@ fn loop_with_a_condition_stops_when_the_body_says_so() {
     assert_eq!(out[0], ints(&[2], vec![2, 120]));
     // Both: whichever ends first.
     let g = loop_graph(["M", "cond"]);
-    assert_eq!(
-        run(&g, loop_feeds(1, true, 5)).unwrap()[0],
-        ints(&[2], vec![1, 110])
-    );
-    assert_eq!(
-        run(&g, loop_feeds(5, true, 2)).unwrap()[0],
-        ints(&[2], vec![2, 120])
-    );
+    assert_eq!(run(&g, loop_feeds(1, true, 5)).unwrap()[0], ints(&[2], vec![1, 110]));
+    assert_eq!(run(&g, loop_feeds(5, true, 2)).unwrap()[0], ints(&[2], vec![2, 120]));
 }
 
 #[test]
 fn a_loop_that_never_runs_returns_its_initial_values_and_empty_scans() {
-    for (inputs, m, cond) in [
-        (["M", ""], 0, true),
-        (["M", ""], -4, true),
-        (["M", "cond"], 9, false),
-    ] {
+    for (inputs, m, cond) in [(["M", ""], 0, true), (["M", ""], -4, true), (["M", "cond"], 9, false)] {
         let out = run(&loop_graph(inputs), loop_feeds(m, cond, 9)).unwrap();
         assert_eq!(out[0], ints(&[2], vec![0, 100]));
         assert_eq!(out[1], Tensor::zeros::<i64>(&[0, 2]).unwrap());
@@ -273,12 +209,7 @@ fn loop_scan_outputs_must_keep_their_shape() {
     );
     let g = graph(
         &["M", "acc0", "grow"],
-        vec![node(
-            "Loop",
-            &["M", "", "acc0"],
-            &["acc", "accs"],
-            vec![("body", body(body_graph))],
-        )],
+        vec![node("Loop", &["M", "", "acc0"], &["acc", "accs"], vec![("body", body(body_graph))])],
         &["acc", "accs"],
     );
     let feeds = |grow: Tensor| vec![Tensor::scalar(2i64), ints(&[1], vec![0]), grow];
@@ -292,20 +223,13 @@ fn loop_scan_outputs_must_keep_their_shape() {
 fn scan_graph(attrs: Vec<(&str, AttrValue)>) -> Graph {
     let body_graph = graph(
         &["sum_in", "x"],
-        vec![
-            node("Add", &["sum_in", "x"], &["sum_out"], vec![]),
-            node("Identity", &["sum_out"], &["partial"], vec![]),
-        ],
+        vec![node("Add", &["sum_in", "x"], &["sum_out"], vec![]), node("Identity", &["sum_out"], &["partial"], vec![])],
         &["sum_out", "partial"],
     );
     let mut attrs = attrs;
     attrs.push(("body", body(body_graph)));
     attrs.push(("num_scan_inputs", AttrValue::Int(1)));
-    graph(
-        &["sum0", "xs"],
-        vec![node("Scan", &["sum0", "xs"], &["sum", "partials"], attrs)],
-        &["sum", "partials"],
-    )
+    graph(&["sum0", "xs"], vec![node("Scan", &["sum0", "xs"], &["sum", "partials"], attrs)], &["sum", "partials"])
 }
 
 #[test]
@@ -330,15 +254,9 @@ fn scan_slices_inputs_and_stacks_outputs_along_the_chosen_axes() {
     // Partial sums from the last column: [3,30], [5,50], [6,60]; written back to front.
     assert_eq!(out[1], ints(&[2, 3], vec![6, 5, 3, 60, 50, 30]));
 
-    let err = run(
-        &scan_graph(vec![("scan_input_axes", AttrValue::Ints(vec![2]))]),
-        vec![zero3.clone(), xs.clone()],
-    );
+    let err = run(&scan_graph(vec![("scan_input_axes", AttrValue::Ints(vec![2]))]), vec![zero3.clone(), xs.clone()]);
     assert!(err.unwrap_err().contains("scan_input_axes"));
-    let err = run(
-        &scan_graph(vec![("scan_output_directions", AttrValue::Ints(vec![2]))]),
-        vec![zero3, xs],
-    );
+    let err = run(&scan_graph(vec![("scan_output_directions", AttrValue::Ints(vec![2]))]), vec![zero3, xs]);
     assert!(err.unwrap_err().contains("0 or 1"));
 }
 
@@ -346,40 +264,14 @@ fn scan_slices_inputs_and_stacks_outputs_along_the_chosen_axes() {
 fn scan_inputs_must_have_the_same_length() {
     let body_graph = graph(
         &["s", "a", "b"],
-        vec![
-            node("Add", &["a", "b"], &["ab"], vec![]),
-            node("Add", &["s", "ab"], &["s_out"], vec![]),
-        ],
+        vec![node("Add", &["a", "b"], &["ab"], vec![]), node("Add", &["s", "ab"], &["s_out"], vec![])],
         &["s_out"],
     );
-    let attrs = vec![
-        ("body", body(body_graph)),
-        ("num_scan_inputs", AttrValue::Int(2)),
-    ];
-    let g = graph(
-        &["s0", "a", "b"],
-        vec![node("Scan", &["s0", "a", "b"], &["s"], attrs)],
-        &["s"],
-    );
-    let ok = run(
-        &g,
-        vec![
-            Tensor::scalar(0i64),
-            ints(&[2], vec![1, 2]),
-            ints(&[2], vec![3, 4]),
-        ],
-    )
-    .unwrap();
+    let attrs = vec![("body", body(body_graph)), ("num_scan_inputs", AttrValue::Int(2))];
+    let g = graph(&["s0", "a", "b"], vec![node("Scan", &["s0", "a", "b"], &["s"], attrs)], &["s"]);
+    let ok = run(&g, vec![Tensor::scalar(0i64), ints(&[2], vec![1, 2]), ints(&[2], vec![3, 4])]).unwrap();
     assert_eq!(ok[0], Tensor::scalar(10i64));
-    let err = run(
-        &g,
-        vec![
-            Tensor::scalar(0i64),
-            ints(&[2], vec![1, 2]),
-            ints(&[3], vec![3, 4, 5]),
-        ],
-    )
-    .unwrap_err();
+    let err = run(&g, vec![Tensor::scalar(0i64), ints(&[2], vec![1, 2]), ints(&[3], vec![3, 4, 5])]).unwrap_err();
     assert!(err.contains("scans 3 steps"), "{err}");
 }
 
@@ -387,10 +279,7 @@ fn scan_inputs_must_have_the_same_length() {
 fn scan_8_runs_each_batch_entry_for_its_length_and_pads_with_zeros() {
     let body_graph = graph(
         &["sum_in", "x"],
-        vec![
-            node("Add", &["sum_in", "x"], &["sum_out"], vec![]),
-            node("Identity", &["sum_out"], &["partial"], vec![]),
-        ],
+        vec![node("Add", &["sum_in", "x"], &["sum_out"], vec![]), node("Identity", &["sum_out"], &["partial"], vec![])],
         &["sum_out", "partial"],
     );
     let attrs = vec![
@@ -400,12 +289,7 @@ fn scan_8_runs_each_batch_entry_for_its_length_and_pads_with_zeros() {
     ];
     let g = graph(
         &["lens", "sum0", "xs"],
-        vec![node(
-            "Scan",
-            &["lens", "sum0", "xs"],
-            &["sum", "partials"],
-            attrs,
-        )],
+        vec![node("Scan", &["lens", "sum0", "xs"], &["sum", "partials"], attrs)],
         &["sum", "partials"],
     );
     // batch 2, sequence 3, elements [1]; entry 1 has length 2 (scanned from its step 1).
@@ -419,11 +303,7 @@ fn scan_8_runs_each_batch_entry_for_its_length_and_pads_with_zeros() {
 #[test]
 fn nested_bodies_read_values_two_scopes_out() {
     // Loop body → If branch → reads `step` from the top graph and `sum_in` from the body.
-    let then_branch = graph(
-        &[],
-        vec![node("Add", &["sum_in", "step"], &["added"], vec![])],
-        &["added"],
-    );
+    let then_branch = graph(&[], vec![node("Add", &["sum_in", "step"], &["added"], vec![])], &["added"]);
     let else_branch = graph(&[], vec![], &["sum_in"]);
     let body_graph = graph(
         &["i", "cond_in", "sum_in"],
@@ -432,10 +312,7 @@ fn nested_bodies_read_values_two_scopes_out() {
                 "If",
                 &["cond_in"],
                 &["sum_out"],
-                vec![
-                    ("then_branch", body(then_branch)),
-                    ("else_branch", body(else_branch)),
-                ],
+                vec![("then_branch", body(then_branch)), ("else_branch", body(else_branch))],
             ),
             node("Identity", &["cond_in"], &["cond_out"], vec![]),
         ],
@@ -443,22 +320,9 @@ fn nested_bodies_read_values_two_scopes_out() {
     );
     let g = graph(
         &["M", "sum0", "step"],
-        vec![node(
-            "Loop",
-            &["M", "", "sum0"],
-            &["sum"],
-            vec![("body", body(body_graph))],
-        )],
+        vec![node("Loop", &["M", "", "sum0"], &["sum"], vec![("body", body(body_graph))])],
         &["sum"],
     );
-    let out = run(
-        &g,
-        vec![
-            Tensor::scalar(4i64),
-            Tensor::scalar(1i64),
-            Tensor::scalar(5i64),
-        ],
-    )
-    .unwrap();
+    let out = run(&g, vec![Tensor::scalar(4i64), Tensor::scalar(1i64), Tensor::scalar(5i64)]).unwrap();
     assert_eq!(out, vec![Tensor::scalar(21i64)]);
 }

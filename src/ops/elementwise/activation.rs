@@ -35,39 +35,27 @@ fn relu(x: &Tensor) -> Result<Tensor, OpError> {
 
 fn build_leaky_relu(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let alpha = float_attr(ctx, "alpha", 0.01)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            Ok(vec![
-                float_map!(x, "X", T, v => if v < 0.0 { v * alpha as T } else { v })?,
-            ])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        Ok(vec![float_map!(x, "X", T, v => if v < 0.0 { v * alpha as T } else { v })?])
+    }))
 }
 
 fn build_thresholded_relu(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let alpha = float_attr(ctx, "alpha", 1.0)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            Ok(vec![
-                float_map!(x, "X", T, v => if v > alpha as T { v } else { 0.0 })?,
-            ])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        Ok(vec![float_map!(x, "X", T, v => if v > alpha as T { v } else { 0.0 })?])
+    }))
 }
 
 fn build_hard_sigmoid(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let alpha = float_attr(ctx, "alpha", 0.2)?;
     let beta = float_attr(ctx, "beta", 0.5)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            Ok(vec![
-                float_map!(x, "X", T, v => (v * alpha as T + beta as T).clamp(0.0, 1.0))?,
-            ])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        Ok(vec![float_map!(x, "X", T, v => (v * alpha as T + beta as T).clamp(0.0, 1.0))?])
+    }))
 }
 
 fn hard_swish(x: &Tensor) -> Result<Tensor, OpError> {
@@ -81,23 +69,14 @@ mod tests {
     #[test]
     fn relu_keeps_integers_integer() {
         let x = Tensor::from_vec(&[3], vec![-2i32, 0, 5]).unwrap();
-        assert_eq!(
-            relu(&x).unwrap(),
-            Tensor::from_vec(&[3], vec![0i32, 0, 5]).unwrap()
-        );
+        assert_eq!(relu(&x).unwrap(), Tensor::from_vec(&[3], vec![0i32, 0, 5]).unwrap());
         let x = Tensor::from_vec(&[2], vec![-1.5f64, 2.5]).unwrap();
-        assert_eq!(
-            relu(&x).unwrap(),
-            Tensor::from_vec(&[2], vec![0f64, 2.5]).unwrap()
-        );
+        assert_eq!(relu(&x).unwrap(), Tensor::from_vec(&[2], vec![0f64, 2.5]).unwrap());
     }
 
     #[test]
     fn hard_swish_is_zero_below_minus_three_and_identity_above_three() {
         let x = Tensor::from_vec(&[3], vec![-4f32, 0.0, 4.0]).unwrap();
-        assert_eq!(
-            hard_swish(&x).unwrap(),
-            Tensor::from_vec(&[3], vec![-0f32, 0.0, 4.0]).unwrap()
-        );
+        assert_eq!(hard_swish(&x).unwrap(), Tensor::from_vec(&[3], vec![-0f32, 0.0, 4.0]).unwrap());
     }
 }

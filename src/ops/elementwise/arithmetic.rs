@@ -41,12 +41,7 @@ fn build_mod(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let f: BinaryFn = match int_attr(ctx, "fmod", 0)? {
         0 => mod_floor,
         1 => mod_trunc,
-        other => {
-            return Err(OpError::attribute(
-                "fmod",
-                format!("must be 0 or 1, got {other}"),
-            ));
-        }
+        other => return Err(OpError::attribute("fmod", format!("must be 0 or 1, got {other}"))),
     };
     binary_op(ctx, f)
 }
@@ -77,23 +72,14 @@ mod tests {
     fn integer_mod_follows_the_divisor_and_fmod_the_dividend() {
         let a = Tensor::from_vec(&[4], vec![-4i32, 7, 5, -3]).unwrap();
         let b = Tensor::from_vec(&[4], vec![3i32, -3, 0, 2]).unwrap();
-        assert_eq!(
-            mod_floor(&a, &b).unwrap(),
-            Tensor::from_vec(&[4], vec![2i32, -2, 0, 1]).unwrap()
-        );
-        assert_eq!(
-            mod_trunc(&a, &b).unwrap(),
-            Tensor::from_vec(&[4], vec![-1i32, 1, 0, -1]).unwrap()
-        );
+        assert_eq!(mod_floor(&a, &b).unwrap(), Tensor::from_vec(&[4], vec![2i32, -2, 0, 1]).unwrap());
+        assert_eq!(mod_trunc(&a, &b).unwrap(), Tensor::from_vec(&[4], vec![-1i32, 1, 0, -1]).unwrap());
     }
 
     #[test]
     fn integer_division_truncates_toward_zero() {
         let a = Tensor::from_vec(&[3], vec![-7i64, 7, 1]).unwrap();
         let b = Tensor::from_vec(&[1], vec![2i64]).unwrap();
-        assert_eq!(
-            div(&a, &b).unwrap(),
-            Tensor::from_vec(&[3], vec![-3i64, 3, 0]).unwrap()
-        );
+        assert_eq!(div(&a, &b).unwrap(), Tensor::from_vec(&[3], vec![-3i64, 3, 0]).unwrap());
     }
 }

@@ -12,13 +12,9 @@ use crate::ops::{BuildContext, OpError, Operator, Registry};
 pub fn register(r: &mut Registry) {
     let max = crate::ops::MAX_OPSET;
     r.add("", "BitwiseNot", 18..=max, |_| Ok(unary_op(bitwise_not)));
-    r.add("", "BitwiseAnd", 18..=max, |ctx| {
-        binary_op(ctx, bitwise_and)
-    });
+    r.add("", "BitwiseAnd", 18..=max, |ctx| binary_op(ctx, bitwise_and));
     r.add("", "BitwiseOr", 18..=max, |ctx| binary_op(ctx, bitwise_or));
-    r.add("", "BitwiseXor", 18..=max, |ctx| {
-        binary_op(ctx, bitwise_xor)
-    });
+    r.add("", "BitwiseXor", 18..=max, |ctx| binary_op(ctx, bitwise_xor));
     r.add("", "BitShift", 11..=max, build_bit_shift);
 }
 
@@ -59,17 +55,11 @@ macro_rules! impl_shift {
 impl_shift!(u8, u16, u32, u64);
 
 fn build_bit_shift(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    let f: fn(&Tensor, &Tensor) -> Result<Tensor, OpError> =
-        match ctx.node.attr_string("direction")?.as_deref() {
-            Some("LEFT") => shift_left,
-            Some("RIGHT") => shift_right,
-            other => {
-                return Err(OpError::attribute(
-                    "direction",
-                    format!("must be \"LEFT\" or \"RIGHT\", got {other:?}"),
-                ));
-            }
-        };
+    let f: fn(&Tensor, &Tensor) -> Result<Tensor, OpError> = match ctx.node.attr_string("direction")?.as_deref() {
+        Some("LEFT") => shift_left,
+        Some("RIGHT") => shift_right,
+        other => return Err(OpError::attribute("direction", format!("must be \"LEFT\" or \"RIGHT\", got {other:?}"))),
+    };
     binary_op(ctx, f)
 }
 

@@ -12,8 +12,7 @@
 //! Targets or sources pare has no dtype for (float8, int4, int2, float4, complex) are refused.
 
 use super::cast_string::{
-    excerpt, format_bool, format_f32, format_f64, parse_bool, parse_float, parse_signed,
-    parse_unsigned,
+    excerpt, format_bool, format_f32, format_f64, parse_bool, parse_float, parse_signed, parse_unsigned,
 };
 use crate::ir::{Bytes, DType, Element, Tensor, dtype::onnx_type_name};
 use crate::ops::util::required;
@@ -27,9 +26,7 @@ pub fn register(r: &mut Registry) {
         Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
             let x = required(inputs, 0, "input")?;
             let like = required(inputs, 1, "target_type")?;
-            let to = like
-                .dtype()
-                .ok_or_else(|| unsupported_type(like.onnx_type()))?;
+            let to = like.dtype().ok_or_else(|| unsupported_type(like.onnx_type()))?;
             Ok(vec![cast(x, to)?])
         }))
     });
@@ -41,14 +38,9 @@ fn build_cast(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         Some(crate::ir::AttrValue::String(name)) => type_code_from_name(name)?,
         Some(_) => ctx.node.attr_int("to")?.unwrap_or_default(),
     };
-    let code = i32::try_from(code)
-        .map_err(|_| OpError::attribute("to", format!("{code} is not a type code")))?;
+    let code = i32::try_from(code).map_err(|_| OpError::attribute("to", format!("{code} is not a type code")))?;
     let to = DType::from_onnx_code(code).ok_or_else(|| unsupported_type(code))?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            Ok(vec![cast(required(inputs, 0, "input")?, to)?])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| Ok(vec![cast(required(inputs, 0, "input")?, to)?])))
 }
 
 /// Opset 1 wrote `to` as a `TensorProto.DataType` name ("FLOAT", "INT64"…).
@@ -164,11 +156,7 @@ impl_int_target!(i8, i16, i32, i64, u8, u16, u32);
 impl CastTarget for u64 {
     fn from_float(v: f64) -> Self {
         // Values from 2^63 up fit u64 but not i64.
-        if v >= 9_223_372_036_854_775_808.0 {
-            v as u64
-        } else {
-            (v as i64) as u64
-        }
+        if v >= 9_223_372_036_854_775_808.0 { v as u64 } else { (v as i64) as u64 }
     }
     fn from_signed(v: i64) -> Self {
         v as u64
@@ -221,11 +209,7 @@ fn cast_to<U: CastTarget>(x: &Tensor) -> Result<Tensor, OpError> {
             let mut values = Vec::with_capacity(a.len());
             for text in a.iter() {
                 let v = U::from_text(text).ok_or_else(|| {
-                    OpError::input(
-                        0,
-                        "input",
-                        format!("cannot cast {:?} to {}", excerpt(text), U::DTYPE.name()),
-                    )
+                    OpError::input(0, "input", format!("cannot cast {:?} to {}", excerpt(text), U::DTYPE.name()))
                 })?;
                 values.push(v);
             }
@@ -249,11 +233,7 @@ fn to_strings(x: &Tensor) -> Result<Tensor, OpError> {
             let shape = int.shape();
             let text = match int {
                 Tensor::U64(a) => a.iter().map(|v| v.to_string().into_bytes()).collect(),
-                other => other
-                    .to_i64_vec()?
-                    .into_iter()
-                    .map(|v| v.to_string().into_bytes())
-                    .collect(),
+                other => other.to_i64_vec()?.into_iter().map(|v| v.to_string().into_bytes()).collect(),
             };
             return Ok(Tensor::from_vec::<Bytes>(&shape, text)?);
         }
@@ -271,51 +251,27 @@ mod tests {
 
     #[test]
     fn floats_truncate_toward_zero_and_wrap_like_numpy() {
-        assert_eq!(
-            cast(&t(vec![2.7f32, -2.7, -1.0, f32::NAN]), DType::I32).unwrap(),
-            t(vec![2i32, -2, -1, 0])
-        );
-        assert_eq!(
-            cast(&t(vec![-1.0f64, 300.0]), DType::U8).unwrap(),
-            t(vec![255u8, 44])
-        );
-        assert_eq!(
-            cast(&t(vec![1.8e19f64]), DType::U64).unwrap(),
-            t(vec![18_000_000_000_000_000_000u64])
-        );
+        assert_eq!(cast(&t(vec![2.7f32, -2.7, -1.0, f32::NAN]), DType::I32).unwrap(), t(vec![2i32, -2, -1, 0]));
+        assert_eq!(cast(&t(vec![-1.0f64, 300.0]), DType::U8).unwrap(), t(vec![255u8, 44]));
+        assert_eq!(cast(&t(vec![1.8e19f64]), DType::U64).unwrap(), t(vec![18_000_000_000_000_000_000u64]));
     }
 
     #[test]
     fn integers_keep_low_bits_and_bools_are_nonzero() {
-        assert_eq!(
-            cast(&t(vec![200i16, -1]), DType::I8).unwrap(),
-            t(vec![-56i8, -1])
-        );
+        assert_eq!(cast(&t(vec![200i16, -1]), DType::I8).unwrap(), t(vec![-56i8, -1]));
         assert_eq!(
             cast(&t(vec![0.0f32, -0.0, 0.5, f32::NAN]), DType::Bool).unwrap(),
             t(vec![false, false, true, true])
         );
-        assert_eq!(
-            cast(&t(vec![true, false]), DType::F16).unwrap(),
-            t(vec![f16::ONE, f16::ZERO])
-        );
+        assert_eq!(cast(&t(vec![true, false]), DType::F16).unwrap(), t(vec![f16::ONE, f16::ZERO]));
     }
 
     #[test]
     fn strings_round_trip_numbers() {
         let s = cast(&t(vec![1.5f32, -0.25, f32::INFINITY]), DType::String).unwrap();
-        assert_eq!(
-            s,
-            t::<Bytes>(vec![b"1.5".to_vec(), b"-0.25".to_vec(), b"INF".to_vec()])
-        );
-        assert_eq!(
-            cast(&s, DType::F64).unwrap(),
-            t(vec![1.5f64, -0.25, f64::INFINITY])
-        );
-        assert_eq!(
-            cast(&t(vec![-7i8]), DType::String).unwrap(),
-            t::<Bytes>(vec![b"-7".to_vec()])
-        );
+        assert_eq!(s, t::<Bytes>(vec![b"1.5".to_vec(), b"-0.25".to_vec(), b"INF".to_vec()]));
+        assert_eq!(cast(&s, DType::F64).unwrap(), t(vec![1.5f64, -0.25, f64::INFINITY]));
+        assert_eq!(cast(&t(vec![-7i8]), DType::String).unwrap(), t::<Bytes>(vec![b"-7".to_vec()]));
         assert!(cast(&t::<Bytes>(vec![b"abc".to_vec()]), DType::I32).is_err());
     }
 

@@ -22,21 +22,13 @@ pub fn parse_float(text: &[u8]) -> Option<f64> {
 /// Parses a number for a signed integer target: exactly if it is an integer, else truncated.
 pub fn parse_signed(text: &[u8]) -> Option<i64> {
     let s = std::str::from_utf8(text).ok()?.trim();
-    s.strip_prefix('+')
-        .unwrap_or(s)
-        .parse::<i64>()
-        .ok()
-        .or_else(|| parse_float(text).map(|v| v as i64))
+    s.strip_prefix('+').unwrap_or(s).parse::<i64>().ok().or_else(|| parse_float(text).map(|v| v as i64))
 }
 
 /// Parses a number for an unsigned target; negative numbers wrap like the numeric casts.
 pub fn parse_unsigned(text: &[u8]) -> Option<u64> {
     let s = std::str::from_utf8(text).ok()?.trim();
-    s.strip_prefix('+')
-        .unwrap_or(s)
-        .parse::<u64>()
-        .ok()
-        .or_else(|| parse_signed(text).map(|v| v as u64))
+    s.strip_prefix('+').unwrap_or(s).parse::<u64>().ok().or_else(|| parse_signed(text).map(|v| v as u64))
 }
 
 /// Parses `true`/`false` (any case) or a number (nonzero is true).
@@ -58,11 +50,7 @@ fn format_float_debug(value_is_nan: bool, value_is_inf: Option<bool>, debug: Str
         return b"NaN".to_vec();
     }
     if let Some(negative) = value_is_inf {
-        return if negative {
-            b"-INF".to_vec()
-        } else {
-            b"INF".to_vec()
-        };
+        return if negative { b"-INF".to_vec() } else { b"INF".to_vec() };
     }
     let text = match debug.split_once('e') {
         Some((mantissa, exponent)) => {
@@ -88,11 +76,7 @@ pub fn format_f32(v: f32) -> Bytes {
 }
 
 pub fn format_bool(v: bool) -> Bytes {
-    if v {
-        b"True".to_vec()
-    } else {
-        b"False".to_vec()
-    }
+    if v { b"True".to_vec() } else { b"False".to_vec() }
 }
 
 /// A short, printable excerpt of `text` for error messages.

@@ -13,28 +13,21 @@ use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
     r.add("", "Clip", 1..=10, build_clip_with_attributes);
-    r.add(
-        "",
-        "Clip",
-        11..=crate::ops::MAX_OPSET,
-        build_clip_with_inputs,
-    );
+    r.add("", "Clip", 11..=crate::ops::MAX_OPSET, build_clip_with_inputs);
 }
 
 fn build_clip_with_attributes(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let lo = ctx.node.attr_float("min")?.map(f64::from);
     let hi = ctx.node.attr_float("max")?.map(f64::from);
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "input")?;
-            let y = number_match!(x, a => {
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "input")?;
+        let y = number_match!(x, a => {
             let lo = lo.map(Number::from_f64);
             let hi = hi.map(Number::from_f64);
             Element::wrap(a.mapv(|v| clip(v, lo, hi)))
         }, _ => return Err(unsupported_type("Clip", 0, "input", x)));
-            Ok(vec![y])
-        },
-    ))
+        Ok(vec![y])
+    }))
 }
 
 fn build_clip_with_inputs(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
@@ -67,28 +60,14 @@ fn scalar_bound<T: Number>(
     what: &'static str,
     x: &Tensor,
 ) -> Result<Option<T>, OpError> {
-    let Some(t) = optional(inputs, index) else {
-        return Ok(None);
-    };
+    let Some(t) = optional(inputs, index) else { return Ok(None) };
     let a = T::view(t).ok_or_else(|| {
-        OpError::input(
-            index,
-            what,
-            format!(
-                "has element type {} but the input is {}",
-                t.type_name(),
-                x.type_name()
-            ),
-        )
+        OpError::input(index, what, format!("has element type {} but the input is {}", t.type_name(), x.type_name()))
     })?;
     match a.len() {
         0 => Ok(None),
         1 => Ok(a.iter().next().copied()),
-        n => Err(OpError::input(
-            index,
-            what,
-            format!("must be a scalar, got {n} elements"),
-        )),
+        n => Err(OpError::input(index, what, format!("must be a scalar, got {n} elements"))),
     }
 }
 

@@ -24,26 +24,22 @@ pub fn int_attr(ctx: &BuildContext, name: &str, default: i64) -> Result<i64, OpE
 
 /// An operator applying `f` to its single input `X`.
 pub fn unary_op(f: UnaryFn) -> Box<dyn Operator> {
-    Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-        Ok(vec![f(required(inputs, 0, "X")?)?])
-    })
+    Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| Ok(vec![f(required(inputs, 0, "X")?)?]))
 }
 
 /// An operator applying `f` to inputs `A` and `B` (numpy broadcasting; before opset 7 the
 /// `broadcast`/`axis` attributes are honoured too).
 pub fn binary_op(ctx: &BuildContext, f: BinaryFn) -> Result<Box<dyn Operator>, OpError> {
     let legacy = LegacyBroadcast::from_node(ctx)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let a = required(inputs, 0, "A")?;
-            let b = required(inputs, 1, "B")?;
-            let y = match legacy.axis {
-                Some(axis) => f(a, &align_for_legacy_broadcast(b, a.rank(), axis)?)?,
-                None => f(a, b)?,
-            };
-            Ok(vec![y])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let a = required(inputs, 0, "A")?;
+        let b = required(inputs, 1, "B")?;
+        let y = match legacy.axis {
+            Some(axis) => f(a, &align_for_legacy_broadcast(b, a.rank(), axis)?)?,
+            None => f(a, b)?,
+        };
+        Ok(vec![y])
+    }))
 }
 
 /// `f` over the broadcast of `a` and `b`, wrapped in the tensor variant of its output type.
@@ -58,24 +54,13 @@ pub fn map2<A: Copy, B: Copy, O: Element>(
 /// The error for operands an op cannot combine: different types, or a type it does not support.
 pub fn operand_types(op: &str, a: &Tensor, b: &Tensor) -> OpError {
     if a.onnx_type() != b.onnx_type() {
-        OpError::invalid(format!(
-            "{op}: inputs have different element types ({} and {})",
-            a.type_name(),
-            b.type_name()
-        ))
+        OpError::invalid(format!("{op}: inputs have different element types ({} and {})", a.type_name(), b.type_name()))
     } else {
-        OpError::invalid(format!(
-            "{op}: element type {} is not supported",
-            a.type_name()
-        ))
+        OpError::invalid(format!("{op}: element type {} is not supported", a.type_name()))
     }
 }
 
 /// The error for an input whose element type an op does not support.
 pub fn unsupported_type(op: &str, index: usize, what: &'static str, t: &Tensor) -> OpError {
-    OpError::input(
-        index,
-        what,
-        format!("{op} does not support element type {}", t.type_name()),
-    )
+    OpError::input(index, what, format!("{op} does not support element type {}", t.type_name()))
 }

@@ -14,12 +14,8 @@ pub fn register(r: &mut Registry) {
     r.add("", "Equal", 1..=max, |ctx| binary_op(ctx, equal));
     r.add("", "Greater", 1..=max, |ctx| binary_op(ctx, greater));
     r.add("", "Less", 1..=max, |ctx| binary_op(ctx, less));
-    r.add("", "GreaterOrEqual", 12..=max, |ctx| {
-        binary_op(ctx, greater_or_equal)
-    });
-    r.add("", "LessOrEqual", 12..=max, |ctx| {
-        binary_op(ctx, less_or_equal)
-    });
+    r.add("", "GreaterOrEqual", 12..=max, |ctx| binary_op(ctx, greater_or_equal));
+    r.add("", "LessOrEqual", 12..=max, |ctx| binary_op(ctx, less_or_equal));
 }
 
 fn equal(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
@@ -52,18 +48,12 @@ mod tests {
     fn strings_compare_by_bytes_with_broadcasting() {
         let a = Tensor::from_vec::<Bytes>(&[2], vec![b"ab".to_vec(), b"c".to_vec()]).unwrap();
         let b = Tensor::from_vec::<Bytes>(&[], vec![b"c".to_vec()]).unwrap();
-        assert_eq!(
-            equal(&a, &b).unwrap(),
-            Tensor::from_vec(&[2], vec![false, true]).unwrap()
-        );
+        assert_eq!(equal(&a, &b).unwrap(), Tensor::from_vec(&[2], vec![false, true]).unwrap());
     }
 
     #[test]
     fn nan_is_not_equal_to_itself() {
         let a = Tensor::from_vec(&[1], vec![f32::NAN]).unwrap();
-        assert_eq!(
-            equal(&a, &a).unwrap(),
-            Tensor::from_vec(&[1], vec![false]).unwrap()
-        );
+        assert_eq!(equal(&a, &a).unwrap(), Tensor::from_vec(&[1], vec![false]).unwrap());
     }
 }

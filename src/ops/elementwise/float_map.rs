@@ -42,10 +42,7 @@ macro_rules! float_map {
             other => Err($crate::ops::OpError::input(
                 0,
                 $what,
-                format!(
-                    "element type {} is not supported (float types only)",
-                    other.type_name()
-                ),
+                format!("element type {} is not supported (float types only)", other.type_name()),
             )),
         }
     };
@@ -68,10 +65,7 @@ macro_rules! float_test {
             other => Err($crate::ops::OpError::input(
                 0,
                 $what,
-                format!(
-                    "element type {} is not supported (float types only)",
-                    other.type_name()
-                ),
+                format!("element type {} is not supported (float types only)", other.type_name()),
             )),
         }
     };

@@ -47,27 +47,22 @@ fn build_gelu(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         None | Some("none") => GeluApproximation::None,
         Some("tanh") => GeluApproximation::Tanh,
         Some(other) => {
-            return Err(OpError::attribute(
-                "approximate",
-                format!("must be \"none\" or \"tanh\", got {other:?}"),
-            ));
+            return Err(OpError::attribute("approximate", format!("must be \"none\" or \"tanh\", got {other:?}")));
         }
     };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            let y = match approximation {
-                GeluApproximation::None => {
-                    float_map!(x, "X", T, v => 0.5 * v * (1.0 + (v * std::f64::consts::FRAC_1_SQRT_2 as T).gauss_erf()))?
-                }
-                GeluApproximation::Tanh => float_map!(x, "X", T, v => {
-                    let sqrt_2_over_pi = (2.0 / std::f64::consts::PI).sqrt() as T;
-                    0.5 * v * (1.0 + (sqrt_2_over_pi * (v + 0.044715 * v * v * v)).tanh())
-                })?,
-            };
-            Ok(vec![y])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        let y = match approximation {
+            GeluApproximation::None => {
+                float_map!(x, "X", T, v => 0.5 * v * (1.0 + (v * std::f64::consts::FRAC_1_SQRT_2 as T).gauss_erf()))?
+            }
+            GeluApproximation::Tanh => float_map!(x, "X", T, v => {
+                let sqrt_2_over_pi = (2.0 / std::f64::consts::PI).sqrt() as T;
+                0.5 * v * (1.0 + (sqrt_2_over_pi * (v + 0.044715 * v * v * v)).tanh())
+            })?,
+        };
+        Ok(vec![y])
+    }))
 }
 
 #[cfg(test)]

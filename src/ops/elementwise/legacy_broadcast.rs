@@ -24,11 +24,7 @@ impl LegacyBroadcast {
             return Ok(LegacyBroadcast { axis: None });
         }
         let broadcast = ctx.node.attr_int("broadcast")?.unwrap_or(0);
-        let axis = if broadcast != 0 {
-            ctx.node.attr_int("axis")?
-        } else {
-            None
-        };
+        let axis = if broadcast != 0 { ctx.node.attr_int("axis")? } else { None };
         Ok(LegacyBroadcast { axis })
     }
 }
@@ -45,8 +41,7 @@ pub fn align_for_legacy_broadcast(b: &Tensor, a_rank: usize, axis: i64) -> Resul
     if b_shape.is_empty() || a_rank == 0 {
         return Ok(b.clone());
     }
-    let start =
-        normalize_axis(axis, a_rank).map_err(|e| OpError::attribute("axis", e.to_string()))?;
+    let start = normalize_axis(axis, a_rank).map_err(|e| OpError::attribute("axis", e.to_string()))?;
     if start + b_shape.len() > a_rank {
         return Err(OpError::attribute(
             "axis",
@@ -67,14 +62,8 @@ mod tests {
     #[test]
     fn b_is_placed_at_the_axis() {
         let b = Tensor::from_vec(&[3], vec![1f32, 2.0, 3.0]).unwrap();
-        assert_eq!(
-            align_for_legacy_broadcast(&b, 4, 1).unwrap().shape(),
-            vec![1, 3, 1, 1]
-        );
-        assert_eq!(
-            align_for_legacy_broadcast(&b, 4, -1).unwrap().shape(),
-            vec![1, 1, 1, 3]
-        );
+        assert_eq!(align_for_legacy_broadcast(&b, 4, 1).unwrap().shape(), vec![1, 3, 1, 1]);
+        assert_eq!(align_for_legacy_broadcast(&b, 4, -1).unwrap().shape(), vec![1, 1, 1, 3]);
         assert!(align_for_legacy_broadcast(&b, 2, 1).is_ok());
         assert!(align_for_legacy_broadcast(&b, 2, 2).is_err());
     }

@@ -301,9 +301,7 @@ macro_rules! any_pair {
     };
 }
 
-pub(crate) use {
-    any_pair, int_match, int_pair, match_variant_pairs, match_variants, number_match, number_pair,
-};
+pub(crate) use {any_pair, int_match, int_pair, match_variant_pairs, match_variants, number_match, number_pair};
 
 #[cfg(test)]
 mod tests {

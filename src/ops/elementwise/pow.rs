@@ -12,9 +12,7 @@ use crate::ir::Tensor;
 use crate::ops::{OpError, Registry};
 
 pub fn register(r: &mut Registry) {
-    r.add("", "Pow", 1..=crate::ops::MAX_OPSET, |ctx| {
-        binary_op(ctx, pow)
-    });
+    r.add("", "Pow", 1..=crate::ops::MAX_OPSET, |ctx| binary_op(ctx, pow));
 }
 
 fn pow(base: &Tensor, exponent: &Tensor) -> Result<Tensor, OpError> {

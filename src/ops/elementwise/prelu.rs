@@ -30,9 +30,6 @@ mod tests {
     fn slope_broadcasts_over_the_channel_axis() {
         let x = Tensor::from_vec(&[2, 2], vec![-1f32, 2.0, -3.0, 4.0]).unwrap();
         let slope = Tensor::from_vec(&[2], vec![0.5f32, 0.25]).unwrap();
-        assert_eq!(
-            prelu(&x, &slope).unwrap(),
-            Tensor::from_vec(&[2, 2], vec![-0.5f32, 2.0, -1.5, 4.0]).unwrap()
-        );
+        assert_eq!(prelu(&x, &slope).unwrap(), Tensor::from_vec(&[2, 2], vec![-0.5f32, 2.0, -1.5, 4.0]).unwrap());
     }
 }

@@ -34,10 +34,7 @@ fn sigmoid(x: &Tensor) -> Result<Tensor, OpError> {
         if let Some(values) = a.as_slice() {
             let mut out = vec![0f32; values.len()];
             crate::kernels::sigmoid_f32(values, &mut out);
-            return Ok(Tensor::F32(
-                ndarray::ArrayD::from_shape_vec(a.raw_dim(), out)
-                    .map_err(|e| OpError::invalid(e.to_string()))?,
-            ));
+            return Ok(Tensor::F32(ndarray::ArrayD::from_shape_vec(a.raw_dim(), out).map_err(|e| OpError::invalid(e.to_string()))?));
         }
     }
     float_map!(x, "X", T, v => if v >= 0.0 {
@@ -54,27 +51,19 @@ fn tanh(x: &Tensor) -> Result<Tensor, OpError> {
 
 fn build_elu(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let alpha = float_attr(ctx, "alpha", 1.0)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            Ok(vec![
-                float_map!(x, "X", T, v => if v < 0.0 { alpha as T * v.exp_m1() } else { v })?,
-            ])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        Ok(vec![float_map!(x, "X", T, v => if v < 0.0 { alpha as T * v.exp_m1() } else { v })?])
+    }))
 }
 
 fn build_selu(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let alpha = float_attr(ctx, "alpha", 1.673_263_2)?;
     let gamma = float_attr(ctx, "gamma", 1.050_701)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            Ok(vec![
-                float_map!(x, "X", T, v => gamma as T * if v > 0.0 { v } else { alpha as T * v.exp_m1() })?,
-            ])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        Ok(vec![float_map!(x, "X", T, v => gamma as T * if v > 0.0 { v } else { alpha as T * v.exp_m1() })?])
+    }))
 }
 
 fn build_celu(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
@@ -82,15 +71,13 @@ fn build_celu(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     if alpha == 0.0 {
         return Err(OpError::attribute("alpha", "must not be 0"));
     }
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            Ok(vec![float_map!(x, "X", T, v => {
-                let a = alpha as T;
-                v.max(0.0) + (a * (v / a).exp_m1()).min(0.0)
-            })?])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        Ok(vec![float_map!(x, "X", T, v => {
+            let a = alpha as T;
+            v.max(0.0) + (a * (v / a).exp_m1()).min(0.0)
+        })?])
+    }))
 }
 
 fn softplus(x: &Tensor) -> Result<Tensor, OpError> {
@@ -117,9 +104,6 @@ mod tests {
     fn sigmoid_and_softplus_do_not_overflow() {
         let x = Tensor::from_vec(&[3], vec![-1000f32, 0.0, 1000.0]).unwrap();
         assert_eq!(values(sigmoid(&x).unwrap()), vec![0.0, 0.5, 1.0]);
-        assert_eq!(
-            values(softplus(&x).unwrap()),
-            vec![0.0, std::f32::consts::LN_2 as f64, 1000.0]
-        );
+        assert_eq!(values(softplus(&x).unwrap()), vec![0.0, std::f32::consts::LN_2 as f64, 1000.0]);
     }
 }

@@ -51,9 +51,6 @@ mod tests {
     #[test]
     fn round_sends_halves_to_even() {
         let x = Tensor::from_vec(&[5], vec![0.5f32, 1.5, 2.5, -2.5, 2.6]).unwrap();
-        assert_eq!(
-            round(&x).unwrap(),
-            Tensor::from_vec(&[5], vec![0f32, 2.0, 2.0, -2.0, 3.0]).unwrap()
-        );
+        assert_eq!(round(&x).unwrap(), Tensor::from_vec(&[5], vec![0f32, 2.0, 2.0, -2.0, 3.0]).unwrap());
     }
 }

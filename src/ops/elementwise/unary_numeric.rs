@@ -39,13 +39,11 @@ fn is_nan(x: &Tensor) -> Result<Tensor, OpError> {
 fn build_is_inf(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let negative = int_attr(ctx, "detect_negative", 1)? != 0;
     let positive = int_attr(ctx, "detect_positive", 1)? != 0;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            let y = float_test!(x, "X", v => v.is_infinite() && if v > 0.0 { positive } else { negative })?;
-            Ok(vec![y])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        let y = float_test!(x, "X", v => v.is_infinite() && if v > 0.0 { positive } else { negative })?;
+        Ok(vec![y])
+    }))
 }
 
 #[cfg(test)]
@@ -55,18 +53,9 @@ mod tests {
     #[test]
     fn integer_abs_and_neg_wrap_instead_of_panicking() {
         let x = Tensor::from_vec(&[3], vec![i8::MIN, -3, 4]).unwrap();
-        assert_eq!(
-            abs(&x).unwrap(),
-            Tensor::from_vec(&[3], vec![i8::MIN, 3, 4]).unwrap()
-        );
-        assert_eq!(
-            neg(&x).unwrap(),
-            Tensor::from_vec(&[3], vec![i8::MIN, 3, -4]).unwrap()
-        );
+        assert_eq!(abs(&x).unwrap(), Tensor::from_vec(&[3], vec![i8::MIN, 3, 4]).unwrap());
+        assert_eq!(neg(&x).unwrap(), Tensor::from_vec(&[3], vec![i8::MIN, 3, -4]).unwrap());
         let u = Tensor::from_vec(&[2], vec![0u8, 9]).unwrap();
-        assert_eq!(
-            sign(&u).unwrap(),
-            Tensor::from_vec(&[2], vec![0u8, 1]).unwrap()
-        );
+        assert_eq!(sign(&u).unwrap(), Tensor::from_vec(&[2], vec![0u8, 1]).unwrap());
     }
 }

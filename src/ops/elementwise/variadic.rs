@@ -11,18 +11,10 @@ use crate::ops::{ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
     let max = crate::ops::MAX_OPSET;
-    r.add("", "Max", 1..=max, |_| {
-        Ok(variadic_op("Max", max_of, false))
-    });
-    r.add("", "Min", 1..=max, |_| {
-        Ok(variadic_op("Min", min_of, false))
-    });
-    r.add("", "Sum", 1..=max, |_| {
-        Ok(variadic_op("Sum", sum_of, false))
-    });
-    r.add("", "Mean", 1..=max, |_| {
-        Ok(variadic_op("Mean", sum_of, true))
-    });
+    r.add("", "Max", 1..=max, |_| Ok(variadic_op("Max", max_of, false)));
+    r.add("", "Min", 1..=max, |_| Ok(variadic_op("Min", min_of, false)));
+    r.add("", "Sum", 1..=max, |_| Ok(variadic_op("Sum", sum_of, false)));
+    r.add("", "Mean", 1..=max, |_| Ok(variadic_op("Mean", sum_of, true)));
 }
 
 /// Folds `combine` over all inputs (at least one); `average` divides the result by their count.
@@ -30,18 +22,13 @@ fn variadic_op(op: &'static str, combine: BinaryFn, average: bool) -> Box<dyn Op
     Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let mut operands = Vec::with_capacity(inputs.len());
         for (index, t) in inputs.iter().enumerate() {
-            operands.push(t.ok_or(OpError::MissingInput {
-                index,
-                what: "data_0…",
-            })?);
+            operands.push(t.ok_or(OpError::MissingInput { index, what: "data_0…" })?);
         }
         let Some((first, rest)) = operands.split_first() else {
             return Err(OpError::invalid(format!("{op} needs at least one input")));
         };
         let mut acc = match rest.split_first() {
-            Some((second, others)) => others
-                .iter()
-                .try_fold(combine(first, second)?, |acc, t| combine(&acc, t))?,
+            Some((second, others)) => others.iter().try_fold(combine(first, second)?, |acc, t| combine(&acc, t))?,
             None => {
                 number_match!(*first, a => Element::wrap(a.clone()), _ => return Err(unsupported_type(op, 0, "data_0", first)))
             }
@@ -79,9 +66,7 @@ mod tests {
 
     fn run(op: &dyn Operator, inputs: &[&Tensor]) -> Tensor {
         let inputs: Vec<Option<&Tensor>> = inputs.iter().map(|t| Some(*t)).collect();
-        op.run(&inputs, &ExecContext { scope: &EmptyScope })
-            .unwrap()
-            .remove(0)
+        op.run(&inputs, &ExecContext { scope: &EmptyScope }).unwrap().remove(0)
     }
 
     #[test]

@@ -33,10 +33,7 @@ fn select<T: Clone>(c: &ArrayD<bool>, a: &ArrayD<T>, b: &ArrayD<T>) -> Result<Ar
     let cv = c.broadcast(shape.clone()).ok_or_else(broadcast_error)?;
     let av = a.broadcast(shape.clone()).ok_or_else(broadcast_error)?;
     let bv = b.broadcast(shape).ok_or_else(broadcast_error)?;
-    Ok(Zip::from(&cv)
-        .and(&av)
-        .and(&bv)
-        .map_collect(|&take_a, x, y| if take_a { x.clone() } else { y.clone() }))
+    Ok(Zip::from(&cv).and(&av).and(&bv).map_collect(|&take_a, x, y| if take_a { x.clone() } else { y.clone() }))
 }
 
 #[cfg(test)]
@@ -48,9 +45,6 @@ mod tests {
         let c = ArrayD::from_shape_vec(IxDyn(&[2, 1]), vec![true, false]).unwrap();
         let a = ArrayD::from_shape_vec(IxDyn(&[2]), vec![1, 2]).unwrap();
         let b = ArrayD::from_shape_vec(IxDyn(&[]), vec![9]).unwrap();
-        assert_eq!(
-            select(&c, &a, &b).unwrap().into_raw_vec_and_offset().0,
-            vec![1, 2, 9, 9]
-        );
+        assert_eq!(select(&c, &a, &b).unwrap().into_raw_vec_and_offset().0, vec![1, 2, 9, 9]);
     }
 }

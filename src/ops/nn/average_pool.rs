@@ -18,12 +18,7 @@ use super::pool::{PoolPlan, planes_and_spatial};
 use super::window::WindowAttrs;
 
 pub fn register(r: &mut Registry) {
-    r.add(
-        "",
-        "AveragePool",
-        1..=crate::ops::MAX_OPSET,
-        build_average_pool,
-    );
+    r.add("", "AveragePool", 1..=crate::ops::MAX_OPSET, build_average_pool);
 }
 
 struct AveragePool {
@@ -40,27 +35,17 @@ fn build_average_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> 
     let count_include_pad = match node.attr_int("count_include_pad")? {
         None | Some(0) => false,
         Some(1) => true,
-        Some(v) => {
-            return Err(OpError::attribute(
-                "count_include_pad",
-                format!("must be 0 or 1, got {v}"),
-            ));
-        }
+        Some(v) => return Err(OpError::attribute("count_include_pad", format!("must be 0 or 1, got {v}"))),
     };
-    let op = AveragePool {
-        window,
-        count_include_pad,
-    };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            let y = with_float!(x, 0, "X", T => {
-                let xa = float_input::<T>(x, 0, "X")?;
-                T::write(op.run::<T>(&xa)?, x.dtype())
-            });
-            Ok(vec![y])
-        },
-    ))
+    let op = AveragePool { window, count_include_pad };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        let y = with_float!(x, 0, "X", T => {
+            let xa = float_input::<T>(x, 0, "X")?;
+            T::write(op.run::<T>(&xa)?, x.dtype())
+        });
+        Ok(vec![y])
+    }))
 }
 
 impl AveragePool {
@@ -68,9 +53,7 @@ impl AveragePool {
         let (planes, spatial) = planes_and_spatial(x.shape())?;
         let kernel = self.window.kernel_or(None)?;
         let plan = PoolPlan::new(self.window.resolve(spatial, &kernel)?)?;
-        let total = planes
-            .checked_mul(plan.output_len)
-            .ok_or_else(|| OpError::invalid("output too large"))?;
+        let total = planes.checked_mul(plan.output_len).ok_or_else(|| OpError::invalid("output too large"))?;
         let mut y = filled(total, T::zero())?;
         let data = row_major(x);
         for plane in 0..planes {
@@ -79,16 +62,8 @@ impl AveragePool {
             plan.for_each_output(|o, window| {
                 let mut sum = T::zero();
                 window.for_each(|i| sum += input[i]);
-                let count = if self.count_include_pad {
-                    window.padded
-                } else {
-                    window.valid()
-                };
-                out[o] = if count == 0 {
-                    T::zero()
-                } else {
-                    sum / T::of_usize(count)
-                };
+                let count = if self.count_include_pad { window.padded } else { window.valid() };
+                out[o] = if count == 0 { T::zero() } else { sum / T::of_usize(count) };
             });
         }
         let mut shape = x.shape()[..2].to_vec();

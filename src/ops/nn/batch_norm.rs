@@ -18,12 +18,7 @@ use super::float::{NnFloat, float_input, row_major, with_float};
 use super::linalg::to_array;
 
 pub fn register(r: &mut Registry) {
-    r.add(
-        "",
-        "BatchNormalization",
-        1..=crate::ops::MAX_OPSET,
-        build_batch_norm,
-    );
+    r.add("", "BatchNormalization", 1..=crate::ops::MAX_OPSET, build_batch_norm);
 }
 
 #[derive(Clone, Copy)]
@@ -40,12 +35,7 @@ fn build_batch_norm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         && match node.attr_int("training_mode")? {
             None | Some(0) => false,
             Some(1) => true,
-            Some(v) => {
-                return Err(OpError::attribute(
-                    "training_mode",
-                    format!("must be 0 or 1, got {v}"),
-                ));
-            }
+            Some(v) => return Err(OpError::attribute("training_mode", format!("must be 0 or 1, got {v}"))),
         };
     let extra_outputs = node.outputs.iter().skip(1).any(|name| !name.is_empty());
     if ctx.opset < 14 && extra_outputs {
@@ -60,28 +50,18 @@ fn build_batch_norm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         training,
         spatial,
     };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            with_float!(x, 0, "X", T => op.run::<T>(inputs, x))
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        with_float!(x, 0, "X", T => op.run::<T>(inputs, x))
+    }))
 }
 
 impl BatchNorm {
-    fn run<T: NnFloat>(
-        &self,
-        inputs: &[Option<&Tensor>],
-        x: &Tensor,
-    ) -> Result<Vec<Tensor>, OpError> {
+    fn run<T: NnFloat>(&self, inputs: &[Option<&Tensor>], x: &Tensor) -> Result<Vec<Tensor>, OpError> {
         let xa = float_input::<T>(x, 0, "X")?;
         let shape = xa.shape();
         if shape.len() < 2 {
-            return Err(OpError::input(
-                0,
-                "X",
-                format!("expected shape [N, C, …], got {shape:?}"),
-            ));
+            return Err(OpError::input(0, "X", format!("expected shape [N, C, …], got {shape:?}")));
         }
         // Statistics are per channel (spatial) or per activation (spatial = 0).
         let (batch, channels, inner) = if self.spatial {
@@ -95,11 +75,7 @@ impl BatchNorm {
             let t = required(inputs, index, what)?;
             let a = float_input::<T>(t, index, what)?;
             if a.len() != channels {
-                return Err(OpError::input(
-                    index,
-                    what,
-                    format!("has {} elements, expected {channels}", a.len()),
-                ));
+                return Err(OpError::input(index, what, format!("has {} elements, expected {channels}", a.len())));
             }
             params.push(row_major(&a).into_owned());
         }
@@ -113,64 +89,38 @@ impl BatchNorm {
             (input_mean.clone(), input_var.clone())
         };
         let mut y = data.into_owned();
-        for (c, ((&s, &b), (&m, &v))) in scale
-            .iter()
-            .zip(bias)
-            .zip(mean.iter().zip(&var))
-            .enumerate()
-        {
+        for (c, ((&s, &b), (&m, &v))) in scale.iter().zip(bias).zip(mean.iter().zip(&var)).enumerate() {
             let gain = s / (v + eps).sqrt();
             let shift = b - m * gain;
             for n in 0..batch {
                 let start = (n * channels + c) * inner;
-                y[start..start + inner]
-                    .iter_mut()
-                    .for_each(|v| *v = *v * gain + shift);
+                y[start..start + inner].iter_mut().for_each(|v| *v = *v * gain + shift);
             }
         }
         let mut outputs = vec![T::write(to_array(shape.to_vec(), y)?, x.dtype())];
         if self.training {
             let momentum = T::of_f64(f64::from(self.momentum));
             let blend = |running: &[T], current: &[T]| -> Vec<T> {
-                running
-                    .iter()
-                    .zip(current)
-                    .map(|(&r, &c)| r * momentum + c * (T::one() - momentum))
-                    .collect()
+                running.iter().zip(current).map(|(&r, &c)| r * momentum + c * (T::one() - momentum)).collect()
             };
             let stat_dtype = required(inputs, 3, "input_mean")?.dtype();
-            outputs.push(T::write(
-                to_array(vec![channels], blend(input_mean, &mean))?,
-                stat_dtype,
-            ));
-            outputs.push(T::write(
-                to_array(vec![channels], blend(input_var, &var))?,
-                stat_dtype,
-            ));
+            outputs.push(T::write(to_array(vec![channels], blend(input_mean, &mean))?, stat_dtype));
+            outputs.push(T::write(to_array(vec![channels], blend(input_var, &var))?, stat_dtype));
         }
         Ok(outputs)
     }
 }
 
 /// Per-channel mean and population variance over the batch and spatial axes (two passes).
-fn batch_statistics<T: NnFloat>(
-    data: &[T],
-    batch: usize,
-    channels: usize,
-    inner: usize,
-) -> (Vec<T>, Vec<T>) {
+fn batch_statistics<T: NnFloat>(data: &[T], batch: usize, channels: usize, inner: usize) -> (Vec<T>, Vec<T>) {
     let count = T::of_usize(batch * inner);
     let mut mean = vec![T::zero(); channels];
     let mut var = vec![T::zero(); channels];
     for c in 0..channels {
         let plane = |n: usize| &data[(n * channels + c) * inner..(n * channels + c + 1) * inner];
-        let sum: T = (0..batch)
-            .map(|n| plane(n).iter().copied().sum::<T>())
-            .sum();
+        let sum: T = (0..batch).map(|n| plane(n).iter().copied().sum::<T>()).sum();
         let m = sum / count;
-        let sq: T = (0..batch)
-            .map(|n| plane(n).iter().map(|&v| (v - m) * (v - m)).sum::<T>())
-            .sum();
+        let sq: T = (0..batch).map(|n| plane(n).iter().map(|&v| (v - m) * (v - m)).sum::<T>()).sum();
         mean[c] = m;
         var[c] = sq / count;
     }

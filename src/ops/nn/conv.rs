@@ -39,24 +39,18 @@ fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
     let group = parse_group(node.attr_int("group")?)?;
     let packed = ctx.constant_input(1).and_then(|w| pack_weights(w, group));
-    let conv = Conv {
-        window: WindowAttrs::parse(node)?,
-        group,
-        packed,
-    };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            let w = required(inputs, 1, "W")?;
-            let b = optional(inputs, 2);
-            same_dtype(x, w, 1, "W")?;
-            if let Some(b) = b {
-                same_dtype(x, b, 2, "B")?;
-            }
-            let y = with_float!(x, 0, "X", T => conv.run::<T>(x, w, b)?);
-            Ok(vec![y])
-        },
-    ))
+    let conv = Conv { window: WindowAttrs::parse(node)?, group, packed };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        let w = required(inputs, 1, "W")?;
+        let b = optional(inputs, 2);
+        same_dtype(x, w, 1, "W")?;
+        if let Some(b) = b {
+            same_dtype(x, b, 2, "B")?;
+        }
+        let y = with_float!(x, 0, "X", T => conv.run::<T>(x, w, b)?);
+        Ok(vec![y])
+    }))
 }
 
 /// Constant weights `[M, C/group, k…]` as the f32 GEMM's packed A, one matrix of
@@ -64,20 +58,13 @@ fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 /// convolution is depthwise (no GEMM), has one output channel per group (a GEMV) or the
 /// shape is one `run` will reject.
 fn pack_weights(w: &Tensor, group: usize) -> Option<Vec<PackedF32>> {
-    if crate::ops::nn::float::compute_type(w, 1, "W").ok()?
-        != crate::ops::nn::float::ComputeType::F32
-    {
+    if crate::ops::nn::float::compute_type(w, 1, "W").ok()? != crate::ops::nn::float::ComputeType::F32 {
         return None;
     }
     let wa = float_input::<f32>(w, 1, "W").ok()?;
     let shape = wa.shape();
     // One output channel per group is a GEMV, which reads the weights as they are.
-    if shape.len() < 3
-        || group == 0
-        || shape[0] % group != 0
-        || shape[0] / group < 2
-        || (shape[1] == 1 && group > 1)
-    {
+    if shape.len() < 3 || group == 0 || shape[0] % group != 0 || shape[0] / group < 2 || (shape[1] == 1 && group > 1) {
         return None;
     }
     let (group_out, filter_len) = (shape[0] / group, shape[1..].iter().product::<usize>());
@@ -93,39 +80,23 @@ pub(super) fn parse_group(group: Option<i64>) -> Result<usize, OpError> {
     match group {
         None => Ok(1),
         Some(g) if (1..=1 << 31).contains(&g) => Ok(g as usize),
-        Some(g) => Err(OpError::attribute(
-            "group",
-            format!("must be >= 1, got {g}"),
-        )),
+        Some(g) => Err(OpError::attribute("group", format!("must be >= 1, got {g}"))),
     }
 }
 
 impl Conv {
-    fn run<T: NnFloat>(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: Option<&Tensor>,
-    ) -> Result<Tensor, OpError> {
+    fn run<T: NnFloat>(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor, OpError> {
         let xa = float_input::<T>(x, 0, "X")?;
         let wa = float_input::<T>(w, 1, "W")?;
         let (x_shape, w_shape) = (xa.shape(), wa.shape());
         if x_shape.len() < 3 {
-            return Err(OpError::input(
-                0,
-                "X",
-                format!("expected shape [N, C, D1, …], got {x_shape:?}"),
-            ));
+            return Err(OpError::input(0, "X", format!("expected shape [N, C, D1, …], got {x_shape:?}")));
         }
         if w_shape.len() != x_shape.len() {
             return Err(OpError::input(
                 1,
                 "W",
-                format!(
-                    "rank {} differs from X's rank {}",
-                    w_shape.len(),
-                    x_shape.len()
-                ),
+                format!("rank {} differs from X's rank {}", w_shape.len(), x_shape.len()),
             ));
         }
         let (batch, channels) = (x_shape[0], x_shape[1]);
@@ -135,9 +106,7 @@ impl Conv {
             return Err(OpError::input(
                 1,
                 "W",
-                format!(
-                    "shape {w_shape:?} does not fit {channels} input channels in {group} groups"
-                ),
+                format!("shape {w_shape:?} does not fit {channels} input channels in {group} groups"),
             ));
         }
         if out_channels % group != 0 {
@@ -158,26 +127,11 @@ impl Conv {
         let w_data = row_major(&wa);
         // The packed weights hold what W holds (a constant of the plan); shapes double-check it.
         let packed = self.packed.as_deref().filter(|p| {
-            p.iter().all(|g| {
-                g.rows() == out_channels / group && g.cols() == w_data.len() / out_channels
-            })
+            p.iter().all(|g| g.rows() == out_channels / group && g.cols() == w_data.len() / out_channels)
         });
-        conv_into(
-            &x_data,
-            &w_data,
-            packed,
-            &bias,
-            batch,
-            channels,
-            out_channels,
-            group,
-            &geo,
-            &mut out,
-            COL_BUDGET,
-        )?;
+        conv_into(&x_data, &w_data, packed, &bias, batch, channels, out_channels, group, &geo, &mut out, COL_BUDGET)?;
         Ok(T::write(
-            ndarray::ArrayD::from_shape_vec(out_shape, out)
-                .map_err(|e| OpError::invalid(e.to_string()))?,
+            ndarray::ArrayD::from_shape_vec(out_shape, out).map_err(|e| OpError::invalid(e.to_string()))?,
             x.dtype(),
         ))
     }
@@ -214,9 +168,7 @@ pub(super) fn conv_into<T: NnFloat>(
         dilations: &geo.dilations,
         pads_begin: &pads_begin,
     };
-    let filter_len = group_in
-        .checked_mul(taps)
-        .ok_or_else(|| OpError::invalid("kernel too large"))?;
+    let filter_len = group_in.checked_mul(taps).ok_or_else(|| OpError::invalid("kernel too large"))?;
     if positions == 0 || out.is_empty() {
         return Ok(());
     }
@@ -234,21 +186,14 @@ pub(super) fn conv_into<T: NnFloat>(
     let mut col = Vec::new();
     for n in 0..batch {
         for g in 0..group {
-            let x_group = &x[(n * channels + g * group_in) * image
-                ..(n * channels + (g + 1) * group_in) * image];
+            let x_group = &x[(n * channels + g * group_in) * image..(n * channels + (g + 1) * group_in) * image];
             let w_group = &w[g * group_out * filter_len..(g + 1) * group_out * filter_len];
-            let out_group = &mut out[(n * out_channels + g * group_out) * positions
-                ..(n * out_channels + (g + 1) * group_out) * positions];
+            let out_group = &mut out
+                [(n * out_channels + g * group_out) * positions..(n * out_channels + (g + 1) * group_out) * positions];
             if group_in == 1 && group > 1 {
                 for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
                     let filter = &w_group[m * taps..(m + 1) * taps];
-                    T::depthwise(
-                        x_group,
-                        filter,
-                        bias[g * group_out + m],
-                        &window,
-                        out_channel,
-                    );
+                    T::depthwise(x_group, filter, bias[g * group_out + m], &window, out_channel);
                 }
                 continue;
             }
@@ -259,9 +204,7 @@ pub(super) fn conv_into<T: NnFloat>(
             let packed_filters = packed.and_then(|p| p.get(g));
             // C += filters · patches, with the filters packed once if they were.
             let gemm = |patches: MatRef<T>, c: &mut [T]| {
-                if !packed_filters
-                    .is_some_and(|p| T::gemm_packed_a(T::one(), p, patches, T::one(), c, positions))
-                {
+                if !packed_filters.is_some_and(|p| T::gemm_packed_a(T::one(), p, patches, T::one(), c, positions)) {
                     T::gemm(T::one(), filters, patches, T::one(), c, positions);
                 }
             };
@@ -275,19 +218,14 @@ pub(super) fn conv_into<T: NnFloat>(
                 block_output[0] = rows;
                 let mut block_pads = pads_begin.clone();
                 block_pads[0] -= (row0 * geo.strides[0]) as isize;
-                let block = Window {
-                    output: &block_output,
-                    pads_begin: &block_pads,
-                    ..window
-                };
+                let block = Window { output: &block_output, pads_begin: &block_pads, ..window };
                 let block_positions = rows * row_positions;
                 let col_len = filter_len
                     .checked_mul(block_positions)
                     .ok_or_else(|| OpError::invalid("im2col buffer too large"))?;
                 if col.len() < col_len {
-                    col.try_reserve_exact(col_len - col.len()).map_err(|_| {
-                        OpError::too_large(format!("cannot allocate {col_len} elements for im2col"))
-                    })?;
+                    col.try_reserve_exact(col_len - col.len())
+                        .map_err(|_| OpError::too_large(format!("cannot allocate {col_len} elements for im2col")))?;
                 }
                 col.resize(col_len, T::zero());
                 im2col(x_group, group_in, &block, &mut col);
@@ -306,9 +244,7 @@ mod tests {
     use crate::ops::nn::window::{AutoPad, WindowAttrs};
 
     fn values(n: usize, seed: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| (((i * 7919 + seed * 104729) % 2003) as f32 / 1001.0) - 1.0)
-            .collect()
+        (0..n).map(|i| (((i * 7919 + seed * 104729) % 2003) as f32 / 1001.0) - 1.0).collect()
     }
 
     /// Direct 2-D convolution (one group) for comparison.
@@ -324,10 +260,10 @@ mod tests {
                     for ci in 0..c {
                         for i in 0..kh {
                             for j in 0..kw {
-                                let iy = (y * geo.strides[0] + i * geo.dilations[0]) as isize
-                                    - geo.pads_begin[0] as isize;
-                                let ix = (xo * geo.strides[1] + j * geo.dilations[1]) as isize
-                                    - geo.pads_begin[1] as isize;
+                                let iy =
+                                    (y * geo.strides[0] + i * geo.dilations[0]) as isize - geo.pads_begin[0] as isize;
+                                let ix =
+                                    (xo * geo.strides[1] + j * geo.dilations[1]) as isize - geo.pads_begin[1] as isize;
                                 if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd {
                                     s += x[(ci * h + iy as usize) * wd + ix as usize]
                                         * w[((mo * c + ci) * kh + i) * kw + j];
@@ -363,26 +299,8 @@ mod tests {
             conv_into(&x, &w, None, &bias, 1, c, m, 1, &geo, &mut got, budget).unwrap();
             let packed = [pack_f32_a(MatRef::row_major(&w, m, c * 6))];
             let mut prepacked = vec![f32::NAN; want.len()];
-            conv_into(
-                &x,
-                &w,
-                Some(&packed),
-                &bias,
-                1,
-                c,
-                m,
-                1,
-                &geo,
-                &mut prepacked,
-                budget,
-            )
-            .unwrap();
-            assert!(
-                got.iter()
-                    .zip(&prepacked)
-                    .all(|(g, p)| g.to_bits() == p.to_bits()),
-                "budget {budget}: packed weights differ"
-            );
+            conv_into(&x, &w, Some(&packed), &bias, 1, c, m, 1, &geo, &mut prepacked, budget).unwrap();
+            assert!(got.iter().zip(&prepacked).all(|(g, p)| g.to_bits() == p.to_bits()), "budget {budget}: packed weights differ");
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-4, "budget {budget}: {g} vs {w}");
             }

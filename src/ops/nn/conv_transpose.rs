@@ -23,12 +23,7 @@ use super::float::{NnFloat, channel_bias, filled, float_input, row_major, same_d
 use super::window::{AutoPad, WindowAttrs};
 
 pub fn register(r: &mut Registry) {
-    r.add(
-        "",
-        "ConvTranspose",
-        1..=crate::ops::MAX_OPSET,
-        build_conv_transpose,
-    );
+    r.add("", "ConvTranspose", 1..=crate::ops::MAX_OPSET, build_conv_transpose);
 }
 
 struct ConvTranspose {
@@ -48,32 +43,24 @@ fn build_conv_transpose(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError
         output_padding: node.attr_ints("output_padding")?,
         output_shape: node.attr_ints("output_shape")?,
     };
-    for (name, values) in [
-        ("output_padding", &op.output_padding),
-        ("output_shape", &op.output_shape),
-    ] {
+    for (name, values) in [("output_padding", &op.output_padding), ("output_shape", &op.output_shape)] {
         if let Some(v) = values {
             if v.iter().any(|&x| !(0..=MAX_SIZE).contains(&x)) {
-                return Err(OpError::attribute(
-                    name,
-                    format!("values {v:?} must be in 0..={MAX_SIZE}"),
-                ));
+                return Err(OpError::attribute(name, format!("values {v:?} must be in 0..={MAX_SIZE}")));
             }
         }
     }
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            let w = required(inputs, 1, "W")?;
-            let b = optional(inputs, 2);
-            same_dtype(x, w, 1, "W")?;
-            if let Some(b) = b {
-                same_dtype(x, b, 2, "B")?;
-            }
-            let y = with_float!(x, 0, "X", T => op.run::<T>(x, w, b)?);
-            Ok(vec![y])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        let w = required(inputs, 1, "W")?;
+        let b = optional(inputs, 2);
+        same_dtype(x, w, 1, "W")?;
+        if let Some(b) = b {
+            same_dtype(x, b, 2, "B")?;
+        }
+        let y = with_float!(x, 0, "X", T => op.run::<T>(x, w, b)?);
+        Ok(vec![y])
+    }))
 }
 
 /// Per-axis output sizes and leading pads (may be negative: a crop that grows the output).
@@ -95,53 +82,30 @@ impl ConvTranspose {
             None => vec![0; rank],
             Some(v) if v.len() == rank => v.clone(),
             Some(v) => {
-                return Err(OpError::attribute(
-                    "output_padding",
-                    format!("has {} values, expected {rank}", v.len()),
-                ));
+                return Err(OpError::attribute("output_padding", format!("has {} values, expected {rank}", v.len())));
             }
         };
         let requested: Option<Vec<i64>> = match (&self.output_shape, self.window.auto_pad) {
             (Some(v), _) if v.len() == rank => Some(v.clone()),
             (Some(v), _) if v.len() == rank + 2 => Some(v[2..].to_vec()),
             (Some(v), _) => {
-                return Err(OpError::attribute(
-                    "output_shape",
-                    format!("has {} values, expected {rank}", v.len()),
-                ));
+                return Err(OpError::attribute("output_shape", format!("has {} values, expected {rank}", v.len())));
             }
-            (None, AutoPad::SameUpper | AutoPad::SameLower) => Some(
-                input
-                    .iter()
-                    .zip(strides)
-                    .map(|(&i, &s)| i as i64 * s as i64)
-                    .collect(),
-            ),
+            (None, AutoPad::SameUpper | AutoPad::SameLower) => {
+                Some(input.iter().zip(strides).map(|(&i, &s)| i as i64 * s as i64).collect())
+            }
             (None, _) => None,
         };
         let pads = match (&self.window.pads, self.window.auto_pad) {
-            (Some(p), AutoPad::NotSet) if p.len() == 2 * rank => {
-                p.iter().map(|&v| v as i64).collect()
-            }
+            (Some(p), AutoPad::NotSet) if p.len() == 2 * rank => p.iter().map(|&v| v as i64).collect(),
             (Some(p), AutoPad::NotSet) => {
-                return Err(OpError::attribute(
-                    "pads",
-                    format!("has {} values, expected {}", p.len(), 2 * rank),
-                ));
+                return Err(OpError::attribute("pads", format!("has {} values, expected {}", p.len(), 2 * rank)));
             }
             _ => vec![0i64; 2 * rank],
         };
-        let mut layout = Layout {
-            output: Vec::with_capacity(rank),
-            pads_begin: Vec::with_capacity(rank),
-        };
+        let mut layout = Layout { output: Vec::with_capacity(rank), pads_begin: Vec::with_capacity(rank) };
         for axis in 0..rank {
-            let (i, s, d, k) = (
-                input[axis] as i64,
-                strides[axis] as i64,
-                dilations[axis] as i64,
-                kernel[axis] as i64,
-            );
+            let (i, s, d, k) = (input[axis] as i64, strides[axis] as i64, dilations[axis] as i64, kernel[axis] as i64);
             if output_padding[axis] >= s.max(d) {
                 return Err(OpError::attribute(
                     "output_padding",
@@ -165,9 +129,7 @@ impl ConvTranspose {
                 None => (natural - pads[axis] - pads[rank + axis], pads[axis]),
             };
             if !(0..=MAX_SIZE).contains(&out) {
-                return Err(OpError::invalid(format!(
-                    "axis {axis}: output size {out} is out of range"
-                )));
+                return Err(OpError::invalid(format!("axis {axis}: output size {out} is out of range")));
             }
             layout.output.push(out as usize);
             layout.pads_begin.push(begin as isize);
@@ -175,31 +137,18 @@ impl ConvTranspose {
         Ok(layout)
     }
 
-    fn run<T: NnFloat>(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: Option<&Tensor>,
-    ) -> Result<Tensor, OpError> {
+    fn run<T: NnFloat>(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor, OpError> {
         let xa = float_input::<T>(x, 0, "X")?;
         let wa = float_input::<T>(w, 1, "W")?;
         let (x_shape, w_shape) = (xa.shape(), wa.shape());
         if x_shape.len() < 3 {
-            return Err(OpError::input(
-                0,
-                "X",
-                format!("expected shape [N, C, D1, …], got {x_shape:?}"),
-            ));
+            return Err(OpError::input(0, "X", format!("expected shape [N, C, D1, …], got {x_shape:?}")));
         }
         if w_shape.len() != x_shape.len() {
             return Err(OpError::input(
                 1,
                 "W",
-                format!(
-                    "rank {} differs from X's rank {}",
-                    w_shape.len(),
-                    x_shape.len()
-                ),
+                format!("rank {} differs from X's rank {}", w_shape.len(), x_shape.len()),
             ));
         }
         let (batch, channels) = (x_shape[0], x_shape[1]);
@@ -208,15 +157,11 @@ impl ConvTranspose {
             return Err(OpError::input(
                 1,
                 "W",
-                format!(
-                    "shape {w_shape:?} does not fit {channels} input channels in {group} groups"
-                ),
+                format!("shape {w_shape:?} does not fit {channels} input channels in {group} groups"),
             ));
         }
         let (group_in, group_out) = (channels / group, w_shape[1]);
-        let out_channels = group_out
-            .checked_mul(group)
-            .ok_or_else(|| OpError::invalid("too many output channels"))?;
+        let out_channels = group_out.checked_mul(group).ok_or_else(|| OpError::invalid("too many output channels"))?;
         let kernel = self.window.kernel_or(Some(&w_shape[2..]))?;
         // Only strides/dilations are needed from the shared parser (pads are handled above).
         let rank = kernel.len();
@@ -224,10 +169,7 @@ impl ConvTranspose {
             match v {
                 None => Ok(vec![1; rank]),
                 Some(v) if v.len() == rank => Ok(v.clone()),
-                Some(v) => Err(OpError::attribute(
-                    name,
-                    format!("has {} values, expected {rank}", v.len()),
-                )),
+                Some(v) => Err(OpError::attribute(name, format!("has {} values, expected {rank}", v.len()))),
             }
         };
         let strides = per_axis("strides", &self.window.strides)?;
@@ -242,15 +184,8 @@ impl ConvTranspose {
         let mut out = filled(checked_numel(&out_shape)?, T::zero())?;
         let image_in = checked_numel(input)?;
         let taps = checked_numel(&kernel)?;
-        let col_rows = group_out
-            .checked_mul(taps)
-            .ok_or_else(|| OpError::invalid("kernel too large"))?;
-        let mut col = filled(
-            col_rows
-                .checked_mul(image_in)
-                .ok_or_else(|| OpError::invalid("too large"))?,
-            T::zero(),
-        )?;
+        let col_rows = group_out.checked_mul(taps).ok_or_else(|| OpError::invalid("kernel too large"))?;
+        let mut col = filled(col_rows.checked_mul(image_in).ok_or_else(|| OpError::invalid("too large"))?, T::zero())?;
         // The window reads the output grid (its "input") at positions of the input grid.
         let window = Window {
             input: &layout.output,
@@ -264,8 +199,8 @@ impl ConvTranspose {
         let w_data = row_major(&wa);
         for n in 0..batch {
             for g in 0..group {
-                let x_group = &x_data[(n * channels + g * group_in) * image_in
-                    ..(n * channels + (g + 1) * group_in) * image_in];
+                let x_group =
+                    &x_data[(n * channels + g * group_in) * image_in..(n * channels + (g + 1) * group_in) * image_in];
                 let w_group = &w_data[g * group_in * col_rows..(g + 1) * group_in * col_rows];
                 let filters_t = MatRef::row_major(w_group, group_in, col_rows).t();
                 let input_m = MatRef::row_major(x_group, group_in, image_in);
@@ -280,8 +215,7 @@ impl ConvTranspose {
                 }
             }
         }
-        let array = ndarray::ArrayD::from_shape_vec(out_shape, out)
-            .map_err(|e| OpError::invalid(e.to_string()))?;
+        let array = ndarray::ArrayD::from_shape_vec(out_shape, out).map_err(|e| OpError::invalid(e.to_string()))?;
         Ok(T::write(array, x.dtype()))
     }
 }

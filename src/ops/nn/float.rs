@@ -30,10 +30,7 @@ pub fn compute_type(t: &Tensor, index: usize, what: &'static str) -> Result<Comp
         _ => Err(OpError::input(
             index,
             what,
-            format!(
-                "element type {} is not supported (float types only)",
-                t.type_name()
-            ),
+            format!("element type {} is not supported (float types only)", t.type_name()),
         )),
     }
 }
@@ -58,15 +55,7 @@ pub(crate) use with_float;
 
 /// A compute type of the nn ops (f32 or f64).
 pub trait NnFloat:
-    num_traits::Float
-    + Element
-    + MacElement
-    + AddAssign
-    + MulAssign
-    + std::iter::Sum
-    + Send
-    + Sync
-    + 'static
+    num_traits::Float + Element + MacElement + AddAssign + MulAssign + std::iter::Sum + Send + Sync + 'static
 {
     /// The input as an array of `Self`: borrowed when the dtype matches, converted otherwise.
     /// `None` for non-float tensors.
@@ -185,34 +174,18 @@ pub fn float_input<'a, T: NnFloat>(
     what: &'static str,
 ) -> Result<Cow<'a, ArrayD<T>>, OpError> {
     T::read(t).ok_or_else(|| {
-        OpError::input(
-            index,
-            what,
-            format!(
-                "element type {} is not supported (float types only)",
-                t.type_name()
-            ),
-        )
+        OpError::input(index, what, format!("element type {} is not supported (float types only)", t.type_name()))
     })
 }
 
 /// The elements of `a` in row-major order, borrowed when `a` is already laid out that way.
 /// The per-output-channel bias of Conv/ConvTranspose (input 2, `B`): its values, or zeros when
 /// omitted; a shape other than `[out_channels]` is an error.
-pub fn channel_bias<T: NnFloat>(
-    b: Option<&Tensor>,
-    out_channels: usize,
-) -> Result<Vec<T>, OpError> {
-    let Some(b) = b else {
-        return Ok(vec![T::zero(); out_channels]);
-    };
+pub fn channel_bias<T: NnFloat>(b: Option<&Tensor>, out_channels: usize) -> Result<Vec<T>, OpError> {
+    let Some(b) = b else { return Ok(vec![T::zero(); out_channels]) };
     let ba = float_input::<T>(b, 2, "B")?;
     if ba.shape() != [out_channels] {
-        return Err(OpError::input(
-            2,
-            "B",
-            format!("expected shape [{out_channels}], got {:?}", ba.shape()),
-        ));
+        return Err(OpError::input(2, "B", format!("expected shape [{out_channels}], got {:?}", ba.shape())));
     }
     Ok(row_major(&ba).into_owned())
 }
@@ -225,21 +198,12 @@ pub fn row_major<T: Clone>(a: &ArrayD<T>) -> Cow<'_, [T]> {
 }
 
 /// Checks that an input's element type equals the first input's (the spec's shared `T`).
-pub fn same_dtype(
-    first: &Tensor,
-    other: &Tensor,
-    index: usize,
-    what: &'static str,
-) -> Result<(), OpError> {
+pub fn same_dtype(first: &Tensor, other: &Tensor, index: usize, what: &'static str) -> Result<(), OpError> {
     if first.onnx_type() != other.onnx_type() {
         return Err(OpError::input(
             index,
             what,
-            format!(
-                "element type {} differs from input 0's {}",
-                other.type_name(),
-                first.type_name()
-            ),
+            format!("element type {} differs from input 0's {}", other.type_name(), first.type_name()),
         ));
     }
     Ok(())
@@ -248,9 +212,7 @@ pub fn same_dtype(
 /// `len` copies of `value`, or an error (instead of an abort) when memory cannot be reserved.
 pub fn filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>, OpError> {
     let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
-        OpError::too_large(format!("cannot allocate {len} elements for the result"))
-    })?;
+    v.try_reserve_exact(len).map_err(|_| OpError::too_large(format!("cannot allocate {len} elements for the result")))?;
     v.resize(len, value);
     Ok(v)
 }

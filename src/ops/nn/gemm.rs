@@ -43,29 +43,19 @@ fn build_gemm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         trans_a: flag(node, "transA")?,
         trans_b: flag(node, "transB")?,
     };
-    let packed_b = ctx
-        .constant_input(1)
-        .and_then(|b| pack_constant_b(b, gemm.trans_b));
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let a = required(inputs, 0, "A")?;
-            let b = required(inputs, 1, "B")?;
-            let c = optional(inputs, 2);
-            let y = with_gemm_type!(a, 0, "A", T => gemm.run::<T>(a, b, c, packed_b.as_ref())?);
-            Ok(vec![y])
-        },
-    ))
+    let packed_b = ctx.constant_input(1).and_then(|b| pack_constant_b(b, gemm.trans_b));
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let a = required(inputs, 0, "A")?;
+        let b = required(inputs, 1, "B")?;
+        let c = optional(inputs, 2);
+        let y = with_gemm_type!(a, 0, "A", T => gemm.run::<T>(a, b, c, packed_b.as_ref())?);
+        Ok(vec![y])
+    }))
 }
 
 impl Gemm {
     /// `packed_b`: op(B) packed ahead of time (it holds what `b` holds).
-    fn run<T: GemmElement>(
-        &self,
-        a: &Tensor,
-        b: &Tensor,
-        c: Option<&Tensor>,
-        packed_b: Option<&PackedF32>,
-    ) -> Result<Tensor, OpError> {
+    fn run<T: GemmElement>(&self, a: &Tensor, b: &Tensor, c: Option<&Tensor>, packed_b: Option<&PackedF32>) -> Result<Tensor, OpError> {
         let aa = gemm_input::<T>(a, a, 0, "A")?;
         let ba = gemm_input::<T>(a, b, 1, "B")?;
         if aa.ndim() != 2 || ba.ndim() != 2 {
@@ -105,10 +95,7 @@ impl Gemm {
             }
             _ => T::zero(),
         };
-        let (alpha, packed_b) = (
-            T::from_attr(self.alpha),
-            packed_b.filter(|p| p.rows() == k && p.cols() == n),
-        );
+        let (alpha, packed_b) = (T::from_attr(self.alpha), packed_b.filter(|p| p.rows() == k && p.cols() == n));
         if !packed_b.is_some_and(|p| T::gemm_packed_b(alpha, lhs, p, beta, &mut y, n)) {
             T::gemm(alpha, lhs, rhs, beta, &mut y, n);
         }
@@ -124,22 +111,11 @@ fn broadcast_into<T: GemmElement>(
     out: &mut [T],
 ) -> Result<(), crate::ops::OpError> {
     let shape = c.shape();
-    let fits = shape.len() <= 2
-        && shape
-            .iter()
-            .rev()
-            .zip([n, m])
-            .all(|(&d, want)| d == want || d == 1);
+    let fits = shape.len() <= 2 && shape.iter().rev().zip([n, m]).all(|(&d, want)| d == want || d == 1);
     if !fits {
-        return Err(OpError::input(
-            2,
-            "C",
-            format!("shape {shape:?} does not broadcast to [{m}, {n}]"),
-        ));
+        return Err(OpError::input(2, "C", format!("shape {shape:?} does not broadcast to [{m}, {n}]")));
     }
-    let view = c
-        .broadcast(ndarray::IxDyn(&[m, n]))
-        .ok_or_else(|| OpError::input(2, "C", "cannot broadcast"))?;
+    let view = c.broadcast(ndarray::IxDyn(&[m, n])).ok_or_else(|| OpError::input(2, "C", "cannot broadcast"))?;
     for (o, &v) in out.iter_mut().zip(view.iter()) {
         *o = v;
     }

@@ -15,34 +15,15 @@ use super::linalg::to_array;
 use super::lp_pool::{lp_finish, lp_term, parse_p};
 
 pub fn register(r: &mut Registry) {
-    r.add(
-        "",
-        "GlobalAveragePool",
-        1..=crate::ops::MAX_OPSET,
-        build_global_average_pool,
-    );
-    r.add(
-        "",
-        "GlobalMaxPool",
-        1..=crate::ops::MAX_OPSET,
-        build_global_max_pool,
-    );
-    r.add(
-        "",
-        "GlobalLpPool",
-        1..=crate::ops::MAX_OPSET,
-        build_global_lp_pool,
-    );
+    r.add("", "GlobalAveragePool", 1..=crate::ops::MAX_OPSET, build_global_average_pool);
+    r.add("", "GlobalMaxPool", 1..=crate::ops::MAX_OPSET, build_global_max_pool);
+    r.add("", "GlobalLpPool", 1..=crate::ops::MAX_OPSET, build_global_lp_pool);
 }
 
 /// Number of planes, elements per plane and the output shape `[N, C, 1, …]`.
 fn plane_layout(shape: &[usize]) -> Result<(usize, usize, Vec<usize>), OpError> {
     if shape.len() < 2 {
-        return Err(OpError::input(
-            0,
-            "X",
-            format!("expected shape [N, C, D1, …], got {shape:?}"),
-        ));
+        return Err(OpError::input(0, "X", format!("expected shape [N, C, D1, …], got {shape:?}")));
     }
     let planes = checked_numel(&shape[..2])?;
     let per_plane = checked_numel(&shape[2..])?;
@@ -55,9 +36,7 @@ fn plane_layout(shape: &[usize]) -> Result<(usize, usize, Vec<usize>), OpError> 
 fn per_plane<T: Clone, R>(x: &ArrayD<T>, reduce: impl Fn(&[T]) -> R) -> Result<ArrayD<R>, OpError> {
     let (planes, len, out_shape) = plane_layout(x.shape())?;
     let data = row_major(x);
-    let values: Vec<R> = (0..planes)
-        .map(|p| reduce(&data[p * len..(p + 1) * len]))
-        .collect();
+    let values: Vec<R> = (0..planes).map(|p| reduce(&data[p * len..(p + 1) * len])).collect();
     to_array(out_shape, values)
 }
 
@@ -97,10 +76,7 @@ fn build_global_max_pool(_: &BuildContext) -> Result<Box<dyn Operator>, OpError>
                 return Err(OpError::input(
                     0,
                     "X",
-                    format!(
-                        "element type {} is not supported (float types only)",
-                        other.type_name()
-                    ),
+                    format!("element type {} is not supported (float types only)", other.type_name()),
                 ));
             }
         };
@@ -110,19 +86,17 @@ fn build_global_max_pool(_: &BuildContext) -> Result<Box<dyn Operator>, OpError>
 
 fn build_global_lp_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let p = parse_p(ctx.node)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            let y = with_float!(x, 0, "X", T => {
-                let xa = float_input::<T>(x, 0, "X")?;
-                let pt = T::of_f64(p);
-                let norm = per_plane(&xa, |plane: &[T]| {
-                    let sum: T = plane.iter().map(|&v| lp_term(v, pt)).sum();
-                    lp_finish(sum, pt)
-                })?;
-                T::write(norm, x.dtype())
-            });
-            Ok(vec![y])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        let y = with_float!(x, 0, "X", T => {
+            let xa = float_input::<T>(x, 0, "X")?;
+            let pt = T::of_f64(p);
+            let norm = per_plane(&xa, |plane: &[T]| {
+                let sum: T = plane.iter().map(|&v| lp_term(v, pt)).sum();
+                lp_finish(sum, pt)
+            })?;
+            T::write(norm, x.dtype())
+        });
+        Ok(vec![y])
+    }))
 }

@@ -19,36 +19,26 @@ pub fn register(r: &mut Registry) {
 
 fn build_hardmax(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let rule = AxisRule::parse(ctx)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "input")?;
-            let y = match x {
-                Tensor::F32(a) => hardmax(a, rule, 0.0, 1.0)?,
-                Tensor::F64(a) => hardmax(a, rule, 0.0, 1.0)?,
-                Tensor::F16(a) => hardmax(a, rule, half::f16::ZERO, half::f16::ONE)?,
-                Tensor::BF16(a) => hardmax(a, rule, half::bf16::ZERO, half::bf16::ONE)?,
-                other => {
-                    return Err(OpError::input(
-                        0,
-                        "input",
-                        format!(
-                            "element type {} is not supported (float types only)",
-                            other.type_name()
-                        ),
-                    ));
-                }
-            };
-            Ok(vec![y])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "input")?;
+        let y = match x {
+            Tensor::F32(a) => hardmax(a, rule, 0.0, 1.0)?,
+            Tensor::F64(a) => hardmax(a, rule, 0.0, 1.0)?,
+            Tensor::F16(a) => hardmax(a, rule, half::f16::ZERO, half::f16::ONE)?,
+            Tensor::BF16(a) => hardmax(a, rule, half::bf16::ZERO, half::bf16::ONE)?,
+            other => {
+                return Err(OpError::input(
+                    0,
+                    "input",
+                    format!("element type {} is not supported (float types only)", other.type_name()),
+                ));
+            }
+        };
+        Ok(vec![y])
+    }))
 }
 
-fn hardmax<T: Element + PartialOrd + Copy>(
-    x: &ArrayD<T>,
-    rule: AxisRule,
-    zero: T,
-    one: T,
-) -> Result<Tensor, OpError> {
+fn hardmax<T: Element + PartialOrd + Copy>(x: &ArrayD<T>, rule: AxisRule, zero: T, one: T) -> Result<Tensor, OpError> {
     let lanes = rule.lanes(x.shape())?;
     let mut data = row_major(x).into_owned();
     lanes.map(&mut data, |lane| {

@@ -13,54 +13,34 @@ use super::float::{NnFloat, float_input, row_major, same_dtype, with_float};
 use super::linalg::to_array;
 
 pub fn register(r: &mut Registry) {
-    r.add(
-        "",
-        "InstanceNormalization",
-        1..=crate::ops::MAX_OPSET,
-        build_instance_norm,
-    );
+    r.add("", "InstanceNormalization", 1..=crate::ops::MAX_OPSET, build_instance_norm);
 }
 
 fn build_instance_norm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let epsilon = ctx.node.attr_float("epsilon")?.unwrap_or(1e-5);
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "input")?;
-            let scale = required(inputs, 1, "scale")?;
-            let bias = required(inputs, 2, "B")?;
-            same_dtype(x, scale, 1, "scale")?;
-            same_dtype(x, bias, 2, "B")?;
-            let y = with_float!(x, 0, "input", T => run::<T>(x, scale, bias, epsilon)?);
-            Ok(vec![y])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "input")?;
+        let scale = required(inputs, 1, "scale")?;
+        let bias = required(inputs, 2, "B")?;
+        same_dtype(x, scale, 1, "scale")?;
+        same_dtype(x, bias, 2, "B")?;
+        let y = with_float!(x, 0, "input", T => run::<T>(x, scale, bias, epsilon)?);
+        Ok(vec![y])
+    }))
 }
 
-fn run<T: NnFloat>(
-    x: &Tensor,
-    scale: &Tensor,
-    bias: &Tensor,
-    epsilon: f32,
-) -> Result<Tensor, OpError> {
+fn run<T: NnFloat>(x: &Tensor, scale: &Tensor, bias: &Tensor, epsilon: f32) -> Result<Tensor, OpError> {
     let xa = float_input::<T>(x, 0, "input")?;
     let shape = xa.shape();
     if shape.len() < 2 {
-        return Err(OpError::input(
-            0,
-            "input",
-            format!("expected shape [N, C, …], got {shape:?}"),
-        ));
+        return Err(OpError::input(0, "input", format!("expected shape [N, C, …], got {shape:?}")));
     }
     let (batch, channels, inner) = (shape[0], shape[1], checked_numel(&shape[2..])?);
     let sa = float_input::<T>(scale, 1, "scale")?;
     let ba = float_input::<T>(bias, 2, "B")?;
     for (a, index, what) in [(&sa, 1, "scale"), (&ba, 2, "B")] {
         if a.len() != channels {
-            return Err(OpError::input(
-                index,
-                what,
-                format!("has {} elements, expected {channels}", a.len()),
-            ));
+            return Err(OpError::input(index, what, format!("has {} elements, expected {channels}", a.len())));
         }
     }
     let (scale, bias) = (row_major(&sa), row_major(&ba));

@@ -17,11 +17,7 @@ impl Lanes {
     /// Lanes along `axis` (negative counts from the end).
     pub fn along(shape: &[usize], axis: i64) -> Result<Lanes, OpError> {
         let axis = normalize_axis(axis, shape.len())?;
-        Ok(Lanes {
-            outer: checked_numel(&shape[..axis])?,
-            len: shape[axis],
-            inner: checked_numel(&shape[axis + 1..])?,
-        })
+        Ok(Lanes { outer: checked_numel(&shape[..axis])?, len: shape[axis], inner: checked_numel(&shape[axis + 1..])? })
     }
 
     /// The pre-opset-13 Softmax view: the tensor coerced to 2-D `[∏ shape[..axis], ∏ shape[axis..]]`,
@@ -30,17 +26,10 @@ impl Lanes {
         let rank = shape.len() as i64;
         let a = if axis < 0 { axis + rank } else { axis };
         if a < 0 || a > rank {
-            return Err(OpError::attribute(
-                "axis",
-                format!("{axis} is out of range for rank {rank}"),
-            ));
+            return Err(OpError::attribute("axis", format!("{axis} is out of range for rank {rank}")));
         }
         let a = a as usize;
-        Ok(Lanes {
-            outer: checked_numel(&shape[..a])?,
-            len: checked_numel(&shape[a..])?,
-            inner: 1,
-        })
+        Ok(Lanes { outer: checked_numel(&shape[..a])?, len: checked_numel(&shape[a..])?, inner: 1 })
     }
 
     /// Applies `f` to every lane of `data` (which holds `outer·len·inner` elements), in place.
@@ -74,14 +63,7 @@ mod tests {
     #[test]
     fn strided_lanes_are_visited_and_written_back() {
         let lanes = Lanes::along(&[2, 3, 2], 1).unwrap();
-        assert_eq!(
-            lanes,
-            Lanes {
-                outer: 2,
-                len: 3,
-                inner: 2
-            }
-        );
+        assert_eq!(lanes, Lanes { outer: 2, len: 3, inner: 2 });
         let mut data: Vec<i32> = (0..12).collect();
         let mut seen = Vec::new();
         lanes.map(&mut data, |lane| {
@@ -91,13 +73,6 @@ mod tests {
         assert_eq!(seen[0], vec![0, 2, 4]);
         assert_eq!(seen[1], vec![1, 3, 5]);
         assert_eq!(&data[..6], &[4, 5, 2, 3, 0, 1]);
-        assert_eq!(
-            Lanes::coerced_2d(&[2, 3, 4], 1).unwrap(),
-            Lanes {
-                outer: 2,
-                len: 12,
-                inner: 1
-            }
-        );
+        assert_eq!(Lanes::coerced_2d(&[2, 3, 4], 1).unwrap(), Lanes { outer: 2, len: 12, inner: 1 });
     }
 }

@@ -17,12 +17,7 @@ use super::float::{NnFloat, float_input, row_major, with_float};
 use super::linalg::to_array;
 
 pub fn register(r: &mut Registry) {
-    r.add(
-        "",
-        "LayerNormalization",
-        17..=crate::ops::MAX_OPSET,
-        build_layer_norm,
-    );
+    r.add("", "LayerNormalization", 17..=crate::ops::MAX_OPSET, build_layer_norm);
 }
 
 #[derive(Clone, Copy)]
@@ -38,10 +33,7 @@ fn build_layer_norm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         1 => DType::F32,
         16 => DType::BF16,
         v => {
-            return Err(OpError::attribute(
-                "stash_type",
-                format!("{v} is not supported (1 = float32, 16 = bfloat16)"),
-            ));
+            return Err(OpError::attribute("stash_type", format!("{v} is not supported (1 = float32, 16 = bfloat16)")));
         }
     };
     let op = LayerNorm {
@@ -49,12 +41,10 @@ fn build_layer_norm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         epsilon: node.attr_float("epsilon")?.unwrap_or(1e-5),
         stash,
     };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            with_float!(x, 0, "X", T => op.run::<T>(inputs, x))
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        with_float!(x, 0, "X", T => op.run::<T>(inputs, x))
+    }))
 }
 
 /// `t` (shape broadcastable to `normalized`) expanded to `normalized` in row-major order.
@@ -65,30 +55,16 @@ fn expand<T: NnFloat>(
     what: &'static str,
 ) -> Result<Vec<T>, OpError> {
     let fits = t.ndim() <= normalized.len()
-        && t.shape()
-            .iter()
-            .rev()
-            .zip(normalized.iter().rev())
-            .all(|(&d, &n)| d == n || d == 1);
+        && t.shape().iter().rev().zip(normalized.iter().rev()).all(|(&d, &n)| d == n || d == 1);
     if !fits {
-        return Err(OpError::input(
-            index,
-            what,
-            format!("shape {:?} does not broadcast to {normalized:?}", t.shape()),
-        ));
+        return Err(OpError::input(index, what, format!("shape {:?} does not broadcast to {normalized:?}", t.shape())));
     }
-    let view = t
-        .broadcast(IxDyn(normalized))
-        .ok_or_else(|| OpError::input(index, what, "cannot broadcast"))?;
+    let view = t.broadcast(IxDyn(normalized)).ok_or_else(|| OpError::input(index, what, "cannot broadcast"))?;
     Ok(view.iter().copied().collect())
 }
 
 impl LayerNorm {
-    fn run<T: NnFloat>(
-        &self,
-        inputs: &[Option<&Tensor>],
-        x: &Tensor,
-    ) -> Result<Vec<Tensor>, OpError> {
+    fn run<T: NnFloat>(&self, inputs: &[Option<&Tensor>], x: &Tensor) -> Result<Vec<Tensor>, OpError> {
         let xa = float_input::<T>(x, 0, "X")?;
         let shape = xa.shape().to_vec();
         let axis = normalize_axis(self.axis, shape.len())?;
@@ -96,12 +72,7 @@ impl LayerNorm {
         let row_len = checked_numel(normalized)?;
         let rows = checked_numel(&shape[..axis])?;
         let scale_t = required(inputs, 1, "Scale")?;
-        let scale = expand(
-            &*float_input::<T>(scale_t, 1, "Scale")?,
-            normalized,
-            1,
-            "Scale",
-        )?;
+        let scale = expand(&*float_input::<T>(scale_t, 1, "Scale")?, normalized, 1, "Scale")?;
         let bias = match optional(inputs, 2) {
             Some(b) => Some(expand(&*float_input::<T>(b, 2, "B")?, normalized, 2, "B")?),
             None => None,

@@ -28,14 +28,7 @@ pub trait GemmElement: Element + MacElement + num_traits::Num + Copy + Send + Sy
     /// [`GemmElement::gemm`] with B packed ahead of time (`kernels::pack_f32_b`); false (and
     /// nothing done) where that does not apply: types other than f32, and single rows of A
     /// (the kernel's GEMV reads B as it is, faster than a packed B).
-    fn gemm_packed_b(
-        _alpha: Self,
-        _a: MatRef<Self>,
-        _b: &PackedF32,
-        _beta: Self,
-        _c: &mut [Self],
-        _ldc: usize,
-    ) -> bool {
+    fn gemm_packed_b(_alpha: Self, _a: MatRef<Self>, _b: &PackedF32, _beta: Self, _c: &mut [Self], _ldc: usize) -> bool {
         false
     }
     /// Conversion of a float attribute (alpha, beta); integers truncate.
@@ -55,25 +48,11 @@ impl GemmElement for f32 {
     fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
         <f32 as NnFloat>::gemm(alpha, a, b, beta, c, ldc);
     }
-    fn gemm_packed_b(
-        alpha: f32,
-        a: MatRef<f32>,
-        b: &PackedF32,
-        beta: f32,
-        c: &mut [f32],
-        ldc: usize,
-    ) -> bool {
+    fn gemm_packed_b(alpha: f32, a: MatRef<f32>, b: &PackedF32, beta: f32, c: &mut [f32], ldc: usize) -> bool {
         if a.rows < 2 || a.cols != b.rows() {
             return false;
         }
-        kernels::gemm_f32_operands(
-            alpha,
-            F32Operand::Mat(a),
-            F32Operand::Packed(b),
-            beta,
-            c,
-            ldc,
-        );
+        kernels::gemm_f32_operands(alpha, F32Operand::Mat(a), F32Operand::Packed(b), beta, c, ldc);
         true
     }
     fn from_attr(v: f32) -> f32 {
@@ -143,10 +122,7 @@ macro_rules! with_gemm_type {
                 return Err($crate::ops::OpError::input(
                     $index,
                     $what,
-                    format!(
-                        "element type {} is not supported (float, int32, int64, uint32, uint64)",
-                        $t.type_name()
-                    ),
+                    format!("element type {} is not supported (float, int32, int64, uint32, uint64)", $t.type_name()),
                 ))
             }
         }
@@ -165,20 +141,10 @@ pub fn gemm_input<'a, T: GemmElement>(
         return Err(OpError::input(
             index,
             what,
-            format!(
-                "element type {} differs from input 0's {}",
-                t.type_name(),
-                first.type_name()
-            ),
+            format!("element type {} differs from input 0's {}", t.type_name(), first.type_name()),
         ));
     }
-    T::read(t).ok_or_else(|| {
-        OpError::input(
-            index,
-            what,
-            format!("element type {} is not supported", t.type_name()),
-        )
-    })
+    T::read(t).ok_or_else(|| OpError::input(index, what, format!("element type {} is not supported", t.type_name())))
 }
 
 /// A constant right-hand matrix `[k, n]` (MatMul's B, Gemm's op(B) after `transpose`)
@@ -188,9 +154,7 @@ pub fn pack_constant_b(b: &Tensor, transpose: bool) -> Option<PackedF32> {
         return None;
     }
     let ba = <f32 as GemmElement>::read(b)?;
-    let &[rows, cols] = ba.shape() else {
-        return None;
-    };
+    let &[rows, cols] = ba.shape() else { return None };
     // A single output column is a GEMV, which reads B as it is.
     if (if transpose { rows } else { cols }) < 2 {
         return None;
@@ -203,33 +167,19 @@ pub fn pack_constant_b(b: &Tensor, transpose: bool) -> Option<PackedF32> {
 /// Numpy `matmul`: 1-D operands are promoted (and the added axis removed from the result),
 /// batch axes broadcast. `packed_b`: B (when a matrix) packed ahead of time by
 /// [`pack_constant_b`], used where it fits.
-pub fn matmul<T: GemmElement>(
-    a: &ArrayD<T>,
-    b: &ArrayD<T>,
-    packed_b: Option<&PackedF32>,
-) -> Result<ArrayD<T>, OpError> {
+pub fn matmul<T: GemmElement>(a: &ArrayD<T>, b: &ArrayD<T>, packed_b: Option<&PackedF32>) -> Result<ArrayD<T>, OpError> {
     let (a_shape, b_shape) = (a.shape(), b.shape());
     if a_shape.is_empty() || b_shape.is_empty() {
         return Err(OpError::invalid("MatMul operands must have rank >= 1"));
     }
     let a_vector = a_shape.len() == 1;
     let b_vector = b_shape.len() == 1;
-    let a_mat: Vec<usize> = if a_vector {
-        vec![1, a_shape[0]]
-    } else {
-        a_shape.to_vec()
-    };
-    let b_mat: Vec<usize> = if b_vector {
-        vec![b_shape[0], 1]
-    } else {
-        b_shape.to_vec()
-    };
+    let a_mat: Vec<usize> = if a_vector { vec![1, a_shape[0]] } else { a_shape.to_vec() };
+    let b_mat: Vec<usize> = if b_vector { vec![b_shape[0], 1] } else { b_shape.to_vec() };
     let (m, k) = (a_mat[a_mat.len() - 2], a_mat[a_mat.len() - 1]);
     let (k2, n) = (b_mat[b_mat.len() - 2], b_mat[b_mat.len() - 1]);
     if k != k2 {
-        return Err(OpError::invalid(format!(
-            "MatMul shapes {a_shape:?} and {b_shape:?} do not align ({k} vs {k2})"
-        )));
+        return Err(OpError::invalid(format!("MatMul shapes {a_shape:?} and {b_shape:?} do not align ({k} vs {k2})")));
     }
     let a_batch = &a_mat[..a_mat.len() - 2];
     let b_batch = &b_mat[..b_mat.len() - 2];
@@ -269,14 +219,7 @@ pub fn matmul<T: GemmElement>(
         let b_off: usize = index.iter().zip(&b_strides).map(|(i, s)| i * s).sum();
         let lhs = MatRef::row_major(&a_data[a_off..a_off + a_size], m, k);
         let rhs = MatRef::row_major(&b_data[b_off..b_off + b_size], k, n);
-        T::gemm(
-            T::one(),
-            lhs,
-            rhs,
-            T::zero(),
-            &mut out[batch * c_size..(batch + 1) * c_size],
-            n,
-        );
+        T::gemm(T::one(), lhs, rhs, T::zero(), &mut out[batch * c_size..(batch + 1) * c_size], n);
         for axis in (0..index.len()).rev() {
             index[axis] += 1;
             if index[axis] < batch_shape[axis] {
@@ -321,8 +264,7 @@ mod tests {
     /// axes, one row of A falling back to the GEMV path, and a packed matrix that does not fit).
     #[test]
     fn packed_weights_give_the_same_product() {
-        let floats =
-            |n: usize, seed: u64| -> Vec<f32> { crate::kernels::testing::Rng::new(seed).floats(n) };
+        let floats = |n: usize, seed: u64| -> Vec<f32> { crate::kernels::testing::Rng::new(seed).floats(n) };
         let b = ArrayD::from_shape_vec(IxDyn(&[37, 19]), floats(37 * 19, 1)).unwrap();
         let packed = pack_constant_b(&Tensor::F32(b.clone()), false).unwrap();
         for a_shape in [vec![2, 7, 37], vec![1, 37], vec![37], vec![13, 37]] {
@@ -330,57 +272,22 @@ mod tests {
             let a = ArrayD::from_shape_vec(IxDyn(&a_shape), floats(n, 2)).unwrap();
             let want = matmul(&a, &b, None).unwrap();
             let got = matmul(&a, &b, Some(&packed)).unwrap();
-            assert!(
-                want.iter()
-                    .zip(&got)
-                    .all(|(w, g)| w.to_bits() == g.to_bits()),
-                "A {a_shape:?}"
-            );
+            assert!(want.iter().zip(&got).all(|(w, g)| w.to_bits() == g.to_bits()), "A {a_shape:?}");
         }
         let other = pack_constant_b(&Tensor::F32(b.t().to_owned().into_dyn()), true).unwrap();
         let a = ArrayD::from_shape_vec(IxDyn(&[4, 37]), floats(4 * 37, 3)).unwrap();
         let want = matmul(&a, &b, None).unwrap();
-        assert!(
-            want.iter()
-                .zip(&matmul(&a, &b, Some(&other)).unwrap())
-                .all(|(w, g)| w.to_bits() == g.to_bits()),
-            "transposed"
-        );
-        let wrong = pack_constant_b(
-            &Tensor::F32(ArrayD::from_shape_vec(IxDyn(&[19, 37]), floats(19 * 37, 4)).unwrap()),
-            false,
-        )
-        .unwrap();
-        assert!(
-            want.iter()
-                .zip(&matmul(&a, &b, Some(&wrong)).unwrap())
-                .all(|(w, g)| w.to_bits() == g.to_bits()),
-            "mismatched pack ignored"
-        );
+        assert!(want.iter().zip(&matmul(&a, &b, Some(&other)).unwrap()).all(|(w, g)| w.to_bits() == g.to_bits()), "transposed");
+        let wrong = pack_constant_b(&Tensor::F32(ArrayD::from_shape_vec(IxDyn(&[19, 37]), floats(19 * 37, 4)).unwrap()), false).unwrap();
+        assert!(want.iter().zip(&matmul(&a, &b, Some(&wrong)).unwrap()).all(|(w, g)| w.to_bits() == g.to_bits()), "mismatched pack ignored");
     }
 
     #[test]
     fn shapes_follow_numpy() {
-        assert_eq!(
-            matmul(&arr(&[3]), &arr(&[3]), None).unwrap().shape(),
-            &[] as &[usize]
-        );
-        assert_eq!(
-            matmul(&arr(&[3]), &arr(&[2, 3, 4]), None).unwrap().shape(),
-            &[2, 4]
-        );
-        assert_eq!(
-            matmul(&arr(&[2, 1, 5, 3]), &arr(&[3]), None)
-                .unwrap()
-                .shape(),
-            &[2, 1, 5]
-        );
-        assert_eq!(
-            matmul(&arr(&[2, 1, 5, 3]), &arr(&[4, 3, 2]), None)
-                .unwrap()
-                .shape(),
-            &[2, 4, 5, 2]
-        );
+        assert_eq!(matmul(&arr(&[3]), &arr(&[3]), None).unwrap().shape(), &[] as &[usize]);
+        assert_eq!(matmul(&arr(&[3]), &arr(&[2, 3, 4]), None).unwrap().shape(), &[2, 4]);
+        assert_eq!(matmul(&arr(&[2, 1, 5, 3]), &arr(&[3]), None).unwrap().shape(), &[2, 1, 5]);
+        assert_eq!(matmul(&arr(&[2, 1, 5, 3]), &arr(&[4, 3, 2]), None).unwrap().shape(), &[2, 4, 5, 2]);
         assert!(matmul(&arr(&[2, 3]), &arr(&[2, 3]), None).is_err());
     }
 
@@ -392,15 +299,7 @@ mod tests {
         let c = matmul(&a, &b, None).unwrap();
         // batch (1, 2): a[1,0] = [[4,5],[6,7]], b[2] = [[8,9],[10,11]]
         let got: Vec<i64> = c.slice(ndarray::s![1, 2, .., ..]).iter().copied().collect();
-        assert_eq!(
-            got,
-            vec![
-                4 * 8 + 5 * 10,
-                4 * 9 + 5 * 11,
-                6 * 8 + 7 * 10,
-                6 * 9 + 7 * 11
-            ]
-        );
+        assert_eq!(got, vec![4 * 8 + 5 * 10, 4 * 9 + 5 * 11, 6 * 8 + 7 * 10, 6 * 9 + 7 * 11]);
         // folded path: a [2,3,2] with b [2,2]
         let a = arr(&[2, 3, 2]);
         let b = arr(&[2, 2]);

@@ -32,10 +32,7 @@ pub(super) fn parse_p(node: &crate::ir::Node) -> Result<f64, OpError> {
     }
     .unwrap_or(2.0);
     if !(p > 0.0 && p.is_finite()) {
-        return Err(OpError::attribute(
-            "p",
-            format!("must be positive, got {p}"),
-        ));
+        return Err(OpError::attribute("p", format!("must be positive, got {p}")));
     }
     Ok(p)
 }
@@ -46,20 +43,15 @@ fn build_lp_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     if window.kernel_shape.is_none() {
         return Err(OpError::attribute("kernel_shape", "is required"));
     }
-    let op = LpPool {
-        window,
-        p: parse_p(node)?,
-    };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            let y = with_float!(x, 0, "X", T => {
-                let xa = float_input::<T>(x, 0, "X")?;
-                T::write(op.run::<T>(&xa)?, x.dtype())
-            });
-            Ok(vec![y])
-        },
-    ))
+    let op = LpPool { window, p: parse_p(node)? };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        let y = with_float!(x, 0, "X", T => {
+            let xa = float_input::<T>(x, 0, "X")?;
+            T::write(op.run::<T>(&xa)?, x.dtype())
+        });
+        Ok(vec![y])
+    }))
 }
 
 /// `Σ |v|^p` accumulated by `add`, finished by [`lp_finish`]; p = 1 and 2 avoid `powf`.
@@ -89,9 +81,7 @@ impl LpPool {
         let (planes, spatial) = planes_and_spatial(x.shape())?;
         let kernel = self.window.kernel_or(None)?;
         let plan = PoolPlan::new(self.window.resolve(spatial, &kernel)?)?;
-        let total = planes
-            .checked_mul(plan.output_len)
-            .ok_or_else(|| OpError::invalid("output too large"))?;
+        let total = planes.checked_mul(plan.output_len).ok_or_else(|| OpError::invalid("output too large"))?;
         let mut y = filled(total, T::zero())?;
         let data = row_major(x);
         let p = T::of_f64(self.p);

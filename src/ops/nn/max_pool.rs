@@ -38,37 +38,22 @@ fn build_max_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let column_major_indices = match node.attr_int("storage_order")? {
         None | Some(0) => false,
         Some(1) => true,
-        Some(v) => {
-            return Err(OpError::attribute(
-                "storage_order",
-                format!("must be 0 or 1, got {v}"),
-            ));
-        }
+        Some(v) => return Err(OpError::attribute("storage_order", format!("must be 0 or 1, got {v}"))),
     };
     let want_indices = node.outputs.get(1).is_some_and(|name| !name.is_empty());
-    let op = MaxPool {
-        window,
-        column_major_indices,
-        want_indices,
-    };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "X")?;
-            match x {
-                Tensor::F32(a) => op.run(a),
-                Tensor::F64(a) => op.run(a),
-                Tensor::F16(a) => op.run(a),
-                Tensor::BF16(a) => op.run(a),
-                Tensor::I8(a) => op.run(a),
-                Tensor::U8(a) => op.run(a),
-                other => Err(OpError::input(
-                    0,
-                    "X",
-                    format!("element type {} is not supported", other.type_name()),
-                )),
-            }
-        },
-    ))
+    let op = MaxPool { window, column_major_indices, want_indices };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        match x {
+            Tensor::F32(a) => op.run(a),
+            Tensor::F64(a) => op.run(a),
+            Tensor::F16(a) => op.run(a),
+            Tensor::BF16(a) => op.run(a),
+            Tensor::I8(a) => op.run(a),
+            Tensor::U8(a) => op.run(a),
+            other => Err(OpError::input(0, "X", format!("element type {} is not supported", other.type_name()))),
+        }
+    }))
 }
 
 impl MaxPool {
@@ -76,15 +61,9 @@ impl MaxPool {
         let (planes, spatial) = planes_and_spatial(x.shape())?;
         let kernel = self.window.kernel_or(None)?;
         let plan = PoolPlan::new(self.window.resolve(spatial, &kernel)?)?;
-        let total = planes
-            .checked_mul(plan.output_len)
-            .ok_or_else(|| OpError::invalid("output too large"))?;
+        let total = planes.checked_mul(plan.output_len).ok_or_else(|| OpError::invalid("output too large"))?;
         let mut y = filled(total, T::default())?;
-        let mut indices = if self.want_indices {
-            filled(total, -1i64)?
-        } else {
-            Vec::new()
-        };
+        let mut indices = if self.want_indices { filled(total, -1i64)? } else { Vec::new() };
         let data = row_major(x);
         for plane in 0..planes {
             let input = &data[plane * plan.input_len..(plane + 1) * plan.input_len];
@@ -105,11 +84,7 @@ impl MaxPool {
                 if let Some((v, i)) = best {
                     y[base + o] = v;
                     if self.want_indices {
-                        let spatial_index = if self.column_major_indices {
-                            column_major(i, spatial)
-                        } else {
-                            i
-                        };
+                        let spatial_index = if self.column_major_indices { column_major(i, spatial) } else { i };
                         indices[base + o] = (plane * plan.input_len + spatial_index) as i64;
                     }
                 }

@@ -33,16 +33,8 @@ struct AxisSpan {
 
 /// Taps `j < kernel` with `lo <= start + j·step < hi` (all in padded coordinates), as `(first j, count)`.
 fn tap_range(start: usize, step: usize, kernel: usize, lo: usize, hi: usize) -> (usize, usize) {
-    let first = if start >= lo {
-        0
-    } else {
-        (lo - start).div_ceil(step)
-    };
-    let end = if start >= hi {
-        0
-    } else {
-        (hi - start).div_ceil(step)
-    };
+    let first = if start >= lo { 0 } else { (lo - start).div_ceil(step) };
+    let end = if start >= hi { 0 } else { (hi - start).div_ceil(step) };
     let end = end.min(kernel);
     (first.min(end), end - first.min(end))
 }
@@ -54,28 +46,18 @@ impl PoolPlan {
         let output_len = checked_numel(&geometry.output)?;
         let mut axes = Vec::with_capacity(rank);
         for axis in 0..rank {
-            let (len, k, s, d) = (
-                geometry.input[axis],
-                geometry.kernel[axis],
-                geometry.strides[axis],
-                geometry.dilations[axis],
-            );
+            let (len, k, s, d) =
+                (geometry.input[axis], geometry.kernel[axis], geometry.strides[axis], geometry.dilations[axis]);
             let (pb, pe) = (geometry.pads_begin[axis], geometry.pads_end[axis]);
             let mut spans = Vec::new();
-            spans
-                .try_reserve_exact(geometry.output[axis])
-                .map_err(|_| OpError::too_large("pooling output too large"))?;
+            spans.try_reserve_exact(geometry.output[axis]).map_err(|_| OpError::too_large("pooling output too large"))?;
             for o in 0..geometry.output[axis] {
                 // Tap j sits at padded coordinate o·s + j·d; the input occupies [pb, pb + len).
                 let start = o * s;
                 let (first_tap, valid) = tap_range(start, d, k, pb, pb + len);
                 let (_, padded) = tap_range(start, d, k, 0, pb + len + pe);
                 let first = (start + first_tap * d).saturating_sub(pb);
-                spans.push(AxisSpan {
-                    first,
-                    valid,
-                    padded,
-                });
+                spans.push(AxisSpan { first, valid, padded });
             }
             axes.push(spans);
         }
@@ -83,13 +65,7 @@ impl PoolPlan {
         for axis in (0..rank.saturating_sub(1)).rev() {
             input_strides[axis] = input_strides[axis + 1] * geometry.input[axis + 1];
         }
-        Ok(PoolPlan {
-            geometry,
-            axes,
-            input_strides,
-            input_len,
-            output_len,
-        })
+        Ok(PoolPlan { geometry, axes, input_strides, input_len, output_len })
     }
 
     /// Calls `f(output_index, window)` for every output position of one plane, in row-major
@@ -114,13 +90,7 @@ impl PoolPlan {
                 });
                 padded *= span.padded;
             }
-            f(
-                out,
-                &Window {
-                    runs: &runs,
-                    padded,
-                },
-            );
+            f(out, &Window { runs: &runs, padded });
             for axis in (0..rank).rev() {
                 index[axis] += 1;
                 if index[axis] < self.geometry.output[axis] {
@@ -163,20 +133,14 @@ fn visit(runs: &[Run], base: usize, f: &mut impl FnMut(usize)) {
     match runs {
         [] => f(base),
         [only] => (0..only.count).for_each(|j| f(base + only.offset + j * only.step)),
-        [first, rest @ ..] => {
-            (0..first.count).for_each(|j| visit(rest, base + first.offset + j * first.step, f))
-        }
+        [first, rest @ ..] => (0..first.count).for_each(|j| visit(rest, base + first.offset + j * first.step, f)),
     }
 }
 
 /// Splits `[N, C, D1…]` into the number of planes and the spatial shape.
 pub fn planes_and_spatial(shape: &[usize]) -> Result<(usize, &[usize]), OpError> {
     if shape.len() < 3 {
-        return Err(OpError::input(
-            0,
-            "X",
-            format!("expected shape [N, C, D1, …], got {shape:?}"),
-        ));
+        return Err(OpError::input(0, "X", format!("expected shape [N, C, D1, …], got {shape:?}")));
     }
     Ok((checked_numel(&shape[..2])?, &shape[2..]))
 }
@@ -192,9 +156,7 @@ mod tests {
             for step in 1..4 {
                 for kernel in 1..5 {
                     let (lo, hi) = (3, 7);
-                    let taps: Vec<usize> = (0..kernel)
-                        .filter(|j| (lo..hi).contains(&(start + j * step)))
-                        .collect();
+                    let taps: Vec<usize> = (0..kernel).filter(|j| (lo..hi).contains(&(start + j * step))).collect();
                     let (first, count) = tap_range(start, step, kernel, lo, hi);
                     assert_eq!(
                         (first..first + count).collect::<Vec<_>>(),

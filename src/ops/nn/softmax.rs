@@ -15,12 +15,7 @@ use super::linalg::to_array;
 
 pub fn register(r: &mut Registry) {
     r.add("", "Softmax", 1..=crate::ops::MAX_OPSET, build_softmax);
-    r.add(
-        "",
-        "LogSoftmax",
-        1..=crate::ops::MAX_OPSET,
-        build_log_softmax,
-    );
+    r.add("", "LogSoftmax", 1..=crate::ops::MAX_OPSET, build_log_softmax);
 }
 
 /// How `axis` selects the lanes: the opset-13 single axis or the older 2-D coercion.
@@ -33,19 +28,12 @@ pub(super) struct AxisRule {
 impl AxisRule {
     pub fn parse(ctx: &BuildContext) -> Result<AxisRule, OpError> {
         let coerce_2d = ctx.opset < 13;
-        let axis = ctx
-            .node
-            .attr_int("axis")?
-            .unwrap_or(if coerce_2d { 1 } else { -1 });
+        let axis = ctx.node.attr_int("axis")?.unwrap_or(if coerce_2d { 1 } else { -1 });
         Ok(AxisRule { axis, coerce_2d })
     }
 
     pub fn lanes(&self, shape: &[usize]) -> Result<Lanes, OpError> {
-        if self.coerce_2d {
-            Lanes::coerced_2d(shape, self.axis)
-        } else {
-            Lanes::along(shape, self.axis)
-        }
+        if self.coerce_2d { Lanes::coerced_2d(shape, self.axis) } else { Lanes::along(shape, self.axis) }
     }
 }
 
@@ -58,18 +46,16 @@ fn build_log_softmax(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 }
 
 fn build(rule: AxisRule, log: bool) -> Result<Box<dyn Operator>, OpError> {
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "input")?;
-            let y = with_float!(x, 0, "input", T => {
-                let xa = float_input::<T>(x, 0, "input")?;
-                let mut data = row_major(&xa).into_owned();
-                rule.lanes(xa.shape())?.map(&mut data, |lane| if log { log_softmax_lane(lane) } else { softmax_lane(lane) });
-                T::write(to_array(xa.shape().to_vec(), data)?, x.dtype())
-            });
-            Ok(vec![y])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "input")?;
+        let y = with_float!(x, 0, "input", T => {
+            let xa = float_input::<T>(x, 0, "input")?;
+            let mut data = row_major(&xa).into_owned();
+            rule.lanes(xa.shape())?.map(&mut data, |lane| if log { log_softmax_lane(lane) } else { softmax_lane(lane) });
+            T::write(to_array(xa.shape().to_vec(), data)?, x.dtype())
+        });
+        Ok(vec![y])
+    }))
 }
 
 fn max_of<T: NnFloat>(lane: &[T]) -> T {

@@ -28,10 +28,7 @@ impl AutoPad {
             Some("SAME_UPPER") => Ok(AutoPad::SameUpper),
             Some("SAME_LOWER") => Ok(AutoPad::SameLower),
             Some("VALID") => Ok(AutoPad::Valid),
-            Some(other) => Err(OpError::attribute(
-                "auto_pad",
-                format!("unknown value `{other}`"),
-            )),
+            Some(other) => Err(OpError::attribute("auto_pad", format!("unknown value `{other}`"))),
         }
     }
 }
@@ -75,9 +72,7 @@ fn positive_list(node: &Node, name: &str) -> Result<Option<Vec<usize>>, OpError>
 }
 
 fn list(node: &Node, name: &str, min: i64) -> Result<Option<Vec<usize>>, OpError> {
-    let Some(values) = node.attr_ints(name)? else {
-        return Ok(None);
-    };
+    let Some(values) = node.attr_ints(name)? else { return Ok(None) };
     values
         .iter()
         .map(|&v| {
@@ -100,12 +95,7 @@ impl WindowAttrs {
         let ceil_mode = match node.attr_int("ceil_mode")? {
             None | Some(0) => false,
             Some(1) => true,
-            Some(v) => {
-                return Err(OpError::attribute(
-                    "ceil_mode",
-                    format!("must be 0 or 1, got {v}"),
-                ));
-            }
+            Some(v) => return Err(OpError::attribute("ceil_mode", format!("must be 0 or 1, got {v}"))),
         };
         Ok(WindowAttrs {
             auto_pad: AutoPad::parse(node)?,
@@ -122,36 +112,22 @@ impl WindowAttrs {
     pub fn resolve(&self, input: &[usize], kernel: &[usize]) -> Result<Geometry, OpError> {
         let rank = input.len();
         if rank == 0 {
-            return Err(OpError::invalid(
-                "the input needs at least one spatial axis (shape [N, C, D1, …])",
-            ));
+            return Err(OpError::invalid("the input needs at least one spatial axis (shape [N, C, D1, …])"));
         }
         if kernel.len() != rank {
-            return Err(OpError::invalid(format!(
-                "kernel has {} spatial axes but the input has {rank}",
-                kernel.len()
-            )));
+            return Err(OpError::invalid(format!("kernel has {} spatial axes but the input has {rank}", kernel.len())));
         }
-        let per_axis =
-            |name: &str, v: &Option<Vec<usize>>, len: usize| -> Result<Vec<usize>, OpError> {
-                match v {
-                    None => Ok(vec![if name == "pads" { 0 } else { 1 }; len]),
-                    Some(v) if v.len() == len => Ok(v.clone()),
-                    Some(v) => Err(OpError::attribute(
-                        name,
-                        format!("has {} values, expected {len}", v.len()),
-                    )),
-                }
-            };
+        let per_axis = |name: &str, v: &Option<Vec<usize>>, len: usize| -> Result<Vec<usize>, OpError> {
+            match v {
+                None => Ok(vec![if name == "pads" { 0 } else { 1 }; len]),
+                Some(v) if v.len() == len => Ok(v.clone()),
+                Some(v) => Err(OpError::attribute(name, format!("has {} values, expected {len}", v.len()))),
+            }
+        };
         let strides = per_axis("strides", &self.strides, rank)?;
         let dilations = per_axis("dilations", &self.dilations, rank)?;
-        if kernel
-            .iter()
-            .any(|&k| k == 0 || k as i64 > MAX_WINDOW_VALUE)
-        {
-            return Err(OpError::invalid(format!(
-                "kernel shape {kernel:?} must have sizes >= 1"
-            )));
+        if kernel.iter().any(|&k| k == 0 || k as i64 > MAX_WINDOW_VALUE) {
+            return Err(OpError::invalid(format!("kernel shape {kernel:?} must have sizes >= 1")));
         }
         let mut g = Geometry {
             input: input.to_vec(),
@@ -190,11 +166,7 @@ impl WindowAttrs {
                             i + b + a
                         )));
                     }
-                    let mut out = if self.ceil_mode {
-                        (room + s - 1) / s + 1
-                    } else {
-                        room / s + 1
-                    };
+                    let mut out = if self.ceil_mode { (room + s - 1) / s + 1 } else { room / s + 1 };
                     if self.ceil_mode && (out - 1) * s >= i + b {
                         out -= 1;
                     }
@@ -227,56 +199,25 @@ impl WindowAttrs {
 mod tests {
     use super::*;
 
-    fn attrs(
-        auto_pad: AutoPad,
-        pads: Option<Vec<usize>>,
-        strides: Vec<usize>,
-        ceil_mode: bool,
-    ) -> WindowAttrs {
-        WindowAttrs {
-            auto_pad,
-            kernel_shape: None,
-            strides: Some(strides),
-            dilations: None,
-            pads,
-            ceil_mode,
-        }
+    fn attrs(auto_pad: AutoPad, pads: Option<Vec<usize>>, strides: Vec<usize>, ceil_mode: bool) -> WindowAttrs {
+        WindowAttrs { auto_pad, kernel_shape: None, strides: Some(strides), dilations: None, pads, ceil_mode }
     }
 
     #[test]
     fn output_sizes_follow_the_spec() {
-        let g = attrs(AutoPad::NotSet, Some(vec![1, 0, 1, 0]), vec![2, 2], false)
-            .resolve(&[7, 5], &[3, 3])
-            .unwrap();
+        let g = attrs(AutoPad::NotSet, Some(vec![1, 0, 1, 0]), vec![2, 2], false).resolve(&[7, 5], &[3, 3]).unwrap();
         assert_eq!(g.output, vec![4, 2]);
-        let g = attrs(AutoPad::SameLower, None, vec![2, 2], false)
-            .resolve(&[5, 5], &[3, 3])
-            .unwrap();
-        assert_eq!(
-            (g.output.clone(), g.pads_begin.clone(), g.pads_end.clone()),
-            (vec![3, 3], vec![1, 1], vec![1, 1])
-        );
-        let g = attrs(AutoPad::SameUpper, None, vec![1], false)
-            .resolve(&[32], &[2])
-            .unwrap();
+        let g = attrs(AutoPad::SameLower, None, vec![2, 2], false).resolve(&[5, 5], &[3, 3]).unwrap();
+        assert_eq!((g.output.clone(), g.pads_begin.clone(), g.pads_end.clone()), (vec![3, 3], vec![1, 1], vec![1, 1]));
+        let g = attrs(AutoPad::SameUpper, None, vec![1], false).resolve(&[32], &[2]).unwrap();
         assert_eq!((g.pads_begin[0], g.pads_end[0]), (0, 1));
-        let g = attrs(AutoPad::SameLower, None, vec![1], false)
-            .resolve(&[32], &[2])
-            .unwrap();
+        let g = attrs(AutoPad::SameLower, None, vec![1], false).resolve(&[32], &[2]).unwrap();
         assert_eq!((g.pads_begin[0], g.pads_end[0]), (1, 0));
         // ceil mode: 4 wide, kernel 3, stride 2 → 2 windows; the last one may not start in the end pad.
-        let g = attrs(AutoPad::NotSet, None, vec![2], true)
-            .resolve(&[4], &[3])
-            .unwrap();
+        let g = attrs(AutoPad::NotSet, None, vec![2], true).resolve(&[4], &[3]).unwrap();
         assert_eq!(g.output, vec![2]);
-        let g = attrs(AutoPad::NotSet, None, vec![2], true)
-            .resolve(&[2], &[1])
-            .unwrap();
+        let g = attrs(AutoPad::NotSet, None, vec![2], true).resolve(&[2], &[1]).unwrap();
         assert_eq!(g.output, vec![1]);
-        assert!(
-            attrs(AutoPad::NotSet, None, vec![1], false)
-                .resolve(&[2], &[3])
-                .is_err()
-        );
+        assert!(attrs(AutoPad::NotSet, None, vec![1], false).resolve(&[2], &[3]).is_err());
     }
 }

@@ -31,41 +31,20 @@ pub fn register(r: &mut Registry) {
 /// The `weight` attribute as ±1 values (anything else is refused) with its shape.
 fn sign_weight(ctx: &BuildContext) -> Result<(Vec<i8>, Vec<usize>), OpError> {
     let Some(Tensor::I8(w)) = ctx.node.attr_tensor("weight")? else {
-        return Err(OpError::attribute(
-            "weight",
-            "must be an int8 tensor of ±1 values",
-        ));
+        return Err(OpError::attribute("weight", "must be an int8 tensor of ±1 values"));
     };
     if w.iter().any(|&v| v != 1 && v != -1) {
-        return Err(OpError::attribute(
-            "weight",
-            "holds values other than −1 and +1",
-        ));
+        return Err(OpError::attribute("weight", "holds values other than −1 and +1"));
     }
     Ok((w.iter().copied().collect(), w.shape().to_vec()))
 }
 
 /// `alpha` (one per output) and `bias` (one per output, or zeros).
-fn scales_and_bias(
-    inputs: &[Option<&Tensor>],
-    outputs: usize,
-) -> Result<(Vec<f32>, Vec<f32>), OpError> {
+fn scales_and_bias(inputs: &[Option<&Tensor>], outputs: usize) -> Result<(Vec<f32>, Vec<f32>), OpError> {
     let per_output = |index: usize, what: &'static str, t: &Tensor| -> Result<Vec<f32>, OpError> {
-        let values: Vec<f32> = t
-            .as_array::<f32>()
-            .map_err(|_| OpError::input(index, what, "must be float32"))?
-            .iter()
-            .copied()
-            .collect();
+        let values: Vec<f32> = t.as_array::<f32>().map_err(|_| OpError::input(index, what, "must be float32"))?.iter().copied().collect();
         if values.len() != outputs {
-            return Err(OpError::input(
-                index,
-                what,
-                format!(
-                    "holds {} values; expected one per output ({outputs})",
-                    values.len()
-                ),
-            ));
+            return Err(OpError::input(index, what, format!("holds {} values; expected one per output ({outputs})", values.len())));
         }
         Ok(values)
     };
@@ -93,16 +72,11 @@ struct BinaryGemm {
 fn build_gemm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let (w, shape) = sign_weight(ctx)?;
     let &[n, k] = &shape[..] else {
-        return Err(OpError::attribute(
-            "weight",
-            format!("has shape {shape:?}; BinaryGemm needs [N, K]"),
-        ));
+        return Err(OpError::attribute("weight", format!("has shape {shape:?}; BinaryGemm needs [N, K]")));
     };
     let weight = pack_bits_rows(&w, n, k).map_err(|e| OpError::invalid(e.to_string()))?;
     let op = BinaryGemm { weight };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| op.run(inputs),
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| op.run(inputs)))
 }
 
 impl BinaryGemm {
@@ -111,11 +85,7 @@ impl BinaryGemm {
         let (n, k) = (self.weight.rows, self.weight.k);
         let shape = x.shape();
         if shape.last() != Some(&k) {
-            return Err(OpError::input(
-                0,
-                "x",
-                format!("has shape {shape:?}; its last dimension must be K = {k}"),
-            ));
+            return Err(OpError::input(0, "x", format!("has shape {shape:?}; its last dimension must be K = {k}")));
         }
         let rows = shape[..shape.len() - 1].iter().product::<usize>();
         let (alpha, bias) = scales_and_bias(inputs, n)?;
@@ -123,20 +93,10 @@ impl BinaryGemm {
             Some(s) => s.into(),
             None => x.iter().copied().collect::<Vec<_>>().into(),
         };
-        let packed =
-            pack_bits_rows(&values, rows, k).map_err(|e| OpError::invalid(e.to_string()))?;
+        let packed = pack_bits_rows(&values, rows, k).map_err(|e| OpError::invalid(e.to_string()))?;
         let mut dots = vec![0i32; checked_numel(&[rows, n])?];
-        gemm_binary(&packed, &self.weight, &mut dots)
-            .map_err(|e| OpError::invalid(e.to_string()))?;
-        let y: Vec<f32> = dots
-            .chunks(n.max(1))
-            .flat_map(|row| {
-                row.iter()
-                    .zip(&alpha)
-                    .zip(&bias)
-                    .map(|((&d, &a), &b)| a * d as f32 + b)
-            })
-            .collect();
+        gemm_binary(&packed, &self.weight, &mut dots).map_err(|e| OpError::invalid(e.to_string()))?;
+        let y: Vec<f32> = dots.chunks(n.max(1)).flat_map(|row| row.iter().zip(&alpha).zip(&bias).map(|((&d, &a), &b)| a * d as f32 + b)).collect();
         let mut out_shape = shape[..shape.len() - 1].to_vec();
         out_shape.push(n);
         Ok(vec![Tensor::from_vec(&out_shape, y)?])
@@ -159,18 +119,12 @@ fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let attrs = ConvAttributes::from_node(ctx.node)?;
     let (w, shape) = sign_weight(ctx)?;
     if shape.len() < 3 {
-        return Err(OpError::attribute(
-            "weight",
-            format!("has shape {shape:?}; BinaryConv needs [M, C/group, k…]"),
-        ));
+        return Err(OpError::attribute("weight", format!("has shape {shape:?}; BinaryConv needs [M, C/group, k…]")));
     }
     let group = usize::try_from(ctx.node.attr_int("group")?.unwrap_or(1)).unwrap_or(0);
     let (m, c) = (shape[0], shape[1]);
     if group == 0 || m % group != 0 {
-        return Err(OpError::attribute(
-            "group",
-            format!("{group} does not divide the {m} output channels"),
-        ));
+        return Err(OpError::attribute("group", format!("{group} does not divide the {m} output channels")));
     }
     // A weight with a zero dimension holds no values, so its other dimensions are not bounded by
     // its size: check the products before allocating by them.
@@ -179,13 +133,7 @@ fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let rows = checked_numel(&[c, taps])?;
     let per_group = m / group;
     let groups = (0..group)
-        .map(|g| {
-            pack_bits_rows(
-                &w[g * per_group * rows..(g + 1) * per_group * rows],
-                per_group,
-                rows,
-            )
-        })
+        .map(|g| pack_bits_rows(&w[g * per_group * rows..(g + 1) * per_group * rows], per_group, rows))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| OpError::invalid(e.to_string()))?;
     let mut tap_sums = vec![0i32; m * taps];
@@ -197,15 +145,8 @@ fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
             }
         }
     }
-    let op = BinaryConv {
-        attrs,
-        weight_shape: shape,
-        groups,
-        tap_sums,
-    };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| op.run(inputs),
-    ))
+    let op = BinaryConv { attrs, weight_shape: shape, groups, tap_sums };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| op.run(inputs)))
 }
 
 impl BinaryConv {
@@ -218,11 +159,7 @@ impl BinaryConv {
             None => x.iter().copied().collect::<Vec<_>>().into(),
         };
         let (in_size, out_size, taps) = (g.in_size(), g.out_size(), g.kernel_size());
-        let (group_in, group_out, rows) = (
-            g.group_in_channels(),
-            g.group_out_channels(),
-            g.column_rows(),
-        );
+        let (group_in, group_out, rows) = (g.group_in_channels(), g.group_out_channels(), g.column_rows());
         // One offset per output position and tap (bounded separately: with zero input channels
         // the geometry's column-matrix check does not bound it).
         checked_numel(&[out_size, taps])?;
@@ -230,28 +167,18 @@ impl BinaryConv {
         let mut y = vec![0f32; checked_numel(&g.output_shape())?];
         let mut dots = vec![0i32; checked_numel(&[group_out, out_size])?];
         let words_per_row = PackedBits::words_for(rows);
-        let mut columns = PackedBits {
-            rows: out_size,
-            k: rows,
-            words_per_row,
-            words: vec![0; checked_numel(&[out_size, words_per_row])?],
-        };
+        let mut columns = PackedBits { rows: out_size, k: rows, words_per_row, words: vec![0; checked_numel(&[out_size, words_per_row])?] };
         for image in 0..g.batch {
             for (group, weights) in self.groups.iter().enumerate() {
                 let first_channel = image * g.in_channels + group * group_in;
-                let channels =
-                    &values[first_channel * in_size..(first_channel + group_in) * in_size];
+                let channels = &values[first_channel * in_size..(first_channel + group_in) * in_size];
                 offsets.pack_columns(channels, in_size, &mut columns);
-                gemm_binary(weights, &columns, &mut dots)
-                    .map_err(|e| OpError::invalid(e.to_string()))?;
+                gemm_binary(weights, &columns, &mut dots).map_err(|e| OpError::invalid(e.to_string()))?;
                 for (local, row) in dots.chunks(out_size.max(1)).enumerate() {
                     let m = group * group_out + local;
                     let out = &mut y[(image * g.out_channels + m) * out_size..][..out_size];
                     for (p, (o, &d)) in out.iter_mut().zip(row).enumerate() {
-                        let padded: i32 = offsets
-                            .padded_taps(p)
-                            .map(|t| self.tap_sums[m * taps + t])
-                            .sum();
+                        let padded: i32 = offsets.padded_taps(p).map(|t| self.tap_sums[m * taps + t]).sum();
                         *o = alpha[m] * (d - padded) as f32 + bias[m];
                     }
                 }
@@ -286,9 +213,7 @@ impl TapOffsets {
                 for axis in 0..rank {
                     let padded = position[axis] * g.strides[axis] + tap[axis] * g.dilations[axis];
                     offset = match (offset, padded.checked_sub(g.pads_begin[axis])) {
-                        (Some(o), Some(c)) if c < g.in_spatial[axis] => {
-                            Some(o * g.in_spatial[axis] + c)
-                        }
+                        (Some(o), Some(c)) if c < g.in_spatial[axis] => Some(o * g.in_spatial[axis] + c),
                         _ => None,
                     };
                 }
@@ -299,11 +224,7 @@ impl TapOffsets {
             bordered.push(any_padded);
             advance(&mut position, &g.out_spatial);
         }
-        TapOffsets {
-            taps,
-            offsets,
-            bordered,
-        }
+        TapOffsets { taps, offsets, bordered }
     }
 
     /// Packs one group's channels (`channels.len() / in_size` of them) into one bit row per
@@ -330,15 +251,8 @@ impl TapOffsets {
 
     /// The taps of position `p` that fall in the padding.
     fn padded_taps(&self, p: usize) -> impl Iterator<Item = usize> + '_ {
-        let taps = if self.bordered[p] {
-            &self.offsets[p * self.taps..(p + 1) * self.taps]
-        } else {
-            &[][..]
-        };
-        taps.iter()
-            .enumerate()
-            .filter(|(_, o)| o.is_none())
-            .map(|(t, _)| t)
+        let taps = if self.bordered[p] { &self.offsets[p * self.taps..(p + 1) * self.taps] } else { &[][..] };
+        taps.iter().enumerate().filter(|(_, o)| o.is_none()).map(|(t, _)| t)
     }
 }
 
@@ -361,12 +275,7 @@ mod tests {
         let huge = Tensor::from_vec(&[4096, 0, 1 << 16, 1 << 16], Vec::<i8>::new()).unwrap();
         let mut node = Node::new("BinaryConv", &["x", "alpha"], &["y"]);
         node.set_attribute("weight", AttrValue::Tensor(AttrTensor::new(huge)));
-        let ctx = BuildContext {
-            node: &node,
-            opset: 1,
-            subgraphs: &NoSubgraphs,
-            constants: &[],
-        };
+        let ctx = BuildContext { node: &node, opset: 1, subgraphs: &NoSubgraphs, constants: &[] };
         assert!(build_conv(&ctx).is_err());
     }
 }

@@ -18,9 +18,7 @@ pub fn register(r: &mut Registry) {
 
 fn build(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let attrs = ConvAttributes::from_node(ctx.node)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| run(&attrs, inputs),
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| run(&attrs, inputs)))
 }
 
 /// The weight zero points, one per output channel (a single value is repeated).
@@ -39,14 +37,7 @@ pub(super) fn per_channel_zero_points(
     match values.len() {
         1 => Ok(vec![values[0]; out_channels]),
         n if n == out_channels && zp.rank() == 1 => Ok(values),
-        _ => Err(OpError::input(
-            index,
-            what,
-            format!(
-                "has shape {:?}; expected a single value or [{out_channels}]",
-                zp.shape()
-            ),
-        )),
+        _ => Err(OpError::input(index, what, format!("has shape {:?}; expected a single value or [{out_channels}]", zp.shape()))),
     }
 }
 
@@ -55,53 +46,17 @@ fn run(attrs: &ConvAttributes, inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>
     let w = required(inputs, 1, "w")?;
     let geometry = ConvGeometry::new(attrs, &x.shape(), &w.shape())?;
     let x_zero = match optional(inputs, 2) {
-        Some(zp) => single(
-            &zero_point_values(zp, 2, "x_zero_point", x.dtype())?,
-            2,
-            "x_zero_point",
-        )?,
+        Some(zp) => single(&zero_point_values(zp, 2, "x_zero_point", x.dtype())?, 2, "x_zero_point")?,
         None => 0,
     };
-    let w_zero = per_channel_zero_points(
-        optional(inputs, 3),
-        w,
-        geometry.out_channels,
-        3,
-        "w_zero_point",
-    )?;
+    let w_zero = per_channel_zero_points(optional(inputs, 3), w, geometry.out_channels, 3, "w_zero_point")?;
     // x_zero has x's type (checked above), so the casts below are exact.
     let y = match (x, w) {
-        (Tensor::U8(x), Tensor::U8(w)) => accumulate(
-            &geometry,
-            &row_major(x),
-            x_zero as u8,
-            &row_major(w),
-            &w_zero,
-        )?,
-        (Tensor::U8(x), Tensor::I8(w)) => accumulate(
-            &geometry,
-            &row_major(x),
-            x_zero as u8,
-            &row_major(w),
-            &w_zero,
-        )?,
-        (Tensor::I8(x), Tensor::U8(w)) => accumulate(
-            &geometry,
-            &row_major(x),
-            x_zero as i8,
-            &row_major(w),
-            &w_zero,
-        )?,
-        (Tensor::I8(x), Tensor::I8(w)) => accumulate(
-            &geometry,
-            &row_major(x),
-            x_zero as i8,
-            &row_major(w),
-            &w_zero,
-        )?,
-        (Tensor::U8(_) | Tensor::I8(_), other) => {
-            return Err(unsupported_type(1, "w", other, "uint8 or int8"));
-        }
+        (Tensor::U8(x), Tensor::U8(w)) => accumulate(&geometry, &row_major(x), x_zero as u8, &row_major(w), &w_zero)?,
+        (Tensor::U8(x), Tensor::I8(w)) => accumulate(&geometry, &row_major(x), x_zero as u8, &row_major(w), &w_zero)?,
+        (Tensor::I8(x), Tensor::U8(w)) => accumulate(&geometry, &row_major(x), x_zero as i8, &row_major(w), &w_zero)?,
+        (Tensor::I8(x), Tensor::I8(w)) => accumulate(&geometry, &row_major(x), x_zero as i8, &row_major(w), &w_zero)?,
+        (Tensor::U8(_) | Tensor::I8(_), other) => return Err(unsupported_type(1, "w", other, "uint8 or int8")),
         (other, _) => return Err(unsupported_type(0, "x", other, "uint8 or int8")),
     };
     Ok(vec![Tensor::from_vec(&geometry.output_shape(), y)?])

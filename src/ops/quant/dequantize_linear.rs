@@ -14,9 +14,7 @@ use half::{bf16, f16};
 use ndarray::{ArrayD, IxDyn};
 
 use super::granularity::ParamLayout;
-use super::qtypes::{
-    QuantInt, dtype_attribute, row_major, scale_values_f32, unsupported_type, zero_point_values,
-};
+use super::qtypes::{QuantInt, dtype_attribute, row_major, scale_values_f32, unsupported_type, zero_point_values};
 use crate::ir::{DType, Tensor};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -33,21 +31,10 @@ struct DequantizeLinear {
 
 fn build(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
-    let axis = if ctx.opset >= 13 {
-        node.attr_int("axis")?.unwrap_or(1)
-    } else {
-        1
-    };
-    let block_size = if ctx.opset >= 21 {
-        node.attr_int("block_size")?.unwrap_or(0)
-    } else {
-        0
-    };
+    let axis = if ctx.opset >= 13 { node.attr_int("axis")?.unwrap_or(1) } else { 1 };
+    let block_size = if ctx.opset >= 21 { node.attr_int("block_size")?.unwrap_or(0) } else { 0 };
     if block_size < 0 {
-        return Err(OpError::attribute(
-            "block_size",
-            format!("must be positive, got {block_size}"),
-        ));
+        return Err(OpError::attribute("block_size", format!("must be positive, got {block_size}")));
     }
     let output_dtype = if ctx.opset >= 23 {
         match dtype_attribute(node, "output_dtype")? {
@@ -57,10 +44,7 @@ fn build(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
                 _ => {
                     return Err(OpError::attribute(
                         "output_dtype",
-                        format!(
-                            "{} is not float32, float16 or bfloat16",
-                            crate::ir::dtype::onnx_type_name(code)
-                        ),
+                        format!("{} is not float32, float16 or bfloat16", crate::ir::dtype::onnx_type_name(code)),
                     ));
                 }
             },
@@ -68,14 +52,8 @@ fn build(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     } else {
         None
     };
-    let op = DequantizeLinear {
-        axis,
-        block_size,
-        output_dtype,
-    };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| op.run(inputs),
-    ))
+    let op = DequantizeLinear { axis, block_size, output_dtype };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| op.run(inputs)))
 }
 
 impl DequantizeLinear {
@@ -84,21 +62,12 @@ impl DequantizeLinear {
         let scale = required(inputs, 1, "x_scale")?;
         let zero_point = optional(inputs, 2);
         const ACCEPTED: &str = "uint8, int8, uint16, int16 or int32";
-        if !matches!(
-            x,
-            Tensor::U8(_) | Tensor::I8(_) | Tensor::U16(_) | Tensor::I16(_) | Tensor::I32(_)
-        ) {
+        if !matches!(x, Tensor::U8(_) | Tensor::I8(_) | Tensor::U16(_) | Tensor::I16(_) | Tensor::I32(_)) {
             return Err(unsupported_type(0, "x", x, ACCEPTED));
         }
 
         let x_shape = x.shape();
-        let layout = ParamLayout::resolve(
-            &x_shape,
-            &scale.shape(),
-            self.axis,
-            self.block_size,
-            "x_scale",
-        )?;
+        let layout = ParamLayout::resolve(&x_shape, &scale.shape(), self.axis, self.block_size, "x_scale")?;
         let scales = scale_values_f32(scale, 1, "x_scale")?;
         let out_dtype = match self.output_dtype {
             Some(d) => d,
@@ -111,21 +80,13 @@ impl DequantizeLinear {
                     return Err(OpError::input(
                         2,
                         "x_zero_point",
-                        format!(
-                            "has shape {:?} but x_scale has shape {:?}; they must match",
-                            zp.shape(),
-                            scale.shape()
-                        ),
+                        format!("has shape {:?} but x_scale has shape {:?}; they must match", zp.shape(), scale.shape()),
                     ));
                 }
                 zero_point_values(zp, 2, "x_zero_point", x.dtype())?
             }
         };
-        let params = Params {
-            layout: &layout,
-            scales: &scales,
-            zero_points: &zero_points,
-        };
+        let params = Params { layout: &layout, scales: &scales, zero_points: &zero_points };
         let y = match x {
             Tensor::U8(a) => params.dequantize(&row_major(a)),
             Tensor::I8(a) => params.dequantize(&row_major(a)),
@@ -137,10 +98,7 @@ impl DequantizeLinear {
         let shape = IxDyn(&x_shape);
         let y = match out_dtype {
             DType::F16 => Tensor::F16(to_array(shape, y.into_iter().map(f16::from_f32).collect())?),
-            DType::BF16 => Tensor::BF16(to_array(
-                shape,
-                y.into_iter().map(bf16::from_f32).collect(),
-            )?),
+            DType::BF16 => Tensor::BF16(to_array(shape, y.into_iter().map(bf16::from_f32).collect())?),
             _ => Tensor::F32(to_array(shape, y)?),
         };
         Ok(vec![y])
@@ -148,8 +106,7 @@ impl DequantizeLinear {
 }
 
 fn to_array<T>(shape: IxDyn, data: Vec<T>) -> Result<ArrayD<T>, OpError> {
-    ArrayD::from_shape_vec(shape, data)
-        .map_err(|e| OpError::invalid(format!("DequantizeLinear output: {e}")))
+    ArrayD::from_shape_vec(shape, data).map_err(|e| OpError::invalid(format!("DequantizeLinear output: {e}")))
 }
 
 struct Params<'a> {
@@ -161,14 +118,13 @@ struct Params<'a> {
 impl Params<'_> {
     fn dequantize<Q: QuantInt>(&self, x: &[Q]) -> Vec<f32> {
         let mut y = vec![0f32; x.len()];
-        self.layout
-            .for_each_run(|start, len, param_start, param_step| {
-                for t in 0..len {
-                    let p = param_start + t * param_step;
-                    let centered = x[start + t].to_i64() - self.zero_points[p];
-                    y[start + t] = centered as f32 * self.scales[p];
-                }
-            });
+        self.layout.for_each_run(|start, len, param_start, param_step| {
+            for t in 0..len {
+                let p = param_start + t * param_step;
+                let centered = x[start + t].to_i64() - self.zero_points[p];
+                y[start + t] = centered as f32 * self.scales[p];
+            }
+        });
         y
     }
 }
@@ -180,14 +136,7 @@ mod tests {
     #[test]
     fn subtracts_the_zero_point_per_axis_then_scales() {
         let layout = ParamLayout::resolve(&[2, 2], &[2], 0, 0, "x_scale").unwrap();
-        let params = Params {
-            layout: &layout,
-            scales: &[0.5, 2.0],
-            zero_points: &[10, -1],
-        };
-        assert_eq!(
-            params.dequantize(&[10u8, 12, 0, 1]),
-            vec![0.0, 1.0, 2.0, 4.0]
-        );
+        let params = Params { layout: &layout, scales: &[0.5, 2.0], zero_points: &[10, -1] };
+        assert_eq!(params.dequantize(&[10u8, 12, 0, 1]), vec![0.0, 1.0, 2.0, 4.0]);
     }
 }

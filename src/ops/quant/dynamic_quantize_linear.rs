@@ -17,12 +17,7 @@ use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 use super::qtypes::{row_major, unsupported_type};
 
 pub fn register(r: &mut Registry) {
-    r.add(
-        "",
-        "DynamicQuantizeLinear",
-        11..=crate::ops::MAX_OPSET,
-        build,
-    );
+    r.add("", "DynamicQuantizeLinear", 11..=crate::ops::MAX_OPSET, build);
 }
 
 fn build(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
@@ -33,15 +28,8 @@ fn build(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         };
         let values = row_major(a);
         let (scale, zero_point) = scale_and_zero_point(&values);
-        let y: Vec<u8> = values
-            .iter()
-            .map(|&v| quantize(v, scale, zero_point))
-            .collect();
-        Ok(vec![
-            Tensor::from_vec(a.shape(), y)?,
-            Tensor::scalar(scale),
-            Tensor::scalar(zero_point),
-        ])
+        let y: Vec<u8> = values.iter().map(|&v| quantize(v, scale, zero_point)).collect();
+        Ok(vec![Tensor::from_vec(a.shape(), y)?, Tensor::scalar(scale), Tensor::scalar(zero_point)])
     }))
 }
 
@@ -53,11 +41,7 @@ fn scale_and_zero_point(values: &[f32]) -> (f32, u8) {
     // f32::min/max ignore NaN operands.
     let max = values.iter().fold(0f32, |m, &v| m.max(v));
     let min = values.iter().fold(0f32, |m, &v| m.min(v));
-    let scale = if max == min {
-        1.0
-    } else {
-        (max - min) / (QMAX - QMIN)
-    };
+    let scale = if max == min { 1.0 } else { (max - min) / (QMAX - QMIN) };
     let initial_zero_point = QMIN - min / scale;
     let zero_point = initial_zero_point.clamp(QMIN, QMAX).round_ties_even();
     (scale, zero_point as u8)

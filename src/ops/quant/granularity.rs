@@ -32,33 +32,17 @@ impl ParamLayout {
     /// is per-tensor; a 1-D parameter without `block_size` is per-axis along `axis`; with
     /// `block_size > 0` the parameter has the input's rank and is blocked along `axis`.
     /// `what` names the parameter input in errors.
-    pub fn resolve(
-        x_shape: &[usize],
-        param_shape: &[usize],
-        axis: i64,
-        block_size: i64,
-        what: &str,
-    ) -> Result<ParamLayout, OpError> {
+    pub fn resolve(x_shape: &[usize], param_shape: &[usize], axis: i64, block_size: i64, what: &str) -> Result<ParamLayout, OpError> {
         let total = checked_numel(x_shape)?;
         let param_count = checked_numel(param_shape)?;
         if block_size < 0 {
-            return Err(OpError::attribute(
-                "block_size",
-                format!("must be positive, got {block_size}"),
-            ));
+            return Err(OpError::attribute("block_size", format!("must be positive, got {block_size}")));
         }
         if param_count == 1 {
-            return Ok(ParamLayout {
-                kind: Kind::PerTensor,
-                total,
-                outer: 1,
-                axis_len: total,
-                inner: 1,
-            });
+            return Ok(ParamLayout { kind: Kind::PerTensor, total, outer: 1, axis_len: total, inner: 1 });
         }
         let rank = x_shape.len();
-        let axis =
-            normalize_axis(axis, rank).map_err(|e| OpError::attribute("axis", e.to_string()))?;
+        let axis = normalize_axis(axis, rank).map_err(|e| OpError::attribute("axis", e.to_string()))?;
         let outer: usize = x_shape[..axis].iter().product();
         let axis_len = x_shape[axis];
         let inner: usize = x_shape[axis + 1..].iter().product();
@@ -69,16 +53,9 @@ impl ParamLayout {
                      {x_shape:?} needs a 1-D tensor of length {axis_len} (or a single value for per-tensor)"
                 )));
             }
-            return Ok(ParamLayout {
-                kind: Kind::PerAxis,
-                total,
-                outer,
-                axis_len,
-                inner,
-            });
+            return Ok(ParamLayout { kind: Kind::PerAxis, total, outer, axis_len, inner });
         }
-        let block_size = usize::try_from(block_size)
-            .map_err(|_| OpError::attribute("block_size", "is too large"))?;
+        let block_size = usize::try_from(block_size).map_err(|_| OpError::attribute("block_size", "is too large"))?;
         let blocks = axis_len.div_ceil(block_size);
         let mut want = x_shape.to_vec();
         want[axis] = blocks;
@@ -88,13 +65,7 @@ impl ParamLayout {
                  {axis} with block_size {block_size} needs shape {want:?}"
             )));
         }
-        Ok(ParamLayout {
-            kind: Kind::Blocked { block_size, blocks },
-            total,
-            outer,
-            axis_len,
-            inner,
-        })
+        Ok(ParamLayout { kind: Kind::Blocked { block_size, blocks }, total, outer, axis_len, inner })
     }
 
     /// Calls `f(element_start, len, param_start, param_step)` for runs covering every element

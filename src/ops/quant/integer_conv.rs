@@ -39,18 +39,9 @@ fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
 ) -> Result<Vec<i32>, OpError> {
     let g = geometry;
     let (in_size, out_size) = (g.in_size(), g.out_size());
-    let (group_in, group_out, rows) = (
-        g.group_in_channels(),
-        g.group_out_channels(),
-        g.column_rows(),
-    );
-    if x.len() != g.batch * g.in_channels * in_size
-        || w.len() != g.out_channels * rows
-        || w_zero.len() != g.out_channels
-    {
-        return Err(OpError::invalid(
-            "integer convolution: operand sizes do not match the geometry",
-        ));
+    let (group_in, group_out, rows) = (g.group_in_channels(), g.group_out_channels(), g.column_rows());
+    if x.len() != g.batch * g.in_channels * in_size || w.len() != g.out_channels * rows || w_zero.len() != g.out_channels {
+        return Err(OpError::invalid("integer convolution: operand sizes do not match the geometry"));
     }
     let mut out = vec![0i32; checked_numel(&g.output_shape())?];
     if out.is_empty() {
@@ -89,10 +80,7 @@ fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
                     im2col.fill(channels, x_zero, first_run, chunk_columns);
                     &chunk_columns[..]
                 };
-                let chunk_columns = Operand {
-                    values: chunk_columns,
-                    zero_points: &column_zero[..width],
-                };
+                let chunk_columns = Operand { values: chunk_columns, zero_points: &column_zero[..width] };
                 let chunk_block = &mut block[..group_out * width];
                 gemm_i8(group_out, width, rows, weights, chunk_columns, chunk_block)
                     .map_err(|e| OpError::invalid(e.to_string()))?;
@@ -150,8 +138,7 @@ impl<'a> Im2col<'a> {
         let mut tap = vec![0; rank];
         let mut outer = vec![0; last];
         for (row, destination) in columns.chunks_mut(width).enumerate() {
-            let channel =
-                &channels[(row / kernel_size) * in_size..(row / kernel_size + 1) * in_size];
+            let channel = &channels[(row / kernel_size) * in_size..(row / kernel_size + 1) * in_size];
             // Kernel tap of this row (row-major over the kernel dimensions).
             let mut rest = row % kernel_size;
             for d in (0..rank).rev() {
@@ -166,21 +153,16 @@ impl<'a> Im2col<'a> {
             }
             for run in destination.chunks_mut(run_len) {
                 // Offset of this run's input line, or None if an outer axis is in the padding.
-                let base = (0..last).try_fold(0, |acc, d| {
-                    Some(acc + self.input_coordinate(d, outer[d], tap[d])? * self.in_strides[d])
-                });
+                let base = (0..last)
+                    .try_fold(0, |acc, d| Some(acc + self.input_coordinate(d, outer[d], tap[d])? * self.in_strides[d]));
                 match base {
                     None => run.fill(pad),
                     Some(base) if g.strides[last] == 1 => {
                         // Stride 1: one slice copy, with padding at either end.
                         let line = &channel[base..base + g.in_spatial[last]];
-                        let (offset, pad_begin) =
-                            (tap[last] * g.dilations[last], g.pads_begin[last]);
+                        let (offset, pad_begin) = (tap[last] * g.dilations[last], g.pads_begin[last]);
                         let lo = pad_begin.saturating_sub(offset).min(run_len);
-                        let hi = (line.len() + pad_begin)
-                            .saturating_sub(offset)
-                            .min(run_len)
-                            .max(lo);
+                        let hi = (line.len() + pad_begin).saturating_sub(offset).min(run_len).max(lo);
                         run[..lo].fill(pad);
                         run[hi..].fill(pad);
                         if hi > lo {
@@ -216,11 +198,7 @@ mod tests {
     use super::*;
     use crate::ops::quant::conv_geometry::ConvAttributes;
 
-    fn geometry(
-        node_attrs: &[(&str, crate::ir::AttrValue)],
-        x: &[usize],
-        w: &[usize],
-    ) -> ConvGeometry {
+    fn geometry(node_attrs: &[(&str, crate::ir::AttrValue)], x: &[usize], w: &[usize]) -> ConvGeometry {
         let mut node = crate::ir::Node::default();
         for (name, value) in node_attrs {
             node.set_attribute(name, value.clone());
@@ -255,19 +233,13 @@ mod tests {
                             let mut index = 0;
                             let mut inside = true;
                             for d in 0..rank {
-                                let coord = (o[d] * g.strides[d] + k[d] * g.dilations[d]) as i64
-                                    - g.pads_begin[d] as i64;
+                                let coord = (o[d] * g.strides[d] + k[d] * g.dilations[d]) as i64 - g.pads_begin[d] as i64;
                                 inside &= coord >= 0 && coord < g.in_spatial[d] as i64;
                                 index = index * g.in_spatial[d] + coord.max(0) as usize;
                             }
                             let channel = group * g.group_in_channels() + c;
-                            let xv = if inside {
-                                i64::from(x[(n * g.in_channels + channel) * g.in_size() + index])
-                            } else {
-                                xz
-                            };
-                            let wv =
-                                i64::from(w[(m * g.group_in_channels() + c) * g.kernel_size() + t]);
+                            let xv = if inside { i64::from(x[(n * g.in_channels + channel) * g.in_size() + index]) } else { xz };
+                            let wv = i64::from(w[(m * g.group_in_channels() + c) * g.kernel_size() + t]);
                             sum += (xv - xz) * (wv - i64::from(wz[m]));
                         }
                     }
@@ -283,68 +255,27 @@ mod tests {
         use crate::ir::AttrValue::{Int, Ints, String as Str};
         type Case<'a> = (Vec<(&'a str, crate::ir::AttrValue)>, Vec<usize>, Vec<usize>);
         let cases: Vec<Case> = vec![
-            (
-                vec![("pads", Ints(vec![1, 2, 0, 1]))],
-                vec![2, 2, 5, 4],
-                vec![3, 2, 3, 2],
-            ),
-            (
-                vec![
-                    ("strides", Ints(vec![2, 3])),
-                    ("dilations", Ints(vec![2, 1])),
-                ],
-                vec![1, 3, 7, 8],
-                vec![2, 3, 2, 3],
-            ),
-            (
-                vec![("group", Int(2)), ("auto_pad", Str(b"SAME_LOWER".to_vec()))],
-                vec![1, 4, 5, 5],
-                vec![4, 2, 2, 2],
-            ),
-            (
-                vec![
-                    ("auto_pad", Str(b"SAME_UPPER".to_vec())),
-                    ("strides", Ints(vec![2])),
-                ],
-                vec![2, 1, 9],
-                vec![2, 1, 4],
-            ),
-            (
-                vec![("pads", Ints(vec![1, 0, 1, 0, 1, 1]))],
-                vec![1, 2, 3, 4, 3],
-                vec![2, 2, 2, 3, 2],
-            ),
+            (vec![("pads", Ints(vec![1, 2, 0, 1]))], vec![2, 2, 5, 4], vec![3, 2, 3, 2]),
+            (vec![("strides", Ints(vec![2, 3])), ("dilations", Ints(vec![2, 1]))], vec![1, 3, 7, 8], vec![2, 3, 2, 3]),
+            (vec![("group", Int(2)), ("auto_pad", Str(b"SAME_LOWER".to_vec()))], vec![1, 4, 5, 5], vec![4, 2, 2, 2]),
+            (vec![("auto_pad", Str(b"SAME_UPPER".to_vec())), ("strides", Ints(vec![2]))], vec![2, 1, 9], vec![2, 1, 4]),
+            (vec![("pads", Ints(vec![1, 0, 1, 0, 1, 1]))], vec![1, 2, 3, 4, 3], vec![2, 2, 2, 3, 2]),
             // 1×1 (the column matrix is the input itself), grouped 1×1, and stride-1 rows whose
             // padding exceeds the input (dilated taps fully outside the line).
             (vec![], vec![2, 3, 4, 5], vec![4, 3, 1, 1]),
             (vec![("group", Int(3))], vec![1, 6, 2, 3], vec![3, 2, 1, 1]),
-            (
-                vec![
-                    ("pads", Ints(vec![0, 4, 0, 3])),
-                    ("dilations", Ints(vec![1, 3])),
-                ],
-                vec![1, 2, 3, 2],
-                vec![2, 2, 2, 3],
-            ),
+            (vec![("pads", Ints(vec![0, 4, 0, 3])), ("dilations", Ints(vec![1, 3]))], vec![1, 2, 3, 2], vec![2, 2, 2, 3]),
         ];
         for (attrs, xs, ws) in cases {
             let g = geometry(&attrs, &xs, &ws);
-            let x: Vec<u8> = (0..xs.iter().product::<usize>())
-                .map(|i| (i * 37 % 256) as u8)
-                .collect();
-            let w: Vec<i8> = (0..ws.iter().product::<usize>())
-                .map(|i| (i * 53 % 256) as u8 as i8)
-                .collect();
+            let x: Vec<u8> = (0..xs.iter().product::<usize>()).map(|i| (i * 37 % 256) as u8).collect();
+            let w: Vec<i8> = (0..ws.iter().product::<usize>()).map(|i| (i * 53 % 256) as u8 as i8).collect();
             let wz: Vec<i32> = (0..g.out_channels).map(|m| m as i32 * 7 - 5).collect();
             let want = naive(&g, &x, 131, &w, &wz);
             // The default budget (one chunk) and tiny ones (a run, or a few runs, per chunk).
             for budget in [COLUMN_BUDGET, 1, 50] {
                 let got = accumulate_in_chunks(&g, &x, 131u8, &w, &wz, budget).unwrap();
-                assert_eq!(
-                    got.iter().map(|&v| i64::from(v)).collect::<Vec<_>>(),
-                    want,
-                    "{attrs:?} budget {budget}"
-                );
+                assert_eq!(got.iter().map(|&v| i64::from(v)).collect::<Vec<_>>(), want, "{attrs:?} budget {budget}");
             }
         }
     }

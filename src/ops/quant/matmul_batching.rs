@@ -30,11 +30,7 @@ pub struct MatMulShape {
 
 impl MatMulShape {
     pub fn new(a: &[usize], b: &[usize]) -> Result<MatMulShape, OpError> {
-        let scalar = || {
-            OpError::invalid(format!(
-                "matrix product of shapes {a:?} and {b:?}: scalars are not allowed"
-            ))
-        };
+        let scalar = || OpError::invalid(format!("matrix product of shapes {a:?} and {b:?}: scalars are not allowed"));
         let (a_batch, m, k) = match a {
             [k] => (vec![], 1, *k),
             [batch @ .., m, k] => (batch.to_vec(), *m, *k),
@@ -46,15 +42,10 @@ impl MatMulShape {
             [] => return Err(scalar()),
         };
         if k != kb {
-            return Err(OpError::invalid(format!(
-                "matrix product of shapes {a:?} and {b:?}: inner dimensions {k} and {kb} differ"
-            )));
+            return Err(OpError::invalid(format!("matrix product of shapes {a:?} and {b:?}: inner dimensions {k} and {kb} differ")));
         }
-        let batch = broadcast_shapes(&a_batch, &b_batch).map_err(|_| {
-            OpError::invalid(format!(
-                "matrix product of shapes {a:?} and {b:?}: batch dimensions do not broadcast"
-            ))
-        })?;
+        let batch = broadcast_shapes(&a_batch, &b_batch)
+            .map_err(|_| OpError::invalid(format!("matrix product of shapes {a:?} and {b:?}: batch dimensions do not broadcast")))?;
         let mut output = batch.clone();
         if a.len() > 1 {
             output.push(m);
@@ -63,15 +54,7 @@ impl MatMulShape {
             output.push(n);
         }
         checked_numel(&output)?;
-        Ok(MatMulShape {
-            m,
-            k,
-            n,
-            batch,
-            a_batch,
-            b_batch,
-            output,
-        })
+        Ok(MatMulShape { m, k, n, batch, a_batch, b_batch, output })
     }
 
     /// Number of matrix products.
@@ -92,10 +75,7 @@ impl MatMulShape {
 /// dimensions broadcast.
 fn broadcast_index(shape: &[usize], out_multi: &[usize]) -> usize {
     let offset = out_multi.len() - shape.len();
-    shape
-        .iter()
-        .zip(&out_multi[offset..])
-        .fold(0, |acc, (&d, &i)| acc * d + if d == 1 { 0 } else { i })
+    shape.iter().zip(&out_multi[offset..]).fold(0, |acc, (&d, &i)| acc * d + if d == 1 { 0 } else { i })
 }
 
 /// Which side of the product a parameter belongs to.
@@ -132,11 +112,7 @@ impl<T: Copy> VectorParams<T> {
             Side::Columns => shape.n,
         };
         if let [v] = values.as_slice() {
-            return Ok(VectorParams {
-                values: vec![*v; len],
-                batch: vec![],
-                len,
-            });
+            return Ok(VectorParams { values: vec![*v; len], batch: vec![], len });
         }
         let operand_batch = match side {
             Side::Rows => &shape.a_batch,
@@ -152,10 +128,7 @@ impl<T: Copy> VectorParams<T> {
                 vector_dim == len
                     && unit_dim == 1
                     && batch.len() <= operand_batch.len()
-                    && batch
-                        .iter()
-                        .zip(&operand_batch[operand_batch.len() - batch.len()..])
-                        .all(|(&p, &o)| p == o || p == 1)
+                    && batch.iter().zip(&operand_batch[operand_batch.len() - batch.len()..]).all(|(&p, &o)| p == o || p == 1)
             }
             [] => false,
         };
@@ -167,21 +140,12 @@ impl<T: Copy> VectorParams<T> {
             return Err(OpError::input(
                 index,
                 what,
-                format!(
-                    "has shape {param_shape:?}, which does not fit an operand of shape {operand_shape:?}: expected {expected}"
-                ),
+                format!("has shape {param_shape:?}, which does not fit an operand of shape {operand_shape:?}: expected {expected}"),
             ));
         }
-        let batch = if param_shape.len() >= 2 {
-            param_shape[..param_shape.len() - 2].to_vec()
-        } else {
-            vec![]
-        };
+        let batch = if param_shape.len() >= 2 { param_shape[..param_shape.len() - 2].to_vec() } else { vec![] };
         if Some(values.len()) != batch.iter().product::<usize>().checked_mul(len) {
-            let reason = format!(
-                "holds {} values, which does not match its shape {param_shape:?}",
-                values.len()
-            );
+            let reason = format!("holds {} values, which does not match its shape {param_shape:?}", values.len());
             return Err(OpError::input(index, what, reason));
         }
         Ok(VectorParams { values, batch, len })
@@ -215,19 +179,9 @@ pub fn for_each_product<A: Copy, B: Copy, PA: Copy, PB: Copy, C>(
         shape.batch_index(index, &mut multi);
         let a_start = broadcast_index(&shape.a_batch, &multi) * m * k;
         let b_start = broadcast_index(&shape.b_batch, &multi) * k * n;
-        let a_matrix = a
-            .get(a_start..a_start + m * k)
-            .ok_or_else(|| OpError::invalid("A is smaller than its shape"))?;
-        let b_matrix = b
-            .get(b_start..b_start + k * n)
-            .ok_or_else(|| OpError::invalid("B is smaller than its shape"))?;
-        f(
-            a_matrix,
-            b_matrix,
-            a_params.for_batch(&multi),
-            b_params.for_batch(&multi),
-            c,
-        )?;
+        let a_matrix = a.get(a_start..a_start + m * k).ok_or_else(|| OpError::invalid("A is smaller than its shape"))?;
+        let b_matrix = b.get(b_start..b_start + k * n).ok_or_else(|| OpError::invalid("B is smaller than its shape"))?;
+        f(a_matrix, b_matrix, a_params.for_batch(&multi), b_params.for_batch(&multi), c)?;
     }
     Ok(())
 }
@@ -242,16 +196,7 @@ pub fn batched_gemm<A: Int8Operand, B: Int8Operand>(
 ) -> Result<Vec<i32>, OpError> {
     let mut out = vec![0i32; checked_numel(&shape.output)?];
     for_each_product(shape, a, b, a_zero, b_zero, &mut out, |a, b, za, zb, c| {
-        let (a, b) = (
-            Operand {
-                values: a,
-                zero_points: za,
-            },
-            Operand {
-                values: b,
-                zero_points: zb,
-            },
-        );
+        let (a, b) = (Operand { values: a, zero_points: za }, Operand { values: b, zero_points: zb });
         gemm_i8(shape.m, shape.n, shape.k, a, b, c).map_err(|e| OpError::invalid(e.to_string()))
     })?;
     Ok(out)
@@ -263,20 +208,11 @@ mod tests {
 
     #[test]
     fn shapes_follow_numpy_matmul() {
-        assert_eq!(
-            MatMulShape::new(&[2, 3], &[3, 4]).unwrap().output,
-            vec![2, 4]
-        );
+        assert_eq!(MatMulShape::new(&[2, 3], &[3, 4]).unwrap().output, vec![2, 4]);
         assert_eq!(MatMulShape::new(&[3], &[3, 4]).unwrap().output, vec![4]);
         assert_eq!(MatMulShape::new(&[2, 3], &[3]).unwrap().output, vec![2]);
-        assert_eq!(
-            MatMulShape::new(&[3], &[3]).unwrap().output,
-            Vec::<usize>::new()
-        );
-        assert_eq!(
-            MatMulShape::new(&[5, 1, 2, 3], &[4, 3, 6]).unwrap().output,
-            vec![5, 4, 2, 6]
-        );
+        assert_eq!(MatMulShape::new(&[3], &[3]).unwrap().output, Vec::<usize>::new());
+        assert_eq!(MatMulShape::new(&[5, 1, 2, 3], &[4, 3, 6]).unwrap().output, vec![5, 4, 2, 6]);
         assert!(MatMulShape::new(&[2, 3], &[4, 5]).is_err());
         assert!(MatMulShape::new(&[2, 2, 3], &[3, 3, 5]).is_err());
         assert!(MatMulShape::new(&[], &[3]).is_err());
@@ -288,40 +224,11 @@ mod tests {
         let shape = MatMulShape::new(&[2, 1, 2], &[2, 1]).unwrap();
         let a = [1u8, 2, 3, 4];
         let b = [10u8, 20];
-        let za = VectorParams::new(
-            vec![1, 3],
-            &[2, 1, 1],
-            &[2, 1, 2],
-            &shape,
-            Side::Rows,
-            2,
-            "a_zero_point",
-        )
-        .unwrap();
-        let zb = VectorParams::new(
-            vec![0],
-            &[],
-            &[2, 1],
-            &shape,
-            Side::Columns,
-            3,
-            "b_zero_point",
-        )
-        .unwrap();
+        let za = VectorParams::new(vec![1, 3], &[2, 1, 1], &[2, 1, 2], &shape, Side::Rows, 2, "a_zero_point").unwrap();
+        let zb = VectorParams::new(vec![0], &[], &[2, 1], &shape, Side::Columns, 3, "b_zero_point").unwrap();
         let y = batched_gemm(&shape, &a, &b, &za, &zb).unwrap();
         // (1−1)·10 + (2−1)·20 = 20; (3−3)·10 + (4−3)·20 = 20.
         assert_eq!(y, vec![20, 20]);
-        assert!(
-            VectorParams::new(
-                vec![1, 2, 3],
-                &[3],
-                &[2, 1, 2],
-                &shape,
-                Side::Rows,
-                2,
-                "a_zero_point"
-            )
-            .is_err()
-        );
+        assert!(VectorParams::new(vec![1, 2, 3], &[3], &[2, 1, 2], &shape, Side::Rows, 2, "a_zero_point").is_err());
     }
 }

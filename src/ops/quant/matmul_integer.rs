@@ -14,9 +14,7 @@ pub fn register(r: &mut Registry) {
 }
 
 fn build(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
-        run(inputs)
-    }))
+    Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| run(inputs)))
 }
 
 /// Zero points of one operand as i32 values laid out per row / per column.
@@ -36,53 +34,21 @@ fn zero_points(
             (values.into_iter().map(|v| v as i32).collect(), t.shape())
         }
     };
-    VectorParams::new(
-        values,
-        &param_shape,
-        &operand.shape(),
-        shape,
-        side,
-        index,
-        what,
-    )
+    VectorParams::new(values, &param_shape, &operand.shape(), shape, side, index, what)
 }
 
 fn run(inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>, OpError> {
     let a = required(inputs, 0, "A")?;
     let b = required(inputs, 1, "B")?;
     let shape = MatMulShape::new(&a.shape(), &b.shape())?;
-    let a_zero = zero_points(
-        optional(inputs, 2),
-        a,
-        &shape,
-        Side::Rows,
-        2,
-        "a_zero_point",
-    )?;
-    let b_zero = zero_points(
-        optional(inputs, 3),
-        b,
-        &shape,
-        Side::Columns,
-        3,
-        "b_zero_point",
-    )?;
+    let a_zero = zero_points(optional(inputs, 2), a, &shape, Side::Rows, 2, "a_zero_point")?;
+    let b_zero = zero_points(optional(inputs, 3), b, &shape, Side::Columns, 3, "b_zero_point")?;
     let y = match (a, b) {
-        (Tensor::U8(a), Tensor::U8(b)) => {
-            batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?
-        }
-        (Tensor::U8(a), Tensor::I8(b)) => {
-            batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?
-        }
-        (Tensor::I8(a), Tensor::U8(b)) => {
-            batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?
-        }
-        (Tensor::I8(a), Tensor::I8(b)) => {
-            batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?
-        }
-        (Tensor::U8(_) | Tensor::I8(_), other) => {
-            return Err(unsupported_type(1, "B", other, "uint8 or int8"));
-        }
+        (Tensor::U8(a), Tensor::U8(b)) => batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?,
+        (Tensor::U8(a), Tensor::I8(b)) => batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?,
+        (Tensor::I8(a), Tensor::U8(b)) => batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?,
+        (Tensor::I8(a), Tensor::I8(b)) => batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?,
+        (Tensor::U8(_) | Tensor::I8(_), other) => return Err(unsupported_type(1, "B", other, "uint8 or int8")),
         (other, _) => return Err(unsupported_type(0, "A", other, "uint8 or int8")),
     };
     Ok(vec![Tensor::from_vec(&shape.output, y)?])
@@ -101,16 +67,10 @@ mod tests {
         let b_zero = Tensor::from_vec(&[2], vec![0i8, -1]).unwrap();
         let y = run(&[Some(&a), Some(&b), Some(&a_zero), Some(&b_zero)]).unwrap();
         // Row 0: [0, 1, 2]; row 1: [0, 1, 2]. Column 0: [1, 2, 3]; column 1: [0, -1, -2].
-        assert_eq!(
-            y[0],
-            Tensor::from_vec(&[2, 2], vec![8i32, -5, 8, -5]).unwrap()
-        );
+        assert_eq!(y[0], Tensor::from_vec(&[2, 2], vec![8i32, -5, 8, -5]).unwrap());
         // The [M, 1] / [1, N] forms give the same.
         let a_zero = Tensor::from_vec(&[2, 1], vec![1u8, 4]).unwrap();
         let b_zero = Tensor::from_vec(&[1, 2], vec![0i8, -1]).unwrap();
-        assert_eq!(
-            run(&[Some(&a), Some(&b), Some(&a_zero), Some(&b_zero)]).unwrap(),
-            y
-        );
+        assert_eq!(run(&[Some(&a), Some(&b), Some(&a_zero), Some(&b_zero)]).unwrap(), y);
     }
 }

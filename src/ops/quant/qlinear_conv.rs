@@ -28,23 +28,13 @@ pub fn register(r: &mut Registry) {
 
 fn build(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let attrs = ConvAttributes::from_node(ctx.node)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| run(&attrs, inputs),
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| run(&attrs, inputs)))
 }
 
 /// Per-output-channel float32 multipliers `(x_scale · w_scale[m]) / y_scale`.
 fn multipliers(inputs: &[Option<&Tensor>], out_channels: usize) -> Result<Vec<f32>, OpError> {
-    let x_scale = single(
-        &scale_values_f32(required(inputs, 1, "x_scale")?, 1, "x_scale")?,
-        1,
-        "x_scale",
-    )?;
-    let y_scale = single(
-        &scale_values_f32(required(inputs, 6, "y_scale")?, 6, "y_scale")?,
-        6,
-        "y_scale",
-    )?;
+    let x_scale = single(&scale_values_f32(required(inputs, 1, "x_scale")?, 1, "x_scale")?, 1, "x_scale")?;
+    let y_scale = single(&scale_values_f32(required(inputs, 6, "y_scale")?, 6, "y_scale")?, 6, "y_scale")?;
     let w_scale_tensor = required(inputs, 4, "w_scale")?;
     let w_scales = scale_values_f32(w_scale_tensor, 4, "w_scale")?;
     let per_channel = match w_scales.len() {
@@ -54,32 +44,20 @@ fn multipliers(inputs: &[Option<&Tensor>], out_channels: usize) -> Result<Vec<f3
             return Err(OpError::input(
                 4,
                 "w_scale",
-                format!(
-                    "has shape {:?}; expected a single value or [{out_channels}]",
-                    w_scale_tensor.shape()
-                ),
+                format!("has shape {:?}; expected a single value or [{out_channels}]", w_scale_tensor.shape()),
             ));
         }
     };
-    Ok(per_channel
-        .into_iter()
-        .map(|w_scale| x_scale * w_scale / y_scale)
-        .collect())
+    Ok(per_channel.into_iter().map(|w_scale| x_scale * w_scale / y_scale).collect())
 }
 
 fn bias(inputs: &[Option<&Tensor>], out_channels: usize) -> Result<Vec<i32>, OpError> {
     let Some(b) = optional(inputs, 8) else {
         return Ok(vec![0; out_channels]);
     };
-    let values = b
-        .as_array::<i32>()
-        .map_err(|_| unsupported_type(8, "B", b, "int32"))?;
+    let values = b.as_array::<i32>().map_err(|_| unsupported_type(8, "B", b, "int32"))?;
     if b.shape() != [out_channels] {
-        return Err(OpError::input(
-            8,
-            "B",
-            format!("has shape {:?}; expected [{out_channels}]", b.shape()),
-        ));
+        return Err(OpError::input(8, "B", format!("has shape {:?}; expected [{out_channels}]", b.shape())));
     }
     Ok(values.iter().copied().collect())
 }
@@ -90,11 +68,7 @@ fn run(attrs: &ConvAttributes, inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>
     let geometry = ConvGeometry::new(attrs, &x.shape(), &w.shape())?;
     let out_channels = geometry.out_channels;
     let x_zero = match optional(inputs, 2) {
-        Some(zp) => single(
-            &zero_point_values(zp, 2, "x_zero_point", x.dtype())?,
-            2,
-            "x_zero_point",
-        )?,
+        Some(zp) => single(&zero_point_values(zp, 2, "x_zero_point", x.dtype())?, 2, "x_zero_point")?,
         None => 0,
     };
     let w_zero = per_channel_zero_points(optional(inputs, 5), w, out_channels, 5, "w_zero_point")?;
@@ -103,67 +77,25 @@ fn run(attrs: &ConvAttributes, inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>
     let y_zp = optional(inputs, 7);
     let out_type = y_zp.map_or(x.dtype(), Tensor::dtype);
     let y_zero = match y_zp {
-        Some(zp) => single(
-            &zero_point_values(zp, 7, "y_zero_point", out_type)?,
-            7,
-            "y_zero_point",
-        )?,
+        Some(zp) => single(&zero_point_values(zp, 7, "y_zero_point", out_type)?, 7, "y_zero_point")?,
         None => 0,
     };
 
     // x_zero has x's type (checked above), so the casts below are exact.
     let acc = match (x, w) {
-        (Tensor::U8(x), Tensor::U8(w)) => accumulate(
-            &geometry,
-            &row_major(x),
-            x_zero as u8,
-            &row_major(w),
-            &w_zero,
-        )?,
-        (Tensor::U8(x), Tensor::I8(w)) => accumulate(
-            &geometry,
-            &row_major(x),
-            x_zero as u8,
-            &row_major(w),
-            &w_zero,
-        )?,
-        (Tensor::I8(x), Tensor::U8(w)) => accumulate(
-            &geometry,
-            &row_major(x),
-            x_zero as i8,
-            &row_major(w),
-            &w_zero,
-        )?,
-        (Tensor::I8(x), Tensor::I8(w)) => accumulate(
-            &geometry,
-            &row_major(x),
-            x_zero as i8,
-            &row_major(w),
-            &w_zero,
-        )?,
-        (Tensor::U8(_) | Tensor::I8(_), other) => {
-            return Err(unsupported_type(3, "w", other, "uint8 or int8"));
-        }
+        (Tensor::U8(x), Tensor::U8(w)) => accumulate(&geometry, &row_major(x), x_zero as u8, &row_major(w), &w_zero)?,
+        (Tensor::U8(x), Tensor::I8(w)) => accumulate(&geometry, &row_major(x), x_zero as u8, &row_major(w), &w_zero)?,
+        (Tensor::I8(x), Tensor::U8(w)) => accumulate(&geometry, &row_major(x), x_zero as i8, &row_major(w), &w_zero)?,
+        (Tensor::I8(x), Tensor::I8(w)) => accumulate(&geometry, &row_major(x), x_zero as i8, &row_major(w), &w_zero)?,
+        (Tensor::U8(_) | Tensor::I8(_), other) => return Err(unsupported_type(3, "w", other, "uint8 or int8")),
         (other, _) => return Err(unsupported_type(0, "x", other, "uint8 or int8")),
     };
-    let out = Requantization {
-        out_size: geometry.out_size(),
-        multipliers: &multipliers,
-        bias: &bias,
-        zero_point: y_zero as i32,
-    };
+    let out = Requantization { out_size: geometry.out_size(), multipliers: &multipliers, bias: &bias, zero_point: y_zero as i32 };
     let shape = geometry.output_shape();
     let y = match out_type {
         Some(DType::U8) => Tensor::from_vec(&shape, out.apply::<u8>(&acc))?,
         Some(DType::I8) => Tensor::from_vec(&shape, out.apply::<i8>(&acc))?,
-        _ => {
-            return Err(unsupported_type(
-                7,
-                "y_zero_point",
-                y_zp.unwrap_or(x),
-                "uint8 or int8",
-            ));
-        }
+        _ => return Err(unsupported_type(7, "y_zero_point", y_zp.unwrap_or(x), "uint8 or int8")),
     };
     Ok(vec![y])
 }
@@ -184,11 +116,7 @@ impl Requantization<'_> {
             return y;
         }
         let channels = self.multipliers.len();
-        for (plane, (a, out)) in acc
-            .chunks(self.out_size)
-            .zip(y.chunks_mut(self.out_size))
-            .enumerate()
-        {
+        for (plane, (a, out)) in acc.chunks(self.out_size).zip(y.chunks_mut(self.out_size)).enumerate() {
             let m = plane % channels;
             requantize_channel(a, self.bias[m], self.multipliers[m], self.zero_point, out);
         }

@@ -30,9 +30,7 @@ pub fn register(r: &mut Registry) {
 }
 
 fn build(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
-        run(inputs)
-    }))
+    Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| run(inputs)))
 }
 
 /// Per-output multipliers, biases and the output zero point.
@@ -47,94 +45,46 @@ fn run(inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>, OpError> {
     let b = required(inputs, 3, "b")?;
     let (a_shape, b_shape) = (a.shape(), b.shape());
     let (&[m, k], &[n, kb]) = (&a_shape[..], &b_shape[..]) else {
-        return Err(OpError::invalid(format!(
-            "QLinearGemm: a {a_shape:?} and b {b_shape:?} must both be matrices"
-        )));
+        return Err(OpError::invalid(format!("QLinearGemm: a {a_shape:?} and b {b_shape:?} must both be matrices")));
     };
     if k != kb {
-        return Err(OpError::invalid(format!(
-            "QLinearGemm: a is {m}×{k} but b is {n}×{kb} (one row of K per output)"
-        )));
+        return Err(OpError::invalid(format!("QLinearGemm: a is {m}×{k} but b is {n}×{kb} (one row of K per output)")));
     }
-    let a_scale = single(
-        &scale_values_f32(required(inputs, 1, "a_scale")?, 1, "a_scale")?,
-        1,
-        "a_scale",
-    )?;
+    let a_scale = single(&scale_values_f32(required(inputs, 1, "a_scale")?, 1, "a_scale")?, 1, "a_scale")?;
     let a_zero = match optional(inputs, 2) {
-        Some(zp) => single(
-            &zero_point_values(zp, 2, "a_zero_point", a.dtype())?,
-            2,
-            "a_zero_point",
-        )? as i32,
+        Some(zp) => single(&zero_point_values(zp, 2, "a_zero_point", a.dtype())?, 2, "a_zero_point")? as i32,
         None => 0,
     };
     let b_scales = scale_values_f32(required(inputs, 4, "b_scale")?, 4, "b_scale")?;
     let b_scales = match b_scales.len() {
         1 => vec![b_scales[0]; n],
         len if len == n => b_scales,
-        len => {
-            return Err(OpError::input(
-                4,
-                "b_scale",
-                format!("holds {len} values; expected 1 or {n}"),
-            ));
-        }
+        len => return Err(OpError::input(4, "b_scale", format!("holds {len} values; expected 1 or {n}"))),
     };
     let b_zero = per_channel_zero_points(optional(inputs, 5), b, n, 5, "b_zero_point")?;
     let bias = match optional(inputs, 6) {
         None => vec![0; n],
-        Some(t) if t.shape() == [n] => t
-            .as_array::<i32>()
-            .map_err(|_| unsupported_type(6, "bias", t, "int32"))?
-            .iter()
-            .copied()
-            .collect(),
-        Some(t) => {
-            return Err(OpError::input(
-                6,
-                "bias",
-                format!("has shape {:?}; expected [{n}]", t.shape()),
-            ));
+        Some(t) if t.shape() == [n] => {
+            t.as_array::<i32>().map_err(|_| unsupported_type(6, "bias", t, "int32"))?.iter().copied().collect()
         }
+        Some(t) => return Err(OpError::input(6, "bias", format!("has shape {:?}; expected [{n}]", t.shape()))),
     };
-    let y_scale = single(
-        &scale_values_f32(required(inputs, 7, "y_scale")?, 7, "y_scale")?,
-        7,
-        "y_scale",
-    )?;
+    let y_scale = single(&scale_values_f32(required(inputs, 7, "y_scale")?, 7, "y_scale")?, 7, "y_scale")?;
     let y_zp = required(inputs, 8, "y_zero_point")?;
     let out_type = y_zp.dtype();
-    let y_zero = single(
-        &zero_point_values(y_zp, 8, "y_zero_point", out_type)?,
-        8,
-        "y_zero_point",
-    )? as i32;
+    let y_zero = single(&zero_point_values(y_zp, 8, "y_zero_point", out_type)?, 8, "y_zero_point")? as i32;
     let out = Requantization {
-        multipliers: b_scales
-            .iter()
-            .map(|&b_scale| a_scale * b_scale / y_scale)
-            .collect(),
+        multipliers: b_scales.iter().map(|&b_scale| a_scale * b_scale / y_scale).collect(),
         bias,
         zero_point: y_zero,
     };
 
     let acc = match (a, b) {
-        (Tensor::U8(a), Tensor::U8(b)) => {
-            transposed_product(m, n, k, &row_major(a), a_zero, &row_major(b), &b_zero)?
-        }
-        (Tensor::U8(a), Tensor::I8(b)) => {
-            transposed_product(m, n, k, &row_major(a), a_zero, &row_major(b), &b_zero)?
-        }
-        (Tensor::I8(a), Tensor::U8(b)) => {
-            transposed_product(m, n, k, &row_major(a), a_zero, &row_major(b), &b_zero)?
-        }
-        (Tensor::I8(a), Tensor::I8(b)) => {
-            transposed_product(m, n, k, &row_major(a), a_zero, &row_major(b), &b_zero)?
-        }
-        (Tensor::U8(_) | Tensor::I8(_), other) => {
-            return Err(unsupported_type(3, "b", other, "uint8 or int8"));
-        }
+        (Tensor::U8(a), Tensor::U8(b)) => transposed_product(m, n, k, &row_major(a), a_zero, &row_major(b), &b_zero)?,
+        (Tensor::U8(a), Tensor::I8(b)) => transposed_product(m, n, k, &row_major(a), a_zero, &row_major(b), &b_zero)?,
+        (Tensor::I8(a), Tensor::U8(b)) => transposed_product(m, n, k, &row_major(a), a_zero, &row_major(b), &b_zero)?,
+        (Tensor::I8(a), Tensor::I8(b)) => transposed_product(m, n, k, &row_major(a), a_zero, &row_major(b), &b_zero)?,
+        (Tensor::U8(_) | Tensor::I8(_), other) => return Err(unsupported_type(3, "b", other, "uint8 or int8")),
         (other, _) => return Err(unsupported_type(0, "a", other, "uint8 or int8")),
     };
     let y = match out_type {
@@ -167,21 +117,8 @@ fn transposed_product<A: Int8Operand, B: Int8Operand>(
     };
     let a_zeros = vec![a_zero; m];
     let mut acc = vec![0i32; checked_numel(&[n, m])?];
-    gemm_i8(
-        n,
-        m,
-        k,
-        Operand {
-            values: b,
-            zero_points: b_zero,
-        },
-        Operand {
-            values: &a_t,
-            zero_points: &a_zeros,
-        },
-        &mut acc,
-    )
-    .map_err(|e| OpError::invalid(e.to_string()))?;
+    gemm_i8(n, m, k, Operand { values: b, zero_points: b_zero }, Operand { values: &a_t, zero_points: &a_zeros }, &mut acc)
+        .map_err(|e| OpError::invalid(e.to_string()))?;
     Ok(acc)
 }
 
@@ -191,13 +128,7 @@ fn requantize_transposed<Q: Int8Output>(acc: &[i32], m: usize, out: &Requantizat
     let mut channel = vec![Q::default(); m];
     let mut y = vec![Q::default(); m * n];
     for (j, row) in acc.chunks(m.max(1)).enumerate().take(n) {
-        requantize_channel(
-            row,
-            out.bias[j],
-            out.multipliers[j],
-            out.zero_point,
-            &mut channel,
-        );
+        requantize_channel(row, out.bias[j], out.multipliers[j], out.zero_point, &mut channel);
         for (i, &v) in channel.iter().enumerate() {
             y[i * n + j] = v;
         }
@@ -218,9 +149,7 @@ mod tests {
     fn equals_the_per_element_definition_with_per_channel_weights() {
         let (m, n, k) = (3, 5, 7);
         let a: Vec<u8> = (0..m * k).map(|i| (i * 37 % 256) as u8).collect();
-        let b: Vec<i8> = (0..n * k)
-            .map(|i| ((i * 53 % 256) as i32 - 128) as i8)
-            .collect();
+        let b: Vec<i8> = (0..n * k).map(|i| ((i * 53 % 256) as i32 - 128) as i8).collect();
         let b_scale: Vec<f32> = (0..n).map(|j| 0.01 + 0.003 * j as f32).collect();
         let b_zero: Vec<i8> = vec![0, 1, -2, 3, 0];
         let bias: Vec<i32> = vec![100, -50, 0, 7, -1000];
@@ -238,27 +167,13 @@ mod tests {
         ];
         let refs: Vec<Option<&Tensor>> = inputs.iter().map(Some).collect();
         let y = run(&refs).unwrap().remove(0);
-        let y = y
-            .as_array::<i8>()
-            .unwrap()
-            .iter()
-            .copied()
-            .collect::<Vec<_>>();
+        let y = y.as_array::<i8>().unwrap().iter().copied().collect::<Vec<_>>();
         for i in 0..m {
             for j in 0..n {
                 let acc: i32 = (0..k)
-                    .map(|p| {
-                        (i32::from(a[i * k + p]) - i32::from(a_zero))
-                            * (i32::from(b[j * k + p]) - i32::from(b_zero[j]))
-                    })
+                    .map(|p| (i32::from(a[i * k + p]) - i32::from(a_zero)) * (i32::from(b[j * k + p]) - i32::from(b_zero[j])))
                     .sum();
-                let want = requantize(
-                    acc + bias[j],
-                    a_scale * b_scale[j] / y_scale,
-                    i32::from(y_zero),
-                    -128,
-                    127,
-                );
+                let want = requantize(acc + bias[j], a_scale * b_scale[j] / y_scale, i32::from(y_zero), -128, 127);
                 assert_eq!(i32::from(y[i * n + j]), want, "y[{i}, {j}]");
             }
         }
@@ -269,27 +184,8 @@ mod tests {
         let a = Tensor::from_vec(&[2, 3], vec![0u8; 6]).unwrap();
         let b = Tensor::from_vec(&[4, 5], vec![0i8; 20]).unwrap();
         let one = scalar_f32(1.0);
-        let (za, zb, zy) = (
-            Tensor::scalar(0u8),
-            Tensor::scalar(0i8),
-            Tensor::scalar(0u8),
-        );
-        let inputs = [
-            Some(&a),
-            Some(&one),
-            Some(&za),
-            Some(&b),
-            Some(&one),
-            Some(&zb),
-            None,
-            Some(&one),
-            Some(&zy),
-        ];
-        assert!(
-            run(&inputs)
-                .unwrap_err()
-                .to_string()
-                .contains("one row of K per output")
-        );
+        let (za, zb, zy) = (Tensor::scalar(0u8), Tensor::scalar(0i8), Tensor::scalar(0u8));
+        let inputs = [Some(&a), Some(&one), Some(&za), Some(&b), Some(&one), Some(&zb), None, Some(&one), Some(&zy)];
+        assert!(run(&inputs).unwrap_err().to_string().contains("one row of K per output"));
     }
 }

@@ -35,20 +35,13 @@ fn build_binary(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let b = bytes(required(inputs, 1, "b")?, 1, "b")?;
         let table = required(inputs, 2, "table")?;
         let t = table_bytes(table, 65536)?;
-        let shape = broadcast_shape(a.shape(), b.shape()).ok_or_else(|| {
-            OpError::invalid(format!(
-                "QLinearLookup2: shapes {:?} and {:?} do not broadcast",
-                a.shape(),
-                b.shape()
-            ))
-        })?;
+        let shape = broadcast_shape(a.shape(), b.shape())
+            .ok_or_else(|| OpError::invalid(format!("QLinearLookup2: shapes {:?} and {:?} do not broadcast", a.shape(), b.shape())))?;
         let (a, b) = match (a.broadcast(IxDyn(&shape)), b.broadcast(IxDyn(&shape))) {
             (Some(a), Some(b)) => (a, b),
             _ => return Err(OpError::invalid("QLinearLookup2: broadcast failed")),
         };
-        let y = ndarray::Zip::from(&a)
-            .and(&b)
-            .map_collect(|&x, &y| t[usize::from(x) * 256 + usize::from(y)]);
+        let y = ndarray::Zip::from(&a).and(&b).map_collect(|&x, &y| t[usize::from(x) * 256 + usize::from(y)]);
         Ok(vec![retyped(y, table)])
     }))
 }
@@ -65,10 +58,7 @@ fn bytes(t: &Tensor, index: usize, what: &'static str) -> Result<ArrayD<u8>, OpE
 /// The table's entries as bytes, checked to hold `len` of them.
 fn table_bytes(table: &Tensor, len: usize) -> Result<Vec<u8>, OpError> {
     if table.shape() != [len] {
-        return Err(OpError::invalid(format!(
-            "lookup table has shape {:?}; expected [{len}]",
-            table.shape()
-        )));
+        return Err(OpError::invalid(format!("lookup table has shape {:?}; expected [{len}]", table.shape())));
     }
     match table {
         Tensor::U8(t) => Ok(t.iter().copied().collect()),
@@ -89,16 +79,8 @@ fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let rank = a.len().max(b.len());
     (0..rank)
         .map(|i| {
-            let da = if i + a.len() >= rank {
-                a[i + a.len() - rank]
-            } else {
-                1
-            };
-            let db = if i + b.len() >= rank {
-                b[i + b.len() - rank]
-            } else {
-                1
-            };
+            let da = if i + a.len() >= rank { a[i + a.len() - rank] } else { 1 };
+            let db = if i + b.len() >= rank { b[i + b.len() - rank] } else { 1 };
             match (da, db) {
                 (x, y) if x == y => Some(x),
                 (1, y) => Some(y),

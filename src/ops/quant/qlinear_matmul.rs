@@ -14,9 +14,7 @@
 //! by y_zero_point (`kernels::requantize`).
 
 use super::matmul_batching::{MatMulShape, Side, VectorParams, batched_gemm};
-use super::qtypes::{
-    QuantInt, row_major, scale_values_f32, single, unsupported_type, zero_point_values,
-};
+use super::qtypes::{QuantInt, row_major, scale_values_f32, single, unsupported_type, zero_point_values};
 use crate::ir::{DType, Tensor};
 use crate::kernels::requantize;
 use crate::ops::util::{optional, required};
@@ -27,26 +25,16 @@ pub fn register(r: &mut Registry) {
 }
 
 fn build(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
-        run(inputs)
-    }))
+    Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| run(inputs)))
 }
 
 /// The three scales' values as f32 (they must share one type).
 fn scales(inputs: &[Option<&Tensor>]) -> Result<[Vec<f32>; 3], OpError> {
     let names = [(1, "a_scale"), (4, "b_scale"), (6, "y_scale")];
-    let tensors = [
-        required(inputs, 1, "a_scale")?,
-        required(inputs, 4, "b_scale")?,
-        required(inputs, 6, "y_scale")?,
-    ];
+    let tensors = [required(inputs, 1, "a_scale")?, required(inputs, 4, "b_scale")?, required(inputs, 6, "y_scale")?];
     for (t, (index, what)) in tensors.iter().zip(names).skip(1) {
         if t.dtype() != tensors[0].dtype() {
-            let reason = format!(
-                "is {} but a_scale is {}; the scales must share one type",
-                t.type_name(),
-                tensors[0].type_name()
-            );
+            let reason = format!("is {} but a_scale is {}; the scales must share one type", t.type_name(), tensors[0].type_name());
             return Err(OpError::input(index, what, reason));
         }
     }
@@ -57,18 +45,10 @@ fn scales(inputs: &[Option<&Tensor>]) -> Result<[Vec<f32>; 3], OpError> {
     ])
 }
 
-fn zero_points(
-    zp: Option<&Tensor>,
-    operand: &Tensor,
-    index: usize,
-    what: &'static str,
-) -> Result<(Vec<i64>, Vec<usize>), OpError> {
+fn zero_points(zp: Option<&Tensor>, operand: &Tensor, index: usize, what: &'static str) -> Result<(Vec<i64>, Vec<usize>), OpError> {
     match zp {
         None => Ok((vec![0], vec![])),
-        Some(t) => Ok((
-            zero_point_values(t, index, what, operand.dtype())?,
-            t.shape(),
-        )),
+        Some(t) => Ok((zero_point_values(t, index, what, operand.dtype())?, t.shape())),
     }
 }
 
@@ -81,44 +61,12 @@ fn run(inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>, OpError> {
     let (a_zp, a_zp_shape) = zero_points(optional(inputs, 2), a, 2, "a_zero_point")?;
     let (b_zp, b_zp_shape) = zero_points(optional(inputs, 5), b, 5, "b_zero_point")?;
     let narrow = |v: Vec<i64>| v.into_iter().map(|z| z as i32).collect::<Vec<i32>>();
-    let a_zero = VectorParams::new(
-        narrow(a_zp),
-        &a_zp_shape,
-        &a.shape(),
-        &shape,
-        Side::Rows,
-        2,
-        "a_zero_point",
-    )?;
-    let b_zero = VectorParams::new(
-        narrow(b_zp),
-        &b_zp_shape,
-        &b.shape(),
-        &shape,
-        Side::Columns,
-        5,
-        "b_zero_point",
-    )?;
+    let a_zero = VectorParams::new(narrow(a_zp), &a_zp_shape, &a.shape(), &shape, Side::Rows, 2, "a_zero_point")?;
+    let b_zero = VectorParams::new(narrow(b_zp), &b_zp_shape, &b.shape(), &shape, Side::Columns, 5, "b_zero_point")?;
     let a_scale_shape = required(inputs, 1, "a_scale")?.shape();
     let b_scale_shape = required(inputs, 4, "b_scale")?.shape();
-    let a_scales = VectorParams::new(
-        a_scale,
-        &a_scale_shape,
-        &a.shape(),
-        &shape,
-        Side::Rows,
-        1,
-        "a_scale",
-    )?;
-    let b_scales = VectorParams::new(
-        b_scale,
-        &b_scale_shape,
-        &b.shape(),
-        &shape,
-        Side::Columns,
-        4,
-        "b_scale",
-    )?;
+    let a_scales = VectorParams::new(a_scale, &a_scale_shape, &a.shape(), &shape, Side::Rows, 1, "a_scale")?;
+    let b_scales = VectorParams::new(b_scale, &b_scale_shape, &b.shape(), &shape, Side::Columns, 4, "b_scale")?;
     let y_scale = single(&y_scale, 6, "y_scale")?;
 
     let y_zp = optional(inputs, 7);
@@ -127,39 +75,19 @@ fn run(inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>, OpError> {
         None => a.dtype(),
     };
     let y_zero = match y_zp {
-        Some(t) => single(
-            &zero_point_values(t, 7, "y_zero_point", out_type)?,
-            7,
-            "y_zero_point",
-        )?,
+        Some(t) => single(&zero_point_values(t, 7, "y_zero_point", out_type)?, 7, "y_zero_point")?,
         None => 0,
     };
 
     let acc = match (a, b) {
-        (Tensor::U8(a), Tensor::U8(b)) => {
-            batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?
-        }
-        (Tensor::U8(a), Tensor::I8(b)) => {
-            batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?
-        }
-        (Tensor::I8(a), Tensor::U8(b)) => {
-            batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?
-        }
-        (Tensor::I8(a), Tensor::I8(b)) => {
-            batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?
-        }
-        (Tensor::U8(_) | Tensor::I8(_), other) => {
-            return Err(unsupported_type(3, "b", other, "uint8 or int8"));
-        }
+        (Tensor::U8(a), Tensor::U8(b)) => batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?,
+        (Tensor::U8(a), Tensor::I8(b)) => batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?,
+        (Tensor::I8(a), Tensor::U8(b)) => batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?,
+        (Tensor::I8(a), Tensor::I8(b)) => batched_gemm(&shape, &row_major(a), &row_major(b), &a_zero, &b_zero)?,
+        (Tensor::U8(_) | Tensor::I8(_), other) => return Err(unsupported_type(3, "b", other, "uint8 or int8")),
         (other, _) => return Err(unsupported_type(0, "a", other, "uint8 or int8")),
     };
-    let output = Output {
-        shape: &shape,
-        a_scales: &a_scales,
-        b_scales: &b_scales,
-        y_scale,
-        y_zero,
-    };
+    let output = Output { shape: &shape, a_scales: &a_scales, b_scales: &b_scales, y_scale, y_zero };
     let y = match out_type {
         Some(DType::U8) => Tensor::from_vec(&shape.output, output.requantize::<u8>(&acc))?,
         Some(DType::I8) => Tensor::from_vec(&shape.output, output.requantize::<i8>(&acc))?,

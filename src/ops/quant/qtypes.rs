@@ -115,41 +115,18 @@ pub fn row_major<T: Clone>(a: &ArrayD<T>) -> Cow<'_, [T]> {
 
 /// "element type X is not supported" for input `index`, naming what pare accepts there.
 pub fn unsupported_type(index: usize, what: &'static str, t: &Tensor, accepted: &str) -> OpError {
-    let note = if t.dtype().is_none() {
-        " (pare has no in-memory representation for it)"
-    } else {
-        ""
-    };
-    OpError::input(
-        index,
-        what,
-        format!(
-            "element type {} is not supported{note}; expected {accepted}",
-            t.type_name()
-        ),
-    )
+    let note = if t.dtype().is_none() { " (pare has no in-memory representation for it)" } else { "" };
+    OpError::input(index, what, format!("element type {} is not supported{note}; expected {accepted}", t.type_name()))
 }
 
 /// Values of a zero-point input as i64, checking it has the element type `want` (the type of
 /// the tensor it belongs to, as the spec requires).
-pub fn zero_point_values(
-    t: &Tensor,
-    index: usize,
-    what: &'static str,
-    want: Option<DType>,
-) -> Result<Vec<i64>, OpError> {
+pub fn zero_point_values(t: &Tensor, index: usize, what: &'static str, want: Option<DType>) -> Result<Vec<i64>, OpError> {
     if t.dtype() != want {
-        let want_name = want
-            .map(DType::name)
-            .unwrap_or("the quantized tensor's type");
-        return Err(OpError::input(
-            index,
-            what,
-            format!("has element type {} but must be {want_name}", t.type_name()),
-        ));
+        let want_name = want.map(DType::name).unwrap_or("the quantized tensor's type");
+        return Err(OpError::input(index, what, format!("has element type {} but must be {want_name}", t.type_name())));
     }
-    t.to_i64_vec()
-        .map_err(|_| unsupported_type(index, what, t, "an integer type"))
+    t.to_i64_vec().map_err(|_| unsupported_type(index, what, t, "an integer type"))
 }
 
 /// Values of a scale input as f32 (float32, float16 or bfloat16 scales).
@@ -158,12 +135,7 @@ pub fn scale_values_f32(t: &Tensor, index: usize, what: &'static str) -> Result<
         Tensor::F32(a) => Ok(a.iter().copied().collect()),
         Tensor::F16(a) => Ok(a.iter().map(|v| v.to_f32()).collect()),
         Tensor::BF16(a) => Ok(a.iter().map(|v| v.to_f32()).collect()),
-        other => Err(unsupported_type(
-            index,
-            what,
-            other,
-            "float32, float16 or bfloat16",
-        )),
+        other => Err(unsupported_type(index, what, other, "float32, float16 or bfloat16")),
     }
 }
 
@@ -171,14 +143,7 @@ pub fn scale_values_f32(t: &Tensor, index: usize, what: &'static str) -> Result<
 pub fn single<T: Copy>(values: &[T], index: usize, what: &'static str) -> Result<T, OpError> {
     match values {
         [v] => Ok(*v),
-        _ => Err(OpError::input(
-            index,
-            what,
-            format!(
-                "must hold a single value (per-tensor), got {} values",
-                values.len()
-            ),
-        )),
+        _ => Err(OpError::input(index, what, format!("must hold a single value (per-tensor), got {} values", values.len()))),
     }
 }
 
@@ -209,10 +174,7 @@ mod tests {
     #[test]
     fn zero_points_must_match_the_quantized_type() {
         let zp = Tensor::scalar(3u8);
-        assert_eq!(
-            zero_point_values(&zp, 2, "x_zero_point", Some(DType::U8)).unwrap(),
-            vec![3]
-        );
+        assert_eq!(zero_point_values(&zp, 2, "x_zero_point", Some(DType::U8)).unwrap(), vec![3]);
         let err = zero_point_values(&zp, 2, "x_zero_point", Some(DType::I8)).unwrap_err();
         assert!(err.to_string().contains("must be int8"), "{err}");
     }

@@ -15,9 +15,7 @@
 use half::{bf16, f16};
 
 use super::granularity::ParamLayout;
-use super::qtypes::{
-    QuantInt, QuantType, Real, dtype_attribute, row_major, unsupported_type, zero_point_values,
-};
+use super::qtypes::{QuantInt, QuantType, Real, dtype_attribute, row_major, unsupported_type, zero_point_values};
 use crate::ir::{DType, Tensor};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -82,53 +80,24 @@ struct QuantizeLinear {
 
 fn build(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
-    let axis = if ctx.opset >= 13 {
-        node.attr_int("axis")?.unwrap_or(1)
-    } else {
-        1
-    };
-    let block_size = if ctx.opset >= 21 {
-        node.attr_int("block_size")?.unwrap_or(0)
-    } else {
-        0
-    };
+    let axis = if ctx.opset >= 13 { node.attr_int("axis")?.unwrap_or(1) } else { 1 };
+    let block_size = if ctx.opset >= 21 { node.attr_int("block_size")?.unwrap_or(0) } else { 0 };
     if block_size < 0 {
-        return Err(OpError::attribute(
-            "block_size",
-            format!("must be positive, got {block_size}"),
-        ));
+        return Err(OpError::attribute("block_size", format!("must be positive, got {block_size}")));
     }
-    let output_dtype = if ctx.opset >= 21 {
-        dtype_attribute(node, "output_dtype")?
-    } else {
-        None
-    };
+    let output_dtype = if ctx.opset >= 21 { dtype_attribute(node, "output_dtype")? } else { None };
     let precision = if ctx.opset >= 23 {
         match dtype_attribute(node, "precision")? {
             None => None,
             Some(code) => Some(Precision::from_onnx_code(code).ok_or_else(|| {
-                OpError::attribute(
-                    "precision",
-                    format!(
-                        "{} is not a floating-point type",
-                        crate::ir::dtype::onnx_type_name(code)
-                    ),
-                )
+                OpError::attribute("precision", format!("{} is not a floating-point type", crate::ir::dtype::onnx_type_name(code)))
             })?),
         }
     } else {
         None
     };
-    let op = QuantizeLinear {
-        opset: ctx.opset,
-        axis,
-        block_size,
-        output_dtype,
-        precision,
-    };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| op.run(inputs),
-    ))
+    let op = QuantizeLinear { opset: ctx.opset, axis, block_size, output_dtype, precision };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| op.run(inputs)))
 }
 
 impl QuantizeLinear {
@@ -145,9 +114,10 @@ impl QuantizeLinear {
         let Some(zp) = zero_point else {
             return Ok(from_attribute.unwrap_or(QuantType::U8));
         };
-        let from_zero_point = zp.dtype().and_then(QuantType::from_dtype).ok_or_else(|| {
-            unsupported_type(2, "y_zero_point", zp, "uint8, int8, uint16 or int16")
-        })?;
+        let from_zero_point = zp
+            .dtype()
+            .and_then(QuantType::from_dtype)
+            .ok_or_else(|| unsupported_type(2, "y_zero_point", zp, "uint8, int8, uint16 or int16"))?;
         if from_attribute.is_some_and(|t| t != from_zero_point) {
             return Err(OpError::attribute(
                 "output_dtype",
@@ -168,29 +138,12 @@ impl QuantizeLinear {
         let out_type = self.output_type(zero_point)?;
 
         let x_shape = x.shape();
-        let layout = ParamLayout::resolve(
-            &x_shape,
-            &scale.shape(),
-            self.axis,
-            self.block_size,
-            "y_scale",
-        )?;
+        let layout = ParamLayout::resolve(&x_shape, &scale.shape(), self.axis, self.block_size, "y_scale")?;
         let scales = match scale {
-            Tensor::F32(_) | Tensor::F16(_) | Tensor::BF16(_) | Tensor::I32(_) => {
-                scale.to_f64_vec()?
-            }
-            other => {
-                return Err(unsupported_type(
-                    1,
-                    "y_scale",
-                    other,
-                    "float32, float16, bfloat16 or int32",
-                ));
-            }
+            Tensor::F32(_) | Tensor::F16(_) | Tensor::BF16(_) | Tensor::I32(_) => scale.to_f64_vec()?,
+            other => return Err(unsupported_type(1, "y_scale", other, "float32, float16, bfloat16 or int32")),
         };
-        let precision = self
-            .precision
-            .unwrap_or_else(|| Precision::of_scale(scale, self.opset));
+        let precision = self.precision.unwrap_or_else(|| Precision::of_scale(scale, self.opset));
         let scales: Vec<f64> = scales.into_iter().map(|s| precision.round(s)).collect();
         let zero_points = match zero_point {
             None => vec![0; scales.len()],
@@ -199,11 +152,7 @@ impl QuantizeLinear {
                     return Err(OpError::input(
                         2,
                         "y_zero_point",
-                        format!(
-                            "has shape {:?} but y_scale has shape {:?}; they must match",
-                            zp.shape(),
-                            scale.shape()
-                        ),
+                        format!("has shape {:?} but y_scale has shape {:?}; they must match", zp.shape(), scale.shape()),
                     ));
                 }
                 zero_point_values(zp, 2, "y_zero_point", Some(out_type.dtype()))?
@@ -212,26 +161,14 @@ impl QuantizeLinear {
         if let Some(y) = per_tensor_f32_to_8bit(x, &scales, &zero_points, precision, out_type) {
             return Ok(vec![y.into_tensor(&x_shape)?]);
         }
-        let params = Params {
-            layout: &layout,
-            scales: &scales,
-            zero_points: &zero_points,
-            precision,
-        };
+        let params = Params { layout: &layout, scales: &scales, zero_points: &zero_points, precision };
         let y = match x {
             Tensor::F32(a) => params.quantize_to(&row_major(a), out_type),
             Tensor::F16(a) => params.quantize_to(&row_major(a), out_type),
             Tensor::BF16(a) => params.quantize_to(&row_major(a), out_type),
             Tensor::F64(a) => params.quantize_to(&row_major(a), out_type),
             Tensor::I32(a) => params.quantize_to(&row_major(a), out_type),
-            other => {
-                return Err(unsupported_type(
-                    0,
-                    "x",
-                    other,
-                    "float32, float16, bfloat16 or int32",
-                ));
-            }
+            other => return Err(unsupported_type(0, "x", other, "float32, float16, bfloat16 or int32")),
         };
         Ok(vec![y.into_tensor(&x_shape)?])
     }
@@ -239,16 +176,8 @@ impl QuantizeLinear {
 
 /// The common case of a QDQ model's activations — f32 values, one f32 scale, an 8-bit output —
 /// on the kernel table's `quantize_f32` (same result as the general path, checked by a test).
-fn per_tensor_f32_to_8bit(
-    x: &Tensor,
-    scales: &[f64],
-    zero_points: &[i64],
-    precision: Precision,
-    out: QuantType,
-) -> Option<Quantized> {
-    let (Tensor::F32(a), [scale], [zero_point], Precision::F32) =
-        (x, scales, zero_points, precision)
-    else {
+fn per_tensor_f32_to_8bit(x: &Tensor, scales: &[f64], zero_points: &[i64], precision: Precision, out: QuantType) -> Option<Quantized> {
+    let (Tensor::F32(a), [scale], [zero_point], Precision::F32) = (x, scales, zero_points, precision) else {
         return None;
     };
     let scale32 = *scale as f32;
@@ -310,18 +239,12 @@ impl Params<'_> {
 
     fn quantize<X: Real, Q: QuantInt>(&self, x: &[X]) -> Vec<Q> {
         let mut y = vec![Q::default(); x.len()];
-        self.layout
-            .for_each_run(|start, len, param_start, param_step| {
-                for t in 0..len {
-                    let p = param_start + t * param_step;
-                    y[start + t] = quantize_one(
-                        x[start + t].to_f64(),
-                        self.scales[p],
-                        self.zero_points[p],
-                        self.precision,
-                    );
-                }
-            });
+        self.layout.for_each_run(|start, len, param_start, param_step| {
+            for t in 0..len {
+                let p = param_start + t * param_step;
+                y[start + t] = quantize_one(x[start + t].to_f64(), self.scales[p], self.zero_points[p], self.precision);
+            }
+        });
         y
     }
 }
@@ -353,33 +276,21 @@ mod tests {
         assert_eq!(q(-1e30), 0);
         assert_eq!(q(f64::NAN), 0);
         assert_eq!(quantize_one::<i16>(-1e9, 1.0, 0, Precision::F32), i16::MIN);
-        assert_eq!(
-            quantize_one::<u16>(f64::INFINITY, 1.0, 0, Precision::F32),
-            u16::MAX
-        );
+        assert_eq!(quantize_one::<u16>(f64::INFINITY, 1.0, 0, Precision::F32), u16::MAX);
     }
 
     #[test]
     fn the_f32_per_tensor_kernel_equals_the_general_path() {
         let layout = ParamLayout::resolve(&[4096], &[], 1, 0, "y_scale").unwrap();
-        let mut x: Vec<f32> = (0..4096)
-            .map(|i| ((i as f32) * 0.731).sin() * 40.0)
-            .collect();
+        let mut x: Vec<f32> = (0..4096).map(|i| ((i as f32) * 0.731).sin() * 40.0).collect();
         x[7] = f32::NAN;
         x[9] = 1e30;
         for (scale, zero_point) in [(0.1f32, 0i64), (0.0371, -17), (0.25, 100), (3.0e-3, 5)] {
             let (scales, zps) = (vec![f64::from(scale)], vec![zero_point]);
-            let params = Params {
-                layout: &layout,
-                scales: &scales,
-                zero_points: &zps,
-                precision: Precision::F32,
-            };
+            let params = Params { layout: &layout, scales: &scales, zero_points: &zps, precision: Precision::F32 };
             let general: Vec<i8> = params.quantize(&x);
             let t = Tensor::from_vec(&[4096], x.clone()).unwrap();
-            let Some(Quantized::I8(fast)) =
-                per_tensor_f32_to_8bit(&t, &scales, &zps, Precision::F32, QuantType::I8)
-            else {
+            let Some(Quantized::I8(fast)) = per_tensor_f32_to_8bit(&t, &scales, &zps, Precision::F32, QuantType::I8) else {
                 panic!("fast path not taken")
             };
             assert_eq!(fast, general, "scale {scale}, zero point {zero_point}");

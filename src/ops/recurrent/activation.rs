@@ -70,11 +70,7 @@ fn params_of(lower_name: &str) -> Option<Params> {
 }
 
 /// Parses the `activations` list, handing out `alphas` and `betas` in order.
-pub fn parse_activations(
-    names: &[String],
-    alphas: &[f32],
-    betas: &[f32],
-) -> Result<Vec<Activation>, OpError> {
+pub fn parse_activations(names: &[String], alphas: &[f32], betas: &[f32]) -> Result<Vec<Activation>, OpError> {
     let mut alphas = alphas.iter().copied();
     let mut betas = betas.iter().copied();
     let mut out = Vec::with_capacity(names.len());
@@ -89,14 +85,8 @@ pub fn parse_activations(
                 ),
             )
         })?;
-        let alpha = params
-            .alpha
-            .map(|d| alphas.next().unwrap_or(d))
-            .unwrap_or(0.0);
-        let beta = params
-            .beta
-            .map(|d| betas.next().unwrap_or(d))
-            .unwrap_or(0.0);
+        let alpha = params.alpha.map(|d| alphas.next().unwrap_or(d)).unwrap_or(0.0);
+        let beta = params.beta.map(|d| betas.next().unwrap_or(d)).unwrap_or(0.0);
         out.push(match lower.as_str() {
             "relu" => Activation::Relu,
             "tanh" => Activation::Tanh,
@@ -149,8 +139,7 @@ impl Activation {
             }
             Activation::HardSigmoid { alpha, beta } => {
                 let (a, b) = (T::from_f32(alpha), T::from_f32(beta));
-                xs.iter_mut()
-                    .for_each(|x| *x = (a * *x + b).max(zero).min(one))
+                xs.iter_mut().for_each(|x| *x = (a * *x + b).max(zero).min(one))
             }
             Activation::Elu { alpha } => {
                 let a = T::from_f32(alpha);
@@ -179,11 +168,7 @@ fn sigmoid<T: RnnFloat>(x: T) -> T {
 
 /// ln(1 + eˣ), without overflow for large x.
 fn softplus<T: RnnFloat>(x: T) -> T {
-    if x > T::zero() {
-        x + (-x).exp().ln_1p()
-    } else {
-        x.exp().ln_1p()
-    }
+    if x > T::zero() { x + (-x).exp().ln_1p() } else { x.exp().ln_1p() }
 }
 
 #[cfg(test)]
@@ -196,25 +181,15 @@ mod tests {
 
     #[test]
     fn alphas_and_betas_are_consumed_in_order_by_the_functions_that_take_them() {
-        let acts = parse_activations(
-            &names(&["Sigmoid", "LeakyRelu", "affine", "HardSigmoid"]),
-            &[0.5, 2.0],
-            &[3.0],
-        )
-        .unwrap();
+        let acts =
+            parse_activations(&names(&["Sigmoid", "LeakyRelu", "affine", "HardSigmoid"]), &[0.5, 2.0], &[3.0]).unwrap();
         assert_eq!(
             acts,
             vec![
                 Activation::Sigmoid,
                 Activation::LeakyRelu { alpha: 0.5 },
-                Activation::Affine {
-                    alpha: 2.0,
-                    beta: 3.0
-                },
-                Activation::HardSigmoid {
-                    alpha: 0.2,
-                    beta: 0.5
-                },
+                Activation::Affine { alpha: 2.0, beta: 3.0 },
+                Activation::HardSigmoid { alpha: 0.2, beta: 0.5 },
             ]
         );
     }
@@ -228,11 +203,7 @@ mod tests {
     #[test]
     fn functions_match_their_definitions() {
         let mut xs = [-4.0f32, -1.0, 0.0, 3.0];
-        Activation::HardSigmoid {
-            alpha: 0.25,
-            beta: 0.5,
-        }
-        .apply(&mut xs);
+        Activation::HardSigmoid { alpha: 0.25, beta: 0.5 }.apply(&mut xs);
         assert_eq!(xs, [0.0, 0.25, 0.5, 1.0]);
         let mut xs = [-1000.0f64, 1000.0];
         Activation::Sigmoid.apply(&mut xs);

@@ -23,11 +23,7 @@ pub enum Direction {
 
 impl Direction {
     pub fn count(self) -> usize {
-        if self == Direction::Bidirectional {
-            2
-        } else {
-            1
-        }
+        if self == Direction::Bidirectional { 2 } else { 1 }
     }
 
     /// Whether direction index `d` (0 or 1) reads the sequence backwards.
@@ -68,44 +64,24 @@ impl RnnAttributes {
         };
         let hidden_size = match node.attr_int("hidden_size")? {
             None => None,
-            Some(h) if h > 0 => Some(
-                usize::try_from(h)
-                    .map_err(|_| OpError::attribute("hidden_size", format!("{h} is too large")))?,
-            ),
-            Some(h) => {
-                return Err(OpError::attribute(
-                    "hidden_size",
-                    format!("must be positive, got {h}"),
-                ));
+            Some(h) if h > 0 => {
+                Some(usize::try_from(h).map_err(|_| OpError::attribute("hidden_size", format!("{h} is too large")))?)
             }
+            Some(h) => return Err(OpError::attribute("hidden_size", format!("must be positive, got {h}"))),
         };
         let clip = match node.attr_float("clip")? {
             Some(c) if c.is_nan() || c <= 0.0 => {
-                return Err(OpError::attribute(
-                    "clip",
-                    format!("must be positive, got {c}"),
-                ));
+                return Err(OpError::attribute("clip", format!("must be positive, got {c}")));
             }
             c => c,
         };
         let batch_major = match node.attr_int("layout")?.unwrap_or(0) {
             0 => false,
             1 => true,
-            other => {
-                return Err(OpError::attribute(
-                    "layout",
-                    format!("must be 0 or 1, got {other}"),
-                ));
-            }
+            other => return Err(OpError::attribute("layout", format!("must be 0 or 1, got {other}"))),
         };
         let activations = parse_direction_activations(ctx, kind, direction)?;
-        Ok(RnnAttributes {
-            direction,
-            hidden_size,
-            clip,
-            activations,
-            batch_major,
-        })
+        Ok(RnnAttributes { direction, hidden_size, clip, activations, batch_major })
     }
 }
 
@@ -121,20 +97,13 @@ fn parse_direction_activations(
     let directions = direction.count();
     let names = match node.attr_strings("activations")? {
         Some(list) => list,
-        None => kind
-            .default_activations
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        None => kind.default_activations.iter().map(|s| s.to_string()).collect(),
     };
     let alphas = node.attr_floats("activation_alpha")?.unwrap_or_default();
     let betas = node.attr_floats("activation_beta")?.unwrap_or_default();
     let parsed = parse_activations(&names, &alphas, &betas)?;
     if parsed.len() == per_direction * directions {
-        Ok(parsed
-            .chunks(per_direction)
-            .map(<[Activation]>::to_vec)
-            .collect())
+        Ok(parsed.chunks(per_direction).map(<[Activation]>::to_vec).collect())
     } else if parsed.len() == per_direction {
         Ok(vec![parsed; directions])
     } else {

@@ -14,32 +14,19 @@ fn cases_dir() -> PathBuf {
 
 /// |got − want| ≤ 1e-5 + 1e-3·|want| elementwise (float16 cases: the ONNX backend tolerance).
 fn assert_close(case: &str, output: usize, got: &Tensor, want: &Tensor) {
-    assert_eq!(
-        got.type_name(),
-        want.type_name(),
-        "{case}: output {output} type"
-    );
+    assert_eq!(got.type_name(), want.type_name(), "{case}: output {output} type");
     assert_eq!(got.shape(), want.shape(), "{case}: output {output} shape");
     let (a, b) = (got.to_f64_vec().unwrap(), want.to_f64_vec().unwrap());
     for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-        assert!(
-            (x - y).abs() <= 1e-5 + 1e-3 * y.abs(),
-            "{case}: output {output} element {i}: got {x}, want {y}"
-        );
+        assert!((x - y).abs() <= 1e-5 + 1e-3 * y.abs(), "{case}: output {output} element {i}: got {x}, want {y}");
     }
 }
 
 #[test]
 fn recurrent_layers_match_onnxruntime_on_every_fixture() {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir()).unwrap().map(|e| e.unwrap().path()).collect();
     dirs.sort();
-    assert!(
-        dirs.len() > 40,
-        "fixtures missing: run testdata/make_fixtures.py"
-    );
+    assert!(dirs.len() > 40, "fixtures missing: run testdata/make_fixtures.py");
     for dir in dirs {
         let case = dir.file_name().unwrap().to_string_lossy().to_string();
         let model = decode_model(&std::fs::read(dir.join("model.onnx")).unwrap()).unwrap();
@@ -52,9 +39,7 @@ fn recurrent_layers_match_onnxruntime_on_every_fixture() {
             .collect();
         let outputs = session.run(feeds).unwrap_or_else(|e| panic!("{case}: {e}"));
         for (i, (_, got)) in outputs.iter().enumerate() {
-            let (_, want) =
-                decode_tensor(&std::fs::read(data.join(format!("output_{i}.pb"))).unwrap())
-                    .unwrap();
+            let (_, want) = decode_tensor(&std::fs::read(data.join(format!("output_{i}.pb"))).unwrap()).unwrap();
             assert_close(&case, i, got, &want);
         }
     }

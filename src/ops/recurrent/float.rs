@@ -6,9 +6,7 @@ use ndarray::{ArrayD, CowArray, IxDyn};
 
 use crate::ir::{DType, Tensor};
 
-pub trait RnnFloat:
-    num_traits::Float + ndarray::LinalgScalar + Default + std::fmt::Debug + Send + Sync
-{
+pub trait RnnFloat: num_traits::Float + ndarray::LinalgScalar + Default + std::fmt::Debug + Send + Sync {
     fn from_f32(v: f32) -> Self;
     /// The tensor's values in this type: borrowed when it already is, widened when it is a
     /// narrower float this type computes for, `None` otherwise.

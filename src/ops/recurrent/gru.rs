@@ -22,11 +22,7 @@ use super::projection::{Weights, input_projection};
 use crate::ir::{DType, Tensor};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
-const KIND: LayerKind = LayerKind {
-    op: "GRU",
-    gates: 3,
-    default_activations: &["Sigmoid", "Tanh"],
-};
+const KIND: LayerKind = LayerKind { op: "GRU", gates: 3, default_activations: &["Sigmoid", "Tanh"] };
 
 pub fn register(r: &mut Registry) {
     r.add("", "GRU", 1..=crate::ops::MAX_OPSET, build_gru);
@@ -40,13 +36,8 @@ struct Gru {
 fn build_gru(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let attrs = RnnAttributes::parse(ctx, &KIND)?;
     let linear_before_reset = ctx.node.attr_int("linear_before_reset")?.unwrap_or(0) != 0;
-    let gru = Gru {
-        attrs,
-        linear_before_reset,
-    };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| run_layer(&gru, inputs),
-    ))
+    let gru = Gru { attrs, linear_before_reset };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| run_layer(&gru, inputs)))
 }
 
 fn clip_in_place<T: RnnFloat>(clip: Option<T>, xs: &mut [T]) {
@@ -56,11 +47,7 @@ fn clip_in_place<T: RnnFloat>(clip: Option<T>, xs: &mut [T]) {
 }
 
 impl RecurrentLayer for Gru {
-    fn run_typed<T: RnnFloat>(
-        &self,
-        inputs: &[Option<&Tensor>],
-        dtype: DType,
-    ) -> Result<Vec<Tensor>, OpError> {
+    fn run_typed<T: RnnFloat>(&self, inputs: &[Option<&Tensor>], dtype: DType) -> Result<Vec<Tensor>, OpError> {
         let attrs = &self.attrs;
         let read = RnnInputs::<T>::read(inputs, attrs, &KIND)?;
         let dims = read.dims;
@@ -70,8 +57,7 @@ impl RecurrentLayer for Gru {
         let clip = attrs.clip.map(T::from_f32);
 
         for d in 0..dims.directions {
-            let (gate, candidate): (Activation, Activation) =
-                (attrs.activations[d][0], attrs.activations[d][1]);
+            let (gate, candidate): (Activation, Activation) = (attrs.activations[d][0], attrs.activations[d][1]);
             let (w_bias, r_bias) = read.biases_of(d);
             // z and r take both biases; h takes Wbh, and Rbh too unless it sits inside r⊙(…).
             let mut bias: Vec<T> = w_bias.clone();
@@ -100,15 +86,11 @@ impl RecurrentLayer for Gru {
                     r_candidate.multiply(&h, batch, T::zero(), &mut recurrent_h)?;
                 }
                 for (b, &len) in read.lens.iter().enumerate() {
-                    let Some(t) = time_index(reverse, step, len) else {
-                        continue;
-                    };
+                    let Some(t) = time_index(reverse, step, len) else { continue };
                     let row = (t * batch + b) * 3 * hidden;
                     let xw = &projected[row..row + 3 * hidden];
                     let zr = &mut update[b * update_rows..(b + 1) * update_rows];
-                    zr.iter_mut()
-                        .zip(&xw[..update_rows])
-                        .for_each(|(g, &x)| *g = *g + x);
+                    zr.iter_mut().zip(&xw[..update_rows]).for_each(|(g, &x)| *g = *g + x);
                     clip_in_place(clip, zr);
                     gate.apply(zr);
                     let (z, reset) = zr.split_at(hidden);
@@ -116,15 +98,10 @@ impl RecurrentLayer for Gru {
                     if self.linear_before_reset {
                         let hr = &recurrent_h[b * hidden..(b + 1) * hidden];
                         for j in 0..hidden {
-                            candidate_in[j] =
-                                xw[update_rows + j] + reset[j] * (hr[j] + recurrent_bias_h[j]);
+                            candidate_in[j] = xw[update_rows + j] + reset[j] * (hr[j] + recurrent_bias_h[j]);
                         }
                     } else {
-                        let reset_h: Vec<T> = reset
-                            .iter()
-                            .zip(h_prev.iter())
-                            .map(|(&r, &h)| r * h)
-                            .collect();
+                        let reset_h: Vec<T> = reset.iter().zip(h_prev.iter()).map(|(&r, &h)| r * h).collect();
                         candidate_in.copy_from_slice(&xw[update_rows..]);
                         r_candidate.multiply(&reset_h, 1, T::one(), &mut candidate_in)?;
                     }

@@ -57,53 +57,26 @@ fn float_input<'a, T: RnnFloat, D: ndarray::Dimension>(
     what: &'static str,
 ) -> Result<CowArray<'a, T, D>, OpError> {
     if t.onnx_type() != x.onnx_type() {
-        return Err(OpError::input(
-            index,
-            what,
-            format!("is {} but X is {}", t.type_name(), x.type_name()),
-        ));
+        return Err(OpError::input(index, what, format!("is {} but X is {}", t.type_name(), x.type_name())));
     }
-    let array = T::borrow_or_widen(t).ok_or_else(|| {
-        OpError::input(
-            index,
-            what,
-            format!("element type {} is not supported", t.type_name()),
-        )
-    })?;
+    let array = T::borrow_or_widen(t)
+        .ok_or_else(|| OpError::input(index, what, format!("element type {} is not supported", t.type_name())))?;
     let rank = D::NDIM.unwrap_or(0);
-    array.into_dimensionality::<D>().map_err(|_| {
-        OpError::input(
-            index,
-            what,
-            format!("must have rank {rank}, got shape {:?}", t.shape()),
-        )
-    })
+    array
+        .into_dimensionality::<D>()
+        .map_err(|_| OpError::input(index, what, format!("must have rank {rank}, got shape {:?}", t.shape())))
 }
 
-fn check_shape(
-    got: &[usize],
-    want: &[usize],
-    index: usize,
-    what: &'static str,
-    meaning: &str,
-) -> Result<(), OpError> {
+fn check_shape(got: &[usize], want: &[usize], index: usize, what: &'static str, meaning: &str) -> Result<(), OpError> {
     if got == want {
         Ok(())
     } else {
-        Err(OpError::input(
-            index,
-            what,
-            format!("must have shape {want:?} ({meaning}), got {got:?}"),
-        ))
+        Err(OpError::input(index, what, format!("must have shape {want:?} ({meaning}), got {got:?}")))
     }
 }
 
 impl<'a, T: RnnFloat> RnnInputs<'a, T> {
-    pub fn read(
-        inputs: &[Option<&'a Tensor>],
-        attrs: &RnnAttributes,
-        kind: &LayerKind,
-    ) -> Result<Self, OpError> {
+    pub fn read(inputs: &[Option<&'a Tensor>], attrs: &RnnAttributes, kind: &LayerKind) -> Result<Self, OpError> {
         let x_tensor = required(inputs, X, "X")?;
         let x: CowArray<T, Ix3> = float_input(x_tensor, x_tensor, X, "X")?;
         let (seq, batch, input) = match (attrs.batch_major, x.dim()) {
@@ -116,50 +89,25 @@ impl<'a, T: RnnFloat> RnnInputs<'a, T> {
         let hidden = r.dim().2;
         if let Some(h) = attrs.hidden_size {
             if h != hidden {
-                return Err(OpError::input(
-                    R,
-                    "R",
-                    format!("last dimension is {hidden} but hidden_size is {h}"),
-                ));
+                return Err(OpError::input(R, "R", format!("last dimension is {hidden} but hidden_size is {h}")));
             }
         }
         let gate_rows = kind
             .gates
             .checked_mul(hidden)
             .ok_or_else(|| OpError::input(R, "R", format!("hidden size {hidden} is too large")))?;
-        let dims = Dims {
-            seq,
-            batch,
-            input,
-            hidden,
-            directions,
-            gate_rows,
-        };
+        let dims = Dims { seq, batch, input, hidden, directions, gate_rows };
         let gates_meaning = format!("num_directions, {}·hidden_size, ", kind.gates);
-        check_shape(
-            r.shape(),
-            &[directions, gate_rows, hidden],
-            R,
-            "R",
-            &format!("{gates_meaning}hidden_size"),
-        )?;
+        check_shape(r.shape(), &[directions, gate_rows, hidden], R, "R", &format!("{gates_meaning}hidden_size"))?;
 
         let w: CowArray<T, Ix3> = float_input(required(inputs, W, "W")?, x_tensor, W, "W")?;
-        check_shape(
-            w.shape(),
-            &[directions, gate_rows, input],
-            W,
-            "W",
-            &format!("{gates_meaning}input_size"),
-        )?;
+        check_shape(w.shape(), &[directions, gate_rows, input], W, "W", &format!("{gates_meaning}input_size"))?;
 
         let b = match optional(inputs, B) {
             None => None,
             Some(t) => {
                 let b: CowArray<T, Ix2> = float_input(t, x_tensor, B, "B")?;
-                let width = gate_rows
-                    .checked_mul(2)
-                    .ok_or_else(|| OpError::input(B, "B", "is too large"))?;
+                let width = gate_rows.checked_mul(2).ok_or_else(|| OpError::input(B, "B", "is too large"))?;
                 check_shape(
                     b.shape(),
                     &[directions, width],
@@ -174,23 +122,11 @@ impl<'a, T: RnnFloat> RnnInputs<'a, T> {
         let lens = read_sequence_lens(optional(inputs, SEQUENCE_LENS), seq, batch)?;
 
         // Every buffer the run allocates is at most one of these sizes.
-        for shape in [
-            [seq, batch, gate_rows, 1],
-            [seq, directions, batch, hidden],
-            [seq, batch, input, 1],
-        ] {
+        for shape in [[seq, batch, gate_rows, 1], [seq, directions, batch, hidden], [seq, batch, input, 1]] {
             checked_numel(&shape)?;
         }
         let x = time_major_rows(x, attrs.batch_major, dims)?;
-        let mut read = RnnInputs {
-            dims,
-            x,
-            w,
-            r,
-            b,
-            lens,
-            initial_h: None,
-        };
+        let mut read = RnnInputs { dims, x, w, r, b, lens, initial_h: None };
         read.initial_h = read.state_input(inputs, INITIAL_H, "initial_h", attrs.batch_major)?;
         Ok(read)
     }
@@ -203,17 +139,10 @@ impl<'a, T: RnnFloat> RnnInputs<'a, T> {
         what: &'static str,
         batch_major: bool,
     ) -> Result<Option<Array3<T>>, OpError> {
-        let Some(t) = optional(inputs, index) else {
-            return Ok(None);
-        };
+        let Some(t) = optional(inputs, index) else { return Ok(None) };
         let x_tensor = required(inputs, X, "X")?;
         let state: CowArray<T, Ix3> = float_input(t, x_tensor, index, what)?;
-        let Dims {
-            directions,
-            batch,
-            hidden,
-            ..
-        } = self.dims;
+        let Dims { directions, batch, hidden, .. } = self.dims;
         if batch_major {
             check_shape(
                 state.shape(),
@@ -222,13 +151,7 @@ impl<'a, T: RnnFloat> RnnInputs<'a, T> {
                 what,
                 "batch_size, num_directions, hidden_size",
             )?;
-            Ok(Some(
-                state
-                    .view()
-                    .permuted_axes([1, 0, 2])
-                    .as_standard_layout()
-                    .into_owned(),
-            ))
+            Ok(Some(state.view().permuted_axes([1, 0, 2]).as_standard_layout().into_owned()))
         } else {
             check_shape(
                 state.shape(),
@@ -250,18 +173,10 @@ impl<'a, T: RnnFloat> RnnInputs<'a, T> {
         width: usize,
         meaning: &str,
     ) -> Result<Option<CowArray<'a, T, Ix2>>, OpError> {
-        let Some(t) = optional(inputs, index) else {
-            return Ok(None);
-        };
+        let Some(t) = optional(inputs, index) else { return Ok(None) };
         let x_tensor = required(inputs, X, "X")?;
         let v: CowArray<T, Ix2> = float_input(t, x_tensor, index, what)?;
-        check_shape(
-            v.shape(),
-            &[self.dims.directions, width],
-            index,
-            what,
-            meaning,
-        )?;
+        check_shape(v.shape(), &[self.dims.directions, width], index, what, meaning)?;
         Ok(Some(v))
     }
 
@@ -279,10 +194,7 @@ impl<'a, T: RnnFloat> RnnInputs<'a, T> {
         match &self.b {
             Some(b) => {
                 let row = b.index_axis(ndarray::Axis(0), d);
-                (
-                    row.iter().take(rows).copied().collect(),
-                    row.iter().skip(rows).copied().collect(),
-                )
+                (row.iter().take(rows).copied().collect(), row.iter().skip(rows).copied().collect())
             }
             None => (vec![T::zero(); rows], vec![T::zero(); rows]),
         }
@@ -298,49 +210,29 @@ impl<'a, T: RnnFloat> RnnInputs<'a, T> {
 }
 
 /// X as `[seq·batch, input]`, time-major.
-fn time_major_rows<T: RnnFloat>(
-    x: CowArray<T, Ix3>,
-    batch_major: bool,
-    dims: Dims,
-) -> Result<Array2<T>, OpError> {
-    let view: ArrayView3<T> = if batch_major {
-        x.view().permuted_axes([1, 0, 2])
-    } else {
-        x.view()
-    };
+fn time_major_rows<T: RnnFloat>(x: CowArray<T, Ix3>, batch_major: bool, dims: Dims) -> Result<Array2<T>, OpError> {
+    let view: ArrayView3<T> = if batch_major { x.view().permuted_axes([1, 0, 2]) } else { x.view() };
     let data: Vec<T> = view.iter().copied().collect();
-    Array2::from_shape_vec((dims.seq * dims.batch, dims.input), data)
-        .map_err(|e| OpError::invalid(format!("X: {e}")))
+    Array2::from_shape_vec((dims.seq * dims.batch, dims.input), data).map_err(|e| OpError::invalid(format!("X: {e}")))
 }
 
 /// `sequence_lens`: one length in `[0, seq]` per batch entry.
 fn read_sequence_lens(t: Option<&Tensor>, seq: usize, batch: usize) -> Result<Vec<usize>, OpError> {
-    let Some(t) = t else {
-        return Ok(vec![seq; batch]);
-    };
+    let Some(t) = t else { return Ok(vec![seq; batch]) };
     let what = "sequence_lens";
     if t.shape() != [batch] {
         return Err(OpError::input(
             SEQUENCE_LENS,
             what,
-            format!(
-                "must have shape [{batch}] (batch_size), got {:?}",
-                t.shape()
-            ),
+            format!("must have shape [{batch}] (batch_size), got {:?}", t.shape()),
         ));
     }
-    let values = t
-        .to_i64_vec()
-        .map_err(|e| OpError::input(SEQUENCE_LENS, what, e.to_string()))?;
+    let values = t.to_i64_vec().map_err(|e| OpError::input(SEQUENCE_LENS, what, e.to_string()))?;
     values
         .into_iter()
         .map(|len| match usize::try_from(len) {
             Ok(l) if l <= seq => Ok(l),
-            _ => Err(OpError::input(
-                SEQUENCE_LENS,
-                what,
-                format!("length {len} is outside [0, {seq}] (seq_length)"),
-            )),
+            _ => Err(OpError::input(SEQUENCE_LENS, what, format!("length {len} is outside [0, {seq}] (seq_length)"))),
         })
         .collect()
 }

@@ -8,31 +8,15 @@ use crate::ops::util::required;
 
 /// A recurrent layer, runnable in f32 and f64.
 pub trait RecurrentLayer: Send + Sync {
-    fn run_typed<T: RnnFloat>(
-        &self,
-        inputs: &[Option<&Tensor>],
-        dtype: DType,
-    ) -> Result<Vec<Tensor>, OpError>;
+    fn run_typed<T: RnnFloat>(&self, inputs: &[Option<&Tensor>], dtype: DType) -> Result<Vec<Tensor>, OpError>;
 }
 
 /// Runs `layer` in the compute type that fits X.
-pub fn run_layer<L: RecurrentLayer>(
-    layer: &L,
-    inputs: &[Option<&Tensor>],
-) -> Result<Vec<Tensor>, OpError> {
+pub fn run_layer<L: RecurrentLayer>(layer: &L, inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>, OpError> {
     let x = required(inputs, 0, "X")?;
     match x.dtype() {
-        Some(dtype @ (DType::F32 | DType::F16 | DType::BF16)) => {
-            layer.run_typed::<f32>(inputs, dtype)
-        }
+        Some(dtype @ (DType::F32 | DType::F16 | DType::BF16)) => layer.run_typed::<f32>(inputs, dtype),
         Some(DType::F64) => layer.run_typed::<f64>(inputs, DType::F64),
-        _ => Err(OpError::input(
-            0,
-            "X",
-            format!(
-                "element type {} is not supported (float types only)",
-                x.type_name()
-            ),
-        )),
+        _ => Err(OpError::input(0, "X", format!("element type {} is not supported (float types only)", x.type_name()))),
     }
 }

@@ -25,11 +25,7 @@ use super::projection::{Weights, input_projection};
 use crate::ir::{DType, Tensor};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
-const KIND: LayerKind = LayerKind {
-    op: "LSTM",
-    gates: 4,
-    default_activations: &["Sigmoid", "Tanh", "Tanh"],
-};
+const KIND: LayerKind = LayerKind { op: "LSTM", gates: 4, default_activations: &["Sigmoid", "Tanh", "Tanh"] };
 const INITIAL_C: usize = 6;
 const P: usize = 7;
 
@@ -45,13 +41,8 @@ struct Lstm {
 fn build_lstm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let attrs = RnnAttributes::parse(ctx, &KIND)?;
     let input_forget = ctx.node.attr_int("input_forget")?.unwrap_or(0) != 0;
-    let lstm = Lstm {
-        attrs,
-        input_forget,
-    };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| run_layer(&lstm, inputs),
-    ))
+    let lstm = Lstm { attrs, input_forget };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| run_layer(&lstm, inputs)))
 }
 
 /// The functions and constants of one direction's cell.
@@ -80,9 +71,7 @@ impl<T: RnnFloat> Cell<'_, T> {
         self.clip_in_place(i);
         self.gate.apply(i);
         if self.input_forget {
-            f.iter_mut()
-                .zip(i.iter())
-                .for_each(|(f, &i)| *f = T::one() - i);
+            f.iter_mut().zip(i.iter()).for_each(|(f, &i)| *f = T::one() - i);
         } else {
             self.clip_in_place(f);
             self.gate.apply(f);
@@ -117,22 +106,13 @@ fn add_product<T: RnnFloat>(acc: &mut [T], a: &[T], b: &[T]) {
 }
 
 impl RecurrentLayer for Lstm {
-    fn run_typed<T: RnnFloat>(
-        &self,
-        inputs: &[Option<&Tensor>],
-        dtype: DType,
-    ) -> Result<Vec<Tensor>, OpError> {
+    fn run_typed<T: RnnFloat>(&self, inputs: &[Option<&Tensor>], dtype: DType) -> Result<Vec<Tensor>, OpError> {
         let attrs = &self.attrs;
         let read = RnnInputs::<T>::read(inputs, attrs, &KIND)?;
         let dims = read.dims;
         let initial_c = read.state_input(inputs, INITIAL_C, "initial_c", attrs.batch_major)?;
-        let peepholes: Option<CowArray<T, _>> = read.vector_input(
-            inputs,
-            P,
-            "P",
-            3 * dims.hidden,
-            "num_directions, 3·hidden_size",
-        )?;
+        let peepholes: Option<CowArray<T, _>> =
+            read.vector_input(inputs, P, "P", 3 * dims.hidden, "num_directions, 3·hidden_size")?;
         let mut outputs = RnnOutputs::new(dims, 2);
         let (batch, hidden, rows) = (dims.batch, dims.hidden, dims.gate_rows);
 
@@ -158,9 +138,7 @@ impl RecurrentLayer for Lstm {
             for step in 0..steps {
                 recurrent.multiply(&h, batch, T::zero(), &mut gates)?;
                 for (b, &len) in read.lens.iter().enumerate() {
-                    let Some(t) = time_index(reverse, step, len) else {
-                        continue;
-                    };
+                    let Some(t) = time_index(reverse, step, len) else { continue };
                     let g = &mut gates[b * rows..(b + 1) * rows];
                     let xw = &projected[(t * batch + b) * rows..(t * batch + b + 1) * rows];
                     g.iter_mut().zip(xw).for_each(|(g, &x)| *g = *g + x);

@@ -22,13 +22,7 @@ pub struct RnnOutputs<T> {
 impl<T: RnnFloat> RnnOutputs<T> {
     /// Zeroed outputs for `states` final states (sizes were checked when the inputs were read).
     pub fn new(dims: Dims, states: usize) -> Self {
-        let Dims {
-            seq,
-            directions,
-            batch,
-            hidden,
-            ..
-        } = dims;
+        let Dims { seq, directions, batch, hidden, .. } = dims;
         let y = vec![T::zero(); seq * directions * batch * hidden];
         let finals = vec![vec![T::zero(); directions * batch * hidden]; states];
         RnnOutputs { dims, y, finals }
@@ -36,12 +30,7 @@ impl<T: RnnFloat> RnnOutputs<T> {
 
     /// Stores the hidden state of batch entry `b` at time `t` in direction `d`.
     pub fn write_y(&mut self, t: usize, d: usize, b: usize, h: &[T]) {
-        let Dims {
-            directions,
-            batch,
-            hidden,
-            ..
-        } = self.dims;
+        let Dims { directions, batch, hidden, .. } = self.dims;
         let start = ((t * directions + d) * batch + b) * hidden;
         self.y[start..start + hidden].copy_from_slice(h);
     }
@@ -60,33 +49,14 @@ impl<T: RnnFloat> RnnOutputs<T> {
 
     /// Y, then the final states, in the node's `layout` and element type.
     pub fn into_tensors(self, batch_major: bool, dtype: DType) -> Result<Vec<Tensor>, OpError> {
-        let Dims {
-            seq,
-            directions,
-            batch,
-            hidden,
-            ..
-        } = self.dims;
-        let shape_error =
-            |e: ndarray::ShapeError| OpError::invalid(format!("recurrent outputs: {e}"));
-        let y = Array4::from_shape_vec((seq, directions, batch, hidden), self.y)
-            .map_err(shape_error)?;
-        let y = if batch_major {
-            y.permuted_axes([2, 0, 1, 3])
-                .as_standard_layout()
-                .into_owned()
-        } else {
-            y
-        };
+        let Dims { seq, directions, batch, hidden, .. } = self.dims;
+        let shape_error = |e: ndarray::ShapeError| OpError::invalid(format!("recurrent outputs: {e}"));
+        let y = Array4::from_shape_vec((seq, directions, batch, hidden), self.y).map_err(shape_error)?;
+        let y = if batch_major { y.permuted_axes([2, 0, 1, 3]).as_standard_layout().into_owned() } else { y };
         let mut out = vec![T::into_tensor(y.into_dyn(), dtype)];
         for state in self.finals {
-            let s =
-                Array3::from_shape_vec((directions, batch, hidden), state).map_err(shape_error)?;
-            let s = if batch_major {
-                s.permuted_axes([1, 0, 2]).as_standard_layout().into_owned()
-            } else {
-                s
-            };
+            let s = Array3::from_shape_vec((directions, batch, hidden), state).map_err(shape_error)?;
+            let s = if batch_major { s.permuted_axes([1, 0, 2]).as_standard_layout().into_owned() } else { s };
             out.push(T::into_tensor(s.into_dyn(), dtype));
         }
         Ok(out)

@@ -53,10 +53,7 @@ impl<'a, T: RnnFloat> Weights<'a, T> {
             general_mat_mul(T::one(), &a, &self.rows.t(), keep, &mut c);
             return Ok(());
         }
-        let w = self
-            .rows
-            .as_slice()
-            .ok_or_else(|| OpError::invalid("recurrent projection: weights not contiguous"))?;
+        let w = self.rows.as_slice().ok_or_else(|| OpError::invalid("recurrent projection: weights not contiguous"))?;
         for (x, out_row) in a.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
             let mut w_blocks = w.chunks_exact(4 * k);
             let mut out_blocks = out_row.chunks_exact_mut(4);
@@ -69,11 +66,7 @@ impl<'a, T: RnnFloat> Weights<'a, T> {
                     *o = keep * *o + d;
                 }
             }
-            for (w_row, o) in w_blocks
-                .remainder()
-                .chunks_exact(k)
-                .zip(out_blocks.into_remainder())
-            {
+            for (w_row, o) in w_blocks.remainder().chunks_exact(k).zip(out_blocks.into_remainder()) {
                 *o = keep * *o + dot4([w_row, w_row, w_row, w_row], x)[0];
             }
         }
@@ -84,12 +77,8 @@ impl<'a, T: RnnFloat> Weights<'a, T> {
 /// Four dot products of `rows[i]` with `x` (all of `x`'s length), sharing the loads of `x`.
 fn dot4<T: RnnFloat>(rows: [&[T]; 4], x: &[T]) -> [T; 4] {
     let [r0, r1, r2, r3] = rows;
-    let (mut a0, mut a1, mut a2, mut a3) = (
-        [T::zero(); LANES],
-        [T::zero(); LANES],
-        [T::zero(); LANES],
-        [T::zero(); LANES],
-    );
+    let (mut a0, mut a1, mut a2, mut a3) =
+        ([T::zero(); LANES], [T::zero(); LANES], [T::zero(); LANES], [T::zero(); LANES]);
     let lanes = x
         .chunks_exact(LANES)
         .zip(r0.chunks_exact(LANES))
@@ -112,20 +101,11 @@ fn dot4<T: RnnFloat>(rows: [&[T]; 4], x: &[T]) -> [T; 4] {
         }
         s
     };
-    [
-        finish(a0, r0),
-        finish(a1, r1),
-        finish(a2, r2),
-        finish(a3, r3),
-    ]
+    [finish(a0, r0), finish(a1, r1), finish(a2, r2), finish(a3, r3)]
 }
 
 /// `x·wᵀ + bias` for every row of `x` (`[rows, input]`); `w` is `[n, input]`, `bias` has `n` values.
-pub fn input_projection<T: RnnFloat>(
-    x: ArrayView2<T>,
-    w: ArrayView2<T>,
-    bias: &[T],
-) -> Result<Vec<T>, OpError> {
+pub fn input_projection<T: RnnFloat>(x: ArrayView2<T>, w: ArrayView2<T>, bias: &[T]) -> Result<Vec<T>, OpError> {
     let rows = x.nrows();
     let mut out: Vec<T> = Vec::with_capacity(rows * bias.len());
     for _ in 0..rows {
@@ -167,9 +147,6 @@ mod tests {
     fn input_projection_adds_the_bias_to_every_row() {
         let w = ndarray::array![[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]];
         let x = ndarray::array![[1.0f32, 1.0]];
-        assert_eq!(
-            input_projection(x.view(), w.view(), &[10.0, 20.0, 30.0]).unwrap(),
-            vec![13.0, 27.0, 41.0]
-        );
+        assert_eq!(input_projection(x.view(), w.view(), &[10.0, 20.0, 30.0]).unwrap(), vec![13.0, 27.0, 41.0]);
     }
 }

@@ -14,11 +14,7 @@ use super::projection::{Weights, input_projection};
 use crate::ir::{DType, Tensor};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
-const KIND: LayerKind = LayerKind {
-    op: "RNN",
-    gates: 1,
-    default_activations: &["Tanh"],
-};
+const KIND: LayerKind = LayerKind { op: "RNN", gates: 1, default_activations: &["Tanh"] };
 
 pub fn register(r: &mut Registry) {
     r.add("", "RNN", 1..=crate::ops::MAX_OPSET, build_rnn);
@@ -29,20 +25,12 @@ struct Rnn {
 }
 
 fn build_rnn(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    let rnn = Rnn {
-        attrs: RnnAttributes::parse(ctx, &KIND)?,
-    };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| run_layer(&rnn, inputs),
-    ))
+    let rnn = Rnn { attrs: RnnAttributes::parse(ctx, &KIND)? };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| run_layer(&rnn, inputs)))
 }
 
 impl RecurrentLayer for Rnn {
-    fn run_typed<T: RnnFloat>(
-        &self,
-        inputs: &[Option<&Tensor>],
-        dtype: DType,
-    ) -> Result<Vec<Tensor>, OpError> {
+    fn run_typed<T: RnnFloat>(&self, inputs: &[Option<&Tensor>], dtype: DType) -> Result<Vec<Tensor>, OpError> {
         let attrs = &self.attrs;
         let read = RnnInputs::<T>::read(inputs, attrs, &KIND)?;
         let dims = read.dims;
@@ -63,15 +51,11 @@ impl RecurrentLayer for Rnn {
             for step in 0..steps {
                 recurrent.multiply(&h, batch, T::zero(), &mut pre)?;
                 for (b, &len) in read.lens.iter().enumerate() {
-                    let Some(t) = time_index(reverse, step, len) else {
-                        continue;
-                    };
+                    let Some(t) = time_index(reverse, step, len) else { continue };
                     let row = (t * batch + b) * hidden;
                     let state = b * hidden..(b + 1) * hidden;
                     let g = &mut pre[state.clone()];
-                    g.iter_mut()
-                        .zip(&projected[row..row + hidden])
-                        .for_each(|(g, &x)| *g = *g + x);
+                    g.iter_mut().zip(&projected[row..row + hidden]).for_each(|(g, &x)| *g = *g + x);
                     if let Some(bound) = clip {
                         g.iter_mut().for_each(|x| *x = x.max(-bound).min(bound));
                     }

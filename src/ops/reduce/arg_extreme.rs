@@ -58,9 +58,7 @@ impl ArgExtreme {
         let outer: usize = shape[..axis].iter().product();
         let inner: usize = shape[axis + 1..].iter().product();
         let standard = a.as_standard_layout();
-        let data = standard
-            .as_slice()
-            .ok_or_else(|| OpError::invalid("input is not contiguous"))?;
+        let data = standard.as_slice().ok_or_else(|| OpError::invalid("input is not contiguous"))?;
 
         let mut out = try_with_capacity(outer * inner)?;
         for o in 0..outer {
@@ -100,11 +98,7 @@ impl ArgExtreme {
             if best_value.is_nan() {
                 continue;
             }
-            let better = if self.find_max {
-                v > best_value
-            } else {
-                v < best_value
-            };
+            let better = if self.find_max { v > best_value } else { v < best_value };
             if better || (self.select_last_index && v == best_value) {
                 best = k;
                 best_value = v;

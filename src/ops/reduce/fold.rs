@@ -69,10 +69,7 @@ fn extreme(values: impl Iterator<Item = f64>, init: f64, better: impl Fn(f64, f6
 
 /// log Σ exp(x), shifted by the largest finite value so that large inputs do not overflow.
 fn log_sum_exp<I: Iterator<Item = f64> + Clone>(values: I) -> f64 {
-    let shift = values
-        .clone()
-        .filter(|x| x.is_finite())
-        .fold(f64::NEG_INFINITY, f64::max);
+    let shift = values.clone().filter(|x| x.is_finite()).fold(f64::NEG_INFINITY, f64::max);
     let shift = if shift.is_finite() { shift } else { 0.0 };
     values.map(|x| (x - shift).exp()).sum::<f64>().ln() + shift
 }
@@ -138,28 +135,16 @@ mod tests {
     fn log_sum_exp_does_not_overflow() {
         let v = fold(ReduceKind::LogSumExp, &[1000.0, 1000.0]);
         assert!((v - (1000.0 + 2f64.ln())).abs() < 1e-9);
-        assert_eq!(
-            fold(ReduceKind::LogSumExp, &[f64::NEG_INFINITY]),
-            f64::NEG_INFINITY
-        );
+        assert_eq!(fold(ReduceKind::LogSumExp, &[f64::NEG_INFINITY]), f64::NEG_INFINITY);
     }
 
     #[test]
     fn integer_folds_are_exact_and_wrap() {
         assert_eq!(i64::reduce_group(ReduceKind::Sum, [1, -5].into_iter()), -4);
-        assert_eq!(
-            i64::reduce_group(ReduceKind::Max, [i64::MAX, 1, -5].into_iter()),
-            i64::MAX
-        );
+        assert_eq!(i64::reduce_group(ReduceKind::Max, [i64::MAX, 1, -5].into_iter()), i64::MAX);
         assert_eq!(i64::reduce_group(ReduceKind::L1, [1, -5].into_iter()), 6);
-        assert_eq!(
-            u8::reduce_group(ReduceKind::Sum, [200, 100].into_iter()),
-            44
-        );
-        assert_eq!(
-            i32::reduce_group(ReduceKind::Max, std::iter::empty()),
-            i32::MIN
-        );
+        assert_eq!(u8::reduce_group(ReduceKind::Sum, [200, 100].into_iter()), 44);
+        assert_eq!(i32::reduce_group(ReduceKind::Max, std::iter::empty()), i32::MIN);
         assert_eq!(i32::reduce_group(ReduceKind::Mean, [1, 2].into_iter()), 1);
     }
 }

@@ -35,14 +35,8 @@ impl ReduceLayout {
                 out_shape.push(1);
             }
         }
-        let group_count: usize = (0..shape.len())
-            .filter(|&a| !is_reduced(a))
-            .map(|a| shape[a])
-            .product();
-        let member_count: usize = (0..shape.len())
-            .filter(|&a| is_reduced(a))
-            .map(|a| shape[a])
-            .product();
+        let group_count: usize = (0..shape.len()).filter(|&a| !is_reduced(a)).map(|a| shape[a]).product();
+        let member_count: usize = (0..shape.len()).filter(|&a| is_reduced(a)).map(|a| shape[a]).product();
         let mut layout = ReduceLayout {
             out_shape,
             group_starts: Vec::new(),
@@ -65,9 +59,7 @@ impl ReduceLayout {
             let list = if this_reduced { &mut folded } else { &mut kept };
             match list.last_mut() {
                 // Row-major and adjacent (1-sized axes skipped): the outer one's stride is dim·stride.
-                Some(last) if previous_reduced == Some(this_reduced) => {
-                    *last = (last.0 * dim, stride)
-                }
+                Some(last) if previous_reduced == Some(this_reduced) => *last = (last.0 * dim, stride),
                 _ => list.push((dim, stride)),
             }
             previous_reduced = Some(this_reduced);
@@ -156,20 +148,14 @@ mod tests {
 
     fn groups(l: &ReduceLayout) -> Vec<Vec<usize>> {
         let data: Vec<usize> = (0..100).collect();
-        l.group_starts
-            .iter()
-            .map(|&s| l.group(&data, s).collect())
-            .collect()
+        l.group_starts.iter().map(|&s| l.group(&data, s).collect()).collect()
     }
 
     #[test]
     fn middle_axis_groups_stride_over_the_last_axis() {
         let l = ReduceLayout::new(&[2, 3, 2], &[false, true, false], true);
         assert_eq!(l.out_shape, vec![2, 1, 2]);
-        assert_eq!(
-            groups(&l),
-            vec![vec![0, 2, 4], vec![1, 3, 5], vec![6, 8, 10], vec![7, 9, 11]]
-        );
+        assert_eq!(groups(&l), vec![vec![0, 2, 4], vec![1, 3, 5], vec![6, 8, 10], vec![7, 9, 11]]);
     }
 
     #[test]
@@ -184,10 +170,7 @@ mod tests {
     fn separated_axes_make_several_runs() {
         let l = ReduceLayout::new(&[2, 2, 3], &[true, false, true], false);
         assert_eq!(l.out_shape, vec![2]);
-        assert_eq!(
-            groups(&l),
-            vec![vec![0, 1, 2, 6, 7, 8], vec![3, 4, 5, 9, 10, 11]]
-        );
+        assert_eq!(groups(&l), vec![vec![0, 1, 2, 6, 7, 8], vec![3, 4, 5, 9, 10, 11]]);
     }
 
     #[test]

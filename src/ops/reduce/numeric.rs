@@ -15,11 +15,7 @@ pub trait Numeric: Element + Copy + PartialOrd + Send + Sync {
     fn from_f64(value: f64) -> Self;
     /// Converts back, rounding half to even and saturating for integers (numpy `saturate_cast`).
     fn from_f64_rounded(value: f64) -> Self {
-        if Self::IS_INTEGER {
-            Self::from_f64(value.round_ties_even())
-        } else {
-            Self::from_f64(value)
-        }
+        if Self::IS_INTEGER { Self::from_f64(value.round_ties_even()) } else { Self::from_f64(value) }
     }
     /// NaN is the one value not equal to itself.
     fn is_nan(self) -> bool {
@@ -109,9 +105,8 @@ pub(crate) use numeric_dispatch;
 /// A vector of `len` copies of `value`, or an error instead of an abort when memory runs out.
 pub fn try_filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>, crate::ops::OpError> {
     let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
-        crate::ops::OpError::too_large(format!("cannot allocate {len} elements for the result"))
-    })?;
+    v.try_reserve_exact(len)
+        .map_err(|_| crate::ops::OpError::too_large(format!("cannot allocate {len} elements for the result")))?;
     v.resize(len, value);
     Ok(v)
 }
@@ -119,9 +114,8 @@ pub fn try_filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>, crate::ops::
 /// An empty vector with room for `len` elements, or an error when memory runs out.
 pub fn try_with_capacity<T>(len: usize) -> Result<Vec<T>, crate::ops::OpError> {
     let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
-        crate::ops::OpError::too_large(format!("cannot allocate {len} elements for the result"))
-    })?;
+    v.try_reserve_exact(len)
+        .map_err(|_| crate::ops::OpError::too_large(format!("cannot allocate {len} elements for the result")))?;
     Ok(v)
 }
 

@@ -22,25 +22,15 @@ use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 pub fn register(r: &mut Registry) {
     let max = crate::ops::MAX_OPSET;
     r.add("", "ReduceSum", 1..=max, |ctx| build(ctx, ReduceKind::Sum));
-    r.add("", "ReduceMean", 1..=max, |ctx| {
-        build(ctx, ReduceKind::Mean)
-    });
-    r.add("", "ReduceProd", 1..=max, |ctx| {
-        build(ctx, ReduceKind::Prod)
-    });
+    r.add("", "ReduceMean", 1..=max, |ctx| build(ctx, ReduceKind::Mean));
+    r.add("", "ReduceProd", 1..=max, |ctx| build(ctx, ReduceKind::Prod));
     r.add("", "ReduceMax", 1..=max, |ctx| build(ctx, ReduceKind::Max));
     r.add("", "ReduceMin", 1..=max, |ctx| build(ctx, ReduceKind::Min));
     r.add("", "ReduceL1", 1..=max, |ctx| build(ctx, ReduceKind::L1));
     r.add("", "ReduceL2", 1..=max, |ctx| build(ctx, ReduceKind::L2));
-    r.add("", "ReduceLogSum", 1..=max, |ctx| {
-        build(ctx, ReduceKind::LogSum)
-    });
-    r.add("", "ReduceLogSumExp", 1..=max, |ctx| {
-        build(ctx, ReduceKind::LogSumExp)
-    });
-    r.add("", "ReduceSumSquare", 1..=max, |ctx| {
-        build(ctx, ReduceKind::SumSquare)
-    });
+    r.add("", "ReduceLogSum", 1..=max, |ctx| build(ctx, ReduceKind::LogSum));
+    r.add("", "ReduceLogSumExp", 1..=max, |ctx| build(ctx, ReduceKind::LogSumExp));
+    r.add("", "ReduceSumSquare", 1..=max, |ctx| build(ctx, ReduceKind::SumSquare));
 }
 
 /// Where the reduced axes come from.
@@ -61,11 +51,8 @@ struct Reduce {
 fn build(ctx: &BuildContext, kind: ReduceKind) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
     let axes_input_since = if kind == ReduceKind::Sum { 13 } else { 18 };
-    let axes = if ctx.opset >= axes_input_since {
-        AxesSource::Input
-    } else {
-        AxesSource::Attribute(node.attr_ints("axes")?)
-    };
+    let axes =
+        if ctx.opset >= axes_input_since { AxesSource::Input } else { AxesSource::Attribute(node.attr_ints("axes")?) };
     Ok(Box::new(Reduce {
         kind,
         keepdims: node.attr_int("keepdims")?.unwrap_or(1) != 0,
@@ -99,9 +86,7 @@ impl Reduce {
         let axes = match &self.axes {
             AxesSource::Attribute(axes) => axes.clone().unwrap_or_default(),
             AxesSource::Input => match optional(inputs, 1) {
-                Some(t) => t
-                    .to_i64_vec()
-                    .map_err(|e| OpError::input(1, "axes", e.to_string()))?,
+                Some(t) => t.to_i64_vec().map_err(|e| OpError::input(1, "axes", e.to_string()))?,
                 None => Vec::new(),
             },
         };
@@ -116,11 +101,7 @@ impl Reduce {
     }
 }
 
-fn reduce_array<T: ReduceElem>(
-    a: &ArrayD<T>,
-    layout: &ReduceLayout,
-    kind: ReduceKind,
-) -> Result<Tensor, OpError> {
+fn reduce_array<T: ReduceElem>(a: &ArrayD<T>, layout: &ReduceLayout, kind: ReduceKind) -> Result<Tensor, OpError> {
     reduce_with(a, layout, |values| T::reduce_group(kind, values))
 }
 
@@ -131,9 +112,7 @@ fn reduce_with<T: Element + Copy>(
     fold: impl Fn(Group<'_, T>) -> T,
 ) -> Result<Tensor, OpError> {
     let standard = a.as_standard_layout();
-    let data = standard
-        .as_slice()
-        .ok_or_else(|| OpError::invalid("input is not contiguous"))?;
+    let data = standard.as_slice().ok_or_else(|| OpError::invalid("input is not contiguous"))?;
     let mut out = try_with_capacity(layout.group_count)?;
     if layout.group_starts.is_empty() {
         // Either no output at all, or every group is empty: all outputs are the identity.
@@ -141,12 +120,7 @@ fn reduce_with<T: Element + Copy>(
             out.resize(layout.group_count, fold(layout.group(data, 0)));
         }
     } else {
-        out.extend(
-            layout
-                .group_starts
-                .iter()
-                .map(|&start| fold(layout.group(data, start))),
-        );
+        out.extend(layout.group_starts.iter().map(|&start| fold(layout.group(data, start))));
     }
     Ok(Tensor::from_vec(&layout.out_shape, out)?)
 }

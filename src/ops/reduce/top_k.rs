@@ -29,10 +29,7 @@ struct TopK {
 fn build(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
     let k_attribute = if ctx.opset < 10 {
-        Some(
-            node.attr_int("k")?
-                .ok_or_else(|| OpError::attribute("k", "is required before opset 10"))?,
-        )
+        Some(node.attr_int("k")?.ok_or_else(|| OpError::attribute("k", "is required before opset 10"))?)
     } else {
         None
     };
@@ -49,18 +46,10 @@ impl Operator for TopK {
         let k = match self.k_attribute {
             Some(k) => k,
             None => {
-                let k = required(inputs, 1, "K")?
-                    .to_i64_vec()
-                    .map_err(|e| OpError::input(1, "K", e.to_string()))?;
+                let k = required(inputs, 1, "K")?.to_i64_vec().map_err(|e| OpError::input(1, "K", e.to_string()))?;
                 match k.as_slice() {
                     [k] => *k,
-                    _ => {
-                        return Err(OpError::input(
-                            1,
-                            "K",
-                            format!("must hold exactly one value, got {}", k.len()),
-                        ));
-                    }
+                    _ => return Err(OpError::input(1, "K", format!("must hold exactly one value, got {}", k.len()))),
                 }
             }
         };
@@ -75,22 +64,13 @@ impl TopK {
         let shape = a.shape();
         let axis = normalize_axis(self.axis, shape.len())?;
         let len = shape[axis];
-        let k = usize::try_from(k)
-            .ok()
-            .filter(|&k| k <= len)
-            .ok_or_else(|| {
-                OpError::input(
-                    1,
-                    "K",
-                    format!("K = {k} is outside [0, {len}] (axis {axis} of shape {shape:?})"),
-                )
-            })?;
+        let k = usize::try_from(k).ok().filter(|&k| k <= len).ok_or_else(|| {
+            OpError::input(1, "K", format!("K = {k} is outside [0, {len}] (axis {axis} of shape {shape:?})"))
+        })?;
         let outer: usize = shape[..axis].iter().product();
         let inner: usize = shape[axis + 1..].iter().product();
         let standard = a.as_standard_layout();
-        let data = standard
-            .as_slice()
-            .ok_or_else(|| OpError::invalid("input is not contiguous"))?;
+        let data = standard.as_slice().ok_or_else(|| OpError::invalid("input is not contiguous"))?;
 
         let mut out_shape = shape.to_vec();
         out_shape[axis] = k;
@@ -103,11 +83,7 @@ impl TopK {
         let mut order: Vec<usize> = Vec::with_capacity(len);
         let before = |x: &usize, y: &usize, block: &[T], i: usize| -> Ordering {
             let (vx, vy) = (block[i + x * inner], block[i + y * inner]);
-            let by_value = if self.largest {
-                total_cmp(vy, vx)
-            } else {
-                total_cmp(vx, vy)
-            };
+            let by_value = if self.largest { total_cmp(vy, vx) } else { total_cmp(vx, vy) };
             by_value.then(x.cmp(y))
         };
         if k > 0 {
@@ -128,10 +104,7 @@ impl TopK {
                 }
             }
         }
-        Ok(vec![
-            Tensor::from_vec(&out_shape, values)?,
-            Tensor::from_vec(&out_shape, indices)?,
-        ])
+        Ok(vec![Tensor::from_vec(&out_shape, values)?, Tensor::from_vec(&out_shape, indices)?])
     }
 }
 

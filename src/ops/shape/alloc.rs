@@ -16,11 +16,7 @@ pub fn numel(shape: &[usize]) -> Result<usize, OpError> {
 
 /// The largest output one of these ops will build: 16 GiB on 64-bit targets (beyond any model
 /// pare targets), 2 GiB on wasm32 (half of the 4 GiB a wasm memory can ever have).
-pub const MAX_OUTPUT_BYTES: usize = if usize::BITS > 40 {
-    1 << 34
-} else {
-    isize::MAX as usize
-};
+pub const MAX_OUTPUT_BYTES: usize = if usize::BITS > 40 { 1 << 34 } else { isize::MAX as usize };
 
 /// An empty vector with room for `n` elements, or an error if the memory is not available.
 pub fn output_vec<T>(n: usize) -> Result<Vec<T>, OpError> {
@@ -32,10 +28,7 @@ pub fn output_vec<T>(n: usize) -> Result<Vec<T>, OpError> {
     }
     let mut v = Vec::new();
     v.try_reserve_exact(n).map_err(|_| {
-        OpError::too_large(format!(
-            "cannot allocate an output of {n} elements ({} bytes each)",
-            std::mem::size_of::<T>()
-        ))
+        OpError::too_large(format!("cannot allocate an output of {n} elements ({} bytes each)", std::mem::size_of::<T>()))
     })?;
     Ok(v)
 }
@@ -51,11 +44,8 @@ pub fn filled<T: Clone>(shape: &[usize], value: T) -> Result<ArrayD<T>, OpError>
 /// Wraps a buffer built for `shape` (the caller produced exactly `numel(shape)` elements).
 pub fn from_vec<T>(shape: &[usize], data: Vec<T>) -> Result<ArrayD<T>, OpError> {
     let got = data.len();
-    ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|_| {
-        OpError::invalid(format!(
-            "internal: {got} elements do not fill shape {shape:?}"
-        ))
-    })
+    ArrayD::from_shape_vec(IxDyn(shape), data)
+        .map_err(|_| OpError::invalid(format!("internal: {got} elements do not fill shape {shape:?}")))
 }
 
 #[cfg(test)]

@@ -7,28 +7,17 @@ use crate::ops::OpError;
 /// The values of an integer input (any integer element type; scalar or 1-D).
 pub fn int_values(t: &Tensor, index: usize, what: &'static str) -> Result<Vec<i64>, OpError> {
     if t.rank() > 1 {
-        return Err(OpError::input(
-            index,
-            what,
-            format!("must be a scalar or 1-D, got shape {:?}", t.shape()),
-        ));
+        return Err(OpError::input(index, what, format!("must be a scalar or 1-D, got shape {:?}", t.shape())));
     }
-    t.to_i64_vec()
-        .map_err(|e| OpError::input(index, what, e.to_string()))
+    t.to_i64_vec().map_err(|e| OpError::input(index, what, e.to_string()))
 }
 
 /// The single value of a scalar (or one-element) integer input.
 pub fn int_scalar(t: &Tensor, index: usize, what: &'static str) -> Result<i64, OpError> {
-    let v = t
-        .to_i64_vec()
-        .map_err(|e| OpError::input(index, what, e.to_string()))?;
+    let v = t.to_i64_vec().map_err(|e| OpError::input(index, what, e.to_string()))?;
     match v.as_slice() {
         [x] => Ok(*x),
-        _ => Err(OpError::input(
-            index,
-            what,
-            format!("must hold exactly one value, got shape {:?}", t.shape()),
-        )),
+        _ => Err(OpError::input(index, what, format!("must hold exactly one value, got shape {:?}", t.shape()))),
     }
 }
 
@@ -37,9 +26,7 @@ pub fn to_dims(values: &[i64], what: &str) -> Result<Vec<usize>, OpError> {
     values
         .iter()
         .map(|&v| {
-            usize::try_from(v).map_err(|_| {
-                OpError::invalid(format!("{what} {values:?} has a negative value {v}"))
-            })
+            usize::try_from(v).map_err(|_| OpError::invalid(format!("{what} {values:?} has a negative value {v}")))
         })
         .collect()
 }
@@ -48,16 +35,10 @@ pub fn to_dims(values: &[i64], what: &str) -> Result<Vec<usize>, OpError> {
 /// outside `[-dim, dim)` is an error naming `what`.
 pub fn resolve_index(value: i64, dim: usize, what: &str) -> Result<usize, OpError> {
     let d = i64::try_from(dim).unwrap_or(i64::MAX);
-    let i = if value < 0 {
-        value.checked_add(d)
-    } else {
-        Some(value)
-    };
+    let i = if value < 0 { value.checked_add(d) } else { Some(value) };
     match i {
         Some(i) if (0..d).contains(&i) => Ok(i as usize),
-        _ => Err(OpError::invalid(format!(
-            "{what} {value} is out of range for a dimension of size {dim}"
-        ))),
+        _ => Err(OpError::invalid(format!("{what} {value} is out of range for a dimension of size {dim}"))),
     }
 }
 

@@ -34,30 +34,18 @@ pub enum AxisMap {
     Cyclic { n: usize, len: usize },
     /// Input range `[origin, origin + n)` placed after `before` padding positions; positions
     /// outside it are folded back by `fold`.
-    Padded {
-        origin: usize,
-        n: usize,
-        before: usize,
-        len: usize,
-        fold: Fold,
-    },
+    Padded { origin: usize, n: usize, before: usize, len: usize, fold: Fold },
 }
 
 impl AxisMap {
     /// Every index of an axis of size `dim`, in order.
     pub fn identity(dim: usize) -> AxisMap {
-        AxisMap::Strided {
-            start: 0,
-            step: 1,
-            len: dim,
-        }
+        AxisMap::Strided { start: 0, step: 1, len: dim }
     }
 
     pub fn len(&self) -> usize {
         match *self {
-            AxisMap::Strided { len, .. }
-            | AxisMap::Cyclic { len, .. }
-            | AxisMap::Padded { len, .. } => len,
+            AxisMap::Strided { len, .. } | AxisMap::Cyclic { len, .. } | AxisMap::Padded { len, .. } => len,
         }
     }
 
@@ -70,13 +58,7 @@ impl AxisMap {
         match *self {
             AxisMap::Strided { start, step, .. } => Some((start as i64 + step * o as i64) as usize),
             AxisMap::Cyclic { n, .. } => Some(o % n),
-            AxisMap::Padded {
-                origin,
-                n,
-                before,
-                fold,
-                ..
-            } => {
+            AxisMap::Padded { origin, n, before, fold, .. } => {
                 let (i, n) = (o as i64 - before as i64, n as i64);
                 let folded = match fold {
                     Fold::Constant => (0..n).contains(&i).then_some(i),
@@ -105,23 +87,13 @@ impl AxisMap {
                 start < dim && (0..dim as i128).contains(&last)
             }
             AxisMap::Cyclic { n, .. } => n > 0 && n <= dim,
-            AxisMap::Padded {
-                origin, n, fold, ..
-            } => {
+            AxisMap::Padded { origin, n, fold, .. } => {
                 let in_range = origin.checked_add(n).is_some_and(|end| end <= dim);
-                let readable = if fold == Fold::Constant {
-                    has_fill
-                } else {
-                    n > 0
-                };
+                let readable = if fold == Fold::Constant { has_fill } else { n > 0 };
                 in_range && readable
             }
         };
-        if ok {
-            Ok(())
-        } else {
-            Err(format!("{self:?} does not fit an axis of size {dim}"))
-        }
+        if ok { Ok(()) } else { Err(format!("{self:?} does not fit an axis of size {dim}")) }
     }
 }
 
@@ -168,9 +140,7 @@ pub fn gather_with_shape<T: Clone>(
             loop {
                 let mut base = Some(0usize);
                 for (axis, &p) in position.iter().enumerate() {
-                    base = base
-                        .zip(outer[axis].at(p))
-                        .map(|(b, i)| b + i * strides[axis]);
+                    base = base.zip(outer[axis].at(p)).map(|(b, i)| b + i * strides[axis]);
                 }
                 copy_row(data, base, last, fill, &mut out);
                 if !advance(&mut position, outer) {
@@ -195,39 +165,16 @@ fn advance(position: &mut [usize], outer: &[AxisMap]) -> bool {
 }
 
 /// Appends one last-axis row starting at input offset `base` (`None`: the row is padding).
-fn copy_row<T: Clone>(
-    data: &[T],
-    base: Option<usize>,
-    map: &AxisMap,
-    fill: Option<&T>,
-    out: &mut Vec<T>,
-) {
+fn copy_row<T: Clone>(data: &[T], base: Option<usize>, map: &AxisMap, fill: Option<&T>, out: &mut Vec<T>) {
     let len = map.len();
     let Some(b) = base else {
-        out.extend(
-            fill.into_iter()
-                .flat_map(|f| std::iter::repeat_n(f.clone(), len)),
-        );
+        out.extend(fill.into_iter().flat_map(|f| std::iter::repeat_n(f.clone(), len)));
         return;
     };
     match *map {
-        AxisMap::Strided {
-            start,
-            step: 1,
-            len,
-        } => out.extend_from_slice(&data[b + start..b + start + len]),
-        AxisMap::Strided {
-            start,
-            step: 0,
-            len,
-        } => out.extend(std::iter::repeat_n(data[b + start].clone(), len)),
-        AxisMap::Padded {
-            origin,
-            n,
-            before,
-            len,
-            ..
-        } => {
+        AxisMap::Strided { start, step: 1, len } => out.extend_from_slice(&data[b + start..b + start + len]),
+        AxisMap::Strided { start, step: 0, len } => out.extend(std::iter::repeat_n(data[b + start].clone(), len)),
+        AxisMap::Padded { origin, n, before, len, .. } => {
             let pad_of = |o: usize| match map.at(o) {
                 Some(i) => Some(data[b + i].clone()),
                 None => fill.cloned(),
@@ -262,25 +209,10 @@ mod tests {
 
     #[test]
     fn folds_follow_numpy_pad() {
-        let pad = |fold| AxisMap::Padded {
-            origin: 0,
-            n: 3,
-            before: 4,
-            len: 10,
-            fold,
-        };
-        assert_eq!(
-            indices(&pad(Fold::Edge)),
-            [0, 0, 0, 0, 0, 1, 2, 2, 2, 2].map(Some)
-        );
-        assert_eq!(
-            indices(&pad(Fold::Reflect)),
-            [0, 1, 2, 1, 0, 1, 2, 1, 0, 1].map(Some)
-        );
-        assert_eq!(
-            indices(&pad(Fold::Wrap)),
-            [2, 0, 1, 2, 0, 1, 2, 0, 1, 2].map(Some)
-        );
+        let pad = |fold| AxisMap::Padded { origin: 0, n: 3, before: 4, len: 10, fold };
+        assert_eq!(indices(&pad(Fold::Edge)), [0, 0, 0, 0, 0, 1, 2, 2, 2, 2].map(Some));
+        assert_eq!(indices(&pad(Fold::Reflect)), [0, 1, 2, 1, 0, 1, 2, 1, 0, 1].map(Some));
+        assert_eq!(indices(&pad(Fold::Wrap)), [2, 0, 1, 2, 0, 1, 2, 0, 1, 2].map(Some));
         let constant = indices(&pad(Fold::Constant));
         assert_eq!(constant[3..8], [None, Some(0), Some(1), Some(2), None]);
     }
@@ -288,111 +220,33 @@ mod tests {
     #[test]
     fn maps_select_pad_and_repeat() {
         let a = ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1, 2, 3, 4, 5, 6]).unwrap();
-        let rows = AxisMap::Strided {
-            start: 1,
-            step: -1,
-            len: 2,
-        };
-        let cols = AxisMap::Padded {
-            origin: 1,
-            n: 2,
-            before: 1,
-            len: 4,
-            fold: Fold::Constant,
-        };
+        let rows = AxisMap::Strided { start: 1, step: -1, len: 2 };
+        let cols = AxisMap::Padded { origin: 1, n: 2, before: 1, len: 4, fold: Fold::Constant };
         let out = gather_by_axis_maps(&a, &[rows, cols], Some(&0)).unwrap();
         assert_eq!(out.shape(), &[2, 4]);
         assert_eq!(out.as_slice().unwrap(), &[0, 5, 6, 0, 0, 2, 3, 0]);
-        let tiled = gather_by_axis_maps(
-            &a,
-            &[AxisMap::identity(2), AxisMap::Cyclic { n: 3, len: 7 }],
-            None,
-        )
-        .unwrap();
-        assert_eq!(
-            tiled.as_slice().unwrap(),
-            &[1, 2, 3, 1, 2, 3, 1, 4, 5, 6, 4, 5, 6, 4]
-        );
+        let tiled = gather_by_axis_maps(&a, &[AxisMap::identity(2), AxisMap::Cyclic { n: 3, len: 7 }], None).unwrap();
+        assert_eq!(tiled.as_slice().unwrap(), &[1, 2, 3, 1, 2, 3, 1, 4, 5, 6, 4, 5, 6, 4]);
     }
 
     #[test]
     fn empty_outputs_and_scalars() {
         let a = ArrayD::from_shape_vec(IxDyn(&[2]), vec![1, 2]).unwrap();
-        let huge_but_empty = AxisMap::Strided {
-            start: 0,
-            step: 0,
-            len: 0,
-        };
-        assert_eq!(
-            gather_by_axis_maps(&a, &[huge_but_empty], None)
-                .unwrap()
-                .shape(),
-            &[0]
-        );
+        let huge_but_empty = AxisMap::Strided { start: 0, step: 0, len: 0 };
+        assert_eq!(gather_by_axis_maps(&a, &[huge_but_empty], None).unwrap().shape(), &[0]);
         let s = ArrayD::from_elem(IxDyn(&[]), 9);
-        assert_eq!(
-            gather_by_axis_maps(&s, &[], None)
-                .unwrap()
-                .into_raw_vec_and_offset()
-                .0,
-            vec![9]
-        );
+        assert_eq!(gather_by_axis_maps(&s, &[], None).unwrap().into_raw_vec_and_offset().0, vec![9]);
     }
 
     #[test]
     fn maps_that_leave_the_input_are_errors() {
         let a = ArrayD::from_shape_vec(IxDyn(&[2]), vec![1, 2]).unwrap();
-        assert!(
-            gather_by_axis_maps(
-                &a,
-                &[AxisMap::Strided {
-                    start: 0,
-                    step: 1,
-                    len: 3
-                }],
-                None
-            )
-            .is_err()
-        );
-        assert!(
-            gather_by_axis_maps(
-                &a,
-                &[AxisMap::Strided {
-                    start: 1,
-                    step: -1,
-                    len: 3
-                }],
-                None
-            )
-            .is_err()
-        );
-        let constant = AxisMap::Padded {
-            origin: 0,
-            n: 2,
-            before: 1,
-            len: 4,
-            fold: Fold::Constant,
-        };
+        assert!(gather_by_axis_maps(&a, &[AxisMap::Strided { start: 0, step: 1, len: 3 }], None).is_err());
+        assert!(gather_by_axis_maps(&a, &[AxisMap::Strided { start: 1, step: -1, len: 3 }], None).is_err());
+        let constant = AxisMap::Padded { origin: 0, n: 2, before: 1, len: 4, fold: Fold::Constant };
         assert!(gather_by_axis_maps(&a, &[constant], None).is_err());
-        let edge_of_nothing = AxisMap::Padded {
-            origin: 0,
-            n: 0,
-            before: 1,
-            len: 4,
-            fold: Fold::Edge,
-        };
+        let edge_of_nothing = AxisMap::Padded { origin: 0, n: 0, before: 1, len: 4, fold: Fold::Edge };
         assert!(gather_by_axis_maps(&a, &[edge_of_nothing], None).is_err());
-        assert!(
-            gather_by_axis_maps(
-                &a,
-                &[AxisMap::Strided {
-                    start: 0,
-                    step: 0,
-                    len: usize::MAX / 2
-                }],
-                None
-            )
-            .is_err()
-        );
+        assert!(gather_by_axis_maps(&a, &[AxisMap::Strided { start: 0, step: 0, len: usize::MAX / 2 }], None).is_err());
     }
 }

@@ -9,29 +9,18 @@ use crate::ops::OpError;
 /// `a` in standard (row-major, contiguous) layout; free when it already is.
 /// Ops hand on standard-layout arrays so that later ops can read them as slices.
 pub fn standard<T: Clone>(a: ArrayD<T>) -> ArrayD<T> {
-    if a.is_standard_layout() {
-        a
-    } else {
-        a.as_standard_layout().into_owned()
-    }
+    if a.is_standard_layout() { a } else { a.as_standard_layout().into_owned() }
 }
 
 /// A copy of `a` with a new shape holding the same number of elements, in standard layout.
 pub fn reshaped<T: Clone>(a: &ArrayD<T>, shape: &[usize]) -> Result<ArrayD<T>, OpError> {
     let data: Vec<T> = if a.is_standard_layout() {
-        a.as_slice()
-            .map(<[T]>::to_vec)
-            .unwrap_or_else(|| a.iter().cloned().collect())
+        a.as_slice().map(<[T]>::to_vec).unwrap_or_else(|| a.iter().cloned().collect())
     } else {
         a.iter().cloned().collect()
     };
-    ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|_| {
-        OpError::invalid(format!(
-            "cannot reshape {:?} ({} elements) to {shape:?}",
-            a.shape(),
-            a.len()
-        ))
-    })
+    ArrayD::from_shape_vec(IxDyn(shape), data)
+        .map_err(|_| OpError::invalid(format!("cannot reshape {:?} ({} elements) to {shape:?}", a.shape(), a.len())))
 }
 
 /// `t` with a new shape (same element count), for any element type but opaque ones.
@@ -41,31 +30,16 @@ pub fn reshape_tensor(t: &Tensor, shape: &[usize]) -> Result<Tensor, OpError> {
 
 /// The error for an input whose element type the op cannot handle.
 pub fn unsupported_type(index: usize, what: &'static str, t: &Tensor) -> OpError {
-    OpError::input(
-        index,
-        what,
-        format!(
-            "element type {} is not supported by this operator",
-            t.type_name()
-        ),
-    )
+    OpError::input(index, what, format!("element type {} is not supported by this operator", t.type_name()))
 }
 
 /// Input `t` (at `index`) as an array of the same element type `T` as the op's main input.
-pub fn same_type<'a, T: Element>(
-    t: &'a Tensor,
-    index: usize,
-    what: &'static str,
-) -> Result<&'a ArrayD<T>, OpError> {
+pub fn same_type<'a, T: Element>(t: &'a Tensor, index: usize, what: &'static str) -> Result<&'a ArrayD<T>, OpError> {
     T::view(t).ok_or_else(|| {
         OpError::input(
             index,
             what,
-            format!(
-                "element type {} differs from the data's {}",
-                t.type_name(),
-                T::DTYPE.name()
-            ),
+            format!("element type {} differs from the data's {}", t.type_name(), T::DTYPE.name()),
         )
     })
 }

@@ -19,26 +19,20 @@ fn build_concat(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         None if ctx.opset < 4 => 1,
         None => return Err(OpError::attribute("axis", "is required")),
     };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let first = required(inputs, 0, "inputs")?;
-            let mut all = Vec::with_capacity(inputs.len());
-            for i in 0..inputs.len() {
-                all.push(required(inputs, i, "inputs")?);
-            }
-            let axis = normalize_axis(axis, first.rank())?;
-            let out = crate::map_tensor!(first, a => concat_typed(a, &all, axis)?, _ => Err(unsupported_type(0, "inputs", first)))?;
-            Ok(vec![out])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let first = required(inputs, 0, "inputs")?;
+        let mut all = Vec::with_capacity(inputs.len());
+        for i in 0..inputs.len() {
+            all.push(required(inputs, i, "inputs")?);
+        }
+        let axis = normalize_axis(axis, first.rank())?;
+        let out = crate::map_tensor!(first, a => concat_typed(a, &all, axis)?, _ => Err(unsupported_type(0, "inputs", first)))?;
+        Ok(vec![out])
+    }))
 }
 
 /// Concatenates `all` (whose first element is `_first`, fixing `T`) along `axis`.
-fn concat_typed<T: Element>(
-    _first: &ArrayD<T>,
-    all: &[&Tensor],
-    axis: usize,
-) -> Result<ArrayD<T>, OpError> {
+fn concat_typed<T: Element>(_first: &ArrayD<T>, all: &[&Tensor], axis: usize) -> Result<ArrayD<T>, OpError> {
     let mut views: Vec<ArrayViewD<T>> = Vec::with_capacity(all.len());
     for (i, t) in all.iter().enumerate() {
         views.push(same_type::<T>(t, i, "inputs")?.view());
@@ -46,11 +40,8 @@ fn concat_typed<T: Element>(
     let shapes: Vec<Vec<usize>> = views.iter().map(|v| v.shape().to_vec()).collect();
     let reference = &shapes[0];
     for (i, s) in shapes.iter().enumerate() {
-        let compatible = s.len() == reference.len()
-            && s.iter()
-                .zip(reference)
-                .enumerate()
-                .all(|(d, (x, y))| d == axis || x == y);
+        let compatible =
+            s.len() == reference.len() && s.iter().zip(reference).enumerate().all(|(d, (x, y))| d == axis || x == y);
         if !compatible {
             return Err(OpError::input(
                 i,

@@ -22,39 +22,24 @@ const VALUE_ATTRIBUTES: [&str; 8] = [
 ];
 
 fn build_constant(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    let present: Vec<&str> = VALUE_ATTRIBUTES
-        .into_iter()
-        .filter(|n| ctx.node.attribute(n).is_some())
-        .collect();
+    let present: Vec<&str> = VALUE_ATTRIBUTES.into_iter().filter(|n| ctx.node.attribute(n).is_some()).collect();
     let [name] = present.as_slice() else {
-        return Err(OpError::invalid(format!(
-            "Constant needs exactly one value attribute, found {present:?}"
-        )));
+        return Err(OpError::invalid(format!("Constant needs exactly one value attribute, found {present:?}")));
     };
     let value = constant_value(ctx, name)?;
-    Ok(Box::new(move |_: &[Option<&Tensor>], _: &ExecContext| {
-        Ok(vec![value.clone()])
-    }))
+    Ok(Box::new(move |_: &[Option<&Tensor>], _: &ExecContext| Ok(vec![value.clone()])))
 }
 
 /// The tensor described by attribute `name` (which is present).
 fn constant_value(ctx: &BuildContext, name: &str) -> Result<Tensor, OpError> {
     let attr = ctx.node.attribute(name).map(|a| &a.value);
     let wrong = |want: &str| {
-        OpError::attribute(
-            name,
-            format!(
-                "should be {want}, but is {}",
-                attr.map_or("absent", AttrValue::kind)
-            ),
-        )
+        OpError::attribute(name, format!("should be {want}, but is {}", attr.map_or("absent", AttrValue::kind)))
     };
     let tensor = match (name, attr) {
         ("value", Some(AttrValue::Tensor(t))) => t.tensor.clone(),
         ("sparse_value", _) => {
-            return Err(OpError::unsupported(
-                "Constant with `sparse_value` is not supported (no sparse tensors)",
-            ));
+            return Err(OpError::unsupported("Constant with `sparse_value` is not supported (no sparse tensors)"));
         }
         ("value_float", Some(AttrValue::Float(v))) => Tensor::scalar(*v),
         ("value_floats", Some(AttrValue::Floats(v))) => Tensor::from_vec(&[v.len()], v.clone())?,

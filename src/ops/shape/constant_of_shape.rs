@@ -10,43 +10,23 @@ use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
-    r.add(
-        "",
-        "ConstantOfShape",
-        9..=crate::ops::MAX_OPSET,
-        build_constant_of_shape,
-    );
+    r.add("", "ConstantOfShape", 9..=crate::ops::MAX_OPSET, build_constant_of_shape);
 }
 
 fn build_constant_of_shape(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    let value = ctx
-        .node
-        .attr_tensor("value")?
-        .cloned()
-        .unwrap_or_else(|| Tensor::scalar(0f32));
+    let value = ctx.node.attr_tensor("value")?.cloned().unwrap_or_else(|| Tensor::scalar(0f32));
     if value.len() != 1 {
-        return Err(OpError::attribute(
-            "value",
-            format!("must hold one element, has shape {:?}", value.shape()),
-        ));
+        return Err(OpError::attribute("value", format!("must hold one element, has shape {:?}", value.shape())));
     }
     if matches!(value, Tensor::Opaque(_)) {
-        return Err(OpError::attribute(
-            "value",
-            format!("element type {} is not supported", value.type_name()),
-        ));
+        return Err(OpError::attribute("value", format!("element type {} is not supported", value.type_name())));
     }
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let shape = to_dims(
-                &int_values(required(inputs, 0, "input")?, 0, "input")?,
-                "shape",
-            )?;
-            let out = crate::map_tensor!(&value, v => {
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let shape = to_dims(&int_values(required(inputs, 0, "input")?, 0, "input")?, "shape")?;
+        let out = crate::map_tensor!(&value, v => {
             let element = v.iter().next().cloned().unwrap_or_default();
             alloc::filled(&shape, element)?
         }, _ => Err(unsupported_type(0, "value", &value)))?;
-            Ok(vec![out])
-        },
-    ))
+        Ok(vec![out])
+    }))
 }

@@ -17,23 +17,17 @@ pub fn register(r: &mut Registry) {
 fn build_cumsum(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let exclusive = super::args::flag(ctx.node, "exclusive", false)?;
     let reverse = super::args::flag(ctx.node, "reverse", false)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let x = required(inputs, 0, "x")?;
-            let axis = int_scalar(required(inputs, 1, "axis")?, 1, "axis")?;
-            let axis = normalize_axis(axis, x.rank())?;
-            let out = map_numeric!(x, a => cumulative_sum(a, axis, exclusive, reverse), _ => Err(unsupported_type(0, "x", x)))?;
-            Ok(vec![out])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "x")?;
+        let axis = int_scalar(required(inputs, 1, "axis")?, 1, "axis")?;
+        let axis = normalize_axis(axis, x.rank())?;
+        let out =
+            map_numeric!(x, a => cumulative_sum(a, axis, exclusive, reverse), _ => Err(unsupported_type(0, "x", x)))?;
+        Ok(vec![out])
+    }))
 }
 
-fn cumulative_sum<T: Arith>(
-    a: &ArrayD<T>,
-    axis: usize,
-    exclusive: bool,
-    reverse: bool,
-) -> ArrayD<T> {
+fn cumulative_sum<T: Arith>(a: &ArrayD<T>, axis: usize, exclusive: bool, reverse: bool) -> ArrayD<T> {
     let mut out = standard(a.clone());
     let shape = out.shape().to_vec();
     let dim = shape[axis];

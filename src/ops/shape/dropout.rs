@@ -33,12 +33,7 @@ fn build_dropout(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let wants_mask = ctx.node.outputs.get(1).is_some_and(|n| !n.is_empty());
     // numpy accepts seeds in [0, 2^32); other values are reduced modulo 2^32.
     let seed = ctx.node.attr_int("seed")?.unwrap_or(0) as u32;
-    Ok(Box::new(DropoutOp {
-        wants_mask,
-        bool_mask: ctx.opset >= 10,
-        trainable: ctx.opset >= 12,
-        seed,
-    }))
+    Ok(Box::new(DropoutOp { wants_mask, bool_mask: ctx.opset >= 10, trainable: ctx.opset >= 12, seed }))
 }
 
 impl Operator for DropoutOp {
@@ -70,11 +65,7 @@ impl Operator for DropoutOp {
             return Ok(outputs);
         }
         if !(0.0..1.0).contains(&ratio) {
-            return Err(OpError::input(
-                1,
-                "ratio",
-                format!("{ratio} must lie in [0, 1) in training mode"),
-            ));
+            return Err(OpError::input(1, "ratio", format!("{ratio} must lie in [0, 1) in training mode")));
         }
         let mut rng = Mt19937::new(self.seed);
         let keep: Vec<bool> = (0..data.len()).map(|_| rng.next_f64() >= ratio).collect();
@@ -82,12 +73,8 @@ impl Operator for DropoutOp {
         let dropped = match data {
             Tensor::F32(a) => Tensor::F32(apply(a, &keep, |v| v * scale as f32)?),
             Tensor::F64(a) => Tensor::F64(apply(a, &keep, |v| v * scale)?),
-            Tensor::F16(a) => Tensor::F16(apply(a, &keep, |v| {
-                half::f16::from_f32(v.to_f32() * scale as f32)
-            })?),
-            Tensor::BF16(a) => Tensor::BF16(apply(a, &keep, |v| {
-                half::bf16::from_f32(v.to_f32() * scale as f32)
-            })?),
+            Tensor::F16(a) => Tensor::F16(apply(a, &keep, |v| half::f16::from_f32(v.to_f32() * scale as f32))?),
+            Tensor::BF16(a) => Tensor::BF16(apply(a, &keep, |v| half::bf16::from_f32(v.to_f32() * scale as f32))?),
             other => return Err(unsupported_type(0, "data", other)),
         };
         let mut outputs = vec![dropped];
@@ -116,15 +103,7 @@ impl DropoutOp {
 }
 
 /// `scaled(v)` where the mask keeps the element, zero elsewhere.
-fn apply<T: Clone + Default>(
-    a: &ArrayD<T>,
-    keep: &[bool],
-    scaled: impl Fn(T) -> T,
-) -> Result<ArrayD<T>, OpError> {
-    let values: Vec<T> = a
-        .iter()
-        .zip(keep)
-        .map(|(v, &k)| if k { scaled(v.clone()) } else { T::default() })
-        .collect();
+fn apply<T: Clone + Default>(a: &ArrayD<T>, keep: &[bool], scaled: impl Fn(T) -> T) -> Result<ArrayD<T>, OpError> {
+    let values: Vec<T> = a.iter().zip(keep).map(|(v, &k)| if k { scaled(v.clone()) } else { T::default() }).collect();
     alloc::from_vec(a.shape(), values)
 }

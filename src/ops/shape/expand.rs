@@ -16,10 +16,7 @@ pub fn register(r: &mut Registry) {
 fn build_expand(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
         let input = required(inputs, 0, "input")?;
-        let requested = to_dims(
-            &int_values(required(inputs, 1, "shape")?, 1, "shape")?,
-            "shape",
-        )?;
+        let requested = to_dims(&int_values(required(inputs, 1, "shape")?, 1, "shape")?, "shape")?;
         let (padded, maps) = broadcast_maps(&input.shape(), &requested)?;
         let out = crate::map_tensor!(input, a => gather_with_shape(&row_major(a), &padded, &maps, None)?,
             _ => Err(unsupported_type(0, "input", input)))?;
@@ -29,10 +26,7 @@ fn build_expand(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 
 /// The input shape left-padded with 1s to the output rank, and axis maps reading it for
 /// every position of the broadcast shape.
-pub fn broadcast_maps(
-    input: &[usize],
-    requested: &[usize],
-) -> Result<(Vec<usize>, Vec<AxisMap>), OpError> {
+pub fn broadcast_maps(input: &[usize], requested: &[usize]) -> Result<(Vec<usize>, Vec<AxisMap>), OpError> {
     let out = broadcast_shapes(input, requested)?;
     super::alloc::numel(&out)?;
     let mut padded = vec![1; out.len() - input.len()];
@@ -40,17 +34,7 @@ pub fn broadcast_maps(
     let maps = out
         .iter()
         .zip(&padded)
-        .map(|(&o, &i)| {
-            if i == 1 {
-                AxisMap::Strided {
-                    start: 0,
-                    step: 0,
-                    len: o,
-                }
-            } else {
-                AxisMap::identity(o)
-            }
-        })
+        .map(|(&o, &i)| if i == 1 { AxisMap::Strided { start: 0, step: 0, len: o } } else { AxisMap::identity(o) })
         .collect();
     Ok((padded, maps))
 }
@@ -63,10 +47,7 @@ mod tests {
     fn broadcasts_both_ways_and_refuses_giants() {
         let (padded, maps) = broadcast_maps(&[3, 1], &[2, 1, 4]).unwrap();
         assert_eq!(padded, vec![1, 3, 1]);
-        assert_eq!(
-            maps.iter().map(AxisMap::len).collect::<Vec<_>>(),
-            vec![2, 3, 4]
-        );
+        assert_eq!(maps.iter().map(AxisMap::len).collect::<Vec<_>>(), vec![2, 3, 4]);
         assert!(broadcast_maps(&[3], &[2]).is_err());
         assert!(broadcast_maps(&[1], &[1_000_000, 1_000_000, 1_000_000]).is_err());
     }

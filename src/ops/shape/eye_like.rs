@@ -20,32 +20,20 @@ fn build_eye_like(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
             i32::try_from(code)
                 .ok()
                 .and_then(DType::from_onnx_code)
-                .ok_or_else(|| {
-                    OpError::attribute("dtype", format!("type code {code} is not supported"))
-                })?,
+                .ok_or_else(|| OpError::attribute("dtype", format!("type code {code} is not supported")))?,
         ),
     };
     let k = ctx.node.attr_int("k")?.unwrap_or(0);
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let input = required(inputs, 0, "input")?;
-            let [rows, cols] = input.shape()[..] else {
-                return Err(OpError::input(
-                    0,
-                    "input",
-                    format!("must be 2-D, got shape {:?}", input.shape()),
-                ));
-            };
-            let dtype = dtype.or(input.dtype()).ok_or_else(|| {
-                OpError::input(
-                    0,
-                    "input",
-                    format!("type {} is not supported", input.type_name()),
-                )
-            })?;
-            Ok(vec![eye_of(dtype, rows, cols, k)?])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let input = required(inputs, 0, "input")?;
+        let [rows, cols] = input.shape()[..] else {
+            return Err(OpError::input(0, "input", format!("must be 2-D, got shape {:?}", input.shape())));
+        };
+        let dtype = dtype
+            .or(input.dtype())
+            .ok_or_else(|| OpError::input(0, "input", format!("type {} is not supported", input.type_name())))?;
+        Ok(vec![eye_of(dtype, rows, cols, k)?])
+    }))
 }
 
 fn eye_of(dtype: DType, rows: usize, cols: usize, k: i64) -> Result<Tensor, OpError> {
@@ -63,12 +51,7 @@ fn eye_of(dtype: DType, rows: usize, cols: usize, k: i64) -> Result<Tensor, OpEr
         DType::U32 => eye(rows, cols, k, 1u32)?,
         DType::U64 => eye(rows, cols, k, 1u64)?,
         DType::Bool => eye(rows, cols, k, true)?,
-        DType::String => {
-            return Err(OpError::attribute(
-                "dtype",
-                "string outputs are not supported",
-            ));
-        }
+        DType::String => return Err(OpError::attribute("dtype", "string outputs are not supported")),
     })
 }
 

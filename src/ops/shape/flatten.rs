@@ -12,24 +12,16 @@ pub fn register(r: &mut Registry) {
 
 fn build_flatten(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let axis = ctx.node.attr_int("axis")?.unwrap_or(1);
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let input = required(inputs, 0, "input")?;
-            let shape = input.shape();
-            let rank = shape.len() as i64;
-            let split = if axis < 0 { axis + rank } else { axis };
-            if !(0..=rank).contains(&split) {
-                return Err(OpError::attribute(
-                    "axis",
-                    format!("{axis} is out of range for rank {rank}"),
-                ));
-            }
-            let (outer, inner) = shape.split_at(split as usize);
-            let target = [
-                crate::ir::checked_numel(outer)?,
-                crate::ir::checked_numel(inner)?,
-            ];
-            Ok(vec![reshape_tensor(input, &target)?])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let input = required(inputs, 0, "input")?;
+        let shape = input.shape();
+        let rank = shape.len() as i64;
+        let split = if axis < 0 { axis + rank } else { axis };
+        if !(0..=rank).contains(&split) {
+            return Err(OpError::attribute("axis", format!("{axis} is out of range for rank {rank}")));
+        }
+        let (outer, inner) = shape.split_at(split as usize);
+        let target = [crate::ir::checked_numel(outer)?, crate::ir::checked_numel(inner)?];
+        Ok(vec![reshape_tensor(input, &target)?])
+    }))
 }

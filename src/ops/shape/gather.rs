@@ -18,25 +18,23 @@ pub fn register(r: &mut Registry) {
 
 fn build_gather(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let axis = ctx.node.attr_int("axis")?.unwrap_or(0);
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let data = required(inputs, 0, "data")?;
-            let indices = required(inputs, 1, "indices")?;
-            let shape = data.shape();
-            let axis = normalize_axis(axis, shape.len())?;
-            let picks: Vec<usize> = indices
-                .to_i64_vec()
-                .map_err(|e| OpError::input(1, "indices", e.to_string()))?
-                .into_iter()
-                .map(|v| resolve_index(v, shape[axis], "index"))
-                .collect::<Result<_, _>>()?;
-            let mut out_shape = shape[..axis].to_vec();
-            out_shape.extend(indices.shape());
-            out_shape.extend(&shape[axis + 1..]);
-            let out = crate::map_tensor!(data, a => gather_axis(a, axis, &picks, &out_shape)?, _ => Err(unsupported_type(0, "data", data)))?;
-            Ok(vec![out])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let data = required(inputs, 0, "data")?;
+        let indices = required(inputs, 1, "indices")?;
+        let shape = data.shape();
+        let axis = normalize_axis(axis, shape.len())?;
+        let picks: Vec<usize> = indices
+            .to_i64_vec()
+            .map_err(|e| OpError::input(1, "indices", e.to_string()))?
+            .into_iter()
+            .map(|v| resolve_index(v, shape[axis], "index"))
+            .collect::<Result<_, _>>()?;
+        let mut out_shape = shape[..axis].to_vec();
+        out_shape.extend(indices.shape());
+        out_shape.extend(&shape[axis + 1..]);
+        let out = crate::map_tensor!(data, a => gather_axis(a, axis, &picks, &out_shape)?, _ => Err(unsupported_type(0, "data", data)))?;
+        Ok(vec![out])
+    }))
 }
 
 /// Copies block `[outer, pick, ..]` of `a` for every outer position and pick (validated).

@@ -13,39 +13,27 @@ use crate::ops::util::{normalize_axis, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
-    r.add(
-        "",
-        "GatherElements",
-        11..=crate::ops::MAX_OPSET,
-        build_gather_elements,
-    );
+    r.add("", "GatherElements", 11..=crate::ops::MAX_OPSET, build_gather_elements);
 }
 
 fn build_gather_elements(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let axis = ctx.node.attr_int("axis")?.unwrap_or(0);
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let data = required(inputs, 0, "data")?;
-            let indices = required(inputs, 1, "indices")?;
-            let offsets = element_offsets(
-                &data.shape(),
-                &indices.shape(),
-                &index_values(indices)?,
-                axis,
-            )?;
-            let out_shape = indices.shape();
-            let out = crate::map_tensor!(data, a => pick_offsets(a, &offsets, &out_shape)?, _ => Err(unsupported_type(0, "data", data)))?;
-            Ok(vec![out])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let data = required(inputs, 0, "data")?;
+        let indices = required(inputs, 1, "indices")?;
+        let offsets = element_offsets(&data.shape(), &indices.shape(), &index_values(indices)?, axis)?;
+        let out_shape = indices.shape();
+        let out = crate::map_tensor!(data, a => pick_offsets(a, &offsets, &out_shape)?, _ => Err(unsupported_type(0, "data", data)))?;
+        Ok(vec![out])
+    }))
 }
 
 /// The values of an int32/int64 index tensor.
 pub fn index_values(indices: &Tensor) -> Result<Vec<i64>, OpError> {
     match indices {
-        Tensor::I32(_) | Tensor::I64(_) => indices
-            .to_i64_vec()
-            .map_err(|e| OpError::input(1, "indices", e.to_string())),
+        Tensor::I32(_) | Tensor::I64(_) => {
+            indices.to_i64_vec().map_err(|e| OpError::input(1, "indices", e.to_string()))
+        }
         other => Err(unsupported_type(1, "indices", other)),
     }
 }
@@ -64,10 +52,7 @@ pub fn element_offsets(
         return Err(OpError::input(
             1,
             "indices",
-            format!(
-                "rank {} differs from the data's rank {rank}",
-                index_shape.len()
-            ),
+            format!("rank {} differs from the data's rank {rank}", index_shape.len()),
         ));
     }
     for (d, (&i, &s)) in index_shape.iter().zip(data_shape).enumerate() {
@@ -84,12 +69,8 @@ pub fn element_offsets(
     let mut offsets = Vec::with_capacity(values.len());
     for &v in values {
         let i = resolve_index(v, data_shape[axis], "index")?;
-        let offset: usize = position
-            .iter()
-            .zip(&strides)
-            .enumerate()
-            .map(|(d, (&p, &s))| if d == axis { i * s } else { p * s })
-            .sum();
+        let offset: usize =
+            position.iter().zip(&strides).enumerate().map(|(d, (&p, &s))| if d == axis { i * s } else { p * s }).sum();
         offsets.push(offset);
         for d in (0..rank).rev() {
             position[d] += 1;
@@ -102,11 +83,7 @@ pub fn element_offsets(
     Ok(offsets)
 }
 
-fn pick_offsets<T: Clone>(
-    a: &ArrayD<T>,
-    offsets: &[usize],
-    out_shape: &[usize],
-) -> Result<ArrayD<T>, OpError> {
+fn pick_offsets<T: Clone>(a: &ArrayD<T>, offsets: &[usize], out_shape: &[usize]) -> Result<ArrayD<T>, OpError> {
     let data = row_major(a);
     let mut out = alloc::output_vec(offsets.len())?;
     out.extend(offsets.iter().map(|&o| data[o].clone()));
@@ -120,15 +97,9 @@ mod tests {
     #[test]
     fn offsets_follow_the_axis() {
         // data 2x3, indices 2x2 on axis 1: [[0, 2], [1, -1]]
-        assert_eq!(
-            element_offsets(&[2, 3], &[2, 2], &[0, 2, 1, -1], 1).unwrap(),
-            vec![0, 2, 4, 5]
-        );
+        assert_eq!(element_offsets(&[2, 3], &[2, 2], &[0, 2, 1, -1], 1).unwrap(), vec![0, 2, 4, 5]);
         // axis 0: [[1, 0]] picks data[1][0], data[0][1]
-        assert_eq!(
-            element_offsets(&[2, 3], &[1, 2], &[1, 0], 0).unwrap(),
-            vec![3, 1]
-        );
+        assert_eq!(element_offsets(&[2, 3], &[1, 2], &[1, 0], 0).unwrap(), vec![3, 1]);
         assert!(element_offsets(&[2, 3], &[1, 2], &[2, 0], 0).is_err());
         assert!(element_offsets(&[2, 3], &[3, 2], &[0; 6], 1).is_err());
     }

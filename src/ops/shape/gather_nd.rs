@@ -20,22 +20,15 @@ pub fn register(r: &mut Registry) {
 
 fn build_gather_nd(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let batch_dims = ctx.node.attr_int("batch_dims")?.unwrap_or(0);
-    let batch_dims = usize::try_from(batch_dims)
-        .map_err(|_| OpError::attribute("batch_dims", "must be non-negative"))?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let data = required(inputs, 0, "data")?;
-            let indices = required(inputs, 1, "indices")?;
-            let plan = NdPlan::new(
-                &data.shape(),
-                &indices.shape(),
-                &index_values(indices)?,
-                batch_dims,
-            )?;
-            let out = crate::map_tensor!(data, a => plan.gather(a)?, _ => Err(unsupported_type(0, "data", data)))?;
-            Ok(vec![out])
-        },
-    ))
+    let batch_dims =
+        usize::try_from(batch_dims).map_err(|_| OpError::attribute("batch_dims", "must be non-negative"))?;
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let data = required(inputs, 0, "data")?;
+        let indices = required(inputs, 1, "indices")?;
+        let plan = NdPlan::new(&data.shape(), &indices.shape(), &index_values(indices)?, batch_dims)?;
+        let out = crate::map_tensor!(data, a => plan.gather(a)?, _ => Err(unsupported_type(0, "data", data)))?;
+        Ok(vec![out])
+    }))
 }
 
 /// Where each block of a GatherND/ScatterND lives: one row-major offset per index tuple,
@@ -55,9 +48,8 @@ impl NdPlan {
         values: &[i64],
         batch_dims: usize,
     ) -> Result<NdPlan, OpError> {
-        let (&k, tuple_shape) = index_shape
-            .split_last()
-            .ok_or_else(|| OpError::input(1, "indices", "must have rank at least 1"))?;
+        let (&k, tuple_shape) =
+            index_shape.split_last().ok_or_else(|| OpError::input(1, "indices", "must have rank at least 1"))?;
         let b = batch_dims;
         if b >= data_shape.len().min(index_shape.len()) {
             return Err(OpError::invalid(format!(
@@ -75,10 +67,7 @@ impl NdPlan {
             return Err(OpError::input(
                 1,
                 "indices",
-                format!(
-                    "last dimension {k} does not fit data of rank {} after {b} batch dims",
-                    data_shape.len()
-                ),
+                format!("last dimension {k} does not fit data of rank {} after {b} batch dims", data_shape.len()),
             ));
         }
         let block_shape = &data_shape[b + k..];
@@ -97,11 +86,7 @@ impl NdPlan {
         }
         let mut out_shape = tuple_shape.to_vec();
         out_shape.extend_from_slice(block_shape);
-        Ok(NdPlan {
-            offsets,
-            block,
-            out_shape,
-        })
+        Ok(NdPlan { offsets, block, out_shape })
     }
 
     pub fn gather<T: Clone>(&self, a: &ArrayD<T>) -> Result<ArrayD<T>, OpError> {
@@ -123,16 +108,10 @@ mod tests {
     fn plans_resolve_tuples_and_batches() {
         // data 2x2, indices [[0,0],[1,1]] → elements 0 and 3.
         let p = NdPlan::new(&[2, 2], &[2, 2], &[0, 0, 1, 1], 0).unwrap();
-        assert_eq!(
-            (p.offsets.clone(), p.block, p.out_shape.clone()),
-            (vec![0, 3], 1, vec![2])
-        );
+        assert_eq!((p.offsets.clone(), p.block, p.out_shape.clone()), (vec![0, 3], 1, vec![2]));
         // data 2x2x2, batch_dims 1, indices [[1],[0]] → rows data[0][1], data[1][0].
         let p = NdPlan::new(&[2, 2, 2], &[2, 1], &[1, 0], 1).unwrap();
-        assert_eq!(
-            (p.offsets.clone(), p.block, p.out_shape.clone()),
-            (vec![2, 4], 2, vec![2, 2])
-        );
+        assert_eq!((p.offsets.clone(), p.block, p.out_shape.clone()), (vec![2, 4], 2, vec![2, 2]));
         assert!(NdPlan::new(&[2, 2], &[1, 2], &[0, 2], 0).is_err());
         assert!(NdPlan::new(&[2, 2], &[1, 3], &[0, 0, 0], 0).is_err());
     }

@@ -10,7 +10,5 @@ pub fn register(r: &mut Registry) {
 }
 
 fn build_identity(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
-        Ok(vec![required(inputs, 0, "input")?.clone()])
-    }))
+    Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| Ok(vec![required(inputs, 0, "input")?.clone()])))
 }

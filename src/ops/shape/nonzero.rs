@@ -29,11 +29,7 @@ fn build_nonzero(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 /// Row-major positions of the elements that differ from the type's default (zero).
 fn nonzero_positions<T: Element>(a: &ArrayD<T>) -> Vec<usize> {
     let zero = T::default();
-    a.iter()
-        .enumerate()
-        .filter(|(_, v)| **v != zero)
-        .map(|(i, _)| i)
-        .collect()
+    a.iter().enumerate().filter(|(_, v)| **v != zero).map(|(i, _)| i).collect()
 }
 
 /// `[rank, count]` coordinates of row-major positions in `shape`.

@@ -19,55 +19,35 @@ pub fn register(r: &mut Registry) {
 fn build_onehot(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let axis = ctx.node.attr_int("axis")?.unwrap_or(-1);
     let negative_indices = ctx.opset >= 11;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let indices = required(inputs, 0, "indices")?;
-            let depth = required(inputs, 1, "depth")?;
-            let values = required(inputs, 2, "values")?;
-            let depth = match depth
-                .to_f64_vec()
-                .map_err(|e| OpError::input(1, "depth", e.to_string()))?
-                .as_slice()
-            {
-                [d] if *d >= 0.0 && *d <= (1u64 << 40) as f64 => *d as usize,
-                _ => {
-                    return Err(OpError::input(
-                        1,
-                        "depth",
-                        "must be one non-negative number",
-                    ));
-                }
-            };
-            if values.len() != 2 {
-                return Err(OpError::input(
-                    2,
-                    "values",
-                    format!("must hold [off, on], got shape {:?}", values.shape()),
-                ));
-            }
-            let positions: Vec<Option<usize>> = indices
-                .to_f64_vec()
-                .map_err(|e| OpError::input(0, "indices", e.to_string()))?
-                .into_iter()
-                .map(|v| hot_position(v.trunc(), depth, negative_indices))
-                .collect();
-            let index_shape = indices.shape();
-            let axis = normalize_axis(axis, index_shape.len() + 1)?;
-            let out = crate::map_tensor!(values, v => one_hot(v, &positions, &index_shape, depth, axis)?,
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let indices = required(inputs, 0, "indices")?;
+        let depth = required(inputs, 1, "depth")?;
+        let values = required(inputs, 2, "values")?;
+        let depth = match depth.to_f64_vec().map_err(|e| OpError::input(1, "depth", e.to_string()))?.as_slice() {
+            [d] if *d >= 0.0 && *d <= (1u64 << 40) as f64 => *d as usize,
+            _ => return Err(OpError::input(1, "depth", "must be one non-negative number")),
+        };
+        if values.len() != 2 {
+            return Err(OpError::input(2, "values", format!("must hold [off, on], got shape {:?}", values.shape())));
+        }
+        let positions: Vec<Option<usize>> = indices
+            .to_f64_vec()
+            .map_err(|e| OpError::input(0, "indices", e.to_string()))?
+            .into_iter()
+            .map(|v| hot_position(v.trunc(), depth, negative_indices))
+            .collect();
+        let index_shape = indices.shape();
+        let axis = normalize_axis(axis, index_shape.len() + 1)?;
+        let out = crate::map_tensor!(values, v => one_hot(v, &positions, &index_shape, depth, axis)?,
             _ => Err(unsupported_type(2, "values", values)))?;
-            Ok(vec![out])
-        },
-    ))
+        Ok(vec![out])
+    }))
 }
 
 /// Where along the new axis `index` puts the `on` value, if anywhere.
 fn hot_position(index: f64, depth: usize, negative_indices: bool) -> Option<usize> {
     let d = depth as f64;
-    let i = if index < 0.0 && negative_indices {
-        index + d
-    } else {
-        index
-    };
+    let i = if index < 0.0 && negative_indices { index + d } else { index };
     (i >= 0.0 && i < d).then_some(i as usize)
 }
 

@@ -18,60 +18,43 @@ pub fn register(r: &mut Registry) {
 }
 
 fn mode(ctx: &BuildContext) -> Result<Fold, OpError> {
-    let name = ctx
-        .node
-        .attr_string("mode")?
-        .unwrap_or_else(|| "constant".into());
+    let name = ctx.node.attr_string("mode")?.unwrap_or_else(|| "constant".into());
     match name.as_str() {
         "constant" => Ok(Fold::Constant),
         "reflect" => Ok(Fold::Reflect),
         "edge" => Ok(Fold::Edge),
         "wrap" if ctx.opset >= 19 => Ok(Fold::Wrap),
-        other => Err(OpError::attribute(
-            "mode",
-            format!("`{other}` is not supported at opset {}", ctx.opset),
-        )),
+        other => Err(OpError::attribute("mode", format!("`{other}` is not supported at opset {}", ctx.opset))),
     }
 }
 
 fn build_pad_with_attributes(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let fold = mode(ctx)?;
     let attr = if ctx.opset < 2 { "paddings" } else { "pads" };
-    let pads = ctx
-        .node
-        .attr_ints(attr)?
-        .ok_or_else(|| OpError::attribute(attr, "is required"))?;
+    let pads = ctx.node.attr_ints(attr)?.ok_or_else(|| OpError::attribute(attr, "is required"))?;
     let value = f64::from(ctx.node.attr_float("value")?.unwrap_or(0.0));
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let data = required(inputs, 0, "data")?;
-            let maps = pad_maps(&data.shape(), &pads, None, fold)?;
-            let fill = Tensor::scalar(value);
-            Ok(vec![pad_tensor(
-                data,
-                &maps,
-                Some(&cast_scalar(&fill, data)?),
-            )?])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let data = required(inputs, 0, "data")?;
+        let maps = pad_maps(&data.shape(), &pads, None, fold)?;
+        let fill = Tensor::scalar(value);
+        Ok(vec![pad_tensor(data, &maps, Some(&cast_scalar(&fill, data)?))?])
+    }))
 }
 
 fn build_pad_with_inputs(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let fold = mode(ctx)?;
     let axes_input = ctx.opset >= 18;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let data = required(inputs, 0, "data")?;
-            let pads = int_values(required(inputs, 1, "pads")?, 1, "pads")?;
-            let axes = match optional(inputs, 3).filter(|_| axes_input) {
-                Some(t) => Some(int_values(t, 3, "axes")?),
-                None => None,
-            };
-            let maps = pad_maps(&data.shape(), &pads, axes.as_deref(), fold)?;
-            let fill = optional(inputs, 2).filter(|t| !t.is_empty());
-            Ok(vec![pad_tensor(data, &maps, fill)?])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let data = required(inputs, 0, "data")?;
+        let pads = int_values(required(inputs, 1, "pads")?, 1, "pads")?;
+        let axes = match optional(inputs, 3).filter(|_| axes_input) {
+            Some(t) => Some(int_values(t, 3, "axes")?),
+            None => None,
+        };
+        let maps = pad_maps(&data.shape(), &pads, axes.as_deref(), fold)?;
+        let fill = optional(inputs, 2).filter(|t| !t.is_empty());
+        Ok(vec![pad_tensor(data, &maps, fill)?])
+    }))
 }
 
 /// Pads with `fill` (a one-element tensor of the data's type) or the type's zero.
@@ -116,12 +99,7 @@ fn cast_scalar(value: &Tensor, data: &Tensor) -> Result<Tensor, OpError> {
 }
 
 /// One map per axis: crop by the negative pads, then pad by the positive ones.
-pub fn pad_maps(
-    shape: &[usize],
-    pads: &[i64],
-    axes: Option<&[i64]>,
-    fold: Fold,
-) -> Result<Vec<AxisMap>, OpError> {
+pub fn pad_maps(shape: &[usize], pads: &[i64], axes: Option<&[i64]>, fold: Fold) -> Result<Vec<AxisMap>, OpError> {
     let rank = shape.len();
     let all_axes: Vec<i64> = (0..rank as i64).collect();
     let axes = normalize_axes(axes.unwrap_or(&all_axes), rank)?;
@@ -137,14 +115,9 @@ pub fn pad_maps(
         let dim = shape[axis];
         let crop_begin = usize::try_from(begin.min(0).unsigned_abs()).unwrap_or(usize::MAX);
         let crop_end = usize::try_from(end.min(0).unsigned_abs()).unwrap_or(usize::MAX);
-        let kept = crop_begin
-            .checked_add(crop_end)
-            .and_then(|c| dim.checked_sub(c))
-            .ok_or_else(|| {
-                OpError::invalid(format!(
-                    "pads {pads:?} remove more than the {dim} elements of axis {axis}"
-                ))
-            })?;
+        let kept = crop_begin.checked_add(crop_end).and_then(|c| dim.checked_sub(c)).ok_or_else(|| {
+            OpError::invalid(format!("pads {pads:?} remove more than the {dim} elements of axis {axis}"))
+        })?;
         let before = usize::try_from(begin.max(0)).unwrap_or(usize::MAX);
         let after = usize::try_from(end.max(0)).unwrap_or(usize::MAX);
         let len = kept
@@ -152,17 +125,9 @@ pub fn pad_maps(
             .and_then(|l| l.checked_add(after))
             .ok_or_else(|| OpError::invalid(format!("pads {pads:?} overflow")))?;
         if kept == 0 && len > 0 && fold != Fold::Constant {
-            return Err(OpError::invalid(format!(
-                "cannot pad the empty axis {axis} in {fold:?} mode"
-            )));
+            return Err(OpError::invalid(format!("cannot pad the empty axis {axis} in {fold:?} mode")));
         }
-        maps[axis] = AxisMap::Padded {
-            origin: crop_begin,
-            n: kept,
-            before,
-            len,
-            fold,
-        };
+        maps[axis] = AxisMap::Padded { origin: crop_begin, n: kept, before, len, fold };
     }
     super::alloc::numel(&maps.iter().map(AxisMap::len).collect::<Vec<_>>())?;
     Ok(maps)
@@ -175,33 +140,12 @@ mod tests {
     #[test]
     fn pads_crop_then_pad() {
         let maps = pad_maps(&[4, 3], &[1, -1, 0, 2], None, Fold::Constant).unwrap();
-        assert_eq!(
-            maps[0],
-            AxisMap::Padded {
-                origin: 0,
-                n: 4,
-                before: 1,
-                len: 5,
-                fold: Fold::Constant
-            }
-        );
-        assert_eq!(
-            maps[1],
-            AxisMap::Padded {
-                origin: 1,
-                n: 2,
-                before: 0,
-                len: 4,
-                fold: Fold::Constant
-            }
-        );
+        assert_eq!(maps[0], AxisMap::Padded { origin: 0, n: 4, before: 1, len: 5, fold: Fold::Constant });
+        assert_eq!(maps[1], AxisMap::Padded { origin: 1, n: 2, before: 0, len: 4, fold: Fold::Constant });
         assert!(pad_maps(&[4], &[-3, -2], None, Fold::Constant).is_err());
         assert!(pad_maps(&[0], &[1, 1], None, Fold::Edge).is_err());
         assert!(pad_maps(&[4, 3], &[1, 1], None, Fold::Edge).is_err());
-        assert_eq!(
-            pad_maps(&[4, 3], &[1, 1], Some(&[-1]), Fold::Edge).unwrap()[1].len(),
-            5
-        );
+        assert_eq!(pad_maps(&[4, 3], &[1, 1], Some(&[-1]), Fold::Edge).unwrap()[1].len(), 5);
         assert!(pad_maps(&[1], &[1 << 50, 1 << 50], None, Fold::Constant).is_err());
         assert!(pad_maps(&[1], &[i64::MIN, i64::MAX], None, Fold::Constant).is_err());
     }

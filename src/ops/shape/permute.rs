@@ -20,21 +20,12 @@ struct Axis {
 
 /// `data` (row-major, shape `shape`) with output axis `i` taken from input axis `perm[i]`.
 /// `perm` must be a permutation of `0..shape.len()` (checked).
-pub fn permute<T: Clone + Default>(
-    data: &[T],
-    shape: &[usize],
-    perm: &[usize],
-) -> Result<Vec<T>, OpError> {
+pub fn permute<T: Clone + Default>(data: &[T], shape: &[usize], perm: &[usize]) -> Result<Vec<T>, OpError> {
     let mut seen = vec![false; shape.len()];
-    let valid = perm.len() == shape.len()
-        && perm
-            .iter()
-            .all(|&p| p < shape.len() && !std::mem::replace(&mut seen[p], true));
+    let valid =
+        perm.len() == shape.len() && perm.iter().all(|&p| p < shape.len() && !std::mem::replace(&mut seen[p], true));
     if !valid || shape.iter().product::<usize>() != data.len() {
-        return Err(OpError::invalid(format!(
-            "internal: permutation {perm:?} of {shape:?} ({} elements)",
-            data.len()
-        )));
+        return Err(OpError::invalid(format!("internal: permutation {perm:?} of {shape:?} ({} elements)", data.len())));
     }
     let n = data.len();
     if n == 0 {
@@ -42,32 +33,20 @@ pub fn permute<T: Clone + Default>(
     }
     let in_strides = strides_of(shape);
     let axes = coalesce(perm.iter().map(|&p| (shape[p], in_strides[p])));
-    let Some((&last, outer)) = axes.split_last() else {
-        return Ok(data.to_vec());
-    };
+    let Some((&last, outer)) = axes.split_last() else { return Ok(data.to_vec()) };
     if last.input_stride == 1 {
         // Output rows are input rows: copy them whole.
         let mut out = alloc::output_vec(n)?;
-        for_each_offset(outer, |input, _| {
-            out.extend_from_slice(&data[input..input + last.len])
-        });
+        for_each_offset(outer, |input, _| out.extend_from_slice(&data[input..input + last.len]));
         return Ok(out);
     }
     // Tile over the output axis that is contiguous in the input and the last output axis, so
     // that both reads and writes stay within a few cache lines.
     let mut out = alloc::output_vec(n)?;
     out.resize(n, T::default());
-    let k = outer
-        .iter()
-        .position(|a| a.input_stride == 1)
-        .unwrap_or(outer.len() - 1);
+    let k = outer.iter().position(|a| a.input_stride == 1).unwrap_or(outer.len() - 1);
     let inner = outer[k];
-    let others: Vec<Axis> = outer
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != k)
-        .map(|(_, a)| *a)
-        .collect();
+    let others: Vec<Axis> = outer.iter().enumerate().filter(|&(i, _)| i != k).map(|(_, a)| *a).collect();
     for_each_offset(&others, |input, output| {
         for r0 in (0..inner.len).step_by(TILE) {
             for c0 in (0..last.len).step_by(TILE) {
@@ -98,11 +77,7 @@ fn coalesce(axes: impl Iterator<Item = (usize, usize)>) -> Vec<Axis> {
                 prev.len *= len;
                 prev.input_stride = stride;
             }
-            _ => merged.push(Axis {
-                len,
-                input_stride: stride,
-                output_stride: 0,
-            }),
+            _ => merged.push(Axis { len, input_stride: stride, output_stride: 0 }),
         }
     }
     let mut stride = 1;
@@ -174,16 +149,9 @@ mod tests {
         for (shape, perm) in cases {
             let n: usize = shape.iter().product();
             let data: Vec<i32> = (0..n as i32).collect();
-            assert_eq!(
-                permute(&data, shape, perm).unwrap(),
-                naive(&data, shape, perm),
-                "{shape:?} {perm:?}"
-            );
+            assert_eq!(permute(&data, shape, perm).unwrap(), naive(&data, shape, perm), "{shape:?} {perm:?}");
         }
         assert!(permute(&[1, 2], &[2], &[1]).is_err());
-        assert_eq!(
-            permute::<i32>(&[], &[0, 3], &[1, 0]).unwrap(),
-            Vec::<i32>::new()
-        );
+        assert_eq!(permute::<i32>(&[], &[0, 3], &[1, 0]).unwrap(), Vec::<i32>::new());
     }
 }

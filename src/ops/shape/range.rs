@@ -28,69 +28,44 @@ fn build_range(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         match ctx.node.attr_int("stash_type")?.unwrap_or(1) {
             1 => Stash::F32,
             11 => Stash::F64,
-            other => {
-                return Err(OpError::attribute(
-                    "stash_type",
-                    format!("{other} is not float (1) or double (11)"),
-                ));
-            }
+            other => return Err(OpError::attribute("stash_type", format!("{other} is not float (1) or double (11)"))),
         }
     } else {
         Stash::F64
     };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let start = required(inputs, 0, "start")?;
-            let limit = required(inputs, 1, "limit")?;
-            let delta = required(inputs, 2, "delta")?;
-            for (i, (t, what)) in [(limit, "limit"), (delta, "delta")].into_iter().enumerate() {
-                if t.dtype() != start.dtype() {
-                    return Err(OpError::input(
-                        i + 1,
-                        what,
-                        format!(
-                            "type {} differs from start's {}",
-                            t.type_name(),
-                            start.type_name()
-                        ),
-                    ));
-                }
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let start = required(inputs, 0, "start")?;
+        let limit = required(inputs, 1, "limit")?;
+        let delta = required(inputs, 2, "delta")?;
+        for (i, (t, what)) in [(limit, "limit"), (delta, "delta")].into_iter().enumerate() {
+            if t.dtype() != start.dtype() {
+                return Err(OpError::input(
+                    i + 1,
+                    what,
+                    format!("type {} differs from start's {}", t.type_name(), start.type_name()),
+                ));
             }
-            for (i, (t, what)) in [(start, "start"), (limit, "limit"), (delta, "delta")]
-                .into_iter()
-                .enumerate()
-            {
-                if t.len() != 1 {
-                    return Err(OpError::input(
-                        i,
-                        what,
-                        format!("must be a scalar, got shape {:?}", t.shape()),
-                    ));
-                }
+        }
+        for (i, (t, what)) in [(start, "start"), (limit, "limit"), (delta, "delta")].into_iter().enumerate() {
+            if t.len() != 1 {
+                return Err(OpError::input(i, what, format!("must be a scalar, got shape {:?}", t.shape())));
             }
-            Ok(vec![range(start, limit, delta, stash)?])
-        },
-    ))
+        }
+        Ok(vec![range(start, limit, delta, stash)?])
+    }))
 }
 
 fn range(start: &Tensor, limit: &Tensor, delta: &Tensor, stash: Stash) -> Result<Tensor, OpError> {
     let scalar_error = || OpError::invalid("range bounds must be scalars");
     let f = |t: &Tensor| t.to_f64_vec()?.first().copied().ok_or_else(scalar_error);
-    let i = |t: &Tensor| {
-        t.to_i64_vec()?
-            .first()
-            .map(|&v| i128::from(v))
-            .ok_or_else(scalar_error)
-    };
+    let i = |t: &Tensor| t.to_i64_vec()?.first().map(|&v| i128::from(v)).ok_or_else(scalar_error);
     Ok(match start {
         Tensor::F32(_) => float_range(f(start)?, f(limit)?, f(delta)?, |v| v as f32)?,
         Tensor::F64(_) => float_range(f(start)?, f(limit)?, f(delta)?, |v| v)?,
         Tensor::F16(_) | Tensor::BF16(_) => {
             let is_f16 = matches!(start, Tensor::F16(_));
             match stash {
-                Stash::F64 if is_f16 => {
-                    float_range(f(start)?, f(limit)?, f(delta)?, f16::from_f64)?
-                }
+                Stash::F64 if is_f16 => float_range(f(start)?, f(limit)?, f(delta)?, f16::from_f64)?,
                 Stash::F64 => float_range(f(start)?, f(limit)?, f(delta)?, bf16::from_f64)?,
                 Stash::F32 => {
                     let (s, l, d) = (f(start)? as f32, f(limit)? as f32, f(delta)? as f32);
@@ -115,10 +90,7 @@ fn range(start: &Tensor, limit: &Tensor, delta: &Tensor, stash: Stash) -> Result
     })
 }
 
-fn collect<T: crate::ir::Element>(
-    n: usize,
-    values: impl Iterator<Item = T>,
-) -> Result<Tensor, OpError> {
+fn collect<T: crate::ir::Element>(n: usize, values: impl Iterator<Item = T>) -> Result<Tensor, OpError> {
     let mut out = alloc::output_vec(n)?;
     out.extend(values.take(n));
     Ok(T::wrap(alloc::from_vec(&[n], out)?))
@@ -131,9 +103,7 @@ fn float_count(start: f64, limit: f64, delta: f64) -> Result<usize, OpError> {
     }
     let count = ((limit - start) / delta).ceil();
     if count.is_nan() || count > (1u64 << 40) as f64 {
-        return Err(OpError::invalid(format!(
-            "range({start}, {limit}, {delta}) has too many elements"
-        )));
+        return Err(OpError::invalid(format!("range({start}, {limit}, {delta}) has too many elements")));
     }
     Ok(count.max(0.0) as usize)
 }
@@ -158,20 +128,12 @@ fn int_range<T: crate::ir::Element>(
     if delta == 0 {
         return Err(OpError::input(2, "delta", "cannot be 0"));
     }
-    let (diff, step) = if delta > 0 {
-        (limit - start, delta)
-    } else {
-        (start - limit, -delta)
-    };
+    let (diff, step) = if delta > 0 { (limit - start, delta) } else { (start - limit, -delta) };
     let count = (diff + step - 1).div_euclid(step).max(0);
     let n = usize::try_from(count)
         .ok()
         .filter(|&n| n <= crate::ir::tensor::MAX_ELEMENTS)
-        .ok_or_else(|| {
-            OpError::invalid(format!(
-                "range({start}, {limit}, {delta}) has too many elements"
-            ))
-        })?;
+        .ok_or_else(|| OpError::invalid(format!("range({start}, {limit}, {delta}) has too many elements")))?;
     collect(n, (0..n).map(|k| cast(start + k as i128 * delta)))
 }
 
@@ -182,10 +144,7 @@ mod tests {
     #[test]
     fn ranges_count_like_the_spec() {
         let t = |v: i64| Tensor::scalar(v);
-        assert_eq!(
-            range(&t(3), &t(9), &t(3), Stash::F64).unwrap(),
-            Tensor::from_vec(&[2], vec![3i64, 6]).unwrap()
-        );
+        assert_eq!(range(&t(3), &t(9), &t(3), Stash::F64).unwrap(), Tensor::from_vec(&[2], vec![3i64, 6]).unwrap());
         assert_eq!(
             range(&t(10), &t(4), &t(-2), Stash::F64).unwrap(),
             Tensor::from_vec(&[3], vec![10i64, 8, 6]).unwrap()
@@ -194,10 +153,7 @@ mod tests {
         assert!(range(&t(0), &t(1), &t(0), Stash::F64).is_err());
         assert!(range(&t(0), &t(i64::MAX), &t(1), Stash::F64).is_err());
         let f = |v: f32| Tensor::scalar(v);
-        assert_eq!(
-            range(&f(1.0), &f(2.0), &f(0.25), Stash::F64).unwrap().len(),
-            4
-        );
+        assert_eq!(range(&f(1.0), &f(2.0), &f(0.25), Stash::F64).unwrap().len(), 4);
         assert!(range(&f(0.0), &f(1e30), &f(1e-10), Stash::F64).is_err());
         assert!(range(&f(0.0), &f(f32::INFINITY), &f(1.0), Stash::F64).is_err());
     }

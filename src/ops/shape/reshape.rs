@@ -11,46 +11,30 @@ use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
     r.add("", "Reshape", 1..=4, build_with_shape_attribute);
-    r.add(
-        "",
-        "Reshape",
-        5..=crate::ops::MAX_OPSET,
-        build_with_shape_input,
-    );
+    r.add("", "Reshape", 5..=crate::ops::MAX_OPSET, build_with_shape_input);
 }
 
 fn build_with_shape_attribute(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    let target = ctx
-        .node
-        .attr_ints("shape")?
-        .ok_or_else(|| OpError::attribute("shape", "is required"))?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let data = required(inputs, 0, "data")?;
-            let shape = reshape_target(&data.shape(), &target, false)?;
-            Ok(vec![reshape_tensor(data, &shape)?])
-        },
-    ))
+    let target = ctx.node.attr_ints("shape")?.ok_or_else(|| OpError::attribute("shape", "is required"))?;
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let data = required(inputs, 0, "data")?;
+        let shape = reshape_target(&data.shape(), &target, false)?;
+        Ok(vec![reshape_tensor(data, &shape)?])
+    }))
 }
 
 fn build_with_shape_input(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let allow_zero = flag(ctx.node, "allowzero", false)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let data = required(inputs, 0, "data")?;
-            let target = int_values(required(inputs, 1, "shape")?, 1, "shape")?;
-            let shape = reshape_target(&data.shape(), &target, allow_zero)?;
-            Ok(vec![reshape_tensor(data, &shape)?])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let data = required(inputs, 0, "data")?;
+        let target = int_values(required(inputs, 1, "shape")?, 1, "shape")?;
+        let shape = reshape_target(&data.shape(), &target, allow_zero)?;
+        Ok(vec![reshape_tensor(data, &shape)?])
+    }))
 }
 
 /// The output shape for `requested` applied to an input of shape `input`.
-pub fn reshape_target(
-    input: &[usize],
-    requested: &[i64],
-    allow_zero: bool,
-) -> Result<Vec<usize>, OpError> {
+pub fn reshape_target(input: &[usize], requested: &[i64], allow_zero: bool) -> Result<Vec<usize>, OpError> {
     let numel: usize = crate::ir::checked_numel(input)?;
     let mut out = Vec::with_capacity(requested.len());
     let mut inferred: Option<usize> = None;
@@ -74,16 +58,12 @@ pub fn reshape_target(
         out.push(dim);
     }
     if allow_zero && inferred.is_some() && requested.contains(&0) {
-        return Err(OpError::invalid(format!(
-            "shape {requested:?} has both 0 and -1 while allowzero=1"
-        )));
+        return Err(OpError::invalid(format!("shape {requested:?} has both 0 and -1 while allowzero=1")));
     }
     let known = crate::ir::checked_numel(&out)?;
     if let Some(i) = inferred {
         if known == 0 || numel % known != 0 {
-            return Err(OpError::invalid(format!(
-                "cannot reshape {input:?} to {requested:?}: -1 cannot be inferred"
-            )));
+            return Err(OpError::invalid(format!("cannot reshape {input:?} to {requested:?}: -1 cannot be inferred")));
         }
         out[i] = numel / known;
     } else if known != numel {
@@ -100,19 +80,10 @@ mod tests {
 
     #[test]
     fn zero_copies_and_minus_one_infers() {
-        assert_eq!(
-            reshape_target(&[2, 3, 4], &[0, -1], false).unwrap(),
-            vec![2, 12]
-        );
-        assert_eq!(
-            reshape_target(&[2, 3, 4], &[4, 0, 2], false).unwrap(),
-            vec![4, 3, 2]
-        );
+        assert_eq!(reshape_target(&[2, 3, 4], &[0, -1], false).unwrap(), vec![2, 12]);
+        assert_eq!(reshape_target(&[2, 3, 4], &[4, 0, 2], false).unwrap(), vec![4, 3, 2]);
         assert_eq!(reshape_target(&[0, 3], &[3, 0], true).unwrap(), vec![3, 0]);
-        assert_eq!(
-            reshape_target(&[1], &[], false).unwrap(),
-            Vec::<usize>::new()
-        );
+        assert_eq!(reshape_target(&[1], &[], false).unwrap(), Vec::<usize>::new());
     }
 
     #[test]

@@ -22,21 +22,14 @@ pub enum Reduction {
 impl Reduction {
     /// The `reduction` attribute: absent before opset 16, `add`/`mul` from 16, `max`/`min` from 18.
     pub fn from_node(ctx: &BuildContext) -> Result<Reduction, OpError> {
-        let Some(name) = ctx.node.attr_string("reduction")? else {
-            return Ok(Reduction::None);
-        };
+        let Some(name) = ctx.node.attr_string("reduction")? else { return Ok(Reduction::None) };
         let (reduction, since) = match name.as_str() {
             "none" => (Reduction::None, 1),
             "add" => (Reduction::Add, 16),
             "mul" => (Reduction::Mul, 16),
             "max" => (Reduction::Max, 18),
             "min" => (Reduction::Min, 18),
-            other => {
-                return Err(OpError::attribute(
-                    "reduction",
-                    format!("unknown value `{other}`"),
-                ));
-            }
+            other => return Err(OpError::attribute("reduction", format!("unknown value `{other}`"))),
         };
         if ctx.opset < since {
             return Err(OpError::attribute(
@@ -59,11 +52,7 @@ pub fn scatter(
 ) -> Result<Tensor, OpError> {
     let expected = offsets.len().checked_mul(block);
     if expected != Some(updates.len()) {
-        return Err(OpError::input(
-            2,
-            "updates",
-            format!("has {} elements, expected {:?}", updates.len(), expected),
-        ));
+        return Err(OpError::input(2, "updates", format!("has {} elements, expected {:?}", updates.len(), expected)));
     }
     let unsupported = || Err(unsupported_type(0, "data", data));
     match reduction {
@@ -99,15 +88,11 @@ fn scatter_typed<T: Element>(
     let updates = row_major(same_type::<T>(updates, 2, "updates")?);
     let mut out = a.as_standard_layout().into_owned();
     let n = out.len();
-    let target = out
-        .as_slice_mut()
-        .ok_or_else(|| OpError::invalid("internal: output is not contiguous"))?;
+    let target = out.as_slice_mut().ok_or_else(|| OpError::invalid("internal: output is not contiguous"))?;
     for (&offset, source) in offsets.iter().zip(updates.chunks(block.max(1))) {
         let end = offset.checked_add(block).filter(|&e| e <= n);
         let Some(end) = end else {
-            return Err(OpError::invalid(format!(
-                "internal: scatter offset {offset} out of range"
-            )));
+            return Err(OpError::invalid(format!("internal: scatter offset {offset} out of range")));
         };
         for (d, u) in target[offset..end].iter_mut().zip(source) {
             combine(d, u);

@@ -12,40 +12,24 @@ use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
     r.add("", "Scatter", 9..=10, build_scatter_elements);
-    r.add(
-        "",
-        "ScatterElements",
-        11..=crate::ops::MAX_OPSET,
-        build_scatter_elements,
-    );
+    r.add("", "ScatterElements", 11..=crate::ops::MAX_OPSET, build_scatter_elements);
 }
 
 fn build_scatter_elements(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let axis = ctx.node.attr_int("axis")?.unwrap_or(0);
     let reduction = Reduction::from_node(ctx)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let data = required(inputs, 0, "data")?;
-            let indices = required(inputs, 1, "indices")?;
-            let updates = required(inputs, 2, "updates")?;
-            if updates.shape() != indices.shape() {
-                return Err(OpError::input(
-                    2,
-                    "updates",
-                    format!(
-                        "shape {:?} differs from the indices' {:?}",
-                        updates.shape(),
-                        indices.shape()
-                    ),
-                ));
-            }
-            let offsets = element_offsets(
-                &data.shape(),
-                &indices.shape(),
-                &index_values(indices)?,
-                axis,
-            )?;
-            Ok(vec![scatter(data, updates, &offsets, 1, reduction)?])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let data = required(inputs, 0, "data")?;
+        let indices = required(inputs, 1, "indices")?;
+        let updates = required(inputs, 2, "updates")?;
+        if updates.shape() != indices.shape() {
+            return Err(OpError::input(
+                2,
+                "updates",
+                format!("shape {:?} differs from the indices' {:?}", updates.shape(), indices.shape()),
+            ));
+        }
+        let offsets = element_offsets(&data.shape(), &indices.shape(), &index_values(indices)?, axis)?;
+        Ok(vec![scatter(data, updates, &offsets, 1, reduction)?])
+    }))
 }

@@ -12,36 +12,23 @@ use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
-    r.add(
-        "",
-        "ScatterND",
-        11..=crate::ops::MAX_OPSET,
-        build_scatter_nd,
-    );
+    r.add("", "ScatterND", 11..=crate::ops::MAX_OPSET, build_scatter_nd);
 }
 
 fn build_scatter_nd(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let reduction = Reduction::from_node(ctx)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let data = required(inputs, 0, "data")?;
-            let indices = required(inputs, 1, "indices")?;
-            let updates = required(inputs, 2, "updates")?;
-            let plan = NdPlan::new(&data.shape(), &indices.shape(), &index_values(indices)?, 0)?;
-            if updates.shape() != plan.out_shape {
-                return Err(OpError::input(
-                    2,
-                    "updates",
-                    format!("shape {:?} should be {:?}", updates.shape(), plan.out_shape),
-                ));
-            }
-            Ok(vec![scatter(
-                data,
-                updates,
-                &plan.offsets,
-                plan.block,
-                reduction,
-            )?])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let data = required(inputs, 0, "data")?;
+        let indices = required(inputs, 1, "indices")?;
+        let updates = required(inputs, 2, "updates")?;
+        let plan = NdPlan::new(&data.shape(), &indices.shape(), &index_values(indices)?, 0)?;
+        if updates.shape() != plan.out_shape {
+            return Err(OpError::input(
+                2,
+                "updates",
+                format!("shape {:?} should be {:?}", updates.shape(), plan.out_shape),
+            ));
+        }
+        Ok(vec![scatter(data, updates, &plan.offsets, plan.block, reduction)?])
+    }))
 }

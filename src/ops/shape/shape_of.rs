@@ -13,19 +13,14 @@ pub fn register(r: &mut Registry) {
 }
 
 fn build_shape(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    let (start, end) = if ctx.opset >= 15 {
-        (ctx.node.attr_int("start")?, ctx.node.attr_int("end")?)
-    } else {
-        (None, None)
-    };
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let dims = required(inputs, 0, "data")?.shape();
-            let (from, to) = axis_range(dims.len(), start, end);
-            let values: Vec<i64> = dims[from..to].iter().map(|&d| d as i64).collect();
-            Ok(vec![Tensor::from_vec(&[values.len()], values)?])
-        },
-    ))
+    let (start, end) =
+        if ctx.opset >= 15 { (ctx.node.attr_int("start")?, ctx.node.attr_int("end")?) } else { (None, None) };
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let dims = required(inputs, 0, "data")?.shape();
+        let (from, to) = axis_range(dims.len(), start, end);
+        let values: Vec<i64> = dims[from..to].iter().map(|&d| d as i64).collect();
+        Ok(vec![Tensor::from_vec(&[values.len()], values)?])
+    }))
 }
 
 fn build_size(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {

@@ -15,36 +15,17 @@ use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
     r.add("", "Slice", 1..=9, build_slice_with_attributes);
-    r.add(
-        "",
-        "Slice",
-        10..=crate::ops::MAX_OPSET,
-        build_slice_with_inputs,
-    );
+    r.add("", "Slice", 10..=crate::ops::MAX_OPSET, build_slice_with_inputs);
 }
 
 fn build_slice_with_attributes(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    let starts = ctx
-        .node
-        .attr_ints("starts")?
-        .ok_or_else(|| OpError::attribute("starts", "is required"))?;
-    let ends = ctx
-        .node
-        .attr_ints("ends")?
-        .ok_or_else(|| OpError::attribute("ends", "is required"))?;
+    let starts = ctx.node.attr_ints("starts")?.ok_or_else(|| OpError::attribute("starts", "is required"))?;
+    let ends = ctx.node.attr_ints("ends")?.ok_or_else(|| OpError::attribute("ends", "is required"))?;
     let axes = ctx.node.attr_ints("axes")?.filter(|a| !a.is_empty());
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let data = required(inputs, 0, "data")?;
-            Ok(vec![slice_tensor(
-                data,
-                &starts,
-                &ends,
-                axes.as_deref(),
-                None,
-            )?])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let data = required(inputs, 0, "data")?;
+        Ok(vec![slice_tensor(data, &starts, &ends, axes.as_deref(), None)?])
+    }))
 }
 
 fn build_slice_with_inputs(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
@@ -52,19 +33,9 @@ fn build_slice_with_inputs(_: &BuildContext) -> Result<Box<dyn Operator>, OpErro
         let data = required(inputs, 0, "data")?;
         let starts = int_values(required(inputs, 1, "starts")?, 1, "starts")?;
         let ends = int_values(required(inputs, 2, "ends")?, 2, "ends")?;
-        let axes = optional(inputs, 3)
-            .map(|t| int_values(t, 3, "axes"))
-            .transpose()?;
-        let steps = optional(inputs, 4)
-            .map(|t| int_values(t, 4, "steps"))
-            .transpose()?;
-        Ok(vec![slice_tensor(
-            data,
-            &starts,
-            &ends,
-            axes.as_deref(),
-            steps.as_deref(),
-        )?])
+        let axes = optional(inputs, 3).map(|t| int_values(t, 3, "axes")).transpose()?;
+        let steps = optional(inputs, 4).map(|t| int_values(t, 4, "steps")).transpose()?;
+        Ok(vec![slice_tensor(data, &starts, &ends, axes.as_deref(), steps.as_deref())?])
     }))
 }
 
@@ -88,8 +59,7 @@ pub fn slice_maps(
     steps: Option<&[i64]>,
 ) -> Result<Vec<AxisMap>, OpError> {
     let n = starts.len();
-    if ends.len() != n || axes.is_some_and(|a| a.len() != n) || steps.is_some_and(|s| s.len() != n)
-    {
+    if ends.len() != n || axes.is_some_and(|a| a.len() != n) || steps.is_some_and(|s| s.len() != n) {
         return Err(OpError::invalid(format!(
             "starts, ends, axes and steps must have the same length (got {n}, {}, {:?}, {:?})",
             ends.len(),
@@ -112,19 +82,9 @@ pub fn axis_range(dim: usize, start: i64, end: i64, step: i64) -> Result<AxisMap
     if step == 0 {
         return Err(OpError::invalid("slice step cannot be 0"));
     }
-    let empty = AxisMap::Strided {
-        start: 0,
-        step,
-        len: 0,
-    };
+    let empty = AxisMap::Strided { start: 0, step, len: 0 };
     let d = i128::try_from(dim).unwrap_or(i128::MAX);
-    let adjust = |v: i64| {
-        if v < 0 {
-            i128::from(v) + d
-        } else {
-            i128::from(v)
-        }
-    };
+    let adjust = |v: i64| if v < 0 { i128::from(v) + d } else { i128::from(v) };
     let (start, end, step_wide) = (adjust(start), adjust(end), i128::from(step));
     let (start, end) = if step > 0 {
         (start.clamp(0, d), end.clamp(0, d))
@@ -143,11 +103,7 @@ pub fn axis_range(dim: usize, start: i64, end: i64, step: i64) -> Result<AxisMap
         return Ok(empty);
     }
     // By the clamping, start lies in [0, dim) here and count ≤ dim.
-    Ok(AxisMap::Strided {
-        start: start as usize,
-        step,
-        len: count as usize,
-    })
+    Ok(AxisMap::Strided { start: start as usize, step, len: count as usize })
 }
 
 #[cfg(test)]

@@ -28,36 +28,24 @@ struct SplitOp {
 
 fn build_split(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let axis = ctx.node.attr_int("axis")?.unwrap_or(0);
-    let attr_sizes = if ctx.opset < 13 {
-        ctx.node.attr_ints("split")?
-    } else {
-        None
-    };
+    let attr_sizes = if ctx.opset < 13 { ctx.node.attr_ints("split")? } else { None };
     let num_outputs = match ctx.node.attr_int("num_outputs")? {
-        Some(n) if ctx.opset >= 18 => {
-            Some(usize::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| {
-                OpError::attribute("num_outputs", format!("{n} must be positive"))
-            })?)
-        }
+        Some(n) if ctx.opset >= 18 => Some(
+            usize::try_from(n)
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| OpError::attribute("num_outputs", format!("{n} must be positive")))?,
+        ),
         _ => None,
     };
     let node_outputs = ctx.node.outputs.len();
     if let Some(n) = num_outputs {
         if n != node_outputs {
-            return Err(OpError::attribute(
-                "num_outputs",
-                format!("is {n} but the node has {node_outputs} outputs"),
-            ));
+            return Err(OpError::attribute("num_outputs", format!("is {n} but the node has {node_outputs} outputs")));
         }
     }
     let sizes_input = ctx.opset == 1 || ctx.opset >= 13;
-    Ok(Box::new(SplitOp {
-        axis,
-        attr_sizes,
-        sizes_input,
-        num_outputs,
-        node_outputs,
-    }))
+    Ok(Box::new(SplitOp { axis, attr_sizes, sizes_input, num_outputs, node_outputs }))
 }
 
 impl Operator for SplitOp {
@@ -66,10 +54,7 @@ impl Operator for SplitOp {
         let shape = input.shape();
         let axis = normalize_axis(self.axis, shape.len())?;
         let dim = shape[axis];
-        let requested = match (
-            &self.attr_sizes,
-            optional(inputs, 1).filter(|_| self.sizes_input),
-        ) {
+        let requested = match (&self.attr_sizes, optional(inputs, 1).filter(|_| self.sizes_input)) {
             (Some(s), _) => Some(s.clone()),
             (None, Some(t)) => Some(int_values(t, 1, "split")?),
             (None, None) => None,
@@ -93,9 +78,7 @@ impl Operator for SplitOp {
 }
 
 fn part<T: Clone>(a: &ArrayD<T>, axis: usize, start: usize, end: usize) -> ArrayD<T> {
-    a.slice_axis(Axis(axis), Slice::from(start..end))
-        .as_standard_layout()
-        .into_owned()
+    a.slice_axis(Axis(axis), Slice::from(start..end)).as_standard_layout().into_owned()
 }
 
 /// Checks explicit sizes: one per output, non-negative, summing to the dimension.
@@ -109,9 +92,7 @@ fn explicit_sizes(sizes: &[i64], dim: usize, outputs: usize) -> Result<Vec<usize
     }
     let total = parts.iter().try_fold(0usize, |acc, &p| acc.checked_add(p));
     if total != Some(dim) {
-        return Err(OpError::invalid(format!(
-            "split {sizes:?} does not add up to the dimension {dim}"
-        )));
+        return Err(OpError::invalid(format!("split {sizes:?} does not add up to the dimension {dim}")));
     }
     Ok(parts)
 }
@@ -119,9 +100,7 @@ fn explicit_sizes(sizes: &[i64], dim: usize, outputs: usize) -> Result<Vec<usize
 /// `outputs` equal parts (opsets before 18 require the dimension to divide evenly).
 fn equal_sizes(dim: usize, outputs: usize) -> Result<Vec<usize>, OpError> {
     if outputs == 0 || dim % outputs != 0 {
-        return Err(OpError::invalid(format!(
-            "dimension {dim} cannot be split into {outputs} equal parts"
-        )));
+        return Err(OpError::invalid(format!("dimension {dim} cannot be split into {outputs} equal parts")));
     }
     Ok(vec![dim / outputs; outputs])
 }

@@ -16,20 +16,13 @@ pub fn register(r: &mut Registry) {
 fn build_tile(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
         let input = required(inputs, 0, "input")?;
-        let repeats = to_dims(
-            &int_values(required(inputs, 1, "repeats")?, 1, "repeats")?,
-            "repeats",
-        )?;
+        let repeats = to_dims(&int_values(required(inputs, 1, "repeats")?, 1, "repeats")?, "repeats")?;
         let shape = input.shape();
         if repeats.len() != shape.len() {
             return Err(OpError::input(
                 1,
                 "repeats",
-                format!(
-                    "has {} values for an input of rank {}",
-                    repeats.len(),
-                    shape.len()
-                ),
+                format!("has {} values for an input of rank {}", repeats.len(), shape.len()),
             ));
         }
         Ok(vec![tile(input, &shape, &repeats)?])
@@ -51,14 +44,9 @@ fn build_tile_along_axis(_: &BuildContext) -> Result<Box<dyn Operator>, OpError>
 fn tile(input: &Tensor, shape: &[usize], repeats: &[usize]) -> Result<Tensor, OpError> {
     let mut maps = Vec::with_capacity(shape.len());
     for (&d, &r) in shape.iter().zip(repeats) {
-        let len = d.checked_mul(r).ok_or_else(|| {
-            OpError::invalid(format!("tiling {shape:?} by {repeats:?} overflows"))
-        })?;
-        maps.push(if d == 0 {
-            AxisMap::identity(0)
-        } else {
-            AxisMap::Cyclic { n: d, len }
-        });
+        let len =
+            d.checked_mul(r).ok_or_else(|| OpError::invalid(format!("tiling {shape:?} by {repeats:?} overflows")))?;
+        maps.push(if d == 0 { AxisMap::identity(0) } else { AxisMap::Cyclic { n: d, len } });
     }
     crate::map_tensor!(input, a => gather_by_axis_maps(a, &maps, None)?, _ => Err(unsupported_type(0, "input", input)))
 }

@@ -16,18 +16,16 @@ pub fn register(r: &mut Registry) {
 
 fn build_transpose(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let perm = ctx.node.attr_ints("perm")?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let data = required(inputs, 0, "data")?;
-            let rank = data.rank();
-            let axes = match &perm {
-                Some(p) => checked_permutation(p, rank)?,
-                None => (0..rank).rev().collect(),
-            };
-            let out = crate::map_tensor!(data, a => transposed(a, &axes)?, _ => Err(unsupported_type(0, "data", data)))?;
-            Ok(vec![out])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let data = required(inputs, 0, "data")?;
+        let rank = data.rank();
+        let axes = match &perm {
+            Some(p) => checked_permutation(p, rank)?,
+            None => (0..rank).rev().collect(),
+        };
+        let out = crate::map_tensor!(data, a => transposed(a, &axes)?, _ => Err(unsupported_type(0, "data", data)))?;
+        Ok(vec![out])
+    }))
 }
 
 /// `perm` as axis indices, if it is a permutation of `0..rank`.
@@ -36,20 +34,12 @@ pub fn checked_permutation(perm: &[i64], rank: usize) -> Result<Vec<usize>, OpEr
     let mut axes = Vec::with_capacity(rank);
     for &p in perm {
         let a = usize::try_from(p).ok().filter(|&a| a < rank && !seen[a]);
-        let a = a.ok_or_else(|| {
-            OpError::attribute(
-                "perm",
-                format!("{perm:?} is not a permutation of 0..{rank}"),
-            )
-        })?;
+        let a = a.ok_or_else(|| OpError::attribute("perm", format!("{perm:?} is not a permutation of 0..{rank}")))?;
         seen[a] = true;
         axes.push(a);
     }
     if axes.len() != rank {
-        return Err(OpError::attribute(
-            "perm",
-            format!("{perm:?} is not a permutation of 0..{rank}"),
-        ));
+        return Err(OpError::attribute("perm", format!("{perm:?} is not a permutation of 0..{rank}")));
     }
     Ok(axes)
 }

@@ -16,24 +16,15 @@ pub fn register(r: &mut Registry) {
 
 fn build_trilu(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let upper = super::args::flag(ctx.node, "upper", true)?;
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let input = required(inputs, 0, "input")?;
-            let k = optional(inputs, 1)
-                .map(|t| int_scalar(t, 1, "k"))
-                .transpose()?
-                .unwrap_or(0);
-            if input.rank() < 2 {
-                return Err(OpError::input(
-                    0,
-                    "input",
-                    format!("must have rank ≥ 2, got shape {:?}", input.shape()),
-                ));
-            }
-            let out = crate::map_tensor!(input, a => triangle(a, k, upper), _ => Err(unsupported_type(0, "input", input)))?;
-            Ok(vec![out])
-        },
-    ))
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let input = required(inputs, 0, "input")?;
+        let k = optional(inputs, 1).map(|t| int_scalar(t, 1, "k")).transpose()?.unwrap_or(0);
+        if input.rank() < 2 {
+            return Err(OpError::input(0, "input", format!("must have rank ≥ 2, got shape {:?}", input.shape())));
+        }
+        let out = crate::map_tensor!(input, a => triangle(a, k, upper), _ => Err(unsupported_type(0, "input", input)))?;
+        Ok(vec![out])
+    }))
 }
 
 fn triangle<T: Element>(a: &ArrayD<T>, k: i64, upper: bool) -> ArrayD<T> {
@@ -44,11 +35,7 @@ fn triangle<T: Element>(a: &ArrayD<T>, k: i64, upper: bool) -> ArrayD<T> {
         for (n, v) in data.iter_mut().enumerate() {
             let (i, j) = ((n / cols.max(1)) % rows.max(1), n % cols.max(1));
             let diagonal = j as i128 - i as i128;
-            let keep = if upper {
-                diagonal >= i128::from(k)
-            } else {
-                diagonal <= i128::from(k)
-            };
+            let keep = if upper { diagonal >= i128::from(k) } else { diagonal <= i128::from(k) };
             if !keep {
                 *v = T::default();
             }
@@ -64,18 +51,9 @@ mod tests {
     #[test]
     fn keeps_the_requested_triangle() {
         let a = ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 3]), vec![1, 2, 3, 4, 5, 6]).unwrap();
-        assert_eq!(
-            triangle(&a, 0, true).as_slice().unwrap(),
-            &[1, 2, 3, 0, 5, 6]
-        );
-        assert_eq!(
-            triangle(&a, 0, false).as_slice().unwrap(),
-            &[1, 0, 0, 4, 5, 0]
-        );
-        assert_eq!(
-            triangle(&a, -1, true).as_slice().unwrap(),
-            &[1, 2, 3, 4, 5, 6]
-        );
+        assert_eq!(triangle(&a, 0, true).as_slice().unwrap(), &[1, 2, 3, 0, 5, 6]);
+        assert_eq!(triangle(&a, 0, false).as_slice().unwrap(), &[1, 0, 0, 4, 5, 0]);
+        assert_eq!(triangle(&a, -1, true).as_slice().unwrap(), &[1, 2, 3, 4, 5, 6]);
         assert_eq!(triangle(&a, i64::MIN, false).as_slice().unwrap(), &[0; 6]);
     }
 }

@@ -7,9 +7,7 @@ pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize, OpError> {
     let r = rank as i64;
     let a = if axis < 0 { axis + r } else { axis };
     if a < 0 || a >= r {
-        return Err(OpError::invalid(format!(
-            "axis {axis} is out of range for rank {rank}"
-        )));
+        return Err(OpError::invalid(format!("axis {axis} is out of range for rank {rank}")));
     }
     Ok(a as usize)
 }
@@ -20,9 +18,7 @@ pub fn normalize_axes(axes: &[i64], rank: usize) -> Result<Vec<usize>, OpError> 
     for &a in axes {
         let n = normalize_axis(a, rank)?;
         if out.contains(&n) {
-            return Err(OpError::invalid(format!(
-                "axis {a} is repeated in {axes:?}"
-            )));
+            return Err(OpError::invalid(format!("axis {a} is repeated in {axes:?}")));
         }
         out.push(n);
     }

@@ -9,25 +9,13 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, OpError>
     let rank = a.len().max(b.len());
     let mut out = vec![0; rank];
     for i in 0..rank {
-        let da = if i + a.len() >= rank {
-            a[i + a.len() - rank]
-        } else {
-            1
-        };
-        let db = if i + b.len() >= rank {
-            b[i + b.len() - rank]
-        } else {
-            1
-        };
+        let da = if i + a.len() >= rank { a[i + a.len() - rank] } else { 1 };
+        let db = if i + b.len() >= rank { b[i + b.len() - rank] } else { 1 };
         out[i] = match (da, db) {
             (x, y) if x == y => x,
             (1, y) => y,
             (x, 1) => x,
-            _ => {
-                return Err(OpError::invalid(format!(
-                    "shapes {a:?} and {b:?} cannot be broadcast together"
-                )));
-            }
+            _ => return Err(OpError::invalid(format!("shapes {a:?} and {b:?} cannot be broadcast together"))),
         };
     }
     Ok(out)
@@ -43,11 +31,7 @@ pub fn broadcast_all(shapes: &[&[usize]]) -> Result<Vec<usize>, OpError> {
 }
 
 /// `f` applied elementwise over the broadcast of `a` and `b`.
-pub fn binary_map<A, B, O>(
-    a: &ArrayD<A>,
-    b: &ArrayD<B>,
-    f: impl Fn(&A, &B) -> O,
-) -> Result<ArrayD<O>, OpError>
+pub fn binary_map<A, B, O>(a: &ArrayD<A>, b: &ArrayD<B>, f: impl Fn(&A, &B) -> O) -> Result<ArrayD<O>, OpError>
 where
     A: Clone,
     B: Clone,
@@ -57,12 +41,8 @@ where
     }
     let shape = broadcast_shapes(a.shape(), b.shape())?;
     crate::ir::checked_numel(&shape)?;
-    let av = a
-        .broadcast(IxDyn(&shape))
-        .ok_or_else(|| OpError::invalid("broadcast failed"))?;
-    let bv = b
-        .broadcast(IxDyn(&shape))
-        .ok_or_else(|| OpError::invalid("broadcast failed"))?;
+    let av = a.broadcast(IxDyn(&shape)).ok_or_else(|| OpError::invalid("broadcast failed"))?;
+    let bv = b.broadcast(IxDyn(&shape)).ok_or_else(|| OpError::invalid("broadcast failed"))?;
     Ok(Zip::from(&av).and(&bv).map_collect(|x, y| f(x, y)))
 }
 
@@ -73,10 +53,7 @@ mod tests {
     #[test]
     fn shapes_broadcast_like_numpy() {
         assert_eq!(broadcast_shapes(&[2, 3, 4], &[4]).unwrap(), vec![2, 3, 4]);
-        assert_eq!(
-            broadcast_shapes(&[2, 1, 4], &[3, 1]).unwrap(),
-            vec![2, 3, 4]
-        );
+        assert_eq!(broadcast_shapes(&[2, 1, 4], &[3, 1]).unwrap(), vec![2, 3, 4]);
         assert_eq!(broadcast_shapes(&[], &[5]).unwrap(), vec![5]);
         assert_eq!(broadcast_shapes(&[0, 1], &[1, 3]).unwrap(), vec![0, 3]);
         assert!(broadcast_shapes(&[2, 3], &[4]).is_err());

@@ -21,10 +21,7 @@ macro_rules! float_unary {
             other => Err($crate::ops::OpError::input(
                 0,
                 "X",
-                format!(
-                    "element type {} is not supported (float types only)",
-                    other.type_name()
-                ),
+                format!("element type {} is not supported (float types only)", other.type_name()),
             )),
         }
     };

@@ -24,14 +24,8 @@ pub fn lower_binary(graph: &Graph) -> (Graph, Vec<IntegerLayer>) {
         if !node.domain.is_empty() || !matches!(node.op_type.as_str(), "Conv" | "Gemm" | "MatMul") {
             continue;
         }
-        let Some(binary) = fuse(&index, node, &mut lowered) else {
-            continue;
-        };
-        layers.push(IntegerLayer {
-            node: node.label(),
-            op_type: node.op_type.clone(),
-            runs_as: binary.op_type.clone(),
-        });
+        let Some(binary) = fuse(&index, node, &mut lowered) else { continue };
+        layers.push(IntegerLayer { node: node.label(), op_type: node.op_type.clone(), runs_as: binary.op_type.clone() });
         lowered.nodes[i] = binary;
     }
     if !layers.is_empty() {
@@ -49,23 +43,15 @@ fn fuse(index: &GraphIndex, node: &Node, graph: &mut Graph) -> Option<Node> {
     let (op_type, weight, outputs) = match node.op_type.as_str() {
         "Conv" if shape.len() >= 3 => ("BinaryConv", signs.clone(), shape[0]),
         "Gemm" if shape.len() == 2 => {
-            let attr_int =
-                |name: &str, default: i64| node.attr_int(name).ok().flatten().unwrap_or(default);
+            let attr_int = |name: &str, default: i64| node.attr_int(name).ok().flatten().unwrap_or(default);
             let attr_float = |name: &str| node.attr_float(name).ok().flatten().unwrap_or(1.0);
-            if attr_int("transA", 0) != 0 || attr_float("alpha") != 1.0 || attr_float("beta") != 1.0
-            {
+            if attr_int("transA", 0) != 0 || attr_float("alpha") != 1.0 || attr_float("beta") != 1.0 {
                 return None;
             }
-            let rows = if attr_int("transB", 0) != 0 {
-                signs.clone()
-            } else {
-                transpose(signs)?
-            };
+            let rows = if attr_int("transB", 0) != 0 { signs.clone() } else { transpose(signs)? };
             ("BinaryGemm", rows.clone(), rows.shape()[0])
         }
-        "MatMul" if shape.len() == 2 && node.inputs.len() == 2 => {
-            ("BinaryGemm", transpose(signs)?, shape[1])
-        }
+        "MatMul" if shape.len() == 2 && node.inputs.len() == 2 => ("BinaryGemm", transpose(signs)?, shape[1]),
         _ => return None,
     };
     // One α per output channel along the weight's output axis, or one for all.
@@ -80,36 +66,23 @@ fn fuse(index: &GraphIndex, node: &Node, graph: &mut Graph) -> Option<Node> {
         "Gemm" if node.attr_int("transB").ok().flatten().unwrap_or(0) != 0 => dq_axis == 0,
         _ => dq_axis == 1,
     };
-    if outputs > 1
-        && !weight_axis(index, node.input(1)?).is_some_and(axis_ok)
-        && alphas.iter().any(|&a| a != alphas[0])
-    {
+    if outputs > 1 && !weight_axis(index, node.input(1)?).is_some_and(axis_ok) && alphas.iter().any(|&a| a != alphas[0]) {
         return None;
     }
     let bias = match node.input(2) {
         None => String::new(),
         Some(b) => {
             let t = index.constant(b)?;
-            let fits = t.dtype() == Some(DType::F32)
-                && t.shape().iter().product::<usize>() == outputs
-                && t.shape().last() == Some(&outputs);
+            let fits = t.dtype() == Some(DType::F32) && t.shape().iter().product::<usize>() == outputs && t.shape().last() == Some(&outputs);
             if !fits {
                 return None;
             }
             b.to_string()
         }
     };
-    let alpha_name =
-        Names::of_graph(graph).fresh(&format!("{}_binary_alpha", node.outputs.first()?));
-    graph.initializers.push(Initializer::new(
-        alpha_name.clone(),
-        Tensor::from_vec(&[outputs], alphas).ok()?,
-    ));
-    let mut binary = Node::new(
-        op_type,
-        &[x.as_str(), alpha_name.as_str(), bias.as_str()],
-        &[node.outputs.first()?.as_str()],
-    );
+    let alpha_name = Names::of_graph(graph).fresh(&format!("{}_binary_alpha", node.outputs.first()?));
+    graph.initializers.push(Initializer::new(alpha_name.clone(), Tensor::from_vec(&[outputs], alphas).ok()?));
+    let mut binary = Node::new(op_type, &[x.as_str(), alpha_name.as_str(), bias.as_str()], &[node.outputs.first()?.as_str()]);
     binary.domain = RUNTIME_DOMAIN.to_string();
     binary.name = node.name.clone();
     if op_type == "BinaryConv" {
@@ -126,16 +99,10 @@ fn binarized_input(index: &GraphIndex, value: &str) -> Option<String> {
         index.constant(name).is_some_and(|t| {
             t.dtype() == Some(DType::F32)
                 && t.shape().iter().product::<usize>() == 1
-                && t.as_array::<f32>()
-                    .ok()
-                    .and_then(|a| a.iter().next().copied())
-                    == Some(want)
+                && t.as_array::<f32>().ok().and_then(|a| a.iter().next().copied()) == Some(want)
         })
     };
-    if select.inputs.len() != 3
-        || !is_scalar(&select.inputs[1], -1.0)
-        || !is_scalar(&select.inputs[2], 1.0)
-    {
+    if select.inputs.len() != 3 || !is_scalar(&select.inputs[1], -1.0) || !is_scalar(&select.inputs[2], 1.0) {
         return None;
     }
     let (_, less) = index.producer_of_type(&select.inputs[0], "Less")?;
@@ -149,9 +116,7 @@ fn sign_weight(index: &GraphIndex, value: &str) -> Option<(Tensor, Vec<f32>)> {
         return None;
     }
     let signs = index.constant(dq.input(0)?)?;
-    let Tensor::I8(values) = signs else {
-        return None;
-    };
+    let Tensor::I8(values) = signs else { return None };
     if values.iter().any(|&v| v != 1 && v != -1) {
         return None;
     }
@@ -174,7 +139,5 @@ fn weight_axis(index: &GraphIndex, value: &str) -> Option<i64> {
 fn transpose(t: Tensor) -> Option<Tensor> {
     let Tensor::I8(a) = t else { return None };
     let a = a.into_dimensionality::<ndarray::Ix2>().ok()?;
-    Some(Tensor::I8(
-        a.t().as_standard_layout().into_owned().into_dyn(),
-    ))
+    Some(Tensor::I8(a.t().as_standard_layout().into_owned().into_dyn()))
 }

@@ -16,11 +16,8 @@ pub struct GraphIndex<'g> {
 
 impl<'g> GraphIndex<'g> {
     pub fn new(graph: &'g Graph) -> Self {
-        let mut constants: HashMap<&str, &Tensor> = graph
-            .initializers
-            .iter()
-            .map(|i| (i.name.as_str(), &i.tensor))
-            .collect();
+        let mut constants: HashMap<&str, &Tensor> =
+            graph.initializers.iter().map(|i| (i.name.as_str(), &i.tensor)).collect();
         let mut producer = HashMap::new();
         let mut readers: HashMap<String, usize> = HashMap::new();
         for (index, node) in graph.nodes.iter().enumerate() {
@@ -40,12 +37,7 @@ impl<'g> GraphIndex<'g> {
             // A graph output counts as a reader that must keep seeing the value.
             *readers.entry(output.name.clone()).or_default() += 1;
         }
-        GraphIndex {
-            graph,
-            constants,
-            producer,
-            readers,
-        }
+        GraphIndex { graph, constants, producer, readers }
     }
 
     pub fn constant(&self, name: &str) -> Option<&'g Tensor> {
@@ -66,9 +58,7 @@ impl<'g> GraphIndex<'g> {
             return None;
         }
         self.graph.nodes.iter().enumerate().find(|(_, n)| {
-            n.op_type == op_type
-                && n.domain.is_empty()
-                && n.inputs.first().is_some_and(|i| i == value)
+            n.op_type == op_type && n.domain.is_empty() && n.inputs.first().is_some_and(|i| i == value)
         })
     }
 
@@ -85,12 +75,7 @@ impl<'g> GraphIndex<'g> {
         if !matches!(dtype, DType::U8 | DType::I8 | DType::I32) {
             return None;
         }
-        let zero_points: Vec<i32> = zero_point
-            .to_i64_vec()
-            .ok()?
-            .into_iter()
-            .map(|z| z as i32)
-            .collect();
+        let zero_points: Vec<i32> = zero_point.to_i64_vec().ok()?.into_iter().map(|z| z as i32).collect();
         if scales.is_empty() || (zero_points.len() != scales.len() && zero_points.len() != 1) {
             return None;
         }
@@ -111,13 +96,7 @@ impl<'g> GraphIndex<'g> {
     pub fn bias_scales(&self, node: &Node) -> Option<Vec<f32>> {
         let scale = self.constant(node.input(1)?)?;
         if let Some(zp) = node.input(2) {
-            if self
-                .constant(zp)?
-                .to_i64_vec()
-                .ok()?
-                .iter()
-                .any(|&z| z != 0)
-            {
+            if self.constant(zp)?.to_i64_vec().ok()?.iter().any(|&z| z != 0) {
                 return None;
             }
         }
@@ -154,11 +133,7 @@ impl QParams {
         if self.is_per_tensor() {
             return true;
         }
-        let written = if self.axis < 0 {
-            self.axis + rank as i64
-        } else {
-            self.axis
-        };
+        let written = if self.axis < 0 { self.axis + rank as i64 } else { self.axis };
         self.scale_rank == 1 && written == axis as i64 && self.scales.len() == channels
     }
 

@@ -70,14 +70,8 @@ impl DequantizedAlias {
     pub fn dequantize(&self, quantized: &Tensor) -> Option<Tensor> {
         let shape = quantized.shape();
         let values: Vec<f32> = match quantized {
-            Tensor::U8(a) => a
-                .iter()
-                .map(|&q| (i32::from(q) - self.zero_point) as f32 * self.scale)
-                .collect(),
-            Tensor::I8(a) => a
-                .iter()
-                .map(|&q| (i32::from(q) - self.zero_point) as f32 * self.scale)
-                .collect(),
+            Tensor::U8(a) => a.iter().map(|&q| (i32::from(q) - self.zero_point) as f32 * self.scale).collect(),
+            Tensor::I8(a) => a.iter().map(|&q| (i32::from(q) - self.zero_point) as f32 * self.scale).collect(),
             _ => return None,
         };
         Tensor::from_vec(&shape, values).ok()

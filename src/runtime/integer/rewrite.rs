@@ -12,38 +12,12 @@ use crate::ops::{RUNTIME_DOMAIN, Registry};
 use crate::runtime::Opsets;
 
 /// Ops that commute with per-tensor quantization exactly (they only move or select values).
-const PASS_THROUGH: [&str; 6] = [
-    "MaxPool",
-    "Flatten",
-    "Reshape",
-    "Transpose",
-    "Squeeze",
-    "Unsqueeze",
-];
+const PASS_THROUGH: [&str; 6] = ["MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze"];
 
 /// Elementwise ops of one value (other inputs constant) that become a 256-entry table.
 const UNARY: [&str; 21] = [
-    "Sigmoid",
-    "Tanh",
-    "Relu",
-    "LeakyRelu",
-    "HardSigmoid",
-    "HardSwish",
-    "Elu",
-    "Selu",
-    "Celu",
-    "Softplus",
-    "Softsign",
-    "Mish",
-    "Gelu",
-    "Erf",
-    "Exp",
-    "Log",
-    "Sqrt",
-    "Neg",
-    "Abs",
-    "Clip",
-    "ThresholdedRelu",
+    "Sigmoid", "Tanh", "Relu", "LeakyRelu", "HardSigmoid", "HardSwish", "Elu", "Selu", "Celu", "Softplus",
+    "Softsign", "Mish", "Gelu", "Erf", "Exp", "Log", "Sqrt", "Neg", "Abs", "Clip", "ThresholdedRelu",
 ];
 
 /// Elementwise ops of two quantized values that become a 65,536-entry table.
@@ -96,11 +70,7 @@ pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets) -> Lowered
         // DequantizeLinear nodes whose only reader was a fused layer, and their constants.
         lowered.remove_unused();
     }
-    Lowered {
-        graph: lowered,
-        layers,
-        aliases,
-    }
+    Lowered { graph: lowered, layers, aliases }
 }
 
 /// One match: the integer node replacing the float one, the QuantizeLinear it absorbs.
@@ -115,8 +85,7 @@ struct Fusion {
 fn output_quantizer(index: &GraphIndex, node: &Node) -> Option<(usize, String, QParams)> {
     let (q_index, q) = index.sole_reader_of_type(node.outputs.first()?, "QuantizeLinear")?;
     let params = index.qparams(q)?;
-    (params.is_per_tensor() && params.is_8bit() && q.outputs.len() == 1)
-        .then(|| (q_index, q.outputs[0].clone(), params))
+    (params.is_per_tensor() && params.is_8bit() && q.outputs.len() == 1).then(|| (q_index, q.outputs[0].clone(), params))
 }
 
 /// `input` comes from a DequantizeLinear: its quantized input and parameters.
@@ -149,13 +118,7 @@ fn channel_value(values: &[f32], c: usize, channels: usize) -> Option<f32> {
 }
 
 /// A dequantized int32 bias of `channels` values whose scale is `s_x · s_w[c]` for every channel.
-fn bias(
-    index: &GraphIndex,
-    input: &str,
-    x: &QParams,
-    w: &QParams,
-    channels: usize,
-) -> Option<String> {
+fn bias(index: &GraphIndex, input: &str, x: &QParams, w: &QParams, channels: usize) -> Option<String> {
     let (_, dq) = index.producer_of_type(input, "DequantizeLinear")?;
     let values = index.constant(dq.input(0)?)?;
     if values.dtype() != Some(DType::I32) || values.shape() != [channels] {
@@ -164,17 +127,9 @@ fn bias(
     let scales = index.bias_scales(dq)?;
     // Lengths come from the file: a scale list that is neither one value nor one per channel
     // does not match (and is never indexed past its end).
-    let same_scale = (0..channels).all(|c| {
-        match (
-            channel_value(&x.scales, 0, 1),
-            channel_value(&w.scales, c, channels),
-            channel_value(&scales, c, channels),
-        ) {
-            (Some(s_x), Some(s_w), Some(got)) => {
-                (got - s_x * s_w).abs() <= 1e-6 * (s_x * s_w).abs()
-            }
-            _ => false,
-        }
+    let same_scale = (0..channels).all(|c| match (channel_value(&x.scales, 0, 1), channel_value(&w.scales, c, channels), channel_value(&scales, c, channels)) {
+        (Some(s_x), Some(s_w), Some(got)) => (got - s_x * s_w).abs() <= 1e-6 * (s_x * s_w).abs(),
+        _ => false,
     });
     same_scale.then(|| dq.inputs[0].clone())
 }
@@ -192,32 +147,13 @@ fn conv(index: &GraphIndex, node: &Node) -> Option<Fusion> {
         Some(b) => bias(index, b, &x, &w, channels)?,
         None => String::new(),
     };
-    let mut inputs = vec![
-        x_name,
-        x.scale_name,
-        x.zero_point_name,
-        w_name,
-        w.scale_name,
-        w.zero_point_name,
-    ];
+    let mut inputs = vec![x_name, x.scale_name, x.zero_point_name, w_name, w.scale_name, w.zero_point_name];
     inputs.extend([y.scale_name.clone(), y.zero_point_name.clone()]);
     if !bias_name.is_empty() {
         inputs.push(bias_name);
     }
-    let fused = Node {
-        name: node.name.clone(),
-        op_type: "QLinearConv".into(),
-        inputs,
-        outputs: vec![y_name],
-        attributes: node.attributes.clone(),
-        ..Node::default()
-    };
-    Some(Fusion {
-        node: fused,
-        quantize_node,
-        output: y,
-        initializers: Vec::new(),
-    })
+    let fused = Node { name: node.name.clone(), op_type: "QLinearConv".into(), inputs, outputs: vec![y_name], attributes: node.attributes.clone(), ..Node::default() };
+    Some(Fusion { node: fused, quantize_node, output: y, initializers: Vec::new() })
 }
 
 fn matmul(index: &GraphIndex, node: &Node) -> Option<Fusion> {
@@ -228,39 +164,16 @@ fn matmul(index: &GraphIndex, node: &Node) -> Option<Fusion> {
     if b_shape.len() != 2 || !b.fits_channels(1, 2, b_shape[1]) {
         return None;
     }
-    let inputs = vec![
-        a_name,
-        a.scale_name,
-        a.zero_point_name,
-        b_name,
-        b.scale_name,
-        b.zero_point_name,
-        y.scale_name.clone(),
-        y.zero_point_name.clone(),
-    ];
-    let fused = Node {
-        name: node.name.clone(),
-        op_type: "QLinearMatMul".into(),
-        inputs,
-        outputs: vec![y_name],
-        ..Node::default()
-    };
-    Some(Fusion {
-        node: fused,
-        quantize_node,
-        output: y,
-        initializers: Vec::new(),
-    })
+    let inputs = vec![a_name, a.scale_name, a.zero_point_name, b_name, b.scale_name, b.zero_point_name, y.scale_name.clone(), y.zero_point_name.clone()];
+    let fused = Node { name: node.name.clone(), op_type: "QLinearMatMul".into(), inputs, outputs: vec![y_name], ..Node::default() };
+    Some(Fusion { node: fused, quantize_node, output: y, initializers: Vec::new() })
 }
 
 fn gemm(index: &GraphIndex, node: &Node, graph: &Graph) -> Option<Fusion> {
     let float_attr = |name: &str| node.attr_float(name).ok().map(|v| v.unwrap_or(1.0));
     let int_attr = |name: &str| node.attr_int(name).ok().map(|v| v.unwrap_or(0));
     let has_bias = node.input(2).is_some();
-    if float_attr("alpha")? != 1.0
-        || (has_bias && float_attr("beta")? != 1.0)
-        || int_attr("transA")? != 0
-    {
+    if float_attr("alpha")? != 1.0 || (has_bias && float_attr("beta")? != 1.0) || int_attr("transA")? != 0 {
         return None;
     }
     let trans_b = int_attr("transB")? != 0;
@@ -268,9 +181,7 @@ fn gemm(index: &GraphIndex, node: &Node, graph: &Graph) -> Option<Fusion> {
     let (a_name, a) = activation(index, node.input(0)?)?;
     let (b_name, b_tensor, b) = weight(index, node.input(1)?)?;
     let b_shape = b_tensor.shape();
-    let [rows, cols] = b_shape[..] else {
-        return None;
-    };
+    let [rows, cols] = b_shape[..] else { return None };
     let (channels, channel_axis) = if trans_b { (rows, 0) } else { (cols, 1) };
     if !b.fits_channels(channel_axis, 2, channels) {
         return None;
@@ -288,17 +199,7 @@ fn gemm(index: &GraphIndex, node: &Node, graph: &Graph) -> Option<Fusion> {
         initializers.push(Initializer::new(name.clone(), transpose_2d(b_tensor)?));
         name
     };
-    let inputs = vec![
-        a_name,
-        a.scale_name,
-        a.zero_point_name,
-        rows_name,
-        b.scale_name,
-        b.zero_point_name,
-        bias_name,
-        y.scale_name.clone(),
-        y.zero_point_name.clone(),
-    ];
+    let inputs = vec![a_name, a.scale_name, a.zero_point_name, rows_name, b.scale_name, b.zero_point_name, bias_name, y.scale_name.clone(), y.zero_point_name.clone()];
     let fused = Node {
         name: node.name.clone(),
         op_type: "QLinearGemm".into(),
@@ -307,12 +208,7 @@ fn gemm(index: &GraphIndex, node: &Node, graph: &Graph) -> Option<Fusion> {
         outputs: vec![y_name],
         ..Node::default()
     };
-    Some(Fusion {
-        node: fused,
-        quantize_node,
-        output: y,
-        initializers,
-    })
+    Some(Fusion { node: fused, quantize_node, output: y, initializers })
 }
 
 fn pass_through(index: &GraphIndex, node: &Node) -> Option<Fusion> {
@@ -327,12 +223,7 @@ fn pass_through(index: &GraphIndex, node: &Node) -> Option<Fusion> {
     let mut fused = node.clone();
     fused.inputs[0] = x_name;
     fused.outputs = vec![y_name];
-    Some(Fusion {
-        node: fused,
-        quantize_node,
-        output: y,
-        initializers: Vec::new(),
-    })
+    Some(Fusion { node: fused, quantize_node, output: y, initializers: Vec::new() })
 }
 
 /// `DQ → op → Q` of one quantized value: a byte lookup.
@@ -354,12 +245,7 @@ fn unary(index: &GraphIndex, eval: &Evaluator, node: &Node, graph: &Graph) -> Op
         outputs: vec![y_name],
         ..Node::default()
     };
-    Some(Fusion {
-        node: fused,
-        quantize_node,
-        output: y,
-        initializers: vec![Initializer::new(table_name, table)],
-    })
+    Some(Fusion { node: fused, quantize_node, output: y, initializers: vec![Initializer::new(table_name, table)] })
 }
 
 /// `DQ(a), DQ(b) → op → Q`: a lookup in a table of every pair.
@@ -383,12 +269,7 @@ fn binary(index: &GraphIndex, eval: &Evaluator, node: &Node, graph: &Graph) -> O
         outputs: vec![y_name],
         ..Node::default()
     };
-    Some(Fusion {
-        node: fused,
-        quantize_node,
-        output: y,
-        initializers: vec![Initializer::new(table_name, table)],
-    })
+    Some(Fusion { node: fused, quantize_node, output: y, initializers: vec![Initializer::new(table_name, table)] })
 }
 
 /// The transpose of a 2-D 8-bit tensor.

@@ -6,9 +6,7 @@
 
 use super::constants::GraphIndex;
 use crate::ir::{DType, Graph, Node, Tensor, normalize_domain};
-use crate::ops::{
-    BuildContext, EmptyScope, ExecContext, OpError, Registry, Subgraph, SubgraphCompiler,
-};
+use crate::ops::{BuildContext, EmptyScope, ExecContext, OpError, Registry, Subgraph, SubgraphCompiler};
 use crate::runtime::Opsets;
 
 /// Builds and runs single nodes.
@@ -21,9 +19,7 @@ pub struct Evaluator<'a> {
 struct NoSubgraphs;
 impl SubgraphCompiler for NoSubgraphs {
     fn compile(&self, _: &Graph) -> Result<Box<dyn Subgraph>, OpError> {
-        Err(OpError::invalid(
-            "a lookup table is only built for ops without subgraphs",
-        ))
+        Err(OpError::invalid("a lookup table is only built for ops without subgraphs"))
     }
 }
 
@@ -33,48 +29,24 @@ impl Evaluator<'_> {
         let domain = normalize_domain(&node.domain);
         let opset = *self.opsets.get(domain)?;
         let build = self.registry.lookup(domain, &node.op_type, opset).ok()?;
-        let op = build(&BuildContext {
-            node,
-            opset,
-            subgraphs: &NoSubgraphs,
-            constants: &[],
-        })
-        .ok()?;
+        let op = build(&BuildContext { node, opset, subgraphs: &NoSubgraphs, constants: &[] }).ok()?;
         let mut inputs: Vec<Option<&Tensor>> = first.iter().copied().map(Some).collect();
         for name in node.inputs.iter().skip(first.len()) {
-            inputs.push(if name.is_empty() {
-                None
-            } else {
-                Some(index.constant(name)?)
-            });
+            inputs.push(if name.is_empty() { None } else { Some(index.constant(name)?) });
         }
-        op.run(&inputs, &ExecContext { scope: &EmptyScope })
-            .ok()?
-            .into_iter()
-            .next()
+        op.run(&inputs, &ExecContext { scope: &EmptyScope }).ok()?.into_iter().next()
     }
 }
 
 /// Every value of an 8-bit type in byte order, `repeat` times each (`repeat = 1`) or the whole
 /// sequence tiled (`tile = true`), as a 1-D tensor of `256 · repeat` values.
 fn byte_values(dtype: DType, repeat: usize, tile: bool) -> Option<Tensor> {
-    let bytes: Vec<u8> = (0..256 * repeat)
-        .map(|i| {
-            if tile {
-                (i % 256) as u8
-            } else {
-                (i / repeat) as u8
-            }
-        })
-        .collect();
+    let bytes: Vec<u8> =
+        (0..256 * repeat).map(|i| if tile { (i % 256) as u8 } else { (i / repeat) as u8 }).collect();
     let len = bytes.len();
     match dtype {
         DType::U8 => Tensor::from_vec(&[len], bytes).ok(),
-        DType::I8 => Tensor::from_vec(
-            &[len],
-            bytes.into_iter().map(|b| b as i8).collect::<Vec<_>>(),
-        )
-        .ok(),
+        DType::I8 => Tensor::from_vec(&[len], bytes.into_iter().map(|b| b as i8).collect::<Vec<_>>()).ok(),
         _ => None,
     }
 }
@@ -85,14 +57,7 @@ fn as_table(t: Tensor, len: usize) -> Option<Tensor> {
 }
 
 /// `table[x] = Q(op(DQ(x)))` for the 256 values of x's type.
-pub fn unary_table(
-    eval: &Evaluator,
-    index: &GraphIndex,
-    dq: &Node,
-    x_type: DType,
-    op: &Node,
-    q: &Node,
-) -> Option<Tensor> {
+pub fn unary_table(eval: &Evaluator, index: &GraphIndex, dq: &Node, x_type: DType, op: &Node, q: &Node) -> Option<Tensor> {
     let x = byte_values(x_type, 1, false)?;
     let v = eval.run(dq, &[&x], index)?;
     let y = eval.run(op, &[&v], index)?;

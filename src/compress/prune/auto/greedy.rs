@@ -50,9 +50,7 @@ pub struct Plan {
 impl Plan {
     /// Undoes the last raise; false when there is none.
     pub fn undo_last(&mut self) -> bool {
-        let Some(r) = self.history.pop() else {
-            return false;
-        };
+        let Some(r) = self.history.pop() else { return false };
         self.ratios[r.layer] = r.previous_ratio;
         self.levels[r.layer] = r.previous_level;
         true
@@ -60,23 +58,13 @@ impl Plan {
 
     /// Predicted error: the layers' single-layer errors at their levels, combined.
     pub fn predicted(&self, table: &Table, metric: Metric) -> f64 {
-        metric.combine(
-            self.levels
-                .iter()
-                .enumerate()
-                .map(|(l, g)| g.map_or(0.0, |g| metric.cost(table.errors[l][g])))
-                .sum(),
-        )
+        metric.combine(self.levels.iter().enumerate().map(|(l, g)| g.map_or(0.0, |g| metric.cost(table.errors[l][g]))).sum())
     }
 
     /// Share of all weights pruned.
     pub fn sparsity(&self, table: &Table) -> f64 {
         let total = table.params.iter().sum::<usize>();
-        if total == 0 {
-            0.0
-        } else {
-            table.pruned(&self.ratios) / total as f64
-        }
+        if total == 0 { 0.0 } else { table.pruned(&self.ratios) / total as f64 }
     }
 }
 
@@ -88,32 +76,17 @@ impl Table {
     }
 
     fn pruned(&self, ratios: &[f64]) -> f64 {
-        ratios
-            .iter()
-            .enumerate()
-            .map(|(l, &r)| self.weights_at(l, r))
-            .sum()
+        ratios.iter().enumerate().map(|(l, &r)| self.weights_at(l, r)).sum()
     }
 }
 
 /// Chooses ratios for `target` (share of all weights) under `budget`. With `exact`, the last
 /// raise stops between two grid ratios, at the fewest whole units that meet the target;
 /// otherwise it takes the whole grid step.
-pub fn allocate(
-    table: &Table,
-    target: f64,
-    budget: Option<f64>,
-    metric: Metric,
-    exact: bool,
-) -> Plan {
+pub fn allocate(table: &Table, target: f64, budget: Option<f64>, metric: Metric, exact: bool) -> Plan {
     let layers = table.params.len();
     let total: f64 = table.params.iter().sum::<usize>() as f64;
-    let mut plan = Plan {
-        ratios: vec![0.0; layers],
-        levels: vec![None; layers],
-        history: Vec::new(),
-        stop: Stop::Grid,
-    };
+    let mut plan = Plan { ratios: vec![0.0; layers], levels: vec![None; layers], history: Vec::new(), stop: Stop::Grid };
     let mut blocked = vec![false; layers];
     let cost_at = |l: usize, g: Option<usize>| g.map_or(0.0, |g| metric.cost(table.errors[l][g]));
     let mut budget_hit = false;
@@ -138,11 +111,7 @@ pub fn allocate(
             // Errors can dip with noise (never below zero cost); an unmeasurable (infinite) error
             // goes last.
             let grows = cost_at(l, Some(next)) - cost_at(l, plan.levels[l]);
-            let score = if grows.is_nan() || grows.is_infinite() {
-                f64::INFINITY
-            } else {
-                grows.max(0.0) / gained
-            };
+            let score = if grows.is_nan() || grows.is_infinite() { f64::INFINITY } else { grows.max(0.0) / gained };
             if best.is_none_or(|(_, _, s)| score < s) {
                 best = Some((l, next, score));
             }
@@ -151,11 +120,7 @@ pub fn allocate(
             plan.stop = if budget_hit { Stop::Budget } else { Stop::Grid };
             return plan;
         };
-        let raise = Raise {
-            layer: l,
-            previous_ratio: plan.ratios[l],
-            previous_level: plan.levels[l],
-        };
+        let raise = Raise { layer: l, previous_ratio: plan.ratios[l], previous_level: plan.levels[l] };
         let mut trial = plan.clone();
         trial.levels[l] = Some(next);
         trial.ratios[l] = table.grid[next];
@@ -182,12 +147,7 @@ mod tests {
 
     fn table() -> Table {
         // Layer 0 is sensitive and small, layer 1 robust and large.
-        Table {
-            params: vec![100, 900],
-            units: vec![100, 900],
-            grid: vec![0.25, 0.5, 0.75],
-            errors: vec![vec![0.2, 0.5, 0.9], vec![0.01, 0.02, 0.1]],
-        }
+        Table { params: vec![100, 900], units: vec![100, 900], grid: vec![0.25, 0.5, 0.75], errors: vec![vec![0.2, 0.5, 0.9], vec![0.01, 0.02, 0.1]] }
     }
 
     #[test]
@@ -201,10 +161,7 @@ mod tests {
         assert_eq!(whole.ratios, vec![0.0, 0.75]);
         // Whole units: 90 kernels of 10 weights; 500 of 1000 weights need 40 kernels of layer 1
         // beside none of layer 0.
-        let kernels = Table {
-            units: vec![10, 90],
-            ..table()
-        };
+        let kernels = Table { units: vec![10, 90], ..table() };
         let plan = allocate(&kernels, 0.5, None, Metric::RelL2, true);
         assert_eq!(plan.ratios, vec![0.0, 50.0 / 90.0]);
         assert!(plan.sparsity(&kernels) >= 0.5);
@@ -214,28 +171,14 @@ mod tests {
     fn a_budget_stops_early_and_undo_walks_back() {
         let mut plan = allocate(&table(), 0.9, Some(0.05), Metric::RelL2, true);
         assert_eq!(plan.stop, Stop::Budget);
-        assert_eq!(
-            plan.ratios,
-            vec![0.0, 0.5],
-            "0.75 on layer 1 costs 0.1 > 0.05; layer 0 alone costs 0.2"
-        );
+        assert_eq!(plan.ratios, vec![0.0, 0.5], "0.75 on layer 1 costs 0.1 > 0.05; layer 0 alone costs 0.2");
         assert!(plan.predicted(&table(), Metric::RelL2) <= 0.05);
         assert!(plan.undo_last());
         assert_eq!(plan.ratios, vec![0.0, 0.25]);
         assert!(plan.undo_last() && !plan.undo_last());
-        let broken = Table {
-            errors: vec![vec![f64::INFINITY; 3], vec![0.01, 0.02, 0.1]],
-            ..table()
-        };
-        assert_eq!(
-            allocate(&broken, 0.5, None, Metric::RelL2, false).ratios,
-            vec![0.0, 0.75],
-            "infinite errors go last"
-        );
+        let broken = Table { errors: vec![vec![f64::INFINITY; 3], vec![0.01, 0.02, 0.1]], ..table() };
+        assert_eq!(allocate(&broken, 0.5, None, Metric::RelL2, false).ratios, vec![0.0, 0.75], "infinite errors go last");
         let unbounded = allocate(&table(), 0.95, None, Metric::CosineDistance, true);
-        assert_eq!(
-            (unbounded.stop, unbounded.ratios.clone()),
-            (Stop::Grid, vec![0.75, 0.75])
-        );
+        assert_eq!((unbounded.stop, unbounded.ratios.clone()), (Stop::Grid, vec![0.75, 0.75]));
     }
 }

@@ -51,16 +51,10 @@ pub fn choose(
     let candidates: Vec<usize> = chosen
         .iter()
         .copied()
-        .filter(|&i| {
-            !(matches!(spec.method, Method::Vector | Method::Kernel)
-                && layers[i].layout.is_matrix())
-        })
+        .filter(|&i| !(matches!(spec.method, Method::Vector | Method::Kernel) && layers[i].layout.is_matrix()))
         .collect();
     if candidates.is_empty() {
-        return Err(PruneError::Selection(format!(
-            "auto: no layer the spec selects can be pruned by method {}",
-            spec.method.name()
-        )));
+        return Err(PruneError::Selection(format!("auto: no layer the spec selects can be pruned by method {}", spec.method.name())));
     }
     let (samples, inputs) = samples(model, auto.max_samples, ctx.calibration)?;
     let reference = Reference::new(model, &samples)?;
@@ -70,12 +64,7 @@ pub fn choose(
     let total_runs = samples.len() * (1 + candidates.len() * grid.len() + checks_guess);
     let mut runs = samples.len();
 
-    let mut table = Table {
-        params: Vec::new(),
-        units: Vec::new(),
-        grid: grid.clone(),
-        errors: Vec::new(),
-    };
+    let mut table = Table { params: Vec::new(), units: Vec::new(), grid: grid.clone(), errors: Vec::new() };
     for &i in &candidates {
         let mut errors = Vec::with_capacity(grid.len());
         for &ratio in &grid {
@@ -137,26 +126,14 @@ pub fn choose(
                 scan: scan.clone(),
             })
             .collect(),
-        outcome: outcome(
-            auto,
-            &plan,
-            reached_target,
-            sparsity,
-            measured,
-            backoffs,
-            metric,
-        ),
+        outcome: outcome(auto, &plan, reached_target, sparsity, measured, backoffs, metric),
     };
     Ok(Choice { ratios, report })
 }
 
 /// How many units `method` ranks in `layer` (weights, vectors or kernels).
 fn units(layer: &Layer, method: Method) -> Result<usize, PruneError> {
-    let view =
-        WeightView::new(layer.layout, &layer.shape).map_err(|reason| PruneError::Weight {
-            layer: layer.name.clone(),
-            reason,
-        })?;
+    let view = WeightView::new(layer.layout, &layer.shape).map_err(|reason| PruneError::Weight { layer: layer.name.clone(), reason })?;
     Ok(match method {
         Method::Vector => groups::count(&view, groups::Granularity::Vector),
         Method::Kernel => groups::count(&view, groups::Granularity::Kernel),
@@ -166,47 +143,17 @@ fn units(layer: &Layer, method: Method) -> Result<usize, PruneError> {
 
 /// `spec` at one ratio for every layer (for pruning one layer alone).
 fn single(spec: &PruneSpec, ratio: f64) -> PruneSpec {
-    PruneSpec {
-        ratio: Some(ratio),
-        ratios: BTreeMap::new(),
-        auto: None,
-        correct: None,
-        ..spec.clone()
-    }
+    PruneSpec { ratio: Some(ratio), ratios: BTreeMap::new(), auto: None, correct: None, ..spec.clone() }
 }
 
 /// A copy of `model` with the plan's ratios applied to the candidate layers.
-fn apply_plan(
-    model: &Model,
-    layers: &[Layer],
-    candidates: &[usize],
-    spec: &PruneSpec,
-    plan: &Plan,
-) -> Result<Model, PruneError> {
-    let resolved = PruneSpec {
-        ratio: Some(0.0),
-        ratios: ratio_map(layers, candidates, plan),
-        auto: None,
-        correct: None,
-        ..spec.clone()
-    };
+fn apply_plan(model: &Model, layers: &[Layer], candidates: &[usize], spec: &PruneSpec, plan: &Plan) -> Result<Model, PruneError> {
+    let resolved = PruneSpec { ratio: Some(0.0), ratios: ratio_map(layers, candidates, plan), auto: None, correct: None, ..spec.clone() };
     let mut pruned = model.clone();
     let mut no_progress = |_: &crate::compress::Progress| {};
-    let mut ctx = PassContext {
-        calibration: None,
-        step: 0,
-        steps: 1,
-        progress: &mut no_progress,
-    };
+    let mut ctx = PassContext { calibration: None, step: 0, steps: 1, progress: &mut no_progress };
     let mut unused = super::PruneReport::default();
-    super::mask::apply(
-        &mut pruned,
-        layers,
-        candidates,
-        &resolved,
-        &mut ctx,
-        &mut unused,
-    )?;
+    super::mask::apply(&mut pruned, layers, candidates, &resolved, &mut ctx, &mut unused)?;
     Ok(pruned)
 }
 
@@ -222,56 +169,26 @@ fn ratio_map(layers: &[Layer], candidates: &[usize], plan: &Plan) -> BTreeMap<St
 }
 
 /// At most `max` samples: the calibration set's first ones, else seeded random inputs.
-fn samples(
-    model: &Model,
-    max: usize,
-    calibration: Option<&Dataset>,
-) -> Result<(Vec<InputSet>, String), PruneError> {
+fn samples(model: &Model, max: usize, calibration: Option<&Dataset>) -> Result<(Vec<InputSet>, String), PruneError> {
     if let Some(data) = calibration.filter(|d| !d.is_empty()) {
         let taken: Vec<InputSet> = data.samples.iter().take(max).cloned().collect();
-        let what = format!(
-            "the first {} of {} calibration samples",
-            taken.len(),
-            data.len()
-        );
+        let what = format!("the first {} of {} calibration samples", taken.len(), data.len());
         return Ok((taken, what));
     }
-    let session = Session::new(model)
-        .map_err(|e| PruneError::Selection(format!("auto: the model cannot run: {e}")))?;
+    let session = Session::new(model).map_err(|e| PruneError::Selection(format!("auto: the model cannot run: {e}")))?;
     let data = Dataset::random(session.inputs(), max, &RandomInputs::new(0)).map_err(|e| {
         PruneError::Calibration(format!("auto: no calibration samples, and random ones cannot be made ({e}); give calibration data"))
     })?;
-    let what = format!(
-        "{} seeded random samples (no calibration data given; real inputs measure better)",
-        data.len()
-    );
+    let what = format!("{} seeded random samples (no calibration data given; real inputs measure better)", data.len());
     Ok((data.samples, what))
 }
 
-fn outcome(
-    auto: &AutoSpec,
-    plan: &Plan,
-    reached: bool,
-    sparsity: f64,
-    measured: f64,
-    backoffs: usize,
-    metric: Metric,
-) -> String {
-    let budget = auto
-        .max_error
-        .map_or(String::new(), |b| format!(" (budget {b})"));
+fn outcome(auto: &AutoSpec, plan: &Plan, reached: bool, sparsity: f64, measured: f64, backoffs: usize, metric: Metric) -> String {
+    let budget = auto.max_error.map_or(String::new(), |b| format!(" (budget {b})"));
     let measured = format!("measured {} {measured:.4}{budget}", metric.name());
-    let backed = if backoffs > 0 {
-        format!("; {backoffs} raise(s) undone because the combined error exceeded the budget")
-    } else {
-        String::new()
-    };
+    let backed = if backoffs > 0 { format!("; {backoffs} raise(s) undone because the combined error exceeded the budget") } else { String::new() };
     if reached {
-        return format!(
-            "target {:.1}% reached: {:.1}% of the weights pruned, {measured}{backed}",
-            auto.target * 100.0,
-            sparsity * 100.0
-        );
+        return format!("target {:.1}% reached: {:.1}% of the weights pruned, {measured}{backed}", auto.target * 100.0, sparsity * 100.0);
     }
     let why = match plan.stop {
         _ if backoffs > 0 => "the combined error exceeded the budget",

@@ -60,13 +60,7 @@ fn default_max_samples() -> usize {
 
 impl AutoSpec {
     pub fn new(target: f64, max_error: Option<f64>) -> AutoSpec {
-        AutoSpec {
-            target,
-            max_error,
-            metric: Metric::RelL2,
-            max_samples: DEFAULT_MAX_SAMPLES,
-            grid: None,
-        }
+        AutoSpec { target, max_error, metric: Metric::RelL2, max_samples: DEFAULT_MAX_SAMPLES, grid: None }
     }
 
     /// The grid to scan.
@@ -75,45 +69,26 @@ impl AutoSpec {
     }
 
     pub fn validate(&self, method: Method) -> Result<(), String> {
-        if !matches!(
-            method,
-            Method::Unstructured | Method::Vector | Method::Kernel
-        ) {
-            return Err(format!(
-                "`auto` takes a masking method with a ratio (unstructured, vector, kernel), not {}",
-                method.name()
-            ));
+        if !matches!(method, Method::Unstructured | Method::Vector | Method::Kernel) {
+            return Err(format!("`auto` takes a masking method with a ratio (unstructured, vector, kernel), not {}", method.name()));
         }
         if !(self.target > 0.0 && self.target < 1.0) {
-            return Err(format!(
-                "`auto.target` must be in (0, 1), got {}",
-                self.target
-            ));
+            return Err(format!("`auto.target` must be in (0, 1), got {}", self.target));
         }
         if let Some(e) = self.max_error {
             if !(e.is_finite() && e > 0.0) {
-                return Err(format!(
-                    "`auto.max_error` must be a positive number, got {e}"
-                ));
+                return Err(format!("`auto.max_error` must be a positive number, got {e}"));
             }
         }
         if !(1..=MAX_SAMPLES_LIMIT).contains(&self.max_samples) {
-            return Err(format!(
-                "`auto.max_samples` must be in 1..={MAX_SAMPLES_LIMIT}, got {}",
-                self.max_samples
-            ));
+            return Err(format!("`auto.max_samples` must be in 1..={MAX_SAMPLES_LIMIT}, got {}", self.max_samples));
         }
         if let Some(grid) = &self.grid {
             if grid.is_empty() || grid.len() > MAX_GRID {
-                return Err(format!(
-                    "`auto.grid` must hold 1 to {MAX_GRID} ratios, got {}",
-                    grid.len()
-                ));
+                return Err(format!("`auto.grid` must hold 1 to {MAX_GRID} ratios, got {}", grid.len()));
             }
             if grid.iter().any(|r| !(*r > 0.0 && *r < 1.0)) {
-                return Err(format!(
-                    "`auto.grid` ratios must be in (0, 1), got {grid:?}"
-                ));
+                return Err(format!("`auto.grid` ratios must be in (0, 1), got {grid:?}"));
             }
             if grid.windows(2).any(|w| w[1] <= w[0]) {
                 return Err(format!("`auto.grid` must increase strictly, got {grid:?}"));

@@ -101,27 +101,19 @@ pub fn correct(
     let mut want_lsq = lsq;
     if lsq && k > LSQ_MAX_K {
         want_lsq = false;
-        outcome.note = format!(
-            "least squares skipped: rows of {k} features exceed {LSQ_MAX_K}; bias correction only"
-        );
+        outcome.note = format!("least squares skipped: rows of {k} features exceed {LSQ_MAX_K}; bias correction only");
     }
     let (w_cur, _) = weight(model, &target.weight)?;
     if w_cur.len() != view.len() || w_orig.len() != view.len() {
         return Err("the weight changed size".into());
     }
     let solve_cost: f64 = (0..view.out)
-        .map(|o| {
-            (0..k)
-                .filter(|&j| w_cur[flat_index(&view, o, j)] != 0.0)
-                .count() as f64
-        })
+        .map(|o| (0..k).filter(|&j| w_cur[flat_index(&view, o, j)] != 0.0).count() as f64)
         .map(|s| s * s * s / 3.0)
         .sum();
     if want_lsq && solve_cost > SOLVE_BUDGET {
         want_lsq = false;
-        outcome.note = format!(
-            "least squares skipped: solving would take ~{solve_cost:.1e} multiply-adds; bias correction only"
-        );
+        outcome.note = format!("least squares skipped: solving would take ~{solve_cost:.1e} multiply-adds; bias correction only");
     }
 
     let groups = target.geometry.groups();
@@ -133,13 +125,7 @@ pub fn correct(
         rows: vec![0; groups],
         fits: want_lsq.then(|| {
             (0..groups)
-                .map(|_| Fit {
-                    gram: Gram::new(k),
-                    xty: Array2::zeros((k, per_group)),
-                    sum_x: vec![0.0; k],
-                    sum_y: vec![0.0; per_group],
-                    rows: 0,
-                })
+                .map(|_| Fit { gram: Gram::new(k), xty: Array2::zeros((k, per_group)), sum_x: vec![0.0; k], sum_y: vec![0.0; per_group], rows: 0 })
                 .collect()
         }),
         stride: 0,
@@ -159,22 +145,14 @@ pub fn correct(
                     y_orig = Some((a.iter().copied().collect(), a.shape().to_vec()));
                 }
             };
-            original
-                .run_observed(sample.clone(), Some(&mut keep))
-                .map_err(|e| format!("sample {s}: original model: {e}"))?;
+            original.run_observed(sample.clone(), Some(&mut keep)).map_err(|e| format!("sample {s}: original model: {e}"))?;
             if y_orig.is_none() {
-                return Err(format!(
-                    "the original model never produced `{}`",
-                    target.output
-                ));
+                return Err(format!("the original model never produced `{}`", target.output));
             }
         }
-        let y_orig = y_orig
-            .as_ref()
-            .map(|(v, shape)| (v.as_slice(), shape.as_slice()));
+        let y_orig = y_orig.as_ref().map(|(v, shape)| (v.as_slice(), shape.as_slice()));
         if let Some((_, t)) = sample.iter().find(|(n, _)| *n == target.input) {
-            add_input(&mut inputs, target, t, samples.len(), y_orig)
-                .unwrap_or_else(|e| problem = Some(e));
+            add_input(&mut inputs, target, t, samples.len(), y_orig).unwrap_or_else(|e| problem = Some(e));
         }
         let mut observe = |name: &str, t: &Tensor| {
             if problem.is_some() {
@@ -189,37 +167,23 @@ pub fn correct(
                 let values: Vec<f32> = a.iter().copied().collect();
                 match channel_sums(&values, a.shape(), target.axis, &mut out_sum) {
                     Some(n) => out_count += n,
-                    None => {
-                        problem = Some(format!(
-                            "output `{name}` does not have {} channels",
-                            target.channels
-                        ))
-                    }
+                    None => problem = Some(format!("output `{name}` does not have {} channels", target.channels)),
                 }
             }
         };
-        session
-            .run_observed(sample.clone(), Some(&mut observe))
-            .map_err(|e| format!("sample {s}: {e}"))?;
+        session.run_observed(sample.clone(), Some(&mut observe)).map_err(|e| format!("sample {s}: {e}"))?;
         if let Some(p) = problem {
             return Err(p);
         }
     }
     if inputs.rows.contains(&0) || out_count == 0 {
-        return Err(format!(
-            "input `{}` or output `{}` was never seen while running the model",
-            target.input, target.output
-        ));
+        return Err(format!("input `{}` or output `{}` was never seen while running the model", target.input, target.output));
     }
 
     // 1. Least squares on the kept weights, toward the original model's output.
     let mut w_new = w_cur.clone();
     if let Some(fits) = inputs.fits.take() {
-        let alpha = if target.alpha == 0.0 {
-            1.0
-        } else {
-            target.alpha
-        };
+        let alpha = if target.alpha == 0.0 { 1.0 } else { target.alpha };
         for (g, fit) in fits.into_iter().enumerate() {
             outcome.rows_used += fit.rows;
             let n = fit.rows.max(1) as f64;
@@ -232,23 +196,15 @@ pub fn correct(
             let lambda = ridge(&gram, DAMPING);
             for c in 0..per_group {
                 let o = g * per_group + c;
-                let orig: Vec<f64> = (0..k)
-                    .map(|j| f64::from(w_orig[flat_index(&view, o, j)]))
-                    .collect();
-                let keep: Vec<usize> = (0..k)
-                    .filter(|&j| w_cur[flat_index(&view, o, j)] != 0.0)
-                    .collect();
+                let orig: Vec<f64> = (0..k).map(|j| f64::from(w_orig[flat_index(&view, o, j)])).collect();
+                let keep: Vec<usize> = (0..k).filter(|&j| w_cur[flat_index(&view, o, j)] != 0.0).collect();
                 if keep.is_empty() {
                     continue;
                 }
                 let mean_y = fit.sum_y[c] / n;
-                let xty: Vec<f64> = (0..k)
-                    .map(|j| (fit.xty[[j, c]] - n * mean_x[j] * mean_y) / alpha)
-                    .collect();
+                let xty: Vec<f64> = (0..k).map(|j| (fit.xty[[j, c]] - n * mean_x[j] * mean_y) / alpha).collect();
                 let Some(row) = refit(&gram, &xty, &orig, &keep, lambda) else {
-                    return Err(format!(
-                        "least squares for output channel {o} is not solvable (non-finite inputs?)"
-                    ));
+                    return Err(format!("least squares for output channel {o} is not solvable (non-finite inputs?)"));
                 };
                 for &j in &keep {
                     w_new[flat_index(&view, o, j)] = row[j] as f32;
@@ -275,9 +231,7 @@ pub fn correct(
         *slot = s as f32;
     }
     if shift.iter().any(|s| !s.is_finite()) || w_new.iter().any(|w| !w.is_finite()) {
-        return Err(
-            "the correction is not finite (the calibration data holds NaN or infinities?)".into(),
-        );
+        return Err("the correction is not finite (the calibration data holds NaN or infinities?)".into());
     }
     if outcome.refit {
         let tensor = Tensor::from_vec(&target.shape, w_new).map_err(|e| e.to_string())?;
@@ -297,15 +251,9 @@ fn flat_index(view: &WeightView, o: usize, j: usize) -> usize {
     view.offset(0, o, j / kernel, j % kernel)
 }
 
-fn weight(
-    model: &Model,
-    name: &str,
-) -> Result<(Vec<f32>, crate::compress::weights::WeightSource), String> {
-    let (source, tensor) =
-        find_weight(&model.graph, name).ok_or_else(|| format!("weight `{name}` vanished"))?;
-    let Tensor::F32(a) = tensor else {
-        return Err(format!("weight `{name}` is no longer float32"));
-    };
+fn weight(model: &Model, name: &str) -> Result<(Vec<f32>, crate::compress::weights::WeightSource), String> {
+    let (source, tensor) = find_weight(&model.graph, name).ok_or_else(|| format!("weight `{name}` vanished"))?;
+    let Tensor::F32(a) = tensor else { return Err(format!("weight `{name}` is no longer float32")) };
     Ok((a.iter().copied().collect(), source))
 }
 
@@ -316,13 +264,7 @@ fn add_input(
     samples: usize,
     y_orig: Option<(&[f32], &[usize])>,
 ) -> Result<(), String> {
-    let Tensor::F32(a) = t else {
-        return Err(format!(
-            "layer input `{}` is {}, not float32",
-            target.input,
-            t.type_name()
-        ));
-    };
+    let Tensor::F32(a) = t else { return Err(format!("layer input `{}` is {}, not float32", target.input, t.type_name())) };
     let shape = a.shape().to_vec();
     let owned;
     let data: &[f32] = match a.as_slice() {
@@ -337,71 +279,40 @@ fn add_input(
         // Even sub-sampling so that the Gram matrix stays within its budget.
         let cap = (GRAM_BUDGET / (inputs.k.max(1) as f64).powi(2)).max(4.0 * inputs.k as f64);
         let total = (per_sample.max(1) * samples) as f64;
-        inputs.stride = if inputs.fits.is_some() && total > cap {
-            (total / cap).ceil() as usize
-        } else {
-            1
-        };
+        inputs.stride = if inputs.fits.is_some() && total > cap { (total / cap).ceil() as usize } else { 1 };
     }
     if let (Some(_), Some((y, y_shape))) = (&inputs.fits, y_orig) {
         let groups = target.geometry.groups().max(1);
         if y.len() != per_sample / groups * inputs.per_group * groups {
-            return Err(format!(
-                "the original output of shape {y_shape:?} does not match {per_sample} input rows"
-            ));
+            return Err(format!("the original output of shape {y_shape:?} does not match {per_sample} input rows"));
         }
     }
-    let Inputs {
-        k,
-        per_group,
-        col_sum,
-        rows,
-        fits,
-        stride,
-        seen,
-    } = inputs;
+    let Inputs { k, per_group, col_sum, rows, fits, stride, seen } = inputs;
     let mut y_row = vec![0.0f64; *per_group];
-    for_each_row(
-        &target.geometry,
-        data,
-        &shape,
-        *k,
-        &mut |index, group, row| {
-            for (sum, v) in col_sum[group].iter_mut().zip(row) {
-                *sum += f64::from(*v);
-            }
-            rows[group] += 1;
-            if let (Some(fits), Some((y, y_shape))) = (fits.as_mut(), y_orig) {
-                if *seen % *stride == 0
-                    && output_row(
-                        &target.geometry,
-                        y,
-                        y_shape,
-                        index,
-                        group,
-                        *per_group,
-                        &mut y_row,
-                    )
-                    .is_some()
-                {
-                    let fit = &mut fits[group];
-                    fit.gram.add_row(row);
-                    fit.rows += 1;
-                    for (j, &x) in row.iter().enumerate() {
-                        let x = f64::from(x);
-                        fit.sum_x[j] += x;
-                        if x != 0.0 {
-                            for (slot, yc) in fit.xty.row_mut(j).iter_mut().zip(&y_row) {
-                                *slot += x * yc;
-                            }
+    for_each_row(&target.geometry, data, &shape, *k, &mut |index, group, row| {
+        for (sum, v) in col_sum[group].iter_mut().zip(row) {
+            *sum += f64::from(*v);
+        }
+        rows[group] += 1;
+        if let (Some(fits), Some((y, y_shape))) = (fits.as_mut(), y_orig) {
+            if *seen % *stride == 0 && output_row(&target.geometry, y, y_shape, index, group, *per_group, &mut y_row).is_some() {
+                let fit = &mut fits[group];
+                fit.gram.add_row(row);
+                fit.rows += 1;
+                for (j, &x) in row.iter().enumerate() {
+                    let x = f64::from(x);
+                    fit.sum_x[j] += x;
+                    if x != 0.0 {
+                        for (slot, yc) in fit.xty.row_mut(j).iter_mut().zip(&y_row) {
+                            *slot += x * yc;
                         }
                     }
-                    for (slot, yc) in fit.sum_y.iter_mut().zip(&y_row) {
-                        *slot += yc;
-                    }
+                }
+                for (slot, yc) in fit.sum_y.iter_mut().zip(&y_row) {
+                    *slot += yc;
                 }
             }
-            *seen += 1;
-        },
-    )
+        }
+        *seen += 1;
+    })
 }

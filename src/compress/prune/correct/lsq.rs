@@ -28,13 +28,7 @@ const BLOCK_ROWS: usize = 256;
 
 impl Gram {
     pub fn new(k: usize) -> Gram {
-        Gram {
-            k,
-            g: Array2::zeros((k, k)),
-            rows: 0,
-            block: Vec::with_capacity(BLOCK_ROWS * k),
-            block_rows: 0,
-        }
+        Gram { k, g: Array2::zeros((k, k)), rows: 0, block: Vec::with_capacity(BLOCK_ROWS * k), block_rows: 0 }
     }
 
     /// Adds one row `x` (length `k`; other lengths are ignored).
@@ -83,23 +77,13 @@ pub fn refit_row(g: &Array2<f64>, w_orig: &[f64], keep: &[usize], lambda: f64) -
     if g.ncols() != w_orig.len() {
         return None;
     }
-    let xty: Vec<f64> = g
-        .rows()
-        .into_iter()
-        .map(|row| row.iter().zip(w_orig).map(|(a, b)| a * b).sum())
-        .collect();
+    let xty: Vec<f64> = g.rows().into_iter().map(|row| row.iter().zip(w_orig).map(|(a, b)| a * b).sum()).collect();
     refit(g, &xty, w_orig, keep, lambda)
 }
 
 /// The general form: minimise `‖X w − y‖² + λ ‖w_S − w_ridge,S‖²` over `w` supported on `keep`,
 /// given `G = XᵀX` and `xty = Xᵀy`: `(G_SS + λI) w_S = xty_S + λ w_ridge,S`.
-pub fn refit(
-    g: &Array2<f64>,
-    xty: &[f64],
-    w_ridge: &[f64],
-    keep: &[usize],
-    lambda: f64,
-) -> Option<Vec<f64>> {
+pub fn refit(g: &Array2<f64>, xty: &[f64], w_ridge: &[f64], keep: &[usize], lambda: f64) -> Option<Vec<f64>> {
     let k = xty.len();
     if g.nrows() != k || g.ncols() != k || w_ridge.len() != k || keep.iter().any(|&i| i >= k) {
         return None;
@@ -178,10 +162,7 @@ mod tests {
         let mut a = vec![4.0, 2.0, 2.0, 3.0];
         let mut b = vec![0.0, -4.0];
         assert!(cholesky_solve(&mut a, 2, &mut b));
-        assert!(
-            (b[0] - 1.0).abs() < 1e-12 && (b[1] + 2.0).abs() < 1e-12,
-            "{b:?}"
-        );
+        assert!((b[0] - 1.0).abs() < 1e-12 && (b[1] + 2.0).abs() < 1e-12, "{b:?}");
         let mut not_pd = vec![1.0, 2.0, 2.0, 1.0];
         assert!(!cholesky_solve(&mut not_pd, 2, &mut [1.0, 1.0]));
     }
@@ -203,11 +184,7 @@ mod tests {
         }
         let g = gram.finish();
         let w = refit_row(&g, &[1.0, 1.0, 0.0], &[2], 1e-9).unwrap();
-        assert_eq!(
-            (w[0], w[1]),
-            (0.0, 0.0),
-            "pruned positions stay exactly zero"
-        );
+        assert_eq!((w[0], w[1]), (0.0, 0.0), "pruned positions stay exactly zero");
         assert!((w[2] - 1.0).abs() < 1e-6, "{w:?}");
         // The Gram matrix equals XᵀX (block and tail rows both counted).
         let x01: f64 = rows.iter().map(|r| f64::from(r[0]) * f64::from(r[1])).sum();
@@ -221,10 +198,7 @@ mod tests {
         let g = gram.finish();
         // x1 is never excited: its weight stays at the original value 3 whatever the ridge.
         let w = refit_row(&g, &[2.0, 3.0], &[0, 1], 1e-6).unwrap();
-        assert!(
-            (w[0] - 2.0).abs() < 1e-9 && (w[1] - 3.0).abs() < 1e-9,
-            "{w:?}"
-        );
+        assert!((w[0] - 2.0).abs() < 1e-9 && (w[1] - 3.0).abs() < 1e-9, "{w:?}");
         assert!(ridge(&g, 0.01) > 0.0);
     }
 }

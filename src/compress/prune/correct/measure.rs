@@ -35,12 +35,7 @@ pub struct OutputStats {
 
 /// Sums the values of `values` (shape `shape`) per channel into `sums`; returns how many values
 /// each channel got, or `None` if the shape does not hold `sums.len()` channels.
-pub fn channel_sums(
-    values: &[f32],
-    shape: &[usize],
-    axis: ChannelAxis,
-    sums: &mut [f64],
-) -> Option<usize> {
+pub fn channel_sums(values: &[f32], shape: &[usize], axis: ChannelAxis, sums: &mut [f64]) -> Option<usize> {
     let channels = sums.len();
     let (c, inner) = match axis {
         ChannelAxis::Second => (*shape.get(1)?, shape.get(2..)?.iter().product::<usize>()),
@@ -70,11 +65,7 @@ pub fn compare_outputs(
     watched: &[Watched],
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<OutputStats>, String> {
-    let index: HashMap<&str, usize> = watched
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w.output.as_str(), i))
-        .collect();
+    let index: HashMap<&str, usize> = watched.iter().enumerate().map(|(i, w)| (w.output.as_str(), i)).collect();
     let mut sums: Vec<Vec<f64>> = watched.iter().map(|w| vec![0.0; w.channels]).collect();
     let mut counts = vec![0usize; watched.len()];
     let mut diff_sq = vec![0.0f64; watched.len()];
@@ -92,56 +83,31 @@ pub fn compare_outputs(
             match channel_sums(&values, &shape, watched[i].axis, &mut sums[i]) {
                 Some(per_channel) => counts[i] += per_channel,
                 None => {
-                    problem.get_or_insert_with(|| {
-                        format!(
-                            "layer output `{name}` of shape {shape:?} has no {} channels",
-                            watched[i].channels
-                        )
-                    });
+                    problem.get_or_insert_with(|| format!("layer output `{name}` of shape {shape:?} has no {} channels", watched[i].channels));
                 }
             }
-            ref_sq[i] += values
-                .iter()
-                .map(|v| f64::from(*v) * f64::from(*v))
-                .sum::<f64>();
+            ref_sq[i] += values.iter().map(|v| f64::from(*v) * f64::from(*v)).sum::<f64>();
             held[i] = Some(values);
         };
-        reference
-            .run_observed(sample.clone(), Some(&mut keep))
-            .map_err(|e| format!("sample {s}: original model: {e}"))?;
+        reference.run_observed(sample.clone(), Some(&mut keep)).map_err(|e| format!("sample {s}: original model: {e}"))?;
         let mut compare = |name: &str, t: &Tensor| {
             let Some(&i) = index.get(name) else { return };
-            let (Some((values, _)), Some(want)) = (flat(t), held[i].as_ref()) else {
-                return;
-            };
+            let (Some((values, _)), Some(want)) = (flat(t), held[i].as_ref()) else { return };
             if values.len() != want.len() {
                 problem.get_or_insert_with(|| format!("layer output `{name}` changed size"));
                 return;
             }
-            diff_sq[i] += values
-                .iter()
-                .zip(want)
-                .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
-                .sum::<f64>();
+            diff_sq[i] += values.iter().zip(want).map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2)).sum::<f64>();
         };
-        candidate
-            .run_observed(sample.clone(), Some(&mut compare))
-            .map_err(|e| format!("sample {s}: pruned model: {e}"))?;
+        candidate.run_observed(sample.clone(), Some(&mut compare)).map_err(|e| format!("sample {s}: pruned model: {e}"))?;
         if let Some(p) = problem.take() {
             return Err(p);
         }
     }
     Ok((0..watched.len())
         .map(|i| OutputStats {
-            rel_mse: if ref_sq[i] > 0.0 {
-                diff_sq[i] / ref_sq[i]
-            } else {
-                diff_sq[i]
-            },
-            reference_mean: sums[i]
-                .iter()
-                .map(|s| s / counts[i].max(1) as f64)
-                .collect(),
+            rel_mse: if ref_sq[i] > 0.0 { diff_sq[i] / ref_sq[i] } else { diff_sq[i] },
+            reference_mean: sums[i].iter().map(|s| s / counts[i].max(1) as f64).collect(),
         })
         .collect())
 }
@@ -154,25 +120,11 @@ mod tests {
     fn channel_sums_follow_the_axis() {
         let mut sums = vec![0.0; 2];
         // [1, 2, 2]: channel 0 = 1 + 2, channel 1 = 3 + 4.
-        assert_eq!(
-            channel_sums(
-                &[1.0, 2.0, 3.0, 4.0],
-                &[1, 2, 2],
-                ChannelAxis::Second,
-                &mut sums
-            ),
-            Some(2)
-        );
+        assert_eq!(channel_sums(&[1.0, 2.0, 3.0, 4.0], &[1, 2, 2], ChannelAxis::Second, &mut sums), Some(2));
         assert_eq!(sums, vec![3.0, 7.0]);
         let mut sums = vec![0.0; 2];
-        assert_eq!(
-            channel_sums(&[1.0, 2.0, 3.0, 4.0], &[2, 2], ChannelAxis::Last, &mut sums),
-            Some(2)
-        );
+        assert_eq!(channel_sums(&[1.0, 2.0, 3.0, 4.0], &[2, 2], ChannelAxis::Last, &mut sums), Some(2));
         assert_eq!(sums, vec![4.0, 6.0]);
-        assert_eq!(
-            channel_sums(&[1.0], &[1, 1], ChannelAxis::Last, &mut [0.0; 2]),
-            None
-        );
+        assert_eq!(channel_sums(&[1.0], &[1, 1], ChannelAxis::Last, &mut [0.0; 2]), None);
     }
 }

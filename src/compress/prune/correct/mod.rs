@@ -64,48 +64,32 @@ pub fn apply(
     let position = |node: usize| order.iter().position(|&n| n == node).unwrap_or(usize::MAX);
     let mut targets: Vec<(usize, usize, Target)> = Vec::new(); // (topo position, report index, target)
     for (ri, entry) in report.layers.iter_mut().enumerate() {
-        let found = layers
-            .iter()
-            .find(|l| l.name == entry.name && l.graph == entry.graph);
+        let found = layers.iter().find(|l| l.name == entry.name && l.graph == entry.graph);
         let target = match found {
             None => Err("layer not found again after pruning".to_string()),
-            Some(l) if !l.graph.is_empty() => {
-                Err("layers inside subgraphs are not corrected".to_string())
-            }
+            Some(l) if !l.graph.is_empty() => Err("layers inside subgraphs are not corrected".to_string()),
             Some(l) => target_of(model, l),
         };
         match target {
             Ok((node, t)) => targets.push((position(node), ri, t)),
             Err(reason) => {
-                entry.correction = Some(LayerCorrection {
-                    applied: "none".into(),
-                    note: reason,
-                    ..LayerCorrection::default()
-                })
+                entry.correction = Some(LayerCorrection { applied: "none".into(), note: reason, ..LayerCorrection::default() })
             }
         }
     }
     targets.sort_by_key(|(p, _, _)| *p);
     let watched: Vec<Watched> = targets
         .iter()
-        .map(|(_, _, t)| Watched {
-            output: t.output.clone(),
-            axis: t.axis,
-            channels: t.channels,
-        })
+        .map(|(_, _, t)| Watched { output: t.output.clone(), axis: t.axis, channels: t.channels })
         .collect();
 
     let steps = targets.len() + 2;
     let total = samples.len() * steps;
-    let original_session =
-        Session::new(original).map_err(|e| fail(format!("the original model cannot run: {e}")))?;
+    let original_session = Session::new(original).map_err(|e| fail(format!("the original model cannot run: {e}")))?;
     let before = {
-        let pruned =
-            Session::new(model).map_err(|e| fail(format!("the pruned model cannot run: {e}")))?;
-        compare_outputs(&original_session, &pruned, samples, &watched, &mut |s| {
-            ctx.progress("correct", s, total)
-        })
-        .map_err(fail)?
+        let pruned = Session::new(model).map_err(|e| fail(format!("the pruned model cannot run: {e}")))?;
+        compare_outputs(&original_session, &pruned, samples, &watched, &mut |s| ctx.progress("correct", s, total))
+            .map_err(fail)?
     };
 
     let lsq = correction == Correction::Lsq;
@@ -113,28 +97,18 @@ pub fn apply(
     for (step, ((_, _, target), stats)) in targets.iter().zip(&before).enumerate() {
         let w_orig = original_weight(original, &target.weight).map_err(fail)?;
         let offset = samples.len() * (step + 1);
-        let outcome = layer::correct(
-            model,
-            &original_session,
-            target,
-            &w_orig,
-            &stats.reference_mean,
-            lsq,
-            samples,
-            &mut |s| ctx.progress("correct", offset + s, total),
-        )
+        let outcome = layer::correct(model, &original_session, target, &w_orig, &stats.reference_mean, lsq, samples, &mut |s| {
+            ctx.progress("correct", offset + s, total)
+        })
         .map_err(|e| fail(format!("layer `{}`: {e}", target.output)))?;
         outcomes.push(outcome);
     }
 
     let after = {
-        let corrected = Session::new(model)
-            .map_err(|e| fail(format!("the corrected model cannot run: {e}")))?;
+        let corrected = Session::new(model).map_err(|e| fail(format!("the corrected model cannot run: {e}")))?;
         let offset = samples.len() * (steps - 1);
-        compare_outputs(&original_session, &corrected, samples, &watched, &mut |s| {
-            ctx.progress("correct", offset + s, total)
-        })
-        .map_err(fail)?
+        compare_outputs(&original_session, &corrected, samples, &watched, &mut |s| ctx.progress("correct", offset + s, total))
+            .map_err(fail)?
     };
     ctx.progress("correct", total, total);
 
@@ -180,19 +154,11 @@ fn target_of(model: &Model, layer: &Layer) -> Result<(usize, Target), String> {
     if find_weight(graph, &input).is_some() {
         return Err(format!("input `{input}` is a constant"));
     }
-    let output = node
-        .outputs
-        .first()
-        .filter(|o| !o.is_empty())
-        .ok_or("the layer has no output")?
-        .clone();
+    let output = node.outputs.first().filter(|o| !o.is_empty()).ok_or("the layer has no output")?.clone();
     let (axis, alpha) = match layer.layout {
         Layout::Conv => (ChannelAxis::Second, 1.0),
         Layout::Gemm { .. } => {
-            let alpha = node
-                .attr_float("alpha")
-                .map_err(|e| e.to_string())?
-                .unwrap_or(1.0);
+            let alpha = node.attr_float("alpha").map_err(|e| e.to_string())?.unwrap_or(1.0);
             (ChannelAxis::Last, f64::from(alpha))
         }
         _ => (ChannelAxis::Last, 1.0),
@@ -228,25 +194,16 @@ mod tests {
     fn tiny_gemm() -> Model {
         let mut gemm = Node::new("Gemm", &["x", "w", "b"], &["y"]);
         gemm.name = "fc".into();
-        gemm.attributes.push(crate::ir::Attribute::new(
-            "transB",
-            crate::ir::AttrValue::Int(1),
-        ));
+        gemm.attributes.push(crate::ir::Attribute::new("transB", crate::ir::AttrValue::Int(1)));
         Model {
             ir_version: 8,
-            opset_import: vec![OpsetImport {
-                domain: String::new(),
-                version: 13,
-            }],
+            opset_import: vec![OpsetImport { domain: String::new(), version: 13 }],
             graph: Graph {
                 nodes: vec![gemm],
                 inputs: vec![ValueInfo::tensor("x", 1, None)],
                 outputs: vec![ValueInfo::tensor("y", 1, None)],
                 initializers: vec![
-                    Initializer::new(
-                        "w",
-                        Tensor::from_vec(&[2, 2], vec![1.0f32, 0.1, 0.2, 1.0]).unwrap(),
-                    ),
+                    Initializer::new("w", Tensor::from_vec(&[2, 2], vec![1.0f32, 0.1, 0.2, 1.0]).unwrap()),
                     Initializer::new("b", Tensor::from_vec(&[2], vec![0.5f32, -0.5]).unwrap()),
                 ],
                 ..Graph::default()
@@ -257,28 +214,16 @@ mod tests {
 
     fn samples(rows: &[[f32; 2]]) -> Dataset {
         Dataset {
-            samples: rows
-                .iter()
-                .map(|r| {
-                    vec![(
-                        "x".to_string(),
-                        Tensor::from_vec(&[1, 2], r.to_vec()).unwrap(),
-                    )]
-                })
-                .collect(),
+            samples: rows.iter().map(|r| vec![("x".to_string(), Tensor::from_vec(&[1, 2], r.to_vec()).unwrap())]).collect(),
         }
     }
 
-    fn run(
-        correct: &str,
-        data: Option<&Dataset>,
-    ) -> Result<(Model, crate::compress::prune::PruneReport), String> {
+    fn run(correct: &str, data: Option<&Dataset>) -> Result<(Model, crate::compress::prune::PruneReport), String> {
         let recipe = Recipe::from_json(&format!(
             r#"{{"steps": [{{"prune": {{"method": "unstructured", "ratio": 0.5, "keep_first_last": false, "correct": "{correct}"}}}}]}}"#
         ))
         .map_err(|e| e.to_string())?;
-        let (model, report) =
-            compress(&tiny_gemm(), &recipe, data, &mut |_| {}).map_err(|e| e.to_string())?;
+        let (model, report) = compress(&tiny_gemm(), &recipe, data, &mut |_| {}).map_err(|e| e.to_string())?;
         match report.steps.into_iter().next() {
             Some(StepReport::Prune(r)) => Ok((model, r)),
             _ => Err("no prune report".into()),
@@ -286,16 +231,7 @@ mod tests {
     }
 
     fn values(model: &Model, name: &str) -> Vec<f32> {
-        model
-            .graph
-            .initializer(name)
-            .unwrap()
-            .tensor
-            .as_array::<f32>()
-            .unwrap()
-            .iter()
-            .copied()
-            .collect()
+        model.graph.initializer(name).unwrap().tensor.as_array::<f32>().unwrap().iter().copied().collect()
     }
 
     #[test]
@@ -307,16 +243,10 @@ mod tests {
         let (model, report) = run("bias", Some(&data)).unwrap();
         assert_eq!(values(&model, "w"), vec![1.0, 0.0, 0.0, 1.0]);
         let b = values(&model, "b");
-        assert!(
-            (b[0] - 0.8).abs() < 1e-6 && (b[1] + 0.1).abs() < 1e-6,
-            "{b:?}"
-        );
+        assert!((b[0] - 0.8).abs() < 1e-6 && (b[1] + 0.1).abs() < 1e-6, "{b:?}");
         let c = report.layers[0].correction.as_ref().unwrap();
         assert_eq!(c.applied, "bias");
-        assert!(
-            c.output_rel_mse_after.unwrap() < c.output_rel_mse_before.unwrap(),
-            "{c:?}"
-        );
+        assert!(c.output_rel_mse_after.unwrap() < c.output_rel_mse_before.unwrap(), "{c:?}");
         assert!((c.max_abs_bias_shift.unwrap() - 0.4).abs() < 1e-6);
         assert_eq!(report.correction.as_ref().unwrap().samples, 2);
     }
@@ -328,31 +258,18 @@ mod tests {
         let data = samples(&[[1.0, 2.0], [-2.0, -4.0], [0.5, 1.0]]);
         let (model, report) = run("lsq", Some(&data)).unwrap();
         let w = values(&model, "w");
-        assert_eq!(
-            (w[1], w[2]),
-            (0.0, 0.0),
-            "pruned positions stay exactly zero: {w:?}"
-        );
-        assert!(
-            (w[0] - 1.2).abs() < 0.02 && (w[3] - 1.1).abs() < 0.02,
-            "{w:?}"
-        );
+        assert_eq!((w[1], w[2]), (0.0, 0.0), "pruned positions stay exactly zero: {w:?}");
+        assert!((w[0] - 1.2).abs() < 0.02 && (w[3] - 1.1).abs() < 0.02, "{w:?}");
         let c = report.layers[0].correction.as_ref().unwrap();
         assert_eq!(c.applied, "lsq+bias");
-        assert!(
-            c.output_rel_mse_after.unwrap() < 1e-3 * c.output_rel_mse_before.unwrap(),
-            "{c:?}"
-        );
+        assert!(c.output_rel_mse_after.unwrap() < 1e-3 * c.output_rel_mse_before.unwrap(), "{c:?}");
     }
 
     #[test]
     fn correction_without_calibration_names_the_fix() {
         for correct in ["bias", "lsq"] {
             let err = run(correct, None).unwrap_err();
-            assert!(
-                err.contains("--calib FILE.npz") && err.contains("--calib-random N"),
-                "{err}"
-            );
+            assert!(err.contains("--calib FILE.npz") && err.contains("--calib-random N"), "{err}");
             let err = run(correct, Some(&Dataset::default())).unwrap_err();
             assert!(err.contains("calibration samples"), "{err}");
         }
@@ -361,16 +278,10 @@ mod tests {
 
     /// A one-layer model `y = op(x, w)` with the given node and weight.
     fn one_layer(node: Node, weight: Tensor, input_shape: &[usize]) -> Model {
-        let dims = input_shape
-            .iter()
-            .map(|&d| crate::ir::Dim::known(d as i64))
-            .collect();
+        let dims = input_shape.iter().map(|&d| crate::ir::Dim::known(d as i64)).collect();
         Model {
             ir_version: 8,
-            opset_import: vec![OpsetImport {
-                domain: String::new(),
-                version: 13,
-            }],
+            opset_import: vec![OpsetImport { domain: String::new(), version: 13 }],
             graph: Graph {
                 nodes: vec![node],
                 inputs: vec![ValueInfo::tensor("x", 1, Some(dims))],
@@ -388,12 +299,7 @@ mod tests {
     }
 
     /// Per-channel means of output `y` over `data` (channel axis `axis`).
-    fn output_means(
-        model: &Model,
-        data: &Dataset,
-        axis: super::ChannelAxis,
-        channels: usize,
-    ) -> Vec<f64> {
+    fn output_means(model: &Model, data: &Dataset, axis: super::ChannelAxis, channels: usize) -> Vec<f64> {
         let session = crate::runtime::Session::new(model).unwrap();
         let mut sums = vec![0.0; channels];
         let mut count = 0;
@@ -410,26 +316,16 @@ mod tests {
     /// (which checks the im2col geometry: the bias step predicts the refit layer's mean from
     /// the mean input row), the output error does not grow (with iid random inputs the pruned
     /// features cannot be explained by the kept ones, so it barely drops). Returns the errors.
-    fn check_lsq_on(
-        model: Model,
-        axis: super::ChannelAxis,
-        channels: usize,
-        data: &Dataset,
-    ) -> (f64, f64) {
+    fn check_lsq_on(model: Model, axis: super::ChannelAxis, channels: usize, data: &Dataset) -> (f64, f64) {
         let recipe = Recipe::from_json(
             r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 0.5, "keep_first_last": false, "correct": "lsq"}}]}"#,
         )
         .unwrap();
         let (corrected, report) = compress(&model, &recipe, Some(data), &mut |_| {}).unwrap();
-        let StepReport::Prune(report) = &report.steps[0] else {
-            panic!()
-        };
+        let StepReport::Prune(report) = &report.steps[0] else { panic!() };
         let c = report.layers[0].correction.as_ref().unwrap();
         assert_eq!(c.applied, "lsq+bias", "{c:?}");
-        let (before_error, after_error) = (
-            c.output_rel_mse_before.unwrap(),
-            c.output_rel_mse_after.unwrap(),
-        );
+        let (before_error, after_error) = (c.output_rel_mse_before.unwrap(), c.output_rel_mse_after.unwrap());
         assert!(after_error <= before_error, "{c:?}");
         let before = values(&model, "w");
         let after = values(&corrected, "w");
@@ -438,49 +334,26 @@ mod tests {
         let want = output_means(&model, data, axis, channels);
         let got = output_means(&corrected, data, axis, channels);
         for (w, g) in want.iter().zip(&got) {
-            assert!(
-                (w - g).abs() < 1e-4 * (1.0 + w.abs()),
-                "mean output {g} vs original {w}"
-            );
+            assert!((w - g).abs() < 1e-4 * (1.0 + w.abs()), "mean output {g} vs original {w}");
         }
         (before_error, after_error)
     }
 
     fn random_data(model: &Model, samples: usize) -> Dataset {
-        let inputs = crate::runtime::Session::new(model)
-            .unwrap()
-            .inputs()
-            .to_vec();
+        let inputs = crate::runtime::Session::new(model).unwrap().inputs().to_vec();
         Dataset::random(&inputs, samples, &crate::runtime::RandomInputs::new(7)).unwrap()
     }
 
     #[test]
     fn lsq_on_a_grouped_strided_padded_conv_matches_the_original_means() {
         let mut conv = Node::new("Conv", &["x", "w"], &["y"]);
-        conv.attributes.push(crate::ir::Attribute::new(
-            "group",
-            crate::ir::AttrValue::Int(2),
-        ));
-        conv.attributes.push(crate::ir::Attribute::new(
-            "strides",
-            crate::ir::AttrValue::Ints(vec![2, 1]),
-        ));
-        conv.attributes.push(crate::ir::Attribute::new(
-            "pads",
-            crate::ir::AttrValue::Ints(vec![1, 0, 0, 2]),
-        ));
-        conv.attributes.push(crate::ir::Attribute::new(
-            "dilations",
-            crate::ir::AttrValue::Ints(vec![1, 2]),
-        ));
+        conv.attributes.push(crate::ir::Attribute::new("group", crate::ir::AttrValue::Int(2)));
+        conv.attributes.push(crate::ir::Attribute::new("strides", crate::ir::AttrValue::Ints(vec![2, 1])));
+        conv.attributes.push(crate::ir::Attribute::new("pads", crate::ir::AttrValue::Ints(vec![1, 0, 0, 2])));
+        conv.attributes.push(crate::ir::Attribute::new("dilations", crate::ir::AttrValue::Ints(vec![1, 2])));
         let w = Tensor::from_vec(&[4, 2, 3, 2], pseudo_random(48, 1)).unwrap();
         let model = one_layer(conv, w, &[1, 4, 7, 6]);
-        check_lsq_on(
-            model.clone(),
-            super::ChannelAxis::Second,
-            4,
-            &random_data(&model, 8),
-        );
+        check_lsq_on(model.clone(), super::ChannelAxis::Second, 4, &random_data(&model, 8));
         // Smooth inputs around 1 (im2col features correlated, padding zeros unlike the data):
         // least squares moves the kept weights a lot, and the bias step must then predict the
         // mean of the refit layer from the mean im2col row — padding, strides, dilations and
@@ -490,24 +363,17 @@ mod tests {
             .map(|s| {
                 let mut x = Vec::with_capacity(4 * 7 * 6);
                 for c in 0..4 {
-                    let (p, q) = (
-                        coefficients[(s * 4 + c) * 2],
-                        coefficients[(s * 4 + c) * 2 + 1],
-                    );
+                    let (p, q) = (coefficients[(s * 4 + c) * 2], coefficients[(s * 4 + c) * 2 + 1]);
                     for h in 0..7 {
                         for w in 0..6 {
-                            x.push(
-                                1.0 + p * (h as f32 * 0.7 + s as f32).sin()
-                                    + q * (w as f32 * 0.5 + s as f32).cos(),
-                            );
+                            x.push(1.0 + p * (h as f32 * 0.7 + s as f32).sin() + q * (w as f32 * 0.5 + s as f32).cos());
                         }
                     }
                 }
                 vec![("x".to_string(), Tensor::from_vec(&[1, 4, 7, 6], x).unwrap())]
             })
             .collect();
-        let (before, after) =
-            check_lsq_on(model, super::ChannelAxis::Second, 4, &Dataset { samples });
+        let (before, after) = check_lsq_on(model, super::ChannelAxis::Second, 4, &Dataset { samples });
         assert!(after < 0.25 * before, "smooth inputs: {before} → {after}");
     }
 
@@ -515,12 +381,7 @@ mod tests {
     fn lsq_on_a_matmul_inserts_a_bias_add_and_matches_the_original_means() {
         let w = Tensor::from_vec(&[6, 3], pseudo_random(18, 2)).unwrap();
         let model = one_layer(Node::new("MatMul", &["x", "w"], &["y"]), w, &[1, 5, 6]);
-        check_lsq_on(
-            model.clone(),
-            super::ChannelAxis::Last,
-            3,
-            &random_data(&model, 6),
-        );
+        check_lsq_on(model.clone(), super::ChannelAxis::Last, 3, &random_data(&model, 6));
         // Correlated features (two latent values a, b per row, plus an offset): the kept
         // weights can take over what the pruned ones did, and the error nearly vanishes.
         let latent = pseudo_random(2 * 5 * 6, 9);
@@ -535,16 +396,8 @@ mod tests {
                 vec![("x".to_string(), Tensor::from_vec(&[1, 5, 6], rows).unwrap())]
             })
             .collect();
-        let (before, after) = check_lsq_on(
-            model.clone(),
-            super::ChannelAxis::Last,
-            3,
-            &Dataset { samples },
-        );
-        assert!(
-            after < 1e-3 * before,
-            "correlated inputs: {before} → {after}"
-        );
+        let (before, after) = check_lsq_on(model.clone(), super::ChannelAxis::Last, 3, &Dataset { samples });
+        assert!(after < 1e-3 * before, "correlated inputs: {before} → {after}");
         let (corrected, _) = compress(
             &model,
             &Recipe::from_json(r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 0.5, "keep_first_last": false, "correct": "bias"}}]}"#).unwrap(),
@@ -552,14 +405,6 @@ mod tests {
             &mut |_| {},
         )
         .unwrap();
-        assert_eq!(
-            corrected
-                .graph
-                .nodes
-                .iter()
-                .map(|n| n.op_type.as_str())
-                .collect::<Vec<_>>(),
-            vec!["MatMul", "Add"]
-        );
+        assert_eq!(corrected.graph.nodes.iter().map(|n| n.op_type.as_str()).collect::<Vec<_>>(), vec!["MatMul", "Add"]);
     }
 }

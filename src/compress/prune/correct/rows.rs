@@ -35,19 +35,11 @@ impl Geometry {
     /// why the correction cannot handle it.
     pub fn of(node: &Node, weight: &[usize]) -> Result<Geometry, String> {
         match node.op_type.as_str() {
-            "Gemm" => Ok(Geometry::Matrix {
-                trans_a: node
-                    .attr_int("transA")
-                    .map_err(|e| e.to_string())?
-                    .unwrap_or(0)
-                    != 0,
-            }),
+            "Gemm" => Ok(Geometry::Matrix { trans_a: node.attr_int("transA").map_err(|e| e.to_string())?.unwrap_or(0) != 0 }),
             "MatMul" if weight.len() == 2 => Ok(Geometry::Matrix { trans_a: false }),
             "MatMul" => Err("MatMul weights with batch dims are not corrected".into()),
             "Conv" => conv(node, weight).map(Geometry::Conv),
-            other => Err(format!(
-                "{other} layers are not corrected (Conv, Gemm and MatMul are)"
-            )),
+            other => Err(format!("{other} layers are not corrected (Conv, Gemm and MatMul are)")),
         }
     }
 
@@ -64,12 +56,7 @@ fn ints(node: &Node, name: &str, len: usize, default: usize) -> Result<Vec<usize
         None => Ok(vec![default; len]),
         Some(v) if v.len() == len => v
             .iter()
-            .map(|&x| {
-                usize::try_from(x)
-                    .ok()
-                    .filter(|&x| x < 1 << 24)
-                    .ok_or_else(|| format!("`{name}` value {x} is out of range"))
-            })
+            .map(|&x| usize::try_from(x).ok().filter(|&x| x < 1 << 24).ok_or_else(|| format!("`{name}` value {x} is out of range")))
             .collect(),
         Some(v) => Err(format!("`{name}` has {} values, expected {len}", v.len())),
     }
@@ -78,23 +65,10 @@ fn ints(node: &Node, name: &str, len: usize, default: usize) -> Result<Vec<usize
 fn conv(node: &Node, weight: &[usize]) -> Result<ConvGeometry, String> {
     let spatial = weight.len().saturating_sub(2);
     if !(1..=2).contains(&spatial) {
-        return Err(format!(
-            "{spatial}-D convolutions are not corrected (1-D and 2-D are)"
-        ));
+        return Err(format!("{spatial}-D convolutions are not corrected (1-D and 2-D are)"));
     }
-    let group = usize::try_from(
-        node.attr_int("group")
-            .map_err(|e| e.to_string())?
-            .unwrap_or(1),
-    )
-    .map_err(|_| "bad `group`")?;
-    let to2 = |v: Vec<usize>, fill: usize| {
-        if v.len() == 1 {
-            [fill, v[0]]
-        } else {
-            [v[0], v[1]]
-        }
-    };
+    let group = usize::try_from(node.attr_int("group").map_err(|e| e.to_string())?.unwrap_or(1)).map_err(|_| "bad `group`")?;
+    let to2 = |v: Vec<usize>, fill: usize| if v.len() == 1 { [fill, v[0]] } else { [v[0], v[1]] };
     let strides = to2(ints(node, "strides", spatial, 1)?, 1);
     let dilations = to2(ints(node, "dilations", spatial, 1)?, 1);
     if strides.contains(&0) || dilations.contains(&0) {
@@ -102,22 +76,13 @@ fn conv(node: &Node, weight: &[usize]) -> Result<ConvGeometry, String> {
     }
     let kernel = to2(weight[2..].to_vec(), 1);
     if kernel.contains(&0) || weight[1] == 0 {
-        return Err(format!(
-            "a conv weight of shape {weight:?} has an empty kernel"
-        ));
+        return Err(format!("a conv weight of shape {weight:?} has an empty kernel"));
     }
-    let auto_pad = node
-        .attr_string("auto_pad")
-        .map_err(|e| e.to_string())?
-        .unwrap_or_default();
+    let auto_pad = node.attr_string("auto_pad").map_err(|e| e.to_string())?.unwrap_or_default();
     let (pads, same_upper) = match auto_pad.as_str() {
         "" | "NOTSET" => {
             let p = ints(node, "pads", 2 * spatial, 0)?;
-            let pads = if spatial == 1 {
-                [0, p[0], 0, p[1]]
-            } else {
-                [p[0], p[1], p[2], p[3]]
-            };
+            let pads = if spatial == 1 { [0, p[0], 0, p[1]] } else { [p[0], p[1], p[2], p[3]] };
             (Some(pads), false)
         }
         "VALID" => (Some([0; 4]), false),
@@ -125,15 +90,7 @@ fn conv(node: &Node, weight: &[usize]) -> Result<ConvGeometry, String> {
         "SAME_LOWER" => (None, false),
         other => return Err(format!("unknown auto_pad `{other}`")),
     };
-    Ok(ConvGeometry {
-        group: group.max(1),
-        cin_g: weight[1],
-        kernel,
-        strides,
-        dilations,
-        pads,
-        same_upper,
-    })
+    Ok(ConvGeometry { group: group.max(1), cin_g: weight[1], kernel, strides, dilations, pads, same_upper })
 }
 
 /// A Conv input seen as `[N, C, H, W]` with its output size and resolved top/left pads.
@@ -152,17 +109,10 @@ fn window(g: &ConvGeometry, shape: &[usize]) -> Result<Window, String> {
     let (n, c, h, w) = match shape {
         [n, c, l] => (*n, *c, 1, *l),
         [n, c, h, w] => (*n, *c, *h, *w),
-        _ => {
-            return Err(format!(
-                "conv input of shape {shape:?} does not match its weight"
-            ));
-        }
+        _ => return Err(format!("conv input of shape {shape:?} does not match its weight")),
     };
     if c != g.cin_g * g.group {
-        return Err(format!(
-            "conv input has {c} channels, the weight expects {}",
-            g.cin_g * g.group
-        ));
+        return Err(format!("conv input has {c} channels, the weight expects {}", g.cin_g * g.group));
     }
     let mut out = [0usize; 2];
     let mut begin = [0usize; 2];
@@ -175,32 +125,17 @@ fn window(g: &ConvGeometry, shape: &[usize]) -> Result<Window, String> {
                 let o = size.div_ceil(s);
                 let total = ((o.max(1) - 1) * s + span).saturating_sub(size);
                 let small = total / 2;
-                if g.same_upper {
-                    (small, total - small)
-                } else {
-                    (total - small, small)
-                }
+                if g.same_upper { (small, total - small) } else { (total - small, small) }
             }
         };
         let padded = size + b + e;
         if padded < span {
-            return Err(format!(
-                "the conv window ({span}) is larger than its padded input ({padded})"
-            ));
+            return Err(format!("the conv window ({span}) is larger than its padded input ({padded})"));
         }
         out[axis] = (padded - span) / s + 1;
         begin[axis] = b;
     }
-    Ok(Window {
-        n,
-        c,
-        h,
-        w,
-        out_h: out[0],
-        out_w: out[1],
-        pad_top: begin[0],
-        pad_left: begin[1],
-    })
+    Ok(Window { n, c, h, w, out_h: out[0], out_w: out[1], pad_top: begin[0], pad_left: begin[1] })
 }
 
 /// Calls `visit(index, group, row)` for every row of `input` (shape `shape`, row-major data).
@@ -216,18 +151,12 @@ pub fn for_each_row(
 ) -> Result<(), String> {
     match geometry {
         Geometry::Matrix { trans_a } => {
-            let Some(&last) = shape.last() else {
-                return Err("the layer input is a scalar".into());
-            };
+            let Some(&last) = shape.last() else { return Err("the layer input is a scalar".into()) };
             if *trans_a {
                 // Gemm transA: the input is [K, M]; row m is column m.
-                let [kk, m] = shape else {
-                    return Err(format!("Gemm input of shape {shape:?} is not 2-D"));
-                };
+                let [kk, m] = shape else { return Err(format!("Gemm input of shape {shape:?} is not 2-D")) };
                 if *kk != k {
-                    return Err(format!(
-                        "Gemm input has {kk} features, the weight expects {k}"
-                    ));
+                    return Err(format!("Gemm input has {kk} features, the weight expects {k}"));
                 }
                 let mut row = vec![0.0f32; k];
                 for col in 0..*m {
@@ -239,9 +168,7 @@ pub fn for_each_row(
                 return Ok(());
             }
             if last != k {
-                return Err(format!(
-                    "the layer input has {last} features, the weight expects {k}"
-                ));
+                return Err(format!("the layer input has {last} features, the weight expects {k}"));
             }
             for (r, row) in input.chunks_exact(k.max(1)).enumerate() {
                 visit(r, 0, row);
@@ -285,16 +212,7 @@ pub fn row_count(geometry: &Geometry, shape: &[usize], k: usize) -> Result<usize
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fill_row(
-    g: &ConvGeometry,
-    win: &Window,
-    input: &[f32],
-    n: usize,
-    group: usize,
-    oy: usize,
-    ox: usize,
-    row: &mut [f32],
-) {
+fn fill_row(g: &ConvGeometry, win: &Window, input: &[f32], n: usize, group: usize, oy: usize, ox: usize, row: &mut [f32]) {
     let [kh, kw] = g.kernel;
     let mut at = 0;
     for c in 0..g.cin_g {
@@ -317,15 +235,7 @@ fn fill_row(
 
 /// The layer output values of channels `group·per_group ..` for row `index` (see
 /// `for_each_row`), given the output `y` of shape `y_shape`; `None` if out of range.
-pub fn output_row(
-    geometry: &Geometry,
-    y: &[f32],
-    y_shape: &[usize],
-    index: usize,
-    group: usize,
-    per_group: usize,
-    out: &mut [f64],
-) -> Option<()> {
+pub fn output_row(geometry: &Geometry, y: &[f32], y_shape: &[usize], index: usize, group: usize, per_group: usize, out: &mut [f64]) -> Option<()> {
     match geometry {
         Geometry::Matrix { .. } => {
             let n = *y_shape.last()?;
@@ -361,34 +271,18 @@ mod tests {
         // 1 channel 2×2 input, 3×3 kernel, pad 1: the top-left output reads
         // [0 0 0; 0 a b; 0 c d].
         let mut node = Node::new("Conv", &["x", "w"], &["y"]);
-        node.attributes.push(crate::ir::Attribute::new(
-            "pads",
-            crate::ir::AttrValue::Ints(vec![1, 1, 1, 1]),
-        ));
+        node.attributes.push(crate::ir::Attribute::new("pads", crate::ir::AttrValue::Ints(vec![1, 1, 1, 1])));
         let g = Geometry::of(&node, &[1, 1, 3, 3]).unwrap();
         let mut rows = Vec::new();
-        for_each_row(
-            &g,
-            &[1.0, 2.0, 3.0, 4.0],
-            &[1, 1, 2, 2],
-            9,
-            &mut |_, _, r| rows.push(r.to_vec()),
-        )
-        .unwrap();
+        for_each_row(&g, &[1.0, 2.0, 3.0, 4.0], &[1, 1, 2, 2], 9, &mut |_, _, r| rows.push(r.to_vec())).unwrap();
         assert_eq!(rows.len(), 4);
         assert_eq!(rows[0], vec![0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 3.0, 4.0]);
         assert_eq!(row_count(&g, &[1, 1, 2, 2], 9).unwrap(), 4);
         // Gemm transA: input [K 2, M 3] gives 3 rows of 2.
         let mut rows = Vec::new();
         let g = Geometry::Matrix { trans_a: true };
-        for_each_row(
-            &g,
-            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-            &[2, 3],
-            2,
-            &mut |_, _, r| rows.push(r.to_vec()),
-        )
-        .unwrap();
+        for_each_row(&g, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3], 2, &mut |_, _, r| rows.push(r.to_vec()))
+            .unwrap();
         assert_eq!(rows, vec![vec![1.0, 4.0], vec![2.0, 5.0], vec![3.0, 6.0]]);
     }
 }

@@ -33,12 +33,7 @@ pub struct Channels {
 
 impl Channels {
     pub fn single(space: SpaceId, len: usize, from_end: usize, rank: Option<usize>) -> Channels {
-        Channels {
-            segments: vec![Segment { space, len }],
-            from_end,
-            rank,
-            blocked: false,
-        }
+        Channels { segments: vec![Segment { space, len }], from_end, rank, blocked: false }
     }
 
     pub fn total(&self) -> usize {
@@ -157,20 +152,8 @@ mod tests {
         assert_eq!(s.find(b), s.find(a));
         assert!(!s.tie(&ca, &cc), "4 channels cannot tie with 2");
         assert_eq!(s.pinned(a), None);
-        let concat = Channels {
-            segments: vec![Segment { space: a, len: 4 }, Segment { space: c, len: 2 }],
-            ..ca.clone()
-        };
-        let other = Channels {
-            segments: vec![
-                Segment { space: b, len: 4 },
-                Segment {
-                    space: s.new_space(2),
-                    len: 2,
-                },
-            ],
-            ..ca
-        };
+        let concat = Channels { segments: vec![Segment { space: a, len: 4 }, Segment { space: c, len: 2 }], ..ca.clone() };
+        let other = Channels { segments: vec![Segment { space: b, len: 4 }, Segment { space: s.new_space(2), len: 2 }], ..ca };
         assert!(s.tie(&concat, &other));
         assert_eq!(s.pinned(3), Some("feeds a graph output"));
         assert!(concat.at_axis_1());

@@ -16,37 +16,17 @@ pub fn fold_constant_reshapes(graph: &mut Graph) -> Vec<String> {
     let mut inputs_read = Vec::new();
     for index in 0..graph.nodes.len() {
         let node = &graph.nodes[index];
-        if node.op_type != "Reshape"
-            || !node.domain.is_empty()
-            || node.attr_int("allowzero").ok().flatten().unwrap_or(0) != 0
-        {
+        if node.op_type != "Reshape" || !node.domain.is_empty() || node.attr_int("allowzero").ok().flatten().unwrap_or(0) != 0 {
             continue;
         }
-        let (Some(data), Some(shape), Some(out)) =
-            (node.input(0), node.input(1), node.outputs.first())
-        else {
-            continue;
-        };
-        let (Some((_, data_t)), Some((_, shape_t))) =
-            (find_weight(graph, data), find_weight(graph, shape))
-        else {
-            continue;
-        };
-        let Ok(target) = shape_t.to_i64_vec() else {
-            continue;
-        };
-        let Some(dims) = resolve(&data_t.shape(), &target) else {
-            continue;
-        };
-        let Ok(folded) = reshape(data_t, &dims) else {
-            continue;
-        };
+        let (Some(data), Some(shape), Some(out)) = (node.input(0), node.input(1), node.outputs.first()) else { continue };
+        let (Some((_, data_t)), Some((_, shape_t))) = (find_weight(graph, data), find_weight(graph, shape)) else { continue };
+        let Ok(target) = shape_t.to_i64_vec() else { continue };
+        let Some(dims) = resolve(&data_t.shape(), &target) else { continue };
+        let Ok(folded) = reshape(data_t, &dims) else { continue };
         let mut constant = Node::new("Constant", &[], &[out.as_str()]);
         constant.name = node.name.clone();
-        constant.attributes.push(Attribute::new(
-            "value",
-            AttrValue::Tensor(AttrTensor::new(folded)),
-        ));
+        constant.attributes.push(Attribute::new("value", AttrValue::Tensor(AttrTensor::new(folded))));
         inputs_read.extend([data.to_string(), shape.to_string()]);
         graph.nodes[index] = constant;
     }
@@ -90,9 +70,7 @@ pub fn drop_dead_constants(graph: &mut Graph, names: &[String]) {
         if !graph.consumers(name).is_empty() || graph.is_output(name) {
             continue;
         }
-        graph
-            .nodes
-            .retain(|n| !(n.op_type == "Constant" && n.outputs.first() == Some(name)));
+        graph.nodes.retain(|n| !(n.op_type == "Constant" && n.outputs.first() == Some(name)));
         if !graph.inputs.iter().any(|i| i.name == *name) {
             graph.initializers.retain(|i| i.name != *name);
         }
@@ -108,14 +86,8 @@ mod tests {
     #[test]
     fn folds_a_reshape_of_constants_and_drops_its_inputs() {
         let mut g = Graph::default();
-        g.initializers.push(Initializer::new(
-            "b",
-            Tensor::from_vec(&[3], vec![1.0f32, 2.0, 3.0]).unwrap(),
-        ));
-        g.initializers.push(Initializer::new(
-            "s",
-            Tensor::from_vec(&[4], vec![1i64, -1, 1, 1]).unwrap(),
-        ));
+        g.initializers.push(Initializer::new("b", Tensor::from_vec(&[3], vec![1.0f32, 2.0, 3.0]).unwrap()));
+        g.initializers.push(Initializer::new("s", Tensor::from_vec(&[4], vec![1i64, -1, 1, 1]).unwrap()));
         g.nodes.push(Node::new("Reshape", &["b", "s"], &["b4"]));
         g.nodes.push(Node::new("Add", &["x", "b4"], &["y"]));
         let read = fold_constant_reshapes(&mut g);

@@ -39,36 +39,21 @@ pub fn apply(
     report: &mut PruneReport,
 ) -> Result<(), PruneError> {
     let flops_before = total_flops(model);
-    let before: Vec<Option<Tensor>> = layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            chosen
-                .contains(&i)
-                .then(|| read_weight(model, l).ok())
-                .flatten()
-        })
-        .collect();
+    let before: Vec<Option<Tensor>> =
+        layers.iter().enumerate().map(|(i, l)| chosen.contains(&i).then(|| read_weight(model, l).ok()).flatten()).collect();
     let outcome = run(model, layers, chosen, spec, Mode::Remove, ctx)?;
     for (l, reason) in &outcome.skipped {
-        report
-            .skipped
-            .push(SkippedLayer::new(&layers[*l], reason.clone()));
+        report.skipped.push(SkippedLayer::new(&layers[*l], reason.clone()));
     }
     for (l, channels_before, channels_after) in &outcome.pruned {
         let layer = &layers[*l];
-        let (Some(Some(old)), Ok(new)) = (before.get(*l), read_weight(model, layer)) else {
-            continue;
-        };
+        let (Some(Some(old)), Ok(new)) = (before.get(*l), read_weight(model, layer)) else { continue };
         let mut r = LayerReport::new(layer, Method::Filter.name(), old, &new);
         r.out_channels_before = Some(*channels_before);
         r.out_channels_after = Some(*channels_after);
         report.layers.push(r);
     }
-    report.flops = Some(FlopsReport {
-        before: flops_before,
-        after: total_flops(model),
-    });
+    report.flops = Some(FlopsReport { before: flops_before, after: total_flops(model) });
     Ok(())
 }
 
@@ -80,12 +65,7 @@ pub fn mask(model: &mut Model, spec: &PruneSpec) -> Result<(), PruneError> {
     let (found, _) = layers::find_layers(model);
     let selection = layers::select(&found, spec).map_err(PruneError::Selection)?;
     let mut progress = |_: &crate::compress::Progress| {};
-    let mut ctx = PassContext {
-        calibration: None,
-        step: 0,
-        steps: 1,
-        progress: &mut progress,
-    };
+    let mut ctx = PassContext { calibration: None, step: 0, steps: 1, progress: &mut progress };
     run(model, &found, &selection.chosen, spec, Mode::Mask, &mut ctx).map(|_| ())
 }
 
@@ -105,23 +85,12 @@ fn run(
     ctx: &mut PassContext,
 ) -> Result<Outcome, PruneError> {
     let chosen: HashSet<usize> = chosen.iter().copied().collect();
-    let mut outcome = Outcome {
-        pruned: Vec::new(),
-        skipped: Vec::new(),
-    };
-    let graph_count = layers
-        .iter()
-        .map(|l| l.graph.as_str())
-        .collect::<HashSet<_>>()
-        .len();
+    let mut outcome = Outcome { pruned: Vec::new(), skipped: Vec::new() };
+    let graph_count = layers.iter().map(|l| l.graph.as_str()).collect::<HashSet<_>>().len();
     let mut done = 0;
     for_each_graph_mut(&mut model.graph, &mut |path, graph| {
-        let here: HashMap<usize, usize> = layers
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.graph == path)
-            .map(|(i, l)| (l.node_index, i))
-            .collect();
+        let here: HashMap<usize, usize> =
+            layers.iter().enumerate().filter(|(_, l)| l.graph == path).map(|(i, l)| (l.node_index, i)).collect();
         if here.is_empty() {
             return Ok(());
         }
@@ -130,10 +99,7 @@ fn run(
         // A group with a layer the spec leaves alone is left alone as a whole.
         for p in &analysis.producers {
             if !chosen.contains(&p.layer) {
-                let reason = format!(
-                    "tied to layer `{}`, which the spec leaves alone",
-                    layers[p.layer].name
-                );
+                let reason = format!("tied to layer `{}`, which the spec leaves alone", layers[p.layer].name);
                 analysis.spaces.pin(p.space, &reason);
             }
         }
@@ -149,9 +115,7 @@ fn run(
             }
             let root = analysis.spaces.find(p.space);
             match analysis.spaces.pinned(root) {
-                Some(reason) => outcome
-                    .skipped
-                    .push((p.layer, format!("not filter-pruned: {reason}"))),
+                Some(reason) => outcome.skipped.push((p.layer, format!("not filter-pruned: {reason}"))),
                 None => {
                     let channels = analysis.spaces.len_of(root);
                     let gone = removal.get(&root).map_or(0, Vec::len);
@@ -170,8 +134,5 @@ fn run(
 
 /// FLOPs of the whole model by `analysis` (shapes from one run on random inputs).
 fn total_flops(model: &Model) -> u64 {
-    analyze_model(model, &AnalysisOptions::default())
-        .analysis
-        .totals
-        .flops
+    analyze_model(model, &AnalysisOptions::default()).analysis.totals.flops
 }

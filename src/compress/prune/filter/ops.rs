@@ -3,47 +3,14 @@
 /// Element-wise on one tensor, same shape out: channel *c* of the output depends only on channel
 /// *c* of the input. Extra inputs of these ops (Clip's min/max) are scalars by the ONNX spec.
 pub const CHANNELWISE_UNARY: &[&str] = &[
-    "Relu",
-    "LeakyRelu",
-    "Clip",
-    "Sigmoid",
-    "HardSigmoid",
-    "HardSwish",
-    "Tanh",
-    "Elu",
-    "Selu",
-    "Celu",
-    "Softplus",
-    "Softsign",
-    "Gelu",
-    "Mish",
-    "ThresholdedRelu",
-    "Identity",
-    "Neg",
-    "Abs",
-    "Exp",
-    "Log",
-    "Sqrt",
-    "Reciprocal",
-    "Floor",
-    "Ceil",
-    "Round",
-    "Erf",
-    "Sin",
-    "Cos",
-    "Cast",
-    "Dropout",
+    "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Elu", "Selu", "Celu",
+    "Softplus", "Softsign", "Gelu", "Mish", "ThresholdedRelu", "Identity", "Neg", "Abs", "Exp", "Log", "Sqrt",
+    "Reciprocal", "Floor", "Ceil", "Round", "Erf", "Sin", "Cos", "Cast", "Dropout",
 ];
 
 /// Pooling over the spatial axes of an `[N, C, …]` tensor: per channel, channel axis 1.
-pub const POOLS: &[&str] = &[
-    "MaxPool",
-    "AveragePool",
-    "LpPool",
-    "GlobalAveragePool",
-    "GlobalMaxPool",
-    "GlobalLpPool",
-];
+pub const POOLS: &[&str] =
+    &["MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"];
 
 /// How a per-channel constant operand of a binary op affects a channel whose activation is zero,
 /// which decides what "masking" the channel means (see `rewrite.rs`).

@@ -21,12 +21,7 @@ use crate::ir::{Graph, Tensor};
 pub type Removal = HashMap<SpaceId, Vec<usize>>;
 
 /// Chooses the channels to remove from every group of `a` that is not pinned.
-pub fn plan(
-    graph: &Graph,
-    a: &Analysis,
-    layers: &[Layer],
-    spec: &PruneSpec,
-) -> Result<Removal, PruneError> {
+pub fn plan(graph: &Graph, a: &Analysis, layers: &[Layer], spec: &PruneSpec) -> Result<Removal, PruneError> {
     let mut removal = Removal::new();
     let mut roots: Vec<(SpaceId, Vec<usize>)> = Vec::new();
     for p in &a.producers {
@@ -46,11 +41,7 @@ pub fn plan(
             let layer = &layers[l];
             let norms = filter_norms(graph, layer, spec.criterion)?;
             if norms.len() != channels {
-                return Err(PruneError::Surgery(format!(
-                    "layer `{}` has {} filters, its group {channels}",
-                    layer.name,
-                    norms.len()
-                )));
+                return Err(PruneError::Surgery(format!("layer `{}` has {} filters, its group {channels}", layer.name, norms.len())));
             }
             for (sum, n) in importance.iter_mut().zip(norms) {
                 *sum += n;
@@ -59,15 +50,9 @@ pub fn plan(
         let ratio = group_ratio(spec, layers, &producer_layers);
         let mut remove = count_for_ratio(ratio, channels);
         if remove >= channels && channels > 0 {
-            let names: Vec<&str> = producer_layers
-                .iter()
-                .map(|&l| layers[l].name.as_str())
-                .collect();
+            let names: Vec<&str> = producer_layers.iter().map(|&l| layers[l].name.as_str()).collect();
             return Err(PruneError::EveryChannel {
-                what: format!(
-                    "{} ({channels} channel(s), ratio {ratio})",
-                    names.join(" + ")
-                ),
+                what: format!("{} ({channels} channel(s), ratio {ratio})", names.join(" + ")),
             });
         }
         let kept = (channels - remove).div_ceil(spec.round_to) * spec.round_to;
@@ -84,28 +69,14 @@ pub fn plan(
 /// The ratio of a group of tied producers: each producer's own (`ratios` entry, else `ratio`);
 /// when they differ, the smallest — the most sensitive layer of the group decides.
 fn group_ratio(spec: &PruneSpec, layers: &[Layer], producers: &[usize]) -> f64 {
-    producers
-        .iter()
-        .map(|&l| spec.ratio_for(&layers[l]))
-        .reduce(f64::min)
-        .unwrap_or_else(|| spec.ratio_or_zero())
+    producers.iter().map(|&l| spec.ratio_for(&layers[l])).reduce(f64::min).unwrap_or_else(|| spec.ratio_or_zero())
 }
 
 /// Norm of each output channel's weights of `layer`.
-pub fn filter_norms(
-    graph: &Graph,
-    layer: &Layer,
-    criterion: Criterion,
-) -> Result<Vec<f64>, PruneError> {
-    let fail = |reason: String| PruneError::Weight {
-        layer: layer.name.clone(),
-        reason,
-    };
+pub fn filter_norms(graph: &Graph, layer: &Layer, criterion: Criterion) -> Result<Vec<f64>, PruneError> {
+    let fail = |reason: String| PruneError::Weight { layer: layer.name.clone(), reason };
     let Some((_, Tensor::F32(w))) = find_weight(graph, &layer.weight) else {
-        return Err(fail(format!(
-            "weight `{}` is not a float32 constant",
-            layer.weight
-        )));
+        return Err(fail(format!("weight `{}` is not a float32 constant", layer.weight)));
     };
     let data: Vec<f32> = w.iter().copied().collect();
     let view = WeightView::new(layer.layout, w.shape()).map_err(fail)?;
@@ -123,11 +94,7 @@ pub fn filter_norms(
                 }
             }
         }
-        *norm = if criterion == Criterion::L2 {
-            acc.sqrt()
-        } else {
-            acc
-        };
+        *norm = if criterion == Criterion::L2 { acc.sqrt() } else { acc };
     }
     Ok(norms)
 }

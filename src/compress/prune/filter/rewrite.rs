@@ -51,19 +51,11 @@ pub fn removed_positions(channels: &Channels, removal: &Removal, a: &Analysis) -
 
 /// Expands channel positions to entry positions when each channel spans `block` entries.
 fn expand(positions: &[usize], block: usize) -> Vec<usize> {
-    positions
-        .iter()
-        .flat_map(|p| (p * block)..(p * block + block))
-        .collect()
+    positions.iter().flat_map(|p| (p * block)..(p * block + block)).collect()
 }
 
 /// Rewrites `graph` for `removal`.
-pub fn rewrite(
-    graph: &mut Graph,
-    a: &Analysis,
-    removal: &Removal,
-    mode: Mode,
-) -> Result<(), PruneError> {
+pub fn rewrite(graph: &mut Graph, a: &Analysis, removal: &Removal, mode: Mode) -> Result<(), PruneError> {
     // Constants rewritten in place: their declared value_info (shape inference records the
     // output of Constant nodes) is stale too.
     let mut rewritten: HashSet<String> = HashSet::new();
@@ -76,29 +68,14 @@ pub fn rewrite(
         }
         let total = edit.channels.total();
         match &edit.kind {
-            EditKind::Slice {
-                input,
-                axis,
-                block,
-                role,
-            } => {
-                slices.entry((edit.node, *input)).or_default().push((
-                    *axis,
-                    expand(&gone, *block),
-                    *role,
-                ));
+            EditKind::Slice { input, axis, block, role } => {
+                slices.entry((edit.node, *input)).or_default().push((*axis, expand(&gone, *block), *role));
             }
-            EditKind::ReshapeDim {
-                input,
-                position,
-                block,
-            } if mode == Mode::Remove => {
+            EditKind::ReshapeDim { input, position, block } if mode == Mode::Remove => {
                 let value = ((total - gone.len()) * block) as i64;
                 let name = input_name(graph, edit.node, *input)?;
                 let Some((_, Tensor::I64(shape))) = find_weight(graph, &name) else {
-                    return Err(PruneError::Surgery(format!(
-                        "Reshape target `{name}` is no longer an int64 constant"
-                    )));
+                    return Err(PruneError::Surgery(format!("Reshape target `{name}` is no longer an int64 constant")));
                 };
                 let mut shape = shape.clone();
                 if let Some(slot) = shape.get_mut(*position) {
@@ -124,11 +101,9 @@ pub fn rewrite(
         let mut changed = false;
         for (axis, gone, role) in edits {
             tensor = match mode {
-                Mode::Remove => remove_along(&tensor, axis, &gone)
-                    .map_err(|e| PruneError::Surgery(format!("`{name}`: {e}")))?,
+                Mode::Remove => remove_along(&tensor, axis, &gone).map_err(|e| PruneError::Surgery(format!("`{name}`: {e}")))?,
                 Mode::Mask if matches!(role, Role::Producer | Role::Additive) => {
-                    zero_along(&tensor, axis, &gone)
-                        .map_err(|e| PruneError::Surgery(format!("`{name}`: {e}")))?
+                    zero_along(&tensor, axis, &gone).map_err(|e| PruneError::Surgery(format!("`{name}`: {e}")))?
                 }
                 Mode::Mask => continue,
             };
@@ -146,9 +121,7 @@ pub fn rewrite(
             .map(|(v, _)| v.as_str())
             .collect();
         changed.extend(rewritten.iter().map(String::as_str));
-        graph
-            .value_info
-            .retain(|v| !changed.contains(v.name.as_str()));
+        graph.value_info.retain(|v| !changed.contains(v.name.as_str()));
     }
     Ok(())
 }
@@ -165,33 +138,20 @@ fn input_name(graph: &Graph, node: usize, input: usize) -> Result<String, PruneE
 /// Stores `tensor` as input `input` of node `node`: in place when only that input reads the
 /// constant, else as a new initializer with a fresh name. Returns the name changed in place (or
 /// the fresh one).
-fn write_const(
-    graph: &mut Graph,
-    node: usize,
-    input: usize,
-    tensor: Tensor,
-) -> Result<String, PruneError> {
+fn write_const(graph: &mut Graph, node: usize, input: usize, tensor: Tensor) -> Result<String, PruneError> {
     let name = input_name(graph, node, input)?;
     let readers = graph.consumers(&name).len() + usize::from(graph.is_output(&name));
-    let reads_here = graph.nodes[node]
-        .inputs
-        .iter()
-        .filter(|i| **i == name)
-        .count();
+    let reads_here = graph.nodes[node].inputs.iter().filter(|i| **i == name).count();
     if readers == 1 && reads_here == 1 {
         if let Some((source, _)) = find_weight(graph, &name) {
             if replace_weight(graph, source, tensor) {
                 return Ok(name);
             }
         }
-        return Err(PruneError::Surgery(format!(
-            "constant `{name}` could not be replaced"
-        )));
+        return Err(PruneError::Surgery(format!("constant `{name}` could not be replaced")));
     }
     let fresh = Names::of_graph(graph).fresh(&format!("{name}_pruned"));
-    graph
-        .initializers
-        .push(Initializer::new(fresh.clone(), tensor));
+    graph.initializers.push(Initializer::new(fresh.clone(), tensor));
     if let Some(slot) = graph.nodes[node].inputs.get_mut(input) {
         *slot = fresh.clone();
     }
@@ -205,9 +165,7 @@ pub fn remove_along(tensor: &Tensor, axis: usize, gone: &[usize]) -> Result<Tens
         return Err(format!("has no axis {axis} (shape {shape:?})"));
     };
     if gone.iter().any(|&g| g >= len) {
-        return Err(format!(
-            "axis {axis} has {len} entries, fewer than the channels to remove"
-        ));
+        return Err(format!("axis {axis} has {len} entries, fewer than the channels to remove"));
     }
     let gone: HashSet<usize> = gone.iter().copied().collect();
     let keep: Vec<usize> = (0..len).filter(|i| !gone.contains(i)).collect();
@@ -217,16 +175,9 @@ pub fn remove_along(tensor: &Tensor, axis: usize, gone: &[usize]) -> Result<Tens
 /// `tensor` with the entries at `gone` along `axis` set to zero (float32 only).
 pub fn zero_along(tensor: &Tensor, axis: usize, gone: &[usize]) -> Result<Tensor, String> {
     let Tensor::F32(a) = tensor else {
-        return Err(format!(
-            "masking handles float32 constants, got {}",
-            tensor.type_name()
-        ));
+        return Err(format!("masking handles float32 constants, got {}", tensor.type_name()));
     };
-    let len = a
-        .shape()
-        .get(axis)
-        .copied()
-        .ok_or_else(|| format!("has no axis {axis}"))?;
+    let len = a.shape().get(axis).copied().ok_or_else(|| format!("has no axis {axis}"))?;
     let mut a = a.clone();
     for &g in gone.iter().filter(|&&g| g < len) {
         a.index_axis_mut(Axis(axis), g).fill(0.0);
@@ -244,10 +195,7 @@ mod tests {
         let r = remove_along(&t, 1, &[0, 2]).unwrap();
         assert_eq!(r, Tensor::from_vec(&[2, 1], vec![2.0f32, 5.0]).unwrap());
         let z = zero_along(&t, 0, &[1]).unwrap();
-        assert_eq!(
-            z,
-            Tensor::from_vec(&[2, 3], vec![1.0f32, 2.0, 3.0, 0.0, 0.0, 0.0]).unwrap()
-        );
+        assert_eq!(z, Tensor::from_vec(&[2, 3], vec![1.0f32, 2.0, 3.0, 0.0, 0.0, 0.0]).unwrap());
         assert!(remove_along(&t, 1, &[3]).is_err());
         assert_eq!(expand(&[0, 2], 3), vec![0, 1, 2, 6, 7, 8]);
     }

@@ -42,11 +42,7 @@ pub fn groups(view: &WeightView, granularity: Granularity) -> Vec<Vec<usize>> {
         for o in 0..view.out {
             for i in 0..view.inp {
                 for g in 0..per_kernel {
-                    out.push(
-                        (0..len)
-                            .map(|k| view.offset(b, o, i, g * len + k))
-                            .collect(),
-                    );
+                    out.push((0..len).map(|k| view.offset(b, o, i, g * len + k)).collect());
                 }
             }
         }
@@ -56,10 +52,7 @@ pub fn groups(view: &WeightView, granularity: Granularity) -> Vec<Vec<usize>> {
 
 /// Norm of the weights at `unit`.
 pub fn norm(weights: &[f32], unit: &[usize], criterion: Criterion) -> f64 {
-    let values = unit
-        .iter()
-        .filter_map(|&i| weights.get(i))
-        .map(|&w| f64::from(w));
+    let values = unit.iter().filter_map(|&i| weights.get(i)).map(|&w| f64::from(w));
     match criterion {
         Criterion::L1 => values.map(f64::abs).sum(),
         Criterion::L2 => values.map(|w| w * w).sum::<f64>().sqrt(),
@@ -67,13 +60,7 @@ pub fn norm(weights: &[f32], unit: &[usize], criterion: Criterion) -> f64 {
 }
 
 /// Zeroes the `round(ratio · groups)` groups of smallest norm; returns how many groups there are.
-pub fn prune(
-    weights: &mut [f32],
-    view: &WeightView,
-    granularity: Granularity,
-    ratio: f64,
-    criterion: Criterion,
-) -> usize {
+pub fn prune(weights: &mut [f32], view: &WeightView, granularity: Granularity, ratio: f64, criterion: Criterion) -> usize {
     let units = groups(view, granularity);
     let scores: Vec<f64> = units.iter().map(|u| norm(weights, u, criterion)).collect();
     let chosen = smallest(&scores, count_for_ratio(ratio, units.len()));
@@ -107,9 +94,6 @@ mod tests {
     fn conv_transpose_kernels_follow_its_layout() {
         // [Cin 2, Cout 1, 1, 2]: the kernel of (o 0, i 1) is elements 2..4.
         let view = WeightView::new(Layout::ConvTranspose, &[2, 1, 1, 2]).unwrap();
-        assert_eq!(
-            groups(&view, Granularity::Kernel),
-            vec![vec![0, 1], vec![2, 3]]
-        );
+        assert_eq!(groups(&view, Granularity::Kernel), vec![vec![0, 1], vec![2, 3]]);
     }
 }

@@ -34,10 +34,7 @@ pub fn prune(weights: &mut [f32], view: &WeightView, n: usize, m: usize) {
     let m = m.max(1);
     for seq in input_sequences(view) {
         for group in seq.chunks(m) {
-            let scores: Vec<f64> = group
-                .iter()
-                .map(|&i| weights.get(i).map_or(0.0, |w| f64::from(w.abs())))
-                .collect();
+            let scores: Vec<f64> = group.iter().map(|&i| weights.get(i).map_or(0.0, |w| f64::from(w.abs()))).collect();
             let drop = group.len().saturating_sub(n);
             for at in smallest(&scores, drop) {
                 if let Some(w) = weights.get_mut(group[at]) {
@@ -62,20 +59,13 @@ mod tests {
         assert_eq!(w, vec![0.0, -4.0, 3.0, 0.0, 5.0, 6.0]);
         let mut w = vec![1.0, 1.0, 1.0, 1.0, 0.1, 6.0];
         prune(&mut w, &view, 1, 4);
-        assert_eq!(
-            w,
-            vec![0.0, 0.0, 0.0, 1.0, 0.0, 6.0],
-            "ties drop the earlier weight"
-        );
+        assert_eq!(w, vec![0.0, 0.0, 0.0, 1.0, 0.0, 6.0], "ties drop the earlier weight");
     }
 
     #[test]
     fn conv_sequences_run_over_cin_then_kernel() {
         let view = WeightView::new(Layout::Conv, &[2, 2, 1, 2]).unwrap();
-        assert_eq!(
-            input_sequences(&view),
-            vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7]]
-        );
+        assert_eq!(input_sequences(&view), vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7]]);
         // Gemm [K 2, N 2]: output 0 reads K along column 0.
         let view = WeightView::new(Layout::Gemm { trans_b: false }, &[2, 2]).unwrap();
         assert_eq!(input_sequences(&view), vec![vec![0, 2], vec![1, 3]]);

@@ -49,34 +49,17 @@ pub fn plan_axes(
         Some(axes) => normalize_axes(axes, rank)?,
         None => (0..rank).collect(),
     };
-    let mut plan: Vec<AxisResize> = shape
-        .iter()
-        .map(|&n| AxisResize {
-            in_len: n,
-            out_len: n,
-            scale: 1.0,
-            roi: (0.0, 1.0),
-        })
-        .collect();
+    let mut plan: Vec<AxisResize> =
+        shape.iter().map(|&n| AxisResize { in_len: n, out_len: n, scale: 1.0, roi: (0.0, 1.0) }).collect();
 
     match (scales, sizes) {
-        (Some(_), Some(_)) => {
-            return Err(OpError::invalid(
-                "only one of `scales` and `sizes` may be given",
-            ));
-        }
-        (None, None) => {
-            return Err(OpError::invalid(
-                "one of `scales` and `sizes` must be given",
-            ));
-        }
+        (Some(_), Some(_)) => return Err(OpError::invalid("only one of `scales` and `sizes` may be given")),
+        (None, None) => return Err(OpError::invalid("one of `scales` and `sizes` must be given")),
         (Some(scales), None) => {
             check_len("scales", scales.len(), axes.len())?;
             for (&axis, &scale) in axes.iter().zip(scales) {
                 if !(scale.is_finite() && scale > 0.0) {
-                    return Err(OpError::invalid(format!(
-                        "scale {scale} for axis {axis} must be finite and positive"
-                    )));
+                    return Err(OpError::invalid(format!("scale {scale} for axis {axis} must be finite and positive")));
                 }
                 let p = &mut plan[axis];
                 p.scale = scale;
@@ -88,19 +71,12 @@ pub fn plan_axes(
             let mut ratios = Vec::with_capacity(axes.len());
             for (&axis, &size) in axes.iter().zip(sizes) {
                 let in_len = plan[axis].in_len;
-                let size = usize::try_from(size).map_err(|_| {
-                    OpError::invalid(format!("size {size} for axis {axis} is negative"))
-                })?;
+                let size = usize::try_from(size)
+                    .map_err(|_| OpError::invalid(format!("size {size} for axis {axis} is negative")))?;
                 if in_len == 0 && size != 0 {
-                    return Err(OpError::invalid(format!(
-                        "axis {axis} is empty and cannot be resized to {size}"
-                    )));
+                    return Err(OpError::invalid(format!("axis {axis} is empty and cannot be resized to {size}")));
                 }
-                ratios.push(if in_len == 0 {
-                    1.0
-                } else {
-                    size as f64 / in_len as f64
-                });
+                ratios.push(if in_len == 0 { 1.0 } else { size as f64 / in_len as f64 });
                 plan[axis].out_len = size;
             }
             let common = match config.aspect_policy {
@@ -136,9 +112,7 @@ pub fn plan_axes(
 
 fn check_len(what: &str, got: usize, want: usize) -> Result<(), OpError> {
     if got != want {
-        return Err(OpError::invalid(format!(
-            "`{what}` has {got} values, expected {want}"
-        )));
+        return Err(OpError::invalid(format!("`{what}` has {got} values, expected {want}")));
     }
     Ok(())
 }
@@ -147,9 +121,7 @@ fn check_len(what: &str, got: usize, want: usize) -> Result<(), OpError> {
 fn checked_dim(value: f64, axis: usize) -> Result<usize, OpError> {
     let floored = value.floor();
     if !(0.0..=MAX_DIM).contains(&floored) {
-        return Err(OpError::invalid(format!(
-            "output length {value} for axis {axis} is not a valid size"
-        )));
+        return Err(OpError::invalid(format!("output length {value} for axis {axis} is not a valid size")));
     }
     Ok(floored as usize)
 }
@@ -167,32 +139,13 @@ mod tests {
 
     #[test]
     fn scales_floor_the_output_length() {
-        let plan = plan_axes(
-            &[1, 1, 4, 5],
-            &config(),
-            Some(&[1.0, 1.0, 0.6, 2.5]),
-            None,
-            None,
-        )
-        .unwrap();
-        assert_eq!(
-            plan.iter().map(|p| p.out_len).collect::<Vec<_>>(),
-            vec![1, 1, 2, 12]
-        );
+        let plan = plan_axes(&[1, 1, 4, 5], &config(), Some(&[1.0, 1.0, 0.6, 2.5]), None, None).unwrap();
+        assert_eq!(plan.iter().map(|p| p.out_len).collect::<Vec<_>>(), vec![1, 1, 2, 12]);
     }
 
     #[test]
     fn huge_or_bad_scales_are_errors() {
-        assert!(
-            plan_axes(
-                &[1, 3, 224, 224],
-                &config(),
-                Some(&[1.0, 1.0, 1e9, 1e9]),
-                None,
-                None
-            )
-            .is_err()
-        );
+        assert!(plan_axes(&[1, 3, 224, 224], &config(), Some(&[1.0, 1.0, 1e9, 1e9]), None, None).is_err());
         assert!(plan_axes(&[4], &config(), Some(&[f64::INFINITY]), None, None).is_err());
         assert!(plan_axes(&[4], &config(), Some(&[0.0]), None, None).is_err());
         assert!(plan_axes(&[4], &config(), Some(&[f64::NAN]), None, None).is_err());

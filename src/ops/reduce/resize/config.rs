@@ -81,62 +81,39 @@ impl ResizeConfig {
         if opset < 11 {
             return Ok(ResizeConfig::legacy(mode));
         }
-        let coordinate_mode = match node
-            .attr_string("coordinate_transformation_mode")?
-            .as_deref()
-            .unwrap_or("half_pixel")
-        {
-            "half_pixel" => CoordinateMode::HalfPixel,
-            "half_pixel_symmetric" if opset >= 19 => CoordinateMode::HalfPixelSymmetric,
-            "pytorch_half_pixel" => CoordinateMode::PytorchHalfPixel,
-            "align_corners" => CoordinateMode::AlignCorners,
-            "asymmetric" => CoordinateMode::Asymmetric,
-            "tf_half_pixel_for_nn" => CoordinateMode::TfHalfPixelForNn,
-            "tf_crop_and_resize" => CoordinateMode::TfCropAndResize,
-            other => {
-                return Err(OpError::attribute(
-                    "coordinate_transformation_mode",
-                    format!("`{other}` is not a coordinate transformation mode of Resize-{opset}"),
-                ));
-            }
-        };
-        let nearest_mode = match node
-            .attr_string("nearest_mode")?
-            .as_deref()
-            .unwrap_or("round_prefer_floor")
-        {
+        let coordinate_mode =
+            match node.attr_string("coordinate_transformation_mode")?.as_deref().unwrap_or("half_pixel") {
+                "half_pixel" => CoordinateMode::HalfPixel,
+                "half_pixel_symmetric" if opset >= 19 => CoordinateMode::HalfPixelSymmetric,
+                "pytorch_half_pixel" => CoordinateMode::PytorchHalfPixel,
+                "align_corners" => CoordinateMode::AlignCorners,
+                "asymmetric" => CoordinateMode::Asymmetric,
+                "tf_half_pixel_for_nn" => CoordinateMode::TfHalfPixelForNn,
+                "tf_crop_and_resize" => CoordinateMode::TfCropAndResize,
+                other => {
+                    return Err(OpError::attribute(
+                        "coordinate_transformation_mode",
+                        format!("`{other}` is not a coordinate transformation mode of Resize-{opset}"),
+                    ));
+                }
+            };
+        let nearest_mode = match node.attr_string("nearest_mode")?.as_deref().unwrap_or("round_prefer_floor") {
             "round_prefer_floor" => NearestMode::RoundPreferFloor,
             "round_prefer_ceil" => NearestMode::RoundPreferCeil,
             "floor" => NearestMode::Floor,
             "ceil" => NearestMode::Ceil,
-            other => {
-                return Err(OpError::attribute(
-                    "nearest_mode",
-                    format!("`{other}` is not a nearest mode"),
-                ));
-            }
+            other => return Err(OpError::attribute("nearest_mode", format!("`{other}` is not a nearest mode"))),
         };
         let (axes, antialias, aspect_policy) = if opset >= 18 {
-            let policy = match node
-                .attr_string("keep_aspect_ratio_policy")?
-                .as_deref()
-                .unwrap_or("stretch")
-            {
+            let policy = match node.attr_string("keep_aspect_ratio_policy")?.as_deref().unwrap_or("stretch") {
                 "stretch" => AspectPolicy::Stretch,
                 "not_larger" => AspectPolicy::NotLarger,
                 "not_smaller" => AspectPolicy::NotSmaller,
                 other => {
-                    return Err(OpError::attribute(
-                        "keep_aspect_ratio_policy",
-                        format!("`{other}` is not a policy"),
-                    ));
+                    return Err(OpError::attribute("keep_aspect_ratio_policy", format!("`{other}` is not a policy")));
                 }
             };
-            (
-                node.attr_ints("axes")?,
-                node.attr_int("antialias")?.unwrap_or(0) != 0,
-                policy,
-            )
+            (node.attr_ints("axes")?, node.attr_int("antialias")?.unwrap_or(0) != 0, policy)
         } else {
             (None, false, AspectPolicy::Stretch)
         };
@@ -160,9 +137,6 @@ pub fn parse_mode(node: &Node) -> Result<Mode, OpError> {
         "nearest" => Ok(Mode::Nearest),
         "linear" | "bilinear" => Ok(Mode::Linear),
         "cubic" => Ok(Mode::Cubic),
-        other => Err(OpError::attribute(
-            "mode",
-            format!("`{other}` is not nearest, linear or cubic"),
-        )),
+        other => Err(OpError::attribute("mode", format!("`{other}` is not nearest, linear or cubic"))),
     }
 }

@@ -58,12 +58,7 @@ mod tests {
     use super::*;
 
     fn axis(in_len: usize, out_len: usize) -> AxisResize {
-        AxisResize {
-            in_len,
-            out_len,
-            scale: out_len as f64 / in_len as f64,
-            roi: (0.0, 1.0),
-        }
+        AxisResize { in_len, out_len, scale: out_len as f64 / in_len as f64, roi: (0.0, 1.0) }
     }
 
     #[test]
@@ -76,12 +71,7 @@ mod tests {
 
     #[test]
     fn crop_and_resize_extrapolates_outside_the_input() {
-        let a = AxisResize {
-            in_len: 4,
-            out_len: 3,
-            scale: 0.75,
-            roi: (0.4, 1.2),
-        };
+        let a = AxisResize { in_len: 4, out_len: 3, scale: 0.75, roi: (0.4, 1.2) };
         let last = source_coordinate(CoordinateMode::TfCropAndResize, 2, &a);
         assert!(is_extrapolated(CoordinateMode::TfCropAndResize, last, 4));
         assert!(!is_extrapolated(CoordinateMode::HalfPixel, last, 4));

@@ -41,9 +41,7 @@ fn tap_count(config: &ResizeConfig, scale: f64, in_len: usize) -> Result<usize, 
     // Beyond a few times the input length every extra tap lands on a clamped edge pixel;
     // refuse such scales rather than build enormous tables.
     if taps.is_nan() || taps > 8.0 * in_len as f64 + 8.0 {
-        return Err(OpError::invalid(format!(
-            "scale {scale} is too small to antialias an axis of length {in_len}"
-        )));
+        return Err(OpError::invalid(format!("scale {scale} is too small to antialias an axis of length {in_len}")));
     }
     Ok(taps as usize)
 }
@@ -98,10 +96,7 @@ fn cubic_kernel(x: f64, a: f64) -> f64 {
 /// Builds the weight table of one axis (`in_len` ≥ 1).
 pub fn axis_weights(config: &ResizeConfig, axis: &AxisResize) -> Result<AxisWeights, OpError> {
     let taps = tap_count(config, axis.scale, axis.in_len)?;
-    let entries = axis
-        .out_len
-        .checked_mul(taps)
-        .ok_or_else(|| OpError::invalid("interpolation table too large"))?;
+    let entries = axis.out_len.checked_mul(taps).ok_or_else(|| OpError::invalid("interpolation table too large"))?;
     let mut index = try_with_capacity(entries)?;
     let mut weight = try_with_capacity(entries)?;
     let mut extrapolated = try_filled(axis.out_len, false)?;
@@ -116,11 +111,7 @@ pub fn axis_weights(config: &ResizeConfig, axis: &AxisResize) -> Result<AxisWeig
             continue;
         }
         let floor = x.floor();
-        let (base, ratio) = if x == floor {
-            (floor - 1.0, 1.0)
-        } else {
-            (floor, x - floor)
-        };
+        let (base, ratio) = if x == floor { (floor - 1.0, 1.0) } else { (floor, x - floor) };
         kernel(config, ratio, axis.scale, &mut coeffs);
         // Casts saturate (NaN → 0), so a wild coordinate only yields clamped taps.
         let first = (base as i64).saturating_sub(taps as i64 / 2 - 1);
@@ -141,12 +132,7 @@ pub fn axis_weights(config: &ResizeConfig, axis: &AxisResize) -> Result<AxisWeig
             weight.push(c);
         }
     }
-    Ok(AxisWeights {
-        taps,
-        index,
-        weight,
-        extrapolated,
-    })
+    Ok(AxisWeights { taps, index, weight, extrapolated })
 }
 
 /// Resamples `axis` of `src` (row-major, `shape`) to `weights.extrapolated.len()` positions.
@@ -166,21 +152,11 @@ pub fn resample_axis(
         return Ok(dst);
     }
     let taps = weights.taps;
-    let rows = || {
-        weights
-            .index
-            .chunks_exact(taps)
-            .zip(weights.weight.chunks_exact(taps))
-            .zip(&weights.extrapolated)
-    };
-    for (src_block, dst_block) in src
-        .chunks_exact(in_len * inner)
-        .zip(dst.chunks_exact_mut(out_len * inner))
-    {
+    let rows = || weights.index.chunks_exact(taps).zip(weights.weight.chunks_exact(taps)).zip(&weights.extrapolated);
+    for (src_block, dst_block) in src.chunks_exact(in_len * inner).zip(dst.chunks_exact_mut(out_len * inner)) {
         if inner == 1 {
             // The last axis: each output is a short dot product.
-            for (d, ((taps_index, taps_weight), &extrapolated)) in dst_block.iter_mut().zip(rows())
-            {
+            for (d, ((taps_index, taps_weight), &extrapolated)) in dst_block.iter_mut().zip(rows()) {
                 *d = if extrapolated {
                     fill
                 } else {
@@ -196,9 +172,7 @@ pub fn resample_axis(
             continue;
         }
         // An outer axis: each output row is a weighted sum of whole input rows.
-        for (dst_row, ((taps_index, taps_weight), &extrapolated)) in
-            dst_block.chunks_exact_mut(inner).zip(rows())
-        {
+        for (dst_row, ((taps_index, taps_weight), &extrapolated)) in dst_block.chunks_exact_mut(inner).zip(rows()) {
             if extrapolated {
                 dst_row.fill(fill);
                 continue;
@@ -225,9 +199,7 @@ pub fn interpolate(
     shape: &[usize],
     plan: &[AxisResize],
 ) -> Result<Vec<f64>, OpError> {
-    let mut order: Vec<usize> = (0..plan.len())
-        .filter(|&a| !plan[a].is_identity(config.coordinate_mode))
-        .collect();
+    let mut order: Vec<usize> = (0..plan.len()).filter(|&a| !plan[a].is_identity(config.coordinate_mode)).collect();
     order.sort_by(|&a, &b| {
         let ratio = |p: &AxisResize| p.out_len as f64 / p.in_len as f64;
         ratio(&plan[a]).total_cmp(&ratio(&plan[b]))
@@ -237,11 +209,7 @@ pub fn interpolate(
     let is_crop = config.coordinate_mode == CoordinateMode::TfCropAndResize;
     for axis in order {
         let weights = axis_weights(config, &plan[axis])?;
-        let fill = if is_crop {
-            config.extrapolation_value
-        } else {
-            0.0
-        };
+        let fill = if is_crop { config.extrapolation_value } else { 0.0 };
         data = resample_axis(&data, &shape, axis, &weights, fill)?;
         shape[axis] = plan[axis].out_len;
     }
@@ -261,19 +229,8 @@ mod tests {
 
     #[test]
     fn linear_half_pixel_upsample_matches_hand_computation() {
-        let plan = [AxisResize {
-            in_len: 2,
-            out_len: 4,
-            scale: 2.0,
-            roi: (0.0, 1.0),
-        }];
-        let y = interpolate(
-            &config(Mode::Linear, CoordinateMode::HalfPixel),
-            vec![1.0, 3.0],
-            &[2],
-            &plan,
-        )
-        .unwrap();
+        let plan = [AxisResize { in_len: 2, out_len: 4, scale: 2.0, roi: (0.0, 1.0) }];
+        let y = interpolate(&config(Mode::Linear, CoordinateMode::HalfPixel), vec![1.0, 3.0], &[2], &plan).unwrap();
         assert_eq!(y, vec![1.0, 1.5, 2.5, 3.0]);
     }
 

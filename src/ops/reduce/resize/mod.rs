@@ -53,17 +53,9 @@ struct Resize {
 
 fn build_resize(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let config = ResizeConfig::from_node(ctx.node, ctx.opset)?;
-    let (scales, roi_input, sizes_input) = if ctx.opset < 11 {
-        (ScalesSource::Input(1), None, None)
-    } else {
-        (ScalesSource::Input(2), Some(1), Some(3))
-    };
-    Ok(Box::new(Resize {
-        config,
-        scales,
-        roi_input,
-        sizes_input,
-    }))
+    let (scales, roi_input, sizes_input) =
+        if ctx.opset < 11 { (ScalesSource::Input(1), None, None) } else { (ScalesSource::Input(2), Some(1), Some(3)) };
+    Ok(Box::new(Resize { config, scales, roi_input, sizes_input }))
 }
 
 impl Operator for Resize {
@@ -74,10 +66,7 @@ impl Operator for Resize {
             ScalesSource::Input(i) => float_input(inputs, *i, "scales")?,
         };
         let sizes = match self.sizes_input.and_then(|i| optional(inputs, i)) {
-            Some(t) if !t.is_empty() => Some(
-                t.to_i64_vec()
-                    .map_err(|e| OpError::input(3, "sizes", e.to_string()))?,
-            ),
+            Some(t) if !t.is_empty() => Some(t.to_i64_vec().map_err(|e| OpError::input(3, "sizes", e.to_string()))?),
             _ => None,
         };
         let roi = match self.roi_input {
@@ -85,28 +74,15 @@ impl Operator for Resize {
             None => None,
         };
         let shape = x.shape();
-        let plan = plan_axes(
-            &shape,
-            &self.config,
-            scales.as_deref(),
-            sizes.as_deref(),
-            roi.as_deref(),
-        )?;
+        let plan = plan_axes(&shape, &self.config, scales.as_deref(), sizes.as_deref(), roi.as_deref())?;
         Ok(vec![resize(x, &plan, &self.config)?])
     }
 }
 
 /// An optional float input as f64 values; an empty tensor counts as omitted.
-fn float_input(
-    inputs: &[Option<&Tensor>],
-    index: usize,
-    what: &'static str,
-) -> Result<Option<Vec<f64>>, OpError> {
+fn float_input(inputs: &[Option<&Tensor>], index: usize, what: &'static str) -> Result<Option<Vec<f64>>, OpError> {
     match optional(inputs, index) {
-        Some(t) if !t.is_empty() => Ok(Some(
-            t.to_f64_vec()
-                .map_err(|e| OpError::input(index, what, e.to_string()))?,
-        )),
+        Some(t) if !t.is_empty() => Ok(Some(t.to_f64_vec().map_err(|e| OpError::input(index, what, e.to_string()))?)),
         _ => Ok(None),
     }
 }
@@ -146,24 +122,12 @@ fn nearest_numeric<T: Numeric>(
     fill: f64,
 ) -> Result<Tensor, OpError> {
     let (cm, nm) = (config.coordinate_mode, config.nearest_mode);
-    Ok(T::wrap(nearest::resize_nearest(
-        a,
-        plan,
-        cm,
-        nm,
-        T::from_f64_rounded(fill),
-    )?))
+    Ok(T::wrap(nearest::resize_nearest(a, plan, cm, nm, T::from_f64_rounded(fill))?))
 }
 
-fn interpolate_array<T: Numeric>(
-    a: &ArrayD<T>,
-    plan: &[AxisResize],
-    config: &ResizeConfig,
-) -> Result<Tensor, OpError> {
+fn interpolate_array<T: Numeric>(a: &ArrayD<T>, plan: &[AxisResize], config: &ResizeConfig) -> Result<Tensor, OpError> {
     let standard = a.as_standard_layout();
-    let values = standard
-        .as_slice()
-        .ok_or_else(|| OpError::invalid("input is not contiguous"))?;
+    let values = standard.as_slice().ok_or_else(|| OpError::invalid("input is not contiguous"))?;
     let mut data = super::numeric::try_with_capacity(values.len())?;
     data.extend(values.iter().map(|&v| v.to_f64()));
     let out = interpolate::interpolate(config, data, a.shape(), plan)?;
@@ -174,9 +138,5 @@ fn interpolate_array<T: Numeric>(
 }
 
 fn unsupported(x: &Tensor) -> OpError {
-    OpError::input(
-        0,
-        "X",
-        format!("element type {} is not supported", x.type_name()),
-    )
+    OpError::input(0, "X", format!("element type {} is not supported", x.type_name()))
 }

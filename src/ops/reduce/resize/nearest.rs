@@ -77,9 +77,7 @@ pub fn resize_nearest<T: Clone>(
     fill: T,
 ) -> Result<ArrayD<T>, OpError> {
     let standard = x.as_standard_layout();
-    let data = standard
-        .as_slice()
-        .ok_or_else(|| OpError::invalid("input is not contiguous"))?;
+    let data = standard.as_slice().ok_or_else(|| OpError::invalid("input is not contiguous"))?;
     let strides = row_major_strides(x.shape());
     let tables = plan
         .iter()
@@ -96,10 +94,7 @@ pub fn resize_nearest<T: Clone>(
     // Odometer over the output coordinates of every axis but the last.
     let mut position = vec![0usize; outer_tables.len()];
     loop {
-        let base = position
-            .iter()
-            .zip(outer_tables)
-            .try_fold(0usize, |sum, (&p, table)| Some(sum + table[p]?));
+        let base = position.iter().zip(outer_tables).try_fold(0usize, |sum, (&p, table)| Some(sum + table[p]?));
         for &offset in last_table {
             out.push(match (base, offset) {
                 (Some(b), Some(o)) => data[b + o].clone(),
@@ -110,8 +105,7 @@ pub fn resize_nearest<T: Clone>(
             break;
         }
     }
-    ArrayD::from_shape_vec(ndarray::IxDyn(&out_shape), out)
-        .map_err(|e| OpError::invalid(e.to_string()))
+    ArrayD::from_shape_vec(ndarray::IxDyn(&out_shape), out).map_err(|e| OpError::invalid(e.to_string()))
 }
 
 /// Next row-major position within `dims`; false after the last one.
@@ -148,20 +142,8 @@ mod tests {
     #[test]
     fn upsamples_by_repeating() {
         let x = ArrayD::from_shape_vec(ndarray::IxDyn(&[2]), vec![1, 2]).unwrap();
-        let plan = [AxisResize {
-            in_len: 2,
-            out_len: 4,
-            scale: 2.0,
-            roi: (0.0, 1.0),
-        }];
-        let y = resize_nearest(
-            &x,
-            &plan,
-            CoordinateMode::Asymmetric,
-            NearestMode::Legacy,
-            0,
-        )
-        .unwrap();
+        let plan = [AxisResize { in_len: 2, out_len: 4, scale: 2.0, roi: (0.0, 1.0) }];
+        let y = resize_nearest(&x, &plan, CoordinateMode::Asymmetric, NearestMode::Legacy, 0).unwrap();
         assert_eq!(y.iter().copied().collect::<Vec<_>>(), vec![1, 1, 2, 2]);
     }
 }

@@ -13,18 +13,10 @@ pub fn register(r: &mut Registry) {
 fn build(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let config = ResizeConfig::legacy(parse_mode(ctx.node)?);
     let scales = if ctx.opset < 9 {
-        let scales = ctx
-            .node
-            .attr_floats("scales")?
-            .ok_or_else(|| OpError::attribute("scales", "is required"))?;
+        let scales = ctx.node.attr_floats("scales")?.ok_or_else(|| OpError::attribute("scales", "is required"))?;
         ScalesSource::Attribute(scales.into_iter().map(f64::from).collect())
     } else {
         ScalesSource::Input(1)
     };
-    Ok(Box::new(Resize {
-        config,
-        scales,
-        roi_input: None,
-        sizes_input: None,
-    }))
+    Ok(Box::new(Resize { config, scales, roi_input: None, sizes_input: None }))
 }
