@@ -2,8 +2,8 @@
 //! from a fixed seed) and `run` performs it once; run.mjs times repeated runs. Which kernels
 //! exist depends on the build's target features (`available` lists them).
 
-use pare::kernels::testing::Rng;
 use pare::kernels::types::{MatRef, Operand, PackedBits};
+use pare::kernels::testing::Rng;
 use pare::kernels::{Twin, pack_bits_columns, pack_bits_rows, twins};
 use wasm_bindgen::prelude::*;
 
@@ -28,12 +28,7 @@ const BINARY_SIMD: &str = "gemm_binary_2x4_simd128";
 #[wasm_bindgen]
 pub fn available() -> String {
     #[allow(unused_mut)]
-    let mut names = vec![
-        "f32_scalar",
-        "i8_scalar_reference",
-        "i8_scalar_packed",
-        "binary_scalar",
-    ];
+    let mut names = vec!["f32_scalar", "i8_scalar_reference", "i8_scalar_packed", "binary_scalar"];
     #[cfg(target_feature = "simd128")]
     names.extend(["f32_simd", "i8_simd", "binary_simd"]);
     #[cfg(target_feature = "relaxed-simd")]
@@ -113,14 +108,8 @@ impl Case {
     /// weights). Returns false for a kernel this build lacks.
     pub fn run(&mut self) -> bool {
         let (m, n, k) = (self.m, self.n, self.k);
-        let a8 = Operand {
-            values: &self.a_u8[..],
-            zero_points: &self.za[..],
-        };
-        let b8 = Operand {
-            values: &self.b_i8[..],
-            zero_points: &self.zb[..],
-        };
+        let a8 = Operand { values: &self.a_u8[..], zero_points: &self.za[..] };
+        let b8 = Operand { values: &self.b_i8[..], zero_points: &self.zb[..] };
         let f32_kernel = match self.kernel.as_str() {
             "f32_scalar" => Some(F32_SCALAR),
             "f32_simd" => Some(F32_SIMD),
@@ -135,25 +124,15 @@ impl Case {
             _ => None,
         };
         let ok = if let Some(name) = f32_kernel {
-            let (a, b) = (
-                MatRef::row_major(&self.a_f32, m, k),
-                MatRef::row_major(&self.b_f32, k, n),
-            );
-            twin(twins::gemm_f32(), name)
-                .map(|gemm| gemm(1.0, a.into(), b.into(), 0.0, &mut self.c_f32, n))
-                .is_some()
+            let (a, b) = (MatRef::row_major(&self.a_f32, m, k), MatRef::row_major(&self.b_f32, k, n));
+            twin(twins::gemm_f32(), name).map(|gemm| gemm(1.0, a.into(), b.into(), 0.0, &mut self.c_f32, n)).is_some()
         } else if let Some(name) = i8_kernel {
-            twin(twins::gemm_i8::<u8, i8>(), name)
-                .is_some_and(|gemm| gemm(m, n, k, a8, b8, &mut self.c_i32).is_ok())
+            twin(twins::gemm_i8::<u8, i8>(), name).is_some_and(|gemm| gemm(m, n, k, a8, b8, &mut self.c_i32).is_ok())
         } else {
             self.run_binary()
         };
-        self.checksum = self
-            .checksum
-            .wrapping_add(self.c_i32.first().map_or(0, |&v| i64::from(v)));
-        self.checksum = self
-            .checksum
-            .wrapping_add(self.c_f32.first().map_or(0, |&v| v as i64));
+        self.checksum = self.checksum.wrapping_add(self.c_i32.first().map_or(0, |&v| i64::from(v)));
+        self.checksum = self.checksum.wrapping_add(self.c_f32.first().map_or(0, |&v| v as i64));
         ok
     }
 
@@ -163,11 +142,8 @@ impl Case {
             "binary_simd" => BINARY_SIMD,
             _ => return false,
         };
-        let (Some(a), Ok(b), Some(gemm)) = (
-            &self.a_bits,
-            pack_bits_columns(&self.b_signs, self.k, self.n),
-            twin(twins::gemm_binary(), name),
-        ) else {
+        let (Some(a), Ok(b), Some(gemm)) = (&self.a_bits, pack_bits_columns(&self.b_signs, self.k, self.n), twin(twins::gemm_binary(), name))
+        else {
             return false;
         };
         gemm(a, &b, &mut self.c_i32).is_ok()

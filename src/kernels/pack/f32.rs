@@ -60,14 +60,8 @@ pub(crate) fn pack_b<const NR: usize>(b: &MatRef<f32>, jc: usize, nc: usize, pc:
 
 /// Every cache block of `m` as the layout `L` packs it (A: blocks of MC rows, B: of NC
 /// columns, both by KC along K), in the order [`PackedF32`] indexes them.
-pub(crate) fn pack_whole<L: Layout<A = f32, B = f32>>(
-    m: MatRef<f32>,
-    side: PackedSide,
-) -> PackedF32 {
-    assert!(
-        L::MR == 6 && L::NR == 8,
-        "the f32 packing is written for the 6×8 tile"
-    );
+pub(crate) fn pack_whole<L: Layout<A = f32, B = f32>>(m: MatRef<f32>, side: PackedSide) -> PackedF32 {
+    assert!(L::MR == 6 && L::NR == 8, "the f32 packing is written for the 6×8 tile");
     let (outer, depth) = match side {
         PackedSide::A => (m.rows, m.cols),
         PackedSide::B => (m.cols, m.rows),
@@ -92,14 +86,7 @@ pub(crate) fn pack_whole<L: Layout<A = f32, B = f32>>(
             offsets.push(data.len());
         }
     }
-    PackedF32 {
-        side,
-        rows: m.rows,
-        cols: m.cols,
-        k_blocks,
-        offsets,
-        data,
-    }
+    PackedF32 { side, rows: m.rows, cols: m.cols, k_blocks, offsets, data }
 }
 
 /// The block at (`start`, `p0`) of a packed matrix whose blocks are `step` long.

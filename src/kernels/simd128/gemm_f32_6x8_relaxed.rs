@@ -18,14 +18,7 @@ const MR: usize = 6;
 const NR: usize = 8;
 
 /// Same contract as `gemm_f32_6x8_scalar`, within rounding.
-pub(crate) fn gemm_f32_6x8_relaxed(
-    alpha: f32,
-    a: F32Operand,
-    b: F32Operand,
-    beta: f32,
-    c: &mut [f32],
-    ldc: usize,
-) {
+pub(crate) fn gemm_f32_6x8_relaxed(alpha: f32, a: F32Operand, b: F32Operand, beta: f32, c: &mut [f32], ldc: usize) {
     gemm_f32_6x8(alpha, a, b, beta, c, ldc, tile_6x8);
 }
 
@@ -34,10 +27,8 @@ pub(crate) fn gemm_f32_6x8_relaxed(
 fn tile_6x8(a_panel: &[f32], b_panel: &[f32]) -> [[f32; NR]; MR] {
     let steps = (a_panel.len() / MR).min(b_panel.len() / NR);
     let zero = f32x4_splat(0.0);
-    let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21) =
-        (zero, zero, zero, zero, zero, zero);
-    let (mut c30, mut c31, mut c40, mut c41, mut c50, mut c51) =
-        (zero, zero, zero, zero, zero, zero);
+    let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21) = (zero, zero, zero, zero, zero, zero);
+    let (mut c30, mut c31, mut c40, mut c41, mut c50, mut c51) = (zero, zero, zero, zero, zero, zero);
     let (mut a, mut b) = (a_panel.as_ptr(), b_panel.as_ptr());
     for _ in 0..steps {
         // SAFETY: as in `gemm_f32_6x8_simd128`: `steps` whole K steps lie inside both panels.
@@ -66,12 +57,5 @@ fn tile_6x8(a_panel: &[f32], b_panel: &[f32]) -> [[f32; NR]; MR] {
             b = b.add(NR);
         }
     }
-    store_tile([
-        [c00, c01],
-        [c10, c11],
-        [c20, c21],
-        [c30, c31],
-        [c40, c41],
-        [c50, c51],
-    ])
+    store_tile([[c00, c01], [c10, c11], [c20, c21], [c30, c31], [c40, c41], [c50, c51]])
 }

@@ -67,14 +67,7 @@ pub trait NnFloat:
     /// [`NnFloat::gemm`] with A packed ahead of time (`kernels::pack_f32_a`); false (and
     /// nothing done) where that does not apply: types other than f32, and single rows or
     /// columns (the unpacked GEMV is faster there).
-    fn gemm_packed_a(
-        _alpha: Self,
-        _a: &PackedF32,
-        _b: MatRef<Self>,
-        _beta: Self,
-        _c: &mut [Self],
-        _ldc: usize,
-    ) -> bool {
+    fn gemm_packed_a(_alpha: Self, _a: &PackedF32, _b: MatRef<Self>, _beta: Self, _c: &mut [Self], _ldc: usize) -> bool {
         false
     }
     /// One depthwise channel (`kernels::depthwise_channel`); f32 goes through the kernel
@@ -114,26 +107,12 @@ impl NnFloat for f32 {
     fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
         kernels::gemm_f32(alpha, a, b, beta, c, ldc);
     }
-    fn gemm_packed_a(
-        alpha: f32,
-        a: &PackedF32,
-        b: MatRef<f32>,
-        beta: f32,
-        c: &mut [f32],
-        ldc: usize,
-    ) -> bool {
+    fn gemm_packed_a(alpha: f32, a: &PackedF32, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) -> bool {
         // A single column or row is faster on the kernel's GEMV, which reads operands as they are.
         if b.cols < 2 || a.rows() < 2 || a.cols() != b.rows {
             return false;
         }
-        kernels::gemm_f32_operands(
-            alpha,
-            F32Operand::Packed(a),
-            F32Operand::Mat(b),
-            beta,
-            c,
-            ldc,
-        );
+        kernels::gemm_f32_operands(alpha, F32Operand::Packed(a), F32Operand::Mat(b), beta, c, ldc);
         true
     }
     fn of_f64(v: f64) -> f32 {

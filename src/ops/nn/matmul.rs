@@ -17,24 +17,16 @@ pub fn register(r: &mut Registry) {
 }
 
 fn build_matmul(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    let packed_b = ctx
-        .constant_input(1)
-        .and_then(|b| pack_constant_b(b, false));
-    Ok(Box::new(
-        move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-            let a = required(inputs, 0, "A")?;
-            let b = required(inputs, 1, "B")?;
-            let y = with_gemm_type!(a, 0, "A", T => run::<T>(a, b, packed_b.as_ref())?);
-            Ok(vec![y])
-        },
-    ))
+    let packed_b = ctx.constant_input(1).and_then(|b| pack_constant_b(b, false));
+    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let a = required(inputs, 0, "A")?;
+        let b = required(inputs, 1, "B")?;
+        let y = with_gemm_type!(a, 0, "A", T => run::<T>(a, b, packed_b.as_ref())?);
+        Ok(vec![y])
+    }))
 }
 
-fn run<T: GemmElement>(
-    a: &Tensor,
-    b: &Tensor,
-    packed_b: Option<&PackedF32>,
-) -> Result<Tensor, OpError> {
+fn run<T: GemmElement>(a: &Tensor, b: &Tensor, packed_b: Option<&PackedF32>) -> Result<Tensor, OpError> {
     let aa = gemm_input::<T>(a, a, 0, "A")?;
     let ba = gemm_input::<T>(a, b, 1, "B")?;
     Ok(T::write(matmul(&aa, &ba, packed_b)?, a.dtype()))
