@@ -33,6 +33,7 @@ export const KERNELS = [
   ['f32 scalar (no SIMD build)', 'scalar', 'f32_scalar'],
   ['f32 scalar kernel, simd128 build (auto-vectorized)', 'simd', 'f32_scalar'],
   ['f32 SIMD128', 'simd', 'f32_simd'],
+  ['f32 relaxed_madd', 'relaxed', 'f32_relaxed'],
   ['int8 reference gemm_integer, simd128 build', 'simd', 'i8_scalar_reference'],
   ['int8 SIMD128 dot_i16x8', 'simd', 'i8_simd'],
   ['int8 relaxed dot_i8x16_i7x16_add', 'relaxed', 'i8_relaxed'],
@@ -97,6 +98,7 @@ export function runKernelSuite({ builds, seconds, minSeconds, log }) {
   return {
     f32_simd_vs_scalar: ratio('f32_simd@simd', 'f32_scalar@scalar'),
     f32_simd_vs_autovectorized_scalar: ratio('f32_simd@simd', 'f32_scalar@simd'),
+    f32_relaxed_vs_autovectorized_scalar: ratio('f32_relaxed@relaxed', 'f32_scalar@simd'),
     int8_vs_f32: ratio('i8_simd@simd', 'f32_simd@simd'),
     int8_relaxed_vs_f32: ratio('i8_relaxed@relaxed', 'f32_simd@simd'),
     binary_vs_f32: ratio('binary_simd@simd', 'f32_simd@simd'),

@@ -4,14 +4,14 @@
 //!
 //! | layout          | tile | K grouping       | packed A / B            | kernels                                   |
 //! |-----------------|------|------------------|-------------------------|-------------------------------------------|
-//! | [`F32x6x8`]     | 6×8  | 1                | f32 / f32               | `gemm_f32_6x8_{scalar,simd128}`           |
+//! | [`F32x6x8`]     | 6×8  | 1                | f32 / f32               | `gemm_f32_6x8_{scalar,simd128,relaxed}`   |
 //! | [`I8x4x16c2`]   | 4×16 | pairs (c2)       | i16 − zero / i16 − zero | `gemm_i8_4x16c2_{scalar,simd128}`         |
 //! | [`I8x4x8c4Split`] | 4×8 | quads (c4), B split 7+1 bit | i8 / u8 lo+hi | `gemm_i8_4x8c4_split_{scalar,relaxed}`   |
 //! | binary          | 2×4  | 128-bit vectors  | sign bits               | `gemm_binary_2x4_{scalar,simd128}`        |
 
 use crate::kernels::driver::{Layout, TileRows, gemm_blocked};
 use crate::kernels::pack;
-use crate::kernels::types::{GemmShapeError, Int8Operand, MatRef, Operand, PackedBits, check_int8_gemm, check_len};
+use crate::kernels::types::{F32Operand, GemmShapeError, Int8Operand, MatRef, Operand, PackedBits, PackedF32, PackedSide, check_int8_gemm, check_len};
 
 // ------------------------------------------------------------------------------------ f32 6×8
 
@@ -35,24 +35,37 @@ impl Layout for F32x6x8 {
     const NC: usize = 2048;
 }
 
+/// `m` packed ahead of time as operand `side` of the 6×8 f32 GEMM (every cache block).
+pub(crate) fn pack_f32_6x8(m: MatRef<f32>, side: PackedSide) -> PackedF32 {
+    assert!(m.fits(), "pack: strides run past the slice");
+    pack::f32::pack_whole::<F32x6x8>(m, side)
+}
+
 /// `c[i*ldc + j] = alpha·Σ_p a(i,p)·b(p,j) + beta·c[i*ldc + j]` for `i < a.rows`, `j < b.cols`.
 ///
 /// `beta` is applied to C once, up front; `beta == 0` overwrites C (NaNs in C do not leak),
-/// as BLAS does. Row and column vectors (m == 1 or n == 1) take a GEMV path without packing.
-/// Panics if the operands do not describe an `m×k` times `k×n` product inside their slices
-/// (callers validate shapes first; this is a programming error, not a data error).
+/// as BLAS does. Row and column vectors (m == 1 or n == 1) of unpacked operands take a GEMV
+/// path without packing; operands packed ahead of time skip the packing step.
+/// Panics if the operands do not describe an `m×k` times `k×n` product inside their slices,
+/// or a packed operand was packed as the other side (callers validate shapes first; this is
+/// a programming error, not a data error).
 pub(crate) fn gemm_f32_6x8(
     alpha: f32,
-    a: MatRef<f32>,
-    b: MatRef<f32>,
+    a: F32Operand,
+    b: F32Operand,
     beta: f32,
     c: &mut [f32],
     ldc: usize,
     tile: impl Fn(&[f32], &[f32]) -> [[f32; 8]; 6],
 ) {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert!(b.rows == k, "gemm: inner dimensions differ ({} vs {})", k, b.rows);
-    assert!(a.fits() && b.fits(), "gemm: operand strides run past their slices");
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    assert!(b.rows() == k, "gemm: inner dimensions differ ({} vs {})", k, b.rows());
+    for (operand, side) in [(&a, PackedSide::A), (&b, PackedSide::B)] {
+        match operand {
+            F32Operand::Mat(mat) => assert!(mat.fits(), "gemm: operand strides run past their slices"),
+            F32Operand::Packed(p) => assert!(p.side == side, "gemm: operand packed as {:?} used as {side:?}", p.side),
+        }
+    }
     assert!(m == 0 || n == 0 || (ldc >= n && (m - 1) * ldc + n <= c.len()), "gemm: C is too small");
     if m == 0 || n == 0 {
         return;
@@ -61,16 +74,19 @@ pub(crate) fn gemm_f32_6x8(
     if k == 0 || alpha == 0.0 {
         return;
     }
-    if m == 1 {
-        gemv(alpha, a, b, c, 1);
-        return;
+    if let (F32Operand::Mat(a), F32Operand::Mat(b)) = (a, b) {
+        if m == 1 {
+            gemv(alpha, a, b, c, 1);
+            return;
+        }
+        if n == 1 {
+            // C's column is Bᵀ·Aᵀ: the same GEMV with the roles swapped, written with stride ldc.
+            gemv(alpha, b.t(), a.t(), c, ldc);
+            return;
+        }
     }
-    if n == 1 {
-        // C's column is Bᵀ·Aᵀ: the same GEMV with the roles swapped, written with stride ldc.
-        gemv(alpha, b.t(), a.t(), c, ldc);
-        return;
-    }
-    let (rows, cols) = (pack::f32::RowPanels::<6>(a), pack::f32::ColumnPanels::<8>(b));
+    let rows = pack::f32::Rows::<F32x6x8>(a, std::marker::PhantomData);
+    let cols = pack::f32::Columns::<F32x6x8>(b, std::marker::PhantomData);
     gemm_blocked::<F32x6x8>(m, n, k, &rows, &cols, tile, |spot, acc| {
         for i in 0..spot.rows {
             let start = (spot.row0 + i) * ldc + spot.col0;

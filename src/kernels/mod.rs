@@ -33,7 +33,8 @@
 //!
 //! | entry point               | scalar (oracle)                      | simd128                          | relaxed-simd                        |
 //! |---------------------------|--------------------------------------|----------------------------------|-------------------------------------|
-//! | [`gemm_f32`]              | `gemm_f32_6x8_scalar`                | `gemm_f32_6x8_simd128`           | (simd128)                           |
+//! | [`gemm_f32`], [`gemm_f32_operands`] | `gemm_f32_6x8_scalar`      | `gemm_f32_6x8_simd128`           | `gemm_f32_6x8_relaxed`              |
+//! | [`pack_f32_a`], [`pack_f32_b`] | `pack::f32` (the 6×8 layout)    | (shared)                         | (shared)                            |
 //! | [`gemm_generic`] (f64, ints) | `gemm_generic_scalar`             | (scalar)                         | (scalar)                            |
 //! | [`gemm_i8`]               | `gemm_i8_4x16c2_scalar`              | `gemm_i8_4x16c2_simd128`         | `gemm_i8_4x8c4_split_relaxed`       |
 //! | (oracle of `gemm_i8`)     | `gemm_i8_reference`; `gemm_i8_4x8c4_split_scalar` twins the relaxed one |  |                  |
@@ -50,7 +51,9 @@
 
 use std::ops::{AddAssign, Mul};
 
-use types::{GemmShapeError, Int8Operand, Int8Output, MacElement, MatRef, Operand, PackedBits, SignBit, Window};
+use types::{
+    F32Operand, GemmShapeError, Int8Operand, Int8Output, MacElement, MatRef, Operand, PackedBits, PackedF32, PackedSide, SignBit, Window,
+};
 
 mod driver;
 mod gemm;
@@ -75,12 +78,11 @@ use scalar::requantize_q8_scalar::{requantize_channel_q8_scalar, requantize_row_
 use scalar::sigmoid_f32_scalar::sigmoid_f32_scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use simd128::{
-    dwconv_f32_simd128::dwconv_f32_simd128, gemm_binary_2x4_simd128::gemm_binary_2x4_simd128, gemm_f32_6x8_simd128::gemm_f32_6x8_simd128,
-    gemm_i8_4x16c2_simd128::gemm_i8_4x16c2_simd128, requantize_q8_simd128::requantize_channel_q8_simd128,
+    dwconv_f32_simd128::dwconv_f32_simd128, gemm_binary_2x4_simd128::gemm_binary_2x4_simd128, requantize_q8_simd128::requantize_channel_q8_simd128,
     requantize_q8_simd128::requantize_row_q8_simd128, sigmoid_f32_simd128::sigmoid_f32_simd128,
 };
 #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-use simd128::gemm_i8_4x8c4_split_relaxed::gemm_i8_4x8c4_split_relaxed;
+use simd128::{gemm_f32_6x8_relaxed::gemm_f32_6x8_relaxed, gemm_i8_4x8c4_split_relaxed::gemm_i8_4x8c4_split_relaxed};
 
 /// Picks the twin of this build: `simd!(simd128_expr, scalar_expr)`.
 macro_rules! simd {
@@ -104,7 +106,29 @@ macro_rules! simd {
 /// (callers validate shapes first).
 #[inline]
 pub fn gemm_f32(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
-    simd!(gemm_f32_6x8_simd128(alpha, a, b, beta, c, ldc), gemm_f32_6x8_scalar(alpha, a, b, beta, c, ldc))
+    gemm_f32_operands(alpha, a.into(), b.into(), beta, c, ldc);
+}
+
+/// [`gemm_f32`] with operands that may be packed ahead of time ([`pack_f32_a`],
+/// [`pack_f32_b`]): the same result, bit for bit, without packing them again. Panics as
+/// [`gemm_f32`] does, and if a packed operand was packed as the other side.
+#[inline]
+pub fn gemm_f32_operands(alpha: f32, a: F32Operand, b: F32Operand, beta: f32, c: &mut [f32], ldc: usize) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+    return gemm_f32_6x8_relaxed(alpha, a, b, beta, c, ldc);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+    simd!(simd128::gemm_f32_6x8_simd128::gemm_f32_6x8_simd128(alpha, a, b, beta, c, ldc), gemm_f32_6x8_scalar(alpha, a, b, beta, c, ldc))
+}
+
+/// `a` (the `m×k` left operand) packed once for [`gemm_f32_operands`] (weights of Conv).
+pub fn pack_f32_a(a: MatRef<f32>) -> PackedF32 {
+    gemm::pack_f32_6x8(a, PackedSide::A)
+}
+
+/// `b` (the `k×n` right operand) packed once for [`gemm_f32_operands`] (weights of MatMul
+/// and Gemm).
+pub fn pack_f32_b(b: MatRef<f32>) -> PackedF32 {
+    gemm::pack_f32_6x8(b, PackedSide::B)
 }
 
 /// [`gemm_f32`]'s contract for f64 and the integer MatMul/Gemm types (integers wrap).
@@ -128,7 +152,7 @@ pub fn gemm_i8<A: Int8Operand, B: Int8Operand>(
     #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
     return gemm_i8_4x8c4_split_relaxed(m, n, k, a, b, c);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
-    simd!(gemm_i8_4x16c2_simd128(m, n, k, a, b, c), gemm_i8_4x16c2_scalar(m, n, k, a, b, c))
+    simd!(simd128::gemm_i8_4x16c2_simd128::gemm_i8_4x16c2_simd128(m, n, k, a, b, c), gemm_i8_4x16c2_scalar(m, n, k, a, b, c))
 }
 
 /// ±1 GEMM on sign bits: `c[i·n + j] = Σ_p a(i,p)·b(p,j)` for `a` of m rows and `b` of n
@@ -223,7 +247,7 @@ pub struct Twin<F> {
     pub run: F,
 }
 
-pub type GemmF32Fn = fn(f32, MatRef<f32>, MatRef<f32>, f32, &mut [f32], usize);
+pub type GemmF32Fn = fn(f32, F32Operand, F32Operand, f32, &mut [f32], usize);
 pub type GemmI8Fn<A, B> = fn(usize, usize, usize, Operand<A>, Operand<B>, &mut [i32]) -> Result<(), GemmShapeError>;
 pub type GemmBinaryFn = fn(&PackedBits, &PackedBits, &mut [i32]) -> Result<(), GemmShapeError>;
 pub type DwconvF32Fn = fn(&[f32], &[f32], f32, &Window, &mut [f32]);
@@ -249,7 +273,9 @@ pub mod twins {
         let mut list: Vec<Twin<GemmF32Fn>> = vec![Twin { name: "gemm_f32_6x8_scalar", run: gemm_f32_6x8_scalar }];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         list.push(Twin { name: "gemm_f32_6x8_simd128", run: simd128::gemm_f32_6x8_simd128::gemm_f32_6x8_simd128 });
-        with_dispatch(list, super::gemm_f32)
+        #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+        list.push(Twin { name: "gemm_f32_6x8_relaxed", run: simd128::gemm_f32_6x8_relaxed::gemm_f32_6x8_relaxed });
+        with_dispatch(list, super::gemm_f32_operands)
     }
 
     pub fn gemm_i8<A: Int8Operand, B: Int8Operand>() -> Vec<Twin<GemmI8Fn<A, B>>> {

@@ -7,7 +7,7 @@
 //! ones and the dispatch, so there the suite checks the oracles against each other.
 
 use super::twins;
-use super::types::{Int8Operand, Int8Output, MatRef, Operand, Window};
+use super::types::{F32Operand, Int8Operand, Int8Output, MatRef, Operand, Window};
 
 /// A small deterministic generator (a 64-bit LCG; no crates in kernels).
 pub struct Rng(u64);
@@ -116,17 +116,40 @@ pub fn check_gemm_f32(rng: &mut Rng, m: usize, n: usize, k: usize, trans_a: bool
     let c0 = rng.floats(m * ldc);
     let gemms = twins::gemm_f32();
     let mut want = c0.clone();
-    (gemms[0].run)(alpha, a, b, beta, &mut want, ldc);
-    for twin in &gemms[1..] {
+    (gemms[0].run)(alpha, a.into(), b.into(), beta, &mut want, ldc);
+    let (packed_a, packed_b) = (super::pack_f32_a(a), super::pack_f32_b(b));
+    for twin in &gemms {
         let mut got = c0.clone();
-        (twin.run)(alpha, a, b, beta, &mut got, ldc);
-        for (idx, (&g, &w)) in got.iter().zip(&want).enumerate() {
-            if idx % ldc >= n {
-                assert_eq!(g.to_bits(), c0[idx].to_bits(), "{}: padding touched at {idx}", twin.name);
+        (twin.run)(alpha, a.into(), b.into(), beta, &mut got, ldc);
+        check_f32_close(twin.name, "", &got, &want, &c0, n, ldc, k);
+        // Operands packed ahead of time give the twin's own result, bit for bit.
+        for (what, pa, pb) in [
+            ("packed A", F32Operand::Packed(&packed_a), F32Operand::Mat(b)),
+            ("packed B", F32Operand::Mat(a), F32Operand::Packed(&packed_b)),
+            ("packed A and B", F32Operand::Packed(&packed_a), F32Operand::Packed(&packed_b)),
+        ] {
+            let mut packed = c0.clone();
+            (twin.run)(alpha, pa, pb, beta, &mut packed, ldc);
+            if m > 1 && n > 1 {
+                let same = packed.iter().zip(&got).all(|(p, g)| p.to_bits() == g.to_bits());
+                assert!(same, "{} with {what}: m={m} n={n} k={k} tA={trans_a} tB={trans_b} differs from unpacked", twin.name);
             } else {
-                let scale = (k as f32).sqrt().max(1.0) * w.abs().max(1.0);
-                assert!((g - w).abs() <= 1e-6 * scale, "{} m={m} n={n} k={k} tA={trans_a} tB={trans_b} at {idx}: {g} vs {w}", twin.name);
+                // Unpacked vectors take the GEMV path (another summation order).
+                check_f32_close(twin.name, what, &packed, &want, &c0, n, ldc, k);
             }
+        }
+    }
+}
+
+/// `got` agrees with `want` within 1e-6 relative (scaled by √k) and equals `c0` past column `n`.
+#[allow(clippy::too_many_arguments)]
+fn check_f32_close(name: &str, what: &str, got: &[f32], want: &[f32], c0: &[f32], n: usize, ldc: usize, k: usize) {
+    for (idx, (&g, &w)) in got.iter().zip(want).enumerate() {
+        if idx % ldc >= n {
+            assert_eq!(g.to_bits(), c0[idx].to_bits(), "{name} {what}: padding touched at {idx}");
+        } else {
+            let scale = (k as f32).sqrt().max(1.0) * w.abs().max(1.0);
+            assert!((g - w).abs() <= 1e-6 * scale, "{name} {what} n={n} k={k} at {idx}: {g} vs {w}");
         }
     }
 }

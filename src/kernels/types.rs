@@ -49,6 +49,80 @@ impl<'a, T: Copy> MatRef<'a, T> {
     }
 }
 
+/// Which operand of a GEMM a [`PackedF32`] was packed as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PackedSide {
+    /// A (`m×k`), in row panels.
+    A,
+    /// B (`k×n`), in column panels.
+    B,
+}
+
+/// An f32 matrix packed once into the f32 GEMM's panel layout, every cache block ahead of
+/// time (`kernels::pack_f32_a` / `kernels::pack_f32_b`): weights packed when a session is
+/// built, then handed to `kernels::gemm_f32_operands` on every call instead of being packed
+/// again. Opaque outside `kernels`: the layout belongs to the micro-kernel.
+#[derive(Clone, Debug)]
+pub struct PackedF32 {
+    pub(crate) side: PackedSide,
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    /// Blocks along the packed dimension (rows of A, columns of B) times blocks along K.
+    pub(crate) k_blocks: usize,
+    /// Start of each block in `data`, block (i, p) at `i·k_blocks + p`, plus the end.
+    pub(crate) offsets: Vec<usize>,
+    pub(crate) data: Vec<f32>,
+}
+
+impl PackedF32 {
+    pub fn side(&self) -> PackedSide {
+        self.side
+    }
+    /// Rows of the matrix (m for A, k for B).
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    /// Columns of the matrix (k for A, n for B).
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+}
+
+/// An operand of the f32 GEMM: a strided matrix (packed on the fly) or one packed ahead of
+/// time.
+#[derive(Clone, Copy, Debug)]
+pub enum F32Operand<'a> {
+    Mat(MatRef<'a, f32>),
+    Packed(&'a PackedF32),
+}
+
+impl<'a> From<MatRef<'a, f32>> for F32Operand<'a> {
+    fn from(m: MatRef<'a, f32>) -> Self {
+        F32Operand::Mat(m)
+    }
+}
+
+impl<'a> From<&'a PackedF32> for F32Operand<'a> {
+    fn from(p: &'a PackedF32) -> Self {
+        F32Operand::Packed(p)
+    }
+}
+
+impl F32Operand<'_> {
+    pub fn rows(&self) -> usize {
+        match self {
+            F32Operand::Mat(m) => m.rows,
+            F32Operand::Packed(p) => p.rows,
+        }
+    }
+    pub fn cols(&self) -> usize {
+        match self {
+            F32Operand::Mat(m) => m.cols,
+            F32Operand::Packed(p) => p.cols,
+        }
+    }
+}
+
 /// An element the generic GEMM (f64 and the integer MatMul/Gemm types) can accumulate.
 pub trait MacElement: Copy + Default {
     /// `self + a·b` (wrapping for integers).

@@ -54,9 +54,19 @@ pub struct BuildContext<'a> {
     /// The opset version imported for the node's domain.
     pub opset: i64,
     pub subgraphs: &'a dyn SubgraphCompiler,
+    /// The node's inputs that stay the same for the plan's whole life (initializers that no
+    /// feed can replace), by position; shorter than the inputs (or empty) where unknown.
+    /// Builders may prepare them once (weights packed for the kernels) but must still accept
+    /// whatever arrives at run time.
+    pub constants: &'a [Option<&'a Tensor>],
 }
 
 impl BuildContext<'_> {
+    /// Input `index` when it is a constant of the plan (see [`BuildContext::constants`]).
+    pub fn constant_input(&self, index: usize) -> Option<&Tensor> {
+        self.constants.get(index).copied().flatten()
+    }
+
     pub fn compile_subgraph(&self, graph: &Graph) -> Result<Box<dyn Subgraph>, OpError> {
         self.subgraphs.compile(graph)
     }

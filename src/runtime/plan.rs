@@ -106,6 +106,10 @@ impl Plan {
             }
         }
         let compiler = Compiler { registry, opsets };
+        // Initializers no feed can replace (ONNX IR < 4 lets a graph input override one).
+        let fed: std::collections::HashSet<&str> = graph.inputs.iter().map(|i| i.name.as_str()).collect();
+        let constant_values: HashMap<&str, &Tensor> =
+            graph.initializers.iter().filter(|i| !fed.contains(i.name.as_str())).map(|i| (i.name.as_str(), &i.tensor)).collect();
         let mut last_read: HashMap<usize, usize> = HashMap::new();
         for (step_index, &node_index) in order.iter().enumerate() {
             let node = &graph.nodes[node_index];
@@ -124,7 +128,8 @@ impl Plan {
                 .ok_or_else(|| RunError::MissingOpset { node: node.label(), domain: domain.to_string() })?;
             let build_error = |source| RunError::Build { node: node.label(), op_type: node.op_type.clone(), source };
             let build = registry.lookup(domain, &node.op_type, opset).map_err(build_error)?;
-            let op = build(&BuildContext { node, opset, subgraphs: &compiler }).map_err(build_error)?;
+            let constants: Vec<Option<&Tensor>> = node.inputs.iter().map(|name| constant_values.get(name.as_str()).copied()).collect();
+            let op = build(&BuildContext { node, opset, subgraphs: &compiler, constants: &constants }).map_err(build_error)?;
             let mut outputs = Vec::with_capacity(node.outputs.len());
             for name in &node.outputs {
                 if name.is_empty() {

@@ -16,6 +16,7 @@ fn twin<F: Copy>(list: Vec<Twin<F>>, name: &str) -> Option<F> {
 /// are built from them), the kernels are pare's twins by name.
 const F32_SCALAR: &str = "gemm_f32_6x8_scalar";
 const F32_SIMD: &str = "gemm_f32_6x8_simd128";
+const F32_RELAXED: &str = "gemm_f32_6x8_relaxed";
 const I8_REFERENCE: &str = "gemm_i8_reference";
 const I8_SCALAR_PACKED: &str = "gemm_i8_4x16c2_scalar";
 const I8_SIMD: &str = "gemm_i8_4x16c2_simd128";
@@ -31,7 +32,7 @@ pub fn available() -> String {
     #[cfg(target_feature = "simd128")]
     names.extend(["f32_simd", "i8_simd", "binary_simd"]);
     #[cfg(target_feature = "relaxed-simd")]
-    names.push("i8_relaxed");
+    names.extend(["i8_relaxed", "f32_relaxed"]);
     names.join(",")
 }
 
@@ -112,6 +113,7 @@ impl Case {
         let f32_kernel = match self.kernel.as_str() {
             "f32_scalar" => Some(F32_SCALAR),
             "f32_simd" => Some(F32_SIMD),
+            "f32_relaxed" => Some(F32_RELAXED),
             _ => None,
         };
         let i8_kernel = match self.kernel.as_str() {
@@ -123,7 +125,7 @@ impl Case {
         };
         let ok = if let Some(name) = f32_kernel {
             let (a, b) = (MatRef::row_major(&self.a_f32, m, k), MatRef::row_major(&self.b_f32, k, n));
-            twin(twins::gemm_f32(), name).map(|gemm| gemm(1.0, a, b, 0.0, &mut self.c_f32, n)).is_some()
+            twin(twins::gemm_f32(), name).map(|gemm| gemm(1.0, a.into(), b.into(), 0.0, &mut self.c_f32, n)).is_some()
         } else if let Some(name) = i8_kernel {
             twin(twins::gemm_i8::<u8, i8>(), name).is_some_and(|gemm| gemm(m, n, k, a8, b8, &mut self.c_i32).is_ok())
         } else {

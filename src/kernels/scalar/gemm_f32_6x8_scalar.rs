@@ -8,13 +8,15 @@
 //! twin is measured against.
 
 use crate::kernels::gemm::gemm_f32_6x8;
+use crate::kernels::types::F32Operand;
+#[cfg(test)]
 use crate::kernels::types::MatRef;
 
 const MR: usize = 6;
 const NR: usize = 8;
 
 /// `C = alpha·A·B + beta·C` (contract of [`gemm_f32_6x8`](crate::kernels::gemm::gemm_f32_6x8)).
-pub(crate) fn gemm_f32_6x8_scalar(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
+pub(crate) fn gemm_f32_6x8_scalar(alpha: f32, a: F32Operand, b: F32Operand, beta: f32, c: &mut [f32], ldc: usize) {
     gemm_f32_6x8(alpha, a, b, beta, c, ldc, tile_6x8);
 }
 
@@ -66,7 +68,7 @@ mod tests {
     const NC: usize = F32x6x8::NC;
 
     fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
-        gemm_f32_6x8_scalar(alpha, a, b, beta, c, ldc);
+        gemm_f32_6x8_scalar(alpha, a.into(), b.into(), beta, c, ldc);
     }
 
     /// Deterministic pseudo-random values in [-1, 1).

@@ -9,11 +9,12 @@
 //! Strategy per image and group: a direct loop when each group has one input channel
 //! (depthwise), otherwise im2col + GEMM (skipping im2col for 1×1 kernels with unit strides
 //! and no padding). The im2col buffer is bounded by splitting the output along its first
-//! spatial axis.
+//! spatial axis. Constant f32 weights are packed for the GEMM once, when the operator is
+//! built (one packed matrix per group), instead of on every call.
 
 use crate::ir::{Tensor, checked_numel};
-use crate::kernels::im2col;
-use crate::kernels::types::{MatRef, Window};
+use crate::kernels::types::{MatRef, PackedF32, Window};
+use crate::kernels::{im2col, pack_f32_a};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -30,12 +31,15 @@ const COL_BUDGET: usize = 1 << 22;
 struct Conv {
     window: WindowAttrs,
     group: usize,
+    /// The weights packed per group for the f32 GEMM, when they are a constant of the plan.
+    packed: Option<Vec<PackedF32>>,
 }
 
 fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
     let group = parse_group(node.attr_int("group")?)?;
-    let conv = Conv { window: WindowAttrs::parse(node)?, group };
+    let packed = ctx.constant_input(1).and_then(|w| pack_weights(w, group));
+    let conv = Conv { window: WindowAttrs::parse(node)?, group, packed };
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let x = required(inputs, 0, "X")?;
         let w = required(inputs, 1, "W")?;
@@ -47,6 +51,29 @@ fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let y = with_float!(x, 0, "X", T => conv.run::<T>(x, w, b)?);
         Ok(vec![y])
     }))
+}
+
+/// Constant weights `[M, C/group, k…]` as the f32 GEMM's packed A, one matrix of
+/// `M/group × (C/group)·taps` per group; `None` when they are not f32-computed (f64), the
+/// convolution is depthwise (no GEMM), has one output channel per group (a GEMV) or the
+/// shape is one `run` will reject.
+fn pack_weights(w: &Tensor, group: usize) -> Option<Vec<PackedF32>> {
+    if crate::ops::nn::float::compute_type(w, 1, "W").ok()? != crate::ops::nn::float::ComputeType::F32 {
+        return None;
+    }
+    let wa = float_input::<f32>(w, 1, "W").ok()?;
+    let shape = wa.shape();
+    // One output channel per group is a GEMV, which reads the weights as they are.
+    if shape.len() < 3 || group == 0 || shape[0] % group != 0 || shape[0] / group < 2 || (shape[1] == 1 && group > 1) {
+        return None;
+    }
+    let (group_out, filter_len) = (shape[0] / group, shape[1..].iter().product::<usize>());
+    let data = row_major(&wa);
+    let packed = data
+        .chunks_exact(group_out * filter_len)
+        .map(|weights| pack_f32_a(MatRef::row_major(weights, group_out, filter_len)))
+        .collect::<Vec<_>>();
+    (packed.len() == group).then_some(packed)
 }
 
 pub(super) fn parse_group(group: Option<i64>) -> Result<usize, OpError> {
@@ -98,7 +125,11 @@ impl Conv {
         let mut out = filled(out_len, T::zero())?;
         let x_data = row_major(&xa);
         let w_data = row_major(&wa);
-        conv_into(&x_data, &w_data, &bias, batch, channels, out_channels, group, &geo, &mut out, COL_BUDGET)?;
+        // The packed weights hold what W holds (a constant of the plan); shapes double-check it.
+        let packed = self.packed.as_deref().filter(|p| {
+            p.iter().all(|g| g.rows() == out_channels / group && g.cols() == w_data.len() / out_channels)
+        });
+        conv_into(&x_data, &w_data, packed, &bias, batch, channels, out_channels, group, &geo, &mut out, COL_BUDGET)?;
         Ok(T::write(
             ndarray::ArrayD::from_shape_vec(out_shape, out).map_err(|e| OpError::invalid(e.to_string()))?,
             x.dtype(),
@@ -109,10 +140,12 @@ impl Conv {
 /// The convolution on row-major buffers: `x [batch, channels, input…]`, `w [out_channels,
 /// channels/group, kernel…]`, `out [batch, out_channels, output…]` (fully overwritten).
 /// `col_budget` bounds the im2col buffer (elements); the output is done in row blocks to fit.
+/// `packed` holds `w` packed per group for the f32 GEMM (`kernels::pack_f32_a`), if at hand.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn conv_into<T: NnFloat>(
     x: &[T],
     w: &[T],
+    packed: Option<&[PackedF32]>,
     bias: &[T],
     batch: usize,
     channels: usize,
@@ -168,9 +201,15 @@ pub(super) fn conv_into<T: NnFloat>(
                 out_channel.fill(bias[g * group_out + m]);
             }
             let filters = MatRef::row_major(w_group, group_out, filter_len);
+            let packed_filters = packed.and_then(|p| p.get(g));
+            // C += filters · patches, with the filters packed once if they were.
+            let gemm = |patches: MatRef<T>, c: &mut [T]| {
+                if !packed_filters.is_some_and(|p| T::gemm_packed_a(T::one(), p, patches, T::one(), c, positions)) {
+                    T::gemm(T::one(), filters, patches, T::one(), c, positions);
+                }
+            };
             if pointwise {
-                let input = MatRef::row_major(x_group, group_in, positions);
-                T::gemm(T::one(), filters, input, T::one(), out_group, positions);
+                gemm(MatRef::row_major(x_group, group_in, positions), out_group);
                 continue;
             }
             for row0 in (0..geo.output[0]).step_by(rows_per_block) {
@@ -192,7 +231,7 @@ pub(super) fn conv_into<T: NnFloat>(
                 im2col(x_group, group_in, &block, &mut col);
                 let patches = MatRef::row_major(&col, filter_len, block_positions);
                 let start = row0 * row_positions;
-                T::gemm(T::one(), filters, patches, T::one(), &mut out_group[start..], positions);
+                gemm(patches, &mut out_group[start..]);
             }
         }
     }
@@ -257,7 +296,11 @@ mod tests {
         let bias = vec![0f32; m];
         for budget in [1, 40, 1 << 22] {
             let mut got = vec![f32::NAN; want.len()];
-            conv_into(&x, &w, &bias, 1, c, m, 1, &geo, &mut got, budget).unwrap();
+            conv_into(&x, &w, None, &bias, 1, c, m, 1, &geo, &mut got, budget).unwrap();
+            let packed = [pack_f32_a(MatRef::row_major(&w, m, c * 6))];
+            let mut prepacked = vec![f32::NAN; want.len()];
+            conv_into(&x, &w, Some(&packed), &bias, 1, c, m, 1, &geo, &mut prepacked, budget).unwrap();
+            assert!(got.iter().zip(&prepacked).all(|(g, p)| g.to_bits() == p.to_bits()), "budget {budget}: packed weights differ");
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-4, "budget {budget}: {g} vs {w}");
             }

@@ -12,7 +12,7 @@ use ndarray::ArrayD;
 
 use crate::ir::{DType, Element, Tensor};
 use crate::kernels;
-use crate::kernels::types::{MacElement, MatRef, Window};
+use crate::kernels::types::{F32Operand, MacElement, MatRef, PackedF32, Window};
 use crate::ops::OpError;
 
 /// The type an op computes in for a given input dtype.
@@ -64,6 +64,12 @@ pub trait NnFloat:
     fn write(a: ArrayD<Self>, dtype: Option<DType>) -> Tensor;
     /// `c = alpha·A·B + beta·c` (`beta == 0` ignores c's old values).
     fn gemm(alpha: Self, a: MatRef<Self>, b: MatRef<Self>, beta: Self, c: &mut [Self], ldc: usize);
+    /// [`NnFloat::gemm`] with A packed ahead of time (`kernels::pack_f32_a`); false (and
+    /// nothing done) where that does not apply: types other than f32, and single rows or
+    /// columns (the unpacked GEMV is faster there).
+    fn gemm_packed_a(_alpha: Self, _a: &PackedF32, _b: MatRef<Self>, _beta: Self, _c: &mut [Self], _ldc: usize) -> bool {
+        false
+    }
     /// One depthwise channel (`kernels::depthwise_channel`); f32 goes through the kernel
     /// table's SIMD twin.
     fn depthwise(input: &[Self], weights: &[Self], bias: Self, window: &Window, out: &mut [Self]) {
@@ -100,6 +106,14 @@ impl NnFloat for f32 {
     }
     fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
         kernels::gemm_f32(alpha, a, b, beta, c, ldc);
+    }
+    fn gemm_packed_a(alpha: f32, a: &PackedF32, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) -> bool {
+        // A single column or row is faster on the kernel's GEMV, which reads operands as they are.
+        if b.cols < 2 || a.rows() < 2 || a.cols() != b.rows {
+            return false;
+        }
+        kernels::gemm_f32_operands(alpha, F32Operand::Packed(a), F32Operand::Mat(b), beta, c, ldc);
+        true
     }
     fn of_f64(v: f64) -> f32 {
         v as f32

@@ -4,15 +4,16 @@
 //! unidirectionally to `[M, N]` and is optional from opset 11 (treated as zero when
 //! missing). Attributes `alpha`, `beta` (default 1), `transA`, `transB`; the `broadcast`
 //! attribute of opsets 1–6 is accepted and C is always broadcast. Types: f32, f64, f16,
-//! bf16 (accumulated in f32), int32, int64, uint32, uint64 (alpha and beta truncated).
+//! bf16 (accumulated in f32), int32, int64, uint32, uint64 (alpha and beta truncated). A
+//! constant f32 B (weights) is packed for the GEMM once, when the operator is built.
 
 use crate::ir::{Tensor, checked_numel};
-use crate::kernels::types::MatRef;
+use crate::kernels::types::{MatRef, PackedF32};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 use super::float::{filled, row_major};
-use super::linalg::{GemmElement, gemm_input, to_array, with_gemm_type};
+use super::linalg::{GemmElement, gemm_input, pack_constant_b, to_array, with_gemm_type};
 
 pub fn register(r: &mut Registry) {
     r.add("", "Gemm", 1..=crate::ops::MAX_OPSET, build_gemm);
@@ -42,17 +43,19 @@ fn build_gemm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         trans_a: flag(node, "transA")?,
         trans_b: flag(node, "transB")?,
     };
+    let packed_b = ctx.constant_input(1).and_then(|b| pack_constant_b(b, gemm.trans_b));
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let a = required(inputs, 0, "A")?;
         let b = required(inputs, 1, "B")?;
         let c = optional(inputs, 2);
-        let y = with_gemm_type!(a, 0, "A", T => gemm.run::<T>(a, b, c)?);
+        let y = with_gemm_type!(a, 0, "A", T => gemm.run::<T>(a, b, c, packed_b.as_ref())?);
         Ok(vec![y])
     }))
 }
 
 impl Gemm {
-    fn run<T: GemmElement>(&self, a: &Tensor, b: &Tensor, c: Option<&Tensor>) -> Result<Tensor, OpError> {
+    /// `packed_b`: op(B) packed ahead of time (it holds what `b` holds).
+    fn run<T: GemmElement>(&self, a: &Tensor, b: &Tensor, c: Option<&Tensor>, packed_b: Option<&PackedF32>) -> Result<Tensor, OpError> {
         let aa = gemm_input::<T>(a, a, 0, "A")?;
         let ba = gemm_input::<T>(a, b, 1, "B")?;
         if aa.ndim() != 2 || ba.ndim() != 2 {
@@ -92,7 +95,10 @@ impl Gemm {
             }
             _ => T::zero(),
         };
-        T::gemm(T::from_attr(self.alpha), lhs, rhs, beta, &mut y, n);
+        let (alpha, packed_b) = (T::from_attr(self.alpha), packed_b.filter(|p| p.rows() == k && p.cols() == n));
+        if !packed_b.is_some_and(|p| T::gemm_packed_b(alpha, lhs, p, beta, &mut y, n)) {
+            T::gemm(alpha, lhs, rhs, beta, &mut y, n);
+        }
         Ok(T::write(to_array(vec![m, n], y)?, a.dtype()))
     }
 }

@@ -2,7 +2,8 @@
 //! matrix product both ops use.
 //!
 //! f32 (and f16/bf16, widened to f32) goes through the blocked `gemm_f32` kernel; f64 and the
-//! integers through the generic one (integers wrap on overflow).
+//! integers through the generic one (integers wrap on overflow). A constant f32 right-hand
+//! matrix (weights) may come packed once for the kernel ([`pack_constant_b`]).
 
 use std::borrow::Cow;
 
@@ -10,7 +11,7 @@ use ndarray::ArrayD;
 
 use crate::ir::{DType, Element, Tensor, checked_numel};
 use crate::kernels;
-use crate::kernels::types::{MacElement, MatRef};
+use crate::kernels::types::{F32Operand, MacElement, MatRef, PackedF32};
 use crate::ops::OpError;
 use crate::ops::util::broadcast_shapes;
 
@@ -24,6 +25,12 @@ pub trait GemmElement: Element + MacElement + num_traits::Num + Copy + Send + Sy
     fn write(a: ArrayD<Self>, dtype: Option<DType>) -> Tensor;
     /// `c = alpha·A·B + beta·c`.
     fn gemm(alpha: Self, a: MatRef<Self>, b: MatRef<Self>, beta: Self, c: &mut [Self], ldc: usize);
+    /// [`GemmElement::gemm`] with B packed ahead of time (`kernels::pack_f32_b`); false (and
+    /// nothing done) where that does not apply: types other than f32, and single rows of A
+    /// (the kernel's GEMV reads B as it is, faster than a packed B).
+    fn gemm_packed_b(_alpha: Self, _a: MatRef<Self>, _b: &PackedF32, _beta: Self, _c: &mut [Self], _ldc: usize) -> bool {
+        false
+    }
     /// Conversion of a float attribute (alpha, beta); integers truncate.
     fn from_attr(v: f32) -> Self;
 }
@@ -40,6 +47,13 @@ impl GemmElement for f32 {
     }
     fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
         <f32 as NnFloat>::gemm(alpha, a, b, beta, c, ldc);
+    }
+    fn gemm_packed_b(alpha: f32, a: MatRef<f32>, b: &PackedF32, beta: f32, c: &mut [f32], ldc: usize) -> bool {
+        if a.rows < 2 || a.cols != b.rows() {
+            return false;
+        }
+        kernels::gemm_f32_operands(alpha, F32Operand::Mat(a), F32Operand::Packed(b), beta, c, ldc);
+        true
     }
     fn from_attr(v: f32) -> f32 {
         v
@@ -133,9 +147,27 @@ pub fn gemm_input<'a, T: GemmElement>(
     T::read(t).ok_or_else(|| OpError::input(index, what, format!("element type {} is not supported", t.type_name())))
 }
 
+/// A constant right-hand matrix `[k, n]` (MatMul's B, Gemm's op(B) after `transpose`)
+/// packed once for the f32 GEMM; `None` for other types or ranks, and for one column.
+pub fn pack_constant_b(b: &Tensor, transpose: bool) -> Option<PackedF32> {
+    if !matches!(b.dtype(), Some(DType::F32 | DType::F16 | DType::BF16)) {
+        return None;
+    }
+    let ba = <f32 as GemmElement>::read(b)?;
+    let &[rows, cols] = ba.shape() else { return None };
+    // A single output column is a GEMV, which reads B as it is.
+    if (if transpose { rows } else { cols }) < 2 {
+        return None;
+    }
+    let data = row_major(&ba);
+    let mat = MatRef::row_major(&data, rows, cols);
+    Some(kernels::pack_f32_b(if transpose { mat.t() } else { mat }))
+}
+
 /// Numpy `matmul`: 1-D operands are promoted (and the added axis removed from the result),
-/// batch axes broadcast.
-pub fn matmul<T: GemmElement>(a: &ArrayD<T>, b: &ArrayD<T>) -> Result<ArrayD<T>, OpError> {
+/// batch axes broadcast. `packed_b`: B (when a matrix) packed ahead of time by
+/// [`pack_constant_b`], used where it fits.
+pub fn matmul<T: GemmElement>(a: &ArrayD<T>, b: &ArrayD<T>, packed_b: Option<&PackedF32>) -> Result<ArrayD<T>, OpError> {
     let (a_shape, b_shape) = (a.shape(), b.shape());
     if a_shape.is_empty() || b_shape.is_empty() {
         return Err(OpError::invalid("MatMul operands must have rank >= 1"));
@@ -172,7 +204,10 @@ pub fn matmul<T: GemmElement>(a: &ArrayD<T>, b: &ArrayD<T>) -> Result<ArrayD<T>,
         if checked_numel(a_batch)? == batches {
             let lhs = MatRef::row_major(&a_data, rows, k);
             let rhs = MatRef::row_major(&b_data, k, n);
-            T::gemm(T::one(), lhs, rhs, T::zero(), &mut out, n);
+            let packed = packed_b.filter(|p| b_shape.len() == 2 && p.rows() == k && p.cols() == n);
+            if !packed.is_some_and(|p| T::gemm_packed_b(T::one(), lhs, p, T::zero(), &mut out, n)) {
+                T::gemm(T::one(), lhs, rhs, T::zero(), &mut out, n);
+            }
             return to_array(out_shape, out);
         }
     }
@@ -225,13 +260,35 @@ mod tests {
         ArrayD::from_shape_vec(IxDyn(shape), (0..n as i64).collect()).unwrap()
     }
 
+    /// Weights packed ahead of time give the unpacked product bit for bit (f32, folded batch
+    /// axes, one row of A falling back to the GEMV path, and a packed matrix that does not fit).
+    #[test]
+    fn packed_weights_give_the_same_product() {
+        let floats = |n: usize, seed: u64| -> Vec<f32> { crate::kernels::testing::Rng::new(seed).floats(n) };
+        let b = ArrayD::from_shape_vec(IxDyn(&[37, 19]), floats(37 * 19, 1)).unwrap();
+        let packed = pack_constant_b(&Tensor::F32(b.clone()), false).unwrap();
+        for a_shape in [vec![2, 7, 37], vec![1, 37], vec![37], vec![13, 37]] {
+            let n: usize = a_shape.iter().product();
+            let a = ArrayD::from_shape_vec(IxDyn(&a_shape), floats(n, 2)).unwrap();
+            let want = matmul(&a, &b, None).unwrap();
+            let got = matmul(&a, &b, Some(&packed)).unwrap();
+            assert!(want.iter().zip(&got).all(|(w, g)| w.to_bits() == g.to_bits()), "A {a_shape:?}");
+        }
+        let other = pack_constant_b(&Tensor::F32(b.t().to_owned().into_dyn()), true).unwrap();
+        let a = ArrayD::from_shape_vec(IxDyn(&[4, 37]), floats(4 * 37, 3)).unwrap();
+        let want = matmul(&a, &b, None).unwrap();
+        assert!(want.iter().zip(&matmul(&a, &b, Some(&other)).unwrap()).all(|(w, g)| w.to_bits() == g.to_bits()), "transposed");
+        let wrong = pack_constant_b(&Tensor::F32(ArrayD::from_shape_vec(IxDyn(&[19, 37]), floats(19 * 37, 4)).unwrap()), false).unwrap();
+        assert!(want.iter().zip(&matmul(&a, &b, Some(&wrong)).unwrap()).all(|(w, g)| w.to_bits() == g.to_bits()), "mismatched pack ignored");
+    }
+
     #[test]
     fn shapes_follow_numpy() {
-        assert_eq!(matmul(&arr(&[3]), &arr(&[3])).unwrap().shape(), &[] as &[usize]);
-        assert_eq!(matmul(&arr(&[3]), &arr(&[2, 3, 4])).unwrap().shape(), &[2, 4]);
-        assert_eq!(matmul(&arr(&[2, 1, 5, 3]), &arr(&[3])).unwrap().shape(), &[2, 1, 5]);
-        assert_eq!(matmul(&arr(&[2, 1, 5, 3]), &arr(&[4, 3, 2])).unwrap().shape(), &[2, 4, 5, 2]);
-        assert!(matmul(&arr(&[2, 3]), &arr(&[2, 3])).is_err());
+        assert_eq!(matmul(&arr(&[3]), &arr(&[3]), None).unwrap().shape(), &[] as &[usize]);
+        assert_eq!(matmul(&arr(&[3]), &arr(&[2, 3, 4]), None).unwrap().shape(), &[2, 4]);
+        assert_eq!(matmul(&arr(&[2, 1, 5, 3]), &arr(&[3]), None).unwrap().shape(), &[2, 1, 5]);
+        assert_eq!(matmul(&arr(&[2, 1, 5, 3]), &arr(&[4, 3, 2]), None).unwrap().shape(), &[2, 4, 5, 2]);
+        assert!(matmul(&arr(&[2, 3]), &arr(&[2, 3]), None).is_err());
     }
 
     #[test]
@@ -239,14 +296,14 @@ mod tests {
         // a: [2,1,2,2], b: [3,2,2] → [2,3,2,2]; check one batch by hand.
         let a = arr(&[2, 1, 2, 2]);
         let b = arr(&[3, 2, 2]);
-        let c = matmul(&a, &b).unwrap();
+        let c = matmul(&a, &b, None).unwrap();
         // batch (1, 2): a[1,0] = [[4,5],[6,7]], b[2] = [[8,9],[10,11]]
         let got: Vec<i64> = c.slice(ndarray::s![1, 2, .., ..]).iter().copied().collect();
         assert_eq!(got, vec![4 * 8 + 5 * 10, 4 * 9 + 5 * 11, 6 * 8 + 7 * 10, 6 * 9 + 7 * 11]);
         // folded path: a [2,3,2] with b [2,2]
         let a = arr(&[2, 3, 2]);
         let b = arr(&[2, 2]);
-        let c = matmul(&a, &b).unwrap();
+        let c = matmul(&a, &b, None).unwrap();
         assert_eq!(c.shape(), &[2, 3, 2]);
         let got: Vec<i64> = c.slice(ndarray::s![1, 2, ..]).iter().copied().collect();
         assert_eq!(got, vec![11 * 2, 10 + 11 * 3]);

@@ -275,7 +275,7 @@ mod tests {
         let huge = Tensor::from_vec(&[4096, 0, 1 << 16, 1 << 16], Vec::<i8>::new()).unwrap();
         let mut node = Node::new("BinaryConv", &["x", "alpha"], &["y"]);
         node.set_attribute("weight", AttrValue::Tensor(AttrTensor::new(huge)));
-        let ctx = BuildContext { node: &node, opset: 1, subgraphs: &NoSubgraphs };
+        let ctx = BuildContext { node: &node, opset: 1, subgraphs: &NoSubgraphs, constants: &[] };
         assert!(build_conv(&ctx).is_err());
     }
 }

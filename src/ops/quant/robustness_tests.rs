@@ -19,7 +19,7 @@ fn run(op: &str, opset: i64, attrs: &[(&str, AttrValue)], inputs: &[Option<Tenso
         node.set_attribute(name, value.clone());
     }
     let build = registry.lookup("", op, opset)?;
-    let operator = build(&BuildContext { node: &node, opset, subgraphs: &NoSubgraphs })?;
+    let operator = build(&BuildContext { node: &node, opset, subgraphs: &NoSubgraphs, constants: &[] })?;
     let refs: Vec<Option<&Tensor>> = inputs.iter().map(Option::as_ref).collect();
     operator.run(&refs, &ExecContext { scope: &EmptyScope })
 }

@@ -25,7 +25,7 @@ fn run(
         node.set_attribute(name, value.clone());
     }
     let build = standard_registry().lookup("", op_type, opset)?;
-    let op = build(&BuildContext { node: &node, opset, subgraphs: &NoSubgraphs })?;
+    let op = build(&BuildContext { node: &node, opset, subgraphs: &NoSubgraphs, constants: &[] })?;
     let inputs: Vec<Option<&Tensor>> = inputs.iter().map(Option::as_ref).collect();
     op.run(&inputs, &ExecContext { scope: &EmptyScope })
 }

@@ -29,7 +29,7 @@ impl Evaluator<'_> {
         let domain = normalize_domain(&node.domain);
         let opset = *self.opsets.get(domain)?;
         let build = self.registry.lookup(domain, &node.op_type, opset).ok()?;
-        let op = build(&BuildContext { node, opset, subgraphs: &NoSubgraphs }).ok()?;
+        let op = build(&BuildContext { node, opset, subgraphs: &NoSubgraphs, constants: &[] }).ok()?;
         let mut inputs: Vec<Option<&Tensor>> = first.iter().copied().map(Some).collect();
         for name in node.inputs.iter().skip(first.len()) {
             inputs.push(if name.is_empty() { None } else { Some(index.constant(name)?) });
