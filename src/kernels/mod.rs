@@ -33,7 +33,7 @@
 //!
 //! | entry point               | scalar (oracle)                      | simd128                          | relaxed-simd                        |
 //! |---------------------------|--------------------------------------|----------------------------------|-------------------------------------|
-//! | [`gemm_f32`], [`gemm_f32_operands`] | `gemm_f32_6x8_scalar`      | `gemm_f32_6x8_simd128`           | `gemm_f32_6x8_relaxed`              |
+//! | [`gemm_f32`], [`gemm_f32_operands`] | `gemm_f32_6x8_scalar`      | `gemm_f32_6x8_simd128`           | `gemm_f32_6x8_simd128` (`gemm_f32_6x8_relaxed`: twin and bench only, see [`gemm_f32_operands`]) |
 //! | [`pack_f32_a`], [`pack_f32_b`] | `pack::f32` (the 6×8 layout)    | (shared)                         | (shared)                            |
 //! | [`gemm_generic`] (f64, ints) | `gemm_generic_scalar`             | (scalar)                         | (scalar)                            |
 //! | [`gemm_i8`]               | `gemm_i8_4x16c2_scalar`              | `gemm_i8_4x16c2_simd128`         | `gemm_i8_4x8c4_split_relaxed`       |
@@ -82,7 +82,7 @@ use simd128::{
     requantize_q8_simd128::requantize_row_q8_simd128, sigmoid_f32_simd128::sigmoid_f32_simd128,
 };
 #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-use simd128::{gemm_f32_6x8_relaxed::gemm_f32_6x8_relaxed, gemm_i8_4x8c4_split_relaxed::gemm_i8_4x8c4_split_relaxed};
+use simd128::gemm_i8_4x8c4_split_relaxed::gemm_i8_4x8c4_split_relaxed;
 
 /// Picks the twin of this build: `simd!(simd128_expr, scalar_expr)`.
 macro_rules! simd {
@@ -113,10 +113,12 @@ pub fn gemm_f32(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [
 /// [`pack_f32_b`]): the same result, bit for bit, without packing them again. Panics as
 /// [`gemm_f32`] does, and if a packed operand was packed as the other side.
 #[inline]
+///
+/// The relaxed build uses the SIMD128 kernel too: `gemm_f32_6x8_relaxed`'s fused multiply-add
+/// rounds differently, so calibration ranges, and with them the bytes of a quantized model,
+/// would depend on the browser's build (tests/npm/relaxed.test.mjs requires them identical).
+/// It stays a twin and a bench row (`f32_relaxed_vs_autovectorized_scalar`, 1.15×).
 pub fn gemm_f32_operands(alpha: f32, a: F32Operand, b: F32Operand, beta: f32, c: &mut [f32], ldc: usize) {
-    #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-    return gemm_f32_6x8_relaxed(alpha, a, b, beta, c, ldc);
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
     simd!(simd128::gemm_f32_6x8_simd128::gemm_f32_6x8_simd128(alpha, a, b, beta, c, ldc), gemm_f32_6x8_scalar(alpha, a, b, beta, c, ldc))
 }
 
