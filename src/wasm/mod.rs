@@ -68,7 +68,7 @@ fn fail(message: impl Display) -> ApiError {
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPESCRIPT_TYPES: &str = r#"
-/** A tensor as it crosses the JS boundary; `data` is row-major (dtype table: src/wasm.rs). */
+/** A tensor as it crosses the JS boundary; `data` is row-major (dtype table: the module header of src/wasm/mod.rs). */
 export interface Tensor {
     dtype: string;
     shape: number[];

@@ -1,7 +1,7 @@
 //! Pruning passes, recipe step `{"prune": {…}}`: fine-grained (unstructured, per layer or one
 //! global threshold), vector-level, kernel-level and N:M masks (`methods/`, `mask.rs`), and
 //! filter pruning with graph surgery that removes channels for real (`filter/`).
-//! Definitions: `../shared/COMPRESSION.md` §2.
+//! Definitions: `docs/compression.md` §2.
 //!
 //! Post-pruning correction (bias correction, least-squares reconstruction) from calibration
 //! data: `correct/`. The sensitivity scan (one layer at a time): `sensitivity.rs`. Per-layer

@@ -2,7 +2,7 @@
 //! the model's first output moves from the original's on given samples — cosine similarity,
 //! max |difference|, SQNR, and top-1 agreement for classifier outputs (`compare` metrics). The
 //! layers whose output barely moves can take a higher ratio than the sensitive ones; this is the
-//! data a per-layer schedule is chosen from (`../shared/COMPRESSION.md` §2).
+//! data a per-layer schedule is chosen from (`docs/compression.md` §2).
 //!
 //! Every prunable layer is scanned, the first and the last included. Cost: one run of the model
 //! per sample, per layer, per ratio (plus one for the reference).

@@ -1,5 +1,5 @@
 //! `PruneSpec`: the `{"prune": {…}}` step of a recipe — which granularity, how much, which
-//! layers. Definitions of the granularities: `../shared/COMPRESSION.md` §2 and the `methods/`
+//! layers. Definitions of the granularities: `docs/compression.md` §2 and the `methods/`
 //! files. Unknown fields are errors; `validate` checks ranges and combinations and names the
 //! field that is wrong.
 

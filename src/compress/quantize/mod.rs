@@ -1,5 +1,5 @@
 //! INT8 quantization passes: weight-only, static QDQ with calibration, dynamic.
-//! Definitions: `../shared/COMPRESSION.md` §3. The output is standard ONNX (QDQ or
+//! Definitions: `docs/compression.md` §3. The output is standard ONNX (QDQ or
 //! MatMulInteger form) that onnxruntime loads and fuses into integer kernels.
 
 pub mod dynamic;

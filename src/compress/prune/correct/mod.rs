@@ -1,5 +1,5 @@
 //! Post-pruning correction from calibration data, `"correct": "bias"` or `"lsq"` on a masking
-//! prune step — the browser's stand-in for retraining (`../shared/COMPRESSION.md` §2).
+//! prune step — the browser's stand-in for retraining (`docs/compression.md` §2).
 //!
 //! Order: pruned layers of the main graph are corrected one at a time in topological order, and
 //! each layer's input is captured from the pruned model **with the earlier layers already
