@@ -68,6 +68,9 @@ fn pack_weights(w: &Tensor, group: usize) -> Option<Vec<PackedF32>> {
         return None;
     }
     let (group_out, filter_len) = (shape[0] / group, shape[1..].iter().product::<usize>());
+    if filter_len == 0 {
+        return None; // an empty filter (a zero-size dim from the file): nothing to pack, and chunks of 0 would panic
+    }
     let data = row_major(&wa);
     let packed = data
         .chunks_exact(group_out * filter_len)
@@ -242,6 +245,14 @@ pub(super) fn conv_into<T: NnFloat>(
 mod tests {
     use super::*;
     use crate::ops::nn::window::{AutoPad, WindowAttrs};
+
+    #[test]
+    fn weights_with_a_zero_size_dim_are_not_packed_and_do_not_panic() {
+        for shape in [[4usize, 0, 3], [4, 2, 0]] {
+            assert!(pack_weights(&Tensor::from_vec(&shape, Vec::<f32>::new()).unwrap(), 1).is_none(), "{shape:?}");
+        }
+        assert!(pack_weights(&Tensor::from_vec(&[4, 2, 3], values(24, 1)).unwrap(), 1).is_some());
+    }
 
     fn values(n: usize, seed: usize) -> Vec<f32> {
         (0..n).map(|i| (((i * 7919 + seed * 104729) % 2003) as f32 / 1001.0) - 1.0).collect()

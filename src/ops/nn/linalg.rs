@@ -155,8 +155,8 @@ pub fn pack_constant_b(b: &Tensor, transpose: bool) -> Option<PackedF32> {
     }
     let ba = <f32 as GemmElement>::read(b)?;
     let &[rows, cols] = ba.shape() else { return None };
-    // A single output column is a GEMV, which reads B as it is.
-    if (if transpose { rows } else { cols }) < 2 {
+    // A single output column is a GEMV, which reads B as it is; an empty B has nothing to pack.
+    if (if transpose { rows } else { cols }) < 2 || rows == 0 || cols == 0 {
         return None;
     }
     let data = row_major(&ba);
@@ -262,6 +262,13 @@ mod tests {
 
     /// Weights packed ahead of time give the unpacked product bit for bit (f32, folded batch
     /// axes, one row of A falling back to the GEMV path, and a packed matrix that does not fit).
+    #[test]
+    fn an_empty_constant_b_is_not_packed() {
+        for (shape, transpose) in [([0usize, 5], false), ([5, 0], false), ([0, 5], true)] {
+            assert!(pack_constant_b(&Tensor::from_vec(&shape, Vec::<f32>::new()).unwrap(), transpose).is_none(), "{shape:?}");
+        }
+    }
+
     #[test]
     fn packed_weights_give_the_same_product() {
         let floats = |n: usize, seed: u64| -> Vec<f32> { crate::kernels::testing::Rng::new(seed).floats(n) };
