@@ -5,6 +5,7 @@
 
 pub mod attribute;
 pub mod dtype;
+pub mod dtype_dispatch;
 pub mod graph;
 pub mod names;
 pub mod rewrite;

@@ -1,7 +1,7 @@
 //! `Tensor`: an n-dimensional array of one element type, the value every op consumes and produces.
 //!
 //! One enum variant per [`DType`], each an `ndarray::ArrayD` (row-major, owned). Ops match on
-//! the variant they support, usually through the `dispatch_*` macros below, and report the
+//! the variant they support, usually through the macros of [`super::dtype_dispatch`], and report the
 //! dtype they got otherwise. Element types ONNX defines but pare does not compute with
 //! (complex, float8, 4-bit) live in [`Tensor::Opaque`]: kept byte-exact for round trips,
 //! refused by ops.
@@ -10,6 +10,7 @@ use half::{bf16, f16};
 use ndarray::{ArrayD, IxDyn};
 
 use super::dtype::DType;
+use super::dtype_dispatch::{dispatch_tensor, for_each_dtype};
 
 /// String tensors hold raw bytes: ONNX strings are not guaranteed to be UTF-8.
 pub type Bytes = Vec<u8>;
@@ -44,57 +45,6 @@ pub struct OpaqueTensor {
     pub encoded: Vec<u8>,
 }
 
-/// Applies `$body` to the array inside any numeric or bool variant, binding it as `$a`.
-/// Evaluates `$other` for `String` and `Opaque`.
-#[macro_export]
-macro_rules! dispatch_tensor {
-    ($t:expr, $a:ident => $body:expr, _ => $other:expr) => {
-        match $t {
-            $crate::ir::Tensor::F32($a) => $body,
-            $crate::ir::Tensor::F64($a) => $body,
-            $crate::ir::Tensor::F16($a) => $body,
-            $crate::ir::Tensor::BF16($a) => $body,
-            $crate::ir::Tensor::I8($a) => $body,
-            $crate::ir::Tensor::I16($a) => $body,
-            $crate::ir::Tensor::I32($a) => $body,
-            $crate::ir::Tensor::I64($a) => $body,
-            $crate::ir::Tensor::U8($a) => $body,
-            $crate::ir::Tensor::U16($a) => $body,
-            $crate::ir::Tensor::U32($a) => $body,
-            $crate::ir::Tensor::U64($a) => $body,
-            $crate::ir::Tensor::Bool($a) => $body,
-            #[allow(unreachable_patterns)]
-            _ => $other,
-        }
-    };
-}
-
-/// Like `dispatch_tensor!` but rebuilds a tensor of the same variant from `$body`'s array.
-/// Covers every variant including `String`; `Opaque` evaluates `$other`.
-#[macro_export]
-macro_rules! map_tensor {
-    ($t:expr, $a:ident => $body:expr, _ => $other:expr) => {
-        match $t {
-            $crate::ir::Tensor::F32($a) => Ok($crate::ir::Tensor::F32($body)),
-            $crate::ir::Tensor::F64($a) => Ok($crate::ir::Tensor::F64($body)),
-            $crate::ir::Tensor::F16($a) => Ok($crate::ir::Tensor::F16($body)),
-            $crate::ir::Tensor::BF16($a) => Ok($crate::ir::Tensor::BF16($body)),
-            $crate::ir::Tensor::I8($a) => Ok($crate::ir::Tensor::I8($body)),
-            $crate::ir::Tensor::I16($a) => Ok($crate::ir::Tensor::I16($body)),
-            $crate::ir::Tensor::I32($a) => Ok($crate::ir::Tensor::I32($body)),
-            $crate::ir::Tensor::I64($a) => Ok($crate::ir::Tensor::I64($body)),
-            $crate::ir::Tensor::U8($a) => Ok($crate::ir::Tensor::U8($body)),
-            $crate::ir::Tensor::U16($a) => Ok($crate::ir::Tensor::U16($body)),
-            $crate::ir::Tensor::U32($a) => Ok($crate::ir::Tensor::U32($body)),
-            $crate::ir::Tensor::U64($a) => Ok($crate::ir::Tensor::U64($body)),
-            $crate::ir::Tensor::Bool($a) => Ok($crate::ir::Tensor::Bool($body)),
-            $crate::ir::Tensor::String($a) => Ok($crate::ir::Tensor::String($body)),
-            #[allow(unreachable_patterns)]
-            _ => $other,
-        }
-    };
-}
-
 /// Rust element types that have a `Tensor` variant; lets generic code build and borrow tensors.
 pub trait Element: Clone + Default + std::fmt::Debug + PartialEq + 'static {
     const DTYPE: DType;
@@ -104,7 +54,7 @@ pub trait Element: Clone + Default + std::fmt::Debug + PartialEq + 'static {
 }
 
 macro_rules! impl_element {
-    ($ty:ty, $variant:ident) => {
+    ($variant:ident, $ty:ty) => {
         impl Element for $ty {
             const DTYPE: DType = DType::$variant;
             fn wrap(a: ArrayD<Self>) -> Tensor {
@@ -125,20 +75,7 @@ macro_rules! impl_element {
         }
     };
 }
-impl_element!(f32, F32);
-impl_element!(f64, F64);
-impl_element!(f16, F16);
-impl_element!(bf16, BF16);
-impl_element!(i8, I8);
-impl_element!(i16, I16);
-impl_element!(i32, I32);
-impl_element!(i64, I64);
-impl_element!(u8, U8);
-impl_element!(u16, U16);
-impl_element!(u32, U32);
-impl_element!(u64, U64);
-impl_element!(bool, Bool);
-impl_element!(Bytes, String);
+for_each_dtype!(any, impl_element);
 
 /// Why a tensor could not be built or read as asked.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -186,23 +123,7 @@ impl Tensor {
 
     /// The element type, or `None` for an opaque tensor.
     pub fn dtype(&self) -> Option<DType> {
-        Some(match self {
-            Tensor::F32(_) => DType::F32,
-            Tensor::F64(_) => DType::F64,
-            Tensor::F16(_) => DType::F16,
-            Tensor::BF16(_) => DType::BF16,
-            Tensor::I8(_) => DType::I8,
-            Tensor::I16(_) => DType::I16,
-            Tensor::I32(_) => DType::I32,
-            Tensor::I64(_) => DType::I64,
-            Tensor::U8(_) => DType::U8,
-            Tensor::U16(_) => DType::U16,
-            Tensor::U32(_) => DType::U32,
-            Tensor::U64(_) => DType::U64,
-            Tensor::Bool(_) => DType::Bool,
-            Tensor::String(_) => DType::String,
-            Tensor::Opaque(_) => return None,
-        })
+        dispatch_tensor!(any, self, _a: E => Some(<E as Element>::DTYPE), Tensor::Opaque(_) => None)
     }
 
     /// The ONNX element-type code (also for opaque tensors).
@@ -220,11 +141,9 @@ impl Tensor {
 
     /// Dimensions. Opaque tensors with a negative or overflowing dim report 0 there.
     pub fn shape(&self) -> Vec<usize> {
-        match self {
-            Tensor::String(a) => a.shape().to_vec(),
-            Tensor::Opaque(o) => o.dims.iter().map(|&d| usize::try_from(d).unwrap_or(0)).collect(),
-            t => dispatch_tensor!(t, a => a.shape().to_vec(), _ => Vec::new()),
-        }
+        dispatch_tensor!(any, self, a => a.shape().to_vec(), Tensor::Opaque(o) => {
+            o.dims.iter().map(|&d| usize::try_from(d).unwrap_or(0)).collect()
+        })
     }
 
     pub fn rank(&self) -> usize {
@@ -261,32 +180,21 @@ impl Tensor {
 
     /// Values of an integer tensor as i64 (for shape-like inputs: axes, pads, sizes…).
     pub fn to_i64_vec(&self) -> Result<Vec<i64>, TensorError> {
-        Ok(match self {
-            Tensor::I64(a) => a.iter().copied().collect(),
-            Tensor::I32(a) => a.iter().map(|&v| i64::from(v)).collect(),
-            Tensor::I16(a) => a.iter().map(|&v| i64::from(v)).collect(),
-            Tensor::I8(a) => a.iter().map(|&v| i64::from(v)).collect(),
-            Tensor::U8(a) => a.iter().map(|&v| i64::from(v)).collect(),
-            Tensor::U16(a) => a.iter().map(|&v| i64::from(v)).collect(),
-            Tensor::U32(a) => a.iter().map(|&v| i64::from(v)).collect(),
-            Tensor::U64(a) => a.iter().map(|&v| v as i64).collect(),
-            other => return Err(TensorError::DType { want: "an integer type".into(), got: other.type_name() }),
+        // `as` is lossless for every integer type but u64, whose values above i64::MAX wrap.
+        dispatch_tensor!(int, self, a => Ok(a.iter().map(|&v| v as i64).collect()), other => {
+            Err(TensorError::DType { want: "an integer type".into(), got: other.type_name() })
         })
     }
 
     /// Values of any numeric or bool tensor converted to f64 (for scalars such as Clip bounds).
     pub fn to_f64_vec(&self) -> Result<Vec<f64>, TensorError> {
-        Ok(match self {
-            Tensor::F32(a) => a.iter().map(|&v| f64::from(v)).collect(),
-            Tensor::F64(a) => a.iter().copied().collect(),
-            Tensor::F16(a) => a.iter().map(|&v| f64::from(v)).collect(),
-            Tensor::BF16(a) => a.iter().map(|&v| f64::from(v)).collect(),
+        Ok(dispatch_tensor!(float, self, a => a.iter().map(|&v| f64::from(v)).collect(), other => match other {
             Tensor::Bool(a) => a.iter().map(|&v| if v { 1.0 } else { 0.0 }).collect(),
             Tensor::String(_) | Tensor::Opaque(_) => {
                 return Err(TensorError::DType { want: "a numeric type".into(), got: self.type_name() });
             }
             int => int.to_i64_vec()?.into_iter().map(|v| v as f64).collect(),
-        })
+        }))
     }
 }
 

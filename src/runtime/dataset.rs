@@ -9,6 +9,7 @@ use ndarray::Axis;
 
 use super::random_inputs::{RandomInputError, RandomInputs};
 use super::session::InputSpec;
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 
 /// One sample: a value for each fed input, by name.
@@ -106,7 +107,7 @@ impl Dataset {
 
 /// Sample `i` of a stacked tensor: `t[i]`, or `t[i:i+1]` when the model wants the leading axis.
 fn sample_of(t: &Tensor, i: usize, keep_batch_axis: bool) -> Result<Tensor, String> {
-    crate::map_tensor!(t, a => {
+    map_tensor!(any, t, a => {
         let view = a.slice_axis(Axis(0), ndarray::Slice::from(i..i + 1));
         let owned = view.to_owned();
         if keep_batch_axis { owned } else { owned.index_axis_move(Axis(0), 0) }

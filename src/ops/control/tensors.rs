@@ -4,72 +4,9 @@
 
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 
-use crate::ir::{Bytes, DType, DimValue, Element, Tensor, ValueInfo, checked_numel};
+use crate::ir::dtype_dispatch::dispatch_dtype;
+use crate::ir::{DType, DimValue, Element, Tensor, ValueInfo, checked_numel};
 use crate::ops::OpError;
-
-/// Expands `$body` with `$T` bound to the Rust element type of `$dtype`.
-macro_rules! with_element_type {
-    ($dtype:expr, $T:ident => $body:expr) => {
-        match $dtype {
-            DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            DType::F16 => {
-                type $T = half::f16;
-                $body
-            }
-            DType::BF16 => {
-                type $T = half::bf16;
-                $body
-            }
-            DType::I8 => {
-                type $T = i8;
-                $body
-            }
-            DType::I16 => {
-                type $T = i16;
-                $body
-            }
-            DType::I32 => {
-                type $T = i32;
-                $body
-            }
-            DType::I64 => {
-                type $T = i64;
-                $body
-            }
-            DType::U8 => {
-                type $T = u8;
-                $body
-            }
-            DType::U16 => {
-                type $T = u16;
-                $body
-            }
-            DType::U32 => {
-                type $T = u32;
-                $body
-            }
-            DType::U64 => {
-                type $T = u64;
-                $body
-            }
-            DType::Bool => {
-                type $T = bool;
-                $body
-            }
-            DType::String => {
-                type $T = Bytes;
-                $body
-            }
-        }
-    };
-}
 
 fn dtype_of(t: &Tensor, what: &str) -> Result<DType, OpError> {
     t.dtype().ok_or_else(|| OpError::unsupported(format!("{what}: element type {} is not supported", t.type_name())))
@@ -96,7 +33,7 @@ pub fn read_count(t: &Tensor, what: &str) -> Result<i64, OpError> {
 /// The sub-tensor at `index` along `axis` (that axis removed).
 pub fn slice_at(t: &Tensor, axis: usize, index: usize) -> Result<Tensor, OpError> {
     let dtype = dtype_of(t, "scan input")?;
-    with_element_type!(dtype, T => {
+    dispatch_dtype!(any, dtype, T => {
         let a = t.as_array::<T>()?;
         if axis >= a.ndim() || index >= a.len_of(Axis(axis)) {
             return Err(OpError::invalid(format!("index {index} on axis {axis} is outside shape {:?}", a.shape())));
@@ -110,7 +47,7 @@ pub fn slice_at(t: &Tensor, axis: usize, index: usize) -> Result<Tensor, OpError
 pub fn stack(parts: &[Tensor], axis: usize, what: &str) -> Result<Tensor, OpError> {
     let first = parts.first().ok_or_else(|| OpError::invalid(format!("{what}: nothing to stack")))?;
     let dtype = dtype_of(first, what)?;
-    with_element_type!(dtype, T => stack_typed::<T>(parts, axis, what))
+    dispatch_dtype!(any, dtype, T => stack_typed::<T>(parts, axis, what))
 }
 
 fn stack_typed<T: Element>(parts: &[Tensor], axis: usize, what: &str) -> Result<Tensor, OpError> {
@@ -137,7 +74,7 @@ fn stack_typed<T: Element>(parts: &[Tensor], axis: usize, what: &str) -> Result<
 /// A zero-filled tensor of `like`'s element type and the given shape.
 pub fn zeros_like(like: &Tensor, shape: &[usize]) -> Result<Tensor, OpError> {
     let dtype = dtype_of(like, "padding")?;
-    with_element_type!(dtype, T => Ok(Tensor::zeros::<T>(shape)?))
+    dispatch_dtype!(any, dtype, T => Ok(Tensor::zeros::<T>(shape)?))
 }
 
 /// The result of stacking no iterations: the body output's declared element type (float32 if
@@ -158,7 +95,7 @@ pub fn empty_stack(declared: Option<&ValueInfo>, axis: usize) -> Result<Tensor, 
     // The other dims must make sense on their own even though the result holds nothing.
     checked_numel(&shape)?;
     shape.insert(axis.min(shape.len()), 0);
-    with_element_type!(dtype, T => Ok(T::wrap(ArrayD::<T>::default(IxDyn(&shape)))))
+    dispatch_dtype!(any, dtype, T => Ok(T::wrap(ArrayD::<T>::default(IxDyn(&shape)))))
 }
 
 #[cfg(test)]

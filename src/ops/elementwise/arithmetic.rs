@@ -8,7 +8,8 @@
 //!   implementation does. Integer `x mod 0` gives 0.
 
 use super::common::{BinaryFn, binary_op, int_attr, map2, operand_types};
-use super::number::{Number, number_pair};
+use super::number::Number;
+use crate::ir::dtype_dispatch::dispatch_pair;
 use crate::ir::Tensor;
 use crate::ops::{BuildContext, OpError, Operator, Registry};
 
@@ -22,19 +23,19 @@ pub fn register(r: &mut Registry) {
 }
 
 fn add(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, Number::plus), _ => Err(operand_types("Add", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::plus), _ => Err(operand_types("Add", a, b)))
 }
 
 fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, Number::minus), _ => Err(operand_types("Sub", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::minus), _ => Err(operand_types("Sub", a, b)))
 }
 
 fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, Number::times), _ => Err(operand_types("Mul", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::times), _ => Err(operand_types("Mul", a, b)))
 }
 
 fn div(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, Number::over), _ => Err(operand_types("Div", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::over), _ => Err(operand_types("Div", a, b)))
 }
 
 fn build_mod(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
@@ -47,11 +48,11 @@ fn build_mod(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 }
 
 fn mod_trunc(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, Number::rem_trunc), _ => Err(operand_types("Mod", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::rem_trunc), _ => Err(operand_types("Mod", a, b)))
 }
 
 fn mod_floor(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, mod_without_fmod), _ => Err(operand_types("Mod", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, mod_without_fmod), _ => Err(operand_types("Mod", a, b)))
 }
 
 /// `Mod` with `fmod=0`: Python `%` for integers; for floats `fmod` with NaN → 0 (see header).

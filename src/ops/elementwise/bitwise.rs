@@ -5,7 +5,7 @@
 //!   Shifting by the bit width or more gives 0 (numpy's result; C leaves it undefined).
 
 use super::common::{binary_op, map2, operand_types, unary_op, unsupported_type};
-use super::number::{int_match, int_pair};
+use crate::ir::dtype_dispatch::{dispatch_pair, dispatch_tensor};
 use crate::ir::{Element, Tensor};
 use crate::ops::{BuildContext, OpError, Operator, Registry};
 
@@ -19,19 +19,19 @@ pub fn register(r: &mut Registry) {
 }
 
 fn bitwise_not(x: &Tensor) -> Result<Tensor, OpError> {
-    int_match!(x, a => Ok(Element::wrap(a.mapv(|v| !v))), _ => Err(unsupported_type("BitwiseNot", 0, "X", x)))
+    dispatch_tensor!(int, x, a => Ok(Element::wrap(a.mapv(|v| !v))), _ => Err(unsupported_type("BitwiseNot", 0, "X", x)))
 }
 
 fn bitwise_and(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    int_pair!(a, b, (x, y) => map2(x, y, |p, q| p & q), _ => Err(operand_types("BitwiseAnd", a, b)))
+    dispatch_pair!(int, (a, b), (x, y) => map2(x, y, |p, q| p & q), _ => Err(operand_types("BitwiseAnd", a, b)))
 }
 
 fn bitwise_or(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    int_pair!(a, b, (x, y) => map2(x, y, |p, q| p | q), _ => Err(operand_types("BitwiseOr", a, b)))
+    dispatch_pair!(int, (a, b), (x, y) => map2(x, y, |p, q| p | q), _ => Err(operand_types("BitwiseOr", a, b)))
 }
 
 fn bitwise_xor(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    int_pair!(a, b, (x, y) => map2(x, y, |p, q| p ^ q), _ => Err(operand_types("BitwiseXor", a, b)))
+    dispatch_pair!(int, (a, b), (x, y) => map2(x, y, |p, q| p ^ q), _ => Err(operand_types("BitwiseXor", a, b)))
 }
 
 /// Shifts that give 0 once the amount reaches the bit width.
@@ -63,24 +63,12 @@ fn build_bit_shift(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     binary_op(ctx, f)
 }
 
-macro_rules! unsigned_pair {
-    ($op:literal, $a:expr, $b:expr, $method:ident) => {
-        match ($a, $b) {
-            (Tensor::U8(x), Tensor::U8(y)) => map2(x, y, Shift::$method),
-            (Tensor::U16(x), Tensor::U16(y)) => map2(x, y, Shift::$method),
-            (Tensor::U32(x), Tensor::U32(y)) => map2(x, y, Shift::$method),
-            (Tensor::U64(x), Tensor::U64(y)) => map2(x, y, Shift::$method),
-            (a, b) => Err(operand_types($op, a, b)),
-        }
-    };
-}
-
 fn shift_left(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    unsigned_pair!("BitShift", a, b, shift_left)
+    dispatch_pair!(unsigned, (a, b), (x, y) => map2(x, y, Shift::shift_left), _ => Err(operand_types("BitShift", a, b)))
 }
 
 fn shift_right(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    unsigned_pair!("BitShift", a, b, shift_right)
+    dispatch_pair!(unsigned, (a, b), (x, y) => map2(x, y, Shift::shift_right), _ => Err(operand_types("BitShift", a, b)))
 }
 
 #[cfg(test)]

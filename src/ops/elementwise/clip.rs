@@ -6,7 +6,8 @@
 //! Absent bounds do not clip. A NaN in X stays NaN.
 
 use super::common::unsupported_type;
-use super::number::{Number, number_match};
+use super::number::Number;
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{Element, Tensor};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -21,7 +22,7 @@ fn build_clip_with_attributes(ctx: &BuildContext) -> Result<Box<dyn Operator>, O
     let hi = ctx.node.attr_float("max")?.map(f64::from);
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let x = required(inputs, 0, "input")?;
-        let y = number_match!(x, a => {
+        let y = dispatch_tensor!(numeric, x, a => {
             let lo = lo.map(Number::from_f64);
             let hi = hi.map(Number::from_f64);
             Element::wrap(a.mapv(|v| clip(v, lo, hi)))
@@ -33,7 +34,7 @@ fn build_clip_with_attributes(ctx: &BuildContext) -> Result<Box<dyn Operator>, O
 fn build_clip_with_inputs(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
         let x = required(inputs, 0, "input")?;
-        let y = number_match!(x, a => {
+        let y = dispatch_tensor!(numeric, x, a => {
             let lo = scalar_bound(inputs, 1, "min", x)?;
             let hi = scalar_bound(inputs, 2, "max", x)?;
             Element::wrap(a.mapv(|v| clip(v, lo, hi)))

@@ -5,7 +5,7 @@
 //! - GreaterOrEqual, LessOrEqual — opsets 12+; numeric types.
 
 use super::common::{binary_op, map2, operand_types};
-use super::number::{any_pair, number_pair};
+use crate::ir::dtype_dispatch::dispatch_pair;
 use crate::ir::Tensor;
 use crate::ops::{OpError, Registry};
 
@@ -19,24 +19,24 @@ pub fn register(r: &mut Registry) {
 }
 
 fn equal(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    any_pair!(a, b, (x, y) => Ok(Tensor::Bool(crate::ops::util::binary_map(x, y, |p, q| p == q)?)),
+    dispatch_pair!(any, (a, b), (x, y) => Ok(Tensor::Bool(crate::ops::util::binary_map(x, y, |p, q| p == q)?)),
         _ => Err(operand_types("Equal", a, b)))
 }
 
 fn greater(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, |p, q| p > q), _ => Err(operand_types("Greater", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, |p, q| p > q), _ => Err(operand_types("Greater", a, b)))
 }
 
 fn less(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, |p, q| p < q), _ => Err(operand_types("Less", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, |p, q| p < q), _ => Err(operand_types("Less", a, b)))
 }
 
 fn greater_or_equal(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, |p, q| p >= q), _ => Err(operand_types("GreaterOrEqual", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, |p, q| p >= q), _ => Err(operand_types("GreaterOrEqual", a, b)))
 }
 
 fn less_or_equal(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, |p, q| p <= q), _ => Err(operand_types("LessOrEqual", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, |p, q| p <= q), _ => Err(operand_types("LessOrEqual", a, b)))
 }
 
 #[cfg(test)]

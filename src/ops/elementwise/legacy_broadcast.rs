@@ -7,6 +7,7 @@
 
 use ndarray::IxDyn;
 
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::normalize_axis;
 use crate::ops::{BuildContext, OpError};
@@ -51,7 +52,7 @@ pub fn align_for_legacy_broadcast(b: &Tensor, a_rank: usize, axis: i64) -> Resul
     let mut shape = vec![1usize; a_rank];
     shape[start..start + b_shape.len()].copy_from_slice(&b_shape);
     let reshape_error = |_| OpError::invalid("legacy broadcast: cannot reshape B");
-    crate::map_tensor!(b, a => a.clone().into_shape_with_order(IxDyn(&shape)).map_err(reshape_error)?,
+    map_tensor!(any, b, a => a.clone().into_shape_with_order(IxDyn(&shape)).map_err(reshape_error)?,
         _ => Err(OpError::invalid(format!("element type {} is not supported", b.type_name()))))
 }
 

@@ -3,9 +3,9 @@
 //! ONNX ops are generic over a dozen numeric types whose arithmetic differs in the corners:
 //! integers wrap on overflow and divide truncating toward zero, floats follow IEEE, and
 //! f16/bf16 are computed in f32 and rounded back (as onnxruntime does on CPU). [`Number`]
-//! names each operation once, with those semantics, so op files stay one line per op.
-//! The `*_match!` / `*_pair!` macros pick the `ArrayD<T>` out of one or two tensors of the
-//! same type and evaluate a body written once for every type.
+//! names each operation once, with those semantics, so op files stay one line per op; they
+//! pick the `ArrayD<T>` out of one or two tensors of the same type with the class macros of
+//! `crate::ir::dtype_dispatch` (`dispatch_tensor!(numeric, …)`, `dispatch_pair!(numeric, …)`).
 //!
 //! Integer division or remainder by zero gives 0 (numpy's choice) instead of a trap: inputs
 //! come from untrusted files.
@@ -235,73 +235,6 @@ impl_signed!(i8, i16, i32, i64);
 impl_unsigned!(u8, u16, u32, u64);
 impl_float!(f32, f64);
 impl_half!(f16, bf16);
-
-/// Evaluates `$body` with `$a` bound to the array of a tensor whose variant is one of
-/// `[$variants]`; `$other` for any other variant.
-macro_rules! match_variants {
-    ($t:expr, [$($v:ident),*], $a:ident => $body:expr, _ => $other:expr) => {
-        match $t {
-            $($crate::ir::Tensor::$v($a) => $body,)*
-            #[allow(unreachable_patterns)]
-            _ => $other,
-        }
-    };
-}
-
-/// Like [`match_variants!`] for two tensors that must have the same variant.
-macro_rules! match_variant_pairs {
-    ($t1:expr, $t2:expr, [$($v:ident),*], ($a:ident, $b:ident) => $body:expr, _ => $other:expr) => {
-        match ($t1, $t2) {
-            $(($crate::ir::Tensor::$v($a), $crate::ir::Tensor::$v($b)) => $body,)*
-            #[allow(unreachable_patterns)]
-            _ => $other,
-        }
-    };
-}
-
-/// `number_match!(t, a => body, _ => other)`: `a` is the `ArrayD<T>` of a numeric tensor.
-macro_rules! number_match {
-    ($t:expr, $a:ident => $body:expr, _ => $other:expr) => {
-        $crate::ops::elementwise::number::match_variants!(
-            $t, [F32, F64, F16, BF16, I8, I16, I32, I64, U8, U16, U32, U64], $a => $body, _ => $other)
-    };
-}
-
-/// `number_pair!(x, y, (a, b) => body, _ => other)`: both tensors of the same numeric type.
-macro_rules! number_pair {
-    ($t1:expr, $t2:expr, ($a:ident, $b:ident) => $body:expr, _ => $other:expr) => {
-        $crate::ops::elementwise::number::match_variant_pairs!(
-            $t1, $t2, [F32, F64, F16, BF16, I8, I16, I32, I64, U8, U16, U32, U64], ($a, $b) => $body, _ => $other)
-    };
-}
-
-/// `int_match!(t, a => body, _ => other)`: `a` is the array of an integer tensor.
-macro_rules! int_match {
-    ($t:expr, $a:ident => $body:expr, _ => $other:expr) => {
-        $crate::ops::elementwise::number::match_variants!(
-            $t, [I8, I16, I32, I64, U8, U16, U32, U64], $a => $body, _ => $other)
-    };
-}
-
-/// `int_pair!(x, y, (a, b) => body, _ => other)`: both tensors of the same integer type.
-macro_rules! int_pair {
-    ($t1:expr, $t2:expr, ($a:ident, $b:ident) => $body:expr, _ => $other:expr) => {
-        $crate::ops::elementwise::number::match_variant_pairs!(
-            $t1, $t2, [I8, I16, I32, I64, U8, U16, U32, U64], ($a, $b) => $body, _ => $other)
-    };
-}
-
-/// `any_pair!(x, y, (a, b) => body, _ => other)`: both tensors of the same type, any type
-/// including bool and string (opaque tensors go to `other`).
-macro_rules! any_pair {
-    ($t1:expr, $t2:expr, ($a:ident, $b:ident) => $body:expr, _ => $other:expr) => {
-        $crate::ops::elementwise::number::match_variant_pairs!(
-            $t1, $t2, [F32, F64, F16, BF16, I8, I16, I32, I64, U8, U16, U32, U64, Bool, String],
-            ($a, $b) => $body, _ => $other)
-    };
-}
-
-pub(crate) use {any_pair, int_match, int_pair, match_variant_pairs, match_variants, number_match, number_pair};
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,8 @@
 //! onnxruntime's `static_cast<T>(std::pow(x, y))` does).
 
 use super::common::{binary_op, map2, unsupported_type};
-use super::number::{Number, number_match};
+use super::number::Number;
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::Tensor;
 use crate::ops::{OpError, Registry};
 
@@ -16,7 +17,7 @@ pub fn register(r: &mut Registry) {
 }
 
 fn pow(base: &Tensor, exponent: &Tensor) -> Result<Tensor, OpError> {
-    number_match!(base, x => number_match!(exponent, e => map2(x, e, pow_value),
+    dispatch_tensor!(numeric, base, x => dispatch_tensor!(numeric, exponent, e => map2(x, e, pow_value),
             _ => Err(unsupported_type("Pow", 1, "Y", exponent))),
         _ => Err(unsupported_type("Pow", 0, "X", base)))
 }

@@ -2,7 +2,8 @@
 //! Opsets 1+ (float types); 16+ also int32/int64/uint32/uint64 (pare accepts every numeric type).
 
 use super::common::{map2, operand_types};
-use super::number::{Number, number_pair};
+use super::number::Number;
+use crate::ir::dtype_dispatch::dispatch_pair;
 use crate::ir::Tensor;
 use crate::ops::util::required;
 use crate::ops::{ExecContext, OpError, Registry};
@@ -18,7 +19,7 @@ pub fn register(r: &mut Registry) {
 }
 
 fn prelu(x: &Tensor, slope: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(x, slope, (a, s) => map2(a, s, |v, k| if v < Number::zero() { v.times(k) } else { v }),
+    dispatch_pair!(numeric, (x, slope), (a, s) => map2(a, s, |v, k| if v < Number::zero() { v.times(k) } else { v }),
         _ => Err(operand_types("PRelu", x, slope)))
 }
 

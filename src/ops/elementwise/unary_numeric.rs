@@ -6,7 +6,8 @@
 
 use super::common::{int_attr, unary_op, unsupported_type};
 use super::float_map::float_test;
-use super::number::{Number, number_match};
+use super::number::Number;
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{Element, Tensor};
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -21,15 +22,15 @@ pub fn register(r: &mut Registry) {
 }
 
 fn abs(x: &Tensor) -> Result<Tensor, OpError> {
-    number_match!(x, a => Ok(Element::wrap(a.mapv(Number::abs_value))), _ => Err(unsupported_type("Abs", 0, "X", x)))
+    dispatch_tensor!(numeric, x, a => Ok(Element::wrap(a.mapv(Number::abs_value))), _ => Err(unsupported_type("Abs", 0, "X", x)))
 }
 
 fn neg(x: &Tensor) -> Result<Tensor, OpError> {
-    number_match!(x, a => Ok(Element::wrap(a.mapv(Number::negated))), _ => Err(unsupported_type("Neg", 0, "X", x)))
+    dispatch_tensor!(numeric, x, a => Ok(Element::wrap(a.mapv(Number::negated))), _ => Err(unsupported_type("Neg", 0, "X", x)))
 }
 
 fn sign(x: &Tensor) -> Result<Tensor, OpError> {
-    number_match!(x, a => Ok(Element::wrap(a.mapv(Number::sign))), _ => Err(unsupported_type("Sign", 0, "X", x)))
+    dispatch_tensor!(numeric, x, a => Ok(Element::wrap(a.mapv(Number::sign))), _ => Err(unsupported_type("Sign", 0, "X", x)))
 }
 
 fn is_nan(x: &Tensor) -> Result<Tensor, OpError> {

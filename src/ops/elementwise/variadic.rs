@@ -5,7 +5,8 @@
 //! - Mean — `Sum / n`; every numeric type (integers divide truncating).
 
 use super::common::{BinaryFn, map2, operand_types, unsupported_type};
-use super::number::{Number, number_match, number_pair};
+use super::number::Number;
+use crate::ir::dtype_dispatch::{dispatch_pair, dispatch_tensor};
 use crate::ir::{Element, Tensor};
 use crate::ops::{ExecContext, OpError, Operator, Registry};
 
@@ -30,7 +31,7 @@ fn variadic_op(op: &'static str, combine: BinaryFn, average: bool) -> Box<dyn Op
         let mut acc = match rest.split_first() {
             Some((second, others)) => others.iter().try_fold(combine(first, second)?, |acc, t| combine(&acc, t))?,
             None => {
-                number_match!(*first, a => Element::wrap(a.clone()), _ => return Err(unsupported_type(op, 0, "data_0", first)))
+                dispatch_tensor!(numeric, *first, a => Element::wrap(a.clone()), _ => return Err(unsupported_type(op, 0, "data_0", first)))
             }
         };
         if average {
@@ -41,19 +42,19 @@ fn variadic_op(op: &'static str, combine: BinaryFn, average: bool) -> Box<dyn Op
 }
 
 fn max_of(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, Number::max_of), _ => Err(operand_types("Max", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::max_of), _ => Err(operand_types("Max", a, b)))
 }
 
 fn min_of(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, Number::min_of), _ => Err(operand_types("Min", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::min_of), _ => Err(operand_types("Min", a, b)))
 }
 
 fn sum_of(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
-    number_pair!(a, b, (x, y) => map2(x, y, Number::plus), _ => Err(operand_types("Sum", a, b)))
+    dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::plus), _ => Err(operand_types("Sum", a, b)))
 }
 
 fn divide_by_count(t: &Tensor, count: usize) -> Result<Tensor, OpError> {
-    number_match!(t, a => {
+    dispatch_tensor!(numeric, t, a => {
         let n = Number::from_f64(count as f64);
         Ok(Element::wrap(a.mapv(|v| v.over(n))))
     }, _ => Err(unsupported_type("Mean", 0, "data_0", t)))

@@ -4,7 +4,7 @@
 use ndarray::{ArrayD, IxDyn, Zip};
 
 use super::common::{operand_types, unsupported_type};
-use super::number::any_pair;
+use crate::ir::dtype_dispatch::dispatch_pair;
 use crate::ir::{Element, Tensor};
 use crate::ops::util::{broadcast_all, required};
 use crate::ops::{ExecContext, OpError, Registry};
@@ -18,7 +18,7 @@ pub fn register(r: &mut Registry) {
             let Tensor::Bool(c) = condition else {
                 return Err(unsupported_type("Where", 0, "condition", condition));
             };
-            let out = any_pair!(x, y, (a, b) => Element::wrap(select(c, a, b)?), _ => return Err(operand_types("Where", x, y)));
+            let out = dispatch_pair!(any, (x, y), (a, b) => Element::wrap(select(c, a, b)?), _ => return Err(operand_types("Where", x, y)));
             Ok(vec![out])
         }))
     });

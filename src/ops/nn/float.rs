@@ -10,10 +10,12 @@ use std::ops::{AddAssign, MulAssign};
 use half::{bf16, f16};
 use ndarray::ArrayD;
 
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{DType, Element, Tensor};
 use crate::kernels;
 use crate::kernels::types::{F32Operand, MacElement, MatRef, PackedF32, Window};
 use crate::ops::OpError;
+use crate::ops::util::float::FloatElement;
 
 /// The type an op computes in for a given input dtype.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,33 +24,29 @@ pub enum ComputeType {
     F64,
 }
 
-/// f32 for F32/F16/BF16, f64 for F64; an error naming input `index` otherwise.
+/// f32 for F32 and the half types, f64 for F64 (`FloatElement::Compute`); an error naming
+/// input `index` otherwise.
 pub fn compute_type(t: &Tensor, index: usize, what: &'static str) -> Result<ComputeType, OpError> {
-    match t.dtype() {
-        Some(DType::F64) => Ok(ComputeType::F64),
-        Some(DType::F32 | DType::F16 | DType::BF16) => Ok(ComputeType::F32),
-        _ => Err(OpError::input(
-            index,
-            what,
-            format!("element type {} is not supported (float types only)", t.type_name()),
-        )),
-    }
+    dispatch_tensor!(float, t, _a: E => {
+        let f64_compute = <<E as FloatElement>::Compute as Element>::DTYPE == DType::F64;
+        Ok(if f64_compute { ComputeType::F64 } else { ComputeType::F32 })
+    }, _ => Err(not_float(t, index, what)))
+}
+
+/// The error for input `index` that is not of a float type.
+pub fn not_float(t: &Tensor, index: usize, what: &'static str) -> OpError {
+    OpError::input(index, what, format!("element type {} is not supported (float types only)", t.type_name()))
 }
 
 /// `with_float!(tensor, index, "X", T => body)`: runs `body` with `T` = f32 or f64 as the
-/// compute type of `tensor` (see [`compute_type`]); evaluates to the body's value.
+/// compute type of `tensor` (its `FloatElement::Compute`, see [`compute_type`]); evaluates to
+/// the body's value.
 macro_rules! with_float {
     ($t:expr, $index:expr, $what:expr, $T:ident => $body:expr) => {
-        match $crate::ops::nn::float::compute_type($t, $index, $what)? {
-            $crate::ops::nn::float::ComputeType::F32 => {
-                type $T = f32;
-                $body
-            }
-            $crate::ops::nn::float::ComputeType::F64 => {
-                type $T = f64;
-                $body
-            }
-        }
+        $crate::ir::dtype_dispatch::dispatch_tensor!(float, $t, _a: E => {
+            type $T = <E as $crate::ops::util::float::FloatElement>::Compute;
+            $body
+        }, _ => return Err($crate::ops::nn::float::not_float($t, $index, $what)))
     };
 }
 pub(crate) use with_float;

@@ -61,16 +61,13 @@ impl GemmElement for f32 {
 }
 
 macro_rules! exact_gemm_element {
-    ($($t:ty, $variant:ident, $from:expr);* $(;)?) => {$(
+    ($($t:ty, $from:expr);* $(;)?) => {$(
         impl GemmElement for $t {
             fn read(t: &Tensor) -> Option<Cow<'_, ArrayD<$t>>> {
-                match t {
-                    Tensor::$variant(a) => Some(Cow::Borrowed(a)),
-                    _ => None,
-                }
+                <$t as Element>::view(t).map(Cow::Borrowed)
             }
             fn write(a: ArrayD<$t>, _: Option<DType>) -> Tensor {
-                Tensor::$variant(a)
+                <$t as Element>::wrap(a)
             }
             fn gemm(alpha: $t, a: MatRef<$t>, b: MatRef<$t>, beta: $t, c: &mut [$t], ldc: usize) {
                 kernels::gemm_generic(alpha, a, b, beta, c, ldc);
@@ -82,50 +79,28 @@ macro_rules! exact_gemm_element {
     )*};
 }
 exact_gemm_element!(
-    f64, F64, f64::from;
-    i32, I32, |v: f32| v as i32;
-    i64, I64, |v: f32| v as i64;
-    u32, U32, |v: f32| v as u32;
-    u64, U64, |v: f32| v as u64;
+    f64, f64::from;
+    i32, |v: f32| v as i32;
+    i64, |v: f32| v as i64;
+    u32, |v: f32| v as u32;
+    u64, |v: f32| v as u64;
 );
 
 /// `with_gemm_type!(tensor, index, "A", T => body)`: runs `body` with `T` the compute type of
-/// `tensor` (f32 for F32/F16/BF16, else the tensor's own type); other types are an error.
+/// `tensor` (floats: their `FloatElement::Compute`; int32, int64, uint32, uint64: the tensor's
+/// own type); other types are an error.
 macro_rules! with_gemm_type {
     ($t:expr, $index:expr, $what:expr, $T:ident => $body:expr) => {
-        match $t.dtype() {
-            Some($crate::ir::DType::F32 | $crate::ir::DType::F16 | $crate::ir::DType::BF16) => {
-                type $T = f32;
-                $body
-            }
-            Some($crate::ir::DType::F64) => {
-                type $T = f64;
-                $body
-            }
-            Some($crate::ir::DType::I32) => {
-                type $T = i32;
-                $body
-            }
-            Some($crate::ir::DType::I64) => {
-                type $T = i64;
-                $body
-            }
-            Some($crate::ir::DType::U32) => {
-                type $T = u32;
-                $body
-            }
-            Some($crate::ir::DType::U64) => {
-                type $T = u64;
-                $body
-            }
-            _ => {
-                return Err($crate::ops::OpError::input(
-                    $index,
-                    $what,
-                    format!("element type {} is not supported (float, int32, int64, uint32, uint64)", $t.type_name()),
-                ))
-            }
-        }
+        $crate::ir::dtype_dispatch::dispatch_tensor!(float, $t, _a: E => {
+            type $T = <E as $crate::ops::util::float::FloatElement>::Compute;
+            $body
+        }, _ => $crate::ir::dtype_dispatch::dispatch_tensor!([I32, I64, U32, U64], $t, _a: $T => $body, _ => {
+            return Err($crate::ops::OpError::input(
+                $index,
+                $what,
+                format!("element type {} is not supported (float, int32, int64, uint32, uint64)", $t.type_name()),
+            ))
+        }))
     };
 }
 pub(crate) use with_gemm_type;

@@ -7,7 +7,8 @@
 
 use ndarray::ArrayD;
 
-use super::numeric::{Numeric, numeric_dispatch, try_with_capacity};
+use super::numeric::{Numeric, try_with_capacity};
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::{normalize_axis, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -38,7 +39,7 @@ fn build(ctx: &BuildContext, find_max: bool) -> Result<Box<dyn Operator>, OpErro
 impl Operator for ArgExtreme {
     fn run(&self, inputs: &[Option<&Tensor>], _: &ExecContext) -> Result<Vec<Tensor>, OpError> {
         let x = required(inputs, 0, "data")?;
-        let y = numeric_dispatch!(x, a => self.compute(a)?, other => {
+        let y = dispatch_tensor!(numeric, x, a => self.compute(a)?, other => {
             return Err(OpError::input(0, "data", format!("element type {} is not supported", other.type_name())));
         });
         Ok(vec![y])

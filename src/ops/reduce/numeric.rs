@@ -1,6 +1,6 @@
 //! `Numeric`: the element types the reductions, ArgMax/ArgMin, TopK and Resize compute with
-//! (every float and integer dtype pare has), with the f64 round trip they share, and
-//! `numeric_dispatch!`, which picks the variant of a tensor and reports the others.
+//! (every float and integer dtype pare has), with the f64 round trip they share. Ops pick the
+//! variant with `dispatch_tensor!(numeric, …)` (`crate::ir::dtype_dispatch`).
 
 use half::{bf16, f16};
 
@@ -77,30 +77,6 @@ impl Numeric for bf16 {
         bf16::from_f64(value)
     }
 }
-
-/// `numeric_dispatch!(tensor, a => expr, other => fallback)`: evaluates `expr` with `a` bound
-/// to the `ArrayD<T>` of any float or integer tensor (`T: Numeric`); bool, string and opaque
-/// tensors evaluate `fallback` with `other` bound to the tensor.
-macro_rules! numeric_dispatch {
-    ($t:expr, $a:ident => $body:expr, $other:ident => $fallback:expr) => {
-        match $t {
-            crate::ir::Tensor::F32($a) => $body,
-            crate::ir::Tensor::F64($a) => $body,
-            crate::ir::Tensor::F16($a) => $body,
-            crate::ir::Tensor::BF16($a) => $body,
-            crate::ir::Tensor::I8($a) => $body,
-            crate::ir::Tensor::I16($a) => $body,
-            crate::ir::Tensor::I32($a) => $body,
-            crate::ir::Tensor::I64($a) => $body,
-            crate::ir::Tensor::U8($a) => $body,
-            crate::ir::Tensor::U16($a) => $body,
-            crate::ir::Tensor::U32($a) => $body,
-            crate::ir::Tensor::U64($a) => $body,
-            $other => $fallback,
-        }
-    };
-}
-pub(crate) use numeric_dispatch;
 
 /// A vector of `len` copies of `value`, or an error instead of an abort when memory runs out.
 pub fn try_filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>, crate::ops::OpError> {

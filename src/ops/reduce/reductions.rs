@@ -14,7 +14,8 @@ use ndarray::ArrayD;
 
 use super::fold::{ReduceElem, ReduceKind};
 use super::layout::{Group, ReduceLayout};
-use super::numeric::{numeric_dispatch, try_with_capacity};
+use super::numeric::try_with_capacity;
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{Element, Tensor};
 use crate::ops::util::{normalize_axes, optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -67,7 +68,7 @@ impl Operator for Reduce {
         let shape = x.shape();
         let reduced = self.reduced_axes(inputs, shape.len())?;
         let layout = ReduceLayout::new(&shape, &reduced, self.keepdims);
-        let y = numeric_dispatch!(x, a => reduce_array(a, &layout, self.kind)?, other => match other {
+        let y = dispatch_tensor!(numeric, x, a => reduce_array(a, &layout, self.kind)?, other => match other {
             Tensor::Bool(a) if matches!(self.kind, ReduceKind::Max | ReduceKind::Min) => {
                 let is_max = self.kind == ReduceKind::Max;
                 reduce_with(a, &layout, |mut values| if is_max { values.any(|v| v) } else { values.all(|v| v) })?

@@ -10,7 +10,8 @@ use std::cmp::Ordering;
 
 use ndarray::ArrayD;
 
-use super::numeric::{Numeric, numeric_dispatch, try_with_capacity};
+use super::numeric::{Numeric, try_with_capacity};
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::{normalize_axis, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -53,7 +54,7 @@ impl Operator for TopK {
                 }
             }
         };
-        numeric_dispatch!(x, a => self.compute(a, k), other => {
+        dispatch_tensor!(numeric, x, a => self.compute(a, k), other => {
             Err(OpError::input(0, "X", format!("element type {} is not supported", other.type_name())))
         })
     }

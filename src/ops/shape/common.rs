@@ -3,6 +3,7 @@
 
 use ndarray::{ArrayD, IxDyn};
 
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::{Element, Tensor};
 use crate::ops::OpError;
 
@@ -25,7 +26,7 @@ pub fn reshaped<T: Clone>(a: &ArrayD<T>, shape: &[usize]) -> Result<ArrayD<T>, O
 
 /// `t` with a new shape (same element count), for any element type but opaque ones.
 pub fn reshape_tensor(t: &Tensor, shape: &[usize]) -> Result<Tensor, OpError> {
-    crate::map_tensor!(t, a => reshaped(a, shape)?, _ => Err(unsupported_type(0, "data", t)))
+    map_tensor!(any, t, a => reshaped(a, shape)?, _ => Err(unsupported_type(0, "data", t)))
 }
 
 /// The error for an input whose element type the op cannot handle.

@@ -5,6 +5,7 @@ use ndarray::{ArrayD, ArrayViewD};
 
 use super::alloc;
 use super::common::{same_type, unsupported_type};
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::{Element, Tensor};
 use crate::ops::util::{normalize_axis, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -26,7 +27,7 @@ fn build_concat(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
             all.push(required(inputs, i, "inputs")?);
         }
         let axis = normalize_axis(axis, first.rank())?;
-        let out = crate::map_tensor!(first, a => concat_typed(a, &all, axis)?, _ => Err(unsupported_type(0, "inputs", first)))?;
+        let out = map_tensor!(any, first, a => concat_typed(a, &all, axis)?, _ => Err(unsupported_type(0, "inputs", first)))?;
         Ok(vec![out])
     }))
 }

@@ -5,6 +5,7 @@
 use super::alloc;
 use super::args::{int_values, to_dims};
 use super::common::unsupported_type;
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -23,7 +24,7 @@ fn build_constant_of_shape(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpEr
     }
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let shape = to_dims(&int_values(required(inputs, 0, "input")?, 0, "input")?, "shape")?;
-        let out = crate::map_tensor!(&value, v => {
+        let out = map_tensor!(any, &value, v => {
             let element = v.iter().next().cloned().unwrap_or_default();
             alloc::filled(&shape, element)?
         }, _ => Err(unsupported_type(0, "value", &value)))?;

@@ -5,7 +5,8 @@ use ndarray::ArrayD;
 
 use super::args::int_scalar;
 use super::common::{standard, unsupported_type};
-use super::numeric::{Arith, map_numeric};
+use super::numeric::Arith;
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::{normalize_axis, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -22,7 +23,7 @@ fn build_cumsum(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let axis = int_scalar(required(inputs, 1, "axis")?, 1, "axis")?;
         let axis = normalize_axis(axis, x.rank())?;
         let out =
-            map_numeric!(x, a => cumulative_sum(a, axis, exclusive, reverse), _ => Err(unsupported_type(0, "x", x)))?;
+            map_tensor!(numeric, x, a => cumulative_sum(a, axis, exclusive, reverse), _ => Err(unsupported_type(0, "x", x)))?;
         Ok(vec![out])
     }))
 }

@@ -6,6 +6,7 @@ use ndarray::ArrayD;
 
 use super::common::{reshaped, unsupported_type};
 use super::transpose::transposed;
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -88,7 +89,7 @@ fn build_space_to_depth(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError
 }
 
 fn rearrange(input: &Tensor, plan: &Rearrangement) -> Result<Tensor, OpError> {
-    crate::map_tensor!(input, a => rearrange_array(a, plan)?, _ => Err(unsupported_type(0, "input", input)))
+    map_tensor!(any, input, a => rearrange_array(a, plan)?, _ => Err(unsupported_type(0, "input", input)))
 }
 
 fn rearrange_array<T: Clone + Default>(a: &ArrayD<T>, plan: &Rearrangement) -> Result<ArrayD<T>, OpError> {

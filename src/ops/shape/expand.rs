@@ -5,6 +5,7 @@
 use super::args::{int_values, to_dims};
 use super::axis_map::{AxisMap, gather_with_shape};
 use super::common::{row_major, unsupported_type};
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::{broadcast_shapes, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -18,7 +19,7 @@ fn build_expand(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let input = required(inputs, 0, "input")?;
         let requested = to_dims(&int_values(required(inputs, 1, "shape")?, 1, "shape")?, "shape")?;
         let (padded, maps) = broadcast_maps(&input.shape(), &requested)?;
-        let out = crate::map_tensor!(input, a => gather_with_shape(&row_major(a), &padded, &maps, None)?,
+        let out = map_tensor!(any, input, a => gather_with_shape(&row_major(a), &padded, &maps, None)?,
             _ => Err(unsupported_type(0, "input", input)))?;
         Ok(vec![out])
     }))

@@ -8,6 +8,7 @@ use ndarray::ArrayD;
 use super::alloc;
 use super::args::resolve_index;
 use super::common::{row_major, unsupported_type};
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::{normalize_axis, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -32,7 +33,7 @@ fn build_gather(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let mut out_shape = shape[..axis].to_vec();
         out_shape.extend(indices.shape());
         out_shape.extend(&shape[axis + 1..]);
-        let out = crate::map_tensor!(data, a => gather_axis(a, axis, &picks, &out_shape)?, _ => Err(unsupported_type(0, "data", data)))?;
+        let out = map_tensor!(any, data, a => gather_axis(a, axis, &picks, &out_shape)?, _ => Err(unsupported_type(0, "data", data)))?;
         Ok(vec![out])
     }))
 }

@@ -8,6 +8,7 @@ use ndarray::ArrayD;
 use super::alloc;
 use super::args::resolve_index;
 use super::common::{row_major, strides_of, unsupported_type};
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::{normalize_axis, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -23,7 +24,7 @@ fn build_gather_elements(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpErro
         let indices = required(inputs, 1, "indices")?;
         let offsets = element_offsets(&data.shape(), &indices.shape(), &index_values(indices)?, axis)?;
         let out_shape = indices.shape();
-        let out = crate::map_tensor!(data, a => pick_offsets(a, &offsets, &out_shape)?, _ => Err(unsupported_type(0, "data", data)))?;
+        let out = map_tensor!(any, data, a => pick_offsets(a, &offsets, &out_shape)?, _ => Err(unsupported_type(0, "data", data)))?;
         Ok(vec![out])
     }))
 }

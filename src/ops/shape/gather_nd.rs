@@ -10,6 +10,7 @@ use super::alloc;
 use super::args::resolve_index;
 use super::common::{row_major, strides_of, unsupported_type};
 use super::gather_elements::index_values;
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -26,7 +27,7 @@ fn build_gather_nd(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let data = required(inputs, 0, "data")?;
         let indices = required(inputs, 1, "indices")?;
         let plan = NdPlan::new(&data.shape(), &indices.shape(), &index_values(indices)?, batch_dims)?;
-        let out = crate::map_tensor!(data, a => plan.gather(a)?, _ => Err(unsupported_type(0, "data", data)))?;
+        let out = map_tensor!(any, data, a => plan.gather(a)?, _ => Err(unsupported_type(0, "data", data)))?;
         Ok(vec![out])
     }))
 }

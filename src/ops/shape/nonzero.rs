@@ -5,6 +5,7 @@ use ndarray::ArrayD;
 
 use super::alloc;
 use super::common::unsupported_type;
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{Element, Tensor};
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -19,7 +20,7 @@ fn build_nonzero(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let flat_positions = match x {
             Tensor::String(a) => nonzero_positions(a),
             other => {
-                crate::dispatch_tensor!(other, a => nonzero_positions(a), _ => return Err(unsupported_type(0, "X", x)))
+                dispatch_tensor!(copy, other, a => nonzero_positions(a), _ => return Err(unsupported_type(0, "X", x)))
             }
         };
         Ok(vec![coordinates(&x.shape(), &flat_positions)?])

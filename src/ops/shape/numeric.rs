@@ -43,30 +43,6 @@ macro_rules! impl_float {
 }
 impl_float!(f32 => 0.0; f64 => 0.0; f16 => f16::ZERO; bf16 => bf16::ZERO);
 
-/// Like `map_tensor!` but only for numeric variants (no bool, string or opaque), so that
-/// `$body` may use [`Arith`] on the element type of `$a`.
-macro_rules! map_numeric {
-    ($t:expr, $a:ident => $body:expr, _ => $other:expr) => {
-        match $t {
-            $crate::ir::Tensor::F32($a) => Ok($crate::ir::Tensor::F32($body)),
-            $crate::ir::Tensor::F64($a) => Ok($crate::ir::Tensor::F64($body)),
-            $crate::ir::Tensor::F16($a) => Ok($crate::ir::Tensor::F16($body)),
-            $crate::ir::Tensor::BF16($a) => Ok($crate::ir::Tensor::BF16($body)),
-            $crate::ir::Tensor::I8($a) => Ok($crate::ir::Tensor::I8($body)),
-            $crate::ir::Tensor::I16($a) => Ok($crate::ir::Tensor::I16($body)),
-            $crate::ir::Tensor::I32($a) => Ok($crate::ir::Tensor::I32($body)),
-            $crate::ir::Tensor::I64($a) => Ok($crate::ir::Tensor::I64($body)),
-            $crate::ir::Tensor::U8($a) => Ok($crate::ir::Tensor::U8($body)),
-            $crate::ir::Tensor::U16($a) => Ok($crate::ir::Tensor::U16($body)),
-            $crate::ir::Tensor::U32($a) => Ok($crate::ir::Tensor::U32($body)),
-            $crate::ir::Tensor::U64($a) => Ok($crate::ir::Tensor::U64($body)),
-            #[allow(unreachable_patterns)]
-            _ => $other,
-        }
-    };
-}
-pub(crate) use map_numeric;
-
 #[cfg(test)]
 mod tests {
     use super::*;

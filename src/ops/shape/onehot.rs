@@ -8,6 +8,7 @@ use ndarray::ArrayD;
 
 use super::alloc;
 use super::common::{row_major, unsupported_type};
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::{normalize_axis, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -38,7 +39,7 @@ fn build_onehot(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
             .collect();
         let index_shape = indices.shape();
         let axis = normalize_axis(axis, index_shape.len() + 1)?;
-        let out = crate::map_tensor!(values, v => one_hot(v, &positions, &index_shape, depth, axis)?,
+        let out = map_tensor!(any, values, v => one_hot(v, &positions, &index_shape, depth, axis)?,
             _ => Err(unsupported_type(2, "values", values)))?;
         Ok(vec![out])
     }))

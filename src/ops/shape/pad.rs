@@ -8,6 +8,7 @@
 use super::args::int_values;
 use super::axis_map::{AxisMap, Fold, gather_by_axis_maps};
 use super::common::{same_type, unsupported_type};
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::{Element, Tensor};
 use crate::ops::util::{normalize_axes, optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -59,7 +60,7 @@ fn build_pad_with_inputs(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpErro
 
 /// Pads with `fill` (a one-element tensor of the data's type) or the type's zero.
 fn pad_tensor(data: &Tensor, maps: &[AxisMap], fill: Option<&Tensor>) -> Result<Tensor, OpError> {
-    crate::map_tensor!(data, a => {
+    map_tensor!(any, data, a => {
         let value = fill_value(a, fill)?;
         gather_by_axis_maps(a, maps, Some(&value))?
     }, _ => Err(unsupported_type(0, "data", data)))

@@ -6,7 +6,8 @@
 use ndarray::ArrayD;
 
 use super::common::{row_major, same_type, unsupported_type};
-use super::numeric::{Arith, map_numeric};
+use super::numeric::Arith;
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::{Element, Tensor};
 use crate::ops::{BuildContext, OpError};
 
@@ -57,19 +58,19 @@ pub fn scatter(
     let unsupported = || Err(unsupported_type(0, "data", data));
     match reduction {
         Reduction::None => {
-            crate::map_tensor!(data, a => scatter_typed(a, updates, offsets, block, replace)?, _ => unsupported())
+            map_tensor!(any, data, a => scatter_typed(a, updates, offsets, block, replace)?, _ => unsupported())
         }
         Reduction::Add => {
-            map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::add(*d, *u))?, _ => unsupported())
+            map_tensor!(numeric, data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::add(*d, *u))?, _ => unsupported())
         }
         Reduction::Mul => {
-            map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::mul(*d, *u))?, _ => unsupported())
+            map_tensor!(numeric, data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::mul(*d, *u))?, _ => unsupported())
         }
         Reduction::Max => {
-            map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::max_of(*d, *u))?, _ => unsupported())
+            map_tensor!(numeric, data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::max_of(*d, *u))?, _ => unsupported())
         }
         Reduction::Min => {
-            map_numeric!(data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::min_of(*d, *u))?, _ => unsupported())
+            map_tensor!(numeric, data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::min_of(*d, *u))?, _ => unsupported())
         }
     }
 }

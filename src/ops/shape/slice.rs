@@ -9,6 +9,7 @@
 use super::args::int_values;
 use super::axis_map::{AxisMap, gather_by_axis_maps};
 use super::common::unsupported_type;
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::{normalize_axes, optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -47,7 +48,7 @@ fn slice_tensor(
     steps: Option<&[i64]>,
 ) -> Result<Tensor, OpError> {
     let maps = slice_maps(&data.shape(), starts, ends, axes, steps)?;
-    crate::map_tensor!(data, a => gather_by_axis_maps(a, &maps, None)?, _ => Err(unsupported_type(0, "data", data)))
+    map_tensor!(any, data, a => gather_by_axis_maps(a, &maps, None)?, _ => Err(unsupported_type(0, "data", data)))
 }
 
 /// One axis map per input axis: identity for axes not sliced, the selected range otherwise.

@@ -7,6 +7,7 @@ use ndarray::{ArrayD, Axis, Slice};
 
 use super::args::int_values;
 use super::common::unsupported_type;
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::{normalize_axis, optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -69,7 +70,7 @@ impl Operator for SplitOp {
         let mut outputs = Vec::with_capacity(sizes.len());
         let mut start = 0;
         for size in sizes {
-            let part = crate::map_tensor!(input, a => part(a, axis, start, start + size), _ => Err(unsupported_type(0, "input", input)))?;
+            let part = map_tensor!(any, input, a => part(a, axis, start, start + size), _ => Err(unsupported_type(0, "input", input)))?;
             outputs.push(part);
             start += size;
         }

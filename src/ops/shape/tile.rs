@@ -4,6 +4,7 @@
 use super::args::{int_scalar, int_values, to_dims};
 use super::axis_map::{AxisMap, gather_by_axis_maps};
 use super::common::unsupported_type;
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::{normalize_axis, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -48,5 +49,5 @@ fn tile(input: &Tensor, shape: &[usize], repeats: &[usize]) -> Result<Tensor, Op
             d.checked_mul(r).ok_or_else(|| OpError::invalid(format!("tiling {shape:?} by {repeats:?} overflows")))?;
         maps.push(if d == 0 { AxisMap::identity(0) } else { AxisMap::Cyclic { n: d, len } });
     }
-    crate::map_tensor!(input, a => gather_by_axis_maps(a, &maps, None)?, _ => Err(unsupported_type(0, "input", input)))
+    map_tensor!(any, input, a => gather_by_axis_maps(a, &maps, None)?, _ => Err(unsupported_type(0, "input", input)))
 }

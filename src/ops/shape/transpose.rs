@@ -6,6 +6,7 @@ use ndarray::ArrayD;
 use super::alloc;
 use super::common::{row_major, unsupported_type};
 use super::permute::permute;
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::Tensor;
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -23,7 +24,7 @@ fn build_transpose(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
             Some(p) => checked_permutation(p, rank)?,
             None => (0..rank).rev().collect(),
         };
-        let out = crate::map_tensor!(data, a => transposed(a, &axes)?, _ => Err(unsupported_type(0, "data", data)))?;
+        let out = map_tensor!(any, data, a => transposed(a, &axes)?, _ => Err(unsupported_type(0, "data", data)))?;
         Ok(vec![out])
     }))
 }

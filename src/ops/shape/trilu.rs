@@ -6,6 +6,7 @@ use ndarray::ArrayD;
 
 use super::args::int_scalar;
 use super::common::{standard, unsupported_type};
+use crate::ir::dtype_dispatch::map_tensor;
 use crate::ir::{Element, Tensor};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -22,7 +23,7 @@ fn build_trilu(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         if input.rank() < 2 {
             return Err(OpError::input(0, "input", format!("must have rank ≥ 2, got shape {:?}", input.shape())));
         }
-        let out = crate::map_tensor!(input, a => triangle(a, k, upper), _ => Err(unsupported_type(0, "input", input)))?;
+        let out = map_tensor!(any, input, a => triangle(a, k, upper), _ => Err(unsupported_type(0, "input", input)))?;
         Ok(vec![out])
     }))
 }

@@ -1,28 +1,69 @@
-//! Elementwise maps over float tensors. f16 and bf16 are computed in f32 and rounded back,
-//! as onnxruntime does on CPU.
+//! `FloatElement`: the type each float element type computes in. f16 and bf16 are widened to
+//! f32, computed there and rounded back once (as onnxruntime does on CPU); f32 and f64 compute
+//! in themselves. Ops reach every float dtype through `dispatch_tensor!(float, …)`
+//! (`crate::ir::dtype_dispatch`) and this trait, so a new float type needs only its impl here.
 
-/// `float_unary!(tensor, x => expr)`: applies `expr` (written once, valid for f32 and f64)
-/// to every element of an F32/F64/F16/BF16 tensor, returning `Result<Tensor, OpError>`.
-/// Other dtypes give an error naming the type.
-#[macro_export]
-macro_rules! float_unary {
-    ($t:expr, $x:ident => $e:expr) => {
-        match $t {
-            $crate::ir::Tensor::F32(a) => Ok($crate::ir::Tensor::F32(a.mapv(|$x: f32| $e))),
-            $crate::ir::Tensor::F64(a) => Ok($crate::ir::Tensor::F64(a.mapv(|$x: f64| $e))),
-            $crate::ir::Tensor::F16(a) => Ok($crate::ir::Tensor::F16(a.mapv(|v| {
-                let $x: f32 = v.to_f32();
-                half::f16::from_f32($e)
-            }))),
-            $crate::ir::Tensor::BF16(a) => Ok($crate::ir::Tensor::BF16(a.mapv(|v| {
-                let $x: f32 = v.to_f32();
-                half::bf16::from_f32($e)
-            }))),
-            other => Err($crate::ops::OpError::input(
-                0,
-                "X",
-                format!("element type {} is not supported (float types only)", other.type_name()),
-            )),
-        }
-    };
+use half::{bf16, f16};
+
+use crate::ir::Element;
+
+/// A float element type (the `float` class of `crate::ir::dtype_dispatch`).
+pub trait FloatElement: Element + Copy + PartialOrd + Send + Sync {
+    /// The type arithmetic is done in: f32 or f64.
+    type Compute: num_traits::Float + Element + Send + Sync;
+    fn widen(self) -> Self::Compute;
+    /// Rounds a computed value back to this type (once, to nearest even).
+    fn narrow(v: Self::Compute) -> Self;
+}
+
+impl FloatElement for f32 {
+    type Compute = f32;
+    fn widen(self) -> f32 {
+        self
+    }
+    fn narrow(v: f32) -> f32 {
+        v
+    }
+}
+
+impl FloatElement for f64 {
+    type Compute = f64;
+    fn widen(self) -> f64 {
+        self
+    }
+    fn narrow(v: f64) -> f64 {
+        v
+    }
+}
+
+impl FloatElement for f16 {
+    type Compute = f32;
+    fn widen(self) -> f32 {
+        self.to_f32()
+    }
+    fn narrow(v: f32) -> f16 {
+        f16::from_f32(v)
+    }
+}
+
+impl FloatElement for bf16 {
+    type Compute = f32;
+    fn widen(self) -> f32 {
+        self.to_f32()
+    }
+    fn narrow(v: f32) -> bf16 {
+        bf16::from_f32(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halves_compute_in_f32_and_round_once() {
+        assert_eq!(f16::from_f32(1.5).widen(), 1.5f32);
+        assert_eq!(bf16::narrow(1.0 + f32::EPSILON), bf16::ONE);
+        assert_eq!(f64::narrow(0.1), 0.1);
+    }
 }

@@ -8,7 +8,7 @@ use ndarray::IxDyn;
 
 use crate::compress::weights::find_weight;
 use crate::ir::{AttrTensor, AttrValue, Attribute, Graph, Node, Tensor};
-use crate::map_tensor;
+use crate::ir::dtype_dispatch::map_tensor;
 
 /// Replaces every Reshape of two constants by a Constant node; returns the names of the
 /// constants the folded Reshapes read.
@@ -60,7 +60,7 @@ fn resolve(shape: &[usize], target: &[i64]) -> Option<Vec<usize>> {
 }
 
 fn reshape(t: &Tensor, dims: &[usize]) -> Result<Tensor, String> {
-    map_tensor!(t, a => a.as_standard_layout().into_owned().into_shape_with_order(IxDyn(dims)).map_err(|e| e.to_string())?,
+    map_tensor!(any, t, a => a.as_standard_layout().into_owned().into_shape_with_order(IxDyn(dims)).map_err(|e| e.to_string())?,
         _ => Err("opaque tensor".to_string()))
 }
 

@@ -25,7 +25,7 @@ use super::plan::Removal;
 use crate::compress::prune::PruneError;
 use crate::compress::weights::{find_weight, replace_weight};
 use crate::ir::{AttrValue, Graph, Initializer, Names, Tensor};
-use crate::map_tensor;
+use crate::ir::dtype_dispatch::map_tensor;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -169,7 +169,7 @@ pub fn remove_along(tensor: &Tensor, axis: usize, gone: &[usize]) -> Result<Tens
     }
     let gone: HashSet<usize> = gone.iter().copied().collect();
     let keep: Vec<usize> = (0..len).filter(|i| !gone.contains(i)).collect();
-    map_tensor!(tensor, a => a.select(Axis(axis), &keep), _ => Err(format!("cannot slice a {} tensor", tensor.type_name())))
+    map_tensor!(any, tensor, a => a.select(Axis(axis), &keep), _ => Err(format!("cannot slice a {} tensor", tensor.type_name())))
 }
 
 /// `tensor` with the entries at `gone` along `axis` set to zero (float32 only).

@@ -26,7 +26,8 @@ use ndarray::{ArrayD, IxDyn};
 
 use self::axes::{AxisResize, plan_axes};
 use self::config::{Mode, ResizeConfig};
-use super::numeric::{Numeric, numeric_dispatch};
+use super::numeric::Numeric;
+use crate::ir::dtype_dispatch::{dispatch_tensor, map_tensor};
 use crate::ir::Tensor;
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -95,20 +96,20 @@ fn resize(x: &Tensor, plan: &[AxisResize], config: &ResizeConfig) -> Result<Tens
         return if plan.is_empty() {
             Ok(x.clone())
         } else {
-            crate::map_tensor!(x, _a => ArrayD::default(IxDyn(&out_shape)), _ => Err(unsupported(x)))
+            map_tensor!(any, x, _a => ArrayD::default(IxDyn(&out_shape)), _ => Err(unsupported(x)))
         };
     }
     let fill = config.extrapolation_value;
     if config.mode == Mode::Nearest {
         let (cm, nm) = (config.coordinate_mode, config.nearest_mode);
-        return numeric_dispatch!(x, a => nearest_numeric(a, plan, config, fill),
+        return dispatch_tensor!(numeric, x, a => nearest_numeric(a, plan, config, fill),
         other => match other {
             Tensor::Bool(a) => Ok(Tensor::Bool(nearest::resize_nearest(a, plan, cm, nm, fill != 0.0)?)),
             Tensor::String(a) => Ok(Tensor::String(nearest::resize_nearest(a, plan, cm, nm, Vec::new())?)),
             other => Err(unsupported(other)),
         });
     }
-    numeric_dispatch!(x, a => interpolate_array(a, plan, config), other => Err(OpError::input(
+    dispatch_tensor!(numeric, x, a => interpolate_array(a, plan, config), other => Err(OpError::input(
         0,
         "X",
         format!("{:?} interpolation needs numbers, got {}", config.mode, other.type_name()),
