@@ -14,10 +14,12 @@
 use super::cast_string::{
     excerpt, format_bool, format_f32, format_f64, parse_bool, parse_float, parse_signed, parse_unsigned,
 };
+use crate::ir::dtype_dispatch::{dispatch_dtype, dispatch_tensor};
 use crate::ir::{Bytes, DType, Element, Tensor, dtype::onnx_type_name};
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 use half::{bf16, f16};
+use num_traits::AsPrimitive;
 
 pub fn register(r: &mut Registry) {
     let max = crate::ops::MAX_OPSET;
@@ -83,22 +85,7 @@ pub fn cast(x: &Tensor, to: DType) -> Result<Tensor, OpError> {
     if x.dtype() == Some(to) {
         return Ok(x.clone());
     }
-    match to {
-        DType::F32 => cast_to::<f32>(x),
-        DType::F64 => cast_to::<f64>(x),
-        DType::F16 => cast_to::<f16>(x),
-        DType::BF16 => cast_to::<bf16>(x),
-        DType::I8 => cast_to::<i8>(x),
-        DType::I16 => cast_to::<i16>(x),
-        DType::I32 => cast_to::<i32>(x),
-        DType::I64 => cast_to::<i64>(x),
-        DType::U8 => cast_to::<u8>(x),
-        DType::U16 => cast_to::<u16>(x),
-        DType::U32 => cast_to::<u32>(x),
-        DType::U64 => cast_to::<u64>(x),
-        DType::Bool => cast_to::<bool>(x),
-        DType::String => to_strings(x),
-    }
+    dispatch_dtype!(copy, to, E => cast_to::<E>(x), DType::String => to_strings(x))
 }
 
 /// A type Cast can produce from the four kinds of source values.
@@ -191,19 +178,10 @@ impl CastTarget for bool {
 }
 
 fn cast_to<U: CastTarget>(x: &Tensor) -> Result<Tensor, OpError> {
-    let y = match x {
-        Tensor::F32(a) => a.mapv(|v| U::from_float(f64::from(v))),
-        Tensor::F64(a) => a.mapv(U::from_float),
-        Tensor::F16(a) => a.mapv(|v| U::from_float(v.to_f64())),
-        Tensor::BF16(a) => a.mapv(|v| U::from_float(v.to_f64())),
-        Tensor::I8(a) => a.mapv(|v| U::from_signed(i64::from(v))),
-        Tensor::I16(a) => a.mapv(|v| U::from_signed(i64::from(v))),
-        Tensor::I32(a) => a.mapv(|v| U::from_signed(i64::from(v))),
-        Tensor::I64(a) => a.mapv(U::from_signed),
-        Tensor::U8(a) => a.mapv(|v| U::from_unsigned(u64::from(v))),
-        Tensor::U16(a) => a.mapv(|v| U::from_unsigned(u64::from(v))),
-        Tensor::U32(a) => a.mapv(|v| U::from_unsigned(u64::from(v))),
-        Tensor::U64(a) => a.mapv(U::from_unsigned),
+    // Sources by class: floats through f64 (exact), signed through i64, unsigned through u64.
+    let y = dispatch_tensor!(float, x, a => a.mapv(|v| U::from_float(v.as_())), x => dispatch_tensor!(signed, x, a => {
+        a.mapv(|v| U::from_signed(v.as_()))
+    }, x => dispatch_tensor!(unsigned, x, a => a.mapv(|v| U::from_unsigned(v.as_())), x => match x {
         Tensor::Bool(a) => a.mapv(U::from_bool),
         Tensor::String(a) => {
             let mut values = Vec::with_capacity(a.len());
@@ -215,28 +193,26 @@ fn cast_to<U: CastTarget>(x: &Tensor) -> Result<Tensor, OpError> {
             }
             return Ok(Tensor::from_vec(a.shape(), values)?);
         }
-        Tensor::Opaque(o) => return Err(unsupported_type(o.data_type)),
-    };
+        other => return Err(unsupported_type(other.onnx_type())),
+    })));
     Ok(U::wrap(y))
 }
 
 fn to_strings(x: &Tensor) -> Result<Tensor, OpError> {
     let y: ndarray::ArrayD<Bytes> = match x {
-        Tensor::F32(a) => a.map(|&v| format_f32(v)),
         Tensor::F64(a) => a.map(|&v| format_f64(v)),
-        Tensor::F16(a) => a.map(|v| format_f32(v.to_f32())),
-        Tensor::BF16(a) => a.map(|v| format_f32(v.to_f32())),
         Tensor::Bool(a) => a.map(|&v| format_bool(v)),
         Tensor::String(a) => a.clone(),
         Tensor::Opaque(o) => return Err(unsupported_type(o.data_type)),
-        int => {
+        // The other floats print as the f32 they widen to exactly.
+        other => dispatch_tensor!(float, other, a => a.map(|&v| format_f32(v.as_())), int => {
             let shape = int.shape();
             let text = match int {
                 Tensor::U64(a) => a.iter().map(|v| v.to_string().into_bytes()).collect(),
                 other => other.to_i64_vec()?.into_iter().map(|v| v.to_string().into_bytes()).collect(),
             };
             return Ok(Tensor::from_vec::<Bytes>(&shape, text)?);
-        }
+        }),
     };
     Ok(Tensor::String(y))
 }

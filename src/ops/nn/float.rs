@@ -7,10 +7,10 @@
 use std::borrow::Cow;
 use std::ops::{AddAssign, MulAssign};
 
-use half::{bf16, f16};
+use num_traits::AsPrimitive;
 use ndarray::ArrayD;
 
-use crate::ir::dtype_dispatch::dispatch_tensor;
+use crate::ir::dtype_dispatch::{dispatch_dtype, dispatch_tensor};
 use crate::ir::{DType, Element, Tensor};
 use crate::kernels;
 use crate::kernels::types::{F32Operand, MacElement, MatRef, PackedF32, Window};
@@ -83,19 +83,14 @@ pub trait NnFloat:
 
 impl NnFloat for f32 {
     fn read(t: &Tensor) -> Option<Cow<'_, ArrayD<f32>>> {
-        Some(match t {
-            Tensor::F32(a) => Cow::Borrowed(a),
-            Tensor::F16(a) => Cow::Owned(a.mapv(f16::to_f32)),
-            Tensor::BF16(a) => Cow::Owned(a.mapv(bf16::to_f32)),
-            Tensor::F64(a) => Cow::Owned(a.mapv(|v| v as f32)),
-            _ => return None,
-        })
+        match t {
+            Tensor::F32(a) => Some(Cow::Borrowed(a)),
+            _ => dispatch_tensor!(float, t, a => Some(Cow::Owned(a.mapv(AsPrimitive::<f32>::as_))), _ => None),
+        }
     }
     fn write(a: ArrayD<f32>, dtype: Option<DType>) -> Tensor {
         match dtype {
-            Some(DType::F16) => Tensor::F16(a.mapv(f16::from_f32)),
-            Some(DType::BF16) => Tensor::BF16(a.mapv(bf16::from_f32)),
-            Some(DType::F64) => Tensor::F64(a.mapv(f64::from)),
+            Some(d) if d != DType::F32 => dispatch_dtype!(float, d, E => E::wrap(a.mapv(AsPrimitive::<E>::as_)), _ => Tensor::F32(a)),
             _ => Tensor::F32(a),
         }
     }
@@ -120,19 +115,15 @@ impl NnFloat for f32 {
 
 impl NnFloat for f64 {
     fn read(t: &Tensor) -> Option<Cow<'_, ArrayD<f64>>> {
-        Some(match t {
-            Tensor::F64(a) => Cow::Borrowed(a),
-            Tensor::F32(a) => Cow::Owned(a.mapv(f64::from)),
-            Tensor::F16(a) => Cow::Owned(a.mapv(f64::from)),
-            Tensor::BF16(a) => Cow::Owned(a.mapv(f64::from)),
-            _ => return None,
-        })
+        match t {
+            Tensor::F64(a) => Some(Cow::Borrowed(a)),
+            _ => dispatch_tensor!(float, t, a => Some(Cow::Owned(a.mapv(AsPrimitive::<f64>::as_))), _ => None),
+        }
     }
     fn write(a: ArrayD<f64>, dtype: Option<DType>) -> Tensor {
+        // f64 → f16/bf16 rounds once (no detour through f32).
         match dtype {
-            Some(DType::F32) => Tensor::F32(a.mapv(|v| v as f32)),
-            Some(DType::F16) => Tensor::F16(a.mapv(f16::from_f64)),
-            Some(DType::BF16) => Tensor::BF16(a.mapv(bf16::from_f64)),
+            Some(d) if d != DType::F64 => dispatch_dtype!(float, d, E => E::wrap(a.mapv(AsPrimitive::<E>::as_)), _ => Tensor::F64(a)),
             _ => Tensor::F64(a),
         }
     }

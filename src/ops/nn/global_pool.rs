@@ -6,11 +6,12 @@
 
 use ndarray::ArrayD;
 
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{Element, Tensor, checked_numel};
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
-use super::float::{NnFloat, float_input, row_major, with_float};
+use super::float::{NnFloat, float_input, not_float, row_major, with_float};
 use super::linalg::to_array;
 use super::lp_pool::{lp_finish, lp_term, parse_p};
 
@@ -67,19 +68,7 @@ fn max_of<T: Element + PartialOrd + Copy>(x: &ArrayD<T>) -> Result<Tensor, OpErr
 fn build_global_max_pool(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
         let x = required(inputs, 0, "X")?;
-        let y = match x {
-            Tensor::F32(a) => max_of(a)?,
-            Tensor::F64(a) => max_of(a)?,
-            Tensor::F16(a) => max_of(a)?,
-            Tensor::BF16(a) => max_of(a)?,
-            other => {
-                return Err(OpError::input(
-                    0,
-                    "X",
-                    format!("element type {} is not supported (float types only)", other.type_name()),
-                ));
-            }
-        };
+        let y = dispatch_tensor!(float, x, a => max_of(a)?, other => return Err(not_float(other, 0, "X")));
         Ok(vec![y])
     }))
 }

@@ -5,11 +5,12 @@
 
 use ndarray::ArrayD;
 
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{Element, Tensor};
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
-use super::float::row_major;
+use super::float::{not_float, row_major};
 use super::linalg::to_array;
 use super::softmax::AxisRule;
 
@@ -21,19 +22,8 @@ fn build_hardmax(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let rule = AxisRule::parse(ctx)?;
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let x = required(inputs, 0, "input")?;
-        let y = match x {
-            Tensor::F32(a) => hardmax(a, rule, 0.0, 1.0)?,
-            Tensor::F64(a) => hardmax(a, rule, 0.0, 1.0)?,
-            Tensor::F16(a) => hardmax(a, rule, half::f16::ZERO, half::f16::ONE)?,
-            Tensor::BF16(a) => hardmax(a, rule, half::bf16::ZERO, half::bf16::ONE)?,
-            other => {
-                return Err(OpError::input(
-                    0,
-                    "input",
-                    format!("element type {} is not supported (float types only)", other.type_name()),
-                ));
-            }
-        };
+        let y = dispatch_tensor!(float, x, a => hardmax(a, rule, num_traits::zero(), num_traits::one())?,
+            other => return Err(not_float(other, 0, "input")));
         Ok(vec![y])
     }))
 }

@@ -10,6 +10,7 @@
 
 use ndarray::ArrayD;
 
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{Element, Tensor};
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -44,15 +45,10 @@ fn build_max_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let op = MaxPool { window, column_major_indices, want_indices };
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let x = required(inputs, 0, "X")?;
-        match x {
-            Tensor::F32(a) => op.run(a),
-            Tensor::F64(a) => op.run(a),
-            Tensor::F16(a) => op.run(a),
-            Tensor::BF16(a) => op.run(a),
-            Tensor::I8(a) => op.run(a),
-            Tensor::U8(a) => op.run(a),
-            other => Err(OpError::input(0, "X", format!("element type {} is not supported", other.type_name()))),
-        }
+        // ONNX MaxPool's T: the float types, int8 and uint8.
+        dispatch_tensor!(float, x, a => op.run(a), _ => dispatch_tensor!([I8, U8], x, a => op.run(a), other => {
+            Err(OpError::input(0, "X", format!("element type {} is not supported", other.type_name())))
+        }))
     }))
 }
 

@@ -10,12 +10,13 @@
 //! and multiplied by the float32 scale, then rounded to the output type, as onnxruntime does.
 //! float8, int4, int2 and float4 inputs are refused: pare has no such dtypes.
 
-use half::{bf16, f16};
 use ndarray::{ArrayD, IxDyn};
 
 use super::granularity::ParamLayout;
 use super::qtypes::{QuantInt, dtype_attribute, row_major, scale_values_f32, unsupported_type, zero_point_values};
-use crate::ir::{DType, Tensor};
+use crate::ir::dtype_dispatch::dispatch_dtype;
+use crate::ir::{DType, Element, Tensor};
+use crate::ops::util::float::FloatElement;
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -96,11 +97,8 @@ impl DequantizeLinear {
             other => return Err(unsupported_type(0, "x", other, ACCEPTED)),
         };
         let shape = IxDyn(&x_shape);
-        let y = match out_dtype {
-            DType::F16 => Tensor::F16(to_array(shape, y.into_iter().map(f16::from_f32).collect())?),
-            DType::BF16 => Tensor::BF16(to_array(shape, y.into_iter().map(bf16::from_f32).collect())?),
-            _ => Tensor::F32(to_array(shape, y)?),
-        };
+        let y = dispatch_dtype!(half, out_dtype, E => E::wrap(to_array(shape, y.into_iter().map(E::narrow).collect())?),
+            _ => Tensor::F32(to_array(shape, y)?));
         Ok(vec![y])
     }
 }

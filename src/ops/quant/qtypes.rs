@@ -9,8 +9,10 @@ use std::borrow::Cow;
 use half::{bf16, f16};
 use ndarray::ArrayD;
 
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{DType, Element, Tensor};
 use crate::ops::OpError;
+use crate::ops::util::float::FloatElement;
 
 /// An integer element type a quantized tensor can have, with its saturation range.
 pub trait QuantInt: Element + Copy {
@@ -133,9 +135,9 @@ pub fn zero_point_values(t: &Tensor, index: usize, what: &'static str, want: Opt
 pub fn scale_values_f32(t: &Tensor, index: usize, what: &'static str) -> Result<Vec<f32>, OpError> {
     match t {
         Tensor::F32(a) => Ok(a.iter().copied().collect()),
-        Tensor::F16(a) => Ok(a.iter().map(|v| v.to_f32()).collect()),
-        Tensor::BF16(a) => Ok(a.iter().map(|v| v.to_f32()).collect()),
-        other => Err(unsupported_type(index, what, other, "float32, float16 or bfloat16")),
+        _ => dispatch_tensor!(half, t, a => Ok(a.iter().map(|&v| v.widen()).collect()), other => {
+            Err(unsupported_type(index, what, other, "float32, float16 or bfloat16"))
+        }),
     }
 }
 

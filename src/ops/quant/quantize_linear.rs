@@ -16,6 +16,7 @@ use half::{bf16, f16};
 
 use super::granularity::ParamLayout;
 use super::qtypes::{QuantInt, QuantType, Real, dtype_attribute, row_major, unsupported_type, zero_point_values};
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{DType, Tensor};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -163,12 +164,10 @@ impl QuantizeLinear {
         }
         let params = Params { layout: &layout, scales: &scales, zero_points: &zero_points, precision };
         let y = match x {
-            Tensor::F32(a) => params.quantize_to(&row_major(a), out_type),
-            Tensor::F16(a) => params.quantize_to(&row_major(a), out_type),
-            Tensor::BF16(a) => params.quantize_to(&row_major(a), out_type),
-            Tensor::F64(a) => params.quantize_to(&row_major(a), out_type),
             Tensor::I32(a) => params.quantize_to(&row_major(a), out_type),
-            other => return Err(unsupported_type(0, "x", other, "float32, float16, bfloat16 or int32")),
+            _ => dispatch_tensor!(float, x, a => params.quantize_to(&row_major(a), out_type), other => {
+                return Err(unsupported_type(0, "x", other, "float32, float16, bfloat16 or int32"));
+            }),
         };
         Ok(vec![y.into_tensor(&x_shape)?])
     }

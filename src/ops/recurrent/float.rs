@@ -1,10 +1,11 @@
 //! The element types the recurrent layers compute in: f32 (also for float16 and bfloat16
 //! tensors, widened on the way in and rounded on the way out, as onnxruntime does) and f64.
 
-use half::{bf16, f16};
 use ndarray::{ArrayD, CowArray, IxDyn};
 
-use crate::ir::{DType, Tensor};
+use crate::ir::dtype_dispatch::{dispatch_dtype, dispatch_tensor};
+use crate::ir::{DType, Element, Tensor};
+use crate::ops::util::float::FloatElement;
 
 pub trait RnnFloat: num_traits::Float + ndarray::LinalgScalar + Default + std::fmt::Debug + Send + Sync {
     fn from_f32(v: f32) -> Self;
@@ -22,17 +23,11 @@ impl RnnFloat for f32 {
     fn borrow_or_widen(t: &Tensor) -> Option<CowArray<'_, f32, IxDyn>> {
         match t {
             Tensor::F32(a) => Some(a.view().into()),
-            Tensor::F16(a) => Some(a.mapv(f32::from).into()),
-            Tensor::BF16(a) => Some(a.mapv(f32::from).into()),
-            _ => None,
+            _ => dispatch_tensor!(half, t, a => Some(a.mapv(FloatElement::widen).into()), _ => None),
         }
     }
     fn into_tensor(a: ArrayD<f32>, dtype: DType) -> Tensor {
-        match dtype {
-            DType::F16 => Tensor::F16(a.mapv(f16::from_f32)),
-            DType::BF16 => Tensor::BF16(a.mapv(bf16::from_f32)),
-            _ => Tensor::F32(a),
-        }
+        dispatch_dtype!(half, dtype, E => E::wrap(a.mapv(E::narrow)), _ => Tensor::F32(a))
     }
 }
 

@@ -13,6 +13,8 @@ use super::alloc;
 use super::common::unsupported_type;
 use super::mt19937::Mt19937;
 use crate::ir::Tensor;
+use crate::ir::dtype_dispatch::map_tensor;
+use crate::ops::util::float::FloatElement;
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -70,13 +72,11 @@ impl Operator for DropoutOp {
         let mut rng = Mt19937::new(self.seed);
         let keep: Vec<bool> = (0..data.len()).map(|_| rng.next_f64() >= ratio).collect();
         let scale = 1.0 / (1.0 - ratio);
-        let dropped = match data {
-            Tensor::F32(a) => Tensor::F32(apply(a, &keep, |v| v * scale as f32)?),
-            Tensor::F64(a) => Tensor::F64(apply(a, &keep, |v| v * scale)?),
-            Tensor::F16(a) => Tensor::F16(apply(a, &keep, |v| half::f16::from_f32(v.to_f32() * scale as f32))?),
-            Tensor::BF16(a) => Tensor::BF16(apply(a, &keep, |v| half::bf16::from_f32(v.to_f32() * scale as f32))?),
-            other => return Err(unsupported_type(0, "data", other)),
-        };
+        // In the compute type (f16/bf16: f32), rounded back once.
+        let dropped = map_tensor!(float, data, a: E => {
+            let scale: <E as FloatElement>::Compute = num_traits::AsPrimitive::as_(scale);
+            apply(a, &keep, |v| E::narrow(v.widen() * scale))?
+        }, other => Err(unsupported_type(0, "data", other)))?;
         let mut outputs = vec![dropped];
         if self.wants_mask {
             outputs.push(Tensor::Bool(alloc::from_vec(&data.shape(), keep)?));
@@ -92,13 +92,7 @@ impl DropoutOp {
         if self.bool_mask {
             return Ok(Tensor::Bool(alloc::filled(&shape, true)?));
         }
-        match data {
-            Tensor::F32(_) => Ok(Tensor::F32(alloc::filled(&shape, 1.0)?)),
-            Tensor::F64(_) => Ok(Tensor::F64(alloc::filled(&shape, 1.0)?)),
-            Tensor::F16(_) => Ok(Tensor::F16(alloc::filled(&shape, half::f16::ONE)?)),
-            Tensor::BF16(_) => Ok(Tensor::BF16(alloc::filled(&shape, half::bf16::ONE)?)),
-            other => Err(unsupported_type(0, "data", other)),
-        }
+        map_tensor!(float, data, _a => alloc::filled(&shape, num_traits::one())?, other => Err(unsupported_type(0, "data", other)))
     }
 }
 

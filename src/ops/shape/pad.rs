@@ -8,7 +8,7 @@
 use super::args::int_values;
 use super::axis_map::{AxisMap, Fold, gather_by_axis_maps};
 use super::common::{same_type, unsupported_type};
-use crate::ir::dtype_dispatch::map_tensor;
+use crate::ir::dtype_dispatch::{dispatch_tensor, map_tensor};
 use crate::ir::{Element, Tensor};
 use crate::ops::util::{normalize_axes, optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -80,23 +80,12 @@ fn fill_value<T: Element>(_data: &ndarray::ArrayD<T>, fill: Option<&Tensor>) -> 
 /// The float `value` attribute of old opsets as a scalar of the data's numeric type.
 fn cast_scalar(value: &Tensor, data: &Tensor) -> Result<Tensor, OpError> {
     let v = value.to_f64_vec()?.first().copied().unwrap_or(0.0);
-    Ok(match data {
-        Tensor::F32(_) => Tensor::scalar(v as f32),
-        Tensor::F64(_) => Tensor::scalar(v),
-        Tensor::F16(_) => Tensor::scalar(half::f16::from_f64(v)),
-        Tensor::BF16(_) => Tensor::scalar(half::bf16::from_f64(v)),
-        Tensor::I8(_) => Tensor::scalar(v as i8),
-        Tensor::I16(_) => Tensor::scalar(v as i16),
-        Tensor::I32(_) => Tensor::scalar(v as i32),
-        Tensor::I64(_) => Tensor::scalar(v as i64),
-        Tensor::U8(_) => Tensor::scalar(v as u8),
-        Tensor::U16(_) => Tensor::scalar(v as u16),
-        Tensor::U32(_) => Tensor::scalar(v as u32),
-        Tensor::U64(_) => Tensor::scalar(v as u64),
+    // `as` for the primitive types (saturating), rounding to nearest for f16/bf16.
+    Ok(dispatch_tensor!(numeric, data, _a: E => Tensor::scalar(num_traits::AsPrimitive::<E>::as_(v)), other => match other {
         Tensor::Bool(_) => Tensor::scalar(v != 0.0),
         Tensor::String(_) => Tensor::scalar(crate::ir::Bytes::new()),
         other => return Err(unsupported_type(0, "data", other)),
-    })
+    }))
 }
 
 /// One map per axis: crop by the negative pads, then pad by the positive ones.

@@ -4,11 +4,13 @@
 //! the default) or f64 (`stash_type` 11, and before opset 27 as the reference does). A zero
 //! delta, a non-finite count or an oversized output is an error.
 
-use half::{bf16, f16};
+use num_traits::AsPrimitive;
 
 use super::alloc;
 use super::common::unsupported_type;
 use crate::ir::Tensor;
+use crate::ir::dtype_dispatch::dispatch_tensor;
+use crate::ops::util::float::FloatElement;
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -62,31 +64,16 @@ fn range(start: &Tensor, limit: &Tensor, delta: &Tensor, stash: Stash) -> Result
     Ok(match start {
         Tensor::F32(_) => float_range(f(start)?, f(limit)?, f(delta)?, |v| v as f32)?,
         Tensor::F64(_) => float_range(f(start)?, f(limit)?, f(delta)?, |v| v)?,
-        Tensor::F16(_) | Tensor::BF16(_) => {
-            let is_f16 = matches!(start, Tensor::F16(_));
-            match stash {
-                Stash::F64 if is_f16 => float_range(f(start)?, f(limit)?, f(delta)?, f16::from_f64)?,
-                Stash::F64 => float_range(f(start)?, f(limit)?, f(delta)?, bf16::from_f64)?,
-                Stash::F32 => {
-                    let (s, l, d) = (f(start)? as f32, f(limit)? as f32, f(delta)? as f32);
-                    let n = float_count(f64::from(s), f64::from(l), f64::from(d))?;
-                    let values = (0..n).map(|k| s + k as f32 * d);
-                    if is_f16 {
-                        collect(n, values.map(f16::from_f32))?
-                    } else {
-                        collect(n, values.map(bf16::from_f32))?
-                    }
-                }
+        _ => dispatch_tensor!(half, start, _a: E => match stash {
+            Stash::F64 => float_range(f(start)?, f(limit)?, f(delta)?, AsPrimitive::<E>::as_)?,
+            Stash::F32 => {
+                let (s, l, d) = (f(start)? as f32, f(limit)? as f32, f(delta)? as f32);
+                let n = float_count(f64::from(s), f64::from(l), f64::from(d))?;
+                collect(n, (0..n).map(|k| E::narrow(s + k as f32 * d)))?
             }
-        }
-        Tensor::I8(_) => int_range(i(start)?, i(limit)?, i(delta)?, |v| v as i8)?,
-        Tensor::I16(_) => int_range(i(start)?, i(limit)?, i(delta)?, |v| v as i16)?,
-        Tensor::I32(_) => int_range(i(start)?, i(limit)?, i(delta)?, |v| v as i32)?,
-        Tensor::I64(_) => int_range(i(start)?, i(limit)?, i(delta)?, |v| v as i64)?,
-        Tensor::U8(_) => int_range(i(start)?, i(limit)?, i(delta)?, |v| v as u8)?,
-        Tensor::U16(_) => int_range(i(start)?, i(limit)?, i(delta)?, |v| v as u16)?,
-        Tensor::U32(_) => int_range(i(start)?, i(limit)?, i(delta)?, |v| v as u32)?,
-        other => return Err(unsupported_type(0, "start", other)),
+        }, _ => dispatch_tensor!([I8, I16, I32, I64, U8, U16, U32], start, _a: E => {
+            int_range(i(start)?, i(limit)?, i(delta)?, AsPrimitive::<E>::as_)?
+        }, other => return Err(unsupported_type(0, "start", other)))),
     })
 }
 
