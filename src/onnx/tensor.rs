@@ -12,6 +12,7 @@ use prost::Message;
 
 use super::OnnxError;
 use super::proto::{TensorProto, tensor_proto::DataLocation};
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{DType, OpaqueTensor, Tensor, checked_numel};
 
 /// Proto-level labels of a tensor, beside its data.
@@ -165,21 +166,13 @@ pub fn tensor_to_proto(labels: TensorLabels, t: &Tensor) -> TensorProto {
     match t {
         Tensor::Opaque(_) => {}
         Tensor::String(a) => p.string_data = a.iter().cloned().collect(),
-        Tensor::F32(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
-        Tensor::F64(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
-        Tensor::F16(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
-        Tensor::BF16(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
-        Tensor::I8(a) => p.raw_data = Some(a.iter().map(|&v| v as u8).collect()),
-        Tensor::I16(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
         Tensor::I32(a) if varints_are_smaller(a.iter().map(|&v| i64::from(v)), 4) => p.int32_data = a.iter().copied().collect(),
-        Tensor::I32(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
         Tensor::I64(a) if varints_are_smaller(a.iter().copied(), 8) => p.int64_data = a.iter().copied().collect(),
-        Tensor::I64(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
-        Tensor::U8(a) => p.raw_data = Some(a.iter().copied().collect()),
-        Tensor::U16(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
-        Tensor::U32(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
-        Tensor::U64(a) => p.raw_data = Some(a.iter().flat_map(|v| v.to_le_bytes()).collect()),
         Tensor::Bool(a) => p.raw_data = Some(a.iter().map(|&v| v as u8).collect()),
+        // Every numeric type: its little-endian bytes.
+        numeric => dispatch_tensor!(numeric, numeric, a => {
+            p.raw_data = Some(a.iter().flat_map(|v| num_traits::ToBytes::to_le_bytes(v)).collect());
+        }, _ => {}),
     }
     if !matches!(t, Tensor::Opaque(_)) && p.raw_data.as_ref().is_some_and(Vec::is_empty) {
         p.raw_data = None; // an empty tensor needs no data field (exporters write none: 2 bytes each)

@@ -20,10 +20,12 @@
 
 use std::collections::HashMap;
 
-use half::{bf16, f16};
+use num_traits::AsPrimitive;
 
 use super::session::InputSpec;
+use crate::ir::dtype_dispatch::dispatch_dtype;
 use crate::ir::{DType, DimValue, Graph, Tensor, checked_numel, dtype::onnx_type_name};
+use crate::ops::util::float::FloatElement;
 
 /// Refuse to invent inputs above this many elements (1 GiB of float32): a symbolic dim was
 /// probably meant to be smaller.
@@ -246,20 +248,13 @@ pub fn random_tensor(dtype: DType, shape: &[usize], rng: &mut SplitMix64) -> Opt
     }
     let small_int = |rng: &mut SplitMix64| rng.below(INTEGER_BOUND);
     match dtype {
-        DType::F32 => fill!(rng.next_f32() * 2.0 - 1.0),
         DType::F64 => fill!(rng.next_f64() * 2.0 - 1.0),
-        DType::F16 => fill!(f16::from_f32(rng.next_f32() * 2.0 - 1.0)),
-        DType::BF16 => fill!(bf16::from_f32(rng.next_f32() * 2.0 - 1.0)),
-        DType::I8 => fill!(small_int(rng) as i8),
-        DType::I16 => fill!(small_int(rng) as i16),
-        DType::I32 => fill!(small_int(rng) as i32),
-        DType::I64 => fill!(small_int(rng) as i64),
-        DType::U8 => fill!(small_int(rng) as u8),
-        DType::U16 => fill!(small_int(rng) as u16),
-        DType::U32 => fill!(small_int(rng) as u32),
-        DType::U64 => fill!(small_int(rng)),
         DType::Bool => fill!(rng.next_u64() >> 63 == 1),
         DType::String => None,
+        // Other floats: an f32 draw rounded to the type; integers: `as` from the small draw.
+        d => dispatch_dtype!(float, d, E => fill!(E::narrow((rng.next_f32() * 2.0 - 1.0).as_())), _ => {
+            dispatch_dtype!(int, d, E => fill!(AsPrimitive::<E>::as_(small_int(rng))), _ => None)
+        }),
     }
 }
 

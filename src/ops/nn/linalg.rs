@@ -14,6 +14,7 @@ use crate::kernels;
 use crate::kernels::types::{F32Operand, MacElement, MatRef, PackedF32};
 use crate::ops::OpError;
 use crate::ops::util::broadcast_shapes;
+use crate::ops::util::float::computes_in_f32;
 
 use super::float::{NnFloat, filled, row_major};
 
@@ -125,7 +126,7 @@ pub fn gemm_input<'a, T: GemmElement>(
 /// A constant right-hand matrix `[k, n]` (MatMul's B, Gemm's op(B) after `transpose`)
 /// packed once for the f32 GEMM; `None` for other types or ranks, and for one column.
 pub fn pack_constant_b(b: &Tensor, transpose: bool) -> Option<PackedF32> {
-    if !matches!(b.dtype(), Some(DType::F32 | DType::F16 | DType::BF16)) {
+    if !computes_in_f32(b) {
         return None;
     }
     let ba = <f32 as GemmElement>::read(b)?;

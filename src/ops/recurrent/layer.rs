@@ -2,8 +2,10 @@
 //! element type (float16/bfloat16 run in f32) and handing the typed inputs to the layer.
 
 use super::float::RnnFloat;
-use crate::ir::{DType, Tensor};
+use crate::ir::dtype_dispatch::dispatch_tensor;
+use crate::ir::{DType, Element, Tensor};
 use crate::ops::OpError;
+use crate::ops::util::float::FloatElement;
 use crate::ops::util::required;
 
 /// A recurrent layer, runnable in f32 and f64.
@@ -14,9 +16,7 @@ pub trait RecurrentLayer: Send + Sync {
 /// Runs `layer` in the compute type that fits X.
 pub fn run_layer<L: RecurrentLayer>(layer: &L, inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>, OpError> {
     let x = required(inputs, 0, "X")?;
-    match x.dtype() {
-        Some(dtype @ (DType::F32 | DType::F16 | DType::BF16)) => layer.run_typed::<f32>(inputs, dtype),
-        Some(DType::F64) => layer.run_typed::<f64>(inputs, DType::F64),
-        _ => Err(OpError::input(0, "X", format!("element type {} is not supported (float types only)", x.type_name()))),
-    }
+    dispatch_tensor!(float, x, _a: E => layer.run_typed::<<E as FloatElement>::Compute>(inputs, E::DTYPE), _ => {
+        Err(OpError::input(0, "X", format!("element type {} is not supported (float types only)", x.type_name())))
+    })
 }

@@ -2,9 +2,8 @@
 //! tensor shaped like the input with ones on diagonal `k` (`out[i, i+k] = 1`) and zeros
 //! elsewhere. Numeric and bool output types.
 
-use half::{bf16, f16};
-
 use super::alloc;
+use crate::ir::dtype_dispatch::dispatch_dtype;
 use crate::ir::{DType, Element, Tensor};
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
@@ -37,22 +36,10 @@ fn build_eye_like(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 }
 
 fn eye_of(dtype: DType, rows: usize, cols: usize, k: i64) -> Result<Tensor, OpError> {
-    Ok(match dtype {
-        DType::F32 => eye(rows, cols, k, 1f32)?,
-        DType::F64 => eye(rows, cols, k, 1f64)?,
-        DType::F16 => eye(rows, cols, k, f16::ONE)?,
-        DType::BF16 => eye(rows, cols, k, bf16::ONE)?,
-        DType::I8 => eye(rows, cols, k, 1i8)?,
-        DType::I16 => eye(rows, cols, k, 1i16)?,
-        DType::I32 => eye(rows, cols, k, 1i32)?,
-        DType::I64 => eye(rows, cols, k, 1i64)?,
-        DType::U8 => eye(rows, cols, k, 1u8)?,
-        DType::U16 => eye(rows, cols, k, 1u16)?,
-        DType::U32 => eye(rows, cols, k, 1u32)?,
-        DType::U64 => eye(rows, cols, k, 1u64)?,
+    Ok(dispatch_dtype!(numeric, dtype, E => eye(rows, cols, k, num_traits::one::<E>())?, other => match other {
         DType::Bool => eye(rows, cols, k, true)?,
-        DType::String => return Err(OpError::attribute("dtype", "string outputs are not supported")),
-    })
+        _ => return Err(OpError::attribute("dtype", format!("{other} outputs are not supported"))),
+    }))
 }
 
 fn eye<T: Element>(rows: usize, cols: usize, k: i64, one: T) -> Result<Tensor, OpError> {

@@ -5,7 +5,8 @@
 
 use half::{bf16, f16};
 
-use crate::ir::Element;
+use crate::ir::dtype_dispatch::dispatch_tensor;
+use crate::ir::{DType, Element, Tensor};
 
 /// A float element type (the `float` class of `crate::ir::dtype_dispatch`).
 pub trait FloatElement: Element + Copy + PartialOrd + Send + Sync {
@@ -56,6 +57,11 @@ impl FloatElement for bf16 {
     }
 }
 
+/// True for a tensor of a float type that computes in f32 (f32, f16, bf16).
+pub fn computes_in_f32(t: &Tensor) -> bool {
+    dispatch_tensor!(float, t, _a: E => <<E as FloatElement>::Compute as Element>::DTYPE == DType::F32, _ => false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +71,7 @@ mod tests {
         assert_eq!(f16::from_f32(1.5).widen(), 1.5f32);
         assert_eq!(bf16::narrow(1.0 + f32::EPSILON), bf16::ONE);
         assert_eq!(f64::narrow(0.1), 0.1);
+        assert!(computes_in_f32(&Tensor::scalar(bf16::ONE)) && !computes_in_f32(&Tensor::scalar(1f64)));
+        assert!(!computes_in_f32(&Tensor::scalar(1i32)));
     }
 }
