@@ -14,11 +14,10 @@
 use super::cast_string::{
     excerpt, format_bool, format_f32, format_f64, parse_bool, parse_float, parse_signed, parse_unsigned,
 };
-use crate::ir::dtype_dispatch::{dispatch_dtype, dispatch_tensor};
+use crate::ir::dtype_dispatch::{dispatch_dtype, dispatch_tensor, for_each_dtype};
 use crate::ir::{Bytes, DType, Element, Tensor, dtype::onnx_type_name};
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
-use half::{bf16, f16};
 use num_traits::AsPrimitive;
 
 pub fn register(r: &mut Registry) {
@@ -110,7 +109,7 @@ macro_rules! impl_float_target {
 }
 
 macro_rules! impl_half_target {
-    ($($t:ty),*) => {$(
+    ($v:ident, $t:ty) => {
         impl CastTarget for $t {
             // half rounds f64 → f16/bf16 directly (no double rounding through f32).
             fn from_float(v: f64) -> Self { <$t>::from_f64(v) }
@@ -119,7 +118,7 @@ macro_rules! impl_half_target {
             fn from_bool(v: bool) -> Self { if v { <$t>::ONE } else { <$t>::ZERO } }
             fn from_text(text: &[u8]) -> Option<Self> { parse_float(text).map(Self::from_float) }
         }
-    )*};
+    };
 }
 
 macro_rules! impl_int_target {
@@ -137,7 +136,7 @@ macro_rules! impl_int_target {
 }
 
 impl_float_target!(f32, f64);
-impl_half_target!(f16, bf16);
+for_each_dtype!(half, impl_half_target);
 impl_int_target!(i8, i16, i32, i64, u8, u16, u32);
 
 impl CastTarget for u64 {
@@ -220,6 +219,7 @@ fn to_strings(x: &Tensor) -> Result<Tensor, OpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use half::f16;
 
     fn t<T: Element>(v: Vec<T>) -> Tensor {
         Tensor::from_vec(&[v.len()], v).unwrap()

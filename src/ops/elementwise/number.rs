@@ -10,9 +10,9 @@
 //! Integer division or remainder by zero gives 0 (numpy's choice) instead of a trap: inputs
 //! come from untrusted files.
 
-use half::{bf16, f16};
 
 use crate::ir::Element;
+use crate::ir::dtype_dispatch::for_each_dtype;
 
 /// A numeric element type (every `Tensor` variant except bool and string).
 pub trait Number: Element + Copy + PartialOrd + Send + Sync {
@@ -81,7 +81,7 @@ macro_rules! impl_int_common {
 }
 
 macro_rules! impl_signed {
-    ($($t:ty),*) => {$(
+    ($v:ident, $t:ty) => {
         impl Number for $t {
             const IS_FLOAT: bool = false;
             impl_int_common!();
@@ -99,11 +99,11 @@ macro_rules! impl_signed {
                 self.signum()
             }
         }
-    )*};
+    };
 }
 
 macro_rules! impl_unsigned {
-    ($($t:ty),*) => {$(
+    ($v:ident, $t:ty) => {
         impl Number for $t {
             const IS_FLOAT: bool = false;
             impl_int_common!();
@@ -120,7 +120,7 @@ macro_rules! impl_unsigned {
                 Self::from(self != 0)
             }
         }
-    )*};
+    };
 }
 
 macro_rules! impl_float {
@@ -179,7 +179,7 @@ macro_rules! impl_float {
 
 /// f16 and bf16: every operation goes through f32 and rounds back once.
 macro_rules! impl_half {
-    ($($t:ty),*) => {$(
+    ($v:ident, $t:ty) => {
         impl Number for $t {
             const IS_FLOAT: bool = true;
             fn zero() -> Self {
@@ -228,17 +228,18 @@ macro_rules! impl_half {
                 <$t>::from_f64(v)
             }
         }
-    )*};
+    };
 }
 
-impl_signed!(i8, i16, i32, i64);
-impl_unsigned!(u8, u16, u32, u64);
+for_each_dtype!(signed, impl_signed);
+for_each_dtype!(unsigned, impl_unsigned);
 impl_float!(f32, f64);
-impl_half!(f16, bf16);
+for_each_dtype!(half, impl_half);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use half::{bf16, f16};
 
     #[test]
     fn integer_division_truncates_and_survives_zero_and_overflow() {

@@ -7,9 +7,9 @@
 //! type's minimum) for Max, +inf (or the maximum) for Min, -inf for LogSum/LogSumExp and
 //! NaN for Mean (0/0), as the ONNX reference does.
 
-use half::{bf16, f16};
 
 use super::numeric::Numeric;
+use crate::ir::dtype_dispatch::for_each_dtype;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReduceKind {
@@ -75,18 +75,18 @@ fn log_sum_exp<I: Iterator<Item = f64> + Clone>(values: I) -> f64 {
 }
 
 macro_rules! impl_reduce_float {
-    ($($ty:ty),*) => {$(
+    ($v:ident, $ty:ty) => {
         impl ReduceElem for $ty {
             fn reduce_group<I: Iterator<Item = Self> + Clone>(kind: ReduceKind, values: I) -> Self {
                 <$ty as Numeric>::from_f64(fold_f64(kind, values.map(Numeric::to_f64)))
             }
         }
-    )*};
+    };
 }
-impl_reduce_float!(f32, f64, f16, bf16);
+for_each_dtype!(float, impl_reduce_float);
 
 macro_rules! impl_reduce_int {
-    ($($ty:ty),*) => {$(
+    ($v:ident, $ty:ty) => {
         impl ReduceElem for $ty {
             fn reduce_group<I: Iterator<Item = Self> + Clone>(kind: ReduceKind, values: I) -> Self {
                 match kind {
@@ -105,9 +105,9 @@ macro_rules! impl_reduce_int {
                 }
             }
         }
-    )*};
+    };
 }
-impl_reduce_int!(i8, i16, i32, i64, u8, u16, u32, u64);
+for_each_dtype!(int, impl_reduce_int);
 
 #[cfg(test)]
 mod tests {

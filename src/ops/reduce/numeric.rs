@@ -5,6 +5,7 @@
 use half::{bf16, f16};
 
 use crate::ir::Element;
+use crate::ir::dtype_dispatch::for_each_dtype;
 
 /// An element with an ordering (partial for floats: NaN is unordered) and an f64 view.
 pub trait Numeric: Element + Copy + PartialOrd + Send + Sync {
@@ -24,7 +25,7 @@ pub trait Numeric: Element + Copy + PartialOrd + Send + Sync {
 }
 
 macro_rules! impl_numeric_int {
-    ($($ty:ty),*) => {$(
+    ($v:ident, $ty:ty) => {
         impl Numeric for $ty {
             const IS_INTEGER: bool = true;
             fn to_f64(self) -> f64 {
@@ -34,9 +35,9 @@ macro_rules! impl_numeric_int {
                 value as $ty
             }
         }
-    )*};
+    };
 }
-impl_numeric_int!(i8, i16, i32, i64, u8, u16, u32, u64);
+for_each_dtype!(int, impl_numeric_int);
 
 impl Numeric for f32 {
     const IS_INTEGER: bool = false;

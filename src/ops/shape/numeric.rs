@@ -5,6 +5,7 @@
 use half::{bf16, f16};
 
 use crate::ir::Element;
+use crate::ir::dtype_dispatch::for_each_dtype;
 
 /// Numeric element types with overflow-safe arithmetic.
 pub trait Arith: Element + Copy + PartialOrd {
@@ -22,15 +23,15 @@ pub trait Arith: Element + Copy + PartialOrd {
 }
 
 macro_rules! impl_int {
-    ($($t:ty),*) => {$(
+    ($v:ident, $t:ty) => {
         impl Arith for $t {
             const ZERO: Self = 0;
             fn add(self, other: Self) -> Self { self.wrapping_add(other) }
             fn mul(self, other: Self) -> Self { self.wrapping_mul(other) }
         }
-    )*};
+    };
 }
-impl_int!(i8, i16, i32, i64, u8, u16, u32, u64);
+for_each_dtype!(int, impl_int);
 
 macro_rules! impl_float {
     ($($t:ty => $zero:expr);*) => {$(

@@ -3,9 +3,7 @@
 //! in themselves. Ops reach every float dtype through `dispatch_tensor!(float, …)`
 //! (`crate::ir::dtype_dispatch`) and this trait, so a new float type needs only its impl here.
 
-use half::{bf16, f16};
-
-use crate::ir::dtype_dispatch::dispatch_tensor;
+use crate::ir::dtype_dispatch::{dispatch_tensor, for_each_dtype};
 use crate::ir::{DType, Element, Tensor};
 
 /// A float element type (the `float` class of `crate::ir::dtype_dispatch`).
@@ -37,25 +35,21 @@ impl FloatElement for f64 {
     }
 }
 
-impl FloatElement for f16 {
-    type Compute = f32;
-    fn widen(self) -> f32 {
-        self.to_f32()
-    }
-    fn narrow(v: f32) -> f16 {
-        f16::from_f32(v)
-    }
+/// f16, bf16 and any other `half`-class type: widened to f32, rounded back once.
+macro_rules! impl_half_float {
+    ($v:ident, $t:ty) => {
+        impl FloatElement for $t {
+            type Compute = f32;
+            fn widen(self) -> f32 {
+                self.to_f32()
+            }
+            fn narrow(v: f32) -> Self {
+                <$t>::from_f32(v)
+            }
+        }
+    };
 }
-
-impl FloatElement for bf16 {
-    type Compute = f32;
-    fn widen(self) -> f32 {
-        self.to_f32()
-    }
-    fn narrow(v: f32) -> bf16 {
-        bf16::from_f32(v)
-    }
-}
+for_each_dtype!(half, impl_half_float);
 
 /// True for a tensor of a float type that computes in f32 (f32, f16, bf16).
 pub fn computes_in_f32(t: &Tensor) -> bool {
@@ -65,6 +59,7 @@ pub fn computes_in_f32(t: &Tensor) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use half::{bf16, f16};
 
     #[test]
     fn halves_compute_in_f32_and_round_once() {
