@@ -37,7 +37,7 @@ fn cumulative_sum<T: Arith>(a: &ArrayD<T>, axis: usize, exclusive: bool, reverse
     if let Some(data) = out.as_slice_mut() {
         for o in 0..outer {
             for i in 0..inner {
-                let mut sum = T::ZERO;
+                let mut sum = T::zero();
                 for step in 0..dim {
                     let j = if reverse { dim - 1 - step } else { step };
                     let at = (o * dim + j) * inner + i;

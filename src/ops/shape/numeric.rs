@@ -2,14 +2,12 @@
 //! reductions, CumSum): integers wrap on overflow instead of panicking,
 //! f16/bf16 round after every operation (as their own `+`/`*` do).
 
-use half::{bf16, f16};
-
 use crate::ir::Element;
 use crate::ir::dtype_dispatch::for_each_dtype;
 
 /// Numeric element types with overflow-safe arithmetic.
 pub trait Arith: Element + Copy + PartialOrd {
-    const ZERO: Self;
+    fn zero() -> Self;
     fn add(self, other: Self) -> Self;
     fn mul(self, other: Self) -> Self;
     /// Larger of the two (the first when they compare unordered).
@@ -25,7 +23,7 @@ pub trait Arith: Element + Copy + PartialOrd {
 macro_rules! impl_int {
     ($v:ident, $t:ty) => {
         impl Arith for $t {
-            const ZERO: Self = 0;
+            fn zero() -> Self { 0 }
             fn add(self, other: Self) -> Self { self.wrapping_add(other) }
             fn mul(self, other: Self) -> Self { self.wrapping_mul(other) }
         }
@@ -34,19 +32,20 @@ macro_rules! impl_int {
 for_each_dtype!(int, impl_int);
 
 macro_rules! impl_float {
-    ($($t:ty => $zero:expr);*) => {$(
+    ($v:ident, $t:ty) => {
         impl Arith for $t {
-            const ZERO: Self = $zero;
+            fn zero() -> Self { <$t as num_traits::Zero>::zero() }
             fn add(self, other: Self) -> Self { self + other }
             fn mul(self, other: Self) -> Self { self * other }
         }
-    )*};
+    };
 }
-impl_float!(f32 => 0.0; f64 => 0.0; f16 => f16::ZERO; bf16 => bf16::ZERO);
+for_each_dtype!(float, impl_float);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use half::f16;
 
     #[test]
     fn integers_wrap_instead_of_panicking() {
