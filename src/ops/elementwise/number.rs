@@ -10,7 +10,6 @@
 //! Integer division or remainder by zero gives 0 (numpy's choice) instead of a trap: inputs
 //! come from untrusted files.
 
-
 use crate::ir::Element;
 use crate::ir::dtype_dispatch::for_each_dtype;
 

@@ -7,7 +7,6 @@
 //! type's minimum) for Max, +inf (or the maximum) for Min, -inf for LogSum/LogSumExp and
 //! NaN for Mean (0/0), as the ONNX reference does.
 
-
 use super::numeric::Numeric;
 use crate::ir::dtype_dispatch::for_each_dtype;
 

@@ -61,16 +61,24 @@ pub fn scatter(
             map_tensor!(any, data, a => scatter_typed(a, updates, offsets, block, replace)?, _ => unsupported())
         }
         Reduction::Add => {
-            map_tensor!(numeric, data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::add(*d, *u))?, _ => unsupported())
+            map_tensor!(numeric, data, a => {
+                scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::add(*d, *u))?
+            }, _ => unsupported())
         }
         Reduction::Mul => {
-            map_tensor!(numeric, data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::mul(*d, *u))?, _ => unsupported())
+            map_tensor!(numeric, data, a => {
+                scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::mul(*d, *u))?
+            }, _ => unsupported())
         }
         Reduction::Max => {
-            map_tensor!(numeric, data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::max_of(*d, *u))?, _ => unsupported())
+            map_tensor!(numeric, data, a => {
+                scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::max_of(*d, *u))?
+            }, _ => unsupported())
         }
         Reduction::Min => {
-            map_tensor!(numeric, data, a => scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::min_of(*d, *u))?, _ => unsupported())
+            map_tensor!(numeric, data, a => {
+                scatter_typed(a, updates, offsets, block, |d, u| *d = Arith::min_of(*d, *u))?
+            }, _ => unsupported())
         }
     }
 }
