@@ -27,10 +27,15 @@ pub enum ComputeType {
 /// f32 for F32 and the half types, f64 for F64 (`FloatElement::Compute`); an error naming
 /// input `index` otherwise.
 pub fn compute_type(t: &Tensor, index: usize, what: &'static str) -> Result<ComputeType, OpError> {
+    float_compute_type(t).ok_or_else(|| not_float(t, index, what))
+}
+
+/// [`compute_type`] without the error: `None` for a tensor of no float type.
+pub fn float_compute_type(t: &Tensor) -> Option<ComputeType> {
     dispatch_tensor!(float, t, _a: E => {
         let f64_compute = <<E as FloatElement>::Compute as Element>::DTYPE == DType::F64;
-        Ok(if f64_compute { ComputeType::F64 } else { ComputeType::F32 })
-    }, _ => Err(not_float(t, index, what)))
+        Some(if f64_compute { ComputeType::F64 } else { ComputeType::F32 })
+    }, _ => None)
 }
 
 /// The error for input `index` that is not of a float type.
@@ -39,14 +44,20 @@ pub fn not_float(t: &Tensor, index: usize, what: &'static str) -> OpError {
 }
 
 /// `with_float!(tensor, index, "X", T => body)`: runs `body` with `T` = f32 or f64 as the
-/// compute type of `tensor` (its `FloatElement::Compute`, see [`compute_type`]); evaluates to
-/// the body's value.
+/// compute type of `tensor` (see [`compute_type`]); evaluates to the body's value. One
+/// expansion per compute type, not per float dtype: f16 and bf16 share f32's.
 macro_rules! with_float {
     ($t:expr, $index:expr, $what:expr, $T:ident => $body:expr) => {
-        $crate::ir::dtype_dispatch::dispatch_tensor!(float, $t, _a: E => {
-            type $T = <E as $crate::ops::util::float::FloatElement>::Compute;
-            $body
-        }, _ => return Err($crate::ops::nn::float::not_float($t, $index, $what)))
+        match $crate::ops::nn::float::compute_type($t, $index, $what)? {
+            $crate::ops::nn::float::ComputeType::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::ops::nn::float::ComputeType::F64 => {
+                type $T = f64;
+                $body
+            }
+        }
     };
 }
 pub(crate) use with_float;

@@ -88,20 +88,27 @@ exact_gemm_element!(
 );
 
 /// `with_gemm_type!(tensor, index, "A", T => body)`: runs `body` with `T` the compute type of
-/// `tensor` (floats: their `FloatElement::Compute`; int32, int64, uint32, uint64: the tensor's
-/// own type); other types are an error.
+/// `tensor` (floats: f32 or f64, see `compute_type`; int32, int64, uint32, uint64: the tensor's
+/// own type, ONNX Gemm/MatMul's type constraint); other types are an error.
 macro_rules! with_gemm_type {
     ($t:expr, $index:expr, $what:expr, $T:ident => $body:expr) => {
-        $crate::ir::dtype_dispatch::dispatch_tensor!(float, $t, _a: E => {
-            type $T = <E as $crate::ops::util::float::FloatElement>::Compute;
-            $body
-        }, _ => $crate::ir::dtype_dispatch::dispatch_tensor!([I32, I64, U32, U64], $t, _a: $T => $body, _ => {
-            return Err($crate::ops::OpError::input(
-                $index,
-                $what,
-                format!("element type {} is not supported (float, int32, int64, uint32, uint64)", $t.type_name()),
-            ))
-        }))
+        match $crate::ops::nn::float::float_compute_type($t) {
+            Some($crate::ops::nn::float::ComputeType::F32) => {
+                type $T = f32;
+                $body
+            }
+            Some($crate::ops::nn::float::ComputeType::F64) => {
+                type $T = f64;
+                $body
+            }
+            None => $crate::ir::dtype_dispatch::dispatch_tensor!([I32, I64, U32, U64], $t, _a: $T => $body, _ => {
+                return Err($crate::ops::OpError::input(
+                    $index,
+                    $what,
+                    format!("element type {} is not supported (float, int32, int64, uint32, uint64)", $t.type_name()),
+                ))
+            }),
+        }
     };
 }
 pub(crate) use with_gemm_type;
