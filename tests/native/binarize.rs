@@ -9,29 +9,13 @@
 //!   float graph exactly when α = 1 (every dot product is an integer);
 //! - the accuracy cost is printed (no retraining: it is large, and the report says so).
 
-mod common;
-
-use common::{argmax, logits, read, repo_root, run, site_packages, write_case};
 use pare::compress::binarize::BinarizeSpec;
 use pare::compress::{CompressError, Recipe, Step, StepReport, compress};
 use pare::ir::{AttrValue, Dim, Graph, Initializer, Model, Node, OpsetImport, Tensor, ValueInfo, dtype::onnx_code};
-use pare::npy::read_npy;
-use pare::onnx::decode_model;
 use pare::runtime::{Session, SessionOptions};
 
-fn fixture(name: &str) -> Tensor {
-    read_npy(&read(&repo_root().join("tests/fixtures/mnist_cnn").join(name))).unwrap()
-}
-
-fn mnist() -> Model {
-    decode_model(&read(&repo_root().join("tests/fixtures/mnist_cnn/model.onnx"))).unwrap()
-}
-
-fn held_out() -> Tensor {
-    let Tensor::U8(a) = fixture("heldout_pixels.npy") else { panic!("uint8 pixels expected") };
-    let n = a.shape()[0];
-    Tensor::from_vec(&[n, 1, 28, 28], a.iter().map(|&p| f32::from(p) / 255.0).collect()).unwrap()
-}
+use crate::common::{argmax, logits, python_script, repo_root, run, write_case};
+use crate::common::mnist_cnn::{heldout_labels, mnist, pixels};
 
 fn binarized(model: &Model, spec: BinarizeSpec) -> (Model, pare::compress::binarize::report::BinarizeReport) {
     let (out, report) = compress(model, &Recipe { steps: vec![Step::Binarize(spec)] }, None, &mut |_| {}).unwrap();
@@ -40,7 +24,7 @@ fn binarized(model: &Model, spec: BinarizeSpec) -> (Model, pare::compress::binar
 }
 
 fn accuracy(rows: &[Vec<f32>]) -> usize {
-    let labels = fixture("heldout_labels.npy").to_i64_vec().unwrap();
+    let labels = heldout_labels();
     rows.iter().zip(&labels).filter(|(row, label)| argmax(row) as i64 == **label).count()
 }
 
@@ -87,7 +71,7 @@ fn weights_become_signs_with_mean_magnitude_scales_and_the_ends_stay_float() {
 #[test]
 fn xnor_layers_run_on_binary_kernels_and_agree_with_the_graph_as_written() {
     let model = mnist();
-    let images = held_out();
+    let images = pixels("heldout_pixels.npy");
     let (xnor, report) = binarized(&model, BinarizeSpec { activations: true, ..BinarizeSpec::default() });
     assert!(report.layers.iter().all(|l| l.binary_input.is_some()));
     // Both layers read pooled/flattened Relu outputs: the report must say their sign is constant.
@@ -123,7 +107,7 @@ fn xnor_layers_run_on_binary_kernels_and_agree_with_the_graph_as_written() {
 #[test]
 fn binarized_models_pass_the_checker_and_match_onnxruntime() {
     let model = mnist();
-    let Tensor::F32(all) = held_out() else { unreachable!() };
+    let Tensor::F32(all) = pixels("heldout_pixels.npy") else { unreachable!() };
     let batch = Tensor::F32(all.slice(ndarray::s![..32, .., .., ..]).to_owned().into_dyn());
     let root = repo_root().join("target/binarize_cases");
     let _ = std::fs::remove_dir_all(&root);
@@ -134,8 +118,7 @@ fn binarized_models_pass_the_checker_and_match_onnxruntime() {
         write_case(&dir, &out, &[("image", &batch)], r#"{"kind": "relative", "value": 1e-4}"#);
         cases.push(dir);
     }
-    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
-    let out = run(std::process::Command::new(&python).arg(repo_root().join("tests/python/check_quantized.py")).args(&cases));
+    let out = run(python_script("check_quantized.py").args(&cases));
     assert_eq!(out.lines().count(), cases.len(), "one result per case:\n{out}");
     for line in out.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();

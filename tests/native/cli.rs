@@ -1,18 +1,11 @@
 //! The `pare` binary end to end, on small models built here with pare's own IR and encoder.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use pare::ir::{Dim, Graph, Model, Node, OpsetImport, Tensor, ValueInfo, dtype::onnx_code};
 use pare::npy::{read_npy, write_npy};
 
-/// A fresh folder for one test under Cargo's per-target temporary directory.
-fn workdir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli").join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::common::cli::{assert_fails, pare_mixed as pare, stderr, stdout, workdir};
 
 fn batch_by_4(name: &str) -> ValueInfo {
     ValueInfo::tensor(name, onnx_code::FLOAT, Some(vec![Dim::symbol("batch"), Dim::known(4)]))
@@ -47,34 +40,13 @@ fn write_tensor(dir: &Path, file: &str, tensor: &Tensor) -> PathBuf {
     path
 }
 
-fn pare(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pare")).args(args.iter().map(|a| a.as_ref())).output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A failure: the expected exit code, and exactly one line on stderr without Rust internals.
-fn assert_fails(o: &Output, code: i32) -> String {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE") && !err.contains("Error {"), "{err}");
-    err
-}
-
 fn x_values() -> Tensor {
     Tensor::from_vec(&[2, 4], vec![-1.0f32, 2.0, -3.0, 4.0, 0.5, -0.5, 0.0, 7.25]).unwrap()
 }
 
 #[test]
 fn run_writes_outputs_as_npy_and_prints_a_summary() {
-    let dir = workdir("run_npy");
+    let dir = workdir("cli", "run_npy");
     let model = write_model(&dir, &relu_model(&[("x", "y")]));
     let x = write_tensor(&dir, "x.npy", &x_values());
     let out = dir.join("out");
@@ -93,7 +65,7 @@ fn run_writes_outputs_as_npy_and_prints_a_summary() {
 
 #[test]
 fn random_inputs_are_seeded_and_follow_dims() {
-    let dir = workdir("run_random");
+    let dir = workdir("cli", "run_random");
     let model = write_model(&dir, &relu_model(&[("x", "y")]));
     let run = |seed: &str, out: &str| {
         let o = pare(&[&"run", &model, &"--random", &"--seed", &seed, &"--dim", &"batch=3", &"--out", &dir.join(out)]);
@@ -110,7 +82,7 @@ fn random_inputs_are_seeded_and_follow_dims() {
 
 #[test]
 fn random_fills_only_the_inputs_not_given() {
-    let dir = workdir("run_partial_random");
+    let dir = workdir("cli", "run_partial_random");
     let model = write_model(&dir, &relu_model(&[("a", "ya"), ("b", "yb")]));
     let a = write_tensor(&dir, "a.npy", &x_values());
     let out = dir.join("out");
@@ -123,7 +95,7 @@ fn random_fills_only_the_inputs_not_given() {
 
 #[test]
 fn output_names_are_sanitized_and_disambiguated() {
-    let dir = workdir("run_names");
+    let dir = workdir("cli", "run_names");
     let model = write_model(&dir, &relu_model(&[("a", "out/a"), ("b", "out:a")]));
     let out = dir.join("out");
     let o = pare(&[&"run", &model, &"--random", &"--out", &out]);
@@ -136,7 +108,7 @@ fn output_names_are_sanitized_and_disambiguated() {
 
 #[test]
 fn a_missing_input_names_it_and_its_expected_shape() {
-    let dir = workdir("run_missing");
+    let dir = workdir("cli", "run_missing");
     let model = write_model(&dir, &relu_model(&[("x", "y")]));
     let err = assert_fails(&pare(&[&"run", &model]), 1);
     assert!(err.contains("input `x` is missing"), "{err}");
@@ -145,7 +117,7 @@ fn a_missing_input_names_it_and_its_expected_shape() {
 
 #[test]
 fn bad_input_files_are_explained() {
-    let dir = workdir("run_bad_file");
+    let dir = workdir("cli", "run_bad_file");
     let model = write_model(&dir, &relu_model(&[("x", "y")]));
     let junk = dir.join("junk.npy");
     std::fs::write(&junk, b"definitely not numpy").unwrap();
@@ -166,7 +138,7 @@ fn bad_input_files_are_explained() {
 
 #[test]
 fn command_line_mistakes_exit_2_with_one_line() {
-    let dir = workdir("usage");
+    let dir = workdir("cli", "usage");
     let model = write_model(&dir, &relu_model(&[("x", "y")]));
     let err = assert_fails(&pare(&[&"run", &model, &"--inptu", &"x=a.npy"]), 2);
     assert!(err.contains("unknown option `--inptu`") && err.contains("did you mean --input?"), "{err}");
@@ -196,7 +168,7 @@ fn help_is_available_everywhere() {
 
 #[test]
 fn inspect_prints_tables_and_json() {
-    let dir = workdir("inspect");
+    let dir = workdir("cli", "inspect");
     let model = write_model(&dir, &relu_model(&[("x", "y")]));
     let o = pare(&[&"inspect", &model, &"--dim", &"batch=8"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -221,7 +193,7 @@ fn inspect_prints_tables_and_json() {
 
 #[test]
 fn whole_input_shapes_can_be_given() {
-    let dir = workdir("shape_option");
+    let dir = workdir("cli", "shape_option");
     let model = write_model(&dir, &relu_model(&[("x", "y")]));
     let out = dir.join("out");
     let o = pare(&[&"run", &model, &"--random", &"--shape", &"x=5,4", &"--out", &out]);

@@ -3,24 +3,12 @@
 //! on seeded random samples; and the mistakes a user can make, each reported in one line.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use pare::ir::{Dim, Graph, Model, Node, OpsetImport, Tensor, ValueInfo, dtype::onnx_code};
 
-fn workdir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_compare").join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn").join(name)
-}
-
-fn mnist() -> Model {
-    pare::onnx::decode_model(&std::fs::read(fixture("model.onnx")).unwrap()).unwrap()
-}
+use crate::common::cli::{assert_fails as fails, pare_mixed as pare, stdout, workdir};
+use crate::common::mnist_cnn::{fixture, mnist};
 
 fn write_model(dir: &Path, file: &str, model: &Model) -> PathBuf {
     let path = dir.join(file);
@@ -49,26 +37,9 @@ fn digits_npz(dir: &Path, count: usize) -> PathBuf {
     path
 }
 
-fn pare(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pare")).args(args.iter().map(|a| a.as_ref())).output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 fn succeeds(o: &Output) -> String {
     assert_eq!(o.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&o.stderr));
     stdout(o)
-}
-
-/// A failure: the expected exit code, and exactly one line on stderr without Rust internals.
-fn fails(o: &Output, code: i32) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
-    err
 }
 
 #[test]
@@ -84,7 +55,7 @@ fn a_model_against_itself_on_random_samples_is_exact() {
 
 #[test]
 fn json_report_on_npz_digits_shows_the_perturbation() {
-    let dir = workdir("json_npz");
+    let dir = workdir("cli_compare", "json_npz");
     let (model, perturbed, npz) = (fixture("model.onnx"), perturbed_mnist(&dir), digits_npz(&dir, 6));
     let out = succeeds(&pare(&[&"compare", &model, &perturbed, &"--inputs", &npz, &"--json"]));
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -113,7 +84,7 @@ fn json_report_on_npz_digits_shows_the_perturbation() {
 
 #[test]
 fn random_samples_follow_seed_and_count() {
-    let dir = workdir("random");
+    let dir = workdir("cli_compare", "random");
     let (model, perturbed) = (fixture("model.onnx"), perturbed_mnist(&dir));
     let run = |seed: &str| {
         let out = pare(&[&"compare", &model, &perturbed, &"--random", &"--seed", &seed, &"--samples", &"3", &"--json"]);
@@ -154,7 +125,7 @@ fn relu_chain(dir: &Path) -> PathBuf {
 
 #[test]
 fn the_table_shows_the_worst_ten_unless_asked_for_all() {
-    let dir = workdir("worst");
+    let dir = workdir("cli_compare", "worst");
     let chain = relu_chain(&dir);
     let text = succeeds(&pare(&[&"compare", &chain, &chain, &"--samples", &"2", &"--dim", &"N=4"]));
     assert!(text.contains("11 intermediate tensors compared; the 10 with the lowest SQNR:"), "{text}");
@@ -169,7 +140,7 @@ fn the_table_shows_the_worst_ten_unless_asked_for_all() {
 
 #[test]
 fn mistakes_are_reported_in_one_line() {
-    let dir = workdir("mistakes");
+    let dir = workdir("cli_compare", "mistakes");
     let model = fixture("model.onnx");
     let npz = digits_npz(&dir, 2);
 

@@ -1,34 +1,15 @@
 //! `pare compress` end to end on the MNIST fixture: short flags and recipe files, steps in the
 //! order given, the JSON report, and command-line mistakes named in one line.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn workdir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_compress").join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn mnist() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn/model.onnx")
-}
-
-fn pare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pare")).args(args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::common::cli::{assert_each_fails, pare, text, workdir};
+use crate::common::mnist_cnn::{first_pixels, fixture};
 
 #[test]
 fn prune_then_quantize_in_the_order_given_with_a_json_report() {
-    let dir = workdir("prune_then_quantize");
+    let dir = workdir("cli_compress", "prune_then_quantize");
     let out = dir.join("small.onnx");
     let report = dir.join("report.json");
-    let model = mnist();
+    let model = fixture("model.onnx");
     let o = pare(&[
         "compress",
         model.to_str().unwrap(),
@@ -64,8 +45,8 @@ fn prune_then_quantize_in_the_order_given_with_a_json_report() {
 
 #[test]
 fn a_recipe_file_gives_the_same_model_as_the_short_flags() {
-    let dir = workdir("recipe_file");
-    let model = mnist();
+    let dir = workdir("cli_compress", "recipe_file");
+    let model = fixture("model.onnx");
     let recipe = dir.join("recipe.json");
     std::fs::write(&recipe, r#"{"steps": [{"quantize": {"mode": "weights", "per_channel": false}}]}"#).unwrap();
     let (a, b) = (dir.join("a.onnx"), dir.join("b.onnx"));
@@ -78,8 +59,8 @@ fn a_recipe_file_gives_the_same_model_as_the_short_flags() {
 
 #[test]
 fn mistakes_are_named() {
-    let dir = workdir("mistakes");
-    let model = mnist();
+    let dir = workdir("cli_compress", "mistakes");
+    let model = fixture("model.onnx");
     let m = model.to_str().unwrap();
     let out = dir.join("x.onnx");
     let o = out.to_str().unwrap();
@@ -97,34 +78,19 @@ fn mistakes_are_named() {
         (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--per-channel", "--per-tensor"], 2, "contradict"),
         (vec!["compress", m, "-o", o, "--quantize", "int8", "--exclude", "Conv", "--exclude", "Gemm", "--exclude", "MaxPool", "--exclude", "Flatten", "--exclude", "Relu", "--calib-random", "1"], 1, "nothing to quantize"),
     ];
-    for (args, code, needle) in cases {
-        let out = pare(&args);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-        assert!(stderr.contains(needle), "{args:?}: expected `{needle}` in: {stderr}");
-        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: one line expected: {stderr}");
-    }
-}
-
-/// uint8 MNIST pixels from the fixture as the model's float input, stacked along axis 0.
-fn digits(file: &str, count: usize) -> pare::ir::Tensor {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn").join(file);
-    let t = pare::npy::read_npy(&std::fs::read(path).unwrap()).unwrap();
-    let pare::ir::Tensor::U8(a) = t else { panic!("uint8 pixels expected") };
-    let data: Vec<f32> = a.iter().take(count * 784).map(|&p| f32::from(p) / 255.0).collect();
-    pare::ir::Tensor::from_vec(&[count, 1, 28, 28], data).unwrap()
+    assert_each_fails(&cases);
 }
 
 #[test]
 fn static_int8_with_real_calibration_reports_the_comparison_on_held_out_digits() {
-    let dir = workdir("calib_npz");
+    let dir = workdir("cli_compress", "calib_npz");
     let calib = dir.join("calib.npz");
     let heldout = dir.join("heldout.npz");
-    std::fs::write(&calib, pare::npz::write_npz(&[("image".into(), digits("calib_pixels.npy", 200))]).unwrap()).unwrap();
-    std::fs::write(&heldout, pare::npz::write_npz_compressed(&[("image".into(), digits("heldout_pixels.npy", 300))]).unwrap())
+    std::fs::write(&calib, pare::npz::write_npz(&[("image".into(), first_pixels("calib_pixels.npy", 200))]).unwrap()).unwrap();
+    std::fs::write(&heldout, pare::npz::write_npz_compressed(&[("image".into(), first_pixels("heldout_pixels.npy", 300))]).unwrap())
         .unwrap();
     let (out, report) = (dir.join("int8.onnx"), dir.join("report.json"));
-    let model = mnist();
+    let model = fixture("model.onnx");
     let o = pare(&[
         "compress",
         model.to_str().unwrap(),
@@ -155,8 +121,8 @@ fn static_int8_with_real_calibration_reports_the_comparison_on_held_out_digits()
 
 #[test]
 fn binarize_flags_write_a_runnable_model_and_say_what_stayed_float() {
-    let dir = workdir("binarize");
-    let model = mnist();
+    let dir = workdir("cli_compress", "binarize");
+    let model = fixture("model.onnx");
     for (kind, header) in [("weights", "binarize (weights): 2 layers"), ("xnor", "binarize (weights and inputs): 2 layers")] {
         let out = dir.join(format!("{kind}.onnx"));
         let o = pare(&["compress", model.to_str().unwrap(), "-o", out.to_str().unwrap(), "--binarize", kind, "--no-compare"]);

@@ -2,31 +2,16 @@
 //! builds, the per-layer table it prints, the auto report in the JSON, a budget that stops
 //! early, and mistakes named in one line.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn workdir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_prune_auto").join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::common::cli::{pare, text, workdir};
+use crate::common::mnist_cnn::fixture;
 
 fn mnist() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn/model.onnx").to_string_lossy().into_owned()
-}
-
-fn pare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pare")).args(args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    fixture("model.onnx").to_string_lossy().into_owned()
 }
 
 #[test]
 fn prune_auto_prints_the_table_and_reports_the_ratios() {
-    let dir = workdir("auto");
+    let dir = workdir("cli_prune_auto", "auto");
     let (out, report) = (dir.join("pruned.onnx"), dir.join("report.json"));
     let (out, report) = (out.to_str().unwrap(), report.to_str().unwrap());
     let o = pare(&["compress", &mnist(), "-o", out, "--prune-auto", "0.5", "--calib-random", "8", "--report", report, "--print-recipe", "--no-compare"]);
@@ -51,7 +36,7 @@ fn prune_auto_prints_the_table_and_reports_the_ratios() {
 
 #[test]
 fn prune_auto_mistakes_are_named() {
-    let dir = workdir("bad");
+    let dir = workdir("cli_prune_auto", "bad");
     let out = dir.join("x.onnx");
     let out = out.to_str().unwrap();
     for (value, want) in [

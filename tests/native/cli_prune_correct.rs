@@ -4,34 +4,13 @@
 //! `pare sensitivity` (one layer at a time at several ratios) as a table and as JSON.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn workdir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_prune_correct").join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn mnist() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn/model.onnx")
-}
-
-fn pare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pare")).args(args).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::common::cli::{assert_each_fails, pare, text, workdir};
+use crate::common::mnist_cnn::{fixture, pixels};
 
 /// The fixture's 200 calibration digits as `calib.npz` (key `image`, float in [0, 1]).
 fn calib_npz(dir: &Path) -> PathBuf {
-    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn/calib_pixels.npy")).unwrap();
-    let t = pare::npy::read_npy(&bytes).unwrap();
-    let pare::ir::Tensor::U8(a) = t else { panic!("uint8 pixels expected") };
-    let n = a.shape()[0];
-    let floats = pare::ir::Tensor::from_vec(&[n, 1, 28, 28], a.iter().map(|&p| f32::from(p) / 255.0).collect()).unwrap();
+    let floats = pixels("calib_pixels.npy");
     let path = dir.join("calib.npz");
     std::fs::write(&path, pare::npz::write_npz(&[("image".into(), floats)]).unwrap()).unwrap();
     path
@@ -39,12 +18,12 @@ fn calib_npz(dir: &Path) -> PathBuf {
 
 #[test]
 fn prune_correct_lsq_with_real_calibration_reports_each_layer() {
-    let dir = workdir("lsq");
+    let dir = workdir("cli_prune_correct", "lsq");
     let calib = calib_npz(&dir);
     let (out, report) = (dir.join("pruned.onnx"), dir.join("report.json"));
     let o = pare(&[
         "compress",
-        mnist().to_str().unwrap(),
+        fixture("model.onnx").to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
         "--prune",
@@ -78,8 +57,8 @@ fn prune_correct_lsq_with_real_calibration_reports_each_layer() {
 
 #[test]
 fn prune_correct_mistakes_are_named() {
-    let dir = workdir("mistakes");
-    let model = mnist();
+    let dir = workdir("cli_prune_correct", "mistakes");
+    let model = fixture("model.onnx");
     let m = model.to_str().unwrap();
     let out = dir.join("x.onnx");
     let o = out.to_str().unwrap();
@@ -89,20 +68,14 @@ fn prune_correct_mistakes_are_named() {
         (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--prune-correct", "bias"], 2, "there is none"),
         (vec!["compress", m, "-o", o, "--prune", "filter:0.5", "--prune-correct", "lsq", "--calib-random", "2"], 2, "not filter"),
     ];
-    for (args, code, needle) in cases {
-        let out = pare(&args);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-        assert!(stderr.contains(needle), "{args:?}: expected `{needle}` in: {stderr}");
-        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: one line expected: {stderr}");
-    }
+    assert_each_fails(&cases);
 }
 
 #[test]
 fn sensitivity_scans_every_layer_at_every_ratio() {
-    let dir = workdir("sensitivity");
+    let dir = workdir("cli_prune_correct", "sensitivity");
     let calib = calib_npz(&dir);
-    let m = mnist();
+    let m = fixture("model.onnx");
     let o = pare(&["sensitivity", m.to_str().unwrap(), "--calib", calib.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

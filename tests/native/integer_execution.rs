@@ -10,39 +10,19 @@
 //!   comparison works on integer sessions.
 //!
 //! Agreement with onnxruntime's fused integer kernels within one output step is checked by
-//! tests/quantize.rs (its sessions run integer by default).
+//! tests/native/quantize.rs (its sessions run integer by default).
 
-mod common;
-
-use common::{argmax, logits, read, repo_root};
 use pare::compress::quantize::{Mode, QuantizeSpec};
 use pare::compress::{Recipe, Step, compress};
 use pare::ir::{Model, Tensor};
-use pare::npy::read_npy;
 use pare::onnx::decode_model;
-use pare::runtime::{Dataset, Session, SessionOptions};
+use pare::runtime::{Session, SessionOptions};
 
-fn fixture(name: &str) -> Tensor {
-    read_npy(&read(&repo_root().join("tests/fixtures/mnist_cnn").join(name))).unwrap()
-}
-
-/// uint8 pixels [N, 28, 28] or [N, 1, 28, 28] → float [N, 1, 28, 28] in [0, 1].
-fn images(name: &str) -> Tensor {
-    let t = fixture(name);
-    let n = t.shape()[0];
-    let Tensor::U8(a) = t else { panic!("uint8 pixels expected") };
-    Tensor::from_vec(&[n, 1, 28, 28], a.iter().map(|&p| f32::from(p) / 255.0).collect()).unwrap()
-}
-
-fn labels() -> Vec<i64> {
-    fixture("heldout_labels.npy").to_i64_vec().unwrap()
-}
+use crate::common::{argmax, logits, read, repo_root};
+use crate::common::mnist_cnn::{calibration, heldout_labels, mnist, pixels};
 
 fn quantized(spec: QuantizeSpec) -> Model {
-    let model = decode_model(&read(&repo_root().join("tests/fixtures/mnist_cnn/model.onnx"))).unwrap();
-    let specs = Session::new(&model).unwrap().inputs().to_vec();
-    let calib = Dataset::from_stacked(vec![("image".into(), images("calib_pixels.npy"))], &specs).unwrap();
-    compress(&model, &Recipe { steps: vec![Step::Quantize(spec)] }, Some(&calib), &mut |_| {}).unwrap().0
+    compress(&mnist(), &Recipe { steps: vec![Step::Quantize(spec)] }, Some(&calibration()), &mut |_| {}).unwrap().0
 }
 
 /// The scale of the DequantizeLinear writing the model output `logits`.
@@ -55,8 +35,8 @@ fn output_step(model: &Model) -> f32 {
 
 #[test]
 fn static_int8_mnist_runs_on_integer_layers_and_agrees_with_float_simulation() {
-    let held_out = images("heldout_pixels.npy");
-    let labels = labels();
+    let held_out = pixels("heldout_pixels.npy");
+    let labels = heldout_labels();
     for (name, per_channel, symmetric_activations) in
         [("per-channel", true, false), ("per-tensor", false, false), ("symmetric activations", true, true)]
     {
@@ -98,7 +78,7 @@ fn observers_see_every_float_layer_output_of_an_integer_session() {
     let model = quantized(QuantizeSpec::new(Mode::Static));
     let integer = Session::new(&model).unwrap();
     let simulated = Session::with_options(&model, SessionOptions { integer: false }).unwrap();
-    let Tensor::F32(all) = images("heldout_pixels.npy") else { unreachable!() };
+    let Tensor::F32(all) = pixels("heldout_pixels.npy") else { unreachable!() };
     let one = Tensor::F32(all.slice(ndarray::s![..1, .., .., ..]).to_owned().into_dyn());
     let (_, seen_int) = integer.run_capture(vec![("image".into(), one.clone())]).unwrap();
     let (_, seen_sim) = simulated.run_capture(vec![("image".into(), one)]).unwrap();

@@ -2,11 +2,10 @@
 //! names, dtypes, shapes and values, in order (the reading side is tested on numpy's own files
 //! in src/npz/tests.rs).
 
-mod common;
-
-use common::{repo_root, site_packages};
 use pare::ir::Tensor;
 use pare::npz::{write_npz, write_npz_compressed};
+
+use crate::common::{repo_root, venv_python};
 
 const CHECK: &str = r#"
 import sys, numpy as np
@@ -38,7 +37,7 @@ fn numpy_loads_what_pare_writes() {
     let (stored, deflated) = (dir.join("stored.npz"), dir.join("deflated.npz"));
     std::fs::write(&stored, write_npz(&arrays).unwrap()).unwrap();
     std::fs::write(&deflated, write_npz_compressed(&arrays).unwrap()).unwrap();
-    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
+    let python = venv_python();
     let out = std::process::Command::new(&python)
         .current_dir(repo_root())
         .args(["-c", CHECK])

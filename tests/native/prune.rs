@@ -4,23 +4,19 @@
 //! reason, and every pruned model checked by onnx.checker (full_check) and run by onnxruntime
 //! (tests/python/prune_check.py), whose outputs pare must match.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{Tolerance, compare, read, repo_root, site_packages};
 use pare::compress::prune::{self, PruneReport};
 use pare::compress::{Recipe, StepReport, compress};
 use pare::ir::{Model, Tensor};
 use pare::onnx::{decode_model, encode_model};
 use pare::runtime::Session;
 
+use crate::common::{self, Tolerance, compare, npy, read, repo_root, weight};
+use crate::common::mnist_cnn::mnist;
+
 fn load(relative: &str) -> Model {
     decode_model(&read(&repo_root().join(relative))).unwrap()
-}
-
-fn mnist() -> Model {
-    load("tests/fixtures/mnist_cnn/model.onnx")
 }
 
 fn resnet() -> Model {
@@ -35,11 +31,6 @@ fn prune(model: &Model, spec: &str) -> Result<(Model, PruneReport), String> {
         Some(StepReport::Prune(r)) => Ok((out, r)),
         other => panic!("unexpected step report {other:?}"),
     }
-}
-
-fn weight(model: &Model, name: &str) -> Vec<f32> {
-    let init = model.graph.initializer(name).unwrap_or_else(|| panic!("no initializer {name}"));
-    init.tensor.as_array::<f32>().unwrap().iter().copied().collect()
 }
 
 fn zeros(w: &[f32]) -> usize {
@@ -245,15 +236,7 @@ fn the_masked_twin_detects_a_wrong_channel_choice() {
 /// inputs; returns onnxruntime's output shapes per model.
 fn check_with_onnx_tools(models: &[(String, Model)]) -> Vec<Vec<Vec<usize>>> {
     let paths = common::write_models(&repo_root().join("target/prune_check"), models);
-    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
-    let output = std::process::Command::new(&python)
-        .arg(repo_root().join("tests/python/prune_check.py"))
-        .args(&paths)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    assert!(output.status.success(), "prune_check.py failed: {}", String::from_utf8_lossy(&output.stderr));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines = common::python_json_lines("prune_check.py", &paths);
     assert_eq!(lines.len(), models.len());
     let mut shapes = Vec::new();
     for ((name, model), (line, path)) in models.iter().zip(lines.iter().zip(&paths)) {
@@ -262,10 +245,6 @@ fn check_with_onnx_tools(models: &[(String, Model)]) -> Vec<Vec<Vec<usize>>> {
         compare_with_ort(name, model, path);
     }
     shapes
-}
-
-fn npy(path: &Path) -> Tensor {
-    pare::npy::read_npy(&read(path)).unwrap()
 }
 
 fn compare_with_ort(name: &str, model: &Model, path: &Path) {

@@ -7,55 +7,18 @@
 //!   uniform ratio at the same sparsity where it matters (70 %);
 //! - a tight error budget stops early and says so; bad specs are clean errors.
 //!
-//! Print the table: `cargo test --test prune_auto -- --nocapture`.
+//! Print the table: `cargo test --test native prune_auto:: -- --nocapture`.
 
-mod common;
-
-use std::path::PathBuf;
-
-use common::{read, repo_root};
 use pare::compress::prune::{PruneReport, PruneSpec};
 use pare::compress::{Recipe, Step, StepReport, compress};
-use pare::ir::{Model, Tensor};
-use pare::npy::read_npy;
-use pare::onnx::decode_model;
+use pare::ir::Model;
 use pare::runtime::{Dataset, Session};
 
-fn fixture(name: &str) -> PathBuf {
-    repo_root().join("tests/fixtures/mnist_cnn").join(name)
-}
+use crate::common::mnist_cnn::{self, calibration, heldout_labels, mnist, pixels};
 
-fn mnist() -> Model {
-    decode_model(&read(&fixture("model.onnx"))).unwrap()
-}
-
-/// uint8 pixels [N, 1, 28, 28] → the model's float input (÷ 255).
-fn pixels(name: &str) -> Tensor {
-    let t = read_npy(&read(&fixture(name))).unwrap();
-    let shape = t.shape();
-    let Tensor::U8(a) = t else { panic!("{name}: uint8 expected") };
-    Tensor::from_vec(&[shape[0], 1, 28, 28], a.iter().map(|&p| f32::from(p) / 255.0).collect()).unwrap()
-}
-
-fn calibration() -> Dataset {
-    let inputs = Session::new(&mnist()).unwrap().inputs().to_vec();
-    Dataset::from_stacked(vec![("image".into(), pixels("calib_pixels.npy"))], &inputs).unwrap()
-}
-
+/// Top-1 accuracy on the held-out digits.
 fn accuracy(model: &Model) -> f64 {
-    let images = pixels("heldout_pixels.npy");
-    let labels = read_npy(&read(&fixture("heldout_labels.npy"))).unwrap().to_i64_vec().unwrap();
-    let out = Session::new(model).unwrap().run(vec![("image".into(), images)]).unwrap();
-    let Tensor::F32(logits) = &out[0].1 else { panic!("float logits expected") };
-    let correct = logits
-        .outer_iter()
-        .zip(&labels)
-        .filter(|(row, label)| {
-            let best = row.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
-            best.0 as i64 == **label
-        })
-        .count();
-    correct as f64 / labels.len() as f64
+    mnist_cnn::accuracy(model, &pixels("heldout_pixels.npy"), &heldout_labels())
 }
 
 /// Runs one prune step given as JSON.

@@ -10,55 +10,19 @@
 //! - the corrected models pass `onnx.checker` and onnxruntime agrees with pare
 //!   (tests/python/prune_check.py).
 //!
-//! Print the table: `cargo test --test prune_correct -- --nocapture`.
+//! Print the table: `cargo test --test native prune_correct:: -- --nocapture`.
 
-mod common;
+use std::path::PathBuf;
 
-use std::path::{Path, PathBuf};
-
-use common::{Tolerance, compare, read, repo_root, site_packages};
 use pare::compress::prune::{PruneReport, PruneSpec};
 use pare::compress::quantize::{Mode, QuantizeSpec};
 use pare::compress::{Recipe, Step, StepReport, compress};
-use pare::ir::{Model, Tensor};
-use pare::npy::read_npy;
-use pare::onnx::{decode_model, encode_model};
+use pare::ir::Model;
+use pare::onnx::encode_model;
 use pare::runtime::{Dataset, Session};
 
-fn fixture(name: &str) -> PathBuf {
-    repo_root().join("tests/fixtures/mnist_cnn").join(name)
-}
-
-fn mnist() -> Model {
-    decode_model(&read(&fixture("model.onnx"))).unwrap()
-}
-
-/// uint8 pixels [N, 1, 28, 28] → the model's float input (÷ 255).
-fn pixels(name: &str) -> Tensor {
-    let t = read_npy(&read(&fixture(name))).unwrap();
-    let shape = t.shape();
-    let Tensor::U8(a) = t else { panic!("{name}: uint8 expected") };
-    Tensor::from_vec(&[shape[0], 1, 28, 28], a.iter().map(|&p| f32::from(p) / 255.0).collect()).unwrap()
-}
-
-fn calibration() -> Dataset {
-    let inputs = Session::new(&mnist()).unwrap().inputs().to_vec();
-    Dataset::from_stacked(vec![("image".into(), pixels("calib_pixels.npy"))], &inputs).unwrap()
-}
-
-fn accuracy(model: &Model, images: &Tensor, labels: &[i64]) -> f64 {
-    let out = Session::new(model).unwrap().run(vec![("image".into(), images.clone())]).unwrap();
-    let Tensor::F32(logits) = &out[0].1 else { panic!("float logits expected") };
-    let correct = logits
-        .outer_iter()
-        .zip(labels)
-        .filter(|(row, label)| {
-            let best = row.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
-            best.0 as i64 == **label
-        })
-        .count();
-    correct as f64 / labels.len() as f64
-}
+use crate::common::{Tolerance, compare, npy, python_json_lines, repo_root, weight};
+use crate::common::mnist_cnn::{accuracy, calibration, heldout_labels, mnist, pixels};
 
 fn prune_spec(correct: Option<&str>) -> PruneSpec {
     prune_spec_with(r#""ratio": 0.5"#, correct)
@@ -87,14 +51,10 @@ fn compress_mnist_with(fields: &str, correct: Option<&str>, int8: bool, calib: &
     }
 }
 
-fn weight(model: &Model, name: &str) -> Vec<f32> {
-    model.graph.initializer(name).unwrap().tensor.as_array::<f32>().unwrap().iter().copied().collect()
-}
-
 #[test]
 fn mnist_accuracy_with_and_without_correction() {
     let images = pixels("heldout_pixels.npy");
-    let labels = read_npy(&read(&fixture("heldout_labels.npy"))).unwrap().to_i64_vec().unwrap();
+    let labels = heldout_labels();
     assert_eq!(labels.len(), 1000);
     let calib = calibration();
     assert_eq!(calib.len(), 200);
@@ -227,15 +187,7 @@ fn corrected_models_pass_the_checker_and_match_onnxruntime() {
             models.push((path, model));
         }
     }
-    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
-    let output = std::process::Command::new(&python)
-        .arg(repo_root().join("tests/python/prune_check.py"))
-        .args(models.iter().map(|(p, _)| p))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    assert!(output.status.success(), "prune_check.py failed: {}", String::from_utf8_lossy(&output.stderr));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines = python_json_lines("prune_check.py", models.iter().map(|(p, _)| p));
     assert_eq!(lines.len(), models.len());
     for ((path, model), line) in models.iter().zip(&lines) {
         assert!(line["ok"].as_bool().unwrap(), "{}: onnx checker / onnxruntime: {}", path.display(), line["error"]);
@@ -247,6 +199,3 @@ fn corrected_models_pass_the_checker_and_match_onnxruntime() {
     }
 }
 
-fn npy(path: &Path) -> Tensor {
-    read_npy(&read(path)).unwrap()
-}

@@ -1,7 +1,7 @@
 //! pare against onnxruntime, bit for bit, on the quantization ops.
 //!
-//! `cases/` holds one-node models with inputs and the outputs onnxruntime's CPU provider
-//! computed for them (made by `make_cases.py` next to this file; versions in
+//! tests/quant_vs_ort/cases holds one-node models with inputs and the outputs onnxruntime's CPU
+//! provider computed for them (made by tests/quant_vs_ort/make_cases.py; versions in
 //! `cases/versions.txt`). Every case must give the same dtype, the same shape and the same
 //! bits in pare: integer outputs exactly, float outputs bit-identically.
 

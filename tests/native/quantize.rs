@@ -9,68 +9,17 @@
 //!   the output scale (static) or 1e-4 relative (weight-only, dynamic); onnxruntime fuses the
 //!   static models' QDQ into integer kernels (QLinearConv, QGemm…).
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{read, repo_root, run, site_packages, venv_path, write_case};
 use pare::compress::quantize::{CalibrationMethod, IntType, Mode, QuantizeSpec};
 use pare::compress::{CompressReport, Recipe, Step, StepReport, compress};
 use pare::ir::{Model, Tensor};
-use pare::npy::read_npy;
 use pare::onnx::{decode_model, decode_tensor, encode_model};
 use pare::runtime::{Dataset, Session};
 
-fn fixture(name: &str) -> PathBuf {
-    repo_root().join("tests/fixtures/mnist_cnn").join(name)
-}
-
-/// uint8 pixels [N, 1, 28, 28] (or [N, 28, 28]) → the model's float input (÷ 255).
-fn pixels(name: &str) -> Tensor {
-    let t = read_npy(&read(&fixture(name))).unwrap();
-    let shape = t.shape();
-    let Tensor::U8(a) = t else {
-        panic!("{name}: uint8 expected")
-    };
-    let n = shape[0];
-    let data: Vec<f32> = a.iter().map(|&p| f32::from(p) / 255.0).collect();
-    Tensor::from_vec(&[n, 1, 28, 28], data).unwrap()
-}
-
-fn calibration() -> Dataset {
-    let inputs = Session::new(&mnist()).unwrap().inputs().to_vec();
-    Dataset::from_stacked(vec![("image".into(), pixels("calib_pixels.npy"))], &inputs).unwrap()
-}
-
-fn mnist() -> Model {
-    decode_model(&read(&fixture("model.onnx"))).unwrap()
-}
-
-fn accuracy(model: &Model, images: &Tensor, labels: &[i64]) -> f64 {
-    let out = Session::new(model)
-        .unwrap()
-        .run(vec![("image".into(), images.clone())])
-        .unwrap();
-    let Tensor::F32(logits) = &out[0].1 else {
-        panic!("float logits expected")
-    };
-    let correct = logits
-        .outer_iter()
-        .zip(labels)
-        .filter(|(row, label)| {
-            let best = row
-                .iter()
-                .enumerate()
-                .fold(
-                    (0, f32::NEG_INFINITY),
-                    |b, (i, &v)| if v > b.1 { (i, v) } else { b },
-                );
-            best.0 as i64 == **label
-        })
-        .count();
-    correct as f64 / labels.len() as f64
-}
+use crate::common::{python_script, read, repo_root, run, venv_path, write_case};
+use crate::common::mnist_cnn::{accuracy, calibration, heldout_labels, mnist, pixels};
 
 fn quantize(model: &Model, spec: QuantizeSpec, calib: Option<&Dataset>) -> (Model, CompressReport) {
     let recipe = Recipe {
@@ -150,10 +99,7 @@ fn schemes() -> Vec<(&'static str, QuantizeSpec)> {
 fn mnist_accuracy_and_size_per_scheme() {
     let model = mnist();
     let images = pixels("heldout_pixels.npy");
-    let labels = read_npy(&read(&fixture("heldout_labels.npy")))
-        .unwrap()
-        .to_i64_vec()
-        .unwrap();
+    let labels = heldout_labels();
     assert_eq!(labels.len(), 1000);
     let calib = calibration();
     let float_acc = accuracy(&model, &images, &labels);
@@ -226,15 +172,7 @@ fn quantized_models_pass_the_checker_and_match_onnxruntime_python_and_node() {
         write_case(&dir, &q, &[("image", &batch)], tolerance);
         cases.push(dir);
     }
-    let python = site_packages()
-        .expect("no .venv: run `make setup`")
-        .join("../../../bin/python");
-    let out = run(Command::new(&python)
-        .arg(repo_root().join("tests/python/check_quantized.py"))
-        .args(&cases));
-    let node_out = run(Command::new("node")
-        .arg(repo_root().join("tests/node/run_onnxruntime_node.mjs"))
-        .args(&cases));
+    let (out, node_out) = check_in_onnxruntime_python_and_node(&cases);
     let mut failures = Vec::new();
     let node_lines: Vec<serde_json::Value> = node_out
         .lines()
@@ -343,15 +281,7 @@ fn silero_vad_weights_in_constant_nodes_inside_if_bodies_are_quantized() {
         write_case(&dir, &q, &refs, tolerance);
         cases.push(dir);
     }
-    let python = site_packages()
-        .expect("no .venv: run `make setup`")
-        .join("../../../bin/python");
-    let out = run(Command::new(&python)
-        .arg(repo_root().join("tests/python/check_quantized.py"))
-        .args(&cases));
-    let node_out = run(Command::new("node")
-        .arg(repo_root().join("tests/node/run_onnxruntime_node.mjs"))
-        .args(&cases));
+    let (out, node_out) = check_in_onnxruntime_python_and_node(&cases);
     assert_eq!(out.lines().count(), 2);
     assert_eq!(
         node_out.lines().count(),
@@ -844,11 +774,18 @@ fn float16_weights_behind_a_cast_are_quantized_and_the_others_stay_float16() {
 /// Runs tests/python/check_quantized.py on `cases` (onnx.checker full_check, onnxruntime against
 /// pare's outputs within each case's tolerance) and fails unless every output of every case agrees.
 fn assert_onnxruntime_agrees(cases: &[PathBuf]) {
-    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
-    let out = run(Command::new(&python).arg(repo_root().join("tests/python/check_quantized.py")).args(cases));
+    let out = run(python_script("check_quantized.py").args(cases));
     assert_eq!(out.lines().count(), cases.len(), "{out}");
     for line in out.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(v["outputs"].as_array().unwrap().iter().all(|o| o["ok"] == true), "{v}");
     }
+}
+
+/// Runs the case directories in onnxruntime from Python (tests/python/check_quantized.py) and
+/// from Node (tests/node/run_onnxruntime_node.mjs); returns both outputs, one JSON line a case.
+fn check_in_onnxruntime_python_and_node(cases: &[PathBuf]) -> (String, String) {
+    let python = run(python_script("check_quantized.py").args(cases));
+    let node = run(Command::new("node").arg(repo_root().join("tests/node/run_onnxruntime_node.mjs")).args(cases));
+    (python, node)
 }

@@ -3,10 +3,9 @@
 //! script) and the pretrained Silero VAD models from the PyPI package silero-vad (read from the
 //! venv; reference outputs in tests/fixtures/silero_vad, made by the script there).
 
-mod common;
-
-use common::{Tolerance, read, repo_root, run_data_sets, venv_path};
 use pare::onnx::decode_model;
+
+use crate::common::{Tolerance, read, repo_root, run_data_sets, venv_path};
 
 const MAX_ABS: f64 = 1e-4;
 

@@ -4,12 +4,11 @@
 //! (tests/python/check_roundtrip.py: canonical protobuf equality, and onnxruntime runs the
 //! re-encoded file with bit-identical outputs).
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::{read, repo_root, site_packages, venv_path};
 use pare::onnx::{decode_model, encode_model};
+
+use crate::common::{python_script, read, repo_root, venv_path};
 
 fn corpus() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(venv_path("onnx/backend/test/data/node"))
@@ -48,12 +47,8 @@ fn every_model_round_trips_losslessly() {
     let manifest_path = out_dir.join("manifest.tsv");
     std::fs::write(&manifest_path, manifest).unwrap();
 
-    let python = site_packages().unwrap().join("../../../bin/python");
-    let output = std::process::Command::new(&python)
-        .arg(repo_root().join("tests/python/check_roundtrip.py"))
-        .arg(&manifest_path)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    let output =
+        python_script("check_roundtrip.py").arg(&manifest_path).output().unwrap_or_else(|e| panic!("cannot run check_roundtrip.py: {e}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));

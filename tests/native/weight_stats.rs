@@ -4,20 +4,15 @@
 //! after 50% unstructured pruning: min, max, zeros, levels, histogram edges and counts equal
 //! numpy's exactly; mean and std to 1e-12 (numpy sums pairwise, pare in order).
 
-mod common;
-
 use std::process::Command;
 
-use common::{repo_root, site_packages};
 use pare::analysis::{AnalysisOptions, DEFAULT_BINS, LayerWeights, ValueKind, analyze_model, weight_report};
 use pare::compress::{Recipe, compress};
 use pare::ir::Model;
-use pare::onnx::decode_model;
 use serde_json::Value;
 
-fn mnist() -> Model {
-    decode_model(&std::fs::read(repo_root().join("tests/fixtures/mnist_cnn/model.onnx")).unwrap()).unwrap()
-}
+use crate::common::{self, repo_root};
+use crate::common::mnist_cnn::mnist;
 
 fn compressed(recipe: &str) -> Model {
     compress(&mnist(), &Recipe::from_json(recipe).unwrap(), None, &mut |_| {}).unwrap().0
@@ -25,19 +20,9 @@ fn compressed(recipe: &str) -> Model {
 
 /// numpy's layers for each model file, in order.
 fn numpy_layers(paths: &[std::path::PathBuf]) -> Vec<Vec<Value>> {
-    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
-    let out = Command::new(&python)
-        .arg(repo_root().join("tests/python/weight_stats.py"))
-        .arg(DEFAULT_BINS.to_string())
-        .args(paths)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "weight_stats.py failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str::<Value>(line).unwrap()["layers"].as_array().unwrap().clone())
-        .collect()
+    let bins = DEFAULT_BINS.to_string();
+    let args = std::iter::once(std::ffi::OsStr::new(&bins)).chain(paths.iter().map(|p| p.as_os_str()));
+    common::python_json_lines("weight_stats.py", args).iter().map(|line| line["layers"].as_array().unwrap().clone()).collect()
 }
 
 /// A float numpy printed as text (serde_json's own float reading may be one ulp off).

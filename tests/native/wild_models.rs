@@ -3,22 +3,16 @@
 //! |pare − ort| ≤ 1e-3 · max(max|ort|, 0.01) per output. A model using an onnxruntime-only contrib op
 //! must be refused with a message that names the op.
 
-mod common;
-
 use std::time::Instant;
 
-use common::{Tolerance, read, repo_root, run_data_sets, site_packages};
 use pare::onnx::decode_model;
+
+use crate::common::{Tolerance, python_script, read, repo_root, run_data_sets};
 
 #[test]
 fn pretrained_models_from_pypi_packages_match_onnxruntime() {
     let out = repo_root().join("target/wild");
-    let python = site_packages().expect("no .venv: run `make setup`").join("../../../bin/python");
-    let status = std::process::Command::new(&python)
-        .arg(repo_root().join("tests/python/wild_reference.py"))
-        .arg(&out)
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    let status = python_script("wild_reference.py").arg(&out).status().unwrap_or_else(|e| panic!("cannot run wild_reference.py: {e}"));
     assert!(status.success(), "wild_reference.py failed");
 
     let mut dirs: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();

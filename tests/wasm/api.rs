@@ -1,10 +1,6 @@
 //! The JavaScript-facing API (`src/wasm.rs`) as JS sees it: results, the dtype ↔ TypedArray
 //! mapping in both directions, and a clear `JsError` naming the input for every kind of bad
 //! value. Runs under wasm only (`make test`: Node and headless Chromium).
-#![cfg(target_arch = "wasm32")]
-
-#[path = "fixtures/wasm_slice/mod.rs"]
-mod slice;
 
 use js_sys::{
     Array, ArrayBuffer, BigInt64Array, BigUint64Array, Float32Array, Float64Array, Int8Array, Int16Array, Int32Array,
@@ -16,40 +12,13 @@ use pare::wasm::{JsModel, analyze, inspect, run};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
+use crate::common::js::{bytes, get, kind, message, object, shape};
+use crate::slice_cases;
+
 // ---- helpers ------------------------------------------------------------------------------------
-
-fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in pairs {
-        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
-    }
-    o.into()
-}
-
-fn shape(dims: &[f64]) -> JsValue {
-    dims.iter().map(|&d| JsValue::from_f64(d)).collect::<Array>().into()
-}
 
 fn tensor(dtype: &str, dims: &[f64], data: impl Into<JsValue>) -> JsValue {
     object(&[("dtype", dtype.into()), ("shape", shape(dims)), ("data", data.into())])
-}
-
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(key)).unwrap()
-}
-
-/// The `kind` of the PareError a call threw (src/error.rs ErrorKind names).
-fn kind<T>(result: Result<T, pare::wasm::ApiError>) -> String {
-    let Err(err) = result else { panic!("expected a PareError, got a result") };
-    let value = JsValue::from(err);
-    assert_eq!(get(&value, "name").as_string().as_deref(), Some("PareError"));
-    get(&value, "kind").as_string().expect("a string kind")
-}
-
-fn message<T>(result: Result<T, pare::wasm::ApiError>) -> String {
-    let Err(err) = result else { panic!("expected a JsError, got a result") };
-    let value = JsValue::from(err);
-    value.dyn_ref::<js_sys::Error>().expect("a JS Error").message().as_string().unwrap()
 }
 
 fn assert_mentions(msg: &str, parts: &[&str]) {
@@ -58,12 +27,8 @@ fn assert_mentions(msg: &str, parts: &[&str]) {
     }
 }
 
-fn bytes(b: &[u8]) -> JsValue {
-    Uint8Array::from(b).into()
-}
-
 fn relu_model() -> JsValue {
-    bytes(slice::case("test_relu").model)
+    bytes(slice_cases::case("test_relu").model)
 }
 
 /// 60 values for Relu's x: float32 [3, 4, 5].
@@ -173,7 +138,7 @@ fn an_output_named_like_an_object_builtin_is_an_own_property() {
 
 #[wasm_bindgen_test]
 fn model_bytes_may_be_an_array_buffer() {
-    let buffer: ArrayBuffer = Uint8Array::from(slice::case("test_relu").model).buffer();
+    let buffer: ArrayBuffer = Uint8Array::from(slice_cases::case("test_relu").model).buffer();
     assert!(inspect(buffer.clone().into()).is_ok());
     assert!(JsModel::new(buffer.into()).is_ok());
 }

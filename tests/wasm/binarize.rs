@@ -1,8 +1,7 @@
 //! Binarized layers under wasm (Node and headless Chromium): the MNIST CNN with binary weights
 //! and inputs (`compress::binarize`, `activations: true`) runs conv2 and fc1 on the SIMD128
 //! XOR + popcount kernel (BinaryConv, BinaryGemm) and matches the graph run as written in float,
-//! on real digits. The native twin of this check is tests/binarize.rs.
-#![cfg(target_arch = "wasm32")]
+//! on real digits. The native twin of this check is tests/native/binarize.rs.
 
 use pare::compress::binarize::BinarizeSpec;
 use pare::compress::{Recipe, Step, compress};

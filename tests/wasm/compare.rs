@@ -1,43 +1,14 @@
 //! `compare(reference, candidate, options)` as JS sees it, on the MNIST CNN fixture: the report
 //! object (null SQNR when exact), progress callbacks, stacked inputs and random samples, and a
 //! clear `JsError` for every bad option. Runs under wasm only (`make test`: Node and Chromium).
-#![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Float32Array, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, Float32Array, Function, Uint8Array};
 use pare::ir::Tensor;
 use pare::wasm::compare;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const MNIST: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx"));
-
-fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in pairs {
-        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
-    }
-    o.into()
-}
-
-fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |v, key| match key.parse::<u32>() {
-        Ok(i) => Reflect::get_u32(&v, i).unwrap(),
-        Err(_) => Reflect::get(&v, &JsValue::from_str(key)).unwrap(),
-    })
-}
-
-fn number(v: &JsValue, path: &str) -> f64 {
-    get(v, path).as_f64().unwrap_or_else(|| panic!("{path} is not a number"))
-}
-
-fn message<T>(result: Result<T, pare::wasm::ApiError>) -> String {
-    let Err(err) = result else { panic!("expected a JsError, got a result") };
-    JsValue::from(err).dyn_ref::<js_sys::Error>().expect("a JS Error").message().as_string().unwrap()
-}
-
-fn mnist() -> JsValue {
-    Uint8Array::from(MNIST).into()
-}
+use crate::common::js::{MNIST, get, message, mnist, number, object};
 
 /// The MNIST model with every float weight multiplied by 1.01.
 fn perturbed() -> JsValue {

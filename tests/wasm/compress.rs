@@ -1,49 +1,14 @@
 //! `compress(model, recipe, options)` as JS sees it, on the MNIST CNN fixture: a recipe object
 //! or JSON text, real calibration digits from JS arrays or random ones, progress per stage, the
 //! compressed bytes (which decode and run), and a clear `JsError` for every bad argument.
-#![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Float32Array, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, Function, Uint8Array};
 use pare::ir::Tensor;
 use pare::wasm::{compare, compress};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const MNIST: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx"));
-const CALIB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/calib_pixels.npy"));
-
-fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in pairs {
-        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
-    }
-    o.into()
-}
-
-fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |v, key| match key.parse::<u32>() {
-        Ok(i) => Reflect::get_u32(&v, i).unwrap(),
-        Err(_) => Reflect::get(&v, &JsValue::from_str(key)).unwrap(),
-    })
-}
-
-fn message<T>(result: Result<T, pare::wasm::ApiError>) -> String {
-    let Err(err) = result else { panic!("expected a JsError, got a result") };
-    JsValue::from(err).dyn_ref::<js_sys::Error>().expect("a JS Error").message().as_string().unwrap()
-}
-
-fn mnist() -> JsValue {
-    Uint8Array::from(MNIST).into()
-}
-
-/// The first `n` calibration digits as `{ image: { dtype, shape, data } }`, pixels ÷ 255.
-fn digits(n: usize) -> JsValue {
-    let Tensor::U8(a) = pare::npy::read_npy(CALIB).unwrap() else { panic!("uint8 pixels expected") };
-    let data: Vec<f32> = a.iter().take(n * 784).map(|&p| f32::from(p) / 255.0).collect();
-    let shape = Array::of4(&(n as u32).into(), &1.into(), &28.into(), &28.into());
-    let tensor = object(&[("dtype", "float32".into()), ("shape", shape.into()), ("data", Float32Array::from(&data[..]).into())]);
-    object(&[("image", tensor)])
-}
+use crate::common::js::{MNIST, digits, get, message, mnist, object};
 
 fn recipe(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap()

@@ -3,39 +3,14 @@
 //! pare cannot run at the default size 1, compares and calibrates once the dims are given, and
 //! every bad size (zero, negative, fractional, huge, unknown name, wrong rank) is a clear `JsError`
 //! before anything is allocated. Runs under wasm only (`make test`: Node and Chromium).
-#![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use pare::ir::{Dim, TypeInfo};
 use pare::wasm::{compare, compress};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const MNIST: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx"));
-
-fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in pairs {
-        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
-    }
-    o.into()
-}
-
-fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |v, key| match key.parse::<u32>() {
-        Ok(i) => Reflect::get_u32(&v, i).unwrap(),
-        Err(_) => Reflect::get(&v, &JsValue::from_str(key)).unwrap(),
-    })
-}
-
-fn message<T>(result: Result<T, pare::wasm::ApiError>) -> String {
-    let Err(err) = result else { panic!("expected a JsError, got a result") };
-    JsValue::from(err).dyn_ref::<js_sys::Error>().expect("a JS Error").message().as_string().unwrap()
-}
-
-fn shape(dims: &[u32]) -> JsValue {
-    dims.iter().map(|&d| JsValue::from(d)).collect::<Array>().into()
-}
+use crate::common::js::{MNIST, get, message, object, shape};
 
 /// The MNIST CNN with its input declared `[N, 1, height, width]` instead of `[N, 1, 28, 28]`.
 fn symbolic_mnist() -> JsValue {

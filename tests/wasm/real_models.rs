@@ -1,14 +1,13 @@
-//! The real models of tests/real_models.rs, embedded in the test binary so that they run under
+//! The real models of tests/native/real_models.rs, embedded in the test binary so that they run under
 //! wasm (Node and headless Chromium via `make test`) as well as natively: the MNIST CNN trained on
 //! real digits, and the six pretrained Silero VAD models (copied from the pinned silero-vad
 //! package into tests/fixtures/silero_vad/models by scripts/setup.sh). pare must match the
 //! onnxruntime outputs stored next to them within 1e-4 (max abs difference).
 
-mod common;
-
-use common::{Tolerance, compare};
 use pare::onnx::{decode_model, decode_tensor};
 use pare::runtime::Session;
+
+use crate::common::{Tolerance, compare};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test;

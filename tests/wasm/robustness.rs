@@ -6,33 +6,11 @@
 //! a panic would surface as a `RuntimeError: unreachable` and fail the test; natively they go
 //! through `decode_model` and `Session` (the same core), so `cargo test` checks it too.
 
-#[path = "fixtures/wasm_slice/mod.rs"]
-mod slice;
-
-use slice::{CASES, SliceCase, case};
+use crate::common::Rng;
+use crate::slice_cases::{CASES, SliceCase, case};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test;
-
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
 
 /// What happened to one model: it did not load, it loaded but did not run, or it ran.
 #[derive(Debug, PartialEq)]

@@ -2,7 +2,7 @@
 //! there is no file system: under wasm in Node and in headless Chromium (`make test` runs
 //! `wasm-pack test --node` and `--headless --chrome`), and natively with `cargo test`.
 //!
-//! Same path as tests/conformance.rs: decode the model and the tensors, run a `Session`, compare
+//! Same path as tests/native/conformance.rs: decode the model and the tensors, run a `Session`, compare
 //! with the ONNX backend tolerance (rtol 1e-3, atol 1e-7). The cases are listed in
 //! tests/fixtures/wasm_slice/cases.txt and copied from the onnx==1.22.0 wheel by generate.py
 //! next to them.
@@ -11,18 +11,15 @@
 //! lacks is skipped, but only if it is named in `AWAITING_OPS`. Once every op has landed, empty
 //! `AWAITING_OPS`: from then on every case must run and pass.
 
-mod common;
-#[path = "fixtures/wasm_slice/mod.rs"]
-mod slice;
-
 use std::collections::BTreeSet;
 
-use common::{Tolerance, compare};
 use pare::ir::{Graph, Tensor};
 use pare::onnx::{decode_model, decode_tensor};
 use pare::ops::{Registry, standard_registry};
 use pare::runtime::Session;
-use slice::{CASES, SliceCase};
+
+use crate::common::{Tolerance, compare};
+use crate::slice_cases::{CASES, SliceCase};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test;

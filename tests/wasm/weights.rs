@@ -2,24 +2,15 @@
 //! (numbers checked against the model's own initializers, read here without pare's analysis) and
 //! on a small int8 + DequantizeLinear model, per channel, with a malformed twin that gives an
 //! error entry instead of a throw. Runs under wasm only (`make test`: Node and headless Chromium).
-#![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use pare::ir::{AttrValue, Graph, Initializer, Model, Node, OpsetImport, Tensor, ValueInfo};
 use pare::onnx::{decode_model, encode_model};
 use pare::wasm::analyze;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const MNIST: &[u8] = include_bytes!("fixtures/mnist_cnn/model.onnx");
-
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(key)).unwrap()
-}
-
-fn number(v: &JsValue, key: &str) -> f64 {
-    get(v, key).as_f64().unwrap_or_else(|| panic!("`{key}` is not a number"))
-}
+use crate::common::js::{MNIST, get, number};
 
 fn numbers(v: &JsValue) -> Vec<f64> {
     Array::from(v).iter().map(|x| x.as_f64().unwrap()).collect()
