@@ -6,6 +6,10 @@
 //! The modules of tests/wasm/ that also run natively (the conformance slice, robustness of the
 //! JS-facing core, the real models embedded as bytes, the kernel twins) are compiled in here
 //! too, under their wasm names: `cargo test --test native wasm_slice::`.
+//!
+//! For wasm32 this crate is empty: `wasm-pack test` builds every test target (`cargo build
+//! --tests`) before it runs `--test wasm`, and these tests need files, processes and the CLI.
+#![cfg(not(target_arch = "wasm32"))]
 
 #[path = "../common/mod.rs"]
 mod common;
