@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(or $(CARGO_HOME),$(HOME)/.cargo)/bi
 
 # The wasm test binary (tests/wasm/main.rs, one module per area); the native one
 # (tests/native/main.rs) reads files and runs with `cargo test`. One module:
-# `make test-wasm-node WASM_TESTS='--test wasm compress::'`.
+# `make test-wasm-node WASM_TESTS='--test wasm -- compress::'`.
 WASM_TESTS := --test wasm
 # The browser tests run as root on a closed network: see webdriver.json for Chromium's flags.
 # WASM_BINDGEN_USE_BROWSER makes the same test binary run in the browser (it is not tied to one

@@ -2,7 +2,8 @@
 //! JavaScript-facing API (`pare::wasm`) and the core under wasm, run by wasm-bindgen-test in
 //! Node (`make test-wasm-node`) and headless Chromium (`make test-wasm-chrome`; the same tests:
 //! `WASM_BINDGEN_USE_BROWSER` picks the browser, no module is tied to one runtime). One module:
-//! `wasm-pack test --node -- --test wasm compress::`.
+//! `wasm-pack test --node -- --test wasm -- compress::` (or `make test-wasm-node
+//! WASM_TESTS='--test wasm -- compress::'`).
 //!
 //! kernels, real_models, robustness and slice also run natively, inside tests/native/main.rs.
 //! The test modules are `pub`: wasm-bindgen-test finds tests at the crate root or in public
