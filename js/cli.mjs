@@ -151,7 +151,7 @@ function readFile(path) {
     return fs.readFileSync(path);
   } catch (e) {
     const reason = { ENOENT: "No such file or directory", EACCES: "Permission denied", EISDIR: "Is a directory" }[e.code] ?? e.message;
-    throw new Error(`cannot read \`${path}\`: ${reason}`);
+    throw failure(`cannot read \`${path}\`: ${reason}`, "bad-argument");
   }
 }
 
@@ -159,16 +159,24 @@ function writeFile(path, data) {
   try {
     fs.writeFileSync(path, data);
   } catch (e) {
-    throw new Error(`cannot write \`${path}\`: ${e.code ?? e.message}`);
+    throw failure(`cannot write \`${path}\`: ${e.code ?? e.message}`, "bad-argument");
   }
 }
 
-/** A wasm call whose error names the file it was about. */
+/** An error of the command with its kind (`PareError.kind`'s names), printed as the native CLI
+ * prints it: `pare: error[KIND]: MESSAGE`. */
+function failure(message, kind) {
+  const error = new Error(message);
+  error.kind = kind;
+  return error;
+}
+
+/** A wasm call whose error names the file it was about (its kind kept). */
 function about(path, call) {
   try {
     return call();
   } catch (e) {
-    throw new Error(`\`${path}\`: ${e instanceof Error ? e.message : String(e)}`);
+    throw failure(`\`${path}\`: ${e instanceof Error ? e.message : String(e)}`, e?.kind);
   }
 }
 
@@ -396,7 +404,7 @@ async function compressCommand(argv) {
   const result = wasmCompressCommand(argv, (path) => readFile(path), (line) => process.stderr.write(line + "\n"));
   if (result.error) {
     if (result.error.usage) throw new UsageError(result.error.message);
-    throw new Error(result.error.message);
+    throw failure(result.error.message, result.error.kind);
   }
   for (const [path, bytes] of result.files) writeFile(path, bytes);
   process.stdout.write(result.stdout);
@@ -471,7 +479,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`pare: ${oneLine(e.message)}\n`);
       process.exit(2);
     }
-    process.stderr.write(`pare: error: ${oneLine(e instanceof Error ? e.message : e)}\n`);
+    const kind = typeof e?.kind === "string" ? `[${e.kind}]` : "";
+    process.stderr.write(`pare: error${kind}: ${oneLine(e instanceof Error ? e.message : e)}\n`);
     process.exit(1);
   },
 );

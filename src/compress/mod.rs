@@ -13,6 +13,7 @@ pub mod prune;
 pub mod quantize;
 pub mod recipe;
 pub mod report;
+pub mod selection;
 pub mod weights;
 
 pub use bytes::ByteBreakdown;

@@ -8,6 +8,7 @@ mod context;
 mod error;
 mod registry;
 pub mod util;
+pub mod layer_table;
 
 mod control;
 mod elementwise;

@@ -37,35 +37,10 @@ impl ApiError {
     }
 }
 
-/// Errors of the core that know their kind.
-pub(super) trait Classified: Display {
-    fn kind(&self) -> ErrorKind;
-}
-
-macro_rules! classified {
-    ($($error:ty),* $(,)?) => {
-        $(impl Classified for $error {
-            fn kind(&self) -> ErrorKind {
-                <$error>::kind(self)
-            }
-        })*
-    };
-}
-
-classified!(
-    crate::Error,
-    crate::onnx::OnnxError,
-    crate::ir::TensorError,
-    crate::runtime::RunError,
-    crate::runtime::RandomInputError,
-    crate::runtime::DatasetError,
-    crate::npy::NpyError,
-    crate::compress::CompressError,
-    crate::compare::CompareError,
-);
-
-impl<E: Classified> From<E> for ApiError {
+/// Every error of the core converts into `crate::Error`, which knows its kind.
+impl<E: Into<crate::Error>> From<E> for ApiError {
     fn from(error: E) -> ApiError {
+        let error: crate::Error = error.into();
         ApiError::new(error.kind(), error)
     }
 }

@@ -19,7 +19,7 @@ use super::compress_command::{CalibrationSource, CompressCommand, RecipeSource, 
 use super::compress_text::render_compress_summary;
 use crate::compare::{CompareOptions, CompareReport, TextOptions, compare_models, render_text};
 use crate::compress::{CompressError, CompressReport, ProgressFn, Recipe, compress};
-use crate::error::ErrorKind;
+use crate::Error;
 use crate::ir::Model;
 use crate::runtime::random_inputs::declared_inputs;
 use crate::runtime::{Dataset, InputSet, InputSpec, RandomInputs, SizeChoice};
@@ -31,40 +31,6 @@ pub const COMPARE_SAMPLES: usize = 16;
 /// Reads the files a command line names (the CLI from disk, `npx pare` through Node's fs).
 pub trait Files {
     fn read(&mut self, path: &str) -> Result<Vec<u8>, String>;
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum WorkflowError {
-    #[error(transparent)]
-    Usage(#[from] UsageError),
-    #[error("cannot read `{path}`: {reason}")]
-    Read { path: String, reason: String },
-    #[error("`{path}`: {message}")]
-    File { path: String, message: String, kind: ErrorKind },
-    #[error(transparent)]
-    Compress(#[from] CompressError),
-    #[error(transparent)]
-    Pare(#[from] crate::Error),
-    #[error("{0}")]
-    Sizes(String),
-}
-
-impl WorkflowError {
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            WorkflowError::Usage(e) => e.kind(),
-            WorkflowError::Read { .. } => ErrorKind::BadArgument,
-            WorkflowError::File { kind, .. } => *kind,
-            WorkflowError::Compress(e) => e.kind(),
-            WorkflowError::Pare(e) => e.kind(),
-            WorkflowError::Sizes(_) => ErrorKind::BadInput,
-        }
-    }
-
-    /// True for a command line that does not parse (exit code 2).
-    pub fn is_usage(&self) -> bool {
-        matches!(self, WorkflowError::Usage(_))
-    }
 }
 
 /// What a command produced: files to write (all of them, and only if the command succeeded),
@@ -117,7 +83,7 @@ pub struct JobResult {
 }
 
 /// Compresses, then compares (see the module docs for the rules).
-pub fn run_job(job: Job, progress: ProgressFn) -> Result<JobResult, WorkflowError> {
+pub fn run_job(job: Job, progress: ProgressFn) -> Result<JobResult, Error> {
     let (compressed, report) = compress(job.model, job.recipe, job.calibration, progress)?;
     let bytes = crate::onnx::encode_model(&compressed);
     let mut result = JobResult {
@@ -177,7 +143,7 @@ fn random_samples(
 
 /// Runs `pare compress ARGV…`: parses, reads what the command line names, runs the job, and
 /// returns the files to write and the text to print. Progress goes to `progress`.
-pub fn run_compress_command(argv: &[String], files: &mut dyn Files, progress: ProgressFn) -> Result<CommandOutput, WorkflowError> {
+pub fn run_compress_command(argv: &[String], files: &mut dyn Files, progress: ProgressFn) -> Result<CommandOutput, Error> {
     let Some(command) = parse_compress_command(argv)? else {
         return Ok(CommandOutput { stdout: format!("{}\n", compress_help()), ..CommandOutput::default() });
     };
@@ -186,8 +152,8 @@ pub fn run_compress_command(argv: &[String], files: &mut dyn Files, progress: Pr
         RecipeSource::Flags(recipe) => recipe.clone(),
         RecipeSource::File(path) => {
             let bytes = read(files, path)?;
-            let text = String::from_utf8(bytes).map_err(|_| file_error(path, "it is not UTF-8 text", ErrorKind::InvalidRecipe))?;
-            Recipe::from_json(&text).map_err(|e| file_error(path, &e.to_string(), e.kind()))?
+            let text = String::from_utf8(bytes).map_err(|_| about_file(path, CompressError::Recipe("it is not UTF-8 text".into())))?;
+            Recipe::from_json(&text).map_err(|e| about_file(path, e))?
         }
     };
     if command.print_recipe {
@@ -195,7 +161,7 @@ pub fn run_compress_command(argv: &[String], files: &mut dyn Files, progress: Pr
         stdout.push('\n');
     }
     let model_bytes = read(files, &command.model)?;
-    let model = crate::onnx::decode_model(&model_bytes).map_err(|e| file_error(&command.model, &e.to_string(), e.kind()))?;
+    let model = crate::onnx::decode_model(&model_bytes).map_err(|e| about_file(&command.model, e))?;
     let specs = declared_inputs(&model.graph);
     let mut random = random_inputs(&command, &specs)?;
     // Everything the user named is read and checked before the work starts.
@@ -248,23 +214,24 @@ pub fn run_compress_command(argv: &[String], files: &mut dyn Files, progress: Pr
     Ok(output)
 }
 
-fn read(files: &mut dyn Files, path: &str) -> Result<Vec<u8>, WorkflowError> {
-    files.read(path).map_err(|reason| WorkflowError::Read { path: path.to_string(), reason })
+fn read(files: &mut dyn Files, path: &str) -> Result<Vec<u8>, Error> {
+    files.read(path).map_err(|reason| Error::file("read", path, reason))
 }
 
-fn file_error(path: &str, message: &str, kind: ErrorKind) -> WorkflowError {
-    WorkflowError::File { path: path.to_string(), message: message.to_string(), kind }
+/// `error` about the file `path` ("`recipe.json`: …"), its kind kept.
+fn about_file(path: &str, error: impl Into<Error>) -> Error {
+    error.into().context(format!("`{path}`"))
 }
 
 /// Stacked samples from an `.npz` file, checked against the model's inputs.
-pub fn read_dataset(files: &mut dyn Files, path: &str, specs: &[InputSpec]) -> Result<Dataset, WorkflowError> {
+pub fn read_dataset(files: &mut dyn Files, path: &str, specs: &[InputSpec]) -> Result<Dataset, Error> {
     let bytes = read(files, path)?;
-    let arrays = crate::npz::read_npz(&bytes).map_err(|e| file_error(path, &e.to_string(), e.kind()))?;
-    Dataset::from_stacked(arrays, specs).map_err(|e| file_error(path, &e.to_string(), e.kind()))
+    let arrays = crate::npz::read_npz(&bytes).map_err(|e| about_file(path, e))?;
+    Dataset::from_stacked(arrays, specs).map_err(|e| about_file(path, e))
 }
 
 /// The seed and the sizes the command line fixes, checked against the model's inputs.
-fn random_inputs(command: &CompressCommand, specs: &[InputSpec]) -> Result<RandomInputs, WorkflowError> {
+fn random_inputs(command: &CompressCommand, specs: &[InputSpec]) -> Result<RandomInputs, Error> {
     let mut random = RandomInputs::new(command.seed);
     random.dims.extend(command.dims.iter().cloned());
     random.shapes.extend(command.shapes.iter().cloned());

@@ -13,4 +13,4 @@ pub mod samples;
 
 pub use compress_command::{CompressCommand, compress_help, parse_compress_command};
 pub use samples::random_dataset;
-pub use compress_job::{CommandOutput, CompareSamples, Files, Job, JobResult, WorkflowError, run_compress_command, run_job};
+pub use compress_job::{CommandOutput, CompareSamples, Files, Job, JobResult, run_compress_command, run_job};

@@ -120,7 +120,7 @@ test("compare two models on an .npz, as JSON", () => {
 test("errors: exit 1 when the command fails, 2 when the command line is wrong", () => {
   const notOnnx = pare("inspect", path.join(root, "README.md"));
   assert.equal(notOnnx.code, 1);
-  assert.match(notOnnx.stderr, /^pare: error: `.*README\.md`: /);
+  assert.match(notOnnx.stderr, /^pare: error\[not-onnx\]: `.*README\.md`: /);
   assert.equal(notOnnx.stderr.trim().split("\n").length, 1, "one line");
   const missing = pare("inspect", path.join(scratch, "nope.onnx"));
   assert.equal(missing.code, 1);

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::super::values::constant_value;
 use crate::ir::{Graph, Node, Tensor};
+use crate::ops::layer_table::{is_default_domain, layer_op};
 
 /// What the summarized values are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -110,10 +111,6 @@ impl<'g> Scopes<'_, 'g> {
     }
 }
 
-fn is_default_domain(node: &Node) -> bool {
-    node.domain.is_empty() || node.domain == "ai.onnx"
-}
-
 /// Which input of a node holds its weight, and how to read it.
 enum Role {
     /// A float weight at the first of `candidates` that is stored or dequantized from a stored
@@ -136,10 +133,15 @@ fn role(node: &Node) -> Option<Role> {
     if !is_default_domain(node) {
         return None;
     }
+    // The float layer ops (`ops::layer_table`); a Gemm or MatMul whose constant operand is A
+    // (input 0) is a layer too. A MatMul of two activations is not a layer.
+    if let Some(op) = layer_op(node) {
+        // (A malformed `transB` only affects which Gemm layout: still a matrix.)
+        let matrix = op.map_or(true, |op| op.layout.is_matrix());
+        let candidates: &'static [usize] = if matrix { &[1, 0] } else { &[1] };
+        return Some(Role::Float { candidates, required: node.op_type != "MatMul" });
+    }
     Some(match node.op_type.as_str() {
-        "Conv" | "ConvTranspose" => Role::Float { candidates: &[1], required: true },
-        "Gemm" => Role::Float { candidates: &[1, 0], required: true },
-        "MatMul" => Role::Float { candidates: &[1, 0], required: false },
         "QLinearConv" => Role::Quantized { weight: 3, scale: Some(4), zero_point: 5, axis: Axis::Fixed(0) },
         "QLinearMatMul" => Role::Quantized { weight: 3, scale: Some(4), zero_point: 5, axis: Axis::Last },
         "ConvInteger" => Role::Quantized { weight: 1, scale: None, zero_point: 3, axis: Axis::Fixed(0) },

@@ -10,7 +10,7 @@ use pare::runtime::random_inputs::declared_inputs;
 use pare::runtime::{Dataset, InputSet, RandomInputs};
 
 use crate::args::{self, OptionSpec, Parsed};
-use crate::{CliError, command_help, load_model, parse_dims, parse_shapes, read_file};
+use crate::{CliError, about, command_help, load_model, parse_dims, parse_shapes, read_file};
 
 const OPTIONS: &[OptionSpec] = &[
     OptionSpec::value("inputs", "FILE.npz"),
@@ -84,7 +84,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
             random.check_dims(&declared_inputs(&reference.graph)).map_err(|e| CliError::Usage(e.to_string()))?;
             // Open dims get sizes the reference runs on (pare::runtime::input_sizes), said on stderr.
             let (data, sizes) =
-                pare::workflow::random_dataset(&reference, &mut random, count).map_err(|e| CliError::Failed(e.to_string()))?;
+                pare::workflow::random_dataset(&reference, &mut random, count)?;
             if sizes.source != pare::runtime::SizeSource::Fixed {
                 eprintln!("pare: input sizes: {}", sizes.summary());
             }
@@ -93,7 +93,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     };
     let options = CompareOptions { intermediates: true, input_source };
     let report =
-        compare_models(&reference, &candidate, &inputs, &options).map_err(|e| CliError::Failed(e.to_string()))?;
+        compare_models(&reference, &candidate, &inputs, &options)?;
     if parsed.flag("json") {
         print_json(reference_path, candidate_path, &report)
     } else {
@@ -129,9 +129,8 @@ fn random_options(parsed: &Parsed) -> Result<RandomInputs, CliError> {
 /// The samples of an .npz (the first `limit`, if given), cut for the reference's inputs.
 fn npz_samples(file: &str, reference: &Model, limit: Option<usize>) -> Result<(Vec<InputSet>, String), CliError> {
     let bytes = read_file(Path::new(file))?;
-    let arrays = pare::npz::read_npz(&bytes).map_err(|e| CliError::Failed(format!("`{file}`: {e}")))?;
-    let dataset = Dataset::from_stacked(arrays, &declared_inputs(&reference.graph))
-        .map_err(|e| CliError::Failed(format!("`{file}`: {e}")))?;
+    let arrays = pare::npz::read_npz(&bytes).map_err(|e| about(format!("`{file}`"), e))?;
+    let dataset = Dataset::from_stacked(arrays, &declared_inputs(&reference.graph)).map_err(|e| about(format!("`{file}`"), e))?;
     let available = dataset.len();
     let mut samples = dataset.samples;
     if let Some(limit) = limit {
@@ -154,7 +153,7 @@ fn print_json(reference: &str, candidate: &str, report: &CompareReport) -> Resul
         report: &'a CompareReport,
     }
     let json = serde_json::to_string_pretty(&Output { reference, candidate, report })
-        .map_err(|e| CliError::Failed(format!("cannot encode the report as JSON: {e}")))?;
+        .map_err(|e| crate::json_error("the report", e))?;
     println!("{json}");
     Ok(())
 }

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use pare::compress::Progress;
-use pare::workflow::{Files, WorkflowError, run_compress_command};
+use pare::workflow::{Files, run_compress_command};
 
 use crate::{CliError, human};
 
@@ -28,10 +28,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
             last_stage = p.stage.clone();
         }
     };
-    let output = run_compress_command(argv, &mut Disk, &mut progress).map_err(|e| match e {
-        WorkflowError::Usage(u) => CliError::Usage(u.0),
-        other => CliError::Failed(other.to_string()),
-    })?;
+    let output = run_compress_command(argv, &mut Disk, &mut progress)?;
     for (path, _) in &output.files {
         crate::refuse_input_overwrite(path, argv)?;
     }

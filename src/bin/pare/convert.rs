@@ -42,10 +42,10 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         return Err(CliError::Usage(format!("`pare convert` needs --opset N ({OLDEST_TARGET}–{NEWEST_TARGET})")));
     };
     let mut model = load_model(model_path)?;
-    let report = upgrade(&mut model, opset).map_err(|e| CliError::Failed(e.to_string()))?;
+    let report = upgrade(&mut model, opset)?;
     crate::write_file(out, &pare::onnx::encode_model(&model))?;
     if parsed.flag("json") {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::Failed(e.to_string()))?);
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| crate::json_error("the report", e))?);
         return Ok(());
     }
     println!("wrote {out}: {}; IR version {} → {}", report.summary(), report.ir_version_from, report.ir_version_to);

@@ -57,7 +57,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let analysis = analyze_model(&model, &options);
     if parsed.flag("json") {
         let json = serde_json::to_string_pretty(&analysis)
-            .map_err(|e| CliError::Failed(format!("cannot encode the analysis as JSON: {e}")))?;
+            .map_err(|e| crate::json_error("the analysis", e))?;
         println!("{json}");
     } else {
         print!("{}", report_text::render(model_path, &analysis, top));

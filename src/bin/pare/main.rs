@@ -55,28 +55,31 @@ Run `pare COMMAND --help` for a command's options.";
 pub enum CliError {
     /// The command line is wrong (exit code 2).
     Usage(String),
-    /// The command could not be carried out (exit code 1).
-    Failed(String),
+    /// The command could not be carried out (exit code 1); printed with its kind,
+    /// `pare: error[not-onnx]: …`, so a script can branch on it as npm callers do on `PareError.kind`.
+    Failed(pare::Error),
 }
 
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CliError::Usage(m) | CliError::Failed(m) => f.write_str(m),
+            CliError::Usage(m) => f.write_str(m),
+            CliError::Failed(e) => write!(f, "{e}"),
         }
     }
 }
 
-impl From<args::UsageError> for CliError {
-    fn from(e: args::UsageError) -> Self {
-        CliError::Usage(e.0)
+/// Every error of the library (and the command-line parser's `UsageError`) converts with `?`.
+impl<E: Into<pare::Error>> From<E> for CliError {
+    fn from(e: E) -> Self {
+        let error: pare::Error = e.into();
+        if error.is_usage() { CliError::Usage(error.to_string()) } else { CliError::Failed(error) }
     }
 }
 
-impl From<pare::Error> for CliError {
-    fn from(e: pare::Error) -> Self {
-        CliError::Failed(e.to_string())
-    }
+/// `error` about `context` (a file, an input): "{context}: {error}", its kind kept.
+pub fn about(context: impl std::fmt::Display, error: impl Into<pare::Error>) -> CliError {
+    CliError::from(error.into().context(context))
 }
 
 fn main() -> ExitCode {
@@ -102,8 +105,8 @@ fn main() -> ExitCode {
             eprintln!("pare: {}", one_line(&message));
             ExitCode::from(2)
         }
-        Err(CliError::Failed(message)) => {
-            eprintln!("pare: error: {}", one_line(&message));
+        Err(CliError::Failed(error)) => {
+            eprintln!("pare: error[{}]: {}", error.kind(), one_line(&error.to_string()));
             ExitCode::from(1)
         }
     }
@@ -147,6 +150,11 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
     }
 }
 
+/// A report that serde_json cannot encode (`what`: "the report", "the analysis").
+pub fn json_error(what: &str, e: serde_json::Error) -> pare::Error {
+    pare::Error::File { action: "encode", what: format!("{what} as JSON"), reason: e.to_string() }
+}
+
 /// Messages end up on one line: nested errors sometimes carry newlines.
 fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -155,11 +163,11 @@ fn one_line(message: &str) -> String {
 /// Reads and decodes an ONNX file.
 pub fn load_model(path: &str) -> Result<Model, CliError> {
     let bytes = read_file(Path::new(path))?;
-    pare::onnx::decode_model(&bytes).map_err(|e| CliError::Failed(format!("`{path}`: {e}")))
+    pare::onnx::decode_model(&bytes).map_err(|e| about(format!("`{path}`"), e))
 }
 
 pub fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| CliError::Failed(format!("cannot read `{}`: {}", path.display(), io_reason(&e))))
+    std::fs::read(path).map_err(|e| pare::Error::file("read", path.display(), io_reason(&e)).into())
 }
 
 /// An io::Error without the "(os error 2)" suffix.
@@ -185,7 +193,7 @@ pub fn write_file(path: &str, bytes: &[u8]) -> Result<(), CliError> {
     let target = Path::new(path);
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = target.with_file_name(format!(".{name}.pare-{}.tmp", std::process::id()));
-    let fail = |e: std::io::Error| CliError::Failed(format!("cannot write `{path}`: {}", io_reason(&e)));
+    let fail = |e: std::io::Error| CliError::from(pare::Error::file("write", path, io_reason(&e)));
     std::fs::write(&temporary, bytes).map_err(|e| {
         let _ = std::fs::remove_file(&temporary);
         fail(e)

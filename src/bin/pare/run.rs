@@ -86,7 +86,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let loaded = started.elapsed();
     let started = Instant::now();
     let options = SessionOptions { integer: !parsed.flag("float-qdq") };
-    let session = Session::with_options(&model, options).map_err(pare::Error::from)?;
+    let session = Session::with_options(&model, options)?;
     let prepared = started.elapsed();
     if !session.integer_layers().is_empty() {
         eprintln!("pare: {} layers run on integer kernels", session.integer_layers().len());
@@ -102,20 +102,16 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         let given: Vec<(String, Vec<usize>)> = inputs.iter().map(|(n, t)| (n.clone(), t.shape().to_vec())).collect();
         let sizes = resolve_sizes(&session, &mut generator, &given, &model.metadata_props);
         if let Some(failure) = sizes.failure {
-            return Err(CliError::Failed(failure));
+            return Err(pare::Error::Sizes(failure).into());
         }
         if sizes.source != SizeSource::Fixed {
             eprintln!("pare: input sizes: {}", sizes.summary());
         }
-        inputs = generator.complete(session.inputs(), inputs).map_err(pare::Error::from)?;
+        inputs = generator.complete(session.inputs(), inputs)?;
     }
     if let Some(missing) = session.required_inputs().find(|spec| !inputs.iter().any(|(n, _)| n == &spec.name)) {
-        return Err(CliError::Failed(format!(
-            "input `{}` is missing; the model expects {} (give it with --input {}=FILE.npy, or use --random)",
-            missing.name,
-            missing.describe(),
-            missing.name
-        )));
+        let want = format!("{} (give it with --input {}=FILE.npy, or use --random)", missing.describe(), missing.name);
+        return Err(pare::runtime::RunError::MissingInput { name: missing.name.clone(), want }.into());
     }
 
     let mut times: Vec<Duration> = Vec::with_capacity(repeat);
@@ -123,7 +119,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     for run in 0..repeat {
         let feed = if run + 1 == repeat { std::mem::take(&mut inputs) } else { inputs.clone() };
         let started = Instant::now();
-        outputs = session.run(feed).map_err(pare::Error::from)?;
+        outputs = session.run(feed)?;
         times.push(started.elapsed());
     }
 
@@ -155,7 +151,7 @@ fn read_inputs(values: &[&str], session: &Session) -> Result<Vec<(String, Tensor
         }
         let bytes = read_file(Path::new(file))?;
         let tensor =
-            pare::npy::read_npy(&bytes).map_err(|e| CliError::Failed(format!("input `{name}`: `{file}`: {e}")))?;
+            pare::npy::read_npy(&bytes).map_err(|e| crate::about(format!("input `{name}`: `{file}`"), e))?;
         inputs.push((name.to_string(), tensor));
     }
     Ok(inputs)
@@ -183,14 +179,14 @@ fn input_argument<'a>(text: &'a str, session: &'a Session) -> Result<(&'a str, &
 fn write_outputs(dir: &Path, outputs: &[(String, Tensor)], files: &[String]) -> Result<(), CliError> {
     let mut encoded = Vec::with_capacity(outputs.len());
     for (name, tensor) in outputs {
-        encoded.push(pare::npy::write_npy(tensor).map_err(|e| CliError::Failed(format!("output `{name}`: {e}")))?);
+        encoded.push(pare::npy::write_npy(tensor).map_err(|e| crate::about(format!("output `{name}`"), e))?);
     }
     std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::Failed(format!("cannot create `{}`: {}", dir.display(), crate::io_reason(&e))))?;
+        .map_err(|e| pare::Error::file("create", dir.display(), crate::io_reason(&e)))?;
     for (bytes, file) in encoded.iter().zip(files) {
         let path = dir.join(file);
         std::fs::write(&path, bytes)
-            .map_err(|e| CliError::Failed(format!("cannot write `{}`: {}", path.display(), crate::io_reason(&e))))?;
+            .map_err(|e| pare::Error::file("write", path.display(), crate::io_reason(&e)))?;
     }
     Ok(())
 }

@@ -79,23 +79,23 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         (Some(_), Some(_)) => return Err(CliError::Usage("give --calib or --calib-random, not both".into())),
         (Some(path), None) => {
             let bytes = crate::read_file(std::path::Path::new(path))?;
-            let arrays = pare::npz::read_npz(&bytes).map_err(|e| CliError::Failed(format!("`{path}`: {e}")))?;
+            let arrays = pare::npz::read_npz(&bytes).map_err(|e| crate::about(format!("`{path}`"), e))?;
             let data = Dataset::from_stacked(arrays, &declared_inputs(&model.graph))
-                .map_err(|e| CliError::Failed(format!("`{path}`: {e}")))?;
+                .map_err(|e| crate::about(format!("`{path}`"), e))?;
             let source = format!("{} samples from {path}", data.len());
             (data.samples, source)
         }
         (None, Some(0)) => return Err(CliError::Usage("--calib-random needs at least 1 sample".into())),
         (None, n) => {
             let n = n.unwrap_or(DEFAULT_SAMPLES);
-            let (data, sizes) = pare::workflow::random_dataset(&model, &mut random, n).map_err(|e| CliError::Failed(e.to_string()))?;
+            let (data, sizes) = pare::workflow::random_dataset(&model, &mut random, n)?;
             (data.samples, format!("{n} random samples, seed {seed}, {}", sizes.summary()))
         }
     };
-    let report = scan(&model, method, &ratios, &samples, &mut |_, _| {}).map_err(|e| CliError::Failed(e.to_string()))?;
+    let report = scan(&model, method, &ratios, &samples, &mut |_, _| {})?;
     if parsed.flag("json") {
         let json = serde_json::json!({ "model": model_path, "inputs": source, "report": report });
-        println!("{}", serde_json::to_string_pretty(&json).map_err(|e| CliError::Failed(e.to_string()))?);
+        println!("{}", serde_json::to_string_pretty(&json).map_err(|e| crate::json_error("the report", e))?);
     } else {
         print_table(&report, &source);
     }

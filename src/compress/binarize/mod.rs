@@ -24,10 +24,8 @@ use super::quantize::qdq::{add_dequantized_constant, insert_prefix, remove_orpha
 use super::quantize::report::Skipped;
 use super::quantize::spec::IntType;
 use crate::ir::{Graph, Initializer, Model, Names, Node, Tensor};
-
-/// Op types binarize can handle (ConvTranspose is left out: its weight is [Cin, Cout, …] and
-/// pare has no binary kernel for it).
-const BINARIZABLE: [&str; 3] = ["Conv", "Gemm", "MatMul"];
+use crate::ops::layer_table::is_layer_op;
+use super::selection::LayerNames;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BinarizeError {
@@ -186,11 +184,13 @@ fn candidates(graph: &Graph, skipped_out: &mut Vec<Skipped>) -> Vec<Candidate> {
     let mut found = Vec::new();
     for (index, node) in graph.nodes.iter().enumerate() {
         let skip = |reason: String| Skipped { node: node.label(), op_type: node.op_type.clone(), graph: String::new(), reason };
-        if node.op_type == "ConvTranspose" && node.domain.is_empty() {
-            skipped_out.push(skip("ConvTranspose is not binarized".into()));
+        // Every layer op of `ops::layer_table` but ConvTranspose, whose weight is [Cin, Cout, …]
+        // and which pare has no binary kernel for.
+        if !is_layer_op(node) {
             continue;
         }
-        if !BINARIZABLE.contains(&node.op_type.as_str()) || !node.domain.is_empty() {
+        if node.op_type == "ConvTranspose" {
+            skipped_out.push(skip("ConvTranspose is not binarized".into()));
             continue;
         }
         match weighted_layer(graph, index) {
@@ -216,34 +216,16 @@ fn candidates(graph: &Graph, skipped_out: &mut Vec<Skipped>) -> Vec<Candidate> {
     found
 }
 
-/// Applies `include`, `exclude` and `keep_first_last`; returns indices into `candidates`.
+/// Applies `include`, `exclude` and `keep_first_last` (`compress::selection`); returns indices
+/// into `candidates`.
 fn select(candidates: &[Candidate], spec: &BinarizeSpec, skipped_out: &mut Vec<Skipped>) -> Result<Vec<usize>, BinarizeError> {
-    let matches = |entry: &str, c: &Candidate| entry == c.name || entry == c.label || entry == c.op_type;
-    if let Some(include) = &spec.include {
-        for entry in include {
-            if !candidates.iter().any(|c| matches(entry, c)) {
-                let known: Vec<&str> = candidates.iter().map(|c| c.label.as_str()).take(12).collect();
-                return Err(BinarizeError::Selection(format!(
-                    "`include` names `{entry}`, which is neither a binarizable layer nor the op type of one (binarizable layers: {})",
-                    known.join(", ")
-                )));
-            }
-        }
-    }
-    let named = |c: &Candidate| spec.include.as_ref().is_some_and(|inc| inc.iter().any(|e| *e == c.name || *e == c.label));
-    let last = candidates.len().saturating_sub(1);
+    let names: Vec<LayerNames> =
+        candidates.iter().map(|c| LayerNames { node_name: &c.name, label: &c.label, op_type: &c.op_type }).collect();
+    let selection = spec.selection();
+    selection.check_include(&names).map_err(BinarizeError::Selection)?;
     let mut chosen = Vec::new();
     for (i, c) in candidates.iter().enumerate() {
-        let reason = if spec.exclude.iter().any(|e| matches(e, c)) {
-            Some("excluded by `exclude`".to_string())
-        } else if spec.include.as_ref().is_some_and(|inc| !inc.iter().any(|e| matches(e, c))) {
-            Some("not in `include`".to_string())
-        } else if spec.keep_first_last && (i == 0 || i == last) && !named(c) {
-            Some(format!("{} layer, kept in float by `keep_first_last`", if i == 0 { "first" } else { "last" }))
-        } else {
-            None
-        };
-        match reason {
+        match selection.left_out(&names, i, false) {
             Some(reason) => skipped_out.push(skipped(c, reason)),
             None => chosen.push(i),
         }

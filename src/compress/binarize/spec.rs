@@ -35,6 +35,16 @@ impl Default for BinarizeSpec {
 }
 
 impl BinarizeSpec {
+    /// The `include` / `exclude` / `keep_first_last` fields as the selection every step applies.
+    pub fn selection(&self) -> crate::compress::selection::LayerSelection<'_> {
+        crate::compress::selection::LayerSelection {
+            include: self.include.as_deref(),
+            exclude: &self.exclude,
+            keep_first_last: self.keep_first_last,
+            noun: "binarizable",
+        }
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         if self.include.as_ref().is_some_and(|i| i.is_empty()) {
             return Err("`include` is empty: name at least one layer or op type, or leave it out".into());

@@ -1,12 +1,14 @@
 //! Which layers can be pruned, and which of them a spec selects.
 //!
-//! A prunable layer is a Conv, ConvTranspose, Gemm or MatMul whose weight (input 1: W or B) is a
-//! constant of the same graph — an initializer or a `Constant` node (`weights::find_weight`) —
+//! A prunable layer is a layer op (`ops::layer_table`: Conv, ConvTranspose, Gemm, MatMul) whose
+//! weight (input 1: W or B) is a constant of the same graph — an initializer or a `Constant` node (`weights::find_weight`) —
 //! holding float32, read by that node alone. Layers are found in the main graph and in every
 //! subgraph (If/Loop/Scan bodies), main graph first, each graph in node order.
 
-use super::layout::{Layout, WeightView};
+use super::layout::WeightView;
+use crate::ops::layer_table::{WeightLayout, layer_op};
 use super::spec::PruneSpec;
+use crate::compress::selection::LayerNames;
 use crate::compress::weights::{find_weight, for_each_graph_mut};
 use crate::ir::{Graph, Model, Node, Tensor};
 
@@ -22,7 +24,7 @@ pub struct Layer {
     pub op_type: String,
     /// The weight's value name.
     pub weight: String,
-    pub layout: Layout,
+    pub layout: WeightLayout,
     pub shape: Vec<usize>,
     /// `group` attribute of convolutions (1 otherwise).
     pub group: usize,
@@ -70,27 +72,18 @@ pub fn find_layers(model: &mut Model) -> (Vec<Layer>, Vec<NotPrunable>) {
 }
 
 /// A layer's weight name, layout, weight shape and `group`.
-type Classified = (String, Layout, Vec<usize>, usize);
+type Classified = (String, WeightLayout, Vec<usize>, usize);
 
 /// `None`: not a layer op (or no constant weight: an activation × activation MatMul);
 /// `Some(Err)`: a layer op with a constant weight pare cannot prune.
 fn classify(graph: &Graph, node: &Node) -> Option<Result<Classified, String>> {
-    if !node.domain.is_empty() && node.domain != "ai.onnx" {
-        return None;
-    }
-    let layout = match node.op_type.as_str() {
-        "Conv" => Layout::Conv,
-        "ConvTranspose" => Layout::ConvTranspose,
-        "Gemm" => match node.attr_int("transB") {
-            Ok(t) => Layout::Gemm { trans_b: t.unwrap_or(0) != 0 },
-            Err(e) => return Some(Err(e.to_string())),
-        },
-        "MatMul" => Layout::MatMul,
-        _ => return None,
+    let op = match layer_op(node)? {
+        Ok(op) => op,
+        Err(e) => return Some(Err(e)),
     };
-    let weight = node.input(1)?.to_string();
+    let weight = node.input(op.weight_input)?.to_string();
     let (_, tensor) = find_weight(graph, &weight)?;
-    Some(check_weight(graph, node, &weight, tensor, layout))
+    Some(check_weight(graph, node, &weight, tensor, op.layout))
 }
 
 fn check_weight(
@@ -98,7 +91,7 @@ fn check_weight(
     node: &Node,
     weight: &str,
     tensor: &Tensor,
-    layout: Layout,
+    layout: WeightLayout,
 ) -> Result<Classified, String> {
     if !matches!(tensor, Tensor::F32(_)) {
         return Err(format!("weight `{weight}` is {}, pruning handles float32 weights", tensor.type_name()));
@@ -111,7 +104,7 @@ fn check_weight(
         return Err(format!("weight `{weight}` is shared with other nodes"));
     }
     let group = match layout {
-        Layout::Conv | Layout::ConvTranspose => match node.attr_int("group") {
+        WeightLayout::Conv | WeightLayout::ConvTranspose => match node.attr_int("group") {
             Ok(g) => usize::try_from(g.unwrap_or(1)).ok().filter(|g| *g >= 1).ok_or("group must be ≥ 1")?,
             Err(e) => return Err(e.to_string()),
         },
@@ -132,18 +125,10 @@ pub struct Selection {
 /// entry that names neither a prunable layer nor an op type of one, or a `ratios` entry that
 /// names no prunable layer, is an error (a typo must not prune the wrong layers).
 pub fn select(layers: &[Layer], spec: &PruneSpec) -> Result<Selection, String> {
-    let matches = |entry: &str, l: &Layer| entry == l.node_name || entry == l.op_type || entry == l.name;
-    if let Some(include) = &spec.include {
-        for entry in include {
-            if !layers.iter().any(|l| matches(entry, l)) {
-                let known: Vec<&str> = layers.iter().map(|l| l.name.as_str()).take(12).collect();
-                return Err(format!(
-                    "`include` names `{entry}`, which is neither a prunable layer nor the op type of one (prunable layers: {})",
-                    known.join(", ")
-                ));
-            }
-        }
-    }
+    let names: Vec<LayerNames> =
+        layers.iter().map(|l| LayerNames { node_name: &l.node_name, label: &l.name, op_type: &l.op_type }).collect();
+    let selection = spec.selection();
+    selection.check_include(&names)?;
     for name in spec.ratios.keys() {
         if !layers.iter().any(|l| *name == l.node_name || *name == l.name) {
             let known: Vec<&str> = layers.iter().map(|l| l.name.as_str()).take(24).collect();
@@ -154,24 +139,14 @@ pub fn select(layers: &[Layer], spec: &PruneSpec) -> Result<Selection, String> {
             ));
         }
     }
-    let named_in_include =
-        |l: &Layer| spec.include.as_ref().is_some_and(|inc| inc.iter().any(|e| *e == l.node_name || *e == l.name));
-    let named_in_ratios = |l: &Layer| spec.ratio_entry(l).is_some();
     let mut chosen = Vec::new();
     let mut left_out = Vec::new();
-    let last = layers.len().saturating_sub(1);
     for (i, layer) in layers.iter().enumerate() {
-        let reason = if spec.exclude.iter().any(|e| matches(e, layer)) {
-            Some("excluded by `exclude`".to_string())
-        } else if spec.include.as_ref().is_some_and(|inc| !inc.iter().any(|e| matches(e, layer))) {
-            Some("not in `include`".to_string())
-        } else if spec.keep_first_last && (i == 0 || i == last) && !named_in_include(layer) && !named_in_ratios(layer) {
-            Some(format!("{} prunable layer, kept by `keep_first_last`", if i == 0 { "first" } else { "last" }))
-        } else if spec.ratio.is_none() && !spec.ratios.is_empty() && !named_in_ratios(layer) {
-            Some("no ratio: not named in `ratios` and the spec has no `ratio`".to_string())
-        } else {
-            None
-        };
+        let named_in_ratios = spec.ratio_entry(layer).is_some();
+        let reason = selection.left_out(&names, i, named_in_ratios).or_else(|| {
+            (spec.ratio.is_none() && !spec.ratios.is_empty() && !named_in_ratios)
+                .then(|| "no ratio: not named in `ratios` and the spec has no `ratio`".to_string())
+        });
         match reason {
             Some(r) => left_out.push((i, r)),
             None => chosen.push(i),
@@ -196,7 +171,7 @@ mod tests {
         let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, vec!["conv1", "conv2", "fc1", "fc2"]);
         assert!(skipped.is_empty());
-        assert_eq!(layers[2].layout, Layout::Gemm { trans_b: true });
+        assert_eq!(layers[2].layout, WeightLayout::Gemm { trans_b: true });
 
         let spec = PruneSpec::new(Method::Unstructured, 0.5);
         assert_eq!(select(&layers, &spec).unwrap().chosen, vec![1, 2]);

@@ -129,6 +129,16 @@ impl Method {
 }
 
 impl PruneSpec {
+    /// The `include` / `exclude` / `keep_first_last` fields as the selection every step applies.
+    pub fn selection(&self) -> crate::compress::selection::LayerSelection<'_> {
+        crate::compress::selection::LayerSelection {
+            include: self.include.as_deref(),
+            exclude: &self.exclude,
+            keep_first_last: self.keep_first_last,
+            noun: "prunable",
+        }
+    }
+
     /// A spec for `method` at `ratio` with every default.
     pub fn new(method: Method, ratio: f64) -> PruneSpec {
         PruneSpec {

@@ -1,17 +1,11 @@
-//! Which nodes carry a weight pare can quantize, where the weight and bias are, and along which
-//! axis a weight's output channels run (the per-channel quantization axis):
-//!
-//! | op            | weight input | layout                 | channel axis        | bias    |
-//! |---------------|--------------|------------------------|---------------------|---------|
-//! | Conv          | 1            | [Cout, Cin/g, k…]      | 0                   | input 2 |
-//! | ConvTranspose | 1            | [Cin, Cout/g, k…]      | 1 (per-tensor if g>1) | input 2 |
-//! | Gemm          | 1 (B)        | [K, N], transB: [N, K] | 1, transB: 0        | input 2 (C) if 1-D, alpha = beta = 1 |
-//! | MatMul        | 1 (B)        | [K, N] (rank 2 only per-channel) | rank − 1  | none    |
-//!
-//! The first input must not be constant itself (a constant-folded subgraph is not a layer).
+//! The weighted layers quantization works on: a layer op (`ops::layer_table`) whose weight is a
+//! constant float32 tensor, with its per-channel axis and a bias it can fold, and the weights of
+//! recurrent ops. The first input must not be constant itself (a constant-folded subgraph is
+//! not a layer).
 
 use super::super::weights::{WeightSource, find_weight};
 use crate::ir::{Graph, Node, Tensor};
+use crate::ops::layer_table::{is_layer_op, is_recurrent_op, weight_channel_axis};
 
 /// A node with a constant float weight, found in one graph.
 #[derive(Clone, Debug)]
@@ -26,14 +20,11 @@ pub struct WeightedLayer {
     pub bias_input: Option<usize>,
 }
 
-/// Op types with a weight input, in the order of the table above.
-pub const WEIGHTED_OPS: [&str; 4] = ["Conv", "ConvTranspose", "Gemm", "MatMul"];
-
 /// The weighted layer at `index`, or why the node is not one (`Err(reason)`), or `Ok(None)`
 /// when the op type has no weight at all.
 pub fn weighted_layer(graph: &Graph, index: usize) -> Result<Option<WeightedLayer>, String> {
     let node = &graph.nodes[index];
-    if !node.domain.is_empty() && node.domain != "ai.onnx" || !WEIGHTED_OPS.contains(&node.op_type.as_str()) {
+    if !is_layer_op(node) {
         return Ok(None);
     }
     let Some(weight_name) = node.input(1) else { return Err("no weight input".into()) };
@@ -68,34 +59,15 @@ pub fn weighted_layer(graph: &Graph, index: usize) -> Result<Option<WeightedLaye
     Ok(Some(WeightedLayer { node: index, weight_input: 1, weight_source, channel_axis, bias_input }))
 }
 
-/// The per-channel axis of a weight of rank `rank` read by `node` at input `slot` (the tables
-/// above): `Some(None)` when only per-tensor applies, `None` when `node` does not take such a
-/// weight there.
-pub fn weight_channel_axis(node: &Node, slot: usize, rank: usize) -> Option<Option<usize>> {
-    let int_attr = |name: &str, default: i64| node.attr_int(name).ok().flatten().unwrap_or(default);
-    match (node.op_type.as_str(), slot) {
-        ("Conv", 1) if rank >= 3 => Some(Some(0)),
-        ("ConvTranspose", 1) if rank >= 3 && int_attr("group", 1) == 1 => Some(Some(1)),
-        ("ConvTranspose", 1) if rank >= 3 => Some(None),
-        ("Gemm", 1) if rank == 2 => Some(Some(if int_attr("transB", 0) != 0 { 0 } else { 1 })),
-        ("MatMul", 1) if rank == 2 => Some(Some(1)),
-        ("MatMul", 1) if rank > 2 => Some(None),
-        ("LSTM" | "GRU" | "RNN", 1 | 2) if rank == 3 => Some(Some(1)),
-        _ => None,
-    }
-}
-
-/// Recurrent ops whose weight `W` (input 1) and recurrence `R` (input 2), both
-/// `[directions, gates·hidden, size]`, are stored weight-only (DequantizeLinear in front, per
-/// channel along axis 1: one scale per gate row). Their compute stays float: ONNX has no
-/// integer LSTM, and onnxruntime's DynamicQuantizeLSTM is a contrib op.
-pub const RECURRENT_OPS: [&str; 3] = ["LSTM", "GRU", "RNN"];
-
+/// Recurrent ops (`layer_table::RECURRENT_OPS`) store `W` and `R` weight-only (DequantizeLinear
+/// in front, per channel along axis 1: one scale per gate row). Their compute stays float: ONNX
+/// has no integer LSTM, and onnxruntime's DynamicQuantizeLSTM is a contrib op.
+///
 /// The constant float32 rank-3 `W` and `R` of a recurrent node as layers (bias left alone: it
 /// is small and LSTM adds it twice).
 pub fn recurrent_weights(graph: &Graph, index: usize) -> Vec<WeightedLayer> {
     let node = &graph.nodes[index];
-    if !node.domain.is_empty() && node.domain != "ai.onnx" || !RECURRENT_OPS.contains(&node.op_type.as_str()) {
+    if !is_recurrent_op(node) {
         return Vec::new();
     }
     [1, 2]

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::layers::{RECURRENT_OPS, WEIGHTED_OPS, weight_channel_axis};
+use crate::ops::layer_table::{has_bias, is_layer_op, is_recurrent_op, weight_channel_axis};
 use super::params::QuantParams;
 use super::qdq::{add_dequantized_constant, insert_prefix, remove_orphaned};
 use super::report::{LayerReport, QuantizeReport};
@@ -99,8 +99,7 @@ fn quantize_in(
                 continue;
             };
             node.inputs[c.slot] = dq.clone();
-            let has_bias = node.input(2).is_some()
-                && matches!(c.op_type.as_str(), "Conv" | "ConvTranspose" | "Gemm");
+            let has_bias = has_bias(node);
             report.layers.push(LayerReport {
                 node: c.label,
                 op_type: c.op_type,
@@ -165,11 +164,12 @@ fn collect(
     local.extend(body.initializers.iter().map(|i| i.name.clone()));
     local.extend(body.nodes.iter().flat_map(|n| n.outputs.iter().cloned()));
     for (index, node) in body.nodes.iter().enumerate() {
-        let default_domain = node.domain.is_empty() || node.domain == "ai.onnx";
-        let slots: &[usize] = match node.op_type.as_str() {
-            t if default_domain && WEIGHTED_OPS.contains(&t) => &[1],
-            t if default_domain && RECURRENT_OPS.contains(&t) => &[1, 2],
-            _ => &[],
+        let slots: &[usize] = if is_layer_op(node) {
+            &[1]
+        } else if is_recurrent_op(node) {
+            &[1, 2]
+        } else {
+            &[]
         };
         if !slots.is_empty() && not_selected(spec, node).is_none() {
             for &slot in slots {

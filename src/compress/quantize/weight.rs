@@ -50,7 +50,7 @@ pub fn quantize_weight(
     let node_index = layer.node;
     graph.nodes[node_index].inputs[layer.weight_input] = dq_name;
     let (max_abs, sqnr) = weight_error(&w, &params, scheme);
-    let has_bias = graph.nodes[node_index].input(2).is_some() && matches!(op_type.as_str(), "Conv" | "ConvTranspose" | "Gemm");
+    let has_bias = crate::ops::layer_table::has_bias(&graph.nodes[node_index]);
     let report = LayerReport {
         node: label,
         op_type,

@@ -6,7 +6,8 @@
 use std::collections::HashSet;
 
 use super::outer_weights::quantize_outer_weights;
-use super::layers::{RECURRENT_OPS, WEIGHTED_OPS, listed, recurrent_weights, weighted_layer};
+use super::layers::{listed, recurrent_weights, weighted_layer};
+use crate::ops::layer_table::{is_layer_op, is_recurrent_op};
 use super::qdq::{insert_prefix, remove_orphaned};
 use super::report::{QuantizeReport, Skipped};
 use super::spec::QuantizeSpec;
@@ -40,7 +41,7 @@ pub fn quantize_weights_in_graph(
     let mut originals = HashSet::new();
     for index in 0..graph.nodes.len() {
         let node = &graph.nodes[index];
-        if !WEIGHTED_OPS.contains(&node.op_type.as_str()) || node.input(1).is_some_and(|w| outer.contains(w)) {
+        if !is_layer_op(node) || node.input(1).is_some_and(|w| outer.contains(w)) {
             continue;
         }
         if let Some(reason) = not_selected(spec, node) {
@@ -82,7 +83,7 @@ pub fn quantize_recurrent_weights(
     let spec = &QuantizeSpec { per_channel: spec.per_channel && per_channel_ok, ..spec.clone() };
     for index in 0..graph.nodes.len() {
         let node = &graph.nodes[index];
-        if !RECURRENT_OPS.contains(&node.op_type.as_str()) {
+        if !is_recurrent_op(node) {
             continue;
         }
         if let Some(reason) = not_selected(spec, node) {

@@ -14,6 +14,7 @@ use super::IntegerLayer;
 use super::constants::GraphIndex;
 use crate::ir::{AttrTensor, AttrValue, DType, Graph, Initializer, Names, Node, Tensor};
 use crate::ops::RUNTIME_DOMAIN;
+use crate::ops::layer_table::is_layer_op;
 
 /// Rewrites the binarized layers of `graph` (not its subgraphs).
 pub fn lower_binary(graph: &Graph) -> (Graph, Vec<IntegerLayer>) {
@@ -21,7 +22,8 @@ pub fn lower_binary(graph: &Graph) -> (Graph, Vec<IntegerLayer>) {
     let mut lowered = graph.clone();
     let mut layers = Vec::new();
     for (i, node) in graph.nodes.iter().enumerate() {
-        if !node.domain.is_empty() || !matches!(node.op_type.as_str(), "Conv" | "Gemm" | "MatMul") {
+        // The layer ops binarize writes (`ops::layer_table`; ConvTranspose is never binarized).
+        if !is_layer_op(node) || node.op_type == "ConvTranspose" {
             continue;
         }
         let Some(binary) = fuse(&index, node, &mut lowered) else { continue };

@@ -19,7 +19,8 @@ use ndarray::Array2;
 use super::lsq::{Gram, refit, ridge};
 use super::measure::{ChannelAxis, channel_sums};
 use super::rows::{Geometry, for_each_row, node_of_weight, output_row, row_count};
-use crate::compress::prune::layout::{Layout, WeightView};
+use crate::compress::prune::layout::WeightView;
+use crate::ops::layer_table::WeightLayout;
 use crate::compress::weights::{find_weight, replace_weight};
 use crate::ir::{Model, Tensor};
 use crate::runtime::{InputSet, Session};
@@ -38,7 +39,7 @@ const DAMPING: f64 = 0.01;
 #[derive(Clone, Debug)]
 pub struct Target {
     pub weight: String,
-    pub layout: Layout,
+    pub layout: WeightLayout,
     pub shape: Vec<usize>,
     pub geometry: Geometry,
     pub input: String,

@@ -22,7 +22,8 @@ pub mod rows;
 
 use super::PruneError;
 use super::layers::Layer;
-use super::layout::{Layout, WeightView};
+use super::layout::WeightView;
+use crate::ops::layer_table::WeightLayout;
 use super::report::{CorrectionSummary, LayerCorrection, PruneReport};
 use super::spec::Correction;
 use crate::compress::PassContext;
@@ -140,7 +141,7 @@ fn target_of(model: &Model, layer: &Layer) -> Result<(usize, Target), String> {
     let graph = &model.graph;
     let node_index = node_of_weight(graph, &layer.weight).ok_or("the layer node vanished")?;
     let node = &graph.nodes[node_index];
-    if layer.layout == Layout::ConvTranspose {
+    if layer.layout == WeightLayout::ConvTranspose {
         return Err("ConvTranspose layers are not corrected".into());
     }
     let geometry = Geometry::of(node, &layer.shape)?;
@@ -156,8 +157,8 @@ fn target_of(model: &Model, layer: &Layer) -> Result<(usize, Target), String> {
     }
     let output = node.outputs.first().filter(|o| !o.is_empty()).ok_or("the layer has no output")?.clone();
     let (axis, alpha) = match layer.layout {
-        Layout::Conv => (ChannelAxis::Second, 1.0),
-        Layout::Gemm { .. } => {
+        WeightLayout::Conv => (ChannelAxis::Second, 1.0),
+        WeightLayout::Gemm { .. } => {
             let alpha = node.attr_float("alpha").map_err(|e| e.to_string())?.unwrap_or(1.0);
             (ChannelAxis::Last, f64::from(alpha))
         }

@@ -27,7 +27,8 @@ use std::collections::HashMap;
 use super::channels::{Channels, Segment, SpaceId, Spaces};
 use super::ops::{BINARY, CHANNELWISE_UNARY, POOLS, Role, binary_const_role};
 use crate::compress::prune::layers::Layer;
-use crate::compress::prune::layout::{Layout, WeightView};
+use crate::compress::prune::layout::WeightView;
+use crate::ops::layer_table::{WeightLayout, is_layer_op};
 use crate::compress::weights::find_weight;
 use crate::ir::{Graph, Node, Tensor, node_reads, topological_order};
 
@@ -125,7 +126,7 @@ fn visit(graph: &Graph, index: usize, node: &Node, layer: Option<(usize, &Layer)
     let extra_outputs_used = node.outputs.iter().skip(1).any(|o| !o.is_empty());
     match op {
         _ if !domain_ok => pin_inputs(a, node, "is from a custom domain"),
-        "Conv" | "ConvTranspose" | "Gemm" | "MatMul" => match layer {
+        _ if is_layer_op(node) => match layer {
             Some((l, layer)) => visit_layer(graph, index, node, l, layer, x, a),
             None => pin_inputs(a, node, "has no prunable constant weight"),
         },
@@ -195,9 +196,9 @@ fn visit_layer(graph: &Graph, index: usize, node: &Node, l: usize, layer: &Layer
         pin_inputs(a, node, "has a weight of unexpected shape");
         return;
     };
-    let is_conv = matches!(layer.layout, Layout::Conv | Layout::ConvTranspose);
+    let is_conv = matches!(layer.layout, WeightLayout::Conv | WeightLayout::ConvTranspose);
     // Depthwise: group = Cin = Cout, one input channel per filter.
-    if layer.layout == Layout::Conv && layer.group > 1 {
+    if layer.layout == WeightLayout::Conv && layer.group > 1 {
         let depthwise = view.inp == 1 && view.out == layer.group;
         match (depthwise, x) {
             (true, Some(x)) if x.at_axis_1() && !x.blocked && x.rank == Some(rank) && x.total() == view.out => {
@@ -247,7 +248,7 @@ fn visit_layer(graph: &Graph, index: usize, node: &Node, l: usize, layer: &Layer
             (x.from_end == 0 && x.total() == k && (node.op_type != "Gemm" || x.rank == Some(2)), 1)
         };
         if fits {
-            let axis = WeightView::in_axis(layer.layout, rank);
+            let axis = layer.layout.in_axis(rank);
             a.edits.push(Edit { node: index, channels: x, kind: EditKind::Slice { input: 1, axis, block, role: Role::Consumer } });
         } else {
             a.spaces.pin_all(&x, &format!("{} `{}` reads them in a layout the surgery does not follow", node.op_type, node.label()));
@@ -260,7 +261,7 @@ fn visit_layer(graph: &Graph, index: usize, node: &Node, l: usize, layer: &Layer
     if !bias_ok(graph, node, view.out) {
         a.spaces.pin(space, &format!("`{}` has a bias that is not a constant per output channel", node.label()));
     }
-    let axis = WeightView::out_axis(layer.layout, rank);
+    let axis = layer.layout.out_axis(rank);
     a.edits.push(Edit { node: index, channels: out.clone(), kind: EditKind::Slice { input: 1, axis, block: 1, role: Role::Producer } });
     if let Some(bias) = node.input(2).and_then(|b| const_shape(graph, b)) {
         if bias.last() == Some(&view.out) && view.out > 1 {

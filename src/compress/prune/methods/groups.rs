@@ -71,12 +71,12 @@ pub fn prune(weights: &mut [f32], view: &WeightView, granularity: Granularity, r
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compress::prune::layout::Layout;
+    use crate::ops::layer_table::WeightLayout;
 
     #[test]
     fn kernels_and_rows_of_a_conv_weight() {
         // [Cout 1, Cin 2, 2, 3]: kernel 0 = elements 0..6, kernel 1 = 6..12; rows of 3.
-        let view = WeightView::new(Layout::Conv, &[1, 2, 2, 3]).unwrap();
+        let view = WeightView::new(WeightLayout::Conv, &[1, 2, 2, 3]).unwrap();
         let kernels = groups(&view, Granularity::Kernel);
         assert_eq!(kernels, vec![(0..6).collect::<Vec<_>>(), (6..12).collect()]);
         let rows = groups(&view, Granularity::Vector);
@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn conv_transpose_kernels_follow_its_layout() {
         // [Cin 2, Cout 1, 1, 2]: the kernel of (o 0, i 1) is elements 2..4.
-        let view = WeightView::new(Layout::ConvTranspose, &[2, 1, 1, 2]).unwrap();
+        let view = WeightView::new(WeightLayout::ConvTranspose, &[2, 1, 1, 2]).unwrap();
         assert_eq!(groups(&view, Granularity::Kernel), vec![vec![0, 1], vec![2, 3]]);
     }
 }

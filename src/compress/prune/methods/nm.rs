@@ -48,12 +48,12 @@ pub fn prune(weights: &mut [f32], view: &WeightView, n: usize, m: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compress::prune::layout::Layout;
+    use crate::ops::layer_table::WeightLayout;
 
     #[test]
     fn two_of_four_along_k_of_a_transposed_gemm() {
         // Gemm transB: [N 1, K 6]; groups (0..4) and the trailing (4..6).
-        let view = WeightView::new(Layout::Gemm { trans_b: true }, &[1, 6]).unwrap();
+        let view = WeightView::new(WeightLayout::Gemm { trans_b: true }, &[1, 6]).unwrap();
         let mut w = vec![1.0, -4.0, 3.0, 2.0, 5.0, 6.0];
         prune(&mut w, &view, 2, 4);
         assert_eq!(w, vec![0.0, -4.0, 3.0, 0.0, 5.0, 6.0]);
@@ -64,10 +64,10 @@ mod tests {
 
     #[test]
     fn conv_sequences_run_over_cin_then_kernel() {
-        let view = WeightView::new(Layout::Conv, &[2, 2, 1, 2]).unwrap();
+        let view = WeightView::new(WeightLayout::Conv, &[2, 2, 1, 2]).unwrap();
         assert_eq!(input_sequences(&view), vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7]]);
         // Gemm [K 2, N 2]: output 0 reads K along column 0.
-        let view = WeightView::new(Layout::Gemm { trans_b: false }, &[2, 2]).unwrap();
+        let view = WeightView::new(WeightLayout::Gemm { trans_b: false }, &[2, 2]).unwrap();
         assert_eq!(input_sequences(&view), vec![vec![0, 2], vec![1, 3]]);
     }
 }
