@@ -27,6 +27,7 @@ mod conformance;
 mod convert;
 mod error_kinds;
 mod integer_execution;
+mod layout;
 mod npz_numpy;
 mod prune;
 mod prune_auto;
