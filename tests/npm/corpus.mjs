@@ -23,3 +23,19 @@ export function corpusModel(id) {
   if (!fs.existsSync(file)) throw new Error(`fetch.py --only ${id} left no ${file}`);
   return file;
 }
+
+/** The held-out samples (`heldout.npz`) the corpus's own script builds for model `id` (realistic
+ * inputs: rendered text, tones, photos), built first if missing; fetches the model too. */
+export function corpusHeldout(id) {
+  corpusModel(id);
+  const script = path.join(root, "scripts/corpus/inputs.py");
+  try {
+    execFileSync(path.join(root, ".venv/bin/python"), [script, "--only", id], { cwd: root, encoding: "utf8", stdio: "pipe" });
+  } catch (e) {
+    throw new Error(`inputs.py --only ${id} failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+  }
+  const cache = process.env.PARE_CORPUS_CACHE || path.join(root, ".cache/corpus");
+  const file = path.join(cache, "inputs", id, "heldout.npz");
+  if (!fs.existsSync(file)) throw new Error(`inputs.py --only ${id} left no ${file}`);
+  return file;
+}

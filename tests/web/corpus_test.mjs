@@ -5,7 +5,11 @@
 // calibration samples) with no error, is compared with the original, and the downloaded model
 // passes onnx.checker's full check and runs in onnxruntime-node at the prefilled size and at
 // PaddleOCR's own 48×192, with outputs close to the original's. A recipe with bias correction
-// then gets random calibration samples too.
+// then gets random calibration samples too. Then three more corpus models are dropped as a new
+// user would (FIRST_DROPS: opset 9, Keras NHWC, an LSTM VAD with an int64 input), each compressed
+// with the default preset, and the download checked as the corpus checks the CLI's files
+// (tests/web/check_download.py: full checker, onnxruntime on the held-out samples, finite
+// outputs of the original's shapes, smaller than the input).
 //
 // Run: node tests/web/corpus_test.mjs   (after make build-wasm; make test-web runs it; the model
 // is fetched by scripts/corpus/fetch.py into $PARE_CORPUS_CACHE or .cache/corpus)
@@ -17,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { TIMEOUT, launch, root, screenshots, serve, step } from "./harness.mjs";
-import { corpusModel } from "../npm/corpus.mjs";
+import { corpusHeldout, corpusModel } from "../npm/corpus.mjs";
 
 const require = createRequire(import.meta.url);
 const ort = require("onnxruntime-node");
@@ -39,6 +43,9 @@ console.log(declared);
 assert.equal(declared.opset, 11);
 assert.equal(declared.dims[1], 3);
 assert.ok(declared.dims.filter((d) => typeof d !== "number" || d < 0).length >= 3, "batch, height and width are open");
+
+/** Corpus models dropped after the PaddleOCR classifier (issue 15's "three corpus models"). */
+const FIRST_DROPS = ["ppocr_cls_gutenye", "mtcnn_pnet", "silero_vad_16k_op15"];
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pare-corpus-web-"));
 const { server, served, origin } = await serve();
@@ -119,6 +126,37 @@ try {
   assert.deepEqual(await page.$$eval(".field-error:not([hidden])", (list) => list.map((e) => `${e.id}: ${e.textContent}`)), []);
   console.log(`${await text("#steps")}\n${await text("#compare-source")}`);
   assert.match(await text("#compare-source"), /On 4 samples: 4 of the calibration samples/);
+
+  // More first drops: an opset-9 export, a Keras NHWC net and a VAD with an LSTM, an int64
+  // input and a state, all with symbolic dims; default preset, no field touched.
+  for (const id of FIRST_DROPS) {
+    step(`first drop of ${id}: default preset, the download checked on the corpus's held-out samples`);
+    const file = corpusModel(id);
+    const heldout = corpusHeldout(id);
+    await page.goto(`${origin}/`);
+    await page.setInputFiles("#file", file);
+    await page.waitForSelector("#compress-panel:not([hidden])", { timeout: TIMEOUT });
+    assert.equal(await text("#warning"), "", `${id}: no warning after opening`);
+    const prefilled = await page.inputValue("#dims");
+    assert.doesNotMatch(prefilled, /(^|[=,])0(,|;|$)/, `${id}: no zero-size dim prefilled: ${prefilled}`);
+    await page.click("#compress");
+    await page.waitForFunction(
+      () => !document.getElementById("results").hidden || [...document.querySelectorAll(".field-error")].some((e) => !e.hidden),
+      null,
+      { timeout: TIMEOUT },
+    );
+    const errors = await page.$$eval(".field-error:not([hidden])", (list) => list.map((e) => `${e.id}: ${e.textContent}`));
+    assert.deepEqual(errors, [], `${id}: no error`);
+    assert.equal(await text("#warning"), "", `${id}: no warning: the comparison ran`);
+    assert.equal(await page.locator("#comparison-block").isVisible(), true, `${id}: the comparison is shown`);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-model")]);
+    const saved = path.join(scratch, `${id}.pare.onnx`);
+    await download.saveAs(saved);
+    const checked = JSON.parse(execFileSync(python, [path.join(root, "tests/web/check_download.py"), file, saved, heldout], { encoding: "utf8" }).trim().split("\n").pop());
+    console.log(`${id}: Dimensions ${prefilled}; ${await text("#sizes-used")}; ${JSON.stringify(checked)}`);
+    assert.equal(checked.status, "ok", `${id}: ${checked.detail}`);
+    assert.ok(checked.size < checked.input_size, `${id}: smaller than the input`);
+  }
 
   step("requests");
   const foreign = [...requested].filter((url) => !url.startsWith(origin + "/") && !url.startsWith("blob:") && !url.startsWith("data:"));
