@@ -11,11 +11,13 @@ PORT ?= 8080
 # Debian's older one (see scripts/setup.sh).
 export PATH := $(CURDIR)/node_modules/.bin:$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
-# The wasm test targets (tests/wasm_*.rs); the other test targets read files and run natively.
-WASM_TESTS := --test 'wasm_*'
+# The wasm test binary (tests/wasm/main.rs, one module per area); the native one
+# (tests/native/main.rs) reads files and runs with `cargo test`. One module:
+# `make test-wasm-node WASM_TESTS='--test wasm -- compress::'`.
+WASM_TESTS := --test wasm
 # The browser tests run as root on a closed network: see webdriver.json for Chromium's flags.
-# WASM_BINDGEN_USE_BROWSER makes the same test binaries run in the browser (they are not tied
-# to one with wasm_bindgen_test_configure!).
+# WASM_BINDGEN_USE_BROWSER makes the same test binary run in the browser (it is not tied to one
+# with wasm_bindgen_test_configure!).
 WASM_PACK_TEST := wasm-pack --log-level warn test --mode no-install
 
 .PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python test-web test-npm serve build-wasm bench bench-kernels test-corpus test-corpus-ci corpus-pare

@@ -112,7 +112,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$venv_stamp" 2>/dev/null)" != "$venv_w
 fi
 
 # --- model files the wasm tests embed --------------------------------------------------------------
-# tests/wasm_real_models.rs include_bytes!-es the Silero VAD models (wasm has no file system);
+# tests/wasm/real_models.rs include_bytes!-es the Silero VAD models (wasm has no file system);
 # they come from the pinned silero-vad package, copied (not committed) into a git-ignored folder.
 silero_models=tests/fixtures/silero_vad/models
 silero_source=$(echo .venv/lib/python*/site-packages/silero_vad/data)

@@ -33,6 +33,16 @@ impl Recipe {
         Ok(recipe)
     }
 
+    /// True when a step reads calibration samples: static quantization (activation ranges),
+    /// pruning with a correction or an automatic search (the layers' outputs on the samples).
+    pub fn uses_calibration(&self) -> bool {
+        self.steps.iter().any(|step| match step {
+            Step::Quantize(spec) => spec.mode == crate::compress::quantize::spec::Mode::Static,
+            Step::Prune(spec) => spec.correct.is_some() || spec.auto.is_some(),
+            Step::Binarize(_) | Step::Opset(_) => false,
+        })
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }

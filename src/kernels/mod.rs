@@ -15,7 +15,7 @@
 //! - `simd128/` (private, wasm32 + `simd128` only): the SIMD twins; declared here, the only
 //!   place that mentions `cfg(target_feature)`.
 //! - [`testing`]: the seeded generator, tile-edge sizes and twin comparisons used by the
-//!   native twin tests (`twin_tests.rs`) and the wasm ones (`tests/wasm_kernels.rs`).
+//!   native twin tests (`twin_tests.rs`) and the wasm ones (`tests/wasm/kernels.rs`).
 //!
 //! # Names
 //!

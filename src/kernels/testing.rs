@@ -1,5 +1,5 @@
 //! Test support for kernels, shared by the native twin tests (`kernels/twin_tests.rs`), the
-//! wasm ones (`tests/wasm_kernels.rs`, Node and headless Chromium) and `bench/kernels`: a
+//! wasm ones (`tests/wasm/kernels.rs`, Node and headless Chromium) and `bench/kernels`: a
 //! seeded generator ([`Rng`]), sizes around every tile and cache block, and [`suite`], the
 //! checks that every twin of an entry point ([`super::twins`]) agrees with its oracle —
 //! integer and binary results bit for bit, f32 within rounding. Under wasm the twins include
@@ -258,7 +258,7 @@ pub fn check_dwconv(rng: &mut Rng, window: &Window) {
 }
 
 /// The twin checks as test bodies: `twin_tests.rs` runs each as a `#[test]`, and
-/// `tests/wasm_kernels.rs` as a `#[wasm_bindgen_test]` (and natively).
+/// `tests/wasm/kernels.rs` as a `#[wasm_bindgen_test]` (and natively).
 pub mod suite {
     use super::*;
     use crate::kernels::types::Operand;

@@ -1,6 +1,6 @@
 //! The twin checks of [`testing::suite`](super::testing::suite) as native tests: here the
 //! twins are the scalar kernels (the packed INT8 GEMMs against `gemm_i8_reference`, every
-//! oracle against its per-value rule) and the dispatch; `tests/wasm_kernels.rs` runs the same
+//! oracle against its per-value rule) and the dispatch; `tests/wasm/kernels.rs` runs the same
 //! suite under wasm, where the SIMD twins join.
 
 use super::testing::suite;

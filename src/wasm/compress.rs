@@ -51,6 +51,7 @@ pub fn compress(
     if !is_plain_object(&options) {
         return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
     }
+    let calibration_is_random = !get(&options, "calibrationRandom").map_err(fail)?.is_undefined();
     let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
         .map(|(samples, _)| Dataset { samples });
     let mut forwarder = ProgressForwarder::from_options(&options)?;
@@ -165,6 +166,7 @@ pub fn compress_job(
     if !is_plain_object(&options) {
         return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
     }
+    let calibration_is_random = !get(&options, "calibrationRandom").map_err(fail)?.is_undefined();
     let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
         .map(|(samples, _)| Dataset { samples });
     let compare_inputs = get(&options, "compareInputs").map_err(fail)?;
@@ -185,7 +187,7 @@ pub fn compress_job(
     };
     let mut forwarder = ProgressForwarder::from_options(&options)?;
     let mut progress = |p: &Progress| forwarder.report(p);
-    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random };
+    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), calibration_is_random, compare, random };
     let outcome = run_job(job, &mut progress);
     forwarder.finish()?;
     let result = outcome.map_err(|e| ApiError::new(e.kind(), e))?;

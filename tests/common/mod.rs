@@ -1,5 +1,14 @@
-//! Shared test helpers: where the Python venv and its data live, tolerance checks.
+//! The helpers of both test binaries (tests/native/main.rs and tests/wasm/main.rs), in one
+//! place: where the Python venv and its data live, tolerance checks, a seeded generator; and,
+//! per target, the MNIST CNN fixture and the `pare` binary (native), the JS-side helpers (wasm).
 #![allow(dead_code)]
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+#[cfg(target_arch = "wasm32")]
+pub mod js;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod mnist_cnn;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,6 +47,46 @@ pub fn venv_path(relative: &str) -> PathBuf {
     let p = base.join(relative);
     assert!(p.exists(), "{} is missing: run `make setup` to install the pinned Python packages", p.display());
     p
+}
+
+/// The venv's Python interpreter (see [`site_packages`]).
+pub fn venv_python() -> PathBuf {
+    site_packages().expect("no .venv: run `make setup`").join("../../../bin/python")
+}
+
+/// The venv's Python on tests/python/`script`; add the arguments and run it.
+pub fn python_script(script: &str) -> Command {
+    let mut command = Command::new(venv_python());
+    command.arg(repo_root().join("tests/python").join(script));
+    command
+}
+
+/// Runs tests/python/`script` with `args`, fails the test if the script fails, and returns its
+/// stdout, one JSON value a line.
+pub fn python_json_lines<S: AsRef<std::ffi::OsStr>>(script: &str, args: impl IntoIterator<Item = S>) -> Vec<serde_json::Value> {
+    let output = python_script(script).args(args).output().unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
+    assert!(output.status.success(), "{script} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// A small deterministic generator (xorshift64*), so failures reproduce.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
 }
 
 /// How close two float results must be.
@@ -98,6 +147,17 @@ pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
 
 pub fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// The values of the float initializer `name` of `model`, in order.
+pub fn weight(model: &Model, name: &str) -> Vec<f32> {
+    let init = model.graph.initializer(name).unwrap_or_else(|| panic!("no initializer {name}"));
+    init.tensor.as_array::<f32>().unwrap().iter().copied().collect()
+}
+
+/// A `.npy` file as a tensor.
+pub fn npy(path: &Path) -> Tensor {
+    pare::npy::read_npy(&read(path)).unwrap()
 }
 
 /// Runs every `test_data_set_*` folder in `dir` (ONNX backend-test layout: input_N.pb follow the

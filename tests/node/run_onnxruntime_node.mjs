@@ -1,4 +1,4 @@
-// Runs each case directory of tests/quantize.rs in onnxruntime-node and prints, per case, one
+// Runs each case directory of tests/native/quantize.rs in onnxruntime-node and prints, per case, one
 // JSON line with the output shapes and the max |onnxruntime-node − pare| per output.
 // Inputs are read from inputs/<name>.npy (float32 little-endian, as numpy writes them).
 // Usage: node run_onnxruntime_node.mjs CASE_DIR...

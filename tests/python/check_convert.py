@@ -1,4 +1,4 @@
-"""Checks `pare convert` in onnxruntime (called by tests/convert.rs).
+"""Checks `pare convert` in onnxruntime (called by tests/native/convert.rs).
 
 Usage: check_convert.py PARE_BINARY WORK_DIR EXCEPTIONS_FILE [--table]
 

@@ -1,4 +1,4 @@
-"""Checks models written by tests/quantize.rs: each case directory holds model.onnx, the
+"""Checks models written by tests/native/quantize.rs: each case directory holds model.onnx, the
 inputs (inputs/<name>.npy), pare's outputs (pare/<index>.npy) and tolerance.json
 ({"kind": "output_step" | "relative", "value": x}).
 

@@ -1,4 +1,4 @@
-"""Checks pare's re-encoded ONNX files against the originals (called by tests/roundtrip.rs).
+"""Checks pare's re-encoded ONNX files against the originals (called by tests/native/roundtrip.rs).
 
 Usage: check_roundtrip.py MANIFEST
 MANIFEST lines: <original path>\t<re-encoded path>

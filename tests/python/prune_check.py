@@ -3,7 +3,7 @@
 Usage: prune_check.py MODEL.onnx...
 For each model prints one JSON line {"path", "ok", "error", "output_shapes"} and writes the
 inputs it fed (seed 1, values in [0, 1), unknown dims = 1) to MODEL.onnx.input_N.npy and
-onnxruntime's outputs to MODEL.onnx.output_N.npy, so the Rust test (tests/prune.rs) can run
+onnxruntime's outputs to MODEL.onnx.output_N.npy, so the Rust test (tests/native/prune.rs) can run
 pare on the same inputs and compare.
 """
 import json

@@ -1,5 +1,5 @@
 """Per-layer weight statistics with onnx and numpy, independently of pare: the reference for
-pare's `weights` analysis (tests/weight_stats.rs, tests/web/app_test.mjs).
+pare's `weights` analysis (tests/native/weight_stats.rs, tests/web/app_test.mjs).
 
 For every Conv, ConvTranspose, Gemm and MatMul whose weight (input 1, else input 0) is an
 initializer, or the output of a DequantizeLinear of an initializer (dequantized here with numpy:

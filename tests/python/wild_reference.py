@@ -4,7 +4,7 @@ Usage: wild_reference.py OUT_DIR
 For each model found in the venv, writes OUT_DIR/<name>/model.path (the model file's path) and
 OUT_DIR/<name>/test_data_set_0/{input_N,output_N}.pb computed by onnxruntime (CPU). Inputs are
 deterministic (seed 3): image-like values in [0, 1) at a fixed realistic size. Models whose
-package is missing are skipped and listed. Called by tests/wild_models.rs.
+package is missing are skipped and listed. Called by tests/native/wild_models.rs.
 
 Models (all real, pretrained; packages pinned in scripts/requirements.txt, installed --no-deps):
   ddddocr 1.6.1:              common_det.onnx (20 MB YOLOX-style detector, 416×416),

@@ -2,7 +2,7 @@
 
 Each case is a one-node ONNX model plus inputs, and the outputs onnxruntime's CPU provider
 computes for them, written to cases/<name>/ as model.onnx, input_<i>.pb, output_<i>.pb.
-tests/quant_vs_ort/main.rs replays every case with pare and requires identical results
+tests/native/quant_vs_ort.rs replays every case with pare and requires identical results
 (same dtype, same shape, same bits).
 
 The cases aim at what differs between implementations: ties at .5 (scales that are powers of

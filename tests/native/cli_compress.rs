@@ -1,0 +1,138 @@
+//! `pare compress` end to end on the MNIST fixture: short flags and recipe files, steps in the
+//! order given, the JSON report, and command-line mistakes named in one line.
+
+use crate::common::cli::{assert_each_fails, pare, text, workdir};
+use crate::common::mnist_cnn::{first_pixels, fixture};
+
+#[test]
+fn prune_then_quantize_in_the_order_given_with_a_json_report() {
+    let dir = workdir("cli_compress", "prune_then_quantize");
+    let out = dir.join("small.onnx");
+    let report = dir.join("report.json");
+    let model = fixture("model.onnx");
+    let o = pare(&[
+        "compress",
+        model.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--prune",
+        "unstructured:0.5",
+        "--quantize",
+        "int8",
+        "--calib-random",
+        "4",
+        "--calib-method",
+        "percentile:99.9",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("step 1: prune unstructured"), "{stdout}");
+    assert!(stdout.contains("step 2: quantize Static: 4 layers"), "{stdout}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["recipe"]["steps"][0]["prune"]["method"], "unstructured");
+    assert_eq!(r["recipe"]["steps"][1]["quantize"]["calibration"]["method"], "percentile");
+    assert_eq!(r["recipe"]["steps"][1]["quantize"]["calibration"]["percentile"], 99.9);
+    assert_eq!(r["calibration_samples"], 4);
+    let after = r["report"]["after"]["bytes"].as_u64().unwrap();
+    assert_eq!(after, std::fs::metadata(&out).unwrap().len());
+    assert!(after * 4 < r["report"]["before"]["bytes"].as_u64().unwrap() + 64 * 1024, "INT8 should be about 4x smaller");
+    // The written model runs.
+    let o = pare(&["run", out.to_str().unwrap(), "--random"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_recipe_file_gives_the_same_model_as_the_short_flags() {
+    let dir = workdir("cli_compress", "recipe_file");
+    let model = fixture("model.onnx");
+    let recipe = dir.join("recipe.json");
+    std::fs::write(&recipe, r#"{"steps": [{"quantize": {"mode": "weights", "per_channel": false}}]}"#).unwrap();
+    let (a, b) = (dir.join("a.onnx"), dir.join("b.onnx"));
+    let o = pare(&["compress", model.to_str().unwrap(), "-o", a.to_str().unwrap(), "--recipe", recipe.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = pare(&["compress", model.to_str().unwrap(), "--out", b.to_str().unwrap(), "--quantize", "int8-weights", "--per-tensor"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+#[test]
+fn mistakes_are_named() {
+    let dir = workdir("cli_compress", "mistakes");
+    let model = fixture("model.onnx");
+    let m = model.to_str().unwrap();
+    let out = dir.join("x.onnx");
+    let o = out.to_str().unwrap();
+    let recipe = dir.join("typo.json");
+    std::fs::write(&recipe, r#"{"steps": [{"quantize": {"mode": "static", "per_chanel": true}}]}"#).unwrap();
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["compress", m, "-o", o, "--quantize", "int4"], 2, "--quantize `int4`: expected int8-weights, int8 or int8-dynamic"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8"], 1, "static quantization needs calibration samples"),
+        (vec!["compress", m, "-o", o], 2, "nothing to do"),
+        (vec!["compress", m, "--quantize", "int8-weights"], 2, "needs -o OUT.onnx"),
+        (vec!["compress", m, "-o", o, "--recipe", recipe.to_str().unwrap()], 1, "unknown field `per_chanel`"),
+        (vec!["compress", m, "-o", o, "--prune", "nm:4:4"], 2, "n"),
+        (vec!["compress", m, "-o", o, "--prune", "unstructured:1.5"], 2, "ratio"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8", "--calib-random", "2", "--calib-method", "kl"], 2, "--calib-method `kl`"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--per-channel", "--per-tensor"], 2, "contradict"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8", "--exclude", "Conv", "--exclude", "Gemm", "--exclude", "MaxPool", "--exclude", "Flatten", "--exclude", "Relu", "--calib-random", "1"], 1, "nothing to quantize"),
+    ];
+    assert_each_fails(&cases);
+}
+
+#[test]
+fn static_int8_with_real_calibration_reports_the_comparison_on_held_out_digits() {
+    let dir = workdir("cli_compress", "calib_npz");
+    let calib = dir.join("calib.npz");
+    let heldout = dir.join("heldout.npz");
+    std::fs::write(&calib, pare::npz::write_npz(&[("image".into(), first_pixels("calib_pixels.npy", 200))]).unwrap()).unwrap();
+    std::fs::write(&heldout, pare::npz::write_npz_compressed(&[("image".into(), first_pixels("heldout_pixels.npy", 300))]).unwrap())
+        .unwrap();
+    let (out, report) = (dir.join("int8.onnx"), dir.join("report.json"));
+    let model = fixture("model.onnx");
+    let o = pare(&[
+        "compress",
+        model.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--quantize",
+        "int8",
+        "--calib",
+        calib.to_str().unwrap(),
+        "--compare-inputs",
+        heldout.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("calibrated on 200 samples"), "{stdout}");
+    assert!(stdout.contains("logits"), "the comparison table names the output: {stdout}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let cmp = &r["compare"];
+    assert_eq!(cmp["samples"], 300, "{cmp}");
+    let logits = &cmp["outputs"][0];
+    let top1 = logits["agreement"]["top1_rate"].as_f64().unwrap();
+    assert!(top1 >= 0.98, "INT8 should agree with float on ≥ 98% of held-out digits, got {top1}: {logits}");
+    let sqnr = logits["metrics"]["sqnr_db"].as_f64().unwrap();
+    assert!(sqnr > 20.0 && sqnr < 80.0, "SQNR of INT8 logits should be finite and reasonable: {sqnr}");
+}
+
+#[test]
+fn binarize_flags_write_a_runnable_model_and_say_what_stayed_float() {
+    let dir = workdir("cli_compress", "binarize");
+    let model = fixture("model.onnx");
+    for (kind, header) in [("weights", "binarize (weights): 2 layers"), ("xnor", "binarize (weights and inputs): 2 layers")] {
+        let out = dir.join(format!("{kind}.onnx"));
+        let o = pare(&["compress", model.to_str().unwrap(), "-o", out.to_str().unwrap(), "--binarize", kind, "--no-compare"]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let stdout = text(&o.stdout);
+        assert!(stdout.contains(header), "{stdout}");
+        assert!(stdout.contains("kept in float: conv1") && stdout.contains("first"), "{stdout}");
+        let o = pare(&["run", out.to_str().unwrap(), "--random"]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let o = pare(&["compress", model.to_str().unwrap(), "-o", dir.join("x.onnx").to_str().unwrap(), "--binarize", "ternary"]);
+    assert!(!o.status.success() && text(&o.stderr).contains("expected weights or xnor"), "{}", text(&o.stderr));
+}

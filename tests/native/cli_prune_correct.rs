@@ -1,0 +1,106 @@
+//! `pare compress --prune … --prune-correct bias|lsq` on the MNIST fixture: the recipe it builds,
+//! the per-layer error it prints and reports as JSON, `--prune-global`, and mistakes named in one
+//! line (no calibration data, unknown correction, correction of filter pruning); and
+//! `pare sensitivity` (one layer at a time at several ratios) as a table and as JSON.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::cli::{assert_each_fails, pare, text, workdir};
+use crate::common::mnist_cnn::{fixture, pixels};
+
+/// The fixture's 200 calibration digits as `calib.npz` (key `image`, float in [0, 1]).
+fn calib_npz(dir: &Path) -> PathBuf {
+    let floats = pixels("calib_pixels.npy");
+    let path = dir.join("calib.npz");
+    std::fs::write(&path, pare::npz::write_npz(&[("image".into(), floats)]).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn prune_correct_lsq_with_real_calibration_reports_each_layer() {
+    let dir = workdir("cli_prune_correct", "lsq");
+    let calib = calib_npz(&dir);
+    let (out, report) = (dir.join("pruned.onnx"), dir.join("report.json"));
+    let o = pare(&[
+        "compress",
+        fixture("model.onnx").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--prune",
+        "unstructured:0.8",
+        "--prune-global",
+        "--prune-correct",
+        "lsq",
+        "--calib",
+        calib.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--print-recipe",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("correction lsq on 200 calibration samples (2 layers)"), "{stdout}");
+    assert!(stdout.contains("conv2: lsq+bias: output relative MSE"), "{stdout}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let prune = &r["recipe"]["steps"][0]["prune"];
+    assert_eq!((prune["correct"].as_str(), prune["scope"].as_str()), (Some("lsq"), Some("global")), "{prune}");
+    let step = &r["report"]["steps"][0]["prune"];
+    assert_eq!(step["correction"]["samples"], 200);
+    for layer in step["layers"].as_array().unwrap() {
+        let c = &layer["correction"];
+        let (before, after) = (c["output_rel_mse_before"].as_f64().unwrap(), c["output_rel_mse_after"].as_f64().unwrap());
+        assert!(after < before, "{}: {before} → {after}", layer["name"]);
+    }
+    let o = pare(&["run", out.to_str().unwrap(), "--random"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn prune_correct_mistakes_are_named() {
+    let dir = workdir("cli_prune_correct", "mistakes");
+    let model = fixture("model.onnx");
+    let m = model.to_str().unwrap();
+    let out = dir.join("x.onnx");
+    let o = out.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-correct", "bias"], 1, "--calib FILE.npz"),
+        (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-correct", "mean"], 2, "--prune-correct `mean`: expected bias or lsq"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--prune-correct", "bias"], 2, "there is none"),
+        (vec!["compress", m, "-o", o, "--prune", "filter:0.5", "--prune-correct", "lsq", "--calib-random", "2"], 2, "not filter"),
+    ];
+    assert_each_fails(&cases);
+}
+
+#[test]
+fn sensitivity_scans_every_layer_at_every_ratio() {
+    let dir = workdir("cli_prune_correct", "sensitivity");
+    let calib = calib_npz(&dir);
+    let m = fixture("model.onnx");
+    let o = pare(&["sensitivity", m.to_str().unwrap(), "--calib", calib.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let layers = r["report"]["layers"].as_array().unwrap();
+    let names: Vec<&str> = layers.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["conv1", "conv2", "fc1", "fc2"]);
+    assert_eq!(r["report"]["samples"], 200);
+    for l in layers {
+        let points = l["points"].as_array().unwrap();
+        assert_eq!(points.len(), 4);
+        let first = points[0]["cosine"].as_f64().unwrap();
+        let last = points[3]["cosine"].as_f64().unwrap();
+        assert!(last < first, "{}: pruning 90% must hurt more than 25% ({first} vs {last})", l["name"]);
+        assert!(points[3]["top1_agreement"].as_f64().unwrap() <= 1.0);
+    }
+    let o = pare(&["sensitivity", m.to_str().unwrap(), "--calib-random", "2", "--ratios", "0.5,0.9"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("fc1") && stdout.contains("90%") && stdout.contains("2 random samples"), "{stdout}");
+    for (args, needle) in [
+        (vec!["sensitivity", m.to_str().unwrap(), "--method", "nm"], "--method `nm`"),
+        (vec!["sensitivity", m.to_str().unwrap(), "--ratios", "0.5,1.2"], "`1.2` is not a ratio"),
+    ] {
+        let o = pare(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(text(&o.stderr).contains(needle), "{args:?}: {}", text(&o.stderr));
+    }
+}
