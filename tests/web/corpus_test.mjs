@@ -52,6 +52,18 @@ const { server, served, origin } = await serve();
 const { browser, page, requested, pageErrors } = await launch();
 const text = async (selector) => (await page.locator(selector).textContent()).trim();
 
+/** Clicks Compress, waits for the results or an error next to a control; there must be no error. */
+async function compressWithoutError(what) {
+  await page.click("#compress");
+  await page.waitForFunction(
+    () => !document.getElementById("results").hidden || [...document.querySelectorAll(".field-error")].some((e) => !e.hidden),
+    null,
+    { timeout: TIMEOUT },
+  );
+  const errors = await page.$$eval(".field-error:not([hidden])", (list) => list.map((e) => `${e.id}: ${e.textContent}`));
+  assert.deepEqual(errors, [], `${what}: no error`);
+}
+
 try {
   await page.goto(`${origin}/`);
   step("drop it: the Dimensions field holds sizes the model runs on");
@@ -69,14 +81,7 @@ try {
   step("compress with the default preset");
   assert.equal(await page.isChecked('input[name="preset"][value="int8-static"]'), true, "INT8 static is the default");
   assert.equal(await page.isChecked('input[name="samples"][value="random"]'), true);
-  await page.click("#compress");
-  await page.waitForFunction(
-    () => !document.getElementById("results").hidden || [...document.querySelectorAll(".field-error")].some((e) => !e.hidden),
-    null,
-    { timeout: TIMEOUT },
-  );
-  const errors = await page.$$eval(".field-error:not([hidden])", (list) => list.map((e) => `${e.id}: ${e.textContent}`));
-  assert.deepEqual(errors, [], "no error");
+  await compressWithoutError("ppocr_mobile_cls");
   console.log(`${await text("#results-note")}\n${await text("#sizes-used")}\n${await text("#compare-source")}`);
   // The one warning: the default preset calibrated on random samples (said, with the fix).
   assert.match(await text("#warning"), /^Calibrated on random samples: .*--calib FILE\.npz.*$/s, "the random-calibration warning");
@@ -141,14 +146,7 @@ try {
     assert.equal(await text("#warning"), "", `${id}: no warning after opening`);
     const prefilled = await page.inputValue("#dims");
     assert.doesNotMatch(prefilled, /(^|[=,])0(,|;|$)/, `${id}: no zero-size dim prefilled: ${prefilled}`);
-    await page.click("#compress");
-    await page.waitForFunction(
-      () => !document.getElementById("results").hidden || [...document.querySelectorAll(".field-error")].some((e) => !e.hidden),
-      null,
-      { timeout: TIMEOUT },
-    );
-    const errors = await page.$$eval(".field-error:not([hidden])", (list) => list.map((e) => `${e.id}: ${e.textContent}`));
-    assert.deepEqual(errors, [], `${id}: no error`);
+    await compressWithoutError(id);
     assert.match(await text("#warning"), /^Calibrated on random samples/, `${id}: the random-calibration warning`);
     assert.doesNotMatch(await text("#warning"), /comparison failed/, `${id}: the comparison ran`);
     assert.equal(await page.locator("#comparison-block").isVisible(), true, `${id}: the comparison is shown`);
