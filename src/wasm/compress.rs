@@ -51,7 +51,6 @@ pub fn compress(
     if !is_plain_object(&options) {
         return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
     }
-    let calibration_is_random = !get(&options, "calibrationRandom").map_err(fail)?.is_undefined();
     let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
         .map(|(samples, _)| Dataset { samples });
     let mut forwarder = ProgressForwarder::from_options(&options)?;
