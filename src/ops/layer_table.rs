@@ -13,7 +13,7 @@
 //! Only the default domain (`""` or `ai.onnx`) counts. Whether a node with such an op *is* a
 //! layer also depends on its weight being a constant (each pass checks that with the graph).
 
-use crate::ir::Node;
+use crate::ir::{Node, normalize_domain};
 
 /// The ops with a weight input (the first four rows of the table).
 pub const LAYER_OPS: [&str; 4] = ["Conv", "ConvTranspose", "Gemm", "MatMul"];
@@ -67,9 +67,9 @@ pub struct LayerOp {
     pub bias_input: Option<usize>,
 }
 
-/// True for a node of the default domain.
+/// True for a node of the default domain (`""` or `"ai.onnx"`, `ir::normalize_domain`).
 pub fn is_default_domain(node: &Node) -> bool {
-    node.domain.is_empty() || node.domain == "ai.onnx"
+    normalize_domain(&node.domain).is_empty()
 }
 
 /// True when `node`'s op is one of `LAYER_OPS` (its weight may still be computed at run time).

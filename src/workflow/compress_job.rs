@@ -33,7 +33,8 @@ pub const COMPARE_SAMPLES: usize = 16;
 /// default preset: output SQNR 36 dB on the random samples, 0.03 dB on held-out speech).
 pub const RANDOM_CALIBRATION_WARNING: &str = "calibrated on random samples: activation ranges come from noise, not from your data, \
      so the error measured here can be far smaller than on real inputs (a voice-activity model: 36 dB on random samples, \
-     0 dB on speech); calibrate and compare on real samples (--calib FILE.npz) before relying on this model";
+     0 dB on speech); calibrate and compare on real samples (--calib FILE.npz in the CLI, a samples file in the page) \
+     before relying on this model";
 
 /// Reads the files a command line names (the CLI from disk, `npx pare` through Node's fs).
 pub trait Files {

@@ -28,7 +28,7 @@ use super::channels::{Channels, Segment, SpaceId, Spaces};
 use super::ops::{BINARY, CHANNELWISE_UNARY, POOLS, Role, binary_const_role};
 use crate::compress::prune::layers::Layer;
 use crate::compress::prune::layout::WeightView;
-use crate::ops::layer_table::{WeightLayout, is_layer_op};
+use crate::ops::layer_table::{WeightLayout, is_default_domain, is_layer_op};
 use crate::compress::weights::find_weight;
 use crate::ir::{Graph, Node, Tensor, node_reads, topological_order};
 
@@ -120,7 +120,7 @@ fn visit(graph: &Graph, index: usize, node: &Node, layer: Option<(usize, &Layer)
         pin_inputs(a, node, "reads them inside a subgraph, which filter surgery does not rewrite");
         return;
     }
-    let domain_ok = node.domain.is_empty() || node.domain == "ai.onnx";
+    let domain_ok = is_default_domain(node);
     let op = node.op_type.as_str();
     let x = node.input(0).and_then(|v| channels_of(a, v));
     let extra_outputs_used = node.outputs.iter().skip(1).any(|o| !o.is_empty());
