@@ -155,12 +155,59 @@ function readFile(path) {
   }
 }
 
-function writeFile(path, data) {
+/** Writes `files` ([path, bytes] pairs) all or none, as the native CLI does: each to a new
+ * temporary file in its folder, then all renamed into place; on any failure the temporary files
+ * and the folder `createdDir` (what `fs.mkdirSync(…, { recursive: true })` created) are removed. */
+function writeFiles(files, createdDir) {
+  const staged = [];
   try {
-    fs.writeFileSync(path, data);
+    files.forEach(([path, data], i) => {
+      const slash = path.lastIndexOf("/");
+      const temporary = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.pare-${process.pid}-${i}.tmp`;
+      try {
+        fs.writeFileSync(temporary, data, { flag: "wx" });
+      } catch (e) {
+        throw failure(`cannot write \`${path}\`: ${e.code ?? e.message}`, "bad-argument");
+      }
+      staged.push([temporary, path]);
+    });
+    const directory = staged.find(([, path]) => fs.statSync(path, { throwIfNoEntry: false })?.isDirectory());
+    if (directory) throw failure(`cannot write \`${directory[1]}\`: it is a directory`, "bad-argument");
+    while (staged.length > 0) {
+      const [temporary, path] = staged.shift();
+      try {
+        fs.renameSync(temporary, path);
+      } catch (e) {
+        fs.rmSync(temporary, { force: true });
+        throw failure(`cannot write \`${path}\`: ${e.code ?? e.message}`, "bad-argument");
+      }
+    }
   } catch (e) {
-    throw failure(`cannot write \`${path}\`: ${e.code ?? e.message}`, "bad-argument");
+    for (const [temporary] of staged) fs.rmSync(temporary, { force: true });
+    if (createdDir) fs.rmSync(createdDir, { recursive: true, force: true });
+    throw e;
   }
+}
+
+/** Refuses outputs that are the same file (device and inode: through `..`, symlinks, hard links)
+ * as one of `inputs` or as an earlier output — the native CLI's rule. */
+function refuseOverwritingInputs(outputs, inputs) {
+  const stat = (p) => fs.statSync(p, { throwIfNoEntry: false });
+  outputs.forEach((output, i) => {
+    const target = stat(output);
+    if (!target) return;
+    for (const other of [...inputs, ...outputs.slice(0, i)]) {
+      const s = other ? stat(other) : undefined;
+      if (s && s.dev === target.dev && s.ino === target.ino) {
+        throw new UsageError(`\`${output}\` is the same file as \`${other}\`: write elsewhere, pare never overwrites its inputs`);
+      }
+    }
+  });
+}
+
+/** Every value of `argv` that may name an input file: each argument, and what follows `=`. */
+function argumentPaths(argv) {
+  return argv.flatMap((a) => (a.includes("=") ? [a, a.slice(a.indexOf("=") + 1)] : [a])).filter((a) => a !== "");
 }
 
 /** An error of the command with its kind (`PareError.kind`'s names), printed as the native CLI
@@ -298,6 +345,10 @@ async function runCommand(argv) {
   const model = about(path, () => new Model(bytes));
   const prepareMs = performance.now() - loadStarted;
   try {
+    if (values.out !== undefined) {
+      const planned = outputFileNames(model.outputNames).map((f) => `${values.out.replace(/\/+$/, "")}/${f}`);
+      refuseOverwritingInputs(planned, [path, ...argumentPaths(values.input ?? [])]);
+    }
     const inputs = {};
     for (const text of values.input ?? []) {
       const at = text.indexOf("=");
@@ -329,17 +380,12 @@ async function runCommand(argv) {
       times.push(performance.now() - started);
     }
     const names = Object.keys(outputs);
-    const files = values.out === undefined ? null : outputFileNames(names);
-    if (files) fs.mkdirSync(values.out, { recursive: true });
-    names.forEach((name, i) => {
-      let line = `${name}  ${describeTensor(outputs[name])}`;
-      if (files) {
-        const file = `${values.out.replace(/\/+$/, "")}/${files[i]}`;
-        writeFile(file, npyBytes(outputs[name]));
-        line += `  → ${file}`;
-      }
-      print(line);
-    });
+    const files = values.out === undefined ? null : outputFileNames(names).map((f) => `${values.out.replace(/\/+$/, "")}/${f}`);
+    if (files) {
+      const encoded = names.map((name, i) => [files[i], npyBytes(outputs[name])]);
+      writeFiles(encoded, fs.mkdirSync(values.out, { recursive: true }));
+    }
+    names.forEach((name, i) => print(`${name}  ${describeTensor(outputs[name])}${files ? `  → ${files[i]}` : ""}`));
     process.stderr.write(`pare: ${timing(times, prepareMs)} (wasm ${simdLevel()})\n`);
   } finally {
     model.free();
@@ -406,7 +452,9 @@ async function compressCommand(argv) {
     if (result.error.usage) throw new UsageError(result.error.message);
     throw failure(result.error.message, result.error.kind);
   }
-  for (const [path, bytes] of result.files) writeFile(path, bytes);
+  const outputs = result.files.map(([path]) => path);
+  refuseOverwritingInputs(outputs, argumentPaths(argv).filter((p) => !outputs.includes(p)));
+  writeFiles(result.files);
   process.stdout.write(result.stdout);
   for (const warning of result.warnings) process.stderr.write(`pare: warning: ${warning}\n`);
   if (result.files.length > 0) {

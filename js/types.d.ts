@@ -111,6 +111,10 @@ export interface QuantizeStep {
     op_types?: string[];
     /** Node names or op types kept in float. */
     exclude?: string[];
+    /** Quality target (static mode): the lowest output SQNR in dB, measured on calibration
+     * samples held back from range estimation; the most sensitive tensors and weights stay
+     * float until it is met (the report's `quality_target` says what fell back). */
+    min_sqnr_db?: number;
 }
 
 export type PruneMethod = "unstructured" | "vector" | "kernel" | "nm" | "filter";
@@ -360,6 +364,33 @@ export interface QuantizeReport {
     folded_activations: string[];
     skipped: SkippedNode[];
     notes: string[];
+    /** Present when the step had `min_sqnr_db`. */
+    quality_target?: QualityTargetReport;
+}
+
+/** What a quality target measured and kept in float (pare::compress::quantize::target). */
+export interface QualityTargetReport {
+    metric: string;
+    target_db: number;
+    /** The search's SQNR at its choice, ranges from the calibration part (null: exact or non-finite). */
+    searched_db: number | null;
+    /** The written model's SQNR on every calibration sample (null: exact or non-finite). */
+    reached_db: number | null;
+    met: boolean;
+    calibration_samples: number;
+    held_out_samples: number;
+    /** How candidates were ordered. */
+    sensitivity: string;
+    fallbacks: {
+        kind: "activation" | "weight" | "constant" | "recurrent weights" | "subgraph weights";
+        name: string;
+        local_sqnr_db: number | null;
+        sqnr_alone_quantized_db: number | null;
+    }[];
+    /** Share of the statically quantized layers' weight elements stored as int8. */
+    int8_weight_share: number;
+    quantized_activations: number;
+    trajectory: { fallbacks: number; ranges: string; sqnr_db: number | null; non_finite: boolean; int8_weight_share: number }[];
 }
 
 export interface LayerCorrection {

@@ -19,6 +19,9 @@ pub enum Error {
     Npy(#[from] crate::npy::NpyError),
     #[error(transparent)]
     Npz(#[from] crate::npz::NpzError),
+    /// A buffer above the memory budget (`crate::budget`).
+    #[error(transparent)]
+    Budget(#[from] crate::budget::OverBudget),
     #[error(transparent)]
     RandomInput(#[from] crate::runtime::RandomInputError),
     #[error(transparent)]
@@ -65,6 +68,7 @@ impl Error {
             Error::Run(e) => e.kind(),
             Error::Npy(e) => e.kind(),
             Error::Npz(e) => e.kind(),
+            Error::Budget(_) => ErrorKind::TooLarge,
             Error::RandomInput(e) => e.kind(),
             Error::Dataset(e) => e.kind(),
             Error::Convert(e) => e.kind(),

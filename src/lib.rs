@@ -5,6 +5,7 @@
 //! `onnx` maps files to and from the `ir`. See `docs/architecture.md`.
 
 pub mod analysis;
+pub mod budget;
 pub mod compare;
 pub mod compress;
 pub mod convert;

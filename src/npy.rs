@@ -43,12 +43,14 @@ pub enum NpyError {
     TooLarge(Vec<usize>),
     #[error("a {0} tensor cannot be written as .npy: {1}")]
     Unwritable(String, &'static str),
+    #[error(transparent)]
+    Budget(#[from] crate::budget::OverBudget),
 }
 
 impl NpyError {
     pub fn kind(&self) -> crate::error::ErrorKind {
         match self {
-            NpyError::TooLarge(_) => crate::error::ErrorKind::TooLarge,
+            NpyError::TooLarge(_) | NpyError::Budget(_) => crate::error::ErrorKind::TooLarge,
             _ => crate::error::ErrorKind::BadInput,
         }
     }
@@ -68,6 +70,9 @@ pub fn read_npy(bytes: &[u8]) -> Result<Tensor, NpyError> {
             got: data.len(),
         });
     }
+    let shown = || format!("a .npy array of shape {:?} ({})", header.shape, header.element.dtype.name());
+    // The decoded copy, plus one more when a Fortran-order array is reordered.
+    crate::budget::check(if header.fortran_order { want.saturating_mul(2) } else { want }, shown)?;
     decode_data(&header, data)
 }
 
@@ -93,7 +98,12 @@ pub fn write_npy(tensor: &Tensor) -> Result<Vec<u8>, NpyError> {
         None => return Err(NpyError::Unwritable(tensor.type_name(), "numpy has no such element type")),
     };
     let mut out = header_bytes(descr, &tensor.shape());
-    out.reserve(tensor.byte_size());
+    // The encoded copy doubles the tensor's memory: reserved fallibly, so that an output too
+    // large to copy is an error (`too-large`), not an abort.
+    out.try_reserve_exact(tensor.byte_size()).map_err(|_| {
+        let what = format!("the .npy of a {} {:?} tensor", tensor.type_name(), tensor.shape());
+        crate::budget::OverBudget { what, bytes: tensor.byte_size(), budget: crate::budget::max_bytes() }
+    })?;
     match tensor {
         Tensor::F32(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
         Tensor::F64(a) => a.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
@@ -164,14 +174,14 @@ fn header_bounds(bytes: &[u8]) -> Result<(usize, usize), NpyError> {
 
 /// How many leading bytes of a `.npy` file hold its header, from its first 12 bytes (10 for
 /// version 1.0); `.npz` reading uses it to inflate only the header before trusting a size.
-pub(crate) fn header_end(start: &[u8]) -> Result<usize, NpyError> {
+pub fn header_end(start: &[u8]) -> Result<usize, NpyError> {
     let (prefix, header_len) = header_bounds(start)?;
     Ok(prefix + header_len)
 }
 
 /// The whole file's length as its header declares it (`start` holds at least the header), so a
 /// reader can cap how much it inflates before it allocates.
-pub(crate) fn declared_len(start: &[u8]) -> Result<usize, NpyError> {
+pub fn declared_len(start: &[u8]) -> Result<usize, NpyError> {
     let (text, _) = split_header(start)?;
     let header = parse_header(text)?;
     let numel = checked_numel(&header.shape).map_err(|_| NpyError::TooLarge(header.shape.clone()))?;
@@ -414,20 +424,19 @@ impl DictParser<'_> {
 /// Turns the data bytes (length already checked) into a C-order tensor.
 fn decode_data(header: &Header, data: &[u8]) -> Result<Tensor, NpyError> {
     let order = header.element.order;
+    let shown = || format!("a .npy array of shape {:?} ({})", header.shape, header.element.dtype.name());
     macro_rules! numbers {
         ($ty:ty) => {{
             const SIZE: usize = std::mem::size_of::<$ty>();
-            let values: Vec<$ty> = data
-                .chunks_exact(SIZE)
-                .map(|chunk| {
+            let mut values: Vec<$ty> = crate::budget::try_vec(data.len() / SIZE, shown)?;
+            values.extend(data.chunks_exact(SIZE).map(|chunk| {
                     let mut raw = [0u8; SIZE];
                     raw.copy_from_slice(chunk);
                     match order {
                         ByteOrder::Little => <$ty>::from_le_bytes(raw),
                         ByteOrder::Big => <$ty>::from_be_bytes(raw),
                     }
-                })
-                .collect();
+                }));
             build(&header.shape, header.fortran_order, values)
         }};
     }
@@ -439,11 +448,19 @@ fn decode_data(header: &Header, data: &[u8]) -> Result<Tensor, NpyError> {
         DType::I16 => numbers!(i16),
         DType::I32 => numbers!(i32),
         DType::I64 => numbers!(i64),
-        DType::U8 => build(&header.shape, header.fortran_order, data.to_vec()),
+        DType::U8 => {
+            let mut values = crate::budget::try_vec(data.len(), shown)?;
+            values.extend_from_slice(data);
+            build(&header.shape, header.fortran_order, values)
+        }
         DType::U16 => numbers!(u16),
         DType::U32 => numbers!(u32),
         DType::U64 => numbers!(u64),
-        DType::Bool => build(&header.shape, header.fortran_order, data.iter().map(|&b| b != 0).collect()),
+        DType::Bool => {
+            let mut values = crate::budget::try_vec(data.len(), shown)?;
+            values.extend(data.iter().map(|&b| b != 0));
+            build(&header.shape, header.fortran_order, values)
+        }
         DType::BF16 | DType::String => unreachable!("parse_descr never yields these"),
     }
 }

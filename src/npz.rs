@@ -271,6 +271,12 @@ fn inflate_npy(name: &str, compressed: &[u8], declared_size: usize) -> Result<Ve
             "member `{name}`: the zip directory gives {declared_size} bytes but its .npy header describes {total}"
         )));
     }
+    // The inflated bytes and, next, the array decoded from them: both must fit the budget, and
+    // both are reserved fallibly.
+    let shown = || format!("its array ({total} bytes inflated, then decoded)");
+    crate::budget::check(total.saturating_mul(2), shown).map_err(|e| member_error(e.into()))?;
+    out.try_reserve_exact(total - out.len())
+        .map_err(|_| member_error(crate::budget::OverBudget { what: shown(), bytes: total, budget: crate::budget::max_bytes() }.into()))?;
     inflate_up_to(name, &mut decoder, &mut out, total)?;
     if out.len() < total {
         return Err(NpzError::Corrupt(format!(

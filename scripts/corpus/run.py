@@ -1,6 +1,6 @@
 """Runs pare's CLI on every corpus model the way a newcomer would, with onnxruntime as reference.
 
-Usage: run.py --pare PATH/TO/pare [--only ID,ID…] [--ci] [--out DIR] [--keep] [--started EPOCH]
+Usage: run.py --pare PATH/TO/pare [--only ID,ID…] [--ci] [--cells CELL,CELL…] [--out DIR] [--keep] [--started EPOCH]
 
 Needs scripts/corpus/fetch.py and inputs.py to have run (the make targets do). Per model:
   inspect             `pare inspect M`
@@ -8,6 +8,8 @@ Needs scripts/corpus/fetch.py and inputs.py to have run (the make targets do). P
                       against onnxruntime (max abs diff; must be within 1e-3 of max(1, max |ref|))
   int8-weights        `pare compress M -o O --quantize int8-weights`
   int8-static         `pare compress M -o O --quantize int8 --calib CALIB.npz`
+  int8-target20       the same with `--min-sqnr 20` (issue 12's quality target); only on the models
+                      recorded for it (the CI subset), or all selected ones with --cells int8-target20
   int8-dynamic        `pare compress M -o O --quantize int8-dynamic`
   prune-unstructured  `pare compress M -o O --prune unstructured:0.5`
   prune-filter        `pare compress M -o O --prune filter:0.25`
@@ -50,11 +52,15 @@ from common import EXPECTED_JSON, ROOT, inputs_dir, load_corpus, model_path, sel
 RECIPES = [
     ("int8-weights", ["--quantize", "int8-weights"]),
     ("int8-static", ["--quantize", "int8", "--calib", "{calib}"]),
+    ("int8-target20", ["--quantize", "int8", "--calib", "{calib}", "--min-sqnr", "20"]),
     ("int8-dynamic", ["--quantize", "int8-dynamic"]),
     ("prune-unstructured", ["--prune", "unstructured:0.5"]),
     ("prune-filter", ["--prune", "filter:0.25"]),
 ]
 COLUMNS = ["inspect", "run"] + [name for name, _ in RECIPES]
+# Cells that run only on the models recorded for them in expected.json (or when --cells names
+# them): the quality-target search measures many models and takes minutes on the detectors.
+SELECTIVE = {"int8-target20"}
 TIMEOUT_INSPECT = 300
 TIMEOUT_RUN = 300
 TIMEOUT_COMPRESS = 1200
@@ -371,14 +377,14 @@ def markdown(results, total_seconds, pare):
         "|---|---|---|" + "---|" * len(COLUMNS),
     ]
     for r in results:
-        cells = [cell_text(r["cells"][c]) for c in COLUMNS]
+        cells = [cell_text(r["cells"][c]) if c in r["cells"] else "" for c in COLUMNS]
         lines.append(f"| {r['id']} | {r['framework']} | {r['opset']} | " + " | ".join(cells) + " |")
     counts = {}
     for r in results:
-        for c in COLUMNS:
+        for c in r["cells"]:
             counts[r["cells"][c]["outcome"]] = counts.get(r["cells"][c]["outcome"], 0) + 1
     lines += ["", "Outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), ""]
-    fails = [(r["id"], c, r["cells"][c]) for r in results for c in COLUMNS if r["cells"][c]["outcome"] in ("FAIL", "xfail") + STOPS]
+    fails = [(r["id"], c, r["cells"][c]) for r in results for c in COLUMNS if c in r["cells"] and r["cells"][c]["outcome"] in ("FAIL", "xfail") + STOPS]
     if fails:
         lines += ["## Failures (FAIL, xfail, REGRESSED, IMPROVED) with the full message", ""]
         for mid, col, cell in fails:
@@ -394,6 +400,7 @@ def main():
     parser.add_argument("--ci", action="store_true", help="only the CI subset (models.json ci_subset)")
     parser.add_argument("--out", default=str(ROOT / "target" / "corpus"), help="where results.json/.md go")
     parser.add_argument("--started", type=float, help="when the make target started (epoch seconds): its time goes into results.json")
+    parser.add_argument("--cells", help="comma-separated cells to run (default: all of " + ", ".join(COLUMNS) + ")")
     parser.add_argument("--keep", action="store_true", help="keep the written files (DIR/work/<id>/<cell>/)")
     args = parser.parse_args()
     pare = str(pathlib.Path(args.pare).resolve())
@@ -402,6 +409,9 @@ def main():
     corpus = load_corpus()
     models = select(corpus["models"], args.only, corpus["ci_subset"] if args.ci else None)
     expected = load_expected()
+    columns = COLUMNS if not args.cells else [c for c in COLUMNS if c in args.cells.split(",")]
+    if args.cells and len(columns) != len(args.cells.split(",")):
+        raise SystemExit(f"run: --cells names an unknown cell; cells: {', '.join(COLUMNS)}")
     out_dir = pathlib.Path(args.out)
     work_root = out_dir / "work"
     started = time.time()
@@ -416,8 +426,16 @@ def main():
         reference = run_ort(ort_session(model_file), heldout)
         work = work_root / mid
         shutil.rmtree(work, ignore_errors=True)
-        cells = {"inspect": cell_inspect(pare, model_file), "run": cell_run(pare, model_file, heldout, reference, work / "run")}
+        cells = {}
+        if "inspect" in columns:
+            cells["inspect"] = cell_inspect(pare, model_file)
+        if "run" in columns:
+            cells["run"] = cell_run(pare, model_file, heldout, reference, work / "run")
         for name, flags in RECIPES:
+            if name not in columns:
+                continue
+            if name in SELECTIVE and (mid, name) not in expected and not (args.cells and name in args.cells.split(",")):
+                continue
             folder = work / name
             folder.mkdir(parents=True, exist_ok=True)
             cells[name] = cell_compress(pare, model_file, flags, calib, heldout, reference, folder)
@@ -439,9 +457,9 @@ def main():
         row = {k: model[k] for k in ("id", "registry", "package", "version", "framework", "opset", "kind", "dims", "size")}
         row["cells"] = cells
         results.append(row)
-        summary = " ".join(f"{c}={cells[c]['outcome']}" for c in COLUMNS)
+        summary = " ".join(f"{c}={cells[c]['outcome']}" for c in columns if c in cells)
         print(f"[{n}/{len(models)}] {mid} ({time.time() - started:.0f} s): {summary}", flush=True)
-        for c in COLUMNS:
+        for c in cells:
             if cells[c]["outcome"] in STOPS:
                 print(f"    {c}: {cells[c]['outcome']}: {cells[c].get('detail', '')}", flush=True)
     ran = {r["id"] for r in results}
@@ -460,12 +478,12 @@ def main():
 
     (out_dir / "results.json").write_text(json.dumps(finite({"pare": pare, "seconds": round(total, 1), **({"make_seconds": round(time.time() - args.started, 1)} if args.started else {}), "models": results}), indent=1) + "\n")
     (out_dir / "results.md").write_text(markdown(results, total, pare))
-    bad = [(r["id"], c, r["cells"][c]["outcome"]) for r in results for c in COLUMNS if r["cells"][c]["outcome"] in STOPS]
+    bad = [(r["id"], c, r["cells"][c]["outcome"]) for r in results for c in r["cells"] if r["cells"][c]["outcome"] in STOPS]
     counts = {}
     for r in results:
-        for c in COLUMNS:
+        for c in r["cells"]:
             counts[r["cells"][c]["outcome"]] = counts.get(r["cells"][c]["outcome"], 0) + 1
-    print(f"corpus: {len(results)} models × {len(COLUMNS)} cells in {total / 60:.1f} min: "
+    print(f"corpus: {len(results)} models × {len(columns)} cells in {total / 60:.1f} min: "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f"; table in {out_dir / 'results.md'}")
     if unknown:
         print(f"corpus: expected.json names unknown models or cells: {unknown}")

@@ -98,14 +98,14 @@ def classify(cell):
 
 
 def record_expected(results_path):
-    """Records every cell of a run in expected.json; entries of models the run did not cover stay.
+    """Records every cell of a run in expected.json; entries of cells the run did not cover stay.
     A cell that was refused/fail before and fails the same way keeps its hand-written reason."""
     results = json.loads(pathlib.Path(results_path).read_text())
     old = json.loads(EXPECTED_JSON.read_text())["cells"] if EXPECTED_JSON.exists() else []
     old_by_key = {(e["model"], e["cell"]): e for e in old}
-    ran = {m["id"] for m in results["models"]}
+    ran = {(m["id"], c) for m in results["models"] for c in m["cells"]}
     order = [m["id"] for m in load_corpus()["models"]]
-    cells = [e for e in old if e["model"] not in ran]
+    cells = [e for e in old if (e["model"], e["cell"]) not in ran]
     for model in results["models"]:
         for column, cell in model["cells"].items():
             entry = {"model": model["id"], "cell": column}
@@ -123,7 +123,7 @@ def record_expected(results_path):
                     outcome, reason, message = classify(cell)
                 entry.update(outcome=outcome, reason=reason, message=message)
             cells.append(entry)
-    columns = ["inspect", "run", "int8-weights", "int8-static", "int8-dynamic", "prune-unstructured", "prune-filter"]
+    columns = ["inspect", "run", "int8-weights", "int8-static", "int8-target20", "int8-dynamic", "prune-unstructured", "prune-filter"]
     cells.sort(key=lambda e: (order.index(e["model"]) if e["model"] in order else len(order), columns.index(e["cell"]) if e["cell"] in columns else 99))
     doc = {
         "about": "The ratchet of the real-model corpus (scripts/corpus/run.py): every model x cell's outcome "
@@ -153,7 +153,7 @@ def readme_section(full, ci):
     """The README's corpus table from a full run's results.json (and the CI subset's, for its time)."""
     corpus = load_corpus()
     meta = {m["id"]: m for m in corpus["models"]}
-    columns = ["inspect", "run", "int8-weights", "int8-static", "int8-dynamic", "prune-unstructured", "prune-filter"]
+    columns = ["inspect", "run", "int8-weights", "int8-static", "int8-target20", "int8-dynamic", "prune-unstructured", "prune-filter"]
     reasons = []  # legend: (kind, reason)
 
     def ref(kind, reason):
@@ -201,6 +201,9 @@ def readme_section(full, ci):
         ci_mark = " (CI)" if r["id"] in corpus["ci_subset"] else ""
         cells = []
         for c in columns:
+            if c not in r["cells"]:  # a selective cell (run.py SELECTIVE) not run on this model
+                cells.append("")
+                continue
             cell = judged(r["id"], c, r["cells"][c])
             counts[cell["outcome"]] = counts.get(cell["outcome"], 0) + 1
             cells.append(text(cell))

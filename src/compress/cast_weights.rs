@@ -8,11 +8,11 @@
 
 use std::collections::HashSet;
 
-use half::{bf16, f16};
 
 use super::quantize::qdq::remove_orphaned;
 use super::weights::{find_weight, for_each_graph_mut};
-use crate::ir::{DType, Graph, Initializer, Model, Names, Node, Tensor};
+use crate::ir::dtype_dispatch::{dispatch_dtype, dispatch_tensor};
+use crate::ir::{DType, Element, Graph, Initializer, Model, Names, Node, Tensor};
 
 /// ONNX `TensorProto.DataType.FLOAT`.
 const ONNX_FLOAT: i64 = 1;
@@ -63,11 +63,7 @@ fn fold_in_graph(graph: &mut Graph, folded: &mut Vec<FoldedCast>) {
         let Some((_, tensor)) = find_weight(graph, source) else {
             continue;
         };
-        let (dtype, values) = match tensor {
-            Tensor::F16(a) => (DType::F16, a.mapv(f32::from)),
-            Tensor::BF16(a) => (DType::BF16, a.mapv(f32::from)),
-            _ => continue,
-        };
+        let (dtype, values) = dispatch_tensor!(half, tensor, a: E => (<E as Element>::DTYPE, a.mapv(f32::from)), _ => continue);
         remove.push((index, Initializer::new(value.clone(), Tensor::F32(values))));
         sources.insert(source.to_string());
         folded.push(FoldedCast {
@@ -100,11 +96,8 @@ pub fn restore(model: &mut Model, folded: &[FoldedCast]) -> usize {
             let Some(index) = graph.initializers.iter().position(|i| i.name == f.value) else {
                 continue;
             };
-            let half = match (&graph.initializers[index].tensor, f.dtype) {
-                (Tensor::F32(values), DType::F16) => Tensor::F16(values.mapv(f16::from_f32)),
-                (Tensor::F32(values), DType::BF16) => Tensor::BF16(values.mapv(bf16::from_f32)),
-                _ => continue,
-            };
+            let Tensor::F32(values) = &graph.initializers[index].tensor else { continue };
+            let half: Tensor = dispatch_dtype!(half, f.dtype, E => Element::wrap(values.mapv(E::from_f32)), _ => continue);
             let mut cast = f.cast.clone();
             if !cast.name.is_empty() {
                 if names.contains(&cast.name) {
@@ -145,6 +138,7 @@ pub fn restore(model: &mut Model, folded: &[FoldedCast]) -> usize {
 mod tests {
     use super::*;
     use crate::ir::{AttrValue, Attribute, OpsetImport};
+    use half::f16;
 
     fn f16_model() -> Model {
         let w = Tensor::F16(

@@ -15,7 +15,13 @@ use crate::ir::{
     OpsetImport, TypeInfo, ValueInfo,
 };
 
-/// Bytes → `Model`. Refuses files that decode as protobuf but are not a model (no graph).
+/// The IR versions pare reads: 3 (ONNX 1.0, the first with opset imports) to 13 (ONNX 1.22).
+/// A model without an IR version (or 0) is read as its opset imports say.
+pub const OLDEST_IR_VERSION: i64 = 3;
+pub const NEWEST_IR_VERSION: i64 = 13;
+
+/// Bytes → `Model`. Refuses files that decode as protobuf but are not a model (no graph), and
+/// IR versions outside [`OLDEST_IR_VERSION`]..=[`NEWEST_IR_VERSION`].
 pub fn decode_model(bytes: &[u8]) -> Result<Model, OnnxError> {
     if bytes.is_empty() {
         return Err(OnnxError::NotOnnx("the file is empty".into()));
@@ -29,6 +35,9 @@ pub fn decode_model(bytes: &[u8]) -> Result<Model, OnnxError> {
     };
     if p.opset_import.is_empty() && p.ir_version.is_none() {
         return Err(OnnxError::NotOnnx("it has neither an IR version nor opset imports".into()));
+    }
+    if let Some(version) = p.ir_version.filter(|&v| v != 0 && !(OLDEST_IR_VERSION..=NEWEST_IR_VERSION).contains(&v)) {
+        return Err(OnnxError::IrVersion(version));
     }
     Ok(Model {
         ir_version: p.ir_version.unwrap_or(0),

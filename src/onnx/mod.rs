@@ -30,6 +30,13 @@ pub enum OnnxError {
     InvalidAttribute { name: String, reason: String },
     #[error("node `{node}` ({op_type}): {source}")]
     InNode { node: String, op_type: String, source: Box<OnnxError> },
+    #[error(
+        "IR version {0} is not supported: pare reads IR versions {first} to {last} (ONNX 1.0 to 1.22; IR 1 and 2 predate \
+         opset imports); re-export the model with a current exporter",
+        first = decode::OLDEST_IR_VERSION,
+        last = decode::NEWEST_IR_VERSION
+    )]
+    IrVersion(i64),
 }
 
 impl OnnxError {
@@ -38,7 +45,9 @@ impl OnnxError {
         match self {
             OnnxError::NotOnnx(_) | OnnxError::Protobuf(_) => ErrorKind::NotOnnx,
             OnnxError::ExternalData { .. } => ErrorKind::ExternalData,
-            OnnxError::InvalidTensor { .. } | OnnxError::InvalidAttribute { .. } => ErrorKind::InvalidModel,
+            OnnxError::InvalidTensor { .. } | OnnxError::InvalidAttribute { .. } | OnnxError::IrVersion(_) => {
+                ErrorKind::InvalidModel
+            }
             OnnxError::InNode { source, .. } => source.kind(),
         }
     }

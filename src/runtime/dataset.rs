@@ -47,11 +47,21 @@ impl Dataset {
     /// `samples` sets of seeded random inputs (see `RandomInputs`): sample `i` uses seed
     /// `generator.seed + i`, so a data set is reproducible from its first seed.
     pub fn random(specs: &[InputSpec], samples: usize, generator: &RandomInputs) -> Result<Dataset, RandomInputError> {
-        let mut out = Vec::with_capacity(samples);
+        let mut out: Vec<InputSet> = Vec::new();
         for i in 0..samples {
             let mut g = generator.clone();
             g.seed = generator.seed.wrapping_add(i as u64);
-            out.push(g.generate(specs)?);
+            let sample = g.generate(specs)?;
+            if i == 0 {
+                // Every sample has the size of the first: the whole set must fit the memory
+                // budget before more are made (a count of 2^40 is an error, not an abort).
+                let each = std::mem::size_of::<InputSet>()
+                    + sample.iter().map(|(n, t)| std::mem::size_of::<(String, Tensor)>() + n.len() + t.byte_size()).sum::<usize>();
+                let what = || format!("making {samples} random samples of {each} bytes each");
+                crate::budget::check(each.saturating_mul(samples), what)?;
+                out = crate::budget::try_vec(samples, what)?;
+            }
+            out.push(sample);
         }
         Ok(Dataset { samples: out })
     }

@@ -50,13 +50,16 @@ pub enum RandomInputError {
     UnknownInput { name: String, inputs: String },
     #[error("shape {given:?} given for input `{name}` does not fit its declared shape {declared}")]
     ShapeMismatch { name: String, given: Vec<usize>, declared: String },
+    /// Too many samples for the memory budget (`crate::budget`).
+    #[error(transparent)]
+    Budget(#[from] crate::budget::OverBudget),
 }
 
 impl RandomInputError {
     pub fn kind(&self) -> crate::error::ErrorKind {
         use crate::error::ErrorKind;
         match self {
-            RandomInputError::TooLarge { .. } => ErrorKind::TooLarge,
+            RandomInputError::TooLarge { .. } | RandomInputError::Budget(_) => ErrorKind::TooLarge,
             RandomInputError::NoShape { .. } | RandomInputError::NoType { .. } | RandomInputError::UnsupportedType { .. } => {
                 ErrorKind::BadInput
             }

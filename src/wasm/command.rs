@@ -16,17 +16,6 @@ use super::{ApiError, JsResult, describe, fail, install_panic_hook, set};
 use crate::compress::Progress;
 use crate::workflow::{Files, run_compress_command};
 
-#[wasm_bindgen(typescript_custom_section)]
-const COMMAND_TYPES: &str = r#"
-/** What `compressCommand` returns (the npm CLI writes `files` and prints the rest). */
-export interface CommandOutput {
-    files: [string, Uint8Array][];
-    stdout: string;
-    warnings: string[];
-    error?: { usage: boolean; kind: string; message: string };
-}
-"#;
-
 /// Files read through a JS function `(path) => Uint8Array`.
 struct JsFiles<'a> {
     read_file: &'a Function,

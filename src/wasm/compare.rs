@@ -13,49 +13,6 @@ use crate::onnx::decode_model;
 use crate::runtime::random_inputs::declared_inputs;
 use crate::runtime::{Dataset, InputSet};
 
-#[wasm_bindgen(typescript_custom_section)]
-const COMPARE_TYPES: &str = r#"
-/** Seeded random samples: `seed` (default 0), `samples` (default 8), sizes of symbolic dims by
- * name (`dims: { height: 640 }`; unset ones are 1) and whole input shapes (`shapes: { images:
- * [1, 3, 640, 640] }`), as `pare compare --random --dim … --shape …`. Sizes are whole numbers ≥ 1. */
-export interface RandomSamples {
-    seed?: number;
-    samples?: number;
-    dims?: Record<string, number>;
-    shapes?: Record<string, number[]>;
-}
-/** Options of `compare`: samples from `inputs` (stacked along the first axis, keyed by input
- * name) or seeded `random` ones (the default: seed 0, 8 samples), not both. */
-export interface CompareOptions {
-    inputs?: Tensors | Map<string, Tensor>;
-    random?: RandomSamples;
-    /** Compare the intermediate tensors both models name (default true). */
-    intermediates?: boolean;
-    /** Describes the samples in the report. */
-    inputSource?: string;
-    /** Called after each sample. */
-    onProgress?: (progress: { done: number; total: number }) => void;
-}
-/** What `compare` reports (pare::compare::CompareReport, the JSON of `pare compare --json`). */
-export interface CompareReport {
-    input_source: string;
-    samples: number;
-    outputs: TensorComparison[];
-    intermediates_compared: boolean;
-    intermediates: TensorComparison[];
-    intermediates_skipped: { name: string; reason: string }[];
-}
-export interface TensorComparison {
-    name: string;
-    dtype: string;
-    shape: number[];
-    metrics: { elements: number; max_abs: number; mean_abs: number; cosine: number | null;
-               sqnr_db: number | null; exact: boolean; nonfinite_mismatches: number };
-    agreement?: { classes: number; rows: number; top1_matches: number; top1_rate: number;
-                  top5_matches: number | null; top5_rate: number | null };
-}
-"#;
-
 /// Runs both models on the same samples and reports how far the candidate's outputs and shared
 /// intermediate tensors are from the reference's (`pare::compare`; see `CompareOptions`).
 #[wasm_bindgen(unchecked_return_type = "CompareReport")]

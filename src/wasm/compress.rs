@@ -11,31 +11,20 @@ use super::compare::{describe_error, samples_from};
 use super::{ApiError, JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, set};
 use crate::compress::{Progress, Recipe, compress as compress_model};
 use crate::onnx::{decode_model, encode_model};
+use crate::ir::Model;
 use crate::runtime::Dataset;
 
-#[wasm_bindgen(typescript_custom_section)]
-const COMPRESS_TYPES: &str = r#"
-/** A recipe: steps applied in order, e.g. `{ steps: [{ prune: { method: "unstructured", ratio: 0.5 } },
- * { quantize: { mode: "static" } }] }`. The same JSON as `pare compress --recipe` (see README). */
-export interface Recipe {
-    steps: Array<{ quantize: Record<string, unknown> } | { prune: Record<string, unknown> } | { binarize: Record<string, unknown> }>;
+/// The arguments `compress` and `compressJob` share: the model, the recipe and the options
+/// object (`{}` when undefined or null).
+fn read_arguments(bytes: &JsValue, recipe: &JsValue, options: JsValue) -> JsResult<(Model, Recipe, JsValue)> {
+    let model = decode_model(&model_bytes(bytes)?)?;
+    let recipe = read_recipe(recipe)?;
+    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
+    if !is_plain_object(&options) {
+        return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
+    }
+    Ok((model, recipe, options))
 }
-/** Options of `compress`: calibration samples stacked along the first axis and keyed by input
- * name, or seeded random ones (a data-free try), not both. Static quantization needs one. */
-export interface CompressOptions {
-    calibration?: Tensors | Map<string, Tensor>;
-    calibrationRandom?: RandomSamples;
-    /** Called as work advances: step (from 0) of steps, stage ("calibrate", "quantize", "prune", "correct", "binarize"), done of total. */
-    onProgress?: (progress: { step: number; steps: number; stage: string; done: number; total: number }) => void;
-}
-/** What `compress` returns: the compressed ONNX file, the report (sizes raw and gzip, each step's
- * layers, ranges, skips and notes) and the recipe as applied (defaults filled in). */
-export interface CompressResult {
-    model: Uint8Array;
-    report: Record<string, unknown>;
-    recipe: Recipe;
-}
-"#;
 
 /// Compresses a model with a recipe (`pare::compress`).
 #[wasm_bindgen(unchecked_return_type = "CompressResult")]
@@ -45,12 +34,7 @@ pub fn compress(
     #[wasm_bindgen(unchecked_param_type = "CompressOptions | undefined")] options: JsValue,
 ) -> JsResult<JsValue> {
     install_panic_hook();
-    let model = decode_model(&model_bytes(&bytes)?)?;
-    let recipe = read_recipe(&recipe)?;
-    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
-    if !is_plain_object(&options) {
-        return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
-    }
+    let (model, recipe, options) = read_arguments(&bytes, &recipe, options)?;
     let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
         .map(|(samples, _)| Dataset { samples });
     let mut forwarder = ProgressForwarder::from_options(&options)?;
@@ -123,30 +107,6 @@ fn read_recipe(value: &JsValue) -> JsResult<Recipe> {
     Ok(Recipe::from_json(&text)?)
 }
 
-#[wasm_bindgen(typescript_custom_section)]
-const COMPRESS_JOB_TYPES: &str = r#"
-/** Options of `compressJob`: `compress`'s, plus what to compare on. */
-export interface CompressJobOptions extends CompressOptions {
-    /** Held-out samples to compare on (stacked, keyed by input name); default: the first 16
-     * calibration samples, else 16 random ones at sizes the model runs on. */
-    compareInputs?: Tensors | Map<string, Tensor>;
-    /** How to describe `compareInputs` in the report. */
-    compareSource?: string;
-    /** Seed, dims and shapes of random comparison samples. */
-    random?: { seed?: number; dims?: Record<string, number>; shapes?: Record<string, number[]> };
-    /** Skip the comparison. */
-    noCompare?: boolean;
-}
-/** What `compressJob` returns: `compress`'s result, the comparison (or why it failed: the
- * compressed model is there either way), the sizes random samples got, and warnings. */
-export interface CompressJobResult extends CompressResult {
-    compare?: CompareReport;
-    compareError?: string;
-    inputSizes?: InputSizes;
-    warnings: string[];
-}
-"#;
-
 /// Compresses, then compares on held-back samples: the page's whole job, decided by the library
 /// (`pare::workflow::run_job`) as in both CLIs.
 #[wasm_bindgen(js_name = compressJob, unchecked_return_type = "CompressJobResult")]
@@ -159,12 +119,7 @@ pub fn compress_job(
     use crate::workflow::{CompareSamples, Job, run_job};
 
     install_panic_hook();
-    let model = decode_model(&model_bytes(&bytes)?)?;
-    let recipe = read_recipe(&recipe)?;
-    let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
-    if !is_plain_object(&options) {
-        return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
-    }
+    let (model, recipe, options) = read_arguments(&bytes, &recipe, options)?;
     let calibration_is_random = !get(&options, "calibrationRandom").map_err(fail)?.is_undefined();
     let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
         .map(|(samples, _)| Dataset { samples });

@@ -20,7 +20,8 @@
 //!
 //! Inputs are an object (or a `Map`) from input name to tensor; outputs an object from output
 //! name to tensor, in the model's order. Model bytes may be a `Uint8Array` (a Node `Buffer` is
-//! one) or an `ArrayBuffer`. TypeScript declarations: `Tensor`, `Tensors`, `ModelSummary`.
+//! one) or an `ArrayBuffer`. The TypeScript declarations of this API are written once, in
+//! `js/types.d.ts` (the npm package ships them; wasm-bindgen's own `pare.d.ts` is not shipped).
 
 use std::borrow::Cow;
 use std::fmt::Display;
@@ -65,84 +66,6 @@ fn fail(message: impl Display) -> ApiError {
 // ---------------------------------------------------------------------------------------------
 // Exports
 // ---------------------------------------------------------------------------------------------
-
-#[wasm_bindgen(typescript_custom_section)]
-const TYPESCRIPT_TYPES: &str = r#"
-/** A tensor as it crosses the JS boundary; `data` is row-major (dtype table: the module header of src/wasm/mod.rs). */
-export interface Tensor {
-    dtype: string;
-    shape: number[];
-    data: Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array
-        | Uint8Array | Uint16Array | Uint32Array | BigUint64Array | Array<number | bigint | boolean | string | Uint8Array>;
-}
-/** Tensors by input or output name (a `Map` is accepted for inputs too). */
-export type Tensors = Record<string, Tensor>;
-/** What `inspect` reports (pare::analysis::ModelSummary; more fields may appear). */
-export interface ModelSummary {
-    producer: string;
-    ir_version: number;
-    opsets: [string, number][];
-    inputs: { name: string; type: string }[];
-    outputs: { name: string; type: string }[];
-    node_count: number;
-    op_histogram: Record<string, number>;
-    [field: string]: unknown;
-}
-/** What `analyze` reports (pare::analysis::ModelAnalysis, the JSON of `pare inspect --json`). */
-export interface ModelAnalysis {
-    summary: ModelSummary;
-    shapes: Record<string, unknown>;
-    params: Record<string, unknown>;
-    totals: Record<string, unknown>;
-    structure: Record<string, unknown>;
-    ops: unknown[];
-    nodes: unknown[];
-    lint: { findings: unknown[]; rules: unknown[] };
-    /** Per layer with weights (Conv, Gemm, MatMul, their quantized forms), main graph first. */
-    weights: LayerWeights[];
-    [field: string]: unknown;
-}
-/** The weights of one layer (pare::analysis::LayerWeights). */
-export interface LayerWeights {
-    name: string;
-    op_type: string;
-    /** Where the node sits; absent for the main graph. */
-    graph?: string;
-    /** The stored tensor (the integer tensor of a dequantized weight). */
-    weight: string;
-    shape: number[];
-    count: number;
-    /** As stored: `float32`, `int8`… */
-    dtype: string;
-    /** What `stats` summarizes: stored values, `(q − zero_point) · scale`, or `q − zero_point`. */
-    values: "stored" | "dequantized" | "integer";
-    /** `per-tensor` or `per-axis 0 (16 channels)` for quantized weights. */
-    quantization?: string;
-    /** Distinct stored integers of a quantized weight, counted up to 257. */
-    stored_levels?: number;
-    /** Absent when `error` says why (or no value is finite). */
-    stats?: WeightStats;
-    error?: string;
-}
-/** Statistics of one layer's weight values (pare::analysis::WeightStats). */
-export interface WeightStats {
-    min: number;
-    max: number;
-    mean: number;
-    /** Population standard deviation. */
-    std: number;
-    /** Exact zeros (pruned weights) and their share of all values. */
-    zeros: number;
-    zero_fraction: number;
-    /** NaN and ±Infinity, left out of everything else. */
-    non_finite: number;
-    /** Distinct values, counted up to 257 (257: more than 256). */
-    levels: number;
-    /** numpy.histogram's bins over [min, max]: `edges` has one more entry than `counts`, and the
-     * last bin includes its upper edge. */
-    histogram: { edges: number[]; counts: number[] };
-}
-"#;
 
 /// Summarizes a model: producer, opsets, inputs and outputs with their types, node count and
 /// op histogram (`pare::analysis::summarize`).

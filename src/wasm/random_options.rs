@@ -84,19 +84,6 @@ pub fn input_sizes(
     Ok(object.into())
 }
 
-#[wasm_bindgen(typescript_custom_section)]
-const INPUT_SIZES_TYPES: &str = r#"
-/** What `inputSizes` returns: each input's shape for random samples, and how it was chosen. */
-export interface InputSizes {
-    source: "fixed" | "model" | "searched" | "unresolved";
-    inputs: [string, number[]][];
-    chosen: string[];
-    tried: string[];
-    failure?: string;
-    summary: string;
-}
-"#;
-
 /// What a random-sample option object asks for.
 pub(super) struct RandomRequest {
     pub generator: RandomInputs,

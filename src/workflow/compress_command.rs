@@ -111,6 +111,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::flag("symmetric"),
     OptionSpec::flag("asymmetric"),
     OptionSpec::value("calib-method", "METHOD"),
+    OptionSpec::value("min-sqnr", "DB"),
     OptionSpec::repeated("exclude", "NODE_OR_OPTYPE"),
     OptionSpec::value("calib", "FILE.npz"),
     OptionSpec::value("calib-random", "N"),
@@ -168,6 +169,12 @@ pub fn compress_help() -> String {
                  default: symmetric int8 weights, affine uint8 activations",
             ),
             ("--calib-method METHOD", "minmax (default), percentile:99.99, entropy or mse"),
+            (
+                "--min-sqnr DB",
+                "quality target for --quantize int8: a quarter of the calibration samples is held\n\
+                 back, and the activations and weights whose quantization costs most stay float\n\
+                 until the output SQNR on them reaches DB (the report lists what fell back)",
+            ),
             ("--exclude NODE_OR_OPTYPE", "leave this node (or every node of this op type) alone in every step; repeatable"),
             ("--calib FILE.npz", "calibration samples: keys are input names, the first axis indexes samples"),
             ("--calib-random N", "N seeded random samples instead (a data-free try; real data is better)"),
@@ -192,7 +199,7 @@ pub fn compress_help() -> String {
 pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
     let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global"];
-    let valued_modifiers = ["calib-method", "exclude", "prune-correct"];
+    let valued_modifiers = ["calib-method", "min-sqnr", "exclude", "prune-correct"];
     if let Some(path) = parsed.value("recipe") {
         if let Some((flag, _)) = step_flags.first() {
             return Err(UsageError(format!("--{flag} and --recipe both describe steps: give one or the other")));
@@ -210,6 +217,9 @@ pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     }
     if parsed.flag("symmetric") && parsed.flag("asymmetric") {
         return Err(UsageError("--symmetric and --asymmetric contradict each other".into()));
+    }
+    if parsed.value("min-sqnr").is_some() && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int8") {
+        return Err(UsageError("--min-sqnr is a quality target for --quantize int8 (static), but there is none".into()));
     }
     if parsed.value("prune-correct").is_some() && !step_flags.iter().any(|(f, _)| f.starts_with("prune")) {
         return Err(UsageError("--prune-correct corrects --prune steps, but there is none".into()));
@@ -282,6 +292,10 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
             (_, Some(_)) => return Err(UsageError(format!("--calib-method {name} takes no `:` argument"))),
             _ => {}
         }
+    }
+    if let (Some(db), Mode::Static) = (parsed.value("min-sqnr"), mode) {
+        let db: f64 = db.parse().map_err(|_| UsageError(format!("--min-sqnr `{db}`: expected a number of dB, e.g. 30")))?;
+        spec.min_sqnr_db = Some(db);
     }
     spec.exclude = parsed.values("exclude").iter().map(|s| s.to_string()).collect();
     Ok(spec)

@@ -39,6 +39,13 @@ pub const RANDOM_CALIBRATION_WARNING: &str = "calibrated on random samples: acti
 /// Reads the files a command line names (the CLI from disk, `npx pare` through Node's fs).
 pub trait Files {
     fn read(&mut self, path: &str) -> Result<Vec<u8>, String>;
+
+    /// [`Files::read`] with its failure as an `Error` ("cannot read `path`: …"); a reader that
+    /// knows better (the native CLI's bounded reads: `too-large` for a file above the memory
+    /// budget) returns its own error with its kind.
+    fn read_file(&mut self, path: &str) -> Result<Vec<u8>, Error> {
+        self.read(path).map_err(|reason| Error::file("read", path, reason))
+    }
 }
 
 /// What a command produced: files to write (all of them, and only if the command succeeded),
@@ -106,6 +113,13 @@ pub fn run_job(job: Job, progress: ProgressFn) -> Result<JobResult, Error> {
         input_sizes: None,
         warnings: Vec::new(),
     };
+    result.warnings.extend(super::suspicious::non_finite_weights(job.model));
+    if let (Some(data), false, true) = (job.calibration, job.calibration_is_random, job.recipe.uses_calibration()) {
+        result.warnings.extend(super::suspicious::non_finite_samples(data, "calibration"));
+    }
+    if let CompareSamples::Given(data, _) = &job.compare {
+        result.warnings.extend(super::suspicious::non_finite_samples(data, "comparison"));
+    }
     if job.calibration_is_random && job.calibration.is_some() && job.recipe.uses_calibration() {
         result.warnings.push(RANDOM_CALIBRATION_WARNING.to_string());
     }
@@ -230,7 +244,7 @@ pub fn run_compress_command(argv: &[String], files: &mut dyn Files, progress: Pr
 }
 
 fn read(files: &mut dyn Files, path: &str) -> Result<Vec<u8>, Error> {
-    files.read(path).map_err(|reason| Error::file("read", path, reason))
+    files.read_file(path)
 }
 
 /// `error` about the file `path` ("`recipe.json`: …"), its kind kept.

@@ -42,6 +42,9 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
             StepReport::Quantize(q) => {
                 let calib = q.calibration.as_ref().map(|c| format!(", {} activations calibrated on {} samples ({:?})", c.tensors, c.samples, c.method)).unwrap_or_default();
                 outln!(o, "step {}: quantize {:?}: {} layers{calib}", i + 1, q.mode, q.layers.len());
+                if let Some(t) = &q.quality_target {
+                    print_quality_target(o, t);
+                }
                 if !q.folded_activations.is_empty() {
                     outln!(o, "  folded into the quantized range: {}", q.folded_activations.join(", "));
                 }
@@ -113,6 +116,62 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
     text
 }
 
+
+/// The quality target's outcome, fallbacks (the first ten) and trajectory.
+fn print_quality_target(o: &mut String, t: &crate::compress::quantize::target::QualityTargetReport) {
+    let db = |v: Option<f64>, non_finite: bool| match (v, non_finite) {
+        (Some(v), _) => format!("{v:.1} dB"),
+        (None, true) => "non-finite".to_string(),
+        (None, false) => "exact".to_string(),
+    };
+    let first_choice = t.trajectory.iter().filter(|p| p.ranges == "all samples").map(|p| p.fallbacks).min().unwrap_or(0);
+    outln!(
+        o,
+        "  quality target {} dB ({}): {}, {} (the model written: ranges from all {} samples, measured on them);\n  \
+         the search held {} back: {} at {first_choice} fallbacks with ranges from the other {}",
+        t.target_db,
+        t.metric,
+        if t.met { "met" } else { "NOT met" },
+        // Null is exact (met) or non-finite (never met).
+        db(t.reached_db, !t.met),
+        t.calibration_samples + t.held_out_samples,
+        t.held_out_samples,
+        db(t.searched_db, !t.met),
+        t.calibration_samples
+    );
+    let mut kinds: Vec<(&str, usize)> = Vec::new();
+    for f in &t.fallbacks {
+        match kinds.iter_mut().find(|(k, _)| *k == f.kind) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((f.kind, 1)),
+        }
+    }
+    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    outln!(
+        o,
+        "  kept in float to reach it: {}; {} activations quantized, int8 weights {:.1}% of elements",
+        if kinds.is_empty() { "nothing".to_string() } else { kinds.join(", ") },
+        t.quantized_activations,
+        t.int8_weight_share * 100.0
+    );
+    for f in t.fallbacks.iter().take(10) {
+        outln!(o, "    {} `{}` (own quantization SQNR {})", f.kind, f.name, db(f.local_sqnr_db, false));
+    }
+    if t.fallbacks.len() > 10 {
+        outln!(o, "    … and {} more (the JSON report lists every one)", t.fallbacks.len() - 10);
+    }
+    for (ranges, label) in [
+        ("calibration part", "the calibration part"),
+        ("all samples", "all samples"),
+        ("all samples, one quantized again", "all samples, quantizing one fallback again"),
+    ] {
+        let points: Vec<String> =
+            t.trajectory.iter().filter(|p| p.ranges == ranges).map(|p| format!("{} → {}", p.fallbacks, db(p.sqnr_db, p.non_finite))).collect();
+        if !points.is_empty() {
+            outln!(o, "  measured with ranges from {label} (float fallbacks → SQNR): {}", points.join(", "));
+        }
+    }
+}
 
 /// The auto mode's per-layer table: chosen ratio and the single-layer scan.
 fn print_auto(o: &mut String, a: &crate::compress::prune::auto::AutoReport) {

@@ -10,6 +10,7 @@ pub mod compress_job;
 pub mod compress_text;
 pub mod human;
 pub mod samples;
+pub mod suspicious;
 
 pub use compress_command::{CompressCommand, compress_help, parse_compress_command};
 pub use samples::random_dataset;

@@ -13,12 +13,24 @@ pub mod mnist_cnn;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pare::ir::{Model, Tensor};
+use pare::ir::{Graph, Model, OpsetImport, Tensor};
 use pare::npy::write_npy;
 use pare::onnx::{decode_tensor, encode_model};
 use pare::runtime::Session;
 
 /// The repository root.
+/// A model of `graph` at IR 8, default-domain opset 17, producer `pare-tests`: the frame of the
+/// hand-built test graphs.
+pub fn opset17_model(graph: Graph) -> Model {
+    Model {
+        ir_version: 8,
+        opset_import: vec![OpsetImport { domain: String::new(), version: 17 }],
+        producer_name: "pare-tests".into(),
+        graph,
+        ..Model::default()
+    }
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -101,6 +113,18 @@ pub enum Tolerance {
     /// 0.01 floor keeps all-but-zero outputs (a detector's sigmoid on noise) from demanding
     /// exact equality.
     RelativeToMax(f64),
+    /// |a−b| ≤ r · max(max|expected| over the slice at the same index of `axis`, 0.01): the same
+    /// rule per channel, for outputs that concatenate quantities of different scales along one
+    /// axis (a detector's box coordinates in pixels, up to ~320, next to sigmoid scores in
+    /// [0, 1]). One scale for the whole tensor would let the scores be off by r·320.
+    RelativeToChannelMax { axis: usize, r: f64 },
+}
+
+/// For each element of a tensor of `shape` (row-major), its index along `axis`.
+fn channel_of(shape: &[usize], axis: usize) -> impl Fn(usize) -> usize + '_ {
+    let inner: usize = shape[axis + 1..].iter().product();
+    let channels = shape[axis];
+    move |i| (i / inner.max(1)) % channels.max(1)
 }
 
 /// Compares two tensors; returns a message describing the first difference, if any.
@@ -119,6 +143,22 @@ pub fn compare(got: &Tensor, want: &Tensor, tol: Tolerance) -> Result<(), String
     };
     let exact = !got.dtype().map(|d| d.is_float()).unwrap_or(false);
     let scale = b.iter().filter(|v| v.is_finite()).fold(0.0f64, |m, v| m.max(v.abs())).max(0.01);
+    // Per-channel scales for RelativeToChannelMax (each at least 0.01, as above).
+    let shape = want.shape();
+    let channel_scales: Vec<f64> = match tol {
+        Tolerance::RelativeToChannelMax { axis, .. } => {
+            if axis >= shape.len() {
+                return Err(format!("channel axis {axis} but the output has rank {}", shape.len()));
+            }
+            let channel = channel_of(&shape, axis);
+            let mut scales = vec![0.01f64; shape[axis]];
+            for (i, v) in b.iter().enumerate().filter(|(_, v)| v.is_finite()) {
+                scales[channel(i)] = scales[channel(i)].max(v.abs());
+            }
+            scales
+        }
+        _ => Vec::new(),
+    };
     for (i, (&x, &y)) in a.iter().zip(&b).enumerate() {
         if x.is_nan() && y.is_nan() {
             continue;
@@ -132,6 +172,7 @@ pub fn compare(got: &Tensor, want: &Tensor, tol: Tolerance) -> Result<(), String
                 Tolerance::OnnxBackend => (x - y).abs() <= 1e-7 + 1e-3 * y.abs(),
                 Tolerance::MaxAbs(m) => (x - y).abs() <= m,
                 Tolerance::RelativeToMax(r) => (x - y).abs() <= r * scale,
+                Tolerance::RelativeToChannelMax { axis, r } => (x - y).abs() <= r * channel_scales[channel_of(&shape, axis)(i)],
             }
         };
         if !ok {

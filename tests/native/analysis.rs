@@ -317,15 +317,22 @@ fn a_conv_model_gets_its_flops_whether_it_runs_or_not() {
     let pool_attrs = [("kernel_shape", AttrValue::Ints(vec![2, 2])), ("strides", AttrValue::Ints(vec![2, 2]))];
     g.nodes.push(node("MaxPool", "pool", &["r"], &["y"], &pool_attrs));
     g.outputs.push(ValueInfo::tensor("y", onnx_code::FLOAT, None));
-    let mut options = AnalysisOptions::default();
-    options.random.dims.insert("batch".into(), 2);
-    options.random.dims.insert("side".into(), 32);
-    let a = analyze_model(&model(g), &options);
     // 32×32 with pads 1, stride 2 → 16×16; pooling 2×2 stride 2 → 8×8.
     let conv_flops = 2 * 2 * 16 * 16 * 16 * 3 * 9;
     let relu_flops = 2 * 16 * 16 * 16;
     let pool_flops = 2 * 16 * 8 * 8 * 4;
-    assert_eq!(a.analysis.totals.flops, conv_flops + relu_flops + pool_flops, "{:?}", a.shapes);
-    assert_eq!(a.shapes.known_values, a.shapes.total_values);
-    assert!(a.shapes.defaulted_dims.is_empty());
+    // Both paths: the run observes every shape; without it (`skip_run`, as when pare cannot run
+    // the model) only the input is declared and Conv, Relu and MaxPool shapes come from inference.
+    for (skip_run, source) in [(false, ShapeSource::Observed), (true, ShapeSource::Declared)] {
+        let mut options = AnalysisOptions { skip_run, ..AnalysisOptions::default() };
+        options.random.dims.insert("batch".into(), 2);
+        options.random.dims.insert("side".into(), 32);
+        let a = analyze_model(&model(g.clone()), &options);
+        assert_eq!(a.shapes.source, source, "skip_run {skip_run}");
+        assert_eq!(a.analysis.totals.flops, conv_flops + relu_flops + pool_flops, "skip_run {skip_run}: {:?}", a.shapes);
+        assert_eq!(a.shapes.known_values, a.shapes.total_values, "skip_run {skip_run}");
+        // Observed: nothing inferred; declared: the three node outputs c, r, y all inferred.
+        assert_eq!(a.shapes.inferred_values, if skip_run { 3 } else { 0 }, "skip_run {skip_run}: {:?}", a.shapes);
+        assert!(a.shapes.defaulted_dims.is_empty());
+    }
 }

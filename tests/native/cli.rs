@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pare::ir::{Dim, Graph, Model, Node, OpsetImport, Tensor, ValueInfo, dtype::onnx_code};
+use pare::ir::{Dim, Graph, Model, Node, Tensor, ValueInfo, dtype::onnx_code};
 use pare::npy::{read_npy, write_npy};
 
 use crate::common::cli::{assert_fails, pare_mixed as pare, stderr, stdout, workdir};
@@ -19,13 +19,7 @@ fn relu_model(pairs: &[(&str, &str)]) -> Model {
         graph.outputs.push(batch_by_4(output));
         graph.nodes.push(Node::new("Relu", &[input], &[output]));
     }
-    Model {
-        ir_version: 8,
-        opset_import: vec![OpsetImport { domain: String::new(), version: 17 }],
-        producer_name: "pare-tests".into(),
-        graph,
-        ..Model::default()
-    }
+    crate::common::opset17_model(graph)
 }
 
 fn write_model(dir: &Path, model: &Model) -> PathBuf {

@@ -72,10 +72,10 @@ fn mistakes_are_named() {
         (vec!["compress", m, "-o", o], 2, "nothing to do"),
         (vec!["compress", m, "--quantize", "int8-weights"], 2, "needs -o OUT.onnx"),
         (vec!["compress", m, "-o", o, "--recipe", recipe.to_str().unwrap()], 1, "unknown field `per_chanel`"),
-        (vec!["compress", m, "-o", o, "--prune", "nm:4:4"], 2, "n"),
-        (vec!["compress", m, "-o", o, "--prune", "unstructured:1.5"], 2, "ratio"),
+        (vec!["compress", m, "-o", o, "--prune", "nm:4:4"], 2, "`n` must be smaller than `m` (n 4, m 4 would prune nothing)"),
+        (vec!["compress", m, "-o", o, "--prune", "unstructured:1.5"], 2, "`ratio` must be in [0, 1), got 1.5"),
         (vec!["compress", m, "-o", o, "--quantize", "int8", "--calib-random", "2", "--calib-method", "kl"], 2, "--calib-method `kl`"),
-        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--per-channel", "--per-tensor"], 2, "contradict"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--per-channel", "--per-tensor"], 2, "--per-channel and --per-tensor contradict each other"),
         (vec!["compress", m, "-o", o, "--quantize", "int8", "--exclude", "Conv", "--exclude", "Gemm", "--exclude", "MaxPool", "--exclude", "Flatten", "--exclude", "Relu", "--calib-random", "1"], 1, "nothing to quantize"),
     ];
     assert_each_fails(&cases);

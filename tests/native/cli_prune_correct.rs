@@ -89,7 +89,21 @@ fn sensitivity_scans_every_layer_at_every_ratio() {
         let first = points[0]["cosine"].as_f64().unwrap();
         let last = points[3]["cosine"].as_f64().unwrap();
         assert!(last < first, "{}: pruning 90% must hurt more than 25% ({first} vs {last})", l["name"]);
-        assert!(points[3]["top1_agreement"].as_f64().unwrap() <= 1.0);
+        // Top-1 agreement is a count over the 200 digits, never rises as more is pruned, is
+        // total at 25 % (cosine ≥ 0.9997 there), and at 90 % is below 1 for every layer but fc1,
+        // the least sensitive (measured: conv1 0.885, conv2 0.915, fc1 1.0, fc2 0.975).
+        let agreement: Vec<f64> = points.iter().map(|p| p["top1_agreement"].as_f64().unwrap()).collect();
+        for a in &agreement {
+            assert!((a * 200.0 - (a * 200.0).round()).abs() < 1e-9 && (0.0..=1.0).contains(a), "{}: {agreement:?}", l["name"]);
+        }
+        assert!(agreement.windows(2).all(|w| w[1] <= w[0]), "{}: {agreement:?}", l["name"]);
+        assert_eq!(agreement[0], 1.0, "{}: {agreement:?}", l["name"]);
+        let at_90 = agreement[3];
+        if l["name"] == "fc1" {
+            assert_eq!(at_90, 1.0, "fc1 at 90 %");
+        } else {
+            assert!(at_90 < 1.0, "{}: 90 % pruning changes no prediction: {agreement:?}", l["name"]);
+        }
     }
     let o = pare(&["sensitivity", m.to_str().unwrap(), "--calib-random", "2", "--ratios", "0.5,0.9"]);
     assert!(o.status.success(), "{}", text(&o.stderr));

@@ -83,6 +83,8 @@ fn quantization_ops_match_onnxruntime_bit_for_bit() {
         }
     }
     println!("quant_vs_ort: {} cases, {} differ from onnxruntime", dirs.len(), failures.len());
-    assert!(!dirs.is_empty(), "no cases found");
+    // README.md's test table quotes "64 quantization-op cases": all of make_cases.py's cases must
+    // be here (a case lost in a regeneration or a checkout would otherwise pass unnoticed).
+    assert_eq!(dirs.len(), 64, "cases in tests/quant_vs_ort/cases (README.md: 64); if make_cases.py changed, update both");
     assert!(failures.is_empty(), "cases that differ from onnxruntime:\n{}", failures.join("\n"));
 }

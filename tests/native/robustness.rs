@@ -25,9 +25,14 @@ fn note_allocation(size: usize) {
     let _ = LARGEST.try_with(|largest| largest.set(largest.get().max(size)));
 }
 
-/// The largest allocation the calling thread (test) has made.
-fn largest_allocation() -> usize {
+/// The largest allocation the calling thread (test) has made (since its last reset).
+pub(crate) fn largest_allocation() -> usize {
     LARGEST.with(Cell::get)
+}
+
+/// Starts the calling thread's count afresh (tests/wasm/robustness.rs, run natively here too).
+pub(crate) fn reset_largest_allocation() {
+    LARGEST.with(|largest| largest.set(0));
 }
 
 unsafe impl GlobalAlloc for LargestAllocation {
@@ -47,7 +52,7 @@ unsafe impl GlobalAlloc for LargestAllocation {
 #[global_allocator]
 static ALLOCATOR: LargestAllocation = LargestAllocation;
 
-const ALLOCATION_LIMIT: usize = 256 << 20;
+pub(crate) const ALLOCATION_LIMIT: usize = 256 << 20;
 
 /// Decodes `bytes` and, if that works, prepares and runs the model on `inputs`.
 /// Returns a panic message if anything panicked.

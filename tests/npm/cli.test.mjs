@@ -147,6 +147,41 @@ test("errors: exit 1 when the command fails, 2 when the command line is wrong", 
   }
 });
 
+test("writes: an output that is an input is refused, a failed command leaves nothing behind", () => {
+  const dir = fs.mkdtempSync(path.join(scratch, "writes-"));
+  const model = path.join(dir, "model.onnx");
+  fs.copyFileSync(modelPath, model);
+  const original = fs.readFileSync(model);
+  fs.symlinkSync(model, path.join(dir, "link.onnx"));
+  fs.linkSync(model, path.join(dir, "hard.onnx"));
+  for (const out of ["link.onnx", "hard.onnx", "sub/../model.onnx"]) {
+    fs.mkdirSync(path.join(dir, "sub"), { recursive: true });
+    // Not path.join, which would resolve `..` before pare sees it.
+    const r = pare("compress", model, "-o", `${dir}/${out}`, "--quantize", "int8-weights", "--no-compare");
+    assert.equal(r.code, 2, `${out}: ${r.stderr}`);
+    assert.match(r.stderr, /is the same file as/);
+  }
+  // `run --out DIR` would write DIR/logits.npy, which is the --input file.
+  const input = path.join(dir, "sub", "logits.npy");
+  fs.writeFileSync(input, "not read");
+  const run = pare("run", model, "--input", `image=${input}`, "--out", path.join(dir, "sub"));
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /is the same file as/);
+  assert.equal(fs.readFileSync(input, "utf8"), "not read");
+  assert.deepEqual(fs.readFileSync(model), original, "the model is untouched");
+  // The report cannot be written: the model is not written either, and no temporary file stays.
+  const failed = pare("compress", model, "-o", path.join(dir, "out.onnx"), "--quantize", "int8-weights", "--no-compare",
+    "--report", path.join(dir, "no/such/report.json"));
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ["hard.onnx", "link.onnx", "model.onnx", "sub"]);
+  // An earlier output is replaced whole (it is no input).
+  for (let i = 0; i < 2; i++) {
+    const ok = pare("compress", model, "-o", path.join(dir, "out.onnx"), "--quantize", "int8-weights", "--no-compare");
+    assert.equal(ok.code, 0, ok.stderr);
+  }
+  assert.deepEqual(fs.readdirSync(dir).sort(), ["hard.onnx", "link.onnx", "model.onnx", "out.onnx", "sub"]);
+});
+
 // --- run, --dim and --shape ----------------------------------------------------------------------
 
 // A model with a symbolic batch dim (onnx's helpers), for --dim/--shape: y = Relu(x), x [batch, 3].

@@ -1,7 +1,7 @@
 // PareError from JS: every API call throws (or its Promise rejects with) an instance of the
 // package's PareError class with the `kind` of the failure, on the paths a user hits: a call
-// before ready(), a file that is not ONNX, external data, an op pare lacks, inputs that do not
-// fit, bad options, a bad recipe, a model with nothing to quantize, models that differ, a node
+// before ready(), a file that is not ONNX, external data, a malformed tensor, an op pare lacks,
+// inputs that do not fit, random inputs too large, bad options, a bad recipe, a model with nothing to quantize, models that differ, a node
 // that fails, a Model used after free(), wasm that cannot be loaded, the caller's own onProgress
 // exception (passed through as thrown), and last, a model that exhausts the wasm module's 4 GiB:
 // "wasm-trap" — in the package's worker the next call gets a fresh worker; inline every later
@@ -28,6 +28,10 @@ const x = (shape) => ({ dtype: "float32", shape, data: new Float32Array(shape.re
 
 /** Asserts that `call` throws, or returns a Promise that rejects with, a PareError of `kind`
  * whose message matches `message`. */
+/** The kinds this file has provoked (README.md: "provokes each kind from JS"; the last test
+ * checks that none of PARE_ERROR_KINDS is missing). */
+const provoked = new Set();
+
 async function throwsKind(call, kind, message) {
   assert.ok(PARE_ERROR_KINDS.includes(kind), `${kind} is a listed kind`);
   let thrown = null;
@@ -42,6 +46,7 @@ async function throwsKind(call, kind, message) {
   assert.equal(thrown.name, "PareError");
   assert.equal(thrown.kind, kind, thrown.message);
   assert.match(thrown.message, message);
+  provoked.add(kind);
   return thrown;
 }
 
@@ -56,6 +61,7 @@ test("the model files a user may drop", async () => {
   await throwsKind(() => new pare.Model(new Uint8Array(0)), "not-onnx", /empty/);
   await throwsKind(() => pare.analyze(model("external.onnx")), "external-data", /external file \(external\.bin\)/);
   await throwsKind(() => new pare.Model(model("unsupported.onnx")), "unsupported-op", /NoSuchOp/);
+  await throwsKind(() => pare.inspect(model("bad_tensor.onnx")), "invalid-model", /tensor `w`: raw_data has 8 bytes, dims \[1, 4\] of float32 need 16/);
   await throwsKind(() => pare.compare(model("relu.onnx"), model("unsupported.onnx")), "unsupported-op", /candidate.*NoSuchOp/);
   const ok = new pare.Model(mnist);
   assert.ok(ok instanceof pare.Model);
@@ -77,7 +83,19 @@ test("inputs, arguments, recipes and runs", async () => {
   await throwsKind(() => pare.compress(relu, { steps: [{ quantize: { mode: "weights" } }] }), "cannot-compress", /nothing to quantize/);
   await throwsKind(() => pare.compress(mnist, { steps: [{ quantize: { mode: "static" } }] }), "bad-argument", /calibration/);
   await throwsKind(() => pare.compare(relu, mnist), "models-differ", /different inputs/);
+  // 100 random samples of 100,000 digits each: 7.8e9 values, over pare's cap for random samples.
+  // (randomInputs at 400000×1×28×28 reports bad-argument, not too-large: reported on issue 18.)
+  await throwsKind(() => pare.compare(mnist, mnist, { random: { samples: 100, shapes: { image: [100000, 1, 28, 28] } } }), "too-large",
+    /100 random samples of 78400000 elements each are too many/);
   await throwsKind(() => pare.run(model("reshape_fail.onnx"), { x: x([1, 4]) }), "run-failed", /Reshape/);
+});
+
+test("a signal already aborted: aborted, inline and in the worker", async () => {
+  await pare.ready();
+  const signal = AbortSignal.abort(new Error("user left"));
+  await throwsKind(() => pare.run(model("relu.onnx"), { x: x([1, 4]) }, { signal }), "aborted", /^aborted: user left$/);
+  await throwsKind(() => pare.run(model("relu.onnx"), { x: x([1, 4]) }, { signal, worker: true }), "aborted", /^aborted: user left$/);
+  pare.terminateWorker();
 });
 
 test("an exception from the caller's onProgress passes through as thrown", async () => {
@@ -125,6 +143,7 @@ try { await ready(${options}); console.log("loaded"); } catch (e) { console.log(
   const page = attempt(`{ wasmUrl: ${JSON.stringify(html)} }`);
   assert.equal(page.kind, "load-failed");
   assert.match(page.message, /not WebAssembly.*HTML page/);
+  provoked.add("load-failed");
   const bad = attempt(`{ wasmUrl: 42 }`);
   assert.equal(bad.kind, "bad-argument");
   const both = attempt(`{ wasmUrl: "a.wasm", wasmPaths: "b/" }`);
@@ -149,4 +168,8 @@ test("a model larger than wasm memory inline: wasm-trap, then every call fails w
   await throwsKind(() => pare.inspect(mnist), "wasm-trap", /stopped earlier.*load pare afresh/);
   await throwsKind(() => new pare.Model(mnist), "wasm-trap", /stopped earlier/);
   fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+test("every kind of PARE_ERROR_KINDS was provoked above", () => {
+  assert.deepEqual(PARE_ERROR_KINDS.filter((kind) => !provoked.has(kind)), [], "kinds no test here provokes");
 });

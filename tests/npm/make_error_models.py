@@ -5,6 +5,7 @@ user can hit, made with onnx's helpers so they are independent of pare's writer:
   unsupported.onnx    a node of an op no runtime has (NoSuchOp)
   reshape_fail.onnx   Reshape of 4 elements to [3]: valid graph, fails when run
   external.onnx       an Add whose constant lives in external.bin
+  bad_tensor.onnx     an Add whose constant [1, 4] float32 has 8 bytes of raw_data (16 needed)
   huge.onnx           Expand of x[1] to 10^8 floats, 12 Negs of it and their Sum: 5.2 GB live at
                       once, more than a wasm32 module's 4 GiB, so pare's module runs out of memory
 
@@ -40,6 +41,9 @@ def main(out):
     external = model([helper.make_node("Add", ["x", "w"], ["y"])], [x], [y], [w])
     onnx.save_model(external, os.path.join(out, "external.onnx"), save_as_external_data=True,
                     all_tensors_to_one_file=True, location="external.bin", size_threshold=0)
+    # A TensorProto built by hand: onnx's helpers would refuse the wrong raw_data length.
+    bad = onnx.TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[1, 4], raw_data=b"\0" * 8)
+    onnx.save(model([helper.make_node("Add", ["x", "w"], ["y"])], [x], [y], [bad]), os.path.join(out, "bad_tensor.onnx"))
     # One float expanded to 10^8 (400 MB, under pare's per-tensor caps), negated by 12 nodes whose
     # results all live until one Sum reads them: 13 tensors of 400 MB, 5.2 GB in all.
     big = numpy_helper.from_array(np.array([100_000_000], dtype=np.int64), "big")

@@ -20,6 +20,7 @@ pub mod binarize;
 pub mod compare;
 pub mod compress;
 pub mod kernels;
+mod largest_allocation;
 pub mod prune;
 pub mod random_shapes;
 pub mod real_models;

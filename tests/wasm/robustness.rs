@@ -5,6 +5,10 @@
 //! Under wasm the bytes go through the JavaScript API (`pare::wasm::inspect`, `Model`, `run`), so
 //! a panic would surface as a `RuntimeError: unreachable` and fail the test; natively they go
 //! through `decode_model` and `Session` (the same core), so `cargo test` checks it too.
+//!
+//! Like tests/native/robustness.rs, each test fails if any single allocation exceeds 256 MiB
+//! (a decoder trusting a claimed size): under wasm through tests/wasm/largest_allocation.rs, the
+//! test binary's allocator; natively through tests/native/robustness.rs's.
 
 use crate::common::Rng;
 use crate::slice_cases::{CASES, SliceCase, case};
@@ -121,6 +125,22 @@ mod api {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
+use crate::largest_allocation::{largest_allocation, reset_largest_allocation};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::robustness::{largest_allocation, reset_largest_allocation};
+
+/// 256 MiB, as natively.
+const ALLOCATION_LIMIT: usize = 256 << 20;
+
+/// Runs `test` and fails if it made any single allocation larger than [`ALLOCATION_LIMIT`].
+fn with_bounded_allocations(test: impl FnOnce()) {
+    reset_largest_allocation();
+    test();
+    let largest = largest_allocation();
+    assert!(largest < ALLOCATION_LIMIT, "an allocation of {largest} bytes happened");
+}
+
 fn relu() -> &'static SliceCase {
     case("test_relu")
 }
@@ -143,56 +163,65 @@ fn empty_bytes_are_an_error() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn random_bytes_are_an_error() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for round in 0..200 {
-        let n = 1 + rng.below(4096);
-        let bytes = rng.bytes(n);
-        match api::load_and_run(&bytes, relu()) {
-            Outcome::LoadError(_) => {}
-            other => panic!("random bytes (round {round}, {n} bytes) gave {other:?}"),
+    with_bounded_allocations(|| {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for round in 0..200 {
+            let n = 1 + rng.below(4096);
+            let bytes = rng.bytes(n);
+            match api::load_and_run(&bytes, relu()) {
+                Outcome::LoadError(_) => {}
+                other => panic!("random bytes (round {round}, {n} bytes) gave {other:?}"),
+            }
         }
-    }
+    });
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn truncated_models_are_an_error_or_a_smaller_valid_model() {
-    // A prefix that ends between two protobuf fields is itself a valid message (a model with its
-    // later fields missing), so it may load; all that is required is a clean answer. The prefix
-    // that cuts the graph short must fail to load.
-    for case in CASES {
-        let full = case.model;
-        for len in 0..full.len() {
-            let _ = api::load_and_run(&full[..len], case);
+    with_bounded_allocations(|| {
+        // A prefix that ends between two protobuf fields is itself a valid message (a model with its
+        // later fields missing), so it may load; all that is required is a clean answer. The prefix
+        // that cuts the graph short must fail to load.
+        for case in CASES {
+            let full = case.model;
+            for len in 0..full.len() {
+                let _ = api::load_and_run(&full[..len], case);
+            }
         }
-    }
-    let half = &relu().model[..relu().model.len() / 2];
-    match api::load_and_run(half, relu()) {
-        Outcome::LoadError(_) => {}
-        other => panic!("half of the relu model gave {other:?}"),
-    }
+        let half = &relu().model[..relu().model.len() / 2];
+        match api::load_and_run(half, relu()) {
+            Outcome::LoadError(_) => {}
+            other => panic!("half of the relu model gave {other:?}"),
+        }
+    });
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn byte_flipped_models_never_panic() {
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-    let mut outcomes = [0usize; 3];
-    for case in CASES {
-        for _ in 0..40 {
-            let mut bytes = case.model.to_vec();
-            for _ in 0..1 + rng.below(3) {
-                let at = rng.below(bytes.len());
-                bytes[at] ^= 1 + rng.below(255) as u8;
-            }
-            match api::load_and_run(&bytes, case) {
-                Outcome::LoadError(_) => outcomes[0] += 1,
-                Outcome::RunError(_) => outcomes[1] += 1,
-                Outcome::Ran => outcomes[2] += 1,
+    with_bounded_allocations(|| {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut outcomes = [0usize; 3];
+        for case in CASES {
+            for _ in 0..40 {
+                let mut bytes = case.model.to_vec();
+                for _ in 0..1 + rng.below(3) {
+                    let at = rng.below(bytes.len());
+                    bytes[at] ^= 1 + rng.below(255) as u8;
+                }
+                match api::load_and_run(&bytes, case) {
+                    Outcome::LoadError(_) => outcomes[0] += 1,
+                    Outcome::RunError(_) => outcomes[1] += 1,
+                    Outcome::Ran => outcomes[2] += 1,
+                }
             }
         }
-    }
-    // Reaching this line is the test; the counts show what the flips exercised.
-    let [load, run, ran] = outcomes;
-    assert_eq!(load + run + ran, CASES.len() * 40);
+        // Not panicking is the main test; the counts show that the flips reached all three places
+        // a bad byte can surface (the decoder, a node at run time, a model that still runs), so
+        // the run path is exercised too and not only the decoder.
+        let [load, run, ran] = outcomes;
+        println!("byte flips: {load} did not load, {run} failed to run, {ran} ran");
+        assert!(load > 0 && run > 0 && ran > 0, "flips reached only some paths: load {load}, run {run}, ran {ran}");
+    });
 }

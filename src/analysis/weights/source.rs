@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use super::super::values::constant_value;
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{Graph, Node, Tensor};
 use crate::ops::layer_table::{is_default_domain, layer_op};
 
@@ -281,10 +282,9 @@ fn quantized<'g>(
     }
     let scales = match scale {
         None => None,
-        Some(Tensor::F32(a)) => Some(a.iter().copied().collect::<Vec<f32>>()),
-        Some(Tensor::F16(a)) => Some(a.iter().map(|v| v.to_f32()).collect()),
-        Some(Tensor::BF16(a)) => Some(a.iter().map(|v| v.to_f32()).collect()),
-        Some(other) => return Err(fail(format!("the scale has element type {}, not a float type", other.type_name()))),
+        Some(t) => Some(dispatch_tensor!(float, t, a => a.iter().map(|&v| f64::from(v) as f32).collect::<Vec<f32>>(), other => {
+            return Err(fail(format!("the scale has element type {}, not a float type", other.type_name())))
+        })),
     };
     let zero_points = match zero_point {
         None => None,
@@ -374,21 +374,8 @@ impl Weight<'_> {
 }
 
 fn visit_stored(tensor: &Tensor, f: &mut dyn FnMut(f64)) {
-    match tensor {
-        Tensor::F32(a) => a.iter().for_each(|&v| f(f64::from(v))),
-        Tensor::F64(a) => a.iter().for_each(|&v| f(v)),
-        Tensor::F16(a) => a.iter().for_each(|&v| f(v.to_f64())),
-        Tensor::BF16(a) => a.iter().for_each(|&v| f(v.to_f64())),
-        Tensor::I8(a) => a.iter().for_each(|&v| f(f64::from(v))),
-        Tensor::U8(a) => a.iter().for_each(|&v| f(f64::from(v))),
-        Tensor::I16(a) => a.iter().for_each(|&v| f(f64::from(v))),
-        Tensor::U16(a) => a.iter().for_each(|&v| f(f64::from(v))),
-        Tensor::I32(a) => a.iter().for_each(|&v| f(f64::from(v))),
-        Tensor::U32(a) => a.iter().for_each(|&v| f(f64::from(v))),
-        Tensor::I64(a) => a.iter().for_each(|&v| f(v as f64)),
-        Tensor::U64(a) => a.iter().for_each(|&v| f(v as f64)),
-        Tensor::Bool(_) | Tensor::String(_) | Tensor::Opaque(_) => {}
-    }
+    // Every numeric type converts exactly to f64 except 64-bit integers beyond 2^53 (rounded).
+    dispatch_tensor!(numeric, tensor, a => a.iter().for_each(|v| f(num_traits::ToPrimitive::to_f64(v).unwrap_or(f64::NAN))), _ => {})
 }
 
 impl QuantParams {

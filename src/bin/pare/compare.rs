@@ -128,7 +128,7 @@ fn random_options(parsed: &Parsed) -> Result<RandomInputs, CliError> {
 
 /// The samples of an .npz (the first `limit`, if given), cut for the reference's inputs.
 fn npz_samples(file: &str, reference: &Model, limit: Option<usize>) -> Result<(Vec<InputSet>, String), CliError> {
-    let bytes = read_file(Path::new(file))?;
+    let bytes = read_file(Path::new(file), crate::input_files::InputKind::Npz)?;
     let arrays = pare::npz::read_npz(&bytes).map_err(|e| about(format!("`{file}`"), e))?;
     let dataset = Dataset::from_stacked(arrays, &declared_inputs(&reference.graph)).map_err(|e| about(format!("`{file}`"), e))?;
     let available = dataset.len();

@@ -41,6 +41,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let Some(opset) = parsed.parsed::<i64>("opset", "an opset number")? else {
         return Err(CliError::Usage(format!("`pare convert` needs --opset N ({OLDEST_TARGET}–{NEWEST_TARGET})")));
     };
+    crate::staged_writes::refuse_overwriting_inputs(&[("-o".into(), out.into())], &[("the model".into(), model_path.into())])?;
     let mut model = load_model(model_path)?;
     let report = upgrade(&mut model, opset)?;
     crate::write_file(out, &pare::onnx::encode_model(&model))?;

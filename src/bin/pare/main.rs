@@ -9,15 +9,18 @@ mod compress;
 mod compare;
 mod convert;
 mod human;
+mod input_files;
 mod inspect;
 mod output_files;
 mod report_text;
 mod run;
 mod sensitivity;
+mod staged_writes;
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use input_files::InputKind;
 use pare::ir::Model;
 
 const USAGE: &str = "\
@@ -96,7 +99,7 @@ fn main() -> ExitCode {
     }));
     let args: Result<Vec<String>, _> = std::env::args_os().skip(1).map(|a| a.into_string()).collect();
     let outcome = match args {
-        Ok(args) => dispatch(&args),
+        Ok(args) => set_memory_budget().and_then(|()| dispatch(&args)),
         Err(bad) => Err(CliError::Usage(format!("argument `{}` is not valid UTF-8", bad.to_string_lossy()))),
     };
     match outcome {
@@ -109,6 +112,20 @@ fn main() -> ExitCode {
             eprintln!("pare: error[{}]: {}", error.kind(), one_line(&error.to_string()));
             ExitCode::from(1)
         }
+    }
+}
+
+/// `PARE_MAX_MEMORY` (`512M`, `2G`, bytes), when set, replaces the default memory budget
+/// (`pare::budget`: half the machine's memory).
+fn set_memory_budget() -> Result<(), CliError> {
+    let Some(value) = std::env::var_os("PARE_MAX_MEMORY") else { return Ok(()) };
+    let text = value.to_string_lossy();
+    match pare::budget::parse_size(&text) {
+        Some(bytes) => {
+            pare::budget::set_max_bytes(bytes);
+            Ok(())
+        }
+        None => Err(CliError::Usage(format!("PARE_MAX_MEMORY `{text}`: expected a size in bytes, or like 512M or 2G"))),
     }
 }
 
@@ -162,12 +179,13 @@ fn one_line(message: &str) -> String {
 
 /// Reads and decodes an ONNX file.
 pub fn load_model(path: &str) -> Result<Model, CliError> {
-    let bytes = read_file(Path::new(path))?;
+    let bytes = read_file(Path::new(path), InputKind::Model)?;
     pare::onnx::decode_model(&bytes).map_err(|e| about(format!("`{path}`"), e))
 }
 
-pub fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| pare::Error::file("read", path.display(), io_reason(&e)).into())
+/// Reads a file the command line names, expected to hold `kind` (bounded: `input_files`).
+pub fn read_file(path: &Path, kind: InputKind) -> Result<Vec<u8>, CliError> {
+    input_files::read_input(path, kind)
 }
 
 /// An io::Error without the "(os error 2)" suffix.
@@ -190,46 +208,9 @@ pub fn output_argument<'a>(parsed: &'a args::Parsed, command: &str) -> Result<&'
 
 /// Writes `bytes` to `path` (the whole file or nothing: a temporary file renamed into place).
 pub fn write_file(path: &str, bytes: &[u8]) -> Result<(), CliError> {
-    let target = Path::new(path);
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = target.with_file_name(format!(".{name}.pare-{}.tmp", std::process::id()));
-    let fail = |e: std::io::Error| CliError::from(pare::Error::file("write", path, io_reason(&e)));
-    std::fs::write(&temporary, bytes).map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        fail(e)
-    })?;
-    std::fs::rename(&temporary, target).map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        fail(e)
-    })
-}
-
-/// Refuses to write `path` when it is the same file as one of the command line's arguments
-/// (through a symlink, `..` or a hard link too): the input must survive any command.
-pub fn refuse_input_overwrite(path: &str, argv: &[String]) -> Result<(), CliError> {
-    let Ok(target) = std::fs::metadata(path) else { return Ok(()) };
-    for arg in argv.iter().flat_map(|a| [a.as_str(), a.split_once('=').map_or("", |(_, v)| v)]) {
-        if arg.is_empty() || arg == path {
-            continue;
-        }
-        if let Ok(input) = std::fs::metadata(arg) {
-            if same_file(&target, &input) {
-                return Err(CliError::Usage(format!("`{path}` is the same file as the input `{arg}`: write elsewhere")));
-            }
-        }
-    }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    a.dev() == b.dev() && a.ino() == b.ino()
-}
-
-#[cfg(not(unix))]
-fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
-    false
+    let mut writes = staged_writes::StagedWrites::new();
+    writes.stage(Path::new(path), bytes)?;
+    writes.commit()
 }
 
 /// The single MODEL positional of a command.

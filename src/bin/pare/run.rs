@@ -1,13 +1,14 @@
 //! `pare run`: run a model on .npy inputs (or seeded random ones), print a line per output
 //! (shape, dtype, min/max/mean), write the outputs as .npy, and report the wall time on stderr.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pare::ir::Tensor;
 use pare::runtime::{RandomInputs, Session, SessionOptions, SizeSource, resolve_sizes};
 
 use crate::args::{self, OptionSpec};
+use crate::staged_writes::{StagedWrites, refuse_overwriting_inputs};
 use crate::{CliError, command_help, human, load_model, output_files, parse_dims, parse_shapes, read_file};
 
 const OPTIONS: &[OptionSpec] = &[
@@ -84,6 +85,9 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let started = Instant::now();
     let model = load_model(model_path)?;
     let loaded = started.elapsed();
+    if let Some(dir) = parsed.value("out") {
+        refuse_outputs_that_are_inputs(Path::new(dir), &model, model_path, &parsed.values("input"))?;
+    }
     let started = Instant::now();
     let options = SessionOptions { integer: !parsed.flag("float-qdq") };
     let session = Session::with_options(&model, options)?;
@@ -149,7 +153,7 @@ fn read_inputs(values: &[&str], session: &Session) -> Result<Vec<(String, Tensor
         if inputs.iter().any(|(n, _)| n == name) {
             return Err(CliError::Usage(format!("input `{name}` is given twice")));
         }
-        let bytes = read_file(Path::new(file))?;
+        let bytes = read_file(Path::new(file), crate::input_files::InputKind::Npy)?;
         let tensor =
             pare::npy::read_npy(&bytes).map_err(|e| crate::about(format!("input `{name}`: `{file}`"), e))?;
         inputs.push((name.to_string(), tensor));
@@ -176,19 +180,33 @@ fn input_argument<'a>(text: &'a str, session: &'a Session) -> Result<(&'a str, &
     )))
 }
 
+/// Every output's `.npy` in `dir`, all or none (`staged_writes`): a failure leaves no file behind.
 fn write_outputs(dir: &Path, outputs: &[(String, Tensor)], files: &[String]) -> Result<(), CliError> {
     let mut encoded = Vec::with_capacity(outputs.len());
     for (name, tensor) in outputs {
         encoded.push(pare::npy::write_npy(tensor).map_err(|e| crate::about(format!("output `{name}`"), e))?);
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| pare::Error::file("create", dir.display(), crate::io_reason(&e)))?;
+    let mut writes = StagedWrites::new();
+    writes.create_dir(dir)?;
     for (bytes, file) in encoded.iter().zip(files) {
-        let path = dir.join(file);
-        std::fs::write(&path, bytes)
-            .map_err(|e| pare::Error::file("write", path.display(), crate::io_reason(&e)))?;
+        writes.stage(&dir.join(file), bytes)?;
     }
-    Ok(())
+    writes.commit()
+}
+
+/// `--out DIR`'s files must not be the model or an `--input` file (checked before the run).
+fn refuse_outputs_that_are_inputs(dir: &Path, model: &pare::ir::Model, model_path: &str, input_values: &[&str]) -> Result<(), CliError> {
+    let names: Vec<&str> = model.graph.outputs.iter().map(|o| o.name.as_str()).collect();
+    let outputs: Vec<(String, PathBuf)> =
+        output_files::file_names(&names).into_iter().map(|file| ("--out".to_string(), dir.join(file))).collect();
+    let mut inputs = vec![("the model".to_string(), PathBuf::from(model_path))];
+    for value in input_values {
+        // `NAME=FILE` or a bare `FILE`: either may be the path.
+        for path in [Some(*value), value.split_once('=').map(|(_, f)| f)].into_iter().flatten().filter(|p| !p.is_empty()) {
+            inputs.push(("--input".to_string(), PathBuf::from(path)));
+        }
+    }
+    refuse_overwriting_inputs(&outputs, &inputs)
 }
 
 /// `float32 [1, 16]  min -0.5  max 0.75  mean 0.125` (NaNs counted apart).

@@ -78,7 +78,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let (samples, source) = match (parsed.value("calib"), count) {
         (Some(_), Some(_)) => return Err(CliError::Usage("give --calib or --calib-random, not both".into())),
         (Some(path), None) => {
-            let bytes = crate::read_file(std::path::Path::new(path))?;
+            let bytes = crate::read_file(std::path::Path::new(path), crate::input_files::InputKind::Npz)?;
             let arrays = pare::npz::read_npz(&bytes).map_err(|e| crate::about(format!("`{path}`"), e))?;
             let data = Dataset::from_stacked(arrays, &declared_inputs(&model.graph))
                 .map_err(|e| crate::about(format!("`{path}`"), e))?;

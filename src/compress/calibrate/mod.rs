@@ -121,7 +121,7 @@ pub fn calibrate(
 
 /// Runs every sample and calls `visit(name, values)` for each wanted float32 tensor: fed
 /// inputs first, then node outputs as they are produced.
-fn for_each_value(
+pub(crate) fn for_each_value(
     session: &Session,
     samples: &[crate::runtime::InputSet],
     wanted: &HashSet<&str>,

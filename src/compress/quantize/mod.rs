@@ -3,6 +3,7 @@
 //! MatMulInteger form) that onnxruntime loads and fuses into integer kernels.
 
 pub mod dynamic;
+pub mod keep_float;
 pub mod layers;
 pub mod outer_weights;
 pub mod params;
@@ -10,6 +11,7 @@ pub mod qdq;
 pub mod report;
 pub mod spec;
 pub mod static_qdq;
+pub mod target;
 pub mod weight;
 pub mod weight_only;
 
@@ -41,13 +43,20 @@ pub enum QuantizeError {
     Graph(String),
     #[error("calibration failed: {0}")]
     Calibrate(#[from] CalibrateError),
+    #[error(
+        "a quality target (min_sqnr_db) needs at least 2 calibration samples: a quarter of them is held back to measure the result; got {0}"
+    )]
+    TargetNeedsSamples(usize),
+    #[error("measuring the quality target: {0}")]
+    Measure(String),
 }
 
 impl QuantizeError {
     pub fn kind(&self) -> crate::error::ErrorKind {
         use crate::error::ErrorKind;
         match self {
-            QuantizeError::NeedsCalibration => ErrorKind::BadArgument,
+            QuantizeError::NeedsCalibration | QuantizeError::TargetNeedsSamples(_) => ErrorKind::BadArgument,
+            QuantizeError::Measure(_) => ErrorKind::CannotCompress,
             QuantizeError::NothingToQuantize(_) | QuantizeError::Opset { .. } => {
                 ErrorKind::CannotCompress
             }
@@ -76,6 +85,7 @@ pub fn apply(
         folded_activations: Vec::new(),
         skipped: Vec::new(),
         notes: Vec::new(),
+        quality_target: None,
     };
     match spec.mode {
         Mode::Weights => {

@@ -23,6 +23,9 @@ pub struct QuantizeReport {
     pub folded_activations: Vec<String>,
     pub skipped: Vec<Skipped>,
     pub notes: Vec<String>,
+    /// What a quality target (`min_sqnr_db`) measured and kept in float.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality_target: Option<super::target::QualityTargetReport>,
 }
 
 #[derive(Clone, Debug, Serialize)]

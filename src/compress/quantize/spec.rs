@@ -37,6 +37,11 @@ pub struct QuantizeSpec {
     /// Node names or op types kept in float.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<String>,
+    /// A quality target (static mode): the lowest output SQNR in dB on calibration samples held
+    /// back from range estimation. Tensors and weights fall back to float, most sensitive
+    /// first, until the target is met (see `target.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_sqnr_db: Option<f64>,
 }
 
 /// Each mode also answers to the CLI's name for it (`--quantize int8-weights | int8 |
@@ -128,6 +133,7 @@ impl QuantizeSpec {
             calibration: CalibrationSpec::default(),
             op_types: None,
             exclude: Vec::new(),
+            min_sqnr_db: None,
         }
     }
 
@@ -144,6 +150,14 @@ impl QuantizeSpec {
         }
         if self.mode == Mode::Dynamic && self.activation_type != IntType::Uint8 {
             return Err("dynamic mode quantizes activations with DynamicQuantizeLinear, which only makes uint8: set activation_type to uint8".into());
+        }
+        if let Some(target) = self.min_sqnr_db {
+            if self.mode != Mode::Static {
+                return Err("min_sqnr_db needs static mode (it measures quantized activations against the float model)".into());
+            }
+            if !(target.is_finite() && target > 0.0 && target <= 150.0) {
+                return Err(format!("min_sqnr_db must be in (0, 150] dB, got {target}"));
+            }
         }
         if let Some(types) = &self.op_types {
             if types.is_empty() {

@@ -18,6 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::keep_float::default_float;
 use super::layers::{WeightedLayer, listed, weighted_layer};
 use super::params::{QuantParams, Scheme, quantize_bias};
 use super::qdq::{add_activation_qdq, add_dequantized_bias, add_dequantized_constant, insert_prefix, remove_orphaned};
@@ -28,9 +29,10 @@ use super::outer_weights::quantize_outer_weights;
 use super::weight_only::{not_selected, quantize_recurrent_weights, quantize_weights_in_graph, skip};
 use super::QuantizeError;
 use crate::compress::PassContext;
-use crate::compress::calibrate::calibrate;
+use crate::compress::calibrate::{CalibratedRange, calibrate};
 use crate::compress::weights::{find_weight, for_each_graph_mut};
 use crate::ir::{Graph, Model, Names, Node, Tensor, topological_order};
+use crate::runtime::Dataset;
 
 /// Op types static mode quantizes (the ones onnxruntime has QDQ fusions for).
 const STATIC_OPS: &[&str] = &[
@@ -45,16 +47,16 @@ const SHARED_PARAMS: &[&str] =
     &["MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Gather", "Split", "Slice"];
 
 /// The node plan: what to quantize in the main graph, decided before anything changes.
-struct Plan {
+pub(super) struct Plan {
     /// Selected nodes, in dependency order.
-    selected: Vec<usize>,
-    layers: HashMap<usize, WeightedLayer>,
+    pub selected: Vec<usize>,
+    pub layers: HashMap<usize, WeightedLayer>,
     /// (Relu/Clip node, its producer): the activation is removed.
-    folds: Vec<(usize, usize)>,
+    pub folds: Vec<(usize, usize)>,
     /// Activation tensors to wrap in Q/DQ, in order of first appearance.
-    tensors: Vec<String>,
+    pub tensors: Vec<String>,
     /// (node, input index) of constant float data inputs (e.g. an Add's constant operand).
-    constant_inputs: Vec<(usize, usize)>,
+    pub constant_inputs: Vec<(usize, usize)>,
 }
 
 pub fn quantize_static(
@@ -81,16 +83,61 @@ pub fn quantize_static(
         return quantize_subgraph_weights(model, spec, report);
     }
 
+    match spec.min_sqnr_db {
+        None => {
+            let ranges = calibrate_plan(model, &plan, data, spec, scheme, ctx, report)?;
+            apply_plan(model, &plan, &ranges, &KeepFloat::default(), spec, scheme, report)
+        }
+        Some(target) => super::target::quantize_to_target(model, &plan, data, target, spec, scheme, ctx, report),
+    }
+}
+
+/// Calibrates the plan's activations on `data` and records the summary in the report.
+pub(super) fn calibrate_plan(
+    model: &Model,
+    plan: &Plan,
+    data: &Dataset,
+    spec: &QuantizeSpec,
+    scheme: Scheme,
+    ctx: &mut PassContext,
+    report: &mut QuantizeReport,
+) -> Result<HashMap<String, CalibratedRange>, QuantizeError> {
     let (ranges, samples) = {
         let mut progress = |done, total| ctx.progress("calibrate", done, total);
         calibrate(model, &plan.tensors, data, &spec.calibration, scheme, &mut progress)?
     };
     report.calibration = Some(CalibrationSummary { method: spec.calibration.method, samples, tensors: ranges.len() });
+    Ok(ranges)
+}
+
+/// What a quality target keeps in float on top of the plan: activation tensors left without
+/// Q/DQ, layers (node indices) whose weight stays float, constant operands (node, input),
+/// recurrent layers (node labels) and every weight inside or used by subgraphs.
+#[derive(Clone, Debug, Default)]
+pub(super) struct KeepFloat {
+    pub tensors: HashSet<String>,
+    pub weights: HashSet<usize>,
+    pub constants: HashSet<(usize, usize)>,
+    pub recurrent: Vec<String>,
+    pub subgraphs: bool,
+}
+
+/// Rewrites `model` by the plan with calibrated `ranges`, leaving what `keep` names in float.
+pub(super) fn apply_plan(
+    model: &mut Model,
+    plan: &Plan,
+    ranges: &HashMap<String, CalibratedRange>,
+    keep: &KeepFloat,
+    spec: &QuantizeSpec,
+    scheme: Scheme,
+    report: &mut QuantizeReport,
+) -> Result<(), QuantizeError> {
 
     // Parameters per activation; pass-through ops share their input's.
     // Model outputs keep their whole observed range whatever the method: clipping the logits
     // makes the top classes tie at the range's end and changes the argmax.
-    let mut ranges = ranges;
+    let mut ranges: HashMap<String, CalibratedRange> =
+        ranges.iter().filter(|(name, _)| !keep.tensors.contains(*name)).map(|(n, r)| (n.clone(), *r)).collect();
     let mut unclipped = Vec::new();
     for (name, r) in ranges.iter_mut() {
         if model.graph.is_output(name) && (r.min, r.max) != (r.observed_min, r.observed_max) {
@@ -132,10 +179,8 @@ pub fn quantize_static(
     let mut prefix = Vec::new();
     let mut originals = HashSet::new();
     let mut cache = WeightCache::new();
-    let total = plan.selected.len();
-    for (done, &i) in plan.selected.iter().enumerate() {
-        ctx.progress("quantize", done, total);
-        if let Some(layer) = plan.layers.get(&i) {
+    for &i in &plan.selected {
+        if let Some(layer) = plan.layers.get(&i).filter(|_| !keep.weights.contains(&i)) {
             originals.insert(graph.nodes[i].inputs[layer.weight_input].clone());
             let Some((weight_params, mut layer_report)) = quantize_weight(graph, &mut names, &mut prefix, layer, spec, "", &mut cache) else {
                 continue;
@@ -161,7 +206,7 @@ pub fn quantize_static(
             report.layers.push(layer_report);
         }
     }
-    for &(i, j) in &plan.constant_inputs {
+    for &(i, j) in plan.constant_inputs.iter().filter(|c| !keep.constants.contains(c)) {
         let name = graph.nodes[i].inputs[j].clone();
         let Some((_, Tensor::F32(w))) = find_weight(graph, &name) else { continue };
         let w = w.clone();
@@ -175,6 +220,10 @@ pub fn quantize_static(
     let mut removed: Vec<usize> = Vec::new();
     for &(act, producer) in &plan.folds {
         let out = graph.nodes[act].outputs[0].clone();
+        // Only a quantized output clamps as the activation did.
+        if !params.contains_key(&out) {
+            continue;
+        }
         report.folded_activations.push(graph.nodes[act].label());
         graph.nodes[producer].outputs[0] = out;
         removed.push(act);
@@ -184,6 +233,11 @@ pub fn quantize_static(
         graph.nodes.remove(i);
     }
     // Recurrent layers have no QDQ form: their weights are stored weight-only.
+    let spec = &if keep.recurrent.is_empty() {
+        spec.clone()
+    } else {
+        QuantizeSpec { exclude: spec.exclude.iter().chain(&keep.recurrent).cloned().collect(), ..spec.clone() }
+    };
     quantize_recurrent_weights(graph, &mut names, &mut prefix, "", spec, report, &mut cache, &mut originals, true);
     insert_prefix(graph, prefix);
 
@@ -208,6 +262,9 @@ pub fn quantize_static(
     }
     remove_orphaned(graph, &originals);
 
+    if keep.subgraphs {
+        return Ok(());
+    }
     quantize_subgraph_weights(model, spec, report)
 }
 
@@ -242,6 +299,7 @@ fn quantize_subgraph_weights(model: &mut Model, spec: &QuantizeSpec, report: &mu
 fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut QuantizeReport) -> Result<Plan, QuantizeError> {
     let order = topological_order(graph).map_err(|e| QuantizeError::Graph(e.to_string()))?;
     let mut plan = Plan { selected: Vec::new(), layers: HashMap::new(), folds: Vec::new(), tensors: Vec::new(), constant_inputs: Vec::new() };
+    let defaults = default_float(graph);
     for &i in &order {
         let node = &graph.nodes[i];
         if !node.domain.is_empty() && node.domain != "ai.onnx" || !STATIC_OPS.contains(&node.op_type.as_str()) {
@@ -249,6 +307,10 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
         }
         if let Some(reason) = not_selected(spec, node) {
             report.skipped.push(skip(node, "", reason));
+            continue;
+        }
+        if let Some(reason) = defaults.nodes.get(&i) {
+            report.skipped.push(skip(node, "", reason.to_string()));
             continue;
         }
         match weighted_layer(graph, i) {
@@ -279,6 +341,7 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
     plan.selected.retain(|i| !folded.contains(i));
 
     let mut seen = HashSet::new();
+    let mut kept_float: HashSet<String> = HashSet::new();
     for &i in &plan.selected {
         let node = &graph.nodes[i];
         let weight_slots: Vec<usize> = match plan.layers.get(&i) {
@@ -292,15 +355,24 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
             let Some(name) = node.input(j) else { continue };
             if find_weight(graph, name).is_some() {
                 plan.constant_inputs.push((i, j));
+            } else if defaults.keeps_tensor(name) {
+                kept_float.insert(name.to_string());
             } else if seen.insert(name.to_string()) {
                 plan.tensors.push(name.to_string());
             }
         }
         for out in folded_outputs(graph, i, &plan.folds) {
-            if seen.insert(out.clone()) {
+            if defaults.keeps_tensor(&out) {
+                kept_float.insert(out);
+            } else if seen.insert(out.clone()) {
                 plan.tensors.push(out);
             }
         }
+    }
+    let mut kept: Vec<String> = kept_float.into_iter().collect();
+    kept.sort_unstable();
+    for t in kept {
+        report.notes.push(format!("`{t}` kept float: {}", defaults.tensors[&t]));
     }
     Ok(plan)
 }

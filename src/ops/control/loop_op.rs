@@ -8,12 +8,21 @@
 //! fails; without cond the body's cond output is ignored; a non-positive M runs no iteration.
 //! Nothing is allocated from M: results grow one iteration at a time. The body runs inside
 //! the scope the Loop node sees, so it can read outer values.
+//!
+//! Bounds (hostile files: a 248-byte model asking 2^40 iterations would run for days): at most
+//! [`MAX_LOOP_ITERATIONS`] iterations (a trip count above it without a condition is refused
+//! before the first one), and the scan outputs together within the memory budget
+//! (`crate::budget`); past either, `too-large`.
 
 use crate::ir::{Tensor, ValueInfo};
 use crate::ops::util::optional;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry, Subgraph};
 
 use super::tensors::{empty_stack, read_condition, read_count, stack};
+
+/// Most iterations one Loop node runs: 2^20, far above the loops of real models (decoding
+/// steps, NMS rounds: thousands at most).
+pub const MAX_LOOP_ITERATIONS: i64 = 1 << 20;
 
 pub fn register(r: &mut Registry) {
     r.add("", "Loop", 1..=crate::ops::MAX_OPSET, build_loop);
@@ -76,9 +85,21 @@ impl Operator for Loop {
                 .ok_or_else(|| OpError::input(index, "v_initial", "loop-carried initial values are required"))?;
             carried.push(value.clone());
         }
+        let too_many = |m: i64| {
+            OpError::too_large(format!("Loop would run {m} iterations or more; pare runs at most {MAX_LOOP_ITERATIONS}"))
+        };
+        if let (Some(m), None) = (max_trips, cond) {
+            if m > MAX_LOOP_ITERATIONS {
+                return Err(too_many(m));
+            }
+        }
         let mut scans: Vec<Vec<Tensor>> = vec![Vec::new(); self.scan_outputs.len()];
+        let mut scan_bytes: usize = 0;
         let mut iteration: i64 = 0;
         while max_trips.is_none_or(|m| iteration < m) && cond != Some(false) {
+            if iteration >= MAX_LOOP_ITERATIONS {
+                return Err(too_many(iteration + 1));
+            }
             let mut feeds = Vec::with_capacity(2 + self.carried);
             feeds.push(Tensor::scalar(iteration));
             feeds.push(Tensor::scalar(cond.unwrap_or(true)));
@@ -102,6 +123,10 @@ impl Operator for Loop {
             }
             carried.extend(outputs.by_ref().take(self.carried));
             for (list, value) in scans.iter_mut().zip(outputs) {
+                // Stacking copies the scan outputs once more at the end.
+                scan_bytes = scan_bytes.saturating_add(value.byte_size());
+                crate::budget::check(scan_bytes.saturating_mul(2), || format!("Loop scan outputs after {} iterations", iteration + 1))
+                    .map_err(|e| OpError::too_large(e.to_string()))?;
                 list.push(value);
             }
             iteration = iteration.checked_add(1).ok_or_else(|| OpError::invalid("Loop iteration count overflowed"))?;

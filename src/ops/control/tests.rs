@@ -172,6 +172,14 @@ fn loop_with_a_condition_stops_when_the_body_says_so() {
 }
 
 #[test]
+fn a_loop_asking_for_2_to_the_40_iterations_is_refused_before_it_starts() {
+    let err = run(&loop_graph(["M", ""]), loop_feeds(1 << 40, true, 0)).unwrap_err();
+    assert!(err.contains("Loop would run 1099511627776 iterations or more; pare runs at most 1048576"), "{err}");
+    // A trip count within the cap runs.
+    assert!(run(&loop_graph(["M", ""]), loop_feeds(4, true, 0)).is_ok());
+}
+
+#[test]
 fn a_loop_that_never_runs_returns_its_initial_values_and_empty_scans() {
     for (inputs, m, cond) in [(["M", ""], 0, true), (["M", ""], -4, true), (["M", "cond"], 9, false)] {
         let out = run(&loop_graph(inputs), loop_feeds(m, cond, 9)).unwrap();

@@ -141,7 +141,8 @@ impl QuantizeLinear {
         let x_shape = x.shape();
         let layout = ParamLayout::resolve(&x_shape, &scale.shape(), self.axis, self.block_size, "y_scale")?;
         let scales = match scale {
-            Tensor::F32(_) | Tensor::F16(_) | Tensor::BF16(_) | Tensor::I32(_) => scale.to_f64_vec()?,
+            Tensor::I32(_) => scale.to_f64_vec()?,
+            float if matches!(float.dtype(), Some(d) if d.is_float() && d != DType::F64) => scale.to_f64_vec()?,
             other => return Err(unsupported_type(1, "y_scale", other, "float32, float16, bfloat16 or int32")),
         };
         let precision = self.precision.unwrap_or_else(|| Precision::of_scale(scale, self.opset));

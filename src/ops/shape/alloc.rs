@@ -1,8 +1,9 @@
 //! Output buffers whose size comes from the model (Expand, Tile, Pad, ConstantOfShape, Range,
 //! Gather…): the element count is checked with `ir::checked_numel` and the memory is reserved
 //! with `try_reserve`, so a tiny file asking for 10^12 elements gets an `OpError`, not an abort.
-//! A single output is also capped at [`MAX_OUTPUT_BYTES`] so that the refusal does not depend
-//! on how the operating system overcommits memory.
+//! A single output is also capped at [`MAX_OUTPUT_BYTES`] and the memory budget
+//! (`crate::budget`) so that the refusal does not depend on how the operating system
+//! overcommits memory.
 
 use ndarray::{ArrayD, IxDyn};
 
@@ -21,9 +22,10 @@ pub const MAX_OUTPUT_BYTES: usize = if usize::BITS > 40 { 1 << 34 } else { isize
 /// An empty vector with room for `n` elements, or an error if the memory is not available.
 pub fn output_vec<T>(n: usize) -> Result<Vec<T>, OpError> {
     let bytes = n.saturating_mul(std::mem::size_of::<T>());
-    if bytes > MAX_OUTPUT_BYTES {
+    let limit = MAX_OUTPUT_BYTES.min(crate::budget::max_bytes());
+    if bytes > limit {
         return Err(OpError::too_large(format!(
-            "output of {n} elements ({bytes} bytes) exceeds the {MAX_OUTPUT_BYTES}-byte limit"
+            "output of {n} elements ({bytes} bytes) exceeds the {limit}-byte limit (the memory budget: PARE_MAX_MEMORY sets it)"
         )));
     }
     let mut v = Vec::new();

@@ -40,7 +40,9 @@ where
         return Ok(Zip::from(a).and(b).map_collect(|x, y| f(x, y)));
     }
     let shape = broadcast_shapes(a.shape(), b.shape())?;
-    crate::ir::checked_numel(&shape)?;
+    let n = crate::ir::checked_numel(&shape)?;
+    crate::budget::check(n.saturating_mul(std::mem::size_of::<O>()), || format!("a broadcast output of shape {shape:?}"))
+        .map_err(|e| OpError::too_large(e.to_string()))?;
     let av = a.broadcast(IxDyn(&shape)).ok_or_else(|| OpError::invalid("broadcast failed"))?;
     let bv = b.broadcast(IxDyn(&shape)).ok_or_else(|| OpError::invalid("broadcast failed"))?;
     Ok(Zip::from(&av).and(&bv).map_collect(|x, y| f(x, y)))

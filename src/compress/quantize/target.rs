@@ -1,0 +1,535 @@
+//! Static quantization to a quality target (`min_sqnr_db`): quantize everything the plan
+//! allows, measure the output on calibration samples held back from range estimation, and while
+//! below the target keep the most sensitive activations and weights in float.
+//!
+//! 1. **Split.** The last quarter of the calibration samples (at least one) is held back; the
+//!    ranges come from the rest. A model is measured on both parts against the float model and
+//!    scores the lower SQNR: the held-back part tests the ranges on unseen data, the calibration
+//!    part adds samples (measured with 2 held-back samples alone, the target was "met" on models
+//!    that missed it by 5 dB on new data).
+//! 2. **Sensitivity.** Candidates: activations, layer weights, constant operands, recurrent
+//!    weights, subgraph weights. Up to `OUTPUT_SENSITIVITY_LIMIT` of them, each is quantized
+//!    alone (the rest float) and the model measured on the held-back samples: the lowest SQNR
+//!    falls back first.
+//!    Beyond that (one model per candidate is too slow) the order is each one's own
+//!    quantization noise: an activation's SQNR through quantize→dequantize with its calibrated
+//!    parameters, a weight's quantized SQNR; the noisiest first.
+//! 3. **Search.** The metric is the lowest SQNR over the model's float outputs (a non-finite value
+//!    where the float model's is finite counts as −∞). With the first `n` candidates in float,
+//!    `n` grows 0, 1, 2, 4, … until the target is met, then a bisection finds the smallest such
+//!    `n`: about 2·log2(candidates) measured models. Each point is the report's trajectory.
+//! 4. **Quantize again.** The prefix may hold weights the target does not need: each (largest
+//!    first; at most `REQUANTIZE_LIMIT`) is quantized again alone and stays so if the target
+//!    holds.
+//! 5. **Write.** The chosen fallbacks with ranges from every sample (more coverage: a sample
+//!    only the held-back part has would be clipped otherwise), measured again on both parts;
+//!    the target is met when both measurements reach it.
+//!
+//! When even every candidate in float misses the target, the best model measured is written and
+//! the report says the target was not met. Formulas: `docs/compression.md` §3.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::QuantizeError;
+use super::params::{QuantParams, Scheme};
+use super::report::QuantizeReport;
+use super::spec::QuantizeSpec;
+use super::static_qdq::{KeepFloat, Plan, apply_plan, calibrate_plan};
+use crate::compress::PassContext;
+use crate::compress::calibrate::{CalibratedRange, for_each_value};
+use crate::compress::weights::find_weight;
+use crate::ir::{Model, Tensor};
+use crate::runtime::{Dataset, InputSet, Session};
+
+/// What the quality target did, in the quantize step's report.
+#[derive(Clone, Debug, Serialize)]
+pub struct QualityTargetReport {
+    /// `"min output SQNR (dB)"`: the lowest SQNR over the model's float outputs.
+    pub metric: &'static str,
+    pub target_db: f64,
+    /// The SQNR of the chosen fallbacks during the search, ranges from the calibration part
+    /// only (null: exact or non-finite).
+    pub searched_db: Option<f64>,
+    /// The SQNR of the model written (ranges from every sample) on the held-back samples.
+    pub reached_db: Option<f64>,
+    /// Both at or above the target.
+    pub met: bool,
+    pub calibration_samples: usize,
+    pub held_out_samples: usize,
+    /// How candidates were ordered (see `target.rs`).
+    pub sensitivity: &'static str,
+    /// Candidates kept in float, most sensitive first.
+    pub fallbacks: Vec<Fallback>,
+    /// Share of the statically quantized layers' weight elements stored as int8.
+    pub int8_weight_share: f64,
+    pub quantized_activations: usize,
+    /// Every model measured, in the order measured.
+    pub trajectory: Vec<TrajectoryPoint>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Fallback {
+    /// `activation` (no Q/DQ on the tensor) or `weight` (the layer's weight stays float).
+    pub kind: &'static str,
+    /// The tensor, or the layer's node.
+    pub name: String,
+    /// Its own quantization SQNR (null: exact).
+    pub local_sqnr_db: Option<f64>,
+    /// The model's SQNR on the held-back samples with only this candidate quantized (when
+    /// the output sensitivity was measured).
+    pub sqnr_alone_quantized_db: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TrajectoryPoint {
+    /// How many candidates (in sensitivity order) were in float.
+    pub fallbacks: usize,
+    /// Whose ranges: `calibration part` (the search), `all samples` (the model written) or
+    /// `all samples, one quantized again` (the pass after the search).
+    pub ranges: &'static str,
+    /// Null when exact or when an output went non-finite (see `non_finite`).
+    pub sqnr_db: Option<f64>,
+    pub non_finite: bool,
+    pub int8_weight_share: f64,
+}
+
+#[derive(Clone, Debug)]
+enum Candidate {
+    Activation(String),
+    /// A layer of the plan (node index) and its node label.
+    Weight(usize, String),
+    /// A constant operand (node, input) of a quantized Add, Mul…, and its name.
+    Constant((usize, usize), String),
+    /// A recurrent layer's weights (stored weight-only), by node label.
+    Recurrent(String),
+    /// Every weight inside an If/Loop/Scan body or used by one (stored weight-only).
+    Subgraphs,
+}
+
+impl Candidate {
+    fn kind(&self) -> &'static str {
+        match self {
+            Candidate::Activation(_) => "activation",
+            Candidate::Weight(..) => "weight",
+            Candidate::Constant(..) => "constant",
+            Candidate::Recurrent(_) => "recurrent weights",
+            Candidate::Subgraphs => "subgraph weights",
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Candidate::Activation(t) => t,
+            Candidate::Weight(_, label) | Candidate::Constant(_, label) | Candidate::Recurrent(label) => label,
+            Candidate::Subgraphs => "(If/Loop/Scan bodies)",
+        }
+    }
+}
+
+/// Quantizes `model` by `plan`, keeping in float the fewest candidates that meet `target_db`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn quantize_to_target(
+    model: &mut Model,
+    plan: &Plan,
+    data: &Dataset,
+    target_db: f64,
+    spec: &QuantizeSpec,
+    scheme: Scheme,
+    ctx: &mut PassContext,
+    report: &mut QuantizeReport,
+) -> Result<(), QuantizeError> {
+    let (calibration, held_out) = split(data)?;
+    let ranges = calibrate_plan(model, plan, &calibration, spec, scheme, ctx, report)?;
+    // Ranges from every sample, for the model written (the report keeps this calibration).
+    let all_ranges = calibrate_plan(model, plan, data, spec, scheme, ctx, report)?;
+    let reference = run_all(model, &data.samples, "the float model")?;
+    let cut = calibration.len();
+    let template = report.clone();
+
+    // The all-quantized model first: its report gives the weights' own SQNR.
+    let mut first = template.clone();
+    let mut candidates: Vec<(Candidate, Option<f64>)> = activation_sensitivity(model, plan, &ranges, data, scheme)?;
+    let quantized = measure(model, plan, &ranges, &KeepFloat::default(), spec, scheme, &reference, data, cut, &mut first)?;
+    let labels: HashMap<String, usize> = plan.layers.keys().map(|&i| (model.graph.nodes[i].label(), i)).collect();
+    let mut recurrent: HashMap<String, Option<f64>> = HashMap::new();
+    let mut subgraphs: Option<Option<f64>> = None;
+    let lower = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    for layer in &first.layers {
+        if !layer.graph.is_empty() {
+            subgraphs = Some(lower(subgraphs.flatten(), layer.weight_sqnr_db));
+        } else if let Some(&i) = labels.get(&layer.node) {
+            candidates.push((Candidate::Weight(i, layer.node.clone()), layer.weight_sqnr_db));
+        } else if is_recurrent_op_type(&layer.op_type) {
+            let e = recurrent.entry(layer.node.clone()).or_insert(layer.weight_sqnr_db);
+            *e = lower(*e, layer.weight_sqnr_db);
+        } else {
+            // Main-graph weights read inside a body (quantize_outer_weights).
+            subgraphs = Some(lower(subgraphs.flatten(), layer.weight_sqnr_db));
+        }
+    }
+    candidates.extend(recurrent.into_iter().map(|(label, sqnr)| (Candidate::Recurrent(label), sqnr)));
+    candidates.extend(subgraphs.map(|sqnr| (Candidate::Subgraphs, sqnr)));
+    candidates.extend(constant_sensitivity(model, plan, scheme));
+    // Lowest SQNR first; exact (None) last; ties by name for a stable order.
+    candidates.sort_by(|a, b| {
+        let key = |c: &(Candidate, Option<f64>)| c.1.unwrap_or(f64::INFINITY);
+        key(a).total_cmp(&key(b)).then_with(|| a.0.name().cmp(b.0.name()))
+    });
+    // Output sensitivity where affordable: each candidate quantized alone (everything else
+    // float), measured on the held-back samples; the lowest SQNR falls back first. A tensor's
+    // own SQNR is energy-weighted: one huge channel hides that every small one rounds to zero,
+    // which only the output shows. (Keeping each float alone instead ordered worse: where the
+    // error comes from several candidates, no single one helps.)
+    let mut without: Vec<Option<f64>> = vec![None; candidates.len()];
+    let sensitivity = if quantized < target_db && candidates.len() <= OUTPUT_SENSITIVITY_LIMIT {
+        let held_reference = &reference[cut..];
+        for (k, (c, _)) in candidates.iter().enumerate() {
+            ctx.progress("sensitivity", k, candidates.len());
+            let mut scratch = template.clone();
+            let keep = keep_float(candidates.iter().map(|c| &c.0).filter(|other| other.name() != c.name() || other.kind() != c.kind()));
+            without[k] = Some(measure(model, plan, &ranges, &keep, spec, scheme, held_reference, &held_out, 0, &mut scratch)?);
+        }
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by(|&a, &b| without[a].unwrap_or(f64::INFINITY).total_cmp(&without[b].unwrap_or(f64::INFINITY)).then(a.cmp(&b)));
+        candidates = order.iter().map(|&k| candidates[k].clone()).collect();
+        without = order.iter().map(|&k| without[k]).collect();
+        "output: each candidate quantized alone (the rest float), measured on the held-back samples"
+    } else {
+        "own quantization noise (SQNR of each tensor or weight alone)"
+    };
+
+    let weight_elements: HashMap<usize, usize> = plan
+        .layers
+        .iter()
+        .map(|(&i, l)| (i, find_weight(&model.graph, &model.graph.nodes[i].inputs[l.weight_input]).map_or(0, |(_, t)| t.len())))
+        .collect();
+    let total_weights: usize = weight_elements.values().sum();
+    let keep_first = |n: usize| keep_float(candidates[..n].iter().map(|c| &c.0));
+    let share = |keep: &KeepFloat| {
+        let float: usize = keep.weights.iter().map(|i| weight_elements.get(i).copied().unwrap_or(0)).sum();
+        if total_weights == 0 { 0.0 } else { (total_weights - float) as f64 / total_weights as f64 }
+    };
+
+    let meets = |sqnr: f64| sqnr >= target_db;
+    let n = candidates.len();
+    let estimate = 2 * (usize::BITS - n.leading_zeros()) as usize + 1;
+    let mut trajectory = vec![point(0, "calibration part", quantized, share(&KeepFloat::default()))];
+    let mut progress_step = 0usize;
+    // One search phase: the smallest k ≥ `from` whose model (with `ranges`) meets the target,
+    // growing by doubling steps then bisecting; None if even k = n misses (then the best seen).
+    let mut phase = |ranges: &HashMap<String, CalibratedRange>,
+                     which: &'static str,
+                     from: usize,
+                     known: Option<f64>,
+                     trajectory: &mut Vec<TrajectoryPoint>|
+     -> Result<(usize, f64), QuantizeError> {
+        let mut measured: HashMap<usize, f64> = known.map(|v| HashMap::from([(from, v)])).unwrap_or_default();
+        let mut eval = |k: usize, trajectory: &mut Vec<TrajectoryPoint>| -> Result<f64, QuantizeError> {
+            if let Some(&v) = measured.get(&k) {
+                return Ok(v);
+            }
+            progress_step += 1;
+            ctx.progress("quality target", progress_step, estimate.max(progress_step + 1));
+            let keep = keep_first(k);
+            let mut scratch = template.clone();
+            let v = measure(model, plan, ranges, &keep, spec, scheme, &reference, data, cut, &mut scratch)?;
+            trajectory.push(point(k, which, v, share(&keep)));
+            measured.insert(k, v);
+            Ok(v)
+        };
+        let at_from = eval(from, trajectory)?;
+        if meets(at_from) {
+            return Ok((from, at_from));
+        }
+        let (mut miss, mut hit) = (from, None);
+        let mut step = 1usize;
+        while hit.is_none() && miss < n {
+            let k = (from + step).min(n);
+            if meets(eval(k, trajectory)?) {
+                hit = Some(k);
+            } else {
+                miss = k;
+            }
+            step *= 2;
+        }
+        let Some(mut hit) = hit else {
+            // Not reachable by falling back: the best model of this phase.
+            let best = measured.iter().max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0))).map_or((from, at_from), |(&k, &v)| (k, v));
+            return Ok(best);
+        };
+        while hit - miss > 1 {
+            let mid = miss + (hit - miss) / 2;
+            if meets(eval(mid, trajectory)?) {
+                hit = mid;
+            } else {
+                miss = mid;
+            }
+        }
+        Ok((hit, measured[&hit]))
+    };
+    let (first_choice, searched) = phase(&ranges, "calibration part", 0, Some(quantized), &mut trajectory)?;
+
+    // The model written uses ranges from every sample (more coverage: a sample only the
+    // held-back part has would be clipped otherwise). Wider ranges can cost precision on the
+    // other samples, so the search goes on from the first choice with them if needed.
+    let (chosen, mut reached) = phase(&all_ranges, "all samples", first_choice, None, &mut trajectory)?;
+
+    // A prefix of the order may hold weights the target does not need (the order is a guess):
+    // each is quantized again alone, largest first, and stays quantized if the target still
+    // holds. At most `REQUANTIZE_LIMIT` tries.
+    let mut fallen: Vec<usize> = (0..chosen).collect();
+    if meets(reached) {
+        // Weights only: they are what the file size is made of.
+        let mut order: Vec<usize> = fallen
+            .iter()
+            .copied()
+            .filter(|&k| matches!(candidates[k].0, Candidate::Weight(..) | Candidate::Recurrent(_) | Candidate::Subgraphs))
+            .collect();
+        order.sort_by_key(|&k| match &candidates[k].0 {
+            Candidate::Weight(i, _) => (0, usize::MAX - weight_elements.get(i).copied().unwrap_or(0)),
+            _ => (1, k),
+        });
+        for &k in order.iter().take(REQUANTIZE_LIMIT) {
+            let trial: Vec<usize> = fallen.iter().copied().filter(|&x| x != k).collect();
+            let keep = keep_float(trial.iter().map(|&x| &candidates[x].0));
+            ctx.progress("quality target", trajectory.len(), trajectory.len() + 1);
+            let mut scratch = template.clone();
+            let v = measure(model, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, &mut scratch)?;
+            trajectory.push(point(trial.len(), "all samples, one quantized again", v, share(&keep)));
+            if meets(v) {
+                fallen = trial;
+                reached = v;
+            }
+        }
+    }
+    let keep = keep_float(fallen.iter().map(|&k| &candidates[k].0));
+    apply_plan(model, plan, &all_ranges, &keep, spec, scheme, report)?;
+    let met = meets(searched) && meets(reached);
+    let fallbacks: Vec<Fallback> = fallen
+        .iter()
+        .map(|&k| Fallback {
+            kind: candidates[k].0.kind(),
+            name: candidates[k].0.name().to_string(),
+            local_sqnr_db: candidates[k].1,
+            sqnr_alone_quantized_db: without[k].filter(|v| v.is_finite()),
+        })
+        .collect();
+    if !met {
+        report.notes.push(format!(
+            "quality target {target_db} dB not met: the best model found reaches {} on {} held-back sample(s) ({} with ranges from every sample); it is the one written",
+            describe_db(searched),
+            held_out.len(),
+            describe_db(reached)
+        ));
+    }
+    report.quality_target = Some(QualityTargetReport {
+        metric: "min output SQNR (dB)",
+        target_db,
+        searched_db: searched.is_finite().then_some(searched),
+        reached_db: reached.is_finite().then_some(reached),
+        met,
+        calibration_samples: calibration.len(),
+        held_out_samples: held_out.len(),
+        int8_weight_share: share(&keep),
+        quantized_activations: report.activations.len(),
+        sensitivity,
+        fallbacks,
+        trajectory,
+    });
+    Ok(())
+}
+
+fn point(fallbacks: usize, ranges: &'static str, sqnr: f64, int8_weight_share: f64) -> TrajectoryPoint {
+    TrajectoryPoint {
+        fallbacks,
+        ranges,
+        sqnr_db: sqnr.is_finite().then_some(sqnr),
+        non_finite: sqnr == f64::NEG_INFINITY,
+        int8_weight_share,
+    }
+}
+
+fn describe_db(v: f64) -> String {
+    if v == f64::NEG_INFINITY {
+        "non-finite outputs".into()
+    } else if v == f64::INFINITY {
+        "exact outputs".into()
+    } else {
+        format!("{v:.1} dB")
+    }
+}
+
+/// (calibration part, held-back part): the last quarter (at least one sample) is held back.
+fn split(data: &Dataset) -> Result<(Dataset, Dataset), QuantizeError> {
+    let n = data.len();
+    if n < 2 {
+        return Err(QuantizeError::TargetNeedsSamples(n));
+    }
+    let held = (n / 4).max(1);
+    let (calibration, held_out) = data.samples.split_at(n - held);
+    Ok((Dataset { samples: calibration.to_vec() }, Dataset { samples: held_out.to_vec() }))
+}
+
+/// The outputs of `model` on every sample, in the model's output order.
+fn run_all(model: &Model, samples: &[InputSet], what: &str) -> Result<Vec<Vec<Tensor>>, QuantizeError> {
+    let session = Session::new(model).map_err(|e| QuantizeError::Measure(format!("{what} cannot run: {e}")))?;
+    samples
+        .iter()
+        .enumerate()
+        .map(|(s, sample)| {
+            let outputs = session.run(sample.clone()).map_err(|e| QuantizeError::Measure(format!("{what}, held-out sample {s}: {e}")))?;
+            Ok(outputs.into_iter().map(|(_, t)| t).collect())
+        })
+        .collect()
+}
+
+/// Applies the plan keeping `keep` in float to a copy of `model` and measures it: the lower
+/// of the SQNR on the calibration part (samples `..cut`) and on the held-back part.
+#[allow(clippy::too_many_arguments)]
+fn measure(
+    model: &Model,
+    plan: &Plan,
+    ranges: &HashMap<String, CalibratedRange>,
+    keep: &KeepFloat,
+    spec: &QuantizeSpec,
+    scheme: Scheme,
+    reference: &[Vec<Tensor>],
+    data: &Dataset,
+    cut: usize,
+    report: &mut QuantizeReport,
+) -> Result<f64, QuantizeError> {
+    let mut candidate = model.clone();
+    apply_plan(&mut candidate, plan, ranges, keep, spec, scheme, report)?;
+    let outputs = run_all(&candidate, &data.samples, "the quantized model")?;
+    let calibration = if cut == 0 { f64::INFINITY } else { output_sqnr(&reference[..cut], &outputs[..cut])? };
+    let held_back = output_sqnr(&reference[cut..], &outputs[cut..])?;
+    Ok(calibration.min(held_back))
+}
+
+/// The lowest SQNR (dB) over the float outputs, summed over samples; −∞ when the candidate has
+/// a non-finite value where the reference is finite, +∞ when equal.
+pub fn output_sqnr(reference: &[Vec<Tensor>], candidate: &[Vec<Tensor>]) -> Result<f64, QuantizeError> {
+    let outputs = reference.first().map_or(0, Vec::len);
+    let mut worst: Option<f64> = None;
+    for o in 0..outputs {
+        if !reference[0].get(o).and_then(Tensor::dtype).is_some_and(|d| d.is_float()) {
+            continue;
+        }
+        let (mut signal, mut noise) = (0.0f64, 0.0f64);
+        for (r, c) in reference.iter().zip(candidate) {
+            let (Some(r), Some(c)) = (r.get(o), c.get(o)) else { continue };
+            let (Ok(r), Ok(c)) = (r.to_f64_vec(), c.to_f64_vec()) else { continue };
+            for (&rv, &cv) in r.iter().zip(&c) {
+                if !rv.is_finite() {
+                    continue;
+                }
+                if !cv.is_finite() {
+                    return Ok(f64::NEG_INFINITY);
+                }
+                signal += rv * rv;
+                noise += (rv - cv) * (rv - cv);
+            }
+        }
+        let sqnr = if noise == 0.0 { f64::INFINITY } else if signal == 0.0 { f64::NEG_INFINITY } else { 10.0 * (signal / noise).log10() };
+        worst = Some(worst.map_or(sqnr, |w: f64| w.min(sqnr)));
+    }
+    worst.ok_or_else(|| QuantizeError::Measure("a quality target needs a float output to measure; the model has none".into()))
+}
+
+/// Candidates beyond which the output sensitivity (one measured model per candidate) is not
+/// measured and the own-noise order stands.
+const OUTPUT_SENSITIVITY_LIMIT: usize = 64;
+
+/// Weight fallbacks quantized again one at a time after the search (one measured model each).
+const REQUANTIZE_LIMIT: usize = 12;
+
+/// What keeping `candidates` in float means for `apply_plan`.
+fn keep_float<'c>(candidates: impl Iterator<Item = &'c Candidate>) -> KeepFloat {
+    let mut keep = KeepFloat::default();
+    for c in candidates {
+        match c {
+            Candidate::Activation(t) => {
+                keep.tensors.insert(t.clone());
+            }
+            Candidate::Weight(i, _) => {
+                keep.weights.insert(*i);
+            }
+            Candidate::Constant(at, _) => {
+                keep.constants.insert(*at);
+            }
+            Candidate::Recurrent(label) => keep.recurrent.push(label.clone()),
+            Candidate::Subgraphs => keep.subgraphs = true,
+        }
+    }
+    keep
+}
+
+fn is_recurrent_op_type(op: &str) -> bool {
+    matches!(op, "LSTM" | "GRU" | "RNN")
+}
+
+/// Each constant operand's own quantization SQNR (per-tensor, the activation scheme).
+fn constant_sensitivity(model: &Model, plan: &Plan, scheme: Scheme) -> Vec<(Candidate, Option<f64>)> {
+    let graph = &model.graph;
+    plan.constant_inputs
+        .iter()
+        .filter_map(|&(i, j)| {
+            let name = graph.nodes[i].inputs[j].clone();
+            let Some((_, Tensor::F32(w))) = find_weight(graph, &name) else { return None };
+            let p = QuantParams::for_weight(w, scheme, None);
+            let back = p.quantize(w, scheme).to_f64_vec().ok()?;
+            let (s, z) = (f64::from(p.scales[0]), f64::from(p.zero_points[0]));
+            let (mut signal, mut noise) = (0.0, 0.0);
+            for (&x, q) in w.iter().zip(back) {
+                let x = f64::from(x);
+                signal += x * x;
+                noise += (x - (q - z) * s).powi(2);
+            }
+            let sqnr = if noise == 0.0 { None } else if signal == 0.0 { Some(f64::NEG_INFINITY) } else { Some(10.0 * (signal / noise).log10()) };
+            Some((Candidate::Constant((i, j), name), sqnr))
+        })
+        .collect()
+}
+
+/// Each planned activation's own quantization SQNR on every sample.
+fn activation_sensitivity(
+    model: &Model,
+    plan: &Plan,
+    ranges: &HashMap<String, CalibratedRange>,
+    samples: &Dataset,
+    scheme: Scheme,
+) -> Result<Vec<(Candidate, Option<f64>)>, QuantizeError> {
+    let params: HashMap<&str, (f32, i32)> =
+        plan.tensors.iter().filter_map(|t| ranges.get(t).map(|r| (t.as_str(), scheme.params_for_range(r.min, r.max)))).collect();
+    let (qmin, qmax) = scheme.ty.range(scheme.symmetric, scheme.reduced);
+    let (qmin, qmax) = (qmin as f32, qmax as f32);
+    let session = Session::new(model).map_err(|e| QuantizeError::Measure(format!("the float model cannot run: {e}")))?;
+    let wanted = params.keys().copied().collect();
+    let mut sums: HashMap<String, (f64, f64)> = HashMap::new();
+    for_each_value(&session, &samples.samples, &wanted, &mut |_| {}, &mut |name, values| {
+        let Some(&(scale, zero)) = params.get(name) else { return };
+        let e = sums.entry(name.to_string()).or_insert((0.0, 0.0));
+        for &x in values.iter().filter(|x| x.is_finite()) {
+            let q = if scale > 0.0 { ((x / scale).round_ties_even() + zero as f32).clamp(qmin, qmax) } else { zero as f32 };
+            let back = (q - zero as f32) * scale;
+            e.0 += f64::from(x) * f64::from(x);
+            e.1 += f64::from(x - back) * f64::from(x - back);
+        }
+    })
+    .map_err(|e| QuantizeError::Measure(format!("the float model on held-out samples: {e}")))?;
+    Ok(plan
+        .tensors
+        .iter()
+        .filter(|t| params.contains_key(t.as_str()))
+        .map(|t| {
+            let (signal, noise) = sums.get(t).copied().unwrap_or((0.0, 0.0));
+            let sqnr = if noise == 0.0 { None } else if signal == 0.0 { Some(f64::NEG_INFINITY) } else { Some(10.0 * (signal / noise).log10()) };
+            (Candidate::Activation(t.clone()), sqnr)
+        })
+        .collect())
+}

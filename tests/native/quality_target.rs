@@ -1,0 +1,151 @@
+//! Static INT8 with a quality target (`min_sqnr_db`) on a hand-built graph whose answer is
+//! known, and the defaults that keep normalization statistics float.
+//!
+//! The graph: `t = x·W1`, `y = t·W2`, x uniform in [−1, 1]. W1 is the identity with its first
+//! column times 1000, so `t` has one channel in ±1000 and seven in ±1; W2 reads only those
+//! seven (its first row is zero). Per-tensor uint8 on `t` has a step of 2000/255 ≈ 7.8: the
+//! seven small channels round to zero and `y` is lost (SQNR ≈ 0 dB), while x, y and both
+//! per-channel weights quantize at ~40 dB. So the one fallback a 25 dB target needs is the
+//! activation `t`; every weight stays int8.
+
+use pare::compress::quantize::{Mode, QuantizeSpec};
+use pare::compress::{Recipe, Step, StepReport, compress};
+use pare::ir::{Dim, Graph, Initializer, Model, Node, Tensor, ValueInfo, dtype::onnx_code};
+use pare::runtime::{Dataset, Session};
+
+use crate::common::{python_script, run, write_case};
+
+fn float_value(name: &str, dims: &[i64]) -> ValueInfo {
+    ValueInfo::tensor(name, onnx_code::FLOAT, Some(dims.iter().map(|&d| Dim::known(d)).collect()))
+}
+
+fn matrix(rows: usize, cols: usize, f: impl Fn(usize, usize) -> f32) -> Tensor {
+    Tensor::from_vec(&[rows, cols], (0..rows * cols).map(|i| f(i / cols, i % cols)).collect()).unwrap()
+}
+
+/// A small deterministic generator (xorshift), values in [−1, 1].
+fn uniform(seed: u64, n: usize) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+        })
+        .collect()
+}
+
+fn wide_channel_model() -> Model {
+    let mut g = Graph { name: "wide_channel".into(), ..Graph::default() };
+    g.inputs.push(float_value("x", &[1, 8]));
+    g.outputs.push(float_value("y", &[1, 4]));
+    g.initializers.push(Initializer::new("w1", matrix(8, 8, |r, c| if r != c { 0.0 } else if c == 0 { 1000.0 } else { 1.0 })));
+    let w2 = uniform(99, 32);
+    g.initializers.push(Initializer::new("w2", matrix(8, 4, |r, c| if r == 0 { 0.0 } else { w2[r * 4 + c] })));
+    let mut first = Node::new("MatMul", &["x", "w1"], &["t"]);
+    first.name = "first".into();
+    let mut second = Node::new("MatMul", &["t", "w2"], &["y"]);
+    second.name = "second".into();
+    g.nodes = vec![first, second];
+    crate::common::opset17_model(g)
+}
+
+fn samples(first_seed: u64, n: usize) -> Dataset {
+    Dataset { samples: (0..n as u64).map(|s| vec![("x".to_string(), Tensor::from_vec(&[1, 8], uniform(first_seed + s, 8)).unwrap())]).collect() }
+}
+
+/// SQNR (dB) of `candidate`'s output `y` against `reference`'s on `data`.
+fn sqnr(reference: &Model, candidate: &Model, data: &Dataset) -> f64 {
+    let (r, c) = (Session::new(reference).unwrap(), Session::new(candidate).unwrap());
+    let (mut signal, mut noise) = (0.0f64, 0.0f64);
+    for sample in &data.samples {
+        let want = r.run(sample.clone()).unwrap()[0].1.to_f64_vec().unwrap();
+        let got = c.run(sample.clone()).unwrap()[0].1.to_f64_vec().unwrap();
+        for (a, b) in want.iter().zip(&got) {
+            signal += a * a;
+            noise += (a - b) * (a - b);
+        }
+    }
+    10.0 * (signal / noise).log10()
+}
+
+fn quantize(model: &Model, spec: QuantizeSpec, calibration: &Dataset) -> (Model, pare::compress::quantize::QuantizeReport) {
+    let (out, report) = compress(model, &Recipe { steps: vec![Step::Quantize(spec)] }, Some(calibration), &mut |_| {}).unwrap();
+    let StepReport::Quantize(q) = report.steps.into_iter().next().unwrap() else { panic!("a quantize step") };
+    (out, q)
+}
+
+#[test]
+fn the_target_keeps_exactly_the_responsible_activation_float() {
+    let model = wide_channel_model();
+    // 64 samples: min/max ranges from fewer clip unseen samples' extremes of y.
+    let (calibration, unseen) = (samples(1, 64), samples(1000, 32));
+
+    // Without a target: the wide tensor is quantized and the output is lost.
+    let (plain, _) = quantize(&model, QuantizeSpec::new(Mode::Static), &calibration);
+    let plain_db = sqnr(&model, &plain, &unseen);
+    assert!(plain_db < 10.0, "the premise: default static INT8 loses y ({plain_db:.1} dB)");
+
+    let mut spec = QuantizeSpec::new(Mode::Static);
+    spec.min_sqnr_db = Some(25.0);
+    let (targeted, q) = quantize(&model, spec, &calibration);
+    let t = q.quality_target.as_ref().expect("the report has the quality target");
+    let fallbacks: Vec<(&str, &str)> = t.fallbacks.iter().map(|f| (f.kind, f.name.as_str())).collect();
+    assert_eq!(fallbacks, vec![("activation", "t")], "{t:#?}");
+    assert!(t.met, "{t:#?}");
+    assert_eq!(t.int8_weight_share, 1.0, "both weights stay int8");
+    assert_eq!((t.calibration_samples, t.held_out_samples), (48, 16), "a quarter held back");
+    assert!(t.sensitivity.starts_with("output"), "5 candidates: output sensitivity ({})", t.sensitivity);
+    assert_eq!(q.layers.len(), 2, "both layers have int8 weights");
+    let quantized: Vec<&str> = q.activations.iter().map(|a| a.tensor.as_str()).collect();
+    assert!(quantized.contains(&"x") && quantized.contains(&"y") && !quantized.contains(&"t"), "{quantized:?}");
+
+    // On samples it never saw, the target holds.
+    let targeted_db = sqnr(&model, &targeted, &unseen);
+    assert!(targeted_db >= 25.0, "unseen samples: {targeted_db:.1} dB");
+
+    // The written model is valid ONNX and onnxruntime agrees with pare on it.
+    let dir = std::env::temp_dir().join(format!("pare_quality_target_{}", std::process::id()));
+    let x = unseen.samples[0][0].1.clone();
+    write_case(&dir.join("targeted"), &targeted, &[("x", &x)], r#"{"kind": "relative", "value": 1e-4}"#);
+    let out = run(python_script("check_quantized.py").arg(dir.join("targeted")));
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(v["checker"], "ok", "{v}");
+    assert!(v["outputs"].as_array().unwrap().iter().all(|o| o["ok"] == true), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_target_beyond_int8_keeps_only_exact_quantization() {
+    let model = wide_channel_model();
+    let mut spec = QuantizeSpec::new(Mode::Static);
+    spec.min_sqnr_db = Some(150.0);
+    let (written, q) = quantize(&model, spec, &samples(1, 8));
+    let t = q.quality_target.unwrap();
+    // Only exact quantization meets 150 dB: the three activations and W2 fall back; W1 (one
+    // value per output channel, so per-channel int8 holds it exactly) is quantized again after
+    // the search and stays int8: 64 of the 96 weight elements.
+    assert!(t.met && t.reached_db.is_none(), "exact outputs: {t:#?}");
+    let mut fallbacks: Vec<&str> = t.fallbacks.iter().map(|f| f.name.as_str()).collect();
+    fallbacks.sort_unstable();
+    assert_eq!(fallbacks, vec!["second", "t", "x", "y"], "{t:#?}");
+    assert!((t.int8_weight_share - 64.0 / 96.0).abs() < 1e-12, "{}", t.int8_weight_share);
+    assert!(q.activations.is_empty());
+    assert_eq!(q.layers.iter().map(|l| l.node.as_str()).collect::<Vec<_>>(), vec!["first"]);
+    assert_eq!(sqnr(&model, &written, &samples(1000, 4)), f64::INFINITY);
+}
+
+#[test]
+fn a_target_needs_two_samples_and_static_mode() {
+    let model = wide_channel_model();
+    let mut spec = QuantizeSpec::new(Mode::Static);
+    spec.min_sqnr_db = Some(30.0);
+    let err = compress(&model, &Recipe { steps: vec![Step::Quantize(spec.clone())] }, Some(&samples(1, 1)), &mut |_| {}).unwrap_err();
+    assert_eq!(err.kind().as_str(), "bad-argument", "{err}");
+    assert!(err.to_string().contains("at least 2 calibration samples"), "{err}");
+
+    spec.mode = Mode::Weights;
+    let err = compress(&model, &Recipe { steps: vec![Step::Quantize(spec)] }, None, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("min_sqnr_db needs static mode"), "{err}");
+}
