@@ -119,7 +119,9 @@ export interface QuantizeStep {
 
 export type PruneMethod = "unstructured" | "vector" | "kernel" | "nm" | "filter";
 export type PruneCriterion = "l1" | "l2";
-export type PruneCorrection = "bias" | "lsq";
+/** Absent: "lsq" when the step gets calibration samples of the user's (not `calibrationRandom`),
+ * else none; "none" skips it. A correction that makes the outputs worse is not applied. */
+export type PruneCorrection = "bias" | "lsq" | "none";
 export type AutoMetric = "rel_l2" | "cosine_distance";
 
 /** `prune.auto`: per-layer ratios chosen for a global sparsity target under an error budget. */
@@ -179,6 +181,8 @@ export type PruneStep =
     | (PruneCommon & WithRatio & {
           method: "filter";
           scope?: "layer";
+          /** Filter pruning has no correction yet; "none" is accepted. */
+          correct?: "none";
           /** Round each layer's kept channels up to a multiple of 1 (default), 8 or 16. */
           round_to?: 1 | 8 | 16;
       });
@@ -256,7 +260,8 @@ export interface CompressProgress {
 }
 
 /** Calibration samples (stacked along the first axis, keyed by input name) or seeded random
- * ones, not both; static quantization and pruning with `correct` need one. */
+ * ones, not both; static quantization and pruning with `correct` need one (pruning corrects by
+ * default with `calibration`, not with random samples). */
 export type CalibrationChoice =
     | { calibration: TensorsInput; calibrationRandom?: never }
     | { calibrationRandom: RandomSamples; calibration?: never }
@@ -451,7 +456,20 @@ export interface PruneReport {
         model_params_after: number;
     };
     flops?: { before: number; after: number };
-    correction?: { method: string; samples: number; layers_corrected: number; inputs: string; error_metric: string };
+    correction?: {
+        method: string;
+        /** "asked for", or why it ran by default. */
+        chosen: string;
+        /** False when the corrected outputs were further from the original's: not applied. */
+        applied: boolean;
+        /** Lowest output SQNR vs the original on the calibration samples, without / with it (null: exact or not measured). */
+        output_sqnr_db_before: number | null;
+        output_sqnr_db_after: number | null;
+        samples: number;
+        layers_corrected: number;
+        inputs: string;
+        error_metric: string;
+    };
     auto?: AutoReport;
     notes: string[];
 }

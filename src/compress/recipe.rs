@@ -35,10 +35,12 @@ impl Recipe {
 
     /// True when a step reads calibration samples: static quantization (activation ranges),
     /// pruning with a correction or an automatic search (the layers' outputs on the samples).
-    pub fn uses_calibration(&self) -> bool {
+    /// `calibration`: the samples it would get (a prune step corrects by default only with the
+    /// user's samples; `PruneSpec::effective_correction`).
+    pub fn uses_calibration(&self, calibration: Option<&crate::runtime::Dataset>) -> bool {
         self.steps.iter().any(|step| match step {
             Step::Quantize(spec) => spec.mode == crate::compress::quantize::spec::Mode::Static,
-            Step::Prune(spec) => spec.correct.is_some() || spec.auto.is_some(),
+            Step::Prune(spec) => spec.effective_correction(calibration).0.is_some() || spec.auto.is_some(),
             Step::Binarize(_) | Step::Opset(_) => false,
         })
     }

@@ -18,6 +18,10 @@ pub type InputSet = Vec<(String, Tensor)>;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dataset {
     pub samples: Vec<InputSet>,
+    /// Made by pare from seeds (`Dataset::random`: `--calib-random`, the page's "random
+    /// samples"), not the user's data. Passes that would fit weights to the samples by default
+    /// (pruning's least-squares correction) do not do so on noise, and results carry a warning.
+    pub random: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -63,7 +67,7 @@ impl Dataset {
             }
             out.push(sample);
         }
-        Ok(Dataset { samples: out })
+        Ok(Dataset { samples: out, random: true })
     }
 
     pub fn len(&self) -> usize {
@@ -111,7 +115,7 @@ impl Dataset {
                 sample.push((name.clone(), one));
             }
         }
-        Ok(Dataset { samples })
+        Ok(Dataset { samples, random: false })
     }
 }
 

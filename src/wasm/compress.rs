@@ -35,8 +35,9 @@ pub fn compress(
 ) -> JsResult<JsValue> {
     install_panic_hook();
     let (model, recipe, options) = read_arguments(&bytes, &recipe, options)?;
+    let random = !get(&options, "calibrationRandom").map_err(fail)?.is_undefined();
     let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
-        .map(|(samples, _)| Dataset { samples });
+        .map(|(samples, _)| Dataset { samples, random });
     let mut forwarder = ProgressForwarder::from_options(&options)?;
     let mut progress = |p: &Progress| forwarder.report(p);
     let outcome = compress_model(&model, &recipe, calibration.as_ref(), &mut progress);
@@ -120,9 +121,9 @@ pub fn compress_job(
 
     install_panic_hook();
     let (model, recipe, options) = read_arguments(&bytes, &recipe, options)?;
-    let calibration_is_random = !get(&options, "calibrationRandom").map_err(fail)?.is_undefined();
+    let random = !get(&options, "calibrationRandom").map_err(fail)?.is_undefined();
     let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
-        .map(|(samples, _)| Dataset { samples });
+        .map(|(samples, _)| Dataset { samples, random });
     let compare_inputs = get(&options, "compareInputs").map_err(fail)?;
     let no_compare = get(&options, "noCompare").map_err(fail)?.as_bool().unwrap_or(false);
     let compare = if no_compare {
@@ -141,7 +142,7 @@ pub fn compress_job(
     };
     let mut forwarder = ProgressForwarder::from_options(&options)?;
     let mut progress = |p: &Progress| forwarder.report(p);
-    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), calibration_is_random, compare, random };
+    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random };
     let outcome = run_job(job, &mut progress);
     forwarder.finish()?;
     let result = outcome.map_err(|e| ApiError::new(e.kind(), e))?;

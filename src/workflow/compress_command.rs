@@ -105,7 +105,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::repeated("prune-auto", "[METHOD:]TARGET[:MAX_ERROR]"),
     OptionSpec::flag("prune-global"),
     OptionSpec::repeated("binarize", "weights|xnor"),
-    OptionSpec::value("prune-correct", "bias|lsq"),
+    OptionSpec::value("prune-correct", "lsq|bias|none"),
     OptionSpec::flag("per-channel"),
     OptionSpec::flag("per-tensor"),
     OptionSpec::flag("symmetric"),
@@ -157,10 +157,11 @@ pub fn compress_help() -> String {
                  float); xnor also binarizes the layers' inputs, which pare runs on XOR + popcount",
             ),
             (
-                "--prune-correct bias|lsq",
+                "--prune-correct lsq|bias|none",
                 "after each masking --prune step, correct from calibration data: bias shifts\n\
                  biases to the original mean outputs; lsq also refits the kept weights by\n\
-                 least squares (needs --calib or --calib-random)",
+                 least squares. Default: lsq with --calib, none without (or with\n\
+                 --calib-random); never applied when it makes the outputs worse",
             ),
             ("--per-channel, --per-tensor", "weight scale granularity (default per-channel)"),
             (
@@ -327,8 +328,8 @@ fn prune_spec(
         _ => return Err(bad()),
     }
     if let Some(c) = correct {
-        if !["bias", "lsq"].contains(&c) {
-            return Err(UsageError(format!("--prune-correct `{c}`: expected bias or lsq")));
+        if !["lsq", "bias", "none"].contains(&c) {
+            return Err(UsageError(format!("--prune-correct `{c}`: expected lsq, bias or none")));
         }
         json.insert("correct".into(), c.into());
     }
@@ -362,8 +363,8 @@ fn prune_auto_spec(text: &str, correct: Option<&str>, exclude: &[&str]) -> Resul
     json.insert("method".into(), method.into());
     json.insert("auto".into(), serde_json::Value::Object(auto));
     if let Some(c) = correct {
-        if !["bias", "lsq"].contains(&c) {
-            return Err(UsageError(format!("--prune-correct `{c}`: expected bias or lsq")));
+        if !["lsq", "bias", "none"].contains(&c) {
+            return Err(UsageError(format!("--prune-correct `{c}`: expected lsq, bias or none")));
         }
         json.insert("correct".into(), c.into());
     }

@@ -73,10 +73,8 @@ pub enum CompareSamples {
 pub struct Job<'a> {
     pub model: &'a Model,
     pub recipe: &'a Recipe,
+    /// Random ones pare made (`Dataset::random`) give the result a warning.
     pub calibration: Option<&'a Dataset>,
-    /// The calibration samples are random ones pare made (`--calib-random`, the page's
-    /// "random samples"), not the user's data: the result then carries a warning.
-    pub calibration_is_random: bool,
     pub compare: CompareSamples,
     pub random: RandomInputs,
 }
@@ -114,13 +112,13 @@ pub fn run_job(job: Job, progress: ProgressFn) -> Result<JobResult, Error> {
         warnings: Vec::new(),
     };
     result.warnings.extend(super::suspicious::non_finite_weights(job.model));
-    if let (Some(data), false, true) = (job.calibration, job.calibration_is_random, job.recipe.uses_calibration()) {
+    if let (Some(data), true) = (job.calibration.filter(|d| !d.random), job.recipe.uses_calibration(job.calibration)) {
         result.warnings.extend(super::suspicious::non_finite_samples(data, "calibration"));
     }
     if let CompareSamples::Given(data, _) = &job.compare {
         result.warnings.extend(super::suspicious::non_finite_samples(data, "comparison"));
     }
-    if job.calibration_is_random && job.calibration.is_some() && job.recipe.uses_calibration() {
+    if job.calibration.is_some_and(|d| d.random) && job.recipe.uses_calibration(job.calibration) {
         result.warnings.push(RANDOM_CALIBRATION_WARNING.to_string());
     }
     if result.report.after.bytes > result.report.before.bytes {
@@ -211,8 +209,7 @@ pub fn run_compress_command(argv: &[String], files: &mut dyn Files, progress: Pr
     if let Some(choice) = &input_sizes {
         stdout.push_str(&format!("random inputs: {}\n", choice.summary()));
     }
-    let calibration_is_random = matches!(command.calibration, CalibrationSource::Random(_));
-    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), calibration_is_random, compare, random };
+    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random };
     let mut result = run_job(job, progress)?;
     if result.input_sizes.is_none() {
         result.input_sizes = input_sizes;

@@ -79,7 +79,17 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
                     print_auto(o, a);
                 }
                 if let Some(c) = &p.correction {
-                    outln!(o, "  correction {} on {} calibration samples ({} layers):", c.method, c.samples, c.layers_corrected);
+                    let db = |v: Option<f64>| v.map_or("exact or not measured".to_string(), |v| format!("{v:.1} dB"));
+                    outln!(
+                        o,
+                        "  correction {} ({}) on {} calibration samples: output SQNR {} without, {} with: {}",
+                        c.method,
+                        c.chosen,
+                        c.samples,
+                        db(c.output_sqnr_db_before),
+                        db(c.output_sqnr_db_after),
+                        if c.applied { format!("applied to {} layers", c.layers_corrected) } else { "not applied".to_string() }
+                    );
                 }
                 for l in &p.layers {
                     let Some(c) = &l.correction else { continue };

@@ -98,9 +98,9 @@ mod tests {
         assert!(warning.contains("`w` (1 NaN, 2 infinite of 4 values)") && !warning.contains("fine"), "{warning}");
 
         let sample = |v: f32| vec![("x".to_string(), tensor(vec![v, 0.5])), ("ids".to_string(), Tensor::from_vec(&[1], vec![3i64]).unwrap())];
-        let data = Dataset { samples: vec![sample(0.0), sample(f32::NAN), sample(f32::NAN)] };
+        let data = Dataset { samples: vec![sample(0.0), sample(f32::NAN), sample(f32::NAN)], random: false };
         let warning = non_finite_samples(&data, "calibration").unwrap();
         assert!(warning.contains("input `x` (2 NaN, 0 infinite of 6 values)") && warning.contains("finite values only"), "{warning}");
-        assert_eq!(non_finite_samples(&Dataset { samples: vec![sample(1.0)] }, "calibration"), None);
+        assert_eq!(non_finite_samples(&Dataset { samples: vec![sample(1.0)], random: false }, "calibration"), None);
     }
 }

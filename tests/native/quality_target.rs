@@ -52,7 +52,7 @@ fn wide_channel_model() -> Model {
 }
 
 fn samples(first_seed: u64, n: usize) -> Dataset {
-    Dataset { samples: (0..n as u64).map(|s| vec![("x".to_string(), Tensor::from_vec(&[1, 8], uniform(first_seed + s, 8)).unwrap())]).collect() }
+    Dataset { samples: (0..n as u64).map(|s| vec![("x".to_string(), Tensor::from_vec(&[1, 8], uniform(first_seed + s, 8)).unwrap())]).collect(), random: false }
 }
 
 /// SQNR (dB) of `candidate`'s output `y` against `reference`'s on `data`.

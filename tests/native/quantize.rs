@@ -247,6 +247,7 @@ fn silero_vad_weights_in_constant_nodes_inside_if_bodies_are_quantized() {
         .collect();
     let calib = Dataset {
         samples: vec![feeds.clone()],
+        random: false,
     };
     let root = repo_root().join("target/quantize_cases_silero");
     let _ = std::fs::remove_dir_all(&root);
@@ -450,6 +451,7 @@ fn chains_of_value_moving_ops_keep_one_qdq_pair_in_front_of_the_layer() {
                 )]
             })
             .collect(),
+        random: false,
     };
     let spec = QuantizeSpec::new(Mode::Static);
     let (q, _) = quantize(&model, spec, Some(&calib));
@@ -496,6 +498,7 @@ fn lstm_weights_are_stored_int8_in_every_mode() {
     let x = Tensor::from_vec(&[5, 1, input], values(5 * input, 7)).unwrap();
     let calib = Dataset {
         samples: vec![vec![("x".to_string(), x.clone())]],
+        random: false,
     };
     for mode in [Mode::Weights, Mode::Static, Mode::Dynamic] {
         let (q, report) = quantize(&model, QuantizeSpec::new(mode), Some(&calib));

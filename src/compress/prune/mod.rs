@@ -69,12 +69,13 @@ pub fn apply(
     ctx: &mut PassContext,
 ) -> Result<PruneReport, PruneError> {
     spec.validate().map_err(PruneError::Spec)?;
-    if let Some(correction) = spec.correct {
+    let (correction, by_default) = spec.effective_correction(ctx.calibration);
+    if let Some(correction) = correction {
         if ctx.calibration.is_none_or(|d| d.is_empty()) {
             return Err(correct::needs_calibration(correction));
         }
     }
-    let original = spec.correct.map(|_| model.clone());
+    let original = correction.map(|_| model.clone());
     let (found, not_prunable) = layers::find_layers(model);
     let selection = layers::select(&found, spec).map_err(PruneError::Selection)?;
     if selection.chosen.is_empty() {
@@ -139,8 +140,8 @@ pub fn apply(
         filter::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
     } else {
         mask::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
-        if let (Some(correction), Some(original)) = (spec.correct, original.as_ref()) {
-            correct::apply(original, model, &found, correction, ctx, &mut report)?;
+        if let (Some(correction), Some(original)) = (correction, original.as_ref()) {
+            correct::apply(original, model, &found, correction, by_default, ctx, &mut report)?;
         }
     }
     report.totals.model_params_after = report::model_params(model);

@@ -34,6 +34,15 @@ pub struct PruneReport {
 pub struct CorrectionSummary {
     /// `bias` or `lsq`.
     pub method: String,
+    /// `asked for`, or why it ran by default.
+    pub chosen: String,
+    /// False when the corrected model's outputs were further from the original's than the
+    /// uncorrected one's: the uncorrected model is kept.
+    pub applied: bool,
+    /// Lowest output SQNR against the original model on the calibration samples, without and
+    /// with the correction (null: exact, non-finite or no float output).
+    pub output_sqnr_db_before: Option<f64>,
+    pub output_sqnr_db_after: Option<f64>,
     /// Calibration samples used.
     pub samples: usize,
     pub layers_corrected: usize,

@@ -57,7 +57,9 @@ pub struct PruneSpec {
     pub round_to: usize,
     /// Post-pruning correction from calibration data (masking methods only): `bias` shifts each
     /// pruned layer's bias so its mean output per channel matches the original model's; `lsq`
-    /// first refits the kept weights by least squares, then does the bias shift. See `correct/`.
+    /// first refits the kept weights by least squares, then does the bias shift; `none` skips
+    /// it. Absent: `lsq` when the step gets calibration samples of the user's (not random ones
+    /// pare made), else none (`effective_correction`). See `correct/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correct: Option<Correction>,
 }
@@ -67,6 +69,7 @@ pub struct PruneSpec {
 pub enum Correction {
     Bias,
     Lsq,
+    None,
 }
 
 impl Correction {
@@ -74,6 +77,7 @@ impl Correction {
         match self {
             Correction::Bias => "bias",
             Correction::Lsq => "lsq",
+            Correction::None => "none",
         }
     }
 }
@@ -163,6 +167,21 @@ impl PruneSpec {
         PruneSpec { n: Some(n), m: Some(m), ratio: None, ..PruneSpec::new(Method::Nm, 0.0) }
     }
 
+    /// The correction this step runs, if any: the one `correct` names (`none`: none), else
+    /// least squares when the method masks weights and `calibration` holds samples of the
+    /// user's — random samples pare made say nothing about the user's data, and a refit to them
+    /// can hurt on real inputs — else none. The second value says whether it was the default.
+    pub fn effective_correction(&self, calibration: Option<&crate::runtime::Dataset>) -> (Option<Correction>, bool) {
+        match self.correct {
+            Some(Correction::None) => (None, false),
+            Some(c) => (Some(c), false),
+            None => {
+                let real = calibration.is_some_and(|d| !d.is_empty() && !d.random);
+                ((real && self.method != Method::Filter).then_some(Correction::Lsq), true)
+            }
+        }
+    }
+
     /// The ratio for methods that take one (validated: present and in [0, 1)).
     pub fn ratio_or_zero(&self) -> f64 {
         self.ratio.unwrap_or(0.0)
@@ -219,7 +238,7 @@ impl PruneSpec {
         if self.round_to != 1 && self.method != Method::Filter {
             return Err("`round_to` applies only to method filter".into());
         }
-        if self.correct.is_some() && self.method == Method::Filter {
+        if self.correct.is_some_and(|c| c != Correction::None) && self.method == Method::Filter {
             return Err("`correct` applies to the masking methods (unstructured, vector, kernel, nm), not filter".into());
         }
         if self.include.as_ref().is_some_and(Vec::is_empty) {

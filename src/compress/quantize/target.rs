@@ -372,20 +372,12 @@ fn split(data: &Dataset) -> Result<(Dataset, Dataset), QuantizeError> {
     }
     let held = (n / 4).max(1);
     let (calibration, held_out) = data.samples.split_at(n - held);
-    Ok((Dataset { samples: calibration.to_vec() }, Dataset { samples: held_out.to_vec() }))
+    Ok((Dataset { samples: calibration.to_vec(), random: data.random }, Dataset { samples: held_out.to_vec(), random: data.random }))
 }
 
 /// The outputs of `model` on every sample, in the model's output order.
 fn run_all(model: &Model, samples: &[InputSet], what: &str) -> Result<Vec<Vec<Tensor>>, QuantizeError> {
-    let session = Session::new(model).map_err(|e| QuantizeError::Measure(format!("{what} cannot run: {e}")))?;
-    samples
-        .iter()
-        .enumerate()
-        .map(|(s, sample)| {
-            let outputs = session.run(sample.clone()).map_err(|e| QuantizeError::Measure(format!("{what}, held-out sample {s}: {e}")))?;
-            Ok(outputs.into_iter().map(|(_, t)| t).collect())
-        })
-        .collect()
+    crate::compress::output_sqnr::run_all(model, samples, what).map_err(QuantizeError::Measure)
 }
 
 /// Applies the plan keeping `keep` in float to a copy of `model` and measures it: the lower
@@ -411,34 +403,10 @@ fn measure(
     Ok(calibration.min(held_back))
 }
 
-/// The lowest SQNR (dB) over the float outputs, summed over samples; −∞ when the candidate has
-/// a non-finite value where the reference is finite, +∞ when equal.
-pub fn output_sqnr(reference: &[Vec<Tensor>], candidate: &[Vec<Tensor>]) -> Result<f64, QuantizeError> {
-    let outputs = reference.first().map_or(0, Vec::len);
-    let mut worst: Option<f64> = None;
-    for o in 0..outputs {
-        if !reference[0].get(o).and_then(Tensor::dtype).is_some_and(|d| d.is_float()) {
-            continue;
-        }
-        let (mut signal, mut noise) = (0.0f64, 0.0f64);
-        for (r, c) in reference.iter().zip(candidate) {
-            let (Some(r), Some(c)) = (r.get(o), c.get(o)) else { continue };
-            let (Ok(r), Ok(c)) = (r.to_f64_vec(), c.to_f64_vec()) else { continue };
-            for (&rv, &cv) in r.iter().zip(&c) {
-                if !rv.is_finite() {
-                    continue;
-                }
-                if !cv.is_finite() {
-                    return Ok(f64::NEG_INFINITY);
-                }
-                signal += rv * rv;
-                noise += (rv - cv) * (rv - cv);
-            }
-        }
-        let sqnr = if noise == 0.0 { f64::INFINITY } else if signal == 0.0 { f64::NEG_INFINITY } else { 10.0 * (signal / noise).log10() };
-        worst = Some(worst.map_or(sqnr, |w: f64| w.min(sqnr)));
-    }
-    worst.ok_or_else(|| QuantizeError::Measure("a quality target needs a float output to measure; the model has none".into()))
+/// The lowest SQNR (dB) over the float outputs (`compress::output_sqnr`).
+fn output_sqnr(reference: &[Vec<Tensor>], candidate: &[Vec<Tensor>]) -> Result<f64, QuantizeError> {
+    crate::compress::output_sqnr::output_sqnr(reference, candidate)
+        .ok_or_else(|| QuantizeError::Measure("a quality target needs a float output to measure; the model has none".into()))
 }
 
 /// Candidates beyond which the output sensitivity (one measured model per candidate) is not

@@ -11,6 +11,12 @@
 //! Reported per layer: the relative MSE of the layer's output against the original model's, on
 //! the calibration samples, before and after correction (`measure.rs`).
 //!
+//! Never worse: the model's outputs are measured against the original's on the calibration
+//! samples with and without the correction (lowest output SQNR, `compress::output_sqnr`); when
+//! the corrected model is worse, the uncorrected one is kept and the report says so. The check
+//! runs on the samples the correction was fitted to, so it catches a correction that hurts even
+//! there (bias shifts that fight each other), not overfitting.
+//!
 //! Not corrected (reported with the reason): layers inside subgraphs, ConvTranspose, 3-D
 //! convolutions, batched MatMul weights, biases that are not constants.
 
@@ -27,6 +33,7 @@ use crate::ops::layer_table::WeightLayout;
 use super::report::{CorrectionSummary, LayerCorrection, PruneReport};
 use super::spec::Correction;
 use crate::compress::PassContext;
+use crate::compress::output_sqnr::{output_sqnr, run_all};
 use crate::compress::weights::find_weight;
 use crate::ir::{Model, Tensor, topological_order};
 use crate::runtime::{Dataset, Session};
@@ -50,6 +57,7 @@ pub fn apply(
     model: &mut Model,
     layers: &[Layer],
     correction: Correction,
+    by_default: bool,
     ctx: &mut PassContext,
     report: &mut PruneReport,
 ) -> Result<(), PruneError> {
@@ -86,6 +94,7 @@ pub fn apply(
 
     let steps = targets.len() + 2;
     let total = samples.len() * steps;
+    let uncorrected = model.clone();
     let original_session = Session::new(original).map_err(|e| fail(format!("the original model cannot run: {e}")))?;
     let before = {
         let pruned = Session::new(model).map_err(|e| fail(format!("the pruned model cannot run: {e}")))?;
@@ -113,21 +122,50 @@ pub fn apply(
     };
     ctx.progress("correct", total, total);
 
+    // Never worse than no correction, measured on the model's outputs.
+    let reference = run_all(original, samples, "the original model").map_err(fail)?;
+    let sqnr_of = |m: &Model, what: &str| -> Result<Option<f64>, PruneError> {
+        Ok(output_sqnr(&reference, &run_all(m, samples, what).map_err(fail)?))
+    };
+    let sqnr_before = sqnr_of(&uncorrected, "the pruned model")?;
+    let sqnr_after = sqnr_of(model, "the corrected model")?;
+    let layer_change: f64 = before.iter().zip(&after).map(|(b, a)| a.rel_mse - b.rel_mse).sum();
+    let kept = keeps_correction(sqnr_before, sqnr_after, layer_change);
+    if !kept {
+        *model = uncorrected;
+    }
+
     for (i, (_, ri, _)) in targets.iter().enumerate() {
         let outcome = &outcomes[i];
+        let applied = if !kept { "none" } else if outcome.refit { "lsq+bias" } else { "bias" };
+        let note = if kept { outcome.note.clone() } else { "not applied: the corrected model's outputs were further from the original's".into() };
         report.layers[*ri].correction = Some(LayerCorrection {
-            applied: if outcome.refit { "lsq+bias" } else { "bias" }.into(),
+            applied: applied.into(),
             output_rel_mse_before: Some(before[i].rel_mse),
             output_rel_mse_after: Some(after[i].rel_mse),
             max_abs_bias_shift: Some(outcome.max_abs_shift),
             lsq_rows: outcome.refit.then_some(outcome.rows_used),
-            note: outcome.note.clone(),
+            note,
         });
+    }
+    let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+    if !kept {
+        report.notes.push(format!(
+            "correction {} not applied: it made the model's outputs further from the original's on the calibration samples \
+             (lowest output SQNR {} with it, {} without)",
+            correction.name(),
+            describe_db(sqnr_after),
+            describe_db(sqnr_before)
+        ));
     }
     report.correction = Some(CorrectionSummary {
         method: correction.name().into(),
+        chosen: if by_default { "default: calibration samples were given (`correct: none` skips it)" } else { "asked for" }.into(),
+        applied: kept,
+        output_sqnr_db_before: finite(sqnr_before),
+        output_sqnr_db_after: finite(sqnr_after),
         samples: samples.len(),
-        layers_corrected: targets.len(),
+        layers_corrected: if kept { targets.len() } else { 0 },
         inputs: "sequential: each layer's input comes from the pruned model with the earlier layers already corrected; \
                  targets come from the original model"
             .into(),
@@ -178,6 +216,24 @@ fn target_of(model: &Model, layer: &Layer) -> Result<(usize, Target), String> {
     Ok((node_index, target))
 }
 
+/// Whether the corrected model is kept: its lowest output SQNR is not below the uncorrected
+/// one's; with no float output to measure, the layers' summed relative MSE did not grow.
+fn keeps_correction(sqnr_before: Option<f64>, sqnr_after: Option<f64>, layer_change: f64) -> bool {
+    match (sqnr_before, sqnr_after) {
+        (Some(b), Some(a)) => a >= b,
+        _ => layer_change <= 0.0,
+    }
+}
+
+fn describe_db(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v == f64::INFINITY => "exact".into(),
+        Some(v) if v == f64::NEG_INFINITY => "non-finite".into(),
+        Some(v) => format!("{v:.1} dB"),
+        None => "not measured".into(),
+    }
+}
+
 fn original_weight(original: &Model, name: &str) -> Result<Vec<f32>, String> {
     match find_weight(&original.graph, name) {
         Some((_, Tensor::F32(a))) => Ok(a.iter().copied().collect()),
@@ -190,6 +246,18 @@ mod tests {
     use crate::compress::{Recipe, StepReport, compress};
     use crate::ir::{Graph, Initializer, Model, Node, OpsetImport, Tensor, ValueInfo};
     use crate::runtime::Dataset;
+
+    #[test]
+    fn a_correction_that_lowers_the_output_sqnr_is_not_kept() {
+        use super::keeps_correction;
+        assert!(keeps_correction(Some(10.0), Some(20.0), 1.0));
+        assert!(!keeps_correction(Some(20.0), Some(19.9), -1.0));
+        assert!(!keeps_correction(Some(5.0), Some(f64::NEG_INFINITY), -1.0));
+        assert!(keeps_correction(Some(f64::NEG_INFINITY), Some(3.0), 1.0));
+        // No float output: the layers decide.
+        assert!(keeps_correction(None, None, -0.5));
+        assert!(!keeps_correction(None, None, 0.5));
+    }
 
     /// `y = Gemm(x [1, 2], W [2, 2] transB, b)` with W = [[1, 0.1], [0.2, 1]], b = [0.5, -0.5].
     fn tiny_gemm() -> Model {
@@ -216,6 +284,7 @@ mod tests {
     fn samples(rows: &[[f32; 2]]) -> Dataset {
         Dataset {
             samples: rows.iter().map(|r| vec![("x".to_string(), Tensor::from_vec(&[1, 2], r.to_vec()).unwrap())]).collect(),
+            random: false,
         }
     }
 
@@ -374,7 +443,7 @@ mod tests {
                 vec![("x".to_string(), Tensor::from_vec(&[1, 4, 7, 6], x).unwrap())]
             })
             .collect();
-        let (before, after) = check_lsq_on(model, super::ChannelAxis::Second, 4, &Dataset { samples });
+        let (before, after) = check_lsq_on(model, super::ChannelAxis::Second, 4, &Dataset { samples, random: false });
         assert!(after < 0.25 * before, "smooth inputs: {before} → {after}");
     }
 
@@ -397,7 +466,7 @@ mod tests {
                 vec![("x".to_string(), Tensor::from_vec(&[1, 5, 6], rows).unwrap())]
             })
             .collect();
-        let (before, after) = check_lsq_on(model.clone(), super::ChannelAxis::Last, 3, &Dataset { samples });
+        let (before, after) = check_lsq_on(model.clone(), super::ChannelAxis::Last, 3, &Dataset { samples, random: false });
         assert!(after < 1e-3 * before, "correlated inputs: {before} → {after}");
         let (corrected, _) = compress(
             &model,

@@ -1,0 +1,80 @@
+//! Measuring a compressed model against the original on samples, for passes that check their
+//! own result (the quality target of static quantization, pruning's correction guard): the
+//! outputs of a model on every sample, and the lowest output SQNR between two sets of outputs.
+
+use crate::ir::{Model, Tensor};
+use crate::runtime::{InputSet, Session};
+
+/// The outputs of `model` on every sample, in the model's output order; `what` names the
+/// model in the error.
+pub fn run_all(model: &Model, samples: &[InputSet], what: &str) -> Result<Vec<Vec<Tensor>>, String> {
+    let session = Session::new(model).map_err(|e| format!("{what} cannot run: {e}"))?;
+    samples
+        .iter()
+        .enumerate()
+        .map(|(s, sample)| {
+            let outputs = session.run(sample.clone()).map_err(|e| format!("{what}, sample {s}: {e}"))?;
+            Ok(outputs.into_iter().map(|(_, t)| t).collect())
+        })
+        .collect()
+}
+
+/// The lowest SQNR (dB) over the float outputs, signal and noise summed over samples: −∞ when
+/// the candidate has a non-finite value where the reference is finite (or the reference is all
+/// zeros and the candidate not), +∞ when equal. None: the model has no float output.
+pub fn output_sqnr(reference: &[Vec<Tensor>], candidate: &[Vec<Tensor>]) -> Option<f64> {
+    let outputs = reference.first().map_or(0, Vec::len);
+    let mut worst: Option<f64> = None;
+    for o in 0..outputs {
+        if !reference[0].get(o).and_then(Tensor::dtype).is_some_and(|d| d.is_float()) {
+            continue;
+        }
+        let (mut signal, mut noise) = (0.0f64, 0.0f64);
+        for (r, c) in reference.iter().zip(candidate) {
+            let (Some(r), Some(c)) = (r.get(o), c.get(o)) else { continue };
+            let (Ok(r), Ok(c)) = (r.to_f64_vec(), c.to_f64_vec()) else { continue };
+            for (&rv, &cv) in r.iter().zip(&c) {
+                if !rv.is_finite() {
+                    continue;
+                }
+                if !cv.is_finite() {
+                    return Some(f64::NEG_INFINITY);
+                }
+                signal += rv * rv;
+                noise += (rv - cv) * (rv - cv);
+            }
+        }
+        let sqnr = if noise == 0.0 { f64::INFINITY } else if signal == 0.0 { f64::NEG_INFINITY } else { 10.0 * (signal / noise).log10() };
+        worst = Some(worst.map_or(sqnr, |w: f64| w.min(sqnr)));
+    }
+    worst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(v: &[f32]) -> Tensor {
+        Tensor::from_vec(&[v.len()], v.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn sqnr_sums_over_samples_and_takes_the_worst_output() {
+        // Output 0: signal 1+4 = 5, noise 0.01+0.04 = 0.05 → 20 dB; output 1: exact.
+        let reference = vec![vec![t(&[1.0]), t(&[3.0])], vec![t(&[2.0]), t(&[3.0])]];
+        let candidate = vec![vec![t(&[1.1]), t(&[3.0])], vec![t(&[2.2]), t(&[3.0])]];
+        let db = output_sqnr(&reference, &candidate).unwrap();
+        assert!((db - 20.0).abs() < 1e-4, "{db}");
+        assert_eq!(output_sqnr(&reference, &reference), Some(f64::INFINITY));
+    }
+
+    #[test]
+    fn a_non_finite_candidate_value_is_minus_infinity_and_no_float_output_is_none() {
+        let reference = vec![vec![t(&[1.0, f32::NAN])]];
+        // NaN where the reference is NaN is ignored; NaN where it is finite is −∞.
+        assert_eq!(output_sqnr(&reference, &[vec![t(&[1.0, 5.0])]]), Some(f64::INFINITY));
+        assert_eq!(output_sqnr(&reference, &[vec![t(&[f32::NAN, 1.0])]]), Some(f64::NEG_INFINITY));
+        let ints = vec![vec![Tensor::from_vec(&[1], vec![1i64]).unwrap()]];
+        assert_eq!(output_sqnr(&ints, &ints), None);
+    }
+}
