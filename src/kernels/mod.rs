@@ -26,14 +26,15 @@
 //!
 //! # Kernel table
 //!
-//! Native builds run the scalar column (LLVM vectorizes the tiles for the host); wasm builds
+//! Native builds run the scalar column (LLVM vectorizes the tiles for the host; on x86-64 the
+//! f32 GEMM tile is `x86/gemm_f32_6x8_avx` when the CPU has AVX, bit-identical); wasm builds
 //! the simd128 column (.cargo/config.toml enables it), and the second wasm build the relaxed
 //! one. Every twin has the same signature and is tested against the scalar one
 //! ([`testing::suite`]): integer and binary results bit for bit, f32 within rounding.
 //!
 //! | entry point               | scalar (oracle)                      | simd128                          | relaxed-simd                        |
 //! |---------------------------|--------------------------------------|----------------------------------|-------------------------------------|
-//! | [`gemm_f32`], [`gemm_f32_operands`] | `gemm_f32_6x8_scalar`      | `gemm_f32_6x8_simd128`           | `gemm_f32_6x8_simd128` (`gemm_f32_6x8_relaxed`: twin and bench only, see [`gemm_f32_operands`]) |
+//! | [`gemm_f32`], [`gemm_f32_operands`] | `gemm_f32_6x8_scalar` (x86-64 with AVX: `gemm_f32_6x8_avx`, bit-identical) | `gemm_f32_6x8_simd128`           | `gemm_f32_6x8_simd128` (`gemm_f32_6x8_relaxed`: twin and bench only, see [`gemm_f32_operands`]) |
 //! | [`pack_f32_a`], [`pack_f32_b`] | `pack::f32` (the 6×8 layout)    | (shared)                         | (shared)                            |
 //! | [`gemm_generic`] (f64, ints) | `gemm_generic_scalar`             | (scalar)                         | (scalar)                            |
 //! | [`gemm_i8`]               | `gemm_i8_4x16c2_scalar`              | `gemm_i8_4x16c2_simd128`         | `gemm_i8_4x8c4_split_relaxed`       |
@@ -62,6 +63,8 @@ mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd128;
 pub mod testing;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 #[cfg(test)]
 mod twin_tests;
 pub mod types;
@@ -118,7 +121,13 @@ pub fn gemm_f32(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [
 /// rounds differently, so calibration ranges, and with them the bytes of a quantized model,
 /// would depend on the browser's build (tests/npm/relaxed.test.mjs requires them identical).
 /// It stays a twin and a bench row (`f32_relaxed_vs_autovectorized_scalar`, 1.15×).
+///
+/// Native x86-64 builds run `gemm_f32_6x8_avx` (bit-identical to the scalar twin) when the CPU
+/// has AVX, chosen at run time.
 pub fn gemm_f32_operands(alpha: f32, a: F32Operand, b: F32Operand, beta: f32, c: &mut [f32], ldc: usize) {
+    #[cfg(target_arch = "x86_64")]
+    return x86::gemm_f32_6x8_avx::gemm_f32_6x8_avx(alpha, a, b, beta, c, ldc);
+    #[cfg(not(target_arch = "x86_64"))]
     simd!(simd128::gemm_f32_6x8_simd128::gemm_f32_6x8_simd128(alpha, a, b, beta, c, ldc), gemm_f32_6x8_scalar(alpha, a, b, beta, c, ldc))
 }
 
@@ -275,6 +284,10 @@ pub mod twins {
         let mut list: Vec<Twin<GemmF32Fn>> = vec![Twin { name: "gemm_f32_6x8_scalar", run: gemm_f32_6x8_scalar }];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         list.push(Twin { name: "gemm_f32_6x8_simd128", run: simd128::gemm_f32_6x8_simd128::gemm_f32_6x8_simd128 });
+        #[cfg(target_arch = "x86_64")]
+        if x86::has_avx() {
+            list.push(Twin { name: "gemm_f32_6x8_avx", run: x86::gemm_f32_6x8_avx::gemm_f32_6x8_avx });
+        }
         #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
         list.push(Twin { name: "gemm_f32_6x8_relaxed", run: simd128::gemm_f32_6x8_relaxed::gemm_f32_6x8_relaxed });
         with_dispatch(list, super::gemm_f32_operands)

@@ -3,6 +3,7 @@
 //!
 //! `ops` cannot depend on `runtime`, so the runtime hands control-flow ops these traits.
 
+use super::epilogue::Epilogue;
 use super::error::OpError;
 use crate::ir::{Graph, Node, Tensor};
 
@@ -11,6 +12,18 @@ use crate::ir::{Graph, Node, Tensor};
 /// node does not name may be left out.
 pub trait Operator: Send + Sync {
     fn run(&self, inputs: &[Option<&Tensor>], ctx: &ExecContext) -> Result<Vec<Tensor>, OpError>;
+
+    /// True when [`Operator::run_fused`] may apply an epilogue (the plan fuses only then).
+    fn fuses_epilogue(&self) -> bool {
+        false
+    }
+
+    /// `run` with `epilogue` applied to output 0 (the only output), bit for bit what the
+    /// activation node would compute; `None` when it cannot here (another dtype, say), and the
+    /// plan then runs `run` and the activation's nodes as written.
+    fn run_fused(&self, _inputs: &[Option<&Tensor>], _ctx: &ExecContext, _epilogue: &Epilogue) -> Option<Result<Vec<Tensor>, OpError>> {
+        None
+    }
 }
 
 /// Closures are operators: `Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| { … })`.

@@ -5,6 +5,7 @@
 //! [`Operator`] and then run on tensors. Hot loops belong in `crate::kernels`.
 
 mod context;
+mod epilogue;
 mod error;
 mod registry;
 pub mod util;
@@ -19,6 +20,7 @@ mod reduce;
 mod shape;
 
 pub use context::{BuildContext, EmptyScope, ExecContext, Operator, Scope, Subgraph, SubgraphCompiler};
+pub use epilogue::Epilogue;
 pub use error::OpError;
 pub use quant::RUNTIME_DOMAIN;
 pub use registry::{BuildFn, OpEntry, Registry};

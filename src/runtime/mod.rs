@@ -3,6 +3,7 @@
 
 pub mod dataset;
 mod error;
+mod fusion;
 pub mod input_sizes;
 pub mod integer;
 mod plan;

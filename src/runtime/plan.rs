@@ -1,6 +1,10 @@
 //! `Plan`: a graph compiled for execution — nodes sorted, ops built, values in numbered slots,
 //! and each slot freed right after its last reader (unless the caller observes every value).
 //!
+//! A step whose operator can apply an activation itself (Conv) absorbs the activation nodes
+//! that only read its output (`super::fusion`) — in runs without an observer; observed runs
+//! (calibration, per-layer comparison) execute every node as written.
+//!
 //! Subgraphs (If/Loop/Scan bodies) compile to plans too; a value a body reads from an
 //! enclosing graph is a "capture", resolved through the enclosing `Scope` when the body runs.
 
@@ -8,7 +12,7 @@ use std::collections::HashMap;
 
 use super::error::RunError;
 use crate::ir::{Graph, Tensor, free_variables, node_reads, normalize_domain, topological_order};
-use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry, Scope, Subgraph, SubgraphCompiler};
+use crate::ops::{BuildContext, Epilogue, ExecContext, OpError, Operator, Registry, Scope, Subgraph, SubgraphCompiler};
 
 /// Opset version per domain (`""` is the default ONNX domain).
 pub type Opsets = HashMap<String, i64>;
@@ -22,6 +26,17 @@ struct Step {
     outputs: Vec<Option<usize>>,
     /// Slots read for the last time by this step.
     frees: Vec<usize>,
+    /// The activation this step's operator applies itself when no observer watches the run.
+    fusion: Option<Fused>,
+}
+
+/// A step that applies the activation nodes after it (`super::fusion`).
+struct Fused {
+    epilogue: Epilogue,
+    /// The slot of the last absorbed node's output, which the fused step fills instead.
+    output: usize,
+    /// Steps (indices into `Plan::steps`) that a fused run skips.
+    absorbed: Vec<usize>,
 }
 
 pub struct Plan {
@@ -36,6 +51,8 @@ pub struct Plan {
     /// Slots filled from the enclosing scope when the plan starts (subgraphs only).
     captures: Vec<usize>,
     steps: Vec<Step>,
+    /// Steps with a `fusion`.
+    fused_steps: usize,
 }
 
 /// A value during execution: produced here, or borrowed from the plan or an outer scope.
@@ -86,6 +103,7 @@ impl Plan {
             output_slots: Vec::new(),
             captures: Vec::new(),
             steps: Vec::new(),
+            fused_steps: 0,
         };
         for init in &graph.initializers {
             let slot = plan.slot(&init.name);
@@ -141,12 +159,20 @@ impl Plan {
                     outputs.push(Some(slot));
                 }
             }
-            plan.steps.push(Step { op, label: node.label(), op_type: node.op_type.clone(), inputs, outputs, frees: Vec::new() });
+            plan.steps.push(Step { op, label: node.label(), op_type: node.op_type.clone(), inputs, outputs, frees: Vec::new(), fusion: None });
         }
         for output in &graph.outputs {
             let slot = plan.slot(&output.name);
             plan.output_names.push(output.name.clone());
             plan.output_slots.push(slot);
+        }
+        for c in super::fusion::candidates(graph, &order, &constant_values, opsets.get("").copied()) {
+            let step = &plan.steps[c.producer];
+            if step.outputs.len() == 1 && step.op.fuses_epilogue() {
+                let output = plan.slot_of[&c.output];
+                plan.steps[c.producer].fusion = Some(Fused { epilogue: c.epilogue, output, absorbed: c.absorbed });
+                plan.fused_steps += 1;
+            }
         }
         let kept: Vec<usize> = plan.output_slots.clone();
         for (slot, step) in last_read {
@@ -176,6 +202,11 @@ impl Plan {
 
     pub fn input_names(&self) -> &[String] {
         &self.input_names
+    }
+
+    /// Steps that apply the activation after them in unobserved runs (`super::fusion`).
+    pub fn fused_steps(&self) -> usize {
+        self.fused_steps
     }
 
     pub fn output_names(&self) -> &[String] {
@@ -212,15 +243,37 @@ impl Plan {
                 None => return Err(RunError::MissingInput { name: name.clone(), want: "a value".into() }),
             }
         }
-        for step in &self.steps {
-            let outputs = {
+        // Fused activations only when nobody watches: observers see every node's output.
+        let fuse = observer.is_none() && self.fused_steps > 0;
+        let mut absorbed = vec![false; if fuse { self.steps.len() } else { 0 }];
+        for (index, step) in self.steps.iter().enumerate() {
+            if absorbed.get(index).copied().unwrap_or(false) {
+                free(&mut env, &step.frees);
+                continue;
+            }
+            let fusion = step.fusion.as_ref().filter(|_| fuse);
+            let (outputs, fused) = {
                 let inputs: Vec<Option<&Tensor>> =
                     step.inputs.iter().map(|s| s.and_then(|s| env[s].as_ref().map(Value::get))).collect();
                 let scope = EnvScope { plan: self, env: &env, outer };
-                step.op
-                    .run(&inputs, &ExecContext { scope: &scope })
-                    .map_err(|source| RunError::Node { node: step.label.clone(), op_type: step.op_type.clone(), source })?
+                let ctx = ExecContext { scope: &scope };
+                let (result, fused) = match fusion.and_then(|f| step.op.run_fused(&inputs, &ctx, &f.epilogue).map(|r| (r, f))) {
+                    Some((result, f)) => (result, Some(f)),
+                    None => (step.op.run(&inputs, &ctx), None),
+                };
+                let outputs =
+                    result.map_err(|source| RunError::Node { node: step.label.clone(), op_type: step.op_type.clone(), source })?;
+                (outputs, fused)
             };
+            if let Some(f) = fused {
+                let Some(tensor) = outputs.into_iter().next() else {
+                    return Err(RunError::OutputCount { node: step.label.clone(), op_type: step.op_type.clone(), got: 0, want: 1 });
+                };
+                env[f.output] = Some(Value::Owned(tensor));
+                f.absorbed.iter().for_each(|&a| absorbed[a] = true);
+                free(&mut env, &step.frees);
+                continue;
+            }
             let wanted = step.outputs.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
             if outputs.len() < wanted {
                 return Err(RunError::OutputCount {
@@ -238,11 +291,7 @@ impl Plan {
                     env[slot] = Some(Value::Owned(tensor));
                 }
             }
-            for &slot in &step.frees {
-                if matches!(env[slot], Some(Value::Owned(_))) {
-                    env[slot] = None;
-                }
-            }
+            free(&mut env, &step.frees);
         }
         let mut results = Vec::with_capacity(self.output_slots.len());
         for (i, (&slot, name)) in self.output_slots.iter().zip(&self.output_names).enumerate() {
@@ -271,6 +320,15 @@ impl Subgraph for Plan {
     }
     fn run(&self, inputs: Vec<Tensor>, outer: &dyn Scope) -> Result<Vec<Tensor>, OpError> {
         self.execute(inputs.into_iter().map(Some).collect(), outer, None).map_err(|e| OpError::Subgraph(e.to_string()))
+    }
+}
+
+/// Drops the values in `slots` that the plan owns (borrowed constants stay).
+fn free(env: &mut [Option<Value>], slots: &[usize]) {
+    for &slot in slots {
+        if matches!(env[slot], Some(Value::Owned(_))) {
+            env[slot] = None;
+        }
     }
 }
 

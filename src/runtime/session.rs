@@ -14,7 +14,7 @@ use crate::ir::{DType, Dim, DimValue, Model, Tensor, ValueInfo, dtype::onnx_type
 use crate::ops::{EmptyScope, RUNTIME_DOMAIN, Registry, standard_registry};
 
 pub struct Session {
-    plan: Plan,
+    pub(super) plan: Plan,
     /// Declared graph inputs that a caller must (or may, if an initializer backs them) feed.
     inputs: Vec<InputSpec>,
     /// Layers running on integer kernels (empty for float models or `integer: false`).

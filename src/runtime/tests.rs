@@ -142,3 +142,50 @@ fn inputs_are_checked_by_name_type_and_shape() {
     let ok = session.run(vec![("x".into(), x()), ("z".into(), Tensor::zeros::<f32>(&[2]).unwrap())]);
     assert!(ok.is_ok());
 }
+
+/// Conv → SiLU (Sigmoid + Mul), Conv → Clip (initializer bounds), Conv → Relu with a second
+/// reader (not fusable): the unobserved (fused) run equals the observed (unfused) run bit for
+/// bit, and the observer still sees every node's output.
+#[test]
+fn fused_activations_equal_the_nodes_they_replace_and_observers_see_every_node() {
+    let mut g = Graph::default();
+    g.inputs.push(f32_value("x", &[Dim::known(1), Dim::known(2), Dim::known(5), Dim::known(5)]));
+    let weights: Vec<f32> = (0..3 * 2 * 9).map(|i| ((i * 37 % 19) as f32 - 9.0) / 7.0).collect();
+    let init = |name: &str, t: Tensor| crate::ir::Initializer::new(name, t);
+    g.initializers.push(init("w", Tensor::from_vec(&[3, 2, 3, 3], weights).unwrap()));
+    g.initializers.push(init("b", vector(&[0.5, -0.25, 0.0])));
+    g.initializers.push(init("lo", Tensor::scalar(-0.5f32)));
+    g.initializers.push(init("hi", Tensor::scalar(1.5f32)));
+    let conv = |y: &str| {
+        let mut n = Node::new("Conv", &["x", "w", "b"], &[y]);
+        n.set_attribute("pads", AttrValue::Ints(vec![1, 1, 1, 1]));
+        n
+    };
+    g.nodes.push(conv("c1"));
+    g.nodes.push(Node::new("Sigmoid", &["c1"], &["s1"]));
+    g.nodes.push(Node::new("Mul", &["s1", "c1"], &["silu"]));
+    g.nodes.push(conv("c2"));
+    g.nodes.push(Node::new("Clip", &["c2", "lo", "hi"], &["clipped"]));
+    g.nodes.push(conv("c3"));
+    g.nodes.push(Node::new("Relu", &["c3"], &["relu"]));
+    g.nodes.push(Node::new("Add", &["relu", "c3"], &["sum"]));
+    for out in ["silu", "clipped", "sum"] {
+        g.outputs.push(f32_value(out, &[]));
+    }
+    let session = Session::new(&model(g)).unwrap();
+    assert_eq!(session.plan.fused_steps(), 2, "SiLU and Clip fuse; Relu has a second reader");
+    let x: Vec<f32> = (0..50).map(|i| (i as f32 - 25.0) / 6.0).collect();
+    let feed = || vec![("x".to_string(), Tensor::from_vec(&[1, 2, 5, 5], x.clone()).unwrap())];
+    let fused = session.run(feed()).unwrap();
+    let (observed, captured) = session.run_capture(feed()).unwrap();
+    for ((name, f), (_, o)) in fused.iter().zip(&observed) {
+        let (f, o) = (f.as_array::<f32>().unwrap(), o.as_array::<f32>().unwrap());
+        assert!(f.iter().zip(o).all(|(a, b)| a.to_bits() == b.to_bits()), "{name}: fused differs from unfused");
+    }
+    let seen: Vec<&str> = captured.iter().map(|(n, _)| n.as_str()).collect();
+    for name in ["c1", "s1", "silu", "c2", "clipped", "c3", "relu"] {
+        assert!(seen.contains(&name), "observer missed {name}: {seen:?}");
+    }
+    let clipped = fused[1].1.as_array::<f32>().unwrap();
+    assert!(clipped.iter().all(|&v| (-0.5..=1.5).contains(&v)) && clipped.iter().any(|&v| v == 1.5));
+}

@@ -12,11 +12,11 @@
 //! spatial axis. Constant f32 weights are packed for the GEMM once, when the operator is
 //! built (one packed matrix per group), instead of on every call.
 
-use crate::ir::{Tensor, checked_numel};
+use crate::ir::{DType, Tensor, checked_numel};
 use crate::kernels::types::{MatRef, PackedF32, Window};
 use crate::kernels::{im2col, pack_f32_a};
 use crate::ops::util::{optional, required};
-use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
+use crate::ops::{BuildContext, Epilogue, ExecContext, OpError, Operator, Registry};
 
 use super::float::{NnFloat, channel_bias, filled, float_input, row_major, same_dtype, with_float};
 use super::window::{Geometry, WindowAttrs};
@@ -39,18 +39,43 @@ fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
     let group = parse_group(node.attr_int("group")?)?;
     let packed = ctx.constant_input(1).and_then(|w| pack_weights(w, group));
-    let conv = Conv { window: WindowAttrs::parse(node)?, group, packed };
-    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-        let x = required(inputs, 0, "X")?;
-        let w = required(inputs, 1, "W")?;
-        let b = optional(inputs, 2);
-        same_dtype(x, w, 1, "W")?;
-        if let Some(b) = b {
-            same_dtype(x, b, 2, "B")?;
-        }
-        let y = with_float!(x, 0, "X", T => conv.run::<T>(x, w, b)?);
+    Ok(Box::new(Conv { window: WindowAttrs::parse(node)?, group, packed }))
+}
+
+/// The inputs after the dtype checks `(X, W, B)`.
+fn conv_inputs<'t>(inputs: &[Option<&'t Tensor>]) -> Result<(&'t Tensor, &'t Tensor, Option<&'t Tensor>), OpError> {
+    let x = required(inputs, 0, "X")?;
+    let w = required(inputs, 1, "W")?;
+    let b = optional(inputs, 2);
+    same_dtype(x, w, 1, "W")?;
+    if let Some(b) = b {
+        same_dtype(x, b, 2, "B")?;
+    }
+    Ok((x, w, b))
+}
+
+impl Operator for Conv {
+    fn run(&self, inputs: &[Option<&Tensor>], _: &ExecContext) -> Result<Vec<Tensor>, OpError> {
+        let (x, w, b) = conv_inputs(inputs)?;
+        let y = with_float!(x, 0, "X", T => self.compute::<T>(x, w, b, &|_| {})?);
         Ok(vec![y])
-    }))
+    }
+
+    fn fuses_epilogue(&self) -> bool {
+        true
+    }
+
+    /// f32 only: the epilogue runs on each block of output as soon as it is computed.
+    fn run_fused(&self, inputs: &[Option<&Tensor>], _: &ExecContext, epilogue: &Epilogue) -> Option<Result<Vec<Tensor>, OpError>> {
+        let (x, w, b) = match conv_inputs(inputs) {
+            Ok(xwb) => xwb,
+            Err(e) => return Some(Err(e)),
+        };
+        if x.dtype() != Some(DType::F32) {
+            return None;
+        }
+        Some(self.compute::<f32>(x, w, b, &|values| epilogue.apply(values)).map(|y| vec![y]))
+    }
 }
 
 /// Constant weights `[M, C/group, k…]` as the f32 GEMM's packed A, one matrix of
@@ -88,7 +113,8 @@ pub(super) fn parse_group(group: Option<i64>) -> Result<usize, OpError> {
 }
 
 impl Conv {
-    fn run<T: NnFloat>(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor, OpError> {
+    /// The convolution, `finish` applied to every block of output once it is final.
+    fn compute<T: NnFloat>(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, finish: &dyn Fn(&mut [T])) -> Result<Tensor, OpError> {
         let xa = float_input::<T>(x, 0, "X")?;
         let wa = float_input::<T>(w, 1, "W")?;
         let (x_shape, w_shape) = (xa.shape(), wa.shape());
@@ -132,7 +158,7 @@ impl Conv {
         let packed = self.packed.as_deref().filter(|p| {
             p.iter().all(|g| g.rows() == out_channels / group && g.cols() == w_data.len() / out_channels)
         });
-        conv_into(&x_data, &w_data, packed, &bias, batch, channels, out_channels, group, &geo, &mut out, COL_BUDGET)?;
+        conv_into(&x_data, &w_data, packed, &bias, batch, channels, out_channels, group, &geo, &mut out, COL_BUDGET, finish)?;
         Ok(T::write(
             ndarray::ArrayD::from_shape_vec(out_shape, out).map_err(|e| OpError::invalid(e.to_string()))?,
             x.dtype(),
@@ -144,6 +170,8 @@ impl Conv {
 /// channels/group, kernel…]`, `out [batch, out_channels, output…]` (fully overwritten).
 /// `col_budget` bounds the im2col buffer (elements); the output is done in row blocks to fit.
 /// `packed` holds `w` packed per group for the f32 GEMM (`kernels::pack_f32_a`), if at hand.
+/// `finish` is called once on every part of `out` as soon as it holds its final values (a
+/// fused activation, [`crate::ops::Epilogue`]; a no-op otherwise), while it is still in cache.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn conv_into<T: NnFloat>(
     x: &[T],
@@ -157,6 +185,7 @@ pub(super) fn conv_into<T: NnFloat>(
     geo: &Geometry,
     out: &mut [T],
     col_budget: usize,
+    finish: &dyn Fn(&mut [T]),
 ) -> Result<(), OpError> {
     let image: usize = checked_numel(&geo.input)?;
     let positions: usize = checked_numel(&geo.output)?;
@@ -197,6 +226,7 @@ pub(super) fn conv_into<T: NnFloat>(
                 for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
                     let filter = &w_group[m * taps..(m + 1) * taps];
                     T::depthwise(x_group, filter, bias[g * group_out + m], &window, out_channel);
+                    finish(out_channel);
                 }
                 continue;
             }
@@ -213,6 +243,7 @@ pub(super) fn conv_into<T: NnFloat>(
             };
             if pointwise {
                 gemm(MatRef::row_major(x_group, group_in, positions), out_group);
+                finish(out_group);
                 continue;
             }
             for row0 in (0..geo.output[0]).step_by(rows_per_block) {
@@ -235,6 +266,9 @@ pub(super) fn conv_into<T: NnFloat>(
                 let patches = MatRef::row_major(&col, filter_len, block_positions);
                 let start = row0 * row_positions;
                 gemm(patches, &mut out_group[start..]);
+                for m in 0..group_out {
+                    finish(&mut out_group[m * positions + start..m * positions + start + block_positions]);
+                }
             }
         }
     }
@@ -307,10 +341,10 @@ mod tests {
         let bias = vec![0f32; m];
         for budget in [1, 40, 1 << 22] {
             let mut got = vec![f32::NAN; want.len()];
-            conv_into(&x, &w, None, &bias, 1, c, m, 1, &geo, &mut got, budget).unwrap();
+            conv_into(&x, &w, None, &bias, 1, c, m, 1, &geo, &mut got, budget, &|_| {}).unwrap();
             let packed = [pack_f32_a(MatRef::row_major(&w, m, c * 6))];
             let mut prepacked = vec![f32::NAN; want.len()];
-            conv_into(&x, &w, Some(&packed), &bias, 1, c, m, 1, &geo, &mut prepacked, budget).unwrap();
+            conv_into(&x, &w, Some(&packed), &bias, 1, c, m, 1, &geo, &mut prepacked, budget, &|_| {}).unwrap();
             assert!(got.iter().zip(&prepacked).all(|(g, p)| g.to_bits() == p.to_bits()), "budget {budget}: packed weights differ");
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-4, "budget {budget}: {g} vs {w}");

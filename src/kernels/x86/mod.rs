@@ -1,0 +1,14 @@
+//! x86-64 twins of the scalar kernels for native builds, chosen at run time by CPU feature
+//! (`is_x86_feature_detected!`), never by compile-time flags: one native binary runs on any
+//! x86-64 and uses AVX where the CPU has it. Each file replaces the inner loop of its scalar
+//! namesake (same name but the ISA) and shares its packing, blocking and validation, as the
+//! SIMD128 twins do. No fused multiply-add: products and sums round as in the scalar twin
+//! (and the wasm builds), so f32 results are bit-identical across all of them.
+
+pub(super) mod gemm_f32_6x8_avx;
+
+/// True when the CPU runs AVX (the answer is cached by the standard library).
+#[inline]
+pub(super) fn has_avx() -> bool {
+    std::is_x86_feature_detected!("avx")
+}
