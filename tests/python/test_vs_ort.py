@@ -71,6 +71,41 @@ class ClaimsTest(unittest.TestCase):
         self.assertIn("0 of 0 models hold", lines[1])
 
 
+    def test_an_onnxruntime_file_that_quantized_nothing_is_not_a_quantizer_to_compare_with(self):
+        nothing = dict(ok(math.inf), notes=[vs_ort.NOTHING])
+        result = vs_ort.claims([
+            row("only_nothing", nothing, FAILED, ok(35.0), ok(35.0)),
+            row("one_quantized", nothing, ok(12.0), ok(13.0), ok(23.0)),
+        ])
+        self.assertEqual(result["ort_nothing"], ["only_nothing"])
+        self.assertEqual(result["default"]["models"], ["one_quantized"])
+        self.assertEqual(result["default"]["exceptions"], [])
+        self.assertEqual(result["target"]["models"], ["one_quantized"])
+
+
+class QuantizesAnythingTest(unittest.TestCase):
+    def test_a_dequantize_node_counts_also_inside_a_subgraph(self):
+        import tempfile
+
+        import onnx
+        from onnx import TensorProto, helper
+
+        def model(op):
+            x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+            y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])
+            branch = helper.make_graph([helper.make_node(op, ["x"], ["b"])], "branch", [],
+                                       [helper.make_tensor_value_info("b", TensorProto.FLOAT, [1])])
+            cond = helper.make_tensor("c", TensorProto.BOOL, [], [True])
+            node = helper.make_node("If", ["c"], ["y"], then_branch=branch, else_branch=branch)
+            return helper.make_model(helper.make_graph([node], "g", [x], [y], [cond]))
+
+        with tempfile.TemporaryDirectory() as folder:
+            for op, expected in (("DequantizeLinear", True), ("Relu", False)):
+                path = pathlib.Path(folder) / f"{op}.onnx"
+                onnx.save(model(op), str(path))
+                self.assertEqual(vs_ort.quantizes_anything(path), expected, op)
+
+
 class FirstLineTest(unittest.TestCase):
     def test_the_exception_line_of_a_traceback_is_the_message(self):
         stderr = "WARNING: something\nTraceback (most recent call last):\n  File \"x.py\", line 3, in f\n    g()\nValueError: bad axis\n"
