@@ -1,6 +1,8 @@
 """pare's static INT8 against onnxruntime's quantize_static on the real-model corpus (issue 12).
 
 Usage: vs_ort.py --pare PATH/TO/pare [--only ID,ID…] [--ci] [--out DIR] [--timeout S] [--skip-target]
+       vs_ort.py --table RUN.json… [--out DIR]   (one table from several runs' vs_ort.json: a model
+                                                 takes its row from the first run that has it)
 
 Needs scripts/corpus/fetch.py and inputs.py to have run. Models: those named by --only, else the
 CI subset with --ci, else all; of these, the ones whose int8-static cell is ok in
@@ -314,6 +316,17 @@ def markdown(rows, skipped, lines, command, seconds):
     return "\n".join(out) + "\n"
 
 
+def unfinite(x):
+    """finite()'s inverse for the SQNR values read back from vs_ort.json."""
+    if x in ("inf", "-inf", "nan"):
+        return float(x)
+    if isinstance(x, dict):
+        return {k: unfinite(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [unfinite(v) for v in x]
+    return x
+
+
 def finite(x):
     if isinstance(x, float) and not math.isfinite(x):
         return "nan" if math.isnan(x) else "inf" if x > 0 else "-inf"
@@ -330,13 +343,27 @@ def main():
         ort_child(model, out, calib, method, pre or None, upgrade == "opset13")
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pare", required=True, help="the pare binary")
+    parser.add_argument("--pare", help="the pare binary")
+    parser.add_argument("--table", nargs="+", metavar="RUN_JSON", help="only merge earlier runs' vs_ort.json into one table")
     parser.add_argument("--only", help="comma-separated model ids")
     parser.add_argument("--ci", action="store_true", help="only the CI subset (models.json ci_subset)")
     parser.add_argument("--out", default=str(ROOT / "target" / "vs_ort"), help="where vs_ort.json/.md go")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per quantizer run (each onnxruntime method, each pare command)")
     parser.add_argument("--skip-target", action="store_true", help="leave out pare --min-sqnr 20")
     args = parser.parse_args()
+    if args.table:
+        runs = [json.loads(pathlib.Path(f).read_text(), parse_constant=float) for f in args.table]
+        rows, seen = [], set()
+        for doc in runs:
+            for row in doc["models"]:
+                if row["id"] not in seen:
+                    seen.add(row["id"])
+                    rows.append(unfinite(row))
+        skipped = sorted({m for doc in runs for m in doc["skipped"]} - seen)
+        print(write(pathlib.Path(args.out), rows, skipped, runs[0]["pare"], sum(doc["seconds"] for doc in runs), runs))
+        return
+    if not args.pare:
+        parser.error("--pare is required (or --table)")
     pare = str(pathlib.Path(args.pare).resolve())
     if not os.access(pare, os.X_OK):
         raise SystemExit(f"vs_ort: {pare} is not an executable")
@@ -375,10 +402,12 @@ def main():
     print(table)
 
 
-def write(out_dir, rows, skipped, pare, seconds):
+def write(out_dir, rows, skipped, pare, seconds, runs=()):
     result = claims(rows)
     lines = summary(result)
     command = "scripts/corpus/vs_ort.py " + " ".join(a if " " not in a else repr(a) for a in sys.argv[1:])
+    if runs:
+        command = "`, then `".join([doc["command"] for doc in runs] + [command])
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "vs_ort.json").write_text(json.dumps(finite({
         "command": command, "pare": pare, "seconds": round(seconds, 1), "date": time.strftime("%Y-%m-%d", time.gmtime()),
