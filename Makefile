@@ -46,9 +46,10 @@ test-wasm-node: setup
 test-wasm-chrome: setup
 	WASM_BINDGEN_USE_BROWSER=1 $(WASM_PACK_TEST) --headless --chrome --chromedriver "$$(command -v chromedriver)" -- $(WASM_TESTS)
 
-# Python checks: tests/python/test_*.py (today the corpus harness's own logic and the entropy
-# calibrator's reference), run with the venv's unittest (pytest is not installed). Finding no test
-# is an error, not a pass (unittest on Python 3.11 exits 0 after running none).
+# Python checks: tests/python/test_*.py (today the corpus harness's own logic, vs_ort.py's claim
+# check and the entropy calibrator's reference), run with the venv's unittest (pytest is not
+# installed). Finding no test is an error, not a pass (unittest on Python 3.11 exits 0 after
+# running none).
 test-python: setup
 	.venv/bin/python -c "import sys, unittest; \
 	suite = unittest.defaultTestLoader.discover('tests/python', 'test_*.py'); \

@@ -230,38 +230,56 @@ def cell_run(pare, model_file, heldout, reference, work):
 
 def check_written(out_file, model_file, heldout, reference):
     """Checks a file pare compress wrote; returns (status, detail, extra)."""
+    extra = {"size": out_file.stat().st_size, "input_size": model_file.stat().st_size}
+    complaint = checker_complaint(out_file)
+    if complaint:
+        return "fail", complaint, extra
+    status, detail = measure_outputs(out_file, heldout, reference, extra)
+    if status != "ok":
+        return status, detail, extra
+    if extra["size"] > extra["input_size"]:
+        return "fail", f"larger than the input: {extra['input_size']} → {extra['size']} bytes ({extra['size'] / extra['input_size']:.2f}×)", extra
+    return "ok", "", extra
+
+
+def checker_complaint(out_file):
+    """onnx.checker.check_model(full_check=True)'s complaint about a file, or None."""
     import onnx
 
-    extra = {"size": out_file.stat().st_size, "input_size": model_file.stat().st_size}
     try:
         onnx.checker.check_model(str(out_file), full_check=True)
     except Exception as e:  # noqa: BLE001 - any checker complaint is the finding
-        return "fail", f"onnx.checker full_check: {str(e).strip().splitlines()[0][:400]}", extra
+        return f"onnx.checker full_check: {str(e).strip().splitlines()[0][:400]}"
+    return None
+
+
+def measure_outputs(out_file, heldout, reference, extra):
+    """Runs a written model in onnxruntime on the held-out samples: (status, detail), with the SQNR
+    of each output against the original's (reference) in extra["sqnr_db"] when all are finite
+    where the original's are."""
     try:
         session = ort_session(out_file)
     except Exception as e:  # noqa: BLE001
-        return "fail", f"onnxruntime cannot load it: {str(e).strip()[:400]}", extra
+        return "fail", f"onnxruntime cannot load it: {str(e).strip()[:400]}"
     try:
         outputs = run_ort(session, heldout)
     except Exception as e:  # noqa: BLE001
-        return "fail", f"onnxruntime cannot run it: {str(e).strip()[:400]}", extra
+        return "fail", f"onnxruntime cannot run it: {str(e).strip()[:400]}"
     sqnr = {}
     for name in reference[0]:
         if name not in outputs[0]:
-            return "fail", f"output `{name}` is missing", extra
+            return "fail", f"output `{name}` is missing"
         refs = [r[name] for r in reference]
         outs = [o[name] for o in outputs]
         for r, o in zip(refs, outs):
             if np.asarray(o).shape != np.asarray(r).shape:
-                return "fail", f"output `{name}` has shape {list(np.shape(o))}, the original {list(np.shape(r))}", extra
+                return "fail", f"output `{name}` has shape {list(np.shape(o))}, the original {list(np.shape(r))}"
             finite = np.isfinite(np.asarray(r, np.float64))
             if not np.all(np.isfinite(np.asarray(o, np.float64))[finite]):
-                return "fail", f"output `{name}` has non-finite values where the original's are finite", extra
+                return "fail", f"output `{name}` has non-finite values where the original's are finite"
         sqnr[name] = sqnr_db(refs, outs)
     extra["sqnr_db"] = sqnr
-    if extra["size"] > extra["input_size"]:
-        return "fail", f"larger than the input: {extra['input_size']} → {extra['size']} bytes ({extra['size'] / extra['input_size']:.2f}×)", extra
-    return "ok", "", extra
+    return "ok", ""
 
 
 def cell_compress(pare, model_file, flags, calib, heldout, reference, work):
