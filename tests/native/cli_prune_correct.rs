@@ -79,9 +79,9 @@ fn prune_corrects_by_default_with_real_calibration_only() {
     assert!(c["chosen"].as_str().unwrap().starts_with("default"), "{c}");
     assert_eq!(c["applied"], true, "{c}");
     // 80 % global sparsity on the MNIST CNN: the refit must win by a wide margin on the
-    // samples it was fitted to (measured: 2.7 → 17.6 dB).
+    // samples it was fitted to (measured: 17.2 → 48.1 dB).
     let (before, after) = (c["output_sqnr_db_before"].as_f64().unwrap(), c["output_sqnr_db_after"].as_f64().unwrap());
-    assert!(after > before + 6.0, "{before} → {after}");
+    assert!(after > before + 20.0, "{before} → {after}");
     assert!(report_of("random", &["--calib-random", "4"]).get("correction").is_none());
     assert!(report_of("none", &["--calib", calib.to_str().unwrap(), "--prune-correct", "none"]).get("correction").is_none());
 }

@@ -178,7 +178,8 @@ fn auto_against_uniform_on_heldout_digits() {
     for (layers, keep) in [("conv2+fc1", "true"), ("all four", "false")] {
         for target in [0.5, 0.7, 0.9] {
             for correct in [None, Some("bias")] {
-                let c = correct.map(|c| format!(r#", "correct": "{c}""#)).unwrap_or_default();
+                // No correction is `none`: with calibration samples an absent `correct` means lsq.
+                let c = format!(r#", "correct": "{}""#, correct.unwrap_or("none"));
                 let uniform = format!(r#"{{"method": "unstructured", "ratio": {target}, "keep_first_last": {keep}{c}}}"#);
                 let auto = format!(r#"{{"method": "unstructured", "keep_first_last": {keep}, "auto": {{"target": {target}}}{c}}}"#);
                 for (kind, json) in [("uniform", uniform), ("auto", auto)] {

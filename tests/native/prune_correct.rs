@@ -30,7 +30,8 @@ fn prune_spec(correct: Option<&str>) -> PruneSpec {
 
 /// An unstructured spec with `fields` (JSON members) and an optional correction.
 fn prune_spec_with(fields: &str, correct: Option<&str>) -> PruneSpec {
-    let correct = correct.map(|c| format!(r#", "correct": "{c}""#)).unwrap_or_default();
+    // No correction is `none`: with calibration samples an absent `correct` means lsq.
+    let correct = format!(r#", "correct": "{}""#, correct.unwrap_or("none"));
     serde_json::from_str(&format!(r#"{{"method": "unstructured", {fields}{correct}}}"#)).unwrap()
 }
 
