@@ -50,6 +50,17 @@ pub fn output_sqnr(reference: &[Vec<Tensor>], candidate: &[Vec<Tensor>]) -> Opti
     worst
 }
 
+/// An SQNR for messages: `exact outputs` (+∞), `non-finite outputs` (−∞) or `12.3 dB`.
+pub fn describe_db(v: f64) -> String {
+    if v == f64::NEG_INFINITY {
+        "non-finite outputs".into()
+    } else if v == f64::INFINITY {
+        "exact outputs".into()
+    } else {
+        format!("{v:.1} dB")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

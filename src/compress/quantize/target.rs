@@ -39,6 +39,7 @@ use super::spec::QuantizeSpec;
 use super::static_qdq::{KeepFloat, Plan, apply_plan, calibrate_plan};
 use crate::compress::PassContext;
 use crate::compress::calibrate::{CalibratedRange, for_each_value};
+use crate::compress::output_sqnr::describe_db;
 use crate::compress::weights::find_weight;
 use crate::ir::{Model, Tensor};
 use crate::runtime::{Dataset, InputSet, Session};
@@ -354,15 +355,6 @@ fn point(fallbacks: usize, ranges: &'static str, sqnr: f64, int8_weight_share: f
     }
 }
 
-fn describe_db(v: f64) -> String {
-    if v == f64::NEG_INFINITY {
-        "non-finite outputs".into()
-    } else if v == f64::INFINITY {
-        "exact outputs".into()
-    } else {
-        format!("{v:.1} dB")
-    }
-}
 
 /// (calibration part, held-back part): the last quarter (at least one sample) is held back.
 fn split(data: &Dataset) -> Result<(Dataset, Dataset), QuantizeError> {

@@ -42,8 +42,8 @@ fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     Ok(Box::new(Conv { window: WindowAttrs::parse(node)?, group, packed }))
 }
 
-/// The inputs after the dtype checks `(X, W, B)`.
-fn conv_inputs<'t>(inputs: &[Option<&'t Tensor>]) -> Result<(&'t Tensor, &'t Tensor, Option<&'t Tensor>), OpError> {
+/// The inputs after the dtype checks `(X, W, B)` (Conv and ConvTranspose).
+pub(super) fn conv_inputs<'t>(inputs: &[Option<&'t Tensor>]) -> Result<(&'t Tensor, &'t Tensor, Option<&'t Tensor>), OpError> {
     let x = required(inputs, 0, "X")?;
     let w = required(inputs, 1, "W")?;
     let b = optional(inputs, 2);

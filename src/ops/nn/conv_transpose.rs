@@ -15,11 +15,10 @@
 use crate::ir::{Tensor, checked_numel};
 use crate::kernels::col2im_add;
 use crate::kernels::types::{MatRef, Window};
-use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
-use super::conv::parse_group;
-use super::float::{NnFloat, channel_bias, filled, float_input, row_major, same_dtype, with_float};
+use super::conv::{conv_inputs, parse_group};
+use super::float::{NnFloat, channel_bias, filled, float_input, row_major, with_float};
 use super::window::{AutoPad, WindowAttrs};
 
 pub fn register(r: &mut Registry) {
@@ -51,13 +50,7 @@ fn build_conv_transpose(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError
         }
     }
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-        let x = required(inputs, 0, "X")?;
-        let w = required(inputs, 1, "W")?;
-        let b = optional(inputs, 2);
-        same_dtype(x, w, 1, "W")?;
-        if let Some(b) = b {
-            same_dtype(x, b, 2, "B")?;
-        }
+        let (x, w, b) = conv_inputs(inputs)?;
         let y = with_float!(x, 0, "X", T => op.run::<T>(x, w, b)?);
         Ok(vec![y])
     }))

@@ -33,7 +33,7 @@ use crate::ops::layer_table::WeightLayout;
 use super::report::{CorrectionSummary, LayerCorrection, PruneReport};
 use super::spec::Correction;
 use crate::compress::PassContext;
-use crate::compress::output_sqnr::{output_sqnr, run_all};
+use crate::compress::output_sqnr::{describe_db, output_sqnr, run_all};
 use crate::compress::weights::find_weight;
 use crate::ir::{Model, Tensor, topological_order};
 use crate::runtime::{Dataset, Session};
@@ -154,8 +154,8 @@ pub fn apply(
             "correction {} not applied: it made the model's outputs further from the original's on the calibration samples \
              (lowest output SQNR {} with it, {} without)",
             correction.name(),
-            describe_db(sqnr_after),
-            describe_db(sqnr_before)
+            sqnr_after.map_or("not measured".into(), describe_db),
+            sqnr_before.map_or("not measured".into(), describe_db)
         ));
     }
     report.correction = Some(CorrectionSummary {
@@ -225,14 +225,6 @@ fn keeps_correction(sqnr_before: Option<f64>, sqnr_after: Option<f64>, layer_cha
     }
 }
 
-fn describe_db(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v == f64::INFINITY => "exact".into(),
-        Some(v) if v == f64::NEG_INFINITY => "non-finite".into(),
-        Some(v) => format!("{v:.1} dB"),
-        None => "not measured".into(),
-    }
-}
 
 fn original_weight(original: &Model, name: &str) -> Result<Vec<f32>, String> {
     match find_weight(&original.graph, name) {
