@@ -13,13 +13,10 @@ use crate::common::{read, repo_root};
 /// Histograms where pare and the reference are known to differ, and why; a ratchet like
 /// tests/conformance/exceptions.txt: an entry that stops differing fails the test (remove it).
 ///
-/// relu1: pare picks i = 2004 of 2048 bins, where bin 2003 is empty but 5 values lie above it.
-/// Clipping there folds those values into an empty bin, so P has mass where Q (spread over the
-/// non-empty bins only) has none: KL(P‖Q) is infinite by definition and the reference rejects
-/// that i, choosing 1864. pare floors Q at 1e-12 (src/compress/calibrate/range.rs), which makes
-/// that term ~p·ln(p/1e-12) ≈ 3e-5, cheaper than the real divergence, so its threshold lands 140
-/// bins (7 % of the range) higher. Reported on issue 18; the fix belongs in range.rs.
-const KNOWN_DIFFERENCES: &[&str] = &["relu1"];
+/// Empty since issue 18's fix: relu1 used to differ by 140 bins because pare floored Q at 1e-12
+/// where the divergence is infinite (values folded into an empty last bin); range.rs now rejects
+/// such a clipping point as the reference does.
+const KNOWN_DIFFERENCES: &[&str] = &[];
 
 #[test]
 fn entropy_thresholds_match_an_independent_reference_on_the_same_histograms() {

@@ -48,8 +48,10 @@ fn clipped_kl(counts: &[u64], i: usize, levels: usize) -> f64 {
     p[i - 1] += outliers;
     let mut q = vec![0f64; i];
     for g in 0..levels {
-        let start = g * i / levels;
-        let end = ((g + 1) * i / levels).max(start + 1).min(i);
+        // Group g holds the bins j with g·i/levels ≤ j < (g+1)·i/levels (real-valued edges,
+        // as numpy's digitize over linspace(0, i, levels + 1) in TensorRT's reference).
+        let start = (g * i).div_ceil(levels);
+        let end = ((g + 1) * i).div_ceil(levels).max(start + 1).min(i);
         // Q is built from the unclipped first i bins (outliers are what clipping loses).
         let mass: f64 = counts[start..end].iter().map(|&c| c as f64).sum();
         let nonzero = counts[start..end].iter().filter(|&&c| c > 0).count();
@@ -68,7 +70,12 @@ fn clipped_kl(counts: &[u64], i: usize, levels: usize) -> f64 {
     let mut kl = 0.0;
     for (pj, qj) in p.iter().zip(&q) {
         if *pj > 0.0 {
-            let (pj, qj) = (pj / sp, (qj / sq).max(1e-12));
+            // Mass where Q has none (outliers folded into an empty last bin): the divergence is
+            // infinite, so this clipping point is never chosen. A floor on Q would make it cheap.
+            if *qj == 0.0 {
+                return f64::INFINITY;
+            }
+            let (pj, qj) = (pj / sp, qj / sq);
             kl += pj * (pj / qj).ln();
         }
     }
