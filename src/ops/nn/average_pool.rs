@@ -12,9 +12,8 @@ use crate::ir::Tensor;
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
-use super::float::{NnFloat, filled, float_input, row_major, with_float};
-use super::linalg::to_array;
-use super::pool::{PoolPlan, planes_and_spatial};
+use super::float::{NnFloat, float_input, with_float};
+use super::pool::pool_float;
 use super::window::WindowAttrs;
 
 pub fn register(r: &mut Registry) {
@@ -50,24 +49,11 @@ fn build_average_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> 
 
 impl AveragePool {
     fn run<T: NnFloat>(&self, x: &ArrayD<T>) -> Result<ArrayD<T>, OpError> {
-        let (planes, spatial) = planes_and_spatial(x.shape())?;
-        let kernel = self.window.kernel_or(None)?;
-        let plan = PoolPlan::new(self.window.resolve(spatial, &kernel)?)?;
-        let total = planes.checked_mul(plan.output_len).ok_or_else(|| OpError::invalid("output too large"))?;
-        let mut y = filled(total, T::zero())?;
-        let data = row_major(x);
-        for plane in 0..planes {
-            let input = &data[plane * plan.input_len..(plane + 1) * plan.input_len];
-            let out = &mut y[plane * plan.output_len..(plane + 1) * plan.output_len];
-            plan.for_each_output(|o, window| {
-                let mut sum = T::zero();
-                window.for_each(|i| sum += input[i]);
-                let count = if self.count_include_pad { window.padded } else { window.valid() };
-                out[o] = if count == 0 { T::zero() } else { sum / T::of_usize(count) };
-            });
-        }
-        let mut shape = x.shape()[..2].to_vec();
-        shape.extend_from_slice(&plan.geometry.output);
-        to_array(shape, y)
+        pool_float(x, &self.window, |input, window| {
+            let mut sum = T::zero();
+            window.for_each(|i| sum += input[i]);
+            let count = if self.count_include_pad { window.padded } else { window.valid() };
+            if count == 0 { T::zero() } else { sum / T::of_usize(count) }
+        })
     }
 }

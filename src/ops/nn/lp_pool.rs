@@ -10,9 +10,8 @@ use crate::ir::Tensor;
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
-use super::float::{NnFloat, filled, float_input, row_major, with_float};
-use super::linalg::to_array;
-use super::pool::{PoolPlan, planes_and_spatial};
+use super::float::{NnFloat, float_input, with_float};
+use super::pool::pool_float;
 use super::window::WindowAttrs;
 
 pub fn register(r: &mut Registry) {
@@ -78,24 +77,11 @@ pub(super) fn lp_finish<T: NnFloat>(sum: T, p: T) -> T {
 
 impl LpPool {
     fn run<T: NnFloat>(&self, x: &ArrayD<T>) -> Result<ArrayD<T>, OpError> {
-        let (planes, spatial) = planes_and_spatial(x.shape())?;
-        let kernel = self.window.kernel_or(None)?;
-        let plan = PoolPlan::new(self.window.resolve(spatial, &kernel)?)?;
-        let total = planes.checked_mul(plan.output_len).ok_or_else(|| OpError::invalid("output too large"))?;
-        let mut y = filled(total, T::zero())?;
-        let data = row_major(x);
         let p = T::of_f64(self.p);
-        for plane in 0..planes {
-            let input = &data[plane * plan.input_len..(plane + 1) * plan.input_len];
-            let out = &mut y[plane * plan.output_len..(plane + 1) * plan.output_len];
-            plan.for_each_output(|o, window| {
-                let mut sum = T::zero();
-                window.for_each(|i| sum += lp_term(input[i], p));
-                out[o] = lp_finish(sum, p);
-            });
-        }
-        let mut shape = x.shape()[..2].to_vec();
-        shape.extend_from_slice(&plan.geometry.output);
-        to_array(shape, y)
+        pool_float(x, &self.window, |input, window| {
+            let mut sum = T::zero();
+            window.for_each(|i| sum += lp_term(input[i], p));
+            lp_finish(sum, p)
+        })
     }
 }

@@ -5,10 +5,14 @@
 //! Per axis and output index the in-range taps are tabulated once (first position and
 //! count), so a window is the cartesian product of one arithmetic run per axis.
 
+use ndarray::ArrayD;
+
 use crate::ir::checked_numel;
 use crate::ops::OpError;
 
-use super::window::Geometry;
+use super::float::{NnFloat, filled, row_major};
+use super::linalg::to_array;
+use super::window::{Geometry, WindowAttrs};
 
 /// Tabulated windows for one geometry.
 pub struct PoolPlan {
@@ -135,6 +139,26 @@ fn visit(runs: &[Run], base: usize, f: &mut impl FnMut(usize)) {
         [only] => (0..only.count).for_each(|j| f(base + only.offset + j * only.step)),
         [first, rest @ ..] => (0..first.count).for_each(|j| visit(rest, base + first.offset + j * first.step, f)),
     }
+}
+
+/// A float pooling of `x` (`[N, C, D1…]`) over `window`: each output is `reduce(plane, window)`
+/// of its `(n, c)` input plane, and the result is `[N, C, output spatial…]` (AveragePool,
+/// LpPool).
+pub fn pool_float<T: NnFloat>(x: &ArrayD<T>, window: &WindowAttrs, reduce: impl Fn(&[T], &Window) -> T) -> Result<ArrayD<T>, OpError> {
+    let (planes, spatial) = planes_and_spatial(x.shape())?;
+    let kernel = window.kernel_or(None)?;
+    let plan = PoolPlan::new(window.resolve(spatial, &kernel)?)?;
+    let total = planes.checked_mul(plan.output_len).ok_or_else(|| OpError::invalid("output too large"))?;
+    let mut y = filled(total, T::zero())?;
+    let data = row_major(x);
+    for plane in 0..planes {
+        let input = &data[plane * plan.input_len..(plane + 1) * plan.input_len];
+        let out = &mut y[plane * plan.output_len..(plane + 1) * plan.output_len];
+        plan.for_each_output(|o, window| out[o] = reduce(input, window));
+    }
+    let mut shape = x.shape()[..2].to_vec();
+    shape.extend_from_slice(&plan.geometry.output);
+    to_array(shape, y)
 }
 
 /// Splits `[N, C, D1…]` into the number of planes and the spatial shape.
