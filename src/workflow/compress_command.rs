@@ -343,6 +343,13 @@ fn prune_spec(
         }
         _ => return Err(bad()),
     }
+    insert_correct_and_exclude(&mut json, correct, exclude)?;
+    serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| UsageError(format!("--prune `{text}`: {e}")))
+}
+
+/// `--prune-correct` and `--exclude` as the prune spec's `correct` and `exclude` fields (both
+/// `--prune` and `--prune-auto` steps take them).
+fn insert_correct_and_exclude(json: &mut serde_json::Map<String, serde_json::Value>, correct: Option<&str>, exclude: &[&str]) -> Result<(), UsageError> {
     if let Some(c) = correct {
         if !["lsq", "bias", "none"].contains(&c) {
             return Err(UsageError(format!("--prune-correct `{c}`: expected lsq, bias or none")));
@@ -352,7 +359,7 @@ fn prune_spec(
     if !exclude.is_empty() {
         json.insert("exclude".into(), exclude.iter().map(|e| serde_json::Value::from(*e)).collect());
     }
-    serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| UsageError(format!("--prune `{text}`: {e}")))
+    Ok(())
 }
 
 /// `0.5`, `0.5:0.1`, `kernel:0.6:0.05` → an auto prune step, checked by its spec.
@@ -378,15 +385,7 @@ fn prune_auto_spec(text: &str, correct: Option<&str>, exclude: &[&str]) -> Resul
     let mut json = serde_json::Map::new();
     json.insert("method".into(), method.into());
     json.insert("auto".into(), serde_json::Value::Object(auto));
-    if let Some(c) = correct {
-        if !["lsq", "bias", "none"].contains(&c) {
-            return Err(UsageError(format!("--prune-correct `{c}`: expected lsq, bias or none")));
-        }
-        json.insert("correct".into(), c.into());
-    }
-    if !exclude.is_empty() {
-        json.insert("exclude".into(), exclude.iter().map(|e| serde_json::Value::from(*e)).collect());
-    }
+    insert_correct_and_exclude(&mut json, correct, exclude)?;
     let spec: PruneSpec =
         serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| bad(&e.to_string()))?;
     spec.validate().map_err(|e| bad(&e))?;
