@@ -8,12 +8,10 @@
 
 use ndarray::ArrayD;
 
-use crate::ir::Tensor;
-use crate::ops::util::required;
-use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
+use crate::ops::{BuildContext, OpError, Operator, Registry};
 
-use super::float::{NnFloat, float_input, with_float};
-use super::pool::pool_float;
+use super::float::NnFloat;
+use super::pool::{FloatPool, float_pool_operator, pool_float, pool_window};
 use super::window::WindowAttrs;
 
 pub fn register(r: &mut Registry) {
@@ -27,27 +25,17 @@ struct AveragePool {
 
 fn build_average_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
-    let window = WindowAttrs::parse(node)?;
-    if window.kernel_shape.is_none() {
-        return Err(OpError::attribute("kernel_shape", "is required"));
-    }
+    let window = pool_window(node)?;
     let count_include_pad = match node.attr_int("count_include_pad")? {
         None | Some(0) => false,
         Some(1) => true,
         Some(v) => return Err(OpError::attribute("count_include_pad", format!("must be 0 or 1, got {v}"))),
     };
     let op = AveragePool { window, count_include_pad };
-    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-        let x = required(inputs, 0, "X")?;
-        let y = with_float!(x, 0, "X", T => {
-            let xa = float_input::<T>(x, 0, "X")?;
-            T::write(op.run::<T>(&xa)?, x.dtype())
-        });
-        Ok(vec![y])
-    }))
+    Ok(float_pool_operator(op))
 }
 
-impl AveragePool {
+impl FloatPool for AveragePool {
     fn run<T: NnFloat>(&self, x: &ArrayD<T>) -> Result<ArrayD<T>, OpError> {
         pool_float(x, &self.window, |input, window| {
             let mut sum = T::zero();

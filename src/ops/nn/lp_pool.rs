@@ -6,12 +6,10 @@
 
 use ndarray::ArrayD;
 
-use crate::ir::Tensor;
-use crate::ops::util::required;
-use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
+use crate::ops::{BuildContext, OpError, Operator, Registry};
 
-use super::float::{NnFloat, float_input, with_float};
-use super::pool::pool_float;
+use super::float::NnFloat;
+use super::pool::{FloatPool, float_pool_operator, pool_float, pool_window};
 use super::window::WindowAttrs;
 
 pub fn register(r: &mut Registry) {
@@ -38,19 +36,9 @@ pub(super) fn parse_p(node: &crate::ir::Node) -> Result<f64, OpError> {
 
 fn build_lp_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
-    let window = WindowAttrs::parse(node)?;
-    if window.kernel_shape.is_none() {
-        return Err(OpError::attribute("kernel_shape", "is required"));
-    }
+    let window = pool_window(node)?;
     let op = LpPool { window, p: parse_p(node)? };
-    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-        let x = required(inputs, 0, "X")?;
-        let y = with_float!(x, 0, "X", T => {
-            let xa = float_input::<T>(x, 0, "X")?;
-            T::write(op.run::<T>(&xa)?, x.dtype())
-        });
-        Ok(vec![y])
-    }))
+    Ok(float_pool_operator(op))
 }
 
 /// `Σ |v|^p` accumulated by `add`, finished by [`lp_finish`]; p = 1 and 2 avoid `powf`.
@@ -75,7 +63,7 @@ pub(super) fn lp_finish<T: NnFloat>(sum: T, p: T) -> T {
     }
 }
 
-impl LpPool {
+impl FloatPool for LpPool {
     fn run<T: NnFloat>(&self, x: &ArrayD<T>) -> Result<ArrayD<T>, OpError> {
         let p = T::of_f64(self.p);
         pool_float(x, &self.window, |input, window| {

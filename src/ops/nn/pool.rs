@@ -7,12 +7,39 @@
 
 use ndarray::ArrayD;
 
-use crate::ir::checked_numel;
-use crate::ops::OpError;
+use crate::ir::{Node, Tensor, checked_numel};
+use crate::ops::util::required;
+use crate::ops::{ExecContext, OpError, Operator};
 
-use super::float::{NnFloat, filled, row_major};
+use super::float::{NnFloat, filled, float_input, row_major, with_float};
 use super::linalg::to_array;
 use super::window::{Geometry, WindowAttrs};
+
+/// A pooling over float X of every float type (AveragePool, LpPool).
+pub trait FloatPool: Send + Sync + 'static {
+    fn run<T: NnFloat>(&self, x: &ArrayD<T>) -> Result<ArrayD<T>, OpError>;
+}
+
+/// The window attributes of a pooling node, whose `kernel_shape` is required.
+pub fn pool_window(node: &Node) -> Result<WindowAttrs, OpError> {
+    let window = WindowAttrs::parse(node)?;
+    if window.kernel_shape.is_none() {
+        return Err(OpError::attribute("kernel_shape", "is required"));
+    }
+    Ok(window)
+}
+
+/// The operator running `pool` on input X, its output of X's type.
+pub fn float_pool_operator(pool: impl FloatPool) -> Box<dyn Operator> {
+    Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        let y = with_float!(x, 0, "X", T => {
+            let xa = float_input::<T>(x, 0, "X")?;
+            T::write(pool.run::<T>(&xa)?, x.dtype())
+        });
+        Ok(vec![y])
+    })
+}
 
 /// Tabulated windows for one geometry.
 pub struct PoolPlan {
