@@ -19,6 +19,9 @@ pub mod ops;
 pub mod runtime;
 pub mod workflow;
 
+#[cfg(test)]
+pub(crate) mod fixtures;
+
 pub use error::Error;
 
 /// The JavaScript API (wasm-bindgen); only compiled for WebAssembly.

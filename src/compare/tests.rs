@@ -2,19 +2,14 @@
 //! (exact), against a copy with every weight scaled by 1.01 (small, known error), and models
 //! that cannot be compared.
 
-use std::path::PathBuf;
-
 use super::*;
 use crate::ir::{Dim, Tensor, ValueInfo, dtype::onnx_code};
 use crate::runtime::Dataset;
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mnist_cnn").join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use crate::fixtures::mnist;
 
-fn mnist() -> Model {
-    crate::onnx::decode_model(&fixture("model.onnx")).unwrap()
+fn fixture(name: &str) -> Vec<u8> {
+    crate::fixtures::fixture(&format!("mnist_cnn/{name}"))
 }
 
 /// The first `count` held-out digits, scaled to [0, 1] as the model expects.

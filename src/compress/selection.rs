@@ -3,6 +3,57 @@
 //! name, its label (`Op → output` for unnamed nodes) and its op type; `include` may name op
 //! types, but only a layer named by node name or label escapes `keep_first_last`.
 
+/// Declares a step's spec struct with the selection fields `include`, `exclude` and
+/// `keep_first_last` (their serde rules and docs written here once) where `..selection` stands
+/// among the step's own fields, and its `selection()` as a [`LayerSelection`] calling layers
+/// `$noun`. serde cannot `flatten` a shared struct into a spec that denies unknown fields, so
+/// the fields are spliced in: the JSON accepted and written (field order included) and the
+/// "expected one of …" list of an unknown key are those of a hand-written struct.
+macro_rules! spec_with_selection {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident ($noun:literal) {
+            $($(#[$before_meta:meta])* pub $before:ident: $before_ty:ty,)*
+            ..selection,
+            $($(#[$after_meta:meta])* pub $after:ident: $after_ty:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$before_meta])* pub $before: $before_ty,)*
+            #[doc = concat!("Apply the step only to these layers (node names or op types); default: every ", $noun, " layer.")]
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub include: Option<Vec<String>>,
+            /// Leave these layers alone (node names or op types); wins over everything.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub exclude: Vec<String>,
+            #[doc = concat!("Leave the first and the last ", $noun, " layer (in graph order) alone: they cost the most")]
+            /// accuracy and the least compute. A layer named in `include` is handled anyway.
+            #[serde(default = "crate::compress::selection::default_true")]
+            pub keep_first_last: bool,
+            $($(#[$after_meta])* pub $after: $after_ty,)*
+        }
+
+        impl $name {
+            /// The `include` / `exclude` / `keep_first_last` fields as the selection every step applies.
+            pub fn selection(&self) -> $crate::compress::selection::LayerSelection<'_> {
+                $crate::compress::selection::LayerSelection {
+                    include: self.include.as_deref(),
+                    exclude: &self.exclude,
+                    keep_first_last: self.keep_first_last,
+                    noun: $noun,
+                }
+            }
+        }
+    };
+}
+pub(crate) use spec_with_selection;
+
+/// `keep_first_last`'s default.
+pub(crate) fn default_true() -> bool {
+    true
+}
+
 /// A spec's layer selection (borrowed from the spec's fields).
 pub struct LayerSelection<'a> {
     /// Only these layers (names or op types); `None`: every layer the step can handle.

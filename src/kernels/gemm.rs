@@ -9,7 +9,7 @@
 //! | [`I8x4x8c4Split`] | 4×8 | quads (c4), B split 7+1 bit | i8 / u8 lo+hi | `gemm_i8_4x8c4_split_{scalar,relaxed}`   |
 //! | binary          | 2×4  | 128-bit vectors  | sign bits               | `gemm_binary_2x4_{scalar,simd128}`        |
 
-use crate::kernels::driver::{Layout, TileRows, gemm_blocked};
+use crate::kernels::driver::{Layout, PanelSource, TileRows, gemm_blocked};
 use crate::kernels::pack;
 use crate::kernels::types::{F32Operand, GemmShapeError, Int8Operand, MatRef, Operand, PackedBits, PackedF32, PackedSide, check_int8_gemm, check_len};
 
@@ -158,7 +158,77 @@ fn dot(x: &[f32], y: &[f32]) -> f32 {
     (pairs[0] + pairs[2]) + (pairs[1] + pairs[3]) + tail
 }
 
-// ------------------------------------------------------------------------------ INT8 4×16c2
+// ------------------------------------------------------------------------------------ INT8
+
+/// A packed INT8 layout: how it packs the two 8-bit operands and what it adds to C once every
+/// tile is stored, so [`gemm_i8_packed`] is the one INT8 driver of every layout.
+pub(crate) trait Int8Layout: Layout<Acc = i32> {
+    /// A (`m×k`) in MR-tall row panels.
+    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<Self::A>;
+    /// B (`k×n`) in NR-wide column panels.
+    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, k: usize) -> impl PanelSource<Self::B>;
+    /// What C still needs after the tiles (nothing when packing subtracts the zero points).
+    fn finish<A: Int8Operand, B: Int8Operand>(_m: usize, _n: usize, _k: usize, _a: &Operand<A>, _b: &Operand<B>, _c: &mut [i32]) {}
+}
+
+/// `c[i·n + j] = Σ_p (a[i·k + p] − a_zero[i])·(b[p·n + j] − b_zero[j])`, wrapping in i32 (the
+/// contract of the reference `gemm_i8_reference`), through layout `L` and its register `tile`:
+/// the slice checks, `C = 0` for an empty K, the blocked loop storing tiles wrapping, then
+/// `L::finish`.
+pub(crate) fn gemm_i8_packed<L: Int8Layout, A: Int8Operand, B: Int8Operand>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Operand<A>,
+    b: Operand<B>,
+    c: &mut [i32],
+    tile: impl Fn(&[L::A], &[L::B]) -> L::Tile,
+) -> Result<(), GemmShapeError> {
+    check_int8_gemm(m, n, k, &a, &b, c)?;
+    if k == 0 {
+        c[..m * n].fill(0);
+        return Ok(());
+    }
+    gemm_blocked::<L>(m, n, k, &L::rows(a, k), &L::columns(b, n, k), tile, |spot, acc| store_wrapping(c, n, spot, acc));
+    L::finish(m, n, k, &a, &b, c);
+    Ok(())
+}
+
+/// Declares an INT8 GEMM twin: a function with the [`GemmI8Fn`](crate::kernels::GemmI8Fn)
+/// signature (the contract of `gemm_i8_reference`) that runs [`gemm_i8_packed`] over `layout`
+/// with `tile`, so the twins of every INT8 layout state their signature in this one place.
+macro_rules! gemm_i8_twin {
+    ($(#[$doc:meta])* $name:ident = $layout:ty, $tile:path) => {
+        $(#[$doc])*
+        pub(crate) fn $name<A: $crate::kernels::types::Int8Operand, B: $crate::kernels::types::Int8Operand>(
+            m: usize,
+            n: usize,
+            k: usize,
+            a: $crate::kernels::types::Operand<A>,
+            b: $crate::kernels::types::Operand<B>,
+            c: &mut [i32],
+        ) -> Result<(), $crate::kernels::types::GemmShapeError> {
+            $crate::kernels::gemm::gemm_i8_packed::<$layout, A, B>(m, n, k, a, b, c, $tile)
+        }
+    };
+}
+pub(crate) use gemm_i8_twin;
+
+/// Puts an integer tile into C (`n` columns): written on the first K block, added (wrapping)
+/// on the others.
+fn store_wrapping(c: &mut [i32], n: usize, spot: &crate::kernels::driver::TileSpot, acc: &impl TileRows<i32>) {
+    for i in 0..spot.rows {
+        let start = (spot.row0 + i) * n + spot.col0;
+        let row = &mut c[start..start + spot.cols];
+        if spot.first_k {
+            row.copy_from_slice(&acc.row(i)[..spot.cols]);
+        } else {
+            for (cv, &av) in row.iter_mut().zip(acc.row(i)) {
+                *cv = cv.wrapping_add(av);
+            }
+        }
+    }
+}
 
 /// 8-bit operands with zero points subtracted, as i16 pairs along K; a 4×16 tile.
 pub(crate) struct I8x4x16c2;
@@ -179,47 +249,18 @@ impl Layout for I8x4x16c2 {
     const NC: usize = 1024;
 }
 
-/// `c[i·n + j] = Σ_p (a[i·k + p] − a_zero[i])·(b[p·n + j] − b_zero[j])`, wrapping in i32 (the
-/// contract of the reference `gemm_i8_reference`), through the pair layout.
-pub(crate) fn gemm_i8_4x16c2<A: Int8Operand, B: Int8Operand>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: Operand<A>,
-    b: Operand<B>,
-    c: &mut [i32],
-    tile: impl Fn(&[i16], &[i16]) -> [[i32; 16]; 4],
-) -> Result<(), GemmShapeError> {
-    check_int8_gemm(m, n, k, &a, &b, c)?;
-    if k == 0 {
-        c[..m * n].fill(0);
-        return Ok(());
+impl Int8Layout for I8x4x16c2 {
+    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<i16> {
+        pack::i8_c2::RowPairs::<A, 4> { a, k }
     }
-    let rows = pack::i8_c2::RowPairs::<A, 4> { a, k };
-    let cols = pack::i8_c2::ColumnPairs::<B, 16> { b, n, k };
-    gemm_blocked::<I8x4x16c2>(m, n, k, &rows, &cols, tile, |spot, acc| store_wrapping(c, n, spot, acc));
-    Ok(())
-}
-
-/// Puts an integer tile into C (`n` columns): written on the first K block, added (wrapping)
-/// on the others.
-fn store_wrapping(c: &mut [i32], n: usize, spot: &crate::kernels::driver::TileSpot, acc: &impl TileRows<i32>) {
-    for i in 0..spot.rows {
-        let start = (spot.row0 + i) * n + spot.col0;
-        let row = &mut c[start..start + spot.cols];
-        if spot.first_k {
-            row.copy_from_slice(&acc.row(i)[..spot.cols]);
-        } else {
-            for (cv, &av) in row.iter_mut().zip(acc.row(i)) {
-                *cv = cv.wrapping_add(av);
-            }
-        }
+    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, k: usize) -> impl PanelSource<i16> {
+        pack::i8_c2::ColumnPairs::<B, 16> { b, n, k }
     }
 }
 
-// ------------------------------------------------------------------------ INT8 4×8c4 split
-
-/// 8-bit operands in quads along K, A as i8 and B split into 7-bit and 1-bit parts; a 4×8 tile.
+/// 8-bit operands in quads along K, A as i8 and B split into 7-bit and 1-bit parts; a 4×8
+/// tile. Tiles sum `Σ a·b` of the shifted bytes, then the zero-point corrections make it
+/// `Σ (a − za)(b − zb)`.
 pub(crate) struct I8x4x8c4Split;
 
 impl Layout for I8x4x8c4Split {
@@ -238,27 +279,16 @@ impl Layout for I8x4x8c4Split {
     const NC: usize = 1024;
 }
 
-/// The contract of [`gemm_i8_4x16c2`], through the split-quad layout: tiles sum `Σ a·b` of the
-/// shifted bytes, then the zero-point corrections make it `Σ (a − za)(b − zb)`.
-pub(crate) fn gemm_i8_4x8c4_split<A: Int8Operand, B: Int8Operand>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: Operand<A>,
-    b: Operand<B>,
-    c: &mut [i32],
-    tile: impl Fn(&[i8], &[u8]) -> [[i32; 8]; 4],
-) -> Result<(), GemmShapeError> {
-    check_int8_gemm(m, n, k, &a, &b, c)?;
-    if k == 0 {
-        c[..m * n].fill(0);
-        return Ok(());
+impl Int8Layout for I8x4x8c4Split {
+    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<i8> {
+        pack::i8_c4_split::RowQuads::<A, 4> { a, k }
     }
-    let rows = pack::i8_c4_split::RowQuads::<A, 4> { a, k };
-    let cols = pack::i8_c4_split::ColumnSplitQuads::<B, 8> { b, n };
-    gemm_blocked::<I8x4x8c4Split>(m, n, k, &rows, &cols, tile, |spot, acc| store_wrapping(c, n, spot, acc));
-    pack::i8_c4_split::correct_zero_points(m, n, k, &a, &b, c);
-    Ok(())
+    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, _k: usize) -> impl PanelSource<u8> {
+        pack::i8_c4_split::ColumnSplitQuads::<B, 8> { b, n }
+    }
+    fn finish<A: Int8Operand, B: Int8Operand>(m: usize, n: usize, k: usize, a: &Operand<A>, b: &Operand<B>, c: &mut [i32]) {
+        pack::i8_c4_split::correct_zero_points(m, n, k, a, b, c);
+    }
 }
 
 // ---------------------------------------------------------------------------- binary 2×4

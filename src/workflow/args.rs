@@ -81,6 +81,14 @@ impl Parsed {
 
 /// Parses `args` (after the command name) against `specs`.
 pub fn parse(command: &str, specs: &[OptionSpec], args: &[String]) -> Result<Parsed, UsageError> {
+    parse_groups(command, &[specs], args)
+}
+
+/// [`parse`] against groups of options taken in order, so commands share a group (such as
+/// [`compress_command::SAMPLE_OPTIONS`](super::compress_command::SAMPLE_OPTIONS)) instead of
+/// repeating it.
+pub fn parse_groups(command: &str, groups: &[&[OptionSpec]], args: &[String]) -> Result<Parsed, UsageError> {
+    let specs: Vec<&OptionSpec> = groups.iter().flat_map(|g| g.iter()).collect();
     let mut parsed = Parsed::default();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -101,7 +109,7 @@ pub fn parse(command: &str, specs: &[OptionSpec], args: &[String]) -> Result<Par
             None => (option, None),
         };
         let Some(spec) = specs.iter().find(|s| s.name == name) else {
-            return Err(unknown_option(command, arg, name, specs));
+            return Err(unknown_option(command, arg, name, &specs));
         };
         match spec.value {
             None => {
@@ -130,7 +138,7 @@ pub fn parse(command: &str, specs: &[OptionSpec], args: &[String]) -> Result<Par
     Ok(parsed)
 }
 
-fn unknown_option(command: &str, arg: &str, name: &str, specs: &[OptionSpec]) -> UsageError {
+fn unknown_option(command: &str, arg: &str, name: &str, specs: &[&OptionSpec]) -> UsageError {
     let closest = specs
         .iter()
         .map(|s| (edit_distance(name, s.name), s.name))

@@ -45,7 +45,7 @@ pub struct CompressCommand {
 
 /// `None` when the command line asks for help (print [`compress_help`]).
 pub fn parse_compress_command(argv: &[String]) -> Result<Option<CompressCommand>, UsageError> {
-    let parsed = args::parse("compress", OPTIONS, argv)?;
+    let parsed = args::parse_groups("compress", &[OPTIONS, SAMPLE_OPTIONS, OUTPUT_OPTIONS], argv)?;
     if parsed.help {
         return Ok(None);
     }
@@ -64,14 +64,7 @@ pub fn parse_compress_command(argv: &[String]) -> Result<Option<CompressCommand>
         (None, None) => return Err(UsageError("`pare compress` needs -o OUT.onnx".into())),
     };
     let recipe = recipe_from_flags(&parsed)?;
-    let random = parsed.parsed::<usize>("calib-random", "a number of samples")?;
-    let calibration = match (parsed.value("calib"), random) {
-        (Some(_), Some(_)) => return Err(UsageError("give --calib or --calib-random, not both".into())),
-        (Some(path), None) => CalibrationSource::File(path.to_string()),
-        (None, Some(0)) => return Err(UsageError("--calib-random needs at least 1 sample".into())),
-        (None, Some(n)) => CalibrationSource::Random(n),
-        (None, None) => CalibrationSource::None,
-    };
+    let calibration = calibration_source(&parsed)?;
     let paths = [Some(model.as_str()), parsed.value("calib"), parsed.value("compare-inputs"), parsed.value("recipe")];
     if paths.iter().flatten().any(|p| *p == out) {
         return Err(UsageError(format!("-o `{out}` is one of the input files: write the compressed model elsewhere")));
@@ -96,6 +89,30 @@ pub fn parse_compress_command(argv: &[String]) -> Result<Option<CompressCommand>
     }))
 }
 
+/// `--calib FILE.npz` or `--calib-random N` (not both, N ≥ 1), parsed from
+/// [`SAMPLE_OPTIONS`].
+pub fn calibration_source(parsed: &Parsed) -> Result<CalibrationSource, UsageError> {
+    let random = parsed.parsed::<usize>("calib-random", "a number of samples")?;
+    Ok(match (parsed.value("calib"), random) {
+        (Some(_), Some(_)) => return Err(UsageError("give --calib or --calib-random, not both".into())),
+        (Some(path), None) => CalibrationSource::File(path.to_string()),
+        (None, Some(0)) => return Err(UsageError("--calib-random needs at least 1 sample".into())),
+        (None, Some(n)) => CalibrationSource::Random(n),
+        (None, None) => CalibrationSource::None,
+    })
+}
+
+/// The options that choose samples, shared by every command that runs the model on them:
+/// a file or seeded random ones ([`calibration_source`]), and the sizes of random ones.
+pub const SAMPLE_OPTIONS: &[OptionSpec] = &[
+    OptionSpec::value("calib", "FILE.npz"),
+    OptionSpec::value("calib-random", "N"),
+    OptionSpec::value("seed", "N"),
+    OptionSpec::repeated("dim", "NAME=SIZE"),
+    OptionSpec::repeated("shape", "INPUT=D0,D1,..."),
+];
+
+/// The recipe's options ([`SAMPLE_OPTIONS`] and [`OUTPUT_OPTIONS`] follow).
 const OPTIONS: &[OptionSpec] = &[
     OptionSpec::value("o", "OUT.onnx"),
     OptionSpec::value("out", "OUT.onnx"),
@@ -113,11 +130,10 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::value("calib-method", "METHOD"),
     OptionSpec::value("min-sqnr", "DB"),
     OptionSpec::repeated("exclude", "NODE_OR_OPTYPE"),
-    OptionSpec::value("calib", "FILE.npz"),
-    OptionSpec::value("calib-random", "N"),
-    OptionSpec::value("seed", "N"),
-    OptionSpec::repeated("dim", "NAME=SIZE"),
-    OptionSpec::repeated("shape", "INPUT=D0,D1,..."),
+];
+
+/// What to write and compare on.
+const OUTPUT_OPTIONS: &[OptionSpec] = &[
     OptionSpec::value("report", "FILE.json"),
     OptionSpec::flag("print-recipe"),
     OptionSpec::value("compare-inputs", "FILE.npz"),
@@ -327,6 +343,13 @@ fn prune_spec(
         }
         _ => return Err(bad()),
     }
+    insert_correct_and_exclude(&mut json, correct, exclude)?;
+    serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| UsageError(format!("--prune `{text}`: {e}")))
+}
+
+/// `--prune-correct` and `--exclude` as the prune spec's `correct` and `exclude` fields (both
+/// `--prune` and `--prune-auto` steps take them).
+fn insert_correct_and_exclude(json: &mut serde_json::Map<String, serde_json::Value>, correct: Option<&str>, exclude: &[&str]) -> Result<(), UsageError> {
     if let Some(c) = correct {
         if !["lsq", "bias", "none"].contains(&c) {
             return Err(UsageError(format!("--prune-correct `{c}`: expected lsq, bias or none")));
@@ -336,7 +359,7 @@ fn prune_spec(
     if !exclude.is_empty() {
         json.insert("exclude".into(), exclude.iter().map(|e| serde_json::Value::from(*e)).collect());
     }
-    serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| UsageError(format!("--prune `{text}`: {e}")))
+    Ok(())
 }
 
 /// `0.5`, `0.5:0.1`, `kernel:0.6:0.05` → an auto prune step, checked by its spec.
@@ -362,15 +385,7 @@ fn prune_auto_spec(text: &str, correct: Option<&str>, exclude: &[&str]) -> Resul
     let mut json = serde_json::Map::new();
     json.insert("method".into(), method.into());
     json.insert("auto".into(), serde_json::Value::Object(auto));
-    if let Some(c) = correct {
-        if !["lsq", "bias", "none"].contains(&c) {
-            return Err(UsageError(format!("--prune-correct `{c}`: expected lsq, bias or none")));
-        }
-        json.insert("correct".into(), c.into());
-    }
-    if !exclude.is_empty() {
-        json.insert("exclude".into(), exclude.iter().map(|e| serde_json::Value::from(*e)).collect());
-    }
+    insert_correct_and_exclude(&mut json, correct, exclude)?;
     let spec: PruneSpec =
         serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| bad(&e.to_string()))?;
     spec.validate().map_err(|e| bad(&e))?;

@@ -4,6 +4,7 @@
 //! activation range (min/max and histograms count finite values only), weight quantization
 //! leaves them out of the scale (NaN quantizes to 0, ±inf saturates), and the warning says so.
 
+use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{AttrValue, Model, Tensor};
 use crate::runtime::Dataset;
 
@@ -12,16 +13,10 @@ const SHOWN: usize = 3;
 
 /// NaN and infinite values of a float tensor; `None` for other element types.
 fn non_finite(tensor: &Tensor) -> Option<(usize, usize)> {
-    fn count<T: Copy>(values: impl Iterator<Item = T>, is_nan: impl Fn(T) -> bool, is_inf: impl Fn(T) -> bool) -> (usize, usize) {
-        values.fold((0, 0), |(n, i), v| (n + usize::from(is_nan(v)), i + usize::from(is_inf(v))))
+    fn count<T: num_traits::Float>(values: impl Iterator<Item = T>) -> (usize, usize) {
+        values.fold((0, 0), |(n, i), v| (n + usize::from(v.is_nan()), i + usize::from(v.is_infinite())))
     }
-    Some(match tensor {
-        Tensor::F32(a) => count(a.iter().copied(), f32::is_nan, f32::is_infinite),
-        Tensor::F64(a) => count(a.iter().copied(), f64::is_nan, f64::is_infinite),
-        Tensor::F16(a) => count(a.iter().copied(), |v| v.is_nan(), |v| v.is_infinite()),
-        Tensor::BF16(a) => count(a.iter().copied(), |v| v.is_nan(), |v| v.is_infinite()),
-        _ => return None,
-    })
+    dispatch_tensor!(float, tensor, a => Some(count(a.iter().copied())), _ => None)
 }
 
 /// "`w` (3 NaN, 1 infinite of 100 values), `b` (…) and 2 more" for the tensors that hold any.

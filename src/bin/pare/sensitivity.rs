@@ -5,20 +5,14 @@ use pare::compress::prune::Method;
 use pare::compress::prune::sensitivity::{DEFAULT_RATIOS, SensitivityReport, scan};
 use pare::runtime::random_inputs::declared_inputs;
 use pare::runtime::{Dataset, RandomInputs};
+use pare::workflow::compress_command::{CalibrationSource, SAMPLE_OPTIONS, calibration_source};
 
 use crate::args::{self, OptionSpec};
 use crate::{CliError, command_help, load_model, parse_dims, parse_shapes};
 
-const OPTIONS: &[OptionSpec] = &[
-    OptionSpec::value("method", "METHOD"),
-    OptionSpec::value("ratios", "R1,R2,..."),
-    OptionSpec::value("calib", "FILE.npz"),
-    OptionSpec::value("calib-random", "N"),
-    OptionSpec::value("seed", "N"),
-    OptionSpec::repeated("dim", "NAME=SIZE"),
-    OptionSpec::repeated("shape", "INPUT=D0,D1,..."),
-    OptionSpec::flag("json"),
-];
+/// Taken with [`SAMPLE_OPTIONS`] between `--ratios` and `--json`.
+const OPTIONS: &[OptionSpec] = &[OptionSpec::value("method", "METHOD"), OptionSpec::value("ratios", "R1,R2,...")];
+const OUTPUT_OPTIONS: &[OptionSpec] = &[OptionSpec::flag("json")];
 
 /// Random samples when neither --calib nor --calib-random is given.
 const DEFAULT_SAMPLES: usize = 16;
@@ -44,7 +38,7 @@ fn help() -> String {
 }
 
 pub fn main(argv: &[String]) -> Result<(), CliError> {
-    let parsed = args::parse("sensitivity", OPTIONS, argv)?;
+    let parsed = args::parse_groups("sensitivity", &[OPTIONS, SAMPLE_OPTIONS, OUTPUT_OPTIONS], argv)?;
     if parsed.help {
         println!("{}", help());
         return Ok(());
@@ -74,10 +68,9 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let mut random = RandomInputs::new(seed);
     random.dims.extend(parse_dims(&parsed.values("dim"))?);
     random.shapes.extend(parse_shapes(&parsed.values("shape"))?);
-    let count = parsed.parsed::<usize>("calib-random", "a number of samples")?;
-    let (samples, source) = match (parsed.value("calib"), count) {
-        (Some(_), Some(_)) => return Err(CliError::Usage("give --calib or --calib-random, not both".into())),
-        (Some(path), None) => {
+    let (samples, source) = match calibration_source(&parsed)? {
+        CalibrationSource::File(path) => {
+            let path = path.as_str();
             let bytes = crate::read_file(std::path::Path::new(path), crate::input_files::InputKind::Npz)?;
             let arrays = pare::npz::read_npz(&bytes).map_err(|e| crate::about(format!("`{path}`"), e))?;
             let data = Dataset::from_stacked(arrays, &declared_inputs(&model.graph))
@@ -85,9 +78,11 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
             let source = format!("{} samples from {path}", data.len());
             (data.samples, source)
         }
-        (None, Some(0)) => return Err(CliError::Usage("--calib-random needs at least 1 sample".into())),
-        (None, n) => {
-            let n = n.unwrap_or(DEFAULT_SAMPLES);
+        calibration => {
+            let n = match calibration {
+                CalibrationSource::Random(n) => n,
+                _ => DEFAULT_SAMPLES,
+            };
             let (data, sizes) = pare::workflow::random_dataset(&model, &mut random, n)?;
             (data.samples, format!("{n} random samples, seed {seed}, {}", sizes.summary()))
         }

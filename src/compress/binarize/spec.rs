@@ -4,28 +4,20 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BinarizeSpec {
-    /// Also binarize each chosen layer's input (binary activations). Without it only the
-    /// weights are binary (a 1-bit weight file, float compute).
-    #[serde(default)]
-    pub activations: bool,
-    /// Binarize only these layers (node names or op types); default: every Conv, Gemm and
-    /// MatMul with a constant float weight.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
-    /// Node names or op types left in float.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exclude: Vec<String>,
-    /// Leave the first and the last layer in float (XNOR-Net does; they cost the most accuracy
-    /// and the least compute). A layer named in `include` is binarized anyway.
-    #[serde(default = "default_true")]
-    pub keep_first_last: bool,
-}
+use crate::compress::selection::spec_with_selection;
 
-fn default_true() -> bool {
-    true
+spec_with_selection! {
+    /// Binarizable layers are every Conv, Gemm and MatMul with a constant float weight; those
+    /// left out stay in float (XNOR-Net keeps the first and the last).
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct BinarizeSpec ("binarizable") {
+        /// Also binarize each chosen layer's input (binary activations). Without it only the
+        /// weights are binary (a 1-bit weight file, float compute).
+        #[serde(default)]
+        pub activations: bool,
+        ..selection,
+    }
 }
 
 impl Default for BinarizeSpec {
@@ -35,16 +27,6 @@ impl Default for BinarizeSpec {
 }
 
 impl BinarizeSpec {
-    /// The `include` / `exclude` / `keep_first_last` fields as the selection every step applies.
-    pub fn selection(&self) -> crate::compress::selection::LayerSelection<'_> {
-        crate::compress::selection::LayerSelection {
-            include: self.include.as_deref(),
-            exclude: &self.exclude,
-            keep_first_last: self.keep_first_last,
-            noun: "binarizable",
-        }
-    }
-
     pub fn validate(&self) -> Result<(), String> {
         if self.include.as_ref().is_some_and(|i| i.is_empty()) {
             return Err("`include` is empty: name at least one layer or op type, or leave it out".into());
@@ -65,5 +47,10 @@ mod tests {
         assert!(serde_json::from_str::<BinarizeSpec>(r#"{"activation": true}"#).is_err());
         let spec: BinarizeSpec = serde_json::from_str(r#"{"include": []}"#).unwrap();
         assert!(spec.validate().unwrap_err().contains("empty"));
+        let err = serde_json::from_str::<BinarizeSpec>(r#"{"exclude": [], "keep": true}"#).unwrap_err().to_string();
+        assert!(err.starts_with("unknown field `keep`, expected one of `activations`, `include`, `exclude`, `keep_first_last`"), "{err}");
+        let spec: BinarizeSpec = serde_json::from_str(r#"{"activations": true, "include": ["fc"], "keep_first_last": false}"#).unwrap();
+        assert_eq!(serde_json::to_string(&spec).unwrap(), r#"{"activations":true,"include":["fc"],"keep_first_last":false}"#);
+        assert_eq!(spec.selection().noun, "binarizable");
     }
 }

@@ -159,11 +159,7 @@ pub fn select(layers: &[Layer], spec: &PruneSpec) -> Result<Selection, String> {
 mod tests {
     use super::*;
     use crate::compress::prune::spec::Method;
-
-    fn mnist() -> Model {
-        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx")).unwrap();
-        crate::onnx::decode_model(&bytes).unwrap()
-    }
+    use crate::fixtures::mnist;
 
     #[test]
     fn finds_the_mnist_layers_and_selects_by_spec() {

@@ -173,11 +173,7 @@ pub fn prune_one(model: &Model, layers: &[Layer], index: usize, spec: &PruneSpec
 mod tests {
     use super::*;
     use crate::runtime::Dataset;
-
-    fn mnist() -> Model {
-        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx")).unwrap();
-        crate::onnx::decode_model(&bytes).unwrap()
-    }
+    use crate::fixtures::mnist;
 
     #[test]
     fn error_grows_with_the_ratio_and_bad_methods_are_refused() {

@@ -9,59 +9,53 @@ use serde::{Deserialize, Serialize};
 
 use super::auto::AutoSpec;
 use super::layers::Layer;
+use crate::compress::selection::spec_with_selection;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PruneSpec {
-    pub method: Method,
-    /// Share of the layer's units (weights, vectors, kernels, filters) to set to zero or remove,
-    /// in [0, 1). Required for every method but `nm`, whose sparsity is 1 − n/m, and `auto`,
-    /// which chooses one per layer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ratio: Option<f64>,
-    /// Per-layer ratios, keyed by node name (or node label), overriding `ratio` for those layers
-    /// (every method with a ratio, layer scope). A layer named here is pruned even when
-    /// `keep_first_last` would keep it; `exclude` still wins. A name that is not a prunable layer
-    /// is an error. With no `ratio`, layers not named here are left alone.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub ratios: BTreeMap<String, f64>,
-    /// Choose the per-layer ratios automatically for a global sparsity target under an output
-    /// error budget (`auto/`). Replaces `ratio` and `ratios`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auto: Option<AutoSpec>,
-    /// `nm`: keep at most `n` nonzeros in every group of `m` consecutive weights.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub n: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m: Option<usize>,
-    /// `layer`: every layer to `ratio`; `global` (unstructured only): one magnitude threshold
-    /// across all selected layers, so that `ratio` of all their weights become zero.
-    #[serde(default)]
-    pub scope: Scope,
-    /// Importance of a group of weights (vector, kernel, filter): its L1 or L2 norm.
-    #[serde(default)]
-    pub criterion: Criterion,
-    /// Prune only these layers (node names or op types); default: every prunable layer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
-    /// Never prune these layers (node names or op types).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exclude: Vec<String>,
-    /// Leave the first and the last prunable layer (in graph order) alone: they are the most
-    /// sensitive. A layer named explicitly in `include` is pruned anyway.
-    #[serde(default = "default_true")]
-    pub keep_first_last: bool,
-    /// `filter`: round the kept channel count of each layer up to a multiple of this (1, 8 or
-    /// 16: SIMD lanes and NPU MAC arrays prefer multiples of 8 or 16).
-    #[serde(default = "default_round_to")]
-    pub round_to: usize,
-    /// Post-pruning correction from calibration data (masking methods only): `bias` shifts each
-    /// pruned layer's bias so its mean output per channel matches the original model's; `lsq`
-    /// first refits the kept weights by least squares, then does the bias shift; `none` skips
-    /// it. Absent: `lsq` when the step gets calibration samples of the user's (not random ones
-    /// pare made), else none (`effective_correction`). See `correct/`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub correct: Option<Correction>,
+spec_with_selection! {
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PruneSpec ("prunable") {
+        pub method: Method,
+        /// Share of the layer's units (weights, vectors, kernels, filters) to set to zero or remove,
+        /// in [0, 1). Required for every method but `nm`, whose sparsity is 1 − n/m, and `auto`,
+        /// which chooses one per layer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub ratio: Option<f64>,
+        /// Per-layer ratios, keyed by node name (or node label), overriding `ratio` for those layers
+        /// (every method with a ratio, layer scope). A layer named here is pruned even when
+        /// `keep_first_last` would keep it; `exclude` still wins. A name that is not a prunable layer
+        /// is an error. With no `ratio`, layers not named here are left alone.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        pub ratios: BTreeMap<String, f64>,
+        /// Choose the per-layer ratios automatically for a global sparsity target under an output
+        /// error budget (`auto/`). Replaces `ratio` and `ratios`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub auto: Option<AutoSpec>,
+        /// `nm`: keep at most `n` nonzeros in every group of `m` consecutive weights.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub n: Option<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub m: Option<usize>,
+        /// `layer`: every layer to `ratio`; `global` (unstructured only): one magnitude threshold
+        /// across all selected layers, so that `ratio` of all their weights become zero.
+        #[serde(default)]
+        pub scope: Scope,
+        /// Importance of a group of weights (vector, kernel, filter): its L1 or L2 norm.
+        #[serde(default)]
+        pub criterion: Criterion,
+        ..selection,
+        /// `filter`: round the kept channel count of each layer up to a multiple of this (1, 8 or
+        /// 16: SIMD lanes and NPU MAC arrays prefer multiples of 8 or 16).
+        #[serde(default = "default_round_to")]
+        pub round_to: usize,
+        /// Post-pruning correction from calibration data (masking methods only): `bias` shifts each
+        /// pruned layer's bias so its mean output per channel matches the original model's; `lsq`
+        /// first refits the kept weights by least squares, then does the bias shift; `none` skips
+        /// it. Absent: `lsq` when the step gets calibration samples of the user's (not random ones
+        /// pare made), else none (`effective_correction`). See `correct/`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub correct: Option<Correction>,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,9 +107,6 @@ pub enum Criterion {
     L2,
 }
 
-fn default_true() -> bool {
-    true
-}
 fn default_round_to() -> usize {
     1
 }
@@ -133,16 +124,6 @@ impl Method {
 }
 
 impl PruneSpec {
-    /// The `include` / `exclude` / `keep_first_last` fields as the selection every step applies.
-    pub fn selection(&self) -> crate::compress::selection::LayerSelection<'_> {
-        crate::compress::selection::LayerSelection {
-            include: self.include.as_deref(),
-            exclude: &self.exclude,
-            keep_first_last: self.keep_first_last,
-            noun: "prunable",
-        }
-    }
-
     /// A spec for `method` at `ratio` with every default.
     pub fn new(method: Method, ratio: f64) -> PruneSpec {
         PruneSpec {
@@ -303,6 +284,24 @@ mod tests {
         let a = parse(r#"{"method": "unstructured", "auto": {"target": 0.5}}"#).unwrap();
         let auto = a.auto.unwrap();
         assert_eq!((auto.target, auto.max_error, auto.max_samples), (0.5, None, super::super::auto::DEFAULT_MAX_SAMPLES));
+    }
+
+    #[test]
+    fn selection_fields_sit_between_criterion_and_round_to() {
+        let err = parse(r#"{"method": "unstructured", "ratio": 0.5, "includes": ["conv1"]}"#).unwrap_err();
+        assert!(
+            err.starts_with(
+                "unknown field `includes`, expected one of `method`, `ratio`, `ratios`, `auto`, `n`, `m`, `scope`, \
+                 `criterion`, `include`, `exclude`, `keep_first_last`, `round_to`, `correct`"
+            ),
+            "{err}"
+        );
+        let spec = parse(r#"{"method": "filter", "ratio": 0.5, "include": ["Conv"], "exclude": ["conv1"], "keep_first_last": false}"#).unwrap();
+        assert_eq!((spec.include.as_deref(), spec.exclude.as_slice(), spec.keep_first_last), (Some(&["Conv".to_string()][..]), &["conv1".to_string()][..], false));
+        assert_eq!(
+            serde_json::to_string(&spec).unwrap(),
+            r#"{"method":"filter","ratio":0.5,"scope":"layer","criterion":"l1","include":["Conv"],"exclude":["conv1"],"keep_first_last":false,"round_to":1}"#
+        );
     }
 
     #[test]

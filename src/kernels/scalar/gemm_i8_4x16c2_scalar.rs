@@ -3,22 +3,15 @@
 //! natively. Same product as `gemm_i8_reference` (`C = (A − a_zero)·(B − b_zero)`, i32
 //! accumulation that wraps) through the pair layout of `pack::i8_c2`.
 
-use crate::kernels::gemm::gemm_i8_4x16c2;
-use crate::kernels::types::{GemmShapeError, Int8Operand, Operand};
+use crate::kernels::driver::Layout;
+use crate::kernels::gemm::{I8x4x16c2, gemm_i8_twin};
 
-const MR: usize = 4;
-const NR: usize = 16;
+const MR: usize = I8x4x16c2::MR;
+const NR: usize = I8x4x16c2::NR;
 
-/// Contract of `gemm_i8_reference`.
-pub(crate) fn gemm_i8_4x16c2_scalar<A: Int8Operand, B: Int8Operand>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: Operand<A>,
-    b: Operand<B>,
-    c: &mut [i32],
-) -> Result<(), GemmShapeError> {
-    gemm_i8_4x16c2(m, n, k, a, b, c, tile_4x16c2)
+gemm_i8_twin! {
+    /// Contract of `gemm_i8_reference`.
+    gemm_i8_4x16c2_scalar = I8x4x16c2, tile_4x16c2
 }
 
 /// The register tile: `acc[i][j] = Σ_t a(i,2t)·b(2t,j) + a(i,2t+1)·b(2t+1,j)` over the packed

@@ -3,22 +3,15 @@
 //! `gemm_i8_4x8c4_split_relaxed` (relaxed SIMD's `i32x4.relaxed_dot_i8x16_i7x16_add_s`).
 //! Same product as `gemm_i8_reference`, bit for bit.
 
-use crate::kernels::gemm::gemm_i8_4x8c4_split;
-use crate::kernels::types::{GemmShapeError, Int8Operand, Operand};
+use crate::kernels::driver::Layout;
+use crate::kernels::gemm::{I8x4x8c4Split, gemm_i8_twin};
 
-const MR: usize = 4;
-const NR: usize = 8;
+const MR: usize = I8x4x8c4Split::MR;
+const NR: usize = I8x4x8c4Split::NR;
 
-/// Contract of `gemm_i8_reference`.
-pub(crate) fn gemm_i8_4x8c4_split_scalar<A: Int8Operand, B: Int8Operand>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: Operand<A>,
-    b: Operand<B>,
-    c: &mut [i32],
-) -> Result<(), GemmShapeError> {
-    gemm_i8_4x8c4_split(m, n, k, a, b, c, tile_4x8c4_split)
+gemm_i8_twin! {
+    /// Contract of `gemm_i8_reference`.
+    gemm_i8_4x8c4_split_scalar = I8x4x8c4Split, tile_4x8c4_split
 }
 
 /// The register tile: `acc[i][j] = Σ_p a(i,p)·(lo(p,j) + 128·hi(p,j))`, wrapping.

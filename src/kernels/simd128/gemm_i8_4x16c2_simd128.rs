@@ -8,23 +8,16 @@
 
 use core::arch::wasm32::{i32x4_add, i32x4_dot_i16x8, i32x4_splat, v128, v128_load, v128_store};
 
-use crate::kernels::gemm::gemm_i8_4x16c2;
-use crate::kernels::types::{GemmShapeError, Int8Operand, Operand};
+use crate::kernels::driver::Layout;
+use crate::kernels::gemm::{I8x4x16c2, gemm_i8_twin};
 
-const MR: usize = 4;
-const NR: usize = 16;
+const MR: usize = I8x4x16c2::MR;
+const NR: usize = I8x4x16c2::NR;
 const GROUPS: usize = NR / 4;
 
-/// Same contract as `gemm_i8_4x16c2_scalar` (and `gemm_i8_reference`).
-pub(crate) fn gemm_i8_4x16c2_simd128<A: Int8Operand, B: Int8Operand>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: Operand<A>,
-    b: Operand<B>,
-    c: &mut [i32],
-) -> Result<(), GemmShapeError> {
-    gemm_i8_4x16c2(m, n, k, a, b, c, tile_4x16c2)
+gemm_i8_twin! {
+    /// Same contract as `gemm_i8_4x16c2_scalar` (and `gemm_i8_reference`).
+    gemm_i8_4x16c2_simd128 = I8x4x16c2, tile_4x16c2
 }
 
 /// The scalar `tile_4x16c2`'s contract on the same packed panels.

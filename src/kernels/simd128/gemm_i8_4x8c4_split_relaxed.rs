@@ -12,23 +12,16 @@
 
 use core::arch::wasm32::{i32x4_add, i32x4_relaxed_dot_i8x16_i7x16_add, i32x4_shl, i32x4_splat, v128, v128_load, v128_store};
 
-use crate::kernels::gemm::gemm_i8_4x8c4_split;
-use crate::kernels::types::{GemmShapeError, Int8Operand, Operand};
+use crate::kernels::driver::Layout;
+use crate::kernels::gemm::{I8x4x8c4Split, gemm_i8_twin};
 
-const MR: usize = 4;
-const NR: usize = 8;
+const MR: usize = I8x4x8c4Split::MR;
+const NR: usize = I8x4x8c4Split::NR;
 const GROUPS: usize = NR / 4;
 
-/// Same contract as `gemm_i8_4x8c4_split_scalar` (and `gemm_i8_reference`).
-pub(crate) fn gemm_i8_4x8c4_split_relaxed<A: Int8Operand, B: Int8Operand>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: Operand<A>,
-    b: Operand<B>,
-    c: &mut [i32],
-) -> Result<(), GemmShapeError> {
-    gemm_i8_4x8c4_split(m, n, k, a, b, c, tile_4x8c4_split)
+gemm_i8_twin! {
+    /// Same contract as `gemm_i8_4x8c4_split_scalar` (and `gemm_i8_reference`).
+    gemm_i8_4x8c4_split_relaxed = I8x4x8c4Split, tile_4x8c4_split
 }
 
 /// The scalar `tile_4x8c4_split`'s contract on the same packed panels.

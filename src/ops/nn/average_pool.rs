@@ -8,13 +8,10 @@
 
 use ndarray::ArrayD;
 
-use crate::ir::Tensor;
-use crate::ops::util::required;
-use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
+use crate::ops::{BuildContext, OpError, Operator, Registry};
 
-use super::float::{NnFloat, filled, float_input, row_major, with_float};
-use super::linalg::to_array;
-use super::pool::{PoolPlan, planes_and_spatial};
+use super::float::NnFloat;
+use super::pool::{FloatPool, float_pool_operator, pool_float, pool_window};
 use super::window::WindowAttrs;
 
 pub fn register(r: &mut Registry) {
@@ -28,46 +25,23 @@ struct AveragePool {
 
 fn build_average_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
-    let window = WindowAttrs::parse(node)?;
-    if window.kernel_shape.is_none() {
-        return Err(OpError::attribute("kernel_shape", "is required"));
-    }
+    let window = pool_window(node)?;
     let count_include_pad = match node.attr_int("count_include_pad")? {
         None | Some(0) => false,
         Some(1) => true,
         Some(v) => return Err(OpError::attribute("count_include_pad", format!("must be 0 or 1, got {v}"))),
     };
     let op = AveragePool { window, count_include_pad };
-    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-        let x = required(inputs, 0, "X")?;
-        let y = with_float!(x, 0, "X", T => {
-            let xa = float_input::<T>(x, 0, "X")?;
-            T::write(op.run::<T>(&xa)?, x.dtype())
-        });
-        Ok(vec![y])
-    }))
+    Ok(float_pool_operator(op))
 }
 
-impl AveragePool {
+impl FloatPool for AveragePool {
     fn run<T: NnFloat>(&self, x: &ArrayD<T>) -> Result<ArrayD<T>, OpError> {
-        let (planes, spatial) = planes_and_spatial(x.shape())?;
-        let kernel = self.window.kernel_or(None)?;
-        let plan = PoolPlan::new(self.window.resolve(spatial, &kernel)?)?;
-        let total = planes.checked_mul(plan.output_len).ok_or_else(|| OpError::invalid("output too large"))?;
-        let mut y = filled(total, T::zero())?;
-        let data = row_major(x);
-        for plane in 0..planes {
-            let input = &data[plane * plan.input_len..(plane + 1) * plan.input_len];
-            let out = &mut y[plane * plan.output_len..(plane + 1) * plan.output_len];
-            plan.for_each_output(|o, window| {
-                let mut sum = T::zero();
-                window.for_each(|i| sum += input[i]);
-                let count = if self.count_include_pad { window.padded } else { window.valid() };
-                out[o] = if count == 0 { T::zero() } else { sum / T::of_usize(count) };
-            });
-        }
-        let mut shape = x.shape()[..2].to_vec();
-        shape.extend_from_slice(&plan.geometry.output);
-        to_array(shape, y)
+        pool_float(x, &self.window, |input, window| {
+            let mut sum = T::zero();
+            window.for_each(|i| sum += input[i]);
+            let count = if self.count_include_pad { window.padded } else { window.valid() };
+            if count == 0 { T::zero() } else { sum / T::of_usize(count) }
+        })
     }
 }

@@ -12,6 +12,10 @@
 //! spatial axis. Constant f32 weights are packed for the GEMM once, when the operator is
 //! built (one packed matrix per group), instead of on every call.
 
+use std::borrow::Cow;
+
+use ndarray::ArrayD;
+
 use crate::ir::{DType, Tensor, checked_numel};
 use crate::kernels::types::{MatRef, PackedF32, Window};
 use crate::kernels::{im2col, pack_f32_a};
@@ -104,6 +108,21 @@ fn pack_weights(w: &Tensor, group: usize) -> Option<Vec<PackedF32>> {
     (packed.len() == group).then_some(packed)
 }
 
+/// X (`[N, C, D1, …]`) and W (the same rank) as `T`, or an error naming the input
+/// (Conv and ConvTranspose).
+pub(super) fn conv_operands<'a, T: NnFloat>(x: &'a Tensor, w: &'a Tensor) -> Result<(Cow<'a, ArrayD<T>>, Cow<'a, ArrayD<T>>), OpError> {
+    let xa = float_input::<T>(x, 0, "X")?;
+    let wa = float_input::<T>(w, 1, "W")?;
+    let (x_shape, w_shape) = (xa.shape(), wa.shape());
+    if x_shape.len() < 3 {
+        return Err(OpError::input(0, "X", format!("expected shape [N, C, D1, …], got {x_shape:?}")));
+    }
+    if w_shape.len() != x_shape.len() {
+        return Err(OpError::input(1, "W", format!("rank {} differs from X's rank {}", w_shape.len(), x_shape.len())));
+    }
+    Ok((xa, wa))
+}
+
 pub(super) fn parse_group(group: Option<i64>) -> Result<usize, OpError> {
     match group {
         None => Ok(1),
@@ -115,19 +134,8 @@ pub(super) fn parse_group(group: Option<i64>) -> Result<usize, OpError> {
 impl Conv {
     /// The convolution, `finish` applied to every block of output once it is final.
     fn compute<T: NnFloat>(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, finish: &dyn Fn(&mut [T])) -> Result<Tensor, OpError> {
-        let xa = float_input::<T>(x, 0, "X")?;
-        let wa = float_input::<T>(w, 1, "W")?;
+        let (xa, wa) = conv_operands::<T>(x, w)?;
         let (x_shape, w_shape) = (xa.shape(), wa.shape());
-        if x_shape.len() < 3 {
-            return Err(OpError::input(0, "X", format!("expected shape [N, C, D1, …], got {x_shape:?}")));
-        }
-        if w_shape.len() != x_shape.len() {
-            return Err(OpError::input(
-                1,
-                "W",
-                format!("rank {} differs from X's rank {}", w_shape.len(), x_shape.len()),
-            ));
-        }
         let (batch, channels) = (x_shape[0], x_shape[1]);
         let (out_channels, group_channels) = (w_shape[0], w_shape[1]);
         let group = self.group;

@@ -17,8 +17,8 @@ use crate::kernels::col2im_add;
 use crate::kernels::types::{MatRef, Window};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
-use super::conv::{conv_inputs, parse_group};
-use super::float::{NnFloat, channel_bias, filled, float_input, row_major, with_float};
+use super::conv::{conv_inputs, conv_operands, parse_group};
+use super::float::{NnFloat, channel_bias, filled, row_major, with_float};
 use super::window::{AutoPad, WindowAttrs};
 
 pub fn register(r: &mut Registry) {
@@ -131,19 +131,8 @@ impl ConvTranspose {
     }
 
     fn run<T: NnFloat>(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor, OpError> {
-        let xa = float_input::<T>(x, 0, "X")?;
-        let wa = float_input::<T>(w, 1, "W")?;
+        let (xa, wa) = conv_operands::<T>(x, w)?;
         let (x_shape, w_shape) = (xa.shape(), wa.shape());
-        if x_shape.len() < 3 {
-            return Err(OpError::input(0, "X", format!("expected shape [N, C, D1, …], got {x_shape:?}")));
-        }
-        if w_shape.len() != x_shape.len() {
-            return Err(OpError::input(
-                1,
-                "W",
-                format!("rank {} differs from X's rank {}", w_shape.len(), x_shape.len()),
-            ));
-        }
         let (batch, channels) = (x_shape[0], x_shape[1]);
         let group = self.group;
         if w_shape[0] != channels || channels % group != 0 {

@@ -6,13 +6,10 @@
 
 use ndarray::ArrayD;
 
-use crate::ir::Tensor;
-use crate::ops::util::required;
-use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
+use crate::ops::{BuildContext, OpError, Operator, Registry};
 
-use super::float::{NnFloat, filled, float_input, row_major, with_float};
-use super::linalg::to_array;
-use super::pool::{PoolPlan, planes_and_spatial};
+use super::float::NnFloat;
+use super::pool::{FloatPool, float_pool_operator, pool_float, pool_window};
 use super::window::WindowAttrs;
 
 pub fn register(r: &mut Registry) {
@@ -39,19 +36,9 @@ pub(super) fn parse_p(node: &crate::ir::Node) -> Result<f64, OpError> {
 
 fn build_lp_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
-    let window = WindowAttrs::parse(node)?;
-    if window.kernel_shape.is_none() {
-        return Err(OpError::attribute("kernel_shape", "is required"));
-    }
+    let window = pool_window(node)?;
     let op = LpPool { window, p: parse_p(node)? };
-    Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
-        let x = required(inputs, 0, "X")?;
-        let y = with_float!(x, 0, "X", T => {
-            let xa = float_input::<T>(x, 0, "X")?;
-            T::write(op.run::<T>(&xa)?, x.dtype())
-        });
-        Ok(vec![y])
-    }))
+    Ok(float_pool_operator(op))
 }
 
 /// `Σ |v|^p` accumulated by `add`, finished by [`lp_finish`]; p = 1 and 2 avoid `powf`.
@@ -76,26 +63,13 @@ pub(super) fn lp_finish<T: NnFloat>(sum: T, p: T) -> T {
     }
 }
 
-impl LpPool {
+impl FloatPool for LpPool {
     fn run<T: NnFloat>(&self, x: &ArrayD<T>) -> Result<ArrayD<T>, OpError> {
-        let (planes, spatial) = planes_and_spatial(x.shape())?;
-        let kernel = self.window.kernel_or(None)?;
-        let plan = PoolPlan::new(self.window.resolve(spatial, &kernel)?)?;
-        let total = planes.checked_mul(plan.output_len).ok_or_else(|| OpError::invalid("output too large"))?;
-        let mut y = filled(total, T::zero())?;
-        let data = row_major(x);
         let p = T::of_f64(self.p);
-        for plane in 0..planes {
-            let input = &data[plane * plan.input_len..(plane + 1) * plan.input_len];
-            let out = &mut y[plane * plan.output_len..(plane + 1) * plan.output_len];
-            plan.for_each_output(|o, window| {
-                let mut sum = T::zero();
-                window.for_each(|i| sum += lp_term(input[i], p));
-                out[o] = lp_finish(sum, p);
-            });
-        }
-        let mut shape = x.shape()[..2].to_vec();
-        shape.extend_from_slice(&plan.geometry.output);
-        to_array(shape, y)
+        pool_float(x, &self.window, |input, window| {
+            let mut sum = T::zero();
+            window.for_each(|i| sum += lp_term(input[i], p));
+            lp_finish(sum, p)
+        })
     }
 }

@@ -17,7 +17,7 @@ use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 use super::float::{filled, row_major};
 use super::linalg::to_array;
-use super::pool::{PoolPlan, planes_and_spatial};
+use super::pool::{PoolPlan, planes_and_spatial, pool_window};
 use super::window::WindowAttrs;
 
 pub fn register(r: &mut Registry) {
@@ -32,10 +32,7 @@ struct MaxPool {
 
 fn build_max_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
-    let window = WindowAttrs::parse(node)?;
-    if window.kernel_shape.is_none() {
-        return Err(OpError::attribute("kernel_shape", "is required"));
-    }
+    let window = pool_window(node)?;
     let column_major_indices = match node.attr_int("storage_order")? {
         None | Some(0) => false,
         Some(1) => true,

@@ -5,10 +5,41 @@
 //! Per axis and output index the in-range taps are tabulated once (first position and
 //! count), so a window is the cartesian product of one arithmetic run per axis.
 
-use crate::ir::checked_numel;
-use crate::ops::OpError;
+use ndarray::ArrayD;
 
-use super::window::Geometry;
+use crate::ir::{Node, Tensor, checked_numel};
+use crate::ops::util::required;
+use crate::ops::{ExecContext, OpError, Operator};
+
+use super::float::{NnFloat, filled, float_input, row_major, with_float};
+use super::linalg::to_array;
+use super::window::{Geometry, WindowAttrs};
+
+/// A pooling over float X of every float type (AveragePool, LpPool).
+pub trait FloatPool: Send + Sync + 'static {
+    fn run<T: NnFloat>(&self, x: &ArrayD<T>) -> Result<ArrayD<T>, OpError>;
+}
+
+/// The window attributes of a pooling node, whose `kernel_shape` is required.
+pub fn pool_window(node: &Node) -> Result<WindowAttrs, OpError> {
+    let window = WindowAttrs::parse(node)?;
+    if window.kernel_shape.is_none() {
+        return Err(OpError::attribute("kernel_shape", "is required"));
+    }
+    Ok(window)
+}
+
+/// The operator running `pool` on input X, its output of X's type.
+pub fn float_pool_operator(pool: impl FloatPool) -> Box<dyn Operator> {
+    Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
+        let x = required(inputs, 0, "X")?;
+        let y = with_float!(x, 0, "X", T => {
+            let xa = float_input::<T>(x, 0, "X")?;
+            T::write(pool.run::<T>(&xa)?, x.dtype())
+        });
+        Ok(vec![y])
+    })
+}
 
 /// Tabulated windows for one geometry.
 pub struct PoolPlan {
@@ -135,6 +166,26 @@ fn visit(runs: &[Run], base: usize, f: &mut impl FnMut(usize)) {
         [only] => (0..only.count).for_each(|j| f(base + only.offset + j * only.step)),
         [first, rest @ ..] => (0..first.count).for_each(|j| visit(rest, base + first.offset + j * first.step, f)),
     }
+}
+
+/// A float pooling of `x` (`[N, C, D1…]`) over `window`: each output is `reduce(plane, window)`
+/// of its `(n, c)` input plane, and the result is `[N, C, output spatial…]` (AveragePool,
+/// LpPool).
+pub fn pool_float<T: NnFloat>(x: &ArrayD<T>, window: &WindowAttrs, reduce: impl Fn(&[T], &Window) -> T) -> Result<ArrayD<T>, OpError> {
+    let (planes, spatial) = planes_and_spatial(x.shape())?;
+    let kernel = window.kernel_or(None)?;
+    let plan = PoolPlan::new(window.resolve(spatial, &kernel)?)?;
+    let total = planes.checked_mul(plan.output_len).ok_or_else(|| OpError::invalid("output too large"))?;
+    let mut y = filled(total, T::zero())?;
+    let data = row_major(x);
+    for plane in 0..planes {
+        let input = &data[plane * plan.input_len..(plane + 1) * plan.input_len];
+        let out = &mut y[plane * plan.output_len..(plane + 1) * plan.output_len];
+        plan.for_each_output(|o, window| out[o] = reduce(input, window));
+    }
+    let mut shape = x.shape()[..2].to_vec();
+    shape.extend_from_slice(&plan.geometry.output);
+    to_array(shape, y)
 }
 
 /// Splits `[N, C, D1…]` into the number of planes and the spatial shape.

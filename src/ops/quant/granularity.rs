@@ -7,7 +7,7 @@
 //! axis shrunk to `ceil(axis_len / block_size)`).
 
 use crate::ir::checked_numel;
-use crate::ops::OpError;
+use crate::ops::{BuildContext, OpError};
 use crate::ops::util::normalize_axis;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +28,18 @@ pub struct ParamLayout {
 }
 
 impl ParamLayout {
+    /// The node's `axis` (opset 13+, default 1) and `block_size` (opset 21+, default 0, not
+    /// negative), as QuantizeLinear and DequantizeLinear read them.
+    pub fn attributes(ctx: &BuildContext) -> Result<(i64, i64), OpError> {
+        let node = ctx.node;
+        let axis = if ctx.opset >= 13 { node.attr_int("axis")?.unwrap_or(1) } else { 1 };
+        let block_size = if ctx.opset >= 21 { node.attr_int("block_size")?.unwrap_or(0) } else { 0 };
+        if block_size < 0 {
+            return Err(OpError::attribute("block_size", format!("must be positive, got {block_size}")));
+        }
+        Ok((axis, block_size))
+    }
+
     /// Works out the granularity from the parameter's shape, as the spec defines it: one value
     /// is per-tensor; a 1-D parameter without `block_size` is per-axis along `axis`; with
     /// `block_size > 0` the parameter has the input's rank and is blocked along `axis`.

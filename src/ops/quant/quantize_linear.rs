@@ -81,11 +81,7 @@ struct QuantizeLinear {
 
 fn build(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let node = ctx.node;
-    let axis = if ctx.opset >= 13 { node.attr_int("axis")?.unwrap_or(1) } else { 1 };
-    let block_size = if ctx.opset >= 21 { node.attr_int("block_size")?.unwrap_or(0) } else { 0 };
-    if block_size < 0 {
-        return Err(OpError::attribute("block_size", format!("must be positive, got {block_size}")));
-    }
+    let (axis, block_size) = ParamLayout::attributes(ctx)?;
     let output_dtype = if ctx.opset >= 21 { dtype_attribute(node, "output_dtype")? } else { None };
     let precision = if ctx.opset >= 23 {
         match dtype_attribute(node, "precision")? {
