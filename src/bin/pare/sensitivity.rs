@@ -88,7 +88,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         (None, Some(0)) => return Err(CliError::Usage("--calib-random needs at least 1 sample".into())),
         (None, n) => {
             let n = n.unwrap_or(DEFAULT_SAMPLES);
-            let (data, sizes) = pare::workflow::random_dataset(&model, &mut random, n)?;
+            let (data, sizes) = pare::workflow::random_dataset(&model, &mut random, n, pare::workflow::Interface::Cli)?;
             (data.samples, format!("{n} random samples, seed {seed}, {}", sizes.summary()))
         }
     };
