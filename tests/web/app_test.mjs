@@ -361,8 +361,9 @@ try {
   const progress = await page.evaluate(() => window.progressSeen);
   assert.ok(progress.some((p) => p.includes("calibrate")), `a calibrate stage in ${progress}`);
   assert.ok(progress.some((p) => p.includes("quantize")), `a quantize stage in ${progress}`);
-  // compressJob compares after the last compress stage (it reports no progress of its own for
-  // that), then the page analyses and times the result.
+  // compressJob compares after the last compress stage (pare's progress, phase "compare", per
+  // sample), then the page analyses and times the result.
+  assert.ok(progress.some((p) => /^Comparing with the original: compare \d+\/16$/.test(p)), `a comparison stage in ${progress}`);
   assert.ok(progress.some((p) => p.startsWith("Analysing the result")), `an analysis stage in ${progress}`);
 
   const originalBytes = fs.statSync(modelPath).size;
@@ -386,7 +387,8 @@ try {
   const bars = await page.locator("#layer-chart rect.bar").count();
   assert.ok(bars > 0, "the per-layer chart has bars");
   assert.equal(bars, await page.locator("#layer-metrics tr").count(), "one bar per compared tensor");
-  assert.match(await text("#steps"), /quantize \(static\): 4 layers/);
+  // The steps as `pare compress` prints them (pare's step_lines, not words of the page's own).
+  assert.match(await text("#steps"), /step 1: quantize Static: 4 layers, \d+ activations calibrated on \d+ samples/);
   // The ReLUs static quantization folds are told apart (their names now hold pre-ReLU values).
   assert.equal(await page.locator("#layer-chart rect.bar.folded").count(), 3);
   assert.match(await text("#folded-note"), /relu1, relu2, relu3/);
@@ -627,7 +629,7 @@ try {
   assert.equal(await page.locator("#comparison-block").isHidden(), true);
   // pare's warning (compressJob's), the model still offered for download.
   assert.match(await text("#warning"), /The comparison failed, so the error of the compressed model is not measured: .*Frobnicate/);
-  assert.match(await text("#steps"), /quantize \(weights\): 1 layer,/);
+  assert.match(await text("#steps"), /step 1: quantize Weights: 1 layers/);
   assert.equal(fs.statSync(await download("#download-model")).size, await value('[data-key="bytes-after"]'));
 
   step("cancel while a model opens: the worker is replaced and the next model opens");
