@@ -48,10 +48,11 @@ fn read_arguments(bytes: &JsValue, recipe: &JsValue, options: JsValue) -> JsResu
     let random = !get(&options, "calibrationRandom").map_err(fail)?.is_undefined();
     let calibration = samples_from(&model, &options, "calibration", "calibrationRandom", interface)?
         .map(|(samples, _)| Dataset { samples, random });
+    // Every option's own type first, then whether the recipe has what it needs.
+    let progress = ProgressForwarder::from_options(&options)?;
     if let Some(message) = missing_calibration(&recipe, calibration.as_ref(), interface) {
         return Err(ApiError::new(ErrorKind::BadArgument, message));
     }
-    let progress = ProgressForwarder::from_options(&options)?;
     Ok(Arguments { model, recipe, options, calibration, interface, progress, input_file_bytes })
 }
 
