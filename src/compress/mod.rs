@@ -9,6 +9,7 @@ pub mod bytes;
 pub mod calibrate;
 pub mod cast_weights;
 pub mod error;
+pub mod fold_affine;
 pub mod output_sqnr;
 pub mod prune;
 pub mod quantize;

@@ -30,6 +30,7 @@ use super::weight_only::{not_selected, quantize_recurrent_weights, quantize_weig
 use super::QuantizeError;
 use crate::compress::PassContext;
 use crate::compress::calibrate::{CalibratedRange, calibrate};
+use crate::compress::fold_affine::fold_affine_into_layers;
 use crate::compress::weights::{find_weight, for_each_graph_mut};
 use crate::ir::{Graph, Model, Names, Node, Tensor, topological_order};
 use crate::runtime::Dataset;
@@ -70,6 +71,11 @@ pub fn quantize_static(
         return Err(QuantizeError::NeedsCalibration);
     }
     let scheme = Scheme { ty: spec.activation_type, symmetric: spec.symmetric_activations, reduced: false };
+    // A normalization left after a layer would be quantized at the layer's output, before its
+    // per-channel scale: fold it first (onnxruntime's pre-processing does the same).
+    let mut names = Names::of_model(model);
+    let folded = fold_affine_into_layers(&mut model.graph, &mut names);
+    report.notes.extend(folded.note());
     let plan = plan(&model.graph, spec, scheme, report)?;
     if plan.selected.is_empty() {
         // `apply` fails with "nothing to quantize" if the bodies have no layer either.

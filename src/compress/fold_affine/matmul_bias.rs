@@ -1,0 +1,112 @@
+//! `MatMul(A, W) → Add(bias)` with a 2-D `A`, a constant 2-D `W` and one bias value per output
+//! column is a `Gemm(A, W, bias)`: Keras/TF exports write every Dense layer that way. As two
+//! nodes, static quantization would quantize the product per tensor *before* the bias, where a
+//! column with a large bias has a range unlike its neighbours' (MTCNN O-Net's landmark head:
+//! 8.5 dB there). As a Gemm the bias is added in int32 inside the layer, and later folds (a
+//! BatchNormalization after the Dense layer) apply to it. onnxruntime's pre-processing makes the
+//! same fusion. `A` must be known to be 2-D (Gemm has no batch axes): from a declared shape or
+//! from the ops that produced it.
+
+use std::collections::{HashMap, HashSet};
+
+use super::channel_values;
+use crate::compress::weights::find_weight;
+use crate::ir::{Graph, Tensor};
+
+/// Turns each such pair into one Gemm (named as the MatMul, writing the Add's output); returns
+/// how many. `only_reader(value, node)`: `node` is the one reader and `value` no graph output.
+pub(super) fn matmul_bias_to_gemm(graph: &mut Graph, only_reader: &dyn Fn(&str, usize) -> bool, reader: &HashMap<String, Vec<usize>>) -> usize {
+    let mut ranks = HashMap::new();
+    let mut fused: Vec<(usize, usize, String)> = Vec::new();
+    for m in 0..graph.nodes.len() {
+        let node = &graph.nodes[m];
+        let default_domain = node.domain.is_empty() || node.domain == "ai.onnx";
+        if node.op_type != "MatMul" || !default_domain || node.outputs.len() != 1 {
+            continue;
+        }
+        let (Some(a), Some(w)) = (node.input(0), node.input(1)) else { continue };
+        let Some((_, Tensor::F32(weight))) = find_weight(graph, w) else { continue };
+        if weight.ndim() != 2 || find_weight(graph, a).is_some() || rank(graph, a, &mut ranks, 0) != Some(2) {
+            continue;
+        }
+        let out = &node.outputs[0];
+        let Some(&[add]) = reader.get(out).map(Vec::as_slice) else { continue };
+        if !only_reader(out, add) {
+            continue;
+        }
+        let add_node = &graph.nodes[add];
+        if add_node.op_type != "Add" || add_node.outputs.len() != 1 || !(add_node.domain.is_empty() || add_node.domain == "ai.onnx") {
+            continue;
+        }
+        let bias = match (add_node.input(0), add_node.input(1)) {
+            (Some(x), Some(b)) if x == out && b != out => b,
+            (Some(b), Some(x)) if x == out && b != out => b,
+            _ => continue,
+        };
+        let columns = weight.shape()[1];
+        let per_column = matches!(find_weight(graph, bias), Some((_, Tensor::F32(t))) if t.ndim() <= 2 && channel_values(t, 2, columns).is_some());
+        if per_column {
+            fused.push((m, add, bias.to_string()));
+        }
+    }
+    let removed: HashSet<usize> = fused.iter().map(|f| f.1).collect();
+    for (m, add, bias) in &fused {
+        let out = graph.nodes[*add].outputs[0].clone();
+        let gone = graph.nodes[*m].outputs[0].clone();
+        let node = &mut graph.nodes[*m];
+        node.op_type = "Gemm".into();
+        node.inputs.push(bias.clone());
+        node.outputs[0] = out;
+        graph.value_info.retain(|v| v.name != gone);
+    }
+    let mut index = 0;
+    graph.nodes.retain(|_| {
+        index += 1;
+        !removed.contains(&(index - 1))
+    });
+    fused.len()
+}
+
+/// The rank of `value` if the graph says it: a declared shape, a constant, or the op that made
+/// it (Flatten and Gemm give 2, Reshape the length of its constant shape, MatMul by a 2-D
+/// weight and element-wise ops with a constant operand keep their input's rank).
+fn rank(graph: &Graph, value: &str, memo: &mut HashMap<String, Option<usize>>, depth: usize) -> Option<usize> {
+    if let Some(&known) = memo.get(value) {
+        return known;
+    }
+    if depth > 256 {
+        return None;
+    }
+    let declared = graph.inputs.iter().chain(&graph.value_info).chain(&graph.outputs).find(|v| v.name == value);
+    let found = if let Some(shape) = declared.and_then(|v| v.tensor_type()).and_then(|(_, s)| s) {
+        Some(shape.len())
+    } else if let Some((_, t)) = find_weight(graph, value) {
+        Some(t.shape().len())
+    } else {
+        graph.producer(value).and_then(|p| produced_rank(graph, p, memo, depth))
+    };
+    memo.insert(value.to_string(), found);
+    found
+}
+
+fn produced_rank(graph: &Graph, p: usize, memo: &mut HashMap<String, Option<usize>>, depth: usize) -> Option<usize> {
+    let node = &graph.nodes[p];
+    if !(node.domain.is_empty() || node.domain == "ai.onnx") {
+        return None;
+    }
+    let input_rank = |memo: &mut HashMap<String, Option<usize>>| rank(graph, node.input(0)?, memo, depth + 1);
+    let constant_rank = |i: usize| node.input(i).and_then(|c| find_weight(graph, c)).map(|(_, t)| t.shape().len());
+    match node.op_type.as_str() {
+        "Flatten" | "Gemm" => Some(2),
+        "Reshape" => constant_rank(1).filter(|&r| r == 1).and_then(|_| find_weight(graph, node.input(1)?)).map(|(_, t)| t.len()),
+        "MatMul" if constant_rank(1) == Some(2) => input_rank(memo),
+        "Relu" | "LeakyRelu" | "Sigmoid" | "Tanh" | "Clip" | "HardSigmoid" | "HardSwish" | "Elu" | "Selu" | "Softplus"
+        | "Identity" | "Dropout" | "Cast" | "Neg" | "Abs" | "Erf" | "Gelu" | "Softmax" | "LogSoftmax" => input_rank(memo),
+        "PRelu" | "Add" | "Mul" | "Sub" | "Div" => {
+            // The other operand must be a constant no wider than the input.
+            let r = input_rank(memo)?;
+            (constant_rank(1)? <= r).then_some(r)
+        }
+        _ => None,
+    }
+}
