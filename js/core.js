@@ -311,6 +311,9 @@ export const inputSizes = guard(
   (bytes, options) => glue.inputSizes(bytes, checkOptions(options, OPTIONS.inputSizes, "inputSizes options")),
   isLoaded,
 );
+/** Whether a recipe reads calibration samples: the user's ("given", the default) or random ones
+ * pare makes ("random"), decided in Rust (Recipe::reads_samples). */
+export const recipeNeedsCalibration = guard((recipe, samples) => glue.recipeNeedsCalibration(recipe, samples), isLoaded);
 /** `pare compress` from a command line (the npm CLI's whole compress job, in Rust). */
 export const compressCommand = guard((argv, readFile, onLine) => glue.compressCommand(argv, readFile, onLine), isLoaded);
 /** Compares two models on the same samples. */

@@ -1,21 +1,20 @@
 // What the package checks in JS before a call reaches the wasm module (core.js) or a worker
 // (client.js): option objects whose keys must be known (a typo such as `calibrationRandm` is an
 // error naming the valid keys, never silently ignored), tensors in pare's `{ dtype, shape, data }`
-// form or onnxruntime-web's `{ type, dims, data }` / `ort.Tensor` (turned into pare's form), and
-// recipes that need calibration samples when none were given (the message names the API's
-// options, not the CLI's flags).
+// form or onnxruntime-web's `{ type, dims, data }` / `ort.Tensor` (turned into pare's form). Whether
+// a recipe needs calibration samples is pare's to say (Rust, with the API's words), not checked here.
 
 import { badArgument } from "./errors.js";
 
 /** The options each function takes (the async ones add ASYNC_OPTIONS). */
 export const OPTIONS = {
-  compress: ["calibration", "calibrationRandom", "onProgress"],
-  compressJob: ["calibration", "calibrationRandom", "onProgress", "compareInputs", "compareSource", "random", "noCompare"],
+  compress: ["calibration", "calibrationRandom", "onProgress", "messages"],
+  compressJob: ["calibration", "calibrationRandom", "onProgress", "messages", "compareInputs", "compareSource", "random", "noCompare"],
   compare: ["inputs", "random", "intermediates", "inputSource", "onProgress"],
   run: [],
   analyze: [],
   randomInputs: ["seed", "dims", "shapes"],
-  inputSizes: ["dims", "shapes"],
+  inputSizes: ["dims", "shapes", "messages"],
   random: ["seed", "samples", "dims", "shapes"],
   ready: ["simd", "wasmUrl", "wasmPaths", "wasmModule", "worker", "workerUrl"],
 };
@@ -89,42 +88,11 @@ export function checkRandom(value, key, valid = OPTIONS.random) {
   if (isObject(value)) checkOptions(value, valid, `\`${key}\``);
 }
 
-/** The recipe's steps when it is readable JSON or an object; null otherwise (pare explains). */
-function stepsOf(recipe) {
-  try {
-    const r = typeof recipe === "string" ? JSON.parse(recipe) : recipe;
-    return Array.isArray(r?.steps) ? r.steps : null;
-  } catch {
-    return null;
-  }
-}
-
-const STATIC_MODES = ["static", "int8"];
-
-/** Throws when a step needs calibration samples and `options` gives none. */
-export function checkCalibration(recipe, options) {
-  if (options.calibration !== undefined || options.calibrationRandom !== undefined) return;
-  for (const [i, step] of (stepsOf(recipe) ?? []).entries()) {
-    const what = STATIC_MODES.includes(step?.quantize?.mode)
-      ? "static quantization"
-      : step?.prune?.correct !== undefined
-        ? `pruning with \`correct: "${step.prune.correct}"\``
-        : null;
-    if (what) {
-      throw badArgument(
-        `step ${i + 1}: ${what} needs calibration samples: pass \`calibration\` (tensors keyed by input name, ` +
-          "samples stacked along the first axis) or `calibrationRandom: { samples: 16 }` in compress's options",
-      );
-    }
-  }
-}
-
 /** The options of a compress call, checked and with tensors normalized (no async keys). */
 export function compressOptions(recipe, options, valid = OPTIONS.compress) {
   const o = { ...checkOptions(options, valid, "compress options") };
   checkRandom(o.calibrationRandom, "calibrationRandom");
   if (o.calibration !== undefined) o.calibration = normalizeTensors(o.calibration);
-  checkCalibration(recipe, o);
   return o;
 }
 

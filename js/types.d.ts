@@ -248,9 +248,12 @@ export interface CallOptions {
     transfer?: boolean;
 }
 
-export type CompressStage = "calibrate" | "quantize" | "prune" | "correct" | "binarize" | "convert";
+export type CompressStage = "calibrate" | "quantize" | "prune" | "correct" | "binarize" | "convert" | "compare";
 
 export interface CompressProgress {
+    /** "compress" while the steps run; "compare" for compressJob's comparison after them
+     * (then `stage` is "compare", `step` and `steps` 0, and `done`/`total` count samples). */
+    phase: "compress" | "compare";
     /** The step (from 0) of `steps`. */
     step: number;
     steps: number;
@@ -267,9 +270,14 @@ export type CalibrationChoice =
     | { calibrationRandom: RandomSamples; calibration?: never }
     | { calibration?: never; calibrationRandom?: never };
 
+/** Whose words hints in errors and warnings use: the API's option keys (default) or the web
+ * page's controls ("page"); the CLI's flags are never named here. */
+export type MessagesFor = "api" | "page";
+
 export type CompressOptions = CalibrationChoice & {
     /** Called as work advances (in the calling thread, also when the work runs in a worker). */
     onProgress?: (progress: CompressProgress) => void;
+    messages?: MessagesFor;
 };
 
 /** Samples from `inputs` or seeded `random` ones (the default: seed 0, 8 samples), not both. */
@@ -305,6 +313,7 @@ export type CompressJobOptions = CompressOptions & {
 export interface InputSizesOptions {
     dims?: Record<string, number>;
     shapes?: Record<string, readonly number[]>;
+    messages?: MessagesFor;
 }
 
 /** `randomInputs`' options: one run's inputs (no `samples`). */
@@ -529,6 +538,8 @@ export interface CompressReport {
     upgrades?: { step: number; report: ConvertReport }[];
     /** What compress changed by itself besides the steps (e.g. weights freed from the inputs). */
     notes?: string[];
+    /** Bytes of the model as given (what `ls -l` shows); `before` measures pare's re-encoding. */
+    input_file_bytes?: number;
 }
 
 /** What `compress` returns: the compressed ONNX file, the report and the recipe as applied
@@ -537,6 +548,9 @@ export interface CompressResult {
     model: Uint8Array;
     report: CompressReport;
     recipe: Recipe;
+    /** One line per step (each automatic opset upgrade before its step), as `pare compress`
+     * prints them. */
+    steps: string[];
 }
 
 /** The sizes random samples get for a model's inputs, and how they were chosen
@@ -856,6 +870,10 @@ export function inspect(bytes: ModelBytes): ModelSummary;
 
 /** Seeded random inputs for one run, as `pare run --random` makes them. */
 export function randomInputs(bytes: ModelBytes, options?: RandomInputOptions): Tensors;
+
+/** Whether a recipe reads calibration samples: the user's (`"given"`, the default) or random
+ * ones pare makes (`"random"`: pruning then corrects only when a step sets `correct`). */
+export function recipeNeedsCalibration(recipe: Recipe | string, samples?: "given" | "random"): boolean;
 
 /** `pare compress ARGS…` (the arguments after `compress`), as the native CLI runs it: files are
  * read through `readFile`, progress lines go to `onLine`; nothing is written. The npm CLI's

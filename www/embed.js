@@ -231,7 +231,7 @@ class PareCompressor extends HTMLElement {
         { bytes, recipe: presetText(preset), samples: calibration ?? { random }, compareInputs, analysis: opened.analysis },
         (p) => this.progress(p),
       );
-      this.showResults(result, preset, (performance.now() - started) / 1000, bytes.length);
+      this.showResults(result, preset, (performance.now() - started) / 1000, result.report.input_file_bytes ?? bytes.length);
     } catch (e) {
       this.setStatus(e instanceof Cancelled ? "Cancelled." : `Compression failed: ${explain(e)}`, !(e instanceof Cancelled));
     } finally {
@@ -284,7 +284,8 @@ class PareCompressor extends HTMLElement {
     this.setStatus(`${p.phase}: ${p.stage}${p.total ? ` ${p.done}/${p.total}` : ""}`);
   }
 
-  /** `fileBytes`: the model file's size (the report's `before` is pare's re-encoding of it). */
+  /** `fileBytes`: the model file's size (pare's report.input_file_bytes; its `before` is pare's
+   * re-encoding of it). */
   showResults(result, preset, seconds, fileBytes) {
     const { report, comparison, compareError } = result;
     const row = (label, key, before, after) => {

@@ -532,9 +532,9 @@ function placeError(e, samples) {
 function showResults(result, seconds) {
   const { report, comparison, compareError, warnings, inputSizes, analysisAfter, latency, latencyError } = result;
   const before = state.opened.analysis;
-  // The file the user dropped (the report's `before` is pare's re-encoding of it, which can
-  // differ by a few bytes: an exporter's explicit empty domain, say).
-  const fileBytes = state.bytes.length;
+  // The file the user dropped, as pare's report says it (input_file_bytes; `before` is pare's
+  // re-encoding of it, which can differ by a few bytes): the CLI prints the same number.
+  const fileBytes = report.input_file_bytes ?? report.before.bytes;
   $("results-note").textContent = `Done in ${seconds.toFixed(2)} s (compression and comparison ${fmtMs(result.compressMs)}).`;
   $("results-note").dataset.seconds = seconds.toFixed(3);
   $("sizes-used").textContent = inputSizes ? `Random samples: ${inputSizes.summary}.` : "";
@@ -572,15 +572,9 @@ function showResults(result, seconds) {
   if (latencyError) problems.push(`Latency was not measured: ${latencyError}`);
   showWarning(problems.filter(Boolean).join("\n"));
 
-  // Opset upgrades compress made by itself come before the step that needed them.
-  const upgrades = new Map((report.upgrades ?? []).map((u) => [u.step, u.report]));
-  $("steps").replaceChildren(
-    ...report.steps.flatMap((step, i) => {
-      const lines = upgrades.has(i) ? [`before step ${i + 1}: ${describeConversion(upgrades.get(i))}`] : [];
-      lines.push(describeStep(step));
-      return lines.map((text) => Object.assign(document.createElement("li"), { textContent: text }));
-    }),
-  );
+  // One line per step, as `pare compress` prints them (pare's step_lines, with any automatic opset
+  // upgrade before the step that needed it).
+  $("steps").replaceChildren(...result.steps.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
   $("results").hidden = false;
   $("comparison-block").hidden = !comparison;
   if (comparison) showComparison(comparison, report, analysisAfter);
@@ -655,37 +649,6 @@ function showComparison(comparison, report, analysisAfter) {
 }
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-function describeStep(step) {
-  if (step.binarize) {
-    const b = step.binarize;
-    const what = b.activations ? "weights and inputs" : "weights";
-    return `binarize (${what}): ${plural(b.layers.length, "layer")}${b.skipped?.length ? `, ${b.skipped.length} kept in float` : ""}`;
-  }
-  if (step.quantize) {
-    const q = step.quantize;
-    const skipped = q.skipped?.length ? `, ${q.skipped.length} skipped` : "";
-    const activations = q.activations?.length ? `, ${q.activations.length} activations` : "";
-    return `quantize (${q.mode}): ${plural(q.layers.length, "layer")}${activations}${skipped}, ${q.per_channel ? "per channel" : "per tensor"}`;
-  }
-  if (step.prune) {
-    const p = step.prune;
-    const t = p.totals ?? {};
-    // Filter pruning removes channels instead of zeroing weights.
-    const sparsity = t.sparsity != null && p.method !== "filter" ? `, ${(t.sparsity * 100).toFixed(1)}% zeros` : "";
-    const flops = p.flops ? `, FLOPs ${fmtCount(p.flops.before)} → ${fmtCount(p.flops.after)}` : "";
-    return `prune (${p.method}): ${plural(p.layers.length, "layer")}${sparsity}${flops}${p.skipped?.length ? `, ${p.skipped.length} skipped` : ""}`;
-  }
-  if (step.opset) return `opset: ${describeConversion(step.opset)}`;
-  return JSON.stringify(step);
-}
-
-/** "upgraded ai.onnx 11 → 13 (4 nodes changed, 1 added): why", as the CLI says it. */
-function describeConversion(c) {
-  if (c.from === c.to) return `ai.onnx opset ${c.to} already`;
-  const added = c.nodes_added ? `, ${c.nodes_added} added` : "";
-  return `upgraded ai.onnx ${c.from} → ${c.to} (${plural(c.changes.length, "node")} changed${added})${c.reason ? `: ${c.reason}` : ""}`;
-}
 
 /** The report as `pare compress --report` writes it (same keys), plus the page's latency. */
 function reportJson() {

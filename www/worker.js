@@ -10,7 +10,7 @@
 //                 compareInputs: like samples but not random, or null (then pare's compressJob
 //                 compares on the first 16 calibration samples, else on 16 random ones)
 // Results: "open" → { summary, analysis, analysisError, runError, sizes (inputSizes), sizesError };
-//   "compress" → compressJob's { model, report, recipe, warnings }, with comparison/compareError,
+//   "compress" → compressJob's { model, report, recipe, steps, warnings }, with comparison/compareError,
 //   inputSizes (the sizes random samples got) and the page's own analysis, latency, predictions.
 // Messages out: { ready: true } once the wasm module is loaded (or { ready: false, error }),
 //               { id, progress: { phase, stage, done, total, step, steps } } while working,
@@ -18,7 +18,7 @@
 //               PareError's, see pkg/index.d.ts PareErrorKind, or null); with image
 //               inputs, result.predictions holds both models' top classes per image (predict.js).
 
-import init, { inspect, analyze, compressJob, inputSizes, Model } from "./pkg/sync.js";
+import init, { inspect, analyze, compressJob, inputSizes, recipeNeedsCalibration, Model } from "./pkg/sync.js";
 import { firstSamples } from "./npz.js";
 import { imagesToTensor } from "./images.js";
 import { imagePredictions } from "./predict.js";
@@ -58,7 +58,7 @@ function open(bytes) {
   let sizesError = null;
   if (!runError) {
     try {
-      sizes = inputSizes(bytes);
+      sizes = inputSizes(bytes, { messages: "page" });
     } catch (e) {
       sizesError = survivable(e);
     }
@@ -130,18 +130,6 @@ function measureLatency(id, originalBytes, compressedBytes, inputs) {
   }
 }
 
-/** Whether a recipe (JSON text) reads calibration samples: static quantization (either mode
- * name) or pruning with a correction; true when unsure (a recipe that does not parse is left
- * for pare to explain). */
-function needsCalibration(recipeText) {
-  try {
-    const steps = JSON.parse(recipeText).steps;
-    return !Array.isArray(steps) || steps.some((s) => ["static", "int8"].includes(s?.quantize?.mode) || s?.prune?.correct !== undefined);
-  } catch {
-    return true;
-  }
-}
-
 /** A sample source as stacked arrays: { arrays } as is, { images, layout, mean, std } decoded. */
 async function arraysOf(id, source, what) {
   if (!source) return null;
@@ -160,15 +148,18 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
   // Compress, then compare on held-back samples: one call, decided in Rust (pare::workflow), as
   // in both CLIs. Comparison samples: the uploaded comparison inputs, else the first 16
   // calibration samples, else 16 seeded random ones at sizes the model runs on.
-  const options = { onProgress: (p) => post(id, { phase: "compress", ...p }) };
+  // Progress: pare's phase "compress" while the steps run, then "compare"; hints name the page's
+  // controls (messages: "page"), not the CLI's flags.
+  const options = { onProgress: (p) => post(id, p), messages: "page" };
   const { seed = 0, dims, shapes } = samples.random ?? {};
   options.random = { seed, ...(dims && { dims }), ...(shapes && { shapes }) };
   let calibrationSamples = null; // as `pare compress --report` says it
   if (samples.arrays) {
     options.calibration = samples.arrays;
     calibrationSamples = Object.values(samples.arrays)[0]?.shape[0] ?? null;
-  } else if (needsCalibration(recipe)) {
-    // Random calibration samples are made only for the steps that read them.
+  } else if (recipeNeedsCalibration(recipe, "random")) {
+    // Random calibration samples are made only for the steps that read them (pare decides:
+    // Recipe::reads_samples; a recipe that does not parse throws, and compressJob would too).
     options.calibrationRandom = samples.random;
     calibrationSamples = samples.random.samples;
   }
@@ -177,7 +168,7 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
     options.compareSource = "the uploaded comparison inputs";
   }
   const job = compressJob(bytes, recipe, options);
-  const { model, report, recipe: applied, warnings } = job;
+  const { model, report, recipe: applied, warnings, steps } = job;
   const comparison = job.compare ?? null;
   const compareError = job.compareError ?? null;
   const compressMs = performance.now() - started; // compressJob: compress, then compare
@@ -187,7 +178,7 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
   let sizesError = null;
   if (!sizes && !samples.arrays) {
     try {
-      sizes = inputSizes(bytes, { ...(dims && { dims }), ...(shapes && { shapes }) });
+      sizes = inputSizes(bytes, { ...(dims && { dims }), ...(shapes && { shapes }), messages: "page" });
     } catch (e) {
       sizesError = survivable(e);
     }
@@ -216,7 +207,7 @@ async function runCompress(id, { bytes, recipe, samples: samplesSource, compareI
   );
   return {
     result: {
-      model, report, recipe: applied, calibrationSamples, comparison, compareError, warnings, inputSizes: sizes, sizesError,
+      model, report, recipe: applied, steps, calibrationSamples, comparison, compareError, warnings, inputSizes: sizes, sizesError,
       analysisAfter, latency, latencyError, compressMs, predictions,
     },
     transfer: [model.buffer],

@@ -173,6 +173,7 @@ pub fn compress(
             bytes_after,
             upgrades,
             notes,
+            input_file_bytes: None,
         },
     ))
 }

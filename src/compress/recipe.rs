@@ -38,11 +38,32 @@ impl Recipe {
     /// `calibration`: the samples it would get (a prune step corrects by default only with the
     /// user's samples; `PruneSpec::effective_correction`).
     pub fn uses_calibration(&self, calibration: Option<&crate::runtime::Dataset>) -> bool {
-        self.steps.iter().any(|step| match step {
-            Step::Quantize(spec) => spec.mode == crate::compress::quantize::spec::Mode::Static,
-            Step::Prune(spec) => spec.effective_correction(calibration).0.is_some() || spec.auto.is_some(),
-            Step::Binarize(_) | Step::Opset(_) => false,
+        self.calibration_step(calibration).is_some()
+    }
+
+    /// The first step that reads calibration samples (see [`Recipe::uses_calibration`]): its
+    /// index and what it does with them (`static quantization`).
+    pub fn calibration_step(&self, calibration: Option<&crate::runtime::Dataset>) -> Option<(usize, String)> {
+        self.steps.iter().enumerate().find_map(|(i, step)| {
+            let what = match step {
+                Step::Quantize(spec) if spec.mode == crate::compress::quantize::spec::Mode::Static => "static quantization".to_string(),
+                Step::Prune(spec) if spec.auto.is_some() => "pruning with an automatic search (`auto`)".to_string(),
+                Step::Prune(spec) => match spec.effective_correction(calibration).0 {
+                    Some(c) => format!("pruning with `correct: \"{}\"`", serde_json::to_value(c).ok()?.as_str()?),
+                    None => return None,
+                },
+                _ => return None,
+            };
+            Some((i, what))
         })
+    }
+
+    /// Whether the recipe reads calibration samples when it gets some: random ones pare makes
+    /// (`random`; pruning then corrects only when the step asks for it) or the user's. The page
+    /// makes random calibration samples only when this says they are read.
+    pub fn reads_samples(&self, random: bool) -> bool {
+        let one = crate::runtime::Dataset { samples: vec![Vec::new()], random };
+        self.uses_calibration(Some(&one))
     }
 
     pub fn to_json(&self) -> String {

@@ -26,6 +26,17 @@ pub struct CompressReport {
     /// What `compress` changed by itself besides the steps (e.g. weights freed from the inputs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Bytes of the file the caller read the model from, when it did (`before` measures pare's
+    /// re-encoding of the decoded model, which can differ from the file: `ls -l` shows this).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_file_bytes: Option<usize>,
+}
+
+impl CompressReport {
+    /// The input's size as the user sees it: the file's bytes when known, else `before.bytes`.
+    pub fn input_bytes(&self) -> usize {
+        self.input_file_bytes.unwrap_or(self.before.bytes)
+    }
 }
 
 /// An opset upgrade made for a step (`reason` says why), with the converter's report.

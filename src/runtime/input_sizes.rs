@@ -59,7 +59,8 @@ pub struct SizeChoice {
     pub chosen: Vec<String>,
     /// Candidates that did not run, with the first line of their error.
     pub tried: Vec<String>,
-    /// Why no candidate ran, when none did.
+    /// Why no candidate ran, when none did: the facts; what to pass depends on the interface
+    /// (`workflow::wording::sizes_failure`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
 }
@@ -172,7 +173,7 @@ pub fn resolve_sizes(
     *random = last;
     let names: Vec<String> = open.iter().map(|d| dim_label(d)).collect();
     let failure = format!(
-        "the model ran on none of {} tried sizes for {} (last error: {}); give sizes with --dim NAME=SIZE or --shape INPUT=D0,D1,…",
+        "the model ran on none of {} tried sizes for {} (last error: {})",
         tried.len(),
         names.join(", "),
         tried.last().map(String::as_str).unwrap_or("none")

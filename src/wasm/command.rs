@@ -52,7 +52,7 @@ pub fn compress_command(
         }
         last_stage = p.stage.clone();
         if let Some(callback) = &on_line {
-            let line = format!("pare: step {}/{}: {}…", p.step + 1, p.steps, p.stage);
+            let line = crate::workflow::compress_job::progress_line(p);
             if let Err(e) = callback.call1(&JsValue::NULL, &JsValue::from_str(&line)) {
                 thrown = Some(e);
             }

@@ -12,6 +12,7 @@ use crate::compare::{CompareOptions, compare_models_with_progress};
 use crate::onnx::decode_model;
 use crate::runtime::random_inputs::declared_inputs;
 use crate::runtime::{Dataset, InputSet};
+use crate::workflow::Interface;
 
 /// Runs both models on the same samples and reports how far the candidate's outputs and shared
 /// intermediate tensors are from the reference's (`pare::compare`; see `CompareOptions`).
@@ -28,9 +29,9 @@ pub fn compare(
     if !is_plain_object(&options) {
         return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
     }
-    let (inputs, default_source) = match samples_from(&reference, &options, "inputs", "random")? {
+    let (inputs, default_source) = match samples_from(&reference, &options, "inputs", "random", Interface::Api)? {
         Some(found) => found,
-        None => random_samples(&reference, &RandomRequest::default_for_compare())?,
+        None => random_samples(&reference, &RandomRequest::default_for_compare(), Interface::Api)?,
     };
     let intermediates = match get(&options, "intermediates").map_err(fail)? {
         v if v.is_undefined() => true,
@@ -76,6 +77,7 @@ pub(super) fn samples_from(
     options: &JsValue,
     inputs_key: &str,
     random_key: &str,
+    interface: Interface,
 ) -> JsResult<Option<(Vec<InputSet>, String)>> {
     let inputs = get(options, inputs_key).map_err(fail)?;
     let random = get(options, random_key).map_err(fail)?;
@@ -91,7 +93,7 @@ pub(super) fn samples_from(
         return Ok(None);
     }
     let request = read_random(&random, random_key)?;
-    Ok(Some(random_samples(model, &request)?))
+    Ok(Some(random_samples(model, &request, interface)?))
 }
 
 /// The message of a thrown JS value.

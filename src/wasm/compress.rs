@@ -8,22 +8,66 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::compare::{describe_error, samples_from};
+use super::random_options::read_interface;
 use super::{ApiError, JsResult, describe, fail, get, install_panic_hook, is_plain_object, model_bytes, set};
-use crate::compress::{Progress, Recipe, compress as compress_model};
+use crate::compress::{CompressReport, Progress, Recipe, compress as compress_model};
+use crate::error::ErrorKind;
 use crate::onnx::{decode_model, encode_model};
 use crate::ir::Model;
 use crate::runtime::Dataset;
+use crate::workflow::Interface;
+use crate::workflow::compress_text::step_lines;
+use crate::workflow::wording::missing_calibration;
 
-/// The arguments `compress` and `compressJob` share: the model, the recipe and the options
-/// object (`{}` when undefined or null).
-fn read_arguments(bytes: &JsValue, recipe: &JsValue, options: JsValue) -> JsResult<(Model, Recipe, JsValue)> {
-    let model = decode_model(&model_bytes(bytes)?)?;
+/// What `compress` and `compressJob` both read from their arguments, parsed in one place: the
+/// model, the recipe, the options object (`{}` when undefined or null), the calibration samples
+/// (`calibration` or `calibrationRandom`), whose words messages use (`messages`) and the
+/// progress callback. A step that reads calibration samples when none are given is refused
+/// here, before any work, with the API's (or the page's) words.
+struct Arguments {
+    model: Model,
+    recipe: Recipe,
+    options: JsValue,
+    calibration: Option<Dataset>,
+    interface: Interface,
+    progress: ProgressForwarder,
+    /// Bytes of the model as given (the report's `input_file_bytes`).
+    input_file_bytes: usize,
+}
+
+fn read_arguments(bytes: &JsValue, recipe: &JsValue, options: JsValue) -> JsResult<Arguments> {
+    let bytes = model_bytes(bytes)?;
+    let input_file_bytes = bytes.len();
+    let model = decode_model(&bytes)?;
     let recipe = read_recipe(recipe)?;
     let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
     if !is_plain_object(&options) {
         return Err(fail(format_args!("options must be an object, got {}", describe(&options))));
     }
-    Ok((model, recipe, options))
+    let interface = read_interface(&options)?;
+    let random = !get(&options, "calibrationRandom").map_err(fail)?.is_undefined();
+    let calibration = samples_from(&model, &options, "calibration", "calibrationRandom", interface)?
+        .map(|(samples, _)| Dataset { samples, random });
+    // Every option's own type first, then whether the recipe has what it needs.
+    let progress = ProgressForwarder::from_options(&options)?;
+    if let Some(message) = missing_calibration(&recipe, calibration.as_ref(), interface) {
+        return Err(ApiError::new(ErrorKind::BadArgument, message));
+    }
+    Ok(Arguments { model, recipe, options, calibration, interface, progress, input_file_bytes })
+}
+
+/// `model`, `report`, `recipe` and `steps` (one line per step, as the CLI prints them) of a
+/// compress result.
+fn compress_result(model: &[u8], report: &CompressReport, recipe: &Recipe) -> JsResult<Object> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let json = |v: Result<JsValue, serde_wasm_bindgen::Error>| v.map_err(|e| fail(format_args!("cannot convert the result: {e}")));
+    let result = Object::new();
+    set(&result, "model", &Uint8Array::from(model)).map_err(fail)?;
+    set(&result, "report", &json(report.serialize(&serializer))?).map_err(fail)?;
+    set(&result, "recipe", &json(recipe.serialize(&serializer))?).map_err(fail)?;
+    let steps: js_sys::Array = step_lines(report).into_iter().map(|line| JsValue::from_str(&line)).collect();
+    set(&result, "steps", &steps).map_err(fail)?;
+    Ok(result)
 }
 
 /// Compresses a model with a recipe (`pare::compress`).
@@ -34,24 +78,31 @@ pub fn compress(
     #[wasm_bindgen(unchecked_param_type = "CompressOptions | undefined")] options: JsValue,
 ) -> JsResult<JsValue> {
     install_panic_hook();
-    let (model, recipe, options) = read_arguments(&bytes, &recipe, options)?;
-    let random = !get(&options, "calibrationRandom").map_err(fail)?.is_undefined();
-    let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
-        .map(|(samples, _)| Dataset { samples, random });
-    let mut forwarder = ProgressForwarder::from_options(&options)?;
-    let mut progress = |p: &Progress| forwarder.report(p);
-    let outcome = compress_model(&model, &recipe, calibration.as_ref(), &mut progress);
-    forwarder.finish()?;
-    let (compressed, report) = outcome?;
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let result = Object::new();
-    let model_out = Uint8Array::from(&encode_model(&compressed)[..]);
-    set(&result, "model", &model_out).map_err(fail)?;
-    let report = report.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the report: {e}")))?;
-    set(&result, "report", &report).map_err(fail)?;
-    let recipe = recipe.serialize(&serializer).map_err(|e| fail(format_args!("cannot convert the recipe: {e}")))?;
-    set(&result, "recipe", &recipe).map_err(fail)?;
-    Ok(result.into())
+    let Arguments { model, recipe, calibration, mut progress, input_file_bytes, .. } = read_arguments(&bytes, &recipe, options)?;
+    let outcome = compress_model(&model, &recipe, calibration.as_ref(), &mut |p: &Progress| progress.report(p));
+    progress.finish()?;
+    let (compressed, mut report) = outcome?;
+    report.input_file_bytes = Some(input_file_bytes);
+    Ok(compress_result(&encode_model(&compressed), &report, &recipe)?.into())
+}
+
+/// Whether a recipe reads calibration samples (`Recipe::reads_samples`): of the user's
+/// (`samples` `"given"`, the default) or random ones pare makes (`"random"`: pruning then
+/// corrects only when the step asks for it). The page makes random samples only when they are read.
+#[wasm_bindgen(js_name = recipeNeedsCalibration)]
+pub fn recipe_needs_calibration(
+    #[wasm_bindgen(unchecked_param_type = "Recipe | string")] recipe: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "\"given\" | \"random\" | undefined")] samples: JsValue,
+) -> JsResult<bool> {
+    install_panic_hook();
+    let recipe = read_recipe(&recipe)?;
+    let random = match samples.as_string().as_deref() {
+        _ if samples.is_undefined() => false,
+        Some("given") => false,
+        Some("random") => true,
+        _ => return Err(fail(format_args!("`samples` must be \"given\" or \"random\", got {}", describe(&samples)))),
+    };
+    Ok(recipe.reads_samples(random))
 }
 
 /// `options.onProgress`, called with `{step, steps, stage, done, total}`. The first exception it
@@ -81,6 +132,9 @@ impl ProgressForwarder {
         let _ = set(&report, "stage", &JsValue::from_str(&p.stage));
         let _ = set(&report, "done", &JsValue::from_f64(p.done as f64));
         let _ = set(&report, "total", &JsValue::from_f64(p.total as f64));
+        // `compress` while the steps run, `compare` for compressJob's comparison after them.
+        let phase = if p.stage == crate::workflow::compress_job::COMPARE_STAGE { "compare" } else { "compress" };
+        let _ = set(&report, "phase", &JsValue::from_str(phase));
         if let Err(e) = callback.call1(&JsValue::UNDEFINED, &report) {
             self.thrown = Some(e);
         }
@@ -120,10 +174,7 @@ pub fn compress_job(
     use crate::workflow::{CompareSamples, Job, run_job};
 
     install_panic_hook();
-    let (model, recipe, options) = read_arguments(&bytes, &recipe, options)?;
-    let random = !get(&options, "calibrationRandom").map_err(fail)?.is_undefined();
-    let calibration = samples_from(&model, &options, "calibration", "calibrationRandom")?
-        .map(|(samples, _)| Dataset { samples, random });
+    let Arguments { model, recipe, options, calibration, interface, mut progress, input_file_bytes } = read_arguments(&bytes, &recipe, options)?;
     let compare_inputs = get(&options, "compareInputs").map_err(fail)?;
     let no_compare = get(&options, "noCompare").map_err(fail)?.as_bool().unwrap_or(false);
     let compare = if no_compare {
@@ -140,18 +191,13 @@ pub fn compress_job(
         v if v.is_undefined() => crate::runtime::RandomInputs::new(0),
         v => super::random_options::read_random(&v, "random")?.generator,
     };
-    let mut forwarder = ProgressForwarder::from_options(&options)?;
-    let mut progress = |p: &Progress| forwarder.report(p);
-    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random };
-    let outcome = run_job(job, &mut progress);
-    forwarder.finish()?;
+    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random, interface, input_file_bytes: Some(input_file_bytes) };
+    let outcome = run_job(job, &mut |p: &Progress| progress.report(p));
+    progress.finish()?;
     let result = outcome.map_err(|e| ApiError::new(e.kind(), e))?;
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let object = Object::new();
-    set(&object, "model", &Uint8Array::from(&result.bytes[..])).map_err(fail)?;
+    let object = compress_result(&result.bytes, &result.report, &recipe)?;
     let json = |v: Result<JsValue, serde_wasm_bindgen::Error>| v.map_err(|e| fail(format_args!("cannot convert the result: {e}")));
-    set(&object, "report", &json(result.report.serialize(&serializer))?).map_err(fail)?;
-    set(&object, "recipe", &json(recipe.serialize(&serializer))?).map_err(fail)?;
     if let Some(c) = &result.compare {
         set(&object, "compare", &json(c.serialize(&serializer))?).map_err(fail)?;
     }

@@ -54,7 +54,7 @@ pub use error::ApiError;
 
 pub use command::compress_command;
 pub use compare::compare;
-pub use compress::compress;
+pub use compress::{compress, compress_job, recipe_needs_calibration};
 pub use random_options::{input_sizes, random_inputs};
 
 /// An argument of the wrong type or value (`PareError` of kind "bad-argument"). Errors of the

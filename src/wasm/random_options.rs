@@ -25,6 +25,7 @@ use crate::compare::random_input_sets;
 use crate::ir::{DimValue, Model, checked_numel};
 use crate::runtime::random_inputs::{declared_inputs, resolve_shape};
 use crate::runtime::{InputSet, RandomInputs, Session, resolve_sizes};
+use crate::workflow::wording::{Interface, sizes_failure};
 
 /// Samples made when the options do not say.
 pub(super) const DEFAULT_RANDOM_SAMPLES: usize = 8;
@@ -55,7 +56,7 @@ pub fn random_inputs(
         return Err(fail("randomInputs makes the inputs of one run: `samples` does not apply"));
     }
     request.count = 1;
-    let (sets, _) = random_samples(&model, &request)?;
+    let (sets, _) = random_samples(&model, &request, Interface::Api)?;
     match sets.first() {
         Some(set) => tensors_to_js(set),
         None => Err(fail("no random sample was made")),
@@ -76,7 +77,9 @@ pub fn input_sizes(
     let options = if options.is_undefined() || options.is_null() { Object::new().into() } else { options };
     let mut request = read_random(&options, "options")?;
     request.generator.check_dims(&declared_inputs(&model.graph))?;
-    let choice = resolve_sizes(&Session::new(&model)?, &mut request.generator, &[], &model.metadata_props);
+    let mut choice = resolve_sizes(&Session::new(&model)?, &mut request.generator, &[], &model.metadata_props);
+    let interface = read_interface(&options)?;
+    choice.failure = choice.failure.map(|f| sizes_failure(&f, interface));
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     let value = serde::Serialize::serialize(&choice, &serializer).map_err(|e| fail(format_args!("cannot convert the sizes: {e}")))?;
     let object: Object = value.dyn_into().map_err(|_| fail("cannot convert the sizes"))?;
@@ -119,7 +122,7 @@ pub(super) fn read_random(value: &JsValue, key: &str) -> JsResult<RandomRequest>
 
 /// `request.count` seeded random samples for `model` and how to describe them, after checking
 /// that the dims and shapes fit the model and that the samples stay under the size cap.
-pub(super) fn random_samples(model: &Model, request: &RandomRequest) -> JsResult<(Vec<InputSet>, String)> {
+pub(super) fn random_samples(model: &Model, request: &RandomRequest, interface: Interface) -> JsResult<(Vec<InputSet>, String)> {
     let specs = declared_inputs(&model.graph);
     request.generator.check_dims(&specs)?;
     // What the caller fixed must fit before any trial run (open dims count as 1 here)…
@@ -128,7 +131,7 @@ pub(super) fn random_samples(model: &Model, request: &RandomRequest) -> JsResult
     let mut generator = request.generator.clone();
     let choice = resolve_sizes(&Session::new(model)?, &mut generator, &[], &model.metadata_props);
     if let Some(failure) = choice.failure {
-        return Err(ApiError::new(ErrorKind::BadInput, failure));
+        return Err(ApiError::new(ErrorKind::BadInput, sizes_failure(&failure, interface)));
     }
     check_total(&specs, &generator, request.count)?;
     // The source names what the caller asked for, as the CLI does; the sizes chosen are in the samples.
@@ -272,4 +275,16 @@ fn optional_integer(object: &JsValue, owner: &str, key: &str, min: f64) -> JsRes
         Some(n) if n.fract() == 0.0 && n >= min && n <= MAX_SAFE_INTEGER => Ok(Some(n as u64)),
         _ => Err(fail(format_args!("`{owner}.{key}` must be an integer ≥ {min}, got {}", describe(&value)))),
     }
+}
+
+/// `options.messages`: whose words hints use, `"api"` (the default: option keys) or `"page"`
+/// (the web page's controls); see `pare::workflow::wording`.
+pub(super) fn read_interface(options: &JsValue) -> JsResult<Interface> {
+    let value = super::get(options, "messages").map_err(fail)?;
+    if value.is_undefined() {
+        return Ok(Interface::Api);
+    }
+    value.as_string().as_deref().and_then(Interface::from_name).ok_or_else(|| {
+        fail(format_args!("`messages` must be \"api\" or \"page\", got {}", describe(&value)))
+    })
 }

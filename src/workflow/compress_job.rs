@@ -17,8 +17,8 @@ use serde::Serialize;
 use super::args::UsageError;
 use super::compress_command::{CalibrationSource, CompressCommand, RecipeSource, compress_help, parse_compress_command};
 use super::compress_text::render_compress_summary;
-use crate::compare::{CompareOptions, CompareReport, TextOptions, compare_models, render_text};
-use crate::compress::{CompressError, CompressReport, ProgressFn, Recipe, compress};
+use crate::compare::{CompareOptions, CompareReport, TextOptions, compare_models_with_progress, render_text};
+use crate::compress::{CompressError, CompressReport, Progress, ProgressFn, Recipe, compress};
 use crate::Error;
 use crate::ir::Model;
 use crate::runtime::random_inputs::declared_inputs;
@@ -27,6 +27,15 @@ use crate::runtime::{Dataset, InputSet, InputSpec, RandomInputs, SizeChoice};
 /// Samples the comparison uses when neither compare inputs nor calibration data are given, and
 /// at most how many calibration samples it reuses.
 pub const COMPARE_SAMPLES: usize = 16;
+
+/// The progress stage of the comparison after compressing (`Progress::stage`).
+pub const COMPARE_STAGE: &str = "compare";
+
+/// The line both CLIs print when a new stage starts: `pare: step 1/2: calibrate…`, and
+/// `pare: compare…` for the comparison after the steps.
+pub fn progress_line(p: &Progress) -> String {
+    if p.steps == 0 { format!("pare: {}…", p.stage) } else { format!("pare: step {}/{}: {}…", p.step + 1, p.steps, p.stage) }
+}
 
 /// Said whenever a step calibrated on random samples: the error measured on such samples does
 /// not predict the error on real data (measured on the corpus's Silero VAD with the page's
@@ -77,6 +86,10 @@ pub struct Job<'a> {
     pub calibration: Option<&'a Dataset>,
     pub compare: CompareSamples,
     pub random: RandomInputs,
+    /// Whose words hints use (`--dim` in the CLI, `dims` in the API, Dimensions in the page).
+    pub interface: super::Interface,
+    /// Bytes of the file the model was read from, when there was one (the report says them).
+    pub input_file_bytes: Option<usize>,
 }
 
 /// What a job produced.
@@ -100,7 +113,8 @@ pub struct JobResult {
 
 /// Compresses, then compares (see the module docs for the rules).
 pub fn run_job(job: Job, progress: ProgressFn) -> Result<JobResult, Error> {
-    let (compressed, report) = compress(job.model, job.recipe, job.calibration, progress)?;
+    let (compressed, mut report) = compress(job.model, job.recipe, job.calibration, progress)?;
+    report.input_file_bytes = job.input_file_bytes;
     let bytes = crate::onnx::encode_model(&compressed);
     let mut result = JobResult {
         model: compressed,
@@ -121,11 +135,11 @@ pub fn run_job(job: Job, progress: ProgressFn) -> Result<JobResult, Error> {
     if job.calibration.is_some_and(|d| d.random) && job.recipe.uses_calibration(job.calibration) {
         result.warnings.push(RANDOM_CALIBRATION_WARNING.to_string());
     }
-    if result.report.after.bytes > result.report.before.bytes {
+    if result.report.after.bytes > result.report.input_bytes() {
         result.warnings.push(format!(
             "the compressed file ({} bytes) is larger than the input ({} bytes); where the bytes go: {}",
             result.report.after.bytes,
-            result.report.before.bytes,
+            result.report.input_bytes(),
             super::compress_text::breakdown(&result.report.bytes_after)
         ));
     }
@@ -137,12 +151,16 @@ pub fn run_job(job: Job, progress: ProgressFn) -> Result<JobResult, Error> {
                 let n = c.len().min(COMPARE_SAMPLES);
                 Ok((c.samples[..n].to_vec(), format!("{n} of the calibration samples (not held-out data)")))
             }
-            None => random_samples(job.model, job.random, COMPARE_SAMPLES, &mut result.input_sizes),
+            None => random_samples(job.model, job.random, COMPARE_SAMPLES, job.interface, &mut result.input_sizes),
         },
     };
     let outcome = samples.and_then(|(samples, input_source)| {
         let options = CompareOptions { intermediates: true, input_source };
-        compare_models(job.model, &result.model, &samples, &options).map_err(|e| e.to_string())
+        // Per sample, as stage `compare` outside the steps (`step`/`steps` 0).
+        let mut per_sample = |done: usize, total: usize| {
+            progress(&Progress { step: 0, steps: 0, stage: COMPARE_STAGE.to_string(), done, total });
+        };
+        compare_models_with_progress(job.model, &result.model, &samples, &options, &mut per_sample).map_err(|e| e.to_string())
     });
     match outcome {
         Ok(c) => result.compare = Some(c),
@@ -159,10 +177,11 @@ fn random_samples(
     model: &Model,
     mut random: RandomInputs,
     count: usize,
+    interface: super::Interface,
     sizes: &mut Option<SizeChoice>,
 ) -> Result<(Vec<InputSet>, String), String> {
     let seed = random.seed;
-    let (data, choice) = super::samples::random_dataset(model, &mut random, count).map_err(|e| e.to_string())?;
+    let (data, choice) = super::samples::random_dataset(model, &mut random, count, interface).map_err(|e| e.to_string())?;
     *sizes = Some(choice);
     Ok((data.samples, format!("{count} random samples, seed {seed}")))
 }
@@ -201,7 +220,7 @@ pub fn run_compress_command(argv: &[String], files: &mut dyn Files, progress: Pr
         CalibrationSource::None => None,
         CalibrationSource::File(path) => Some(read_dataset(files, path, &specs)?),
         CalibrationSource::Random(n) => {
-            let (data, choice) = super::samples::random_dataset(&model, &mut random, *n)?;
+            let (data, choice) = super::samples::random_dataset(&model, &mut random, *n, super::Interface::Cli)?;
             input_sizes = Some(choice);
             Some(data)
         }
@@ -209,7 +228,7 @@ pub fn run_compress_command(argv: &[String], files: &mut dyn Files, progress: Pr
     if let Some(choice) = &input_sizes {
         stdout.push_str(&format!("random inputs: {}\n", choice.summary()));
     }
-    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random };
+    let job = Job { model: &model, recipe: &recipe, calibration: calibration.as_ref(), compare, random, interface: super::Interface::Cli, input_file_bytes: Some(model_bytes.len()) };
     let mut result = run_job(job, progress)?;
     if result.input_sizes.is_none() {
         result.input_sizes = input_sizes;
@@ -298,5 +317,16 @@ mod tests {
         // Steps that read no calibration samples: nothing to warn about, random samples or not.
         assert_eq!(warnings(&["--quantize", "int8-weights", "--calib-random", "2"]), Vec::<String>::new());
         assert_eq!(warnings(&["--prune", "unstructured:0.5"]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_comparison_reports_progress_per_sample_after_the_steps() {
+        let argv: Vec<String> = ["mnist.onnx", "-o", "out.onnx", "--quantize", "int8", "--calib-random", "3"].iter().map(|s| s.to_string()).collect();
+        let mut seen = Vec::new();
+        run_compress_command(&argv, &mut Memory, &mut |p| seen.push((p.stage.clone(), p.done, p.total))).unwrap();
+        let compare: Vec<_> = seen.iter().filter(|(stage, ..)| stage == COMPARE_STAGE).collect();
+        assert_eq!(compare.last().map(|(_, done, total)| (*done, *total)), Some((3, 3)), "{seen:?}");
+        let first = seen.iter().position(|(stage, ..)| stage == COMPARE_STAGE).unwrap();
+        assert!(seen[first..].iter().all(|(stage, ..)| stage == COMPARE_STAGE), "the comparison comes last: {seen:?}");
     }
 }

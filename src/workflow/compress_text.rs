@@ -16,17 +16,22 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
     let mut text = String::new();
     let o = &mut text;
     let (b, a) = (report.before, report.after);
+    // The input's size is the file's (what `ls -l` shows), not pare's re-encoding of it.
+    let input = report.input_bytes();
     outln!(
         o,
         "wrote {out}: {} → {} ({:.3}×), gzip {} → {} ({:.3}×)",
-        super::human::bytes(b.bytes as u64),
+        super::human::bytes(input as u64),
         super::human::bytes(a.bytes as u64),
-        a.bytes as f64 / b.bytes.max(1) as f64,
+        a.bytes as f64 / input.max(1) as f64,
         super::human::bytes(b.gzip_bytes as u64),
         super::human::bytes(a.gzip_bytes as u64),
         a.gzip_bytes as f64 / b.gzip_bytes.max(1) as f64
     );
-    if a.bytes > b.bytes {
+    if input != b.bytes {
+        outln!(o, "  (the input file is {input} bytes; pare's encoding of the same model, which the gzip size and the breakdown measure, is {} bytes)", b.bytes);
+    }
+    if a.bytes > input {
         outln!(o, "the file is larger than the input; where the bytes go:");
         outln!(o, "  before: {}", breakdown(&report.bytes_before));
         outln!(o, "  after:  {}", breakdown(&report.bytes_after));
@@ -35,13 +40,12 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
         outln!(o, "note: {note}");
     }
     for upgrade in &report.upgrades {
-        outln!(o, "before step {}: {}", upgrade.step + 1, upgrade.report.summary());
+        outln!(o, "{}", upgrade_line(upgrade));
     }
     for (i, step) in report.steps.iter().enumerate() {
+        outln!(o, "{}", step_headline(i, step));
         match step {
             StepReport::Quantize(q) => {
-                let calib = q.calibration.as_ref().map(|c| format!(", {} activations calibrated on {} samples ({:?})", c.tensors, c.samples, c.method)).unwrap_or_default();
-                outln!(o, "step {}: quantize {:?}: {} layers{calib}", i + 1, q.mode, q.layers.len());
                 if let Some(t) = &q.quality_target {
                     print_quality_target(o, t);
                 }
@@ -56,19 +60,6 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
                 }
             }
             StepReport::Prune(p) => {
-                let t = &p.totals;
-                outln!(
-        o,
-                    "step {}: prune {}: {} layers, {} → {} nonzero weights ({:.1}% sparsity in pruned layers), model params {} → {}",
-                    i + 1,
-                    p.method,
-                    t.layers_pruned,
-                    super::human::count(t.nonzeros_before as u64),
-                    super::human::count(t.nonzeros_after as u64),
-                    t.sparsity * 100.0,
-                    super::human::count(t.model_params_before as u64),
-                    super::human::count(t.model_params_after as u64)
-                );
                 if let Some(f) = &p.flops {
                     outln!(o, "  FLOPs {} → {}", super::human::count(f.before), super::human::count(f.after));
                 }
@@ -105,11 +96,8 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
                     outln!(o, "  note: {n}");
                 }
             }
-            StepReport::Opset(c) => {
-                outln!(o, "step {}: opset: {}", i + 1, c.summary());
-            }
+            StepReport::Opset(_) => {}
             StepReport::Binarize(b) => {
-                outln!(o, "step {}: binarize{}: {} layers", i + 1, if b.activations { " (weights and inputs)" } else { " (weights)" }, b.layers.len());
                 for l in &b.layers {
                     let sqnr = l.weight_sqnr_db.map(|d| format!("{d:.1} dB")).unwrap_or_else(|| "exact".into());
                     outln!(o, "  {} ({}): α {:.3e}…{:.3e}, weight SQNR {sqnr}", l.node, l.op_type, l.alpha_min, l.alpha_max);
@@ -126,6 +114,49 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
     text
 }
 
+/// The first line about step `i` (0-based), as the CLI prints it and the page lists it.
+fn step_headline(i: usize, step: &StepReport) -> String {
+    match step {
+        StepReport::Quantize(q) => {
+            let calib = q.calibration.as_ref().map(|c| format!(", {} activations calibrated on {} samples ({:?})", c.tensors, c.samples, c.method)).unwrap_or_default();
+            format!("step {}: quantize {:?}: {} layers{calib}", i + 1, q.mode, q.layers.len())
+        }
+        StepReport::Prune(p) => {
+            let t = &p.totals;
+            format!(
+                "step {}: prune {}: {} layers, {} → {} nonzero weights ({:.1}% sparsity in pruned layers), model params {} → {}",
+                i + 1,
+                p.method,
+                t.layers_pruned,
+                super::human::count(t.nonzeros_before as u64),
+                super::human::count(t.nonzeros_after as u64),
+                t.sparsity * 100.0,
+                super::human::count(t.model_params_before as u64),
+                super::human::count(t.model_params_after as u64)
+            )
+        }
+        StepReport::Opset(c) => format!("step {}: opset: {}", i + 1, c.summary()),
+        StepReport::Binarize(b) => {
+            format!("step {}: binarize{}: {} layers", i + 1, if b.activations { " (weights and inputs)" } else { " (weights)" }, b.layers.len())
+        }
+    }
+}
+
+/// An opset upgrade `compress` made by itself before a step.
+fn upgrade_line(upgrade: &crate::compress::report::AutomaticUpgrade) -> String {
+    format!("before step {}: {}", upgrade.step + 1, upgrade.report.summary())
+}
+
+/// One line per step (each upgrade before the step that needed it): the headlines
+/// [`render_compress_summary`] prints, for the page's list of steps.
+pub fn step_lines(report: &CompressReport) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (i, step) in report.steps.iter().enumerate() {
+        lines.extend(report.upgrades.iter().filter(|u| u.step == i).map(upgrade_line));
+        lines.push(step_headline(i, step));
+    }
+    lines
+}
 
 /// The quality target's outcome, fallbacks (the first ten) and trajectory.
 fn print_quality_target(o: &mut String, t: &crate::compress::quantize::target::QualityTargetReport) {
@@ -205,4 +236,40 @@ pub fn breakdown(b: &ByteBreakdown) -> String {
         super::human::bytes(b.quantization_parameters as u64),
         super::human::bytes(b.graph as u64)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mnist_report(input_file_bytes: Option<usize>) -> CompressReport {
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx")).unwrap();
+        let model = crate::onnx::decode_model(&bytes).unwrap();
+        let recipe = crate::compress::Recipe::from_json(r#"{"steps": [{"opset": 13}, {"quantize": {"mode": "weights"}}]}"#).unwrap();
+        let (_, mut report) = crate::compress::compress(&model, &recipe, None, &mut |_| {}).unwrap();
+        report.input_file_bytes = input_file_bytes;
+        report
+    }
+
+    #[test]
+    fn the_step_lines_are_the_headlines_the_cli_prints() {
+        let report = mnist_report(None);
+        let lines = step_lines(&report);
+        let text = render_compress_summary(&report, "out.onnx");
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[1].starts_with("step 2: quantize Weights: 4 layers"), "{lines:?}");
+        for line in &lines {
+            assert!(text.lines().any(|l| l == line), "`{line}` printed by the CLI too:\n{text}");
+        }
+    }
+
+    #[test]
+    fn the_input_size_is_the_files() {
+        let report = mnist_report(None);
+        let file = report.before.bytes + 1000;
+        let text = render_compress_summary(&mnist_report(Some(file)), "out.onnx");
+        assert!(text.starts_with(&format!("wrote out.onnx: {} → ", super::super::human::bytes(file as u64))), "{text}");
+        assert!(text.contains(&format!("the input file is {file} bytes")), "{text}");
+        assert!(!render_compress_summary(&report, "out.onnx").contains("the input file is"), "said only when they differ");
+    }
 }

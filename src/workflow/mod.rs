@@ -11,7 +11,9 @@ pub mod compress_text;
 pub mod human;
 pub mod samples;
 pub mod suspicious;
+pub mod wording;
 
 pub use compress_command::{CompressCommand, compress_help, parse_compress_command};
 pub use samples::random_dataset;
+pub use wording::Interface;
 pub use compress_job::{CommandOutput, CompareSamples, Files, Job, JobResult, run_compress_command, run_job};

@@ -37,6 +37,8 @@ fn prune_then_quantize_in_the_order_given_with_a_json_report() {
     assert_eq!(r["calibration_samples"], 4);
     let after = r["report"]["after"]["bytes"].as_u64().unwrap();
     assert_eq!(after, std::fs::metadata(&out).unwrap().len());
+    // The input's size is the file's, as `ls -l` shows it (before.bytes is pare's re-encoding).
+    assert_eq!(r["report"]["input_file_bytes"].as_u64(), Some(std::fs::metadata(&model).unwrap().len()));
     assert!(after * 4 < r["report"]["before"]["bytes"].as_u64().unwrap() + 64 * 1024, "INT8 should be about 4x smaller");
     // The written model runs.
     let o = pare(&["run", out.to_str().unwrap(), "--random"]);

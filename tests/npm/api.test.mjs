@@ -188,7 +188,7 @@ test("tensors in onnxruntime's form: { type, dims, data } and ort.Tensor", async
 test("unknown option keys are rejected with the valid ones", async () => {
   await pare.ready();
   const cases = [
-    [() => pare.compress(modelBytes, INT8_STATIC, { calibrationRandm: { samples: 4 } }), /"calibrationRandm".*did you mean "calibrationRandom".*valid: calibration, calibrationRandom, onProgress, signal, worker, transfer/],
+    [() => pare.compress(modelBytes, INT8_STATIC, { calibrationRandm: { samples: 4 } }), /"calibrationRandm".*did you mean "calibrationRandom".*valid: calibration, calibrationRandom, onProgress, messages, signal, worker, transfer/],
     [() => pare.compress(modelBytes, INT8_STATIC, { calibrationRandom: { sample: 4 } }), /"sample" in `calibrationRandom`.*did you mean "samples"/],
     [() => pare.compare(modelBytes, modelBytes, { input: heldout }), /"input" in compare options.*did you mean "inputs"/],
     [() => pare.run(modelBytes, heldout, { workers: true }), /"workers" in run options.*valid: signal, worker, transfer/],

@@ -81,7 +81,17 @@ test("inputs, arguments, recipes and runs", async () => {
   await throwsKind(() => pare.compress(mnist, { steps: [{ quantize: { mode: "weights" } }] }, { onProgress: 5 }), "bad-argument", /onProgress/);
   await throwsKind(() => pare.compress(mnist, { steps: [{ no_such_step: {} }] }), "invalid-recipe", /no_such_step/);
   await throwsKind(() => pare.compress(relu, { steps: [{ quantize: { mode: "weights" } }] }), "cannot-compress", /nothing to quantize/);
-  await throwsKind(() => pare.compress(mnist, { steps: [{ quantize: { mode: "static" } }] }), "bad-argument", /calibration/);
+  // pare (Rust) says a step needs calibration samples, in the API's words, never the CLI's flags;
+  // a pruning step with `correct: "none"` reads none, so it needs none.
+  await throwsKind(() => pare.compress(mnist, { steps: [{ quantize: { mode: "static" } }] }), "bad-argument",
+    /^step 1: static quantization needs calibration samples: pass `calibration` .*`calibrationRandom: \{ samples: 16 \}`/);
+  await throwsKind(() => pare.compressJob(mnist, { steps: [{ quantize: { mode: "static" } }] }, { messages: "page" }), "bad-argument",
+    /needs calibration samples: pick calibration files \(best\) or random samples under Calibration$/);
+  const none = { steps: [{ prune: { method: "unstructured", ratio: 0.5, correct: "none" } }] };
+  assert.ok((await pare.compress(mnist, none)).model.length > 0, "correct: none compresses without samples");
+  assert.equal(pare.recipeNeedsCalibration(none, "random"), false);
+  assert.equal(pare.recipeNeedsCalibration({ steps: [{ prune: { method: "unstructured", ratio: 0.5 } }] }, "given"), true);
+  await throwsKind(() => pare.compress(mnist, none, { messages: "cli" }), "bad-argument", /`messages` must be "api" or "page"/);
   await throwsKind(() => pare.compare(relu, mnist), "models-differ", /different inputs/);
   // 100 random samples of 100,000 digits each: 7.8e9 values, over pare's cap for random samples.
   // (randomInputs at 400000×1×28×28 reports bad-argument, not too-large: reported on issue 18.)

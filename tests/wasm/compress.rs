@@ -4,7 +4,7 @@
 
 use js_sys::{Array, Function, Uint8Array};
 use pare::ir::Tensor;
-use pare::wasm::{compare, compress};
+use pare::wasm::{compare, compress, compress_job, recipe_needs_calibration};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -69,4 +69,53 @@ fn bad_arguments_are_named() {
         let text = message(compress(model, recipe, options));
         assert!(text.contains(needle), "expected `{needle}` in: {text}");
     }
+}
+
+#[wasm_bindgen_test]
+fn whether_a_recipe_reads_calibration_is_pares_answer() {
+    let needs = |json: &str, samples: &str| recipe_needs_calibration(JsValue::from_str(json), JsValue::from_str(samples)).unwrap();
+    let prune = |correct: &str| format!(r#"{{"steps": [{{"prune": {{"method": "unstructured", "ratio": 0.5{correct}}}}}]}}"#);
+    assert!(needs(r#"{"steps": [{"quantize": {"mode": "int8"}}]}"#, "random"), "static quantization, either mode name");
+    assert!(!needs(r#"{"steps": [{"quantize": {"mode": "weights"}}]}"#, "random"));
+    assert!(!needs(&prune(r#", "correct": "none""#), "random"), "a correction of none reads no samples");
+    assert!(!needs(&prune(r#", "correct": "none""#), "given"));
+    assert!(needs(&prune(r#", "correct": "lsq""#), "random"));
+    assert!(!needs(&prune(""), "random"), "the default correction runs on the user's samples only");
+    assert!(needs(&prune(""), "given"));
+    assert!(message(recipe_needs_calibration(JsValue::from_str("{"), JsValue::UNDEFINED)).contains("invalid recipe"));
+    assert!(message(recipe_needs_calibration(JsValue::from_str(&prune("")), JsValue::from_str("noise"))).contains("`samples`"));
+}
+
+#[wasm_bindgen_test]
+fn results_list_the_steps_as_the_cli_prints_them() {
+    let text = r#"{"steps": [{"prune": {"method": "nm", "n": 2, "m": 4}}, {"quantize": {"mode": "weights"}}]}"#;
+    let result = compress(mnist(), JsValue::from_str(text), JsValue::UNDEFINED).unwrap();
+    let steps: Vec<String> = Array::from(&get(&result, "steps")).iter().map(|s| s.as_string().unwrap()).collect();
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    assert!(steps[0].starts_with("step 1: prune nm: "), "{steps:?}");
+    assert!(steps[1].starts_with("step 2: quantize Weights: "), "{steps:?}");
+}
+
+#[wasm_bindgen_test]
+fn missing_calibration_is_told_in_the_api_words_or_the_pages() {
+    let static_recipe = || recipe(r#"{"steps": [{"quantize": {"mode": "static"}}]}"#);
+    let api = message(compress(mnist(), static_recipe(), JsValue::UNDEFINED));
+    assert!(api.contains("step 1: static quantization needs calibration samples") && api.contains("calibrationRandom"), "{api}");
+    assert!(!api.contains("--calib"), "no CLI flag in the API: {api}");
+    let page = message(compress_job(mnist(), static_recipe(), object(&[("messages", "page".into())])));
+    assert!(page.contains("Calibration") && !page.contains("calibrationRandom") && !page.contains("--"), "{page}");
+    assert!(message(compress(mnist(), static_recipe(), object(&[("messages", "cli".into())]))).contains("`messages` must be"));
+}
+
+#[wasm_bindgen_test]
+fn the_comparison_after_compressing_reports_progress() {
+    let phases = Array::new();
+    let record = Function::new_with_args("phases", "return p => { phases.push(p.phase + ' ' + p.stage + ' ' + p.done + '/' + p.total); }")
+        .call1(&JsValue::NULL, &phases)
+        .unwrap();
+    let options = object(&[("calibration", digits(4)), ("onProgress", record)]);
+    compress_job(mnist(), recipe(r#"{"steps": [{"quantize": {"mode": "static"}}]}"#), options).unwrap();
+    let phases: Vec<String> = phases.iter().map(|s| s.as_string().unwrap()).collect();
+    assert_eq!(phases.last().map(String::as_str), Some("compare compare 4/4"), "{phases:?}");
+    assert!(phases.iter().any(|p| p.starts_with("compress calibrate")), "{phases:?}");
 }

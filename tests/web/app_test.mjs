@@ -361,8 +361,9 @@ try {
   const progress = await page.evaluate(() => window.progressSeen);
   assert.ok(progress.some((p) => p.includes("calibrate")), `a calibrate stage in ${progress}`);
   assert.ok(progress.some((p) => p.includes("quantize")), `a quantize stage in ${progress}`);
-  // compressJob compares after the last compress stage (it reports no progress of its own for
-  // that), then the page analyses and times the result.
+  // compressJob compares after the last compress stage (pare's progress, phase "compare", per
+  // sample), then the page analyses and times the result.
+  assert.ok(progress.some((p) => /^Comparing with the original: compare \d+\/16$/.test(p)), `a comparison stage in ${progress}`);
   assert.ok(progress.some((p) => p.startsWith("Analysing the result")), `an analysis stage in ${progress}`);
 
   const originalBytes = fs.statSync(modelPath).size;
@@ -386,7 +387,8 @@ try {
   const bars = await page.locator("#layer-chart rect.bar").count();
   assert.ok(bars > 0, "the per-layer chart has bars");
   assert.equal(bars, await page.locator("#layer-metrics tr").count(), "one bar per compared tensor");
-  assert.match(await text("#steps"), /quantize \(static\): 4 layers/);
+  // The steps as `pare compress` prints them (pare's step_lines, not words of the page's own).
+  assert.match(await text("#steps"), /step 1: quantize Static: 4 layers, \d+ activations calibrated on \d+ samples/);
   // The ReLUs static quantization folds are told apart (their names now hold pre-ReLU values).
   assert.equal(await page.locator("#layer-chart rect.bar.folded").count(), 3);
   assert.match(await text("#folded-note"), /relu1, relu2, relu3/);
@@ -550,8 +552,8 @@ try {
   assert.ok(outcomes["int8-weights"].bytes * 3 < originalBytes, "INT8 weights shrink the file");
   assert.ok(outcomes["int8-weights"].cosine > 0.999, "weight-only INT8 stays close");
   assert.ok(outcomes["prune50-int8"].gzip < 0.8 * outcomes["int8-weights"].gzip, "half the weights at zero compress better");
-  assert.match(outcomes["prune50-int8"].steps, /prune \(unstructured\).*50\.0% zeros[\s\S]*quantize \(static\)/);
-  assert.match(outcomes["binary-weights"].steps, /binarize \(weights\): 2 layers, 2 kept in float/);
+  assert.match(outcomes["prune50-int8"].steps, /step 1: prune unstructured: .*\(50\.0% sparsity in pruned layers\)[\s\S]*step 2: quantize Static/);
+  assert.match(outcomes["binary-weights"].steps, /step 1: binarize \(weights\): 2 layers/);
   assert.ok(outcomes["binary-weights"].gzip < 0.5 * outcomes["int8-weights"].gzip, "±1 weights gzip far below INT8 ones");
   assert.ok(outcomes.filter25.params < 0.8 * expected.params, "filter pruning removes parameters");
   assert.ok(outcomes.filter25.flops < 0.8 * flopsBefore, "and FLOPs");
@@ -627,7 +629,7 @@ try {
   assert.equal(await page.locator("#comparison-block").isHidden(), true);
   // pare's warning (compressJob's), the model still offered for download.
   assert.match(await text("#warning"), /The comparison failed, so the error of the compressed model is not measured: .*Frobnicate/);
-  assert.match(await text("#steps"), /quantize \(weights\): 1 layer,/);
+  assert.match(await text("#steps"), /step 1: quantize Weights: 1 layers/);
   assert.equal(fs.statSync(await download("#download-model")).size, await value('[data-key="bytes-after"]'));
 
   step("cancel while a model opens: the worker is replaced and the next model opens");

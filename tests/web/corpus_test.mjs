@@ -134,6 +134,21 @@ try {
   console.log(`${await text("#steps")}\n${await text("#compare-source")}`);
   assert.match(await text("#compare-source"), /On 4 samples: 4 of the calibration samples/);
 
+  step("a recipe with correct: none: no calibration samples are made (pare's recipeNeedsCalibration)");
+  fs.writeFileSync(recipeFile, JSON.stringify({ steps: [{ prune: { method: "unstructured", ratio: 0.3, correct: "none" } }] }));
+  await page.setInputFiles("#recipe-file", recipeFile);
+  await page.waitForFunction(() => document.getElementById("recipe-json").value.includes('"none"'));
+  await page.evaluate(() => { document.getElementById("compare-source").textContent = ""; });
+  await page.click("#compress");
+  await page.waitForFunction(
+    () => /^On /.test(document.getElementById("compare-source").textContent) || [...document.querySelectorAll(".field-error")].some((e) => !e.hidden),
+    null,
+    { timeout: TIMEOUT },
+  );
+  assert.deepEqual(await page.$$eval(".field-error:not([hidden])", (list) => list.map((e) => `${e.id}: ${e.textContent}`)), []);
+  // Without calibration samples, pare compares on 16 seeded random ones (not "of the calibration samples").
+  assert.match(await text("#compare-source"), /On 16 samples: 16 random samples, seed \d+/);
+
   // More first drops: an opset-9 export, a Keras NHWC net and a VAD with an LSTM, an int64
   // input and a state, all with symbolic dims; default preset, no field touched.
   for (const id of FIRST_DROPS) {
@@ -155,6 +170,10 @@ try {
     await download.saveAs(saved);
     const checked = JSON.parse(execFileSync(python, [path.join(root, "tests/web/check_download.py"), file, saved, heldout], { encoding: "utf8" }).trim().split("\n").pop());
     console.log(`${id}: Dimensions ${prefilled}; ${await text("#sizes-used")}; ${JSON.stringify(checked)}`);
+    // The page's own first-drop result (issue 15's closing note): output SQNR and sizes shown.
+    const sqnrs = await page.$$eval('#output-metrics [data-key="sqnr"]', (cells) => cells.map((c) => c.textContent));
+    const value = async (key) => Number(await page.locator(`[data-key="${key}"]`).first().getAttribute("data-value"));
+    console.log(`${id} in the page: output SQNR ${sqnrs.join(", ")} dB; file ${await value("bytes-before")} → ${await value("bytes-after")} bytes`);
     assert.equal(checked.status, "ok", `${id}: ${checked.detail}`);
     assert.ok(checked.size < checked.input_size, `${id}: smaller than the input`);
   }

@@ -84,7 +84,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
             random.check_dims(&declared_inputs(&reference.graph)).map_err(|e| CliError::Usage(e.to_string()))?;
             // Open dims get sizes the reference runs on (pare::runtime::input_sizes), said on stderr.
             let (data, sizes) =
-                pare::workflow::random_dataset(&reference, &mut random, count)?;
+                pare::workflow::random_dataset(&reference, &mut random, count, pare::workflow::Interface::Cli)?;
             if sizes.source != pare::runtime::SizeSource::Fixed {
                 eprintln!("pare: input sizes: {}", sizes.summary());
             }

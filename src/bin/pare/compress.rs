@@ -42,7 +42,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     let mut last_stage = String::new();
     let mut progress = |p: &Progress| {
         if p.stage != last_stage {
-            eprintln!("pare: step {}/{}: {}…", p.step + 1, p.steps, p.stage);
+            eprintln!("{}", pare::workflow::compress_job::progress_line(p));
             last_stage = p.stage.clone();
         }
     };

@@ -106,7 +106,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         let given: Vec<(String, Vec<usize>)> = inputs.iter().map(|(n, t)| (n.clone(), t.shape().to_vec())).collect();
         let sizes = resolve_sizes(&session, &mut generator, &given, &model.metadata_props);
         if let Some(failure) = sizes.failure {
-            return Err(pare::Error::Sizes(failure).into());
+            return Err(pare::Error::Sizes(pare::workflow::wording::sizes_failure(&failure, pare::workflow::Interface::Cli)).into());
         }
         if sizes.source != SizeSource::Fixed {
             eprintln!("pare: input sizes: {}", sizes.summary());

@@ -83,7 +83,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
                 CalibrationSource::Random(n) => n,
                 _ => DEFAULT_SAMPLES,
             };
-            let (data, sizes) = pare::workflow::random_dataset(&model, &mut random, n)?;
+            let (data, sizes) = pare::workflow::random_dataset(&model, &mut random, n, pare::workflow::Interface::Cli)?;
             (data.samples, format!("{n} random samples, seed {seed}, {}", sizes.summary()))
         }
     };
