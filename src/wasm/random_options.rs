@@ -193,7 +193,9 @@ fn elements_per_sample(specs: &[crate::runtime::InputSpec], generator: &RandomIn
             None => resolve_shape(spec, &dims)?,
         };
         let elements = checked_numel(&shape).ok().and_then(|n| total.checked_add(n));
-        total = elements.ok_or_else(|| fail(format_args!("input `{}` would have shape {shape:?}, too large", spec.name)))?;
+        total = elements.ok_or_else(|| {
+            ApiError::new(ErrorKind::TooLarge, format_args!("input `{}` would have shape {shape:?}, too large", spec.name))
+        })?;
     }
     Ok(total)
 }

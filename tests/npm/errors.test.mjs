@@ -94,9 +94,11 @@ test("inputs, arguments, recipes and runs", async () => {
   await throwsKind(() => pare.compress(mnist, none, { messages: "cli" }), "bad-argument", /`messages` must be "api" or "page"/);
   await throwsKind(() => pare.compare(relu, mnist), "models-differ", /different inputs/);
   // 100 random samples of 100,000 digits each: 7.8e9 values, over pare's cap for random samples.
-  // (randomInputs at 400000×1×28×28 reports bad-argument, not too-large: reported on issue 18.)
   await throwsKind(() => pare.compare(mnist, mnist, { random: { samples: 100, shapes: { image: [100000, 1, 28, 28] } } }), "too-large",
     /100 random samples of 78400000 elements each are too many/);
+  // One sample too large to count (issue 18: was bad-argument).
+  await throwsKind(() => pare.randomInputs(mnist, { shapes: { image: [400000, 1, 28, 28] } }), "too-large",
+    /input `image` would have shape \[400000, 1, 28, 28\], too large/);
   await throwsKind(() => pare.run(model("reshape_fail.onnx"), { x: x([1, 4]) }), "run-failed", /Reshape/);
 });
 
