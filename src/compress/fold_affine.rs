@@ -105,13 +105,18 @@ pub fn fold_affine_into_layers(graph: &mut Graph, names: &mut Names) -> Folded {
     if removed.is_empty() {
         return folded;
     }
+    remove_nodes(graph, &removed);
+    remove_orphaned(graph, &candidates);
+    folded
+}
+
+/// Drops the nodes at the indices in `removed`.
+fn remove_nodes(graph: &mut Graph, removed: &HashSet<usize>) {
     let mut index = 0;
     graph.nodes.retain(|_| {
         index += 1;
         !removed.contains(&(index - 1))
     });
-    remove_orphaned(graph, &candidates);
-    folded
 }
 
 /// The nodes reading each value (directly or from inside a subgraph).

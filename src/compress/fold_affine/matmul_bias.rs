@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::channel_values;
+use super::{channel_values, remove_nodes};
 use crate::compress::weights::find_weight;
 use crate::ir::{Graph, Tensor};
 
@@ -59,11 +59,7 @@ pub(super) fn matmul_bias_to_gemm(graph: &mut Graph, only_reader: &dyn Fn(&str, 
         node.outputs[0] = out;
         graph.value_info.retain(|v| v.name != gone);
     }
-    let mut index = 0;
-    graph.nodes.retain(|_| {
-        index += 1;
-        !removed.contains(&(index - 1))
-    });
+    remove_nodes(graph, &removed);
     fused.len()
 }
 
