@@ -3,10 +3,10 @@
 //! and, where both declare them, in rank and known dims. Which intermediate tensors both models
 //! compute is decided here too, from the node outputs of both main graphs.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::error::CompareError;
-use crate::ir::{DimValue, Graph, dtype::onnx_type_name, format_shape};
+use crate::ir::{DimValue, Graph, Tensor, dtype::onnx_type_name, format_shape};
 use crate::runtime::random_inputs::declared_inputs;
 
 /// Checks that `candidate` can be fed the reference's samples and gives the same outputs.
@@ -91,4 +91,52 @@ pub fn shared_intermediates(reference: &Graph, candidate: &Graph) -> HashSet<Str
     let mut shared = produced(reference);
     shared.retain(|name| theirs.contains(name) && !reference.outputs.iter().any(|o| &o.name == name));
     shared
+}
+
+/// A shared intermediate `x` the candidate quantizes: `x → QuantizeLinear → q → DequantizeLinear
+/// → y`, with per-tensor parameters.
+pub struct QuantizedIntermediate {
+    pub reference: String,
+    pub quantized: String,
+    pub dequantized: String,
+    pub scale: f64,
+    pub zero_point: f64,
+}
+
+impl QuantizedIntermediate {
+    /// `y` computed from `q`, for sessions where no node writes `y` (an integer layer reads `q`).
+    pub fn dequantize(&self, q: &Tensor) -> Option<Tensor> {
+        let values: Vec<f32> = q.to_f64_vec().ok()?.iter().map(|v| ((v - self.zero_point) * self.scale) as f32).collect();
+        Tensor::from_vec(&q.shape(), values).ok()
+    }
+}
+
+/// Each shared intermediate the candidate quantizes. The candidate's `y` is what its next layers
+/// read, so it is compared with the reference's `x` in place of the candidate's own `x`, which
+/// holds the values before rounding, or, where a Relu was folded into the quantized range,
+/// before the Relu (the producer then writes the Relu's output name; compared by name, a folded
+/// Relu showed as an error of −5 dB).
+pub fn quantized_intermediates(candidate: &Graph, shared: &HashSet<String>) -> Vec<QuantizedIntermediate> {
+    let constant = |name: Option<&str>| -> Option<f64> {
+        let values = candidate.initializer(name?)?.tensor.to_f64_vec().ok()?;
+        (values.len() == 1).then(|| values[0])
+    };
+    let mut found = Vec::new();
+    for q in candidate.nodes.iter().filter(|n| n.op_type == "QuantizeLinear" && n.domain.is_empty()) {
+        let (Some(x), Some(q_out)) = (q.input(0), q.outputs.first()) else { continue };
+        if !shared.contains(x) {
+            continue;
+        }
+        let readers = candidate.consumers(q_out);
+        let [reader] = readers[..] else { continue };
+        let dq = &candidate.nodes[reader];
+        if dq.op_type != "DequantizeLinear" || !dq.domain.is_empty() {
+            continue;
+        }
+        let (Some(y), Some(scale)) = (dq.outputs.first().filter(|y| !y.is_empty()), constant(dq.input(1))) else { continue };
+        let zero_point = if dq.input(2).is_some() { constant(dq.input(2)) } else { Some(0.0) };
+        let Some(zero_point) = zero_point else { continue };
+        found.push(QuantizedIntermediate { reference: x.to_string(), quantized: q_out.clone(), dequantized: y.clone(), scale, zero_point });
+    }
+    found
 }

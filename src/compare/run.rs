@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::CompareOptions;
 use super::error::{CompareError, Role};
-use super::interface::{check_interfaces, shared_intermediates};
+use super::interface::{QuantizedIntermediate, check_interfaces, quantized_intermediates, shared_intermediates};
 use super::metrics::{AgreementAccumulator, ErrorAccumulator};
 use super::report::{CompareReport, SkippedTensor, TensorComparison};
 use crate::ir::{DType, Model, Tensor};
@@ -29,7 +29,13 @@ pub(super) fn compare(
     let candidate_session = prepare(candidate, Role::Candidate)?;
     let shared =
         if options.intermediates { shared_intermediates(&reference.graph, &candidate.graph) } else { HashSet::new() };
-
+    // A quantized intermediate is compared after its DequantizeLinear (what the next layers
+    // read). An integer session may not write that value: then it is computed from the
+    // quantized one, or, for an integer layer's own output, read under the tensor's name.
+    let quantized = quantized_intermediates(&candidate.graph, &shared);
+    let by_quantized: HashMap<&str, &QuantizedIntermediate> = quantized.iter().map(|q| (q.quantized.as_str(), q)).collect();
+    let by_dequantized: HashMap<&str, &QuantizedIntermediate> = quantized.iter().map(|q| (q.dequantized.as_str(), q)).collect();
+    let rounded: HashSet<&str> = quantized.iter().map(|q| q.reference.as_str()).collect();
     let mut outputs: Vec<OutputState> = Vec::new();
     let mut intermediates = Intermediates::default();
     for (sample, feeds) in inputs.iter().enumerate() {
@@ -43,14 +49,35 @@ pub(super) fn compare(
         let reference_outputs = reference_session
             .run_observed(feeds.clone(), Some(&mut keep))
             .map_err(|source| CompareError::Run { model: Role::Reference, sample, source })?;
+        // The candidate's best value so far for each rounded intermediate: its own, then the
+        // dequantized copy of its quantized value; its DequantizeLinear's output settles it.
+        let mut best: HashMap<String, Tensor> = HashMap::new();
         let mut check = |name: &str, t: &Tensor| {
-            if let Some(r) = captured.remove(name) {
+            if let Some(q) = by_dequantized.get(name) {
+                if let Some(r) = captured.remove(&q.reference) {
+                    best.remove(&q.reference);
+                    intermediates.compare(&q.reference, &r, t, sample);
+                }
+            } else if let Some(q) = by_quantized.get(name) {
+                if let (true, Some(y)) = (captured.contains_key(&q.reference), q.dequantize(t)) {
+                    best.insert(q.reference.clone(), y);
+                }
+            } else if rounded.contains(name) {
+                if captured.contains_key(name) && !best.contains_key(name) {
+                    best.insert(name.to_string(), t.clone());
+                }
+            } else if let Some(r) = captured.remove(name) {
                 intermediates.compare(name, &r, t, sample);
             }
         };
         let candidate_outputs = candidate_session
             .run_observed(feeds.clone(), Some(&mut check))
             .map_err(|source| CompareError::Run { model: Role::Candidate, sample, source })?;
+        for (name, t) in best {
+            if let Some(r) = captured.remove(&name) {
+                intermediates.compare(&name, &r, &t, sample);
+            }
+        }
         compare_outputs(&mut outputs, &reference_outputs, &candidate_outputs, sample)?;
         progress(sample + 1, inputs.len());
     }

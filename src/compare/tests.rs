@@ -188,3 +188,30 @@ fn random_input_sets_differ_per_sample_and_start_at_the_seed() {
     assert_eq!(sets[0][0].1.shape(), vec![1, 1, 28, 28]);
     assert_eq!(random_input_sets(&model, &random, 3).unwrap(), sets, "seeded: the same every time");
 }
+
+/// Static INT8 folds each Relu into the quantized range: the Conv then writes the Relu's output
+/// name, holding the values before the Relu, and only its DequantizeLinear holds what the Relu
+/// gave (an integer layer's output is already clamped; a float one's is not). Intermediates are
+/// compared after the DequantizeLinear: compared by name alone, relu1 showed a negative SQNR on a
+/// model whose logits are within 30 dB.
+#[test]
+fn quantized_intermediates_are_compared_after_their_dequantize_linear() {
+    use crate::compress::quantize::{Mode, QuantizeSpec};
+    use crate::compress::{Recipe, Step, compress};
+    let model = mnist();
+    let calibration = Dataset { samples: digits(&model, 32), random: false };
+    let recipe = Recipe { steps: vec![Step::Quantize(QuantizeSpec::new(Mode::Static))] };
+    let (mut quantized, _) = compress(&model, &recipe, Some(&calibration), &mut |_| {}).unwrap();
+    // conv1 reads the image unrounded (as when the quality target keeps an input float): it
+    // can no longer run as an integer layer, whose output would already be the clamped value.
+    let conv1 = quantized.graph.nodes.iter().position(|n| n.op_type == "Conv").unwrap();
+    quantized.graph.nodes[conv1].inputs[0] = "image".into();
+    let relu1_producer = quantized.graph.nodes.iter().find(|n| n.outputs.iter().any(|o| o == "relu1")).unwrap();
+    assert_eq!(relu1_producer.op_type, "Conv", "the Relu was folded: the Conv writes `relu1`");
+    let report = compare_models(&model, &quantized, &digits(&model, 16), &options()).unwrap();
+    let sqnr = |name: &str| report.intermediates.iter().find(|t| t.name == name).and_then(|t| t.metrics.sqnr_db).unwrap();
+    assert!(report.outputs[0].metrics.sqnr_db.unwrap() > 30.0, "{:?}", report.outputs[0].metrics);
+    for name in ["relu1", "relu2", "relu3"] {
+        assert!(sqnr(name) > 25.0, "{name}: {} dB", sqnr(name));
+    }
+}
