@@ -70,6 +70,10 @@ fn huge_sample_counts_are_too_large_not_an_abort() {
     assert!(!out.exists());
     let o = pare_with_budget(None, &[&"compare", &model, &model, &"--random", &"--samples", &huge]);
     assert_error_kind(&o, "too-large");
+    // `run --repeat 2^40` pre-sized its list of times (16 TB: an abort) and would never end
+    // (scripts/fuzz/campaign.py found it): a usage error now.
+    let err = assert_fails(&pare_with_budget(None, &[&"run", &model, &"--random", &"--repeat", &huge]), 2);
+    assert!(err.contains("--repeat is at most 1000000"), "{err}");
 }
 
 #[test]
