@@ -23,6 +23,12 @@ const UNARY: [&str; 21] = [
 /// Elementwise ops of two quantized values that become a 65,536-entry table.
 const BINARY: [&str; 4] = ["Add", "Sub", "Mul", "Div"];
 
+/// True when `graph` has a DequantizeLinear node: every pattern lowered here (and in `binary`)
+/// reads one, so a float graph skips the rewrite (and its copies of the graph) altogether.
+pub fn has_dequantize(graph: &Graph) -> bool {
+    graph.nodes.iter().any(|n| n.op_type == "DequantizeLinear" && n.domain.is_empty())
+}
+
 /// Rewrites the QDQ patterns of `graph` (not of its subgraphs) into integer nodes; `registry`
 /// and `opsets` build the nodes whose lookup tables are computed here.
 pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets) -> Lowered {
