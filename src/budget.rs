@@ -22,8 +22,17 @@ pub struct OverBudget {
     pub budget: usize,
 }
 
+thread_local! {
+    /// A budget for the calling thread only ([`with_thread_budget`]; 0: none).
+    static THREAD_BUDGET: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The budget in bytes.
 pub fn max_bytes() -> usize {
+    let scoped = THREAD_BUDGET.try_with(std::cell::Cell::get).unwrap_or(0);
+    if scoped != 0 {
+        return scoped;
+    }
     match BUDGET.load(Ordering::Relaxed) {
         0 => default_budget(),
         set => set,
@@ -33,6 +42,20 @@ pub fn max_bytes() -> usize {
 /// Sets the budget for the whole process (0 restores the default).
 pub fn set_max_bytes(bytes: usize) {
     BUDGET.store(bytes, Ordering::Relaxed);
+}
+
+/// Runs `f` with a budget of `bytes` on the calling thread only (pare's work runs on the
+/// caller's thread), restored afterwards even if `f` panics: a test can set a small budget
+/// without changing it for the tests running beside it (tests/wasm/fuzz.rs).
+pub fn with_thread_budget<R>(bytes: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = THREAD_BUDGET.try_with(|b| b.set(self.0));
+        }
+    }
+    let _restore = Restore(THREAD_BUDGET.with(|b| b.replace(bytes)));
+    f()
 }
 
 /// `Ok` when `bytes` fits the budget; `what` names the buffer in the error.
