@@ -139,3 +139,21 @@ fn op_outputs_above_the_memory_budget_are_too_large() {
         assert!(last.contains("1073741824"), "{last}");
     }
 }
+
+#[test]
+fn an_address_space_limit_lowers_the_default_budget() {
+    // Under `ulimit -v 4G` the default budget (half the machine's memory) let a 2.5 GB output
+    // through, and its allocation aborted (scripts/fuzz/campaign.py): half the limit now.
+    let dir = workdir("cli_limits", "address_space");
+    let square = dir.join("square.onnx");
+    std::fs::write(&square, pare::onnx::encode_model(&constant_add_model(&[25000, 25000], &[1]))).unwrap();
+    let o = Command::new("sh")
+        .args(["-c", "ulimit -v 4194304 && exec \"$0\" run \"$1\""])
+        .arg(env!("CARGO_BIN_EXE_pare"))
+        .arg(&square)
+        .env_remove("PARE_MAX_MEMORY")
+        .output()
+        .unwrap();
+    let last = assert_error_kind(&o, "too-large");
+    assert!(last.contains("budget of 2147483648 bytes"), "{last}");
+}
