@@ -358,6 +358,12 @@ def main():
         if open(os.path.join(work, "mnist.onnx"), "rb").read() != open(os.path.join(ROOT, "tests/fixtures/mnist_cnn/model.onnx"), "rb").read():
             r["input_damaged"] = True
             shutil.copy(os.path.join(ROOT, "tests/fixtures/mnist_cnn/model.onnx"), os.path.join(work, "mnist.onnx"))
+        # Keep the mutant of anything worth a look (abort, hang, more than 1 GB).
+        if label != "arguments" and (r["code"] < 0 or r["hang"] or r["peak_mb"] > 1024):
+            kept = os.path.join(work, "kept")
+            os.makedirs(kept, exist_ok=True)
+            shutil.copy(model, os.path.join(kept, f"command{i}.onnx"))
+            r["kept"] = os.path.join(kept, f"command{i}.onnx")
         results.append(r)
         if (i + 1) % 100 == 0:
             print(f"{i + 1} commands", file=sys.stderr, flush=True)

@@ -248,3 +248,17 @@ fn fuzz_a_long_chain_prepares_and_runs() {
     assert_eq!(out[0].0, format!("t{n}"));
     assert_eq!(out[0].1, Tensor::from_vec(&[1, 4], vec![0f32, 0.5, 2.0, 0.0]).unwrap());
 }
+
+/// The bombs through the JavaScript API with the default budget (2 GiB under wasm): a
+/// `PareError` of kind `too-large`, not a trap that kills the worker.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen_test]
+fn fuzz_bombs_are_too_large_through_the_js_api() {
+    use crate::common::js::{bytes, kind, object};
+    for (name, model) in bombs::all() {
+        let file = bytes(&encode_model(&model));
+        let _ = pare::wasm::inspect(file.clone());
+        let result = pare::wasm::JsModel::new(file).and_then(|m| m.run(object(&[])));
+        assert_eq!(kind(result), "too-large", "{name}");
+    }
+}
