@@ -155,5 +155,5 @@ fn an_address_space_limit_lowers_the_default_budget() {
         .output()
         .unwrap();
     let last = assert_error_kind(&o, "too-large");
-    assert!(last.contains("budget of 2147483648 bytes"), "{last}");
+    assert!(last.contains("the 2147483648-byte limit"), "{last}");
 }
