@@ -20,13 +20,18 @@ WASM_TESTS := --test wasm
 # with wasm_bindgen_test_configure!).
 WASM_PACK_TEST := wasm-pack --log-level warn test --mode no-install
 
-.PHONY: help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python test-web test-npm serve build-wasm bench bench-kernels test-corpus test-corpus-ci corpus-pare
+# The seeded fuzzer (tests/wasm/fuzz/) with a long budget: 5,000 iterations per target (the
+# native tests run 150). PARE_FUZZ_ITERS and PARE_FUZZ_SEED override.
+PARE_FUZZ_ITERS ?= 5000
+
+.PHONY: fuzz help setup test test-native test-wasm test-wasm-node test-wasm-chrome test-python test-web test-npm serve build-wasm bench bench-kernels test-corpus test-corpus-ci corpus-pare
 
 help:
 	@echo "make serve   build the wasm package and serve www/ on http://localhost:$(PORT)/"
 	@echo "make test    every test: native (cargo test), wasm in Node and headless Chromium, Python checks, the web app, the corpus CI subset"
 	@echo "make setup   install what is missing (run by both of the above)"
 	@echo "make bench   benchmarks"
+	@echo "make fuzz    the seeded fuzzer with a long budget (PARE_FUZZ_ITERS, default 5000)"
 	@echo "make test-corpus     pare's CLI on the real-model corpus (tests/corpus), all models"
 	@echo "make test-corpus-ci  the same on the CI subset (models.json ci_subset)"
 
@@ -37,6 +42,9 @@ test: test-native test-wasm test-python test-web test-npm test-corpus-ci
 
 test-native: setup
 	cargo test
+
+fuzz: setup
+	PARE_FUZZ_ITERS=$(PARE_FUZZ_ITERS) cargo test --test native -- fuzz
 
 test-wasm: test-wasm-node test-wasm-chrome
 

@@ -174,7 +174,8 @@ impl Plan {
                 plan.fused_steps += 1;
             }
         }
-        let kept: Vec<usize> = plan.output_slots.clone();
+        // A set: a graph may declare many outputs (a scan of `kept` per slot was quadratic).
+        let kept: std::collections::HashSet<usize> = plan.output_slots.iter().copied().collect();
         for (slot, step) in last_read {
             if !kept.contains(&slot) {
                 plan.steps[step].frees.push(slot);

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::error::RunError;
-use super::integer::{DequantizedAlias, IntegerLayer, lower_qdq};
+use super::integer::{DequantizedAlias, IntegerLayer, has_dequantize, lower_qdq};
 use super::plan::{Observer, Opsets, Plan};
 use crate::ir::{DType, Dim, DimValue, Model, Tensor, ValueInfo, dtype::onnx_type_name, format_shape, normalize_domain};
 use crate::ops::{EmptyScope, RUNTIME_DOMAIN, Registry, standard_registry};
@@ -88,7 +88,9 @@ impl Session {
     fn build(model: &Model, registry: &Registry, options: SessionOptions) -> Result<Session, RunError> {
         let mut opsets: Opsets =
             model.opset_import.iter().map(|o| (normalize_domain(&o.domain).to_string(), o.version)).collect();
-        let lowered = options.integer.then(|| lower_qdq(&model.graph, registry, &opsets)).filter(|l| !l.layers.is_empty());
+        let lowered = (options.integer && has_dequantize(&model.graph))
+            .then(|| lower_qdq(&model.graph, registry, &opsets))
+            .filter(|l| !l.layers.is_empty());
         let (plan, integer_layers, aliases) = match lowered {
             Some(lowered) => {
                 opsets.entry(RUNTIME_DOMAIN.to_string()).or_insert(1);

@@ -70,6 +70,10 @@ fn huge_sample_counts_are_too_large_not_an_abort() {
     assert!(!out.exists());
     let o = pare_with_budget(None, &[&"compare", &model, &model, &"--random", &"--samples", &huge]);
     assert_error_kind(&o, "too-large");
+    // `run --repeat 2^40` pre-sized its list of times (16 TB: an abort) and would never end
+    // (scripts/fuzz/campaign.py found it): a usage error now.
+    let err = assert_fails(&pare_with_budget(None, &[&"run", &model, &"--random", &"--repeat", &huge]), 2);
+    assert!(err.contains("--repeat is at most 1000000"), "{err}");
 }
 
 #[test]
@@ -134,4 +138,22 @@ fn op_outputs_above_the_memory_budget_are_too_large() {
         let last = assert_error_kind(&pare_with_budget(Some("1G"), &[&"run", model]), "too-large");
         assert!(last.contains("1073741824"), "{last}");
     }
+}
+
+#[test]
+fn an_address_space_limit_lowers_the_default_budget() {
+    // Under `ulimit -v 4G` the default budget (half the machine's memory) let a 2.5 GB output
+    // through, and its allocation aborted (scripts/fuzz/campaign.py): half the limit now.
+    let dir = workdir("cli_limits", "address_space");
+    let square = dir.join("square.onnx");
+    std::fs::write(&square, pare::onnx::encode_model(&constant_add_model(&[25000, 25000], &[1]))).unwrap();
+    let o = Command::new("sh")
+        .args(["-c", "ulimit -v 4194304 && exec \"$0\" run \"$1\""])
+        .arg(env!("CARGO_BIN_EXE_pare"))
+        .arg(&square)
+        .env_remove("PARE_MAX_MEMORY")
+        .output()
+        .unwrap();
+    let last = assert_error_kind(&o, "too-large");
+    assert!(last.contains("the 2147483648-byte limit"), "{last}");
 }

@@ -4,7 +4,7 @@
 //! (`make setup`), run the `pare` binary, and Python/Node checks.
 //!
 //! The modules of tests/wasm/ that also run natively (the conformance slice, robustness of the
-//! JS-facing core, the real models embedded as bytes, the kernel twins) are compiled in here
+//! JS-facing core, the seeded fuzzer, the real models embedded as bytes, the kernel twins) are compiled in here
 //! too, under their wasm names: `cargo test --test native wasm_slice::`.
 //!
 //! For wasm32 this crate is empty: `wasm-pack test` builds every test target (`cargo build
@@ -45,6 +45,8 @@ mod roundtrip;
 mod weight_stats;
 mod wild_models;
 
+#[path = "../wasm/fuzz/mod.rs"]
+mod wasm_fuzz;
 #[path = "../wasm/kernels.rs"]
 mod wasm_kernels;
 #[path = "../wasm/real_models.rs"]

@@ -5,7 +5,7 @@
 //! `wasm-pack test --node -- --test wasm -- compress::` (or `make test-wasm-node
 //! WASM_TESTS='--test wasm -- compress::'`).
 //!
-//! kernels, real_models, robustness and slice also run natively, inside tests/native/main.rs.
+//! fuzz, kernels, real_models, robustness and slice also run natively, inside tests/native/main.rs.
 //! The test modules are `pub`: wasm-bindgen-test finds tests at the crate root or in public
 //! modules only.
 #![cfg(target_arch = "wasm32")]
@@ -19,6 +19,7 @@ pub mod api;
 pub mod binarize;
 pub mod compare;
 pub mod compress;
+pub mod fuzz;
 pub mod kernels;
 mod largest_allocation;
 pub mod prune;

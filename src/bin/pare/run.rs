@@ -11,6 +11,9 @@ use crate::args::{self, OptionSpec};
 use crate::staged_writes::{StagedWrites, refuse_overwriting_inputs};
 use crate::{CliError, command_help, human, load_model, output_files, parse_dims, parse_shapes, read_file};
 
+/// The most runs `--repeat` takes.
+const MAX_REPEAT: usize = 1_000_000;
+
 const OPTIONS: &[OptionSpec] = &[
     OptionSpec::repeated("input", "NAME=FILE.npy"),
     OptionSpec::flag("random"),
@@ -81,6 +84,11 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     if repeat == 0 {
         return Err(CliError::Usage("--repeat expects a positive integer, got `0`".into()));
     }
+    // A timing loop, not a workload: 2^40 runs would never end (and their time list alone
+    // asked for 16 TB before the first run; issue 17's campaign).
+    if repeat > MAX_REPEAT {
+        return Err(CliError::Usage(format!("--repeat is at most {MAX_REPEAT}, got `{repeat}`")));
+    }
 
     let started = Instant::now();
     let model = load_model(model_path)?;
@@ -118,7 +126,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         return Err(pare::runtime::RunError::MissingInput { name: missing.name.clone(), want }.into());
     }
 
-    let mut times: Vec<Duration> = Vec::with_capacity(repeat);
+    let mut times: Vec<Duration> = Vec::with_capacity(repeat.min(1024));
     let mut outputs = Vec::new();
     for run in 0..repeat {
         let feed = if run + 1 == repeat { std::mem::take(&mut inputs) } else { inputs.clone() };

@@ -20,13 +20,15 @@ use crate::ops::layer_table::is_layer_op;
 pub fn lower_binary(graph: &Graph) -> (Graph, Vec<IntegerLayer>) {
     let index = GraphIndex::new(graph);
     let mut lowered = graph.clone();
+    // One name set for the whole pass (not one scan of the graph per layer).
+    let mut names = Names::of_graph(graph);
     let mut layers = Vec::new();
     for (i, node) in graph.nodes.iter().enumerate() {
         // The layer ops binarize writes (`ops::layer_table`; ConvTranspose is never binarized).
         if !is_layer_op(node) || node.op_type == "ConvTranspose" {
             continue;
         }
-        let Some(binary) = fuse(&index, node, &mut lowered) else { continue };
+        let Some(binary) = fuse(&index, node, &mut lowered, &mut names) else { continue };
         layers.push(IntegerLayer { node: node.label(), op_type: node.op_type.clone(), runs_as: binary.op_type.clone() });
         lowered.nodes[i] = binary;
     }
@@ -38,7 +40,7 @@ pub fn lower_binary(graph: &Graph) -> (Graph, Vec<IntegerLayer>) {
 }
 
 /// The binary node replacing `node`, with its new `alpha` initializer added to `graph`.
-fn fuse(index: &GraphIndex, node: &Node, graph: &mut Graph) -> Option<Node> {
+fn fuse(index: &GraphIndex, node: &Node, graph: &mut Graph, names: &mut Names) -> Option<Node> {
     let x = binarized_input(index, node.input(0)?)?;
     let (signs, alphas) = sign_weight(index, node.input(1)?)?;
     let shape = signs.shape().to_vec();
@@ -82,7 +84,7 @@ fn fuse(index: &GraphIndex, node: &Node, graph: &mut Graph) -> Option<Node> {
             b.to_string()
         }
     };
-    let alpha_name = Names::of_graph(graph).fresh(&format!("{}_binary_alpha", node.outputs.first()?));
+    let alpha_name = names.fresh(&format!("{}_binary_alpha", node.outputs.first()?));
     graph.initializers.push(Initializer::new(alpha_name.clone(), Tensor::from_vec(&[outputs], alphas).ok()?));
     let mut binary = Node::new(op_type, &[x.as_str(), alpha_name.as_str(), bias.as_str()], &[node.outputs.first()?.as_str()]);
     binary.domain = RUNTIME_DOMAIN.to_string();

@@ -12,6 +12,9 @@ pub struct GraphIndex<'g> {
     constants: HashMap<&'g str, &'g Tensor>,
     producer: HashMap<&'g str, usize>,
     readers: HashMap<String, usize>,
+    /// The nodes whose first input is each value, in graph order (so that
+    /// `sole_reader_of_type` is a lookup, not a scan of every node: linear preparation).
+    first_input_of: HashMap<&'g str, Vec<usize>>,
 }
 
 impl<'g> GraphIndex<'g> {
@@ -20,7 +23,11 @@ impl<'g> GraphIndex<'g> {
             graph.initializers.iter().map(|i| (i.name.as_str(), &i.tensor)).collect();
         let mut producer = HashMap::new();
         let mut readers: HashMap<String, usize> = HashMap::new();
+        let mut first_input_of: HashMap<&str, Vec<usize>> = HashMap::new();
         for (index, node) in graph.nodes.iter().enumerate() {
+            if let Some(first) = node.inputs.first() {
+                first_input_of.entry(first.as_str()).or_default().push(index);
+            }
             for output in node.outputs.iter().filter(|o| !o.is_empty()) {
                 producer.insert(output.as_str(), index);
             }
@@ -37,7 +44,7 @@ impl<'g> GraphIndex<'g> {
             // A graph output counts as a reader that must keep seeing the value.
             *readers.entry(output.name.clone()).or_default() += 1;
         }
-        GraphIndex { graph, constants, producer, readers }
+        GraphIndex { graph, constants, producer, readers, first_input_of }
     }
 
     pub fn constant(&self, name: &str) -> Option<&'g Tensor> {
@@ -57,9 +64,8 @@ impl<'g> GraphIndex<'g> {
         if self.readers.get(value).copied() != Some(1) {
             return None;
         }
-        self.graph.nodes.iter().enumerate().find(|(_, n)| {
-            n.op_type == op_type && n.domain.is_empty() && n.inputs.first().is_some_and(|i| i == value)
-        })
+        let candidates = self.first_input_of.get(value)?;
+        candidates.iter().map(|&i| (i, &self.graph.nodes[i])).find(|(_, n)| n.op_type == op_type && n.domain.is_empty())
     }
 
     /// The quantization parameters of a QuantizeLinear/DequantizeLinear node, when its scale

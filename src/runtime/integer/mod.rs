@@ -32,7 +32,7 @@ mod constants;
 mod rewrite;
 mod tables;
 
-pub use rewrite::lower_qdq;
+pub use rewrite::{has_dequantize, lower_qdq};
 
 use crate::ir::Tensor;
 

@@ -23,6 +23,12 @@ const UNARY: [&str; 21] = [
 /// Elementwise ops of two quantized values that become a 65,536-entry table.
 const BINARY: [&str; 4] = ["Add", "Sub", "Mul", "Div"];
 
+/// True when `graph` has a DequantizeLinear node: every pattern lowered here (and in `binary`)
+/// reads one, so a float graph skips the rewrite (and its copies of the graph) altogether.
+pub fn has_dequantize(graph: &Graph) -> bool {
+    graph.nodes.iter().any(|n| n.op_type == "DequantizeLinear" && n.domain.is_empty())
+}
+
 /// Rewrites the QDQ patterns of `graph` (not of its subgraphs) into integer nodes; `registry`
 /// and `opsets` build the nodes whose lookup tables are computed here.
 pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets) -> Lowered {
@@ -31,6 +37,9 @@ pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets) -> Lowered
     let index = GraphIndex::new(graph);
     let eval = Evaluator { registry, opsets };
     let mut lowered = graph.clone();
+    // One name set for every table and transposed weight added here (not one scan of the
+    // whole graph per fused node: linear preparation of long quantized chains).
+    let mut names = Names::of_graph(graph);
     let mut layers = binary_layers;
     let mut aliases = Vec::new();
     let mut removed = BTreeSet::new();
@@ -41,10 +50,10 @@ pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets) -> Lowered
         let fusion = match node.op_type.as_str() {
             "Conv" => conv(&index, node),
             "MatMul" => matmul(&index, node),
-            "Gemm" => gemm(&index, node, &lowered),
+            "Gemm" => gemm(&index, node, &mut names),
             op if PASS_THROUGH.contains(&op) => pass_through(&index, node),
-            op if UNARY.contains(&op) => unary(&index, &eval, node, &lowered),
-            op if BINARY.contains(&op) => binary(&index, &eval, node, &lowered),
+            op if UNARY.contains(&op) => unary(&index, &eval, node, &mut names),
+            op if BINARY.contains(&op) => binary(&index, &eval, node, &mut names),
             _ => None,
         };
         let Some(fusion) = fusion else { continue };
@@ -63,8 +72,13 @@ pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets) -> Lowered
         lowered.nodes[i] = fusion.node;
         removed.insert(fusion.quantize_node);
     }
-    for &i in removed.iter().rev() {
-        lowered.nodes.remove(i);
+    if !removed.is_empty() {
+        // One pass, not one Vec::remove per fused node (quadratic on a long quantized chain).
+        let mut position = 0;
+        lowered.nodes.retain(|_| {
+            position += 1;
+            !removed.contains(&(position - 1))
+        });
     }
     if !removed.is_empty() {
         // DequantizeLinear nodes whose only reader was a fused layer, and their constants.
@@ -169,7 +183,7 @@ fn matmul(index: &GraphIndex, node: &Node) -> Option<Fusion> {
     Some(Fusion { node: fused, quantize_node, output: y, initializers: Vec::new() })
 }
 
-fn gemm(index: &GraphIndex, node: &Node, graph: &Graph) -> Option<Fusion> {
+fn gemm(index: &GraphIndex, node: &Node, names: &mut Names) -> Option<Fusion> {
     let float_attr = |name: &str| node.attr_float(name).ok().map(|v| v.unwrap_or(1.0));
     let int_attr = |name: &str| node.attr_int(name).ok().map(|v| v.unwrap_or(0));
     let has_bias = node.input(2).is_some();
@@ -195,7 +209,7 @@ fn gemm(index: &GraphIndex, node: &Node, graph: &Graph) -> Option<Fusion> {
     let rows_name = if trans_b {
         b_name
     } else {
-        let name = Names::of_graph(graph).fresh(&format!("{b_name}_rows"));
+        let name = names.fresh(&format!("{b_name}_rows"));
         initializers.push(Initializer::new(name.clone(), transpose_2d(b_tensor)?));
         name
     };
@@ -227,7 +241,7 @@ fn pass_through(index: &GraphIndex, node: &Node) -> Option<Fusion> {
 }
 
 /// `DQ → op → Q` of one quantized value: a byte lookup.
-fn unary(index: &GraphIndex, eval: &Evaluator, node: &Node, graph: &Graph) -> Option<Fusion> {
+fn unary(index: &GraphIndex, eval: &Evaluator, node: &Node, names: &mut Names) -> Option<Fusion> {
     if node.outputs.len() != 1 {
         return None;
     }
@@ -236,7 +250,7 @@ fn unary(index: &GraphIndex, eval: &Evaluator, node: &Node, graph: &Graph) -> Op
     let (_, dq) = index.producer_of_type(node.input(0)?, "DequantizeLinear")?;
     let (_, q) = index.sole_reader_of_type(&node.outputs[0], "QuantizeLinear")?;
     let table = unary_table(eval, index, dq, x.dtype, node, q)?;
-    let table_name = Names::of_graph(graph).fresh(&format!("{}_table", node.outputs[0]));
+    let table_name = names.fresh(&format!("{}_table", node.outputs[0]));
     let fused = Node {
         name: node.name.clone(),
         op_type: "QLinearLookup".into(),
@@ -249,7 +263,7 @@ fn unary(index: &GraphIndex, eval: &Evaluator, node: &Node, graph: &Graph) -> Op
 }
 
 /// `DQ(a), DQ(b) → op → Q`: a lookup in a table of every pair.
-fn binary(index: &GraphIndex, eval: &Evaluator, node: &Node, graph: &Graph) -> Option<Fusion> {
+fn binary(index: &GraphIndex, eval: &Evaluator, node: &Node, names: &mut Names) -> Option<Fusion> {
     if node.outputs.len() != 1 || node.inputs.len() != 2 {
         return None;
     }
@@ -260,7 +274,7 @@ fn binary(index: &GraphIndex, eval: &Evaluator, node: &Node, graph: &Graph) -> O
     let (_, dq_b) = index.producer_of_type(node.input(1)?, "DequantizeLinear")?;
     let (_, q) = index.sole_reader_of_type(&node.outputs[0], "QuantizeLinear")?;
     let table = binary_table(eval, index, (dq_a, a.dtype), (dq_b, b.dtype), node, q)?;
-    let table_name = Names::of_graph(graph).fresh(&format!("{}_table", node.outputs[0]));
+    let table_name = names.fresh(&format!("{}_table", node.outputs[0]));
     let fused = Node {
         name: node.name.clone(),
         op_type: "QLinearLookup2".into(),
