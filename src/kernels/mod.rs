@@ -27,7 +27,8 @@
 //! # Kernel table
 //!
 //! Native builds run the scalar column (LLVM vectorizes the tiles for the host; on x86-64 the
-//! f32 GEMM tile is `x86/gemm_f32_6x8_avx` when the CPU has AVX, bit-identical); wasm builds
+//! f32 GEMM tile is `x86/gemm_f32_6x8_avx` when the CPU has AVX, bit-identical, and sigmoid
+//! `x86/sigmoid_f32_avx`, the SIMD128 twin's polynomial); wasm builds
 //! the simd128 column (.cargo/config.toml enables it), and the second wasm build the relaxed
 //! one. Every twin has the same signature and is tested against the scalar one
 //! ([`testing::suite`]): integer and binary results bit for bit, f32 within rounding.
@@ -46,7 +47,7 @@
 //! | [`requantize_row`]        | `requantize_row_q8_scalar`           | `requantize_row_q8_simd128`      | (simd128)                           |
 //! | [`requantize`] (one value) | `requantize_q8_scalar::requantize`  | (scalar)                         | (scalar)                            |
 //! | [`quantize_f32`]          | `quantize_f32_q8_scalar`             | (scalar, auto-vectorized)        | (scalar)                            |
-//! | [`sigmoid_f32`]           | `sigmoid_f32_scalar`                 | `sigmoid_f32_simd128`            | (simd128)                           |
+//! | [`sigmoid_f32`]           | `sigmoid_f32_scalar` (x86-64 with AVX: `sigmoid_f32_avx`, the SIMD128 polynomial) | `sigmoid_f32_simd128` | (simd128) |
 //! | [`pack_bits_rows`], [`pack_bits_columns`] | `pack::bits`         | (shared)                         | (shared)                            |
 //! | [`im2col`], [`col2im_add`] | `pack::im2col`                      | (shared)                         | (shared)                            |
 
@@ -245,7 +246,13 @@ pub fn quantize_f32<Q: Int8Output>(x: &[f32], scale: f32, zero_point: i32, out: 
 /// `out = 1 / (1 + e^(−x))` elementwise (`out` as long as `x`). The SIMD twin's `exp` is a
 /// polynomial, within a few units in the last place of libm's.
 #[inline]
+///
+/// Native x86-64 builds run `sigmoid_f32_avx` (the SIMD128 twin's polynomial on eight lanes)
+/// when the CPU has AVX, chosen at run time.
 pub fn sigmoid_f32(x: &[f32], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    return x86::sigmoid_f32_avx::sigmoid_f32_avx(x, out);
+    #[cfg(not(target_arch = "x86_64"))]
     simd!(sigmoid_f32_simd128(x, out), sigmoid_f32_scalar(x, out))
 }
 
@@ -344,6 +351,10 @@ pub mod twins {
         let mut list: Vec<Twin<SigmoidFn>> = vec![Twin { name: "sigmoid_f32_scalar", run: sigmoid_f32_scalar }];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         list.push(Twin { name: "sigmoid_f32_simd128", run: simd128::sigmoid_f32_simd128::sigmoid_f32_simd128 });
+        #[cfg(target_arch = "x86_64")]
+        if x86::has_avx() {
+            list.push(Twin { name: "sigmoid_f32_avx", run: x86::sigmoid_f32_avx::sigmoid_f32_avx });
+        }
         with_dispatch(list, super::sigmoid_f32)
     }
 }

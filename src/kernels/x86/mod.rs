@@ -3,9 +3,12 @@
 //! x86-64 and uses AVX where the CPU has it. Each file replaces the inner loop of its scalar
 //! namesake (same name but the ISA) and shares its packing, blocking and validation, as the
 //! SIMD128 twins do. No fused multiply-add: products and sums round as in the scalar twin
-//! (and the wasm builds), so f32 results are bit-identical across all of them.
+//! (and the wasm builds), so GEMM results are bit-identical across all of them; sigmoid
+//! computes the SIMD128 twin's polynomial `exp` with the same operations (libm's to a few
+//! units in the last place, as the twin suite checks).
 
 pub(super) mod gemm_f32_6x8_avx;
+pub(super) mod sigmoid_f32_avx;
 
 /// True when the CPU runs AVX (the answer is cached by the standard library).
 #[inline]
