@@ -27,7 +27,7 @@
 //! # Kernel table
 //!
 //! Native builds run the scalar column (LLVM vectorizes the tiles for the host; on x86-64 the
-//! f32 GEMM tile is `x86/gemm_f32_6x8_avx` when the CPU has AVX, bit-identical, and sigmoid
+//! f32 GEMM tile is `x86/gemm_f32_6x8_avx512` or `_avx` when the CPU has them, bit-identical, and sigmoid
 //! `x86/sigmoid_f32_avx`, the SIMD128 twin's polynomial); wasm builds
 //! the simd128 column (.cargo/config.toml enables it), and the second wasm build the relaxed
 //! one. Every twin has the same signature and is tested against the scalar one
@@ -35,7 +35,7 @@
 //!
 //! | entry point               | scalar (oracle)                      | simd128                          | relaxed-simd                        |
 //! |---------------------------|--------------------------------------|----------------------------------|-------------------------------------|
-//! | [`gemm_f32`], [`gemm_f32_operands`] | `gemm_f32_6x8_scalar` (x86-64 with AVX: `gemm_f32_6x8_avx`, bit-identical) | `gemm_f32_6x8_simd128`           | `gemm_f32_6x8_simd128` (`gemm_f32_6x8_relaxed`: twin and bench only, see [`gemm_f32_operands`]) |
+//! | [`gemm_f32`], [`gemm_f32_operands`] | `gemm_f32_6x8_scalar` (x86-64: `gemm_f32_6x8_avx512` / `gemm_f32_6x8_avx`, bit-identical) | `gemm_f32_6x8_simd128`           | `gemm_f32_6x8_simd128` (`gemm_f32_6x8_relaxed`: twin and bench only, see [`gemm_f32_operands`]) |
 //! | [`pack_f32_a`], [`pack_f32_b`] | `pack::f32` (the 6×8 layout)    | (shared)                         | (shared)                            |
 //! | [`gemm_generic`] (f64, ints) | `gemm_generic_scalar`             | (scalar)                         | (scalar)                            |
 //! | [`gemm_i8`]               | `gemm_i8_4x16c2_scalar`              | `gemm_i8_4x16c2_simd128`         | `gemm_i8_4x8c4_split_relaxed`       |
@@ -123,11 +123,12 @@ pub fn gemm_f32(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [
 /// would depend on the browser's build (tests/npm/relaxed.test.mjs requires them identical).
 /// It stays a twin and a bench row (`f32_relaxed_vs_autovectorized_scalar`, 1.15×).
 ///
-/// Native x86-64 builds run `gemm_f32_6x8_avx` (bit-identical to the scalar twin) when the CPU
-/// has AVX, chosen at run time.
+/// Native x86-64 builds run `gemm_f32_6x8_avx512` when the CPU has AVX-512F, else
+/// `gemm_f32_6x8_avx` when it has AVX (both bit-identical to the scalar twin), chosen at run
+/// time.
 pub fn gemm_f32_operands(alpha: f32, a: F32Operand, b: F32Operand, beta: f32, c: &mut [f32], ldc: usize) {
     #[cfg(target_arch = "x86_64")]
-    return x86::gemm_f32_6x8_avx::gemm_f32_6x8_avx(alpha, a, b, beta, c, ldc);
+    return x86::gemm_f32_6x8_avx512::gemm_f32_6x8_avx512(alpha, a, b, beta, c, ldc);
     #[cfg(not(target_arch = "x86_64"))]
     simd!(simd128::gemm_f32_6x8_simd128::gemm_f32_6x8_simd128(alpha, a, b, beta, c, ldc), gemm_f32_6x8_scalar(alpha, a, b, beta, c, ldc))
 }
@@ -294,6 +295,10 @@ pub mod twins {
         #[cfg(target_arch = "x86_64")]
         if x86::has_avx() {
             list.push(Twin { name: "gemm_f32_6x8_avx", run: x86::gemm_f32_6x8_avx::gemm_f32_6x8_avx });
+        }
+        #[cfg(target_arch = "x86_64")]
+        if x86::has_avx512() {
+            list.push(Twin { name: "gemm_f32_6x8_avx512", run: x86::gemm_f32_6x8_avx512::gemm_f32_6x8_avx512 });
         }
         #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
         list.push(Twin { name: "gemm_f32_6x8_relaxed", run: simd128::gemm_f32_6x8_relaxed::gemm_f32_6x8_relaxed });
