@@ -28,7 +28,8 @@
 //!
 //! Native builds run the scalar column (LLVM vectorizes the tiles for the host; on x86-64 the
 //! f32 GEMM tile is `x86/gemm_f32_6x8_avx512` or `_avx` when the CPU has them, bit-identical, and sigmoid
-//! `x86/sigmoid_f32_avx`, the SIMD128 twin's polynomial); wasm builds
+//! `x86/sigmoid_f32_avx`, the SIMD128 twin's polynomial; the INT8 GEMM `x86/gemm_i8_4x16c2_avx2`);
+//! wasm builds
 //! the simd128 column (.cargo/config.toml enables it), and the second wasm build the relaxed
 //! one. Every twin has the same signature and is tested against the scalar one
 //! ([`testing::suite`]): integer and binary results bit for bit, f32 within rounding.
@@ -38,7 +39,7 @@
 //! | [`gemm_f32`], [`gemm_f32_operands`] | `gemm_f32_6x8_scalar` (x86-64: `gemm_f32_6x8_avx512` / `gemm_f32_6x8_avx`, bit-identical) | `gemm_f32_6x8_simd128`           | `gemm_f32_6x8_simd128` (`gemm_f32_6x8_relaxed`: twin and bench only, see [`gemm_f32_operands`]) |
 //! | [`pack_f32_a`], [`pack_f32_b`] | `pack::f32` (the 6×8 layout)    | (shared)                         | (shared)                            |
 //! | [`gemm_generic`] (f64, ints) | `gemm_generic_scalar`             | (scalar)                         | (scalar)                            |
-//! | [`gemm_i8`]               | `gemm_i8_4x16c2_scalar`              | `gemm_i8_4x16c2_simd128`         | `gemm_i8_4x8c4_split_relaxed`       |
+//! | [`gemm_i8`]               | `gemm_i8_4x16c2_scalar` (x86-64 with AVX2: `gemm_i8_4x16c2_avx2`, bit-identical) | `gemm_i8_4x16c2_simd128`         | `gemm_i8_4x8c4_split_relaxed`       |
 //! | (oracle of `gemm_i8`)     | `gemm_i8_reference`; `gemm_i8_4x8c4_split_scalar` twins the relaxed one |  |                  |
 //! | [`gemm_binary`]           | `gemm_binary_2x4_scalar`             | `gemm_binary_2x4_simd128`        | (simd128)                           |
 //! | [`depthwise_channel_f32`] | `dwconv_f32_scalar`                  | `dwconv_f32_simd128`             | (simd128)                           |
@@ -152,7 +153,8 @@ pub fn gemm_generic<T: MacElement + num_traits::Num>(alpha: T, a: MatRef<T>, b: 
 
 /// `c[i·n + j] = Σ_p (a[i·k + p] − a_zero[i])·(b[p·n + j] − b_zero[j])` with 8-bit operands
 /// (row-major, contiguous; a zero point per row of A and per column of B), wrapping i32
-/// accumulation; C (`m×n`) is overwritten. Short slices are an error.
+/// accumulation; C (`m×n`) is overwritten. Short slices are an error. Native x86-64 builds
+/// run `gemm_i8_4x16c2_avx2` (bit-identical to the scalar twin) when the CPU has AVX2.
 #[inline]
 pub fn gemm_i8<A: Int8Operand, B: Int8Operand>(
     m: usize,
@@ -164,7 +166,9 @@ pub fn gemm_i8<A: Int8Operand, B: Int8Operand>(
 ) -> Result<(), GemmShapeError> {
     #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
     return gemm_i8_4x8c4_split_relaxed(m, n, k, a, b, c);
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+    #[cfg(target_arch = "x86_64")]
+    return x86::gemm_i8_4x16c2_avx2::gemm_i8_4x16c2_avx2(m, n, k, a, b, c);
+    #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "relaxed-simd"))))]
     simd!(simd128::gemm_i8_4x16c2_simd128::gemm_i8_4x16c2_simd128(m, n, k, a, b, c), gemm_i8_4x16c2_scalar(m, n, k, a, b, c))
 }
 
@@ -314,6 +318,10 @@ pub mod twins {
         ];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         list.push(Twin { name: "gemm_i8_4x16c2_simd128", run: simd128::gemm_i8_4x16c2_simd128::gemm_i8_4x16c2_simd128 });
+        #[cfg(target_arch = "x86_64")]
+        if x86::has_avx2() {
+            list.push(Twin { name: "gemm_i8_4x16c2_avx2", run: x86::gemm_i8_4x16c2_avx2::gemm_i8_4x16c2_avx2 });
+        }
         #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
         list.push(Twin { name: "gemm_i8_4x8c4_split_relaxed", run: simd128::gemm_i8_4x8c4_split_relaxed::gemm_i8_4x8c4_split_relaxed });
         with_dispatch(list, super::gemm_i8)
