@@ -14,7 +14,8 @@
 //! A [`Layout`] says how operands are packed (tile sizes, K grouping, blocking); a
 //! [`PanelSource`] packs one operand in it (or hands out blocks packed ahead of time, like
 //! weights packed once per session); the tile function is the micro-kernel, the only thing
-//! that differs between the scalar twin and its SIMD twins; `store` receives each tile with
+//! that differs between the scalar twin and its SIMD twins (a [`Tile`]: one A panel by one B
+//! panel, or by two adjacent B panels where an ISA's vectors span both); `store` receives each tile with
 //! where it goes and whether it is the first K block, so callers decide how it lands in C
 //! (scaled add, wrapping add).
 
@@ -62,6 +63,23 @@ impl<T, const R: usize, const C: usize> TileRows<T> for [[T; C]; R] {
     }
 }
 
+/// The micro-kernel of a layout: `one` computes the tile of one A panel and one B panel;
+/// `two` those of one A panel and two adjacent B panels, for ISAs whose vectors span two
+/// panels (by default `one` twice). Plain functions `Fn(&[A], &[B]) -> Tile` are tiles.
+pub(crate) trait Tile<L: Layout + ?Sized> {
+    fn one(&self, a: &[L::A], b: &[L::B]) -> L::Tile;
+    fn two(&self, a: &[L::A], b0: &[L::B], b1: &[L::B]) -> [L::Tile; 2] {
+        [self.one(a, b0), self.one(a, b1)]
+    }
+}
+
+impl<L: Layout + ?Sized, F: Fn(&[L::A], &[L::B]) -> L::Tile> Tile<L> for F {
+    #[inline(always)]
+    fn one(&self, a: &[L::A], b: &[L::B]) -> L::Tile {
+        self(a, b)
+    }
+}
+
 /// One operand of a packed GEMM: A by rows (MR-tall panels) or B by columns (NR-wide panels).
 pub(crate) trait PanelSource<T> {
     /// Packs rows (A) or columns (B) `start..start + len` over K `p0..p0 + depth` as
@@ -94,7 +112,7 @@ pub(crate) fn gemm_blocked<L: Layout>(
     k: usize,
     a: &impl PanelSource<L::A>,
     b: &impl PanelSource<L::B>,
-    tile: impl Fn(&[L::A], &[L::B]) -> L::Tile,
+    tile: impl Tile<L>,
     mut store: impl FnMut(&TileSpot, &L::Tile),
 ) {
     if m == 0 || n == 0 || k == 0 {
@@ -130,13 +148,26 @@ pub(crate) fn gemm_blocked<L: Layout>(
                         &a_buf
                     }
                 };
-                for (q, b_panel) in b_block.chunks_exact(b_len).take(nc.div_ceil(L::NR)).enumerate() {
-                    let col0 = jc + q * L::NR;
-                    let cols = L::NR.min(n - col0);
+                // B panels two at a time (`Tile::two`), the odd last one alone.
+                let b_used = &b_block[..b_len * nc.div_ceil(L::NR).min(b_block.len() / b_len)];
+                for (pair, b_pair) in b_used.chunks(2 * b_len).enumerate() {
+                    let col0 = jc + 2 * pair * L::NR;
+                    let spot_at = |row0: usize, col0: usize| TileSpot {
+                        row0,
+                        col0,
+                        rows: L::MR.min(m - row0),
+                        cols: L::NR.min(n - col0),
+                        first_k: pc == 0,
+                    };
                     for (r, a_panel) in a_block.chunks_exact(a_len).take(mc.div_ceil(L::MR)).enumerate() {
                         let row0 = ic + r * L::MR;
-                        let spot = TileSpot { row0, col0, rows: L::MR.min(m - row0), cols, first_k: pc == 0 };
-                        store(&spot, &tile(a_panel, b_panel));
+                        if b_pair.len() == 2 * b_len {
+                            let [t0, t1] = tile.two(a_panel, &b_pair[..b_len], &b_pair[b_len..]);
+                            store(&spot_at(row0, col0), &t0);
+                            store(&spot_at(row0, col0 + L::NR), &t1);
+                        } else {
+                            store(&spot_at(row0, col0), &tile.one(a_panel, b_pair));
+                        }
                     }
                 }
             }

@@ -4,12 +4,12 @@
 //!
 //! | layout          | tile | K grouping       | packed A / B            | kernels                                   |
 //! |-----------------|------|------------------|-------------------------|-------------------------------------------|
-//! | [`F32x6x8`]     | 6×8  | 1                | f32 / f32               | `gemm_f32_6x8_{scalar,simd128,relaxed}`   |
+//! | [`F32x6x8`]     | 6×8  | 1                | f32 / f32               | `gemm_f32_6x8_{scalar,simd128,relaxed,avx,avx512}` |
 //! | [`I8x4x16c2`]   | 4×16 | pairs (c2)       | i16 − zero / i16 − zero | `gemm_i8_4x16c2_{scalar,simd128}`         |
 //! | [`I8x4x8c4Split`] | 4×8 | quads (c4), B split 7+1 bit | i8 / u8 lo+hi | `gemm_i8_4x8c4_split_{scalar,relaxed}`   |
 //! | binary          | 2×4  | 128-bit vectors  | sign bits               | `gemm_binary_2x4_{scalar,simd128}`        |
 
-use crate::kernels::driver::{Layout, PanelSource, TileRows, gemm_blocked};
+use crate::kernels::driver::{Layout, PanelSource, Tile, TileRows, gemm_blocked};
 use crate::kernels::pack;
 use crate::kernels::types::{F32Operand, GemmShapeError, Int8Operand, MatRef, Operand, PackedBits, PackedF32, PackedSide, check_int8_gemm, check_len};
 
@@ -56,7 +56,7 @@ pub(crate) fn gemm_f32_6x8(
     beta: f32,
     c: &mut [f32],
     ldc: usize,
-    tile: impl Fn(&[f32], &[f32]) -> [[f32; 8]; 6],
+    tile: impl Tile<F32x6x8>,
 ) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     assert!(b.rows() == k, "gemm: inner dimensions differ ({} vs {})", k, b.rows());

@@ -27,17 +27,19 @@
 //! # Kernel table
 //!
 //! Native builds run the scalar column (LLVM vectorizes the tiles for the host; on x86-64 the
-//! f32 GEMM tile is `x86/gemm_f32_6x8_avx` when the CPU has AVX, bit-identical); wasm builds
+//! f32 GEMM tile is `x86/gemm_f32_6x8_avx512` or `_avx` when the CPU has them, bit-identical, and sigmoid
+//! `x86/sigmoid_f32_avx`, the SIMD128 twin's polynomial; the INT8 GEMM `x86/gemm_i8_4x16c2_avx2`);
+//! wasm builds
 //! the simd128 column (.cargo/config.toml enables it), and the second wasm build the relaxed
 //! one. Every twin has the same signature and is tested against the scalar one
 //! ([`testing::suite`]): integer and binary results bit for bit, f32 within rounding.
 //!
 //! | entry point               | scalar (oracle)                      | simd128                          | relaxed-simd                        |
 //! |---------------------------|--------------------------------------|----------------------------------|-------------------------------------|
-//! | [`gemm_f32`], [`gemm_f32_operands`] | `gemm_f32_6x8_scalar` (x86-64 with AVX: `gemm_f32_6x8_avx`, bit-identical) | `gemm_f32_6x8_simd128`           | `gemm_f32_6x8_simd128` (`gemm_f32_6x8_relaxed`: twin and bench only, see [`gemm_f32_operands`]) |
+//! | [`gemm_f32`], [`gemm_f32_operands`] | `gemm_f32_6x8_scalar` (x86-64: `gemm_f32_6x8_avx512` / `gemm_f32_6x8_avx`, bit-identical) | `gemm_f32_6x8_simd128`           | `gemm_f32_6x8_simd128` (`gemm_f32_6x8_relaxed`: twin and bench only, see [`gemm_f32_operands`]) |
 //! | [`pack_f32_a`], [`pack_f32_b`] | `pack::f32` (the 6×8 layout)    | (shared)                         | (shared)                            |
 //! | [`gemm_generic`] (f64, ints) | `gemm_generic_scalar`             | (scalar)                         | (scalar)                            |
-//! | [`gemm_i8`]               | `gemm_i8_4x16c2_scalar`              | `gemm_i8_4x16c2_simd128`         | `gemm_i8_4x8c4_split_relaxed`       |
+//! | [`gemm_i8`]               | `gemm_i8_4x16c2_scalar` (x86-64 with AVX2: `gemm_i8_4x16c2_avx2`, bit-identical) | `gemm_i8_4x16c2_simd128`         | `gemm_i8_4x8c4_split_relaxed`       |
 //! | (oracle of `gemm_i8`)     | `gemm_i8_reference`; `gemm_i8_4x8c4_split_scalar` twins the relaxed one |  |                  |
 //! | [`gemm_binary`]           | `gemm_binary_2x4_scalar`             | `gemm_binary_2x4_simd128`        | (simd128)                           |
 //! | [`depthwise_channel_f32`] | `dwconv_f32_scalar`                  | `dwconv_f32_simd128`             | (simd128)                           |
@@ -46,7 +48,7 @@
 //! | [`requantize_row`]        | `requantize_row_q8_scalar`           | `requantize_row_q8_simd128`      | (simd128)                           |
 //! | [`requantize`] (one value) | `requantize_q8_scalar::requantize`  | (scalar)                         | (scalar)                            |
 //! | [`quantize_f32`]          | `quantize_f32_q8_scalar`             | (scalar, auto-vectorized)        | (scalar)                            |
-//! | [`sigmoid_f32`]           | `sigmoid_f32_scalar`                 | `sigmoid_f32_simd128`            | (simd128)                           |
+//! | [`sigmoid_f32`]           | `sigmoid_f32_scalar` (x86-64 with AVX: `sigmoid_f32_avx`, the SIMD128 polynomial) | `sigmoid_f32_simd128` | (simd128) |
 //! | [`pack_bits_rows`], [`pack_bits_columns`] | `pack::bits`         | (shared)                         | (shared)                            |
 //! | [`im2col`], [`col2im_add`] | `pack::im2col`                      | (shared)                         | (shared)                            |
 
@@ -122,11 +124,12 @@ pub fn gemm_f32(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [
 /// would depend on the browser's build (tests/npm/relaxed.test.mjs requires them identical).
 /// It stays a twin and a bench row (`f32_relaxed_vs_autovectorized_scalar`, 1.15×).
 ///
-/// Native x86-64 builds run `gemm_f32_6x8_avx` (bit-identical to the scalar twin) when the CPU
-/// has AVX, chosen at run time.
+/// Native x86-64 builds run `gemm_f32_6x8_avx512` when the CPU has AVX-512F, else
+/// `gemm_f32_6x8_avx` when it has AVX (both bit-identical to the scalar twin), chosen at run
+/// time.
 pub fn gemm_f32_operands(alpha: f32, a: F32Operand, b: F32Operand, beta: f32, c: &mut [f32], ldc: usize) {
     #[cfg(target_arch = "x86_64")]
-    return x86::gemm_f32_6x8_avx::gemm_f32_6x8_avx(alpha, a, b, beta, c, ldc);
+    return x86::gemm_f32_6x8_avx512::gemm_f32_6x8_avx512(alpha, a, b, beta, c, ldc);
     #[cfg(not(target_arch = "x86_64"))]
     simd!(simd128::gemm_f32_6x8_simd128::gemm_f32_6x8_simd128(alpha, a, b, beta, c, ldc), gemm_f32_6x8_scalar(alpha, a, b, beta, c, ldc))
 }
@@ -150,7 +153,8 @@ pub fn gemm_generic<T: MacElement + num_traits::Num>(alpha: T, a: MatRef<T>, b: 
 
 /// `c[i·n + j] = Σ_p (a[i·k + p] − a_zero[i])·(b[p·n + j] − b_zero[j])` with 8-bit operands
 /// (row-major, contiguous; a zero point per row of A and per column of B), wrapping i32
-/// accumulation; C (`m×n`) is overwritten. Short slices are an error.
+/// accumulation; C (`m×n`) is overwritten. Short slices are an error. Native x86-64 builds
+/// run `gemm_i8_4x16c2_avx2` (bit-identical to the scalar twin) when the CPU has AVX2.
 #[inline]
 pub fn gemm_i8<A: Int8Operand, B: Int8Operand>(
     m: usize,
@@ -162,7 +166,9 @@ pub fn gemm_i8<A: Int8Operand, B: Int8Operand>(
 ) -> Result<(), GemmShapeError> {
     #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
     return gemm_i8_4x8c4_split_relaxed(m, n, k, a, b, c);
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+    #[cfg(target_arch = "x86_64")]
+    return x86::gemm_i8_4x16c2_avx2::gemm_i8_4x16c2_avx2(m, n, k, a, b, c);
+    #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "relaxed-simd"))))]
     simd!(simd128::gemm_i8_4x16c2_simd128::gemm_i8_4x16c2_simd128(m, n, k, a, b, c), gemm_i8_4x16c2_scalar(m, n, k, a, b, c))
 }
 
@@ -245,7 +251,13 @@ pub fn quantize_f32<Q: Int8Output>(x: &[f32], scale: f32, zero_point: i32, out: 
 /// `out = 1 / (1 + e^(−x))` elementwise (`out` as long as `x`). The SIMD twin's `exp` is a
 /// polynomial, within a few units in the last place of libm's.
 #[inline]
+///
+/// Native x86-64 builds run `sigmoid_f32_avx` (the SIMD128 twin's polynomial on eight lanes)
+/// when the CPU has AVX, chosen at run time.
 pub fn sigmoid_f32(x: &[f32], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    return x86::sigmoid_f32_avx::sigmoid_f32_avx(x, out);
+    #[cfg(not(target_arch = "x86_64"))]
     simd!(sigmoid_f32_simd128(x, out), sigmoid_f32_scalar(x, out))
 }
 
@@ -288,6 +300,10 @@ pub mod twins {
         if x86::has_avx() {
             list.push(Twin { name: "gemm_f32_6x8_avx", run: x86::gemm_f32_6x8_avx::gemm_f32_6x8_avx });
         }
+        #[cfg(target_arch = "x86_64")]
+        if x86::has_avx512() {
+            list.push(Twin { name: "gemm_f32_6x8_avx512", run: x86::gemm_f32_6x8_avx512::gemm_f32_6x8_avx512 });
+        }
         #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
         list.push(Twin { name: "gemm_f32_6x8_relaxed", run: simd128::gemm_f32_6x8_relaxed::gemm_f32_6x8_relaxed });
         with_dispatch(list, super::gemm_f32_operands)
@@ -302,6 +318,10 @@ pub mod twins {
         ];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         list.push(Twin { name: "gemm_i8_4x16c2_simd128", run: simd128::gemm_i8_4x16c2_simd128::gemm_i8_4x16c2_simd128 });
+        #[cfg(target_arch = "x86_64")]
+        if x86::has_avx2() {
+            list.push(Twin { name: "gemm_i8_4x16c2_avx2", run: x86::gemm_i8_4x16c2_avx2::gemm_i8_4x16c2_avx2 });
+        }
         #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
         list.push(Twin { name: "gemm_i8_4x8c4_split_relaxed", run: simd128::gemm_i8_4x8c4_split_relaxed::gemm_i8_4x8c4_split_relaxed });
         with_dispatch(list, super::gemm_i8)
@@ -344,6 +364,10 @@ pub mod twins {
         let mut list: Vec<Twin<SigmoidFn>> = vec![Twin { name: "sigmoid_f32_scalar", run: sigmoid_f32_scalar }];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         list.push(Twin { name: "sigmoid_f32_simd128", run: simd128::sigmoid_f32_simd128::sigmoid_f32_simd128 });
+        #[cfg(target_arch = "x86_64")]
+        if x86::has_avx() {
+            list.push(Twin { name: "sigmoid_f32_avx", run: x86::sigmoid_f32_avx::sigmoid_f32_avx });
+        }
         with_dispatch(list, super::sigmoid_f32)
     }
 }

@@ -29,7 +29,7 @@ pub(crate) fn gemm_f32_6x8_avx(alpha: f32, a: F32Operand, b: F32Operand, beta: f
 /// `acc[i][j] = Σ_p a_panel[p*MR+i]·b_panel[p*NR+j]` (the scalar `tile_6x8`'s contract).
 /// Called only when the CPU has AVX (checked by `gemm_f32_6x8_avx`).
 #[inline(never)]
-fn tile_6x8(a_panel: &[f32], b_panel: &[f32]) -> [[f32; NR]; MR] {
+pub(super) fn tile_6x8(a_panel: &[f32], b_panel: &[f32]) -> [[f32; NR]; MR] {
     // SAFETY: only reached through `gemm_f32_6x8_avx`, which checked that the CPU has AVX.
     unsafe { tile_6x8_avx(a_panel, b_panel) }
 }

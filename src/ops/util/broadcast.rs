@@ -37,15 +37,102 @@ where
     B: Clone,
 {
     if a.shape() == b.shape() {
+        if let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) {
+            let out: Vec<O> = xs.iter().zip(ys).map(|(x, y)| f(x, y)).collect();
+            return ArrayD::from_shape_vec(a.raw_dim(), out).map_err(|e| OpError::invalid(e.to_string()));
+        }
         return Ok(Zip::from(a).and(b).map_collect(|x, y| f(x, y)));
     }
     let shape = broadcast_shapes(a.shape(), b.shape())?;
     let n = crate::ir::checked_numel(&shape)?;
     crate::budget::check(n.saturating_mul(std::mem::size_of::<O>()), || format!("a broadcast output of shape {shape:?}"))
         .map_err(|e| OpError::too_large(e.to_string()))?;
+    if let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) {
+        let out = broadcast_rows(xs, a.shape(), ys, b.shape(), &shape, n, &f);
+        return ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| OpError::invalid(e.to_string()));
+    }
     let av = a.broadcast(IxDyn(&shape)).ok_or_else(|| OpError::invalid("broadcast failed"))?;
     let bv = b.broadcast(IxDyn(&shape)).ok_or_else(|| OpError::invalid("broadcast failed"))?;
     Ok(Zip::from(&av).and(&bv).map_collect(|x, y| f(x, y)))
+}
+
+/// [`binary_map`] on row-major slices: the output's axes merged wherever both operands step
+/// through them alike, then the innermost run walked as a plain loop over contiguous values or
+/// one repeated value (vectorizable), the outer axes by an index counter. `n` is the output's
+/// element count (`shape` is the broadcast of both shapes).
+fn broadcast_rows<A, B, O>(a: &[A], a_shape: &[usize], b: &[B], b_shape: &[usize], shape: &[usize], n: usize, f: &impl Fn(&A, &B) -> O) -> Vec<O> {
+    let mut out = Vec::with_capacity(n);
+    if n == 0 {
+        return out;
+    }
+    // Element strides of each operand along the output's axes (0 where it is broadcast).
+    let strides = |s: &[usize]| {
+        let mut st = vec![0usize; shape.len()];
+        let mut step = 1;
+        for i in (0..s.len()).rev() {
+            let axis = i + shape.len() - s.len();
+            st[axis] = if s[i] == 1 { 0 } else { step };
+            step *= s[i];
+        }
+        st
+    };
+    let (sa, sb) = (strides(a_shape), strides(b_shape));
+    // Merge axis i into the next one while both operands keep their stride pattern.
+    let (mut dims, mut ta, mut tb): (Vec<usize>, Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..shape.len() {
+        if shape[i] == 1 {
+            continue;
+        }
+        if let Some(last) = dims.len().checked_sub(1) {
+            if ta[last] == sa[i] * shape[i] && tb[last] == sb[i] * shape[i] {
+                dims[last] *= shape[i];
+                ta[last] = sa[i];
+                tb[last] = sb[i];
+                continue;
+            }
+        }
+        dims.push(shape[i]);
+        ta.push(sa[i]);
+        tb.push(sb[i]);
+    }
+    let Some(inner) = dims.pop() else {
+        out.push(f(&a[0], &b[0]));
+        return out;
+    };
+    let (ia, ib) = (ta.pop().unwrap_or(0), tb.pop().unwrap_or(0));
+    let mut index = vec![0usize; dims.len()];
+    let (mut oa, mut ob) = (0usize, 0usize);
+    loop {
+        match (ia, ib) {
+            (1, 1) => out.extend(a[oa..oa + inner].iter().zip(&b[ob..ob + inner]).map(|(x, y)| f(x, y))),
+            (1, 0) => {
+                let y = &b[ob];
+                out.extend(a[oa..oa + inner].iter().map(|x| f(x, y)));
+            }
+            (0, 1) => {
+                let x = &a[oa];
+                out.extend(b[ob..ob + inner].iter().map(|y| f(x, y)));
+            }
+            _ => out.extend((0..inner).map(|t| f(&a[oa + t * ia], &b[ob + t * ib]))),
+        }
+        // Next outer index (last axis fastest).
+        let mut axis = dims.len();
+        loop {
+            if axis == 0 {
+                return out;
+            }
+            axis -= 1;
+            index[axis] += 1;
+            oa += ta[axis];
+            ob += tb[axis];
+            if index[axis] < dims[axis] {
+                break;
+            }
+            oa -= ta[axis] * dims[axis];
+            ob -= tb[axis] * dims[axis];
+            index[axis] = 0;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -74,5 +161,44 @@ mod tests {
         let b = ArrayD::from_shape_vec(IxDyn(&[2]), vec![10, 20]).unwrap();
         let c = binary_map(&a, &b, |x, y| x + y).unwrap();
         assert_eq!(c.iter().copied().collect::<Vec<_>>(), vec![11, 22, 13, 24]);
+    }
+
+    /// The merged-axes loops give what ndarray's broadcasting Zip gives, on shapes that merge
+    /// in every way (scalars, rows, columns, channels, both sides broadcast, size-1 and size-0
+    /// axes) and on a non-contiguous operand (the Zip path).
+    #[test]
+    fn broadcast_loops_match_ndarray_broadcasting() {
+        let cases: &[(&[usize], &[usize])] = &[
+            (&[2, 3, 4], &[4]),
+            (&[2, 3, 4], &[1]),
+            (&[], &[2, 3]),
+            (&[1, 3, 1, 1], &[2, 3, 5, 4]),
+            (&[2, 3, 5, 4], &[3, 1, 1]),
+            (&[2, 1, 4], &[3, 1]),
+            (&[5, 1], &[1, 7]),
+            (&[1, 1, 6], &[2, 1, 1, 1]),
+            (&[2, 1, 3, 1, 2], &[1, 4, 3, 5, 1]),
+            (&[3, 0, 2], &[1, 2]),
+            (&[4, 1], &[4, 1]),
+        ];
+        for &(sa, sb) in cases {
+            let len = |s: &[usize]| s.iter().product::<usize>();
+            let a = ArrayD::from_shape_vec(IxDyn(sa), (0..len(sa) as i64).collect()).unwrap();
+            let b = ArrayD::from_shape_vec(IxDyn(sb), (0..len(sb) as i64).map(|v| v * 1000).collect()).unwrap();
+            let shape = broadcast_shapes(sa, sb).unwrap();
+            let (av, bv) = (a.broadcast(IxDyn(&shape)).unwrap(), b.broadcast(IxDyn(&shape)).unwrap());
+            let want = Zip::from(&av).and(&bv).map_collect(|x, y| x * 7 + y);
+            let got = binary_map(&a, &b, |x, y| x * 7 + y).unwrap();
+            assert_eq!(got, want, "{sa:?} and {sb:?}");
+            let got_swapped = binary_map(&b, &a, |y, x| x * 7 + y).unwrap();
+            assert_eq!(got_swapped, want, "{sb:?} and {sa:?}");
+        }
+        // A transposed (column-major) operand has no row-major slice: ndarray's Zip path.
+        let a = ArrayD::from_shape_vec(IxDyn(&[3, 4]), (0..12).collect::<Vec<i64>>()).unwrap();
+        let transposed = a.clone().reversed_axes();
+        let column = ArrayD::from_shape_vec(IxDyn(&[3]), vec![1i64, 2, 3]).unwrap();
+        let sum = binary_map(&transposed, &column, |x, y| x + y).unwrap();
+        assert_eq!(sum.shape(), &[4, 3]);
+        assert_eq!(sum[[1, 2]], a[[2, 1]] + 3);
     }
 }
