@@ -118,6 +118,11 @@ fn non_onnx_and_empty_files_are_clear_errors() {
     }
 }
 
+/// The model's first initializer, to vary one field of.
+fn huge_tensor_like(model: &pare::onnx::proto::ModelProto) -> pare::onnx::proto::TensorProto {
+    model.graph.as_ref().unwrap().initializer[0].clone()
+}
+
 #[test]
 fn huge_claimed_sizes_fail_without_allocating() {
     use pare::onnx::proto::{GraphProto, ModelProto, OperatorSetIdProto, TensorProto};
@@ -137,6 +142,12 @@ fn huge_claimed_sizes_fail_without_allocating() {
     };
     let err = decode_model(&model.encode_to_vec()).unwrap_err().to_string();
     assert!(err.contains("too large") || err.contains("raw_data has 16 bytes"), "{err}");
+    // A claim that can be counted (2^28 float32 values: 1 GiB, under every element limit) but
+    // that 16 bytes of data do not back: refused by comparing sizes, before any allocation.
+    let countable = TensorProto { dims: vec![1 << 28], ..huge_tensor_like(&model) };
+    let model = ModelProto { graph: Some(GraphProto { initializer: vec![countable], ..Default::default() }), ..model };
+    let err = decode_model(&model.encode_to_vec()).unwrap_err().to_string();
+    assert!(err.contains("raw_data has 16 bytes"), "{err}");
     // A length prefix claiming 2 GB inside a 20-byte file.
     let mut bytes = vec![0x3a, 0xff, 0xff, 0xff, 0xff, 0x07];
     bytes.extend_from_slice(&[0u8; 14]);
