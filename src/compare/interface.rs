@@ -3,7 +3,7 @@
 //! and, where both declare them, in rank and known dims. Which intermediate tensors both models
 //! compute is decided here too, from the node outputs of both main graphs.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::error::CompareError;
 use crate::ir::{DimValue, Graph, Tensor, dtype::onnx_type_name, format_shape};
