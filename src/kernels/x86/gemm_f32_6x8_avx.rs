@@ -65,41 +65,11 @@ unsafe fn tile_6x8_avx(a_panel: &[f32], b_panel: &[f32]) -> [[f32; NR]; MR] {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::kernels::scalar::gemm_f32_6x8_scalar::gemm_f32_6x8_scalar;
-    use crate::kernels::testing::Rng;
-    use crate::kernels::types::MatRef;
-
-    /// The AVX tile rounds as the scalar one: results equal bit for bit, on tile edges, cache
-    /// blocks, transposed operands and with alpha/beta (the f32 twin suite checks closeness).
     #[test]
     fn is_bit_identical_to_the_scalar_twin() {
         if !crate::kernels::x86::has_avx() {
             return;
         }
-        let mut rng = Rng::new(41);
-        let mut shapes = Vec::new();
-        for m in [2, 5, 6, 7, 13, 73] {
-            for n in [2, 7, 8, 9, 17, 33] {
-                for k in [1, 3, 8, 257] {
-                    shapes.push((m, n, k));
-                }
-            }
-        }
-        shapes.extend([(150, 2100, 20), (80, 40, 600)]);
-        for (index, &(m, n, k)) in shapes.iter().enumerate() {
-            let (trans_a, trans_b) = (index % 3 == 1, index % 4 == 2);
-            let (alpha, beta) = if index % 2 == 0 { (1.0, 0.0) } else { (0.5, 0.25) };
-            let (a_data, b_data) = (rng.floats(m * k), rng.floats(k * n));
-            let a = if trans_a { MatRef::row_major(&a_data, k, m).t() } else { MatRef::row_major(&a_data, m, k) };
-            let b = if trans_b { MatRef::row_major(&b_data, n, k).t() } else { MatRef::row_major(&b_data, k, n) };
-            let ldc = n + 1;
-            let c0 = rng.floats(m * ldc);
-            let (mut want, mut got) = (c0.clone(), c0.clone());
-            gemm_f32_6x8_scalar(alpha, a.into(), b.into(), beta, &mut want, ldc);
-            gemm_f32_6x8_avx(alpha, a.into(), b.into(), beta, &mut got, ldc);
-            let same = got.iter().zip(&want).all(|(g, w)| g.to_bits() == w.to_bits());
-            assert!(same, "m={m} n={n} k={k} tA={trans_a} tB={trans_b}: AVX differs from scalar");
-        }
+        super::super::f32_tile_check::assert_bit_identical_to_the_scalar_twin(super::gemm_f32_6x8_avx, "AVX", 41);
     }
 }

@@ -81,46 +81,11 @@ unsafe fn tile_6x16_avx512(a_panel: &[f32], b0: &[f32], b1: &[f32]) -> [[[f32; N
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::kernels::scalar::gemm_f32_6x8_scalar::gemm_f32_6x8_scalar;
-    use crate::kernels::testing::Rng;
-    use crate::kernels::types::MatRef;
-
-    /// The AVX-512 tile pair rounds as the scalar tile: results equal bit for bit, on tile
-    /// edges (odd and even panel counts), cache blocks, transposed and prepacked operands and
-    /// with alpha/beta (the f32 twin suite checks closeness).
     #[test]
     fn is_bit_identical_to_the_scalar_twin() {
         if !crate::kernels::x86::has_avx512() {
             return;
         }
-        let mut rng = Rng::new(43);
-        let mut shapes = Vec::new();
-        for m in [2, 5, 6, 7, 13, 73] {
-            for n in [2, 7, 8, 9, 16, 17, 24, 33] {
-                for k in [1, 3, 8, 257] {
-                    shapes.push((m, n, k));
-                }
-            }
-        }
-        shapes.extend([(150, 2100, 20), (80, 40, 600), (7, 2056, 300)]);
-        for (index, &(m, n, k)) in shapes.iter().enumerate() {
-            let (trans_a, trans_b) = (index % 3 == 1, index % 4 == 2);
-            let (alpha, beta) = if index % 2 == 0 { (1.0, 0.0) } else { (0.5, 0.25) };
-            let (a_data, b_data) = (rng.floats(m * k), rng.floats(k * n));
-            let a = if trans_a { MatRef::row_major(&a_data, k, m).t() } else { MatRef::row_major(&a_data, m, k) };
-            let b = if trans_b { MatRef::row_major(&b_data, n, k).t() } else { MatRef::row_major(&b_data, k, n) };
-            let ldc = n + 1;
-            let c0 = rng.floats(m * ldc);
-            let (mut want, mut got, mut got_packed) = (c0.clone(), c0.clone(), c0.clone());
-            gemm_f32_6x8_scalar(alpha, a.into(), b.into(), beta, &mut want, ldc);
-            gemm_f32_6x8_avx512(alpha, a.into(), b.into(), beta, &mut got, ldc);
-            let (pa, pb) = (crate::kernels::pack_f32_a(a), crate::kernels::pack_f32_b(b));
-            gemm_f32_6x8_avx512(alpha, F32Operand::Packed(&pa), F32Operand::Packed(&pb), beta, &mut got_packed, ldc);
-            for (what, got) in [("unpacked", &got), ("prepacked", &got_packed)] {
-                let same = got.iter().zip(&want).all(|(g, w)| g.to_bits() == w.to_bits());
-                assert!(same, "m={m} n={n} k={k} tA={trans_a} tB={trans_b} {what}: AVX-512 differs from scalar");
-            }
-        }
+        super::super::f32_tile_check::assert_bit_identical_to_the_scalar_twin(super::gemm_f32_6x8_avx512, "AVX-512", 43);
     }
 }

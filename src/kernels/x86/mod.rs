@@ -11,6 +11,8 @@ pub(super) mod gemm_f32_6x8_avx;
 pub(super) mod gemm_f32_6x8_avx512;
 pub(super) mod gemm_i8_4x16c2_avx2;
 pub(super) mod sigmoid_f32_avx;
+#[cfg(test)]
+mod f32_tile_check;
 
 /// True when the CPU runs AVX (the answer is cached by the standard library).
 #[inline]
