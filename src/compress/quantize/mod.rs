@@ -6,6 +6,7 @@ pub mod dynamic;
 pub mod keep_float;
 pub mod layers;
 pub mod outer_weights;
+pub mod ort_rewrites;
 pub mod params;
 pub mod qdq;
 pub mod report;
@@ -111,6 +112,7 @@ pub fn apply(
         };
         return Err(QuantizeError::NothingToQuantize(why));
     }
+    report.notes.extend(ort_rewrites::matmul_nbits_note(&model.graph));
     ctx.progress("quantize", 1, 1);
     Ok(report)
 }
