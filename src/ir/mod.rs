@@ -8,6 +8,7 @@ pub mod dtype;
 pub mod dtype_dispatch;
 pub mod graph;
 pub mod names;
+pub mod packed4;
 pub mod rewrite;
 pub mod tensor;
 

@@ -277,7 +277,7 @@ pub(super) fn apply_plan(
         if graph.is_output(t) && graph.input(t).is_some() {
             continue;
         }
-        let qp = QuantParams { ty: scheme.ty, scales: vec![scale], zero_points: vec![zero_point], axis: None };
+        let qp = QuantParams { ty: scheme.ty, scales: vec![scale], zero_points: vec![zero_point], axis: None, blocks: None };
         add_activation_qdq(graph, &mut names, t, &qp);
         let r = ranges[t];
         report.activations.push(ActivationRange {
