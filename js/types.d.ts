@@ -117,6 +117,9 @@ export interface QuantizeStep {
      * samples held back from range estimation; the most sensitive tensors and weights stay
      * float until it is met (the report's `quality_target` says what fell back). */
     min_sqnr_db?: number;
+    /** Quality target for classifiers (static mode): at most this share (%) of the rows of each
+     * class-score output (last dim >= 2) may change their top-1 class; with `min_sqnr_db`, both hold. */
+    max_top1_drop_pct?: number;
     /** `int4_weights` only: one scale per this many MatMul/Gemm weights along K (a power of two
      * from 16 to 2048; default 32), 0 for one per output channel. Conv is per output channel. */
     block_size?: number;
@@ -385,18 +388,24 @@ export interface QuantizeReport {
     folded_activations: string[];
     skipped: SkippedNode[];
     notes: string[];
-    /** Present when the step had `min_sqnr_db`. */
+    /** Present when the step had `min_sqnr_db` or `max_top1_drop_pct`. */
     quality_target?: QualityTargetReport;
 }
 
 /** What a quality target measured and kept in float (pare::compress::quantize::target). */
 export interface QualityTargetReport {
     metric: string;
-    target_db: number;
+    /** The SQNR target, null when only a top-1 target was given. */
+    target_db: number | null;
+    max_top1_drop_pct: number | null;
     /** The search's SQNR at its choice, ranges from the calibration part (null: exact or non-finite). */
     searched_db: number | null;
     /** The written model's SQNR on every calibration sample (null: exact or non-finite). */
     reached_db: number | null;
+    /** With a top-1 target: the share (%) of rows whose top-1 class changed (worse part, worst
+     * class-score output), at the search's choice and for the written model. */
+    searched_top1_drop_pct: number | null;
+    top1_drop_pct: number | null;
     met: boolean;
     calibration_samples: number;
     held_out_samples: number;
@@ -411,7 +420,7 @@ export interface QualityTargetReport {
     /** Share of the statically quantized layers' weight elements stored as int8. */
     int8_weight_share: number;
     quantized_activations: number;
-    trajectory: { fallbacks: number; ranges: string; sqnr_db: number | null; non_finite: boolean; int8_weight_share: number }[];
+    trajectory: { fallbacks: number; ranges: string; sqnr_db: number | null; non_finite: boolean; top1_drop_pct: number | null; int8_weight_share: number }[];
 }
 
 export interface LayerCorrection {

@@ -350,6 +350,9 @@ def main():
     parser.add_argument("--out", default=str(ROOT / "target" / "vs_ort"), help="where vs_ort.json/.md go")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per quantizer run (each onnxruntime method, each pare command)")
     parser.add_argument("--skip-target", action="store_true", help="leave out pare --min-sqnr 20")
+    parser.add_argument("--pare-from", nargs="+", metavar="RESULTS_JSON",
+                        help="with --table: take the pare columns from later corpus runs (run.py's results.json, its "
+                             "int8-static and int8-target20 cells: the same command and measurement); a later file's cells win")
     args = parser.parse_args()
     if args.table:
         runs = [json.loads(pathlib.Path(f).read_text(), parse_constant=float) for f in args.table]
@@ -359,6 +362,13 @@ def main():
                 if row["id"] not in seen:
                     seen.add(row["id"])
                     rows.append(unfinite(row))
+        for results in args.pare_from or []:
+            newer = {m["id"]: m["cells"] for m in json.loads(pathlib.Path(results).read_text(), parse_constant=float)["models"]}
+            for row in rows:
+                for column, recipe in PARE_RECIPES.items():
+                    cell = newer.get(row["id"], {}).get(recipe)
+                    if cell is not None:
+                        row["cells"][column] = unfinite({k: v for k, v in cell.items() if k != "outcome"})
         skipped = sorted({m for doc in runs for m in doc["skipped"]} - seen)
         print(write(pathlib.Path(args.out), rows, skipped, runs[0]["pare"], sum(doc["seconds"] for doc in runs), runs))
         return

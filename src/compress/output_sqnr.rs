@@ -50,6 +50,43 @@ pub fn output_sqnr(reference: &[Vec<Tensor>], candidate: &[Vec<Tensor>]) -> Opti
     worst
 }
 
+/// For each float output whose rows are class scores (last dimension 2 or more), in output
+/// order: (rows whose top-1 class differs between reference and candidate, rows), summed over
+/// samples. The first highest score is a row's class; a NaN never wins.
+pub fn top1_changes(reference: &[Vec<Tensor>], candidate: &[Vec<Tensor>]) -> Vec<(u64, u64)> {
+    let outputs = reference.first().map_or(0, Vec::len);
+    let mut found = Vec::new();
+    for o in 0..outputs {
+        let Some(first) = reference[0].get(o) else { continue };
+        let classes = first.shape().last().copied().unwrap_or(0);
+        if !first.dtype().is_some_and(|d| d.is_float()) || classes < 2 {
+            continue;
+        }
+        let (mut changed, mut rows) = (0u64, 0u64);
+        for (r, c) in reference.iter().zip(candidate) {
+            let (Some(r), Some(c)) = (r.get(o), c.get(o)) else { continue };
+            let (Ok(r), Ok(c)) = (r.to_f64_vec(), c.to_f64_vec()) else { continue };
+            for (r_row, c_row) in r.chunks_exact(classes).zip(c.chunks_exact(classes)) {
+                rows += 1;
+                changed += u64::from(argmax(r_row) != argmax(c_row));
+            }
+        }
+        found.push((changed, rows));
+    }
+    found
+}
+
+fn argmax(row: &[f64]) -> usize {
+    let key = |v: f64| if v.is_nan() { f64::NEG_INFINITY } else { v };
+    let mut best = 0;
+    for (i, &v) in row.iter().enumerate() {
+        if key(v) > key(row[best]) {
+            best = i;
+        }
+    }
+    best
+}
+
 /// An SQNR for messages: `exact outputs` (+∞), `non-finite outputs` (−∞) or `12.3 dB`.
 pub fn describe_db(v: f64) -> String {
     if v == f64::NEG_INFINITY {
@@ -67,6 +104,17 @@ mod tests {
 
     fn t(v: &[f32]) -> Tensor {
         Tensor::from_vec(&[v.len()], v.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn top1_changes_count_rows_of_class_score_outputs() {
+        let m = |rows: usize, v: &[f32]| Tensor::from_vec(&[rows, v.len() / rows], v.to_vec()).unwrap();
+        // Output 0: two rows of 3 classes per sample; output 1 has one value per row (no classes).
+        let reference = vec![vec![m(2, &[0.1, 0.9, 0.0, 0.5, 0.2, 0.3]), m(2, &[1.0, 2.0])], vec![m(2, &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0]), m(2, &[1.0, 2.0])]];
+        // Row 2 of sample 0 now picks class 1; a NaN never wins (row 1 of sample 1 keeps class 0).
+        let candidate = vec![vec![m(2, &[0.1, 0.9, 0.0, 0.1, 0.6, 0.3]), m(2, &[5.0, 5.0])], vec![m(2, &[1.0, f32::NAN, 0.0, 0.0, 0.0, 1.0]), m(2, &[1.0, 2.0])]];
+        assert_eq!(top1_changes(&reference, &candidate), vec![(1, 4)]);
+        assert_eq!(top1_changes(&reference, &reference), vec![(0, 4)]);
     }
 
     #[test]

@@ -129,6 +129,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::flag("asymmetric"),
     OptionSpec::value("calib-method", "METHOD"),
     OptionSpec::value("min-sqnr", "DB"),
+    OptionSpec::value("max-top1-drop", "PCT"),
     OptionSpec::value("block-size", "N"),
     OptionSpec::repeated("exclude", "NODE_OR_OPTYPE"),
 ];
@@ -199,6 +200,11 @@ pub fn compress_help() -> String {
                  back, and the activations and weights whose quantization costs most stay float\n\
                  until the output SQNR on them reaches DB (the report lists what fell back)",
             ),
+            (
+                "--max-top1-drop PCT",
+                "quality target for classifiers, alone or with --min-sqnr: at most PCT % of the rows\n\
+                 of each class-score output may change their top-1 class on the same samples",
+            ),
             ("--exclude NODE_OR_OPTYPE", "leave this node (or every node of this op type) alone in every step; repeatable"),
             ("--calib FILE.npz", "calibration samples: keys are input names, the first axis indexes samples"),
             ("--calib-random N", "N seeded random samples instead (a data-free try; real data is better)"),
@@ -223,7 +229,7 @@ pub fn compress_help() -> String {
 pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
     let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global"];
-    let valued_modifiers = ["calib-method", "min-sqnr", "exclude", "prune-correct", "block-size"];
+    let valued_modifiers = ["calib-method", "min-sqnr", "max-top1-drop", "exclude", "prune-correct", "block-size"];
     if let Some(path) = parsed.value("recipe") {
         if let Some((flag, _)) = step_flags.first() {
             return Err(UsageError(format!("--{flag} and --recipe both describe steps: give one or the other")));
@@ -244,6 +250,9 @@ pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     }
     if parsed.value("min-sqnr").is_some() && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int8") {
         return Err(UsageError("--min-sqnr is a quality target for --quantize int8 (static), but there is none".into()));
+    }
+    if parsed.value("max-top1-drop").is_some() && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int8") {
+        return Err(UsageError("--max-top1-drop is a quality target for --quantize int8 (static), but there is none".into()));
     }
     if parsed.value("block-size").is_some() && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int4-weights") {
         return Err(UsageError("--block-size sets the blocks of --quantize int4-weights, but there is none".into()));
@@ -324,6 +333,10 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
     if let (Some(db), Mode::Static) = (parsed.value("min-sqnr"), mode) {
         let db: f64 = db.parse().map_err(|_| UsageError(format!("--min-sqnr `{db}`: expected a number of dB, e.g. 30")))?;
         spec.min_sqnr_db = Some(db);
+    }
+    if let (Some(pct), Mode::Static) = (parsed.value("max-top1-drop"), mode) {
+        let pct: f64 = pct.trim_end_matches('%').parse().map_err(|_| UsageError(format!("--max-top1-drop `{pct}`: expected a percentage, e.g. 1")))?;
+        spec.max_top1_drop_pct = Some(pct);
     }
     if let (Some(n), Mode::Int4Weights) = (parsed.value("block-size"), mode) {
         let n: usize = n.parse().map_err(|_| UsageError(format!("--block-size `{n}`: expected a whole number, e.g. 32")))?;

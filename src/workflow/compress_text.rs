@@ -178,7 +178,7 @@ fn print_quality_target(o: &mut String, t: &crate::compress::quantize::target::Q
         ("all samples, one quantized again", "all samples, quantizing one fallback again"),
     ] {
         let points: Vec<String> =
-            t.trajectory.iter().filter(|p| p.ranges == ranges).map(|p| format!("{} → {}", p.fallbacks, db(p.sqnr_db, p.non_finite))).collect();
+            t.trajectory.iter().filter(|p| p.ranges == ranges).map(|p| format!("{} → {}{}", p.fallbacks, db(p.sqnr_db, p.non_finite), p.top1_drop_pct.map(|d| format!(" ({d:.1}% top-1 changed)")).unwrap_or_default())).collect();
         if !points.is_empty() {
             outln!(o, "  measured with ranges from {label} (float fallbacks → SQNR): {}", points.join(", "));
         }
@@ -197,20 +197,27 @@ fn quality_target_summary(t: &crate::compress::quantize::target::QualityTargetRe
         }
     }
     let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let top1 = |v: Option<f64>| v.map(|d| format!(", top-1 changes {d:.1}%")).unwrap_or_default();
+    let wanted = match (t.target_db, t.max_top1_drop_pct) {
+        (Some(db), None) => format!("{db} dB ({})", t.metric),
+        (Some(db), Some(pct)) => format!("{db} dB ({}) and top-1 changes ≤ {pct}%", t.metric),
+        (None, Some(pct)) => format!("top-1 changes ≤ {pct}% (rows of each class-score output)"),
+        (None, None) => "none".to_string(),
+    };
     [
         format!(
-            "  quality target {} dB ({}): {}, {} (the model written: ranges from all {} samples, measured on them);",
-            t.target_db,
-            t.metric,
+            "  quality target {wanted}: {}, {}{} (the model written: ranges from all {} samples, measured on them);",
             if t.met { "met" } else { "NOT met" },
             // Null is exact (met) or non-finite (never met).
             db(t.reached_db, !t.met),
+            top1(t.top1_drop_pct),
             t.calibration_samples + t.held_out_samples,
         ),
         format!(
-            "  the search held {} back: {} at {first_choice} fallbacks with ranges from the other {}",
+            "  the search held {} back: {}{} at {first_choice} fallbacks with ranges from the other {}",
             t.held_out_samples,
             db(t.searched_db, !t.met),
+            top1(t.searched_top1_drop_pct),
             t.calibration_samples
         ),
         format!(

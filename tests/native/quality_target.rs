@@ -149,3 +149,49 @@ fn a_target_needs_two_samples_and_static_mode() {
     let err = compress(&model, &Recipe { steps: vec![Step::Quantize(spec)] }, None, &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("min_sqnr_db needs static mode"), "{err}");
 }
+
+/// `max_top1_drop_pct` alone: y has 4 class scores per sample. Default static INT8 rounds the
+/// seven small channels of `t` to zero, so y's top-1 class is noise; a bound of 10 % changed rows
+/// (in the calibration part and in the 16 held-back samples) keeps exactly `t` float, as the SQNR
+/// target does.
+#[test]
+fn a_top1_target_keeps_the_responsible_activation_float() {
+    let model = wide_channel_model();
+    let (calibration, unseen) = (samples(1, 64), samples(1000, 64));
+    let top1_agreement = |candidate: &Model| {
+        let (r, c) = (Session::new(&model).unwrap(), Session::new(candidate).unwrap());
+        let argmax = |v: Vec<f64>| (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b });
+        unseen.samples.iter().filter(|s| argmax(r.run((*s).clone()).unwrap()[0].1.to_f64_vec().unwrap()) == argmax(c.run((*s).clone()).unwrap()[0].1.to_f64_vec().unwrap())).count()
+    };
+    let (plain, _) = quantize(&model, QuantizeSpec::new(Mode::Static), &calibration);
+    assert!(top1_agreement(&plain) < 48, "the premise: default static INT8 changes y's class often ({} of 64 agree)", top1_agreement(&plain));
+
+    let mut spec = QuantizeSpec::new(Mode::Static);
+    spec.max_top1_drop_pct = Some(10.0);
+    let (targeted, q) = quantize(&model, spec, &calibration);
+    let t = q.quality_target.as_ref().expect("the report has the quality target");
+    assert!(t.met && t.target_db.is_none() && t.max_top1_drop_pct == Some(10.0), "{t:#?}");
+    assert!(t.top1_drop_pct.is_some_and(|d| d <= 10.0), "{t:#?}");
+    let fallbacks: Vec<(&str, &str)> = t.fallbacks.iter().map(|f| (f.kind, f.name.as_str())).collect();
+    assert_eq!(fallbacks, vec![("activation", "t")], "{t:#?}");
+    assert_eq!(t.int8_weight_share, 1.0);
+    assert!(t.trajectory.iter().all(|p| p.top1_drop_pct.is_some()), "every point has its top-1 share");
+    assert!(top1_agreement(&targeted) >= 58, "unseen samples: {} of 64 agree", top1_agreement(&targeted));
+}
+
+/// A top-1 target on a model whose outputs are not class scores is refused with the reason.
+#[test]
+fn a_top1_target_needs_class_scores() {
+    let mut model = wide_channel_model();
+    // y reduced to one value per sample: no classes to rank.
+    model.graph.outputs[0] = float_value("s", &[1, 1]);
+    let mut sum = Node::new("ReduceSum", &["y"], &["s"]);
+    sum.set_attribute("keepdims", pare::ir::AttrValue::Int(1));
+    model.graph.initializers.push(Initializer::new("axes", Tensor::from_vec(&[1], vec![1i64]).unwrap()));
+    sum.inputs.push("axes".into());
+    model.graph.nodes.push(sum);
+    let mut spec = QuantizeSpec::new(Mode::Static);
+    spec.max_top1_drop_pct = Some(1.0);
+    let err = compress(&model, &Recipe { steps: vec![Step::Quantize(spec)] }, Some(&samples(1, 8)), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("needs an output of class scores"), "{err}");
+}

@@ -43,6 +43,11 @@ pub struct QuantizeSpec {
     /// first, until the target is met (see `target.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_sqnr_db: Option<f64>,
+    /// A quality target for classifiers (static mode): at most this share (in %) of the rows of
+    /// each output of class scores (last dim ≥ 2) may change their top-1 class against the float
+    /// model, on the same samples as `min_sqnr_db`; with both, both must hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_top1_drop_pct: Option<f64>,
     /// `int4_weights` only: MatMul/Gemm weights get one scale per `block_size` consecutive
     /// weights along the reduction (K) axis (default 32, as onnxruntime's 4-bit MatMul tools);
     /// 0 gives one per output channel. Conv weights are per output channel. Absent: 32, and a
@@ -149,6 +154,7 @@ impl QuantizeSpec {
             op_types: None,
             exclude: Vec::new(),
             min_sqnr_db: None,
+            max_top1_drop_pct: None,
             block_size: None,
         }
     }
@@ -184,6 +190,14 @@ impl QuantizeSpec {
             }
             if !(target.is_finite() && target > 0.0 && target <= 150.0) {
                 return Err(format!("min_sqnr_db must be in (0, 150] dB, got {target}"));
+            }
+        }
+        if let Some(drop) = self.max_top1_drop_pct {
+            if self.mode != Mode::Static {
+                return Err("max_top1_drop_pct needs static mode (it measures quantized activations against the float model)".into());
+            }
+            if !(drop.is_finite() && (0.0..100.0).contains(&drop)) {
+                return Err(format!("max_top1_drop_pct must be in [0, 100) %, got {drop}"));
             }
         }
         if self.mode == Mode::Int4Weights {

@@ -95,12 +95,15 @@ pub fn quantize_static(
         return quantize_subgraph_weights(model, spec, report);
     }
 
-    match spec.min_sqnr_db {
-        None => {
+    match (spec.min_sqnr_db, spec.max_top1_drop_pct) {
+        (None, None) => {
             let ranges = calibrate_plan(model, &plan, data, spec, scheme, ctx, report)?;
             apply_plan(model, &plan, &ranges, &KeepFloat::default(), spec, scheme, report)
         }
-        Some(target) => super::target::quantize_to_target(model, &plan, data, target, spec, scheme, ctx, report),
+        (min_sqnr_db, max_top1_drop_pct) => {
+            let target = super::target::Target { min_sqnr_db, max_top1_drop_pct };
+            super::target::quantize_to_target(model, &plan, data, target, spec, scheme, ctx, report)
+        }
     }
 }
 

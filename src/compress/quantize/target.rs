@@ -44,7 +44,7 @@ use super::spec::QuantizeSpec;
 use super::static_qdq::{KeepFloat, Plan, apply_plan, calibrate_plan_prefixes};
 use crate::compress::PassContext;
 use crate::compress::calibrate::{CalibratedRange, for_each_value};
-use crate::compress::output_sqnr::describe_db;
+use crate::compress::output_sqnr::{describe_db, top1_changes};
 use crate::compress::weights::find_weight;
 use crate::ir::{Model, Tensor};
 use crate::runtime::{Dataset, InputSet, Session};
@@ -54,12 +54,19 @@ use crate::runtime::{Dataset, InputSet, Session};
 pub struct QualityTargetReport {
     /// `"min output SQNR (dB)"`: the lowest SQNR over the model's float outputs.
     pub metric: &'static str,
-    pub target_db: f64,
+    /// The SQNR target (`min_sqnr_db`), if one was given.
+    pub target_db: Option<f64>,
+    /// The top-1 target (`max_top1_drop_pct`), if one was given.
+    pub max_top1_drop_pct: Option<f64>,
     /// The SQNR of the chosen fallbacks during the search, ranges from the calibration part
     /// only (null: exact or non-finite).
     pub searched_db: Option<f64>,
     /// The SQNR of the model written (ranges from every sample) on the held-back samples.
     pub reached_db: Option<f64>,
+    /// With a top-1 target: the share (%) of rows whose top-1 class changed, in the worse part
+    /// and worst class-score output, during the search and for the model written.
+    pub searched_top1_drop_pct: Option<f64>,
+    pub top1_drop_pct: Option<f64>,
     /// Both at or above the target.
     pub met: bool,
     pub calibration_samples: usize,
@@ -98,7 +105,66 @@ pub struct TrajectoryPoint {
     /// Null when exact or when an output went non-finite (see `non_finite`).
     pub sqnr_db: Option<f64>,
     pub non_finite: bool,
+    /// With a top-1 target: the share (%) of rows whose top-1 class changed.
+    pub top1_drop_pct: Option<f64>,
     pub int8_weight_share: f64,
+}
+
+/// What the search must reach: an output SQNR, a top-1 bound, or both.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Target {
+    pub min_sqnr_db: Option<f64>,
+    pub max_top1_drop_pct: Option<f64>,
+}
+
+impl Target {
+    fn meets(&self, s: Score) -> bool {
+        self.min_sqnr_db.is_none_or(|t| s.sqnr >= t) && self.max_top1_drop_pct.is_none_or(|t| s.top1_drop.is_some_and(|d| d <= t))
+    }
+
+    /// An order on scores for "the best model found" when the target cannot be met: fewer top-1
+    /// changes first (with a top-1 target), then the higher SQNR.
+    fn key(&self, s: Score) -> (f64, f64) {
+        let drop = if self.max_top1_drop_pct.is_some() { -s.top1_drop.unwrap_or(100.0) } else { 0.0 };
+        (drop, s.sqnr)
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(db) = self.min_sqnr_db {
+            parts.push(format!("{db} dB"));
+        }
+        if let Some(pct) = self.max_top1_drop_pct {
+            parts.push(format!("top-1 changes ≤ {pct}%"));
+        }
+        parts.join(" and ")
+    }
+}
+
+/// A measured model: its lowest output SQNR and, with a top-1 target, the worst share (%) of
+/// rows whose top-1 class changed.
+#[derive(Clone, Copy, Debug)]
+struct Score {
+    sqnr: f64,
+    top1_drop: Option<f64>,
+}
+
+impl Score {
+    /// The worse of two parts' scores.
+    fn worse(self, other: Score) -> Score {
+        let top1_drop = match (self.top1_drop, other.top1_drop) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        Score { sqnr: self.sqnr.min(other.sqnr), top1_drop }
+    }
+
+    fn describe(self) -> String {
+        match self.top1_drop {
+            Some(d) => format!("{}, top-1 changes {d:.1}%", describe_db(self.sqnr)),
+            None => describe_db(self.sqnr),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -134,13 +200,13 @@ impl Candidate {
     }
 }
 
-/// Quantizes `model` by `plan`, keeping in float the fewest candidates that meet `target_db`.
+/// Quantizes `model` by `plan`, keeping in float the fewest candidates that meet `target`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn quantize_to_target(
     model: &mut Model,
     plan: &Plan,
     data: &Dataset,
-    target_db: f64,
+    target: Target,
     spec: &QuantizeSpec,
     scheme: Scheme,
     ctx: &mut PassContext,
@@ -159,7 +225,13 @@ pub(super) fn quantize_to_target(
     // The all-quantized model first: its report gives the weights' own SQNR.
     let mut first = template.clone();
     let mut candidates: Vec<(Candidate, Option<f64>)> = activation_sensitivity(model, plan, &ranges, data, scheme)?;
-    let quantized = measure(model, plan, &ranges, &KeepFloat::default(), spec, scheme, &reference, data, cut, None, &mut first)?;
+    let top1 = target.max_top1_drop_pct.is_some();
+    if top1 && top1_changes(&reference, &reference).is_empty() {
+        return Err(QuantizeError::Measure(
+            "a top-1 target (max_top1_drop_pct) needs an output of class scores (float, last dimension 2 or more); the model has none".into(),
+        ));
+    }
+    let quantized = measure(model, plan, &ranges, &KeepFloat::default(), spec, scheme, &reference, data, cut, top1, None, &mut first)?;
     let labels: HashMap<String, usize> = plan.layers.keys().map(|&i| (model.graph.nodes[i].label(), i)).collect();
     let mut recurrent: HashMap<String, Option<f64>> = HashMap::new();
     let mut subgraphs: Option<Option<f64>> = None;
@@ -194,13 +266,13 @@ pub(super) fn quantize_to_target(
     // which only the output shows. (Keeping each float alone instead ordered worse: where the
     // error comes from several candidates, no single one helps.)
     let mut without: Vec<Option<f64>> = vec![None; candidates.len()];
-    let sensitivity = if quantized < target_db && candidates.len() <= OUTPUT_SENSITIVITY_LIMIT {
+    let sensitivity = if !target.meets(quantized) && candidates.len() <= OUTPUT_SENSITIVITY_LIMIT {
         let held_reference = &reference[cut..];
         for (k, (c, _)) in candidates.iter().enumerate() {
             ctx.progress("sensitivity", k, candidates.len());
             let mut scratch = template.clone();
             let keep = keep_float(candidates.iter().map(|c| &c.0).filter(|other| other.name() != c.name() || other.kind() != c.kind()));
-            without[k] = Some(measure(model, plan, &ranges, &keep, spec, scheme, held_reference, &held_out, 0, None, &mut scratch)?);
+            without[k] = Some(measure(model, plan, &ranges, &keep, spec, scheme, held_reference, &held_out, 0, false, None, &mut scratch)?.sqnr);
         }
         let mut order: Vec<usize> = (0..candidates.len()).collect();
         order.sort_by(|&a, &b| without[a].unwrap_or(f64::INFINITY).total_cmp(&without[b].unwrap_or(f64::INFINITY)).then(a.cmp(&b)));
@@ -223,7 +295,7 @@ pub(super) fn quantize_to_target(
         if total_weights == 0 { 0.0 } else { (total_weights - float) as f64 / total_weights as f64 }
     };
 
-    let meets = |sqnr: f64| sqnr >= target_db;
+    let meets = |score: Score| target.meets(score);
     let n = candidates.len();
     let estimate = 2 * (usize::BITS - n.leading_zeros()) as usize + 1;
     let mut trajectory = vec![point(0, "calibration part", quantized, share(&KeepFloat::default()))];
@@ -233,11 +305,11 @@ pub(super) fn quantize_to_target(
     let mut phase = |ranges: &HashMap<String, CalibratedRange>,
                      which: &'static str,
                      from: usize,
-                     known: Option<f64>,
+                     known: Option<Score>,
                      trajectory: &mut Vec<TrajectoryPoint>|
-     -> Result<(usize, f64), QuantizeError> {
-        let mut measured: HashMap<usize, f64> = known.map(|v| HashMap::from([(from, v)])).unwrap_or_default();
-        let mut eval = |k: usize, trajectory: &mut Vec<TrajectoryPoint>| -> Result<f64, QuantizeError> {
+     -> Result<(usize, Score), QuantizeError> {
+        let mut measured: HashMap<usize, Score> = known.map(|v| HashMap::from([(from, v)])).unwrap_or_default();
+        let mut eval = |k: usize, trajectory: &mut Vec<TrajectoryPoint>| -> Result<Score, QuantizeError> {
             if let Some(&v) = measured.get(&k) {
                 return Ok(v);
             }
@@ -245,7 +317,7 @@ pub(super) fn quantize_to_target(
             ctx.progress("quality target", progress_step, estimate.max(progress_step + 1));
             let keep = keep_first(k);
             let mut scratch = template.clone();
-            let v = measure(model, plan, ranges, &keep, spec, scheme, &reference, data, cut, Some(target_db), &mut scratch)?;
+            let v = measure(model, plan, ranges, &keep, spec, scheme, &reference, data, cut, top1, Some(target), &mut scratch)?;
             trajectory.push(point(k, which, v, share(&keep)));
             measured.insert(k, v);
             Ok(v)
@@ -267,7 +339,11 @@ pub(super) fn quantize_to_target(
         }
         let Some(mut hit) = hit else {
             // Not reachable by falling back: the best model of this phase.
-            let best = measured.iter().max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0))).map_or((from, at_from), |(&k, &v)| (k, v));
+            let order = |a: &Score, b: &Score| {
+                let (ka, kb) = (target.key(*a), target.key(*b));
+                ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+            };
+            let best = measured.iter().max_by(|a, b| order(a.1, b.1).then(b.0.cmp(a.0))).map_or((from, at_from), |(&k, &v)| (k, v));
             return Ok(best);
         };
         while hit - miss > 1 {
@@ -307,7 +383,7 @@ pub(super) fn quantize_to_target(
             let keep = keep_float(trial.iter().map(|&x| &candidates[x].0));
             ctx.progress("quality target", trajectory.len(), trajectory.len() + 1);
             let mut scratch = template.clone();
-            let v = measure(model, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, Some(target_db), &mut scratch)?;
+            let v = measure(model, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, top1, Some(target), &mut scratch)?;
             trajectory.push(point(trial.len(), "all samples, one quantized again", v, share(&keep)));
             if meets(v) {
                 fallen = trial;
@@ -322,8 +398,8 @@ pub(super) fn quantize_to_target(
         // Misses were measured on the held-back part alone: the report gives the full measure.
         let mut scratch = template.clone();
         let first_keep = keep_first(first_choice);
-        searched = measure(model, plan, &ranges, &first_keep, spec, scheme, &reference, data, cut, None, &mut scratch)?;
-        reached = measure(model, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, None, &mut scratch)?;
+        searched = measure(model, plan, &ranges, &first_keep, spec, scheme, &reference, data, cut, top1, None, &mut scratch)?;
+        reached = measure(model, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, top1, None, &mut scratch)?;
     }
     apply_plan(model, plan, &all_ranges, &keep, spec, scheme, report)?;
     let fallbacks: Vec<Fallback> = fallen
@@ -337,17 +413,21 @@ pub(super) fn quantize_to_target(
         .collect();
     if !met {
         report.notes.push(format!(
-            "quality target {target_db} dB not met: the best model found reaches {} on {} held-back sample(s) ({} with ranges from every sample); it is the one written",
-            describe_db(searched),
+            "quality target {} not met: the best model found reaches {} on {} held-back sample(s) ({} with ranges from every sample); it is the one written",
+            target.describe(),
+            searched.describe(),
             held_out.len(),
-            describe_db(reached)
+            reached.describe()
         ));
     }
     report.quality_target = Some(QualityTargetReport {
         metric: "min output SQNR (dB)",
-        target_db,
-        searched_db: searched.is_finite().then_some(searched),
-        reached_db: reached.is_finite().then_some(reached),
+        target_db: target.min_sqnr_db,
+        max_top1_drop_pct: target.max_top1_drop_pct,
+        searched_db: searched.sqnr.is_finite().then_some(searched.sqnr),
+        reached_db: reached.sqnr.is_finite().then_some(reached.sqnr),
+        searched_top1_drop_pct: searched.top1_drop,
+        top1_drop_pct: reached.top1_drop,
         met,
         calibration_samples: calibration.len(),
         held_out_samples: held_out.len(),
@@ -360,12 +440,14 @@ pub(super) fn quantize_to_target(
     Ok(())
 }
 
-fn point(fallbacks: usize, ranges: &'static str, sqnr: f64, int8_weight_share: f64) -> TrajectoryPoint {
+fn point(fallbacks: usize, ranges: &'static str, score: Score, int8_weight_share: f64) -> TrajectoryPoint {
+    let sqnr = score.sqnr;
     TrajectoryPoint {
         fallbacks,
         ranges,
         sqnr_db: sqnr.is_finite().then_some(sqnr),
         non_finite: sqnr == f64::NEG_INFINITY,
+        top1_drop_pct: score.top1_drop,
         int8_weight_share,
     }
 }
@@ -387,11 +469,12 @@ fn run_all(model: &Model, samples: &[InputSet], what: &str) -> Result<Vec<Vec<Te
     crate::compress::output_sqnr::run_all(model, samples, what).map_err(QuantizeError::Measure)
 }
 
-/// Applies the plan keeping `keep` in float to a copy of `model` and measures it: the lower
-/// of the SQNR on the calibration part (samples `..cut`) and on the held-back part. The
-/// held-back part runs first; when it is already below `stop_below`, the calibration part is
-/// not run and the held-back SQNR is returned (an upper bound of the lower one, below the
-/// target either way): a search spends most of its runs on models that miss.
+/// Applies the plan keeping `keep` in float to a copy of `model` and measures it: the worse
+/// of its scores on the calibration part (samples `..cut`) and on the held-back part (lower
+/// SQNR; with `top1`, the larger share of changed top-1 classes). The held-back part runs
+/// first; when it already misses `stop_unless`, the calibration part is not run and the
+/// held-back score is returned (a miss either way): a search spends most of its runs on models
+/// that miss.
 #[allow(clippy::too_many_arguments)]
 fn measure(
     model: &Model,
@@ -403,25 +486,34 @@ fn measure(
     reference: &[Vec<Tensor>],
     data: &Dataset,
     cut: usize,
-    stop_below: Option<f64>,
+    top1: bool,
+    stop_unless: Option<Target>,
     report: &mut QuantizeReport,
-) -> Result<f64, QuantizeError> {
+) -> Result<Score, QuantizeError> {
     let mut candidate = model.clone();
     apply_plan(&mut candidate, plan, ranges, keep, spec, scheme, report)?;
+    let score = |reference: &[Vec<Tensor>], outputs: &[Vec<Tensor>]| -> Result<Score, QuantizeError> {
+        let top1_drop = if top1 { worst_top1_drop(&top1_changes(reference, outputs)) } else { None };
+        Ok(Score { sqnr: output_sqnr(reference, outputs)?, top1_drop })
+    };
     let held_outputs = run_all(&candidate, &data.samples[cut..], "the quantized model")?;
-    let held_back = output_sqnr(&reference[cut..], &held_outputs)?;
-    if cut == 0 || stop_below.is_some_and(|t| held_back < t) {
+    let held_back = score(&reference[cut..], &held_outputs)?;
+    if cut == 0 || stop_unless.is_some_and(|t| !t.meets(held_back)) {
         return Ok(held_back);
     }
     let outputs = run_all(&candidate, &data.samples[..cut], "the quantized model")?;
-    let calibration = output_sqnr(&reference[..cut], &outputs)?;
-    Ok(calibration.min(held_back))
+    Ok(score(&reference[..cut], &outputs)?.worse(held_back))
 }
 
 /// The lowest SQNR (dB) over the float outputs (`compress::output_sqnr`).
 fn output_sqnr(reference: &[Vec<Tensor>], candidate: &[Vec<Tensor>]) -> Result<f64, QuantizeError> {
     crate::compress::output_sqnr::output_sqnr(reference, candidate)
         .ok_or_else(|| QuantizeError::Measure("a quality target needs a float output to measure; the model has none".into()))
+}
+
+/// The largest share (%) of changed top-1 classes over the class-score outputs.
+fn worst_top1_drop(changes: &[(u64, u64)]) -> Option<f64> {
+    changes.iter().filter(|(_, rows)| *rows > 0).map(|&(changed, rows)| 100.0 * changed as f64 / rows as f64).reduce(f64::max)
 }
 
 /// Candidates beyond which the output sensitivity (one measured model per candidate) is not
