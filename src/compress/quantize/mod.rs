@@ -9,6 +9,8 @@ pub mod outer_weights;
 pub mod params;
 pub mod qdq;
 pub mod report;
+#[cfg(test)]
+mod scaling_tests;
 pub mod spec;
 pub mod static_qdq;
 pub mod target;
