@@ -34,9 +34,12 @@ impl GraphLookup {
             if let Some(first) = node.outputs.first() {
                 lookup.first_output.entry(first.clone()).or_insert(i);
             }
-            // `node_reads` lists each value once per node.
+            // `node_reads` repeats an input read twice (`Add(x, x)`): count the node once.
             for r in node_reads(node) {
-                lookup.consumers.entry(r).or_default().push(i);
+                let readers = lookup.consumers.entry(r).or_default();
+                if readers.last() != Some(&i) {
+                    readers.push(i);
+                }
             }
         }
         lookup.outputs = graph.outputs.iter().map(|o| o.name.clone()).collect();

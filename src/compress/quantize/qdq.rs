@@ -85,7 +85,10 @@ impl ActivationQdq {
                 producers.entry(o.clone()).or_default().push(i);
             }
             for r in node_reads(node) {
-                readers.entry(r).or_default().push(i);
+                let list = readers.entry(r).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
             }
         }
         let outputs = graph.outputs.iter().map(|o| o.name.clone()).collect();
