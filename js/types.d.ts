@@ -69,13 +69,15 @@ export type ModelBytes = Uint8Array | ArrayBuffer;
  * | API / recipe | CLI / also accepted | what                                                  |
  * |--------------|---------------------|-------------------------------------------------------|
  * | `weights`    | `int8-weights`      | int8 weights + DequantizeLinear, float compute        |
+ * | `int4_weights` | `int4-weights`    | int4 weights (opset 21, blocked along K), float compute |
  * | `static`     | `int8`              | QDQ weights and activations, needs calibration        |
  * | `dynamic`    | `int8-dynamic`      | MatMul/Gemm via DynamicQuantizeLinear + MatMulInteger |
  *
  * A recipe pare returns uses the first column. */
-export type QuantizeMode = "weights" | "static" | "dynamic" | "int8-weights" | "int8" | "int8-dynamic";
+export type QuantizeMode = "weights" | "int4_weights" | "static" | "dynamic" | "int8-weights" | "int4-weights" | "int8" | "int8-dynamic";
 
-export type IntType = "int8" | "uint8";
+/** int4/uint4: weights of mode `int4_weights` only (int4 when symmetric, uint4 when not). */
+export type IntType = "int8" | "uint8" | "int4" | "uint4";
 
 export type CalibrationMethod = "minmax" | "percentile" | "entropy" | "mse";
 
@@ -115,6 +117,9 @@ export interface QuantizeStep {
      * samples held back from range estimation; the most sensitive tensors and weights stay
      * float until it is met (the report's `quality_target` says what fell back). */
     min_sqnr_db?: number;
+    /** `int4_weights` only: one scale per this many MatMul/Gemm weights along K (a power of two
+     * from 16 to 2048; default 32), 0 for one per output channel. Conv is per output channel. */
+    block_size?: number;
 }
 
 export type PruneMethod = "unstructured" | "vector" | "kernel" | "nm" | "filter";
@@ -347,6 +352,8 @@ export interface QuantizedLayer {
     weight: string;
     weight_shape: number[];
     channel_axis: number | null;
+    /** [axis, block_size] for blocked weights (`int4_weights`). */
+    block?: [number, number];
     /** How the bias was stored ("int32", "none"…). */
     bias: string;
     weight_max_abs_error: number;
@@ -365,7 +372,7 @@ export interface ActivationRange {
 }
 
 export interface QuantizeReport {
-    mode: "weights" | "static" | "dynamic";
+    mode: "weights" | "int4_weights" | "static" | "dynamic";
     weight_type: IntType;
     activation_type: IntType | null;
     per_channel: boolean;

@@ -300,7 +300,13 @@ const layersTable = new LayersTable(
 /** What each preset does, in a line under the presets. */
 const PRESET_HINTS = {
   "int8-weights": "int8 weights with a DequantizeLinear each; float compute. No calibration needed.",
+  "int4-weights":
+    "int4 weights (opset 21; MatMul/Gemm in blocks of 32 along K, Conv per output channel) with a DequantizeLinear each; float compute. " +
+    "About half the size of INT8 weights; rounding to nearest, so check the comparison. No calibration needed.",
   "int8-static": "int8 weights and uint8 activations in QDQ form, ranges from the calibration samples; onnxruntime runs it on integer kernels.",
+  "int8-target20":
+    "INT8 static that keeps the output within 20 dB SQNR of the original on samples held back from calibration: " +
+    "the layers and activations that cost the most stay in float (listed under the results). Give real samples for a target that holds on real data.",
   "prune50-int8": "Half the weights of each layer set to zero (first and last layers kept), then INT8 static.",
   filter25: "A quarter of the output channels of each layer removed from the graph: fewer parameters and FLOPs.",
   "binary-weights": "XNOR-Net: weights α·sign(w) per output channel, first and last layers in float.",

@@ -2,7 +2,9 @@
 
 export const PRESETS = {
   "int8-weights": { steps: [{ quantize: { mode: "weights" } }] },
+  "int4-weights": { steps: [{ quantize: { mode: "int4_weights" } }] },
   "int8-static": { steps: [{ quantize: { mode: "static" } }] },
+  "int8-target20": { steps: [{ quantize: { mode: "static", min_sqnr_db: 20 } }] },
   "prune50-int8": {
     steps: [{ prune: { method: "unstructured", ratio: 0.5 } }, { quantize: { mode: "static" } }],
   },

@@ -9,6 +9,7 @@ pub mod dtype_dispatch;
 pub mod graph;
 pub mod lookup;
 pub mod names;
+pub mod packed4;
 pub mod rewrite;
 pub mod tensor;
 

@@ -4,7 +4,7 @@
 //! the variant they support, usually through the macros of [`super::dtype_dispatch`], and report the
 //! dtype they got otherwise. Element types ONNX defines but pare does not compute with
 //! (complex, float8, 4-bit) live in [`Tensor::Opaque`]: kept byte-exact for round trips,
-//! refused by ops.
+//! refused by ops, except 4-bit integers, which DequantizeLinear reads ([`super::packed4`]).
 
 use half::{bf16, f16};
 use ndarray::{ArrayD, IxDyn};
@@ -41,8 +41,12 @@ pub struct OpaqueTensor {
     /// ONNX `TensorProto.DataType` code.
     pub data_type: i32,
     pub dims: Vec<i64>,
-    /// The encoded `TensorProto` (name cleared), re-emitted unchanged on save.
+    /// The encoded `TensorProto` (name cleared), re-emitted unchanged on save. Empty for a
+    /// tensor built in memory (a 4-bit weight a pass wrote): saved from `dims` and `packed`.
     pub encoded: Vec<u8>,
+    /// int4/uint4 only: the packed data (as `raw_data` stores it, see [`super::packed4`]), which
+    /// DequantizeLinear reads. `None` for other types.
+    pub packed: Option<Vec<u8>>,
 }
 
 /// Rust element types that have a `Tensor` variant; lets generic code build and borrow tensors.
@@ -159,11 +163,12 @@ impl Tensor {
         self.len() == 0
     }
 
-    /// Bytes of the dense data (strings: sum of their lengths; opaque: encoded size).
+    /// Bytes of the dense data (strings: sum of their lengths; 4-bit: packed size; other opaque
+    /// types: encoded size).
     pub fn byte_size(&self) -> usize {
         match self {
             Tensor::String(a) => a.iter().map(Vec::len).sum(),
-            Tensor::Opaque(o) => o.encoded.len(),
+            Tensor::Opaque(o) => o.packed.as_ref().map_or(o.encoded.len(), Vec::len),
             t => t.len() * t.dtype().map(DType::size_bytes).unwrap_or(0),
         }
     }

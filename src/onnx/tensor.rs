@@ -13,7 +13,7 @@ use prost::Message;
 use super::OnnxError;
 use super::proto::{TensorProto, tensor_proto::DataLocation};
 use crate::ir::dtype_dispatch::dispatch_tensor;
-use crate::ir::{DType, OpaqueTensor, Tensor, checked_numel};
+use crate::ir::{DType, OpaqueTensor, Tensor, checked_numel, packed4};
 
 /// Proto-level labels of a tensor, beside its data.
 pub struct TensorLabels {
@@ -60,7 +60,8 @@ pub fn tensor_from_proto(p: &TensorProto) -> Result<(TensorLabels, Tensor), Onnx
         unnamed.name = None;
         unnamed.doc_string = None;
         unnamed.metadata_props.clear();
-        let opaque = OpaqueTensor { data_type: code, dims: p.dims.clone(), encoded: unnamed.encode_to_vec() };
+        let packed = if packed4::is_4bit(code) { Some(packed_4bit(p, &name, numel)?) } else { None };
+        let opaque = OpaqueTensor { data_type: code, dims: p.dims.clone(), encoded: unnamed.encode_to_vec(), packed };
         return Ok((labels, Tensor::Opaque(opaque)));
     };
     let reader = DataReader { p, name: &name, numel, dtype };
@@ -92,6 +93,23 @@ pub fn tensor_from_proto(p: &TensorProto) -> Result<(TensorLabels, Tensor), Onnx
         }
     };
     tensor.map(|t| (labels, t)).map_err(|e| OnnxError::InvalidTensor { tensor: name, reason: e.to_string() })
+}
+
+/// The packed data of an int4/uint4 tensor: `raw_data`, or `int32_data` (two elements, one byte,
+/// per value), checked against the dims.
+fn packed_4bit(p: &TensorProto, name: &str, numel: usize) -> Result<Vec<u8>, OnnxError> {
+    let want = packed4::packed_len(numel);
+    let (bytes, field) = match &p.raw_data {
+        Some(raw) if !raw.is_empty() || numel == 0 => (raw.clone(), "raw_data"),
+        _ => (p.int32_data.iter().map(|&v| v as u8).collect(), "int32_data"),
+    };
+    if bytes.len() != want {
+        return Err(OnnxError::InvalidTensor {
+            tensor: name.to_string(),
+            reason: format!("{field} has {} bytes, dims {:?} of a 4-bit type need {want}", bytes.len(), p.dims),
+        });
+    }
+    Ok(bytes)
 }
 
 struct DataReader<'a> {
@@ -152,11 +170,18 @@ fn build<T: crate::ir::Element>(shape: &[usize], data: Vec<T>) -> Result<Tensor,
 /// Encodes a tensor with the given labels.
 pub fn tensor_to_proto(labels: TensorLabels, t: &Tensor) -> TensorProto {
     let mut p = match t {
-        Tensor::Opaque(o) => TensorProto::decode(o.encoded.as_slice()).unwrap_or_else(|_| TensorProto {
+        Tensor::Opaque(o) if !o.encoded.is_empty() => TensorProto::decode(o.encoded.as_slice()).unwrap_or_else(|_| TensorProto {
             dims: o.dims.clone(),
             data_type: Some(o.data_type),
             ..TensorProto::default()
         }),
+        // Built in memory (a 4-bit weight a pass wrote): its packed bytes are the raw data.
+        Tensor::Opaque(o) => TensorProto {
+            dims: o.dims.clone(),
+            data_type: Some(o.data_type),
+            raw_data: o.packed.clone().filter(|b| !b.is_empty()),
+            ..TensorProto::default()
+        },
         _ => TensorProto {
             dims: t.shape().iter().map(|&d| d as i64).collect(),
             data_type: Some(t.onnx_type()),
@@ -285,5 +310,30 @@ mod tests {
         assert!(matches!(t, Tensor::Opaque(_)));
         let back = tensor_to_proto(TensorLabels { name: "t".into(), doc_string: String::new(), metadata_props: vec![] }, &t);
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn int4_tensors_keep_their_bytes_and_read_their_packed_data() {
+        let mut p = proto(22, vec![3]);
+        p.raw_data = Some(vec![0xf1, 0x08]); // 1, -1, -8
+        p.doc_string = Some("kept".into());
+        let (_, t) = tensor_from_proto(&p).unwrap();
+        assert_eq!(t.unpack_4bit().unwrap().unwrap(), Tensor::from_vec(&[3], vec![1i8, -1, -8]).unwrap());
+        let labels = TensorLabels { name: "t".into(), doc_string: "kept".into(), metadata_props: vec![] };
+        assert_eq!(tensor_to_proto(labels, &t).encode_to_vec(), p.encode_to_vec());
+        // int32_data holds one packed byte a value.
+        let mut typed = proto(21, vec![3]);
+        typed.int32_data = vec![0xf1, 0x08];
+        let (_, u) = tensor_from_proto(&typed).unwrap();
+        assert_eq!(u.unpack_4bit().unwrap().unwrap(), Tensor::from_vec(&[3], vec![1u8, 15, 8]).unwrap());
+        // A built tensor is saved as raw data and reads back equal.
+        let built = OpaqueTensor::packed_4bit(&[2, 3], &[-8, 7, 0, 1, -1, 3], true).unwrap();
+        let (_, back) = decode_tensor(&encode_tensor("w", &built)).unwrap();
+        assert_eq!(back.unpack_4bit(), built.unpack_4bit());
+        // A wrong byte count is refused at load.
+        let mut short = proto(22, vec![5]);
+        short.raw_data = Some(vec![0; 2]);
+        let msg = tensor_from_proto(&short).err().unwrap().to_string();
+        assert!(msg.contains("need 3"), "{msg}");
     }
 }

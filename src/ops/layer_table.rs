@@ -125,6 +125,20 @@ pub fn weight_channel_axis(node: &Node, slot: usize, rank: usize) -> Option<Opti
     }
 }
 
+/// The reduction (input, K) axis of a MatMul/Gemm weight of rank `rank` that `node` reads at
+/// input `slot`, along which blocked quantization (opset 21 `block_size`) groups weights as
+/// onnxruntime's 4-bit MatMul kernels do; `None` for other layers.
+pub fn weight_reduction_axis(node: &Node, slot: usize, rank: usize) -> Option<usize> {
+    if !is_default_domain(node) || slot != 1 {
+        return None;
+    }
+    match node.op_type.as_str() {
+        "Gemm" if rank == 2 => Some(if node.attr_int("transB").ok().flatten().unwrap_or(0) != 0 { 1 } else { 0 }),
+        "MatMul" if rank >= 2 => Some(rank - 2),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

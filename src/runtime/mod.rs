@@ -9,6 +9,7 @@ pub mod integer;
 mod plan;
 pub mod random_inputs;
 mod session;
+mod unpack4;
 
 pub use dataset::{Dataset, DatasetError, InputSet};
 pub use error::RunError;

@@ -88,8 +88,10 @@ impl Session {
     fn build(model: &Model, registry: &Registry, options: SessionOptions) -> Result<Session, RunError> {
         let mut opsets: Opsets =
             model.opset_import.iter().map(|o| (normalize_domain(&o.domain).to_string(), o.version)).collect();
-        let lowered = (options.integer && has_dequantize(&model.graph))
-            .then(|| lower_qdq(&model.graph, registry, &opsets))
+        let unpacked = super::unpack4::unpack_4bit_initializers(&model.graph, opsets.get("").copied().unwrap_or(0));
+        let graph = unpacked.as_ref().unwrap_or(&model.graph);
+        let lowered = (options.integer && has_dequantize(graph))
+            .then(|| lower_qdq(graph, registry, &opsets))
             .filter(|l| !l.layers.is_empty());
         let (plan, integer_layers, aliases) = match lowered {
             Some(lowered) => {
@@ -98,7 +100,7 @@ impl Session {
                 let aliases = lowered.aliases.into_iter().map(|a| (a.quantized_name.clone(), a)).collect();
                 (plan, lowered.layers, aliases)
             }
-            None => (Plan::compile(&model.graph, registry, &opsets)?, Vec::new(), HashMap::new()),
+            None => (Plan::compile(graph, registry, &opsets)?, Vec::new(), HashMap::new()),
         };
         let inputs = model
             .graph

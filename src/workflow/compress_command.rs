@@ -129,6 +129,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::flag("asymmetric"),
     OptionSpec::value("calib-method", "METHOD"),
     OptionSpec::value("min-sqnr", "DB"),
+    OptionSpec::value("block-size", "N"),
     OptionSpec::repeated("exclude", "NODE_OR_OPTYPE"),
 ];
 
@@ -155,6 +156,7 @@ pub fn compress_help() -> String {
             (
                 "--quantize KIND",
                 "int8-weights: int8 weights + DequantizeLinear, float compute\n\
+                 int4-weights: 4-bit weights (int4, opset 21), float compute\n\
                  int8: static QDQ, weights and activations (needs --calib or --calib-random)\n\
                  int8-dynamic: MatMul/Gemm with activations quantized at run time",
             ),
@@ -180,6 +182,11 @@ pub fn compress_help() -> String {
                  --calib-random); never applied when it makes the outputs worse",
             ),
             ("--per-channel, --per-tensor", "weight scale granularity (default per-channel)"),
+            (
+                "--block-size N",
+                "int4-weights: one scale per N weights along K of MatMul/Gemm weights (16..2048,\n\
+                 a power of two; default 32), 0 for one per output channel; Conv is per channel",
+            ),
             (
                 "--symmetric, --asymmetric",
                 "both weights and activations symmetric (zero point 0) or affine;\n\
@@ -216,7 +223,7 @@ pub fn compress_help() -> String {
 pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
     let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global"];
-    let valued_modifiers = ["calib-method", "min-sqnr", "exclude", "prune-correct"];
+    let valued_modifiers = ["calib-method", "min-sqnr", "exclude", "prune-correct", "block-size"];
     if let Some(path) = parsed.value("recipe") {
         if let Some((flag, _)) = step_flags.first() {
             return Err(UsageError(format!("--{flag} and --recipe both describe steps: give one or the other")));
@@ -237,6 +244,9 @@ pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     }
     if parsed.value("min-sqnr").is_some() && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int8") {
         return Err(UsageError("--min-sqnr is a quality target for --quantize int8 (static), but there is none".into()));
+    }
+    if parsed.value("block-size").is_some() && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int4-weights") {
+        return Err(UsageError("--block-size sets the blocks of --quantize int4-weights, but there is none".into()));
     }
     if parsed.value("prune-correct").is_some() && !step_flags.iter().any(|(f, _)| f.starts_with("prune")) {
         return Err(UsageError("--prune-correct corrects --prune steps, but there is none".into()));
@@ -269,10 +279,11 @@ fn binarize_spec(kind: &str, exclude: &[&str]) -> Result<BinarizeSpec, UsageErro
 fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError> {
     let mode = match kind {
         "int8-weights" => Mode::Weights,
+        "int4-weights" => Mode::Int4Weights,
         "int8" => Mode::Static,
         "int8-dynamic" => Mode::Dynamic,
         other => {
-            return Err(UsageError(format!("--quantize `{other}`: expected int8-weights, int8 or int8-dynamic")));
+            return Err(UsageError(format!("--quantize `{other}`: expected int8-weights, int4-weights, int8 or int8-dynamic")));
         }
     };
     let mut spec = QuantizeSpec::new(mode);
@@ -313,6 +324,10 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
     if let (Some(db), Mode::Static) = (parsed.value("min-sqnr"), mode) {
         let db: f64 = db.parse().map_err(|_| UsageError(format!("--min-sqnr `{db}`: expected a number of dB, e.g. 30")))?;
         spec.min_sqnr_db = Some(db);
+    }
+    if let (Some(n), Mode::Int4Weights) = (parsed.value("block-size"), mode) {
+        let n: usize = n.parse().map_err(|_| UsageError(format!("--block-size `{n}`: expected a whole number, e.g. 32")))?;
+        spec.block_size = Some(n);
     }
     spec.exclude = parsed.values("exclude").iter().map(|s| s.to_string()).collect();
     Ok(spec)

@@ -154,47 +154,18 @@ pub fn step_lines(report: &CompressReport) -> Vec<String> {
     for (i, step) in report.steps.iter().enumerate() {
         lines.extend(report.upgrades.iter().filter(|u| u.step == i).map(upgrade_line));
         lines.push(step_headline(i, step));
+        if let StepReport::Quantize(q) = step {
+            lines.extend(q.quality_target.iter().flat_map(quality_target_summary));
+        }
     }
     lines
 }
 
 /// The quality target's outcome, fallbacks (the first ten) and trajectory.
 fn print_quality_target(o: &mut String, t: &crate::compress::quantize::target::QualityTargetReport) {
-    let db = |v: Option<f64>, non_finite: bool| match (v, non_finite) {
-        (Some(v), _) => format!("{v:.1} dB"),
-        (None, true) => "non-finite".to_string(),
-        (None, false) => "exact".to_string(),
-    };
-    let first_choice = t.trajectory.iter().filter(|p| p.ranges == "all samples").map(|p| p.fallbacks).min().unwrap_or(0);
-    outln!(
-        o,
-        "  quality target {} dB ({}): {}, {} (the model written: ranges from all {} samples, measured on them);\n  \
-         the search held {} back: {} at {first_choice} fallbacks with ranges from the other {}",
-        t.target_db,
-        t.metric,
-        if t.met { "met" } else { "NOT met" },
-        // Null is exact (met) or non-finite (never met).
-        db(t.reached_db, !t.met),
-        t.calibration_samples + t.held_out_samples,
-        t.held_out_samples,
-        db(t.searched_db, !t.met),
-        t.calibration_samples
-    );
-    let mut kinds: Vec<(&str, usize)> = Vec::new();
-    for f in &t.fallbacks {
-        match kinds.iter_mut().find(|(k, _)| *k == f.kind) {
-            Some((_, n)) => *n += 1,
-            None => kinds.push((f.kind, 1)),
-        }
+    for line in quality_target_summary(t) {
+        outln!(o, "{line}");
     }
-    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    outln!(
-        o,
-        "  kept in float to reach it: {}; {} activations quantized, int8 weights {:.1}% of elements",
-        if kinds.is_empty() { "nothing".to_string() } else { kinds.join(", ") },
-        t.quantized_activations,
-        t.int8_weight_share * 100.0
-    );
     for f in t.fallbacks.iter().take(10) {
         outln!(o, "    {} `{}` (own quantization SQNR {})", f.kind, f.name, db(f.local_sqnr_db, false));
     }
@@ -211,6 +182,52 @@ fn print_quality_target(o: &mut String, t: &crate::compress::quantize::target::Q
         if !points.is_empty() {
             outln!(o, "  measured with ranges from {label} (float fallbacks → SQNR): {}", points.join(", "));
         }
+    }
+}
+
+/// The quality target's outcome, what the search measured and what fell back to float: the
+/// CLI's first lines about it, and the page's lines under the step.
+fn quality_target_summary(t: &crate::compress::quantize::target::QualityTargetReport) -> [String; 3] {
+    let first_choice = t.trajectory.iter().filter(|p| p.ranges == "all samples").map(|p| p.fallbacks).min().unwrap_or(0);
+    let mut kinds: Vec<(&str, usize)> = Vec::new();
+    for f in &t.fallbacks {
+        match kinds.iter_mut().find(|(k, _)| *k == f.kind) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((f.kind, 1)),
+        }
+    }
+    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    [
+        format!(
+            "  quality target {} dB ({}): {}, {} (the model written: ranges from all {} samples, measured on them);",
+            t.target_db,
+            t.metric,
+            if t.met { "met" } else { "NOT met" },
+            // Null is exact (met) or non-finite (never met).
+            db(t.reached_db, !t.met),
+            t.calibration_samples + t.held_out_samples,
+        ),
+        format!(
+            "  the search held {} back: {} at {first_choice} fallbacks with ranges from the other {}",
+            t.held_out_samples,
+            db(t.searched_db, !t.met),
+            t.calibration_samples
+        ),
+        format!(
+            "  kept in float to reach it: {}; {} activations quantized, int8 weights {:.1}% of elements",
+            if kinds.is_empty() { "nothing".to_string() } else { kinds.join(", ") },
+            t.quantized_activations,
+            t.int8_weight_share * 100.0
+        ),
+    ]
+}
+
+/// A measured SQNR as the text shows it; null is exact, or non-finite when `non_finite`.
+fn db(v: Option<f64>, non_finite: bool) -> String {
+    match (v, non_finite) {
+        (Some(v), _) => format!("{v:.1} dB"),
+        (None, true) => "non-finite".to_string(),
+        (None, false) => "exact".to_string(),
     }
 }
 
@@ -258,6 +275,26 @@ mod tests {
         let text = render_compress_summary(&report, "out.onnx");
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[1].starts_with("step 2: quantize Weights: 4 layers"), "{lines:?}");
+        for line in &lines {
+            assert!(text.lines().any(|l| l == line), "`{line}` printed by the CLI too:\n{text}");
+        }
+    }
+
+    /// The page lists a quality target's outcome under its step, in the CLI's words.
+    #[test]
+    fn a_quality_target_adds_its_outcome_to_the_step_lines() {
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx")).unwrap();
+        let model = crate::onnx::decode_model(&bytes).unwrap();
+        let recipe = crate::compress::Recipe::from_json(r#"{"steps": [{"quantize": {"mode": "static", "min_sqnr_db": 20}}]}"#).unwrap();
+        let samples = crate::compare::random_input_sets(&model, &crate::runtime::RandomInputs::new(1), 8).unwrap();
+        let data = crate::runtime::Dataset { samples, random: true };
+        let (_, report) = crate::compress::compress(&model, &recipe, Some(&data), &mut |_| {}).unwrap();
+        let lines = step_lines(&report);
+        let text = render_compress_summary(&report, "out.onnx");
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert!(lines[1].starts_with("  quality target 20 dB (min output SQNR (dB)): met, "), "{lines:?}");
+        assert!(lines[2].starts_with("  the search held 2 back: "), "{lines:?}");
+        assert!(lines[3].starts_with("  kept in float to reach it: "), "{lines:?}");
         for line in &lines {
             assert!(text.lines().any(|l| l == line), "`{line}` printed by the CLI too:\n{text}");
         }

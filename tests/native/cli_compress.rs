@@ -69,7 +69,9 @@ fn mistakes_are_named() {
     let recipe = dir.join("typo.json");
     std::fs::write(&recipe, r#"{"steps": [{"quantize": {"mode": "static", "per_chanel": true}}]}"#).unwrap();
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
-        (vec!["compress", m, "-o", o, "--quantize", "int4"], 2, "--quantize `int4`: expected int8-weights, int8 or int8-dynamic"),
+        (vec!["compress", m, "-o", o, "--quantize", "int4"], 2, "--quantize `int4`: expected int8-weights, int4-weights, int8 or int8-dynamic"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--block-size", "32"], 2, "--block-size sets the blocks of --quantize int4-weights"),
+        (vec!["compress", m, "-o", o, "--quantize", "int4-weights", "--block-size", "x"], 2, "--block-size `x`: expected a whole number"),
         (vec!["compress", m, "-o", o, "--quantize", "int8"], 1, "static quantization needs calibration samples"),
         (vec!["compress", m, "-o", o], 2, "nothing to do"),
         (vec!["compress", m, "--quantize", "int8-weights"], 2, "needs -o OUT.onnx"),

@@ -30,6 +30,7 @@ mod conformance;
 mod convert;
 mod entropy_calibration;
 mod error_kinds;
+mod int4_weights;
 mod integer_execution;
 mod layout;
 mod npz_numpy;

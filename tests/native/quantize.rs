@@ -6,8 +6,9 @@
 //!   ≤ 0.3 pp, weight-only ≤ 0.1 pp, the file is ≤ 0.27× the float one);
 //! - every quantized model passes `onnx.checker`, runs in onnxruntime (Python) and
 //!   onnxruntime-node, and pare's outputs match onnxruntime's within one quantization step of
-//!   the output scale (static) or 1e-4 relative (weight-only, dynamic); onnxruntime fuses the
-//!   static models' QDQ into integer kernels (QLinearConv, QGemm…).
+//!   the output scale where a DequantizeLinear writes the output (static), else 1e-4 relative
+//!   (float outputs: static quantization leaves the MNIST logits float; weight-only, dynamic);
+//!   onnxruntime fuses the static models' QDQ into integer kernels (QLinearConv, QGemm…).
 
 use std::path::PathBuf;
 use std::process::Command;

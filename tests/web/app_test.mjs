@@ -531,7 +531,7 @@ try {
 
   step("the other presets");
   const outcomes = {};
-  for (const preset of ["int8-weights", "prune50-int8", "binary-weights", "filter25"]) {
+  for (const preset of ["int8-weights", "int4-weights", "int8-target20", "prune50-int8", "binary-weights", "filter25"]) {
     await page.check(`input[name="preset"][value="${preset}"]`);
     await page.click("#compress");
     await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
@@ -551,9 +551,16 @@ try {
   const flopsBefore = await value('[data-key="flops-before"]');
   assert.ok(outcomes["int8-weights"].bytes * 3 < originalBytes, "INT8 weights shrink the file");
   assert.ok(outcomes["int8-weights"].cosine > 0.999, "weight-only INT8 stays close");
+  // INT4 (blocks of 32, one float scale each): about 0.62x the INT8 file on the MNIST CNN
+  // (README), and still close in the comparison.
+  assert.ok(outcomes["int4-weights"].bytes < 0.7 * outcomes["int8-weights"].bytes, "INT4 weights: below 0.7x the INT8 file");
+  assert.ok(outcomes["int4-weights"].cosine > 0.99, "weight-only INT4 stays close");
+  assert.match(outcomes["int4-weights"].steps, /before step 1: upgraded ai\.onnx \d+ → 21 [\s\S]*step 1: quantize Int4Weights: 4 layers/);
   assert.ok(outcomes["prune50-int8"].gzip < 0.8 * outcomes["int8-weights"].gzip, "half the weights at zero compress better");
   assert.match(outcomes["prune50-int8"].steps, /step 1: prune unstructured: .*\(50\.0% sparsity in pruned layers\)[\s\S]*step 2: quantize Static/);
   assert.match(outcomes["binary-weights"].steps, /step 1: binarize \(weights\): 2 layers/);
+  // The quality target's outcome under its step, in the CLI's words (pare's step_lines).
+  assert.match(outcomes["int8-target20"].steps, /step 1: quantize Static: \d+ layers[\s\S]*quality target 20 dB \(min output SQNR \(dB\)\): met, [\d.]+ dB[\s\S]*kept in float to reach it: /);
   assert.ok(outcomes["binary-weights"].gzip < 0.5 * outcomes["int8-weights"].gzip, "±1 weights gzip far below INT8 ones");
   assert.ok(outcomes.filter25.params < 0.8 * expected.params, "filter pruning removes parameters");
   assert.ok(outcomes.filter25.flops < 0.8 * flopsBefore, "and FLOPs");

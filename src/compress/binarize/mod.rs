@@ -91,6 +91,7 @@ pub fn apply(model: &mut Model, spec: &BinarizeSpec, ctx: &mut PassContext) -> R
             scales: binary.alphas.clone(),
             zero_points: vec![0; binary.alphas.len()],
             axis: Some(candidate.axis),
+            blocks: None,
         };
         let dq = add_dequantized_constant(graph, &mut names, &mut prefix, &weight_name, Tensor::I8(binary.signs), &params);
         graph.nodes[node_index].inputs[candidate.layer.weight_input] = dq;

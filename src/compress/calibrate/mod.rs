@@ -56,47 +56,113 @@ pub fn calibrate(
     scheme: Scheme,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(HashMap<String, CalibratedRange>, usize), CalibrateError> {
-    let samples = &data.samples[..spec.max_samples.unwrap_or(usize::MAX).min(data.samples.len())];
-    if samples.is_empty() {
+    let mut found = calibrate_prefixes(model, wanted, data, &[data.samples.len()], spec, scheme, progress)?;
+    Ok(found.pop().unwrap_or_default())
+}
+
+/// `calibrate` on several leading parts of `data` at once (the first `n` samples for each `n`
+/// in `prefixes`, each capped by `spec.max_samples`), running each sample once per pass instead
+/// of once per part: a quality target calibrates on its calibration part and on every sample.
+/// Returns each part's ranges and sample count, in the order of `prefixes`.
+pub fn calibrate_prefixes(
+    model: &Model,
+    wanted: &[String],
+    data: &Dataset,
+    prefixes: &[usize],
+    spec: &CalibrationSpec,
+    scheme: Scheme,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<(HashMap<String, CalibratedRange>, usize)>, CalibrateError> {
+    let cap = spec.max_samples.unwrap_or(usize::MAX).min(data.samples.len());
+    let counts: Vec<usize> = prefixes.iter().map(|&n| n.min(cap)).collect();
+    let used = counts.iter().copied().max().unwrap_or(0);
+    if counts.contains(&0) || used == 0 {
         return Err(CalibrateError::Empty);
     }
+    let samples = &data.samples[..used];
     let session = Session::new(model).map_err(CalibrateError::Prepare)?;
     let wanted: HashSet<&str> = wanted.iter().map(String::as_str).collect();
     let passes = if spec.method == CalibrationMethod::Minmax { 1 } else { 2 };
     let total = samples.len() * passes;
+    // The sample being run, for the visitor (which parts it belongs to).
+    let current = std::cell::Cell::new(0usize);
+    let parts_of = |i: usize| counts.iter().enumerate().filter(move |(_, n)| i < **n).map(|(k, _)| k);
 
-    let mut min_max: HashMap<String, (f32, f32)> = HashMap::new();
-    for_each_value(&session, samples, &wanted, &mut |i| progress(i, total), &mut |name, values| {
-        let (lo, hi) = crate::compress::quantize::params::min_max(values.iter().copied());
-        let e = min_max.entry(name.to_string()).or_insert((lo, hi));
-        *e = (e.0.min(lo), e.1.max(hi));
-    })?;
+    // Per part: each tensor's min and max.
+    let mut min_max: Vec<HashMap<String, (f32, f32)>> = vec![HashMap::new(); counts.len()];
+    for_each_value(
+        &session,
+        samples,
+        &wanted,
+        &mut |i| {
+            current.set(i);
+            progress(i, total)
+        },
+        &mut |name, values| {
+            let (lo, hi) = crate::compress::quantize::params::min_max(values.iter().copied());
+            for k in parts_of(current.get()) {
+                let e = min_max[k].entry(name.to_string()).or_insert((lo, hi));
+                *e = (e.0.min(lo), e.1.max(hi));
+            }
+        },
+    )?;
 
     if passes == 1 {
-        let ranges = min_max
+        return Ok(min_max
             .into_iter()
-            .map(|(n, (lo, hi))| (n, CalibratedRange { observed_min: lo, observed_max: hi, min: lo, max: hi }))
-            .collect();
-        return Ok((ranges, samples.len()));
+            .zip(&counts)
+            .map(|(part, &n)| {
+                let ranges = part
+                    .into_iter()
+                    .map(|(name, (lo, hi))| (name, CalibratedRange { observed_min: lo, observed_max: hi, min: lo, max: hi }))
+                    .collect();
+                (ranges, n)
+            })
+            .collect());
     }
 
     // Histograms: over [0, max] for non-negative tensors, else symmetric [-a, a] (even bin
     // count) so that the |x| histogram is a fold of it.
     let bins = spec.bins + spec.bins % 2;
-    let mut histograms: HashMap<String, Histogram> = min_max
+    let mut histograms: Vec<HashMap<String, Histogram>> = min_max
         .iter()
-        .map(|(n, &(lo, hi))| {
-            let h = if lo >= 0.0 { Histogram::new(0.0, hi, bins) } else { Histogram::new(-lo.abs().max(hi.abs()), lo.abs().max(hi.abs()), bins) };
-            (n.clone(), h)
+        .map(|part| {
+            part.iter()
+                .map(|(n, &(lo, hi))| {
+                    let h = if lo >= 0.0 { Histogram::new(0.0, hi, bins) } else { Histogram::new(-lo.abs().max(hi.abs()), lo.abs().max(hi.abs()), bins) };
+                    (n.clone(), h)
+                })
+                .collect()
         })
         .collect();
     let offset = samples.len();
-    for_each_value(&session, samples, &wanted, &mut |i| progress(offset + i, total), &mut |name, values| {
-        if let Some(h) = histograms.get_mut(name) {
-            h.add(values.iter().copied());
-        }
-    })?;
+    for_each_value(
+        &session,
+        samples,
+        &wanted,
+        &mut |i| {
+            current.set(i);
+            progress(offset + i, total)
+        },
+        &mut |name, values| {
+            for k in parts_of(current.get()) {
+                if let Some(h) = histograms[k].get_mut(name) {
+                    h.add(values.iter().copied());
+                }
+            }
+        },
+    )?;
 
+    Ok(histograms.into_iter().zip(min_max).zip(&counts).map(|((part, observed), &n)| (ranges_from_histograms(part, &observed, spec, scheme), n)).collect())
+}
+
+/// Each tensor's range by the method, from its histogram and observed min/max.
+fn ranges_from_histograms(
+    histograms: HashMap<String, Histogram>,
+    min_max: &HashMap<String, (f32, f32)>,
+    spec: &CalibrationSpec,
+    scheme: Scheme,
+) -> HashMap<String, CalibratedRange> {
     let mut ranges = HashMap::new();
     for (name, h) in histograms {
         let (lo, hi) = min_max[&name];
@@ -116,7 +182,7 @@ pub fn calibrate(
         let (min, max) = (min.max(lo), max.min(hi));
         ranges.insert(name, CalibratedRange { observed_min: lo, observed_max: hi, min, max });
     }
-    Ok((ranges, samples.len()))
+    ranges
 }
 
 /// Runs every sample and calls `visit(name, values)` for each wanted float32 tensor: fed
@@ -148,3 +214,6 @@ pub(crate) fn for_each_value(
     progress(samples.len());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

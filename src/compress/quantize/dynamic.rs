@@ -139,6 +139,7 @@ fn quantize_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &Quant
             weight: job.weight_name,
             weight_shape: job.weight_kn.shape().to_vec(),
             channel_axis: axis,
+            block: None,
             bias: if node.input(2).is_some() { "float" } else { "none" },
             weight_max_abs_error,
             weight_sqnr_db,

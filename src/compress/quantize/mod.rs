@@ -2,10 +2,12 @@
 //! Definitions: `docs/compression.md` §3. The output is standard ONNX (QDQ or
 //! MatMulInteger form) that onnxruntime loads and fuses into integer kernels.
 
+pub mod blocks;
 pub mod dynamic;
 pub mod keep_float;
 pub mod layers;
 pub mod outer_weights;
+pub mod ort_rewrites;
 pub mod params;
 pub mod qdq;
 pub mod report;
@@ -51,6 +53,8 @@ pub enum QuantizeError {
     TargetNeedsSamples(usize),
     #[error("measuring the quality target: {0}")]
     Measure(String),
+    #[error("{0}")]
+    BlockSize(String),
 }
 
 impl QuantizeError {
@@ -59,6 +63,7 @@ impl QuantizeError {
         match self {
             QuantizeError::NeedsCalibration | QuantizeError::TargetNeedsSamples(_) => ErrorKind::BadArgument,
             QuantizeError::Measure(_) => ErrorKind::CannotCompress,
+            QuantizeError::BlockSize(_) => ErrorKind::BadArgument,
             QuantizeError::NothingToQuantize(_) | QuantizeError::Opset { .. } => {
                 ErrorKind::CannotCompress
             }
@@ -74,10 +79,11 @@ pub fn apply(
     ctx: &mut PassContext,
 ) -> Result<QuantizeReport, QuantizeError> {
     check_opset(model, spec)?;
+    blocks::check(model, spec)?;
     let mut report = QuantizeReport {
         mode: spec.mode,
-        weight_type: spec.weight_type,
-        activation_type: (spec.mode != Mode::Weights).then_some(spec.activation_type),
+        weight_type: spec.effective_weight_type(),
+        activation_type: (!matches!(spec.mode, Mode::Weights | Mode::Int4Weights)).then_some(spec.activation_type),
         per_channel: spec.per_channel,
         symmetric_weights: spec.symmetric_weights,
         reduce_range: spec.reduce_range,
@@ -94,6 +100,17 @@ pub fn apply(
             ctx.progress("quantize", 0, 1);
             weight_only::quantize_weights(model, spec, &mut report)?;
             report.notes.push("weight-only: weights are stored as integers and dequantized at load; compute stays float32".into());
+        }
+        Mode::Int4Weights => {
+            ctx.progress("quantize", 0, 1);
+            weight_only::quantize_weights(model, spec, &mut report)?;
+            let blocking = match blocks::block_size(spec) {
+                Some(b) => format!("MatMul/Gemm weights blocked along K by {b}, other layers per output channel"),
+                None => "one scale per output channel".into(),
+            };
+            report.notes.push(format!(
+                "int4 weight-only: weights are stored as 4-bit integers (two a byte) with DequantizeLinear (opset 21); {blocking}; compute stays float32"
+            ));
         }
         Mode::Static => static_qdq::quantize_static(model, spec, ctx, &mut report)?,
         Mode::Dynamic => {
@@ -113,6 +130,7 @@ pub fn apply(
         };
         return Err(QuantizeError::NothingToQuantize(why));
     }
+    report.notes.extend(ort_rewrites::matmul_nbits_note(&model.graph));
     ctx.progress("quantize", 1, 1);
     Ok(report)
 }
@@ -153,6 +171,10 @@ impl QuantizeSpec {
                 11,
                 "dynamic quantization (DynamicQuantizeLinear) needs opset 11",
             ),
+            Mode::Int4Weights => (
+                21,
+                "4-bit weights (DequantizeLinear with int4 inputs and block_size) need opset 21",
+            ),
             _ if self.per_channel => (
                 13,
                 "per-channel quantization (DequantizeLinear with axis) needs opset 13",
@@ -171,6 +193,7 @@ fn check_opset(model: &Model, spec: &QuantizeSpec) -> Result<(), QuantizeError> 
     let (need, _) = spec.needed_opset();
     let what = match spec.mode {
         Mode::Dynamic => "dynamic quantization (DynamicQuantizeLinear)",
+        Mode::Int4Weights => "4-bit weight quantization (DequantizeLinear with int4 inputs)",
         _ if spec.per_channel => "per-channel quantization (DequantizeLinear with axis)",
         _ => "quantization (QuantizeLinear/DequantizeLinear)",
     };

@@ -107,6 +107,7 @@ fn quantize_in(
                 weight: weight_name.clone(),
                 weight_shape: w.shape().to_vec(),
                 channel_axis: params.axis,
+                block: None,
                 bias: if has_bias { "float" } else { "none" },
                 weight_max_abs_error: max_abs,
                 weight_sqnr_db: sqnr,

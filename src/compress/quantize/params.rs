@@ -16,8 +16,21 @@ pub struct QuantParams {
     pub ty: IntType,
     pub scales: Vec<f32>,
     pub zero_points: Vec<i32>,
-    /// The channel axis for per-channel parameters; `None` for per-tensor.
+    /// The channel axis for per-channel parameters, the blocked axis for blocked ones; `None`
+    /// for per-tensor.
     pub axis: Option<usize>,
+    /// Blocked parameters (opset 21 `block_size`): `scales` and `zero_points` are row-major
+    /// over [`Blocks::shape`].
+    pub blocks: Option<Blocks>,
+}
+
+/// Every `block_size` consecutive elements along the axis share one scale; the parameters have
+/// the weight's shape with that axis shrunk to `ceil(len / block_size)`, as DequantizeLinear
+/// reads them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Blocks {
+    pub block_size: usize,
+    pub shape: Vec<usize>,
 }
 
 /// How a range maps to integers.
@@ -85,14 +98,55 @@ impl QuantParams {
             _ => vec![min_max(weight.iter().copied())],
         };
         let (scales, zero_points) = ranges.into_iter().map(|(lo, hi)| scheme.params_for_range(lo, hi)).unzip();
-        QuantParams { ty: scheme.ty, scales, zero_points, axis: axis.filter(|&a| a < weight.ndim()) }
+        QuantParams { ty: scheme.ty, scales, zero_points, axis: axis.filter(|&a| a < weight.ndim()), blocks: None }
     }
 
-    /// `weight` quantized with these parameters, as an int8 or uint8 tensor of the same shape.
+    /// Blocked parameters: along `axis`, one (scale, zero point) per `block_size` consecutive
+    /// elements, each from its block's own min and max (the last block may be shorter).
+    pub fn for_weight_blocked(weight: &ArrayD<f32>, scheme: Scheme, axis: usize, block_size: usize) -> QuantParams {
+        let layout = BlockIndex::new(weight.shape(), axis, block_size);
+        let mut ranges = vec![(f32::INFINITY, f32::NEG_INFINITY); layout.params];
+        for (e, &x) in weight.as_standard_layout().iter().enumerate() {
+            if x.is_finite() {
+                let r = &mut ranges[layout.param(e)];
+                *r = (r.0.min(x), r.1.max(x));
+            }
+        }
+        let (scales, zero_points) = ranges
+            .into_iter()
+            .map(|(lo, hi)| if lo > hi { (0.0, 0.0) } else { (lo, hi) })
+            .map(|(lo, hi)| scheme.params_for_range(lo, hi))
+            .unzip();
+        let blocks = Blocks { block_size: layout.block_size, shape: layout.param_shape(weight.shape()) };
+        QuantParams { ty: scheme.ty, scales, zero_points, axis: Some(axis), blocks: Some(blocks) }
+    }
+
+    /// The (scale, zero point) of element `e` (row-major) of a weight of `shape`.
+    pub fn params_of_element(&self, shape: &[usize], e: usize) -> (f32, i32) {
+        let p = match (&self.blocks, self.axis) {
+            (Some(b), Some(a)) => BlockIndex::new(shape, a, b.block_size).param(e),
+            (None, Some(a)) => {
+                let inner: usize = shape[a + 1..].iter().product();
+                (e / inner.max(1)) % shape[a].max(1)
+            }
+            _ => 0,
+        };
+        (self.scales[p], self.zero_points[p])
+    }
+
+    /// `weight` quantized with these parameters, as an int8, uint8, int4 or uint4 tensor of the
+    /// same shape.
     pub fn quantize(&self, weight: &ArrayD<f32>, scheme: Scheme) -> Tensor {
         let (qmin, qmax) = scheme.ty.range(scheme.symmetric, scheme.reduced);
         let mut q = ArrayD::<i32>::zeros(weight.raw_dim());
         match self.axis {
+            Some(_) if self.blocks.is_some() => {
+                let shape = weight.shape().to_vec();
+                for (e, (o, &x)) in q.iter_mut().zip(weight.as_standard_layout().iter()).enumerate() {
+                    let (s, z) = self.params_of_element(&shape, e);
+                    *o = quantize_value(x, s, z, qmin, qmax);
+                }
+            }
             Some(a) => {
                 for (c, (mut out, slice)) in q.axis_iter_mut(Axis(a)).zip(weight.axis_iter(Axis(a))).enumerate() {
                     let (s, z) = (self.scales[c], self.zero_points[c]);
@@ -104,35 +158,90 @@ impl QuantParams {
                 q.zip_mut_with(weight, |o, &x| *o = quantize_value(x, s, z, qmin, qmax));
             }
         }
-        match self.ty {
-            IntType::Int8 => Tensor::I8(q.mapv(|v| v as i8)),
-            IntType::Uint8 => Tensor::U8(q.mapv(|v| v as u8)),
+        int_tensor(self.ty, weight.shape(), q.iter().copied().collect())
+    }
+
+    /// The shape of the scale and zero point: `[]` per tensor, `[C]` per channel, the blocked
+    /// shape for blocks.
+    fn param_shape(&self) -> Vec<usize> {
+        match (&self.blocks, self.axis) {
+            (Some(b), _) => b.shape.clone(),
+            (None, Some(_)) => vec![self.scales.len()],
+            (None, None) => vec![],
         }
     }
 
-    /// The scale initializer: a scalar for per-tensor, 1-D for per-channel.
+    /// The scale initializer: a scalar for per-tensor, 1-D for per-channel, the blocked shape
+    /// for blocks.
     pub fn scale_tensor(&self) -> Tensor {
         match self.axis {
-            Some(_) => Tensor::F32(ndarray::Array1::from(self.scales.clone()).into_dyn()),
+            Some(_) => Tensor::from_vec(&self.param_shape(), self.scales.clone()).unwrap_or_else(|_| Tensor::scalar(1f32)),
             None => Tensor::scalar(self.scales[0]),
         }
     }
 
     /// The zero-point initializer, in the quantized type, shaped like the scale.
     pub fn zero_point_tensor(&self) -> Tensor {
-        let values = &self.zero_points;
-        let shape: Vec<usize> = if self.axis.is_some() { vec![values.len()] } else { vec![] };
-        let built = match self.ty {
-            IntType::Int8 => Tensor::from_vec(&shape, values.iter().map(|&v| v as i8).collect()),
-            IntType::Uint8 => Tensor::from_vec(&shape, values.iter().map(|&v| v as u8).collect()),
-        };
-        // The shape matches the data by construction.
-        built.unwrap_or_else(|_| Tensor::scalar(0i8))
+        int_tensor(self.ty, &self.param_shape(), self.zero_points.clone())
+    }
+
+    /// Whether the zero point can be left out (it is 0 everywhere, DequantizeLinear's default).
+    /// Only 4-bit weights leave it out: the int8 forms keep writing what onnxruntime's tool
+    /// writes.
+    pub fn omit_zero_point(&self) -> bool {
+        self.ty.is_4bit() && self.zero_points.iter().all(|&z| z == 0)
     }
 
     /// The scale of channel `c` (the only scale for per-tensor parameters).
     pub fn scale_of(&self, c: usize) -> f32 {
         if self.scales.len() == 1 { self.scales[0] } else { self.scales[c] }
+    }
+}
+
+/// Integers of `shape` (row-major, in the type's range) as a tensor of `ty`.
+fn int_tensor(ty: IntType, shape: &[usize], values: Vec<i32>) -> Tensor {
+    // The shape matches the data by construction.
+    let built = match ty {
+        IntType::Int8 => Tensor::from_vec(shape, values.iter().map(|&v| v as i8).collect()),
+        IntType::Uint8 => Tensor::from_vec(shape, values.iter().map(|&v| v as u8).collect()),
+        IntType::Int4 | IntType::Uint4 => crate::ir::OpaqueTensor::packed_4bit(shape, &values, ty == IntType::Int4),
+    };
+    built.unwrap_or_else(|_| Tensor::scalar(0i8))
+}
+
+/// Element index → parameter index for blocked parameters, viewing the weight as
+/// `[outer, len, inner]` around the axis (as `ops::quant::granularity` does).
+struct BlockIndex {
+    axis: usize,
+    len: usize,
+    inner: usize,
+    block_size: usize,
+    blocks: usize,
+    params: usize,
+}
+
+impl BlockIndex {
+    fn new(shape: &[usize], axis: usize, block_size: usize) -> BlockIndex {
+        let outer: usize = shape[..axis].iter().product();
+        let len = shape[axis];
+        let inner: usize = shape[axis + 1..].iter().product();
+        let block_size = block_size.max(1);
+        let blocks = len.div_ceil(block_size);
+        BlockIndex { axis, len, inner, block_size, blocks, params: outer * blocks * inner }
+    }
+
+    fn param_shape(&self, shape: &[usize]) -> Vec<usize> {
+        let mut out = shape.to_vec();
+        out[self.axis] = self.blocks;
+        out
+    }
+
+    #[inline]
+    fn param(&self, e: usize) -> usize {
+        let i = e % self.inner.max(1);
+        let rest = e / self.inner.max(1);
+        let (o, a) = (rest / self.len.max(1), rest % self.len.max(1));
+        (o * self.blocks + a / self.block_size) * self.inner + i
     }
 }
 
@@ -214,9 +323,68 @@ mod tests {
         assert_eq!(q.iter().copied().collect::<Vec<_>>(), vec![0, 127, -64, 0, 127, 64]);
     }
 
+    /// Dequantizes element by element, as DequantizeLinear does.
+    fn dequantized(p: &QuantParams, w: &ArrayD<f32>, scheme: Scheme) -> Vec<(f32, f32, f32)> {
+        let q = p.quantize(w, scheme).unpack_4bit().expect("4-bit").unwrap().to_i64_vec().unwrap();
+        let shape = w.shape().to_vec();
+        w.iter()
+            .zip(q)
+            .enumerate()
+            .map(|(e, (&x, q))| {
+                let (s, z) = p.params_of_element(&shape, e);
+                (x, s * (q as i32 - z) as f32, s)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn int4_blocks_keep_every_weight_within_half_a_step_of_its_block_scale() {
+        const INT4_SYM: Scheme = Scheme { ty: IntType::Int4, symmetric: true, reduced: false };
+        const UINT4: Scheme = Scheme { ty: IntType::Uint4, symmetric: false, reduced: false };
+        // [5, 70] blocked along axis 1 by 32: blocks of 32, 32 and 6 (the last one shorter).
+        let mut seed = 7u64;
+        let values: Vec<f32> = (0..350)
+            .map(|i| {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let u = (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+                if i % 37 == 0 { u * 40.0 } else { u } // outliers make blocks matter
+            })
+            .collect();
+        let w = ArrayD::from_shape_vec(vec![5, 70], values).unwrap();
+        for scheme in [INT4_SYM, UINT4] {
+            let p = QuantParams::for_weight_blocked(&w, scheme, 1, 32);
+            assert_eq!(p.blocks.as_ref().unwrap().shape, vec![5, 3]);
+            assert_eq!(p.scale_tensor().shape(), vec![5, 3]);
+            assert_eq!(p.zero_point_tensor().shape(), vec![5, 3]);
+            for (x, back, s) in dequantized(&p, &w, scheme) {
+                assert!((x - back).abs() <= s / 2.0 * (1.0 + 1e-5), "{x} → {back} with scale {s} ({scheme:?})");
+            }
+            // Every block's scale is its own: the outlier-free block of row 1 gets a finer one.
+            assert!(p.scales.iter().copied().fold(f32::INFINITY, f32::min) < p.scales.iter().copied().fold(0.0, f32::max) / 4.0);
+        }
+        // Per channel along axis 0 (a Conv weight), the same bound per channel.
+        let conv = w.clone().into_shape_with_order(vec![5, 2, 5, 7]).unwrap();
+        let p = QuantParams::for_weight(&conv, INT4_SYM, Some(0));
+        assert!(p.omit_zero_point());
+        for (x, back, s) in dequantized(&p, &conv, INT4_SYM) {
+            assert!((x - back).abs() <= s / 2.0 * (1.0 + 1e-5));
+        }
+    }
+
+    #[test]
+    fn symmetric_int4_uses_minus_7_to_7_and_keeps_zero_exact() {
+        let w = ArrayD::from_shape_vec(vec![1, 4], vec![-1.0f32, 0.0, 0.25, 1.0]).unwrap();
+        let scheme = Scheme { ty: IntType::Int4, symmetric: true, reduced: false };
+        let p = QuantParams::for_weight_blocked(&w, scheme, 1, 4);
+        assert_eq!(p.scales, vec![1.0 / 7.0]);
+        let q = p.quantize(&w, scheme).unpack_4bit().unwrap().unwrap();
+        // 0.25 · 7 = 1.75 → 2.
+        assert_eq!(q, Tensor::from_vec(&[1, 4], vec![-7i8, 0, 2, 7]).unwrap());
+    }
+
     #[test]
     fn bias_uses_input_times_weight_scale_per_channel() {
-        let w = QuantParams { ty: IntType::Int8, scales: vec![0.5, 0.25], zero_points: vec![0, 0], axis: Some(0) };
+        let w = QuantParams { ty: IntType::Int8, scales: vec![0.5, 0.25], zero_points: vec![0, 0], axis: Some(0), blocks: None };
         let (t, scales, saturated) = quantize_bias(&[1.0, -1.0], 0.1, &w);
         assert_eq!(scales, vec![0.05, 0.025]);
         assert_eq!(t.to_i64_vec().unwrap(), vec![20, -40]);

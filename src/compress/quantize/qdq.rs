@@ -23,9 +23,14 @@ pub fn add_dequantized_constant(
 ) -> String {
     let q_name = names.fresh(&format!("{base}_quantized"));
     graph.initializers.push(Initializer::new(q_name.clone(), quantized));
-    let (scale, zero_point) = add_params(graph, names, base, params.scale_tensor(), Some(params.zero_point_tensor()));
+    let zero_point = (!params.omit_zero_point()).then(|| params.zero_point_tensor());
+    let (scale, zero_point) = add_params(graph, names, base, params.scale_tensor(), zero_point);
     let out = names.fresh(&format!("{base}_dequantized"));
-    prefix.push(dq_node(names, base, &q_name, &scale, zero_point.as_deref(), &out, params.axis));
+    let mut node = dq_node(names, base, &q_name, &scale, zero_point.as_deref(), &out, params.axis);
+    if let Some(blocks) = &params.blocks {
+        node.set_attribute("block_size", AttrValue::Int(blocks.block_size as i64));
+    }
+    prefix.push(node);
     out
 }
 

@@ -38,6 +38,10 @@ pub struct LayerReport {
     pub weight_shape: Vec<usize>,
     /// The channel axis, for per-channel weights.
     pub channel_axis: Option<usize>,
+    /// `(axis, block_size)` for blocked weights (`int4_weights`): one scale per `block_size`
+    /// weights along `axis`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block: Option<(usize, usize)>,
     /// `int32` (static), `float` (kept) or `none`.
     pub bias: &'static str,
     /// Largest |w − dequantize(quantize(w))| of the weight.

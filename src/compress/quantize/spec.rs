@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuantizeSpec {
-    /// `weights` (int8 weights + DequantizeLinear, float compute), `static` (weights and
-    /// activations in QDQ form, ranges from calibration) or `dynamic` (activations quantized at
-    /// run time by DynamicQuantizeLinear, MatMulInteger).
+    /// `weights` (int8 weights + DequantizeLinear, float compute), `int4_weights` (the same with
+    /// 4-bit weights, opset 21), `static` (weights and activations in QDQ form, ranges from
+    /// calibration) or `dynamic` (activations quantized at run time by DynamicQuantizeLinear,
+    /// MatMulInteger).
     pub mode: Mode,
     #[serde(default = "default_weight_type")]
     pub weight_type: IntType,
@@ -42,15 +43,26 @@ pub struct QuantizeSpec {
     /// first, until the target is met (see `target.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_sqnr_db: Option<f64>,
+    /// `int4_weights` only: MatMul/Gemm weights get one scale per `block_size` consecutive
+    /// weights along the reduction (K) axis (default 32, as onnxruntime's 4-bit MatMul tools);
+    /// 0 gives one per output channel. Conv weights are per output channel. Absent: 32, and a
+    /// layer with fewer than 32 inputs is per channel; given: such a layer is an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_size: Option<usize>,
 }
 
-/// Each mode also answers to the CLI's name for it (`--quantize int8-weights | int8 |
-/// int8-dynamic`), so a recipe may use either spelling; it is written back with the first.
+/// The block size `int4_weights` uses when the recipe gives none.
+pub const DEFAULT_BLOCK_SIZE: usize = 32;
+
+/// Each mode also answers to the CLI's name for it (`--quantize int8-weights | int4-weights |
+/// int8 | int8-dynamic`), so a recipe may use either spelling; it is written back with the first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     #[serde(alias = "int8-weights")]
     Weights,
+    #[serde(alias = "int4-weights")]
+    Int4Weights,
     #[serde(alias = "int8")]
     Static,
     #[serde(alias = "int8-dynamic")]
@@ -62,6 +74,9 @@ pub enum Mode {
 pub enum IntType {
     Int8,
     Uint8,
+    /// 4-bit weights (`int4_weights` mode): int4 when symmetric, uint4 when not.
+    Int4,
+    Uint4,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,6 +149,18 @@ impl QuantizeSpec {
             op_types: None,
             exclude: Vec::new(),
             min_sqnr_db: None,
+            block_size: None,
+        }
+    }
+
+    /// The weights' integer type: in `int4_weights` mode int4 (symmetric) or uint4 (affine)
+    /// unless `weight_type` names one of them; else `weight_type`.
+    pub fn effective_weight_type(&self) -> IntType {
+        match (self.mode, self.weight_type) {
+            (Mode::Int4Weights, t @ (IntType::Int4 | IntType::Uint4)) => t,
+            (Mode::Int4Weights, _) if self.symmetric_weights => IntType::Int4,
+            (Mode::Int4Weights, _) => IntType::Uint4,
+            (_, t) => t,
         }
     }
 
@@ -159,6 +186,31 @@ impl QuantizeSpec {
                 return Err(format!("min_sqnr_db must be in (0, 150] dB, got {target}"));
             }
         }
+        if self.mode == Mode::Int4Weights {
+            if self.weight_type == IntType::Uint8 {
+                return Err("int4_weights writes int4 (symmetric) or uint4 (asymmetric) weights: leave weight_type out or set int4/uint4".into());
+            }
+            if self.reduce_range {
+                return Err("reduce_range keeps 7 of 8 bits for int8 kernels; it does not apply to int4_weights".into());
+            }
+            if let Some(b) = self.block_size {
+                if b != 0 && !(b.is_power_of_two() && (16..=2048).contains(&b)) {
+                    return Err(format!(
+                        "block_size must be a power of two from 16 to 2048 (onnxruntime's 4-bit MatMul kernels take those; 32, 64 and 128 are usual), or 0 for one scale per output channel; got {b}"
+                    ));
+                }
+            }
+        } else {
+            if self.weight_type.is_4bit() || self.activation_type.is_4bit() {
+                return Err("4-bit types need mode int4_weights (weights only; activations stay 8-bit)".into());
+            }
+            if self.block_size.is_some() {
+                return Err("block_size applies to mode int4_weights only".into());
+            }
+        }
+        if self.activation_type.is_4bit() {
+            return Err("activation_type must be int8 or uint8".into());
+        }
         if let Some(types) = &self.op_types {
             if types.is_empty() {
                 return Err("op_types is empty: nothing would be quantized (omit it to quantize every supported op)".into());
@@ -174,7 +226,13 @@ impl IntType {
         match self {
             IntType::Int8 => 3,
             IntType::Uint8 => 2,
+            IntType::Int4 => crate::ir::packed4::INT4,
+            IntType::Uint4 => crate::ir::packed4::UINT4,
         }
+    }
+
+    pub fn is_4bit(self) -> bool {
+        matches!(self, IntType::Int4 | IntType::Uint4)
     }
 
     /// (qmin, qmax) for this type; `symmetric` int8 uses the restricted range [-127, 127] so
@@ -187,6 +245,11 @@ impl IntType {
             (IntType::Int8, true, false) => (-64, 63),
             (IntType::Uint8, false, _) => (0, 255),
             (IntType::Uint8, true, _) => (0, 127),
+            // Symmetric int4 is [-7, 7] as symmetric int8 is [-127, 127]; 4-bit types have no
+            // reduced range (validate refuses reduce_range with them).
+            (IntType::Int4, _, true) => (-7, 7),
+            (IntType::Int4, _, false) => (-8, 7),
+            (IntType::Uint4, _, _) => (0, 15),
         }
     }
 }
@@ -207,7 +270,12 @@ mod tests {
 
     #[test]
     fn modes_take_the_cli_names_too() {
-        for (cli, mode, api) in [("int8-weights", Mode::Weights, "weights"), ("int8", Mode::Static, "static"), ("int8-dynamic", Mode::Dynamic, "dynamic")] {
+        for (cli, mode, api) in [
+            ("int8-weights", Mode::Weights, "weights"),
+            ("int4-weights", Mode::Int4Weights, "int4_weights"),
+            ("int8", Mode::Static, "static"),
+            ("int8-dynamic", Mode::Dynamic, "dynamic"),
+        ] {
             let spec: QuantizeSpec = serde_json::from_str(&format!(r#"{{"mode": "{cli}"}}"#)).unwrap();
             assert_eq!(spec.mode, mode);
             let written = serde_json::to_string(&spec).unwrap();
@@ -223,5 +291,24 @@ mod tests {
         let mut spec = QuantizeSpec::new(Mode::Dynamic);
         spec.activation_type = IntType::Int8;
         assert!(spec.validate().unwrap_err().contains("uint8"));
+    }
+
+    #[test]
+    fn int4_specs_check_block_size_and_types() {
+        let spec: QuantizeSpec = serde_json::from_str(r#"{"mode": "int4_weights", "block_size": 64}"#).unwrap();
+        assert!(spec.validate().is_ok());
+        assert_eq!(spec.effective_weight_type(), IntType::Int4);
+        let asym = QuantizeSpec { symmetric_weights: false, ..spec.clone() };
+        assert_eq!(asym.effective_weight_type(), IntType::Uint4);
+        for bad in [1, 24, 4096] {
+            let spec = QuantizeSpec { block_size: Some(bad), ..spec.clone() };
+            assert!(spec.validate().unwrap_err().contains("power of two"), "{bad}");
+        }
+        assert!(QuantizeSpec { block_size: Some(0), ..spec.clone() }.validate().is_ok());
+        let int8 = QuantizeSpec { block_size: Some(32), ..QuantizeSpec::new(Mode::Weights) };
+        assert!(int8.validate().unwrap_err().contains("int4_weights"));
+        let int8 = QuantizeSpec { weight_type: IntType::Int4, ..QuantizeSpec::new(Mode::Weights) };
+        assert!(int8.validate().unwrap_err().contains("int4_weights"));
+        assert!(QuantizeSpec { reduce_range: true, ..spec }.validate().unwrap_err().contains("reduce_range"));
     }
 }

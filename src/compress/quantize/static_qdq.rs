@@ -10,9 +10,15 @@
 //!   exactly as the activation did;
 //! - ops that only move values (MaxPool, Reshape, Transpose, Resize…) give their output the
 //!   input's scale and zero point, so the runtime can drop the Q/DQ pair around them;
-//! - a graph output keeps its name and float type (the last DequantizeLinear writes it), and
-//!   its whole observed range: calibration methods that clip (percentile, entropy, MSE) only
-//!   clip inside the network.
+//! - a value after which nothing quantized computes (a model output, the logits before a float
+//!   Softmax) stays float, as computed: rounding it only adds error (on a wake-word model the
+//!   rounded sigmoid score clipped at the calibration samples' largest score: 5.7 dB on new
+//!   audio). Except after a MatMul: onnxruntime rewrites a DequantizeLinear weight → MatMul
+//!   without an output QuantizeLinear into MatMulNBits, which rounds the input again to int8
+//!   blocks, so the file would no longer compute what pare measured;
+//! - a graph output that is rounded (a quantized node reads it, or a MatMul writes it) keeps its
+//!   name and float type (the last DequantizeLinear writes it), and its whole observed range:
+//!   calibration methods that clip (percentile, entropy, MSE) only clip inside the network.
 //! Only the main graph's activations are calibrated; weights inside subgraphs are quantized
 //! weight-only (reported as such).
 
@@ -29,10 +35,10 @@ use super::outer_weights::quantize_outer_weights;
 use super::weight_only::{not_selected, quantize_recurrent_weights, quantize_weights_in_graph, skip};
 use super::QuantizeError;
 use crate::compress::PassContext;
-use crate::compress::calibrate::{CalibratedRange, calibrate};
+use crate::compress::calibrate::{CalibratedRange, calibrate_prefixes};
 use crate::compress::fold_affine::fold_affine_into_layers;
 use crate::compress::weights::{find_weight_in, for_each_graph_mut};
-use crate::ir::{Graph, GraphLookup, Model, Names, Node, Tensor, topological_order};
+use crate::ir::{Graph, GraphLookup, Model, Names, Node, Tensor, node_reads, topological_order};
 use crate::runtime::Dataset;
 
 /// Op types static mode quantizes (the ones onnxruntime has QDQ fusions for).
@@ -108,12 +114,31 @@ pub(super) fn calibrate_plan(
     ctx: &mut PassContext,
     report: &mut QuantizeReport,
 ) -> Result<HashMap<String, CalibratedRange>, QuantizeError> {
-    let (ranges, samples) = {
+    let mut parts = calibrate_plan_prefixes(model, plan, data, &[data.samples.len()], spec, scheme, ctx, report)?;
+    Ok(parts.pop().unwrap_or_default())
+}
+
+/// `calibrate_plan` on several leading parts of `data` in one set of passes (see
+/// `calibrate_prefixes`); the report records the last part's summary.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn calibrate_plan_prefixes(
+    model: &Model,
+    plan: &Plan,
+    data: &Dataset,
+    prefixes: &[usize],
+    spec: &QuantizeSpec,
+    scheme: Scheme,
+    ctx: &mut PassContext,
+    report: &mut QuantizeReport,
+) -> Result<Vec<HashMap<String, CalibratedRange>>, QuantizeError> {
+    let parts = {
         let mut progress = |done, total| ctx.progress("calibrate", done, total);
-        calibrate(model, &plan.tensors, data, &spec.calibration, scheme, &mut progress)?
+        calibrate_prefixes(model, &plan.tensors, data, prefixes, &spec.calibration, scheme, &mut progress)?
     };
-    report.calibration = Some(CalibrationSummary { method: spec.calibration.method, samples, tensors: ranges.len() });
-    Ok(ranges)
+    if let Some((ranges, samples)) = parts.last() {
+        report.calibration = Some(CalibrationSummary { method: spec.calibration.method, samples: *samples, tensors: ranges.len() });
+    }
+    Ok(parts.into_iter().map(|(ranges, _)| ranges).collect())
 }
 
 /// What a quality target keeps in float on top of the plan: activation tensors left without
@@ -258,7 +283,7 @@ pub(super) fn apply_plan(
         if lookup.is_output(t) && lookup.is_input(t) {
             continue;
         }
-        let qp = QuantParams { ty: scheme.ty, scales: vec![scale], zero_points: vec![zero_point], axis: None };
+        let qp = QuantParams { ty: scheme.ty, scales: vec![scale], zero_points: vec![zero_point], axis: None, blocks: None };
         qdq.add(graph, &mut names, t, &qp);
         let r = ranges[t];
         report.activations.push(ActivationRange {
@@ -354,9 +379,12 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
     let folded: HashSet<usize> = plan.folds.iter().map(|f| f.0).collect();
     plan.selected.retain(|i| !folded.contains(i));
     let fold_of = fold_map(&plan.folds);
+    let selected: HashSet<usize> = plan.selected.iter().copied().collect();
 
     let mut seen = HashSet::new();
     let mut kept_float: HashSet<String> = HashSet::new();
+    let mut unrounded_outputs: Vec<String> = Vec::new();
+    let tail = unquantized_tail(graph, &order, &selected);
     for &i in &plan.selected {
         let node = &graph.nodes[i];
         let weight_slots: Vec<usize> = match plan.layers.get(&i) {
@@ -379,6 +407,8 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
         for out in folded_outputs(graph, i, &fold_of) {
             if defaults.keeps_tensor(&out) {
                 kept_float.insert(out);
+            } else if tail.contains(&out) && graph.nodes[i].op_type != "MatMul" {
+                unrounded_outputs.push(out);
             } else if seen.insert(out.clone()) {
                 plan.tensors.push(out);
             }
@@ -389,7 +419,43 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
     for t in kept {
         report.notes.push(format!("`{t}` kept float: {}", defaults.tensors[&t]));
     }
+    if !unrounded_outputs.is_empty() {
+        unrounded_outputs.sort_unstable();
+        unrounded_outputs.dedup();
+        let list: Vec<String> = unrounded_outputs.iter().map(|t| format!("`{t}`")).collect();
+        report.notes.push(format!(
+            "{} kept float: nothing quantized computes after them, so rounding them would only add error",
+            list.join(", ")
+        ));
+    }
     Ok(plan)
+}
+
+/// Values after which no selected node computes: neither a reader of the value nor anything
+/// downstream of one is selected. Rounding such a value only adds error to the result.
+fn unquantized_tail(graph: &Graph, order: &[usize], selected: &HashSet<usize>) -> HashSet<String> {
+    let reads: Vec<Vec<String>> = graph.nodes.iter().map(node_reads).collect();
+    let mut readers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, values) in reads.iter().enumerate() {
+        for v in values {
+            readers.entry(v.as_str()).or_default().push(i);
+        }
+    }
+    // feeds_quantized[i]: node i is selected, or a selected node is downstream of it.
+    let mut feeds_quantized = vec![false; graph.nodes.len()];
+    let mut tail = HashSet::new();
+    for &i in order.iter().rev() {
+        let mut downstream = false;
+        for out in graph.nodes[i].outputs.iter().filter(|o| !o.is_empty()) {
+            let feeds = readers.get(out.as_str()).is_some_and(|rs| rs.iter().any(|&c| feeds_quantized[c]));
+            if !feeds {
+                tail.insert(out.clone());
+            }
+            downstream |= feeds;
+        }
+        feeds_quantized[i] = selected.contains(&i) || downstream;
+    }
+    tail
 }
 
 /// Keeps a value-moving op (Reshape, Transpose, Squeeze…, `SHARED_PARAMS`) only when one of its

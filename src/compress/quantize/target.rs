@@ -3,7 +3,8 @@
 //! below the target keep the most sensitive activations and weights in float.
 //!
 //! 1. **Split.** The last quarter of the calibration samples (at least one) is held back; the
-//!    ranges come from the rest. A model is measured on both parts against the float model and
+//!    ranges come from the rest (and, for the model written, from every sample: both in one set
+//!    of passes over the samples). A model is measured on both parts against the float model and
 //!    scores the lower SQNR: the held-back part tests the ranges on unseen data, the calibration
 //!    part adds samples (measured with 2 held-back samples alone, the target was "met" on models
 //!    that missed it by 5 dB on new data).
@@ -18,6 +19,10 @@
 //!    where the float model's is finite counts as −∞). With the first `n` candidates in float,
 //!    `n` grows 0, 1, 2, 4, … until the target is met, then a bisection finds the smallest such
 //!    `n`: about 2·log2(candidates) measured models. Each point is the report's trajectory.
+//!    A model runs on the held-back part first and, if that already misses the target, not on
+//!    the calibration part (its point then shows the held-back SQNR; a model that misses is
+//!    measured in full only if it is the one written). The decisions are the same as with every
+//!    sample run; a miss costs a quarter of the runs.
 //! 4. **Quantize again.** The prefix may hold weights the target does not need: each (largest
 //!    first; at most `REQUANTIZE_LIMIT`) is quantized again alone and stays so if the target
 //!    holds.
@@ -36,7 +41,7 @@ use super::QuantizeError;
 use super::params::{QuantParams, Scheme};
 use super::report::QuantizeReport;
 use super::spec::QuantizeSpec;
-use super::static_qdq::{KeepFloat, Plan, apply_plan, calibrate_plan};
+use super::static_qdq::{KeepFloat, Plan, apply_plan, calibrate_plan_prefixes};
 use crate::compress::PassContext;
 use crate::compress::calibrate::{CalibratedRange, for_each_value};
 use crate::compress::output_sqnr::describe_db;
@@ -142,9 +147,11 @@ pub(super) fn quantize_to_target(
     report: &mut QuantizeReport,
 ) -> Result<(), QuantizeError> {
     let (calibration, held_out) = split(data)?;
-    let ranges = calibrate_plan(model, plan, &calibration, spec, scheme, ctx, report)?;
-    // Ranges from every sample, for the model written (the report keeps this calibration).
-    let all_ranges = calibrate_plan(model, plan, data, spec, scheme, ctx, report)?;
+    // Ranges from the calibration part for the search, and from every sample for the model
+    // written (the report keeps this calibration), in one set of passes over the samples.
+    let mut parts = calibrate_plan_prefixes(model, plan, data, &[calibration.len(), data.len()], spec, scheme, ctx, report)?;
+    let all_ranges = parts.pop().unwrap_or_default();
+    let ranges = parts.pop().unwrap_or_default();
     let reference = run_all(model, &data.samples, "the float model")?;
     let cut = calibration.len();
     let template = report.clone();
@@ -152,7 +159,7 @@ pub(super) fn quantize_to_target(
     // The all-quantized model first: its report gives the weights' own SQNR.
     let mut first = template.clone();
     let mut candidates: Vec<(Candidate, Option<f64>)> = activation_sensitivity(model, plan, &ranges, data, scheme)?;
-    let quantized = measure(model, plan, &ranges, &KeepFloat::default(), spec, scheme, &reference, data, cut, &mut first)?;
+    let quantized = measure(model, plan, &ranges, &KeepFloat::default(), spec, scheme, &reference, data, cut, None, &mut first)?;
     let labels: HashMap<String, usize> = plan.layers.keys().map(|&i| (model.graph.nodes[i].label(), i)).collect();
     let mut recurrent: HashMap<String, Option<f64>> = HashMap::new();
     let mut subgraphs: Option<Option<f64>> = None;
@@ -193,7 +200,7 @@ pub(super) fn quantize_to_target(
             ctx.progress("sensitivity", k, candidates.len());
             let mut scratch = template.clone();
             let keep = keep_float(candidates.iter().map(|c| &c.0).filter(|other| other.name() != c.name() || other.kind() != c.kind()));
-            without[k] = Some(measure(model, plan, &ranges, &keep, spec, scheme, held_reference, &held_out, 0, &mut scratch)?);
+            without[k] = Some(measure(model, plan, &ranges, &keep, spec, scheme, held_reference, &held_out, 0, None, &mut scratch)?);
         }
         let mut order: Vec<usize> = (0..candidates.len()).collect();
         order.sort_by(|&a, &b| without[a].unwrap_or(f64::INFINITY).total_cmp(&without[b].unwrap_or(f64::INFINITY)).then(a.cmp(&b)));
@@ -238,7 +245,7 @@ pub(super) fn quantize_to_target(
             ctx.progress("quality target", progress_step, estimate.max(progress_step + 1));
             let keep = keep_first(k);
             let mut scratch = template.clone();
-            let v = measure(model, plan, ranges, &keep, spec, scheme, &reference, data, cut, &mut scratch)?;
+            let v = measure(model, plan, ranges, &keep, spec, scheme, &reference, data, cut, Some(target_db), &mut scratch)?;
             trajectory.push(point(k, which, v, share(&keep)));
             measured.insert(k, v);
             Ok(v)
@@ -300,7 +307,7 @@ pub(super) fn quantize_to_target(
             let keep = keep_float(trial.iter().map(|&x| &candidates[x].0));
             ctx.progress("quality target", trajectory.len(), trajectory.len() + 1);
             let mut scratch = template.clone();
-            let v = measure(model, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, &mut scratch)?;
+            let v = measure(model, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, Some(target_db), &mut scratch)?;
             trajectory.push(point(trial.len(), "all samples, one quantized again", v, share(&keep)));
             if meets(v) {
                 fallen = trial;
@@ -309,8 +316,16 @@ pub(super) fn quantize_to_target(
         }
     }
     let keep = keep_float(fallen.iter().map(|&k| &candidates[k].0));
-    apply_plan(model, plan, &all_ranges, &keep, spec, scheme, report)?;
     let met = meets(searched) && meets(reached);
+    let (mut searched, mut reached) = (searched, reached);
+    if !met {
+        // Misses were measured on the held-back part alone: the report gives the full measure.
+        let mut scratch = template.clone();
+        let first_keep = keep_first(first_choice);
+        searched = measure(model, plan, &ranges, &first_keep, spec, scheme, &reference, data, cut, None, &mut scratch)?;
+        reached = measure(model, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, None, &mut scratch)?;
+    }
+    apply_plan(model, plan, &all_ranges, &keep, spec, scheme, report)?;
     let fallbacks: Vec<Fallback> = fallen
         .iter()
         .map(|&k| Fallback {
@@ -373,7 +388,10 @@ fn run_all(model: &Model, samples: &[InputSet], what: &str) -> Result<Vec<Vec<Te
 }
 
 /// Applies the plan keeping `keep` in float to a copy of `model` and measures it: the lower
-/// of the SQNR on the calibration part (samples `..cut`) and on the held-back part.
+/// of the SQNR on the calibration part (samples `..cut`) and on the held-back part. The
+/// held-back part runs first; when it is already below `stop_below`, the calibration part is
+/// not run and the held-back SQNR is returned (an upper bound of the lower one, below the
+/// target either way): a search spends most of its runs on models that miss.
 #[allow(clippy::too_many_arguments)]
 fn measure(
     model: &Model,
@@ -385,13 +403,18 @@ fn measure(
     reference: &[Vec<Tensor>],
     data: &Dataset,
     cut: usize,
+    stop_below: Option<f64>,
     report: &mut QuantizeReport,
 ) -> Result<f64, QuantizeError> {
     let mut candidate = model.clone();
     apply_plan(&mut candidate, plan, ranges, keep, spec, scheme, report)?;
-    let outputs = run_all(&candidate, &data.samples, "the quantized model")?;
-    let calibration = if cut == 0 { f64::INFINITY } else { output_sqnr(&reference[..cut], &outputs[..cut])? };
-    let held_back = output_sqnr(&reference[cut..], &outputs[cut..])?;
+    let held_outputs = run_all(&candidate, &data.samples[cut..], "the quantized model")?;
+    let held_back = output_sqnr(&reference[cut..], &held_outputs)?;
+    if cut == 0 || stop_below.is_some_and(|t| held_back < t) {
+        return Ok(held_back);
+    }
+    let outputs = run_all(&candidate, &data.samples[..cut], "the quantized model")?;
+    let calibration = output_sqnr(&reference[..cut], &outputs)?;
     Ok(calibration.min(held_back))
 }
 

@@ -16,7 +16,18 @@ use crate::ir::{Graph, Names, Node, Tensor};
 pub type WeightCache = HashMap<String, (String, QuantParams)>;
 
 pub fn weight_scheme(spec: &QuantizeSpec) -> Scheme {
-    Scheme { ty: spec.weight_type, symmetric: spec.symmetric_weights, reduced: spec.reduce_range }
+    Scheme { ty: spec.effective_weight_type(), symmetric: spec.symmetric_weights, reduced: spec.reduce_range }
+}
+
+/// The parameters of a weight read by `node` at `slot`: blocked along K for MatMul/Gemm in
+/// `int4_weights` mode (`blocks::blocking`), else per channel along `channel_axis` (when the
+/// spec is per-channel) or per tensor. Every pass that quantizes a layer weight asks here.
+pub fn weight_params(w: &ndarray::ArrayD<f32>, spec: &QuantizeSpec, node: &Node, slot: usize, channel_axis: Option<usize>) -> QuantParams {
+    let scheme = weight_scheme(spec);
+    match super::blocks::blocking(spec, node, slot, w.shape()) {
+        Some((axis, block_size)) => QuantParams::for_weight_blocked(w, scheme, axis, block_size),
+        None => QuantParams::for_weight(w, scheme, if spec.per_channel { channel_axis } else { None }),
+    }
 }
 
 /// Replaces `layer`'s weight input with a dequantized int8 copy (its DQ node goes to `prefix`).
@@ -40,11 +51,10 @@ pub fn quantize_weight(
     let found = weight_at(graph, layer.weight_source, &weight_name).or_else(|| super::super::weights::find_weight(graph, &weight_name).map(|(_, t)| t));
     let Some(Tensor::F32(w)) = found else { return None };
     let w = w.clone();
-    let axis = if spec.per_channel { layer.channel_axis } else { None };
     let (dq_name, params) = match cache.get(&weight_name) {
         Some(hit) => hit.clone(),
         None => {
-            let params = QuantParams::for_weight(&w, scheme, axis);
+            let params = weight_params(&w, spec, &graph.nodes[layer.node], layer.weight_input, layer.channel_axis);
             let q = params.quantize(&w, scheme);
             let dq = add_dequantized_constant(graph, names, prefix, &weight_name, q, &params);
             cache.insert(weight_name.clone(), (dq.clone(), params.clone()));
@@ -61,7 +71,8 @@ pub fn quantize_weight(
         graph: graph_path.to_string(),
         weight: weight_name,
         weight_shape: w.shape().to_vec(),
-        channel_axis: params.axis,
+        channel_axis: params.axis.filter(|_| params.blocks.is_none()),
+        block: params.blocks.as_ref().map(|b| (params.axis.unwrap_or(0), b.block_size)),
         bias: if has_bias { "float" } else { "none" },
         weight_max_abs_error: max_abs,
         weight_sqnr_db: sqnr,
@@ -85,6 +96,18 @@ pub fn weight_error(w: &ndarray::ArrayD<f32>, params: &QuantParams, scheme: Sche
     let (qmin, qmax) = scheme.ty.range(scheme.symmetric, scheme.reduced);
     let mut max_abs = 0f32;
     let (mut signal, mut noise) = (0f64, 0f64);
+    if params.blocks.is_some() {
+        let shape = w.shape();
+        for (e, &x) in w.as_standard_layout().iter().enumerate() {
+            let (s, z) = params.params_of_element(shape, e);
+            let back = s * (super::params::quantize_value(x, s, z, qmin, qmax) - z) as f32;
+            let err = (x - back).abs();
+            max_abs = max_abs.max(err);
+            signal += f64::from(x) * f64::from(x);
+            noise += f64::from(err) * f64::from(err);
+        }
+        return (max_abs, (noise > 0.0).then(|| 10.0 * (signal / noise).log10()));
+    }
     let channels = params.axis.map(|a| w.shape()[a]).unwrap_or(1);
     for (c, slice) in match params.axis {
         Some(a) => w.axis_iter(ndarray::Axis(a)).collect::<Vec<_>>(),

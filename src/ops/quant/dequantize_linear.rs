@@ -6,9 +6,11 @@
 //! - Opset 23–25: `output_dtype` (float32, float16, bfloat16), default the scale's type.
 //!
 //! Inputs uint8, int8, uint16, int16, int32 (int32 has no zero point by spec; one is still
-//! honoured if given). The difference `x − zero_point` is exact; it is converted to float32
-//! and multiplied by the float32 scale, then rounded to the output type, as onnxruntime does.
-//! float8, int4, int2 and float4 inputs are refused: pare has no such dtypes.
+//! honoured if given) and, from opset 21, int4/uint4 (packed in the file, unpacked here: a
+//! `Session` unpacks 4-bit initializers once when it is created, `runtime::unpack4`). The
+//! difference `x − zero_point` is exact; it is converted to float32 and multiplied by the
+//! float32 scale, then rounded to the output type, as onnxruntime does. float8, int2 and float4
+//! inputs are refused: pare has no such dtypes.
 
 use ndarray::{ArrayD, IxDyn};
 
@@ -25,6 +27,7 @@ pub fn register(r: &mut Registry) {
 }
 
 struct DequantizeLinear {
+    opset: i64,
     axis: i64,
     block_size: i64,
     output_dtype: Option<DType>,
@@ -49,16 +52,18 @@ fn build(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     } else {
         None
     };
-    let op = DequantizeLinear { axis, block_size, output_dtype };
+    let op = DequantizeLinear { opset: ctx.opset, axis, block_size, output_dtype };
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| op.run(inputs)))
 }
 
 impl DequantizeLinear {
     fn run(&self, inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>, OpError> {
-        let x = required(inputs, 0, "x")?;
+        let (x, zero_point) = (required(inputs, 0, "x")?, optional(inputs, 2));
+        let (unpacked_x, unpacked_zp) = self.unpack_4bit(x, zero_point)?;
+        let x = unpacked_x.as_ref().unwrap_or(x);
+        let zero_point = unpacked_zp.as_ref().or(zero_point);
         let scale = required(inputs, 1, "x_scale")?;
-        let zero_point = optional(inputs, 2);
-        const ACCEPTED: &str = "uint8, int8, uint16, int16 or int32";
+        const ACCEPTED: &str = "uint8, int8, uint16, int16, int32, int4 or uint4";
         if !matches!(x, Tensor::U8(_) | Tensor::I8(_) | Tensor::U16(_) | Tensor::I16(_) | Tensor::I32(_)) {
             return Err(unsupported_type(0, "x", x, ACCEPTED));
         }
@@ -99,6 +104,39 @@ impl DequantizeLinear {
     }
 }
 
+impl DequantizeLinear {
+    /// A 4-bit `x` (and its zero point, which must have the same type) unpacked to 8 bits; `None`
+    /// for inputs that are not 4-bit.
+    fn unpack_4bit(&self, x: &Tensor, zero_point: Option<&Tensor>) -> Result<(Option<Tensor>, Option<Tensor>), OpError> {
+        let Some(unpacked) = x.unpack_4bit() else {
+            if zero_point.is_some_and(|zp| zp.unpack_4bit().is_some()) {
+                return Err(OpError::input(2, "x_zero_point", format!("is {} but x is {}; they must match", zero_point.map(Tensor::type_name).unwrap_or_default(), x.type_name())));
+            }
+            return Ok((None, None));
+        };
+        if self.opset < 21 {
+            return Err(OpError::input(
+                0,
+                "x",
+                format!("is {}: 4-bit inputs need opset 21 or later of DequantizeLinear (the model imports {})", x.type_name(), self.opset),
+            ));
+        }
+        let x_unpacked = unpacked.map_err(|e| OpError::input(0, "x", format!("{}: {e}", x.type_name())))?;
+        let zp = match zero_point {
+            None => None,
+            Some(zp) if zp.onnx_type() != x.onnx_type() => {
+                return Err(OpError::input(2, "x_zero_point", format!("has element type {} but must be {}", zp.type_name(), x.type_name())));
+            }
+            Some(zp) => match zp.unpack_4bit() {
+                Some(Ok(t)) => Some(t),
+                Some(Err(e)) => return Err(OpError::input(2, "x_zero_point", e.to_string())),
+                None => None,
+            },
+        };
+        Ok((Some(x_unpacked), zp))
+    }
+}
+
 fn to_array<T>(shape: IxDyn, data: Vec<T>) -> Result<ArrayD<T>, OpError> {
     ArrayD::from_shape_vec(shape, data).map_err(|e| OpError::invalid(format!("DequantizeLinear output: {e}")))
 }
@@ -132,5 +170,39 @@ mod tests {
         let layout = ParamLayout::resolve(&[2, 2], &[2], 0, 0, "x_scale").unwrap();
         let params = Params { layout: &layout, scales: &[0.5, 2.0], zero_points: &[10, -1] };
         assert_eq!(params.dequantize(&[10u8, 12, 0, 1]), vec![0.0, 1.0, 2.0, 4.0]);
+    }
+
+    fn dq(opset: i64, block_size: i64) -> DequantizeLinear {
+        DequantizeLinear { opset, axis: 0, block_size, output_dtype: None }
+    }
+
+    #[test]
+    fn int4_inputs_are_sign_extended_and_blocked() {
+        // x [4, 1] int4 blocked along axis 0 by 2: scale [2, 1].
+        let x = crate::ir::OpaqueTensor::packed_4bit(&[4, 1], &[-8, 7, -1, 3], true).unwrap();
+        let scale = Tensor::from_vec(&[2, 1], vec![0.5f32, 2.0]).unwrap();
+        let y = dq(21, 2).run(&[Some(&x), Some(&scale)]).unwrap();
+        assert_eq!(y[0], Tensor::from_vec(&[4, 1], vec![-4.0f32, 3.5, -2.0, 6.0]).unwrap());
+        // uint4 with a uint4 zero point, per axis.
+        let x = crate::ir::OpaqueTensor::packed_4bit(&[2, 1], &[15, 0], false).unwrap();
+        let zp = crate::ir::OpaqueTensor::packed_4bit(&[2], &[8, 1], false).unwrap();
+        let scale = Tensor::from_vec(&[2], vec![1.0f32, 1.0]).unwrap();
+        let y = dq(21, 0).run(&[Some(&x), Some(&scale), Some(&zp)]).unwrap();
+        assert_eq!(y[0], Tensor::from_vec(&[2, 1], vec![7.0f32, -1.0]).unwrap());
+    }
+
+    #[test]
+    fn bad_4bit_inputs_are_errors() {
+        let x = crate::ir::OpaqueTensor::packed_4bit(&[4, 1], &[1, 2, 3, 4], true).unwrap();
+        let scale = Tensor::from_vec(&[2, 1], vec![1.0f32, 1.0]).unwrap();
+        let msg = dq(19, 2).run(&[Some(&x), Some(&scale)]).unwrap_err().to_string();
+        assert!(msg.contains("opset 21"), "{msg}");
+        // An int8 zero point for int4 data.
+        let zp = Tensor::from_vec(&[2, 1], vec![0i8, 0]).unwrap();
+        let msg = dq(21, 2).run(&[Some(&x), Some(&scale), Some(&zp)]).unwrap_err().to_string();
+        assert!(msg.contains("int4"), "{msg}");
+        // A block size whose scale shape does not fit.
+        let msg = dq(21, 1).run(&[Some(&x), Some(&scale)]).unwrap_err().to_string();
+        assert!(msg.contains("block_size 1"), "{msg}");
     }
 }
