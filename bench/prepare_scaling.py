@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Graph preparation scaling (issue 17): time `pare inspect` and `pare run` on Relu chains
-(inspect0 is `inspect --no-run`).
+"""Graph preparation scaling (issue 17): time `pare inspect`, `pare run` and `pare compress` on
+Relu chains (inspect0 is `inspect --no-run`; int8 is static INT8 with `--calib-random 2`,
+calibration and the comparison included; dynamic is `--quantize int8-dynamic`, which ends with
+"nothing to quantize" on a chain without weights after planning every node).
 
-Builds a chain input -> Relu -> Relu -> ... -> output of N nodes (N = 10k, 20k, 40k, 200k by
+Builds a chain input -> Relu -> Relu -> ... -> output of N nodes (N = 10k, 20k, 40k, 80k, 200k by
 default) into target/prepare_scaling/relu_N.onnx with the onnx helper, then times the CLI on
 each and prints the seconds and the growth ratio between consecutive sizes divided by the size
 ratio (about 1 for linear preparation, about 2 per doubling for quadratic). Not a pass/fail test:
@@ -39,14 +41,15 @@ def timed(cmd, timeout):
     except subprocess.TimeoutExpired:
         return None, "timeout"
     seconds = time.perf_counter() - start
-    return seconds, ("ok" if r.returncode == 0 else f"exit {r.returncode}: {r.stderr.decode()[-200:]}")
+    last = (r.stderr.decode(errors="replace").strip().splitlines() or [""])[-1]
+    return seconds, ("ok" if r.returncode == 0 else f"exit {r.returncode}: {last[:100]}")
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--pare", default="target/corpus/pare")
     p.add_argument("--timeout", type=float, default=120)
-    p.add_argument("sizes", nargs="*", type=int, default=[10_000, 20_000, 40_000, 200_000])
+    p.add_argument("sizes", nargs="*", type=int, default=[10_000, 20_000, 40_000, 80_000, 200_000])
     a = p.parse_args()
     out = "target/prepare_scaling"
     os.makedirs(out, exist_ok=True)
@@ -58,7 +61,10 @@ def main():
             chain(n, path)
         for name, cmd in [("inspect0", [a.pare, "inspect", path, "--no-run"]),
                           ("inspect", [a.pare, "inspect", path]),
-                          ("run", [a.pare, "run", path, "--random"])]:
+                          ("run", [a.pare, "run", path, "--random"]),
+                          ("int8", [a.pare, "compress", path, "-o", f"{out}/out.onnx", "--quantize", "int8",
+                                    "--calib-random", "2"]),
+                          ("dynamic", [a.pare, "compress", path, "-o", f"{out}/out.onnx", "--quantize", "int8-dynamic"])]:
             seconds, status = timed(cmd, a.timeout)
             growth = ""
             if seconds is not None and name in previous:

@@ -16,9 +16,9 @@ use std::collections::{HashMap, HashSet};
 use ndarray::{ArrayD, Axis};
 
 use super::quantize::qdq::remove_orphaned;
-use super::weights::{find_weight, replace_weight};
+use super::weights::{find_weight_in, replace_weight};
 use crate::ir::topo::node_reads;
-use crate::ir::{Graph, Initializer, Names, Node, Tensor};
+use crate::ir::{Graph, GraphLookup, Initializer, Names, Node, Tensor};
 use crate::ops::layer_table::weight_channel_axis;
 
 /// What [`fold_affine_into_layers`] folded.
@@ -68,16 +68,21 @@ pub fn fold_affine_into_layers(graph: &mut Graph, names: &mut Names) -> Folded {
     let readers = readers_of(graph);
     let only_reader = |value: &str, node: usize| readers.get(value).is_some_and(|r| r == &[node]) && !outputs.contains(value);
 
+    // Weights looked up without a scan per question. Valid through the loop: it replaces weight
+    // tensors in place, appends bias initializers under fresh names and renames layer outputs
+    // (never a weight's name).
+    let lookup = GraphLookup::new(graph);
+    let mut gone: HashSet<String> = HashSet::new();
     let mut folded = Folded { gemms, ..Folded::default() };
     let mut removed: HashSet<usize> = HashSet::new();
     let mut candidates: HashSet<String> = HashSet::new();
     for layer in 0..graph.nodes.len() {
-        let Some(channels) = foldable_layer(graph, layer, &only_reader) else { continue };
+        let Some(channels) = foldable_layer(graph, &lookup, layer, &only_reader) else { continue };
         let mut affine = Affine { scale: vec![1.0; channels], shift: vec![0.0; channels] };
         let mut out = graph.nodes[layer].outputs[0].clone();
         let mut chain = Vec::new();
         while let Some(&[next]) = readers.get(&out).map(Vec::as_slice) {
-            if outputs.contains(&out) || !compose(graph, next, &out, output_rank(graph, layer), &mut affine, &mut candidates) {
+            if outputs.contains(&out) || !compose(graph, &lookup, next, &out, output_rank(graph, &lookup, layer), &mut affine, &mut candidates) {
                 break;
             }
             chain.push(next);
@@ -86,7 +91,7 @@ pub fn fold_affine_into_layers(graph: &mut Graph, names: &mut Names) -> Folded {
         if chain.is_empty() {
             continue;
         }
-        if !apply(graph, layer, &affine, names) {
+        if !apply(graph, &lookup, layer, &affine, names) {
             continue;
         }
         for &n in &chain {
@@ -96,15 +101,16 @@ pub fn fold_affine_into_layers(graph: &mut Graph, names: &mut Names) -> Folded {
             }
             removed.insert(n);
         }
-        let gone: HashSet<String> = std::iter::once(graph.nodes[layer].outputs[0].clone())
-            .chain(chain[..chain.len() - 1].iter().map(|&n| graph.nodes[n].outputs[0].clone()))
-            .collect();
-        graph.value_info.retain(|v| !gone.contains(&v.name));
+        gone.extend(
+            std::iter::once(graph.nodes[layer].outputs[0].clone())
+                .chain(chain[..chain.len() - 1].iter().map(|&n| graph.nodes[n].outputs[0].clone())),
+        );
         graph.nodes[layer].outputs[0] = out;
     }
     if removed.is_empty() {
         return folded;
     }
+    graph.value_info.retain(|v| !gone.contains(&v.name));
     remove_nodes(graph, &removed);
     remove_orphaned(graph, &candidates);
     folded
@@ -132,7 +138,7 @@ fn readers_of(graph: &Graph) -> HashMap<String, Vec<usize>> {
 
 /// The output-channel count of `layer` if it can take a fold: Conv, ConvTranspose or Gemm
 /// (alpha = beta = 1) with a float32 weight and bias (or none) that only it reads.
-fn foldable_layer(graph: &Graph, layer: usize, only_reader: &dyn Fn(&str, usize) -> bool) -> Option<usize> {
+fn foldable_layer(graph: &Graph, lookup: &GraphLookup, layer: usize, only_reader: &dyn Fn(&str, usize) -> bool) -> Option<usize> {
     let node = &graph.nodes[layer];
     if !matches!(node.op_type.as_str(), "Conv" | "ConvTranspose" | "Gemm") || node.outputs.len() != 1 {
         return None;
@@ -142,15 +148,15 @@ fn foldable_layer(graph: &Graph, layer: usize, only_reader: &dyn Fn(&str, usize)
         return None;
     }
     let weight_name = node.input(1)?;
-    let Some((_, Tensor::F32(w))) = find_weight(graph, weight_name) else { return None };
+    let Some((_, Tensor::F32(w))) = find_weight_in(graph, lookup, weight_name) else { return None };
     let axis = weight_channel_axis(node, 1, w.ndim())??;
-    if !only_reader(weight_name, layer) || node.input(0).is_some_and(|x| find_weight(graph, x).is_some()) {
+    if !only_reader(weight_name, layer) || node.input(0).is_some_and(|x| find_weight_in(graph, lookup, x).is_some()) {
         return None;
     }
     let channels = w.shape()[axis];
     match node.input(2) {
         None => Some(channels),
-        Some(b) => match find_weight(graph, b) {
+        Some(b) => match find_weight_in(graph, lookup, b) {
             Some((_, Tensor::F32(b_t))) if b_t.ndim() == 1 && b_t.len() == channels && only_reader(b, layer) => Some(channels),
             _ => None,
         },
@@ -158,9 +164,9 @@ fn foldable_layer(graph: &Graph, layer: usize, only_reader: &dyn Fn(&str, usize)
 }
 
 /// The rank of the layer's output: the weight's for a convolution, 2 for Gemm.
-fn output_rank(graph: &Graph, layer: usize) -> usize {
+fn output_rank(graph: &Graph, lookup: &GraphLookup, layer: usize) -> usize {
     let node = &graph.nodes[layer];
-    match node.input(1).and_then(|w| find_weight(graph, w)) {
+    match node.input(1).and_then(|w| find_weight_in(graph, lookup, w)) {
         Some((_, t)) if node.op_type != "Gemm" => t.shape().len(),
         _ => 2,
     }
@@ -168,14 +174,14 @@ fn output_rank(graph: &Graph, layer: usize) -> usize {
 
 /// Composes node `next` (which reads `value`, the layer's output so far) into `affine`, if it
 /// is a per-channel affine map of that value. Records its constant inputs in `candidates`.
-fn compose(graph: &Graph, next: usize, value: &str, rank: usize, affine: &mut Affine, candidates: &mut HashSet<String>) -> bool {
+fn compose(graph: &Graph, lookup: &GraphLookup, next: usize, value: &str, rank: usize, affine: &mut Affine, candidates: &mut HashSet<String>) -> bool {
     let node = &graph.nodes[next];
     let default_domain = node.domain.is_empty() || node.domain == "ai.onnx";
     if !default_domain || node.outputs.first().is_none_or(|o| o.is_empty()) {
         return false;
     }
     let channels = affine.scale.len();
-    let constant = |name: &str| match find_weight(graph, name) {
+    let constant = |name: &str| match find_weight_in(graph, lookup, name) {
         Some((_, Tensor::F32(t))) => Some(t),
         _ => None,
     };
@@ -256,16 +262,16 @@ fn channel_values(t: &ArrayD<f32>, rank: usize, channels: usize) -> Option<Vec<f
 
 /// Writes the folded weight and bias into `layer`. False (nothing changed) if a weight could
 /// not be written back.
-fn apply(graph: &mut Graph, layer: usize, affine: &Affine, names: &mut Names) -> bool {
+fn apply(graph: &mut Graph, lookup: &GraphLookup, layer: usize, affine: &Affine, names: &mut Names) -> bool {
     let node = &graph.nodes[layer];
-    let Some((w_source, Tensor::F32(w))) = node.input(1).and_then(|n| find_weight(graph, n)) else { return false };
+    let Some((w_source, Tensor::F32(w))) = node.input(1).and_then(|n| find_weight_in(graph, lookup, n)) else { return false };
     let Some(Some(axis)) = weight_channel_axis(node, 1, w.ndim()) else { return false };
     let mut w = w.clone();
     for (c, mut lane) in w.axis_iter_mut(Axis(axis)).enumerate() {
         let s = affine.scale[c];
         lane.mapv_inplace(|v| (f64::from(v) * s) as f32);
     }
-    let bias = match node.input(2).and_then(|b| find_weight(graph, b)) {
+    let bias = match node.input(2).and_then(|b| find_weight_in(graph, lookup, b)) {
         Some((source, Tensor::F32(b))) => Some((source, b.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>())),
         _ => None,
     };

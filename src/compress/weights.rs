@@ -2,7 +2,7 @@
 //! `value` tensor of a `Constant` node (PyTorch exports many weights that way), in the main graph
 //! or in any subgraph. Passes work graph by graph through [`for_each_graph_mut`].
 
-use crate::ir::{AttrValue, Graph, Node, Tensor};
+use crate::ir::{AttrValue, Graph, GraphLookup, Node, Tensor};
 
 /// Where a weight's tensor is stored in one graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +16,7 @@ pub enum WeightSource {
 /// The constant tensor named `value` in `graph` (not looking into enclosing graphs), if any.
 /// A graph input of the same name makes an initializer overridable, so it is not a constant.
 pub fn find_weight<'g>(graph: &'g Graph, value: &str) -> Option<(WeightSource, &'g Tensor)> {
+    crate::ir::lookup::scans::add(graph.nodes.len() + graph.initializers.len());
     if graph.inputs.iter().any(|i| i.name == value) {
         return None;
     }
@@ -23,6 +24,19 @@ pub fn find_weight<'g>(graph: &'g Graph, value: &str) -> Option<(WeightSource, &
         return Some((WeightSource::Initializer(i), &graph.initializers[i].tensor));
     }
     let index = graph.nodes.iter().position(|n| n.outputs.first().is_some_and(|o| o == value))?;
+    constant_tensor(&graph.nodes[index]).map(|t| (WeightSource::Constant(index), t))
+}
+
+/// [`find_weight`] answered from `lookup` (built from `graph` unchanged since, or changed only
+/// by appending initializers and editing node inputs): no scan of the graph.
+pub fn find_weight_in<'g>(graph: &'g Graph, lookup: &GraphLookup, value: &str) -> Option<(WeightSource, &'g Tensor)> {
+    if lookup.is_input(value) {
+        return None;
+    }
+    if let Some(i) = lookup.initializer(value) {
+        return Some((WeightSource::Initializer(i), &graph.initializers[i].tensor));
+    }
+    let index = lookup.first_output(value)?;
     constant_tensor(&graph.nodes[index]).map(|t| (WeightSource::Constant(index), t))
 }
 
@@ -207,7 +221,7 @@ pub fn return_localized(graph: &mut Graph, moved: &[Localized]) {
 
 /// The tensor of a `Constant` node given as `value` (the other `value_*` forms hold scalars and
 /// lists, never layer weights).
-fn constant_tensor(node: &Node) -> Option<&Tensor> {
+pub(crate) fn constant_tensor(node: &Node) -> Option<&Tensor> {
     if node.op_type != "Constant" || !node.domain.is_empty() && node.domain != "ai.onnx" {
         return None;
     }

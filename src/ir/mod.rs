@@ -7,11 +7,13 @@ pub mod attribute;
 pub mod dtype;
 pub mod dtype_dispatch;
 pub mod graph;
+pub mod lookup;
 pub mod names;
 pub mod packed4;
 pub mod rewrite;
 pub mod tensor;
 
+pub use lookup::GraphLookup;
 pub use names::{DuplicateName, Names, duplicate_names};
 pub use attribute::{AttrTensor, AttrTypeError, AttrValue, Attribute};
 pub use dtype::DType;

@@ -8,16 +8,19 @@
 use std::collections::HashSet;
 
 use super::graph::{Graph, Node};
+use super::lookup::scans;
 use super::topo::{free_variables, node_reads};
 
 impl Graph {
     /// Index of the node producing `value`, if a node does.
     pub fn producer(&self, value: &str) -> Option<usize> {
+        scans::add(self.nodes.len());
         self.nodes.iter().position(|n| n.outputs.iter().any(|o| o == value))
     }
 
     /// Indices of nodes that read `value`, directly or from inside one of their subgraphs.
     pub fn consumers(&self, value: &str) -> Vec<usize> {
+        scans::add(self.nodes.len());
         self.nodes.iter().enumerate().filter(|(_, n)| node_reads(n).iter().any(|r| r == value)).map(|(i, _)| i).collect()
     }
 
@@ -29,6 +32,7 @@ impl Graph {
     /// Inserts `node` at `index` (nodes after it shift by one).
     pub fn insert_node(&mut self, index: usize, node: Node) {
         let index = index.min(self.nodes.len());
+        scans::add(self.nodes.len() - index);
         self.nodes.insert(index, node);
     }
 
@@ -42,6 +46,7 @@ impl Graph {
 
     /// Removes and returns the node at `index`; its outputs become undefined unless redirected.
     pub fn remove_node(&mut self, index: usize) -> Option<Node> {
+        scans::add(self.nodes.len().saturating_sub(index));
         (index < self.nodes.len()).then(|| self.nodes.remove(index))
     }
 
@@ -53,6 +58,7 @@ impl Graph {
     /// Makes every reader of `old` read `new` instead (node inputs, subgraph references and
     /// graph outputs), leaving the producer of `old` alone. Returns how many uses changed.
     pub fn redirect_uses(&mut self, old: &str, new: &str) -> usize {
+        scans::add(self.nodes.len());
         let mut changed = 0;
         for node in &mut self.nodes {
             changed += redirect_in_node(node, old, new);
@@ -125,7 +131,8 @@ impl Graph {
     }
 }
 
-fn redirect_in_node(node: &mut Node, old: &str, new: &str) -> usize {
+/// Makes `node` (its inputs and subgraphs that do not shadow `old`) read `new` instead of `old`.
+pub(crate) fn redirect_in_node(node: &mut Node, old: &str, new: &str) -> usize {
     let mut changed = 0;
     for input in &mut node.inputs {
         if input == old {

@@ -16,8 +16,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::compress::weights::find_weight;
-use crate::ir::{Graph, Node};
+use crate::compress::weights::find_weight_in;
+use crate::ir::{Graph, GraphLookup, Node};
 use crate::ops::layer_table::is_layer_op;
 
 /// Ops whose input is a normalization's scale: `Sqrt(var + eps)`, `1 / x`, `x / std`.
@@ -47,6 +47,8 @@ const EXPONENT: &str = "input of Exp, Log or Softmax: one quantization step beco
 
 /// The values of `graph` to keep float by the rules of the module header.
 pub fn default_float(graph: &Graph) -> DefaultFloat {
+    let lookup = GraphLookup::new(graph);
+    let find_weight = |graph, value| find_weight_in(graph, &lookup, value);
     let mut out = DefaultFloat::default();
     for node in &graph.nodes {
         if !node.domain.is_empty() && node.domain != "ai.onnx" {
@@ -61,7 +63,7 @@ pub fn default_float(graph: &Graph) -> DefaultFloat {
             None
         };
         if let Some(value) = scale_input {
-            mark_statistic(graph, value, &mut out);
+            mark_statistic(graph, &lookup, value, &mut out);
         }
         if EXPONENTIAL_OPS.contains(&op) {
             if let Some(x) = node.input(0).filter(|x| find_weight(graph, x).is_none()) {
@@ -75,15 +77,15 @@ pub fn default_float(graph: &Graph) -> DefaultFloat {
 /// Walks back from `value` through non-layer ops; if a reduction is met within `MAX_DEPTH`,
 /// every value and node on the paths from the reduction's output to `value` is a statistic.
 /// Without a reduction only `value` itself is kept float.
-fn mark_statistic(graph: &Graph, value: &str, out: &mut DefaultFloat) {
+fn mark_statistic(graph: &Graph, lookup: &GraphLookup, value: &str, out: &mut DefaultFloat) {
     // Depth-first over producers; `path` holds the nodes from `value` back to the current one.
     let mut on_statistic: HashSet<usize> = HashSet::new();
     let mut visited: HashSet<usize> = HashSet::new();
-    let Some(start) = graph.producer(value) else {
+    let Some(start) = lookup.producer(value) else {
         out.tensors.entry(value.to_string()).or_insert(STATISTIC);
         return;
     };
-    walk(graph, start, 0, &mut visited, &mut on_statistic);
+    walk(graph, lookup, start, 0, &mut visited, &mut on_statistic);
     out.tensors.entry(value.to_string()).or_insert(STATISTIC);
     for &i in &on_statistic {
         let node: &Node = &graph.nodes[i];
@@ -98,7 +100,7 @@ fn mark_statistic(graph: &Graph, value: &str, out: &mut DefaultFloat) {
 
 /// True when a reduction is reachable backwards from node `i`; the nodes on such paths go
 /// into `on_statistic`.
-fn walk(graph: &Graph, i: usize, depth: usize, visited: &mut HashSet<usize>, on_statistic: &mut HashSet<usize>) -> bool {
+fn walk(graph: &Graph, lookup: &GraphLookup, i: usize, depth: usize, visited: &mut HashSet<usize>, on_statistic: &mut HashSet<usize>) -> bool {
     if depth > MAX_DEPTH || !visited.insert(i) {
         return on_statistic.contains(&i);
     }
@@ -107,7 +109,7 @@ fn walk(graph: &Graph, i: usize, depth: usize, visited: &mut HashSet<usize>, on_
         on_statistic.insert(i);
         // A square reduced to a second moment (`Mul(x, x)`, `Pow(x, 2)`) spans the square of
         // the input's range: part of the statistic too.
-        if let Some(p) = node.input(0).and_then(|x| graph.producer(x)) {
+        if let Some(p) = node.input(0).and_then(|x| lookup.producer(x)) {
             let square = &graph.nodes[p];
             let squares = match square.op_type.as_str() {
                 "Mul" => square.input(0).is_some() && square.input(0) == square.input(1),
@@ -125,8 +127,8 @@ fn walk(graph: &Graph, i: usize, depth: usize, visited: &mut HashSet<usize>, on_
     }
     let mut found = false;
     for x in node.inputs.iter().filter(|x| !x.is_empty()) {
-        if let Some(p) = graph.producer(x) {
-            found |= walk(graph, p, depth + 1, visited, on_statistic);
+        if let Some(p) = lookup.producer(x) {
+            found |= walk(graph, lookup, p, depth + 1, visited, on_statistic);
         }
     }
     if found {

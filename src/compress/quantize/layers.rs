@@ -3,8 +3,8 @@
 //! recurrent ops. The first input must not be constant itself (a constant-folded subgraph is
 //! not a layer).
 
-use super::super::weights::{WeightSource, find_weight};
-use crate::ir::{Graph, Node, Tensor};
+use super::super::weights::{WeightSource, find_weight, find_weight_in};
+use crate::ir::{Graph, GraphLookup, Node, Tensor};
 use crate::ops::layer_table::{is_layer_op, is_recurrent_op, weight_channel_axis};
 
 /// A node with a constant float weight, found in one graph.
@@ -23,13 +23,30 @@ pub struct WeightedLayer {
 /// The weighted layer at `index`, or why the node is not one (`Err(reason)`), or `Ok(None)`
 /// when the op type has no weight at all.
 pub fn weighted_layer(graph: &Graph, index: usize) -> Result<Option<WeightedLayer>, String> {
+    layer_at(graph, index, &|v| find_weight(graph, v), &|v| graph.producer(v))
+}
+
+/// [`weighted_layer`] answered from `lookup` (built from `graph`): no scan per call, for passes
+/// that ask about every node.
+pub fn weighted_layer_in(graph: &Graph, lookup: &GraphLookup, index: usize) -> Result<Option<WeightedLayer>, String> {
+    layer_at(graph, index, &|v| find_weight_in(graph, lookup, v), &|v| lookup.producer(v))
+}
+
+type FindWeight<'a, 'g> = &'a dyn Fn(&str) -> Option<(WeightSource, &'g Tensor)>;
+
+fn layer_at<'g>(
+    graph: &'g Graph,
+    index: usize,
+    find_weight: FindWeight<'_, 'g>,
+    producer: &dyn Fn(&str) -> Option<usize>,
+) -> Result<Option<WeightedLayer>, String> {
     let node = &graph.nodes[index];
     if !is_layer_op(node) {
         return Ok(None);
     }
     let Some(weight_name) = node.input(1) else { return Err("no weight input".into()) };
-    let Some((weight_source, weight)) = find_weight(graph, weight_name) else {
-        let producer = graph.nodes.iter().find(|n| n.outputs.iter().any(|o| o == weight_name));
+    let Some((weight_source, weight)) = find_weight(weight_name) else {
+        let producer = producer(weight_name).map(|p| &graph.nodes[p]);
         if producer.is_some_and(|p| p.op_type == "DequantizeLinear") {
             return Err(format!("weight `{weight_name}` is quantized already (it comes out of a DequantizeLinear)"));
         }
@@ -38,7 +55,7 @@ pub fn weighted_layer(graph: &Graph, index: usize) -> Result<Option<WeightedLaye
     let Tensor::F32(w) = weight else {
         return Err(format!("weight `{weight_name}` is {}, only float32 weights are quantized", weight.type_name()));
     };
-    if node.input(0).is_some_and(|a| find_weight(graph, a).is_some()) {
+    if node.input(0).is_some_and(|a| find_weight(a).is_some()) {
         return Err("both operands are constant (fold them first)".into());
     }
     let int_attr = |name: &str, default: i64| node.attr_int(name).ok().flatten().unwrap_or(default);
@@ -53,7 +70,7 @@ pub fn weighted_layer(graph: &Graph, index: usize) -> Result<Option<WeightedLaye
     let bias_input = (node.op_type != "MatMul" && bias_ok)
         .then(|| node.input(2))
         .flatten()
-        .and_then(|b| find_weight(graph, b))
+        .and_then(find_weight)
         .filter(|(_, b)| matches!(b, Tensor::F32(a) if a.ndim() == 1 && a.len() == out_channels))
         .map(|_| 2);
     Ok(Some(WeightedLayer { node: index, weight_input: 1, weight_source, channel_axis, bias_input }))

@@ -11,6 +11,8 @@ pub mod ort_rewrites;
 pub mod params;
 pub mod qdq;
 pub mod report;
+#[cfg(test)]
+mod scaling_tests;
 pub mod spec;
 pub mod static_qdq;
 pub mod target;

@@ -3,9 +3,10 @@
 //! kernels. Names follow onnxruntime's tool (`W_quantized`, `W_scale`, `W_zero_point`,
 //! `…_DequantizeLinear`), made unique in the whole model by the pass's `Names`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::params::QuantParams;
+use crate::ir::rewrite::redirect_in_node;
 use crate::ir::{AttrValue, Graph, Initializer, Names, Node, Tensor, node_reads};
 
 /// Adds `quantized` (an integer tensor) with `params` as initializers and a DequantizeLinear
@@ -53,41 +54,106 @@ pub fn add_dequantized_bias(graph: &mut Graph, names: &mut Names, prefix: &mut V
 /// Puts `Q → DQ` on the float value `value` (per-tensor parameters): every reader of `value`
 /// reads the dequantized copy instead. A graph output keeps its name: its producer is renamed
 /// and the DQ writes the output (callers never pass a graph input that is also an output).
-/// Returns the name readers now see.
+/// Returns the name readers now see. For many values, use [`ActivationQdq`]: one pass in all.
 pub fn add_activation_qdq(graph: &mut Graph, names: &mut Names, value: &str, params: &QuantParams) -> String {
-    let (scale, zero_point) = add_params(graph, names, value, params.scale_tensor(), Some(params.zero_point_tensor()));
-    let zero_point = zero_point.unwrap_or_default();
-    let quantized = names.fresh(&format!("{value}_quantized"));
-    let (float_in, dequantized) = if graph.is_output(value) {
-        let renamed = names.fresh(&format!("{value}_float"));
-        rename_definition(graph, value, &renamed);
-        (renamed, value.to_string())
-    } else {
-        let dq = names.fresh(&format!("{value}_dequantized"));
-        graph.redirect_uses(value, &dq);
-        (value.to_string(), dq)
-    };
-    let mut q = Node::new("QuantizeLinear", &[&float_in, &scale, &zero_point], &[&quantized]);
-    q.name = names.fresh(&format!("{value}_QuantizeLinear"));
-    let dq = dq_node(names, value, &quantized, &scale, Some(&zero_point), &dequantized, None);
-    let at = graph.insert_after_producer(&float_in, q);
-    graph.insert_node(at + 1, dq);
+    let mut qdq = ActivationQdq::new(graph);
+    let dequantized = qdq.add(graph, names, value, params);
+    qdq.finish(graph);
     dequantized
 }
 
-/// Renames where `old` is defined (a node output or a graph input) and its readers, but not
-/// the graph output entry: the caller defines the output again under its old name.
-fn rename_definition(graph: &mut Graph, old: &str, new: &str) {
-    for node in &mut graph.nodes {
-        for output in &mut node.outputs {
-            if output == old {
-                *output = new.to_string();
+/// [`add_activation_qdq`] for many values in O(nodes + pairs): readers and producers are looked
+/// up in an index built once, and the pairs are placed in one pass by [`ActivationQdq::finish`]
+/// (a node-list insert per pair made static INT8 quadratic: 200k Relus took minutes). The
+/// result is the one of calling `add_activation_qdq` per value in the same order: each pair
+/// goes right after its value's producer — before the pairs added earlier there — or first
+/// in the graph for a graph input or initializer. Between `new` and `finish` the caller only
+/// adds initializers; the graph's nodes keep their indices.
+pub struct ActivationQdq {
+    /// Nodes producing each value (the first is where its pair goes).
+    producers: HashMap<String, Vec<usize>>,
+    /// Nodes reading each value, directly or from a subgraph.
+    readers: HashMap<String, Vec<usize>>,
+    outputs: HashSet<String>,
+    /// Pairs for values no node produces, in the order they were added.
+    front: Vec<[Node; 2]>,
+    /// Pairs per producer, in the order they were added.
+    after: HashMap<usize, Vec<[Node; 2]>>,
+}
+
+impl ActivationQdq {
+    pub fn new(graph: &Graph) -> ActivationQdq {
+        let mut producers: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut readers: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, node) in graph.nodes.iter().enumerate() {
+            for o in &node.outputs {
+                producers.entry(o.clone()).or_default().push(i);
+            }
+            for r in node_reads(node) {
+                let list = readers.entry(r).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
             }
         }
+        let outputs = graph.outputs.iter().map(|o| o.name.clone()).collect();
+        ActivationQdq { producers, readers, outputs, front: Vec::new(), after: HashMap::new() }
     }
-    let outputs = std::mem::take(&mut graph.outputs);
-    graph.redirect_uses(old, new);
-    graph.outputs = outputs;
+
+    /// Wraps `value` (see [`add_activation_qdq`]); the nodes wait for [`ActivationQdq::finish`].
+    pub fn add(&mut self, graph: &mut Graph, names: &mut Names, value: &str, params: &QuantParams) -> String {
+        let (scale, zero_point) = add_params(graph, names, value, params.scale_tensor(), Some(params.zero_point_tensor()));
+        let zero_point = zero_point.unwrap_or_default();
+        let quantized = names.fresh(&format!("{value}_quantized"));
+        let readers = self.readers.remove(value).unwrap_or_default();
+        let producers = self.producers.remove(value).unwrap_or_default();
+        let (float_in, dequantized) = if self.outputs.contains(value) {
+            // The producer writes a renamed value that its readers read; the DQ writes the output.
+            let renamed = names.fresh(&format!("{value}_float"));
+            for &p in &producers {
+                for output in &mut graph.nodes[p].outputs {
+                    if output == value {
+                        *output = renamed.clone();
+                    }
+                }
+            }
+            for &r in &readers {
+                redirect_in_node(&mut graph.nodes[r], value, &renamed);
+            }
+            (renamed, value.to_string())
+        } else {
+            let dq = names.fresh(&format!("{value}_dequantized"));
+            for &r in &readers {
+                redirect_in_node(&mut graph.nodes[r], value, &dq);
+            }
+            (value.to_string(), dq)
+        };
+        let mut q = Node::new("QuantizeLinear", &[&float_in, &scale, &zero_point], &[&quantized]);
+        q.name = names.fresh(&format!("{value}_QuantizeLinear"));
+        let dq = dq_node(names, value, &quantized, &scale, Some(&zero_point), &dequantized, None);
+        match producers.first() {
+            Some(&p) => self.after.entry(p).or_default().push([q, dq]),
+            None => self.front.push([q, dq]),
+        }
+        dequantized
+    }
+
+    /// Puts the pairs into the node list: each right after its producer, the latest added first.
+    pub fn finish(mut self, graph: &mut Graph) {
+        if self.front.is_empty() && self.after.is_empty() {
+            return;
+        }
+        let pairs = self.front.len() + self.after.values().map(Vec::len).sum::<usize>();
+        let mut nodes = Vec::with_capacity(graph.nodes.len() + 2 * pairs);
+        nodes.extend(self.front.drain(..).rev().flatten());
+        for (i, node) in std::mem::take(&mut graph.nodes).into_iter().enumerate() {
+            nodes.push(node);
+            if let Some(list) = self.after.remove(&i) {
+                nodes.extend(list.into_iter().rev().flatten());
+            }
+        }
+        graph.nodes = nodes;
+    }
 }
 
 fn add_params(graph: &mut Graph, names: &mut Names, base: &str, scale: Tensor, zero_point: Option<Tensor>) -> (String, Option<String>) {

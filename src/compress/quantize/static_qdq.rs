@@ -25,9 +25,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::keep_float::default_float;
-use super::layers::{WeightedLayer, listed, weighted_layer};
+use super::layers::{WeightedLayer, listed, weighted_layer_in};
 use super::params::{QuantParams, Scheme, quantize_bias};
-use super::qdq::{add_activation_qdq, add_dequantized_bias, add_dequantized_constant, insert_prefix, remove_orphaned};
+use super::qdq::{ActivationQdq, add_dequantized_bias, add_dequantized_constant, insert_prefix, remove_orphaned};
 use super::report::{ActivationRange, CalibrationSummary, QuantizeReport};
 use super::spec::QuantizeSpec;
 use super::weight::{WeightCache, quantize_weight};
@@ -37,8 +37,8 @@ use super::QuantizeError;
 use crate::compress::PassContext;
 use crate::compress::calibrate::{CalibratedRange, calibrate_prefixes};
 use crate::compress::fold_affine::fold_affine_into_layers;
-use crate::compress::weights::{find_weight, for_each_graph_mut};
-use crate::ir::{Graph, Model, Names, Node, Tensor, node_reads, topological_order};
+use crate::compress::weights::{find_weight_in, for_each_graph_mut};
+use crate::ir::{Graph, GraphLookup, Model, Names, Node, Tensor, node_reads, topological_order};
 use crate::runtime::Dataset;
 
 /// Op types static mode quantizes (the ones onnxruntime has QDQ fusions for).
@@ -172,9 +172,11 @@ pub(super) fn apply_plan(
     // makes the top classes tie at the range's end and changes the argmax.
     let mut ranges: HashMap<String, CalibratedRange> =
         ranges.iter().filter(|(name, _)| !keep.tensors.contains(*name)).map(|(n, r)| (n.clone(), *r)).collect();
+    let lookup = GraphLookup::new(&model.graph);
+    let fold_of = fold_map(&plan.folds);
     let mut unclipped = Vec::new();
     for (name, r) in ranges.iter_mut() {
-        if model.graph.is_output(name) && (r.min, r.max) != (r.observed_min, r.observed_max) {
+        if lookup.is_output(name) && (r.min, r.max) != (r.observed_min, r.observed_max) {
             (r.min, r.max) = (r.observed_min, r.observed_max);
             unclipped.push(name.clone());
         }
@@ -197,7 +199,7 @@ pub(super) fn apply_plan(
         }
         let Some(p) = node.input(0).and_then(|x| params.get(x).copied()) else { continue };
         let source_range = ranges.get(&node.inputs[0]).copied();
-        for out in folded_outputs(&model.graph, i, &plan.folds) {
+        for out in folded_outputs(&model.graph, i, &fold_of) {
             if let Some(slot) = params.get_mut(&out) {
                 *slot = p;
                 shared_with.insert(out.clone(), node.inputs[0].clone());
@@ -222,7 +224,7 @@ pub(super) fn apply_plan(
             let input_scale = graph.nodes[i].input(0).and_then(|x| params.get(x)).map(|p| p.0);
             if let (Some(b), Some(s_in)) = (layer.bias_input, input_scale) {
                 let bias_name = graph.nodes[i].inputs[b].clone();
-                if let Some((_, Tensor::F32(bias))) = find_weight(graph, &bias_name) {
+                if let Some((_, Tensor::F32(bias))) = find_weight_in(graph, &lookup, &bias_name) {
                     let values: Vec<f32> = bias.iter().copied().collect();
                     let (q, scales, saturated) = quantize_bias(&values, s_in, &weight_params);
                     let dq = add_dequantized_bias(graph, &mut names, &mut prefix, &bias_name, q, &scales);
@@ -242,7 +244,7 @@ pub(super) fn apply_plan(
     }
     for &(i, j) in plan.constant_inputs.iter().filter(|c| !keep.constants.contains(c)) {
         let name = graph.nodes[i].inputs[j].clone();
-        let Some((_, Tensor::F32(w))) = find_weight(graph, &name) else { continue };
+        let Some((_, Tensor::F32(w))) = find_weight_in(graph, &lookup, &name) else { continue };
         let w = w.clone();
         let p = QuantParams::for_weight(&w, scheme, None);
         let q = p.quantize(&w, scheme);
@@ -251,7 +253,7 @@ pub(super) fn apply_plan(
         originals.insert(name);
     }
     // Folds: the producer writes the activation's output; the activation goes.
-    let mut removed: Vec<usize> = Vec::new();
+    let mut removed: HashSet<usize> = HashSet::new();
     for &(act, producer) in &plan.folds {
         let out = graph.nodes[act].outputs[0].clone();
         // Only a quantized output clamps as the activation did.
@@ -260,12 +262,14 @@ pub(super) fn apply_plan(
         }
         report.folded_activations.push(graph.nodes[act].label());
         graph.nodes[producer].outputs[0] = out;
-        removed.push(act);
+        removed.insert(act);
     }
-    removed.sort_unstable();
-    for i in removed.into_iter().rev() {
-        graph.nodes.remove(i);
-    }
+    // One pass, not a `Vec::remove` per fold: a chain of n Relus folds n − 1 of them.
+    let mut index = 0;
+    graph.nodes.retain(|_| {
+        index += 1;
+        !removed.contains(&(index - 1))
+    });
     // Recurrent layers have no QDQ form: their weights are stored weight-only.
     let spec = &if keep.recurrent.is_empty() {
         spec.clone()
@@ -275,13 +279,15 @@ pub(super) fn apply_plan(
     quantize_recurrent_weights(graph, &mut names, &mut prefix, "", spec, report, &mut cache, &mut originals, true);
     insert_prefix(graph, prefix);
 
+    // Every pair is placed in one pass at the end (a node-list insert per pair is quadratic).
+    let mut qdq = ActivationQdq::new(graph);
     for t in &plan.tensors {
         let Some(&(scale, zero_point)) = params.get(t) else { continue };
-        if graph.is_output(t) && graph.input(t).is_some() {
+        if lookup.is_output(t) && lookup.is_input(t) {
             continue;
         }
         let qp = QuantParams { ty: scheme.ty, scales: vec![scale], zero_points: vec![zero_point], axis: None, blocks: None };
-        add_activation_qdq(graph, &mut names, t, &qp);
+        qdq.add(graph, &mut names, t, &qp);
         let r = ranges[t];
         report.activations.push(ActivationRange {
             tensor: t.clone(),
@@ -294,6 +300,7 @@ pub(super) fn apply_plan(
             shared_with: shared_with.get(t).cloned(),
         });
     }
+    qdq.finish(graph);
     remove_orphaned(graph, &originals);
 
     if keep.subgraphs {
@@ -333,6 +340,7 @@ fn quantize_subgraph_weights(model: &mut Model, spec: &QuantizeSpec, report: &mu
 fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut QuantizeReport) -> Result<Plan, QuantizeError> {
     let order = topological_order(graph).map_err(|e| QuantizeError::Graph(e.to_string()))?;
     let mut plan = Plan { selected: Vec::new(), layers: HashMap::new(), folds: Vec::new(), tensors: Vec::new(), constant_inputs: Vec::new() };
+    let lookup = GraphLookup::new(graph);
     let defaults = default_float(graph);
     for &i in &order {
         let node = &graph.nodes[i];
@@ -347,7 +355,7 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
             report.skipped.push(skip(node, "", reason.to_string()));
             continue;
         }
-        match weighted_layer(graph, i) {
+        match weighted_layer_in(graph, &lookup, i) {
             Ok(Some(layer)) => {
                 plan.layers.insert(i, layer);
             }
@@ -361,11 +369,11 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
         }
         plan.selected.push(i);
     }
-    drop_lone_pass_through(graph, &mut plan.selected);
+    drop_lone_pass_through(graph, &lookup, &mut plan.selected);
     let selected: HashSet<usize> = plan.selected.iter().copied().collect();
     if !scheme.symmetric {
         for &i in &plan.selected {
-            if let Some(producer) = foldable(graph, i, &selected, spec) {
+            if let Some(producer) = foldable(graph, &lookup, i, &selected, spec) {
                 plan.folds.push((i, producer));
             }
         }
@@ -373,6 +381,7 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
     // Folded activations are not quantized nodes of their own.
     let folded: HashSet<usize> = plan.folds.iter().map(|f| f.0).collect();
     plan.selected.retain(|i| !folded.contains(i));
+    let fold_of = fold_map(&plan.folds);
     let selected: HashSet<usize> = plan.selected.iter().copied().collect();
 
     let mut seen = HashSet::new();
@@ -390,7 +399,7 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
                 continue;
             }
             let Some(name) = node.input(j) else { continue };
-            if find_weight(graph, name).is_some() {
+            if find_weight_in(graph, &lookup, name).is_some() {
                 plan.constant_inputs.push((i, j));
             } else if defaults.keeps_tensor(name) {
                 kept_float.insert(name.to_string());
@@ -398,7 +407,7 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
                 plan.tensors.push(name.to_string());
             }
         }
-        for out in folded_outputs(graph, i, &plan.folds) {
+        for out in folded_outputs(graph, i, &fold_of) {
             if defaults.keeps_tensor(&out) {
                 kept_float.insert(out);
             } else if tail.contains(&out) && graph.nodes[i].op_type != "MatMul" {
@@ -459,21 +468,30 @@ fn unquantized_tail(graph: &Graph, order: &[usize], selected: &HashSet<usize>) -
 /// last link; the others stay float between the pairs around them. This is exact (their values
 /// are already on the quantization grid) and saves a Q/DQ pair per link: on a TF audio model
 /// (basic-pitch) static INT8 was larger than the float file because of them.
-fn drop_lone_pass_through(graph: &Graph, selected: &mut Vec<usize>) {
+fn drop_lone_pass_through(graph: &Graph, lookup: &GraphLookup, selected: &mut Vec<usize>) {
     let chosen: HashSet<usize> = selected.iter().copied().collect();
     let computes = |i: usize| chosen.contains(&i) && !SHARED_PARAMS.contains(&graph.nodes[i].op_type.as_str());
     selected.retain(|&i| {
         let node = &graph.nodes[i];
         !SHARED_PARAMS.contains(&node.op_type.as_str())
-            || node.outputs.iter().filter(|o| !o.is_empty()).any(|o| graph.consumers(o).into_iter().any(|c| computes(c)))
+            || node.outputs.iter().filter(|o| !o.is_empty()).any(|o| lookup.consumers(o).iter().any(|&c| computes(c)))
     });
 }
 
+/// Producer → the first activation folded into it (`Plan::folds` looked up by producer).
+fn fold_map(folds: &[(usize, usize)]) -> HashMap<usize, usize> {
+    let mut map = HashMap::new();
+    for &(act, producer) in folds {
+        map.entry(producer).or_insert(act);
+    }
+    map
+}
+
 /// The node's outputs, with a folded activation's output in place of the node's own.
-fn folded_outputs(graph: &Graph, i: usize, folds: &[(usize, usize)]) -> Vec<String> {
+fn folded_outputs(graph: &Graph, i: usize, fold_of: &HashMap<usize, usize>) -> Vec<String> {
     let node = &graph.nodes[i];
     let mut outs: Vec<String> = node.outputs.iter().filter(|o| !o.is_empty()).cloned().collect();
-    if let Some(&(act, _)) = folds.iter().find(|f| f.1 == i) {
+    if let Some(&act) = fold_of.get(&i) {
         if let Some(first) = outs.first_mut() {
             *first = graph.nodes[act].outputs[0].clone();
         }
@@ -483,27 +501,27 @@ fn folded_outputs(graph: &Graph, i: usize, folds: &[(usize, usize)]) -> Vec<Stri
 
 /// For a Relu (or Clip with lower bound 0 and no upper bound below it being relevant) at `i`
 /// whose input comes only from a selected node: that producer's index.
-fn foldable(graph: &Graph, i: usize, selected: &HashSet<usize>, spec: &QuantizeSpec) -> Option<usize> {
+fn foldable(graph: &Graph, lookup: &GraphLookup, i: usize, selected: &HashSet<usize>, spec: &QuantizeSpec) -> Option<usize> {
     let node = &graph.nodes[i];
     let is_relu = node.op_type == "Relu";
-    let is_clip_at_zero = node.op_type == "Clip" && clip_min(graph, node) == Some(0.0);
+    let is_clip_at_zero = node.op_type == "Clip" && clip_min(graph, lookup, node) == Some(0.0);
     if !(is_relu || is_clip_at_zero) || listed(node, &spec.exclude) || node.outputs.len() != 1 {
         return None;
     }
     let input = node.input(0)?;
-    let producer = graph.producer(input)?;
+    let producer = lookup.producer(input)?;
     let p = &graph.nodes[producer];
-    let single_use = graph.consumers(input).len() == 1 && !graph.is_output(input);
+    let single_use = lookup.consumers(input).len() == 1 && !lookup.is_output(input);
     (selected.contains(&producer) && single_use && p.outputs.first().is_some_and(|o| o == input)).then_some(producer)
 }
 
 /// Clip's lower bound: the `min` attribute (opset < 11) or a constant second input.
-fn clip_min(graph: &Graph, node: &Node) -> Option<f32> {
+fn clip_min(graph: &Graph, lookup: &GraphLookup, node: &Node) -> Option<f32> {
     if let Ok(Some(v)) = node.attr_float("min") {
         return Some(v);
     }
     let name = node.input(1)?;
-    match find_weight(graph, name)?.1 {
+    match find_weight_in(graph, lookup, name)?.1 {
         Tensor::F32(a) if a.len() == 1 => a.iter().next().copied(),
         _ => None,
     }

@@ -9,6 +9,7 @@ use super::params::{QuantParams, Scheme};
 use super::qdq::add_dequantized_constant;
 use super::report::LayerReport;
 use super::spec::QuantizeSpec;
+use crate::compress::weights::{WeightSource, constant_tensor};
 use crate::ir::{Graph, Names, Node, Tensor};
 
 /// Weights already quantized in one graph: original name → (DQ output, parameters).
@@ -45,7 +46,10 @@ pub fn quantize_weight(
     let (label, op_type) = (node.label(), node.op_type.clone());
     let weight_name = node.inputs[layer.weight_input].clone();
     let scheme = weight_scheme(spec);
-    let Some((_, Tensor::F32(w))) = super::super::weights::find_weight(graph, &weight_name) else { return None };
+    // Where `weighted_layer` found the weight, if it is still there (passes only append
+    // initializers while quantizing); a scan otherwise. A scan per layer is quadratic.
+    let found = weight_at(graph, layer.weight_source, &weight_name).or_else(|| super::super::weights::find_weight(graph, &weight_name).map(|(_, t)| t));
+    let Some(Tensor::F32(w)) = found else { return None };
     let w = w.clone();
     let (dq_name, params) = match cache.get(&weight_name) {
         Some(hit) => hit.clone(),
@@ -74,6 +78,17 @@ pub fn quantize_weight(
         weight_sqnr_db: sqnr,
     };
     Some((params, report))
+}
+
+/// The tensor at `source` if it is still the weight named `name` (what `find_weight` returns:
+/// the first initializer of that name, or the `Constant` node writing it).
+fn weight_at<'g>(graph: &'g Graph, source: WeightSource, name: &str) -> Option<&'g Tensor> {
+    match source {
+        WeightSource::Initializer(i) => graph.initializers.get(i).filter(|init| init.name == name).map(|init| &init.tensor),
+        WeightSource::Constant(i) => {
+            graph.nodes.get(i).filter(|n| n.outputs.first().is_some_and(|o| o == name)).and_then(constant_tensor)
+        }
+    }
 }
 
 /// (max |w − ŵ|, SQNR in dB) of a weight against its quantize–dequantize round trip.
