@@ -144,10 +144,10 @@ const onFirstScreen = (selector) =>
 async function actionFirst(width, height, name) {
   await page.setViewportSize({ width, height });
   await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(screenshots, name) }); // before the checks: it shows what failed
   for (const selector of ["#model-name", "#model-line", "#presets", 'input[name="samples"][value="random"]', "#compress"]) {
     assert.ok(await onFirstScreen(selector), `${selector} is visible without scrolling at ${width}×${height}`);
   }
-  await page.screenshot({ path: path.join(screenshots, name) });
 }
 
 /** Opens every folded section of the model details. */
