@@ -60,6 +60,9 @@ pub fn calibrate(
     Ok(found.pop().unwrap_or_default())
 }
 
+/// One part's ranges and how many samples gave them.
+pub type PartRanges = (HashMap<String, CalibratedRange>, usize);
+
 /// `calibrate` on several leading parts of `data` at once (the first `n` samples for each `n`
 /// in `prefixes`, each capped by `spec.max_samples`), running each sample once per pass instead
 /// of once per part: a quality target calibrates on its calibration part and on every sample.
@@ -72,7 +75,7 @@ pub fn calibrate_prefixes(
     spec: &CalibrationSpec,
     scheme: Scheme,
     progress: &mut dyn FnMut(usize, usize),
-) -> Result<Vec<(HashMap<String, CalibratedRange>, usize)>, CalibrateError> {
+) -> Result<Vec<PartRanges>, CalibrateError> {
     let cap = spec.max_samples.unwrap_or(usize::MAX).min(data.samples.len());
     let counts: Vec<usize> = prefixes.iter().map(|&n| n.min(cap)).collect();
     let used = counts.iter().copied().max().unwrap_or(0);
@@ -84,28 +87,14 @@ pub fn calibrate_prefixes(
     let wanted: HashSet<&str> = wanted.iter().map(String::as_str).collect();
     let passes = if spec.method == CalibrationMethod::Minmax { 1 } else { 2 };
     let total = samples.len() * passes;
-    // The sample being run, for the visitor (which parts it belongs to).
-    let current = std::cell::Cell::new(0usize);
-    let parts_of = |i: usize| counts.iter().enumerate().filter(move |(_, n)| i < **n).map(|(k, _)| k);
-
     // Per part: each tensor's min and max.
     let mut min_max: Vec<HashMap<String, (f32, f32)>> = vec![HashMap::new(); counts.len()];
-    for_each_value(
-        &session,
-        samples,
-        &wanted,
-        &mut |i| {
-            current.set(i);
-            progress(i, total)
-        },
-        &mut |name, values| {
-            let (lo, hi) = crate::compress::quantize::params::min_max(values.iter().copied());
-            for k in parts_of(current.get()) {
-                let e = min_max[k].entry(name.to_string()).or_insert((lo, hi));
-                *e = (e.0.min(lo), e.1.max(hi));
-            }
-        },
-    )?;
+    let pass = Pass { session: &session, samples, wanted: &wanted, counts: &counts, total };
+    pass.run(0, progress, &mut |k, name, values| {
+        let (lo, hi) = crate::compress::quantize::params::min_max(values.iter().copied());
+        let e = min_max[k].entry(name.to_string()).or_insert((lo, hi));
+        *e = (e.0.min(lo), e.1.max(hi));
+    })?;
 
     if passes == 1 {
         return Ok(min_max
@@ -135,25 +124,52 @@ pub fn calibrate_prefixes(
                 .collect()
         })
         .collect();
-    let offset = samples.len();
-    for_each_value(
-        &session,
-        samples,
-        &wanted,
-        &mut |i| {
-            current.set(i);
-            progress(offset + i, total)
-        },
-        &mut |name, values| {
-            for k in parts_of(current.get()) {
-                if let Some(h) = histograms[k].get_mut(name) {
-                    h.add(values.iter().copied());
-                }
-            }
-        },
-    )?;
+    pass.run(samples.len(), progress, &mut |k, name, values| {
+        if let Some(h) = histograms[k].get_mut(name) {
+            h.add(values.iter().copied());
+        }
+    })?;
 
     Ok(histograms.into_iter().zip(min_max).zip(&counts).map(|((part, observed), &n)| (ranges_from_histograms(part, &observed, spec, scheme), n)).collect())
+}
+
+/// One pass of `calibrate_prefixes` over the samples, for parts that are leading runs of them.
+struct Pass<'a> {
+    session: &'a Session,
+    samples: &'a [crate::runtime::InputSet],
+    wanted: &'a HashSet<&'a str>,
+    /// Each part's sample count.
+    counts: &'a [usize],
+    /// Progress steps of every pass together.
+    total: usize,
+}
+
+impl Pass<'_> {
+    /// Calls `visit(part, name, values)` for each wanted value, once per part that the running
+    /// sample belongs to; progress starts at `offset`.
+    fn run(
+        &self,
+        offset: usize,
+        progress: &mut dyn FnMut(usize, usize),
+        visit: &mut dyn FnMut(usize, &str, &[f32]),
+    ) -> Result<(), CalibrateError> {
+        let current = std::cell::Cell::new(0usize);
+        let total = self.total;
+        for_each_value(
+            self.session,
+            self.samples,
+            self.wanted,
+            &mut |i| {
+                current.set(i);
+                progress(offset + i, total)
+            },
+            &mut |name, values| {
+                for k in (0..self.counts.len()).filter(|&k| current.get() < self.counts[k]) {
+                    visit(k, name, values);
+                }
+            },
+        )
+    }
 }
 
 /// Each tensor's range by the method, from its histogram and observed min/max.

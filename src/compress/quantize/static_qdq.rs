@@ -19,6 +19,7 @@
 //! - a graph output that is rounded (a quantized node reads it, or a MatMul writes it) keeps its
 //!   name and float type (the last DequantizeLinear writes it), and its whole observed range:
 //!   calibration methods that clip (percentile, entropy, MSE) only clip inside the network.
+//!
 //! Only the main graph's activations are calibrated; weights inside subgraphs are quantized
 //! weight-only (reported as such).
 
