@@ -6,9 +6,7 @@
 //! to int8 on the fly (README "onnxruntime and weight-only MatMul";
 //! tests/python/test_ort_matmulnbits.py fails when onnxruntime stops doing it).
 
-use std::collections::HashMap;
-
-use crate::ir::Graph;
+use crate::ir::{Graph, GraphLookup};
 
 /// A note naming the MatMul layers onnxruntime will run as MatMulNBits with int8 activations,
 /// or None when there is none (every graph, bodies included).
@@ -30,10 +28,9 @@ pub fn matmul_nbits_note(graph: &Graph) -> Option<String> {
 }
 
 fn collect(graph: &Graph, found: &mut Vec<String>) {
-    let producers: HashMap<&str, usize> =
-        graph.nodes.iter().enumerate().flat_map(|(i, n)| n.outputs.iter().filter(|o| !o.is_empty()).map(move |o| (o.as_str(), i))).collect();
+    let lookup = GraphLookup::new(graph);
     let dequantized = |name: Option<&str>| -> Option<&crate::ir::Node> {
-        let node = &graph.nodes[*producers.get(name?)?];
+        let node = graph.nodes.get(lookup.producer(name?)?)?;
         (node.op_type == "DequantizeLinear" && node.domain.is_empty()).then_some(node)
     };
     for node in &graph.nodes {

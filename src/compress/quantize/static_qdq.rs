@@ -39,7 +39,7 @@ use crate::compress::PassContext;
 use crate::compress::calibrate::{CalibratedRange, calibrate_prefixes};
 use crate::compress::fold_affine::fold_affine_into_layers;
 use crate::compress::weights::{find_weight_in, for_each_graph_mut};
-use crate::ir::{Graph, GraphLookup, Model, Names, Node, Tensor, node_reads, topological_order};
+use crate::ir::{Graph, GraphLookup, Model, Names, Node, Tensor, topological_order};
 use crate::runtime::Dataset;
 
 /// Op types static mode quantizes (the ones onnxruntime has QDQ fusions for).
@@ -388,7 +388,7 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
     let mut seen = HashSet::new();
     let mut kept_float: HashSet<String> = HashSet::new();
     let mut unrounded_outputs: Vec<String> = Vec::new();
-    let tail = unquantized_tail(graph, &order, &selected);
+    let tail = unquantized_tail(graph, &lookup, &order, &selected);
     for &i in &plan.selected {
         let node = &graph.nodes[i];
         let weight_slots: Vec<usize> = match plan.layers.get(&i) {
@@ -437,21 +437,14 @@ fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut Quantiz
 
 /// Values after which no selected node computes: neither a reader of the value nor anything
 /// downstream of one is selected. Rounding such a value only adds error to the result.
-fn unquantized_tail(graph: &Graph, order: &[usize], selected: &HashSet<usize>) -> HashSet<String> {
-    let reads: Vec<Vec<String>> = graph.nodes.iter().map(node_reads).collect();
-    let mut readers: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, values) in reads.iter().enumerate() {
-        for v in values {
-            readers.entry(v.as_str()).or_default().push(i);
-        }
-    }
+fn unquantized_tail(graph: &Graph, lookup: &GraphLookup, order: &[usize], selected: &HashSet<usize>) -> HashSet<String> {
     // feeds_quantized[i]: node i is selected, or a selected node is downstream of it.
     let mut feeds_quantized = vec![false; graph.nodes.len()];
     let mut tail = HashSet::new();
     for &i in order.iter().rev() {
         let mut downstream = false;
         for out in graph.nodes[i].outputs.iter().filter(|o| !o.is_empty()) {
-            let feeds = readers.get(out.as_str()).is_some_and(|rs| rs.iter().any(|&c| feeds_quantized[c]));
+            let feeds = lookup.consumers(out).iter().any(|&c| feeds_quantized[c]);
             if !feeds {
                 tail.insert(out.clone());
             }
