@@ -123,6 +123,11 @@ export interface QuantizeStep {
     /** `int4_weights` only: one scale per this many MatMul/Gemm weights along K (a power of two
      * from 16 to 2048; default 32), 0 for one per output channel. Conv is per output channel. */
     block_size?: number;
+    /** Static mode without calibration data (DFQ): BatchNormalization statistics kept and folded,
+     * cross-layer equalization of consecutive Conv/Gemm pairs, bias absorption, activation ranges
+     * from the statistics (seeded random samples elsewhere), analytic bias correction. Best with
+     * `per_channel: false`. The report's `dfq` says what each step did. */
+    data_free?: boolean;
 }
 
 export type PruneMethod = "unstructured" | "vector" | "kernel" | "nm" | "filter";
@@ -390,6 +395,32 @@ export interface QuantizeReport {
     notes: string[];
     /** Present when the step had `min_sqnr_db` or `max_top1_drop_pct`. */
     quality_target?: QualityTargetReport;
+    /** Present when the step had `data_free`. */
+    dfq?: DfqReport;
+}
+
+/** What data-free quantization did (pare::compress::quantize::dfq). */
+export interface DfqReport {
+    /** BatchNormalization nodes whose statistics (beta, |gamma| per channel) were kept. */
+    batch_norm_stats: number;
+    equalized: {
+        first: string;
+        second: string;
+        /** The activation between them, or "none". */
+        through: string;
+        first_groups: number;
+        second_groups: number;
+        /** Output channel i of `first` was divided by s_i, input channel i of `second` multiplied. */
+        scale_min: number;
+        scale_max: number;
+    }[];
+    equalization_rounds: number;
+    absorbed: { from: string; into: string; channels: number; max_shift: number }[];
+    /** Per quantized activation: its range from the statistics or from samples. */
+    ranges: { tensor: string; source: "batch_norm" | "samples"; min: number; max: number }[];
+    /** Where the "samples" ranges came from. */
+    samples: string;
+    bias_corrections: { layer: string; input: string; max_abs_shift: number; mean_abs_shift: number }[];
 }
 
 /** What a quality target measured and kept in float (pare::compress::quantize::target). */

@@ -46,7 +46,7 @@ impl Recipe {
     pub fn calibration_step(&self, calibration: Option<&crate::runtime::Dataset>) -> Option<(usize, String)> {
         self.steps.iter().enumerate().find_map(|(i, step)| {
             let what = match step {
-                Step::Quantize(spec) if spec.mode == crate::compress::quantize::spec::Mode::Static => "static quantization".to_string(),
+                Step::Quantize(spec) if spec.mode == crate::compress::quantize::spec::Mode::Static && !spec.data_free => "static quantization".to_string(),
                 Step::Prune(spec) if spec.auto.is_some() => "pruning with an automatic search (`auto`)".to_string(),
                 Step::Prune(spec) => match spec.effective_correction(calibration).0 {
                     Some(c) => format!("pruning with `correct: \"{}\"`", serde_json::to_value(c).ok()?.as_str()?),

@@ -125,6 +125,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::value("prune-correct", "lsq|bias|none"),
     OptionSpec::flag("per-channel"),
     OptionSpec::flag("per-tensor"),
+    OptionSpec::flag("data-free"),
     OptionSpec::flag("symmetric"),
     OptionSpec::flag("asymmetric"),
     OptionSpec::value("calib-method", "METHOD"),
@@ -184,6 +185,13 @@ pub fn compress_help() -> String {
             ),
             ("--per-channel, --per-tensor", "weight scale granularity (default per-channel)"),
             (
+                "--data-free",
+                "--quantize int8 without calibration data (DFQ): folds BatchNormalization, equalizes\n\
+                 the weight ranges of consecutive Conv/Gemm layers, absorbs and corrects biases from\n\
+                 the normalization statistics and takes activation ranges from them (seeded random\n\
+                 samples where a layer had none); best with --per-tensor. The report lists each step",
+            ),
+            (
                 "--block-size N",
                 "int4-weights: one scale per N weights along K of MatMul/Gemm weights (16..2048,\n\
                  a power of two; default 32), 0 for one per output channel; Conv is per channel",
@@ -228,7 +236,7 @@ pub fn compress_help() -> String {
 /// steps (`Recipe::from_flags` in the issue's words).
 pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
-    let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global"];
+    let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global", "data-free"];
     let valued_modifiers = ["calib-method", "min-sqnr", "max-top1-drop", "exclude", "prune-correct", "block-size"];
     if let Some(path) = parsed.value("recipe") {
         if let Some((flag, _)) = step_flags.first() {
@@ -253,6 +261,12 @@ pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     }
     if parsed.value("max-top1-drop").is_some() && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int8") {
         return Err(UsageError("--max-top1-drop is a quality target for --quantize int8 (static), but there is none".into()));
+    }
+    if parsed.flag("data-free") && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int8") {
+        return Err(UsageError("--data-free makes --quantize int8 (static) need no calibration, but there is none".into()));
+    }
+    if parsed.flag("data-free") && (parsed.value("min-sqnr").is_some() || parsed.value("max-top1-drop").is_some()) {
+        return Err(UsageError("--data-free has no samples to measure a quality target on: drop --min-sqnr / --max-top1-drop".into()));
     }
     if parsed.value("block-size").is_some() && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int4-weights") {
         return Err(UsageError("--block-size sets the blocks of --quantize int4-weights, but there is none".into()));
@@ -337,6 +351,9 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
     if let (Some(pct), Mode::Static) = (parsed.value("max-top1-drop"), mode) {
         let pct: f64 = pct.trim_end_matches('%').parse().map_err(|_| UsageError(format!("--max-top1-drop `{pct}`: expected a percentage, e.g. 1")))?;
         spec.max_top1_drop_pct = Some(pct);
+    }
+    if mode == Mode::Static && parsed.flag("data-free") {
+        spec.data_free = true;
     }
     if let (Some(n), Mode::Int4Weights) = (parsed.value("block-size"), mode) {
         let n: usize = n.parse().map_err(|_| UsageError(format!("--block-size `{n}`: expected a whole number, e.g. 32")))?;

@@ -3,6 +3,7 @@
 //! MatMulInteger form) that onnxruntime loads and fuses into integer kernels.
 
 pub mod blocks;
+pub mod dfq;
 pub mod dynamic;
 pub mod keep_float;
 pub mod layers;
@@ -55,6 +56,8 @@ pub enum QuantizeError {
     Measure(String),
     #[error("{0}")]
     BlockSize(String),
+    #[error("data-free quantization: {0}")]
+    DataFree(String),
 }
 
 impl QuantizeError {
@@ -64,6 +67,7 @@ impl QuantizeError {
             QuantizeError::NeedsCalibration | QuantizeError::TargetNeedsSamples(_) => ErrorKind::BadArgument,
             QuantizeError::Measure(_) => ErrorKind::CannotCompress,
             QuantizeError::BlockSize(_) => ErrorKind::BadArgument,
+            QuantizeError::DataFree(_) => ErrorKind::CannotCompress,
             QuantizeError::NothingToQuantize(_) | QuantizeError::Opset { .. } => {
                 ErrorKind::CannotCompress
             }
@@ -94,6 +98,7 @@ pub fn apply(
         skipped: Vec::new(),
         notes: Vec::new(),
         quality_target: None,
+        dfq: None,
     };
     match spec.mode {
         Mode::Weights => {

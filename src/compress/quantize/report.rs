@@ -26,6 +26,10 @@ pub struct QuantizeReport {
     /// What a quality target (`min_sqnr_db`) measured and kept in float.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quality_target: Option<super::target::QualityTargetReport>,
+    /// What data-free quantization (`data_free`) did: pairs equalized, biases absorbed and
+    /// corrected, the source of each activation range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dfq: Option<super::dfq::DfqReport>,
 }
 
 #[derive(Clone, Debug, Serialize)]

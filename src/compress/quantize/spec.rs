@@ -54,6 +54,13 @@ pub struct QuantizeSpec {
     /// layer with fewer than 32 inputs is per channel; given: such a layer is an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_size: Option<usize>,
+    /// Static mode without calibration data: data-free quantization (DFQ, Nagel et al. 2019,
+    /// `dfq/`): BatchNormalization folded with its statistics kept, cross-layer equalization of
+    /// consecutive Conv/Gemm pairs, bias absorption, activation ranges from the normalization
+    /// statistics (seeded random samples, or the calibration samples given, elsewhere) and
+    /// analytic bias correction. Meant for per-tensor weights (`per_channel: false`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub data_free: bool,
 }
 
 /// The block size `int4_weights` uses when the recipe gives none.
@@ -156,6 +163,7 @@ impl QuantizeSpec {
             min_sqnr_db: None,
             max_top1_drop_pct: None,
             block_size: None,
+            data_free: false,
         }
     }
 
@@ -198,6 +206,14 @@ impl QuantizeSpec {
             }
             if !(drop.is_finite() && (0.0..100.0).contains(&drop)) {
                 return Err(format!("max_top1_drop_pct must be in [0, 100) %, got {drop}"));
+            }
+        }
+        if self.data_free {
+            if self.mode != Mode::Static {
+                return Err("data_free applies to static quantization (mode static / --quantize int8) only".into());
+            }
+            if self.min_sqnr_db.is_some() || self.max_top1_drop_pct.is_some() {
+                return Err("data_free has no samples to measure a quality target on: drop min_sqnr_db / max_top1_drop_pct, or calibrate on real samples instead".into());
             }
         }
         if self.mode == Mode::Int4Weights {

@@ -73,6 +73,9 @@ pub fn quantize_static(
     ctx: &mut PassContext,
     report: &mut QuantizeReport,
 ) -> Result<(), QuantizeError> {
+    if spec.data_free {
+        return super::dfq::quantize_data_free(model, spec, ctx, report);
+    }
     let data = ctx.calibration.ok_or(QuantizeError::NeedsCalibration)?;
     if data.is_empty() {
         return Err(QuantizeError::NeedsCalibration);
@@ -338,7 +341,7 @@ fn quantize_subgraph_weights(model: &mut Model, spec: &QuantizeSpec, report: &mu
 }
 
 /// Decides everything on the unchanged main graph.
-fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut QuantizeReport) -> Result<Plan, QuantizeError> {
+pub(super) fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &mut QuantizeReport) -> Result<Plan, QuantizeError> {
     let order = topological_order(graph).map_err(|e| QuantizeError::Graph(e.to_string()))?;
     let mut plan = Plan { selected: Vec::new(), layers: HashMap::new(), folds: Vec::new(), tensors: Vec::new(), constant_inputs: Vec::new() };
     let lookup = GraphLookup::new(graph);

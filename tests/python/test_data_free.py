@@ -1,0 +1,98 @@
+"""`pare compress --quantize int8 --data-free` (issue 12, DFQ) read by the ONNX reference tools:
+on a small MobileNet-style block built here (Conv → BatchNormalization → Relu → depthwise Conv →
+BatchNormalization → Relu → Conv → BatchNormalization, channels 100× apart in scale), the file
+written with no calibration data at all passes onnx.checker (full_check), runs in onnxruntime
+with outputs close to the float model's, and its report says which pairs were equalized and
+where each activation range came from.
+
+Needs the pare binary: PARE_BIN, else the newest of target/release/pare and target/debug/pare.
+"""
+import json
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+from test_int4_weights import pare_binary
+
+
+def block_model():
+    rng = np.random.default_rng(3)
+    inits, nodes = [], []
+
+    def const(name, array):
+        inits.append(numpy_helper.from_array(np.asarray(array, np.float32), name))
+        return name
+
+    def bn(x, y, c, tag):
+        gamma = rng.uniform(0.5, 2.0, c) * np.where(np.arange(c) % 3 == 0, 20.0, 1.0)
+        nodes.append(helper.make_node(
+            "BatchNormalization",
+            [x, const(f"{tag}_g", gamma), const(f"{tag}_b", rng.uniform(-1, 2, c)), const(f"{tag}_m", rng.normal(0, 0.1, c)),
+             const(f"{tag}_v", rng.uniform(0.5, 2.0, c))],
+            [y], name=tag, epsilon=1e-5))
+
+    spread = lambda c: (10.0 ** rng.uniform(-1, 1, c)).reshape(c, 1, 1, 1)
+    nodes.append(helper.make_node("Conv", ["x", const("w1", rng.normal(0, 0.3, (16, 3, 1, 1)) * spread(16))], ["c1"], name="expand"))
+    bn("c1", "n1", 16, "bn1")
+    nodes.append(helper.make_node("Relu", ["n1"], ["r1"]))
+    nodes.append(helper.make_node("Conv", ["r1", const("w2", rng.normal(0, 0.3, (16, 1, 3, 3)) * spread(16))], ["c2"],
+                                  name="depthwise", group=16, pads=[1, 1, 1, 1]))
+    bn("c2", "n2", 16, "bn2")
+    nodes.append(helper.make_node("Relu", ["n2"], ["r2"]))
+    nodes.append(helper.make_node("Conv", ["r2", const("w3", rng.normal(0, 0.3, (8, 16, 1, 1)))], ["c3"], name="project"))
+    bn("c3", "y", 8, "bn3")
+    graph = helper.make_graph(nodes, "dfq_block", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+
+
+class DataFree(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = Path(cls.tmp.name)
+        cls.original, cls.out, cls.report = d / "block.onnx", d / "dfq.onnx", d / "report.json"
+        onnx.save(block_model(), cls.original)
+        cmd = [str(pare_binary()), "compress", str(cls.original), "-o", str(cls.out), "--quantize", "int8", "--data-free",
+               "--per-tensor", "--no-compare", "--report", str(cls.report)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} failed:\n{done.stderr}")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_the_checker_accepts_it_and_onnxruntime_runs_it_close_to_the_float_model(self):
+        onnx.checker.check_model(onnx.load(self.out), full_check=True)
+        x = np.random.default_rng(0).normal(0, 1, (1, 3, 16, 16)).astype(np.float32)
+        ref = ort.InferenceSession(str(self.original), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+        out = ort.InferenceSession(str(self.out), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+        self.assertTrue(np.all(np.isfinite(out)))
+        sqnr = 10 * np.log10(np.sum(ref.astype(np.float64) ** 2) / np.sum((ref.astype(np.float64) - out) ** 2))
+        self.assertGreater(sqnr, 15.0, "data-free per-tensor INT8 of the block")
+        ops = [n.op_type for n in onnx.load(self.out).graph.node]
+        self.assertIn("QuantizeLinear", ops)
+        self.assertNotIn("BatchNormalization", ops)
+
+    def test_the_report_lists_equalized_pairs_and_range_sources(self):
+        report = json.loads(self.report.read_text())
+        steps = [s for s in report["compress"]["steps"] if "dfq" in json.dumps(s)]
+        self.assertTrue(steps, "a quantize step with a dfq report")
+        dfq = next(v for s in steps for v in s.values() if isinstance(v, dict) and "dfq" in v)["dfq"]
+        self.assertEqual(dfq["batch_norm_stats"], 3)
+        self.assertEqual([(p["first"], p["second"]) for p in dfq["equalized"]][:2], [("expand", "depthwise"), ("depthwise", "project")])
+        sources = {r["tensor"]: r["source"] for r in dfq["ranges"]}
+        self.assertEqual(sources.get("r1"), "batch_norm")
+        self.assertEqual(sources.get("x"), "samples")
+        self.assertTrue(dfq["bias_corrections"], "layers after a BN get an analytic bias correction")
+
+
+if __name__ == "__main__":
+    unittest.main()
