@@ -416,8 +416,9 @@ export interface DfqReport {
     }[];
     equalization_rounds: number;
     absorbed: { from: string; into: string; channels: number; max_shift: number }[];
-    /** Per quantized activation: its range from the statistics or from samples. */
-    ranges: { tensor: string; source: "batch_norm" | "samples"; min: number; max: number }[];
+    /** Per activation: its range from the statistics or from samples, or kept float (a model
+     * input without the user's samples; min and max null). */
+    ranges: { tensor: string; source: "batch_norm" | "samples" | "kept_float"; min: number | null; max: number | null }[];
     /** Where the "samples" ranges came from. */
     samples: string;
     bias_corrections: { layer: string; input: string; max_abs_shift: number; mean_abs_shift: number }[];

@@ -76,6 +76,8 @@ fn mistakes_are_named() {
         (vec!["compress", m, "-o", o, "--quantize", "int8", "--max-top1-drop", "x", "--calib-random", "2"], 2, "--max-top1-drop `x`: expected a percentage"),
         (vec!["compress", m, "-o", o, "--quantize", "int8", "--max-top1-drop", "100", "--calib-random", "2"], 2, "max_top1_drop_pct must be in [0, 100) %"),
         (vec!["compress", m, "-o", o, "--quantize", "int8"], 1, "static quantization needs calibration samples"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--data-free"], 2, "--data-free makes --quantize int8 (static) need no calibration"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8", "--data-free", "--min-sqnr", "20"], 2, "--data-free has no samples to measure a quality target on"),
         (vec!["compress", m, "-o", o], 2, "nothing to do"),
         (vec!["compress", m, "--quantize", "int8-weights"], 2, "needs -o OUT.onnx"),
         (vec!["compress", m, "-o", o, "--recipe", recipe.to_str().unwrap()], 1, "unknown field `per_chanel`"),
@@ -124,6 +126,20 @@ fn static_int8_with_real_calibration_reports_the_comparison_on_held_out_digits()
     assert!(top1 >= 0.98, "INT8 should agree with float on ≥ 98% of held-out digits, got {top1}: {logits}");
     let sqnr = logits["metrics"]["sqnr_db"].as_f64().unwrap();
     assert!(sqnr > 20.0 && sqnr < 80.0, "SQNR of INT8 logits should be finite and reasonable: {sqnr}");
+}
+
+#[test]
+fn data_free_int8_needs_no_calibration_and_reports_where_each_range_came_from() {
+    let dir = workdir("cli_compress", "data_free");
+    let (out, report) = (dir.join("dfq.onnx"), dir.join("report.json"));
+    let model = fixture("model.onnx");
+    let args = ["compress", model.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quantize", "int8", "--data-free", "--per-tensor"];
+    let o = pare(&[&args[..], &["--report", report.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("data-free (DFQ)"), "{}", text(&o.stdout));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let text = r.to_string();
+    assert!(text.contains(r#""dfq""#) && text.contains(r#""source":"samples""#), "{text}");
 }
 
 #[test]

@@ -90,7 +90,7 @@ class DataFree(unittest.TestCase):
         self.assertEqual([(p["first"], p["second"]) for p in dfq["equalized"]][:2], [("expand", "depthwise"), ("depthwise", "project")])
         sources = {r["tensor"]: r["source"] for r in dfq["ranges"]}
         self.assertEqual(sources.get("r1"), "batch_norm")
-        self.assertEqual(sources.get("x"), "samples")
+        self.assertEqual(sources.get("x"), "kept_float", "no data says the model input's range")
         self.assertTrue(dfq["bias_corrections"], "layers after a BN get an analytic bias correction")
 
 

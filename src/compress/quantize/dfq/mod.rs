@@ -8,7 +8,10 @@
 //! 3. Bias absorption through Relu where the statistics allow it (`equalize::absorb`).
 //! 4. Activation ranges from the statistics (mean ± 6σ, clamped by a following Relu/Clip) where
 //!    a value is described; every other activation from seeded random samples (or the
-//!    calibration samples given). The report names the source of each.
+//!    calibration samples given). A model input stays float unless the user's own samples were
+//!    given: its range cannot be known without data (random samples span [−1, 1]; the corpus's
+//!    image models read [0, 255] or [−2.1, 2.6]), and a wrong input range ruins every layer
+//!    after it. The report names the source of each.
 //! 5. Weights quantized as the spec says (per tensor is what DFQ is for; per channel works).
 //! 6. Analytic bias correction from the statistics of each layer's input (`correct`).
 //!
@@ -16,7 +19,7 @@
 //! cannot rescale is left as it is).
 //!
 //! Measurement knob (not an interface): the environment variable `PARE_DFQ_STEPS`, a comma list
-//! of `equalize`, `absorb`, `ranges`, `correct`, runs only those steps (native CLI only;
+//! of `float_inputs`, `equalize`, `absorb`, `ranges`, `correct`, runs only those steps (native CLI only;
 //! `scripts/corpus/dfq.py` uses it for the ablation columns).
 
 pub mod correct;
@@ -47,6 +50,8 @@ use stats::ChannelStats;
 /// Which of the optional steps run (all, unless `PARE_DFQ_STEPS` names some).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Steps {
+    /// Model inputs stay float without the user's samples (see step 4).
+    pub float_inputs: bool,
     pub equalize: bool,
     pub absorb: bool,
     pub ranges: bool,
@@ -54,13 +59,13 @@ pub struct Steps {
 }
 
 impl Steps {
-    pub const ALL: Steps = Steps { equalize: true, absorb: true, ranges: true, correct: true };
+    pub const ALL: Steps = Steps { float_inputs: true, equalize: true, absorb: true, ranges: true, correct: true };
 
     fn from_env() -> Steps {
         match std::env::var("PARE_DFQ_STEPS") {
             Ok(list) => {
                 let has = |s: &str| list.split(',').any(|x| x.trim() == s);
-                Steps { equalize: has("equalize"), absorb: has("absorb"), ranges: has("ranges"), correct: has("correct") }
+                Steps { float_inputs: has("float_inputs"), equalize: has("equalize"), absorb: has("absorb"), ranges: has("ranges"), correct: has("correct") }
             }
             Err(_) => Steps::ALL,
         }
@@ -79,7 +84,8 @@ pub struct DfqReport {
     /// Rounds over the pairs until the scales converged.
     pub equalization_rounds: usize,
     pub absorbed: Vec<AbsorbedBias>,
-    /// Per quantized activation: `batch_norm` (statistics) or `samples`.
+    /// Per activation of the plan: `batch_norm` (statistics), `samples`, or `kept_float` (a
+    /// model input without the user's samples; min and max are null).
     pub ranges: Vec<RangeSource>,
     /// Where the `samples` ranges came from.
     pub samples: String,
@@ -174,7 +180,15 @@ pub fn quantize_data_free(
         };
         calibrate_plan(model, &plan, data, spec, scheme, ctx, report)?
     };
+    let users_samples = ctx.calibration.is_some_and(|d| !d.is_empty() && !d.random);
+    let mut keep = KeepFloat::default();
+    let lookup = GraphLookup::new(&model.graph);
     for t in &plan.tensors {
+        if steps.float_inputs && !users_samples && lookup.is_input(t) {
+            keep.tensors.insert(t.clone());
+            dfq.ranges.push(RangeSource { tensor: t.clone(), source: "kept_float", min: f32::NAN, max: f32::NAN });
+            continue;
+        }
         let (source, r) = match from_stats.get(t) {
             Some(r) => ("batch_norm", *r),
             None => match ranges.get(t) {
@@ -190,7 +204,7 @@ pub fn quantize_data_free(
         dfq.bias_corrections = correct::correct_biases(&mut model.graph, &plan.layers, &described, spec, &mut names);
     }
     report.notes.push(summary(&dfq));
-    apply_plan(model, &plan, &ranges, &KeepFloat::default(), spec, scheme, report)?;
+    apply_plan(model, &plan, &ranges, &keep, spec, scheme, report)?;
     report.dfq = Some(dfq);
     Ok(())
 }
@@ -266,17 +280,19 @@ fn random_samples(model: &Model) -> Result<Dataset, QuantizeError> {
 fn summary(d: &DfqReport) -> String {
     let depthwise = d.equalized.iter().filter(|p| p.first_groups > 1 || p.second_groups > 1).count();
     let from_stats = d.ranges.iter().filter(|r| r.source == "batch_norm").count();
+    let kept = d.ranges.iter().filter(|r| r.source == "kept_float").count();
     format!(
         "data-free (DFQ): {} BatchNormalization statistics kept; {} layer pair(s) equalized ({} with a grouped/depthwise layer, {} round(s)); \
-         {} bias(es) absorbed; activation ranges: {} from the statistics, {} from {}; {} bias(es) corrected analytically",
+         {} bias(es) absorbed; activation ranges: {} from the statistics, {} from {}, {} model input(s) kept float (no data says their range); {} bias(es) corrected analytically",
         d.batch_norm_stats,
         d.equalized.len(),
         depthwise,
         d.equalization_rounds,
         d.absorbed.len(),
         from_stats,
-        d.ranges.len() - from_stats,
+        d.ranges.len() - from_stats - kept,
         if d.samples.is_empty() { "samples".to_string() } else { d.samples.clone() },
+        kept,
         d.bias_corrections.len()
     )
 }

@@ -241,9 +241,17 @@ fn ranges_after_a_batch_norm_come_from_its_statistics_and_others_from_samples() 
     assert_eq!(relu.source, "batch_norm");
     // max over channels of β + 6|γ| = max(1 + 3, 0.5 + 12, −4 + 6) = 12.5; the Relu clamps at 0.
     assert!((relu.max - 12.5).abs() < 1e-5 && relu.min == 0.0, "{relu:?}");
-    let input = dfq.ranges.iter().find(|r| r.tensor == "x").expect("the model input is quantized");
+    let input = dfq.ranges.iter().find(|r| r.tensor == "x").expect("the model input is in the plan");
+    assert_eq!(input.source, "kept_float", "no data says the input's range");
+    // With the user's samples the input is quantized from them.
+    let x = t(&[3, 1, 2, 6, 6], |i| (i as f32 * 0.13).sin() * 3.0);
+    let data = crate::runtime::Dataset { samples: (0..3).map(|k| vec![("x".to_string(), match &x { Tensor::F32(a) => Tensor::F32(a.index_axis(ndarray::Axis(0), k).to_owned()), _ => unreachable!() })]).collect(), random: false };
+    let (_, report) = compress(&batch_norm_model(), &data_free_recipe(false), Some(&data), &mut |_| {}).unwrap();
+    let dfq = dfq_of(&report);
+    let input = dfq.ranges.iter().find(|r| r.tensor == "x").unwrap();
     assert_eq!(input.source, "samples");
-    assert!(dfq.samples.contains("random"), "{}", dfq.samples);
+    assert!(input.max > 2.0, "the samples' range, not random [-1, 1]: {input:?}");
+    assert!(dfq.samples.contains("3 calibration sample(s) given"), "{}", dfq.samples);
 }
 
 #[test]
