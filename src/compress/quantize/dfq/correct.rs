@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use ndarray::{ArrayD, Axis};
 
 use super::layer::{Layer, input_contribution};
-use super::stats::Described;
 use crate::compress::quantize::layers::WeightedLayer;
 use crate::compress::quantize::params::{QuantParams, quantize_value};
 use crate::compress::quantize::spec::QuantizeSpec;
@@ -28,10 +27,10 @@ pub struct BiasCorrection {
 
 /// Gives every rescalable layer whose input is described a (zero) bias if it has none, so the
 /// quantizer plans an int32 bias that [`correct_biases`] can then shift.
-pub fn ensure_biases(graph: &mut Graph, described: &HashMap<String, Described>, names: &mut Names) -> usize {
+pub fn ensure_biases(graph: &mut Graph, described: &std::collections::HashSet<&str>, names: &mut Names) -> usize {
     let lookup = GraphLookup::new(graph);
     let missing: Vec<Layer> = (0..graph.nodes.len())
-        .filter(|&i| graph.nodes[i].input(2).is_none() && graph.nodes[i].input(0).is_some_and(|x| described.contains_key(x)))
+        .filter(|&i| graph.nodes[i].input(2).is_none() && graph.nodes[i].input(0).is_some_and(|x| described.contains(x)))
         .filter_map(|i| Layer::load(graph, &lookup, i))
         .collect();
     let mut added = 0;
@@ -42,11 +41,12 @@ pub fn ensure_biases(graph: &mut Graph, described: &HashMap<String, Described>, 
     added
 }
 
-/// Corrects the bias of every layer in `layers` (the quantizer's plan) whose input is described.
+/// Corrects the bias of every layer in `layers` (the quantizer's plan) whose input has a known
+/// expected value per channel (`expected`: from the statistics, `stats`).
 pub fn correct_biases(
     graph: &mut Graph,
     layers: &HashMap<usize, WeightedLayer>,
-    described: &HashMap<String, Described>,
+    expected: &HashMap<String, Vec<f64>>,
     spec: &QuantizeSpec,
     names: &mut Names,
 ) -> Vec<BiasCorrection> {
@@ -57,16 +57,16 @@ pub fn correct_biases(
     let lookup = GraphLookup::new(graph);
     for i in order {
         let Some(input) = graph.nodes[i].input(0).map(str::to_string) else { continue };
-        let Some(d) = described.get(&input) else { continue };
+        let Some(e) = expected.get(&input) else { continue };
         let Some(mut layer) = Layer::load(graph, &lookup, i) else { continue };
-        if d.stats.mean.len() != layer.in_channels() || layer.bias.as_ref().is_none_or(|(source, _)| source.is_none()) {
+        if e.len() != layer.in_channels() || layer.bias.as_ref().is_none_or(|(source, _)| source.is_none()) {
             continue;
         }
         let planned = &layers[&i];
         let w32 = layer.w.mapv(|v| v as f32);
         let params = weight_params(&w32, spec, &graph.nodes[i], planned.weight_input, planned.channel_axis);
         let error = rounding_error(&w32, &params, spec);
-        let shift = input_contribution(&error, layer.kind, &d.expected());
+        let shift = input_contribution(&error, layer.kind, e);
         if shift.iter().any(|v| !v.is_finite()) {
             continue;
         }

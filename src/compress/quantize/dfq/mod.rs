@@ -7,7 +7,8 @@
 //!    per-tensor weight quantization work on depthwise layers.
 //! 3. Bias absorption through Relu where the statistics allow it (`equalize::absorb`).
 //! 4. Activation ranges from the statistics (mean ± 6σ, clamped by a following Relu/Clip) where
-//!    a value is described; every other activation from seeded random samples (or the
+//!    a value is described, mapped through HardSwish / HardSigmoid / Sigmoid after one; every
+//!    other activation from seeded random samples (or the
 //!    calibration samples given). A model input stays float unless the user's own samples were
 //!    given: its range cannot be known without data (random samples span [−1, 1]; the corpus's
 //!    image models read [0, 255] or [−2.1, 2.6]), and a wrong input range ruins every layer
@@ -19,8 +20,9 @@
 //! cannot rescale is left as it is).
 //!
 //! Measurement knob (not an interface): the environment variable `PARE_DFQ_STEPS`, a comma list
-//! of `float_inputs`, `equalize`, `absorb`, `ranges`, `correct`, runs only those steps (native CLI only;
-//! `scripts/corpus/dfq.py` uses it for the ablation columns).
+//! of `float_inputs`, `equalize`, `absorb`, `ranges`, `correct`, runs only those steps, and
+//! `PARE_DFQ_SIGMAS` sets the width of BN-derived ranges (default 6; native CLI only;
+//! `scripts/corpus/dfq.py` uses them for the ablation columns).
 
 pub mod correct;
 pub mod equalize;
@@ -143,7 +145,9 @@ pub fn quantize_data_free(
     report.notes.extend(rescale(&mut model.graph, &mut bn, &mut names, &mut dfq, steps));
 
     let described = stats::describe(&model.graph, &bn);
-    correct::ensure_biases(&mut model.graph, &described, &mut names);
+    let functions = stats::function_ranges(&model.graph, &described);
+    let known: std::collections::HashSet<&str> = described.keys().chain(functions.keys()).map(String::as_str).collect();
+    correct::ensure_biases(&mut model.graph, &known, &mut names);
     let plan = plan(&model.graph, spec, scheme, report)?;
     if plan.selected.is_empty() {
         return Err(QuantizeError::NothingToQuantize(
@@ -151,13 +155,14 @@ pub fn quantize_data_free(
         ));
     }
 
-    // Ranges: the statistics where they describe a value, samples for the rest.
+    // Ranges: the statistics where they describe a value (or an activation function of one),
+    // samples for the rest.
     let from_stats: HashMap<String, CalibratedRange> = plan
         .tensors
         .iter()
         .filter(|_| steps.ranges)
         .filter_map(|t| {
-            let (lo, hi) = described.get(t)?.range();
+            let (lo, hi) = described.get(t).map(stats::Described::range).or_else(|| functions.get(t).map(|m| m.range))?;
             let (lo, hi) = (lo as f32, hi as f32);
             (lo.is_finite() && hi.is_finite() && lo <= hi).then(|| (t.clone(), CalibratedRange { observed_min: lo, observed_max: hi, min: lo, max: hi }))
         })
@@ -201,7 +206,9 @@ pub fn quantize_data_free(
     }
 
     if steps.correct {
-        dfq.bias_corrections = correct::correct_biases(&mut model.graph, &plan.layers, &described, spec, &mut names);
+        let mut expected: HashMap<String, Vec<f64>> = functions.into_iter().map(|(t, m)| (t, m.expected)).collect();
+        expected.extend(described.iter().map(|(t, d)| (t.clone(), d.expected())));
+        dfq.bias_corrections = correct::correct_biases(&mut model.graph, &plan.layers, &expected, spec, &mut names);
     }
     report.notes.push(summary(&dfq));
     apply_plan(model, &plan, &ranges, &keep, spec, scheme, report)?;

@@ -17,6 +17,14 @@ use crate::ir::{Graph, Tensor, topological_order};
 /// How many standard deviations either side of the mean a BN-derived range covers.
 pub const RANGE_SIGMAS: f64 = 6.0;
 
+/// [`RANGE_SIGMAS`], or the measurement knob `PARE_DFQ_SIGMAS` (see `dfq`'s module docs).
+pub fn range_sigmas() -> f64 {
+    static SIGMAS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *SIGMAS.get_or_init(|| {
+        std::env::var("PARE_DFQ_SIGMAS").ok().and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite() && *v > 0.0).unwrap_or(RANGE_SIGMAS)
+    })
+}
+
 /// One value's distribution per channel (axis 1): normal with these means and deviations.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChannelStats {
@@ -115,13 +123,72 @@ pub fn clip_bounds(graph: &Graph, node: &crate::ir::Node) -> Option<(f64, f64)> 
     Some((lo, hi))
 }
 
+/// A value an elementwise function (HardSwish, HardSigmoid, Sigmoid) computes from a described
+/// one: its range (each channel's interval mean ± [`RANGE_SIGMAS`] deviations mapped through the
+/// function, the union over channels) and each channel's expected value (numerically). Nothing
+/// is described after it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mapped {
+    pub range: (f64, f64),
+    pub expected: Vec<f64>,
+}
+
+pub fn function_ranges(graph: &Graph, described: &HashMap<String, Described>) -> HashMap<String, Mapped> {
+    let mut mapped = HashMap::new();
+    for node in &graph.nodes {
+        let (Some(out), Some(d)) = (node.outputs.first(), node.input(0).and_then(|x| described.get(x))) else { continue };
+        if !(node.domain.is_empty() || node.domain == "ai.onnx") || described.contains_key(out) {
+            continue;
+        }
+        let float = |name: &str, default: f32| f64::from(node.attr_float(name).ok().flatten().unwrap_or(default));
+        let (alpha, beta) = (float("alpha", 0.2), float("beta", 0.5));
+        let f: Box<dyn Fn(f64) -> f64> = match node.op_type.as_str() {
+            "HardSwish" => Box::new(|x: f64| x * (x + 3.0).clamp(0.0, 6.0) / 6.0),
+            "HardSigmoid" if alpha > 0.0 => Box::new(move |x: f64| (alpha * x + beta).clamp(0.0, 1.0)),
+            "Sigmoid" => Box::new(|x: f64| 1.0 / (1.0 + (-x).exp())),
+            _ => continue,
+        };
+        // HardSwish has its minimum −0.375 at −1.5; the others increase.
+        let hard_swish = node.op_type == "HardSwish";
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut expected = Vec::with_capacity(d.stats.mean.len());
+        for (&m, &s) in d.stats.mean.iter().zip(&d.stats.std) {
+            let (a, b) = ((m - range_sigmas() * s).clamp(d.lo, d.hi), (m + range_sigmas() * s).clamp(d.lo, d.hi));
+            let low = if hard_swish && a <= -1.5 && -1.5 <= b { -0.375 } else { f(a).min(f(b)) };
+            (lo, hi) = (lo.min(low), hi.max(f(a).max(f(b))));
+            expected.push(mapped_mean(&f, m, s, d.lo, d.hi));
+        }
+        if lo.is_finite() && hi.is_finite() && expected.iter().all(|v| v.is_finite()) {
+            mapped.insert(out.clone(), Mapped { range: (lo, hi), expected });
+        }
+    }
+    mapped
+}
+
+/// E[f(clamp(z, lo, hi))] for z ~ N(mean, std²), by the midpoint rule over mean ± 8 std.
+fn mapped_mean(f: &dyn Fn(f64) -> f64, mean: f64, std: f64, lo: f64, hi: f64) -> f64 {
+    if std <= 0.0 || !std.is_finite() {
+        return f(mean.clamp(lo, hi));
+    }
+    const STEPS: usize = 512;
+    let h = 16.0 / STEPS as f64;
+    let (mut sum, mut weight) = (0.0, 0.0);
+    for k in 0..STEPS {
+        let u = -8.0 + (k as f64 + 0.5) * h;
+        let p = (-0.5 * u * u).exp();
+        sum += f((mean + std * u).clamp(lo, hi)) * p;
+        weight += p;
+    }
+    sum / weight
+}
+
 impl Described {
     /// The range covering every channel's mean ± [`RANGE_SIGMAS`] deviations, clamped.
     pub fn range(&self) -> (f64, f64) {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for (m, s) in self.stats.mean.iter().zip(&self.stats.std) {
-            lo = lo.min((m - RANGE_SIGMAS * s).clamp(self.lo, self.hi));
-            hi = hi.max((m + RANGE_SIGMAS * s).clamp(self.lo, self.hi));
+            lo = lo.min((m - range_sigmas() * s).clamp(self.lo, self.hi));
+            hi = hi.max((m + range_sigmas() * s).clamp(self.lo, self.hi));
         }
         (lo, hi)
     }

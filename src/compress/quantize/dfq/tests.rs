@@ -299,3 +299,22 @@ fn the_clipped_normal_mean_matches_numeric_integration() {
     assert!((d.expected()[0] - 1.0 / (2.0 * std::f64::consts::PI).sqrt()).abs() < 1e-6);
     assert_eq!(d.range(), (0.0, 6.0));
 }
+
+#[test]
+fn ranges_through_hard_swish_and_hard_sigmoid_follow_the_function() {
+    let graph = Graph {
+        nodes: vec![Node::new("HardSwish", &["n"], &["h"]), Node::new("HardSigmoid", &["n"], &["g"]), Node::new("Tanh", &["n"], &["t"])],
+        ..Graph::default()
+    };
+    let stats = HashMap::from([("n".to_string(), stats::ChannelStats { mean: vec![0.0, 1.0], std: vec![1.0, 0.5] })]);
+    let described = stats::describe(&graph, &stats);
+    let ranges = stats::function_ranges(&graph, &described);
+    // Channels span [−6, 6] and [−2, 4]: HardSwish's minimum −0.375 at −1.5, maximum hs(6) = 6.
+    assert_eq!(ranges["h"].range, (-0.375, 6.0));
+    // HardSigmoid 0.2x + 0.5 clamped to [0, 1].
+    assert_eq!(ranges["g"].range, (0.0, 1.0));
+    // E[HardSigmoid(z)] for z ~ N(0, 1) is 0.5 by symmetry; E[HardSwish(z)] > E[Relu(z)]·0 and finite.
+    assert!((ranges["g"].expected[0] - 0.5).abs() < 1e-6, "{:?}", ranges["g"]);
+    assert!(ranges["h"].expected[0] > 0.0 && ranges["h"].expected[0] < 1.0, "{:?}", ranges["h"]);
+    assert!(!ranges.contains_key("t"), "an unknown function gets no range");
+}
