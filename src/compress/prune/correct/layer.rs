@@ -1,7 +1,7 @@
 //! Correcting one pruned layer from its calibration inputs.
 //!
 //! The current model (pruned, earlier layers already corrected) runs over the samples; the
-//! layer's input `X'` is cut into rows (`rows.rs`) and summarised — the mean row per group, and
+//! layer's input `X'` is cut into rows (`compress::layer_rows`) and summarised — the mean row per group, and
 //! for `lsq` the Gram matrix `X'ᵀX'` and `X'ᵀY` where `Y` is the ORIGINAL model's output of this
 //! layer on the same sample (run alongside) — and its output's mean per channel is measured. Then:
 //!
@@ -18,7 +18,7 @@ use ndarray::Array2;
 
 use super::lsq::{Gram, refit, ridge};
 use super::measure::{ChannelAxis, channel_sums};
-use super::rows::{Geometry, for_each_row, node_of_weight, output_row, row_count};
+use crate::compress::layer_rows::{Geometry, for_each_row, node_of_weight, output_row, row_count};
 use crate::compress::prune::layout::WeightView;
 use crate::ops::layer_table::WeightLayout;
 use crate::compress::weights::{find_weight, replace_weight};

@@ -24,7 +24,6 @@ pub mod bias;
 pub mod layer;
 pub mod lsq;
 pub mod measure;
-pub mod rows;
 
 use super::PruneError;
 use super::layers::Layer;
@@ -39,7 +38,7 @@ use crate::ir::{Model, Tensor, topological_order};
 use crate::runtime::{Dataset, Session};
 use layer::Target;
 use measure::{ChannelAxis, Watched, compare_outputs};
-use rows::{Geometry, node_of_weight};
+use crate::compress::layer_rows::{Geometry, node_of_weight};
 
 /// The error when a correction is asked for without calibration samples.
 pub fn needs_calibration(correction: Correction) -> PruneError {
