@@ -123,6 +123,10 @@ export interface QuantizeStep {
     /** `int4_weights` only: one scale per this many MatMul/Gemm weights along K (a power of two
      * from 16 to 2048; default 32), 0 for one per output channel. Conv is per output channel. */
     block_size?: number;
+    /** Weight-only modes (`int4_weights`, `weights`): "nearest" (default) or "learned" — each
+     * weight rounded up or down so that its layer's output on the calibration samples moves
+     * least (GPTQ; same scales as nearest). "learned" needs calibration samples. */
+    rounding?: "nearest" | "learned";
 }
 
 export type PruneMethod = "unstructured" | "vector" | "kernel" | "nm" | "filter";
@@ -363,6 +367,30 @@ export interface QuantizedLayer {
     weight_sqnr_db: number | null;
 }
 
+/** One layer of learned rounding (`rounding: "learned"`). */
+export interface LayerRounding {
+    node: string;
+    op_type: string;
+    weight: string;
+    applied: "learned" | "nearest";
+    /** Calibration input rows H = XᵀX was built from. */
+    rows: number;
+    /** Relative squared error of the layer output on those rows, nearest vs learned codes. */
+    output_rel_error_nearest: number | null;
+    output_rel_error_learned: number | null;
+    note?: string;
+}
+
+export interface RoundingReport {
+    method: "learned";
+    algorithm: string;
+    samples: number;
+    inputs: string;
+    error_metric: string;
+    layers_learned: number;
+    layers: LayerRounding[];
+}
+
 export interface ActivationRange {
     tensor: string;
     observed_min: number;
@@ -390,6 +418,8 @@ export interface QuantizeReport {
     notes: string[];
     /** Present when the step had `min_sqnr_db` or `max_top1_drop_pct`. */
     quality_target?: QualityTargetReport;
+    /** Present when the step had `rounding: "learned"`. */
+    rounding?: RoundingReport;
 }
 
 /** What a quality target measured and kept in float (pare::compress::quantize::target). */
