@@ -193,8 +193,8 @@ export type PruneStep =
     | (PruneCommon & WithRatio & {
           method: "filter";
           scope?: "layer";
-          /** Filter pruning has no correction yet; "none" is accepted. */
-          correct?: "none";
+          /** Corrects the pruned layers and the layers reading removed channels. */
+          correct?: PruneCorrection;
           /** Round each layer's kept channels up to a multiple of 1 (default), 8 or 16. */
           round_to?: 1 | 8 | 16;
       });
@@ -525,6 +525,8 @@ export interface PruneReport {
         inputs: string;
         error_metric: string;
     };
+    /** Filter pruning: layers that lost input channels only, corrected to make up for them. */
+    corrected_inputs?: { name: string; correction: LayerCorrection }[];
     auto?: AutoReport;
     notes: string[];
 }
