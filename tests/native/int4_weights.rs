@@ -289,7 +289,7 @@ fn learned_rounding_of_blocked_matmul_weights_beats_nearest() {
         ..Model::default()
     };
     let mix = noise(4 * 64, 11);
-    let samples = (0..16)
+    let samples: Vec<_> = (0..24)
         .map(|s| {
             let z = noise(6 * 4, 500 + s);
             let e = noise(6 * 64, 900 + s);
@@ -297,13 +297,19 @@ fn learned_rounding_of_blocked_matmul_weights_beats_nearest() {
             vec![("x".to_string(), Tensor::from_vec(&[1, 6, 64], v).unwrap())]
         })
         .collect();
+    // 16 samples are 96 rows for 64 features: too few to learn from, nearest is kept.
+    let few = Dataset { samples: samples[..16].to_vec(), random: false };
+    let (_, report) = int4(&model, Rounding::Learned, Some(&few)).unwrap();
+    let layer = &report.rounding.as_ref().unwrap().layers[0];
+    assert_eq!(layer.applied, "nearest", "{layer:?}");
+    assert!(layer.note.contains("96 calibration rows for 64 input features"), "{layer:?}");
     let calib = Dataset { samples, random: false };
     let (near, _) = int4(&model, Rounding::Nearest, Some(&calib)).unwrap();
     let (learned, report) = int4(&model, Rounding::Learned, Some(&calib)).unwrap();
     assert_eq!(form(&near), form(&learned));
     assert!(learned.graph.nodes.iter().any(|n| n.attr_int("block_size").unwrap() == Some(32)));
     let layer = &report.rounding.as_ref().unwrap().layers[0];
-    assert_eq!((layer.applied, layer.rows), ("learned", 96), "{layer:?}");
+    assert_eq!((layer.applied, layer.rows), ("learned", 144), "{layer:?}");
     let reference = outputs(&model, &calib);
     let (s_near, s_learned) = (sqnr_db(&reference, &outputs(&near, &calib)), sqnr_db(&reference, &outputs(&learned, &calib)));
     println!("blocked MatMul: output SQNR nearest {s_near:.2} dB, learned {s_learned:.2} dB");

@@ -44,6 +44,9 @@ use crate::ir::{Model, Tensor, topological_order};
 use crate::ops::layer_table::{is_layer_op, layer_op};
 use crate::runtime::{InputSet, Session};
 
+/// Calibration rows each input feature needs before learned codes are tried.
+const MIN_ROWS_PER_FEATURE: usize = 2;
+
 /// Calibration samples used at most (each layer runs the model over all of them).
 pub const MAX_SAMPLES: usize = 32;
 /// Rows × K² multiply-adds allowed for one layer's `H`; rows beyond are sub-sampled evenly.
@@ -349,6 +352,12 @@ fn round_layer(
     };
     entry.rows = rows;
     let (k, pg) = (job.k, job.per_group);
+    // Fewer rows than features (a squeeze-excite 1×1 conv or a classifier head sees one row per
+    // sample): the codes would fit those rows and nothing else (ppocr_mobile_cls lost 17 dB so).
+    if rows < MIN_ROWS_PER_FEATURE * k {
+        entry.note = format!("{rows} calibration rows for {k} input features (fewer than {MIN_ROWS_PER_FEATURE} per feature): rounded to nearest");
+        return Ok((nearest, entry));
+    }
     let mut learned = nearest.clone();
     let (mut e_near, mut e_learn, mut signal) = (0.0, 0.0, 0.0);
     let not_finite = "the calibration inputs are not finite: rounded to nearest";
