@@ -123,6 +123,10 @@ export interface QuantizeStep {
     /** `int4_weights` only: one scale per this many MatMul/Gemm weights along K (a power of two
      * from 16 to 2048; default 32), 0 for one per output channel. Conv is per output channel. */
     block_size?: number;
+    /** Weight-only modes (`int4_weights`, `weights`): "nearest" (default) or "learned" — each
+     * weight rounded up or down so that its layer's output on the calibration samples moves
+     * least (GPTQ; same scales as nearest). "learned" needs calibration samples. */
+    rounding?: "nearest" | "learned";
     /** Static mode without calibration data (DFQ): BatchNormalization statistics kept and folded,
      * cross-layer equalization of consecutive Conv/Gemm pairs, bias absorption, activation ranges
      * from the statistics (seeded random samples elsewhere), analytic bias correction. Best with
@@ -194,8 +198,8 @@ export type PruneStep =
     | (PruneCommon & WithRatio & {
           method: "filter";
           scope?: "layer";
-          /** Filter pruning has no correction yet; "none" is accepted. */
-          correct?: "none";
+          /** Corrects the pruned layers and the layers reading removed channels. */
+          correct?: PruneCorrection;
           /** Round each layer's kept channels up to a multiple of 1 (default), 8 or 16. */
           round_to?: 1 | 8 | 16;
       });
@@ -368,6 +372,30 @@ export interface QuantizedLayer {
     weight_sqnr_db: number | null;
 }
 
+/** One layer of learned rounding (`rounding: "learned"`). */
+export interface LayerRounding {
+    node: string;
+    op_type: string;
+    weight: string;
+    applied: "learned" | "nearest";
+    /** Calibration input rows H = XᵀX was built from. */
+    rows: number;
+    /** Relative squared error of the layer output on those rows, nearest vs learned codes. */
+    output_rel_error_nearest: number | null;
+    output_rel_error_learned: number | null;
+    note?: string;
+}
+
+export interface RoundingReport {
+    method: "learned";
+    algorithm: string;
+    samples: number;
+    inputs: string;
+    error_metric: string;
+    layers_learned: number;
+    layers: LayerRounding[];
+}
+
 export interface ActivationRange {
     tensor: string;
     observed_min: number;
@@ -395,6 +423,8 @@ export interface QuantizeReport {
     notes: string[];
     /** Present when the step had `min_sqnr_db` or `max_top1_drop_pct`. */
     quality_target?: QualityTargetReport;
+    /** Present when the step had `rounding: "learned"`. */
+    rounding?: RoundingReport;
     /** Present when the step had `data_free`. */
     dfq?: DfqReport;
 }
@@ -527,6 +557,8 @@ export interface PruneReport {
         inputs: string;
         error_metric: string;
     };
+    /** Filter pruning: layers that lost input channels only, corrected to make up for them. */
+    corrected_inputs?: { name: string; correction: LayerCorrection }[];
     auto?: AutoReport;
     notes: string[];
 }

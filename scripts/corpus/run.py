@@ -56,11 +56,14 @@ RECIPES = [
     ("int8-dynamic", ["--quantize", "int8-dynamic"]),
     ("prune-unstructured", ["--prune", "unstructured:0.5"]),
     ("prune-filter", ["--prune", "filter:0.25"]),
+    ("prune-unstructured-calib", ["--prune", "unstructured:0.5", "--calib", "{calib}"]),
+    ("prune-filter-calib", ["--prune", "filter:0.25", "--calib", "{calib}"]),
 ]
 COLUMNS = ["inspect", "run"] + [name for name, _ in RECIPES]
 # Cells that run only on the models recorded for them in expected.json (or when --cells names
-# them): the quality-target search measures many models and takes minutes on the detectors.
-SELECTIVE = {"int8-target20"}
+# them): the quality-target search measures many models and takes minutes on the detectors;
+# the pruning cells with calibration (least-squares correction by default) are measured on CNNs.
+SELECTIVE = {"int8-target20", "prune-unstructured-calib", "prune-filter-calib"}
 TIMEOUT_INSPECT = 300
 TIMEOUT_RUN = 300
 TIMEOUT_COMPRESS = 1200

@@ -10,6 +10,7 @@ pub mod calibrate;
 pub mod cast_weights;
 pub mod error;
 pub mod fold_affine;
+pub mod layer_rows;
 pub mod output_sqnr;
 pub mod prune;
 pub mod quantize;

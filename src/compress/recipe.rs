@@ -34,6 +34,7 @@ impl Recipe {
     }
 
     /// True when a step reads calibration samples: static quantization (activation ranges),
+    /// learned rounding (each layer's inputs),
     /// pruning with a correction or an automatic search (the layers' outputs on the samples).
     /// `calibration`: the samples it would get (a prune step corrects by default only with the
     /// user's samples; `PruneSpec::effective_correction`).
@@ -47,6 +48,9 @@ impl Recipe {
         self.steps.iter().enumerate().find_map(|(i, step)| {
             let what = match step {
                 Step::Quantize(spec) if spec.mode == crate::compress::quantize::spec::Mode::Static && !spec.data_free => "static quantization".to_string(),
+                Step::Quantize(spec) if spec.rounding == crate::compress::quantize::Rounding::Learned => {
+                    "quantization with learned rounding (`rounding: \"learned\"`)".to_string()
+                }
                 Step::Prune(spec) if spec.auto.is_some() => "pruning with an automatic search (`auto`)".to_string(),
                 Step::Prune(spec) => match spec.effective_correction(calibration).0 {
                     Some(c) => format!("pruning with `correct: \"{}\"`", serde_json::to_value(c).ok()?.as_str()?),

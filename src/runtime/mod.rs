@@ -9,6 +9,7 @@ pub mod integer;
 mod plan;
 pub mod random_inputs;
 mod session;
+pub mod staged;
 mod unpack4;
 
 pub use dataset::{Dataset, DatasetError, InputSet};
@@ -17,6 +18,7 @@ pub use plan::{Observer, Opsets, Plan};
 pub use input_sizes::{SizeChoice, SizeSource, resolve_model_sizes, resolve_sizes};
 pub use random_inputs::{RandomInputError, RandomInputs};
 pub use session::{InputSpec, Session, SessionOptions};
+pub use staged::Staged;
 
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@
 use super::args::{self, OptionSpec, Parsed, UsageError, command_help, parse_dims, parse_shapes};
 use crate::compress::binarize::BinarizeSpec;
 use crate::compress::prune::PruneSpec;
-use crate::compress::quantize::{CalibrationMethod, Mode, QuantizeSpec};
+use crate::compress::quantize::{CalibrationMethod, Mode, QuantizeSpec, Rounding};
 use crate::compress::{Recipe, Step};
 
 /// Where the recipe comes from.
@@ -132,6 +132,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::value("min-sqnr", "DB"),
     OptionSpec::value("max-top1-drop", "PCT"),
     OptionSpec::value("block-size", "N"),
+    OptionSpec::value("rounding", "nearest|learned"),
     OptionSpec::repeated("exclude", "NODE_OR_OPTYPE"),
 ];
 
@@ -197,6 +198,12 @@ pub fn compress_help() -> String {
                  a power of two; default 32), 0 for one per output channel; Conv is per channel",
             ),
             (
+                "--rounding nearest|learned",
+                "int4-weights, int8-weights: learned rounds each weight up or down so that its\n\
+                 layer's output on the calibration samples moves least (GPTQ, same scales as\n\
+                 nearest; needs --calib or --calib-random); default nearest",
+            ),
+            (
                 "--symmetric, --asymmetric",
                 "both weights and activations symmetric (zero point 0) or affine;\n\
                  default: symmetric int8 weights, affine uint8 activations",
@@ -237,7 +244,7 @@ pub fn compress_help() -> String {
 pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
     let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global", "data-free"];
-    let valued_modifiers = ["calib-method", "min-sqnr", "max-top1-drop", "exclude", "prune-correct", "block-size"];
+    let valued_modifiers = ["calib-method", "min-sqnr", "max-top1-drop", "exclude", "prune-correct", "block-size", "rounding"];
     if let Some(path) = parsed.value("recipe") {
         if let Some((flag, _)) = step_flags.first() {
             return Err(UsageError(format!("--{flag} and --recipe both describe steps: give one or the other")));
@@ -270,6 +277,11 @@ pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     }
     if parsed.value("block-size").is_some() && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int4-weights") {
         return Err(UsageError("--block-size sets the blocks of --quantize int4-weights, but there is none".into()));
+    }
+    if parsed.value("rounding").is_some()
+        && !step_flags.iter().any(|&(f, v)| f == "quantize" && matches!(v, "int4-weights" | "int8-weights"))
+    {
+        return Err(UsageError("--rounding sets how --quantize int4-weights or int8-weights rounds, but there is none".into()));
     }
     if parsed.value("prune-correct").is_some() && !step_flags.iter().any(|(f, _)| f.starts_with("prune")) {
         return Err(UsageError("--prune-correct corrects --prune steps, but there is none".into()));
@@ -358,6 +370,13 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
     if let (Some(n), Mode::Int4Weights) = (parsed.value("block-size"), mode) {
         let n: usize = n.parse().map_err(|_| UsageError(format!("--block-size `{n}`: expected a whole number, e.g. 32")))?;
         spec.block_size = Some(n);
+    }
+    if let (Some(r), Mode::Weights | Mode::Int4Weights) = (parsed.value("rounding"), mode) {
+        spec.rounding = match r {
+            "nearest" => Rounding::Nearest,
+            "learned" => Rounding::Learned,
+            other => return Err(UsageError(format!("--rounding `{other}`: expected nearest or learned"))),
+        };
     }
     spec.exclude = parsed.values("exclude").iter().map(|s| s.to_string()).collect();
     Ok(spec)

@@ -49,6 +49,19 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
                 if let Some(t) = &q.quality_target {
                     print_quality_target(o, t);
                 }
+                for l in q.rounding.iter().flat_map(|r| &r.layers) {
+                    let error = |e: Option<f64>| e.map_or("n/a".to_string(), |e| format!("{e:.2e}"));
+                    let note = if l.note.is_empty() { String::new() } else { format!(" ({})", l.note) };
+                    outln!(
+                        o,
+                        "  rounding {}: {} ({}), layer output rel. error nearest {} → learned {}{note}",
+                        l.applied,
+                        l.node,
+                        l.op_type,
+                        error(l.output_rel_error_nearest),
+                        error(l.output_rel_error_learned)
+                    );
+                }
                 if !q.folded_activations.is_empty() {
                     outln!(o, "  folded into the quantized range: {}", q.folded_activations.join(", "));
                 }

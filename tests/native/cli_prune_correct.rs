@@ -97,7 +97,6 @@ fn prune_correct_mistakes_are_named() {
         (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-correct", "bias"], 1, "--calib FILE.npz"),
         (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-correct", "mean"], 2, "--prune-correct `mean`: expected lsq, bias or none"),
         (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--prune-correct", "bias"], 2, "there is none"),
-        (vec!["compress", m, "-o", o, "--prune", "filter:0.5", "--prune-correct", "lsq", "--calib-random", "2"], 2, "not filter"),
     ];
     assert_each_fails(&cases);
 }

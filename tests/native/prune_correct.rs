@@ -144,6 +144,60 @@ fn mnist_accuracy_with_and_without_correction() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Filter pruning (conv2 and fc1 lose channels; fc1 and fc2 lose inputs), then the correction
+/// (of fc1 and fc2).
+fn filter_mnist(ratio: f64, correct: &str, calib: &Dataset) -> (Model, PruneReport) {
+    let spec: PruneSpec =
+        serde_json::from_str(&format!(r#"{{"method": "filter", "ratio": {ratio}, "correct": "{correct}"}}"#)).unwrap();
+    let (model, report) = compress(&mnist(), &Recipe { steps: vec![Step::Prune(spec)] }, Some(calib), &mut |_| {}).unwrap();
+    match report.steps.into_iter().next() {
+        Some(StepReport::Prune(r)) => (model, r),
+        other => panic!("unexpected step report {other:?}"),
+    }
+}
+
+#[test]
+fn filter_pruning_is_reconstructed_by_the_layers_after_it() {
+    let images = pixels("heldout_pixels.npy");
+    let labels = heldout_labels();
+    let calib = calibration();
+    let float_acc = accuracy(&mnist(), &images, &labels);
+    println!("MNIST CNN, filter pruning (conv2 and fc1 lose channels), 1,000 held-out digits");
+    println!("{:30} {:>8} {:>8} {:>8}", "ratio", "none", "bias", "lsq");
+    let mut failures = Vec::new();
+    for ratio in [0.5, 0.75] {
+        let mut row = Vec::new();
+        for correct in ["none", "bias", "lsq"] {
+            let (model, report) = filter_mnist(ratio, correct, &calib);
+            row.push(accuracy(&model, &images, &labels));
+            if correct == "lsq" {
+                // Pruned layers are compared on the channels they kept; fc2 lost inputs only.
+                let names: Vec<&str> = report.layers.iter().map(|l| l.name.as_str()).collect();
+                let inputs: Vec<&str> = report.corrected_inputs.iter().map(|c| c.name.as_str()).collect();
+                assert_eq!(inputs, vec!["fc2"], "layers corrected for lost inputs (pruned: {names:?})");
+                let summary = report.correction.as_ref().expect("a correction summary");
+                assert!(summary.applied, "{summary:?}");
+                assert_eq!(summary.layers_corrected, 2, "fc1 and fc2 lost inputs; conv2 computes its kept channels exactly");
+                let all = report.layers.iter().filter_map(|l| l.correction.as_ref()).chain(report.corrected_inputs.iter().map(|c| &c.correction));
+                for c in all {
+                    let (before, after) = (c.output_rel_mse_before.unwrap(), c.output_rel_mse_after.unwrap());
+                    if after >= before {
+                        failures.push(format!("filter {ratio}: a layer's output error did not drop: {c:?}"));
+                    }
+                }
+            }
+        }
+        println!("{:30} {:>7.2}% {:>7.2}% {:>7.2}%", format!("filter {ratio} (float {:.2}%)", float_acc * 100.0), row[0] * 100.0, row[1] * 100.0, row[2] * 100.0);
+        if row[2] < row[0] {
+            failures.push(format!("filter {ratio}: lsq {:.2}% below no correction {:.2}%", row[2] * 100.0, row[0] * 100.0));
+        }
+        if ratio == 0.75 && (row[2] - row[0]) * 100.0 < 2.0 {
+            failures.push(format!("filter 0.75: lsq gains {:.2} pp (want ≥ 2)", (row[2] - row[0]) * 100.0));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn lsq_leaves_every_pruned_weight_exactly_zero_and_refits_the_rest() {
     let calib = calibration();
@@ -187,6 +241,10 @@ fn corrected_models_pass_the_checker_and_match_onnxruntime() {
             std::fs::write(&path, encode_model(&model)).unwrap();
             models.push((path, model));
         }
+        let (model, _) = filter_mnist(0.5, correct, &calib);
+        let path = dir.join(format!("mnist_filter_{correct}.onnx"));
+        std::fs::write(&path, encode_model(&model)).unwrap();
+        models.push((path, model));
     }
     let lines = python_json_lines("prune_check.py", models.iter().map(|(p, _)| p));
     assert_eq!(lines.len(), models.len());

@@ -9,6 +9,11 @@ DequantizeLinear -> MatMul into MatMulNBits with int8 activations (test_ort_matm
 which computes something else than the graph (this model's layers are Conv and Gemm, which
 onnxruntime 1.32 leaves as written either way).
 
+Learned rounding (`--rounding learned`, GPTQ on calibration digits): the file passes the same
+full check, has the same nodes and scales as the round-to-nearest file (only int4 codes
+differ, all in [-7, 7]), runs in onnxruntime, and its logits are closer to the float model's on
+held-out digits than round-to-nearest's.
+
 Needs the pare binary: PARE_BIN, else the newest of target/release/pare and target/debug/pare
 (`cargo build --release --bin pare`; `make test-native` builds target/debug/pare).
 """
@@ -98,6 +103,61 @@ class Int4Weights(unittest.TestCase):
         floating = ort.InferenceSession(str(FIXTURE / "model.onnx"), providers=["CPUExecutionProvider"])
         reference = floating.run(None, {"image": self.images})[0]
         self.assertGreater(np.abs(reference - want).max() / np.abs(reference).max(), 1e-3)
+
+
+class LearnedRounding(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = Path(cls.tmp.name)
+        calib = (np.load(FIXTURE / "calib_pixels.npy")[:64].reshape(-1, 1, 1, 28, 28) / 255.0).astype(np.float32)
+        np.savez(cls.dir / "calib.npz", image=calib)
+        cls.nearest = cls.dir / "nearest.onnx"
+        cls.learned = cls.dir / "learned.onnx"
+        pare("compress", FIXTURE / "model.onnx", "-o", cls.nearest, "--quantize", "int4-weights", "--no-compare")
+        pare("compress", FIXTURE / "model.onnx", "-o", cls.learned, "--quantize", "int4-weights",
+             "--rounding", "learned", "--calib", cls.dir / "calib.npz", "--no-compare", "--report", cls.dir / "report.json")
+        pixels = np.load(FIXTURE / "heldout_pixels.npy")[:200]
+        cls.images = (pixels.reshape(-1, 1, 28, 28) / 255.0).astype(np.float32)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_the_checker_accepts_it_and_only_int4_codes_differ_from_nearest(self):
+        learned = onnx.load(self.learned)
+        onnx.checker.check_model(learned, full_check=True)
+        nearest = onnx.load(self.nearest)
+        self.assertEqual([(n.op_type, list(n.input)) for n in learned.graph.node],
+                         [(n.op_type, list(n.input)) for n in nearest.graph.node])
+        near_inits = {i.name: i for i in nearest.graph.initializer}
+        differ = 0
+        for init in learned.graph.initializer:
+            a, b = numpy_helper.to_array(init), numpy_helper.to_array(near_inits[init.name])
+            self.assertEqual(init.data_type, near_inits[init.name].data_type)
+            if init.data_type == onnx.TensorProto.INT4:
+                self.assertTrue(np.all(np.abs(a.astype(np.int32)) <= 7))
+                differ += int(np.any(a != b))
+            else:
+                np.testing.assert_array_equal(a, b, err_msg=f"{init.name}: scales and biases are those of nearest")
+        self.assertGreater(differ, 0, "learned rounding changed no int4 code")
+
+    def test_onnxruntime_runs_it_and_it_is_closer_to_float_than_nearest(self):
+        options = ort.SessionOptions()
+        options.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
+
+        def logits(path):
+            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            return session.run(None, {"image": self.images})[0].astype(np.float64)
+
+        reference = logits(FIXTURE / "model.onnx")
+
+        def sqnr(out):
+            return 10 * np.log10(np.sum(reference ** 2) / np.sum((reference - out) ** 2))
+
+        near, learned = sqnr(logits(self.nearest)), sqnr(logits(self.learned))
+        print(f"held-out logits SQNR: nearest {near:.2f} dB, learned {learned:.2f} dB")
+        self.assertGreater(learned, near + 1.0)
 
 
 if __name__ == "__main__":

@@ -137,7 +137,10 @@ pub fn apply(
         None => spec,
     };
     if spec.method == Method::Filter {
-        filter::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
+        let kept = filter::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
+        if let (Some(correction), Some(original)) = (correction, original.as_ref()) {
+            correct::apply_filter(original, model, &found, &kept, correction, by_default, ctx, &mut report)?;
+        }
     } else {
         mask::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
         if let (Some(correction), Some(original)) = (correction, original.as_ref()) {

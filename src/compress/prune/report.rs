@@ -23,10 +23,21 @@ pub struct PruneReport {
     /// Post-pruning correction (`"correct"` in the spec), when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correction: Option<CorrectionSummary>,
+    /// Layers filter pruning changed only by removing input channels, corrected to make up for
+    /// them (the pruned layers' own corrections are in `layers`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrected_inputs: Vec<InputCorrection>,
     /// What the auto mode chose and measured (`"auto"` in the spec).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto: Option<super::auto::AutoReport>,
     pub notes: Vec<String>,
+}
+
+/// The correction of a layer that lost input channels only.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct InputCorrection {
+    pub name: String,
+    pub correction: LayerCorrection,
 }
 
 /// How a correction was run.

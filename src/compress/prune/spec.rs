@@ -48,10 +48,10 @@ spec_with_selection! {
         /// 16: SIMD lanes and NPU MAC arrays prefer multiples of 8 or 16).
         #[serde(default = "default_round_to")]
         pub round_to: usize,
-        /// Post-pruning correction from calibration data (masking methods only): `bias` shifts each
-        /// pruned layer's bias so its mean output per channel matches the original model's; `lsq`
-        /// first refits the kept weights by least squares, then does the bias shift; `none` skips
-        /// it. Absent: `lsq` when the step gets calibration samples of the user's (not random ones
+        /// Post-pruning correction from calibration data: `bias` shifts each corrected layer's
+        /// bias so its mean output per channel matches the original model's; `lsq` first refits
+        /// the kept weights by least squares, then does the bias shift; `none` skips it. After
+        /// filter pruning the layers reading removed channels are corrected too. Absent: `lsq` when the step gets calibration samples of the user's (not random ones
         /// pare made), else none (`effective_correction`). See `correct/`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub correct: Option<Correction>,
@@ -149,8 +149,7 @@ impl PruneSpec {
     }
 
     /// The correction this step runs, if any: the one `correct` names (`none`: none), else
-    /// least squares when the method masks weights and `calibration` holds samples of the
-    /// user's — random samples pare made say nothing about the user's data, and a refit to them
+    /// least squares when `calibration` holds samples of the user's — random samples pare made say nothing about the user's data, and a refit to them
     /// can hurt on real inputs — else none. The second value says whether it was the default.
     pub fn effective_correction(&self, calibration: Option<&crate::runtime::Dataset>) -> (Option<Correction>, bool) {
         match self.correct {
@@ -158,7 +157,7 @@ impl PruneSpec {
             Some(c) => (Some(c), false),
             None => {
                 let real = calibration.is_some_and(|d| !d.is_empty() && !d.random);
-                ((real && self.method != Method::Filter).then_some(Correction::Lsq), true)
+                (real.then_some(Correction::Lsq), true)
             }
         }
     }
@@ -218,9 +217,6 @@ impl PruneSpec {
         }
         if self.round_to != 1 && self.method != Method::Filter {
             return Err("`round_to` applies only to method filter".into());
-        }
-        if self.correct.is_some_and(|c| c != Correction::None) && self.method == Method::Filter {
-            return Err("`correct` applies to the masking methods (unstructured, vector, kernel, nm), not filter".into());
         }
         if self.include.as_ref().is_some_and(Vec::is_empty) {
             return Err("`include` is empty: nothing would be pruned (omit it to prune every prunable layer)".into());
@@ -320,7 +316,6 @@ mod tests {
             (r#"{"method": "vector", "ratio": 0.5, "ratoi": 1}"#, "ratoi"),
             (r#"{"method": "blocks", "ratio": 0.5}"#, "blocks"),
             (r#"{"method": "unstructured", "ratio": 0.5, "correct": "mean"}"#, "mean"),
-            (r#"{"method": "filter", "ratio": 0.5, "correct": "bias"}"#, "correct"),
             (r#"{"method": "unstructured", "ratios": {"conv2": 1.2}}"#, "conv2"),
             (r#"{"method": "unstructured", "ratios": {"conv2": -0.5}}"#, "[0, 1)"),
             (r#"{"method": "unstructured", "ratio": 0.5, "ratios": {"conv2": 0.5}, "scope": "global"}"#, "global"),

@@ -5,8 +5,10 @@
 pub mod blocks;
 pub mod dfq;
 pub mod dynamic;
+pub mod gptq;
 pub mod keep_float;
 pub mod layers;
+pub mod learned_rounding;
 pub mod outer_weights;
 pub mod ort_rewrites;
 pub mod params;
@@ -21,7 +23,7 @@ pub mod weight;
 pub mod weight_only;
 
 pub use report::QuantizeReport;
-pub use spec::{CalibrationMethod, CalibrationSpec, IntType, Mode, QuantizeSpec};
+pub use spec::{CalibrationMethod, CalibrationSpec, IntType, Mode, QuantizeSpec, Rounding};
 
 use super::PassContext;
 use super::calibrate::CalibrateError;
@@ -58,13 +60,23 @@ pub enum QuantizeError {
     BlockSize(String),
     #[error("data-free quantization: {0}")]
     DataFree(String),
+    #[error(
+        "`rounding: learned` needs calibration samples (real inputs of the model; each layer's rounding is fitted to its inputs): \
+         on the CLI give --calib FILE.npz (best) or --calib-random N; in the API pass a calibration data set"
+    )]
+    RoundingNeedsCalibration,
+    #[error("learned rounding: {0}")]
+    LearnedRounding(String),
 }
 
 impl QuantizeError {
     pub fn kind(&self) -> crate::error::ErrorKind {
         use crate::error::ErrorKind;
         match self {
-            QuantizeError::NeedsCalibration | QuantizeError::TargetNeedsSamples(_) => ErrorKind::BadArgument,
+            QuantizeError::NeedsCalibration | QuantizeError::TargetNeedsSamples(_) | QuantizeError::RoundingNeedsCalibration => {
+                ErrorKind::BadArgument
+            }
+            QuantizeError::LearnedRounding(_) => ErrorKind::CannotCompress,
             QuantizeError::Measure(_) => ErrorKind::CannotCompress,
             QuantizeError::BlockSize(_) => ErrorKind::BadArgument,
             QuantizeError::DataFree(_) => ErrorKind::CannotCompress,
@@ -99,23 +111,37 @@ pub fn apply(
         notes: Vec::new(),
         quality_target: None,
         dfq: None,
+        rounding: None,
     };
     match spec.mode {
-        Mode::Weights => {
-            ctx.progress("quantize", 0, 1);
-            weight_only::quantize_weights(model, spec, &mut report)?;
-            report.notes.push("weight-only: weights are stored as integers and dequantized at load; compute stays float32".into());
-        }
-        Mode::Int4Weights => {
-            ctx.progress("quantize", 0, 1);
-            weight_only::quantize_weights(model, spec, &mut report)?;
-            let blocking = match blocks::block_size(spec) {
-                Some(b) => format!("MatMul/Gemm weights blocked along K by {b}, other layers per output channel"),
-                None => "one scale per output channel".into(),
+        Mode::Weights | Mode::Int4Weights => {
+            let learned = match spec.rounding {
+                Rounding::Learned => Some(learned_rounding::learn(model, spec, ctx)?),
+                Rounding::Nearest => None,
             };
-            report.notes.push(format!(
-                "int4 weight-only: weights are stored as 4-bit integers (two a byte) with DequantizeLinear (opset 21); {blocking}; compute stays float32"
-            ));
+            ctx.progress("quantize", 0, 1);
+            weight_only::quantize_weights(model, spec, &mut report, learned.as_ref().map(|l| &l.codes))?;
+            if spec.mode == Mode::Weights {
+                report.notes.push("weight-only: weights are stored as integers and dequantized at load; compute stays float32".into());
+            } else {
+                let blocking = match blocks::block_size(spec) {
+                    Some(b) => format!("MatMul/Gemm weights blocked along K by {b}, other layers per output channel"),
+                    None => "one scale per output channel".into(),
+                };
+                report.notes.push(format!(
+                    "int4 weight-only: weights are stored as 4-bit integers (two a byte) with DequantizeLinear (opset 21); {blocking}; compute stays float32"
+                ));
+            }
+            if let Some(learned) = learned {
+                let r = &learned.report;
+                report.notes.push(format!(
+                    "learned rounding: {} of {} layers took learned codes (GPTQ on {} calibration samples, sequential; same scales as round-to-nearest)",
+                    r.layers_learned,
+                    r.layers.len(),
+                    r.samples
+                ));
+                report.rounding = Some(learned.report);
+            }
         }
         Mode::Static => static_qdq::quantize_static(model, spec, ctx, &mut report)?,
         Mode::Dynamic => {

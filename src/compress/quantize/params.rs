@@ -161,6 +161,12 @@ impl QuantParams {
         int_tensor(self.ty, weight.shape(), q.iter().copied().collect())
     }
 
+    /// Integer `codes` (row-major over `shape`, on these parameters' grid, e.g. chosen by
+    /// learned rounding) as a tensor of this type.
+    pub fn tensor_of_codes(&self, shape: &[usize], codes: Vec<i32>) -> Tensor {
+        int_tensor(self.ty, shape, codes)
+    }
+
     /// The shape of the scale and zero point: `[]` per tensor, `[C]` per channel, the blocked
     /// shape for blocks.
     fn param_shape(&self) -> Vec<usize> {

@@ -30,6 +30,40 @@ pub struct QuantizeReport {
     /// corrected, the source of each activation range.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dfq: Option<super::dfq::DfqReport>,
+    /// What learned rounding (`rounding: learned`) did, layer by layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounding: Option<RoundingReport>,
+}
+
+/// Learned rounding of the weight-only modes (`learned_rounding.rs`).
+#[derive(Clone, Debug, Serialize)]
+pub struct RoundingReport {
+    pub method: &'static str,
+    pub algorithm: &'static str,
+    /// Calibration samples the layers' inputs came from.
+    pub samples: usize,
+    pub inputs: &'static str,
+    pub error_metric: &'static str,
+    /// Layers whose learned codes were kept (lower output error than nearest).
+    pub layers_learned: usize,
+    pub layers: Vec<LayerRounding>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerRounding {
+    pub node: String,
+    pub op_type: String,
+    pub weight: String,
+    /// `learned` or `nearest`.
+    pub applied: &'static str,
+    /// Input rows `H = XᵀX` was built from (all groups).
+    pub rows: usize,
+    /// The layer's relative output error with nearest and with learned codes (see
+    /// `RoundingReport::error_metric`); null when not measured.
+    pub output_rel_error_nearest: Option<f64>,
+    pub output_rel_error_learned: Option<f64>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -61,6 +61,26 @@ pub struct QuantizeSpec {
     /// analytic bias correction. Meant for per-tensor weights (`per_channel: false`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub data_free: bool,
+    /// Weight-only modes (`weights`, `int4_weights`): `nearest` (default) rounds each weight to
+    /// the nearest step; `learned` chooses each rounding from calibration data so that the
+    /// layer's output moves least (GPTQ, `learned_rounding.rs`), with the same scales.
+    #[serde(default, skip_serializing_if = "Rounding::is_nearest")]
+    pub rounding: Rounding,
+}
+
+/// How weights are rounded to their integer grid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    #[default]
+    Nearest,
+    Learned,
+}
+
+impl Rounding {
+    pub fn is_nearest(&self) -> bool {
+        *self == Rounding::Nearest
+    }
 }
 
 /// The block size `int4_weights` uses when the recipe gives none.
@@ -164,6 +184,7 @@ impl QuantizeSpec {
             max_top1_drop_pct: None,
             block_size: None,
             data_free: false,
+            rounding: Rounding::Nearest,
         }
     }
 
@@ -237,6 +258,9 @@ impl QuantizeSpec {
             if self.block_size.is_some() {
                 return Err("block_size applies to mode int4_weights only".into());
             }
+        }
+        if self.rounding == Rounding::Learned && !matches!(self.mode, Mode::Weights | Mode::Int4Weights) {
+            return Err("rounding `learned` applies to the weight-only modes (int4_weights, weights); static and dynamic modes round to nearest".into());
         }
         if self.activation_type.is_4bit() {
             return Err("activation_type must be int8 or uint8".into());
@@ -340,5 +364,19 @@ mod tests {
         let int8 = QuantizeSpec { weight_type: IntType::Int4, ..QuantizeSpec::new(Mode::Weights) };
         assert!(int8.validate().unwrap_err().contains("int4_weights"));
         assert!(QuantizeSpec { reduce_range: true, ..spec }.validate().unwrap_err().contains("reduce_range"));
+    }
+
+    #[test]
+    fn rounding_defaults_to_nearest_and_learned_needs_a_weight_only_mode() {
+        let spec: QuantizeSpec = serde_json::from_str(r#"{"mode": "int4_weights"}"#).unwrap();
+        assert_eq!(spec.rounding, Rounding::Nearest);
+        assert!(!serde_json::to_string(&spec).unwrap().contains("rounding"), "the default is not written");
+        let spec: QuantizeSpec = serde_json::from_str(r#"{"mode": "int4_weights", "rounding": "learned"}"#).unwrap();
+        assert_eq!(spec.rounding, Rounding::Learned);
+        assert!(spec.validate().is_ok());
+        assert!(serde_json::to_string(&spec).unwrap().contains(r#""rounding":"learned""#));
+        let stat = QuantizeSpec { rounding: Rounding::Learned, ..QuantizeSpec::new(Mode::Static) };
+        assert!(stat.validate().unwrap_err().contains("learned"));
+        assert!(serde_json::from_str::<QuantizeSpec>(r#"{"mode": "int4_weights", "rounding": "adaround"}"#).is_err());
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::layers::WeightedLayer;
+use super::learned_rounding::LearnedCodes;
 use super::params::{QuantParams, Scheme};
 use super::qdq::add_dequantized_constant;
 use super::report::LayerReport;
@@ -42,6 +43,22 @@ pub fn quantize_weight(
     graph_path: &str,
     cache: &mut WeightCache,
 ) -> Option<(QuantParams, LayerReport)> {
+    quantize_weight_with(graph, names, prefix, layer, spec, graph_path, cache, None)
+}
+
+/// [`quantize_weight`], taking the weight's parameters and integer codes from `learned` when it
+/// has them (learned rounding) instead of rounding to nearest.
+#[allow(clippy::too_many_arguments)]
+pub fn quantize_weight_with(
+    graph: &mut Graph,
+    names: &mut Names,
+    prefix: &mut Vec<Node>,
+    layer: &WeightedLayer,
+    spec: &QuantizeSpec,
+    graph_path: &str,
+    cache: &mut WeightCache,
+    learned: Option<&LearnedCodes>,
+) -> Option<(QuantParams, LayerReport)> {
     let node = &graph.nodes[layer.node];
     let (label, op_type) = (node.label(), node.op_type.clone());
     let weight_name = node.inputs[layer.weight_input].clone();
@@ -51,11 +68,18 @@ pub fn quantize_weight(
     let found = weight_at(graph, layer.weight_source, &weight_name).or_else(|| super::super::weights::find_weight(graph, &weight_name).map(|(_, t)| t));
     let Some(Tensor::F32(w)) = found else { return None };
     let w = w.clone();
+    let learned = learned.and_then(|l| l.get(&weight_name)).filter(|l| l.codes.len() == w.len());
     let (dq_name, params) = match cache.get(&weight_name) {
         Some(hit) => hit.clone(),
         None => {
-            let params = weight_params(&w, spec, &graph.nodes[layer.node], layer.weight_input, layer.channel_axis);
-            let q = params.quantize(&w, scheme);
+            let (params, q) = match learned {
+                Some(l) => (l.params.clone(), l.params.tensor_of_codes(w.shape(), l.codes.clone())),
+                None => {
+                    let params = weight_params(&w, spec, &graph.nodes[layer.node], layer.weight_input, layer.channel_axis);
+                    let q = params.quantize(&w, scheme);
+                    (params, q)
+                }
+            };
             let dq = add_dequantized_constant(graph, names, prefix, &weight_name, q, &params);
             cache.insert(weight_name.clone(), (dq.clone(), params.clone()));
             (dq, params)
@@ -63,7 +87,10 @@ pub fn quantize_weight(
     };
     let node_index = layer.node;
     graph.nodes[node_index].inputs[layer.weight_input] = dq_name;
-    let (max_abs, sqnr) = weight_error(&w, &params, scheme);
+    let (max_abs, sqnr) = match learned {
+        Some(l) => codes_error(&w, &l.params, &l.codes),
+        None => weight_error(&w, &params, scheme),
+    };
     let has_bias = crate::ops::layer_table::has_bias(&graph.nodes[node_index]);
     let report = LayerReport {
         node: label,
@@ -89,6 +116,22 @@ fn weight_at<'g>(graph: &'g Graph, source: WeightSource, name: &str) -> Option<&
             graph.nodes.get(i).filter(|n| n.outputs.first().is_some_and(|o| o == name)).and_then(constant_tensor)
         }
     }
+}
+
+/// (max |w − ŵ|, SQNR in dB) of a weight against the dequantized `codes` (row-major) on
+/// `params`' grid.
+pub fn codes_error(w: &ndarray::ArrayD<f32>, params: &QuantParams, codes: &[i32]) -> (f32, Option<f64>) {
+    let shape = w.shape();
+    let mut max_abs = 0f32;
+    let (mut signal, mut noise) = (0f64, 0f64);
+    for (e, (&x, &q)) in w.as_standard_layout().iter().zip(codes).enumerate() {
+        let (s, z) = params.params_of_element(shape, e);
+        let err = (x - s * (q - z) as f32).abs();
+        max_abs = max_abs.max(err);
+        signal += f64::from(x) * f64::from(x);
+        noise += f64::from(err) * f64::from(err);
+    }
+    (max_abs, (noise > 0.0).then(|| 10.0 * (signal / noise).log10()))
 }
 
 /// (max |w − ŵ|, SQNR in dB) of a weight against its quantize–dequantize round trip.

@@ -11,16 +11,25 @@ use crate::ops::layer_table::{is_layer_op, is_recurrent_op};
 use super::qdq::{insert_prefix, remove_orphaned};
 use super::report::{QuantizeReport, Skipped};
 use super::spec::QuantizeSpec;
-use super::weight::{WeightCache, quantize_weight};
+use super::learned_rounding::LearnedCodes;
+use super::weight::{WeightCache, quantize_weight, quantize_weight_with};
 use super::QuantizeError;
 use crate::compress::weights::for_each_graph_mut;
 use crate::ir::{Graph, Model, Names};
 
-pub fn quantize_weights(model: &mut Model, spec: &QuantizeSpec, report: &mut QuantizeReport) -> Result<(), QuantizeError> {
+/// `learned`: codes chosen by learned rounding for weights of the main graph (the others are
+/// rounded to nearest).
+pub fn quantize_weights(
+    model: &mut Model,
+    spec: &QuantizeSpec,
+    report: &mut QuantizeReport,
+    learned: Option<&LearnedCodes>,
+) -> Result<(), QuantizeError> {
     let mut names = Names::of_model(model);
     let outer = quantize_outer_weights(&mut model.graph, "", &mut names, spec, report);
     for_each_graph_mut::<QuantizeError>(&mut model.graph, &mut |path, graph| {
-        quantize_weights_in_graph(graph, &mut names, path, spec, report, &outer);
+        let learned = if path.is_empty() { learned } else { None };
+        quantize_graph(graph, &mut names, path, spec, report, &outer, learned);
         Ok(())
     })
 }
@@ -35,6 +44,18 @@ pub fn quantize_weights_in_graph(
     spec: &QuantizeSpec,
     report: &mut QuantizeReport,
     outer: &HashSet<String>,
+) {
+    quantize_graph(graph, names, path, spec, report, outer, None);
+}
+
+fn quantize_graph(
+    graph: &mut Graph,
+    names: &mut Names,
+    path: &str,
+    spec: &QuantizeSpec,
+    report: &mut QuantizeReport,
+    outer: &HashSet<String>,
+    learned: Option<&LearnedCodes>,
 ) {
     let mut cache = WeightCache::new();
     let mut prefix = Vec::new();
@@ -51,7 +72,7 @@ pub fn quantize_weights_in_graph(
         match weighted_layer(graph, index) {
             Ok(Some(layer)) => {
                 originals.insert(graph.nodes[index].inputs[layer.weight_input].clone());
-                if let Some((_, layer_report)) = quantize_weight(graph, names, &mut prefix, &layer, spec, path, &mut cache) {
+                if let Some((_, layer_report)) = quantize_weight_with(graph, names, &mut prefix, &layer, spec, path, &mut cache, learned) {
                     report.layers.push(layer_report);
                 }
             }

@@ -1,7 +1,7 @@
 //! Correcting one pruned layer from its calibration inputs.
 //!
-//! The current model (pruned, earlier layers already corrected) runs over the samples; the
-//! layer's input `X'` is cut into rows (`rows.rs`) and summarised — the mean row per group, and
+//! The caller runs the current model (pruned, earlier layers already corrected) over the
+//! samples and hands each sample's layer input to `Gathered`; the layer's input `X'` is cut into rows (`compress::layer_rows`) and summarised — the mean row per group, and
 //! for `lsq` the Gram matrix `X'ᵀX'` and `X'ᵀY` where `Y` is the ORIGINAL model's output of this
 //! layer on the same sample (run alongside) — and its output's mean per channel is measured. Then:
 //!
@@ -18,12 +18,11 @@ use ndarray::Array2;
 
 use super::lsq::{Gram, refit, ridge};
 use super::measure::{ChannelAxis, channel_sums};
-use super::rows::{Geometry, for_each_row, node_of_weight, output_row, row_count};
+use crate::compress::layer_rows::{Geometry, for_each_row, node_of_weight, output_row, row_count};
 use crate::compress::prune::layout::WeightView;
 use crate::ops::layer_table::WeightLayout;
 use crate::compress::weights::{find_weight, replace_weight};
 use crate::ir::{Model, Tensor};
-use crate::runtime::{InputSet, Session};
 
 /// Rows × K² multiply-adds allowed for one layer's Gram matrix; rows beyond are sub-sampled
 /// evenly (every s-th row).
@@ -48,6 +47,9 @@ pub struct Target {
     pub channels: usize,
     /// Gemm `alpha` (1 otherwise).
     pub alpha: f64,
+    /// After filter pruning: the original output channels the layer kept, in order (its
+    /// original output is compared on these only).
+    pub kept: Option<Vec<usize>>,
 }
 
 /// What correcting one layer did.
@@ -83,167 +85,165 @@ struct Fit {
     rows: usize,
 }
 
-/// Corrects `target` in `model` in place. `w_orig` is its weight before pruning,
-/// `reference_mean` the original model's mean output per channel.
-#[allow(clippy::too_many_arguments)]
-pub fn correct(
-    model: &mut Model,
-    original: &Session,
-    target: &Target,
-    w_orig: &[f32],
-    reference_mean: &[f64],
-    lsq: bool,
-    samples: &[InputSet],
-    progress: &mut dyn FnMut(usize),
-) -> Result<Outcome, String> {
-    let view = WeightView::new(target.layout, &target.shape)?;
-    let k = view.inp * view.kernel;
-    let mut outcome = Outcome::default();
-    let mut want_lsq = lsq;
-    if lsq && k > LSQ_MAX_K {
-        want_lsq = false;
-        outcome.note = format!("least squares skipped: rows of {k} features exceed {LSQ_MAX_K}; bias correction only");
-    }
-    let (w_cur, _) = weight(model, &target.weight)?;
-    if w_cur.len() != view.len() || w_orig.len() != view.len() {
-        return Err("the weight changed size".into());
-    }
-    let solve_cost: f64 = (0..view.out)
-        .map(|o| (0..k).filter(|&j| w_cur[flat_index(&view, o, j)] != 0.0).count() as f64)
-        .map(|s| s * s * s / 3.0)
-        .sum();
-    if want_lsq && solve_cost > SOLVE_BUDGET {
-        want_lsq = false;
-        outcome.note = format!("least squares skipped: solving would take ~{solve_cost:.1e} multiply-adds; bias correction only");
-    }
+/// A layer's calibration statistics being gathered, sample by sample (the caller runs the
+/// models and hands over the layer's input, the original model's output and the current one).
+pub struct Gathered {
+    view: WeightView,
+    k: usize,
+    groups: usize,
+    per_group: usize,
+    inputs: Inputs,
+    out_sum: Vec<f64>,
+    out_count: usize,
+    samples: usize,
+    outcome: Outcome,
+}
 
-    let groups = target.geometry.groups();
-    let per_group = (view.out / groups.max(1)).max(1);
-    let mut inputs = Inputs {
-        k,
-        per_group,
-        col_sum: vec![vec![0.0; k]; groups],
-        rows: vec![0; groups],
-        fits: want_lsq.then(|| {
-            (0..groups)
-                .map(|_| Fit { gram: Gram::new(k), xty: Array2::zeros((k, per_group)), sum_x: vec![0.0; k], sum_y: vec![0.0; per_group], rows: 0 })
-                .collect()
-        }),
-        stride: 0,
-        seen: 0,
-    };
-    let mut out_sum = vec![0.0f64; target.channels];
-    let mut out_count = 0usize;
-    let session = Session::new(model).map_err(|e| format!("the pruned model cannot run: {e}"))?;
-    for (s, sample) in samples.iter().enumerate() {
-        progress(s);
-        let mut problem: Option<String> = None;
-        // The original model's output of this layer on this sample (least-squares target).
-        let mut y_orig: Option<(Vec<f32>, Vec<usize>)> = None;
-        if inputs.fits.is_some() {
-            let mut keep = |name: &str, t: &Tensor| {
-                if let (true, Tensor::F32(a)) = (name == target.output, t) {
-                    y_orig = Some((a.iter().copied().collect(), a.shape().to_vec()));
-                }
-            };
-            original.run_observed(sample.clone(), Some(&mut keep)).map_err(|e| format!("sample {s}: original model: {e}"))?;
-            if y_orig.is_none() {
-                return Err(format!("the original model never produced `{}`", target.output));
-            }
+impl Gathered {
+    /// Starts gathering for `target` over `samples` samples; `lsq` asks for least squares
+    /// (dropped, with the reason in the outcome, when the layer is too wide or too costly).
+    pub fn new(model: &Model, target: &Target, lsq: bool, samples: usize) -> Result<Gathered, String> {
+        let view = WeightView::new(target.layout, &target.shape)?;
+        let k = view.inp * view.kernel;
+        let mut outcome = Outcome::default();
+        let mut want_lsq = lsq;
+        if lsq && k > LSQ_MAX_K {
+            want_lsq = false;
+            outcome.note = format!("least squares skipped: rows of {k} features exceed {LSQ_MAX_K}; bias correction only");
         }
-        let y_orig = y_orig.as_ref().map(|(v, shape)| (v.as_slice(), shape.as_slice()));
-        if let Some((_, t)) = sample.iter().find(|(n, _)| *n == target.input) {
-            add_input(&mut inputs, target, t, samples.len(), y_orig).unwrap_or_else(|e| problem = Some(e));
+        let (w_cur, _) = weight(model, &target.weight)?;
+        if w_cur.len() != view.len() {
+            return Err("the weight changed size".into());
         }
-        let mut observe = |name: &str, t: &Tensor| {
-            if problem.is_some() {
-                return;
-            }
-            if name == target.input {
-                if let Err(e) = add_input(&mut inputs, target, t, samples.len(), y_orig) {
-                    problem = Some(e);
-                }
-            } else if name == target.output {
-                let Tensor::F32(a) = t else { return };
-                let values: Vec<f32> = a.iter().copied().collect();
-                match channel_sums(&values, a.shape(), target.axis, &mut out_sum) {
-                    Some(n) => out_count += n,
-                    None => problem = Some(format!("output `{name}` does not have {} channels", target.channels)),
-                }
-            }
-        };
-        session.run_observed(sample.clone(), Some(&mut observe)).map_err(|e| format!("sample {s}: {e}"))?;
-        if let Some(p) = problem {
-            return Err(p);
-        }
-    }
-    if inputs.rows.contains(&0) || out_count == 0 {
-        return Err(format!("input `{}` or output `{}` was never seen while running the model", target.input, target.output));
-    }
-
-    // 1. Least squares on the kept weights, toward the original model's output.
-    let mut w_new = w_cur.clone();
-    if let Some(fits) = inputs.fits.take() {
-        let alpha = if target.alpha == 0.0 { 1.0 } else { target.alpha };
-        for (g, fit) in fits.into_iter().enumerate() {
-            outcome.rows_used += fit.rows;
-            let n = fit.rows.max(1) as f64;
-            let mean_x: Vec<f64> = fit.sum_x.iter().map(|v| v / n).collect();
-            // Centred: the intercept is free (the bias step below sets it).
-            let mut gram = fit.gram.finish();
-            for ((i, j), v) in gram.indexed_iter_mut() {
-                *v -= n * mean_x[i] * mean_x[j];
-            }
-            let lambda = ridge(&gram, DAMPING);
-            for c in 0..per_group {
-                let o = g * per_group + c;
-                let orig: Vec<f64> = (0..k).map(|j| f64::from(w_orig[flat_index(&view, o, j)])).collect();
-                let keep: Vec<usize> = (0..k).filter(|&j| w_cur[flat_index(&view, o, j)] != 0.0).collect();
-                if keep.is_empty() {
-                    continue;
-                }
-                let mean_y = fit.sum_y[c] / n;
-                let xty: Vec<f64> = (0..k).map(|j| (fit.xty[[j, c]] - n * mean_x[j] * mean_y) / alpha).collect();
-                let Some(row) = refit(&gram, &xty, &orig, &keep, lambda) else {
-                    return Err(format!("least squares for output channel {o} is not solvable (non-finite inputs?)"));
-                };
-                for &j in &keep {
-                    w_new[flat_index(&view, o, j)] = row[j] as f32;
-                }
-            }
-        }
-        outcome.refit = true;
-    }
-
-    // 2. Bias shift toward the original mean output.
-    let mut shift = vec![0.0f32; view.out];
-    for (o, slot) in shift.iter_mut().enumerate() {
-        let g = (o / per_group.max(1)).min(groups - 1);
-        let rows = inputs.rows[g].max(1) as f64;
-        let linear: f64 = (0..k)
-            .map(|j| {
-                let at = flat_index(&view, o, j);
-                f64::from(w_new[at] - w_cur[at]) * inputs.col_sum[g][j] / rows
-            })
+        let solve_cost: f64 = (0..view.out)
+            .map(|o| (0..k).filter(|&j| w_cur[flat_index(&view, o, j)] != 0.0).count() as f64)
+            .map(|s| s * s * s / 3.0)
             .sum();
-        let current = out_sum[o] / out_count as f64 + target.alpha * linear;
-        let s = reference_mean.get(o).copied().unwrap_or(current) - current;
-        outcome.max_abs_shift = outcome.max_abs_shift.max(s.abs());
-        *slot = s as f32;
+        if want_lsq && solve_cost > SOLVE_BUDGET {
+            want_lsq = false;
+            outcome.note = format!("least squares skipped: solving would take ~{solve_cost:.1e} multiply-adds; bias correction only");
+        }
+        let groups = target.geometry.groups();
+        let per_group = (view.out / groups.max(1)).max(1);
+        let inputs = Inputs {
+            k,
+            per_group,
+            col_sum: vec![vec![0.0; k]; groups],
+            rows: vec![0; groups],
+            fits: want_lsq.then(|| {
+                (0..groups)
+                    .map(|_| Fit { gram: Gram::new(k), xty: Array2::zeros((k, per_group)), sum_x: vec![0.0; k], sum_y: vec![0.0; per_group], rows: 0 })
+                    .collect()
+            }),
+            stride: 0,
+            seen: 0,
+        };
+        Ok(Gathered { view, k, groups, per_group, inputs, out_sum: vec![0.0; target.channels], out_count: 0, samples, outcome })
     }
-    if shift.iter().any(|s| !s.is_finite()) || w_new.iter().any(|w| !w.is_finite()) {
-        return Err("the correction is not finite (the calibration data holds NaN or infinities?)".into());
+
+    /// Whether least squares runs, so the original model's layer output is needed.
+    pub fn wants_reference(&self) -> bool {
+        self.inputs.fits.is_some()
     }
-    if outcome.refit {
-        let tensor = Tensor::from_vec(&target.shape, w_new).map_err(|e| e.to_string())?;
-        let (_, source) = weight(model, &target.weight)?;
-        if !replace_weight(&mut model.graph, source, tensor) {
-            return Err(format!("weight `{}` could not be replaced", target.weight));
+
+    /// One sample's layer input (from the current model) and, for least squares, the original
+    /// model's output of the layer on the same sample (values and shape).
+    pub fn add_input(&mut self, target: &Target, x: &Tensor, y_orig: Option<(&[f32], &[usize])>) -> Result<(), String> {
+        if self.wants_reference() && y_orig.is_none() {
+            return Err(format!("the original model never produced `{}`", target.output));
+        }
+        add_input(&mut self.inputs, target, x, self.samples, y_orig)
+    }
+
+    /// One sample's layer output from the current model (before correction).
+    pub fn add_output(&mut self, target: &Target, t: &Tensor) -> Result<(), String> {
+        let Tensor::F32(a) = t else { return Err(format!("output `{}` is {}, not float32", target.output, t.type_name())) };
+        let values: Vec<f32> = a.iter().copied().collect();
+        match channel_sums(&values, a.shape(), target.axis, &mut self.out_sum) {
+            Some(n) => {
+                self.out_count += n;
+                Ok(())
+            }
+            None => Err(format!("output `{}` does not have {} channels", target.output, target.channels)),
         }
     }
-    let node = node_of_weight(&model.graph, &target.weight).ok_or("the layer node vanished")?;
-    add_to_bias(&mut model.graph, node, &shift)?;
-    Ok(outcome)
+
+    /// Corrects `target` in `model` in place from what was gathered. `w_orig` is its weight
+    /// before pruning, `reference_mean` the original model's mean output per channel.
+    pub fn apply(self, model: &mut Model, target: &Target, w_orig: &[f32], reference_mean: &[f64]) -> Result<Outcome, String> {
+        let Gathered { view, k, groups, per_group, mut inputs, out_sum, out_count, mut outcome, .. } = self;
+        let (w_cur, _) = weight(model, &target.weight)?;
+        if w_cur.len() != view.len() || w_orig.len() != view.len() {
+            return Err("the weight changed size".into());
+        }
+        if inputs.rows.contains(&0) || out_count == 0 {
+            return Err(format!("input `{}` or output `{}` was never seen while running the model", target.input, target.output));
+        }
+
+        // 1. Least squares on the kept weights, toward the original model's output.
+        let mut w_new = w_cur.clone();
+        if let Some(fits) = inputs.fits.take() {
+            let alpha = if target.alpha == 0.0 { 1.0 } else { target.alpha };
+            for (g, fit) in fits.into_iter().enumerate() {
+                outcome.rows_used += fit.rows;
+                let n = fit.rows.max(1) as f64;
+                let mean_x: Vec<f64> = fit.sum_x.iter().map(|v| v / n).collect();
+                // Centred: the intercept is free (the bias step below sets it).
+                let mut gram = fit.gram.finish();
+                for ((i, j), v) in gram.indexed_iter_mut() {
+                    *v -= n * mean_x[i] * mean_x[j];
+                }
+                let lambda = ridge(&gram, DAMPING);
+                for c in 0..per_group {
+                    let o = g * per_group + c;
+                    let orig: Vec<f64> = (0..k).map(|j| f64::from(w_orig[flat_index(&view, o, j)])).collect();
+                    let keep: Vec<usize> = (0..k).filter(|&j| w_cur[flat_index(&view, o, j)] != 0.0).collect();
+                    if keep.is_empty() {
+                        continue;
+                    }
+                    let mean_y = fit.sum_y[c] / n;
+                    let xty: Vec<f64> = (0..k).map(|j| (fit.xty[[j, c]] - n * mean_x[j] * mean_y) / alpha).collect();
+                    let Some(row) = refit(&gram, &xty, &orig, &keep, lambda) else {
+                        return Err(format!("least squares for output channel {o} is not solvable (non-finite inputs?)"));
+                    };
+                    for &j in &keep {
+                        w_new[flat_index(&view, o, j)] = row[j] as f32;
+                    }
+                }
+            }
+            outcome.refit = true;
+        }
+
+        // 2. Bias shift toward the original mean output.
+        let mut shift = vec![0.0f32; view.out];
+        for (o, slot) in shift.iter_mut().enumerate() {
+            let g = (o / per_group.max(1)).min(groups - 1);
+            let rows = inputs.rows[g].max(1) as f64;
+            let linear: f64 = (0..k)
+                .map(|j| {
+                    let at = flat_index(&view, o, j);
+                    f64::from(w_new[at] - w_cur[at]) * inputs.col_sum[g][j] / rows
+                })
+                .sum();
+            let current = out_sum[o] / out_count as f64 + target.alpha * linear;
+            let s = reference_mean.get(o).copied().unwrap_or(current) - current;
+            outcome.max_abs_shift = outcome.max_abs_shift.max(s.abs());
+            *slot = s as f32;
+        }
+        if shift.iter().any(|s| !s.is_finite()) || w_new.iter().any(|w| !w.is_finite()) {
+            return Err("the correction is not finite (the calibration data holds NaN or infinities?)".into());
+        }
+        if outcome.refit {
+            let tensor = Tensor::from_vec(&target.shape, w_new).map_err(|e| e.to_string())?;
+            let (_, source) = weight(model, &target.weight)?;
+            if !replace_weight(&mut model.graph, source, tensor) {
+                return Err(format!("weight `{}` could not be replaced", target.weight));
+            }
+        }
+        let node = node_of_weight(&model.graph, &target.weight).ok_or("the layer node vanished")?;
+        add_to_bias(&mut model.graph, node, &shift)?;
+        Ok(outcome)
+    }
 }
 
 /// Flat weight index of output `o`, row feature `j` (= input channel · kernel + position).

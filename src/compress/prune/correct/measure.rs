@@ -24,6 +24,31 @@ pub struct Watched {
     pub output: String,
     pub axis: ChannelAxis,
     pub channels: usize,
+    /// The reference's channels the candidate kept (filter pruning), in order; `None`: all.
+    pub kept: Option<Vec<usize>>,
+}
+
+/// The channels `kept` of `values` (shape `shape`) along `axis`, and the resulting shape.
+pub fn select_channels(values: &[f32], shape: &[usize], axis: ChannelAxis, kept: &[usize]) -> (Vec<f32>, Vec<usize>) {
+    let at = match axis {
+        ChannelAxis::Second => 1.min(shape.len().saturating_sub(1)),
+        ChannelAxis::Last => shape.len().saturating_sub(1),
+    };
+    let (Some(&c), true) = (shape.get(at), kept.iter().all(|&k| k < shape.get(at).copied().unwrap_or(0))) else {
+        return (values.to_vec(), shape.to_vec());
+    };
+    let outer: usize = shape[..at].iter().product();
+    let inner: usize = shape[at + 1..].iter().product();
+    let mut out = Vec::with_capacity(outer * kept.len() * inner);
+    for o in 0..outer {
+        for &k in kept {
+            let start = (o * c + k) * inner;
+            out.extend_from_slice(&values[start..start + inner]);
+        }
+    }
+    let mut new_shape = shape.to_vec();
+    new_shape[at] = kept.len();
+    (out, new_shape)
 }
 
 /// Per watched output: its relative MSE and the reference's per-channel means.
@@ -80,6 +105,10 @@ pub fn compare_outputs(
                 problem.get_or_insert_with(|| format!("layer output `{name}` is not float32"));
                 return;
             };
+            let (values, shape) = match &watched[i].kept {
+                Some(kept) => select_channels(&values, &shape, watched[i].axis, kept),
+                None => (values, shape),
+            };
             match channel_sums(&values, &shape, watched[i].axis, &mut sums[i]) {
                 Some(per_channel) => counts[i] += per_channel,
                 None => {
@@ -126,5 +155,14 @@ mod tests {
         assert_eq!(channel_sums(&[1.0, 2.0, 3.0, 4.0], &[2, 2], ChannelAxis::Last, &mut sums), Some(2));
         assert_eq!(sums, vec![4.0, 6.0]);
         assert_eq!(channel_sums(&[1.0], &[1, 1], ChannelAxis::Last, &mut [0.0; 2]), None);
+    }
+
+    #[test]
+    fn select_channels_keeps_the_listed_channels_in_order() {
+        // [1, 3, 2]: channels (1, 2), (3, 4), (5, 6); keep 0 and 2.
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        assert_eq!(select_channels(&v, &[1, 3, 2], ChannelAxis::Second, &[0, 2]), (vec![1.0, 2.0, 5.0, 6.0], vec![1, 2, 2]));
+        // [2, 3] with channels last: rows (1, 2, 3), (4, 5, 6); keep 1.
+        assert_eq!(select_channels(&v, &[2, 3], ChannelAxis::Last, &[1]), (vec![2.0, 5.0], vec![2, 1]));
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! Order: pruned layers of the main graph are corrected one at a time in topological order, and
 //! each layer's input is captured from the pruned model **with the earlier layers already
-//! corrected** (one run of the model over the calibration samples per layer), so each layer also
-//! compensates what the layers before it still get wrong. The targets are the original float
+//! corrected**, so each layer also compensates what the layers before it still get wrong. The
+//! pruned and the original model advance over all samples in lockstep, layer by layer
+//! (`runtime::Staged`), so every node runs about once per sample rather than once per layer. The targets are the original float
 //! model's outputs: its mean per channel for the bias shift, and for least squares the layer's
 //! output in the original model on the same sample (so drift from earlier layers is fitted too).
 //!
@@ -24,22 +25,22 @@ pub mod bias;
 pub mod layer;
 pub mod lsq;
 pub mod measure;
-pub mod rows;
 
 use super::PruneError;
 use super::layers::Layer;
 use super::layout::WeightView;
 use crate::ops::layer_table::WeightLayout;
-use super::report::{CorrectionSummary, LayerCorrection, PruneReport};
+use super::filter::KeptChannels;
+use super::report::{CorrectionSummary, InputCorrection, LayerCorrection, PruneReport};
 use super::spec::Correction;
 use crate::compress::PassContext;
 use crate::compress::output_sqnr::{describe_db, output_sqnr, run_all};
 use crate::compress::weights::find_weight;
 use crate::ir::{Model, Tensor, topological_order};
-use crate::runtime::{Dataset, Session};
-use layer::Target;
-use measure::{ChannelAxis, Watched, compare_outputs};
-use rows::{Geometry, node_of_weight};
+use crate::runtime::{Dataset, Session, Staged};
+use layer::{Gathered, Target};
+use measure::{ChannelAxis, Watched, compare_outputs, select_channels};
+use crate::compress::layer_rows::{Geometry, node_of_weight};
 
 /// The error when a correction is asked for without calibration samples.
 pub fn needs_calibration(correction: Correction) -> PruneError {
@@ -50,12 +51,78 @@ pub fn needs_calibration(correction: Correction) -> PruneError {
     ))
 }
 
-/// Corrects the layers `report.layers` lists (pruned from `original` into `model`) and fills
-/// their `correction` entries.
+/// Where a corrected layer's outcome is reported.
+#[derive(Clone, Debug)]
+enum Slot {
+    /// `report.layers[i]`.
+    Pruned(usize),
+    /// A layer filter pruning changed only by removing input channels: `report.corrected_inputs`.
+    Input(String),
+}
+
+/// Corrects the layers `report.layers` lists (masked in place, from `original` into `model`)
+/// and fills their `correction` entries.
 pub fn apply(
     original: &Model,
     model: &mut Model,
     layers: &[Layer],
+    correction: Correction,
+    by_default: bool,
+    ctx: &mut PassContext,
+    report: &mut PruneReport,
+) -> Result<(), PruneError> {
+    let mut candidates = Vec::new();
+    for (ri, entry) in report.layers.iter_mut().enumerate() {
+        match layers.iter().find(|l| l.name == entry.name && l.graph == entry.graph) {
+            Some(l) => candidates.push((Slot::Pruned(ri), l, None)),
+            None => {
+                let note = "layer not found again after pruning".to_string();
+                entry.correction = Some(LayerCorrection { applied: "none".into(), note, ..LayerCorrection::default() });
+            }
+        }
+    }
+    run(original, model, candidates, correction, by_default, ctx, report)
+}
+
+/// After filter pruning: corrects every main-graph layer that lost input channels (channel-
+/// pruning reconstruction: its weights are refit so it makes up for the removed inputs) —
+/// toward the original model's output, on the channels it kept when it lost some too (`kept`).
+pub fn apply_filter(
+    original: &Model,
+    model: &mut Model,
+    layers: &[Layer],
+    kept: &KeptChannels,
+    correction: Correction,
+    by_default: bool,
+    ctx: &mut PassContext,
+    report: &mut PruneReport,
+) -> Result<(), PruneError> {
+    let mut candidates = Vec::new();
+    // Features per output (input channels × kernel): a layer that only lost output channels
+    // still computes the kept ones exactly, so only a changed row width calls for a correction.
+    let row_width = |m: &Model, layer: &Layer| {
+        let (_, t) = find_weight(&m.graph, &layer.weight)?;
+        WeightView::new(layer.layout, &t.shape()).ok().map(|v| v.inp * v.kernel)
+    };
+    for layer in layers.iter().filter(|l| l.graph.is_empty()) {
+        let (now, then) = (row_width(model, layer), row_width(original, layer));
+        if now.is_none() || now == then {
+            continue;
+        }
+        let pruned = report.layers.iter().position(|r| r.name == layer.name && r.graph.is_empty());
+        let slot = match pruned {
+            Some(ri) => Slot::Pruned(ri),
+            None => Slot::Input(layer.name.clone()),
+        };
+        candidates.push((slot, layer, kept.get(&layer.name).cloned()));
+    }
+    run(original, model, candidates, correction, by_default, ctx, report)
+}
+
+fn run(
+    original: &Model,
+    model: &mut Model,
+    candidates: Vec<(Slot, &Layer, Option<Vec<usize>>)>,
     correction: Correction,
     by_default: bool,
     ctx: &mut PassContext,
@@ -68,28 +135,24 @@ pub fn apply(
     let samples = &data.samples[..];
     let fail = |reason: String| PruneError::Correction(reason);
 
-    // Which reported layers can be corrected, in topological order.
+    // Which layers can be corrected, in topological order.
     let order = topological_order(&model.graph).map_err(|e| fail(e.to_string()))?;
     let position = |node: usize| order.iter().position(|&n| n == node).unwrap_or(usize::MAX);
-    let mut targets: Vec<(usize, usize, Target)> = Vec::new(); // (topo position, report index, target)
-    for (ri, entry) in report.layers.iter_mut().enumerate() {
-        let found = layers.iter().find(|l| l.name == entry.name && l.graph == entry.graph);
-        let target = match found {
-            None => Err("layer not found again after pruning".to_string()),
-            Some(l) if !l.graph.is_empty() => Err("layers inside subgraphs are not corrected".to_string()),
-            Some(l) => target_of(model, l),
+    let mut targets: Vec<(usize, Slot, Target)> = Vec::new(); // (topo position, report slot, target)
+    for (slot, layer, kept) in candidates {
+        let target = match layer {
+            l if !l.graph.is_empty() => Err("layers inside subgraphs are not corrected".to_string()),
+            l => target_of(model, l, kept),
         };
         match target {
-            Ok((node, t)) => targets.push((position(node), ri, t)),
-            Err(reason) => {
-                entry.correction = Some(LayerCorrection { applied: "none".into(), note: reason, ..LayerCorrection::default() })
-            }
+            Ok((node, t)) => targets.push((position(node), slot, t)),
+            Err(note) => report_correction(report, &slot, LayerCorrection { applied: "none".into(), note, ..LayerCorrection::default() }),
         }
     }
     targets.sort_by_key(|(p, _, _)| *p);
     let watched: Vec<Watched> = targets
         .iter()
-        .map(|(_, _, t)| Watched { output: t.output.clone(), axis: t.axis, channels: t.channels })
+        .map(|(_, _, t)| Watched { output: t.output.clone(), axis: t.axis, channels: t.channels, kept: t.kept.clone() })
         .collect();
 
     let steps = targets.len() + 2;
@@ -104,14 +167,53 @@ pub fn apply(
 
     let lsq = correction == Correction::Lsq;
     let mut outcomes = Vec::with_capacity(targets.len());
+    // Both models advance in lockstep over all samples, layer by layer (`runtime::Staged`):
+    // every node runs about once per sample instead of once per corrected layer.
+    let mut current = Staged::new(samples);
+    let mut reference = Staged::new(samples);
     for (step, ((_, _, target), stats)) in targets.iter().zip(&before).enumerate() {
-        let w_orig = original_weight(original, &target.weight).map_err(fail)?;
-        let offset = samples.len() * (step + 1);
-        let outcome = layer::correct(model, &original_session, target, &w_orig, &stats.reference_mean, lsq, samples, &mut |s| {
-            ctx.progress("correct", offset + s, total)
-        })
-        .map_err(|e| fail(format!("layer `{}`: {e}", target.output)))?;
-        outcomes.push(outcome);
+        ctx.progress("correct", samples.len() * (step + 1), total);
+        let layer_error = |e: String| fail(format!("layer `{}`: {e}", target.output));
+        // Least squares stays close to the original weights; a layer filter pruning reshaped
+        // stays close to what is left of them (its current weights).
+        let w_orig = match original_weight(original, &target.weight).map_err(fail)? {
+            w if target.kept.is_none() && w.len() == target.shape.iter().product::<usize>() => w,
+            _ => original_weight(model, &target.weight).map_err(fail)?,
+        };
+        let mut gathered = Gathered::new(model, target, lsq, samples.len()).map_err(layer_error)?;
+        let mut y_orig: Vec<Option<(Vec<f32>, Vec<usize>)>> = vec![None; samples.len()];
+        if gathered.wants_reference() {
+            reference.run_before(original, &target.output, &mut |_, _, _| {}).map_err(|e| layer_error(format!("original model: {e}")))?;
+            reference
+                .peek(original, &target.output, &mut |s, name, t| {
+                    if let (true, Tensor::F32(a)) = (name == target.output, t) {
+                        let values: Vec<f32> = a.iter().copied().collect();
+                        y_orig[s] = Some(match &target.kept {
+                            Some(kept) => select_channels(&values, a.shape(), target.axis, kept),
+                            None => (values, a.shape().to_vec()),
+                        });
+                    }
+                })
+                .map_err(|e| layer_error(format!("original model: {e}")))?;
+        }
+        current.run_before(model, &target.output, &mut |_, _, _| {}).map_err(|e| layer_error(e.to_string()))?;
+        for (s, y) in y_orig.iter().enumerate() {
+            let x = current.value(s, &target.input).ok_or_else(|| layer_error(format!("input `{}` was never computed", target.input)))?;
+            gathered.add_input(target, x, y.as_ref().map(|(v, shape)| (v.as_slice(), shape.as_slice()))).map_err(layer_error)?;
+        }
+        drop(y_orig);
+        let mut problem = None;
+        current
+            .peek(model, &target.output, &mut |_, name, t| {
+                if name == target.output && problem.is_none() {
+                    problem = gathered.add_output(target, t).err();
+                }
+            })
+            .map_err(|e| layer_error(e.to_string()))?;
+        if let Some(p) = problem {
+            return Err(layer_error(p));
+        }
+        outcomes.push(gathered.apply(model, target, &w_orig, &stats.reference_mean).map_err(layer_error)?);
     }
 
     let after = {
@@ -135,11 +237,11 @@ pub fn apply(
         *model = uncorrected;
     }
 
-    for (i, (_, ri, _)) in targets.iter().enumerate() {
+    for (i, (_, slot, _)) in targets.iter().enumerate() {
         let outcome = &outcomes[i];
         let applied = if !kept { "none" } else if outcome.refit { "lsq+bias" } else { "bias" };
         let note = if kept { outcome.note.clone() } else { "not applied: the corrected model's outputs were further from the original's".into() };
-        report.layers[*ri].correction = Some(LayerCorrection {
+        report_correction(report, slot, LayerCorrection {
             applied: applied.into(),
             output_rel_mse_before: Some(before[i].rel_mse),
             output_rel_mse_after: Some(after[i].rel_mse),
@@ -174,16 +276,26 @@ pub fn apply(
     Ok(())
 }
 
+/// Records `correction` where `slot` says.
+fn report_correction(report: &mut PruneReport, slot: &Slot, correction: LayerCorrection) {
+    match slot {
+        Slot::Pruned(ri) => report.layers[*ri].correction = Some(correction),
+        Slot::Input(name) => report.corrected_inputs.push(InputCorrection { name: name.clone(), correction }),
+    }
+}
+
 /// The node index and correction target of a main-graph layer, or why it is not corrected.
-fn target_of(model: &Model, layer: &Layer) -> Result<(usize, Target), String> {
+/// `kept`: the original output channels it still has (filter pruning), in order.
+fn target_of(model: &Model, layer: &Layer, kept: Option<Vec<usize>>) -> Result<(usize, Target), String> {
     let graph = &model.graph;
     let node_index = node_of_weight(graph, &layer.weight).ok_or("the layer node vanished")?;
     let node = &graph.nodes[node_index];
     if layer.layout == WeightLayout::ConvTranspose {
         return Err("ConvTranspose layers are not corrected".into());
     }
-    let geometry = Geometry::of(node, &layer.shape)?;
-    let view = WeightView::new(layer.layout, &layer.shape)?;
+    let shape = find_weight(graph, &layer.weight).map(|(_, t)| t.shape()).ok_or("the layer weight vanished")?;
+    let geometry = Geometry::of(node, &shape)?;
+    let view = WeightView::new(layer.layout, &shape)?;
     if let Some(b) = node.input(2) {
         if find_weight(graph, b).is_none() {
             return Err(format!("bias `{b}` is not a constant"));
@@ -205,13 +317,14 @@ fn target_of(model: &Model, layer: &Layer) -> Result<(usize, Target), String> {
     let target = Target {
         weight: layer.weight.clone(),
         layout: layer.layout,
-        shape: layer.shape.clone(),
+        shape,
         geometry,
         input,
         output,
         axis,
         channels: view.out,
         alpha,
+        kept,
     };
     Ok((node_index, target))
 }

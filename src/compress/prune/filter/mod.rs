@@ -29,6 +29,10 @@ use crate::compress::PassContext;
 use crate::compress::weights::for_each_graph_mut;
 use crate::ir::{Model, Tensor};
 
+/// The output channels (indices in the original layer) each filter-pruned main-graph layer
+/// kept, by layer name: what a correction compares with the original model's output.
+pub type KeptChannels = HashMap<String, Vec<usize>>;
+
 /// Removes channels of `layers[chosen]` as `spec` says; fills `report`.
 pub fn apply(
     model: &mut Model,
@@ -37,7 +41,7 @@ pub fn apply(
     spec: &PruneSpec,
     ctx: &mut PassContext,
     report: &mut PruneReport,
-) -> Result<(), PruneError> {
+) -> Result<KeptChannels, PruneError> {
     let flops_before = total_flops(model);
     let before: Vec<Option<Tensor>> =
         layers.iter().enumerate().map(|(i, l)| chosen.contains(&i).then(|| read_weight(model, l).ok()).flatten()).collect();
@@ -54,7 +58,7 @@ pub fn apply(
         report.layers.push(r);
     }
     report.flops = Some(FlopsReport { before: flops_before, after: total_flops(model) });
-    Ok(())
+    Ok(outcome.kept)
 }
 
 /// The masked-but-unsurgered twin of filter pruning: the same channels are chosen, but instead of
@@ -74,6 +78,8 @@ struct Outcome {
     pruned: Vec<(usize, usize, usize)>,
     /// Chosen layers left alone, with the reason.
     skipped: Vec<(usize, String)>,
+    /// Kept output channels of every main-graph layer that lost some.
+    kept: KeptChannels,
 }
 
 fn run(
@@ -85,7 +91,7 @@ fn run(
     ctx: &mut PassContext,
 ) -> Result<Outcome, PruneError> {
     let chosen: HashSet<usize> = chosen.iter().copied().collect();
-    let mut outcome = Outcome { pruned: Vec::new(), skipped: Vec::new() };
+    let mut outcome = Outcome { pruned: Vec::new(), skipped: Vec::new(), kept: KeptChannels::new() };
     let graph_count = layers.iter().map(|l| l.graph.as_str()).collect::<HashSet<_>>().len();
     let mut done = 0;
     for_each_graph_mut(&mut model.graph, &mut |path, graph| {
@@ -118,8 +124,12 @@ fn run(
                 Some(reason) => outcome.skipped.push((p.layer, format!("not filter-pruned: {reason}"))),
                 None => {
                     let channels = analysis.spaces.len_of(root);
-                    let gone = removal.get(&root).map_or(0, Vec::len);
-                    outcome.pruned.push((p.layer, channels, channels - gone));
+                    let gone = removal.get(&root).map(Vec::as_slice).unwrap_or_default();
+                    outcome.pruned.push((p.layer, channels, channels - gone.len()));
+                    if path.is_empty() && !gone.is_empty() {
+                        let kept = (0..channels).filter(|c| gone.binary_search(c).is_err()).collect();
+                        outcome.kept.insert(layers[p.layer].name.clone(), kept);
+                    }
                 }
             }
         }

@@ -3,6 +3,9 @@
 //! `Cin/g · kh · kw` input values one output position of one group reads, zeros where the window
 //! covers padding, in the weight's own `(input channel, kh, kw)` order. The output of output
 //! channel `o` at that position is then `row · W[o]`.
+//!
+//! Shared by the passes that fit a layer to calibration data: pruning's least-squares
+//! correction (`prune::correct`) and learned rounding (`quantize::learned_rounding`).
 
 use crate::ir::{Graph, Node};
 
@@ -32,7 +35,7 @@ pub struct ConvGeometry {
 
 impl Geometry {
     /// Reads the geometry of `node` (a Conv with weight shape `weight`, or Gemm/MatMul), or says
-    /// why the correction cannot handle it.
+    /// why rows cannot be made for it.
     pub fn of(node: &Node, weight: &[usize]) -> Result<Geometry, String> {
         match node.op_type.as_str() {
             "Gemm" => Ok(Geometry::Matrix { trans_a: node.attr_int("transA").map_err(|e| e.to_string())?.unwrap_or(0) != 0 }),
