@@ -1,6 +1,7 @@
 """`pare compress --quantize int8 --data-free` (issue 12, DFQ) read by the ONNX reference tools:
 on a small MobileNet-style block built here (Conv → BatchNormalization → Relu → depthwise Conv →
-BatchNormalization → Relu → Conv → BatchNormalization, channels 100× apart in scale), the file
+BatchNormalization → Relu → Conv → BatchNormalization, channels 100× apart in scale, running statistics measured on N(0, 1) images as
+training would leave them), the file
 written with no calibration data at all passes onnx.checker (full_check), runs in onnxruntime
 with outputs close to the float model's, and its report says which pairs were equalized and
 where each activation range came from.
@@ -47,9 +48,24 @@ def block_model():
     nodes.append(helper.make_node("Relu", ["n2"], ["r2"]))
     nodes.append(helper.make_node("Conv", ["r2", const("w3", rng.normal(0, 0.3, (8, 16, 1, 1)))], ["c3"], name="project"))
     bn("c3", "y", 8, "bn3")
-    graph = helper.make_graph(nodes, "dfq_block", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16])], inits)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+
+    def build(outputs):
+        graph = helper.make_graph(nodes, "dfq_block", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+                                  [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs], inits)
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+
+    # Running statistics as training would leave them: each BN's mean and variance are those of
+    # its input on N(0, 1) images (set in order, since each depends on the BNs before it).
+    data = np.random.default_rng(5).normal(0, 1, (32, 1, 3, 16, 16)).astype(np.float32)
+    by_name = {i.name: n for n, i in enumerate(inits)}
+    for conv_out, tag in [("c1", "bn1"), ("c2", "bn2"), ("c3", "bn3")]:
+        session = ort.InferenceSession(build([conv_out]).SerializeToString(), providers=["CPUExecutionProvider"])
+        values = np.concatenate([session.run(None, {"x": x})[0] for x in data])
+        inits[by_name[f"{tag}_m"]] = numpy_helper.from_array(values.mean(axis=(0, 2, 3)).astype(np.float32), f"{tag}_m")
+        inits[by_name[f"{tag}_v"]] = numpy_helper.from_array(values.var(axis=(0, 2, 3)).astype(np.float32), f"{tag}_v")
+    model = build(["y"])
+    model.graph.output[0].CopyFrom(helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16]))
+    return model
 
 
 class DataFree(unittest.TestCase):
@@ -83,7 +99,7 @@ class DataFree(unittest.TestCase):
 
     def test_the_report_lists_equalized_pairs_and_range_sources(self):
         report = json.loads(self.report.read_text())
-        steps = [s for s in report["compress"]["steps"] if "dfq" in json.dumps(s)]
+        steps = [s for s in report["report"]["steps"] if "dfq" in json.dumps(s)]
         self.assertTrue(steps, "a quantize step with a dfq report")
         dfq = next(v for s in steps for v in s.values() if isinstance(v, dict) and "dfq" in v)["dfq"]
         self.assertEqual(dfq["batch_norm_stats"], 3)
