@@ -8,6 +8,7 @@ pub mod binarize;
 pub mod bytes;
 pub mod calibrate;
 pub mod cast_weights;
+pub mod cholesky;
 pub mod error;
 pub mod fold_affine;
 pub mod layer_rows;

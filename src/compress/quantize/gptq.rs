@@ -13,6 +13,8 @@
 //! block or channel, unchanged), so the file keeps the same scales and only the integer codes
 //! differ. Elements that are exactly 0 (pruned weights) stay exactly 0.
 
+use crate::compress::cholesky::cholesky_lower;
+
 /// `K × K` row-major, f64.
 pub type Square = Vec<f64>;
 
@@ -135,30 +137,6 @@ pub fn inverse_cholesky_upper(h: &[f64], k: usize) -> Option<Square> {
         damping *= 10.0;
     }
     None
-}
-
-/// In-place lower Cholesky factor of a symmetric positive definite `a` (the upper triangle is
-/// left as it was; read only the lower one). False if `a` is not positive definite.
-fn cholesky_lower(a: &mut [f64], n: usize) -> bool {
-    for j in 0..n {
-        let mut d = a[j * n + j];
-        for p in 0..j {
-            d -= a[j * n + p] * a[j * n + p];
-        }
-        if !(d > 0.0 && d.is_finite()) {
-            return false;
-        }
-        let d = d.sqrt();
-        a[j * n + j] = d;
-        for i in j + 1..n {
-            let mut s = a[i * n + j];
-            for p in 0..j {
-                s -= a[i * n + p] * a[j * n + p];
-            }
-            a[i * n + j] = s / d;
-        }
-    }
-    true
 }
 
 /// The inverse of a lower-triangular `l` (only its lower triangle is read), lower-triangular;

@@ -12,6 +12,7 @@
 //! mean diagonal of `G`. Pruned positions are never written: they stay exactly zero.
 
 use ndarray::{Array2, ArrayView2};
+use crate::compress::cholesky::cholesky_solve;
 
 /// Running `XᵀX` over rows of length `k`, in f64 (sums of many f32 products).
 pub struct Gram {
@@ -109,63 +110,9 @@ pub fn refit(g: &Array2<f64>, xty: &[f64], w_ridge: &[f64], keep: &[usize], lamb
     Some(out)
 }
 
-/// Solves `A x = b` in place for a symmetric positive definite `n × n` row-major `A` (only its
-/// lower triangle is read; it is overwritten by the Cholesky factor). `b` becomes `x`. Returns
-/// false if `A` is not positive definite or the result is not finite.
-pub fn cholesky_solve(a: &mut [f64], n: usize, b: &mut [f64]) -> bool {
-    if a.len() != n * n || b.len() != n {
-        return false;
-    }
-    for j in 0..n {
-        let mut d = a[j * n + j];
-        for p in 0..j {
-            d -= a[j * n + p] * a[j * n + p];
-        }
-        if d.is_nan() || d <= 0.0 {
-            return false;
-        }
-        let d = d.sqrt();
-        a[j * n + j] = d;
-        for i in j + 1..n {
-            let mut s = a[i * n + j];
-            for p in 0..j {
-                s -= a[i * n + p] * a[j * n + p];
-            }
-            a[i * n + j] = s / d;
-        }
-    }
-    // L y = b, then Lᵀ x = y.
-    for i in 0..n {
-        let mut s = b[i];
-        for p in 0..i {
-            s -= a[i * n + p] * b[p];
-        }
-        b[i] = s / a[i * n + i];
-    }
-    for i in (0..n).rev() {
-        let mut s = b[i];
-        for p in i + 1..n {
-            s -= a[p * n + i] * b[p];
-        }
-        b[i] = s / a[i * n + i];
-    }
-    b.iter().all(|v| v.is_finite())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cholesky_solves_a_known_system() {
-        // A = [[4, 2], [2, 3]], x = [1, -2] → b = [0, -4].
-        let mut a = vec![4.0, 2.0, 2.0, 3.0];
-        let mut b = vec![0.0, -4.0];
-        assert!(cholesky_solve(&mut a, 2, &mut b));
-        assert!((b[0] - 1.0).abs() < 1e-12 && (b[1] + 2.0).abs() < 1e-12, "{b:?}");
-        let mut not_pd = vec![1.0, 2.0, 2.0, 1.0];
-        assert!(!cholesky_solve(&mut not_pd, 2, &mut [1.0, 1.0]));
-    }
 
     #[test]
     fn the_refit_recovers_the_best_kept_weights() {
