@@ -394,6 +394,11 @@ export interface RoundingReport {
     error_metric: string;
     layers_learned: number;
     layers: LayerRounding[];
+    /** Lowest output SQNR vs the float model on the calibration samples, rounded to nearest / learned (null: exact or not measured). */
+    output_sqnr_db_nearest: number | null;
+    output_sqnr_db_learned: number | null;
+    /** False when nearest gave the better outputs: the nearest-rounded model was written. */
+    applied: boolean;
 }
 
 export interface ActivationRange {

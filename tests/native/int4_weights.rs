@@ -251,6 +251,9 @@ fn learned_rounding_lowers_the_output_error_and_keeps_the_int4_form() {
     // The report: both layers learned, each with a lower output error on the calibration rows.
     let rounding = report.rounding.as_ref().expect("a rounding report");
     assert_eq!(rounding.layers.len(), 2, "{rounding:?}");
+    // Never worse than nearest on the model's outputs: measured, and here learned wins.
+    let (n, l) = (rounding.output_sqnr_db_nearest.unwrap(), rounding.output_sqnr_db_learned.unwrap());
+    assert!(rounding.applied && l > n, "{rounding:?}");
     for layer in &rounding.layers {
         let (n, l) = (layer.output_rel_error_nearest.unwrap(), layer.output_rel_error_learned.unwrap());
         println!("{} {}: output rel. error nearest {n:.3e}, learned {l:.3e} ({} rows)", layer.op_type, layer.node, layer.rows);

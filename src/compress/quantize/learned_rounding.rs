@@ -193,6 +193,9 @@ pub fn learn(model: &Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Resul
                        learned on the other samples; the codes written are then learned on every sample",
         layers_learned: codes.len(),
         layers,
+        output_sqnr_db_nearest: None,
+        output_sqnr_db_learned: None,
+        applied: true,
     };
     Ok(Learned { codes, report })
 }

@@ -23,6 +23,7 @@ pub mod weight;
 pub mod weight_only;
 
 pub use report::QuantizeReport;
+use report::RoundingReport;
 pub use spec::{CalibrationMethod, CalibrationSpec, IntType, Mode, QuantizeSpec, Rounding};
 
 use super::PassContext;
@@ -120,7 +121,12 @@ pub fn apply(
                 Rounding::Nearest => None,
             };
             ctx.progress("quantize", 0, 1);
+            let before = learned.as_ref().map(|_| (model.clone(), report.clone()));
             weight_only::quantize_weights(model, spec, &mut report, learned.as_ref().map(|l| &l.codes))?;
+            let mut learned = learned;
+            if let (Some(l), Some((original, nearest_report))) = (learned.as_mut(), before) {
+                keep_learned_if_not_worse(&original, model, &mut report, nearest_report, spec, &mut l.report, ctx)?;
+            }
             if spec.mode == Mode::Weights {
                 report.notes.push("weight-only: weights are stored as integers and dequantized at load; compute stays float32".into());
             } else {
@@ -134,12 +140,14 @@ pub fn apply(
             }
             if let Some(learned) = learned {
                 let r = &learned.report;
-                report.notes.push(format!(
-                    "learned rounding: {} of {} layers took learned codes (GPTQ on {} calibration samples, sequential; same scales as round-to-nearest)",
-                    r.layers_learned,
-                    r.layers.len(),
-                    r.samples
-                ));
+                if r.applied {
+                    report.notes.push(format!(
+                        "learned rounding: {} of {} layers took learned codes (GPTQ on {} calibration samples, sequential; same scales as round-to-nearest)",
+                        r.layers_learned,
+                        r.layers.len(),
+                        r.samples
+                    ));
+                }
                 report.rounding = Some(learned.report);
             }
         }
@@ -164,6 +172,47 @@ pub fn apply(
     report.notes.extend(ort_rewrites::matmul_nbits_note(&model.graph));
     ctx.progress("quantize", 1, 1);
     Ok(report)
+}
+
+/// Learned rounding is never worse than nearest on the model's outputs: `model` (written with
+/// the learned codes) and the same model rounded to nearest are compared with `original` on the
+/// calibration samples; when nearest is better, it replaces `model` and its report `report`.
+fn keep_learned_if_not_worse(
+    original: &Model,
+    model: &mut Model,
+    report: &mut QuantizeReport,
+    nearest_report: QuantizeReport,
+    spec: &QuantizeSpec,
+    rounding: &mut RoundingReport,
+    ctx: &mut PassContext,
+) -> Result<(), QuantizeError> {
+    use crate::compress::output_sqnr::{describe_db, output_sqnr, run_all};
+    let Some(data) = ctx.calibration else { return Ok(()) };
+    let samples = &data.samples[..data.samples.len().min(learned_rounding::MAX_SAMPLES)];
+    let mut nearest = original.clone();
+    let mut nearest_report = nearest_report;
+    weight_only::quantize_weights(&mut nearest, spec, &mut nearest_report, None)?;
+    let measure = |m: &Model, what: &str| run_all(m, samples, what).map_err(QuantizeError::Measure);
+    let reference = measure(original, "the float model")?;
+    let with_nearest = output_sqnr(&reference, &measure(&nearest, "the nearest-rounded model")?);
+    let with_learned = output_sqnr(&reference, &measure(model, "the learned-rounding model")?);
+    let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+    rounding.output_sqnr_db_nearest = finite(with_nearest);
+    rounding.output_sqnr_db_learned = finite(with_learned);
+    if let (Some(n), Some(l)) = (with_nearest, with_learned) {
+        if l < n {
+            rounding.applied = false;
+            *model = nearest;
+            *report = nearest_report;
+            report.notes.push(format!(
+                "learned rounding not applied: the model's outputs on the calibration samples were further from the float model's \
+                 with the learned codes (lowest output SQNR {}) than rounded to nearest ({})",
+                describe_db(l),
+                describe_db(n)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The op types of quantized compute or storage in `graph` and its subgraphs, sorted.

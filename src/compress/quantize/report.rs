@@ -47,6 +47,13 @@ pub struct RoundingReport {
     /// Layers whose learned codes were kept (lower output error than nearest).
     pub layers_learned: usize,
     pub layers: Vec<LayerRounding>,
+    /// Never worse than nearest: the lowest output SQNR vs the float model on the calibration
+    /// samples with every weight rounded to nearest and with the learned codes (None: not
+    /// measured or exact); when learned is lower, the nearest model is written and `applied`
+    /// is false.
+    pub output_sqnr_db_nearest: Option<f64>,
+    pub output_sqnr_db_learned: Option<f64>,
+    pub applied: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
