@@ -620,6 +620,8 @@ export interface ByteBreakdown {
 export interface CompressReport {
     before: SizeReport;
     after: SizeReport;
+    /** With two steps or more: the size after each step (the last equals `after`). */
+    after_steps?: SizeReport[];
     steps: StepReport[];
     bytes_before: ByteBreakdown;
     bytes_after: ByteBreakdown;

@@ -95,6 +95,7 @@ pub fn compress(
         ));
     }
     let mut steps = Vec::with_capacity(recipe.steps.len());
+    let mut after_steps = Vec::new();
     let mut upgrades = Vec::new();
     for (index, step) in recipe.steps.iter().enumerate() {
         if let Some((need, why)) = step.needed_opset() {
@@ -152,6 +153,9 @@ pub fn compress(
             });
         }
         steps.push(report);
+        if recipe.steps.len() > 1 && index + 1 < recipe.steps.len() {
+            after_steps.push(SizeReport::of(&out));
+        }
     }
     weights::return_localized(&mut out.graph, &localized);
     let restored = cast_weights::restore(&mut out, &folded);
@@ -163,6 +167,9 @@ pub fn compress(
         ));
     }
     let after = SizeReport::of(&out);
+    if !after_steps.is_empty() {
+        after_steps.push(after);
+    }
     let bytes_before = ByteBreakdown::of(model, before.bytes);
     let bytes_after = ByteBreakdown::of(&out, after.bytes);
     Ok((
@@ -170,6 +177,7 @@ pub fn compress(
         CompressReport {
             before,
             after,
+            after_steps,
             steps,
             bytes_before,
             bytes_after,

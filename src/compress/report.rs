@@ -16,6 +16,10 @@ use crate::ir::Model;
 pub struct CompressReport {
     pub before: SizeReport,
     pub after: SizeReport,
+    /// With two steps or more: the file's size after each step (the last is `after`), as Deep
+    /// Compression's table shows each stage's size.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub after_steps: Vec<SizeReport>,
     pub steps: Vec<StepReport>,
     /// Where the bytes of the input and of the output go.
     pub bytes_before: ByteBreakdown,

@@ -28,6 +28,15 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
         super::human::bytes(a.gzip_bytes as u64),
         a.gzip_bytes as f64 / b.gzip_bytes.max(1) as f64
     );
+    if !report.after_steps.is_empty() {
+        let sizes: Vec<String> = report
+            .after_steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("step {}: {} (gzip {})", i + 1, super::human::bytes(s.bytes as u64), super::human::bytes(s.gzip_bytes as u64)))
+            .collect();
+        outln!(o, "  size after each step: {}", sizes.join(", "));
+    }
     if input != b.bytes {
         outln!(o, "  (the input file is {input} bytes; pare's encoding of the same model, which the gzip size and the breakdown measure, is {} bytes)", b.bytes);
     }
@@ -298,6 +307,11 @@ mod tests {
         for line in &lines {
             assert!(text.lines().any(|l| l == line), "`{line}` printed by the CLI too:\n{text}");
         }
+        // Two steps: the size after each, the last being the file's.
+        assert_eq!(report.after_steps.len(), 2);
+        assert_eq!(report.after_steps[1], report.after);
+        assert!(report.after_steps[0].bytes > 3 * report.after.bytes, "the opset step leaves the weights float: {:?}", report.after_steps);
+        assert!(text.contains("size after each step: step 1: "), "{text}");
     }
 
     /// The page lists a quality target's outcome under its step, in the CLI's words.
