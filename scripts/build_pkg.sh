@@ -8,7 +8,9 @@
 # 2. a second build with relaxed SIMD (RUSTFLAGS +simd128,+relaxed-simd) in its own target dir,
 #    target/relaxed, so neither build invalidates the other; its .wasm ships as
 #    pkg/pare_relaxed_bg.wasm. Both builds must produce the same glue (pare.js), since one glue
-#    drives either module: the script stops if they differ;
+#    drives either module: the script stops if they differ. Their "name" sections (function
+#    names, 0.34 MB raw / 94 kB gzip each) are dropped (scripts/wasm_strip_names.mjs;
+#    PARE_WASM_NAMES=1 keeps them, to profile or to read with twiggy, docs/wasm_size.md);
 # 3. the hand-written loader, types and CLI from js/ (and www/npz.js, the .npz reader the CLI
 #    shares with the web page) are copied in, and wasm-pack's package.json is patched so that
 #    `main`/`exports`/`types` point at the loader and `bin` at the CLI (js/package_json.mjs).
@@ -25,6 +27,9 @@ build_wasm() {
         exit 1
     fi
     cp target/relaxed/pkg/pare_bg.wasm pkg/pare_relaxed_bg.wasm
+    if [ "${PARE_WASM_NAMES:-0}" != 1 ]; then
+        node scripts/wasm_strip_names.mjs pkg/pare_bg.wasm pkg/pare_relaxed_bg.wasm
+    fi
 }
 
 add_js() {
