@@ -16,7 +16,7 @@
 import { createApi } from "./api.js";
 import { fetchAndCompile } from "./core.js";
 
-export { inspect, randomInputs, recipeNeedsCalibration, compressCommand, Model, simdLevel, simdInfo } from "./core.js";
+export { inspect, pack, decode, randomInputs, recipeNeedsCalibration, compressCommand, Model, simdLevel, simdInfo } from "./core.js";
 export { PareError, PARE_ERROR_KINDS } from "./errors.js";
 
 /** The worker: the package's own worker.js (bundlers see this literal form and emit it as a

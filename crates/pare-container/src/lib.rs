@@ -17,6 +17,7 @@ mod decode;
 mod encode;
 mod error;
 mod huffman;
+mod lz;
 mod stream;
 mod varint;
 mod wire;
