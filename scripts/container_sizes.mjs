@@ -73,11 +73,11 @@ for (const name of names) {
   }
 }
 
-const kb = (n) => (n / 1024).toFixed(1);
-const vs = (n, of) => `${(of / n).toFixed(2)}×`;
-console.log("| model | ONNX KiB | gzip -9 KiB | brotli -11 KiB | .pare KiB | .pare vs ONNX | .pare vs brotli |");
+const n = (v) => v.toLocaleString("en-US");
+const pct = (a, b) => `${a < b ? "−" : "+"}${Math.abs(100 * (a / b - 1)).toFixed(1)} %`;
+console.log("| model | ONNX bytes | gzip -9 | brotli -11 | .pare | ONNX ÷ .pare | .pare vs brotli |");
 console.log("|---|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
-  console.log(`| ${r.label} | ${kb(r.onnx)} | ${kb(r.gzip)} | ${kb(r.brotli)} | ${kb(r.pare)} | ${vs(r.pare, r.onnx)} smaller | ${(100 * r.pare / r.brotli).toFixed(1)}% |`);
+  console.log(`| ${r.label} | ${n(r.onnx)} | ${n(r.gzip)} | ${n(r.brotli)} | ${n(r.pare)} | ${(r.onnx / r.pare).toFixed(2)}× | ${pct(r.pare, r.brotli)} |`);
 }
 fs.rmSync(dir, { recursive: true, force: true });
