@@ -40,8 +40,11 @@ setup:
 
 test: test-native test-wasm test-python test-web test-npm test-corpus-ci
 
+# The .pare format crate is its own package (crates/pare-container, not a workspace member): its
+# unit tests (Huffman, LZ, every truncation and bit flip of a container) run here too.
 test-native: setup
 	cargo test
+	CARGO_TARGET_DIR=target/container cargo test --manifest-path crates/pare-container/Cargo.toml
 
 fuzz: setup
 	PARE_FUZZ_ITERS=$(PARE_FUZZ_ITERS) cargo test --test native -- fuzz
