@@ -72,9 +72,12 @@ export type ModelBytes = Uint8Array | ArrayBuffer;
  * | `int4_weights` | `int4-weights`    | int4 weights (opset 21, blocked along K), float compute |
  * | `static`     | `int8`              | QDQ weights and activations, needs calibration        |
  * | `dynamic`    | `int8-dynamic`      | MatMul/Gemm via DynamicQuantizeLinear + MatMulInteger |
+ * | `ternary`    | `ternary`           | weights −α, 0, +α (α per channel) as int8 codes, float compute |
+ * | `pow2`       | `pow2`              | weights ±2^k on a power-of-two scale per channel, int8 codes, float compute |
+ * | `kmeans`     | `kmeans`            | weights shared: `clusters` centroids per layer, Gather(codebook, uint8 indices), float compute |
  *
  * A recipe pare returns uses the first column. */
-export type QuantizeMode = "weights" | "int4_weights" | "static" | "dynamic" | "int8-weights" | "int4-weights" | "int8" | "int8-dynamic";
+export type QuantizeMode = "weights" | "int4_weights" | "static" | "dynamic" | "ternary" | "pow2" | "kmeans" | "int8-weights" | "int4-weights" | "int8" | "int8-dynamic";
 
 /** int4/uint4: weights of mode `int4_weights` only (int4 when symmetric, uint4 when not). */
 export type IntType = "int8" | "uint8" | "int4" | "uint4";
@@ -123,9 +126,10 @@ export interface QuantizeStep {
     /** `int4_weights` only: one scale per this many MatMul/Gemm weights along K (a power of two
      * from 16 to 2048; default 32), 0 for one per output channel. Conv is per output channel. */
     block_size?: number;
-    /** Weight-only modes (`int4_weights`, `weights`): "nearest" (default) or "learned" — each
-     * weight rounded up or down so that its layer's output on the calibration samples moves
-     * least (GPTQ; same scales as nearest). "learned" needs calibration samples. */
+    /** Weight-only modes (`weights`, `int4_weights`, `ternary`, `pow2`, `kmeans`): "nearest"
+     * (default) or "learned" — each weight rounded up or down so that its layer's output on the
+     * calibration samples moves least (GPTQ; same scales as nearest; for `kmeans` the centroids
+     * are also refit by least squares to the layer's outputs). "learned" needs calibration samples. */
     rounding?: "nearest" | "learned";
     /** Static mode without calibration data (DFQ): BatchNormalization statistics kept and folded,
      * cross-layer equalization of consecutive Conv/Gemm pairs, bias absorption, activation ranges
@@ -413,7 +417,7 @@ export interface ActivationRange {
 }
 
 export interface QuantizeReport {
-    mode: "weights" | "int4_weights" | "static" | "dynamic";
+    mode: "weights" | "int4_weights" | "static" | "dynamic" | "ternary" | "pow2" | "kmeans";
     weight_type: IntType;
     activation_type: IntType | null;
     per_channel: boolean;

@@ -303,6 +303,15 @@ const PRESET_HINTS = {
   "int4-weights":
     "int4 weights (opset 21; MatMul/Gemm in blocks of 32 along K, Conv per output channel) with a DequantizeLinear each; float compute. " +
     "About half the size of INT8 weights; rounding to nearest, so check the comparison. No calibration needed.",
+  kmeans16:
+    "k-means weight sharing (Deep Compression): each layer's weights take one of 16 shared values (a codebook scaled per output channel), " +
+    "stored as uint8 indices read through Cast → Gather; float compute. Compresses far below INT8 with gzip; no calibration needed.",
+  pow2:
+    "Power-of-two weights: every weight is 0 or ±2^k times a power-of-two scale per output channel (15 levels, int8 codes); float compute. " +
+    "Add \"rounding\": \"learned\" and calibration samples for a much closer model on real CNNs.",
+  ternary:
+    "Ternary weights −α, 0, +α per output channel (the least-squares α and threshold), int8 codes; float compute. " +
+    "Without retraining this costs accuracy on most models: check the comparison.",
   "int8-static": "int8 weights and uint8 activations in QDQ form, ranges from the calibration samples; onnxruntime runs it on integer kernels.",
   "int8-target20":
     "INT8 static that keeps the output within 20 dB SQNR of the original on samples held back from calibration: " +

@@ -3,6 +3,9 @@
 export const PRESETS = {
   "int8-weights": { steps: [{ quantize: { mode: "weights" } }] },
   "int4-weights": { steps: [{ quantize: { mode: "int4_weights" } }] },
+  kmeans16: { steps: [{ quantize: { mode: "kmeans", clusters: 16 } }] },
+  pow2: { steps: [{ quantize: { mode: "pow2" } }] },
+  ternary: { steps: [{ quantize: { mode: "ternary" } }] },
   "int8-static": { steps: [{ quantize: { mode: "static" } }] },
   "int8-target20": { steps: [{ quantize: { mode: "static", min_sqnr_db: 20 } }] },
   "prune50-int8": {

@@ -160,6 +160,9 @@ pub fn compress_help() -> String {
                 "--quantize KIND",
                 "int8-weights: int8 weights + DequantizeLinear, float compute\n\
                  int4-weights: 4-bit weights (int4, opset 21), float compute\n\
+                 ternary: weights −α, 0, +α (α per output channel), stored as int8, float compute\n\
+                 pow2: weights ±2^k on a power-of-two scale per channel (15 levels), stored as int8\n\
+                 kmeans[:N]: N shared values per weight tensor (k-means, default 16), uint8 indices\n\
                  int8: static QDQ, weights and activations (needs --calib or --calib-random)\n\
                  int8-dynamic: MatMul/Gemm with activations quantized at run time",
             ),
@@ -199,9 +202,10 @@ pub fn compress_help() -> String {
             ),
             (
                 "--rounding nearest|learned",
-                "int4-weights, int8-weights: learned rounds each weight up or down so that its\n\
-                 layer's output on the calibration samples moves least (GPTQ, same scales as\n\
-                 nearest; needs --calib or --calib-random); default nearest",
+                "weight-only kinds (int8-weights, int4-weights, ternary, pow2, kmeans): learned rounds\n\
+                 each weight up or down so that its layer's output on the calibration samples\n\
+                 moves least (GPTQ, same scales as nearest; needs --calib or --calib-random);\n\
+                 default nearest",
             ),
             (
                 "--symmetric, --asymmetric",
@@ -279,9 +283,9 @@ pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
         return Err(UsageError("--block-size sets the blocks of --quantize int4-weights, but there is none".into()));
     }
     if parsed.value("rounding").is_some()
-        && !step_flags.iter().any(|&(f, v)| f == "quantize" && matches!(v, "int4-weights" | "int8-weights"))
+        && !step_flags.iter().any(|&(f, v)| f == "quantize" && (matches!(v, "int4-weights" | "int8-weights" | "ternary" | "pow2" | "kmeans") || v.starts_with("kmeans:")))
     {
-        return Err(UsageError("--rounding sets how --quantize int4-weights or int8-weights rounds, but there is none".into()));
+        return Err(UsageError("--rounding sets how a weight-only --quantize (int4-weights, int8-weights, ternary, pow2, kmeans) rounds, but there is none".into()));
     }
     if parsed.value("prune-correct").is_some() && !step_flags.iter().any(|(f, _)| f.starts_with("prune")) {
         return Err(UsageError("--prune-correct corrects --prune steps, but there is none".into()));
@@ -312,16 +316,29 @@ fn binarize_spec(kind: &str, exclude: &[&str]) -> Result<BinarizeSpec, UsageErro
 }
 
 fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError> {
+    let (kind, clusters) = match kind.split_once(':') {
+        Some(("kmeans", n)) => {
+            let n: usize = n.parse().map_err(|_| UsageError(format!("--quantize kmeans:{n}: `{n}` is not a whole number of clusters (e.g. kmeans:16)")))?;
+            ("kmeans", Some(n))
+        }
+        _ => (kind, None),
+    };
     let mode = match kind {
         "int8-weights" => Mode::Weights,
         "int4-weights" => Mode::Int4Weights,
         "int8" => Mode::Static,
         "int8-dynamic" => Mode::Dynamic,
+        "ternary" => Mode::Ternary,
+        "pow2" => Mode::Pow2,
+        "kmeans" => Mode::KMeans,
         other => {
-            return Err(UsageError(format!("--quantize `{other}`: expected int8-weights, int4-weights, int8 or int8-dynamic")));
+            return Err(UsageError(format!(
+                "--quantize `{other}`: expected int8-weights, int4-weights, int8, int8-dynamic, ternary, pow2 or kmeans[:N]"
+            )));
         }
     };
     let mut spec = QuantizeSpec::new(mode);
+    spec.clusters = clusters;
     if parsed.flag("per-tensor") {
         spec.per_channel = false;
     }
@@ -371,7 +388,7 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
         let n: usize = n.parse().map_err(|_| UsageError(format!("--block-size `{n}`: expected a whole number, e.g. 32")))?;
         spec.block_size = Some(n);
     }
-    if let (Some(r), Mode::Weights | Mode::Int4Weights) = (parsed.value("rounding"), mode) {
+    if let (Some(r), true) = (parsed.value("rounding"), mode.is_weight_only()) {
         spec.rounding = match r {
             "nearest" => Rounding::Nearest,
             "learned" => Rounding::Learned,

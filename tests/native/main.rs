@@ -44,6 +44,7 @@ mod quantize;
 mod real_models;
 mod robustness;
 mod roundtrip;
+mod weight_grids;
 mod weight_stats;
 mod wild_models;
 

@@ -13,6 +13,7 @@
 //! block or channel, unchanged), so the file keeps the same scales and only the integer codes
 //! differ. Elements that are exactly 0 (pruned weights) stay exactly 0.
 
+use super::grid::{Levels, WeightGrid};
 use crate::compress::cholesky::cholesky_lower;
 
 /// `K × K` row-major, f64.
@@ -23,23 +24,33 @@ pub const DAMPING: f64 = 0.01;
 
 /// The grid of one element: scale, zero point, (qmin, qmax).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Grid {
+pub struct Grid<'a> {
     pub scale: f32,
     pub zero_point: i32,
     pub qmin: i32,
     pub qmax: i32,
+    pub levels: Levels<'a>,
 }
 
-impl Grid {
+impl Grid<'_> {
     /// The nearest code of `x` (ties to even, as QuantizeLinear), clamped to the range.
     #[inline]
     pub fn nearest(&self, x: f64) -> i32 {
-        super::params::quantize_value(x as f32, self.scale, self.zero_point, self.qmin, self.qmax)
+        WeightGrid { qmin: self.qmin, qmax: self.qmax, levels: self.levels }.nearest(x as f32, self.scale, self.zero_point)
+    }
+
+    #[inline]
+    /// The code of an exact 0 (a pruned weight, which stays 0).
+    pub fn zero_code(&self) -> i32 {
+        match self.levels {
+            Levels::Codebook(_) => self.nearest(0.0),
+            _ => self.zero_point,
+        }
     }
 
     #[inline]
     pub fn value(&self, code: i32) -> f64 {
-        f64::from(self.scale) * f64::from(code - self.zero_point)
+        WeightGrid { qmin: self.qmin, qmax: self.qmax, levels: self.levels }.value(code, self.scale, self.zero_point)
     }
 }
 
@@ -53,7 +64,7 @@ pub fn cost(rows: usize, k: usize) -> f64 {
 /// The codes of `w` (`rows × k` row-major, the float weights) chosen by GPTQ against `h`
 /// (`XᵀX`, `k × k`), with `grid(r, j)` the grid of element (row `r`, input `j`). `None` when
 /// `h` has non-finite values.
-pub fn round(w: &[f32], rows: usize, k: usize, h: &[f64], grid: &dyn Fn(usize, usize) -> Grid) -> Option<Vec<i32>> {
+pub fn round<'a>(w: &[f32], rows: usize, k: usize, h: &[f64], grid: &dyn Fn(usize, usize) -> Grid<'a>) -> Option<Vec<i32>> {
     if w.len() != rows * k || h.len() != k * k || h.iter().any(|v| !v.is_finite()) {
         return None;
     }
@@ -83,7 +94,7 @@ pub fn round(w: &[f32], rows: usize, k: usize, h: &[f64], grid: &dyn Fn(usize, u
         }
         for (c, &j) in order.iter().enumerate() {
             let g = grid(r, j);
-            let q = if w[r * k + j] == 0.0 { g.zero_point } else { g.nearest(row[c]) };
+            let q = if w[r * k + j] == 0.0 { g.zero_code() } else { g.nearest(row[c]) };
             codes[r * k + j] = q;
             let err = (row[c] - g.value(q)) / u[c * k + c];
             if err != 0.0 {
@@ -166,7 +177,7 @@ fn invert_lower(l: &[f64], n: usize) -> Square {
 /// `Σ_r δ_rᵀ H δ_r` for `δ = w − ŵ` (`rows × k`), with `ŵ` from `codes` on `grid`, and
 /// `Σ_r w_rᵀ H w_r`: the layer's squared output error on the rows `H` sums, and its squared
 /// output (bias left out).
-pub fn output_error(w: &[f32], rows: usize, k: usize, h: &[f64], codes: &[i32], grid: &dyn Fn(usize, usize) -> Grid) -> (f64, f64) {
+pub fn output_error<'a>(w: &[f32], rows: usize, k: usize, h: &[f64], codes: &[i32], grid: &dyn Fn(usize, usize) -> Grid<'a>) -> (f64, f64) {
     let (mut err, mut signal) = (0.0, 0.0);
     let mut d = vec![0.0f64; k];
     let mut x = vec![0.0f64; k];
@@ -247,7 +258,7 @@ mod tests {
         let grids: Vec<Grid> = (0..rows)
             .map(|o| {
                 let a = w[o * k..(o + 1) * k].iter().fold(0f32, |m, v| m.max(v.abs()));
-                Grid { scale: a / 7.0, zero_point: 0, qmin: -7, qmax: 7 }
+                Grid { scale: a / 7.0, zero_point: 0, qmin: -7, qmax: 7, levels: Levels::Uniform }
             })
             .collect();
         let grid = |o: usize, _j: usize| grids[o];
@@ -265,7 +276,7 @@ mod tests {
         // Weights on the grid already: nothing to round, nothing moves.
         let k = 4;
         let h = vec![2.0, 1.0, 0.0, 0.0, 1.0, 2.0, 1.0, 0.0, 0.0, 1.0, 2.0, 1.0, 0.0, 0.0, 1.0, 2.0];
-        let g = Grid { scale: 0.5, zero_point: 0, qmin: -7, qmax: 7 };
+        let g = Grid { scale: 0.5, zero_point: 0, qmin: -7, qmax: 7, levels: Levels::Uniform };
         let w = vec![0.5f32, -1.0, 0.0, 3.5];
         assert_eq!(round(&w, 1, k, &h, &|_, _| g).unwrap(), vec![1, -2, 0, 7]);
         // An off-grid neighbour does not move a pruned zero.

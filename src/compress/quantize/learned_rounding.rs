@@ -33,7 +33,8 @@ use super::layers::weighted_layer;
 use super::params::QuantParams;
 use super::report::{LayerRounding, RoundingReport};
 use super::spec::QuantizeSpec;
-use super::weight::{weight_params, weight_scheme};
+use super::grid::WeightGrid;
+use super::weight::{kmeans_params, weight_params};
 use super::weight_only::not_selected;
 use crate::compress::PassContext;
 use crate::compress::layer_rows::{Geometry, for_each_row, row_count};
@@ -59,6 +60,9 @@ pub const SOLVE_BUDGET: f64 = 3e10;
 pub struct LearnedWeight {
     pub params: QuantParams,
     pub codes: Vec<i32>,
+    /// `kmeans`: the shared values the codes index (codes then stand for
+    /// `scale · codebook[code]`).
+    pub codebook: Option<Vec<f32>>,
 }
 
 /// Weight name → its learned codes (only the weights where learned beat nearest).
@@ -88,6 +92,8 @@ struct Job {
     groups: usize,
     per_group: usize,
     params: QuantParams,
+    /// `kmeans`: the weight's shared values.
+    codebook: Option<Vec<f32>>,
     /// The float weight, row-major.
     w: Vec<f32>,
 }
@@ -109,11 +115,10 @@ pub fn learn(model: &Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Resul
     let samples = &data.samples[..data.samples.len().min(MAX_SAMPLES)];
     let graph = &model.graph;
     let order = topological_order(graph).map_err(|e| QuantizeError::Graph(e.to_string()))?;
-    let scheme = weight_scheme(spec);
-    let (qmin, qmax) = scheme.ty.range(scheme.symmetric, scheme.reduced);
+    let grid = WeightGrid::of(spec);
 
     // What each selected layer gets, in topological order: a job, or nearest with a reason.
-    let mut plan: Vec<Result<Job, (LayerRounding, String, QuantParams)>> = Vec::new();
+    let mut plan: Vec<Result<Job, (LayerRounding, String, QuantParams, Option<Vec<f32>>)>> = Vec::new();
     for &index in &order {
         let node = &graph.nodes[index];
         if !is_layer_op(node) || not_selected(spec, node).is_some() {
@@ -122,9 +127,14 @@ pub fn learn(model: &Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Resul
         let Ok(Some(layer)) = weighted_layer(graph, index) else { continue };
         let weight = node.inputs[layer.weight_input].clone();
         let Some((_, Tensor::F32(w))) = find_weight(graph, &weight) else { continue };
-        let params = weight_params(w, spec, node, layer.weight_input, layer.channel_axis);
+        let (params, codebook) = if spec.mode == super::spec::Mode::KMeans {
+            let (params, shared) = kmeans_params(w, spec, layer.channel_axis);
+            (params, Some(shared.codebook))
+        } else {
+            (weight_params(w, spec, node, layer.weight_input, layer.channel_axis), None)
+        };
         let w: Vec<f32> = w.as_standard_layout().iter().copied().collect();
-        match job(model, index, &weight, w, params.clone()) {
+        match job(model, index, &weight, w, params.clone(), codebook.clone()) {
             Ok(job) => plan.push(Ok(job)),
             Err(reason) => {
                 let entry = LayerRounding {
@@ -137,7 +147,7 @@ pub fn learn(model: &Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Resul
                     output_rel_error_learned: None,
                     note: reason,
                 };
-                plan.push(Err((entry, weight, params)));
+                plan.push(Err((entry, weight, params, codebook)));
             }
         }
     }
@@ -151,7 +161,8 @@ pub fn learn(model: &Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Resul
     let mut layers = Vec::new();
     for entry in plan {
         let (job, chosen, report) = match entry {
-            Err((report, weight, params)) => {
+            Err((report, weight, params, codebook)) => {
+                let grid = job_grid(grid, &codebook);
                 // Later layers see this one quantized as the file will hold it.
                 let Some((_, Tensor::F32(w))) = find_weight(&model.graph, &weight) else { continue };
                 let shape = w.shape().to_vec();
@@ -160,7 +171,7 @@ pub fn learn(model: &Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Resul
                     .iter()
                     .enumerate()
                     .map(|(e, &x)| {
-                        let g = grid_of(&params, &shape, e, qmin, qmax);
+                        let g = grid_of(&params, &shape, e, grid);
                         g.value(g.nearest(f64::from(x))) as f32
                     })
                     .collect();
@@ -169,17 +180,17 @@ pub fn learn(model: &Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Resul
                 continue;
             }
             Ok(job) => {
-                let (chosen, report) = round_layer(&work, &job, samples, qmin, qmax, &mut |s| ctx.progress("learned rounding", done + s, total))?;
+                let (chosen, report) = round_layer(&work, &job, samples, job_grid(grid, &job.codebook), &mut |s| ctx.progress("learned rounding", done + s, total))?;
                 done += samples.len();
                 ctx.progress("learned rounding", done, total);
                 (job, chosen, report)
             }
         };
         let dequantized: Vec<f32> =
-            chosen.iter().enumerate().map(|(e, &q)| grid_of(&job.params, &job.shape, e, qmin, qmax).value(q) as f32).collect();
+            chosen.iter().enumerate().map(|(e, &q)| grid_of(&job.params, &job.shape, e, job_grid(grid, &job.codebook)).value(q) as f32).collect();
         set_weight(&mut work, &job.weight, &job.shape, dequantized)?;
         if report.applied == "learned" {
-            codes.insert(job.weight.clone(), LearnedWeight { params: job.params.clone(), codes: chosen });
+            codes.insert(job.weight.clone(), LearnedWeight { params: job.params.clone(), codes: chosen, codebook: job.codebook.clone() });
         }
         layers.push(report);
     }
@@ -200,10 +211,18 @@ pub fn learn(model: &Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Resul
     Ok(Learned { codes, report })
 }
 
+/// The grid of a job: its own codebook's (`kmeans`) or the spec's.
+fn job_grid<'a>(spec_grid: WeightGrid<'static>, codebook: &'a Option<Vec<f32>>) -> WeightGrid<'a> {
+    match codebook {
+        Some(c) => WeightGrid::codebook(c),
+        None => spec_grid,
+    }
+}
+
 /// The grid of element `e` (row-major) of a weight of `shape`.
-fn grid_of(params: &QuantParams, shape: &[usize], e: usize, qmin: i32, qmax: i32) -> Grid {
+fn grid_of<'a>(params: &QuantParams, shape: &[usize], e: usize, grid: WeightGrid<'a>) -> Grid<'a> {
     let (scale, zero_point) = params.params_of_element(shape, e);
-    Grid { scale, zero_point, qmin, qmax }
+    Grid { scale, zero_point, qmin: grid.qmin, qmax: grid.qmax, levels: grid.levels }
 }
 
 fn set_weight(work: &mut Model, name: &str, shape: &[usize], values: Vec<f32>) -> Result<(), QuantizeError> {
@@ -214,7 +233,7 @@ fn set_weight(work: &mut Model, name: &str, shape: &[usize], values: Vec<f32>) -
 }
 
 /// The job of layer `index`, or why it stays at nearest.
-fn job(model: &Model, index: usize, weight: &str, w: Vec<f32>, params: QuantParams) -> Result<Job, String> {
+fn job(model: &Model, index: usize, weight: &str, w: Vec<f32>, params: QuantParams, codebook: Option<Vec<f32>>) -> Result<Job, String> {
     let graph = &model.graph;
     let node = &graph.nodes[index];
     let readers = graph.nodes.iter().filter(|n| n.inputs.iter().any(|i| i == weight)).count();
@@ -249,6 +268,7 @@ fn job(model: &Model, index: usize, weight: &str, w: Vec<f32>, params: QuantPara
         groups,
         per_group,
         params,
+        codebook,
         w,
     })
 }
@@ -326,11 +346,10 @@ fn round_layer(
     work: &Model,
     job: &Job,
     samples: &[InputSet],
-    qmin: i32,
-    qmax: i32,
+    levels: WeightGrid<'_>,
     progress: &mut dyn FnMut(usize),
 ) -> Result<(Vec<i32>, LayerRounding), QuantizeError> {
-    let grid = |e: usize| grid_of(&job.params, &job.shape, e, qmin, qmax);
+    let grid = |e: usize| grid_of(&job.params, &job.shape, e, levels);
     let nearest: Vec<i32> = job.w.iter().enumerate().map(|(e, &x)| grid(e).nearest(f64::from(x))).collect();
     let mut entry = LayerRounding {
         node: job.node.clone(),

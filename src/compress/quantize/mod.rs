@@ -6,7 +6,9 @@ pub mod blocks;
 pub mod dfq;
 pub mod dynamic;
 pub mod gptq;
+pub mod grid;
 pub mod keep_float;
+pub mod kmeans;
 pub mod layers;
 pub mod learned_rounding;
 pub mod outer_weights;
@@ -100,7 +102,7 @@ pub fn apply(
     let mut report = QuantizeReport {
         mode: spec.mode,
         weight_type: spec.effective_weight_type(),
-        activation_type: (!matches!(spec.mode, Mode::Weights | Mode::Int4Weights)).then_some(spec.activation_type),
+        activation_type: (!spec.mode.is_weight_only()).then_some(spec.activation_type),
         per_channel: spec.per_channel,
         symmetric_weights: spec.symmetric_weights,
         reduce_range: spec.reduce_range,
@@ -115,7 +117,7 @@ pub fn apply(
         rounding: None,
     };
     match spec.mode {
-        Mode::Weights | Mode::Int4Weights => {
+        Mode::Weights | Mode::Int4Weights | Mode::Ternary | Mode::Pow2 | Mode::KMeans => {
             let learned = match spec.rounding {
                 Rounding::Learned => Some(learned_rounding::learn(model, spec, ctx)?),
                 Rounding::Nearest => None,
@@ -129,6 +131,16 @@ pub fn apply(
             }
             if spec.mode == Mode::Weights {
                 report.notes.push("weight-only: weights are stored as integers and dequantized at load; compute stays float32".into());
+            } else if spec.mode == Mode::Ternary {
+                report.notes.push("ternary weights: codes −1, 0, +1 stored as int8 with one scale per output channel (the scale and threshold with the least squared error); compute stays float32".into());
+            } else if spec.mode == Mode::KMeans {
+                report.notes.push(format!(
+                    "k-means weight sharing: each weight tensor keeps at most {} shared values{} (1-D k-means, linear initialisation, pruned zeros kept), stored as a float32 codebook and uint8 indices read through Cast → Gather; compute stays float32",
+                    spec.cluster_count(),
+                    if spec.per_channel { ", one codebook per tensor scaled per output channel (Gather → Mul)" } else { " (one codebook per tensor)" }
+                ));
+            } else if spec.mode == Mode::Pow2 {
+                report.notes.push("power-of-two weights: codes 0, ±1, ±2, …, ±64 stored as int8 with a power-of-two scale per output channel, so every weight is ±2^k; compute stays float32".into());
             } else {
                 let blocking = match blocks::block_size(spec) {
                     Some(b) => format!("MatMul/Gemm weights blocked along K by {b}, other layers per output channel"),
@@ -251,6 +263,10 @@ impl QuantizeSpec {
                 11,
                 "dynamic quantization (DynamicQuantizeLinear) needs opset 11",
             ),
+            Mode::KMeans => (
+                6,
+                "k-means weight sharing (Cast with a `to` attribute, Gather) needs opset 6",
+            ),
             Mode::Int4Weights => (
                 21,
                 "4-bit weights (DequantizeLinear with int4 inputs and block_size) need opset 21",
@@ -274,6 +290,7 @@ fn check_opset(model: &Model, spec: &QuantizeSpec) -> Result<(), QuantizeError> 
     let what = match spec.mode {
         Mode::Dynamic => "dynamic quantization (DynamicQuantizeLinear)",
         Mode::Int4Weights => "4-bit weight quantization (DequantizeLinear with int4 inputs)",
+        Mode::KMeans => "k-means weight sharing (Cast, Gather)",
         _ if spec.per_channel => "per-channel quantization (DequantizeLinear with axis)",
         _ => "quantization (QuantizeLinear/DequantizeLinear)",
     };

@@ -66,7 +66,14 @@ pub struct QuantizeSpec {
     /// layer's output moves least (GPTQ, `learned_rounding.rs`), with the same scales.
     #[serde(default, skip_serializing_if = "Rounding::is_nearest")]
     pub rounding: Rounding,
+    /// `kmeans` only: shared values per weight tensor (2 to 256; default 16, 4-bit indices'
+    /// worth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clusters: Option<usize>,
 }
+
+/// The clusters `kmeans` uses when the recipe gives none.
+pub const DEFAULT_CLUSTERS: usize = 16;
 
 /// How weights are rounded to their integer grid.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +106,23 @@ pub enum Mode {
     Static,
     #[serde(alias = "int8-dynamic")]
     Dynamic,
+    /// Ternary weights {−α, 0, +α} per channel (`grid.rs`), stored as int8 codes with a
+    /// DequantizeLinear; float compute.
+    Ternary,
+    /// Power-of-two weights ±2^k·s with a power-of-two scale s per channel (`grid.rs`), stored
+    /// as int8 codes with a DequantizeLinear; float compute.
+    Pow2,
+    /// k-means weight sharing: `clusters` shared values per weight tensor, written as
+    /// `Gather(codebook, uint8 indices)` (`kmeans.rs`); float compute.
+    #[serde(rename = "kmeans")]
+    KMeans,
+}
+
+impl Mode {
+    /// The modes that quantize weights only (compute stays float).
+    pub fn is_weight_only(self) -> bool {
+        matches!(self, Mode::Weights | Mode::Int4Weights | Mode::Ternary | Mode::Pow2 | Mode::KMeans)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,7 +209,13 @@ impl QuantizeSpec {
             block_size: None,
             data_free: false,
             rounding: Rounding::Nearest,
+            clusters: None,
         }
+    }
+
+    /// `kmeans`: the shared values per weight tensor.
+    pub fn cluster_count(&self) -> usize {
+        self.clusters.unwrap_or(DEFAULT_CLUSTERS)
     }
 
     /// The weights' integer type: in `int4_weights` mode int4 (symmetric) or uint4 (affine)
@@ -195,6 +225,8 @@ impl QuantizeSpec {
             (Mode::Int4Weights, t @ (IntType::Int4 | IntType::Uint4)) => t,
             (Mode::Int4Weights, _) if self.symmetric_weights => IntType::Int4,
             (Mode::Int4Weights, _) => IntType::Uint4,
+            (Mode::Ternary | Mode::Pow2, _) => IntType::Int8,
+            (Mode::KMeans, _) => IntType::Uint8,
             (_, t) => t,
         }
     }
@@ -252,6 +284,14 @@ impl QuantizeSpec {
                 }
             }
         } else {
+            if matches!(self.mode, Mode::Ternary | Mode::Pow2) {
+                if self.weight_type != IntType::Int8 {
+                    return Err("ternary and pow2 write their codes as int8: leave weight_type out or set int8".into());
+                }
+                if self.reduce_range || !self.symmetric_weights {
+                    return Err("ternary and pow2 grids are symmetric around 0 with their own scales: reduce_range and symmetric_weights: false do not apply".into());
+                }
+            }
             if self.weight_type.is_4bit() || self.activation_type.is_4bit() {
                 return Err("4-bit types need mode int4_weights (weights only; activations stay 8-bit)".into());
             }
@@ -259,8 +299,17 @@ impl QuantizeSpec {
                 return Err("block_size applies to mode int4_weights only".into());
             }
         }
-        if self.rounding == Rounding::Learned && !matches!(self.mode, Mode::Weights | Mode::Int4Weights) {
-            return Err("rounding `learned` applies to the weight-only modes (int4_weights, weights); static and dynamic modes round to nearest".into());
+        if self.mode == Mode::KMeans {
+            if let Some(k) = self.clusters {
+                if !(2..=256).contains(&k) {
+                    return Err(format!("clusters must be from 2 to 256 (the indices are uint8), got {k}"));
+                }
+            }
+        } else if self.clusters.is_some() {
+            return Err("clusters applies to mode kmeans only".into());
+        }
+        if self.rounding == Rounding::Learned && !self.mode.is_weight_only() {
+            return Err("rounding `learned` applies to the weight-only modes (weights, int4_weights, ternary, pow2); static and dynamic modes round to nearest".into());
         }
         if self.activation_type.is_4bit() {
             return Err("activation_type must be int8 or uint8".into());

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::layers::WeightedLayer;
 use super::learned_rounding::LearnedCodes;
+use super::grid::WeightGrid;
 use super::params::{QuantParams, Scheme};
 use super::qdq::add_dequantized_constant;
 use super::report::LayerReport;
@@ -25,10 +26,40 @@ pub fn weight_scheme(spec: &QuantizeSpec) -> Scheme {
 /// spec is per-channel) or per tensor. Every pass that quantizes a layer weight asks here.
 pub fn weight_params(w: &ndarray::ArrayD<f32>, spec: &QuantizeSpec, node: &Node, slot: usize, channel_axis: Option<usize>) -> QuantParams {
     let scheme = weight_scheme(spec);
+    if WeightGrid::is_restricted(spec) {
+        return restricted_params(w, spec, if spec.per_channel { channel_axis } else { None });
+    }
     match super::blocks::blocking(spec, node, slot, w.shape()) {
         Some((axis, block_size)) => QuantParams::for_weight_blocked(w, scheme, axis, block_size),
         None => QuantParams::for_weight(w, scheme, if spec.per_channel { channel_axis } else { None }),
     }
+}
+
+/// Ternary / power-of-two parameters: one scale per slice along `axis` (or per tensor) from
+/// `grid::restricted_scale`, zero point 0.
+fn restricted_params(w: &ndarray::ArrayD<f32>, spec: &QuantizeSpec, axis: Option<usize>) -> QuantParams {
+    let axis = axis.filter(|&a| a < w.ndim());
+    let scale = |values: Vec<f32>| super::grid::restricted_scale(spec.mode, &values);
+    let scales: Vec<f32> = match axis {
+        Some(a) => w.axis_iter(ndarray::Axis(a)).map(|s| scale(s.iter().copied().collect())).collect(),
+        None => vec![scale(w.iter().copied().collect())],
+    };
+    let zero_points = vec![0; scales.len()];
+    QuantParams { ty: spec.effective_weight_type(), scales, zero_points, axis, blocks: None }
+}
+
+/// The codes of `w` (row-major) rounded to nearest on `params` and `spec`'s grid.
+pub fn nearest_codes(w: &ndarray::ArrayD<f32>, params: &QuantParams, spec: &QuantizeSpec) -> Vec<i32> {
+    let grid = WeightGrid::of(spec);
+    let shape = w.shape();
+    w.as_standard_layout()
+        .iter()
+        .enumerate()
+        .map(|(e, &x)| {
+            let (s, z) = params.params_of_element(shape, e);
+            grid.nearest(x, s, z)
+        })
+        .collect()
 }
 
 /// Replaces `layer`'s weight input with a dequantized int8 copy (its DQ node goes to `prefix`).
@@ -69,11 +100,19 @@ pub fn quantize_weight_with(
     let Some(Tensor::F32(w)) = found else { return None };
     let w = w.clone();
     let learned = learned.and_then(|l| l.get(&weight_name)).filter(|l| l.codes.len() == w.len());
+    if spec.mode == super::spec::Mode::KMeans {
+        return share_weight(graph, names, prefix, layer, spec, graph_path, cache, &w, learned);
+    }
     let (dq_name, params) = match cache.get(&weight_name) {
         Some(hit) => hit.clone(),
         None => {
             let (params, q) = match learned {
                 Some(l) => (l.params.clone(), l.params.tensor_of_codes(w.shape(), l.codes.clone())),
+                None if WeightGrid::is_restricted(spec) => {
+                    let params = weight_params(&w, spec, &graph.nodes[layer.node], layer.weight_input, layer.channel_axis);
+                    let q = params.tensor_of_codes(w.shape(), nearest_codes(&w, &params, spec));
+                    (params, q)
+                }
                 None => {
                     let params = weight_params(&w, spec, &graph.nodes[layer.node], layer.weight_input, layer.channel_axis);
                     let q = params.quantize(&w, scheme);
@@ -89,6 +128,7 @@ pub fn quantize_weight_with(
     graph.nodes[node_index].inputs[layer.weight_input] = dq_name;
     let (max_abs, sqnr) = match learned {
         Some(l) => codes_error(&w, &l.params, &l.codes),
+        None if WeightGrid::is_restricted(spec) => codes_error(&w, &params, &nearest_codes(&w, &params, spec)),
         None => weight_error(&w, &params, scheme),
     };
     let has_bias = crate::ops::layer_table::has_bias(&graph.nodes[node_index]);
@@ -105,6 +145,123 @@ pub fn quantize_weight_with(
         weight_sqnr_db: sqnr,
     };
     Some((params, report))
+}
+
+/// [`quantize_weight_with`] for `kmeans`: the weight `w` of `layer` replaced by
+/// `Gather(codebook, Cast(indices))` (`kmeans.rs`). The parameters returned are placeholders
+/// (one scale 1, zero point 0): nothing downstream of a weight-only mode reads them.
+#[allow(clippy::too_many_arguments)]
+fn share_weight(
+    graph: &mut Graph,
+    names: &mut Names,
+    prefix: &mut Vec<Node>,
+    layer: &WeightedLayer,
+    spec: &QuantizeSpec,
+    graph_path: &str,
+    cache: &mut WeightCache,
+    w: &ndarray::ArrayD<f32>,
+    learned: Option<&super::learned_rounding::LearnedWeight>,
+) -> Option<(QuantParams, LayerReport)> {
+    let node = &graph.nodes[layer.node];
+    let (label, op_type) = (node.label(), node.op_type.clone());
+    let weight_name = node.inputs[layer.weight_input].clone();
+    let values: Vec<f32> = w.as_standard_layout().iter().copied().collect();
+    let (params, shared) = match learned.and_then(|l| l.codebook.as_ref().map(|c| (l, c))) {
+        Some((l, codebook)) => (l.params.clone(), shared_of(w.shape(), &l.params, codebook, &l.codes)),
+        None => kmeans_params(w, spec, layer.channel_axis),
+    };
+    let out = match cache.get(&weight_name) {
+        Some((out, _)) => out.clone(),
+        None => {
+            let out = add_shared_constant(graph, names, prefix, &weight_name, w.shape(), &shared)?;
+            cache.insert(weight_name.clone(), (out.clone(), params.clone()));
+            out
+        }
+    };
+    graph.nodes[layer.node].inputs[layer.weight_input] = out;
+    let back = shared.values();
+    let mut max_abs = 0f32;
+    let (mut signal, mut noise) = (0f64, 0f64);
+    for (&x, &y) in values.iter().zip(&back) {
+        max_abs = max_abs.max((x - y).abs());
+        signal += f64::from(x).powi(2);
+        noise += f64::from(x - y).powi(2);
+    }
+    let has_bias = crate::ops::layer_table::has_bias(&graph.nodes[layer.node]);
+    let report = LayerReport {
+        node: label,
+        op_type,
+        graph: graph_path.to_string(),
+        weight: weight_name,
+        weight_shape: w.shape().to_vec(),
+        channel_axis: shared.scales.as_ref().map(|s| s.axis),
+        block: None,
+        bias: if has_bias { "float" } else { "none" },
+        weight_max_abs_error: max_abs,
+        weight_sqnr_db: (noise > 0.0).then(|| 10.0 * (signal / noise).log10()),
+    };
+    Some((params, report))
+}
+
+/// The `kmeans` sharing of `w` (per channel along `channel_axis` when the spec is per-channel)
+/// and the same as parameters: its channel scales (or one scale 1) with zero point 0, so that
+/// code `q` of element `e` stands for `scale(e) · codebook[q]` (`grid::Levels::Codebook`).
+pub fn kmeans_params(w: &ndarray::ArrayD<f32>, spec: &QuantizeSpec, channel_axis: Option<usize>) -> (QuantParams, super::kmeans::Shared) {
+    let values: Vec<f32> = w.as_standard_layout().iter().copied().collect();
+    let shared = match channel_axis.filter(|&a| spec.per_channel && a < w.ndim()) {
+        Some(axis) => super::kmeans::share_per_channel(&values, w.shape(), axis, spec.cluster_count()),
+        None => super::kmeans::share(&values, spec.cluster_count()),
+    };
+    let (scales, axis) = match &shared.scales {
+        Some(s) => (s.values.clone(), Some(s.axis)),
+        None => (vec![1.0], None),
+    };
+    let params = QuantParams { ty: super::spec::IntType::Uint8, zero_points: vec![0; scales.len()], scales, axis, blocks: None };
+    (params, shared)
+}
+
+/// The sharing that `codes` on `codebook` with `params`' channel scales stand for.
+fn shared_of(shape: &[usize], params: &QuantParams, codebook: &[f32], codes: &[i32]) -> super::kmeans::Shared {
+    let scales = params.axis.map(|axis| super::kmeans::ChannelScales {
+        axis,
+        inner: shape[axis + 1..].iter().product(),
+        values: params.scales.clone(),
+    });
+    super::kmeans::Shared { codebook: codebook.to_vec(), indices: codes.iter().map(|&q| q.clamp(0, 255) as u8).collect(), scales }
+}
+
+/// Adds `shared` as a float32 codebook and uint8 indices of `shape`, and the
+/// `Cast(indices → int32) → Gather(codebook, axis 0)` nodes (to `prefix`) that rebuild the
+/// weight, then `Mul` by the per-channel scales (shaped to broadcast along their axis) when it
+/// has them; returns the rebuilt weight's name.
+fn add_shared_constant(graph: &mut Graph, names: &mut Names, prefix: &mut Vec<Node>, base: &str, shape: &[usize], shared: &super::kmeans::Shared) -> Option<String> {
+    use crate::ir::{AttrValue, Initializer};
+    let codebook = Tensor::from_vec(&[shared.codebook.len()], shared.codebook.clone()).ok()?;
+    let indices = Tensor::from_vec(shape, shared.indices.clone()).ok()?;
+    let codebook_name = names.fresh(&format!("{base}_codebook"));
+    let indices_name = names.fresh(&format!("{base}_indices"));
+    graph.initializers.push(Initializer::new(codebook_name.clone(), codebook));
+    graph.initializers.push(Initializer::new(indices_name.clone(), indices));
+    let wide = names.fresh(&format!("{base}_indices_int32"));
+    let mut cast = Node::new("Cast", &[indices_name.as_str()], &[wide.as_str()]);
+    cast.name = names.fresh(&format!("{base}_Cast"));
+    cast.set_attribute("to", AttrValue::Int(6));
+    let out = names.fresh(&format!("{base}_shared"));
+    let mut gather = Node::new("Gather", &[codebook_name.as_str(), wide.as_str()], &[out.as_str()]);
+    gather.name = names.fresh(&format!("{base}_Gather"));
+    gather.set_attribute("axis", AttrValue::Int(0));
+    prefix.push(cast);
+    prefix.push(gather);
+    let Some(scales) = &shared.scales else { return Some(out) };
+    let mut scale_shape = vec![1usize; shape.len()];
+    scale_shape[scales.axis] = scales.values.len();
+    let scale_name = names.fresh(&format!("{base}_channel_scale"));
+    graph.initializers.push(Initializer::new(scale_name.clone(), Tensor::from_vec(&scale_shape, scales.values.clone()).ok()?));
+    let scaled = names.fresh(&format!("{base}_shared_scaled"));
+    let mut mul = Node::new("Mul", &[out.as_str(), scale_name.as_str()], &[scaled.as_str()]);
+    mul.name = names.fresh(&format!("{base}_Mul"));
+    prefix.push(mul);
+    Some(scaled)
 }
 
 /// The tensor at `source` if it is still the weight named `name` (what `find_weight` returns:
