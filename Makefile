@@ -40,8 +40,11 @@ setup:
 
 test: test-native test-wasm test-python test-web test-npm test-corpus-ci
 
+# The .pare format crate is its own package (crates/pare-container, not a workspace member): its
+# unit tests (Huffman, LZ, every truncation and bit flip of a container) run here too.
 test-native: setup
 	cargo test
+	CARGO_TARGET_DIR=target/container cargo test --manifest-path crates/pare-container/Cargo.toml
 
 fuzz: setup
 	PARE_FUZZ_ITERS=$(PARE_FUZZ_ITERS) cargo test --test native -- fuzz
@@ -90,7 +93,7 @@ test-web: build-wasm
 # The npm package pkg/ (scripts/build_pkg.sh: two wasm builds, SIMD128 and relaxed SIMD, the
 # loader, types and CLI from js/), copied into www/pkg for the page (both git-ignored). The wasm
 # builds re-run only when a Rust source changed; a change in js/ only re-copies the JS files.
-WASM_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
+WASM_SOURCES := $(shell find src crates -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml $(wildcard crates/*/Cargo.toml)
 PKG_JS_SOURCES := $(wildcard js/*) www/npz.js
 
 build-wasm: setup www/pkg/index.js www/sw-version.js www/models/mnist_cnn.onnx

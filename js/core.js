@@ -285,6 +285,10 @@ function withCallback(options) {
 
 /** Summarizes a model (ModelSummary). */
 export const inspect = guard((bytes) => glue.inspect(bytes), isLoaded);
+/** Stores an ONNX file in a .pare container ({ container, report }; docs/container.md). */
+export const pack = guard((bytes) => glue.pack(bytes), isLoaded);
+/** The exact ONNX bytes a .pare container holds. */
+export const decode = guard((bytes) => glue.decode(bytes), isLoaded);
 /** The full analysis `pare inspect --json` prints (ModelAnalysis). */
 export const analyze = guard((bytes) => glue.analyze(bytes), isLoaded);
 /** Runs a model once. */

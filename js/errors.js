@@ -21,6 +21,7 @@ export const PARE_ERROR_KINDS = Object.freeze([
   "run-failed",
   "models-differ",
   "too-large",
+  "bad-container",
   "not-ready",
   "load-failed",
   "wasm-trap",

@@ -9,7 +9,7 @@ import { Worker } from "node:worker_threads";
 import { createApi } from "./api.js";
 import * as platform from "./platform.node.js";
 
-export { inspect, randomInputs, recipeNeedsCalibration, compressCommand, Model, simdLevel, simdInfo } from "./core.js";
+export { inspect, pack, decode, randomInputs, recipeNeedsCalibration, compressCommand, Model, simdLevel, simdInfo } from "./core.js";
 export { PareError, PARE_ERROR_KINDS } from "./errors.js";
 
 function spawn(workerUrl) {

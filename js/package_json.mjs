@@ -28,6 +28,8 @@ const RUNTIME_FILES = [
   "simd.js",
   "worker_core.js",
   "pare.js",
+  "container.js",
+  "container.node.js",
 ];
 
 const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -46,6 +48,9 @@ pkg.exports = {
   ".": { types: "./index.d.ts", node: "./index.node.js", browser: "./index.js", import: "./index.js", default: "./index.js" },
   "./sync": { types: "./sync.d.ts", node: "./sync.node.js", browser: "./sync.js", import: "./sync.js", default: "./sync.js" },
   "./worker": { types: "./worker.d.ts", node: "./worker.node.js", default: "./worker.js" },
+  // The tiny .pare decoder alone (docs/container.md), and its wasm.
+  "./container": { types: "./container.d.ts", node: "./container.node.js", default: "./container.js" },
+  "./wasm/container": "./pare_container.wasm",
   "./wasm/simd128": "./pare_bg.wasm",
   "./wasm/relaxed": "./pare_relaxed_bg.wasm",
   "./package.json": "./package.json",
@@ -58,11 +63,13 @@ pkg.files = [
   "types.d.ts",
   "sync.d.ts",
   "worker.d.ts",
+  "container.d.ts",
   "cli.mjs",
   "npy_write.mjs",
   "npz.js",
   "pare_bg.wasm",
   "pare_relaxed_bg.wasm",
+  "pare_container.wasm",
   "README.md",
 ];
 pkg.engines = { node: ">=20" };

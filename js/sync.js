@@ -5,7 +5,7 @@
 
 import { fetchAndCompile, loadCore } from "./core.js";
 
-export { inspect, analyze, run, randomInputs, recipeNeedsCalibration, compress, compressJob, inputSizes, compressCommand, compare, Model, simdLevel, simdInfo } from "./core.js";
+export { inspect, pack, decode, analyze, run, randomInputs, recipeNeedsCalibration, compress, compressJob, inputSizes, compressCommand, compare, Model, simdLevel, simdInfo } from "./core.js";
 export { PareError, PARE_ERROR_KINDS } from "./errors.js";
 
 /** Loads pare into this thread; call (and await) once. Resolves to simdInfo(). */

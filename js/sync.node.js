@@ -3,7 +3,7 @@
 import { loadCore } from "./core.js";
 import * as platform from "./platform.node.js";
 
-export { inspect, analyze, run, randomInputs, recipeNeedsCalibration, compress, compressJob, inputSizes, compressCommand, compare, Model, simdLevel, simdInfo } from "./core.js";
+export { inspect, pack, decode, analyze, run, randomInputs, recipeNeedsCalibration, compress, compressJob, inputSizes, compressCommand, compare, Model, simdLevel, simdInfo } from "./core.js";
 export { PareError, PARE_ERROR_KINDS } from "./errors.js";
 
 /** Loads pare into this thread; call (and await) once. Resolves to simdInfo(). */

@@ -723,6 +723,24 @@ export interface CompareReport {
     intermediates_skipped: { name: string; reason: string }[];
 }
 
+/** What `pack` reports (bytes). */
+export interface PackReport {
+    onnxBytes: number;
+    containerBytes: number;
+    /** Tensor payloads cut out of the protobuf and coded on their own, and their bytes. */
+    payloads: number;
+    payloadBytes: number;
+    /** The rest of the file (the skeleton), before and after coding. */
+    skeletonBytes: number;
+    skeletonCodedBytes: number;
+}
+
+/** What `pack` returns: the .pare container and its sizes. */
+export interface PackResult {
+    container: Uint8Array;
+    report: PackReport;
+}
+
 /** What `inspect` reports. */
 export interface ModelSummary {
     producer: string;
@@ -862,6 +880,8 @@ export interface ModelAnalysis {
  * - "run-failed": a node failed while the model ran;
  * - "models-differ": compare was given models with different inputs or outputs;
  * - "too-large": a tensor or sample larger than pare allows;
+ * - "bad-container": the bytes are not a .pare container pare can decode (wrong magic or
+ *   version, truncated, or damaged: a checksum does not match);
  * - "not-ready": called before ready() resolved;
  * - "load-failed": the wasm or the worker could not be loaded (the message says where from);
  * - "wasm-trap": the WebAssembly module stopped (most often out of memory): inline, every later
@@ -881,6 +901,7 @@ export type PareErrorKind =
     | "run-failed"
     | "models-differ"
     | "too-large"
+    | "bad-container"
     | "not-ready"
     | "load-failed"
     | "wasm-trap"
@@ -958,6 +979,12 @@ export class Model {
 
 /** Summarizes a model: producer, opsets, inputs and outputs with their types, op histogram. */
 export function inspect(bytes: ModelBytes): ModelSummary;
+/** Stores an ONNX file losslessly in a smaller .pare container (docs/container.md); "not-onnx"
+ * for bytes that are not a model. Synchronous. */
+export function pack(bytes: ModelBytes): PackResult;
+/** The exact ONNX bytes a .pare container holds; "bad-container" when it is damaged, never a
+ * wrong model. Synchronous. (`pare/container` has a ~9 KB-gzipped decoder of its own.) */
+export function decode(container: Uint8Array | ArrayBuffer): Uint8Array;
 
 /** Seeded random inputs for one run, as `pare run --random` makes them. */
 export function randomInputs(bytes: ModelBytes, options?: RandomInputOptions): Tensors;

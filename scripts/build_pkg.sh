@@ -13,7 +13,8 @@
 #    PARE_WASM_NAMES=1 keeps them, to profile or to read with twiggy, docs/wasm_size.md);
 # 3. the hand-written loader, types and CLI from js/ (and www/npz.js, the .npz reader the CLI
 #    shares with the web page) are copied in, and wasm-pack's package.json is patched so that
-#    `main`/`exports`/`types` point at the loader and `bin` at the CLI (js/package_json.mjs).
+#    `main`/`exports`/`types` point at the loader and `bin` at the CLI (js/package_json.mjs);
+# 4. the tiny .pare decoder, pkg/pare_container.wasm (build_container_decoder below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,16 +31,29 @@ build_wasm() {
     if [ "${PARE_WASM_NAMES:-0}" != 1 ]; then
         node scripts/wasm_strip_names.mjs pkg/pare_bg.wasm pkg/pare_relaxed_bg.wasm
     fi
+    build_container_decoder
+}
+
+# 4. the tiny .pare decoder (crates/pare-decoder-wasm: plain C exports, no wasm-bindgen, its own
+#    workspace and size profile, no SIMD so that any engine runs it), shrunk with wasm-opt -Oz
+#    (a second for a module this small); js/container.js wraps it.
+build_container_decoder() {
+    RUSTFLAGS="" CARGO_TARGET_DIR=target/tiny cargo build --quiet --release --target wasm32-unknown-unknown \
+        --manifest-path crates/pare-decoder-wasm/Cargo.toml
+    wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int \
+        --enable-multivalue --enable-reference-types \
+        target/tiny/wasm32-unknown-unknown/release/pare_decoder_wasm.wasm -o pkg/pare_container.wasm
 }
 
 add_js() {
-    if [ ! -f pkg/pare_bg.wasm ] || [ ! -f pkg/pare_relaxed_bg.wasm ]; then
+    if [ ! -f pkg/pare_bg.wasm ] || [ ! -f pkg/pare_relaxed_bg.wasm ] || [ ! -f pkg/pare_container.wasm ]; then
         echo "build_pkg: pkg/ lacks a wasm build; run scripts/build_pkg.sh without arguments" >&2
         exit 1
     fi
     cp js/index.js js/index.node.js js/sync.js js/sync.node.js js/worker.js js/worker.node.js js/api.js \
         js/client.js js/core.js js/errors.js js/options.js js/platform.node.js js/simd.js js/worker_core.js \
-        js/index.d.ts js/types.d.ts js/sync.d.ts js/worker.d.ts js/cli.mjs js/npy_write.mjs pkg/
+        js/index.d.ts js/types.d.ts js/sync.d.ts js/worker.d.ts js/cli.mjs js/npy_write.mjs \
+        js/container.js js/container.node.js js/container.d.ts pkg/
     # The glue's type file names DOM types (RequestInfo, WebAssembly…); index.d.ts is self-contained
     # and is what the package's types are, so the glue's is not shipped.
     rm -f pkg/pare.d.ts pkg/pare_bg.wasm.d.ts

@@ -32,6 +32,9 @@ pub enum Error {
     Compress(#[from] crate::compress::CompressError),
     #[error(transparent)]
     Compare(#[from] crate::compare::CompareError),
+    /// A `.pare` container that does not decode (wrong magic or version, truncated, damaged).
+    #[error(transparent)]
+    Container(#[from] pare_container::ContainerError),
     /// A command line that does not parse (exit code 2 in both CLIs).
     #[error(transparent)]
     Usage(#[from] crate::workflow::args::UsageError),
@@ -74,6 +77,7 @@ impl Error {
             Error::Convert(e) => e.kind(),
             Error::Compress(e) => e.kind(),
             Error::Compare(e) => e.kind(),
+            Error::Container(_) => ErrorKind::BadContainer,
             Error::Usage(e) => e.kind(),
             Error::File { .. } => ErrorKind::BadArgument,
             Error::Sizes(_) => ErrorKind::BadInput,
@@ -128,6 +132,9 @@ pub enum ErrorKind {
     ModelsDiffer,
     /// A tensor, sample or allocation would be larger than pare allows.
     TooLarge,
+    /// The bytes are not a `.pare` container pare can decode: wrong magic or version, truncated,
+    /// or damaged (a checksum does not match).
+    BadContainer,
 }
 
 impl ErrorKind {
@@ -144,11 +151,12 @@ impl ErrorKind {
             ErrorKind::RunFailed => "run-failed",
             ErrorKind::ModelsDiffer => "models-differ",
             ErrorKind::TooLarge => "too-large",
+            ErrorKind::BadContainer => "bad-container",
         }
     }
 
     /// Every kind, for tests and docs.
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::NotOnnx,
         ErrorKind::ExternalData,
         ErrorKind::InvalidModel,
@@ -160,6 +168,7 @@ impl ErrorKind {
         ErrorKind::RunFailed,
         ErrorKind::ModelsDiffer,
         ErrorKind::TooLarge,
+        ErrorKind::BadContainer,
     ];
 }
 

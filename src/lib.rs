@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod budget;
 pub mod compare;
 pub mod compress;
+pub mod container;
 pub mod convert;
 pub mod error;
 pub mod ir;

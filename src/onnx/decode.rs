@@ -66,6 +66,8 @@ fn sniff_other_format(bytes: &[u8]) -> Option<&'static str> {
         Some("a zip archive (a PyTorch .pt/.pth or a .npz?); export the model to ONNX first")
     } else if starts(b"\x89PNG") || starts(b"\xff\xd8\xff") || starts(b"GIF8") {
         Some("an image")
+    } else if starts(&pare_container::MAGIC) {
+        Some("a .pare container; decode it first (`pare decode IN.pare OUT.onnx`, or `decode` in the npm package)")
     } else if starts(b"\x1f\x8b") {
         Some("a gzip file; decompress it first")
     } else if starts(b"\x93NUMPY") {

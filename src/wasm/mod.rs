@@ -1,5 +1,6 @@
 //! The JavaScript API (wasm-bindgen): `inspect(bytes)`, `run(bytes, inputs)`, the `Model`
-//! class (parse once, run many) and `compare(reference, candidate, options)`, for browsers and Node.
+//! class (parse once, run many), `compare(reference, candidate, options)` and the `.pare`
+//! container's `pack(bytes)`/`decode(bytes)`, for browsers and Node.
 //!
 //! The only module that knows wasm-bindgen, js-sys and serde-wasm-bindgen (docs/architecture.md,
 //! rule 1). It is a thin layer: it checks what JS hands over, calls the core, and turns every
@@ -85,6 +86,28 @@ pub fn analyze(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")
     install_panic_hook();
     let model = decode_model(&model_bytes(&bytes)?)?;
     serialize_to_js(&analyze_model(&model, &AnalysisOptions::default()))
+}
+
+/// Stores an ONNX file in a `.pare` container (docs/container.md): `{ container, report }`,
+/// `report` the sizes (`PackReport`). Lossless: `decode` gives back the exact bytes.
+#[wasm_bindgen(unchecked_return_type = "PackResult")]
+pub fn pack(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue) -> JsResult<JsValue> {
+    install_panic_hook();
+    let packed = crate::container::pack(&model_bytes(&bytes)?)?;
+    let result = Object::new();
+    set(&result, "container", &Uint8Array::from(&packed.container[..])).map_err(fail)?;
+    set(&result, "report", &serialize_to_js(&packed.report)?).map_err(fail)?;
+    Ok(result.into())
+}
+
+/// The exact ONNX bytes a `.pare` container holds; a damaged one is a `bad-container` error.
+#[wasm_bindgen(js_name = decode)]
+pub fn decode_container(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
+) -> JsResult<Uint8Array> {
+    install_panic_hook();
+    let onnx = crate::container::unpack(&model_bytes(&bytes)?)?;
+    Ok(Uint8Array::from(&onnx[..]))
 }
 
 /// Runs a model once: `inputs` maps input names to `{ dtype, shape, data }`; returns the outputs

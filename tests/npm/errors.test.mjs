@@ -93,6 +93,11 @@ test("inputs, arguments, recipes and runs", async () => {
   assert.equal(pare.recipeNeedsCalibration({ steps: [{ prune: { method: "unstructured", ratio: 0.5 } }] }, "given"), true);
   await throwsKind(() => pare.compress(mnist, none, { messages: "cli" }), "bad-argument", /`messages` must be "api" or "page"/);
   await throwsKind(() => pare.compare(relu, mnist), "models-differ", /different inputs/);
+  // A .pare container cut short, and an ONNX file given to decode; pack of bytes that are no model.
+  const packed = pare.pack(mnist).container;
+  await throwsKind(() => pare.decode(packed.subarray(0, packed.length - 1)), "bad-container", /truncated/);
+  await throwsKind(() => pare.decode(mnist), "bad-container", /not a \.pare container/);
+  await throwsKind(() => pare.pack(new Uint8Array([0xff, 0xfe, 1, 2])), "not-onnx", /no ModelProto/);
   // 100 random samples of 100,000 digits each: 7.8e9 values, over pare's cap for random samples.
   await throwsKind(() => pare.compare(mnist, mnist, { random: { samples: 100, shapes: { image: [100000, 1, 28, 28] } } }), "too-large",
     /100 random samples of 78400000 elements each are too many/);

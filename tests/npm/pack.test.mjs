@@ -39,8 +39,10 @@ before(() => {
   npm(["install", path.join(scratch, packed.filename)], app);
 });
 
-/** The files the tarball must hold: the entry points, their modules, types, CLI, both builds. */
+/** The files the tarball must hold: the entry points, their modules, types, CLI, both builds, the
+ * tiny .pare decoder. */
 const PACKAGE_FILES = [
+  "container.js", "container.node.js", "container.d.ts", "pare_container.wasm",
   "package.json", "index.js", "index.node.js", "sync.js", "sync.node.js", "worker.js", "worker.node.js", "api.js", "client.js",
   "core.js", "errors.js", "options.js", "platform.node.js", "simd.js", "worker_core.js", "pare.js", "index.d.ts", "types.d.ts",
   "sync.d.ts", "worker.d.ts", "cli.mjs", "npy_write.mjs", "npz.js", "pare_bg.wasm", "pare_relaxed_bg.wasm",
@@ -58,6 +60,7 @@ test("the tarball holds both wasm builds, the entry points, their types and the 
   assert.equal(manifest.exports["./wasm/simd128"], "./pare_bg.wasm");
   assert.equal(manifest.exports["./wasm/relaxed"], "./pare_relaxed_bg.wasm");
   assert.equal(manifest.exports["./worker"].default, "./worker.js");
+  assert.deepEqual(manifest.exports["./container"], { types: "./container.d.ts", node: "./container.node.js", default: "./container.js" });
   assert.equal(manifest.types, "index.d.ts");
   // Nothing a browser loads names a Node module (the node: ones live in *.node.js and cli.mjs).
   for (const f of files.filter((f) => f.endsWith(".js") && !f.endsWith(".node.js"))) {
@@ -142,9 +145,11 @@ function tsc(name, compilerOptions, files) {
   return { status: r.status, output: r.stdout + r.stderr };
 }
 
-const GOOD = `import init, { ready, inspect, analyze, run, compress, compressJob, compressCommand, inputSizes, compare, Model, simdLevel, simdInfo, PareError, PARE_ERROR_KINDS } from "pare";
-import type { CommandOutput, CompressJobResult, CompressResult, CompressReport, InputSizes, PareErrorKind, Recipe, SimdLevel, Tensor, TensorsInput } from "pare";
+const GOOD = `import init, { ready, inspect, analyze, run, compress, compressJob, compressCommand, inputSizes, compare, Model, simdLevel, simdInfo, PareError, PARE_ERROR_KINDS, pack, decode } from "pare";
+import type { CommandOutput, CompressJobResult, CompressResult, CompressReport, InputSizes, PackResult, PareErrorKind, Recipe, SimdLevel, Tensor, TensorsInput } from "pare";
 import * as sync from "pare/sync";
+import { loadDecoder } from "pare/container";
+import type { ContainerDecoder, ContainerErrorCode } from "pare/container";
 declare const bytes: Uint8Array;
 declare const console: { log(...values: unknown[]): void }; // ES2022 alone has no console
 const info = await ready({ simd: "auto", worker: true });
@@ -167,6 +172,10 @@ console.log(inspect(bytes).node_count, outputs.logits.shape, viaPromise.logits.d
 console.log((await analyze(bytes)).weights[0]?.stats?.histogram.counts, sync.compress(bytes, recipe, { calibrationRandom: { samples: 2 } }).model.length);
 const job: CompressJobResult = await compressJob(bytes, recipe, { calibrationRandom: { samples: 4 }, random: { seed: 1, dims: { height: 28 } }, worker: true });
 console.log(job.compare?.outputs[0].metrics.sqnr_db, job.compareError, job.warnings.join(" "), job.inputSizes?.summary, job.report.bytes_after.graph);
+const packed: PackResult = pack(bytes);
+const tiny: ContainerDecoder = await loadDecoder();
+const code: ContainerErrorCode = "truncated";
+console.log(packed.report.containerBytes, decode(packed.container).length, sync.decode(sync.pack(bytes).container).length, tiny.decode(packed.container).length, code);
 const sizes: InputSizes = await inputSizes(bytes, { dims: { N: 1 } });
 console.log(sizes.source === "searched", sizes.inputs[0][1].length, sync.inputSizes(bytes).chosen);
 const cli: CommandOutput = compressCommand(["m.onnx", "-o", "o.onnx", "--quantize", "int8-weights"], () => bytes, (line) => console.log(line));
@@ -199,6 +208,7 @@ test("TypeScript checks a consumer against the packed types with lib ES2022 alon
     ['await compress(new Uint8Array(), { steps: [] }, { calibration: {}, calibrationRandom: {} });', /not assignable/],
     ['await compress(42, "recipe");', /number.*not assignable|42/],
     ['const kind: import("pare").PareErrorKind = "no-such-kind";', /"no-such-kind"/],
+    ['const c: import("pare/container").ContainerErrorCode = "truncatd";', /"truncatd"/],
     ['const t: import("pare").Tensor = { dtype: "float33", shape: [1], data: new Float32Array(1) };', /"float33"/],
     ['const r: import("pare").CompressResult = await compress(new Uint8Array(), { steps: [] }); r.report.steps[0].quantize;', /quantize/],
     ['await compressJob(new Uint8Array(), { steps: [] }, { compareInput: {} });', /compareInput/],

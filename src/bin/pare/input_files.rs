@@ -19,6 +19,8 @@ pub enum InputKind {
     Npy,
     Npz,
     Recipe,
+    /// A `.pare` container (`pare decode`).
+    Container,
 }
 
 /// Most bytes a recipe (a short JSON file) may have.
@@ -35,13 +37,14 @@ impl InputKind {
             InputKind::Npy => "a .npy file",
             InputKind::Npz => "a .npz archive",
             InputKind::Recipe => "a recipe",
+            InputKind::Container => "a .pare container",
         }
     }
 
     fn cap(self) -> usize {
         let budget = pare::budget::max_bytes();
         match self {
-            InputKind::Model => budget.min(MAX_MODEL_BYTES),
+            InputKind::Model | InputKind::Container => budget.min(MAX_MODEL_BYTES),
             InputKind::Recipe => MAX_RECIPE_BYTES,
             InputKind::Npy | InputKind::Npz => budget,
         }
@@ -85,6 +88,7 @@ pub fn read_input(path: &Path, kind: InputKind) -> Result<Vec<u8>, CliError> {
     let limit = match kind {
         InputKind::Model if !bytes.is_empty() && !starts_with_protobuf_key(&bytes) => return Err(unlike("no protobuf field key")),
         InputKind::Npz if !bytes.is_empty() && !bytes.starts_with(b"PK") => return Err(unlike("no zip signature")),
+        InputKind::Container if !pare::container::is_container(&bytes) => return Err(unlike("no .pare magic")),
         InputKind::Npy if !bytes.is_empty() => {
             let header_end = pare::npy::header_end(&bytes).map_err(|e| fail(e.to_string()))?;
             read_up_to(&mut bytes, header_end)?;

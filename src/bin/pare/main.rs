@@ -7,6 +7,7 @@
 mod args;
 mod compress;
 mod compare;
+mod container;
 mod convert;
 mod human;
 mod input_files;
@@ -37,6 +38,8 @@ Usage:
                [--dim NAME=SIZE]... [--json] [--all-intermediates]
   pare sensitivity MODEL [--method unstructured] [--calib FILE.npz | --calib-random N] [--json]
   pare convert MODEL -o OUT.onnx --opset N [--json]
+  pare pack MODEL.onnx OUT.pare [--json]
+  pare decode IN.pare OUT.onnx
   pare help [COMMAND]
 
 Commands:
@@ -46,6 +49,8 @@ Commands:
   compare   error of one model against another (outputs and intermediates) on the same inputs
   sensitivity  prune one layer at a time at several ratios and measure the output error
   convert   rewrite the model to a newer opset (7–22) with the same outputs
+  pack      store the model losslessly in a smaller, entropy-coded .pare container
+  decode    write the exact ONNX file a .pare container holds
 
 Options for every command:
   -h, --help     help for the command
@@ -141,6 +146,8 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         "compare" => compare::main(rest),
         "sensitivity" => sensitivity::main(rest),
         "convert" => convert::main(rest),
+        "pack" => container::pack(rest),
+        "decode" => container::decode(rest),
         "help" | "-h" | "--help" => match rest.first().map(String::as_str) {
             None => {
                 println!("{USAGE}");
@@ -152,8 +159,10 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
             Some("compare") => compare::main(&["--help".to_string()]),
             Some("sensitivity") => sensitivity::main(&["--help".to_string()]),
             Some("convert") => convert::main(&["--help".to_string()]),
+            Some("pack") => container::pack(&["--help".to_string()]),
+            Some("decode") => container::decode(&["--help".to_string()]),
             Some(other) => {
-                Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert")))
+                Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert, pack, decode")))
             }
         },
         "-V" | "--version" => {
@@ -163,7 +172,7 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
         other if other.starts_with('-') => {
             Err(CliError::Usage(format!("unknown option `{other}`; a command comes first (see `pare --help`)")))
         }
-        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert (see `pare --help`)"))),
+        other => Err(CliError::Usage(format!("no command `{other}`; commands: inspect, run, compress, compare, sensitivity, convert, pack, decode (see `pare --help`)"))),
     }
 }
 
