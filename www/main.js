@@ -306,6 +306,9 @@ const PRESET_HINTS = {
   kmeans16:
     "k-means weight sharing (Deep Compression): each layer's weights take one of 16 shared values (a codebook scaled per output channel), " +
     "stored as uint8 indices read through Cast → Gather; float compute. Compresses far below INT8 with gzip; no calibration needed.",
+  "deep-compression":
+    "Deep Compression's first two stages: half the weights of each layer set to zero (corrected by least squares when you give calibration samples), " +
+    "then 16 shared values per layer (k-means, pruned zeros kept). The third stage, entropy coding, is the .pare container (`pare pack`, npm `pack`).",
   pow2:
     "Power-of-two weights: every weight is 0 or ±2^k times a power-of-two scale per output channel (15 levels, int8 codes); float compute. " +
     "Add \"rounding\": \"learned\" and calibration samples for a much closer model on real CNNs.",

@@ -4,6 +4,9 @@ export const PRESETS = {
   "int8-weights": { steps: [{ quantize: { mode: "weights" } }] },
   "int4-weights": { steps: [{ quantize: { mode: "int4_weights" } }] },
   kmeans16: { steps: [{ quantize: { mode: "kmeans", clusters: 16 } }] },
+  "deep-compression": {
+    steps: [{ prune: { method: "unstructured", ratio: 0.5 } }, { quantize: { mode: "kmeans", clusters: 16 } }],
+  },
   pow2: { steps: [{ quantize: { mode: "pow2" } }] },
   ternary: { steps: [{ quantize: { mode: "ternary" } }] },
   "int8-static": { steps: [{ quantize: { mode: "static" } }] },

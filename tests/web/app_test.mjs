@@ -531,7 +531,7 @@ try {
 
   step("the other presets");
   const outcomes = {};
-  for (const preset of ["int8-weights", "int4-weights", "kmeans16", "pow2", "ternary", "int8-target20", "prune50-int8", "binary-weights", "filter25"]) {
+  for (const preset of ["int8-weights", "int4-weights", "kmeans16", "deep-compression", "pow2", "ternary", "int8-target20", "prune50-int8", "binary-weights", "filter25"]) {
     await page.check(`input[name="preset"][value="${preset}"]`);
     await page.click("#compress");
     await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
@@ -563,6 +563,9 @@ try {
   // Output cosine measured in onnxruntime: k-means 0.998 / pow2 0.980 / ternary 0.914 on
   // digits, 0.987 / 0.894 / 0.773 on uniform random images.
   assert.ok(outcomes.kmeans16.cosine > 0.98, "k-means 16 stays close");
+  assert.match(outcomes["deep-compression"].steps, /step 1: prune unstructured: [\s\S]*step 2: quantize KMeans: 4 layers/);
+  assert.ok(outcomes["deep-compression"].gzip < outcomes.kmeans16.gzip, "pruned zeros make the shared indices compress further");
+  assert.ok(outcomes["deep-compression"].cosine > 0.9);
   assert.match(outcomes.pow2.steps, /step 1: quantize Pow2: 4 layers/);
   assert.ok(outcomes.pow2.gzip < 0.8 * outcomes["int8-weights"].gzip && outcomes.pow2.cosine > 0.85);
   assert.match(outcomes.ternary.steps, /step 1: quantize Ternary: 4 layers/);
