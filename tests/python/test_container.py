@@ -6,7 +6,6 @@ container fails with `error[bad-container]` and writes nothing.
 
 Needs the pare binary: PARE_BIN, else the newest of target/release/pare and target/debug/pare.
 """
-import os
 import subprocess
 import tempfile
 import unittest
@@ -16,17 +15,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = ROOT / "tests/fixtures/mnist_cnn"
-
-
-def pare_binary():
-    if os.environ.get("PARE_BIN"):
-        return Path(os.environ["PARE_BIN"])
-    found = [p for p in (ROOT / "target/release/pare", ROOT / "target/debug/pare") if p.exists()]
-    if not found:
-        raise AssertionError("no pare binary: run `cargo build --release --bin pare` or set PARE_BIN")
-    return max(found, key=lambda p: p.stat().st_mtime)
+from test_int4_weights import FIXTURE, pare_binary
 
 
 def pare(*args, check=True):
