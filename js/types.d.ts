@@ -126,6 +126,8 @@ export interface QuantizeStep {
     /** `int4_weights` only: one scale per this many MatMul/Gemm weights along K (a power of two
      * from 16 to 2048; default 32), 0 for one per output channel. Conv is per output channel. */
     block_size?: number;
+    /** `kmeans` only: shared values per weight tensor, 2 to 256 (default 16). */
+    clusters?: number;
     /** Weight-only modes (`weights`, `int4_weights`, `ternary`, `pow2`, `kmeans`): "nearest"
      * (default) or "learned" — each weight rounded up or down so that its layer's output on the
      * calibration samples moves least (GPTQ; same scales as nearest; for `kmeans` the centroids
