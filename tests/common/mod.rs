@@ -290,3 +290,20 @@ pub fn write_models<S: AsRef<str>>(dir: &Path, models: &[(S, Model)]) -> Vec<Pat
         })
         .collect()
 }
+
+/// Every ONNX file the tests have locally: the ONNX conformance models (from the onnx wheel), the
+/// MNIST fixture and the Silero VAD models (from the silero-vad wheel).
+pub fn local_models() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(venv_path("onnx/backend/test/data/node"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("model.onnx"))
+        .collect();
+    files.sort();
+    files.push(repo_root().join("tests/fixtures/mnist_cnn/model.onnx"));
+    let mut silero: Vec<PathBuf> =
+        std::fs::read_dir(venv_path("silero_vad/data")).unwrap().flatten().map(|e| e.path()).collect();
+    silero.sort();
+    files.extend(silero.into_iter().filter(|p| p.extension().is_some_and(|e| e == "onnx")));
+    files
+}

@@ -9,21 +9,11 @@ use std::path::{Path, PathBuf};
 use pare::error::ErrorKind;
 
 use crate::common::cli::{assert_fails, pare, stderr, stdout, workdir};
-use crate::common::{Rng, read, repo_root, venv_path};
+use crate::common::{Rng, local_models, read, repo_root};
 
 fn models() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(venv_path("onnx/backend/test/data/node"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path().join("model.onnx"))
-        .collect();
-    files.sort();
-    files.push(repo_root().join("tests/fixtures/mnist_cnn/model.onnx"));
+    let mut files = local_models();
     files.push(repo_root().join("tests/fixtures/prune_resnet/model.onnx"));
-    let mut silero: Vec<PathBuf> =
-        std::fs::read_dir(venv_path("silero_vad/data")).unwrap().flatten().map(|e| e.path()).collect();
-    silero.sort();
-    files.extend(silero.into_iter().filter(|p| p.extension().is_some_and(|e| e == "onnx")));
     files
 }
 

@@ -8,21 +8,10 @@ use std::path::PathBuf;
 
 use pare::onnx::{decode_model, encode_model};
 
-use crate::common::{python_script, read, repo_root, venv_path};
+use crate::common::{local_models, python_script, read, repo_root};
 
 fn corpus() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(venv_path("onnx/backend/test/data/node"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path().join("model.onnx"))
-        .collect();
-    files.sort();
-    files.push(repo_root().join("tests/fixtures/mnist_cnn/model.onnx"));
-    let mut silero: Vec<PathBuf> =
-        std::fs::read_dir(venv_path("silero_vad/data")).unwrap().flatten().map(|e| e.path()).collect();
-    silero.sort();
-    files.extend(silero.into_iter().filter(|p| p.extension().is_some_and(|e| e == "onnx")));
-    files
+    local_models()
 }
 
 #[test]
