@@ -124,7 +124,9 @@ pub fn ternary_scale(values: &[f32]) -> f32 {
             (best, alpha) = (gain, sum / kept);
         }
     }
-    if alpha > 0.0 && alpha.is_finite() { alpha as f32 } else { 1.0 }
+    // A channel of subnormal weights would round α to 0 in f32 (a zero scale): 1 instead.
+    let alpha = alpha as f32;
+    if alpha.is_normal() && alpha > 0.0 { alpha } else { 1.0 }
 }
 
 /// The power-of-two scale of the `pow2` grid with the least squared error (see the module
@@ -135,7 +137,8 @@ pub fn pow2_scale(values: &[f32]) -> f32 {
         return 1.0;
     }
     // The smallest exponent whose largest code covers `max`.
-    let top = (max / POW2_MAX_CODE as f32).log2().ceil() as i32;
+    // In f64 and clamped to f32's normal exponents (max / 64 underflows f32 for tiny weights).
+    let top = ((f64::from(max) / f64::from(POW2_MAX_CODE)).log2().ceil() as i32).clamp(-126, 127);
     let mut best = (f64::INFINITY, 2f32.powi(top));
     for e in (top - 3..=top).rev() {
         let scale = 2f32.powi(e);
@@ -154,7 +157,8 @@ pub fn pow2_scale(values: &[f32]) -> f32 {
             best = (err, scale);
         }
     }
-    best.1
+    // Weights so small that 2^e underflows: every candidate was skipped.
+    if best.1.is_normal() && best.1 > 0.0 { best.1 } else { 1.0 }
 }
 
 #[cfg(test)]
@@ -202,5 +206,10 @@ mod tests {
         let max = w.iter().fold(0f32, |m, v| m.max(v.abs()));
         assert!(s * 64.0 >= max / 8.0 && s * 64.0 <= 2.0 * max, "{s} for max {max}");
         assert_eq!(pow2_scale(&[0.0]), 1.0);
+        // Subnormal weights never give a zero (or subnormal) scale.
+        for tiny in [1e-44f32, f32::MIN_POSITIVE / 8.0] {
+            assert!(pow2_scale(&[tiny, -tiny]).is_normal(), "{tiny}");
+            assert!(ternary_scale(&[tiny, -tiny]).is_normal(), "{tiny}");
+        }
     }
 }
