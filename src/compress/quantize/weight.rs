@@ -179,14 +179,7 @@ fn share_weight(
         }
     };
     graph.nodes[layer.node].inputs[layer.weight_input] = out;
-    let back = shared.values();
-    let mut max_abs = 0f32;
-    let (mut signal, mut noise) = (0f64, 0f64);
-    for (&x, &y) in values.iter().zip(&back) {
-        max_abs = max_abs.max((x - y).abs());
-        signal += f64::from(x).powi(2);
-        noise += f64::from(x - y).powi(2);
-    }
+    let (max_abs, sqnr) = value_error(values.iter().copied().zip(shared.values()));
     let has_bias = crate::ops::layer_table::has_bias(&graph.nodes[layer.node]);
     let report = LayerReport {
         node: label,
@@ -198,7 +191,7 @@ fn share_weight(
         block: None,
         bias: if has_bias { "float" } else { "none" },
         weight_max_abs_error: max_abs,
-        weight_sqnr_db: (noise > 0.0).then(|| 10.0 * (signal / noise).log10()),
+        weight_sqnr_db: sqnr,
     };
     Some((params, report))
 }
@@ -279,11 +272,18 @@ fn weight_at<'g>(graph: &'g Graph, source: WeightSource, name: &str) -> Option<&
 /// `params`' grid.
 pub fn codes_error(w: &ndarray::ArrayD<f32>, params: &QuantParams, codes: &[i32]) -> (f32, Option<f64>) {
     let shape = w.shape();
+    value_error(w.as_standard_layout().iter().zip(codes).enumerate().map(|(e, (&x, &q))| {
+        let (s, z) = params.params_of_element(shape, e);
+        (x, s * (q - z) as f32)
+    }))
+}
+
+/// (max |w − ŵ|, SQNR in dB) over pairs (w, ŵ); no SQNR when ŵ = w everywhere.
+fn value_error(pairs: impl Iterator<Item = (f32, f32)>) -> (f32, Option<f64>) {
     let mut max_abs = 0f32;
     let (mut signal, mut noise) = (0f64, 0f64);
-    for (e, (&x, &q)) in w.as_standard_layout().iter().zip(codes).enumerate() {
-        let (s, z) = params.params_of_element(shape, e);
-        let err = (x - s * (q - z) as f32).abs();
+    for (x, back) in pairs {
+        let err = (x - back).abs();
         max_abs = max_abs.max(err);
         signal += f64::from(x) * f64::from(x);
         noise += f64::from(err) * f64::from(err);
@@ -294,39 +294,9 @@ pub fn codes_error(w: &ndarray::ArrayD<f32>, params: &QuantParams, codes: &[i32]
 /// (max |w − ŵ|, SQNR in dB) of a weight against its quantize–dequantize round trip.
 pub fn weight_error(w: &ndarray::ArrayD<f32>, params: &QuantParams, scheme: Scheme) -> (f32, Option<f64>) {
     let (qmin, qmax) = scheme.ty.range(scheme.symmetric, scheme.reduced);
-    let mut max_abs = 0f32;
-    let (mut signal, mut noise) = (0f64, 0f64);
-    if params.blocks.is_some() {
-        let shape = w.shape();
-        for (e, &x) in w.as_standard_layout().iter().enumerate() {
-            let (s, z) = params.params_of_element(shape, e);
-            let back = s * (super::params::quantize_value(x, s, z, qmin, qmax) - z) as f32;
-            let err = (x - back).abs();
-            max_abs = max_abs.max(err);
-            signal += f64::from(x) * f64::from(x);
-            noise += f64::from(err) * f64::from(err);
-        }
-        return (max_abs, (noise > 0.0).then(|| 10.0 * (signal / noise).log10()));
-    }
-    let channels = params.axis.map(|a| w.shape()[a]).unwrap_or(1);
-    for (c, slice) in match params.axis {
-        Some(a) => w.axis_iter(ndarray::Axis(a)).collect::<Vec<_>>(),
-        None => vec![w.view()],
-    }
-    .into_iter()
-    .enumerate()
-    .take(channels)
-    {
-        let (s, z) = (params.scales[c], params.zero_points[c]);
-        for &x in slice.iter() {
-            let q = super::params::quantize_value(x, s, z, qmin, qmax);
-            let back = s * (q - z) as f32;
-            let e = (x - back).abs();
-            max_abs = max_abs.max(e);
-            signal += f64::from(x) * f64::from(x);
-            noise += f64::from(e) * f64::from(e);
-        }
-    }
-    let sqnr = (noise > 0.0).then(|| 10.0 * (signal / noise).log10());
-    (max_abs, sqnr)
+    let shape = w.shape();
+    value_error(w.as_standard_layout().iter().enumerate().map(|(e, &x)| {
+        let (s, z) = params.params_of_element(shape, e);
+        (x, s * (super::params::quantize_value(x, s, z, qmin, qmax) - z) as f32)
+    }))
 }
