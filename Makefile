@@ -69,7 +69,8 @@ test-python: setup
 	n = suite.countTestCases(); print(f'test-python: {n} tests'); \
 	sys.exit(2 if n == 0 else 0 if unittest.TextTestRunner().run(suite).wasSuccessful() else 1)"
 
-# The web app: its .npz reader, image layouts and Dimensions field in Node, then the page end to end
+# The web app: its .npz reader, image layouts and Dimensions field in Node, the size comparison's wasm
+# (www/pare_sizes.wasm) against Node's zlib and GNU gzip (sizes_test.mjs), then the page end to end
 # (tests/web/app_test.mjs): headless Chromium through playwright-core opens, compresses and downloads
 # in the page; the per-image predictions table against onnxruntime-node (predictions_test.mjs, with
 # its top-k and labels logic first in Node, topk_test.mjs); the per-layer overrides of the recipe

@@ -39,10 +39,7 @@ pub fn gzip9_len(data: &[u8]) -> usize {
 /// bytes and once at the end. `None` if the encoder fails (it does not on any input; an I/O error
 /// of the counting sink cannot happen).
 pub fn brotli11_len(data: &[u8], progress: &mut dyn FnMut(usize, usize)) -> Option<usize> {
-    let mut params = brotli::enc::BrotliEncoderParams::default();
-    params.quality = 11;
-    params.lgwin = BROTLI_LGWIN;
-    params.size_hint = data.len();
+    let params = brotli11_params(data.len());
     let mut reader = Progress { data, done: 0, reported: 0, progress };
     let mut sink = Count(0);
     let mut input = vec![0u8; 64 << 10];
@@ -51,6 +48,16 @@ pub fn brotli11_len(data: &[u8], progress: &mut dyn FnMut(usize, usize)) -> Opti
     brotli::BrotliCompressCustomAlloc(&mut reader, &mut sink, &mut input, &mut output, &params, alloc).ok()?;
     (reader.progress)(data.len(), data.len());
     Some(sink.0)
+}
+
+/// `brotli -11`'s parameters for `len` bytes: quality 11, window 2^24, the length as size hint
+/// (BROTLI_PARAM_SIZE_HINT, which Node's zlib is given too); the rest the encoder's defaults.
+pub fn brotli11_params(len: usize) -> brotli::enc::BrotliEncoderParams {
+    let mut params = brotli::enc::BrotliEncoderParams::default();
+    params.quality = 11;
+    params.lgwin = BROTLI_LGWIN;
+    params.size_hint = len;
+    params
 }
 
 /// The input, read in order, telling `progress` how far it got.
@@ -173,10 +180,7 @@ mod tests {
         let data = sample(700_000);
         let mut steps = Vec::new();
         let n = brotli11_len(&data, &mut |done, total| steps.push((done, total))).unwrap();
-        let mut params = brotli::enc::BrotliEncoderParams::default();
-        params.quality = 11;
-        params.lgwin = BROTLI_LGWIN;
-        params.size_hint = data.len();
+        let params = brotli11_params(data.len());
         let mut stream = Vec::new();
         brotli::BrotliCompress(&mut &data[..], &mut stream, &params).unwrap();
         assert_eq!(n, stream.len());
@@ -189,7 +193,20 @@ mod tests {
         assert!(steps.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 == data.len()), "{steps:?}");
     }
 
-    /// Quality and window matter: quality 11 beats quality 1 on redundant bytes.
+    /// The parameters are those of `brotli -11` and scripts/container_sizes.mjs (on model files
+    /// quality 10 or another window differ from 11 by less than the implementations do, so the
+    /// size tests against Node's brotli cannot pin them; this does). Standard brotli otherwise:
+    /// no rust-brotli extensions (magic number, catable/appendable streams, large window).
+    #[test]
+    fn brotli11_params_are_quality_11_window_24_with_size_hint() {
+        let p = brotli11_params(123_456);
+        assert_eq!((p.quality, p.lgwin, p.size_hint), (11, 24, 123_456));
+        assert_eq!(p.mode, brotli::enc::BrotliEncoderParams::default().mode);
+        assert!(!p.large_window && !p.magic_number && !p.catable && !p.appendable && !p.byte_align && !p.bare_stream);
+        assert!(p.use_dictionary && !p.q9_5 && !p.favor_cpu_efficiency);
+    }
+
+    /// Quality matters: quality 11 beats quality 1 on redundant bytes.
     #[test]
     fn brotli11_is_quality_11() {
         let data = sample(200_000);
