@@ -307,7 +307,9 @@ const PRESET_HINTS = {
     "About half the size of INT8 weights; rounding to nearest, so check the comparison. No calibration needed.",
   kmeans16:
     "k-means weight sharing (Deep Compression): each layer's weights take one of 16 shared values (a codebook scaled per output channel), " +
-    "stored as uint8 indices read through Cast → Gather; float compute. Compresses far below INT8 with gzip; no calibration needed.",
+    "stored as uint4 indices (two a byte; the model is taken to opset 21) read through Cast → Gather; float compute. " +
+    "Half the size of INT8 weights, less again with gzip or the .pare download; no calibration needed " +
+    "(add \"rounding\": \"learned\" and calibration samples to refit the indices and codebooks to your data).",
   "deep-compression":
     "Deep Compression's first two stages: half the weights of each layer set to zero (corrected by least squares when you give calibration samples), " +
     "then 16 shared values per layer (k-means, pruned zeros kept). The third stage, entropy coding, is the .pare container (`pare pack`, npm `pack`).",
