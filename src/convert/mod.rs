@@ -22,6 +22,7 @@
 
 mod adapters;
 mod edit;
+pub mod output_ranks;
 pub mod error;
 pub mod report;
 
@@ -108,6 +109,7 @@ pub fn upgrade(model: &mut Model, to: i64) -> Result<ConvertReport, ConvertError
     }
     model.ir_version = model.ir_version.max(required_ir_version(to));
     report.ir_version_to = model.ir_version;
+    report.redeclared_output_shapes = output_ranks::redeclare_contradicted_output_shapes(model);
     Ok(report)
 }
 

@@ -19,6 +19,10 @@ pub struct ConvertReport {
     /// Why the conversion ran, when a step asked for it ("per-channel quantization needs opset 13").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Declared output shapes the graph contradicts, replaced by the computed rank with unknown
+    /// sizes (`output_ranks.rs`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redeclared_output_shapes: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -39,6 +43,9 @@ impl ConvertReport {
         let mut text = format!("upgraded ai.onnx {} → {} ({} nodes changed", self.from, self.to, self.changes.len());
         if self.nodes_added > 0 {
             text.push_str(&format!(", {} added", self.nodes_added));
+        }
+        if !self.redeclared_output_shapes.is_empty() {
+            text.push_str(&format!(", {} contradicted output shape(s) redeclared", self.redeclared_output_shapes.len()));
         }
         text.push(')');
         if let Some(reason) = &self.reason {

@@ -53,5 +53,8 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     for change in &report.changes {
         println!("  {} ({}, opset {}): {}", change.node, change.op_type, change.at_opset, change.change);
     }
+    for note in &report.redeclared_output_shapes {
+        println!("  note: {note}");
+    }
     Ok(())
 }
