@@ -199,6 +199,11 @@ fn binarized_models_pass_the_checker_and_match_onnxruntime() {
 
 /// `x → Where(Less(x, 0), −1, +1) → layer(DequantizeLinear(±1 int8, α))`, one layer.
 fn binary_layer(layer: Node, x_shape: &[usize], w_shape: &[usize], w_axis: i64, alphas: Vec<f32>, bias: Option<Vec<f32>>) -> Model {
+    thresholded_layer(layer, x_shape, w_shape, w_axis, alphas, bias, Tensor::scalar(0f32))
+}
+
+/// [`binary_layer`] with `Less(x, threshold)`.
+fn thresholded_layer(layer: Node, x_shape: &[usize], w_shape: &[usize], w_axis: i64, alphas: Vec<f32>, bias: Option<Vec<f32>>, threshold: Tensor) -> Model {
     let count: usize = w_shape.iter().product();
     // A fixed pseudo-random ±1 pattern.
     let signs: Vec<i8> = (0..count).map(|i| if (i * 7919 + i / 3) % 5 < 2 { -1 } else { 1 }).collect();
@@ -206,7 +211,7 @@ fn binary_layer(layer: Node, x_shape: &[usize], w_shape: &[usize], w_axis: i64, 
     dq.set_attribute("axis", AttrValue::Int(w_axis));
     let zeros = alphas.len();
     let mut initializers = vec![
-        Initializer::new("zero", Tensor::scalar(0f32)),
+        Initializer::new("zero", threshold),
         Initializer::new("minus", Tensor::scalar(-1f32)),
         Initializer::new("plus", Tensor::scalar(1f32)),
         Initializer::new("w_q", Tensor::from_vec(w_shape, signs).unwrap()),
@@ -309,6 +314,31 @@ fn binary_gemm_and_matmul_follow_their_weight_layouts() {
     let mut gemm = Node::new("Gemm", &["xb", "w"], &["y"]);
     gemm.set_attribute("transB", AttrValue::Int(1));
     let model = binary_layer(gemm, &[3, 8], &[8, 8], 1, (0..8).map(|i| 1.0 + i as f32).collect(), None);
+    assert!(Session::new(&model).unwrap().integer_layers().is_empty());
+}
+
+#[test]
+fn thresholds_per_tensor_and_per_channel_run_on_the_binary_kernels_exactly() {
+    // Integer inputs −4…4 and thresholds between them: α = 1, every output an integer.
+    let mut conv = Node::new("Conv", &["xb", "w"], &["y"]);
+    conv.set_attribute("pads", AttrValue::Ints(vec![1, 0, 1, 2]));
+    conv.set_attribute("group", AttrValue::Int(2));
+    let x = [2, 4, 6, 5];
+    for t in [Tensor::scalar(1.5f32), Tensor::from_vec(&[4, 1, 1], vec![-2.5f32, 0.5, 3.5, -0.5]).unwrap(), Tensor::from_vec(&[1, 4, 1, 1], vec![0.5f32, 1.5, -1.5, 2.5]).unwrap()] {
+        let model = thresholded_layer(conv.clone(), &x, &[6, 2, 3, 3], 0, vec![1.0; 6], None, t);
+        assert_binary_equals_float(&model, &x, "BinaryConv", true);
+    }
+    let mut gemm = Node::new("Gemm", &["xb", "w", "b"], &["y"]);
+    gemm.set_attribute("transB", AttrValue::Int(1));
+    let t: Vec<f32> = (0..70).map(|i| (i % 7) as f32 - 3.5).collect();
+    let model = thresholded_layer(gemm, &[3, 70], &[10, 70], 0, vec![1.0; 10], Some(vec![2.0; 10]), Tensor::from_vec(&[70], t.clone()).unwrap());
+    assert_binary_equals_float(&model, &[3, 70], "BinaryGemm", true);
+    let model = thresholded_layer(Node::new("MatMul", &["xb", "w"], &["y"]), &[2, 3, 70], &[70, 10], 1, vec![1.0; 10], None, Tensor::from_vec(&[70], t).unwrap());
+    assert_binary_equals_float(&model, &[2, 3, 70], "BinaryGemm", true);
+    // A threshold along another axis (per row of x) is not the layer's channel: not fused.
+    let mut gemm = Node::new("Gemm", &["xb", "w"], &["y"]);
+    gemm.set_attribute("transB", AttrValue::Int(1));
+    let model = thresholded_layer(gemm, &[3, 8], &[8, 8], 0, vec![1.0; 8], None, Tensor::from_vec(&[3, 1], vec![0.5f32, 1.5, -0.5]).unwrap());
     assert!(Session::new(&model).unwrap().integer_layers().is_empty());
 }
 

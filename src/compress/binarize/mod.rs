@@ -134,7 +134,7 @@ pub fn apply(model: &mut Model, spec: &BinarizeSpec, ctx: &mut PassContext) -> R
                 if quantizer.is_none() && never_negative(graph, &x) {
                     report.notes.push(format!(
                         "`{}` reads `{x}`, which comes from a Relu and is never negative: with threshold 0 its binary input is constant +1 \
-                         and the layer output no longer depends on the input (give calibration samples for calibrated thresholds; \
+                         and the layer output no longer depends on the input (thresholds calibrated on samples avoid this: `threshold: \"calibrated\"`; \
                          XNOR-Net networks are trained with normalization before binarization)",
                         candidate.label
                     ));
