@@ -41,10 +41,12 @@ setup:
 test: test-native test-wasm test-python test-web test-npm test-corpus-ci
 
 # The .pare format crate is its own package (crates/pare-container, not a workspace member): its
-# unit tests (Huffman, LZ, every truncation and bit flip of a container) run here too.
+# unit tests (Huffman, LZ, every truncation and bit flip of a container) run here too, and so do
+# those of the page's size comparison (crates/pare-sizes-wasm; release: brotli -11 is slow unoptimized).
 test-native: setup
 	cargo test
 	CARGO_TARGET_DIR=target/container cargo test --manifest-path crates/pare-container/Cargo.toml
+	RUSTFLAGS="" CARGO_TARGET_DIR=target/sizes cargo test --release --locked --manifest-path crates/pare-sizes-wasm/Cargo.toml
 
 fuzz: setup
 	PARE_FUZZ_ITERS=$(PARE_FUZZ_ITERS) cargo test --test native -- fuzz
@@ -67,7 +69,8 @@ test-python: setup
 	n = suite.countTestCases(); print(f'test-python: {n} tests'); \
 	sys.exit(2 if n == 0 else 0 if unittest.TextTestRunner().run(suite).wasSuccessful() else 1)"
 
-# The web app: its .npz reader, image layouts and Dimensions field in Node, then the page end to end
+# The web app: its .npz reader, image layouts and Dimensions field in Node, the size comparison's wasm
+# (www/pare_sizes.wasm) against Node's zlib and GNU gzip (sizes_test.mjs), then the page end to end
 # (tests/web/app_test.mjs): headless Chromium through playwright-core opens, compresses and downloads
 # in the page; the per-image predictions table against onnxruntime-node (predictions_test.mjs, with
 # its top-k and labels logic first in Node, topk_test.mjs); the per-layer overrides of the recipe
@@ -83,7 +86,8 @@ test-web: build-wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/dims_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/topk_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/overrides_test.mjs
-	node tests/web/app_test.mjs
+	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/sizes_test.mjs
+	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/app_test.mjs
 	node tests/web/predictions_test.mjs
 	node tests/web/layers_test.mjs
 	node tests/web/embed_test.mjs
@@ -93,10 +97,22 @@ test-web: build-wasm
 # The npm package pkg/ (scripts/build_pkg.sh: two wasm builds, SIMD128 and relaxed SIMD, the
 # loader, types and CLI from js/), copied into www/pkg for the page (both git-ignored). The wasm
 # builds re-run only when a Rust source changed; a change in js/ only re-copies the JS files.
-WASM_SOURCES := $(shell find src crates -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml $(wildcard crates/*/Cargo.toml)
+WASM_SOURCES := $(filter-out crates/pare-sizes-wasm/%,$(shell find src crates -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml $(wildcard crates/*/Cargo.toml))
 PKG_JS_SOURCES := $(wildcard js/*) www/npz.js
 
-build-wasm: setup www/pkg/index.js www/sw-version.js www/models/mnist_cnn.onnx
+build-wasm: setup www/pkg/index.js www/pare_sizes.wasm www/sw-version.js www/models/mnist_cnn.onnx
+
+# The page's gzip -9 / brotli -11 comparison of the .pare download (www/sizes.js, loaded only when
+# the user asks for it): crates/pare-sizes-wasm (miniz_oxide, rust-brotli), its own workspace and
+# lock file, no SIMD flags (RUSTFLAGS="" overrides .cargo/config.toml's). Not part of the npm
+# package (git-ignored here). 1.05 MB raw, 452 kB gzip -9: most of it is brotli's dictionary and
+# tables; wasm-opt makes it no smaller gzipped, and opt-level "s" saves 3 % at 1.5–2.5× the time.
+SIZES_SOURCES := $(wildcard crates/pare-sizes-wasm/src/*.rs) crates/pare-sizes-wasm/Cargo.toml crates/pare-sizes-wasm/Cargo.lock
+
+www/pare_sizes.wasm: $(SIZES_SOURCES) | setup
+	RUSTFLAGS="" CARGO_TARGET_DIR=target/sizes cargo build --quiet --release --locked --target wasm32-unknown-unknown \
+		--manifest-path crates/pare-sizes-wasm/Cargo.toml
+	cp target/sizes/wasm32-unknown-unknown/release/pare_sizes_wasm.wasm $@
 
 pkg/pare_relaxed_bg.wasm: $(WASM_SOURCES) scripts/build_pkg.sh | setup
 	scripts/build_pkg.sh
@@ -122,7 +138,7 @@ www/models/mnist_cnn.onnx: tests/fixtures/mnist_cnn/model.onnx
 # The service worker's build stamp (www/sw.js): a hash of every file under www/, so a new build
 # replaces the cache of an installed app, and the files it caches on install (whatever the page
 # may load, every build of the wasm package included; not the demo models, cached when used).
-www/sw-version.js: www/pkg/index.js $(filter-out www/sw-version.js,$(wildcard www/*.html www/*.js www/*.css))
+www/sw-version.js: www/pkg/index.js www/pare_sizes.wasm $(filter-out www/sw-version.js,$(wildcard www/*.html www/*.js www/*.css))
 	{ echo "self.PARE_BUILD = \"$$(find www -type f ! -name sw-version.js | sort | xargs cat | sha256sum | cut -c1-16)\";"; \
 	  echo "self.PARE_FILES = ["; \
 	  cd www && find . -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.html' -o -name '*.css' \) \

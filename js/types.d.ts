@@ -74,7 +74,7 @@ export type ModelBytes = Uint8Array | ArrayBuffer;
  * | `dynamic`    | `int8-dynamic`      | MatMul/Gemm via DynamicQuantizeLinear + MatMulInteger |
  * | `ternary`    | `ternary`           | weights −α, 0, +α (α per channel) as int8 codes, float compute |
  * | `pow2`       | `pow2`              | weights ±2^k on a power-of-two scale per channel, int8 codes, float compute |
- * | `kmeans`     | `kmeans`            | weights shared: `clusters` centroids per layer, Gather(codebook, uint8 indices), float compute |
+ * | `kmeans`     | `kmeans`            | weights shared: `clusters` centroids per layer, Gather(codebook, uint4/uint8 indices), float compute |
  *
  * A recipe pare returns uses the first column. */
 export type QuantizeMode = "weights" | "int4_weights" | "static" | "dynamic" | "ternary" | "pow2" | "kmeans" | "int8-weights" | "int4-weights" | "int8" | "int8-dynamic";
@@ -99,7 +99,9 @@ export interface CalibrationSpec {
 /** The `{ quantize: … }` step. */
 export interface QuantizeStep {
     mode: QuantizeMode;
-    /** Default "int8". */
+    /** Default "int8". For `kmeans`, the indices' type: "uint4" (at most 16 clusters; the model
+     * is taken to opset 21) or "uint8"; left out, uint4 up to 16 clusters when the model can be
+     * upgraded, else uint8. */
     weight_type?: IntType;
     /** Default "uint8". */
     activation_type?: IntType;

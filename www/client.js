@@ -29,7 +29,10 @@ export function explain(e) {
 }
 
 export class PareWorker {
-  constructor() {
+  /** `script`: the worker to run, worker.js by default (main.js also drives sizes_worker.js,
+   * which speaks the same protocol). */
+  constructor(script = new URL("./worker.js", import.meta.url)) {
+    this.script = script;
     this.nextId = 1;
     this.pending = new Map(); // id → { resolve, reject, onProgress }
     this.start();
@@ -37,7 +40,7 @@ export class PareWorker {
 
   /** Starts the worker; `this.ready` settles once it has loaded the wasm package. */
   start() {
-    const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    const worker = new Worker(this.script, { type: "module" });
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
       worker.onmessage = ({ data }) => {

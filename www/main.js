@@ -1,5 +1,6 @@
 // The page: open a model, pick a recipe and samples, compress in the worker (worker.js), show the
-// sizes, the error against the original and the latency, and offer the results as downloads.
+// sizes, the error against the original and the latency, and offer the results as downloads (the
+// compressed .onnx, its .pare container with its size against gzip -9 and brotli -11, the report).
 // No wasm runs here; this thread only handles the UI, so it stays responsive and Cancel can
 // terminate the worker at any point.
 //
@@ -133,6 +134,7 @@ async function openModel(file) {
   $("details").hidden = true;
   state.bytes = null;
   state.result = null;
+  stopComparison();
   state.openWarning = "";
   // Samples chosen for another model would not fit this one.
   state.samples = null;
@@ -497,6 +499,7 @@ async function runCompress(event) {
   const recipe = $("recipe-json").value;
   $("results").hidden = true;
   state.result = null;
+  stopComparison();
   setBusy(true);
   showProgress({ phase: "compress", stage: "starting", done: 0, total: 0 });
   setStatus(`Compressing ${state.fileName}…`);
@@ -514,6 +517,7 @@ async function runCompress(event) {
     state.result = result;
     showResults(result, seconds);
     showPredictions(result.predictions, payload);
+    packResult(result);
     setStatus(`Compressed ${state.fileName} in ${seconds.toFixed(2)} s.`);
   } catch (e) {
     if (e instanceof Cancelled) {
@@ -593,11 +597,101 @@ function showResults(result, seconds) {
   // One line per step, as `pare compress` prints them (pare's step_lines, with any automatic opset
   // upgrade before the step that needed it).
   $("steps").replaceChildren(...result.steps.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
+  $("container-status").textContent = "";
+  showContainer(result);
   $("results").hidden = false;
   $("comparison-block").hidden = !comparison;
   if (comparison) showComparison(comparison, report, analysisAfter);
   $("layer-figure").hidden = !comparison;
   $("results").scrollIntoView({ block: "start" });
+}
+
+// --- the .pare download ---------------------------------------------------------------------------
+// After a compression, pare's worker packs the compressed .onnx into a .pare container (pare's pack)
+// for the "Download .pare" button; the gzip -9 / brotli -11 sizes of the same .onnx come on request,
+// from sizes_worker.js (its own wasm, crates/pare-sizes-wasm), which is started by the first
+// comparison and stopped by Stop or a new compression.
+
+let sizesWorker = null;
+let comparing = null; // the result being compared, while the comparison runs
+
+/** The sizes table of the downloads: the .onnx, the .pare (once packed), gzip -9 and brotli -11
+ * (once compared). data-key/data-value carry the exact byte counts. */
+function showContainer(result) {
+  const onnx = result.model.length;
+  const { pack, sizes = {} } = result;
+  const row = (label, key, bytes, pending) => [
+    label,
+    bytes == null ? { text: pending, key } : { text: bytes.toLocaleString("en-US"), value: bytes, key },
+    bytes == null ? { text: "" } : { text: fmtBytes(bytes) },
+    bytes == null ? { text: "" } : { text: fmtRatio(bytes / onnx) },
+  ];
+  fillRows($("container-sizes"), [
+    row("compressed .onnx", "container-onnx", onnx),
+    row(".pare", "container-pare", pack?.report.containerBytes, result.packError ? `failed: ${result.packError}` : "packing…"),
+    row("gzip -9 of the .onnx (miniz_oxide)", "container-gzip", sizes.gzip, comparing === result && sizes.gzip == null ? "computing…" : "–"),
+    row("brotli -11 of the .onnx (rust-brotli)", "container-brotli", sizes.brotli, comparing === result && sizes.brotli == null ? "computing…" : "–"),
+  ]);
+  $("download-pare").disabled = !pack;
+  $("container-compare").disabled = comparing !== null || sizes.brotli != null;
+}
+
+/** Packs the result's model in pare's worker; the table and the button follow. */
+async function packResult(result) {
+  showContainer(result);
+  try {
+    result.pack = await request("pack", { bytes: result.model });
+  } catch (e) {
+    if (e instanceof Cancelled) return;
+    result.packError = explain(e);
+  }
+  if (state.result === result) showContainer(result);
+}
+
+/** gzip -9, then brotli -11 (with progress) of the result's model, in sizes_worker.js. */
+async function compareSizes() {
+  const result = state.result;
+  if (!result || comparing) return;
+  comparing = result;
+  result.sizes = {};
+  sizesWorker ??= new PareWorker(new URL("./sizes_worker.js", import.meta.url));
+  const worker = sizesWorker;
+  const bar = $("container-progress");
+  $("container-stop").hidden = false;
+  $("container-status").textContent = "gzip -9…";
+  showContainer(result);
+  const started = performance.now();
+  const mb = (n) => (n / 1e6).toFixed(1);
+  try {
+    result.sizes.gzip = await worker.request("gzip", { bytes: result.model });
+    showContainer(result);
+    $("container-status").textContent = "brotli -11…";
+    bar.hidden = false;
+    bar.removeAttribute("value");
+    result.sizes.brotli = await worker.request("brotli", { bytes: result.model }, (p) => {
+      bar.max = p.total;
+      bar.value = p.done;
+      $("container-status").textContent = `brotli -11: ${mb(p.done)} of ${mb(p.total)} MB read`;
+    });
+    const seconds = (performance.now() - started) / 1000;
+    $("container-status").textContent = `Compared in ${seconds.toFixed(1)} s.`;
+    $("container-status").dataset.seconds = seconds.toFixed(3);
+  } catch (e) {
+    if (state.result === result) {
+      $("container-status").textContent = e instanceof Cancelled ? "Stopped." : `The comparison failed: ${explain(e)}`;
+    }
+    if (result.sizes.brotli == null) delete result.sizes.brotli;
+  } finally {
+    if (comparing === result) comparing = null;
+    bar.hidden = true;
+    $("container-stop").hidden = true;
+    if (state.result === result) showContainer(result);
+  }
+}
+
+/** Stops a running comparison (its worker is terminated; the next one starts afresh). */
+function stopComparison() {
+  if (comparing) sizesWorker?.cancel();
 }
 
 /** The precision of the layer that made each tensor of the compressed model: its node (from the
@@ -780,6 +874,11 @@ function wireUp() {
   $("download-model").addEventListener("click", () =>
     download(state.result.model, `${baseName(state.fileName)}.pare.onnx`, "application/octet-stream"),
   );
+  $("download-pare").addEventListener("click", () =>
+    download(state.result.pack.container, `${baseName(state.fileName)}.pare`, "application/octet-stream"),
+  );
+  $("container-compare").addEventListener("click", compareSizes);
+  $("container-stop").addEventListener("click", stopComparison);
   $("download-report").addEventListener("click", () =>
     download(reportJson() + "\n", `${baseName(state.fileName)}.report.json`, "application/json"),
   );

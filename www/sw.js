@@ -20,8 +20,10 @@ const CACHE = `pare-${self.PARE_BUILD}`;
 /** The wasm build the package's loader picks in this browser (pkg/core.js). */
 const WASM = relaxedSimdAvailable() && relaxedDotAddCorrect() ? "pkg/pare_relaxed_bg.wasm" : "pkg/pare_bg.wasm";
 
-/** Fetched on install: the page and every file sw-version.js lists but the other wasm build.
- * Anything else same-origin (the demo model of embed.html) is cached the first time it is fetched. */
+/** Fetched on install: the page and every file sw-version.js lists but the other wasm build (and
+ * the size comparison's pare_sizes.wasm, 1 MB that only a click on "Compare with gzip -9 and
+ * brotli -11" loads). Anything else same-origin (that wasm, the demo model of embed.html) is
+ * cached the first time it is fetched. */
 const FILES = ["./", ...(self.PARE_FILES ?? []).filter((file) => !file.endsWith(".wasm") || file === WASM)];
 
 self.addEventListener("install", (event) => {

@@ -9,16 +9,18 @@
 //                          | { images: File[], layout, mean, std } (images.js)
 //                 compareInputs: like samples but not random, or null (then pare's compressJob
 //                 compares on the first 16 calibration samples, else on 16 random ones)
+//               { id, kind: "pack", bytes }: the .pare container of a compressed model (pare's pack)
 // Results: "open" → { summary, analysis, analysisError, runError, sizes (inputSizes), sizesError };
 //   "compress" → compressJob's { model, report, recipe, steps, warnings }, with comparison/compareError,
-//   inputSizes (the sizes random samples got) and the page's own analysis, latency, predictions.
+//   inputSizes (the sizes random samples got) and the page's own analysis, latency, predictions;
+//   "pack" → pack's { container, report } (report: onnxBytes, containerBytes, …).
 // Messages out: { ready: true } once the wasm module is loaded (or { ready: false, error }),
 //               { id, progress: { phase, stage, done, total, step, steps } } while working,
 //               { id, ok: true, result } or { id, ok: false, error, kind } at the end (kind: the
 //               PareError's, see pkg/index.d.ts PareErrorKind, or null); with image
 //               inputs, result.predictions holds both models' top classes per image (predict.js).
 
-import init, { inspect, analyze, compressJob, inputSizes, recipeNeedsCalibration, Model } from "./pkg/sync.js";
+import init, { inspect, analyze, compressJob, inputSizes, recipeNeedsCalibration, pack, Model } from "./pkg/sync.js";
 import { firstSamples } from "./npz.js";
 import { imagesToTensor } from "./images.js";
 import { imagePredictions } from "./predict.js";
@@ -225,6 +227,9 @@ self.onmessage = async ({ data }) => {
     } else if (kind === "compress") {
       const { result, transfer } = await runCompress(id, data);
       self.postMessage({ id, ok: true, result }, transfer);
+    } else if (kind === "pack") {
+      const { container, report } = pack(data.bytes);
+      self.postMessage({ id, ok: true, result: { container, report } }, [container.buffer]);
     } else {
       throw new Error(`unknown request ${kind}`);
     }

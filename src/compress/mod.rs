@@ -100,6 +100,21 @@ pub fn compress(
     for (index, step) in recipe.steps.iter().enumerate() {
         if let Some((need, why)) = step.needed_opset() {
             match out.opset_version("") {
+                Some(have) if have < need && step.opset_upgrade_is_optional() => {
+                    // Tried on a copy: a model the converter cannot take to `need` goes on as it is.
+                    let mut upgraded = out.clone();
+                    match crate::convert::upgrade(&mut upgraded, need) {
+                        Ok(mut report) => {
+                            report.reason = Some(why.to_string());
+                            upgrades.push(AutomaticUpgrade { step: index, report });
+                            out = upgraded;
+                        }
+                        Err(e) => notes.push(format!(
+                            "step {}: the model stays at opset {have} ({e}), so k-means indices are uint8 instead of uint4",
+                            index + 1
+                        )),
+                    }
+                }
                 Some(have) if have < need => {
                     let mut report =
                         crate::convert::upgrade(&mut out, need).map_err(CompressError::Convert)?;

@@ -122,4 +122,10 @@ impl Step {
             Step::Prune(_) | Step::Opset(_) => None,
         }
     }
+
+    /// Whether the step also works at its model's opset when the upgrade to
+    /// [`Step::needed_opset`] fails (k-means then writes uint8 indices instead of uint4).
+    pub fn opset_upgrade_is_optional(&self) -> bool {
+        matches!(self, Step::Quantize(spec) if spec.opset_upgrade_is_optional())
+    }
 }

@@ -1,8 +1,9 @@
 //! 4-bit weights unpacked once, when a `Session` is created. An int4/uint4 initializer that only
-//! DequantizeLinear nodes read (as `x`, or as the zero point of a 4-bit `x`) becomes an
-//! int8/uint8 initializer of the same values in the session's private copy of the graph, so
-//! runs dequantize bytes instead of unpacking nibbles each time. The result is the same: the
-//! operator sign-extends 4-bit inputs the same way (`ops::quant::dequantize_linear`).
+//! DequantizeLinear nodes read (as `x`, or as the zero point of a 4-bit `x`) or Cast nodes read
+//! (k-means indices) becomes an int8/uint8 initializer of the same values in the session's
+//! private copy of the graph, so runs read bytes instead of unpacking nibbles each time. The
+//! result is the same: both operators read 4-bit inputs as those values
+//! (`ops::quant::dequantize_linear`, `ops::elementwise::cast`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -34,6 +35,9 @@ pub fn unpack_4bit_initializers(graph: &Graph, opset: i64) -> Option<Graph> {
         let pair_ok = is_dq
             && four_bit.contains_key(x)
             && zp.is_none_or(|z| four_bit.get(z).is_some_and(|&t| t == four_bit[x]));
+        // Cast reads the values, whatever their width (a 4-bit target is refused by the op).
+        let is_cast = node.op_type == "Cast" && crate::ir::normalize_domain(&node.domain).is_empty() && node.inputs.len() == 1;
+        let pair_ok = pair_ok || is_cast;
         for name in node_reads(node) {
             let dq_operand = name == x || Some(name.as_str()) == zp;
             if !(pair_ok && dq_operand) {
@@ -97,5 +101,30 @@ mod tests {
         let out = session.run(vec![("a".into(), a)]).unwrap();
         // -8·0.5 + 7·0.5 + -1·2 + 3·2 = 3.5
         assert_eq!(out[0].1, Tensor::from_vec(&[1, 1], vec![3.5f32]).unwrap());
+    }
+
+    /// k-means indices: uint4 → Cast(int32) → Gather(codebook), unpacked at session creation
+    /// when only the Cast reads them, read packed by the Cast otherwise; the same either way.
+    #[test]
+    fn cast_readers_get_unpacked_uint4_indices() {
+        let mut g = Graph::default();
+        g.outputs.push(ValueInfo::tensor("y", 1, None));
+        g.initializers.push(Initializer::new("idx", OpaqueTensor::packed_4bit(&[5], &[0, 3, 15, 7, 1], false).unwrap()));
+        g.initializers.push(Initializer::new("book", Tensor::from_vec(&[16], (0..16).map(|i| i as f32 * 0.5).collect()).unwrap()));
+        let mut cast = Node::new("Cast", &["idx"], &["i32"]);
+        cast.set_attribute("to", AttrValue::Int(6));
+        g.nodes.push(cast);
+        let mut gather = Node::new("Gather", &["book", "i32"], &["y"]);
+        gather.set_attribute("axis", AttrValue::Int(0));
+        g.nodes.push(gather);
+        let unpacked = unpack_4bit_initializers(&g, 21).expect("a Cast reader is unpacked");
+        assert_eq!(unpacked.initializer("idx").unwrap().tensor, Tensor::from_vec(&[5], vec![0u8, 3, 15, 7, 1]).unwrap());
+        let want = Tensor::from_vec(&[5], vec![0.0f32, 1.5, 7.5, 3.5, 0.5]).unwrap();
+        let model = |g: Graph| Model { ir_version: 10, opset_import: vec![OpsetImport { domain: String::new(), version: 21 }], graph: g, ..Model::default() };
+        assert_eq!(Session::new(&model(g.clone())).unwrap().run(vec![]).unwrap()[0].1, want);
+        // Another reader keeps the packed tensor: the Cast unpacks it itself.
+        g.nodes.push(Node::new("Identity", &["idx"], &["idx_copy"]));
+        assert!(unpack_4bit_initializers(&g, 21).is_none());
+        assert_eq!(Session::new(&model(g)).unwrap().run(vec![]).unwrap()[0].1, want);
     }
 }

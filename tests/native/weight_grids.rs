@@ -7,7 +7,7 @@
 
 use std::process::Command;
 
-use pare::compress::quantize::{Mode, QuantizeSpec, Rounding};
+use pare::compress::quantize::{IntType, Mode, QuantizeSpec, Rounding};
 use pare::compress::{Recipe, Step, compress};
 use pare::ir::{Model, Tensor};
 use pare::onnx::{decode_model, encode_model};
@@ -90,8 +90,15 @@ fn codebooks(model: &Model) -> Vec<(Vec<f32>, Vec<u8>)> {
             let cast = producer(&g.inputs[1]).expect("indices come from a Cast");
             assert_eq!(cast.op_type, "Cast");
             assert_eq!(cast.attr_int("to").unwrap(), Some(6), "indices cast to int32");
-            let Some(Tensor::U8(indices)) = init(&cast.inputs[0]) else { panic!("indices are not uint8") };
-            (codebook.iter().copied().collect(), indices.iter().copied().collect())
+            let indices = match init(&cast.inputs[0]) {
+                Some(Tensor::U8(indices)) => indices.iter().copied().collect(),
+                Some(t @ Tensor::Opaque(_)) if t.type_name() == "uint4" => {
+                    let Some(Ok(Tensor::U8(unpacked))) = t.unpack_4bit() else { panic!("uint4 indices do not unpack") };
+                    unpacked.iter().copied().collect()
+                }
+                _ => panic!("indices are not uint8 or uint4"),
+            };
+            (codebook.iter().copied().collect(), indices)
         })
         .collect()
 }
@@ -114,6 +121,39 @@ fn kmeans_shares_16_values_per_layer_and_keeps_the_accuracy() {
     assert!(acc > 0.97, "kmeans:16 top-1 {acc}");
     let four = quantized(&model, QuantizeSpec { clusters: Some(4), ..QuantizeSpec::new(Mode::KMeans) });
     assert!(codebooks(&four).iter().all(|(c, _)| c.len() <= 4));
+}
+
+/// The type name of every k-means index tensor of `model`.
+fn index_types(model: &Model) -> Vec<String> {
+    let init = |name: &str| model.graph.initializers.iter().find(|i| i.name == name).map(|i| i.tensor.type_name().to_string());
+    model.graph.nodes.iter().filter(|n| n.op_type == "Cast").filter_map(|c| init(&c.inputs[0])).collect()
+}
+
+#[test]
+fn up_to_16_clusters_store_uint4_indices_at_opset_21_and_more_store_uint8() {
+    // The fixture imports opset 13: 16 clusters take it to 21 (4-bit indices, two a byte);
+    // 32 clusters, or `weight_type: uint8`, keep uint8 indices and the opset.
+    let model = mnist();
+    assert!(model.opset_version("").unwrap() < 21);
+    let sixteen = quantized(&model, QuantizeSpec::new(Mode::KMeans));
+    assert_eq!(sixteen.opset_version(""), Some(21));
+    assert_eq!(index_types(&sixteen), vec!["uint4"; 4]);
+    let wide = quantized(&model, QuantizeSpec { clusters: Some(32), ..QuantizeSpec::new(Mode::KMeans) });
+    assert_eq!(index_types(&wide), vec!["uint8"; 4]);
+    assert_eq!(wide.opset_version(""), model.opset_version(""));
+    let bytes = quantized(&model, QuantizeSpec { weight_type: IntType::Uint8, ..QuantizeSpec::new(Mode::KMeans) });
+    assert_eq!(index_types(&bytes), vec!["uint8"; 4]);
+    // Same indices and codebooks either way, half the index bytes, the same outputs.
+    assert_eq!(codebooks(&sixteen), codebooks(&bytes));
+    assert_eq!(logits(&sixteen), logits(&bytes));
+    let (a, b) = (encode_model(&sixteen).len(), encode_model(&bytes).len());
+    println!("kmeans:16 file {a} bytes with uint4 indices, {b} with uint8");
+    assert!((a as f64) < 0.6 * b as f64, "{a} vs {b} bytes");
+    // uint4 holds 16 clusters at most; indices are unsigned.
+    let err = QuantizeSpec { weight_type: IntType::Uint4, clusters: Some(32), ..QuantizeSpec::new(Mode::KMeans) }.validate().unwrap_err();
+    assert!(err.contains("at most 16"), "{err}");
+    let err = QuantizeSpec { weight_type: IntType::Int4, ..QuantizeSpec::new(Mode::KMeans) }.validate().unwrap_err();
+    assert!(err.contains("unsigned"), "{err}");
 }
 
 #[test]
@@ -183,10 +223,19 @@ fn learned_kmeans_keeps_the_codebook_and_moves_the_logits_closer_to_float() {
     println!("kmeans:8 held-out logits SQNR nearest {n:.2} dB, learned {l:.2} dB");
     assert!(l > n + 1.0, "learned {l:.2} dB vs nearest {n:.2} dB");
     let (near_books, learned_books) = (codebooks(&nearest), codebooks(&learned));
-    assert_eq!(near_books.iter().map(|b| &b.0).collect::<Vec<_>>(), learned_books.iter().map(|b| &b.0).collect::<Vec<_>>(), "same codebooks");
     assert!(near_books.iter().zip(&learned_books).any(|(a, b)| a.1 != b.1), "other indices");
+    // The layers GPTQ could take got their codebook refit to their output (codebook_refit.rs):
+    // the same number of shared values, still ascending, other values.
     let text = serde_json::to_string(&report).unwrap();
     assert!(text.contains(r#""layers_learned""#), "{text}");
+    let refits = text.matches(r#""codebook_refit":true"#).count();
+    println!("{refits} codebooks refit");
+    assert!(refits >= 1, "{text}");
+    assert!(near_books.iter().zip(&learned_books).any(|(a, b)| a.0 != b.0), "a refit codebook");
+    for ((a, _), (b, _)) in near_books.iter().zip(&learned_books) {
+        assert_eq!(a.len(), b.len());
+        assert!(b.windows(2).all(|w| w[0] <= w[1]), "ascending: {b:?}");
+    }
 }
 
 #[test]
@@ -217,4 +266,31 @@ fn the_cli_spells_the_grids_and_refuses_bad_cluster_counts() {
         assert!(!done.status.success() && err.contains(says), "{kind}: {err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_model_the_converter_cannot_take_to_opset_21_keeps_uint8_indices() {
+    // Unsqueeze-11 without its `axes` attribute has no opset-13 form: the upgrade to 21 fails,
+    // and k-means writes uint8 indices at opset 11 instead of failing.
+    use pare::ir::{AttrValue, Graph, Initializer, Node, OpsetImport, ValueInfo};
+    let mut g = Graph::default();
+    g.inputs.push(ValueInfo::tensor("x", 1, None));
+    g.outputs.push(ValueInfo::tensor("z", 1, None));
+    let w: Vec<f32> = (0..128).map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0).collect();
+    g.initializers.push(Initializer::new("w", Tensor::from_vec(&[16, 8], w).unwrap()));
+    let mut gemm = Node::new("Gemm", &["x", "w"], &["y"]);
+    gemm.name = "fc".into();
+    gemm.set_attribute("transB", AttrValue::Int(1));
+    g.nodes.push(gemm);
+    g.nodes.push(Node::new("Unsqueeze", &["y"], &["z"]));
+    let model = Model { ir_version: 6, opset_import: vec![OpsetImport { domain: String::new(), version: 11 }], graph: g, ..Model::default() };
+    let recipe = Recipe { steps: vec![Step::Quantize(QuantizeSpec::new(Mode::KMeans))] };
+    let (q, report) = compress(&model, &recipe, None, &mut |_| {}).unwrap();
+    assert_eq!(q.opset_version(""), Some(11));
+    assert_eq!(index_types(&q), vec!["uint8"]);
+    let text = serde_json::to_string(&report).unwrap();
+    assert!(text.contains("k-means indices are uint8 instead of uint4") && text.contains("Unsqueeze"), "{text}");
+    // Asked for explicitly, uint4 that cannot be had is an error.
+    let strict = Recipe { steps: vec![Step::Quantize(QuantizeSpec { weight_type: IntType::Uint4, ..QuantizeSpec::new(Mode::KMeans) })] };
+    assert!(compress(&model, &strict, None, &mut |_| {}).is_err());
 }

@@ -82,18 +82,24 @@ class WeightGrids(unittest.TestCase):
         self.runs_like_pare(path, 0.9)
 
     def test_kmeans(self):
-        path, model = self.written("kmeans:16")
-        inits = initializers(model)
-        gathers = [n for n in model.graph.node if n.op_type == "Gather"]
-        self.assertEqual(len(gathers), 4)
-        for g in gathers:
-            codebook = inits[g.input[0]]
-            self.assertEqual(codebook.dtype, np.float32)
-            self.assertLessEqual(codebook.size, 16)
-            cast = next(n for n in model.graph.node if g.input[1] in n.output)
-            self.assertEqual(cast.op_type, "Cast")
-            self.assertEqual(inits[cast.input[0]].dtype, np.uint8)
-        self.runs_like_pare(path, 0.9)
+        # Up to 16 clusters the indices are uint4 (the model taken to opset 21), beyond uint8.
+        for kind, clusters, index_type, opset in [("kmeans:16", 16, "uint4", 21), ("kmeans:32", 32, "uint8", 13)]:
+            with self.subTest(kind):
+                path, model = self.written(kind)
+                self.assertEqual(next(o.version for o in model.opset_import if o.domain == ""), opset)
+                inits = initializers(model)
+                gathers = [n for n in model.graph.node if n.op_type == "Gather"]
+                self.assertEqual(len(gathers), 4)
+                for g in gathers:
+                    codebook = inits[g.input[0]]
+                    self.assertEqual(codebook.dtype, np.float32)
+                    self.assertLessEqual(codebook.size, clusters)
+                    cast = next(n for n in model.graph.node if g.input[1] in n.output)
+                    self.assertEqual(cast.op_type, "Cast")
+                    indices = inits[cast.input[0]]
+                    self.assertEqual(str(indices.dtype), index_type)
+                    self.assertLess(int(indices.astype(np.int32).max()), codebook.size)
+                self.runs_like_pare(path, 0.9)
 
 
 if __name__ == "__main__":

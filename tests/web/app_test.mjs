@@ -5,7 +5,9 @@
 // summary against onnx in Python; cancels a run; compresses with the INT8 static preset on random
 // calibration, compared on 200 real held-out digits uploaded as a deflated .npz; checks the
 // metrics shown, downloads the model, report and recipe, and runs the downloaded model in
-// onnxruntime-node against the original; opens a non-ONNX file, a model with external data, a
+// onnxruntime-node against the original; downloads the .pare container, decodes it with the npm
+// package's pare/container to the same bytes, and checks the gzip -9 / brotli -11 sizes the page
+// shows (its lazily loaded pare_sizes.wasm) against Node's zlib; opens a non-ONNX file, a model with external data, a
 // model too large for wasm memory and a model with an op pare lacks and checks the messages and
 // error kinds (the trap gets a fresh worker); cancels a model while it opens; sets the
 // symbolic dims of a model's random samples in the Dimensions field; checks the Weights section
@@ -27,7 +29,10 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import zlib from "node:zlib";
+
+import { loadSizes } from "../../www/sizes.js";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
@@ -468,6 +473,54 @@ try {
   assert.equal(report.recipe.steps[0].quantize.mode, "static");
   const recipeFile = JSON.parse(fs.readFileSync(await download("#download-recipe"), "utf8"));
   assert.equal(recipeFile.steps[0].quantize.per_channel, true, "the applied recipe has its defaults filled in");
+
+  step("the .pare download: decoded by pare/container to the downloaded .onnx; its size against gzip -9 and brotli -11");
+  await page.waitForSelector("#download-pare:enabled", { timeout: TIMEOUT });
+  const pareFile = await download("#download-pare");
+  assert.equal(path.basename(pareFile), "model.pare");
+  const container = fs.readFileSync(pareFile);
+  const onnxDownloaded = fs.readFileSync(downloadedModel);
+  const { loadDecoder } = await import(pathToFileURL(path.join(root, "pkg/container.node.js")).href);
+  const decoded = (await loadDecoder()).decode(container);
+  assert.ok(Buffer.from(decoded).equals(onnxDownloaded), "the .pare decodes to the .onnx download, byte for byte");
+  assert.ok(container.length < onnxDownloaded.length, `.pare ${container.length} < .onnx ${onnxDownloaded.length}`);
+  assert.equal(await value('[data-key="container-onnx"]'), onnxDownloaded.length);
+  assert.equal(await value('[data-key="container-pare"]'), container.length, "the .pare size shown is the download's");
+  // The comparison's wasm is fetched only when asked for.
+  assert.equal(await page.getAttribute('[data-key="container-brotli"]', "data-value"), null, "no brotli size before the click");
+  assert.ok(!served.some((r) => r.path === "/pare_sizes.wasm"), "pare_sizes.wasm not loaded before the click");
+  // Stop right away (the worker has yet to load its wasm): nothing shown, the button back.
+  await page.click("#container-compare");
+  await page.click("#container-stop");
+  await page.waitForFunction(() => document.getElementById("container-status").textContent === "Stopped.");
+  assert.equal(await page.getAttribute('[data-key="container-brotli"]', "data-value"), null, "no brotli size after Stop");
+  assert.equal(await page.isEnabled("#container-compare"), true, "the comparison can be started again");
+  await page.click("#container-compare");
+  await page.waitForSelector('[data-key="container-brotli"][data-value]', { timeout: TIMEOUT });
+  await page.locator("#container-block").screenshot({ path: path.join(screenshots, "container.png") });
+  assert.ok(served.some((r) => r.path === "/pare_sizes.wasm" && r.status === 200), "pare_sizes.wasm loaded on the click");
+  assert.match(await text("#container-status"), /^Compared in \d+\.\d s\.$/);
+  assert.equal(await page.isHidden("#container-progress"), true, "the progress bar goes away");
+  assert.equal(await page.isDisabled("#container-compare"), true, "compared once per result");
+  const shownGzip = await value('[data-key="container-gzip"]');
+  const shownBrotli = await value('[data-key="container-brotli"]');
+  // The same numbers as www/sizes.js in Node on the downloaded bytes, and close to Node's zlib
+  // (the tolerances of tests/web/sizes_test.mjs: different implementations, not the same bytes).
+  const nodeSizes = await loadSizes(fs.readFileSync(path.join(www, "pare_sizes.wasm")));
+  assert.equal(shownGzip, nodeSizes.gzip9(onnxDownloaded), "gzip -9 shown = pare_sizes.wasm in Node");
+  assert.equal(shownBrotli, nodeSizes.brotli11(onnxDownloaded), "brotli -11 shown = pare_sizes.wasm in Node");
+  const zlibGzip = zlib.gzipSync(onnxDownloaded, { level: 9 }).length;
+  const zlibBrotli = zlib.brotliCompressSync(onnxDownloaded, {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_LGWIN]: 24, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: onnxDownloaded.length },
+  }).length;
+  console.log(
+    `.onnx ${onnxDownloaded.length}, .pare ${container.length}; shown gzip -9 ${shownGzip} (Node's zlib ${zlibGzip}), ` +
+      `brotli -11 ${shownBrotli} (Node's ${zlibBrotli}); compared in ${await page.getAttribute("#container-status", "data-seconds")} s`,
+  );
+  assert.ok(Math.abs(shownGzip - zlibGzip) <= zlibGzip * 0.03, `gzip -9 ${shownGzip} within 3 % of Node's ${zlibGzip}`);
+  assert.ok(Math.abs(shownBrotli - zlibBrotli) <= zlibBrotli * 0.005, `brotli -11 ${shownBrotli} within 0.5 % of Node's ${zlibBrotli}`);
+  assert.match(await text("#container-block"), /pare decode model\.pare model\.onnx/);
+  assert.match(await text("#container-block"), /pare\/container/);
 
   step("the downloaded model in onnxruntime-node, on the 200 held-out digits the page compared on");
   const shownMaxAbs = await value('#output-metrics [data-key="max-abs"]');

@@ -7,7 +7,9 @@
 //! 1. the layer's input rows (`compress::layer_rows`: im2col rows for a Conv, per group) are
 //!    collected from the calibration samples into `H = XᵀX` (rows sub-sampled evenly beyond
 //!    [`GRAM_BUDGET`]);
-//! 2. the codes come from GPTQ on `H` (`gptq.rs`);
+//! 2. the codes come from GPTQ on `H` (`gptq.rs`); for `kmeans`, the codebook is then refit by
+//!    least squares to the layer output with the codes fixed (`codebook_refit.rs`), kept when
+//!    it lowers the held-out error;
 //! 3. the last quarter of the samples is held out: codes learned on the other samples are
 //!    compared with nearest on the held-out rows (relative output error
 //!    `Σ‖X(w − ŵ)‖² / Σ‖Xw‖²`); only when they are lower does the layer take learned codes,
@@ -28,6 +30,7 @@
 use std::collections::HashMap;
 
 use super::QuantizeError;
+use super::codebook_refit::{self, Refit};
 use super::gptq::{self, Grid};
 use super::layers::weighted_layer;
 use super::params::QuantParams;
@@ -103,6 +106,13 @@ impl Job {
         let kernel = self.view.kernel.max(1);
         self.view.offset(0, o, j / kernel, j % kernel)
     }
+
+    /// Group `g`'s weight elements (row-major positions): output channels `g·pg..`, each of
+    /// `k` inputs.
+    fn group_elements(&self, g: usize) -> Vec<usize> {
+        let (k, pg) = (self.k, self.per_group);
+        (0..pg).flat_map(|c| (0..k).map(move |j| (c, j))).map(|(c, j)| self.flat(g * pg + c, j)).collect()
+    }
 }
 
 /// Learns the codes of every selected main-graph layer of `model` it can (see the module
@@ -145,6 +155,8 @@ pub fn learn(model: &Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Resul
                     rows: 0,
                     output_rel_error_nearest: None,
                     output_rel_error_learned: None,
+                    output_rel_error_refit: None,
+                    codebook_refit: false,
                     note: reason,
                 };
                 plan.push(Err((entry, weight, params, codebook)));
@@ -180,23 +192,32 @@ pub fn learn(model: &Model, spec: &QuantizeSpec, ctx: &mut PassContext) -> Resul
                 continue;
             }
             Ok(job) => {
-                let (chosen, report) = round_layer(&work, &job, samples, job_grid(grid, &job.codebook), &mut |s| ctx.progress("learned rounding", done + s, total))?;
+                let (chosen, refit, report) = round_layer(&work, &job, samples, job_grid(grid, &job.codebook), &mut |s| ctx.progress("learned rounding", done + s, total))?;
                 done += samples.len();
                 ctx.progress("learned rounding", done, total);
+                let mut job = job;
+                if let Some((codebook, params)) = refit {
+                    job.codebook = Some(codebook);
+                    job.params = params;
+                }
                 (job, chosen, report)
             }
         };
         let dequantized: Vec<f32> =
             chosen.iter().enumerate().map(|(e, &q)| grid_of(&job.params, &job.shape, e, job_grid(grid, &job.codebook)).value(q) as f32).collect();
         set_weight(&mut work, &job.weight, &job.shape, dequantized)?;
-        if report.applied == "learned" {
+        if report.applied == "learned" || report.codebook_refit {
             codes.insert(job.weight.clone(), LearnedWeight { params: job.params.clone(), codes: chosen, codebook: job.codebook.clone() });
         }
         layers.push(report);
     }
     let report = RoundingReport {
         method: "learned",
-        algorithm: "GPTQ (closed-form OBQ updates in order of decreasing input energy, scales of round-to-nearest, 1 % damping)",
+        algorithm: if spec.mode == super::spec::Mode::KMeans {
+            "GPTQ over each layer's codebook (closed-form OBQ updates in order of decreasing input energy, 1 % damping), then the codebook refit by least squares to the layer output"
+        } else {
+            "GPTQ (closed-form OBQ updates in order of decreasing input energy, scales of round-to-nearest, 1 % damping)"
+        },
         samples: samples.len(),
         inputs: "sequential: each layer's inputs come from the model with the earlier layers already quantized",
         error_metric: "relative squared error of the layer output (bias left out) on the input rows of the calibration samples \
@@ -341,14 +362,15 @@ fn collect(work: &Model, job: &Job, samples: &[InputSet], fit: usize, progress: 
     Ok((grams.into_iter().map(|[a, b]| Inputs { fit: flat(a), held_out: flat(b) }).collect(), rows))
 }
 
-/// The codes chosen for `job` (row-major over its weight) and its report entry.
+/// The codes chosen for `job` (row-major over its weight), its refit codebook and channel
+/// scales (`kmeans`, when the refit lowered the held-out error) and its report entry.
 fn round_layer(
     work: &Model,
     job: &Job,
     samples: &[InputSet],
     levels: WeightGrid<'_>,
     progress: &mut dyn FnMut(usize),
-) -> Result<(Vec<i32>, LayerRounding), QuantizeError> {
+) -> Result<(Vec<i32>, Option<(Vec<f32>, QuantParams)>, LayerRounding), QuantizeError> {
     let grid = |e: usize| grid_of(&job.params, &job.shape, e, levels);
     let nearest: Vec<i32> = job.w.iter().enumerate().map(|(e, &x)| grid(e).nearest(f64::from(x))).collect();
     let mut entry = LayerRounding {
@@ -359,6 +381,8 @@ fn round_layer(
         rows: 0,
         output_rel_error_nearest: None,
         output_rel_error_learned: None,
+        output_rel_error_refit: None,
+        codebook_refit: false,
         note: String::new(),
     };
     // A quarter of the samples (at least one, when there are two or more) is held out: the
@@ -369,7 +393,7 @@ fn round_layer(
         Ok(found) => found,
         Err(e) => {
             entry.note = format!("{e}: rounded to nearest");
-            return Ok((nearest, entry));
+            return Ok((nearest, None, entry));
         }
     };
     entry.rows = rows;
@@ -378,14 +402,14 @@ fn round_layer(
     // sample): the codes would fit those rows and nothing else (ppocr_mobile_cls lost 17 dB so).
     if rows < MIN_ROWS_PER_FEATURE * k {
         entry.note = format!("{rows} calibration rows for {k} input features (fewer than {MIN_ROWS_PER_FEATURE} per feature): rounded to nearest");
-        return Ok((nearest, entry));
+        return Ok((nearest, None, entry));
     }
     let mut learned = nearest.clone();
     let (mut e_near, mut e_learn, mut signal) = (0.0, 0.0, 0.0);
     let not_finite = "the calibration inputs are not finite: rounded to nearest";
     for (g, inputs) in hs.iter().enumerate() {
         // The group's weight rows: output channels g·pg.., each of k inputs.
-        let flat: Vec<usize> = (0..pg).flat_map(|c| (0..k).map(move |j| (c, j))).map(|(c, j)| job.flat(g * pg + c, j)).collect();
+        let flat = job.group_elements(g);
         let w: Vec<f32> = flat.iter().map(|&e| job.w[e]).collect();
         let cell = |c: usize, j: usize| grid(flat[c * k + j]);
         let near: Vec<i32> = flat.iter().map(|&e| nearest[e]).collect();
@@ -394,7 +418,7 @@ fn round_layer(
         let (judge_fit, judge_on) = if held_out > 0 { (&inputs.fit, &inputs.held_out) } else { (&all, &all) };
         let Some(trial) = gptq::round(&w, pg, k, judge_fit, &cell) else {
             entry.note = not_finite.into();
-            return Ok((nearest, entry));
+            return Ok((nearest, None, entry));
         };
         let (en, s) = gptq::output_error(&w, pg, k, judge_on, &near, &cell);
         let (el, _) = gptq::output_error(&w, pg, k, judge_on, &trial, &cell);
@@ -404,7 +428,7 @@ fn round_layer(
         let codes = if held_out > 0 { gptq::round(&w, pg, k, &all, &cell) } else { Some(trial) };
         let Some(codes) = codes else {
             entry.note = not_finite.into();
-            return Ok((nearest, entry));
+            return Ok((nearest, None, entry));
         };
         for (&e, q) in flat.iter().zip(codes) {
             learned[e] = q;
@@ -413,11 +437,109 @@ fn round_layer(
     let relative = |e: f64| (signal > 0.0).then(|| e / signal);
     entry.output_rel_error_nearest = relative(e_near);
     entry.output_rel_error_learned = relative(e_learn);
-    if e_learn <= e_near && e_learn.is_finite() {
+    let mut codes = if e_learn <= e_near && e_learn.is_finite() {
         entry.applied = "learned";
-        Ok((learned, entry))
+        learned
     } else {
         entry.note = "learned codes did not lower the output error on the held-out calibration rows: kept nearest".into();
-        Ok((nearest, entry))
+        nearest
+    };
+    let refit = match &job.codebook {
+        Some(codebook) => refit_codebook(job, &hs, held_out > 0, codebook, &mut codes, &mut entry, signal),
+        None => None,
+    };
+    Ok((codes, refit, entry))
+}
+
+/// Rounds of (codebook, channel scales) refits after the first codebook refit.
+const REFIT_ROUNDS: usize = 1;
+
+/// `kmeans`: the codebook and the channel scales refit by least squares to the layer output
+/// with `codes` fixed (`codebook_refit.rs`; alternately, each step lowering the error on the
+/// rows it is fitted to), fitted on the fit rows and judged on the held-out ones (all rows when
+/// there are none): of the codebook refit alone and the codebook with the scales, the one
+/// with the lower held-out error — returned (the codebook sorted, `codes` renumbered) only
+/// when it lowers the held-out error of k-means' own; `signal` is the held-out output energy the errors are relative to.
+fn refit_codebook(
+    job: &Job,
+    hs: &[Inputs],
+    held_out: bool,
+    codebook: &[f32],
+    codes: &mut [i32],
+    entry: &mut LayerRounding,
+    signal: f64,
+) -> Option<(Vec<f32>, QuantParams)> {
+    let (k, pg) = (job.k, job.per_group);
+    let groups: Vec<Vec<usize>> = (0..job.groups).map(|g| job.group_elements(g)).collect();
+    let rows_of = |flat: &[usize], c: usize| -> (Vec<f32>, Vec<i32>) {
+        let elements = &flat[c * k..(c + 1) * k];
+        (elements.iter().map(|&e| job.w[e]).collect(), elements.iter().map(|&e| codes[e]).collect())
+    };
+    let fit_book = |h: &[&[f64]], book: &[f32], params: &QuantParams| -> Option<Vec<f32>> {
+        let mut refit = Refit::new(book.len());
+        for (g, flat) in groups.iter().enumerate() {
+            for c in 0..pg {
+                let (w, q) = rows_of(flat, c);
+                let s: Vec<f32> = flat[c * k..(c + 1) * k].iter().map(|&e| params.params_of_element(&job.shape, e).0).collect();
+                refit.add_row(h[g], &w, &q, &s);
+            }
+        }
+        refit.solve(book)
+    };
+    // One scale per output channel (per-channel sharing): each refit on its own.
+    let per_channel = job.params.axis.is_some() && job.params.blocks.is_none() && job.params.scales.len() == job.view.out;
+    let fit_scales = |h: &[&[f64]], book: &[f32], params: &mut QuantParams| {
+        for (g, flat) in groups.iter().enumerate() {
+            for c in 0..pg {
+                let (w, q) = rows_of(flat, c);
+                let v: Vec<f32> = q.iter().map(|&i| book.get(i as usize).copied().unwrap_or(0.0)).collect();
+                if let Some(s) = codebook_refit::channel_scale(h[g], &w, &v) {
+                    params.scales[g * pg + c] = s;
+                }
+            }
+        }
+    };
+    // The candidates: the codebook refit alone, then with the scales refit too.
+    let fit_on = |h: &[&[f64]]| -> Vec<(Vec<f32>, QuantParams)> {
+        let mut params = job.params.clone();
+        let Some(mut book) = fit_book(h, codebook, &params) else { return Vec::new() };
+        let mut found = vec![(book.clone(), params.clone())];
+        if per_channel {
+            for _ in 0..REFIT_ROUNDS {
+                fit_scales(h, &book, &mut params);
+                let Some(next) = fit_book(h, &book, &params) else { break };
+                book = next;
+                found.push((book.clone(), params.clone()));
+            }
+        }
+        found
+    };
+    let error_with = |book: &[f32], params: &QuantParams, h: &[&[f64]]| -> f64 {
+        groups
+            .iter()
+            .enumerate()
+            .map(|(g, flat)| {
+                let w: Vec<f32> = flat.iter().map(|&e| job.w[e]).collect();
+                let q: Vec<i32> = flat.iter().map(|&e| codes[e]).collect();
+                let cell = |c: usize, j: usize| grid_of(params, &job.shape, flat[c * k + j], WeightGrid::codebook(book));
+                gptq::output_error(&w, pg, k, h[g], &q, &cell).0
+            })
+            .sum()
+    };
+    let all: Vec<Vec<f64>> = hs.iter().map(|i| i.fit.iter().zip(&i.held_out).map(|(a, b)| a + b).collect()).collect();
+    let all: Vec<&[f64]> = all.iter().map(|h| h.as_slice()).collect();
+    let fit: Vec<&[f64]> = if held_out { hs.iter().map(|i| i.fit.as_slice()).collect() } else { all.clone() };
+    let judge: Vec<&[f64]> = if held_out { hs.iter().map(|i| i.held_out.as_slice()).collect() } else { all.clone() };
+    let before = error_with(codebook, &job.params, &judge);
+    let (after, (book, params)) = fit_on(&fit)
+        .into_iter()
+        .map(|c| (error_with(&c.0, &c.1, &judge), c))
+        .filter(|(e, _)| e.is_finite())
+        .min_by(|a, b| a.0.total_cmp(&b.0))?;
+    entry.output_rel_error_refit = (signal > 0.0).then(|| after / signal);
+    if !(after < before) {
+        return None;
     }
+    entry.codebook_refit = true;
+    Some((codebook_refit::sort(&book, codes), params))
 }

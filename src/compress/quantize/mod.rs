@@ -3,6 +3,7 @@
 //! MatMulInteger form) that onnxruntime loads and fuses into integer kernels.
 
 pub mod blocks;
+pub mod codebook_refit;
 pub mod dfq;
 pub mod dynamic;
 pub mod gptq;
@@ -99,6 +100,15 @@ pub fn apply(
 ) -> Result<QuantizeReport, QuantizeError> {
     check_opset(model, spec)?;
     blocks::check(model, spec)?;
+    // k-means indices: uint4 only where the opset carries it (see `opset_upgrade_is_optional`).
+    let resolved;
+    let spec = if spec.mode == Mode::KMeans {
+        let packed = spec.effective_weight_type() == IntType::Uint4 && model.opset_version("").unwrap_or(0) >= 21;
+        resolved = QuantizeSpec { weight_type: if packed { IntType::Uint4 } else { IntType::Uint8 }, ..spec.clone() };
+        &resolved
+    } else {
+        spec
+    };
     let mut report = QuantizeReport {
         mode: spec.mode,
         weight_type: spec.effective_weight_type(),
@@ -135,9 +145,10 @@ pub fn apply(
                 report.notes.push("ternary weights: codes −1, 0, +1 stored as int8 with one scale per output channel (the scale and threshold with the least squared error); compute stays float32".into());
             } else if spec.mode == Mode::KMeans {
                 report.notes.push(format!(
-                    "k-means weight sharing: each weight tensor keeps at most {} shared values{} (1-D k-means, linear initialisation, pruned zeros kept), stored as a float32 codebook and uint8 indices read through Cast → Gather; compute stays float32",
+                    "k-means weight sharing: each weight tensor keeps at most {} shared values{} (1-D k-means, linear initialisation, pruned zeros kept), stored as a float32 codebook and {} indices read through Cast → Gather; compute stays float32",
                     spec.cluster_count(),
-                    if spec.per_channel { ", one codebook per tensor scaled per output channel (Gather → Mul)" } else { " (one codebook per tensor)" }
+                    if spec.per_channel { ", one codebook per tensor scaled per output channel (Gather → Mul)" } else { " (one codebook per tensor)" },
+                    if spec.weight_type == IntType::Uint4 { "uint4 (two a byte, opset 21)" } else { "uint8" }
                 ));
             } else if spec.mode == Mode::Pow2 {
                 report.notes.push("power-of-two weights: codes 0, ±1, ±2, …, ±64 stored as int8 with a power-of-two scale per output channel, so every weight is ±2^k; compute stays float32".into());
@@ -263,6 +274,10 @@ impl QuantizeSpec {
                 11,
                 "dynamic quantization (DynamicQuantizeLinear) needs opset 11",
             ),
+            Mode::KMeans if self.effective_weight_type() == IntType::Uint4 => (
+                21,
+                "k-means weight sharing with 4-bit indices (uint4, at most 16 clusters) needs opset 21",
+            ),
             Mode::KMeans => (
                 6,
                 "k-means weight sharing (Cast with a `to` attribute, Gather) needs opset 6",
@@ -286,7 +301,7 @@ impl QuantizeSpec {
 /// The safety net behind `compress`'s automatic upgrade (see `QuantizeSpec::needed_opset`).
 fn check_opset(model: &Model, spec: &QuantizeSpec) -> Result<(), QuantizeError> {
     let have = model.opset_version("").unwrap_or(0);
-    let (need, _) = spec.needed_opset();
+    let (need, _) = if spec.opset_upgrade_is_optional() { (6, "") } else { spec.needed_opset() };
     let what = match spec.mode {
         Mode::Dynamic => "dynamic quantization (DynamicQuantizeLinear)",
         Mode::Int4Weights => "4-bit weight quantization (DequantizeLinear with int4 inputs)",

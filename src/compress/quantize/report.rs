@@ -69,6 +69,13 @@ pub struct LayerRounding {
     /// `RoundingReport::error_metric`); null when not measured.
     pub output_rel_error_nearest: Option<f64>,
     pub output_rel_error_learned: Option<f64>,
+    /// `kmeans`: the relative output error (same samples) of the codes written with their
+    /// codebook refit by least squares to the layer output (`codebook_refit.rs`); the refit is
+    /// kept (`codebook_refit`) only when it is lower. Absent for other modes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_rel_error_refit: Option<f64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub codebook_refit: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
 }

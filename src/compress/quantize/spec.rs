@@ -67,7 +67,8 @@ pub struct QuantizeSpec {
     #[serde(default, skip_serializing_if = "Rounding::is_nearest")]
     pub rounding: Rounding,
     /// `kmeans` only: shared values per weight tensor (2 to 256; default 16, 4-bit indices'
-    /// worth).
+    /// worth). The indices are uint4 (opset 21) up to 16 clusters, else uint8; `weight_type`
+    /// `uint8` or `uint4` chooses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clusters: Option<usize>,
 }
@@ -113,7 +114,7 @@ pub enum Mode {
     /// as int8 codes with a DequantizeLinear; float compute.
     Pow2,
     /// k-means weight sharing: `clusters` shared values per weight tensor, written as
-    /// `Gather(codebook, uint8 indices)` (`kmeans.rs`); float compute.
+    /// `Gather(codebook, Cast(uint4 or uint8 indices))` (`kmeans.rs`); float compute.
     #[serde(rename = "kmeans")]
     KMeans,
 }
@@ -226,9 +227,18 @@ impl QuantizeSpec {
             (Mode::Int4Weights, _) if self.symmetric_weights => IntType::Int4,
             (Mode::Int4Weights, _) => IntType::Uint4,
             (Mode::Ternary | Mode::Pow2, _) => IntType::Int8,
+            (Mode::KMeans, t @ (IntType::Uint8 | IntType::Uint4)) => t,
+            (Mode::KMeans, _) if self.cluster_count() <= 16 => IntType::Uint4,
             (Mode::KMeans, _) => IntType::Uint8,
             (_, t) => t,
         }
+    }
+
+    /// `kmeans` with its indices' type left to pare (`weight_type` not uint8/uint4): 4-bit
+    /// indices need opset 21, and a model the converter cannot take there keeps uint8 indices
+    /// instead of failing (`compress` tries the upgrade, `apply` writes what the opset allows).
+    pub fn opset_upgrade_is_optional(&self) -> bool {
+        self.mode == Mode::KMeans && !matches!(self.weight_type, IntType::Uint8 | IntType::Uint4)
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -292,8 +302,8 @@ impl QuantizeSpec {
                     return Err("ternary and pow2 grids are symmetric around 0 with their own scales: reduce_range and symmetric_weights: false do not apply".into());
                 }
             }
-            if self.weight_type.is_4bit() || self.activation_type.is_4bit() {
-                return Err("4-bit types need mode int4_weights (weights only; activations stay 8-bit)".into());
+            if (self.weight_type.is_4bit() && self.mode != Mode::KMeans) || self.activation_type.is_4bit() {
+                return Err("4-bit types need mode int4_weights, or kmeans for its indices (weights only; activations stay 8-bit)".into());
             }
             if self.block_size.is_some() {
                 return Err("block_size applies to mode int4_weights only".into());
@@ -304,6 +314,12 @@ impl QuantizeSpec {
                 if !(2..=256).contains(&k) {
                     return Err(format!("clusters must be from 2 to 256 (the indices are uint8), got {k}"));
                 }
+            }
+            if self.weight_type == IntType::Int4 {
+                return Err("k-means indices are unsigned: weight_type uint4 (at most 16 clusters) or uint8".into());
+            }
+            if self.weight_type == IntType::Uint4 && self.cluster_count() > 16 {
+                return Err(format!("uint4 indices address at most 16 clusters, got {}: use weight_type uint8", self.cluster_count()));
             }
         } else if self.clusters.is_some() {
             return Err("clusters applies to mode kmeans only".into());

@@ -173,7 +173,8 @@ fn share_weight(
     let out = match cache.get(&weight_name) {
         Some((out, _)) => out.clone(),
         None => {
-            let out = add_shared_constant(graph, names, prefix, &weight_name, w.shape(), &shared)?;
+            let four_bit = spec.weight_type == super::spec::IntType::Uint4;
+            let out = add_shared_constant(graph, names, prefix, &weight_name, w.shape(), &shared, four_bit)?;
             cache.insert(weight_name.clone(), (out.clone(), params.clone()));
             out
         }
@@ -223,14 +224,26 @@ fn shared_of(shape: &[usize], params: &QuantParams, codebook: &[f32], codes: &[i
     super::kmeans::Shared { codebook: codebook.to_vec(), indices: codes.iter().map(|&q| q.clamp(0, 255) as u8).collect(), scales }
 }
 
-/// Adds `shared` as a float32 codebook and uint8 indices of `shape`, and the
-/// `Cast(indices → int32) → Gather(codebook, axis 0)` nodes (to `prefix`) that rebuild the
-/// weight, then `Mul` by the per-channel scales (shaped to broadcast along their axis) when it
-/// has them; returns the rebuilt weight's name.
-fn add_shared_constant(graph: &mut Graph, names: &mut Names, prefix: &mut Vec<Node>, base: &str, shape: &[usize], shared: &super::kmeans::Shared) -> Option<String> {
-    use crate::ir::{AttrValue, Initializer};
+/// Adds `shared` as a float32 codebook and indices of `shape` (uint4 when `four_bit`, else
+/// uint8), and the `Cast(indices → int32) → Gather(codebook, axis 0)` nodes (to `prefix`) that
+/// rebuild the weight, then `Mul` by the per-channel scales (shaped to broadcast along their
+/// axis) when it has them; returns the rebuilt weight's name.
+fn add_shared_constant(
+    graph: &mut Graph,
+    names: &mut Names,
+    prefix: &mut Vec<Node>,
+    base: &str,
+    shape: &[usize],
+    shared: &super::kmeans::Shared,
+    four_bit: bool,
+) -> Option<String> {
+    use crate::ir::{AttrValue, Initializer, OpaqueTensor};
     let codebook = Tensor::from_vec(&[shared.codebook.len()], shared.codebook.clone()).ok()?;
-    let indices = Tensor::from_vec(shape, shared.indices.clone()).ok()?;
+    let indices = if four_bit && shared.codebook.len() <= 16 {
+        OpaqueTensor::packed_4bit(shape, &shared.indices.iter().map(|&i| i32::from(i)).collect::<Vec<_>>(), false).ok()?
+    } else {
+        Tensor::from_vec(shape, shared.indices.clone()).ok()?
+    };
     let codebook_name = names.fresh(&format!("{base}_codebook"));
     let indices_name = names.fresh(&format!("{base}_indices"));
     graph.initializers.push(Initializer::new(codebook_name.clone(), codebook));

@@ -9,7 +9,9 @@
 //! i64 and wraps, as numpy's `astype` does on x86, so `-1.0 → u8` is 255; NaN → 0); ints → ints
 //! keep the low bits; anything → bool is `x != 0` (NaN → true); bool → numbers is 0/1;
 //! floats → floats round to nearest (±inf out of range). Strings: see `cast_string`.
-//! Targets or sources pare has no dtype for (float8, int4, int2, float4, complex) are refused.
+//! int4/uint4 sources (opset 21: k-means indices) are read unpacked, as int8/uint8 of the same
+//! values; targets or other sources pare has no dtype for (float8, int4, int2, float4, complex)
+//! are refused.
 
 use super::cast_string::{
     excerpt, format_bool, format_f32, format_f64, parse_bool, parse_float, parse_signed, parse_unsigned,
@@ -81,6 +83,10 @@ fn unsupported_type(code: i32) -> OpError {
 
 /// `x` converted to element type `to`.
 pub fn cast(x: &Tensor, to: DType) -> Result<Tensor, OpError> {
+    if let Some(unpacked) = x.unpack_4bit() {
+        let unpacked = unpacked.map_err(|e| OpError::invalid(format!("input: {e}")))?;
+        return cast(&unpacked, to);
+    }
     if x.dtype() == Some(to) {
         return Ok(x.clone());
     }
