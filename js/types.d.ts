@@ -216,6 +216,10 @@ export type PruneStep =
 export interface BinarizeStep {
     /** Binarize the layers' inputs too (default false). */
     activations?: boolean;
+    /** Where binary activations switch sign (`activations` only): `calibrated` fits a threshold
+     * and x ≈ a·s + b per binarized input to the calibration samples (the default with your own
+     * samples), `zero` is XNOR-Net's sign (the default without; constant after a ReLU). */
+    threshold?: "zero" | "calibrated";
     include?: string[];
     exclude?: string[];
     /** Default true. */
@@ -578,6 +582,8 @@ export interface PruneReport {
 
 export interface BinarizeReport {
     activations: boolean;
+    /** The binary activations' threshold (with `activations` only). */
+    threshold?: "zero" | "calibrated";
     layers: {
         node: string;
         op_type: string;
@@ -588,6 +594,10 @@ export interface BinarizeReport {
         alpha_max: number;
         weight_sqnr_db: number | null;
         binary_input?: string;
+        /** Calibrated thresholds: the input's scale a (x ≈ a·s + b), folded into the weight scales. */
+        input_scale?: number;
+        /** Calibrated thresholds: how many (one per tensor, or one per input channel). */
+        input_thresholds?: number;
     }[];
     skipped: SkippedNode[];
     notes: string[];

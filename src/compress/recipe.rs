@@ -35,7 +35,8 @@ impl Recipe {
 
     /// True when a step reads calibration samples: static quantization (activation ranges),
     /// learned rounding (each layer's inputs),
-    /// pruning with a correction or an automatic search (the layers' outputs on the samples).
+    /// pruning with a correction or an automatic search (the layers' outputs on the samples),
+    /// binary activations with calibrated thresholds (each binarized input's distribution).
     /// `calibration`: the samples it would get (a prune step corrects by default only with the
     /// user's samples; `PruneSpec::effective_correction`).
     pub fn uses_calibration(&self, calibration: Option<&crate::runtime::Dataset>) -> bool {
@@ -50,6 +51,9 @@ impl Recipe {
                 Step::Quantize(spec) if spec.mode == crate::compress::quantize::spec::Mode::Static && !spec.data_free => "static quantization".to_string(),
                 Step::Quantize(spec) if spec.rounding == crate::compress::quantize::Rounding::Learned => {
                     "quantization with learned rounding (`rounding: \"learned\"`)".to_string()
+                }
+                Step::Binarize(spec) if spec.activations && spec.effective_threshold(calibration) == super::binarize::Threshold::Calibrated => {
+                    "binary activations with calibrated thresholds".to_string()
                 }
                 Step::Prune(spec) if spec.auto.is_some() => "pruning with an automatic search (`auto`)".to_string(),
                 Step::Prune(spec) => match spec.effective_correction(calibration).0 {

@@ -121,7 +121,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::repeated("prune", "METHOD:RATIO"),
     OptionSpec::repeated("prune-auto", "[METHOD:]TARGET[:MAX_ERROR]"),
     OptionSpec::flag("prune-global"),
-    OptionSpec::repeated("binarize", "weights|xnor"),
+    OptionSpec::repeated("binarize", "weights|xnor|xnor:zero"),
     OptionSpec::value("prune-correct", "lsq|bias|none"),
     OptionSpec::flag("per-channel"),
     OptionSpec::flag("per-tensor"),
@@ -176,9 +176,11 @@ pub fn compress_help() -> String {
             ),
             ("--prune-global", "unstructured pruning with one threshold across layers"),
             (
-                "--binarize weights|xnor",
+                "--binarize weights|xnor|xnor:zero",
                 "XNOR-Net: weights α·sign(w), α per output channel (first and last layers stay\n\
-                 float); xnor also binarizes the layers' inputs, which pare runs on XOR + popcount",
+                 float); xnor also binarizes the layers' inputs, which pare runs on XOR + popcount:\n\
+                 with --calib at a threshold fitted to the samples (x < t), else at 0 (constant\n\
+                 after a ReLU); xnor:zero keeps 0 even with --calib",
             ),
             (
                 "--prune-correct lsq|bias|none",
@@ -304,15 +306,17 @@ pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     Ok(RecipeSource::Flags(recipe))
 }
 
-/// `--binarize weights` (binary weights, float compute) or `--binarize xnor` (binary weights and
-/// inputs: XOR + popcount in pare's runtime).
+/// `--binarize weights` (binary weights, float compute), `--binarize xnor` (binary weights and
+/// inputs: XOR + popcount in pare's runtime; thresholds calibrated with `--calib`) or
+/// `--binarize xnor:zero` (threshold 0 even with `--calib`).
 fn binarize_spec(kind: &str, exclude: &[&str]) -> Result<BinarizeSpec, UsageError> {
-    let activations = match kind {
-        "weights" => false,
-        "xnor" => true,
-        other => return Err(UsageError(format!("--binarize `{other}`: expected weights or xnor"))),
+    let (activations, threshold) = match kind {
+        "weights" => (false, None),
+        "xnor" => (true, None),
+        "xnor:zero" => (true, Some(crate::compress::binarize::Threshold::Zero)),
+        other => return Err(UsageError(format!("--binarize `{other}`: expected weights, xnor or xnor:zero"))),
     };
-    Ok(BinarizeSpec { activations, exclude: exclude.iter().map(|e| e.to_string()).collect(), ..BinarizeSpec::default() })
+    Ok(BinarizeSpec { activations, threshold, exclude: exclude.iter().map(|e| e.to_string()).collect(), ..BinarizeSpec::default() })
 }
 
 fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError> {

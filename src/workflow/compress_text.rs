@@ -122,7 +122,8 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
             StepReport::Binarize(b) => {
                 for l in &b.layers {
                     let sqnr = l.weight_sqnr_db.map(|d| format!("{d:.1} dB")).unwrap_or_else(|| "exact".into());
-                    outln!(o, "  {} ({}): α {:.3e}…{:.3e}, weight SQNR {sqnr}", l.node, l.op_type, l.alpha_min, l.alpha_max);
+                    let input = l.input_scale.map(|a| format!(", binary input scale a {a:.3e} (calibrated threshold)")).unwrap_or_default();
+                    outln!(o, "  {} ({}): α {:.3e}…{:.3e}, weight SQNR {sqnr}{input}", l.node, l.op_type, l.alpha_min, l.alpha_max);
                 }
                 for s in &b.skipped {
                     outln!(o, "  kept in float: {} ({}): {}", s.node, s.op_type, s.reason);

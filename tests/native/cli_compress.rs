@@ -156,6 +156,22 @@ fn binarize_flags_write_a_runnable_model_and_say_what_stayed_float() {
         let o = pare(&["run", out.to_str().unwrap(), "--random"]);
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
+    // With --calib, xnor fits the thresholds (the report says so per layer); xnor:zero keeps 0.
+    let calib = dir.join("calib.npz");
+    std::fs::write(&calib, pare::npz::write_npz(&[("image".into(), first_pixels("calib_pixels.npy", 50))]).unwrap()).unwrap();
+    for (kind, calibrated) in [("xnor", true), ("xnor:zero", false)] {
+        let (out, report) = (dir.join("calibrated.onnx"), dir.join("calibrated.json"));
+        let o = pare(&[
+            "compress", model.to_str().unwrap(), "-o", out.to_str().unwrap(), "--binarize", kind, "--calib", calib.to_str().unwrap(),
+            "--report", report.to_str().unwrap(), "--no-compare",
+        ]);
+        assert!(o.status.success(), "{kind}: {}", text(&o.stderr));
+        assert_eq!(text(&o.stdout).contains("binary input scale a"), calibrated, "{kind}: {}", text(&o.stdout));
+        let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        let step = &r["report"]["steps"][0]["binarize"];
+        assert_eq!(step["threshold"], if calibrated { "calibrated" } else { "zero" }, "{step}");
+        assert_eq!(step["layers"][1]["input_scale"].is_number(), calibrated, "{step}");
+    }
     let o = pare(&["compress", model.to_str().unwrap(), "-o", dir.join("x.onnx").to_str().unwrap(), "--binarize", "ternary"]);
-    assert!(!o.status.success() && text(&o.stderr).contains("expected weights or xnor"), "{}", text(&o.stderr));
+    assert!(!o.status.success() && text(&o.stderr).contains("expected weights, xnor or xnor:zero"), "{}", text(&o.stderr));
 }

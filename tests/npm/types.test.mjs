@@ -71,6 +71,7 @@ const ENUMS = [
   { ts: ["PruneStep", "criterion"], step: (v) => ({ prune: { method: "vector", ratio: 0.5, criterion: v } }) },
   { ts: ["PruneStep", "correct"], step: (v) => ({ prune: { method: "unstructured", ratio: 0.5, correct: v } }) },
   { ts: ["AutoSpec", "metric"], step: (v) => ({ prune: { method: "unstructured", auto: { target: 0.5, metric: v } } }) },
+  { ts: ["BinarizeStep", "threshold"], step: (v) => ({ binarize: { activations: true, threshold: v } }) },
 ];
 
 // --- what types.d.ts declares ----------------------------------------------------------------
@@ -149,6 +150,7 @@ function reports() {
     [{ prune: { method: "nm", n: 2, m: 4 } }],
     [{ prune: { method: "unstructured", auto: { target: 0.4, max_samples: 2, grid: [0.2, 0.4, 0.6] } } }],
     [{ binarize: { activations: true } }],
+    [{ binarize: { activations: true, threshold: "calibrated" } }],
     [{ opset: 17 }, { quantize: { mode: "weights" } }],
   ];
   return recipes.map((steps) => pare.compress(mnist, { steps }, { calibrationRandom }));

@@ -9,6 +9,9 @@ use crate::compress::quantize::report::Skipped;
 #[derive(Clone, Debug, Serialize)]
 pub struct BinarizeReport {
     pub activations: bool,
+    /// The binary activations' threshold (activations only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<super::Threshold>,
     pub layers: Vec<BinarizedLayer>,
     pub skipped: Vec<Skipped>,
     pub notes: Vec<String>,
@@ -29,4 +32,10 @@ pub struct BinarizedLayer {
     /// The input value binarized for this layer (binary activations only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binary_input: Option<String>,
+    /// Calibrated thresholds: the input's scale `a` (x ≈ a·s + b), folded into the weight scales.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_scale: Option<f32>,
+    /// Calibrated thresholds: how many (one per input channel, or one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_thresholds: Option<usize>,
 }

@@ -13,7 +13,7 @@ pub struct BinaryWeight {
 
 /// The smallest scale written: an all-zero channel (a pruned filter) keeps a positive scale so
 /// the DequantizeLinear stays valid, and its values stay ≈ 0.
-const SMALLEST_ALPHA: f32 = f32::MIN_POSITIVE;
+pub const SMALLEST_ALPHA: f32 = f32::MIN_POSITIVE;
 
 /// Binarizes `w` per channel along `axis`. Fails (with the reason) on non-finite values.
 pub fn binarize(w: &ArrayD<f32>, axis: usize) -> Result<BinaryWeight, String> {

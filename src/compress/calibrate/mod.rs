@@ -5,6 +5,7 @@
 //! distribution make a second pass filling one fixed-range histogram per tensor. Activations are
 //! never kept across samples.
 
+pub mod channels;
 pub mod histogram;
 pub mod range;
 
@@ -210,19 +211,30 @@ pub(crate) fn for_each_value(
     progress: &mut dyn FnMut(usize),
     visit: &mut dyn FnMut(&str, &[f32]),
 ) -> Result<(), CalibrateError> {
+    for_each_tensor(session, samples, wanted, progress, &mut |name, a| match a.as_slice() {
+        Some(s) => visit(name, s),
+        None => visit(name, &a.iter().copied().collect::<Vec<_>>()),
+    })
+}
+
+/// [`for_each_value`] with each tensor's shape (`channels` needs the channel axis).
+pub(crate) fn for_each_tensor(
+    session: &Session,
+    samples: &[crate::runtime::InputSet],
+    wanted: &HashSet<&str>,
+    progress: &mut dyn FnMut(usize),
+    visit: &mut dyn FnMut(&str, &ndarray::ArrayD<f32>),
+) -> Result<(), CalibrateError> {
     for (i, sample) in samples.iter().enumerate() {
         progress(i);
         for (name, t) in sample {
             if let (true, Tensor::F32(a)) = (wanted.contains(name.as_str()), t) {
-                visit(name, &a.iter().copied().collect::<Vec<_>>());
+                visit(name, a);
             }
         }
         let mut observer = |name: &str, t: &Tensor| {
             if let (true, Tensor::F32(a)) = (wanted.contains(name), t) {
-                match a.as_slice() {
-                    Some(s) => visit(name, s),
-                    None => visit(name, &a.iter().copied().collect::<Vec<_>>()),
-                }
+                visit(name, a);
             }
         };
         session.run_observed(sample.clone(), Some(&mut observer)).map_err(|source| CalibrateError::Run { sample: i, source })?;

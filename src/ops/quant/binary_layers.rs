@@ -4,15 +4,18 @@
 //! never appear in a file pare writes.
 //!
 //! Both read the float input `x` (the value before binarization) and compute, for output
-//! channel `m`, `y[m] = α[m] · Σ sign(x)·w[m] + bias[m]` with `sign(v) = v < 0 ? −1 : +1`.
+//! channel `m`, `y[m] = α[m] · Σ sign(x)·w[m] + bias[m]` with `sign(v) = v < t ? −1 : +1`,
+//! `t` the optional `threshold` input (one value, or one per input channel; default 0).
 //! The ±1 weight is an attribute (`weight`, int8), packed into bits once when the node is
 //! built; the input is packed per call, and the product is `kernels::gemm_binary`
 //! (`K − 2·popcount(a XOR b)`).
 //!
-//! - BinaryConv: inputs `x` `[N, C, spatial…]`, `alpha` `[M]`, optional `bias` `[M]`;
+//! - BinaryConv: inputs `x` `[N, C, spatial…]`, `alpha` `[M]`, optional `bias` `[M]` and
+//!   `threshold` `[C]` or `[1]`;
 //!   attribute `weight` `[M, C/group, k…]` and Conv's attributes. Zero padding is exact: the
 //!   packed column holds +1 at padded taps, and `Σ_{padded taps} w` is subtracted again.
-//! - BinaryGemm: inputs `x` `[…, K]`, `alpha` `[N]`, optional `bias` `[N]`; attribute `weight`
+//! - BinaryGemm: inputs `x` `[…, K]`, `alpha` `[N]`, optional `bias` `[N]` and `threshold`
+//!   `[K]` or `[1]`; attribute `weight`
 //!   `[N, K]` (one row per output). Output `[…, N]` (MatMul's shape rule for a 2-D weight).
 
 use super::conv_geometry::{ConvAttributes, ConvGeometry};
@@ -56,6 +59,17 @@ fn scales_and_bias(inputs: &[Option<&Tensor>], outputs: usize) -> Result<(Vec<f3
     Ok((alpha, bias))
 }
 
+/// The `threshold` input (index 3) as one value per channel of `channels`; zeros when absent.
+fn thresholds(inputs: &[Option<&Tensor>], channels: usize) -> Result<Vec<f32>, OpError> {
+    let Some(t) = optional(inputs, 3) else { return Ok(vec![0.0; channels]) };
+    let values: Vec<f32> = t.as_array::<f32>().map_err(|_| OpError::input(3, "threshold", "must be float32"))?.iter().copied().collect();
+    match values.len() {
+        1 => Ok(vec![values[0]; channels]),
+        n if n == channels => Ok(values),
+        n => Err(OpError::input(3, "threshold", format!("holds {n} values; expected 1 or one per input channel ({channels})"))),
+    }
+}
+
 fn float_input<'a>(inputs: &[Option<&'a Tensor>]) -> Result<&'a ndarray::ArrayD<f32>, OpError> {
     match required(inputs, 0, "x")? {
         Tensor::F32(a) => Ok(a),
@@ -89,9 +103,14 @@ impl BinaryGemm {
         }
         let rows = shape[..shape.len() - 1].iter().product::<usize>();
         let (alpha, bias) = scales_and_bias(inputs, n)?;
-        let values: std::borrow::Cow<[f32]> = match x.as_slice() {
-            Some(s) => s.into(),
-            None => x.iter().copied().collect::<Vec<_>>().into(),
+        let values: std::borrow::Cow<[f32]> = match (optional(inputs, 3), x.as_slice()) {
+            (None, Some(s)) => s.into(),
+            (None, None) => x.iter().copied().collect::<Vec<_>>().into(),
+            // Thresholds per K: the sign of each value against its own.
+            (Some(_), _) => {
+                let t = thresholds(inputs, k)?;
+                x.iter().zip(t.iter().cycle()).map(|(&v, &t)| if v < t { -1.0 } else { 1.0 }).collect::<Vec<f32>>().into()
+            }
         };
         let packed = pack_bits_rows(&values, rows, k).map_err(|e| OpError::invalid(e.to_string()))?;
         let mut dots = vec![0i32; checked_numel(&[rows, n])?];
@@ -154,6 +173,7 @@ impl BinaryConv {
         let x = float_input(inputs)?;
         let g = ConvGeometry::new(&self.attrs, x.shape(), &self.weight_shape)?;
         let (alpha, bias) = scales_and_bias(inputs, g.out_channels)?;
+        let threshold = thresholds(inputs, g.in_channels)?;
         let values: std::borrow::Cow<[f32]> = match x.as_slice() {
             Some(s) => s.into(),
             None => x.iter().copied().collect::<Vec<_>>().into(),
@@ -172,7 +192,7 @@ impl BinaryConv {
             for (group, weights) in self.groups.iter().enumerate() {
                 let first_channel = image * g.in_channels + group * group_in;
                 let channels = &values[first_channel * in_size..(first_channel + group_in) * in_size];
-                offsets.pack_columns(channels, in_size, &mut columns);
+                offsets.pack_columns(channels, in_size, &threshold[group * group_in..(group + 1) * group_in], &mut columns);
                 gemm_binary(weights, &columns, &mut dots).map_err(|e| OpError::invalid(e.to_string()))?;
                 for (local, row) in dots.chunks(out_size.max(1)).enumerate() {
                     let m = group * group_out + local;
@@ -228,18 +248,19 @@ impl TapOffsets {
     }
 
     /// Packs one group's channels (`channels.len() / in_size` of them) into one bit row per
-    /// output position: bit `c · taps + t` set where that input value is negative.
-    fn pack_columns(&self, channels: &[f32], in_size: usize, columns: &mut PackedBits) {
+    /// output position: bit `c · taps + t` set where that input value is below channel `c`'s
+    /// threshold.
+    fn pack_columns(&self, channels: &[f32], in_size: usize, thresholds: &[f32], columns: &mut PackedBits) {
         columns.words.iter_mut().for_each(|w| *w = 0);
         let words_per_row = columns.words_per_row;
         for (p, row) in columns.words.chunks_mut(words_per_row).enumerate() {
             let offsets = &self.offsets[p * self.taps..(p + 1) * self.taps];
             let mut bit = 0usize;
             // An empty input (in_size 0) has no channel values and every tap is padding.
-            for channel in channels.chunks(in_size.max(1)) {
+            for (channel, &t) in channels.chunks(in_size.max(1)).zip(thresholds) {
                 for offset in offsets {
                     if let Some(o) = *offset {
-                        if channel[o] < 0.0 {
+                        if channel[o] < t {
                             row[bit / 64] |= 1u64 << (bit % 64);
                         }
                     }

@@ -1,12 +1,16 @@
 //! Binarized layers onto the XOR + popcount kernels. `compress::binarize` with binary
 //! activations writes, in standard ONNX,
-//! `Where(Less(x, 0), −1, +1) → Conv | Gemm | MatMul` whose weight is
+//! `Where(Less(x, t), −1, +1) → Conv | Gemm | MatMul` whose weight is
 //! `DequantizeLinear(int8 ±1, α per output channel, zero point 0)`. Here such a layer becomes
 //! the runtime-internal BinaryConv/BinaryGemm (`ops::quant::binary_layers`), which reads `x`
 //! itself, so the ±1 float tensor is never built. The output keeps its name and its float
 //! values (`α·dot + bias`), so nothing else in the graph changes.
 //!
-//! Matching is strict: the constants must be exactly 0, −1 and +1, every weight value ±1, the
+//! The threshold `t` is 0 (XNOR-Net) or, with calibrated thresholds, any constant that is one
+//! value or one per input channel along the layer's channel axis (`[C, 1, …]` for a Conv,
+//! `[K]` for a Gemm/MatMul): it becomes the binary op's `threshold` input.
+//!
+//! Matching is strict: the constants must be exactly −1 and +1, every weight value ±1, the
 //! scale one per output channel (or one) and positive-finite, the zero point absent or 0, Gemm
 //! without transA and with alpha = beta = 1, a bias constant with one value per output.
 
@@ -41,9 +45,10 @@ pub fn lower_binary(graph: &Graph) -> (Graph, Vec<IntegerLayer>) {
 
 /// The binary node replacing `node`, with its new `alpha` initializer added to `graph`.
 fn fuse(index: &GraphIndex, node: &Node, graph: &mut Graph, names: &mut Names) -> Option<Node> {
-    let x = binarized_input(index, node.input(0)?)?;
+    let (x, threshold) = binarized_input(index, node.input(0)?)?;
     let (signs, alphas) = sign_weight(index, node.input(1)?)?;
     let shape = signs.shape().to_vec();
+    let thresholds = thresholds_for(node, &shape, &threshold)?;
     let (op_type, weight, outputs) = match node.op_type.as_str() {
         "Conv" if shape.len() >= 3 => ("BinaryConv", signs.clone(), shape[0]),
         "Gemm" if shape.len() == 2 => {
@@ -86,7 +91,14 @@ fn fuse(index: &GraphIndex, node: &Node, graph: &mut Graph, names: &mut Names) -
     };
     let alpha_name = names.fresh(&format!("{}_binary_alpha", node.outputs.first()?));
     graph.initializers.push(Initializer::new(alpha_name.clone(), Tensor::from_vec(&[outputs], alphas).ok()?));
-    let mut binary = Node::new(op_type, &[x.as_str(), alpha_name.as_str(), bias.as_str()], &[node.outputs.first()?.as_str()]);
+    let mut inputs = vec![x.as_str(), alpha_name.as_str(), bias.as_str()];
+    let threshold_name;
+    if let Some(values) = thresholds {
+        threshold_name = names.fresh(&format!("{}_binary_threshold", node.outputs.first()?));
+        graph.initializers.push(Initializer::new(threshold_name.clone(), Tensor::from_vec(&[values.len()], values).ok()?));
+        inputs.push(threshold_name.as_str());
+    }
+    let mut binary = Node::new(op_type, &inputs, &[node.outputs.first()?.as_str()]);
     binary.domain = RUNTIME_DOMAIN.to_string();
     binary.name = node.name.clone();
     if op_type == "BinaryConv" {
@@ -96,8 +108,8 @@ fn fuse(index: &GraphIndex, node: &Node, graph: &mut Graph, names: &mut Names) -
     Some(binary)
 }
 
-/// `value = Where(Less(x, 0), −1, +1)` with constant scalars: `x`.
-fn binarized_input(index: &GraphIndex, value: &str) -> Option<String> {
+/// `value = Where(Less(x, t), −1, +1)` with constant −1, +1 and `t`: `x` and `t`.
+fn binarized_input(index: &GraphIndex, value: &str) -> Option<(String, Tensor)> {
     let (_, select) = index.producer_of_type(value, "Where")?;
     let is_scalar = |name: &str, want: f32| {
         index.constant(name).is_some_and(|t| {
@@ -110,7 +122,41 @@ fn binarized_input(index: &GraphIndex, value: &str) -> Option<String> {
         return None;
     }
     let (_, less) = index.producer_of_type(&select.inputs[0], "Less")?;
-    (less.inputs.len() == 2 && is_scalar(&less.inputs[1], 0.0)).then(|| less.inputs[0].clone())
+    if less.inputs.len() != 2 {
+        return None;
+    }
+    let t = index.constant(&less.inputs[1])?;
+    (t.dtype() == Some(DType::F32)).then(|| (less.inputs[0].clone(), t.clone()))
+}
+
+/// The layer's thresholds as the binary op's `threshold` input: `None` for a single 0 (the
+/// default), one value, or one per input channel when `t` broadcasts along the channel axis
+/// only (Conv: `[C, 1, …]` of at most rank − 1 dims, C = the weight's dim 1 × group; Gemm
+/// without transA and MatMul: `[K]`). Anything else does not match.
+fn thresholds_for(node: &Node, weight_shape: &[usize], t: &Tensor) -> Option<Option<Vec<f32>>> {
+    let values: Vec<f32> = t.as_array::<f32>().ok()?.iter().copied().collect();
+    if values.len() == 1 {
+        return Some((values[0] != 0.0).then_some(values));
+    }
+    // Leading 1s broadcast away.
+    let shape: Vec<usize> = t.shape().iter().copied().skip_while(|&d| d == 1).collect();
+    let fits = match node.op_type.as_str() {
+        "Conv" => {
+            let group = usize::try_from(node.attr_int("group").ok().flatten().unwrap_or(1)).ok()?;
+            let channels = weight_shape.get(1)?.checked_mul(group)?;
+            shape.first() == Some(&channels) && shape[1..].iter().all(|&d| d == 1) && shape.len() < weight_shape.len()
+        }
+        "Gemm" => node.attr_int("transA").ok().flatten().unwrap_or(0) == 0 && weight_shape.len() == 2 && shape.len() == 1 && values.len() == k_of(node, weight_shape)?,
+        "MatMul" => weight_shape.len() == 2 && shape.len() == 1 && values.len() == weight_shape[0],
+        _ => false,
+    };
+    fits.then_some(Some(values))
+}
+
+/// A Gemm's K: the weight's dim 1 with transB, else dim 0.
+fn k_of(node: &Node, weight_shape: &[usize]) -> Option<usize> {
+    let trans_b = node.attr_int("transB").ok().flatten().unwrap_or(0) != 0;
+    weight_shape.get(if trans_b { 1 } else { 0 }).copied()
 }
 
 /// `value = DequantizeLinear(±1 int8 constant, positive finite scales, zero point 0)`.
