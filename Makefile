@@ -74,7 +74,7 @@ test-python: setup
 # (tests/web/app_test.mjs): headless Chromium through playwright-core opens, compresses and downloads
 # in the page; the per-image predictions table against onnxruntime-node (predictions_test.mjs, with
 # its top-k and labels logic first in Node, topk_test.mjs); the per-layer overrides of the recipe
-# panel (overrides_test.mjs in Node, layers_test.mjs in the page); then the docs embed (embed_test.mjs,
+# panel (overrides_test.mjs in Node, layers_test.mjs in the page) and its quality fields (quality_test.mjs); then the docs embed (embed_test.mjs,
 # with calibration-src/compare-src), offline use (offline_test.mjs), and a real PaddleOCR model
 # of the corpus (opset 11, [-1,3,?,?]; scripts/corpus/fetch.py) dropped in, compressed with the
 # default preset and its download run in onnxruntime-node (corpus_test.mjs). app_test.mjs also checks the
@@ -86,6 +86,7 @@ test-web: build-wasm
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/dims_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/topk_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/overrides_test.mjs
+	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/quality_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/sizes_test.mjs
 	node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tests/web/app_test.mjs
 	node tests/web/predictions_test.mjs

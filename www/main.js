@@ -17,6 +17,7 @@ import { drawLayerChart, drawSizeChart, layerLegend } from "./chart.js";
 import { showPredictions } from "./predictions.js";
 import { showWeights, showWeightsAfter } from "./weights.js";
 import { PRESETS, presetText } from "./presets.js";
+import { applyQuality, parseTarget, qualityOf } from "./quality.js";
 import { Cancelled, PareWorker, explain } from "./client.js";
 import { LayersTable } from "./layers.js";
 import { parseDims, prefill } from "./dims.js";
@@ -57,7 +58,7 @@ function showError(text, kind = null) {
 }
 
 /** The places a problem can be shown, next to the control that caused it. */
-const FIELD_ERRORS = ["recipe-error", "samples-error", "dims-error", "compress-error", "images-error", "compare-error"];
+const FIELD_ERRORS = ["recipe-error", "quality-error", "samples-error", "dims-error", "compress-error", "images-error", "compare-error"];
 
 /** Shows `text` under the control `id` names (one of FIELD_ERRORS); "" hides it. The kind of a
  * PareError goes to data-kind. The message is announced (role=alert) and scrolled into view. */
@@ -307,7 +308,9 @@ const PRESET_HINTS = {
     "About half the size of INT8 weights; rounding to nearest, so check the comparison. No calibration needed.",
   kmeans16:
     "k-means weight sharing (Deep Compression): each layer's weights take one of 16 shared values (a codebook scaled per output channel), " +
-    "stored as uint8 indices read through Cast → Gather; float compute. Compresses far below INT8 with gzip; no calibration needed.",
+    "stored as uint4 indices (two a byte; the model is taken to opset 21) read through Cast → Gather; float compute. " +
+    "Half the size of INT8 weights, less again with gzip or the .pare download; no calibration needed " +
+    "(add \"rounding\": \"learned\" and calibration samples to refit the indices and codebooks to your data).",
   "deep-compression":
     "Deep Compression's first two stages: half the weights of each layer set to zero (corrected by least squares when you give calibration samples), " +
     "then 16 shared values per layer (k-means, pruned zeros kept). The third stage, entropy coding, is the .pare container (`pare pack`, npm `pack`).",
@@ -331,6 +334,12 @@ function applyPreset() {
   const preset = selectedPreset();
   $("preset-hint").textContent = PRESET_HINTS[preset] ?? "";
   if (preset !== "custom") {
+    // The quality fields show the preset's own (INT8 ≥ 20 dB: 20), so they change nothing yet.
+    const quality = qualityOf(PRESETS[preset]);
+    $("target-sqnr").value = quality.targetSqnr ?? "";
+    $("learned-rounding").checked = quality.learned;
+    $("quality-note").textContent = "";
+    showFieldError("quality-error", "");
     $("recipe-json").value = presetText(preset);
     layersTable.apply(); // the preset with the per-layer overrides set
   } else {
@@ -339,10 +348,64 @@ function applyPreset() {
   }
 }
 
+/** The quality fields as applyQuality's options (throws on a bad target). */
+function qualityOptions() {
+  return { targetSqnr: parseTarget($("target-sqnr").value), learned: $("learned-rounding").checked };
+}
+
+/** `text` (a recipe's JSON) with the quality fields applied; `text` when it cannot be. */
+function withQuality(text) {
+  try {
+    return JSON.stringify(applyQuality(JSON.parse(text), qualityOptions()).recipe, null, 2);
+  } catch {
+    return text;
+  }
+}
+
+/** Rewrites the recipe JSON with the quality fields (after a change of either). */
+function applyQualityFields() {
+  let options;
+  try {
+    options = qualityOptions();
+  } catch (e) {
+    showFieldError("quality-error", `${errorText(e)}.`);
+    return;
+  }
+  showFieldError("quality-error", "");
+  let recipe;
+  try {
+    recipe = JSON.parse($("recipe-json").value);
+  } catch {
+    $("quality-note").textContent = "Not applied: the recipe JSON does not parse.";
+    return;
+  }
+  const { recipe: out, notes } = applyQuality(recipe, options);
+  $("recipe-json").value = JSON.stringify(out, null, 2);
+  $("quality-note").textContent = notes.map((n) => `Note: ${n}.`).join(" ");
+  markCustom();
+}
+
+/** A recipe's JSON with its object keys sorted: the same recipe whatever order its options were set in. */
+function canonical(text) {
+  const sorted = (v) =>
+    Array.isArray(v) ? v.map(sorted) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])])) : v;
+  try {
+    return JSON.stringify(sorted(JSON.parse(text)));
+  } catch {
+    return text;
+  }
+}
+
 function markCustom() {
   const text = $("recipe-json").value;
-  // A preset with the per-layer overrides set is still that preset.
-  const match = Object.keys(PRESETS).find((name) => presetText(name) === text || layersTable.withOverrides(presetText(name)) === text);
+  // A preset with the per-layer overrides and the quality fields set is still that preset.
+  const wanted = canonical(text);
+  const match = Object.keys(PRESETS).find(
+    (name) =>
+      presetText(name) === text ||
+      layersTable.withOverrides(presetText(name)) === text ||
+      canonical(withQuality(layersTable.withOverrides(presetText(name)))) === wanted,
+  );
   document.querySelector(`input[name="preset"][value="${match ?? "custom"}"]`).checked = true;
   $("preset-hint").textContent = PRESET_HINTS[match ?? "custom"] ?? "";
 }
@@ -489,6 +552,12 @@ async function runCompress(event) {
   if (!state.bytes) return;
   showError("");
   clearFieldErrors();
+  try {
+    qualityOptions();
+  } catch (e) {
+    showFieldError("quality-error", `${errorText(e)}.`);
+    return;
+  }
   let samples;
   try {
     samples = samplesChoice();
@@ -822,6 +891,8 @@ function wireUp() {
 
   for (const radio of document.querySelectorAll('input[name="preset"]')) radio.addEventListener("change", applyPreset);
   $("recipe-json").addEventListener("input", markCustom);
+  $("target-sqnr").addEventListener("change", applyQualityFields);
+  $("learned-rounding").addEventListener("change", applyQualityFields);
   $("recipe-file").addEventListener("change", (event) => {
     const file = event.target.files[0];
     event.target.value = "";

@@ -634,6 +634,37 @@ try {
   assert.ok(outcomes.filter25.flops < 0.8 * flopsBefore, "and FLOPs");
   assert.ok(outcomes.filter25.gzip < gzipBefore);
 
+  step("quality fields: a target SQNR for INT8 static, learned rounding for k-means (www/quality.js)");
+  await page.check('input[name="preset"][value="int8-target20"]');
+  assert.equal(await page.inputValue("#target-sqnr"), "20", "the preset's own target is shown");
+  await page.check('input[name="preset"][value="int8-static"]');
+  assert.equal(await page.inputValue("#target-sqnr"), "");
+  await page.fill("#target-sqnr", "25");
+  await page.dispatchEvent("#target-sqnr", "change");
+  assert.deepEqual(JSON.parse(await page.inputValue("#recipe-json")), { steps: [{ quantize: { mode: "static", min_sqnr_db: 25 } }] });
+  assert.equal(await page.isChecked('input[name="preset"][value="int8-static"]'), true, "still the INT8 static preset, with a target");
+  await page.fill("#target-sqnr", "loud");
+  await page.dispatchEvent("#target-sqnr", "change");
+  assert.match(await text("#quality-error"), /target SQNR "loud": expected a number of dB/);
+  await page.check('input[name="preset"][value="kmeans16"]');
+  assert.equal(await page.locator("#quality-error").isHidden(), true, "a preset clears the field and its error");
+  await page.check("#learned-rounding");
+  assert.deepEqual(JSON.parse(await page.inputValue("#recipe-json")), { steps: [{ quantize: { mode: "kmeans", clusters: 16, rounding: "learned" } }] });
+  assert.equal(await page.isChecked('input[name="preset"][value="kmeans16"]'), true);
+  await page.click("#compress");
+  await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
+  await noErrors();
+  const learnedSteps = await text("#steps");
+  assert.match(learnedSteps, /step 1: quantize KMeans: 4 layers[\s\S]*learned rounding: \d+ of 4 layers/);
+  const learnedCosine = await value('#output-metrics [data-key="cosine"]');
+  console.log(`kmeans16 learned on the random samples: cosine ${learnedCosine} (nearest ${outcomes.kmeans16.cosine})`);
+  assert.ok(learnedCosine > 0.98, "learned k-means stays close");
+  await page.check('input[name="preset"][value="prune50-int8"]');
+  await page.check("#learned-rounding");
+  assert.match(await text("#quality-note"), /learned rounding applies to weight-only quantization/);
+  await page.check('input[name="preset"][value="filter25"]');
+  assert.equal(await page.isChecked("#learned-rounding"), false);
+
   step("recipe JSON: export, import, and pare's message for a bad one, next to the presets");
   assert.equal(await page.evaluate(() => document.getElementById("more-options").open), true, "More options stayed open");
   await page.click("#advanced summary");

@@ -457,8 +457,9 @@ const REFIT_ROUNDS: usize = 1;
 /// `kmeans`: the codebook and the channel scales refit by least squares to the layer output
 /// with `codes` fixed (`codebook_refit.rs`; alternately, each step lowering the error on the
 /// rows it is fitted to), fitted on the fit rows and judged on the held-out ones (all rows when
-/// there are none). Returned — the codebook sorted, `codes` renumbered — only when they lower
-/// the held-out error; `signal` is the held-out output energy the errors are relative to.
+/// there are none): of the codebook refit alone and the codebook with the scales, the one
+/// with the lower held-out error — returned (the codebook sorted, `codes` renumbered) only
+/// when it lowers the held-out error of k-means' own; `signal` is the held-out output energy the errors are relative to.
 fn refit_codebook(
     job: &Job,
     hs: &[Inputs],
@@ -498,16 +499,20 @@ fn refit_codebook(
             }
         }
     };
-    let fit_on = |h: &[&[f64]]| -> Option<(Vec<f32>, QuantParams)> {
+    // The candidates: the codebook refit alone, then with the scales refit too.
+    let fit_on = |h: &[&[f64]]| -> Vec<(Vec<f32>, QuantParams)> {
         let mut params = job.params.clone();
-        let mut book = fit_book(h, codebook, &params)?;
+        let Some(mut book) = fit_book(h, codebook, &params) else { return Vec::new() };
+        let mut found = vec![(book.clone(), params.clone())];
         if per_channel {
             for _ in 0..REFIT_ROUNDS {
                 fit_scales(h, &book, &mut params);
-                book = fit_book(h, &book, &params)?;
+                let Some(next) = fit_book(h, &book, &params) else { break };
+                book = next;
+                found.push((book.clone(), params.clone()));
             }
         }
-        Some((book, params))
+        found
     };
     let error_with = |book: &[f32], params: &QuantParams, h: &[&[f64]]| -> f64 {
         groups
@@ -525,8 +530,12 @@ fn refit_codebook(
     let all: Vec<&[f64]> = all.iter().map(|h| h.as_slice()).collect();
     let fit: Vec<&[f64]> = if held_out { hs.iter().map(|i| i.fit.as_slice()).collect() } else { all.clone() };
     let judge: Vec<&[f64]> = if held_out { hs.iter().map(|i| i.held_out.as_slice()).collect() } else { all.clone() };
-    let (book, params) = fit_on(&fit)?;
-    let (before, after) = (error_with(codebook, &job.params, &judge), error_with(&book, &params, &judge));
+    let before = error_with(codebook, &job.params, &judge);
+    let (after, (book, params)) = fit_on(&fit)
+        .into_iter()
+        .map(|c| (error_with(&c.0, &c.1, &judge), c))
+        .filter(|(e, _)| e.is_finite())
+        .min_by(|a, b| a.0.total_cmp(&b.0))?;
     entry.output_rel_error_refit = (signal > 0.0).then(|| after / signal);
     if !(after < before) {
         return None;
