@@ -34,11 +34,19 @@ export const KERNELS = [
   ['f32 scalar kernel, simd128 build (auto-vectorized)', 'simd', 'f32_scalar'],
   ['f32 SIMD128', 'simd', 'f32_simd'],
   ['f32 relaxed_madd', 'relaxed', 'f32_relaxed'],
+  ['f32 SIMD128, A packed once (the runtime\'s Conv)', 'simd', 'f32_prepacked'],
   ['int8 reference gemm_integer, simd128 build', 'simd', 'i8_scalar_reference'],
   ['int8 SIMD128 dot_i16x8', 'simd', 'i8_simd'],
   ['int8 relaxed dot_i8x16_i7x16_add', 'relaxed', 'i8_relaxed'],
   ['binary scalar (u64 popcount), no SIMD build', 'scalar', 'binary_scalar'],
   ['binary SIMD128 xor+popcnt', 'simd', 'binary_simd'],
+  // Issue 13 item 4 (src/weight_codes): float activations × ternary or pow2 weight codes without
+  // multiplies, bench-only; the runtime dequantizes and runs the f32 GEMM. Three are rejected
+  // (slower than f32); ternary row-add is faster under wasm but not wired into the runtime yet.
+  ['rejected: ternary sign-select 6x8 SIMD128', 'simd', 'ternary_signsel_simd'],
+  ['rejected: pow2 exponent-add 6x8 SIMD128', 'simd', 'pow2_expadd_simd'],
+  ['candidate: ternary row-add (zeros skipped) SIMD128', 'simd', 'ternary_rowadd_simd'],
+  ['rejected: pow2 row-add + doubling SIMD128', 'simd', 'pow2_rowadd_simd'],
 ];
 
 export const SHAPES = [
@@ -56,6 +64,11 @@ export const SHAPES = [
  * minSeconds: how long each case runs at least; log(line): where the table goes.
  */
 export function runKernelSuite({ builds, seconds, minSeconds, log }) {
+  // The weight-code candidates' SIMD128 twins must equal their scalar twins before they are timed.
+  for (const [name, mod] of Object.entries(builds)) {
+    const check = mod?.check_weight_code_twins?.();
+    if (check !== undefined && !check.startsWith('ok')) throw new Error(`${name} build, weight-code twins: ${check}`);
+  }
   const measure = (build, kernel, [m, n, k]) => {
     const mod = builds[build];
     if (!mod || !mod.available().split(',').includes(kernel)) return null;
@@ -89,6 +102,8 @@ export function runKernelSuite({ builds, seconds, minSeconds, log }) {
   // Ratios: geometric mean over the compute-bound shapes (all but 64³), per-shape values logged.
   const computeBound = SHAPES.filter(([m, n, k]) => m * n * k > 64 ** 3).map((s) => s.join('x'));
   const ratio = (fast, slow) => {
+    // A build that did not load leaves null times (null / x would read as 0).
+    if (computeBound.some((s) => !times[slow][s] || !times[fast][s])) return null;
     const values = computeBound.map((s) => times[slow][s] / times[fast][s]);
     if (values.some((v) => !Number.isFinite(v))) return null;
     log(`${pad(`${fast} vs ${slow}`, 52)}${values.map((v) => pad(v.toFixed(2) + 'x', 14)).join('')}`);
@@ -102,5 +117,11 @@ export function runKernelSuite({ builds, seconds, minSeconds, log }) {
     int8_vs_f32: ratio('i8_simd@simd', 'f32_simd@simd'),
     int8_relaxed_vs_f32: ratio('i8_relaxed@relaxed', 'f32_simd@simd'),
     binary_vs_f32: ratio('binary_simd@simd', 'f32_simd@simd'),
+    // Against the f32 GEMM as the runtime runs Conv (weights packed once); above 1 would win.
+    int8_vs_f32_prepacked: ratio('i8_simd@simd', 'f32_prepacked@simd'),
+    ternary_signsel_vs_f32_prepacked: ratio('ternary_signsel_simd@simd', 'f32_prepacked@simd'),
+    pow2_expadd_vs_f32_prepacked: ratio('pow2_expadd_simd@simd', 'f32_prepacked@simd'),
+    ternary_rowadd_vs_f32_prepacked: ratio('ternary_rowadd_simd@simd', 'f32_prepacked@simd'),
+    pow2_rowadd_vs_f32_prepacked: ratio('pow2_rowadd_simd@simd', 'f32_prepacked@simd'),
   };
 }
