@@ -398,14 +398,14 @@ function canonical(text) {
 
 function markCustom() {
   const text = $("recipe-json").value;
-  // A preset with the per-layer overrides and the quality fields set is still that preset.
+  // A preset with the per-layer overrides set is still that preset; so is the chosen preset
+  // with the quality fields set (INT8 static with a target stays INT8 static, not INT8 ≥ 20 dB).
+  const names = Object.keys(PRESETS);
+  const exact = names.find((name) => presetText(name) === text || layersTable.withOverrides(presetText(name)) === text);
   const wanted = canonical(text);
-  const match = Object.keys(PRESETS).find(
-    (name) =>
-      presetText(name) === text ||
-      layersTable.withOverrides(presetText(name)) === text ||
-      canonical(withQuality(layersTable.withOverrides(presetText(name)))) === wanted,
-  );
+  const withFields = (name) => canonical(withQuality(layersTable.withOverrides(presetText(name)))) === wanted;
+  const current = selectedPreset();
+  const match = exact ?? (current in PRESETS && withFields(current) ? current : names.find(withFields));
   document.querySelector(`input[name="preset"][value="${match ?? "custom"}"]`).checked = true;
   $("preset-hint").textContent = PRESET_HINTS[match ?? "custom"] ?? "";
 }
