@@ -101,13 +101,11 @@ pub fn compress(
         if let Some((need, why)) = step.needed_opset() {
             match out.opset_version("") {
                 Some(have) if have < need && step.opset_upgrade_is_optional() => {
-                    // Tried on a copy: a model the converter cannot take to `need` goes on as it is.
-                    let mut upgraded = out.clone();
-                    match crate::convert::upgrade(&mut upgraded, need) {
+                    // `upgrade` leaves the model as it was when it fails: it goes on as it is.
+                    match crate::convert::upgrade(&mut out, need) {
                         Ok(mut report) => {
                             report.reason = Some(why.to_string());
                             upgrades.push(AutomaticUpgrade { step: index, report });
-                            out = upgraded;
                         }
                         Err(e) => notes.push(format!(
                             "step {}: the model stays at opset {have} ({e}), so k-means indices are uint8 instead of uint4",
