@@ -584,7 +584,7 @@ try {
 
   step("the other presets");
   const outcomes = {};
-  for (const preset of ["int8-weights", "int4-weights", "kmeans16", "deep-compression", "pow2", "ternary", "int8-target20", "prune50-int8", "binary-weights", "filter25"]) {
+  for (const preset of ["int8-weights", "int4-weights", "kmeans16", "deep-compression", "pow2", "ternary", "int8-target20", "prune50-int8", "binary-weights", "binary-xnor", "filter25"]) {
     await page.check(`input[name="preset"][value="${preset}"]`);
     await page.click("#compress");
     await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
@@ -627,6 +627,10 @@ try {
   assert.ok(outcomes["prune50-int8"].gzip < 0.8 * outcomes["int8-weights"].gzip, "half the weights at zero compress better");
   assert.match(outcomes["prune50-int8"].steps, /step 1: prune unstructured: .*\(50\.0% sparsity in pruned layers\)[\s\S]*step 2: quantize Static/);
   assert.match(outcomes["binary-weights"].steps, /step 1: binarize \(weights\): 2 layers/);
+  // Binary inputs too: the same two layers, on random samples with threshold 0 (calibrated
+  // thresholds need the user's samples; the MNIST test in tests/native/binarize.rs measures them).
+  assert.match(outcomes["binary-xnor"].steps, /step 1: binarize \(weights and inputs\): 2 layers/);
+  assert.ok(outcomes["binary-xnor"].gzip < 0.5 * outcomes["int8-weights"].gzip, "binary inputs keep the ±1 weights");
   // The quality target's outcome under its step, in the CLI's words (pare's step_lines).
   assert.match(outcomes["int8-target20"].steps, /step 1: quantize Static: \d+ layers[\s\S]*quality target 20 dB \(min output SQNR \(dB\)\): met, [\d.]+ dB[\s\S]*kept in float to reach it: /);
   assert.ok(outcomes["binary-weights"].gzip < 0.5 * outcomes["int8-weights"].gzip, "±1 weights gzip far below INT8 ones");
