@@ -13,7 +13,7 @@
 
 import { readArrays } from "./npz.js";
 import { imageLayout, perChannel } from "./images.js";
-import { drawLayerChart, drawSizeChart, layerLegend } from "./chart.js";
+import { drawLayerChart, drawSizeChart, drawTrajectoryChart, layerLegend } from "./chart.js";
 import { showPredictions } from "./predictions.js";
 import { showWeights, showWeightsAfter } from "./weights.js";
 import { PRESETS, presetText } from "./presets.js";
@@ -676,6 +676,10 @@ function showResults(result, seconds) {
   $("comparison-block").hidden = !comparison;
   if (comparison) showComparison(comparison, report, analysisAfter);
   $("layer-figure").hidden = !comparison;
+  // The quality target's search, when a step had one (the last such step's).
+  const target = report.steps.map((step) => step.quantize?.quality_target).filter(Boolean).at(-1);
+  $("trajectory-figure").hidden = !target;
+  drawTrajectoryChart($("trajectory-chart"), target);
   $("results").scrollIntoView({ block: "start" });
 }
 
