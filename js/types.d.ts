@@ -82,11 +82,13 @@ export type QuantizeMode = "weights" | "int4_weights" | "static" | "dynamic" | "
 /** int4/uint4: weights of mode `int4_weights` only (int4 when symmetric, uint4 when not). */
 export type IntType = "int8" | "uint8" | "int4" | "uint4";
 
-export type CalibrationMethod = "minmax" | "percentile" | "entropy" | "mse";
+export type CalibrationMethod = "minmax" | "percentile" | "entropy" | "mse" | "auto";
 
 /** How static quantization picks activation ranges (src/compress/quantize/spec.rs). */
 export interface CalibrationSpec {
-    /** Default "minmax". */
+    /** Default "auto": minmax, percentile and MSE, each with affine and with symmetric activations
+     * (symmetric only when `symmetric_activations` is true), measured on calibration samples held
+     * back from the ranges; the best is used (the report's `range_choice`). Needs 2+ samples. */
     method?: CalibrationMethod;
     /** For `percentile`: share of values (in %) inside the range; default 99.999. */
     percentile?: number;

@@ -371,9 +371,10 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
             "percentile" => CalibrationMethod::Percentile,
             "entropy" => CalibrationMethod::Entropy,
             "mse" => CalibrationMethod::Mse,
+            "auto" => CalibrationMethod::Auto,
             _ => {
                 return Err(UsageError(format!(
-                    "--calib-method `{method}`: expected minmax, percentile:P (e.g. percentile:99.99), entropy or mse"
+                    "--calib-method `{method}`: expected minmax, percentile:P (e.g. percentile:99.99), entropy, mse or auto"
                 )));
             }
         };

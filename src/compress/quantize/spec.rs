@@ -186,6 +186,10 @@ pub enum CalibrationMethod {
     Percentile,
     Entropy,
     Mse,
+    /// Static mode: each of minmax, percentile and MSE, with affine and with symmetric
+    /// activations, measured on calibration samples held back from the ranges; the best is
+    /// used (`range_choice.rs`). Elsewhere it means minmax.
+    Auto,
 }
 
 impl Default for CalibrationSpec {
@@ -209,7 +213,7 @@ fn default_true() -> bool {
     true
 }
 fn default_method() -> CalibrationMethod {
-    CalibrationMethod::Minmax
+    CalibrationMethod::Auto
 }
 fn default_percentile() -> f64 {
     99.999
