@@ -86,9 +86,10 @@ export type CalibrationMethod = "minmax" | "percentile" | "entropy" | "mse" | "a
 
 /** How static quantization picks activation ranges (src/compress/quantize/spec.rs). */
 export interface CalibrationSpec {
-    /** Default "auto": minmax, percentile and MSE, each with affine and with symmetric activations
-     * (symmetric only when `symmetric_activations` is true), measured on calibration samples held
-     * back from the ranges; the best is used (the report's `range_choice`). Needs 2+ samples. */
+    /** Default "minmax". "auto": minmax, percentile and MSE, each with affine and with symmetric
+     * activations (symmetric only when `symmetric_activations` is true), measured on the
+     * calibration samples; another than minmax only when it beats it by 1 dB (the report's
+     * `range_choice`). Needs 2+ samples. */
     method?: CalibrationMethod;
     /** For `percentile`: share of values (in %) inside the range; default 99.999. */
     percentile?: number;

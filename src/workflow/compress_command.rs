@@ -221,7 +221,7 @@ pub fn compress_help() -> String {
                 "both weights and activations symmetric (zero point 0) or affine;\n\
                  default: symmetric int8 weights, affine uint8 activations",
             ),
-            ("--calib-method METHOD", "minmax (default), percentile:99.99, entropy or mse"),
+            ("--calib-method METHOD", "minmax (default), percentile:99.99, entropy, mse, or auto: minmax, percentile\n                 and MSE with affine and symmetric activations measured on the calibration\n                 samples, another than minmax only when 1 dB better"),
             (
                 "--min-sqnr DB",
                 "quality target for --quantize int8: a quarter of the calibration samples is held\n\

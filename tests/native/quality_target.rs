@@ -196,30 +196,36 @@ fn a_top1_target_needs_class_scores() {
     assert!(err.to_string().contains("needs an output of class scores"), "{err}");
 }
 
-/// The default calibration method, `auto`, measures minmax, percentile and MSE with affine and
-/// with symmetric activations on samples held back from the ranges and uses the best: the report
-/// lists the six, the one chosen has the highest SQNR, and the step's calibration is its method.
-/// Symmetric activations asked for stay symmetric (three candidates); one sample cannot hold any
-/// back, so it is minmax with a note.
+/// Calibration method `auto` measures minmax, percentile and MSE with affine and
+/// with symmetric activations on the calibration samples and uses the best, another than minmax
+/// (affine) only when it beats it by the margin: the report lists the six, the one chosen is that
+/// one, and the step's calibration is its method. Symmetric activations asked for stay symmetric
+/// (three candidates); one sample has nothing to compare on, so it is minmax with a note.
 #[test]
-fn the_default_calibration_method_is_chosen_by_measurement() {
+fn calibration_method_auto_is_chosen_by_measurement() {
     use pare::compress::quantize::CalibrationMethod;
     let model = wide_channel_model();
-    let spec = QuantizeSpec::new(Mode::Static);
-    assert_eq!(spec.calibration.method, CalibrationMethod::Auto);
+    let mut spec = QuantizeSpec::new(Mode::Static);
+    assert_eq!(spec.calibration.method, CalibrationMethod::Minmax, "minmax stays the default (README: auto lost 14.5 dB on oww_alexa)");
+    spec.calibration.method = CalibrationMethod::Auto;
     let (_, q) = quantize(&model, spec.clone(), &samples(1, 8));
     let choice = q.range_choice.as_ref().expect("auto reports its choice");
-    assert_eq!((choice.calibration_samples, choice.held_out_samples), (6, 2));
+    assert_eq!(choice.samples, 8);
     let tried: Vec<(CalibrationMethod, bool)> = choice.candidates.iter().map(|c| (c.method, c.symmetric_activations)).collect();
     assert_eq!(tried.len(), 6, "{tried:?}");
     for m in [CalibrationMethod::Minmax, CalibrationMethod::Percentile, CalibrationMethod::Mse] {
         assert!(tried.contains(&(m, false)) && tried.contains(&(m, true)), "{m:?} both ways: {tried:?}");
     }
     let score = |c: &pare::compress::quantize::range_choice::RangeCandidate| c.sqnr_db.unwrap_or(if c.non_finite { f64::NEG_INFINITY } else { f64::INFINITY });
-    let best = choice.candidates.iter().map(score).fold(f64::NEG_INFINITY, f64::max);
+    let others = choice.candidates[1..].iter().map(score).fold(f64::NEG_INFINITY, f64::max);
+    let first = score(&choice.candidates[0]);
+    let expected = if others > first + choice.margin_db {
+        1 + choice.candidates[1..].iter().position(|c| score(c) == others).unwrap()
+    } else {
+        0
+    };
+    assert_eq!(choice.chosen, expected, "minmax unless another beats it by {} dB, then the best: {:?}", choice.margin_db, choice.candidates);
     let chosen = &choice.candidates[choice.chosen];
-    assert_eq!(score(chosen), best, "the best measured is chosen: {:?}", choice.candidates);
-    assert!(choice.candidates[..choice.chosen].iter().all(|c| score(c) < best), "ties keep the earlier candidate");
     assert_eq!(q.calibration.as_ref().unwrap().method, chosen.method, "the step calibrates with the chosen method");
     assert!(q.notes.iter().any(|n| n.starts_with("calibration method auto: ")), "{:?}", q.notes);
 

@@ -187,8 +187,8 @@ pub enum CalibrationMethod {
     Entropy,
     Mse,
     /// Static mode: each of minmax, percentile and MSE, with affine and with symmetric
-    /// activations, measured on calibration samples held back from the ranges; the best is
-    /// used (`range_choice.rs`). Elsewhere it means minmax.
+    /// activations, measured on the calibration samples; the best is used, another than minmax
+    /// only by a margin (`range_choice.rs`). Elsewhere it means minmax.
     Auto,
 }
 
@@ -213,7 +213,7 @@ fn default_true() -> bool {
     true
 }
 fn default_method() -> CalibrationMethod {
-    CalibrationMethod::Auto
+    CalibrationMethod::Minmax
 }
 fn default_percentile() -> f64 {
     99.999

@@ -454,7 +454,7 @@ fn point(fallbacks: usize, ranges: &'static str, score: Score, int8_weight_share
 
 
 /// (calibration part, held-back part): the last quarter (at least one sample) is held back.
-pub(super) fn split(data: &Dataset) -> Result<(Dataset, Dataset), QuantizeError> {
+fn split(data: &Dataset) -> Result<(Dataset, Dataset), QuantizeError> {
     let n = data.len();
     if n < 2 {
         return Err(QuantizeError::TargetNeedsSamples(n));
