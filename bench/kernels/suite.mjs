@@ -41,8 +41,8 @@ export const KERNELS = [
   ['binary scalar (u64 popcount), no SIMD build', 'scalar', 'binary_scalar'],
   ['binary SIMD128 xor+popcnt', 'simd', 'binary_simd'],
   // Issue 13 item 4 (src/weight_codes): float activations × ternary or pow2 weight codes without
-  // multiplies, bench-only; the runtime dequantizes and runs the f32 GEMM. Three are rejected
-  // (slower than f32); ternary row-add is faster under wasm but not wired into the runtime yet.
+  // multiplies, as first measured (pow2 still runs dequantized on the f32 GEMM). Three are rejected
+  // (slower than f32); ternary row-add is faster under wasm (now pare's kernels::gemm_ternary).
   ['rejected: ternary sign-select 6x8 SIMD128', 'simd', 'ternary_signsel_simd'],
   ['rejected: pow2 exponent-add 6x8 SIMD128', 'simd', 'pow2_expadd_simd'],
   ['candidate: ternary row-add (zeros skipped) SIMD128', 'simd', 'ternary_rowadd_simd'],

@@ -25,7 +25,8 @@ use crate::ops::RUNTIME_DOMAIN;
 /// Whether a session runs ternary layers on the row-add kernel (when
 /// `SessionOptions::ternary_kernel` does not say). Only in wasm builds: there the SIMD128
 /// row-add kernel beats the f32 SIMD128 GEMM of the dequantized weight (1.24–1.34× on the
-/// kernel benchmark's shapes, `make bench-kernels`; whole models in `bench/models`), while
+/// kernel benchmark's shapes; whole ternary models 1.33–1.82×, key `model_ternary_rowadd_vs_f32`
+/// of `make bench-kernels`), while
 /// natively the AVX/AVX-512 f32 GEMM beats it on three of four shapes
 /// (`bench/kernels/src/weight_codes`), so native builds keep the f32 path.
 pub fn ternary_kernel_pays_off() -> bool {
