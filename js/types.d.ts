@@ -130,6 +130,10 @@ export interface QuantizeStep {
     block_size?: number;
     /** `kmeans` only: shared values per weight tensor, 2 to 256 (default 16). */
     clusters?: number;
+    /** `kmeans` only: where the centroids start: "linear" (evenly from the smallest to the
+     * largest weight), "kmeans++" (D² seeding, fixed seed) or "auto" (default: both, keeping the
+     * codebook with the lower squared weight error). */
+    init?: "auto" | "linear" | "kmeans++";
     /** Weight-only modes (`weights`, `int4_weights`, `ternary`, `pow2`, `kmeans`): "nearest"
      * (default) or "learned" — each weight rounded up or down so that its layer's output on the
      * calibration samples moves least (GPTQ; same scales as nearest; for `kmeans` the centroids

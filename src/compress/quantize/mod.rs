@@ -27,7 +27,7 @@ pub mod weight_only;
 
 pub use report::QuantizeReport;
 use report::RoundingReport;
-pub use spec::{CalibrationMethod, CalibrationSpec, IntType, Mode, QuantizeSpec, Rounding};
+pub use spec::{CalibrationMethod, CalibrationSpec, IntType, KMeansInit, Mode, QuantizeSpec, Rounding};
 
 use super::PassContext;
 use super::calibrate::CalibrateError;
