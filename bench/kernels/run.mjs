@@ -30,7 +30,11 @@ const seconds = () => {
   return (u.user + u.system) / 1e6;
 };
 console.log(`pare kernel benchmark: Node ${process.version}, single thread, CPU time, >= ${MIN_SECONDS}s per case`);
-const result = runKernelSuite({ builds, seconds, minSeconds: MIN_SECONDS, log: console.log });
+// More float models for the whole-model ternary ratio (the MNIST CNN is always measured):
+// BENCH_TERNARY_MODELS=a.onnx,b.onnx (paths from bench/kernels or absolute).
+const models = (process.env.BENCH_TERNARY_MODELS ?? '').split(',').filter(Boolean)
+  .map((path) => ({ name: path.split('/').pop().replace(/\.onnx$/, ''), bytes: new Uint8Array(fs.readFileSync(path)) }));
+const result = runKernelSuite({ builds, seconds, minSeconds: MIN_SECONDS, log: console.log, models });
 fs.mkdirSync('../../target/bench', { recursive: true });
 fs.writeFileSync('../../target/bench/kernels.json', JSON.stringify(result));
 console.log(JSON.stringify(result));

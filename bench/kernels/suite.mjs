@@ -41,8 +41,8 @@ export const KERNELS = [
   ['binary scalar (u64 popcount), no SIMD build', 'scalar', 'binary_scalar'],
   ['binary SIMD128 xor+popcnt', 'simd', 'binary_simd'],
   // Issue 13 item 4 (src/weight_codes): float activations × ternary or pow2 weight codes without
-  // multiplies, bench-only; the runtime dequantizes and runs the f32 GEMM. Three are rejected
-  // (slower than f32); ternary row-add is faster under wasm but not wired into the runtime yet.
+  // multiplies, as first measured (pow2 still runs dequantized on the f32 GEMM). Three are rejected
+  // (slower than f32); ternary row-add is faster under wasm (now pare's kernels::gemm_ternary).
   ['rejected: ternary sign-select 6x8 SIMD128', 'simd', 'ternary_signsel_simd'],
   ['rejected: pow2 exponent-add 6x8 SIMD128', 'simd', 'pow2_expadd_simd'],
   ['candidate: ternary row-add (zeros skipped) SIMD128', 'simd', 'ternary_rowadd_simd'],
@@ -61,9 +61,11 @@ export const SHAPES = [
  * Times every kernel on every shape and returns the ratios.
  * builds: { scalar, simd, relaxed } wasm-bindgen modules (null when not loadable);
  * seconds(): a clock in seconds (CPU time in Node, wall-clock in a browser);
- * minSeconds: how long each case runs at least; log(line): where the table goes.
+ * minSeconds: how long each case runs at least; log(line): where the table goes;
+ * models: optional [{ name, bytes }] of float ONNX models for the whole-model ternary ratio
+ * (the MNIST CNN is always measured).
  */
-export function runKernelSuite({ builds, seconds, minSeconds, log }) {
+export function runKernelSuite({ builds, seconds, minSeconds, log, models = [] }) {
   // The weight-code candidates' SIMD128 twins must equal their scalar twins before they are timed.
   for (const [name, mod] of Object.entries(builds)) {
     const check = mod?.check_weight_code_twins?.();
@@ -110,7 +112,7 @@ export function runKernelSuite({ builds, seconds, minSeconds, log }) {
     return Number(Math.exp(values.reduce((a, v) => a + Math.log(v), 0) / values.length).toFixed(3));
   };
   log(`\nratios (B's time / A's time) on ${computeBound.join(', ')}:`);
-  return {
+  const ratios = {
     f32_simd_vs_scalar: ratio('f32_simd@simd', 'f32_scalar@scalar'),
     f32_simd_vs_autovectorized_scalar: ratio('f32_simd@simd', 'f32_scalar@simd'),
     f32_relaxed_vs_autovectorized_scalar: ratio('f32_relaxed@relaxed', 'f32_scalar@simd'),
@@ -123,5 +125,48 @@ export function runKernelSuite({ builds, seconds, minSeconds, log }) {
     pow2_expadd_vs_f32_prepacked: ratio('pow2_expadd_simd@simd', 'f32_prepacked@simd'),
     ternary_rowadd_vs_f32_prepacked: ratio('ternary_rowadd_simd@simd', 'f32_prepacked@simd'),
     pow2_rowadd_vs_f32_prepacked: ratio('pow2_rowadd_simd@simd', 'f32_prepacked@simd'),
+    // Whole models compressed with --quantize ternary: pare's session on the row-add ternary
+    // kernel (TernaryConv/TernaryGemm, a wasm session's default) vs the same model on the f32
+    // path; geometric mean over the models measured (above 1: the ternary kernel is faster).
+    model_ternary_rowadd_vs_f32: null,
   };
+  ratios.model_ternary_rowadd_vs_f32 = ternaryModelRatio({ mod: builds.simd, seconds, minSeconds, log, models });
+  return ratios;
+}
+
+/**
+ * Whole models with ternary weights (issue 13 item 4, src/ternary_models.rs), in the SIMD128
+ * build: each float model compressed as `--quantize ternary` does, then two sessions — the
+ * row-add ternary kernel and the f32 path — timed in alternating rounds (the same machine noise
+ * for both). Returns the geometric mean of f32 time / ternary time, or null without the build.
+ */
+function ternaryModelRatio({ mod, seconds, minSeconds, log, models }) {
+  if (!mod?.ModelRun) return null;
+  const list = [{ name: 'mnist_cnn', bytes: mod.mnist_cnn_onnx() }, ...models];
+  log(`\nwhole models, --quantize ternary, SIMD128 build (ms per run; rowadd = TernaryConv/TernaryGemm):`);
+  const ratios = [];
+  for (const { name, bytes } of list) {
+    const ternary = mod.compress_ternary(bytes);
+    const runs = [new mod.ModelRun(ternary, true), new mod.ModelRun(ternary, false)];
+    const layers = runs[0].ternary_layers();
+    if (layers === 0 || runs[1].ternary_layers() !== 0) throw new Error(`${name}: ${layers} ternary layers, f32 path ${runs[1].ternary_layers()}`);
+    const sums = runs.map((r) => r.run());
+    const spent = [0, 0];
+    const reps = [0, 0];
+    for (let round = 0; round < 4; round++) {
+      runs.forEach((r, i) => {
+        const start = seconds();
+        do {
+          r.run();
+          reps[i] += 1;
+        } while (seconds() - start < minSeconds / 2 || reps[i] < 2 * (round + 1));
+        spent[i] += seconds() - start;
+      });
+    }
+    runs.forEach((r) => r.free());
+    const [rowadd, f32] = spent.map((s, i) => (1000 * s) / reps[i]);
+    log(`${name.padEnd(24)} rowadd ${rowadd.toFixed(2).padStart(8)}  f32 ${f32.toFixed(2).padStart(8)}  f32/rowadd ${(f32 / rowadd).toFixed(2)}x  (${layers} ternary layers; output sums ${sums[0].toPrecision(6)} vs ${sums[1].toPrecision(6)})`);
+    ratios.push(f32 / rowadd);
+  }
+  return Number(Math.exp(ratios.reduce((a, v) => a + Math.log(v), 0) / ratios.length).toFixed(3));
 }

@@ -8,10 +8,13 @@
 //! | [`I8x4x16c2`]   | 4×16 | pairs (c2)       | i16 − zero / i16 − zero | `gemm_i8_4x16c2_{scalar,simd128}`         |
 //! | [`I8x4x8c4Split`] | 4×8 | quads (c4), B split 7+1 bit | i8 / u8 lo+hi | `gemm_i8_4x8c4_split_{scalar,relaxed}`   |
 //! | binary          | 2×4  | 128-bit vectors  | sign bits               | `gemm_binary_2x4_{scalar,simd128}`        |
+//! | ternary row-add | 1×32 | 256-value blocks | ±1 position lists / f32 panel | `gemm_ternary_rowadd_{scalar,simd128}` |
 
 use crate::kernels::driver::{Layout, PanelSource, Tile, TileRows, gemm_blocked};
 use crate::kernels::pack;
-use crate::kernels::types::{F32Operand, GemmShapeError, Int8Operand, MatRef, Operand, PackedBits, PackedF32, PackedSide, check_int8_gemm, check_len};
+use crate::kernels::types::{
+    F32Operand, GemmShapeError, Int8Operand, MatRef, Operand, PackedBits, PackedF32, PackedSide, TERNARY_KC, TernaryRows, check_int8_gemm, check_len,
+};
 
 // ------------------------------------------------------------------------------------ f32 6×8
 
@@ -353,6 +356,72 @@ pub(crate) fn gemm_binary_2x4(
             j += cols;
         }
         i += rows;
+    }
+    Ok(())
+}
+
+// ----------------------------------------------------------------------- ternary row-add 1×32
+
+/// Columns of C per tile of the row-add ternary GEMM (eight 4-lane accumulators).
+pub(crate) const TERNARY_NR: usize = 32;
+
+/// A row-add tile for `4·V` columns: `acc[j] = Σ_{p in plus} x_p[j] − Σ_{p in minus} x_p[j]`,
+/// added in list order (plus list first), where `x_p` is row `p` of a `TERNARY_KC × 4V`
+/// panel; lanes past `4·V` are zero. Every twin adds in this order, so they agree bit for bit.
+pub(crate) type TernaryTile = fn(plus: &[u16], minus: &[u16], panel: &[f32]) -> [f32; TERNARY_NR];
+
+/// One tile per width 4, 8, …, 32 (the last columns of C only take the width they need).
+pub(crate) type TernaryTiles = [TernaryTile; TERNARY_NR / 4];
+
+/// `c[i·n + j] = scale[i]·Σ_p code(i,p)·b[p·n + j] + bias[i]` (`c`: `rows×n`, overwritten),
+/// the row-add ternary GEMM as its twins share it: per 32 columns and K block, B's panel is
+/// packed once (L1-sized) and every row's tile sums its rows; block sums add up in C, and
+/// the last block scales and adds the bias (`(Σ blocks)·scale + bias`, a multiply then an add).
+pub(crate) fn gemm_ternary_rowadd(
+    w: &TernaryRows,
+    b: &[f32],
+    n: usize,
+    scale: &[f32],
+    bias: &[f32],
+    c: &mut [f32],
+    tiles: &TernaryTiles,
+) -> Result<(), GemmShapeError> {
+    let (m, k) = (w.rows, w.k);
+    check_len("b", b.len(), k.checked_mul(n))?;
+    check_len("c", c.len(), m.checked_mul(n))?;
+    check_len("scale", scale.len(), Some(m))?;
+    check_len("bias", bias.len(), Some(m))?;
+    if k == 0 {
+        for (row, (&s, &t)) in c[..m * n].chunks_mut(n.max(1)).zip(scale.iter().zip(bias)) {
+            row.iter_mut().for_each(|v| *v = 0.0 * s + t);
+        }
+        return Ok(());
+    }
+    let blocks = k.div_ceil(TERNARY_KC);
+    let mut panel = vec![0f32; TERNARY_KC * TERNARY_NR];
+    for j0 in (0..n).step_by(TERNARY_NR) {
+        let cols = TERNARY_NR.min(n - j0);
+        let vectors = cols.div_ceil(4);
+        for (block, p0) in (0..k).step_by(TERNARY_KC).enumerate() {
+            let kc = TERNARY_KC.min(k - p0);
+            pack::ternary::pack_panel(b, n, p0, kc, j0, cols, 4 * vectors, &mut panel);
+            let last = block + 1 == blocks;
+            for i in 0..m {
+                let (first, plus, minus) = w.spans[block * m + i];
+                let first = first as usize;
+                let (plus, minus) = (plus as usize, minus as usize);
+                let lists = &w.positions[first..first + plus + minus];
+                let acc = tiles[vectors - 1](&lists[..plus], &lists[plus..], &panel);
+                let out = &mut c[i * n + j0..i * n + j0 + cols];
+                let (s, t) = (scale[i], bias[i]);
+                match (block == 0, last) {
+                    (true, true) => out.iter_mut().zip(&acc).for_each(|(o, &a)| *o = a * s + t),
+                    (true, false) => out.copy_from_slice(&acc[..cols]),
+                    (false, false) => out.iter_mut().zip(&acc).for_each(|(o, &a)| *o += a),
+                    (false, true) => out.iter_mut().zip(&acc).for_each(|(o, &a)| *o = (*o + a) * s + t),
+                }
+            }
+        }
     }
     Ok(())
 }

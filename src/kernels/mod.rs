@@ -49,13 +49,15 @@
 //! | [`requantize`] (one value) | `requantize_q8_scalar::requantize`  | (scalar)                         | (scalar)                            |
 //! | [`quantize_f32`]          | `quantize_f32_q8_scalar`             | (scalar, auto-vectorized)        | (scalar)                            |
 //! | [`sigmoid_f32`]           | `sigmoid_f32_scalar` (x86-64 with AVX: `sigmoid_f32_avx`, the SIMD128 polynomial) | `sigmoid_f32_simd128` | (simd128) |
+//! | [`gemm_ternary`]          | `gemm_ternary_rowadd_scalar`         | `gemm_ternary_rowadd_simd128`    | (simd128)                           |
+//! | [`pack_ternary_rows`]     | `pack::ternary`                      | (shared)                         | (shared)                            |
 //! | [`pack_bits_rows`], [`pack_bits_columns`] | `pack::bits`         | (shared)                         | (shared)                            |
 //! | [`im2col`], [`col2im_add`] | `pack::im2col`                      | (shared)                         | (shared)                            |
 
 use std::ops::{AddAssign, Mul};
 
 use types::{
-    F32Operand, GemmShapeError, Int8Operand, Int8Output, MacElement, MatRef, Operand, PackedBits, PackedF32, PackedSide, SignBit, Window,
+    F32Operand, GemmShapeError, Int8Operand, Int8Output, MacElement, MatRef, Operand, PackedBits, PackedF32, PackedSide, SignBit, TernaryRows, Window,
 };
 
 mod driver;
@@ -78,12 +80,14 @@ use scalar::gemm_generic_scalar::gemm_generic_scalar;
 use scalar::gemm_i8_4x8c4_split_scalar::gemm_i8_4x8c4_split_scalar;
 use scalar::gemm_i8_4x16c2_scalar::gemm_i8_4x16c2_scalar;
 use scalar::gemm_i8_reference::gemm_i8_reference;
+use scalar::gemm_ternary_rowadd_scalar::gemm_ternary_rowadd_scalar;
 use scalar::quantize_f32_q8_scalar::quantize_f32_q8_scalar;
 use scalar::requantize_q8_scalar::{requantize_channel_q8_scalar, requantize_row_q8_scalar};
 use scalar::sigmoid_f32_scalar::sigmoid_f32_scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use simd128::{
-    dwconv_f32_simd128::dwconv_f32_simd128, gemm_binary_2x4_simd128::gemm_binary_2x4_simd128, requantize_q8_simd128::requantize_channel_q8_simd128,
+    dwconv_f32_simd128::dwconv_f32_simd128, gemm_binary_2x4_simd128::gemm_binary_2x4_simd128,
+    gemm_ternary_rowadd_simd128::gemm_ternary_rowadd_simd128, requantize_q8_simd128::requantize_channel_q8_simd128,
     requantize_q8_simd128::requantize_row_q8_simd128, sigmoid_f32_simd128::sigmoid_f32_simd128,
 };
 #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
@@ -189,6 +193,22 @@ pub fn pack_bits_columns<T: SignBit>(values: &[T], k: usize, cols: usize) -> Res
     pack::bits::pack_columns(values, k, cols)
 }
 
+/// `c[i·n + j] = scale[i]·Σ_p code(i,p)·b[p·n + j] + bias[i]`: ternary weight codes
+/// (`w`, `rows×k`, [`pack_ternary_rows`]) times row-major f32 activations `b` (`k×n`) into
+/// `c` (`rows×n`, overwritten), by row additions — no multiply per weight, zeros skipped.
+/// Under wasm it beats [`gemm_f32`] on the dequantized weight (`bench/kernels`, README
+/// "Ternary, power-of-two and k-means weights"); natively the AVX f32 GEMM usually wins, so
+/// the runtime uses it only in wasm builds (`runtime::integer::ternary`).
+pub fn gemm_ternary(w: &TernaryRows, b: &[f32], n: usize, scale: &[f32], bias: &[f32], c: &mut [f32]) -> Result<(), GemmShapeError> {
+    simd!(gemm_ternary_rowadd_simd128(w, b, n, scale, bias, c), gemm_ternary_rowadd_scalar(w, b, n, scale, bias, c))
+}
+
+/// A row-major `rows×k` matrix of codes as the weight operand of [`gemm_ternary`], built
+/// once; `None` when `codes` is not `rows·k` long or holds a code other than −1, 0, +1.
+pub fn pack_ternary_rows(codes: &[i8], rows: usize, k: usize) -> Option<TernaryRows> {
+    pack::ternary::pack_rows(codes, rows, k)
+}
+
 /// One depthwise convolution channel, walked directly: `out[p] = bias + Σ_tap weights[tap] ·
 /// input[position(p, tap)]`, padding reading as zero. `input` holds `window.input_len()`
 /// values, `weights` `window.taps()`, `out` `window.positions()` (panics if shorter). The
@@ -273,6 +293,7 @@ pub struct Twin<F> {
 pub type GemmF32Fn = fn(f32, F32Operand, F32Operand, f32, &mut [f32], usize);
 pub type GemmI8Fn<A, B> = fn(usize, usize, usize, Operand<A>, Operand<B>, &mut [i32]) -> Result<(), GemmShapeError>;
 pub type GemmBinaryFn = fn(&PackedBits, &PackedBits, &mut [i32]) -> Result<(), GemmShapeError>;
+pub type GemmTernaryFn = fn(&TernaryRows, &[f32], usize, &[f32], &[f32], &mut [f32]) -> Result<(), GemmShapeError>;
 pub type DwconvF32Fn = fn(&[f32], &[f32], f32, &Window, &mut [f32]);
 pub type RequantizeChannelFn<Q> = fn(&[i32], i32, f32, i32, &mut [Q]);
 pub type RequantizeRowFn<Q> = fn(&[i32], &[f32], i32, &mut [Q]);
@@ -333,6 +354,14 @@ pub mod twins {
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         list.push(Twin { name: "gemm_binary_2x4_simd128", run: simd128::gemm_binary_2x4_simd128::gemm_binary_2x4_simd128 });
         with_dispatch(list, super::gemm_binary)
+    }
+
+    pub fn gemm_ternary() -> Vec<Twin<GemmTernaryFn>> {
+        #[allow(unused_mut)]
+        let mut list: Vec<Twin<GemmTernaryFn>> = vec![Twin { name: "gemm_ternary_rowadd_scalar", run: gemm_ternary_rowadd_scalar }];
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        list.push(Twin { name: "gemm_ternary_rowadd_simd128", run: simd128::gemm_ternary_rowadd_simd128::gemm_ternary_rowadd_simd128 });
+        with_dispatch(list, super::gemm_ternary)
     }
 
     pub fn dwconv_f32() -> Vec<Twin<DwconvF32Fn>> {

@@ -257,6 +257,45 @@ pub fn check_dwconv(rng: &mut Rng, window: &Window) {
     }
 }
 
+/// Every ternary GEMM twin equals the scalar one bit for bit, and the scalar one equals the
+/// f64 sum of `scale·code·b + bias` within f32 rounding. A third of the codes are zero, and
+/// row `zero_row` (if < m) is all zeros.
+pub fn check_gemm_ternary(rng: &mut Rng, m: usize, n: usize, k: usize, zero_row: usize) {
+    let mut codes: Vec<i8> = (0..m * k).map(|_| rng.below(3) as i8 - 1).collect();
+    if zero_row < m {
+        codes[zero_row * k..(zero_row + 1) * k].fill(0);
+    }
+    let (scale, bias, b) = (rng.floats(m), rng.floats(m), rng.floats(k * n));
+    let w = super::pack_ternary_rows(&codes, m, k).expect("ternary codes");
+    assert_eq!(w.nonzeros(), codes.iter().filter(|&&c| c != 0).count());
+    let gemms = twins::gemm_ternary();
+    let mut want = vec![f32::NAN; m * n];
+    (gemms[0].run)(&w, &b, n, &scale, &bias, &mut want).unwrap();
+    for i in 0..m {
+        for j in 0..n {
+            let (mut sum, mut magnitude) = (0f64, 0f64);
+            for p in 0..k {
+                let v = f64::from(codes[i * k + p]) * f64::from(b[p * n + j]);
+                sum += v;
+                magnitude += v.abs();
+            }
+            let exact = sum * f64::from(scale[i]) + f64::from(bias[i]);
+            let got = f64::from(want[i * n + j]);
+            let tolerance = 1e-6 * (magnitude * f64::from(scale[i].abs()) + f64::from(bias[i].abs()) + 1.0);
+            assert!((got - exact).abs() <= tolerance, "{} m={m} n={n} k={k} at ({i}, {j}): {got} vs {exact}", gemms[0].name);
+        }
+    }
+    if zero_row < m {
+        assert!(want[zero_row * n..(zero_row + 1) * n].iter().all(|&v| v == bias[zero_row]), "an all-zero row gives its bias");
+    }
+    for twin in &gemms[1..] {
+        let mut got = vec![f32::NAN; m * n];
+        (twin.run)(&w, &b, n, &scale, &bias, &mut got).unwrap();
+        let same = got.iter().zip(&want).all(|(g, w)| g.to_bits() == w.to_bits());
+        assert!(same, "{} differs from {} bit for bit: m={m} n={n} k={k}", twin.name, gemms[0].name);
+    }
+}
+
 /// The twin checks as test bodies: `twin_tests.rs` runs each as a `#[test]`, and
 /// `tests/wasm/kernels.rs` as a `#[wasm_bindgen_test]` (and natively).
 pub mod suite {
@@ -342,6 +381,31 @@ pub mod suite {
         // Past the SIMD byte accumulators' flush (31 vectors = 3968 bits) and a few times over.
         for &k in &[3968, 3969, 4096, 31 * 128 * 3 + 77] {
             check_gemm_binary(&mut rng, 3, 5, k);
+        }
+    }
+
+    pub fn ternary_gemm_twins_are_bit_identical() {
+        let mut rng = Rng::new(16);
+        let ks = [1, 3, 4, 5, 17, 255, 256, 257, 513];
+        for &m in &[1, 3, 6, 7] {
+            for &n in &[1, 3, 4, 5, 8, 31, 32, 33, 65] {
+                for &k in &ks {
+                    check_gemm_ternary(&mut rng, m, n, k, m / 2);
+                }
+            }
+        }
+        for _ in 0..20 {
+            let (m, n, k) = (1 + rng.below(40), 1 + rng.below(100), 1 + rng.below(700));
+            check_gemm_ternary(&mut rng, m, n, k, usize::MAX);
+        }
+        // Off-grid codes and wrong lengths are refused; short slices are errors, not panics.
+        assert!(crate::kernels::pack_ternary_rows(&[0, 1, 2], 1, 3).is_none());
+        assert!(crate::kernels::pack_ternary_rows(&[0, 1], 1, 3).is_none());
+        let w = crate::kernels::pack_ternary_rows(&[1, -1, 0, 1], 2, 2).unwrap();
+        for twin in twins::gemm_ternary() {
+            assert!((twin.run)(&w, &[1.0; 3], 2, &[1.0; 2], &[0.0; 2], &mut [0.0; 4]).is_err(), "{}: short b", twin.name);
+            assert!((twin.run)(&w, &[1.0; 4], 2, &[1.0; 2], &[0.0; 2], &mut [0.0; 3]).is_err(), "{}: short c", twin.name);
+            assert!((twin.run)(&w, &[1.0; 4], 2, &[1.0; 1], &[0.0; 2], &mut [0.0; 4]).is_err(), "{}: short scale", twin.name);
         }
     }
 

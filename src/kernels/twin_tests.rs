@@ -31,6 +31,11 @@ fn binary_gemm_twins_are_bit_identical() {
 }
 
 #[test]
+fn ternary_gemm_twins_are_bit_identical() {
+    suite::ternary_gemm_twins_are_bit_identical();
+}
+
+#[test]
 fn requantize_twins_are_bit_identical() {
     suite::requantize_twins_are_bit_identical();
 }

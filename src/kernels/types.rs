@@ -245,6 +245,31 @@ impl SignBit for i8 {
     }
 }
 
+/// Ternary weight codes ({−1, 0, +1}, `rows×k`) as position lists, the A operand of the
+/// row-add ternary GEMM (`kernels::gemm_ternary`), built once by `kernels::pack_ternary_rows`.
+/// Per K block of [`TERNARY_KC`] values and row: the block-relative positions whose code is
+/// +1, then those whose code is −1 (zeros are not listed: they cost nothing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TernaryRows {
+    pub rows: usize,
+    pub k: usize,
+    /// Block-relative positions (< `TERNARY_KC`), per (block, row): plus list, minus list.
+    pub(crate) positions: Vec<u16>,
+    /// Per (block, row) in block-major order: (first position, plus count, minus count).
+    pub(crate) spans: Vec<(u32, u16, u16)>,
+}
+
+/// K values per block of the row-add ternary GEMM: a block of 32 activation columns
+/// (`TERNARY_KC × 32` f32, 32 KB) stays in L1 while every row's lists are summed.
+pub const TERNARY_KC: usize = 256;
+
+impl TernaryRows {
+    /// Nonzero codes (listed positions).
+    pub fn nonzeros(&self) -> usize {
+        self.positions.len()
+    }
+}
+
 /// `rows` bit rows of `k` signs each (bit 1 = −1), `words_per_row` u64 words per row (a
 /// multiple of `VECTOR_BITS / 64`, the padding bits zero): the operands of the binary GEMM.
 #[derive(Clone, Debug, PartialEq, Eq)]

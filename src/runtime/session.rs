@@ -2,13 +2,15 @@
 //! outputs returned by name, and optionally every intermediate value observed.
 //!
 //! By default a quantized (QDQ) model runs its quantized layers on integer kernels
-//! (`super::integer`); `SessionOptions { integer: false }` runs it exactly as written, in
-//! float arithmetic between the Q/DQ nodes.
+//! (`super::integer`); `SessionOptions { integer: false, .. }` runs it exactly as written, in
+//! float arithmetic between the Q/DQ nodes. Ternary weight-only layers run on the row-add
+//! ternary kernel where it pays off (wasm; `super::integer::ternary_kernel_pays_off`),
+//! listed by [`Session::ternary_layers`].
 
 use std::collections::HashMap;
 
 use super::error::RunError;
-use super::integer::{DequantizedAlias, IntegerLayer, has_dequantize, lower_qdq};
+use super::integer::{DequantizedAlias, IntegerLayer, has_dequantize, lower_qdq, ternary_kernel_pays_off};
 use super::plan::{Observer, Opsets, Plan};
 use crate::ir::{DType, Dim, DimValue, Model, Tensor, ValueInfo, dtype::onnx_type_name, format_shape, normalize_domain};
 use crate::ops::{EmptyScope, RUNTIME_DOMAIN, Registry, standard_registry};
@@ -19,6 +21,8 @@ pub struct Session {
     inputs: Vec<InputSpec>,
     /// Layers running on integer kernels (empty for float models or `integer: false`).
     integer_layers: Vec<IntegerLayer>,
+    /// Layers running on the row-add ternary kernel (TernaryConv, TernaryGemm).
+    ternary_layers: Vec<IntegerLayer>,
     /// Float values the integer graph only has quantized, by quantized name.
     aliases: HashMap<String, DequantizedAlias>,
 }
@@ -28,11 +32,15 @@ pub struct Session {
 pub struct SessionOptions {
     /// Run QDQ patterns on integer kernels (default), as onnxruntime does.
     pub integer: bool,
+    /// Run weight-only ternary layers on the row-add ternary kernel: `None` (default) where
+    /// it pays off (`ternary_kernel_pays_off`: wasm builds), `Some` to force it on or off
+    /// (tests, benchmarks). Needs `integer`.
+    pub ternary_kernel: Option<bool>,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { integer: true }
+        SessionOptions { integer: true, ternary_kernel: None }
     }
 }
 
@@ -90,17 +98,18 @@ impl Session {
             model.opset_import.iter().map(|o| (normalize_domain(&o.domain).to_string(), o.version)).collect();
         let unpacked = super::unpack4::unpack_4bit_initializers(&model.graph, opsets.get("").copied().unwrap_or(0));
         let graph = unpacked.as_ref().unwrap_or(&model.graph);
+        let ternary = options.ternary_kernel.unwrap_or_else(ternary_kernel_pays_off);
         let lowered = (options.integer && has_dequantize(graph))
-            .then(|| lower_qdq(graph, registry, &opsets))
-            .filter(|l| !l.layers.is_empty());
-        let (plan, integer_layers, aliases) = match lowered {
+            .then(|| lower_qdq(graph, registry, &opsets, ternary))
+            .filter(|l| !l.layers.is_empty() || !l.ternary_layers.is_empty());
+        let (plan, integer_layers, ternary_layers, aliases) = match lowered {
             Some(lowered) => {
                 opsets.entry(RUNTIME_DOMAIN.to_string()).or_insert(1);
                 let plan = Plan::compile(&lowered.graph, registry, &opsets)?;
                 let aliases = lowered.aliases.into_iter().map(|a| (a.quantized_name.clone(), a)).collect();
-                (plan, lowered.layers, aliases)
+                (plan, lowered.layers, lowered.ternary_layers, aliases)
             }
-            None => (Plan::compile(graph, registry, &opsets)?, Vec::new(), HashMap::new()),
+            None => (Plan::compile(graph, registry, &opsets)?, Vec::new(), Vec::new(), HashMap::new()),
         };
         let inputs = model
             .graph
@@ -108,12 +117,18 @@ impl Session {
             .iter()
             .map(|v| InputSpec::from_value_info(v, model.graph.initializer(&v.name).is_some()))
             .collect();
-        Ok(Session { plan, inputs, integer_layers, aliases })
+        Ok(Session { plan, inputs, integer_layers, ternary_layers, aliases })
     }
 
     /// The layers that run on integer kernels, in graph order.
     pub fn integer_layers(&self) -> &[IntegerLayer] {
         &self.integer_layers
+    }
+
+    /// The layers that run on the row-add ternary kernel (TernaryConv, TernaryGemm), in
+    /// graph order: empty natively unless `SessionOptions::ternary_kernel` forces it.
+    pub fn ternary_layers(&self) -> &[IntegerLayer] {
+        &self.ternary_layers
     }
 
     /// Declared inputs, including initializer-backed ones (`has_default`).

@@ -93,7 +93,7 @@ fn xnor_layers_run_on_binary_kernels_and_agree_with_the_graph_as_written() {
     let binary = Session::new(&xnor).unwrap();
     let runs_as: Vec<(&str, &str)> = binary.integer_layers().iter().map(|l| (l.node.as_str(), l.runs_as.as_str())).collect();
     assert_eq!(runs_as, [("conv2", "BinaryConv"), ("fc1", "BinaryGemm")]);
-    let as_written = Session::with_options(&xnor, SessionOptions { integer: false }).unwrap();
+    let as_written = Session::with_options(&xnor, SessionOptions { integer: false, ..SessionOptions::default() }).unwrap();
     let (a, b) = (logits(&binary, &images), logits(&as_written, &images));
     let scale = b.iter().flatten().fold(0f32, |m, v| m.max(v.abs()));
     let worst = a.iter().flatten().zip(b.iter().flatten()).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
@@ -132,7 +132,7 @@ fn calibrated_thresholds_make_xnor_layers_depend_on_their_inputs() {
     let binary = Session::new(&xnor).unwrap();
     let runs_as: Vec<(&str, &str)> = binary.integer_layers().iter().map(|l| (l.node.as_str(), l.runs_as.as_str())).collect();
     assert_eq!(runs_as, [("conv2", "BinaryConv"), ("fc1", "BinaryGemm")], "the calibrated pattern runs on the binary kernels");
-    let as_written = Session::with_options(&xnor, SessionOptions { integer: false }).unwrap();
+    let as_written = Session::with_options(&xnor, SessionOptions { integer: false, ..SessionOptions::default() }).unwrap();
     let (a, b) = (logits(&binary, &images), logits(&as_written, &images));
     let scale = b.iter().flatten().fold(0f32, |m, v| m.max(v.abs()));
     let worst = a.iter().flatten().zip(b.iter().flatten()).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
@@ -247,7 +247,7 @@ fn assert_binary_equals_float(model: &Model, x_shape: &[usize], runs_as: &str, e
     let binary = Session::new(model).unwrap();
     let kinds: Vec<&str> = binary.integer_layers().iter().map(|l| l.runs_as.as_str()).collect();
     assert_eq!(kinds, [runs_as]);
-    let float = Session::with_options(model, SessionOptions { integer: false }).unwrap();
+    let float = Session::with_options(model, SessionOptions { integer: false, ..SessionOptions::default() }).unwrap();
     let x = input(x_shape);
     let a = binary.run(vec![("x".into(), x.clone())]).unwrap()[0].1.to_f64_vec().unwrap();
     let b = float.run(vec![("x".into(), x)]).unwrap()[0].1.to_f64_vec().unwrap();

@@ -64,7 +64,7 @@ fn static_int8_mnist_runs_on_integer_layers_and_agrees_with_float_simulation() {
         spec.symmetric_activations = symmetric_activations;
         let model = quantized(spec);
         let integer = Session::new(&model).unwrap();
-        let simulated = Session::with_options(&model, SessionOptions { integer: false }).unwrap();
+        let simulated = Session::with_options(&model, SessionOptions { integer: false, ..SessionOptions::default() }).unwrap();
         assert!(simulated.integer_layers().is_empty());
         let runs_as: Vec<(String, String)> =
             integer.integer_layers().iter().map(|l| (l.op_type.clone(), l.runs_as.clone())).collect();
@@ -104,7 +104,7 @@ fn static_int8_mnist_runs_on_integer_layers_and_agrees_with_float_simulation() {
 fn observers_see_every_float_layer_output_of_an_integer_session() {
     let model = quantized(QuantizeSpec::new(Mode::Static));
     let integer = Session::new(&model).unwrap();
-    let simulated = Session::with_options(&model, SessionOptions { integer: false }).unwrap();
+    let simulated = Session::with_options(&model, SessionOptions { integer: false, ..SessionOptions::default() }).unwrap();
     let Tensor::F32(all) = pixels("heldout_pixels.npy") else { unreachable!() };
     let one = Tensor::F32(all.slice(ndarray::s![..1, .., .., ..]).to_owned().into_dyn());
     let (_, seen_int) = integer.run_capture(vec![("image".into(), one.clone())]).unwrap();
@@ -200,7 +200,7 @@ fn silu_graph() -> Model {
 fn elementwise_ops_between_quantized_values_become_tables_equal_to_float_simulation() {
     let model = silu_graph();
     let integer = Session::new(&model).unwrap();
-    let simulated = Session::with_options(&model, SessionOptions { integer: false }).unwrap();
+    let simulated = Session::with_options(&model, SessionOptions { integer: false, ..SessionOptions::default() }).unwrap();
     let kinds: Vec<&str> = integer.integer_layers().iter().map(|l| l.runs_as.as_str()).collect();
     assert_eq!(
         kinds,

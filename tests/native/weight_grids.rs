@@ -12,7 +12,7 @@ use pare::compress::{Recipe, Step, compress};
 use pare::ir::{Model, Tensor};
 use pare::onnx::{decode_model, encode_model};
 
-use crate::common::mnist_cnn::{accuracy, fixture, heldout_labels, mnist, pixels};
+use crate::common::mnist_cnn::{accuracy, first_pixels, fixture, heldout_labels, mnist, pixels};
 
 fn compressed(model: &Model, steps: Vec<Step>) -> Model {
     compress(model, &Recipe { steps }, None, &mut |_| {}).unwrap().0
@@ -309,4 +309,32 @@ fn a_model_the_converter_cannot_take_to_opset_21_keeps_uint8_indices() {
     // Asked for explicitly, uint4 that cannot be had is an error.
     let strict = Recipe { steps: vec![Step::Quantize(QuantizeSpec { weight_type: IntType::Uint4, ..QuantizeSpec::new(Mode::KMeans) })] };
     assert!(compress(&model, &strict, None, &mut |_| {}).is_err());
+}
+
+/// Ternary layers on the row-add kernel (`kernels::gemm_ternary`, issue 13 item 4): forced on
+/// natively (wasm builds choose it by default, tests/wasm/weights.rs), every layer of the
+/// ternary MNIST CNN runs as TernaryConv/TernaryGemm and the logits match the graph run with
+/// dequantized weights on the f32 GEMM; by default a native session keeps the f32 path.
+#[test]
+fn ternary_layers_run_on_the_row_add_kernel_and_match_the_f32_path() {
+    use pare::runtime::{Session, SessionOptions};
+    let q = quantized(&mnist(), QuantizeSpec::new(Mode::Ternary));
+    let forced = Session::with_options(&q, SessionOptions { ternary_kernel: Some(true), ..SessionOptions::default() }).unwrap();
+    let kinds: Vec<(&str, &str)> = forced.ternary_layers().iter().map(|l| (l.op_type.as_str(), l.runs_as.as_str())).collect();
+    assert_eq!(kinds, [("Conv", "TernaryConv"), ("Conv", "TernaryConv"), ("Gemm", "TernaryGemm"), ("Gemm", "TernaryGemm")]);
+    assert!(forced.integer_layers().is_empty());
+    let f32_path = Session::with_options(&q, SessionOptions { ternary_kernel: Some(false), ..SessionOptions::default() }).unwrap();
+    assert!(f32_path.ternary_layers().is_empty());
+    assert_eq!(Session::new(&q).unwrap().ternary_layers().is_empty(), !cfg!(target_arch = "wasm32"), "native builds keep the f32 path");
+    let images = first_pixels("heldout_pixels.npy", 64);
+    let a = forced.run(vec![("image".into(), images.clone())]).unwrap()[0].1.to_f64_vec().unwrap();
+    let b = f32_path.run(vec![("image".into(), images)]).unwrap()[0].1.to_f64_vec().unwrap();
+    let scale = b.iter().fold(0f64, |m, v| m.max(v.abs()));
+    let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0f64, f64::max);
+    assert!(worst <= 1e-5 * scale, "ternary kernel vs f32 path: {worst} on logits up to {scale}");
+    // The same digits, one at a time (TernaryGemm with one row; fused ReLU after the convs).
+    let one = first_pixels("heldout_pixels.npy", 1);
+    let a = forced.run(vec![("image".into(), one.clone())]).unwrap()[0].1.to_f64_vec().unwrap();
+    let b = f32_path.run(vec![("image".into(), one)]).unwrap()[0].1.to_f64_vec().unwrap();
+    assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() <= 1e-5 * scale), "{a:?} vs {b:?}");
 }

@@ -22,7 +22,7 @@ fn xnor_mnist_runs_on_binary_kernels_and_matches_float_execution() {
     let binary = Session::new(&xnor).unwrap();
     let kinds: Vec<&str> = binary.integer_layers().iter().map(|l| l.runs_as.as_str()).collect();
     assert_eq!(kinds, ["BinaryConv", "BinaryGemm"]);
-    let float = Session::with_options(&xnor, SessionOptions { integer: false }).unwrap();
+    let float = Session::with_options(&xnor, SessionOptions { integer: false, ..SessionOptions::default() }).unwrap();
     let Tensor::U8(pixels) = read_npy(CALIB).unwrap() else { panic!("uint8 pixels expected") };
     let n = 64.min(pixels.shape()[0]);
     let values: Vec<f32> = pixels.iter().take(n * 784).map(|&p| f32::from(p) / 255.0).collect();
@@ -49,7 +49,7 @@ fn xnor_conv1_with_mixed_sign_inputs_matches_float_execution() {
     let binary = Session::new(&xnor).unwrap();
     let kinds: Vec<(&str, &str)> = binary.integer_layers().iter().map(|l| (l.node.as_str(), l.runs_as.as_str())).collect();
     assert_eq!(kinds, [("conv1", "BinaryConv")]);
-    let float = Session::with_options(&xnor, SessionOptions { integer: false }).unwrap();
+    let float = Session::with_options(&xnor, SessionOptions { integer: false, ..SessionOptions::default() }).unwrap();
     let Tensor::U8(pixels) = read_npy(CALIB).unwrap() else { panic!("uint8 pixels expected") };
     let n = 64.min(pixels.shape()[0]);
     let values: Vec<f32> = pixels.iter().take(n * 784).map(|&p| f32::from(p) / 255.0 - 0.5).collect();

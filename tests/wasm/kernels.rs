@@ -45,6 +45,12 @@ fn binary_gemm_twins_are_bit_identical() {
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
+fn ternary_gemm_twins_are_bit_identical() {
+    suite::ternary_gemm_twins_are_bit_identical();
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn requantize_twins_are_bit_identical() {
     suite::requantize_twins_are_bit_identical();
 }

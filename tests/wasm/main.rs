@@ -27,4 +27,5 @@ pub mod random_shapes;
 pub mod real_models;
 pub mod robustness;
 pub mod slice;
+pub mod ternary;
 pub mod weights;

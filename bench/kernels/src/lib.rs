@@ -10,6 +10,7 @@ use weight_codes::dense::{DenseCodes, gemm_dense_scalar};
 use weight_codes::rowadd::{RowLevels, gemm_rowadd_scalar};
 use wasm_bindgen::prelude::*;
 
+pub mod ternary_models;
 pub mod weight_codes;
 
 /// The twin named `name` from a list of `pare::kernels::twins` (None if this build lacks it).

@@ -97,7 +97,7 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
         refuse_outputs_that_are_inputs(Path::new(dir), &model, model_path, &parsed.values("input"))?;
     }
     let started = Instant::now();
-    let options = SessionOptions { integer: !parsed.flag("float-qdq") };
+    let options = SessionOptions { integer: !parsed.flag("float-qdq"), ..SessionOptions::default() };
     let session = Session::with_options(&model, options)?;
     let prepared = started.elapsed();
     if !session.integer_layers().is_empty() {

@@ -10,6 +10,7 @@ pub(super) mod gemm_generic_scalar;
 pub(super) mod gemm_i8_4x16c2_scalar;
 pub(super) mod gemm_i8_4x8c4_split_scalar;
 pub(super) mod gemm_i8_reference;
+pub(super) mod gemm_ternary_rowadd_scalar;
 pub(super) mod quantize_f32_q8_scalar;
 pub(super) mod requantize_q8_scalar;
 pub(super) mod sigmoid_f32_scalar;

@@ -13,5 +13,6 @@ pub(super) mod gemm_f32_6x8_simd128;
 pub(super) mod gemm_i8_4x16c2_simd128;
 #[cfg(target_feature = "relaxed-simd")]
 pub(super) mod gemm_i8_4x8c4_split_relaxed;
+pub(super) mod gemm_ternary_rowadd_simd128;
 pub(super) mod requantize_q8_simd128;
 pub(super) mod sigmoid_f32_simd128;

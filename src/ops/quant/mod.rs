@@ -2,7 +2,8 @@
 //! ConvInteger, QLinearConv, QLinearMatMul, and the runtime-internal QLinearGemm
 //! (`qlinear_gemm.rs`: integer execution of fully-connected layers) and QLinearLookup/QLinearLookup2
 //! (`qlinear_lookup.rs`: elementwise ops on quantized values as tables), BinaryConv/BinaryGemm
-//! (`binary_layers.rs`: binarized layers on XOR + popcount), never written to a file.
+//! (`binary_layers.rs`: binarized layers on XOR + popcount) and TernaryConv/TernaryGemm
+//! (`ternary_layers.rs`: ternary layers on row additions), never written to a file.
 //!
 //! Integer products run on the kernel table's `kernels::gemm_i8` (its oracle is
 //! `gemm_i8_reference`); QLinearConv and QLinearMatMul
@@ -24,6 +25,7 @@ mod qlinear_gemm;
 mod qlinear_lookup;
 mod qlinear_matmul;
 mod quantize_linear;
+mod ternary_layers;
 
 pub use qlinear_gemm::RUNTIME_DOMAIN;
 
@@ -40,6 +42,7 @@ pub fn register(r: &mut Registry) {
     qlinear_gemm::register(r);
     qlinear_lookup::register(r);
     binary_layers::register(r);
+    ternary_layers::register(r);
 }
 
 #[cfg(test)]

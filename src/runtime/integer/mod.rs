@@ -26,13 +26,19 @@
 //! Binarized layers (`compress::binarize` with binary activations: `Where(Less(x, 0), −1, +1)`
 //! feeding a Conv/Gemm/MatMul with a ±1 int8 weight) become BinaryConv/BinaryGemm on the
 //! XOR + popcount kernels first (`binary.rs`).
+//!
+//! Weight-only ternary layers (`--quantize ternary`: a float input, a weight
+//! `DequantizeLinear(codes in {−1, 0, +1}, scale)`) become TernaryConv/TernaryGemm on the
+//! row-add kernel last, in wasm builds (`ternary.rs`, [`ternary_kernel_pays_off`]).
 
 mod binary;
 mod constants;
 mod rewrite;
 mod tables;
+mod ternary;
 
 pub use rewrite::{has_dequantize, lower_qdq};
+pub use ternary::ternary_kernel_pays_off;
 
 use crate::ir::Tensor;
 
@@ -42,9 +48,11 @@ pub struct Lowered {
     /// Layers now running in integers, in graph order.
     pub layers: Vec<IntegerLayer>,
     pub aliases: Vec<DequantizedAlias>,
+    /// Float layers now on the row-add ternary kernel (TernaryConv, TernaryGemm), in graph order.
+    pub ternary_layers: Vec<IntegerLayer>,
 }
 
-/// One node that runs on integer kernels.
+/// One node that runs on integer kernels (or, in `Lowered::ternary_layers`, on the ternary one).
 #[derive(Clone, Debug, PartialEq)]
 pub struct IntegerLayer {
     /// The original node's label.

@@ -30,8 +30,10 @@ pub fn has_dequantize(graph: &Graph) -> bool {
 }
 
 /// Rewrites the QDQ patterns of `graph` (not of its subgraphs) into integer nodes; `registry`
-/// and `opsets` build the nodes whose lookup tables are computed here.
-pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets) -> Lowered {
+/// and `opsets` build the nodes whose lookup tables are computed here. With `ternary`, the
+/// float layers with ternary weights left after that run on the row-add kernel
+/// (`super::ternary`).
+pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets, ternary: bool) -> Lowered {
     let (binary_lowered, binary_layers) = super::binary::lower_binary(graph);
     let graph = &binary_lowered;
     let index = GraphIndex::new(graph);
@@ -84,7 +86,8 @@ pub fn lower_qdq(graph: &Graph, registry: &Registry, opsets: &Opsets) -> Lowered
         // DequantizeLinear nodes whose only reader was a fused layer, and their constants.
         lowered.remove_unused();
     }
-    Lowered { graph: lowered, layers, aliases }
+    let ternary_layers = if ternary { super::ternary::lower_ternary(&mut lowered) } else { Vec::new() };
+    Lowered { graph: lowered, layers, aliases, ternary_layers }
 }
 
 /// One match: the integer node replacing the float one, the QuantizeLinear it absorbs.

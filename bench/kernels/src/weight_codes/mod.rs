@@ -1,9 +1,10 @@
 //! Issue 13 item 4, measured: GEMM micro-kernels for float activations times ternary or
-//! power-of-two weight codes, in the benchmark only. pare's runtime does not use them: it
-//! dequantizes ternary/pow2 codes once at session creation and runs its f32 GEMM. Under wasm
+//! power-of-two weight codes, as first measured. Row-add ternary is now in pare itself
+//! (`pare::kernels::gemm_ternary`, run by wasm sessions for ternary layers; whole models in
+//! `ternary_models.rs`); these stay as the measurement of the candidates. Under wasm
 //! (`make bench-kernels`, keys `*_vs_f32_prepacked`) sign-select ternary, exponent-add pow2 and
 //! row-add pow2 are slower than the f32 SIMD128 GEMM (rejected); row-add ternary is faster
-//! (about 1.2–1.6× with a third of the codes zero) but not wired into the runtime yet, and
+//! (about 1.2–1.6× with a third of the codes zero), and
 //! natively it loses to the AVX-512 f32 GEMM on three of four shapes (`native_ratios` in
 //! `tests.rs`). README, "Ternary, power-of-two and k-means weights", has the numbers.
 //!
