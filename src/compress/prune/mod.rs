@@ -144,7 +144,7 @@ pub fn apply(
     } else {
         mask::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
         if let (Some(correction), Some(original)) = (correction, original.as_ref()) {
-            correct::apply(original, model, &found, correction, by_default, ctx, &mut report)?;
+            correct::apply(original, model, &found, spec.method == Method::Unstructured, correction, by_default, ctx, &mut report)?;
         }
     }
     report.totals.model_params_after = report::model_params(model);
