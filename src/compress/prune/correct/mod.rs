@@ -565,7 +565,9 @@ mod tests {
             })
             .collect();
         let (before, after) = check_lsq_on(model, super::ChannelAxis::Second, 4, &Dataset { samples, random: false });
-        assert!(after < 0.25 * before, "smooth inputs: {before} → {after}");
+        // Per-channel least squares on the magnitude mask reached < 0.25 × here; OBS's greedy
+        // mask and sequential compensation (unstructured) reach 0.29 × — still far below.
+        assert!(after < 0.35 * before, "smooth inputs: {before} → {after}");
     }
 
     #[test]
