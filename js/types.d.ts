@@ -82,11 +82,13 @@ export type QuantizeMode = "weights" | "int4_weights" | "static" | "dynamic" | "
 /** int4/uint4: weights of mode `int4_weights` only (int4 when symmetric, uint4 when not). */
 export type IntType = "int8" | "uint8" | "int4" | "uint4";
 
-export type CalibrationMethod = "minmax" | "percentile" | "entropy" | "mse";
+export type CalibrationMethod = "minmax" | "percentile" | "entropy" | "mse" | "auto";
 
 /** How static quantization picks activation ranges (src/compress/quantize/spec.rs). */
 export interface CalibrationSpec {
-    /** Default "minmax". */
+    /** Default "auto": minmax, percentile and MSE, each with affine and with symmetric activations
+     * (symmetric only when `symmetric_activations` is true), measured on calibration samples held
+     * back from the ranges; the best is used (the report's `range_choice`). Needs 2+ samples. */
     method?: CalibrationMethod;
     /** For `percentile`: share of values (in %) inside the range; default 99.999. */
     percentile?: number;
@@ -130,6 +132,10 @@ export interface QuantizeStep {
     block_size?: number;
     /** `kmeans` only: shared values per weight tensor, 2 to 256 (default 16). */
     clusters?: number;
+    /** `kmeans` only: where the centroids start: "linear" (evenly from the smallest to the
+     * largest weight), "kmeans++" (D² seeding, fixed seed) or "auto" (default: both, keeping the
+     * codebook with the lower squared weight error). */
+    init?: "auto" | "linear" | "kmeans++";
     /** Weight-only modes (`weights`, `int4_weights`, `ternary`, `pow2`, `kmeans`): "nearest"
      * (default) or "learned" — each weight rounded up or down so that its layer's output on the
      * calibration samples moves least (GPTQ; same scales as nearest; for `kmeans` the centroids

@@ -9,6 +9,7 @@ its 200 calibration digits. Corpus models: lowest SQNR over the outputs (dB) on 
 samples of scripts/corpus/inputs.py, calibration on its calib.npz (needs fetch.py and
 inputs.py to have run). Every file is checked with onnx.checker (full) and run in onnxruntime.
 Sizes: the file raw and gzip -9, each as a share of the float file's.
+A kind ending in `+pp` (e.g. kmeans:16+pp) is that k-means with `--kmeans-init kmeans++`.
 """
 import argparse
 import gzip
@@ -76,9 +77,12 @@ def main():
                 metric, baseline = "SQNR dB", None
             print(f"{model_id}: float {metric} {baseline}", flush=True)
             for kind in args.kinds.split(","):
-                for rounding in ["nearest", "learned"] if kind in LEARNED else ["nearest"]:
-                    out = tmp / f"{model_id}_{kind.replace(':', '_')}_{rounding}.onnx"
-                    cmd = [args.pare, "compress", str(model), "-o", str(out), "--quantize", kind, "--no-compare"]
+                base, plus_plus = (kind[:-3], True) if kind.endswith("+pp") else (kind, False)
+                for rounding in ["nearest", "learned"] if base in LEARNED else ["nearest"]:
+                    out = tmp / f"{model_id}_{kind.replace(':', '_').replace('+', '_')}_{rounding}.onnx"
+                    cmd = [args.pare, "compress", str(model), "-o", str(out), "--quantize", base, "--no-compare"]
+                    if plus_plus:
+                        cmd += ["--kmeans-init", "kmeans++"]
                     if rounding == "learned":
                         cmd += ["--rounding", "learned", "--calib", str(calib)]
                     done = subprocess.run(cmd, capture_output=True, text=True)

@@ -149,3 +149,65 @@ export function drawSizeChart(container, rows) {
   });
   container.append(svg);
 }
+
+/** The quality-target search (issue 12): one point per model pare measured, its output SQNR
+ * against the share of the quantized layers' weight elements still int8, coloured by whose
+ * ranges it used (`ranges`: the search's calibration part, all samples, or a fallback quantized
+ * again); the target as a dashed line and the model written ringed. A non-finite SQNR sits on
+ * the bottom edge. `target` is pare's `quality_target` report (`trajectory`, `target_db`,
+ * `reached_db`, `int8_weight_share`). Each point has a <title> and data-sqnr / data-share. */
+export function drawTrajectoryChart(container, target) {
+  container.replaceChildren();
+  const points = target?.trajectory ?? [];
+  if (!points.length) return;
+  const width = 560;
+  const height = 240;
+  const left = 44;
+  const right = 24;
+  const plotTop = 24;
+  const plotBottom = height - 40;
+  const values = points.map((p) => p.sqnr_db).filter((v) => v != null && Number.isFinite(v));
+  if (target.target_db != null) values.push(target.target_db);
+  const top = Math.max(10, Math.ceil(Math.max(...values, 0) / 10) * 10);
+  const bottom = Math.min(0, Math.floor(Math.min(...values, 0) / 10) * 10);
+  const y = (v) => plotBottom - ((Math.min(top, Math.max(bottom, v)) - bottom) / (top - bottom)) * (plotBottom - plotTop);
+  const x = (share) => left + share * (width - left - right);
+  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "trajectory-chart", "aria-labelledby": "trajectory-title trajectory-desc" });
+  const written = points.filter((p) => p.ranges !== "calibration part").at(-1);
+  svg.append(
+    el(
+      "desc",
+      { id: "trajectory-desc" },
+      `${points.length} models measured; target ${target.target_db ?? "none"} dB; the model written: ${target.reached_db == null ? "exact or non-finite" : `${target.reached_db.toFixed(1)} dB`} with ${(100 * target.int8_weight_share).toFixed(1)}% of weights int8`,
+    ),
+  );
+  for (let v = bottom; v <= top; v += 10) {
+    svg.append(el("line", { x1: left, x2: width - right, y1: y(v), y2: y(v), class: v === 0 ? "axis" : "grid" }));
+    svg.append(el("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end", class: "tick" }, String(v)));
+  }
+  for (const share of [0, 0.25, 0.5, 0.75, 1]) {
+    svg.append(el("text", { x: x(share), y: plotBottom + 16, "text-anchor": "middle", class: "tick" }, `${share * 100}%`));
+  }
+  svg.append(el("text", { x: 4, y: 12, class: "tick" }, "dB"));
+  svg.append(el("text", { x: (left + width - right) / 2, y: height - 6, "text-anchor": "middle", class: "tick" }, "weights still int8"));
+  if (target.target_db != null) {
+    svg.append(el("line", { x1: left, x2: width - right, y1: y(target.target_db), y2: y(target.target_db), class: "target" }));
+  }
+  const phase = { "calibration part": "search", "all samples": "written", "all samples, one quantized again": "requantized" };
+  for (const p of points) {
+    const sqnr = p.sqnr_db == null ? (p.non_finite ? -Infinity : top) : p.sqnr_db;
+    const dot = el("circle", {
+      cx: x(p.int8_weight_share),
+      cy: y(sqnr),
+      r: p === written ? 6 : 4,
+      class: `point ${phase[p.ranges] ?? "search"}${p === written ? " chosen" : ""}`,
+      tabindex: 0,
+      "data-sqnr": p.sqnr_db ?? (p.non_finite ? "-inf" : "exact"),
+      "data-share": p.int8_weight_share,
+    });
+    const shown = p.sqnr_db == null ? (p.non_finite ? "non-finite" : "exact") : `${p.sqnr_db.toFixed(1)} dB`;
+    dot.append(el("title", {}, `${p.fallbacks} kept in float, ${(100 * p.int8_weight_share).toFixed(1)}% of weights int8: ${shown} (ranges from ${p.ranges})`));
+    svg.append(dot);
+  }
+  container.append(svg);
+}

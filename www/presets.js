@@ -16,6 +16,7 @@ export const PRESETS = {
   },
   filter25: { steps: [{ prune: { method: "filter", ratio: 0.25 } }] },
   "binary-weights": { steps: [{ binarize: { activations: false } }] },
+  "binary-xnor": { steps: [{ binarize: { activations: true } }] },
 };
 
 /** The preset as the text the recipe editor shows. */

@@ -5,7 +5,7 @@
 use super::args::{self, OptionSpec, Parsed, UsageError, command_help, parse_dims, parse_shapes};
 use crate::compress::binarize::BinarizeSpec;
 use crate::compress::prune::PruneSpec;
-use crate::compress::quantize::{CalibrationMethod, Mode, QuantizeSpec, Rounding};
+use crate::compress::quantize::{CalibrationMethod, KMeansInit, Mode, QuantizeSpec, Rounding};
 use crate::compress::{Recipe, Step};
 
 /// Where the recipe comes from.
@@ -133,6 +133,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::value("max-top1-drop", "PCT"),
     OptionSpec::value("block-size", "N"),
     OptionSpec::value("rounding", "nearest|learned"),
+    OptionSpec::value("kmeans-init", "auto|linear|kmeans++"),
     OptionSpec::repeated("exclude", "NODE_OR_OPTYPE"),
 ];
 
@@ -210,6 +211,12 @@ pub fn compress_help() -> String {
                  default nearest",
             ),
             (
+                "--kmeans-init auto|linear|kmeans++",
+                "kmeans: where the centroids start: spread evenly from the smallest to the largest\n\
+                 weight (Deep Compression's choice), k-means++ seeding (fixed seed), or auto\n\
+                 (default): both, keeping the codebook with the lower squared weight error",
+            ),
+            (
                 "--symmetric, --asymmetric",
                 "both weights and activations symmetric (zero point 0) or affine;\n\
                  default: symmetric int8 weights, affine uint8 activations",
@@ -250,7 +257,7 @@ pub fn compress_help() -> String {
 pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
     let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "prune-global", "data-free"];
-    let valued_modifiers = ["calib-method", "min-sqnr", "max-top1-drop", "exclude", "prune-correct", "block-size", "rounding"];
+    let valued_modifiers = ["calib-method", "min-sqnr", "max-top1-drop", "exclude", "prune-correct", "block-size", "rounding", "kmeans-init"];
     if let Some(path) = parsed.value("recipe") {
         if let Some((flag, _)) = step_flags.first() {
             return Err(UsageError(format!("--{flag} and --recipe both describe steps: give one or the other")));
@@ -288,6 +295,9 @@ pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
         && !step_flags.iter().any(|&(f, v)| f == "quantize" && (matches!(v, "int4-weights" | "int8-weights" | "ternary" | "pow2" | "kmeans") || v.starts_with("kmeans:")))
     {
         return Err(UsageError("--rounding sets how a weight-only --quantize (int4-weights, int8-weights, ternary, pow2, kmeans) rounds, but there is none".into()));
+    }
+    if parsed.value("kmeans-init").is_some() && !step_flags.iter().any(|&(f, v)| f == "quantize" && (v == "kmeans" || v.starts_with("kmeans:"))) {
+        return Err(UsageError("--kmeans-init sets where --quantize kmeans starts its centroids, but there is none".into()));
     }
     if parsed.value("prune-correct").is_some() && !step_flags.iter().any(|(f, _)| f.starts_with("prune")) {
         return Err(UsageError("--prune-correct corrects --prune steps, but there is none".into()));
@@ -361,9 +371,10 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
             "percentile" => CalibrationMethod::Percentile,
             "entropy" => CalibrationMethod::Entropy,
             "mse" => CalibrationMethod::Mse,
+            "auto" => CalibrationMethod::Auto,
             _ => {
                 return Err(UsageError(format!(
-                    "--calib-method `{method}`: expected minmax, percentile:P (e.g. percentile:99.99), entropy or mse"
+                    "--calib-method `{method}`: expected minmax, percentile:P (e.g. percentile:99.99), entropy, mse or auto"
                 )));
             }
         };
@@ -397,6 +408,14 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
             "nearest" => Rounding::Nearest,
             "learned" => Rounding::Learned,
             other => return Err(UsageError(format!("--rounding `{other}`: expected nearest or learned"))),
+        };
+    }
+    if let (Some(init), Mode::KMeans) = (parsed.value("kmeans-init"), mode) {
+        spec.init = match init {
+            "auto" => KMeansInit::Auto,
+            "linear" => KMeansInit::Linear,
+            "kmeans++" => KMeansInit::KMeansPlusPlus,
+            other => return Err(UsageError(format!("--kmeans-init `{other}`: expected auto, linear or kmeans++"))),
         };
     }
     spec.exclude = parsed.values("exclude").iter().map(|s| s.to_string()).collect();

@@ -58,6 +58,9 @@ pub fn render_compress_summary(report: &CompressReport, out: &str) -> String {
                 if let Some(t) = &q.quality_target {
                     print_quality_target(o, t);
                 }
+                if let Some(r) = &q.rounding {
+                    outln!(o, "{}", rounding_summary(r));
+                }
                 for l in q.rounding.iter().flat_map(|r| &r.layers) {
                     let error = |e: Option<f64>| e.map_or("n/a".to_string(), |e| format!("{e:.2e}"));
                     let note = if l.note.is_empty() { String::new() } else { format!(" ({})", l.note) };
@@ -179,9 +182,32 @@ pub fn step_lines(report: &CompressReport) -> Vec<String> {
         lines.push(step_headline(i, step));
         if let StepReport::Quantize(q) = step {
             lines.extend(q.quality_target.iter().flat_map(quality_target_summary));
+            lines.extend(q.rounding.iter().map(rounding_summary));
         }
     }
     lines
+}
+
+/// Learned rounding's outcome in one line: layers that took learned codes, codebooks refit,
+/// and the model-level check (lowest output SQNR on the calibration samples, nearest vs learned).
+fn rounding_summary(r: &crate::compress::quantize::report::RoundingReport) -> String {
+    let refit = r.layers.iter().filter(|l| l.codebook_refit).count();
+    let refit = if refit > 0 { format!(", {refit} codebook(s) refit") } else { String::new() };
+    let outcome = if r.applied {
+        "learned codes written"
+    } else if r.layers_learned == 0 && refit.is_empty() {
+        "nearest kept (no layer improved)"
+    } else {
+        "nearest kept (learned was worse for the whole model)"
+    };
+    format!(
+        "  learned rounding: {} of {} layers learned{refit}; lowest output SQNR on {} calibration samples nearest {} → learned {}: {outcome}",
+        r.layers_learned,
+        r.layers.len(),
+        r.samples,
+        db(r.output_sqnr_db_nearest, false),
+        db(r.output_sqnr_db_learned, false),
+    )
 }
 
 /// The quality target's outcome, fallbacks (the first ten) and trajectory.
@@ -333,6 +359,26 @@ mod tests {
         for line in &lines {
             assert!(text.lines().any(|l| l == line), "`{line}` printed by the CLI too:\n{text}");
         }
+    }
+
+    /// Learned rounding's outcome is a line under its step, in the page as in the CLI.
+    #[test]
+    fn learned_rounding_adds_its_outcome_to_the_step_lines() {
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mnist_cnn/model.onnx")).unwrap();
+        let model = crate::onnx::decode_model(&bytes).unwrap();
+        let recipe = crate::compress::Recipe::from_json(r#"{"steps": [{"quantize": {"mode": "kmeans", "clusters": 8, "rounding": "learned"}}]}"#).unwrap();
+        let samples = crate::compare::random_input_sets(&model, &crate::runtime::RandomInputs::new(1), 8).unwrap();
+        let data = crate::runtime::Dataset { samples, random: true };
+        let (_, report) = crate::compress::compress(&model, &recipe, Some(&data), &mut |_| {}).unwrap();
+        let lines = step_lines(&report);
+        let text = render_compress_summary(&report, "out.onnx");
+        let line = lines.iter().find(|l| l.starts_with("  learned rounding: ")).unwrap_or_else(|| panic!("{lines:?}"));
+        let crate::compress::report::StepReport::Quantize(q) = &report.steps[0] else { panic!("a quantize step") };
+        let r = q.rounding.as_ref().unwrap();
+        assert!(line.contains(&format!("{} of {} layers learned", r.layers_learned, r.layers.len())), "{line}");
+        assert!(line.contains(if r.applied { "learned codes written" } else { "nearest kept" }), "{line}");
+        assert!(line.contains(" dB → learned "), "both SQNRs measured: {line}");
+        assert!(text.lines().any(|l| l == line), "`{line}` printed by the CLI too:\n{text}");
     }
 
     #[test]

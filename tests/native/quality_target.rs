@@ -195,3 +195,40 @@ fn a_top1_target_needs_class_scores() {
     let err = compress(&model, &Recipe { steps: vec![Step::Quantize(spec)] }, Some(&samples(1, 8)), &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("needs an output of class scores"), "{err}");
 }
+
+/// The default calibration method, `auto`, measures minmax, percentile and MSE with affine and
+/// with symmetric activations on samples held back from the ranges and uses the best: the report
+/// lists the six, the one chosen has the highest SQNR, and the step's calibration is its method.
+/// Symmetric activations asked for stay symmetric (three candidates); one sample cannot hold any
+/// back, so it is minmax with a note.
+#[test]
+fn the_default_calibration_method_is_chosen_by_measurement() {
+    use pare::compress::quantize::CalibrationMethod;
+    let model = wide_channel_model();
+    let spec = QuantizeSpec::new(Mode::Static);
+    assert_eq!(spec.calibration.method, CalibrationMethod::Auto);
+    let (_, q) = quantize(&model, spec.clone(), &samples(1, 8));
+    let choice = q.range_choice.as_ref().expect("auto reports its choice");
+    assert_eq!((choice.calibration_samples, choice.held_out_samples), (6, 2));
+    let tried: Vec<(CalibrationMethod, bool)> = choice.candidates.iter().map(|c| (c.method, c.symmetric_activations)).collect();
+    assert_eq!(tried.len(), 6, "{tried:?}");
+    for m in [CalibrationMethod::Minmax, CalibrationMethod::Percentile, CalibrationMethod::Mse] {
+        assert!(tried.contains(&(m, false)) && tried.contains(&(m, true)), "{m:?} both ways: {tried:?}");
+    }
+    let score = |c: &pare::compress::quantize::range_choice::RangeCandidate| c.sqnr_db.unwrap_or(if c.non_finite { f64::NEG_INFINITY } else { f64::INFINITY });
+    let best = choice.candidates.iter().map(score).fold(f64::NEG_INFINITY, f64::max);
+    let chosen = &choice.candidates[choice.chosen];
+    assert_eq!(score(chosen), best, "the best measured is chosen: {:?}", choice.candidates);
+    assert!(choice.candidates[..choice.chosen].iter().all(|c| score(c) < best), "ties keep the earlier candidate");
+    assert_eq!(q.calibration.as_ref().unwrap().method, chosen.method, "the step calibrates with the chosen method");
+    assert!(q.notes.iter().any(|n| n.starts_with("calibration method auto: ")), "{:?}", q.notes);
+
+    let symmetric = QuantizeSpec { symmetric_activations: true, ..spec.clone() };
+    let (_, q) = quantize(&model, symmetric, &samples(1, 8));
+    assert!(q.range_choice.unwrap().candidates.iter().all(|c| c.symmetric_activations), "asked symmetric, stays symmetric");
+
+    let (_, q) = quantize(&model, spec, &samples(1, 1));
+    assert!(q.range_choice.is_none());
+    assert_eq!(q.calibration.unwrap().method, CalibrationMethod::Minmax);
+    assert!(q.notes.iter().any(|n| n.contains("auto needs 2 samples or more")), "{:?}", q.notes);
+}

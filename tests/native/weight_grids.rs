@@ -243,16 +243,18 @@ fn the_cli_spells_the_grids_and_refuses_bad_cluster_counts() {
     let dir = std::env::temp_dir().join(format!("pare_grids_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("out.onnx");
-    let run = |kind: &str| {
+    let run_with = |kind: &str, extra: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_pare"))
             .arg("compress")
             .arg(fixture("model.onnx"))
             .arg("-o")
             .arg(&out)
             .args(["--quantize", kind, "--no-compare"])
+            .args(extra)
             .output()
             .unwrap()
     };
+    let run = |kind: &str| run_with(kind, &[]);
     for kind in ["ternary", "pow2", "kmeans", "kmeans:32"] {
         let done = run(kind);
         assert!(done.status.success(), "{kind}: {}", String::from_utf8_lossy(&done.stderr));
@@ -264,6 +266,20 @@ fn the_cli_spells_the_grids_and_refuses_bad_cluster_counts() {
         let done = run(kind);
         let err = String::from_utf8_lossy(&done.stderr);
         assert!(!done.status.success() && err.contains(says), "{kind}: {err}");
+    }
+    // Where k-means starts: each start writes a model; a start for a non-k-means step or an
+    // unknown one is refused.
+    let mut codebooks = Vec::new();
+    for init in ["auto", "linear", "kmeans++"] {
+        let done = run_with("kmeans:16", &["--kmeans-init", init]);
+        assert!(done.status.success(), "{init}: {}", String::from_utf8_lossy(&done.stderr));
+        codebooks.push(std::fs::read(&out).unwrap());
+    }
+    assert_ne!(codebooks[1], codebooks[2], "linear and k-means++ starts give different codebooks on the MNIST CNN");
+    for (kind, init, says) in [("ternary", "kmeans++", "but there is none"), ("kmeans", "random", "expected auto, linear or kmeans++")] {
+        let done = run_with(kind, &["--kmeans-init", init]);
+        let err = String::from_utf8_lossy(&done.stderr);
+        assert!(!done.status.success() && err.contains(says), "{kind} {init}: {err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -584,7 +584,7 @@ try {
 
   step("the other presets");
   const outcomes = {};
-  for (const preset of ["int8-weights", "int4-weights", "kmeans16", "deep-compression", "pow2", "ternary", "int8-target20", "prune50-int8", "binary-weights", "filter25"]) {
+  for (const preset of ["int8-weights", "int4-weights", "kmeans16", "deep-compression", "pow2", "ternary", "int8-target20", "prune50-int8", "binary-weights", "binary-xnor", "filter25"]) {
     await page.check(`input[name="preset"][value="${preset}"]`);
     await page.click("#compress");
     await page.waitForSelector("#results:not([hidden])", { timeout: TIMEOUT });
@@ -596,8 +596,24 @@ try {
       flops: await value('[data-key="flops-after"]'),
       cosine: await value('#output-metrics [data-key="cosine"]'),
       steps: await text("#steps"),
+      trajectoryShown: await page.locator("#trajectory-figure").isVisible(),
     };
     console.log(`${preset}: ${JSON.stringify(outcomes[preset])}`);
+    if (preset === "int8-target20") {
+      // The search's chart: one point per model in the report's trajectory, the written one ringed,
+      // the target drawn; each point's SQNR and int8 share are the report's.
+      const saved = JSON.parse(fs.readFileSync(await download("#download-report"), "utf8"));
+      const target = saved.report.steps[0].quantize.quality_target;
+      const points = page.locator("#trajectory-chart circle.point");
+      assert.equal(await points.count(), target.trajectory.length, "one point per measured model");
+      for (const [i, p] of target.trajectory.entries()) {
+        assert.equal(Number(await points.nth(i).getAttribute("data-share")), p.int8_weight_share, `point ${i}: int8 share`);
+        const sqnr = await points.nth(i).getAttribute("data-sqnr");
+        assert.equal(sqnr, p.sqnr_db == null ? (p.non_finite ? "-inf" : "exact") : String(p.sqnr_db), `point ${i}: SQNR`);
+      }
+      assert.equal(await page.locator("#trajectory-chart circle.chosen").count(), 1, "the model written is ringed");
+      assert.equal(await page.locator("#trajectory-chart line.target").count(), 1, "the 20 dB target is drawn");
+    }
     if (preset === "int8-weights" || preset === "prune50-int8") await checkWeightsAfter(preset);
   }
   const gzipBefore = await value('[data-key="gzip-before"]');
@@ -627,6 +643,12 @@ try {
   assert.ok(outcomes["prune50-int8"].gzip < 0.8 * outcomes["int8-weights"].gzip, "half the weights at zero compress better");
   assert.match(outcomes["prune50-int8"].steps, /step 1: prune unstructured: .*\(50\.0% sparsity in pruned layers\)[\s\S]*step 2: quantize Static/);
   assert.match(outcomes["binary-weights"].steps, /step 1: binarize \(weights\): 2 layers/);
+  assert.ok(outcomes["int8-target20"].trajectoryShown, "a quality target shows its search");
+  assert.ok(!outcomes["int8-weights"].trajectoryShown && !outcomes.kmeans16.trajectoryShown, "no target, no search chart");
+  // Binary inputs too: the same two layers, on random samples with threshold 0 (calibrated
+  // thresholds need the user's samples; the MNIST test in tests/native/binarize.rs measures them).
+  assert.match(outcomes["binary-xnor"].steps, /step 1: binarize \(weights and inputs\): 2 layers/);
+  assert.ok(outcomes["binary-xnor"].gzip < 0.5 * outcomes["int8-weights"].gzip, "binary inputs keep the ±1 weights");
   // The quality target's outcome under its step, in the CLI's words (pare's step_lines).
   assert.match(outcomes["int8-target20"].steps, /step 1: quantize Static: \d+ layers[\s\S]*quality target 20 dB \(min output SQNR \(dB\)\): met, [\d.]+ dB[\s\S]*kept in float to reach it: /);
   assert.ok(outcomes["binary-weights"].gzip < 0.5 * outcomes["int8-weights"].gzip, "±1 weights gzip far below INT8 ones");

@@ -86,7 +86,7 @@ pub fn calibrate_prefixes(
     let samples = &data.samples[..used];
     let session = Session::new(model).map_err(CalibrateError::Prepare)?;
     let wanted: HashSet<&str> = wanted.iter().map(String::as_str).collect();
-    let passes = if spec.method == CalibrationMethod::Minmax { 1 } else { 2 };
+    let passes = if matches!(spec.method, CalibrationMethod::Minmax | CalibrationMethod::Auto) { 1 } else { 2 };
     let total = samples.len() * passes;
     // Per part: each tensor's min and max.
     let mut min_max: Vec<HashMap<String, (f32, f32)>> = vec![HashMap::new(); counts.len()];
@@ -184,7 +184,8 @@ fn ranges_from_histograms(
     for (name, h) in histograms {
         let (lo, hi) = min_max[&name];
         let (min, max) = match spec.method {
-            CalibrationMethod::Minmax => (lo, hi),
+            // Auto is resolved by static quantization before calibrating (range_choice.rs).
+            CalibrationMethod::Minmax | CalibrationMethod::Auto => (lo, hi),
             CalibrationMethod::Percentile => range::percentile_range(&h, spec.percentile),
             CalibrationMethod::Entropy => {
                 let one_sided = h.lo >= 0.0;

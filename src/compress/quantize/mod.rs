@@ -16,6 +16,7 @@ pub mod outer_weights;
 pub mod ort_rewrites;
 pub mod params;
 pub mod qdq;
+pub mod range_choice;
 pub mod report;
 #[cfg(test)]
 mod scaling_tests;
@@ -27,7 +28,7 @@ pub mod weight_only;
 
 pub use report::QuantizeReport;
 use report::RoundingReport;
-pub use spec::{CalibrationMethod, CalibrationSpec, IntType, Mode, QuantizeSpec, Rounding};
+pub use spec::{CalibrationMethod, CalibrationSpec, IntType, KMeansInit, Mode, QuantizeSpec, Rounding};
 
 use super::PassContext;
 use super::calibrate::CalibrateError;
@@ -125,6 +126,7 @@ pub fn apply(
         quality_target: None,
         dfq: None,
         rounding: None,
+        range_choice: None,
     };
     match spec.mode {
         Mode::Weights | Mode::Int4Weights | Mode::Ternary | Mode::Pow2 | Mode::KMeans => {

@@ -30,6 +30,9 @@ pub struct QuantizeReport {
     /// corrected, the source of each activation range.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dfq: Option<super::dfq::DfqReport>,
+    /// What `calibration.method: auto` measured and chose (static mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range_choice: Option<super::range_choice::RangeChoiceReport>,
     /// What learned rounding (`rounding: learned`) did, layer by layer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rounding: Option<RoundingReport>,

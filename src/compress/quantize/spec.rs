@@ -71,6 +71,33 @@ pub struct QuantizeSpec {
     /// `uint8` or `uint4` chooses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clusters: Option<usize>,
+    /// `kmeans` only: how the centroids start (`kmeans.rs`): `auto` (default: both of the
+    /// others, keeping the codebook with the lower squared weight error), `linear` (Han et al.'s
+    /// choice) or `kmeans++` (D² seeding, deterministic).
+    #[serde(default, skip_serializing_if = "KMeansInit::is_auto")]
+    pub init: KMeansInit,
+}
+
+/// Where k-means' centroids start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KMeansInit {
+    /// Both starts below; the codebook with the lower squared error of the weights is kept.
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    /// Spread evenly between the smallest and the largest weight.
+    #[serde(rename = "linear")]
+    Linear,
+    /// k-means++ (Arthur & Vassilvitskii 2007): each next centroid drawn with probability
+    /// proportional to its squared distance to the nearest one so far, from a fixed seed.
+    #[serde(rename = "kmeans++")]
+    KMeansPlusPlus,
+}
+
+impl KMeansInit {
+    pub fn is_auto(&self) -> bool {
+        *self == KMeansInit::Auto
+    }
 }
 
 /// The clusters `kmeans` uses when the recipe gives none.
@@ -159,6 +186,10 @@ pub enum CalibrationMethod {
     Percentile,
     Entropy,
     Mse,
+    /// Static mode: each of minmax, percentile and MSE, with affine and with symmetric
+    /// activations, measured on calibration samples held back from the ranges; the best is
+    /// used (`range_choice.rs`). Elsewhere it means minmax.
+    Auto,
 }
 
 impl Default for CalibrationSpec {
@@ -182,7 +213,7 @@ fn default_true() -> bool {
     true
 }
 fn default_method() -> CalibrationMethod {
-    CalibrationMethod::Minmax
+    CalibrationMethod::Auto
 }
 fn default_percentile() -> f64 {
     99.999
@@ -211,6 +242,7 @@ impl QuantizeSpec {
             data_free: false,
             rounding: Rounding::Nearest,
             clusters: None,
+            init: KMeansInit::Auto,
         }
     }
 
@@ -323,6 +355,8 @@ impl QuantizeSpec {
             }
         } else if self.clusters.is_some() {
             return Err("clusters applies to mode kmeans only".into());
+        } else if !self.init.is_auto() {
+            return Err("init applies to mode kmeans only".into());
         }
         if self.rounding == Rounding::Learned && !self.mode.is_weight_only() {
             return Err("rounding `learned` applies to the weight-only modes (weights, int4_weights, ternary, pow2); static and dynamic modes round to nearest".into());
@@ -385,6 +419,20 @@ mod tests {
         assert!(err.to_string().contains("per_chanel"), "{err}");
         let err = serde_json::from_str::<QuantizeSpec>(r#"{"mode": "int4"}"#).unwrap_err();
         assert!(err.to_string().contains("int4"), "{err}");
+    }
+
+    #[test]
+    fn the_kmeans_start_is_a_kmeans_field() {
+        let spec: QuantizeSpec = serde_json::from_str(r#"{"mode": "kmeans", "init": "kmeans++"}"#).unwrap();
+        assert_eq!(spec.init, KMeansInit::KMeansPlusPlus);
+        assert!(spec.validate().is_ok());
+        assert!(serde_json::to_string(&spec).unwrap().contains(r#""init":"kmeans++""#));
+        let auto: QuantizeSpec = serde_json::from_str(r#"{"mode": "kmeans"}"#).unwrap();
+        assert_eq!(auto.init, KMeansInit::Auto);
+        assert!(!serde_json::to_string(&auto).unwrap().contains("init"), "the default is left out");
+        let wrong: QuantizeSpec = serde_json::from_str(r#"{"mode": "ternary", "init": "linear"}"#).unwrap();
+        assert_eq!(wrong.validate().unwrap_err(), "init applies to mode kmeans only");
+        assert!(serde_json::from_str::<QuantizeSpec>(r#"{"mode": "kmeans", "init": "random"}"#).is_err());
     }
 
     #[test]

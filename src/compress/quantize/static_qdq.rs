@@ -80,12 +80,20 @@ pub fn quantize_static(
     if data.is_empty() {
         return Err(QuantizeError::NeedsCalibration);
     }
-    let scheme = Scheme { ty: spec.activation_type, symmetric: spec.symmetric_activations, reduced: false };
     // A normalization left after a layer would be quantized at the layer's output, before its
     // per-channel scale: fold it first (onnxruntime's pre-processing does the same).
     let mut names = Names::of_model(model);
     let folded = fold_affine_into_layers(&mut model.graph, &mut names);
     report.notes.extend(folded.note());
+    // `method: auto`: the method (and activation symmetry) that measures best on this model.
+    let resolved;
+    let spec = if spec.calibration.method == super::spec::CalibrationMethod::Auto {
+        resolved = super::range_choice::choose(model, data, spec, ctx, report)?;
+        &resolved
+    } else {
+        spec
+    };
+    let scheme = Scheme { ty: spec.activation_type, symmetric: spec.symmetric_activations, reduced: false };
     let plan = plan(&model.graph, spec, scheme, report)?;
     if plan.selected.is_empty() {
         // `apply` fails with "nothing to quantize" if the bodies have no layer either.

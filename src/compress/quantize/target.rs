@@ -144,8 +144,8 @@ impl Target {
 /// A measured model: its lowest output SQNR and, with a top-1 target, the worst share (%) of
 /// rows whose top-1 class changed.
 #[derive(Clone, Copy, Debug)]
-struct Score {
-    sqnr: f64,
+pub(super) struct Score {
+    pub sqnr: f64,
     top1_drop: Option<f64>,
 }
 
@@ -454,7 +454,7 @@ fn point(fallbacks: usize, ranges: &'static str, score: Score, int8_weight_share
 
 
 /// (calibration part, held-back part): the last quarter (at least one sample) is held back.
-fn split(data: &Dataset) -> Result<(Dataset, Dataset), QuantizeError> {
+pub(super) fn split(data: &Dataset) -> Result<(Dataset, Dataset), QuantizeError> {
     let n = data.len();
     if n < 2 {
         return Err(QuantizeError::TargetNeedsSamples(n));
@@ -465,7 +465,7 @@ fn split(data: &Dataset) -> Result<(Dataset, Dataset), QuantizeError> {
 }
 
 /// The outputs of `model` on every sample, in the model's output order.
-fn run_all(model: &Model, samples: &[InputSet], what: &str) -> Result<Vec<Vec<Tensor>>, QuantizeError> {
+pub(super) fn run_all(model: &Model, samples: &[InputSet], what: &str) -> Result<Vec<Vec<Tensor>>, QuantizeError> {
     crate::compress::output_sqnr::run_all(model, samples, what).map_err(QuantizeError::Measure)
 }
 
@@ -476,7 +476,7 @@ fn run_all(model: &Model, samples: &[InputSet], what: &str) -> Result<Vec<Vec<Te
 /// held-back score is returned (a miss either way): a search spends most of its runs on models
 /// that miss.
 #[allow(clippy::too_many_arguments)]
-fn measure(
+pub(super) fn measure(
     model: &Model,
     plan: &Plan,
     ranges: &HashMap<String, CalibratedRange>,

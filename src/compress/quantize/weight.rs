@@ -203,8 +203,8 @@ fn share_weight(
 pub fn kmeans_params(w: &ndarray::ArrayD<f32>, spec: &QuantizeSpec, channel_axis: Option<usize>) -> (QuantParams, super::kmeans::Shared) {
     let values: Vec<f32> = w.as_standard_layout().iter().copied().collect();
     let shared = match channel_axis.filter(|&a| spec.per_channel && a < w.ndim()) {
-        Some(axis) => super::kmeans::share_per_channel(&values, w.shape(), axis, spec.cluster_count()),
-        None => super::kmeans::share(&values, spec.cluster_count()),
+        Some(axis) => super::kmeans::share_per_channel(&values, w.shape(), axis, spec.cluster_count(), spec.init),
+        None => super::kmeans::share(&values, spec.cluster_count(), spec.init),
     };
     let (scales, axis) = match &shared.scales {
         Some(s) => (s.values.clone(), Some(s.axis)),
