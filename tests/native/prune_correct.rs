@@ -208,16 +208,19 @@ fn lsq_leaves_every_pruned_weight_exactly_zero_and_refits_the_rest() {
         let (p, l, o) = (weight(&plain, w), weight(&lsq, w), weight(&original, w));
         let pruned: Vec<usize> = (0..p.len()).filter(|&i| p[i] == 0.0).collect();
         assert!(pruned.len() * 2 >= p.len(), "{w}: half the weights should be pruned");
-        assert!(pruned.iter().all(|&i| l[i] == 0.0), "{w}: lsq wrote a pruned position");
-        let refit = (0..p.len()).filter(|&i| p[i] != 0.0 && l[i] != o[i]).count();
-        assert!(refit * 2 > p.len() - pruned.len(), "{w}: lsq should refit most kept weights, changed {refit}");
+        // Unstructured: OBS / SparseGPT chooses the mask again by output error, with the same
+        // zero count as the magnitude mask (exact zeros).
+        let zeros: Vec<usize> = (0..l.len()).filter(|&i| l[i] == 0.0).collect();
+        assert_eq!(zeros.len(), pruned.len(), "{w}: the zero count is the magnitude mask's");
+        let refit = (0..l.len()).filter(|&i| l[i] != 0.0 && l[i] != o[i]).count();
+        assert!(refit * 2 > l.len() - zeros.len(), "{w}: lsq should refit most kept weights, changed {refit}");
     }
     for w in ["w1", "w4"] {
         assert_eq!(weight(&lsq, w), weight(&original, w), "{w}: first/last layers are not pruned nor corrected");
     }
     let summary = report.correction.as_ref().unwrap();
     assert_eq!((summary.method.as_str(), summary.samples, summary.layers_corrected), ("lsq", 200, 2));
-    assert!(report.layers.iter().all(|l| l.correction.as_ref().unwrap().applied == "lsq+bias"));
+    assert!(report.layers.iter().all(|l| ["sparsegpt+bias", "lsq+bias"].contains(&l.correction.as_ref().unwrap().applied.as_str())));
     let json = serde_json::to_value(&report).unwrap();
     assert!(json["layers"][0]["correction"]["output_rel_mse_after"].is_f64(), "{json}");
 }

@@ -66,7 +66,8 @@ pub struct CorrectionSummary {
 /// The correction of one layer and the error of its output before and after.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LayerCorrection {
-    /// `bias`, `lsq+bias`, or `none` (see `note`).
+    /// `bias`, `lsq+bias`, `sparsegpt+bias` (unstructured: the mask chosen again by output error,
+    /// same zero count), or `none` (see `note`).
     pub applied: String,
     /// Relative MSE `Σ(y − y_orig)² / Σ y_orig²` of the layer's output in the pruned model
     /// against the original model, on the calibration samples, before correction…

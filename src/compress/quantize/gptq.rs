@@ -14,7 +14,7 @@
 //! differ. Elements that are exactly 0 (pruned weights) stay exactly 0.
 
 use super::grid::{Levels, WeightGrid};
-use crate::compress::cholesky::cholesky_lower;
+use crate::compress::cholesky::inverse_upper;
 
 /// `K × K` row-major, f64.
 pub type Square = Vec<f64>;
@@ -108,70 +108,10 @@ pub fn round<'a>(w: &[f32], rows: usize, k: usize, h: &[f64], grid: &dyn Fn(usiz
     Some(codes)
 }
 
-/// The upper Cholesky factor `U` of `H⁻¹` (`H⁻¹ = UᵀU`), row-major, for a symmetric `h`; the
-/// damping ridge is added first (and raised tenfold, up to three times, if `H` is still not
-/// positive definite). `None` if no ridge helps (non-finite values).
+/// The upper Cholesky factor `U` of `H⁻¹` (`H⁻¹ = UᵀU`) with GPTQ's ridge (`DAMPING` of the
+/// mean diagonal, raised if needed; `cholesky::inverse_upper`).
 pub fn inverse_cholesky_upper(h: &[f64], k: usize) -> Option<Square> {
-    let mean_diag = (0..k).map(|d| h[d * k + d]).sum::<f64>() / k.max(1) as f64;
-    let mut damping = (DAMPING * mean_diag).max(1e-12);
-    for _ in 0..4 {
-        let mut a = h.to_vec();
-        for d in 0..k {
-            a[d * k + d] += damping;
-        }
-        if cholesky_lower(&mut a, k) {
-            // H⁻¹ = L⁻ᵀ L⁻¹; then its Cholesky factor.
-            let linv = invert_lower(&a, k);
-            // (L⁻ᵀ L⁻¹)_ij = Σ_p L⁻¹_pi L⁻¹_pj, lower triangle, one row p of L⁻¹ at a time.
-            let mut inv = vec![0.0; k * k];
-            for p in 0..k {
-                let lp = &linv[p * k..p * k + p + 1];
-                for (i, &a) in lp.iter().enumerate() {
-                    if a != 0.0 {
-                        for (slot, &b) in inv[i * k..i * k + i + 1].iter_mut().zip(lp) {
-                            *slot += a * b;
-                        }
-                    }
-                }
-            }
-            if cholesky_lower(&mut inv, k) {
-                // U = Lᵀ of H⁻¹'s lower factor.
-                let mut u = vec![0.0; k * k];
-                for i in 0..k {
-                    for j in 0..=i {
-                        u[j * k + i] = inv[i * k + j];
-                    }
-                }
-                return Some(u);
-            }
-        }
-        damping *= 10.0;
-    }
-    None
-}
-
-/// The inverse of a lower-triangular `l` (only its lower triangle is read), lower-triangular;
-/// row by row so that every inner loop reads memory in order.
-fn invert_lower(l: &[f64], n: usize) -> Square {
-    let mut inv = vec![0.0; n * n];
-    let mut acc = vec![0.0; n];
-    for i in 0..n {
-        acc[..i].iter_mut().for_each(|v| *v = 0.0);
-        for p in 0..i {
-            let lip = l[i * n + p];
-            if lip != 0.0 {
-                for (slot, v) in acc[..=p].iter_mut().zip(&inv[p * n..p * n + p + 1]) {
-                    *slot += lip * v;
-                }
-            }
-        }
-        let d = l[i * n + i];
-        for j in 0..i {
-            inv[i * n + j] = -acc[j] / d;
-        }
-        inv[i * n + i] = 1.0 / d;
-    }
-    inv
+    inverse_upper(h, k, DAMPING).map(|(u, _)| u)
 }
 
 /// `Σ_r δ_rᵀ H δ_r` for `δ = w − ŵ` (`rows × k`), with `ŵ` from `codes` on `grid`, and

@@ -12,7 +12,7 @@
 //! mean diagonal of `G`. Pruned positions are never written: they stay exactly zero.
 
 use ndarray::{Array2, ArrayView2};
-use crate::compress::cholesky::cholesky_solve;
+use crate::compress::cholesky::{cholesky_lower, solve_factored};
 
 /// Running `XᵀX` over rows of length `k`, in f64 (sums of many f32 products).
 pub struct Gram {
@@ -85,22 +85,43 @@ pub fn refit_row(g: &Array2<f64>, w_orig: &[f64], keep: &[usize], lambda: f64) -
 /// The general form: minimise `‖X w − y‖² + λ ‖w_S − w_ridge,S‖²` over `w` supported on `keep`,
 /// given `G = XᵀX` and `xty = Xᵀy`: `(G_SS + λI) w_S = xty_S + λ w_ridge,S`.
 pub fn refit(g: &Array2<f64>, xty: &[f64], w_ridge: &[f64], keep: &[usize], lambda: f64) -> Option<Vec<f64>> {
+    refit_cached(g, xty, w_ridge, keep, lambda, &mut Factor::default())
+}
+
+/// The Cholesky factor of `G_SS + λI` of the last kept set `S`: rows with the same kept set (all
+/// the rows of a layer filter pruning reshaped, for one) share one factorisation.
+#[derive(Default)]
+pub struct Factor {
+    keep: Vec<usize>,
+    lambda: f64,
+    l: Vec<f64>,
+}
+
+/// [`refit`] reusing `cache` when `keep` and `lambda` are those it was factored for (`g` must be
+/// the same matrix for every call with one cache).
+pub fn refit_cached(g: &Array2<f64>, xty: &[f64], w_ridge: &[f64], keep: &[usize], lambda: f64, cache: &mut Factor) -> Option<Vec<f64>> {
     let k = xty.len();
     if g.nrows() != k || g.ncols() != k || w_ridge.len() != k || keep.iter().any(|&i| i >= k) {
         return None;
     }
     let n = keep.len();
-    let mut a = vec![0.0; n * n];
-    let mut b = vec![0.0; n];
-    for (r, &i) in keep.iter().enumerate() {
-        let row = g.row(i);
-        for (c, &j) in keep.iter().enumerate() {
-            a[r * n + c] = row[j];
+    if cache.l.len() != n * n || cache.keep != keep || cache.lambda != lambda {
+        let mut a = vec![0.0; n * n];
+        for (r, &i) in keep.iter().enumerate() {
+            let row = g.row(i);
+            for (c, &j) in keep.iter().enumerate() {
+                a[r * n + c] = row[j];
+            }
+            a[r * n + r] += lambda;
         }
-        a[r * n + r] += lambda;
-        b[r] = xty[i] + lambda * w_ridge[i];
+        *cache = Factor::default();
+        if !cholesky_lower(&mut a, n) {
+            return None;
+        }
+        *cache = Factor { keep: keep.to_vec(), lambda, l: a };
     }
-    if !cholesky_solve(&mut a, n, &mut b) {
+    let mut b: Vec<f64> = keep.iter().map(|&i| xty[i] + lambda * w_ridge[i]).collect();
+    if !solve_factored(&cache.l, n, &mut b) {
         return None;
     }
     let mut out = vec![0.0; k];

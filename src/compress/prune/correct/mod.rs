@@ -25,6 +25,7 @@ pub mod bias;
 pub mod layer;
 pub mod lsq;
 pub mod measure;
+pub mod obs;
 
 use super::PruneError;
 use super::layers::Layer;
@@ -61,11 +62,15 @@ enum Slot {
 }
 
 /// Corrects the layers `report.layers` lists (masked in place, from `original` into `model`)
-/// and fills their `correction` entries.
+/// and fills their `correction` entries. `reselect` (unstructured pruning): least squares may
+/// choose each layer's mask again by output error (OBS / SparseGPT, `obs.rs`), keeping its zero
+/// count.
+#[allow(clippy::too_many_arguments)]
 pub fn apply(
     original: &Model,
     model: &mut Model,
     layers: &[Layer],
+    reselect: bool,
     correction: Correction,
     by_default: bool,
     ctx: &mut PassContext,
@@ -81,7 +86,7 @@ pub fn apply(
             }
         }
     }
-    run(original, model, candidates, correction, by_default, ctx, report)
+    run(original, model, candidates, reselect, correction, by_default, ctx, report)
 }
 
 /// After filter pruning: corrects every main-graph layer that lost input channels (channel-
@@ -116,13 +121,15 @@ pub fn apply_filter(
         };
         candidates.push((slot, layer, kept.get(&layer.name).cloned()));
     }
-    run(original, model, candidates, correction, by_default, ctx, report)
+    run(original, model, candidates, false, correction, by_default, ctx, report)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run(
     original: &Model,
     model: &mut Model,
     candidates: Vec<(Slot, &Layer, Option<Vec<usize>>)>,
+    reselect: bool,
     correction: Correction,
     by_default: bool,
     ctx: &mut PassContext,
@@ -180,7 +187,7 @@ fn run(
             w if target.kept.is_none() && w.len() == target.shape.iter().product::<usize>() => w,
             _ => original_weight(model, &target.weight).map_err(fail)?,
         };
-        let mut gathered = Gathered::new(model, target, lsq, samples.len()).map_err(layer_error)?;
+        let mut gathered = Gathered::new(model, target, lsq, reselect, samples.len()).map_err(layer_error)?;
         let mut y_orig: Vec<Option<(Vec<f32>, Vec<usize>)>> = vec![None; samples.len()];
         if gathered.wants_reference() {
             reference.run_before(original, &target.output, &mut |_, _, _| {}).map_err(|e| layer_error(format!("original model: {e}")))?;
@@ -239,7 +246,12 @@ fn run(
 
     for (i, (_, slot, _)) in targets.iter().enumerate() {
         let outcome = &outcomes[i];
-        let applied = if !kept { "none" } else if outcome.refit { "lsq+bias" } else { "bias" };
+        let applied = match (kept, outcome.refit, outcome.reselected) {
+            (false, _, _) => "none",
+            (true, true, true) => "sparsegpt+bias",
+            (true, true, false) => "lsq+bias",
+            (true, false, _) => "bias",
+        };
         let note = if kept { outcome.note.clone() } else { "not applied: the corrected model's outputs were further from the original's".into() };
         report_correction(report, slot, LayerCorrection {
             applied: applied.into(),
@@ -428,15 +440,17 @@ mod tests {
 
     #[test]
     fn lsq_keeps_pruned_weights_zero_and_fits_the_kept_ones() {
-        // Inputs with x1 = 2·x0: the original outputs are x0·(1 + 0.2) and x0·(0.2 + 2); the
-        // kept weights alone can reproduce them exactly: w00 = 1.2, w11 = 1.1.
+        // Inputs with x1 = 2·x0: the original outputs are x0·(1 + 0.2) and x0·(0.2 + 2); one
+        // kept weight per row reproduces them exactly (w00 = 1.2 or w01 = 0.6; w10 = 2.2 or
+        // w11 = 1.1). Unstructured pruning lets OBS choose the mask again (both choices are exact
+        // here); the zero count stays the magnitude mask's.
         let data = samples(&[[1.0, 2.0], [-2.0, -4.0], [0.5, 1.0]]);
         let (model, report) = run("lsq", Some(&data)).unwrap();
         let w = values(&model, "w");
-        assert_eq!((w[1], w[2]), (0.0, 0.0), "pruned positions stay exactly zero: {w:?}");
-        assert!((w[0] - 1.2).abs() < 0.02 && (w[3] - 1.1).abs() < 0.02, "{w:?}");
+        assert_eq!(w.iter().filter(|v| **v == 0.0).count(), 2, "exactly the pruned half is zero: {w:?}");
+        assert!((w[0] + 2.0 * w[1] - 1.2).abs() < 0.02 && (w[2] + 2.0 * w[3] - 2.2).abs() < 0.02, "{w:?}");
         let c = report.layers[0].correction.as_ref().unwrap();
-        assert_eq!(c.applied, "lsq+bias");
+        assert!(c.applied == "sparsegpt+bias" || c.applied == "lsq+bias", "{c:?}");
         assert!(c.output_rel_mse_after.unwrap() < 1e-3 * c.output_rel_mse_before.unwrap(), "{c:?}");
     }
 
@@ -499,7 +513,9 @@ mod tests {
         let (corrected, report) = compress(&model, &recipe, Some(data), &mut |_| {}).unwrap();
         let StepReport::Prune(report) = &report.steps[0] else { panic!() };
         let c = report.layers[0].correction.as_ref().unwrap();
-        assert_eq!(c.applied, "lsq+bias", "{c:?}");
+        // Unstructured: OBS may choose the mask again (`sparsegpt+bias`), or keep the magnitude
+        // mask when that has the lower layer error (`lsq+bias`).
+        assert!(c.applied == "sparsegpt+bias" || c.applied == "lsq+bias", "{c:?}");
         let (before_error, after_error) = (c.output_rel_mse_before.unwrap(), c.output_rel_mse_after.unwrap());
         assert!(after_error <= before_error, "{c:?}");
         let before = values(&model, "w");
@@ -549,7 +565,9 @@ mod tests {
             })
             .collect();
         let (before, after) = check_lsq_on(model, super::ChannelAxis::Second, 4, &Dataset { samples, random: false });
-        assert!(after < 0.25 * before, "smooth inputs: {before} → {after}");
+        // Per-channel least squares on the magnitude mask reached < 0.25 × here; OBS's greedy
+        // mask and sequential compensation (unstructured) reach 0.29 × — still far below.
+        assert!(after < 0.35 * before, "smooth inputs: {before} → {after}");
     }
 
     #[test]
