@@ -18,6 +18,7 @@
 //!   `[K]` or `[1]`; attribute `weight`
 //!   `[N, K]` (one row per output). Output `[…, N]` (MatMul's shape rule for a 2-D weight).
 
+use super::coded_layer_inputs::{coded_weight, scales_and_bias};
 use super::conv_geometry::{ConvAttributes, ConvGeometry};
 use super::qlinear_gemm::RUNTIME_DOMAIN;
 use crate::ir::{Tensor, checked_numel};
@@ -29,34 +30,6 @@ use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 pub fn register(r: &mut Registry) {
     r.add(RUNTIME_DOMAIN, "BinaryConv", 1..=1, build_conv);
     r.add(RUNTIME_DOMAIN, "BinaryGemm", 1..=1, build_gemm);
-}
-
-/// The `weight` attribute as ±1 values (anything else is refused) with its shape.
-fn sign_weight(ctx: &BuildContext) -> Result<(Vec<i8>, Vec<usize>), OpError> {
-    let Some(Tensor::I8(w)) = ctx.node.attr_tensor("weight")? else {
-        return Err(OpError::attribute("weight", "must be an int8 tensor of ±1 values"));
-    };
-    if w.iter().any(|&v| v != 1 && v != -1) {
-        return Err(OpError::attribute("weight", "holds values other than −1 and +1"));
-    }
-    Ok((w.iter().copied().collect(), w.shape().to_vec()))
-}
-
-/// `alpha` (one per output) and `bias` (one per output, or zeros).
-fn scales_and_bias(inputs: &[Option<&Tensor>], outputs: usize) -> Result<(Vec<f32>, Vec<f32>), OpError> {
-    let per_output = |index: usize, what: &'static str, t: &Tensor| -> Result<Vec<f32>, OpError> {
-        let values: Vec<f32> = t.as_array::<f32>().map_err(|_| OpError::input(index, what, "must be float32"))?.iter().copied().collect();
-        if values.len() != outputs {
-            return Err(OpError::input(index, what, format!("holds {} values; expected one per output ({outputs})", values.len())));
-        }
-        Ok(values)
-    };
-    let alpha = per_output(1, "alpha", required(inputs, 1, "alpha")?)?;
-    let bias = match optional(inputs, 2) {
-        Some(b) => per_output(2, "bias", b)?,
-        None => vec![0.0; outputs],
-    };
-    Ok((alpha, bias))
 }
 
 /// The `threshold` input (index 3) as one value per channel of `channels`; zeros when absent.
@@ -84,7 +57,7 @@ struct BinaryGemm {
 }
 
 fn build_gemm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    let (w, shape) = sign_weight(ctx)?;
+    let (w, shape) = coded_weight(ctx, |v| v == 1 || v == -1, "−1 and +1")?;
     let &[n, k] = &shape[..] else {
         return Err(OpError::attribute("weight", format!("has shape {shape:?}; BinaryGemm needs [N, K]")));
     };
@@ -102,7 +75,7 @@ impl BinaryGemm {
             return Err(OpError::input(0, "x", format!("has shape {shape:?}; its last dimension must be K = {k}")));
         }
         let rows = shape[..shape.len() - 1].iter().product::<usize>();
-        let (alpha, bias) = scales_and_bias(inputs, n)?;
+        let (alpha, bias) = scales_and_bias(inputs, n, "alpha")?;
         let values: std::borrow::Cow<[f32]> = match (optional(inputs, 3), x.as_slice()) {
             (None, Some(s)) => s.into(),
             (None, None) => x.iter().copied().collect::<Vec<_>>().into(),
@@ -136,7 +109,7 @@ struct BinaryConv {
 
 fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let attrs = ConvAttributes::from_node(ctx.node)?;
-    let (w, shape) = sign_weight(ctx)?;
+    let (w, shape) = coded_weight(ctx, |v| v == 1 || v == -1, "−1 and +1")?;
     if shape.len() < 3 {
         return Err(OpError::attribute("weight", format!("has shape {shape:?}; BinaryConv needs [M, C/group, k…]")));
     }
@@ -172,7 +145,7 @@ impl BinaryConv {
     fn run(&self, inputs: &[Option<&Tensor>]) -> Result<Vec<Tensor>, OpError> {
         let x = float_input(inputs)?;
         let g = ConvGeometry::new(&self.attrs, x.shape(), &self.weight_shape)?;
-        let (alpha, bias) = scales_and_bias(inputs, g.out_channels)?;
+        let (alpha, bias) = scales_and_bias(inputs, g.out_channels, "alpha")?;
         let threshold = thresholds(inputs, g.in_channels)?;
         let values: std::borrow::Cow<[f32]> = match x.as_slice() {
             Some(s) => s.into(),

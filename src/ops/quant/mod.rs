@@ -9,6 +9,7 @@
 //! `gemm_i8_reference`); QLinearConv and QLinearMatMul
 //! requantize exactly as onnxruntime's CPU kernels (float32 multiplier, round half to even).
 
+mod coded_layer_inputs;
 mod conv_geometry;
 mod granularity;
 mod integer_conv;

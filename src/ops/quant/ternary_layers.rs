@@ -16,45 +16,18 @@
 //!   `weight` `[N, K]` (one row per output). Output `[…, N]` (MatMul's rule for a 2-D
 //!   weight); `x` is transposed into the `K × rows` operand per call.
 
+use super::coded_layer_inputs::{coded_weight, scales_and_bias};
 use super::conv_geometry::{ConvAttributes, ConvGeometry};
 use super::qlinear_gemm::RUNTIME_DOMAIN;
 use crate::ir::{Tensor, checked_numel};
 use crate::kernels::types::{TernaryRows, Window};
 use crate::kernels::{gemm_ternary, im2col, pack_ternary_rows};
-use crate::ops::util::{optional, required};
+use crate::ops::util::required;
 use crate::ops::{BuildContext, Epilogue, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
     r.add(RUNTIME_DOMAIN, "TernaryConv", 1..=1, build_conv);
     r.add(RUNTIME_DOMAIN, "TernaryGemm", 1..=1, build_gemm);
-}
-
-/// The `weight` attribute as codes in {−1, 0, +1} (anything else is refused) with its shape.
-fn ternary_weight(ctx: &BuildContext) -> Result<(Vec<i8>, Vec<usize>), OpError> {
-    let Some(Tensor::I8(w)) = ctx.node.attr_tensor("weight")? else {
-        return Err(OpError::attribute("weight", "must be an int8 tensor of −1, 0 and +1 codes"));
-    };
-    if w.iter().any(|v| !(-1..=1).contains(v)) {
-        return Err(OpError::attribute("weight", "holds values other than −1, 0 and +1"));
-    }
-    Ok((w.iter().copied().collect(), w.shape().to_vec()))
-}
-
-/// `scale` (one per output) and `bias` (one per output, or zeros).
-fn scales_and_bias(inputs: &[Option<&Tensor>], outputs: usize) -> Result<(Vec<f32>, Vec<f32>), OpError> {
-    let per_output = |index: usize, what: &'static str, t: &Tensor| -> Result<Vec<f32>, OpError> {
-        let values: Vec<f32> = t.as_array::<f32>().map_err(|_| OpError::input(index, what, "must be float32"))?.iter().copied().collect();
-        if values.len() != outputs {
-            return Err(OpError::input(index, what, format!("holds {} values; expected one per output ({outputs})", values.len())));
-        }
-        Ok(values)
-    };
-    let scale = per_output(1, "scale", required(inputs, 1, "scale")?)?;
-    let bias = match optional(inputs, 2) {
-        Some(b) => per_output(2, "bias", b)?,
-        None => vec![0.0; outputs],
-    };
-    Ok((scale, bias))
 }
 
 /// `x` as a row-major f32 slice (borrowed when it already is one).
@@ -80,7 +53,7 @@ struct TernaryGemm {
 }
 
 fn build_gemm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
-    let (w, shape) = ternary_weight(ctx)?;
+    let (w, shape) = coded_weight(ctx, |v| (-1..=1).contains(&v), "−1, 0 and +1")?;
     let &[n, k] = &shape[..] else {
         return Err(OpError::attribute("weight", format!("has shape {shape:?}; TernaryGemm needs [N, K]")));
     };
@@ -97,7 +70,7 @@ impl TernaryGemm {
             return Err(OpError::input(0, "x", format!("has shape {shape:?}; its last dimension must be K = {k}")));
         }
         let rows = shape[..shape.len() - 1].iter().product::<usize>();
-        let (scale, bias) = scales_and_bias(inputs, n)?;
+        let (scale, bias) = scales_and_bias(inputs, n, "scale")?;
         // B = xᵀ (K × rows); C = yᵀ (N × rows), transposed back.
         let mut b = vec![0f32; checked_numel(&[k, rows])?];
         for (r, row) in x.chunks(k.max(1)).take(rows).enumerate() {
@@ -130,7 +103,7 @@ struct TernaryConv {
 
 fn build_conv(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let attrs = ConvAttributes::from_node(ctx.node)?;
-    let (w, shape) = ternary_weight(ctx)?;
+    let (w, shape) = coded_weight(ctx, |v| (-1..=1).contains(&v), "−1, 0 and +1")?;
     if shape.len() < 3 {
         return Err(OpError::attribute("weight", format!("has shape {shape:?}; TernaryConv needs [M, C/group, k…]")));
     }
@@ -169,7 +142,7 @@ impl TernaryConv {
     fn compute(&self, inputs: &[Option<&Tensor>], epilogue: Option<&Epilogue>) -> Result<Vec<Tensor>, OpError> {
         let (x, x_shape) = float_values(inputs)?;
         let g = ConvGeometry::new(&self.attrs, &x_shape, &self.weight_shape)?;
-        let (scale, bias) = scales_and_bias(inputs, g.out_channels)?;
+        let (scale, bias) = scales_and_bias(inputs, g.out_channels, "scale")?;
         let (in_size, out_size) = (g.in_size(), g.out_size());
         let (group_in, group_out, rows) = (g.group_in_channels(), g.group_out_channels(), g.column_rows());
         let mut y = vec![0f32; checked_numel(&g.output_shape())?];

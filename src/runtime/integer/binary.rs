@@ -78,17 +78,7 @@ fn fuse(index: &GraphIndex, node: &Node, graph: &mut Graph, names: &mut Names) -
     if outputs > 1 && !weight_axis(index, node.input(1)?).is_some_and(axis_ok) && alphas.iter().any(|&a| a != alphas[0]) {
         return None;
     }
-    let bias = match node.input(2) {
-        None => String::new(),
-        Some(b) => {
-            let t = index.constant(b)?;
-            let fits = t.dtype() == Some(DType::F32) && t.shape().iter().product::<usize>() == outputs && t.shape().last() == Some(&outputs);
-            if !fits {
-                return None;
-            }
-            b.to_string()
-        }
-    };
+    let bias = index.float_bias(node, outputs)?;
     let alpha_name = names.fresh(&format!("{}_binary_alpha", node.outputs.first()?));
     graph.initializers.push(Initializer::new(alpha_name.clone(), Tensor::from_vec(&[outputs], alphas).ok()?));
     let mut inputs = vec![x.as_str(), alpha_name.as_str(), bias.as_str()];
@@ -161,15 +151,7 @@ fn k_of(node: &Node, weight_shape: &[usize]) -> Option<usize> {
 
 /// `value = DequantizeLinear(±1 int8 constant, positive finite scales, zero point 0)`.
 fn sign_weight(index: &GraphIndex, value: &str) -> Option<(Tensor, Vec<f32>)> {
-    let (_, dq) = index.producer_of_type(value, "DequantizeLinear")?;
-    if dq.attribute("block_size").is_some() {
-        return None;
-    }
-    let signs = index.constant(dq.input(0)?)?;
-    let Tensor::I8(values) = signs else { return None };
-    if values.iter().any(|&v| v != 1 && v != -1) {
-        return None;
-    }
+    let (dq, signs) = index.coded_weight(value, |v| v == 1 || v == -1)?;
     let alphas = index.bias_scales(dq)?;
     if alphas.is_empty() || alphas.iter().any(|a| !a.is_finite() || *a <= 0.0) {
         return None;

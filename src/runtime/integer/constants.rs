@@ -58,6 +58,27 @@ impl<'g> GraphIndex<'g> {
         (node.op_type == op_type && node.domain.is_empty()).then_some((index, node))
     }
 
+    /// `value = DequantizeLinear(constant int8 codes)` with no `block_size` and every code one
+    /// `allowed` accepts: that node and the codes (the weights of binary and ternary layers).
+    pub fn coded_weight(&self, value: &str, allowed: fn(i8) -> bool) -> Option<(&'g Node, &'g Tensor)> {
+        let (_, dq) = self.producer_of_type(value, "DequantizeLinear")?;
+        if dq.attribute("block_size").is_some() {
+            return None;
+        }
+        let codes = self.constant(dq.input(0)?)?;
+        let Tensor::I8(values) = codes else { return None };
+        values.iter().all(|&v| allowed(v)).then_some((dq, codes))
+    }
+
+    /// A layer's bias (input 2) for `outputs` channels: `""` when it has none, its name when it
+    /// is a constant f32 of `outputs` values along its last axis; None otherwise.
+    pub fn float_bias(&self, node: &Node, outputs: usize) -> Option<String> {
+        let Some(b) = node.input(2) else { return Some(String::new()) };
+        let t = self.constant(b)?;
+        let fits = t.dtype() == Some(DType::F32) && t.shape().iter().product::<usize>() == outputs && t.shape().last() == Some(&outputs);
+        fits.then(|| b.to_string())
+    }
+
     /// The only reader of `value`, if there is exactly one and it is a node of `op_type`
     /// (a graph output or a subgraph capture counts as another reader).
     pub fn sole_reader_of_type(&self, value: &str, op_type: &str) -> Option<(usize, &'g Node)> {

@@ -19,7 +19,7 @@
 
 use super::IntegerLayer;
 use super::constants::GraphIndex;
-use crate::ir::{AttrTensor, AttrValue, DType, Graph, Initializer, Names, Node, Tensor};
+use crate::ir::{AttrTensor, AttrValue, Graph, Initializer, Names, Node, Tensor};
 use crate::ops::RUNTIME_DOMAIN;
 
 /// Whether a session runs ternary layers on the row-add kernel (when
@@ -98,17 +98,7 @@ fn fuse(index: &GraphIndex, node: &Node, initializers: &mut Vec<Initializer>, na
         n if n == outputs && (outputs == 1 || axis == output_axis) => scales,
         _ => return None,
     };
-    let bias = match node.input(2) {
-        None => String::new(),
-        Some(b) => {
-            let t = index.constant(b)?;
-            let fits = t.dtype() == Some(DType::F32) && t.shape().iter().product::<usize>() == outputs && t.shape().last() == Some(&outputs);
-            if !fits {
-                return None;
-            }
-            b.to_string()
-        }
-    };
+    let bias = index.float_bias(node, outputs)?;
     let scale_name = names.fresh(&format!("{}_ternary_scale", node.outputs.first()?));
     initializers.push(Initializer::new(scale_name.clone(), Tensor::from_vec(&[outputs], scales).ok()?));
     let mut ternary = Node::new(op_type, &[x, scale_name.as_str(), bias.as_str()], &[node.outputs.first()?.as_str()]);
@@ -124,15 +114,7 @@ fn fuse(index: &GraphIndex, node: &Node, initializers: &mut Vec<Initializer>, na
 /// `value = DequantizeLinear(int8 codes in {−1, 0, +1}, finite f32 scales, zero point 0)`:
 /// the codes, the scales and the (non-negative) axis they run along.
 fn ternary_weight(index: &GraphIndex, value: &str) -> Option<(Tensor, Vec<f32>, usize)> {
-    let (_, dq) = index.producer_of_type(value, "DequantizeLinear")?;
-    if dq.attribute("block_size").is_some() {
-        return None;
-    }
-    let codes = index.constant(dq.input(0)?)?;
-    let Tensor::I8(values) = codes else { return None };
-    if values.iter().any(|v| !(-1..=1).contains(v)) {
-        return None;
-    }
+    let (dq, codes) = index.coded_weight(value, |v| (-1..=1).contains(&v))?;
     // bias_scales: constant f32 scales, a zero point absent or all 0.
     let scales = index.bias_scales(dq)?;
     if scales.is_empty() || scales.iter().any(|s| !s.is_finite()) {
