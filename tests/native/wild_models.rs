@@ -29,7 +29,9 @@ fn expected(name: &str) -> (Option<usize>, f64) {
         // [1, 1, H, W] probability map, [1, T, 6625] softmax over characters, [1, 2] softmax.
         "ppocr_v4_det" => (None, 1.2e-7),
         "ppocr_v4_rec" => (None, 8.2e-6),
-        "ppocr_mobile_cls" => (None, 7.2e-7),
+        // Measured 7.2e-7 on an AVX-512 machine and 1.8e-7 on an AVX2 one (2026-12-07): onnxruntime's
+        // kernels differ by CPU; their geometric mean keeps both within README_DRIFT.
+        "ppocr_mobile_cls" => (None, 3.6e-7),
         // [1, 22, 2100]: rows 0–3 box centre and size in pixels (up to ~320), rows 4–21 the 18
         // class scores in [0, 1].
         "nudenet_320n" => (Some(1), 1.2e-4),

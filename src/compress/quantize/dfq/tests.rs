@@ -149,10 +149,11 @@ fn depthwise_chains_equalize_both_pairs_and_keep_the_function() {
     }
 }
 
-/// The model with every Conv weight rounded per tensor to int8 (float compute).
+/// The model with every Conv weight rounded per tensor to int8, all 8 bits (float compute).
 fn rounded_per_tensor(model: &Model) -> Model {
     let mut spec = QuantizeSpec::new(Mode::Static);
     spec.per_channel = false;
+    spec.reduce_range = Some(false);
     let mut m = model.clone();
     for init in &mut m.graph.initializers {
         if !init.name.starts_with('w') {
