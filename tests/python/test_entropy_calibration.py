@@ -20,7 +20,26 @@ STORED = json.loads((ROOT / "tests/fixtures/entropy_calibration/reference.json")
 
 class ReferenceTest(unittest.TestCase):
     def test_the_stored_fixture_is_what_the_script_computes(self):
-        self.assertEqual(STORED, json.loads(json.dumps(ref.build())))
+        # Equal up to the CPU: the MNIST activations come from onnxruntime, whose kernels round
+        # differently on AVX2 and AVX-512, so a value on a bin edge can change bin (a count ±1)
+        # and a threshold its last float32 digits (5.1290884 vs 5.1290894).
+        self.assert_close(STORED, json.loads(json.dumps(ref.build())), "reference")
+
+    def assert_close(self, stored, computed, path):
+        if isinstance(stored, dict):
+            self.assertEqual(sorted(stored), sorted(computed), path)
+            for key in stored:
+                self.assert_close(stored[key], computed[key], f"{path}.{key}")
+        elif isinstance(stored, list):
+            self.assertEqual(len(stored), len(computed), path)
+            for i, (a, b) in enumerate(zip(stored, computed)):
+                self.assert_close(a, b, f"{path}[{i}]")
+        elif isinstance(stored, float) or isinstance(computed, float):
+            self.assertTrue(abs(stored - computed) <= 1e-4 * max(1.0, abs(stored)), f"{path}: {stored} vs {computed}")
+        elif isinstance(stored, int) and not isinstance(stored, bool):
+            self.assertLessEqual(abs(stored - computed), 1, f"{path}: {stored} vs {computed}")
+        else:
+            self.assertEqual(stored, computed, path)
 
     def test_a_uniform_distribution_keeps_its_range_and_a_thin_tail_is_clipped(self):
         uniform = ref.histogram(np.arange(10_000) / 10_000, 0.0, 1.0)
