@@ -114,7 +114,9 @@ export interface QuantizeStep {
     symmetric_weights?: boolean;
     /** Default false (affine range). */
     symmetric_activations?: boolean;
-    /** 7-bit weights (default false). */
+    /** 7-bit weights. Default: true for `static` and `dynamic` (onnxruntime's x86 integer
+     *  kernels without VNNI, e.g. AVX2, saturate int16 pair sums with 8-bit weights), false for
+     *  weight-only modes. Set false for files that run only on VNNI, ARM, GPU or WebAssembly. */
     reduce_range?: boolean;
     calibration?: CalibrationSpec;
     /** Quantize only nodes of these op types. */

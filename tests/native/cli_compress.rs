@@ -85,6 +85,8 @@ fn mistakes_are_named() {
         (vec!["compress", m, "-o", o, "--prune", "unstructured:1.5"], 2, "`ratio` must be in [0, 1), got 1.5"),
         (vec!["compress", m, "-o", o, "--quantize", "int8", "--calib-random", "2", "--calib-method", "kl"], 2, "--calib-method `kl`"),
         (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--per-channel", "--per-tensor"], 2, "--per-channel and --per-tensor contradict each other"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8", "--reduce-range", "--full-range", "--calib-random", "2"], 2, "--reduce-range and --full-range contradict each other"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--full-range"], 2, "--reduce-range / --full-range set the weight bits of --quantize int8 or int8-dynamic"),
         (vec!["compress", m, "-o", o, "--quantize", "int8", "--exclude", "Conv", "--exclude", "Gemm", "--exclude", "MaxPool", "--exclude", "Flatten", "--exclude", "Relu", "--calib-random", "1"], 1, "nothing to quantize"),
     ];
     assert_each_fails(&cases);
@@ -174,4 +176,23 @@ fn binarize_flags_write_a_runnable_model_and_say_what_stayed_float() {
     }
     let o = pare(&["compress", model.to_str().unwrap(), "-o", dir.join("x.onnx").to_str().unwrap(), "--binarize", "ternary"]);
     assert!(!o.status.success() && text(&o.stderr).contains("expected weights, xnor or xnor:zero"), "{}", text(&o.stderr));
+}
+
+/// `--full-range` / `--reduce-range` reach the recipe and the report; the default of
+/// `--quantize int8` keeps 7-bit weights (see tests/native/quantize.rs for why).
+#[test]
+fn weight_range_flags_reach_the_recipe_and_the_report() {
+    let dir = workdir("cli_compress", "weight_range");
+    for (flags, recipe, reported) in [(vec![], None, true), (vec!["--full-range"], Some(false), false), (vec!["--reduce-range"], Some(true), true)] {
+        let (out, report) = (dir.join("out.onnx"), dir.join("report.json"));
+        let model = fixture("model.onnx");
+        let mut args: Vec<String> = ["compress", model.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quantize", "int8"].map(String::from).to_vec();
+        args.extend(flags.iter().map(|f| f.to_string()));
+        args.extend(["--calib-random", "2", "--no-compare", "--report", report.to_str().unwrap()].map(String::from));
+        let o = pare(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(o.status.success(), "{flags:?}: {}", text(&o.stderr));
+        let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        assert_eq!(r["recipe"]["steps"][0]["quantize"]["reduce_range"].as_bool(), recipe, "{flags:?}");
+        assert_eq!(r["report"]["steps"][0]["quantize"]["reduce_range"].as_bool(), Some(reported), "{flags:?}");
+    }
 }

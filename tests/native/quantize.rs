@@ -50,7 +50,7 @@ fn schemes() -> Vec<(&'static str, QuantizeSpec)> {
             spec(Mode::Weights, &|s| {
                 s.weight_type = IntType::Uint8;
                 s.symmetric_weights = false;
-                s.reduce_range = true;
+                s.reduce_range = Some(true);
             }),
         ),
         ("static_per_channel_minmax", spec(Mode::Static, &|_| {})),
@@ -86,7 +86,7 @@ fn schemes() -> Vec<(&'static str, QuantizeSpec)> {
         ),
         (
             "static_reduce_range",
-            spec(Mode::Static, &|s| s.reduce_range = true),
+            spec(Mode::Static, &|s| s.reduce_range = Some(true)),
         ),
         ("dynamic_per_channel", spec(Mode::Dynamic, &|_| {})),
         (
@@ -532,6 +532,9 @@ fn lstm_weights_are_stored_int8_in_every_mode() {
             report.after.bytes
         );
         assert!(max_relative_error(&model, &q, &x) < 0.05, "{mode:?}");
+        // LSTM computes in float from the dequantized weights: all 8 bits in every mode (the
+        // 7-bit default of static and dynamic is for integer kernels only).
+        assert_eq!(largest_int8_code(&q), 127, "{mode:?}");
     }
 }
 
@@ -795,4 +798,41 @@ fn check_in_onnxruntime_python_and_node(cases: &[PathBuf]) -> (String, String) {
     let python = run(python_script("check_quantized.py").args(cases));
     let node = run(Command::new("node").arg(repo_root().join("tests/node/run_onnxruntime_node.mjs")).args(cases));
     (python, node)
+}
+
+/// The largest |code| of the model's int8 initializers (weights; zero points are 0).
+fn largest_int8_code(model: &Model) -> i32 {
+    model
+        .graph
+        .initializers
+        .iter()
+        .filter_map(|init| match &init.tensor {
+            Tensor::I8(codes) => codes.iter().map(|&c| i32::from(c).abs()).max(),
+            _ => None,
+        })
+        .max()
+        .expect("a quantized model has int8 weights")
+}
+
+/// onnxruntime's x86 integer kernels on CPUs without VNNI (AVX2) add each pair of u8·s8
+/// products in int16 with saturation (`VPMADDUBSW`): the files pare writes for integer kernels
+/// keep every pair below 2^15 by default (7-bit weights), so what pare measured is what such a
+/// CPU computes; `reduce_range: false` gives back the 8th bit on request.
+#[test]
+fn integer_kernel_files_keep_7_bit_weights_so_no_int16_pair_saturates() {
+    let model = mnist();
+    let calib = calibration();
+    for mode in [Mode::Static, Mode::Dynamic] {
+        let (q, report) = quantize(&model, QuantizeSpec::new(mode), Some(&calib));
+        let largest = largest_int8_code(&q);
+        assert!(2 * 255 * largest <= i32::from(i16::MAX), "{mode:?}: |code| up to {largest}: a pair of u8·s8 products can saturate int16");
+        let StepReport::Quantize(step) = &report.steps[0] else { panic!("{mode:?}: not a quantize step") };
+        assert!(step.reduce_range, "{mode:?}: the report says 8-bit weights");
+        let full = QuantizeSpec { reduce_range: Some(false), ..QuantizeSpec::new(mode) };
+        let (q, _) = quantize(&model, full, Some(&calib));
+        assert_eq!(largest_int8_code(&q), 127, "{mode:?} with reduce_range false: 8-bit weights");
+    }
+    // Weight-only files compute in float: all 8 bits by default.
+    let (q, _) = quantize(&model, QuantizeSpec::new(Mode::Weights), Some(&calib));
+    assert_eq!(largest_int8_code(&q), 127);
 }

@@ -25,6 +25,13 @@ def row(mid, minmax, entropy, default, target=None):
     return {"id": mid, "cells": cells}
 
 
+class ReduceRangeTest(unittest.TestCase):
+    def test_the_reduce_range_run_counts_as_onnxruntimes_best_when_it_is_better(self):
+        cells = {"ort MinMax": ok(6.0), "ort Entropy": ok(6.0), "ort MinMax_rr": ok(21.0), "pare default": ok(20.0)}
+        self.assertEqual(vs_ort.ort_best(cells), 21.0)
+        self.assertEqual(vs_ort.claims([{"id": "avx2", "cells": cells}])["default"]["exceptions"], [("avx2", 20.0, 21.0)])
+
+
 class ClaimsTest(unittest.TestCase):
     def test_pare_default_is_compared_with_the_better_onnxruntime_method_on_the_lowest_output(self):
         result = vs_ort.claims([

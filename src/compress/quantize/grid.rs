@@ -54,7 +54,7 @@ impl<'a> WeightGrid<'a> {
             Mode::Ternary => WeightGrid { qmin: -1, qmax: 1, levels: Levels::Uniform },
             Mode::Pow2 => WeightGrid { qmin: -POW2_MAX_CODE, qmax: POW2_MAX_CODE, levels: Levels::PowersOfTwo },
             _ => {
-                let (qmin, qmax) = spec.effective_weight_type().range(spec.symmetric_weights, spec.reduce_range);
+                let (qmin, qmax) = spec.effective_weight_type().range(spec.symmetric_weights, spec.effective_reduce_range());
                 WeightGrid { qmin, qmax, levels: Levels::Uniform }
             }
         }

@@ -116,7 +116,7 @@ pub fn apply(
         activation_type: (!spec.mode.is_weight_only()).then_some(spec.activation_type),
         per_channel: spec.per_channel,
         symmetric_weights: spec.symmetric_weights,
-        reduce_range: spec.reduce_range,
+        reduce_range: spec.effective_reduce_range(),
         layers: Vec::new(),
         activations: Vec::new(),
         calibration: None,

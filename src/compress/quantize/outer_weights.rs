@@ -49,7 +49,7 @@ pub fn quantize_outer_weights(
     report: &mut QuantizeReport,
 ) -> HashSet<String> {
     let mut created = HashSet::new();
-    quantize_in(graph, path, names, spec, report, &mut created);
+    quantize_in(graph, path, names, &spec.for_float_compute(), report, &mut created);
     created
 }
 

@@ -18,7 +18,7 @@ use crate::ir::{Graph, Names, Node, Tensor};
 pub type WeightCache = HashMap<String, (String, QuantParams)>;
 
 pub fn weight_scheme(spec: &QuantizeSpec) -> Scheme {
-    Scheme { ty: spec.effective_weight_type(), symmetric: spec.symmetric_weights, reduced: spec.reduce_range }
+    Scheme { ty: spec.effective_weight_type(), symmetric: spec.symmetric_weights, reduced: spec.effective_reduce_range() }
 }
 
 /// The parameters of a weight read by `node` at `slot`: blocked along K for MatMul/Gemm in

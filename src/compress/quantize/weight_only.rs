@@ -45,7 +45,7 @@ pub fn quantize_weights_in_graph(
     report: &mut QuantizeReport,
     outer: &HashSet<String>,
 ) {
-    quantize_graph(graph, names, path, spec, report, outer, None);
+    quantize_graph(graph, names, path, &spec.for_float_compute(), report, outer, None);
 }
 
 fn quantize_graph(
@@ -101,7 +101,7 @@ pub fn quantize_recurrent_weights(
     originals: &mut HashSet<String>,
     per_channel_ok: bool,
 ) {
-    let spec = &QuantizeSpec { per_channel: spec.per_channel && per_channel_ok, ..spec.clone() };
+    let spec = &QuantizeSpec { per_channel: spec.per_channel && per_channel_ok, ..spec.for_float_compute() };
     for index in 0..graph.nodes.len() {
         let node = &graph.nodes[index];
         if !is_recurrent_op(node) {
