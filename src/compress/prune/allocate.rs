@@ -78,7 +78,8 @@ pub fn allocate(
 
 /// How many units of each layer go: `units[l]` = (score of each unit, weights per unit). The
 /// units with the smallest score relative to their layer's total go first until `target` of all
-/// weights are gone, at most `cap` of each layer's units (ties: earlier layer, earlier unit).
+/// weights are gone, at most `cap` (or halfway from `target` to 1, if more) of each layer's
+/// units, unless rounding leaves the total short (ties: earlier layer, earlier unit).
 pub fn counts(units: &[(Vec<f64>, usize)], target: f64, cap: f64) -> Vec<usize> {
     let total: usize = units.iter().map(|(s, size)| s.len() * size).sum();
     let goal = (target * total as f64).round().max(0.0) as usize;
@@ -91,16 +92,23 @@ pub fn counts(units: &[(Vec<f64>, usize)], target: f64, cap: f64) -> Vec<usize> 
         }
     }
     order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let limit: Vec<usize> = units.iter().map(|(s, _)| (cap * s.len() as f64).floor() as usize).collect();
+    // The cap leaves room above the target (halfway to 1); a second pass without it makes sure
+    // the target is reached when rounding still falls short.
+    let cap = cap.max((1.0 + target) / 2.0);
     let mut out = vec![0; units.len()];
     let mut gone = 0;
-    for (_, l, _) in order {
-        if gone >= goal {
-            break;
-        }
-        if out[l] < limit[l] {
-            out[l] += 1;
-            gone += units[l].1;
+    for limit in [Some(cap), None] {
+        let mut taken = vec![0; units.len()];
+        for &(_, l, _) in &order {
+            if gone >= goal {
+                break;
+            }
+            taken[l] += 1;
+            let room = limit.map_or(units[l].0.len(), |c| (c * units[l].0.len() as f64).floor() as usize);
+            if taken[l] > out[l] && out[l] < room {
+                out[l] += 1;
+                gone += units[l].1;
+            }
         }
     }
     out
@@ -208,6 +216,9 @@ mod tests {
         assert_eq!(c.iter().sum::<usize>(), 10, "exactly half of all weights: {c:?}");
         assert!(c[0] < c[1], "{c:?}");
         assert_eq!(c, vec![2, 8], "the peaked layer's tiny weights first, the rest from the flat one");
+        // 90 % of 2 layers of 10 and 3: a cap of 0.95 alone would stop at 9 + 2.
+        let c = counts(&[(vec![1.0; 10], 1), (vec![1.0; 3], 1)], 0.9, 0.9);
+        assert_eq!(c.iter().sum::<usize>(), 12, "{c:?}");
         // Groups count by their weights: 2 units of 4 weights = 8 of 16.
         let c = counts(&[(vec![1.0, 1.0], 4), (vec![5.0, 0.01, 0.01, 5.0], 2)], 0.5, 1.0);
         assert_eq!(c[0] * 4 + c[1] * 2, 8, "{c:?}");
