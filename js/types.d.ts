@@ -156,6 +156,11 @@ export type PruneCriterion = "l1" | "l2";
 /** Absent: "lsq" when the step gets calibration samples of the user's (not `calibrationRandom`),
  * else none; "none" skips it. A correction that makes the outputs worse is not applied. */
 export type PruneCorrection = "bias" | "lsq" | "none";
+/** How `ratio` is shared among layers (unstructured, vector, kernel): "uniform", every layer to
+ * it; "adaptive", per-layer ratios that prune `ratio` of all their weights in total, layers whose
+ * weights carry more of their output less. Absent: "adaptive" when the step gets calibration
+ * samples of the user's and has no `ratios`, `auto` or global `scope`, else "uniform". */
+export type PruneAllocation = "uniform" | "adaptive";
 export type AutoMetric = "rel_l2" | "cosine_distance";
 
 /** `prune.auto`: per-layer ratios chosen for a global sparsity target under an error budget. */
@@ -199,10 +204,11 @@ export type PruneStep =
           /** "layer" (default): each layer to `ratio`; "global": one threshold across layers. */
           scope?: "layer" | "global";
           correct?: PruneCorrection;
+          allocation?: PruneAllocation;
           /** Filter pruning's; 1 (the default, written back in applied recipes) elsewhere. */
           round_to?: 1;
       })
-    | (PruneCommon & WithRatio & { method: "vector" | "kernel"; auto?: AutoSpec; scope?: "layer"; correct?: PruneCorrection; round_to?: 1 })
+    | (PruneCommon & WithRatio & { method: "vector" | "kernel"; auto?: AutoSpec; scope?: "layer"; correct?: PruneCorrection; allocation?: PruneAllocation; round_to?: 1 })
     | (PruneCommon & {
           method: "nm";
           /** Keep at most `n` nonzeros in every `m` consecutive weights. */

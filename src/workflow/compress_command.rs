@@ -123,6 +123,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::flag("prune-global"),
     OptionSpec::repeated("binarize", "weights|xnor|xnor:zero"),
     OptionSpec::value("prune-correct", "lsq|bias|none"),
+    OptionSpec::value("prune-allocation", "uniform|adaptive"),
     OptionSpec::flag("per-channel"),
     OptionSpec::flag("per-tensor"),
     OptionSpec::flag("data-free"),
@@ -191,6 +192,13 @@ pub fn compress_help() -> String {
                  biases to the original mean outputs; lsq also refits the kept weights by\n\
                  least squares. Default: lsq with --calib, none without (or with\n\
                  --calib-random); never applied when it makes the outputs worse",
+            ),
+            (
+                "--prune-allocation uniform|adaptive",
+                "how an unstructured, vector or kernel --prune ratio is shared among layers:\n\
+                 uniform prunes every layer to it; adaptive prunes that share of all their\n\
+                 weights in total, layers whose weights carry more of their output less.\n\
+                 Default: adaptive with --calib, uniform without (or with --calib-random)",
             ),
             ("--per-channel, --per-tensor", "weight scale granularity (default per-channel)"),
             (
@@ -267,7 +275,7 @@ pub fn compress_help() -> String {
 pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
     let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "reduce-range", "full-range", "prune-global", "data-free"];
-    let valued_modifiers = ["calib-method", "min-sqnr", "max-top1-drop", "exclude", "prune-correct", "block-size", "rounding", "kmeans-init"];
+    let valued_modifiers = ["calib-method", "min-sqnr", "max-top1-drop", "exclude", "prune-correct", "prune-allocation", "block-size", "rounding", "kmeans-init"];
     if let Some(path) = parsed.value("recipe") {
         if let Some((flag, _)) = step_flags.first() {
             return Err(UsageError(format!("--{flag} and --recipe both describe steps: give one or the other")));
@@ -318,13 +326,16 @@ pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     if parsed.value("prune-correct").is_some() && !step_flags.iter().any(|(f, _)| f.starts_with("prune")) {
         return Err(UsageError("--prune-correct corrects --prune steps, but there is none".into()));
     }
+    if parsed.value("prune-allocation").is_some() && !step_flags.iter().any(|(f, _)| *f == "prune") {
+        return Err(UsageError("--prune-allocation shares out the ratio of --prune steps, but there is none".into()));
+    }
     let mut steps = Vec::new();
     for (flag, value) in step_flags {
         steps.push(match flag {
             "quantize" => Step::Quantize(quantize_spec(value, parsed)?),
             "prune-auto" => Step::Prune(prune_auto_spec(value, parsed.value("prune-correct"), &parsed.values("exclude"))?),
             "binarize" => Step::Binarize(binarize_spec(value, &parsed.values("exclude"))?),
-            _ => Step::Prune(prune_spec(value, parsed.flag("prune-global"), parsed.value("prune-correct"), &parsed.values("exclude"))?),
+            _ => Step::Prune(prune_spec(value, parsed.flag("prune-global"), parsed.value("prune-correct"), parsed.value("prune-allocation"), &parsed.values("exclude"))?),
         });
     }
     let recipe = Recipe { steps };
@@ -451,6 +462,7 @@ fn prune_spec(
     text: &str,
     global: bool,
     correct: Option<&str>,
+    allocation: Option<&str>,
     exclude: &[&str],
 ) -> Result<PruneSpec, UsageError> {
     let parts: Vec<&str> = text.split(':').collect();
@@ -470,6 +482,15 @@ fn prune_spec(
             }
         }
         _ => return Err(bad()),
+    }
+    if let Some(a) = allocation {
+        if !["uniform", "adaptive"].contains(&a) {
+            return Err(UsageError(format!("--prune-allocation `{a}`: expected uniform or adaptive")));
+        }
+        if parts.first() == Some(&"nm") || parts.first() == Some(&"filter") {
+            return Err(UsageError(format!("--prune-allocation applies to unstructured, vector and kernel pruning, not `{text}`")));
+        }
+        json.insert("allocation".into(), a.into());
     }
     insert_correct_and_exclude(&mut json, correct, exclude)?;
     serde_json::from_value(serde_json::Value::Object(json)).map_err(|e| UsageError(format!("--prune `{text}`: {e}")))

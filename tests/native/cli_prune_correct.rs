@@ -86,6 +86,39 @@ fn prune_corrects_by_default_with_real_calibration_only() {
     assert!(report_of("none", &["--calib", calib.to_str().unwrap(), "--prune-correct", "none"]).get("correction").is_none());
 }
 
+/// With `--calib` the ratio is shared out among the layers (`allocation: adaptive`): the pruned
+/// layers lose exactly `ratio` of their weights in total, at different per-layer ratios;
+/// `--prune-allocation uniform` prunes each to the ratio.
+#[test]
+fn prune_with_calibration_allocates_per_layer_ratios() {
+    let dir = workdir("cli_prune_correct", "allocation");
+    let calib = calib_npz(&dir);
+    let m = fixture("model.onnx");
+    let report_of = |name: &str, extra: &[&str]| -> serde_json::Value {
+        let (out, report) = (dir.join(format!("{name}.onnx")), dir.join(format!("{name}.json")));
+        let mut args = vec!["compress", m.to_str().unwrap(), "-o", out.to_str().unwrap(), "--prune", "unstructured:0.5"];
+        args.extend_from_slice(&["--calib", calib.to_str().unwrap(), "--prune-correct", "none"]);
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--report", report.to_str().unwrap()]);
+        let o = pare(&args);
+        assert!(o.status.success(), "{name}: {}", text(&o.stderr));
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap()
+    };
+    let r = report_of("adaptive", &[]);
+    let step = &r["report"]["steps"][0]["prune"];
+    let zeros = |s: &serde_json::Value| s["totals"]["params_before"].as_u64().unwrap() - s["totals"]["nonzeros_after"].as_u64().unwrap();
+    assert_eq!(zeros(step), (step["totals"]["params_before"].as_u64().unwrap() + 1) / 2, "{}", step["totals"]);
+    let sparsities: Vec<f64> = step["layers"].as_array().unwrap().iter().map(|l| l["sparsity"].as_f64().unwrap()).collect();
+    assert_eq!(sparsities.len(), 2);
+    assert!((sparsities[0] - sparsities[1]).abs() > 0.01, "{sparsities:?}");
+    assert!(step["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().starts_with("allocation adaptive")), "{step}");
+    let r = report_of("uniform", &["--prune-allocation", "uniform", "--print-recipe"]);
+    assert_eq!(r["recipe"]["steps"][0]["prune"]["allocation"], "uniform");
+    for layer in r["report"]["steps"][0]["prune"]["layers"].as_array().unwrap() {
+        assert!((layer["sparsity"].as_f64().unwrap() - 0.5).abs() < 1e-3, "{layer}");
+    }
+}
+
 #[test]
 fn prune_correct_mistakes_are_named() {
     let dir = workdir("cli_prune_correct", "mistakes");
@@ -97,6 +130,9 @@ fn prune_correct_mistakes_are_named() {
         (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-correct", "bias"], 1, "--calib FILE.npz"),
         (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-correct", "mean"], 2, "--prune-correct `mean`: expected lsq, bias or none"),
         (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--prune-correct", "bias"], 2, "there is none"),
+        (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-allocation", "even"], 2, "--prune-allocation `even`: expected uniform or adaptive"),
+        (vec!["compress", m, "-o", o, "--prune", "filter:0.5", "--prune-allocation", "adaptive"], 2, "not `filter:0.5`"),
+        (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-allocation", "adaptive"], 1, "needs calibration samples"),
     ];
     assert_each_fails(&cases);
 }

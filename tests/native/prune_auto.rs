@@ -180,7 +180,7 @@ fn auto_against_uniform_on_heldout_digits() {
             for correct in [None, Some("bias")] {
                 // No correction is `none`: with calibration samples an absent `correct` means lsq.
                 let c = format!(r#", "correct": "{}""#, correct.unwrap_or("none"));
-                let uniform = format!(r#"{{"method": "unstructured", "ratio": {target}, "keep_first_last": {keep}{c}}}"#);
+                let uniform = format!(r#"{{"method": "unstructured", "ratio": {target}, "keep_first_last": {keep}, "allocation": "uniform"{c}}}"#);
                 let auto = format!(r#"{{"method": "unstructured", "keep_first_last": {keep}, "auto": {{"target": {target}}}{c}}}"#);
                 for (kind, json) in [("uniform", uniform), ("auto", auto)] {
                     let (model, report) = prune(&json, Some(&calib)).unwrap();

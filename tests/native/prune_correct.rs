@@ -30,8 +30,10 @@ fn prune_spec(correct: Option<&str>) -> PruneSpec {
 
 /// An unstructured spec with `fields` (JSON members) and an optional correction.
 fn prune_spec_with(fields: &str, correct: Option<&str>) -> PruneSpec {
-    // No correction is `none`: with calibration samples an absent `correct` means lsq.
-    let correct = format!(r#", "correct": "{}""#, correct.unwrap_or("none"));
+    // No correction is `none`: with calibration samples an absent `correct` means lsq. The
+    // allocation stays uniform (each layer at `ratio`, what these tables measure): with
+    // calibration samples an absent `allocation` means adaptive (`cli_prune_correct.rs`).
+    let correct = format!(r#", "correct": "{}", "allocation": "uniform""#, correct.unwrap_or("none"));
     serde_json::from_str(&format!(r#"{{"method": "unstructured", {fields}{correct}}}"#)).unwrap()
 }
 

@@ -1,8 +1,10 @@
 //! Runs a masking method (unstructured, vector, kernel, N:M) on the selected layers: reads each
 //! weight, zeroes what the method chooses (at the layer's own ratio: `PruneSpec::ratio_for`),
-//! writes it back in place (same name, same shape).
+//! writes it back in place (same name, same shape). With `adaptive` samples the per-layer ratios
+//! come from `allocate.rs` instead.
 
 use super::PruneError;
+use super::allocate;
 use super::layers::Layer;
 use super::layout::WeightView;
 use super::methods::{groups, nm, unstructured};
@@ -11,13 +13,16 @@ use super::spec::{Method, PruneSpec, Scope};
 use crate::compress::PassContext;
 use crate::compress::weights::{find_weight, for_each_graph_mut, replace_weight};
 use crate::ir::{Model, Tensor};
+use crate::runtime::InputSet;
 
 /// Zeroes weights of `layers[chosen]` as `spec` says; fills `report.layers` and `report.skipped`.
+/// `adaptive`: share `spec.ratio` among the layers from these samples (`allocate.rs`).
 pub fn apply(
     model: &mut Model,
     layers: &[Layer],
     chosen: &[usize],
     spec: &PruneSpec,
+    adaptive: Option<&[InputSet]>,
     ctx: &mut PassContext,
     report: &mut PruneReport,
 ) -> Result<(), PruneError> {
@@ -41,6 +46,28 @@ pub fn apply(
     }
 
     let total = work.len();
+    let allocated;
+    let spec = match adaptive {
+        Some(samples) if spec.method != Method::Nm && spec.method != Method::Filter && spec.scope == Scope::Layer => {
+            ctx.progress("prune", 0, total);
+            let indices: Vec<usize> = work.iter().map(|(i, _, _)| *i).collect();
+            let weights: Vec<Vec<f32>> = work.iter().map(|(_, _, d)| d.clone()).collect();
+            let ratios = allocate::allocate(model, layers, &indices, &weights, spec.method, spec.ratio_or_zero(), samples)
+                .map_err(|e| PruneError::Calibration(format!("adaptive allocation: {e}")))?;
+            report.notes.push(format!(
+                "allocation adaptive: the {} layers' ratios were chosen from {} calibration samples so that {} of their weights are pruned \
+                 in total, layers whose weights carry more of their output (w² × input channel RMS) less \
+                 (at most {} each; each layer's `sparsity` is its share); `\"allocation\": \"uniform\"` prunes every layer to the ratio",
+                indices.len(),
+                samples.len(),
+                spec.ratio_or_zero(),
+                allocate::MAX_LAYER_RATIO
+            ));
+            allocated = PruneSpec { ratio: Some(0.0), ratios, ..spec.clone() };
+            &allocated
+        }
+        _ => spec,
+    };
     if spec.method == Method::Unstructured && spec.scope == Scope::Global {
         let mut slices: Vec<&mut [f32]> = work.iter_mut().map(|(_, _, d)| d.as_mut_slice()).collect();
         unstructured::prune_global(&mut slices, spec.ratio_or_zero());

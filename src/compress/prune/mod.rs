@@ -7,6 +7,7 @@
 //! data: `correct/`. The sensitivity scan (one layer at a time): `sensitivity.rs`. Per-layer
 //! ratios (`"ratios"`) and the auto mode that chooses them from a scan (`"auto"`): `auto/`.
 
+pub mod allocate;
 pub mod auto;
 pub mod correct;
 pub mod filter;
@@ -22,7 +23,7 @@ pub mod spec;
 pub use report::{
     CorrectionSummary, FlopsReport, LayerCorrection, LayerReport, PruneReport, SkippedLayer, Totals,
 };
-pub use spec::{Correction, Criterion, Method, PruneSpec, Scope};
+pub use spec::{Allocation, Correction, Criterion, Method, PruneSpec, Scope};
 
 use super::PassContext;
 use crate::ir::Model;
@@ -142,7 +143,16 @@ pub fn apply(
             correct::apply_filter(original, model, &found, &kept, correction, by_default, ctx, &mut report)?;
         }
     } else {
-        mask::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
+        let adaptive = match ctx.calibration {
+            Some(d) if spec.effective_allocation(ctx.calibration) && !d.is_empty() => Some(&d.samples[..]),
+            _ if spec.allocation == Some(spec::Allocation::Adaptive) => {
+                return Err(PruneError::Calibration(
+                    "`allocation: adaptive` needs calibration samples: on the CLI give --calib FILE.npz; in the API pass a calibration data set".into(),
+                ));
+            }
+            _ => None,
+        };
+        mask::apply(model, &found, &selection.chosen, spec, adaptive, ctx, &mut report)?;
         if let (Some(correction), Some(original)) = (correction, original.as_ref()) {
             // OBS / SparseGPT mask re-selection (`correct::obs`) stays off: on the corpus it helped
             // the detectors (YOLOv8n 30.9 → 31.1 dB in 85 s instead of 155 s, ddddocr_det +1.0 dB)

@@ -165,7 +165,7 @@ pub fn prune_one(model: &Model, layers: &[Layer], index: usize, spec: &PruneSpec
     let mut no_progress = |_: &crate::compress::Progress| {};
     let mut ctx = PassContext { calibration: None, step: 0, steps: 1, progress: &mut no_progress };
     let mut unused = super::PruneReport::default();
-    mask::apply(&mut pruned, layers, &[index], spec, &mut ctx, &mut unused)?;
+    mask::apply(&mut pruned, layers, &[index], spec, None, &mut ctx, &mut unused)?;
     Ok(pruned)
 }
 

@@ -55,7 +55,21 @@ spec_with_selection! {
         /// pare made), else none (`effective_correction`). See `correct/`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub correct: Option<Correction>,
+        /// How `ratio` is shared among the layers (unstructured, vector, kernel): `uniform`, every
+        /// layer to `ratio`; `adaptive`, per-layer ratios from the calibration samples that prune
+        /// `ratio` of all selected layers' weights in total, sensitive layers less (`allocate.rs`).
+        /// Absent: `adaptive` when the step gets calibration samples of the user's and has no
+        /// `ratios`, `auto` or `scope` global, else `uniform` (`effective_allocation`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub allocation: Option<Allocation>,
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Allocation {
+    Uniform,
+    Adaptive,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +154,7 @@ impl PruneSpec {
             keep_first_last: true,
             round_to: 1,
             correct: None,
+            allocation: None,
         }
     }
 
@@ -160,6 +175,35 @@ impl PruneSpec {
                 (real.then_some(Correction::Lsq), true)
             }
         }
+    }
+
+    /// Whether the ratio is shared out by `allocate.rs`: asked for, or by default when
+    /// `calibration` holds samples of the user's and nothing else fixes the per-layer ratios.
+    pub fn effective_allocation(&self, calibration: Option<&crate::runtime::Dataset>) -> bool {
+        match self.allocation {
+            Some(a) => a == Allocation::Adaptive,
+            None => {
+                let real = calibration.is_some_and(|d| !d.is_empty() && !d.random);
+                real && self.allows_adaptive().is_ok()
+            }
+        }
+    }
+
+    /// Why `allocation: adaptive` does not apply to this spec, if it does not.
+    fn allows_adaptive(&self) -> Result<(), String> {
+        if !matches!(self.method, Method::Unstructured | Method::Vector | Method::Kernel) {
+            return Err(format!("`allocation` adaptive applies to methods unstructured, vector and kernel, not {}", self.method.name()));
+        }
+        if self.scope == Scope::Global {
+            return Err("`allocation` adaptive and `scope` global both choose how the ratio is shared; give one".into());
+        }
+        if !self.ratios.is_empty() || self.auto.is_some() {
+            return Err("`allocation` adaptive chooses the per-layer ratios itself: give it or `ratios`/`auto`, not both".into());
+        }
+        if self.ratio.is_none() {
+            return Err("`allocation` adaptive shares out `ratio`, which is missing".into());
+        }
+        Ok(())
     }
 
     /// The ratio for methods that take one (validated: present and in [0, 1)).
@@ -217,6 +261,9 @@ impl PruneSpec {
         }
         if self.round_to != 1 && self.method != Method::Filter {
             return Err("`round_to` applies only to method filter".into());
+        }
+        if self.allocation == Some(Allocation::Adaptive) {
+            self.allows_adaptive()?;
         }
         if self.include.as_ref().is_some_and(Vec::is_empty) {
             return Err("`include` is empty: nothing would be pruned (omit it to prune every prunable layer)".into());
@@ -288,7 +335,7 @@ mod tests {
         assert!(
             err.starts_with(
                 "unknown field `includes`, expected one of `method`, `ratio`, `ratios`, `auto`, `n`, `m`, `scope`, \
-                 `criterion`, `include`, `exclude`, `keep_first_last`, `round_to`, `correct`"
+                 `criterion`, `include`, `exclude`, `keep_first_last`, `round_to`, `correct`, `allocation`"
             ),
             "{err}"
         );
@@ -298,6 +345,25 @@ mod tests {
             serde_json::to_string(&spec).unwrap(),
             r#"{"method":"filter","ratio":0.5,"scope":"layer","criterion":"l1","include":["Conv"],"exclude":["conv1"],"keep_first_last":false,"round_to":1}"#
         );
+    }
+
+    #[test]
+    fn adaptive_allocation_is_the_default_with_real_calibration_only() {
+        use crate::runtime::Dataset;
+        let x = vec![("x".to_string(), crate::ir::Tensor::from_vec(&[1], vec![1.0f32]).unwrap())];
+        let real = Dataset { samples: vec![x.clone()], random: false };
+        let random = Dataset { samples: vec![x], random: true };
+        let spec = PruneSpec::new(Method::Unstructured, 0.5);
+        assert!(spec.effective_allocation(Some(&real)));
+        assert!(!spec.effective_allocation(Some(&random)) && !spec.effective_allocation(None));
+        assert!(PruneSpec::new(Method::Kernel, 0.5).effective_allocation(Some(&real)));
+        assert!(!PruneSpec::new(Method::Filter, 0.5).effective_allocation(Some(&real)));
+        assert!(!PruneSpec { scope: Scope::Global, ..spec.clone() }.effective_allocation(Some(&real)));
+        let mut named = spec.clone();
+        named.ratios.insert("conv2".into(), 0.3);
+        assert!(!named.effective_allocation(Some(&real)), "`ratios` fix the per-layer ratios");
+        assert!(!PruneSpec { allocation: Some(Allocation::Uniform), ..spec.clone() }.effective_allocation(Some(&real)));
+        assert!(PruneSpec { allocation: Some(Allocation::Adaptive), ..spec }.effective_allocation(None));
     }
 
     #[test]
@@ -327,6 +393,10 @@ mod tests {
             (r#"{"method": "unstructured", "auto": {"target": 0.5, "grid": [0.5, 0.3]}}"#, "grid"),
             (r#"{"method": "unstructured", "auto": {"target": 0.5, "metric": "mse"}}"#, "mse"),
             (r#"{"method": "filter", "auto": {"target": 0.5}}"#, "filter"),
+            (r#"{"method": "filter", "ratio": 0.5, "allocation": "adaptive"}"#, "allocation"),
+            (r#"{"method": "unstructured", "ratio": 0.5, "scope": "global", "allocation": "adaptive"}"#, "global"),
+            (r#"{"method": "unstructured", "ratios": {"conv2": 0.5}, "allocation": "adaptive"}"#, "ratios"),
+            (r#"{"method": "unstructured", "ratio": 0.5, "allocation": "even"}"#, "even"),
         ];
         for (json, field) in cases {
             let err = parse(json).unwrap_err();

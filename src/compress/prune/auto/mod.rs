@@ -153,7 +153,7 @@ fn apply_plan(model: &Model, layers: &[Layer], candidates: &[usize], spec: &Prun
     let mut no_progress = |_: &crate::compress::Progress| {};
     let mut ctx = PassContext { calibration: None, step: 0, steps: 1, progress: &mut no_progress };
     let mut unused = super::PruneReport::default();
-    super::mask::apply(&mut pruned, layers, candidates, &resolved, &mut ctx, &mut unused)?;
+    super::mask::apply(&mut pruned, layers, candidates, &resolved, None, &mut ctx, &mut unused)?;
     Ok(pruned)
 }
 
