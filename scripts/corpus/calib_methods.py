@@ -2,8 +2,14 @@
 `--quantize int8 --calib CALIB.npz` with each variant, measured as run.py measures a compress
 cell (lowest output SQNR over the outputs, onnxruntime, the model's 8 held-out samples).
 
-Usage: calib_methods.py --pare PATH/TO/pare --only ID,ID… [--variants minmax,auto,…]
-Variants: minmax, percentile, mse, entropy, symmetric (minmax with --symmetric), auto.
+Usage: calib_methods.py --pare PATH/TO/pare --only ID,ID… [--variants minmax,auto,…] [--unoptimized-too]
+Variants: minmax, percentile, mse, entropy, symmetric (minmax with --symmetric), auto, default
+(no flag), full-range (8-bit weights, --full-range).
+
+--unoptimized-too also runs each file with onnxruntime's optimizations off (Q/DQ computed in
+float, as written) and prints "optimized / unoptimized": on x86 CPUs without VNNI (AVX2) the
+fused u8·s8 kernels saturate int16 pair sums with 8-bit weights and the two part (README: "7-bit
+weights by default for integer kernels"; `--variants default,full-range --unoptimized-too`).
 Needs scripts/corpus/fetch.py and inputs.py to have run (PARE_CORPUS_CACHE).
 """
 import argparse
@@ -16,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from common import inputs_dir, model_path  # noqa: E402
-from run import measure_outputs, ort_session, run_ort, samples_of  # noqa: E402
+from run import measure_outputs, ort_session, run_ort, samples_of, sqnr_db  # noqa: E402
 
 VARIANTS = {
     "minmax": ["--calib-method", "minmax"],
@@ -25,6 +31,8 @@ VARIANTS = {
     "entropy": ["--calib-method", "entropy"],
     "symmetric": ["--calib-method", "minmax", "--symmetric"],
     "auto": ["--calib-method", "auto"],
+    "default": [],
+    "full-range": ["--full-range"],
 }
 
 
@@ -33,6 +41,7 @@ def main():
     ap.add_argument("--pare", required=True)
     ap.add_argument("--only", required=True)
     ap.add_argument("--variants", default="minmax,auto")
+    ap.add_argument("--unoptimized-too", action="store_true")
     args = ap.parse_args()
     variants = args.variants.split(",")
     for model_id in args.only.split(","):
@@ -51,7 +60,14 @@ def main():
                     continue
                 extra = {}
                 status, detail = measure_outputs(out, heldout, reference, extra)
-                cells.append(f"{name}: {min(extra['sqnr_db'].values()):.1f} dB" if status == "ok" else f"{name}: {status} {detail[:60]}")
+                if status != "ok":
+                    cells.append(f"{name}: {status} {detail[:60]}")
+                    continue
+                text = f"{min(extra['sqnr_db'].values()):.1f}"
+                if args.unoptimized_too:
+                    plain = run_ort(ort_session(out, optimize=False), heldout)
+                    text += f" / {min(sqnr_db([r[k] for r in reference], [p[k] for p in plain]) for k in reference[0]):.1f}"
+                cells.append(f"{name}: {text} dB")
         print(model_id, " | ".join(cells), flush=True)
 
 
