@@ -12,7 +12,9 @@ export const PRESETS = {
   "int8-static": { steps: [{ quantize: { mode: "static" } }] },
   "int8-target20": { steps: [{ quantize: { mode: "static", min_sqnr_db: 20 } }] },
   "prune50-int8": {
-    steps: [{ prune: { method: "unstructured", ratio: 0.5 } }, { quantize: { mode: "static" } }],
+    // Uniform, as the preset's description says: half of each layer (the adaptive allocation,
+    // the default with your own samples, is a recipe option).
+    steps: [{ prune: { method: "unstructured", ratio: 0.5, allocation: "uniform" } }, { quantize: { mode: "static" } }],
   },
   filter25: { steps: [{ prune: { method: "filter", ratio: 0.25 } }] },
   "binary-weights": { steps: [{ binarize: { activations: false } }] },

@@ -28,7 +28,8 @@ fn zero_share(model: &Model, weight: &str) -> f64 {
 
 #[wasm_bindgen_test]
 fn prune_with_bias_correction_from_js_digits() {
-    let recipe = r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 0.5, "correct": "bias"}}]}"#;
+    // Uniform: each layer at 50 % (real digits would otherwise make the allocation adaptive).
+    let recipe = r#"{"steps": [{"prune": {"method": "unstructured", "ratio": 0.5, "correct": "bias", "allocation": "uniform"}}]}"#;
     let result = compress(mnist(), JsValue::from_str(recipe), object(&[("calibration", digits(32))])).unwrap();
     let prune = get(&result, "report.steps.0.prune");
     assert_eq!(number(&prune, "totals.sparsity"), 0.5);
