@@ -54,7 +54,7 @@ try {
   await page.press('#layers tr[data-layer="conv2"] .layer-ratio', "Tab");
   assert.deepEqual(await recipe(), {
     steps: [
-      { prune: { method: "unstructured", ratio: 0.5, exclude: ["fc1"], ratios: { conv2: 0.8 } } },
+      { prune: { method: "unstructured", ratio: 0.5, allocation: "uniform", exclude: ["fc1"], ratios: { conv2: 0.8 } } },
       { quantize: { mode: "static", exclude: ["fc1"] } },
     ],
   });
