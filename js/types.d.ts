@@ -80,7 +80,8 @@ export type ModelBytes = Uint8Array | ArrayBuffer;
 export type QuantizeMode = "weights" | "int4_weights" | "static" | "dynamic" | "ternary" | "pow2" | "kmeans" | "int8-weights" | "int4-weights" | "int8" | "int8-dynamic";
 
 /** int4/uint4: weights of mode `int4_weights` only (int4 when symmetric, uint4 when not). */
-export type IntType = "int8" | "uint8" | "int4" | "uint4";
+/** int16/uint16: static activations (A16W8) and static or weight-only weights; opset 21. */
+export type IntType = "int8" | "uint8" | "int4" | "uint4" | "int16" | "uint16";
 
 export type CalibrationMethod = "minmax" | "percentile" | "entropy" | "mse" | "auto";
 
@@ -436,6 +437,8 @@ export interface ActivationRange {
     max: number;
     scale: number;
     zero_point: number;
+    /** 8, or 16 (16-bit activations, or a quality target's 16-bit fallback). */
+    bits: 8 | 16;
     shared_with?: string;
 }
 
@@ -508,13 +511,17 @@ export interface QualityTargetReport {
     fallbacks: {
         kind: "activation" | "weight" | "constant" | "recurrent weights" | "subgraph weights";
         name: string;
+        /** Quantized with 16 bits instead of 8 (opset 21), or not quantized. */
+        to: "16-bit" | "float";
         local_sqnr_db: number | null;
         sqnr_alone_quantized_db: number | null;
     }[];
     /** Share of the statically quantized layers' weight elements stored as int8. */
     int8_weight_share: number;
+    /** Share stored as int16 (16-bit fallbacks). */
+    int16_weight_share: number;
     quantized_activations: number;
-    trajectory: { fallbacks: number; ranges: string; sqnr_db: number | null; non_finite: boolean; top1_drop_pct: number | null; int8_weight_share: number }[];
+    trajectory: { fallbacks: number; fallback_to: "16-bit" | "float"; ranges: string; sqnr_db: number | null; non_finite: boolean; top1_drop_pct: number | null; int8_weight_share: number }[];
 }
 
 export interface LayerCorrection {

@@ -206,7 +206,7 @@ export function drawTrajectoryChart(container, target) {
       "data-share": p.int8_weight_share,
     });
     const shown = p.sqnr_db == null ? (p.non_finite ? "non-finite" : "exact") : `${p.sqnr_db.toFixed(1)} dB`;
-    dot.append(el("title", {}, `${p.fallbacks} kept in float, ${(100 * p.int8_weight_share).toFixed(1)}% of weights int8: ${shown} (ranges from ${p.ranges})`));
+    dot.append(el("title", {}, `${p.fallbacks} fallback(s) to ${p.fallback_to ?? "float"}, ${(100 * p.int8_weight_share).toFixed(1)}% of weights int8: ${shown} (ranges from ${p.ranges})`));
     svg.append(dot);
   }
   container.append(svg);

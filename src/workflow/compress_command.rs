@@ -5,7 +5,7 @@
 use super::args::{self, OptionSpec, Parsed, UsageError, command_help, parse_dims, parse_shapes};
 use crate::compress::binarize::BinarizeSpec;
 use crate::compress::prune::PruneSpec;
-use crate::compress::quantize::{CalibrationMethod, KMeansInit, Mode, QuantizeSpec, Rounding};
+use crate::compress::quantize::{CalibrationMethod, IntType, KMeansInit, Mode, QuantizeSpec, Rounding};
 use crate::compress::{Recipe, Step};
 
 /// Where the recipe comes from.
@@ -168,6 +168,7 @@ pub fn compress_help() -> String {
                  pow2: weights ±2^k on a power-of-two scale per channel (15 levels), stored as int8\n\
                  kmeans[:N]: N shared values per weight tensor (k-means, default 16), uint8 indices\n\
                  int8: static QDQ, weights and activations (needs --calib or --calib-random)\n\
+                 a16w8: static QDQ with 16-bit activations (uint16, opset 21), int8 weights\n\
                  int8-dynamic: MatMul/Gemm with activations quantized at run time",
             ),
             ("--prune METHOD:RATIO", "unstructured:0.5, vector:0.3, kernel:0.3, filter:0.25, nm:2:4"),
@@ -367,14 +368,14 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
     let mode = match kind {
         "int8-weights" => Mode::Weights,
         "int4-weights" => Mode::Int4Weights,
-        "int8" => Mode::Static,
+        "int8" | "a16w8" => Mode::Static,
         "int8-dynamic" => Mode::Dynamic,
         "ternary" => Mode::Ternary,
         "pow2" => Mode::Pow2,
         "kmeans" => Mode::KMeans,
         other => {
             return Err(UsageError(format!(
-                "--quantize `{other}`: expected int8-weights, int4-weights, int8, int8-dynamic, ternary, pow2 or kmeans[:N]"
+                "--quantize `{other}`: expected int8-weights, int4-weights, int8, a16w8, int8-dynamic, ternary, pow2 or kmeans[:N]"
             )));
         }
     };
@@ -390,6 +391,9 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
     if parsed.flag("asymmetric") {
         spec.symmetric_weights = false;
         spec.symmetric_activations = false;
+    }
+    if kind == "a16w8" {
+        spec.activation_type = if spec.symmetric_activations { IntType::Int16 } else { IntType::Uint16 };
     }
     if matches!(mode, Mode::Static | Mode::Dynamic) {
         if parsed.flag("reduce-range") {

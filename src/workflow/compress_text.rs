@@ -216,7 +216,7 @@ fn print_quality_target(o: &mut String, t: &crate::compress::quantize::target::Q
         outln!(o, "{line}");
     }
     for f in t.fallbacks.iter().take(10) {
-        outln!(o, "    {} `{}` (own quantization SQNR {})", f.kind, f.name, db(f.local_sqnr_db, false));
+        outln!(o, "    {} `{}` → {} (own quantization SQNR {})", f.kind, f.name, f.to, db(f.local_sqnr_db, false));
     }
     if t.fallbacks.len() > 10 {
         outln!(o, "    … and {} more (the JSON report lists every one)", t.fallbacks.len() - 10);
@@ -227,9 +227,9 @@ fn print_quality_target(o: &mut String, t: &crate::compress::quantize::target::Q
         ("all samples, one quantized again", "all samples, quantizing one fallback again"),
     ] {
         let points: Vec<String> =
-            t.trajectory.iter().filter(|p| p.ranges == ranges).map(|p| format!("{} → {}{}", p.fallbacks, db(p.sqnr_db, p.non_finite), p.top1_drop_pct.map(|d| format!(" ({d:.1}% top-1 changed)")).unwrap_or_default())).collect();
+            t.trajectory.iter().filter(|p| p.ranges == ranges).map(|p| format!("{}{} → {}{}", p.fallbacks, if p.fallback_to == "16-bit" && p.fallbacks > 0 { "*" } else { "" }, db(p.sqnr_db, p.non_finite), p.top1_drop_pct.map(|d| format!(" ({d:.1}% top-1 changed)")).unwrap_or_default())).collect();
         if !points.is_empty() {
-            outln!(o, "  measured with ranges from {label} (float fallbacks → SQNR): {}", points.join(", "));
+            outln!(o, "  measured with ranges from {label} (fallbacks → SQNR; * to 16 bits): {}", points.join(", "));
         }
     }
 }
@@ -238,14 +238,14 @@ fn print_quality_target(o: &mut String, t: &crate::compress::quantize::target::Q
 /// CLI's first lines about it, and the page's lines under the step.
 fn quality_target_summary(t: &crate::compress::quantize::target::QualityTargetReport) -> [String; 3] {
     let first_choice = t.trajectory.iter().filter(|p| p.ranges == "all samples").map(|p| p.fallbacks).min().unwrap_or(0);
-    let mut kinds: Vec<(&str, usize)> = Vec::new();
+    let mut kinds: Vec<((&str, &str), usize)> = Vec::new();
     for f in &t.fallbacks {
-        match kinds.iter_mut().find(|(k, _)| *k == f.kind) {
+        match kinds.iter_mut().find(|(k, _)| *k == (f.kind, f.to)) {
             Some((_, n)) => *n += 1,
-            None => kinds.push((f.kind, 1)),
+            None => kinds.push(((f.kind, f.to), 1)),
         }
     }
-    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let kinds: Vec<String> = kinds.iter().map(|((k, to), n)| format!("{n} {k} to {to}")).collect();
     let top1 = |v: Option<f64>| v.map(|d| format!(", top-1 changes {d:.1}%")).unwrap_or_default();
     let wanted = match (t.target_db, t.max_top1_drop_pct) {
         (Some(db), None) => format!("{db} dB ({})", t.metric),
@@ -270,10 +270,11 @@ fn quality_target_summary(t: &crate::compress::quantize::target::QualityTargetRe
             t.calibration_samples
         ),
         format!(
-            "  kept in float to reach it: {}; {} activations quantized, int8 weights {:.1}% of elements",
+            "  fallbacks to reach it: {}; {} activations quantized, weights int8 {:.1}%{} of elements",
             if kinds.is_empty() { "nothing".to_string() } else { kinds.join(", ") },
             t.quantized_activations,
-            t.int8_weight_share * 100.0
+            t.int8_weight_share * 100.0,
+            if t.int16_weight_share > 0.0 { format!(", int16 {:.1}%", t.int16_weight_share * 100.0) } else { String::new() }
         ),
     ]
 }

@@ -6,9 +6,11 @@
 //! seven (its first row is zero). Per-tensor uint8 on `t` has a step of 2000/255 ≈ 7.8: the
 //! seven small channels round to zero and `y` is lost (SQNR ≈ 0 dB), while x, y and both
 //! per-channel weights quantize at ~40 dB. So the one fallback a 25 dB target needs is the
-//! activation `t`; every weight stays int8.
+//! activation `t`, and 16 bits suffice for it (step 2000/65535 ≈ 0.03: ~36 dB on the small
+//! channels). W1 stays int8; W2, read by a MatMul whose input is now 16-bit, is stored int16:
+//! onnxruntime would rewrite an 8-bit one there into MatMulNBits and quantize `t` again to 8 bits.
 
-use pare::compress::quantize::{Mode, QuantizeSpec};
+use pare::compress::quantize::{IntType, Mode, QuantizeSpec};
 use pare::compress::{Recipe, Step, StepReport, compress};
 use pare::ir::{Dim, Graph, Initializer, Model, Node, Tensor, ValueInfo, dtype::onnx_code};
 use pare::runtime::{Dataset, Session};
@@ -77,7 +79,7 @@ fn quantize(model: &Model, spec: QuantizeSpec, calibration: &Dataset) -> (Model,
 }
 
 #[test]
-fn the_target_keeps_exactly_the_responsible_activation_float() {
+fn the_target_widens_exactly_the_responsible_activation_to_16_bits() {
     let model = wide_channel_model();
     // 64 samples: min/max ranges from fewer clip unseen samples' extremes of y.
     let (calibration, unseen) = (samples(1, 64), samples(1000, 32));
@@ -91,15 +93,20 @@ fn the_target_keeps_exactly_the_responsible_activation_float() {
     spec.min_sqnr_db = Some(25.0);
     let (targeted, q) = quantize(&model, spec, &calibration);
     let t = q.quality_target.as_ref().expect("the report has the quality target");
-    let fallbacks: Vec<(&str, &str)> = t.fallbacks.iter().map(|f| (f.kind, f.name.as_str())).collect();
-    assert_eq!(fallbacks, vec![("activation", "t")], "{t:#?}");
+    let fallbacks: Vec<(&str, &str, &str)> = t.fallbacks.iter().map(|f| (f.kind, f.name.as_str(), f.to)).collect();
+    assert_eq!(fallbacks, vec![("activation", "t", "16-bit")], "{t:#?}");
     assert!(t.met, "{t:#?}");
-    assert_eq!(t.int8_weight_share, 1.0, "both weights stay int8");
+    assert_eq!((t.int8_weight_share, t.int16_weight_share), (64.0 / 96.0, 32.0 / 96.0), "W1 int8, W2 int16");
+    assert_eq!(q.int16_weights, vec!["second"]);
+    assert!(q.notes.iter().any(|n| n.contains("MatMulNBits")), "{:?}", q.notes);
+    assert!(t.trajectory.iter().all(|p| p.fallback_to == "16-bit" || p.fallbacks == 0), "16 bits suffice: no float search {t:#?}");
+    assert_eq!(targeted.opset_version(""), Some(21), "16-bit QDQ needs opset 21");
+    assert!(q.notes.iter().any(|n| n.contains("upgraded from opset 17 to 21")), "{:?}", q.notes);
     assert_eq!((t.calibration_samples, t.held_out_samples), (48, 16), "a quarter held back");
     assert!(t.sensitivity.starts_with("output"), "5 candidates: output sensitivity ({})", t.sensitivity);
     assert_eq!(q.layers.len(), 2, "both layers have int8 weights");
-    let quantized: Vec<&str> = q.activations.iter().map(|a| a.tensor.as_str()).collect();
-    assert!(quantized.contains(&"x") && quantized.contains(&"y") && !quantized.contains(&"t"), "{quantized:?}");
+    let bits: Vec<(&str, u32)> = q.activations.iter().map(|a| (a.tensor.as_str(), a.bits)).collect();
+    assert_eq!(bits, vec![("x", 8), ("t", 16), ("y", 8)]);
 
     // On samples it never saw, the target holds.
     let targeted_db = sqnr(&model, &targeted, &unseen);
@@ -114,6 +121,39 @@ fn the_target_keeps_exactly_the_responsible_activation_float() {
     assert_eq!(v["checker"], "ok", "{v}");
     assert!(v["outputs"].as_array().unwrap().iter().all(|o| o["ok"] == true), "{v}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sixteen_bit_activations_are_a_static_option() {
+    // A16W8 (onnxruntime's QUInt16 activations): the wide tensor t keeps y at ~36 dB without
+    // any target, the model goes to opset 21, and onnxruntime computes what pare does. Both
+    // layers are MatMuls with a 16-bit input, so their weights are int16 too (MatMulNBits).
+    let model = wide_channel_model();
+    let (calibration, unseen) = (samples(1, 64), samples(1000, 32));
+    let mut spec = QuantizeSpec::new(Mode::Static);
+    spec.activation_type = IntType::Uint16;
+    let (written, q) = quantize(&model, spec, &calibration);
+    assert_eq!(written.opset_version(""), Some(21));
+    assert!(q.activations.iter().all(|a| a.bits == 16) && q.activations.len() == 3, "{:?}", q.activations);
+    assert_eq!(q.int16_weights, vec!["first", "second"]);
+    let db = sqnr(&model, &written, &unseen);
+    assert!(db > 30.0, "16-bit activations: {db:.1} dB");
+    let dir = std::env::temp_dir().join(format!("pare_a16w8_{}", std::process::id()));
+    let x = unseen.samples[0][0].1.clone();
+    write_case(&dir.join("a16w8"), &written, &[("x", &x)], r#"{"kind": "relative", "value": 1e-4}"#);
+    let out = run(python_script("check_quantized.py").arg(dir.join("a16w8")));
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(v["checker"], "ok", "{v}");
+    assert!(v["outputs"].as_array().unwrap().iter().all(|o| o["ok"] == true), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // Where 16 bits have no meaning, a clear error.
+    let mut dynamic = QuantizeSpec::new(Mode::Dynamic);
+    dynamic.weight_type = IntType::Int16;
+    assert!(dynamic.validate().unwrap_err().contains("16-bit weights"));
+    let mut weights = QuantizeSpec::new(Mode::Weights);
+    weights.activation_type = IntType::Int16;
+    assert!(weights.validate().unwrap_err().contains("16-bit activations"));
 }
 
 #[test]
@@ -155,7 +195,7 @@ fn a_target_needs_two_samples_and_static_mode() {
 /// (in the calibration part and in the 16 held-back samples) keeps exactly `t` float, as the SQNR
 /// target does.
 #[test]
-fn a_top1_target_keeps_the_responsible_activation_float() {
+fn a_top1_target_widens_the_responsible_activation() {
     let model = wide_channel_model();
     let (calibration, unseen) = (samples(1, 64), samples(1000, 64));
     let top1_agreement = |candidate: &Model| {
@@ -174,7 +214,7 @@ fn a_top1_target_keeps_the_responsible_activation_float() {
     assert!(t.top1_drop_pct.is_some_and(|d| d <= 10.0), "{t:#?}");
     let fallbacks: Vec<(&str, &str)> = t.fallbacks.iter().map(|f| (f.kind, f.name.as_str())).collect();
     assert_eq!(fallbacks, vec![("activation", "t")], "{t:#?}");
-    assert_eq!(t.int8_weight_share, 1.0);
+    assert_eq!(t.int8_weight_share, 64.0 / 96.0, "W2 follows its 16-bit input");
     assert!(t.trajectory.iter().all(|p| p.top1_drop_pct.is_some()), "every point has its top-1 share");
     assert!(top1_agreement(&targeted) >= 58, "unseen samples: {} of 64 agree", top1_agreement(&targeted));
 }

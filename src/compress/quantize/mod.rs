@@ -127,6 +127,7 @@ pub fn apply(
         dfq: None,
         rounding: None,
         range_choice: None,
+        int16_weights: Vec::new(),
     };
     match spec.mode {
         Mode::Weights | Mode::Int4Weights | Mode::Ternary | Mode::Pow2 | Mode::KMeans => {
@@ -288,6 +289,10 @@ impl QuantizeSpec {
                 21,
                 "4-bit weights (DequantizeLinear with int4 inputs and block_size) need opset 21",
             ),
+            Mode::Static | Mode::Weights if self.activation_type.is_16bit() || self.weight_type.is_16bit() => (
+                21,
+                "16-bit quantization (QuantizeLinear/DequantizeLinear with int16/uint16) needs opset 21",
+            ),
             _ if self.per_channel => (
                 13,
                 "per-channel quantization (DequantizeLinear with axis) needs opset 13",
@@ -308,6 +313,7 @@ fn check_opset(model: &Model, spec: &QuantizeSpec) -> Result<(), QuantizeError> 
         Mode::Dynamic => "dynamic quantization (DynamicQuantizeLinear)",
         Mode::Int4Weights => "4-bit weight quantization (DequantizeLinear with int4 inputs)",
         Mode::KMeans => "k-means weight sharing (Cast, Gather)",
+        _ if spec.activation_type.is_16bit() || spec.weight_type.is_16bit() => "16-bit quantization (QuantizeLinear/DequantizeLinear with int16/uint16)",
         _ if spec.per_channel => "per-channel quantization (DequantizeLinear with axis)",
         _ => "quantization (QuantizeLinear/DequantizeLinear)",
     };

@@ -211,6 +211,8 @@ fn int_tensor(ty: IntType, shape: &[usize], values: Vec<i32>) -> Tensor {
         IntType::Int8 => Tensor::from_vec(shape, values.iter().map(|&v| v as i8).collect()),
         IntType::Uint8 => Tensor::from_vec(shape, values.iter().map(|&v| v as u8).collect()),
         IntType::Int4 | IntType::Uint4 => crate::ir::OpaqueTensor::packed_4bit(shape, &values, ty == IntType::Int4),
+        IntType::Int16 => Tensor::from_vec(shape, values.iter().map(|&v| v as i16).collect()),
+        IntType::Uint16 => Tensor::from_vec(shape, values.iter().map(|&v| v as u16).collect()),
     };
     built.unwrap_or_else(|_| Tensor::scalar(0i8))
 }

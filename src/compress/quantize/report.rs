@@ -36,6 +36,10 @@ pub struct QuantizeReport {
     /// What learned rounding (`rounding: learned`) did, layer by layer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rounding: Option<RoundingReport>,
+    /// Main-graph layers (node labels) of static mode whose weights are stored int16: a quality
+    /// target's 16-bit fallbacks, and MatMul/Gemm weights whose input is 16-bit or float.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub int16_weights: Vec<String>,
 }
 
 /// Learned rounding of the weight-only modes (`learned_rounding.rs`).
@@ -115,6 +119,8 @@ pub struct ActivationRange {
     pub max: f32,
     pub scale: f32,
     pub zero_point: i32,
+    /// 8, or 16 (16-bit activations, or a quality target's 16-bit fallback).
+    pub bits: u32,
     /// Set when the parameters are copied from another tensor (MaxPool, Reshape… keep their
     /// input's scale so onnxruntime can drop the Q/DQ pair around them).
     #[serde(skip_serializing_if = "Option::is_none")]

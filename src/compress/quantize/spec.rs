@@ -168,6 +168,10 @@ pub enum IntType {
     /// 4-bit weights (`int4_weights` mode): int4 when symmetric, uint4 when not.
     Int4,
     Uint4,
+    /// 16-bit (opset 21): activations of static mode (onnxruntime's A16W8), weights of static
+    /// and weight-only mode, and the quality target's first fallback before float.
+    Int16,
+    Uint16,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -385,7 +389,13 @@ impl QuantizeSpec {
             return Err("rounding `learned` applies to the weight-only modes (weights, int4_weights, ternary, pow2); static and dynamic modes round to nearest".into());
         }
         if self.activation_type.is_4bit() {
-            return Err("activation_type must be int8 or uint8".into());
+            return Err("activation_type must be int8, uint8, int16 or uint16".into());
+        }
+        if self.activation_type.is_16bit() && self.mode != Mode::Static {
+            return Err("16-bit activations (activation_type int16/uint16) apply to static mode only".into());
+        }
+        if self.weight_type.is_16bit() && !matches!(self.mode, Mode::Static | Mode::Weights) {
+            return Err("16-bit weights (weight_type int16/uint16) apply to static and weights modes only".into());
         }
         if let Some(types) = &self.op_types {
             if types.is_empty() {
@@ -404,6 +414,20 @@ impl IntType {
             IntType::Uint8 => 2,
             IntType::Int4 => crate::ir::packed4::INT4,
             IntType::Uint4 => crate::ir::packed4::UINT4,
+            IntType::Int16 => 5,
+            IntType::Uint16 => 4,
+        }
+    }
+
+    pub fn is_16bit(self) -> bool {
+        matches!(self, IntType::Int16 | IntType::Uint16)
+    }
+
+    /// The 16-bit type of the same signedness (the quality target's first fallback).
+    pub fn widened(self) -> IntType {
+        match self {
+            IntType::Uint8 | IntType::Uint4 | IntType::Uint16 => IntType::Uint16,
+            IntType::Int8 | IntType::Int4 | IntType::Int16 => IntType::Int16,
         }
     }
 
@@ -426,6 +450,11 @@ impl IntType {
             (IntType::Int4, _, true) => (-7, 7),
             (IntType::Int4, _, false) => (-8, 7),
             (IntType::Uint4, _, _) => (0, 15),
+            // No integer kernel multiplies 16-bit values (onnxruntime computes them in float):
+            // nothing to reduce.
+            (IntType::Int16, _, true) => (-32767, 32767),
+            (IntType::Int16, _, false) => (-32768, 32767),
+            (IntType::Uint16, _, _) => (0, 65535),
         }
     }
 }

@@ -158,7 +158,9 @@ pub(super) fn calibrate_plan_prefixes(
 
 /// What a quality target keeps in float on top of the plan: activation tensors left without
 /// Q/DQ, layers (node indices) whose weight stays float, constant operands (node, input),
-/// recurrent layers (node labels) and every weight inside or used by subgraphs.
+/// recurrent layers (node labels) and every weight inside or used by subgraphs; and what it
+/// quantizes with 16 bits instead of 8 (`wide_*`: activations, layers' weights, constant
+/// operands, recurrent layers' and subgraph weights; the written model then needs opset 21).
 #[derive(Clone, Debug, Default)]
 pub(super) struct KeepFloat {
     pub tensors: HashSet<String>,
@@ -166,6 +168,22 @@ pub(super) struct KeepFloat {
     pub constants: HashSet<(usize, usize)>,
     pub recurrent: Vec<String>,
     pub subgraphs: bool,
+    pub wide_tensors: HashSet<String>,
+    pub wide_weights: HashSet<usize>,
+    pub wide_constants: HashSet<(usize, usize)>,
+    pub wide_recurrent: Vec<String>,
+    pub wide_subgraphs: bool,
+    /// 16-bit weights may be written where 8-bit ones would not compute as measured (see
+    /// `apply_plan`): the model goes to opset 21 anyway.
+    pub wide_allowed: bool,
+}
+
+impl KeepFloat {
+    /// True if anything is quantized with 16 bits.
+    pub fn has_wide(&self) -> bool {
+        !(self.wide_tensors.is_empty() && self.wide_weights.is_empty() && self.wide_constants.is_empty() && self.wide_recurrent.is_empty())
+            || self.wide_subgraphs
+    }
 }
 
 /// Rewrites `model` by the plan with calibrated `ranges`, leaving what `keep` names in float.
@@ -199,9 +217,13 @@ pub(super) fn apply_plan(
     }
     let mut params: HashMap<String, (f32, i32)> = HashMap::new();
     let mut shared_with: HashMap<String, String> = HashMap::new();
+    // Activations quantized with 16 bits (a quality target's first fallback).
+    let wide_scheme = Scheme { ty: scheme.ty.widened(), ..scheme };
+    let mut wide: HashSet<String> = HashSet::new();
     for t in &plan.tensors {
         if let Some(r) = ranges.get(t) {
-            params.insert(t.clone(), scheme.params_for_range(r.min, r.max));
+            let s = if keep.wide_tensors.contains(t) && wide.insert(t.clone()) { wide_scheme } else { scheme };
+            params.insert(t.clone(), s.params_for_range(r.min, r.max));
         }
     }
     for &i in &plan.selected {
@@ -214,6 +236,11 @@ pub(super) fn apply_plan(
         for out in folded_outputs(&model.graph, i, &fold_of) {
             if let Some(slot) = params.get_mut(&out) {
                 *slot = p;
+                if wide.contains(&node.inputs[0]) {
+                    wide.insert(out.clone());
+                } else {
+                    wide.remove(&out);
+                }
                 shared_with.insert(out.clone(), node.inputs[0].clone());
                 if let (Some(src), Some(own)) = (source_range, ranges.get_mut(&out)) {
                     (own.min, own.max) = (src.min, src.max);
@@ -227,13 +254,38 @@ pub(super) fn apply_plan(
     let mut prefix = Vec::new();
     let mut originals = HashSet::new();
     let mut cache = WeightCache::new();
+    let wide_spec = QuantizeSpec { weight_type: spec.effective_weight_type().widened(), reduce_range: Some(false), ..spec.clone() };
+    let wide_allowed = keep.wide_allowed || scheme.ty.is_16bit();
+    let mut widened_for_matmul = Vec::new();
     for &i in &plan.selected {
         if let Some(layer) = plan.layers.get(&i).filter(|_| !keep.weights.contains(&i)) {
             originals.insert(graph.nodes[i].inputs[layer.weight_input].clone());
-            let Some((weight_params, mut layer_report)) = quantize_weight(graph, &mut names, &mut prefix, layer, spec, "", &mut cache) else {
+            // onnxruntime (1.32, CPU) rewrites DequantizeLinear(8-bit weight) → MatMul/Gemm whose
+            // other input is not an 8-bit DequantizeLinear into MatMulNBits, which quantizes that
+            // input again to int8 per block: a 16-bit or float input would lose what it kept
+            // (measured: one wide channel wiped out the rest). A 16-bit weight is left alone.
+            let node = &graph.nodes[i];
+            let data = (0..2).find(|&j| j != layer.weight_input).and_then(|j| node.input(j));
+            let unquantized_input = matches!(node.op_type.as_str(), "MatMul" | "Gemm")
+                && data.is_some_and(|x| !params.contains_key(x) || wide.contains(x) || scheme.ty.is_16bit());
+            let widen = keep.wide_weights.contains(&i) || (wide_allowed && unquantized_input);
+            if widen && !keep.wide_weights.contains(&i) {
+                widened_for_matmul.push(node.label());
+            }
+            let label = node.label();
+            let layer_spec = if widen { &wide_spec } else { spec };
+            let Some((weight_params, mut layer_report)) = quantize_weight(graph, &mut names, &mut prefix, layer, layer_spec, "", &mut cache) else {
                 continue;
             };
-            let input_scale = graph.nodes[i].input(0).and_then(|x| params.get(x)).map(|p| p.0);
+            if layer_spec.effective_weight_type().is_16bit() {
+                report.int16_weights.push(label);
+            }
+            // An int32 bias on a 16-bit input or weight has scale s_in·s_w ~2^8 to 2^16 times
+            // finer than with 8 bits, and saturates int32 for ordinary biases; nothing computes
+            // such a layer in integers anyway (onnxruntime fuses 8-bit QDQ only): its bias stays
+            // float.
+            let wide_layer = widen || graph.nodes[i].input(0).is_some_and(|x| wide.contains(x));
+            let input_scale = graph.nodes[i].input(0).and_then(|x| params.get(x)).map(|p| p.0).filter(|_| !wide_layer);
             if let (Some(b), Some(s_in)) = (layer.bias_input, input_scale) {
                 let bias_name = graph.nodes[i].inputs[b].clone();
                 if let Some((_, Tensor::F32(bias))) = find_weight_in(graph, &lookup, &bias_name) {
@@ -254,12 +306,20 @@ pub(super) fn apply_plan(
             report.layers.push(layer_report);
         }
     }
+    if !widened_for_matmul.is_empty() {
+        report.notes.push(format!(
+            "{} MatMul/Gemm weight(s) stored int16 because their input is 16-bit or float ({}): onnxruntime rewrites an 8-bit weight there into MatMulNBits, which quantizes the input again to 8 bits",
+            widened_for_matmul.len(),
+            widened_for_matmul.join(", ")
+        ));
+    }
     for &(i, j) in plan.constant_inputs.iter().filter(|c| !keep.constants.contains(c)) {
         let name = graph.nodes[i].inputs[j].clone();
         let Some((_, Tensor::F32(w))) = find_weight_in(graph, &lookup, &name) else { continue };
         let w = w.clone();
-        let p = QuantParams::for_weight(&w, scheme, None);
-        let q = p.quantize(&w, scheme);
+        let s = if keep.wide_constants.contains(&(i, j)) { wide_scheme } else { scheme };
+        let p = QuantParams::for_weight(&w, s, None);
+        let q = p.quantize(&w, s);
         let dq = add_dequantized_constant(graph, &mut names, &mut prefix, &name, q, &p);
         graph.nodes[i].inputs[j] = dq;
         originals.insert(name);
@@ -282,13 +342,24 @@ pub(super) fn apply_plan(
         index += 1;
         !removed.contains(&(index - 1))
     });
-    // Recurrent layers have no QDQ form: their weights are stored weight-only.
-    let spec = &if keep.recurrent.is_empty() {
+    // Recurrent layers have no QDQ form: their weights are stored weight-only, with 8 bits or,
+    // where a quality target widened them, 16.
+    let base = spec;
+    let spec = &if keep.recurrent.is_empty() && keep.wide_recurrent.is_empty() {
         spec.clone()
     } else {
-        QuantizeSpec { exclude: spec.exclude.iter().chain(&keep.recurrent).cloned().collect(), ..spec.clone() }
+        QuantizeSpec { exclude: spec.exclude.iter().chain(&keep.recurrent).chain(&keep.wide_recurrent).cloned().collect(), ..spec.clone() }
     };
     quantize_recurrent_weights(graph, &mut names, &mut prefix, "", spec, report, &mut cache, &mut originals, true);
+    if !keep.wide_recurrent.is_empty() {
+        report.skipped.retain(|s| !(s.graph.is_empty() && keep.wide_recurrent.contains(&s.node)));
+        let others = graph.nodes.iter().map(|n| n.label()).filter(|l| !keep.wide_recurrent.contains(l));
+        let wide = QuantizeSpec { exclude: base.exclude.iter().cloned().chain(others).collect(), ..wide_spec.clone() };
+        let mut scratch = report.clone();
+        scratch.layers.clear();
+        quantize_recurrent_weights(graph, &mut names, &mut prefix, "", &wide, &mut scratch, &mut cache, &mut originals, true);
+        report.layers.extend(scratch.layers);
+    }
     insert_prefix(graph, prefix);
 
     // Every pair is placed in one pass at the end (a node-list insert per pair is quadratic).
@@ -298,7 +369,8 @@ pub(super) fn apply_plan(
         if lookup.is_output(t) && lookup.is_input(t) {
             continue;
         }
-        let qp = QuantParams { ty: scheme.ty, scales: vec![scale], zero_points: vec![zero_point], axis: None, blocks: None };
+        let ty = if wide.contains(t) { wide_scheme.ty } else { scheme.ty };
+        let qp = QuantParams { ty, scales: vec![scale], zero_points: vec![zero_point], axis: None, blocks: None };
         qdq.add(graph, &mut names, t, &qp);
         let r = ranges[t];
         report.activations.push(ActivationRange {
@@ -309,6 +381,7 @@ pub(super) fn apply_plan(
             max: r.max,
             scale,
             zero_point,
+            bits: if ty.is_16bit() { 16 } else { 8 },
             shared_with: shared_with.get(t).cloned(),
         });
     }
@@ -318,7 +391,7 @@ pub(super) fn apply_plan(
     if keep.subgraphs {
         return Ok(());
     }
-    quantize_subgraph_weights(model, spec, report)
+    quantize_subgraph_weights(model, if keep.wide_subgraphs { &wide_spec } else { spec }, report)
 }
 
 /// Weights inside If/Loop/Scan bodies, which calibration does not reach: weight-only.

@@ -19,6 +19,11 @@
 //!    where the float model's is finite counts as −∞). With the first `n` candidates in float,
 //!    `n` grows 0, 1, 2, 4, … until the target is met, then a bisection finds the smallest such
 //!    `n`: about 2·log2(candidates) measured models. Each point is the report's trajectory.
+//!    Fallbacks go to 16 bits first (int16/uint16 activations, weights and constant operands;
+//!    LSTM/GRU and subgraph weights weight-only int16): almost float precision, half a float weight's size, activations still quantized. Only when even every
+//!    candidate at 16 bits misses does the search run again with float fallbacks. 16-bit
+//!    QuantizeLinear/DequantizeLinear need opset 21: the written model is upgraded by pare's
+//!    converter (the tier is skipped when the converter cannot take the model there).
 //!    A model runs on the held-back part first and, if that already misses the target, not on
 //!    the calibration part (its point then shows the held-back SQNR; a model that misses is
 //!    measured in full only if it is the one written). The decisions are the same as with every
@@ -77,6 +82,8 @@ pub struct QualityTargetReport {
     pub fallbacks: Vec<Fallback>,
     /// Share of the statically quantized layers' weight elements stored as int8.
     pub int8_weight_share: f64,
+    /// Share of them stored as int16 (16-bit fallbacks).
+    pub int16_weight_share: f64,
     pub quantized_activations: usize,
     /// Every model measured, in the order measured.
     pub trajectory: Vec<TrajectoryPoint>,
@@ -84,8 +91,11 @@ pub struct QualityTargetReport {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Fallback {
-    /// `activation` (no Q/DQ on the tensor) or `weight` (the layer's weight stays float).
+    /// `activation` (the tensor's Q/DQ pair), `weight` (the layer's weight), `constant`,
+    /// `recurrent weights` or `subgraph weights`.
     pub kind: &'static str,
+    /// `16-bit` (quantized with 16 bits instead of 8) or `float` (not quantized).
+    pub to: &'static str,
     /// The tensor, or the layer's node.
     pub name: String,
     /// Its own quantization SQNR (null: exact).
@@ -97,8 +107,11 @@ pub struct Fallback {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TrajectoryPoint {
-    /// How many candidates (in sensitivity order) were in float.
+    /// How many candidates (in sensitivity order) fell back.
     pub fallbacks: usize,
+    /// Where they went: `16-bit` (activations, layer weights and constant operands quantized
+    /// with 16 bits; recurrent and subgraph weights float) or `float`.
+    pub fallback_to: &'static str,
     /// Whose ranges: `calibration part` (the search), `all samples` (the model written) or
     /// `all samples, one quantized again` (the pass after the search).
     pub ranges: &'static str,
@@ -271,7 +284,7 @@ pub(super) fn quantize_to_target(
         for (k, (c, _)) in candidates.iter().enumerate() {
             ctx.progress("sensitivity", k, candidates.len());
             let mut scratch = template.clone();
-            let keep = keep_float(candidates.iter().map(|c| &c.0).filter(|other| other.name() != c.name() || other.kind() != c.kind()));
+            let keep = keep_float(candidates.iter().map(|c| &c.0).filter(|other| other.name() != c.name() || other.kind() != c.kind()), Tier::Float);
             without[k] = Some(measure(model, plan, &ranges, &keep, spec, scheme, held_reference, &held_out, 0, false, None, &mut scratch)?.sqnr);
         }
         let mut order: Vec<usize> = (0..candidates.len()).collect();
@@ -289,23 +302,37 @@ pub(super) fn quantize_to_target(
         .map(|(&i, l)| (i, find_weight(&model.graph, &model.graph.nodes[i].inputs[l.weight_input]).map_or(0, |(_, t)| t.len())))
         .collect();
     let total_weights: usize = weight_elements.values().sum();
-    let keep_first = |n: usize| keep_float(candidates[..n].iter().map(|c| &c.0));
-    let share = |keep: &KeepFloat| {
-        let float: usize = keep.weights.iter().map(|i| weight_elements.get(i).copied().unwrap_or(0)).sum();
-        if total_weights == 0 { 0.0 } else { (total_weights - float) as f64 / total_weights as f64 }
+    let keep_first = |n: usize, tier: Tier| keep_float(candidates[..n].iter().map(|c| &c.0), tier);
+    let elements_of = |set: &std::collections::HashSet<usize>| -> usize { set.iter().map(|i| weight_elements.get(i).copied().unwrap_or(0)).sum() };
+    // Layers whose weights a written model stores int16 (its report says: fallbacks, and
+    // MatMul/Gemm weights after a 16-bit or float input).
+    let int16_layers = |written: &QuantizeReport| -> std::collections::HashSet<usize> {
+        written.int16_weights.iter().filter_map(|label| labels.get(label).copied()).collect()
     };
+    let share = |keep: &KeepFloat, written: &QuantizeReport| {
+        let not_int8 = elements_of(&keep.weights) + elements_of(&int16_layers(written));
+        if total_weights == 0 { 0.0 } else { (total_weights - not_int8) as f64 / total_weights as f64 }
+    };
+    let wide_share = |written: &QuantizeReport| if total_weights == 0 { 0.0 } else { elements_of(&int16_layers(written)) as f64 / total_weights as f64 };
+
+    // 16-bit fallbacks first where the model can be written at opset 21 (int16/uint16
+    // QuantizeLinear/DequantizeLinear): they keep a tensor's precision almost like float, while
+    // a weight stays half the size of a float one and an activation stays quantized.
+    let tiers: &[Tier] = if !scheme.ty.is_16bit() && can_upgrade(model, WIDE_OPSET) { &[Tier::Wide, Tier::Float] } else { &[Tier::Float] };
 
     let meets = |score: Score| target.meets(score);
     let n = candidates.len();
     let estimate = 2 * (usize::BITS - n.leading_zeros()) as usize + 1;
-    let mut trajectory = vec![point(0, "calibration part", quantized, share(&KeepFloat::default()))];
+    let mut trajectory = vec![point(0, "calibration part", Tier::Float, quantized, share(&KeepFloat::default(), &first))];
     let mut progress_step = 0usize;
-    // One search phase: the smallest k ≥ `from` whose model (with `ranges`) meets the target,
-    // growing by doubling steps then bisecting; None if even k = n misses (then the best seen).
+    // One search phase: the smallest k ≥ `from` whose model (with `ranges`, the first k
+    // candidates falling back to `tier`) meets the target, growing by doubling steps then
+    // bisecting; the best seen if even k = n misses.
     let mut phase = |ranges: &HashMap<String, CalibratedRange>,
                      which: &'static str,
                      from: usize,
                      known: Option<Score>,
+                     tier: Tier,
                      trajectory: &mut Vec<TrajectoryPoint>|
      -> Result<(usize, Score), QuantizeError> {
         let mut measured: HashMap<usize, Score> = known.map(|v| HashMap::from([(from, v)])).unwrap_or_default();
@@ -315,10 +342,10 @@ pub(super) fn quantize_to_target(
             }
             progress_step += 1;
             ctx.progress("quality target", progress_step, estimate.max(progress_step + 1));
-            let keep = keep_first(k);
+            let keep = keep_first(k, tier);
             let mut scratch = template.clone();
             let v = measure(model, plan, ranges, &keep, spec, scheme, &reference, data, cut, top1, Some(target), &mut scratch)?;
-            trajectory.push(point(k, which, v, share(&keep)));
+            trajectory.push(point(k, which, tier, v, share(&keep, &scratch)));
             measured.insert(k, v);
             Ok(v)
         };
@@ -356,16 +383,31 @@ pub(super) fn quantize_to_target(
         }
         Ok((hit, measured[&hit]))
     };
-    let (first_choice, searched) = phase(&ranges, "calibration part", 0, Some(quantized), &mut trajectory)?;
-
-    // The model written uses ranges from every sample (more coverage: a sample only the
-    // held-back part has would be clipped otherwise). Wider ranges can cost precision on the
-    // other samples, so the search goes on from the first choice with them if needed.
-    let (chosen, mut reached) = phase(&all_ranges, "all samples", first_choice, None, &mut trajectory)?;
+    // Per tier: the search with ranges from the calibration part, then on with ranges from
+    // every sample (the model written: more coverage, a sample only the held-back part has
+    // would be clipped otherwise; wider ranges can cost precision on the other samples). A
+    // tier that misses either way gives way to the next; the last one stands.
+    let mut outcome = None;
+    for (t, &tier) in tiers.iter().enumerate() {
+        let last = t + 1 == tiers.len();
+        let (first_choice, searched) = phase(&ranges, "calibration part", 0, Some(quantized), tier, &mut trajectory)?;
+        if !meets(searched) && !last {
+            continue;
+        }
+        let (chosen, reached) = phase(&all_ranges, "all samples", first_choice, None, tier, &mut trajectory)?;
+        if !meets(reached) && !last {
+            continue;
+        }
+        outcome = Some((tier, first_choice, searched, chosen, reached));
+        break;
+    }
+    let Some((tier, first_choice, searched, chosen, mut reached)) = outcome else {
+        return Err(QuantizeError::Measure("the quality target's search measured no model".into()));
+    };
 
     // A prefix of the order may hold weights the target does not need (the order is a guess):
-    // each is quantized again alone, largest first, and stays quantized if the target still
-    // holds. At most `REQUANTIZE_LIMIT` tries.
+    // each is quantized again alone (int8), largest first, and stays quantized if the target
+    // still holds. At most `REQUANTIZE_LIMIT` tries.
     let mut fallen: Vec<usize> = (0..chosen).collect();
     if meets(reached) {
         // Weights only: they are what the file size is made of.
@@ -380,33 +422,56 @@ pub(super) fn quantize_to_target(
         });
         for &k in order.iter().take(REQUANTIZE_LIMIT) {
             let trial: Vec<usize> = fallen.iter().copied().filter(|&x| x != k).collect();
-            let keep = keep_float(trial.iter().map(|&x| &candidates[x].0));
+            let keep = keep_float(trial.iter().map(|&x| &candidates[x].0), tier);
             ctx.progress("quality target", trajectory.len(), trajectory.len() + 1);
             let mut scratch = template.clone();
             let v = measure(model, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, top1, Some(target), &mut scratch)?;
-            trajectory.push(point(trial.len(), "all samples, one quantized again", v, share(&keep)));
+            trajectory.push(point(trial.len(), "all samples, one quantized again", tier, v, share(&keep, &scratch)));
             if meets(v) {
                 fallen = trial;
                 reached = v;
             }
         }
     }
-    let keep = keep_float(fallen.iter().map(|&k| &candidates[k].0));
-    let met = meets(searched) && meets(reached);
+    let mut keep = keep_float(fallen.iter().map(|&k| &candidates[k].0), tier);
     let (mut searched, mut reached) = (searched, reached);
-    if !met {
+    if !(meets(searched) && meets(reached)) {
         // Misses were measured on the held-back part alone: the report gives the full measure.
         let mut scratch = template.clone();
-        let first_keep = keep_first(first_choice);
+        let first_keep = keep_first(first_choice, tier);
         searched = measure(model, plan, &ranges, &first_keep, spec, scheme, &reference, data, cut, top1, None, &mut scratch)?;
         reached = measure(model, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, top1, None, &mut scratch)?;
     }
+    let original = (keep.has_wide() || keep.wide_allowed).then(|| (model.clone(), report.clone()));
     apply_plan(model, plan, &all_ranges, &keep, spec, scheme, report)?;
+    let original = original.filter(|_| has_16bit_values(&model.graph));
+    let mut fallback_tier = tier;
+    if let Some((original, before)) = original.filter(|(m, _)| m.opset_version("").is_none_or(|v| v < WIDE_OPSET)) {
+        let from = model.opset_version("").unwrap_or(0);
+        match crate::convert::upgrade(model, WIDE_OPSET) {
+            Ok(_) => report.notes.push(format!(
+                "the model was upgraded from opset {from} to {WIDE_OPSET}: its 16-bit fallbacks (int16/uint16 QuantizeLinear/DequantizeLinear) need it"
+            )),
+            Err(e) => {
+                // The float model could be upgraded, the quantized one not: the fallbacks go float.
+                keep = keep_float(fallen.iter().map(|&k| &candidates[k].0), Tier::Float);
+                fallback_tier = Tier::Float;
+                reached = measure(&original, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, top1, None, &mut template.clone())?;
+                (*model, *report) = (original, before);
+                apply_plan(model, plan, &all_ranges, &keep, spec, scheme, report)?;
+                report.notes.push(format!(
+                    "the quantized model could not be upgraded to opset {WIDE_OPSET} for 16-bit fallbacks ({e}): they stay float instead"
+                ));
+            }
+        }
+    }
+    let met = meets(searched) && meets(reached);
     let fallbacks: Vec<Fallback> = fallen
         .iter()
         .map(|&k| Fallback {
             kind: candidates[k].0.kind(),
             name: candidates[k].0.name().to_string(),
+            to: destination(&candidates[k].0, fallback_tier),
             local_sqnr_db: candidates[k].1,
             sqnr_alone_quantized_db: without[k].filter(|v| v.is_finite()),
         })
@@ -431,7 +496,8 @@ pub(super) fn quantize_to_target(
         met,
         calibration_samples: calibration.len(),
         held_out_samples: held_out.len(),
-        int8_weight_share: share(&keep),
+        int8_weight_share: share(&keep, report),
+        int16_weight_share: wide_share(report),
         quantized_activations: report.activations.len(),
         sensitivity,
         fallbacks,
@@ -440,11 +506,12 @@ pub(super) fn quantize_to_target(
     Ok(())
 }
 
-fn point(fallbacks: usize, ranges: &'static str, score: Score, int8_weight_share: f64) -> TrajectoryPoint {
+fn point(fallbacks: usize, ranges: &'static str, tier: Tier, score: Score, int8_weight_share: f64) -> TrajectoryPoint {
     let sqnr = score.sqnr;
     TrajectoryPoint {
         fallbacks,
         ranges,
+        fallback_to: tier.label(),
         sqnr_db: sqnr.is_finite().then_some(sqnr),
         non_finite: sqnr == f64::NEG_INFINITY,
         top1_drop_pct: score.top1_drop,
@@ -520,24 +587,65 @@ fn worst_top1_drop(changes: &[(u64, u64)]) -> Option<f64> {
 /// measured and the own-noise order stands.
 const OUTPUT_SENSITIVITY_LIMIT: usize = 64;
 
+/// Whether any initializer (in `graph` or its subgraphs) is int16/uint16: 16-bit quantization
+/// was written.
+fn has_16bit_values(graph: &crate::ir::Graph) -> bool {
+    graph.initializers.iter().any(|i| matches!(i.tensor.dtype(), Some(crate::ir::DType::I16 | crate::ir::DType::U16)))
+        || graph.nodes.iter().any(|n| n.subgraphs().into_iter().any(has_16bit_values))
+}
+
+/// The opset 16-bit QuantizeLinear/DequantizeLinear need.
+const WIDE_OPSET: i64 = 21;
+
+/// Whether `model` is at `opset` or pare's converter can take it there.
+fn can_upgrade(model: &Model, opset: i64) -> bool {
+    model.opset_version("").is_some_and(|v| v >= opset) || crate::convert::upgrade(&mut model.clone(), opset).is_ok()
+}
+
 /// Weight fallbacks quantized again one at a time after the search (one measured model each).
 const REQUANTIZE_LIMIT: usize = 12;
 
-/// What keeping `candidates` in float means for `apply_plan`.
-fn keep_float<'c>(candidates: impl Iterator<Item = &'c Candidate>) -> KeepFloat {
-    let mut keep = KeepFloat::default();
+/// Where a fallback goes: 16-bit quantization (activations, weights, constant operands), or float.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tier {
+    Wide,
+    Float,
+}
+
+impl Tier {
+    fn label(self) -> &'static str {
+        match self {
+            Tier::Wide => "16-bit",
+            Tier::Float => "float",
+        }
+    }
+}
+
+/// Where `c` goes with fallbacks of `tier`.
+fn destination(c: &Candidate, tier: Tier) -> &'static str {
+    match (tier, c) {
+        (Tier::Wide, _) => Tier::Wide.label(),
+        (Tier::Float, _) => Tier::Float.label(),
+    }
+}
+
+/// What falling back on `candidates` with `tier` means for `apply_plan`.
+fn keep_float<'c>(candidates: impl Iterator<Item = &'c Candidate>, tier: Tier) -> KeepFloat {
+    let wide = tier == Tier::Wide;
+    let mut keep = KeepFloat { wide_allowed: wide, ..KeepFloat::default() };
     for c in candidates {
         match c {
             Candidate::Activation(t) => {
-                keep.tensors.insert(t.clone());
+                if wide { &mut keep.wide_tensors } else { &mut keep.tensors }.insert(t.clone());
             }
             Candidate::Weight(i, _) => {
-                keep.weights.insert(*i);
+                if wide { &mut keep.wide_weights } else { &mut keep.weights }.insert(*i);
             }
             Candidate::Constant(at, _) => {
-                keep.constants.insert(*at);
+                if wide { &mut keep.wide_constants } else { &mut keep.constants }.insert(*at);
             }
-            Candidate::Recurrent(label) => keep.recurrent.push(label.clone()),
+            Candidate::Recurrent(label) => if wide { &mut keep.wide_recurrent } else { &mut keep.recurrent }.push(label.clone()),
+            Candidate::Subgraphs if wide => keep.wide_subgraphs = true,
             Candidate::Subgraphs => keep.subgraphs = true,
         }
     }
