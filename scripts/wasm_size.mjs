@@ -10,6 +10,7 @@
 // `wasm_relaxed_bytes`/`wasm_relaxed_gzip_bytes` (make bench: pkg/pare_bg.wasm, then
 // pkg/pare_relaxed_bg.wasm; bench/summary.mjs merges them into its last line).
 import fs from "node:fs";
+import path from "node:path";
 import { execFileSync } from "node:child_process";
 
 /** [value, next offset] of the unsigned LEB128 at `offset`. */
@@ -216,6 +217,7 @@ if (jsonOut) {
     json[`${keys[i]}_bytes`] = s.raw;
     json[`${keys[i]}_gzip_bytes`] = s.gzip;
   });
+  fs.mkdirSync(path.dirname(jsonOut), { recursive: true });
   fs.writeFileSync(jsonOut, JSON.stringify(json));
   console.log(JSON.stringify(json));
 }
