@@ -153,8 +153,9 @@ serve: build-wasm
 # Benchmarks, single thread, ratios from one run (a shared machine is noisy: compare ratios from
 # the same run only). Native CLI vs onnxruntime on real models; the GEMM kernels under wasm
 # (bench/kernels: scalar, SIMD128, relaxed SIMD); whole models f32 and INT8 in pare's wasm vs
-# onnxruntime-web (bench/models); both again in headless Chromium (bench/chromium). The last
-# line is one JSON object with every ratio.
+# onnxruntime-web (bench/models); both again in headless Chromium (bench/chromium); the two
+# wasm builds' sizes, raw and gzip -9 (scripts/wasm_size.mjs). The last line is one JSON object
+# with every ratio and the sizes.
 bench: setup build-wasm
 	cargo build --release --bin pare
 	.venv/bin/python bench/pare_vs_ort.py 10
@@ -162,6 +163,7 @@ bench: setup build-wasm
 	.venv/bin/python bench/models/prepare.py
 	node bench/models/run.mjs 5
 	node bench/chromium/run.mjs 5
+	node scripts/wasm_size.mjs --json target/bench/wasm_size.json pkg/pare_bg.wasm pkg/pare_relaxed_bg.wasm
 	node bench/summary.mjs
 
 # The kernel benchmark alone (three wasm builds of bench/kernels, then Node).

@@ -18,9 +18,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Everything but crates/pare-kernels at opt-level "z" (Cargo.toml keeps the kernels at 3): the
+# code of each build is a fraction of opt-level 3's, at the same kernel speed (docs/wasm_size.md).
+# PARE_WASM_OPT_LEVEL=3 builds the package as before, to compare.
+OPT_LEVEL="${PARE_WASM_OPT_LEVEL:-3}"
+
 build_wasm() {
-    wasm-pack --log-level warn build --mode no-install --release --target web --out-dir pkg
-    RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR=target/relaxed \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL="$OPT_LEVEL" wasm-pack --log-level warn build --mode no-install --release --target web --out-dir pkg
+    CARGO_PROFILE_RELEASE_OPT_LEVEL="$OPT_LEVEL" RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR=target/relaxed \
         wasm-pack --log-level warn build --mode no-install --release --target web --out-dir target/relaxed/pkg
     if ! cmp -s pkg/pare.js target/relaxed/pkg/pare.js; then
         echo "build_pkg: the relaxed build's glue differs from the SIMD128 one; the loader needs one glue:" >&2

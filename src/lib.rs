@@ -12,7 +12,7 @@ pub mod container;
 pub mod convert;
 pub mod error;
 pub mod ir;
-pub mod kernels;
+pub use pare_kernels as kernels;
 pub mod npy;
 pub mod npz;
 pub mod onnx;

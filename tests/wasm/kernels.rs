@@ -2,7 +2,7 @@
 //! headless Chromium, `make test-wasm`) `pare::kernels::twins` lists the SIMD128 kernels, and
 //! in the second build (`+relaxed-simd`) the relaxed INT8 GEMM too, and the entry points
 //! dispatch to them. Natively only the scalar twins and the dispatch are compared (the same
-//! suite runs as unit tests in `src/kernels/twin_tests.rs`).
+//! suite runs as unit tests in `crates/pare-kernels/src/twin_tests.rs`).
 //!
 //! The bodies live in `pare::kernels::testing::suite` (sizes around every tile and cache
 //! block, random shapes from a seeded generator): integer and binary results must be

@@ -43,15 +43,7 @@ where
     A: Clone,
     B: Clone,
 {
-    let shape = if a.shape() == b.shape() {
-        a.shape().to_vec()
-    } else {
-        let shape = broadcast_shapes(a.shape(), b.shape())?;
-        let n = crate::ir::checked_numel(&shape)?;
-        crate::budget::check(n.saturating_mul(std::mem::size_of::<O>()), || format!("a broadcast output of shape {shape:?}"))
-            .map_err(|e| OpError::too_large(e.to_string()))?;
-        shape
-    };
+    let shape = output_shape(a.shape(), b.shape(), std::mem::size_of::<O>())?;
     let n = shape.iter().product();
     let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
     let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) else {
@@ -61,53 +53,36 @@ where
     ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| OpError::invalid(e.to_string()))
 }
 
+/// [`binary_map`]'s output shape, a broadcast one checked against the memory budget for values
+/// of `element_size` bytes. Not generic, like [`RowWalk`]: one copy serves every op and type
+/// instead of one per instantiation of [`binary_map`] (docs/wasm_size.md).
+fn output_shape(a: &[usize], b: &[usize], element_size: usize) -> Result<Vec<usize>, OpError> {
+    if a == b {
+        return Ok(a.to_vec());
+    }
+    let shape = broadcast_shapes(a, b)?;
+    let n = crate::ir::checked_numel(&shape)?;
+    crate::budget::check(n.saturating_mul(element_size), || format!("a broadcast output of shape {shape:?}"))
+        .map_err(|e| OpError::too_large(e.to_string()))?;
+    Ok(shape)
+}
+
 /// [`binary_map`] on row-major slices: the output's axes merged wherever both operands step
 /// through them alike, then the innermost run walked as a plain loop over contiguous values or
-/// one repeated value (vectorizable), the outer axes by an index counter. `n` is the output's
+/// one repeated value (vectorizable), the outer axes by [`RowWalk`]. `n` is the output's
 /// element count (`shape` is the broadcast of both shapes).
 fn broadcast_rows<A, B, O>(a: &[A], a_shape: &[usize], b: &[B], b_shape: &[usize], shape: &[usize], n: usize, f: &impl Fn(&A, &B) -> O) -> Vec<O> {
     let mut out = Vec::with_capacity(n);
     if n == 0 {
         return out;
     }
-    // Element strides of each operand along the output's axes (0 where it is broadcast).
-    let strides = |s: &[usize]| {
-        let mut st = vec![0usize; shape.len()];
-        let mut step = 1;
-        for i in (0..s.len()).rev() {
-            let axis = i + shape.len() - s.len();
-            st[axis] = if s[i] == 1 { 0 } else { step };
-            step *= s[i];
-        }
-        st
-    };
-    let (sa, sb) = (strides(a_shape), strides(b_shape));
-    // Merge axis i into the next one while both operands keep their stride pattern.
-    let (mut dims, mut ta, mut tb): (Vec<usize>, Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..shape.len() {
-        if shape[i] == 1 {
-            continue;
-        }
-        if let Some(last) = dims.len().checked_sub(1) {
-            if ta[last] == sa[i] * shape[i] && tb[last] == sb[i] * shape[i] {
-                dims[last] *= shape[i];
-                ta[last] = sa[i];
-                tb[last] = sb[i];
-                continue;
-            }
-        }
-        dims.push(shape[i]);
-        ta.push(sa[i]);
-        tb.push(sb[i]);
-    }
-    let Some(inner) = dims.pop() else {
+    let Some(mut walk) = RowWalk::new(a_shape, b_shape, shape) else {
         out.push(f(&a[0], &b[0]));
         return out;
     };
-    let (ia, ib) = (ta.pop().unwrap_or(0), tb.pop().unwrap_or(0));
-    let mut index = vec![0usize; dims.len()];
-    let (mut oa, mut ob) = (0usize, 0usize);
+    let (inner, ia, ib) = (walk.inner, walk.ia, walk.ib);
     loop {
+        let (oa, ob) = (walk.oa, walk.ob);
         match (ia, ib) {
             (1, 1) => out.extend(a[oa..oa + inner].iter().zip(&b[ob..ob + inner]).map(|(x, y)| f(x, y))),
             (1, 0) => {
@@ -120,22 +95,85 @@ fn broadcast_rows<A, B, O>(a: &[A], a_shape: &[usize], b: &[B], b_shape: &[usize
             }
             _ => out.extend((0..inner).map(|t| f(&a[oa + t * ia], &b[ob + t * ib]))),
         }
-        // Next outer index (last axis fastest).
-        let mut axis = dims.len();
+        if !walk.advance() {
+            return out;
+        }
+    }
+}
+
+/// The runs of [`broadcast_rows`]: the output's axes merged, the innermost one (`inner` values,
+/// operand strides `ia`/`ib`) walked by the caller, the outer ones counted here; `oa`/`ob` are
+/// where the current run starts in each operand. Not generic (its loops were one copy per op
+/// and type).
+struct RowWalk {
+    dims: Vec<usize>,
+    ta: Vec<usize>,
+    tb: Vec<usize>,
+    index: Vec<usize>,
+    inner: usize,
+    ia: usize,
+    ib: usize,
+    oa: usize,
+    ob: usize,
+}
+
+impl RowWalk {
+    /// The walk of `shape` (the broadcast of `a_shape` and `b_shape`); `None` when it has no
+    /// axis longer than 1 (one value).
+    fn new(a_shape: &[usize], b_shape: &[usize], shape: &[usize]) -> Option<RowWalk> {
+        // Element strides of each operand along the output's axes (0 where it is broadcast).
+        let strides = |s: &[usize]| {
+            let mut st = vec![0usize; shape.len()];
+            let mut step = 1;
+            for i in (0..s.len()).rev() {
+                let axis = i + shape.len() - s.len();
+                st[axis] = if s[i] == 1 { 0 } else { step };
+                step *= s[i];
+            }
+            st
+        };
+        let (sa, sb) = (strides(a_shape), strides(b_shape));
+        // Merge axis i into the next one while both operands keep their stride pattern.
+        let (mut dims, mut ta, mut tb): (Vec<usize>, Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..shape.len() {
+            if shape[i] == 1 {
+                continue;
+            }
+            if let Some(last) = dims.len().checked_sub(1) {
+                if ta[last] == sa[i] * shape[i] && tb[last] == sb[i] * shape[i] {
+                    dims[last] *= shape[i];
+                    ta[last] = sa[i];
+                    tb[last] = sb[i];
+                    continue;
+                }
+            }
+            dims.push(shape[i]);
+            ta.push(sa[i]);
+            tb.push(sb[i]);
+        }
+        let inner = dims.pop()?;
+        let (ia, ib) = (ta.pop().unwrap_or(0), tb.pop().unwrap_or(0));
+        let index = vec![0usize; dims.len()];
+        Some(RowWalk { dims, ta, tb, index, inner, ia, ib, oa: 0, ob: 0 })
+    }
+
+    /// Moves to the next run (last axis fastest); false after the last one.
+    fn advance(&mut self) -> bool {
+        let mut axis = self.dims.len();
         loop {
             if axis == 0 {
-                return out;
+                return false;
             }
             axis -= 1;
-            index[axis] += 1;
-            oa += ta[axis];
-            ob += tb[axis];
-            if index[axis] < dims[axis] {
-                break;
+            self.index[axis] += 1;
+            self.oa += self.ta[axis];
+            self.ob += self.tb[axis];
+            if self.index[axis] < self.dims[axis] {
+                return true;
             }
-            oa -= ta[axis] * dims[axis];
-            ob -= tb[axis] * dims[axis];
-            index[axis] = 0;
+            self.oa -= self.ta[axis] * self.dims[axis];
+            self.ob -= self.tb[axis] * self.dims[axis];
+            self.index[axis] = 0;
         }
     }
 }

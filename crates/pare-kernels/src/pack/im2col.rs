@@ -1,0 +1,157 @@
+//! im2col and col2im: the data movement that turns a convolution into a GEMM.
+//!
+//! `im2col` lays the input patches out as a matrix with one row per (channel, kernel tap)
+//! and one column per output position, so that `Conv = W (M × C·taps) · col (C·taps × positions)`.
+//! `col2im_add` is its adjoint, used by ConvTranspose: `col = Wᵀ·X`, then every column entry
+//! is added back to the image position it came from. Padding reads as zero (im2col) and
+//! contributions landing in the padding are dropped (col2im).
+
+use std::ops::AddAssign;
+
+use crate::types::{RowSpan, Window};
+
+/// Fills `col` (`channels·taps × positions`, row-major) from `input` (`channels × input_len`).
+///
+/// Panics if the slices are shorter than the window says (callers validate shapes first).
+pub(crate) fn im2col<T: Copy + Default>(input: &[T], channels: usize, window: &Window, col: &mut [T]) {
+    let (taps, positions, image) = (window.taps(), window.positions(), window.input_len());
+    assert!(input.len() >= channels * image && col.len() >= channels * taps * positions, "im2col: slices too short");
+    let zero = T::default();
+    for c in 0..channels {
+        let src = &input[c * image..(c + 1) * image];
+        window.for_each_tap(|t, tap| {
+            let row = (c * taps + t) * positions;
+            let dst = &mut col[row..row + positions];
+            window.for_each_row(tap, |span| gather_row(src, dst, span, window.output[window.rank() - 1], zero));
+        });
+    }
+}
+
+fn gather_row<T: Copy>(src: &[T], dst: &mut [T], span: RowSpan, row_len: usize, zero: T) {
+    let out = &mut dst[span.out_row..span.out_row + row_len];
+    let Some(in_row) = span.in_row else {
+        out.fill(zero);
+        return;
+    };
+    out[..span.lo].fill(zero);
+    out[span.hi..].fill(zero);
+    if span.lo == span.hi {
+        return;
+    }
+    let first = (in_row as isize + (span.lo * span.stride) as isize + span.shift) as usize;
+    if span.stride == 1 {
+        out[span.lo..span.hi].copy_from_slice(&src[first..first + (span.hi - span.lo)]);
+    } else {
+        for (k, o) in out[span.lo..span.hi].iter_mut().enumerate() {
+            *o = src[first + k * span.stride];
+        }
+    }
+}
+
+/// Adds `col` (`channels·taps × positions`) into `image` (`channels × input_len`): the
+/// transpose of [`im2col`]. Entries that fall in the padding are dropped.
+pub(crate) fn col2im_add<T: Copy + AddAssign>(col: &[T], channels: usize, window: &Window, image: &mut [T]) {
+    let (taps, positions, image_len) = (window.taps(), window.positions(), window.input_len());
+    assert!(
+        image.len() >= channels * image_len && col.len() >= channels * taps * positions,
+        "col2im: slices too short"
+    );
+    for c in 0..channels {
+        let dst = &mut image[c * image_len..(c + 1) * image_len];
+        window.for_each_tap(|t, tap| {
+            let row = (c * taps + t) * positions;
+            let src = &col[row..row + positions];
+            window.for_each_row(tap, |span| {
+                let Some(in_row) = span.in_row else { return };
+                if span.lo == span.hi {
+                    return;
+                }
+                let values = &src[span.out_row + span.lo..span.out_row + span.hi];
+                let first = (in_row as isize + (span.lo * span.stride) as isize + span.shift) as usize;
+                if span.stride == 1 {
+                    for (d, &v) in dst[first..first + values.len()].iter_mut().zip(values) {
+                        *d += v;
+                    }
+                } else {
+                    for (k, &v) in values.iter().enumerate() {
+                        dst[first + k * span.stride] += v;
+                    }
+                }
+            });
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Direct evaluation of one im2col entry.
+    fn patch_value(input: &[f32], w: &Window, c: usize, tap: &[usize], out_pos: &[usize]) -> f32 {
+        let mut flat = 0usize;
+        for axis in 0..w.rank() {
+            let p = (out_pos[axis] * w.strides[axis] + tap[axis] * w.dilations[axis]) as isize - w.pads_begin[axis];
+            if p < 0 || p as usize >= w.input[axis] {
+                return 0.0;
+            }
+            flat = flat * w.input[axis] + p as usize;
+        }
+        input[c * w.input_len() + flat]
+    }
+
+    fn unflatten(mut i: usize, sizes: &[usize]) -> Vec<usize> {
+        let mut out = vec![0; sizes.len()];
+        for axis in (0..sizes.len()).rev() {
+            out[axis] = i % sizes[axis];
+            i /= sizes[axis];
+        }
+        out
+    }
+
+    #[test]
+    fn im2col_matches_direct_indexing_in_1d_2d_3d() {
+        type Case = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>, Vec<isize>);
+        let cases: Vec<Case> = vec![
+            (vec![7], vec![3], vec![2], vec![1], vec![1]),
+            (vec![5, 6], vec![3, 2], vec![1, 2], vec![2, 1], vec![1, 0]),
+            (vec![4, 5, 3], vec![2, 3, 2], vec![2, 1, 1], vec![1, 1, 2], vec![0, 1, 1]),
+        ];
+        for (input, kernel, strides, dilations, pads) in cases {
+            let output: Vec<usize> = (0..input.len())
+                .map(|a| {
+                    let span = (kernel[a] - 1) * dilations[a] + 1;
+                    (input[a] + 2 * pads[a] as usize - span) / strides[a] + 1
+                })
+                .collect();
+            let w = Window {
+                input: &input,
+                output: &output,
+                kernel: &kernel,
+                strides: &strides,
+                dilations: &dilations,
+                pads_begin: &pads,
+            };
+            let channels = 2;
+            let data: Vec<f32> = (0..channels * w.input_len()).map(|v| v as f32 + 1.0).collect();
+            let mut col = vec![f32::NAN; channels * w.taps() * w.positions()];
+            im2col(&data, channels, &w, &mut col);
+            for c in 0..channels {
+                for t in 0..w.taps() {
+                    let tap = unflatten(t, &kernel);
+                    for p in 0..w.positions() {
+                        let pos = unflatten(p, &output);
+                        let want = patch_value(&data, &w, c, &tap, &pos);
+                        assert_eq!(col[(c * w.taps() + t) * w.positions() + p], want);
+                    }
+                }
+            }
+            // col2im is the adjoint: <im2col(x), y> == <x, col2im(y)>.
+            let y: Vec<f32> = (0..col.len()).map(|v| (v % 7) as f32).collect();
+            let mut back = vec![0f32; data.len()];
+            col2im_add(&y, channels, &w, &mut back);
+            let lhs: f32 = col.iter().zip(&y).map(|(a, b)| a * b).sum();
+            let rhs: f32 = data.iter().zip(&back).map(|(a, b)| a * b).sum();
+            assert_eq!(lhs, rhs);
+        }
+    }
+}
