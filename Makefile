@@ -45,6 +45,7 @@ test: test-native test-wasm test-python test-web test-npm test-corpus-ci
 # those of the page's size comparison (crates/pare-sizes-wasm; release: brotli -11 is slow unoptimized).
 test-native: setup
 	cargo test
+	cargo test -p pare-kernels
 	CARGO_TARGET_DIR=target/container cargo test --manifest-path crates/pare-container/Cargo.toml
 	RUSTFLAGS="" CARGO_TARGET_DIR=target/sizes cargo test --release --locked --manifest-path crates/pare-sizes-wasm/Cargo.toml
 
