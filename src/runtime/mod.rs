@@ -3,6 +3,7 @@
 
 pub mod dataset;
 mod error;
+mod fold;
 mod fusion;
 pub mod input_sizes;
 pub mod integer;

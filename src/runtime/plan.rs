@@ -205,6 +205,16 @@ impl Plan {
         &self.input_names
     }
 
+    /// Where the initializer (constant of the plan) named `name` is, for [`Plan::constant_at`].
+    pub(super) fn constant_index(&self, name: &str) -> Option<usize> {
+        let slot = *self.slot_of.get(name)?;
+        self.constants.iter().position(|(s, _)| *s == slot)
+    }
+
+    pub(super) fn constant_at(&self, index: usize) -> Option<(&str, &Tensor)> {
+        self.constants.get(index).map(|(slot, t)| (self.names[*slot].as_str(), t))
+    }
+
     /// Steps that apply the activation after them in unobserved runs (`super::fusion`).
     pub fn fused_steps(&self) -> usize {
         self.fused_steps

@@ -6,10 +6,17 @@
 //! float arithmetic between the Q/DQ nodes. Ternary weight-only layers run on the row-add
 //! ternary kernel where it pays off (wasm; `super::integer::ternary_kernel_pays_off`),
 //! listed by [`Session::ternary_layers`].
+//!
+//! Nodes computing constants (dequantized weights, shape arithmetic…) are evaluated once when
+//! the session is built (`super::fold`; `SessionOptions { fold_constants: false, .. }` keeps
+//! them), after the integer lowering so that it still sees the quantized weights. Observers
+//! are shown the folded values at the start of every observed run, under their names.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::error::RunError;
+use super::fold::fold_constants;
 use super::integer::{DequantizedAlias, IntegerLayer, has_dequantize, lower_qdq, ternary_kernel_pays_off};
 use super::plan::{Observer, Opsets, Plan};
 use crate::ir::{DType, Dim, DimValue, Model, Tensor, ValueInfo, dtype::onnx_type_name, format_shape, normalize_domain};
@@ -25,6 +32,11 @@ pub struct Session {
     ternary_layers: Vec<IntegerLayer>,
     /// Float values the integer graph only has quantized, by quantized name.
     aliases: HashMap<String, DequantizedAlias>,
+    /// The folded values (`super::fold`), as positions among the plan's constants, in
+    /// execution order.
+    folded_values: Vec<usize>,
+    /// Number of nodes folded into constants.
+    folded_nodes: usize,
 }
 
 /// How a session runs a model.
@@ -36,11 +48,14 @@ pub struct SessionOptions {
     /// it pays off (`ternary_kernel_pays_off`: wasm builds), `Some` to force it on or off
     /// (tests, benchmarks). Needs `integer`.
     pub ternary_kernel: Option<bool>,
+    /// Evaluate the nodes that only compute constants once, when the session is built
+    /// (default), instead of on every run (`super::fold`).
+    pub fold_constants: bool,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { integer: true, ternary_kernel: None }
+        SessionOptions { integer: true, ternary_kernel: None, fold_constants: true }
     }
 }
 
@@ -102,14 +117,22 @@ impl Session {
         let lowered = (options.integer && has_dequantize(graph))
             .then(|| lower_qdq(graph, registry, &opsets, ternary))
             .filter(|l| !l.layers.is_empty() || !l.ternary_layers.is_empty());
-        let (plan, integer_layers, ternary_layers, aliases) = match lowered {
+        let (graph, integer_layers, ternary_layers, aliases) = match lowered {
             Some(lowered) => {
                 opsets.entry(RUNTIME_DOMAIN.to_string()).or_insert(1);
-                let plan = Plan::compile(&lowered.graph, registry, &opsets)?;
                 let aliases = lowered.aliases.into_iter().map(|a| (a.quantized_name.clone(), a)).collect();
-                (plan, lowered.layers, lowered.ternary_layers, aliases)
+                (Cow::Owned(lowered.graph), lowered.layers, lowered.ternary_layers, aliases)
             }
-            None => (Plan::compile(graph, registry, &opsets)?, Vec::new(), Vec::new(), HashMap::new()),
+            None => (Cow::Borrowed(graph), Vec::new(), Vec::new(), HashMap::new()),
+        };
+        let folded = options.fold_constants.then(|| fold_constants(&graph, registry, &opsets)).flatten();
+        let (plan, folded_values, folded_nodes) = match folded {
+            Some(folded) => {
+                let plan = Plan::compile(&folded.graph, registry, &opsets)?;
+                let values = folded.values.iter().filter_map(|name| plan.constant_index(name)).collect();
+                (plan, values, folded.nodes)
+            }
+            None => (Plan::compile(&graph, registry, &opsets)?, Vec::new(), 0),
         };
         let inputs = model
             .graph
@@ -117,7 +140,7 @@ impl Session {
             .iter()
             .map(|v| InputSpec::from_value_info(v, model.graph.initializer(&v.name).is_some()))
             .collect();
-        Ok(Session { plan, inputs, integer_layers, ternary_layers, aliases })
+        Ok(Session { plan, inputs, integer_layers, ternary_layers, aliases, folded_values, folded_nodes })
     }
 
     /// The layers that run on integer kernels, in graph order.
@@ -129,6 +152,11 @@ impl Session {
     /// graph order: empty natively unless `SessionOptions::ternary_kernel` forces it.
     pub fn ternary_layers(&self) -> &[IntegerLayer] {
         &self.ternary_layers
+    }
+
+    /// Number of nodes evaluated once when the session was built (`SessionOptions::fold_constants`).
+    pub fn folded_nodes(&self) -> usize {
+        self.folded_nodes
     }
 
     /// Declared inputs, including initializer-backed ones (`has_default`).
@@ -159,17 +187,23 @@ impl Session {
     ) -> Result<Vec<(String, Tensor)>, RunError> {
         let feeds = self.check_inputs(inputs)?;
         let outputs = match observer {
-            Some(observe) if !self.aliases.is_empty() => {
-                // Observers also see the float values integer layers no longer produce.
+            Some(observe) => {
+                // Observers also see the float values integer layers no longer produce, and
+                // the values folded into constants (first: they are computed before the run).
                 let mut with_aliases = |name: &str, t: &Tensor| {
                     observe(name, t);
-                    if let Some(dequantized) = self.aliases.get(name).and_then(|a| a.dequantize(t)) {
-                        observe(&self.aliases[name].float_name, &dequantized);
+                    if let Some(alias) = self.aliases.get(name) {
+                        if let Some(dequantized) = alias.dequantize(t) {
+                            observe(&alias.float_name, &dequantized);
+                        }
                     }
                 };
+                for (name, t) in self.folded_values.iter().filter_map(|&i| self.plan.constant_at(i)) {
+                    with_aliases(name, t);
+                }
                 self.plan.execute(feeds, &EmptyScope, Some(&mut with_aliases))?
             }
-            observer => self.plan.execute(feeds, &EmptyScope, observer)?,
+            None => self.plan.execute(feeds, &EmptyScope, None)?,
         };
         Ok(self.plan.output_names().iter().cloned().zip(outputs).collect())
     }

@@ -27,6 +27,7 @@ mod cli_prune_correct;
 mod cli_suspicious;
 mod cli_writes;
 mod conformance;
+mod constant_folding;
 mod container;
 mod convert;
 mod entropy_calibration;

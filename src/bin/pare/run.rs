@@ -103,6 +103,9 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     if !session.integer_layers().is_empty() {
         eprintln!("pare: {} layers run on integer kernels", session.integer_layers().len());
     }
+    if session.folded_nodes() > 0 {
+        eprintln!("pare: {} constant nodes evaluated once when preparing", session.folded_nodes());
+    }
 
     let mut inputs = read_inputs(&parsed.values("input"), &session)?;
     if random {
