@@ -91,6 +91,7 @@ fn the_target_widens_exactly_the_responsible_activation_to_16_bits() {
 
     let mut spec = QuantizeSpec::new(Mode::Static);
     spec.min_sqnr_db = Some(25.0);
+    spec.fallback_16bit = true;
     let (targeted, q) = quantize(&model, spec, &calibration);
     let t = q.quality_target.as_ref().expect("the report has the quality target");
     let fallbacks: Vec<(&str, &str, &str)> = t.fallbacks.iter().map(|f| (f.kind, f.name.as_str(), f.to)).collect();
@@ -170,6 +171,7 @@ fn a_target_beyond_int8_keeps_only_exact_quantization() {
     let mut fallbacks: Vec<&str> = t.fallbacks.iter().map(|f| f.name.as_str()).collect();
     fallbacks.sort_unstable();
     assert_eq!(fallbacks, vec!["second", "t", "x", "y"], "{t:#?}");
+    assert!(t.fallbacks.iter().all(|f| f.to == "float"), "16-bit fallbacks are opt-in (fallback_16bit)");
     assert!((t.int8_weight_share - 64.0 / 96.0).abs() < 1e-12, "{}", t.int8_weight_share);
     assert!(q.activations.is_empty());
     assert_eq!(q.layers.iter().map(|l| l.node.as_str()).collect::<Vec<_>>(), vec!["first"]);
@@ -208,6 +210,7 @@ fn a_top1_target_widens_the_responsible_activation() {
 
     let mut spec = QuantizeSpec::new(Mode::Static);
     spec.max_top1_drop_pct = Some(10.0);
+    spec.fallback_16bit = true;
     let (targeted, q) = quantize(&model, spec, &calibration);
     let t = q.quality_target.as_ref().expect("the report has the quality target");
     assert!(t.met && t.target_db.is_none() && t.max_top1_drop_pct == Some(10.0), "{t:#?}");

@@ -284,7 +284,7 @@ pub(super) fn apply_plan(
             // finer than with 8 bits, and saturates int32 for ordinary biases; nothing computes
             // such a layer in integers anyway (onnxruntime fuses 8-bit QDQ only): its bias stays
             // float.
-            let wide_layer = widen || graph.nodes[i].input(0).is_some_and(|x| wide.contains(x));
+            let wide_layer = widen || scheme.ty.is_16bit() || graph.nodes[i].input(0).is_some_and(|x| wide.contains(x));
             let input_scale = graph.nodes[i].input(0).and_then(|x| params.get(x)).map(|p| p.0).filter(|_| !wide_layer);
             if let (Some(b), Some(s_in)) = (layer.bias_input, input_scale) {
                 let bias_name = graph.nodes[i].inputs[b].clone();
