@@ -356,7 +356,7 @@ mod tests {
         assert_eq!(lines.len(), 4, "{lines:?}");
         assert!(lines[1].starts_with("  quality target 20 dB (min output SQNR (dB)): met, "), "{lines:?}");
         assert!(lines[2].starts_with("  the search held 2 back: "), "{lines:?}");
-        assert!(lines[3].starts_with("  kept in float to reach it: "), "{lines:?}");
+        assert!(lines[3].starts_with("  fallbacks to reach it: "), "{lines:?}");
         for line in &lines {
             assert!(text.lines().any(|l| l == line), "`{line}` printed by the CLI too:\n{text}");
         }

@@ -158,6 +158,38 @@ fn sixteen_bit_activations_are_a_static_option() {
 }
 
 #[test]
+fn a_16_bit_layer_keeps_its_bias_exact_in_onnxruntime() {
+    // Gemm with a 16-bit input and (MatMulNBits rule) an int16 weight: s_in·s_w ≈ 1e-9, so a
+    // bias of ±5 does not fit int32 at that scale. onnxruntime's bias quantization would write it
+    // so if pare left it float; pare gives it its own scale, and both runtimes agree.
+    let mut g = Graph { name: "gemm_bias".into(), ..Graph::default() };
+    g.inputs.push(float_value("x", &[1, 8]));
+    g.outputs.push(float_value("y", &[1, 4]));
+    let w = uniform(7, 32);
+    g.initializers.push(Initializer::new("w", matrix(8, 4, |r, c| w[r * 4 + c])));
+    g.initializers.push(Initializer::new("b", Tensor::from_vec(&[4], vec![5.0f32, -4.5, 3.25, -5.0]).unwrap()));
+    let mut gemm = Node::new("Gemm", &["x", "w", "b"], &["y"]);
+    gemm.name = "gemm".into();
+    g.nodes = vec![gemm];
+    let model = crate::common::opset17_model(g);
+    let (calibration, unseen) = (samples(1, 32), samples(1000, 8));
+    let mut spec = QuantizeSpec::new(Mode::Static);
+    spec.activation_type = IntType::Uint16;
+    let (written, q) = quantize(&model, spec, &calibration);
+    assert_eq!(q.int16_weights, vec!["gemm"]);
+    let db = sqnr(&model, &written, &unseen);
+    assert!(db > 60.0, "16-bit input and weight, exact bias: {db:.1} dB");
+    let dir = std::env::temp_dir().join(format!("pare_gemm_bias16_{}", std::process::id()));
+    let x = unseen.samples[0][0].1.clone();
+    write_case(&dir.join("gemm"), &written, &[("x", &x)], r#"{"kind": "relative", "value": 1e-4}"#);
+    let out = run(python_script("check_quantized.py").arg(dir.join("gemm")));
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(v["checker"], "ok", "{v}");
+    assert!(v["outputs"].as_array().unwrap().iter().all(|o| o["ok"] == true), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_target_beyond_int8_keeps_only_exact_quantization() {
     let model = wide_channel_model();
     let mut spec = QuantizeSpec::new(Mode::Static);
