@@ -69,7 +69,7 @@ fn mistakes_are_named() {
     let recipe = dir.join("typo.json");
     std::fs::write(&recipe, r#"{"steps": [{"quantize": {"mode": "static", "per_chanel": true}}]}"#).unwrap();
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
-        (vec!["compress", m, "-o", o, "--quantize", "int4"], 2, "--quantize `int4`: expected int8-weights, int4-weights, int8, int8-dynamic, ternary, pow2 or kmeans[:N]"),
+        (vec!["compress", m, "-o", o, "--quantize", "int4"], 2, "--quantize `int4`: expected int8-weights, int4-weights, int8, a16w8, int8-dynamic, ternary, pow2 or kmeans[:N]"),
         (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--block-size", "32"], 2, "--block-size sets the blocks of --quantize int4-weights"),
         (vec!["compress", m, "-o", o, "--quantize", "int4-weights", "--block-size", "x"], 2, "--block-size `x`: expected a whole number"),
         (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--max-top1-drop", "1"], 2, "--max-top1-drop is a quality target for --quantize int8"),
