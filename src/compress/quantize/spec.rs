@@ -56,9 +56,8 @@ pub struct QuantizeSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_top1_drop_pct: Option<f64>,
     /// With a quality target: fall back to 16 bits (int16/uint16, opset 21) before float.
-    /// Off by default: onnxruntime 1.32's optimized CPU session does not always compute such
-    /// mixed 8/16-bit files as written (basic_pitch: −3.7 dB optimized, 20.8 dB with
-    /// optimizations off); pare measures the file as written.
+    /// Off by default until measured on the whole corpus in onnxruntime (its bias quantization
+    /// and MatMulNBits rewrites broke such files until `apply_plan` wrote around them).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fallback_16bit: bool,
     /// `int4_weights` only: MatMul/Gemm weights get one scale per `block_size` consecutive
