@@ -78,6 +78,19 @@ fn quantize(model: &Model, spec: QuantizeSpec, calibration: &Dataset) -> (Model,
     (out, q)
 }
 
+/// The written model passes onnx.checker and onnxruntime computes what pare does on the first
+/// unseen sample (check_quantized.py, relative 1e-4).
+fn assert_onnxruntime_agrees(written: &Model, unseen: &Dataset, case: &str) {
+    let dir = std::env::temp_dir().join(format!("pare_quality_target_{case}_{}", std::process::id()));
+    let x = unseen.samples[0][0].1.clone();
+    write_case(&dir.join(case), written, &[("x", &x)], r#"{"kind": "relative", "value": 1e-4}"#);
+    let out = run(python_script("check_quantized.py").arg(dir.join(case)));
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(v["checker"], "ok", "{v}");
+    assert!(v["outputs"].as_array().unwrap().iter().all(|o| o["ok"] == true), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn the_target_widens_exactly_the_responsible_activation_to_16_bits() {
     let model = wide_channel_model();
@@ -114,14 +127,7 @@ fn the_target_widens_exactly_the_responsible_activation_to_16_bits() {
     assert!(targeted_db >= 25.0, "unseen samples: {targeted_db:.1} dB");
 
     // The written model is valid ONNX and onnxruntime agrees with pare on it.
-    let dir = std::env::temp_dir().join(format!("pare_quality_target_{}", std::process::id()));
-    let x = unseen.samples[0][0].1.clone();
-    write_case(&dir.join("targeted"), &targeted, &[("x", &x)], r#"{"kind": "relative", "value": 1e-4}"#);
-    let out = run(python_script("check_quantized.py").arg(dir.join("targeted")));
-    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    assert_eq!(v["checker"], "ok", "{v}");
-    assert!(v["outputs"].as_array().unwrap().iter().all(|o| o["ok"] == true), "{v}");
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_onnxruntime_agrees(&targeted, &unseen, "targeted");
 }
 
 #[test]
@@ -139,14 +145,7 @@ fn sixteen_bit_activations_are_a_static_option() {
     assert_eq!(q.int16_weights, vec!["first", "second"]);
     let db = sqnr(&model, &written, &unseen);
     assert!(db > 30.0, "16-bit activations: {db:.1} dB");
-    let dir = std::env::temp_dir().join(format!("pare_a16w8_{}", std::process::id()));
-    let x = unseen.samples[0][0].1.clone();
-    write_case(&dir.join("a16w8"), &written, &[("x", &x)], r#"{"kind": "relative", "value": 1e-4}"#);
-    let out = run(python_script("check_quantized.py").arg(dir.join("a16w8")));
-    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    assert_eq!(v["checker"], "ok", "{v}");
-    assert!(v["outputs"].as_array().unwrap().iter().all(|o| o["ok"] == true), "{v}");
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_onnxruntime_agrees(&written, &unseen, "a16w8");
 
     // Where 16 bits have no meaning, a clear error.
     let mut dynamic = QuantizeSpec::new(Mode::Dynamic);
@@ -179,14 +178,7 @@ fn a_16_bit_layer_keeps_its_bias_exact_in_onnxruntime() {
     assert_eq!(q.int16_weights, vec!["gemm"]);
     let db = sqnr(&model, &written, &unseen);
     assert!(db > 60.0, "16-bit input and weight, exact bias: {db:.1} dB");
-    let dir = std::env::temp_dir().join(format!("pare_gemm_bias16_{}", std::process::id()));
-    let x = unseen.samples[0][0].1.clone();
-    write_case(&dir.join("gemm"), &written, &[("x", &x)], r#"{"kind": "relative", "value": 1e-4}"#);
-    let out = run(python_script("check_quantized.py").arg(dir.join("gemm")));
-    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    assert_eq!(v["checker"], "ok", "{v}");
-    assert!(v["outputs"].as_array().unwrap().iter().all(|o| o["ok"] == true), "{v}");
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_onnxruntime_agrees(&written, &unseen, "gemm");
 }
 
 #[test]
