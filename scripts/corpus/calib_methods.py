@@ -4,7 +4,9 @@ cell (lowest output SQNR over the outputs, onnxruntime, the model's 8 held-out s
 
 Usage: calib_methods.py --pare PATH/TO/pare --only ID,ID… [--variants minmax,auto,…] [--unoptimized-too]
 Variants: minmax, percentile, mse, entropy, symmetric (minmax with --symmetric), auto, default
-(no flag), full-range (8-bit weights, --full-range).
+(no flag), full-range (8-bit weights, --full-range); and a16w8 (--quantize a16w8), target20
+(--min-sqnr 20), target20-16bit (the same with "fallback_16bit": true, via a recipe file).
+Each cell prints the SQNR (dB) and the file's size ratio to the input.
 
 --unoptimized-too also runs each file with onnxruntime's optimizations off (Q/DQ computed in
 float, as written) and prints "optimized / unoptimized": on x86 CPUs without VNNI (AVX2) the
@@ -13,6 +15,7 @@ weights by default for integer kernels"; `--variants default,full-range --unopti
 Needs scripts/corpus/fetch.py and inputs.py to have run (PARE_CORPUS_CACHE).
 """
 import argparse
+import json
 import pathlib
 import subprocess
 import sys
@@ -33,6 +36,13 @@ VARIANTS = {
     "auto": ["--calib-method", "auto"],
     "default": [],
     "full-range": ["--full-range"],
+    # Not calibration methods, but measured the same way (issue 12's 16-bit work):
+    "a16w8": ["--quantize", "a16w8"],
+    "target20": ["--min-sqnr", "20"],
+}
+# Variants that need a recipe file (no CLI flag): the quantize step as JSON.
+RECIPES = {
+    "target20-16bit": {"mode": "static", "min_sqnr_db": 20, "fallback_16bit": True},
 }
 
 
@@ -53,7 +63,13 @@ def main():
         for name in variants:
             with tempfile.TemporaryDirectory() as tmp:
                 out = pathlib.Path(tmp) / "out.onnx"
-                cmd = [args.pare, "compress", str(model), "-o", str(out), "--quantize", "int8", "--calib", str(inputs / "calib.npz"), "--no-compare", *VARIANTS[name]]
+                if name in RECIPES:
+                    recipe = pathlib.Path(tmp) / "recipe.json"
+                    recipe.write_text(json.dumps({"steps": [{"quantize": RECIPES[name]}]}))
+                    how = ["--recipe", str(recipe)]
+                else:
+                    how = VARIANTS[name] if "--quantize" in VARIANTS[name] else ["--quantize", "int8", *VARIANTS[name]]
+                cmd = [args.pare, "compress", str(model), "-o", str(out), "--calib", str(inputs / "calib.npz"), "--no-compare", *how]
                 done = subprocess.run(cmd, capture_output=True, text=True)
                 if done.returncode:
                     cells.append(f"{name}: fails ({done.stderr.strip()[:80]})")
@@ -67,7 +83,8 @@ def main():
                 if args.unoptimized_too:
                     plain = run_ort(ort_session(out, optimize=False), heldout)
                     text += f" / {min(sqnr_db([r[k] for r in reference], [p[k] for p in plain]) for k in reference[0]):.1f}"
-                cells.append(f"{name}: {text} dB")
+                text += f" dB {out.stat().st_size / model.stat().st_size:.2f}x"
+                cells.append(f"{name}: {text}")
         print(model_id, " | ".join(cells), flush=True)
 
 

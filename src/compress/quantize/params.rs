@@ -253,6 +253,16 @@ impl BlockIndex {
     }
 }
 
+/// A bias as int32 on its own per-tensor scale `max |b| / 2^30` (exact to ~1e-9 relative),
+/// for layers that compute in float: (codes, [scale], saturated = 0).
+pub fn quantize_bias_own_scale(values: &[f32]) -> (Tensor, Vec<f32>, usize) {
+    let max = values.iter().filter(|v| v.is_finite()).fold(0f32, |m, v| m.max(v.abs()));
+    let scale = if max > 0.0 { max / (1u32 << 30) as f32 } else { 1.0 };
+    let codes: Vec<i32> = values.iter().map(|&v| if v.is_finite() { (f64::from(v) / f64::from(scale)).round() as i32 } else { 0 }).collect();
+    let tensor = Tensor::from_vec(&[codes.len()], codes).unwrap_or_else(|_| Tensor::scalar(0i32));
+    (tensor, vec![scale], 0)
+}
+
 /// Quantizes a 1-D bias to int32 with scale `input_scale · weight_scale[c]` per channel and zero
 /// point 0, the form onnxruntime folds into its integer Conv/MatMul kernels. Returns the int32
 /// tensor, the scales, and how many values saturated.
@@ -399,5 +409,17 @@ mod tests {
         assert_eq!(saturated, 0);
         let (_, _, saturated) = quantize_bias(&[1e30], 1e-10, &w);
         assert_eq!(saturated, 1);
+    }
+
+    #[test]
+    fn a_bias_on_its_own_scale_is_exact_to_thirty_bits() {
+        let (t, scales, saturated) = quantize_bias_own_scale(&[5.0, -4.5, 3.25e-3, f32::NAN]);
+        assert_eq!((scales.len(), saturated), (1, 0));
+        let codes = t.to_f64_vec().unwrap();
+        for (c, v) in codes.iter().zip([5.0f64, -4.5, 3.25e-3]) {
+            assert!((c * f64::from(scales[0]) - v).abs() <= 5.0 / f64::from(1u32 << 30), "{c} vs {v}");
+        }
+        assert_eq!(codes[3], 0.0, "a non-finite value becomes 0");
+        assert_eq!(quantize_bias_own_scale(&[0.0, 0.0]).1, vec![1.0], "all zero: scale 1");
     }
 }

@@ -27,7 +27,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::keep_float::default_float;
 use super::layers::{WeightedLayer, listed, weighted_layer_in};
-use super::params::{QuantParams, Scheme, quantize_bias};
+use super::params::{QuantParams, Scheme, quantize_bias, quantize_bias_own_scale};
 use super::qdq::{ActivationQdq, add_dequantized_bias, add_dequantized_constant, insert_prefix, remove_orphaned};
 use super::report::{ActivationRange, CalibrationSummary, QuantizeReport};
 use super::spec::QuantizeSpec;
@@ -293,7 +293,7 @@ pub(super) fn apply_plan(
                 if let Some((_, Tensor::F32(bias))) = find_weight_in(graph, &lookup, &bias_name) {
                     let values: Vec<f32> = bias.iter().copied().collect();
                     let (q, scales, saturated) = if wide_layer {
-                        own_scale_bias(&values)
+                        quantize_bias_own_scale(&values)
                     } else {
                         quantize_bias(&values, s_in, &weight_params)
                     };
@@ -398,16 +398,6 @@ pub(super) fn apply_plan(
         return Ok(());
     }
     quantize_subgraph_weights(model, if keep.wide_subgraphs { &wide_spec } else { spec }, report)
-}
-
-/// A bias as int32 on its own per-tensor scale `max |b| / 2^30` (exact to ~1e-9 relative),
-/// for layers that compute in float: (codes, [scale], saturated = 0).
-fn own_scale_bias(values: &[f32]) -> (Tensor, Vec<f32>, usize) {
-    let max = values.iter().filter(|v| v.is_finite()).fold(0f32, |m, v| m.max(v.abs()));
-    let scale = if max > 0.0 { max / (1u32 << 30) as f32 } else { 1.0 };
-    let codes: Vec<i32> = values.iter().map(|&v| if v.is_finite() { (f64::from(v) / f64::from(scale)).round() as i32 } else { 0 }).collect();
-    let tensor = Tensor::from_vec(&[codes.len()], codes).unwrap_or_else(|_| Tensor::scalar(0i32));
-    (tensor, vec![scale], 0)
 }
 
 /// Weights inside If/Loop/Scan bodies, which calibration does not reach: weight-only.
