@@ -199,14 +199,18 @@ fn a_target_beyond_int8_keeps_only_exact_quantization() {
     let (written, q) = quantize(&model, spec, &samples(1, 8));
     let t = q.quality_target.unwrap();
     // Only exact quantization meets 150 dB: the three activations and W2 fall back; W1 (one
-    // value per output channel, so per-channel int8 holds it exactly) is quantized again after
-    // the search and stays int8: 64 of the 96 weight elements.
+    // value per output channel, so per-channel quantization holds it exactly) is quantized again
+    // after the search and stays quantized: 64 of the 96 weight elements, int16 because its
+    // input x stays float (an int8 weight there becomes onnxruntime's MatMulNBits, which rounds
+    // x to int8).
     assert!(t.met && t.reached_db.is_none(), "exact outputs: {t:#?}");
     let mut fallbacks: Vec<&str> = t.fallbacks.iter().map(|f| f.name.as_str()).collect();
     fallbacks.sort_unstable();
     assert_eq!(fallbacks, vec!["second", "t", "x", "y"], "{t:#?}");
     assert!(t.fallbacks.iter().all(|f| f.to == "float"), "16 bits cannot reach 150 dB either: the search falls back to float");
-    assert!((t.int8_weight_share - 64.0 / 96.0).abs() < 1e-12, "{}", t.int8_weight_share);
+    assert_eq!((t.int8_weight_share, t.int16_weight_share), (0.0, 64.0 / 96.0), "{t:#?}");
+    assert_eq!(q.int16_weights, vec!["first"]);
+    assert_eq!(written.opset_version(""), Some(21));
     assert!(q.activations.is_empty());
     assert_eq!(q.layers.iter().map(|l| l.node.as_str()).collect::<Vec<_>>(), vec!["first"]);
     assert_eq!(sqnr(&model, &written, &samples(1000, 4)), f64::INFINITY);

@@ -278,13 +278,16 @@ pub(super) fn quantize_to_target(
     // own SQNR is energy-weighted: one huge channel hides that every small one rounds to zero,
     // which only the output shows. (Keeping each float alone instead ordered worse: where the
     // error comes from several candidates, no single one helps.)
+    // 16-bit values may be written (opset 21): as fallbacks, and for MatMul/Gemm weights whose
+    // input stays float (see `apply_plan`), in every tier.
+    let wide_ok = spec.fallback_16bit() && !scheme.ty.is_16bit() && can_upgrade(model, WIDE_OPSET);
     let mut without: Vec<Option<f64>> = vec![None; candidates.len()];
     let sensitivity = if !target.meets(quantized) && candidates.len() <= OUTPUT_SENSITIVITY_LIMIT {
         let held_reference = &reference[cut..];
         for (k, (c, _)) in candidates.iter().enumerate() {
             ctx.progress("sensitivity", k, candidates.len());
             let mut scratch = template.clone();
-            let keep = keep_float(candidates.iter().map(|c| &c.0).filter(|other| other.name() != c.name() || other.kind() != c.kind()), Tier::Float);
+            let keep = keep_float(candidates.iter().map(|c| &c.0).filter(|other| other.name() != c.name() || other.kind() != c.kind()), Tier::Float, wide_ok);
             without[k] = Some(measure(model, plan, &ranges, &keep, spec, scheme, held_reference, &held_out, 0, false, None, &mut scratch)?.sqnr);
         }
         let mut order: Vec<usize> = (0..candidates.len()).collect();
@@ -302,7 +305,7 @@ pub(super) fn quantize_to_target(
         .map(|(&i, l)| (i, find_weight(&model.graph, &model.graph.nodes[i].inputs[l.weight_input]).map_or(0, |(_, t)| t.len())))
         .collect();
     let total_weights: usize = weight_elements.values().sum();
-    let keep_first = |n: usize, tier: Tier| keep_float(candidates[..n].iter().map(|c| &c.0), tier);
+    let keep_first = |n: usize, tier: Tier| keep_float(candidates[..n].iter().map(|c| &c.0), tier, wide_ok);
     let elements_of = |set: &std::collections::HashSet<usize>| -> usize { set.iter().map(|i| weight_elements.get(i).copied().unwrap_or(0)).sum() };
     // Layers whose weights a written model stores int16 (its report says: fallbacks, and
     // MatMul/Gemm weights after a 16-bit or float input).
@@ -318,8 +321,7 @@ pub(super) fn quantize_to_target(
     // 16-bit fallbacks first where the model can be written at opset 21 (int16/uint16
     // QuantizeLinear/DequantizeLinear): they keep a tensor's precision almost like float, while
     // a weight stays half the size of a float one and an activation stays quantized.
-    let tiers: &[Tier] =
-        if spec.fallback_16bit() && !scheme.ty.is_16bit() && can_upgrade(model, WIDE_OPSET) { &[Tier::Wide, Tier::Float] } else { &[Tier::Float] };
+    let tiers: &[Tier] = if wide_ok { &[Tier::Wide, Tier::Float] } else { &[Tier::Float] };
 
     let meets = |score: Score| target.meets(score);
     let n = candidates.len();
@@ -423,7 +425,7 @@ pub(super) fn quantize_to_target(
         });
         for &k in order.iter().take(REQUANTIZE_LIMIT) {
             let trial: Vec<usize> = fallen.iter().copied().filter(|&x| x != k).collect();
-            let keep = keep_float(trial.iter().map(|&x| &candidates[x].0), tier);
+            let keep = keep_float(trial.iter().map(|&x| &candidates[x].0), tier, wide_ok);
             ctx.progress("quality target", trajectory.len(), trajectory.len() + 1);
             let mut scratch = template.clone();
             let v = measure(model, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, top1, Some(target), &mut scratch)?;
@@ -434,7 +436,7 @@ pub(super) fn quantize_to_target(
             }
         }
     }
-    let mut keep = keep_float(fallen.iter().map(|&k| &candidates[k].0), tier);
+    let mut keep = keep_float(fallen.iter().map(|&k| &candidates[k].0), tier, wide_ok);
     let (mut searched, mut reached) = (searched, reached);
     if !(meets(searched) && meets(reached)) {
         // Misses were measured on the held-back part alone: the report gives the full measure.
@@ -455,7 +457,7 @@ pub(super) fn quantize_to_target(
             )),
             Err(e) => {
                 // The float model could be upgraded, the quantized one not: the fallbacks go float.
-                keep = keep_float(fallen.iter().map(|&k| &candidates[k].0), Tier::Float);
+                keep = keep_float(fallen.iter().map(|&k| &candidates[k].0), Tier::Float, false);
                 fallback_tier = Tier::Float;
                 reached = measure(&original, plan, &all_ranges, &keep, spec, scheme, &reference, data, cut, top1, None, &mut template.clone())?;
                 (*model, *report) = (original, before);
@@ -630,10 +632,12 @@ fn destination(c: &Candidate, tier: Tier) -> &'static str {
     }
 }
 
-/// What falling back on `candidates` with `tier` means for `apply_plan`.
-fn keep_float<'c>(candidates: impl Iterator<Item = &'c Candidate>, tier: Tier) -> KeepFloat {
+/// What falling back on `candidates` with `tier` means for `apply_plan`. `wide_ok`: 16-bit
+/// weights may be written even with float fallbacks (a MatMul/Gemm whose input stays float
+/// stores its weight int16, or onnxruntime requantizes that input to int8 as MatMulNBits).
+fn keep_float<'c>(candidates: impl Iterator<Item = &'c Candidate>, tier: Tier, wide_ok: bool) -> KeepFloat {
     let wide = tier == Tier::Wide;
-    let mut keep = KeepFloat { wide_allowed: wide, ..KeepFloat::default() };
+    let mut keep = KeepFloat { wide_allowed: wide || wide_ok, ..KeepFloat::default() };
     for c in candidates {
         match c {
             Candidate::Activation(t) => {
