@@ -155,7 +155,7 @@ export interface QuantizeStep {
 }
 
 export type PruneMethod = "unstructured" | "vector" | "kernel" | "nm" | "filter";
-export type PruneCriterion = "l1" | "l2";
+export type PruneCriterion = "l1" | "l2" | "reconstruction";
 /** Absent: "lsq" when the step gets calibration samples of the user's (not `calibrationRandom`),
  * else none; "none" skips it. A correction that makes the outputs worse is not applied. */
 export type PruneCorrection = "bias" | "lsq" | "none";
@@ -188,7 +188,7 @@ interface PruneCommon {
     exclude?: string[];
     /** Leave the first and last prunable layers alone (default true). */
     keep_first_last?: boolean;
-    /** Importance of a group of weights (default "l1"). */
+    /** Importance of a group of weights (default "l1"); "reconstruction": filter with calibration samples, channels chosen by the output change of the layers reading them. */
     criterion?: PruneCriterion;
 }
 

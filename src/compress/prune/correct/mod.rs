@@ -35,7 +35,7 @@ use super::filter::KeptChannels;
 use super::report::{CorrectionSummary, InputCorrection, LayerCorrection, PruneReport};
 use super::spec::Correction;
 use crate::compress::PassContext;
-use crate::compress::output_sqnr::{describe_db, output_sqnr, run_all};
+use crate::compress::output_sqnr::{describe_db, output_sqnr};
 use crate::compress::weights::find_weight;
 use crate::ir::{Model, Tensor, topological_order};
 use crate::runtime::{Dataset, Session, Staged};
@@ -166,7 +166,7 @@ fn run(
     let total = samples.len() * steps;
     let uncorrected = model.clone();
     let original_session = Session::new(original).map_err(|e| fail(format!("the original model cannot run: {e}")))?;
-    let before = {
+    let (before, (reference_outputs, uncorrected_outputs)) = {
         let pruned = Session::new(model).map_err(|e| fail(format!("the pruned model cannot run: {e}")))?;
         compare_outputs(&original_session, &pruned, samples, &watched, &mut |s| ctx.progress("correct", s, total))
             .map_err(fail)?
@@ -223,7 +223,7 @@ fn run(
         outcomes.push(gathered.apply(model, target, &w_orig, &stats.reference_mean).map_err(layer_error)?);
     }
 
-    let after = {
+    let (after, (_, corrected_outputs)) = {
         let corrected = Session::new(model).map_err(|e| fail(format!("the corrected model cannot run: {e}")))?;
         let offset = samples.len() * (steps - 1);
         compare_outputs(&original_session, &corrected, samples, &watched, &mut |s| ctx.progress("correct", offset + s, total))
@@ -231,13 +231,11 @@ fn run(
     };
     ctx.progress("correct", total, total);
 
-    // Never worse than no correction, measured on the model's outputs.
-    let reference = run_all(original, samples, "the original model").map_err(fail)?;
-    let sqnr_of = |m: &Model, what: &str| -> Result<Option<f64>, PruneError> {
-        Ok(output_sqnr(&reference, &run_all(m, samples, what).map_err(fail)?))
-    };
-    let sqnr_before = sqnr_of(&uncorrected, "the pruned model")?;
-    let sqnr_after = sqnr_of(model, "the corrected model")?;
+    // Never worse than no correction, measured on the model's outputs (from the two
+    // comparisons above: the original, uncorrected and corrected models each ran once more).
+    let sqnr_before = output_sqnr(&reference_outputs, &uncorrected_outputs);
+    let sqnr_after = output_sqnr(&reference_outputs, &corrected_outputs);
+    drop((reference_outputs, uncorrected_outputs, corrected_outputs));
     let layer_change: f64 = before.iter().zip(&after).map(|(b, a)| a.rel_mse - b.rel_mse).sum();
     let kept = keeps_correction(sqnr_before, sqnr_after, layer_change);
     if !kept {

@@ -13,6 +13,7 @@ pub mod deps;
 pub mod fold;
 pub mod ops;
 pub mod plan;
+pub mod reconstruct;
 pub mod rewrite;
 
 use std::collections::{HashMap, HashSet};
@@ -23,7 +24,8 @@ use super::PruneError;
 use super::layers::{self, Layer};
 use super::mask::read_weight;
 use super::report::{FlopsReport, LayerReport, PruneReport, SkippedLayer};
-use super::spec::{Method, PruneSpec};
+use super::spec::{Criterion, Method, PruneSpec};
+use reconstruct::ConsumerMatrices;
 use crate::analysis::{AnalysisOptions, analyze_model};
 use crate::compress::PassContext;
 use crate::compress::weights::for_each_graph_mut;
@@ -45,7 +47,18 @@ pub fn apply(
     let flops_before = total_flops(model);
     let before: Vec<Option<Tensor>> =
         layers.iter().enumerate().map(|(i, l)| chosen.contains(&i).then(|| read_weight(model, l).ok()).flatten()).collect();
-    let outcome = run(model, layers, chosen, spec, Mode::Remove, ctx)?;
+    let matrices = match spec.criterion {
+        Criterion::Reconstruction => Some(consumer_matrices(model, layers, ctx)?),
+        _ => None,
+    };
+    let outcome = run(model, layers, chosen, spec, Mode::Remove, matrices.as_ref(), ctx)?;
+    if matrices.is_some() {
+        report.notes.push(format!(
+            "criterion reconstruction: channels of {} of {} pruned group(s) chosen by the output change of the layers reading them, \
+             the others by L1 norm (a layer reading them could not be measured)",
+            outcome.by_reconstruction, outcome.groups
+        ));
+    }
     for (l, reason) in &outcome.skipped {
         report.skipped.push(SkippedLayer::new(&layers[*l], reason.clone()));
     }
@@ -70,7 +83,28 @@ pub fn mask(model: &mut Model, spec: &PruneSpec) -> Result<(), PruneError> {
     let selection = layers::select(&found, spec).map_err(PruneError::Selection)?;
     let mut progress = |_: &crate::compress::Progress| {};
     let mut ctx = PassContext { calibration: None, step: 0, steps: 1, progress: &mut progress };
-    run(model, &found, &selection.chosen, spec, Mode::Mask, &mut ctx).map(|_| ())
+    run(model, &found, &selection.chosen, spec, Mode::Mask, None, &mut ctx).map(|_| ())
+}
+
+/// The consumers' channel matrices of the main graph (`reconstruct.rs`), from the calibration
+/// samples; an error without them.
+fn consumer_matrices(model: &Model, layers: &[Layer], ctx: &PassContext) -> Result<ConsumerMatrices, PruneError> {
+    let samples = match ctx.calibration {
+        Some(d) if !d.is_empty() => &d.samples[..],
+        _ => {
+            return Err(PruneError::Calibration(
+                "`criterion: reconstruction` needs calibration samples (real inputs of the model): on the CLI give --calib FILE.npz; \
+                 in the API pass a calibration data set"
+                    .into(),
+            ));
+        }
+    };
+    let mut graph = model.graph.clone();
+    fold::fold_constant_reshapes(&mut graph);
+    let here: HashMap<usize, usize> =
+        layers.iter().enumerate().filter(|(_, l)| l.graph.is_empty()).map(|(i, l)| (l.node_index, i)).collect();
+    let analysis = deps::analyze(&graph, &here, layers);
+    reconstruct::gather(model, &analysis, layers, samples).map_err(|e| PruneError::Calibration(format!("criterion reconstruction: {e}")))
 }
 
 struct Outcome {
@@ -80,6 +114,9 @@ struct Outcome {
     skipped: Vec<(usize, String)>,
     /// Kept output channels of every main-graph layer that lost some.
     kept: KeptChannels,
+    /// Groups that lost channels, and of those how many chose them by reconstruction error.
+    groups: usize,
+    by_reconstruction: usize,
 }
 
 fn run(
@@ -88,10 +125,11 @@ fn run(
     chosen: &[usize],
     spec: &PruneSpec,
     mode: Mode,
+    matrices: Option<&ConsumerMatrices>,
     ctx: &mut PassContext,
 ) -> Result<Outcome, PruneError> {
     let chosen: HashSet<usize> = chosen.iter().copied().collect();
-    let mut outcome = Outcome { pruned: Vec::new(), skipped: Vec::new(), kept: KeptChannels::new() };
+    let mut outcome = Outcome { pruned: Vec::new(), skipped: Vec::new(), kept: KeptChannels::new(), groups: 0, by_reconstruction: 0 };
     let graph_count = layers.iter().map(|l| l.graph.as_str()).collect::<HashSet<_>>().len();
     let mut done = 0;
     for_each_graph_mut(&mut model.graph, &mut |path, graph| {
@@ -109,7 +147,9 @@ fn run(
                 analysis.spaces.pin(p.space, &reason);
             }
         }
-        let removal = plan::plan(graph, &analysis, layers, spec)?;
+        let matrices = if path.is_empty() { matrices } else { None };
+        let removal = plan::plan(graph, &analysis, layers, spec, matrices, &mut outcome.by_reconstruction)?;
+        outcome.groups += removal.len();
         for &(l, ref reason) in &analysis.not_producers {
             if chosen.contains(&l) {
                 outcome.skipped.push((l, reason.clone()));

@@ -1,7 +1,8 @@
 //! Which channels each prunable group loses: per group, the producers' filter norms (L1 or L2 of
 //! all weights of output channel *c*) are summed — for a residual group, channel *c* of the sum
 //! is the sum of every producer's channel *c*, so its norms add up — and the `round(ratio · C)`
-//! channels with the smallest sum go (ties: the lower index). The ratio is the producers' own
+//! channels with the smallest sum go (ties: the lower index) — or, with `criterion: reconstruction`,
+//! those whose removal changes the consuming layers' outputs least (`reconstruct.rs`). The ratio is the producers' own
 //! (`ratios`), the smallest of them when tied producers differ. With `round_to`, the kept count is
 //! rounded up to a multiple of it (never above C).
 
@@ -9,6 +10,7 @@ use std::collections::HashMap;
 
 use super::channels::SpaceId;
 use super::deps::Analysis;
+use super::reconstruct::{ConsumerMatrices, greedy, group_matrix};
 use crate::compress::prune::PruneError;
 use crate::compress::prune::layers::Layer;
 use crate::compress::prune::layout::WeightView;
@@ -20,8 +22,18 @@ use crate::ir::{Graph, Tensor};
 /// Channels removed per group root, sorted ascending. Groups that lose nothing are absent.
 pub type Removal = HashMap<SpaceId, Vec<usize>>;
 
-/// Chooses the channels to remove from every group of `a` that is not pinned.
-pub fn plan(graph: &Graph, a: &Analysis, layers: &[Layer], spec: &PruneSpec) -> Result<Removal, PruneError> {
+/// Chooses the channels to remove from every group of `a` that is not pinned. With `matrices`
+/// (`criterion: reconstruction`, main graph), a group whose consumers all have a channel matrix
+/// loses the channels ThiNet's greedy picks (`reconstruct.rs`); `by_reconstruction` counts those
+/// groups.
+pub fn plan(
+    graph: &Graph,
+    a: &Analysis,
+    layers: &[Layer],
+    spec: &PruneSpec,
+    matrices: Option<&ConsumerMatrices>,
+    by_reconstruction: &mut usize,
+) -> Result<Removal, PruneError> {
     let mut removal = Removal::new();
     let mut roots: Vec<(SpaceId, Vec<usize>)> = Vec::new();
     for p in &a.producers {
@@ -39,7 +51,7 @@ pub fn plan(graph: &Graph, a: &Analysis, layers: &[Layer], spec: &PruneSpec) -> 
         let mut importance = vec![0.0f64; channels];
         for &l in &producer_layers {
             let layer = &layers[l];
-            let norms = filter_norms(graph, layer, spec.criterion)?;
+            let norms = filter_norms(graph, layer, spec.criterion.norm())?;
             if norms.len() != channels {
                 return Err(PruneError::Surgery(format!("layer `{}` has {} filters, its group {channels}", layer.name, norms.len())));
             }
@@ -58,8 +70,17 @@ pub fn plan(graph: &Graph, a: &Analysis, layers: &[Layer], spec: &PruneSpec) -> 
         let kept = (channels - remove).div_ceil(spec.round_to) * spec.round_to;
         remove = channels - kept.min(channels);
         if remove > 0 {
-            let mut chosen = smallest(&importance, remove);
-            chosen.sort_unstable();
+            let chosen = match matrices.and_then(|m| group_matrix(a, m, root, channels)) {
+                Some(m) => {
+                    *by_reconstruction += 1;
+                    greedy(&m, channels, remove)
+                }
+                None => {
+                    let mut chosen = smallest(&importance, remove);
+                    chosen.sort_unstable();
+                    chosen
+                }
+            };
             removal.insert(root, chosen);
         }
     }
@@ -88,7 +109,7 @@ pub fn filter_norms(graph: &Graph, layer: &Layer, criterion: Criterion) -> Resul
                 for k in 0..view.kernel {
                     let v = f64::from(data.get(view.offset(b, o, i, k)).copied().unwrap_or(0.0));
                     acc += match criterion {
-                        Criterion::L1 => v.abs(),
+                        Criterion::L1 | Criterion::Reconstruction => v.abs(),
                         Criterion::L2 => v * v,
                     };
                 }

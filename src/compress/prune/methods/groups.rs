@@ -53,8 +53,8 @@ pub fn groups(view: &WeightView, granularity: Granularity) -> Vec<Vec<usize>> {
 /// Norm of the weights at `unit`.
 pub fn norm(weights: &[f32], unit: &[usize], criterion: Criterion) -> f64 {
     let values = unit.iter().filter_map(|&i| weights.get(i)).map(|&w| f64::from(w));
-    match criterion {
-        Criterion::L1 => values.map(f64::abs).sum(),
+    match criterion.norm() {
+        Criterion::L1 | Criterion::Reconstruction => values.map(f64::abs).sum(),
         Criterion::L2 => values.map(|w| w * w).sum::<f64>().sqrt(),
     }
 }
