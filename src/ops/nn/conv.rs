@@ -18,7 +18,7 @@ use ndarray::ArrayD;
 
 use crate::ir::{DType, Tensor, checked_numel};
 use crate::kernels::types::{MatRef, PackedF32, Window};
-use crate::kernels::{im2col, pack_f32_a};
+use crate::kernels::pack_f32_a;
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, Epilogue, ExecContext, OpError, Operator, Registry};
 
@@ -270,7 +270,7 @@ pub(super) fn conv_into<T: NnFloat>(
                         .map_err(|_| OpError::too_large(format!("cannot allocate {col_len} elements for im2col")))?;
                 }
                 col.resize(col_len, T::zero());
-                im2col(x_group, group_in, &block, &mut col);
+                T::im2col(x_group, group_in, &block, &mut col);
                 let patches = MatRef::row_major(&col, filter_len, block_positions);
                 let start = row0 * row_positions;
                 gemm(patches, &mut out_group[start..]);
