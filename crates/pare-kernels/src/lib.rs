@@ -55,12 +55,13 @@
 //! | [`im2col`], [`col2im_add`] (and their `_f32` copies), [`im2col_runs_q8`] | `pack::im2col` | (shared) | (shared)              |
 //! | [`dequantize_q8`]         | `dequantize_q8_scalar`               | (scalar, auto-vectorized)        | (scalar)                            |
 //! | [`lookup_u8`], [`lookup2_u8`] | `lookup_u8_scalar`               | (scalar)                         | (scalar)                            |
+//! | [`arith_f32`]             | `arith_f32_scalar`                   | (scalar, auto-vectorized)        | (scalar)                            |
 //! | [`activation_f32`]        | `activation_f32_scalar` (Sigmoid, SiLU: [`sigmoid_f32`]) | (scalar, auto-vectorized) | (scalar)        |
 
 use std::ops::{AddAssign, Mul};
 
 use types::{
-    Activation, AnyOperand, AnyOutput, AnySlice, F32Operand, GemmShapeError, Int8Operand, Int8Output, MacElement, MatRef, Operand, PackedBits, PackedF32, PackedSide, SignBit, TernaryRows, Window,
+    Activation, AnyOperand, ArithF32, AnyOutput, AnySlice, F32Operand, GemmShapeError, Int8Operand, Int8Output, MacElement, MatRef, Operand, PackedBits, PackedF32, PackedSide, SignBit, TernaryRows, Window,
 };
 
 mod driver;
@@ -77,6 +78,7 @@ mod twin_tests;
 pub mod types;
 
 use scalar::activation_f32_scalar::{clip_f32_scalar, hard_sigmoid_f32_scalar, hard_swish_f32_scalar, leaky_relu_f32_scalar, relu_f32_scalar};
+use scalar::arith_f32_scalar::arith_f32_scalar;
 use scalar::dequantize_q8_scalar::dequantize_q8_scalar;
 use scalar::dwconv_f32_scalar::dwconv_f32_scalar;
 use scalar::gemm_binary_2x4_scalar::gemm_binary_2x4_scalar;
@@ -382,6 +384,14 @@ pub fn lookup_u8(x: &[u8], table: &[u8; 256], out: &mut [u8]) {
 #[inline(never)]
 pub fn lookup2_u8(a: &[u8], b: &[u8], table: &[u8; 65536], out: &mut [u8]) {
     lookup2_u8_scalar(a, b, table, out);
+}
+
+/// One run of an f32 Add/Sub/Mul/Div under broadcasting: `out[t] = a[t·a_step] op
+/// b[t·b_step]` for `t < out.len()` (steps 1 or 0 take the vectorized loops). Panics if an
+/// operand is short.
+#[inline(never)]
+pub fn arith_f32(op: ArithF32, a: &[f32], a_step: usize, b: &[f32], b_step: usize, out: &mut [f32]) {
+    arith_f32_scalar(op, a, a_step, b, b_step, out);
 }
 
 /// Applies `activation` to every value in place, exactly as the ONNX op would on f32

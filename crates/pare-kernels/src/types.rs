@@ -598,3 +598,12 @@ pub enum Activation {
     /// `v · sigmoid(v)`.
     Silu,
 }
+
+/// The f32 binary arithmetic of [`crate::arith_f32`] (ONNX Add, Sub, Mul, Div).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithF32 {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}

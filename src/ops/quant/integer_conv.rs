@@ -19,7 +19,7 @@ const COLUMN_BUDGET: usize = 1 << 22;
 
 /// Accumulators `[N, M, out…]` (row-major) for input `x` `[N, C, in…]` and weights `w`
 /// `[M, C/group, k…]`, both row-major; `w_zero` holds one zero point per output channel.
-pub fn accumulate<X: Int8Operand, W: Int8Operand>(
+pub fn accumulate<X: Int8Operand + Default, W: Int8Operand>(
     geometry: &ConvGeometry,
     x: &[X],
     x_zero: X,
@@ -30,7 +30,7 @@ pub fn accumulate<X: Int8Operand, W: Int8Operand>(
 }
 
 /// [`accumulate`] with a given column-chunk budget (tests use tiny ones).
-fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
+fn accumulate_in_chunks<X: Int8Operand + Default, W: Int8Operand>(
     geometry: &ConvGeometry,
     x: &[X],
     x_zero: X,
@@ -53,7 +53,10 @@ fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
     let runs = out_size / run_len;
     let runs_per_chunk = (column_budget / rows.max(1).saturating_mul(run_len)).clamp(1, runs);
     let chunk_width = runs_per_chunk * run_len;
-    let mut columns = vec![x_zero; checked_numel(&[rows, chunk_width])?];
+    // Every entry im2col uses is written by it: zeroed memory (no fill pass), and none at all
+    // for a 1×1 convolution, which reads its input as the column matrix.
+    let columns_len = checked_numel(&[rows, chunk_width])?;
+    let mut columns: Vec<X> = Vec::new();
     let column_zero = vec![x_zero.widen(); chunk_width];
     let mut block = vec![0i32; checked_numel(&[group_out, chunk_width])?];
     let pads_begin = g
@@ -89,6 +92,9 @@ fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
                     // A 1×1 convolution's column matrix is its input: no copy.
                     channels
                 } else {
+                    if columns.is_empty() {
+                        columns = vec![X::default(); columns_len];
+                    }
                     let chunk_columns = &mut columns[..rows * width];
                     im2col_runs_q8(channels, group_in, x_zero, &window, first_run, chunk_columns);
                     &chunk_columns[..]

@@ -29,7 +29,7 @@ fn build_unary(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let x = required(inputs, 0, "x")?;
         let table = required(inputs, 1, "table")?;
         let t = table_bytes(table, 256)?;
-        let t: &[u8; 256] = t.as_slice().try_into().map_err(|_| OpError::invalid("lookup table: expected 256 entries"))?;
+        let t: &[u8; 256] = t.as_ref().try_into().map_err(|_| OpError::invalid("lookup table: expected 256 entries"))?;
         let x_bytes = byte_slice(x, 0, "x")?;
         let y = looked_up(table, x_bytes.len(), |out| kernels::lookup_u8(&x_bytes, t, out));
         Ok(vec![y.into_tensor(x.shape())?])
@@ -43,7 +43,7 @@ fn build_binary(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
         let t = table_bytes(table, 65536)?;
         if a_tensor.shape() == b_tensor.shape() {
             // The common case (a residual Add): one pass of the kernel table's lookup.
-            let t: &[u8; 65536] = t.as_slice().try_into().map_err(|_| OpError::invalid("lookup table: expected 65536 entries"))?;
+            let t: &[u8; 65536] = t.as_ref().try_into().map_err(|_| OpError::invalid("lookup table: expected 65536 entries"))?;
             let (a, b) = (byte_slice(a_tensor, 0, "a")?, byte_slice(b_tensor, 1, "b")?);
             let y = looked_up(table, a.len(), |out| kernels::lookup2_u8(&a, &b, t, out));
             return Ok(vec![y.into_tensor(a_tensor.shape())?]);
@@ -113,16 +113,13 @@ fn bytes(t: &Tensor, index: usize, what: &'static str) -> Result<ArrayD<u8>, OpE
     }
 }
 
-/// The table's entries as bytes, checked to hold `len` of them.
-fn table_bytes(table: &Tensor, len: usize) -> Result<Vec<u8>, OpError> {
+/// The table's entries as bytes, checked to hold `len` of them (borrowed: the table is a
+/// constant of the plan, and copying 65,536 entries per call would cost more than the lookup).
+fn table_bytes(table: &Tensor, len: usize) -> Result<Cow<'_, [u8]>, OpError> {
     if table.shape() != [len] {
         return Err(OpError::invalid(format!("lookup table has shape {:?}; expected [{len}]", table.shape())));
     }
-    match table {
-        Tensor::U8(t) => Ok(t.iter().copied().collect()),
-        Tensor::I8(t) => Ok(t.iter().map(|&v| v as u8).collect()),
-        other => Err(unsupported_type(1, "table", other, "uint8 or int8")),
-    }
+    byte_slice(table, 1, "table")
 }
 
 /// Looked-up bytes as a tensor of the table's type.

@@ -60,7 +60,7 @@ mod tests {
         assert!(v[4].is_nan());
         let mut v = x;
         hard_sigmoid_f32_scalar(&mut v, 0.2, 0.5);
-        assert_eq!(&v[..4], &[0.1, 0.5, 0.6, 1.0]);
+        assert_eq!(&v[..4], &[-2.0f32 * 0.2 + 0.5, 0.5, 0.5f32 * 0.2 + 0.5, 1.0]);
         let mut v = x;
         hard_swish_f32_scalar(&mut v);
         assert_eq!(&v[..4], &[-2.0 * (-2.0f32 / 6.0 + 0.5), 0.0, 0.5 * (0.5f32 / 6.0 + 0.5), 4.0]);

@@ -4,6 +4,7 @@
 //! (`gemm_i8_4x16c2_scalar`), the same as the twin's but for the ISA.
 
 pub(super) mod activation_f32_scalar;
+pub(super) mod arith_f32_scalar;
 pub(super) mod dequantize_q8_scalar;
 pub(super) mod dwconv_f32_scalar;
 pub(super) mod gemm_binary_2x4_scalar;
