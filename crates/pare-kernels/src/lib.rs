@@ -56,6 +56,7 @@
 //! | [`dequantize_q8`]         | `dequantize_q8_scalar`               | (scalar, auto-vectorized)        | (scalar)                            |
 //! | [`lookup_u8`], [`lookup2_u8`] | `lookup_u8_scalar`               | (scalar)                         | (scalar)                            |
 //! | [`arith_f32`]             | `arith_f32_scalar`                   | (scalar, auto-vectorized)        | (scalar)                            |
+//! | [`max_pool_2d_f32`], `_u8`, `_i8` | `max_pool_2d_scalar`        | (scalar)                         | (scalar)                            |
 //! | [`activation_f32`]        | `activation_f32_scalar` (Sigmoid, SiLU: [`sigmoid_f32`]) | (scalar, auto-vectorized) | (scalar)        |
 
 use std::ops::{AddAssign, Mul};
@@ -89,6 +90,7 @@ use scalar::gemm_i8_4x16c2_scalar::gemm_i8_4x16c2_scalar;
 use scalar::gemm_i8_reference::gemm_i8_reference;
 use scalar::gemm_ternary_rowadd_scalar::gemm_ternary_rowadd_scalar;
 use scalar::lookup_u8_scalar::{lookup2_u8_scalar, lookup_u8_scalar};
+use scalar::max_pool_2d_scalar::max_pool_2d_scalar;
 use scalar::quantize_f32_q8_scalar::quantize_f32_q8_scalar;
 use scalar::requantize_q8_scalar::{requantize_channel_q8_scalar, requantize_row_q8_scalar};
 use scalar::sigmoid_f32_scalar::sigmoid_f32_scalar;
@@ -392,6 +394,26 @@ pub fn lookup2_u8(a: &[u8], b: &[u8], table: &[u8; 65536], out: &mut [u8]) {
 #[inline(never)]
 pub fn arith_f32(op: ArithF32, a: &[f32], a_step: usize, b: &[f32], b_step: usize, out: &mut [f32]) {
     arith_f32_scalar(op, a, a_step, b, b_step, out);
+}
+
+/// 2-D max pooling of one plane (`window.input` → `window.output`, row-major), padding
+/// skipped, the first maximum kept (a later NaN never wins), an all-padding window 0. Panics
+/// if the window is not 2-D or a slice is short.
+#[inline(never)]
+pub fn max_pool_2d_f32(input: &[f32], window: &Window, out: &mut [f32]) {
+    max_pool_2d_scalar(input, window, out);
+}
+
+/// [`max_pool_2d_f32`] on uint8 values.
+#[inline(never)]
+pub fn max_pool_2d_u8(input: &[u8], window: &Window, out: &mut [u8]) {
+    max_pool_2d_scalar(input, window, out);
+}
+
+/// [`max_pool_2d_f32`] on int8 values.
+#[inline(never)]
+pub fn max_pool_2d_i8(input: &[i8], window: &Window, out: &mut [i8]) {
+    max_pool_2d_scalar(input, window, out);
 }
 
 /// Applies `activation` to every value in place, exactly as the ONNX op would on f32

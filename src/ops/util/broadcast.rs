@@ -229,8 +229,8 @@ mod tests {
         let cases: [(&[usize], &[usize]); 6] =
             [(&[2, 3, 4], &[2, 3, 4]), (&[2, 3, 4], &[4]), (&[2, 1, 4], &[3, 1]), (&[1, 3, 1], &[2, 1, 5]), (&[], &[]), (&[0, 3], &[3])];
         for (sa, sb) in cases {
-            let a = ArrayD::from_shape_fn(IxDyn(sa), |i| i.as_array_view().iter().sum::<usize>() as f32 * 0.3 - 1.0);
-            let b = ArrayD::from_shape_fn(IxDyn(sb), |i| 1.0 / (i.as_array_view().iter().sum::<usize>() as f32 + 0.7));
+            let a = ArrayD::from_shape_fn(IxDyn(sa), |i| ndarray::Dimension::slice(&i).iter().sum::<usize>() as f32 * 0.3 - 1.0);
+            let b = ArrayD::from_shape_fn(IxDyn(sb), |i| 1.0 / (ndarray::Dimension::slice(&i).iter().sum::<usize>() as f32 + 0.7));
             for (op, f) in [
                 (ArithF32::Add, (|x, y| x + y) as fn(f32, f32) -> f32),
                 (ArithF32::Sub, |x, y| x - y),
