@@ -131,7 +131,7 @@ export interface QuantizeStep {
     /** Quality target for classifiers (static mode): at most this share (%) of the rows of each
      * class-score output (last dim >= 2) may change their top-1 class; with `min_sqnr_db`, both hold. */
     max_top1_drop_pct?: number;
-    /** With a quality target: try 16-bit fallbacks (opset 21) before float. Default false. */
+    /** With a quality target: fallbacks go to 16 bits (opset 21) before float. Default true; false keeps them float. */
     fallback_16bit?: boolean;
     /** `int4_weights` only: one scale per this many MatMul/Gemm weights along K (a power of two
      * from 16 to 2048; default 32), 0 for one per output channel. Conv is per output channel. */

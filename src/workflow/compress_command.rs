@@ -127,6 +127,7 @@ const OPTIONS: &[OptionSpec] = &[
     OptionSpec::flag("per-channel"),
     OptionSpec::flag("per-tensor"),
     OptionSpec::flag("data-free"),
+    OptionSpec::flag("float-fallback"),
     OptionSpec::flag("symmetric"),
     OptionSpec::flag("asymmetric"),
     OptionSpec::flag("reduce-range"),
@@ -248,6 +249,12 @@ pub fn compress_help() -> String {
                  until the output SQNR on them reaches DB (the report lists what fell back)",
             ),
             (
+                "--float-fallback",
+                "with a quality target: what it keeps goes to float only. By default it goes to\n\
+                 16 bits first (int16/uint16 Q/DQ, opset 21: the model is upgraded) and to float\n\
+                 only where 16 bits miss the target",
+            ),
+            (
                 "--max-top1-drop PCT",
                 "quality target for classifiers, alone or with --min-sqnr: at most PCT % of the rows\n\
                  of each class-score output may change their top-1 class on the same samples",
@@ -275,7 +282,7 @@ pub fn compress_help() -> String {
 /// steps (`Recipe::from_flags` in the issue's words).
 pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     let step_flags = parsed.ordered(&["quantize", "prune", "prune-auto", "binarize"]);
-    let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "reduce-range", "full-range", "prune-global", "data-free"];
+    let modifiers = ["per-channel", "per-tensor", "symmetric", "asymmetric", "reduce-range", "full-range", "prune-global", "data-free", "float-fallback"];
     let valued_modifiers = ["calib-method", "min-sqnr", "max-top1-drop", "exclude", "prune-correct", "prune-allocation", "block-size", "rounding", "kmeans-init"];
     if let Some(path) = parsed.value("recipe") {
         if let Some((flag, _)) = step_flags.first() {
@@ -306,6 +313,9 @@ pub fn recipe_from_flags(parsed: &Parsed) -> Result<RecipeSource, UsageError> {
     }
     if parsed.value("max-top1-drop").is_some() && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int8") {
         return Err(UsageError("--max-top1-drop is a quality target for --quantize int8 (static), but there is none".into()));
+    }
+    if parsed.flag("float-fallback") && parsed.value("min-sqnr").is_none() && parsed.value("max-top1-drop").is_none() {
+        return Err(UsageError("--float-fallback says where a quality target's fallbacks go: give --min-sqnr or --max-top1-drop".into()));
     }
     if parsed.flag("data-free") && !step_flags.iter().any(|&(f, v)| f == "quantize" && v == "int8") {
         return Err(UsageError("--data-free makes --quantize int8 (static) need no calibration, but there is none".into()));
@@ -434,6 +444,9 @@ fn quantize_spec(kind: &str, parsed: &Parsed) -> Result<QuantizeSpec, UsageError
     if let (Some(pct), Mode::Static) = (parsed.value("max-top1-drop"), mode) {
         let pct: f64 = pct.trim_end_matches('%').parse().map_err(|_| UsageError(format!("--max-top1-drop `{pct}`: expected a percentage, e.g. 1")))?;
         spec.max_top1_drop_pct = Some(pct);
+    }
+    if mode == Mode::Static && parsed.flag("float-fallback") {
+        spec.fallback_16bit = Some(false);
     }
     if mode == Mode::Static && parsed.flag("data-free") {
         spec.data_free = true;

@@ -78,6 +78,7 @@ fn mistakes_are_named() {
         (vec!["compress", m, "-o", o, "--quantize", "int8"], 1, "static quantization needs calibration samples"),
         (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--data-free"], 2, "--data-free makes --quantize int8 (static) need no calibration"),
         (vec!["compress", m, "-o", o, "--quantize", "int8", "--data-free", "--min-sqnr", "20"], 2, "--data-free has no samples to measure a quality target on"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8", "--float-fallback", "--calib-random", "2"], 2, "--float-fallback says where a quality target's fallbacks go"),
         (vec!["compress", m, "-o", o], 2, "nothing to do"),
         (vec!["compress", m, "--quantize", "int8-weights"], 2, "needs -o OUT.onnx"),
         (vec!["compress", m, "-o", o, "--recipe", recipe.to_str().unwrap()], 1, "unknown field `per_chanel`"),

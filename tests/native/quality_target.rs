@@ -102,10 +102,10 @@ fn the_target_widens_exactly_the_responsible_activation_to_16_bits() {
     let plain_db = sqnr(&model, &plain, &unseen);
     assert!(plain_db < 10.0, "the premise: default static INT8 loses y ({plain_db:.1} dB)");
 
+    // 16-bit fallbacks are the default (`fallback_16bit` absent).
     let mut spec = QuantizeSpec::new(Mode::Static);
     spec.min_sqnr_db = Some(25.0);
-    spec.fallback_16bit = true;
-    let (targeted, q) = quantize(&model, spec, &calibration);
+    let (targeted, q) = quantize(&model, spec.clone(), &calibration);
     let t = q.quality_target.as_ref().expect("the report has the quality target");
     let fallbacks: Vec<(&str, &str, &str)> = t.fallbacks.iter().map(|f| (f.kind, f.name.as_str(), f.to)).collect();
     assert_eq!(fallbacks, vec![("activation", "t", "16-bit")], "{t:#?}");
@@ -125,6 +125,16 @@ fn the_target_widens_exactly_the_responsible_activation_to_16_bits() {
     // On samples it never saw, the target holds.
     let targeted_db = sqnr(&model, &targeted, &unseen);
     assert!(targeted_db >= 25.0, "unseen samples: {targeted_db:.1} dB");
+
+    // `fallback_16bit: false` (CLI --float-fallback): the same tensor falls back to float, the
+    // model keeps its opset and W2 stays int8.
+    spec.fallback_16bit = Some(false);
+    let (float_kept, f) = quantize(&model, spec, &calibration);
+    let ft = f.quality_target.as_ref().unwrap();
+    let fallbacks: Vec<(&str, &str, &str)> = ft.fallbacks.iter().map(|f| (f.kind, f.name.as_str(), f.to)).collect();
+    assert_eq!(fallbacks, vec![("activation", "t", "float")], "{ft:#?}");
+    assert_eq!(float_kept.opset_version(""), Some(17));
+    assert!(f.int16_weights.is_empty() && ft.int16_weight_share == 0.0, "{:?}", f.int16_weights);
 
     // The written model is valid ONNX and onnxruntime agrees with pare on it.
     assert_onnxruntime_agrees(&targeted, &unseen, "targeted");
@@ -195,7 +205,7 @@ fn a_target_beyond_int8_keeps_only_exact_quantization() {
     let mut fallbacks: Vec<&str> = t.fallbacks.iter().map(|f| f.name.as_str()).collect();
     fallbacks.sort_unstable();
     assert_eq!(fallbacks, vec!["second", "t", "x", "y"], "{t:#?}");
-    assert!(t.fallbacks.iter().all(|f| f.to == "float"), "16-bit fallbacks are opt-in (fallback_16bit)");
+    assert!(t.fallbacks.iter().all(|f| f.to == "float"), "16 bits cannot reach 150 dB either: the search falls back to float");
     assert!((t.int8_weight_share - 64.0 / 96.0).abs() < 1e-12, "{}", t.int8_weight_share);
     assert!(q.activations.is_empty());
     assert_eq!(q.layers.iter().map(|l| l.node.as_str()).collect::<Vec<_>>(), vec!["first"]);
@@ -234,7 +244,7 @@ fn a_top1_target_widens_the_responsible_activation() {
 
     let mut spec = QuantizeSpec::new(Mode::Static);
     spec.max_top1_drop_pct = Some(10.0);
-    spec.fallback_16bit = true;
+    spec.fallback_16bit = Some(true);
     let (targeted, q) = quantize(&model, spec, &calibration);
     let t = q.quality_target.as_ref().expect("the report has the quality target");
     assert!(t.met && t.target_db.is_none() && t.max_top1_drop_pct == Some(10.0), "{t:#?}");

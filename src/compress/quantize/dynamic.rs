@@ -31,7 +31,9 @@ pub fn quantize_dynamic(model: &mut Model, spec: &QuantizeSpec, report: &mut Qua
     for_each_graph_mut::<QuantizeError>(&mut model.graph, &mut |path, graph| {
         quantize_graph(graph, &mut names, path, spec, report, per_channel_ok);
         Ok(())
-    })
+    })?;
+    super::chained_weights::quantize_chained_weights(&mut model.graph, "", &mut names, spec, super::chained_weights::Scope::All, per_channel_ok, report);
+    Ok(())
 }
 
 /// A layer to rewrite: node index, its float weight as [K, N], alpha, and the precomputed bias.

@@ -3,6 +3,7 @@
 //! MatMulInteger form) that onnxruntime loads and fuses into integer kernels.
 
 pub mod blocks;
+pub mod chained_weights;
 pub mod codebook_refit;
 pub mod dfq;
 pub mod dynamic;
@@ -110,25 +111,7 @@ pub fn apply(
     } else {
         spec
     };
-    let mut report = QuantizeReport {
-        mode: spec.mode,
-        weight_type: spec.effective_weight_type(),
-        activation_type: (!spec.mode.is_weight_only()).then_some(spec.activation_type),
-        per_channel: spec.per_channel,
-        symmetric_weights: spec.symmetric_weights,
-        reduce_range: spec.effective_reduce_range(),
-        layers: Vec::new(),
-        activations: Vec::new(),
-        calibration: None,
-        folded_activations: Vec::new(),
-        skipped: Vec::new(),
-        notes: Vec::new(),
-        quality_target: None,
-        dfq: None,
-        rounding: None,
-        range_choice: None,
-        int16_weights: Vec::new(),
-    };
+    let mut report = QuantizeReport::for_spec(spec);
     match spec.mode {
         Mode::Weights | Mode::Int4Weights | Mode::Ternary | Mode::Pow2 | Mode::KMeans => {
             let learned = match spec.rounding {
@@ -266,6 +249,31 @@ pub fn quantized_op_types(graph: &crate::ir::Graph) -> Vec<String> {
         }
     }
     found.into_iter().collect()
+}
+
+impl QuantizeReport {
+    /// An empty report for a step with `spec`.
+    pub fn for_spec(spec: &QuantizeSpec) -> QuantizeReport {
+        QuantizeReport {
+            mode: spec.mode,
+            weight_type: spec.effective_weight_type(),
+            activation_type: (!spec.mode.is_weight_only()).then_some(spec.activation_type),
+            per_channel: spec.per_channel,
+            symmetric_weights: spec.symmetric_weights,
+            reduce_range: spec.effective_reduce_range(),
+            layers: Vec::new(),
+            activations: Vec::new(),
+            calibration: None,
+            folded_activations: Vec::new(),
+            skipped: Vec::new(),
+            notes: Vec::new(),
+            quality_target: None,
+            dfq: None,
+            rounding: None,
+            range_choice: None,
+            int16_weights: Vec::new(),
+        }
+    }
 }
 
 impl QuantizeSpec {

@@ -33,6 +33,7 @@ use super::report::{ActivationRange, CalibrationSummary, QuantizeReport};
 use super::spec::QuantizeSpec;
 use super::weight::{WeightCache, quantize_weight};
 use super::outer_weights::quantize_outer_weights;
+use super::chained_weights::{Scope, quantize_chained_weights};
 use super::weight_only::{not_selected, quantize_recurrent_weights, quantize_weights_in_graph, skip};
 use super::QuantizeError;
 use crate::compress::PassContext;
@@ -424,6 +425,8 @@ fn quantize_subgraph_weights(model: &mut Model, spec: &QuantizeSpec, report: &mu
             "{in_subgraphs} layer(s) inside If/Loop/Scan bodies were quantized weight-only: their activations are not calibrated"
         ));
     }
+    let per_channel_ok = model.opset_version("").unwrap_or(0) >= 13;
+    quantize_chained_weights(&mut model.graph, "", &mut names, spec, Scope::BodiesAndRecurrent, per_channel_ok, report);
     Ok(())
 }
 

@@ -19,7 +19,7 @@
 //!    where the float model's is finite counts as −∞). With the first `n` candidates in float,
 //!    `n` grows 0, 1, 2, 4, … until the target is met, then a bisection finds the smallest such
 //!    `n`: about 2·log2(candidates) measured models. Each point is the report's trajectory.
-//!    With `fallback_16bit`, fallbacks go to 16 bits first (int16/uint16 activations, weights and constant operands;
+//!    By default (`fallback_16bit` absent or true), fallbacks go to 16 bits first (int16/uint16 activations, weights and constant operands;
 //!    LSTM/GRU and subgraph weights weight-only int16): almost float precision, half a float weight's size, activations still quantized. Only when even every
 //!    candidate at 16 bits misses does the search run again with float fallbacks. 16-bit
 //!    QuantizeLinear/DequantizeLinear need opset 21: the written model is upgraded by pare's
@@ -319,7 +319,7 @@ pub(super) fn quantize_to_target(
     // QuantizeLinear/DequantizeLinear): they keep a tensor's precision almost like float, while
     // a weight stays half the size of a float one and an activation stays quantized.
     let tiers: &[Tier] =
-        if spec.fallback_16bit && !scheme.ty.is_16bit() && can_upgrade(model, WIDE_OPSET) { &[Tier::Wide, Tier::Float] } else { &[Tier::Float] };
+        if spec.fallback_16bit() && !scheme.ty.is_16bit() && can_upgrade(model, WIDE_OPSET) { &[Tier::Wide, Tier::Float] } else { &[Tier::Float] };
 
     let meets = |score: Score| target.meets(score);
     let n = candidates.len();

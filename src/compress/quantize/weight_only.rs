@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use super::outer_weights::quantize_outer_weights;
+use super::chained_weights::{Scope, quantize_chained_weights};
 use super::layers::{listed, recurrent_weights, weighted_layer};
 use crate::ops::layer_table::{is_layer_op, is_recurrent_op};
 use super::qdq::{insert_prefix, remove_orphaned};
@@ -31,7 +32,12 @@ pub fn quantize_weights(
         let learned = if path.is_empty() { learned } else { None };
         quantize_graph(graph, &mut names, path, spec, report, &outer, learned);
         Ok(())
-    })
+    })?;
+    if spec.mode == super::spec::Mode::Weights {
+        let per_channel_ok = model.opset_version("").unwrap_or(0) >= 13;
+        quantize_chained_weights(&mut model.graph, "", &mut names, spec, Scope::All, per_channel_ok, report);
+    }
+    Ok(())
 }
 
 /// Quantizes the selected layers' weights of one graph (not its subgraphs). `names` knows
