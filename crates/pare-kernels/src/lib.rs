@@ -52,12 +52,17 @@
 //! | [`gemm_ternary`]          | `gemm_ternary_rowadd_scalar`         | `gemm_ternary_rowadd_simd128`    | (simd128)                           |
 //! | [`pack_ternary_rows`]     | `pack::ternary`                      | (shared)                         | (shared)                            |
 //! | [`pack_bits_rows`], [`pack_bits_columns`] | `pack::bits`         | (shared)                         | (shared)                            |
-//! | [`im2col`], [`col2im_add`] | `pack::im2col`                      | (shared)                         | (shared)                            |
+//! | [`im2col`], [`col2im_add`] (and their `_f32` copies), [`im2col_runs_q8`] | `pack::im2col` | (shared) | (shared)              |
+//! | [`dequantize_q8`]         | `dequantize_q8_scalar`               | (scalar, auto-vectorized)        | (scalar)                            |
+//! | [`lookup_u8`], [`lookup2_u8`] | `lookup_u8_scalar`               | (scalar)                         | (scalar)                            |
+//! | [`arith_f32`]             | `arith_f32_scalar`                   | (scalar, auto-vectorized)        | (scalar)                            |
+//! | [`max_pool_2d_f32`], `_u8`, `_i8` | `max_pool_2d_scalar`        | (scalar)                         | (scalar)                            |
+//! | [`activation_f32`]        | `activation_f32_scalar` (Sigmoid, SiLU: [`sigmoid_f32`]) | (scalar, auto-vectorized) | (scalar)        |
 
 use std::ops::{AddAssign, Mul};
 
 use types::{
-    AnyOperand, AnyOutput, F32Operand, GemmShapeError, Int8Operand, Int8Output, MacElement, MatRef, Operand, PackedBits, PackedF32, PackedSide, SignBit, TernaryRows, Window,
+    Activation, AnyOperand, ArithF32, AnyOutput, AnySlice, F32Operand, GemmShapeError, Int8Operand, Int8Output, MacElement, MatRef, Operand, PackedBits, PackedF32, PackedSide, SignBit, TernaryRows, Window,
 };
 
 mod driver;
@@ -73,6 +78,9 @@ mod x86;
 mod twin_tests;
 pub mod types;
 
+use scalar::activation_f32_scalar::{clip_f32_scalar, hard_sigmoid_f32_scalar, hard_swish_f32_scalar, leaky_relu_f32_scalar, relu_f32_scalar};
+use scalar::arith_f32_scalar::arith_f32_scalar;
+use scalar::dequantize_q8_scalar::dequantize_q8_scalar;
 use scalar::dwconv_f32_scalar::dwconv_f32_scalar;
 use scalar::gemm_binary_2x4_scalar::gemm_binary_2x4_scalar;
 use scalar::gemm_f32_6x8_scalar::gemm_f32_6x8_scalar;
@@ -81,6 +89,8 @@ use scalar::gemm_i8_4x8c4_split_scalar::gemm_i8_4x8c4_split_scalar;
 use scalar::gemm_i8_4x16c2_scalar::gemm_i8_4x16c2_scalar;
 use scalar::gemm_i8_reference::gemm_i8_reference;
 use scalar::gemm_ternary_rowadd_scalar::gemm_ternary_rowadd_scalar;
+use scalar::lookup_u8_scalar::{lookup2_u8_scalar, lookup_u8_scalar};
+use scalar::max_pool_2d_scalar::max_pool_2d_scalar;
 use scalar::quantize_f32_q8_scalar::quantize_f32_q8_scalar;
 use scalar::requantize_q8_scalar::{requantize_channel_q8_scalar, requantize_row_q8_scalar};
 use scalar::sigmoid_f32_scalar::sigmoid_f32_scalar;
@@ -255,9 +265,34 @@ pub fn im2col<T: Copy + Default>(input: &[T], channels: usize, window: &Window, 
     pack::im2col::im2col(input, channels, window, col);
 }
 
+/// [`im2col`] on f32, compiled here (at this crate's opt-level) rather than in the caller.
+#[inline(never)]
+pub fn im2col_f32(input: &[f32], channels: usize, window: &Window, col: &mut [f32]) {
+    pack::im2col::im2col(input, channels, window, col);
+}
+
+/// The columns of output runs `first_run…` of the integer convolution (`columns`:
+/// `channels·taps × width`, `width` a whole number of last-axis runs), padding reading `pad`
+/// (the input's zero point). One byte copy serves u8 and i8. Panics if `input` is short.
+#[inline]
+pub fn im2col_runs_q8<X: Int8Operand>(input: &[X], channels: usize, pad: X, window: &Window, first_run: usize, columns: &mut [X]) {
+    im2col_runs_bytes(X::as_bytes(input), channels, pad.to_byte(), window, first_run, X::as_bytes_mut(columns));
+}
+
+#[inline(never)]
+fn im2col_runs_bytes(input: &[u8], channels: usize, pad: u8, window: &Window, first_run: usize, columns: &mut [u8]) {
+    pack::im2col::im2col_runs(input, channels, pad, window, first_run, columns);
+}
+
 /// Adds `col` (`channels·taps × positions`) into `image` (`channels × window.input_len()`):
 /// the transpose of [`im2col`] (ConvTranspose). Entries in the padding are dropped.
 pub fn col2im_add<T: Copy + AddAssign>(col: &[T], channels: usize, window: &Window, image: &mut [T]) {
+    pack::im2col::col2im_add(col, channels, window, image);
+}
+
+/// [`col2im_add`] on f32, compiled here rather than in the caller.
+#[inline(never)]
+pub fn col2im_add_f32(col: &[f32], channels: usize, window: &Window, image: &mut [f32]) {
     pack::im2col::col2im_add(col, channels, window, image);
 }
 
@@ -322,6 +357,91 @@ fn quantize_f32_any(x: &[f32], scale: f32, zero_point: i32, out: AnyOutput) {
     match out {
         AnyOutput::U8(out) => quantize_f32_q8_scalar(x, scale, zero_point, out),
         AnyOutput::I8(out) => quantize_f32_q8_scalar(x, scale, zero_point, out),
+    }
+}
+
+/// Per-run 8-bit → f32 dequantization, `out[t] = (x[t] − zero_point) as f32 · scale`, for
+/// `min(x.len(), out.len())` values; `zero_point` in X's range (so the difference is exact).
+#[inline]
+pub fn dequantize_q8<X: Int8Operand>(x: &[X], scale: f32, zero_point: i32, out: &mut [f32]) {
+    dequantize_q8_any(X::erase_slice(x), scale, zero_point, out);
+}
+
+#[inline(never)]
+fn dequantize_q8_any(x: AnySlice, scale: f32, zero_point: i32, out: &mut [f32]) {
+    match x {
+        AnySlice::U8(x) => dequantize_q8_scalar(x, scale, zero_point, out),
+        AnySlice::I8(x) => dequantize_q8_scalar(x, scale, zero_point, out),
+    }
+}
+
+/// `out[t] = table[x[t]]` on bytes (an int8 value is looked up by its byte), for
+/// `min(x.len(), out.len())` values.
+#[inline(never)]
+pub fn lookup_u8(x: &[u8], table: &[u8; 256], out: &mut [u8]) {
+    lookup_u8_scalar(x, table, out);
+}
+
+/// `out[t] = table[a[t]·256 + b[t]]` on bytes, for `t` below the shortest length.
+#[inline(never)]
+pub fn lookup2_u8(a: &[u8], b: &[u8], table: &[u8; 65536], out: &mut [u8]) {
+    lookup2_u8_scalar(a, b, table, out);
+}
+
+/// One run of an f32 Add/Sub/Mul/Div under broadcasting: `out[t] = a[t·a_step] op
+/// b[t·b_step]` for `t < out.len()` (steps 1 or 0 take the vectorized loops). Panics if an
+/// operand is short.
+#[inline(never)]
+pub fn arith_f32(op: ArithF32, a: &[f32], a_step: usize, b: &[f32], b_step: usize, out: &mut [f32]) {
+    arith_f32_scalar(op, a, a_step, b, b_step, out);
+}
+
+/// 2-D max pooling of one plane (`window.input` → `window.output`, row-major), padding
+/// skipped, the first maximum kept (a later NaN never wins), an all-padding window 0. Panics
+/// if the window is not 2-D or a slice is short.
+#[inline(never)]
+pub fn max_pool_2d_f32(input: &[f32], window: &Window, out: &mut [f32]) {
+    max_pool_2d_scalar(input, window, out);
+}
+
+/// [`max_pool_2d_f32`] on uint8 values.
+#[inline(never)]
+pub fn max_pool_2d_u8(input: &[u8], window: &Window, out: &mut [u8]) {
+    max_pool_2d_scalar(input, window, out);
+}
+
+/// [`max_pool_2d_f32`] on int8 values.
+#[inline(never)]
+pub fn max_pool_2d_i8(input: &[i8], window: &Window, out: &mut [i8]) {
+    max_pool_2d_scalar(input, window, out);
+}
+
+/// Applies `activation` to every value in place, exactly as the ONNX op would on f32
+/// (Sigmoid and SiLU through [`sigmoid_f32`]).
+#[inline(never)]
+pub fn activation_f32(activation: Activation, values: &mut [f32]) {
+    /// Values per sigmoid call (a stack buffer).
+    const CHUNK: usize = 256;
+    match activation {
+        Activation::Relu => relu_f32_scalar(values),
+        Activation::LeakyRelu { alpha } => leaky_relu_f32_scalar(values, alpha),
+        Activation::Clip { lo, hi } => clip_f32_scalar(values, lo, hi),
+        Activation::HardSigmoid { alpha, beta } => hard_sigmoid_f32_scalar(values, alpha, beta),
+        Activation::HardSwish => hard_swish_f32_scalar(values),
+        Activation::Sigmoid => {
+            let mut s = [0f32; CHUNK];
+            for chunk in values.chunks_mut(CHUNK) {
+                sigmoid_f32(chunk, &mut s[..chunk.len()]);
+                chunk.copy_from_slice(&s[..chunk.len()]);
+            }
+        }
+        Activation::Silu => {
+            let mut s = [0f32; CHUNK];
+            for chunk in values.chunks_mut(CHUNK) {
+                sigmoid_f32(chunk, &mut s[..chunk.len()]);
+                chunk.iter_mut().zip(&s).for_each(|(v, s)| *v *= s);
+            }
+        }
     }
 }
 

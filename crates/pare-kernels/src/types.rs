@@ -163,6 +163,14 @@ pub trait Int8Operand: Copy + Send + Sync + 'static {
     /// function, so their u8/i8 copies are compiled in this crate (at its opt-level) and not in
     /// the caller's (see `gemm_i8`).
     fn erase(operand: Operand<'_, Self>) -> AnyOperand<'_>;
+    /// The value's byte (two's complement for i8).
+    fn to_byte(self) -> u8;
+    /// The values' bytes (two's complement for i8), for kernels that only move values
+    /// (`im2col_runs_q8`): one byte copy serves both types.
+    fn as_bytes(values: &[Self]) -> &[u8];
+    fn as_bytes_mut(values: &mut [Self]) -> &mut [u8];
+    /// The slice with its type as a value ([`Int8Operand::erase`]'s reason).
+    fn erase_slice(values: &[Self]) -> AnySlice<'_>;
 }
 
 impl Int8Operand for u8 {
@@ -174,6 +182,22 @@ impl Int8Operand for u8 {
     #[inline(always)]
     fn erase(operand: Operand<'_, Self>) -> AnyOperand<'_> {
         AnyOperand::U8(operand)
+    }
+    #[inline(always)]
+    fn to_byte(self) -> u8 {
+        self
+    }
+    #[inline(always)]
+    fn as_bytes(values: &[Self]) -> &[u8] {
+        values
+    }
+    #[inline(always)]
+    fn as_bytes_mut(values: &mut [Self]) -> &mut [u8] {
+        values
+    }
+    #[inline(always)]
+    fn erase_slice(values: &[Self]) -> AnySlice<'_> {
+        AnySlice::U8(values)
     }
 }
 
@@ -187,6 +211,25 @@ impl Int8Operand for i8 {
     fn erase(operand: Operand<'_, Self>) -> AnyOperand<'_> {
         AnyOperand::I8(operand)
     }
+    #[inline(always)]
+    fn to_byte(self) -> u8 {
+        self as u8
+    }
+    #[inline(always)]
+    fn as_bytes(values: &[Self]) -> &[u8] {
+        // SAFETY: i8 and u8 have the same size, alignment and validity (every bit pattern),
+        // and the returned slice borrows `values` for its whole life.
+        unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), values.len()) }
+    }
+    #[inline(always)]
+    fn as_bytes_mut(values: &mut [Self]) -> &mut [u8] {
+        // SAFETY: as `as_bytes`, borrowing `values` mutably.
+        unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<u8>(), values.len()) }
+    }
+    #[inline(always)]
+    fn erase_slice(values: &[Self]) -> AnySlice<'_> {
+        AnySlice::I8(values)
+    }
 }
 
 /// An [`Operand`] of either 8-bit type ([`Int8Operand::erase`]).
@@ -194,6 +237,13 @@ impl Int8Operand for i8 {
 pub enum AnyOperand<'a> {
     U8(Operand<'a, u8>),
     I8(Operand<'a, i8>),
+}
+
+/// An 8-bit input slice of either type ([`Int8Operand::erase_slice`]).
+#[derive(Clone, Copy, Debug)]
+pub enum AnySlice<'a> {
+    U8(&'a [u8]),
+    I8(&'a [i8]),
 }
 
 /// An 8-bit output slice of either type ([`Int8Output::erase`]).
@@ -531,4 +581,29 @@ mod tests {
         assert!(m.fits());
         assert!(!MatRef { data: &data[..5], ..m }.fits());
     }
+}
+
+// -------------------------------------------------------------------------------- activations
+
+/// A piecewise or sigmoid activation applied in place to f32 values ([`crate::activation_f32`]):
+/// what pare's `ops::Epilogue` fuses into the operator that produces its input.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Activation {
+    Relu,
+    LeakyRelu { alpha: f32 },
+    Clip { lo: Option<f32>, hi: Option<f32> },
+    HardSigmoid { alpha: f32, beta: f32 },
+    HardSwish,
+    Sigmoid,
+    /// `v · sigmoid(v)`.
+    Silu,
+}
+
+/// The f32 binary arithmetic of [`crate::arith_f32`] (ONNX Add, Sub, Mul, Div).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithF32 {
+    Add,
+    Sub,
+    Mul,
+    Div,
 }

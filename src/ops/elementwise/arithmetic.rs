@@ -11,6 +11,8 @@ use super::common::{BinaryFn, binary_op, int_attr, map2, operand_types};
 use super::number::Number;
 use crate::ir::dtype_dispatch::dispatch_pair;
 use crate::ir::Tensor;
+use crate::kernels::types::ArithF32;
+use crate::ops::util::arith_map_f32;
 use crate::ops::{BuildContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
@@ -23,18 +25,30 @@ pub fn register(r: &mut Registry) {
 }
 
 fn add(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
+    if let (Tensor::F32(x), Tensor::F32(y)) = (a, b) {
+        return Ok(Tensor::F32(arith_map_f32(x, y, ArithF32::Add)?));
+    }
     dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::plus), _ => Err(operand_types("Add", a, b)))
 }
 
 fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
+    if let (Tensor::F32(x), Tensor::F32(y)) = (a, b) {
+        return Ok(Tensor::F32(arith_map_f32(x, y, ArithF32::Sub)?));
+    }
     dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::minus), _ => Err(operand_types("Sub", a, b)))
 }
 
 fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
+    if let (Tensor::F32(x), Tensor::F32(y)) = (a, b) {
+        return Ok(Tensor::F32(arith_map_f32(x, y, ArithF32::Mul)?));
+    }
     dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::times), _ => Err(operand_types("Mul", a, b)))
 }
 
 fn div(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
+    if let (Tensor::F32(x), Tensor::F32(y)) = (a, b) {
+        return Ok(Tensor::F32(arith_map_f32(x, y, ArithF32::Div)?));
+    }
     dispatch_pair!(numeric, (a, b), (x, y) => map2(x, y, Number::over), _ => Err(operand_types("Div", a, b)))
 }
 

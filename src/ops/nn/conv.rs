@@ -18,11 +18,11 @@ use ndarray::ArrayD;
 
 use crate::ir::{DType, Tensor, checked_numel};
 use crate::kernels::types::{MatRef, PackedF32, Window};
-use crate::kernels::{im2col, pack_f32_a};
+use crate::kernels::pack_f32_a;
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, Epilogue, ExecContext, OpError, Operator, Registry};
 
-use super::float::{NnFloat, channel_bias, filled, float_input, row_major, same_dtype, with_float};
+use super::float::{NnFloat, channel_bias, filled, float_input, row_major, same_dtype, with_float, zeroed};
 use super::window::{Geometry, WindowAttrs};
 
 pub fn register(r: &mut Registry) {
@@ -266,12 +266,11 @@ pub(super) fn conv_into<T: NnFloat>(
                     .checked_mul(block_positions)
                     .ok_or_else(|| OpError::invalid("im2col buffer too large"))?;
                 if col.len() < col_len {
-                    col.try_reserve_exact(col_len - col.len())
-                        .map_err(|_| OpError::too_large(format!("cannot allocate {col_len} elements for im2col")))?;
+                    // im2col writes every entry it uses: fresh zeroed memory, no fill pass.
+                    col = zeroed(col_len).map_err(|_| OpError::too_large(format!("cannot allocate {col_len} elements for im2col")))?;
                 }
-                col.resize(col_len, T::zero());
-                im2col(x_group, group_in, &block, &mut col);
-                let patches = MatRef::row_major(&col, filter_len, block_positions);
+                T::im2col(x_group, group_in, &block, &mut col[..col_len]);
+                let patches = MatRef::row_major(&col[..col_len], filter_len, block_positions);
                 let start = row0 * row_positions;
                 gemm(patches, &mut out_group[start..]);
                 for m in 0..group_out {

@@ -13,7 +13,6 @@
 //! Computed per image and group as `col = W_gᵀ · X_g` (a GEMM) followed by col2im.
 
 use crate::ir::{Tensor, checked_numel};
-use crate::kernels::col2im_add;
 use crate::kernels::types::{MatRef, Window};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -193,7 +192,7 @@ impl ConvTranspose {
                     channel.fill(bias[g * group_out + m]);
                 }
                 if image_out > 0 {
-                    col2im_add(&col, group_out, &window, out_group);
+                    T::col2im_add(&col, group_out, &window, out_group);
                 }
             }
         }

@@ -84,6 +84,15 @@ pub trait NnFloat:
     fn depthwise(input: &[Self], weights: &[Self], bias: Self, window: &Window, out: &mut [Self]) {
         kernels::depthwise_channel(input, weights, bias, window, out);
     }
+    /// `kernels::im2col`; f32 goes through `kernels::im2col_f32`, compiled in the kernel crate
+    /// (at its opt-level, docs/wasm_size.md).
+    fn im2col(input: &[Self], channels: usize, window: &Window, col: &mut [Self]) {
+        kernels::im2col(input, channels, window, col);
+    }
+    /// `kernels::col2im_add`, f32 as [`NnFloat::im2col`].
+    fn col2im_add(col: &[Self], channels: usize, window: &Window, image: &mut [Self]) {
+        kernels::col2im_add(col, channels, window, image);
+    }
     /// `v` rounded to the compute type.
     fn of_f64(v: f64) -> Self;
     /// A count as the compute type.
@@ -107,6 +116,12 @@ impl NnFloat for f32 {
     }
     fn depthwise(input: &[f32], weights: &[f32], bias: f32, window: &Window, out: &mut [f32]) {
         kernels::depthwise_channel_f32(input, weights, bias, window, out);
+    }
+    fn im2col(input: &[f32], channels: usize, window: &Window, col: &mut [f32]) {
+        kernels::im2col_f32(input, channels, window, col);
+    }
+    fn col2im_add(col: &[f32], channels: usize, window: &Window, image: &mut [f32]) {
+        kernels::col2im_add_f32(col, channels, window, image);
     }
     fn gemm(alpha: f32, a: MatRef<f32>, b: MatRef<f32>, beta: f32, c: &mut [f32], ldc: usize) {
         kernels::gemm_f32(alpha, a, b, beta, c, ldc);
@@ -186,6 +201,16 @@ pub fn same_dtype(first: &Tensor, other: &Tensor, index: usize, what: &'static s
         ));
     }
     Ok(())
+}
+
+/// `len` zeros from zeroed memory (`calloc`: no pass writing them, unlike [`filled`]), or an
+/// error (instead of an abort) when memory cannot be reserved: a reservation of the same size
+/// is tried first and released.
+pub fn zeroed<T: NnFloat>(len: usize) -> Result<Vec<T>, OpError> {
+    let mut probe: Vec<T> = Vec::new();
+    probe.try_reserve_exact(len).map_err(|_| OpError::too_large(format!("cannot allocate {len} elements for the result")))?;
+    drop(probe);
+    Ok(vec![T::zero(); len])
 }
 
 /// `len` copies of `value`, or an error (instead of an abort) when memory cannot be reserved.

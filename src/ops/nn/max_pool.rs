@@ -11,7 +11,9 @@
 use ndarray::ArrayD;
 
 use crate::ir::dtype_dispatch::dispatch_tensor;
-use crate::ir::{Element, Tensor};
+use crate::ir::{Element, Tensor, checked_numel};
+use crate::kernels;
+use crate::kernels::types::Window;
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -42,6 +44,9 @@ fn build_max_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     let op = MaxPool { window, column_major_indices, want_indices };
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let x = required(inputs, 0, "X")?;
+        if let Some(result) = op.run_2d_kernel(x) {
+            return result;
+        }
         // ONNX MaxPool's T: the float types, int8 and uint8.
         dispatch_tensor!(float, x, a => op.run(a), _ => dispatch_tensor!([I8, U8], x, a => op.run(a), other => {
             Err(OpError::input(0, "X", format!("element type {} is not supported", other.type_name())))
@@ -50,6 +55,48 @@ fn build_max_pool(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
 }
 
 impl MaxPool {
+    /// The common case — 2-D f32, uint8 or int8 input, no Indices output — on the kernel
+    /// table's `max_pool_2d_*` (the same values as [`MaxPool::run`]), one call per plane;
+    /// `None` for the others.
+    fn run_2d_kernel(&self, x: &Tensor) -> Option<Result<Vec<Tensor>, OpError>> {
+        if self.want_indices || x.rank() != 4 {
+            return None;
+        }
+        match x {
+            Tensor::F32(a) => Some(self.run_planes(a, kernels::max_pool_2d_f32)),
+            Tensor::U8(a) => Some(self.run_planes(a, kernels::max_pool_2d_u8)),
+            Tensor::I8(a) => Some(self.run_planes(a, kernels::max_pool_2d_i8)),
+            _ => None,
+        }
+    }
+
+    fn run_planes<T: Element + Copy + Default>(&self, x: &ArrayD<T>, pool: fn(&[T], &Window, &mut [T])) -> Result<Vec<Tensor>, OpError> {
+        let (planes, spatial) = planes_and_spatial(x.shape())?;
+        let kernel = self.window.kernel_or(None)?;
+        let geo = self.window.resolve(spatial, &kernel)?;
+        let (input_len, output_len) = (checked_numel(&geo.input)?, checked_numel(&geo.output)?);
+        let total = planes.checked_mul(output_len).ok_or_else(|| OpError::invalid("output too large"))?;
+        let mut y = filled(total, T::default())?;
+        let pads_begin = geo.pads_begin_signed();
+        let window = Window {
+            input: &geo.input,
+            output: &geo.output,
+            kernel: &geo.kernel,
+            strides: &geo.strides,
+            dilations: &geo.dilations,
+            pads_begin: &pads_begin,
+        };
+        let data = row_major(x);
+        if output_len > 0 {
+            for (plane, out) in y.chunks_mut(output_len).enumerate() {
+                pool(&data[plane * input_len..(plane + 1) * input_len], &window, out);
+            }
+        }
+        let mut shape = x.shape()[..2].to_vec();
+        shape.extend_from_slice(&geo.output);
+        Ok(vec![T::wrap(to_array(shape, y)?)])
+    }
+
     fn run<T: Element + PartialOrd + Copy>(&self, x: &ArrayD<T>) -> Result<Vec<Tensor>, OpError> {
         let (planes, spatial) = planes_and_spatial(x.shape())?;
         let kernel = self.window.kernel_or(None)?;
@@ -109,6 +156,48 @@ fn column_major(mut row_major_index: usize, shape: &[usize]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::ops::nn::window::AutoPad;
+
+    #[test]
+    fn the_2d_kernel_path_equals_the_general_one() {
+        // SPPF-like 5×5 stride 1 pad 2; strided and dilated with uneven pads; ceil mode.
+        type Case = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>, bool);
+        let cases: Vec<Case> = vec![
+            (vec![5, 5], vec![1, 1], vec![1, 1], vec![2, 2, 2, 2], false),
+            (vec![3, 2], vec![2, 3], vec![2, 1], vec![1, 0, 2, 1], false),
+            (vec![2, 2], vec![2, 2], vec![1, 1], vec![0, 0, 0, 0], true),
+        ];
+        for (kernel, strides, dilations, pads, ceil_mode) in cases {
+            let window = WindowAttrs {
+                auto_pad: AutoPad::NotSet,
+                kernel_shape: Some(kernel),
+                strides: Some(strides),
+                dilations: Some(dilations),
+                pads: Some(pads),
+                ceil_mode,
+            };
+            let op = MaxPool { window, column_major_indices: false, want_indices: false };
+            let shape = [2, 3, 7, 5];
+            let n = shape.iter().product::<usize>();
+            let mut f: Vec<f32> = (0..n).map(|i| ((i * 37) % 23) as f32 - 11.0).collect();
+            f[3] = f32::NAN;
+            let u: Vec<u8> = (0..n).map(|i| (i * 53 % 256) as u8).collect();
+            let s: Vec<i8> = u.iter().map(|&v| v as i8).collect();
+            for x in [Tensor::from_vec(&shape, f.clone()).unwrap(), Tensor::from_vec(&shape, u.clone()).unwrap(), Tensor::from_vec(&shape, s.clone()).unwrap()] {
+                let fast = op.run_2d_kernel(&x).unwrap().unwrap();
+                let general = match &x {
+                    Tensor::F32(a) => op.run(a),
+                    Tensor::U8(a) => op.run(a),
+                    Tensor::I8(a) => op.run(a),
+                    _ => unreachable!(),
+                }
+                .unwrap();
+                assert_eq!(format!("{fast:?}"), format!("{general:?}"));
+            }
+        }
+    }
+
     #[test]
     fn column_major_reverses_axis_order() {
         // shape [2, 3]: element (1, 2) is 5 row-major, 1 + 2·2 = 5 column-major; (0, 1) → 2.

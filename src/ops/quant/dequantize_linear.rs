@@ -17,6 +17,8 @@ use ndarray::{ArrayD, IxDyn};
 use super::granularity::ParamLayout;
 use super::qtypes::{QuantInt, dtype_attribute, row_major, scale_values_f32, unsupported_type, zero_point_values};
 use crate::ir::dtype_dispatch::dispatch_dtype;
+use crate::kernels::dequantize_q8;
+use crate::kernels::types::Int8Operand;
 use crate::ir::{DType, Element, Tensor};
 use crate::ops::util::float::FloatElement;
 use crate::ops::util::{optional, required};
@@ -90,8 +92,8 @@ impl DequantizeLinear {
         };
         let params = Params { layout: &layout, scales: &scales, zero_points: &zero_points };
         let y = match x {
-            Tensor::U8(a) => params.dequantize(&row_major(a)),
-            Tensor::I8(a) => params.dequantize(&row_major(a)),
+            Tensor::U8(a) => params.dequantize_q8(&row_major(a)),
+            Tensor::I8(a) => params.dequantize_q8(&row_major(a)),
             Tensor::U16(a) => params.dequantize(&row_major(a)),
             Tensor::I16(a) => params.dequantize(&row_major(a)),
             Tensor::I32(a) => params.dequantize(&row_major(a)),
@@ -159,6 +161,25 @@ impl Params<'_> {
         });
         y
     }
+
+    /// [`Params::dequantize`] for 8-bit values, runs that share one parameter on the kernel
+    /// table's `dequantize_q8` (the same values: `x − zp` is exact in i32 as in i64).
+    fn dequantize_q8<Q: QuantInt + Int8Operand>(&self, x: &[Q]) -> Vec<f32> {
+        let mut y = vec![0f32; x.len()];
+        self.layout.for_each_run(|start, len, param_start, param_step| {
+            let (x, y) = (&x[start..start + len], &mut y[start..start + len]);
+            if param_step == 0 || len == 1 {
+                // The zero point has x's type (zero_point_values checked it), so it fits in i32.
+                dequantize_q8(x, self.scales[param_start], self.zero_points[param_start] as i32, y);
+            } else {
+                for t in 0..len {
+                    let p = param_start + t * param_step;
+                    y[t] = (x[t].to_i64() - self.zero_points[p]) as f32 * self.scales[p];
+                }
+            }
+        });
+        y
+    }
 }
 
 #[cfg(test)]
@@ -170,6 +191,22 @@ mod tests {
         let layout = ParamLayout::resolve(&[2, 2], &[2], 0, 0, "x_scale").unwrap();
         let params = Params { layout: &layout, scales: &[0.5, 2.0], zero_points: &[10, -1] };
         assert_eq!(params.dequantize(&[10u8, 12, 0, 1]), vec![0.0, 1.0, 2.0, 4.0]);
+        assert_eq!(params.dequantize_q8(&[10u8, 12, 0, 1]), vec![0.0, 1.0, 2.0, 4.0]);
+    }
+
+    #[test]
+    fn the_8bit_kernel_path_equals_the_general_one() {
+        // Per tensor, per axis (runs of 3 sharing a parameter) and blocked (a parameter per value).
+        let x: Vec<i8> = (0..24).map(|i| (i * 37 % 256) as u8 as i8).collect();
+        for (param_shape, axis, block) in [(vec![1], 1, 0), (vec![3], 1, 0), (vec![2, 2, 4], 1, 2)] {
+            let layout = ParamLayout::resolve(&[2, 3, 4], &param_shape, axis, block, "x_scale").unwrap();
+            let n: usize = param_shape.iter().product();
+            let scales: Vec<f32> = (0..n).map(|i| 0.013 * (i + 1) as f32).collect();
+            let zero_points: Vec<i64> = (0..n).map(|i| i as i64 * 9 - 20).collect();
+            let params = Params { layout: &layout, scales: &scales, zero_points: &zero_points };
+            let (want, got) = (params.dequantize(&x), params.dequantize_q8(&x));
+            assert_eq!(want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), got.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+        }
     }
 
     fn dq(opset: i64, block_size: i64) -> DequantizeLinear {

@@ -1,15 +1,16 @@
 //! The integer convolution shared by ConvInteger and QLinearConv (ONNX opset 10):
 //! `acc[n, m, p] = Σ (x − x_zero) · (w[m] − w_zero[m])` as int32, computed per image and group
-//! as an im2col transform followed by the integer GEMM of the kernel table (`kernels::gemm_i8`:
-//! the packed dot_i16x8 / relaxed-SIMD kernels in wasm, their scalar twin natively).
+//! as an im2col transform (`kernels::im2col_runs_q8`, by chunks of output runs) followed by
+//! the integer GEMM of the kernel table (`kernels::gemm_i8`: the packed dot_i16x8 /
+//! relaxed-SIMD kernels in wasm, their scalar twin natively).
 //!
 //! Padding positions of the column matrix hold the input zero point, so they contribute
 //! nothing, exactly as padding the real-valued input with 0 would.
 
 use super::conv_geometry::ConvGeometry;
 use crate::ir::checked_numel;
-use crate::kernels::gemm_i8;
-use crate::kernels::types::{Int8Operand, Operand};
+use crate::kernels::types::{Int8Operand, Operand, Window};
+use crate::kernels::{gemm_i8, im2col_runs_q8};
 use crate::ops::OpError;
 
 /// Upper bound on the elements of one column-matrix chunk: output positions are processed in
@@ -18,7 +19,7 @@ const COLUMN_BUDGET: usize = 1 << 22;
 
 /// Accumulators `[N, M, out…]` (row-major) for input `x` `[N, C, in…]` and weights `w`
 /// `[M, C/group, k…]`, both row-major; `w_zero` holds one zero point per output channel.
-pub fn accumulate<X: Int8Operand, W: Int8Operand>(
+pub fn accumulate<X: Int8Operand + Default, W: Int8Operand>(
     geometry: &ConvGeometry,
     x: &[X],
     x_zero: X,
@@ -29,7 +30,7 @@ pub fn accumulate<X: Int8Operand, W: Int8Operand>(
 }
 
 /// [`accumulate`] with a given column-chunk budget (tests use tiny ones).
-fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
+fn accumulate_in_chunks<X: Int8Operand + Default, W: Int8Operand>(
     geometry: &ConvGeometry,
     x: &[X],
     x_zero: X,
@@ -52,10 +53,25 @@ fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
     let runs = out_size / run_len;
     let runs_per_chunk = (column_budget / rows.max(1).saturating_mul(run_len)).clamp(1, runs);
     let chunk_width = runs_per_chunk * run_len;
-    let mut columns = vec![x_zero; checked_numel(&[rows, chunk_width])?];
+    // Every entry im2col uses is written by it: zeroed memory (no fill pass), and none at all
+    // for a 1×1 convolution, which reads its input as the column matrix.
+    let columns_len = checked_numel(&[rows, chunk_width])?;
+    let mut columns: Vec<X> = Vec::new();
     let column_zero = vec![x_zero.widen(); chunk_width];
     let mut block = vec![0i32; checked_numel(&[group_out, chunk_width])?];
-    let im2col = Im2col::new(g);
+    let pads_begin = g
+        .pads_begin
+        .iter()
+        .map(|&p| isize::try_from(p).map_err(|_| OpError::invalid("integer convolution: padding too large")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let window = Window {
+        input: &g.in_spatial,
+        output: &g.out_spatial,
+        kernel: &g.kernel,
+        strides: &g.strides,
+        dilations: &g.dilations,
+        pads_begin: &pads_begin,
+    };
     let pointwise = g.kernel.iter().all(|&k| k == 1)
         && g.strides.iter().all(|&s| s == 1)
         && g.pads_begin.iter().all(|&p| p == 0)
@@ -76,8 +92,11 @@ fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
                     // A 1×1 convolution's column matrix is its input: no copy.
                     channels
                 } else {
+                    if columns.is_empty() {
+                        columns = vec![X::default(); columns_len];
+                    }
                     let chunk_columns = &mut columns[..rows * width];
-                    im2col.fill(channels, x_zero, first_run, chunk_columns);
+                    im2col_runs_q8(channels, group_in, x_zero, &window, first_run, chunk_columns);
                     &chunk_columns[..]
                 };
                 let chunk_columns = Operand { values: chunk_columns, zero_points: &column_zero[..width] };
@@ -93,104 +112,6 @@ fn accumulate_in_chunks<X: Int8Operand, W: Int8Operand>(
         }
     }
     Ok(out)
-}
-
-/// Rearranges one group of input channels into a `[channels·kernel, out positions]` matrix.
-struct Im2col<'a> {
-    g: &'a ConvGeometry,
-    /// Row-major strides of the input's spatial dimensions.
-    in_strides: Vec<usize>,
-}
-
-impl<'a> Im2col<'a> {
-    fn new(g: &'a ConvGeometry) -> Self {
-        let mut in_strides = vec![1; g.in_spatial.len()];
-        for d in (0..g.in_spatial.len().saturating_sub(1)).rev() {
-            in_strides[d] = in_strides[d + 1] * g.in_spatial[d + 1];
-        }
-        Im2col { g, in_strides }
-    }
-
-    /// The input coordinate that output position `o` reads through kernel tap `k` on `axis`,
-    /// or `None` where that falls in the padding. `o·stride + k·dilation` never exceeds the
-    /// padded size, which `ConvGeometry` checked for overflow.
-    #[inline(always)]
-    fn input_coordinate(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
-        let padded = o * self.g.strides[axis] + k * self.g.dilations[axis];
-        let coordinate = padded.checked_sub(self.g.pads_begin[axis])?;
-        (coordinate < self.g.in_spatial[axis]).then_some(coordinate)
-    }
-
-    /// Fills `columns` (`[channels·kernel, width]`, row-major) with the output positions of
-    /// runs `first_run…` (a run is one line along the last spatial axis; `width` is a whole
-    /// number of runs).
-    fn fill<X: Copy>(&self, channels: &[X], pad: X, first_run: usize, columns: &mut [X]) {
-        let g = self.g;
-        let (in_size, kernel_size) = (g.in_size(), g.kernel_size());
-        let rank = g.kernel.len();
-        let last = rank - 1;
-        let run_len = g.out_spatial[last];
-        let rows = g.column_rows();
-        if rows == 0 || run_len == 0 {
-            return;
-        }
-        let width = columns.len() / rows;
-        let mut tap = vec![0; rank];
-        let mut outer = vec![0; last];
-        for (row, destination) in columns.chunks_mut(width).enumerate() {
-            let channel = &channels[(row / kernel_size) * in_size..(row / kernel_size + 1) * in_size];
-            // Kernel tap of this row (row-major over the kernel dimensions).
-            let mut rest = row % kernel_size;
-            for d in (0..rank).rev() {
-                tap[d] = rest % g.kernel[d];
-                rest /= g.kernel[d];
-            }
-            // Outer output coordinates of the first run.
-            let mut rest = first_run;
-            for d in (0..last).rev() {
-                outer[d] = rest % g.out_spatial[d];
-                rest /= g.out_spatial[d];
-            }
-            for run in destination.chunks_mut(run_len) {
-                // Offset of this run's input line, or None if an outer axis is in the padding.
-                let base = (0..last)
-                    .try_fold(0, |acc, d| Some(acc + self.input_coordinate(d, outer[d], tap[d])? * self.in_strides[d]));
-                match base {
-                    None => run.fill(pad),
-                    Some(base) if g.strides[last] == 1 => {
-                        // Stride 1: one slice copy, with padding at either end.
-                        let line = &channel[base..base + g.in_spatial[last]];
-                        let (offset, pad_begin) = (tap[last] * g.dilations[last], g.pads_begin[last]);
-                        let lo = pad_begin.saturating_sub(offset).min(run_len);
-                        let hi = (line.len() + pad_begin).saturating_sub(offset).min(run_len).max(lo);
-                        run[..lo].fill(pad);
-                        run[hi..].fill(pad);
-                        if hi > lo {
-                            // lo ≥ pad_begin − offset whenever some position reads the line.
-                            let start = lo + offset - pad_begin;
-                            run[lo..hi].copy_from_slice(&line[start..start + (hi - lo)]);
-                        }
-                    }
-                    Some(base) => {
-                        for (o, value) in run.iter_mut().enumerate() {
-                            *value = match self.input_coordinate(last, o, tap[last]) {
-                                Some(c) => channel[base + c],
-                                None => pad,
-                            };
-                        }
-                    }
-                }
-                // Advance the odometer over the outer output axes.
-                for d in (0..last).rev() {
-                    outer[d] += 1;
-                    if outer[d] < g.out_spatial[d] {
-                        break;
-                    }
-                    outer[d] = 0;
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

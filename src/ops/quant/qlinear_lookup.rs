@@ -8,10 +8,14 @@
 //! - `QLinearLookup2(a, b, table)`: a, b uint8/int8 broadcast like numpy, table `[65536]`
 //!   indexed by `a_byte · 256 + b_byte`.
 
+use std::borrow::Cow;
+
 use ndarray::{ArrayD, IxDyn};
 
-use super::qtypes::unsupported_type;
+use super::qtypes::{row_major, unsupported_type};
 use crate::ir::Tensor;
+use crate::kernels;
+use crate::kernels::types::Int8Operand;
 use crate::ops::util::required;
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -22,19 +26,30 @@ pub fn register(r: &mut Registry) {
 
 fn build_unary(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
-        let x = bytes(required(inputs, 0, "x")?, 0, "x")?;
+        let x = required(inputs, 0, "x")?;
         let table = required(inputs, 1, "table")?;
         let t = table_bytes(table, 256)?;
-        Ok(vec![retyped(x.mapv(|v| t[usize::from(v)]), table)])
+        let t: &[u8; 256] = t.as_ref().try_into().map_err(|_| OpError::invalid("lookup table: expected 256 entries"))?;
+        let x_bytes = byte_slice(x, 0, "x")?;
+        let y = looked_up(table, x_bytes.len(), |out| kernels::lookup_u8(&x_bytes, t, out));
+        Ok(vec![y.into_tensor(x.shape())?])
     }))
 }
 
 fn build_binary(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
-        let a = bytes(required(inputs, 0, "a")?, 0, "a")?;
-        let b = bytes(required(inputs, 1, "b")?, 1, "b")?;
+        let (a_tensor, b_tensor) = (required(inputs, 0, "a")?, required(inputs, 1, "b")?);
         let table = required(inputs, 2, "table")?;
         let t = table_bytes(table, 65536)?;
+        if a_tensor.shape() == b_tensor.shape() {
+            // The common case (a residual Add): one pass of the kernel table's lookup.
+            let t: &[u8; 65536] = t.as_ref().try_into().map_err(|_| OpError::invalid("lookup table: expected 65536 entries"))?;
+            let (a, b) = (byte_slice(a_tensor, 0, "a")?, byte_slice(b_tensor, 1, "b")?);
+            let y = looked_up(table, a.len(), |out| kernels::lookup2_u8(&a, &b, t, out));
+            return Ok(vec![y.into_tensor(a_tensor.shape())?]);
+        }
+        let a = bytes(a_tensor, 0, "a")?;
+        let b = bytes(b_tensor, 1, "b")?;
         let shape = broadcast_shape(a.shape(), b.shape())
             .ok_or_else(|| OpError::invalid(format!("QLinearLookup2: shapes {:?} and {:?} do not broadcast", a.shape(), b.shape())))?;
         let (a, b) = match (a.broadcast(IxDyn(&shape)), b.broadcast(IxDyn(&shape))) {
@@ -46,6 +61,49 @@ fn build_binary(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     }))
 }
 
+/// The bytes of an 8-bit tensor in row-major order (an int8 value's two's-complement byte),
+/// borrowed when the tensor is laid out that way.
+fn byte_slice<'t>(t: &'t Tensor, index: usize, what: &'static str) -> Result<Cow<'t, [u8]>, OpError> {
+    match t {
+        Tensor::U8(a) => Ok(row_major(a)),
+        Tensor::I8(a) => Ok(match row_major(a) {
+            Cow::Borrowed(values) => Cow::Borrowed(i8::as_bytes(values)),
+            Cow::Owned(values) => Cow::Owned(i8::as_bytes(&values).to_vec()),
+        }),
+        other => Err(unsupported_type(index, what, other, "uint8 or int8")),
+    }
+}
+
+/// `len` bytes written by `fill`, as values of the table's type (u8 or i8).
+fn looked_up(table: &Tensor, len: usize, fill: impl FnOnce(&mut [u8])) -> LookedUp {
+    match table {
+        Tensor::U8(_) => {
+            let mut y = vec![0u8; len];
+            fill(&mut y);
+            LookedUp::U8(y)
+        }
+        _ => {
+            let mut y = vec![0i8; len];
+            fill(i8::as_bytes_mut(&mut y));
+            LookedUp::I8(y)
+        }
+    }
+}
+
+enum LookedUp {
+    U8(Vec<u8>),
+    I8(Vec<i8>),
+}
+
+impl LookedUp {
+    fn into_tensor(self, shape: Vec<usize>) -> Result<Tensor, OpError> {
+        Ok(match self {
+            LookedUp::U8(y) => Tensor::from_vec(&shape, y)?,
+            LookedUp::I8(y) => Tensor::from_vec(&shape, y)?,
+        })
+    }
+}
+
 /// The raw bytes of an 8-bit tensor (an int8 value's two's-complement byte).
 fn bytes(t: &Tensor, index: usize, what: &'static str) -> Result<ArrayD<u8>, OpError> {
     match t {
@@ -55,16 +113,13 @@ fn bytes(t: &Tensor, index: usize, what: &'static str) -> Result<ArrayD<u8>, OpE
     }
 }
 
-/// The table's entries as bytes, checked to hold `len` of them.
-fn table_bytes(table: &Tensor, len: usize) -> Result<Vec<u8>, OpError> {
+/// The table's entries as bytes, checked to hold `len` of them (borrowed: the table is a
+/// constant of the plan, and copying 65,536 entries per call would cost more than the lookup).
+fn table_bytes(table: &Tensor, len: usize) -> Result<Cow<'_, [u8]>, OpError> {
     if table.shape() != [len] {
         return Err(OpError::invalid(format!("lookup table has shape {:?}; expected [{len}]", table.shape())));
     }
-    match table {
-        Tensor::U8(t) => Ok(t.iter().copied().collect()),
-        Tensor::I8(t) => Ok(t.iter().map(|&v| v as u8).collect()),
-        other => Err(unsupported_type(1, "table", other, "uint8 or int8")),
-    }
+    byte_slice(table, 1, "table")
 }
 
 /// Looked-up bytes as a tensor of the table's type.

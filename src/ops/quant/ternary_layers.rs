@@ -21,7 +21,7 @@ use super::conv_geometry::{ConvAttributes, ConvGeometry};
 use super::qlinear_gemm::RUNTIME_DOMAIN;
 use crate::ir::{Tensor, checked_numel};
 use crate::kernels::types::{TernaryRows, Window};
-use crate::kernels::{gemm_ternary, im2col, pack_ternary_rows};
+use crate::kernels::{gemm_ternary, im2col_f32, pack_ternary_rows};
 use crate::ops::util::required;
 use crate::ops::{BuildContext, Epilogue, ExecContext, OpError, Operator, Registry};
 
@@ -170,7 +170,7 @@ impl TernaryConv {
                 let b: &[f32] = if pointwise {
                     channels
                 } else {
-                    im2col(channels, group_in, &window, &mut columns);
+                    im2col_f32(channels, group_in, &window, &mut columns);
                     &columns
                 };
                 let first_out = group * group_out;

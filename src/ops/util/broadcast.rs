@@ -2,6 +2,8 @@
 
 use ndarray::{ArrayD, IxDyn};
 
+use crate::kernels;
+use crate::kernels::types::ArithF32;
 use crate::ops::OpError;
 
 /// The broadcast shape of `a` and `b`, or an error naming both shapes.
@@ -50,6 +52,36 @@ where
         return Err(OpError::invalid("binary_map: an operand has no row-major layout"));
     };
     let out = broadcast_rows(xs, a.shape(), ys, b.shape(), &shape, n, &f);
+    ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| OpError::invalid(e.to_string()))
+}
+
+/// [`binary_map`] for f32 Add/Sub/Mul/Div: the same runs, each one call of the kernel table's
+/// `arith_f32` (its loops built at the kernel crate's opt-level, docs/wasm_size.md), the same
+/// values bit for bit.
+pub fn arith_map_f32(a: &ArrayD<f32>, b: &ArrayD<f32>, op: ArithF32) -> Result<ArrayD<f32>, OpError> {
+    let shape = output_shape(a.shape(), b.shape(), std::mem::size_of::<f32>())?;
+    let n = shape.iter().product();
+    let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
+    let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) else {
+        return Err(OpError::invalid("arith_map_f32: an operand has no row-major layout"));
+    };
+    let mut out = vec![0f32; n];
+    if n > 0 {
+        match RowWalk::new(a.shape(), b.shape(), &shape) {
+            None => kernels::arith_f32(op, xs, 0, ys, 0, &mut out[..1]),
+            Some(mut walk) => {
+                let mut start = 0;
+                loop {
+                    let end = start + walk.inner;
+                    kernels::arith_f32(op, &xs[walk.oa..], walk.ia, &ys[walk.ob..], walk.ib, &mut out[start..end]);
+                    start = end;
+                    if !walk.advance() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
     ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| OpError::invalid(e.to_string()))
 }
 
@@ -190,6 +222,29 @@ mod tests {
         assert_eq!(broadcast_shapes(&[], &[5]).unwrap(), vec![5]);
         assert_eq!(broadcast_shapes(&[0, 1], &[1, 3]).unwrap(), vec![0, 3]);
         assert!(broadcast_shapes(&[2, 3], &[4]).is_err());
+    }
+
+    #[test]
+    fn arith_map_f32_equals_binary_map() {
+        let cases: [(&[usize], &[usize]); 6] =
+            [(&[2, 3, 4], &[2, 3, 4]), (&[2, 3, 4], &[4]), (&[2, 1, 4], &[3, 1]), (&[1, 3, 1], &[2, 1, 5]), (&[], &[]), (&[0, 3], &[3])];
+        for (sa, sb) in cases {
+            let a = ArrayD::from_shape_fn(IxDyn(sa), |i| ndarray::Dimension::slice(&i).iter().sum::<usize>() as f32 * 0.3 - 1.0);
+            let b = ArrayD::from_shape_fn(IxDyn(sb), |i| 1.0 / (ndarray::Dimension::slice(&i).iter().sum::<usize>() as f32 + 0.7));
+            for (op, f) in [
+                (ArithF32::Add, (|x, y| x + y) as fn(f32, f32) -> f32),
+                (ArithF32::Sub, |x, y| x - y),
+                (ArithF32::Mul, |x, y| x * y),
+                (ArithF32::Div, |x, y| x / y),
+            ] {
+                let want = binary_map(&a, &b, |x, y| f(*x, *y)).unwrap();
+                assert_eq!(arith_map_f32(&a, &b, op).unwrap(), want, "{op:?} {sa:?} {sb:?}");
+            }
+        }
+        // A transposed (not row-major) operand.
+        let a = ArrayD::from_shape_fn(IxDyn(&[3, 4]), |i| (i[0] * 4 + i[1]) as f32).reversed_axes();
+        let b = ArrayD::from_elem(IxDyn(&[4, 3]), 2.0f32);
+        assert_eq!(arith_map_f32(&a, &b, ArithF32::Mul).unwrap(), binary_map(&a, &b, |x, y| x * y).unwrap());
     }
 
     #[test]

@@ -6,5 +6,5 @@ pub mod float;
 pub mod inputs;
 
 pub use axes::{normalize_axes, normalize_axis};
-pub use broadcast::{binary_map, broadcast_all, broadcast_shapes};
+pub use broadcast::{arith_map_f32, binary_map, broadcast_all, broadcast_shapes};
 pub use inputs::{optional, required};

@@ -48,6 +48,90 @@ fn gather_row<T: Copy>(src: &[T], dst: &mut [T], span: RowSpan, row_len: usize, 
     }
 }
 
+/// Fills `columns` (`channels·taps × width`, row-major) with the output positions of runs
+/// `first_run…` of `window`, where a run is one line of positions along the last axis and
+/// `width` (`columns.len() / (channels·taps)`) is a whole number of runs; padding reads `pad`
+/// (the integer convolution's input zero point). What [`im2col`] does for a chunk of the
+/// output, so that the column buffer stays bounded. Panics if `input` is shorter than
+/// `channels` images.
+pub(crate) fn im2col_runs<T: Copy>(input: &[T], channels: usize, pad: T, window: &Window, first_run: usize, columns: &mut [T]) {
+    let (in_size, kernel_size) = (window.input_len(), window.taps());
+    let rank = window.rank();
+    let last = rank - 1;
+    let run_len = window.output[last];
+    let rows = channels * kernel_size;
+    if rows == 0 || run_len == 0 {
+        return;
+    }
+    assert!(input.len() >= channels * in_size, "im2col_runs: input too short");
+    let mut in_strides = vec![1; rank];
+    for d in (0..last).rev() {
+        in_strides[d] = in_strides[d + 1] * window.input[d + 1];
+    }
+    // The input coordinate that output position `o` reads through kernel tap `k` on `axis`,
+    // or None where that falls in the padding.
+    let input_coordinate = |axis: usize, o: usize, k: usize| -> Option<usize> {
+        let padded = (o * window.strides[axis] + k * window.dilations[axis]) as isize;
+        let coordinate = usize::try_from(padded - window.pads_begin[axis]).ok()?;
+        (coordinate < window.input[axis]).then_some(coordinate)
+    };
+    let width = columns.len() / rows;
+    let mut tap = vec![0; rank];
+    let mut outer = vec![0; last];
+    for (row, destination) in columns.chunks_mut(width).take(rows).enumerate() {
+        let channel = &input[(row / kernel_size) * in_size..(row / kernel_size + 1) * in_size];
+        // Kernel tap of this row (row-major over the kernel dimensions).
+        let mut rest = row % kernel_size;
+        for d in (0..rank).rev() {
+            tap[d] = rest % window.kernel[d];
+            rest /= window.kernel[d];
+        }
+        // Outer output coordinates of the first run.
+        let mut rest = first_run;
+        for d in (0..last).rev() {
+            outer[d] = rest % window.output[d];
+            rest /= window.output[d];
+        }
+        for run in destination.chunks_mut(run_len) {
+            // Offset of this run's input line, or None if an outer axis is in the padding.
+            let base = (0..last).try_fold(0, |acc, d| Some(acc + input_coordinate(d, outer[d], tap[d])? * in_strides[d]));
+            match base {
+                None => run.fill(pad),
+                Some(base) if window.strides[last] == 1 => {
+                    // Stride 1: one slice copy, with padding at either end.
+                    let line = &channel[base..base + window.input[last]];
+                    let shift = window.pads_begin[last] - (tap[last] * window.dilations[last]) as isize;
+                    let lo = shift.clamp(0, run_len as isize) as usize;
+                    let hi = (line.len() as isize + shift).clamp(lo as isize, run_len as isize) as usize;
+                    run[..lo].fill(pad);
+                    run[hi..].fill(pad);
+                    if hi > lo {
+                        // lo ≥ shift whenever some position reads the line.
+                        let start = (lo as isize - shift) as usize;
+                        run[lo..hi].copy_from_slice(&line[start..start + (hi - lo)]);
+                    }
+                }
+                Some(base) => {
+                    for (o, value) in run.iter_mut().enumerate() {
+                        *value = match input_coordinate(last, o, tap[last]) {
+                            Some(c) => channel[base + c],
+                            None => pad,
+                        };
+                    }
+                }
+            }
+            // Advance the odometer over the outer output axes.
+            for d in (0..last).rev() {
+                outer[d] += 1;
+                if outer[d] < window.output[d] {
+                    break;
+                }
+                outer[d] = 0;
+            }
+        }
+    }
+}
+
 /// Adds `col` (`channels·taps × positions`) into `image` (`channels × input_len`): the
 /// transpose of [`im2col`]. Entries that fall in the padding are dropped.
 pub(crate) fn col2im_add<T: Copy + AddAssign>(col: &[T], channels: usize, window: &Window, image: &mut [T]) {
@@ -142,6 +226,20 @@ mod tests {
                         let pos = unflatten(p, &output);
                         let want = patch_value(&data, &w, c, &tap, &pos);
                         assert_eq!(col[(c * w.taps() + t) * w.positions() + p], want);
+                    }
+                }
+            }
+            // im2col_runs, by chunks of one or two runs, equals the matching columns of im2col.
+            let (run_len, taps) = (output[output.len() - 1], w.taps());
+            let runs = w.positions() / run_len;
+            for runs_per_chunk in [1, 2, runs] {
+                for first_run in (0..runs).step_by(runs_per_chunk) {
+                    let width = runs_per_chunk.min(runs - first_run) * run_len;
+                    let mut chunk = vec![-1f32; channels * taps * width];
+                    im2col_runs(&data, channels, 0.0, &w, first_run, &mut chunk);
+                    for row in 0..channels * taps {
+                        let start = row * w.positions() + first_run * run_len;
+                        assert_eq!(&chunk[row * width..(row + 1) * width], &col[start..start + width]);
                     }
                 }
             }
