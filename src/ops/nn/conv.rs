@@ -200,14 +200,7 @@ pub(super) fn conv_into<T: NnFloat>(
     let taps: usize = checked_numel(&geo.kernel)?;
     let (group_in, group_out) = (channels / group, out_channels / group);
     let pads_begin = geo.pads_begin_signed();
-    let window = Window {
-        input: &geo.input,
-        output: &geo.output,
-        kernel: &geo.kernel,
-        strides: &geo.strides,
-        dilations: &geo.dilations,
-        pads_begin: &pads_begin,
-    };
+    let window = geo.kernel_window(&pads_begin);
     let filter_len = group_in.checked_mul(taps).ok_or_else(|| OpError::invalid("kernel too large"))?;
     if positions == 0 || out.is_empty() {
         return Ok(());

@@ -78,14 +78,7 @@ impl MaxPool {
         let total = planes.checked_mul(output_len).ok_or_else(|| OpError::invalid("output too large"))?;
         let mut y = filled(total, T::default())?;
         let pads_begin = geo.pads_begin_signed();
-        let window = Window {
-            input: &geo.input,
-            output: &geo.output,
-            kernel: &geo.kernel,
-            strides: &geo.strides,
-            dilations: &geo.dilations,
-            pads_begin: &pads_begin,
-        };
+        let window = geo.kernel_window(&pads_begin);
         let data = row_major(x);
         if output_len > 0 {
             for (plane, out) in y.chunks_mut(output_len).enumerate() {

@@ -65,6 +65,18 @@ impl Geometry {
     pub fn pads_begin_signed(&self) -> Vec<isize> {
         self.pads_begin.iter().map(|&p| p as isize).collect()
     }
+
+    /// The kernels' view of this geometry, with `pads_begin` from [`Geometry::pads_begin_signed`].
+    pub fn kernel_window<'a>(&'a self, pads_begin: &'a [isize]) -> crate::kernels::types::Window<'a> {
+        crate::kernels::types::Window {
+            input: &self.input,
+            output: &self.output,
+            kernel: &self.kernel,
+            strides: &self.strides,
+            dilations: &self.dilations,
+            pads_begin,
+        }
+    }
 }
 
 fn positive_list(node: &Node, name: &str) -> Result<Option<Vec<usize>>, OpError> {
