@@ -178,6 +178,8 @@ pub fn apply(
         };
         return Err(QuantizeError::NothingToQuantize(why));
     }
+    let mut names = crate::ir::Names::of_model(model);
+    qdq::share_scalar_zero_points(&mut model.graph, &mut names);
     report.notes.extend(ort_rewrites::matmul_nbits_note(&model.graph));
     ctx.progress("quantize", 1, 1);
     Ok(report)
