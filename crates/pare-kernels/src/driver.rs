@@ -19,14 +19,16 @@
 //! where it goes and whether it is the first K block, so callers decide how it lands in C
 //! (scaled add, wrapping add).
 
+use crate::parallel;
+
 /// A packed GEMM layout, shared by the twins of one micro-kernel.
 pub(crate) trait Layout {
     /// Packed element of A, of B, and the accumulator.
-    type A: Copy + Default;
-    type B: Copy + Default;
+    type A: Copy + Default + Send + Sync;
+    type B: Copy + Default + Send + Sync;
     type Acc: Copy;
     /// The register tile's result, `MR` rows of `NR` accumulators.
-    type Tile: TileRows<Self::Acc>;
+    type Tile: TileRows<Self::Acc> + Copy + Send;
     /// Rows and columns of the register tile.
     const MR: usize;
     const NR: usize;
@@ -103,16 +105,32 @@ pub(crate) struct TileSpot {
     pub first_k: bool,
 }
 
+/// Work of one (row block, K block, column block) step below which its tiles run on the
+/// calling thread (multiply-adds; a few tens of microseconds, well above a task's overhead).
+const PARALLEL_MIN_MACS: usize = 1 << 18;
+
+/// Tasks one block step is cut into (by its shape only, see [`gemm_blocked`]): enough for
+/// a few threads to share them evenly.
+const TASKS_PER_BLOCK: usize = 16;
+
+/// B panels packed per task when B is packed in parallel.
+const PACK_PANELS_PER_TASK: usize = 8;
+
 /// Runs the blocked product of an `m×k` A and a `k×n` B: every tile of every K block is
 /// computed by `tile` and handed to `store`. Nothing happens when a size is 0.
+///
+/// Threads ([`crate::parallel`]): B blocks are packed in parallel by panels, and the tiles
+/// of a block step in parallel by rectangles of tiles; `store` runs on the calling thread,
+/// K blocks in order. The rectangles depend on the shape only and every tile is computed
+/// as it would be alone, so C is the same bit for bit for any thread count.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm_blocked<L: Layout>(
     m: usize,
     n: usize,
     k: usize,
-    a: &impl PanelSource<L::A>,
-    b: &impl PanelSource<L::B>,
-    tile: impl Tile<L>,
+    a: &(impl PanelSource<L::A> + Sync),
+    b: &(impl PanelSource<L::B> + Sync),
+    tile: impl Tile<L> + Sync,
     mut store: impl FnMut(&TileSpot, &L::Tile),
 ) {
     if m == 0 || n == 0 || k == 0 {
@@ -132,7 +150,13 @@ pub(crate) fn gemm_blocked<L: Layout>(
                     if b_buf.is_empty() {
                         b_buf = vec![L::B::default(); L::b_panel_len(kc_max) * L::NC.min(n).div_ceil(L::NR)];
                     }
-                    b.pack(jc, nc, pc, kc, &mut b_buf);
+                    let panels = nc.div_ceil(L::NR);
+                    let columns_per_task = PACK_PANELS_PER_TASK * L::NR;
+                    let split = m * nc * kc >= PARALLEL_MIN_MACS;
+                    parallel::for_each_chunk_mut(&mut b_buf[..panels * b_len], PACK_PANELS_PER_TASK * b_len, split, |i, out| {
+                        let col0 = i * columns_per_task;
+                        b.pack(jc + col0, columns_per_task.min(nc - col0), pc, kc, out);
+                    });
                     &b_buf
                 }
             };
@@ -148,27 +172,82 @@ pub(crate) fn gemm_blocked<L: Layout>(
                         &a_buf
                     }
                 };
-                // B panels two at a time (`Tile::two`), the odd last one alone.
-                let b_used = &b_block[..b_len * nc.div_ceil(L::NR).min(b_block.len() / b_len)];
-                for (pair, b_pair) in b_used.chunks(2 * b_len).enumerate() {
-                    let col0 = jc + 2 * pair * L::NR;
-                    let spot_at = |row0: usize, col0: usize| TileSpot {
-                        row0,
-                        col0,
-                        rows: L::MR.min(m - row0),
-                        cols: L::NR.min(n - col0),
-                        first_k: pc == 0,
-                    };
-                    for (r, a_panel) in a_block.chunks_exact(a_len).take(mc.div_ceil(L::MR)).enumerate() {
-                        let row0 = ic + r * L::MR;
-                        if b_pair.len() == 2 * b_len {
-                            let [t0, t1] = tile.two(a_panel, &b_pair[..b_len], &b_pair[b_len..]);
-                            store(&spot_at(row0, col0), &t0);
-                            store(&spot_at(row0, col0 + L::NR), &t1);
-                        } else {
-                            store(&spot_at(row0, col0), &tile.one(a_panel, b_pair));
-                        }
-                    }
+                let a_panels = mc.div_ceil(L::MR).min(a_block.len() / a_len);
+                let b_panels = nc.div_ceil(L::NR).min(b_block.len() / b_len);
+                let step = BlockStep::<L> { m, n, ic, jc, first_k: pc == 0, a: &a_block[..a_panels * a_len], a_len, b: &b_block[..b_panels * b_len], b_len };
+                let rectangles = step.rectangles();
+                if mc * nc * kc >= PARALLEL_MIN_MACS && parallel::threads() > 1 {
+                    let tiles = parallel::map(rectangles.len(), true, |r| {
+                        let mut tiles = Vec::new();
+                        step.run(rectangles[r].clone(), &tile, &mut |spot, t| tiles.push((spot, *t)));
+                        tiles
+                    });
+                    tiles.iter().flatten().for_each(|(spot, t)| store(spot, t));
+                } else {
+                    rectangles.into_iter().for_each(|r| step.run(r, &tile, &mut |spot, t| store(&spot, t)));
+                }
+            }
+        }
+    }
+}
+
+/// The tiles of one (row block, K block, column block) step: packed A panels by packed B
+/// panels.
+struct BlockStep<'s, L: Layout> {
+    m: usize,
+    n: usize,
+    ic: usize,
+    jc: usize,
+    first_k: bool,
+    a: &'s [L::A],
+    a_len: usize,
+    b: &'s [L::B],
+    b_len: usize,
+}
+
+/// A rectangle of tiles: A panels `rows` by B panel pairs `pairs`.
+type Rectangle = (std::ops::Range<usize>, std::ops::Range<usize>);
+
+impl<L: Layout> BlockStep<'_, L> {
+    /// The step cut into about [`TASKS_PER_BLOCK`] rectangles, by columns first (B panel
+    /// pairs), then by rows — from the shape alone.
+    fn rectangles(&self) -> Vec<Rectangle> {
+        let a_panels = self.a.len() / self.a_len;
+        let pairs = (self.b.len() / self.b_len).div_ceil(2);
+        let pair_tasks = pairs.clamp(1, TASKS_PER_BLOCK);
+        let row_tasks = a_panels.clamp(1, TASKS_PER_BLOCK.div_ceil(pair_tasks));
+        let (pairs_per, rows_per) = (pairs.div_ceil(pair_tasks).max(1), a_panels.div_ceil(row_tasks).max(1));
+        let mut out = Vec::new();
+        for p0 in (0..pairs).step_by(pairs_per) {
+            for r0 in (0..a_panels).step_by(rows_per) {
+                out.push((r0..(r0 + rows_per).min(a_panels), p0..(p0 + pairs_per).min(pairs)));
+            }
+        }
+        out
+    }
+
+    /// Computes the tiles of `rectangle` (B panels two at a time, `Tile::two`, the odd last
+    /// one alone) and hands each to `emit` with where it goes.
+    fn run(&self, (rows, pairs): Rectangle, tile: &impl Tile<L>, emit: &mut dyn FnMut(TileSpot, &L::Tile)) {
+        let spot_at = |row0: usize, col0: usize| TileSpot {
+            row0,
+            col0,
+            rows: L::MR.min(self.m - row0),
+            cols: L::NR.min(self.n - col0),
+            first_k: self.first_k,
+        };
+        for pair in pairs {
+            let b_pair = &self.b[2 * pair * self.b_len..(2 * pair + 2).min(self.b.len() / self.b_len) * self.b_len];
+            let col0 = self.jc + 2 * pair * L::NR;
+            for r in rows.clone() {
+                let a_panel = &self.a[r * self.a_len..(r + 1) * self.a_len];
+                let row0 = self.ic + r * L::MR;
+                if b_pair.len() == 2 * self.b_len {
+                    let [t0, t1] = tile.two(a_panel, &b_pair[..self.b_len], &b_pair[self.b_len..]);
+                    emit(spot_at(row0, col0), &t0);
+                    emit(spot_at(row0, col0 + L::NR), &t1);
+                } else {
+                    emit(spot_at(row0, col0), &tile.one(a_panel, b_pair));
                 }
             }
         }

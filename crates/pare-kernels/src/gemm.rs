@@ -59,7 +59,7 @@ pub(crate) fn gemm_f32_6x8(
     beta: f32,
     c: &mut [f32],
     ldc: usize,
-    tile: impl Tile<F32x6x8>,
+    tile: impl Tile<F32x6x8> + Sync,
 ) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     assert!(b.rows() == k, "gemm: inner dimensions differ ({} vs {})", k, b.rows());
@@ -167,9 +167,9 @@ fn dot(x: &[f32], y: &[f32]) -> f32 {
 /// tile is stored, so [`gemm_i8_packed`] is the one INT8 driver of every layout.
 pub(crate) trait Int8Layout: Layout<Acc = i32> {
     /// A (`m×k`) in MR-tall row panels.
-    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<Self::A>;
+    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<Self::A> + Sync;
     /// B (`k×n`) in NR-wide column panels.
-    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, k: usize) -> impl PanelSource<Self::B>;
+    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, k: usize) -> impl PanelSource<Self::B> + Sync;
     /// What C still needs after the tiles (nothing when packing subtracts the zero points).
     fn finish<A: Int8Operand, B: Int8Operand>(_m: usize, _n: usize, _k: usize, _a: &Operand<A>, _b: &Operand<B>, _c: &mut [i32]) {}
 }
@@ -185,7 +185,7 @@ pub(crate) fn gemm_i8_packed<L: Int8Layout, A: Int8Operand, B: Int8Operand>(
     a: Operand<A>,
     b: Operand<B>,
     c: &mut [i32],
-    tile: impl Fn(&[L::A], &[L::B]) -> L::Tile,
+    tile: impl Fn(&[L::A], &[L::B]) -> L::Tile + Sync,
 ) -> Result<(), GemmShapeError> {
     check_int8_gemm(m, n, k, &a, &b, c)?;
     if k == 0 {
@@ -253,10 +253,10 @@ impl Layout for I8x4x16c2 {
 }
 
 impl Int8Layout for I8x4x16c2 {
-    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<i16> {
+    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<i16> + Sync {
         pack::i8_c2::RowPairs::<A, 4> { a, k }
     }
-    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, k: usize) -> impl PanelSource<i16> {
+    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, k: usize) -> impl PanelSource<i16> + Sync {
         pack::i8_c2::ColumnPairs::<B, 16> { b, n, k }
     }
 }
@@ -283,10 +283,10 @@ impl Layout for I8x4x8c4Split {
 }
 
 impl Int8Layout for I8x4x8c4Split {
-    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<i8> {
+    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<i8> + Sync {
         pack::i8_c4_split::RowQuads::<A, 4> { a, k }
     }
-    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, _k: usize) -> impl PanelSource<u8> {
+    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, _k: usize) -> impl PanelSource<u8> + Sync {
         pack::i8_c4_split::ColumnSplitQuads::<B, 8> { b, n }
     }
     fn finish<A: Int8Operand, B: Int8Operand>(m: usize, n: usize, k: usize, a: &Operand<A>, b: &Operand<B>, c: &mut [i32]) {

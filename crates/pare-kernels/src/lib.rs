@@ -14,6 +14,8 @@
 //!   builds run (LLVM vectorizes them for the host).
 //! - `simd128/` (private, wasm32 + `simd128` only): the SIMD twins; declared here, the only
 //!   place that mentions `cfg(target_feature)`.
+//! - [`parallel`]: the one place that runs tasks on threads (rayon, native builds only; in
+//!   wasm the same tasks run in order), used by the GEMM driver and by `pare`'s ops.
 //! - [`testing`]: the seeded generator, tile-edge sizes and twin comparisons used by the
 //!   native twin tests (`twin_tests.rs`) and the wasm ones (`tests/wasm/kernels.rs`).
 //!
@@ -68,6 +70,7 @@ use types::{
 mod driver;
 mod gemm;
 mod pack;
+pub mod parallel;
 mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd128;
