@@ -10,7 +10,7 @@
 //! | binary          | 2×4  | 128-bit vectors  | sign bits               | `gemm_binary_2x4_{scalar,simd128}`        |
 //! | ternary row-add | 1×32 | 256-value blocks | ±1 position lists / f32 panel | `gemm_ternary_rowadd_{scalar,simd128}` |
 
-use crate::driver::{Layout, PanelSource, Tile, TileRows, gemm_blocked};
+use crate::driver::{Layout, PanelSource, Tile, gemm_blocked};
 use crate::pack;
 use crate::types::{
     F32Operand, GemmShapeError, Int8Operand, MatRef, Operand, PackedBits, PackedF32, PackedSide, TERNARY_KC, TernaryRows, check_int8_gemm, check_len,
@@ -90,12 +90,9 @@ pub(crate) fn gemm_f32_6x8(
     }
     let rows = pack::f32::Rows::<F32x6x8>(a, std::marker::PhantomData);
     let cols = pack::f32::Columns::<F32x6x8>(b, std::marker::PhantomData);
-    gemm_blocked::<F32x6x8>(m, n, k, &rows, &cols, tile, |spot, acc| {
-        for i in 0..spot.rows {
-            let start = (spot.row0 + i) * ldc + spot.col0;
-            for (cv, &av) in c[start..start + spot.cols].iter_mut().zip(acc.row(i)) {
-                *cv += alpha * av;
-            }
+    gemm_blocked::<F32x6x8, f32>(m, n, k, &rows, &cols, tile, c, ldc, |_, acc, c_row| {
+        for (cv, &av) in c_row.iter_mut().zip(acc) {
+            *cv += alpha * av;
         }
     });
 }
@@ -192,7 +189,7 @@ pub(crate) fn gemm_i8_packed<L: Int8Layout, A: Int8Operand, B: Int8Operand>(
         c[..m * n].fill(0);
         return Ok(());
     }
-    gemm_blocked::<L>(m, n, k, &L::rows(a, k), &L::columns(b, n, k), tile, |spot, acc| store_wrapping(c, n, spot, acc));
+    gemm_blocked::<L, i32>(m, n, k, &L::rows(a, k), &L::columns(b, n, k), tile, c, n, store_wrapping);
     L::finish(m, n, k, &a, &b, c);
     Ok(())
 }
@@ -217,18 +214,14 @@ macro_rules! gemm_i8_twin {
 }
 pub(crate) use gemm_i8_twin;
 
-/// Puts an integer tile into C (`n` columns): written on the first K block, added (wrapping)
-/// on the others.
-fn store_wrapping(c: &mut [i32], n: usize, spot: &crate::driver::TileSpot, acc: &impl TileRows<i32>) {
-    for i in 0..spot.rows {
-        let start = (spot.row0 + i) * n + spot.col0;
-        let row = &mut c[start..start + spot.cols];
-        if spot.first_k {
-            row.copy_from_slice(&acc.row(i)[..spot.cols]);
-        } else {
-            for (cv, &av) in row.iter_mut().zip(acc.row(i)) {
-                *cv = cv.wrapping_add(av);
-            }
+/// Puts a row of an integer tile into its part of C's row: written on the first K block,
+/// added (wrapping) on the others.
+fn store_wrapping(first_k: bool, acc: &[i32], c_row: &mut [i32]) {
+    if first_k {
+        c_row.copy_from_slice(acc);
+    } else {
+        for (cv, &av) in c_row.iter_mut().zip(acc) {
+            *cv = cv.wrapping_add(av);
         }
     }
 }

@@ -264,7 +264,7 @@ pub fn depthwise_channel<T: Copy + Mul<Output = T> + AddAssign>(input: &[T], wei
 
 /// Fills `col` (`channels·taps × positions`, row-major) with the input patches of `input`
 /// (`channels × window.input_len()`); padding reads as zero. Panics if a slice is short.
-pub fn im2col<T: Copy + Default>(input: &[T], channels: usize, window: &Window, col: &mut [T]) {
+pub fn im2col<T: Copy + Default + Send + Sync>(input: &[T], channels: usize, window: &Window, col: &mut [T]) {
     pack::im2col::im2col(input, channels, window, col);
 }
 

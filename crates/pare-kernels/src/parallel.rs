@@ -1,7 +1,8 @@
 //! Data parallelism in one place: natively the tasks run on rayon's current thread pool (the
 //! global one, or the pool a caller `install`ed, e.g. the CLI's `--threads N`); in wasm builds
 //! (no threads) the same tasks run one after another. Callers never see the difference, so no
-//! call site needs a `cfg`.
+//! call site needs a `cfg`. [`on_threads`] is how a caller (the CLI's `--threads N`, tests)
+//! chooses the thread count: a pool of its own, never a change to the global one.
 //!
 //! Results never depend on the thread count: callers split their work into tasks by the
 //! problem's shape only (never by [`threads`]), each task computes what it would compute
@@ -9,6 +10,28 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 use rayon::prelude::*;
+
+/// Stack of a pool's threads: the 8 MiB a main thread has, since whole commands run on them.
+#[cfg(not(target_arch = "wasm32"))]
+const STACK_BYTES: usize = 8 << 20;
+
+/// Runs `work` on a pool of `threads` threads built for it (0: one per core), so that the
+/// tasks below run on them; the global pool is left alone. In wasm builds `work` runs here,
+/// on one thread. An error says why the pool could not start.
+pub fn on_threads<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> Result<R, String> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(STACK_BYTES)
+        .build()
+        .map(|pool| pool.install(work))
+        .map_err(|e| e.to_string());
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = threads;
+        Ok(work())
+    }
+}
 
 /// Threads the tasks of this call may run on (1 in wasm builds).
 pub fn threads() -> usize {
@@ -48,9 +71,8 @@ mod tests {
     use crate::twins;
     use crate::types::{F32Operand, MatRef, Operand};
 
-    /// `run` on a local pool of `threads` threads.
     fn on_threads<R: Send>(threads: usize, run: impl FnOnce() -> R + Send) -> R {
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(run)
+        super::on_threads(threads, run).unwrap()
     }
 
     /// Shapes that cross the cache blocks (and so the parallel threshold), with odd panels.
@@ -111,11 +133,12 @@ mod tests {
         for threads in [1, 2, 3] {
             let (chunks, squares) = on_threads(threads, || {
                 let mut data = vec![0usize; 103];
-                super::for_each_chunk_mut(&mut data, 10, true, |i, chunk| chunk.iter_mut().for_each(|v| *v = i));
+                super::for_each_chunk_mut(&mut data, 10, true, |i, chunk| chunk.iter_mut().for_each(|v| *v = i + 1));
                 (data, super::map(50, true, |i| i * i))
             });
-            assert_eq!(chunks, (0..103).map(|i| i / 10).collect::<Vec<_>>(), "{threads} threads");
+            assert_eq!(chunks, (0..103).map(|i| i / 10 + 1).collect::<Vec<_>>(), "{threads} threads");
             assert_eq!(squares, (0..50).map(|i| i * i).collect::<Vec<_>>(), "{threads} threads");
+            assert_eq!(on_threads(threads, super::threads), threads);
         }
     }
 }
