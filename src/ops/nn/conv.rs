@@ -11,7 +11,8 @@
 //! and no padding). The im2col buffer is bounded by splitting the output along its first
 //! spatial axis. Constant f32 weights are packed for the GEMM once, when the operator is
 //! built (one packed matrix per group), instead of on every call. Threads: depthwise channels
-//! run in parallel here; the GEMM and im2col split their own work (`kernels::parallel`).
+//! and fused activations run in parallel here; the GEMM and im2col split their own work
+//! (`kernels::parallel`).
 
 use std::borrow::Cow;
 
@@ -36,6 +37,9 @@ const COL_BUDGET: usize = 1 << 22;
 /// Multiply-adds of a depthwise convolution below which its channels run on the calling
 /// thread (the GEMMs and im2col decide for themselves, in the kernels).
 const DEPTHWISE_PARALLEL_MIN_MACS: usize = 1 << 16;
+
+/// Output values below which a fused activation runs on the calling thread.
+const FINISH_PARALLEL_MIN_VALUES: usize = 1 << 15;
 
 struct Conv {
     window: WindowAttrs,
@@ -255,7 +259,7 @@ pub(super) fn conv_into<T: NnFloat>(
             };
             if pointwise {
                 gemm(MatRef::row_major(x_group, group_in, positions), out_group);
-                finish(out_group);
+                finish_channels(out_group, positions, 0..positions, finish);
                 continue;
             }
             for row0 in (0..geo.output[0]).step_by(rows_per_block) {
@@ -277,13 +281,18 @@ pub(super) fn conv_into<T: NnFloat>(
                 let patches = MatRef::row_major(&col[..col_len], filter_len, block_positions);
                 let start = row0 * row_positions;
                 gemm(patches, &mut out_group[start..]);
-                for m in 0..group_out {
-                    finish(&mut out_group[m * positions + start..m * positions + start + block_positions]);
-                }
+                finish_channels(out_group, positions, start..start + block_positions, finish);
             }
         }
     }
     Ok(())
+}
+
+/// `finish` on `span` of every output channel (`positions` values each) of `out`, channels
+/// in parallel when there are enough values (an elementwise activation: the same bits).
+fn finish_channels<T: NnFloat>(out: &mut [T], positions: usize, span: std::ops::Range<usize>, finish: &(dyn Fn(&mut [T]) + Sync)) {
+    let split = out.len() / positions.max(1) * span.len() >= FINISH_PARALLEL_MIN_VALUES;
+    parallel::for_each_chunk_mut(out, positions, split, |_, channel| finish(&mut channel[span.clone()]));
 }
 
 #[cfg(test)]
