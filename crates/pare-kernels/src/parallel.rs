@@ -55,16 +55,6 @@ pub fn for_each_chunk_mut<T: Send>(data: &mut [T], chunk_len: usize, split: bool
     data.chunks_mut(chunk_len).enumerate().for_each(|(i, chunk)| task(i, chunk));
 }
 
-/// `(0..count).map(task)` collected in order, the tasks in parallel when `split`.
-pub fn map<R: Send>(count: usize, split: bool, task: impl Fn(usize) -> R + Sync + Send) -> Vec<R> {
-    #[cfg(not(target_arch = "wasm32"))]
-    if split && threads() > 1 && count > 1 {
-        return (0..count).into_par_iter().map(task).collect();
-    }
-    let _ = split;
-    (0..count).map(task).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use crate::testing::{Rng, f32_blocks, i8_blocks};
@@ -129,15 +119,14 @@ mod tests {
     }
 
     #[test]
-    fn chunks_and_maps_keep_their_order_on_any_thread_count() {
+    fn chunks_keep_their_index_on_any_thread_count() {
         for threads in [1, 2, 3] {
-            let (chunks, squares) = on_threads(threads, || {
+            let chunks = on_threads(threads, || {
                 let mut data = vec![0usize; 103];
                 super::for_each_chunk_mut(&mut data, 10, true, |i, chunk| chunk.iter_mut().for_each(|v| *v = i + 1));
-                (data, super::map(50, true, |i| i * i))
+                data
             });
             assert_eq!(chunks, (0..103).map(|i| i / 10 + 1).collect::<Vec<_>>(), "{threads} threads");
-            assert_eq!(squares, (0..50).map(|i| i * i).collect::<Vec<_>>(), "{threads} threads");
             assert_eq!(on_threads(threads, super::threads), threads);
         }
     }
