@@ -55,6 +55,15 @@ impl Names {
         }
     }
 
+    /// [`fresh`](Self::fresh) for `base` + `suffix`, shortening `base` alone: the names a pass
+    /// derives from one value (`x_q`, `x_scale`, `x_zp`, `x_dq`) keep one common stem however
+    /// long `base` is.
+    /// Suffixes up to [`SUFFIX`] characters share the stem.
+    pub fn fresh_suffixed(&mut self, base: &str, suffix: &str) -> String {
+        let stem = if base.chars().count() + SUFFIX <= LONG_NAME { base.to_string() } else { shorten(base, SHORT_NAME - SUFFIX) };
+        self.fresh(&format!("{stem}{suffix}"))
+    }
+
     /// Marks `name` as used (a name the caller chose itself, e.g. kept from the input model).
     pub fn reserve(&mut self, name: &str) {
         self.taken.insert(name.to_string());
@@ -70,6 +79,8 @@ impl Names {
 const LONG_NAME: usize = 48;
 /// What a long base is shortened to, at most.
 const SHORT_NAME: usize = 40;
+/// The longest suffix [`Names::fresh_suffixed`] keeps a common stem for.
+const SUFFIX: usize = 8;
 
 /// `base` itself when short; else its trailing path segments (split at `/`, `;`, `:`) that fit
 /// in `SHORT_NAME` characters, or its last `SHORT_NAME` characters. TF and Paddle exports name
@@ -77,20 +88,26 @@ const SHORT_NAME: usize = 40;
 /// hundreds of characters); every QDQ pair repeats such a name eight times, which made a
 /// quantized file larger than the float one. The allocator keeps the result unique.
 fn compact(base: &str) -> String {
+    if base.chars().count() <= LONG_NAME { base.to_string() } else { shorten(base, SHORT_NAME) }
+}
+
+/// The trailing path segments of `base` that fit in `limit` characters, or its last `limit`
+/// characters.
+fn shorten(base: &str, limit: usize) -> String {
     let chars = base.chars().count();
-    if chars <= LONG_NAME {
+    if chars <= limit {
         return base.to_string();
     }
     let mut start = None;
     for (i, c) in base.char_indices() {
-        if matches!(c, '/' | ';' | ':') && base[i + 1..].chars().count() <= SHORT_NAME && i + 1 < base.len() {
+        if matches!(c, '/' | ';' | ':') && base[i + 1..].chars().count() <= limit && i + 1 < base.len() {
             start = Some(i + 1);
             break;
         }
     }
     match start {
         Some(i) => base[i..].to_string(),
-        None => base.chars().skip(chars - SHORT_NAME).collect(),
+        None => base.chars().skip(chars - limit).collect(),
     }
 }
 
@@ -212,6 +229,19 @@ mod tests {
         assert_eq!(names.fresh("short/name_scale"), "short/name_scale", "short names are kept as they are");
         let unicode = "é".repeat(50);
         assert_eq!(names.fresh(&unicode), "é".repeat(40));
+    }
+
+    #[test]
+    fn names_derived_from_one_long_value_share_one_short_stem() {
+        let mut names = Names::default();
+        let long = "model_1/cq_t2010v2_1/conv1d_3/Squeeze;model_1/cq_t2010v2_1/conv1d_3/Squeeze";
+        let got: Vec<String> = ["_q", "_scale", "_zp", "_dq", "_float"].iter().map(|s| names.fresh_suffixed(long, s)).collect();
+        assert_eq!(got, ["cq_t2010v2_1/conv1d_3/Squeeze_q", "cq_t2010v2_1/conv1d_3/Squeeze_scale", "cq_t2010v2_1/conv1d_3/Squeeze_zp", "cq_t2010v2_1/conv1d_3/Squeeze_dq", "cq_t2010v2_1/conv1d_3/Squeeze_float"]);
+        assert!(got.iter().all(|n| n.chars().count() <= SHORT_NAME));
+        assert_eq!(names.fresh_suffixed(long, "_q"), "cq_t2010v2_1/conv1d_3/Squeeze_q_1", "still unique");
+        let medium = "a".repeat(40);
+        assert_eq!(names.fresh_suffixed(&medium, "_scale"), format!("{medium}_scale"), "a stem that fits is kept whole");
+        assert_eq!(names.fresh_suffixed(&"b".repeat(41), "_scale"), format!("{}_scale", "b".repeat(32)));
     }
 
     #[test]

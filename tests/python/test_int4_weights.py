@@ -82,7 +82,7 @@ class Int4Weights(unittest.TestCase):
                 scale = np.repeat(scale, block, axis=axis).take(range(q.shape[axis]), axis=axis)
             else:
                 scale = scale.reshape([-1 if d == axis else 1 for d in range(q.ndim)])
-            w = floats[node.input[0].removesuffix("_quantized")]
+            w = floats[node.input[0].removesuffix("_q")]
             self.assertTrue(np.all(np.abs(q) <= 7))
             np.testing.assert_array_less(np.abs(w - q * scale), np.broadcast_to(scale / 2 + 1e-7, q.shape))
             checked += 1

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 
 use super::params::QuantParams;
 use super::qdq::{add_dequantized_constant, insert_prefix};
-use super::report::{LayerReport, QuantizeReport};
+use super::report::{LayerAt, LayerReport, QuantizeReport};
 use super::spec::QuantizeSpec;
 use super::weight::{weight_error, weight_scheme};
 use super::weight_only::not_selected;
@@ -103,18 +103,8 @@ fn quantize_in(graph: &mut Graph, path: &str, names: &mut Names, spec: &Quantize
             if scheme.ty.is_16bit() { "int16" } else { "int8" }
         ));
         for r in readers {
-            report.layers.push(LayerReport {
-                node: r.label,
-                op_type: r.op_type,
-                graph: r.path,
-                weight: name.clone(),
-                weight_shape: w.shape().to_vec(),
-                channel_axis: params.axis,
-                block: None,
-                bias: if r.bias { "float" } else { "none" },
-                weight_max_abs_error: max_abs,
-                weight_sqnr_db: sqnr,
-            });
+            let at = LayerAt { node: r.label, op_type: r.op_type, graph: r.path };
+            report.layers.push(LayerReport::float_bias(at, name.clone(), w.shape(), &params, r.bias, (max_abs, sqnr)));
         }
         done += 1;
     }
@@ -304,7 +294,7 @@ mod tests {
         let mut report = QuantizeReport::for_spec(&spec());
         let n = quantize_chained_weights(&mut g, "", &mut names, &spec(), Scope::All, true, &mut report);
         assert_eq!(n, 1);
-        assert!(matches!(g.initializer("w_quantized").map(|i| &i.tensor), Some(Tensor::I8(_))), "{:?}", g.initializers);
+        assert!(matches!(g.initializer("w_q").map(|i| &i.tensor), Some(Tensor::I8(_))), "{:?}", g.initializers);
         assert!(g.initializer("w").is_none(), "the float weight is gone");
         let dq = &g.nodes[0];
         assert_eq!((dq.op_type.as_str(), dq.outputs[0].as_str()), ("DequantizeLinear", "w"));

@@ -15,8 +15,8 @@ use ndarray::{ArrayD, Ix2};
 
 use super::layers::weighted_layer;
 use super::params::QuantParams;
-use super::qdq::{insert_prefix, remove_orphaned};
-use super::report::{LayerReport, QuantizeReport};
+use super::qdq::{insert_prefix, remove_orphaned, suffix};
+use super::report::{LayerAt, LayerReport, QuantizeReport};
 use super::spec::QuantizeSpec;
 use super::weight::{WeightCache, weight_error, weight_scheme};
 use super::weight_only::{not_selected, quantize_recurrent_weights, skip};
@@ -82,9 +82,9 @@ fn quantize_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &Quant
             .entry(a.clone())
             .or_insert_with(|| {
                 let outputs = [
-                    names.fresh(&format!("{a}_quantized")),
-                    names.fresh(&format!("{a}_scale")),
-                    names.fresh(&format!("{a}_zero_point")),
+                    names.fresh_suffixed(&a, suffix::QUANTIZED),
+                    names.fresh_suffixed(&a, suffix::SCALE),
+                    names.fresh_suffixed(&a, suffix::ZERO_POINT),
                 ];
                 let mut dql = Node::new("DynamicQuantizeLinear", &[&a], &[&outputs[0], &outputs[1], &outputs[2]]);
                 dql.name = names.fresh(&format!("{a}_DynamicQuantizeLinear"));
@@ -96,16 +96,16 @@ fn quantize_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &Quant
         let axis = if spec.per_channel { Some(1) } else { None };
         let params = QuantParams::for_weight(&job.weight_kn, scheme, axis);
         let q = params.quantize(&job.weight_kn, scheme);
-        let b_q = names.fresh(&format!("{}_quantized", job.weight_name));
+        let b_q = names.fresh_suffixed(&job.weight_name, suffix::QUANTIZED);
         graph.initializers.push(Initializer::new(b_q.clone(), q));
         let mut mmi_inputs = vec![a_q, b_q, a_zp];
         if params.zero_points.iter().any(|&z| z != 0) {
-            let zp = names.fresh(&format!("{}_zero_point", job.weight_name));
+            let zp = names.fresh_suffixed(&job.weight_name, suffix::ZERO_POINT);
             graph.initializers.push(Initializer::new(zp.clone(), params.zero_point_tensor()));
             mmi_inputs.push(zp);
         }
         let scaled: Vec<f32> = params.scales.iter().map(|s| s * job.alpha).collect();
-        let b_scale = names.fresh(&format!("{}_scale", job.weight_name));
+        let b_scale = names.fresh_suffixed(&job.weight_name, suffix::SCALE);
         let scale_tensor = if axis.is_some() { Tensor::F32(ndarray::Array1::from(scaled).into_dyn()) } else { Tensor::scalar(scaled[0]) };
         graph.initializers.push(Initializer::new(b_scale.clone(), scale_tensor));
 
@@ -134,18 +134,8 @@ fn quantize_graph(graph: &mut Graph, names: &mut Names, path: &str, spec: &Quant
             originals.insert(c.to_string());
         }
         let (weight_max_abs_error, weight_sqnr_db) = weight_error(&job.weight_kn, &params, scheme);
-        report.layers.push(LayerReport {
-            node: node.label(),
-            op_type: node.op_type.clone(),
-            graph: path.to_string(),
-            weight: job.weight_name,
-            weight_shape: job.weight_kn.shape().to_vec(),
-            channel_axis: axis,
-            block: None,
-            bias: if node.input(2).is_some() { "float" } else { "none" },
-            weight_max_abs_error,
-            weight_sqnr_db,
-        });
+        let shape = job.weight_kn.shape().to_vec();
+        report.layers.push(LayerReport::float_bias(LayerAt::of(&node, path), job.weight_name, &shape, &params, node.input(2).is_some(), (weight_max_abs_error, weight_sqnr_db)));
     }
     for (a, dql) in dql_nodes {
         graph.insert_after_producer(&a, dql);

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::ops::layer_table::{has_bias, is_layer_op, is_recurrent_op, weight_channel_axis};
 use super::params::QuantParams;
 use super::qdq::{add_dequantized_constant, insert_prefix, remove_orphaned};
-use super::report::{LayerReport, QuantizeReport};
+use super::report::{LayerAt, LayerReport, QuantizeReport};
 use super::spec::QuantizeSpec;
 use super::weight::{weight_error, weight_scheme};
 use super::weight_only::not_selected;
@@ -100,18 +100,8 @@ fn quantize_in(
             };
             node.inputs[c.slot] = dq.clone();
             let has_bias = has_bias(node);
-            report.layers.push(LayerReport {
-                node: c.label,
-                op_type: c.op_type,
-                graph: c.path,
-                weight: weight_name.clone(),
-                weight_shape: w.shape().to_vec(),
-                channel_axis: params.axis,
-                block: None,
-                bias: if has_bias { "float" } else { "none" },
-                weight_max_abs_error: max_abs,
-                weight_sqnr_db: sqnr,
-            });
+            let at = LayerAt { node: c.label, op_type: c.op_type, graph: c.path };
+            report.layers.push(LayerReport::float_bias(at, weight_name.clone(), w.shape(), &params, has_bias, (max_abs, sqnr)));
         }
         originals.insert(weight_name);
         created.insert(dq);

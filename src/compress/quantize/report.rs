@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
+use super::params::QuantParams;
 use super::spec::{CalibrationMethod, IntType, Mode};
+use crate::ir::Node;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct QuantizeReport {
@@ -107,6 +109,39 @@ pub struct LayerReport {
     pub weight_max_abs_error: f32,
     /// Signal-to-quantization-noise ratio of the weight, in dB (null when exact).
     pub weight_sqnr_db: Option<f64>,
+}
+
+/// Where a layer is: its label, op type and graph path (`""` for the main graph).
+pub struct LayerAt {
+    pub node: String,
+    pub op_type: String,
+    pub graph: String,
+}
+
+impl LayerAt {
+    pub fn of(node: &Node, graph: &str) -> LayerAt {
+        LayerAt { node: node.label(), op_type: node.op_type.clone(), graph: graph.to_string() }
+    }
+}
+
+impl LayerReport {
+    /// The layer at `at` whose weight `weight` (of `shape`) is stored with `params`, its bias
+    /// (if any) left float; `error` is the weight's (max abs, SQNR) from `weight_error` or
+    /// `codes_error`. Callers that quantize the bias update the field.
+    pub fn float_bias(at: LayerAt, weight: String, shape: &[usize], params: &QuantParams, has_bias: bool, error: (f32, Option<f64>)) -> LayerReport {
+        LayerReport {
+            node: at.node,
+            op_type: at.op_type,
+            graph: at.graph,
+            weight,
+            weight_shape: shape.to_vec(),
+            channel_axis: params.axis.filter(|_| params.blocks.is_none()),
+            block: params.blocks.as_ref().map(|b| (params.axis.unwrap_or(0), b.block_size)),
+            bias: if has_bias { "float" } else { "none" },
+            weight_max_abs_error: error.0,
+            weight_sqnr_db: error.1,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

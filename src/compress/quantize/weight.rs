@@ -9,7 +9,7 @@ use super::learned_rounding::LearnedCodes;
 use super::grid::WeightGrid;
 use super::params::{QuantParams, Scheme};
 use super::qdq::add_dequantized_constant;
-use super::report::LayerReport;
+use super::report::{LayerAt, LayerReport};
 use super::spec::QuantizeSpec;
 use crate::compress::weights::{WeightSource, constant_tensor};
 use crate::ir::{Graph, Names, Node, Tensor};
@@ -90,9 +90,7 @@ pub fn quantize_weight_with(
     cache: &mut WeightCache,
     learned: Option<&LearnedCodes>,
 ) -> Option<(QuantParams, LayerReport)> {
-    let node = &graph.nodes[layer.node];
-    let (label, op_type) = (node.label(), node.op_type.clone());
-    let weight_name = node.inputs[layer.weight_input].clone();
+    let weight_name = graph.nodes[layer.node].inputs[layer.weight_input].clone();
     let scheme = weight_scheme(spec);
     // Where `weighted_layer` found the weight, if it is still there (passes only append
     // initializers while quantizing); a scan otherwise. A scan per layer is quadratic.
@@ -131,19 +129,8 @@ pub fn quantize_weight_with(
         None if WeightGrid::is_restricted(spec) => codes_error(&w, &params, &nearest_codes(&w, &params, spec)),
         None => weight_error(&w, &params, scheme),
     };
-    let has_bias = crate::ops::layer_table::has_bias(&graph.nodes[node_index]);
-    let report = LayerReport {
-        node: label,
-        op_type,
-        graph: graph_path.to_string(),
-        weight: weight_name,
-        weight_shape: w.shape().to_vec(),
-        channel_axis: params.axis.filter(|_| params.blocks.is_none()),
-        block: params.blocks.as_ref().map(|b| (params.axis.unwrap_or(0), b.block_size)),
-        bias: if has_bias { "float" } else { "none" },
-        weight_max_abs_error: max_abs,
-        weight_sqnr_db: sqnr,
-    };
+    let node = &graph.nodes[node_index];
+    let report = LayerReport::float_bias(LayerAt::of(node, graph_path), weight_name, w.shape(), &params, crate::ops::layer_table::has_bias(node), (max_abs, sqnr));
     Some((params, report))
 }
 
