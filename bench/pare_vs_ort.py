@@ -1,12 +1,16 @@
 """Times `pare run` (native CLI, release build) against onnxruntime on the same models and inputs.
 
-Usage: bench/pare_vs_ort.py [REPEAT]   (run from the repo root after `cargo build --release`)
-For each model: the same seeded random float input (written as .npy) goes to both; onnxruntime
-runs with 1 intra-op thread (pare is single-threaded) and with its default threads. Prints a
-table of median times and the ratio pare/ort (above 1: pare is slower), then one JSON line.
-Timings are noisy on a shared 2-core machine: compare ratios from the same run only.
+Usage: bench/pare_vs_ort.py [REPEAT] [THREADS]   (run from the repo root after `cargo build --release`;
+PARE_BIN=target/corpus/pare times another build)
+For each model: the same seeded random float input (written as .npy) goes to both, each run with
+1 thread (`pare run --threads 1`, onnxruntime intra_op_num_threads=1) and with THREADS threads
+(default: the machine's cores; `--threads THREADS` and intra_op_num_threads=THREADS). Prints a
+table of median times and the ratios pare/ort at the same thread count (above 1: pare is
+slower), then one JSON line. Timings are noisy on a shared 2-core machine: compare ratios from
+the same run only.
 """
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -22,14 +26,14 @@ from wild_reference import MODELS, package_dir  # noqa: E402
 
 ort.set_default_logger_severity(3)
 REPEAT = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-PARE = pathlib.Path("target/release/pare")
+THREADS = int(sys.argv[2]) if len(sys.argv) > 2 else (os.cpu_count() or 1)
+PARE = pathlib.Path(os.environ.get("PARE_BIN", "target/release/pare"))
 
 
 def ort_median(path, feeds, threads):
     options = ort.SessionOptions()
-    if threads:
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     session.run(None, feeds)
     times = []
@@ -40,8 +44,9 @@ def ort_median(path, feeds, threads):
     return float(np.median(times))
 
 
-def pare_median(path, npy_args):
-    out = subprocess.run([str(PARE), "run", str(path), *npy_args, "--repeat", str(REPEAT + 1)], capture_output=True, text=True)
+def pare_median(path, npy_args, threads):
+    command = [str(PARE), "run", str(path), *npy_args, "--repeat", str(REPEAT + 1), "--threads", str(threads)]
+    out = subprocess.run(command, capture_output=True, text=True)
     if out.returncode != 0:
         return None
     m = re.search(r"median ([0-9.]+) ?(µs|ms|s)\b", out.stderr)
@@ -52,7 +57,7 @@ def pare_median(path, npy_args):
 
 
 def main():
-    rows, ratios = [], {}
+    rows, ratios, ratios_threads = [], {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, (package, rel, shapes) in MODELS.items():
             base = package_dir(package)
@@ -66,21 +71,24 @@ def main():
                 f = pathlib.Path(tmp) / f"{k}.npy"
                 np.save(f, v)
                 args += ["--input", f"{k}={f}"]
-            p = pare_median(path, args)
-            if p is None:
-                rows.append((name, path.stat().st_size, None, None, None))
+            p1 = pare_median(path, args, 1)
+            if p1 is None:
+                rows.append((name, path.stat().st_size, None, None, None, None))
                 continue
             o1 = ort_median(path, feeds, 1)
-            on = ort_median(path, feeds, 0)
-            rows.append((name, path.stat().st_size, p, o1, on))
-            ratios[name] = round(p / o1, 2)
-    print(f"{'model':24} {'MB':>6} {'pare ms':>9} {'ort 1t ms':>10} {'ort ms':>8} {'pare/ort1t':>10}")
-    for name, size, p, o1, on in rows:
-        if p is None:
+            pn = pare_median(path, args, THREADS)
+            on = ort_median(path, feeds, THREADS)
+            rows.append((name, path.stat().st_size, p1, o1, pn, on))
+            ratios[name] = round(p1 / o1, 2)
+            ratios_threads[name] = round(pn / on, 2)
+    n = f"{THREADS}t"
+    print(f"{'model':24} {'MB':>6} {'pare 1t ms':>10} {'ort 1t ms':>10} {'pare/ort':>8} {'pare ' + n + ' ms':>11} {'ort ' + n + ' ms':>10} {'pare/ort':>8}")
+    for name, size, p1, o1, pn, on in rows:
+        if p1 is None:
             print(f"{name:24} {size / 1e6:6.1f}   (pare refuses: unsupported op)")
             continue
-        print(f"{name:24} {size / 1e6:6.1f} {p * 1e3:9.1f} {o1 * 1e3:10.1f} {on * 1e3:8.1f} {p / o1:10.2f}")
-    print(json.dumps({"pare_over_ort_single_thread": ratios}))
+        print(f"{name:24} {size / 1e6:6.1f} {p1 * 1e3:10.1f} {o1 * 1e3:10.1f} {p1 / o1:8.2f} {pn * 1e3:11.1f} {on * 1e3:10.1f} {pn / on:8.2f}")
+    print(json.dumps({"pare_over_ort_single_thread": ratios, "threads": THREADS, "pare_over_ort_threads": ratios_threads}))
 
 
 if __name__ == "__main__":

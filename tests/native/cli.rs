@@ -145,6 +145,10 @@ fn command_line_mistakes_exit_2_with_one_line() {
     assert!(err.contains("`bach`") && err.contains("batch"), "{err}");
     assert_fails(&pare(&[&"run", &model, &"--seed", &"3"]), 2);
     assert_fails(&pare(&[&"run", &model, &"--random", &"--repeat", &"zero"]), 2);
+    let err = assert_fails(&pare(&[&"run", &model, &"--random", &"--threads", &"0"]), 2);
+    assert!(err.contains("--threads expects a number of threads (1 or more), got `0`"), "{err}");
+    let err = assert_fails(&pare(&[&"compare", &model, &model, &"--threads", &"1.5"]), 2);
+    assert!(err.contains("got `1.5`"), "{err}");
     assert_fails(&pare(&[&"run"]), 2);
     assert_fails(&pare(&[&"compress-everything"]), 2);
 }

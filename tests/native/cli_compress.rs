@@ -88,6 +88,9 @@ fn mistakes_are_named() {
         (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--per-channel", "--per-tensor"], 2, "--per-channel and --per-tensor contradict each other"),
         (vec!["compress", m, "-o", o, "--quantize", "int8", "--reduce-range", "--full-range", "--calib-random", "2"], 2, "--reduce-range and --full-range contradict each other"),
         (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--full-range"], 2, "--reduce-range / --full-range set the weight bits of --quantize int8 or int8-dynamic"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--threads", "0"], 2, "--threads expects a number of threads (1 or more), got `0`"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--threads=many"], 2, "--threads expects a number of threads (1 or more), got `many`"),
+        (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--threads"], 2, "--threads needs a value: --threads N"),
         (vec!["compress", m, "-o", o, "--quantize", "int8", "--exclude", "Conv", "--exclude", "Gemm", "--exclude", "MaxPool", "--exclude", "Flatten", "--exclude", "Relu", "--calib-random", "1"], 1, "nothing to quantize"),
     ];
     assert_each_fails(&cases);

@@ -46,6 +46,7 @@ mod quantize;
 mod real_models;
 mod robustness;
 mod roundtrip;
+mod threads;
 mod weight_grids;
 mod weight_stats;
 mod wild_models;

@@ -10,7 +10,7 @@
 //! | binary          | 2×4  | 128-bit vectors  | sign bits               | `gemm_binary_2x4_{scalar,simd128}`        |
 //! | ternary row-add | 1×32 | 256-value blocks | ±1 position lists / f32 panel | `gemm_ternary_rowadd_{scalar,simd128}` |
 
-use crate::driver::{Layout, PanelSource, Tile, TileRows, gemm_blocked};
+use crate::driver::{Layout, PanelSource, Tile, gemm_blocked};
 use crate::pack;
 use crate::types::{
     F32Operand, GemmShapeError, Int8Operand, MatRef, Operand, PackedBits, PackedF32, PackedSide, TERNARY_KC, TernaryRows, check_int8_gemm, check_len,
@@ -59,7 +59,7 @@ pub(crate) fn gemm_f32_6x8(
     beta: f32,
     c: &mut [f32],
     ldc: usize,
-    tile: impl Tile<F32x6x8>,
+    tile: impl Tile<F32x6x8> + Sync,
 ) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     assert!(b.rows() == k, "gemm: inner dimensions differ ({} vs {})", k, b.rows());
@@ -90,12 +90,9 @@ pub(crate) fn gemm_f32_6x8(
     }
     let rows = pack::f32::Rows::<F32x6x8>(a, std::marker::PhantomData);
     let cols = pack::f32::Columns::<F32x6x8>(b, std::marker::PhantomData);
-    gemm_blocked::<F32x6x8>(m, n, k, &rows, &cols, tile, |spot, acc| {
-        for i in 0..spot.rows {
-            let start = (spot.row0 + i) * ldc + spot.col0;
-            for (cv, &av) in c[start..start + spot.cols].iter_mut().zip(acc.row(i)) {
-                *cv += alpha * av;
-            }
+    gemm_blocked::<F32x6x8, f32>(m, n, k, &rows, &cols, tile, c, ldc, |_, acc, c_row| {
+        for (cv, &av) in c_row.iter_mut().zip(acc) {
+            *cv += alpha * av;
         }
     });
 }
@@ -167,9 +164,9 @@ fn dot(x: &[f32], y: &[f32]) -> f32 {
 /// tile is stored, so [`gemm_i8_packed`] is the one INT8 driver of every layout.
 pub(crate) trait Int8Layout: Layout<Acc = i32> {
     /// A (`m×k`) in MR-tall row panels.
-    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<Self::A>;
+    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<Self::A> + Sync;
     /// B (`k×n`) in NR-wide column panels.
-    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, k: usize) -> impl PanelSource<Self::B>;
+    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, k: usize) -> impl PanelSource<Self::B> + Sync;
     /// What C still needs after the tiles (nothing when packing subtracts the zero points).
     fn finish<A: Int8Operand, B: Int8Operand>(_m: usize, _n: usize, _k: usize, _a: &Operand<A>, _b: &Operand<B>, _c: &mut [i32]) {}
 }
@@ -185,14 +182,14 @@ pub(crate) fn gemm_i8_packed<L: Int8Layout, A: Int8Operand, B: Int8Operand>(
     a: Operand<A>,
     b: Operand<B>,
     c: &mut [i32],
-    tile: impl Fn(&[L::A], &[L::B]) -> L::Tile,
+    tile: impl Fn(&[L::A], &[L::B]) -> L::Tile + Sync,
 ) -> Result<(), GemmShapeError> {
     check_int8_gemm(m, n, k, &a, &b, c)?;
     if k == 0 {
         c[..m * n].fill(0);
         return Ok(());
     }
-    gemm_blocked::<L>(m, n, k, &L::rows(a, k), &L::columns(b, n, k), tile, |spot, acc| store_wrapping(c, n, spot, acc));
+    gemm_blocked::<L, i32>(m, n, k, &L::rows(a, k), &L::columns(b, n, k), tile, c, n, store_wrapping);
     L::finish(m, n, k, &a, &b, c);
     Ok(())
 }
@@ -217,18 +214,14 @@ macro_rules! gemm_i8_twin {
 }
 pub(crate) use gemm_i8_twin;
 
-/// Puts an integer tile into C (`n` columns): written on the first K block, added (wrapping)
-/// on the others.
-fn store_wrapping(c: &mut [i32], n: usize, spot: &crate::driver::TileSpot, acc: &impl TileRows<i32>) {
-    for i in 0..spot.rows {
-        let start = (spot.row0 + i) * n + spot.col0;
-        let row = &mut c[start..start + spot.cols];
-        if spot.first_k {
-            row.copy_from_slice(&acc.row(i)[..spot.cols]);
-        } else {
-            for (cv, &av) in row.iter_mut().zip(acc.row(i)) {
-                *cv = cv.wrapping_add(av);
-            }
+/// Puts a row of an integer tile into its part of C's row: written on the first K block,
+/// added (wrapping) on the others.
+fn store_wrapping(first_k: bool, acc: &[i32], c_row: &mut [i32]) {
+    if first_k {
+        c_row.copy_from_slice(acc);
+    } else {
+        for (cv, &av) in c_row.iter_mut().zip(acc) {
+            *cv = cv.wrapping_add(av);
         }
     }
 }
@@ -253,10 +246,10 @@ impl Layout for I8x4x16c2 {
 }
 
 impl Int8Layout for I8x4x16c2 {
-    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<i16> {
+    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<i16> + Sync {
         pack::i8_c2::RowPairs::<A, 4> { a, k }
     }
-    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, k: usize) -> impl PanelSource<i16> {
+    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, k: usize) -> impl PanelSource<i16> + Sync {
         pack::i8_c2::ColumnPairs::<B, 16> { b, n, k }
     }
 }
@@ -283,10 +276,10 @@ impl Layout for I8x4x8c4Split {
 }
 
 impl Int8Layout for I8x4x8c4Split {
-    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<i8> {
+    fn rows<A: Int8Operand>(a: Operand<'_, A>, k: usize) -> impl PanelSource<i8> + Sync {
         pack::i8_c4_split::RowQuads::<A, 4> { a, k }
     }
-    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, _k: usize) -> impl PanelSource<u8> {
+    fn columns<B: Int8Operand>(b: Operand<'_, B>, n: usize, _k: usize) -> impl PanelSource<u8> + Sync {
         pack::i8_c4_split::ColumnSplitQuads::<B, 8> { b, n }
     }
     fn finish<A: Int8Operand, B: Int8Operand>(m: usize, n: usize, k: usize, a: &Operand<A>, b: &Operand<B>, c: &mut [i32]) {

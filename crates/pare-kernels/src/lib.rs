@@ -14,6 +14,8 @@
 //!   builds run (LLVM vectorizes them for the host).
 //! - `simd128/` (private, wasm32 + `simd128` only): the SIMD twins; declared here, the only
 //!   place that mentions `cfg(target_feature)`.
+//! - [`parallel`]: the one place that runs tasks on threads (rayon, native builds only; in
+//!   wasm the same tasks run in order), used by the GEMM driver and by `pare`'s ops.
 //! - [`testing`]: the seeded generator, tile-edge sizes and twin comparisons used by the
 //!   native twin tests (`twin_tests.rs`) and the wasm ones (`tests/wasm/kernels.rs`).
 //!
@@ -68,6 +70,7 @@ use types::{
 mod driver;
 mod gemm;
 mod pack;
+pub mod parallel;
 mod scalar;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd128;
@@ -261,7 +264,7 @@ pub fn depthwise_channel<T: Copy + Mul<Output = T> + AddAssign>(input: &[T], wei
 
 /// Fills `col` (`channels·taps × positions`, row-major) with the input patches of `input`
 /// (`channels × window.input_len()`); padding reads as zero. Panics if a slice is short.
-pub fn im2col<T: Copy + Default>(input: &[T], channels: usize, window: &Window, col: &mut [T]) {
+pub fn im2col<T: Copy + Default + Send + Sync>(input: &[T], channels: usize, window: &Window, col: &mut [T]) {
     pack::im2col::im2col(input, channels, window, col);
 }
 

@@ -30,7 +30,7 @@ const WORST_SHOWN: usize = 10;
 
 fn help() -> String {
     command_help(
-        "pare compare REFERENCE.onnx CANDIDATE.onnx [--inputs FILE.npz | --random [--seed N]] [--samples N]\n                    [--dim NAME=SIZE]... [--shape INPUT=D0,D1,...]... [--json] [--all-intermediates]",
+        "pare compare REFERENCE.onnx CANDIDATE.onnx [--inputs FILE.npz | --random [--seed N]] [--samples N]\n                    [--dim NAME=SIZE]... [--shape INPUT=D0,D1,...]... [--json] [--all-intermediates] [--threads N]",
         "Runs both models on the same samples and reports, for every output and every intermediate\n\
          tensor both compute (same name, same shape, float type), the error of CANDIDATE against\n\
          REFERENCE over all samples: max and mean absolute error, cosine similarity and SQNR in dB\n\
@@ -53,6 +53,7 @@ fn help() -> String {
                 "--all-intermediates",
                 "list every intermediate in execution order (default: the 10 with the lowest SQNR)",
             ),
+            crate::threads::HELP,
             ("-h, --help", "this help"),
         ],
     )

@@ -53,6 +53,12 @@ pub fn main(argv: &[String]) -> Result<(), CliError> {
     }
     writes.commit()?;
     print!("{}", output.stdout);
+    if matches!(parse_compress_command(argv), Ok(None)) {
+        // The help above is the library's, shared with the npm CLI; threads are this CLI's.
+        let (option, text) = crate::threads::HELP;
+        let text = text.replace('\n', &format!("\n  {}  ", " ".repeat(option.len())));
+        println!("\nNative CLI only:\n  {option}  {text}");
+    }
     for warning in &output.warnings {
         eprintln!("pare: warning: {warning}");
     }

@@ -17,6 +17,7 @@ mod report_text;
 mod run;
 mod sensitivity;
 mod staged_writes;
+mod threads;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -55,6 +56,9 @@ Commands:
 Options for every command:
   -h, --help     help for the command
   -V, --version  pare's version
+
+run, compress, compare and sensitivity also take --threads N (default: one thread per core;
+--threads 1 runs on one thread; the results are the same bits for any N).
 
 Run `pare COMMAND --help` for a command's options.";
 
@@ -141,10 +145,10 @@ fn dispatch(args: &[String]) -> Result<(), CliError> {
     };
     match command.as_str() {
         "inspect" => inspect::main(rest),
-        "run" => run::main(rest),
-        "compress" => compress::main(rest),
-        "compare" => compare::main(rest),
-        "sensitivity" => sensitivity::main(rest),
+        "run" => threads::run(rest, run::main),
+        "compress" => threads::run(rest, compress::main),
+        "compare" => threads::run(rest, compare::main),
+        "sensitivity" => threads::run(rest, sensitivity::main),
         "convert" => convert::main(rest),
         "pack" => container::pack(rest),
         "decode" => container::decode(rest),

@@ -34,7 +34,7 @@ fn help() -> String {
         output_files::RULE
     );
     command_help(
-        "pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]...\n                [--shape INPUT=D0,D1,...]... [--out DIR] [--repeat N] [--float-qdq]",
+        "pare run MODEL [--input NAME=FILE.npy]... [--random [--seed N]] [--dim NAME=SIZE]...\n                [--shape INPUT=D0,D1,...]... [--out DIR] [--repeat N] [--float-qdq] [--threads N]",
         &description,
         &[
             (
@@ -54,6 +54,7 @@ fn help() -> String {
             ("--out DIR", "write each output as DIR/<name>.npy (DIR is created if needed)"),
             ("--repeat N", "run N times and report min/median/mean time (outputs of the last run)"),
             ("--float-qdq", "run QuantizeLinear/DequantizeLinear and the layers between them in float,\nas written (no integer execution)"),
+            crate::threads::HELP,
             ("-h, --help", "this help"),
         ],
     )

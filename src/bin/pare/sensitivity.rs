@@ -19,7 +19,7 @@ const DEFAULT_SAMPLES: usize = 16;
 
 fn help() -> String {
     command_help(
-        "pare sensitivity MODEL [--method unstructured] [--ratios 0.25,0.5,0.75,0.9]\n                         [--calib FILE.npz | --calib-random N [--seed N]] [--json]",
+        "pare sensitivity MODEL [--method unstructured] [--ratios 0.25,0.5,0.75,0.9]\n                         [--calib FILE.npz | --calib-random N [--seed N]] [--json] [--threads N]",
         "Prunes each prunable layer alone at each ratio and measures the model's first output\n\
          against the original on the samples: cosine similarity, max |difference| and, for\n\
          classifiers, top-1 agreement. Layers that barely move can take higher ratios.",
@@ -32,6 +32,7 @@ fn help() -> String {
             ("--dim NAME=SIZE", "size of a symbolic dim for random samples (default: sizes the model runs on)"),
             ("--shape INPUT=D0,D1,...", "whole shape of a random input"),
             ("--json", "print the report as JSON"),
+            crate::threads::HELP,
             ("-h, --help", "this help"),
         ],
     )

@@ -10,7 +10,9 @@
 //! (depthwise), otherwise im2col + GEMM (skipping im2col for 1×1 kernels with unit strides
 //! and no padding). The im2col buffer is bounded by splitting the output along its first
 //! spatial axis. Constant f32 weights are packed for the GEMM once, when the operator is
-//! built (one packed matrix per group), instead of on every call.
+//! built (one packed matrix per group), instead of on every call. Threads: depthwise channels
+//! and fused activations run in parallel here; the GEMM and im2col split their own work
+//! (`kernels::parallel`).
 
 use std::borrow::Cow;
 
@@ -18,7 +20,7 @@ use ndarray::ArrayD;
 
 use crate::ir::{DType, Tensor, checked_numel};
 use crate::kernels::types::{MatRef, PackedF32, Window};
-use crate::kernels::pack_f32_a;
+use crate::kernels::{pack_f32_a, parallel};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, Epilogue, ExecContext, OpError, Operator, Registry};
 
@@ -31,6 +33,13 @@ pub fn register(r: &mut Registry) {
 
 /// Largest im2col buffer (elements) built at once; larger outputs are done in row blocks.
 const COL_BUDGET: usize = 1 << 22;
+
+/// Multiply-adds of a depthwise convolution below which its channels run on the calling
+/// thread (the GEMMs and im2col decide for themselves, in the kernels).
+const DEPTHWISE_PARALLEL_MIN_MACS: usize = 1 << 16;
+
+/// Output values below which a fused activation runs on the calling thread.
+const FINISH_PARALLEL_MIN_VALUES: usize = 1 << 15;
 
 struct Conv {
     window: WindowAttrs,
@@ -133,7 +142,7 @@ pub(super) fn parse_group(group: Option<i64>) -> Result<usize, OpError> {
 
 impl Conv {
     /// The convolution, `finish` applied to every block of output once it is final.
-    fn compute<T: NnFloat>(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, finish: &dyn Fn(&mut [T])) -> Result<Tensor, OpError> {
+    fn compute<T: NnFloat>(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, finish: &(dyn Fn(&mut [T]) + Sync)) -> Result<Tensor, OpError> {
         let (xa, wa) = conv_operands::<T>(x, w)?;
         let (x_shape, w_shape) = (xa.shape(), wa.shape());
         let (batch, channels) = (x_shape[0], x_shape[1]);
@@ -193,7 +202,7 @@ pub(super) fn conv_into<T: NnFloat>(
     geo: &Geometry,
     out: &mut [T],
     col_budget: usize,
-    finish: &dyn Fn(&mut [T]),
+    finish: &(dyn Fn(&mut [T]) + Sync),
 ) -> Result<(), OpError> {
     let image: usize = checked_numel(&geo.input)?;
     let positions: usize = checked_numel(&geo.output)?;
@@ -211,11 +220,25 @@ pub(super) fn conv_into<T: NnFloat>(
         && geo.input == geo.output;
     // Rows of the first output axis handled per im2col block.
     let row_positions = positions / geo.output[0];
-    let rows_per_block = if pointwise || group_in == 1 && group > 1 {
+    let rows_per_block = if pointwise {
         geo.output[0]
     } else {
         (col_budget / filter_len.max(1) / row_positions.max(1)).clamp(1, geo.output[0])
     };
+    if group_in == 1 && group > 1 {
+        // Depthwise: each (image, group) writes its own output channels, in parallel.
+        let split = out.len() * taps >= DEPTHWISE_PARALLEL_MIN_MACS;
+        parallel::for_each_chunk_mut(out, group_out * positions, split, |i, out_group| {
+            let (n, g) = (i / group, i % group);
+            let x_channel = &x[(n * channels + g) * image..(n * channels + g + 1) * image];
+            for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
+                let filter = &w[(g * group_out + m) * taps..(g * group_out + m + 1) * taps];
+                T::depthwise(x_channel, filter, bias[g * group_out + m], &window, out_channel);
+                finish(out_channel);
+            }
+        });
+        return Ok(());
+    }
     let mut col = Vec::new();
     for n in 0..batch {
         for g in 0..group {
@@ -223,14 +246,6 @@ pub(super) fn conv_into<T: NnFloat>(
             let w_group = &w[g * group_out * filter_len..(g + 1) * group_out * filter_len];
             let out_group = &mut out
                 [(n * out_channels + g * group_out) * positions..(n * out_channels + (g + 1) * group_out) * positions];
-            if group_in == 1 && group > 1 {
-                for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
-                    let filter = &w_group[m * taps..(m + 1) * taps];
-                    T::depthwise(x_group, filter, bias[g * group_out + m], &window, out_channel);
-                    finish(out_channel);
-                }
-                continue;
-            }
             for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
                 out_channel.fill(bias[g * group_out + m]);
             }
@@ -244,7 +259,7 @@ pub(super) fn conv_into<T: NnFloat>(
             };
             if pointwise {
                 gemm(MatRef::row_major(x_group, group_in, positions), out_group);
-                finish(out_group);
+                finish_channels(out_group, positions, 0..positions, finish);
                 continue;
             }
             for row0 in (0..geo.output[0]).step_by(rows_per_block) {
@@ -266,13 +281,18 @@ pub(super) fn conv_into<T: NnFloat>(
                 let patches = MatRef::row_major(&col[..col_len], filter_len, block_positions);
                 let start = row0 * row_positions;
                 gemm(patches, &mut out_group[start..]);
-                for m in 0..group_out {
-                    finish(&mut out_group[m * positions + start..m * positions + start + block_positions]);
-                }
+                finish_channels(out_group, positions, start..start + block_positions, finish);
             }
         }
     }
     Ok(())
+}
+
+/// `finish` on `span` of every output channel (`positions` values each) of `out`, channels
+/// in parallel when there are enough values (an elementwise activation: the same bits).
+fn finish_channels<T: NnFloat>(out: &mut [T], positions: usize, span: std::ops::Range<usize>, finish: &(dyn Fn(&mut [T]) + Sync)) {
+    let split = out.len() / positions.max(1) * span.len() >= FINISH_PARALLEL_MIN_VALUES;
+    parallel::for_each_chunk_mut(out, positions, split, |_, channel| finish(&mut channel[span.clone()]));
 }
 
 #[cfg(test)]
@@ -348,6 +368,33 @@ mod tests {
             assert!(got.iter().zip(&prepacked).all(|(g, p)| g.to_bits() == p.to_bits()), "budget {budget}: packed weights differ");
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-4, "budget {budget}: {g} vs {w}");
+            }
+        }
+    }
+
+    #[test]
+    fn depthwise_and_im2col_convolutions_give_the_same_bits_on_one_two_and_three_threads() {
+        use crate::kernels::parallel::on_threads;
+        let attrs = |pads| WindowAttrs { auto_pad: AutoPad::NotSet, kernel_shape: None, strides: None, dilations: None, pads: Some(pads), ceil_mode: false };
+        // (batch, channels, out_channels, group, side): large enough for the depthwise
+        // channels, im2col and the GEMM to split over threads.
+        for (batch, c, m, group, side) in [(2, 24, 24, 24, 40), (1, 16, 32, 1, 48), (1, 8, 16, 2, 40)] {
+            let geo = attrs(vec![1, 1, 1, 1]).resolve(&[side, side], &[3, 3]).unwrap();
+            let x = values(batch * c * side * side, 1);
+            let w = values(m * (c / group) * 9, 2);
+            let bias = values(m, 3);
+            let out_len = batch * m * geo.output.iter().product::<usize>();
+            let run = |threads| {
+                on_threads(threads, || {
+                    let mut out = vec![f32::NAN; out_len];
+                    conv_into(&x, &w, None, &bias, batch, c, m, group, &geo, &mut out, COL_BUDGET, &|v: &mut [f32]| v.iter_mut().for_each(|v| *v = v.max(0.0))).unwrap();
+                    out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                })
+                .unwrap()
+            };
+            let one = run(1);
+            for threads in [2, 3] {
+                assert!(run(threads) == one, "group {group}, {c}→{m} channels: {threads} threads differ from 1");
             }
         }
     }

@@ -2,7 +2,8 @@
 //! `acc[n, m, p] = Σ (x − x_zero) · (w[m] − w_zero[m])` as int32, computed per image and group
 //! as an im2col transform (`kernels::im2col_runs_q8`, by chunks of output runs) followed by
 //! the integer GEMM of the kernel table (`kernels::gemm_i8`: the packed dot_i16x8 /
-//! relaxed-SIMD kernels in wasm, their scalar twin natively).
+//! relaxed-SIMD kernels in wasm, their scalar twin natively). Images and groups run in
+//! parallel natively (`kernels::parallel`): each writes only its own output channels.
 //!
 //! Padding positions of the column matrix hold the input zero point, so they contribute
 //! nothing, exactly as padding the real-valued input with 0 would.
@@ -10,8 +11,11 @@
 use super::conv_geometry::ConvGeometry;
 use crate::ir::checked_numel;
 use crate::kernels::types::{Int8Operand, Operand, Window};
-use crate::kernels::{gemm_i8, im2col_runs_q8};
+use crate::kernels::{gemm_i8, im2col_runs_q8, parallel};
 use crate::ops::OpError;
+
+/// Multiply-adds below which the images and groups run one after another on this thread.
+const PARALLEL_MIN_MACS: usize = 1 << 18;
 
 /// Upper bound on the elements of one column-matrix chunk: output positions are processed in
 /// chunks so im2col memory stays bounded (and cache-sized) whatever the output size.
@@ -53,12 +57,9 @@ fn accumulate_in_chunks<X: Int8Operand + Default, W: Int8Operand>(
     let runs = out_size / run_len;
     let runs_per_chunk = (column_budget / rows.max(1).saturating_mul(run_len)).clamp(1, runs);
     let chunk_width = runs_per_chunk * run_len;
-    // Every entry im2col uses is written by it: zeroed memory (no fill pass), and none at all
-    // for a 1×1 convolution, which reads its input as the column matrix.
     let columns_len = checked_numel(&[rows, chunk_width])?;
-    let mut columns: Vec<X> = Vec::new();
+    let block_len = checked_numel(&[group_out, chunk_width])?;
     let column_zero = vec![x_zero.widen(); chunk_width];
-    let mut block = vec![0i32; checked_numel(&[group_out, chunk_width])?];
     let pads_begin = g
         .pads_begin
         .iter()
@@ -76,42 +77,53 @@ fn accumulate_in_chunks<X: Int8Operand + Default, W: Int8Operand>(
         && g.strides.iter().all(|&s| s == 1)
         && g.pads_begin.iter().all(|&p| p == 0)
         && g.out_spatial == g.in_spatial;
-    for image in 0..g.batch {
-        for group in 0..g.group {
-            let first_channel = image * g.in_channels + group * group_in;
-            let channels = &x[first_channel * in_size..(first_channel + group_in) * in_size];
-            let first_out = group * group_out;
-            let weights = Operand {
-                values: &w[first_out * rows..(first_out + group_out) * rows],
-                zero_points: &w_zero[first_out..first_out + group_out],
-            };
-            let out_start = (image * g.out_channels + first_out) * out_size;
-            for first_run in (0..runs).step_by(runs_per_chunk) {
-                let width = runs_per_chunk.min(runs - first_run) * run_len;
-                let chunk_columns = if pointwise && width == out_size {
-                    // A 1×1 convolution's column matrix is its input: no copy.
-                    channels
-                } else {
-                    if columns.is_empty() {
-                        columns = vec![X::default(); columns_len];
-                    }
-                    let chunk_columns = &mut columns[..rows * width];
-                    im2col_runs_q8(channels, group_in, x_zero, &window, first_run, chunk_columns);
-                    &chunk_columns[..]
-                };
-                let chunk_columns = Operand { values: chunk_columns, zero_points: &column_zero[..width] };
-                let chunk_block = &mut block[..group_out * width];
-                gemm_i8(group_out, width, rows, weights, chunk_columns, chunk_block)
-                    .map_err(|e| OpError::invalid(e.to_string()))?;
-                let position = first_run * run_len;
-                for (channel, values) in chunk_block.chunks(width).enumerate() {
-                    let start = out_start + channel * out_size + position;
-                    out[start..start + width].copy_from_slice(values);
+    // One task per image and group (each writes its own output channels), in parallel when
+    // there are several; a task's GEMMs split their own work.
+    let split = g.batch * g.group > 1 && out.len().saturating_mul(rows) >= PARALLEL_MIN_MACS;
+    let failed = std::sync::Mutex::new(None);
+    parallel::for_each_chunk_mut(&mut out, group_out * out_size, split, |task, out_group| {
+        let (image, group) = (task / g.group, task % g.group);
+        let first_channel = image * g.in_channels + group * group_in;
+        let channels = &x[first_channel * in_size..(first_channel + group_in) * in_size];
+        let first_out = group * group_out;
+        let weights = Operand {
+            values: &w[first_out * rows..(first_out + group_out) * rows],
+            zero_points: &w_zero[first_out..first_out + group_out],
+        };
+        // Every entry im2col uses is written by it: zeroed memory (no fill pass), and none at
+        // all for a 1×1 convolution, which reads its input as the column matrix.
+        let mut columns: Vec<X> = Vec::new();
+        let mut block = vec![0i32; block_len];
+        for first_run in (0..runs).step_by(runs_per_chunk) {
+            let width = runs_per_chunk.min(runs - first_run) * run_len;
+            let chunk_columns = if pointwise && width == out_size {
+                // A 1×1 convolution's column matrix is its input: no copy.
+                channels
+            } else {
+                if columns.is_empty() {
+                    columns = vec![X::default(); columns_len];
                 }
+                let chunk_columns = &mut columns[..rows * width];
+                im2col_runs_q8(channels, group_in, x_zero, &window, first_run, chunk_columns);
+                &chunk_columns[..]
+            };
+            let chunk_columns = Operand { values: chunk_columns, zero_points: &column_zero[..width] };
+            let chunk_block = &mut block[..group_out * width];
+            if let Err(e) = gemm_i8(group_out, width, rows, weights, chunk_columns, chunk_block) {
+                *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(OpError::invalid(e.to_string()));
+                return;
+            }
+            let position = first_run * run_len;
+            for (channel, values) in chunk_block.chunks(width).enumerate() {
+                let start = channel * out_size + position;
+                out_group[start..start + width].copy_from_slice(values);
             }
         }
+    });
+    match failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        Some(error) => Err(error),
+        None => Ok(out),
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -197,6 +209,30 @@ mod tests {
             for budget in [COLUMN_BUDGET, 1, 50] {
                 let got = accumulate_in_chunks(&g, &x, 131u8, &w, &wz, budget).unwrap();
                 assert_eq!(got.iter().map(|&v| i64::from(v)).collect::<Vec<_>>(), want, "{attrs:?} budget {budget}");
+            }
+        }
+    }
+
+    #[test]
+    fn depthwise_grouped_and_dense_convolutions_give_the_same_accumulators_on_one_two_and_three_threads() {
+        use crate::ir::AttrValue::{Int, Ints};
+        use crate::kernels::parallel::on_threads;
+        // Large enough for the images and groups, and the GEMMs, to split over threads.
+        let cases = [
+            (vec![("group", Int(16)), ("pads", Ints(vec![1, 1, 1, 1]))], vec![2, 16, 40, 40], vec![16, 1, 3, 3]),
+            (vec![("group", Int(2))], vec![1, 8, 30, 30], vec![24, 4, 3, 3]),
+            (vec![("pads", Ints(vec![1, 1, 1, 1]))], vec![1, 16, 48, 48], vec![40, 16, 3, 3]),
+        ];
+        for (attrs, xs, ws) in cases {
+            let g = geometry(&attrs, &xs, &ws);
+            let x: Vec<u8> = (0..xs.iter().product::<usize>()).map(|i| (i * 37 % 256) as u8).collect();
+            let w: Vec<i8> = (0..ws.iter().product::<usize>()).map(|i| (i * 53 % 256) as u8 as i8).collect();
+            let wz: Vec<i32> = (0..g.out_channels).map(|m| m as i32 * 7 - 5).collect();
+            let run = |threads| on_threads(threads, || accumulate(&g, &x, 131u8, &w, &wz).unwrap()).unwrap();
+            let one = run(1);
+            assert_eq!(one.iter().map(|&v| i64::from(v)).collect::<Vec<_>>(), naive(&g, &x, 131, &w, &wz), "{attrs:?}");
+            for threads in [2, 3] {
+                assert!(run(threads) == one, "{attrs:?}: {threads} threads differ from 1");
             }
         }
     }

@@ -8,23 +8,28 @@
 
 use std::ops::AddAssign;
 
+use crate::parallel;
 use crate::types::{RowSpan, Window};
 
-/// Fills `col` (`channels·taps × positions`, row-major) from `input` (`channels × input_len`).
+/// Values of `col` below which [`im2col`] fills it on the calling thread.
+const PARALLEL_MIN_VALUES: usize = 1 << 16;
+
+/// Fills `col` (`channels·taps × positions`, row-major) from `input` (`channels × input_len`),
+/// channels in parallel ([`crate::parallel`]; each copies the same values on any thread).
 ///
 /// Panics if the slices are shorter than the window says (callers validate shapes first).
-pub(crate) fn im2col<T: Copy + Default>(input: &[T], channels: usize, window: &Window, col: &mut [T]) {
+pub(crate) fn im2col<T: Copy + Default + Send + Sync>(input: &[T], channels: usize, window: &Window, col: &mut [T]) {
     let (taps, positions, image) = (window.taps(), window.positions(), window.input_len());
-    assert!(input.len() >= channels * image && col.len() >= channels * taps * positions, "im2col: slices too short");
+    let len = channels * taps * positions;
+    assert!(input.len() >= channels * image && col.len() >= len, "im2col: slices too short");
     let zero = T::default();
-    for c in 0..channels {
+    parallel::for_each_chunk_mut(&mut col[..len], taps * positions, len >= PARALLEL_MIN_VALUES, |c, rows| {
         let src = &input[c * image..(c + 1) * image];
         window.for_each_tap(|t, tap| {
-            let row = (c * taps + t) * positions;
-            let dst = &mut col[row..row + positions];
+            let dst = &mut rows[t * positions..(t + 1) * positions];
             window.for_each_row(tap, |span| gather_row(src, dst, span, window.output[window.rank() - 1], zero));
         });
-    }
+    });
 }
 
 fn gather_row<T: Copy>(src: &[T], dst: &mut [T], span: RowSpan, row_len: usize, zero: T) {
