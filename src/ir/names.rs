@@ -57,8 +57,7 @@ impl Names {
 
     /// [`fresh`](Self::fresh) for `base` + `suffix`, shortening `base` alone: the names a pass
     /// derives from one value (`x_q`, `x_scale`, `x_zp`, `x_dq`) keep one common stem however
-    /// long `base` is.
-    /// Suffixes up to [`SUFFIX`] characters share the stem.
+    /// long `base` is, for suffixes up to [`SUFFIX`] characters.
     pub fn fresh_suffixed(&mut self, base: &str, suffix: &str) -> String {
         let stem = if base.chars().count() + SUFFIX <= LONG_NAME { base.to_string() } else { shorten(base, SHORT_NAME - SUFFIX) };
         self.fresh(&format!("{stem}{suffix}"))
