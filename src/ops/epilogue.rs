@@ -14,11 +14,14 @@
 //! | `HardSwish`    | HardSwish                                  |
 //! | `Sigmoid`      | Sigmoid                                    |
 //! | `Silu`         | Sigmoid(y) and Mul(y, Sigmoid(y)) (SiLU / Swish, YOLO-style detectors) |
+//! | `Program`      | a chain of Add/Sub/Mul/Div with scalar constants and the activations above, possibly reading a value twice (Paddle's scalar affines and written-out HardSwish: 8 nodes after each Conv of PP-OCRv4) |
 
-use crate::kernels::types::Activation;
+use std::sync::Arc;
+
+use crate::kernels::types::{Activation, ProgramStep};
 
 /// An activation applied in place to an operator's f32 output.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Epilogue {
     Relu,
     LeakyRelu { alpha: f32 },
@@ -27,13 +30,27 @@ pub enum Epilogue {
     HardSwish,
     Sigmoid,
     Silu,
+    /// `kernels::program_f32`: the steps, and the register holding the result.
+    Program { steps: Arc<[ProgramStep]>, result: u8 },
 }
 
 impl Epilogue {
     /// Applies the activation to every value of `values` (`kernels::activation_f32`: the
     /// loops are built in the kernel crate, at its opt-level).
     pub fn apply(&self, values: &mut [f32]) {
-        let activation = match *self {
+        match self {
+            Epilogue::Program { steps, result } => crate::kernels::program_f32(steps, *result, values),
+            single => {
+                if let Some(activation) = single.activation() {
+                    crate::kernels::activation_f32(activation, values);
+                }
+            }
+        }
+    }
+
+    /// The kernel activation of a single-activation epilogue (`None` for a program).
+    pub fn activation(&self) -> Option<Activation> {
+        Some(match *self {
             Epilogue::Relu => Activation::Relu,
             Epilogue::LeakyRelu { alpha } => Activation::LeakyRelu { alpha },
             Epilogue::Clip { lo, hi } => Activation::Clip { lo, hi },
@@ -41,7 +58,7 @@ impl Epilogue {
             Epilogue::HardSwish => Activation::HardSwish,
             Epilogue::Sigmoid => Activation::Sigmoid,
             Epilogue::Silu => Activation::Silu,
-        };
-        crate::kernels::activation_f32(activation, values);
+            Epilogue::Program { .. } => return None,
+        })
     }
 }

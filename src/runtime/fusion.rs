@@ -1,7 +1,9 @@
 //! Activation fusion: finds the nodes that only apply an activation to another node's output
 //! (Relu, LeakyRelu, Clip with constant bounds, HardSigmoid, HardSwish, Sigmoid, and SiLU as
-//! Sigmoid + Mul) so that the plan can have the producer apply it as an [`Epilogue`] and skip
-//! them. The producer's output must feed nothing else and not be a graph output; the plan
+//! Sigmoid + Mul), or a chain of them with Add/Sub/Mul/Div by scalar constants that may read a
+//! value twice (an elementwise program: Paddle's `scale·y + bias` around a written-out
+//! HardSwish, [`program`]), so that the plan can have the producer apply it as an [`Epilogue`]
+//! and skip them. The producer's output must feed nothing else and not be a graph output; the plan
 //! fuses only when the producer's operator can apply an epilogue, only when no observer
 //! watches the run (calibration and per-layer comparison see every node's output), and
 //! falls back to the separate nodes whenever the operator declines at run time.
@@ -9,6 +11,7 @@
 use std::collections::HashMap;
 
 use crate::ir::{Graph, Node, Tensor, node_reads, normalize_domain};
+use crate::kernels::types::{Activation, ArithF32, PROGRAM_REGISTERS, ProgramOperand, ProgramStep};
 use crate::ops::Epilogue;
 
 /// One fusion: the step (position in the plan's order) whose output gets `epilogue`, the
@@ -46,6 +49,11 @@ pub(super) fn candidates(graph: &Graph, order: &[usize], constants: &HashMap<&st
             [a, b] => silu(graph, *a, *b, y, &readers, &is_output),
             _ => None,
         };
+        // A program when it takes in more nodes than the single activation.
+        let fused = match program(graph, &position, y, &readers, constants, default_opset, &is_output) {
+            Some(p) if p.1.len() > fused.as_ref().map_or(0, |f| f.1.len()) => Some(p),
+            _ => fused,
+        };
         if let Some((epilogue, absorbed, output)) = fused {
             let absorbed = absorbed.iter().map(|a| position[a]).collect();
             out.push(Candidate { producer: position[&n], epilogue, absorbed, output });
@@ -61,10 +69,15 @@ fn default_domain(node: &Node) -> bool {
 /// The one reader `a` of `y`, when it is an activation of `y` alone: its epilogue and output.
 fn single(graph: &Graph, a: usize, y: &str, constants: &HashMap<&str, &Tensor>, opset: Option<i64>) -> Option<(Epilogue, String)> {
     let node = &graph.nodes[a];
-    if !default_domain(node) || node.outputs.len() != 1 || node.outputs[0].is_empty() || node.inputs.first().map(String::as_str) != Some(y) {
+    if node.inputs.first().map(String::as_str) != Some(y) || node.inputs[1..].iter().any(|i| i == y) {
         return None;
     }
-    if node.inputs[1..].iter().any(|i| i == y) || !node.subgraphs().is_empty() {
+    Some((activation_of(node, constants, opset)?, node.outputs[0].clone()))
+}
+
+/// `node` as an activation of its first input (the other inputs constants): its epilogue.
+fn activation_of(node: &Node, constants: &HashMap<&str, &Tensor>, opset: Option<i64>) -> Option<Epilogue> {
+    if !default_domain(node) || node.outputs.len() != 1 || node.outputs[0].is_empty() || node.inputs.is_empty() || !node.subgraphs().is_empty() {
         return None;
     }
     let float = |name: &str, default: f32| node.attr_float(name).ok().map(|v| v.unwrap_or(default));
@@ -100,7 +113,7 @@ fn single(graph: &Graph, a: usize, y: &str, constants: &HashMap<&str, &Tensor>, 
         }
         _ => return None,
     };
-    Some((epilogue, node.outputs[0].clone()))
+    Some(epilogue)
 }
 
 /// `y`'s two readers as SiLU: `s = Sigmoid(y)` and `z = Mul(y, s)` (either operand order),
@@ -128,4 +141,141 @@ fn silu(
     let ([p, q], [z]) = (m_node.inputs.as_slice(), m_node.outputs.as_slice()) else { return None };
     let operands_fit = (p == y && q == s) || (p == s && q == y);
     (operands_fit && !z.is_empty()).then(|| (Epilogue::Silu, vec![sig, mul], z.clone()))
+}
+
+/// Most nodes one program takes in.
+const PROGRAM_MAX_NODES: usize = 32;
+
+/// One node of a program, its operands as indices into the program's values (0: `y`).
+#[derive(Clone, Copy)]
+enum ProgramNode {
+    Binary { op: ArithF32, a: Source, b: Source },
+    Unary { activation: Activation, src: usize },
+}
+
+#[derive(Clone, Copy)]
+enum Source {
+    Value(usize),
+    Const(f32),
+}
+
+/// `y`'s readers as an elementwise program: nodes (in plan order) each reading only values of
+/// the program and scalar f32 constants — Add/Sub/Mul/Div, or an activation of
+/// [`activation_of`] — as long as every value but the last is read inside the program only and
+/// is not a graph output, and the values fit in `PROGRAM_REGISTERS` registers. Its epilogue,
+/// nodes and output.
+fn program(
+    graph: &Graph,
+    position: &HashMap<usize, usize>,
+    y: &str,
+    readers: &HashMap<String, Vec<usize>>,
+    constants: &HashMap<&str, &Tensor>,
+    opset: Option<i64>,
+    is_output: &dyn Fn(&str) -> bool,
+) -> Option<(Epilogue, Vec<usize>, String)> {
+    let mut values: Vec<String> = vec![y.to_string()];
+    let (mut taken, mut nodes): (Vec<usize>, Vec<ProgramNode>) = (Vec::new(), Vec::new());
+    // Grow: the earliest reader of a program value that reads nothing else.
+    while taken.len() < PROGRAM_MAX_NODES {
+        let next = values
+            .iter()
+            .flat_map(|v| readers.get(v.as_str()).into_iter().flatten().copied())
+            .filter(|r| !taken.contains(r))
+            .filter_map(|r| Some((position.get(&r)?, r, program_node(&graph.nodes[r], &values, constants, opset)?)))
+            .min_by_key(|(p, _, _)| **p);
+        let Some((_, r, node)) = next else { break };
+        taken.push(r);
+        nodes.push(node);
+        values.push(graph.nodes[r].outputs[0].clone());
+    }
+    // The longest prefix whose values other than the last stay inside and fit the registers.
+    for len in (1..=taken.len()).rev() {
+        let inside = |v: &str| !is_output(v) && readers.get(v).is_some_and(|rs| rs.iter().all(|r| taken[..len].contains(r)));
+        if !values[..len].iter().all(|v| inside(v)) {
+            continue;
+        }
+        if let Some((steps, result)) = allocate(&nodes[..len]) {
+            return Some((Epilogue::Program { steps: steps.into(), result }, taken[..len].to_vec(), values[len].clone()));
+        }
+    }
+    None
+}
+
+/// `node` as a program node over `values` (at least one operand a value, the others scalar f32
+/// constants), or `None`.
+fn program_node(node: &Node, values: &[String], constants: &HashMap<&str, &Tensor>, opset: Option<i64>) -> Option<ProgramNode> {
+    let value = |name: &str| values.iter().position(|v| v == name);
+    let source = |name: &str| match value(name) {
+        Some(i) => Some(Source::Value(i)),
+        None => match constants.get(name)? {
+            Tensor::F32(a) if a.len() == 1 && a.ndim() <= 1 => a.iter().next().map(|&c| Source::Const(c)),
+            _ => None,
+        },
+    };
+    if !default_domain(node) || node.outputs.len() != 1 || node.outputs[0].is_empty() || !node.subgraphs().is_empty() {
+        return None;
+    }
+    let op = match node.op_type.as_str() {
+        "Add" => Some(ArithF32::Add),
+        "Sub" => Some(ArithF32::Sub),
+        "Mul" => Some(ArithF32::Mul),
+        "Div" => Some(ArithF32::Div),
+        _ => None,
+    };
+    if let Some(op) = op {
+        let [a, b] = node.inputs.as_slice() else { return None };
+        let (a, b) = (source(a)?, source(b)?);
+        return matches!((a, b), (Source::Value(_), _) | (_, Source::Value(_))).then_some(ProgramNode::Binary { op, a, b });
+    }
+    let src = value(node.inputs.first()?)?;
+    if node.inputs[1..].iter().any(|i| value(i).is_some()) {
+        return None;
+    }
+    let activation = activation_of(node, constants, opset)?.activation()?;
+    Some(ProgramNode::Unary { activation, src })
+}
+
+/// Registers for `nodes` (value 0 in register 0, each value's register freed after its last
+/// reader, so a node may write where its input was): the steps and the result's register, or
+/// `None` if more than `PROGRAM_REGISTERS` values are live at once.
+fn allocate(nodes: &[ProgramNode]) -> Option<(Vec<ProgramStep>, u8)> {
+    let reads = |n: &ProgramNode| -> Vec<usize> {
+        match *n {
+            ProgramNode::Binary { a, b, .. } => [a, b].into_iter().filter_map(|s| if let Source::Value(v) = s { Some(v) } else { None }).collect(),
+            ProgramNode::Unary { src, .. } => vec![src],
+        }
+    };
+    let mut last_read = vec![0usize; nodes.len() + 1];
+    for (k, n) in nodes.iter().enumerate() {
+        reads(n).into_iter().for_each(|v| last_read[v] = k);
+    }
+    let mut register = vec![u8::MAX; nodes.len() + 1];
+    let mut free: Vec<bool> = vec![true; PROGRAM_REGISTERS];
+    register[0] = 0;
+    free[0] = false;
+    let mut steps = Vec::with_capacity(nodes.len());
+    for (k, n) in nodes.iter().enumerate() {
+        let operand = |s: Source| match s {
+            Source::Value(v) => ProgramOperand::Reg(register[v]),
+            Source::Const(c) => ProgramOperand::Const(c),
+        };
+        let pending = match *n {
+            ProgramNode::Binary { op, a, b } => (Some((op, operand(a), operand(b))), None),
+            ProgramNode::Unary { activation, src } => (None, Some((activation, register[src]))),
+        };
+        for v in reads(n) {
+            if last_read[v] == k {
+                free[usize::from(register[v])] = true;
+            }
+        }
+        let dst = free.iter().position(|&f| f)?;
+        free[dst] = false;
+        register[k + 1] = dst as u8;
+        steps.push(match pending {
+            (Some((op, a, b)), _) => ProgramStep::Binary { op, a, b, dst: dst as u8 },
+            (_, Some((activation, src))) => ProgramStep::Activation { activation, src, dst: dst as u8 },
+            _ => unreachable!("a node is binary or unary"),
+        });
+    }
+    Some((steps, register[nodes.len()]))
 }

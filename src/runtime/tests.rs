@@ -143,8 +143,62 @@ fn inputs_are_checked_by_name_type_and_shape() {
     assert!(ok.is_ok());
 }
 
+/// Paddle's export after each Conv (PP-OCRv4): a scalar affine, HardSwish written out as
+/// `x · Clip(x + 3, 0, 6) / 6`, another scalar affine — eight nodes that become one program
+/// applied by the Conv; a second chain whose middle value is also a graph output stops there.
+/// Fused and observed (unfused) runs agree bit for bit.
+#[test]
+fn a_chain_of_scalar_affines_and_a_written_out_hardswish_fuses_into_the_conv() {
+    let mut g = Graph::default();
+    g.inputs.push(f32_value("x", &[Dim::known(1), Dim::known(2), Dim::known(9), Dim::known(40)]));
+    let weights: Vec<f32> = (0..3 * 2 * 9).map(|i| ((i * 37 % 19) as f32 - 9.0) / 5.0).collect();
+    let init = |name: &str, t: Tensor| crate::ir::Initializer::new(name, t);
+    g.initializers.push(init("w", Tensor::from_vec(&[3, 2, 3, 3], weights).unwrap()));
+    for (name, v) in [("s1", 1.3f32), ("b1", -0.2), ("three", 3.0), ("zero", 0.0), ("six", 6.0), ("s2", 0.7), ("b2", 0.05)] {
+        let t = if name.starts_with('s') || name.starts_with('b') { vector(&[v]) } else { Tensor::scalar(v) };
+        g.initializers.push(init(name, t));
+    }
+    let conv = |y: &str| {
+        let mut n = Node::new("Conv", &["x", "w"], &[y]);
+        n.set_attribute("pads", AttrValue::Ints(vec![1, 1, 1, 1]));
+        n
+    };
+    let chain = |g: &mut Graph, p: &str| {
+        let v = |s: &str| format!("{p}{s}");
+        g.nodes.push(conv(&v("c")));
+        g.nodes.push(Node::new("Mul", &["s1", &v("c")], &[&v("m1")]));
+        g.nodes.push(Node::new("Add", &[&v("m1"), "b1"], &[&v("a1")]));
+        g.nodes.push(Node::new("Add", &[&v("a1"), "three"], &[&v("a3")]));
+        g.nodes.push(Node::new("Clip", &[&v("a3"), "zero", "six"], &[&v("cl")]));
+        g.nodes.push(Node::new("Mul", &[&v("a1"), &v("cl")], &[&v("m2")]));
+        g.nodes.push(Node::new("Div", &[&v("m2"), "six"], &[&v("hs")]));
+        g.nodes.push(Node::new("Mul", &["s2", &v("hs")], &[&v("m3")]));
+        g.nodes.push(Node::new("Sub", &[&v("m3"), "b2"], &[&v("out")]));
+    };
+    chain(&mut g, "p_");
+    chain(&mut g, "q_");
+    for out in ["p_out", "q_out", "q_hs"] {
+        g.outputs.push(f32_value(out, &[]));
+    }
+    let session = Session::new(&model(g)).unwrap();
+    assert_eq!(session.plan.fused_steps(), 2, "both Convs take a program");
+    let x: Vec<f32> = (0..720).map(|i| ((i * 53 % 101) as f32 - 50.0) / 9.0).collect();
+    let feed = || vec![("x".to_string(), Tensor::from_vec(&[1, 2, 9, 40], x.clone()).unwrap())];
+    let fused = session.run(feed()).unwrap();
+    let (observed, captured) = session.run_capture(feed()).unwrap();
+    assert_eq!(fused.len(), 3);
+    for ((name, f), (_, o)) in fused.iter().zip(&observed) {
+        let (f, o) = (f.as_array::<f32>().unwrap(), o.as_array::<f32>().unwrap());
+        assert_eq!(f.shape(), o.shape());
+        assert!(f.iter().zip(o).all(|(a, b)| a.to_bits() == b.to_bits()), "{name}: fused differs from unfused");
+    }
+    // The written-out HardSwish clips: some values were in each of its three regions.
+    let hs = captured.iter().find(|(n, _)| n == "p_a3").unwrap().1.as_array::<f32>().unwrap().to_owned();
+    assert!(hs.iter().any(|&v| v < 0.0) && hs.iter().any(|&v| v > 6.0) && hs.iter().any(|&v| (0.0..6.0).contains(&v)));
+}
+
 /// Conv → SiLU (Sigmoid + Mul), Conv → Clip (initializer bounds), Conv → Relu with a second
-/// reader (not fusable): the unobserved (fused) run equals the observed (unfused) run bit for
+/// reader (the Add reading both: fused as a program): the unobserved (fused) run equals the observed (unfused) run bit for
 /// bit, and the observer still sees every node's output.
 #[test]
 fn fused_activations_equal_the_nodes_they_replace_and_observers_see_every_node() {
@@ -173,7 +227,7 @@ fn fused_activations_equal_the_nodes_they_replace_and_observers_see_every_node()
         g.outputs.push(f32_value(out, &[]));
     }
     let session = Session::new(&model(g)).unwrap();
-    assert_eq!(session.plan.fused_steps(), 2, "SiLU and Clip fuse; Relu has a second reader");
+    assert_eq!(session.plan.fused_steps(), 3, "SiLU and Clip fuse, and Relu with the Add reading both (a program)");
     let x: Vec<f32> = (0..50).map(|i| (i as f32 - 25.0) / 6.0).collect();
     let feed = || vec![("x".to_string(), Tensor::from_vec(&[1, 2, 5, 5], x.clone()).unwrap())];
     let fused = session.run(feed()).unwrap();

@@ -57,9 +57,10 @@
 //! | [`im2col`], [`col2im_add`] (and their `_f32` copies), [`im2col_runs_q8`] | `pack::im2col` | (shared) | (shared)              |
 //! | [`dequantize_q8`]         | `dequantize_q8_scalar`               | (scalar, auto-vectorized)        | (scalar)                            |
 //! | [`lookup_u8`], [`lookup2_u8`] | `lookup_u8_scalar`               | (scalar)                         | (scalar)                            |
-//! | [`arith_f32`]             | `arith_f32_scalar`                   | (scalar, auto-vectorized)        | (scalar)                            |
+//! | [`arith_f32`]             | `arith_f32_scalar` (x86-64 with AVX: `arith_f32_avx`, the same loops built for AVX) | (scalar, auto-vectorized)        | (scalar)                            |
 //! | [`max_pool_2d_f32`], `_u8`, `_i8` | `max_pool_2d_scalar`        | (scalar)                         | (scalar)                            |
-//! | [`activation_f32`]        | `activation_f32_scalar` (Sigmoid, SiLU: [`sigmoid_f32`]) | (scalar, auto-vectorized) | (scalar)        |
+//! | [`activation_f32`]        | `activation_f32_scalar` (Sigmoid, SiLU: [`sigmoid_f32`]; x86-64 with AVX: `activation_f32_avx`) | (scalar, auto-vectorized) | (scalar)        |
+//! | [`program_f32`]           | `program_f32_scalar` ([`arith_f32`] and [`activation_f32`] per step; x86-64 with AVX: `program_f32_avx`) | (scalar) | (scalar)        |
 
 use std::ops::{AddAssign, Mul};
 
@@ -82,6 +83,7 @@ mod twin_tests;
 pub mod types;
 
 use scalar::activation_f32_scalar::{clip_f32_scalar, hard_sigmoid_f32_scalar, hard_swish_f32_scalar, leaky_relu_f32_scalar, relu_f32_scalar};
+#[cfg(not(target_arch = "x86_64"))]
 use scalar::arith_f32_scalar::arith_f32_scalar;
 use scalar::dequantize_q8_scalar::dequantize_q8_scalar;
 use scalar::dwconv_f32_scalar::dwconv_f32_scalar;
@@ -399,6 +401,9 @@ pub fn lookup2_u8(a: &[u8], b: &[u8], table: &[u8; 65536], out: &mut [u8]) {
 /// operand is short.
 #[inline(never)]
 pub fn arith_f32(op: ArithF32, a: &[f32], a_step: usize, b: &[f32], b_step: usize, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    return x86::elementwise_f32_avx::arith_f32_avx(op, a, a_step, b, b_step, out);
+    #[cfg(not(target_arch = "x86_64"))]
     arith_f32_scalar(op, a, a_step, b, b_step, out);
 }
 
@@ -426,6 +431,15 @@ pub fn max_pool_2d_i8(input: &[i8], window: &Window, out: &mut [i8]) {
 /// (Sigmoid and SiLU through [`sigmoid_f32`]).
 #[inline(never)]
 pub fn activation_f32(activation: Activation, values: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    return x86::elementwise_f32_avx::activation_f32_avx(activation, values);
+    #[cfg(not(target_arch = "x86_64"))]
+    activation_f32_portable(activation, values);
+}
+
+/// [`activation_f32`]'s loops (the scalar twin; x86-64 compiles them again with AVX).
+#[inline(always)]
+pub(crate) fn activation_f32_portable(activation: Activation, values: &mut [f32]) {
     /// Values per sigmoid call (a stack buffer).
     const CHUNK: usize = 256;
     match activation {
@@ -449,6 +463,18 @@ pub fn activation_f32(activation: Activation, values: &mut [f32]) {
             }
         }
     }
+}
+
+/// Runs the elementwise program `steps` in place on every value (register 0 starts as the
+/// value, the result is register `result`), each step exactly as its unfused op
+/// ([`arith_f32`], [`activation_f32`]) — a chain of a layer's scalar affines and activations
+/// in one pass. Panics if a step names a register ≥ `types::PROGRAM_REGISTERS`.
+#[inline(never)]
+pub fn program_f32(steps: &[types::ProgramStep], result: u8, values: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    return x86::elementwise_f32_avx::program_f32_avx(steps, result, values);
+    #[cfg(not(target_arch = "x86_64"))]
+    scalar::program_f32_scalar::program_f32_scalar(steps, result, values);
 }
 
 /// `out = 1 / (1 + e^(−x))` elementwise (`out` as long as `x`). The SIMD twin's `exp` is a

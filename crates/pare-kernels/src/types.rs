@@ -663,6 +663,24 @@ pub enum Activation {
     Silu,
 }
 
+/// Registers of an elementwise program ([`crate::program_f32`]); register 0 starts as the value.
+pub const PROGRAM_REGISTERS: usize = 4;
+
+/// An operand of an elementwise program step: a register or a constant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ProgramOperand {
+    Reg(u8),
+    Const(f32),
+}
+
+/// One step of an elementwise program ([`crate::program_f32`]): `dst = a op b`, or `dst =
+/// activation(src)`; registers below [`PROGRAM_REGISTERS`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ProgramStep {
+    Binary { op: ArithF32, a: ProgramOperand, b: ProgramOperand, dst: u8 },
+    Activation { activation: Activation, src: u8, dst: u8 },
+}
+
 /// The f32 binary arithmetic of [`crate::arith_f32`] (ONNX Add, Sub, Mul, Div).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArithF32 {

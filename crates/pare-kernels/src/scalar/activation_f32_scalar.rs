@@ -5,15 +5,18 @@
 //! crate's opt-level. Sigmoid and SiLU go through `sigmoid_f32` (lib.rs, `activation_f32`).
 
 /// `v = if v > 0 { v } else { 0 }` (pare's Relu on f32; NaN gives 0).
+#[inline(always)]
 pub(crate) fn relu_f32_scalar(values: &mut [f32]) {
     values.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 });
 }
 
+#[inline(always)]
 pub(crate) fn leaky_relu_f32_scalar(values: &mut [f32], alpha: f32) {
     values.iter_mut().for_each(|v| *v = if *v < 0.0 { *v * alpha } else { *v });
 }
 
 /// Clip's f32 rule (`Number::max_of` / `min_of` in pare's ops: NaN in, NaN out).
+#[inline(always)]
 pub(crate) fn clip_f32_scalar(values: &mut [f32], lo: Option<f32>, hi: Option<f32>) {
     values.iter_mut().for_each(|v| *v = clip(*v, lo, hi));
 }
@@ -32,10 +35,12 @@ fn clip(v: f32, lo: Option<f32>, hi: Option<f32>) -> f32 {
     }
 }
 
+#[inline(always)]
 pub(crate) fn hard_sigmoid_f32_scalar(values: &mut [f32], alpha: f32, beta: f32) {
     values.iter_mut().for_each(|v| *v = (*v * alpha + beta).clamp(0.0, 1.0));
 }
 
+#[inline(always)]
 pub(crate) fn hard_swish_f32_scalar(values: &mut [f32]) {
     values.iter_mut().for_each(|v| *v = *v * (*v / 6.0 + 0.5).clamp(0.0, 1.0));
 }

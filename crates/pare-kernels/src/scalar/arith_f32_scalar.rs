@@ -6,6 +6,7 @@
 use crate::types::ArithF32;
 
 /// `out[t] = a[t·a_step] op b[t·b_step]` for `t < out.len()`. Panics if an operand is short.
+#[inline(always)]
 pub(crate) fn arith_f32_scalar(op: ArithF32, a: &[f32], a_step: usize, b: &[f32], b_step: usize, out: &mut [f32]) {
     match op {
         ArithF32::Add => run(a, a_step, b, b_step, out, |x, y| x + y),

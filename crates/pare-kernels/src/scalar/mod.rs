@@ -16,6 +16,7 @@ pub(super) mod gemm_i8_reference;
 pub(super) mod gemm_ternary_rowadd_scalar;
 pub(super) mod lookup_u8_scalar;
 pub(super) mod max_pool_2d_scalar;
+pub(super) mod program_f32_scalar;
 pub(super) mod quantize_f32_q8_scalar;
 pub(super) mod requantize_q8_scalar;
 pub(super) mod sigmoid_f32_scalar;

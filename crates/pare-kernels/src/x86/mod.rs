@@ -8,6 +8,7 @@
 //! units in the last place, as the twin suite checks).
 
 pub(super) mod dwconv_f32_avx;
+pub(super) mod elementwise_f32_avx;
 pub(super) mod gemm_f32_6x8_avx;
 pub(super) mod gemm_f32_6x8_avx512;
 pub(super) mod gemm_i8_4x16c2_avx2;
