@@ -30,7 +30,7 @@
 //!
 //! Native builds run the scalar column (LLVM vectorizes the tiles for the host; on x86-64 the
 //! f32 GEMM tile is `x86/gemm_f32_6x8_avx512` or `_avx` when the CPU has them, bit-identical, and sigmoid
-//! `x86/sigmoid_f32_avx`, the SIMD128 twin's polynomial; the INT8 GEMM `x86/gemm_i8_4x16c2_avx2`);
+//! `x86/sigmoid_f32_avx`, the SIMD128 twin's polynomial; depthwise rows `x86/dwconv_f32_avx`; the INT8 GEMM `x86/gemm_i8_4x16c2_avx2`);
 //! wasm builds
 //! the simd128 column (.cargo/config.toml enables it), and the second wasm build the relaxed
 //! one. Every twin has the same signature and is tested against the scalar one
@@ -44,7 +44,7 @@
 //! | [`gemm_i8`]               | `gemm_i8_4x16c2_scalar` (x86-64 with AVX2: `gemm_i8_4x16c2_avx2`, bit-identical) | `gemm_i8_4x16c2_simd128`         | `gemm_i8_4x8c4_split_relaxed`       |
 //! | (oracle of `gemm_i8`)     | `gemm_i8_reference`; `gemm_i8_4x8c4_split_scalar` twins the relaxed one |  |                  |
 //! | [`gemm_binary`]           | `gemm_binary_2x4_scalar`             | `gemm_binary_2x4_simd128`        | (simd128)                           |
-//! | [`depthwise_channel_f32`] | `dwconv_f32_scalar`                  | `dwconv_f32_simd128`             | (simd128)                           |
+//! | [`depthwise_channel_f32`] | `dwconv_f32_scalar` (x86-64 with AVX: `dwconv_f32_avx`, bit-identical) | `dwconv_f32_simd128`             | (simd128)                           |
 //! | [`depthwise_channel`] (f64) | `dwconv_f32_scalar` (generic)      | (scalar)                         | (scalar)                            |
 //! | [`requantize_channel`]    | `requantize_channel_q8_scalar`       | `requantize_channel_q8_simd128`  | (simd128)                           |
 //! | [`requantize_row`]        | `requantize_row_q8_scalar`           | `requantize_row_q8_simd128`      | (simd128)                           |
@@ -253,6 +253,9 @@ pub fn pack_ternary_rows(codes: &[i8], rows: usize, k: usize) -> Option<TernaryR
 /// SIMD twin is bit-identical.
 #[inline]
 pub fn depthwise_channel_f32(input: &[f32], weights: &[f32], bias: f32, window: &Window, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    return x86::dwconv_f32_avx::dwconv_f32_avx(input, weights, bias, window, out);
+    #[cfg(not(target_arch = "x86_64"))]
     simd!(dwconv_f32_simd128(input, weights, bias, window, out), dwconv_f32_scalar(input, weights, bias, window, out))
 }
 
@@ -549,6 +552,10 @@ pub mod twins {
         let mut list: Vec<Twin<DwconvF32Fn>> = vec![Twin { name: "dwconv_f32_scalar", run: dwconv_f32_scalar::<f32> }];
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         list.push(Twin { name: "dwconv_f32_simd128", run: simd128::dwconv_f32_simd128::dwconv_f32_simd128 });
+        #[cfg(target_arch = "x86_64")]
+        if x86::has_avx() {
+            list.push(Twin { name: "dwconv_f32_avx", run: x86::dwconv_f32_avx::dwconv_f32_avx });
+        }
         with_dispatch(list, super::depthwise_channel_f32)
     }
 

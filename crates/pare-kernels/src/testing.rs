@@ -433,12 +433,24 @@ pub mod suite {
         // (input, kernel, strides, dilations, pads_begin, output): rows shorter than, equal to
         // and longer than one vector, stride 1 (the SIMD path) and 2, padded and dilated.
         type Case = ([usize; 2], [usize; 2], [usize; 2], [usize; 2], [isize; 2], [usize; 2]);
-        let cases: [Case; 5] = [
+        // The 2-D undilated cases also cover x86's register-blocked path: rows with and
+        // without a vector's worth of inside positions, stride 2 with the sixteen-value load
+        // ending at the row's last value or one short, 5×5, no padding, crop-like negative pads.
+        let cases: [Case; 14] = [
             ([7, 3], [3, 3], [1, 1], [1, 1], [1, 1], [7, 3]),
             ([12, 37], [3, 3], [1, 1], [1, 1], [1, 1], [12, 37]),
             ([20, 20], [5, 5], [1, 1], [2, 1], [4, 2], [20, 20]),
             ([15, 33], [3, 3], [2, 2], [1, 1], [1, 1], [8, 17]),
             ([9, 64], [1, 7], [1, 1], [1, 1], [0, 3], [9, 64]),
+            ([11, 40], [5, 5], [1, 1], [1, 1], [2, 2], [11, 40]),
+            ([16, 34], [3, 3], [2, 2], [1, 1], [1, 1], [8, 17]),
+            ([16, 35], [3, 3], [2, 2], [1, 1], [1, 1], [8, 18]),
+            ([17, 50], [5, 5], [2, 2], [1, 1], [2, 2], [9, 25]),
+            ([6, 21], [3, 3], [1, 1], [1, 1], [0, 0], [4, 19]),
+            ([6, 30], [3, 3], [3, 3], [1, 1], [1, 1], [2, 10]),
+            ([5, 26], [3, 3], [1, 2], [1, 1], [-1, -1], [2, 11]),
+            ([3, 9], [3, 9], [1, 1], [1, 1], [1, 4], [3, 9]),
+            ([4, 5], [0, 3], [1, 1], [1, 1], [0, 1], [4, 5]),
         ];
         for (input, kernel, strides, dilations, pads, output) in cases {
             let window = Window { input: &input, output: &output, kernel: &kernel, strides: &strides, dilations: &dilations, pads_begin: &pads };

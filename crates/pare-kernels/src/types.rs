@@ -498,6 +498,49 @@ impl Window<'_> {
         }
     }
 
+    /// Calls `f(tap_index, span)` for every row of window positions and, within a row, every
+    /// kernel tap in row-major order: the (tap, row) pairs of [`Window::for_each_tap`] with
+    /// [`Window::for_each_row`], rows outermost, so all taps add to one output row while it is
+    /// in cache (each position still sees the taps in order).
+    pub fn for_each_row_of_taps(&self, mut f: impl FnMut(usize, RowSpan)) {
+        let (rank, taps) = (self.rank(), self.taps());
+        if rank == 0 || taps == 0 || self.positions() == 0 {
+            return;
+        }
+        let last = rank - 1;
+        let stride = self.strides[last];
+        // Per tap: its coordinates and its valid range along the last axis.
+        let mut coords = Vec::with_capacity(taps * rank);
+        let mut ranges = Vec::with_capacity(taps);
+        let mut tap = vec![0usize; rank];
+        for _ in 0..taps {
+            coords.extend_from_slice(&tap);
+            let shift = (tap[last] * self.dilations[last]) as isize - self.pads_begin[last];
+            let (lo, hi) = valid_range(shift, stride, self.input[last], self.output[last]);
+            ranges.push((lo, hi, shift));
+            advance(&mut tap, self.kernel);
+        }
+        let outer = &self.output[..last];
+        let rows: usize = outer.iter().product();
+        let mut index = vec![0usize; last];
+        for row in 0..rows {
+            for (t, (tap, &(lo, hi, shift))) in coords.chunks_exact(rank).zip(&ranges).enumerate() {
+                let mut in_row = Some(0usize);
+                for axis in 0..last {
+                    let pos = (index[axis] * self.strides[axis] + tap[axis] * self.dilations[axis]) as isize - self.pads_begin[axis];
+                    if pos < 0 || pos as usize >= self.input[axis] {
+                        in_row = None;
+                        break;
+                    }
+                    in_row = in_row.map(|r| r * self.input[axis] + pos as usize);
+                }
+                let in_row = in_row.map(|r| r * self.input[last]);
+                f(t, RowSpan { out_row: row * self.output[last], in_row, lo, hi, stride, shift });
+            }
+            advance(&mut index, outer);
+        }
+    }
+
     /// Calls `f` for every row of window positions, for the kernel tap `tap`.
     pub fn for_each_row(&self, tap: &[usize], mut f: impl FnMut(RowSpan)) {
         let rank = self.rank();
@@ -570,6 +613,27 @@ mod tests {
                     assert_eq!((lo..hi).collect::<Vec<_>>(), want, "shift {shift} stride {stride} in {in_len}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn row_of_taps_walk_visits_the_tap_by_tap_pairs_row_by_row() {
+        // 3-D, strides, dilation and negative (cropping) padding, and a 2-D case with padding
+        // on both sides: the same (tap, span) pairs as for_each_tap + for_each_row.
+        let cases: [(&[usize], &[usize], &[usize], &[usize], &[usize], &[isize]); 2] = [
+            (&[4, 5, 6], &[3, 2, 4], &[2, 2, 3], &[1, 2, 1], &[1, 1, 2], &[0, 1, -1]),
+            (&[7, 9], &[4, 5], &[3, 3], &[2, 2], &[1, 1], &[1, 1]),
+        ];
+        for (input, output, kernel, strides, dilations, pads_begin) in cases {
+            let w = Window { input, output, kernel, strides, dilations, pads_begin };
+            let key = |t: usize, s: RowSpan| (s.out_row, t, s.in_row, s.lo, s.hi, s.stride, s.shift);
+            let mut want = Vec::new();
+            w.for_each_tap(|t, tap| w.for_each_row(tap, |s| want.push(key(t, s))));
+            want.sort();
+            let mut got = Vec::new();
+            w.for_each_row_of_taps(|t, s| got.push(key(t, s)));
+            assert!(got.windows(2).all(|p| (p[0].0, p[0].1) < (p[1].0, p[1].1)), "rows outermost, taps in order");
+            assert_eq!(got, want);
         }
     }
 

@@ -12,6 +12,7 @@ mod convert;
 mod human;
 mod input_files;
 mod inspect;
+mod malloc_tuning;
 mod output_files;
 mod report_text;
 mod run;
@@ -95,6 +96,7 @@ pub fn about(context: impl std::fmt::Display, error: impl Into<pare::Error>) -> 
 }
 
 fn main() -> ExitCode {
+    malloc_tuning::keep_freed_memory();
     // A panic is a bug in pare: say so in one line instead of Rust's multi-line report.
     std::panic::set_hook(Box::new(|info| {
         let message = info

@@ -24,7 +24,7 @@ use crate::kernels::{pack_f32_a, parallel};
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, Epilogue, ExecContext, OpError, Operator, Registry};
 
-use super::float::{NnFloat, channel_bias, filled, float_input, row_major, same_dtype, with_float, zeroed};
+use super::float::{NnFloat, channel_bias, filled, float_input, row_major, same_dtype, with_float};
 use super::window::{Geometry, WindowAttrs};
 
 pub fn register(r: &mut Registry) {
@@ -239,7 +239,37 @@ pub(super) fn conv_into<T: NnFloat>(
         });
         return Ok(());
     }
-    let mut col = Vec::new();
+    // One im2col block at a time, in this thread's scratch buffer (every entry used is
+    // written by im2col first).
+    let col_max = if pointwise { 0 } else { filter_len.checked_mul(rows_per_block * row_positions).ok_or_else(|| OpError::invalid("im2col buffer too large"))? };
+    super::scratch::with_scratch::<T, _>(col_max, |col| conv_groups(x, w, packed, bias, batch, channels, out_channels, group, geo, out, (col, pointwise, rows_per_block), finish))?
+}
+
+/// [`conv_into`]'s grouped (non-depthwise) convolution: im2col blocks of `rows_per_block` rows
+/// of the first output axis in `col` (unused when `pointwise`: the input is the patch matrix).
+#[allow(clippy::too_many_arguments)]
+fn conv_groups<T: NnFloat>(
+    x: &[T],
+    w: &[T],
+    packed: Option<&[PackedF32]>,
+    bias: &[T],
+    batch: usize,
+    channels: usize,
+    out_channels: usize,
+    group: usize,
+    geo: &Geometry,
+    out: &mut [T],
+    (col, pointwise, rows_per_block): (&mut [T], bool, usize),
+    finish: &(dyn Fn(&mut [T]) + Sync),
+) -> Result<(), OpError> {
+    let image: usize = checked_numel(&geo.input)?;
+    let positions: usize = checked_numel(&geo.output)?;
+    let taps: usize = checked_numel(&geo.kernel)?;
+    let (group_in, group_out) = (channels / group, out_channels / group);
+    let pads_begin = geo.pads_begin_signed();
+    let window = geo.kernel_window(&pads_begin);
+    let filter_len = group_in * taps;
+    let row_positions = positions / geo.output[0];
     for n in 0..batch {
         for g in 0..group {
             let x_group = &x[(n * channels + g * group_in) * image..(n * channels + (g + 1) * group_in) * image];
@@ -270,13 +300,7 @@ pub(super) fn conv_into<T: NnFloat>(
                 block_pads[0] -= (row0 * geo.strides[0]) as isize;
                 let block = Window { output: &block_output, pads_begin: &block_pads, ..window };
                 let block_positions = rows * row_positions;
-                let col_len = filter_len
-                    .checked_mul(block_positions)
-                    .ok_or_else(|| OpError::invalid("im2col buffer too large"))?;
-                if col.len() < col_len {
-                    // im2col writes every entry it uses: fresh zeroed memory, no fill pass.
-                    col = zeroed(col_len).map_err(|_| OpError::too_large(format!("cannot allocate {col_len} elements for im2col")))?;
-                }
+                let col_len = filter_len * block_positions;
                 T::im2col(x_group, group_in, &block, &mut col[..col_len]);
                 let patches = MatRef::row_major(&col[..col_len], filter_len, block_positions);
                 let start = row0 * row_positions;

@@ -203,16 +203,6 @@ pub fn same_dtype(first: &Tensor, other: &Tensor, index: usize, what: &'static s
     Ok(())
 }
 
-/// `len` zeros from zeroed memory (`calloc`: no pass writing them, unlike [`filled`]), or an
-/// error (instead of an abort) when memory cannot be reserved: a reservation of the same size
-/// is tried first and released.
-pub fn zeroed<T: NnFloat>(len: usize) -> Result<Vec<T>, OpError> {
-    let mut probe: Vec<T> = Vec::new();
-    probe.try_reserve_exact(len).map_err(|_| OpError::too_large(format!("cannot allocate {len} elements for the result")))?;
-    drop(probe);
-    Ok(vec![T::zero(); len])
-}
-
 /// `len` copies of `value`, or an error (instead of an abort) when memory cannot be reserved.
 pub fn filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>, OpError> {
     let mut v = Vec::new();

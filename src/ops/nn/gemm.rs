@@ -115,6 +115,23 @@ fn broadcast_into<T: GemmElement>(
     if !fits {
         return Err(OpError::input(2, "C", format!("shape {shape:?} does not broadcast to [{m}, {n}]")));
     }
+    // Row-major C (the usual bias): whole rows or one value per row copied as slices.
+    if let (Some(values), true) = (c.as_slice(), n > 0) {
+        let (rows, cols) = match shape {
+            [] => (1, 1),
+            [d] => (1, *d),
+            [r, d] => (*r, *d),
+            _ => unreachable!("checked rank <= 2 above"),
+        };
+        for (i, row) in out.chunks_exact_mut(n).take(m).enumerate() {
+            let source = &values[if rows == 1 { 0 } else { i * cols }..][..cols];
+            match cols {
+                1 => row.fill(source[0]),
+                _ => row.copy_from_slice(source),
+            }
+        }
+        return Ok(());
+    }
     let view = c.broadcast(ndarray::IxDyn(&[m, n])).ok_or_else(|| OpError::input(2, "C", "cannot broadcast"))?;
     for (o, &v) in out.iter_mut().zip(view.iter()) {
         *o = v;

@@ -6,6 +6,7 @@ mod float;
 mod lanes;
 mod linalg;
 mod pool;
+mod scratch;
 mod window;
 
 mod average_pool;

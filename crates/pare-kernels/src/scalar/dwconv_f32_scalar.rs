@@ -47,23 +47,23 @@ pub(crate) fn dwconv_channel_with<T>(
         "depthwise_channel: slices too short"
     );
     out[..window.positions()].fill(bias);
-    window.for_each_tap(|t, tap| {
+    // Row by row, every tap of a row before the next row: the output row stays in cache and
+    // each position adds its taps in tap order (the bits do not depend on the walk).
+    window.for_each_row_of_taps(|t, span| {
+        let Some(in_row) = span.in_row else { return };
+        if span.lo == span.hi {
+            return;
+        }
         let w = weights[t];
-        window.for_each_row(tap, |span| {
-            let Some(in_row) = span.in_row else { return };
-            if span.lo == span.hi {
-                return;
+        let dst = &mut out[span.out_row + span.lo..span.out_row + span.hi];
+        let first = span.first_input(in_row);
+        if span.stride == 1 {
+            unit_stride_axpy(dst, &input[first..first + (span.hi - span.lo)], w);
+        } else {
+            for (k, o) in dst.iter_mut().enumerate() {
+                *o += w * input[first + k * span.stride];
             }
-            let dst = &mut out[span.out_row + span.lo..span.out_row + span.hi];
-            let first = span.first_input(in_row);
-            if span.stride == 1 {
-                unit_stride_axpy(dst, &input[first..first + (span.hi - span.lo)], w);
-            } else {
-                for (k, o) in dst.iter_mut().enumerate() {
-                    *o += w * input[first + k * span.stride];
-                }
-            }
-        });
+        }
     });
 }
 

@@ -7,6 +7,7 @@
 //! computes the SIMD128 twin's polynomial `exp` with the same operations (libm's to a few
 //! units in the last place, as the twin suite checks).
 
+pub(super) mod dwconv_f32_avx;
 pub(super) mod gemm_f32_6x8_avx;
 pub(super) mod gemm_f32_6x8_avx512;
 pub(super) mod gemm_i8_4x16c2_avx2;

@@ -1,0 +1,211 @@
+//! Depthwise convolution in AVX (twin of `dwconv_f32_scalar`, native x86-64 only), bit-identical:
+//! each output position starts from the bias and adds `w · x` tap by tap in the scalar
+//! kernel's order (multiply then add, each rounded, never fused), skipping taps in the padding.
+//!
+//! - 2-D, no dilation (MobileNet-style 3×3 and 5×5): four output rows at a time, blocks of
+//!   eight positions keep their sums in registers over all taps (four independent chains) and
+//!   store once. Blocks whose taps all lie inside
+//!   the row load straight from it (stride 2 de-interleaves sixteen values into the eight even
+//!   ones); blocks at the borders (and any stride other than 1 and 2) read a zero-padded copy
+//!   of the row's columns and add only in the lanes whose tap lies inside (a blend per tap),
+//!   so padding taps are skipped exactly as in the scalar twin.
+//! - Anything else: the scalar kernel's window walk with its stride-1 row update in AVX.
+
+use core::arch::x86_64::{
+    __m256, _mm256_add_ps, _mm256_blendv_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_permute2f128_ps, _mm256_set1_ps, _mm256_shuffle_ps, _mm256_storeu_ps,
+};
+
+use crate::scalar::dwconv_f32_scalar::{axpy, dwconv_channel_with, dwconv_f32_scalar};
+use crate::types::Window;
+
+/// Output rows computed together by the 2-D path.
+const ROWS: usize = 4;
+
+/// Same contract as `dwconv_f32_scalar` for f32. On a CPU without AVX it runs the scalar twin.
+pub(crate) fn dwconv_f32_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out: &mut [f32]) {
+    if !super::has_avx() {
+        return dwconv_f32_scalar(input, weights, bias, window, out);
+    }
+    assert!(
+        input.len() >= window.input_len() && weights.len() >= window.taps() && out.len() >= window.positions(),
+        "depthwise_channel: slices too short"
+    );
+    if window.rank() == 2 && window.dilations.iter().all(|&d| d == 1) && window.strides.iter().all(|&s| s >= 1) {
+        // SAFETY: the CPU has AVX (checked above); slice lengths were checked just above.
+        unsafe { dwconv_2d_avx(input, weights, bias, window, out) };
+    } else {
+        // SAFETY: the CPU has AVX (checked above).
+        dwconv_channel_with(input, weights, bias, window, out, |dst, x, w| unsafe { axpy_avx(dst, x, w) });
+    }
+}
+
+/// `dst[i] += w · x[i]`, eight lanes per step, the tail in the scalar twin's loop.
+#[target_feature(enable = "avx")]
+fn axpy_avx(dst: &mut [f32], x: &[f32], w: f32) {
+    let len = dst.len().min(x.len());
+    let whole = len / 8 * 8;
+    let wv = _mm256_set1_ps(w);
+    for i in (0..whole).step_by(8) {
+        // SAFETY: i + 8 ≤ whole ≤ both lengths; loadu/storeu take unaligned pointers.
+        unsafe {
+            let o = dst.as_mut_ptr().add(i);
+            let v = _mm256_loadu_ps(x.as_ptr().add(i));
+            _mm256_storeu_ps(o, _mm256_add_ps(_mm256_loadu_ps(o), _mm256_mul_ps(wv, v)));
+        }
+    }
+    axpy(&mut dst[whole..len], &x[whole..len], w);
+}
+
+/// The 2-D undilated case (see the module header). Slices are as long as the window says.
+#[target_feature(enable = "avx")]
+fn dwconv_2d_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out: &mut [f32]) {
+    let (in_h, in_w) = (window.input[0], window.input[1]);
+    let (out_h, out_w) = (window.output[0], window.output[1]);
+    let (k_h, k_w) = (window.kernel[0], window.kernel[1]);
+    let (s_h, s_w) = (window.strides[0], window.strides[1]);
+    let (p_h, p_w) = (window.pads_begin[0], window.pads_begin[1]);
+    if out_h * out_w == 0 {
+        return;
+    }
+    if k_h * k_w == 0 {
+        out[..out_h * out_w].fill(bias);
+        return;
+    }
+    // Input column of output column `ow` and tap column `kw`.
+    let column = |ow: usize, kw: usize| (ow * s_w + kw) as isize - p_w;
+    // A block of eight columns from `ow` is inside when every tap of every lane reads inside
+    // the row and, for stride 2, so does the one extra value its sixteen-value loads read.
+    let inside_block = |ow: usize| {
+        ow + 8 <= out_w
+            && column(ow, 0) >= 0
+            && match s_w {
+                1 => column(ow + 7, k_w - 1) < in_w as isize,
+                2 => column(ow + 7, k_w - 1) + 1 < in_w as isize,
+                _ => false,
+            }
+    };
+    // Edge blocks: per tap column, the lanes whose tap reads inside the row (all bits set) —
+    // the same for every output row, so computed once.
+    let edge_masks: Vec<Vec<__m256>> = (0..out_w)
+        .step_by(8)
+        .map(|ow| {
+            if inside_block(ow) {
+                return Vec::new();
+            }
+            (0..k_w)
+                .map(|kw| {
+                    let lanes: [i32; 8] = core::array::from_fn(|j| {
+                        let c = column(ow + j, kw);
+                        if ow + j < out_w && c >= 0 && c < in_w as isize { -1 } else { 0 }
+                    });
+                    // SAFETY: eight i32 read as eight f32 bit patterns.
+                    unsafe { _mm256_loadu_ps(lanes.as_ptr() as *const f32) }
+                })
+                .collect()
+        })
+        .collect();
+    // An edge block's input columns, padding as zeros (one copy per row of a row group):
+    // eight lanes' taps plus the extra value of a sixteen-value load.
+    let span = 7 * s_w + k_w + 8;
+    let mut padded = vec![0f32; ROWS * span];
+    // Per row of a row group and tap row: where the input row read starts, if inside.
+    let mut starts: Vec<Option<usize>> = vec![None; ROWS * k_h];
+    for oh0 in (0..out_h).step_by(ROWS) {
+        let group = ROWS.min(out_h - oh0);
+        for (i, start) in starts.iter_mut().enumerate() {
+            let (r, kh) = (i / k_h, i % k_h);
+            let ih = ((oh0 + r) * s_h + kh) as isize - p_h;
+            *start = (r < group && ih >= 0 && (ih as usize) < in_h).then_some(ih as usize * in_w);
+        }
+        for (block, masks) in edge_masks.iter().enumerate() {
+            let ow = block * 8;
+            // Up to ROWS output rows at once: independent sums, so the adds of one row do not
+            // wait on each other's latency.
+            let mut acc = [_mm256_set1_ps(bias); ROWS];
+            if masks.is_empty() {
+                for kh in 0..k_h {
+                    for kw in 0..k_w {
+                        let w = _mm256_set1_ps(weights[kh * k_w + kw]);
+                        let offset = column(ow, kw) as usize;
+                        for (r, sum) in acc.iter_mut().enumerate() {
+                            let Some(row) = starts[r * k_h + kh] else { continue };
+                            let start = row + offset;
+                            // SAFETY: an inside block's loads stay inside the row (`inside_block`).
+                            let x = unsafe {
+                                if s_w == 1 {
+                                    _mm256_loadu_ps(input.as_ptr().add(start))
+                                } else {
+                                    even_lanes(_mm256_loadu_ps(input.as_ptr().add(start)), _mm256_loadu_ps(input.as_ptr().add(start + 8)))
+                                }
+                            };
+                            *sum = _mm256_add_ps(*sum, _mm256_mul_ps(w, x));
+                        }
+                    }
+                }
+                for (r, sum) in acc.iter().enumerate().take(group) {
+                    let o = (oh0 + r) * out_w + ow;
+                    // SAFETY: an inside block ends at or before the row's end.
+                    unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(o), *sum) };
+                }
+                continue;
+            }
+            // The block's input columns first..first + span, of which lo..hi lie inside the row.
+            let first = column(ow, 0);
+            let lo = (-first).clamp(0, span as isize) as usize;
+            let hi = (in_w as isize - first).clamp(lo as isize, span as isize) as usize;
+            for copy in padded.chunks_exact_mut(span) {
+                copy[..lo].fill(0.0);
+                copy[hi..].fill(0.0);
+            }
+            for kh in 0..k_h {
+                for (r, copy) in padded.chunks_exact_mut(span).enumerate() {
+                    if let (Some(row), true) = (starts[r * k_h + kh], lo < hi) {
+                        let start = (row as isize + first + lo as isize) as usize;
+                        copy[lo..hi].copy_from_slice(&input[start..start + (hi - lo)]);
+                    }
+                }
+                for (kw, &mask) in masks.iter().enumerate() {
+                    let w = _mm256_set1_ps(weights[kh * k_w + kw]);
+                    for (r, sum) in acc.iter_mut().enumerate() {
+                        if starts[r * k_h + kh].is_none() {
+                            continue;
+                        }
+                        let copy = &padded[r * span..(r + 1) * span];
+                        // SAFETY: a copy holds 7·s_w + k_w + 8 values: lanes kw + j·s_w (j < 8),
+                        // and for stride 2 the sixteen values from kw, are inside it.
+                        let x = unsafe {
+                            match s_w {
+                                1 => _mm256_loadu_ps(copy.as_ptr().add(kw)),
+                                2 => even_lanes(_mm256_loadu_ps(copy.as_ptr().add(kw)), _mm256_loadu_ps(copy.as_ptr().add(kw + 8))),
+                                _ => {
+                                    let lanes: [f32; 8] = core::array::from_fn(|j| copy[kw + j * s_w]);
+                                    _mm256_loadu_ps(lanes.as_ptr())
+                                }
+                            }
+                        };
+                        // Lanes whose tap lies in the padding keep their sum (the scalar twin
+                        // skips it).
+                        *sum = _mm256_blendv_ps(*sum, _mm256_add_ps(*sum, _mm256_mul_ps(w, x)), mask);
+                    }
+                }
+            }
+            let n = 8.min(out_w - ow);
+            for (r, sum) in acc.iter().enumerate().take(group) {
+                let mut sums = [0f32; 8];
+                // SAFETY: eight f32 into a local array.
+                unsafe { _mm256_storeu_ps(sums.as_mut_ptr(), *sum) };
+                let o = (oh0 + r) * out_w + ow;
+                out[o..o + n].copy_from_slice(&sums[..n]);
+            }
+        }
+    }
+}
+
+/// Values 0, 2, 4, …, 14 of the sixteen in `a` (0..8) and `b` (8..16).
+#[inline]
+#[target_feature(enable = "avx")]
+fn even_lanes(a: __m256, b: __m256) -> __m256 {
+    let low = _mm256_permute2f128_ps::<0x20>(a, b); // a0..a3, b0..b3
+    let high = _mm256_permute2f128_ps::<0x31>(a, b); // a4..a7, b4..b7
+    _mm256_shuffle_ps::<0b10_00_10_00>(low, high) // a0 a2 a4 a6 | b0 b2 b4 b6
+}
