@@ -115,7 +115,7 @@ fn dwconv_2d_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out
         for (i, start) in starts.iter_mut().enumerate() {
             let (r, kh) = (i / k_h, i % k_h);
             let ih = ((oh0 + r) * s_h + kh) as isize - p_h;
-            *start = (r < group && ih >= 0 && (ih as usize) < in_h).then_some(ih as usize * in_w);
+            *start = (r < group && ih >= 0 && (ih as usize) < in_h).then(|| ih as usize * in_w);
         }
         for (block, masks) in edge_masks.iter().enumerate() {
             let ow = block * 8;
