@@ -181,12 +181,13 @@ pub fn channel_moments(model: &Model, wanted: &[Option<(String, Axis)>], samples
         }
     }
     // Per wanted value: (Σx, Σx², count per channel), or None while unseen (a later misfit is skipped).
-    let mut sums: Vec<Option<(Vec<f64>, Vec<f64>, f64)>> = vec![None; wanted.len()];
+    type Sums = Option<(Vec<f64>, Vec<f64>, f64)>;
+    let mut sums: Vec<Sums> = vec![None; wanted.len()];
     if by_name.is_empty() || samples.is_empty() {
         return Ok(vec![None; wanted.len()]);
     }
     let session = Session::new(model).map_err(|e| format!("the model cannot run: {e}"))?;
-    let add = |name: &str, t: &Tensor, sums: &mut Vec<Option<(Vec<f64>, Vec<f64>, f64)>>| {
+    let add = |name: &str, t: &Tensor, sums: &mut Vec<Sums>| {
         let (Some(readers), Tensor::F32(a)) = (by_name.get(name), t) else { return };
         let shape = a.shape();
         for &(k, axis) in readers {
