@@ -159,9 +159,10 @@ export type PruneCriterion = "l1" | "l2" | "reconstruction";
 /** Absent: "lsq" when the step gets calibration samples of the user's (not `calibrationRandom`),
  * else none; "none" skips it. A correction that makes the outputs worse is not applied. */
 export type PruneCorrection = "bias" | "lsq" | "none";
-/** How `ratio` is shared among layers (unstructured, vector, kernel): "uniform", every layer to
- * it; "adaptive", per-layer ratios that prune `ratio` of all their weights in total, layers whose
- * weights carry more of their output less. Absent: "adaptive" when the step gets calibration
+/** How `ratio` is shared among layers (unstructured, vector, kernel, filter): "uniform", every
+ * layer to it; "adaptive", per-layer ratios that prune `ratio` of all their weights in total (filter:
+ * of the channels, counted by their weights, per group of tied channels), layers whose weights
+ * carry more of their output less. Absent: "adaptive" when the step gets calibration
  * samples of the user's and has no `ratios`, `auto` or global `scope`, else "uniform". */
 export type PruneAllocation = "uniform" | "adaptive";
 export type AutoMetric = "rel_l2" | "cosine_distance";
@@ -226,6 +227,8 @@ export type PruneStep =
           scope?: "layer";
           /** Corrects the pruned layers and the layers reading removed channels. */
           correct?: PruneCorrection;
+          /** Per group of tied channels (adaptive, the default with your own samples) or every layer at `ratio`. */
+          allocation?: PruneAllocation;
           /** Round each layer's kept channels up to a multiple of 1 (default), 8 or 16. */
           round_to?: 1 | 8 | 16;
       });

@@ -197,9 +197,9 @@ pub fn compress_help() -> String {
             ),
             (
                 "--prune-allocation uniform|adaptive",
-                "how an unstructured, vector or kernel --prune ratio is shared among layers:\n\
-                 uniform prunes every layer to it; adaptive prunes that share of all their\n\
-                 weights in total, layers whose weights carry more of their output less.\n\
+                "how an unstructured, vector, kernel or filter --prune ratio is shared among\n\
+                 layers: uniform prunes every layer to it; adaptive prunes that share of all\n\
+                 their weights (filter: channels) in total, layers that matter more less.\n\
                  Default: adaptive with --calib, uniform without (or with --calib-random)",
             ),
             ("--per-channel, --per-tensor", "weight scale granularity (default per-channel)"),
@@ -504,8 +504,8 @@ fn prune_spec(
         if !["uniform", "adaptive"].contains(&a) {
             return Err(UsageError(format!("--prune-allocation `{a}`: expected uniform or adaptive")));
         }
-        if parts.first() == Some(&"nm") || parts.first() == Some(&"filter") {
-            return Err(UsageError(format!("--prune-allocation applies to unstructured, vector and kernel pruning, not `{text}`")));
+        if parts.first() == Some(&"nm") {
+            return Err(UsageError(format!("--prune-allocation applies to unstructured, vector, kernel and filter pruning, not `{text}`")));
         }
         json.insert("allocation".into(), a.into());
     }

@@ -131,7 +131,7 @@ fn prune_correct_mistakes_are_named() {
         (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-correct", "mean"], 2, "--prune-correct `mean`: expected lsq, bias or none"),
         (vec!["compress", m, "-o", o, "--quantize", "int8-weights", "--prune-correct", "bias"], 2, "there is none"),
         (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-allocation", "even"], 2, "--prune-allocation `even`: expected uniform or adaptive"),
-        (vec!["compress", m, "-o", o, "--prune", "filter:0.5", "--prune-allocation", "adaptive"], 2, "not `filter:0.5`"),
+        (vec!["compress", m, "-o", o, "--prune", "nm:2:4", "--prune-allocation", "adaptive"], 2, "not `nm:2:4`"),
         (vec!["compress", m, "-o", o, "--prune", "unstructured:0.5", "--prune-allocation", "adaptive"], 1, "needs calibration samples"),
     ];
     assert_each_fails(&cases);

@@ -338,3 +338,56 @@ fn filter_pruning_a_pretrained_detector_shrinks_params_flops_and_file() {
     let shapes = check_with_onnx_tools(&[("ddddocr_det_original".into(), model), ("ddddocr_det_filter25".into(), pruned)]);
     assert_eq!(shapes[0], shapes[1], "output shapes changed");
 }
+
+/// Seeded inputs for the residual fixture, as calibration samples.
+fn fixture_samples(count: usize) -> pare::runtime::Dataset {
+    let name = resnet().graph.feed_inputs().next().unwrap().name.clone();
+    let samples = (0..count)
+        .map(|s| {
+            let data: Vec<f32> = (0..3 * 16 * 16).map(|i| (((i + 37 * s) * 7919 % 1000) as f32) / 500.0 - 1.0).collect();
+            vec![(name.clone(), Tensor::from_vec(&[1, 3, 16, 16], data).unwrap())]
+        })
+        .collect();
+    pare::runtime::Dataset { samples, random: false }
+}
+
+/// Adaptive filter allocation on the residual fixture (every layer selected): a tied residual
+/// group is one unit with one ratio, the removed channels add up to the step ratio of the
+/// groups' weights, no group goes past the cap, the same inputs give the same ratios, and the
+/// pruned model removes exactly the channels the allocation chose.
+#[test]
+fn adaptive_filter_allocation_counts_weights_and_treats_a_tied_group_as_one() {
+    use pare::compress::prune::filter::allocate::{self, MAX_GROUP_RATIO};
+    let model = resnet();
+    let spec: prune::PruneSpec = serde_json::from_str(r#"{"method": "filter", "ratio": 0.25, "keep_first_last": false}"#).unwrap();
+    let (found, _) = prune::layers::find_layers(&mut model.clone());
+    let chosen = prune::layers::select(&found, &spec).unwrap().chosen;
+    let calib = fixture_samples(4);
+    let a = allocate::allocate(&model, &found, &chosen, 0.25, &calib.samples).unwrap();
+    assert_eq!(a, allocate::allocate(&model, &found, &chosen, 0.25, &calib.samples).unwrap(), "deterministic");
+    println!("{}", a.summary(0.25));
+    let tied = a.groups.iter().find(|g| g.layers.contains(&"stem".to_string())).expect("the residual group");
+    assert_eq!(tied.layers, vec!["stem".to_string(), "project".to_string()], "{:?}", a.groups);
+    assert_eq!(a.ratios["stem"], a.ratios["project"]);
+    let measured: Vec<_> = a.groups.iter().filter(|g| g.measured).collect();
+    assert!(measured.len() >= 4, "{:?}", a.groups);
+    let total: usize = measured.iter().map(|g| g.channels * g.weights_per_channel).sum();
+    let gone: usize = measured.iter().map(|g| g.removed * g.weights_per_channel).sum();
+    let widest = measured.iter().map(|g| g.weights_per_channel).max().unwrap();
+    assert!(gone.abs_diff((0.25 * total as f64).round() as usize) <= widest, "{gone} of {total} weights");
+    for g in &a.groups {
+        assert!(g.removed < g.channels && g.removed as f64 <= (MAX_GROUP_RATIO * g.channels as f64).floor(), "{g:?}");
+    }
+    let ratios: Vec<f64> = measured.iter().map(|g| g.removed as f64 / g.channels as f64).collect();
+    assert!(ratios.iter().any(|r| (r - 0.25).abs() > 0.05), "some group should differ from the step ratio: {ratios:?}");
+
+    // End to end: the default with calibration samples, and what the report says.
+    let recipe = pare::compress::Recipe::from_json(r#"{"steps": [{"prune": {"method": "filter", "ratio": 0.25, "keep_first_last": false, "correct": "none"}}]}"#).unwrap();
+    let (_, report) = compress(&model, &recipe, Some(&calib), &mut |_| {}).unwrap();
+    let Some(StepReport::Prune(report)) = report.steps.into_iter().next() else { panic!("a prune report") };
+    assert!(report.notes.iter().any(|n| n.starts_with("allocation adaptive") && n.contains("stem + project")), "{:?}", report.notes);
+    for g in &a.groups {
+        let layer = report.layers.iter().find(|l| l.name == g.layers[0]).unwrap();
+        assert_eq!((layer.out_channels_before, layer.out_channels_after), (Some(g.channels), Some(g.channels - g.removed)), "{g:?}");
+    }
+}

@@ -142,29 +142,53 @@ pub fn weight_scores(layer: &Layer, weights: &[f32], energy: Option<&[f64]>) -> 
 /// Per chosen layer: the mean square of each channel of its input over `samples` (one run of
 /// `model` per sample), or `None` when it cannot be measured.
 pub fn input_energy(model: &Model, layers: &[Layer], chosen: &[usize], samples: &[InputSet]) -> Result<Vec<Option<Vec<f64>>>, String> {
-    // Input value name → (chosen position, channel axis).
-    let mut wanted: HashMap<String, Vec<(usize, Axis)>> = HashMap::new();
-    for (k, &i) in chosen.iter().enumerate() {
+    let mut wanted: Vec<Option<(String, Axis)>> = Vec::with_capacity(chosen.len());
+    for &i in chosen {
         let layer = &layers[i];
-        if !layer.graph.is_empty() {
-            continue;
-        }
-        let Some(node) = model.graph.nodes.get(layer.node_index) else { continue };
-        let Some(input) = node.input(0) else { continue };
-        let axis = match layer.layout {
-            WeightLayout::Conv | WeightLayout::ConvTranspose => Axis::Index(1),
-            WeightLayout::Gemm { .. } if node.attr_int("transA").ok().flatten().unwrap_or(0) != 0 => Axis::Index(0),
-            _ => Axis::Last,
-        };
-        wanted.entry(input.to_string()).or_default().push((k, axis));
+        let node = if layer.graph.is_empty() { model.graph.nodes.get(layer.node_index) } else { None };
+        wanted.push(node.and_then(|node| Some((node.input(0)?.to_string(), input_axis(layer, node)))));
     }
-    let mut sums: Vec<Option<(Vec<f64>, f64)>> = vec![None; chosen.len()];
-    if wanted.is_empty() || samples.is_empty() {
-        return Ok(vec![None; chosen.len()]);
+    Ok(channel_moments(model, &wanted, samples)?.into_iter().map(|m| m.map(|m| m.mean_square)).collect())
+}
+
+/// The channel axis of `layer`'s data input (`node` is its node).
+pub fn input_axis(layer: &Layer, node: &crate::ir::Node) -> Axis {
+    match layer.layout {
+        WeightLayout::Conv | WeightLayout::ConvTranspose => Axis::Index(1),
+        WeightLayout::Gemm { .. } if node.attr_int("transA").ok().flatten().unwrap_or(0) != 0 => Axis::Index(0),
+        _ => Axis::Last,
+    }
+}
+
+/// Per-channel statistics of one value over the calibration samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Moments {
+    /// Mean square of each channel.
+    pub mean_square: Vec<f64>,
+    /// Variance of each channel (mean square less the squared mean).
+    pub variance: Vec<f64>,
+}
+
+/// For every `wanted` (value name, channel axis): the moments of each channel of that value over
+/// `samples` (one run of `model` per sample), or `None` when it cannot be measured (missing,
+/// never computed, not float); samples whose channel count differs from the first are skipped.
+pub fn channel_moments(model: &Model, wanted: &[Option<(String, Axis)>], samples: &[InputSet]) -> Result<Vec<Option<Moments>>, String> {
+    // Value name → (position in `wanted`, channel axis).
+    let mut by_name: HashMap<String, Vec<(usize, Axis)>> = HashMap::new();
+    for (k, w) in wanted.iter().enumerate() {
+        if let Some((name, axis)) = w {
+            by_name.entry(name.clone()).or_default().push((k, *axis));
+        }
+    }
+    // Per wanted value: (Σx, Σx², count per channel), or None while unseen (a later misfit is skipped).
+    type Sums = Option<(Vec<f64>, Vec<f64>, f64)>;
+    let mut sums: Vec<Sums> = vec![None; wanted.len()];
+    if by_name.is_empty() || samples.is_empty() {
+        return Ok(vec![None; wanted.len()]);
     }
     let session = Session::new(model).map_err(|e| format!("the model cannot run: {e}"))?;
-    let add = |name: &str, t: &Tensor, sums: &mut Vec<Option<(Vec<f64>, f64)>>| {
-        let (Some(readers), Tensor::F32(a)) = (wanted.get(name), t) else { return };
+    let add = |name: &str, t: &Tensor, sums: &mut Vec<Sums>| {
+        let (Some(readers), Tensor::F32(a)) = (by_name.get(name), t) else { return };
         let shape = a.shape();
         for &(k, axis) in readers {
             let at = match axis {
@@ -173,14 +197,17 @@ pub fn input_energy(model: &Model, layers: &[Layer], chosen: &[usize], samples: 
             };
             let Some(&channels) = shape.get(at) else { continue };
             let inner: usize = shape[at + 1..].iter().product();
-            let entry = sums[k].get_or_insert_with(|| (vec![0.0; channels], 0.0));
+            let entry = sums[k].get_or_insert_with(|| (vec![0.0; channels], vec![0.0; channels], 0.0));
             if entry.0.len() != channels {
                 continue;
             }
             for (n, v) in a.iter().enumerate() {
-                entry.0[(n / inner.max(1)) % channels] += f64::from(*v) * f64::from(*v);
+                let c = (n / inner.max(1)) % channels;
+                let v = f64::from(*v);
+                entry.0[c] += v;
+                entry.1[c] += v * v;
             }
-            entry.1 += (a.len() / channels.max(1)) as f64;
+            entry.2 += (a.len() / channels.max(1)) as f64;
         }
     };
     for sample in samples {
@@ -190,11 +217,20 @@ pub fn input_energy(model: &Model, layers: &[Layer], chosen: &[usize], samples: 
         let mut observe = |name: &str, t: &Tensor| add(name, t, &mut sums);
         session.run_observed(sample.clone(), Some(&mut observe)).map_err(|e| format!("the model cannot run: {e}"))?;
     }
-    Ok(sums.into_iter().map(|s| s.filter(|(_, n)| *n > 0.0).map(|(v, n)| v.into_iter().map(|x| x / n).collect())).collect())
+    Ok(sums
+        .into_iter()
+        .map(|s| {
+            let (sum, square, n) = s.filter(|(_, _, n)| *n > 0.0)?;
+            let mean_square: Vec<f64> = square.iter().map(|x| x / n).collect();
+            let variance = mean_square.iter().zip(&sum).map(|(m, s)| (m - (s / n) * (s / n)).max(0.0)).collect();
+            Some(Moments { mean_square, variance })
+        })
+        .collect())
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Axis {
+/// Where the channel axis of a value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Axis {
     Index(usize),
     Last,
 }

@@ -137,21 +137,21 @@ pub fn apply(
         }
         None => spec,
     };
+    let adaptive = match ctx.calibration {
+        Some(d) if spec.effective_allocation(ctx.calibration) && !d.is_empty() => Some(&d.samples[..]),
+        _ if spec.allocation == Some(spec::Allocation::Adaptive) => {
+            return Err(PruneError::Calibration(
+                "`allocation: adaptive` needs calibration samples: on the CLI give --calib FILE.npz; in the API pass a calibration data set".into(),
+            ));
+        }
+        _ => None,
+    };
     if spec.method == Method::Filter {
-        let kept = filter::apply(model, &found, &selection.chosen, spec, ctx, &mut report)?;
+        let kept = filter::apply(model, &found, &selection.chosen, spec, adaptive, ctx, &mut report)?;
         if let (Some(correction), Some(original)) = (correction, original.as_ref()) {
             correct::apply_filter(original, model, &found, &kept, correction, by_default, ctx, &mut report)?;
         }
     } else {
-        let adaptive = match ctx.calibration {
-            Some(d) if spec.effective_allocation(ctx.calibration) && !d.is_empty() => Some(&d.samples[..]),
-            _ if spec.allocation == Some(spec::Allocation::Adaptive) => {
-                return Err(PruneError::Calibration(
-                    "`allocation: adaptive` needs calibration samples: on the CLI give --calib FILE.npz; in the API pass a calibration data set".into(),
-                ));
-            }
-            _ => None,
-        };
         mask::apply(model, &found, &selection.chosen, spec, adaptive, ctx, &mut report)?;
         if let (Some(correction), Some(original)) = (correction, original.as_ref()) {
             // OBS / SparseGPT mask re-selection (`correct::obs`) stays off: on the corpus it helped

@@ -57,9 +57,10 @@ spec_with_selection! {
         /// pare made), else none (`effective_correction`). See `correct/`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub correct: Option<Correction>,
-        /// How `ratio` is shared among the layers (unstructured, vector, kernel): `uniform`, every
-        /// layer to `ratio`; `adaptive`, per-layer ratios from the calibration samples that prune
-        /// `ratio` of all selected layers' weights in total, sensitive layers less (`allocate.rs`).
+        /// How `ratio` is shared among the layers (unstructured, vector, kernel, filter): `uniform`,
+        /// every layer to `ratio`; `adaptive`, per-layer ratios from the calibration samples that
+        /// prune `ratio` of all selected layers' weights in total, sensitive layers less
+        /// (`allocate.rs`; filter: per group of tied channels, `filter/allocate.rs`).
         /// Absent: `adaptive` when the step gets calibration samples of the user's and has no
         /// `ratios`, `auto` or `scope` global, else `uniform` (`effective_allocation`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,8 +207,8 @@ impl PruneSpec {
 
     /// Why `allocation: adaptive` does not apply to this spec, if it does not.
     fn allows_adaptive(&self) -> Result<(), String> {
-        if !matches!(self.method, Method::Unstructured | Method::Vector | Method::Kernel) {
-            return Err(format!("`allocation` adaptive applies to methods unstructured, vector and kernel, not {}", self.method.name()));
+        if self.method == Method::Nm {
+            return Err("`allocation` adaptive applies to methods unstructured, vector, kernel and filter, not nm (its sparsity is fixed)".into());
         }
         if self.scope == Scope::Global {
             return Err("`allocation` adaptive and `scope` global both choose how the ratio is shared; give one".into());
@@ -375,7 +376,8 @@ mod tests {
         assert!(spec.effective_allocation(Some(&real)));
         assert!(!spec.effective_allocation(Some(&random)) && !spec.effective_allocation(None));
         assert!(PruneSpec::new(Method::Kernel, 0.5).effective_allocation(Some(&real)));
-        assert!(!PruneSpec::new(Method::Filter, 0.5).effective_allocation(Some(&real)));
+        assert!(PruneSpec::new(Method::Filter, 0.5).effective_allocation(Some(&real)));
+        assert!(!PruneSpec::nm(2, 4).effective_allocation(Some(&real)));
         assert!(!PruneSpec { scope: Scope::Global, ..spec.clone() }.effective_allocation(Some(&real)));
         let mut named = spec.clone();
         named.ratios.insert("conv2".into(), 0.3);
@@ -411,7 +413,7 @@ mod tests {
             (r#"{"method": "unstructured", "auto": {"target": 0.5, "grid": [0.5, 0.3]}}"#, "grid"),
             (r#"{"method": "unstructured", "auto": {"target": 0.5, "metric": "mse"}}"#, "mse"),
             (r#"{"method": "filter", "auto": {"target": 0.5}}"#, "filter"),
-            (r#"{"method": "filter", "ratio": 0.5, "allocation": "adaptive"}"#, "allocation"),
+            (r#"{"method": "nm", "n": 2, "m": 4, "allocation": "adaptive"}"#, "allocation"),
             (r#"{"method": "unstructured", "ratio": 0.5, "scope": "global", "allocation": "adaptive"}"#, "global"),
             (r#"{"method": "unstructured", "ratios": {"conv2": 0.5}, "allocation": "adaptive"}"#, "ratios"),
             (r#"{"method": "unstructured", "ratio": 0.5, "allocation": "even"}"#, "even"),

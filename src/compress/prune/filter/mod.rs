@@ -8,6 +8,7 @@
 //! every other group; `rewrite` removes them (or, for tests, masks them). Graph outputs never
 //! change shape: a layer whose channels reach an output is pinned.
 
+pub mod allocate;
 pub mod channels;
 pub mod deps;
 pub mod fold;
@@ -30,20 +31,43 @@ use crate::analysis::{AnalysisOptions, analyze_model};
 use crate::compress::PassContext;
 use crate::compress::weights::for_each_graph_mut;
 use crate::ir::{Model, Tensor};
+use crate::runtime::InputSet;
 
 /// The output channels (indices in the original layer) each filter-pruned main-graph layer
 /// kept, by layer name: what a correction compares with the original model's output.
 pub type KeptChannels = HashMap<String, Vec<usize>>;
 
-/// Removes channels of `layers[chosen]` as `spec` says; fills `report`.
+/// Removes channels of `layers[chosen]` as `spec` says; fills `report`. `adaptive`: share
+/// `spec.ratio` among the groups from these samples (`allocate.rs`).
 pub fn apply(
     model: &mut Model,
     layers: &[Layer],
     chosen: &[usize],
     spec: &PruneSpec,
+    adaptive: Option<&[InputSet]>,
     ctx: &mut PassContext,
     report: &mut PruneReport,
 ) -> Result<KeptChannels, PruneError> {
+    let allocated;
+    let spec = match adaptive {
+        Some(samples) if spec.ratios.is_empty() && spec.ratio.is_some() => {
+            let target = spec.ratio_or_zero();
+            let chosen_ratios = allocate::allocate(model, layers, chosen, target, samples)
+                .map_err(|e| PruneError::Calibration(format!("adaptive allocation: {e}")))?;
+            report.notes.push(format!(
+                "allocation adaptive: each group of tied channels got its own ratio from {} calibration samples so that {target} of the \
+                 prunable channels (counted by the weights each carries) are removed in total, groups whose channels carry more of \
+                 what the layers reading them compute (W² × input channel spread) less (at most {} each); `\"allocation\": \"uniform\"` \
+                 prunes every layer to the ratio. Removed/channels per group: {}",
+                samples.len(),
+                allocate::MAX_GROUP_RATIO,
+                chosen_ratios.summary(target)
+            ));
+            allocated = PruneSpec { ratio: Some(0.0), ratios: chosen_ratios.ratios, ..spec.clone() };
+            &allocated
+        }
+        _ => spec,
+    };
     let flops_before = total_flops(model);
     let before: Vec<Option<Tensor>> =
         layers.iter().enumerate().map(|(i, l)| chosen.contains(&i).then(|| read_weight(model, l).ok()).flatten()).collect();
