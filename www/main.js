@@ -325,7 +325,7 @@ const PRESET_HINTS = {
     "INT8 static that keeps the output within 20 dB SQNR of the original on samples held back from calibration: " +
     "the layers and activations that cost the most stay in float (listed under the results). Give real samples for a target that holds on real data.",
   "prune50-int8": "Half the weights of each layer set to zero (first and last layers kept), then INT8 static.",
-  filter25: "A quarter of the output channels of each layer removed from the graph: fewer parameters and FLOPs.",
+  filter25: "A quarter of the output channels removed from the graph (each layer a quarter; with your own samples, fewer from the layers that matter more): fewer parameters and FLOPs.",
   "binary-weights": "XNOR-Net: weights α·sign(w) per output channel, first and last layers in float.",
   "binary-xnor":
     "XNOR-Net with binary inputs too: each binary layer's input becomes ±1 (x ≥ t), so pare's runtime runs it on XOR + popcount. " +

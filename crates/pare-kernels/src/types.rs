@@ -525,16 +525,7 @@ impl Window<'_> {
         let mut index = vec![0usize; last];
         for row in 0..rows {
             for (t, (tap, &(lo, hi, shift))) in coords.chunks_exact(rank).zip(&ranges).enumerate() {
-                let mut in_row = Some(0usize);
-                for axis in 0..last {
-                    let pos = (index[axis] * self.strides[axis] + tap[axis] * self.dilations[axis]) as isize - self.pads_begin[axis];
-                    if pos < 0 || pos as usize >= self.input[axis] {
-                        in_row = None;
-                        break;
-                    }
-                    in_row = in_row.map(|r| r * self.input[axis] + pos as usize);
-                }
-                let in_row = in_row.map(|r| r * self.input[last]);
+                let in_row = self.input_row(&index, tap);
                 f(t, RowSpan { out_row: row * self.output[last], in_row, lo, hi, stride, shift });
             }
             advance(&mut index, outer);
@@ -555,19 +546,28 @@ impl Window<'_> {
         let rows: usize = outer.iter().product();
         let mut index = vec![0usize; last];
         for row in 0..rows {
-            let mut in_row = Some(0usize);
-            for axis in 0..last {
-                let pos = (index[axis] * self.strides[axis] + tap[axis] * self.dilations[axis]) as isize - self.pads_begin[axis];
-                if pos < 0 || pos as usize >= self.input[axis] {
-                    in_row = None;
-                    break;
-                }
-                in_row = in_row.map(|r| r * self.input[axis] + pos as usize);
-            }
-            let in_row = in_row.map(|r| r * self.input[last]);
+            let in_row = self.input_row(&index, tap);
             f(RowSpan { out_row: row * self.output[last], in_row, lo, hi, stride, shift });
             advance(&mut index, outer);
         }
+    }
+}
+
+impl Window<'_> {
+    /// Flat index (in the input grid) of element 0 of the input row that output row `index`
+    /// (the outer output coordinates) reads through kernel tap `tap`, or `None` when it lies in
+    /// the padding on some outer axis.
+    fn input_row(&self, index: &[usize], tap: &[usize]) -> Option<usize> {
+        let last = self.rank() - 1;
+        let mut in_row = 0usize;
+        for axis in 0..last {
+            let pos = (index[axis] * self.strides[axis] + tap[axis] * self.dilations[axis]) as isize - self.pads_begin[axis];
+            if pos < 0 || pos as usize >= self.input[axis] {
+                return None;
+            }
+            in_row = in_row * self.input[axis] + pos as usize;
+        }
+        Some(in_row * self.input[last])
     }
 }
 

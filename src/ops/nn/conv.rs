@@ -242,74 +242,48 @@ pub(super) fn conv_into<T: NnFloat>(
     // One im2col block at a time, in this thread's scratch buffer (every entry used is
     // written by im2col first).
     let col_max = if pointwise { 0 } else { filter_len.checked_mul(rows_per_block * row_positions).ok_or_else(|| OpError::invalid("im2col buffer too large"))? };
-    super::scratch::with_scratch::<T, _>(col_max, |col| conv_groups(x, w, packed, bias, batch, channels, out_channels, group, geo, out, (col, pointwise, rows_per_block), finish))?
-}
-
-/// [`conv_into`]'s grouped (non-depthwise) convolution: im2col blocks of `rows_per_block` rows
-/// of the first output axis in `col` (unused when `pointwise`: the input is the patch matrix).
-#[allow(clippy::too_many_arguments)]
-fn conv_groups<T: NnFloat>(
-    x: &[T],
-    w: &[T],
-    packed: Option<&[PackedF32]>,
-    bias: &[T],
-    batch: usize,
-    channels: usize,
-    out_channels: usize,
-    group: usize,
-    geo: &Geometry,
-    out: &mut [T],
-    (col, pointwise, rows_per_block): (&mut [T], bool, usize),
-    finish: &(dyn Fn(&mut [T]) + Sync),
-) -> Result<(), OpError> {
-    let image: usize = checked_numel(&geo.input)?;
-    let positions: usize = checked_numel(&geo.output)?;
-    let taps: usize = checked_numel(&geo.kernel)?;
-    let (group_in, group_out) = (channels / group, out_channels / group);
-    let pads_begin = geo.pads_begin_signed();
-    let window = geo.kernel_window(&pads_begin);
-    let filter_len = group_in * taps;
-    let row_positions = positions / geo.output[0];
-    for n in 0..batch {
-        for g in 0..group {
-            let x_group = &x[(n * channels + g * group_in) * image..(n * channels + (g + 1) * group_in) * image];
-            let w_group = &w[g * group_out * filter_len..(g + 1) * group_out * filter_len];
-            let out_group = &mut out
-                [(n * out_channels + g * group_out) * positions..(n * out_channels + (g + 1) * group_out) * positions];
-            for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
-                out_channel.fill(bias[g * group_out + m]);
-            }
-            let filters = MatRef::row_major(w_group, group_out, filter_len);
-            let packed_filters = packed.and_then(|p| p.get(g));
-            // C += filters · patches, with the filters packed once if they were.
-            let gemm = |patches: MatRef<T>, c: &mut [T]| {
-                if !packed_filters.is_some_and(|p| T::gemm_packed_a(T::one(), p, patches, T::one(), c, positions)) {
-                    T::gemm(T::one(), filters, patches, T::one(), c, positions);
+    super::scratch::with_scratch::<T, _>(col_max, |col| -> Result<(), OpError> {
+        for n in 0..batch {
+            for g in 0..group {
+                let x_group = &x[(n * channels + g * group_in) * image..(n * channels + (g + 1) * group_in) * image];
+                let w_group = &w[g * group_out * filter_len..(g + 1) * group_out * filter_len];
+                let out_group = &mut out
+                    [(n * out_channels + g * group_out) * positions..(n * out_channels + (g + 1) * group_out) * positions];
+                for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
+                    out_channel.fill(bias[g * group_out + m]);
                 }
-            };
-            if pointwise {
-                gemm(MatRef::row_major(x_group, group_in, positions), out_group);
-                finish_channels(out_group, positions, 0..positions, finish);
-                continue;
-            }
-            for row0 in (0..geo.output[0]).step_by(rows_per_block) {
-                let rows = rows_per_block.min(geo.output[0] - row0);
-                let mut block_output = geo.output.clone();
-                block_output[0] = rows;
-                let mut block_pads = pads_begin.clone();
-                block_pads[0] -= (row0 * geo.strides[0]) as isize;
-                let block = Window { output: &block_output, pads_begin: &block_pads, ..window };
-                let block_positions = rows * row_positions;
-                let col_len = filter_len * block_positions;
-                T::im2col(x_group, group_in, &block, &mut col[..col_len]);
-                let patches = MatRef::row_major(&col[..col_len], filter_len, block_positions);
-                let start = row0 * row_positions;
-                gemm(patches, &mut out_group[start..]);
-                finish_channels(out_group, positions, start..start + block_positions, finish);
+                let filters = MatRef::row_major(w_group, group_out, filter_len);
+                let packed_filters = packed.and_then(|p| p.get(g));
+                // C += filters · patches, with the filters packed once if they were.
+                let gemm = |patches: MatRef<T>, c: &mut [T]| {
+                    if !packed_filters.is_some_and(|p| T::gemm_packed_a(T::one(), p, patches, T::one(), c, positions)) {
+                        T::gemm(T::one(), filters, patches, T::one(), c, positions);
+                    }
+                };
+                if pointwise {
+                    gemm(MatRef::row_major(x_group, group_in, positions), out_group);
+                    finish_channels(out_group, positions, 0..positions, finish);
+                    continue;
+                }
+                for row0 in (0..geo.output[0]).step_by(rows_per_block) {
+                    let rows = rows_per_block.min(geo.output[0] - row0);
+                    let mut block_output = geo.output.clone();
+                    block_output[0] = rows;
+                    let mut block_pads = pads_begin.clone();
+                    block_pads[0] -= (row0 * geo.strides[0]) as isize;
+                    let block = Window { output: &block_output, pads_begin: &block_pads, ..window };
+                    let block_positions = rows * row_positions;
+                    let col_len = filter_len * block_positions;
+                    T::im2col(x_group, group_in, &block, &mut col[..col_len]);
+                    let patches = MatRef::row_major(&col[..col_len], filter_len, block_positions);
+                    let start = row0 * row_positions;
+                    gemm(patches, &mut out_group[start..]);
+                    finish_channels(out_group, positions, start..start + block_positions, finish);
+                }
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })?
 }
 
 /// `finish` on `span` of every output channel (`positions` values each) of `out`, channels
