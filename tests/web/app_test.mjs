@@ -653,7 +653,10 @@ try {
   assert.match(outcomes["int8-target20"].steps, /step 1: quantize Static: \d+ layers[\s\S]*quality target 20 dB \(min output SQNR \(dB\)\): met, [\d.]+ dB[\s\S]*fallbacks to reach it: /);
   assert.ok(outcomes["binary-weights"].gzip < 0.5 * outcomes["int8-weights"].gzip, "±1 weights gzip far below INT8 ones");
   assert.ok(outcomes.filter25.params < 0.8 * expected.params, "filter pruning removes parameters");
-  assert.ok(outcomes.filter25.flops < 0.8 * flopsBefore, "and FLOPs");
+  // With the user's samples filter pruning shares the ratio out by sensitivity (issue 12): the
+  // quarter of channels, counted by their weights, comes mostly from fc1, which holds the
+  // weights but few of the FLOPs (measured: params −49 %, FLOPs −5 %).
+  assert.ok(outcomes.filter25.flops < flopsBefore, "and FLOPs");
   assert.ok(outcomes.filter25.gzip < gzipBefore);
 
   step("quality fields: a target SQNR for INT8 static, learned rounding for k-means (www/quality.js)");
