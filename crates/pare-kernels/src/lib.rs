@@ -60,6 +60,7 @@
 //! | [`arith_f32`]             | `arith_f32_scalar` (x86-64 with AVX: `arith_f32_avx`, the same loops built for AVX) | (scalar, auto-vectorized)        | (scalar)                            |
 //! | [`max_pool_2d_f32`], `_u8`, `_i8` | `max_pool_2d_scalar`        | (scalar)                         | (scalar)                            |
 //! | [`activation_f32`]        | `activation_f32_scalar` (Sigmoid, SiLU: [`sigmoid_f32`]; x86-64 with AVX: `activation_f32_avx`) | (scalar, auto-vectorized) | (scalar)        |
+//! | [`dot4_f32`], [`dot4`]    | `dot4_scalar` (x86-64 with AVX: `dot4_f32_avx`, the same loop built for AVX) | (scalar, auto-vectorized) | (scalar) |
 //! | [`program_f32`]           | `program_f32_scalar` ([`arith_f32`] and [`activation_f32`] per step; x86-64 with AVX: `program_f32_avx`) | (scalar) | (scalar)        |
 
 use std::ops::{AddAssign, Mul};
@@ -463,6 +464,22 @@ pub(crate) fn activation_f32_portable(activation: Activation, values: &mut [f32]
             }
         }
     }
+}
+
+/// Four dot products `[rows[i] · x]` over all of `x` sharing its loads, eight accumulator
+/// lanes per row (a recurrent layer's per-step product at batch 1). Panics if a row is shorter.
+#[inline(never)]
+pub fn dot4_f32(rows: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
+    #[cfg(target_arch = "x86_64")]
+    return x86::elementwise_f32_avx::dot4_f32_avx(rows, x);
+    #[cfg(not(target_arch = "x86_64"))]
+    scalar::dot4_scalar::dot4_scalar(rows, x)
+}
+
+/// [`dot4_f32`] for any float type (f64 recurrent layers), the same lanes and order.
+#[inline]
+pub fn dot4<T: Copy + Default + std::ops::Add<Output = T> + Mul<Output = T>>(rows: [&[T]; 4], x: &[T]) -> [T; 4] {
+    scalar::dot4_scalar::dot4_scalar(rows, x)
 }
 
 /// Runs the elementwise program `steps` in place on every value (register 0 starts as the

@@ -14,11 +14,19 @@ pub trait RnnFloat: num_traits::Float + ndarray::LinalgScalar + Default + std::f
     fn borrow_or_widen(t: &Tensor) -> Option<CowArray<'_, Self, IxDyn>>;
     /// Wraps a result as a tensor of `dtype` (one of the types `borrow_or_widen` accepts).
     fn into_tensor(a: ArrayD<Self>, dtype: DType) -> Tensor;
+    /// Four dot products of `rows` with `x`, sharing its loads (`kernels::dot4`; f32 through
+    /// the kernel table's `dot4_f32`).
+    fn dot4(rows: [&[Self]; 4], x: &[Self]) -> [Self; 4] {
+        crate::kernels::dot4(rows, x)
+    }
 }
 
 impl RnnFloat for f32 {
     fn from_f32(v: f32) -> Self {
         v
+    }
+    fn dot4(rows: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
+        crate::kernels::dot4_f32(rows, x)
     }
     fn borrow_or_widen(t: &Tensor) -> Option<CowArray<'_, f32, IxDyn>> {
         match t {

@@ -3,8 +3,8 @@
 //!
 //! W and R are stored `[gates·hidden, k]`, one contiguous row per output, so each output of
 //! H·Rᵀ is a dot product of two contiguous vectors. Small batches compute those directly,
-//! four rows at a time with eight explicit accumulator lanes (which the compiler maps to
-//! SIMD registers, no packing); larger products go through ndarray's blocked GEMM.
+//! four rows at a time with eight explicit accumulator lanes (`kernels::dot4_f32`, built for
+//! AVX natively; no packing); larger products go through ndarray's blocked GEMM.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2, CowArray, Ix2};
@@ -14,8 +14,6 @@ use crate::ops::OpError;
 
 /// From this many rows on, a product goes through the blocked GEMM.
 const GEMM_MIN_ROWS: usize = 4;
-/// Independent accumulators per dot product.
-const LANES: usize = 8;
 
 fn shape_error(e: ndarray::ShapeError) -> OpError {
     OpError::invalid(format!("recurrent projection: {e}"))
@@ -61,47 +59,17 @@ impl<'a, T: RnnFloat> Weights<'a, T> {
                 let (w01, w23) = block.split_at(2 * k);
                 let (w0, w1) = w01.split_at(k);
                 let (w2, w3) = w23.split_at(k);
-                let dots = dot4([w0, w1, w2, w3], x);
+                let dots = T::dot4([w0, w1, w2, w3], x);
                 for (o, d) in o.iter_mut().zip(dots) {
                     *o = keep * *o + d;
                 }
             }
             for (w_row, o) in w_blocks.remainder().chunks_exact(k).zip(out_blocks.into_remainder()) {
-                *o = keep * *o + dot4([w_row, w_row, w_row, w_row], x)[0];
+                *o = keep * *o + T::dot4([w_row, w_row, w_row, w_row], x)[0];
             }
         }
         Ok(())
     }
-}
-
-/// Four dot products of `rows[i]` with `x` (all of `x`'s length), sharing the loads of `x`.
-fn dot4<T: RnnFloat>(rows: [&[T]; 4], x: &[T]) -> [T; 4] {
-    let [r0, r1, r2, r3] = rows;
-    let (mut a0, mut a1, mut a2, mut a3) =
-        ([T::zero(); LANES], [T::zero(); LANES], [T::zero(); LANES], [T::zero(); LANES]);
-    let lanes = x
-        .chunks_exact(LANES)
-        .zip(r0.chunks_exact(LANES))
-        .zip(r1.chunks_exact(LANES))
-        .zip(r2.chunks_exact(LANES))
-        .zip(r3.chunks_exact(LANES));
-    for ((((xs, w0), w1), w2), w3) in lanes {
-        for l in 0..LANES {
-            a0[l] = a0[l] + w0[l] * xs[l];
-            a1[l] = a1[l] + w1[l] * xs[l];
-            a2[l] = a2[l] + w2[l] * xs[l];
-            a3[l] = a3[l] + w3[l] * xs[l];
-        }
-    }
-    let whole = x.len() - x.len() % LANES;
-    let finish = |acc: [T; LANES], row: &[T]| {
-        let mut s = acc.iter().fold(T::zero(), |s, &v| s + v);
-        for (&w, &v) in row[whole..].iter().zip(&x[whole..]) {
-            s = s + w * v;
-        }
-        s
-    };
-    [finish(a0, r0), finish(a1, r1), finish(a2, r2), finish(a3, r3)]
 }
 
 /// `x·wᵀ + bias` for every row of `x` (`[rows, input]`); `w` is `[n, input]`, `bias` has `n` values.

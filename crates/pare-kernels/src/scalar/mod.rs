@@ -6,6 +6,7 @@
 pub(super) mod activation_f32_scalar;
 pub(super) mod arith_f32_scalar;
 pub(super) mod dequantize_q8_scalar;
+pub(super) mod dot4_scalar;
 pub(super) mod dwconv_f32_scalar;
 pub(super) mod gemm_binary_2x4_scalar;
 pub(super) mod gemm_f32_6x8_scalar;

@@ -1,11 +1,12 @@
 //! The elementwise f32 kernels built for AVX (twins of `arith_f32_scalar`, the activations of
-//! `activation_f32` and `program_f32_scalar`, native x86-64 only): the very same Rust loops,
+//! `activation_f32`, `program_f32_scalar` and `dot4_scalar`, native x86-64 only): the very same Rust loops,
 //! inlined into functions compiled with AVX enabled, so LLVM vectorizes them eight lanes wide
 //! instead of the x86-64 baseline's four (SSE2). Every lane computes the same operations in
 //! the same order (Rust never fuses a multiply and an add), so results are bit-identical; on a
 //! CPU without AVX the scalar builds run.
 
 use crate::scalar::arith_f32_scalar::arith_f32_scalar;
+use crate::scalar::dot4_scalar::dot4_scalar;
 use crate::scalar::program_f32_scalar::program_f32_scalar;
 use crate::types::{Activation, ArithF32, ProgramStep};
 
@@ -54,6 +55,21 @@ fn program_avx(steps: &[ProgramStep], result: u8, values: &mut [f32]) {
     program_f32_scalar(steps, result, values);
 }
 
+/// Same contract as `dot4_scalar` for f32.
+pub(crate) fn dot4_f32_avx(rows: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
+    if super::has_avx() {
+        // SAFETY: the CPU has AVX (checked just above).
+        unsafe { dot4_avx(rows, x) }
+    } else {
+        dot4_scalar(rows, x)
+    }
+}
+
+#[target_feature(enable = "avx")]
+fn dot4_avx(rows: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
+    dot4_scalar(rows, x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +93,11 @@ mod tests {
                 arith_f32_avx(op, &x, sa, &y, sb, &mut got);
                 assert!(got.iter().zip(&want).all(|(g, w)| g.to_bits() == w.to_bits()), "{op:?} {sa},{sb}");
             }
+        }
+        for len in [0, 5, 8, 37, 300] {
+            let rows: [&[f32]; 4] = [&x[..len], &y[..len], &x[1..len + 1], &y[2..len + 2]];
+            let (want, got) = (dot4_scalar(rows, &y[3..len + 3]), dot4_f32_avx(rows, &y[3..len + 3]));
+            assert!(got.iter().zip(&want).all(|(g, w)| g.to_bits() == w.to_bits()), "dot4 over {len}");
         }
         for activation in [
             Activation::Relu,
