@@ -255,14 +255,6 @@ fn allocate(nodes: &[ProgramNode]) -> Option<(Vec<ProgramStep>, u8)> {
     free[0] = false;
     let mut steps = Vec::with_capacity(nodes.len());
     for (k, n) in nodes.iter().enumerate() {
-        let operand = |s: Source| match s {
-            Source::Value(v) => ProgramOperand::Reg(register[v]),
-            Source::Const(c) => ProgramOperand::Const(c),
-        };
-        let pending = match *n {
-            ProgramNode::Binary { op, a, b } => (Some((op, operand(a), operand(b))), None),
-            ProgramNode::Unary { activation, src } => (None, Some((activation, register[src]))),
-        };
         for v in reads(n) {
             if last_read[v] == k {
                 free[usize::from(register[v])] = true;
@@ -270,12 +262,16 @@ fn allocate(nodes: &[ProgramNode]) -> Option<(Vec<ProgramStep>, u8)> {
         }
         let dst = free.iter().position(|&f| f)?;
         free[dst] = false;
-        register[k + 1] = dst as u8;
-        steps.push(match pending {
-            (Some((op, a, b)), _) => ProgramStep::Binary { op, a, b, dst: dst as u8 },
-            (_, Some((activation, src))) => ProgramStep::Activation { activation, src, dst: dst as u8 },
-            _ => unreachable!("a node is binary or unary"),
+        // Operands keep the registers they had (freeing only lets this step write over them).
+        let operand = |s: Source| match s {
+            Source::Value(v) => ProgramOperand::Reg(register[v]),
+            Source::Const(c) => ProgramOperand::Const(c),
+        };
+        steps.push(match *n {
+            ProgramNode::Binary { op, a, b } => ProgramStep::Binary { op, a: operand(a), b: operand(b), dst: dst as u8 },
+            ProgramNode::Unary { activation, src } => ProgramStep::Activation { activation, src: register[src], dst: dst as u8 },
         });
+        register[k + 1] = dst as u8;
     }
     Some((steps, register[nodes.len()]))
 }

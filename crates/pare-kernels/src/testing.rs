@@ -436,7 +436,7 @@ pub mod suite {
         // The 2-D undilated cases also cover x86's register-blocked path: rows with and
         // without a vector's worth of inside positions, stride 2 with the sixteen-value load
         // ending at the row's last value or one short, 5×5, no padding, crop-like negative pads.
-        let cases: [Case; 14] = [
+        let cases: [Case; 15] = [
             ([7, 3], [3, 3], [1, 1], [1, 1], [1, 1], [7, 3]),
             ([12, 37], [3, 3], [1, 1], [1, 1], [1, 1], [12, 37]),
             ([20, 20], [5, 5], [1, 1], [2, 1], [4, 2], [20, 20]),
@@ -451,6 +451,8 @@ pub mod suite {
             ([5, 26], [3, 3], [1, 2], [1, 1], [-1, -1], [2, 11]),
             ([3, 9], [3, 9], [1, 1], [1, 1], [1, 4], [3, 9]),
             ([4, 5], [0, 3], [1, 1], [1, 1], [0, 1], [4, 5]),
+            // A stride a model file could carry: no allocation sized by it, no overflow.
+            ([9, 5], [3, 3], [1 << 40, 1 << 40], [1, 1], [1, 1], [1, 1]),
         ];
         for (input, kernel, strides, dilations, pads, output) in cases {
             let window = Window { input: &input, output: &output, kernel: &kernel, strides: &strides, dilations: &dilations, pads_begin: &pads };

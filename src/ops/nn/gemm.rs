@@ -116,13 +116,13 @@ fn broadcast_into<T: GemmElement>(
         return Err(OpError::input(2, "C", format!("shape {shape:?} does not broadcast to [{m}, {n}]")));
     }
     // Row-major C (the usual bias): whole rows or one value per row copied as slices.
-    if let (Some(values), true) = (c.as_slice(), n > 0) {
-        let (rows, cols) = match shape {
-            [] => (1, 1),
-            [d] => (1, *d),
-            [r, d] => (*r, *d),
-            _ => unreachable!("checked rank <= 2 above"),
-        };
+    let rows_cols = match shape {
+        [] => Some((1, 1)),
+        [d] => Some((1, *d)),
+        [r, d] => Some((*r, *d)),
+        _ => None,
+    };
+    if let (Some(values), Some((rows, cols)), true) = (c.as_slice(), rows_cols, n > 0) {
         for (i, row) in out.chunks_exact_mut(n).take(m).enumerate() {
             let source = &values[if rows == 1 { 0 } else { i * cols }..][..cols];
             match cols {

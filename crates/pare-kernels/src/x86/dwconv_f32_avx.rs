@@ -2,14 +2,14 @@
 //! each output position starts from the bias and adds `w · x` tap by tap in the scalar
 //! kernel's order (multiply then add, each rounded, never fused), skipping taps in the padding.
 //!
-//! - 2-D, no dilation (MobileNet-style 3×3 and 5×5): four output rows at a time, blocks of
-//!   eight positions keep their sums in registers over all taps (four independent chains) and
-//!   store once. Blocks whose taps all lie inside
-//!   the row load straight from it (stride 2 de-interleaves sixteen values into the eight even
-//!   ones); blocks at the borders (and any stride other than 1 and 2) read a zero-padded copy
-//!   of the row's columns and add only in the lanes whose tap lies inside (a blend per tap),
-//!   so padding taps are skipped exactly as in the scalar twin.
-//! - Anything else: the scalar kernel's window walk with its stride-1 row update in AVX.
+//! - 2-D, no dilation, row stride 1 or 2 (MobileNet-style 3×3 and 5×5): four output rows at
+//!   a time, blocks of eight positions keep their sums in registers over all taps (four
+//!   independent chains) and store once. Blocks whose taps all lie inside the row load straight
+//!   from it (stride 2 de-interleaves sixteen values into the eight even ones); blocks at the
+//!   borders read a zero-padded copy of the row's columns and add only in the lanes whose tap
+//!   lies inside (a blend per tap), so padding taps are skipped exactly as in the scalar twin.
+//! - Anything else (dilation, 1-D or 3-D, a row stride above 2): the scalar kernel's window
+//!   walk with its stride-1 row update in AVX.
 
 use core::arch::x86_64::{
     __m256, _mm256_add_ps, _mm256_blendv_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_permute2f128_ps, _mm256_set1_ps, _mm256_shuffle_ps, _mm256_storeu_ps,
@@ -30,7 +30,9 @@ pub(crate) fn dwconv_f32_avx(input: &[f32], weights: &[f32], bias: f32, window: 
         input.len() >= window.input_len() && weights.len() >= window.taps() && out.len() >= window.positions(),
         "depthwise_channel: slices too short"
     );
-    if window.rank() == 2 && window.dilations.iter().all(|&d| d == 1) && window.strides.iter().all(|&s| s >= 1) {
+    // Strides along a row of 1 or 2 only: the border copy holds 7·stride + kernel + 8 values
+    // (a model's stride attribute must not size an allocation).
+    if window.rank() == 2 && window.dilations.iter().all(|&d| d == 1) && window.strides[0] >= 1 && (1..=2).contains(&window.strides[1]) {
         // SAFETY: the CPU has AVX (checked above); slice lengths were checked just above.
         unsafe { dwconv_2d_avx(input, weights, bias, window, out) };
     } else {
@@ -76,13 +78,7 @@ fn dwconv_2d_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out
     // A block of eight columns from `ow` is inside when every tap of every lane reads inside
     // the row and, for stride 2, so does the one extra value its sixteen-value loads read.
     let inside_block = |ow: usize| {
-        ow + 8 <= out_w
-            && column(ow, 0) >= 0
-            && match s_w {
-                1 => column(ow + 7, k_w - 1) < in_w as isize,
-                2 => column(ow + 7, k_w - 1) + 1 < in_w as isize,
-                _ => false,
-            }
+        ow + 8 <= out_w && column(ow, 0) >= 0 && column(ow + 7, k_w - 1) + (s_w as isize - 1) < in_w as isize
     };
     // Edge blocks: per tap column, the lanes whose tap reads inside the row (all bits set) —
     // the same for every output row, so computed once.
@@ -114,8 +110,9 @@ fn dwconv_2d_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out
         let group = ROWS.min(out_h - oh0);
         for (i, start) in starts.iter_mut().enumerate() {
             let (r, kh) = (i / k_h, i % k_h);
-            let ih = ((oh0 + r) * s_h + kh) as isize - p_h;
-            *start = (r < group && ih >= 0 && (ih as usize) < in_h).then(|| ih as usize * in_w);
+            // Rows past the group are not computed (their index times s_h could overflow).
+            let ih = if r < group { ((oh0 + r) * s_h + kh) as isize - p_h } else { -1 };
+            *start = (ih >= 0 && (ih as usize) < in_h).then(|| ih as usize * in_w);
         }
         for (block, masks) in edge_masks.iter().enumerate() {
             let ow = block * 8;
@@ -174,13 +171,10 @@ fn dwconv_2d_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out
                         // SAFETY: a copy holds 7·s_w + k_w + 8 values: lanes kw + j·s_w (j < 8),
                         // and for stride 2 the sixteen values from kw, are inside it.
                         let x = unsafe {
-                            match s_w {
-                                1 => _mm256_loadu_ps(copy.as_ptr().add(kw)),
-                                2 => even_lanes(_mm256_loadu_ps(copy.as_ptr().add(kw)), _mm256_loadu_ps(copy.as_ptr().add(kw + 8))),
-                                _ => {
-                                    let lanes: [f32; 8] = core::array::from_fn(|j| copy[kw + j * s_w]);
-                                    _mm256_loadu_ps(lanes.as_ptr())
-                                }
+                            if s_w == 1 {
+                                _mm256_loadu_ps(copy.as_ptr().add(kw))
+                            } else {
+                                even_lanes(_mm256_loadu_ps(copy.as_ptr().add(kw)), _mm256_loadu_ps(copy.as_ptr().add(kw + 8)))
                             }
                         };
                         // Lanes whose tap lies in the padding keep their sum (the scalar twin
