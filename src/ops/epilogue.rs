@@ -14,6 +14,7 @@
 //! | `HardSwish`    | HardSwish                                  |
 //! | `Sigmoid`      | Sigmoid                                    |
 //! | `Silu`         | Sigmoid(y) and Mul(y, Sigmoid(y)) (SiLU / Swish, YOLO-style detectors) |
+//! | `ChannelAffine`| BatchNormalization in inference mode with constant f32 statistics (`x·gain + shift` per output channel, gain and shift computed as the op computes them), then optionally one of the others after it |
 //! | `Program`      | a chain of Add/Sub/Mul/Div with scalar constants and the activations above, possibly reading a value twice (Paddle's scalar affines and written-out HardSwish: 8 nodes after each Conv of PP-OCRv4) |
 
 use std::sync::Arc;
@@ -32,14 +33,27 @@ pub enum Epilogue {
     Silu,
     /// `kernels::program_f32`: the steps, and the register holding the result.
     Program { steps: Arc<[ProgramStep]>, result: u8 },
+    /// BatchNormalization folded in at run time: channel `c`'s values become `v·gain[c] +
+    /// shift[c]` (the op's own expression and constants, `ops::nn::batch_norm`), then `then`.
+    ChannelAffine { gain: Arc<[f32]>, shift: Arc<[f32]>, then: Option<Box<Epilogue>> },
 }
 
 impl Epilogue {
-    /// Applies the activation to every value of `values` (`kernels::activation_f32`: the
-    /// loops are built in the kernel crate, at its opt-level).
-    pub fn apply(&self, values: &mut [f32]) {
+    /// Applies the epilogue to every value of `values`, all of output channel `channel`
+    /// (`kernels::activation_f32`: the loops are built in the kernel crate, at its opt-level).
+    /// A `ChannelAffine` for a channel it has no constants for leaves the values alone; the
+    /// operator checks [`Epilogue::channels`] against its output before it fuses.
+    pub fn apply(&self, channel: usize, values: &mut [f32]) {
         match self {
             Epilogue::Program { steps, result } => crate::kernels::program_f32(steps, *result, values),
+            Epilogue::ChannelAffine { gain, shift, then } => {
+                if let (Some(&g), Some(&s)) = (gain.get(channel), shift.get(channel)) {
+                    values.iter_mut().for_each(|v| *v = *v * g + s);
+                }
+                if let Some(then) = then {
+                    then.apply(channel, values);
+                }
+            }
             single => {
                 if let Some(activation) = single.activation() {
                     crate::kernels::activation_f32(activation, values);
@@ -58,7 +72,16 @@ impl Epilogue {
             Epilogue::HardSwish => Activation::HardSwish,
             Epilogue::Sigmoid => Activation::Sigmoid,
             Epilogue::Silu => Activation::Silu,
-            Epilogue::Program { .. } => return None,
+            Epilogue::Program { .. } | Epilogue::ChannelAffine { .. } => return None,
         })
+    }
+
+    /// The number of output channels a `ChannelAffine` has constants for (the operator
+    /// fuses only when its output has exactly that many), `None` for the channel-free rest.
+    pub fn channels(&self) -> Option<usize> {
+        match self {
+            Epilogue::ChannelAffine { gain, .. } => Some(gain.len()),
+            _ => None,
+        }
     }
 }

@@ -13,7 +13,7 @@ pub mod layer_table;
 
 mod control;
 mod elementwise;
-mod nn;
+pub(crate) mod nn;
 mod quant;
 mod recurrent;
 mod reduce;

@@ -1,6 +1,7 @@
 //! Activation fusion: finds the nodes that only apply an activation to another node's output
 //! (Relu, LeakyRelu, Clip with constant bounds, HardSigmoid, HardSwish, Sigmoid, and SiLU as
-//! Sigmoid + Mul), or a chain of them with Add/Sub/Mul/Div by scalar constants that may read a
+//! Sigmoid + Mul), a BatchNormalization with constant statistics (a per-channel affine, which
+//! what follows it may join), or a chain of them with Add/Sub/Mul/Div by scalar constants that may read a
 //! value twice (an elementwise program: Paddle's `scale·y + bias` around a written-out
 //! HardSwish, [`program`]), so that the plan can have the producer apply it as an [`Epilogue`]
 //! and skip them. The producer's output must feed nothing else and not be a graph output; the plan
@@ -44,15 +45,22 @@ pub(super) fn candidates(graph: &Graph, order: &[usize], constants: &HashMap<&st
             continue;
         }
         let Some(users) = readers.get(y.as_str()) else { continue };
-        let fused = match users.as_slice() {
-            [a] => single(graph, *a, y, constants, default_opset).map(|(e, z)| (e, vec![*a], z)),
-            [a, b] => silu(graph, *a, *b, y, &readers, &is_output),
+        // A BatchNormalization reading only `y` folds in first; what follows it may fuse too.
+        let normalized = match users.as_slice() {
+            [a] => channel_affine(graph, *a, y, constants, default_opset),
             _ => None,
         };
-        // A program when it takes in more nodes than the single activation.
-        let fused = match program(graph, &position, y, &readers, constants, default_opset, &is_output) {
-            Some(p) if p.1.len() > fused.as_ref().map_or(0, |f| f.1.len()) => Some(p),
-            _ => fused,
+        let fused = match normalized {
+            Some((gain, shift, bn, z)) => {
+                let then = (!is_output(&z)).then(|| after(graph, &position, &z, &readers, constants, default_opset, &is_output)).flatten();
+                let (then, mut absorbed, output) = match then {
+                    Some((e, absorbed, output)) => (Some(Box::new(e)), absorbed, output),
+                    None => (None, Vec::new(), z),
+                };
+                absorbed.insert(0, bn);
+                Some((Epilogue::ChannelAffine { gain: gain.into(), shift: shift.into(), then }, absorbed, output))
+            }
+            None => after(graph, &position, y, &readers, constants, default_opset, &is_output),
         };
         if let Some((epilogue, absorbed, output)) = fused {
             let absorbed = absorbed.iter().map(|a| position[a]).collect();
@@ -60,6 +68,48 @@ pub(super) fn candidates(graph: &Graph, order: &[usize], constants: &HashMap<&st
         }
     }
     out
+}
+
+/// What may fuse after value `y`: a single activation, SiLU, or a program (whichever takes in
+/// more nodes): the epilogue, the nodes it absorbs and the value it produces.
+fn after(
+    graph: &Graph,
+    position: &HashMap<usize, usize>,
+    y: &str,
+    readers: &HashMap<String, Vec<usize>>,
+    constants: &HashMap<&str, &Tensor>,
+    default_opset: Option<i64>,
+    is_output: &dyn Fn(&str) -> bool,
+) -> Option<(Epilogue, Vec<usize>, String)> {
+    let users = readers.get(y)?;
+    let fused = match users.as_slice() {
+        [a] => single(graph, *a, y, constants, default_opset).map(|(e, z)| (e, vec![*a], z)),
+        [a, b] => silu(graph, *a, *b, y, readers, is_output),
+        _ => None,
+    };
+    // A program when it takes in more nodes than the single activation.
+    match program(graph, position, y, readers, constants, default_opset, is_output) {
+        Some(p) if p.1.len() > fused.as_ref().map_or(0, |f| f.1.len()) => Some(p),
+        _ => fused,
+    }
+}
+
+/// The one reader `a` of `y`, when it is a BatchNormalization of `y` with constant f32
+/// statistics (`ops::nn::batch_norm::constant_affine`): its gain, shift, node and output.
+fn channel_affine(
+    graph: &Graph,
+    a: usize,
+    y: &str,
+    constants: &HashMap<&str, &Tensor>,
+    opset: Option<i64>,
+) -> Option<(Vec<f32>, Vec<f32>, usize, String)> {
+    let node = &graph.nodes[a];
+    if !default_domain(node) || node.inputs.first().map(String::as_str) != Some(y) || node.inputs[1..].iter().any(|i| i == y) {
+        return None;
+    }
+    let z = node.outputs.first().filter(|z| !z.is_empty())?;
+    let (gain, shift) = crate::ops::nn::batch_norm::constant_affine(node, opset?, |name| constants.get(name).copied())?;
+    Some((gain, shift, a, z.clone()))
 }
 
 fn default_domain(node: &Node) -> bool {

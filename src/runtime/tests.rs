@@ -197,6 +197,78 @@ fn a_chain_of_scalar_affines_and_a_written_out_hardswish_fuses_into_the_conv() {
     assert!(hs.iter().any(|&v| v < 0.0) && hs.iter().any(|&v| v > 6.0) && hs.iter().any(|&v| (0.0..6.0).contains(&v)));
 }
 
+/// Conv → BatchNormalization → Relu (depthwise and dense Convs), Conv → BatchNormalization
+/// read twice (its HardSwish written out: a program after the affine), and a BatchNormalization
+/// whose statistics are a graph input (not constant: stays a node): the fused run equals the
+/// observed (unfused) run bit for bit, the BN and what follows fold into each Conv.
+#[test]
+fn a_batch_norm_after_a_conv_folds_into_it_with_what_follows_bit_for_bit() {
+    let mut g = Graph::default();
+    g.inputs.push(f32_value("x", &[Dim::known(1), Dim::known(4), Dim::known(7), Dim::known(19)]));
+    g.inputs.push(f32_value("live_mean", &[Dim::known(4)]));
+    let init = |name: &str, t: Tensor| crate::ir::Initializer::new(name, t);
+    let dense: Vec<f32> = (0..4 * 4 * 9).map(|i| ((i * 37 % 19) as f32 - 9.0) / 7.0).collect();
+    let depthwise: Vec<f32> = (0..4 * 9).map(|i| ((i * 29 % 17) as f32 - 8.0) / 5.0).collect();
+    g.initializers.push(init("w", Tensor::from_vec(&[4, 4, 3, 3], dense).unwrap()));
+    g.initializers.push(init("wd", Tensor::from_vec(&[4, 1, 3, 3], depthwise).unwrap()));
+    g.initializers.push(init("scale", vector(&[1.5, -0.75, 0.3, 2.0])));
+    g.initializers.push(init("bias", vector(&[0.1, -0.2, 0.0, 0.7])));
+    g.initializers.push(init("mean", vector(&[0.05, 1.0, -0.4, 0.0])));
+    g.initializers.push(init("var", vector(&[0.9, 2.5, 0.01, 1.3])));
+    g.initializers.push(init("three", Tensor::scalar(3f32)));
+    g.initializers.push(init("zero", Tensor::scalar(0f32)));
+    g.initializers.push(init("six", Tensor::scalar(6f32)));
+    let conv = |w: &str, y: &str, group: i64| {
+        let mut n = Node::new("Conv", &["x", w], &[y]);
+        n.set_attribute("pads", AttrValue::Ints(vec![1, 1, 1, 1]));
+        n.set_attribute("group", AttrValue::Int(group));
+        n
+    };
+    let bn = |x: &str, mean: &str, y: &str| {
+        let mut n = Node::new("BatchNormalization", &[x, "scale", "bias", mean, "var"], &[y]);
+        n.set_attribute("epsilon", AttrValue::Float(1e-3));
+        n
+    };
+    g.nodes.push(conv("w", "c1", 1));
+    g.nodes.push(bn("c1", "mean", "n1"));
+    g.nodes.push(Node::new("Relu", &["n1"], &["r1"]));
+    g.nodes.push(conv("wd", "c2", 4));
+    g.nodes.push(bn("c2", "mean", "n2"));
+    g.nodes.push(Node::new("Relu", &["n2"], &["r2"]));
+    g.nodes.push(conv("w", "c3", 1));
+    g.nodes.push(bn("c3", "mean", "n3"));
+    g.nodes.push(Node::new("Add", &["n3", "three"], &["a3"]));
+    g.nodes.push(Node::new("Clip", &["a3", "zero", "six"], &["cl3"]));
+    g.nodes.push(Node::new("Mul", &["n3", "cl3"], &["m3"]));
+    g.nodes.push(Node::new("Div", &["m3", "six"], &["h3"]));
+    g.nodes.push(conv("w", "c4", 1));
+    g.nodes.push(bn("c4", "live_mean", "n4"));
+    for out in ["r1", "r2", "h3", "n4"] {
+        g.outputs.push(f32_value(out, &[]));
+    }
+    let session = Session::new(&model(g)).unwrap();
+    assert_eq!(session.plan.fused_steps(), 3, "three Convs take their BatchNormalization and what follows it");
+    let x: Vec<f32> = (0..4 * 7 * 19).map(|i| ((i * 53 % 101) as f32 - 50.0) / 9.0).collect();
+    let feed = || {
+        vec![
+            ("x".to_string(), Tensor::from_vec(&[1, 4, 7, 19], x.clone()).unwrap()),
+            ("live_mean".to_string(), vector(&[0.05, 1.0, -0.4, 0.0])),
+        ]
+    };
+    let fused = session.run(feed()).unwrap();
+    let (observed, captured) = session.run_capture(feed()).unwrap();
+    assert_eq!(fused.len(), 4);
+    for ((name, f), (_, o)) in fused.iter().zip(&observed) {
+        let (f, o) = (f.as_array::<f32>().unwrap(), o.as_array::<f32>().unwrap());
+        assert_eq!(f.shape(), o.shape());
+        assert!(f.iter().zip(o).all(|(a, b)| a.to_bits() == b.to_bits()), "{name}: fused differs from unfused");
+    }
+    // The normalization changed the values and the Relu clipped some: the test sees both.
+    let value = |n: &str| captured.iter().find(|(c, _)| c == n).unwrap().1.as_array::<f32>().unwrap().to_owned();
+    assert_ne!(value("c1"), value("n1"));
+    assert!(value("n2").iter().any(|&v| v < 0.0) && value("n2").iter().any(|&v| v > 0.0));
+}
+
 /// Conv → SiLU (Sigmoid + Mul), Conv → Clip (initializer bounds), Conv → Relu with a second
 /// reader (the Add reading both: fused as a program): the unobserved (fused) run equals the observed (unfused) run bit for
 /// bit, and the observer still sees every node's output.

@@ -436,7 +436,7 @@ pub mod suite {
         // The 2-D undilated cases also cover x86's register-blocked path: rows with and
         // without a vector's worth of inside positions, stride 2 with the sixteen-value load
         // ending at the row's last value or one short, 5×5, no padding, crop-like negative pads.
-        let cases: [Case; 15] = [
+        let cases: [Case; 16] = [
             ([7, 3], [3, 3], [1, 1], [1, 1], [1, 1], [7, 3]),
             ([12, 37], [3, 3], [1, 1], [1, 1], [1, 1], [12, 37]),
             ([20, 20], [5, 5], [1, 1], [2, 1], [4, 2], [20, 20]),
@@ -451,6 +451,8 @@ pub mod suite {
             ([5, 26], [3, 3], [1, 2], [1, 1], [-1, -1], [2, 11]),
             ([3, 9], [3, 9], [1, 1], [1, 1], [1, 4], [3, 9]),
             ([4, 5], [0, 3], [1, 1], [1, 1], [0, 1], [4, 5]),
+            // A kernel wider than the register-blocked path's stack tables: the generic walk.
+            ([3, 40], [3, 17], [1, 1], [1, 1], [1, 8], [3, 40]),
             // A stride a model file could carry: no allocation sized by it, no overflow.
             ([9, 5], [3, 3], [usize::MAX >> 2, usize::MAX >> 2], [1, 1], [1, 1], [1, 1]),
         ];

@@ -5,10 +5,11 @@
 //!
 //! Absent bounds do not clip. A NaN in X stays NaN.
 
-use super::common::unsupported_type;
+use super::common::{f32_activation, unsupported_type};
 use super::number::Number;
 use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{Element, Tensor};
+use crate::kernels::types::Activation;
 use crate::ops::util::{optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
@@ -22,6 +23,11 @@ fn build_clip_with_attributes(ctx: &BuildContext) -> Result<Box<dyn Operator>, O
     let hi = ctx.node.attr_float("max")?.map(f64::from);
     Ok(Box::new(move |inputs: &[Option<&Tensor>], _: &ExecContext| {
         let x = required(inputs, 0, "input")?;
+        // float32 through the kernel a fused Clip runs (the same rule, vectorized).
+        let bounds = Activation::Clip { lo: lo.map(|v| v as f32), hi: hi.map(|v| v as f32) };
+        if let Some(y) = f32_activation(x, bounds) {
+            return Ok(vec![y?]);
+        }
         let y = dispatch_tensor!(numeric, x, a => {
             let lo = lo.map(Number::from_f64);
             let hi = hi.map(Number::from_f64);
@@ -34,6 +40,12 @@ fn build_clip_with_attributes(ctx: &BuildContext) -> Result<Box<dyn Operator>, O
 fn build_clip_with_inputs(_: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     Ok(Box::new(|inputs: &[Option<&Tensor>], _: &ExecContext| {
         let x = required(inputs, 0, "input")?;
+        if matches!(x, Tensor::F32(_)) {
+            let bounds = Activation::Clip { lo: scalar_bound::<f32>(inputs, 1, "min", x)?, hi: scalar_bound::<f32>(inputs, 2, "max", x)? };
+            if let Some(y) = f32_activation(x, bounds) {
+                return Ok(vec![y?]);
+            }
+        }
         let y = dispatch_tensor!(numeric, x, a => {
             let lo = scalar_bound(inputs, 1, "min", x)?;
             let hi = scalar_bound(inputs, 2, "max", x)?;

@@ -64,3 +64,16 @@ pub fn operand_types(op: &str, a: &Tensor, b: &Tensor) -> OpError {
 pub fn unsupported_type(op: &str, index: usize, what: &'static str, t: &Tensor) -> OpError {
     OpError::input(index, what, format!("{op} does not support element type {}", t.type_name()))
 }
+
+/// `activation` over a float32 tensor with the kernel a fused epilogue runs
+/// (`kernels::activation_f32`, which computes each op's own expression: the same bits as its
+/// `float_map!`), one copy and one vectorized pass; `None` for other element types.
+pub fn f32_activation(x: &Tensor, activation: crate::kernels::types::Activation) -> Option<Result<Tensor, OpError>> {
+    let Tensor::F32(a) = x else { return None };
+    let mut values = match a.as_slice() {
+        Some(s) => s.to_vec(),
+        None => a.iter().copied().collect(),
+    };
+    crate::kernels::activation_f32(activation, &mut values);
+    Some(ndarray::ArrayD::from_shape_vec(a.raw_dim(), values).map(Tensor::F32).map_err(|e| OpError::invalid(e.to_string())))
+}

@@ -45,7 +45,7 @@ fn build_batch_norm(ctx: &BuildContext) -> Result<Box<dyn Operator>, OpError> {
     }
     let spatial = ctx.opset >= 9 || node.attr_int("spatial")?.unwrap_or(1) != 0;
     let op = BatchNorm {
-        epsilon: node.attr_float("epsilon")?.unwrap_or(1e-5),
+        epsilon: epsilon_of(node)?,
         momentum: node.attr_float("momentum")?.unwrap_or(0.9),
         training,
         spatial,
@@ -89,9 +89,8 @@ impl BatchNorm {
             (input_mean.clone(), input_var.clone())
         };
         let mut y = data.into_owned();
-        for (c, ((&s, &b), (&m, &v))) in scale.iter().zip(bias).zip(mean.iter().zip(&var)).enumerate() {
-            let gain = s / (v + eps).sqrt();
-            let shift = b - m * gain;
+        let (gains, shifts) = gain_and_shift(scale, bias, &mean, &var, eps);
+        for (c, (&gain, &shift)) in gains.iter().zip(&shifts).enumerate() {
             for n in 0..batch {
                 let start = (n * channels + c) * inner;
                 y[start..start + inner].iter_mut().for_each(|v| *v = *v * gain + shift);
@@ -109,6 +108,59 @@ impl BatchNorm {
         }
         Ok(outputs)
     }
+}
+
+/// Per channel, `gain = scale/√(var + eps)` and `shift = B − mean·gain`: the normalization is
+/// `x·gain + shift`. Shared with the plan's Conv + BatchNormalization fusion
+/// (`runtime::fusion`), so the fused values are the op's bit for bit.
+pub(crate) fn gain_and_shift<T: NnFloat>(scale: &[T], bias: &[T], mean: &[T], var: &[T], eps: T) -> (Vec<T>, Vec<T>) {
+    scale
+        .iter()
+        .zip(bias)
+        .zip(mean.iter().zip(var))
+        .map(|((&s, &b), (&m, &v))| {
+            let gain = s / (v + eps).sqrt();
+            (gain, b - m * gain)
+        })
+        .unzip()
+}
+
+/// The epsilon BatchNormalization adds to the variance, as the op reads it.
+pub(crate) fn epsilon_of(node: &crate::ir::Node) -> Result<f32, crate::ir::AttrTypeError> {
+    Ok(node.attr_float("epsilon")?.unwrap_or(1e-5))
+}
+
+/// `node`'s per-channel `(gain, shift)` in f32 when it is a BatchNormalization that always
+/// normalizes with constant statistics (inference mode, per channel, one output) and whose
+/// `scale`, `B`, `input_mean` and `input_var` are f32 constants of one length (`constant`
+/// looks a name up): then on f32 input it computes `x·gain + shift`, exactly. `None`
+/// otherwise. For the plan's Conv + BatchNormalization fusion (`runtime::fusion`).
+pub(crate) fn constant_affine<'a>(
+    node: &crate::ir::Node,
+    opset: i64,
+    constant: impl Fn(&str) -> Option<&'a Tensor>,
+) -> Option<(Vec<f32>, Vec<f32>)> {
+    if node.op_type != "BatchNormalization" || node.inputs.len() != 5 || node.outputs.iter().skip(1).any(|o| !o.is_empty()) {
+        return None;
+    }
+    let training = opset >= 14 && node.attr_int("training_mode").ok()?.unwrap_or(0) != 0;
+    let spatial = opset >= 9 || node.attr_int("spatial").ok()?.unwrap_or(1) != 0;
+    if training || !spatial {
+        return None;
+    }
+    let params: Vec<&ndarray::ArrayD<f32>> = node.inputs[1..]
+        .iter()
+        .map(|name| match constant(name)? {
+            Tensor::F32(a) if a.ndim() == 1 => Some(a),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let rows: Vec<Vec<f32>> = params.iter().map(|a| a.iter().copied().collect()).collect();
+    if rows.iter().any(|r| r.len() != rows[0].len()) {
+        return None;
+    }
+    let eps = f32::of_f64(f64::from(epsilon_of(node).ok()?));
+    Some(gain_and_shift(&rows[0], &rows[1], &rows[2], &rows[3], eps))
 }
 
 /// Per-channel mean and population variance over the batch and spatial axes (two passes).

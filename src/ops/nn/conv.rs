@@ -70,7 +70,7 @@ pub(super) fn conv_inputs<'t>(inputs: &[Option<&'t Tensor>]) -> Result<(&'t Tens
 impl Operator for Conv {
     fn run(&self, inputs: &[Option<&Tensor>], _: &ExecContext) -> Result<Vec<Tensor>, OpError> {
         let (x, w, b) = conv_inputs(inputs)?;
-        let y = with_float!(x, 0, "X", T => self.compute::<T>(x, w, b, &|_| {})?);
+        let y = with_float!(x, 0, "X", T => self.compute::<T>(x, w, b, &|_, _| {})?);
         Ok(vec![y])
     }
 
@@ -84,10 +84,11 @@ impl Operator for Conv {
             Ok(xwb) => xwb,
             Err(e) => return Some(Err(e)),
         };
-        if x.dtype() != Some(DType::F32) {
+        // A per-channel epilogue only for as many output channels as it has constants for.
+        if x.dtype() != Some(DType::F32) || epilogue.channels().is_some_and(|c| w.shape().first() != Some(&c)) {
             return None;
         }
-        Some(self.compute::<f32>(x, w, b, &|values| epilogue.apply(values)).map(|y| vec![y]))
+        Some(self.compute::<f32>(x, w, b, &|channel, values| epilogue.apply(channel, values)).map(|y| vec![y]))
     }
 }
 
@@ -141,8 +142,9 @@ pub(super) fn parse_group(group: Option<i64>) -> Result<usize, OpError> {
 }
 
 impl Conv {
-    /// The convolution, `finish` applied to every block of output once it is final.
-    fn compute<T: NnFloat>(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, finish: &(dyn Fn(&mut [T]) + Sync)) -> Result<Tensor, OpError> {
+    /// The convolution, `finish` applied to every block of output once it is final (with the
+    /// block's output channel).
+    fn compute<T: NnFloat>(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, finish: &Finish<'_, T>) -> Result<Tensor, OpError> {
         let (xa, wa) = conv_operands::<T>(x, w)?;
         let (x_shape, w_shape) = (xa.shape(), wa.shape());
         let (batch, channels) = (x_shape[0], x_shape[1]);
@@ -187,8 +189,9 @@ impl Conv {
 /// channels/group, kernel…]`, `out [batch, out_channels, output…]` (fully overwritten).
 /// `col_budget` bounds the im2col buffer (elements); the output is done in row blocks to fit.
 /// `packed` holds `w` packed per group for the f32 GEMM (`kernels::pack_f32_a`), if at hand.
-/// `finish` is called once on every part of `out` as soon as it holds its final values (a
-/// fused activation, [`crate::ops::Epilogue`]; a no-op otherwise), while it is still in cache.
+/// `finish` is called once on every part of `out` as soon as it holds its final values, with
+/// the part's output channel (a fused activation, [`crate::ops::Epilogue`]; a no-op
+/// otherwise), while it is still in cache.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn conv_into<T: NnFloat>(
     x: &[T],
@@ -202,7 +205,7 @@ pub(super) fn conv_into<T: NnFloat>(
     geo: &Geometry,
     out: &mut [T],
     col_budget: usize,
-    finish: &(dyn Fn(&mut [T]) + Sync),
+    finish: &Finish<'_, T>,
 ) -> Result<(), OpError> {
     let image: usize = checked_numel(&geo.input)?;
     let positions: usize = checked_numel(&geo.output)?;
@@ -234,7 +237,7 @@ pub(super) fn conv_into<T: NnFloat>(
             for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
                 let filter = &w[(g * group_out + m) * taps..(g * group_out + m + 1) * taps];
                 T::depthwise(x_channel, filter, bias[g * group_out + m], &window, out_channel);
-                finish(out_channel);
+                finish(g * group_out + m, out_channel);
             }
         });
         return Ok(());
@@ -262,7 +265,7 @@ pub(super) fn conv_into<T: NnFloat>(
                 };
                 if pointwise {
                     gemm(MatRef::row_major(x_group, group_in, positions), out_group);
-                    finish_channels(out_group, positions, 0..positions, finish);
+                    finish_channels(out_group, g * group_out, positions, 0..positions, finish);
                     continue;
                 }
                 for row0 in (0..geo.output[0]).step_by(rows_per_block) {
@@ -278,7 +281,7 @@ pub(super) fn conv_into<T: NnFloat>(
                     let patches = MatRef::row_major(&col[..col_len], filter_len, block_positions);
                     let start = row0 * row_positions;
                     gemm(patches, &mut out_group[start..]);
-                    finish_channels(out_group, positions, start..start + block_positions, finish);
+                    finish_channels(out_group, g * group_out, positions, start..start + block_positions, finish);
                 }
             }
         }
@@ -286,11 +289,15 @@ pub(super) fn conv_into<T: NnFloat>(
     })?
 }
 
-/// `finish` on `span` of every output channel (`positions` values each) of `out`, channels
-/// in parallel when there are enough values (an elementwise activation: the same bits).
-fn finish_channels<T: NnFloat>(out: &mut [T], positions: usize, span: std::ops::Range<usize>, finish: &(dyn Fn(&mut [T]) + Sync)) {
+/// What a convolution applies to each final part of its output: `(output channel, values)`.
+pub(super) type Finish<'a, T> = dyn Fn(usize, &mut [T]) + Sync + 'a;
+
+/// `finish` on `span` of every output channel (`positions` values each) of `out`, whose first
+/// channel is output channel `first`; channels in parallel when there are enough values (an
+/// elementwise epilogue: the same bits).
+fn finish_channels<T: NnFloat>(out: &mut [T], first: usize, positions: usize, span: std::ops::Range<usize>, finish: &Finish<'_, T>) {
     let split = out.len() / positions.max(1) * span.len() >= FINISH_PARALLEL_MIN_VALUES;
-    parallel::for_each_chunk_mut(out, positions, split, |_, channel| finish(&mut channel[span.clone()]));
+    parallel::for_each_chunk_mut(out, positions, split, |i, channel| finish(first + i, &mut channel[span.clone()]));
 }
 
 #[cfg(test)]
@@ -359,10 +366,10 @@ mod tests {
         let bias = vec![0f32; m];
         for budget in [1, 40, 1 << 22] {
             let mut got = vec![f32::NAN; want.len()];
-            conv_into(&x, &w, None, &bias, 1, c, m, 1, &geo, &mut got, budget, &|_| {}).unwrap();
+            conv_into(&x, &w, None, &bias, 1, c, m, 1, &geo, &mut got, budget, &|_, _| {}).unwrap();
             let packed = [pack_f32_a(MatRef::row_major(&w, m, c * 6))];
             let mut prepacked = vec![f32::NAN; want.len()];
-            conv_into(&x, &w, Some(&packed), &bias, 1, c, m, 1, &geo, &mut prepacked, budget, &|_| {}).unwrap();
+            conv_into(&x, &w, Some(&packed), &bias, 1, c, m, 1, &geo, &mut prepacked, budget, &|_, _| {}).unwrap();
             assert!(got.iter().zip(&prepacked).all(|(g, p)| g.to_bits() == p.to_bits()), "budget {budget}: packed weights differ");
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-4, "budget {budget}: {g} vs {w}");
@@ -385,7 +392,7 @@ mod tests {
             let run = |threads| {
                 on_threads(threads, || {
                     let mut out = vec![f32::NAN; out_len];
-                    conv_into(&x, &w, None, &bias, batch, c, m, group, &geo, &mut out, COL_BUDGET, &|v: &mut [f32]| v.iter_mut().for_each(|v| *v = v.max(0.0))).unwrap();
+                    conv_into(&x, &w, None, &bias, batch, c, m, group, &geo, &mut out, COL_BUDGET, &|_, v: &mut [f32]| v.iter_mut().for_each(|v| *v = v.max(0.0))).unwrap();
                     out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
                 })
                 .unwrap()

@@ -10,7 +10,7 @@ mod scratch;
 mod window;
 
 mod average_pool;
-mod batch_norm;
+pub(crate) mod batch_norm;
 mod conv;
 mod conv_transpose;
 mod gemm;

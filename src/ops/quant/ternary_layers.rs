@@ -134,6 +134,9 @@ impl Operator for TernaryConv {
 
     /// The activation over each output channel as soon as it is final (Conv's f32 rule).
     fn run_fused(&self, inputs: &[Option<&Tensor>], _: &ExecContext, epilogue: &Epilogue) -> Option<Result<Vec<Tensor>, OpError>> {
+        if epilogue.channels().is_some_and(|c| self.weight_shape.first() != Some(&c)) {
+            return None;
+        }
         Some(self.compute(inputs, Some(epilogue)))
     }
 }
@@ -178,7 +181,9 @@ impl TernaryConv {
                 let (s, t) = (&scale[first_out..first_out + group_out], &bias[first_out..first_out + group_out]);
                 gemm_ternary(weights, b, out_size, s, t, out).map_err(kernel_error)?;
                 if let Some(e) = epilogue {
-                    e.apply(out);
+                    for (i, channel) in out.chunks_exact_mut(out_size).enumerate() {
+                        e.apply(first_out + i, channel);
+                    }
                 }
             }
         }

@@ -13,6 +13,9 @@ const CHUNK: usize = 256;
 
 /// Runs `steps` on every value of `values` in place: register 0 starts as the value, the
 /// result is register `result`. Panics if a step names a register ≥ `PROGRAM_REGISTERS`.
+/// Inlined into its AVX build (`x86::elementwise_f32_avx`), which then runs the arithmetic
+/// eight lanes wide; called out of line it would stay SSE2.
+#[inline(always)]
 pub(crate) fn program_f32_scalar(steps: &[ProgramStep], result: u8, values: &mut [f32]) {
     // One buffer more than registers: a step writes into the spare one, which then becomes its
     // destination register (no copies between registers).

@@ -21,6 +21,14 @@ use crate::types::Window;
 /// Output rows computed together by the 2-D path.
 const ROWS: usize = 4;
 
+/// The largest kernel side the 2-D path takes: its per-channel tables live on the stack (no
+/// allocation per channel, which cost more than the arithmetic on short rows), sized by this.
+const MAX_SIDE: usize = 16;
+
+/// Values in an edge block's zero-padded copy of one row: eight lanes at row stride ≤ 2, the
+/// kernel's width, and the extra value a sixteen-value load reads.
+const SPAN_MAX: usize = 7 * 2 + MAX_SIDE + 8;
+
 /// Same contract as `dwconv_f32_scalar` for f32. On a CPU without AVX it runs the scalar twin.
 pub(crate) fn dwconv_f32_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out: &mut [f32]) {
     if !super::has_avx() {
@@ -30,9 +38,14 @@ pub(crate) fn dwconv_f32_avx(input: &[f32], weights: &[f32], bias: f32, window: 
         input.len() >= window.input_len() && weights.len() >= window.taps() && out.len() >= window.positions(),
         "depthwise_channel: slices too short"
     );
-    // Strides along a row of 1 or 2 only: the border copy holds 7·stride + kernel + 8 values
-    // (a model's stride attribute must not size an allocation).
-    if window.rank() == 2 && window.dilations.iter().all(|&d| d == 1) && window.strides[0] >= 1 && (1..=2).contains(&window.strides[1]) {
+    // Strides along a row of 1 or 2 and kernel sides up to MAX_SIDE only: the border copy
+    // holds 7·stride + kernel + 8 values, on the stack (a model's attributes never size it).
+    if window.rank() == 2
+        && window.dilations.iter().all(|&d| d == 1)
+        && window.strides[0] >= 1
+        && (1..=2).contains(&window.strides[1])
+        && window.kernel.iter().all(|&k| k <= MAX_SIDE)
+    {
         // SAFETY: the CPU has AVX (checked above); slice lengths were checked just above.
         unsafe { dwconv_2d_avx(input, weights, bias, window, out) };
     } else {
@@ -81,31 +94,25 @@ fn dwconv_2d_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out
         ow + 8 <= out_w && column(ow, 0) >= 0 && column(ow + 7, k_w - 1) + (s_w as isize - 1) < in_w as isize
     };
     // Edge blocks: per tap column, the lanes whose tap reads inside the row (all bits set) —
-    // the same for every output row, so computed once.
-    let edge_masks: Vec<Vec<__m256>> = (0..out_w)
-        .step_by(8)
-        .map(|ow| {
-            if inside_block(ow) {
-                return Vec::new();
-            }
-            (0..k_w)
-                .map(|kw| {
-                    let lanes: [i32; 8] = core::array::from_fn(|j| {
-                        let c = column(ow + j, kw);
-                        if ow + j < out_w && c >= 0 && c < in_w as isize { -1 } else { 0 }
-                    });
-                    // SAFETY: eight i32 read as eight f32 bit patterns.
-                    unsafe { _mm256_loadu_ps(lanes.as_ptr() as *const f32) }
-                })
-                .collect()
-        })
-        .collect();
+    // the same for every output row, so computed once per block (on the stack).
+    let edge_masks = |ow: usize, masks: &mut [__m256; MAX_SIDE]| {
+        for (kw, mask) in masks.iter_mut().enumerate().take(k_w) {
+            let lanes: [i32; 8] = core::array::from_fn(|j| {
+                let c = column(ow + j, kw);
+                if ow + j < out_w && c >= 0 && c < in_w as isize { -1 } else { 0 }
+            });
+            // SAFETY: eight i32 read as eight f32 bit patterns.
+            *mask = unsafe { _mm256_loadu_ps(lanes.as_ptr() as *const f32) };
+        }
+    };
+    let mut masks = [_mm256_set1_ps(0.0); MAX_SIDE];
     // An edge block's input columns, padding as zeros (one copy per row of a row group):
     // eight lanes' taps plus the extra value of a sixteen-value load.
     let span = 7 * s_w + k_w + 8;
-    let mut padded = vec![0f32; ROWS * span];
+    let mut padded = [0f32; ROWS * SPAN_MAX];
     // Per row of a row group and tap row: where the input row read starts, if inside.
-    let mut starts: Vec<Option<usize>> = vec![None; ROWS * k_h];
+    let mut starts: [Option<usize>; ROWS * MAX_SIDE] = [None; ROWS * MAX_SIDE];
+    let starts = &mut starts[..ROWS * k_h];
     for oh0 in (0..out_h).step_by(ROWS) {
         let group = ROWS.min(out_h - oh0);
         for (i, start) in starts.iter_mut().enumerate() {
@@ -114,12 +121,11 @@ fn dwconv_2d_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out
             let ih = if r < group { ((oh0 + r) * s_h + kh) as isize - p_h } else { -1 };
             *start = (ih >= 0 && (ih as usize) < in_h).then(|| ih as usize * in_w);
         }
-        for (block, masks) in edge_masks.iter().enumerate() {
-            let ow = block * 8;
+        for ow in (0..out_w).step_by(8) {
             // Up to ROWS output rows at once: independent sums, so the adds of one row do not
             // wait on each other's latency.
             let mut acc = [_mm256_set1_ps(bias); ROWS];
-            if masks.is_empty() {
+            if inside_block(ow) {
                 for kh in 0..k_h {
                     for kw in 0..k_w {
                         let w = _mm256_set1_ps(weights[kh * k_w + kw]);
@@ -146,22 +152,23 @@ fn dwconv_2d_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out
                 }
                 continue;
             }
+            edge_masks(ow, &mut masks);
             // The block's input columns first..first + span, of which lo..hi lie inside the row.
             let first = column(ow, 0);
             let lo = (-first).clamp(0, span as isize) as usize;
             let hi = (in_w as isize - first).clamp(lo as isize, span as isize) as usize;
-            for copy in padded.chunks_exact_mut(span) {
+            for copy in padded.chunks_exact_mut(span).take(ROWS) {
                 copy[..lo].fill(0.0);
                 copy[hi..].fill(0.0);
             }
             for kh in 0..k_h {
-                for (r, copy) in padded.chunks_exact_mut(span).enumerate() {
+                for (r, copy) in padded.chunks_exact_mut(span).take(ROWS).enumerate() {
                     if let (Some(row), true) = (starts[r * k_h + kh], lo < hi) {
                         let start = (row as isize + first + lo as isize) as usize;
                         copy[lo..hi].copy_from_slice(&input[start..start + (hi - lo)]);
                     }
                 }
-                for (kw, &mask) in masks.iter().enumerate() {
+                for (kw, &mask) in masks.iter().enumerate().take(k_w) {
                     let w = _mm256_set1_ps(weights[kh * k_w + kw]);
                     for (r, sum) in acc.iter_mut().enumerate() {
                         if starts[r * k_h + kh].is_none() {
