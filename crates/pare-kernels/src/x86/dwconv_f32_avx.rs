@@ -3,8 +3,8 @@
 //! kernel's order (multiply then add, each rounded, never fused), skipping taps in the padding.
 //!
 //! - 2-D, no dilation, row stride 1 or 2 (MobileNet-style 3×3 and 5×5): four output rows at
-//!   a time, blocks of eight positions keep their sums in registers over all taps (four
-//!   independent chains) and store once. Blocks whose taps all lie inside the row load straight
+//!   a time, blocks of eight positions (two at once where both lie inside) keep their sums in
+//!   registers over all taps (up to eight independent chains) and store once. Blocks whose taps all lie inside the row load straight
 //!   from it (stride 2 de-interleaves sixteen values into the eight even ones); blocks at the
 //!   borders read a zero-padded copy of the row's columns and add only in the lanes whose tap
 //!   lies inside (a blend per tap), so padding taps are skipped exactly as in the scalar twin.
@@ -121,37 +121,26 @@ fn dwconv_2d_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out
             let ih = if r < group { ((oh0 + r) * s_h + kh) as isize - p_h } else { -1 };
             *start = (ih >= 0 && (ih as usize) < in_h).then(|| ih as usize * in_w);
         }
-        for ow in (0..out_w).step_by(8) {
-            // Up to ROWS output rows at once: independent sums, so the adds of one row do not
-            // wait on each other's latency.
-            let mut acc = [_mm256_set1_ps(bias); ROWS];
+        // Output offsets of the group's rows at column 0.
+        let rows: [usize; ROWS] = core::array::from_fn(|r| (oh0 + r) * out_w);
+        let mut ow = 0;
+        while ow < out_w {
+            // Inside blocks two at a time where they can (twice the independent sums: the adds
+            // of short rows, MobileNet's 2–12, would otherwise wait on each other's latency).
             if inside_block(ow) {
-                for kh in 0..k_h {
-                    for kw in 0..k_w {
-                        let w = _mm256_set1_ps(weights[kh * k_w + kw]);
-                        let offset = column(ow, kw) as usize;
-                        for (r, sum) in acc.iter_mut().enumerate() {
-                            let Some(row) = starts[r * k_h + kh] else { continue };
-                            let start = row + offset;
-                            // SAFETY: an inside block's loads stay inside the row (`inside_block`).
-                            let x = unsafe {
-                                if s_w == 1 {
-                                    _mm256_loadu_ps(input.as_ptr().add(start))
-                                } else {
-                                    even_lanes(_mm256_loadu_ps(input.as_ptr().add(start)), _mm256_loadu_ps(input.as_ptr().add(start + 8)))
-                                }
-                            };
-                            *sum = _mm256_add_ps(*sum, _mm256_mul_ps(w, x));
-                        }
-                    }
-                }
-                for (r, sum) in acc.iter().enumerate().take(group) {
-                    let o = (oh0 + r) * out_w + ow;
-                    // SAFETY: an inside block ends at or before the row's end.
-                    unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(o), *sum) };
+                let first = column(ow, 0) as usize;
+                if inside_block(ow + 8) {
+                    // SAFETY: both blocks are inside (`inside_block`): every load stays in its row.
+                    unsafe { inside_blocks::<2>(input, weights, bias, (k_h, k_w), s_w, starts, first, out, &rows[..group], ow) };
+                    ow += 16;
+                } else {
+                    // SAFETY: as above, for one block.
+                    unsafe { inside_blocks::<1>(input, weights, bias, (k_h, k_w), s_w, starts, first, out, &rows[..group], ow) };
+                    ow += 8;
                 }
                 continue;
             }
+            let mut acc = [_mm256_set1_ps(bias); ROWS];
             edge_masks(ow, &mut masks);
             // The block's input columns first..first + span, of which lo..hi lie inside the row.
             let first = column(ow, 0);
@@ -198,6 +187,60 @@ fn dwconv_2d_avx(input: &[f32], weights: &[f32], bias: f32, window: &Window, out
                 let o = (oh0 + r) * out_w + ow;
                 out[o..o + n].copy_from_slice(&sums[..n]);
             }
+            ow += 8;
+        }
+    }
+}
+
+/// `B` blocks of eight output columns from `ow` for the rows of a row group (`rows`: each
+/// row's output offset at column 0; `starts`: where each row's tap rows begin in `input`, if
+/// inside), every tap in the scalar twin's order, the sums kept in registers, then stored.
+/// `first` is the input column of the first lane's first tap.
+///
+/// # Safety
+/// Every block is inside (`inside_block` in `dwconv_2d_avx`): all its loads lie in its rows of
+/// `input`, and its stores in `out`.
+#[inline]
+#[target_feature(enable = "avx")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn inside_blocks<const B: usize>(
+    input: &[f32],
+    weights: &[f32],
+    bias: f32,
+    (k_h, k_w): (usize, usize),
+    s_w: usize,
+    starts: &[Option<usize>],
+    first: usize,
+    out: &mut [f32],
+    rows: &[usize],
+    ow: usize,
+) {
+    let mut acc = [[_mm256_set1_ps(bias); B]; ROWS];
+    for kh in 0..k_h {
+        for kw in 0..k_w {
+            let w = _mm256_set1_ps(weights[kh * k_w + kw]);
+            for (r, sums) in acc.iter_mut().enumerate() {
+                let Some(row) = starts[r * k_h + kh] else { continue };
+                let start = row + first + kw;
+                for (b, sum) in sums.iter_mut().enumerate() {
+                    let at = start + b * 8 * s_w;
+                    // SAFETY: the caller's contract (the block is inside its row).
+                    let x = unsafe {
+                        if s_w == 1 {
+                            _mm256_loadu_ps(input.as_ptr().add(at))
+                        } else {
+                            even_lanes(_mm256_loadu_ps(input.as_ptr().add(at)), _mm256_loadu_ps(input.as_ptr().add(at + 8)))
+                        }
+                    };
+                    *sum = _mm256_add_ps(*sum, _mm256_mul_ps(w, x));
+                }
+            }
+        }
+    }
+    for (sums, &row) in acc.iter().zip(rows) {
+        for (b, sum) in sums.iter().enumerate() {
+            // SAFETY: the caller's contract (the block's outputs are in `out`).
+            unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(row + ow + b * 8), *sum) };
         }
     }
 }
