@@ -39,19 +39,23 @@ pub enum Epilogue {
 }
 
 impl Epilogue {
-    /// Applies the epilogue to every value of `values`, all of output channel `channel`
-    /// (`kernels::activation_f32`: the loops are built in the kernel crate, at its opt-level).
-    /// A `ChannelAffine` for a channel it has no constants for leaves the values alone; the
-    /// operator checks [`Epilogue::channels`] against its output before it fuses.
-    pub fn apply(&self, channel: usize, values: &mut [f32]) {
+    /// Applies the epilogue to every value of `values`: consecutive runs of `run` values, the
+    /// `i`-th of output channel `first + i` (one channel's part: `run == values.len()`).
+    /// Channel-free epilogues make one pass over all of them (`kernels::activation_f32`: the
+    /// loops are built in the kernel crate, at its opt-level). A `ChannelAffine` leaves the
+    /// values of a channel it has no constants for alone; the operator checks
+    /// [`Epilogue::channels`] against its output before it fuses.
+    pub fn apply(&self, first: usize, run: usize, values: &mut [f32]) {
         match self {
             Epilogue::Program { steps, result } => crate::kernels::program_f32(steps, *result, values),
             Epilogue::ChannelAffine { gain, shift, then } => {
-                if let (Some(&g), Some(&s)) = (gain.get(channel), shift.get(channel)) {
-                    values.iter_mut().for_each(|v| *v = *v * g + s);
+                for (i, channel) in values.chunks_mut(run.max(1)).enumerate() {
+                    if let (Some(&g), Some(&s)) = (gain.get(first + i), shift.get(first + i)) {
+                        channel.iter_mut().for_each(|v| *v = *v * g + s);
+                    }
                 }
                 if let Some(then) = then {
-                    then.apply(channel, values);
+                    then.apply(first, run, values);
                 }
             }
             single => {

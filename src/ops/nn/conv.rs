@@ -70,7 +70,7 @@ pub(super) fn conv_inputs<'t>(inputs: &[Option<&'t Tensor>]) -> Result<(&'t Tens
 impl Operator for Conv {
     fn run(&self, inputs: &[Option<&Tensor>], _: &ExecContext) -> Result<Vec<Tensor>, OpError> {
         let (x, w, b) = conv_inputs(inputs)?;
-        let y = with_float!(x, 0, "X", T => self.compute::<T>(x, w, b, &|_, _| {})?);
+        let y = with_float!(x, 0, "X", T => self.compute::<T>(x, w, b, &|_, _, _| {})?);
         Ok(vec![y])
     }
 
@@ -88,7 +88,7 @@ impl Operator for Conv {
         if x.dtype() != Some(DType::F32) || epilogue.channels().is_some_and(|c| w.shape().first() != Some(&c)) {
             return None;
         }
-        Some(self.compute::<f32>(x, w, b, &|channel, values| epilogue.apply(channel, values)).map(|y| vec![y]))
+        Some(self.compute::<f32>(x, w, b, &|first, run, values| epilogue.apply(first, run, values)).map(|y| vec![y]))
     }
 }
 
@@ -237,7 +237,7 @@ pub(super) fn conv_into<T: NnFloat>(
             for (m, out_channel) in out_group.chunks_exact_mut(positions).enumerate() {
                 let filter = &w[(g * group_out + m) * taps..(g * group_out + m + 1) * taps];
                 T::depthwise(x_channel, filter, bias[g * group_out + m], &window, out_channel);
-                finish(g * group_out + m, out_channel);
+                finish(g * group_out + m, positions, out_channel);
             }
         });
         return Ok(());
@@ -289,15 +289,25 @@ pub(super) fn conv_into<T: NnFloat>(
     })?
 }
 
-/// What a convolution applies to each final part of its output: `(output channel, values)`.
-pub(super) type Finish<'a, T> = dyn Fn(usize, &mut [T]) + Sync + 'a;
+/// What a convolution applies to each final part of its output: `(first, run, values)`,
+/// `values` being consecutive runs of `run` values, the `i`-th of output channel `first + i`
+/// ([`crate::ops::Epilogue::apply`]).
+pub(super) type Finish<'a, T> = dyn Fn(usize, usize, &mut [T]) + Sync + 'a;
 
 /// `finish` on `span` of every output channel (`positions` values each) of `out`, whose first
-/// channel is output channel `first`; channels in parallel when there are enough values (an
-/// elementwise epilogue: the same bits).
+/// channel is output channel `first`: channels in parallel when there are enough values (an
+/// elementwise epilogue: the same bits), all in one call when the span is whole channels
+/// (a 1×1 squeeze-excitation Conv has one value per channel: one call each would cost more
+/// than the values).
 fn finish_channels<T: NnFloat>(out: &mut [T], first: usize, positions: usize, span: std::ops::Range<usize>, finish: &Finish<'_, T>) {
     let split = out.len() / positions.max(1) * span.len() >= FINISH_PARALLEL_MIN_VALUES;
-    parallel::for_each_chunk_mut(out, positions, split, |i, channel| finish(first + i, &mut channel[span.clone()]));
+    if !split && span == (0..positions) {
+        return finish(first, positions, out);
+    }
+    parallel::for_each_chunk_mut(out, positions, split, |i, channel| {
+        let part = &mut channel[span.clone()];
+        finish(first + i, part.len(), part)
+    });
 }
 
 #[cfg(test)]
@@ -366,10 +376,10 @@ mod tests {
         let bias = vec![0f32; m];
         for budget in [1, 40, 1 << 22] {
             let mut got = vec![f32::NAN; want.len()];
-            conv_into(&x, &w, None, &bias, 1, c, m, 1, &geo, &mut got, budget, &|_, _| {}).unwrap();
+            conv_into(&x, &w, None, &bias, 1, c, m, 1, &geo, &mut got, budget, &|_, _, _| {}).unwrap();
             let packed = [pack_f32_a(MatRef::row_major(&w, m, c * 6))];
             let mut prepacked = vec![f32::NAN; want.len()];
-            conv_into(&x, &w, Some(&packed), &bias, 1, c, m, 1, &geo, &mut prepacked, budget, &|_, _| {}).unwrap();
+            conv_into(&x, &w, Some(&packed), &bias, 1, c, m, 1, &geo, &mut prepacked, budget, &|_, _, _| {}).unwrap();
             assert!(got.iter().zip(&prepacked).all(|(g, p)| g.to_bits() == p.to_bits()), "budget {budget}: packed weights differ");
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-4, "budget {budget}: {g} vs {w}");
@@ -392,7 +402,7 @@ mod tests {
             let run = |threads| {
                 on_threads(threads, || {
                     let mut out = vec![f32::NAN; out_len];
-                    conv_into(&x, &w, None, &bias, batch, c, m, group, &geo, &mut out, COL_BUDGET, &|_, v: &mut [f32]| v.iter_mut().for_each(|v| *v = v.max(0.0))).unwrap();
+                    conv_into(&x, &w, None, &bias, batch, c, m, group, &geo, &mut out, COL_BUDGET, &|_, _, v: &mut [f32]| v.iter_mut().for_each(|v| *v = v.max(0.0))).unwrap();
                     out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
                 })
                 .unwrap()

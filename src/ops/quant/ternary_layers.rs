@@ -181,9 +181,7 @@ impl TernaryConv {
                 let (s, t) = (&scale[first_out..first_out + group_out], &bias[first_out..first_out + group_out]);
                 gemm_ternary(weights, b, out_size, s, t, out).map_err(kernel_error)?;
                 if let Some(e) = epilogue {
-                    for (i, channel) in out.chunks_exact_mut(out_size).enumerate() {
-                        e.apply(first_out + i, channel);
-                    }
+                    e.apply(first_out, out_size, out);
                 }
             }
         }
