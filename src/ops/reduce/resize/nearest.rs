@@ -91,16 +91,28 @@ pub fn resize_nearest<T: Clone>(
 
     let numel: usize = out_shape.iter().product();
     let mut out = try_with_capacity(numel)?;
-    // Odometer over the output coordinates of every axis but the last.
+    // The last axis's offsets when none extrapolates (a plain gather per row).
+    let inside: Option<Vec<usize>> = last_table.iter().copied().collect();
+    // Odometer over the output coordinates of every axis but the last. An output row reading
+    // the same input row as the one before it (upsampling repeats rows) is a copy of it.
     let mut position = vec![0usize; outer_tables.len()];
+    let mut previous: Option<(Option<usize>, usize)> = None;
     loop {
         let base = position.iter().zip(outer_tables).try_fold(0usize, |sum, (&p, table)| Some(sum + table[p]?));
-        for &offset in last_table {
-            out.push(match (base, offset) {
-                (Some(b), Some(o)) => data[b + o].clone(),
-                _ => fill.clone(),
-            });
+        let start = out.len();
+        match (previous, base, &inside) {
+            (Some((before, at)), _, _) if before == base => out.extend_from_within(at..at + last_table.len()),
+            (_, Some(b), Some(offsets)) => out.extend(offsets.iter().map(|&o| data[b + o].clone())),
+            _ => {
+                for &offset in last_table {
+                    out.push(match (base, offset) {
+                        (Some(b), Some(o)) => data[b + o].clone(),
+                        _ => fill.clone(),
+                    });
+                }
+            }
         }
+        previous = Some((base, start));
         if !advance(&mut position, &out_shape[..outer_tables.len()]) {
             break;
         }
