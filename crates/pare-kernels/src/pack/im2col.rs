@@ -23,13 +23,61 @@ pub(crate) fn im2col<T: Copy + Default + Send + Sync>(input: &[T], channels: usi
     let len = channels * taps * positions;
     assert!(input.len() >= channels * image && col.len() >= len, "im2col: slices too short");
     let zero = T::default();
+    let same_width = same_width_rows(window);
     parallel::for_each_chunk_mut(&mut col[..len], taps * positions, len >= PARALLEL_MIN_VALUES, |c, rows| {
         let src = &input[c * image..(c + 1) * image];
+        if same_width {
+            return same_width_channel(src, window, rows, zero);
+        }
         window.for_each_tap(|t, tap| {
             let dst = &mut rows[t * positions..(t + 1) * positions];
             window.for_each_row(tap, |span| gather_row(src, dst, span, window.output[window.rank() - 1], zero));
         });
     });
+}
+
+/// A 2-D window with stride 1, no dilation and output rows as wide as the input's (3×3 "same"
+/// convolutions): for each tap, consecutive output rows read consecutive input rows at one
+/// column shift, so the rows inside are one contiguous copy, after which the columns that lie
+/// in the padding are zeroed row by row ([`same_width_channel`]). The same values as the
+/// row-by-row gather.
+fn same_width_rows(window: &Window) -> bool {
+    window.rank() == 2 && window.strides == [1, 1] && window.dilations == [1, 1] && window.output[1] == window.input[1]
+}
+
+/// One channel's rows of `col` (`taps × positions`) for a [`same_width_rows`] window.
+fn same_width_channel<T: Copy>(src: &[T], window: &Window, rows: &mut [T], zero: T) {
+    let (in_h, width, out_h) = (window.input[0] as isize, window.input[1], window.output[0]);
+    let positions = out_h * width;
+    for kh in 0..window.kernel[0] {
+        // Output rows whose input row (oh + kh − pad) exists: top..bottom.
+        let offset = kh as isize - window.pads_begin[0];
+        let top = (-offset).clamp(0, out_h as isize) as usize;
+        let bottom = (in_h - offset).clamp(top as isize, out_h as isize) as usize;
+        for kw in 0..window.kernel[1] {
+            let dst = &mut rows[(kh * window.kernel[1] + kw) * positions..][..positions];
+            // Columns whose input column (ow + kw − pad) exists: lo..hi.
+            let shift = kw as isize - window.pads_begin[1];
+            let lo = (-shift).clamp(0, width as isize) as usize;
+            let hi = (width as isize - shift).clamp(lo as isize, width as isize) as usize;
+            dst[..top * width].fill(zero);
+            dst[bottom * width..].fill(zero);
+            if top == bottom {
+                continue;
+            }
+            if lo < hi {
+                // Rows top..bottom, columns lo of the first to hi of the last: one copy.
+                let (first, last) = (top * width + lo, (bottom - 1) * width + hi);
+                let from = ((top as isize + offset) as usize * width) as isize + lo as isize + shift;
+                let from = from as usize;
+                dst[first..last].copy_from_slice(&src[from..from + (last - first)]);
+            }
+            for row in dst[top * width..bottom * width].chunks_exact_mut(width) {
+                row[..lo].fill(zero);
+                row[hi..].fill(zero);
+            }
+        }
+    }
 }
 
 fn gather_row<T: Copy>(src: &[T], dst: &mut [T], span: RowSpan, row_len: usize, zero: T) {
@@ -204,12 +252,20 @@ mod tests {
             (vec![7], vec![3], vec![2], vec![1], vec![1]),
             (vec![5, 6], vec![3, 2], vec![1, 2], vec![2, 1], vec![1, 0]),
             (vec![4, 5, 3], vec![2, 3, 2], vec![2, 1, 1], vec![1, 1, 2], vec![0, 1, 1]),
+            // Stride 1 "same" rows (the one-copy path): 3×3, 5×5, 1×3 with a 3-wide input,
+            // a kernel taller than the input, and a 3×3 without padding along the rows.
+            (vec![6, 7], vec![3, 3], vec![1, 1], vec![1, 1], vec![1, 1]),
+            (vec![5, 9], vec![5, 5], vec![1, 1], vec![1, 1], vec![2, 2]),
+            (vec![4, 3], vec![1, 3], vec![1, 1], vec![1, 1], vec![0, 1]),
+            (vec![2, 4], vec![5, 3], vec![1, 1], vec![1, 1], vec![2, 1]),
+            // A row block of a taller image (Conv's blocks start inside it: negative row pad).
+            (vec![8, 5], vec![3, 3], vec![1, 1], vec![1, 1], vec![-2, 1]),
         ];
         for (input, kernel, strides, dilations, pads) in cases {
             let output: Vec<usize> = (0..input.len())
                 .map(|a| {
-                    let span = (kernel[a] - 1) * dilations[a] + 1;
-                    (input[a] + 2 * pads[a] as usize - span) / strides[a] + 1
+                    let span = ((kernel[a] - 1) * dilations[a] + 1) as isize;
+                    ((input[a] as isize + 2 * pads[a] - span) / strides[a] as isize + 1) as usize
                 })
                 .collect();
             let w = Window {
