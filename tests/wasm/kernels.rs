@@ -63,6 +63,12 @@ fn sigmoid_twins_agree_with_libm_over_the_whole_range() {
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
+fn sigmoid_of_a_value_does_not_depend_on_its_position() {
+    suite::sigmoid_of_a_value_does_not_depend_on_its_position();
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn depthwise_twins_are_bit_identical_over_strides_dilations_and_pads() {
     suite::depthwise_twins_are_bit_identical_over_strides_dilations_and_pads();
 }

@@ -428,6 +428,26 @@ pub mod suite {
         }
     }
 
+    /// Each twin gives a value the same bits wherever it sits in the slice (body or tail, any
+    /// length): a fused SiLU applied per channel or per block equals the unfused Sigmoid over
+    /// the whole tensor.
+    pub fn sigmoid_of_a_value_does_not_depend_on_its_position() {
+        let x: Vec<f32> = (0..37).map(|i| (i as f32 - 18.0) * 0.73).chain([f32::NAN, -0.0, 90.0]).collect();
+        for twin in twins::sigmoid_f32() {
+            let mut whole = vec![0f32; x.len()];
+            (twin.run)(&x, &mut whole);
+            for start in 0..9 {
+                for len in 0..(x.len() - start).min(19) {
+                    let mut part = vec![0f32; len];
+                    (twin.run)(&x[start..start + len], &mut part);
+                    for (k, v) in part.iter().enumerate() {
+                        assert_eq!(v.to_bits(), whole[start + k].to_bits(), "{}: x[{}] at offset {k} of {len}", twin.name, start + k);
+                    }
+                }
+            }
+        }
+    }
+
     pub fn depthwise_twins_are_bit_identical_over_strides_dilations_and_pads() {
         let mut rng = Rng::new(21);
         // (input, kernel, strides, dilations, pads_begin, output): rows shorter than, equal to

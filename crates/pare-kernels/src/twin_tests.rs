@@ -46,6 +46,11 @@ fn sigmoid_twins_agree_with_libm_over_the_whole_range() {
 }
 
 #[test]
+fn sigmoid_of_a_value_does_not_depend_on_its_position() {
+    suite::sigmoid_of_a_value_does_not_depend_on_its_position();
+}
+
+#[test]
 fn depthwise_twins_are_bit_identical_over_strides_dilations_and_pads() {
     suite::depthwise_twins_are_bit_identical_over_strides_dilations_and_pads();
 }

@@ -10,7 +10,6 @@ use core::arch::wasm32::{
     i32x4_add, i32x4_shl, i32x4_splat, i32x4_trunc_sat_f32x4, v128, v128_load, v128_store,
 };
 
-use crate::scalar::sigmoid_f32_scalar::sigmoid_f32_scalar;
 
 /// `e^t` for four lanes (see the module header for the range).
 #[inline(always)]
@@ -33,13 +32,25 @@ pub(crate) fn sigmoid_f32_simd128(x: &[f32], out: &mut [f32]) {
     let len = x.len().min(out.len());
     let whole = len / 4 * 4;
     let one = f32x4_splat(1.0);
+    let sigmoid4 = |v: v128| f32x4_div(one, f32x4_add(one, exp4(f32x4_neg(v))));
     for i in (0..whole).step_by(4) {
         // SAFETY: i + 4 ≤ whole ≤ both lengths; v128_load/store take unaligned pointers.
         unsafe {
             let v = v128_load(x.as_ptr().add(i) as *const v128);
-            let s = f32x4_div(one, f32x4_add(one, exp4(f32x4_neg(v))));
-            v128_store(out.as_mut_ptr().add(i) as *mut v128, s);
+            v128_store(out.as_mut_ptr().add(i) as *mut v128, sigmoid4(v));
         }
     }
-    sigmoid_f32_scalar(&x[whole..len], &mut out[whole..len]);
+    // The tail through the same vector code (padded with zeros), so a value's sigmoid does not
+    // depend on where it sits in the slice: a fused epilogue (per channel or per block) and the
+    // unfused Sigmoid node (whole tensor) give the same bits.
+    if whole < len {
+        let mut lanes = [0f32; 4];
+        lanes[..len - whole].copy_from_slice(&x[whole..len]);
+        // SAFETY: four f32 in a local array.
+        unsafe {
+            let s = sigmoid4(v128_load(lanes.as_ptr() as *const v128));
+            v128_store(lanes.as_mut_ptr() as *mut v128, s);
+        }
+        out[whole..len].copy_from_slice(&lanes[..len - whole]);
+    }
 }

@@ -4,7 +4,8 @@
 //! same order (multiply then add, never fused), so it agrees with the SIMD128 twin and with
 //! libm to a few units in the last place. `2^n` is built without AVX2's integer lanes: `n + 127`
 //! (in 1..=254) times 2^23, converted to i32, is the float's bit pattern. NaN propagates (the
-//! clamps keep a NaN operand). The tail (under eight values) runs the scalar twin.
+//! clamps keep a NaN operand). The tail (under eight values) runs the same vector code on a
+//! zero-padded copy: every value gets the same bits wherever it sits in the slice.
 
 use core::arch::x86_64::{
     __m256, _MM_FROUND_NO_EXC, _MM_FROUND_TO_NEAREST_INT, _mm256_add_ps, _mm256_castsi256_ps, _mm256_cvtps_epi32, _mm256_div_ps,
@@ -58,5 +59,17 @@ unsafe fn sigmoid_avx(x: &[f32], out: &mut [f32]) {
             _mm256_storeu_ps(out.as_mut_ptr().add(i), s);
         }
     }
-    sigmoid_f32_scalar(&x[whole..len], &mut out[whole..len]);
+    // The tail through the same vector code (padded with zeros), so a value's sigmoid does not
+    // depend on where it sits in the slice: a fused epilogue (per channel or per block) and the
+    // unfused Sigmoid node (whole tensor) give the same bits.
+    if whole < len {
+        let mut lanes = [0f32; 8];
+        lanes[..len - whole].copy_from_slice(&x[whole..len]);
+        // SAFETY: eight f32 in a local array.
+        unsafe {
+            let v = _mm256_loadu_ps(lanes.as_ptr());
+            _mm256_storeu_ps(lanes.as_mut_ptr(), _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_xor_ps(v, sign)))));
+        }
+        out[whole..len].copy_from_slice(&lanes[..len - whole]);
+    }
 }
