@@ -58,7 +58,7 @@
 //! | [`dequantize_q8`]         | `dequantize_q8_scalar`               | (scalar, auto-vectorized)        | (scalar)                            |
 //! | [`lookup_u8`], [`lookup2_u8`] | `lookup_u8_scalar`               | (scalar)                         | (scalar)                            |
 //! | [`arith_f32`]             | `arith_f32_scalar` (x86-64 with AVX: `arith_f32_avx`, the same loops built for AVX) | (scalar, auto-vectorized)        | (scalar)                            |
-//! | [`max_pool_2d_f32`], `_u8`, `_i8` | `max_pool_2d_scalar`        | (scalar)                         | (scalar)                            |
+//! | [`max_pool_2d_f32`], `_u8`, `_i8` | `max_pool_2d_scalar`        | (scalar)                         | (scalar; f32 on x86-64 with AVX: `max_pool_f32_avx`) |
 //! | [`activation_f32`]        | `activation_f32_scalar` (Sigmoid, SiLU: [`sigmoid_f32`]; x86-64 with AVX: `activation_f32_avx`) | (scalar, auto-vectorized) | (scalar)        |
 //! | [`dot4_f32`], [`dot4`]    | `dot4_scalar` (x86-64 with AVX: `dot4_f32_avx`, the same loop built for AVX) | (scalar, auto-vectorized) | (scalar) |
 //! | [`program_f32`]           | `program_f32_scalar` ([`arith_f32`] and [`activation_f32`] per step; x86-64 with AVX: `program_f32_avx`) | (scalar) | (scalar)        |
@@ -413,6 +413,9 @@ pub fn arith_f32(op: ArithF32, a: &[f32], a_step: usize, b: &[f32], b_step: usiz
 /// if the window is not 2-D or a slice is short.
 #[inline(never)]
 pub fn max_pool_2d_f32(input: &[f32], window: &Window, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    return x86::max_pool_f32_avx::max_pool_2d_f32_avx(input, window, out);
+    #[cfg(not(target_arch = "x86_64"))]
     max_pool_2d_scalar(input, window, out);
 }
 
@@ -524,6 +527,7 @@ pub type DwconvF32Fn = fn(&[f32], &[f32], f32, &Window, &mut [f32]);
 pub type RequantizeChannelFn<Q> = fn(&[i32], i32, f32, i32, &mut [Q]);
 pub type RequantizeRowFn<Q> = fn(&[i32], &[f32], i32, &mut [Q]);
 pub type SigmoidFn = fn(&[f32], &mut [f32]);
+pub type MaxPoolF32Fn = fn(&[f32], &Window, &mut [f32]);
 
 /// Every implementation of each entry point this build has, by name: first the oracle (the
 /// scalar twin, or `gemm_i8_reference` for the INT8 GEMMs), then the other twins, then the
@@ -600,6 +604,16 @@ pub mod twins {
             list.push(Twin { name: "dwconv_f32_avx", run: x86::dwconv_f32_avx::dwconv_f32_avx });
         }
         with_dispatch(list, super::depthwise_channel_f32)
+    }
+
+    pub fn max_pool_2d_f32() -> Vec<Twin<MaxPoolF32Fn>> {
+        #[allow(unused_mut)]
+        let mut list: Vec<Twin<MaxPoolF32Fn>> = vec![Twin { name: "max_pool_2d_scalar", run: max_pool_2d_scalar::<f32> }];
+        #[cfg(target_arch = "x86_64")]
+        if x86::has_avx() {
+            list.push(Twin { name: "max_pool_2d_f32_avx", run: x86::max_pool_f32_avx::max_pool_2d_f32_avx });
+        }
+        with_dispatch(list, super::max_pool_2d_f32)
     }
 
     pub fn requantize_channel<Q: Int8Output>() -> Vec<Twin<RequantizeChannelFn<Q>>> {

@@ -448,6 +448,42 @@ pub mod suite {
         }
     }
 
+    /// Every max-pool twin equals the scalar one bit for bit: SPPF's 5×5/1 pad 2, 3×3/2, a
+    /// row stride of 3 and a dilation (the fallbacks), a last window wholly in the padding,
+    /// rows shorter and longer than a vector, with NaN, −0 and +0 and repeated maxima.
+    pub fn max_pool_twins_are_bit_identical() {
+        let mut rng = Rng::new(31);
+        type Case = ([usize; 2], [usize; 2], [usize; 2], [usize; 2], [usize; 2], [isize; 2]);
+        // (input, output, kernel, strides, dilations, pads_begin)
+        let cases: [Case; 8] = [
+            ([20, 20], [20, 20], [5, 5], [1, 1], [1, 1], [2, 2]),
+            ([13, 37], [13, 37], [5, 5], [1, 1], [1, 1], [2, 2]),
+            ([24, 96], [12, 48], [3, 3], [2, 2], [1, 1], [1, 1]),
+            ([9, 41], [4, 20], [2, 2], [2, 2], [1, 1], [0, 0]),
+            ([7, 40], [4, 21], [2, 2], [2, 2], [1, 1], [1, 1]),
+            ([8, 50], [8, 17], [3, 3], [1, 3], [1, 1], [1, 1]),
+            ([9, 30], [5, 26], [3, 3], [2, 1], [1, 2], [1, 2]),
+            ([3, 16], [2, 16], [3, 1], [2, 1], [1, 1], [1, 0]),
+        ];
+        let specials = [f32::NAN, -0.0, 0.0, 1.5, 1.5, f32::NEG_INFINITY];
+        for (input, output, kernel, strides, dilations, pads) in cases {
+            let window = Window { input: &input, output: &output, kernel: &kernel, strides: &strides, dilations: &dilations, pads_begin: &pads };
+            let mut x: Vec<f32> = (0..window.input_len()).map(|_| (rng.next_u32() % 7) as f32 - 3.0).collect();
+            for (k, v) in x.iter_mut().enumerate().filter(|(k, _)| k % 13 == 5) {
+                *v = specials[k % specials.len()];
+            }
+            let mut want = vec![f32::NAN; window.positions()];
+            crate::scalar::max_pool_2d_scalar::max_pool_2d_scalar(&x, &window, &mut want);
+            for twin in twins::max_pool_2d_f32() {
+                let mut got = vec![7f32; window.positions()];
+                (twin.run)(&x, &window, &mut got);
+                for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert_eq!(g.to_bits(), w.to_bits(), "{}: output {k} of {input:?} {kernel:?}/{strides:?}", twin.name);
+                }
+            }
+        }
+    }
+
     pub fn depthwise_twins_are_bit_identical_over_strides_dilations_and_pads() {
         let mut rng = Rng::new(21);
         // (input, kernel, strides, dilations, pads_begin, output): rows shorter than, equal to

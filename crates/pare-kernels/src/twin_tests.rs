@@ -51,6 +51,11 @@ fn sigmoid_of_a_value_does_not_depend_on_its_position() {
 }
 
 #[test]
+fn max_pool_twins_are_bit_identical() {
+    suite::max_pool_twins_are_bit_identical();
+}
+
+#[test]
 fn depthwise_twins_are_bit_identical_over_strides_dilations_and_pads() {
     suite::depthwise_twins_are_bit_identical_over_strides_dilations_and_pads();
 }

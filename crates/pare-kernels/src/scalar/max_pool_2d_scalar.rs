@@ -2,7 +2,7 @@
 //! maximum of the window's in-range taps, padding skipped (never read as −∞). Replacing only on
 //! a strict increase (`v > best`) keeps the first maximum and lets no later NaN win, as pare's
 //! MaxPool (the ONNX reference) does; a window entirely in the padding gives `T::default()`.
-//! No SIMD twin; here to be built at this crate's opt-level (YOLO's SPPF pools every call).
+//! The oracle of `x86::max_pool_f32_avx` (f32, native); built at this crate's opt-level.
 
 use crate::types::Window;
 
@@ -34,7 +34,7 @@ pub(crate) fn max_pool_2d_scalar<T: Copy + PartialOrd + Default>(input: &[T], wi
 
 /// The window of output index `o` along `axis`: the input coordinate of its first in-range
 /// tap and how many taps are in range (0 when the window lies in the padding).
-fn in_range_taps(window: &Window, axis: usize, o: usize) -> (usize, usize) {
+pub(crate) fn in_range_taps(window: &Window, axis: usize, o: usize) -> (usize, usize) {
     let start = (o * window.strides[axis]) as isize - window.pads_begin[axis];
     let (step, len, kernel) = (window.dilations[axis] as isize, window.input[axis] as isize, window.kernel[axis] as isize);
     let first = if start >= 0 { 0 } else { (-start + step - 1) / step };

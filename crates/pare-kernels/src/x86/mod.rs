@@ -12,6 +12,7 @@ pub(super) mod elementwise_f32_avx;
 pub(super) mod gemm_f32_6x8_avx;
 pub(super) mod gemm_f32_6x8_avx512;
 pub(super) mod gemm_i8_4x16c2_avx2;
+pub(super) mod max_pool_f32_avx;
 pub(super) mod sigmoid_f32_avx;
 #[cfg(test)]
 mod f32_tile_check;
