@@ -11,9 +11,9 @@
 //! - Anything else (dilation, 1-D or 3-D, a row stride above 2): the scalar kernel's window
 //!   walk with its stride-1 row update in AVX.
 
-use core::arch::x86_64::{
-    __m256, _mm256_add_ps, _mm256_blendv_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_permute2f128_ps, _mm256_set1_ps, _mm256_shuffle_ps, _mm256_storeu_ps,
-};
+use core::arch::x86_64::{__m256, _mm256_add_ps, _mm256_blendv_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_storeu_ps};
+
+use super::even_lanes;
 
 use crate::scalar::dwconv_f32_scalar::{axpy, dwconv_channel_with, dwconv_f32_scalar};
 use crate::types::Window;
@@ -243,13 +243,4 @@ unsafe fn inside_blocks<const B: usize>(
             unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(row + ow + b * 8), *sum) };
         }
     }
-}
-
-/// Values 0, 2, 4, …, 14 of the sixteen in `a` (0..8) and `b` (8..16).
-#[inline]
-#[target_feature(enable = "avx")]
-fn even_lanes(a: __m256, b: __m256) -> __m256 {
-    let low = _mm256_permute2f128_ps::<0x20>(a, b); // a0..a3, b0..b3
-    let high = _mm256_permute2f128_ps::<0x31>(a, b); // a4..a7, b4..b7
-    _mm256_shuffle_ps::<0b10_00_10_00>(low, high) // a0 a2 a4 a6 | b0 b2 b4 b6
 }

@@ -5,7 +5,9 @@
 //! the first maximum is kept and no later NaN wins. Undilated windows with a row stride of 1
 //! or 2 (YOLO's SPPF 5×5, MobileNet's 3×3/2); other columns, windows and CPUs run the twin.
 
-use core::arch::x86_64::{__m256, _CMP_GT_OQ, _mm256_blendv_ps, _mm256_cmp_ps, _mm256_loadu_ps, _mm256_permute2f128_ps, _mm256_shuffle_ps, _mm256_storeu_ps};
+use core::arch::x86_64::{_CMP_GT_OQ, _mm256_blendv_ps, _mm256_cmp_ps, _mm256_loadu_ps, _mm256_storeu_ps};
+
+use super::even_lanes;
 
 use crate::scalar::max_pool_2d_scalar::{in_range_taps, max_pool_2d_scalar};
 use crate::types::Window;
@@ -85,13 +87,4 @@ fn one_output(input: &[f32], window: &Window, r0: usize, rows: usize, c: usize) 
         }
     }
     best.unwrap_or_default()
-}
-
-/// Values 0, 2, 4, …, 14 of the sixteen in `a` (0..8) and `b` (8..16).
-#[inline]
-#[target_feature(enable = "avx")]
-fn even_lanes(a: __m256, b: __m256) -> __m256 {
-    let low = _mm256_permute2f128_ps::<0x20>(a, b);
-    let high = _mm256_permute2f128_ps::<0x31>(a, b);
-    _mm256_shuffle_ps::<0b10_00_10_00>(low, high)
 }

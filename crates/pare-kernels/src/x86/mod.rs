@@ -34,3 +34,14 @@ pub(super) fn has_avx512() -> bool {
 pub(super) fn has_avx2() -> bool {
     std::is_x86_feature_detected!("avx2")
 }
+
+/// Values 0, 2, 4, …, 14 of the sixteen in `a` (0..8) and `b` (8..16): the eight inputs of a
+/// row stride of 2 (depthwise convolution, max pooling).
+#[inline]
+#[target_feature(enable = "avx")]
+pub(super) fn even_lanes(a: core::arch::x86_64::__m256, b: core::arch::x86_64::__m256) -> core::arch::x86_64::__m256 {
+    use core::arch::x86_64::{_mm256_permute2f128_ps, _mm256_shuffle_ps};
+    let low = _mm256_permute2f128_ps::<0x20>(a, b); // a0..a3, b0..b3
+    let high = _mm256_permute2f128_ps::<0x31>(a, b); // a4..a7, b4..b7
+    _mm256_shuffle_ps::<0b10_00_10_00>(low, high) // a0 a2 a4 a6 | b0 b2 b4 b6
+}
