@@ -40,9 +40,9 @@ pub(crate) fn im2col<T: Copy + Default + Send + Sync>(input: &[T], channels: usi
 /// convolutions): for each tap, consecutive output rows read consecutive input rows at one
 /// column shift, so the rows inside are one contiguous copy, after which the columns that lie
 /// in the padding are zeroed row by row ([`same_width_channel`]). The same values as the
-/// row-by-row gather.
+/// row-by-row gather. Zero-width rows (a zero-size dim from a file) take the gather.
 fn same_width_rows(window: &Window) -> bool {
-    window.rank() == 2 && window.strides == [1, 1] && window.dilations == [1, 1] && window.output[1] == window.input[1]
+    window.rank() == 2 && window.strides == [1, 1] && window.dilations == [1, 1] && window.output[1] == window.input[1] && window.input[1] > 0
 }
 
 /// One channel's rows of `col` (`taps × positions`) for a [`same_width_rows`] window.
