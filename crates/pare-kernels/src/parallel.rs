@@ -55,6 +55,17 @@ pub fn for_each_chunk_mut<T: Send>(data: &mut [T], chunk_len: usize, split: bool
     data.chunks_mut(chunk_len).enumerate().for_each(|(i, chunk)| task(i, chunk));
 }
 
+/// `task(0), task(1), …, task(n - 1)`, in parallel when more than one thread is available,
+/// collected in index order: whole independent jobs (one model run per sample) whose results
+/// the caller combines afterwards, in order, so that nothing depends on the thread count.
+pub fn map_indices<R: Send>(n: usize, task: impl Fn(usize) -> R + Sync + Send) -> Vec<R> {
+    #[cfg(not(target_arch = "wasm32"))]
+    if threads() > 1 && n > 1 {
+        return (0..n).into_par_iter().map(task).collect();
+    }
+    (0..n).map(task).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use crate::testing::{Rng, f32_blocks, i8_blocks};
@@ -129,5 +140,14 @@ mod tests {
             assert_eq!(chunks, (0..103).map(|i| i / 10 + 1).collect::<Vec<_>>(), "{threads} threads");
             assert_eq!(on_threads(threads, super::threads), threads);
         }
+    }
+
+    #[test]
+    fn mapped_indices_come_back_in_order_on_any_thread_count() {
+        for threads in [1, 2, 3] {
+            let got = on_threads(threads, || super::map_indices(37, |i| (i, i * i)));
+            assert_eq!(got, (0..37).map(|i| (i, i * i)).collect::<Vec<_>>(), "{threads} threads");
+        }
+        assert!(on_threads(2, || super::map_indices(0, |i| i)).is_empty());
     }
 }
