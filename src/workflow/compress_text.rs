@@ -255,7 +255,7 @@ fn quality_target_summary(t: &crate::compress::quantize::target::QualityTargetRe
     };
     [
         format!(
-            "  quality target {wanted}: {}, {}{} (the model written: ranges from all {} samples, measured on them);",
+            "  quality target {wanted}: {}, {}{} (the model written: ranges from all {} samples; the lower of the held-back part and the 10th percentile over sets resampled from every sample);",
             if t.met { "met" } else { "NOT met" },
             // Null is exact (met) or non-finite (never met).
             db(t.reached_db, !t.met),

@@ -4,10 +4,14 @@
 //!
 //! 1. **Split.** The last quarter of the calibration samples (at least one) is held back; the
 //!    ranges come from the rest (and, for the model written, from every sample: both in one set
-//!    of passes over the samples). A model is measured on both parts against the float model and
-//!    scores the lower SQNR: the held-back part tests the ranges on unseen data, the calibration
-//!    part adds samples (measured with 2 held-back samples alone, the target was "met" on models
-//!    that missed it by 5 dB on new data).
+//!    of passes over the samples). A model is measured against the float model on the held-back
+//!    part and on every sample, and scores the lower SQNR: the held-back part tests the ranges on
+//!    unseen data; on every sample the SQNR is a pessimistic estimate for new samples, the 10th
+//!    percentile over sets of as many samples resampled from them (`resampled_sqnr`: a sample
+//!    with a large output and most of the noise counts as often as new data might hold it).
+//!    Measured with 2 held-back samples alone, the target was "met" on models that missed it by
+//!    5 dB on new data; with the plain sum over every sample, a wake-word model measured 23.9 dB
+//!    and gave 18.4 dB on new samples.
 //! 2. **Sensitivity.** Candidates: activations, layer weights, constant operands, recurrent
 //!    weights, subgraph weights. Up to `OUTPUT_SENSITIVITY_LIMIT` of them, each is quantized
 //!    alone (the rest float) and the model measured on the held-back samples: the lowest SQNR
@@ -540,8 +544,10 @@ pub(super) fn run_all(model: &Model, samples: &[InputSet], what: &str) -> Result
 }
 
 /// Applies the plan keeping `keep` in float to a copy of `model` and measures it: the worse
-/// of its scores on the calibration part (samples `..cut`) and on the held-back part (lower
-/// SQNR; with `top1`, the larger share of changed top-1 classes). The held-back part runs
+/// of its score on the held-back part (samples `cut..`) and on every sample, where the SQNR is
+/// the pessimistic estimate for new samples (`output_sqnr::resampled_sqnr`, the 10th
+/// percentile over sets resampled from them; lower SQNR; with `top1`, the larger share of
+/// changed top-1 classes). The held-back part runs
 /// first; when it already misses `stop_unless`, the calibration part is not run and the
 /// held-back score is returned (a miss either way): a search spends most of its runs on models
 /// that miss.
@@ -571,8 +577,13 @@ pub(super) fn measure(
     if cut == 0 || stop_unless.is_some_and(|t| !t.meets(held_back)) {
         return Ok(held_back);
     }
-    let outputs = run_all(&candidate, &data.samples[..cut], "the quantized model")?;
-    Ok(score(&reference[..cut], &outputs)?.worse(held_back))
+    let mut outputs = run_all(&candidate, &data.samples[..cut], "the quantized model")?;
+    outputs.extend(held_outputs);
+    // Every sample: the pessimistic estimate for new samples (resampled sets), not the sum.
+    let top1_drop = if top1 { worst_top1_drop(&top1_changes(reference, &outputs)) } else { None };
+    let sqnr = crate::compress::output_sqnr::resampled_sqnr(reference, &outputs)
+        .ok_or_else(|| QuantizeError::Measure("a quality target needs a float output to measure; the model has none".into()))?;
+    Ok(Score { sqnr, top1_drop }.worse(held_back))
 }
 
 /// The lowest SQNR (dB) over the float outputs (`compress::output_sqnr`).
