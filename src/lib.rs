@@ -18,6 +18,7 @@ pub mod npz;
 pub mod onnx;
 pub mod ops;
 pub mod runtime;
+pub mod sort;
 pub mod workflow;
 
 #[cfg(test)]

@@ -17,9 +17,9 @@
 
 use std::io::{Read, Write};
 
-use flate2::Crc;
 use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
+use pare_container::crc32::crc32;
 
 use crate::ir::Tensor;
 use crate::npy::{self, NpyError};
@@ -247,9 +247,7 @@ fn read_member(bytes: &[u8], entry: &Entry) -> Result<Tensor, NpzError> {
             &inflated[..]
         }
     };
-    let mut crc = Crc::new();
-    crc.update(npy_bytes);
-    if crc.sum() != entry.crc {
+    if crc32(npy_bytes) != entry.crc {
         return Err(NpzError::Corrupt(format!("member `{}` fails its CRC-32 check", entry.name)));
     }
     npy::read_npy(npy_bytes).map_err(|source| NpzError::Member { name: entry.name.clone(), source })
@@ -321,8 +319,7 @@ fn write_archive(arrays: &[(String, Tensor)], method: u16) -> Result<Vec<u8>, Np
         let name_len = u16::try_from(member.len())
             .map_err(|_| NpzError::Unwritable(format!("array name `{name}` is longer than a zip name may be")))?;
         let npy_bytes = npy::write_npy(tensor).map_err(|source| NpzError::Member { name: member.clone(), source })?;
-        let mut crc = Crc::new();
-        crc.update(&npy_bytes);
+        let crc = crc32(&npy_bytes);
         let data = match method {
             STORED => npy_bytes.clone(),
             _ => deflate(&npy_bytes).map_err(|e| NpzError::Unwritable(format!("deflating `{member}`: {e}")))?,
@@ -336,7 +333,7 @@ fn write_archive(arrays: &[(String, Tensor)], method: u16) -> Result<Vec<u8>, Np
         for half in [ZIP_VERSION, flags, method, 0, DOS_DATE_1980] {
             common.extend_from_slice(&half.to_le_bytes());
         }
-        for word in [crc.sum(), compressed_size, size] {
+        for word in [crc, compressed_size, size] {
             common.extend_from_slice(&word.to_le_bytes());
         }
         common.extend_from_slice(&name_len.to_le_bytes());

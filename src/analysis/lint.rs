@@ -309,7 +309,7 @@ fn fragmentation(all_nodes: &[&Node], reports: &[NodeReport], values: &ValueTabl
         }
     }
     let mut blocks: Vec<(&str, Vec<usize>)> = readers.into_iter().filter(|(_, r)| r.len() >= G3_MIN_BRANCHES).collect();
-    blocks.sort_by_key(|(_, r)| r[0]);
+    crate::sort::sort_by_key(&mut blocks, |(_, r)| r[0]);
     blocks
         .into_iter()
         .map(|(value, indices)| {
@@ -366,7 +366,7 @@ fn elementwise_share(reports: &[NodeReport], structure: &StructureReport) -> Opt
     }
     let mut heaviest: Vec<usize> =
         (0..reports.len()).filter(|&i| reports[i].category == OpCategory::Elementwise).collect();
-    heaviest.sort_by(|&a, &b| reports[b].memory.total_bytes.cmp(&reports[a].memory.total_bytes));
+    crate::sort::sort_indices_by(&mut heaviest, &mut |&a, &b| reports[b].memory.total_bytes.cmp(&reports[a].memory.total_bytes));
     heaviest.truncate(5);
     let message = format!(
         "element-wise nodes are {:.0}% of nodes and {:.0}% of memory access; the heaviest are listed",

@@ -119,7 +119,7 @@ fn op_stats(nodes: &[NodeReport], total_flops: u64) -> Vec<OpStats> {
     for s in &mut by_op {
         s.flops_share = if total_flops == 0 { 0.0 } else { s.flops as f64 / total_flops as f64 };
     }
-    by_op.sort_by(|a, b| b.flops.cmp(&a.flops).then(b.count.cmp(&a.count)).then(a.op_type.cmp(&b.op_type)));
+    crate::sort::sort_by(&mut by_op, |a, b| b.flops.cmp(&a.flops).then(b.count.cmp(&a.count)).then(a.op_type.cmp(&b.op_type)));
     by_op
 }
 

@@ -63,6 +63,6 @@ pub fn count_params(main: &Graph) -> ParamsReport {
         }
     }
     report.by_dtype = by_dtype.into_values().collect();
-    report.by_dtype.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.dtype.cmp(&b.dtype)));
+    crate::sort::sort_by(&mut report.by_dtype, |a, b| b.bytes.cmp(&a.bytes).then(a.dtype.cmp(&b.dtype)));
     report
 }

@@ -67,7 +67,7 @@ pub fn structure(main: &Graph, nodes: &[NodeReport], values: &ValueTable) -> Str
     for node in &main.nodes {
         let mut activations: Vec<&str> =
             node.inputs.iter().map(String::as_str).filter(|n| !n.is_empty() && !values.is_weight(n)).collect();
-        activations.sort();
+        crate::sort::sort_by(&mut activations, |a, b| a.cmp(b));
         activations.dedup();
         if activations.len() >= 2 {
             report.merge_points += 1;

@@ -44,7 +44,7 @@ impl CompareReport {
     /// exact) first, exact ones last.
     pub fn worst_intermediates(&self) -> Vec<&TensorComparison> {
         let mut sorted: Vec<&TensorComparison> = self.intermediates.iter().collect();
-        sorted.sort_by(|a, b| sort_key(a).total_cmp(&sort_key(b)));
+        crate::sort::sort_by(&mut sorted, |a, b| sort_key(a).total_cmp(&sort_key(b)));
         sorted
     }
 }

@@ -36,7 +36,7 @@ impl ByteBreakdown {
         let mut by_dtype: BTreeMap<String, DTypeBytes> = BTreeMap::new();
         visit(&model.graph, &mut out, &mut by_dtype);
         out.weights = by_dtype.into_values().collect();
-        out.weights.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.dtype.cmp(&b.dtype)));
+        crate::sort::sort_by(&mut out.weights, |a, b| b.bytes.cmp(&a.bytes).then(a.dtype.cmp(&b.dtype)));
         let data: usize = out.weights.iter().map(|w| w.bytes).sum::<usize>() + out.quantization_parameters;
         out.graph = file_bytes.saturating_sub(data);
         out

@@ -201,7 +201,7 @@ pub fn return_localized(graph: &mut Graph, moved: &[Localized]) {
     }
     let _ = for_each_graph_mut::<()>(graph, &mut |path, g| {
         if let Some(mut list) = by_origin.remove(path) {
-            list.sort_by_key(|(index, _, _)| *index);
+            crate::sort::sort_by_key(&mut list, |(index, _, _)| *index);
             for (index, init, declared) in list {
                 g.initializers.insert(index.min(g.initializers.len()), init);
                 g.value_info.extend(declared);

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::*;
+use flate2::Crc;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npz").join(name);

@@ -151,7 +151,7 @@ pub fn resolve_sizes(
             candidates.push((i + j, hw, seq));
         }
     }
-    candidates.sort_by_key(|c| c.0);
+    crate::sort::sort_by_key(&mut candidates, |c| c.0);
 
     let mut tried = Vec::new();
     let mut last = random.clone();

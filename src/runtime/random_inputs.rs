@@ -98,7 +98,7 @@ impl RandomInputs {
     /// every whole shape names an input and fits its declaration.
     pub fn check_dims(&self, specs: &[InputSpec]) -> Result<(), RandomInputError> {
         let mut named: Vec<(&String, &Vec<usize>)> = self.shapes.iter().collect();
-        named.sort();
+        crate::sort::sort_by(&mut named, |a, b| a.cmp(b));
         for (name, given) in named {
             let Some(spec) = specs.iter().find(|s| &s.name == name) else {
                 let inputs: Vec<String> = specs.iter().map(|s| format!("`{}`", s.name)).collect();
@@ -111,7 +111,7 @@ impl RandomInputs {
         }
         let declared = symbolic_dims(specs);
         let mut names: Vec<&String> = self.dims.keys().collect();
-        names.sort();
+        crate::sort::sort_by(&mut names, |a, b| a.cmp(b));
         match names.into_iter().find(|n| !declared.contains(n)) {
             Some(name) => Err(RandomInputError::UnknownDim {
                 name: name.clone(),

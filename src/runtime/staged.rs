@@ -150,7 +150,7 @@ impl Staged {
         let outputs: Vec<String> = if keep {
             let mut outs: Vec<String> =
                 produced.iter().filter(|p| later_reads.contains(**p)).map(|p| p.to_string()).collect();
-            outs.sort();
+            crate::sort::sort_by(&mut outs, |a, b| a.cmp(b));
             outs
         } else {
             nodes.iter().flat_map(|&n| graph.nodes[n].outputs.iter()).filter(|o| !o.is_empty()).cloned().collect()

@@ -155,7 +155,7 @@ fn check_total(specs: &[crate::runtime::InputSpec], generator: &RandomInputs, co
 /// "random inputs, seed 3" plus the dims and shapes set (sorted, so the text is stable).
 fn describe_source(generator: &RandomInputs) -> String {
     let mut set: Vec<String> = generator.dims.iter().map(|(name, size)| format!("{name}={size}")).collect();
-    set.sort();
+    crate::sort::sort_by(&mut set, |a, b| a.cmp(b));
     let mut shapes: Vec<String> = generator
         .shapes
         .iter()
@@ -163,7 +163,7 @@ fn describe_source(generator: &RandomInputs) -> String {
             format!("{name}=[{}]", shape.iter().map(usize::to_string).collect::<Vec<_>>().join(", "))
         })
         .collect();
-    shapes.sort();
+    crate::sort::sort_by(&mut shapes, |a, b| a.cmp(b));
     set.extend(shapes);
     if set.is_empty() {
         format!("random inputs, seed {}", generator.seed)

@@ -91,7 +91,7 @@ pub fn counts(units: &[(Vec<f64>, usize)], target: f64, cap: f64) -> Vec<usize> 
             order.push((share, l, u));
         }
     }
-    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    crate::sort::sort_by(&mut order, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     // The cap leaves room above the target (halfway to 1); a second pass without it makes sure
     // the target is reached when rounding still falls short.
     let cap = cap.max((1.0 + target) / 2.0);

@@ -13,7 +13,7 @@ pub fn smallest(scores: &[f64], k: usize) -> Vec<usize> {
     }
     let cmp = |a: &usize, b: &usize| by_score(scores[*a], scores[*b]).then(a.cmp(b));
     if k < order.len() {
-        order.select_nth_unstable_by(k - 1, cmp);
+        crate::sort::select_indices_by(&mut order, k - 1, &mut { cmp });
     }
     order.truncate(k);
     order

@@ -130,7 +130,7 @@ pub fn channel_scale(h: &[f64], w: &[f32], v: &[f32]) -> Option<f32> {
 /// ordered as k-means writes it).
 pub fn sort(codebook: &[f32], codes: &mut [i32]) -> Vec<f32> {
     let mut order: Vec<usize> = (0..codebook.len()).collect();
-    order.sort_by(|&a, &b| codebook[a].total_cmp(&codebook[b]));
+    crate::sort::sort_indices_by(&mut order, &mut |&a, &b| codebook[a].total_cmp(&codebook[b]));
     let mut rank = vec![0i32; codebook.len()];
     for (new, &old) in order.iter().enumerate() {
         rank[old] = new as i32;

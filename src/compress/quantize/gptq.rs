@@ -71,7 +71,7 @@ pub fn round<'a>(w: &[f32], rows: usize, k: usize, h: &[f64], grid: &dyn Fn(usiz
     // Act order: the inputs with the most energy first (their errors have the most room to be
     // compensated by the rest).
     let mut order: Vec<usize> = (0..k).collect();
-    order.sort_by(|&a, &b| h[b * k + b].total_cmp(&h[a * k + a]));
+    crate::sort::sort_indices_by(&mut order, &mut |&a, &b| h[b * k + b].total_cmp(&h[a * k + a]));
     let mut hp = vec![0.0; k * k];
     for (r, &i) in order.iter().enumerate() {
         for (c, &j) in order.iter().enumerate() {

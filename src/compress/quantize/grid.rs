@@ -114,7 +114,10 @@ pub fn restricted_scale(mode: Mode, values: &[f32]) -> f32 {
 /// all-zero channel.
 pub fn ternary_scale(values: &[f32]) -> f32 {
     let mut mags: Vec<f64> = values.iter().filter(|v| v.is_finite()).map(|v| f64::from(v.abs())).collect();
-    mags.sort_by(|a, b| b.total_cmp(a));
+    // Descending; values equal under `total_cmp` are the same bits, so reversing the ascending
+    // sort (which `kmeans` and `threshold` share) gives the same list.
+    mags.sort_by(f64::total_cmp);
+    mags.reverse();
     let (mut sum, mut best, mut alpha) = (0.0f64, 0.0f64, 0.0f64);
     for (i, &m) in mags.iter().enumerate() {
         sum += m;

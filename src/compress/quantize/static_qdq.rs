@@ -213,7 +213,7 @@ pub(super) fn apply_plan(
         }
     }
     if !unclipped.is_empty() {
-        unclipped.sort();
+        crate::sort::sort_by(&mut unclipped, |a, b| a.cmp(b));
         report.notes.push(format!("model output(s) {} keep their observed min/max (not clipped by calibration)", unclipped.join(", ")));
     }
     let mut params: HashMap<String, (f32, i32)> = HashMap::new();
@@ -512,12 +512,12 @@ pub(super) fn plan(graph: &Graph, spec: &QuantizeSpec, scheme: Scheme, report: &
         }
     }
     let mut kept: Vec<String> = kept_float.into_iter().collect();
-    kept.sort_unstable();
+    crate::sort::sort_by(&mut kept, |a, b| a.cmp(b));
     for t in kept {
         report.notes.push(format!("`{t}` kept float: {}", defaults.tensors[&t]));
     }
     if !unrounded_outputs.is_empty() {
-        unrounded_outputs.sort_unstable();
+        crate::sort::sort_by(&mut unrounded_outputs, |a, b| a.cmp(b));
         unrounded_outputs.dedup();
         let list: Vec<String> = unrounded_outputs.iter().map(|t| format!("`{t}`")).collect();
         report.notes.push(format!(

@@ -273,7 +273,7 @@ pub(super) fn quantize_to_target(
     candidates.extend(subgraphs.map(|sqnr| (Candidate::Subgraphs, sqnr)));
     candidates.extend(constant_sensitivity(model, plan, scheme));
     // Lowest SQNR first; exact (None) last; ties by name for a stable order.
-    candidates.sort_by(|a, b| {
+    crate::sort::sort_by(&mut candidates, |a, b| {
         let key = |c: &(Candidate, Option<f64>)| c.1.unwrap_or(f64::INFINITY);
         key(a).total_cmp(&key(b)).then_with(|| a.0.name().cmp(b.0.name()))
     });
@@ -295,7 +295,7 @@ pub(super) fn quantize_to_target(
             without[k] = Some(measure(model, plan, &ranges, &keep, spec, scheme, held_reference, &held_out, 0, false, None, &mut scratch)?.sqnr);
         }
         let mut order: Vec<usize> = (0..candidates.len()).collect();
-        order.sort_by(|&a, &b| without[a].unwrap_or(f64::INFINITY).total_cmp(&without[b].unwrap_or(f64::INFINITY)).then(a.cmp(&b)));
+        crate::sort::sort_indices_by(&mut order, &mut |&a, &b| without[a].unwrap_or(f64::INFINITY).total_cmp(&without[b].unwrap_or(f64::INFINITY)).then(a.cmp(&b)));
         candidates = order.iter().map(|&k| candidates[k].clone()).collect();
         without = order.iter().map(|&k| without[k]).collect();
         "output: each candidate quantized alone (the rest float), measured on the held-back samples"
@@ -423,7 +423,7 @@ pub(super) fn quantize_to_target(
             .copied()
             .filter(|&k| matches!(candidates[k].0, Candidate::Weight(..) | Candidate::Recurrent(_) | Candidate::Subgraphs))
             .collect();
-        order.sort_by_key(|&k| match &candidates[k].0 {
+        crate::sort::sort_by_key(&mut order, |&k| match &candidates[k].0 {
             Candidate::Weight(i, _) => (0, usize::MAX - weight_elements.get(i).copied().unwrap_or(0)),
             _ => (1, k),
         });

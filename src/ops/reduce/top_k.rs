@@ -94,9 +94,9 @@ impl TopK {
                     order.clear();
                     order.extend(0..len);
                     if k < len {
-                        order.select_nth_unstable_by(k - 1, |x, y| before(x, y, block, i));
+                        crate::sort::select_indices_by(&mut order, k - 1, &mut |x, y| before(x, y, block, i));
                     }
-                    order[..k].sort_unstable_by(|x, y| before(x, y, block, i));
+                    crate::sort::sort_indices_unstable_by(&mut order[..k], &mut |x, y| before(x, y, block, i));
                     for (rank, &index) in order[..k].iter().enumerate() {
                         let at = (o * k + rank) * inner + i;
                         values[at] = block[i + index * inner];

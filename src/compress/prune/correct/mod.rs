@@ -156,7 +156,7 @@ fn run(
             Err(note) => report_correction(report, &slot, LayerCorrection { applied: "none".into(), note, ..LayerCorrection::default() }),
         }
     }
-    targets.sort_by_key(|(p, _, _)| *p);
+    crate::sort::sort_by_key(&mut targets, |(p, _, _)| *p);
     let watched: Vec<Watched> = targets
         .iter()
         .map(|(_, _, t)| Watched { output: t.output.clone(), axis: t.axis, channels: t.channels, kept: t.kept.clone() })

@@ -267,7 +267,7 @@ pub fn counts(units: &[(Vec<f64>, usize)], target: f64, cap: f64) -> Vec<usize> 
             order.push((if v.is_finite() { v } else { f64::INFINITY }, g, c));
         }
     }
-    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    crate::sort::sort_by(&mut order, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let room: Vec<usize> = units.iter().map(|(s, _)| ((cap * s.len() as f64).floor() as usize).min(s.len().saturating_sub(1))).collect();
     let mut out = vec![0; units.len()];
     let mut gone = 0usize;

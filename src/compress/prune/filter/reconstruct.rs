@@ -57,7 +57,7 @@ fn consumers(analysis: &Analysis) -> Vec<(usize, usize)> {
         .filter(|e| matches!(e.kind, EditKind::Slice { input: 1, role: Role::Consumer, .. }))
         .map(|e| (e.node, e.channels.total()))
         .collect();
-    out.sort_unstable();
+    crate::sort::sort_by(&mut out, |a, b| a.cmp(b));
     out.dedup_by_key(|(node, _)| *node);
     out
 }
@@ -69,7 +69,7 @@ pub fn gather(model: &Model, analysis: &Analysis, layers: &[Layer], samples: &[I
     let order = topological_order(graph).map_err(|e| e.to_string())?;
     let position = |node: usize| order.iter().position(|&n| n == node).unwrap_or(usize::MAX);
     let mut todo = consumers(analysis);
-    todo.sort_by_key(|&(node, _)| position(node));
+    crate::sort::sort_by_key(&mut todo, |&(node, _)| position(node));
     let mut staged = Staged::new(samples);
     let mut matrices = ConsumerMatrices::new();
     for (node_index, channels) in todo {

@@ -200,7 +200,7 @@ pub fn interpolate(
     plan: &[AxisResize],
 ) -> Result<Vec<f64>, OpError> {
     let mut order: Vec<usize> = (0..plan.len()).filter(|&a| !plan[a].is_identity(config.coordinate_mode)).collect();
-    order.sort_by(|&a, &b| {
+    crate::sort::sort_indices_by(&mut order, &mut |&a, &b| {
         let ratio = |p: &AxisResize| p.out_len as f64 / p.in_len as f64;
         ratio(&plan[a]).total_cmp(&ratio(&plan[b]))
     });
