@@ -568,28 +568,23 @@ pub(super) fn measure(
 ) -> Result<Score, QuantizeError> {
     let mut candidate = model.clone();
     apply_plan(&mut candidate, plan, ranges, keep, spec, scheme, report)?;
-    let score = |reference: &[Vec<Tensor>], outputs: &[Vec<Tensor>]| -> Result<Score, QuantizeError> {
+    use crate::compress::output_sqnr::{output_sqnr, resampled_sqnr};
+    type Metric = fn(&[Vec<Tensor>], &[Vec<Tensor>]) -> Option<f64>;
+    let score = |reference: &[Vec<Tensor>], outputs: &[Vec<Tensor>], metric: Metric| -> Result<Score, QuantizeError> {
         let top1_drop = if top1 { worst_top1_drop(&top1_changes(reference, outputs)) } else { None };
-        Ok(Score { sqnr: output_sqnr(reference, outputs)?, top1_drop })
+        let sqnr = metric(reference, outputs)
+            .ok_or_else(|| QuantizeError::Measure("a quality target needs a float output to measure; the model has none".into()))?;
+        Ok(Score { sqnr, top1_drop })
     };
     let held_outputs = run_all(&candidate, &data.samples[cut..], "the quantized model")?;
-    let held_back = score(&reference[cut..], &held_outputs)?;
+    let held_back = score(&reference[cut..], &held_outputs, output_sqnr)?;
     if cut == 0 || stop_unless.is_some_and(|t| !t.meets(held_back)) {
         return Ok(held_back);
     }
     let mut outputs = run_all(&candidate, &data.samples[..cut], "the quantized model")?;
     outputs.extend(held_outputs);
     // Every sample: the pessimistic estimate for new samples (resampled sets), not the sum.
-    let top1_drop = if top1 { worst_top1_drop(&top1_changes(reference, &outputs)) } else { None };
-    let sqnr = crate::compress::output_sqnr::resampled_sqnr(reference, &outputs)
-        .ok_or_else(|| QuantizeError::Measure("a quality target needs a float output to measure; the model has none".into()))?;
-    Ok(Score { sqnr, top1_drop }.worse(held_back))
-}
-
-/// The lowest SQNR (dB) over the float outputs (`compress::output_sqnr`).
-fn output_sqnr(reference: &[Vec<Tensor>], candidate: &[Vec<Tensor>]) -> Result<f64, QuantizeError> {
-    crate::compress::output_sqnr::output_sqnr(reference, candidate)
-        .ok_or_else(|| QuantizeError::Measure("a quality target needs a float output to measure; the model has none".into()))
+    Ok(score(reference, &outputs, resampled_sqnr)?.worse(held_back))
 }
 
 /// The largest share (%) of changed top-1 classes over the class-score outputs.
