@@ -81,6 +81,19 @@ impl ErrorAccumulator {
         Ok(())
     }
 
+    /// Adds another accumulator's sums (another sample's), as if its pairs followed.
+    pub fn merge(&mut self, other: &ErrorAccumulator) {
+        self.elements += other.elements;
+        self.finite_pairs += other.finite_pairs;
+        self.nonfinite_mismatches += other.nonfinite_mismatches;
+        self.max_abs_error = self.max_abs_error.max(other.max_abs_error);
+        self.sum_abs_error += other.sum_abs_error;
+        self.sum_squared_error += other.sum_squared_error;
+        self.sum_reference_squared += other.sum_reference_squared;
+        self.sum_candidate_squared += other.sum_candidate_squared;
+        self.sum_product += other.sum_product;
+    }
+
     pub fn finish(&self) -> TensorMetrics {
         let exact = self.max_abs_error == 0.0 && self.nonfinite_mismatches == 0;
         let (rr, cc) = (self.sum_reference_squared, self.sum_candidate_squared);
@@ -167,6 +180,13 @@ impl AgreementAccumulator {
         self.top5_matches += u64::from(outranking < TOP_K);
     }
 
+    /// Adds another accumulator's counts (another sample's rows, same class count).
+    pub fn merge(&mut self, other: &AgreementAccumulator) {
+        self.rows += other.rows;
+        self.top1_matches += other.top1_matches;
+        self.top5_matches += other.top5_matches;
+    }
+
     pub fn finish(&self) -> Agreement {
         let rate = |matches: u64| if self.rows == 0 { 0.0 } else { matches as f64 / self.rows as f64 };
         let has_top5 = self.classes > TOP_K;
@@ -236,6 +256,30 @@ mod tests {
         assert_eq!((m.elements, m.max_abs, m.mean_abs), (4, 1.0, 0.25));
         // Σr² = 50, Σe² = 1.
         assert!(close(m.sqnr_db.unwrap(), 10.0 * 50f64.log10()));
+    }
+
+    #[test]
+    fn merged_samples_equal_one_stream() {
+        // Values whose sums are exact in f64, so merging must give the same bits as streaming.
+        let a = Tensor::from_vec(&[3], vec![3.0f32, -4.0, f32::NAN]).unwrap();
+        let b = Tensor::from_vec(&[3], vec![2.5f32, -4.0, 1.0]).unwrap();
+        let c = Tensor::from_vec(&[3], vec![-1.0f32, 8.0, 0.5]).unwrap();
+        let mut stream = ErrorAccumulator::default();
+        stream.add_tensors(&a, &b).unwrap();
+        stream.add_tensors(&c, &a).unwrap();
+        let (mut first, mut second) = (ErrorAccumulator::default(), ErrorAccumulator::default());
+        first.add_tensors(&a, &b).unwrap();
+        second.add_tensors(&c, &a).unwrap();
+        first.merge(&second);
+        assert_eq!(first, stream);
+        assert_eq!((first.elements, first.nonfinite_mismatches, first.max_abs_error), (6, 2, 12.0));
+
+        let mut rows = AgreementAccumulator { classes: 3, rows: 0, top1_matches: 0, top5_matches: 0 };
+        let mut more = rows.clone();
+        rows.add_row(&[0.0, 1.0, 0.5], &[0.0, 1.0, 0.5]);
+        more.add_row(&[0.0, 1.0, 0.5], &[0.0, 0.1, 0.5]);
+        rows.merge(&more);
+        assert_eq!((rows.rows, rows.top1_matches, rows.top5_matches), (2, 1, 2));
     }
 
     #[test]

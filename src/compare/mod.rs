@@ -3,9 +3,11 @@
 //! intermediate tensor both compute, max/mean abs error, cosine similarity, SQNR, and top-1/top-5
 //! agreement for classifier-like outputs (definitions: `metrics.rs`).
 //!
-//! Memory stays bounded by one sample: for each sample the reference runs first, keeping only
-//! the intermediates the candidate also names; the candidate then runs with an observer that
-//! compares each of its values on the fly and drops the pair. Metrics are streamed sums in f64.
+//! Memory stays bounded by one sample per thread: for each sample the reference runs first,
+//! keeping only the intermediates the candidate also names; the candidate then runs with an
+//! observer that compares each of its values on the fly and drops the pair. Metrics are sums in
+//! f64, per sample, added up in sample order (natively samples run in parallel; the report is the
+//! same bits for any thread count).
 //! A quantized model (QDQ form) keeps the float names of most of the original's tensors, so
 //! matching intermediates by name compares what users expect.
 

@@ -1,6 +1,7 @@
 //! The comparison loop: for each sample, run the reference keeping only the intermediates the
 //! candidate also names, then run the candidate and compare each of its values as it appears,
-//! dropping both; then compare the outputs. All sums stream into accumulators.
+//! dropping both; then compare the outputs. Each sample's sums start from zero and are added to
+//! the totals in sample order, so natively several samples run at once with the same result.
 
 use std::collections::{HashMap, HashSet};
 
@@ -38,48 +39,28 @@ pub(super) fn compare(
     let rounded: HashSet<&str> = quantized.iter().map(|q| q.reference.as_str()).collect();
     let mut outputs: Vec<OutputState> = Vec::new();
     let mut intermediates = Intermediates::default();
-    for (sample, feeds) in inputs.iter().enumerate() {
-        let mut captured: HashMap<String, Tensor> = HashMap::new();
-        let mut keep = |name: &str, t: &Tensor| {
-            if shared.contains(name) && is_float(t) {
-                intermediates.register(name);
-                captured.insert(name.to_string(), t.clone());
-            }
-        };
-        let reference_outputs = reference_session
-            .run_observed(feeds.clone(), Some(&mut keep))
-            .map_err(|source| CompareError::Run { model: Role::Reference, sample, source })?;
-        // The candidate's best value so far for each rounded intermediate: its own, then the
-        // dequantized copy of its quantized value; its DequantizeLinear's output settles it.
-        let mut best: HashMap<String, Tensor> = HashMap::new();
-        let mut check = |name: &str, t: &Tensor| {
-            if let Some(q) = by_dequantized.get(name) {
-                if let Some(r) = captured.remove(&q.reference) {
-                    best.remove(&q.reference);
-                    intermediates.compare(&q.reference, &r, t, sample);
-                }
-            } else if let Some(q) = by_quantized.get(name) {
-                if let (true, Some(y)) = (captured.contains_key(&q.reference), q.dequantize(t)) {
-                    best.insert(q.reference.clone(), y);
-                }
-            } else if rounded.contains(name) {
-                if captured.contains_key(name) && !best.contains_key(name) {
-                    best.insert(name.to_string(), t.clone());
-                }
-            } else if let Some(r) = captured.remove(name) {
-                intermediates.compare(name, &r, t, sample);
-            }
-        };
-        let candidate_outputs = candidate_session
-            .run_observed(feeds.clone(), Some(&mut check))
-            .map_err(|source| CompareError::Run { model: Role::Candidate, sample, source })?;
-        for (name, t) in best {
-            if let Some(r) = captured.remove(&name) {
-                intermediates.compare(&name, &r, &t, sample);
-            }
+    // Natively several samples run at once: each sample's sums start from zero and are merged
+    // in sample order, so the report is the same bits for any thread count. Memory stays
+    // bounded by one sample per thread.
+    let sessions = Sessions {
+        reference: &reference_session,
+        candidate: &candidate_session,
+        shared: &shared,
+        by_quantized: &by_quantized,
+        by_dequantized: &by_dequantized,
+        rounded: &rounded,
+    };
+    let batch = crate::kernels::parallel::threads().max(1);
+    for start in (0..inputs.len()).step_by(batch) {
+        let end = (start + batch).min(inputs.len());
+        let results =
+            crate::kernels::parallel::map_indices(end - start, |i| sessions.sample(start + i, &inputs[start + i]));
+        for (i, result) in results.into_iter().enumerate() {
+            let (sample_outputs, sample_intermediates) = result?;
+            merge_outputs(&mut outputs, sample_outputs);
+            intermediates.merge(sample_intermediates);
+            progress(start + i + 1, inputs.len());
         }
-        compare_outputs(&mut outputs, &reference_outputs, &candidate_outputs, sample)?;
-        progress(sample + 1, inputs.len());
     }
     let (compared, skipped) = intermediates.finish();
     Ok(CompareReport {
@@ -90,6 +71,88 @@ pub(super) fn compare(
         intermediates: compared,
         intermediates_skipped: skipped,
     })
+}
+
+/// What every sample's run reads: both sessions and which intermediates to compare how.
+struct Sessions<'a> {
+    reference: &'a Session,
+    candidate: &'a Session,
+    shared: &'a HashSet<String>,
+    by_quantized: &'a HashMap<&'a str, &'a QuantizedIntermediate>,
+    by_dequantized: &'a HashMap<&'a str, &'a QuantizedIntermediate>,
+    rounded: &'a HashSet<&'a str>,
+}
+
+impl Sessions<'_> {
+    /// One sample: the reference runs keeping the shared intermediates, then the candidate
+    /// compares each as it appears; the sums of this sample alone.
+    fn sample(&self, sample: usize, feeds: &InputSet) -> Result<(Vec<OutputState>, Intermediates), CompareError> {
+        let mut intermediates = Intermediates::default();
+        let mut captured: HashMap<String, Tensor> = HashMap::new();
+        let mut keep = |name: &str, t: &Tensor| {
+            if self.shared.contains(name) && is_float(t) {
+                intermediates.register(name);
+                captured.insert(name.to_string(), t.clone());
+            }
+        };
+        let reference_outputs = self
+            .reference
+            .run_observed(feeds.clone(), Some(&mut keep))
+            .map_err(|source| CompareError::Run { model: Role::Reference, sample, source })?;
+        // The candidate's best value so far for each rounded intermediate: its own, then the
+        // dequantized copy of its quantized value; its DequantizeLinear's output settles it.
+        let mut best: HashMap<String, Tensor> = HashMap::new();
+        let mut check = |name: &str, t: &Tensor| {
+            if let Some(q) = self.by_dequantized.get(name) {
+                if let Some(r) = captured.remove(&q.reference) {
+                    best.remove(&q.reference);
+                    intermediates.compare(&q.reference, &r, t, sample);
+                }
+            } else if let Some(q) = self.by_quantized.get(name) {
+                if let (true, Some(y)) = (captured.contains_key(&q.reference), q.dequantize(t)) {
+                    best.insert(q.reference.clone(), y);
+                }
+            } else if self.rounded.contains(name) {
+                if captured.contains_key(name) && !best.contains_key(name) {
+                    best.insert(name.to_string(), t.clone());
+                }
+            } else if let Some(r) = captured.remove(name) {
+                intermediates.compare(name, &r, t, sample);
+            }
+        };
+        let candidate_outputs = self
+            .candidate
+            .run_observed(feeds.clone(), Some(&mut check))
+            .map_err(|source| CompareError::Run { model: Role::Candidate, sample, source })?;
+        for (name, t) in best {
+            if let Some(r) = captured.remove(&name) {
+                intermediates.compare(&name, &r, &t, sample);
+            }
+        }
+        let mut outputs = Vec::new();
+        compare_outputs(&mut outputs, &reference_outputs, &candidate_outputs, sample)?;
+        Ok((outputs, intermediates))
+    }
+}
+
+/// Adds one sample's output sums to the totals (the first sample's dtype and shape stand). A
+/// class count that differs from the first sample's ends the agreement count, as a non-classifier
+/// output on a later sample does.
+fn merge_outputs(totals: &mut Vec<OutputState>, sample: Vec<OutputState>) {
+    if totals.is_empty() {
+        *totals = sample;
+        return;
+    }
+    for (total, one) in totals.iter_mut().zip(sample) {
+        total.errors.merge(&one.errors);
+        total.agreement = match (total.agreement.take(), one.agreement) {
+            (Some(mut a), Some(b)) if a.classes() == b.classes() => {
+                a.merge(&b);
+                Some(a)
+            }
+            _ => None,
+        };
+    }
 }
 
 fn is_float(t: &Tensor) -> bool {
@@ -220,6 +283,21 @@ impl Intermediates {
         if let Tracked::Comparing { errors, .. } = state {
             if let Err(dtype) = errors.add_tensors(r, c) {
                 *state = Tracked::Skipped(format!("{dtype} values cannot be compared as numbers"));
+            }
+        }
+    }
+
+    /// Adds one sample's intermediates (registered in its execution order): a skip is final
+    /// (the first reason stands), sums add up.
+    fn merge(&mut self, sample: Intermediates) {
+        for (name, one) in sample.order {
+            self.register(&name);
+            let state = &mut self.order[self.index[&name]].1;
+            match (state, one) {
+                (Tracked::Skipped(_), _) | (_, Tracked::Pending) => {}
+                (state, Tracked::Skipped(reason)) => *state = Tracked::Skipped(reason),
+                (state @ Tracked::Pending, one @ Tracked::Comparing { .. }) => *state = one,
+                (Tracked::Comparing { errors, .. }, Tracked::Comparing { errors: more, .. }) => errors.merge(&more),
             }
         }
     }

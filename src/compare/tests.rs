@@ -215,3 +215,29 @@ fn quantized_intermediates_are_compared_after_their_dequantize_linear() {
         assert!(sqnr(name) > 25.0, "{name}: {} dB", sqnr(name));
     }
 }
+
+#[test]
+fn the_report_is_the_same_bits_on_one_two_and_three_threads() {
+    // Samples run in parallel natively; each sample's sums are merged in sample order.
+    let model = mnist();
+    let perturbed = scaled(&model, 1.01);
+    let inputs = digits(&model, 7);
+    let run = |threads| {
+        crate::kernels::parallel::on_threads(threads, || {
+            let mut seen = Vec::new();
+            let report =
+                compare_models_with_progress(&model, &perturbed, &inputs, &options(), &mut |done, total| seen.push((done, total)))
+                    .unwrap();
+            (report, seen)
+        })
+        .unwrap()
+    };
+    let (one, progress) = run(1);
+    assert_eq!(progress, (1..=7).map(|d| (d, 7)).collect::<Vec<_>>(), "progress after every sample, in order");
+    assert!(one.outputs[0].metrics.sqnr_db.is_some_and(|v| v > 20.0 && v < 60.0), "{:?}", one.outputs[0].metrics);
+    assert_eq!(one.intermediates.len(), INTERMEDIATES.len());
+    for threads in [2, 3] {
+        let (other, _) = run(threads);
+        assert_eq!(other, one, "{threads} threads");
+    }
+}

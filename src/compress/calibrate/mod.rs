@@ -91,11 +91,15 @@ pub fn calibrate_prefixes(
     // Per part: each tensor's min and max.
     let mut min_max: Vec<HashMap<String, (f32, f32)>> = vec![HashMap::new(); counts.len()];
     let pass = Pass { session: &session, samples, wanted: &wanted, counts: &counts, total };
-    pass.run(0, progress, &mut |k, name, values| {
-        let (lo, hi) = crate::compress::quantize::params::min_max(values.iter().copied());
-        let e = min_max[k].entry(name.to_string()).or_insert((lo, hi));
-        *e = (e.0.min(lo), e.1.max(hi));
-    })?;
+    pass.run(
+        0,
+        progress,
+        &|_, _, values| Some(crate::compress::quantize::params::min_max(values.iter().copied())),
+        &mut |k, name, &(lo, hi)| {
+            let e = min_max[k].entry(name.to_string()).or_insert((lo, hi));
+            *e = (e.0.min(lo), e.1.max(hi));
+        },
+    )?;
 
     if passes == 1 {
         return Ok(min_max
@@ -125,11 +129,22 @@ pub fn calibrate_prefixes(
                 .collect()
         })
         .collect();
-    pass.run(samples.len(), progress, &mut |k, name, values| {
-        if let Some(h) = histograms[k].get_mut(name) {
+    // Each sample fills empty copies of its parts' histograms; the counts add up (in any order).
+    let empty = histograms.clone();
+    pass.run(
+        samples.len(),
+        progress,
+        &|k, name, values| {
+            let mut h = empty[k].get(name)?.clone();
             h.add(values.iter().copied());
-        }
-    })?;
+            Some(h)
+        },
+        &mut |k, name, one: &Histogram| {
+            if let Some(h) = histograms[k].get_mut(name) {
+                h.counts.iter_mut().zip(&one.counts).for_each(|(c, &more)| *c += more);
+            }
+        },
+    )?;
 
     Ok(histograms.into_iter().zip(min_max).zip(&counts).map(|((part, observed), &n)| (ranges_from_histograms(part, &observed, spec, scheme), n)).collect())
 }
@@ -146,29 +161,29 @@ struct Pass<'a> {
 }
 
 impl Pass<'_> {
-    /// Calls `visit(part, name, values)` for each wanted value, once per part that the running
-    /// sample belongs to; progress starts at `offset`.
-    fn run(
+    /// For each wanted value of each sample and each part that the sample belongs to,
+    /// `summarize(part, name, values)` condenses it and `merge(part, name, &summary)` adds it to
+    /// the totals (see [`summarize_values`]); progress starts at `offset`.
+    fn run<S: Send>(
         &self,
         offset: usize,
         progress: &mut dyn FnMut(usize, usize),
-        visit: &mut dyn FnMut(usize, &str, &[f32]),
+        summarize: &(dyn Fn(usize, &str, &[f32]) -> Option<S> + Sync),
+        merge: &mut dyn FnMut(usize, &str, &S),
     ) -> Result<(), CalibrateError> {
-        let current = std::cell::Cell::new(0usize);
+        let counts = self.counts;
         let total = self.total;
-        for_each_value(
+        summarize_values(
             self.session,
             self.samples,
             self.wanted,
-            &mut |i| {
-                current.set(i);
-                progress(offset + i, total)
+            &mut |i| progress(offset + i, total),
+            &|i, name, values| {
+                let found: Vec<(usize, S)> =
+                    (0..counts.len()).filter(|&k| i < counts[k]).filter_map(|k| summarize(k, name, values).map(|s| (k, s))).collect();
+                (!found.is_empty()).then_some(found)
             },
-            &mut |name, values| {
-                for k in (0..self.counts.len()).filter(|&k| current.get() < self.counts[k]) {
-                    visit(k, name, values);
-                }
-            },
+            &mut |_, name, found| found.iter().for_each(|(k, s)| merge(*k, name, s)),
         )
     }
 }
@@ -203,22 +218,65 @@ fn ranges_from_histograms(
     ranges
 }
 
-/// Runs every sample and calls `visit(name, values)` for each wanted float32 tensor: fed
-/// inputs first, then node outputs as they are produced.
-pub(crate) fn for_each_value(
+/// Runs every sample and, for each wanted float32 tensor (fed inputs first, then node outputs
+/// as they are produced), condenses it with `summarize(sample, name, values)`; then calls
+/// `merge(sample, name, &summary)` for each, sample after sample in order. Natively several
+/// samples run at once (as many as threads; memory stays bounded by one sample's summaries
+/// per thread): a caller whose merge depends only on that order gets the same result for any
+/// thread count. `progress(done)` before each batch of samples and at the end.
+pub(crate) fn summarize_values<S: Send>(
     session: &Session,
     samples: &[crate::runtime::InputSet],
     wanted: &HashSet<&str>,
     progress: &mut dyn FnMut(usize),
-    visit: &mut dyn FnMut(&str, &[f32]),
+    summarize: &(dyn Fn(usize, &str, &[f32]) -> Option<S> + Sync),
+    merge: &mut dyn FnMut(usize, &str, &S),
 ) -> Result<(), CalibrateError> {
-    for_each_tensor(session, samples, wanted, progress, &mut |name, a| match a.as_slice() {
-        Some(s) => visit(name, s),
-        None => visit(name, &a.iter().copied().collect::<Vec<_>>()),
-    })
+    let sample = |i: usize| -> Result<Vec<(String, S)>, CalibrateError> {
+        let mut found = Vec::new();
+        let mut visit = |name: &str, a: &ndarray::ArrayD<f32>| {
+            let owned;
+            let values = match a.as_slice() {
+                Some(v) => v,
+                None => {
+                    owned = a.iter().copied().collect::<Vec<_>>();
+                    &owned
+                }
+            };
+            if let Some(s) = summarize(i, name, values) {
+                found.push((name.to_string(), s));
+            }
+        };
+        for (name, t) in &samples[i] {
+            if let (true, Tensor::F32(a)) = (wanted.contains(name.as_str()), t) {
+                visit(name, a);
+            }
+        }
+        let mut observer = |name: &str, t: &Tensor| {
+            if let (true, Tensor::F32(a)) = (wanted.contains(name), t) {
+                visit(name, a);
+            }
+        };
+        session.run_observed(samples[i].clone(), Some(&mut observer)).map_err(|source| CalibrateError::Run { sample: i, source })?;
+        Ok(found)
+    };
+    let batch = crate::kernels::parallel::threads().max(1);
+    for start in (0..samples.len()).step_by(batch) {
+        progress(start);
+        let end = (start + batch).min(samples.len());
+        for (j, found) in crate::kernels::parallel::map_indices(end - start, |j| sample(start + j)).into_iter().enumerate() {
+            for (name, s) in found? {
+                merge(start + j, &name, &s);
+            }
+        }
+    }
+    progress(samples.len());
+    Ok(())
 }
 
-/// [`for_each_value`] with each tensor's shape (`channels` needs the channel axis).
+/// Runs every sample, one after the other, and calls `visit(name, tensor)` for each wanted
+/// float32 tensor (fed inputs first, then node outputs as they are produced), with its shape
+/// (`channels` needs the channel axis).
 pub(crate) fn for_each_tensor(
     session: &Session,
     samples: &[crate::runtime::InputSet],

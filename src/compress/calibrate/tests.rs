@@ -49,3 +49,29 @@ fn an_empty_part_is_refused() {
     let err = calibrate_prefixes(&model, &wanted, &data, &[0, 2], &CalibrationSpec::default(), scheme, &mut |_, _| {}).unwrap_err();
     assert!(matches!(err, CalibrateError::Empty), "{err}");
 }
+
+#[test]
+fn ranges_are_the_same_on_one_two_and_three_threads() {
+    // Samples run in parallel natively; min/max and histogram counts merge exactly.
+    let model = mnist();
+    let data = digits(&model, 7);
+    let wanted: Vec<String> = ["image", "relu1", "pool1", "relu2", "fc1", "relu3", "logits"].iter().map(|s| s.to_string()).collect();
+    let scheme = Scheme { ty: IntType::Uint8, symmetric: false, reduced: false };
+    for method in [CalibrationMethod::Minmax, CalibrationMethod::Percentile, CalibrationMethod::Mse] {
+        let spec = CalibrationSpec { method, percentile: 99.0, ..CalibrationSpec::default() };
+        let run = |threads| {
+            crate::kernels::parallel::on_threads(threads, || {
+                let mut steps = Vec::new();
+                let parts = calibrate_prefixes(&model, &wanted, &data, &[2, 7], &spec, scheme, &mut |done, total| steps.push((done, total))).unwrap();
+                (parts, steps)
+            })
+            .unwrap()
+        };
+        let (one, steps) = run(1);
+        assert_eq!(steps.last(), Some(&(steps[0].1, steps[0].1)), "{method:?}: progress ends at its total");
+        assert!(steps.windows(2).all(|w| w[0].0 <= w[1].0), "{method:?}: progress never goes back");
+        for threads in [2, 3] {
+            assert_eq!(run(threads).0, one, "{method:?}, {threads} threads");
+        }
+    }
+}

@@ -126,32 +126,51 @@ fn run_error(what: &str, e: crate::runtime::RunError) -> PruneError {
 }
 
 impl<'s> Reference<'s> {
-    /// Runs `model` on every sample (one run each).
+    /// Runs `model` on every sample (one run each; natively several at once).
     pub fn new(model: &Model, samples: &'s [InputSet]) -> Result<Reference<'s>, PruneError> {
         let session = Session::new(model).map_err(|e| run_error("the model cannot run", e))?;
         let output = session.output_names().first().cloned().ok_or_else(|| PruneError::Selection("the model has no output".into()))?;
-        let mut outputs = Vec::with_capacity(samples.len());
-        for (i, s) in samples.iter().enumerate() {
-            let out = session.run(s.clone()).map_err(|e| run_error(&format!("sample {i}"), e))?;
-            outputs.push(out.into_iter().next().map(|(_, t)| t).ok_or_else(|| PruneError::Selection("no output".into()))?);
-        }
+        let outputs = crate::kernels::parallel::map_indices(samples.len(), |i| {
+            let out = session.run(samples[i].clone()).map_err(|e| run_error(&format!("sample {i}"), e))?;
+            out.into_iter().next().map(|(_, t)| t).ok_or_else(|| PruneError::Selection("no output".into()))
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
         Ok(Reference { output, samples, outputs })
     }
 
     /// The error metrics of `candidate`'s first output against the reference over all samples,
     /// and the top-1 agreement for classifier outputs. `ran(i)` is called after sample `i`.
+    /// Natively several samples run at once; each one's sums are added in sample order (the
+    /// same result for any thread count).
     pub fn measure(&self, candidate: &Model, ran: &mut dyn FnMut(usize)) -> Result<(TensorMetrics, Option<f64>), PruneError> {
         let session = Session::new(candidate).map_err(|e| run_error("the pruned model cannot run", e))?;
         let mut errors = ErrorAccumulator::default();
         let mut agreement = self.outputs.first().and_then(AgreementAccumulator::for_output);
-        for (i, (sample, want)) in self.samples.iter().zip(&self.outputs).enumerate() {
-            let out = session.run(sample.clone()).map_err(|e| run_error(&format!("sample {i}"), e))?;
+        let one = |i: usize| -> Result<(ErrorAccumulator, Option<AgreementAccumulator>), PruneError> {
+            let want = &self.outputs[i];
+            let out = session.run(self.samples[i].clone()).map_err(|e| run_error(&format!("sample {i}"), e))?;
             let got: &Tensor = &out.first().ok_or_else(|| PruneError::Selection("no output".into()))?.1;
+            let mut errors = ErrorAccumulator::default();
             errors.add_tensors(want, got).map_err(|e| PruneError::Selection(format!("sensitivity scan: {e}")))?;
-            if let Some(a) = agreement.as_mut() {
+            let agreement = self.outputs.first().and_then(AgreementAccumulator::for_output).map(|mut a| {
                 let _ = a.add_tensors(want, got);
+                a
+            });
+            Ok((errors, agreement))
+        };
+        let n = self.samples.len().min(self.outputs.len());
+        let batch = crate::kernels::parallel::threads().max(1);
+        for start in (0..n).step_by(batch) {
+            let end = (start + batch).min(n);
+            for (j, result) in crate::kernels::parallel::map_indices(end - start, |j| one(start + j)).into_iter().enumerate() {
+                let (sample_errors, sample_agreement) = result?;
+                errors.merge(&sample_errors);
+                if let (Some(total), Some(more)) = (agreement.as_mut(), sample_agreement) {
+                    total.merge(&more);
+                }
+                ran(start + j);
             }
-            ran(i);
         }
         Ok((errors.finish(), agreement.map(|a| a.finish().top1_rate)))
     }
@@ -193,5 +212,23 @@ mod tests {
         let err = scan(&model, Method::Unstructured, &[1.5], &data.samples, &mut |_, _| {}).unwrap_err();
         assert!(err.to_string().contains("ratio"), "{err}");
         assert!(scan(&model, Method::Unstructured, &[0.5], &[], &mut |_, _| {}).is_err());
+    }
+
+    #[test]
+    fn the_scan_is_the_same_on_one_two_and_three_threads() {
+        // Samples run in parallel natively; each one's sums are added in sample order.
+        let model = mnist();
+        let inputs = Session::new(&model).unwrap().inputs().to_vec();
+        let data = Dataset::random(&inputs, 5, &crate::runtime::RandomInputs::new(7)).unwrap();
+        let run = |threads| {
+            crate::kernels::parallel::on_threads(threads, || scan(&model, Method::Unstructured, &[0.5, 0.9], &data.samples, &mut |_, _| {}).unwrap())
+                .unwrap()
+        };
+        let one = run(1);
+        let sqnr: Vec<Option<f64>> = one.layers.iter().flat_map(|l| l.points.iter().map(|p| p.sqnr_db)).collect();
+        assert!(sqnr.iter().all(|v| v.is_some_and(f64::is_finite)), "{sqnr:?}");
+        for threads in [2, 3] {
+            assert_eq!(format!("{:?}", run(threads)), format!("{one:?}"), "{threads} threads");
+        }
     }
 }

@@ -52,7 +52,7 @@ use super::report::QuantizeReport;
 use super::spec::QuantizeSpec;
 use super::static_qdq::{KeepFloat, Plan, apply_plan, calibrate_plan_prefixes};
 use crate::compress::PassContext;
-use crate::compress::calibrate::{CalibratedRange, for_each_value};
+use crate::compress::calibrate::{CalibratedRange, summarize_values};
 use crate::compress::output_sqnr::{describe_db, top1_changes};
 use crate::compress::weights::find_weight;
 use crate::ir::{Model, Tensor};
@@ -705,15 +705,22 @@ fn activation_sensitivity(
     let session = Session::new(model).map_err(|e| QuantizeError::Measure(format!("the float model cannot run: {e}")))?;
     let wanted = params.keys().copied().collect();
     let mut sums: HashMap<String, (f64, f64)> = HashMap::new();
-    for_each_value(&session, &samples.samples, &wanted, &mut |_| {}, &mut |name, values| {
-        let Some(&(scale, zero)) = params.get(name) else { return };
-        let e = sums.entry(name.to_string()).or_insert((0.0, 0.0));
+    // Each sample's sums, added up in sample order (samples run in parallel natively).
+    let summarize = |_: usize, name: &str, values: &[f32]| -> Option<(f64, f64)> {
+        let &(scale, zero) = params.get(name)?;
+        let (mut signal, mut noise) = (0.0f64, 0.0f64);
         for &x in values.iter().filter(|x| x.is_finite()) {
             let q = if scale > 0.0 { ((x / scale).round_ties_even() + zero as f32).clamp(qmin, qmax) } else { zero as f32 };
             let back = (q - zero as f32) * scale;
-            e.0 += f64::from(x) * f64::from(x);
-            e.1 += f64::from(x - back) * f64::from(x - back);
+            signal += f64::from(x) * f64::from(x);
+            noise += f64::from(x - back) * f64::from(x - back);
         }
+        Some((signal, noise))
+    };
+    summarize_values(&session, &samples.samples, &wanted, &mut |_| {}, &summarize, &mut |_, name, &(signal, noise)| {
+        let e = sums.entry(name.to_string()).or_insert((0.0, 0.0));
+        e.0 += signal;
+        e.1 += noise;
     })
     .map_err(|e| QuantizeError::Measure(format!("the float model on held-out samples: {e}")))?;
     Ok(plan
