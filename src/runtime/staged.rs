@@ -7,6 +7,9 @@
 //! corrected layer before its change), which is what makes the correction of a detector with
 //! dozens of layers take seconds instead of minutes.
 //!
+//! Natively the samples of a stretch run in parallel (batches of as many as threads); the
+//! observer still sees every value in the order one thread would show them.
+//!
 //! Per sample it keeps only the live values (produced, and read by a node not yet run). A
 //! stretch is compiled into a small model of its own (its nodes, the initializers they read,
 //! the live values they read as inputs) each time it runs, so weights changed between stretches
@@ -172,18 +175,48 @@ impl Staged {
         };
         let session = Session::new(&stretch)?;
         let feed_names: Vec<String> = stretch.graph.inputs.iter().map(|v| v.name.clone()).collect();
-        for (s, live) in self.lives.iter_mut().enumerate() {
-            let mut feeds = Vec::with_capacity(feed_names.len());
-            for name in &feed_names {
-                let t = live.get(name).ok_or_else(|| RunError::MissingInput { name: name.clone(), want: "a live value".into() })?;
-                feeds.push((name.clone(), t.clone()));
-            }
-            let mut see = |name: &str, t: &Tensor| observe(s, name, t);
-            let results = session.run_observed(feeds, Some(&mut see))?;
+        let feeds_of = |live: &HashMap<String, Tensor>| -> Result<Vec<(String, Tensor)>, RunError> {
+            feed_names
+                .iter()
+                .map(|name| {
+                    let t = live.get(name).ok_or_else(|| RunError::MissingInput { name: name.clone(), want: "a live value".into() })?;
+                    Ok((name.clone(), t.clone()))
+                })
+                .collect()
+        };
+        let settle = |live: &mut HashMap<String, Tensor>, results: Vec<(String, Tensor)>| {
             if keep {
                 live.extend(results);
                 // Values nothing later reads are dropped (graph inputs included).
                 live.retain(|name, _| later_reads.contains(name));
+            }
+        };
+        let batch = crate::kernels::parallel::threads();
+        if batch <= 1 {
+            // One thread (and wasm): each value is shown to `observe` as it is produced.
+            for (s, live) in self.lives.iter_mut().enumerate() {
+                let mut see = |name: &str, t: &Tensor| observe(s, name, t);
+                let results = session.run_observed(feeds_of(live)?, Some(&mut see))?;
+                settle(live, results);
+            }
+        } else {
+            // Several samples run at once, each keeping what it produced; `observe` then sees
+            // them sample after sample in the order they were produced: the same calls as on
+            // one thread, so whatever it sums comes out the same bits.
+            for start in (0..self.lives.len()).step_by(batch) {
+                let end = (start + batch).min(self.lives.len());
+                let lives = &self.lives;
+                let ran = crate::kernels::parallel::map_indices(end - start, |j| -> Result<_, RunError> {
+                    let mut seen: Vec<(String, Tensor)> = Vec::new();
+                    let mut see = |name: &str, t: &Tensor| seen.push((name.to_string(), t.clone()));
+                    let results = session.run_observed(feeds_of(&lives[start + j])?, Some(&mut see))?;
+                    Ok((seen, results))
+                });
+                for (j, one) in ran.into_iter().enumerate() {
+                    let (seen, results) = one?;
+                    seen.iter().for_each(|(name, t)| observe(start + j, name, t));
+                    settle(&mut self.lives[start + j], results);
+                }
             }
         }
         if keep {
@@ -303,5 +336,33 @@ mod tests {
         let mut staged = Staged::new(&[vec![("q".to_string(), scalar(1.0))]]);
         let err = staged.run_before(&model, "y", &mut |_, _, _| {}).unwrap_err();
         assert!(matches!(err, RunError::UndefinedValue { .. }), "{err}");
+    }
+
+    #[test]
+    fn the_observer_sees_the_same_calls_on_one_two_and_three_threads() {
+        // Natively the samples of a stretch run in parallel; the observer's calls keep their order.
+        let mut model = chain();
+        model.graph.nodes.push(Node::new("Identity", &["y"], &["z"]));
+        let samples: Vec<InputSet> = (0..5).map(|i| vec![("x".to_string(), scalar(i as f32 - 1.5))]).collect();
+        let run = |threads| {
+            crate::kernels::parallel::on_threads(threads, || {
+                let mut staged = Staged::new(&samples);
+                let mut seen: Vec<(usize, String, u32)> = Vec::new();
+                let mut see = |s: usize, n: &str, t: &Tensor| seen.push((s, n.to_string(), get(t).to_bits()));
+                staged.run_before(&model, "b", &mut see).unwrap();
+                staged.peek(&model, "b", &mut see).unwrap();
+                staged.run_before(&model, "z", &mut see).unwrap();
+                let kept: Vec<Option<u32>> = (0..5).map(|s| staged.value(s, "y").map(|t| get(t).to_bits())).collect();
+                (seen, kept)
+            })
+            .unwrap()
+        };
+        let one = run(1);
+        assert_eq!(one.0.len(), 5 * 4, "a, b (peek), b and y for each sample: {:?}", one.0);
+        assert_eq!(&one.0[..2], &[(0, "a".to_string(), (-3.0f32).to_bits()), (1, "a".to_string(), (-1.0f32).to_bits())]);
+        assert!(one.1.iter().all(Option::is_some), "y is live: z reads it");
+        for threads in [2, 3] {
+            assert_eq!(run(threads), one, "{threads} threads");
+        }
     }
 }
