@@ -83,7 +83,7 @@ impl Gram {
             return;
         }
         if let Ok(x) = ArrayView2::from_shape((self.block_rows, self.k), &self.block) {
-            ndarray::linalg::general_mat_mul(1.0, &x.t(), &x, 1.0, &mut self.g);
+            add_gram_rows(&mut self.g, x);
             if let (true, Ok(y)) = (self.m > 0, ArrayView2::from_shape((self.block_rows, self.m), &self.y_block)) {
                 ndarray::linalg::general_mat_mul(1.0, &x.t(), &y, 1.0, &mut self.xty);
             }
@@ -103,6 +103,29 @@ impl Gram {
         self.flush();
         (self.g, self.xty)
     }
+}
+
+/// Rows of `G` per parallel task in [`add_gram_rows`].
+const GRAM_ROWS_PER_TASK: usize = 64;
+
+/// `g += xᵀx`, natively split into bands of `g`'s rows that run in parallel: each band is
+/// `x[:, band]ᵀ · x`, the same products summed in the same order as one product gives (the
+/// shared dimension's blocking does not depend on the rows), so the sums are the same bits for
+/// any thread count (tested against the single product).
+fn add_gram_rows(g: &mut Array2<f64>, x: ArrayView2<'_, f64>) {
+    let k = x.ncols();
+    let Some(flat) = g.as_slice_mut() else {
+        ndarray::linalg::general_mat_mul(1.0, &x.t(), &x, 1.0, g);
+        return;
+    };
+    let split = k > GRAM_ROWS_PER_TASK;
+    crate::kernels::parallel::for_each_chunk_mut(flat, GRAM_ROWS_PER_TASK * k, split, |band, rows| {
+        let r0 = band * GRAM_ROWS_PER_TASK;
+        let r1 = r0 + rows.len() / k.max(1);
+        if let Ok(mut out) = ndarray::ArrayViewMut2::from_shape((r1 - r0, k), rows) {
+            ndarray::linalg::general_mat_mul(1.0, &x.slice(ndarray::s![.., r0..r1]).t(), &x, 1.0, &mut out);
+        }
+    });
 }
 
 /// Ridge strength: `damping` × the mean diagonal of `g` (a tiny floor keeps an all-zero input
@@ -176,6 +199,33 @@ pub fn refit_cached(g: &Array2<f64>, xty: &[f64], w_ridge: &[f64], keep: &[usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gram_bands_equal_one_product_bit_for_bit_on_any_thread_count() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+        };
+        for (rows, k) in [(257, 150), (7, 64), (300, 65), (33, 3)] {
+            let x = Array2::from_shape_fn((rows, k), |_| next() * 3.0);
+            let g0 = Array2::from_shape_fn((k, k), |_| next());
+            let mut want = g0.clone();
+            ndarray::linalg::general_mat_mul(1.0, &x.t(), &x, 1.0, &mut want);
+            for threads in [1, 2, 3] {
+                let got = crate::kernels::parallel::on_threads(threads, || {
+                    let mut g = g0.clone();
+                    add_gram_rows(&mut g, x.view());
+                    g
+                })
+                .unwrap();
+                let bits = |a: &Array2<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "{rows}×{k}, {threads} threads");
+            }
+        }
+    }
 
     #[test]
     fn the_refit_recovers_the_best_kept_weights() {
