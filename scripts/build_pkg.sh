@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Everything but crates/pare-kernels at opt-level "z" (Cargo.toml keeps the kernels at 3): each
-# build is 0.98 MB gzipped instead of 1.73 MB at opt-level 3, and whole models run as fast
+# build is 0.95 MB gzipped instead of 1.73 MB at opt-level 3, and whole models run as fast
 # (docs/wasm_size.md, "Opt-level z by default"). PARE_WASM_OPT_LEVEL=3 builds everything at 3,
 # to compare.
 OPT_LEVEL="${PARE_WASM_OPT_LEVEL:-z}"

@@ -12,7 +12,7 @@ use super::common::{f32_activation, float_attr, unary_op};
 use crate::kernels::types::Activation;
 use super::float_map::float_map;
 use crate::ir::Tensor;
-use crate::ops::util::required;
+use crate::ops::util::{map_values, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
@@ -29,10 +29,10 @@ fn relu(x: &Tensor) -> Result<Tensor, OpError> {
         return y;
     }
     Ok(match x {
-        Tensor::I8(a) => Tensor::I8(a.mapv(|v| v.max(0))),
-        Tensor::I16(a) => Tensor::I16(a.mapv(|v| v.max(0))),
-        Tensor::I32(a) => Tensor::I32(a.mapv(|v| v.max(0))),
-        Tensor::I64(a) => Tensor::I64(a.mapv(|v| v.max(0))),
+        Tensor::I8(a) => Tensor::I8(map_values(a, |v| v.max(0))),
+        Tensor::I16(a) => Tensor::I16(map_values(a, |v| v.max(0))),
+        Tensor::I32(a) => Tensor::I32(map_values(a, |v| v.max(0))),
+        Tensor::I64(a) => Tensor::I64(map_values(a, |v| v.max(0))),
         other => float_map!(other, "X", T, v => if v > 0.0 { v } else { 0.0 })?,
     })
 }

@@ -8,6 +8,7 @@ use super::common::{binary_op, map2, operand_types, unary_op, unsupported_type};
 use crate::ir::dtype_dispatch::{dispatch_pair, dispatch_tensor};
 use crate::ir::{Element, Tensor};
 use crate::ops::{BuildContext, OpError, Operator, Registry};
+use crate::ops::util::map_values;
 
 pub fn register(r: &mut Registry) {
     let max = crate::ops::MAX_OPSET;
@@ -19,7 +20,7 @@ pub fn register(r: &mut Registry) {
 }
 
 fn bitwise_not(x: &Tensor) -> Result<Tensor, OpError> {
-    dispatch_tensor!(int, x, a => Ok(Element::wrap(a.mapv(|v| !v))), _ => Err(unsupported_type("BitwiseNot", 0, "X", x)))
+    dispatch_tensor!(int, x, a => Ok(Element::wrap(map_values(a, |v| !v))), _ => Err(unsupported_type("BitwiseNot", 0, "X", x)))
 }
 
 fn bitwise_and(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {

@@ -18,7 +18,7 @@ use super::cast_string::{
 };
 use crate::ir::dtype_dispatch::{dispatch_dtype, dispatch_tensor, for_each_dtype};
 use crate::ir::{Bytes, DType, Element, Tensor, dtype::onnx_type_name};
-use crate::ops::util::required;
+use crate::ops::util::{map_values, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 use num_traits::AsPrimitive;
 
@@ -195,7 +195,7 @@ fn cast_to<U: CastTarget>(x: &Tensor) -> Result<Tensor, OpError> {
         wide.into_iter().map(U::from_unsigned).collect()
     } else {
         match x {
-            Tensor::Bool(a) => return Ok(U::wrap(a.mapv(U::from_bool))),
+            Tensor::Bool(a) => return Ok(U::wrap(map_values(a, U::from_bool))),
             Tensor::String(a) => {
                 let mut values = Vec::with_capacity(a.len());
                 for text in a.iter() {

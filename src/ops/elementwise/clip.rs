@@ -10,7 +10,7 @@ use super::number::Number;
 use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{Element, Tensor};
 use crate::kernels::types::Activation;
-use crate::ops::util::{optional, required};
+use crate::ops::util::{map_values, optional, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
@@ -31,7 +31,7 @@ fn build_clip_with_attributes(ctx: &BuildContext) -> Result<Box<dyn Operator>, O
         let y = dispatch_tensor!(numeric, x, a => {
             let lo = lo.map(Number::from_f64);
             let hi = hi.map(Number::from_f64);
-            Element::wrap(a.mapv(|v| clip(v, lo, hi)))
+            Element::wrap(map_values(a, |v| clip(v, lo, hi)))
         }, _ => return Err(unsupported_type("Clip", 0, "input", x)));
         Ok(vec![y])
     }))
@@ -49,7 +49,7 @@ fn build_clip_with_inputs(_: &BuildContext) -> Result<Box<dyn Operator>, OpError
         let y = dispatch_tensor!(numeric, x, a => {
             let lo = scalar_bound(inputs, 1, "min", x)?;
             let hi = scalar_bound(inputs, 2, "max", x)?;
-            Element::wrap(a.mapv(|v| clip(v, lo, hi)))
+            Element::wrap(map_values(a, |v| clip(v, lo, hi)))
         }, _ => return Err(unsupported_type("Clip", 0, "input", x)));
         Ok(vec![y])
     }))

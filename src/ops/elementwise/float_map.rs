@@ -15,7 +15,7 @@ macro_rules! float_map {
         $crate::ir::dtype_dispatch::dispatch_tensor!(float, $t, a: E => {
             #[allow(dead_code)]
             type $T = <E as $crate::ops::util::float::FloatElement>::Compute;
-            Ok($crate::ir::Element::wrap(a.mapv(|v: E| {
+            Ok($crate::ir::Element::wrap($crate::ops::util::map_values(a, |v: E| {
                 let $x: $T = $crate::ops::util::float::FloatElement::widen(v);
                 <E as $crate::ops::util::float::FloatElement>::narrow($e)
             })))
@@ -26,7 +26,7 @@ macro_rules! float_map {
 /// `float_test!(tensor, "input name", x => bool expr)` → `Result<Tensor, OpError>` (a bool tensor).
 macro_rules! float_test {
     ($t:expr, $what:literal, $x:ident => $e:expr) => {
-        $crate::ir::dtype_dispatch::dispatch_tensor!(float, $t, a => Ok($crate::ir::Tensor::Bool(a.mapv(|v| {
+        $crate::ir::dtype_dispatch::dispatch_tensor!(float, $t, a => Ok($crate::ir::Tensor::Bool($crate::ops::util::map_values(a, |v| {
             let $x = $crate::ops::util::float::FloatElement::widen(v);
             $e
         }))), other => Err($crate::ops::elementwise::float_map::not_float(other, $what)))

@@ -4,6 +4,7 @@
 use super::common::{binary_op, map2, unary_op, unsupported_type};
 use crate::ir::Tensor;
 use crate::ops::{OpError, Registry};
+use crate::ops::util::map_values;
 
 pub fn register(r: &mut Registry) {
     let max = crate::ops::MAX_OPSET;
@@ -15,7 +16,7 @@ pub fn register(r: &mut Registry) {
 
 fn not(x: &Tensor) -> Result<Tensor, OpError> {
     match x {
-        Tensor::Bool(a) => Ok(Tensor::Bool(a.mapv(|v| !v))),
+        Tensor::Bool(a) => Ok(Tensor::Bool(map_values(a, |v| !v))),
         other => Err(unsupported_type("Not", 0, "X", other)),
     }
 }

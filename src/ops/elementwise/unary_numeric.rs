@@ -9,7 +9,7 @@ use super::float_map::float_test;
 use super::number::Number;
 use crate::ir::dtype_dispatch::dispatch_tensor;
 use crate::ir::{Element, Tensor};
-use crate::ops::util::required;
+use crate::ops::util::{map_values, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
@@ -22,15 +22,15 @@ pub fn register(r: &mut Registry) {
 }
 
 fn abs(x: &Tensor) -> Result<Tensor, OpError> {
-    dispatch_tensor!(numeric, x, a => Ok(Element::wrap(a.mapv(Number::abs_value))), _ => Err(unsupported_type("Abs", 0, "X", x)))
+    dispatch_tensor!(numeric, x, a => Ok(Element::wrap(map_values(a, Number::abs_value))), _ => Err(unsupported_type("Abs", 0, "X", x)))
 }
 
 fn neg(x: &Tensor) -> Result<Tensor, OpError> {
-    dispatch_tensor!(numeric, x, a => Ok(Element::wrap(a.mapv(Number::negated))), _ => Err(unsupported_type("Neg", 0, "X", x)))
+    dispatch_tensor!(numeric, x, a => Ok(Element::wrap(map_values(a, Number::negated))), _ => Err(unsupported_type("Neg", 0, "X", x)))
 }
 
 fn sign(x: &Tensor) -> Result<Tensor, OpError> {
-    dispatch_tensor!(numeric, x, a => Ok(Element::wrap(a.mapv(Number::sign))), _ => Err(unsupported_type("Sign", 0, "X", x)))
+    dispatch_tensor!(numeric, x, a => Ok(Element::wrap(map_values(a, Number::sign))), _ => Err(unsupported_type("Sign", 0, "X", x)))
 }
 
 fn is_nan(x: &Tensor) -> Result<Tensor, OpError> {

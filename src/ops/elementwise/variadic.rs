@@ -9,6 +9,7 @@ use super::number::Number;
 use crate::ir::dtype_dispatch::{dispatch_pair, dispatch_tensor};
 use crate::ir::{Element, Tensor};
 use crate::ops::{ExecContext, OpError, Operator, Registry};
+use crate::ops::util::map_values;
 
 pub fn register(r: &mut Registry) {
     let max = crate::ops::MAX_OPSET;
@@ -56,7 +57,7 @@ fn sum_of(a: &Tensor, b: &Tensor) -> Result<Tensor, OpError> {
 fn divide_by_count(t: &Tensor, count: usize) -> Result<Tensor, OpError> {
     dispatch_tensor!(numeric, t, a => {
         let n = Number::from_f64(count as f64);
-        Ok(Element::wrap(a.mapv(|v| v.over(n))))
+        Ok(Element::wrap(map_values(a, |v| v.over(n))))
     }, _ => Err(unsupported_type("Mean", 0, "data_0", t)))
 }
 

@@ -16,6 +16,7 @@ use crate::kernels;
 use crate::kernels::types::{F32Operand, MacElement, MatRef, PackedF32, Window};
 use crate::ops::OpError;
 use crate::ops::util::float::FloatElement;
+use crate::ops::util::map_values;
 
 /// The type an op computes in for a given input dtype.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,12 +106,12 @@ impl NnFloat for f32 {
     fn read(t: &Tensor) -> Option<Cow<'_, ArrayD<f32>>> {
         match t {
             Tensor::F32(a) => Some(Cow::Borrowed(a)),
-            _ => dispatch_tensor!(float, t, a => Some(Cow::Owned(a.mapv(AsPrimitive::<f32>::as_))), _ => None),
+            _ => dispatch_tensor!(float, t, a => Some(Cow::Owned(map_values(a, AsPrimitive::<f32>::as_))), _ => None),
         }
     }
     fn write(a: ArrayD<f32>, dtype: Option<DType>) -> Tensor {
         match dtype {
-            Some(d) if d != DType::F32 => dispatch_dtype!(float, d, E => E::wrap(a.mapv(AsPrimitive::<E>::as_)), _ => Tensor::F32(a)),
+            Some(d) if d != DType::F32 => dispatch_dtype!(float, d, E => E::wrap(map_values(&a, AsPrimitive::<E>::as_)), _ => Tensor::F32(a)),
             _ => Tensor::F32(a),
         }
     }
@@ -143,13 +144,13 @@ impl NnFloat for f64 {
     fn read(t: &Tensor) -> Option<Cow<'_, ArrayD<f64>>> {
         match t {
             Tensor::F64(a) => Some(Cow::Borrowed(a)),
-            _ => dispatch_tensor!(float, t, a => Some(Cow::Owned(a.mapv(AsPrimitive::<f64>::as_))), _ => None),
+            _ => dispatch_tensor!(float, t, a => Some(Cow::Owned(map_values(a, AsPrimitive::<f64>::as_))), _ => None),
         }
     }
     fn write(a: ArrayD<f64>, dtype: Option<DType>) -> Tensor {
         // f64 → f16/bf16 rounds once (no detour through f32).
         match dtype {
-            Some(d) if d != DType::F64 => dispatch_dtype!(float, d, E => E::wrap(a.mapv(AsPrimitive::<E>::as_)), _ => Tensor::F64(a)),
+            Some(d) if d != DType::F64 => dispatch_dtype!(float, d, E => E::wrap(map_values(&a, AsPrimitive::<E>::as_)), _ => Tensor::F64(a)),
             _ => Tensor::F64(a),
         }
     }

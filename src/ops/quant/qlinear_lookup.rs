@@ -16,7 +16,7 @@ use super::qtypes::{row_major, unsupported_type};
 use crate::ir::Tensor;
 use crate::kernels;
 use crate::kernels::types::Int8Operand;
-use crate::ops::util::required;
+use crate::ops::util::{map_values, required};
 use crate::ops::{BuildContext, ExecContext, OpError, Operator, Registry};
 
 pub fn register(r: &mut Registry) {
@@ -108,7 +108,7 @@ impl LookedUp {
 fn bytes(t: &Tensor, index: usize, what: &'static str) -> Result<ArrayD<u8>, OpError> {
     match t {
         Tensor::U8(a) => Ok(a.clone()),
-        Tensor::I8(a) => Ok(a.mapv(|v| v as u8)),
+        Tensor::I8(a) => Ok(map_values(a, |v| v as u8)),
         other => Err(unsupported_type(index, what, other, "uint8 or int8")),
     }
 }
@@ -126,7 +126,7 @@ fn table_bytes(table: &Tensor, len: usize) -> Result<Cow<'_, [u8]>, OpError> {
 fn retyped(y: ArrayD<u8>, table: &Tensor) -> Tensor {
     match table {
         Tensor::U8(_) => Tensor::U8(y),
-        _ => Tensor::I8(y.mapv(|v| v as i8)),
+        _ => Tensor::I8(map_values(&y, |v| v as i8)),
     }
 }
 

@@ -6,6 +6,7 @@ use ndarray::{ArrayD, CowArray, IxDyn};
 use crate::ir::dtype_dispatch::{dispatch_dtype, dispatch_tensor};
 use crate::ir::{DType, Element, Tensor};
 use crate::ops::util::float::FloatElement;
+use crate::ops::util::map_values;
 
 pub trait RnnFloat: num_traits::Float + ndarray::LinalgScalar + Default + std::fmt::Debug + Send + Sync {
     fn from_f32(v: f32) -> Self;
@@ -31,11 +32,11 @@ impl RnnFloat for f32 {
     fn borrow_or_widen(t: &Tensor) -> Option<CowArray<'_, f32, IxDyn>> {
         match t {
             Tensor::F32(a) => Some(a.view().into()),
-            _ => dispatch_tensor!(half, t, a => Some(a.mapv(FloatElement::widen).into()), _ => None),
+            _ => dispatch_tensor!(half, t, a => Some(map_values(a, FloatElement::widen).into()), _ => None),
         }
     }
     fn into_tensor(a: ArrayD<f32>, dtype: DType) -> Tensor {
-        dispatch_dtype!(half, dtype, E => E::wrap(a.mapv(E::narrow)), _ => Tensor::F32(a))
+        dispatch_dtype!(half, dtype, E => E::wrap(map_values(&a, E::narrow)), _ => Tensor::F32(a))
     }
 }
 
