@@ -50,18 +50,17 @@ pub(super) fn compare(
         by_dequantized: &by_dequantized,
         rounded: &rounded,
     };
-    let batch = crate::kernels::parallel::threads().max(1);
-    for start in (0..inputs.len()).step_by(batch) {
-        let end = (start + batch).min(inputs.len());
-        let results =
-            crate::kernels::parallel::map_indices(end - start, |i| sessions.sample(start + i, &inputs[start + i]));
-        for (i, result) in results.into_iter().enumerate() {
+    crate::kernels::parallel::map_in_order(
+        inputs.len(),
+        |i| sessions.sample(i, &inputs[i]),
+        |i, result| {
             let (sample_outputs, sample_intermediates) = result?;
             merge_outputs(&mut outputs, sample_outputs);
             intermediates.merge(sample_intermediates);
-            progress(start + i + 1, inputs.len());
-        }
-    }
+            progress(i + 1, inputs.len());
+            Ok::<(), CompareError>(())
+        },
+    )?;
     let (compared, skipped) = intermediates.finish();
     Ok(CompareReport {
         input_source: options.input_source.clone(),

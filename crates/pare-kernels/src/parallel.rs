@@ -66,6 +66,26 @@ pub fn map_indices<R: Send>(n: usize, task: impl Fn(usize) -> R + Sync + Send) -
     (0..n).map(task).collect()
 }
 
+/// `task(0), …, task(n - 1)` in batches of as many as there are threads (each batch in
+/// parallel, as [`map_indices`]), handing every result to `consume(index, result)` in index
+/// order before the next batch starts: memory holds one batch of results, and whatever
+/// `consume` accumulates comes out the same for any thread count. The first error `consume`
+/// returns stops the run.
+pub fn map_in_order<R: Send, E>(
+    n: usize,
+    task: impl Fn(usize) -> R + Sync + Send,
+    mut consume: impl FnMut(usize, R) -> Result<(), E>,
+) -> Result<(), E> {
+    let batch = threads().max(1);
+    for start in (0..n).step_by(batch) {
+        let end = (start + batch).min(n);
+        for (j, result) in map_indices(end - start, |j| task(start + j)).into_iter().enumerate() {
+            consume(start + j, result)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use crate::testing::{Rng, f32_blocks, i8_blocks};
@@ -149,5 +169,23 @@ mod tests {
             assert_eq!(got, (0..37).map(|i| (i, i * i)).collect::<Vec<_>>(), "{threads} threads");
         }
         assert!(on_threads(2, || super::map_indices(0, |i| i)).is_empty());
+    }
+
+    #[test]
+    fn results_are_consumed_in_order_and_an_error_stops_the_run() {
+        for threads in [1, 2, 3] {
+            let mut seen = Vec::new();
+            let done: Result<(), ()> = on_threads(threads, || super::map_in_order(23, |i| i * 3, |i, r| Ok(seen.push((i, r)))));
+            assert!(done.is_ok());
+            assert_eq!(seen, (0..23).map(|i| (i, i * 3)).collect::<Vec<_>>(), "{threads} threads");
+            let mut consumed = 0;
+            let stopped = on_threads(threads, || {
+                super::map_in_order(23, |i| i, |i, _| {
+                    consumed += 1;
+                    if i == 9 { Err(i) } else { Ok(()) }
+                })
+            });
+            assert_eq!((stopped, consumed), (Err(9), 10), "{threads} threads");
+        }
     }
 }

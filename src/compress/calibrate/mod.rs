@@ -223,7 +223,7 @@ fn ranges_from_histograms(
 /// `merge(sample, name, &summary)` for each, sample after sample in order. Natively several
 /// samples run at once (as many as threads; memory stays bounded by one sample's summaries
 /// per thread): a caller whose merge depends only on that order gets the same result for any
-/// thread count. `progress(done)` before each batch of samples and at the end.
+/// thread count. `progress(done)` at the start and after each sample.
 pub(crate) fn summarize_values<S: Send>(
     session: &Session,
     samples: &[crate::runtime::InputSet],
@@ -260,17 +260,14 @@ pub(crate) fn summarize_values<S: Send>(
         session.run_observed(samples[i].clone(), Some(&mut observer)).map_err(|source| CalibrateError::Run { sample: i, source })?;
         Ok(found)
     };
-    let batch = crate::kernels::parallel::threads().max(1);
-    for start in (0..samples.len()).step_by(batch) {
-        progress(start);
-        let end = (start + batch).min(samples.len());
-        for (j, found) in crate::kernels::parallel::map_indices(end - start, |j| sample(start + j)).into_iter().enumerate() {
-            for (name, s) in found? {
-                merge(start + j, &name, &s);
-            }
+    progress(0);
+    crate::kernels::parallel::map_in_order(samples.len(), sample, |i, found| {
+        for (name, s) in found? {
+            merge(i, &name, &s);
         }
-    }
-    progress(samples.len());
+        progress(i + 1);
+        Ok(())
+    })?;
     Ok(())
 }
 

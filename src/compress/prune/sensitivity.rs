@@ -160,18 +160,15 @@ impl<'s> Reference<'s> {
             Ok((errors, agreement))
         };
         let n = self.samples.len().min(self.outputs.len());
-        let batch = crate::kernels::parallel::threads().max(1);
-        for start in (0..n).step_by(batch) {
-            let end = (start + batch).min(n);
-            for (j, result) in crate::kernels::parallel::map_indices(end - start, |j| one(start + j)).into_iter().enumerate() {
-                let (sample_errors, sample_agreement) = result?;
-                errors.merge(&sample_errors);
-                if let (Some(total), Some(more)) = (agreement.as_mut(), sample_agreement) {
-                    total.merge(&more);
-                }
-                ran(start + j);
+        crate::kernels::parallel::map_in_order(n, one, |i, result| {
+            let (sample_errors, sample_agreement) = result?;
+            errors.merge(&sample_errors);
+            if let (Some(total), Some(more)) = (agreement.as_mut(), sample_agreement) {
+                total.merge(&more);
             }
-        }
+            ran(i);
+            Ok::<(), PruneError>(())
+        })?;
         Ok((errors.finish(), agreement.map(|a| a.finish().top1_rate)))
     }
 }
